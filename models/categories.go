@@ -1,0 +1,89 @@
+package models
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// Category groups threads.
+type Category struct {
+	ID          int64
+	Slug        string
+	Name        string
+	Description string
+	ThreadCount int
+}
+
+// URL is the category page.
+func (c Category) URL() string { return "/c/" + c.Slug }
+
+// Categories lists every category in display order, with visible thread counts.
+func (s *Store) Categories(ctx context.Context) ([]Category, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT c.id, c.slug, c.name, c.description,
+		(SELECT COUNT(*) FROM threads t WHERE t.category_id = c.id AND t.deleted_at IS NULL)
+		FROM categories c ORDER BY c.position, c.name`)
+	if err != nil {
+		return nil, fmt.Errorf("list categories: %w", err)
+	}
+	defer rows.Close()
+	var out []Category
+	for rows.Next() {
+		var c Category
+		if err := rows.Scan(&c.ID, &c.Slug, &c.Name, &c.Description, &c.ThreadCount); err != nil {
+			return nil, fmt.Errorf("scan category: %w", err)
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// CategoryBySlug loads one category.
+func (s *Store) CategoryBySlug(ctx context.Context, slug string) (*Category, error) {
+	var c Category
+	err := s.r.QueryRowContext(ctx, `SELECT id, slug, name, description FROM categories WHERE slug = ?`, slug).
+		Scan(&c.ID, &c.Slug, &c.Name, &c.Description)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("load category %q: %w", slug, err)
+	}
+	return &c, nil
+}
+
+// NewCategory describes a category to create.
+type NewCategory struct {
+	Slug        string
+	Name        string
+	Description string
+	Position    int
+}
+
+// CreateCategory adds a category. The slug must be unique.
+func (s *Store) CreateCategory(ctx context.Context, n NewCategory) (*Category, error) {
+	n.Name = strings.TrimSpace(n.Name)
+	if n.Slug == "" {
+		n.Slug = Slugify(n.Name)
+	}
+	v := validator{}
+	v.check(n.Name != "", "name", "Name the category.")
+	v.check(len(n.Name) <= 60, "name", "Use at most 60 characters.")
+	var exists int
+	if err := s.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM categories WHERE slug = ?`, n.Slug).Scan(&exists); err != nil {
+		return nil, fmt.Errorf("check category slug: %w", err)
+	}
+	v.check(exists == 0, "slug", "A category with that address exists.")
+	if err := v.err(); err != nil {
+		return nil, err
+	}
+	c := Category{Slug: n.Slug, Name: n.Name, Description: n.Description}
+	err := s.w.QueryRowContext(ctx, `INSERT INTO categories (slug, name, description, position, created_at)
+		VALUES (?, ?, ?, ?, ?) RETURNING id`, n.Slug, n.Name, n.Description, n.Position, s.now().Unix()).Scan(&c.ID)
+	if err != nil {
+		return nil, fmt.Errorf("create category %q: %w", n.Slug, err)
+	}
+	return &c, nil
+}

@@ -1,0 +1,150 @@
+package models
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// PostEdit is what the edit form sends. Title and Tags apply to questions only.
+type PostEdit struct {
+	Body  string
+	Title string
+	Tags  string
+}
+
+// EditPost changes a post's text, keeping what it said before as a revision.
+func (s *Store) EditPost(ctx context.Context, editor *User, postID int64, e PostEdit) error {
+	p, err := s.Post(ctx, postID)
+	if err != nil {
+		return err
+	}
+	if !CanEdit(editor, p) {
+		return ErrForbidden
+	}
+	e.Body = strings.TrimSpace(e.Body)
+	e.Title = strings.Join(strings.Fields(e.Title), " ")
+	tags := ParseTags(e.Tags)
+	v := validator{}
+	checkBody(v, e.Body)
+	if p.IsQuestion {
+		checkTitle(v, e.Title)
+		checkTags(v, tags)
+	}
+	if err := v.err(); err != nil {
+		return err
+	}
+	html, err := s.md.render(e.Body)
+	if err != nil {
+		return err
+	}
+	now := s.now().Unix()
+	err = s.inTx(ctx, func(tx *sql.Tx) error {
+		var oldTitle string
+		if err := tx.QueryRowContext(ctx, `SELECT title FROM threads WHERE id = ?`, p.ThreadID).Scan(&oldTitle); err != nil {
+			return err
+		}
+		if !p.IsQuestion {
+			oldTitle = ""
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO post_revisions (post_id, editor_id, title, body_md, created_at)
+			SELECT id, ?, ?, body_md, ? FROM posts WHERE id = ?`, editor.ID, oldTitle, now, postID); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE posts SET body_md = ?, body_html = ?, edited_at = ? WHERE id = ?`,
+			e.Body, html, now, postID); err != nil {
+			return err
+		}
+		if !p.IsQuestion {
+			return nil
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE threads SET title = ?, slug = ? WHERE id = ?`,
+			e.Title, Slugify(e.Title), p.ThreadID); err != nil {
+			return err
+		}
+		return setTags(ctx, tx, p.ThreadID, tags)
+	})
+	if err != nil {
+		return fmt.Errorf("edit post %d: %w", postID, err)
+	}
+	return nil
+}
+
+// DeletePost removes a post softly: the row stays, its text is no longer shown.
+// Removing a question removes its thread from every list.
+func (s *Store) DeletePost(ctx context.Context, actor *User, postID int64) error {
+	p, err := s.Post(ctx, postID)
+	if err != nil {
+		return err
+	}
+	if !CanEdit(actor, p) {
+		return ErrForbidden
+	}
+	now := s.now().Unix()
+	err = s.inTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE posts SET deleted_at = ? WHERE id = ? AND deleted_at IS NULL`, now, postID)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return nil // already removed by a concurrent request
+		}
+		if p.IsQuestion {
+			_, err = tx.ExecContext(ctx, `UPDATE threads SET deleted_at = ? WHERE id = ?`, now, p.ThreadID)
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE threads SET answer_count = answer_count - 1,
+			accepted_id = CASE WHEN accepted_id = ? THEN NULL ELSE accepted_id END WHERE id = ?`, postID, p.ThreadID)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("delete post %d: %w", postID, err)
+	}
+	return nil
+}
+
+// Revision is a post as it was before one edit.
+type Revision struct {
+	ID        int64
+	Editor    UserRef
+	Title     string
+	BodyMD    string
+	CreatedAt time.Time
+}
+
+// Revisions lists a post's earlier versions, newest first.
+func (s *Store) Revisions(ctx context.Context, postID int64) ([]Revision, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT r.id, r.title, r.body_md, r.created_at, u.id, u.username, u.role
+		FROM post_revisions r JOIN users u ON u.id = r.editor_id WHERE r.post_id = ? ORDER BY r.id DESC`, postID)
+	if err != nil {
+		return nil, fmt.Errorf("list revisions of %d: %w", postID, err)
+	}
+	defer rows.Close()
+	var out []Revision
+	for rows.Next() {
+		var r Revision
+		var at int64
+		var role string
+		if err := rows.Scan(&r.ID, &r.Title, &r.BodyMD, &at, &r.Editor.ID, &r.Editor.Username, &role); err != nil {
+			return nil, fmt.Errorf("scan revision: %w", err)
+		}
+		r.CreatedAt, r.Editor.Role = time.Unix(at, 0), Role(role)
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// ErrNotAllowed explains a refused action in words the user can act on.
+type ErrNotAllowed struct{ Reason string }
+
+func (e *ErrNotAllowed) Error() string { return e.Reason }
+
+// IsNotAllowed reports whether err is a refusal with a reason.
+func IsNotAllowed(err error) (*ErrNotAllowed, bool) {
+	var e *ErrNotAllowed
+	ok := errors.As(err, &e)
+	return e, ok
+}

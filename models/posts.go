@@ -1,0 +1,193 @@
+package models
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"html/template"
+	"strings"
+	"time"
+)
+
+// Post is a question body or an answer.
+type Post struct {
+	ID           int64
+	ThreadID     int64
+	Author       UserRef
+	IsQuestion   bool
+	BodyMD       string
+	BodyHTML     template.HTML // rendered by goldmark without raw HTML when saved
+	HelpfulCount int
+	CreatedAt    time.Time
+	EditedAt     time.Time // zero if never edited
+	Deleted      bool
+	// ViewerVoted is whether the user the post was loaded for voted it helpful.
+	ViewerVoted bool
+}
+
+// Edited reports whether the post was changed after it was written.
+func (p *Post) Edited() bool { return !p.EditedAt.IsZero() }
+
+// Anchor is the post's id within the thread page.
+func (p *Post) Anchor() string { return fmt.Sprintf("p%d", p.ID) }
+
+const postColumns = `p.id, p.thread_id, p.is_question, p.body_md, p.body_html, p.helpful_count,
+	p.created_at, COALESCE(p.edited_at, 0), p.deleted_at IS NOT NULL, u.id, u.username, u.role`
+
+func scanPost(row interface{ Scan(...any) error }) (*Post, error) {
+	var p Post
+	var html, role string
+	var created, edited int64
+	err := row.Scan(&p.ID, &p.ThreadID, &p.IsQuestion, &p.BodyMD, &html, &p.HelpfulCount,
+		&created, &edited, &p.Deleted, &p.Author.ID, &p.Author.Username, &role)
+	if err != nil {
+		return nil, err
+	}
+	p.BodyHTML = template.HTML(html)
+	p.Author.Role = Role(role)
+	p.CreatedAt = time.Unix(created, 0)
+	if edited != 0 {
+		p.EditedAt = time.Unix(edited, 0)
+	}
+	if p.Deleted {
+		// Removed text is never handed to a page, so no template can leak it.
+		p.BodyMD, p.BodyHTML = "", ""
+	}
+	return &p, nil
+}
+
+// Post loads one post.
+func (s *Store) Post(ctx context.Context, id int64) (*Post, error) {
+	p, err := scanPost(s.r.QueryRowContext(ctx, `SELECT `+postColumns+` FROM posts p JOIN users u ON u.id = p.author_id WHERE p.id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("load post %d: %w", id, err)
+	}
+	return p, nil
+}
+
+// ThreadPosts is what a thread page shows.
+type ThreadPosts struct {
+	Question *Post
+	Accepted *Post  // nil unless solved; shown right under the question
+	Answers  []*Post // the page of other answers, oldest first
+	Paging
+}
+
+// ThreadPosts loads the question, the accepted answer and a page of the other answers.
+// viewerID marks the posts that viewer voted for; 0 for a visitor.
+func (s *Store) ThreadPosts(ctx context.Context, t *Thread, page int, viewerID int64) (*ThreadPosts, error) {
+	tp := &ThreadPosts{}
+	var err error
+	if tp.Question, err = s.Post(ctx, t.QuestionID); err != nil {
+		return nil, err
+	}
+	if t.AcceptedID != 0 {
+		if tp.Accepted, err = s.Post(ctx, t.AcceptedID); err != nil {
+			return nil, err
+		}
+	}
+	var total int
+	if err := s.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM posts WHERE thread_id = ? AND is_question = 0 AND id != ?`,
+		t.ID, t.AcceptedID).Scan(&total); err != nil {
+		return nil, fmt.Errorf("count answers: %w", err)
+	}
+	tp.Paging = paging(page, total, AnswersPerPage)
+	rows, err := s.r.QueryContext(ctx, `SELECT `+postColumns+` FROM posts p JOIN users u ON u.id = p.author_id
+		WHERE p.thread_id = ? AND p.is_question = 0 AND p.id != ? ORDER BY p.created_at, p.id LIMIT ? OFFSET ?`,
+		t.ID, t.AcceptedID, AnswersPerPage, (tp.Page-1)*AnswersPerPage)
+	if err != nil {
+		return nil, fmt.Errorf("list answers: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		p, err := scanPost(rows)
+		if err != nil {
+			return nil, fmt.Errorf("scan answer: %w", err)
+		}
+		tp.Answers = append(tp.Answers, p)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if viewerID != 0 {
+		if err := s.markVotes(ctx, tp.all(), viewerID); err != nil {
+			return nil, err
+		}
+	}
+	return tp, nil
+}
+
+func (tp *ThreadPosts) all() []*Post {
+	out := []*Post{tp.Question}
+	if tp.Accepted != nil {
+		out = append(out, tp.Accepted)
+	}
+	return append(out, tp.Answers...)
+}
+
+func (s *Store) markVotes(ctx context.Context, posts []*Post, userID int64) error {
+	byID := map[int64]*Post{}
+	args := []any{userID}
+	for _, p := range posts {
+		byID[p.ID] = p
+		args = append(args, p.ID)
+	}
+	rows, err := s.r.QueryContext(ctx, `SELECT post_id FROM votes WHERE user_id = ? AND post_id IN (`+placeholders(len(posts))+`)`, args...)
+	if err != nil {
+		return fmt.Errorf("load votes: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return err
+		}
+		byID[id].ViewerVoted = true
+	}
+	return rows.Err()
+}
+
+// CreateAnswer adds an answer to a thread.
+func (s *Store) CreateAnswer(ctx context.Context, author *User, threadID int64, body string) (*Post, error) {
+	body = strings.TrimSpace(body)
+	v := validator{}
+	checkBody(v, body)
+	if err := v.err(); err != nil {
+		return nil, err
+	}
+	html, err := s.md.render(body)
+	if err != nil {
+		return nil, err
+	}
+	now := s.now().Unix()
+	p := &Post{ThreadID: threadID, Author: author.ref(), BodyMD: body, BodyHTML: template.HTML(html), CreatedAt: time.Unix(now, 0)}
+	err = s.inTx(ctx, func(tx *sql.Tx) error {
+		var deleted bool
+		err := tx.QueryRowContext(ctx, `SELECT deleted_at IS NOT NULL FROM threads WHERE id = ?`, threadID).Scan(&deleted)
+		if errors.Is(err, sql.ErrNoRows) || deleted {
+			return ErrNotFound
+		}
+		if err != nil {
+			return err
+		}
+		if err := tx.QueryRowContext(ctx, `INSERT INTO posts (thread_id, author_id, body_md, body_html, created_at)
+			VALUES (?, ?, ?, ?, ?) RETURNING id`, threadID, author.ID, body, html, now).Scan(&p.ID); err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE threads SET answer_count = answer_count + 1, last_activity_at = ? WHERE id = ?`, now, threadID)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("answer thread %d: %w", threadID, err)
+	}
+	return p, nil
+}
+
+// CanEdit reports whether u may edit or delete p.
+func CanEdit(u *User, p *Post) bool {
+	return u != nil && !p.Deleted && (u.ID == p.Author.ID || u.Can(PermEditAny))
+}

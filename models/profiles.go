@@ -1,0 +1,81 @@
+package models
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// Profile is a user's public summary.
+type Profile struct {
+	User          *User
+	Questions     int
+	Answers       int
+	AcceptedCount int
+	HelpfulVotes  int
+}
+
+// Profile loads the counts shown on a profile page.
+func (s *Store) Profile(ctx context.Context, username string) (*Profile, error) {
+	u, err := s.UserByUsername(ctx, username)
+	if err != nil {
+		return nil, err
+	}
+	p := &Profile{User: u}
+	err = s.r.QueryRowContext(ctx, `SELECT
+		(SELECT COUNT(*) FROM threads WHERE author_id = ?1 AND deleted_at IS NULL AND question_id IS NOT NULL),
+		(SELECT COUNT(*) FROM posts WHERE author_id = ?1 AND is_question = 0 AND deleted_at IS NULL),
+		(SELECT COUNT(*) FROM threads t JOIN posts p ON p.id = t.accepted_id WHERE p.author_id = ?1 AND t.deleted_at IS NULL),
+		(SELECT COALESCE(SUM(helpful_count), 0) FROM posts WHERE author_id = ?1 AND deleted_at IS NULL)`, u.ID).
+		Scan(&p.Questions, &p.Answers, &p.AcceptedCount, &p.HelpfulVotes)
+	if err != nil {
+		return nil, fmt.Errorf("profile of %q: %w", username, err)
+	}
+	return p, nil
+}
+
+// AnswerSummary is an answer listed on its author's profile.
+type AnswerSummary struct {
+	PostID       int64
+	Thread       Thread
+	Accepted     bool
+	HelpfulCount int
+	CreatedAt    time.Time
+}
+
+// URL links to the answer within its thread.
+func (a AnswerSummary) URL() string { return fmt.Sprintf("/t/%d/%s#p%d", a.Thread.ID, a.Thread.Slug, a.PostID) }
+
+// AnswerList is a page of a user's answers.
+type AnswerList struct {
+	Answers []AnswerSummary
+	Paging
+}
+
+// UserAnswers lists a user's visible answers, newest first.
+func (s *Store) UserAnswers(ctx context.Context, userID int64, page int) (*AnswerList, error) {
+	const where = ` FROM posts p JOIN threads t ON t.id = p.thread_id
+		WHERE p.author_id = ? AND p.is_question = 0 AND p.deleted_at IS NULL AND t.deleted_at IS NULL`
+	var total int
+	if err := s.r.QueryRowContext(ctx, `SELECT COUNT(*)`+where, userID).Scan(&total); err != nil {
+		return nil, fmt.Errorf("count answers: %w", err)
+	}
+	list := &AnswerList{Paging: paging(page, total, ThreadsPerPage)}
+	rows, err := s.r.QueryContext(ctx, `SELECT p.id, p.helpful_count, p.created_at, t.id, t.title, t.slug,
+		COALESCE(t.accepted_id, 0) = p.id`+where+` ORDER BY p.created_at DESC, p.id DESC LIMIT ? OFFSET ?`,
+		userID, ThreadsPerPage, (list.Page-1)*ThreadsPerPage)
+	if err != nil {
+		return nil, fmt.Errorf("list answers: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var a AnswerSummary
+		var at int64
+		if err := rows.Scan(&a.PostID, &a.HelpfulCount, &at, &a.Thread.ID, &a.Thread.Title, &a.Thread.Slug, &a.Accepted); err != nil {
+			return nil, fmt.Errorf("scan answer: %w", err)
+		}
+		a.CreatedAt = time.Unix(at, 0)
+		list.Answers = append(list.Answers, a)
+	}
+	return list, rows.Err()
+}

@@ -1,0 +1,211 @@
+// Package models holds every query and domain rule of Crowdcare. Nothing
+// outside it knows which database engine sits underneath.
+package models
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"runtime"
+	"time"
+
+	"github.com/pressly/goose/v3"
+
+	// The sqlite3 driver; FTS5 comes with the sqlite_fts5 build tag.
+	_ "github.com/mattn/go-sqlite3"
+)
+
+//go:embed migrations/*.sql
+var migrationFiles embed.FS
+
+// Options tunes a Store. The zero value is what production uses.
+type Options struct {
+	// PasswordCost is the bcrypt cost; tests lower it to stay fast.
+	PasswordCost int
+	// Now replaces the clock in tests.
+	Now func() time.Time
+}
+
+// Store is the data layer. Writes go through one connection because SQLite
+// has one writer anyway; queueing them in Go avoids SQLITE_BUSY storms.
+type Store struct {
+	w    *sql.DB
+	r    *sql.DB
+	path string
+	opts Options
+	md   *markdown
+}
+
+// Open opens (creating if needed) the database file at path and migrates it.
+func Open(ctx context.Context, path string, opts Options) (*Store, error) {
+	if opts.PasswordCost == 0 {
+		opts.PasswordCost = defaultPasswordCost
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	w, err := sql.Open("sqlite3", dsn(path, true))
+	if err != nil {
+		return nil, fmt.Errorf("open writer: %w", err)
+	}
+	w.SetMaxOpenConns(1)
+	w.SetMaxIdleConns(1)
+	w.SetConnMaxLifetime(0)
+	s := &Store{w: w, path: path, opts: opts, md: newMarkdown()}
+	if err := s.migrate(ctx); err != nil {
+		w.Close()
+		return nil, err
+	}
+	// Readers open after migration so the file and its WAL exist.
+	r, err := sql.Open("sqlite3", dsn(path, false))
+	if err != nil {
+		w.Close()
+		return nil, fmt.Errorf("open readers: %w", err)
+	}
+	n := max(4, 2*runtime.NumCPU())
+	r.SetMaxOpenConns(n)
+	r.SetMaxIdleConns(n)
+	s.r = r
+	if err := r.PingContext(ctx); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("ping readers: %w", err)
+	}
+	return s, nil
+}
+
+// dsn spells out the SQLite settings in one place.
+func dsn(path string, writer bool) string {
+	q := url.Values{}
+	// WAL lets readers run while the writer commits.
+	q.Set("_journal_mode", "WAL")
+	// Wait for a lock instead of failing at once (another process, a backup).
+	q.Set("_busy_timeout", "5000")
+	// The schema relies on foreign keys; SQLite leaves them off by default.
+	q.Set("_foreign_keys", "on")
+	// In WAL mode NORMAL is durable across application crashes and only a power
+	// loss can roll back the last commits; FULL costs an fsync per commit.
+	q.Set("_synchronous", "NORMAL")
+	if writer {
+		// Take the write lock at BEGIN so a transaction never fails half-way
+		// when upgrading from a read lock.
+		q.Set("_txlock", "immediate")
+	} else {
+		// Readers cannot write by mistake.
+		q.Set("_query_only", "1")
+	}
+	return "file:" + path + "?" + q.Encode()
+}
+
+func (s *Store) migrate(ctx context.Context) error {
+	sub, err := fs.Sub(migrationFiles, "migrations")
+	if err != nil {
+		return err
+	}
+	p, err := goose.NewProvider(goose.DialectSQLite3, s.w, sub)
+	if err != nil {
+		return fmt.Errorf("migrations: %w", err)
+	}
+	if _, err := p.Up(ctx); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	return nil
+}
+
+// Close closes both pools.
+func (s *Store) Close() error {
+	var errs []error
+	if s.r != nil {
+		errs = append(errs, s.r.Close())
+	}
+	if s.w != nil {
+		// Folds the WAL back into the main file so a copied .db is complete.
+		_, err := s.w.Exec("PRAGMA wal_checkpoint(TRUNCATE)")
+		errs = append(errs, err, s.w.Close())
+	}
+	return errors.Join(errs...)
+}
+
+// Path is the database file.
+func (s *Store) Path() string { return s.path }
+
+func (s *Store) now() time.Time { return s.opts.Now() }
+
+// inTx runs fn in one write transaction: everything commits or nothing does.
+func (s *Store) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	if err := fn(tx); err != nil {
+		tx.Rollback()
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+// Health reports whether the database answers and how far it is migrated.
+type Health struct {
+	OK            bool   `json:"ok"`
+	SchemaVersion int64  `json:"schema_version"`
+	Error         string `json:"error,omitempty"`
+}
+
+// Health checks the reader pool and the writer with cheap queries.
+func (s *Store) Health(ctx context.Context) Health {
+	var h Health
+	if err := s.r.QueryRowContext(ctx, `SELECT COALESCE(MAX(version_id), 0) FROM goose_db_version WHERE is_applied = 1`).Scan(&h.SchemaVersion); err != nil {
+		h.Error = "database unreachable"
+		return h
+	}
+	var one int
+	if err := s.w.QueryRowContext(ctx, `SELECT 1`).Scan(&one); err != nil {
+		h.Error = "writer unreachable"
+		return h
+	}
+	h.OK = true
+	return h
+}
+
+// Setting returns a stored setting, or ErrNotFound.
+func (s *Store) Setting(ctx context.Context, key string) ([]byte, error) {
+	var v []byte
+	err := s.r.QueryRowContext(ctx, `SELECT value FROM settings WHERE key = ?`, key).Scan(&v)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("setting %s: %w", key, err)
+	}
+	return v, nil
+}
+
+// SettingOrCreate returns the setting, storing make()'s value first if there is
+// none. Used for secrets that must survive restarts, such as the session key.
+func (s *Store) SettingOrCreate(ctx context.Context, key string, make func() ([]byte, error)) ([]byte, error) {
+	var out []byte
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		err := tx.QueryRowContext(ctx, `SELECT value FROM settings WHERE key = ?`, key).Scan(&out)
+		if err == nil {
+			return nil
+		}
+		if !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+		if out, err = make(); err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `INSERT INTO settings (key, value) VALUES (?, ?)`, key, out)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("setting %s: %w", key, err)
+	}
+	return out, nil
+}

@@ -1,0 +1,189 @@
+package models
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"golang.org/x/crypto/bcrypt"
+)
+
+// newTestStore opens a fresh database file in a temp dir.
+func newTestStore(t *testing.T) *Store {
+	t.Helper()
+	s, err := Open(context.Background(), filepath.Join(t.TempDir(), "test.db"), Options{PasswordCost: bcrypt.MinCost})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+func mustUser(t *testing.T, s *Store, name string) *User {
+	t.Helper()
+	u, err := s.CreateUser(context.Background(), NewUser{Username: name, Email: name + "@example.com", Password: "correct horse"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u
+}
+
+func mustThread(t *testing.T, s *Store, u *User, title string) *Thread {
+	t.Helper()
+	th, err := s.CreateThread(context.Background(), u, NewThread{Title: title, CategorySlug: "general",
+		Body: "My router keeps dropping the connection every evening.", Tags: "router, wifi"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return th
+}
+
+func TestOpenMigratesAndSeedsDefaultCategory(t *testing.T) {
+	s := newTestStore(t)
+	ctx := context.Background()
+	cats, err := s.Categories(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cats) != 1 || cats[0].Slug != "general" {
+		t.Fatalf("categories = %+v, want one default 'general'", cats)
+	}
+	h := s.Health(ctx)
+	if !h.OK || h.SchemaVersion < 1 {
+		t.Fatalf("health = %+v", h)
+	}
+	var mode string
+	if err := s.w.QueryRow(`PRAGMA journal_mode`).Scan(&mode); err != nil || mode != "wal" {
+		t.Fatalf("journal_mode = %q, %v", mode, err)
+	}
+	var fk int
+	if err := s.r.QueryRow(`PRAGMA foreign_keys`).Scan(&fk); err != nil || fk != 1 {
+		t.Fatalf("foreign_keys = %d, %v", fk, err)
+	}
+	// Reopening an existing file migrates nothing and keeps the data.
+	path := s.Path()
+	mustUser(t, s, "alice")
+	s.Close()
+	s2, err := Open(ctx, path, Options{PasswordCost: bcrypt.MinCost})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s2.Close()
+	if n, _ := s2.CountUsers(ctx); n != 1 {
+		t.Fatalf("users after reopen = %d", n)
+	}
+}
+
+func TestSettingOrCreateIsStable(t *testing.T) {
+	s := newTestStore(t)
+	ctx := context.Background()
+	calls := 0
+	mk := func() ([]byte, error) { calls++; return []byte("secret"), nil }
+	a, err := s.SettingOrCreate(ctx, "k", mk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := s.SettingOrCreate(ctx, "k", mk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(a) != "secret" || string(b) != "secret" || calls != 1 {
+		t.Fatalf("a=%q b=%q calls=%d", a, b, calls)
+	}
+}
+
+func TestCreateUserValidatesAndIsCaseInsensitive(t *testing.T) {
+	s := newTestStore(t)
+	ctx := context.Background()
+	mustUser(t, s, "Alice")
+	_, err := s.CreateUser(ctx, NewUser{Username: "alice", Email: "ALICE@example.com", Password: "correct horse"})
+	var ve *ValidationError
+	if !errors.As(err, &ve) || ve.Fields["username"] == "" || ve.Fields["email"] == "" {
+		t.Fatalf("duplicate user: err = %v", err)
+	}
+	_, err = s.CreateUser(ctx, NewUser{Username: "x", Email: "nope", Password: "short"})
+	if !errors.As(err, &ve) || len(ve.Fields) != 3 {
+		t.Fatalf("bad user: err = %v", err)
+	}
+	_, err = s.CreateUser(ctx, NewUser{Username: "bob", Email: "bob@example.com", Password: strings.Repeat("x", 73)})
+	if !errors.As(err, &ve) || ve.Fields["password"] == "" {
+		t.Fatalf("long password: err = %v", err)
+	}
+}
+
+func TestAuthenticateThrottlesPerAccountAndIP(t *testing.T) {
+	s := newTestStore(t)
+	ctx := context.Background()
+	mustUser(t, s, "alice")
+	if _, err := s.Authenticate(ctx, "ALICE", "correct horse", "10.0.0.1"); err != nil {
+		t.Fatalf("good login: %v", err)
+	}
+	for i := 0; i < loginFailuresPerAcc; i++ {
+		if _, err := s.Authenticate(ctx, "alice", "wrong", "10.0.0.1"); !errors.Is(err, ErrBadCredentials) {
+			t.Fatalf("attempt %d: %v", i, err)
+		}
+	}
+	// Even the right password is refused while throttled.
+	if _, err := s.Authenticate(ctx, "alice", "correct horse", "10.0.0.2"); !errors.Is(err, ErrThrottled) {
+		t.Fatalf("throttled account: %v", err)
+	}
+	// Many names from one address trip the address limit.
+	for i := 0; i < loginFailuresPerIP; i++ {
+		s.Authenticate(ctx, "ghost"+strings.Repeat("x", i), "pw", "10.0.0.9")
+	}
+	mustUser(t, s, "carol")
+	if _, err := s.Authenticate(ctx, "carol", "correct horse", "10.0.0.9"); !errors.Is(err, ErrThrottled) {
+		t.Fatalf("throttled ip: %v", err)
+	}
+	if _, err := s.Authenticate(ctx, "carol", "correct horse", "10.0.0.3"); err != nil {
+		t.Fatalf("other ip: %v", err)
+	}
+}
+
+func TestMarkdownNeutralisesUnsafeLinks(t *testing.T) {
+	md := newMarkdown()
+	cases := map[string]struct{ in, mustNot, must string }{
+		"raw html":        {"hi <script>alert(1)</script>", "<script>", "hi"},
+		"js link":         {"[click](javascript:alert(1))", "javascript:", "click"},
+		"js link tab":     {"[click](java\tscript:alert(1))", "href", "click"},
+		"data link":       {"[x](data:text/html;base64,PHNjcmlwdD4=)", "data:", "x"},
+		"data image":      {"![pic](data:image/png;base64,AAAA)", "data:", "pic"},
+		"js autolink":     {"<javascript:alert(1)>", "href=\"javascript", "javascript:alert(1)"},
+		"event attr":      {`<img src=x onerror=alert(1)>`, "<img", ""},
+		"https link":      {"[ok](https://example.com)", "javascript", `href="https://example.com" rel="nofollow ugc noopener noreferrer"`},
+		"gfm table":       {"| a | b |\n|---|---|\n| 1 | 2 |", "<script", "<table>"},
+		"gfm strike":      {"~~old~~", "<script", "<del>old</del>"},
+		"gfm tasks":       {"- [x] done", "<script", `type="checkbox"`},
+		"gfm autolink":    {"see www.example.com", "<script", `href="http://www.example.com"`},
+		"fenced code":     {"```\n<b>x</b>\n```", "<b>", "&lt;b&gt;"},
+		"emphasis in bad": {"[**bold**](javascript:x)", "href", "<strong>bold</strong>"},
+	}
+	for name, c := range cases {
+		out, err := md.render(c.in)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if strings.Contains(out, c.mustNot) {
+			t.Errorf("%s: output %q contains %q", name, out, c.mustNot)
+		}
+		if !strings.Contains(out, c.must) {
+			t.Errorf("%s: output %q lacks %q", name, out, c.must)
+		}
+	}
+}
+
+func TestSlugify(t *testing.T) {
+	for in, want := range map[string]string{
+		"Wi-Fi drops after update!":   "wi-fi-drops-after-update",
+		"Café au lait":                "cafe-au-lait",
+		"ルーターが繋がらない":                  "question",
+		"  --Router 2000--  ":         "router-2000",
+		"Über-schnelles Internet???": "uber-schnelles-internet",
+	} {
+		if got := Slugify(in); got != want {
+			t.Errorf("Slugify(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -1,0 +1,241 @@
+package models
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// Limits on what a question may hold.
+const (
+	TitleMin = 10
+	TitleMax = 150
+	BodyMin  = 20
+	BodyMax  = 50000
+	TagsMax  = 5
+	TagMax   = 30
+)
+
+// UserRef is how an author appears beside their content.
+type UserRef struct {
+	ID       int64
+	Username string
+	Role     Role
+}
+
+// URL is the author's profile.
+func (u UserRef) URL() string { return "/u/" + u.Username }
+
+// Thread is a question with its answers' summary.
+type Thread struct {
+	ID             int64
+	Category       Category
+	Author         UserRef
+	Title          string
+	Slug           string
+	QuestionID     int64
+	AcceptedID     int64
+	AnswerCount    int
+	Tags           []string
+	CreatedAt      time.Time
+	LastActivityAt time.Time
+	Deleted        bool
+}
+
+// URL is the canonical thread address.
+func (t *Thread) URL() string { return "/t/" + strconv.FormatInt(t.ID, 10) + "/" + t.Slug }
+
+// Solved reports whether an answer is accepted.
+func (t *Thread) Solved() bool { return t.AcceptedID != 0 }
+
+// NewThread is what the ask form sends.
+type NewThread struct {
+	Title        string
+	CategorySlug string
+	Body         string
+	Tags         string // comma-separated, as typed
+}
+
+// ParseTags splits a comma-separated tag field into clean, unique tags.
+func ParseTags(s string) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, t := range strings.Split(s, ",") {
+		t = strings.Join(strings.Fields(strings.ToLower(t)), "-")
+		if t == "" || seen[t] {
+			continue
+		}
+		seen[t] = true
+		out = append(out, t)
+	}
+	return out
+}
+
+func validTag(t string) bool {
+	if utf8.RuneCountInString(t) > TagMax {
+		return false
+	}
+	for _, r := range t {
+		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || strings.ContainsRune("-+.#", r) || r > 127 && r != 0xFFFD) {
+			return false
+		}
+	}
+	return true
+}
+
+func checkTitle(v validator, title string) {
+	n := utf8.RuneCountInString(title)
+	v.check(n > 0, "title", "Give your question a title.")
+	v.check(n >= TitleMin, "title", fmt.Sprintf("Make the title at least %d characters: say what goes wrong.", TitleMin))
+	v.check(n <= TitleMax, "title", fmt.Sprintf("Keep the title to %d characters at most (it has %d).", TitleMax, n))
+}
+
+func checkBody(v validator, body string) {
+	n := utf8.RuneCountInString(body)
+	v.check(n > 0, "body", "Write something.")
+	v.check(n >= BodyMin, "body", fmt.Sprintf("Write at least %d characters.", BodyMin))
+	v.check(n <= BodyMax, "body", fmt.Sprintf("Keep it to %d characters at most (it has %d).", BodyMax, n))
+}
+
+func checkTags(v validator, tags []string) {
+	v.check(len(tags) <= TagsMax, "tags", fmt.Sprintf("Use at most %d tags.", TagsMax))
+	for _, t := range tags {
+		v.check(validTag(t), "tags", fmt.Sprintf("Tags are up to %d letters, digits, dashes, dots, + or #: %q is not.", TagMax, t))
+	}
+}
+
+// CreateThread stores a question and returns its thread.
+func (s *Store) CreateThread(ctx context.Context, author *User, n NewThread) (*Thread, error) {
+	n.Title = strings.Join(strings.Fields(n.Title), " ")
+	n.Body = strings.TrimSpace(n.Body)
+	tags := ParseTags(n.Tags)
+	v := validator{}
+	checkTitle(v, n.Title)
+	checkBody(v, n.Body)
+	checkTags(v, tags)
+	cat, err := s.CategoryBySlug(ctx, n.CategorySlug)
+	if errors.Is(err, ErrNotFound) {
+		v.check(false, "category", "Choose a category.")
+	} else if err != nil {
+		return nil, err
+	}
+	if err := v.err(); err != nil {
+		return nil, err
+	}
+	html, err := s.md.render(n.Body)
+	if err != nil {
+		return nil, err
+	}
+	now := s.now().Unix()
+	t := &Thread{Category: *cat, Author: author.ref(), Title: n.Title, Slug: Slugify(n.Title), Tags: tags,
+		CreatedAt: time.Unix(now, 0), LastActivityAt: time.Unix(now, 0)}
+	err = s.inTx(ctx, func(tx *sql.Tx) error {
+		if err := tx.QueryRowContext(ctx, `INSERT INTO threads (category_id, author_id, title, slug, created_at, last_activity_at)
+			VALUES (?, ?, ?, ?, ?, ?) RETURNING id`, cat.ID, author.ID, t.Title, t.Slug, now, now).Scan(&t.ID); err != nil {
+			return err
+		}
+		if err := tx.QueryRowContext(ctx, `INSERT INTO posts (thread_id, author_id, is_question, body_md, body_html, created_at)
+			VALUES (?, ?, 1, ?, ?, ?) RETURNING id`, t.ID, author.ID, n.Body, html, now).Scan(&t.QuestionID); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE threads SET question_id = ? WHERE id = ?`, t.QuestionID, t.ID); err != nil {
+			return err
+		}
+		return setTags(ctx, tx, t.ID, tags)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("create thread: %w", err)
+	}
+	return t, nil
+}
+
+func (u *User) ref() UserRef { return UserRef{ID: u.ID, Username: u.Username, Role: u.Role} }
+
+func setTags(ctx context.Context, tx *sql.Tx, threadID int64, tags []string) error {
+	if _, err := tx.ExecContext(ctx, `DELETE FROM thread_tags WHERE thread_id = ?`, threadID); err != nil {
+		return err
+	}
+	for _, name := range tags {
+		var id int64
+		err := tx.QueryRowContext(ctx, `INSERT INTO tags (name) VALUES (?) ON CONFLICT (name) DO UPDATE SET name = excluded.name RETURNING id`, name).Scan(&id)
+		if err != nil {
+			return fmt.Errorf("tag %q: %w", name, err)
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO thread_tags (thread_id, tag_id) VALUES (?, ?)`, threadID, id); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+const threadColumns = `t.id, t.title, t.slug, COALESCE(t.question_id, 0), COALESCE(t.accepted_id, 0), t.answer_count,
+	t.created_at, t.last_activity_at, t.deleted_at IS NOT NULL,
+	c.id, c.slug, c.name, u.id, u.username, u.role`
+
+const threadJoins = ` FROM threads t JOIN categories c ON c.id = t.category_id JOIN users u ON u.id = t.author_id`
+
+func scanThread(row interface{ Scan(...any) error }) (*Thread, error) {
+	var t Thread
+	var created, active int64
+	var role string
+	err := row.Scan(&t.ID, &t.Title, &t.Slug, &t.QuestionID, &t.AcceptedID, &t.AnswerCount, &created, &active, &t.Deleted,
+		&t.Category.ID, &t.Category.Slug, &t.Category.Name, &t.Author.ID, &t.Author.Username, &role)
+	if err != nil {
+		return nil, err
+	}
+	t.Author.Role = Role(role)
+	t.CreatedAt, t.LastActivityAt = time.Unix(created, 0), time.Unix(active, 0)
+	return &t, nil
+}
+
+// Thread loads one thread, deleted or not; the caller decides what to show.
+func (s *Store) Thread(ctx context.Context, id int64) (*Thread, error) {
+	t, err := scanThread(s.r.QueryRowContext(ctx, `SELECT `+threadColumns+threadJoins+` WHERE t.id = ? AND t.question_id IS NOT NULL`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("load thread %d: %w", id, err)
+	}
+	if err := s.fillTags(ctx, []*Thread{t}); err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+// fillTags loads the tags of a page of threads in one query.
+func (s *Store) fillTags(ctx context.Context, threads []*Thread) error {
+	if len(threads) == 0 {
+		return nil
+	}
+	byID := make(map[int64]*Thread, len(threads))
+	args := make([]any, len(threads))
+	for i, t := range threads {
+		byID[t.ID] = t
+		args[i] = t.ID
+	}
+	rows, err := s.r.QueryContext(ctx, `SELECT tt.thread_id, g.name FROM thread_tags tt JOIN tags g ON g.id = tt.tag_id
+		WHERE tt.thread_id IN (`+placeholders(len(args))+`) ORDER BY g.name`, args...)
+	if err != nil {
+		return fmt.Errorf("load tags: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var name string
+		if err := rows.Scan(&id, &name); err != nil {
+			return fmt.Errorf("scan tag: %w", err)
+		}
+		byID[id].Tags = append(byID[id].Tags, name)
+	}
+	return rows.Err()
+}
+
+func placeholders(n int) string {
+	return strings.TrimSuffix(strings.Repeat("?,", n), ",")
+}

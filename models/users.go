@@ -1,0 +1,250 @@
+package models
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/mail"
+	"regexp"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"golang.org/x/crypto/bcrypt"
+)
+
+const defaultPasswordCost = 12
+
+// Password limits. bcrypt reads at most 72 bytes, so a longer password is
+// refused rather than silently truncated.
+const (
+	PasswordMinLen = 8
+	PasswordMaxLen = 72
+)
+
+// ErrBadCredentials is returned for an unknown user or a wrong password alike.
+var ErrBadCredentials = errors.New("wrong username or password")
+
+// User is a registered account.
+type User struct {
+	ID           int64
+	Username     string
+	Email        string
+	Role         Role
+	SessionEpoch int64
+	CreatedAt    time.Time
+}
+
+// Can reports whether the user's role grants p. A nil user (a visitor) has no permissions.
+func (u *User) Can(p Permission) bool {
+	return u != nil && u.Role.Can(p)
+}
+
+// URL is the profile page.
+func (u *User) URL() string { return "/u/" + u.Username }
+
+var usernamePattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{1,28}[A-Za-z0-9]$`)
+
+// NewUser is what registration asks for.
+type NewUser struct {
+	Username string
+	Email    string
+	Password string
+	Role     Role
+}
+
+func (n *NewUser) normalize() {
+	n.Username = strings.TrimSpace(n.Username)
+	n.Email = strings.TrimSpace(n.Email)
+	if n.Role == "" {
+		n.Role = RoleMember
+	}
+}
+
+func (n NewUser) validate() validator {
+	v := validator{}
+	v.check(n.Username != "", "username", "Choose a username.")
+	v.check(usernamePattern.MatchString(n.Username), "username",
+		"Use 3–30 letters, digits, dots, dashes or underscores, starting and ending with a letter or digit.")
+	_, err := mail.ParseAddress(n.Email)
+	v.check(n.Email != "", "email", "Enter your email address.")
+	v.check(err == nil && strings.Contains(n.Email, "@") && !strings.ContainsAny(n.Email, " <>") && len(n.Email) <= 254,
+		"email", "Enter an email address like name@example.com.")
+	v.check(utf8.RuneCountInString(n.Password) >= PasswordMinLen, "password",
+		fmt.Sprintf("Use at least %d characters.", PasswordMinLen))
+	v.check(len(n.Password) <= PasswordMaxLen, "password",
+		fmt.Sprintf("Use at most %d bytes.", PasswordMaxLen))
+	_, ok := ParseRole(string(n.Role))
+	v.check(ok, "role", "Unknown role.")
+	return v
+}
+
+// CreateUser registers an account. Username and email are unique regardless of case.
+func (s *Store) CreateUser(ctx context.Context, n NewUser) (*User, error) {
+	n.normalize()
+	v := n.validate()
+	if err := v.err(); err != nil {
+		return nil, err
+	}
+	hash, err := bcrypt.GenerateFromPassword([]byte(n.Password), s.opts.PasswordCost)
+	if err != nil {
+		return nil, fmt.Errorf("hash password: %w", err)
+	}
+	now := s.now()
+	var id int64
+	err = s.inTx(ctx, func(tx *sql.Tx) error {
+		var taken int
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM users WHERE lower(username) = lower(?)`, n.Username).Scan(&taken); err != nil {
+			return err
+		}
+		v.check(taken == 0, "username", "That username is taken.")
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM users WHERE lower(email) = lower(?)`, n.Email).Scan(&taken); err != nil {
+			return err
+		}
+		v.check(taken == 0, "email", "An account with that email already exists.")
+		if err := v.err(); err != nil {
+			return err
+		}
+		return tx.QueryRowContext(ctx,
+			`INSERT INTO users (username, email, password_hash, role, created_at) VALUES (?, ?, ?, ?, ?) RETURNING id`,
+			n.Username, n.Email, string(hash), string(n.Role), now.Unix()).Scan(&id)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("create user %q: %w", n.Username, err)
+	}
+	return &User{ID: id, Username: n.Username, Email: n.Email, Role: n.Role, CreatedAt: time.Unix(now.Unix(), 0)}, nil
+}
+
+const userColumns = `id, username, email, role, session_epoch, created_at`
+
+func scanUser(row interface{ Scan(...any) error }) (*User, error) {
+	var u User
+	var role string
+	var created int64
+	if err := row.Scan(&u.ID, &u.Username, &u.Email, &role, &u.SessionEpoch, &created); err != nil {
+		return nil, err
+	}
+	u.Role = Role(role)
+	u.CreatedAt = time.Unix(created, 0)
+	return &u, nil
+}
+
+// UserByID loads a user.
+func (s *Store) UserByID(ctx context.Context, id int64) (*User, error) {
+	u, err := scanUser(s.r.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("load user %d: %w", id, err)
+	}
+	return u, nil
+}
+
+// UserByUsername loads a user by name, ignoring case.
+func (s *Store) UserByUsername(ctx context.Context, username string) (*User, error) {
+	u, err := scanUser(s.r.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE lower(username) = lower(?)`, username))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("load user %q: %w", username, err)
+	}
+	return u, nil
+}
+
+// SetRole changes a user's role.
+func (s *Store) SetRole(ctx context.Context, username string, role Role) error {
+	if _, ok := ParseRole(string(role)); !ok {
+		return &ValidationError{Fields: map[string]string{"role": fmt.Sprintf("Unknown role %q.", role)}}
+	}
+	res, err := s.w.ExecContext(ctx, `UPDATE users SET role = ? WHERE lower(username) = lower(?)`, string(role), username)
+	if err != nil {
+		return fmt.Errorf("set role of %q: %w", username, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return ErrNotFound
+	}
+	return nil
+}
+
+// Login throttling: a window and the failures allowed in it, per account and per address.
+const (
+	loginWindow         = 15 * time.Minute
+	loginFailuresPerAcc = 5
+	loginFailuresPerIP  = 20
+)
+
+// Authenticate checks a username and password, refusing with ErrThrottled
+// after too many recent failures for the account or the address.
+func (s *Store) Authenticate(ctx context.Context, username, password, ip string) (*User, error) {
+	username = strings.TrimSpace(username)
+	since := s.now().Add(-loginWindow).Unix()
+	var accFails, ipFails int
+	err := s.r.QueryRowContext(ctx, `SELECT
+		(SELECT COUNT(*) FROM login_failures WHERE username = lower(?) AND at > ?),
+		(SELECT COUNT(*) FROM login_failures WHERE ip = ? AND at > ?)`,
+		username, since, ip, since).Scan(&accFails, &ipFails)
+	if err != nil {
+		return nil, fmt.Errorf("count login failures: %w", err)
+	}
+	if accFails >= loginFailuresPerAcc || ipFails >= loginFailuresPerIP {
+		return nil, ErrThrottled
+	}
+	var hash string
+	var u *User
+	row := s.r.QueryRowContext(ctx, `SELECT password_hash, `+userColumns+` FROM users WHERE lower(username) = lower(?)`, username)
+	u, err = scanUser(scanPrefix{row: row, first: &hash})
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		// Spend the same time as a real check so response times do not reveal which names exist.
+		_ = bcrypt.CompareHashAndPassword(s.dummyHash(), []byte(password))
+	case err != nil:
+		return nil, fmt.Errorf("load user %q: %w", username, err)
+	default:
+		if bcrypt.CompareHashAndPassword([]byte(hash), []byte(password)) == nil {
+			_, err := s.w.ExecContext(ctx, `DELETE FROM login_failures WHERE username = lower(?)`, username)
+			if err != nil {
+				return nil, fmt.Errorf("clear login failures: %w", err)
+			}
+			return u, nil
+		}
+	}
+	now := s.now().Unix()
+	err = s.inTx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO login_failures (username, ip, at) VALUES (lower(?), ?, ?)`, username, ip, now); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `DELETE FROM login_failures WHERE at < ?`, now-int64(24*time.Hour/time.Second))
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("record login failure: %w", err)
+	}
+	return nil, ErrBadCredentials
+}
+
+func (s *Store) dummyHash() []byte {
+	h, _ := bcrypt.GenerateFromPassword([]byte("not a real password"), s.opts.PasswordCost)
+	return h
+}
+
+// scanPrefix scans one leading column into first, then the rest into the caller's targets.
+type scanPrefix struct {
+	row   *sql.Row
+	first any
+}
+
+func (p scanPrefix) Scan(dest ...any) error {
+	return p.row.Scan(append([]any{p.first}, dest...)...)
+}
+
+// CountUsers is the number of accounts.
+func (s *Store) CountUsers(ctx context.Context) (int, error) {
+	var n int
+	if err := s.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM users`).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count users: %w", err)
+	}
+	return n, nil
+}

@@ -1,0 +1,40 @@
+package models
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+)
+
+// Vote marks an answer helpful for the voter, or takes that back with undo.
+// Voting twice counts once; nobody votes for their own answer.
+func (s *Store) Vote(ctx context.Context, voter *User, postID int64, undo bool) error {
+	p, err := s.Post(ctx, postID)
+	if err != nil {
+		return err
+	}
+	switch {
+	case p.Deleted:
+		return ErrNotFound
+	case p.IsQuestion:
+		return &ErrNotAllowed{Reason: "Only answers can be voted helpful."}
+	case p.Author.ID == voter.ID:
+		return &ErrNotAllowed{Reason: "You cannot vote for your own answer."}
+	}
+	err = s.inTx(ctx, func(tx *sql.Tx) error {
+		q := `INSERT INTO votes (post_id, user_id, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`
+		args := []any{postID, voter.ID, s.now().Unix()}
+		if undo {
+			q, args = `DELETE FROM votes WHERE post_id = ? AND user_id = ?`, args[:2]
+		}
+		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `UPDATE posts SET helpful_count = (SELECT COUNT(*) FROM votes WHERE post_id = ?) WHERE id = ?`, postID, postID)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("vote on post %d: %w", postID, err)
+	}
+	return nil
+}
