@@ -72,7 +72,7 @@ func (s *Store) Post(ctx context.Context, id int64) (*Post, error) {
 // ThreadPosts is what a thread page shows.
 type ThreadPosts struct {
 	Question *Post
-	Accepted *Post  // nil unless solved; shown right under the question
+	Accepted *Post   // nil unless solved; shown right under the question
 	Answers  []*Post // the page of other answers, oldest first
 	Paging
 }
@@ -190,4 +190,19 @@ func (s *Store) CreateAnswer(ctx context.Context, author *User, threadID int64, 
 // CanEdit reports whether u may edit or delete p.
 func CanEdit(u *User, p *Post) bool {
 	return u != nil && !p.Deleted && (u.ID == p.Author.ID || u.Can(PermEditAny))
+}
+
+// AnswerPage is the page of its thread on which a post is shown.
+func (s *Store) AnswerPage(ctx context.Context, p *Post, t *Thread) (int, error) {
+	if p.IsQuestion || p.ID == t.AcceptedID {
+		return 1, nil
+	}
+	var before int
+	err := s.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM posts WHERE thread_id = ? AND is_question = 0 AND id != ?
+		AND (created_at < ? OR (created_at = ? AND id < ?))`,
+		t.ID, t.AcceptedID, p.CreatedAt.Unix(), p.CreatedAt.Unix(), p.ID).Scan(&before)
+	if err != nil {
+		return 0, fmt.Errorf("locate post %d: %w", p.ID, err)
+	}
+	return before/AnswersPerPage + 1, nil
 }

@@ -44,7 +44,9 @@ type AnswerSummary struct {
 }
 
 // URL links to the answer within its thread.
-func (a AnswerSummary) URL() string { return fmt.Sprintf("/t/%d/%s#p%d", a.Thread.ID, a.Thread.Slug, a.PostID) }
+func (a AnswerSummary) URL() string {
+	return fmt.Sprintf("/t/%d/%s#p%d", a.Thread.ID, a.Thread.Slug, a.PostID)
+}
 
 // AnswerList is a page of a user's answers.
 type AnswerList struct {

@@ -209,3 +209,12 @@ func (s *Store) SettingOrCreate(ctx context.Context, key string, make func() ([]
 	}
 	return out, nil
 }
+
+// Backup writes a consistent copy of the live database to path while it
+// keeps serving. VACUUM INTO reads one snapshot and refuses to overwrite.
+func (s *Store) Backup(ctx context.Context, path string) error {
+	if _, err := s.r.ExecContext(ctx, `VACUUM INTO ?`, path); err != nil {
+		return fmt.Errorf("backup to %s: %w", path, err)
+	}
+	return nil
+}

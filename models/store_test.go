@@ -176,10 +176,10 @@ func TestMarkdownNeutralisesUnsafeLinks(t *testing.T) {
 
 func TestSlugify(t *testing.T) {
 	for in, want := range map[string]string{
-		"Wi-Fi drops after update!":   "wi-fi-drops-after-update",
-		"Café au lait":                "cafe-au-lait",
-		"ルーターが繋がらない":                  "question",
-		"  --Router 2000--  ":         "router-2000",
+		"Wi-Fi drops after update!":  "wi-fi-drops-after-update",
+		"Café au lait":               "cafe-au-lait",
+		"ルーターが繋がらない":                 "question",
+		"  --Router 2000--  ":        "router-2000",
 		"Über-schnelles Internet???": "uber-schnelles-internet",
 	} {
 		if got := Slugify(in); got != want {

@@ -84,6 +84,10 @@ func (n NewUser) validate() validator {
 func (s *Store) CreateUser(ctx context.Context, n NewUser) (*User, error) {
 	n.normalize()
 	v := n.validate()
+	// Report a taken name together with any other mistakes, not one at a time.
+	if err := checkUnique(ctx, s.r, v, n); err != nil {
+		return nil, err
+	}
 	if err := v.err(); err != nil {
 		return nil, err
 	}
@@ -94,15 +98,10 @@ func (s *Store) CreateUser(ctx context.Context, n NewUser) (*User, error) {
 	now := s.now()
 	var id int64
 	err = s.inTx(ctx, func(tx *sql.Tx) error {
-		var taken int
-		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM users WHERE lower(username) = lower(?)`, n.Username).Scan(&taken); err != nil {
+		// Checked again inside the write transaction: another registration may have won the race.
+		if err := checkUnique(ctx, tx, v, n); err != nil {
 			return err
 		}
-		v.check(taken == 0, "username", "That username is taken.")
-		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM users WHERE lower(email) = lower(?)`, n.Email).Scan(&taken); err != nil {
-			return err
-		}
-		v.check(taken == 0, "email", "An account with that email already exists.")
 		if err := v.err(); err != nil {
 			return err
 		}
@@ -114,6 +113,23 @@ func (s *Store) CreateUser(ctx context.Context, n NewUser) (*User, error) {
 		return nil, fmt.Errorf("create user %q: %w", n.Username, err)
 	}
 	return &User{ID: id, Username: n.Username, Email: n.Email, Role: n.Role, CreatedAt: time.Unix(now.Unix(), 0)}, nil
+}
+
+type queryRower interface {
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+func checkUnique(ctx context.Context, db queryRower, v validator, n NewUser) error {
+	var nameTaken, emailTaken bool
+	err := db.QueryRowContext(ctx, `SELECT
+		EXISTS (SELECT 1 FROM users WHERE lower(username) = lower(?)),
+		EXISTS (SELECT 1 FROM users WHERE lower(email) = lower(?))`, n.Username, n.Email).Scan(&nameTaken, &emailTaken)
+	if err != nil {
+		return fmt.Errorf("check unique user: %w", err)
+	}
+	v.check(!nameTaken, "username", "That username is taken.")
+	v.check(!emailTaken, "email", "An account with that email already exists.")
+	return nil
 }
 
 const userColumns = `id, username, email, role, session_epoch, created_at`

@@ -1,0 +1,185 @@
+package handlers
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/crowdcare/crowdcare/models"
+)
+
+// testApp is the real router over a real SQLite file, served by httptest.
+type testApp struct {
+	t     *testing.T
+	srv   *httptest.Server
+	store *models.Store
+}
+
+func newApp(t *testing.T) *testApp {
+	t.Helper()
+	return newAppAt(t, filepath.Join(t.TempDir(), "test.db"))
+}
+
+func newAppAt(t *testing.T, path string) *testApp {
+	t.Helper()
+	ctx := context.Background()
+	store, err := models.Open(ctx, path, models.Options{PasswordCost: bcrypt.MinCost})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := New(ctx, Config{BaseURL: "http://forum.test"}, store, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(e)
+	t.Cleanup(func() {
+		srv.Close()
+		store.Close()
+	})
+	return &testApp{t: t, srv: srv, store: store}
+}
+
+// client is one browser: its own cookies, redirects not followed.
+type client struct {
+	app  *testApp
+	http *http.Client
+}
+
+func (a *testApp) client() *client {
+	jar, _ := cookiejar.New(nil)
+	return &client{app: a, http: &http.Client{
+		Jar:           jar,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}}
+}
+
+type response struct {
+	Code     int
+	Body     string
+	Header   http.Header
+	Location string
+}
+
+func (c *client) do(req *http.Request) *response {
+	c.app.t.Helper()
+	res, err := c.http.Do(req)
+	if err != nil {
+		c.app.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	if err != nil {
+		c.app.t.Fatal(err)
+	}
+	return &response{Code: res.StatusCode, Body: string(b), Header: res.Header, Location: res.Header.Get("Location")}
+}
+
+func (c *client) get(path string) *response {
+	c.app.t.Helper()
+	req, err := http.NewRequest(http.MethodGet, c.app.srv.URL+path, nil)
+	if err != nil {
+		c.app.t.Fatal(err)
+	}
+	return c.do(req)
+}
+
+var csrfInput = regexp.MustCompile(`name="_csrf" value="([^"]+)"`)
+
+// token reads the CSRF token from a page's form, as a browser would.
+func (c *client) token() string {
+	c.app.t.Helper()
+	res := c.get("/login")
+	if c.loggedIn(res) {
+		res = c.get("/ask")
+	}
+	m := csrfInput.FindStringSubmatch(res.Body)
+	if m == nil {
+		c.app.t.Fatalf("no CSRF token on page: %s", res.Body)
+	}
+	return m[1]
+}
+
+func (c *client) loggedIn(res *response) bool {
+	return res.Code == http.StatusSeeOther
+}
+
+// post sends a form with a valid CSRF token unless the form sets _csrf itself.
+func (c *client) post(path string, form url.Values) *response {
+	c.app.t.Helper()
+	if form == nil {
+		form = url.Values{}
+	}
+	if _, ok := form["_csrf"]; !ok {
+		form.Set("_csrf", c.token())
+	}
+	return c.postRaw(path, form.Encode())
+}
+
+func (c *client) postRaw(path, body string) *response {
+	c.app.t.Helper()
+	req, err := http.NewRequest(http.MethodPost, c.app.srv.URL+path, strings.NewReader(body))
+	if err != nil {
+		c.app.t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	return c.do(req)
+}
+
+// register creates an account through the form and stays logged in.
+func (c *client) register(name string) {
+	c.app.t.Helper()
+	res := c.post("/register", url.Values{"username": {name}, "email": {name + "@example.com"}, "password": {"correct horse"}})
+	if res.Code != http.StatusSeeOther {
+		c.app.t.Fatalf("register %s: %d %s", name, res.Code, res.Body)
+	}
+}
+
+// ask posts a question and returns the thread's path.
+func (c *client) ask(title string) string {
+	c.app.t.Helper()
+	res := c.post("/ask", url.Values{"title": {title}, "category": {"general"},
+		"body": {"The router reboots itself every night at about 2am."}, "tags": {"router, wifi"}})
+	if res.Code != http.StatusSeeOther {
+		c.app.t.Fatalf("ask: %d %s", res.Code, res.Body)
+	}
+	return res.Location
+}
+
+// answer posts an answer and returns its post id as a string.
+func (c *client) answer(threadPath, body string) string {
+	c.app.t.Helper()
+	id := strings.Split(threadPath, "/")[2]
+	res := c.post("/t/"+id+"/answers", url.Values{"body": {body}})
+	if res.Code != http.StatusSeeOther || !strings.HasPrefix(res.Location, "/p/") {
+		c.app.t.Fatalf("answer: %d %s %s", res.Code, res.Location, res.Body)
+	}
+	return strings.TrimPrefix(res.Location, "/p/")
+}
+
+func mustContain(t *testing.T, body string, wants ...string) {
+	t.Helper()
+	for _, w := range wants {
+		if !strings.Contains(body, w) {
+			t.Errorf("page lacks %q", w)
+		}
+	}
+}
+
+func mustNotContain(t *testing.T, body string, nots ...string) {
+	t.Helper()
+	for _, n := range nots {
+		if strings.Contains(body, n) {
+			t.Errorf("page contains %q", n)
+		}
+	}
+}

@@ -1,0 +1,74 @@
+package handlers
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/crowdcare/crowdcare/models"
+)
+
+type errorPage struct {
+	page
+	Code    int
+	Heading string
+	Message string
+}
+
+// handleError turns every error a handler returns into a page in the site's
+// layout. Details of unexpected errors go to the log, never to the page.
+func (h *Handler) handleError(err error, c echo.Context) {
+	if c.Response().Committed {
+		return
+	}
+	code := http.StatusInternalServerError
+	msg := "Something went wrong on our side. It has been logged; please try again in a moment."
+	var he *echo.HTTPError
+	var ve *models.ValidationError
+	switch {
+	case errors.Is(err, models.ErrNotFound):
+		code, msg = http.StatusNotFound, "There is nothing here. It may have been moved or removed."
+	case errors.Is(err, models.ErrForbidden):
+		code, msg = http.StatusForbidden, "You are not allowed to do that."
+	case errors.As(err, &ve):
+		code, msg = http.StatusUnprocessableEntity, ve.Error()
+	case errors.As(err, &he):
+		code = he.Code
+		switch code {
+		case http.StatusNotFound:
+			msg = "There is nothing here. It may have been moved or removed."
+		case http.StatusForbidden:
+			msg = "You are not allowed to do that. If you were filling in a form, reload the page and try again."
+		case http.StatusRequestEntityTooLarge:
+			msg = "What you sent is larger than this site accepts. Shorten it and try again."
+		case http.StatusTooManyRequests:
+			msg = "You are sending requests too quickly. Wait a moment and try again."
+		case http.StatusMethodNotAllowed:
+			msg = "That address does not accept this kind of request."
+		default:
+			if s, ok := he.Message.(string); ok && code < 500 {
+				msg = s
+			}
+		}
+	}
+	rid := c.Response().Header().Get(echo.HeaderXRequestID)
+	if code >= 500 {
+		h.log.Error("request failed", "request_id", rid, "method", c.Request().Method,
+			"path", c.Request().URL.Path, "err", err)
+	}
+	if c.Request().Method == http.MethodHead {
+		if err := c.NoContent(code); err != nil {
+			h.log.Error("write error response", "err", err)
+		}
+		return
+	}
+	p := errorPage{page: h.page(c, statusText(code)), Code: code, Heading: statusText(code), Message: msg}
+	p.NoIndex = true
+	if err := h.render(c, code, "error", p); err != nil {
+		h.log.Error("render error page", "request_id", rid, "err", err)
+		if err := c.String(code, msg); err != nil {
+			h.log.Error("write error response", "err", err)
+		}
+	}
+}

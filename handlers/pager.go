@@ -1,0 +1,20 @@
+package handlers
+
+import "github.com/crowdcare/crowdcare/models"
+
+// pager is what the pager partial needs: links, not arithmetic.
+type pager struct {
+	Page, Pages int
+	Prev, Next  string
+}
+
+func makePager(p models.Paging, url func(int) string) pager {
+	pg := pager{Page: p.Page, Pages: p.Pages}
+	if p.HasPrev() {
+		pg.Prev = url(p.Prev())
+	}
+	if p.HasNext() {
+		pg.Next = url(p.Next())
+	}
+	return pg
+}

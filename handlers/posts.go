@@ -1,0 +1,241 @@
+package handlers
+
+import (
+	"fmt"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/crowdcare/crowdcare/models"
+)
+
+// loadPost reads the :id post and its thread.
+func (h *Handler) loadPost(c echo.Context) (*models.Post, *models.Thread, error) {
+	id, err := pathID(c)
+	if err != nil {
+		return nil, nil, err
+	}
+	ctx := c.Request().Context()
+	p, err := h.store.Post(ctx, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	t, err := h.store.Thread(ctx, p.ThreadID)
+	if err != nil {
+		return nil, nil, err
+	}
+	return p, t, nil
+}
+
+// postURL is the thread page that shows p, with p's anchor.
+func (h *Handler) postURL(c echo.Context, p *models.Post, t *models.Thread) (string, error) {
+	n, err := h.store.AnswerPage(c.Request().Context(), p, t)
+	if err != nil {
+		return "", err
+	}
+	u := t.URL()
+	if n > 1 {
+		u += fmt.Sprintf("?page=%d", n)
+	}
+	return u + "#" + p.Anchor(), nil
+}
+
+// showPost is a permalink: GET /p/:id redirects to the post within its thread.
+func (h *Handler) showPost(c echo.Context) error {
+	p, t, err := h.loadPost(c)
+	if err != nil {
+		return err
+	}
+	u, err := h.postURL(c, p, t)
+	if err != nil {
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, u)
+}
+
+func (h *Handler) createAnswer(c echo.Context) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	t, err := h.store.Thread(ctx, id)
+	if err != nil {
+		return err
+	}
+	if t.Deleted {
+		return models.ErrNotFound
+	}
+	f := fromRequest(c, "body")
+	p, err := h.store.CreateAnswer(ctx, currentUser(c), t.ID, f.Values["body"])
+	if f.withError(err) {
+		return h.renderThread(c, t, http.StatusUnprocessableEntity, f)
+	}
+	if err != nil {
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/p/%d", p.ID))
+}
+
+// refuse shows why an action was not taken on the page the user came from.
+func (h *Handler) refuse(c echo.Context, err error, back string) error {
+	if na, ok := models.IsNotAllowed(err); ok {
+		h.flash(c, na.Reason)
+		return c.Redirect(http.StatusSeeOther, back)
+	}
+	return err
+}
+
+func (h *Handler) acceptAnswer(c echo.Context) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	undo := c.FormValue("undo") == "1"
+	t, err := h.store.Accept(c.Request().Context(), currentUser(c), id, undo)
+	if err != nil {
+		return h.refuse(c, err, fmt.Sprintf("/p/%d", id))
+	}
+	if undo {
+		h.flash(c, "The answer is no longer marked as accepted.")
+		return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/p/%d", id))
+	}
+	h.flash(c, "Thanks! The thread is marked as solved.")
+	return c.Redirect(http.StatusSeeOther, t.URL()+fmt.Sprintf("#p%d", id))
+}
+
+func (h *Handler) voteAnswer(c echo.Context) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	if err := h.store.Vote(c.Request().Context(), currentUser(c), id, c.FormValue("undo") == "1"); err != nil {
+		return h.refuse(c, err, fmt.Sprintf("/p/%d", id))
+	}
+	return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/p/%d", id))
+}
+
+type editPage struct {
+	page
+	Post   *models.Post
+	Thread *models.Thread
+	Form   form
+}
+
+// loadEditable loads the :id post and refuses anyone who may not change it.
+func (h *Handler) loadEditable(c echo.Context) (*models.Post, *models.Thread, error) {
+	p, t, err := h.loadPost(c)
+	if err != nil {
+		return nil, nil, err
+	}
+	if p.Deleted {
+		return nil, nil, models.ErrNotFound
+	}
+	if !models.CanEdit(currentUser(c), p) {
+		return nil, nil, models.ErrForbidden
+	}
+	return p, t, nil
+}
+
+func (h *Handler) showEditPost(c echo.Context) error {
+	p, t, err := h.loadEditable(c)
+	if err != nil {
+		return err
+	}
+	f := newForm()
+	f.Values["body"] = p.BodyMD
+	f.Values["title"] = t.Title
+	f.Values["tags"] = joinTags(t.Tags)
+	return h.renderEdit(c, http.StatusOK, p, t, f)
+}
+
+func (h *Handler) renderEdit(c echo.Context, code int, p *models.Post, t *models.Thread, f form) error {
+	title := "Edit your answer"
+	if p.IsQuestion {
+		title = "Edit your question"
+	}
+	pg := editPage{page: h.page(c, title), Post: p, Thread: t, Form: f}
+	pg.NoIndex = true
+	return h.render(c, code, "edit", pg)
+}
+
+func (h *Handler) editPost(c echo.Context) error {
+	p, t, err := h.loadEditable(c)
+	if err != nil {
+		return err
+	}
+	f := fromRequest(c, "body", "title", "tags")
+	err = h.store.EditPost(c.Request().Context(), currentUser(c), p.ID,
+		models.PostEdit{Body: f.Values["body"], Title: f.Values["title"], Tags: f.Values["tags"]})
+	if f.withError(err) {
+		return h.renderEdit(c, http.StatusUnprocessableEntity, p, t, f)
+	}
+	if err != nil {
+		return err
+	}
+	h.flash(c, "Your changes are saved.")
+	return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/p/%d", p.ID))
+}
+
+func (h *Handler) showDeletePost(c echo.Context) error {
+	p, t, err := h.loadEditable(c)
+	if err != nil {
+		return err
+	}
+	pg := editPage{page: h.page(c, "Remove this post?"), Post: p, Thread: t}
+	pg.NoIndex = true
+	return h.render(c, http.StatusOK, "delete", pg)
+}
+
+func (h *Handler) deletePost(c echo.Context) error {
+	p, t, err := h.loadEditable(c)
+	if err != nil {
+		return err
+	}
+	if err := h.store.DeletePost(c.Request().Context(), currentUser(c), p.ID); err != nil {
+		return err
+	}
+	if p.IsQuestion {
+		h.flash(c, "The question was removed.")
+		return c.Redirect(http.StatusSeeOther, "/")
+	}
+	h.flash(c, "The answer was removed.")
+	return c.Redirect(http.StatusSeeOther, t.URL())
+}
+
+type revisionsPage struct {
+	page
+	Post      *models.Post
+	Thread    *models.Thread
+	Revisions []models.Revision
+}
+
+// showRevisions lists a post's earlier versions to its author and to staff.
+func (h *Handler) showRevisions(c echo.Context) error {
+	p, t, err := h.loadPost(c)
+	if err != nil {
+		return err
+	}
+	u := currentUser(c)
+	if u.ID != p.Author.ID && !u.Can(models.PermSeeRevisions) {
+		return models.ErrForbidden
+	}
+	revs, err := h.store.Revisions(c.Request().Context(), p.ID)
+	if err != nil {
+		return err
+	}
+	pg := revisionsPage{page: h.page(c, "Edit history"), Post: p, Thread: t, Revisions: revs}
+	pg.NoIndex = true
+	return h.render(c, http.StatusOK, "revisions", pg)
+}
+
+func joinTags(tags []string) string {
+	out := ""
+	for i, t := range tags {
+		if i > 0 {
+			out += ", "
+		}
+		out += t
+	}
+	return out
+}

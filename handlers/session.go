@@ -1,0 +1,142 @@
+package handlers
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/gorilla/sessions"
+	"github.com/labstack/echo/v4"
+
+	"github.com/crowdcare/crowdcare/models"
+)
+
+const (
+	sessionName = "cc_session"
+	userKey     = "user"
+)
+
+func (h *Handler) session(c echo.Context) *sessions.Session {
+	// Get only fails on a cookie we cannot decode (old keys, tampering);
+	// the new empty session it returns anyway is what we want then.
+	s, _ := h.sessions.Get(c.Request(), sessionName)
+	return s
+}
+
+// loadUser finds the logged-in user, if any, for every request.
+func (h *Handler) loadUser(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		s := h.session(c)
+		id, _ := s.Values["uid"].(int64)
+		if id == 0 {
+			return next(c)
+		}
+		u, err := h.store.UserByID(c.Request().Context(), id)
+		if errors.Is(err, models.ErrNotFound) {
+			return next(c)
+		}
+		if err != nil {
+			return err
+		}
+		// A session from before "log out everywhere" or a password change is void.
+		if epoch, _ := s.Values["epoch"].(int64); epoch != u.SessionEpoch {
+			return next(c)
+		}
+		c.Set(userKey, u)
+		return next(c)
+	}
+}
+
+func currentUser(c echo.Context) *models.User {
+	u, _ := c.Get(userKey).(*models.User)
+	return u
+}
+
+// requireUser sends visitors to the login page and back afterwards.
+func requireUser(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if currentUser(c) != nil {
+			return next(c)
+		}
+		target := c.Request().URL.RequestURI()
+		if c.Request().Method != http.MethodGet {
+			// After login, go back to the page the form was on, not to a POST-only URL.
+			target = localPath(refererPath(c))
+		}
+		return c.Redirect(http.StatusSeeOther, "/login?next="+url.QueryEscape(target))
+	}
+}
+
+// startSession replaces whatever session the browser had with a fresh one
+// for u, so a session id planted before login is worthless after it.
+func (h *Handler) startSession(c echo.Context, u *models.User) error {
+	s := h.session(c)
+	nonce := make([]byte, 16)
+	if _, err := rand.Read(nonce); err != nil {
+		return err
+	}
+	// Nothing from before login survives, and the new nonce makes the cookie
+	// different from any value an attacker could have planted.
+	s.Values = map[any]any{"sid": hex.EncodeToString(nonce), "uid": u.ID, "epoch": u.SessionEpoch}
+	opts := *h.sessions.Options
+	s.Options = &opts
+	c.Set(userKey, u)
+	return s.Save(c.Request(), c.Response())
+}
+
+func (h *Handler) endSession(c echo.Context) error {
+	s := h.session(c)
+	s.Values = map[any]any{}
+	s.Options.MaxAge = -1
+	return s.Save(c.Request(), c.Response())
+}
+
+// flash keeps a one-line message for the next page the user sees.
+func (h *Handler) flash(c echo.Context, msg string) {
+	s := h.session(c)
+	s.AddFlash(msg)
+	if err := s.Save(c.Request(), c.Response()); err != nil {
+		h.log.Error("save flash", "err", err)
+	}
+}
+
+func (h *Handler) takeFlashes(c echo.Context) []string {
+	s := h.session(c)
+	raw := s.Flashes()
+	if len(raw) == 0 {
+		return nil
+	}
+	if err := s.Save(c.Request(), c.Response()); err != nil {
+		h.log.Error("clear flashes", "err", err)
+	}
+	out := make([]string, 0, len(raw))
+	for _, f := range raw {
+		if m, ok := f.(string); ok {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// localPath keeps a redirect target on this site: "//evil.com" and
+// "https://evil.com" become "/".
+func localPath(p string) string {
+	if !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") || strings.HasPrefix(p, "/\\") {
+		return "/"
+	}
+	return p
+}
+
+func refererPath(c echo.Context) string {
+	u, err := url.Parse(c.Request().Referer())
+	if err != nil || u.Path == "" {
+		return "/"
+	}
+	if u.RawQuery != "" {
+		return u.Path + "?" + u.RawQuery
+	}
+	return u.Path
+}

@@ -1,0 +1,241 @@
+package handlers
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/crowdcare/crowdcare/models"
+)
+
+type listPage struct {
+	page
+	Category   *models.Category // nil on the home page
+	Categories []models.Category
+	List       *models.ThreadList
+	Show       string
+	Sort       string
+	Tag        string
+	Pager      pager
+}
+
+// URL builds this list's address with other filter, sort or page values.
+func (p listPage) URL(show, sort string, pageNo int) string {
+	base := "/"
+	if p.Category != nil {
+		base = p.Category.URL()
+	}
+	q := url.Values{}
+	if show != models.ShowAll {
+		q.Set("show", show)
+	}
+	if sort != models.SortNewest {
+		q.Set("sort", sort)
+	}
+	if p.Tag != "" {
+		q.Set("tag", p.Tag)
+	}
+	if pageNo > 1 {
+		q.Set("page", strconv.Itoa(pageNo))
+	}
+	if len(q) == 0 {
+		return base
+	}
+	return base + "?" + q.Encode()
+}
+
+// PageURL is the pager's link to another page of the same list.
+func (p listPage) PageURL(n int) string { return p.URL(p.Show, p.Sort, n) }
+
+func pageOf(c echo.Context) int {
+	n, err := strconv.Atoi(c.QueryParam("page"))
+	if err != nil || n < 1 {
+		return 1
+	}
+	return n
+}
+
+func oneOf(v string, allowed ...string) string {
+	for _, a := range allowed {
+		if v == a {
+			return v
+		}
+	}
+	return allowed[0]
+}
+
+func (h *Handler) showHome(c echo.Context) error { return h.showList(c, nil) }
+
+func (h *Handler) showCategory(c echo.Context) error {
+	cat, err := h.store.CategoryBySlug(c.Request().Context(), c.Param("slug"))
+	if err != nil {
+		return err
+	}
+	return h.showList(c, cat)
+}
+
+func (h *Handler) showList(c echo.Context, cat *models.Category) error {
+	ctx := c.Request().Context()
+	p := listPage{
+		Category: cat,
+		Show:     oneOf(c.QueryParam("show"), models.ShowAll, models.ShowUnanswered, models.ShowSolved),
+		Sort:     oneOf(c.QueryParam("sort"), models.SortNewest, models.SortActive),
+		Tag:      c.QueryParam("tag"),
+	}
+	q := models.ThreadQuery{Show: p.Show, Sort: p.Sort, Tag: p.Tag, Page: pageOf(c)}
+	title := "Latest questions"
+	p.page = h.page(c, title)
+	p.Description = h.cfg.SiteName + ": ask questions, get answers from the community and our staff."
+	if cat != nil {
+		q.CategoryID = cat.ID
+		p.Title = cat.Name
+		if cat.Description != "" {
+			p.Description = cat.Description
+		}
+	}
+	var err error
+	if p.Categories, err = h.store.Categories(ctx); err != nil {
+		return err
+	}
+	if p.List, err = h.store.Threads(ctx, q); err != nil {
+		return err
+	}
+	if p.List.Page > 1 {
+		p.Title += fmt.Sprintf(" (page %d)", p.List.Page)
+	}
+	p.Canonical = h.cfg.BaseURL + p.URL(p.Show, p.Sort, p.List.Page)
+	p.Pager = makePager(p.List.Paging, p.PageURL)
+	return h.render(c, http.StatusOK, "list", p)
+}
+
+type threadPage struct {
+	page
+	Thread     *models.Thread
+	Posts      *models.ThreadPosts
+	AnswerForm form
+	// CanAccept is whether the viewer may accept answers here.
+	CanAccept bool
+	Pager     pager
+}
+
+// postView is one post with what the viewer may do to it.
+type postView struct {
+	*models.Post
+	CSRF          string
+	IsAccepted    bool
+	CanVote       bool
+	CanAccept     bool
+	CanEdit       bool
+	CanSeeHistory bool
+}
+
+// View prepares a post of this thread for the post partial.
+func (p threadPage) View(post *models.Post) postView {
+	u := p.User
+	return postView{
+		Post:          post,
+		CSRF:          p.CSRF,
+		IsAccepted:    post.ID == p.Thread.AcceptedID,
+		CanVote:       u != nil && u.ID != post.Author.ID && !post.IsQuestion,
+		CanAccept:     p.CanAccept && !post.IsQuestion,
+		CanEdit:       models.CanEdit(u, post),
+		CanSeeHistory: u != nil && (u.ID == post.Author.ID || u.Can(models.PermSeeRevisions)),
+	}
+}
+
+// PageURL is the pager's link to another page of answers.
+func (p threadPage) PageURL(n int) string {
+	if n <= 1 {
+		return p.Thread.URL()
+	}
+	return p.Thread.URL() + "?page=" + strconv.Itoa(n)
+}
+
+func pathID(c echo.Context) (int64, error) {
+	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	if err != nil || id < 1 {
+		return 0, echo.ErrNotFound
+	}
+	return id, nil
+}
+
+// showThread renders GET /t/:id/:slug, redirecting other slugs to the canonical one.
+func (h *Handler) showThread(c echo.Context) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	t, err := h.store.Thread(c.Request().Context(), id)
+	if err != nil {
+		return err
+	}
+	if c.Param("slug") != t.Slug {
+		target := t.URL()
+		if q := c.Request().URL.RawQuery; q != "" {
+			target += "?" + q
+		}
+		return c.Redirect(http.StatusMovedPermanently, target)
+	}
+	return h.renderThread(c, t, http.StatusOK, newForm())
+}
+
+func (h *Handler) renderThread(c echo.Context, t *models.Thread, code int, answer form) error {
+	u := currentUser(c)
+	var viewer int64
+	if u != nil {
+		viewer = u.ID
+	}
+	posts, err := h.store.ThreadPosts(c.Request().Context(), t, pageOf(c), viewer)
+	if err != nil {
+		return err
+	}
+	p := threadPage{page: h.page(c, t.Title), Thread: t, Posts: posts, AnswerForm: answer,
+		CanAccept: u != nil && !t.Deleted && (u.ID == t.Author.ID || u.Can(models.PermAcceptAny))}
+	p.Description = summary(posts.Question.BodyMD, 160)
+	p.Canonical = h.cfg.BaseURL + p.PageURL(posts.Page)
+	p.Pager = makePager(posts.Paging, p.PageURL)
+	if t.Deleted {
+		p.NoIndex = true
+	}
+	return h.render(c, code, "thread", p)
+}
+
+type askPage struct {
+	page
+	Categories []models.Category
+	Form       form
+}
+
+func (h *Handler) showAsk(c echo.Context) error {
+	f := newForm()
+	f.Values["category"] = c.QueryParam("category")
+	f.Values["title"] = c.QueryParam("title")
+	return h.renderAsk(c, http.StatusOK, f)
+}
+
+func (h *Handler) renderAsk(c echo.Context, code int, f form) error {
+	cats, err := h.store.Categories(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	p := askPage{page: h.page(c, "Ask a question"), Categories: cats, Form: f}
+	p.NoIndex = true
+	return h.render(c, code, "ask", p)
+}
+
+func (h *Handler) createThread(c echo.Context) error {
+	f := fromRequest(c, "title", "category", "body", "tags")
+	t, err := h.store.CreateThread(c.Request().Context(), currentUser(c), models.NewThread{
+		Title: f.Values["title"], CategorySlug: f.Values["category"], Body: f.Values["body"], Tags: f.Values["tags"],
+	})
+	if f.withError(err) {
+		return h.renderAsk(c, http.StatusUnprocessableEntity, f)
+	}
+	if err != nil {
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, t.URL())
+}

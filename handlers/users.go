@@ -1,0 +1,54 @@
+package handlers
+
+import (
+	"net/http"
+	"net/url"
+	"strconv"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/crowdcare/crowdcare/models"
+)
+
+type profilePage struct {
+	page
+	Profile   *models.Profile
+	Tab       string
+	Questions *models.ThreadList
+	Answers   *models.AnswerList
+	Pager     pager
+}
+
+// PageURL is the pager's link within the current tab.
+func (p profilePage) PageURL(n int) string {
+	q := url.Values{"tab": {p.Tab}}
+	if n > 1 {
+		q.Set("page", strconv.Itoa(n))
+	}
+	return p.Profile.User.URL() + "?" + q.Encode()
+}
+
+func (h *Handler) showProfile(c echo.Context) error {
+	ctx := c.Request().Context()
+	prof, err := h.store.Profile(ctx, c.Param("username"))
+	if err != nil {
+		return err
+	}
+	p := profilePage{page: h.page(c, prof.User.Username), Profile: prof,
+		Tab: oneOf(c.QueryParam("tab"), "questions", "answers")}
+	p.Description = prof.User.Username + "'s questions and answers on " + h.cfg.SiteName + "."
+	if p.Tab == "answers" {
+		p.Answers, err = h.store.UserAnswers(ctx, prof.User.ID, pageOf(c))
+	} else {
+		p.Questions, err = h.store.Threads(ctx, models.ThreadQuery{AuthorID: prof.User.ID, Page: pageOf(c)})
+	}
+	if err != nil {
+		return err
+	}
+	if p.Answers != nil {
+		p.Pager = makePager(p.Answers.Paging, p.PageURL)
+	} else {
+		p.Pager = makePager(p.Questions.Paging, p.PageURL)
+	}
+	return h.render(c, http.StatusOK, "profile", p)
+}

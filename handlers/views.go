@@ -1,0 +1,154 @@
+package handlers
+
+import (
+	"bytes"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"path"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/crowdcare/crowdcare/models"
+	"github.com/crowdcare/crowdcare/static"
+	"github.com/crowdcare/crowdcare/templates"
+)
+
+// views holds every page template, parsed once at start-up: a broken
+// template stops the start, not a request.
+type views struct {
+	pages map[string]*template.Template
+}
+
+func loadViews(assets *static.Assets) (*views, error) {
+	funcs := template.FuncMap{
+		"static":    assets.URL,
+		"ago":       ago,
+		"isoTime":   func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+		"longTime":  func(t time.Time) string { return t.UTC().Format("2 Jan 2006 15:04 UTC") },
+		"canEdit":   models.CanEdit,
+		"plural":    plural,
+		"roleBadge": roleBadge,
+		"fieldID":   func(name string) string { return "f-" + name },
+	}
+	shared := []string{"layouts/*.html", "partials/*.html"}
+	pageFiles, err := fs.Glob(templates.Files, "pages/*.html")
+	if err != nil {
+		return nil, err
+	}
+	v := &views{pages: map[string]*template.Template{}}
+	for _, f := range pageFiles {
+		name := strings.TrimSuffix(path.Base(f), ".html")
+		t, err := template.New(name).Funcs(funcs).ParseFS(templates.Files, append(shared, f)...)
+		if err != nil {
+			return nil, fmt.Errorf("parse template %s: %w", f, err)
+		}
+		v.pages[name] = t
+	}
+	return v, nil
+}
+
+// page is what every template gets: embedded in each page's own data struct.
+type page struct {
+	Title       string
+	Description string
+	Canonical   string
+	SiteName    string
+	User        *models.User
+	CSRF        string
+	Flashes     []string
+	RequestID   string
+	Query       string // the search box's text
+	Path        string
+	NoIndex     bool
+}
+
+// render executes a page into a buffer first, so a template error becomes a
+// clean 500 page instead of half a page.
+func (h *Handler) render(c echo.Context, code int, name string, data any) error {
+	t, ok := h.views.pages[name]
+	if !ok {
+		return fmt.Errorf("no template %q", name)
+	}
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, "base", data); err != nil {
+		return fmt.Errorf("render %s: %w", name, err)
+	}
+	c.Response().Header().Set("Cache-Control", "no-store")
+	return c.HTMLBlob(code, buf.Bytes())
+}
+
+// page fills the common part of a page's data.
+func (h *Handler) page(c echo.Context, title string) page {
+	p := page{
+		Title:     title,
+		SiteName:  h.cfg.SiteName,
+		User:      currentUser(c),
+		RequestID: c.Response().Header().Get(echo.HeaderXRequestID),
+		Path:      c.Request().URL.Path,
+		Query:     c.QueryParam("q"),
+	}
+	if tok, ok := c.Get("csrf").(string); ok {
+		p.CSRF = tok
+	}
+	p.Flashes = h.takeFlashes(c)
+	return p
+}
+
+func ago(t time.Time) string {
+	d := time.Since(t)
+	switch {
+	case d < time.Minute:
+		return "just now"
+	case d < time.Hour:
+		return plural(int(d/time.Minute), "minute", "minutes") + " ago"
+	case d < 24*time.Hour:
+		return plural(int(d/time.Hour), "hour", "hours") + " ago"
+	case d < 30*24*time.Hour:
+		return plural(int(d/(24*time.Hour)), "day", "days") + " ago"
+	}
+	return t.UTC().Format("2 Jan 2006")
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}
+
+// roleBadge is the label shown beside a name; members have none.
+func roleBadge(r models.Role) string {
+	switch r {
+	case models.RoleAdmin:
+		return "Admin"
+	case models.RoleModerator:
+		return "Moderator"
+	case models.RoleAmbassador:
+		return "Employee"
+	case models.RoleSuperuser:
+		return "Superuser"
+	}
+	return ""
+}
+
+// statusText is the heading of an error page.
+func statusText(code int) string {
+	switch code {
+	case http.StatusNotFound:
+		return "Page not found"
+	case http.StatusForbidden:
+		return "Not allowed"
+	case http.StatusRequestEntityTooLarge:
+		return "Too much data"
+	case http.StatusTooManyRequests:
+		return "Slow down"
+	}
+	if t := http.StatusText(code); t != "" {
+		return t
+	}
+	return "Error"
+}

@@ -1,0 +1,143 @@
+package models
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// Demo content types; the content itself is in demo_content.go.
+type demoCategory struct {
+	Slug, Name, Description string
+}
+
+type demoAnswer struct {
+	Author     string
+	Body       string   // Markdown
+	HoursAfter float64  // after the question was asked
+	Helpful    []string // usernames who voted it helpful
+	Accepted   bool
+}
+
+type demoQuestion struct {
+	Author   string
+	Category string // a demoCategory slug, or "general"
+	Title    string
+	Body     string // Markdown
+	Tags     string // comma-separated
+	HoursAgo float64
+	Answers  []demoAnswer
+}
+
+type demoSet struct {
+	Categories []demoCategory
+	Users      []string // usernames; every author and voter is listed here
+	Questions  []demoQuestion
+}
+
+// DemoLogin is an account the demo content creates, printed at start-up.
+type DemoLogin struct {
+	Username, Password string
+	Role               Role
+}
+
+// DemoPassword is the password of every demo account.
+const DemoPassword = "demo-password"
+
+// SeedDemo fills an empty forum with demo content and returns logins to try.
+// It does nothing (and returns no logins) when any thread exists already.
+func (s *Store) SeedDemo(ctx context.Context) ([]DemoLogin, error) {
+	var threads int
+	if err := s.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM threads`).Scan(&threads); err != nil {
+		return nil, fmt.Errorf("count threads: %w", err)
+	}
+	if threads > 0 {
+		return nil, nil
+	}
+	set := demoContent()
+	for i, c := range set.Categories {
+		if _, err := s.CreateCategory(ctx, NewCategory{Slug: c.Slug, Name: c.Name, Description: c.Description, Position: i}); err != nil {
+			return nil, fmt.Errorf("demo category %s: %w", c.Slug, err)
+		}
+	}
+	users := map[string]*User{}
+	for _, name := range append([]string{"demo", "admin"}, set.Users...) {
+		role := RoleMember
+		if name == "admin" {
+			role = RoleAdmin
+		}
+		u, err := s.CreateUser(ctx, NewUser{Username: name, Email: name + "@demo.invalid", Password: DemoPassword, Role: role})
+		if err != nil {
+			return nil, fmt.Errorf("demo user %s: %w", name, err)
+		}
+		users[name] = u
+	}
+	who := func(name string) (*User, error) {
+		if u, ok := users[name]; ok {
+			return u, nil
+		}
+		return nil, fmt.Errorf("demo content names unknown user %q", name)
+	}
+	now := s.now()
+	for _, q := range set.Questions {
+		author, err := who(q.Author)
+		if err != nil {
+			return nil, err
+		}
+		t, err := s.CreateThread(ctx, author, NewThread{Title: q.Title, CategorySlug: q.Category, Body: q.Body, Tags: q.Tags})
+		if err != nil {
+			return nil, fmt.Errorf("demo question %q: %w", q.Title, err)
+		}
+		asked := now.Add(-time.Duration(q.HoursAgo * float64(time.Hour)))
+		last := asked
+		if err := s.backdate(ctx, `UPDATE posts SET created_at = ? WHERE id = ?`, asked, t.QuestionID); err != nil {
+			return nil, err
+		}
+		for _, a := range q.Answers {
+			au, err := who(a.Author)
+			if err != nil {
+				return nil, err
+			}
+			p, err := s.CreateAnswer(ctx, au, t.ID, a.Body)
+			if err != nil {
+				return nil, fmt.Errorf("demo answer on %q: %w", q.Title, err)
+			}
+			at := asked.Add(time.Duration(a.HoursAfter * float64(time.Hour)))
+			if at.After(last) {
+				last = at
+			}
+			if err := s.backdate(ctx, `UPDATE posts SET created_at = ? WHERE id = ?`, at, p.ID); err != nil {
+				return nil, err
+			}
+			for _, v := range a.Helpful {
+				voter, err := who(v)
+				if err != nil {
+					return nil, err
+				}
+				if err := s.Vote(ctx, voter, p.ID, false); err != nil {
+					return nil, fmt.Errorf("demo vote: %w", err)
+				}
+			}
+			if a.Accepted {
+				if _, err := s.Accept(ctx, author, p.ID, false); err != nil {
+					return nil, fmt.Errorf("demo accept: %w", err)
+				}
+			}
+		}
+		if _, err := s.w.ExecContext(ctx, `UPDATE threads SET created_at = ?, last_activity_at = ? WHERE id = ?`,
+			asked.Unix(), last.Unix(), t.ID); err != nil {
+			return nil, fmt.Errorf("backdate thread: %w", err)
+		}
+	}
+	return []DemoLogin{
+		{Username: "demo", Password: DemoPassword, Role: RoleMember},
+		{Username: "admin", Password: DemoPassword, Role: RoleAdmin},
+	}, nil
+}
+
+func (s *Store) backdate(ctx context.Context, q string, at time.Time, id int64) error {
+	if _, err := s.w.ExecContext(ctx, q, at.Unix(), id); err != nil {
+		return fmt.Errorf("backdate: %w", err)
+	}
+	return nil
+}
