@@ -20,7 +20,7 @@ import (
 
 // testApp is the real router over a real SQLite file, served by httptest.
 type testApp struct {
-	t     *testing.T
+	t     testing.TB
 	srv   *httptest.Server
 	store *models.Store
 }

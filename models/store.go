@@ -48,7 +48,7 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	w, err := sql.Open("sqlite3", dsn(path, true))
+	w, err := sql.Open("sqlite3", dsn(path, connWriter))
 	if err != nil {
 		return nil, fmt.Errorf("open writer: %w", err)
 	}
@@ -61,7 +61,7 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 		return nil, err
 	}
 	// Readers open after migration so the file and its WAL exist.
-	r, err := sql.Open("sqlite3", dsn(path, false))
+	r, err := sql.Open("sqlite3", dsn(path, connReader))
 	if err != nil {
 		w.Close()
 		return nil, fmt.Errorf("open readers: %w", err)
@@ -77,8 +77,15 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	return s, nil
 }
 
+// Connection kinds.
+const (
+	connWriter = iota
+	connReader
+	connBackup
+)
+
 // dsn spells out the SQLite settings in one place.
-func dsn(path string, writer bool) string {
+func dsn(path string, kind int) string {
 	q := url.Values{}
 	// WAL lets readers run while the writer commits.
 	q.Set("_journal_mode", "WAL")
@@ -89,11 +96,12 @@ func dsn(path string, writer bool) string {
 	// In WAL mode NORMAL is durable across application crashes and only a power
 	// loss can roll back the last commits; FULL costs an fsync per commit.
 	q.Set("_synchronous", "NORMAL")
-	if writer {
+	switch kind {
+	case connWriter:
 		// Take the write lock at BEGIN so a transaction never fails half-way
 		// when upgrading from a read lock.
 		q.Set("_txlock", "immediate")
-	} else {
+	case connReader:
 		// Readers cannot write by mistake.
 		q.Set("_query_only", "1")
 	}
@@ -211,9 +219,16 @@ func (s *Store) SettingOrCreate(ctx context.Context, key string, make func() ([]
 }
 
 // Backup writes a consistent copy of the live database to path while it
-// keeps serving. VACUUM INTO reads one snapshot and refuses to overwrite.
+// keeps serving. VACUUM INTO reads one snapshot and refuses to overwrite. It
+// runs on a connection of its own: readers are query-only, and the writer
+// must stay free for the site.
 func (s *Store) Backup(ctx context.Context, path string) error {
-	if _, err := s.r.ExecContext(ctx, `VACUUM INTO ?`, path); err != nil {
+	db, err := sql.Open("sqlite3", dsn(s.path, connBackup))
+	if err != nil {
+		return fmt.Errorf("open backup connection: %w", err)
+	}
+	defer db.Close()
+	if _, err := db.ExecContext(ctx, `VACUUM INTO ?`, path); err != nil {
 		return fmt.Errorf("backup to %s: %w", path, err)
 	}
 	return nil
