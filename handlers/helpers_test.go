@@ -28,4 +28,3 @@ func regexpFind(t *testing.T, s, pattern string) string {
 	}
 	return m[1]
 }
-
