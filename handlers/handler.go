@@ -32,6 +32,10 @@ type Config struct {
 	// zero disables the limit.
 	PostRate  float64
 	PostBurst int
+	// TrustProxy takes the client address from X-Forwarded-For. Only set it
+	// behind a reverse proxy that sets that header; otherwise anyone can
+	// claim any address and slip past per-address limits.
+	TrustProxy bool
 }
 
 func (c *Config) defaults() {
@@ -82,6 +86,10 @@ func New(ctx context.Context, cfg Config, store *models.Store, log *slog.Logger)
 	e.HideBanner = true
 	e.HidePort = true
 	e.HTTPErrorHandler = h.handleError
+	e.IPExtractor = echo.ExtractIPDirect()
+	if cfg.TrustProxy {
+		e.IPExtractor = echo.ExtractIPFromXFFHeader()
+	}
 	h.routes(e)
 	return e, nil
 }

@@ -128,7 +128,7 @@ func (h *Handler) loadEditable(c echo.Context) (*models.Post, *models.Thread, er
 	if err != nil {
 		return nil, nil, err
 	}
-	if p.Deleted {
+	if p.Deleted || t.Deleted {
 		return nil, nil, models.ErrNotFound
 	}
 	if !models.CanEdit(currentUser(c), p) {

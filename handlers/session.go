@@ -124,7 +124,9 @@ func (h *Handler) takeFlashes(c echo.Context) []string {
 // localPath keeps a redirect target on this site: "//evil.com" and
 // "https://evil.com" become "/".
 func localPath(p string) string {
-	if !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") || strings.HasPrefix(p, "/\\") {
+	// Browsers drop tabs and newlines and read "\\" as "/", so "/\t/evil.com" is "//evil.com" to them.
+	bad := strings.ContainsFunc(p, func(r rune) bool { return r < 0x20 || r == 0x7f || r == '\\' })
+	if bad || !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") {
 		return "/"
 	}
 	return p

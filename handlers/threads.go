@@ -121,6 +121,14 @@ type threadPage struct {
 	Pager     pager
 }
 
+// OtherAnswers counts the visible answers listed below the accepted one.
+func (p threadPage) OtherAnswers() int {
+	if p.Posts.Accepted != nil && !p.Posts.Accepted.Deleted {
+		return p.Thread.AnswerCount - 1
+	}
+	return p.Thread.AnswerCount
+}
+
 // postView is one post with what the viewer may do to it.
 type postView struct {
 	*models.Post
@@ -139,9 +147,9 @@ func (p threadPage) View(post *models.Post) postView {
 		Post:          post,
 		CSRF:          p.CSRF,
 		IsAccepted:    post.ID == p.Thread.AcceptedID,
-		CanVote:       u != nil && u.ID != post.Author.ID && !post.IsQuestion,
+		CanVote:       u != nil && u.ID != post.Author.ID && !post.IsQuestion && !p.Thread.Deleted,
 		CanAccept:     p.CanAccept && !post.IsQuestion,
-		CanEdit:       models.CanEdit(u, post),
+		CanEdit:       models.CanEdit(u, post) && !p.Thread.Deleted,
 		CanSeeHistory: u != nil && (u.ID == post.Author.ID || u.Can(models.PermSeeRevisions)),
 	}
 }
@@ -197,6 +205,7 @@ func (h *Handler) renderThread(c echo.Context, t *models.Thread, code int, answe
 	p.Description = summary(posts.Question.BodyMD, 160)
 	p.Canonical = h.cfg.BaseURL + p.PageURL(posts.Page)
 	p.Pager = makePager(posts.Paging, p.PageURL)
+	p.Pager.PrevLabel, p.Pager.NextLabel = "← Earlier answers", "Later answers →"
 	if t.Deleted {
 		p.NoIndex = true
 	}

@@ -32,12 +32,33 @@ func (s *Store) Accept(ctx context.Context, actor *User, postID int64, undo bool
 	}
 	err = s.inTx(ctx, func(tx *sql.Tx) error {
 		if undo {
-			_, err := tx.ExecContext(ctx, `UPDATE threads SET accepted_id = NULL WHERE id = ? AND accepted_id = ?`, t.ID, postID)
+			res, err := tx.ExecContext(ctx, `UPDATE threads SET accepted_id = NULL WHERE id = ? AND accepted_id = ?`, t.ID, postID)
+			if err != nil {
+				return err
+			}
+			if n, _ := res.RowsAffected(); n == 0 {
+				return nil // it was not the accepted answer
+			}
+			if err := s.syncArticle(ctx, tx, kbUnaccepted, t.ID, postID); err != nil {
+				return err
+			}
+			return s.indexThread(ctx, tx, t.ID)
+		}
+		// Checked again here: the answer or thread may have been removed since they were read.
+		res, err := tx.ExecContext(ctx, `UPDATE threads SET accepted_id = ?1, last_activity_at = ?2
+			WHERE id = ?3 AND deleted_at IS NULL
+			AND EXISTS (SELECT 1 FROM posts WHERE id = ?1 AND thread_id = ?3 AND is_question = 0 AND deleted_at IS NULL)`,
+			postID, s.now().Unix(), t.ID)
+		if err != nil {
 			return err
 		}
-		_, err := tx.ExecContext(ctx, `UPDATE threads SET accepted_id = ?, last_activity_at = ? WHERE id = ?`,
-			postID, s.now().Unix(), t.ID)
-		return err
+		if n, _ := res.RowsAffected(); n == 0 {
+			return ErrNotFound
+		}
+		if err := s.syncArticle(ctx, tx, kbAccepted, t.ID, postID); err != nil {
+			return err
+		}
+		return s.indexThread(ctx, tx, t.ID)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("accept post %d: %w", postID, err)

@@ -25,6 +25,9 @@ func (s *Store) EditPost(ctx context.Context, editor *User, postID int64, e Post
 	if !CanEdit(editor, p) {
 		return ErrForbidden
 	}
+	if err := s.threadOpen(ctx, p.ThreadID); err != nil {
+		return err
+	}
 	e.Body = strings.TrimSpace(e.Body)
 	e.Title = strings.Join(strings.Fields(e.Title), " ")
 	tags := ParseTags(e.Tags)
@@ -37,7 +40,7 @@ func (s *Store) EditPost(ctx context.Context, editor *User, postID int64, e Post
 	if err := v.err(); err != nil {
 		return err
 	}
-	html, err := s.md.render(e.Body)
+	r, err := s.md.render(e.Body)
 	if err != nil {
 		return err
 	}
@@ -54,18 +57,23 @@ func (s *Store) EditPost(ctx context.Context, editor *User, postID int64, e Post
 			SELECT id, ?, ?, body_md, ? FROM posts WHERE id = ?`, editor.ID, oldTitle, now, postID); err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE posts SET body_md = ?, body_html = ?, edited_at = ? WHERE id = ?`,
-			e.Body, html, now, postID); err != nil {
+		if _, err := tx.ExecContext(ctx, `UPDATE posts SET body_md = ?, body_html = ?, body_text = ?, edited_at = ? WHERE id = ?`,
+			e.Body, r.HTML, r.Text, now, postID); err != nil {
 			return err
 		}
-		if !p.IsQuestion {
-			return nil
+		if p.IsQuestion {
+			if _, err := tx.ExecContext(ctx, `UPDATE threads SET title = ?, slug = ? WHERE id = ?`,
+				e.Title, Slugify(e.Title), p.ThreadID); err != nil {
+				return err
+			}
+			if err := setTags(ctx, tx, p.ThreadID, tags); err != nil {
+				return err
+			}
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE threads SET title = ?, slug = ? WHERE id = ?`,
-			e.Title, Slugify(e.Title), p.ThreadID); err != nil {
+		if err := s.indexThread(ctx, tx, p.ThreadID); err != nil {
 			return err
 		}
-		return setTags(ctx, tx, p.ThreadID, tags)
+		return s.syncArticle(ctx, tx, kbPostEdited, p.ThreadID, postID)
 	})
 	if err != nil {
 		return fmt.Errorf("edit post %d: %w", postID, err)
@@ -83,6 +91,9 @@ func (s *Store) DeletePost(ctx context.Context, actor *User, postID int64) error
 	if !CanEdit(actor, p) {
 		return ErrForbidden
 	}
+	if err := s.threadOpen(ctx, p.ThreadID); err != nil {
+		return err
+	}
 	now := s.now().Unix()
 	err = s.inTx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE posts SET deleted_at = ? WHERE id = ? AND deleted_at IS NULL`, now, postID)
@@ -94,14 +105,35 @@ func (s *Store) DeletePost(ctx context.Context, actor *User, postID int64) error
 		}
 		if p.IsQuestion {
 			_, err = tx.ExecContext(ctx, `UPDATE threads SET deleted_at = ? WHERE id = ?`, now, p.ThreadID)
+		} else {
+			_, err = tx.ExecContext(ctx, `UPDATE threads SET answer_count = answer_count - 1,
+				accepted_id = CASE WHEN accepted_id = ? THEN NULL ELSE accepted_id END WHERE id = ?`, postID, p.ThreadID)
+		}
+		if err != nil {
 			return err
 		}
-		_, err = tx.ExecContext(ctx, `UPDATE threads SET answer_count = answer_count - 1,
-			accepted_id = CASE WHEN accepted_id = ? THEN NULL ELSE accepted_id END WHERE id = ?`, postID, p.ThreadID)
-		return err
+		if err := s.indexThread(ctx, tx, p.ThreadID); err != nil {
+			return err
+		}
+		return s.syncArticle(ctx, tx, kbPostRemoved, p.ThreadID, postID)
 	})
 	if err != nil {
 		return fmt.Errorf("delete post %d: %w", postID, err)
+	}
+	return nil
+}
+
+// threadOpen returns ErrNotFound for a removed thread: its posts are frozen.
+func (s *Store) threadOpen(ctx context.Context, threadID int64) error {
+	var deleted bool
+	if err := s.r.QueryRowContext(ctx, `SELECT deleted_at IS NOT NULL FROM threads WHERE id = ?`, threadID).Scan(&deleted); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return ErrNotFound
+		}
+		return fmt.Errorf("load thread %d: %w", threadID, err)
+	}
+	if deleted {
+		return ErrNotFound
 	}
 	return nil
 }

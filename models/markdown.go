@@ -30,12 +30,59 @@ func newMarkdown() *markdown {
 	)}
 }
 
-func (m *markdown) render(src string) (string, error) {
+// rendered is a post's Markdown turned into HTML and plain text in one parse.
+type rendered struct {
+	HTML string
+	Text string
+}
+
+func (m *markdown) render(src string) (rendered, error) {
+	source := []byte(src)
+	doc := m.md.Parser().Parse(text.NewReader(source))
 	var buf bytes.Buffer
-	if err := m.md.Convert([]byte(src), &buf); err != nil {
-		return "", fmt.Errorf("render markdown: %w", err)
+	if err := m.md.Renderer().Render(&buf, source, doc); err != nil {
+		return rendered{}, fmt.Errorf("render markdown: %w", err)
 	}
-	return buf.String(), nil
+	return rendered{HTML: buf.String(), Text: plainText(doc, source)}, nil
+}
+
+// plainText is what a reader sees, without markup: words of links and
+// emphasis, code as written, one space between blocks.
+func plainText(doc ast.Node, src []byte) string {
+	var b strings.Builder
+	space := func() {
+		if b.Len() > 0 && !strings.HasSuffix(b.String(), " ") {
+			b.WriteByte(' ')
+		}
+	}
+	_ = ast.Walk(doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
+		if !entering {
+			if n.Type() == ast.TypeBlock {
+				space()
+			}
+			return ast.WalkContinue, nil
+		}
+		switch v := n.(type) {
+		case *ast.Text:
+			b.Write(v.Segment.Value(src))
+			if v.SoftLineBreak() || v.HardLineBreak() {
+				space()
+			}
+		case *ast.String:
+			b.Write(v.Value)
+		case *ast.AutoLink:
+			b.Write(v.Label(src))
+		case *ast.CodeBlock, *ast.FencedCodeBlock:
+			lines := n.Lines()
+			for i := 0; i < lines.Len(); i++ {
+				seg := lines.At(i)
+				b.Write(seg.Value(src))
+			}
+			return ast.WalkSkipChildren, nil
+		}
+		return ast.WalkContinue, nil
+	})
+	return strings.Join(strings.Fields(b.String()), " ")
 }
 
 // linkPolicy neutralises unsafe links and marks the rest as user content.

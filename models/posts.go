@@ -159,12 +159,12 @@ func (s *Store) CreateAnswer(ctx context.Context, author *User, threadID int64, 
 	if err := v.err(); err != nil {
 		return nil, err
 	}
-	html, err := s.md.render(body)
+	r, err := s.md.render(body)
 	if err != nil {
 		return nil, err
 	}
 	now := s.now().Unix()
-	p := &Post{ThreadID: threadID, Author: author.ref(), BodyMD: body, BodyHTML: template.HTML(html), CreatedAt: time.Unix(now, 0)}
+	p := &Post{ThreadID: threadID, Author: author.ref(), BodyMD: body, BodyHTML: template.HTML(r.HTML), CreatedAt: time.Unix(now, 0)}
 	err = s.inTx(ctx, func(tx *sql.Tx) error {
 		var deleted bool
 		err := tx.QueryRowContext(ctx, `SELECT deleted_at IS NOT NULL FROM threads WHERE id = ?`, threadID).Scan(&deleted)
@@ -174,12 +174,14 @@ func (s *Store) CreateAnswer(ctx context.Context, author *User, threadID int64, 
 		if err != nil {
 			return err
 		}
-		if err := tx.QueryRowContext(ctx, `INSERT INTO posts (thread_id, author_id, body_md, body_html, created_at)
-			VALUES (?, ?, ?, ?, ?) RETURNING id`, threadID, author.ID, body, html, now).Scan(&p.ID); err != nil {
+		if err := tx.QueryRowContext(ctx, `INSERT INTO posts (thread_id, author_id, body_md, body_html, body_text, created_at)
+			VALUES (?, ?, ?, ?, ?, ?) RETURNING id`, threadID, author.ID, body, r.HTML, r.Text, now).Scan(&p.ID); err != nil {
 			return err
 		}
-		_, err = tx.ExecContext(ctx, `UPDATE threads SET answer_count = answer_count + 1, last_activity_at = ? WHERE id = ?`, now, threadID)
-		return err
+		if _, err = tx.ExecContext(ctx, `UPDATE threads SET answer_count = answer_count + 1, last_activity_at = ? WHERE id = ?`, now, threadID); err != nil {
+			return err
+		}
+		return s.indexThread(ctx, tx, threadID)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("answer thread %d: %w", threadID, err)

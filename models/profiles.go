@@ -24,9 +24,11 @@ func (s *Store) Profile(ctx context.Context, username string) (*Profile, error) 
 	p := &Profile{User: u}
 	err = s.r.QueryRowContext(ctx, `SELECT
 		(SELECT COUNT(*) FROM threads WHERE author_id = ?1 AND deleted_at IS NULL AND question_id IS NOT NULL),
-		(SELECT COUNT(*) FROM posts WHERE author_id = ?1 AND is_question = 0 AND deleted_at IS NULL),
+		(SELECT COUNT(*) FROM posts p JOIN threads t ON t.id = p.thread_id
+			WHERE p.author_id = ?1 AND p.is_question = 0 AND p.deleted_at IS NULL AND t.deleted_at IS NULL),
 		(SELECT COUNT(*) FROM threads t JOIN posts p ON p.id = t.accepted_id WHERE p.author_id = ?1 AND t.deleted_at IS NULL),
-		(SELECT COALESCE(SUM(helpful_count), 0) FROM posts WHERE author_id = ?1 AND deleted_at IS NULL)`, u.ID).
+		(SELECT COALESCE(SUM(p.helpful_count), 0) FROM posts p JOIN threads t ON t.id = p.thread_id
+			WHERE p.author_id = ?1 AND p.deleted_at IS NULL AND t.deleted_at IS NULL)`, u.ID).
 		Scan(&p.Questions, &p.Answers, &p.AcceptedCount, &p.HelpfulVotes)
 	if err != nil {
 		return nil, fmt.Errorf("profile of %q: %w", username, err)
@@ -38,7 +40,8 @@ func (s *Store) Profile(ctx context.Context, username string) (*Profile, error) 
 type AnswerSummary struct {
 	PostID       int64
 	Thread       Thread
-	Accepted     bool
+	Accepted     bool // this answer is the accepted one
+	Solved       bool // the thread is solved, by this answer or another
 	HelpfulCount int
 	CreatedAt    time.Time
 }
@@ -64,7 +67,7 @@ func (s *Store) UserAnswers(ctx context.Context, userID int64, page int) (*Answe
 	}
 	list := &AnswerList{Paging: paging(page, total, ThreadsPerPage)}
 	rows, err := s.r.QueryContext(ctx, `SELECT p.id, p.helpful_count, p.created_at, t.id, t.title, t.slug,
-		COALESCE(t.accepted_id, 0) = p.id`+where+` ORDER BY p.created_at DESC, p.id DESC LIMIT ? OFFSET ?`,
+		COALESCE(t.accepted_id, 0) = p.id, t.accepted_id IS NOT NULL`+where+` ORDER BY p.created_at DESC, p.id DESC LIMIT ? OFFSET ?`,
 		userID, ThreadsPerPage, (list.Page-1)*ThreadsPerPage)
 	if err != nil {
 		return nil, fmt.Errorf("list answers: %w", err)
@@ -73,7 +76,7 @@ func (s *Store) UserAnswers(ctx context.Context, userID int64, page int) (*Answe
 	for rows.Next() {
 		var a AnswerSummary
 		var at int64
-		if err := rows.Scan(&a.PostID, &a.HelpfulCount, &at, &a.Thread.ID, &a.Thread.Title, &a.Thread.Slug, &a.Accepted); err != nil {
+		if err := rows.Scan(&a.PostID, &a.HelpfulCount, &at, &a.Thread.ID, &a.Thread.Title, &a.Thread.Slug, &a.Accepted, &a.Solved); err != nil {
 			return nil, fmt.Errorf("scan answer: %w", err)
 		}
 		a.CreatedAt = time.Unix(at, 0)

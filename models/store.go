@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/pressly/goose/v3"
+	"golang.org/x/crypto/bcrypt"
 
 	// The sqlite3 driver; FTS5 comes with the sqlite_fts5 build tag.
 	_ "github.com/mattn/go-sqlite3"
@@ -38,6 +39,9 @@ type Store struct {
 	path string
 	opts Options
 	md   *markdown
+	// dummyHash is checked against for unknown usernames, so a login for a
+	// name that does not exist costs as much as one that does.
+	dummyHash []byte
 }
 
 // Open opens (creating if needed) the database file at path and migrates it.
@@ -55,7 +59,12 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	w.SetMaxOpenConns(1)
 	w.SetMaxIdleConns(1)
 	w.SetConnMaxLifetime(0)
-	s := &Store{w: w, path: path, opts: opts, md: newMarkdown()}
+	dummy, err := bcrypt.GenerateFromPassword([]byte("no such user"), opts.PasswordCost)
+	if err != nil {
+		w.Close()
+		return nil, fmt.Errorf("dummy hash: %w", err)
+	}
+	s := &Store{w: w, path: path, opts: opts, md: newMarkdown(), dummyHash: dummy}
 	if err := s.migrate(ctx); err != nil {
 		w.Close()
 		return nil, err

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"path/filepath"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 
 	"golang.org/x/crypto/bcrypt"
@@ -161,7 +163,8 @@ func TestMarkdownNeutralisesUnsafeLinks(t *testing.T) {
 		"emphasis in bad": {"[**bold**](javascript:x)", "href", "<strong>bold</strong>"},
 	}
 	for name, c := range cases {
-		out, err := md.render(c.in)
+		r, err := md.render(c.in)
+		out := r.HTML
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
@@ -185,5 +188,49 @@ func TestSlugify(t *testing.T) {
 		if got := Slugify(in); got != want {
 			t.Errorf("Slugify(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+func TestParallelGuessesStayWithinTheAccountLimit(t *testing.T) {
+	s := newTestStore(t)
+	mustUser(t, s, "alice")
+	var wg sync.WaitGroup
+	var checked atomic.Int32
+	for i := 0; i < 40; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if _, err := s.Authenticate(context.Background(), "alice", "wrong", "198.51.100.1"); errors.Is(err, ErrBadCredentials) {
+				checked.Add(1)
+			}
+		}()
+	}
+	wg.Wait()
+	if n := checked.Load(); n > loginFailuresPerAcc {
+		t.Fatalf("%d passwords were checked for one account; limit is %d", n, loginFailuresPerAcc)
+	}
+}
+
+func TestAcceptingARemovedAnswerIsRefused(t *testing.T) {
+	s := newTestStore(t)
+	ctx := context.Background()
+	asker, peer := mustUser(t, s, "asker"), mustUser(t, s, "peer")
+	th := mustThread(t, s, asker, "Router reboots itself every night")
+	a, err := s.CreateAnswer(ctx, peer, th.ID, "Turn off the nightly maintenance window.")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.DeletePost(ctx, peer, a.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Accept(ctx, asker, a.ID, false); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("accept removed answer: %v", err)
+	}
+	if err := s.Vote(ctx, asker, a.ID, false); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("vote removed answer: %v", err)
+	}
+	got, _ := s.Thread(ctx, th.ID)
+	if got.Solved() || got.AnswerCount != 0 {
+		t.Fatalf("thread after removal: %+v", got)
 	}
 }

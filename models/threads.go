@@ -127,7 +127,7 @@ func (s *Store) CreateThread(ctx context.Context, author *User, n NewThread) (*T
 	if err := v.err(); err != nil {
 		return nil, err
 	}
-	html, err := s.md.render(n.Body)
+	r, err := s.md.render(n.Body)
 	if err != nil {
 		return nil, err
 	}
@@ -139,14 +139,17 @@ func (s *Store) CreateThread(ctx context.Context, author *User, n NewThread) (*T
 			VALUES (?, ?, ?, ?, ?, ?) RETURNING id`, cat.ID, author.ID, t.Title, t.Slug, now, now).Scan(&t.ID); err != nil {
 			return err
 		}
-		if err := tx.QueryRowContext(ctx, `INSERT INTO posts (thread_id, author_id, is_question, body_md, body_html, created_at)
-			VALUES (?, ?, 1, ?, ?, ?) RETURNING id`, t.ID, author.ID, n.Body, html, now).Scan(&t.QuestionID); err != nil {
+		if err := tx.QueryRowContext(ctx, `INSERT INTO posts (thread_id, author_id, is_question, body_md, body_html, body_text, created_at)
+			VALUES (?, ?, 1, ?, ?, ?, ?) RETURNING id`, t.ID, author.ID, n.Body, r.HTML, r.Text, now).Scan(&t.QuestionID); err != nil {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE threads SET question_id = ? WHERE id = ?`, t.QuestionID, t.ID); err != nil {
 			return err
 		}
-		return setTags(ctx, tx, t.ID, tags)
+		if err := setTags(ctx, tx, t.ID, tags); err != nil {
+			return err
+		}
+		return s.indexThread(ctx, tx, t.ID)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("create thread: %w", err)

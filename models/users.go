@@ -194,56 +194,56 @@ const (
 
 // Authenticate checks a username and password, refusing with ErrThrottled
 // after too many recent failures for the account or the address.
+//
+// Each attempt is recorded as a failure before the password is checked, in
+// the same write transaction as the count, so parallel guesses cannot all
+// slip under the limit; a correct password then clears the account's record.
 func (s *Store) Authenticate(ctx context.Context, username, password, ip string) (*User, error) {
 	username = strings.TrimSpace(username)
-	since := s.now().Add(-loginWindow).Unix()
-	var accFails, ipFails int
-	err := s.r.QueryRowContext(ctx, `SELECT
-		(SELECT COUNT(*) FROM login_failures WHERE username = lower(?) AND at > ?),
-		(SELECT COUNT(*) FROM login_failures WHERE ip = ? AND at > ?)`,
-		username, since, ip, since).Scan(&accFails, &ipFails)
-	if err != nil {
-		return nil, fmt.Errorf("count login failures: %w", err)
-	}
-	if accFails >= loginFailuresPerAcc || ipFails >= loginFailuresPerIP {
+	now := s.now()
+	since := now.Add(-loginWindow).Unix()
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		var accFails, ipFails int
+		if err := tx.QueryRowContext(ctx, `SELECT
+			(SELECT COUNT(*) FROM login_failures WHERE username = lower(?) AND at > ?),
+			(SELECT COUNT(*) FROM login_failures WHERE ip = ? AND at > ?)`,
+			username, since, ip, since).Scan(&accFails, &ipFails); err != nil {
+			return err
+		}
+		if accFails >= loginFailuresPerAcc || ipFails >= loginFailuresPerIP {
+			return ErrThrottled
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO login_failures (username, ip, at) VALUES (lower(?), ?, ?)`,
+			username, ip, now.Unix()); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `DELETE FROM login_failures WHERE at < ?`, now.Add(-24*time.Hour).Unix())
+		return err
+	})
+	if errors.Is(err, ErrThrottled) {
 		return nil, ErrThrottled
 	}
+	if err != nil {
+		return nil, fmt.Errorf("record login attempt: %w", err)
+	}
 	var hash string
-	var u *User
 	row := s.r.QueryRowContext(ctx, `SELECT password_hash, `+userColumns+` FROM users WHERE lower(username) = lower(?)`, username)
-	u, err = scanUser(scanPrefix{row: row, first: &hash})
+	u, err := scanUser(scanPrefix{row: row, first: &hash})
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		// Spend the same time as a real check so response times do not reveal which names exist.
-		_ = bcrypt.CompareHashAndPassword(s.dummyHash(), []byte(password))
+		_ = bcrypt.CompareHashAndPassword(s.dummyHash, []byte(password))
+		return nil, ErrBadCredentials
 	case err != nil:
 		return nil, fmt.Errorf("load user %q: %w", username, err)
-	default:
-		if bcrypt.CompareHashAndPassword([]byte(hash), []byte(password)) == nil {
-			_, err := s.w.ExecContext(ctx, `DELETE FROM login_failures WHERE username = lower(?)`, username)
-			if err != nil {
-				return nil, fmt.Errorf("clear login failures: %w", err)
-			}
-			return u, nil
-		}
 	}
-	now := s.now().Unix()
-	err = s.inTx(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO login_failures (username, ip, at) VALUES (lower(?), ?, ?)`, username, ip, now); err != nil {
-			return err
-		}
-		_, err := tx.ExecContext(ctx, `DELETE FROM login_failures WHERE at < ?`, now-int64(24*time.Hour/time.Second))
-		return err
-	})
-	if err != nil {
-		return nil, fmt.Errorf("record login failure: %w", err)
+	if bcrypt.CompareHashAndPassword([]byte(hash), []byte(password)) != nil {
+		return nil, ErrBadCredentials
 	}
-	return nil, ErrBadCredentials
-}
-
-func (s *Store) dummyHash() []byte {
-	h, _ := bcrypt.GenerateFromPassword([]byte("not a real password"), s.opts.PasswordCost)
-	return h
+	if _, err := s.w.ExecContext(ctx, `DELETE FROM login_failures WHERE username = lower(?)`, username); err != nil {
+		return nil, fmt.Errorf("clear login failures: %w", err)
+	}
+	return u, nil
 }
 
 // scanPrefix scans one leading column into first, then the rest into the caller's targets.

@@ -22,6 +22,12 @@ func (s *Store) Vote(ctx context.Context, voter *User, postID int64, undo bool) 
 		return &ErrNotAllowed{Reason: "You cannot vote for your own answer."}
 	}
 	err = s.inTx(ctx, func(tx *sql.Tx) error {
+		// Votes only count on visible answers in visible threads; checked inside the write.
+		var open bool
+		if err := tx.QueryRowContext(ctx, `SELECT p.deleted_at IS NULL AND t.deleted_at IS NULL
+			FROM posts p JOIN threads t ON t.id = p.thread_id WHERE p.id = ?`, postID).Scan(&open); err != nil || !open {
+			return ErrNotFound
+		}
 		q := `INSERT INTO votes (post_id, user_id, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`
 		args := []any{postID, voter.ID, s.now().Unix()}
 		if undo {

@@ -23,7 +23,7 @@ import (
 const usage = `Crowdcare: a community support forum.
 
 Usage:
-  crowdcare serve [--addr ADDR] [--db PATH] [--base-url URL] [--demo]
+  crowdcare serve [--addr ADDR] [--db PATH] [--base-url URL] [--site-name NAME] [--trust-proxy] [--demo]
       Serve the forum. --demo adds demo content to an empty database.
   crowdcare user create --username U --email E --password P [--role ROLE] [--db PATH]
       Create an account. Make the first admin this way (--role admin).
@@ -35,7 +35,8 @@ Usage:
       Show this text.
 
 Every command that touches data takes --db (default ./crowdcare.db, or $CROWDCARE_DB).
-serve also reads $CROWDCARE_ADDR, $CROWDCARE_BASE_URL and $CROWDCARE_SITE_NAME.
+serve also reads $CROWDCARE_ADDR, $CROWDCARE_BASE_URL, $CROWDCARE_SITE_NAME and
+$CROWDCARE_TRUST_PROXY=1.
 `
 
 func main() {
@@ -131,6 +132,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	baseURL := fs.String("base-url", env("CROWDCARE_BASE_URL", ""), "public URL (default http://ADDR)")
 	siteName := fs.String("site-name", env("CROWDCARE_SITE_NAME", "Crowdcare"), "name shown in the header and titles")
 	demo := fs.Bool("demo", false, "add demo content to an empty database")
+	trustProxy := fs.Bool("trust-proxy", os.Getenv("CROWDCARE_TRUST_PROXY") == "1", "take client addresses from X-Forwarded-For (only behind a proxy that sets it)")
 	if _, err := parse(fs, args); err != nil {
 		return err
 	}
@@ -166,7 +168,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if *baseURL == "" {
 		*baseURL = "http://" + ln.Addr().String()
 	}
-	e, err := handlers.New(ctx, handlers.Config{BaseURL: *baseURL, SiteName: *siteName, PostRate: 10, PostBurst: 30}, store, log)
+	e, err := handlers.New(ctx, handlers.Config{BaseURL: *baseURL, SiteName: *siteName, PostRate: 10, PostBurst: 30, TrustProxy: *trustProxy}, store, log)
 	if err != nil {
 		ln.Close()
 		return err

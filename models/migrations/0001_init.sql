@@ -57,6 +57,8 @@ CREATE TABLE posts (
     body_md       TEXT    NOT NULL,
     -- Rendered once when saved: pages never run Markdown.
     body_html     TEXT    NOT NULL,
+    -- Plain text of the same rendering, for the search index and descriptions.
+    body_text     TEXT    NOT NULL DEFAULT '',
     helpful_count INTEGER NOT NULL DEFAULT 0,
     created_at    INTEGER NOT NULL,
     edited_at     INTEGER,

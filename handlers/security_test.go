@@ -1,0 +1,136 @@
+package handlers
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+)
+
+// A tab in next must not become a protocol-relative redirect ("//evil.example").
+func TestNextWithControlCharactersStaysLocal(t *testing.T) {
+	a := newApp(t)
+	c := a.client()
+	c.register("alice")
+	req, _ := http.NewRequest(http.MethodGet, a.srv.URL+"/login?next=%2F%09%2Fevil.example%2F", nil)
+	for _, ck := range c.http.Jar.Cookies(mustURL(t, a.srv.URL)) {
+		req.AddCookie(ck)
+	}
+	res, err := http.DefaultTransport.RoundTrip(req) // no client-side Location parsing
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	loc := res.Header.Get("Location")
+	if browserSees := strings.NewReplacer("\t", "", "\n", "", "\r", "").Replace(loc); strings.HasPrefix(browserSees, "//") {
+		t.Fatalf("open redirect: %d Location %q; a browser goes to %q", res.StatusCode, loc, browserSees)
+	}
+}
+
+// The per-address login limit keys on the connection, not on a header the client writes.
+func TestForgedForwardedForDoesNotEvadeIPLimit(t *testing.T) {
+	a := newApp(t)
+	c := a.client()
+	tok := c.token()
+	login := func(user, xff string) int {
+		req, _ := http.NewRequest(http.MethodPost, a.srv.URL+"/login",
+			strings.NewReader(url.Values{"_csrf": {tok}, "username": {user}, "password": {"guess"}}.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		if xff != "" {
+			req.Header.Set("X-Forwarded-For", xff)
+		}
+		return c.do(req).Code
+	}
+	for i := 0; i < 25; i++ {
+		login("user"+itoa(int64(i)), "203.0.113."+itoa(int64(i)))
+	}
+	if code := login("another", "203.0.113.99"); code != http.StatusTooManyRequests {
+		t.Fatalf("26 failures from one client, per-IP limit 20: status %d, want 429", code)
+	}
+}
+
+// Contract: a missing _csrf is refused with 403, whatever fetch-metadata headers say.
+func TestMissingCSRFRefusedEvenWithFetchMetadata(t *testing.T) {
+	a := newApp(t)
+	c := a.client()
+	c.register("alice")
+	req, _ := http.NewRequest(http.MethodPost, a.srv.URL+"/ask", strings.NewReader(url.Values{
+		"title": {"Router reboots every night"}, "category": {"general"},
+		"body": {"The router reboots itself every night at 2am."}}.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Sec-Fetch-Site", "same-origin")
+	if res := c.do(req); res.Code != http.StatusForbidden {
+		t.Fatalf("POST /ask without _csrf: status %d, want 403", res.Code)
+	}
+}
+
+// A removed thread's answers can no longer be voted on or edited.
+func TestRemovedThreadIsFrozen(t *testing.T) {
+	a := newApp(t)
+	owner, helper := a.client(), a.client()
+	owner.register("owner")
+	helper.register("helper")
+	thread := owner.ask("Router reboots itself every night")
+	pid := helper.answer(thread, "Try turning off the scheduled reboot in settings.")
+	qid := a.mustQuestionID(t, thread)
+	if res := owner.post("/p/"+qid+"/delete", nil); res.Code != http.StatusSeeOther {
+		t.Fatalf("delete question: %d", res.Code)
+	}
+	if res := owner.post("/p/"+pid+"/vote", nil); res.Code != http.StatusNotFound {
+		t.Errorf("vote in removed thread: status %d, want 404", res.Code)
+	}
+	if res := helper.post("/p/"+pid+"/edit", url.Values{"body": {"Edited after the thread was removed."}}); res.Code != http.StatusNotFound {
+		t.Errorf("edit in removed thread: status %d, want 404", res.Code)
+	}
+}
+
+func (a *testApp) mustQuestionID(t *testing.T, thread string) string {
+	th, err := a.store.Thread(t.Context(), threadID(thread))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return itoa(th.QuestionID)
+}
+
+func TestCrossSitePostIsRefused(t *testing.T) {
+	a := newApp(t)
+	c := a.client()
+	c.register("alice")
+	req, _ := http.NewRequest(http.MethodPost, a.srv.URL+"/logout", strings.NewReader(url.Values{"_csrf": {c.token()}}.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Sec-Fetch-Site", "cross-site")
+	if res := c.do(req); res.Code != http.StatusForbidden {
+		t.Fatalf("cross-site POST: %d", res.Code)
+	}
+}
+
+func TestSecureCookiesUnderHTTPS(t *testing.T) {
+	a := newApp(t)
+	ctx := context.Background()
+	e, err := New(ctx, Config{BaseURL: "https://forum.test"}, a.store, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(e)
+	defer srv.Close()
+	res, err := http.Get(srv.URL + "/login")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if len(res.Cookies()) == 0 {
+		t.Fatal("no cookies set")
+	}
+	for _, ck := range res.Cookies() {
+		if !ck.Secure || !ck.HttpOnly {
+			t.Errorf("cookie %s: Secure=%v HttpOnly=%v", ck.Name, ck.Secure, ck.HttpOnly)
+		}
+	}
+	if !strings.Contains(res.Header.Get("Strict-Transport-Security"), "max-age=") {
+		t.Errorf("no HSTS under https: %q", res.Header.Get("Strict-Transport-Security"))
+	}
+}

@@ -1,0 +1,496 @@
+package models
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"html"
+	"html/template"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Facet tokens live in the index's facets column. They are made of letters
+// and digits only, so the tokenizer keeps each one whole.
+func facetCategory(id int64) string { return "zc" + strconv.FormatInt(id, 10) }
+func facetTag(id int64) string      { return "zt" + strconv.FormatInt(id, 10) }
+
+const (
+	facetSolved = "zsolved"
+	facetOpen   = "zopen"
+	facetKB     = "zkb"
+)
+
+func threadRowID(id int64) int64  { return 2 * id }
+func articleRowID(id int64) int64 { return 2*id + 1 }
+
+// snippet markers: control characters never left in indexed text.
+const (
+	markOpen  = "\x02"
+	markClose = "\x03"
+)
+
+func indexText(s string) string {
+	s = strings.NewReplacer(markOpen, " ", markClose, " ").Replace(s)
+	return segmentCJK(s)
+}
+
+// indexThread writes the thread's row in the search index, or removes it when
+// the thread is no longer visible. It runs in the transaction of the change.
+func (s *Store) indexThread(ctx context.Context, tx *sql.Tx, threadID int64) error {
+	rowid := threadRowID(threadID)
+	if _, err := tx.ExecContext(ctx, `DELETE FROM search_index WHERE rowid = ?`, rowid); err != nil {
+		return fmt.Errorf("unindex thread %d: %w", threadID, err)
+	}
+	var title string
+	var catID int64
+	var solved, visible bool
+	err := tx.QueryRowContext(ctx, `SELECT title, category_id, accepted_id IS NOT NULL,
+		deleted_at IS NULL AND question_id IS NOT NULL FROM threads WHERE id = ?`, threadID).Scan(&title, &catID, &solved, &visible)
+	if errors.Is(err, sql.ErrNoRows) || (err == nil && !visible) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("load thread %d for index: %w", threadID, err)
+	}
+	// The question first, then the accepted answer, then the others.
+	rows, err := tx.QueryContext(ctx, `SELECT p.body_text FROM posts p JOIN threads t ON t.id = p.thread_id
+		WHERE p.thread_id = ? AND p.deleted_at IS NULL
+		ORDER BY p.is_question DESC, p.id = COALESCE(t.accepted_id, 0) DESC, p.id`, threadID)
+	if err != nil {
+		return fmt.Errorf("load posts for index: %w", err)
+	}
+	var body []string
+	for rows.Next() {
+		var text string
+		if err := rows.Scan(&text); err != nil {
+			rows.Close()
+			return err
+		}
+		body = append(body, text)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	facets := []string{facetCategory(catID), facetOpen}
+	if solved {
+		facets[1] = facetSolved
+	}
+	tagFacets, err := threadTagFacets(ctx, tx, threadID)
+	if err != nil {
+		return err
+	}
+	facets = append(facets, tagFacets...)
+	_, err = tx.ExecContext(ctx, `INSERT INTO search_index (rowid, title, body, facets) VALUES (?, ?, ?, ?)`,
+		rowid, indexText(title), indexText(strings.Join(body, "\n")), strings.Join(facets, " "))
+	if err != nil {
+		return fmt.Errorf("index thread %d: %w", threadID, err)
+	}
+	return nil
+}
+
+func threadTagFacets(ctx context.Context, tx *sql.Tx, threadID int64) ([]string, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT tag_id FROM thread_tags WHERE thread_id = ?`, threadID)
+	if err != nil {
+		return nil, fmt.Errorf("load tags for index: %w", err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		out = append(out, facetTag(id))
+	}
+	return out, rows.Err()
+}
+
+// indexArticle writes a KB article's row, or removes it when unpublished.
+func (s *Store) indexArticle(ctx context.Context, tx *sql.Tx, articleID int64) error {
+	rowid := articleRowID(articleID)
+	if _, err := tx.ExecContext(ctx, `DELETE FROM search_index WHERE rowid = ?`, rowid); err != nil {
+		return fmt.Errorf("unindex article %d: %w", articleID, err)
+	}
+	var title, problem, solution string
+	var threadID, catID int64
+	var published bool
+	err := tx.QueryRowContext(ctx, `SELECT k.title, k.problem_md, k.solution_md, k.thread_id, t.category_id,
+		k.published AND t.deleted_at IS NULL
+		FROM kb_articles k JOIN threads t ON t.id = k.thread_id WHERE k.id = ?`, articleID).
+		Scan(&title, &problem, &solution, &threadID, &catID, &published)
+	if errors.Is(err, sql.ErrNoRows) || (err == nil && !published) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("load article %d for index: %w", articleID, err)
+	}
+	p, err := s.md.render(problem)
+	if err != nil {
+		return err
+	}
+	sol, err := s.md.render(solution)
+	if err != nil {
+		return err
+	}
+	tagFacets, err := threadTagFacets(ctx, tx, threadID)
+	if err != nil {
+		return err
+	}
+	facets := append([]string{facetCategory(catID), facetKB}, tagFacets...)
+	_, err = tx.ExecContext(ctx, `INSERT INTO search_index (rowid, title, body, facets) VALUES (?, ?, ?, ?)`,
+		rowid, indexText(title), indexText(p.Text+"\n"+sol.Text), strings.Join(facets, " "))
+	if err != nil {
+		return fmt.Errorf("index article %d: %w", articleID, err)
+	}
+	return nil
+}
+
+// Reindex rebuilds the whole search index from the content, in batches.
+func (s *Store) Reindex(ctx context.Context) (int, error) {
+	if _, err := s.w.ExecContext(ctx, `DELETE FROM search_index`); err != nil {
+		return 0, fmt.Errorf("clear index: %w", err)
+	}
+	n := 0
+	for _, q := range []struct {
+		sql   string
+		index func(context.Context, *sql.Tx, int64) error
+	}{
+		{`SELECT id FROM threads WHERE id > ? ORDER BY id LIMIT 500`, s.indexThread},
+		{`SELECT id FROM kb_articles WHERE id > ? ORDER BY id LIMIT 500`, s.indexArticle},
+	} {
+		var last int64
+		for {
+			ids, err := s.ids(ctx, q.sql, last)
+			if err != nil {
+				return n, err
+			}
+			if len(ids) == 0 {
+				break
+			}
+			err = s.inTx(ctx, func(tx *sql.Tx) error {
+				for _, id := range ids {
+					if err := q.index(ctx, tx, id); err != nil {
+						return err
+					}
+				}
+				return nil
+			})
+			if err != nil {
+				return n, err
+			}
+			n += len(ids)
+			last = ids[len(ids)-1]
+		}
+	}
+	return n, nil
+}
+
+func (s *Store) ids(ctx context.Context, q string, args ...any) ([]int64, error) {
+	rows, err := s.r.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		out = append(out, id)
+	}
+	return out, rows.Err()
+}
+
+// SearchQuery is what the search page asks for.
+type SearchQuery struct {
+	Text       string
+	SolvedOnly bool
+	Category   string // slug
+	Tag        string
+	Page       int
+}
+
+// SearchHit is one thread or article found.
+type SearchHit struct {
+	IsArticle bool
+	ID        int64
+	Title     string
+	TitleHTML template.HTML // escaped, with <mark> around matched words
+	Snippet   template.HTML // escaped, with <mark> around matched words
+	URL       string
+	Solved    bool
+	Category  Category
+	Date      time.Time
+	score     float64
+}
+
+// SearchResults is a page of hits.
+type SearchResults struct {
+	Hits []SearchHit
+	Paging
+	// Broadened is set when no hit had every word, so hits with any word are shown.
+	Broadened bool
+	// Searchable is false when the query had no words to look for.
+	Searchable bool
+}
+
+// Search limits: results pages are 20 hits, and only the best 1,000 hits are paged through.
+const (
+	SearchPerPage = 20
+	searchMaxHits = 1000
+)
+
+// solvedBoost multiplies the (negative, lower is better) bm25 score of solved
+// threads and KB articles, so they come first among hits of equal relevance.
+const solvedBoost = 1.25
+
+// Search finds threads and articles. It never fails on what a person typed.
+func (s *Store) Search(ctx context.Context, q SearchQuery) (*SearchResults, error) {
+	terms := parseQuery(q.Text)
+	expr, ok := matchExpr(terms, false)
+	res := &SearchResults{Searchable: ok, Paging: paging(1, 0, SearchPerPage)}
+	if !ok {
+		return res, nil
+	}
+	filter, ok, err := s.searchFilter(ctx, q)
+	if err != nil || !ok {
+		return res, err
+	}
+	page := max(1, q.Page)
+	hits, total, err := s.searchRun(ctx, expr, filter, page)
+	if err != nil {
+		return nil, err
+	}
+	if total == 0 && countPositive(terms) > 1 {
+		anyExpr, _ := matchExpr(terms, true)
+		if hits, total, err = s.searchRun(ctx, anyExpr, filter, page); err != nil {
+			return nil, err
+		}
+		res.Broadened = total > 0
+	}
+	res.Paging = paging(page, min(total, searchMaxHits), SearchPerPage)
+	res.Hits = hits
+	return res, nil
+}
+
+func countPositive(terms []searchTerm) int {
+	n := 0
+	for _, t := range terms {
+		if !t.negate {
+			n++
+		}
+	}
+	return n
+}
+
+// searchFilter turns the filters into facet terms. An unknown category or
+// tag matches nothing (ok false) rather than being ignored.
+func (s *Store) searchFilter(ctx context.Context, q SearchQuery) (string, bool, error) {
+	var parts []string
+	if q.SolvedOnly {
+		parts = append(parts, "facets : ("+facetSolved+" OR "+facetKB+")")
+	}
+	if q.Category != "" {
+		c, err := s.CategoryBySlug(ctx, q.Category)
+		if errors.Is(err, ErrNotFound) {
+			return "", false, nil
+		}
+		if err != nil {
+			return "", false, err
+		}
+		parts = append(parts, "facets : "+facetCategory(c.ID))
+	}
+	if q.Tag != "" {
+		var id int64
+		err := s.r.QueryRowContext(ctx, `SELECT id FROM tags WHERE name = ?`, strings.ToLower(q.Tag)).Scan(&id)
+		if errors.Is(err, sql.ErrNoRows) {
+			return "", false, nil
+		}
+		if err != nil {
+			return "", false, fmt.Errorf("look up tag: %w", err)
+		}
+		parts = append(parts, "facets : "+facetTag(id))
+	}
+	return strings.Join(parts, " AND "), true, nil
+}
+
+func (s *Store) searchRun(ctx context.Context, expr, filter string, page int) ([]SearchHit, int, error) {
+	match := "{title body} : (" + expr + ")"
+	if filter != "" {
+		match = "(" + match + ") AND " + filter
+	}
+	var total int
+	if err := s.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM search_index WHERE search_index MATCH ?`, match).Scan(&total); err != nil {
+		return nil, 0, fmt.Errorf("count search %q: %w", match, err)
+	}
+	offset := (page - 1) * SearchPerPage
+	if total == 0 || offset >= min(total, searchMaxHits) {
+		return nil, total, nil
+	}
+	// Rank the best window by bm25, then let the solved boost reorder it.
+	window := min(offset+2*SearchPerPage, searchMaxHits)
+	rows, err := s.r.QueryContext(ctx, `SELECT rowid, rank,
+		highlight(search_index, 0, char(2), char(3)),
+		snippet(search_index, 1, char(2), char(3), '…', 24),
+		instr(facets, 'zsolved') > 0 OR instr(facets, 'zkb') > 0
+		FROM search_index WHERE search_index MATCH ? ORDER BY rank LIMIT ?`, match, window)
+	if err != nil {
+		return nil, 0, fmt.Errorf("search %q: %w", match, err)
+	}
+	var hits []SearchHit
+	for rows.Next() {
+		var rowid int64
+		var rank float64
+		var title, snip string
+		var boosted bool
+		if err := rows.Scan(&rowid, &rank, &title, &snip, &boosted); err != nil {
+			rows.Close()
+			return nil, 0, err
+		}
+		if boosted {
+			rank *= solvedBoost
+		}
+		hits = append(hits, SearchHit{IsArticle: rowid%2 == 1, ID: rowid / 2, score: rank,
+			TitleHTML: markHTML(title), Snippet: markHTML(snip)})
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, 0, err
+	}
+	sort.SliceStable(hits, func(i, j int) bool { return hits[i].score < hits[j].score })
+	hits = hits[min(offset, len(hits)):min(offset+SearchPerPage, len(hits))]
+	if err := s.fillHits(ctx, hits); err != nil {
+		return nil, 0, err
+	}
+	return hits, total, nil
+}
+
+// markHTML escapes indexed text and turns the match markers into <mark>.
+// CJK segmentation spaces are taken out again.
+func markHTML(s string) template.HTML {
+	if hasCJK(s) {
+		s = unsegmentCJK(s)
+	}
+	e := html.EscapeString(s)
+	e = strings.NewReplacer(markOpen, "<mark>", markClose, "</mark>").Replace(e)
+	return template.HTML(e)
+}
+
+// unsegmentCJK removes the spaces segmentCJK put around CJK characters.
+func unsegmentCJK(s string) string {
+	r := []rune(s)
+	var b strings.Builder
+	for i, c := range r {
+		if c == ' ' {
+			prev, next := prevNonMark(r, i), nextNonMark(r, i)
+			if (prev != 0 && isCJK(prev)) || (next != 0 && isCJK(next)) {
+				continue
+			}
+		}
+		b.WriteRune(c)
+	}
+	return b.String()
+}
+
+func prevNonMark(r []rune, i int) rune {
+	for j := i - 1; j >= 0; j-- {
+		if r[j] != 2 && r[j] != 3 {
+			return r[j]
+		}
+	}
+	return 0
+}
+
+func nextNonMark(r []rune, i int) rune {
+	for j := i + 1; j < len(r); j++ {
+		if r[j] != 2 && r[j] != 3 {
+			return r[j]
+		}
+	}
+	return 0
+}
+
+// fillHits adds titles, addresses, categories and dates to hits in two queries.
+func (s *Store) fillHits(ctx context.Context, hits []SearchHit) error {
+	var threadIDs, articleIDs []any
+	for _, h := range hits {
+		if h.IsArticle {
+			articleIDs = append(articleIDs, h.ID)
+		} else {
+			threadIDs = append(threadIDs, h.ID)
+		}
+	}
+	type info struct {
+		title, slug string
+		solved      bool
+		cat         Category
+		at          int64
+	}
+	found := map[string]info{}
+	load := func(kind, q string, ids []any) error {
+		if len(ids) == 0 {
+			return nil
+		}
+		rows, err := s.r.QueryContext(ctx, fmt.Sprintf(q, placeholders(len(ids))), ids...)
+		if err != nil {
+			return fmt.Errorf("load hits: %w", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var id int64
+			var in info
+			if err := rows.Scan(&id, &in.title, &in.slug, &in.solved, &in.at, &in.cat.ID, &in.cat.Slug, &in.cat.Name); err != nil {
+				return err
+			}
+			found[kind+strconv.FormatInt(id, 10)] = in
+		}
+		return rows.Err()
+	}
+	if err := load("t", `SELECT t.id, t.title, t.slug, t.accepted_id IS NOT NULL, t.last_activity_at, c.id, c.slug, c.name
+		FROM threads t JOIN categories c ON c.id = t.category_id WHERE t.id IN (%s)`, threadIDs); err != nil {
+		return err
+	}
+	if err := load("k", `SELECT k.id, k.title, k.slug, 1, k.updated_at, c.id, c.slug, c.name
+		FROM kb_articles k JOIN threads t ON t.id = k.thread_id JOIN categories c ON c.id = t.category_id
+		WHERE k.id IN (%s)`, articleIDs); err != nil {
+		return err
+	}
+	for i := range hits {
+		h := &hits[i]
+		kind, path := "t", "/t/"
+		if h.IsArticle {
+			kind, path = "k", "/kb/"
+		}
+		in := found[kind+strconv.FormatInt(h.ID, 10)]
+		h.Title, h.Solved, h.Category, h.Date = in.title, in.solved, in.cat, time.Unix(in.at, 0)
+		h.URL = path + strconv.FormatInt(h.ID, 10) + "/" + in.slug
+	}
+	return nil
+}
+
+// Similar finds up to 5 solved threads or articles that share words with a
+// title being typed.
+func (s *Store) Similar(ctx context.Context, title string) ([]SearchHit, error) {
+	var terms []searchTerm
+	for _, t := range parseQuery(title) {
+		if !t.negate && !isStopWord(strings.ToLower(t.text)) {
+			t.prefix = false
+			terms = append(terms, t)
+		}
+	}
+	expr, ok := matchExpr(terms, true)
+	if !ok {
+		return nil, nil
+	}
+	hits, _, err := s.searchRun(ctx, expr, "facets : ("+facetSolved+" OR "+facetKB+")", 1)
+	if err != nil {
+		return nil, err
+	}
+	return hits[:min(5, len(hits))], nil
+}

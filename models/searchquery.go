@@ -1,0 +1,163 @@
+package models
+
+import (
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Query limits: longer input is cut, not refused.
+const (
+	queryMaxRunes = 500
+	queryMaxTerms = 16
+)
+
+// searchTerm is one word or "phrase" of a user's query.
+type searchTerm struct {
+	text   string // as the index sees it (CJK segmented)
+	negate bool   // -word
+	prefix bool   // word*
+}
+
+// parseQuery reads what a person typed into terms. Supported syntax:
+// words (all must match), "exact phrase", -word (exclude), word* (prefix).
+// Everything else is just text: no input can produce an FTS5 syntax error,
+// because every term is later written as a quoted FTS5 string.
+func parseQuery(input string) []searchTerm {
+	if utf8.RuneCountInString(input) > queryMaxRunes {
+		input = string([]rune(input)[:queryMaxRunes])
+	}
+	input = strings.ToValidUTF8(input, " ")
+	var terms []searchTerm
+	rest := input
+	for len(terms) < queryMaxTerms {
+		rest = strings.TrimLeftFunc(rest, unicode.IsSpace)
+		if rest == "" {
+			break
+		}
+		var raw string
+		var t searchTerm
+		if strings.HasPrefix(rest, "-\"") {
+			t.negate = true
+			rest = rest[1:]
+		}
+		if rest[0] == '"' {
+			end := strings.IndexByte(rest[1:], '"')
+			if end < 0 {
+				raw, rest = rest[1:], ""
+			} else {
+				raw, rest = rest[1:end+1], rest[end+2:]
+			}
+		} else {
+			end := strings.IndexFunc(rest, unicode.IsSpace)
+			if end < 0 {
+				end = len(rest)
+			}
+			raw, rest = rest[:end], rest[end:]
+			if len(raw) > 1 && raw[0] == '-' {
+				t.negate, raw = true, raw[1:]
+			}
+			if strings.HasSuffix(raw, "*") {
+				t.prefix = true
+			}
+		}
+		t.text = cleanTerm(raw)
+		if t.text != "" {
+			terms = append(terms, t)
+		}
+	}
+	return terms
+}
+
+// cleanTerm keeps letters, digits and marks; everything else separates words
+// inside the term, as the index's tokenizer does.
+func cleanTerm(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.Is(unicode.Mn, r) {
+			b.WriteRune(r)
+		} else {
+			b.WriteByte(' ')
+		}
+	}
+	return strings.Join(strings.Fields(segmentCJK(b.String())), " ")
+}
+
+// ftsString quotes text as an FTS5 string literal.
+func ftsString(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
+
+// matchExpr builds the FTS5 expression for the terms, joined by AND or OR.
+// It reports false when nothing searchable is left (only exclusions, say).
+func matchExpr(terms []searchTerm, any bool) (string, bool) {
+	var pos, neg []string
+	for _, t := range terms {
+		q := ftsString(t.text)
+		if t.prefix {
+			q += "*"
+		}
+		if t.negate {
+			neg = append(neg, q)
+		} else {
+			pos = append(pos, q)
+		}
+	}
+	if len(pos) == 0 {
+		return "", false
+	}
+	op := " AND "
+	if any {
+		op = " OR "
+	}
+	expr := "(" + strings.Join(pos, op) + ")"
+	for _, n := range neg {
+		expr += " NOT " + n
+	}
+	return expr, true
+}
+
+// segmentCJK puts spaces around Chinese, Japanese and Korean characters.
+// The index's tokenizer does not split words in scripts written without
+// spaces, so each character becomes a token and a word typed in a query
+// becomes a phrase of characters: substring search for those scripts.
+func segmentCJK(s string) string {
+	if !hasCJK(s) {
+		return s
+	}
+	var b strings.Builder
+	for _, r := range s {
+		if isCJK(r) {
+			b.WriteByte(' ')
+			b.WriteRune(r)
+			b.WriteByte(' ')
+		} else {
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+func hasCJK(s string) bool {
+	for _, r := range s {
+		if isCJK(r) {
+			return true
+		}
+	}
+	return false
+}
+
+func isCJK(r rune) bool {
+	return unicode.Is(unicode.Han, r) || unicode.Is(unicode.Hiragana, r) || unicode.Is(unicode.Katakana, r) ||
+		unicode.Is(unicode.Hangul, r) || r == 'ー'
+}
+
+// stopWords are skipped when looking for similar questions: in an OR query
+// they would match nearly everything.
+func isStopWord(w string) bool {
+	switch w {
+	case "a", "an", "and", "are", "as", "at", "be", "but", "by", "can", "do", "does", "for", "from", "get", "has",
+		"have", "how", "i", "if", "in", "is", "it", "its", "my", "no", "not", "of", "on", "or", "so", "the", "this",
+		"to", "was", "what", "when", "why", "with", "after", "me", "any", "all", "there", "will", "won", "t", "s":
+		return true
+	}
+	return false
+}
