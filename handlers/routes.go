@@ -7,6 +7,8 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
 	"golang.org/x/time/rate"
+
+	"github.com/crowdcare/crowdcare/models"
 )
 
 // routes is the map of the whole site, grouped by who may call it.
@@ -68,6 +70,16 @@ func (h *Handler) routes(e *echo.Echo) {
 	e.GET("/t/:id/:slug", h.showThread)
 	e.GET("/p/:id", h.showPost)
 	e.GET("/u/:username", h.showProfile)
+	e.GET("/search", h.showSearch)
+	e.GET("/search/similar", h.showSimilar)
+	e.GET("/kb", h.showKB)
+	e.GET("/kb/feed.atom", h.showKBFeed)
+	e.GET("/kb/:id", h.showArticle)
+	e.GET("/kb/:id/:slug", h.showArticle)
+	e.POST("/kb/:id/vote", h.voteArticle)
+	e.GET("/sitemap.xml", h.showSitemap)
+	e.GET("/robots.txt", h.showRobots)
+	e.GET("/feed.atom", h.showFeed)
 	e.GET("/register", h.showRegister)
 	e.POST("/register", h.register)
 	e.GET("/login", h.showLogin)
@@ -87,6 +99,16 @@ func (h *Handler) routes(e *echo.Echo) {
 	member(http.MethodGet, "/p/:id/delete", h.showDeletePost)
 	member(http.MethodPost, "/p/:id/delete", h.deletePost)
 	member(http.MethodGet, "/p/:id/revisions", h.showRevisions)
+
+	// Knowledge-base curators (ambassadors and admins).
+	curator := func(method, path string, fn echo.HandlerFunc) {
+		e.Add(method, path, fn, requireUser, requirePerm(models.PermCurateKB))
+	}
+	curator(http.MethodGet, "/kb/:id/edit", h.showEditArticle)
+	curator(http.MethodPost, "/kb/:id/edit", h.editArticle)
+	curator(http.MethodPost, "/kb/:id/publish", h.publishArticle)
+	curator(http.MethodPost, "/kb/:id/outdated", h.markArticleOutdated)
+	curator(http.MethodPost, "/kb/:id/promote", h.promoteAnswer)
 }
 
 // fetchMetadata refuses state-changing requests a browser says came from

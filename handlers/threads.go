@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -119,6 +120,8 @@ type threadPage struct {
 	// CanAccept is whether the viewer may accept answers here.
 	CanAccept bool
 	Pager     pager
+	Article   *models.Article // the thread's published KB article, if any
+	JSONLD    any             // schema.org QAPage
 }
 
 // OtherAnswers counts the visible answers listed below the accepted one.
@@ -205,6 +208,18 @@ func (h *Handler) renderThread(c echo.Context, t *models.Thread, code int, answe
 	p.Description = summary(posts.Question.BodyMD, 160)
 	p.Canonical = h.cfg.BaseURL + p.PageURL(posts.Page)
 	p.Pager = makePager(posts.Paging, p.PageURL)
+	if !t.Deleted {
+		p.JSONLD = qaPageJSONLD(h.cfg.BaseURL, t, posts)
+	}
+	if t.Solved() {
+		a, err := h.store.ArticleForThread(c.Request().Context(), t.ID)
+		if err != nil && !errors.Is(err, models.ErrNotFound) {
+			return err
+		}
+		if a != nil && a.Published {
+			p.Article = a
+		}
+	}
 	p.Pager.PrevLabel, p.Pager.NextLabel = "← Earlier answers", "Later answers →"
 	if t.Deleted {
 		p.NoIndex = true
@@ -216,32 +231,45 @@ type askPage struct {
 	page
 	Categories []models.Category
 	Form       form
+	Similar    []models.SearchHit
+	Checked    bool // the user asked to check for similar questions
 }
 
 func (h *Handler) showAsk(c echo.Context) error {
 	f := newForm()
 	f.Values["category"] = c.QueryParam("category")
 	f.Values["title"] = c.QueryParam("title")
-	return h.renderAsk(c, http.StatusOK, f)
+	return h.renderAsk(c, http.StatusOK, f, f.Values["title"] != "")
 }
 
-func (h *Handler) renderAsk(c echo.Context, code int, f form) error {
-	cats, err := h.store.Categories(c.Request().Context())
+// renderAsk shows the ask form; with check it also lists solved questions
+// similar to the title typed.
+func (h *Handler) renderAsk(c echo.Context, code int, f form, check bool) error {
+	ctx := c.Request().Context()
+	cats, err := h.store.Categories(ctx)
 	if err != nil {
 		return err
 	}
-	p := askPage{page: h.page(c, "Ask a question"), Categories: cats, Form: f}
+	p := askPage{page: h.page(c, "Ask a question"), Categories: cats, Form: f, Checked: check}
 	p.NoIndex = true
+	if check {
+		if p.Similar, err = h.store.Similar(ctx, f.Values["title"]); err != nil {
+			return err
+		}
+	}
 	return h.render(c, code, "ask", p)
 }
 
 func (h *Handler) createThread(c echo.Context) error {
 	f := fromRequest(c, "title", "category", "body", "tags")
+	if c.FormValue("check") == "1" {
+		return h.renderAsk(c, http.StatusOK, f, true)
+	}
 	t, err := h.store.CreateThread(c.Request().Context(), currentUser(c), models.NewThread{
 		Title: f.Values["title"], CategorySlug: f.Values["category"], Body: f.Values["body"], Tags: f.Values["tags"],
 	})
 	if f.withError(err) {
-		return h.renderAsk(c, http.StatusUnprocessableEntity, f)
+		return h.renderAsk(c, http.StatusUnprocessableEntity, f, false)
 	}
 	if err != nil {
 		return err

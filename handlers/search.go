@@ -1,0 +1,95 @@
+package handlers
+
+import (
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/crowdcare/crowdcare/models"
+)
+
+type searchPage struct {
+	page
+	Results    *models.SearchResults
+	Categories []models.Category
+	SolvedOnly bool
+	Category   string
+	Tag        string
+	Pager      pager
+}
+
+// FilterURL is this search with the solved filter switched.
+func (p searchPage) FilterURL(solved bool) string { return p.url(solved, 1) }
+
+// PageURL is the pager's link to another page of results.
+func (p searchPage) PageURL(n int) string { return p.url(p.SolvedOnly, n) }
+
+func (p searchPage) url(solved bool, n int) string {
+	q := url.Values{"q": {p.Query}}
+	if solved {
+		q.Set("solved", "1")
+	}
+	if p.Category != "" {
+		q.Set("c", p.Category)
+	}
+	if p.Tag != "" {
+		q.Set("tag", p.Tag)
+	}
+	if n > 1 {
+		q.Set("page", strconv.Itoa(n))
+	}
+	return "/search?" + q.Encode()
+}
+
+// showSearch renders GET /search?q=…&solved=1&c=…&tag=…&page=….
+func (h *Handler) showSearch(c echo.Context) error {
+	ctx := c.Request().Context()
+	p := searchPage{page: h.page(c, "Search"), SolvedOnly: c.QueryParam("solved") == "1",
+		Category: c.QueryParam("c"), Tag: c.QueryParam("tag")}
+	// Result pages are endless combinations: keep them out of search engines.
+	p.NoIndex = true
+	var err error
+	if p.Categories, err = h.store.Categories(ctx); err != nil {
+		return err
+	}
+	if strings.TrimSpace(p.Query) != "" {
+		p.Title = "Search: " + p.Query
+		p.Results, err = h.store.Search(ctx, models.SearchQuery{Text: p.Query, SolvedOnly: p.SolvedOnly,
+			Category: p.Category, Tag: p.Tag, Page: pageOf(c)})
+		if err != nil {
+			return err
+		}
+		p.Pager = makePager(p.Results.Paging, p.PageURL)
+		p.Pager.PrevLabel, p.Pager.NextLabel = "← Better matches", "More results →"
+	}
+	return h.render(c, http.StatusOK, "search", p)
+}
+
+type similarHit struct {
+	Title  string `json:"title"`
+	URL    string `json:"url"`
+	Kind   string `json:"kind"`
+	Status string `json:"status"`
+}
+
+// showSimilar answers GET /search/similar?q=… with up to five solved threads
+// or articles as JSON, for the ask page's script.
+func (h *Handler) showSimilar(c echo.Context) error {
+	hits, err := h.store.Similar(c.Request().Context(), c.QueryParam("q"))
+	if err != nil {
+		return err
+	}
+	out := make([]similarHit, 0, len(hits))
+	for _, hit := range hits {
+		s := similarHit{Title: hit.Title, URL: hit.URL, Kind: "thread", Status: "Solved"}
+		if hit.IsArticle {
+			s.Kind, s.Status = "kb", "Knowledge base"
+		}
+		out = append(out, s)
+	}
+	c.Response().Header().Set("Cache-Control", "no-store")
+	return c.JSON(http.StatusOK, map[string]any{"results": out})
+}
