@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"html"
 	"html/template"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -32,6 +33,30 @@ const (
 	markOpen  = "\x02"
 	markClose = "\x03"
 )
+
+// compoundWord is a word joined by hyphens, dots or apostrophes: Wi-Fi, e-mail, hub-3.
+var compoundWord = regexp.MustCompile(`[\p{L}\p{N}]+(?:[-.'’][\p{L}\p{N}]+)+`)
+
+// joinedForms lists each compound written as one word, once.
+func joinedForms(texts ...string) string {
+	seen := map[string]bool{}
+	var out []string
+	for _, t := range texts {
+		for _, m := range compoundWord.FindAllString(t, -1) {
+			w := strings.ToLower(strings.Map(func(r rune) rune {
+				if strings.ContainsRune("-.'’", r) {
+					return -1
+				}
+				return r
+			}, m))
+			if !seen[w] {
+				seen[w] = true
+				out = append(out, w)
+			}
+		}
+	}
+	return strings.Join(out, " ")
+}
 
 func indexText(s string) string {
 	s = strings.NewReplacer(markOpen, " ", markClose, " ").Replace(s)
@@ -85,8 +110,9 @@ func (s *Store) indexThread(ctx context.Context, tx *sql.Tx, threadID int64) err
 		return err
 	}
 	facets = append(facets, tagFacets...)
-	_, err = tx.ExecContext(ctx, `INSERT INTO search_index (rowid, title, body, facets) VALUES (?, ?, ?, ?)`,
-		rowid, indexText(title), indexText(strings.Join(body, "\n")), strings.Join(facets, " "))
+	text := strings.Join(body, "\n")
+	_, err = tx.ExecContext(ctx, `INSERT INTO search_index (rowid, title, body, joined, facets) VALUES (?, ?, ?, ?, ?)`,
+		rowid, indexText(title), indexText(text), joinedForms(title, text), strings.Join(facets, " "))
 	if err != nil {
 		return fmt.Errorf("index thread %d: %w", threadID, err)
 	}
@@ -142,8 +168,9 @@ func (s *Store) indexArticle(ctx context.Context, tx *sql.Tx, articleID int64) e
 		return err
 	}
 	facets := append([]string{facetCategory(catID), facetKB}, tagFacets...)
-	_, err = tx.ExecContext(ctx, `INSERT INTO search_index (rowid, title, body, facets) VALUES (?, ?, ?, ?)`,
-		rowid, indexText(title), indexText(p.Text+"\n"+sol.Text), strings.Join(facets, " "))
+	text := p.Text + "\n" + sol.Text
+	_, err = tx.ExecContext(ctx, `INSERT INTO search_index (rowid, title, body, joined, facets) VALUES (?, ?, ?, ?, ?)`,
+		rowid, indexText(title), indexText(text), joinedForms(title, text), strings.Join(facets, " "))
 	if err != nil {
 		return fmt.Errorf("index article %d: %w", articleID, err)
 	}
@@ -321,7 +348,7 @@ func (s *Store) searchFilter(ctx context.Context, q SearchQuery) (string, bool, 
 }
 
 func (s *Store) searchRun(ctx context.Context, expr, filter string, page int) ([]SearchHit, int, error) {
-	match := "{title body} : (" + expr + ")"
+	match := "{title body joined} : (" + expr + ")"
 	if filter != "" {
 		match = "(" + match + ") AND " + filter
 	}

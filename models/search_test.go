@@ -211,3 +211,14 @@ func TestReindexRebuildsTheSameResults(t *testing.T) {
 		t.Fatalf("before %v after %v", before, after)
 	}
 }
+
+func TestHyphenatedWordsMatchEitherSpelling(t *testing.T) {
+	s := newTestStore(t)
+	alice := mustUser(t, s, "alice")
+	mustThread(t, s, alice, "Wi-Fi drops when the e-mail app syncs")
+	for _, q := range []string{"wifi", "Wi-Fi", "wi-fi drops", "email", "e-mail", "WIFI email"} {
+		if got := searchTitles(t, s, SearchQuery{Text: q}); len(got) != 1 {
+			t.Errorf("query %q: %v", q, got)
+		}
+	}
+}

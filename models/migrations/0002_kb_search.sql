@@ -50,14 +50,17 @@ CREATE TABLE kb_votes (
 
 -- Threads and articles in one index. rowid = 2*thread id for a thread and
 -- 2*article id + 1 for an article, so a row is replaced by rowid without a scan.
--- facets holds filter tokens (status, category, tags) so filters run inside FTS.
+-- joined holds hyphenated words written together ("Wi-Fi" also as "wifi"),
+-- so either spelling finds the other. facets holds filter tokens (status,
+-- category, tags) so filters run inside FTS.
 CREATE VIRTUAL TABLE search_index USING fts5 (
     title,
     body,
+    joined,
     facets,
     tokenize = 'unicode61 remove_diacritics 2'
 );
-INSERT INTO search_index (search_index, rank) VALUES ('rank', 'bm25(10.0, 1.0, 0.0)');
+INSERT INTO search_index (search_index, rank) VALUES ('rank', 'bm25(10.0, 1.0, 2.0, 0.0)');
 
 -- +goose Down
 DROP TABLE search_index;
