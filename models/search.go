@@ -25,8 +25,10 @@ const (
 	facetKB     = "zkb"
 )
 
-func threadRowID(id int64) int64  { return 2 * id }
-func articleRowID(id int64) int64 { return 2*id + 1 }
+// Row ids in the index follow the thread: 2*thread id for the thread and
+// 2*thread id + 1 for its article, so newer content has higher row ids.
+func threadRowID(threadID int64) int64  { return 2 * threadID }
+func articleRowID(threadID int64) int64 { return 2*threadID + 1 }
 
 // snippet markers: control characters never left in indexed text.
 const (
@@ -110,13 +112,17 @@ func (s *Store) indexThread(ctx context.Context, tx *sql.Tx, threadID int64) err
 		return err
 	}
 	facets = append(facets, tagFacets...)
-	text := strings.Join(body, "\n")
-	_, err = tx.ExecContext(ctx, `INSERT INTO search_index (rowid, title, body, joined, facets) VALUES (?, ?, ?, ?, ?)`,
-		rowid, indexText(title), indexText(text), joinedForms(title, text), strings.Join(facets, " "))
-	if err != nil {
+	if err := insertIndexRow(ctx, tx, rowid, title, strings.Join(body, "\n"), facets); err != nil {
 		return fmt.Errorf("index thread %d: %w", threadID, err)
 	}
 	return nil
+}
+
+// insertIndexRow adds one document to the search index.
+func insertIndexRow(ctx context.Context, tx *sql.Tx, rowid int64, title, text string, facets []string) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO search_index (rowid, title, body, joined, facets) VALUES (?, ?, ?, ?, ?)`,
+		rowid, indexText(title), indexText(text), joinedForms(title, text), strings.Join(facets, " "))
+	return err
 }
 
 func threadTagFacets(ctx context.Context, tx *sql.Tx, threadID int64) ([]string, error) {
@@ -138,10 +144,6 @@ func threadTagFacets(ctx context.Context, tx *sql.Tx, threadID int64) ([]string,
 
 // indexArticle writes a KB article's row, or removes it when unpublished.
 func (s *Store) indexArticle(ctx context.Context, tx *sql.Tx, articleID int64) error {
-	rowid := articleRowID(articleID)
-	if _, err := tx.ExecContext(ctx, `DELETE FROM search_index WHERE rowid = ?`, rowid); err != nil {
-		return fmt.Errorf("unindex article %d: %w", articleID, err)
-	}
 	var title, problem, solution string
 	var threadID, catID int64
 	var published bool
@@ -149,11 +151,18 @@ func (s *Store) indexArticle(ctx context.Context, tx *sql.Tx, articleID int64) e
 		k.published AND t.deleted_at IS NULL
 		FROM kb_articles k JOIN threads t ON t.id = k.thread_id WHERE k.id = ?`, articleID).
 		Scan(&title, &problem, &solution, &threadID, &catID, &published)
-	if errors.Is(err, sql.ErrNoRows) || (err == nil && !published) {
+	if errors.Is(err, sql.ErrNoRows) {
 		return nil
 	}
 	if err != nil {
 		return fmt.Errorf("load article %d for index: %w", articleID, err)
+	}
+	rowid := articleRowID(threadID)
+	if _, err := tx.ExecContext(ctx, `DELETE FROM search_index WHERE rowid = ?`, rowid); err != nil {
+		return fmt.Errorf("unindex article %d: %w", articleID, err)
+	}
+	if !published {
+		return nil
 	}
 	p, err := s.md.render(problem)
 	if err != nil {
@@ -168,10 +177,7 @@ func (s *Store) indexArticle(ctx context.Context, tx *sql.Tx, articleID int64) e
 		return err
 	}
 	facets := append([]string{facetCategory(catID), facetKB}, tagFacets...)
-	text := p.Text + "\n" + sol.Text
-	_, err = tx.ExecContext(ctx, `INSERT INTO search_index (rowid, title, body, joined, facets) VALUES (?, ?, ?, ?, ?)`,
-		rowid, indexText(title), indexText(text), joinedForms(title, text), strings.Join(facets, " "))
-	if err != nil {
+	if err := insertIndexRow(ctx, tx, rowid, title, p.Text+"\n"+sol.Text, facets); err != nil {
 		return fmt.Errorf("index article %d: %w", articleID, err)
 	}
 	return nil
@@ -255,6 +261,7 @@ type SearchHit struct {
 	Category  Category
 	Date      time.Time
 	score     float64
+	rowid     int64
 }
 
 // SearchResults is a page of hits.
@@ -265,12 +272,20 @@ type SearchResults struct {
 	Broadened bool
 	// Searchable is false when the query had no words to look for.
 	Searchable bool
+	// More is set when there are more hits than are counted or paged through.
+	More bool
 }
 
-// Search limits: results pages are 20 hits, and only the best 1,000 hits are paged through.
+// Search limits. Results pages are 20 hits and only the best 1,000 hits are
+// paged through; past 1,000 the count says "1,000+". FTS5 computes bm25 for
+// every match it sorts, about 2 µs each, so a word found in most of 100,000
+// threads would cost ~100 ms: relevance ranking runs over the newest
+// searchCandidates matches, which bounds a search to a few milliseconds and
+// favours current answers (firmware, prices and menus change).
 const (
-	SearchPerPage = 20
-	searchMaxHits = 1000
+	SearchPerPage    = 20
+	searchMaxHits    = 1000
+	searchCandidates = 3000
 )
 
 // solvedBoost multiplies the (negative, lower is better) bm25 score of solved
@@ -302,6 +317,7 @@ func (s *Store) Search(ctx context.Context, q SearchQuery) (*SearchResults, erro
 		res.Broadened = total > 0
 	}
 	res.Paging = paging(page, min(total, searchMaxHits), SearchPerPage)
+	res.More = total > searchMaxHits
 	res.Hits = hits
 	return res, nil
 }
@@ -348,25 +364,28 @@ func (s *Store) searchFilter(ctx context.Context, q SearchQuery) (string, bool, 
 }
 
 func (s *Store) searchRun(ctx context.Context, expr, filter string, page int) ([]SearchHit, int, error) {
-	match := "{title body joined} : (" + expr + ")"
+	// No column filter on the user's words: it doubles FTS5's ranking cost,
+	// and facet tokens ("zc12") are not words anyone searches for.
+	match := "(" + expr + ")"
 	if filter != "" {
 		match = "(" + match + ") AND " + filter
 	}
 	var total int
-	if err := s.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM search_index WHERE search_index MATCH ?`, match).Scan(&total); err != nil {
+	if err := s.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM search_index WHERE search_index MATCH ? LIMIT ?)`,
+		match, searchMaxHits+1).Scan(&total); err != nil {
 		return nil, 0, fmt.Errorf("count search %q: %w", match, err)
 	}
 	offset := (page - 1) * SearchPerPage
 	if total == 0 || offset >= min(total, searchMaxHits) {
 		return nil, total, nil
 	}
-	// Rank the best window by bm25, then let the solved boost reorder it.
+	// Rank the best window by bm25 alone: reading any column (snippets,
+	// facets) for every match would load each matching document. Only the
+	// window's rows are read after that, for the boost and the snippets.
 	window := min(offset+2*SearchPerPage, searchMaxHits)
-	rows, err := s.r.QueryContext(ctx, `SELECT rowid, rank,
-		highlight(search_index, 0, char(2), char(3)),
-		snippet(search_index, 1, char(2), char(3), '…', 24),
-		instr(facets, 'zsolved') > 0 OR instr(facets, 'zkb') > 0
-		FROM search_index WHERE search_index MATCH ? ORDER BY rank LIMIT ?`, match, window)
+	rows, err := s.r.QueryContext(ctx, `SELECT rowid, rank FROM (
+		SELECT rowid, rank FROM search_index WHERE search_index MATCH ? ORDER BY rowid DESC LIMIT ?
+	) ORDER BY rank LIMIT ?`, match, max(searchCandidates, window), window)
 	if err != nil {
 		return nil, 0, fmt.Errorf("search %q: %w", match, err)
 	}
@@ -374,28 +393,70 @@ func (s *Store) searchRun(ctx context.Context, expr, filter string, page int) ([
 	for rows.Next() {
 		var rowid int64
 		var rank float64
-		var title, snip string
-		var boosted bool
-		if err := rows.Scan(&rowid, &rank, &title, &snip, &boosted); err != nil {
+		if err := rows.Scan(&rowid, &rank); err != nil {
 			rows.Close()
 			return nil, 0, err
 		}
-		if boosted {
-			rank *= solvedBoost
-		}
-		hits = append(hits, SearchHit{IsArticle: rowid%2 == 1, ID: rowid / 2, score: rank,
-			TitleHTML: markHTML(title), Snippet: markHTML(snip)})
+		hits = append(hits, SearchHit{IsArticle: rowid%2 == 1, ID: rowid / 2, score: rank, rowid: rowid})
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
 		return nil, 0, err
 	}
+	if err := s.boostSolved(ctx, hits); err != nil {
+		return nil, 0, err
+	}
 	sort.SliceStable(hits, func(i, j int) bool { return hits[i].score < hits[j].score })
 	hits = hits[min(offset, len(hits)):min(offset+SearchPerPage, len(hits))]
+	if err := s.fillSnippets(ctx, match, hits); err != nil {
+		return nil, 0, err
+	}
 	if err := s.fillHits(ctx, hits); err != nil {
 		return nil, 0, err
 	}
 	return hits, total, nil
+}
+
+// boostSolved improves the score of solved threads and KB articles in the window.
+func (s *Store) boostSolved(ctx context.Context, hits []SearchHit) error {
+	if len(hits) == 0 {
+		return nil
+	}
+	args := make([]any, len(hits))
+	pos := make(map[int64]int, len(hits))
+	for i, h := range hits {
+		args[i], pos[h.rowid] = h.rowid, i
+	}
+	rows, err := s.r.QueryContext(ctx, `SELECT rowid FROM search_index WHERE rowid IN (`+placeholders(len(args))+`)
+		AND (instr(facets, 'zsolved') > 0 OR instr(facets, 'zkb') > 0)`, args...)
+	if err != nil {
+		return fmt.Errorf("load search facets: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var rowid int64
+		if err := rows.Scan(&rowid); err != nil {
+			return err
+		}
+		hits[pos[rowid]].score *= solvedBoost
+	}
+	return rows.Err()
+}
+
+// fillSnippets highlights the matched words of the page's hits, one row each.
+func (s *Store) fillSnippets(ctx context.Context, match string, hits []SearchHit) error {
+	for i := range hits {
+		rowid := hits[i].rowid
+		var title, snip string
+		err := s.r.QueryRowContext(ctx, `SELECT highlight(search_index, 0, char(2), char(3)),
+			snippet(search_index, 1, char(2), char(3), '…', 24)
+			FROM search_index WHERE search_index MATCH ? AND rowid = ?`, match, rowid).Scan(&title, &snip)
+		if err != nil {
+			return fmt.Errorf("snippet for %d: %w", rowid, err)
+		}
+		hits[i].TitleHTML, hits[i].Snippet = markHTML(title), markHTML(snip)
+	}
+	return nil
 }
 
 // markHTML escapes indexed text and turns the match markers into <mark>.
@@ -460,7 +521,9 @@ func (s *Store) fillHits(ctx context.Context, hits []SearchHit) error {
 		at          int64
 	}
 	found := map[string]info{}
-	load := func(kind, q string, ids []any) error {
+	// load reads hits' details; for articles the third column is the
+	// article id (recorded in articleIDs), for threads whether it is solved.
+	load := func(kind, q string, ids []any, articleIDs map[int64]int64) error {
 		if len(ids) == 0 {
 			return nil
 		}
@@ -470,22 +533,28 @@ func (s *Store) fillHits(ctx context.Context, hits []SearchHit) error {
 		}
 		defer rows.Close()
 		for rows.Next() {
-			var id int64
+			var id, third int64
 			var in info
-			if err := rows.Scan(&id, &in.title, &in.slug, &in.solved, &in.at, &in.cat.ID, &in.cat.Slug, &in.cat.Name); err != nil {
+			if err := rows.Scan(&id, &in.title, &in.slug, &third, &in.at, &in.cat.ID, &in.cat.Slug, &in.cat.Name); err != nil {
 				return err
+			}
+			if articleIDs != nil {
+				articleIDs[id], in.solved = third, true
+			} else {
+				in.solved = third == 1
 			}
 			found[kind+strconv.FormatInt(id, 10)] = in
 		}
 		return rows.Err()
 	}
 	if err := load("t", `SELECT t.id, t.title, t.slug, t.accepted_id IS NOT NULL, t.last_activity_at, c.id, c.slug, c.name
-		FROM threads t JOIN categories c ON c.id = t.category_id WHERE t.id IN (%s)`, threadIDs); err != nil {
+		FROM threads t JOIN categories c ON c.id = t.category_id WHERE t.id IN (%s)`, threadIDs, nil); err != nil {
 		return err
 	}
-	if err := load("k", `SELECT k.id, k.title, k.slug, 1, k.updated_at, c.id, c.slug, c.name
+	articleOf := map[int64]int64{} // thread id -> article id
+	if err := load("k", `SELECT k.thread_id, k.title, k.slug, k.id, k.updated_at, c.id, c.slug, c.name
 		FROM kb_articles k JOIN threads t ON t.id = k.thread_id JOIN categories c ON c.id = t.category_id
-		WHERE k.id IN (%s)`, articleIDs); err != nil {
+		WHERE k.thread_id IN (%s)`, articleIDs, articleOf); err != nil {
 		return err
 	}
 	for i := range hits {
@@ -495,6 +564,9 @@ func (s *Store) fillHits(ctx context.Context, hits []SearchHit) error {
 			kind, path = "k", "/kb/"
 		}
 		in := found[kind+strconv.FormatInt(h.ID, 10)]
+		if h.IsArticle {
+			h.ID = articleOf[h.ID]
+		}
 		h.Title, h.Solved, h.Category, h.Date = in.title, in.solved, in.cat, time.Unix(in.at, 0)
 		h.URL = path + strconv.FormatInt(h.ID, 10) + "/" + in.slug
 	}

@@ -31,6 +31,12 @@ Usage:
       Change a user's role: member, superuser, ambassador, moderator or admin.
   crowdcare backup FILE [--db PATH]
       Write a consistent copy of the database to FILE while the server runs.
+  crowdcare reindex [--db PATH]
+      Rebuild the search index from the content.
+  crowdcare corpus [--threads N] [--posts N] [--seed N] [--db PATH]
+      Generate a large realistic forum for benchmarks (default 100,000 threads, 1,000,000 posts).
+  crowdcare bench search [--n N] [--db PATH]
+      Time searches (single words, several words, phrases) and print p50/p90/p99.
   crowdcare help
       Show this text.
 
@@ -59,6 +65,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = user(ctx, args[1:], stdout)
 	case "backup":
 		err = backup(ctx, args[1:], stdout)
+	case "reindex":
+		err = reindex(ctx, args[1:], stdout)
+	case "corpus":
+		err = corpus(ctx, args[1:], stdout)
+	case "bench":
+		if len(args) < 2 || args[1] != "search" {
+			err = usageError("bench takes: search")
+		} else {
+			err = benchSearch(ctx, args[2:], stdout)
+		}
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0
@@ -270,5 +286,23 @@ func backup(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "Backed up %s to %s. To restore, stop the server and copy it back to %s.\n",
 		*db, pos[0], strings.TrimSpace(*db))
+	return nil
+}
+
+func reindex(ctx context.Context, args []string, stdout io.Writer) error {
+	fs, db := newFlags("reindex")
+	if _, err := parse(fs, args); err != nil {
+		return err
+	}
+	store, err := openStore(ctx, *db)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	n, err := store.Reindex(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "Indexed %d threads and articles.\n", n)
 	return nil
 }
