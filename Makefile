@@ -5,7 +5,9 @@ BIN    := bin/crowdcare
 DB     ?= ./crowdcare.db
 ADDR   ?= 127.0.0.1:8080
 
-.PHONY: run build test vet fmt-check bench clean
+BENCH_DB ?= bench.db
+
+.PHONY: run build test vet fmt-check bench bench-search clean
 
 build:
 	$(GO) build -tags $(TAGS) -o $(BIN) ./cmd/crowdcare
@@ -25,6 +27,11 @@ test: fmt-check vet
 
 bench:
 	$(GO) test -tags $(TAGS) -run '^$$' -bench . -benchmem -count=5 ./...
+
+# Search latency over a 100,000-thread / 1,000,000-post corpus (generated once, a few minutes).
+bench-search: build
+	@[ -f $(BENCH_DB) ] || ./$(BIN) corpus --db $(BENCH_DB) --threads 100000 --posts 1000000
+	./$(BIN) bench search --db $(BENCH_DB) --n 1000
 
 clean:
 	rm -rf bin

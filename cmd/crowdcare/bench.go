@@ -16,26 +16,20 @@ func corpus(ctx context.Context, args []string, stdout io.Writer) error {
 	threads := fs.Int("threads", 100000, "threads to generate")
 	posts := fs.Int("posts", 1000000, "posts (questions and answers) to generate")
 	seed := fs.Uint64("seed", 1, "random seed, for a repeatable corpus")
-	if _, err := parse(fs, args); err != nil {
-		return err
-	}
-	store, err := openStore(ctx, *db)
-	if err != nil {
-		return err
-	}
-	defer store.Close()
-	start := time.Now()
-	err = store.GenerateCorpus(ctx, models.CorpusOptions{Threads: *threads, Posts: *posts, Seed: *seed,
-		Progress: func(done int) {
-			if done%10000 == 0 || done == *threads {
-				fmt.Fprintf(stdout, "%d/%d threads (%s)\n", done, *threads, time.Since(start).Round(time.Second))
-			}
-		}})
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(stdout, "Generated %d threads and %d posts in %s.\n", *threads, *posts, time.Since(start).Round(time.Second))
-	return nil
+	return withStore(ctx, fs, db, args, func(store *models.Store, _ []string) error {
+		start := time.Now()
+		err := store.GenerateCorpus(ctx, models.CorpusOptions{Threads: *threads, Posts: *posts, Seed: *seed,
+			Progress: func(done int) {
+				if done%10000 == 0 || done == *threads {
+					fmt.Fprintf(stdout, "%d/%d threads (%s)\n", done, *threads, time.Since(start).Round(time.Second))
+				}
+			}})
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "Generated %d threads and %d posts in %s.\n", *threads, *posts, time.Since(start).Round(time.Second))
+		return nil
+	})
 }
 
 // benchQueries are typed by people: single words, several words, phrases.
@@ -52,34 +46,27 @@ func benchQueries() map[string][]string {
 func benchSearch(ctx context.Context, args []string, stdout io.Writer) error {
 	fs, db := newFlags("bench search")
 	n := fs.Int("n", 500, "searches per kind of query")
-	if _, err := parse(fs, args); err != nil {
-		return err
-	}
-	store, err := openStore(ctx, *db)
-	if err != nil {
-		return err
-	}
-	defer store.Close()
-	r := rand.New(rand.NewPCG(7, 7))
-	fmt.Fprintf(stdout, "%-12s %8s %8s %8s %8s %10s\n", "kind", "n", "p50", "p90", "p99", "avg hits")
-	for _, kind := range []string{"single-word", "multi-word", "phrase"} {
-		qs := benchQueries()[kind]
-		var times []time.Duration
-		hits := 0
-		for i := 0; i < *n; i++ {
-			q := models.SearchQuery{Text: qs[r.IntN(len(qs))], SolvedOnly: i%4 == 0}
-			t0 := time.Now()
-			res, err := store.Search(ctx, q)
-			if err != nil {
-				return err
+	return withStore(ctx, fs, db, args, func(store *models.Store, _ []string) error {
+		r := rand.New(rand.NewPCG(7, 7))
+		fmt.Fprintf(stdout, "%-12s %8s %8s %8s %8s %10s\n", "kind", "n", "p50", "p90", "p99", "avg hits")
+		for _, kind := range []string{"single-word", "multi-word", "phrase"} {
+			qs := benchQueries()[kind]
+			var times []time.Duration
+			hits := 0
+			for i := 0; i < *n; i++ {
+				q := models.SearchQuery{Text: qs[r.IntN(len(qs))], SolvedOnly: i%4 == 0}
+				t0 := time.Now()
+				res, err := store.Search(ctx, q)
+				if err != nil {
+					return err
+				}
+				times = append(times, time.Since(t0))
+				hits += res.Total
 			}
-			times = append(times, time.Since(t0))
-			hits += res.Total
+			slices.Sort(times)
+			pct := func(p float64) time.Duration { return times[int(p*float64(len(times)-1))].Round(10 * time.Microsecond) }
+			fmt.Fprintf(stdout, "%-12s %8d %8s %8s %8s %10d\n", kind, len(times), pct(0.50), pct(0.90), pct(0.99), hits/len(times))
 		}
-		slices.Sort(times)
-		pct := func(p float64) time.Duration { return times[int(p*float64(len(times)-1))] }
-		fmt.Fprintf(stdout, "%-12s %8d %8s %8s %8s %10d\n", kind, len(times), pct(0.50).Round(10*time.Microsecond),
-			pct(0.90).Round(10*time.Microsecond), pct(0.99).Round(10*time.Microsecond), hits/len(times))
-	}
-	return nil
+		return nil
+	})
 }

@@ -12,7 +12,6 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
-	"strings"
 	"syscall"
 	"time"
 
@@ -134,6 +133,21 @@ func parse(fs *flag.FlagSet, args []string) ([]string, error) {
 	}
 }
 
+// withStore parses a data command's flags, opens the database, runs fn with
+// the positional arguments and closes the database again.
+func withStore(ctx context.Context, fs *flag.FlagSet, db *string, args []string, fn func(*models.Store, []string) error) error {
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	store, err := openStore(ctx, *db)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	return fn(store, pos)
+}
+
 func openStore(ctx context.Context, path string) (*models.Store, error) {
 	s, err := models.Open(ctx, path, models.Options{})
 	if err != nil {
@@ -224,85 +238,58 @@ func user(ctx context.Context, args []string, stdout io.Writer) error {
 		email := fs.String("email", "", "email address")
 		password := fs.String("password", "", "password")
 		role := fs.String("role", "member", "role")
-		if _, err := parse(fs, args[1:]); err != nil {
-			return err
-		}
-		store, err := openStore(ctx, *db)
-		if err != nil {
-			return err
-		}
-		defer store.Close()
-		u, err := store.CreateUser(ctx, models.NewUser{Username: *username, Email: *email, Password: *password, Role: models.Role(*role)})
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(stdout, "Created %s (%s).\n", u.Username, u.Role)
-		return nil
+		return withStore(ctx, fs, db, args[1:], func(store *models.Store, _ []string) error {
+			u, err := store.CreateUser(ctx, models.NewUser{Username: *username, Email: *email, Password: *password, Role: models.Role(*role)})
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(stdout, "Created %s (%s).\n", u.Username, u.Role)
+			return nil
+		})
 	case "role":
 		fs, db := newFlags("user role")
-		pos, err := parse(fs, args[1:])
-		if err != nil {
-			return err
-		}
-		if len(pos) != 2 {
-			return usageError("user role takes USERNAME and ROLE")
-		}
-		store, err := openStore(ctx, *db)
-		if err != nil {
-			return err
-		}
-		defer store.Close()
-		if err := store.SetRole(ctx, pos[0], models.Role(pos[1])); err != nil {
-			if errors.Is(err, models.ErrNotFound) {
-				return fmt.Errorf("no user %q", pos[0])
+		return withStore(ctx, fs, db, args[1:], func(store *models.Store, pos []string) error {
+			if len(pos) != 2 {
+				return usageError("user role takes USERNAME and ROLE")
 			}
-			return err
-		}
-		fmt.Fprintf(stdout, "%s is now %s.\n", pos[0], pos[1])
-		return nil
+			if err := store.SetRole(ctx, pos[0], models.Role(pos[1])); err != nil {
+				if errors.Is(err, models.ErrNotFound) {
+					return fmt.Errorf("no user %q", pos[0])
+				}
+				return err
+			}
+			fmt.Fprintf(stdout, "%s is now %s.\n", pos[0], pos[1])
+			return nil
+		})
 	}
 	return usageError(fmt.Sprintf("unknown user subcommand %q", args[0]))
 }
 
 func backup(ctx context.Context, args []string, stdout io.Writer) error {
 	fs, db := newFlags("backup")
-	pos, err := parse(fs, args)
-	if err != nil {
-		return err
-	}
-	if len(pos) != 1 {
-		return usageError("backup takes one FILE")
-	}
-	if _, err := os.Stat(pos[0]); err == nil {
-		return fmt.Errorf("%s exists; choose a new file name", pos[0])
-	}
-	store, err := openStore(ctx, *db)
-	if err != nil {
-		return err
-	}
-	defer store.Close()
-	if err := store.Backup(ctx, pos[0]); err != nil {
-		return err
-	}
-	fmt.Fprintf(stdout, "Backed up %s to %s. To restore, stop the server and copy it back to %s.\n",
-		*db, pos[0], strings.TrimSpace(*db))
-	return nil
+	return withStore(ctx, fs, db, args, func(store *models.Store, pos []string) error {
+		if len(pos) != 1 {
+			return usageError("backup takes one FILE")
+		}
+		if _, err := os.Stat(pos[0]); err == nil {
+			return fmt.Errorf("%s exists; choose a new file name", pos[0])
+		}
+		if err := store.Backup(ctx, pos[0]); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "Backed up %s to %s. To restore, stop the server and copy it back to %s.\n", *db, pos[0], *db)
+		return nil
+	})
 }
 
 func reindex(ctx context.Context, args []string, stdout io.Writer) error {
 	fs, db := newFlags("reindex")
-	if _, err := parse(fs, args); err != nil {
-		return err
-	}
-	store, err := openStore(ctx, *db)
-	if err != nil {
-		return err
-	}
-	defer store.Close()
-	n, err := store.Reindex(ctx)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(stdout, "Indexed %d threads and articles.\n", n)
-	return nil
+	return withStore(ctx, fs, db, args, func(store *models.Store, _ []string) error {
+		n, err := store.Reindex(ctx)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "Indexed %d threads and articles.\n", n)
+		return nil
+	})
 }
