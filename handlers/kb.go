@@ -41,7 +41,7 @@ func (h *Handler) showKB(c echo.Context) error {
 			return err
 		}
 		p.Category, p.Title = cat, "Knowledge base: "+cat.Name
-		if p.List, err = h.store.Articles(ctx, models.ArticleQuery{CategoryID: cat.ID, Page: pageOf(c), IncludeHidden: curator}); err != nil {
+		if p.List, err = h.store.Articles(ctx, models.ArticleQuery{CategoryID: cat.ID, Page: pageOf(c), IncludeHidden: curator, Viewer: p.User}); err != nil {
 			return err
 		}
 		p.Pager = makePager(p.List.Paging, func(n int) string {
@@ -50,12 +50,12 @@ func (h *Handler) showKB(c echo.Context) error {
 		p.Canonical = h.cfg.BaseURL + "/kb?c=" + url.QueryEscape(cat.Slug)
 		return h.render(c, http.StatusOK, "kb", p)
 	}
-	cats, err := h.store.Categories(ctx)
+	cats, err := h.store.Categories(ctx, p.User)
 	if err != nil {
 		return err
 	}
 	for _, cat := range cats {
-		list, err := h.store.Articles(ctx, models.ArticleQuery{CategoryID: cat.ID, PerPage: 5, IncludeHidden: curator})
+		list, err := h.store.Articles(ctx, models.ArticleQuery{CategoryID: cat.ID, PerPage: 5, IncludeHidden: curator, Viewer: p.User})
 		if err != nil {
 			return err
 		}
@@ -90,6 +90,9 @@ func (h *Handler) loadArticle(c echo.Context) (*models.Article, error) {
 	if !a.Published && !currentUser(c).Can(models.PermCurateKB) {
 		return nil, models.ErrNotFound
 	}
+	if err := h.checkCategory(c, a.Category.ID); err != nil {
+		return nil, err
+	}
 	return a, nil
 }
 
@@ -122,7 +125,7 @@ func (h *Handler) renderArticle(c echo.Context, code int, a *models.Article, f f
 		if err != nil {
 			return err
 		}
-		posts, err := h.store.ThreadPosts(ctx, t, 1, 0)
+		posts, err := h.store.ThreadPosts(ctx, t, 1, p.User)
 		if err != nil {
 			return err
 		}

@@ -24,6 +24,9 @@ func (h *Handler) loadPost(c echo.Context) (*models.Post, *models.Thread, error)
 	if err != nil {
 		return nil, nil, err
 	}
+	if err := h.checkThread(c, t); err != nil {
+		return nil, nil, err
+	}
 	return p, t, nil
 }
 
@@ -63,7 +66,10 @@ func (h *Handler) createAnswer(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if t.Deleted {
+	if err := h.checkThread(c, t); err != nil {
+		return err
+	}
+	if t.Gone() {
 		return models.ErrNotFound
 	}
 	f := fromRequest(c, "body")

@@ -52,12 +52,12 @@ func (h *Handler) showSearch(c echo.Context) error {
 	// Result pages are endless combinations: keep them out of search engines.
 	p.NoIndex = true
 	var err error
-	if p.Categories, err = h.store.Categories(ctx); err != nil {
+	if p.Categories, err = h.store.Categories(ctx, p.User); err != nil {
 		return err
 	}
 	if strings.TrimSpace(p.Query) != "" {
 		p.Title = "Search: " + p.Query
-		p.Results, err = h.store.Search(ctx, models.SearchQuery{Text: p.Query, SolvedOnly: p.SolvedOnly,
+		p.Results, err = h.store.Search(ctx, models.SearchQuery{Text: p.Query, SolvedOnly: p.SolvedOnly, Viewer: p.User,
 			Category: p.Category, Tag: p.Tag, Page: pageOf(c)})
 		if err != nil {
 			return err
@@ -78,7 +78,7 @@ type similarHit struct {
 // showSimilar answers GET /search/similar?q=… with up to five solved threads
 // or articles as JSON, for the ask page's script.
 func (h *Handler) showSimilar(c echo.Context) error {
-	hits, err := h.store.Similar(c.Request().Context(), c.QueryParam("q"))
+	hits, err := h.store.Similar(c.Request().Context(), c.QueryParam("q"), currentUser(c))
 	if err != nil {
 		return err
 	}

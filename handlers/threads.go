@@ -75,6 +75,9 @@ func (h *Handler) showCategory(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if err := h.checkCategory(c, cat.ID); err != nil {
+		return err
+	}
 	return h.showList(c, cat)
 }
 
@@ -86,7 +89,7 @@ func (h *Handler) showList(c echo.Context, cat *models.Category) error {
 		Sort:     oneOf(c.QueryParam("sort"), models.SortNewest, models.SortActive),
 		Tag:      c.QueryParam("tag"),
 	}
-	q := models.ThreadQuery{Show: p.Show, Sort: p.Sort, Tag: p.Tag, Page: pageOf(c)}
+	q := models.ThreadQuery{Show: p.Show, Sort: p.Sort, Tag: p.Tag, Page: pageOf(c), Viewer: currentUser(c)}
 	title := "Latest questions"
 	p.page = h.page(c, title)
 	p.Description = h.cfg.SiteName + ": ask questions, get answers from the community and our staff."
@@ -98,7 +101,7 @@ func (h *Handler) showList(c echo.Context, cat *models.Category) error {
 		}
 	}
 	var err error
-	if p.Categories, err = h.store.Categories(ctx); err != nil {
+	if p.Categories, err = h.store.Categories(ctx, p.User); err != nil {
 		return err
 	}
 	if p.List, err = h.store.Threads(ctx, q); err != nil {
@@ -183,6 +186,9 @@ func (h *Handler) showThread(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if err := h.checkThread(c, t); err != nil {
+		return err
+	}
 	if c.Param("slug") != t.Slug {
 		target := t.URL()
 		if q := c.Request().URL.RawQuery; q != "" {
@@ -195,11 +201,7 @@ func (h *Handler) showThread(c echo.Context) error {
 
 func (h *Handler) renderThread(c echo.Context, t *models.Thread, code int, answer form) error {
 	u := currentUser(c)
-	var viewer int64
-	if u != nil {
-		viewer = u.ID
-	}
-	posts, err := h.store.ThreadPosts(c.Request().Context(), t, pageOf(c), viewer)
+	posts, err := h.store.ThreadPosts(c.Request().Context(), t, pageOf(c), u)
 	if err != nil {
 		return err
 	}
@@ -246,14 +248,14 @@ func (h *Handler) showAsk(c echo.Context) error {
 // similar to the title typed.
 func (h *Handler) renderAsk(c echo.Context, code int, f form, check bool) error {
 	ctx := c.Request().Context()
-	cats, err := h.store.Categories(ctx)
+	cats, err := h.store.Categories(ctx, currentUser(c))
 	if err != nil {
 		return err
 	}
 	p := askPage{page: h.page(c, "Ask a question"), Categories: cats, Form: f, Checked: check}
 	p.NoIndex = true
 	if check {
-		if p.Similar, err = h.store.Similar(ctx, f.Values["title"]); err != nil {
+		if p.Similar, err = h.store.Similar(ctx, f.Values["title"], p.User); err != nil {
 			return err
 		}
 	}

@@ -30,7 +30,7 @@ func (p profilePage) PageURL(n int) string {
 
 func (h *Handler) showProfile(c echo.Context) error {
 	ctx := c.Request().Context()
-	prof, err := h.store.Profile(ctx, c.Param("username"))
+	prof, err := h.store.Profile(ctx, c.Param("username"), currentUser(c))
 	if err != nil {
 		return err
 	}
@@ -38,9 +38,9 @@ func (h *Handler) showProfile(c echo.Context) error {
 		Tab: oneOf(c.QueryParam("tab"), "questions", "answers")}
 	p.Description = prof.User.Username + "'s questions and answers on " + h.cfg.SiteName + "."
 	if p.Tab == "answers" {
-		p.Answers, err = h.store.UserAnswers(ctx, prof.User.ID, pageOf(c))
+		p.Answers, err = h.store.UserAnswers(ctx, prof.User.ID, pageOf(c), p.User)
 	} else {
-		p.Questions, err = h.store.Threads(ctx, models.ThreadQuery{AuthorID: prof.User.ID, Page: pageOf(c)})
+		p.Questions, err = h.store.Threads(ctx, models.ThreadQuery{AuthorID: prof.User.ID, Page: pageOf(c), Viewer: p.User})
 	}
 	if err != nil {
 		return err

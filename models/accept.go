@@ -46,8 +46,8 @@ func (s *Store) Accept(ctx context.Context, actor *User, postID int64, undo bool
 		}
 		// Checked again here: the answer or thread may have been removed since they were read.
 		res, err := tx.ExecContext(ctx, `UPDATE threads SET accepted_id = ?1, last_activity_at = ?2
-			WHERE id = ?3 AND deleted_at IS NULL
-			AND EXISTS (SELECT 1 FROM posts WHERE id = ?1 AND thread_id = ?3 AND is_question = 0 AND deleted_at IS NULL)`,
+			WHERE id = ?3 AND deleted_at IS NULL AND hidden_at IS NULL AND pending = 0
+			AND EXISTS (SELECT 1 FROM posts p WHERE p.id = ?1 AND p.thread_id = ?3 AND p.is_question = 0 AND `+visiblePost+`)`,
 			postID, s.now().Unix(), t.ID)
 		if err != nil {
 			return err

@@ -15,16 +15,21 @@ type Category struct {
 	Name        string
 	Description string
 	ThreadCount int
+	Group       string // '' for a public category
 }
 
 // URL is the category page.
 func (c Category) URL() string { return "/c/" + c.Slug }
 
-// Categories lists every category in display order, with visible thread counts.
-func (s *Store) Categories(ctx context.Context) ([]Category, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT c.id, c.slug, c.name, c.description,
-		(SELECT COUNT(*) FROM threads t WHERE t.category_id = c.id AND t.deleted_at IS NULL)
-		FROM categories c ORDER BY c.position, c.name`)
+// Categories lists the categories the viewer may see, in display order, with visible thread counts.
+func (s *Store) Categories(ctx context.Context, viewer *User) ([]Category, error) {
+	filter, args, err := s.categoryFilter(ctx, viewer, "c.id")
+	if err != nil {
+		return nil, err
+	}
+	rows, err := s.r.QueryContext(ctx, `SELECT c.id, c.slug, c.name, c.description, c.group_name,
+		(SELECT COUNT(*) FROM threads t WHERE t.category_id = c.id AND `+visibleThread+`)
+		FROM categories c WHERE 1 = 1`+filter+` ORDER BY c.position, c.name`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list categories: %w", err)
 	}
@@ -32,7 +37,7 @@ func (s *Store) Categories(ctx context.Context) ([]Category, error) {
 	var out []Category
 	for rows.Next() {
 		var c Category
-		if err := rows.Scan(&c.ID, &c.Slug, &c.Name, &c.Description, &c.ThreadCount); err != nil {
+		if err := rows.Scan(&c.ID, &c.Slug, &c.Name, &c.Description, &c.Group, &c.ThreadCount); err != nil {
 			return nil, fmt.Errorf("scan category: %w", err)
 		}
 		out = append(out, c)
@@ -43,8 +48,8 @@ func (s *Store) Categories(ctx context.Context) ([]Category, error) {
 // CategoryBySlug loads one category.
 func (s *Store) CategoryBySlug(ctx context.Context, slug string) (*Category, error) {
 	var c Category
-	err := s.r.QueryRowContext(ctx, `SELECT id, slug, name, description FROM categories WHERE slug = ?`, slug).
-		Scan(&c.ID, &c.Slug, &c.Name, &c.Description)
+	err := s.r.QueryRowContext(ctx, `SELECT id, slug, name, description, group_name FROM categories WHERE slug = ?`, slug).
+		Scan(&c.ID, &c.Slug, &c.Name, &c.Description, &c.Group)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
 	}

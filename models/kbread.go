@@ -66,6 +66,7 @@ type ArticleQuery struct {
 	PerPage       int  // default ThreadsPerPage
 	IncludeHidden bool // unpublished too, for curators
 	Newest        bool // newest first instead of most helpful first
+	Viewer        *User
 }
 
 // ArticleList is a page of articles.
@@ -80,8 +81,11 @@ func (s *Store) Articles(ctx context.Context, q ArticleQuery) (*ArticleList, err
 	if per == 0 {
 		per = ThreadsPerPage
 	}
-	where := ` WHERE t.deleted_at IS NULL`
-	var args []any
+	filter, args, err := s.categoryFilter(ctx, q.Viewer, "t.category_id")
+	if err != nil {
+		return nil, err
+	}
+	where := ` WHERE ` + visibleThread + filter
 	if !q.IncludeHidden {
 		where += ` AND k.published = 1`
 	}

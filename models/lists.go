@@ -28,6 +28,7 @@ type ThreadQuery struct {
 	Show       string // ShowAll, ShowUnanswered or ShowSolved
 	Sort       string // SortNewest or SortActive
 	Page       int    // from 1
+	Viewer     *User  // private categories are left out unless the viewer may see them
 }
 
 // Paging says where a page sits in a list.
@@ -56,8 +57,12 @@ type ThreadList struct {
 
 // Threads lists visible threads.
 func (s *Store) Threads(ctx context.Context, q ThreadQuery) (*ThreadList, error) {
-	where := ` WHERE t.deleted_at IS NULL AND t.question_id IS NOT NULL`
-	var args []any
+	where := ` WHERE ` + visibleThread
+	catFilter, args, err := s.categoryFilter(ctx, q.Viewer, "t.category_id")
+	if err != nil {
+		return nil, err
+	}
+	where += catFilter
 	if q.CategoryID != 0 {
 		where += ` AND t.category_id = ?`
 		args = append(args, q.CategoryID)
@@ -79,6 +84,10 @@ func (s *Store) Threads(ctx context.Context, q ThreadQuery) (*ThreadList, error)
 	order := ` ORDER BY t.created_at DESC, t.id DESC`
 	if q.Sort == SortActive {
 		order = ` ORDER BY t.last_activity_at DESC, t.id DESC`
+	}
+	if q.CategoryID != 0 {
+		// Pinned threads lead their category's list.
+		order = ` ORDER BY t.pinned_at IS NULL,` + order[len(" ORDER BY"):]
 	}
 	var total int
 	if err := s.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM threads t`+where, args...).Scan(&total); err != nil {

@@ -30,32 +30,55 @@ func ParseRole(s string) (Role, bool) {
 // Permission is something beyond what every member may do with their own content.
 type Permission string
 
-// The permissions. Checks name a permission, never a role, so the table below
-// is the one place that says who may do what.
+// The permissions. Checks name a permission, never a role, so Can below is
+// the one place that says who may do what.
 const (
 	PermAcceptAny    Permission = "accept_any"    // accept an answer on someone else's question
-	PermEditAny      Permission = "edit_any"      // edit or delete someone else's post
-	PermSeeRevisions Permission = "see_revisions" // read anyone's revision history
-	PermHide         Permission = "hide"
-	PermLock         Permission = "lock"
-	PermMove         Permission = "move"
-	PermSuspend      Permission = "suspend"
+	PermEditAny      Permission = "edit_any"      // edit or delete anyone's post
+	PermEditTitles   Permission = "edit_titles"   // edit any thread's title and tags
+	PermSeeRevisions Permission = "see_revisions" // read anyone's edit history
+	PermTriageFlags  Permission = "triage_flags"  // work the flag queue
+	PermHide         Permission = "hide"          // hide and unhide posts, approve queued posts
+	PermLock         Permission = "lock"          // lock, pin, close as duplicate
+	PermMove         Permission = "move"          // move threads between categories
+	PermSuspend      Permission = "suspend"       // suspend members, remove spammers
+	PermRecommend    Permission = "recommend"     // mark an answer "Recommended by <brand>"
 	PermCurateKB     Permission = "curate_kb"
 	PermTriageSocial Permission = "triage_social"
-	PermManageRoles  Permission = "manage_roles"
+	PermSeePrivate   Permission = "see_private"   // read every private category
+	PermSeeModLog    Permission = "see_mod_log"   // read the audit log
+	PermManageRoles  Permission = "manage_roles"  // grant roles, verify ambassadors
+	PermManageSite   Permission = "manage_site"   // site settings, categories, groups
 )
 
-// Can reports whether the role grants the permission.
+// Can reports whether the role grants the permission. This is the
+// permission table; README.md shows it as a matrix.
 func (r Role) Can(p Permission) bool {
 	switch r {
 	case RoleAdmin:
 		return true
 	case RoleModerator:
-		return p != PermManageRoles && p != PermTriageSocial && p != PermCurateKB
+		switch p {
+		case PermEditAny, PermEditTitles, PermSeeRevisions, PermTriageFlags, PermHide, PermLock, PermMove,
+			PermSuspend, PermSeePrivate, PermSeeModLog, PermAcceptAny:
+			return true
+		}
 	case RoleAmbassador:
-		return p != PermManageRoles
+		switch p {
+		case PermEditAny, PermEditTitles, PermSeeRevisions, PermTriageFlags, PermHide, PermLock, PermMove,
+			PermSuspend, PermSeePrivate, PermSeeModLog, PermAcceptAny, PermRecommend, PermCurateKB, PermTriageSocial:
+			return true
+		}
 	case RoleSuperuser:
-		return p == PermSeeRevisions
+		switch p {
+		case PermEditTitles, PermSeeRevisions, PermTriageFlags:
+			return true
+		}
 	}
 	return false
+}
+
+// IsStaff reports whether the role is an employee or moderator role, shown with a badge.
+func (r Role) IsStaff() bool {
+	return r == RoleAmbassador || r == RoleModerator || r == RoleAdmin
 }

@@ -22,6 +22,13 @@ type Post struct {
 	CreatedAt    time.Time
 	EditedAt     time.Time // zero if never edited
 	Deleted      bool
+	Hidden       bool   // hidden by a moderator
+	HiddenReason string // shown to the author and staff
+	Pending      bool   // waiting in the approval queue
+	// Recommended names the ambassador who marked it "Recommended by <brand>".
+	Recommended *UserRef
+	// Redacted is set when the viewer may not read a hidden post's text.
+	Redacted bool
 	// ViewerVoted is whether the user the post was loaded for voted it helpful.
 	ViewerVoted bool
 }
@@ -33,16 +40,26 @@ func (p *Post) Edited() bool { return !p.EditedAt.IsZero() }
 func (p *Post) Anchor() string { return fmt.Sprintf("p%d", p.ID) }
 
 const postColumns = `p.id, p.thread_id, p.is_question, p.body_md, p.body_html, p.helpful_count,
-	p.created_at, COALESCE(p.edited_at, 0), p.deleted_at IS NOT NULL, u.id, u.username, u.role`
+	p.created_at, COALESCE(p.edited_at, 0), p.deleted_at IS NOT NULL, p.hidden_at IS NOT NULL, p.hidden_reason, p.pending = 1,
+	u.id, u.username, u.role, COALESCE(ru.id, 0), COALESCE(ru.username, ''), COALESCE(ru.role, '')`
+
+const postJoins = ` FROM posts p JOIN users u ON u.id = p.author_id LEFT JOIN users ru ON ru.id = p.recommended_by`
 
 func scanPost(row interface{ Scan(...any) error }) (*Post, error) {
 	var p Post
 	var html, role string
 	var created, edited int64
+	var rec UserRef
+	var recRole string
 	err := row.Scan(&p.ID, &p.ThreadID, &p.IsQuestion, &p.BodyMD, &html, &p.HelpfulCount,
-		&created, &edited, &p.Deleted, &p.Author.ID, &p.Author.Username, &role)
+		&created, &edited, &p.Deleted, &p.Hidden, &p.HiddenReason, &p.Pending, &p.Author.ID, &p.Author.Username, &role,
+		&rec.ID, &rec.Username, &recRole)
 	if err != nil {
 		return nil, err
+	}
+	if rec.ID != 0 {
+		rec.Role = Role(recRole)
+		p.Recommended = &rec
 	}
 	p.BodyHTML = template.HTML(html)
 	p.Author.Role = Role(role)
@@ -59,7 +76,7 @@ func scanPost(row interface{ Scan(...any) error }) (*Post, error) {
 
 // Post loads one post.
 func (s *Store) Post(ctx context.Context, id int64) (*Post, error) {
-	p, err := scanPost(s.r.QueryRowContext(ctx, `SELECT `+postColumns+` FROM posts p JOIN users u ON u.id = p.author_id WHERE p.id = ?`, id))
+	p, err := scanPost(s.r.QueryRowContext(ctx, `SELECT `+postColumns+postJoins+` WHERE p.id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
 	}
@@ -77,9 +94,10 @@ type ThreadPosts struct {
 	Paging
 }
 
-// ThreadPosts loads the question, the accepted answer and a page of the other answers.
-// viewerID marks the posts that viewer voted for; 0 for a visitor.
-func (s *Store) ThreadPosts(ctx context.Context, t *Thread, page int, viewerID int64) (*ThreadPosts, error) {
+// ThreadPosts loads the question, the accepted answer and a page of the other
+// answers as the viewer may see them: queued posts only for their author and
+// staff, hidden posts' text only for their author and staff. A nil viewer is a visitor.
+func (s *Store) ThreadPosts(ctx context.Context, t *Thread, page int, viewer *User) (*ThreadPosts, error) {
 	tp := &ThreadPosts{}
 	var err error
 	if tp.Question, err = s.Post(ctx, t.QuestionID); err != nil {
@@ -90,15 +108,19 @@ func (s *Store) ThreadPosts(ctx context.Context, t *Thread, page int, viewerID i
 			return nil, err
 		}
 	}
+	var viewerID int64
+	if viewer != nil {
+		viewerID = viewer.ID
+	}
+	staff := viewer.Can(PermHide)
+	const where = ` WHERE p.thread_id = ? AND p.is_question = 0 AND p.id != ? AND (p.pending = 0 OR p.author_id = ? OR ?)`
 	var total int
-	if err := s.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM posts WHERE thread_id = ? AND is_question = 0 AND id != ?`,
-		t.ID, t.AcceptedID).Scan(&total); err != nil {
+	if err := s.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM posts p`+where, t.ID, t.AcceptedID, viewerID, staff).Scan(&total); err != nil {
 		return nil, fmt.Errorf("count answers: %w", err)
 	}
 	tp.Paging = paging(page, total, AnswersPerPage)
-	rows, err := s.r.QueryContext(ctx, `SELECT `+postColumns+` FROM posts p JOIN users u ON u.id = p.author_id
-		WHERE p.thread_id = ? AND p.is_question = 0 AND p.id != ? ORDER BY p.created_at, p.id LIMIT ? OFFSET ?`,
-		t.ID, t.AcceptedID, AnswersPerPage, (tp.Page-1)*AnswersPerPage)
+	rows, err := s.r.QueryContext(ctx, `SELECT `+postColumns+postJoins+where+` ORDER BY p.created_at, p.id LIMIT ? OFFSET ?`,
+		t.ID, t.AcceptedID, viewerID, staff, AnswersPerPage, (tp.Page-1)*AnswersPerPage)
 	if err != nil {
 		return nil, fmt.Errorf("list answers: %w", err)
 	}
@@ -112,6 +134,11 @@ func (s *Store) ThreadPosts(ctx context.Context, t *Thread, page int, viewerID i
 	}
 	if err := rows.Err(); err != nil {
 		return nil, err
+	}
+	for _, p := range tp.all() {
+		if p.Hidden && !staff && p.Author.ID != viewerID {
+			p.Redacted, p.BodyMD, p.BodyHTML = true, "", ""
+		}
 	}
 	if viewerID != 0 {
 		if err := s.markVotes(ctx, tp.all(), viewerID); err != nil {

@@ -15,20 +15,28 @@ type Profile struct {
 	HelpfulVotes  int
 }
 
-// Profile loads the counts shown on a profile page.
-func (s *Store) Profile(ctx context.Context, username string) (*Profile, error) {
+// Profile loads the counts shown on a profile page, as the viewer may see them.
+func (s *Store) Profile(ctx context.Context, username string, viewer *User) (*Profile, error) {
 	u, err := s.UserByUsername(ctx, username)
 	if err != nil {
 		return nil, err
 	}
+	filter, fargs, err := s.categoryFilter(ctx, viewer, "t.category_id")
+	if err != nil {
+		return nil, err
+	}
 	p := &Profile{User: u}
+	args := []any{u.ID}
+	for i := 0; i < 4; i++ {
+		args = append(args, fargs...)
+	}
 	err = s.r.QueryRowContext(ctx, `SELECT
-		(SELECT COUNT(*) FROM threads WHERE author_id = ?1 AND deleted_at IS NULL AND question_id IS NOT NULL),
+		(SELECT COUNT(*) FROM threads t WHERE t.author_id = ?1 AND `+visibleThread+filter+`),
 		(SELECT COUNT(*) FROM posts p JOIN threads t ON t.id = p.thread_id
-			WHERE p.author_id = ?1 AND p.is_question = 0 AND p.deleted_at IS NULL AND t.deleted_at IS NULL),
-		(SELECT COUNT(*) FROM threads t JOIN posts p ON p.id = t.accepted_id WHERE p.author_id = ?1 AND t.deleted_at IS NULL),
+			WHERE p.author_id = ?1 AND p.is_question = 0 AND `+visiblePost+` AND `+visibleThread+filter+`),
+		(SELECT COUNT(*) FROM threads t JOIN posts p ON p.id = t.accepted_id WHERE p.author_id = ?1 AND `+visibleThread+filter+`),
 		(SELECT COALESCE(SUM(p.helpful_count), 0) FROM posts p JOIN threads t ON t.id = p.thread_id
-			WHERE p.author_id = ?1 AND p.deleted_at IS NULL AND t.deleted_at IS NULL)`, u.ID).
+			WHERE p.author_id = ?1 AND `+visiblePost+` AND `+visibleThread+filter+`)`, args...).
 		Scan(&p.Questions, &p.Answers, &p.AcceptedCount, &p.HelpfulVotes)
 	if err != nil {
 		return nil, fmt.Errorf("profile of %q: %w", username, err)
@@ -57,18 +65,23 @@ type AnswerList struct {
 	Paging
 }
 
-// UserAnswers lists a user's visible answers, newest first.
-func (s *Store) UserAnswers(ctx context.Context, userID int64, page int) (*AnswerList, error) {
-	const where = ` FROM posts p JOIN threads t ON t.id = p.thread_id
-		WHERE p.author_id = ? AND p.is_question = 0 AND p.deleted_at IS NULL AND t.deleted_at IS NULL`
+// UserAnswers lists a user's answers the viewer may see, newest first.
+func (s *Store) UserAnswers(ctx context.Context, userID int64, page int, viewer *User) (*AnswerList, error) {
+	filter, fargs, err := s.categoryFilter(ctx, viewer, "t.category_id")
+	if err != nil {
+		return nil, err
+	}
+	where := ` FROM posts p JOIN threads t ON t.id = p.thread_id
+		WHERE p.author_id = ? AND p.is_question = 0 AND ` + visiblePost + ` AND ` + visibleThread + filter
+	args := append([]any{userID}, fargs...)
 	var total int
-	if err := s.r.QueryRowContext(ctx, `SELECT COUNT(*)`+where, userID).Scan(&total); err != nil {
+	if err := s.r.QueryRowContext(ctx, `SELECT COUNT(*)`+where, args...).Scan(&total); err != nil {
 		return nil, fmt.Errorf("count answers: %w", err)
 	}
 	list := &AnswerList{Paging: paging(page, total, ThreadsPerPage)}
 	rows, err := s.r.QueryContext(ctx, `SELECT p.id, p.helpful_count, p.created_at, t.id, t.title, t.slug,
 		COALESCE(t.accepted_id, 0) = p.id, t.accepted_id IS NOT NULL`+where+` ORDER BY p.created_at DESC, p.id DESC LIMIT ? OFFSET ?`,
-		userID, ThreadsPerPage, (list.Page-1)*ThreadsPerPage)
+		append(args, ThreadsPerPage, (list.Page-1)*ThreadsPerPage)...)
 	if err != nil {
 		return nil, fmt.Errorf("list answers: %w", err)
 	}

@@ -75,8 +75,8 @@ func (s *Store) indexThread(ctx context.Context, tx *sql.Tx, threadID int64) err
 	var title string
 	var catID int64
 	var solved, visible bool
-	err := tx.QueryRowContext(ctx, `SELECT title, category_id, accepted_id IS NOT NULL,
-		deleted_at IS NULL AND question_id IS NOT NULL FROM threads WHERE id = ?`, threadID).Scan(&title, &catID, &solved, &visible)
+	err := tx.QueryRowContext(ctx, `SELECT t.title, t.category_id, t.accepted_id IS NOT NULL, `+visibleThread+`
+		FROM threads t WHERE t.id = ?`, threadID).Scan(&title, &catID, &solved, &visible)
 	if errors.Is(err, sql.ErrNoRows) || (err == nil && !visible) {
 		return nil
 	}
@@ -85,7 +85,7 @@ func (s *Store) indexThread(ctx context.Context, tx *sql.Tx, threadID int64) err
 	}
 	// The question first, then the accepted answer, then the others.
 	rows, err := tx.QueryContext(ctx, `SELECT p.body_text FROM posts p JOIN threads t ON t.id = p.thread_id
-		WHERE p.thread_id = ? AND p.deleted_at IS NULL
+		WHERE p.thread_id = ? AND `+visiblePost+`
 		ORDER BY p.is_question DESC, p.id = COALESCE(t.accepted_id, 0) DESC, p.id`, threadID)
 	if err != nil {
 		return fmt.Errorf("load posts for index: %w", err)
@@ -148,7 +148,7 @@ func (s *Store) indexArticle(ctx context.Context, tx *sql.Tx, articleID int64) e
 	var threadID, catID int64
 	var published bool
 	err := tx.QueryRowContext(ctx, `SELECT k.title, k.problem_md, k.solution_md, k.thread_id, t.category_id,
-		k.published AND t.deleted_at IS NULL
+		k.published AND `+visibleThread+`
 		FROM kb_articles k JOIN threads t ON t.id = k.thread_id WHERE k.id = ?`, articleID).
 		Scan(&title, &problem, &solution, &threadID, &catID, &published)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -247,6 +247,7 @@ type SearchQuery struct {
 	Category   string // slug
 	Tag        string
 	Page       int
+	Viewer     *User // private categories are left out unless the viewer may see them
 }
 
 // SearchHit is one thread or article found.
@@ -304,14 +305,18 @@ func (s *Store) Search(ctx context.Context, q SearchQuery) (*SearchResults, erro
 	if err != nil || !ok {
 		return res, err
 	}
+	exclude, err := s.searchCategoryFilter(ctx, q.Viewer)
+	if err != nil {
+		return nil, err
+	}
 	page := max(1, q.Page)
-	hits, total, err := s.searchRun(ctx, expr, filter, page)
+	hits, total, err := s.searchRun(ctx, expr, filter, exclude, page)
 	if err != nil {
 		return nil, err
 	}
 	if total == 0 && countPositive(terms) > 1 {
 		anyExpr, _ := matchExpr(terms, true)
-		if hits, total, err = s.searchRun(ctx, anyExpr, filter, page); err != nil {
+		if hits, total, err = s.searchRun(ctx, anyExpr, filter, exclude, page); err != nil {
 			return nil, err
 		}
 		res.Broadened = total > 0
@@ -363,12 +368,17 @@ func (s *Store) searchFilter(ctx context.Context, q SearchQuery) (string, bool, 
 	return strings.Join(parts, " AND "), true, nil
 }
 
-func (s *Store) searchRun(ctx context.Context, expr, filter string, page int) ([]SearchHit, int, error) {
+// searchRun runs one FTS5 query: the user's expression, facet filters that
+// must match, and facets (private categories) that must not.
+func (s *Store) searchRun(ctx context.Context, expr, filter, exclude string, page int) ([]SearchHit, int, error) {
 	// No column filter on the user's words: it doubles FTS5's ranking cost,
 	// and facet tokens ("zc12") are not words anyone searches for.
 	match := "(" + expr + ")"
 	if filter != "" {
 		match = "(" + match + ") AND " + filter
+	}
+	if exclude != "" {
+		match = "(" + match + ") NOT " + exclude
 	}
 	var total int
 	if err := s.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM search_index WHERE search_index MATCH ? LIMIT ?)`,
@@ -574,8 +584,8 @@ func (s *Store) fillHits(ctx context.Context, hits []SearchHit) error {
 }
 
 // Similar finds up to 5 solved threads or articles that share words with a
-// title being typed.
-func (s *Store) Similar(ctx context.Context, title string) ([]SearchHit, error) {
+// title being typed, among those the viewer may see.
+func (s *Store) Similar(ctx context.Context, title string, viewer *User) ([]SearchHit, error) {
 	var terms []searchTerm
 	for _, t := range parseQuery(title) {
 		if !t.negate && !isStopWord(strings.ToLower(t.text)) {
@@ -587,7 +597,11 @@ func (s *Store) Similar(ctx context.Context, title string) ([]SearchHit, error) 
 	if !ok {
 		return nil, nil
 	}
-	hits, _, err := s.searchRun(ctx, expr, "facets : ("+facetSolved+" OR "+facetKB+")", 1)
+	exclude, err := s.searchCategoryFilter(ctx, viewer)
+	if err != nil {
+		return nil, err
+	}
+	hits, _, err := s.searchRun(ctx, expr, "facets : ("+facetSolved+" OR "+facetKB+")", exclude, 1)
 	if err != nil {
 		return nil, err
 	}

@@ -194,7 +194,7 @@ func TestSearchRanksTitleAndSolvedFirstAndFilters(t *testing.T) {
 	if err != nil || !res.Broadened || len(res.Hits) != 2 {
 		t.Errorf("broadened: %+v %v", res, err)
 	}
-	sim, err := s.Similar(ctx, "Why is my invoice showing roaming")
+	sim, err := s.Similar(ctx, "Why is my invoice showing roaming", nil)
 	if err != nil || len(sim) != 2 {
 		t.Fatalf("similar: %v %v", sim, err)
 	}

@@ -19,11 +19,13 @@ const SitemapPerFile = 45000
 // SitemapEntries lists solved threads and published articles, a file's worth
 // at a time, and how many there are in all.
 func (s *Store) SitemapEntries(ctx context.Context, page int) ([]SitemapEntry, int, error) {
+	// Only what a visitor may see: no private categories.
+	const public = ` AND t.category_id NOT IN (SELECT id FROM categories WHERE group_name != '')`
 	const union = `SELECT 't' AS kind, t.id AS id, t.slug AS slug, t.last_activity_at AS at FROM threads t
-		WHERE t.deleted_at IS NULL AND t.accepted_id IS NOT NULL
+		WHERE ` + visibleThread + ` AND t.accepted_id IS NOT NULL` + public + `
 		UNION ALL
 		SELECT 'k', k.id, k.slug, k.updated_at FROM kb_articles k JOIN threads t ON t.id = k.thread_id
-		WHERE k.published = 1 AND t.deleted_at IS NULL`
+		WHERE k.published = 1 AND ` + visibleThread + public
 	var total int
 	if err := s.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM (`+union+`)`).Scan(&total); err != nil {
 		return nil, 0, fmt.Errorf("count sitemap: %w", err)

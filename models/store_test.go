@@ -45,7 +45,7 @@ func mustThread(t *testing.T, s *Store, u *User, title string) *Thread {
 func TestOpenMigratesAndSeedsDefaultCategory(t *testing.T) {
 	s := newTestStore(t)
 	ctx := context.Background()
-	cats, err := s.Categories(ctx)
+	cats, err := s.Categories(ctx, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -44,8 +44,18 @@ type Thread struct {
 	Tags           []string
 	CreatedAt      time.Time
 	LastActivityAt time.Time
-	Deleted        bool
+	Deleted        bool  // removed by its author
+	Hidden         bool  // hidden by a moderator
+	Pending        bool  // waiting in the approval queue
+	Locked         bool  // no new answers
+	Pinned         bool  // listed first in its category
+	DuplicateOf    int64 // the original, when closed as a duplicate
+	// OfficialAnswer is set when an ambassador answered.
+	OfficialAnswer bool
 }
+
+// Gone reports whether the thread is out of the lists for everyone but staff.
+func (t *Thread) Gone() bool { return t.Deleted || t.Hidden || t.Pending }
 
 // URL is the canonical thread address.
 func (t *Thread) URL() string { return "/t/" + strconv.FormatInt(t.ID, 10) + "/" + t.Slug }
@@ -177,7 +187,10 @@ func setTags(ctx context.Context, tx *sql.Tx, threadID int64, tags []string) err
 }
 
 const threadColumns = `t.id, t.title, t.slug, COALESCE(t.question_id, 0), COALESCE(t.accepted_id, 0), t.answer_count,
-	t.created_at, t.last_activity_at, t.deleted_at IS NOT NULL,
+	t.created_at, t.last_activity_at, t.deleted_at IS NOT NULL, t.hidden_at IS NOT NULL, t.pending = 1,
+	t.locked_at IS NOT NULL, t.pinned_at IS NOT NULL, COALESCE(t.duplicate_of, 0),
+	EXISTS (SELECT 1 FROM posts op JOIN users ou ON ou.id = op.author_id WHERE op.thread_id = t.id AND op.is_question = 0
+		AND op.deleted_at IS NULL AND op.hidden_at IS NULL AND op.pending = 0 AND ou.role = 'ambassador'),
 	c.id, c.slug, c.name, u.id, u.username, u.role`
 
 const threadJoins = ` FROM threads t JOIN categories c ON c.id = t.category_id JOIN users u ON u.id = t.author_id`
@@ -187,6 +200,7 @@ func scanThread(row interface{ Scan(...any) error }) (*Thread, error) {
 	var created, active int64
 	var role string
 	err := row.Scan(&t.ID, &t.Title, &t.Slug, &t.QuestionID, &t.AcceptedID, &t.AnswerCount, &created, &active, &t.Deleted,
+		&t.Hidden, &t.Pending, &t.Locked, &t.Pinned, &t.DuplicateOf, &t.OfficialAnswer,
 		&t.Category.ID, &t.Category.Slug, &t.Category.Name, &t.Author.ID, &t.Author.Username, &role)
 	if err != nil {
 		return nil, err

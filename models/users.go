@@ -28,12 +28,22 @@ var ErrBadCredentials = errors.New("wrong username or password")
 
 // User is a registered account.
 type User struct {
-	ID           int64
-	Username     string
-	Email        string
-	Role         Role
-	SessionEpoch int64
-	CreatedAt    time.Time
+	ID                 int64
+	Username           string
+	Email              string
+	Role               Role
+	SessionEpoch       int64
+	CreatedAt          time.Time
+	SuspendedUntil     time.Time // zero when not suspended
+	SuspendReason      string
+	Reputation         int
+	WorkEmail          string // the verified address that made them an ambassador
+	EmailNotifications bool
+}
+
+// Suspended reports whether the user may read but not post right now.
+func (u *User) Suspended(now time.Time) bool {
+	return u != nil && u.SuspendedUntil.After(now)
 }
 
 // Can reports whether the user's role grants p. A nil user (a visitor) has no permissions.
@@ -132,17 +142,22 @@ func checkUnique(ctx context.Context, db queryRower, v validator, n NewUser) err
 	return nil
 }
 
-const userColumns = `id, username, email, role, session_epoch, created_at`
+const userColumns = `id, username, email, role, session_epoch, created_at, COALESCE(suspended_until, 0), suspend_reason,
+	reputation, work_email, email_notifications`
 
 func scanUser(row interface{ Scan(...any) error }) (*User, error) {
 	var u User
 	var role string
-	var created int64
-	if err := row.Scan(&u.ID, &u.Username, &u.Email, &role, &u.SessionEpoch, &created); err != nil {
+	var created, suspended int64
+	if err := row.Scan(&u.ID, &u.Username, &u.Email, &role, &u.SessionEpoch, &created, &suspended, &u.SuspendReason,
+		&u.Reputation, &u.WorkEmail, &u.EmailNotifications); err != nil {
 		return nil, err
 	}
 	u.Role = Role(role)
 	u.CreatedAt = time.Unix(created, 0)
+	if suspended != 0 {
+		u.SuspendedUntil = time.Unix(suspended, 0)
+	}
 	return &u, nil
 }
 

@@ -24,7 +24,7 @@ func (s *Store) Vote(ctx context.Context, voter *User, postID int64, undo bool) 
 	err = s.inTx(ctx, func(tx *sql.Tx) error {
 		// Votes only count on visible answers in visible threads; checked inside the write.
 		var open bool
-		if err := tx.QueryRowContext(ctx, `SELECT p.deleted_at IS NULL AND t.deleted_at IS NULL
+		if err := tx.QueryRowContext(ctx, `SELECT `+visiblePost+` AND `+visibleThread+`
 			FROM posts p JOIN threads t ON t.id = p.thread_id WHERE p.id = ?`, postID).Scan(&open); err != nil || !open {
 			return ErrNotFound
 		}

@@ -169,7 +169,7 @@ func TestServeWithoutDemoAddsNoContent(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	cats, _ := s.Categories(context.Background())
+	cats, _ := s.Categories(context.Background(), nil)
 	n, _ := s.CountUsers(context.Background())
 	if len(cats) != 1 || n != 0 {
 		t.Fatalf("plain serve: %d categories, %d users", len(cats), n)

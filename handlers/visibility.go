@@ -1,0 +1,33 @@
+package handlers
+
+import (
+	"github.com/labstack/echo/v4"
+
+	"github.com/crowdcare/crowdcare/models"
+)
+
+// checkCategory answers "not found" for a private category the viewer may not
+// see, so its existence does not leak.
+func (h *Handler) checkCategory(c echo.Context, categoryID int64) error {
+	ok, err := h.store.CanSeeCategory(c.Request().Context(), currentUser(c), categoryID)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return models.ErrNotFound
+	}
+	return nil
+}
+
+// checkThread is checkCategory plus: a hidden or queued thread exists only
+// for its author and for staff.
+func (h *Handler) checkThread(c echo.Context, t *models.Thread) error {
+	if err := h.checkCategory(c, t.Category.ID); err != nil {
+		return err
+	}
+	u := currentUser(c)
+	if (t.Hidden || t.Pending) && !u.Can(models.PermHide) && (u == nil || u.ID != t.Author.ID) {
+		return models.ErrNotFound
+	}
+	return nil
+}

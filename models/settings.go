@@ -1,0 +1,134 @@
+package models
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// SiteSettings are what admins configure in the browser.
+type SiteSettings struct {
+	// BrandName appears in "Recommended by <brand>".
+	BrandName string
+	// BadgeTitle is shown on ambassadors' badges, e.g. "Example ISP Employee".
+	BadgeTitle string
+	// AmbassadorDomains are the work email domains that may verify as ambassadors.
+	AmbassadorDomains []string
+	// SuperuserThreshold is the reputation at which a member becomes a superuser; 0 turns it off.
+	SuperuserThreshold int
+	// ApproveFirstPostsWithLinks queues a new member's posts that contain links.
+	ApproveFirstPostsWithLinks bool
+	// PostsPerHour caps how many posts one member may write in an hour; 0 turns it off.
+	PostsPerHour int
+}
+
+// DefaultSiteSettings apply until an admin changes them.
+func DefaultSiteSettings() SiteSettings {
+	return SiteSettings{BrandName: "the brand", BadgeTitle: "Employee", SuperuserThreshold: 200,
+		ApproveFirstPostsWithLinks: true, PostsPerHour: 30}
+}
+
+// Domain reports whether an email address is on an ambassador domain.
+func (s SiteSettings) AmbassadorDomain(email string) bool {
+	_, domain, ok := strings.Cut(strings.ToLower(strings.TrimSpace(email)), "@")
+	if !ok {
+		return false
+	}
+	for _, d := range s.AmbassadorDomains {
+		if domain == d {
+			return true
+		}
+	}
+	return false
+}
+
+func settingKeys() []string {
+	return []string{"brand_name", "badge_title", "ambassador_domains", "superuser_threshold", "approve_first_posts", "posts_per_hour"}
+}
+
+// SiteSettings reads the settings, with defaults for what was never set.
+func (s *Store) SiteSettings(ctx context.Context) (SiteSettings, error) {
+	out := DefaultSiteSettings()
+	for _, k := range settingKeys() {
+		v, err := s.Setting(ctx, "site."+k)
+		if errors.Is(err, ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return out, err
+		}
+		val := string(v)
+		switch k {
+		case "brand_name":
+			out.BrandName = val
+		case "badge_title":
+			out.BadgeTitle = val
+		case "ambassador_domains":
+			out.AmbassadorDomains = splitDomains(val)
+		case "superuser_threshold":
+			out.SuperuserThreshold, _ = strconv.Atoi(val)
+		case "approve_first_posts":
+			out.ApproveFirstPostsWithLinks = val == "1"
+		case "posts_per_hour":
+			out.PostsPerHour, _ = strconv.Atoi(val)
+		}
+	}
+	return out, nil
+}
+
+func splitDomains(s string) []string {
+	var out []string
+	for _, d := range strings.FieldsFunc(strings.ToLower(s), func(r rune) bool { return r == ',' || r == ' ' || r == '\n' }) {
+		d = strings.TrimPrefix(strings.TrimSpace(d), "@")
+		if d != "" {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+// SiteSettingsForm is the admin form as typed.
+type SiteSettingsForm struct {
+	BrandName, BadgeTitle, AmbassadorDomains, SuperuserThreshold, PostsPerHour string
+	ApproveFirstPosts                                                          bool
+}
+
+// SaveSiteSettings validates and stores the admin form.
+func (s *Store) SaveSiteSettings(ctx context.Context, actor *User, f SiteSettingsForm) error {
+	if !actor.Can(PermManageSite) {
+		return ErrForbidden
+	}
+	v := validator{}
+	brand, badge := strings.TrimSpace(f.BrandName), strings.TrimSpace(f.BadgeTitle)
+	v.check(brand != "" && len(brand) <= 60, "brand_name", "Give the brand's name (up to 60 characters).")
+	v.check(badge != "" && len(badge) <= 60, "badge_title", "Give the badge a title (up to 60 characters).")
+	domains := splitDomains(f.AmbassadorDomains)
+	for _, d := range domains {
+		v.check(strings.Contains(d, ".") && !strings.ContainsAny(d, "/:@"), "ambassador_domains", fmt.Sprintf("%q is not a domain like example-isp.com.", d))
+	}
+	threshold, err := strconv.Atoi(strings.TrimSpace(f.SuperuserThreshold))
+	v.check(err == nil && threshold >= 0, "superuser_threshold", "Use a whole number, 0 to turn automatic promotion off.")
+	perHour, err := strconv.Atoi(strings.TrimSpace(f.PostsPerHour))
+	v.check(err == nil && perHour >= 0, "posts_per_hour", "Use a whole number, 0 for no limit.")
+	if err := v.err(); err != nil {
+		return err
+	}
+	approve := "0"
+	if f.ApproveFirstPosts {
+		approve = "1"
+	}
+	values := map[string]string{"brand_name": brand, "badge_title": badge, "ambassador_domains": strings.Join(domains, ","),
+		"superuser_threshold": strconv.Itoa(threshold), "approve_first_posts": approve, "posts_per_hour": strconv.Itoa(perHour)}
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		for k, val := range values {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO settings (key, value) VALUES (?, ?)
+				ON CONFLICT (key) DO UPDATE SET value = excluded.value`, "site."+k, []byte(val)); err != nil {
+				return err
+			}
+		}
+		return logAction(ctx, tx, s.now(), actor, "change_settings", "site", 0, "")
+	})
+}

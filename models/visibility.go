@@ -1,0 +1,131 @@
+package models
+
+import (
+	"context"
+	"fmt"
+	"strings"
+)
+
+// visibleThread is the condition for a thread that appears in lists, search,
+// feeds and profiles: not removed by its author, not hidden by a moderator,
+// not waiting for approval.
+const visibleThread = `t.deleted_at IS NULL AND t.hidden_at IS NULL AND t.pending = 0 AND t.question_id IS NOT NULL`
+
+// visiblePost is the same for a post.
+const visiblePost = `p.deleted_at IS NULL AND p.hidden_at IS NULL AND p.pending = 0`
+
+// hiddenCategories lists the private categories the viewer may not see.
+// Staff with PermSeePrivate see them all; members see their groups'.
+func (s *Store) hiddenCategories(ctx context.Context, viewer *User) ([]int64, error) {
+	if viewer.Can(PermSeePrivate) {
+		return nil, nil
+	}
+	var viewerID int64
+	if viewer != nil {
+		viewerID = viewer.ID
+	}
+	return s.ids(ctx, `SELECT c.id FROM categories c WHERE c.group_name != ''
+		AND c.group_name NOT IN (SELECT group_name FROM user_groups WHERE user_id = ?) ORDER BY c.id`, viewerID)
+}
+
+// categoryFilter is an SQL condition (starting with AND) that keeps out the
+// private categories the viewer may not see, with its arguments.
+func (s *Store) categoryFilter(ctx context.Context, viewer *User, column string) (string, []any, error) {
+	hidden, err := s.hiddenCategories(ctx, viewer)
+	if err != nil {
+		return "", nil, fmt.Errorf("private categories: %w", err)
+	}
+	if len(hidden) == 0 {
+		return "", nil, nil
+	}
+	args := make([]any, len(hidden))
+	for i, id := range hidden {
+		args[i] = id
+	}
+	return " AND " + column + " NOT IN (" + placeholders(len(args)) + ")", args, nil
+}
+
+// CanSeeCategory reports whether the viewer may see a category's threads.
+// A private thread is "not found" to everyone else, never "forbidden", so
+// its existence does not leak.
+func (s *Store) CanSeeCategory(ctx context.Context, viewer *User, categoryID int64) (bool, error) {
+	hidden, err := s.hiddenCategories(ctx, viewer)
+	if err != nil {
+		return false, err
+	}
+	for _, id := range hidden {
+		if id == categoryID {
+			return false, nil
+		}
+	}
+	return true, nil
+}
+
+// searchCategoryFilter is the FTS5 form of categoryFilter.
+func (s *Store) searchCategoryFilter(ctx context.Context, viewer *User) (string, error) {
+	hidden, err := s.hiddenCategories(ctx, viewer)
+	if err != nil || len(hidden) == 0 {
+		return "", err
+	}
+	facets := make([]string, len(hidden))
+	for i, id := range hidden {
+		facets[i] = facetCategory(id)
+	}
+	return "facets : (" + strings.Join(facets, " OR ") + ")", nil
+}
+
+// SetCategoryGroup makes a category private to a group, or public with "".
+func (s *Store) SetCategoryGroup(ctx context.Context, actor *User, slug, group string) error {
+	if !actor.Can(PermManageSite) {
+		return ErrForbidden
+	}
+	cat, err := s.CategoryBySlug(ctx, slug)
+	if err != nil {
+		return err
+	}
+	group = strings.ToLower(strings.TrimSpace(group))
+	if _, err := s.w.ExecContext(ctx, `UPDATE categories SET group_name = ? WHERE id = ?`, group, cat.ID); err != nil {
+		return fmt.Errorf("set category group: %w", err)
+	}
+	return nil
+}
+
+// AddToGroup puts a user in a group; RemoveFromGroup takes them out.
+func (s *Store) AddToGroup(ctx context.Context, actor *User, userID int64, group string) error {
+	if !actor.Can(PermManageSite) {
+		return ErrForbidden
+	}
+	group = strings.ToLower(strings.TrimSpace(group))
+	if group == "" {
+		return &ValidationError{Fields: map[string]string{"group": "Name the group."}}
+	}
+	_, err := s.w.ExecContext(ctx, `INSERT INTO user_groups (user_id, group_name) VALUES (?, ?) ON CONFLICT DO NOTHING`, userID, group)
+	return err
+}
+
+// RemoveFromGroup takes a user out of a group.
+func (s *Store) RemoveFromGroup(ctx context.Context, actor *User, userID int64, group string) error {
+	if !actor.Can(PermManageSite) {
+		return ErrForbidden
+	}
+	_, err := s.w.ExecContext(ctx, `DELETE FROM user_groups WHERE user_id = ? AND group_name = ?`, userID, group)
+	return err
+}
+
+// UserGroups lists a user's groups.
+func (s *Store) UserGroups(ctx context.Context, userID int64) ([]string, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT group_name FROM user_groups WHERE user_id = ? ORDER BY group_name`, userID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var g string
+		if err := rows.Scan(&g); err != nil {
+			return nil, err
+		}
+		out = append(out, g)
+	}
+	return out, rows.Err()
+}
