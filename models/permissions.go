@@ -45,10 +45,10 @@ const (
 	PermRecommend    Permission = "recommend"     // mark an answer "Recommended by <brand>"
 	PermCurateKB     Permission = "curate_kb"
 	PermTriageSocial Permission = "triage_social"
-	PermSeePrivate   Permission = "see_private"   // read every private category
-	PermSeeModLog    Permission = "see_mod_log"   // read the audit log
-	PermManageRoles  Permission = "manage_roles"  // grant roles, verify ambassadors
-	PermManageSite   Permission = "manage_site"   // site settings, categories, groups
+	PermSeePrivate   Permission = "see_private"  // read every private category
+	PermSeeModLog    Permission = "see_mod_log"  // read the audit log
+	PermManageRoles  Permission = "manage_roles" // grant roles, verify ambassadors
+	PermManageSite   Permission = "manage_site"  // site settings, categories, groups
 )
 
 // Can reports whether the role grants the permission. This is the
