@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"html"
 	"html/template"
 	"regexp"
 	"sort"
@@ -263,6 +262,8 @@ type SearchHit struct {
 	Date      time.Time
 	score     float64
 	rowid     int64
+	// The stored text, until it is highlighted.
+	title, body string
 }
 
 // SearchResults is a page of hits.
@@ -286,7 +287,7 @@ type SearchResults struct {
 const (
 	SearchPerPage    = 20
 	searchMaxHits    = 1000
-	searchCandidates = 3000
+	searchCandidates = 1000
 )
 
 // solvedBoost multiplies the (negative, lower is better) bm25 score of solved
@@ -310,13 +311,13 @@ func (s *Store) Search(ctx context.Context, q SearchQuery) (*SearchResults, erro
 		return nil, err
 	}
 	page := max(1, q.Page)
-	hits, total, err := s.searchRun(ctx, expr, filter, exclude, page)
+	hits, total, err := s.searchRun(ctx, terms, expr, filter, exclude, page)
 	if err != nil {
 		return nil, err
 	}
 	if total == 0 && countPositive(terms) > 1 {
 		anyExpr, _ := matchExpr(terms, true)
-		if hits, total, err = s.searchRun(ctx, anyExpr, filter, exclude, page); err != nil {
+		if hits, total, err = s.searchRun(ctx, terms, anyExpr, filter, exclude, page); err != nil {
 			return nil, err
 		}
 		res.Broadened = total > 0
@@ -370,7 +371,7 @@ func (s *Store) searchFilter(ctx context.Context, q SearchQuery) (string, bool, 
 
 // searchRun runs one FTS5 query: the user's expression, facet filters that
 // must match, and facets (private categories) that must not.
-func (s *Store) searchRun(ctx context.Context, expr, filter, exclude string, page int) ([]SearchHit, int, error) {
+func (s *Store) searchRun(ctx context.Context, terms []searchTerm, expr, filter, exclude string, page int) ([]SearchHit, int, error) {
 	// No column filter on the user's words: it doubles FTS5's ranking cost,
 	// and facet tokens ("zc12") are not words anyone searches for.
 	match := "(" + expr + ")"
@@ -380,30 +381,24 @@ func (s *Store) searchRun(ctx context.Context, expr, filter, exclude string, pag
 	if exclude != "" {
 		match = "(" + match + ") NOT " + exclude
 	}
-	var total int
-	if err := s.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM search_index WHERE search_index MATCH ? LIMIT ?)`,
-		match, searchMaxHits+1).Scan(&total); err != nil {
-		return nil, 0, fmt.Errorf("count search %q: %w", match, err)
-	}
 	offset := (page - 1) * SearchPerPage
-	if total == 0 || offset >= min(total, searchMaxHits) {
-		return nil, total, nil
-	}
 	// Rank the best window by bm25 alone: reading any column (snippets,
-	// facets) for every match would load each matching document. Only the
-	// window's rows are read after that, for the boost and the snippets.
+	// facets) for every match would load each matching document. The window
+	// function counts the candidates in the same pass.
 	window := min(offset+2*SearchPerPage, searchMaxHits)
-	rows, err := s.r.QueryContext(ctx, `SELECT rowid, rank FROM (
+	limit := max(candidates(terms), window)
+	rows, err := s.r.QueryContext(ctx, `SELECT rowid, rank, COUNT(*) OVER () FROM (
 		SELECT rowid, rank FROM search_index WHERE search_index MATCH ? ORDER BY rowid DESC LIMIT ?
-	) ORDER BY rank LIMIT ?`, match, max(searchCandidates, window), window)
+	) ORDER BY rank LIMIT ?`, match, limit+1, window)
 	if err != nil {
 		return nil, 0, fmt.Errorf("search %q: %w", match, err)
 	}
 	var hits []SearchHit
+	total := 0
 	for rows.Next() {
 		var rowid int64
 		var rank float64
-		if err := rows.Scan(&rowid, &rank); err != nil {
+		if err := rows.Scan(&rowid, &rank, &total); err != nil {
 			rows.Close()
 			return nil, 0, err
 		}
@@ -413,13 +408,23 @@ func (s *Store) searchRun(ctx context.Context, expr, filter, exclude string, pag
 	if err := rows.Err(); err != nil {
 		return nil, 0, err
 	}
-	if err := s.boostSolved(ctx, hits); err != nil {
+	if total > limit {
+		// More matches than candidates: the exact number is not worth counting.
+		total = searchMaxHits + 1
+	}
+	if offset >= len(hits) {
+		return nil, total, nil
+	}
+	if err := s.readWindow(ctx, hits); err != nil {
 		return nil, 0, err
 	}
 	sort.SliceStable(hits, func(i, j int) bool { return hits[i].score < hits[j].score })
 	hits = hits[min(offset, len(hits)):min(offset+SearchPerPage, len(hits))]
-	if err := s.fillSnippets(ctx, match, hits); err != nil {
-		return nil, 0, err
+	hl := newHighlighter(terms)
+	for i := range hits {
+		hits[i].TitleHTML = hl.mark(hits[i].title, 0)
+		hits[i].Snippet = hl.mark(truncateRunes(hits[i].body, 20000), snippetWords)
+		hits[i].title, hits[i].body = "", ""
 	}
 	if err := s.fillHits(ctx, hits); err != nil {
 		return nil, 0, err
@@ -427,8 +432,23 @@ func (s *Store) searchRun(ctx context.Context, expr, filter, exclude string, pag
 	return hits, total, nil
 }
 
-// boostSolved improves the score of solved threads and KB articles in the window.
-func (s *Store) boostSolved(ctx context.Context, hits []SearchHit) error {
+// candidates is how many of the newest matches are ranked. bm25 over a
+// phrase reads word positions and costs about three times a single word per
+// document, so phrase queries rank a third as many in the same time.
+func candidates(terms []searchTerm) int {
+	for _, t := range terms {
+		if !t.negate && strings.Contains(t.text, " ") {
+			return searchCandidates / 3
+		}
+	}
+	return searchCandidates
+}
+
+// readWindow reads the ranked window's stored text in one query: facets for
+// the solved boost, and title and body for highlighted snippets. FTS5's own
+// snippet() re-reads each document's positions and costs ~1 ms on a long
+// thread; marking the query's words here costs microseconds.
+func (s *Store) readWindow(ctx context.Context, hits []SearchHit) error {
 	if len(hits) == 0 {
 		return nil
 	}
@@ -437,81 +457,40 @@ func (s *Store) boostSolved(ctx context.Context, hits []SearchHit) error {
 	for i, h := range hits {
 		args[i], pos[h.rowid] = h.rowid, i
 	}
-	rows, err := s.r.QueryContext(ctx, `SELECT rowid FROM search_index WHERE rowid IN (`+placeholders(len(args))+`)
-		AND (instr(facets, 'zsolved') > 0 OR instr(facets, 'zkb') > 0)`, args...)
+	rows, err := s.r.QueryContext(ctx, `SELECT rowid, title, body, facets FROM search_index WHERE rowid IN (`+placeholders(len(args))+`)`, args...)
 	if err != nil {
-		return fmt.Errorf("load search facets: %w", err)
+		return fmt.Errorf("read search window: %w", err)
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var rowid int64
-		if err := rows.Scan(&rowid); err != nil {
+		var title, body, facets string
+		if err := rows.Scan(&rowid, &title, &body, &facets); err != nil {
 			return err
 		}
-		hits[pos[rowid]].score *= solvedBoost
+		h := &hits[pos[rowid]]
+		if strings.Contains(facets, facetSolved) || strings.Contains(facets, facetKB) {
+			h.score *= solvedBoost
+		}
+		h.title, h.body = title, body
 	}
 	return rows.Err()
 }
 
-// fillSnippets highlights the matched words of the page's hits, one row each.
-func (s *Store) fillSnippets(ctx context.Context, match string, hits []SearchHit) error {
-	for i := range hits {
-		rowid := hits[i].rowid
-		var title, snip string
-		err := s.r.QueryRowContext(ctx, `SELECT highlight(search_index, 0, char(2), char(3)),
-			snippet(search_index, 1, char(2), char(3), '…', 24)
-			FROM search_index WHERE search_index MATCH ? AND rowid = ?`, match, rowid).Scan(&title, &snip)
-		if err != nil {
-			return fmt.Errorf("snippet for %d: %w", rowid, err)
-		}
-		hits[i].TitleHTML, hits[i].Snippet = markHTML(title), markHTML(snip)
-	}
-	return nil
-}
-
-// markHTML escapes indexed text and turns the match markers into <mark>.
-// CJK segmentation spaces are taken out again.
-func markHTML(s string) template.HTML {
-	if hasCJK(s) {
-		s = unsegmentCJK(s)
-	}
-	e := html.EscapeString(s)
-	e = strings.NewReplacer(markOpen, "<mark>", markClose, "</mark>").Replace(e)
-	return template.HTML(e)
-}
-
 // unsegmentCJK removes the spaces segmentCJK put around CJK characters.
 func unsegmentCJK(s string) string {
+	if !hasCJK(s) {
+		return s
+	}
 	r := []rune(s)
 	var b strings.Builder
 	for i, c := range r {
-		if c == ' ' {
-			prev, next := prevNonMark(r, i), nextNonMark(r, i)
-			if (prev != 0 && isCJK(prev)) || (next != 0 && isCJK(next)) {
-				continue
-			}
+		if c == ' ' && ((i > 0 && isCJK(r[i-1])) || (i+1 < len(r) && isCJK(r[i+1]))) {
+			continue
 		}
 		b.WriteRune(c)
 	}
 	return b.String()
-}
-
-func prevNonMark(r []rune, i int) rune {
-	for j := i - 1; j >= 0; j-- {
-		if r[j] != 2 && r[j] != 3 {
-			return r[j]
-		}
-	}
-	return 0
-}
-
-func nextNonMark(r []rune, i int) rune {
-	for j := i + 1; j < len(r); j++ {
-		if r[j] != 2 && r[j] != 3 {
-			return r[j]
-		}
-	}
-	return 0
 }
 
 // fillHits adds titles, addresses, categories and dates to hits in two queries.
@@ -601,7 +580,7 @@ func (s *Store) Similar(ctx context.Context, title string, viewer *User) ([]Sear
 	if err != nil {
 		return nil, err
 	}
-	hits, _, err := s.searchRun(ctx, expr, "facets : ("+facetSolved+" OR "+facetKB+")", exclude, 1)
+	hits, _, err := s.searchRun(ctx, terms, expr, "facets : ("+facetSolved+" OR "+facetKB+")", exclude, 1)
 	if err != nil {
 		return nil, err
 	}
