@@ -227,7 +227,7 @@ func TestVoteOnceAndUndo(t *testing.T) {
 		t.Fatalf("self vote: %d", res.Code)
 	}
 	follow := peer.get(res.Location)
-	mustContain(t, peer.get(follow.Location).Body, "You cannot vote for your own answer.")
+	mustContain(t, peer.get(follow.Location).Body, "You cannot vote for your own post.")
 }
 
 func TestListsFilterSortAndPaginate(t *testing.T) {

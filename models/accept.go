@@ -42,7 +42,17 @@ func (s *Store) Accept(ctx context.Context, actor *User, postID int64, undo bool
 			if err := s.syncArticle(ctx, tx, kbUnaccepted, t.ID, postID); err != nil {
 				return err
 			}
+			if err := s.addReputation(ctx, tx, p.Author.ID, t.Author.ID, postID, -PointsAcceptedAnswer, repAccepted); err != nil {
+				return err
+			}
 			return s.indexThread(ctx, tx, t.ID)
+		}
+		var previous int64
+		if err := tx.QueryRowContext(ctx, `SELECT COALESCE(accepted_id, 0) FROM threads WHERE id = ?`, t.ID).Scan(&previous); err != nil {
+			return err
+		}
+		if previous == postID {
+			return nil // already accepted
 		}
 		// Checked again here: the answer or thread may have been removed since they were read.
 		res, err := tx.ExecContext(ctx, `UPDATE threads SET accepted_id = ?1, last_activity_at = ?2
@@ -56,6 +66,22 @@ func (s *Store) Accept(ctx context.Context, actor *User, postID int64, undo bool
 			return ErrNotFound
 		}
 		if err := s.syncArticle(ctx, tx, kbAccepted, t.ID, postID); err != nil {
+			return err
+		}
+		if previous != 0 {
+			var prevAuthor int64
+			if err := tx.QueryRowContext(ctx, `SELECT author_id FROM posts WHERE id = ?`, previous).Scan(&prevAuthor); err != nil {
+				return err
+			}
+			if err := s.addReputation(ctx, tx, prevAuthor, t.Author.ID, previous, -PointsAcceptedAnswer, repAccepted); err != nil {
+				return err
+			}
+		}
+		if err := s.addReputation(ctx, tx, p.Author.ID, t.Author.ID, postID, PointsAcceptedAnswer, repAccepted); err != nil {
+			return err
+		}
+		if err := s.notify(ctx, tx, p.Author.ID, actor.ID, NotifyAccepted, t.ID, postID,
+			"Your answer to “"+t.Title+"” was accepted."); err != nil {
 			return err
 		}
 		return s.indexThread(ctx, tx, t.ID)

@@ -84,7 +84,7 @@ func (s *Store) SeedDemo(ctx context.Context) ([]DemoLogin, error) {
 		if err != nil {
 			return nil, err
 		}
-		t, err := s.CreateThread(ctx, author, NewThread{Title: q.Title, CategorySlug: q.Category, Body: q.Body, Tags: q.Tags})
+		t, err := s.createThread(ctx, author, NewThread{Title: q.Title, CategorySlug: q.Category, Body: q.Body, Tags: q.Tags}, true)
 		if err != nil {
 			return nil, fmt.Errorf("demo question %q: %w", q.Title, err)
 		}
@@ -98,7 +98,7 @@ func (s *Store) SeedDemo(ctx context.Context) ([]DemoLogin, error) {
 			if err != nil {
 				return nil, err
 			}
-			p, err := s.CreateAnswer(ctx, au, t.ID, a.Body)
+			p, err := s.createAnswer(ctx, au, t.ID, a.Body, true)
 			if err != nil {
 				return nil, fmt.Errorf("demo answer on %q: %w", q.Title, err)
 			}

@@ -180,32 +180,60 @@ func (s *Store) markVotes(ctx context.Context, posts []*Post, userID int64) erro
 
 // CreateAnswer adds an answer to a thread.
 func (s *Store) CreateAnswer(ctx context.Context, author *User, threadID int64, body string) (*Post, error) {
+	return s.createAnswer(ctx, author, threadID, body, false)
+}
+
+// createAnswer is CreateAnswer; trusted skips the posting rules, for seeded content.
+func (s *Store) createAnswer(ctx context.Context, author *User, threadID int64, body string, trusted bool) (*Post, error) {
 	body = strings.TrimSpace(body)
 	v := validator{}
 	checkBody(v, body)
 	if err := v.err(); err != nil {
 		return nil, err
 	}
+	pending := false
+	if !trusted {
+		if err := s.checkCanPost(ctx, author); err != nil {
+			return nil, err
+		}
+		var err error
+		if pending, err = s.needsApproval(ctx, author, body); err != nil {
+			return nil, err
+		}
+	}
 	r, err := s.md.render(body)
 	if err != nil {
 		return nil, err
 	}
 	now := s.now().Unix()
-	p := &Post{ThreadID: threadID, Author: author.ref(), BodyMD: body, BodyHTML: template.HTML(r.HTML), CreatedAt: time.Unix(now, 0)}
+	p := &Post{ThreadID: threadID, Author: author.ref(), BodyMD: body, BodyHTML: template.HTML(r.HTML), CreatedAt: time.Unix(now, 0), Pending: pending}
+	t, err := s.Thread(ctx, threadID)
+	if err != nil {
+		return nil, err
+	}
+	if t.Locked && !author.Can(PermLock) && !trusted {
+		return nil, &ErrNotAllowed{Reason: "This thread is locked: it takes no new answers."}
+	}
 	err = s.inTx(ctx, func(tx *sql.Tx) error {
-		var deleted bool
-		err := tx.QueryRowContext(ctx, `SELECT deleted_at IS NOT NULL FROM threads WHERE id = ?`, threadID).Scan(&deleted)
-		if errors.Is(err, sql.ErrNoRows) || deleted {
+		var open bool
+		err := tx.QueryRowContext(ctx, `SELECT `+visibleThread+` FROM threads t WHERE t.id = ?`, threadID).Scan(&open)
+		if errors.Is(err, sql.ErrNoRows) || (err == nil && !open) {
 			return ErrNotFound
 		}
 		if err != nil {
 			return err
 		}
-		if err := tx.QueryRowContext(ctx, `INSERT INTO posts (thread_id, author_id, body_md, body_html, body_text, created_at)
-			VALUES (?, ?, ?, ?, ?, ?) RETURNING id`, threadID, author.ID, body, r.HTML, r.Text, now).Scan(&p.ID); err != nil {
+		if err := tx.QueryRowContext(ctx, `INSERT INTO posts (thread_id, author_id, body_md, body_html, body_text, created_at, pending)
+			VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`, threadID, author.ID, body, r.HTML, r.Text, now, pending).Scan(&p.ID); err != nil {
 			return err
 		}
+		if pending {
+			return nil // counted, indexed and announced once approved
+		}
 		if _, err = tx.ExecContext(ctx, `UPDATE threads SET answer_count = answer_count + 1, last_activity_at = ? WHERE id = ?`, now, threadID); err != nil {
+			return err
+		}
+		if err := s.notifyNewPost(ctx, tx, author, t, p.ID, body, false); err != nil {
 			return err
 		}
 		return s.indexThread(ctx, tx, threadID)

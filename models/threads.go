@@ -121,6 +121,12 @@ func checkTags(v validator, tags []string) {
 
 // CreateThread stores a question and returns its thread.
 func (s *Store) CreateThread(ctx context.Context, author *User, n NewThread) (*Thread, error) {
+	return s.createThread(ctx, author, n, false)
+}
+
+// createThread is CreateThread; trusted skips the posting rules (suspension,
+// rate limit, approval queue), for content the operator seeds.
+func (s *Store) createThread(ctx context.Context, author *User, n NewThread, trusted bool) (*Thread, error) {
 	n.Title = strings.Join(strings.Fields(n.Title), " ")
 	n.Body = strings.TrimSpace(n.Body)
 	tags := ParseTags(n.Tags)
@@ -137,21 +143,42 @@ func (s *Store) CreateThread(ctx context.Context, author *User, n NewThread) (*T
 	if err := v.err(); err != nil {
 		return nil, err
 	}
+	if ok, err := s.CanSeeCategory(ctx, author, cat.ID); err != nil || !ok {
+		return nil, &ValidationError{Fields: map[string]string{"category": "Choose a category."}}
+	}
+	pending := false
+	if !trusted {
+		if err := s.checkCanPost(ctx, author); err != nil {
+			return nil, err
+		}
+		if pending, err = s.needsApproval(ctx, author, n.Body); err != nil {
+			return nil, err
+		}
+	}
 	r, err := s.md.render(n.Body)
 	if err != nil {
 		return nil, err
 	}
 	now := s.now().Unix()
 	t := &Thread{Category: *cat, Author: author.ref(), Title: n.Title, Slug: Slugify(n.Title), Tags: tags,
-		CreatedAt: time.Unix(now, 0), LastActivityAt: time.Unix(now, 0)}
+		CreatedAt: time.Unix(now, 0), LastActivityAt: time.Unix(now, 0), Pending: pending}
 	err = s.inTx(ctx, func(tx *sql.Tx) error {
-		if err := tx.QueryRowContext(ctx, `INSERT INTO threads (category_id, author_id, title, slug, created_at, last_activity_at)
-			VALUES (?, ?, ?, ?, ?, ?) RETURNING id`, cat.ID, author.ID, t.Title, t.Slug, now, now).Scan(&t.ID); err != nil {
+		if err := tx.QueryRowContext(ctx, `INSERT INTO threads (category_id, author_id, title, slug, created_at, last_activity_at, pending)
+			VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`, cat.ID, author.ID, t.Title, t.Slug, now, now, pending).Scan(&t.ID); err != nil {
 			return err
 		}
-		if err := tx.QueryRowContext(ctx, `INSERT INTO posts (thread_id, author_id, is_question, body_md, body_html, body_text, created_at)
-			VALUES (?, ?, 1, ?, ?, ?, ?) RETURNING id`, t.ID, author.ID, n.Body, r.HTML, r.Text, now).Scan(&t.QuestionID); err != nil {
+		if err := tx.QueryRowContext(ctx, `INSERT INTO posts (thread_id, author_id, is_question, body_md, body_html, body_text, created_at, pending)
+			VALUES (?, ?, 1, ?, ?, ?, ?, ?) RETURNING id`, t.ID, author.ID, n.Body, r.HTML, r.Text, now, pending).Scan(&t.QuestionID); err != nil {
 			return err
+		}
+		// Askers watch their own questions.
+		if _, err := tx.ExecContext(ctx, `INSERT INTO watches (user_id, thread_id) VALUES (?, ?)`, author.ID, t.ID); err != nil {
+			return err
+		}
+		if !pending {
+			if err := s.notifyNewPost(ctx, tx, author, t, t.QuestionID, n.Body, true); err != nil {
+				return err
+			}
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE threads SET question_id = ? WHERE id = ?`, t.QuestionID, t.ID); err != nil {
 			return err

@@ -16,10 +16,17 @@ func (s *Store) Vote(ctx context.Context, voter *User, postID int64, undo bool) 
 	switch {
 	case p.Deleted:
 		return ErrNotFound
-	case p.IsQuestion:
-		return &ErrNotAllowed{Reason: "Only answers can be voted helpful."}
 	case p.Author.ID == voter.ID:
-		return &ErrNotAllowed{Reason: "You cannot vote for your own answer."}
+		return &ErrNotAllowed{Reason: "You cannot vote for your own post."}
+	}
+	if err := s.checkCanPost(ctx, voter); err != nil {
+		if na, ok := IsNotAllowed(err); ok && voter.Suspended(s.now()) {
+			return na
+		}
+	}
+	points := PointsHelpfulAnswer
+	if p.IsQuestion {
+		points = PointsHelpfulQuestion
 	}
 	err = s.inTx(ctx, func(tx *sql.Tx) error {
 		// Votes only count on visible answers in visible threads; checked inside the write.
@@ -33,11 +40,20 @@ func (s *Store) Vote(ctx context.Context, voter *User, postID int64, undo bool) 
 		if undo {
 			q, args = `DELETE FROM votes WHERE post_id = ? AND user_id = ?`, args[:2]
 		}
-		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
+		res, err := tx.ExecContext(ctx, q, args...)
+		if err != nil {
 			return err
 		}
-		_, err := tx.ExecContext(ctx, `UPDATE posts SET helpful_count = (SELECT COUNT(*) FROM votes WHERE post_id = ?) WHERE id = ?`, postID, postID)
-		return err
+		if n, _ := res.RowsAffected(); n == 0 {
+			return nil // already so: voting twice counts once
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE posts SET helpful_count = (SELECT COUNT(*) FROM votes WHERE post_id = ?) WHERE id = ?`, postID, postID); err != nil {
+			return err
+		}
+		if undo {
+			points = -points
+		}
+		return s.addReputation(ctx, tx, p.Author.ID, voter.ID, postID, points, repHelpful)
 	})
 	if err != nil {
 		return fmt.Errorf("vote on post %d: %w", postID, err)

@@ -94,6 +94,9 @@ CREATE TABLE notifications (
     actor_id   INTEGER REFERENCES users (id),
     text       TEXT    NOT NULL,
     read_at    INTEGER,
+    -- Set once the email for it was sent, or skipped (user opted out); the
+    -- mail worker picks up the rest, so a crash loses no mail.
+    emailed_at INTEGER,
     created_at INTEGER NOT NULL
 );
 CREATE INDEX notifications_user ON notifications (user_id, read_at, id DESC);

@@ -1,0 +1,217 @@
+package models
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Flag reasons.
+func FlagReasons() []string { return []string{"spam", "abusive", "off-topic", "unsafe"} }
+
+// FlagPost reports a post to the moderators. Flagging the same post again
+// while the first flag is open changes nothing.
+func (s *Store) FlagPost(ctx context.Context, reporter *User, postID int64, reason, note string) error {
+	ok := false
+	for _, r := range FlagReasons() {
+		ok = ok || r == reason
+	}
+	note = strings.TrimSpace(note)
+	v := validator{}
+	v.check(ok, "reason", "Choose why you are flagging this post.")
+	v.check(len([]rune(note)) <= 500, "note", "Keep the note to 500 characters.")
+	if err := v.err(); err != nil {
+		return err
+	}
+	p, err := s.Post(ctx, postID)
+	if err != nil {
+		return err
+	}
+	if p.Deleted || p.Hidden {
+		return ErrNotFound
+	}
+	if p.Author.ID == reporter.ID {
+		return &ErrNotAllowed{Reason: "You cannot flag your own post; edit or delete it instead."}
+	}
+	_, err = s.w.ExecContext(ctx, `INSERT INTO flags (post_id, reporter_id, reason, note, created_at) VALUES (?, ?, ?, ?, ?)
+		ON CONFLICT DO NOTHING`, postID, reporter.ID, reason, note, s.now().Unix())
+	if err != nil {
+		return fmt.Errorf("flag post %d: %w", postID, err)
+	}
+	return nil
+}
+
+// FlaggedPost is a post in the flag queue with its open flags.
+type FlaggedPost struct {
+	Post     *Post
+	Thread   Thread
+	Reasons  map[string]int
+	Notes    []string
+	FlagIDs  []int64
+	LastFlag time.Time
+}
+
+// FlagQueue lists posts with open flags, most flagged first.
+func (s *Store) FlagQueue(ctx context.Context, actor *User) ([]FlaggedPost, error) {
+	if !actor.Can(PermTriageFlags) {
+		return nil, ErrForbidden
+	}
+	rows, err := s.r.QueryContext(ctx, `SELECT f.id, f.post_id, f.reason, f.note, f.created_at FROM flags f
+		WHERE f.status = 'open' ORDER BY f.post_id, f.id LIMIT 2000`)
+	if err != nil {
+		return nil, fmt.Errorf("list flags: %w", err)
+	}
+	byPost := map[int64]*FlaggedPost{}
+	var order []int64
+	for rows.Next() {
+		var id, postID, at int64
+		var reason, note string
+		if err := rows.Scan(&id, &postID, &reason, &note, &at); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		fp := byPost[postID]
+		if fp == nil {
+			fp = &FlaggedPost{Reasons: map[string]int{}}
+			byPost[postID] = fp
+			order = append(order, postID)
+		}
+		fp.Reasons[reason]++
+		fp.FlagIDs = append(fp.FlagIDs, id)
+		if note != "" {
+			fp.Notes = append(fp.Notes, note)
+		}
+		fp.LastFlag = time.Unix(at, 0)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	var out []FlaggedPost
+	for _, id := range order {
+		fp := byPost[id]
+		if fp.Post, err = s.Post(ctx, id); err != nil {
+			return nil, err
+		}
+		t, err := s.Thread(ctx, fp.Post.ThreadID)
+		if err != nil {
+			return nil, err
+		}
+		fp.Thread = *t
+		out = append(out, *fp)
+	}
+	// Most flags first, then the most recent.
+	for i := 1; i < len(out); i++ {
+		for j := i; j > 0 && len(out[j].FlagIDs) > len(out[j-1].FlagIDs); j-- {
+			out[j], out[j-1] = out[j-1], out[j]
+		}
+	}
+	return out, nil
+}
+
+// DismissFlags closes a post's open flags without acting on the post.
+func (s *Store) DismissFlags(ctx context.Context, actor *User, postID int64, reason string) error {
+	if !actor.Can(PermTriageFlags) {
+		return ErrForbidden
+	}
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE flags SET status = 'dismissed', handled_by = ?, handled_at = ?
+			WHERE post_id = ? AND status = 'open'`, actor.ID, s.now().Unix(), postID)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return ErrNotFound
+		}
+		return logAction(ctx, tx, s.now(), actor, "dismiss_flags", "post", postID, strings.TrimSpace(reason))
+	})
+}
+
+// ApprovalQueue lists posts waiting for approval, oldest first.
+func (s *Store) ApprovalQueue(ctx context.Context, actor *User) ([]*Post, error) {
+	if !actor.Can(PermHide) {
+		return nil, ErrForbidden
+	}
+	rows, err := s.r.QueryContext(ctx, `SELECT `+postColumns+postJoins+` WHERE p.pending = 1 AND p.deleted_at IS NULL
+		AND p.hidden_at IS NULL ORDER BY p.id LIMIT 200`)
+	if err != nil {
+		return nil, fmt.Errorf("list approval queue: %w", err)
+	}
+	defer rows.Close()
+	var out []*Post
+	for rows.Next() {
+		p, err := scanPost(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}
+
+// ApprovePost publishes a queued post; with approve false it is hidden
+// instead (nothing is deleted), with the reason for its author.
+func (s *Store) ApprovePost(ctx context.Context, actor *User, postID int64, approve bool, reason string) error {
+	if !actor.Can(PermHide) {
+		return ErrForbidden
+	}
+	p, err := s.Post(ctx, postID)
+	if err != nil {
+		return err
+	}
+	if !p.Pending {
+		return &ErrNotAllowed{Reason: "That post is not waiting for approval."}
+	}
+	if !approve {
+		if strings.TrimSpace(reason) == "" {
+			reason = "Not approved by a moderator."
+		}
+		if err := s.HidePost(ctx, actor, postID, reason); err != nil {
+			return err
+		}
+	}
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `UPDATE posts SET pending = 0 WHERE id = ?`, postID); err != nil {
+			return err
+		}
+		if p.IsQuestion {
+			if _, err := tx.ExecContext(ctx, `UPDATE threads SET pending = 0 WHERE id = ?`, p.ThreadID); err != nil {
+				return err
+			}
+		} else if approve {
+			if _, err := tx.ExecContext(ctx, `UPDATE threads SET last_activity_at = ? WHERE id = ?`, s.now().Unix(), p.ThreadID); err != nil {
+				return err
+			}
+		}
+		if err := s.refreshThread(ctx, tx, p.ThreadID); err != nil {
+			return err
+		}
+		if approve {
+			t, err := s.Thread(ctx, p.ThreadID)
+			if err != nil {
+				return err
+			}
+			author, err := s.UserByID(ctx, p.Author.ID)
+			if err != nil {
+				return err
+			}
+			if err := s.notifyNewPost(ctx, tx, author, t, postID, p.BodyMD, p.IsQuestion); err != nil {
+				return err
+			}
+		}
+		action := "approve_post"
+		if !approve {
+			action = "reject_post"
+		}
+		return logAction(ctx, tx, s.now(), actor, action, "post", postID, strings.TrimSpace(reason))
+	})
+}
+
+// IsValidation reports whether err carries field messages.
+func IsValidation(err error) bool {
+	var ve *ValidationError
+	return errors.As(err, &ve)
+}

@@ -1,0 +1,366 @@
+package models
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// reasonRequired checks a moderator's reason, which the author will read.
+func reasonRequired(reason string) (string, error) {
+	reason = strings.TrimSpace(reason)
+	if reason == "" {
+		return "", &ValidationError{Fields: map[string]string{"reason": "Give a reason: the author will see it."}}
+	}
+	if utf8.RuneCountInString(reason) > 500 {
+		return "", &ValidationError{Fields: map[string]string{"reason": "Keep the reason to 500 characters."}}
+	}
+	return reason, nil
+}
+
+// refreshThread recounts a thread's visible answers and updates its search
+// row; every moderation change to a post ends with it.
+func (s *Store) refreshThread(ctx context.Context, tx *sql.Tx, threadID int64) error {
+	if _, err := tx.ExecContext(ctx, `UPDATE threads SET answer_count = (SELECT COUNT(*) FROM posts p
+		WHERE p.thread_id = ?1 AND p.is_question = 0 AND `+visiblePost+`) WHERE id = ?1`, threadID); err != nil {
+		return fmt.Errorf("recount thread %d: %w", threadID, err)
+	}
+	return s.indexThread(ctx, tx, threadID)
+}
+
+// HidePost hides a post from everyone but its author and staff, with a
+// reason the author sees. Hiding a question hides its thread.
+func (s *Store) HidePost(ctx context.Context, actor *User, postID int64, reason string) error {
+	if !actor.Can(PermHide) {
+		return ErrForbidden
+	}
+	reason, err := reasonRequired(reason)
+	if err != nil {
+		return err
+	}
+	p, err := s.Post(ctx, postID)
+	if err != nil {
+		return err
+	}
+	now := s.now().Unix()
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `UPDATE posts SET hidden_at = ?, hidden_reason = ? WHERE id = ?`, now, reason, postID); err != nil {
+			return err
+		}
+		if p.IsQuestion {
+			if _, err := tx.ExecContext(ctx, `UPDATE threads SET hidden_at = ? WHERE id = ?`, now, p.ThreadID); err != nil {
+				return err
+			}
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE flags SET status = 'actioned', handled_by = ?, handled_at = ?
+			WHERE post_id = ? AND status = 'open'`, actor.ID, now, postID); err != nil {
+			return err
+		}
+		if err := s.refreshThread(ctx, tx, p.ThreadID); err != nil {
+			return err
+		}
+		if err := s.syncArticle(ctx, tx, kbPostRemoved, p.ThreadID, postID); err != nil {
+			return err
+		}
+		if err := s.notify(ctx, tx, p.Author.ID, actor.ID, NotifyModeration, p.ThreadID, postID,
+			"A moderator hid your post: "+reason); err != nil {
+			return err
+		}
+		return logAction(ctx, tx, s.now(), actor, "hide_post", "post", postID, reason)
+	})
+}
+
+// UnhidePost shows a hidden post again.
+func (s *Store) UnhidePost(ctx context.Context, actor *User, postID int64, reason string) error {
+	if !actor.Can(PermHide) {
+		return ErrForbidden
+	}
+	p, err := s.Post(ctx, postID)
+	if err != nil {
+		return err
+	}
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `UPDATE posts SET hidden_at = NULL, hidden_reason = '' WHERE id = ?`, postID); err != nil {
+			return err
+		}
+		if p.IsQuestion {
+			if _, err := tx.ExecContext(ctx, `UPDATE threads SET hidden_at = NULL WHERE id = ?`, p.ThreadID); err != nil {
+				return err
+			}
+		}
+		if err := s.refreshThread(ctx, tx, p.ThreadID); err != nil {
+			return err
+		}
+		return logAction(ctx, tx, s.now(), actor, "unhide_post", "post", postID, strings.TrimSpace(reason))
+	})
+}
+
+// threadAction runs a staff action on a thread and logs it.
+func (s *Store) threadAction(ctx context.Context, actor *User, perm Permission, threadID int64, action, reason string,
+	fn func(tx *sql.Tx, t *Thread) error) error {
+	if !actor.Can(perm) {
+		return ErrForbidden
+	}
+	t, err := s.Thread(ctx, threadID)
+	if err != nil {
+		return err
+	}
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		if err := fn(tx, t); err != nil {
+			return err
+		}
+		return logAction(ctx, tx, s.now(), actor, action, "thread", threadID, strings.TrimSpace(reason))
+	})
+}
+
+// LockThread stops (or with locked false, allows again) new answers.
+func (s *Store) LockThread(ctx context.Context, actor *User, threadID int64, locked bool, reason string) error {
+	action, value := "unlock_thread", any(nil)
+	if locked {
+		action, value = "lock_thread", s.now().Unix()
+	}
+	return s.threadAction(ctx, actor, PermLock, threadID, action, reason, func(tx *sql.Tx, t *Thread) error {
+		if _, err := tx.ExecContext(ctx, `UPDATE threads SET locked_at = ? WHERE id = ?`, value, threadID); err != nil {
+			return err
+		}
+		if locked {
+			return s.notify(ctx, tx, t.Author.ID, actor.ID, NotifyModeration, threadID, 0, "A moderator locked your question: no new answers.")
+		}
+		return nil
+	})
+}
+
+// PinThread puts a thread at the top of its category, or takes it off.
+func (s *Store) PinThread(ctx context.Context, actor *User, threadID int64, pinned bool) error {
+	action, value := "unpin_thread", any(nil)
+	if pinned {
+		action, value = "pin_thread", s.now().Unix()
+	}
+	return s.threadAction(ctx, actor, PermLock, threadID, action, "", func(tx *sql.Tx, t *Thread) error {
+		_, err := tx.ExecContext(ctx, `UPDATE threads SET pinned_at = ? WHERE id = ?`, value, threadID)
+		return err
+	})
+}
+
+// MoveThread puts a thread in another category.
+func (s *Store) MoveThread(ctx context.Context, actor *User, threadID int64, categorySlug, reason string) error {
+	cat, err := s.CategoryBySlug(ctx, categorySlug)
+	if errors.Is(err, ErrNotFound) {
+		return &ValidationError{Fields: map[string]string{"category": "Choose a category."}}
+	}
+	if err != nil {
+		return err
+	}
+	return s.threadAction(ctx, actor, PermMove, threadID, "move_thread", "to "+cat.Name+". "+reason, func(tx *sql.Tx, t *Thread) error {
+		if _, err := tx.ExecContext(ctx, `UPDATE threads SET category_id = ? WHERE id = ?`, cat.ID, threadID); err != nil {
+			return err
+		}
+		if err := s.indexThread(ctx, tx, threadID); err != nil {
+			return err
+		}
+		if err := s.reindexArticleOf(ctx, tx, threadID); err != nil {
+			return err
+		}
+		return s.notify(ctx, tx, t.Author.ID, actor.ID, NotifyModeration, threadID, 0, "A moderator moved your question to "+cat.Name+".")
+	})
+}
+
+func (s *Store) reindexArticleOf(ctx context.Context, tx *sql.Tx, threadID int64) error {
+	var id int64
+	err := tx.QueryRowContext(ctx, `SELECT id FROM kb_articles WHERE thread_id = ?`, threadID).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	return s.indexArticle(ctx, tx, id)
+}
+
+// CloseAsDuplicate closes a thread (no new answers) and points to the original;
+// originalID 0 reopens it.
+func (s *Store) CloseAsDuplicate(ctx context.Context, actor *User, threadID, originalID int64, reason string) error {
+	if originalID != 0 {
+		if originalID == threadID {
+			return &ValidationError{Fields: map[string]string{"original": "A thread cannot duplicate itself."}}
+		}
+		orig, err := s.Thread(ctx, originalID)
+		if err != nil || orig.Gone() {
+			return &ValidationError{Fields: map[string]string{"original": "There is no visible thread with that number."}}
+		}
+		if orig.DuplicateOf == threadID {
+			return &ValidationError{Fields: map[string]string{"original": "That thread is already a duplicate of this one."}}
+		}
+	}
+	action := "reopen_thread"
+	if originalID != 0 {
+		action = "close_duplicate"
+	}
+	return s.threadAction(ctx, actor, PermLock, threadID, action, reason, func(tx *sql.Tx, t *Thread) error {
+		if originalID == 0 {
+			_, err := tx.ExecContext(ctx, `UPDATE threads SET duplicate_of = NULL, locked_at = NULL WHERE id = ?`, threadID)
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE threads SET duplicate_of = ?, locked_at = ? WHERE id = ?`,
+			originalID, s.now().Unix(), threadID); err != nil {
+			return err
+		}
+		return s.notify(ctx, tx, t.Author.ID, actor.ID, NotifyModeration, threadID, 0,
+			fmt.Sprintf("A moderator closed your question as a duplicate of thread %d, which may already answer it.", originalID))
+	})
+}
+
+// SuspendUser stops a member from posting until the given time.
+func (s *Store) SuspendUser(ctx context.Context, actor *User, userID int64, until time.Time, reason string) error {
+	if !actor.Can(PermSuspend) {
+		return ErrForbidden
+	}
+	reason, err := reasonRequired(reason)
+	if err != nil {
+		return err
+	}
+	target, err := s.UserByID(ctx, userID)
+	if err != nil {
+		return err
+	}
+	if target.ID == actor.ID || (target.Role.IsStaff() && actor.Role != RoleAdmin) {
+		return &ErrNotAllowed{Reason: "Only an admin can suspend staff, and nobody can suspend themselves."}
+	}
+	if !until.After(s.now()) {
+		return &ValidationError{Fields: map[string]string{"days": "Suspend for at least one day."}}
+	}
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `UPDATE users SET suspended_until = ?, suspend_reason = ? WHERE id = ?`,
+			until.Unix(), reason, userID); err != nil {
+			return err
+		}
+		if err := s.notify(ctx, tx, userID, actor.ID, NotifyModeration, 0, 0,
+			"Your account is suspended until "+until.UTC().Format("2 Jan 2006")+": "+reason); err != nil {
+			return err
+		}
+		return logAction(ctx, tx, s.now(), actor, "suspend_user", "user", userID, reason+" (until "+until.UTC().Format("2006-01-02")+")")
+	})
+}
+
+// UnsuspendUser lifts a suspension.
+func (s *Store) UnsuspendUser(ctx context.Context, actor *User, userID int64, reason string) error {
+	if !actor.Can(PermSuspend) {
+		return ErrForbidden
+	}
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `UPDATE users SET suspended_until = NULL, suspend_reason = '' WHERE id = ?`, userID); err != nil {
+			return err
+		}
+		return logAction(ctx, tx, s.now(), actor, "unsuspend_user", "user", userID, strings.TrimSpace(reason))
+	})
+}
+
+// RemoveSpammer suspends an account for good and hides everything it posted,
+// in one transaction. Nothing is deleted, so a mistake can be undone.
+func (s *Store) RemoveSpammer(ctx context.Context, actor *User, userID int64, reason string) (int, error) {
+	if !actor.Can(PermSuspend) || !actor.Can(PermHide) {
+		return 0, ErrForbidden
+	}
+	if strings.TrimSpace(reason) == "" {
+		reason = "Spam"
+	}
+	target, err := s.UserByID(ctx, userID)
+	if err != nil {
+		return 0, err
+	}
+	if target.ID == actor.ID || target.Role.IsStaff() {
+		return 0, &ErrNotAllowed{Reason: "Staff accounts cannot be removed as spammers."}
+	}
+	posts, err := s.ids(ctx, `SELECT id FROM posts WHERE author_id = ? AND hidden_at IS NULL AND deleted_at IS NULL ORDER BY id`, userID)
+	if err != nil {
+		return 0, err
+	}
+	now := s.now()
+	err = s.inTx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `UPDATE users SET suspended_until = ?, suspend_reason = ? WHERE id = ?`,
+			now.AddDate(100, 0, 0).Unix(), reason, userID); err != nil {
+			return err
+		}
+		threads := map[int64]bool{}
+		for _, id := range posts {
+			var threadID int64
+			var question bool
+			if err := tx.QueryRowContext(ctx, `UPDATE posts SET hidden_at = ?, hidden_reason = ? WHERE id = ?
+				RETURNING thread_id, is_question`, now.Unix(), reason, id).Scan(&threadID, &question); err != nil {
+				return err
+			}
+			if question {
+				if _, err := tx.ExecContext(ctx, `UPDATE threads SET hidden_at = ? WHERE id = ?`, now.Unix(), threadID); err != nil {
+					return err
+				}
+			}
+			if err := s.syncArticle(ctx, tx, kbPostRemoved, threadID, id); err != nil {
+				return err
+			}
+			threads[threadID] = true
+		}
+		for id := range threads {
+			if err := s.refreshThread(ctx, tx, id); err != nil {
+				return err
+			}
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE flags SET status = 'actioned', handled_by = ?, handled_at = ?
+			WHERE status = 'open' AND post_id IN (SELECT id FROM posts WHERE author_id = ?)`, actor.ID, now.Unix(), userID); err != nil {
+			return err
+		}
+		return logAction(ctx, tx, now, actor, "remove_spammer", "user", userID, fmt.Sprintf("%s (%d posts hidden)", reason, len(posts)))
+	})
+	return len(posts), err
+}
+
+// Suspensions and posting limits are checked before anything is written.
+func (s *Store) checkCanPost(ctx context.Context, author *User) error {
+	if author.Suspended(s.now()) {
+		return &ErrNotAllowed{Reason: "Your account is suspended until " + author.SuspendedUntil.UTC().Format("2 Jan 2006") +
+			" (" + author.SuspendReason + "). You can still read."}
+	}
+	if author.Role.IsStaff() {
+		return nil
+	}
+	set, err := s.SiteSettings(ctx)
+	if err != nil {
+		return err
+	}
+	if set.PostsPerHour > 0 {
+		var n int
+		if err := s.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM posts WHERE author_id = ? AND created_at > ?`,
+			author.ID, s.now().Add(-time.Hour).Unix()).Scan(&n); err != nil {
+			return fmt.Errorf("count recent posts: %w", err)
+		}
+		if n >= set.PostsPerHour {
+			return &ErrNotAllowed{Reason: fmt.Sprintf("You have posted %d times in the last hour, the most this community allows. Please wait a little.", n)}
+		}
+	}
+	return nil
+}
+
+// needsApproval reports whether a new post waits in the approval queue: a
+// member's post with links, until they have one approved post.
+func (s *Store) needsApproval(ctx context.Context, author *User, body string) (bool, error) {
+	if author.Role != RoleMember || !containsLink(body) {
+		return false, nil
+	}
+	set, err := s.SiteSettings(ctx)
+	if err != nil || !set.ApproveFirstPostsWithLinks {
+		return false, err
+	}
+	var approved int
+	if err := s.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM posts p WHERE p.author_id = ? AND `+visiblePost, author.ID).Scan(&approved); err != nil {
+		return false, fmt.Errorf("count approved posts: %w", err)
+	}
+	return approved == 0, nil
+}
+
+func containsLink(body string) bool {
+	b := strings.ToLower(body)
+	return strings.Contains(b, "http://") || strings.Contains(b, "https://") || strings.Contains(b, "www.")
+}

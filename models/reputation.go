@@ -1,0 +1,138 @@
+package models
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+)
+
+// Reputation points.
+const (
+	PointsHelpfulAnswer   = 10 // someone found your answer helpful
+	PointsAcceptedAnswer  = 15 // your answer was accepted
+	PointsHelpfulQuestion = 2  // someone found your question useful
+)
+
+// Reasons recorded with points, so an undo removes exactly what was given.
+const (
+	repHelpful  = "helpful"
+	repAccepted = "accepted"
+)
+
+// addReputation gives (or with negative points, takes) points in the
+// transaction of what earned them, and promotes a member to superuser when
+// they reach the configured threshold.
+func (s *Store) addReputation(ctx context.Context, tx *sql.Tx, userID, actorID, postID int64, points int, reason string) error {
+	if userID == actorID || points == 0 {
+		return nil
+	}
+	if points > 0 {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO reputation_events (user_id, points, reason, post_id, actor_id, created_at)
+			VALUES (?, ?, ?, ?, ?, ?)`, userID, points, reason, postID, actorID, s.now().Unix()); err != nil {
+			return fmt.Errorf("record reputation: %w", err)
+		}
+	} else {
+		res, err := tx.ExecContext(ctx, `DELETE FROM reputation_events WHERE id = (SELECT id FROM reputation_events
+			WHERE user_id = ? AND reason = ? AND post_id = ? AND actor_id = ? ORDER BY id DESC LIMIT 1)`, userID, reason, postID, actorID)
+		if err != nil {
+			return fmt.Errorf("take back reputation: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return nil // nothing had been given
+		}
+	}
+	var total int
+	var role string
+	if err := tx.QueryRowContext(ctx, `UPDATE users SET reputation = max(0, reputation + ?) WHERE id = ? RETURNING reputation, role`,
+		points, userID).Scan(&total, &role); err != nil {
+		return fmt.Errorf("update reputation: %w", err)
+	}
+	if role != string(RoleMember) || points < 0 {
+		return nil
+	}
+	set, err := s.SiteSettings(ctx)
+	if err != nil {
+		return err
+	}
+	if set.SuperuserThreshold > 0 && total >= set.SuperuserThreshold {
+		if _, err := tx.ExecContext(ctx, `UPDATE users SET role = 'superuser' WHERE id = ?`, userID); err != nil {
+			return err
+		}
+		return s.notify(ctx, tx, userID, 0, NotifyPromotion, 0, 0,
+			fmt.Sprintf("You reached %d reputation points and are now a Superuser: thank you for helping so many people!", total))
+	}
+	return nil
+}
+
+// LeaderEntry is one row of the leaderboard.
+type LeaderEntry struct {
+	User   UserRef
+	Points int
+}
+
+// Leaderboard lists who earned the most points since a time (zero: ever),
+// leaving out suspended accounts.
+func (s *Store) Leaderboard(ctx context.Context, since time.Time, limit int) ([]LeaderEntry, error) {
+	var rows *sql.Rows
+	var err error
+	if since.IsZero() {
+		rows, err = s.r.QueryContext(ctx, `SELECT id, username, role, reputation FROM users
+			WHERE reputation > 0 AND (suspended_until IS NULL OR suspended_until < ?) ORDER BY reputation DESC, id LIMIT ?`,
+			s.now().Unix(), limit)
+	} else {
+		rows, err = s.r.QueryContext(ctx, `SELECT u.id, u.username, u.role, SUM(e.points) AS pts FROM reputation_events e
+			JOIN users u ON u.id = e.user_id WHERE e.created_at >= ? AND (u.suspended_until IS NULL OR u.suspended_until < ?)
+			GROUP BY u.id HAVING pts > 0 ORDER BY pts DESC, u.id LIMIT ?`, since.Unix(), s.now().Unix(), limit)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("leaderboard: %w", err)
+	}
+	defer rows.Close()
+	var out []LeaderEntry
+	for rows.Next() {
+		var e LeaderEntry
+		var role string
+		if err := rows.Scan(&e.User.ID, &e.User.Username, &role, &e.Points); err != nil {
+			return nil, err
+		}
+		e.User.Role = Role(role)
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// RecommendAnswer marks an answer "Recommended by <brand>", or with undo takes that back.
+func (s *Store) RecommendAnswer(ctx context.Context, actor *User, postID int64, undo bool) error {
+	if !actor.Can(PermRecommend) {
+		return ErrForbidden
+	}
+	p, err := s.Post(ctx, postID)
+	if err != nil {
+		return err
+	}
+	if p.IsQuestion || p.Deleted || p.Hidden || p.Pending {
+		return &ErrNotAllowed{Reason: "Only a visible answer can be recommended."}
+	}
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		var value any = actor.ID
+		action := "recommend_answer"
+		if undo {
+			value, action = nil, "unrecommend_answer"
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE posts SET recommended_by = ? WHERE id = ?`, value, postID); err != nil {
+			return err
+		}
+		if !undo {
+			set, err := s.SiteSettings(ctx)
+			if err != nil {
+				return err
+			}
+			if err := s.notify(ctx, tx, p.Author.ID, actor.ID, NotifyRecommended, p.ThreadID, postID,
+				"Your answer is now recommended by "+set.BrandName+"."); err != nil {
+				return err
+			}
+		}
+		return logAction(ctx, tx, s.now(), actor, action, "post", postID, "")
+	})
+}
