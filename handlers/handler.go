@@ -10,11 +10,13 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gorilla/sessions"
 	"github.com/labstack/echo/v4"
 
+	"github.com/crowdcare/crowdcare/mailer"
 	"github.com/crowdcare/crowdcare/models"
 	"github.com/crowdcare/crowdcare/static"
 )
@@ -36,6 +38,21 @@ type Config struct {
 	// behind a reverse proxy that sets that header; otherwise anyone can
 	// claim any address and slip past per-address limits.
 	TrustProxy bool
+	// Mail sends email (ambassador verification); nil logs instead.
+	Mail Mailer
+}
+
+// Mailer sends one email. mailer.Mailer implements it.
+type Mailer interface {
+	Send(ctx context.Context, msg mailer.Message) error
+}
+
+// logMailer is used when no mailer is configured: the message goes to the log.
+type logMailer struct{ log *slog.Logger }
+
+func (m logMailer) Send(_ context.Context, msg mailer.Message) error {
+	m.log.Info("email (no mailer configured)", "to", msg.To, "subject", msg.Subject, "body", msg.Body)
+	return nil
 }
 
 func (c *Config) defaults() {
@@ -62,6 +79,43 @@ type Handler struct {
 	views    *views
 	assets   *static.Assets
 	sessions *sessions.CookieStore
+	settings settingsCache
+}
+
+// settingsCache keeps the site settings for a few seconds: every page needs
+// the brand name and badge title, and they change rarely. Each app server
+// sees an admin's change within settingsTTL.
+type settingsCache struct {
+	mu     sync.Mutex
+	value  models.SiteSettings
+	loaded time.Time
+}
+
+const settingsTTL = 10 * time.Second
+
+// siteSettings returns the cached settings, reloading them when stale.
+func (h *Handler) siteSettings(ctx context.Context) models.SiteSettings {
+	h.settings.mu.Lock()
+	defer h.settings.mu.Unlock()
+	if time.Since(h.settings.loaded) > settingsTTL {
+		s, err := h.store.SiteSettings(ctx)
+		if err != nil {
+			h.log.Error("load site settings", "err", err)
+			if h.settings.loaded.IsZero() {
+				return models.DefaultSiteSettings()
+			}
+			return h.settings.value
+		}
+		h.settings.value, h.settings.loaded = s, time.Now()
+	}
+	return h.settings.value
+}
+
+// forgetSettings makes the next page read the settings again.
+func (h *Handler) forgetSettings() {
+	h.settings.mu.Lock()
+	h.settings.loaded = time.Time{}
+	h.settings.mu.Unlock()
 }
 
 // New builds the echo server with all middleware and routes.
@@ -74,11 +128,13 @@ func New(ctx context.Context, cfg Config, store *models.Store, log *slog.Logger)
 	if err != nil {
 		return nil, err
 	}
-	v, err := loadViews(assets)
-	if err != nil {
+	if cfg.Mail == nil {
+		cfg.Mail = logMailer{log: log}
+	}
+	h := &Handler{cfg: cfg, store: store, log: log, assets: assets}
+	if h.views, err = loadViews(assets, h.roleBadge); err != nil {
 		return nil, err
 	}
-	h := &Handler{cfg: cfg, store: store, log: log, views: v, assets: assets}
 	if h.sessions, err = h.sessionStore(ctx); err != nil {
 		return nil, err
 	}

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"strconv"
 	"strings"
 	"unicode/utf8"
 )
@@ -16,4 +17,19 @@ func summary(md string, n int) string {
 		return string(r)[:i] + "…"
 	}
 	return string(r) + "…"
+}
+
+// threadIDFromURL reads the id from a pasted thread address like
+// "https://forum/t/12/some-title" or "/t/12".
+func threadIDFromURL(s string) (int64, bool) {
+	i := strings.Index(s, "/t/")
+	if i < 0 {
+		return 0, false
+	}
+	rest := s[i+3:]
+	if j := strings.IndexAny(rest, "/?#"); j >= 0 {
+		rest = rest[:j]
+	}
+	id, err := strconv.ParseInt(rest, 10, 64)
+	return id, err == nil && id > 0
 }

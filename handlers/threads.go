@@ -121,10 +121,16 @@ type threadPage struct {
 	Posts      *models.ThreadPosts
 	AnswerForm form
 	// CanAccept is whether the viewer may accept answers here.
-	CanAccept bool
-	Pager     pager
-	Article   *models.Article // the thread's published KB article, if any
-	JSONLD    any             // schema.org QAPage
+	CanAccept  bool
+	Pager      pager
+	Article    *models.Article // the thread's published KB article, if any
+	JSONLD     any             // schema.org QAPage
+	Watching   bool
+	Staff      bool // shows the thread's moderation tools
+	CanAnswer  bool
+	Original   *models.Thread // what a duplicate points to
+	Categories []models.Category
+	Reasons    []string
 }
 
 // OtherAnswers counts the visible answers listed below the accepted one.
@@ -139,24 +145,39 @@ func (p threadPage) OtherAnswers() int {
 type postView struct {
 	*models.Post
 	CSRF          string
+	Brand         string
 	IsAccepted    bool
+	IsOfficial    bool // written by an ambassador
 	CanVote       bool
 	CanAccept     bool
 	CanEdit       bool
+	CanDelete     bool
 	CanSeeHistory bool
+	CanFlag       bool
+	CanHide       bool
+	CanRecommend  bool
+	CanModerate   bool // sees the author's moderation page
 }
 
 // View prepares a post of this thread for the post partial.
 func (p threadPage) View(post *models.Post) postView {
 	u := p.User
+	live := !p.Thread.Deleted && !post.Deleted && !post.Hidden && !post.Pending
 	return postView{
 		Post:          post,
 		CSRF:          p.CSRF,
+		Brand:         p.Brand,
 		IsAccepted:    post.ID == p.Thread.AcceptedID,
-		CanVote:       u != nil && u.ID != post.Author.ID && !post.IsQuestion && !p.Thread.Deleted,
-		CanAccept:     p.CanAccept && !post.IsQuestion,
-		CanEdit:       models.CanEdit(u, post) && !p.Thread.Deleted,
+		IsOfficial:    post.Author.Role == models.RoleAmbassador && !post.IsQuestion,
+		CanVote:       u != nil && u.ID != post.Author.ID && live,
+		CanAccept:     p.CanAccept && !post.IsQuestion && live,
+		CanEdit:       (models.CanEdit(u, post) || (post.IsQuestion && u.Can(models.PermEditTitles))) && !p.Thread.Deleted,
+		CanDelete:     models.CanEdit(u, post) && !p.Thread.Deleted,
 		CanSeeHistory: u != nil && (u.ID == post.Author.ID || u.Can(models.PermSeeRevisions)),
+		CanFlag:       u != nil && u.ID != post.Author.ID && live,
+		CanHide:       u.Can(models.PermHide) && !post.Deleted,
+		CanRecommend:  u.Can(models.PermRecommend) && !post.IsQuestion && live,
+		CanModerate:   u.Can(models.PermSuspend) && u.ID != post.Author.ID,
 	}
 }
 
@@ -205,16 +226,34 @@ func (h *Handler) renderThread(c echo.Context, t *models.Thread, code int, answe
 	if err != nil {
 		return err
 	}
-	p := threadPage{page: h.page(c, t.Title), Thread: t, Posts: posts, AnswerForm: answer,
-		CanAccept: u != nil && !t.Deleted && (u.ID == t.Author.ID || u.Can(models.PermAcceptAny))}
+	ctx := c.Request().Context()
+	p := threadPage{page: h.page(c, t.Title), Thread: t, Posts: posts, AnswerForm: answer, Reasons: models.FlagReasons(),
+		CanAccept: u != nil && !t.Gone() && (u.ID == t.Author.ID || u.Can(models.PermAcceptAny)),
+		Staff:     u.Can(models.PermLock) || u.Can(models.PermMove),
+		CanAnswer: !t.Gone() && (!t.Locked || u.Can(models.PermLock))}
+	if u != nil {
+		if p.Watching, err = h.store.Watching(ctx, u.ID, t.ID); err != nil {
+			return err
+		}
+	}
+	if p.Staff {
+		if p.Categories, err = h.store.Categories(ctx, u); err != nil {
+			return err
+		}
+	}
+	if t.DuplicateOf != 0 {
+		if orig, err := h.store.Thread(ctx, t.DuplicateOf); err == nil && !orig.Gone() {
+			p.Original = orig
+		}
+	}
 	p.Description = summary(posts.Question.BodyMD, 160)
 	p.Canonical = h.cfg.BaseURL + p.PageURL(posts.Page)
 	p.Pager = makePager(posts.Paging, p.PageURL)
-	if !t.Deleted {
+	if !t.Gone() {
 		p.JSONLD = qaPageJSONLD(h.cfg.BaseURL, t, posts)
 	}
 	if t.Solved() {
-		a, err := h.store.ArticleForThread(c.Request().Context(), t.ID)
+		a, err := h.store.ArticleForThread(ctx, t.ID)
 		if err != nil && !errors.Is(err, models.ErrNotFound) {
 			return err
 		}
@@ -223,7 +262,7 @@ func (h *Handler) renderThread(c echo.Context, t *models.Thread, code int, answe
 		}
 	}
 	p.Pager.PrevLabel, p.Pager.NextLabel = "← Earlier answers", "Later answers →"
-	if t.Deleted {
+	if t.Gone() {
 		p.NoIndex = true
 	}
 	return h.render(c, code, "thread", p)

@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"html/template"
 	"io/fs"
@@ -23,7 +24,7 @@ type views struct {
 	pages map[string]*template.Template
 }
 
-func loadViews(assets *static.Assets) (*views, error) {
+func loadViews(assets *static.Assets, badge func(models.Role) string) (*views, error) {
 	funcs := template.FuncMap{
 		"static":    assets.URL,
 		"ago":       ago,
@@ -31,8 +32,9 @@ func loadViews(assets *static.Assets) (*views, error) {
 		"longTime":  func(t time.Time) string { return t.UTC().Format("2 Jan 2006 15:04 UTC") },
 		"canEdit":   models.CanEdit,
 		"plural":    plural,
-		"roleBadge": roleBadge,
+		"roleBadge": badge,
 		"fieldID":   func(name string) string { return "f-" + name },
+		"add":       func(a, b int) int { return a + b },
 	}
 	shared := []string{"layouts/*.html", "partials/*.html"}
 	pageFiles, err := fs.Glob(templates.Files, "pages/*.html")
@@ -64,6 +66,8 @@ type page struct {
 	Query       string // the search box's text
 	Path        string
 	NoIndex     bool
+	Brand       string // for "Recommended by <brand>"
+	Unread      int    // unread notifications, for the header
 }
 
 // render executes a page into a buffer first, so a template error becomes a
@@ -95,6 +99,14 @@ func (h *Handler) page(c echo.Context, title string) page {
 		p.CSRF = tok
 	}
 	p.Flashes = h.takeFlashes(c)
+	p.Brand = h.siteSettings(c.Request().Context()).BrandName
+	if p.User != nil {
+		n, err := h.store.UnreadCount(c.Request().Context(), p.User.ID)
+		if err != nil {
+			h.log.Error("count notifications", "err", err)
+		}
+		p.Unread = n
+	}
 	return p
 }
 
@@ -121,14 +133,15 @@ func plural(n int, one, many string) string {
 }
 
 // roleBadge is the label shown beside a name; members have none.
-func roleBadge(r models.Role) string {
+// Ambassadors show the badge title the admins configured.
+func (h *Handler) roleBadge(r models.Role) string {
 	switch r {
 	case models.RoleAdmin:
 		return "Admin"
 	case models.RoleModerator:
 		return "Moderator"
 	case models.RoleAmbassador:
-		return "Employee"
+		return h.siteSettings(context.Background()).BadgeTitle
 	case models.RoleSuperuser:
 		return "Superuser"
 	}

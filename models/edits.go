@@ -28,6 +28,9 @@ func (s *Store) EditPost(ctx context.Context, editor *User, postID int64, e Post
 	if err := s.threadOpen(ctx, p.ThreadID); err != nil {
 		return err
 	}
+	if editor.Suspended(s.now()) {
+		return &ErrNotAllowed{Reason: "Your account is suspended: you can read but not edit."}
+	}
 	e.Body = strings.TrimSpace(e.Body)
 	e.Title = strings.Join(strings.Fields(e.Title), " ")
 	tags := ParseTags(e.Tags)

@@ -3,7 +3,6 @@ package models
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -45,23 +44,22 @@ func (s SiteSettings) AmbassadorDomain(email string) bool {
 	return false
 }
 
-func settingKeys() []string {
-	return []string{"brand_name", "badge_title", "ambassador_domains", "superuser_threshold", "approve_first_posts", "posts_per_hour"}
-}
-
 // SiteSettings reads the settings, with defaults for what was never set.
 func (s *Store) SiteSettings(ctx context.Context) (SiteSettings, error) {
 	out := DefaultSiteSettings()
-	for _, k := range settingKeys() {
-		v, err := s.Setting(ctx, "site."+k)
-		if errors.Is(err, ErrNotFound) {
-			continue
-		}
-		if err != nil {
+	rows, err := s.r.QueryContext(ctx, `SELECT key, value FROM settings WHERE key LIKE 'site.%'`)
+	if err != nil {
+		return out, fmt.Errorf("load site settings: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var k string
+		var v []byte
+		if err := rows.Scan(&k, &v); err != nil {
 			return out, err
 		}
 		val := string(v)
-		switch k {
+		switch strings.TrimPrefix(k, "site.") {
 		case "brand_name":
 			out.BrandName = val
 		case "badge_title":
@@ -76,7 +74,7 @@ func (s *Store) SiteSettings(ctx context.Context) (SiteSettings, error) {
 			out.PostsPerHour, _ = strconv.Atoi(val)
 		}
 	}
-	return out, nil
+	return out, rows.Err()
 }
 
 func splitDomains(s string) []string {

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/crowdcare/crowdcare/handlers"
+	"github.com/crowdcare/crowdcare/mailer"
 	"github.com/crowdcare/crowdcare/models"
 )
 
@@ -40,6 +41,8 @@ Usage:
       Show this text.
 
 Every command that touches data takes --db (default ./crowdcare.db, or $CROWDCARE_DB).
+SMTP for serve: --smtp-host, --smtp-port, --smtp-user, --smtp-from, --smtp-tls (or $CROWDCARE_SMTP_HOST,
+_PORT, _USER, _FROM, _TLS) and $CROWDCARE_SMTP_PASSWORD; without a host, emails go to the log.
 serve also reads $CROWDCARE_ADDR, $CROWDCARE_BASE_URL, $CROWDCARE_SITE_NAME and
 $CROWDCARE_TRUST_PROXY=1.
 `
@@ -162,6 +165,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	baseURL := fs.String("base-url", env("CROWDCARE_BASE_URL", ""), "public URL (default http://ADDR)")
 	siteName := fs.String("site-name", env("CROWDCARE_SITE_NAME", "Crowdcare"), "name shown in the header and titles")
 	demo := fs.Bool("demo", false, "add demo content to an empty database")
+	smtpConfig := smtpFlags(fs)
 	trustProxy := fs.Bool("trust-proxy", os.Getenv("CROWDCARE_TRUST_PROXY") == "1", "take client addresses from X-Forwarded-For (only behind a proxy that sets it)")
 	if _, err := parse(fs, args); err != nil {
 		return err
@@ -198,10 +202,19 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if *baseURL == "" {
 		*baseURL = "http://" + ln.Addr().String()
 	}
-	e, err := handlers.New(ctx, handlers.Config{BaseURL: *baseURL, SiteName: *siteName, PostRate: 10, PostBurst: 30, TrustProxy: *trustProxy}, store, log)
+	mail, err := mailer.New(smtpConfig(), log)
 	if err != nil {
 		ln.Close()
 		return err
+	}
+	e, err := handlers.New(ctx, handlers.Config{BaseURL: *baseURL, SiteName: *siteName, PostRate: 10, PostBurst: 30,
+		TrustProxy: *trustProxy, Mail: mail}, store, log)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	if mail.Enabled() {
+		go mail.RunNotifications(ctx, mailSource{store}, *siteName, *baseURL, unsubscribeURL(ctx, store, *baseURL, log), 15*time.Second)
 	}
 	srv := &http.Server{
 		Handler:           e,

@@ -1,0 +1,65 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"os"
+	"strconv"
+
+	"github.com/crowdcare/crowdcare/mailer"
+	"github.com/crowdcare/crowdcare/models"
+)
+
+// smtpFlags adds the SMTP settings to serve. The password is read from the
+// environment only: command lines are visible to every user of the machine.
+func smtpFlags(fs *flag.FlagSet) func() mailer.Config {
+	host := fs.String("smtp-host", os.Getenv("CROWDCARE_SMTP_HOST"), "SMTP server; empty writes emails to the log")
+	port := fs.Int("smtp-port", envInt("CROWDCARE_SMTP_PORT", 587), "SMTP port")
+	user := fs.String("smtp-user", os.Getenv("CROWDCARE_SMTP_USER"), "SMTP user name (password in $CROWDCARE_SMTP_PASSWORD)")
+	from := fs.String("smtp-from", os.Getenv("CROWDCARE_SMTP_FROM"), `sender, e.g. "Community <community@example.com>"`)
+	tls := fs.String("smtp-tls", env("CROWDCARE_SMTP_TLS", mailer.TLSStartTLS), "starttls, tls or none")
+	return func() mailer.Config {
+		return mailer.Config{Host: *host, Port: *port, Username: *user, Password: os.Getenv("CROWDCARE_SMTP_PASSWORD"), From: *from, TLS: *tls}
+	}
+}
+
+func envInt(key string, def int) int {
+	if n, err := strconv.Atoi(os.Getenv(key)); err == nil {
+		return n
+	}
+	return def
+}
+
+// mailSource lets the mail worker read the store's pending notifications.
+type mailSource struct{ store *models.Store }
+
+func (m mailSource) PendingEmails(ctx context.Context, limit int) ([]mailer.Pending, error) {
+	list, err := m.store.PendingEmails(ctx, limit)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]mailer.Pending, len(list))
+	for i, p := range list {
+		out[i] = mailer.Pending{ID: p.ID, UserID: p.UserID, To: p.To, Username: p.Username, Text: p.Text, Link: p.Link}
+	}
+	return out, nil
+}
+
+func (m mailSource) MarkEmailed(ctx context.Context, id int64) error {
+	return m.store.MarkEmailed(ctx, id)
+}
+
+// unsubscribeURL makes the signed one-click link for notification emails.
+func unsubscribeURL(ctx context.Context, store *models.Store, baseURL string, log *slog.Logger) func(int64) string {
+	return func(userID int64) string {
+		token, err := store.UnsubscribeToken(ctx, userID)
+		if err != nil {
+			log.Error("unsubscribe token", "err", err)
+			return baseURL + "/settings"
+		}
+		return fmt.Sprintf("%s/unsubscribe?u=%d&t=%s", baseURL, userID, url.QueryEscape(token))
+	}
+}

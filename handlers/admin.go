@@ -1,0 +1,174 @@
+package handlers
+
+import (
+	"fmt"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/crowdcare/crowdcare/models"
+)
+
+type modUserPage struct {
+	page
+	Target *models.User
+	Groups []string
+	Roles  []models.Role
+	Form   form
+}
+
+// showModUser renders GET /mod/users/:id: suspension, spam removal, roles, groups.
+func (h *Handler) showModUser(c echo.Context) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	target, err := h.store.UserByID(ctx, id)
+	if err != nil {
+		return err
+	}
+	groups, err := h.store.UserGroups(ctx, id)
+	if err != nil {
+		return err
+	}
+	p := modUserPage{page: h.page(c, "Moderate "+target.Username), Target: target, Groups: groups, Roles: models.Roles(), Form: newForm()}
+	p.NoIndex = true
+	return h.render(c, http.StatusOK, "mod_user", p)
+}
+
+func (h *Handler) userAction(c echo.Context, msg string, fn func(id int64) error) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	return h.done(c, fn(id), fmt.Sprintf("/mod/users/%d", id), msg)
+}
+
+func (h *Handler) suspendUser(c echo.Context) error {
+	days, err := strconv.Atoi(c.FormValue("days"))
+	if err != nil || days < 1 || days > 3650 {
+		days = 0
+	}
+	return h.userAction(c, "The member is suspended.", func(id int64) error {
+		if days == 0 {
+			return &models.ValidationError{Fields: map[string]string{"days": "Suspend for 1 to 3650 days."}}
+		}
+		return h.store.SuspendUser(c.Request().Context(), currentUser(c), id, time.Now().AddDate(0, 0, days), c.FormValue("reason"))
+	})
+}
+
+func (h *Handler) unsuspendUser(c echo.Context) error {
+	return h.userAction(c, "The suspension is lifted.", func(id int64) error {
+		return h.store.UnsuspendUser(c.Request().Context(), currentUser(c), id, c.FormValue("reason"))
+	})
+}
+
+func (h *Handler) removeSpammer(c echo.Context) error {
+	var hidden int
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	hidden, err = h.store.RemoveSpammer(c.Request().Context(), currentUser(c), id, c.FormValue("reason"))
+	return h.done(c, err, fmt.Sprintf("/mod/users/%d", id), fmt.Sprintf("Suspended, and %s hidden.", plural(hidden, "post", "posts")))
+}
+
+func (h *Handler) setUserRole(c echo.Context) error {
+	return h.userAction(c, "The role is changed.", func(id int64) error {
+		return h.store.SetUserRole(c.Request().Context(), currentUser(c), id, models.Role(c.FormValue("role")), c.FormValue("reason"))
+	})
+}
+
+func (h *Handler) setUserGroup(c echo.Context) error {
+	return h.userAction(c, "Groups updated.", func(id int64) error {
+		if c.FormValue("remove") == "1" {
+			return h.store.RemoveFromGroup(c.Request().Context(), currentUser(c), id, c.FormValue("group"))
+		}
+		return h.store.AddToGroup(c.Request().Context(), currentUser(c), id, c.FormValue("group"))
+	})
+}
+
+type settingsAdminPage struct {
+	page
+	Form       form
+	Categories []models.Category
+	Pending    []models.AmbassadorRequest
+	Verified   []*models.User
+}
+
+func (h *Handler) showAdminSettings(c echo.Context) error {
+	ctx := c.Request().Context()
+	s, err := h.store.SiteSettings(ctx)
+	if err != nil {
+		return err
+	}
+	f := newForm()
+	f.Values["brand_name"], f.Values["badge_title"] = s.BrandName, s.BadgeTitle
+	f.Values["ambassador_domains"] = joinTags(s.AmbassadorDomains)
+	f.Values["superuser_threshold"] = strconv.Itoa(s.SuperuserThreshold)
+	f.Values["posts_per_hour"] = strconv.Itoa(s.PostsPerHour)
+	if s.ApproveFirstPostsWithLinks {
+		f.Values["approve_first_posts"] = "1"
+	}
+	return h.renderAdminSettings(c, http.StatusOK, f)
+}
+
+func (h *Handler) renderAdminSettings(c echo.Context, code int, f form) error {
+	cats, err := h.store.Categories(c.Request().Context(), currentUser(c))
+	if err != nil {
+		return err
+	}
+	p := settingsAdminPage{page: h.page(c, "Site settings"), Form: f, Categories: cats}
+	p.NoIndex = true
+	return h.render(c, code, "admin_settings", p)
+}
+
+func (h *Handler) saveAdminSettings(c echo.Context) error {
+	f := fromRequest(c, "brand_name", "badge_title", "ambassador_domains", "superuser_threshold", "posts_per_hour", "approve_first_posts")
+	err := h.store.SaveSiteSettings(c.Request().Context(), currentUser(c), models.SiteSettingsForm{
+		BrandName: f.Values["brand_name"], BadgeTitle: f.Values["badge_title"], AmbassadorDomains: f.Values["ambassador_domains"],
+		SuperuserThreshold: f.Values["superuser_threshold"], PostsPerHour: f.Values["posts_per_hour"],
+		ApproveFirstPosts: f.Values["approve_first_posts"] == "1"})
+	if f.withError(err) {
+		return h.renderAdminSettings(c, http.StatusUnprocessableEntity, f)
+	}
+	if err != nil {
+		return err
+	}
+	h.forgetSettings()
+	h.flash(c, "Settings saved.")
+	return c.Redirect(http.StatusSeeOther, "/admin/settings")
+}
+
+// saveCategory creates a category or changes which group may see one.
+func (h *Handler) saveCategory(c echo.Context) error {
+	ctx := c.Request().Context()
+	u := currentUser(c)
+	if slug := c.FormValue("slug"); slug != "" {
+		err := h.store.SetCategoryGroup(ctx, u, slug, c.FormValue("group"))
+		return h.done(c, err, "/admin/settings", "The category's visibility is saved.")
+	}
+	cat, err := h.store.CreateCategory(ctx, models.NewCategory{Name: c.FormValue("name"), Description: c.FormValue("description"), Position: 50})
+	if err == nil && c.FormValue("group") != "" {
+		err = h.store.SetCategoryGroup(ctx, u, cat.Slug, c.FormValue("group"))
+	}
+	return h.done(c, err, "/admin/settings", "The category is created.")
+}
+
+func (h *Handler) showAdminAmbassadors(c echo.Context) error {
+	ctx := c.Request().Context()
+	pending, err := h.store.PendingAmbassadors(ctx)
+	if err != nil {
+		return err
+	}
+	verified, err := h.store.UsersWithRole(ctx, models.RoleAmbassador)
+	if err != nil {
+		return err
+	}
+	p := settingsAdminPage{page: h.page(c, "Ambassadors"), Pending: pending, Verified: verified}
+	p.NoIndex = true
+	return h.render(c, http.StatusOK, "admin_ambassadors", p)
+}

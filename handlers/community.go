@@ -1,0 +1,211 @@
+package handlers
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/crowdcare/crowdcare/mailer"
+	"github.com/crowdcare/crowdcare/models"
+)
+
+type directoryPage struct {
+	page
+	Ambassadors []*models.User
+	Leaders     []models.LeaderEntry
+	Period      string
+}
+
+// showAmbassadors renders GET /ambassadors, the public directory.
+func (h *Handler) showAmbassadors(c echo.Context) error {
+	list, err := h.store.UsersWithRole(c.Request().Context(), models.RoleAmbassador)
+	if err != nil {
+		return err
+	}
+	p := directoryPage{page: h.page(c, "Our ambassadors"), Ambassadors: list}
+	p.Description = "Employees of " + h.siteSettings(c.Request().Context()).BrandName + " who answer in the community."
+	return h.render(c, http.StatusOK, "ambassadors", p)
+}
+
+// showLeaderboard renders GET /leaderboard?period=month|all.
+func (h *Handler) showLeaderboard(c echo.Context) error {
+	period := oneOf(c.QueryParam("period"), "month", "all")
+	var since time.Time
+	if period == "month" {
+		now := time.Now().UTC()
+		since = time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, time.UTC)
+	}
+	leaders, err := h.store.Leaderboard(c.Request().Context(), since, 50)
+	if err != nil {
+		return err
+	}
+	p := directoryPage{page: h.page(c, "Leaderboard"), Leaders: leaders, Period: period}
+	return h.render(c, http.StatusOK, "leaderboard", p)
+}
+
+type settingsPage struct {
+	page
+	Form    form
+	Domains []string
+}
+
+// showSettings renders GET /settings: email notifications and the ambassador programme.
+func (h *Handler) showSettings(c echo.Context) error {
+	return h.renderSettings(c, http.StatusOK, newForm())
+}
+
+func (h *Handler) renderSettings(c echo.Context, code int, f form) error {
+	p := settingsPage{page: h.page(c, "Your settings"), Form: f, Domains: h.siteSettings(c.Request().Context()).AmbassadorDomains}
+	p.NoIndex = true
+	return h.render(c, code, "settings", p)
+}
+
+func (h *Handler) saveSettings(c echo.Context) error {
+	on := c.FormValue("email_notifications") == "1"
+	if err := h.store.SetEmailNotifications(c.Request().Context(), currentUser(c).ID, on); err != nil {
+		return err
+	}
+	h.flash(c, "Your settings are saved.")
+	return c.Redirect(http.StatusSeeOther, "/settings")
+}
+
+// requestAmbassador handles POST /settings/ambassador: it emails a one-time
+// link to the work address.
+func (h *Handler) requestAmbassador(c echo.Context) error {
+	ctx := c.Request().Context()
+	u := currentUser(c)
+	f := fromRequest(c, "work_email")
+	token, err := h.store.RequestAmbassador(ctx, u, f.Values["work_email"])
+	if f.withError(err) {
+		return h.renderSettings(c, http.StatusUnprocessableEntity, f)
+	}
+	if na, ok := models.IsNotAllowed(err); ok {
+		f.Errors["work_email"] = na.Reason
+		return h.renderSettings(c, http.StatusUnprocessableEntity, f)
+	}
+	if err != nil {
+		return err
+	}
+	link := h.cfg.BaseURL + "/ambassador/verify?token=" + url.QueryEscape(token)
+	body := fmt.Sprintf("Hello %s,\n\nTo become an ambassador on %s, open this link while logged in as %s:\n\n%s\n\n"+
+		"The link works once and expires in %d hours. If you did not ask for this, ignore this email.\n",
+		u.Username, h.cfg.SiteName, u.Username, link, int(models.AmbassadorLinkTTL.Hours()))
+	if err := h.cfg.Mail.Send(ctx, mailer.Message{To: f.Values["work_email"], Subject: "Confirm your work address for " + h.cfg.SiteName, Body: body}); err != nil {
+		return fmt.Errorf("send ambassador link: %w", err)
+	}
+	h.flash(c, "We sent a link to "+f.Values["work_email"]+". Open it within 24 hours to finish.")
+	return c.Redirect(http.StatusSeeOther, "/settings")
+}
+
+type verifyPage struct {
+	page
+	Token string
+}
+
+// showVerifyAmbassador renders the confirmation page for an emailed link:
+// following a link never changes anything by itself (mail scanners follow links).
+func (h *Handler) showVerifyAmbassador(c echo.Context) error {
+	p := verifyPage{page: h.page(c, "Confirm your work address"), Token: c.QueryParam("token")}
+	p.NoIndex = true
+	return h.render(c, http.StatusOK, "verify_ambassador", p)
+}
+
+func (h *Handler) verifyAmbassador(c echo.Context) error {
+	err := h.store.VerifyAmbassador(c.Request().Context(), currentUser(c), c.FormValue("token"))
+	if errors.Is(err, models.ErrLinkInvalid) {
+		h.flash(c, "That link is not valid: it may have expired, been used already, or belong to another account. Ask for a new one below.")
+		return c.Redirect(http.StatusSeeOther, "/settings")
+	}
+	if err != nil {
+		return err
+	}
+	h.flash(c, "Your work address is verified: welcome to the ambassador programme!")
+	return c.Redirect(http.StatusSeeOther, currentUser(c).URL())
+}
+
+type notificationsPage struct {
+	page
+	List  *models.NotificationList
+	Pager pager
+}
+
+func (h *Handler) showNotifications(c echo.Context) error {
+	list, err := h.store.Notifications(c.Request().Context(), currentUser(c).ID, pageOf(c))
+	if err != nil {
+		return err
+	}
+	p := notificationsPage{page: h.page(c, "Notifications"), List: list}
+	p.Pager = makePager(list.Paging, func(n int) string { return "/notifications?page=" + strconv.Itoa(n) })
+	p.NoIndex = true
+	return h.render(c, http.StatusOK, "notifications", p)
+}
+
+// readNotifications handles POST /notifications/read: one (id) or all.
+func (h *Handler) readNotifications(c echo.Context) error {
+	id, _ := strconv.ParseInt(c.FormValue("id"), 10, 64)
+	if err := h.store.MarkRead(c.Request().Context(), currentUser(c).ID, id); err != nil {
+		return err
+	}
+	if next := c.FormValue("next"); next != "" {
+		return c.Redirect(http.StatusSeeOther, localPath(next))
+	}
+	return c.Redirect(http.StatusSeeOther, "/notifications")
+}
+
+func (h *Handler) watchThread(c echo.Context) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	t, err := h.store.Thread(c.Request().Context(), id)
+	if err != nil {
+		return err
+	}
+	if err := h.checkThread(c, t); err != nil {
+		return err
+	}
+	watch := c.FormValue("watch") == "1"
+	if err := h.store.Watch(c.Request().Context(), currentUser(c).ID, id, watch); err != nil {
+		return err
+	}
+	if watch {
+		h.flash(c, "You will be notified of replies in this thread.")
+	} else {
+		h.flash(c, "You will no longer be notified of replies in this thread.")
+	}
+	return c.Redirect(http.StatusSeeOther, t.URL())
+}
+
+type unsubscribePage struct {
+	page
+	UserID int64
+	Token  string
+	Done   bool
+}
+
+// showUnsubscribe renders the page an email's unsubscribe link opens.
+func (h *Handler) showUnsubscribe(c echo.Context) error {
+	uid, _ := strconv.ParseInt(c.QueryParam("u"), 10, 64)
+	p := unsubscribePage{page: h.page(c, "Unsubscribe"), UserID: uid, Token: c.QueryParam("t")}
+	p.NoIndex = true
+	return h.render(c, http.StatusOK, "unsubscribe", p)
+}
+
+func (h *Handler) unsubscribe(c echo.Context) error {
+	uid, _ := strconv.ParseInt(c.FormValue("u"), 10, 64)
+	err := h.store.Unsubscribe(c.Request().Context(), uid, c.FormValue("t"))
+	if errors.Is(err, models.ErrLinkInvalid) {
+		return echo.NewHTTPError(http.StatusBadRequest, "That unsubscribe link is not valid. Log in and change your email settings instead.")
+	}
+	if err != nil {
+		return err
+	}
+	p := unsubscribePage{page: h.page(c, "Unsubscribed"), Done: true}
+	p.NoIndex = true
+	return h.render(c, http.StatusOK, "unsubscribe", p)
+}

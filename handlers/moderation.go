@@ -1,0 +1,207 @@
+package handlers
+
+import (
+	"fmt"
+	"net/http"
+	"strconv"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/crowdcare/crowdcare/models"
+)
+
+// back returns to the post (or thread) after a staff action, with a flash
+// message, or shows why it was refused.
+func (h *Handler) done(c echo.Context, err error, back, msg string) error {
+	if err != nil {
+		if models.IsValidation(err) {
+			h.flash(c, "Not done: "+validationSummary(err))
+			return c.Redirect(http.StatusSeeOther, back)
+		}
+		return h.refuse(c, err, back)
+	}
+	if msg != "" {
+		h.flash(c, msg)
+	}
+	return c.Redirect(http.StatusSeeOther, back)
+}
+
+func validationSummary(err error) string {
+	if ve, ok := err.(*models.ValidationError); ok {
+		for _, msg := range ve.Fields {
+			return msg
+		}
+	}
+	return err.Error()
+}
+
+func (h *Handler) hidePost(c echo.Context) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	err = h.store.HidePost(c.Request().Context(), currentUser(c), id, c.FormValue("reason"))
+	return h.done(c, err, fmt.Sprintf("/p/%d", id), "The post is hidden. Its author sees your reason.")
+}
+
+func (h *Handler) unhidePost(c echo.Context) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	err = h.store.UnhidePost(c.Request().Context(), currentUser(c), id, c.FormValue("reason"))
+	return h.done(c, err, fmt.Sprintf("/p/%d", id), "The post is visible again.")
+}
+
+func (h *Handler) recommendAnswer(c echo.Context) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	undo := c.FormValue("undo") == "1"
+	err = h.store.RecommendAnswer(c.Request().Context(), currentUser(c), id, undo)
+	msg := "The answer is marked as recommended."
+	if undo {
+		msg = "The recommendation is withdrawn."
+	}
+	return h.done(c, err, fmt.Sprintf("/p/%d", id), msg)
+}
+
+func (h *Handler) flagPost(c echo.Context) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	if _, _, err := h.loadPost(c); err != nil {
+		return err
+	}
+	err = h.store.FlagPost(c.Request().Context(), currentUser(c), id, c.FormValue("reason"), c.FormValue("note"))
+	return h.done(c, err, fmt.Sprintf("/p/%d", id), "Thanks: the moderators will look at it.")
+}
+
+// threadStaffAction parses :id and runs a thread action, returning to the thread.
+func (h *Handler) threadStaffAction(c echo.Context, msg string, fn func(id int64) error) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	return h.done(c, fn(id), fmt.Sprintf("/t/%d", id), msg)
+}
+
+func (h *Handler) lockThread(c echo.Context) error {
+	lock := c.FormValue("locked") == "1"
+	msg := "The thread is unlocked."
+	if lock {
+		msg = "The thread is locked: no new answers."
+	}
+	return h.threadStaffAction(c, msg, func(id int64) error {
+		return h.store.LockThread(c.Request().Context(), currentUser(c), id, lock, c.FormValue("reason"))
+	})
+}
+
+func (h *Handler) pinThread(c echo.Context) error {
+	pin := c.FormValue("pinned") == "1"
+	return h.threadStaffAction(c, "Done.", func(id int64) error {
+		return h.store.PinThread(c.Request().Context(), currentUser(c), id, pin)
+	})
+}
+
+func (h *Handler) moveThread(c echo.Context) error {
+	return h.threadStaffAction(c, "The thread is moved.", func(id int64) error {
+		return h.store.MoveThread(c.Request().Context(), currentUser(c), id, c.FormValue("category"), c.FormValue("reason"))
+	})
+}
+
+func (h *Handler) closeDuplicate(c echo.Context) error {
+	raw := c.FormValue("original")
+	original, err := strconv.ParseInt(raw, 10, 64)
+	if err != nil && raw != "" && raw != "0" {
+		// Accept a pasted thread address as well as a number.
+		if t, ok := threadIDFromURL(raw); ok {
+			original, err = t, nil
+		}
+	}
+	if err != nil && raw != "" {
+		return h.threadStaffAction(c, "", func(int64) error {
+			return &models.ValidationError{Fields: map[string]string{"original": "Give the original thread's number or address."}}
+		})
+	}
+	msg := "The thread is closed as a duplicate."
+	if original == 0 {
+		msg = "The thread is reopened."
+	}
+	return h.threadStaffAction(c, msg, func(id int64) error {
+		return h.store.CloseAsDuplicate(c.Request().Context(), currentUser(c), id, original, c.FormValue("reason"))
+	})
+}
+
+type flagsPage struct {
+	page
+	Flags   []models.FlaggedPost
+	Reasons []string
+}
+
+func (h *Handler) showFlags(c echo.Context) error {
+	flags, err := h.store.FlagQueue(c.Request().Context(), currentUser(c))
+	if err != nil {
+		return err
+	}
+	p := flagsPage{page: h.page(c, "Flagged posts"), Flags: flags}
+	p.NoIndex = true
+	return h.render(c, http.StatusOK, "mod_flags", p)
+}
+
+func (h *Handler) dismissFlags(c echo.Context) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	err = h.store.DismissFlags(c.Request().Context(), currentUser(c), id, c.FormValue("reason"))
+	return h.done(c, err, "/mod/flags", "The flags are dismissed.")
+}
+
+type queuePage struct {
+	page
+	Posts []*models.Post
+}
+
+func (h *Handler) showQueue(c echo.Context) error {
+	posts, err := h.store.ApprovalQueue(c.Request().Context(), currentUser(c))
+	if err != nil {
+		return err
+	}
+	p := queuePage{page: h.page(c, "Approval queue"), Posts: posts}
+	p.NoIndex = true
+	return h.render(c, http.StatusOK, "mod_queue", p)
+}
+
+func (h *Handler) approvePost(c echo.Context) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	approve := c.FormValue("approve") == "1"
+	err = h.store.ApprovePost(c.Request().Context(), currentUser(c), id, approve, c.FormValue("reason"))
+	msg := "Approved and published."
+	if !approve {
+		msg = "Not approved: the post stays hidden."
+	}
+	return h.done(c, err, "/mod/queue", msg)
+}
+
+type logPage struct {
+	page
+	Log   *models.LogList
+	Pager pager
+}
+
+func (h *Handler) showModLog(c echo.Context) error {
+	list, err := h.store.ModLog(c.Request().Context(), pageOf(c))
+	if err != nil {
+		return err
+	}
+	p := logPage{page: h.page(c, "Moderation log"), Log: list}
+	p.Pager = makePager(list.Paging, func(n int) string { return "/mod/log?page=" + strconv.Itoa(n) })
+	p.NoIndex = true
+	return h.render(c, http.StatusOK, "mod_log", p)
+}
