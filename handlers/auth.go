@@ -30,9 +30,14 @@ func fromRequest(c echo.Context, names ...string) form {
 	return f
 }
 
-// withError adds the field messages of a validation error to the form and
-// reports whether err was one.
+// withError adds the field messages of a validation error, or the reason of
+// a refusal (suspended, posting too fast), to the form and reports whether
+// err was one of those: the form is then shown again with what was typed.
 func (f form) withError(err error) bool {
+	if na, ok := models.IsNotAllowed(err); ok {
+		f.Errors["_form"] = na.Reason
+		return true
+	}
 	var ve *models.ValidationError
 	if !errors.As(err, &ve) {
 		return false

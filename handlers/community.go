@@ -84,10 +84,6 @@ func (h *Handler) requestAmbassador(c echo.Context) error {
 	if f.withError(err) {
 		return h.renderSettings(c, http.StatusUnprocessableEntity, f)
 	}
-	if na, ok := models.IsNotAllowed(err); ok {
-		f.Errors["work_email"] = na.Reason
-		return h.renderSettings(c, http.StatusUnprocessableEntity, f)
-	}
 	if err != nil {
 		return err
 	}

@@ -26,11 +26,14 @@ func (h *Handler) handleError(err error, c echo.Context) {
 	msg := "Something went wrong on our side. It has been logged; please try again in a moment."
 	var he *echo.HTTPError
 	var ve *models.ValidationError
+	var na *models.ErrNotAllowed
 	switch {
 	case errors.Is(err, models.ErrNotFound):
 		code, msg = http.StatusNotFound, "There is nothing here. It may have been moved or removed."
 	case errors.Is(err, models.ErrForbidden):
 		code, msg = http.StatusForbidden, "You are not allowed to do that."
+	case errors.As(err, &na):
+		code, msg = http.StatusForbidden, na.Reason
 	case errors.As(err, &ve):
 		code, msg = http.StatusUnprocessableEntity, ve.Error()
 	case errors.As(err, &he):

@@ -1,0 +1,187 @@
+package handlers
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/crowdcare/crowdcare/models"
+)
+
+// staffRoute is one staff URL and the permission it needs.
+type staffRoute struct {
+	perm   models.Permission
+	method string
+	path   string // {t} thread, {p} post, {u} user, {a} article
+	form   url.Values
+}
+
+func staffRoutes() []staffRoute {
+	return []staffRoute{
+		{models.PermTriageFlags, "GET", "/mod/flags", nil},
+		{models.PermTriageFlags, "POST", "/mod/flags/{p}/dismiss", nil},
+		{models.PermHide, "GET", "/mod/queue", nil},
+		{models.PermHide, "POST", "/p/{p}/approve", url.Values{"approve": {"1"}}},
+		{models.PermHide, "POST", "/p/{p}/hide", url.Values{"reason": {"Off-topic"}}},
+		{models.PermHide, "POST", "/p/{p}/unhide", nil},
+		{models.PermRecommend, "POST", "/p/{p}/recommend", nil},
+		{models.PermLock, "POST", "/t/{t}/lock", url.Values{"locked": {"1"}}},
+		{models.PermLock, "POST", "/t/{t}/pin", url.Values{"pinned": {"1"}}},
+		{models.PermLock, "POST", "/t/{t}/duplicate", url.Values{"original": {"0"}}},
+		{models.PermMove, "POST", "/t/{t}/move", url.Values{"category": {"general"}}},
+		{models.PermSeeModLog, "GET", "/mod/log", nil},
+		{models.PermSuspend, "GET", "/mod/users/{u}", nil},
+		{models.PermSuspend, "POST", "/mod/users/{u}/suspend", url.Values{"days": {"1"}, "reason": {"Rude"}}},
+		{models.PermSuspend, "POST", "/mod/users/{u}/unsuspend", nil},
+		{models.PermSuspend, "POST", "/mod/users/{u}/spammer", nil},
+		{models.PermManageRoles, "POST", "/mod/users/{u}/role", url.Values{"role": {"member"}}},
+		{models.PermManageRoles, "GET", "/admin/ambassadors", nil},
+		{models.PermManageSite, "POST", "/mod/users/{u}/groups", url.Values{"group": {"partners"}}},
+		{models.PermManageSite, "GET", "/admin/settings", nil},
+		{models.PermManageSite, "POST", "/admin/settings", url.Values{"brand_name": {"Example ISP"}, "badge_title": {"Example ISP Employee"},
+			"superuser_threshold": {"200"}, "posts_per_hour": {"30"}}},
+		{models.PermManageSite, "POST", "/admin/categories", url.Values{"name": {"Partners"}}},
+		{models.PermCurateKB, "GET", "/kb/{a}/edit", nil},
+		{models.PermCurateKB, "POST", "/kb/{a}/edit", url.Values{"title": {"Router reboots every night"}, "problem": {"It reboots."},
+			"solution": {"Turn off the maintenance window."}}},
+		{models.PermCurateKB, "POST", "/kb/{a}/publish", url.Values{"published": {"1"}}},
+		{models.PermCurateKB, "POST", "/kb/{a}/outdated", url.Values{"outdated": {"0"}}},
+		{models.PermCurateKB, "POST", "/kb/{a}/promote", url.Values{"post_id": {"0"}}},
+	}
+}
+
+// TestPermissionMatrix calls every staff route as every kind of user and
+// checks the answer against the permission table (models.Role.Can).
+func TestPermissionMatrix(t *testing.T) {
+	type who struct {
+		name      string
+		role      models.Role
+		visitor   bool
+		suspended bool
+	}
+	people := []who{
+		{name: "visitor", visitor: true},
+		{name: "member", role: models.RoleMember},
+		{name: "suspended", role: models.RoleMember, suspended: true},
+		{name: "superuser", role: models.RoleSuperuser},
+		{name: "ambassador", role: models.RoleAmbassador},
+		{name: "moderator", role: models.RoleModerator},
+		{name: "admin", role: models.RoleAdmin},
+	}
+	for _, p := range people {
+		t.Run(p.name, func(t *testing.T) {
+			a := newApp(t)
+			ctx := context.Background()
+			asker, peer := a.client(), a.client()
+			asker.register("asker")
+			peer.register("peer")
+			thread, ans := solve(t, a, asker, peer, "Router reboots itself every night", "Disable the nightly maintenance window.")
+			art, err := a.store.ArticleForThread(ctx, threadID(thread))
+			if err != nil {
+				t.Fatal(err)
+			}
+			target, _ := a.store.UserByUsername(ctx, "peer")
+			if res := asker.post("/p/"+ans+"/flag", url.Values{"reason": {"off-topic"}, "note": {"for the matrix"}}); res.Code != http.StatusSeeOther {
+				t.Fatalf("flag: %d", res.Code)
+			}
+			c := a.client()
+			if !p.visitor {
+				c = a.roleClient("actor", p.role)
+				if p.suspended {
+					admin, _ := a.store.CreateUser(ctx, models.NewUser{Username: "boss", Email: "boss@example.com", Password: "correct horse", Role: models.RoleAdmin})
+					actor, _ := a.store.UserByUsername(ctx, "actor")
+					if err := a.store.SuspendUser(ctx, admin, actor.ID, time.Now().Add(24*time.Hour), "test"); err != nil {
+						t.Fatal(err)
+					}
+				}
+			}
+			for _, r := range staffRoutes() {
+				path := strings.NewReplacer("{t}", itoa(threadID(thread)), "{p}", ans, "{u}", itoa(target.ID), "{a}", itoa(art.ID)).Replace(r.path)
+				var res *response
+				if r.method == "GET" {
+					res = c.get(path)
+				} else {
+					res = c.post(path, r.form)
+				}
+				label := r.method + " " + path
+				switch {
+				case p.visitor:
+					if res.Code != http.StatusSeeOther || !strings.HasPrefix(res.Location, "/login") {
+						t.Errorf("%s: visitor got %d %q, want a redirect to log in", label, res.Code, res.Location)
+					}
+				case !p.role.Can(r.perm):
+					if res.Code != http.StatusForbidden {
+						t.Errorf("%s: %s got %d, want 403", label, p.name, res.Code)
+					}
+				default:
+					if res.Code == http.StatusForbidden || res.Code >= 500 || strings.HasPrefix(res.Location, "/login") {
+						t.Errorf("%s: %s got %d %q, want it allowed", label, p.name, res.Code, res.Location)
+					}
+					if r.method == "GET" && res.Code != http.StatusOK {
+						t.Errorf("%s: %s got %d, want 200", label, p.name, res.Code)
+					}
+				}
+			}
+			// Refused requests change nothing: only allowed roles leave audit-log lines.
+			log, err := a.store.ModLog(ctx, 1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			hasAny := false
+			for _, r := range staffRoutes() {
+				hasAny = hasAny || (!p.visitor && p.role.Can(r.perm))
+			}
+			wantLines := hasAny
+			if p.suspended {
+				wantLines = true // the admin's suspension of the actor
+			}
+			if (len(log.Entries) > 0) != wantLines {
+				t.Errorf("%s: %d audit-log lines", p.name, len(log.Entries))
+			}
+		})
+	}
+}
+
+// roleClient creates a user with a role directly and logs in through the form.
+func (a *testApp) roleClient(name string, role models.Role) *client {
+	a.t.Helper()
+	if _, err := a.store.CreateUser(context.Background(), models.NewUser{Username: name, Email: name + "@example.com",
+		Password: "correct horse", Role: role}); err != nil {
+		a.t.Fatal(err)
+	}
+	c := a.client()
+	if res := c.post("/login", url.Values{"username": {name}, "password": {"correct horse"}}); res.Code != http.StatusSeeOther {
+		a.t.Fatalf("login %s: %d", name, res.Code)
+	}
+	return c
+}
+
+func TestSuspendedMemberCanReadButNotPost(t *testing.T) {
+	a := newApp(t)
+	ctx := context.Background()
+	asker := a.client()
+	asker.register("asker")
+	thread := asker.ask("Router reboots itself every night")
+	mod := a.roleClient("mod", models.RoleModerator)
+	u, _ := a.store.UserByUsername(ctx, "asker")
+	if res := mod.post(fmt.Sprintf("/mod/users/%d/suspend", u.ID), url.Values{"days": {"3"}, "reason": {"Repeated rudeness"}}); res.Code != http.StatusSeeOther {
+		t.Fatalf("suspend: %d", res.Code)
+	}
+	if res := asker.get(thread); res.Code != http.StatusOK {
+		t.Fatalf("suspended reading: %d", res.Code)
+	}
+	res := asker.post("/t/"+itoa(threadID(thread))+"/answers", url.Values{"body": {"Trying to answer while suspended."}})
+	if res.Code != http.StatusUnprocessableEntity {
+		t.Fatalf("suspended answering: %d", res.Code)
+	}
+	mustContain(t, res.Body, "Your account is suspended until", "Repeated rudeness", "Trying to answer while suspended.</textarea>")
+	res = asker.post("/ask", url.Values{"title": {"Another question while suspended"}, "category": {"general"}, "body": {"This should not be posted at all."}})
+	if res.Code != http.StatusUnprocessableEntity || !strings.Contains(res.Body, "suspended") {
+		t.Fatalf("suspended asking: %d", res.Code)
+	}
+	mustContain(t, mod.get("/mod/log").Body, "suspend_user", "Repeated rudeness")
+}
