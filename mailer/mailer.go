@@ -131,15 +131,13 @@ func (m *Mailer) deliver(ctx context.Context, rcpt string, data []byte) error {
 	}
 	defer conn.Close()
 
-	deadline := time.Now().Add(ioTimeout)
-	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
-		deadline = d
-	}
-	if err := conn.SetDeadline(deadline); err != nil {
+	if err := conn.SetDeadline(time.Now().Add(ioTimeout)); err != nil {
 		return err
 	}
 	// net/smtp knows nothing about contexts; expiring the deadline is the
-	// only way to interrupt a blocked read or write on cancellation.
+	// only way to interrupt a blocked read or write. Doing it only once ctx
+	// is done (not by copying ctx's deadline) keeps ctx.Err() set by the
+	// time the read fails, so Send reports the context error.
 	stop := context.AfterFunc(ctx, func() { _ = conn.SetDeadline(time.Now()) })
 	defer stop()
 

@@ -13,6 +13,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/crowdcare/crowdcare/mailer/smtptest"
 )
 
 func discardLog() *slog.Logger { return slog.New(slog.DiscardHandler) }
@@ -73,8 +75,8 @@ func TestNewValidatesConfig(t *testing.T) {
 }
 
 func TestSendDeliversParsableMessage(t *testing.T) {
-	srv := startServer(t)
-	m := newMailer(t, srv.config(), discardLog())
+	srv := smtptest.Start(t)
+	m := newMailer(t, testConfig(srv), discardLog())
 
 	body := "Hallo Jürgen,\n\nbitte bestätige deine Adresse: https://community.example.com/verify?token=abc123&x=1\n" +
 		".a line starting with a dot\n" +
@@ -89,7 +91,7 @@ func TestSendDeliversParsableMessage(t *testing.T) {
 		t.Fatalf("Send: %v", err)
 	}
 
-	got := srv.messages()
+	got := srv.Messages()
 	if len(got) != 1 {
 		t.Fatalf("server received %d messages, want 1", len(got))
 	}
@@ -153,14 +155,14 @@ func TestSendDeliversParsableMessage(t *testing.T) {
 }
 
 func TestSendUsesAuth(t *testing.T) {
-	srv := startServer(t, withAuth("crowdcare", "s3cret"))
+	srv := smtptest.Start(t, smtptest.WithAuth("crowdcare", "s3cret"))
 
-	cfg := srv.config()
+	cfg := testConfig(srv)
 	cfg.Username, cfg.Password = "crowdcare", "s3cret"
 	if err := newMailer(t, cfg, discardLog()).Send(context.Background(), Message{To: "a@example.com", Subject: "hi", Body: "hi"}); err != nil {
 		t.Fatalf("Send with right password: %v", err)
 	}
-	if got := srv.messages(); len(got) != 1 || got[0].Auth != "crowdcare" {
+	if got := srv.Messages(); len(got) != 1 || got[0].Auth != "crowdcare" {
 		t.Fatalf("server received %+v, want one message sent as crowdcare", got)
 	}
 
@@ -172,14 +174,14 @@ func TestSendUsesAuth(t *testing.T) {
 	if err := newMailer(t, cfg, discardLog()).Send(context.Background(), Message{To: "a@example.com", Subject: "hi", Body: "hi"}); err == nil {
 		t.Fatal("Send without AUTH to a server requiring it succeeded")
 	}
-	if got := len(srv.messages()); got != 1 {
+	if got := len(srv.Messages()); got != 1 {
 		t.Errorf("server has %d messages after failed sends, want 1", got)
 	}
 }
 
 func TestSendRefusesPasswordWithoutStartTLS(t *testing.T) {
-	srv := startServer(t, withAuth("crowdcare", "s3cret"))
-	cfg := srv.config()
+	srv := smtptest.Start(t, smtptest.WithAuth("crowdcare", "s3cret"))
+	cfg := testConfig(srv)
 	cfg.TLS = "" // default: STARTTLS, which the test server does not offer
 	cfg.Username, cfg.Password = "crowdcare", "s3cret"
 
@@ -187,25 +189,25 @@ func TestSendRefusesPasswordWithoutStartTLS(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "STARTTLS") {
 		t.Fatalf("Send = %v, want a STARTTLS error", err)
 	}
-	if got := len(srv.messages()); got != 0 {
+	if got := len(srv.Messages()); got != 0 {
 		t.Errorf("server received %d messages", got)
 	}
 }
 
 func TestSendStartTLSIsOptionalWithoutAuth(t *testing.T) {
-	srv := startServer(t)
-	cfg := srv.config()
+	srv := smtptest.Start(t)
+	cfg := testConfig(srv)
 	cfg.TLS = "starttls"
 	if err := newMailer(t, cfg, discardLog()).Send(context.Background(), Message{To: "a@example.com", Subject: "hi", Body: "hi"}); err != nil {
 		t.Fatalf("Send: %v", err)
 	}
-	if got := len(srv.messages()); got != 1 {
+	if got := len(srv.Messages()); got != 1 {
 		t.Errorf("server received %d messages, want 1", got)
 	}
 }
 
 func TestSendRefusesHeaderInjection(t *testing.T) {
-	srv := startServer(t)
+	srv := smtptest.Start(t)
 	const evil = "x\r\nBcc: evil@example.com"
 	tests := map[string]Message{
 		"subject":      {To: "bob@example.com", Subject: evil, Body: "hi"},
@@ -216,7 +218,7 @@ func TestSendRefusesHeaderInjection(t *testing.T) {
 		"header name":  {To: "bob@example.com", Subject: "hi", Body: "hi", Headers: map[string]string{"X-A\r\nBcc": "evil@example.com"}},
 		"reserved":     {To: "bob@example.com", Subject: "hi", Body: "hi", Headers: map[string]string{"bcc": "evil@example.com"}},
 	}
-	configs := map[string]Config{"smtp": srv.config(), "log": {}}
+	configs := map[string]Config{"smtp": testConfig(srv), "log": {}}
 	for cname, cfg := range configs {
 		for name, msg := range tests {
 			t.Run(cname+"/"+name, func(t *testing.T) {
@@ -232,7 +234,7 @@ func TestSendRefusesHeaderInjection(t *testing.T) {
 			})
 		}
 	}
-	if got := len(srv.messages()); got != 0 {
+	if got := len(srv.Messages()); got != 0 {
 		t.Errorf("server received %d messages", got)
 	}
 }
@@ -290,4 +292,9 @@ func TestSendGivesUpWhenContextEnds(t *testing.T) {
 	if d := time.Since(start); d > 2*time.Second {
 		t.Errorf("Send took %v after the context ended", d)
 	}
+}
+
+// testConfig points a Mailer at a test server.
+func testConfig(s *smtptest.Server) Config {
+	return Config{Host: "127.0.0.1", Port: s.Port(), From: "Crowdcare <community@example.com>", TLS: "none"}
 }

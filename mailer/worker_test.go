@@ -15,6 +15,8 @@ import (
 	"testing"
 	"time"
 	"unicode/utf8"
+
+	"github.com/crowdcare/crowdcare/mailer/smtptest"
 )
 
 // fakeSource is an in-memory Source.
@@ -68,8 +70,8 @@ func threePending() *fakeSource {
 }
 
 func TestSendPendingOnce(t *testing.T) {
-	srv := startServer(t, rejecting("bob@reject.example"))
-	m := newMailer(t, srv.config(), discardLog())
+	srv := smtptest.Start(t, smtptest.Rejecting("bob@reject.example"))
+	m := newMailer(t, testConfig(srv), discardLog())
 	src := threePending()
 	ctx := context.Background()
 
@@ -81,7 +83,7 @@ func TestSendPendingOnce(t *testing.T) {
 		t.Fatalf("marked %v, want [1 3] (the rejected one must stay pending)", got)
 	}
 
-	msgs := srv.messages()
+	msgs := srv.Messages()
 	if len(msgs) != 2 {
 		t.Fatalf("server received %d messages, want 2", len(msgs))
 	}
@@ -119,11 +121,11 @@ func TestSendPendingOnce(t *testing.T) {
 
 	// Next tick: the rejected one is retried and still not marked.
 	sent, err = m.SendPendingOnce(ctx, src, "Crowdcare", baseURL, unsubURL)
-	if err != nil || sent != 0 || len(srv.messages()) != 2 {
-		t.Fatalf("retry tick = %d, %v, %d messages; want 0, nil, 2", sent, err, len(srv.messages()))
+	if err != nil || sent != 0 || len(srv.Messages()) != 2 {
+		t.Fatalf("retry tick = %d, %v, %d messages; want 0, nil, 2", sent, err, len(srv.Messages()))
 	}
 	// Once the server accepts it, it goes out and is marked.
-	srv.setReject("bob@reject.example", false)
+	srv.SetReject("bob@reject.example", false)
 	sent, err = m.SendPendingOnce(ctx, src, "Crowdcare", baseURL, unsubURL)
 	if err != nil || sent != 1 {
 		t.Fatalf("tick after fix = %d, %v; want 1, nil", sent, err)
@@ -134,8 +136,8 @@ func TestSendPendingOnce(t *testing.T) {
 }
 
 func TestSendPendingOnceBatchSize(t *testing.T) {
-	srv := startServer(t)
-	m := newMailer(t, srv.config(), discardLog())
+	srv := smtptest.Start(t)
+	m := newMailer(t, testConfig(srv), discardLog())
 	src := &fakeSource{}
 	for i := range 60 {
 		src.items = append(src.items, Pending{ID: int64(i + 1), UserID: 1, To: "a@example.com", Username: "a", Text: "t", Link: "/"})
@@ -167,19 +169,19 @@ func TestSendPendingOnceStopsWhenServerUnreachable(t *testing.T) {
 }
 
 func TestSendPendingOnceStopsWhenMarkFails(t *testing.T) {
-	srv := startServer(t)
-	m := newMailer(t, srv.config(), discardLog())
+	srv := smtptest.Start(t)
+	m := newMailer(t, testConfig(srv), discardLog())
 	src := threePending()
 	src.markErr = errors.New("database is locked")
 	sent, err := m.SendPendingOnce(context.Background(), src, "Crowdcare", baseURL, unsubURL)
-	if err == nil || sent != 0 || len(srv.messages()) != 1 {
-		t.Fatalf("SendPendingOnce = %d, %v, %d messages; want 0, error, 1", sent, err, len(srv.messages()))
+	if err == nil || sent != 0 || len(srv.Messages()) != 1 {
+		t.Fatalf("SendPendingOnce = %d, %v, %d messages; want 0, error, 1", sent, err, len(srv.Messages()))
 	}
 }
 
 func TestRunNotifications(t *testing.T) {
-	srv := startServer(t)
-	m := newMailer(t, srv.config(), discardLog())
+	srv := smtptest.Start(t)
+	m := newMailer(t, testConfig(srv), discardLog())
 	src := threePending()
 
 	ctx, cancel := context.WithCancel(context.Background())

@@ -1,4 +1,6 @@
-package mailer
+// Package smtptest runs a real SMTP server in-process for tests: the mailer
+// is exercised over TCP instead of through a mock of itself.
+package smtptest
 
 import (
 	"errors"
@@ -14,43 +16,47 @@ import (
 	"github.com/emersion/go-smtp"
 )
 
-// received is one message as the test SMTP server saw it.
-type received struct {
+// Message is one message as the test SMTP server received it.
+type Message struct {
 	From string
 	To   []string
 	Data string
 	Auth string // username that authenticated, "" if none
 }
 
-// testServer is an in-process SMTP server on 127.0.0.1 that records what it
+// Server is an in-process SMTP server on 127.0.0.1 that records what it
 // accepts. Set user/pass to require AUTH PLAIN; reject makes RCPT fail.
-type testServer struct {
+type Server struct {
 	Addr *net.TCPAddr
 
 	user, pass string
 	reject     map[string]bool
 
 	mu   sync.Mutex
-	msgs []received
+	msgs []Message
 }
 
-type serverOption func(*testServer)
+// Option configures a Server.
+type Option func(*Server)
 
-func withAuth(user, pass string) serverOption {
-	return func(s *testServer) { s.user, s.pass = user, pass }
+// WithAuth requires AUTH PLAIN with these credentials.
+func WithAuth(user, pass string) Option {
+	return func(s *Server) { s.user, s.pass = user, pass }
 }
 
-func rejecting(addrs ...string) serverOption {
-	return func(s *testServer) {
+// Rejecting makes RCPT TO fail for these addresses.
+func Rejecting(addrs ...string) Option {
+	return func(s *Server) {
 		for _, a := range addrs {
 			s.reject[a] = true
 		}
 	}
 }
 
-func startServer(t *testing.T, opts ...serverOption) *testServer {
+// Start listens on 127.0.0.1 and stops when the test ends.
+func Start(t testing.TB, opts ...Option) *Server {
 	t.Helper()
-	ts := &testServer{reject: map[string]bool{}}
+	ts := &Server{reject: map[string]bool{}}
 	for _, o := range opts {
 		o(ts)
 	}
@@ -61,7 +67,7 @@ func startServer(t *testing.T, opts ...serverOption) *testServer {
 	ts.Addr = l.Addr().(*net.TCPAddr)
 
 	srv := smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) {
-		return &testSession{srv: ts}, nil
+		return &session{srv: ts}, nil
 	}))
 	srv.Domain = "localhost"
 	srv.AllowInsecureAuth = true
@@ -80,43 +86,46 @@ func startServer(t *testing.T, opts ...serverOption) *testServer {
 	}()
 	t.Cleanup(func() {
 		srv.Close()
+		// Serve may not have registered l with srv yet; then Close
+		// would not close it and Serve would accept forever.
+		l.Close()
 		<-done
 	})
 	return ts
 }
 
-// config returns a Mailer config pointing at the test server.
-func (s *testServer) config() Config {
-	return Config{Host: "127.0.0.1", Port: s.Addr.Port, From: "Crowdcare <community@example.com>", TLS: "none"}
-}
+// Port is the port the server listens on (host 127.0.0.1, no TLS).
+func (s *Server) Port() int { return s.Addr.Port }
 
-func (s *testServer) messages() []received {
+// Messages returns what was received so far.
+func (s *Server) Messages() []Message {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return append([]received(nil), s.msgs...)
+	return append([]Message(nil), s.msgs...)
 }
 
-func (s *testServer) setReject(addr string, reject bool) {
+// SetReject makes RCPT TO fail, or succeed again, for an address.
+func (s *Server) SetReject(addr string, reject bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.reject[addr] = reject
 }
 
-type testSession struct {
-	srv    *testServer
+type session struct {
+	srv    *Server
 	authed string
 	from   string
 	to     []string
 }
 
-func (s *testSession) AuthMechanisms() []string {
+func (s *session) AuthMechanisms() []string {
 	if s.srv.user == "" {
 		return nil
 	}
 	return []string{sasl.Plain}
 }
 
-func (s *testSession) Auth(mech string) (sasl.Server, error) {
+func (s *session) Auth(mech string) (sasl.Server, error) {
 	if s.srv.user == "" || mech != sasl.Plain {
 		return nil, smtp.ErrAuthUnknownMechanism
 	}
@@ -129,7 +138,7 @@ func (s *testSession) Auth(mech string) (sasl.Server, error) {
 	}), nil
 }
 
-func (s *testSession) Mail(from string, _ *smtp.MailOptions) error {
+func (s *session) Mail(from string, _ *smtp.MailOptions) error {
 	if s.srv.user != "" && s.authed == "" {
 		return smtp.ErrAuthRequired
 	}
@@ -137,7 +146,7 @@ func (s *testSession) Mail(from string, _ *smtp.MailOptions) error {
 	return nil
 }
 
-func (s *testSession) Rcpt(to string, _ *smtp.RcptOptions) error {
+func (s *session) Rcpt(to string, _ *smtp.RcptOptions) error {
 	s.srv.mu.Lock()
 	defer s.srv.mu.Unlock()
 	if s.srv.reject[strings.ToLower(to)] {
@@ -147,16 +156,16 @@ func (s *testSession) Rcpt(to string, _ *smtp.RcptOptions) error {
 	return nil
 }
 
-func (s *testSession) Data(r io.Reader) error {
+func (s *session) Data(r io.Reader) error {
 	b, err := io.ReadAll(r)
 	if err != nil {
 		return err
 	}
 	s.srv.mu.Lock()
 	defer s.srv.mu.Unlock()
-	s.srv.msgs = append(s.srv.msgs, received{From: s.from, To: s.to, Data: string(b), Auth: s.authed})
+	s.srv.msgs = append(s.srv.msgs, Message{From: s.from, To: s.to, Data: string(b), Auth: s.authed})
 	return nil
 }
 
-func (s *testSession) Reset()        { s.from, s.to = "", nil }
-func (s *testSession) Logout() error { return nil }
+func (s *session) Reset()        { s.from, s.to = "", nil }
+func (s *session) Logout() error { return nil }
