@@ -192,6 +192,8 @@ func (h *Handler) showUnsubscribe(c echo.Context) error {
 	return h.render(c, http.StatusOK, "unsubscribe", p)
 }
 
+// unsubscribe handles the page's button and mail providers' one-click POST
+// (RFC 8058), which carries u and t in the URL.
 func (h *Handler) unsubscribe(c echo.Context) error {
 	uid, _ := strconv.ParseInt(c.FormValue("u"), 10, 64)
 	err := h.store.Unsubscribe(c.Request().Context(), uid, c.FormValue("t"))

@@ -58,6 +58,10 @@ func (h *Handler) routes(e *echo.Echo) {
 		CookieSameSite: http.SameSiteLaxMode,
 		// A missing token is as much a refusal as a wrong one.
 		ErrorHandler: func(error, echo.Context) error { return echo.ErrForbidden },
+		// Mail providers send RFC 8058 one-click unsubscribes as a bare POST.
+		// The signed per-user token in that URL is what proves the request, as
+		// the CSRF token does elsewhere, and it can only turn emails off.
+		Skipper: func(c echo.Context) bool { return c.Path() == "/unsubscribe" && c.Request().Method == http.MethodPost },
 	}))
 	e.Use(h.loadUser)
 

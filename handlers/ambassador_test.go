@@ -1,0 +1,160 @@
+package handlers
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/crowdcare/crowdcare/mailer"
+	"github.com/crowdcare/crowdcare/mailer/smtptest"
+	"github.com/crowdcare/crowdcare/models"
+)
+
+// newMailApp is newApp with the real mailer pointed at an in-process SMTP server.
+func newMailApp(t *testing.T) (*testApp, *smtptest.Server) {
+	t.Helper()
+	ctx := context.Background()
+	smtpd := smtptest.Start(t)
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	m, err := mailer.New(mailer.Config{Host: "127.0.0.1", Port: smtpd.Port(), From: "Community <community@forum.test>", TLS: mailer.TLSNone}, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	store, err := models.Open(ctx, filepath.Join(t.TempDir(), "mail.db"), models.Options{PasswordCost: bcrypt.MinCost})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := New(ctx, Config{BaseURL: "http://forum.test", Mail: m}, store, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(e)
+	t.Cleanup(func() {
+		srv.Close()
+		store.Close()
+	})
+	return &testApp{t: t, srv: srv, store: store}, smtpd
+}
+
+var verifyLink = regexp.MustCompile(`http://forum\.test(/ambassador/verify\?token=[0-9a-f]+)`)
+
+// linkIn finds the verification link in the n-th email, decoding quoted-printable.
+func linkIn(t *testing.T, smtpd *smtptest.Server, n int) string {
+	t.Helper()
+	msgs := smtpd.Messages()
+	if len(msgs) <= n {
+		t.Fatalf("%d emails arrived, want more than %d", len(msgs), n)
+	}
+	body := strings.ReplaceAll(msgs[n].Data, "=\r\n", "")
+	body = strings.ReplaceAll(body, "=3D", "=")
+	m := verifyLink.FindStringSubmatch(body)
+	if m == nil {
+		t.Fatalf("no verification link in:\n%s", msgs[n].Data)
+	}
+	return m[1]
+}
+
+func TestAmbassadorVerificationByEmail(t *testing.T) {
+	a, smtpd := newMailApp(t)
+	admin := a.roleClient("boss", models.RoleAdmin)
+	if res := admin.post("/admin/settings", url.Values{"brand_name": {"Example ISP"}, "badge_title": {"Example ISP Employee"},
+		"ambassador_domains": {"example-isp.com"}, "superuser_threshold": {"200"}, "posts_per_hour": {"30"}}); res.Code != http.StatusSeeOther {
+		t.Fatalf("settings: %d %s", res.Code, res.Body)
+	}
+	staff, other := a.client(), a.client()
+	staff.register("sam")
+	other.register("mallory")
+
+	// A wrong domain is refused, keeps the input and sends nothing.
+	res := staff.post("/settings/ambassador", url.Values{"work_email": {"sam@gmail.com"}})
+	if res.Code != http.StatusUnprocessableEntity || !strings.Contains(res.Body, `value="sam@gmail.com"`) {
+		t.Fatalf("wrong domain: %d", res.Code)
+	}
+	mustContain(t, res.Body, "not on a company domain")
+	if n := len(smtpd.Messages()); n != 0 {
+		t.Fatalf("%d emails sent for a wrong domain", n)
+	}
+
+	if res := staff.post("/settings/ambassador", url.Values{"work_email": {"sam@example-isp.com"}}); res.Code != http.StatusSeeOther {
+		t.Fatalf("request: %d %s", res.Code, res.Body)
+	}
+	msgs := smtpd.Messages()
+	if len(msgs) != 1 || msgs[0].To[0] != "sam@example-isp.com" {
+		t.Fatalf("emails: %+v", msgs)
+	}
+	link := linkIn(t, smtpd, 0)
+	token := strings.TrimPrefix(link, "/ambassador/verify?token=")
+
+	// Opening the link shows a confirmation; it changes nothing by itself.
+	mustContain(t, staff.get(link).Body, "Confirm to become an ambassador as <strong>sam</strong>")
+	if u, _ := a.store.UserByUsername(context.Background(), "sam"); u.Role != models.RoleMember {
+		t.Fatalf("GET changed the role to %s", u.Role)
+	}
+	// Someone else cannot use it.
+	other.post("/ambassador/verify", url.Values{"token": {token}})
+	if u, _ := a.store.UserByUsername(context.Background(), "mallory"); u.Role != models.RoleMember {
+		t.Fatalf("another account used the link: %s", u.Role)
+	}
+	// A visitor following the link is asked to log in first, and comes back to it.
+	visit := a.client().get(link)
+	if visit.Code != http.StatusSeeOther || !strings.Contains(visit.Location, url.QueryEscape(link)) {
+		t.Fatalf("visitor: %d %q", visit.Code, visit.Location)
+	}
+	if res := staff.post("/ambassador/verify", url.Values{"token": {token}}); res.Code != http.StatusSeeOther || res.Location != "/u/sam" {
+		t.Fatalf("verify: %d %q", res.Code, res.Location)
+	}
+	u, _ := a.store.UserByUsername(context.Background(), "sam")
+	if u.Role != models.RoleAmbassador || u.WorkEmail != "sam@example-isp.com" {
+		t.Fatalf("after verify: %s %q", u.Role, u.WorkEmail)
+	}
+	// Reused: refused with an explanation.
+	res = staff.post("/ambassador/verify", url.Values{"token": {token}})
+	mustContain(t, staff.get(res.Location).Body, "That link is not valid")
+	mustContain(t, a.client().get("/ambassadors").Body, `href="/u/sam"`, "Example ISP Employee")
+	mustContain(t, admin.get("/admin/ambassadors").Body, "sam@example-isp.com")
+	mustContain(t, admin.get("/mod/log").Body, "verify_ambassador")
+}
+
+func TestOneClickUnsubscribeWithoutCSRF(t *testing.T) {
+	a := newApp(t)
+	ctx := context.Background()
+	c := a.client()
+	c.register("alice")
+	u, _ := a.store.UserByUsername(ctx, "alice")
+	token, _ := a.store.UnsubscribeToken(ctx, u.ID)
+	post := func(query string) int {
+		req, _ := http.NewRequest(http.MethodPost, a.srv.URL+"/unsubscribe?"+query, strings.NewReader("List-Unsubscribe=One-Click"))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		return res.StatusCode
+	}
+	if code := post("u=" + itoa(u.ID) + "&t=forged"); code != http.StatusBadRequest {
+		t.Fatalf("forged one-click: %d", code)
+	}
+	if got, _ := a.store.UserByID(ctx, u.ID); !got.EmailNotifications {
+		t.Fatal("a forged token unsubscribed")
+	}
+	if code := post("u=" + itoa(u.ID) + "&t=" + token); code != http.StatusOK {
+		t.Fatalf("one-click: %d", code)
+	}
+	if got, _ := a.store.UserByID(ctx, u.ID); got.EmailNotifications {
+		t.Fatal("still subscribed")
+	}
+	// Every other POST still needs the CSRF token.
+	if res := c.postRaw("/settings", "email_notifications=1"); res.Code != http.StatusForbidden {
+		t.Fatalf("settings without CSRF: %d", res.Code)
+	}
+}
