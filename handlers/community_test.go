@@ -197,3 +197,30 @@ func TestLeaderboardAndSettings(t *testing.T) {
 		t.Fatal("email notifications still on")
 	}
 }
+
+func TestSuperuserRetitlesButCannotRewrite(t *testing.T) {
+	a := newApp(t)
+	asker := a.client()
+	asker.register("asker")
+	thread := asker.ask("router broken help")
+	th, _ := a.store.Thread(context.Background(), threadID(thread))
+	qid := itoa(th.QuestionID)
+	su := a.roleClient("trusted", models.RoleSuperuser)
+	form := su.get("/p/" + qid + "/edit")
+	mustContain(t, form.Body, "Edit the title and tags", `value="router broken help"`)
+	mustNotContain(t, form.Body, `name="body"`)
+	res := su.post("/p/"+qid+"/edit", url.Values{"title": {"Router reboots itself every night"}, "tags": {"router, hub-3"},
+		"body": {"Replaced text that a superuser may not write."}})
+	if res.Code != http.StatusSeeOther {
+		t.Fatalf("retitle: %d %s", res.Code, res.Body)
+	}
+	got, _ := a.store.Thread(context.Background(), th.ID)
+	p, _ := a.store.Post(context.Background(), th.QuestionID)
+	if got.Title != "Router reboots itself every night" || strings.Contains(p.BodyMD, "Replaced") || len(got.Tags) != 2 {
+		t.Fatalf("after retitle: %q %q %v", got.Title, p.BodyMD, got.Tags)
+	}
+	if res := su.post("/p/"+qid+"/delete", nil); res.Code != http.StatusForbidden {
+		t.Fatalf("superuser delete: %d", res.Code)
+	}
+	mustContain(t, a.client().get("/u/asker").Body, "<dt>Reputation</dt>")
+}

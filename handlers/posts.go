@@ -126,6 +126,8 @@ type editPage struct {
 	Post   *models.Post
 	Thread *models.Thread
 	Form   form
+	// TitleOnly is a superuser retitling someone else's question.
+	TitleOnly bool
 }
 
 // loadEditable loads the :id post and refuses anyone who may not change it.
@@ -137,15 +139,23 @@ func (h *Handler) loadEditable(c echo.Context) (*models.Post, *models.Thread, er
 	if p.Deleted || t.Deleted {
 		return nil, nil, models.ErrNotFound
 	}
-	if !models.CanEdit(currentUser(c), p) {
-		return nil, nil, models.ErrForbidden
-	}
 	return p, t, nil
+}
+
+// editable refuses anyone who may neither edit the post nor retitle it.
+func editable(u *models.User, p *models.Post) error {
+	if models.CanEdit(u, p) || (p.IsQuestion && u.Can(models.PermEditTitles)) {
+		return nil
+	}
+	return models.ErrForbidden
 }
 
 func (h *Handler) showEditPost(c echo.Context) error {
 	p, t, err := h.loadEditable(c)
 	if err != nil {
+		return err
+	}
+	if err := editable(currentUser(c), p); err != nil {
 		return err
 	}
 	f := newForm()
@@ -160,7 +170,10 @@ func (h *Handler) renderEdit(c echo.Context, code int, p *models.Post, t *models
 	if p.IsQuestion {
 		title = "Edit your question"
 	}
-	pg := editPage{page: h.page(c, title), Post: p, Thread: t, Form: f}
+	pg := editPage{page: h.page(c, title), Post: p, Thread: t, Form: f, TitleOnly: !models.CanEdit(currentUser(c), p)}
+	if pg.TitleOnly {
+		pg.Title = "Edit the title and tags"
+	}
 	pg.NoIndex = true
 	return h.render(c, code, "edit", pg)
 }
@@ -168,6 +181,9 @@ func (h *Handler) renderEdit(c echo.Context, code int, p *models.Post, t *models
 func (h *Handler) editPost(c echo.Context) error {
 	p, t, err := h.loadEditable(c)
 	if err != nil {
+		return err
+	}
+	if err := editable(currentUser(c), p); err != nil {
 		return err
 	}
 	f := fromRequest(c, "body", "title", "tags")
@@ -188,6 +204,9 @@ func (h *Handler) showDeletePost(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if !models.CanEdit(currentUser(c), p) {
+		return models.ErrForbidden
+	}
 	pg := editPage{page: h.page(c, "Remove this post?"), Post: p, Thread: t}
 	pg.NoIndex = true
 	return h.render(c, http.StatusOK, "delete", pg)
@@ -197,6 +216,9 @@ func (h *Handler) deletePost(c echo.Context) error {
 	p, t, err := h.loadEditable(c)
 	if err != nil {
 		return err
+	}
+	if !models.CanEdit(currentUser(c), p) {
+		return models.ErrForbidden
 	}
 	if err := h.store.DeletePost(c.Request().Context(), currentUser(c), p.ID); err != nil {
 		return err
