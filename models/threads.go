@@ -52,6 +52,10 @@ type Thread struct {
 	DuplicateOf    int64 // the original, when closed as a duplicate
 	// OfficialAnswer is set when an ambassador answered.
 	OfficialAnswer bool
+	// SourceURL is the original post on X for imported threads.
+	SourceURL string
+	// SourceID is the original tweet's id, for "Reply on X".
+	SourceID string
 }
 
 // Gone reports whether the thread is out of the lists for everyone but staff.
@@ -218,7 +222,7 @@ const threadColumns = `t.id, t.title, t.slug, COALESCE(t.question_id, 0), COALES
 	t.locked_at IS NOT NULL, t.pinned_at IS NOT NULL, COALESCE(t.duplicate_of, 0),
 	EXISTS (SELECT 1 FROM posts op JOIN users ou ON ou.id = op.author_id WHERE op.thread_id = t.id AND op.is_question = 0
 		AND op.deleted_at IS NULL AND op.hidden_at IS NULL AND op.pending = 0 AND ou.role = 'ambassador'),
-	c.id, c.slug, c.name, u.id, u.username, u.role`
+	t.source_url, c.id, c.slug, c.name, u.id, u.username, u.role`
 
 const threadJoins = ` FROM threads t JOIN categories c ON c.id = t.category_id JOIN users u ON u.id = t.author_id`
 
@@ -227,13 +231,16 @@ func scanThread(row interface{ Scan(...any) error }) (*Thread, error) {
 	var created, active int64
 	var role string
 	err := row.Scan(&t.ID, &t.Title, &t.Slug, &t.QuestionID, &t.AcceptedID, &t.AnswerCount, &created, &active, &t.Deleted,
-		&t.Hidden, &t.Pending, &t.Locked, &t.Pinned, &t.DuplicateOf, &t.OfficialAnswer,
+		&t.Hidden, &t.Pending, &t.Locked, &t.Pinned, &t.DuplicateOf, &t.OfficialAnswer, &t.SourceURL,
 		&t.Category.ID, &t.Category.Slug, &t.Category.Name, &t.Author.ID, &t.Author.Username, &role)
 	if err != nil {
 		return nil, err
 	}
 	t.Author.Role = Role(role)
 	t.CreatedAt, t.LastActivityAt = time.Unix(created, 0), time.Unix(active, 0)
+	if i := strings.LastIndex(t.SourceURL, "/status/"); i >= 0 {
+		t.SourceID = t.SourceURL[i+len("/status/"):]
+	}
 	return &t, nil
 }
 

@@ -1,0 +1,309 @@
+package models
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+)
+
+// socialItem is a stored tweet as conversion needs it.
+type socialItem struct {
+	id, parent, handle, name, text, status, lang string
+	brand                                        bool
+	created                                      int64
+	ruleID                                       int64
+}
+
+// convertAll turns the conversations this import touched into threads (or
+// appends to their threads), 200 conversations per transaction. While
+// triaging, only conversations a trusted rule matched are converted.
+func (im *Importer) convertAll(ctx context.Context) error {
+	var queue []string
+	err := im.write(ctx, func(tx *sql.Tx) error {
+		var err error
+		queue, err = im.conversationQueue(ctx, tx)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	for start := 0; start < len(queue); start += 200 {
+		end := min(start+200, len(queue))
+		err := im.write(ctx, func(tx *sql.Tx) error {
+			for _, conv := range queue[start:end] {
+				if err := im.convertConversation(ctx, tx, conv, 0); err != nil {
+					return fmt.Errorf("conversation %s: %w", conv, err)
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// conversationQueue lists the conversations with new items, oldest first.
+func (im *Importer) conversationQueue(ctx context.Context, tx *sql.Tx) ([]string, error) {
+	q := `SELECT conversation_id FROM social_items WHERE import_id = ? AND status = 'new' GROUP BY conversation_id ORDER BY MIN(created_at), conversation_id`
+	if im.opts.Triage {
+		q = `SELECT conversation_id FROM social_items WHERE import_id = ? AND status = 'new' GROUP BY conversation_id
+			HAVING MAX(rule_id IN (SELECT id FROM social_rules WHERE trusted = 1 AND active = 1)) = 1 ORDER BY MIN(created_at), conversation_id`
+	}
+	rows, err := tx.QueryContext(ctx, q, im.id)
+	if err != nil {
+		return nil, fmt.Errorf("list conversations: %w", err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var c string
+		if err := rows.Scan(&c); err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+func loadConversation(ctx context.Context, tx *sql.Tx, conv string) ([]socialItem, int64, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT tweet_id, in_reply_to_id, author_handle, author_name, text, status, lang, is_brand,
+		created_at, COALESCE(rule_id, 0), COALESCE(thread_id, 0) FROM social_items WHERE conversation_id = ? ORDER BY created_at, tweet_id`, conv)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer rows.Close()
+	var items []socialItem
+	var thread int64
+	for rows.Next() {
+		var it socialItem
+		var t int64
+		if err := rows.Scan(&it.id, &it.parent, &it.handle, &it.name, &it.text, &it.status, &it.lang, &it.brand, &it.created, &it.ruleID, &t); err != nil {
+			return nil, 0, err
+		}
+		if t != 0 && thread == 0 {
+			thread = t
+		}
+		items = append(items, it)
+	}
+	return items, thread, rows.Err()
+}
+
+// convertConversation makes (or extends) the thread of one conversation.
+// The root tweet is the question when it is usable; otherwise the first new
+// customer tweet is. Brand replies are answers by the brand's account.
+// categoryID 0 means the import's category (or the matching rule's).
+func (im *Importer) convertConversation(ctx context.Context, tx *sql.Tx, conv string, categoryID int64) error {
+	items, threadID, err := loadConversation(ctx, tx, conv)
+	if err != nil {
+		return err
+	}
+	var fresh []socialItem
+	for _, it := range items {
+		if it.status == "new" {
+			fresh = append(fresh, it)
+		}
+	}
+	if len(fresh) == 0 {
+		return nil
+	}
+	answers := fresh
+	if threadID == 0 {
+		q := -1
+		for i, it := range fresh {
+			if it.id == conv && !it.brand {
+				q = i
+				break
+			}
+		}
+		if q < 0 {
+			for i, it := range fresh {
+				if !it.brand {
+					q = i
+					break
+				}
+			}
+		}
+		if q < 0 {
+			return nil // only brand replies: they wait in the inbox for a question
+		}
+		if categoryID == 0 {
+			if categoryID, err = im.categoryFor(ctx, tx, fresh[q]); err != nil {
+				return err
+			}
+		}
+		if threadID, err = im.s.threadFromItem(ctx, tx, fresh[q], categoryID); err != nil {
+			return err
+		}
+		im.sum.Threads++
+		answers = append(append([]socialItem{}, fresh[:q]...), fresh[q+1:]...)
+	}
+	for _, it := range answers {
+		if err := im.s.answerFromItem(ctx, tx, threadID, it); err != nil {
+			return err
+		}
+		im.sum.Answers++
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE threads SET answer_count = (SELECT COUNT(*) FROM posts p
+		WHERE p.thread_id = ?1 AND p.is_question = 0 AND `+visiblePost+`),
+		last_activity_at = MAX(last_activity_at, (SELECT MAX(created_at) FROM posts WHERE thread_id = ?1)) WHERE id = ?1`, threadID); err != nil {
+		return err
+	}
+	return im.s.indexThread(ctx, tx, threadID)
+}
+
+func (im *Importer) categoryFor(ctx context.Context, tx *sql.Tx, it socialItem) (int64, error) {
+	var id int64
+	if it.ruleID != 0 {
+		err := tx.QueryRowContext(ctx, `SELECT COALESCE(category_id, 0) FROM social_rules WHERE id = ?`, it.ruleID).Scan(&id)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return 0, err
+		}
+		if id != 0 {
+			return id, nil
+		}
+	}
+	err := tx.QueryRowContext(ctx, `SELECT id FROM categories WHERE slug = ?`, im.opts.Category).Scan(&id)
+	return id, err
+}
+
+// threadFromItem stores a tweet as a new thread's question, dated as the tweet.
+func (s *Store) threadFromItem(ctx context.Context, tx *sql.Tx, it socialItem, categoryID int64) (int64, error) {
+	author, err := s.placeholderUser(ctx, tx, it.handle, it.name, it.brand)
+	if err != nil {
+		return 0, err
+	}
+	title := TweetTitle(it.text, it.handle)
+	r, err := s.md.render(tweetMarkdown(it.text))
+	if err != nil {
+		return 0, err
+	}
+	var threadID, postID int64
+	if err := tx.QueryRowContext(ctx, `INSERT INTO threads (category_id, author_id, title, slug, created_at, last_activity_at, source_url)
+		VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`, categoryID, author, title, Slugify(title), it.created, it.created,
+		tweetURL(it.handle, it.id)).Scan(&threadID); err != nil {
+		return 0, err
+	}
+	if err := tx.QueryRowContext(ctx, `INSERT INTO posts (thread_id, author_id, is_question, body_md, body_html, body_text, created_at)
+		VALUES (?, ?, 1, ?, ?, ?, ?) RETURNING id`, threadID, author, tweetMarkdown(it.text), r.HTML, r.Text, it.created).Scan(&postID); err != nil {
+		return 0, err
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE threads SET question_id = ? WHERE id = ?`, postID, threadID); err != nil {
+		return 0, err
+	}
+	_, err = tx.ExecContext(ctx, `UPDATE social_items SET status = 'converted', thread_id = ?, post_id = ? WHERE tweet_id = ?`, threadID, postID, it.id)
+	return threadID, err
+}
+
+// answerFromItem adds a tweet to a thread as an answer, dated as the tweet.
+func (s *Store) answerFromItem(ctx context.Context, tx *sql.Tx, threadID int64, it socialItem) error {
+	author, err := s.placeholderUser(ctx, tx, it.handle, it.name, it.brand)
+	if err != nil {
+		return err
+	}
+	md := tweetMarkdown(it.text)
+	r, err := s.md.render(md)
+	if err != nil {
+		return err
+	}
+	var postID int64
+	if err := tx.QueryRowContext(ctx, `INSERT INTO posts (thread_id, author_id, body_md, body_html, body_text, created_at)
+		VALUES (?, ?, ?, ?, ?, ?) RETURNING id`, threadID, author, md, r.HTML, r.Text, it.created).Scan(&postID); err != nil {
+		return err
+	}
+	_, err = tx.ExecContext(ctx, `UPDATE social_items SET status = CASE WHEN status = 'new' THEN 'appended' ELSE status END,
+		thread_id = ?, post_id = ? WHERE tweet_id = ?`, threadID, postID, it.id)
+	return err
+}
+
+var handleChars = regexp.MustCompile(`[^A-Za-z0-9_.-]`)
+
+// placeholderUser finds or makes the profile of someone imported from X:
+// "@handle", no password, no login, until an admin links it to a real
+// account. The brand's handles become ambassador profiles.
+func (s *Store) placeholderUser(ctx context.Context, tx *sql.Tx, handle, name string, brand bool) (int64, error) {
+	handle = strings.TrimPrefix(strings.TrimSpace(handle), "@")
+	if handle == "" {
+		handle = "unknown"
+	}
+	var id int64
+	err := tx.QueryRowContext(ctx, `SELECT COALESCE(linked_to, id) FROM users WHERE lower(x_handle) = lower(?) ORDER BY id LIMIT 1`, handle).Scan(&id)
+	if err == nil {
+		return id, nil
+	}
+	if !errors.Is(err, sql.ErrNoRows) {
+		return 0, err
+	}
+	base := handleChars.ReplaceAllString(handle, "_")
+	if len(base) < 3 {
+		base = "x_" + base
+	}
+	if len(base) > 26 {
+		base = base[:26]
+	}
+	base = strings.Trim(base, "_.-")
+	if base == "" || !usernamePattern.MatchString(base) {
+		base = "x_" + strings.Trim(base, "_.-") + "_user"
+	}
+	role := RoleMember
+	if brand {
+		role = RoleAmbassador
+	}
+	for n := 0; n < 50; n++ {
+		username := base
+		if n > 0 {
+			username = fmt.Sprintf("%s_x%d", base, n)
+		}
+		err := tx.QueryRowContext(ctx, `INSERT INTO users (username, email, password_hash, role, created_at, imported, x_handle)
+			SELECT ?, ?, '!', ?, ?, 1, ? WHERE NOT EXISTS (SELECT 1 FROM users WHERE lower(username) = lower(?))
+			RETURNING id`, username, "x-"+strings.ToLower(handleChars.ReplaceAllString(handle, "_"))+fmt.Sprintf("-%d", n)+"@imported.invalid",
+			string(role), s.now().Unix(), handle, username).Scan(&id)
+		if err == nil {
+			return id, nil
+		}
+		if !errors.Is(err, sql.ErrNoRows) && !strings.Contains(err.Error(), "UNIQUE") {
+			return 0, fmt.Errorf("placeholder for @%s: %w", handle, err)
+		}
+	}
+	return 0, fmt.Errorf("no free username for @%s", handle)
+}
+
+// applyRules marks this import's new items with the first active watch rule they match.
+func (im *Importer) applyRules(ctx context.Context, tx *sql.Tx) error {
+	rules, err := loadRules(ctx, tx)
+	if err != nil || len(rules) == 0 {
+		return err
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT tweet_id, text, author_handle FROM social_items WHERE import_id = ? AND status = 'new'`, im.id)
+	if err != nil {
+		return err
+	}
+	matches := map[string]int64{}
+	for rows.Next() {
+		var id, text, handle string
+		if err := rows.Scan(&id, &text, &handle); err != nil {
+			rows.Close()
+			return err
+		}
+		for _, r := range rules {
+			if r.Matches(text, handle) {
+				matches[id] = r.ID
+				break
+			}
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for id, rule := range matches {
+		if _, err := tx.ExecContext(ctx, `UPDATE social_items SET rule_id = ? WHERE tweet_id = ?`, rule, id); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,301 @@
+package models
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/crowdcare/crowdcare/tweets"
+)
+
+// LanguageDetector names the language of a text (ISO 639-1), or "" when unsure.
+type LanguageDetector interface {
+	Detect(text string) string
+}
+
+// ImportOptions says how tweets become forum content.
+type ImportOptions struct {
+	// BrandHandles are the brand's accounts (without "@"); their replies are
+	// attributed to the official brand account, their own posts filtered.
+	BrandHandles []string
+	// Category receives the new threads (slug); "" means the default "general".
+	Category string
+	// Triage sends conversations to the inbox instead of making threads.
+	Triage bool
+	// DryRun does everything in a transaction that is rolled back, so the
+	// summary says what would happen and nothing is kept.
+	DryRun bool
+	// Blocklist adds domains to the malware filter.
+	Blocklist []string
+	Languages LanguageDetector
+	Actor     *User
+	Source    string // "cli", "upload", "poll"
+}
+
+// SkippedRecord is a record a file could not give.
+type SkippedRecord struct {
+	File   string
+	Line   int
+	Reason string
+}
+
+// ImportSummary says what an import did, or with DryRun would do.
+type ImportSummary struct {
+	Read       int
+	Imported   int // new items stored
+	Duplicates int // already imported earlier (by tweet id)
+	Filtered   map[string]int
+	Threads    int // threads created
+	Answers    int // answers added (to new or existing threads)
+	Inbox      int // items waiting for triage
+	Skipped    []SkippedRecord
+	DryRun     bool
+}
+
+// FilteredTotal is the number of filtered items, all reasons together.
+func (s *ImportSummary) FilteredTotal() int {
+	n := 0
+	for _, v := range s.Filtered {
+		n += v
+	}
+	return n
+}
+
+// FilterReasons lists the reasons in a stable order, for reports.
+func (s *ImportSummary) FilterReasons() []string {
+	var out []string
+	for k := range s.Filtered {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Importer stores tweets as social items in batches, then resolves
+// conversations and turns them into threads. Use Add for each tweet, Skip for
+// each unreadable record, then Finish.
+type Importer struct {
+	s       *Store
+	opts    ImportOptions
+	id      int64
+	batch   []tweets.Tweet
+	sum     ImportSummary
+	brand   map[string]bool
+	seen    map[string]int // author+text -> times, for the spam score
+	dryTx   *sql.Tx
+	started time.Time
+}
+
+const importBatch = 2000
+
+// NewImporter starts an import.
+func (s *Store) NewImporter(ctx context.Context, opts ImportOptions) (*Importer, error) {
+	if opts.Category == "" {
+		opts.Category = "general"
+	}
+	if _, err := s.CategoryBySlug(ctx, opts.Category); err != nil {
+		return nil, &ValidationError{Fields: map[string]string{"category": fmt.Sprintf("There is no category %q.", opts.Category)}}
+	}
+	im := &Importer{s: s, opts: opts, brand: map[string]bool{}, seen: map[string]int{}, started: s.now(),
+		sum: ImportSummary{Filtered: map[string]int{}, DryRun: opts.DryRun}}
+	for _, h := range opts.BrandHandles {
+		im.brand[strings.ToLower(strings.TrimPrefix(strings.TrimSpace(h), "@"))] = true
+	}
+	if err := s.r.QueryRowContext(ctx, `SELECT COALESCE(MAX(import_id), 0) + 1 FROM social_items`).Scan(&im.id); err != nil {
+		return nil, fmt.Errorf("new import: %w", err)
+	}
+	if opts.DryRun {
+		tx, err := s.w.BeginTx(ctx, nil)
+		if err != nil {
+			return nil, err
+		}
+		im.dryTx = tx
+	}
+	return im, nil
+}
+
+// write runs fn in the import's transaction: one per batch, or the single
+// rolled-back transaction of a dry run.
+func (im *Importer) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	if im.dryTx != nil {
+		return fn(im.dryTx)
+	}
+	return im.s.inTx(ctx, fn)
+}
+
+// Skip records a record the reader could not use.
+func (im *Importer) Skip(file string, line int, reason string) {
+	im.sum.Skipped = append(im.sum.Skipped, SkippedRecord{File: file, Line: line, Reason: reason})
+}
+
+// Add queues one tweet.
+func (im *Importer) Add(ctx context.Context, t tweets.Tweet) error {
+	im.sum.Read++
+	im.batch = append(im.batch, t)
+	if len(im.batch) >= importBatch {
+		return im.flush(ctx)
+	}
+	return nil
+}
+
+func (im *Importer) isBrand(t tweets.Tweet) bool {
+	return im.brand[strings.ToLower(t.AuthorHandle)] || (t.Inbound != nil && !*t.Inbound)
+}
+
+// classify applies the filters: what is filtered keeps its reason.
+func (im *Importer) classify(t tweets.Tweet, brand bool) (status, reason string, score int) {
+	key := strings.ToLower(t.AuthorHandle) + "\x00" + t.Text
+	repeats := im.seen[key]
+	if len(im.seen) < 200000 {
+		im.seen[key]++
+	}
+	score = spamScore(t.Text, len(t.Mentions), len(t.URLs), len(t.Hashtags), repeats)
+	switch {
+	case t.Retweet:
+		return "filtered", FilterRetweet, score
+	case brand && t.InReplyToID == "":
+		return "filtered", FilterBrand, score
+	case !brand && (promotionPattern.MatchString(t.Text) || len(t.Hashtags) >= 5):
+		return "filtered", FilterPromotion, score
+	}
+	for _, u := range t.URLs {
+		if linkSuspicious(u, im.opts.Blocklist) {
+			return "filtered", FilterMalware, score
+		}
+	}
+	if !brand && score >= 3 {
+		return "filtered", FilterSpam, score
+	}
+	return "new", "", score
+}
+
+// pseudoLanguage codes say "no language" rather than naming one.
+func pseudoLanguage(code string) bool {
+	switch code {
+	case "", "und", "qme", "zxx", "qam", "qst", "qht", "art", "qct":
+		return true
+	}
+	return false
+}
+
+func (im *Importer) flush(ctx context.Context) error {
+	if len(im.batch) == 0 {
+		return nil
+	}
+	now := im.s.now().Unix()
+	err := im.write(ctx, func(tx *sql.Tx) error {
+		stmt, err := tx.PrepareContext(ctx, `INSERT INTO social_items (tweet_id, conversation_id, in_reply_to_id, author_handle,
+			author_id, author_name, text, lang, is_brand, status, filter_reason, spam_score, source, import_id, created_at, imported_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (tweet_id) DO NOTHING`)
+		if err != nil {
+			return err
+		}
+		defer stmt.Close()
+		for _, t := range im.batch {
+			brand := im.isBrand(t)
+			status, reason, score := im.classify(t, brand)
+			lang := t.Lang
+			if pseudoLanguage(lang) {
+				lang = ""
+				if im.opts.Languages != nil {
+					lang = im.opts.Languages.Detect(t.Text)
+				}
+			}
+			conv := t.ConversationID
+			if conv == "" {
+				conv = t.ID
+			}
+			res, err := stmt.ExecContext(ctx, t.ID, conv, t.InReplyToID, t.AuthorHandle, t.AuthorID, t.AuthorName, t.Text, lang,
+				brand, status, reason, score, im.opts.Source, im.id, t.CreatedAt.Unix(), now)
+			if err != nil {
+				return fmt.Errorf("store tweet %s: %w", t.ID, err)
+			}
+			if n, _ := res.RowsAffected(); n == 0 {
+				im.sum.Duplicates++
+				continue
+			}
+			im.sum.Imported++
+			if status == "filtered" {
+				im.sum.Filtered[reason]++
+			}
+		}
+		return nil
+	})
+	im.batch = im.batch[:0]
+	return err
+}
+
+// Finish stores what is queued, joins replies to their conversations and,
+// unless triaging, turns conversations into threads.
+func (im *Importer) Finish(ctx context.Context) (*ImportSummary, error) {
+	if err := im.flush(ctx); err != nil {
+		im.rollback()
+		return nil, err
+	}
+	err := im.write(ctx, func(tx *sql.Tx) error {
+		if err := im.resolveConversations(ctx, tx); err != nil {
+			return err
+		}
+		if err := im.applyRules(ctx, tx); err != nil {
+			return err
+		}
+		return nil
+	})
+	if err == nil {
+		// While triaging this converts only what trusted rules matched.
+		err = im.convertAll(ctx)
+	}
+	if err == nil {
+		err = im.countInbox(ctx)
+	}
+	if im.dryTx != nil {
+		im.rollback()
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &im.sum, nil
+}
+
+func (im *Importer) rollback() {
+	if im.dryTx != nil {
+		im.dryTx.Rollback()
+		im.dryTx = nil
+	}
+}
+
+// resolveConversations points every reply of this import at its
+// conversation's root, following parents that are stored (from this file or
+// an earlier one) until nothing changes. A reply whose parent is missing
+// stays its own conversation.
+func (im *Importer) resolveConversations(ctx context.Context, tx *sql.Tx) error {
+	for i := 0; i < 500; i++ {
+		res, err := tx.ExecContext(ctx, `UPDATE social_items SET conversation_id = (
+				SELECT p.conversation_id FROM social_items p WHERE p.tweet_id = social_items.in_reply_to_id)
+			WHERE import_id = ? AND in_reply_to_id != '' AND EXISTS (
+				SELECT 1 FROM social_items p WHERE p.tweet_id = social_items.in_reply_to_id
+				AND p.conversation_id != social_items.conversation_id)`, im.id)
+		if err != nil {
+			return fmt.Errorf("resolve conversations: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return nil
+		}
+	}
+	return errors.New("resolve conversations: reply chains deeper than 500")
+}
+
+func (im *Importer) countInbox(ctx context.Context) error {
+	q := `SELECT COUNT(*) FROM social_items WHERE import_id = ? AND status = 'new'`
+	var row *sql.Row
+	if im.dryTx != nil {
+		row = im.dryTx.QueryRowContext(ctx, q, im.id)
+	} else {
+		row = im.s.r.QueryRowContext(ctx, q, im.id)
+	}
+	return row.Scan(&im.sum.Inbox)
+}

@@ -1,0 +1,68 @@
+package tweets
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"strings"
+)
+
+// flexString accepts a JSON string or number. Archives write every number as
+// a string and the APIs write ids as numbers; a number is kept as its literal
+// digits, never passed through float64, which would change ids above 2^53.
+type flexString string
+
+func (f *flexString) UnmarshalJSON(b []byte) error {
+	b = bytes.TrimSpace(b)
+	switch {
+	case len(b) == 0 || string(b) == "null":
+		*f = ""
+	case b[0] == '"':
+		var s string
+		if err := json.Unmarshal(b, &s); err != nil {
+			return fmt.Errorf("decode string: %w", err)
+		}
+		*f = flexString(s)
+	case b[0] == '-' || (b[0] >= '0' && b[0] <= '9'):
+		*f = flexString(b)
+	default:
+		// Objects, arrays and booleans carry no usable id; ignoring them keeps
+		// one odd field from costing the whole record.
+		*f = ""
+	}
+	return nil
+}
+
+// flexBool accepts true/false as JSON booleans or strings, since archives
+// have stringified some scalars over the years.
+type flexBool bool
+
+func (f *flexBool) UnmarshalJSON(b []byte) error {
+	s := strings.Trim(string(bytes.TrimSpace(b)), `"`)
+	*f = flexBool(strings.EqualFold(s, "true") || s == "1")
+	return nil
+}
+
+// isDigits reports whether s is a non-empty run of ASCII digits: the shape of
+// every tweet and user id.
+func isDigits(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// firstOf returns the first non-empty string.
+func firstOf(ss ...string) string {
+	for _, s := range ss {
+		if s != "" {
+			return s
+		}
+	}
+	return ""
+}

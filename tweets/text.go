@@ -1,0 +1,129 @@
+package tweets
+
+import (
+	"html"
+	"regexp"
+	"sort"
+	"strings"
+)
+
+// link is one shortened URL in a text and what it stands for.
+type link struct {
+	URL      string // as it appears in the text, usually https://t.co/…
+	Expanded string
+}
+
+var (
+	// Used only where the source has no entities (CSV, minimal API v2
+	// responses): the lookbehind-free prefix group keeps "a@b.c" e-mail
+	// addresses from counting as mentions.
+	mentionRe = regexp.MustCompile(`(?:^|[^\w@])@(\w{1,50})`)
+	hashtagRe = regexp.MustCompile(`(?:^|[^\p{L}\p{N}_&#])#([\p{L}\p{N}_]*[\p{L}_][\p{L}\p{N}_]*)`)
+	urlRe     = regexp.MustCompile(`https?://[^\s<>"]+`)
+	tcoRe     = regexp.MustCompile(`https?://t\.co/\w+`)
+)
+
+// cleanText is the one normalisation every format goes through. Entities are
+// decoded exactly once, because the sources escape exactly once and a second
+// pass would turn a literal "&lt;" someone typed into "<". The text is not
+// Unicode-normalised: NFC/NFKC would rewrite some emoji, ZWJ sequences and
+// combining marks that people chose on purpose.
+func cleanText(text string, links []link) string {
+	text = html.UnescapeString(text)
+	text = expandLinks(text, links)
+	return strings.TrimSpace(text)
+}
+
+// expandLinks replaces each short URL by its expansion. It matches the URL
+// string rather than slicing at the entity indices: indices count code points
+// (and in archives were computed before entity decoding), so byte slicing
+// breaks after the first emoji or "&amp;".
+func expandLinks(text string, links []link) string {
+	if len(links) == 0 {
+		return text
+	}
+	pairs := make([]link, 0, len(links))
+	for _, l := range links {
+		if l.URL == "" || l.Expanded == "" || l.URL == l.Expanded {
+			continue
+		}
+		pairs = append(pairs, l)
+	}
+	if len(pairs) == 0 {
+		return text
+	}
+	// Longest first: a Replacer prefers the earlier pair at a position, so an
+	// "http://t.co/abc" must not win over "http://t.co/abcd".
+	sort.SliceStable(pairs, func(i, j int) bool { return len(pairs[i].URL) > len(pairs[j].URL) })
+	args := make([]string, 0, 2*len(pairs))
+	for _, p := range pairs {
+		args = append(args, p.URL, p.Expanded)
+	}
+	return strings.NewReplacer(args...).Replace(text)
+}
+
+// linksFromExpandedList pairs the t.co links of a text with a list of
+// expanded URLs given in the same order (the Grailbird CSV's expanded_urls
+// columns). When the counts differ the pairing is unknowable, so nothing is
+// expanded rather than something being expanded wrongly.
+func linksFromExpandedList(text string, expanded []string) []link {
+	short := tcoRe.FindAllString(text, -1)
+	if len(short) == 0 || len(short) != len(expanded) {
+		return nil
+	}
+	links := make([]link, len(short))
+	for i := range short {
+		links[i] = link{URL: short[i], Expanded: expanded[i]}
+	}
+	return links
+}
+
+// mentionsIn, hashtagsIn and urlsIn read from the text what a source without
+// entities does not say.
+func mentionsIn(text string) []string { return submatches(mentionRe, text) }
+func hashtagsIn(text string) []string { return submatches(hashtagRe, text) }
+
+func urlsIn(text string) []string {
+	return dedupe(urlRe.FindAllString(text, -1))
+}
+
+func submatches(re *regexp.Regexp, text string) []string {
+	var out []string
+	for _, m := range re.FindAllStringSubmatch(text, -1) {
+		out = append(out, m[1])
+	}
+	return dedupe(out)
+}
+
+// dedupe keeps the first occurrence of each non-empty string, in order.
+func dedupe(in []string) []string {
+	if len(in) == 0 {
+		return nil
+	}
+	seen := make(map[string]bool, len(in))
+	out := in[:0:0]
+	for _, s := range in {
+		if s == "" || seen[s] {
+			continue
+		}
+		seen[s] = true
+		out = append(out, s)
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	return out
+}
+
+// retweetHandle returns the handle in an "RT @handle: …" text, or "".
+func retweetHandle(text string) string {
+	rest, ok := strings.CutPrefix(text, "RT @")
+	if !ok {
+		return ""
+	}
+	handle, _, ok := strings.Cut(rest, ":")
+	if !ok || handle == "" || strings.ContainsAny(handle, " \n\t") {
+		return ""
+	}
+	return handle
+}
