@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"fmt"
 	"net/http"
 	"time"
 
@@ -36,7 +37,11 @@ func (h *Handler) routes(e *echo.Echo) {
 			}
 		})
 	}
-	e.Use(middleware.BodyLimit(h.cfg.BodyLimit))
+	e.Use(middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{
+		Limit: h.cfg.BodyLimit,
+		// The import upload has its own, larger limit on its route.
+		Skipper: func(c echo.Context) bool { return c.Request().URL.Path == "/mod/social/import" },
+	}))
 	if h.cfg.PostRate > 0 {
 		e.Use(middleware.RateLimiterWithConfig(middleware.RateLimiterConfig{
 			Skipper: func(c echo.Context) bool {
@@ -144,6 +149,15 @@ func (h *Handler) routes(e *echo.Echo) {
 	staff(models.PermManageSite, http.MethodPost, "/admin/categories", h.saveCategory)
 	staff(models.PermManageRoles, http.MethodGet, "/admin/ambassadors", h.showAdminAmbassadors)
 
+	staff(models.PermTriageSocial, http.MethodGet, "/mod/social", h.showSocial)
+	staff(models.PermTriageSocial, http.MethodPost, "/mod/social", h.triageSocial)
+	staff(models.PermTriageSocial, http.MethodGet, "/mod/social/rules", h.showRules)
+	staff(models.PermTriageSocial, http.MethodPost, "/mod/social/rules", h.createRule)
+	staff(models.PermTriageSocial, http.MethodPost, "/mod/social/rules/:id/off", h.deactivateRule)
+	staff(models.PermTriageSocial, http.MethodGet, "/mod/social/import", h.showImport)
+	e.Add(http.MethodPost, "/mod/social/import", h.uploadImport, requireUser, requirePerm(models.PermTriageSocial),
+		middleware.BodyLimit(fmt.Sprintf("%dM", MaxUpload>>20)))
+	staff(models.PermTriageSocial, http.MethodGet, "/mod/social/import/:id", h.showImportJob)
 	staff(models.PermCurateKB, http.MethodGet, "/kb/:id/edit", h.showEditArticle)
 	staff(models.PermCurateKB, http.MethodPost, "/kb/:id/edit", h.editArticle)
 	staff(models.PermCurateKB, http.MethodPost, "/kb/:id/publish", h.publishArticle)

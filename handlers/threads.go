@@ -131,6 +131,8 @@ type threadPage struct {
 	Original   *models.Thread // what a duplicate points to
 	Categories []models.Category
 	Reasons    []string
+	// ReplyOnX is the X web intent for answering the original tweet, for ambassadors.
+	ReplyOnX string
 }
 
 // OtherAnswers counts the visible answers listed below the accepted one.
@@ -260,6 +262,13 @@ func (h *Handler) renderThread(c echo.Context, t *models.Thread, code int, answe
 		if a != nil && a.Published {
 			p.Article = a
 		}
+	}
+	if t.SourceID != "" && u.Can(models.PermTriageSocial) {
+		link := h.cfg.BaseURL + t.URL()
+		if p.Article != nil {
+			link = h.cfg.BaseURL + p.Article.URL()
+		}
+		p.ReplyOnX = "https://x.com/intent/post?" + url.Values{"in_reply_to": {t.SourceID}, "text": {link}}.Encode()
 	}
 	p.Pager.PrevLabel, p.Pager.NextLabel = "← Earlier answers", "Later answers →"
 	if t.Gone() {

@@ -31,6 +31,9 @@ Usage:
       Change a user's role: member, superuser, ambassador, moderator or admin.
   crowdcare backup FILE [--db PATH]
       Write a consistent copy of the database to FILE while the server runs.
+  crowdcare import tweets [--db PATH] [--category SLUG] [--brand-handle H] [--triage] [--dry-run] FILE...
+      Import X/Twitter data (archives, API v1.1/v2 JSON, the customer-support CSV) as threads,
+      or with --triage into the social inbox. --dry-run prints what would happen.
   crowdcare reindex [--db PATH]
       Rebuild the search index from the content.
   crowdcare corpus [--threads N] [--posts N] [--seed N] [--db PATH]
@@ -69,6 +72,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = backup(ctx, args[1:], stdout)
 	case "reindex":
 		err = reindex(ctx, args[1:], stdout)
+	case "import":
+		err = importCmd(ctx, args[1:], stdout)
 	case "corpus":
 		err = corpus(ctx, args[1:], stdout)
 	case "bench":

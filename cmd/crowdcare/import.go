@@ -1,0 +1,98 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/crowdcare/crowdcare/language"
+	"github.com/crowdcare/crowdcare/models"
+	"github.com/crowdcare/crowdcare/tweets"
+)
+
+// listFlag collects a repeatable flag (--brand-handle a --brand-handle b, or a,b).
+type listFlag []string
+
+func (l *listFlag) String() string { return strings.Join(*l, ",") }
+func (l *listFlag) Set(v string) error {
+	for _, p := range strings.Split(v, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			*l = append(*l, p)
+		}
+	}
+	return nil
+}
+
+func importCmd(ctx context.Context, args []string, stdout io.Writer) error {
+	if len(args) == 0 || args[0] != "tweets" {
+		return usageError("import takes: tweets FILE...")
+	}
+	fs, db := newFlags("import tweets")
+	category := fs.String("category", "general", "category for the new threads (slug)")
+	dryRun := fs.Bool("dry-run", false, "print what would happen, change nothing")
+	triage := fs.Bool("triage", false, "send the items to the triage inbox instead of making threads")
+	var brands listFlag
+	fs.Var(&brands, "brand-handle", "the brand's account on X (repeat or comma-separate)")
+	return withStore(ctx, fs, db, args[1:], func(store *models.Store, files []string) error {
+		if len(files) == 0 {
+			return usageError("import tweets needs at least one FILE")
+		}
+		im, err := store.NewImporter(ctx, models.ImportOptions{BrandHandles: brands, Category: *category, Triage: *triage,
+			DryRun: *dryRun, Languages: language.New(), Source: "cli"})
+		if err != nil {
+			return err
+		}
+		var failed []string
+		for _, f := range files {
+			res, err := tweets.ReadFile(f, func(t tweets.Tweet) error { return im.Add(ctx, t) })
+			if errors.Is(err, tweets.ErrUnknownFormat) {
+				fmt.Fprintf(stdout, "%s: %v; nothing imported from it\n", f, err)
+				failed = append(failed, f)
+				continue
+			}
+			if err != nil {
+				return fmt.Errorf("%s: %w", f, err)
+			}
+			for _, sk := range res.Skipped {
+				im.Skip(f, sk.Line, sk.Reason)
+			}
+			fmt.Fprintf(stdout, "%s: %s, %d tweets read, %d records skipped\n", f, res.Format, res.Read, len(res.Skipped))
+			for _, e := range res.APIErrors {
+				fmt.Fprintf(stdout, "  API error in the file: %s\n", e)
+			}
+		}
+		sum, err := im.Finish(ctx)
+		if err != nil {
+			return err
+		}
+		printSummary(stdout, sum)
+		if len(failed) > 0 {
+			return fmt.Errorf("%d file(s) in no known format: %s", len(failed), strings.Join(failed, ", "))
+		}
+		return nil
+	})
+}
+
+func printSummary(w io.Writer, s *models.ImportSummary) {
+	verb := "Imported"
+	if s.DryRun {
+		verb = "Dry run: would import"
+	}
+	fmt.Fprintf(w, "%s %d new items (%d read, %d duplicates already imported).\n", verb, s.Imported, s.Read, s.Duplicates)
+	fmt.Fprintf(w, "Threads created: %d; answers added: %d; waiting in the triage inbox: %d.\n", s.Threads, s.Answers, s.Inbox)
+	fmt.Fprintf(w, "Filtered: %d", s.FilteredTotal())
+	for _, r := range s.FilterReasons() {
+		fmt.Fprintf(w, "; %s %d", r, s.Filtered[r])
+	}
+	fmt.Fprintln(w, ".")
+	fmt.Fprintf(w, "Skipped records: %d\n", len(s.Skipped))
+	for i, sk := range s.Skipped {
+		if i == 50 {
+			fmt.Fprintf(w, "  … and %d more\n", len(s.Skipped)-50)
+			break
+		}
+		fmt.Fprintf(w, "  %s line %d: %s\n", sk.File, sk.Line, sk.Reason)
+	}
+}

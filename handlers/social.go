@@ -1,0 +1,285 @@
+package handlers
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/crowdcare/crowdcare/language"
+	"github.com/crowdcare/crowdcare/models"
+	"github.com/crowdcare/crowdcare/tweets"
+)
+
+// MaxUpload is the largest file the import page accepts.
+const MaxUpload = 64 << 20
+
+type inboxPage struct {
+	page
+	Inbox      *models.InboxPage
+	Query      models.InboxQuery
+	Statuses   []string
+	Categories []models.Category
+	Pager      pager
+	Form       form
+}
+
+// URL is this view with another status, language or rule.
+func (p inboxPage) URL(status, lang string, rule int64) string {
+	q := url.Values{}
+	if status != "" && status != "new" {
+		q.Set("status", status)
+	}
+	if lang != "" {
+		q.Set("lang", lang)
+	}
+	if rule != 0 {
+		q.Set("rule", strconv.FormatInt(rule, 10))
+	}
+	if len(q) == 0 {
+		return "/mod/social"
+	}
+	return "/mod/social?" + q.Encode()
+}
+
+func (h *Handler) showSocial(c echo.Context) error {
+	rule, _ := strconv.ParseInt(c.QueryParam("rule"), 10, 64)
+	q := models.InboxQuery{Status: oneOf(c.QueryParam("status"), models.InboxStatuses()...), Lang: c.QueryParam("lang"), RuleID: rule, Page: pageOf(c)}
+	return h.renderSocial(c, http.StatusOK, q, newForm())
+}
+
+func (h *Handler) renderSocial(c echo.Context, code int, q models.InboxQuery, f form) error {
+	ctx := c.Request().Context()
+	u := currentUser(c)
+	inbox, err := h.store.Inbox(ctx, u, q)
+	if err != nil {
+		return err
+	}
+	cats, err := h.store.Categories(ctx, u)
+	if err != nil {
+		return err
+	}
+	p := inboxPage{page: h.page(c, "Social inbox"), Inbox: inbox, Query: q, Statuses: models.InboxStatuses(), Categories: cats, Form: f}
+	p.Pager = makePager(inbox.Paging, func(n int) string {
+		u := p.URL(q.Status, q.Lang, q.RuleID)
+		sep := "?"
+		if strings.Contains(u, "?") {
+			sep = "&"
+		}
+		return u + sep + "page=" + strconv.Itoa(n)
+	})
+	p.NoIndex = true
+	return h.render(c, code, "social", p)
+}
+
+// triageSocial handles the inbox's one form: an action on the checked items.
+func (h *Handler) triageSocial(c echo.Context) error {
+	ctx := c.Request().Context()
+	u := currentUser(c)
+	form, err := c.FormParams()
+	if err != nil {
+		return echo.ErrBadRequest
+	}
+	items := form["items"]
+	back := "/mod/social"
+	if r := c.FormValue("back"); r != "" {
+		back = localPath(r)
+	}
+	var msg string
+	switch c.FormValue("action") {
+	case "convert":
+		var n int
+		n, err = h.store.ConvertSocial(ctx, u, items, c.FormValue("category"), c.FormValue("title"))
+		msg = fmt.Sprintf("%s created.", plural(n, "thread", "threads"))
+	case "append":
+		id, ok := threadIDFromURL(c.FormValue("thread"))
+		if !ok {
+			id, _ = strconv.ParseInt(strings.TrimSpace(c.FormValue("thread")), 10, 64)
+		}
+		err = h.store.AppendSocial(ctx, u, items, id)
+		msg = "Added to the thread."
+	case "dismiss", "spam", "restore":
+		status := map[string]string{"dismiss": "dismissed", "spam": "spam", "restore": "new"}[c.FormValue("action")]
+		var n int
+		n, err = h.store.SetSocialStatus(ctx, u, items, status)
+		msg = fmt.Sprintf("%s updated.", plural(n, "item", "items"))
+	default:
+		err = &models.ValidationError{Fields: map[string]string{"action": "Choose what to do with the selected items."}}
+	}
+	return h.done(c, err, back, msg)
+}
+
+type rulesPage struct {
+	page
+	Rules      []models.SocialRule
+	Categories []models.Category
+	Form       form
+}
+
+func (h *Handler) showRules(c echo.Context) error { return h.renderRules(c, http.StatusOK, newForm()) }
+
+func (h *Handler) renderRules(c echo.Context, code int, f form) error {
+	ctx := c.Request().Context()
+	rules, err := h.store.SocialRules(ctx)
+	if err != nil {
+		return err
+	}
+	cats, err := h.store.Categories(ctx, currentUser(c))
+	if err != nil {
+		return err
+	}
+	p := rulesPage{page: h.page(c, "Watch rules"), Rules: rules, Categories: cats, Form: f}
+	p.NoIndex = true
+	return h.render(c, code, "social_rules", p)
+}
+
+func (h *Handler) createRule(c echo.Context) error {
+	f := fromRequest(c, "name", "keywords", "handles", "hashtags", "exclusions", "category", "trusted")
+	_, err := h.store.CreateSocialRule(c.Request().Context(), currentUser(c), models.NewSocialRule{Name: f.Values["name"],
+		Keywords: f.Values["keywords"], Handles: f.Values["handles"], Hashtags: f.Values["hashtags"], Exclusions: f.Values["exclusions"],
+		CategorySlug: f.Values["category"], Trusted: f.Values["trusted"] == "1"})
+	if f.withError(err) {
+		return h.renderRules(c, http.StatusUnprocessableEntity, f)
+	}
+	if err != nil {
+		return err
+	}
+	h.flash(c, "The rule is saved. It applies to posts imported or fetched from now on.")
+	return c.Redirect(http.StatusSeeOther, "/mod/social/rules")
+}
+
+func (h *Handler) deactivateRule(c echo.Context) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	return h.done(c, h.store.DeactivateSocialRule(c.Request().Context(), currentUser(c), id), "/mod/social/rules", "The rule is switched off.")
+}
+
+type importPage struct {
+	page
+	Form       form
+	Categories []models.Category
+	Job        *models.ImportJob
+	Running    bool
+}
+
+func (h *Handler) showImport(c echo.Context) error {
+	f := newForm()
+	f.Values["category"] = "general"
+	return h.renderImport(c, http.StatusOK, f)
+}
+
+func (h *Handler) renderImport(c echo.Context, code int, f form) error {
+	cats, err := h.store.Categories(c.Request().Context(), currentUser(c))
+	if err != nil {
+		return err
+	}
+	p := importPage{page: h.page(c, "Import from X"), Form: f, Categories: cats}
+	p.NoIndex = true
+	return h.render(c, code, "social_import", p)
+}
+
+// uploadImport saves the upload to a temporary file and imports it in the
+// background; the browser is sent to a page that shows the progress.
+func (h *Handler) uploadImport(c echo.Context) error {
+	u := currentUser(c)
+	f := fromRequest(c, "category", "brand_handle", "triage")
+	fh, err := c.FormFile("file")
+	if err != nil {
+		f.Errors["file"] = "Choose a file to import."
+		return h.renderImport(c, http.StatusUnprocessableEntity, f)
+	}
+	src, err := fh.Open()
+	if err != nil {
+		return err
+	}
+	defer src.Close()
+	tmp, err := os.CreateTemp("", "crowdcare-import-*"+filepath.Ext(fh.Filename))
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(tmp, src); err != nil {
+		tmp.Close()
+		os.Remove(tmp.Name())
+		return err
+	}
+	tmp.Close()
+	// Check the format now, so a wrong file is refused on the form, not later.
+	head := make([]byte, 4096)
+	hf, err := os.Open(tmp.Name())
+	if err != nil {
+		return err
+	}
+	n, _ := io.ReadFull(hf, head)
+	hf.Close()
+	if _, err := tweets.Detect(head[:n]); err != nil {
+		os.Remove(tmp.Name())
+		f.Errors["file"] = "This file is in no format Crowdcare knows (" + err.Error() + "). Nothing was imported."
+		return h.renderImport(c, http.StatusUnprocessableEntity, f)
+	}
+	opts := models.ImportOptions{BrandHandles: strings.Split(f.Values["brand_handle"], ","), Category: f.Values["category"],
+		Triage: f.Values["triage"] == "1", Languages: language.New(), Actor: u, Source: "upload"}
+	ctx := c.Request().Context()
+	im, err := h.store.NewImporter(ctx, opts)
+	if f.withError(err) {
+		os.Remove(tmp.Name())
+		return h.renderImport(c, http.StatusUnprocessableEntity, f)
+	}
+	if err != nil {
+		return err
+	}
+	job, err := h.store.StartImportJob(ctx, u, fh.Filename)
+	if err != nil {
+		return err
+	}
+	go h.runImport(job, tmp.Name(), im)
+	return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/mod/social/import/%d", job))
+}
+
+// runImport reads the uploaded file; it outlives the request on purpose.
+func (h *Handler) runImport(job int64, path string, im *models.Importer) {
+	ctx := context.Background()
+	defer os.Remove(path)
+	read := 0
+	res, err := tweets.ReadFile(path, func(t tweets.Tweet) error {
+		read++
+		if read%5000 == 0 {
+			if err := h.store.ProgressImportJob(ctx, job, read); err != nil {
+				h.log.Error("import progress", "job", job, "err", err)
+			}
+		}
+		return im.Add(ctx, t)
+	})
+	var sum *models.ImportSummary
+	if err == nil {
+		for _, sk := range res.Skipped {
+			im.Skip(filepath.Base(path), sk.Line, sk.Reason)
+		}
+		sum, err = im.Finish(ctx)
+	}
+	if err := h.store.FinishImportJob(ctx, job, sum, err); err != nil {
+		h.log.Error("finish import job", "job", job, "err", err)
+	}
+}
+
+func (h *Handler) showImportJob(c echo.Context) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	job, err := h.store.ImportJob(c.Request().Context(), id)
+	if err != nil {
+		return err
+	}
+	p := importPage{page: h.page(c, "Import progress"), Job: job, Running: job.Status == "running"}
+	p.NoIndex = true
+	return h.render(c, http.StatusOK, "social_job", p)
+}
