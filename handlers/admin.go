@@ -82,6 +82,12 @@ func (h *Handler) setUserRole(c echo.Context) error {
 	})
 }
 
+func (h *Handler) linkPlaceholder(c echo.Context) error {
+	return h.userAction(c, "The imported profile is linked: its posts now belong to that account.", func(id int64) error {
+		return h.store.LinkPlaceholder(c.Request().Context(), currentUser(c), id, c.FormValue("username"))
+	})
+}
+
 func (h *Handler) setUserGroup(c echo.Context) error {
 	return h.userAction(c, "Groups updated.", func(id int64) error {
 		if c.FormValue("remove") == "1" {

@@ -143,6 +143,7 @@ func (h *Handler) routes(e *echo.Echo) {
 	staff(models.PermSuspend, http.MethodPost, "/mod/users/:id/unsuspend", h.unsuspendUser)
 	staff(models.PermSuspend, http.MethodPost, "/mod/users/:id/spammer", h.removeSpammer)
 	staff(models.PermManageRoles, http.MethodPost, "/mod/users/:id/role", h.setUserRole)
+	staff(models.PermManageRoles, http.MethodPost, "/mod/users/:id/link", h.linkPlaceholder)
 	staff(models.PermManageSite, http.MethodPost, "/mod/users/:id/groups", h.setUserGroup)
 	staff(models.PermManageSite, http.MethodGet, "/admin/settings", h.showAdminSettings)
 	staff(models.PermManageSite, http.MethodPost, "/admin/settings", h.saveAdminSettings)

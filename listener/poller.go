@@ -30,6 +30,8 @@ type Config struct {
 	Interval time.Duration
 	// MaxPages bounds one poll, so a burst cannot exhaust the monthly quota.
 	MaxPages int
+	// Brands are the brand's handles, for the importer.
+	Brands []string
 }
 
 // State keeps the newest id seen, so each poll asks only for newer posts.

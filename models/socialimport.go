@@ -299,3 +299,37 @@ func (im *Importer) countInbox(ctx context.Context) error {
 	}
 	return row.Scan(&im.sum.Inbox)
 }
+
+// LinkPlaceholder hands an imported profile's posts to a real account and
+// makes later imports from that handle use the real account too.
+func (s *Store) LinkPlaceholder(ctx context.Context, actor *User, placeholderID int64, username string) error {
+	if !actor.Can(PermManageRoles) {
+		return ErrForbidden
+	}
+	ph, err := s.UserByID(ctx, placeholderID)
+	if err != nil {
+		return err
+	}
+	if !ph.Imported {
+		return &ErrNotAllowed{Reason: "Only a profile imported from X can be linked."}
+	}
+	real, err := s.UserByUsername(ctx, username)
+	if err != nil || real.Imported {
+		return &ValidationError{Fields: map[string]string{"username": "Give the username of a real account."}}
+	}
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		for _, q := range []string{
+			`UPDATE posts SET author_id = ?1 WHERE author_id = ?2`,
+			`UPDATE threads SET author_id = ?1 WHERE author_id = ?2`,
+			`UPDATE users SET linked_to = ?1 WHERE id = ?2`,
+		} {
+			if _, err := tx.ExecContext(ctx, q, real.ID, ph.ID); err != nil {
+				return err
+			}
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE users SET x_handle = ? WHERE id = ? AND x_handle = ''`, ph.XHandle, real.ID); err != nil {
+			return err
+		}
+		return logAction(ctx, tx, s.now(), actor, "link_placeholder", "user", ph.ID, "@"+ph.XHandle+" to "+real.Username)
+	})
+}

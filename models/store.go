@@ -242,3 +242,13 @@ func (s *Store) Backup(ctx context.Context, path string) error {
 	}
 	return nil
 }
+
+// SetSetting stores a setting, replacing any earlier value.
+func (s *Store) SetSetting(ctx context.Context, key string, value []byte) error {
+	_, err := s.w.ExecContext(ctx, `INSERT INTO settings (key, value) VALUES (?, ?)
+		ON CONFLICT (key) DO UPDATE SET value = excluded.value`, key, value)
+	if err != nil {
+		return fmt.Errorf("set %s: %w", key, err)
+	}
+	return nil
+}

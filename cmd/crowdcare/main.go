@@ -44,6 +44,8 @@ Usage:
       Show this text.
 
 Every command that touches data takes --db (default ./crowdcare.db, or $CROWDCARE_DB).
+Live listening on X for serve: --x-query, --x-interval, --x-base-url, --x-brand-handles (or
+$CROWDCARE_X_QUERY, _BASE_URL, _BRAND_HANDLES) and $CROWDCARE_X_BEARER_TOKEN; new posts go to the inbox.
 SMTP for serve: --smtp-host, --smtp-port, --smtp-user, --smtp-from, --smtp-tls (or $CROWDCARE_SMTP_HOST,
 _PORT, _USER, _FROM, _TLS) and $CROWDCARE_SMTP_PASSWORD; without a host, emails go to the log.
 serve also reads $CROWDCARE_ADDR, $CROWDCARE_BASE_URL, $CROWDCARE_SITE_NAME and
@@ -171,6 +173,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	siteName := fs.String("site-name", env("CROWDCARE_SITE_NAME", "Crowdcare"), "name shown in the header and titles")
 	demo := fs.Bool("demo", false, "add demo content to an empty database")
 	smtpConfig := smtpFlags(fs)
+	listenConfig := listenFlags(fs)
 	trustProxy := fs.Bool("trust-proxy", os.Getenv("CROWDCARE_TRUST_PROXY") == "1", "take client addresses from X-Forwarded-For (only behind a proxy that sets it)")
 	if _, err := parse(fs, args); err != nil {
 		return err
@@ -215,6 +218,10 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	e, err := handlers.New(ctx, handlers.Config{BaseURL: *baseURL, SiteName: *siteName, PostRate: 10, PostBurst: 30,
 		TrustProxy: *trustProxy, Mail: mail}, store, log)
 	if err != nil {
+		ln.Close()
+		return err
+	}
+	if err := startListening(ctx, listenConfig(), store, log); err != nil {
 		ln.Close()
 		return err
 	}

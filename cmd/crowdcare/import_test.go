@@ -1,0 +1,177 @@
+package main
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/crowdcare/crowdcare/models"
+)
+
+// sharedTweets is the real sample data beside the repository; it is absent
+// only outside CI, and then these tests say so and skip.
+func sharedTweets(t *testing.T, rel string) string {
+	t.Helper()
+	p := filepath.Join("..", "..", "..", "shared", "data", "tweets", rel)
+	if _, err := os.Stat(p); err != nil {
+		t.Skipf("shared data not found at %s: skipping real-sample import test", p)
+	}
+	return p
+}
+
+func openDB(t *testing.T, path string) *models.Store {
+	t.Helper()
+	s, err := models.Open(context.Background(), path, models.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+func TestImportCustomerSupportCSV(t *testing.T) {
+	csv := sharedTweets(t, "twcs-kaggle-customer-support/twcs_subset_monalisapatra26.csv")
+	db := filepath.Join(t.TempDir(), "twcs.db")
+	code, out, errOut := runCmd(t, "import", "tweets", "--db", db, csv)
+	if code != 0 {
+		t.Fatalf("exit %d: %s %s", code, out, errOut)
+	}
+	for _, want := range []string{"twcs-csv, 5000 tweets read", "Imported 5000 new items (5000 read, 0 duplicates", "Threads created:"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	s := openDB(t, db)
+	ctx := context.Background()
+	// Tweet 8 starts a conversation whose replies (6, 5, 4, 3, 1, 2) come
+	// earlier in the file: they all join its thread, in time order, with the
+	// brand's replies by the brand's ambassador account.
+	list, err := s.Threads(ctx, models.ThreadQuery{})
+	if err != nil || list.Total < 500 {
+		t.Fatalf("threads: %d %v", list.Total, err)
+	}
+	var th *models.Thread
+	for page := 1; th == nil && page <= list.Pages; page++ {
+		l, _ := s.Threads(ctx, models.ThreadQuery{Page: page})
+		for _, x := range l.Threads {
+			if x.SourceID == "8" {
+				th = x
+			}
+		}
+	}
+	if th == nil {
+		t.Fatal("no thread for tweet 8")
+	}
+	if th.Title != "is the worst customer service" || th.Author.Username != "115712" || th.SourceURL != "https://x.com/115712/status/8" {
+		t.Fatalf("thread 8: %+v", th)
+	}
+	posts, _ := s.ThreadPosts(ctx, th, 1, nil)
+	if len(posts.Answers) < 6 || posts.Answers[0].Author.Username != "sprintcare" || posts.Answers[0].Author.Role != models.RoleAmbassador {
+		t.Fatalf("answers: %d, first by %+v", len(posts.Answers), posts.Answers[0].Author)
+	}
+	for i := 1; i < len(posts.Answers); i++ {
+		if posts.Answers[i].CreatedAt.Before(posts.Answers[i-1].CreatedAt) {
+			t.Fatalf("answers out of time order at %d", i)
+		}
+	}
+	if !strings.Contains(posts.Answers[0].BodyMD, "private message") {
+		t.Fatalf("first answer: %q", posts.Answers[0].BodyMD)
+	}
+	// Re-importing changes nothing.
+	code, out, _ = runCmd(t, "import", "tweets", "--db", db, csv)
+	if code != 0 || !strings.Contains(out, "Imported 0 new items (5000 read, 5000 duplicates") || !strings.Contains(out, "Threads created: 0; answers added: 0") {
+		t.Fatalf("re-import: %s", out)
+	}
+	again, _ := s.Threads(ctx, models.ThreadQuery{})
+	if again.Total != list.Total {
+		t.Fatalf("threads after re-import: %d, before %d", again.Total, list.Total)
+	}
+}
+
+func TestImportExcelMangledCSV(t *testing.T) {
+	csv := sharedTweets(t, "twcs-kaggle-customer-support/twcs_test_excel_macroman_pritul2.csv")
+	db := filepath.Join(t.TempDir(), "excel.db")
+	code, out, errOut := runCmd(t, "import", "tweets", "--db", db, csv)
+	if code != 0 || !strings.Contains(out, "twcs-csv") || !strings.Contains(out, "Threads created:") {
+		t.Fatalf("exit %d: %s %s", code, out, errOut)
+	}
+	s := openDB(t, db)
+	var mojibake int
+	res, err := s.Search(context.Background(), models.SearchQuery{Text: "Message"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, h := range res.Hits {
+		if strings.Contains(string(h.Snippet), "‚Ä") {
+			mojibake++
+		}
+	}
+	if len(res.Hits) == 0 || mojibake != 0 {
+		t.Fatalf("%d hits, %d still show mojibake", len(res.Hits), mojibake)
+	}
+	// ‘Message’ was saved as ‚ÄòMessage‚Äô; the repaired quote marks are searchable text again.
+	found := false
+	for _, h := range res.Hits {
+		found = found || strings.Contains(string(h.Snippet), "‘<mark>Message</mark>’")
+	}
+	if !found {
+		t.Errorf("no hit shows the repaired ‘Message’")
+	}
+}
+
+func TestImportArchiveAndAPIFiles(t *testing.T) {
+	archive := sharedTweets(t, "archive-andreruffert/data/tweets.js")
+	withheld := sharedTweets(t, "api-v2-twarc-csv/withheld.jsonl")
+	stream := sharedTweets(t, "api-v2-twarc-csv/streaming_output_with_error.jsonl")
+	v1 := sharedTweets(t, "api-v1.1-python-twitter/streaming/lines.json")
+	db := filepath.Join(t.TempDir(), "mixed.db")
+	code, out, errOut := runCmd(t, "import", "tweets", "--db", db, "--triage", archive, withheld, stream, v1)
+	if code != 0 {
+		t.Fatalf("exit %d: %s %s", code, out, errOut)
+	}
+	for _, want := range []string{"x-archive, 1986 tweets read", "api-v2, 215 tweets read", "api-v1.1, 72 tweets read",
+		"retweet ", "Skipped records: 1", "streaming_output_with_error.jsonl line"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	s := openDB(t, db)
+	// Triage: nothing became a thread; everything unfiltered waits in the inbox.
+	if l, _ := s.Threads(context.Background(), models.ThreadQuery{}); l.Total != 0 {
+		t.Fatalf("triage made %d threads", l.Total)
+	}
+	admin, err := s.CreateUser(context.Background(), models.NewUser{Username: "boss", Email: "b@example.com", Password: "long enough pw", Role: models.RoleAdmin})
+	if err != nil {
+		t.Fatal(err)
+	}
+	inbox, err := s.Inbox(context.Background(), admin, models.InboxQuery{})
+	if err != nil || inbox.Total == 0 || inbox.Counts["filtered"] < 643 {
+		t.Fatalf("inbox: %+v %v", inbox.Counts, err)
+	}
+	langs := strings.Join(inbox.Languages, ",")
+	for _, l := range []string{"en", "de", "ja", "ar"} {
+		if !strings.Contains(langs, l) {
+			t.Errorf("languages %s lack %s", langs, l)
+		}
+	}
+}
+
+func TestImportRefusesUnknownFormatAndDryRunWritesNothing(t *testing.T) {
+	mastodon := sharedTweets(t, "mastodon-rtoot/get_context_default.0.json")
+	csv := sharedTweets(t, "twcs-kaggle-customer-support/twcs_subset_monalisapatra26.csv")
+	db := filepath.Join(t.TempDir(), "u.db")
+	code, out, _ := runCmd(t, "import", "tweets", "--db", db, mastodon)
+	if code != 1 || !strings.Contains(out, "not a known tweet format") || !strings.Contains(out, "nothing imported from it") {
+		t.Fatalf("unknown format: %d %s", code, out)
+	}
+	code, out, _ = runCmd(t, "import", "tweets", "--db", db, "--dry-run", csv)
+	if code != 0 || !strings.Contains(out, "Dry run: would import 5000 new items") {
+		t.Fatalf("dry run: %d %s", code, out)
+	}
+	s := openDB(t, db)
+	if l, _ := s.Threads(context.Background(), models.ThreadQuery{}); l.Total != 0 {
+		t.Fatalf("dry run or unknown file wrote %d threads", l.Total)
+	}
+}

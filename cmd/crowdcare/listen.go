@@ -1,0 +1,72 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"log/slog"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/crowdcare/crowdcare/language"
+	"github.com/crowdcare/crowdcare/listener"
+	"github.com/crowdcare/crowdcare/models"
+	"github.com/crowdcare/crowdcare/tweets"
+)
+
+// listenFlags adds live listening to serve. The bearer token is read from
+// the environment only, like the SMTP password.
+func listenFlags(fs *flag.FlagSet) func() listener.Config {
+	query := fs.String("x-query", os.Getenv("CROWDCARE_X_QUERY"), `X recent-search query for live listening, e.g. "@ExampleCare -is:retweet"`)
+	interval := fs.Duration("x-interval", 5*time.Minute, "how often to poll X")
+	base := fs.String("x-base-url", env("CROWDCARE_X_BASE_URL", "https://api.x.com"), "X API address")
+	brands := fs.String("x-brand-handles", os.Getenv("CROWDCARE_X_BRAND_HANDLES"), "the brand's handles, comma-separated")
+	return func() listener.Config {
+		return listener.Config{BaseURL: *base, BearerToken: os.Getenv("CROWDCARE_X_BEARER_TOKEN"), Query: *query,
+			Interval: *interval, MaxPages: 5, Brands: strings.Split(*brands, ",")}
+	}
+}
+
+// sinceState keeps the poller's newest id in the settings table.
+type sinceState struct{ store *models.Store }
+
+func (s sinceState) SinceID(ctx context.Context) (string, error) {
+	v, err := s.store.Setting(ctx, "x_since_id")
+	if errors.Is(err, models.ErrNotFound) {
+		return "", nil
+	}
+	return string(v), err
+}
+
+func (s sinceState) SetSinceID(ctx context.Context, id string) error {
+	return s.store.SetSetting(ctx, "x_since_id", []byte(id))
+}
+
+// startListening runs the poller when a query and token are configured:
+// live listening always feeds the triage inbox.
+func startListening(ctx context.Context, cfg listener.Config, store *models.Store, log *slog.Logger) error {
+	if cfg.Query == "" && cfg.BearerToken == "" {
+		return nil
+	}
+	p, err := listener.New(cfg, log)
+	if err != nil {
+		return err
+	}
+	langs := language.New()
+	go p.Run(ctx, sinceState{store}, func(ctx context.Context, ts []tweets.Tweet) error {
+		im, err := store.NewImporter(ctx, models.ImportOptions{Triage: true, Source: "poll", Languages: langs, BrandHandles: cfg.Brands})
+		if err != nil {
+			return err
+		}
+		for _, t := range ts {
+			if err := im.Add(ctx, t); err != nil {
+				return err
+			}
+		}
+		_, err = im.Finish(ctx)
+		return err
+	})
+	log.Info("listening on X", "query", cfg.Query, "every", cfg.Interval)
+	return nil
+}

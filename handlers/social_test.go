@@ -1,0 +1,185 @@
+package handlers
+
+import (
+	"bytes"
+	"context"
+	"mime/multipart"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/crowdcare/crowdcare/models"
+	"github.com/crowdcare/crowdcare/tweets"
+)
+
+// upload posts a file to the import form as a browser would.
+func (c *client) upload(path, filename, content string, fields url.Values) *response {
+	c.app.t.Helper()
+	var buf bytes.Buffer
+	w := multipart.NewWriter(&buf)
+	w.WriteField("_csrf", c.token())
+	for k, vs := range fields {
+		for _, v := range vs {
+			w.WriteField(k, v)
+		}
+	}
+	fw, err := w.CreateFormFile("file", filename)
+	if err != nil {
+		c.app.t.Fatal(err)
+	}
+	fw.Write([]byte(content))
+	w.Close()
+	req, _ := http.NewRequest(http.MethodPost, c.app.srv.URL+path, &buf)
+	req.Header.Set("Content-Type", w.FormDataContentType())
+	return c.do(req)
+}
+
+const supportCSV = "tweet_id,author_id,inbound,created_at,text,response_tweet_id,in_response_to_tweet_id\n" +
+	"10,ExampleCare,False,Tue Oct 31 22:10:47 +0000 2017,@jo_k Sorry about that! Please restart the Hub and tell us if it helps.,11,12\n" +
+	"12,jo_k,True,Tue Oct 31 22:08:27 +0000 2017,@ExampleCare my broadband has been down since this morning &amp; nobody answers,10,\n" +
+	"11,jo_k,True,Tue Oct 31 22:30:00 +0000 2017,@ExampleCare restarted twice. Still nothing 😩,,10\n" +
+	"13,promo,True,Tue Oct 31 23:00:00 +0000 2017,GIVEAWAY! Win a router: follow & RT,,\n"
+
+func TestUploadImportShowsProgressAndSummary(t *testing.T) {
+	a := newApp(t)
+	amb := a.roleClient("amy", models.RoleAmbassador)
+	res := amb.upload("/mod/social/import", "twcs.csv", supportCSV, url.Values{"category": {"general"}, "brand_handle": {"ExampleCare"}})
+	if res.Code != http.StatusSeeOther || !strings.HasPrefix(res.Location, "/mod/social/import/") {
+		t.Fatalf("upload: %d %q %s", res.Code, res.Location, res.Body)
+	}
+	var page *response
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		page = amb.get(res.Location)
+		if !strings.Contains(page.Body, "Working:") {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	mustContain(t, page.Body, "Done. 4 new items from 4 read", "<dt>Threads created</dt><dd>1</dd>", "<dt>Answers added</dt><dd>2</dd>", "promotion or ad: 1")
+	list, _ := a.store.Threads(context.Background(), models.ThreadQuery{})
+	if list.Total != 1 {
+		t.Fatalf("threads: %d", list.Total)
+	}
+	th := list.Threads[0]
+	thread := a.client().get(th.URL())
+	mustContain(t, thread.Body, "my broadband has been down since this morning &amp; nobody answers", "View on X",
+		`href="https://x.com/jo_k/status/12"`, "Official answer")
+	mustContain(t, a.client().get("/u/jo_k").Body, "@jo_k · imported from X", "nobody can log in")
+	mustNotContain(t, thread.Body, "Reply on X")
+	mustContain(t, amb.get(th.URL()).Body, "Reply on X", "in_reply_to=12")
+}
+
+func TestUploadRefusesUnknownFormats(t *testing.T) {
+	a := newApp(t)
+	admin := a.roleClient("boss", models.RoleAdmin)
+	res := admin.upload("/mod/social/import", "notes.txt", "just some notes, not tweets\nsecond line\n", url.Values{"category": {"general"}})
+	if res.Code != http.StatusUnprocessableEntity {
+		t.Fatalf("unknown format: %d", res.Code)
+	}
+	mustContain(t, res.Body, "in no format Crowdcare knows", "Nothing was imported")
+	var n int
+	if list, _ := a.store.Threads(context.Background(), models.ThreadQuery{}); list.Total != n {
+		t.Fatalf("threads: %d", list.Total)
+	}
+	if res := a.roleClient("member1", models.RoleMember).upload("/mod/social/import", "x.csv", supportCSV, nil); res.Code != http.StatusForbidden {
+		t.Fatalf("member upload: %d", res.Code)
+	}
+}
+
+func TestInboxTriageActions(t *testing.T) {
+	a := newApp(t)
+	ctx := context.Background()
+	im, err := a.store.NewImporter(ctx, models.ImportOptions{Triage: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mk := func(id, text string, rt bool) tweets.Tweet {
+		return tweets.Tweet{ID: id, AuthorHandle: "user" + id, Text: text, CreatedAt: time.Now().UTC(), Lang: "en", Retweet: rt}
+	}
+	for _, tw := range []tweets.Tweet{
+		mk("501", "My router shows a red light since the update, what does it mean?", false),
+		mk("502", "Is the Example TV app down for anyone else tonight?", false),
+		mk("503", "Free phones here, no joke", false),
+		mk("504", "RT @ExampleCare: Planned maintenance tonight", true),
+	} {
+		if err := im.Add(ctx, tw); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := im.Finish(ctx); err != nil {
+		t.Fatal(err)
+	}
+	amb := a.roleClient("amy", models.RoleAmbassador)
+	inbox := amb.get("/mod/social")
+	mustContain(t, inbox.Body, "My router shows a red light", "Is the Example TV app down", `value="501"`, "new (3)", "filtered (1)")
+	res := amb.post("/mod/social", url.Values{"action": {"convert"}, "items": {"501"}, "category": {"general"}, "title": {"Red light on the router after the update"}})
+	if res.Code != http.StatusSeeOther {
+		t.Fatalf("convert: %d", res.Code)
+	}
+	list, _ := a.store.Threads(ctx, models.ThreadQuery{})
+	if list.Total != 1 || list.Threads[0].Title != "Red light on the router after the update" {
+		t.Fatalf("converted: %+v", list.Threads)
+	}
+	// Append the TV question to that thread, mark one as spam, restore the filtered retweet.
+	amb.post("/mod/social", url.Values{"action": {"append"}, "items": {"502"}, "thread": {"http://forum.test" + list.Threads[0].URL()}})
+	amb.post("/mod/social", url.Values{"action": {"spam"}, "items": {"503"}})
+	amb.post("/mod/social", url.Values{"action": {"restore"}, "items": {"504"}})
+	if th, _ := a.store.Thread(ctx, list.Threads[0].ID); th.AnswerCount != 1 {
+		t.Fatalf("append: %d answers", th.AnswerCount)
+	}
+	inbox = amb.get("/mod/social")
+	mustContain(t, inbox.Body, "Planned maintenance", "spam (1)")
+	mustNotContain(t, inbox.Body, "Free phones")
+	// A wrong action is explained, not an error page.
+	res = amb.post("/mod/social", url.Values{"action": {"convert"}, "category": {"general"}})
+	mustContain(t, amb.get(res.Location).Body, "Select at least one item")
+	mustContain(t, amb.get("/mod/log").Body, "convert_social", "append_social", "social_spam")
+}
+
+func TestWatchRulesPage(t *testing.T) {
+	a := newApp(t)
+	amb := a.roleClient("amy", models.RoleAmbassador)
+	res := amb.post("/mod/social/rules", url.Values{"name": {""}, "keywords": {""}})
+	if res.Code != http.StatusUnprocessableEntity {
+		t.Fatalf("empty rule: %d", res.Code)
+	}
+	mustContain(t, res.Body, "Name the rule", "at least one keyword")
+	if res := amb.post("/mod/social/rules", url.Values{"name": {"Outages"}, "keywords": {"outage, no internet"}, "trusted": {"1"}}); res.Code != http.StatusSeeOther {
+		t.Fatalf("rule: %d", res.Code)
+	}
+	mustContain(t, amb.get("/mod/social/rules").Body, "Outages", "trusted", "“outage”")
+}
+
+func TestLinkPlaceholderToRealAccount(t *testing.T) {
+	a := newApp(t)
+	ctx := context.Background()
+	admin := a.roleClient("boss", models.RoleAdmin)
+	admin.upload("/mod/social/import", "twcs.csv", supportCSV, url.Values{"category": {"general"}, "brand_handle": {"ExampleCare"}})
+	deadline := time.Now().Add(10 * time.Second)
+	var ph *models.User
+	for time.Now().Before(deadline) {
+		if u, err := a.store.UserByUsername(ctx, "jo_k"); err == nil {
+			if l, _ := a.store.Threads(ctx, models.ThreadQuery{}); l.Total == 1 {
+				ph = u
+				break
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if ph == nil {
+		t.Fatal("import did not finish")
+	}
+	real := a.client()
+	real.register("jo_k_real")
+	if res := admin.post("/mod/users/"+itoa(ph.ID)+"/link", url.Values{"username": {"jo_k_real"}}); res.Code != http.StatusSeeOther {
+		t.Fatalf("link: %d", res.Code)
+	}
+	l, _ := a.store.Threads(ctx, models.ThreadQuery{})
+	if l.Threads[0].Author.Username != "jo_k_real" {
+		t.Fatalf("thread author after link: %s", l.Threads[0].Author.Username)
+	}
+	mustContain(t, a.client().get("/u/jo_k_real").Body, "<dt>Questions</dt><dd>1</dd>")
+}
