@@ -66,7 +66,7 @@ func indexText(s string) string {
 
 // indexThread writes the thread's row in the search index, or removes it when
 // the thread is no longer visible. It runs in the transaction of the change.
-func (s *Store) indexThread(ctx context.Context, tx *sql.Tx, threadID int64) error {
+func (s *Store) indexThread(ctx context.Context, tx dbtx, threadID int64) error {
 	rowid := threadRowID(threadID)
 	if _, err := tx.ExecContext(ctx, `DELETE FROM search_index WHERE rowid = ?`, rowid); err != nil {
 		return fmt.Errorf("unindex thread %d: %w", threadID, err)
@@ -118,13 +118,13 @@ func (s *Store) indexThread(ctx context.Context, tx *sql.Tx, threadID int64) err
 }
 
 // insertIndexRow adds one document to the search index.
-func insertIndexRow(ctx context.Context, tx *sql.Tx, rowid int64, title, text string, facets []string) error {
+func insertIndexRow(ctx context.Context, tx dbtx, rowid int64, title, text string, facets []string) error {
 	_, err := tx.ExecContext(ctx, `INSERT INTO search_index (rowid, title, body, joined, facets) VALUES (?, ?, ?, ?, ?)`,
 		rowid, indexText(title), indexText(text), joinedForms(title, text), strings.Join(facets, " "))
 	return err
 }
 
-func threadTagFacets(ctx context.Context, tx *sql.Tx, threadID int64) ([]string, error) {
+func threadTagFacets(ctx context.Context, tx dbtx, threadID int64) ([]string, error) {
 	rows, err := tx.QueryContext(ctx, `SELECT tag_id FROM thread_tags WHERE thread_id = ?`, threadID)
 	if err != nil {
 		return nil, fmt.Errorf("load tags for index: %w", err)
@@ -142,7 +142,7 @@ func threadTagFacets(ctx context.Context, tx *sql.Tx, threadID int64) ([]string,
 }
 
 // indexArticle writes a KB article's row, or removes it when unpublished.
-func (s *Store) indexArticle(ctx context.Context, tx *sql.Tx, articleID int64) error {
+func (s *Store) indexArticle(ctx context.Context, tx dbtx, articleID int64) error {
 	var title, problem, solution string
 	var threadID, catID int64
 	var published bool
@@ -190,7 +190,7 @@ func (s *Store) Reindex(ctx context.Context) (int, error) {
 	n := 0
 	for _, q := range []struct {
 		sql   string
-		index func(context.Context, *sql.Tx, int64) error
+		index func(context.Context, dbtx, int64) error
 	}{
 		{`SELECT id FROM threads WHERE id > ? ORDER BY id LIMIT 500`, s.indexThread},
 		{`SELECT id FROM kb_articles WHERE id > ? ORDER BY id LIMIT 500`, s.indexArticle},

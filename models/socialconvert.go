@@ -18,7 +18,7 @@ type socialItem struct {
 }
 
 // convertAll turns the conversations this import touched into threads (or
-// appends to their threads), 200 conversations per transaction. While
+// appends to their threads), 1,000 conversations per transaction. While
 // triaging, only conversations a trusted rule matched are converted.
 func (im *Importer) convertAll(ctx context.Context) error {
 	var queue []string
@@ -30,11 +30,13 @@ func (im *Importer) convertAll(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	for start := 0; start < len(queue); start += 200 {
-		end := min(start+200, len(queue))
+	for start := 0; start < len(queue); start += 1000 {
+		end := min(start+1000, len(queue))
 		err := im.write(ctx, func(tx *sql.Tx) error {
+			c := newStmtCache(tx)
+			defer c.close()
 			for _, conv := range queue[start:end] {
-				if err := im.convertConversation(ctx, tx, conv, 0); err != nil {
+				if err := im.convertConversation(ctx, c, conv, 0); err != nil {
 					return fmt.Errorf("conversation %s: %w", conv, err)
 				}
 			}
@@ -70,7 +72,7 @@ func (im *Importer) conversationQueue(ctx context.Context, tx *sql.Tx) ([]string
 	return out, rows.Err()
 }
 
-func loadConversation(ctx context.Context, tx *sql.Tx, conv string) ([]socialItem, int64, error) {
+func loadConversation(ctx context.Context, tx dbtx, conv string) ([]socialItem, int64, error) {
 	rows, err := tx.QueryContext(ctx, `SELECT tweet_id, in_reply_to_id, author_handle, author_name, text, status, lang, is_brand,
 		created_at, COALESCE(rule_id, 0), COALESCE(thread_id, 0) FROM social_items WHERE conversation_id = ? ORDER BY created_at, tweet_id`, conv)
 	if err != nil {
@@ -97,7 +99,7 @@ func loadConversation(ctx context.Context, tx *sql.Tx, conv string) ([]socialIte
 // The root tweet is the question when it is usable; otherwise the first new
 // customer tweet is. Brand replies are answers by the brand's account.
 // categoryID 0 means the import's category (or the matching rule's).
-func (im *Importer) convertConversation(ctx context.Context, tx *sql.Tx, conv string, categoryID int64) error {
+func (im *Importer) convertConversation(ctx context.Context, tx dbtx, conv string, categoryID int64) error {
 	items, threadID, err := loadConversation(ctx, tx, conv)
 	if err != nil {
 		return err
@@ -156,7 +158,7 @@ func (im *Importer) convertConversation(ctx context.Context, tx *sql.Tx, conv st
 	return im.s.indexThread(ctx, tx, threadID)
 }
 
-func (im *Importer) categoryFor(ctx context.Context, tx *sql.Tx, it socialItem) (int64, error) {
+func (im *Importer) categoryFor(ctx context.Context, tx dbtx, it socialItem) (int64, error) {
 	var id int64
 	if it.ruleID != 0 {
 		err := tx.QueryRowContext(ctx, `SELECT COALESCE(category_id, 0) FROM social_rules WHERE id = ?`, it.ruleID).Scan(&id)
@@ -172,7 +174,7 @@ func (im *Importer) categoryFor(ctx context.Context, tx *sql.Tx, it socialItem) 
 }
 
 // threadFromItem stores a tweet as a new thread's question, dated as the tweet.
-func (s *Store) threadFromItem(ctx context.Context, tx *sql.Tx, it socialItem, categoryID int64) (int64, error) {
+func (s *Store) threadFromItem(ctx context.Context, tx dbtx, it socialItem, categoryID int64) (int64, error) {
 	author, err := s.placeholderUser(ctx, tx, it.handle, it.name, it.brand)
 	if err != nil {
 		return 0, err
@@ -200,7 +202,7 @@ func (s *Store) threadFromItem(ctx context.Context, tx *sql.Tx, it socialItem, c
 }
 
 // answerFromItem adds a tweet to a thread as an answer, dated as the tweet.
-func (s *Store) answerFromItem(ctx context.Context, tx *sql.Tx, threadID int64, it socialItem) error {
+func (s *Store) answerFromItem(ctx context.Context, tx dbtx, threadID int64, it socialItem) error {
 	author, err := s.placeholderUser(ctx, tx, it.handle, it.name, it.brand)
 	if err != nil {
 		return err
@@ -225,13 +227,15 @@ var handleChars = regexp.MustCompile(`[^A-Za-z0-9_.-]`)
 // placeholderUser finds or makes the profile of someone imported from X:
 // "@handle", no password, no login, until an admin links it to a real
 // account. The brand's handles become ambassador profiles.
-func (s *Store) placeholderUser(ctx context.Context, tx *sql.Tx, handle, name string, brand bool) (int64, error) {
+func (s *Store) placeholderUser(ctx context.Context, tx dbtx, handle, name string, brand bool) (int64, error) {
 	handle = strings.TrimPrefix(strings.TrimSpace(handle), "@")
 	if handle == "" {
 		handle = "unknown"
 	}
 	var id int64
-	err := tx.QueryRowContext(ctx, `SELECT COALESCE(linked_to, id) FROM users WHERE lower(x_handle) = lower(?) ORDER BY id LIMIT 1`, handle).Scan(&id)
+	// "x_handle != ''" lets SQLite use the partial index on lower(x_handle).
+	err := tx.QueryRowContext(ctx, `SELECT COALESCE(linked_to, id) FROM users WHERE x_handle != '' AND lower(x_handle) = lower(?)
+		ORDER BY id LIMIT 1`, handle).Scan(&id)
 	if err == nil {
 		return id, nil
 	}

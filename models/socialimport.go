@@ -5,8 +5,10 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"runtime"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/crowdcare/crowdcare/tweets"
@@ -182,11 +184,43 @@ func pseudoLanguage(code string) bool {
 	return false
 }
 
+// detectLanguages fills in the batch's missing languages on every core:
+// detection costs far more than storing a post.
+func (im *Importer) detectLanguages() []string {
+	langs := make([]string, len(im.batch))
+	var todo []int
+	for i, t := range im.batch {
+		if pseudoLanguage(t.Lang) {
+			todo = append(todo, i)
+		} else {
+			langs[i] = t.Lang
+		}
+	}
+	if im.opts.Languages == nil || len(todo) == 0 {
+		return langs
+	}
+	workers := min(runtime.GOMAXPROCS(0), len(todo))
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			for k := w; k < len(todo); k += workers {
+				i := todo[k]
+				langs[i] = im.opts.Languages.Detect(im.batch[i].Text)
+			}
+		}(w)
+	}
+	wg.Wait()
+	return langs
+}
+
 func (im *Importer) flush(ctx context.Context) error {
 	if len(im.batch) == 0 {
 		return nil
 	}
 	now := im.s.now().Unix()
+	langs := im.detectLanguages()
 	err := im.write(ctx, func(tx *sql.Tx) error {
 		stmt, err := tx.PrepareContext(ctx, `INSERT INTO social_items (tweet_id, conversation_id, in_reply_to_id, author_handle,
 			author_id, author_name, text, lang, is_brand, status, filter_reason, spam_score, source, import_id, created_at, imported_at)
@@ -195,16 +229,10 @@ func (im *Importer) flush(ctx context.Context) error {
 			return err
 		}
 		defer stmt.Close()
-		for _, t := range im.batch {
+		for i, t := range im.batch {
 			brand := im.isBrand(t)
 			status, reason, score := im.classify(t, brand)
-			lang := t.Lang
-			if pseudoLanguage(lang) {
-				lang = ""
-				if im.opts.Languages != nil {
-					lang = im.opts.Languages.Detect(t.Text)
-				}
-			}
+			lang := langs[i]
 			conv := t.ConversationID
 			if conv == "" {
 				conv = t.ID

@@ -200,7 +200,7 @@ func (s *Store) createThread(ctx context.Context, author *User, n NewThread, tru
 
 func (u *User) ref() UserRef { return UserRef{ID: u.ID, Username: u.Username, Role: u.Role} }
 
-func setTags(ctx context.Context, tx *sql.Tx, threadID int64, tags []string) error {
+func setTags(ctx context.Context, tx dbtx, threadID int64, tags []string) error {
 	if _, err := tx.ExecContext(ctx, `DELETE FROM thread_tags WHERE thread_id = ?`, threadID); err != nil {
 		return err
 	}

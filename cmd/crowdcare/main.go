@@ -40,6 +40,8 @@ Usage:
       Generate a large realistic forum for benchmarks (default 100,000 threads, 1,000,000 posts).
   crowdcare bench search [--n N] [--db PATH]
       Time searches (single words, several words, phrases) and print p50/p90/p99.
+  crowdcare bench import [--records N] [--format csv|archive] [--detect-language=false]
+      Generate a file and time its import: records per second and peak memory.
   crowdcare help
       Show this text.
 
@@ -79,10 +81,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	case "corpus":
 		err = corpus(ctx, args[1:], stdout)
 	case "bench":
-		if len(args) < 2 || args[1] != "search" {
-			err = usageError("bench takes: search")
-		} else {
+		switch {
+		case len(args) >= 2 && args[1] == "search":
 			err = benchSearch(ctx, args[2:], stdout)
+		case len(args) >= 2 && args[1] == "import":
+			err = benchImport(ctx, args[2:], stdout)
+		default:
+			err = usageError("bench takes: search or import")
 		}
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)

@@ -1,0 +1,190 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/csv"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"runtime/pprof"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/crowdcare/crowdcare/language"
+	"github.com/crowdcare/crowdcare/models"
+	"github.com/crowdcare/crowdcare/tweets"
+)
+
+// benchImport generates a customer-support CSV of n records (or an archive of
+// n tweets) and times its import into a fresh database, reporting records
+// per second and the process's peak memory.
+func benchImport(ctx context.Context, args []string, stdout io.Writer) error {
+	fs, _ := newFlags("bench import")
+	n := fs.Int("records", 1000000, "records to generate")
+	kind := fs.String("format", "csv", "csv (customer-support layout) or archive (tweets.js)")
+	detect := fs.Bool("detect-language", true, "detect languages (the CSV has none)")
+	profile := fs.String("cpuprofile", "", "write a CPU profile of the import to this file")
+	if _, err := parse(fs, args); err != nil {
+		return err
+	}
+	if *profile != "" {
+		f, err := os.Create(*profile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
+	dir, err := os.MkdirTemp("", "crowdcare-bench-import-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	path := filepath.Join(dir, "input")
+	start := time.Now()
+	if *kind == "archive" {
+		err = writeArchive(path, *n)
+	} else {
+		err = writeSupportCSV(path, *n)
+	}
+	if err != nil {
+		return err
+	}
+	info, _ := os.Stat(path)
+	fmt.Fprintf(stdout, "Generated %d %s records (%.0f MB) in %s.\n", *n, *kind, float64(info.Size())/1e6, time.Since(start).Round(time.Millisecond))
+	store, err := models.Open(ctx, filepath.Join(dir, "bench.db"), models.Options{})
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	opts := models.ImportOptions{BrandHandles: []string{"ExampleCare"}, Source: "bench"}
+	if *detect {
+		opts.Languages = language.New()
+	}
+	im, err := store.NewImporter(ctx, opts)
+	if err != nil {
+		return err
+	}
+	start = time.Now()
+	res, err := tweets.ReadFile(path, func(t tweets.Tweet) error { return im.Add(ctx, t) })
+	if err != nil {
+		return err
+	}
+	readDone := time.Since(start)
+	sum, err := im.Finish(ctx)
+	if err != nil {
+		return err
+	}
+	total := time.Since(start)
+	fmt.Fprintf(stdout, "Read and stored %d records in %s: %.0f records/s (format %s, %d skipped).\n",
+		res.Read, readDone.Round(time.Millisecond), float64(res.Read)/readDone.Seconds(), res.Format, len(res.Skipped))
+	fmt.Fprintf(stdout, "Whole import with threads (%d threads, %d answers, %d filtered): %s, %.0f records/s.\n",
+		sum.Threads, sum.Answers, sum.FilteredTotal(), total.Round(time.Millisecond), float64(res.Read)/total.Seconds())
+	fmt.Fprintf(stdout, "Peak RSS: %s\n", peakRSS())
+	return nil
+}
+
+// peakRSS reads the process's high-water mark of resident memory (Linux).
+func peakRSS() string {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return "unknown"
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(line, "VmHWM:") {
+			return strings.TrimSpace(strings.TrimPrefix(line, "VmHWM:"))
+		}
+	}
+	return "unknown"
+}
+
+func customerLines() []string {
+	return []string{
+		"my broadband keeps dropping every evening since the update", "been on hold for an hour, is anyone there?",
+		"why is my bill higher this month than last?", "the router lights are flashing orange again",
+		"no internet since 8am, is there an outage in Leeds?", "the TV app keeps buffering on every channel",
+		"my new SIM says not provisioned", "can't log in to my account, password reset email never arrives",
+		"engineer didn't turn up today, again", "speed test shows 3 Mbps on a 500 plan", "still waiting for my refund",
+		"the wifi drops whenever the microwave is on", "thanks, that fixed it!", "tried restarting twice, still nothing 😩",
+	}
+}
+
+func brandLines() []string {
+	return []string{
+		"Sorry to hear that! Could you DM us your account number so we can take a look?",
+		"Thanks for your patience. Please restart the Hub by holding the power button for 10 seconds.",
+		"We're aware of an outage in your area and engineers are working on it. ETA 2pm.",
+		"Let's get this sorted: please send us a DM with your postcode.", "Glad to hear it's working again! ^JS",
+	}
+}
+
+// writeSupportCSV writes conversations in the customer-support layout:
+// a customer's question, the brand's reply, sometimes a follow-up.
+func writeSupportCSV(path string, n int) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	bw := bufio.NewWriterSize(f, 1<<20)
+	w := csv.NewWriter(bw)
+	w.Write([]string{"tweet_id", "author_id", "inbound", "created_at", "text", "response_tweet_id", "in_response_to_tweet_id"})
+	r := rand.New(rand.NewPCG(1, 2))
+	cust, brand := customerLines(), brandLines()
+	t0 := time.Date(2017, 10, 1, 0, 0, 0, 0, time.UTC)
+	id := 0
+	for id < n {
+		customer := strconv.Itoa(100000 + r.IntN(n/3+1))
+		at := t0.Add(time.Duration(id) * 30 * time.Second)
+		size := 1 + r.IntN(4)
+		parent := ""
+		for k := 0; k < size && id < n; k++ {
+			id++
+			author, inbound, text := customer, "True", "@ExampleCare "+cust[r.IntN(len(cust))]
+			if k%2 == 1 {
+				author, inbound, text = "ExampleCare", "False", "@"+customer+" "+brand[r.IntN(len(brand))]
+			}
+			w.Write([]string{strconv.Itoa(id), author, inbound, at.Add(time.Duration(k) * 7 * time.Minute).Format(time.RubyDate), text, "", parent})
+			parent = strconv.Itoa(id)
+		}
+	}
+	w.Flush()
+	if err := w.Error(); err != nil {
+		return err
+	}
+	return bw.Flush()
+}
+
+// writeArchive writes an X archive tweets.js of n tweets.
+func writeArchive(path string, n int) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	bw := bufio.NewWriterSize(f, 1<<20)
+	fmt.Fprint(bw, "window.YTD.tweets.part0 = [")
+	cust := customerLines()
+	r := rand.New(rand.NewPCG(3, 4))
+	t0 := time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
+	for i := 1; i <= n; i++ {
+		if i > 1 {
+			fmt.Fprint(bw, ",")
+		}
+		reply := ""
+		if i > 1 && r.IntN(3) == 0 {
+			reply = fmt.Sprintf(`, "in_reply_to_status_id_str" : "%d", "in_reply_to_screen_name" : "benchowner"`, 1000000000000000000+i-1)
+		}
+		fmt.Fprintf(bw, `{"tweet" : {"id_str" : "%d", "id" : "%d", "full_text" : "@ExampleCare %s", "created_at" : "%s", "lang" : "en", "entities" : {"urls" : [], "hashtags" : [], "user_mentions" : []}%s}}`,
+			1000000000000000000+i, 1000000000000000000+i, cust[r.IntN(len(cust))], t0.Add(time.Duration(i)*time.Minute).Format(time.RubyDate), reply)
+	}
+	fmt.Fprint(bw, "]")
+	return bw.Flush()
+}
