@@ -154,19 +154,12 @@ func (h *Handler) readNotifications(c echo.Context) error {
 }
 
 func (h *Handler) watchThread(c echo.Context) error {
-	id, err := pathID(c)
+	t, err := h.loadThread(c)
 	if err != nil {
-		return err
-	}
-	t, err := h.store.Thread(c.Request().Context(), id)
-	if err != nil {
-		return err
-	}
-	if err := h.checkThread(c, t); err != nil {
 		return err
 	}
 	watch := c.FormValue("watch") == "1"
-	if err := h.store.Watch(c.Request().Context(), currentUser(c).ID, id, watch); err != nil {
+	if err := h.store.Watch(c.Request().Context(), currentUser(c).ID, t.ID, watch); err != nil {
 		return err
 	}
 	if watch {

@@ -57,18 +57,11 @@ func (h *Handler) showPost(c echo.Context) error {
 }
 
 func (h *Handler) createAnswer(c echo.Context) error {
-	id, err := pathID(c)
+	t, err := h.loadThread(c)
 	if err != nil {
 		return err
 	}
 	ctx := c.Request().Context()
-	t, err := h.store.Thread(ctx, id)
-	if err != nil {
-		return err
-	}
-	if err := h.checkThread(c, t); err != nil {
-		return err
-	}
 	if t.Gone() {
 		return models.ErrNotFound
 	}

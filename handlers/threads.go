@@ -201,15 +201,8 @@ func pathID(c echo.Context) (int64, error) {
 
 // showThread renders GET /t/:id/:slug, redirecting other slugs to the canonical one.
 func (h *Handler) showThread(c echo.Context) error {
-	id, err := pathID(c)
+	t, err := h.loadThread(c)
 	if err != nil {
-		return err
-	}
-	t, err := h.store.Thread(c.Request().Context(), id)
-	if err != nil {
-		return err
-	}
-	if err := h.checkThread(c, t); err != nil {
 		return err
 	}
 	if c.Param("slug") != t.Slug {

@@ -19,6 +19,22 @@ func (h *Handler) checkCategory(c echo.Context, categoryID int64) error {
 	return nil
 }
 
+// loadThread reads the :id thread the viewer may see.
+func (h *Handler) loadThread(c echo.Context) (*models.Thread, error) {
+	id, err := pathID(c)
+	if err != nil {
+		return nil, err
+	}
+	t, err := h.store.Thread(c.Request().Context(), id)
+	if err != nil {
+		return nil, err
+	}
+	if err := h.checkThread(c, t); err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
 // checkThread is checkCategory plus: a hidden or queued thread exists only
 // for its author and for staff.
 func (h *Handler) checkThread(c echo.Context, t *models.Thread) error {

@@ -122,20 +122,7 @@ func (s *Store) notifyNewPost(ctx context.Context, tx *sql.Tx, author *User, t *
 }
 
 func txIDs(ctx context.Context, tx *sql.Tx, q string, args ...any) ([]int64, error) {
-	rows, err := tx.QueryContext(ctx, q, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		out = append(out, id)
-	}
-	return out, rows.Err()
+	return column[int64](tx.QueryContext(ctx, q, args...))
 }
 
 // UnreadCount is the number shown in the header.

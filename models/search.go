@@ -223,18 +223,22 @@ func (s *Store) Reindex(ctx context.Context) (int, error) {
 }
 
 func (s *Store) ids(ctx context.Context, q string, args ...any) ([]int64, error) {
-	rows, err := s.r.QueryContext(ctx, q, args...)
+	return column[int64](s.r.QueryContext(ctx, q, args...))
+}
+
+// column reads a one-column result into a slice.
+func column[T any](rows *sql.Rows, err error) ([]T, error) {
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var out []int64
+	var out []T
 	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
+		var v T
+		if err := rows.Scan(&v); err != nil {
 			return nil, err
 		}
-		out = append(out, id)
+		out = append(out, v)
 	}
 	return out, rows.Err()
 }

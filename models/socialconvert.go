@@ -56,20 +56,11 @@ func (im *Importer) conversationQueue(ctx context.Context, tx *sql.Tx) ([]string
 		q = `SELECT conversation_id FROM social_items WHERE import_id = ? AND status = 'new' GROUP BY conversation_id
 			HAVING MAX(rule_id IN (SELECT id FROM social_rules WHERE trusted = 1 AND active = 1)) = 1 ORDER BY MIN(created_at), conversation_id`
 	}
-	rows, err := tx.QueryContext(ctx, q, im.id)
+	out, err := column[string](tx.QueryContext(ctx, q, im.id))
 	if err != nil {
 		return nil, fmt.Errorf("list conversations: %w", err)
 	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var c string
-		if err := rows.Scan(&c); err != nil {
-			return nil, err
-		}
-		out = append(out, c)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 func loadConversation(ctx context.Context, tx dbtx, conv string) ([]socialItem, int64, error) {

@@ -123,20 +123,7 @@ func (s *Store) Inbox(ctx context.Context, actor *User, q InboxQuery) (*InboxPag
 }
 
 func (s *Store) strings(ctx context.Context, q string, args ...any) ([]string, error) {
-	rows, err := s.r.QueryContext(ctx, q, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var v string
-		if err := rows.Scan(&v); err != nil {
-			return nil, err
-		}
-		out = append(out, v)
-	}
-	return out, rows.Err()
+	return column[string](s.r.QueryContext(ctx, q, args...))
 }
 
 func (s *Store) conversationItems(ctx context.Context, conv string) ([]InboxItem, error) {
@@ -170,20 +157,7 @@ func conversationsOf(ctx context.Context, tx *sql.Tx, ids []string) ([]string, e
 	for i, id := range ids {
 		args[i] = id
 	}
-	rows, err := tx.QueryContext(ctx, `SELECT DISTINCT conversation_id FROM social_items WHERE tweet_id IN (`+placeholders(len(ids))+`)`, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var c string
-		if err := rows.Scan(&c); err != nil {
-			return nil, err
-		}
-		out = append(out, c)
-	}
-	return out, rows.Err()
+	return column[string](tx.QueryContext(ctx, `SELECT DISTINCT conversation_id FROM social_items WHERE tweet_id IN (`+placeholders(len(ids))+`)`, args...))
 }
 
 // ConvertSocial turns the conversations of the selected items into threads

@@ -114,18 +114,5 @@ func (s *Store) RemoveFromGroup(ctx context.Context, actor *User, userID int64, 
 
 // UserGroups lists a user's groups.
 func (s *Store) UserGroups(ctx context.Context, userID int64) ([]string, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT group_name FROM user_groups WHERE user_id = ? ORDER BY group_name`, userID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var g string
-		if err := rows.Scan(&g); err != nil {
-			return nil, err
-		}
-		out = append(out, g)
-	}
-	return out, rows.Err()
+	return s.strings(ctx, `SELECT group_name FROM user_groups WHERE user_id = ? ORDER BY group_name`, userID)
 }

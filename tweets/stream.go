@@ -75,16 +75,16 @@ func (e *badJSON) Unwrap() error { return e.err }
 func streamArray(dec *json.Decoder, first int, each func(n int, raw json.RawMessage) error) (int, error) {
 	tok, err := dec.Token()
 	if err != nil {
-		return first, &badJSON{record: first, err: err}
+		return first, decodeErr(first+1, err)
 	}
 	if d, ok := tok.(json.Delim); !ok || d != '[' {
-		return first, &badJSON{record: first, err: fmt.Errorf("expected a JSON array, found %v", tok)}
+		return first, &badJSON{record: first + 1, err: fmt.Errorf("expected a JSON array, found %v", tok)}
 	}
 	n := first
 	for dec.More() {
 		var raw json.RawMessage
 		if err := dec.Decode(&raw); err != nil {
-			return n, &badJSON{record: n + 1, err: err}
+			return n, decodeErr(n+1, err)
 		}
 		n++
 		if err := each(n, raw); err != nil {
@@ -92,9 +92,18 @@ func streamArray(dec *json.Decoder, first int, each func(n int, raw json.RawMess
 		}
 	}
 	if _, err := dec.Token(); err != nil {
-		return n, &badJSON{record: n + 1, err: err}
+		return n, decodeErr(n+1, err)
 	}
 	return n, nil
+}
+
+// decodeErr tells bad input (a Skip) from a failing reader (an error).
+func decodeErr(record int, err error) error {
+	var syn *json.SyntaxError
+	if errors.As(err, &syn) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
+		return &badJSON{record: record, err: err}
+	}
+	return fmt.Errorf("read record %d: %w", record, err)
 }
 
 // jsonReason turns a decoding error into a short Skip reason.
@@ -104,10 +113,10 @@ func jsonReason(err error) string {
 	switch {
 	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
 		return "truncated JSON"
-	case errors.As(err, &syn) && syn.Msg == "unexpected end of JSON input":
+	case errors.As(err, &syn) && syn.Error() == "unexpected end of JSON input":
 		return "truncated JSON"
 	case errors.As(err, &syn):
-		return "invalid JSON: " + syn.Msg
+		return "invalid JSON: " + syn.Error()
 	case errors.As(err, &typ):
 		return fmt.Sprintf("unexpected JSON %s for field %q", typ.Value, typ.Field)
 	default:
@@ -124,4 +133,84 @@ func recordSkip(s *sink, err error) error {
 		return nil
 	}
 	return err
+}
+
+// readJSONRecords hands each top-level JSON record of the input to handle:
+// the lines of JSON Lines (line = line number), the elements of a top-level
+// array, or the successive values of a (pretty-printed) document (line = 0).
+// Lines and arrays stream; a document value is one API response, whose size
+// the API's page limit bounds.
+func readJSONRecords(br *bufio.Reader, s *sink, handle func(line int, raw []byte) error) error {
+	head, err := br.Peek(headSize)
+	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull) {
+		return fmt.Errorf("read input: %w", err)
+	}
+	head = bytes.TrimLeft(head, " \t\r\n")
+	switch {
+	case len(head) > 0 && head[0] == '[':
+		_, err := streamArray(json.NewDecoder(br), 0, func(_ int, raw json.RawMessage) error {
+			return handle(0, raw)
+		})
+		return recordSkip(s, err)
+	case looksLikeLines(head):
+		return readLines(br, s, handle)
+	default:
+		dec := json.NewDecoder(br)
+		for n := 1; ; n++ {
+			var raw json.RawMessage
+			if err := dec.Decode(&raw); errors.Is(err, io.EOF) {
+				return nil
+			} else if err != nil {
+				return recordSkip(s, decodeErr(n, err))
+			}
+			if err := handle(0, raw); err != nil {
+				return err
+			}
+		}
+	}
+}
+
+// looksLikeLines tells JSON Lines from a pretty-printed document by the
+// first line: a document's first line opens a structure it does not close.
+func looksLikeLines(head []byte) bool {
+	first, _, found := bytes.Cut(head, []byte("\n"))
+	if !found {
+		return true // one long line, or a one-line file
+	}
+	first = bytes.TrimSpace(first)
+	if len(first) == 0 {
+		return false
+	}
+	switch first[len(first)-1] {
+	case '{', '[', ',', ':':
+		return false
+	}
+	return true
+}
+
+// readLines reads JSON Lines: a bad line is a Skip and the next line is read,
+// so one truncated record (a killed stream) costs only itself.
+func readLines(br *bufio.Reader, s *sink, handle func(line int, raw []byte) error) error {
+	lr := lineReader{br: br}
+	for {
+		b, tooLong, err := lr.next()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if tooLong {
+			s.skip(lr.line, "line longer than %d MiB", maxLine>>20)
+			continue
+		}
+		b = bytes.TrimSpace(b)
+		if len(b) == 0 {
+			continue
+		}
+		// handle decodes the line and records a Skip when it is not JSON.
+		if err := handle(lr.line, b); err != nil {
+			return err
+		}
+	}
 }

@@ -27,10 +27,15 @@ var (
 // decoded exactly once, because the sources escape exactly once and a second
 // pass would turn a literal "&lt;" someone typed into "<". The text is not
 // Unicode-normalised: NFC/NFKC would rewrite some emoji, ZWJ sequences and
-// combining marks that people chose on purpose.
+// combining marks that people chose on purpose. Line endings become "\n":
+// a bare "\r" (old Mac, or a CSV field Excel mangled) would otherwise show as
+// nothing at all in a post.
 func cleanText(text string, links []link) string {
 	text = html.UnescapeString(text)
 	text = expandLinks(text, links)
+	if strings.Contains(text, "\r") {
+		text = strings.ReplaceAll(strings.ReplaceAll(text, "\r\n", "\n"), "\r", "\n")
+	}
 	return strings.TrimSpace(text)
 }
 

@@ -40,13 +40,13 @@ type Format string
 
 // The formats Detect recognises.
 const (
-	FormatArchive    Format = "x-archive"       // window.YTD.tweets.part0 / window.YTD.tweet.part0 (tweets.js, tweet.js, deleted-tweets.js, …)
-	FormatGrailbird  Format = "grailbird"       // Grailbird.data.tweets_YYYY_MM = [ … ] (pre-2018 archives)
-	FormatGrailCSV   Format = "grailbird-csv"   // the CSV files of a Grailbird archive
-	FormatV2         Format = "api-v2"          // API v2 pages or stream lines, JSON or JSON Lines (twarc, tweepy)
-	FormatV2Flat     Format = "api-v2-flat"     // twarc's flattened one-tweet-per-line shape
-	FormatV1         Format = "api-v1.1"        // v1.1 statuses: array, JSON Lines, single status, or {"statuses": [...]}
-	FormatSupportCSV Format = "twcs-csv"        // tweet_id, author_id, inbound, created_at, text, response_tweet_id, in_response_to_tweet_id
+	FormatArchive    Format = "x-archive"     // window.YTD.tweets.part0 / window.YTD.tweet.part0 (tweets.js, tweet.js, deleted-tweets.js, …)
+	FormatGrailbird  Format = "grailbird"     // Grailbird.data.tweets_YYYY_MM = [ … ] (pre-2018 archives)
+	FormatGrailCSV   Format = "grailbird-csv" // the CSV files of a Grailbird archive
+	FormatV2         Format = "api-v2"        // API v2 pages or stream lines, JSON or JSON Lines (twarc, tweepy)
+	FormatV2Flat     Format = "api-v2-flat"   // twarc's flattened one-tweet-per-line shape
+	FormatV1         Format = "api-v1.1"      // v1.1 statuses: array, JSON Lines, single status, or {"statuses": [...]}
+	FormatSupportCSV Format = "twcs-csv"      // tweet_id, author_id, inbound, created_at, text, response_tweet_id, in_response_to_tweet_id
 )
 
 // Skip is a record that could not be read; the rest of the file still imports.

@@ -1,0 +1,207 @@
+package tweets
+
+import (
+	"bufio"
+	"encoding/json"
+)
+
+// v1Status is the API v1.1 status, which archives (tweets.js, Grailbird)
+// reuse with numbers turned into strings; flexString/flexBool absorb that.
+// Only the fields the importer uses are declared: an odd value elsewhere must
+// not cost the record.
+type v1Status struct {
+	ID                   flexString   `json:"id"`
+	IDStr                flexString   `json:"id_str"`
+	Text                 string       `json:"text"`
+	FullText             string       `json:"full_text"`
+	ExtendedTweet        *v1Extended  `json:"extended_tweet"`
+	Entities             *v1Entities  `json:"entities"`
+	CreatedAt            string       `json:"created_at"`
+	User                 *v1User      `json:"user"`
+	RetweetedStatus      *v1Status    `json:"retweeted_status"`
+	QuotedStatus         *v1Status    `json:"quoted_status"`
+	IsQuoteStatus        flexBool     `json:"is_quote_status"`
+	QuotedStatusIDStr    flexString   `json:"quoted_status_id_str"`
+	InReplyToStatusIDStr flexString   `json:"in_reply_to_status_id_str"`
+	InReplyToStatusID    flexString   `json:"in_reply_to_status_id"`
+	InReplyToScreenName  string       `json:"in_reply_to_screen_name"`
+	Lang                 string       `json:"lang"`
+	Statuses             *[]flexValue `json:"statuses"` // set on a search response, not on a status
+}
+
+type v1Extended struct {
+	FullText string      `json:"full_text"`
+	Entities *v1Entities `json:"entities"`
+}
+
+type v1User struct {
+	ID         flexString `json:"id"`
+	IDStr      flexString `json:"id_str"`
+	ScreenName string     `json:"screen_name"`
+	Name       string     `json:"name"`
+}
+
+type v1Entities struct {
+	URLs     []v1URL `json:"urls"`
+	Media    []v1URL `json:"media"`
+	Hashtags []struct {
+		Text string `json:"text"`
+	} `json:"hashtags"`
+	UserMentions []struct {
+		ScreenName string `json:"screen_name"`
+	} `json:"user_mentions"`
+}
+
+type v1URL struct {
+	URL         string `json:"url"`
+	ExpandedURL string `json:"expanded_url"`
+}
+
+// flexValue keeps one element of a nested array raw, so that one bad status
+// in a search response is one Skip rather than a lost response.
+type flexValue struct{ raw json.RawMessage }
+
+func (v *flexValue) UnmarshalJSON(b []byte) error {
+	v.raw = append(v.raw[:0], b...)
+	return nil
+}
+
+// links lists both URL and media entities: media t.co links are replaced by
+// the page that shows the picture, which says more than a dead short link.
+func (e *v1Entities) links() []link {
+	if e == nil {
+		return nil
+	}
+	out := make([]link, 0, len(e.URLs)+len(e.Media))
+	for _, u := range e.URLs {
+		out = append(out, link{URL: u.URL, Expanded: u.ExpandedURL})
+	}
+	for _, u := range e.Media {
+		out = append(out, link{URL: u.URL, Expanded: u.ExpandedURL})
+	}
+	return out
+}
+
+// body returns the fullest text the status carries and the entities that
+// go with that text (extended_tweet has its own, with other indices).
+// extended_tweet is taken whenever present rather than only when truncated
+// is set: it never holds less than text.
+func (s *v1Status) body() (string, *v1Entities) {
+	if x := s.ExtendedTweet; x != nil && x.FullText != "" {
+		if x.Entities != nil {
+			return x.FullText, x.Entities
+		}
+		return x.FullText, s.Entities
+	}
+	if s.FullText != "" {
+		return s.FullText, s.Entities
+	}
+	return s.Text, s.Entities
+}
+
+// tweet converts a status; the error is a Skip reason.
+func (s *v1Status) tweet(line int) (Tweet, error) {
+	t := Tweet{
+		ID:            firstOf(string(s.IDStr), string(s.ID)),
+		InReplyToID:   firstOf(string(s.InReplyToStatusIDStr), string(s.InReplyToStatusID)),
+		InReplyToUser: s.InReplyToScreenName,
+		Lang:          s.Lang,
+		Quote:         s.QuotedStatus != nil || bool(s.IsQuoteStatus) || s.QuotedStatusIDStr != "",
+		Line:          line,
+	}
+	created, err := parseTime(s.CreatedAt)
+	if err != nil {
+		return t, err
+	}
+	t.CreatedAt = created
+	if u := s.User; u != nil {
+		t.AuthorID = firstOf(string(u.IDStr), string(u.ID))
+		t.AuthorHandle = u.ScreenName
+		t.AuthorName = u.Name
+	}
+	text, ents := s.body()
+	var rtHandle string
+	if rs := s.RetweetedStatus; rs != nil {
+		t.Retweet = true
+		if rs.User != nil {
+			rtHandle = rs.User.ScreenName
+		}
+		rtHandle = firstOf(rtHandle, retweetHandle(text))
+		// The retweet's own text is cut at 140 characters; the original
+		// inside it is whole.
+		if rsText, rsEnts := rs.body(); rtHandle != "" && rsText != "" {
+			text, ents = "RT @"+rtHandle+": "+rsText, rsEnts
+		}
+	}
+	t.Text = cleanText(text, ents.links())
+	if ents == nil {
+		t.URLs, t.Hashtags, t.Mentions = urlsIn(t.Text), hashtagsIn(t.Text), mentionsIn(t.Text)
+		return t, nil
+	}
+	for _, u := range ents.URLs {
+		t.URLs = append(t.URLs, firstOf(u.ExpandedURL, u.URL))
+	}
+	for _, h := range ents.Hashtags {
+		t.Hashtags = append(t.Hashtags, h.Text)
+	}
+	if rtHandle != "" {
+		t.Mentions = append(t.Mentions, rtHandle)
+	}
+	for _, m := range ents.UserMentions {
+		t.Mentions = append(t.Mentions, m.ScreenName)
+	}
+	t.URLs, t.Hashtags, t.Mentions = dedupe(t.URLs), dedupe(t.Hashtags), dedupe(t.Mentions)
+	return t, nil
+}
+
+// readV1 reads v1.1 statuses in any of their shapes: an array, JSON Lines, a
+// single status or a search response.
+func readV1(br *bufio.Reader, s *sink) error {
+	rec := 0
+	return readJSONRecords(br, s, func(line int, raw []byte) error {
+		var st v1Status
+		if err := json.Unmarshal(raw, &st); err != nil {
+			s.skip(position(line, &rec), "%s", jsonReason(err))
+			return nil
+		}
+		if st.Statuses == nil {
+			return emitV1(s, &st, position(line, &rec))
+		}
+		for _, v := range *st.Statuses {
+			pos := position(line, &rec)
+			var inner v1Status
+			if err := json.Unmarshal(v.raw, &inner); err != nil {
+				s.skip(pos, "%s", jsonReason(err))
+				continue
+			}
+			if err := emitV1(s, &inner, pos); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+func emitV1(s *sink, st *v1Status, pos int) error {
+	if st.IDStr == "" && st.ID == "" && st.Text == "" && st.FullText == "" {
+		// Streams interleave delete and limit notices with statuses.
+		s.skip(pos, "not a status (a stream notice or another object)")
+		return nil
+	}
+	t, err := st.tweet(pos)
+	if err != nil {
+		s.skip(pos, "%v", err)
+		return nil
+	}
+	return s.emit(t)
+}
+
+// position is the Line of the next record: the line in JSON Lines (line > 0),
+// else the running record number.
+func position(line int, rec *int) int {
+	if line > 0 {
+		return line
+	}
+	*rec++
+	return *rec
+}
