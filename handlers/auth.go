@@ -115,6 +115,35 @@ func (h *Handler) login(c echo.Context) error {
 	return h.render(c, code, "login", p)
 }
 
+// changePassword handles POST /settings/password; this browser stays logged
+// in with a fresh session, every other session ends.
+func (h *Handler) changePassword(c echo.Context) error {
+	f := newForm()
+	u, err := h.store.ChangePassword(c.Request().Context(), currentUser(c), c.FormValue("current_password"), c.FormValue("new_password"))
+	if f.withError(err) {
+		return h.renderSettings(c, http.StatusUnprocessableEntity, f)
+	}
+	if err != nil {
+		return err
+	}
+	if err := h.startSession(c, u); err != nil {
+		return err
+	}
+	h.flash(c, "Your password is changed, and you are logged out everywhere else.")
+	return c.Redirect(http.StatusSeeOther, "/settings")
+}
+
+// logoutEverywhere handles POST /logout/all: every session of the user ends, this one too.
+func (h *Handler) logoutEverywhere(c echo.Context) error {
+	if err := h.store.EndAllSessions(c.Request().Context(), currentUser(c)); err != nil {
+		return err
+	}
+	if err := h.endSession(c); err != nil {
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, "/login")
+}
+
 func (h *Handler) logout(c echo.Context) error {
 	if err := h.endSession(c); err != nil {
 		return err

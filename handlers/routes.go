@@ -102,6 +102,8 @@ func (h *Handler) routes(e *echo.Echo) {
 	// catch-all routes that would turn every unknown URL into a login redirect.
 	member := func(method, path string, fn echo.HandlerFunc) { e.Add(method, path, fn, requireUser) }
 	member(http.MethodPost, "/logout", h.logout)
+	member(http.MethodPost, "/logout/all", h.logoutEverywhere)
+	member(http.MethodPost, "/settings/password", h.changePassword)
 	member(http.MethodGet, "/ask", h.showAsk)
 	member(http.MethodPost, "/ask", h.createThread)
 	member(http.MethodPost, "/t/:id/answers", h.createAnswer)

@@ -134,3 +134,32 @@ func TestSecureCookiesUnderHTTPS(t *testing.T) {
 		t.Errorf("no HSTS under https: %q", res.Header.Get("Strict-Transport-Security"))
 	}
 }
+
+func TestLogoutEverywhereAndPasswordChangeEndOtherSessions(t *testing.T) {
+	a := newApp(t)
+	laptop := a.client()
+	laptop.register("alice")
+	phone := a.client()
+	if res := phone.post("/login", url.Values{"username": {"alice"}, "password": {"correct horse"}}); res.Code != http.StatusSeeOther {
+		t.Fatalf("phone login: %d", res.Code)
+	}
+	// A wrong current password changes nothing.
+	res := laptop.post("/settings/password", url.Values{"current_password": {"nope"}, "new_password": {"battery staple"}})
+	if res.Code != http.StatusUnprocessableEntity || !strings.Contains(res.Body, "That is not your current password.") {
+		t.Fatalf("wrong current password: %d", res.Code)
+	}
+	mustContain(t, phone.get("/").Body, "Log out")
+	if res := laptop.post("/settings/password", url.Values{"current_password": {"correct horse"}, "new_password": {"battery staple"}}); res.Code != http.StatusSeeOther {
+		t.Fatalf("change password: %d", res.Code)
+	}
+	mustContain(t, laptop.get("/").Body, "Log out")   // this browser stays in
+	mustNotContain(t, phone.get("/").Body, "Log out") // the other is out
+	if res := phone.post("/login", url.Values{"username": {"alice"}, "password": {"battery staple"}}); res.Code != http.StatusSeeOther {
+		t.Fatalf("login with the new password: %d", res.Code)
+	}
+	if res := laptop.post("/logout/all", nil); res.Code != http.StatusSeeOther {
+		t.Fatalf("logout everywhere: %d", res.Code)
+	}
+	mustNotContain(t, laptop.get("/").Body, "Log out")
+	mustNotContain(t, phone.get("/").Body, "Log out")
+}

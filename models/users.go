@@ -281,3 +281,36 @@ func (s *Store) CountUsers(ctx context.Context) (int, error) {
 	}
 	return n, nil
 }
+
+// ChangePassword replaces a password after checking the current one, and
+// ends every other session of the user (their session epoch moves on).
+func (s *Store) ChangePassword(ctx context.Context, u *User, current, next string) (*User, error) {
+	var hash string
+	if err := s.r.QueryRowContext(ctx, `SELECT password_hash FROM users WHERE id = ?`, u.ID).Scan(&hash); err != nil {
+		return nil, fmt.Errorf("load password of %d: %w", u.ID, err)
+	}
+	v := validator{}
+	v.check(bcrypt.CompareHashAndPassword([]byte(hash), []byte(current)) == nil, "current_password", "That is not your current password.")
+	v.check(len([]rune(next)) >= PasswordMinLen, "new_password", fmt.Sprintf("Use at least %d characters.", PasswordMinLen))
+	v.check(len(next) <= PasswordMaxLen, "new_password", fmt.Sprintf("Use at most %d bytes.", PasswordMaxLen))
+	if err := v.err(); err != nil {
+		return nil, err
+	}
+	newHash, err := bcrypt.GenerateFromPassword([]byte(next), s.opts.PasswordCost)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := s.w.ExecContext(ctx, `UPDATE users SET password_hash = ?, session_epoch = session_epoch + 1 WHERE id = ?`,
+		string(newHash), u.ID); err != nil {
+		return nil, fmt.Errorf("change password: %w", err)
+	}
+	return s.UserByID(ctx, u.ID)
+}
+
+// EndAllSessions logs the user out on every device.
+func (s *Store) EndAllSessions(ctx context.Context, u *User) error {
+	if _, err := s.w.ExecContext(ctx, `UPDATE users SET session_epoch = session_epoch + 1 WHERE id = ?`, u.ID); err != nil {
+		return fmt.Errorf("end sessions: %w", err)
+	}
+	return nil
+}
