@@ -40,6 +40,9 @@ type Config struct {
 	TrustProxy bool
 	// Mail sends email (ambassador verification); nil logs instead.
 	Mail Mailer
+	// MetricsToken lets a scraper outside this machine read /metrics with
+	// "Authorization: Bearer <token>"; without it only localhost may.
+	MetricsToken string
 }
 
 // Mailer sends one email. mailer.Mailer implements it.
@@ -80,6 +83,7 @@ type Handler struct {
 	assets   *static.Assets
 	sessions *sessions.CookieStore
 	settings settingsCache
+	metrics  *metrics
 }
 
 // settingsCache keeps the site settings for a few seconds: every page needs
@@ -131,7 +135,7 @@ func New(ctx context.Context, cfg Config, store *models.Store, log *slog.Logger)
 	if cfg.Mail == nil {
 		cfg.Mail = logMailer{log: log}
 	}
-	h := &Handler{cfg: cfg, store: store, log: log, assets: assets}
+	h := &Handler{cfg: cfg, store: store, log: log, assets: assets, metrics: newMetrics(store)}
 	if h.views, err = loadViews(assets, h.roleBadge); err != nil {
 		return nil, err
 	}

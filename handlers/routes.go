@@ -72,6 +72,7 @@ func (h *Handler) routes(e *echo.Echo) {
 
 	// Anyone.
 	e.GET("/healthz", h.showHealth)
+	e.GET("/metrics", h.showMetrics)
 	e.GET("/static/*", h.serveStatic)
 	e.GET("/", h.showHome)
 	e.GET("/c/:slug", h.showCategory)
@@ -193,6 +194,7 @@ func (h *Handler) requestLog(next echo.HandlerFunc) echo.HandlerFunc {
 			c.Error(err)
 		}
 		req := c.Request()
+		h.metrics.observe(c, time.Since(start))
 		h.log.Info("request",
 			"request_id", c.Response().Header().Get(echo.HeaderXRequestID),
 			"method", req.Method, "path", req.URL.Path, "route", c.Path(),

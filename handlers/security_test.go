@@ -163,3 +163,20 @@ func TestLogoutEverywhereAndPasswordChangeEndOtherSessions(t *testing.T) {
 	mustNotContain(t, laptop.get("/").Body, "Log out")
 	mustNotContain(t, phone.get("/").Body, "Log out")
 }
+
+func TestMetricsForLocalhostOrToken(t *testing.T) {
+	a := newApp(t)
+	a.client().get("/")
+	res := a.client().get("/metrics") // httptest serves on 127.0.0.1
+	if res.Code != http.StatusOK {
+		t.Fatalf("metrics from localhost: %d", res.Code)
+	}
+	mustContain(t, res.Body, `crowdcare_http_requests_total{method="GET",route="/",status="200"}`,
+		`crowdcare_http_request_duration_seconds_bucket{route="/"`, `crowdcare_db_connections_open{pool="writer"}`)
+	// Through a proxy (a forwarded request) it is not served without the token.
+	req, _ := http.NewRequest(http.MethodGet, a.srv.URL+"/metrics", nil)
+	req.Header.Set("X-Forwarded-For", "203.0.113.5")
+	if res := a.client().do(req); res.Code != http.StatusNotFound {
+		t.Fatalf("forwarded metrics request: %d", res.Code)
+	}
+}

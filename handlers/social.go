@@ -265,6 +265,7 @@ func (h *Handler) runImport(job int64, path string, im *models.Importer) {
 		}
 		sum, err = im.Finish(ctx)
 	}
+	h.metrics.countImport(sum)
 	if err := h.store.FinishImportJob(ctx, job, sum, err); err != nil {
 		h.log.Error("finish import job", "job", job, "err", err)
 	}

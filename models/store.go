@@ -252,3 +252,6 @@ func (s *Store) SetSetting(ctx context.Context, key string, value []byte) error 
 	}
 	return nil
 }
+
+// PoolStats reports the connection pools, for monitoring.
+func (s *Store) PoolStats() (writer, readers sql.DBStats) { return s.w.Stats(), s.r.Stats() }

@@ -51,7 +51,8 @@ $CROWDCARE_X_QUERY, _BASE_URL, _BRAND_HANDLES) and $CROWDCARE_X_BEARER_TOKEN; ne
 SMTP for serve: --smtp-host, --smtp-port, --smtp-user, --smtp-from, --smtp-tls (or $CROWDCARE_SMTP_HOST,
 _PORT, _USER, _FROM, _TLS) and $CROWDCARE_SMTP_PASSWORD; without a host, emails go to the log.
 serve also reads $CROWDCARE_ADDR, $CROWDCARE_BASE_URL, $CROWDCARE_SITE_NAME and
-$CROWDCARE_TRUST_PROXY=1.
+$CROWDCARE_TRUST_PROXY=1. /metrics answers localhost, or a scraper sending
+"Authorization: Bearer $CROWDCARE_METRICS_TOKEN".
 `
 
 func main() {
@@ -221,7 +222,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	e, err := handlers.New(ctx, handlers.Config{BaseURL: *baseURL, SiteName: *siteName, PostRate: 10, PostBurst: 30,
-		TrustProxy: *trustProxy, Mail: mail}, store, log)
+		TrustProxy: *trustProxy, Mail: mail, MetricsToken: os.Getenv("CROWDCARE_METRICS_TOKEN")}, store, log)
 	if err != nil {
 		ln.Close()
 		return err
