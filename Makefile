@@ -7,7 +7,10 @@ ADDR   ?= 127.0.0.1:8080
 
 BENCH_DB ?= bench.db
 
-.PHONY: run build test vet fmt-check bench bench-search clean
+# Each fuzz target runs this long in make test; longer runs: make fuzz FUZZTIME=10m.
+FUZZTIME ?= 5s
+
+.PHONY: run build test vet fmt-check fuzz bench bench-search bench-import clean
 
 build:
 	$(GO) build -tags $(TAGS) -o $(BIN) ./cmd/crowdcare
@@ -24,6 +27,13 @@ vet:
 
 test: fmt-check vet
 	$(GO) test -tags $(TAGS) -count=1 ./...
+	$(MAKE) --no-print-directory fuzz
+
+# Fuzzing: Markdown rendering, the search-query translator, every tweet reader.
+fuzz:
+	$(GO) test -tags $(TAGS) -run '^$$' -fuzz '^FuzzMarkdown$$' -fuzztime $(FUZZTIME) ./models/
+	$(GO) test -tags $(TAGS) -run '^$$' -fuzz '^FuzzSearchQuery$$' -fuzztime $(FUZZTIME) ./models/
+	$(GO) test -tags $(TAGS) -run '^$$' -fuzz '^FuzzRead$$' -fuzztime $(FUZZTIME) ./tweets/
 
 bench:
 	$(GO) test -tags $(TAGS) -run '^$$' -bench . -benchmem -count=5 ./...
@@ -32,6 +42,11 @@ bench:
 bench-search: build
 	@[ -f $(BENCH_DB) ] || ./$(BIN) corpus --db $(BENCH_DB) --threads 100000 --posts 1000000
 	./$(BIN) bench search --db $(BENCH_DB) --n 1000
+
+# Import throughput: a generated customer-support CSV, then an archive.
+bench-import: build
+	./$(BIN) bench import --records 1000000
+	./$(BIN) bench import --records 100000 --format archive
 
 clean:
 	rm -rf bin
