@@ -255,3 +255,12 @@ func (s *Store) SetSetting(ctx context.Context, key string, value []byte) error 
 
 // PoolStats reports the connection pools, for monitoring.
 func (s *Store) PoolStats() (writer, readers sql.DBStats) { return s.w.Stats(), s.r.Stats() }
+
+// IntegrityCheck runs SQLite's integrity check; "ok" means the file is sound.
+func (s *Store) IntegrityCheck(ctx context.Context) (string, error) {
+	var res string
+	if err := s.r.QueryRowContext(ctx, `PRAGMA integrity_check`).Scan(&res); err != nil {
+		return "", fmt.Errorf("integrity check: %w", err)
+	}
+	return res, nil
+}
