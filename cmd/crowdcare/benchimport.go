@@ -182,8 +182,9 @@ func writeArchive(path string, n int) error {
 		if i > 1 && r.IntN(3) == 0 {
 			reply = fmt.Sprintf(`, "in_reply_to_status_id_str" : "%d", "in_reply_to_screen_name" : "benchowner"`, 1000000000000000000+i-1)
 		}
-		fmt.Fprintf(bw, `{"tweet" : {"id_str" : "%d", "id" : "%d", "full_text" : "@ExampleCare %s", "created_at" : "%s", "lang" : "en", "entities" : {"urls" : [], "hashtags" : [], "user_mentions" : []}%s}}`,
-			1000000000000000000+i, 1000000000000000000+i, cust[r.IntN(len(cust))], t0.Add(time.Duration(i)*time.Minute).Format(time.RubyDate), reply)
+		// Each text is different: one author repeating a line would be filtered as spam.
+		fmt.Fprintf(bw, `{"tweet" : {"id_str" : "%d", "id" : "%d", "full_text" : "@ExampleCare %s (day %d, try %d)", "created_at" : "%s", "lang" : "en", "entities" : {"urls" : [], "hashtags" : [], "user_mentions" : []}%s}}`,
+			1000000000000000000+i, 1000000000000000000+i, cust[r.IntN(len(cust))], i/100, i%100, t0.Add(time.Duration(i)*time.Minute).Format(time.RubyDate), reply)
 	}
 	fmt.Fprint(bw, "]")
 	return bw.Flush()
