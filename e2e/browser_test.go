@@ -1,0 +1,166 @@
+// Package e2e drives the real server in a real headless Chromium.
+package e2e
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/page"
+	"github.com/chromedp/cdproto/runtime"
+	"github.com/chromedp/chromedp"
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/crowdcare/crowdcare/handlers"
+	"github.com/crowdcare/crowdcare/models"
+)
+
+// chromium finds the browser. In CI (CI=true) a missing browser fails the
+// run: .ci/run installs Debian's chromium. Elsewhere the tests say so and skip.
+func chromium(t *testing.T) string {
+	t.Helper()
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	if os.Getenv("CI") != "" {
+		t.Fatal("Chromium is required for the browser tests: apt-get install -y chromium")
+	}
+	t.Skip("Chromium not found: skipping browser tests (apt-get install -y chromium)")
+	return ""
+}
+
+// site is the real server on 127.0.0.1 over a real SQLite file.
+type site struct {
+	t     *testing.T
+	url   string
+	store *models.Store
+}
+
+func newSite(t *testing.T) *site {
+	t.Helper()
+	ctx := context.Background()
+	store, err := models.Open(ctx, filepath.Join(t.TempDir(), "e2e.db"), models.Options{PasswordCost: bcrypt.MinCost})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := handlers.New(ctx, handlers.Config{BaseURL: "http://127.0.0.1"}, store, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(e)
+	t.Cleanup(func() {
+		srv.Close()
+		store.Close()
+	})
+	return &site{t: t, url: srv.URL, store: store}
+}
+
+func (s *site) user(name string, role models.Role) *models.User {
+	s.t.Helper()
+	u, err := s.store.CreateUser(context.Background(), models.NewUser{Username: name, Email: name + "@example.com", Password: "correct horse", Role: role})
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	return u
+}
+
+// tab is one browser with its own cookies, recording dialogs and script errors.
+type tab struct {
+	t      *testing.T
+	ctx    context.Context
+	mu     sync.Mutex
+	events []string
+}
+
+func newTab(t *testing.T, width, height int) *tab {
+	t.Helper()
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(chromium(t)), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
+		chromedp.Flag("disable-quic", true), chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true),
+		chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(width, height),
+	}
+	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancel := chromedp.NewContext(alloc)
+	ctx, cancelTimeout := context.WithTimeout(ctx, 90*time.Second)
+	t.Cleanup(func() { cancelTimeout(); cancel(); cancelAlloc() })
+	b := &tab{t: t, ctx: ctx}
+	chromedp.ListenTarget(ctx, func(ev any) {
+		switch e := ev.(type) {
+		case *page.EventJavascriptDialogOpening:
+			b.record("dialog: " + e.Message)
+			go chromedp.Run(ctx, page.HandleJavaScriptDialog(false))
+		case *runtime.EventExceptionThrown:
+			b.record("exception: " + e.ExceptionDetails.Text)
+		case *runtime.EventConsoleAPICalled:
+			if e.Type == runtime.APITypeError {
+				b.record("console error")
+			}
+		}
+	})
+	if err := chromedp.Run(ctx); err != nil {
+		t.Fatalf("start Chromium: %v", err)
+	}
+	return b
+}
+
+func (b *tab) record(s string) {
+	b.mu.Lock()
+	b.events = append(b.events, s)
+	b.mu.Unlock()
+}
+
+// problems returns dialogs and script errors seen so far.
+func (b *tab) problems() []string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return append([]string(nil), b.events...)
+}
+
+func (b *tab) run(actions ...chromedp.Action) {
+	b.t.Helper()
+	if err := chromedp.Run(b.ctx, actions...); err != nil {
+		b.t.Fatalf("browser: %v", err)
+	}
+}
+
+func (b *tab) text(sel string) string {
+	b.t.Helper()
+	var s string
+	b.run(chromedp.Text(sel, &s, chromedp.ByQuery))
+	return s
+}
+
+func (b *tab) location() string {
+	b.t.Helper()
+	var u string
+	b.run(chromedp.Location(&u))
+	return u
+}
+
+// login fills the login form.
+func (b *tab) login(base, name string) {
+	b.t.Helper()
+	b.run(chromedp.Navigate(base+"/login"),
+		chromedp.SendKeys("#f-username", name, chromedp.ByQuery),
+		chromedp.SendKeys("#f-password", "correct horse", chromedp.ByQuery),
+		chromedp.Click(`form[action="/login"] button[type=submit]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`a[href="/u/`+name+`"]`, chromedp.ByQuery))
+}
+
+func mustHave(t *testing.T, got, want string) {
+	t.Helper()
+	if !strings.Contains(got, want) {
+		t.Errorf("page lacks %q", want)
+	}
+}

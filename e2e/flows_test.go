@@ -1,0 +1,129 @@
+package e2e
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/crowdcare/crowdcare/models"
+	"github.com/crowdcare/crowdcare/tweets"
+)
+
+// TestAskAnswerAcceptFindInKB is the whole loop: register, ask, another user
+// answers, the asker accepts, the answer is in the KB, a visitor finds it.
+func TestAskAnswerAcceptFindInKB(t *testing.T) {
+	s := newSite(t)
+	asker := newTab(t, 1280, 900)
+	asker.run(chromedp.Navigate(s.url+"/register"),
+		chromedp.SendKeys("#f-username", "maria", chromedp.ByQuery),
+		chromedp.SendKeys("#f-email", "maria@example.com", chromedp.ByQuery),
+		chromedp.SendKeys("#f-password", "correct horse", chromedp.ByQuery),
+		chromedp.Click(`form[action="/register"] button[type=submit]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`a[href="/u/maria"]`, chromedp.ByQuery))
+	asker.run(chromedp.Navigate(s.url+"/ask"),
+		chromedp.SendKeys("#f-title", "Hub 3 drops Wi-Fi every evening around 8pm", chromedp.ByQuery),
+		chromedp.SetValue("#f-category", "general", chromedp.ByQuery),
+		chromedp.SendKeys("#f-body", "Every evening the **Wi-Fi** drops for a minute. Wired devices stay online.", chromedp.ByQuery),
+		chromedp.SendKeys("#f-tags", "wifi, hub-3", chromedp.ByQuery),
+		chromedp.Click(`form[action="/ask"] button[type=submit]:not([name])`, chromedp.ByQuery),
+		chromedp.WaitVisible(`h1`, chromedp.ByQuery))
+	thread := asker.location()
+	if !strings.Contains(thread, "/t/") {
+		t.Fatalf("after asking: %s", thread)
+	}
+
+	s.user("peer", models.RoleMember)
+	peer := newTab(t, 1280, 900)
+	peer.login(s.url, "peer")
+	peer.run(chromedp.Navigate(thread),
+		chromedp.SendKeys("#f-body", "Set a fixed channel: **Settings › Wi-Fi › Channel 36**, and turn band steering off.", chromedp.ByQuery),
+		chromedp.Click(`form[action$="/answers"] button[type=submit]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`.post:not(.question) .post-body strong`, chromedp.ByQuery))
+
+	asker.run(chromedp.Navigate(thread),
+		chromedp.Click(`button.accept-button`, chromedp.ByQuery),
+		chromedp.WaitVisible(`.accepted-label`, chromedp.ByQuery))
+	mustHave(t, asker.text(".thread-head"), "Solved")
+	mustHave(t, asker.text(".kb-link"), "This answer is in the knowledge base")
+
+	visitor := newTab(t, 1280, 900)
+	visitor.run(chromedp.Navigate(s.url+"/"),
+		chromedp.SendKeys(`#site-search-q`, "band steering", chromedp.ByQuery),
+		chromedp.Submit(`#site-search-q`, chromedp.ByQuery),
+		chromedp.WaitVisible(`.search-hit`, chromedp.ByQuery))
+	results := visitor.text(".search-results")
+	mustHave(t, results, "Knowledge base")
+	mustHave(t, results, "Hub 3 drops Wi-Fi every evening around 8pm")
+	visitor.run(chromedp.Click(`.search-hit .badge.kb`, chromedp.ByQuery))
+	visitor.run(chromedp.Click(`.search-results li:first-child .hit-title a`, chromedp.ByQuery),
+		chromedp.WaitVisible(`.solution`, chromedp.ByQuery))
+	mustHave(t, visitor.text(".solution"), "band steering off")
+	for _, tb := range []*tab{asker, peer, visitor} {
+		if p := tb.problems(); len(p) > 0 {
+			t.Errorf("script problems: %v", p)
+		}
+	}
+}
+
+// TestAmbassadorTriagesTweetIntoThread: an imported post waits in the inbox
+// and an ambassador turns it into a thread from the browser.
+func TestAmbassadorTriagesTweetIntoThread(t *testing.T) {
+	s := newSite(t)
+	ctx := context.Background()
+	im, err := s.store.NewImporter(ctx, models.ImportOptions{Triage: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	im.Add(ctx, tweets.Tweet{ID: "1861000000000000001", AuthorHandle: "jo_k", Lang: "en", CreatedAt: time.Now().UTC(),
+		Text: "@ExampleCare no internet since 8am in Leeds, is there an outage?"})
+	if _, err := im.Finish(ctx); err != nil {
+		t.Fatal(err)
+	}
+	s.user("amy", models.RoleAmbassador)
+	amb := newTab(t, 1280, 900)
+	amb.login(s.url, "amy")
+	amb.run(chromedp.Navigate(s.url+"/mod/social"),
+		chromedp.Click(`input[name=items][value="1861000000000000001"]`, chromedp.ByQuery),
+		chromedp.Click(`input[name=action][value=convert]`, chromedp.ByQuery),
+		chromedp.SendKeys(`#b-title`, "Outage in Leeds since 8am", chromedp.ByQuery),
+		chromedp.Click(`fieldset.bulk button[type=submit]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`.flash`, chromedp.ByQuery))
+	mustHave(t, amb.text(".flash"), "1 thread created")
+	amb.run(chromedp.Navigate(s.url+"/"), chromedp.Click(`.thread-title a`, chromedp.ByQuery), chromedp.WaitVisible(`h1`, chromedp.ByQuery))
+	mustHave(t, amb.text("h1"), "Outage in Leeds since 8am")
+	mustHave(t, amb.text(".thread-head"), "View on X")
+	mustHave(t, amb.text(".thread-head"), "Reply on X")
+}
+
+// TestModeratorHidesPost: a moderator hides an answer from the thread page.
+func TestModeratorHidesPost(t *testing.T) {
+	s := newSite(t)
+	ctx := context.Background()
+	asker, spammer := s.user("asker", models.RoleMember), s.user("spammer", models.RoleMember)
+	th, err := s.store.CreateThread(ctx, asker, models.NewThread{Title: "Router reboots itself every night", CategorySlug: "general",
+		Body: "The router reboots itself every night at about 2am."})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.store.CreateAnswer(ctx, spammer, th.ID, "Buy cheap followers at our shop today!"); err != nil {
+		t.Fatal(err)
+	}
+	s.user("mod", models.RoleModerator)
+	mod := newTab(t, 1280, 900)
+	mod.login(s.url, "mod")
+	mod.run(chromedp.Navigate(s.url+th.URL()),
+		chromedp.Click(`.post:not(.question) details.tool:last-of-type summary`, chromedp.ByQuery),
+		chromedp.SendKeys(`.post:not(.question) form[action$="/hide"] input[name=reason]`, "Advertising", chromedp.ByQuery),
+		chromedp.Click(`.post:not(.question) form[action$="/hide"] button`, chromedp.ByQuery),
+		chromedp.WaitVisible(`.flash`, chromedp.ByQuery))
+	visitor := newTab(t, 1280, 900)
+	visitor.run(chromedp.Navigate(s.url + th.URL()))
+	body := visitor.text("main")
+	mustHave(t, body, "This answer was hidden by a moderator.")
+	if strings.Contains(body, "cheap followers") {
+		t.Error("hidden text still shown to visitors")
+	}
+}
