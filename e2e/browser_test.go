@@ -148,12 +148,14 @@ func (b *tab) location() string {
 	return u
 }
 
-// login fills the login form.
-func (b *tab) login(base, name string) {
+// login fills the login form; test users' password is "correct horse".
+func (b *tab) login(base, name string) { b.loginWith(base, name, "correct horse") }
+
+func (b *tab) loginWith(base, name, password string) {
 	b.t.Helper()
 	b.run(chromedp.Navigate(base+"/login"),
 		chromedp.SendKeys("#f-username", name, chromedp.ByQuery),
-		chromedp.SendKeys("#f-password", "correct horse", chromedp.ByQuery),
+		chromedp.SendKeys("#f-password", password, chromedp.ByQuery),
 		chromedp.Click(`form[action="/login"] button[type=submit]`, chromedp.ByQuery),
 		chromedp.WaitVisible(`a[href="/u/`+name+`"]`, chromedp.ByQuery))
 }
