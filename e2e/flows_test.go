@@ -29,7 +29,7 @@ func TestAskAnswerAcceptFindInKB(t *testing.T) {
 		chromedp.SendKeys("#f-body", "Every evening the **Wi-Fi** drops for a minute. Wired devices stay online.", chromedp.ByQuery),
 		chromedp.SendKeys("#f-tags", "wifi, hub-3", chromedp.ByQuery),
 		chromedp.Click(`form[action="/ask"] button[type=submit]:not([name])`, chromedp.ByQuery),
-		chromedp.WaitVisible(`h1`, chromedp.ByQuery))
+		chromedp.WaitVisible(`.thread-head`, chromedp.ByQuery))
 	thread := asker.location()
 	if !strings.Contains(thread, "/t/") {
 		t.Fatalf("after asking: %s", thread)

@@ -36,9 +36,9 @@ func (s *Store) EditPost(ctx context.Context, editor *User, postID int64, e Post
 	if editor.Suspended(s.now()) {
 		return &ErrNotAllowed{Reason: "Your account is suspended: you can read but not edit."}
 	}
-	e.Body = strings.TrimSpace(e.Body)
-	e.Title = strings.Join(strings.Fields(e.Title), " ")
-	tags := ParseTags(e.Tags)
+	e.Body = strings.TrimSpace(cleanText(e.Body))
+	e.Title = strings.Join(strings.Fields(cleanText(e.Title)), " ")
+	tags := ParseTags(cleanText(e.Tags))
 	v := validator{}
 	checkBody(v, e.Body)
 	if p.IsQuestion {

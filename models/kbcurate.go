@@ -30,8 +30,8 @@ func (s *Store) EditArticle(ctx context.Context, actor *User, id int64, e Articl
 	if err != nil {
 		return err
 	}
-	e.Title = strings.Join(strings.Fields(e.Title), " ")
-	e.Problem, e.Solution = strings.TrimSpace(e.Problem), strings.TrimSpace(e.Solution)
+	e.Title = strings.Join(strings.Fields(cleanText(e.Title)), " ")
+	e.Problem, e.Solution = strings.TrimSpace(cleanText(e.Problem)), strings.TrimSpace(cleanText(e.Solution))
 	v := validator{}
 	checkTitle(v, e.Title)
 	n := utf8.RuneCountInString(e.Problem)

@@ -12,7 +12,7 @@ import (
 
 // reasonRequired checks a moderator's reason, which the author will read.
 func reasonRequired(reason string) (string, error) {
-	reason = strings.TrimSpace(reason)
+	reason = strings.TrimSpace(cleanText(reason))
 	if reason == "" {
 		return "", &ValidationError{Fields: map[string]string{"reason": "Give a reason: the author will see it."}}
 	}

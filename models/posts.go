@@ -185,7 +185,7 @@ func (s *Store) CreateAnswer(ctx context.Context, author *User, threadID int64, 
 
 // createAnswer is CreateAnswer; trusted skips the posting rules, for seeded content.
 func (s *Store) createAnswer(ctx context.Context, author *User, threadID int64, body string, trusted bool) (*Post, error) {
-	body = strings.TrimSpace(body)
+	body = strings.TrimSpace(cleanText(body))
 	v := validator{}
 	checkBody(v, body)
 	if err := v.err(); err != nil {

@@ -29,12 +29,6 @@ const (
 func threadRowID(threadID int64) int64  { return 2 * threadID }
 func articleRowID(threadID int64) int64 { return 2*threadID + 1 }
 
-// snippet markers: control characters never left in indexed text.
-const (
-	markOpen  = "\x02"
-	markClose = "\x03"
-)
-
 // compoundWord is a word joined by hyphens, dots or apostrophes: Wi-Fi, e-mail, hub-3.
 var compoundWord = regexp.MustCompile(`[\p{L}\p{N}]+(?:[-.'’][\p{L}\p{N}]+)+`)
 
@@ -59,10 +53,7 @@ func joinedForms(texts ...string) string {
 	return strings.Join(out, " ")
 }
 
-func indexText(s string) string {
-	s = strings.NewReplacer(markOpen, " ", markClose, " ").Replace(s)
-	return segmentCJK(s)
-}
+func indexText(s string) string { return segmentCJK(cleanText(s)) }
 
 // indexThread writes the thread's row in the search index, or removes it when
 // the thread is no longer visible. It runs in the transaction of the change.

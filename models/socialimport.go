@@ -230,6 +230,7 @@ func (im *Importer) flush(ctx context.Context) error {
 		}
 		defer stmt.Close()
 		for i, t := range im.batch {
+			t.Text = cleanText(t.Text)
 			brand := im.isBrand(t)
 			status, reason, score := im.classify(t, brand)
 			lang := langs[i]

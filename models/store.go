@@ -257,9 +257,17 @@ func (s *Store) SetSetting(ctx context.Context, key string, value []byte) error 
 func (s *Store) PoolStats() (writer, readers sql.DBStats) { return s.w.Stats(), s.r.Stats() }
 
 // IntegrityCheck runs SQLite's integrity check; "ok" means the file is sound.
+// It uses a connection of its own: on a pooled connection that has read the
+// search index before, FTS5 checks against state it cached and reports a
+// checksum mismatch that a fresh connection (and the writer) do not see.
 func (s *Store) IntegrityCheck(ctx context.Context) (string, error) {
+	db, err := sql.Open("sqlite3", dsn(s.path, connReader))
+	if err != nil {
+		return "", fmt.Errorf("open integrity-check connection: %w", err)
+	}
+	defer db.Close()
 	var res string
-	if err := s.r.QueryRowContext(ctx, `PRAGMA integrity_check`).Scan(&res); err != nil {
+	if err := db.QueryRowContext(ctx, `PRAGMA integrity_check`).Scan(&res); err != nil {
 		return "", fmt.Errorf("integrity check: %w", err)
 	}
 	return res, nil

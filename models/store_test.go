@@ -234,3 +234,23 @@ func TestAcceptingARemovedAnswerIsRefused(t *testing.T) {
 		t.Fatalf("thread after removal: %+v", got)
 	}
 }
+
+func TestNULBytesNeverReachTheIndex(t *testing.T) {
+	s := newTestStore(t)
+	ctx := context.Background()
+	u := mustUser(t, s, "alice")
+	th, err := s.CreateThread(ctx, u, NewThread{Title: "Router\x00 reboots every night", CategorySlug: "general", Body: "It\x00 reboots at 2am \xff every night."})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.CreateAnswer(ctx, u, th.ID, "Turn off\x00 the maintenance window."); err != nil {
+		t.Fatal(err)
+	}
+	if res, err := s.IntegrityCheck(ctx); err != nil || res != "ok" {
+		t.Fatalf("integrity: %q %v", res, err)
+	}
+	got, _ := s.Thread(ctx, th.ID)
+	if got.Title != "Router reboots every night" {
+		t.Fatalf("title: %q", got.Title)
+	}
+}

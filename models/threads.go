@@ -131,9 +131,9 @@ func (s *Store) CreateThread(ctx context.Context, author *User, n NewThread) (*T
 // createThread is CreateThread; trusted skips the posting rules (suspension,
 // rate limit, approval queue), for content the operator seeds.
 func (s *Store) createThread(ctx context.Context, author *User, n NewThread, trusted bool) (*Thread, error) {
-	n.Title = strings.Join(strings.Fields(n.Title), " ")
-	n.Body = strings.TrimSpace(n.Body)
-	tags := ParseTags(n.Tags)
+	n.Title = strings.Join(strings.Fields(cleanText(n.Title)), " ")
+	n.Body = strings.TrimSpace(cleanText(n.Body))
+	tags := ParseTags(cleanText(n.Tags))
 	v := validator{}
 	checkTitle(v, n.Title)
 	checkBody(v, n.Body)

@@ -67,8 +67,8 @@ type NewUser struct {
 }
 
 func (n *NewUser) normalize() {
-	n.Username = strings.TrimSpace(n.Username)
-	n.Email = strings.TrimSpace(n.Email)
+	n.Username = strings.TrimSpace(cleanText(n.Username))
+	n.Email = strings.TrimSpace(cleanText(n.Email))
 	if n.Role == "" {
 		n.Role = RoleMember
 	}
