@@ -10,7 +10,7 @@ BENCH_DB ?= bench.db
 # Each fuzz target runs this long in make test; longer runs: make fuzz FUZZTIME=10m.
 FUZZTIME ?= 5s
 
-.PHONY: run build test vet fmt-check fuzz bench bench-search bench-import clean
+.PHONY: run build test vet fmt-check fuzz bench bench-search bench-import loadtest clean
 
 build:
 	$(GO) build -tags $(TAGS) -o $(BIN) ./cmd/crowdcare
@@ -47,6 +47,11 @@ bench-search: build
 bench-import: build
 	./$(BIN) bench import --records 1000000
 	./$(BIN) bench import --records 100000 --format archive
+
+# The server under load on the 100,000-thread corpus, against a bare net/http ceiling.
+loadtest: build
+	@[ -f $(BENCH_DB) ] || ./$(BIN) corpus --db $(BENCH_DB) --threads 100000 --posts 1000000
+	./$(BIN) loadtest --db $(BENCH_DB) --conns 50 --duration 10s
 
 clean:
 	rm -rf bin

@@ -84,6 +84,7 @@ type Handler struct {
 	sessions *sessions.CookieStore
 	settings settingsCache
 	metrics  *metrics
+	pages    *pageCache
 }
 
 // settingsCache keeps the site settings for a few seconds: every page needs
@@ -135,7 +136,7 @@ func New(ctx context.Context, cfg Config, store *models.Store, log *slog.Logger)
 	if cfg.Mail == nil {
 		cfg.Mail = logMailer{log: log}
 	}
-	h := &Handler{cfg: cfg, store: store, log: log, assets: assets, metrics: newMetrics(store)}
+	h := &Handler{cfg: cfg, store: store, log: log, assets: assets, metrics: newMetrics(store), pages: newPageCache(store)}
 	if h.views, err = loadViews(assets, h.roleBadge); err != nil {
 		return nil, err
 	}

@@ -53,6 +53,7 @@ func (h *Handler) routes(e *echo.Echo) {
 			DenyHandler: func(c echo.Context, _ string, _ error) error { return echo.ErrTooManyRequests },
 		}))
 	}
+	e.Use(h.pages.middleware)
 	e.Use(fetchMetadata)
 	e.Use(middleware.CSRFWithConfig(middleware.CSRFConfig{
 		TokenLookup:    "form:_csrf",

@@ -180,3 +180,39 @@ func TestMetricsForLocalhostOrToken(t *testing.T) {
 		t.Fatalf("forwarded metrics request: %d", res.Code)
 	}
 }
+
+func TestVisitorPagesAreCachedUntilSomethingChanges(t *testing.T) {
+	a := newApp(t)
+	c := a.client()
+	c.register("alice")
+	thread := c.ask("Router reboots itself every night")
+	visitor := func() *response {
+		req, _ := http.NewRequest(http.MethodGet, a.srv.URL+thread, nil)
+		res, err := http.DefaultTransport.RoundTrip(req) // no cookies at all
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		b := new(strings.Builder)
+		io.Copy(b, res.Body)
+		return &response{Code: res.StatusCode, Body: b.String(), Header: res.Header}
+	}
+	first, second := visitor(), visitor()
+	if first.Header.Get("X-Cache") == "hit" || second.Header.Get("X-Cache") != "hit" || second.Body != first.Body {
+		t.Fatalf("cache: first %q, second %q", first.Header.Get("X-Cache"), second.Header.Get("X-Cache"))
+	}
+	// An answer invalidates it at once.
+	c.answer(thread, "Check the maintenance window setting.")
+	third := visitor()
+	if third.Header.Get("X-Cache") == "hit" || !strings.Contains(third.Body, "Check the maintenance window setting.") {
+		t.Fatal("a cached page outlived a change")
+	}
+	// Logged-in pages never come from the cache, and nothing personal leaks into it.
+	mine := c.get(thread)
+	if mine.Header.Get("X-Cache") == "hit" || !strings.Contains(mine.Body, "Log out") {
+		t.Fatal("a member was served a cached page")
+	}
+	if strings.Contains(visitor().Body, "Log out") || strings.Contains(visitor().Body, `name="_csrf"`) {
+		t.Fatal("the cache holds a member's page or a CSRF token")
+	}
+}

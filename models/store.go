@@ -11,13 +11,12 @@ import (
 	"io/fs"
 	"net/url"
 	"runtime"
+	"sync"
+	"sync/atomic"
 	"time"
 
+	"github.com/mattn/go-sqlite3"
 	"github.com/pressly/goose/v3"
-	"golang.org/x/crypto/bcrypt"
-
-	// The sqlite3 driver; FTS5 comes with the sqlite_fts5 build tag.
-	_ "github.com/mattn/go-sqlite3"
 )
 
 //go:embed migrations/*.sql
@@ -40,8 +39,37 @@ type Store struct {
 	opts Options
 	md   *markdown
 	// dummyHash is checked against for unknown usernames, so a login for a
-	// name that does not exist costs as much as one that does.
+	// name that does not exist costs as much as one that does. Made on first
+	// use: at cost 12 it takes a quarter of a second, too long for start-up.
+	dummyOnce sync.Once
 	dummyHash []byte
+	// version moves on with every commit, so caches of rendered pages know
+	// when what they show may have changed.
+	version atomic.Uint64
+}
+
+// Version changes whenever anything was written by this process.
+func (s *Store) Version() uint64 { return s.version.Load() }
+
+// watchCommits counts commits on the writer connection: every write goes
+// through it, so no write path can forget to invalidate caches.
+func (s *Store) watchCommits(ctx context.Context) error {
+	conn, err := s.w.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	return conn.Raw(func(dc any) error {
+		c, ok := dc.(*sqlite3.SQLiteConn)
+		if !ok {
+			return fmt.Errorf("writer is not a sqlite3 connection")
+		}
+		c.RegisterCommitHook(func() int {
+			s.version.Add(1)
+			return 0
+		})
+		return nil
+	})
 }
 
 // Open opens (creating if needed) the database file at path and migrates it.
@@ -59,12 +87,14 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	w.SetMaxOpenConns(1)
 	w.SetMaxIdleConns(1)
 	w.SetConnMaxLifetime(0)
-	dummy, err := bcrypt.GenerateFromPassword([]byte("no such user"), opts.PasswordCost)
-	if err != nil {
+	s := &Store{w: w, path: path, opts: opts, md: newMarkdown()}
+	// The writer pool keeps its one connection for good (no lifetime limit),
+	// so the hook stays in place.
+	w.SetConnMaxIdleTime(0)
+	if err := s.watchCommits(ctx); err != nil {
 		w.Close()
-		return nil, fmt.Errorf("dummy hash: %w", err)
+		return nil, fmt.Errorf("watch commits: %w", err)
 	}
-	s := &Store{w: w, path: path, opts: opts, md: newMarkdown(), dummyHash: dummy}
 	if err := s.migrate(ctx); err != nil {
 		w.Close()
 		return nil, err
@@ -164,6 +194,9 @@ func (s *Store) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", err)
 	}
+	// Again after the commit: a reader that rendered a page between the hook
+	// and the commit must not keep it under the new version.
+	s.version.Add(1)
 	return nil
 }
 

@@ -249,6 +249,9 @@ func (s *Store) Authenticate(ctx context.Context, username, password, ip string)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		// Spend the same time as a real check so response times do not reveal which names exist.
+		s.dummyOnce.Do(func() {
+			s.dummyHash, _ = bcrypt.GenerateFromPassword([]byte("no such user"), s.opts.PasswordCost)
+		})
 		_ = bcrypt.CompareHashAndPassword(s.dummyHash, []byte(password))
 		return nil, ErrBadCredentials
 	case err != nil:

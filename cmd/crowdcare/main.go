@@ -42,6 +42,9 @@ Usage:
       Time searches (single words, several words, phrases) and print p50/p90/p99.
   crowdcare bench import [--records N] [--format csv|archive] [--detect-language=false]
       Generate a file and time its import: records per second and peak memory.
+  crowdcare loadtest [--db PATH] [--conns N] [--duration D]
+      Start the server on PATH and a bare net/http server, drive both from here, report req/s,
+      p50, p99, errors and each page's ratio to the bare server.
   crowdcare help
       Show this text.
 
@@ -79,6 +82,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = reindex(ctx, args[1:], stdout)
 	case "import":
 		err = importCmd(ctx, args[1:], stdout)
+	case "loadtest":
+		err = loadtest(ctx, args[1:], stdout)
+	case "loadtest-hello":
+		err = helloServer(ctx, args[1:], stdout)
 	case "corpus":
 		err = corpus(ctx, args[1:], stdout)
 	case "bench":
