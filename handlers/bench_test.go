@@ -60,6 +60,19 @@ func BenchmarkThreadPage(b *testing.B) {
 	}
 	path := th.URL()
 
+	// A cookie the server cannot decode: still a visitor, but past the page cache.
+	b.Run("visitor-uncached", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			req := httptest.NewRequest(http.MethodGet, path, nil)
+			req.AddCookie(&http.Cookie{Name: sessionName, Value: "none"})
+			rec := httptest.NewRecorder()
+			e.ServeHTTP(rec, req)
+			if rec.Code != http.StatusOK {
+				b.Fatalf("status %d", rec.Code)
+			}
+		}
+	})
 	b.Run("visitor", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {

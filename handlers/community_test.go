@@ -39,6 +39,7 @@ func TestFlagQueueHideAndAuthorSeesReason(t *testing.T) {
 	member.register("member")
 	thread := asker.ask("Router reboots itself every night")
 	bad := spammer.answer(thread, "Cheap followers for sale at our shop today!")
+	mustContain(t, member.get("/p/"+bad+"/flag").Body, "What is wrong with it?", `value="spam"`)
 	if res := member.post("/p/"+bad+"/flag", url.Values{"reason": {"spam"}, "note": {"selling followers"}}); res.Code != http.StatusSeeOther {
 		t.Fatalf("flag: %d", res.Code)
 	}

@@ -34,6 +34,9 @@ type Config struct {
 	// zero disables the limit.
 	PostRate  float64
 	PostBurst int
+	// SearchRate and SearchBurst limit searches per client address; zero disables.
+	SearchRate  float64
+	SearchBurst int
 	// TrustProxy takes the client address from X-Forwarded-For. Only set it
 	// behind a reverse proxy that sets that header; otherwise anyone can
 	// claim any address and slip past per-address limits.

@@ -67,6 +67,20 @@ func (h *Handler) recommendAnswer(c echo.Context) error {
 	return h.done(c, err, fmt.Sprintf("/p/%d", id), msg)
 }
 
+// showFlagPost renders the flag form for a post.
+func (h *Handler) showFlagPost(c echo.Context) error {
+	p, t, err := h.loadPost(c)
+	if err != nil {
+		return err
+	}
+	if p.Deleted || p.Hidden {
+		return models.ErrNotFound
+	}
+	pg := editPage{page: h.page(c, "Flag a post"), Post: p, Thread: t}
+	pg.NoIndex = true
+	return h.render(c, http.StatusOK, "flag", pg)
+}
+
 func (h *Handler) flagPost(c echo.Context) error {
 	id, err := pathID(c)
 	if err != nil {

@@ -81,8 +81,16 @@ func (h *Handler) routes(e *echo.Echo) {
 	e.GET("/t/:id/:slug", h.showThread)
 	e.GET("/p/:id", h.showPost)
 	e.GET("/u/:username", h.showProfile)
-	e.GET("/search", h.showSearch)
-	e.GET("/search/similar", h.showSimilar)
+	// Searching is the most expensive read: limited per address.
+	searchLimit := middleware.RateLimiterWithConfig(middleware.RateLimiterConfig{
+		Store: middleware.NewRateLimiterMemoryStoreWithConfig(middleware.RateLimiterMemoryStoreConfig{
+			Rate: rate.Limit(h.cfg.SearchRate), Burst: h.cfg.SearchBurst, ExpiresIn: 10 * time.Minute,
+		}),
+		Skipper:     func(echo.Context) bool { return h.cfg.SearchRate <= 0 },
+		DenyHandler: func(c echo.Context, _ string, _ error) error { return echo.ErrTooManyRequests },
+	})
+	e.GET("/search", h.showSearch, searchLimit)
+	e.GET("/search/similar", h.showSimilar, searchLimit)
 	e.GET("/kb", h.showKB)
 	e.GET("/kb/feed.atom", h.showKBFeed)
 	e.GET("/kb/:id", h.showArticle)
@@ -116,6 +124,7 @@ func (h *Handler) routes(e *echo.Echo) {
 	member(http.MethodGet, "/p/:id/delete", h.showDeletePost)
 	member(http.MethodPost, "/p/:id/delete", h.deletePost)
 	member(http.MethodGet, "/p/:id/revisions", h.showRevisions)
+	member(http.MethodGet, "/p/:id/flag", h.showFlagPost)
 	member(http.MethodPost, "/p/:id/flag", h.flagPost)
 	member(http.MethodPost, "/t/:id/watch", h.watchThread)
 	member(http.MethodGet, "/notifications", h.showNotifications)

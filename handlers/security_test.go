@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -214,5 +215,29 @@ func TestVisitorPagesAreCachedUntilSomethingChanges(t *testing.T) {
 	}
 	if strings.Contains(visitor().Body, "Log out") || strings.Contains(visitor().Body, `name="_csrf"`) {
 		t.Fatal("the cache holds a member's page or a CSRF token")
+	}
+}
+
+func TestSearchIsRateLimitedPerAddress(t *testing.T) {
+	a := newApp(t)
+	e, err := New(context.Background(), Config{BaseURL: "http://forum.test", SearchRate: 1, SearchBurst: 3}, a.store,
+		slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(e)
+	defer srv.Close()
+	codes := map[int]int{}
+	for i := 0; i < 8; i++ {
+		// Different queries: a repeated one is answered from the page cache, which costs nothing.
+		res, err := http.Get(srv.URL + "/search?q=router" + strconv.Itoa(i))
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		codes[res.StatusCode]++
+	}
+	if codes[http.StatusTooManyRequests] == 0 || codes[http.StatusOK] == 0 {
+		t.Fatalf("statuses: %v", codes)
 	}
 }
