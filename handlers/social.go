@@ -13,7 +13,6 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/crowdcare/crowdcare/language"
 	"github.com/crowdcare/crowdcare/models"
 	"github.com/crowdcare/crowdcare/tweets"
 )
@@ -226,7 +225,7 @@ func (h *Handler) uploadImport(c echo.Context) error {
 		return h.renderImport(c, http.StatusUnprocessableEntity, f)
 	}
 	opts := models.ImportOptions{BrandHandles: strings.Split(f.Values["brand_handle"], ","), Category: f.Values["category"],
-		Triage: f.Values["triage"] == "1", Languages: language.New(), Actor: u, Source: "upload"}
+		Triage: f.Values["triage"] == "1", Actor: u, Source: "upload"}
 	ctx := c.Request().Context()
 	im, err := h.store.NewImporter(ctx, opts)
 	if f.withError(err) {

@@ -204,3 +204,43 @@ func TestTweetMarkdownShowsTextLiterally(t *testing.T) {
 		}
 	}
 }
+
+type fakeDetector struct{ calls int }
+
+func (f *fakeDetector) Detect(text string) string {
+	f.calls++
+	if strings.Contains(text, "Router") {
+		return "de"
+	}
+	return ""
+}
+
+func TestLanguagesAreDetectedAfterTheImport(t *testing.T) {
+	s := newTestStore(t)
+	ctx := context.Background()
+	given := tw("5001", "", "ann", "My router keeps rebooting every night", 1)
+	missing := tw("5002", "", "bea", "Mein Router startet jede Nacht neu", 2)
+	missing.Lang = "und"
+	unsure := tw("5003", "", "cat", "ok ok", 3)
+	unsure.Lang = ""
+	runImport(t, s, ImportOptions{Triage: true}, given, missing, unsure)
+	det := &fakeDetector{}
+	n, err := s.DetectLanguages(ctx, det, 100)
+	if err != nil || n != 2 || det.calls != 2 {
+		t.Fatalf("first pass: %d items, %d calls, %v", n, det.calls, err)
+	}
+	if n, _ := s.DetectLanguages(ctx, det, 100); n != 0 {
+		t.Fatalf("second pass looked at %d items again", n)
+	}
+	langs := map[string]string{}
+	rows, _ := s.r.Query(`SELECT tweet_id, lang FROM social_items`)
+	for rows.Next() {
+		var id, l string
+		rows.Scan(&id, &l)
+		langs[id] = l
+	}
+	rows.Close()
+	if langs["5001"] != "en" || langs["5002"] != "de" || langs["5003"] != "" {
+		t.Fatalf("languages: %v", langs)
+	}
+}

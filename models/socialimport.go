@@ -33,7 +33,6 @@ type ImportOptions struct {
 	DryRun bool
 	// Blocklist adds domains to the malware filter.
 	Blocklist []string
-	Languages LanguageDetector
 	Actor     *User
 	Source    string // "cli", "upload", "poll"
 }
@@ -184,62 +183,33 @@ func pseudoLanguage(code string) bool {
 	return false
 }
 
-// detectLanguages fills in the batch's missing languages on every core:
-// detection costs far more than storing a post.
-func (im *Importer) detectLanguages() []string {
-	langs := make([]string, len(im.batch))
-	var todo []int
-	for i, t := range im.batch {
-		if pseudoLanguage(t.Lang) {
-			todo = append(todo, i)
-		} else {
-			langs[i] = t.Lang
-		}
-	}
-	if im.opts.Languages == nil || len(todo) == 0 {
-		return langs
-	}
-	workers := min(runtime.GOMAXPROCS(0), len(todo))
-	var wg sync.WaitGroup
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func(w int) {
-			defer wg.Done()
-			for k := w; k < len(todo); k += workers {
-				i := todo[k]
-				langs[i] = im.opts.Languages.Detect(im.batch[i].Text)
-			}
-		}(w)
-	}
-	wg.Wait()
-	return langs
-}
-
 func (im *Importer) flush(ctx context.Context) error {
 	if len(im.batch) == 0 {
 		return nil
 	}
 	now := im.s.now().Unix()
-	langs := im.detectLanguages()
 	err := im.write(ctx, func(tx *sql.Tx) error {
 		stmt, err := tx.PrepareContext(ctx, `INSERT INTO social_items (tweet_id, conversation_id, in_reply_to_id, author_handle,
-			author_id, author_name, text, lang, is_brand, status, filter_reason, spam_score, source, import_id, created_at, imported_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (tweet_id) DO NOTHING`)
+			author_id, author_name, text, lang, lang_checked, is_brand, status, filter_reason, spam_score, source, import_id, created_at, imported_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (tweet_id) DO NOTHING`)
 		if err != nil {
 			return err
 		}
 		defer stmt.Close()
-		for i, t := range im.batch {
+		for _, t := range im.batch {
 			t.Text = cleanText(t.Text)
 			brand := im.isBrand(t)
 			status, reason, score := im.classify(t, brand)
-			lang := langs[i]
+			lang := t.Lang
+			if pseudoLanguage(lang) {
+				lang = "" // DetectLanguages fills it in after the import
+			}
 			conv := t.ConversationID
 			if conv == "" {
 				conv = t.ID
 			}
 			res, err := stmt.ExecContext(ctx, t.ID, conv, t.InReplyToID, t.AuthorHandle, t.AuthorID, t.AuthorName, t.Text, lang,
-				brand, status, reason, score, im.opts.Source, im.id, t.CreatedAt.Unix(), now)
+				lang != "", brand, status, reason, score, im.opts.Source, im.id, t.CreatedAt.Unix(), now)
 			if err != nil {
 				return fmt.Errorf("store tweet %s: %w", t.ID, err)
 			}
@@ -361,4 +331,53 @@ func (s *Store) LinkPlaceholder(ctx context.Context, actor *User, placeholderID 
 		}
 		return logAction(ctx, tx, s.now(), actor, "link_placeholder", "user", ph.ID, "@"+ph.XHandle+" to "+real.Username)
 	})
+}
+
+// DetectLanguages names the language of up to limit imported posts whose
+// source did not, on every core, and returns how many it looked at.
+func (s *Store) DetectLanguages(ctx context.Context, det LanguageDetector, limit int) (int, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT tweet_id, text FROM social_items WHERE lang_checked = 0 LIMIT ?`, limit)
+	if err != nil {
+		return 0, fmt.Errorf("posts without a language: %w", err)
+	}
+	var ids, texts []string
+	for rows.Next() {
+		var id, text string
+		if err := rows.Scan(&id, &text); err != nil {
+			rows.Close()
+			return 0, err
+		}
+		ids, texts = append(ids, id), append(texts, text)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil || len(ids) == 0 {
+		return 0, err
+	}
+	langs := make([]string, len(ids))
+	workers := min(runtime.GOMAXPROCS(0), len(ids))
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			for i := w; i < len(ids); i += workers {
+				langs[i] = det.Detect(texts[i])
+			}
+		}(w)
+	}
+	wg.Wait()
+	err = s.inTx(ctx, func(tx *sql.Tx) error {
+		stmt, err := tx.PrepareContext(ctx, `UPDATE social_items SET lang = ?, lang_checked = 1 WHERE tweet_id = ?`)
+		if err != nil {
+			return err
+		}
+		defer stmt.Close()
+		for i, id := range ids {
+			if _, err := stmt.ExecContext(ctx, langs[i], id); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return len(ids), err
 }

@@ -40,7 +40,7 @@ func importCmd(ctx context.Context, args []string, stdout io.Writer) error {
 			return usageError("import tweets needs at least one FILE")
 		}
 		im, err := store.NewImporter(ctx, models.ImportOptions{BrandHandles: brands, Category: *category, Triage: *triage,
-			DryRun: *dryRun, Languages: language.New(), Source: "cli"})
+			DryRun: *dryRun, Source: "cli"})
 		if err != nil {
 			return err
 		}
@@ -68,6 +68,15 @@ func importCmd(ctx context.Context, args []string, stdout io.Writer) error {
 			return err
 		}
 		printSummary(stdout, sum)
+		if !*dryRun {
+			n, err := detectAll(ctx, store)
+			if err != nil {
+				return err
+			}
+			if n > 0 {
+				fmt.Fprintf(stdout, "Detected the language of %d posts whose source did not give one.\n", n)
+			}
+		}
 		if len(failed) > 0 {
 			return fmt.Errorf("%d file(s) in no known format: %s", len(failed), strings.Join(failed, ", "))
 		}
@@ -94,5 +103,17 @@ func printSummary(w io.Writer, s *models.ImportSummary) {
 			break
 		}
 		fmt.Fprintf(w, "  %s line %d: %s\n", sk.File, sk.Line, sk.Reason)
+	}
+}
+
+// detectAll names the languages still missing, in batches.
+func detectAll(ctx context.Context, store *models.Store) (int, error) {
+	det, total := language.New(), 0
+	for {
+		n, err := store.DetectLanguages(ctx, det, 5000)
+		total += n
+		if err != nil || n == 0 {
+			return total, err
+		}
 	}
 }

@@ -53,9 +53,8 @@ func startListening(ctx context.Context, cfg listener.Config, store *models.Stor
 	if err != nil {
 		return err
 	}
-	langs := language.New()
 	go p.Run(ctx, sinceState{store}, func(ctx context.Context, ts []tweets.Tweet) error {
-		im, err := store.NewImporter(ctx, models.ImportOptions{Triage: true, Source: "poll", Languages: langs, BrandHandles: cfg.Brands})
+		im, err := store.NewImporter(ctx, models.ImportOptions{Triage: true, Source: "poll", BrandHandles: cfg.Brands})
 		if err != nil {
 			return err
 		}
@@ -69,4 +68,24 @@ func startListening(ctx context.Context, cfg listener.Config, store *models.Stor
 	})
 	log.Info("listening on X", "query", cfg.Query, "every", cfg.Interval)
 	return nil
+}
+
+// detectLanguagesLoop names the languages of imported posts in the
+// background, so imports and live listening never wait for it.
+func detectLanguagesLoop(ctx context.Context, store *models.Store, log *slog.Logger) {
+	det := language.New()
+	for {
+		n, err := store.DetectLanguages(ctx, det, 2000)
+		if err != nil && ctx.Err() == nil {
+			log.Error("detect languages", "err", err)
+		}
+		if n > 0 && err == nil {
+			continue
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(10 * time.Second):
+		}
+	}
 }

@@ -234,6 +234,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		ln.Close()
 		return err
 	}
+	go detectLanguagesLoop(ctx, store, log)
 	if err := startListening(ctx, listenConfig(), store, log); err != nil {
 		ln.Close()
 		return err

@@ -38,6 +38,9 @@ CREATE TABLE social_items (
     author_name     TEXT    NOT NULL DEFAULT '',
     text            TEXT    NOT NULL,
     lang            TEXT    NOT NULL DEFAULT '',
+    -- 0 until the language is known or was looked for: detection runs after
+    -- the import, so storing posts is not held up by it.
+    lang_checked    INTEGER NOT NULL DEFAULT 0,
     is_brand        INTEGER NOT NULL DEFAULT 0,
     status          TEXT    NOT NULL DEFAULT 'new'
                     CHECK (status IN ('new', 'filtered', 'converted', 'appended', 'dismissed', 'spam')),
@@ -56,6 +59,7 @@ CREATE INDEX social_items_conversation ON social_items (conversation_id, created
 CREATE INDEX social_items_parent ON social_items (in_reply_to_id) WHERE in_reply_to_id != '';
 CREATE INDEX social_items_inbox ON social_items (status, created_at DESC);
 CREATE INDEX social_items_import ON social_items (import_id);
+CREATE INDEX social_items_lang_todo ON social_items (tweet_id) WHERE lang_checked = 0;
 
 -- Uploads run in the background; the page polls this row for progress.
 CREATE TABLE import_jobs (
