@@ -85,6 +85,12 @@ func csvID(s string) (string, bool) {
 // response_tweet_id is ignored: Excel corrupts those lists ("155,157" ->
 // "1,55,157") and in_response_to_tweet_id says the same thing.
 func readSupportCSV(r io.Reader, s *sink) error {
+	return readCSV(r, s, (*csvTable).supportTweet)
+}
+
+// readCSV reads records one by one, turning each into a tweet with build;
+// unreadable records and build's reasons become Skips.
+func readCSV(r io.Reader, s *sink, build func(*csvTable) (Tweet, string)) error {
 	t, err := newCSVTable(r)
 	if err != nil {
 		return err
@@ -98,7 +104,7 @@ func readSupportCSV(r io.Reader, s *sink) error {
 			s.skip(bad.Line, "%s", bad.Reason)
 			continue
 		}
-		tw, reason := t.supportTweet()
+		tw, reason := build(t)
 		if reason != "" {
 			s.skip(t.line, "%s", reason)
 			continue
@@ -149,31 +155,13 @@ func (t *csvTable) supportTweet() (Tweet, string) {
 // an empty trailing expanded_urls and puts each further URL in a field of its
 // own, so records legitimately have fewer or more fields than the header.
 func readGrailCSV(r io.Reader, s *sink, author *Account) error {
-	t, err := newCSVTable(r)
-	if err != nil {
-		return err
-	}
-	for {
-		ok, bad, err := t.next()
-		if err != nil || !ok {
-			return err
-		}
-		if bad != nil {
-			s.skip(bad.Line, "%s", bad.Reason)
-			continue
-		}
+	return readCSV(r, s, func(t *csvTable) (Tweet, string) {
 		tw, reason := t.grailTweet()
-		if reason != "" {
-			s.skip(t.line, "%s", reason)
-			continue
-		}
 		if author != nil {
 			tw.AuthorID, tw.AuthorHandle, tw.AuthorName = author.ID, author.Handle, author.Name
 		}
-		if err := s.emit(tw); err != nil {
-			return err
-		}
-	}
+		return tw, reason
+	})
 }
 
 // grailTweet converts the current Grailbird CSV record; reason is a Skip
