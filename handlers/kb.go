@@ -40,6 +40,9 @@ func (h *Handler) showKB(c echo.Context) error {
 		if err != nil {
 			return err
 		}
+		if err := h.checkCategory(c, cat.ID); err != nil {
+			return err
+		}
 		p.Category, p.Title = cat, "Knowledge base: "+cat.Name
 		if p.List, err = h.store.Articles(ctx, models.ArticleQuery{CategoryID: cat.ID, Page: pageOf(c), IncludeHidden: curator, Viewer: p.User}); err != nil {
 			return err
@@ -130,7 +133,7 @@ func (h *Handler) renderArticle(c echo.Context, code int, a *models.Article, f f
 			return err
 		}
 		for _, ans := range append([]*models.Post{posts.Accepted}, posts.Answers...) {
-			if ans != nil && !ans.Deleted && ans.ID != a.PostID {
+			if ans != nil && !ans.Deleted && !ans.Hidden && !ans.Pending && ans.ID != a.PostID {
 				p.Answers = append(p.Answers, ans)
 			}
 		}

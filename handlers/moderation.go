@@ -73,7 +73,7 @@ func (h *Handler) showFlagPost(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if p.Deleted || p.Hidden {
+	if p.Deleted || p.Hidden || p.Pending {
 		return models.ErrNotFound
 	}
 	pg := editPage{page: h.page(c, "Flag a post"), Post: p, Thread: t}

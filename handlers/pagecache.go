@@ -22,6 +22,7 @@ import (
 type pageCache struct {
 	mu      sync.Mutex
 	entries map[string]cachedPage
+	bytes   int
 	store   *models.Store
 	group   singleflight.Group
 }
@@ -35,8 +36,22 @@ type cachedPage struct {
 
 const (
 	pageCacheTTL = 10 * time.Second
-	pageCacheMax = 5000
+	// pageCacheBytes bounds the memory the cache may hold.
+	pageCacheBytes = 32 << 20
 )
+
+// cacheKey keeps only the query parameters the cacheable pages read, in a
+// fixed order: "?x=1", "?x=2", … must not each store a copy of a page.
+func cacheKey(r *http.Request) string {
+	q := r.URL.Query()
+	key := r.URL.Path
+	for _, p := range []string{"q", "page", "show", "sort", "tag", "c", "solved", "tab", "period"} {
+		if v, ok := q[p]; ok && len(v) > 0 {
+			key += "\x00" + p + "=" + v[0]
+		}
+	}
+	return key
+}
 
 func newPageCache(store *models.Store) *pageCache {
 	return &pageCache{entries: map[string]cachedPage{}, store: store}
@@ -61,7 +76,7 @@ func (pc *pageCache) middleware(next echo.HandlerFunc) echo.HandlerFunc {
 		if _, err := req.Cookie(sessionName); err == nil {
 			return next(c) // someone with a session: never from a shared cache
 		}
-		key := req.URL.RequestURI()
+		key := cacheKey(req)
 		version := pc.store.Version()
 		pc.mu.Lock()
 		e, ok := pc.entries[key]
@@ -83,10 +98,28 @@ func (pc *pageCache) middleware(next echo.HandlerFunc) echo.HandlerFunc {
 			}
 			e := cachedPage{body: rec.buf.Bytes(), ctype: c.Response().Header().Get(echo.HeaderContentType), version: version, at: time.Now()}
 			pc.mu.Lock()
-			if len(pc.entries) >= pageCacheMax {
-				pc.entries = map[string]cachedPage{} // simplest bound: start over
+			if old, ok := pc.entries[key]; ok {
+				pc.bytes -= len(old.body)
+			}
+			// Over budget: drop entries, oldest first among a few looked at
+			// (map order is random, so this is a cheap approximation).
+			for pc.bytes+len(e.body) > pageCacheBytes && len(pc.entries) > 0 {
+				var victim string
+				var oldest time.Time
+				n := 0
+				for k, v := range pc.entries {
+					if victim == "" || v.at.Before(oldest) {
+						victim, oldest = k, v.at
+					}
+					if n++; n == 8 {
+						break
+					}
+				}
+				pc.bytes -= len(pc.entries[victim].body)
+				delete(pc.entries, victim)
 			}
 			pc.entries[key] = e
+			pc.bytes += len(e.body)
 			pc.mu.Unlock()
 			return e, nil
 		})

@@ -90,6 +90,9 @@ func (h *Handler) acceptAnswer(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if _, _, err := h.loadPost(c); err != nil {
+		return err // a private or hidden thread is "not found" here too
+	}
 	undo := c.FormValue("undo") == "1"
 	t, err := h.store.Accept(c.Request().Context(), currentUser(c), id, undo)
 	if err != nil {
@@ -106,6 +109,9 @@ func (h *Handler) acceptAnswer(c echo.Context) error {
 func (h *Handler) voteAnswer(c echo.Context) error {
 	id, err := pathID(c)
 	if err != nil {
+		return err
+	}
+	if _, _, err := h.loadPost(c); err != nil {
 		return err
 	}
 	if err := h.store.Vote(c.Request().Context(), currentUser(c), id, c.FormValue("undo") == "1"); err != nil {
@@ -238,7 +244,7 @@ func (h *Handler) showRevisions(c echo.Context) error {
 		return err
 	}
 	u := currentUser(c)
-	if u.ID != p.Author.ID && !u.Can(models.PermSeeRevisions) {
+	if u.ID != p.Author.ID && (!u.Can(models.PermSeeRevisions) || p.Hidden && !u.Can(models.PermHide)) {
 		return models.ErrForbidden
 	}
 	revs, err := h.store.Revisions(c.Request().Context(), p.ID)

@@ -60,7 +60,7 @@ func (s *Store) RequestAmbassador(ctx context.Context, u *User, workEmail string
 	}
 	token := hex.EncodeToString(b)
 	now := s.now()
-	_, err = s.w.ExecContext(ctx, `INSERT INTO ambassador_tokens (user_id, email, token_hash, expires_at, created_at)
+	_, err = s.exec(ctx, `INSERT INTO ambassador_tokens (user_id, email, token_hash, expires_at, created_at)
 		VALUES (?, ?, ?, ?, ?)`, u.ID, workEmail, hashToken(token), now.Add(AmbassadorLinkTTL).Unix(), now.Unix())
 	if err != nil {
 		return "", fmt.Errorf("store ambassador token: %w", err)

@@ -87,6 +87,7 @@ func (s *Store) CreateCategory(ctx context.Context, n NewCategory) (*Category, e
 	c := Category{Slug: n.Slug, Name: n.Name, Description: n.Description}
 	err := s.w.QueryRowContext(ctx, `INSERT INTO categories (slug, name, description, position, created_at)
 		VALUES (?, ?, ?, ?, ?) RETURNING id`, n.Slug, n.Name, n.Description, n.Position, s.now().Unix()).Scan(&c.ID)
+	s.version.Add(1)
 	if err != nil {
 		return nil, fmt.Errorf("create category %q: %w", n.Slug, err)
 	}

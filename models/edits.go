@@ -114,13 +114,14 @@ func (s *Store) DeletePost(ctx context.Context, actor *User, postID int64) error
 		if p.IsQuestion {
 			_, err = tx.ExecContext(ctx, `UPDATE threads SET deleted_at = ? WHERE id = ?`, now, p.ThreadID)
 		} else {
-			_, err = tx.ExecContext(ctx, `UPDATE threads SET answer_count = answer_count - 1,
-				accepted_id = CASE WHEN accepted_id = ? THEN NULL ELSE accepted_id END WHERE id = ?`, postID, p.ThreadID)
+			_, err = tx.ExecContext(ctx, `UPDATE threads SET accepted_id = CASE WHEN accepted_id = ? THEN NULL ELSE accepted_id END
+				WHERE id = ?`, postID, p.ThreadID)
 		}
 		if err != nil {
 			return err
 		}
-		if err := s.indexThread(ctx, tx, p.ThreadID); err != nil {
+		// Recounted, not decremented: a hidden or queued answer was never counted.
+		if err := s.refreshThread(ctx, tx, p.ThreadID); err != nil {
 			return err
 		}
 		return s.syncArticle(ctx, tx, kbPostRemoved, p.ThreadID, postID)

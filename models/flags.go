@@ -30,13 +30,13 @@ func (s *Store) FlagPost(ctx context.Context, reporter *User, postID int64, reas
 	if err != nil {
 		return err
 	}
-	if p.Deleted || p.Hidden {
+	if p.Deleted || p.Hidden || p.Pending {
 		return ErrNotFound
 	}
 	if p.Author.ID == reporter.ID {
 		return &ErrNotAllowed{Reason: "You cannot flag your own post; edit or delete it instead."}
 	}
-	_, err = s.w.ExecContext(ctx, `INSERT INTO flags (post_id, reporter_id, reason, note, created_at) VALUES (?, ?, ?, ?, ?)
+	_, err = s.exec(ctx, `INSERT INTO flags (post_id, reporter_id, reason, note, created_at) VALUES (?, ?, ?, ?, ?)
 		ON CONFLICT DO NOTHING`, postID, reporter.ID, reason, note, s.now().Unix())
 	if err != nil {
 		return fmt.Errorf("flag post %d: %w", postID, err)
@@ -59,8 +59,14 @@ func (s *Store) FlagQueue(ctx context.Context, actor *User) ([]FlaggedPost, erro
 	if !actor.Can(PermTriageFlags) {
 		return nil, ErrForbidden
 	}
+	// Only posts in categories the triager may see.
+	filter, args, err := s.categoryFilter(ctx, actor, "t.category_id")
+	if err != nil {
+		return nil, err
+	}
 	rows, err := s.r.QueryContext(ctx, `SELECT f.id, f.post_id, f.reason, f.note, f.created_at FROM flags f
-		WHERE f.status = 'open' ORDER BY f.post_id, f.id LIMIT 2000`)
+		JOIN posts p ON p.id = f.post_id JOIN threads t ON t.id = p.thread_id
+		WHERE f.status = 'open'`+filter+` ORDER BY f.post_id, f.id LIMIT 2000`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list flags: %w", err)
 	}
@@ -95,6 +101,9 @@ func (s *Store) FlagQueue(ctx context.Context, actor *User) ([]FlaggedPost, erro
 		fp := byPost[id]
 		if fp.Post, err = s.Post(ctx, id); err != nil {
 			return nil, err
+		}
+		if fp.Post.Hidden && !actor.Can(PermHide) {
+			fp.Post.Redacted, fp.Post.BodyMD, fp.Post.BodyHTML = true, "", ""
 		}
 		t, err := s.Thread(ctx, fp.Post.ThreadID)
 		if err != nil {

@@ -35,7 +35,7 @@ func (s *Store) StartImportJob(ctx context.Context, actor *User, filename string
 
 // ProgressImportJob records how many records were read so far.
 func (s *Store) ProgressImportJob(ctx context.Context, id int64, processed int) error {
-	_, err := s.w.ExecContext(ctx, `UPDATE import_jobs SET processed = ? WHERE id = ?`, processed, id)
+	_, err := s.exec(ctx, `UPDATE import_jobs SET processed = ? WHERE id = ?`, processed, id)
 	return err
 }
 
@@ -51,7 +51,7 @@ func (s *Store) FinishImportJob(ctx context.Context, id int64, sum *ImportSummar
 			return err
 		}
 	}
-	_, err := s.w.ExecContext(ctx, `UPDATE import_jobs SET status = ?, summary = ?, error = ?, finished_at = ? WHERE id = ?`,
+	_, err := s.exec(ctx, `UPDATE import_jobs SET status = ?, summary = ?, error = ?, finished_at = ? WHERE id = ?`,
 		status, string(summary), msg, s.now().Unix(), id)
 	return err
 }

@@ -84,7 +84,7 @@ func (s *Store) SetArticleOutdated(ctx context.Context, actor *User, id int64, o
 	if !outdated {
 		note = ""
 	}
-	_, err = s.w.ExecContext(ctx, `UPDATE kb_articles SET outdated = ?, outdated_note = ?, updated_at = ? WHERE id = ?`,
+	_, err = s.exec(ctx, `UPDATE kb_articles SET outdated = ?, outdated_note = ?, updated_at = ? WHERE id = ?`,
 		outdated, note, s.now().Unix(), a.ID)
 	if err != nil {
 		return fmt.Errorf("mark article %d: %w", a.ID, err)
@@ -102,7 +102,7 @@ func (s *Store) PromoteAnswer(ctx context.Context, actor *User, id, postID int64
 	if err != nil {
 		return err
 	}
-	if p.ThreadID != a.ThreadID || p.IsQuestion || p.Deleted {
+	if p.ThreadID != a.ThreadID || p.IsQuestion || p.Deleted || p.Hidden || p.Pending {
 		return &ErrNotAllowed{Reason: "Only a visible answer in the same thread can become the solution."}
 	}
 	return s.inTx(ctx, func(tx *sql.Tx) error {

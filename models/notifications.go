@@ -83,18 +83,20 @@ func mentions(body string) []string {
 // about a new answer (or, for a question, the people it mentions).
 func (s *Store) notifyNewPost(ctx context.Context, tx *sql.Tx, author *User, t *Thread, postID int64, body string, question bool) error {
 	told := map[int64]bool{author.ID: true}
-	if !question {
+	if !question && mayRead(ctx, tx, t.Author.ID, t.Category.ID) {
 		if err := s.notify(ctx, tx, t.Author.ID, author.ID, NotifyAnswer, t.ID, postID,
 			author.Username+" answered your question “"+t.Title+"”"); err != nil {
 			return err
 		}
-		told[t.Author.ID] = true
+	}
+	told[t.Author.ID] = true
+	if !question {
 		watchers, err := txIDs(ctx, tx, `SELECT user_id FROM watches WHERE thread_id = ?`, t.ID)
 		if err != nil {
 			return err
 		}
 		for _, w := range watchers {
-			if !told[w] {
+			if !told[w] && mayRead(ctx, tx, w, t.Category.ID) {
 				told[w] = true
 				if err := s.notify(ctx, tx, w, author.ID, NotifyReply, t.ID, postID,
 					author.Username+" replied in “"+t.Title+"”"); err != nil {
@@ -106,7 +108,7 @@ func (s *Store) notifyNewPost(ctx context.Context, tx *sql.Tx, author *User, t *
 	for _, name := range mentions(body) {
 		var id int64
 		err := tx.QueryRowContext(ctx, `SELECT id FROM users WHERE lower(username) = ?`, name).Scan(&id)
-		if err == sql.ErrNoRows || told[id] {
+		if err == sql.ErrNoRows || told[id] || (err == nil && !mayRead(ctx, tx, id, t.Category.ID)) {
 			continue
 		}
 		if err != nil {
@@ -119,6 +121,17 @@ func (s *Store) notifyNewPost(ctx context.Context, tx *sql.Tx, author *User, t *
 		}
 	}
 	return nil
+}
+
+// mayRead reports whether a user may see a category's threads: nobody is
+// told about a thread in a private category they are not let into.
+func mayRead(ctx context.Context, tx *sql.Tx, userID, categoryID int64) bool {
+	var role string
+	var open bool
+	err := tx.QueryRowContext(ctx, `SELECT u.role, c.group_name = '' OR EXISTS (
+			SELECT 1 FROM user_groups g WHERE g.user_id = u.id AND g.group_name = c.group_name)
+		FROM users u, categories c WHERE u.id = ? AND c.id = ?`, userID, categoryID).Scan(&role, &open)
+	return err == nil && (open || Role(role).Can(PermSeePrivate))
 }
 
 func txIDs(ctx context.Context, tx *sql.Tx, q string, args ...any) ([]int64, error) {
@@ -180,7 +193,7 @@ func (s *Store) MarkRead(ctx context.Context, userID, id int64) error {
 		q += ` AND id = ?`
 		args = append(args, id)
 	}
-	if _, err := s.w.ExecContext(ctx, q, args...); err != nil {
+	if _, err := s.exec(ctx, q, args...); err != nil {
 		return fmt.Errorf("mark notifications read: %w", err)
 	}
 	return nil
@@ -192,7 +205,7 @@ func (s *Store) Watch(ctx context.Context, userID, threadID int64, watch bool) e
 	if !watch {
 		q = `DELETE FROM watches WHERE user_id = ? AND thread_id = ?`
 	}
-	if _, err := s.w.ExecContext(ctx, q, userID, threadID); err != nil {
+	if _, err := s.exec(ctx, q, userID, threadID); err != nil {
 		return fmt.Errorf("watch thread %d: %w", threadID, err)
 	}
 	return nil
@@ -207,7 +220,7 @@ func (s *Store) Watching(ctx context.Context, userID, threadID int64) (bool, err
 
 // SetEmailNotifications turns a user's notification emails on or off.
 func (s *Store) SetEmailNotifications(ctx context.Context, userID int64, on bool) error {
-	_, err := s.w.ExecContext(ctx, `UPDATE users SET email_notifications = ? WHERE id = ?`, on, userID)
+	_, err := s.exec(ctx, `UPDATE users SET email_notifications = ? WHERE id = ?`, on, userID)
 	return err
 }
 
@@ -224,7 +237,7 @@ type PendingEmail struct {
 // PendingEmails lists notifications not emailed yet for users who want
 // email; notifications for users who opted out are marked done at once.
 func (s *Store) PendingEmails(ctx context.Context, limit int) ([]PendingEmail, error) {
-	if _, err := s.w.ExecContext(ctx, `UPDATE notifications SET emailed_at = ? WHERE emailed_at IS NULL
+	if _, err := s.exec(ctx, `UPDATE notifications SET emailed_at = ? WHERE emailed_at IS NULL
 		AND user_id IN (SELECT id FROM users WHERE email_notifications = 0)`, s.now().Unix()); err != nil {
 		return nil, fmt.Errorf("skip opted-out emails: %w", err)
 	}
@@ -250,6 +263,6 @@ func (s *Store) PendingEmails(ctx context.Context, limit int) ([]PendingEmail, e
 
 // MarkEmailed records that a notification's email went out.
 func (s *Store) MarkEmailed(ctx context.Context, id int64) error {
-	_, err := s.w.ExecContext(ctx, `UPDATE notifications SET emailed_at = ? WHERE id = ?`, s.now().Unix(), id)
+	_, err := s.exec(ctx, `UPDATE notifications SET emailed_at = ? WHERE id = ?`, s.now().Unix(), id)
 	return err
 }

@@ -175,7 +175,7 @@ func (s *Store) indexArticle(ctx context.Context, tx dbtx, articleID int64) erro
 
 // Reindex rebuilds the whole search index from the content, in batches.
 func (s *Store) Reindex(ctx context.Context) (int, error) {
-	if _, err := s.w.ExecContext(ctx, `DELETE FROM search_index`); err != nil {
+	if _, err := s.exec(ctx, `DELETE FROM search_index`); err != nil {
 		return 0, fmt.Errorf("clear index: %w", err)
 	}
 	n := 0

@@ -106,7 +106,14 @@ func (s *Store) NewImporter(ctx context.Context, opts ImportOptions) (*Importer,
 	for _, h := range opts.BrandHandles {
 		im.brand[strings.ToLower(strings.TrimPrefix(strings.TrimSpace(h), "@"))] = true
 	}
-	if err := s.r.QueryRowContext(ctx, `SELECT COALESCE(MAX(import_id), 0) + 1 FROM social_items`).Scan(&im.id); err != nil {
+	// A counter taken in a write transaction: two imports started together
+	// must not share an id, or each would resolve the other's items.
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		return tx.QueryRowContext(ctx, `INSERT INTO settings (key, value) VALUES ('import_seq',
+			(SELECT COALESCE(MAX(import_id), 0) + 1 FROM social_items))
+			ON CONFLICT (key) DO UPDATE SET value = CAST(value AS INTEGER) + 1 RETURNING CAST(value AS INTEGER)`).Scan(&im.id)
+	})
+	if err != nil {
 		return nil, fmt.Errorf("new import: %w", err)
 	}
 	if opts.DryRun {

@@ -305,3 +305,11 @@ func (s *Store) IntegrityCheck(ctx context.Context) (string, error) {
 	}
 	return res, nil
 }
+
+// exec runs one write outside a transaction and moves the version on once it
+// is committed (the commit hook fires just before readers can see it).
+func (s *Store) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	res, err := s.w.ExecContext(ctx, q, args...)
+	s.version.Add(1)
+	return res, err
+}

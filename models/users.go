@@ -192,7 +192,7 @@ func (s *Store) SetRole(ctx context.Context, username string, role Role) error {
 	if _, ok := ParseRole(string(role)); !ok {
 		return &ValidationError{Fields: map[string]string{"role": fmt.Sprintf("Unknown role %q.", role)}}
 	}
-	res, err := s.w.ExecContext(ctx, `UPDATE users SET role = ? WHERE lower(username) = lower(?)`, string(role), username)
+	res, err := s.exec(ctx, `UPDATE users SET role = ? WHERE lower(username) = lower(?)`, string(role), username)
 	if err != nil {
 		return fmt.Errorf("set role of %q: %w", username, err)
 	}
@@ -260,7 +260,7 @@ func (s *Store) Authenticate(ctx context.Context, username, password, ip string)
 	if bcrypt.CompareHashAndPassword([]byte(hash), []byte(password)) != nil {
 		return nil, ErrBadCredentials
 	}
-	if _, err := s.w.ExecContext(ctx, `DELETE FROM login_failures WHERE username = lower(?)`, username); err != nil {
+	if _, err := s.exec(ctx, `DELETE FROM login_failures WHERE username = lower(?)`, username); err != nil {
 		return nil, fmt.Errorf("clear login failures: %w", err)
 	}
 	return u, nil
@@ -303,7 +303,7 @@ func (s *Store) ChangePassword(ctx context.Context, u *User, current, next strin
 	if err != nil {
 		return nil, err
 	}
-	if _, err := s.w.ExecContext(ctx, `UPDATE users SET password_hash = ?, session_epoch = session_epoch + 1 WHERE id = ?`,
+	if _, err := s.exec(ctx, `UPDATE users SET password_hash = ?, session_epoch = session_epoch + 1 WHERE id = ?`,
 		string(newHash), u.ID); err != nil {
 		return nil, fmt.Errorf("change password: %w", err)
 	}
@@ -312,7 +312,7 @@ func (s *Store) ChangePassword(ctx context.Context, u *User, current, next strin
 
 // EndAllSessions logs the user out on every device.
 func (s *Store) EndAllSessions(ctx context.Context, u *User) error {
-	if _, err := s.w.ExecContext(ctx, `UPDATE users SET session_epoch = session_epoch + 1 WHERE id = ?`, u.ID); err != nil {
+	if _, err := s.exec(ctx, `UPDATE users SET session_epoch = session_epoch + 1 WHERE id = ?`, u.ID); err != nil {
 		return fmt.Errorf("end sessions: %w", err)
 	}
 	return nil

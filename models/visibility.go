@@ -84,7 +84,7 @@ func (s *Store) SetCategoryGroup(ctx context.Context, actor *User, slug, group s
 		return err
 	}
 	group = strings.ToLower(strings.TrimSpace(group))
-	if _, err := s.w.ExecContext(ctx, `UPDATE categories SET group_name = ? WHERE id = ?`, group, cat.ID); err != nil {
+	if _, err := s.exec(ctx, `UPDATE categories SET group_name = ? WHERE id = ?`, group, cat.ID); err != nil {
 		return fmt.Errorf("set category group: %w", err)
 	}
 	return nil
@@ -99,7 +99,7 @@ func (s *Store) AddToGroup(ctx context.Context, actor *User, userID int64, group
 	if group == "" {
 		return &ValidationError{Fields: map[string]string{"group": "Name the group."}}
 	}
-	_, err := s.w.ExecContext(ctx, `INSERT INTO user_groups (user_id, group_name) VALUES (?, ?) ON CONFLICT DO NOTHING`, userID, group)
+	_, err := s.exec(ctx, `INSERT INTO user_groups (user_id, group_name) VALUES (?, ?) ON CONFLICT DO NOTHING`, userID, group)
 	return err
 }
 
@@ -108,7 +108,7 @@ func (s *Store) RemoveFromGroup(ctx context.Context, actor *User, userID int64, 
 	if !actor.Can(PermManageSite) {
 		return ErrForbidden
 	}
-	_, err := s.w.ExecContext(ctx, `DELETE FROM user_groups WHERE user_id = ? AND group_name = ?`, userID, group)
+	_, err := s.exec(ctx, `DELETE FROM user_groups WHERE user_id = ? AND group_name = ?`, userID, group)
 	return err
 }
 

@@ -13,6 +13,13 @@ func (s *Store) Vote(ctx context.Context, voter *User, postID int64, undo bool) 
 	if err != nil {
 		return err
 	}
+	t, err := s.Thread(ctx, p.ThreadID)
+	if err != nil {
+		return err
+	}
+	if ok, err := s.CanSeeCategory(ctx, voter, t.Category.ID); err != nil || !ok {
+		return ErrNotFound
+	}
 	switch {
 	case p.Deleted:
 		return ErrNotFound

@@ -1,0 +1,91 @@
+package handlers
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/labstack/echo/v4"
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/crowdcare/crowdcare/models"
+)
+
+// Regression: any member reads a queued (pending) answer on its flag page.
+func TestQueuedAnswersAreNotOnFlagPages(t *testing.T) {
+	a := newApp(t)
+	asker, newbie, snoop := a.client(), a.client(), a.client()
+	asker.register("asker")
+	newbie.register("newbie")
+	snoop.register("snoop")
+	thread := asker.ask("Router reboots itself every night")
+	res := newbie.post("/t/"+itoa(threadID(thread))+"/answers", url.Values{"body": {"See https://example.com/fix for the fix."}})
+	id := strings.TrimPrefix(res.Location, "/p/")
+	mustNotContain(t, snoop.get(thread).Body, "example.com/fix")
+	if res := snoop.get("/p/" + id + "/flag"); res.Code == http.StatusOK && strings.Contains(res.Body, "example.com/fix") {
+		t.Fatalf("pending answer %s readable by another member on its flag page", id)
+	}
+}
+
+// Regression: an outsider votes on an answer in a private category through the route.
+func TestOutsidersCannotVoteInPrivateCategories(t *testing.T) {
+	a := newApp(t)
+	ctx := context.Background()
+	admin := a.roleClient("boss", models.RoleAdmin)
+	admin.post("/admin/categories", url.Values{"name": {"Partners"}, "group": {"partners"}})
+	partner := a.client()
+	partner.register("partner")
+	u, _ := a.store.UserByUsername(ctx, "partner")
+	admin.post("/mod/users/"+itoa(u.ID)+"/groups", url.Values{"group": {"partners"}})
+	res := partner.post("/ask", url.Values{"title": {"Wholesale pricing for the Hub 3"}, "category": {"partners"},
+		"body": {"What is the partner price for fifty units?"}})
+	id := admin.answer(res.Location, "The partner price is 40 per unit on the portal.")
+	outsider := a.client()
+	outsider.register("outsider")
+	res = outsider.post("/p/"+id+"/vote", nil)
+	p, _ := a.store.Post(ctx, atoi(id))
+	if res.Code != http.StatusNotFound || p.HelpfulCount != 0 {
+		t.Fatalf("outsider vote on private post: %d, helpful_count=%d", res.Code, p.HelpfulCount)
+	}
+}
+
+// Regression: the page cache keeps one full copy per query string, bounded only by count.
+func TestPageCacheIsBoundedByBytesAndKeys(t *testing.T) {
+	store, err := models.Open(context.Background(), filepath.Join(t.TempDir(), "c.db"), models.Options{PasswordCost: bcrypt.MinCost})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	pc := newPageCache(store)
+	e := echo.New()
+	big := strings.Repeat("x", 256<<10) // a thread page with long answers
+	e.GET("/t/:id/:slug", func(c echo.Context) error { return c.HTML(http.StatusOK, big) }, pc.middleware)
+	for i := 0; i < 400; i++ {
+		rec := httptest.NewRecorder()
+		e.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/t/1/s?utm="+strconv.Itoa(i), nil))
+	}
+	total := 0
+	for _, en := range pc.entries {
+		total += len(en.body)
+	}
+	if total > pageCacheBytes || len(pc.entries) != 1 {
+		t.Fatalf("%d entries hold %d MB from junk query strings", len(pc.entries), total>>20)
+	}
+	// Many different real pages stay within the byte budget.
+	for i := 0; i < 400; i++ {
+		rec := httptest.NewRecorder()
+		e.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/t/"+strconv.Itoa(i)+"/s", nil))
+	}
+	total = 0
+	for _, en := range pc.entries {
+		total += len(en.body)
+	}
+	if total > pageCacheBytes || pc.bytes != total {
+		t.Fatalf("cache holds %d MB (counted %d), budget %d MB", total>>20, pc.bytes>>20, pageCacheBytes>>20)
+	}
+}
