@@ -83,6 +83,9 @@ func TestAccessibilityOfMainPages(t *testing.T) {
 	for _, p := range memberPages {
 		check(member, p)
 	}
+	admin := newTab(t, 1280, 900)
+	admin.loginWith(s.url, "admin", models.DemoPassword)
+	check(admin, "/insights?days=90")
 }
 
 // runAxe loads a page, injects axe-core and returns its violations.
@@ -139,6 +142,16 @@ func TestScreenshots(t *testing.T) {
 			if err := os.WriteFile(filepath.Join("screenshots", fmt.Sprintf("%s-%s.png", name, size.name)), png, 0o644); err != nil {
 				t.Fatal(err)
 			}
+		}
+		admin := newTab(t, size.width, size.height)
+		admin.loginWith(s.url, "admin", models.DemoPassword)
+		var png []byte
+		admin.run(chromedp.Navigate(s.url+"/insights?days=90"), chromedp.FullScreenshot(&png, 100))
+		if len(png) < 1000 {
+			t.Fatalf("insights %s: empty screenshot", size.name)
+		}
+		if err := os.WriteFile(filepath.Join("screenshots", "insights-"+size.name+".png"), png, 0o644); err != nil {
+			t.Fatal(err)
 		}
 	}
 }

@@ -172,6 +172,8 @@ func (h *Handler) routes(e *echo.Echo) {
 	e.Add(http.MethodPost, "/mod/social/import", h.uploadImport, requireUser, requirePerm(models.PermTriageSocial),
 		middleware.BodyLimit(fmt.Sprintf("%dM", MaxUpload>>20)))
 	staff(models.PermTriageSocial, http.MethodGet, "/mod/social/import/:id", h.showImportJob)
+	staff(models.PermSeeInsights, http.MethodGet, "/insights", h.showInsights)
+	staff(models.PermSeeInsights, http.MethodGet, "/insights/:chart", h.showInsightsCSV)
 	staff(models.PermCurateKB, http.MethodGet, "/kb/:id/edit", h.showEditArticle)
 	staff(models.PermCurateKB, http.MethodPost, "/kb/:id/edit", h.editArticle)
 	staff(models.PermCurateKB, http.MethodPost, "/kb/:id/publish", h.publishArticle)

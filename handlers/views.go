@@ -35,6 +35,11 @@ func loadViews(assets *static.Assets, badge func(models.Role) string) (*views, e
 		"roleBadge": badge,
 		"fieldID":   func(name string) string { return "f-" + name },
 		"add":       func(a, b int) int { return a + b },
+		"span":      span,
+		// A chart's bars start at x=100 and are at most 160 wide in a 300-wide SVG.
+		"barWidth": func(share float64) float64 { return share * 1.6 },
+		"barEnd":   func(share float64) float64 { return 100 + share*1.6 + 4 },
+		"pct":      func(f float64) string { return fmt.Sprintf("%.0f%%", 100*f) },
 	}
 	shared := []string{"layouts/*.html", "partials/*.html"}
 	pageFiles, err := fs.Glob(templates.Files, "pages/*.html")
@@ -108,6 +113,24 @@ func (h *Handler) page(c echo.Context, title string) page {
 		p.Unread = n
 	}
 	return p
+}
+
+// span writes a duration as a person would say it: "45 min", "3 h 10 min", "2.5 days".
+func span(d time.Duration) string {
+	switch {
+	case d < time.Minute:
+		return fmt.Sprintf("%d s", int(d/time.Second))
+	case d < time.Hour:
+		return fmt.Sprintf("%d min", int(d/time.Minute))
+	case d < 24*time.Hour:
+		h, m := int(d/time.Hour), int(d%time.Hour/time.Minute)
+		if m == 0 {
+			return fmt.Sprintf("%d h", h)
+		}
+		return fmt.Sprintf("%d h %d min", h, m)
+	default:
+		return fmt.Sprintf("%.1f days", d.Hours()/24)
+	}
 }
 
 func ago(t time.Time) string {

@@ -165,7 +165,7 @@ func (s *Store) corpusThread(ctx context.Context, tx *sql.Tx, r *rand.Rand, i, a
 		return err
 	}
 	last := asked
-	var answerIDs []int64
+	var answerIDs, answerTimes []int64
 	for a := 0; a < answers; a++ {
 		last = last.Add(time.Duration(r.Int64N(int64(12 * time.Hour))))
 		id, err := post(pick(userIDs), bodies.body(r), last, false)
@@ -173,13 +173,18 @@ func (s *Store) corpusThread(ctx context.Context, tx *sql.Tx, r *rand.Rand, i, a
 			return err
 		}
 		answerIDs = append(answerIDs, id)
+		answerTimes = append(answerTimes, last.Unix())
 	}
-	var accepted any
+	var accepted, acceptedAt, firstAnswerAt any
+	if len(answerTimes) > 0 {
+		firstAnswerAt = answerTimes[0]
+	}
 	if len(answerIDs) > 0 && r.IntN(100) < 45 {
-		accepted = answerIDs[r.IntN(len(answerIDs))]
+		k := r.IntN(len(answerIDs))
+		accepted, acceptedAt = answerIDs[k], answerTimes[k]+r.Int64N(3*24*3600)
 	}
-	if _, err := tx.ExecContext(ctx, `UPDATE threads SET question_id = ?, accepted_id = ?, answer_count = ?, last_activity_at = ?
-		WHERE id = ?`, qid, accepted, answers, last.Unix(), threadID); err != nil {
+	if _, err := tx.ExecContext(ctx, `UPDATE threads SET question_id = ?, accepted_id = ?, answer_count = ?, last_activity_at = ?,
+		first_answer_at = ?, accepted_at = ? WHERE id = ?`, qid, accepted, answers, last.Unix(), firstAnswerAt, acceptedAt, threadID); err != nil {
 		return err
 	}
 	var tags []string

@@ -45,6 +45,7 @@ const (
 	PermRecommend    Permission = "recommend"     // mark an answer "Recommended by <brand>"
 	PermCurateKB     Permission = "curate_kb"
 	PermTriageSocial Permission = "triage_social"
+	PermSeeInsights  Permission = "see_insights" // the /insights dashboard
 	PermSeePrivate   Permission = "see_private"  // read every private category
 	PermSeeModLog    Permission = "see_mod_log"  // read the audit log
 	PermManageRoles  Permission = "manage_roles" // grant roles, verify ambassadors
@@ -66,7 +67,7 @@ func (r Role) Can(p Permission) bool {
 	case RoleAmbassador:
 		switch p {
 		case PermEditAny, PermEditTitles, PermSeeRevisions, PermTriageFlags, PermHide, PermLock, PermMove,
-			PermSuspend, PermSeePrivate, PermSeeModLog, PermAcceptAny, PermRecommend, PermCurateKB, PermTriageSocial:
+			PermSuspend, PermSeePrivate, PermSeeModLog, PermAcceptAny, PermRecommend, PermCurateKB, PermTriageSocial, PermSeeInsights:
 			return true
 		}
 	case RoleSuperuser:

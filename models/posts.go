@@ -230,7 +230,9 @@ func (s *Store) createAnswer(ctx context.Context, author *User, threadID int64, 
 		if pending {
 			return nil // counted, indexed and announced once approved
 		}
-		if _, err = tx.ExecContext(ctx, `UPDATE threads SET answer_count = answer_count + 1, last_activity_at = ? WHERE id = ?`, now, threadID); err != nil {
+		if _, err = tx.ExecContext(ctx, `UPDATE threads SET answer_count = answer_count + 1, last_activity_at = ?1,
+			first_answer_at = CASE WHEN author_id = ?3 THEN first_answer_at ELSE COALESCE(first_answer_at, ?1) END
+			WHERE id = ?2`, now, threadID, author.ID); err != nil {
 			return err
 		}
 		if err := s.notifyNewPost(ctx, tx, author, t, p.ID, body, false); err != nil {

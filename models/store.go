@@ -181,6 +181,9 @@ func (s *Store) Path() string { return s.path }
 
 func (s *Store) now() time.Time { return s.opts.Now() }
 
+// Now is the store's clock: the real time, or a test's fixed one.
+func (s *Store) Now() time.Time { return s.opts.Now() }
+
 // inTx runs fn in one write transaction: everything commits or nothing does.
 func (s *Store) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	tx, err := s.w.BeginTx(ctx, nil)

@@ -224,6 +224,11 @@ func loadtest(ctx context.Context, args []string, stdout io.Writer) error {
 }
 
 func loginForLoad(base string, jar http.CookieJar) error {
+	return loginAs(base, jar, "loadtester", "loadtest password")
+}
+
+// loginAs logs in through the form, as a browser would.
+func loginAs(base string, jar http.CookieJar, username, password string) error {
 	c := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	res, err := c.Get(base + "/login")
 	if err != nil {
@@ -235,13 +240,13 @@ func loginForLoad(base string, jar http.CookieJar) error {
 	if m == nil {
 		return errors.New("no CSRF token on /login")
 	}
-	res, err = c.PostForm(base+"/login", url.Values{"_csrf": {string(m[1])}, "username": {"loadtester"}, "password": {"loadtest password"}})
+	res, err = c.PostForm(base+"/login", url.Values{"_csrf": {string(m[1])}, "username": {username}, "password": {password}})
 	if err != nil {
 		return err
 	}
 	res.Body.Close()
 	if res.StatusCode != http.StatusSeeOther {
-		return fmt.Errorf("login for the load test: %s", res.Status)
+		return fmt.Errorf("log in as %s: %s", username, res.Status)
 	}
 	return nil
 }

@@ -42,6 +42,8 @@ Usage:
       Time searches (single words, several words, phrases) and print p50/p90/p99.
   crowdcare bench import [--records N] [--format csv|archive] [--detect-language=false]
       Generate a file and time its import: records per second and peak memory.
+  crowdcare bench insights [--n N] [--db PATH]
+      Time the /insights dashboard page as an ambassador for 7, 30, 90 and 365 days.
   crowdcare loadtest [--db PATH] [--conns N] [--duration D]
       Start the server on PATH and a bare net/http server, drive both from here, report req/s,
       p50, p99, errors and each page's ratio to the bare server.
@@ -94,8 +96,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			err = benchSearch(ctx, args[2:], stdout)
 		case len(args) >= 2 && args[1] == "import":
 			err = benchImport(ctx, args[2:], stdout)
+		case len(args) >= 2 && args[1] == "insights":
+			err = benchInsights(ctx, args[2:], stdout)
 		default:
-			err = usageError("bench takes: search or import")
+			err = usageError("bench takes: search, import or insights")
 		}
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)

@@ -1,0 +1,294 @@
+package handlers
+
+import (
+	"encoding/csv"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/crowdcare/crowdcare/models"
+)
+
+// insightsQuery is the dashboard's period and scope as read from the URL.
+type insightsQuery struct {
+	Days     int // 7, 30 or 90; 0 for a custom range
+	From, To string
+	Category string
+	filter   models.InsightsFilter
+}
+
+// Params is the query string that reproduces this view, for CSV links.
+func (q insightsQuery) Params() string {
+	v := url.Values{}
+	if q.Days != 0 {
+		v.Set("days", strconv.Itoa(q.Days))
+	} else {
+		v.Set("from", q.From)
+		v.Set("to", q.To)
+	}
+	if q.Category != "" {
+		v.Set("category", q.Category)
+	}
+	return v.Encode()
+}
+
+// CSVURL is the download of one chart's data for this view.
+func (q insightsQuery) CSVURL(name string) string { return "/insights/" + name + "?" + q.Params() }
+
+// WithDays is this view over another preset period.
+func (q insightsQuery) WithDays(d int) string {
+	q.Days = d
+	return "/insights?" + q.Params()
+}
+
+const dateLayout = "2006-01-02"
+
+// maxInsightsRange keeps a custom range to what the dashboard can answer quickly.
+const maxInsightsRange = 366 * 24 * time.Hour
+
+// parseInsightsQuery reads days, from, to and category. A bad value leaves
+// the field's message in f and falls back to the last 30 days, so the page
+// still shows figures next to the message.
+func (h *Handler) parseInsightsQuery(c echo.Context, f form) (insightsQuery, error) {
+	now := h.store.Now()
+	q := insightsQuery{Days: 30, From: c.QueryParam("from"), To: c.QueryParam("to"), Category: c.QueryParam("category")}
+	f.Values["from"], f.Values["to"] = q.From, q.To
+	switch c.QueryParam("days") {
+	case "7":
+		q.Days = 7
+	case "90":
+		q.Days = 90
+	case "", "30":
+	default:
+		f.Errors["days"] = "Choose 7, 30 or 90 days, or a custom range."
+	}
+	if q.From != "" || q.To != "" {
+		from, errFrom := time.ParseInLocation(dateLayout, q.From, time.UTC)
+		to, errTo := time.ParseInLocation(dateLayout, q.To, time.UTC)
+		switch {
+		case errFrom != nil:
+			f.Errors["from"] = "Give the first day as YYYY-MM-DD."
+		case errTo != nil:
+			f.Errors["to"] = "Give the last day as YYYY-MM-DD."
+		case to.Before(from):
+			f.Errors["to"] = "The last day comes before the first."
+		case to.Sub(from) > maxInsightsRange:
+			f.Errors["to"] = "Keep a custom range to a year at most."
+		default:
+			q.Days = 0
+			q.filter.From, q.filter.To = from, to.Add(24*time.Hour) // the last day counts in full
+		}
+	}
+	if q.Days != 0 {
+		// Times are stored in whole seconds: include the current one.
+		end := now.Truncate(time.Second).Add(time.Second)
+		q.filter.From, q.filter.To = end.Add(-time.Duration(q.Days)*24*time.Hour), end
+		q.From, q.To = q.filter.From.UTC().Format(dateLayout), now.UTC().Format(dateLayout)
+	}
+	if q.Category != "" {
+		cat, err := h.store.CategoryBySlug(c.Request().Context(), q.Category)
+		if err != nil {
+			f.Errors["category"] = "There is no such category."
+			q.Category = ""
+		} else {
+			q.filter.CategoryID = cat.ID
+		}
+	}
+	return q, nil
+}
+
+type insightsPage struct {
+	page
+	Period     insightsQuery
+	Timings    []models.Timing
+	Answerers  models.Answerers
+	Open       []models.OpenQuestion
+	OpenTotal  int
+	Categories []models.Category
+	Form       form
+	Charts     []barChart
+}
+
+// DateValue is what the from or to box shows: what was typed when the range
+// was refused, so nothing typed is lost, else the period in use.
+func (p insightsPage) DateValue(name string) string {
+	if p.Form.Errors["from"] != "" || p.Form.Errors["to"] != "" {
+		return p.Form.Values[name]
+	}
+	if name == "from" {
+		return p.Period.From
+	}
+	return p.Period.To
+}
+
+func (h *Handler) showInsights(c echo.Context) error {
+	ctx := c.Request().Context()
+	f := newForm()
+	q, err := h.parseInsightsQuery(c, f)
+	if err != nil {
+		return err
+	}
+	p := insightsPage{page: h.page(c, "Insights"), Period: q, Form: f}
+	p.NoIndex = true
+	if p.Timings, err = h.store.Responsiveness(ctx, q.filter); err != nil {
+		return err
+	}
+	if p.Answerers, err = h.store.WhoAnswers(ctx, q.filter, 10); err != nil {
+		return err
+	}
+	if p.Open, p.OpenTotal, err = h.store.Unanswered(ctx, q.filter.CategoryID, 20); err != nil {
+		return err
+	}
+	if p.Categories, err = h.store.Categories(ctx, currentUser(c)); err != nil {
+		return err
+	}
+	for _, t := range p.Timings {
+		p.Charts = append(p.Charts, answerChart(t))
+	}
+	p.Charts = append(p.Charts, answererChart(p.Answerers))
+	code := http.StatusOK
+	if len(f.Errors) > 0 {
+		code = http.StatusUnprocessableEntity
+	}
+	return h.render(c, code, "insights", p)
+}
+
+// showInsightsCSV serves the data behind one chart of the dashboard.
+func (h *Handler) showInsightsCSV(c echo.Context) error {
+	ctx := c.Request().Context()
+	f := newForm()
+	q, err := h.parseInsightsQuery(c, f)
+	if err != nil {
+		return err
+	}
+	if len(f.Errors) > 0 {
+		return echo.NewHTTPError(http.StatusUnprocessableEntity, firstError(f))
+	}
+	var records [][]string
+	switch c.Param("chart") {
+	case "responsiveness.csv":
+		timings, err := h.store.Responsiveness(ctx, q.filter)
+		if err != nil {
+			return err
+		}
+		records = append(records, []string{"source", "asked", "answered", "accepted",
+			"first_answer_median_s", "first_answer_p90_s", "accepted_median_s", "accepted_p90_s",
+			"answered_within_1h", "answered_within_24h"})
+		for _, t := range timings {
+			records = append(records, []string{t.Source, strconv.Itoa(t.Asked), strconv.Itoa(t.Answered), strconv.Itoa(t.Accepted),
+				secs(t.FirstAnswerMedian), secs(t.FirstAnswerP90), secs(t.AcceptedMedian), secs(t.AcceptedP90),
+				strconv.Itoa(t.Within1h), strconv.Itoa(t.Within24)})
+		}
+		records = append(records, []string{})
+		records = append(records, []string{"source", "time_to_first_answer", "questions"})
+		for _, t := range timings {
+			for _, b := range t.Buckets {
+				records = append(records, []string{t.Source, b.Label, strconv.Itoa(b.Count)})
+			}
+		}
+	case "answerers.csv":
+		a, err := h.store.WhoAnswers(ctx, q.filter, 100)
+		if err != nil {
+			return err
+		}
+		records = append(records, []string{"answered_by", "accepted_answers"},
+			[]string{"peers", strconv.Itoa(a.Peers)}, []string{"superusers", strconv.Itoa(a.Superusers)}, []string{"staff", strconv.Itoa(a.Staff)},
+			[]string{}, []string{"member", "role", "accepted_answers"})
+		for _, t := range a.Top {
+			records = append(records, []string{t.Username, string(t.Role), strconv.Itoa(t.Accepted)})
+		}
+	default:
+		return echo.ErrNotFound
+	}
+	res := c.Response()
+	res.Header().Set(echo.HeaderContentType, "text/csv; charset=utf-8")
+	res.Header().Set(echo.HeaderContentDisposition, fmt.Sprintf(`attachment; filename="insights-%s-%s-%s"`, q.From, q.To, c.Param("chart")))
+	res.Header().Set("Cache-Control", "no-store")
+	res.WriteHeader(http.StatusOK)
+	w := csv.NewWriter(res)
+	for _, r := range records {
+		if err := w.Write(csvSafe(r)); err != nil {
+			return err
+		}
+	}
+	w.Flush()
+	return w.Error()
+}
+
+func firstError(f form) string {
+	for _, k := range []string{"days", "from", "to", "category"} {
+		if m := f.Errors[k]; m != "" {
+			return m
+		}
+	}
+	return "Bad request."
+}
+
+// csvSafe stops a spreadsheet from running a member's name as a formula.
+func csvSafe(r []string) []string {
+	for i, v := range r {
+		if v != "" && (v[0] == '=' || v[0] == '+' || v[0] == '-' || v[0] == '@') {
+			r[i] = "'" + v
+		}
+	}
+	return r
+}
+
+func secs(d time.Duration) string     { return strconv.FormatInt(int64(d/time.Second), 10) }
+func percent(part, whole int) float64 { return 100 * float64(part) / float64(max(whole, 1)) }
+
+// barChart is a horizontal bar chart drawn as SVG by the template; the same
+// rows are shown as a table for screen readers and without images.
+type barChart struct {
+	ID, Title, Summary, CSV string
+	Bars                    []bar
+}
+
+type bar struct {
+	Label string
+	Count int
+	Share float64 // percent of the chart's total, for the bar's length
+	Y     int     // the bar's top in the SVG
+}
+
+// Height is the SVG's height for its bars.
+func (b barChart) Height() int { return len(b.Bars)*28 + 4 }
+
+func newChart(id, title, csvName string, labels []string, counts []int) barChart {
+	total := 0
+	for _, n := range counts {
+		total += n
+	}
+	ch := barChart{ID: id, Title: title, CSV: csvName}
+	for i, l := range labels {
+		ch.Bars = append(ch.Bars, bar{Label: l, Count: counts[i], Share: percent(counts[i], total), Y: i*28 + 2})
+	}
+	return ch
+}
+
+func answerChart(t models.Timing) barChart {
+	var labels []string
+	var counts []int
+	for _, b := range t.Buckets {
+		labels, counts = append(labels, b.Label), append(counts, b.Count)
+	}
+	name := "Questions asked on the web"
+	if t.Source == models.SourceTweet {
+		name = "Tweets imported as threads"
+	}
+	ch := newChart("chart-"+t.Source, name+": time to first answer", "responsiveness.csv", labels, counts)
+	ch.Summary = fmt.Sprintf("%d asked; %.0f%% answered within 1 hour, %.0f%% within 24 hours.", t.Asked, 100*t.Share1h(), 100*t.Share24h())
+	return ch
+}
+
+func answererChart(a models.Answerers) barChart {
+	ch := newChart("chart-answerers", "Who wrote the accepted answers", "answerers.csv",
+		[]string{"Peers", "Superusers", "Staff"}, []int{a.Peers, a.Superusers, a.Staff})
+	ch.Summary = fmt.Sprintf("%d accepted answers; %.0f%% written by the community (peers and superusers).",
+		a.Total(), 100*(a.PeerShare()+a.SuperuserShare()))
+	return ch
+}

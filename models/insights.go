@@ -1,0 +1,265 @@
+package models
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"sort"
+	"strconv"
+	"time"
+)
+
+// InsightsFilter picks the questions a dashboard figure covers: those asked
+// in [From, To), optionally in one category.
+type InsightsFilter struct {
+	From, To   time.Time
+	CategoryID int64
+}
+
+// Sources a question can come from.
+const (
+	SourceWeb   = "web"
+	SourceTweet = "tweet"
+)
+
+// Timing sums up how fast one source's questions were answered. Durations
+// are zero when nothing was measured; Answered and Accepted say so.
+type Timing struct {
+	Source             string
+	Asked              int
+	Answered           int
+	Accepted           int
+	FirstAnswerMedian  time.Duration
+	FirstAnswerP90     time.Duration
+	AcceptedMedian     time.Duration
+	AcceptedP90        time.Duration
+	Within1h, Within24 int // questions answered within an hour and a day of being asked
+	Buckets            []Bucket
+}
+
+// Share1h is the share of asked questions answered within an hour, 0..1.
+func (t Timing) Share1h() float64 { return share(t.Within1h, t.Asked) }
+
+// Share24h is the same within a day.
+func (t Timing) Share24h() float64 { return share(t.Within24, t.Asked) }
+
+// Bucket is one bar of the time-to-first-answer chart.
+type Bucket struct {
+	Label string
+	Count int
+}
+
+// answerBuckets are the chart's bars; the last catches questions with no answer yet.
+var answerBuckets = []struct {
+	label string
+	upTo  time.Duration
+}{
+	{"under 1 h", time.Hour},
+	{"1–24 h", 24 * time.Hour},
+	{"1–7 days", 7 * 24 * time.Hour},
+	{"over 7 days", math.MaxInt64},
+}
+
+// NoAnswerYet labels the last bar of the chart.
+const NoAnswerYet = "no answer yet"
+
+// Responsiveness measures time to first answer and to an accepted answer,
+// separately for questions asked on the web and tweets imported as threads.
+// An imported thread's clock starts at the tweet's own time, which is the
+// thread's creation time.
+func (s *Store) Responsiveness(ctx context.Context, f InsightsFilter) ([]Timing, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT t.created_at, t.first_answer_at, t.accepted_at, t.source_url != ''
+		FROM threads t WHERE `+visibleThread+` AND t.created_at >= ?1 AND t.created_at < ?2 AND (?3 = 0 OR t.category_id = ?3)`,
+		f.From.Unix(), f.To.Unix(), f.CategoryID)
+	if err != nil {
+		return nil, fmt.Errorf("responsiveness: %w", err)
+	}
+	defer rows.Close()
+	type sample struct{ first, accepted []time.Duration }
+	var samples [2]sample
+	timings := []Timing{{Source: SourceWeb}, {Source: SourceTweet}}
+	for rows.Next() {
+		var asked int64
+		var first, accepted *int64
+		var tweet bool
+		if err := rows.Scan(&asked, &first, &accepted, &tweet); err != nil {
+			return nil, err
+		}
+		i := btoi(tweet)
+		timings[i].Asked++
+		if first != nil {
+			d := nonNegative(*first - asked)
+			samples[i].first = append(samples[i].first, d)
+			if d <= time.Hour {
+				timings[i].Within1h++
+			}
+			if d <= 24*time.Hour {
+				timings[i].Within24++
+			}
+		}
+		if accepted != nil {
+			samples[i].accepted = append(samples[i].accepted, nonNegative(*accepted-asked))
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	for i := range timings {
+		t := &timings[i]
+		t.Answered, t.Accepted = len(samples[i].first), len(samples[i].accepted)
+		t.FirstAnswerMedian, t.FirstAnswerP90 = Median(samples[i].first), Percentile(samples[i].first, 90)
+		t.AcceptedMedian, t.AcceptedP90 = Median(samples[i].accepted), Percentile(samples[i].accepted, 90)
+		t.Buckets = bucketize(samples[i].first, t.Asked-t.Answered)
+	}
+	return timings, nil
+}
+
+func bucketize(ds []time.Duration, unanswered int) []Bucket {
+	out := make([]Bucket, 0, len(answerBuckets)+1)
+	for _, b := range answerBuckets {
+		out = append(out, Bucket{Label: b.label})
+	}
+	for _, d := range ds {
+		for i, b := range answerBuckets {
+			if d <= b.upTo {
+				out[i].Count++
+				break
+			}
+		}
+	}
+	return append(out, Bucket{Label: NoAnswerYet, Count: unanswered})
+}
+
+func nonNegative(seconds int64) time.Duration {
+	// An imported reply can carry a clock a little behind the tweet it answers.
+	return time.Duration(max(seconds, 0)) * time.Second
+}
+
+func share(n, of int) float64 {
+	if of == 0 {
+		return 0
+	}
+	return float64(n) / float64(of)
+}
+
+// Median is the middle value, or the mean of the two middle values of an
+// even-sized sample; zero for an empty one. ds is sorted in place.
+func Median(ds []time.Duration) time.Duration {
+	if len(ds) == 0 {
+		return 0
+	}
+	sort.Slice(ds, func(i, j int) bool { return ds[i] < ds[j] })
+	n := len(ds)
+	if n%2 == 1 {
+		return ds[n/2]
+	}
+	return (ds[n/2-1] + ds[n/2]) / 2
+}
+
+// Percentile is the nearest-rank percentile: the smallest value with at
+// least p% of the sample at or below it. It is always a value that occurred,
+// which reads better than an interpolated one on small samples.
+func Percentile(ds []time.Duration, p int) time.Duration {
+	if len(ds) == 0 {
+		return 0
+	}
+	sort.Slice(ds, func(i, j int) bool { return ds[i] < ds[j] })
+	rank := int(math.Ceil(float64(p) / 100 * float64(len(ds))))
+	return ds[min(max(rank, 1), len(ds))-1]
+}
+
+// Answerers says who wrote the accepted answers to questions asked in the
+// period: the share the community answered itself is the deflection figure.
+type Answerers struct {
+	Peers, Superusers, Staff int
+	Top                      []Contributor
+}
+
+// Total is every accepted answer counted.
+func (a Answerers) Total() int { return a.Peers + a.Superusers + a.Staff }
+
+// PeerShare and the others are shares of Total, 0..1.
+func (a Answerers) PeerShare() float64      { return share(a.Peers, a.Total()) }
+func (a Answerers) SuperuserShare() float64 { return share(a.Superusers, a.Total()) }
+func (a Answerers) StaffShare() float64     { return share(a.Staff, a.Total()) }
+
+// Contributor is one member with accepted answers in the period.
+type Contributor struct {
+	Username string
+	Role     Role
+	Accepted int
+}
+
+// WhoAnswers counts accepted answers by their author's current role.
+func (s *Store) WhoAnswers(ctx context.Context, f InsightsFilter, top int) (Answerers, error) {
+	var a Answerers
+	rows, err := s.r.QueryContext(ctx, `SELECT u.username, u.role, COUNT(*) FROM threads t
+		JOIN posts p ON p.id = t.accepted_id JOIN users u ON u.id = p.author_id
+		WHERE `+visibleThread+` AND t.created_at >= ?1 AND t.created_at < ?2 AND (?3 = 0 OR t.category_id = ?3)
+		GROUP BY u.id ORDER BY COUNT(*) DESC, u.username`, f.From.Unix(), f.To.Unix(), f.CategoryID)
+	if err != nil {
+		return a, fmt.Errorf("who answers: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var c Contributor
+		if err := rows.Scan(&c.Username, &c.Role, &c.Accepted); err != nil {
+			return a, err
+		}
+		switch {
+		case c.Role.IsStaff():
+			a.Staff += c.Accepted
+		case c.Role == RoleSuperuser:
+			a.Superusers += c.Accepted
+		default:
+			a.Peers += c.Accepted
+		}
+		if len(a.Top) < top {
+			a.Top = append(a.Top, c)
+		}
+	}
+	return a, rows.Err()
+}
+
+// OpenQuestion is one entry of the unanswered work queue.
+type OpenQuestion struct {
+	ID       int64
+	Title    string
+	Slug     string
+	Category string
+	AskedAt  time.Time
+	Tweet    bool
+}
+
+// URL is the thread page.
+func (q OpenQuestion) URL() string { return "/t/" + strconv.FormatInt(q.ID, 10) + "/" + q.Slug }
+
+// Unanswered lists visible, unlocked questions nobody but the asker has
+// answered, oldest first, and how many there are in all. It ignores the period: it is
+// the queue as it stands now.
+func (s *Store) Unanswered(ctx context.Context, categoryID int64, limit int) ([]OpenQuestion, int, error) {
+	const where = ` FROM threads t JOIN categories c ON c.id = t.category_id
+		WHERE t.first_answer_at IS NULL AND t.deleted_at IS NULL AND t.hidden_at IS NULL AND t.pending = 0
+		AND t.question_id IS NOT NULL AND t.locked_at IS NULL AND (?1 = 0 OR t.category_id = ?1)`
+	var total int
+	if err := s.r.QueryRowContext(ctx, `SELECT COUNT(*)`+where, categoryID).Scan(&total); err != nil {
+		return nil, 0, fmt.Errorf("count unanswered: %w", err)
+	}
+	rows, err := s.r.QueryContext(ctx, `SELECT t.id, t.title, t.slug, c.name, t.created_at, t.source_url != ''`+where+
+		` ORDER BY t.created_at, t.id LIMIT ?2`, categoryID, limit)
+	if err != nil {
+		return nil, 0, fmt.Errorf("unanswered: %w", err)
+	}
+	defer rows.Close()
+	var out []OpenQuestion
+	for rows.Next() {
+		var q OpenQuestion
+		var at int64
+		if err := rows.Scan(&q.ID, &q.Title, &q.Slug, &q.Category, &at, &q.Tweet); err != nil {
+			return nil, 0, err
+		}
+		q.AskedAt = time.Unix(at, 0)
+		out = append(out, q)
+	}
+	return out, total, rows.Err()
+}

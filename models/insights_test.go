@@ -1,0 +1,150 @@
+package models
+
+import (
+	"context"
+	"testing"
+	"time"
+)
+
+func TestMedianAndPercentileByHand(t *testing.T) {
+	m := func(ns ...int) []time.Duration {
+		out := make([]time.Duration, len(ns))
+		for i, n := range ns {
+			out[i] = time.Duration(n) * time.Minute
+		}
+		return out
+	}
+	cases := []struct {
+		in          []time.Duration
+		median, p90 time.Duration
+	}{
+		{nil, 0, 0},
+		{m(7), 7 * time.Minute, 7 * time.Minute},
+		// Even size: the mean of 2 and 3. Nearest rank for p90 of 4 is rank ceil(3.6) = 4.
+		{m(4, 1, 3, 2), 150 * time.Second, 4 * time.Minute},
+		// Ten values: p90 is the 9th smallest, not the largest.
+		{m(10, 9, 8, 7, 6, 5, 4, 3, 2, 1), 330 * time.Second, 9 * time.Minute},
+	}
+	for _, c := range cases {
+		if got := Median(append([]time.Duration(nil), c.in...)); got != c.median {
+			t.Errorf("Median(%v) = %v, want %v", c.in, got, c.median)
+		}
+		if got := Percentile(append([]time.Duration(nil), c.in...), 90); got != c.p90 {
+			t.Errorf("Percentile(%v, 90) = %v, want %v", c.in, got, c.p90)
+		}
+	}
+}
+
+// TestResponsivenessOnAHandCheckedFixture builds a small forum with known
+// times and checks every figure the dashboard shows against hand-worked answers.
+func TestResponsivenessOnAHandCheckedFixture(t *testing.T) {
+	s, now := clockStore(t)
+	ctx := context.Background()
+	t0 := *now
+	at := func(d time.Duration) { *now = t0.Add(d) }
+	a1, a2, a3, a4 := mustUser(t, s, "asker1"), mustUser(t, s, "asker2"), mustUser(t, s, "asker3"), mustUser(t, s, "asker4")
+	peer := mustUser(t, s, "peer")
+	su := userWithRole(t, s, "super", RoleSuperuser)
+	amb := userWithRole(t, s, "ambie", RoleAmbassador)
+	answer := func(u *User, th *Thread) *Post {
+		t.Helper()
+		p, err := s.CreateAnswer(ctx, u, th.ID, "Try switching the router to channel 6 and restart it.")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	accept := func(u *User, p *Post, undo bool) {
+		t.Helper()
+		if _, err := s.Accept(ctx, u, p.ID, undo); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	at(0)
+	q1 := mustThread(t, s, a1, "Router drops every evening")
+	at(10 * time.Minute)
+	answer(a1, q1) // the asker's own bump is not an answer
+	at(30 * time.Minute)
+	p1 := answer(peer, q1) // first answer after 30 min
+	at(time.Hour)
+	q2 := mustThread(t, s, a2, "Printer offline after update")
+	at(2 * time.Hour)
+	accept(a1, p1, false) // accepted after 2 h
+	at(4 * time.Hour)
+	p2 := answer(su, q2) // first answer after 3 h
+	at(6 * time.Hour)
+	accept(amb, p2, false) // accepted after 5 h
+	at(7 * time.Hour)
+	q3 := mustThread(t, s, a3, "Billing page shows the wrong plan")
+	at(37 * time.Hour)
+	answer(amb, q3) // first answer after 30 h
+	at(38 * time.Hour)
+	q4 := mustThread(t, s, a4, "No dial tone on the landline")
+
+	// A tweet at 09:01 on 1 October answered by the brand at 09:05: four minutes,
+	// timed from the tweet, not from the import.
+	runImport(t, s, ImportOptions{BrandHandles: []string{"@ExampleCare"}},
+		tw("1001", "", "jo_k", "@ExampleCare my wifi keeps dropping every evening since the update. Any ideas?", 1),
+		tw("1002", "1001", "ExampleCare", "@jo_k Sorry to hear that! Have you tried restarting the Hub?", 5))
+
+	f := InsightsFilter{From: time.Date(2026, 9, 1, 0, 0, 0, 0, time.UTC), To: t0.Add(48 * time.Hour)}
+	got, err := s.Responsiveness(ctx, f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	web, tweet := got[0], got[1]
+	if web.Source != SourceWeb || web.Asked != 4 || web.Answered != 3 || web.Accepted != 2 {
+		t.Fatalf("web counts: %+v", web)
+	}
+	// First answers 30 min, 3 h, 30 h: the median is 3 h, nearest-rank p90 (rank 3 of 3) 30 h.
+	if web.FirstAnswerMedian != 3*time.Hour || web.FirstAnswerP90 != 30*time.Hour {
+		t.Errorf("web first answer: median %v p90 %v", web.FirstAnswerMedian, web.FirstAnswerP90)
+	}
+	// Acceptances 2 h and 5 h: median 3.5 h, p90 5 h.
+	if web.AcceptedMedian != 210*time.Minute || web.AcceptedP90 != 5*time.Hour {
+		t.Errorf("web accepted: median %v p90 %v", web.AcceptedMedian, web.AcceptedP90)
+	}
+	if web.Within1h != 1 || web.Within24 != 2 || web.Share1h() != 0.25 || web.Share24h() != 0.5 {
+		t.Errorf("web shares: %d %d %v %v", web.Within1h, web.Within24, web.Share1h(), web.Share24h())
+	}
+	wantBuckets := []int{1, 1, 1, 0, 1} // <1 h, 1–24 h, 1–7 days, >7 days, none yet
+	for i, b := range web.Buckets {
+		if b.Count != wantBuckets[i] {
+			t.Errorf("web bucket %q = %d, want %d", b.Label, b.Count, wantBuckets[i])
+		}
+	}
+	if tweet.Source != SourceTweet || tweet.Asked != 1 || tweet.Answered != 1 || tweet.FirstAnswerMedian != 4*time.Minute ||
+		tweet.Within1h != 1 || tweet.Accepted != 0 {
+		t.Errorf("tweet: %+v", tweet)
+	}
+
+	who, err := s.WhoAnswers(ctx, f, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if who.Peers != 1 || who.Superusers != 1 || who.Staff != 0 || who.PeerShare() != 0.5 || len(who.Top) != 2 ||
+		who.Top[0].Username != "peer" || who.Top[1].Username != "super" {
+		t.Errorf("who answers: %+v", who)
+	}
+
+	open, total, err := s.Unanswered(ctx, 0, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if total != 1 || len(open) != 1 || open[0].ID != q4.ID || open[0].URL() != q4.URL() {
+		t.Errorf("unanswered: %d %+v", total, open)
+	}
+
+	// Taking an acceptance back takes its time back too.
+	accept(amb, p2, true)
+	got, _ = s.Responsiveness(ctx, f)
+	if got[0].Accepted != 1 || got[0].AcceptedMedian != 2*time.Hour {
+		t.Errorf("after unaccept: %+v", got[0])
+	}
+	// A period or category with nothing in it gives zeros, not errors.
+	empty, err := s.Responsiveness(ctx, InsightsFilter{From: f.From, To: f.To, CategoryID: 9999})
+	if err != nil || empty[0].Asked != 0 || empty[0].FirstAnswerMedian != 0 || empty[0].Share1h() != 0 {
+		t.Errorf("empty: %+v %v", empty, err)
+	}
+}
