@@ -10,7 +10,7 @@ BENCH_DB ?= bench.db
 # Each fuzz target runs this long in make test; longer runs: make fuzz FUZZTIME=10m.
 FUZZTIME ?= 5s
 
-.PHONY: run build test vet fmt-check fuzz bench bench-search bench-import loadtest clean
+.PHONY: run build test vet fmt-check fuzz bench bench-search bench-import bench-insights loadtest clean
 
 build:
 	$(GO) build -tags $(TAGS) -o $(BIN) ./cmd/crowdcare
@@ -42,6 +42,11 @@ bench:
 bench-search: build
 	@[ -f $(BENCH_DB) ] || ./$(BIN) corpus --db $(BENCH_DB) --threads 100000 --posts 1000000
 	./$(BIN) bench search --db $(BENCH_DB) --n 1000
+
+# The /insights dashboard as an ambassador, on the same corpus.
+bench-insights: build
+	@[ -f $(BENCH_DB) ] || ./$(BIN) corpus --db $(BENCH_DB) --threads 100000 --posts 1000000
+	./$(BIN) bench insights --db $(BENCH_DB) --n 50
 
 # Import throughput: a generated customer-support CSV, then an archive.
 bench-import: build

@@ -143,7 +143,7 @@ func (h *Handler) showInsights(c echo.Context) error {
 	if p.Open, p.OpenTotal, err = h.store.Unanswered(ctx, q.filter.CategoryID, 20); err != nil {
 		return err
 	}
-	if p.Categories, err = h.store.Categories(ctx, currentUser(c)); err != nil {
+	if p.Categories, err = h.store.CategoryChoices(ctx, currentUser(c)); err != nil {
 		return err
 	}
 	for _, t := range p.Timings {

@@ -175,3 +175,23 @@ func TestServeWithoutDemoAddsNoContent(t *testing.T) {
 		t.Fatalf("plain serve: %d categories, %d users", len(cats), n)
 	}
 }
+
+func TestBenchInsightsTimesEveryPeriod(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "cc.db")
+	if code, _, errOut := runCmd(t, "corpus", "--db", db, "--threads", "200", "--posts", "1000"); code != 0 {
+		t.Fatalf("corpus: %s", errOut)
+	}
+	code, out, errOut := runCmd(t, "bench", "insights", "--db", db, "--n", "2")
+	if code != 0 {
+		t.Fatalf("bench insights: exit %d %s", code, errOut)
+	}
+	for _, want := range []string{"period", "7 days", "30 days", "90 days", "365 days (custom)"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	// Run twice: the benchmark account is made once and reused.
+	if code, _, errOut := runCmd(t, "bench", "insights", "--db", db, "--n", "1"); code != 0 {
+		t.Fatalf("second run: %s", errOut)
+	}
+}
