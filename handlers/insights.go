@@ -106,6 +106,7 @@ type insightsPage struct {
 	Period     insightsQuery
 	Timings    []models.Timing
 	Answerers  models.Answerers
+	Self       models.SelfService
 	Open       []models.OpenQuestion
 	OpenTotal  int
 	Categories []models.Category
@@ -140,6 +141,9 @@ func (h *Handler) showInsights(c echo.Context) error {
 	if p.Answerers, err = h.store.WhoAnswers(ctx, q.filter, 10); err != nil {
 		return err
 	}
+	if p.Self, err = h.store.SelfServiceFigures(ctx, q.filter, 10); err != nil {
+		return err
+	}
 	if p.Open, p.OpenTotal, err = h.store.Unanswered(ctx, q.filter.CategoryID, 20); err != nil {
 		return err
 	}
@@ -149,7 +153,7 @@ func (h *Handler) showInsights(c echo.Context) error {
 	for _, t := range p.Timings {
 		p.Charts = append(p.Charts, answerChart(t))
 	}
-	p.Charts = append(p.Charts, answererChart(p.Answerers))
+	p.Charts = append(p.Charts, answererChart(p.Answerers), searchChart(p.Self))
 	code := http.StatusOK
 	if len(f.Errors) > 0 {
 		code = http.StatusUnprocessableEntity
@@ -200,6 +204,19 @@ func (h *Handler) showInsightsCSV(c echo.Context) error {
 			[]string{}, []string{"member", "role", "accepted_answers"})
 		for _, t := range a.Top {
 			records = append(records, []string{t.Username, string(t.Role), strconv.Itoa(t.Accepted)})
+		}
+	case "selfservice.csv":
+		s, err := h.store.SelfServiceFigures(ctx, q.filter, 100)
+		if err != nil {
+			return err
+		}
+		records = append(records, []string{"figure", "count"},
+			[]string{"searches", strconv.Itoa(s.Searches)}, []string{"searches_without_results", strconv.Itoa(s.SearchesNone)},
+			[]string{"solved_thread_views", strconv.Itoa(s.SolvedViews)}, []string{"kb_article_views", strconv.Itoa(s.ArticleViews)},
+			[]string{"kb_votes_helpful", strconv.Itoa(s.VotesHelpful)}, []string{"kb_votes_not_helpful", strconv.Itoa(s.VotesUnhelpful)},
+			[]string{}, []string{"query_without_results", "searches"})
+		for _, qc := range s.TopNoResult {
+			records = append(records, []string{qc.Query, strconv.Itoa(qc.Count)})
 		}
 	default:
 		return echo.ErrNotFound
@@ -290,5 +307,26 @@ func answererChart(a models.Answerers) barChart {
 		[]string{"Peers", "Superusers", "Staff"}, []int{a.Peers, a.Superusers, a.Staff})
 	ch.Summary = fmt.Sprintf("%d accepted answers; %.0f%% written by the community (peers and superusers).",
 		a.Total(), 100*(a.PeerShare()+a.SuperuserShare()))
+	return ch
+}
+
+const eventsKey = "insight-events"
+
+// count records self-service events and remembers them on the request, so
+// the page cache can count them again each time it serves the page.
+func (h *Handler) count(c echo.Context, evs ...models.Event) {
+	h.store.Count(evs...)
+	c.Set(eventsKey, append(countedEvents(c), evs...))
+}
+
+func countedEvents(c echo.Context) []models.Event {
+	evs, _ := c.Get(eventsKey).([]models.Event)
+	return evs
+}
+
+func searchChart(s models.SelfService) barChart {
+	ch := newChart("chart-searches", "Searches", "selfservice.csv",
+		[]string{"Found something", "Found nothing"}, []int{s.Searches - s.SearchesNone, s.SearchesNone})
+	ch.Summary = fmt.Sprintf("%d searches; %.0f%% found nothing.", s.Searches, 100*s.NoResultShare())
 	return ch
 }

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"net/http"
 	"strings"
 	"testing"
@@ -63,4 +64,31 @@ func TestInsightsDashboardAndCSV(t *testing.T) {
 	if res := a.client().get("/insights/responsiveness.csv"); res.Code == http.StatusOK {
 		t.Errorf("visitor got the CSV")
 	}
+}
+
+func TestSearchesAreCountedEvenFromThePageCache(t *testing.T) {
+	a := newApp(t)
+	asker := a.client()
+	asker.register("asker")
+	asker.ask("Router reboots itself at night")
+	visitor := a.client()
+	for i := 0; i < 2; i++ {
+		if res := visitor.get("/search?q=Voicemail+PIN"); res.Code != http.StatusOK {
+			t.Fatalf("search: %d", res.Code)
+		}
+	}
+	if res := visitor.get("/search?q=Voicemail+PIN"); res.Header.Get("X-Cache") != "hit" {
+		t.Fatalf("the third search was not served from the cache")
+	}
+	visitor.get("/search?q=router")
+	visitor.get("/search?q=router&page=2") // a further page of the same search is not another search
+	if err := a.store.FlushEvents(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	amb := a.roleClient("ambie", models.RoleAmbassador)
+	res := amb.get("/insights?days=7")
+	mustContain(t, res.Body, "<h2>Self-service</h2>", "<th scope=\"row\">Searches</th><td>4</td>",
+		"<td>3 (75%)</td>", `<a href="/search?q=voicemail%20pin">voicemail pin</a></td><td>3</td>`, "4 searches; 75% found nothing.")
+	csv := amb.get("/insights/selfservice.csv?days=7")
+	mustContain(t, csv.Body, "searches,4\n", "searches_without_results,3\n", "voicemail pin,3\n")
 }

@@ -108,6 +108,7 @@ func (h *Handler) showArticle(c echo.Context) error {
 	if c.Param("slug") != a.Slug {
 		return c.Redirect(http.StatusMovedPermanently, a.URL())
 	}
+	h.count(c, models.Event{Metric: models.MetricViewArticle})
 	return h.renderArticle(c, http.StatusOK, a, newForm())
 }
 

@@ -32,6 +32,8 @@ type cachedPage struct {
 	ctype   string
 	version uint64
 	at      time.Time
+	// events are what rendering the page counted; a hit counts them again.
+	events []models.Event
 }
 
 const (
@@ -82,6 +84,7 @@ func (pc *pageCache) middleware(next echo.HandlerFunc) echo.HandlerFunc {
 		e, ok := pc.entries[key]
 		pc.mu.Unlock()
 		if ok && e.version == version && time.Since(e.at) < pageCacheTTL {
+			pc.store.Count(e.events...)
 			c.Response().Header().Set("X-Cache", "hit")
 			c.Response().Header().Set("Cache-Control", "no-store")
 			return c.Blob(http.StatusOK, e.ctype, e.body)
@@ -96,7 +99,8 @@ func (pc *pageCache) middleware(next echo.HandlerFunc) echo.HandlerFunc {
 			if err != nil || c.Response().Status != http.StatusOK || rec.buf.Len() == 0 {
 				return nil, errNotCached
 			}
-			e := cachedPage{body: rec.buf.Bytes(), ctype: c.Response().Header().Get(echo.HeaderContentType), version: version, at: time.Now()}
+			e := cachedPage{body: rec.buf.Bytes(), ctype: c.Response().Header().Get(echo.HeaderContentType), version: version, at: time.Now(),
+				events: countedEvents(c)}
 			pc.mu.Lock()
 			if old, ok := pc.entries[key]; ok {
 				pc.bytes -= len(old.body)
@@ -130,6 +134,7 @@ func (pc *pageCache) middleware(next echo.HandlerFunc) echo.HandlerFunc {
 			return next(c) // the shared render failed or was not cacheable: do it ourselves
 		}
 		e = v.(cachedPage)
+		pc.store.Count(e.events...)
 		c.Response().Header().Set("Cache-Control", "no-store")
 		return c.Blob(http.StatusOK, e.ctype, e.body)
 	}

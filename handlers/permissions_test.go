@@ -37,6 +37,7 @@ func staffRoutes() []staffRoute {
 		{models.PermSeeInsights, "GET", "/insights", nil},
 		{models.PermSeeInsights, "GET", "/insights/responsiveness.csv", nil},
 		{models.PermSeeInsights, "GET", "/insights/answerers.csv", nil},
+		{models.PermSeeInsights, "GET", "/insights/selfservice.csv", nil},
 		{models.PermSuspend, "GET", "/mod/users/{u}", nil},
 		{models.PermSuspend, "POST", "/mod/users/{u}/suspend", url.Values{"days": {"1"}, "reason": {"Rude"}}},
 		{models.PermSuspend, "POST", "/mod/users/{u}/unsuspend", nil},

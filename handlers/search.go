@@ -62,6 +62,9 @@ func (h *Handler) showSearch(c echo.Context) error {
 		if err != nil {
 			return err
 		}
+		if pageOf(c) == 1 {
+			h.count(c, models.SearchEvents(p.Query, p.Results.Total)...)
+		}
 		p.Pager = makePager(p.Results.Paging, p.PageURL)
 		p.Pager.PrevLabel, p.Pager.NextLabel = "← Better matches", "More results →"
 	}

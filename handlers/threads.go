@@ -234,6 +234,9 @@ func (h *Handler) showThread(c echo.Context) error {
 		}
 		return c.Redirect(http.StatusMovedPermanently, target)
 	}
+	if t.Solved() {
+		h.count(c, models.Event{Metric: models.MetricViewSolved})
+	}
 	return h.renderThread(c, t, http.StatusOK, newForm())
 }
 

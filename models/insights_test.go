@@ -2,6 +2,7 @@ package models
 
 import (
 	"context"
+	"strconv"
 	"testing"
 	"time"
 )
@@ -146,5 +147,79 @@ func TestResponsivenessOnAHandCheckedFixture(t *testing.T) {
 	empty, err := s.Responsiveness(ctx, InsightsFilter{From: f.From, To: f.To, CategoryID: 9999})
 	if err != nil || empty[0].Asked != 0 || empty[0].FirstAnswerMedian != 0 || empty[0].Share1h() != 0 {
 		t.Errorf("empty: %+v %v", empty, err)
+	}
+}
+
+func TestSelfServiceCountsByHand(t *testing.T) {
+	s, now := clockStore(t)
+	ctx := context.Background()
+	t0 := now.Truncate(time.Hour)
+	*now = t0.Add(10 * time.Minute)
+	s.Count(SearchEvents("router dropping", 4)...)
+	s.Count(SearchEvents("  Voicemail   PIN ", 0)...)
+	s.Count(SearchEvents("voicemail pin", 0)...) // the same query once normalised
+	s.Count(Event{Metric: MetricViewSolved}, Event{Metric: MetricViewArticle})
+	if err := s.FlushEvents(ctx); err != nil {
+		t.Fatal(err)
+	}
+	*now = t0.Add(2*time.Hour + time.Minute) // another hour, added to the first
+	s.Count(SearchEvents("esim", 0)...)
+	s.Count(Event{Metric: MetricViewSolved})
+	if err := s.FlushEvents(ctx); err != nil {
+		t.Fatal(err)
+	}
+	*now = t0.Add(30 * 24 * time.Hour) // outside the period asked for below
+	s.Count(SearchEvents("esim", 0)...)
+	if err := s.FlushEvents(ctx); err != nil {
+		t.Fatal(err)
+	}
+
+	got, err := s.SelfServiceFigures(ctx, InsightsFilter{From: t0, To: t0.Add(24 * time.Hour)}, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Searches != 4 || got.SearchesNone != 3 || got.SolvedViews != 2 || got.ArticleViews != 1 || got.NoResultShare() != 0.75 {
+		t.Errorf("figures: %+v", got)
+	}
+	if len(got.TopNoResult) != 2 || got.TopNoResult[0] != (QueryCount{"voicemail pin", 2}) || got.TopNoResult[1] != (QueryCount{"esim", 1}) {
+		t.Errorf("top no-result queries: %+v", got.TopNoResult)
+	}
+}
+
+func TestEventBufferIsBoundedAndFlushedOnClose(t *testing.T) {
+	s, _ := clockStore(t)
+	ctx := context.Background()
+	for i := 0; i < maxEventKeys+50; i++ {
+		s.Count(SearchEvents("nonsense "+strconv.Itoa(i), 0)...)
+	}
+	if n := len(s.events.m); n > maxEventKeys+1 {
+		t.Fatalf("buffer holds %d keys", n)
+	}
+	if err := s.FlushEvents(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var other int
+	if err := s.r.QueryRowContext(ctx, `SELECT n FROM insight_counts WHERE metric = ? AND key = ?`, MetricSearchNone, OtherQueries).Scan(&other); err != nil {
+		t.Fatal(err)
+	}
+	// The search counter takes one key, so 4,999 queries keep their own.
+	if other != 51 {
+		t.Errorf("other queries: %d", other)
+	}
+
+	// Counts still in memory when the store closes are written, not lost.
+	path := s.Path()
+	s.Count(Event{Metric: MetricViewArticle})
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s2, err := Open(ctx, path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s2.Close()
+	var views int
+	if err := s2.r.QueryRowContext(ctx, `SELECT SUM(n) FROM insight_counts WHERE metric = ?`, MetricViewArticle).Scan(&views); err != nil || views != 1 {
+		t.Errorf("views after reopening: %d %v", views, err)
 	}
 }

@@ -46,6 +46,7 @@ type Store struct {
 	// version moves on with every commit, so caches of rendered pages know
 	// when what they show may have changed.
 	version atomic.Uint64
+	events  *eventBuffer
 }
 
 // Version changes whenever anything was written by this process.
@@ -113,6 +114,7 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 		s.Close()
 		return nil, fmt.Errorf("ping readers: %w", err)
 	}
+	s.startEventFlusher()
 	return s, nil
 }
 
@@ -165,6 +167,9 @@ func (s *Store) migrate(ctx context.Context) error {
 // Close closes both pools.
 func (s *Store) Close() error {
 	var errs []error
+	if s.r != nil {
+		errs = append(errs, s.stopEventFlusher())
+	}
 	if s.r != nil {
 		errs = append(errs, s.r.Close())
 	}

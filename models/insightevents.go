@@ -1,0 +1,228 @@
+package models
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+)
+
+// Metrics counted per hour for the self-service part of the dashboard.
+const (
+	MetricSearch      = "search"
+	MetricSearchNone  = "search_none" // keyed by the normalised query
+	MetricViewSolved  = "view_solved"
+	MetricViewArticle = "view_article"
+)
+
+// Event is one thing that happened, counted in the current hour.
+type Event struct {
+	Metric, Key string
+}
+
+// SearchEvents are the events of one search: every search counts, and one
+// that found nothing also counts under its own text, so the top no-result
+// queries can be listed.
+func SearchEvents(query string, hits int) []Event {
+	evs := []Event{{Metric: MetricSearch}}
+	if hits == 0 {
+		evs = append(evs, Event{Metric: MetricSearchNone, Key: normaliseQuery(query)})
+	}
+	return evs
+}
+
+func normaliseQuery(q string) string {
+	q = strings.Join(strings.Fields(strings.ToLower(q)), " ")
+	for utf8.RuneCountInString(q) > 100 {
+		_, size := utf8.DecodeLastRuneInString(q)
+		q = q[:len(q)-size]
+	}
+	return q
+}
+
+// maxEventKeys bounds the buffer between flushes: a flood of distinct
+// nonsense searches is counted under one key rather than growing memory.
+const maxEventKeys = 5000
+
+// OtherQueries is the key that no-result searches fall under past that bound.
+const OtherQueries = "(other queries)"
+
+type eventKey struct {
+	hour        int64
+	metric, key string
+}
+
+// eventBuffer adds events up in memory so that counting costs a page a map
+// update, not a write; the store flushes it every few seconds and on Close.
+type eventBuffer struct {
+	mu   sync.Mutex
+	m    map[eventKey]int
+	stop chan struct{}
+	done chan struct{}
+	once sync.Once
+}
+
+// Count records events in the current hour. It never blocks on the database.
+func (s *Store) Count(evs ...Event) {
+	if len(evs) == 0 {
+		return
+	}
+	hour := s.now().Truncate(time.Hour).Unix()
+	b := s.events
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for _, e := range evs {
+		k := eventKey{hour, e.Metric, e.Key}
+		if _, ok := b.m[k]; !ok && len(b.m) >= maxEventKeys && e.Key != "" {
+			k.key = OtherQueries
+		}
+		b.m[k]++
+	}
+}
+
+// FlushEvents writes the counted events to the database in one transaction.
+func (s *Store) FlushEvents(ctx context.Context) error {
+	b := s.events
+	b.mu.Lock()
+	pending := b.m
+	b.m = map[eventKey]int{}
+	b.mu.Unlock()
+	if len(pending) == 0 {
+		return nil
+	}
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		st, err := tx.PrepareContext(ctx, `INSERT INTO insight_counts (hour, metric, key, n) VALUES (?, ?, ?, ?)
+			ON CONFLICT (metric, hour, key) DO UPDATE SET n = n + excluded.n`)
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		for k, n := range pending {
+			if _, err := st.ExecContext(ctx, k.hour, k.metric, k.key, n); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		// Put them back: a later flush may succeed.
+		b.mu.Lock()
+		for k, n := range pending {
+			b.m[k] += n
+		}
+		b.mu.Unlock()
+		return fmt.Errorf("flush insight counts: %w", err)
+	}
+	return nil
+}
+
+const eventFlushEvery = 10 * time.Second
+
+func (s *Store) startEventFlusher() {
+	b := &eventBuffer{m: map[eventKey]int{}, stop: make(chan struct{}), done: make(chan struct{})}
+	s.events = b
+	go func() {
+		defer close(b.done)
+		t := time.NewTicker(eventFlushEvery)
+		defer t.Stop()
+		for {
+			select {
+			case <-t.C:
+				_ = s.FlushEvents(context.Background()) // kept in memory and retried on the next tick
+			case <-b.stop:
+				return
+			}
+		}
+	}()
+}
+
+// stopEventFlusher ends the flusher and writes what is left.
+func (s *Store) stopEventFlusher() error {
+	b := s.events
+	if b == nil {
+		return nil
+	}
+	var err error
+	b.once.Do(func() {
+		close(b.stop)
+		<-b.done
+		err = s.FlushEvents(context.Background())
+	})
+	return err
+}
+
+// SelfService is what visitors found on their own in the period.
+type SelfService struct {
+	Searches, SearchesNone       int
+	SolvedViews, ArticleViews    int
+	VotesHelpful, VotesUnhelpful int
+	TopNoResult                  []QueryCount
+}
+
+// QueryCount is a search text and how often it found nothing.
+type QueryCount struct {
+	Query string
+	Count int
+}
+
+// NoResultShare is the share of searches that found nothing, 0..1.
+func (s SelfService) NoResultShare() float64 { return share(s.SearchesNone, s.Searches) }
+
+// SelfServiceFigures reads the hourly counts and the KB votes for the period.
+// The counts are site-wide: a search or a view has no category.
+func (s *Store) SelfServiceFigures(ctx context.Context, f InsightsFilter, top int) (SelfService, error) {
+	var out SelfService
+	from, to := f.From.Truncate(time.Hour).Unix(), f.To.Unix()
+	rows, err := s.r.QueryContext(ctx, `SELECT metric, SUM(n) FROM insight_counts
+		WHERE metric IN (?, ?, ?, ?) AND hour >= ? AND hour < ? GROUP BY metric`,
+		MetricSearch, MetricSearchNone, MetricViewSolved, MetricViewArticle, from, to)
+	if err != nil {
+		return out, fmt.Errorf("self-service counts: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var m string
+		var n int
+		if err := rows.Scan(&m, &n); err != nil {
+			return out, err
+		}
+		switch m {
+		case MetricSearch:
+			out.Searches = n
+		case MetricSearchNone:
+			out.SearchesNone = n
+		case MetricViewSolved:
+			out.SolvedViews = n
+		case MetricViewArticle:
+			out.ArticleViews = n
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return out, err
+	}
+	q, err := s.r.QueryContext(ctx, `SELECT key, SUM(n) FROM insight_counts WHERE metric = ? AND hour >= ? AND hour < ?
+		GROUP BY key ORDER BY SUM(n) DESC, key LIMIT ?`, MetricSearchNone, from, to, top)
+	if err != nil {
+		return out, fmt.Errorf("no-result queries: %w", err)
+	}
+	defer q.Close()
+	for q.Next() {
+		var c QueryCount
+		if err := q.Scan(&c.Query, &c.Count); err != nil {
+			return out, err
+		}
+		out.TopNoResult = append(out.TopNoResult, c)
+	}
+	if err := q.Err(); err != nil {
+		return out, err
+	}
+	err = s.r.QueryRowContext(ctx, `SELECT COALESCE(SUM(helpful), 0), COALESCE(SUM(1 - helpful), 0) FROM kb_votes
+		WHERE created_at >= ? AND created_at < ?`, f.From.Unix(), f.To.Unix()).Scan(&out.VotesHelpful, &out.VotesUnhelpful)
+	if err != nil {
+		return out, fmt.Errorf("kb votes: %w", err)
+	}
+	return out, nil
+}
