@@ -93,7 +93,7 @@ func (s *Store) FlushEvents(ctx context.Context) error {
 	if len(pending) == 0 {
 		return nil
 	}
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+	err := s.inQuietTx(ctx, func(tx *sql.Tx) error {
 		st, err := tx.PrepareContext(ctx, `INSERT INTO insight_counts (hour, metric, key, n) VALUES (?, ?, ?, ?)
 			ON CONFLICT (metric, hour, key) DO UPDATE SET n = n + excluded.n`)
 		if err != nil {

@@ -46,7 +46,10 @@ type Store struct {
 	// version moves on with every commit, so caches of rendered pages know
 	// when what they show may have changed.
 	version atomic.Uint64
-	events  *eventBuffer
+	// quietCommit marks the next commit as one that changes no page, so
+	// it leaves cached pages valid.
+	quietCommit atomic.Bool
+	events      *eventBuffer
 }
 
 // Version changes whenever anything was written by this process.
@@ -66,6 +69,9 @@ func (s *Store) watchCommits(ctx context.Context) error {
 			return fmt.Errorf("writer is not a sqlite3 connection")
 		}
 		c.RegisterCommitHook(func() int {
+			if s.quietCommit.CompareAndSwap(true, false) {
+				return 0 // counters only: no page shows them
+			}
 			s.version.Add(1)
 			return 0
 		})
@@ -191,6 +197,15 @@ func (s *Store) Now() time.Time { return s.opts.Now() }
 
 // inTx runs fn in one write transaction: everything commits or nothing does.
 func (s *Store) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	return s.runTx(ctx, fn, false)
+}
+
+// inQuietTx is inTx for writes no page shows (counters): cached pages stay valid.
+func (s *Store) inQuietTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	return s.runTx(ctx, fn, true)
+}
+
+func (s *Store) runTx(ctx context.Context, fn func(tx *sql.Tx) error, quiet bool) error {
 	tx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
@@ -199,12 +214,18 @@ func (s *Store) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 		tx.Rollback()
 		return err
 	}
+	// Set while this transaction holds the one writer connection, so the
+	// commit hook it is meant for is this commit's.
+	s.quietCommit.Store(quiet)
 	if err := tx.Commit(); err != nil {
+		s.quietCommit.Store(false)
 		return fmt.Errorf("commit: %w", err)
 	}
-	// Again after the commit: a reader that rendered a page between the hook
-	// and the commit must not keep it under the new version.
-	s.version.Add(1)
+	if !quiet {
+		// Again after the commit: a reader that rendered a page between the
+		// hook and the commit must not keep it under the new version.
+		s.version.Add(1)
+	}
 	return nil
 }
 
