@@ -53,7 +53,7 @@ const maxInsightsRange = 366 * 24 * time.Hour
 // parseInsightsQuery reads days, from, to and category. A bad value leaves
 // the field's message in f and falls back to the last 30 days, so the page
 // still shows figures next to the message.
-func (h *Handler) parseInsightsQuery(c echo.Context, f form) (insightsQuery, error) {
+func (h *Handler) parseInsightsQuery(c echo.Context, f form) insightsQuery {
 	now := h.store.Now()
 	q := insightsQuery{Days: 30, From: c.QueryParam("from"), To: c.QueryParam("to"), Category: c.QueryParam("category")}
 	f.Values["from"], f.Values["to"] = q.From, q.To
@@ -98,7 +98,7 @@ func (h *Handler) parseInsightsQuery(c echo.Context, f form) (insightsQuery, err
 			q.filter.CategoryID = cat.ID
 		}
 	}
-	return q, nil
+	return q
 }
 
 type insightsPage struct {
@@ -129,12 +129,10 @@ func (p insightsPage) DateValue(name string) string {
 func (h *Handler) showInsights(c echo.Context) error {
 	ctx := c.Request().Context()
 	f := newForm()
-	q, err := h.parseInsightsQuery(c, f)
-	if err != nil {
-		return err
-	}
+	q := h.parseInsightsQuery(c, f)
 	p := insightsPage{page: h.page(c, "Insights"), Period: q, Form: f}
 	p.NoIndex = true
+	var err error
 	if p.Timings, err = h.store.Responsiveness(ctx, q.filter); err != nil {
 		return err
 	}
@@ -165,10 +163,7 @@ func (h *Handler) showInsights(c echo.Context) error {
 func (h *Handler) showInsightsCSV(c echo.Context) error {
 	ctx := c.Request().Context()
 	f := newForm()
-	q, err := h.parseInsightsQuery(c, f)
-	if err != nil {
-		return err
-	}
+	q := h.parseInsightsQuery(c, f)
 	if len(f.Errors) > 0 {
 		return echo.NewHTTPError(http.StatusUnprocessableEntity, firstError(f))
 	}

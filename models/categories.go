@@ -23,12 +23,25 @@ func (c Category) URL() string { return "/c/" + c.Slug }
 
 // Categories lists the categories the viewer may see, in display order, with visible thread counts.
 func (s *Store) Categories(ctx context.Context, viewer *User) ([]Category, error) {
+	return s.listCategories(ctx, viewer, true)
+}
+
+// CategoryChoices is Categories without thread counts: for pickers, where
+// counting every thread of a large forum costs more than the rest of the page.
+func (s *Store) CategoryChoices(ctx context.Context, viewer *User) ([]Category, error) {
+	return s.listCategories(ctx, viewer, false)
+}
+
+func (s *Store) listCategories(ctx context.Context, viewer *User, counts bool) ([]Category, error) {
 	filter, args, err := s.categoryFilter(ctx, viewer, "c.id")
 	if err != nil {
 		return nil, err
 	}
-	rows, err := s.r.QueryContext(ctx, `SELECT c.id, c.slug, c.name, c.description, c.group_name,
-		(SELECT COUNT(*) FROM threads t WHERE t.category_id = c.id AND `+visibleThread+`)
+	count := "0"
+	if counts {
+		count = `(SELECT COUNT(*) FROM threads t WHERE t.category_id = c.id AND ` + visibleThread + `)`
+	}
+	rows, err := s.r.QueryContext(ctx, `SELECT c.id, c.slug, c.name, c.description, c.group_name, `+count+`
 		FROM categories c WHERE 1 = 1`+filter+` ORDER BY c.position, c.name`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list categories: %w", err)
@@ -38,31 +51,6 @@ func (s *Store) Categories(ctx context.Context, viewer *User) ([]Category, error
 	for rows.Next() {
 		var c Category
 		if err := rows.Scan(&c.ID, &c.Slug, &c.Name, &c.Description, &c.Group, &c.ThreadCount); err != nil {
-			return nil, fmt.Errorf("scan category: %w", err)
-		}
-		out = append(out, c)
-	}
-	return out, rows.Err()
-}
-
-// CategoryChoices lists the categories the viewer may see, in display
-// order, without thread counts: for pickers, where counting every thread of
-// a large forum would cost more than the rest of the page.
-func (s *Store) CategoryChoices(ctx context.Context, viewer *User) ([]Category, error) {
-	filter, args, err := s.categoryFilter(ctx, viewer, "c.id")
-	if err != nil {
-		return nil, err
-	}
-	rows, err := s.r.QueryContext(ctx, `SELECT c.id, c.slug, c.name, c.description, c.group_name
-		FROM categories c WHERE 1 = 1`+filter+` ORDER BY c.position, c.name`, args...)
-	if err != nil {
-		return nil, fmt.Errorf("list categories: %w", err)
-	}
-	defer rows.Close()
-	var out []Category
-	for rows.Next() {
-		var c Category
-		if err := rows.Scan(&c.ID, &c.Slug, &c.Name, &c.Description, &c.Group); err != nil {
 			return nil, fmt.Errorf("scan category: %w", err)
 		}
 		out = append(out, c)
