@@ -105,7 +105,10 @@ func (s *Store) FlushEvents(ctx context.Context) error {
 				return err
 			}
 		}
-		return nil
+		// Search texts are kept no longer than the longest range the dashboard shows.
+		_, err = tx.ExecContext(ctx, `DELETE FROM insight_counts WHERE metric = ? AND hour < ?`,
+			MetricSearchNone, s.now().Add(-searchTextRetention).Unix())
+		return err
 	})
 	if err != nil {
 		// Put them back: a later flush may succeed.
@@ -120,6 +123,9 @@ func (s *Store) FlushEvents(ctx context.Context) error {
 }
 
 const eventFlushEvery = 10 * time.Second
+
+// searchTextRetention is how long the text of a search that found nothing is kept.
+const searchTextRetention = 400 * 24 * time.Hour
 
 func (s *Store) startEventFlusher() {
 	b := &eventBuffer{m: map[eventKey]int{}, stop: make(chan struct{}), done: make(chan struct{})}

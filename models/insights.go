@@ -68,7 +68,7 @@ const NoAnswerYet = "no answer yet"
 // An imported thread's clock starts at the tweet's own time, which is the
 // thread's creation time.
 func (s *Store) Responsiveness(ctx context.Context, f InsightsFilter) ([]Timing, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT t.created_at, t.first_answer_at, t.accepted_at, t.source_url != ''
+	rows, err := s.r.QueryContext(ctx, `SELECT t.created_at, t.first_answer_at, CASE WHEN t.accepted_id IS NULL THEN NULL ELSE t.accepted_at END, t.source_url != ''
 		FROM threads t WHERE `+visibleThread+` AND t.created_at >= ?1 AND t.created_at < ?2 AND (?3 = 0 OR t.category_id = ?3)`,
 		f.From.Unix(), f.To.Unix(), f.CategoryID)
 	if err != nil {

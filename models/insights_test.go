@@ -79,7 +79,7 @@ func TestResponsivenessOnAHandCheckedFixture(t *testing.T) {
 	at(7 * time.Hour)
 	q3 := mustThread(t, s, a3, "Billing page shows the wrong plan")
 	at(37 * time.Hour)
-	answer(amb, q3) // first answer after 30 h
+	p3 := answer(amb, q3) // first answer after 30 h
 	at(38 * time.Hour)
 	q4 := mustThread(t, s, a4, "No dial tone on the landline")
 
@@ -143,6 +143,24 @@ func TestResponsivenessOnAHandCheckedFixture(t *testing.T) {
 	if got[0].Accepted != 1 || got[0].AcceptedMedian != 2*time.Hour {
 		t.Errorf("after unaccept: %+v", got[0])
 	}
+	// Hiding the only answer puts the question back in the queue; deleting
+	// an accepted answer takes its acceptance away.
+	if err := s.HidePost(ctx, amb, p3.ID, "Wrong thread"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.DeletePost(ctx, a1, p1.ID); err == nil {
+		t.Fatal("the asker deleted someone else's answer")
+	}
+	if err := s.DeletePost(ctx, peer, p1.ID); err != nil {
+		t.Fatal(err)
+	}
+	got, _ = s.Responsiveness(ctx, f)
+	if got[0].Answered != 1 || got[0].Accepted != 0 || got[0].FirstAnswerMedian != 3*time.Hour {
+		t.Errorf("after hiding and deleting: %+v", got[0])
+	}
+	if _, total, _ := s.Unanswered(ctx, 0, 10); total != 3 {
+		t.Errorf("unanswered after hiding and deleting: %d, want 3 (q1, q3, q4)", total)
+	}
 	// A period or category with nothing in it gives zeros, not errors.
 	empty, err := s.Responsiveness(ctx, InsightsFilter{From: f.From, To: f.To, CategoryID: 9999})
 	if err != nil || empty[0].Asked != 0 || empty[0].FirstAnswerMedian != 0 || empty[0].Share1h() != 0 {
@@ -173,6 +191,18 @@ func TestSelfServiceCountsByHand(t *testing.T) {
 	if err := s.FlushEvents(ctx); err != nil {
 		t.Fatal(err)
 	}
+	defer func() {
+		// Over 400 days later, the texts are gone and the totals stay.
+		*now = t0.Add(401 * 24 * time.Hour)
+		s.Count(Event{Metric: MetricSearch})
+		if err := s.FlushEvents(ctx); err != nil {
+			t.Fatal(err)
+		}
+		old, _ := s.SelfServiceFigures(ctx, InsightsFilter{From: t0, To: t0.Add(24 * time.Hour)}, 10)
+		if old.Searches != 4 || len(old.TopNoResult) != 0 || old.SearchesNone != 0 {
+			t.Errorf("after retention: %+v", old)
+		}
+	}()
 
 	got, err := s.SelfServiceFigures(ctx, InsightsFilter{From: t0, To: t0.Add(24 * time.Hour)}, 10)
 	if err != nil {

@@ -27,8 +27,8 @@ func reasonRequired(reason string) (string, error) {
 func (s *Store) refreshThread(ctx context.Context, tx *sql.Tx, threadID int64) error {
 	if _, err := tx.ExecContext(ctx, `UPDATE threads SET answer_count = (SELECT COUNT(*) FROM posts p
 		WHERE p.thread_id = ?1 AND p.is_question = 0 AND `+visiblePost+`),
-		first_answer_at = COALESCE(first_answer_at, (SELECT MIN(p.created_at) FROM posts p
-			WHERE p.thread_id = ?1 AND p.is_question = 0 AND p.author_id != threads.author_id AND `+visiblePost+`)) WHERE id = ?1`, threadID); err != nil {
+		first_answer_at = (SELECT MIN(p.created_at) FROM posts p
+			WHERE p.thread_id = ?1 AND p.is_question = 0 AND p.author_id != threads.author_id AND `+visiblePost+`) WHERE id = ?1`, threadID); err != nil {
 		return fmt.Errorf("recount thread %d: %w", threadID, err)
 	}
 	return s.indexThread(ctx, tx, threadID)

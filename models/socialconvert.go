@@ -143,8 +143,8 @@ func (im *Importer) convertConversation(ctx context.Context, tx dbtx, conv strin
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE threads SET answer_count = (SELECT COUNT(*) FROM posts p
 		WHERE p.thread_id = ?1 AND p.is_question = 0 AND `+visiblePost+`),
-		first_answer_at = COALESCE(first_answer_at, (SELECT MIN(p.created_at) FROM posts p
-			WHERE p.thread_id = ?1 AND p.is_question = 0 AND p.author_id != threads.author_id AND `+visiblePost+`)),
+		first_answer_at = (SELECT MIN(p.created_at) FROM posts p
+			WHERE p.thread_id = ?1 AND p.is_question = 0 AND p.author_id != threads.author_id AND `+visiblePost+`),
 		last_activity_at = MAX(last_activity_at, (SELECT MAX(created_at) FROM posts WHERE thread_id = ?1)) WHERE id = ?1`, threadID); err != nil {
 		return err
 	}
