@@ -133,24 +133,7 @@ func (s *v1Status) tweet(line int) (Tweet, error) {
 			text, ents = "RT @"+rtHandle+": "+rsText, rsEnts
 		}
 	}
-	t.Text = cleanText(text, ents.links())
-	if ents == nil {
-		t.URLs, t.Hashtags, t.Mentions = urlsIn(t.Text), hashtagsIn(t.Text), mentionsIn(t.Text)
-		return t, nil
-	}
-	for _, u := range ents.URLs {
-		t.URLs = append(t.URLs, firstOf(u.ExpandedURL, u.URL))
-	}
-	for _, h := range ents.Hashtags {
-		t.Hashtags = append(t.Hashtags, h.Text)
-	}
-	if rtHandle != "" {
-		t.Mentions = append(t.Mentions, rtHandle)
-	}
-	for _, m := range ents.UserMentions {
-		t.Mentions = append(t.Mentions, m.ScreenName)
-	}
-	t.URLs, t.Hashtags, t.Mentions = dedupe(t.URLs), dedupe(t.Hashtags), dedupe(t.Mentions)
+	finishTweet(&t, text, ents, ents != nil, rtHandle)
 	return t, nil
 }
 
@@ -204,4 +187,28 @@ func position(line int, rec *int) int {
 	}
 	*rec++
 	return *rec
+}
+
+func (e *v1Entities) expandedURLs() []string {
+	out := make([]string, 0, len(e.URLs))
+	for _, u := range e.URLs {
+		out = append(out, firstOf(u.ExpandedURL, u.URL))
+	}
+	return out
+}
+
+func (e *v1Entities) hashtags() []string {
+	out := make([]string, 0, len(e.Hashtags))
+	for _, h := range e.Hashtags {
+		out = append(out, h.Text)
+	}
+	return out
+}
+
+func (e *v1Entities) mentions() []string {
+	out := make([]string, 0, len(e.UserMentions))
+	for _, m := range e.UserMentions {
+		out = append(out, m.ScreenName)
+	}
+	return out
 }

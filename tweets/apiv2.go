@@ -250,23 +250,30 @@ func (t *v2Tweet) tweet(x *v2Expansions, line int) (Tweet, error) {
 			}
 		}
 	}
-	out.Text = cleanText(text, ents.links())
-	if ents == nil {
-		out.URLs, out.Hashtags, out.Mentions = urlsIn(out.Text), hashtagsIn(out.Text), mentionsIn(out.Text)
-		return out, nil
-	}
-	for _, u := range ents.URLs {
-		out.URLs = append(out.URLs, firstOf(u.ExpandedURL, u.URL))
-	}
-	for _, h := range ents.Hashtags {
-		out.Hashtags = append(out.Hashtags, h.Tag)
-	}
-	if rtHandle != "" {
-		out.Mentions = append(out.Mentions, rtHandle)
-	}
-	for _, m := range ents.Mentions {
-		out.Mentions = append(out.Mentions, m.Username)
-	}
-	out.URLs, out.Hashtags, out.Mentions = dedupe(out.URLs), dedupe(out.Hashtags), dedupe(out.Mentions)
+	finishTweet(&out, text, ents, ents != nil, rtHandle)
 	return out, nil
+}
+
+func (e *v2Entities) expandedURLs() []string {
+	out := make([]string, 0, len(e.URLs))
+	for _, u := range e.URLs {
+		out = append(out, firstOf(u.ExpandedURL, u.URL))
+	}
+	return out
+}
+
+func (e *v2Entities) hashtags() []string {
+	out := make([]string, 0, len(e.Hashtags))
+	for _, h := range e.Hashtags {
+		out = append(out, h.Tag)
+	}
+	return out
+}
+
+func (e *v2Entities) mentions() []string {
+	out := make([]string, 0, len(e.Mentions))
+	for _, m := range e.Mentions {
+		out = append(out, m.Username)
+	}
+	return out
 }

@@ -132,3 +132,29 @@ func retweetHandle(text string) string {
 	}
 	return handle
 }
+
+// entitySet is what the entities of either API version tell about a tweet.
+type entitySet interface {
+	links() []link
+	expandedURLs() []string
+	hashtags() []string
+	mentions() []string
+}
+
+// finishTweet sets t's text, URLs, hashtags and mentions: from the entities
+// when the record has them (hasEnts), else from the text itself. A retweet's
+// original author counts as mentioned.
+func finishTweet(t *Tweet, text string, ents entitySet, hasEnts bool, rtHandle string) {
+	if !hasEnts {
+		t.Text = cleanText(text, nil)
+		t.URLs, t.Hashtags, t.Mentions = urlsIn(t.Text), hashtagsIn(t.Text), mentionsIn(t.Text)
+		return
+	}
+	t.Text = cleanText(text, ents.links())
+	t.URLs, t.Hashtags = dedupe(ents.expandedURLs()), dedupe(ents.hashtags())
+	var mentions []string
+	if rtHandle != "" {
+		mentions = append(mentions, rtHandle)
+	}
+	t.Mentions = dedupe(append(mentions, ents.mentions()...))
+}
