@@ -57,6 +57,7 @@ func (h *Handler) editArticle(c echo.Context) error {
 		return err
 	}
 	h.flash(c, "The article is saved and marked as reviewed.")
+	// By id: the edit may have changed the title, and /kb/{id} leads to the current slug.
 	return c.Redirect(http.StatusSeeOther, "/kb/"+strconv.FormatInt(a.ID, 10))
 }
 
@@ -74,7 +75,7 @@ func (h *Handler) publishArticle(c echo.Context) error {
 	} else {
 		h.flash(c, "The article is unpublished: only curators can see it.")
 	}
-	return c.Redirect(http.StatusSeeOther, "/kb/"+strconv.FormatInt(a.ID, 10))
+	return c.Redirect(http.StatusSeeOther, a.URL())
 }
 
 func (h *Handler) markArticleOutdated(c echo.Context) error {
@@ -91,7 +92,7 @@ func (h *Handler) markArticleOutdated(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.Redirect(http.StatusSeeOther, "/kb/"+strconv.FormatInt(a.ID, 10))
+	return c.Redirect(http.StatusSeeOther, a.URL())
 }
 
 func (h *Handler) promoteAnswer(c echo.Context) error {
@@ -103,7 +104,7 @@ func (h *Handler) promoteAnswer(c echo.Context) error {
 	if err != nil {
 		return echo.NewHTTPError(http.StatusBadRequest, "Choose an answer to promote.")
 	}
-	back := "/kb/" + strconv.FormatInt(a.ID, 10)
+	back := a.URL()
 	if err := h.store.PromoteAnswer(c.Request().Context(), currentUser(c), a.ID, postID); err != nil {
 		return h.refuse(c, err, back)
 	}

@@ -86,24 +86,21 @@ func (h *Handler) refuse(c echo.Context, err error, back string) error {
 }
 
 func (h *Handler) acceptAnswer(c echo.Context) error {
-	id, err := pathID(c)
+	p, _, err := h.loadPost(c)
 	if err != nil {
-		return err
-	}
-	if _, _, err := h.loadPost(c); err != nil {
 		return err // a private or hidden thread is "not found" here too
 	}
 	undo := c.FormValue("undo") == "1"
-	t, err := h.store.Accept(c.Request().Context(), currentUser(c), id, undo)
+	t, err := h.store.Accept(c.Request().Context(), currentUser(c), p.ID, undo)
 	if err != nil {
-		return h.refuse(c, err, fmt.Sprintf("/p/%d", id))
+		return h.refuse(c, err, fmt.Sprintf("/p/%d", p.ID))
 	}
 	if undo {
 		h.flash(c, "The answer is no longer marked as accepted.")
-		return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/p/%d", id))
+		return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/p/%d", p.ID))
 	}
 	h.flash(c, "Thanks! The thread is marked as solved.")
-	return c.Redirect(http.StatusSeeOther, t.URL()+fmt.Sprintf("#p%d", id))
+	return c.Redirect(http.StatusSeeOther, t.URL()+"#"+p.Anchor())
 }
 
 func (h *Handler) voteAnswer(c echo.Context) error {

@@ -146,8 +146,7 @@ func (t *csvTable) supportTweet() (Tweet, string) {
 	if isDigits(tw.AuthorHandle) {
 		tw.AuthorID = tw.AuthorHandle // the data set's anonymised customer id
 	}
-	tw.Text = cleanText(repairMojibake(t.get("text")), nil)
-	tw.URLs, tw.Hashtags, tw.Mentions = urlsIn(tw.Text), hashtagsIn(tw.Text), mentionsIn(tw.Text)
+	finishTweet(&tw, repairMojibake(t.get("text")), nil, false, "")
 	return tw, ""
 }
 

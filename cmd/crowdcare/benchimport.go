@@ -11,7 +11,6 @@ import (
 	"path/filepath"
 	"runtime/pprof"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/crowdcare/crowdcare/models"
@@ -92,22 +91,8 @@ func benchImport(ctx context.Context, args []string, stdout io.Writer) error {
 		fmt.Fprintf(stdout, "Language detection afterwards (in the background when serving): %d posts in %s, %.0f posts/s.\n",
 			n, time.Since(start).Round(time.Millisecond), float64(n)/time.Since(start).Seconds())
 	}
-	fmt.Fprintf(stdout, "Peak RSS: %s\n", peakRSS())
+	fmt.Fprintf(stdout, "Peak RSS: %s\n", peakRSSOf(os.Getpid()))
 	return nil
-}
-
-// peakRSS reads the process's high-water mark of resident memory (Linux).
-func peakRSS() string {
-	b, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		return "unknown"
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if strings.HasPrefix(line, "VmHWM:") {
-			return strings.TrimSpace(strings.TrimPrefix(line, "VmHWM:"))
-		}
-	}
-	return "unknown"
 }
 
 func customerLines() []string {

@@ -11,7 +11,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"sync"
 	"syscall"
@@ -60,8 +59,6 @@ func serverProcess(t *testing.T, db string) (*exec.Cmd, string) {
 	}
 	return nil, ""
 }
-
-var csrfField = regexp.MustCompile(`name="_csrf" value="([^"]+)"`)
 
 type browser struct {
 	http *http.Client

@@ -41,6 +41,8 @@ func helloServer(ctx context.Context, args []string, stdout io.Writer) error {
 
 var servingURL = regexp.MustCompile(`serving at (http://\S+)`)
 
+var csrfField = regexp.MustCompile(`name="_csrf" value="([^"]+)"`)
+
 // child starts this binary with args and waits for its "serving at" line.
 func child(args ...string) (*exec.Cmd, string, time.Duration, error) {
 	self, err := os.Executable()
@@ -236,7 +238,7 @@ func loginAs(base string, jar http.CookieJar, username, password string) error {
 	}
 	body, _ := io.ReadAll(res.Body)
 	res.Body.Close()
-	m := regexp.MustCompile(`name="_csrf" value="([^"]+)"`).FindSubmatch(body)
+	m := csrfField.FindSubmatch(body)
 	if m == nil {
 		return errors.New("no CSRF token on /login")
 	}
