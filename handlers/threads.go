@@ -273,7 +273,7 @@ func (h *Handler) renderThread(c echo.Context, t *models.Thread, code int, answe
 		p.JSONLD = qaPageJSONLD(h.cfg.BaseURL, t, posts)
 	}
 	if t.Solved() {
-		a, err := h.store.ArticleForThread(ctx, t.ID)
+		a, err := h.store.ArticleOfLoadedThread(ctx, t)
 		if err != nil && !errors.Is(err, models.ErrNotFound) {
 			return err
 		}

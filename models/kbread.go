@@ -43,13 +43,32 @@ func (s *Store) ArticleForThread(ctx context.Context, threadID int64) (*Article,
 	return s.articleWhere(ctx, `k.thread_id = ?`, threadID)
 }
 
-func (s *Store) articleWhere(ctx context.Context, where string, arg any) (*Article, error) {
+// ArticleOfLoadedThread is ArticleForThread for a thread already loaded
+// with its tags, as on the thread page: the article shares them.
+func (s *Store) ArticleOfLoadedThread(ctx context.Context, t *Thread) (*Article, error) {
+	a, err := s.articleRow(ctx, `k.thread_id = ?`, t.ID)
+	if err != nil {
+		return nil, err
+	}
+	a.Tags = t.Tags
+	return a, nil
+}
+
+func (s *Store) articleRow(ctx context.Context, where string, arg any) (*Article, error) {
 	a, err := scanArticle(s.r.QueryRowContext(ctx, `SELECT `+articleColumns+articleJoins+` WHERE `+where, arg))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
 	}
 	if err != nil {
 		return nil, fmt.Errorf("load article: %w", err)
+	}
+	return a, nil
+}
+
+func (s *Store) articleWhere(ctx context.Context, where string, arg any) (*Article, error) {
+	a, err := s.articleRow(ctx, where, arg)
+	if err != nil {
+		return nil, err
 	}
 	t := &Thread{ID: a.ThreadID}
 	if err := s.fillTags(ctx, []*Thread{t}); err != nil {

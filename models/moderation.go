@@ -319,11 +319,19 @@ func (s *Store) RemoveSpammer(ctx context.Context, actor *User, userID int64, re
 	return len(posts), err
 }
 
+// suspendedErr refuses a suspended member, saying until when and why.
+func (s *Store) suspendedErr(u *User) error {
+	if !u.Suspended(s.now()) {
+		return nil
+	}
+	return &ErrNotAllowed{Reason: "Your account is suspended until " + u.SuspendedUntil.UTC().Format("2 Jan 2006") +
+		" (" + u.SuspendReason + "). You can still read."}
+}
+
 // Suspensions and posting limits are checked before anything is written.
 func (s *Store) checkCanPost(ctx context.Context, author *User) error {
-	if author.Suspended(s.now()) {
-		return &ErrNotAllowed{Reason: "Your account is suspended until " + author.SuspendedUntil.UTC().Format("2 Jan 2006") +
-			" (" + author.SuspendReason + "). You can still read."}
+	if err := s.suspendedErr(author); err != nil {
+		return err
 	}
 	if author.Role.IsStaff() {
 		return nil

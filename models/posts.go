@@ -99,14 +99,29 @@ type ThreadPosts struct {
 // staff, hidden posts' text only for their author and staff. A nil viewer is a visitor.
 func (s *Store) ThreadPosts(ctx context.Context, t *Thread, page int, viewer *User) (*ThreadPosts, error) {
 	tp := &ThreadPosts{}
-	var err error
-	if tp.Question, err = s.Post(ctx, t.QuestionID); err != nil {
-		return nil, err
+	// The question and the accepted answer in one query (AcceptedID is 0 when unsolved).
+	rows, err := s.r.QueryContext(ctx, `SELECT `+postColumns+postJoins+` WHERE p.id IN (?, ?)`, t.QuestionID, t.AcceptedID)
+	if err != nil {
+		return nil, fmt.Errorf("load thread %d posts: %w", t.ID, err)
 	}
-	if t.AcceptedID != 0 {
-		if tp.Accepted, err = s.Post(ctx, t.AcceptedID); err != nil {
+	for rows.Next() {
+		p, err := scanPost(rows)
+		if err != nil {
+			rows.Close()
 			return nil, err
 		}
+		if p.ID == t.QuestionID {
+			tp.Question = p
+		} else {
+			tp.Accepted = p
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if tp.Question == nil || (t.AcceptedID != 0 && tp.Accepted == nil) {
+		return nil, ErrNotFound
 	}
 	var viewerID int64
 	if viewer != nil {
@@ -119,7 +134,7 @@ func (s *Store) ThreadPosts(ctx context.Context, t *Thread, page int, viewer *Us
 		return nil, fmt.Errorf("count answers: %w", err)
 	}
 	tp.Paging = paging(page, total, AnswersPerPage)
-	rows, err := s.r.QueryContext(ctx, `SELECT `+postColumns+postJoins+where+` ORDER BY p.created_at, p.id LIMIT ? OFFSET ?`,
+	rows, err = s.r.QueryContext(ctx, `SELECT `+postColumns+postJoins+where+` ORDER BY p.created_at, p.id LIMIT ? OFFSET ?`,
 		t.ID, t.AcceptedID, viewerID, staff, AnswersPerPage, (tp.Page-1)*AnswersPerPage)
 	if err != nil {
 		return nil, fmt.Errorf("list answers: %w", err)

@@ -26,10 +26,9 @@ func (s *Store) Vote(ctx context.Context, voter *User, postID int64, undo bool) 
 	case p.Author.ID == voter.ID:
 		return &ErrNotAllowed{Reason: "You cannot vote for your own post."}
 	}
-	if err := s.checkCanPost(ctx, voter); err != nil {
-		if na, ok := IsNotAllowed(err); ok && voter.Suspended(s.now()) {
-			return na
-		}
+	// Suspended members may not vote; the hourly posting limit does not apply to votes.
+	if err := s.suspendedErr(voter); err != nil {
+		return err
 	}
 	points := PointsHelpfulAnswer
 	if p.IsQuestion {
