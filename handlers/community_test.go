@@ -43,9 +43,14 @@ func TestFlagQueueHideAndAuthorSeesReason(t *testing.T) {
 	if res := member.post("/p/"+bad+"/flag", url.Values{"reason": {"spam"}, "note": {"selling followers"}}); res.Code != http.StatusSeeOther {
 		t.Fatalf("flag: %d", res.Code)
 	}
-	if res := member.post("/p/"+bad+"/flag", url.Values{"reason": {"nonsense"}}); res.Code != http.StatusSeeOther {
+	// A bad reason is refused and the form is shown again with the note typed.
+	res := member.post("/p/"+bad+"/flag", url.Values{"reason": {"nonsense"}, "note": {"also posted in three threads"}})
+	if res.Code != http.StatusUnprocessableEntity {
 		t.Fatalf("bad flag reason: %d", res.Code)
 	}
+	mustContain(t, res.Body, "Choose why you are flagging this post.", `value="also posted in three threads"`)
+	res = member.post("/p/"+bad+"/flag", url.Values{"reason": {"abusive"}, "note": {strings.Repeat("x", 501)}})
+	mustContain(t, res.Body, "Keep the note to 500 characters.", `value="abusive" checked`)
 	su := a.roleClient("trusted", models.RoleSuperuser)
 	queue := su.get("/mod/flags")
 	mustContain(t, queue.Body, "Router reboots itself every night", "spam (1)", "selling followers", "Cheap followers")

@@ -76,21 +76,26 @@ func (h *Handler) showFlagPost(c echo.Context) error {
 	if p.Deleted || p.Hidden || p.Pending {
 		return models.ErrNotFound
 	}
-	pg := editPage{page: h.page(c, "Flag a post"), Post: p, Thread: t}
+	return h.renderFlag(c, http.StatusOK, p, t, newForm())
+}
+
+func (h *Handler) renderFlag(c echo.Context, code int, p *models.Post, t *models.Thread, f form) error {
+	pg := editPage{page: h.page(c, "Flag a post"), Post: p, Thread: t, Form: f}
 	pg.NoIndex = true
-	return h.render(c, http.StatusOK, "flag", pg)
+	return h.render(c, code, "flag", pg)
 }
 
 func (h *Handler) flagPost(c echo.Context) error {
-	id, err := pathID(c)
+	p, t, err := h.loadPost(c)
 	if err != nil {
 		return err
 	}
-	if _, _, err := h.loadPost(c); err != nil {
-		return err
+	f := fromRequest(c, "reason", "note")
+	err = h.store.FlagPost(c.Request().Context(), currentUser(c), p.ID, f.Values["reason"], f.Values["note"])
+	if err != nil && models.IsValidation(err) && f.withError(err) {
+		return h.renderFlag(c, http.StatusUnprocessableEntity, p, t, f) // shown again with the chosen reason and the note
 	}
-	err = h.store.FlagPost(c.Request().Context(), currentUser(c), id, c.FormValue("reason"), c.FormValue("note"))
-	return h.done(c, err, fmt.Sprintf("/p/%d", id), "Thanks: the moderators will look at it.")
+	return h.done(c, err, fmt.Sprintf("/p/%d", p.ID), "Thanks: the moderators will look at it.")
 }
 
 // threadStaffAction parses :id and runs a thread action, returning to the thread.
