@@ -18,6 +18,7 @@ type insightsQuery struct {
 	Days     int // 7, 30 or 90; 0 for a custom range
 	From, To string
 	Category string
+	Lang     string
 	filter   models.InsightsFilter
 }
 
@@ -32,6 +33,9 @@ func (q insightsQuery) Params() string {
 	}
 	if q.Category != "" {
 		v.Set("category", q.Category)
+	}
+	if q.Lang != "" {
+		v.Set("lang", q.Lang)
 	}
 	return v.Encode()
 }
@@ -55,7 +59,7 @@ const maxInsightsRange = 366 * 24 * time.Hour
 // still shows figures next to the message.
 func (h *Handler) parseInsightsQuery(c echo.Context, f form) insightsQuery {
 	now := h.store.Now()
-	q := insightsQuery{Days: 30, From: c.QueryParam("from"), To: c.QueryParam("to"), Category: c.QueryParam("category")}
+	q := insightsQuery{Days: 30, From: c.QueryParam("from"), To: c.QueryParam("to"), Category: c.QueryParam("category"), Lang: c.QueryParam("lang")}
 	f.Values["from"], f.Values["to"] = q.From, q.To
 	switch c.QueryParam("days") {
 	case "7":
@@ -98,6 +102,11 @@ func (h *Handler) parseInsightsQuery(c echo.Context, f form) insightsQuery {
 			q.filter.CategoryID = cat.ID
 		}
 	}
+	if q.Lang != "" && !isLangCode(q.Lang) {
+		f.Errors["lang"] = "Choose a language from the list."
+		q.Lang = ""
+	}
+	q.filter.Lang = q.Lang
 	return q
 }
 
@@ -110,8 +119,13 @@ type insightsPage struct {
 	Open       []models.OpenQuestion
 	OpenTotal  int
 	Categories []models.Category
+	Languages  []string
 	Form       form
 	Charts     []barChart
+	Warning    models.EarlyWarning
+	Volumes    []volumeChart
+	Incidents  []models.Incident
+	CanOpen    bool // may open and close incidents
 }
 
 // DateValue is what the from or to box shows: what was typed when the range
@@ -142,12 +156,26 @@ func (h *Handler) showInsights(c echo.Context) error {
 	if p.Self, err = h.store.SelfServiceFigures(ctx, q.filter, 10); err != nil {
 		return err
 	}
-	if p.Open, p.OpenTotal, err = h.store.Unanswered(ctx, q.filter.CategoryID, 20); err != nil {
+	if p.Open, p.OpenTotal, err = h.store.Unanswered(ctx, q.filter.CategoryID, q.filter.Lang, 20); err != nil {
 		return err
 	}
 	if p.Categories, err = h.store.CategoryChoices(ctx, currentUser(c)); err != nil {
 		return err
 	}
+	if p.Languages, err = h.store.ThreadLanguages(ctx); err != nil {
+		return err
+	}
+	if p.Warning, err = h.store.EarlyWarningFigures(ctx, q.filter); err != nil {
+		return err
+	}
+	p.Volumes = []volumeChart{
+		newVolumeChart("volume-questions", "New questions per hour", p.Warning.Questions, p.Warning),
+		newVolumeChart("volume-mentions", "Imported mentions per hour", p.Warning.Mentions, p.Warning),
+	}
+	if p.Incidents, err = h.store.OpenIncidents(ctx, 0); err != nil {
+		return err
+	}
+	p.CanOpen = p.User.Role.Can(models.PermIncidents)
 	for _, t := range p.Timings {
 		p.Charts = append(p.Charts, answerChart(t))
 	}
@@ -213,6 +241,12 @@ func (h *Handler) showInsightsCSV(c echo.Context) error {
 		for _, qc := range s.TopNoResult {
 			records = append(records, []string{qc.Query, strconv.Itoa(qc.Count)})
 		}
+	case "earlywarning.csv":
+		w, err := h.store.EarlyWarningFigures(ctx, q.filter)
+		if err != nil {
+			return err
+		}
+		records = earlyWarningCSV(w)
 	default:
 		return echo.ErrNotFound
 	}
@@ -232,7 +266,7 @@ func (h *Handler) showInsightsCSV(c echo.Context) error {
 }
 
 func firstError(f form) string {
-	for _, k := range []string{"days", "from", "to", "category"} {
+	for _, k := range []string{"days", "from", "to", "category", "lang"} {
 		if m := f.Errors[k]; m != "" {
 			return m
 		}
@@ -248,6 +282,11 @@ func csvSafe(r []string) []string {
 		}
 	}
 	return r
+}
+
+// isLangCode accepts an ISO 639-1 code as the detector writes it.
+func isLangCode(s string) bool {
+	return len(s) == 2 && s[0] >= 'a' && s[0] <= 'z' && s[1] >= 'a' && s[1] <= 'z'
 }
 
 func secs(d time.Duration) string     { return strconv.FormatInt(int64(d/time.Second), 10) }

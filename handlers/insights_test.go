@@ -3,9 +3,11 @@ package handlers
 import (
 	"context"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 
+	"github.com/crowdcare/crowdcare/language"
 	"github.com/crowdcare/crowdcare/models"
 )
 
@@ -91,4 +93,87 @@ func TestSearchesAreCountedEvenFromThePageCache(t *testing.T) {
 		"<td>3 (75%)</td>", `<a href="/search?q=voicemail%20pin">voicemail pin</a></td><td>3</td>`, "4 searches; 75% found nothing.")
 	csv := amb.get("/insights/selfservice.csv?days=7")
 	mustContain(t, csv.Body, "searches,4\n", "searches_without_results,3\n", "voicemail pin,3\n")
+}
+
+func TestEarlyWarningSpikeToIncidentBanner(t *testing.T) {
+	a := newApp(t)
+	asker := a.client()
+	asker.register("asker")
+	var first string
+	for i, city := range []string{"Leeds", "York", "Hull", "Bath", "Derby", "Wells"} {
+		path := asker.ask("Outage in " + city + " since this morning")
+		if i == 0 {
+			first = path
+		}
+	}
+	amb := a.roleClient("ambie", models.RoleAmbassador)
+	res := amb.get("/insights")
+	if res.Code != http.StatusOK {
+		t.Fatalf("insights: %d", res.Code)
+	}
+	// Six questions now and none in the same hours of earlier weeks: z = 6, a spike; "outage" is in all six.
+	mustContain(t, res.Body, `<h2 id="early-warning">Early warning</h2>`, "<strong>Spike now:</strong> All new questions (6 in the last hours, usually 0.0)",
+		`<svg role="img" aria-labelledby="volume-questions-t"`, "New questions per hour: 6 in the last 3 hours against 0.0 usually (z = 6.0): a spike.",
+		"<strong>“outage”</strong>: 6 in the last hours", `href="/insights/incidents/new?term=outage&amp;category=general&amp;thread=`+itoa(threadID(first))+`"`,
+		`href="/insights/earlywarning.csv?days=30"`, "None: no banner is showing.")
+	csv := amb.get("/insights/earlywarning.csv")
+	mustContain(t, csv.Body, "series,name,last_hours,week_1,week_2,week_3,week_4,mean,sd,z,spike\n", "questions,All new questions,6,0,0,0,0,0.00,0.00,6.00,true\n",
+		"term,outage,6,0,0,0,0,0.00,0.00,6.00,true\n", "hour_start_utc,questions,questions_usual,mentions,mentions_usual\n")
+
+	form := amb.get("/insights/incidents/new?term=outage&category=general&thread=" + itoa(threadID(first)))
+	mustContain(t, form.Body, `value="`+itoa(threadID(first))+`"`, `<option value="general" selected>`, "We know about a problem with “outage”")
+	// A bad thread and an empty text: shown again with what was typed.
+	bad := amb.post("/insights/incidents", url.Values{"category": {"general"}, "thread": {"/t/999999"}, "message": {""}, "term": {"outage"}})
+	if bad.Code != http.StatusUnprocessableEntity {
+		t.Fatalf("bad incident: %d", bad.Code)
+	}
+	mustContain(t, bad.Body, `value="/t/999999"`, "Say in a sentence what is wrong", "Give the canonical thread")
+	ok := amb.post("/insights/incidents", url.Values{"category": {"general"}, "thread": {a.srv.URL + first}, "message": {"Broadband is down in the north <b>since 8:00</b>."}, "term": {"outage"}})
+	if ok.Code != http.StatusSeeOther || ok.Location != "/insights#incidents" {
+		t.Fatalf("open incident: %d %s", ok.Code, ok.Body)
+	}
+	banner := `<p><strong>Known problem in General:</strong> Broadband is down in the north &lt;b&gt;since 8:00&lt;/b&gt;. <a href="` + first + `">Outage in Leeds since this morning</a></p>`
+	visitor := a.client()
+	mustContain(t, visitor.get("/c/general").Body, banner)
+	mustContain(t, visitor.get("/").Body, banner)
+	mustContain(t, asker.get("/ask").Body, banner)
+	list := amb.get("/insights")
+	mustContain(t, list.Body, "Broadband is down in the north", `action="/insights/incidents/1/close"`)
+
+	// Members cannot open or close one.
+	if res := asker.post("/insights/incidents/1/close", nil); res.Code != http.StatusForbidden {
+		t.Errorf("member closed an incident: %d", res.Code)
+	}
+	if res := amb.post("/insights/incidents/1/close", nil); res.Code != http.StatusSeeOther {
+		t.Fatalf("close: %d", res.Code)
+	}
+	mustNotContain(t, visitor.get("/c/general").Body, "Known problem")
+	if res := amb.post("/insights/incidents/1/close", nil); res.Code != http.StatusNotFound {
+		t.Errorf("closing twice: %d", res.Code)
+	}
+}
+
+func TestInsightsLanguageFilter(t *testing.T) {
+	a := newApp(t)
+	asker := a.client()
+	asker.register("asker")
+	asker.ask("Router drops every evening after the update")
+	asker.ask("Router verliert jeden Abend die Verbindung")
+	if _, err := a.store.DetectThreadLanguages(context.Background(), language.New(), 10); err != nil {
+		t.Fatal(err)
+	}
+	amb := a.roleClient("ambie", models.RoleAmbassador)
+	res := amb.get("/insights?days=7&lang=de")
+	if res.Code != http.StatusOK {
+		t.Fatalf("insights: %d", res.Code)
+	}
+	mustContain(t, res.Body, `<option value="de" selected>German</option>`, `<option value="en">English</option>`, "in German.",
+		"1 asked;", "Router verliert jeden Abend", `href="/insights/responsiveness.csv?days=7&amp;lang=de"`)
+	mustNotContain(t, res.Body, "Router drops every evening")
+	bad := amb.get("/insights?lang=<script>")
+	if bad.Code != http.StatusUnprocessableEntity {
+		t.Fatalf("bad language: %d", bad.Code)
+	}
+	mustContain(t, bad.Body, "Choose a language from the list.")
+	mustNotContain(t, bad.Body, "<script>")
 }

@@ -38,6 +38,10 @@ func staffRoutes() []staffRoute {
 		{models.PermSeeInsights, "GET", "/insights/responsiveness.csv", nil},
 		{models.PermSeeInsights, "GET", "/insights/answerers.csv", nil},
 		{models.PermSeeInsights, "GET", "/insights/selfservice.csv", nil},
+		{models.PermSeeInsights, "GET", "/insights/earlywarning.csv", nil},
+		{models.PermIncidents, "GET", "/insights/incidents/new", nil},
+		{models.PermIncidents, "POST", "/insights/incidents", url.Values{"category": {"general"}, "thread": {"/t/{t}"}, "message": {"Known outage."}}},
+		{models.PermIncidents, "POST", "/insights/incidents/1/close", nil},
 		{models.PermSuspend, "GET", "/mod/users/{u}", nil},
 		{models.PermSuspend, "POST", "/mod/users/{u}/suspend", url.Values{"days": {"1"}, "reason": {"Rude"}}},
 		{models.PermSuspend, "POST", "/mod/users/{u}/unsuspend", nil},
@@ -109,12 +113,19 @@ func TestPermissionMatrix(t *testing.T) {
 				}
 			}
 			for _, r := range staffRoutes() {
-				path := strings.NewReplacer("{t}", itoa(threadID(thread)), "{p}", ans, "{u}", itoa(target.ID), "{a}", itoa(art.ID)).Replace(r.path)
+				ids := strings.NewReplacer("{t}", itoa(threadID(thread)), "{p}", ans, "{u}", itoa(target.ID), "{a}", itoa(art.ID))
+				path := ids.Replace(r.path)
+				form := url.Values{}
+				for k, vs := range r.form {
+					for _, v := range vs {
+						form.Add(k, ids.Replace(v))
+					}
+				}
 				var res *response
 				if r.method == "GET" {
 					res = c.get(path)
 				} else {
-					res = c.post(path, r.form)
+					res = c.post(path, form)
 				}
 				label := r.method + " " + path
 				switch {

@@ -23,6 +23,7 @@ type listPage struct {
 	Sort       string
 	Tag        string
 	Pager      pager
+	Incidents  []models.Incident // known problems: all on the home page, the category's on its page
 }
 
 // URL builds this list's address with other filter, sort or page values.
@@ -107,6 +108,9 @@ func (h *Handler) showList(c echo.Context, cat *models.Category) error {
 		return err
 	}
 	if p.List, err = h.store.Threads(ctx, q); err != nil {
+		return err
+	}
+	if p.Incidents, err = h.store.OpenIncidents(ctx, q.CategoryID); err != nil {
 		return err
 	}
 	if p.List.Page > 1 {
@@ -298,6 +302,7 @@ func (h *Handler) renderThread(c echo.Context, t *models.Thread, code int, answe
 type askPage struct {
 	page
 	Categories []models.Category
+	Incidents  []models.Incident
 	Form       form
 	Similar    []models.SearchHit
 	Checked    bool // the user asked to check for similar questions
@@ -320,6 +325,9 @@ func (h *Handler) renderAsk(c echo.Context, code int, f form, check bool) error 
 	}
 	p := askPage{page: h.page(c, "Ask a question"), Categories: cats, Form: f, Checked: check}
 	p.NoIndex = true
+	if p.Incidents, err = h.store.OpenIncidents(ctx, 0); err != nil {
+		return err
+	}
 	if check {
 		if p.Similar, err = h.store.Similar(ctx, f.Values["title"], p.User); err != nil {
 			return err

@@ -1,6 +1,9 @@
 package handlers
 
 import (
+	"golang.org/x/text/language"
+	"golang.org/x/text/language/display"
+
 	"bytes"
 	"context"
 	"fmt"
@@ -37,9 +40,11 @@ func loadViews(assets *static.Assets, badge func(models.Role) string) (*views, e
 		"add":       func(a, b int) int { return a + b },
 		"span":      span,
 		// A chart's bars start at x=100 and are at most 160 wide in a 300-wide SVG.
-		"barWidth": func(share float64) float64 { return share * 1.6 },
-		"barEnd":   func(share float64) float64 { return 100 + share*1.6 + 4 },
-		"pct":      func(f float64) string { return fmt.Sprintf("%.0f%%", 100*f) },
+		"barWidth":   func(share float64) float64 { return share * 1.6 },
+		"barEnd":     func(share float64) float64 { return 100 + share*1.6 + 4 },
+		"pct":        func(f float64) string { return fmt.Sprintf("%.0f%%", 100*f) },
+		"langName":   langName,
+		"spikeHours": func() int { return int(models.SpikeWindow.Hours()) },
 	}
 	shared := []string{"layouts/*.html", "partials/*.html"}
 	pageFiles, err := fs.Glob(templates.Files, "pages/*.html")
@@ -187,4 +192,16 @@ func statusText(code int) string {
 		return t
 	}
 	return "Error"
+}
+
+// langName is a language's English name for an ISO 639-1 code, or the code.
+func langName(code string) string {
+	tag, err := language.Parse(code)
+	if err != nil {
+		return code
+	}
+	if name := display.English.Languages().Name(tag); name != "" {
+		return name
+	}
+	return code
 }

@@ -10,10 +10,12 @@ import (
 )
 
 // InsightsFilter picks the questions a dashboard figure covers: those asked
-// in [From, To), optionally in one category.
+// in [From, To), optionally in one category and one language (an ISO 639-1
+// code as detected).
 type InsightsFilter struct {
 	From, To   time.Time
 	CategoryID int64
+	Lang       string
 }
 
 // Sources a question can come from.
@@ -69,8 +71,8 @@ const NoAnswerYet = "no answer yet"
 // thread's creation time.
 func (s *Store) Responsiveness(ctx context.Context, f InsightsFilter) ([]Timing, error) {
 	rows, err := s.r.QueryContext(ctx, `SELECT t.created_at, t.first_answer_at, CASE WHEN t.accepted_id IS NULL THEN NULL ELSE t.accepted_at END, t.source_url != ''
-		FROM threads t WHERE `+visibleThread+` AND t.created_at >= ?1 AND t.created_at < ?2 AND (?3 = 0 OR t.category_id = ?3)`,
-		f.From.Unix(), f.To.Unix(), f.CategoryID)
+		FROM threads t WHERE `+visibleThread+` AND t.created_at >= ?1 AND t.created_at < ?2 AND (?3 = 0 OR t.category_id = ?3) AND (?4 = '' OR t.lang = ?4)`,
+		f.From.Unix(), f.To.Unix(), f.CategoryID, f.Lang)
 	if err != nil {
 		return nil, fmt.Errorf("responsiveness: %w", err)
 	}
@@ -195,8 +197,8 @@ func (s *Store) WhoAnswers(ctx context.Context, f InsightsFilter, top int) (Answ
 	var a Answerers
 	rows, err := s.r.QueryContext(ctx, `SELECT u.username, u.role, COUNT(*) FROM threads t
 		JOIN posts p ON p.id = t.accepted_id JOIN users u ON u.id = p.author_id
-		WHERE `+visibleThread+` AND t.created_at >= ?1 AND t.created_at < ?2 AND (?3 = 0 OR t.category_id = ?3)
-		GROUP BY u.id ORDER BY COUNT(*) DESC, u.username`, f.From.Unix(), f.To.Unix(), f.CategoryID)
+		WHERE `+visibleThread+` AND t.created_at >= ?1 AND t.created_at < ?2 AND (?3 = 0 OR t.category_id = ?3) AND (?4 = '' OR t.lang = ?4)
+		GROUP BY u.id ORDER BY COUNT(*) DESC, u.username`, f.From.Unix(), f.To.Unix(), f.CategoryID, f.Lang)
 	if err != nil {
 		return a, fmt.Errorf("who answers: %w", err)
 	}
@@ -237,17 +239,17 @@ func (q OpenQuestion) URL() string { return "/t/" + strconv.FormatInt(q.ID, 10) 
 // Unanswered lists visible, unlocked questions nobody but the asker has
 // answered, oldest first, and how many there are in all. It ignores the period: it is
 // the queue as it stands now.
-func (s *Store) Unanswered(ctx context.Context, categoryID int64, limit int) ([]OpenQuestion, int, error) {
+func (s *Store) Unanswered(ctx context.Context, categoryID int64, lang string, limit int) ([]OpenQuestion, int, error) {
 	// Named: without statistics the planner prefers scanning every live thread.
 	const where = ` FROM threads t INDEXED BY threads_unanswered JOIN categories c ON c.id = t.category_id
 		WHERE t.first_answer_at IS NULL AND t.deleted_at IS NULL AND t.hidden_at IS NULL AND t.pending = 0
-		AND t.question_id IS NOT NULL AND t.locked_at IS NULL AND (?1 = 0 OR t.category_id = ?1)`
+		AND t.question_id IS NOT NULL AND t.locked_at IS NULL AND (?1 = 0 OR t.category_id = ?1) AND (?3 = '' OR t.lang = ?3)`
 	var total int
-	if err := s.r.QueryRowContext(ctx, `SELECT COUNT(*)`+where, categoryID).Scan(&total); err != nil {
+	if err := s.r.QueryRowContext(ctx, `SELECT COUNT(*)`+where, categoryID, limit, lang).Scan(&total); err != nil {
 		return nil, 0, fmt.Errorf("count unanswered: %w", err)
 	}
 	rows, err := s.r.QueryContext(ctx, `SELECT t.id, t.title, t.slug, c.name, t.created_at, t.source_url != ''`+where+
-		` ORDER BY t.created_at, t.id LIMIT ?2`, categoryID, limit)
+		` ORDER BY t.created_at, t.id LIMIT ?2`, categoryID, limit, lang)
 	if err != nil {
 		return nil, 0, fmt.Errorf("unanswered: %w", err)
 	}

@@ -129,7 +129,7 @@ func TestResponsivenessOnAHandCheckedFixture(t *testing.T) {
 		t.Errorf("who answers: %+v", who)
 	}
 
-	open, total, err := s.Unanswered(ctx, 0, 10)
+	open, total, err := s.Unanswered(ctx, 0, "", 10)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -158,7 +158,7 @@ func TestResponsivenessOnAHandCheckedFixture(t *testing.T) {
 	if got[0].Answered != 1 || got[0].Accepted != 0 || got[0].FirstAnswerMedian != 3*time.Hour {
 		t.Errorf("after hiding and deleting: %+v", got[0])
 	}
-	if _, total, _ := s.Unanswered(ctx, 0, 10); total != 3 {
+	if _, total, _ := s.Unanswered(ctx, 0, "", 10); total != 3 {
 		t.Errorf("unanswered after hiding and deleting: %d, want 3 (q1, q3, q4)", total)
 	}
 	// A period or category with nothing in it gives zeros, not errors.

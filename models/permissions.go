@@ -46,6 +46,7 @@ const (
 	PermCurateKB     Permission = "curate_kb"
 	PermTriageSocial Permission = "triage_social"
 	PermSeeInsights  Permission = "see_insights" // the /insights dashboard
+	PermIncidents    Permission = "incidents"    // open and close incident banners
 	PermSeePrivate   Permission = "see_private"  // read every private category
 	PermSeeModLog    Permission = "see_mod_log"  // read the audit log
 	PermManageRoles  Permission = "manage_roles" // grant roles, verify ambassadors
@@ -67,7 +68,7 @@ func (r Role) Can(p Permission) bool {
 	case RoleAmbassador:
 		switch p {
 		case PermEditAny, PermEditTitles, PermSeeRevisions, PermTriageFlags, PermHide, PermLock, PermMove,
-			PermSuspend, PermSeePrivate, PermSeeModLog, PermAcceptAny, PermRecommend, PermCurateKB, PermTriageSocial, PermSeeInsights:
+			PermSuspend, PermSeePrivate, PermSeeModLog, PermAcceptAny, PermRecommend, PermCurateKB, PermTriageSocial, PermSeeInsights, PermIncidents:
 			return true
 		}
 	case RoleSuperuser:

@@ -5,10 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"runtime"
 	"sort"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/crowdcare/crowdcare/tweets"
@@ -360,19 +358,7 @@ func (s *Store) DetectLanguages(ctx context.Context, det LanguageDetector, limit
 	if err := rows.Err(); err != nil || len(ids) == 0 {
 		return 0, err
 	}
-	langs := make([]string, len(ids))
-	workers := min(runtime.GOMAXPROCS(0), len(ids))
-	var wg sync.WaitGroup
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func(w int) {
-			defer wg.Done()
-			for i := w; i < len(ids); i += workers {
-				langs[i] = det.Detect(texts[i])
-			}
-		}(w)
-	}
-	wg.Wait()
+	langs := detectAll(det, texts)
 	err = s.inTx(ctx, func(tx *sql.Tx) error {
 		stmt, err := tx.PrepareContext(ctx, `UPDATE social_items SET lang = ?, lang_checked = 1 WHERE tweet_id = ?`)
 		if err != nil {

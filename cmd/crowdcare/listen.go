@@ -70,12 +70,17 @@ func startListening(ctx context.Context, cfg listener.Config, store *models.Stor
 	return nil
 }
 
-// detectLanguagesLoop names the languages of imported posts in the
+// detectLanguagesLoop names the languages of imported posts and questions in the
 // background, so imports and live listening never wait for it.
 func detectLanguagesLoop(ctx context.Context, store *models.Store, log *slog.Logger) {
 	det := language.New()
 	for {
 		n, err := store.DetectLanguages(ctx, det, 2000)
+		if err == nil {
+			var m int
+			m, err = store.DetectThreadLanguages(ctx, det, 2000)
+			n += m
+		}
 		if err != nil && ctx.Err() == nil {
 			log.Error("detect languages", "err", err)
 		}

@@ -1,0 +1,95 @@
+package handlers
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/crowdcare/crowdcare/models"
+)
+
+// volumeChart is an hourly column chart with the usual level drawn as a
+// line, computed here so the template only places shapes.
+type volumeChart struct {
+	ID, Title, Summary string
+	Columns            []column
+	Usual              string // SVG polyline points
+	Height             int
+}
+
+type column struct {
+	X, Y, H float64
+	Count   int
+	Usual   float64
+	Recent  bool // inside the spike window
+	Label   string
+}
+
+const (
+	chartPlotHeight = 80.0
+	columnStep      = 10.0
+)
+
+// Width is the SVG's width: the columns and room for the axis labels.
+func (v volumeChart) Width() int { return int(columnStep*float64(len(v.Columns))) + 2 }
+
+func newVolumeChart(id, title string, s models.Series, w models.EarlyWarning) volumeChart {
+	top := 1.0
+	for i, n := range s.Hourly {
+		top = max(top, float64(n), s.Usual[i])
+	}
+	ch := volumeChart{ID: id, Title: title, Height: int(chartPlotHeight) + 18}
+	windowStart := w.Now.Add(-models.SpikeWindow)
+	var pts []string
+	for i, n := range s.Hourly {
+		start := w.ChartStart.Add(time.Duration(i) * time.Hour)
+		h := chartPlotHeight * float64(n) / top
+		col := column{X: float64(i)*columnStep + 1, Y: chartPlotHeight - h, H: h, Count: n, Usual: s.Usual[i],
+			Recent: start.Add(time.Hour).After(windowStart), Label: start.UTC().Format("Mon 15:04")}
+		ch.Columns = append(ch.Columns, col)
+		pts = append(pts, fmt.Sprintf("%.1f,%.1f", col.X+columnStep/2-1, chartPlotHeight-chartPlotHeight*s.Usual[i]/top))
+	}
+	ch.Usual = strings.Join(pts, " ")
+	state := "within the usual range"
+	if s.Spiking {
+		state = "a spike"
+	}
+	ch.Summary = fmt.Sprintf("%d in the last %d hours against %.1f usually (z = %.1f): %s.",
+		s.Recent, int(models.SpikeWindow.Hours()), s.Mean, s.Z, state)
+	return ch
+}
+
+// earlyWarningCSV is the data behind the early-warning charts and tables.
+func earlyWarningCSV(w models.EarlyWarning) [][]string {
+	f := func(x float64) string { return strconv.FormatFloat(x, 'f', 2, 64) }
+	records := [][]string{{"series", "name", "last_hours", "week_1", "week_2", "week_3", "week_4", "mean", "sd", "z", "spike"}}
+	row := func(kind string, s models.Series) {
+		r := []string{kind, s.Label, strconv.Itoa(s.Recent)}
+		for k := 0; k < models.SpikeWeeks; k++ {
+			n := ""
+			if k < len(s.Baseline) {
+				n = strconv.Itoa(s.Baseline[k])
+			}
+			r = append(r, n)
+		}
+		records = append(records, append(r, f(s.Mean), f(s.SD), f(s.Z), strconv.FormatBool(s.Spiking)))
+	}
+	row("questions", w.Questions)
+	row("mentions", w.Mentions)
+	for _, s := range w.Categories {
+		row("category", s)
+	}
+	for _, s := range w.Keywords {
+		row("keyword", s)
+	}
+	for _, t := range w.Terms {
+		row("term", models.Series{Label: t.Term, Spike: t.Spike})
+	}
+	records = append(records, []string{}, []string{"hour_start_utc", "questions", "questions_usual", "mentions", "mentions_usual"})
+	for i := range w.Questions.Hourly {
+		records = append(records, []string{w.ChartStart.Add(time.Duration(i) * time.Hour).UTC().Format(time.RFC3339),
+			strconv.Itoa(w.Questions.Hourly[i]), f(w.Questions.Usual[i]), strconv.Itoa(w.Mentions.Hourly[i]), f(w.Mentions.Usual[i])})
+	}
+	return records
+}

@@ -1,0 +1,482 @@
+package models
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+)
+
+// The early-warning statistic: the count of the last SpikeWindow is compared
+// with the counts of the same hours of the week in each of the previous
+// SpikeWeeks weeks, so daily and weekly rhythms (quiet nights, busy Monday
+// mornings) are part of "usual".
+const (
+	SpikeWindow = 3 * time.Hour
+	SpikeWeeks  = 4
+	// SpikeZ is how many spreads above the usual level a count must be.
+	SpikeZ = 3.0
+	// SpikeMin keeps a handful of questions on a quiet forum from being a spike.
+	SpikeMin = 5
+	// TermMin is the same for a term: it must appear in this many questions or mentions.
+	TermMin = 3
+	// ChartHours is how many hours of volume the charts show.
+	ChartHours = 48
+	// mentionsPerWindow bounds the texts read for terms and keywords per window.
+	mentionsPerWindow = 20000
+)
+
+const week = 7 * 24 * time.Hour
+
+// Spike compares a recent count with the same hours of previous weeks.
+type Spike struct {
+	Recent   int
+	Baseline []int // one count per previous week, the latest first
+	Mean, SD float64
+	Z        float64
+	Spiking  bool
+}
+
+// SpikeScore is the z-score of recent against baseline. The spread used is
+// the baseline's standard deviation, but never less than the square root of
+// its mean (the spread of counts that arrive at random) nor less than 1, so
+// that a few quiet weeks that happened to agree do not make every extra
+// question a spike. A spike needs z ≥ SpikeZ and at least min events.
+func SpikeScore(recent int, baseline []int, min int) Spike {
+	sp := Spike{Recent: recent, Baseline: baseline}
+	if len(baseline) > 0 {
+		for _, b := range baseline {
+			sp.Mean += float64(b)
+		}
+		sp.Mean /= float64(len(baseline))
+		for _, b := range baseline {
+			d := float64(b) - sp.Mean
+			sp.SD += d * d
+		}
+		sp.SD = math.Sqrt(sp.SD / float64(len(baseline)))
+	}
+	spread := math.Max(math.Max(sp.SD, math.Sqrt(sp.Mean)), 1)
+	sp.Z = (float64(recent) - sp.Mean) / spread
+	sp.Spiking = recent >= min && sp.Z >= SpikeZ
+	return sp
+}
+
+// Series is one volume watched for spikes: all questions, mentions, one
+// category or one watch-rule keyword.
+type Series struct {
+	Label, Key string
+	Hourly     []int     // the last ChartHours clock hours, oldest first; nil when not charted
+	Usual      []float64 // the same hours' mean over the previous weeks
+	Spike
+}
+
+// SpikeThread and SpikeMention are what lies behind a spiking term.
+type SpikeThread struct {
+	ID                     int64
+	Title, Slug            string
+	CategoryID             int64
+	Category, CategorySlug string
+}
+
+// URL is the thread page.
+func (t SpikeThread) URL() string { return "/t/" + strconv.FormatInt(t.ID, 10) + "/" + t.Slug }
+
+type SpikeMention struct {
+	TweetID, Handle, Text string
+}
+
+// URL is the tweet on X.
+func (m SpikeMention) URL() string {
+	return "https://x.com/" + m.Handle + "/status/" + m.TweetID
+}
+
+// SpikingTerm is a word used far more in the last hours than usual.
+type SpikingTerm struct {
+	Term string
+	Spike
+	Threads  []SpikeThread
+	Mentions []SpikeMention
+}
+
+// EarlyWarning is the state of the last hours against previous weeks.
+type EarlyWarning struct {
+	Now        time.Time
+	ChartStart time.Time // the first charted hour
+	Questions  Series
+	Mentions   Series
+	Categories []Series // those with questions in the chart or the windows, spiking first
+	Keywords   []Series
+	Terms      []SpikingTerm
+}
+
+// Spikes lists every spiking series, for the page's summary.
+func (w EarlyWarning) Spikes() []Series {
+	var out []Series
+	for _, s := range append(append([]Series{w.Questions, w.Mentions}, w.Categories...), w.Keywords...) {
+		if s.Spiking {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+type ewThread struct {
+	SpikeThread
+	at    int64
+	terms []string
+}
+
+type ewMention struct {
+	SpikeMention
+	at    int64
+	terms []string
+}
+
+// EarlyWarningFigures reads the last hours and the same hours of previous
+// weeks. It ignores the dashboard's period (it is about now) but keeps its
+// category and language.
+func (s *Store) EarlyWarningFigures(ctx context.Context, f InsightsFilter) (EarlyWarning, error) {
+	// Times are stored in whole seconds: include the current one.
+	now := s.now().Truncate(time.Second).Add(time.Second)
+	w := EarlyWarning{Now: now, ChartStart: now.Truncate(time.Hour).Add(-(ChartHours - 1) * time.Hour)}
+	// windows[k] is the spike window k weeks ago; k = 0 is now.
+	inWindow := func(at int64) int {
+		for k := 0; k <= SpikeWeeks; k++ {
+			end := now.Add(-time.Duration(k) * week).Unix()
+			if at >= end-int64(SpikeWindow/time.Second) && at < end {
+				return k
+			}
+		}
+		return -1
+	}
+	threads, err := s.ewThreads(ctx, f, w.ChartStart, now)
+	if err != nil {
+		return w, err
+	}
+	mentions, err := s.ewMentions(ctx, f, now)
+	if err != nil {
+		return w, err
+	}
+	rules, err := s.watchKeywords(ctx, f.CategoryID)
+	if err != nil {
+		return w, err
+	}
+
+	// Questions, by category and overall.
+	type tally struct {
+		label, key string
+		hourly     [SpikeWeeks + 1][ChartHours]int
+		windows    [SpikeWeeks + 1]int
+	}
+	all := &tally{label: "All new questions"}
+	cats := map[int64]*tally{}
+	for _, t := range threads {
+		c := cats[t.CategoryID]
+		if c == nil {
+			c = &tally{label: t.Category, key: t.CategorySlug}
+			cats[t.CategoryID] = c
+		}
+		for _, x := range []*tally{all, c} {
+			if k, h := chartSlot(t.at, w.ChartStart); k >= 0 {
+				x.hourly[k][h]++
+			}
+			if k := inWindow(t.at); k >= 0 {
+				x.windows[k]++
+			}
+		}
+	}
+	series := func(x *tally, min int) Series {
+		sr := Series{Label: x.label, Key: x.key, Hourly: x.hourly[0][:], Usual: make([]float64, ChartHours)}
+		for h := range sr.Usual {
+			for k := 1; k <= SpikeWeeks; k++ {
+				sr.Usual[h] += float64(x.hourly[k][h])
+			}
+			sr.Usual[h] /= SpikeWeeks
+		}
+		sr.Spike = SpikeScore(x.windows[0], x.windows[1:], min)
+		return sr
+	}
+	w.Questions = series(all, SpikeMin)
+	for _, c := range cats {
+		w.Categories = append(w.Categories, series(c, SpikeMin))
+	}
+	sort.Slice(w.Categories, func(i, j int) bool {
+		a, b := w.Categories[i], w.Categories[j]
+		if a.Spiking != b.Spiking {
+			return a.Spiking
+		}
+		if a.Z != b.Z {
+			return a.Z > b.Z
+		}
+		return a.Label < b.Label
+	})
+
+	// Mentions: counted per hour in SQL (there can be many), texts only for the windows.
+	if w.Mentions, err = s.ewMentionSeries(ctx, f, w.ChartStart, now); err != nil {
+		return w, err
+	}
+
+	// Watch-rule keywords, in questions' titles and mentions' texts.
+	for _, kw := range rules {
+		var windows [SpikeWeeks + 1]int
+		needle := strings.ToLower(kw)
+		for _, t := range threads {
+			if k := inWindow(t.at); k >= 0 && containsWord(strings.ToLower(t.Title), needle) {
+				windows[k]++
+			}
+		}
+		for _, m := range mentions {
+			if k := inWindow(m.at); k >= 0 && containsWord(strings.ToLower(m.Text), needle) {
+				windows[k]++
+			}
+		}
+		w.Keywords = append(w.Keywords, Series{Label: kw, Key: kw, Spike: SpikeScore(windows[0], windows[1:], SpikeMin)})
+	}
+	sort.SliceStable(w.Keywords, func(i, j int) bool { return w.Keywords[i].Z > w.Keywords[j].Z })
+
+	w.Terms = spikingTerms(threads, mentions, inWindow)
+	return w, nil
+}
+
+// chartSlot places a time in the charted hours: which week back and which hour.
+func chartSlot(at int64, start time.Time) (int, int) {
+	for k := 0; k <= SpikeWeeks; k++ {
+		off := at - start.Add(-time.Duration(k)*week).Unix()
+		if off >= 0 && off < ChartHours*3600 {
+			return k, int(off / 3600)
+		}
+	}
+	return -1, 0
+}
+
+// ewThreads reads the visible questions of the charted hours, now and in
+// each previous week (the spike windows fall inside them).
+func (s *Store) ewThreads(ctx context.Context, f InsightsFilter, chartStart, now time.Time) ([]ewThread, error) {
+	var out []ewThread
+	for k := 0; k <= SpikeWeeks; k++ {
+		back := time.Duration(k) * week
+		rows, err := s.r.QueryContext(ctx, `SELECT t.id, t.title, t.slug, t.category_id, c.name, c.slug, t.created_at
+			FROM threads t JOIN categories c ON c.id = t.category_id
+			WHERE `+visibleThread+` AND t.created_at >= ?1 AND t.created_at < ?2 AND (?3 = 0 OR t.category_id = ?3) AND (?4 = '' OR t.lang = ?4)`,
+			chartStart.Add(-back).Unix(), now.Add(-back).Unix(), f.CategoryID, f.Lang)
+		if err != nil {
+			return nil, fmt.Errorf("early warning: questions: %w", err)
+		}
+		for rows.Next() {
+			var t ewThread
+			if err := rows.Scan(&t.ID, &t.Title, &t.Slug, &t.CategoryID, &t.Category, &t.CategorySlug, &t.at); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			t.terms = Terms(t.Title)
+			out = append(out, t)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// mentionScope is the WHERE clause of the mentions counted: posts by
+// customers that no filter kept out, in the category's rules when one is chosen.
+const mentionScope = ` is_brand = 0 AND status NOT IN ('filtered', 'spam') AND (?3 = 0 OR rule_id IN (SELECT id FROM social_rules WHERE category_id = ?3)) AND (?4 = '' OR lang = ?4)`
+
+// ewMentions reads the texts of the mentions in each spike window.
+func (s *Store) ewMentions(ctx context.Context, f InsightsFilter, now time.Time) ([]ewMention, error) {
+	var out []ewMention
+	for k := 0; k <= SpikeWeeks; k++ {
+		end := now.Add(-time.Duration(k) * week)
+		rows, err := s.r.QueryContext(ctx, `SELECT tweet_id, author_handle, text, created_at FROM social_items INDEXED BY social_items_created
+			WHERE created_at >= ?1 AND created_at < ?2 AND`+mentionScope+` ORDER BY created_at DESC LIMIT ?5`,
+			end.Add(-SpikeWindow).Unix(), end.Unix(), f.CategoryID, f.Lang, mentionsPerWindow)
+		if err != nil {
+			return nil, fmt.Errorf("early warning: mentions: %w", err)
+		}
+		for rows.Next() {
+			var m ewMention
+			if err := rows.Scan(&m.TweetID, &m.Handle, &m.Text, &m.at); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			m.terms = Terms(m.Text)
+			out = append(out, m)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// ewMentionSeries counts mentions per charted hour and per spike window.
+func (s *Store) ewMentionSeries(ctx context.Context, f InsightsFilter, chartStart, now time.Time) (Series, error) {
+	sr := Series{Label: "Imported mentions", Hourly: make([]int, ChartHours), Usual: make([]float64, ChartHours)}
+	var windows [SpikeWeeks + 1]int
+	for k := 0; k <= SpikeWeeks; k++ {
+		back := time.Duration(k) * week
+		start := chartStart.Add(-back).Unix()
+		rows, err := s.r.QueryContext(ctx, `SELECT (created_at - ?1) / 3600, COUNT(*) FROM social_items INDEXED BY social_items_created
+			WHERE created_at >= ?1 AND created_at < ?2 AND`+mentionScope+` GROUP BY 1`,
+			start, start+ChartHours*3600, f.CategoryID, f.Lang)
+		if err != nil {
+			return sr, fmt.Errorf("early warning: mentions per hour: %w", err)
+		}
+		for rows.Next() {
+			var h, n int
+			if err := rows.Scan(&h, &n); err != nil {
+				rows.Close()
+				return sr, err
+			}
+			if k == 0 {
+				sr.Hourly[h] = n
+			} else {
+				sr.Usual[h] += float64(n) / SpikeWeeks
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return sr, err
+		}
+		end := now.Add(-back)
+		err = s.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM social_items INDEXED BY social_items_created
+			WHERE created_at >= ?1 AND created_at < ?2 AND`+mentionScope,
+			end.Add(-SpikeWindow).Unix(), end.Unix(), f.CategoryID, f.Lang).Scan(&windows[k])
+		if err != nil {
+			return sr, fmt.Errorf("early warning: mentions in window: %w", err)
+		}
+	}
+	sr.Spike = SpikeScore(windows[0], windows[1:], SpikeMin)
+	return sr, nil
+}
+
+// watchKeywords are the keywords of the active watch rules, once each.
+func (s *Store) watchKeywords(ctx context.Context, categoryID int64) ([]string, error) {
+	rules, err := s.SocialRules(ctx)
+	if err != nil {
+		return nil, err
+	}
+	seen := map[string]bool{}
+	var out []string
+	for _, r := range rules {
+		if !r.Active || categoryID != 0 && r.CategoryID != categoryID {
+			continue
+		}
+		for _, kw := range r.Keywords {
+			if k := strings.ToLower(kw); !seen[k] {
+				seen[k] = true
+				out = append(out, kw)
+			}
+		}
+	}
+	return out, nil
+}
+
+// maxTerms is how many spiking terms the dashboard lists.
+const maxTerms = 10
+
+func spikingTerms(threads []ewThread, mentions []ewMention, inWindow func(int64) int) []SpikingTerm {
+	counts := map[string]*[SpikeWeeks + 1]int{}
+	add := func(terms []string, k int) {
+		for _, term := range terms {
+			c := counts[term]
+			if c == nil {
+				c = new([SpikeWeeks + 1]int)
+				counts[term] = c
+			}
+			c[k]++
+		}
+	}
+	for _, t := range threads {
+		if k := inWindow(t.at); k >= 0 {
+			add(t.terms, k)
+		}
+	}
+	for _, m := range mentions {
+		if k := inWindow(m.at); k >= 0 {
+			add(m.terms, k)
+		}
+	}
+	var out []SpikingTerm
+	for term, c := range counts {
+		if c[0] < TermMin {
+			continue
+		}
+		if sp := SpikeScore(c[0], append([]int(nil), c[1:]...), TermMin); sp.Spiking {
+			out = append(out, SpikingTerm{Term: term, Spike: sp})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Z != out[j].Z {
+			return out[i].Z > out[j].Z
+		}
+		return out[i].Term < out[j].Term
+	})
+	if len(out) > maxTerms {
+		out = out[:maxTerms]
+	}
+	for i := range out {
+		for _, t := range threads {
+			if inWindow(t.at) == 0 && has(t.terms, out[i].Term) && len(out[i].Threads) < 5 {
+				out[i].Threads = append(out[i].Threads, t.SpikeThread)
+			}
+		}
+		for _, m := range mentions {
+			if inWindow(m.at) == 0 && has(m.terms, out[i].Term) && len(out[i].Mentions) < 5 {
+				out[i].Mentions = append(out[i].Mentions, m.SpikeMention)
+			}
+		}
+	}
+	return out
+}
+
+func has(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// Terms are the distinct words of a title or tweet worth watching: lower
+// case, three letters or more, without mentions, links, numbers and common
+// words.
+func Terms(text string) []string {
+	var out []string
+	for _, field := range strings.Fields(text) {
+		if strings.HasPrefix(field, "@") || strings.Contains(field, "://") {
+			continue
+		}
+		for _, w := range strings.FieldsFunc(strings.ToLower(field), func(r rune) bool {
+			return !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r > 127 && unicode.IsLetter(r))
+		}) {
+			if len([]rune(w)) < 3 || stopWords[w] || strings.Trim(w, "0123456789") == "" || has(out, w) {
+				continue
+			}
+			out = append(out, w)
+		}
+	}
+	return out
+}
+
+// stopWords are words too common to signal anything, in the languages the
+// demo and samples use most.
+var stopWords = func() map[string]bool {
+	m := map[string]bool{}
+	for _, w := range strings.Fields(`the and for are but not you all any can had her was one our out has him his how its may new now
+		own see two way who did get got let put say she too use with this that from have they will your what when where which there their
+		them then than been were would could should about after again also because before being between both does doing down during each
+		few further here into just more most much only other over same some such very want just like know need help please thanks thank
+		hello still why isn don doesn didn can't won cannot today yesterday since even ever every anyone someone something anything
+		les des une est pas que qui pour dans sur avec der die das und ist nicht ein eine mit los las por para con una del que`) {
+		m[w] = true
+	}
+	return m
+}()

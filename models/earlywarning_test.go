@@ -1,0 +1,258 @@
+package models
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"testing"
+	"time"
+
+	"github.com/crowdcare/crowdcare/tweets"
+)
+
+func TestSpikeScoreByHand(t *testing.T) {
+	near := func(a, b float64) bool { return math.Abs(a-b) < 1e-3 }
+	cases := []struct {
+		recent   int
+		baseline []int
+		min      int
+		mean, sd float64
+		z        float64
+		spiking  bool
+	}{
+		// Mean 3, SD sqrt(0.5) = 0.707; the spread used is sqrt(3) = 1.732: z = 9 / 1.732.
+		{12, []int{2, 4, 3, 3}, 5, 3, 0.7071, 5.1962, true},
+		// The same weeks and 5 now: z = 2 / 1.732, within the usual range.
+		{5, []int{2, 4, 3, 3}, 5, 3, 0.7071, 1.1547, false},
+		// Wide weeks: mean 10, SD 10 > sqrt(10): z = 20 / 10.
+		{30, []int{0, 20, 0, 20}, 5, 10, 10, 2, false},
+		// Nothing before: the spread is 1, so 4 questions are z = 4 but under the minimum of 5.
+		{4, []int{0, 0, 0, 0}, 5, 0, 0, 4, false},
+		{6, []int{0, 0, 0, 0}, 5, 0, 0, 6, true},
+		// A term needs 3.
+		{3, []int{0, 0, 0, 0}, 3, 0, 0, 3, true},
+		// Fewer than usual is a negative z.
+		{1, []int{4, 4, 4, 4}, 5, 4, 0, -1.5, false},
+	}
+	for _, c := range cases {
+		sp := SpikeScore(c.recent, c.baseline, c.min)
+		if !near(sp.Mean, c.mean) || !near(sp.SD, c.sd) || !near(sp.Z, c.z) || sp.Spiking != c.spiking {
+			t.Errorf("SpikeScore(%d, %v) = mean %.4f sd %.4f z %.4f spike %v; want %.4f %.4f %.4f %v",
+				c.recent, c.baseline, sp.Mean, sp.SD, sp.Z, sp.Spiking, c.mean, c.sd, c.z, c.spiking)
+		}
+	}
+}
+
+func TestTerms(t *testing.T) {
+	got := fmt.Sprint(Terms("@brand Is there an OUTAGE in Leeds?? https://t.co/x #outage 5G router-reset 2026 the the"))
+	if want := "[outage leeds router reset]"; got != want {
+		t.Errorf("Terms = %s, want %s", got, want)
+	}
+}
+
+// TestEarlyWarningOnAConstructedSeries builds four ordinary weeks and an
+// outage now, and checks each series, the spiking terms and the charted hours.
+func TestEarlyWarningOnAConstructedSeries(t *testing.T) {
+	s, now := clockStore(t)
+	ctx := context.Background()
+	t0 := *now // 12:00 UTC: the spike window is 09:00–12:00
+	admin := userWithRole(t, s, "admin", RoleAdmin)
+	billing, err := s.CreateCategory(ctx, NewCategory{Name: "Billing"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ask := func(at time.Time, title, category string) *Thread {
+		t.Helper()
+		*now = at
+		th, err := s.CreateThread(ctx, admin, NewThread{Title: title, CategorySlug: category, Body: "It stopped working this morning, what can I do?"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return th
+	}
+	// Same hours of previous weeks: general 2, 4, 3, 3 (all at about 10:15); billing 1 a week.
+	words := []string{"Printer", "Scanner", "Laptop", "Keyboard", "Monitor", "Charger"}
+	for k, n := range []int{2, 4, 3, 3} {
+		base := t0.Add(-time.Duration(k+1) * week)
+		for i := 0; i < n; i++ {
+			ask(base.Add(-105*time.Minute+time.Duration(i)*time.Minute), words[i]+" question from an earlier week", "general")
+		}
+		ask(base.Add(-2*time.Hour), "Invoice shows the wrong amount", billing.Slug)
+	}
+	// Outside every window: 40 hours ago, the chart's eighth hour, charted but not counted.
+	ask(t0.Add(-40*time.Hour), "Modem lights blinking orange", "general")
+	// Now: twelve outage reports, four in each of the last three hours, and two billing questions.
+	cities := []string{"Leeds", "York", "Hull", "Bath", "Derby", "Wells", "Ripon", "Truro", "Ely", "Exeter", "Durham", "Salford"}
+	var outage []*Thread
+	for i, c := range cities {
+		outage = append(outage, ask(t0.Add(-3*time.Hour+time.Duration(i/4)*time.Hour+time.Duration(i%4+1)*time.Minute), "Outage in "+c, "general"))
+	}
+	ask(t0.Add(-30*time.Minute), "Invoice arrived twice this month", billing.Slug)
+	ask(t0.Add(-20*time.Minute), "Direct debit failed for no reason", billing.Slug)
+
+	// Mentions: six customers now, one a week ago; and a rule listening for "outage".
+	if _, err := s.CreateSocialRule(ctx, admin, NewSocialRule{Name: "Outages", Keywords: "outage, down"}); err != nil {
+		t.Fatal(err)
+	}
+	*now = t0
+	im, err := s.NewImporter(ctx, ImportOptions{BrandHandles: []string{"brand"}, Triage: true, Actor: admin, Source: "cli"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tw := func(id int, at time.Time, handle, text string) {
+		t.Helper()
+		if err := im.Add(ctx, tweets.Tweet{ID: fmt.Sprint(9000 + id), AuthorHandle: handle, Text: text, CreatedAt: at, Lang: "en"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tw(0, t0.Add(-week-time.Hour), "olduser", "@brand billing question about my last invoice")
+	for i := 0; i < 6; i++ {
+		tw(i+1, t0.Add(-time.Duration(i+1)*20*time.Minute), fmt.Sprintf("cust%d", i), fmt.Sprintf("@brand is there an outage? nothing loads in %s", cities[i]))
+	}
+	tw(7, t0.Add(-10*time.Minute), "brand", "@cust0 we are looking into the outage") // the brand's own reply: not a mention
+	if _, err := im.Finish(ctx); err != nil {
+		t.Fatal(err)
+	}
+
+	*now = t0
+	w, err := s.EarlyWarningFigures(ctx, InsightsFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// All questions: 14 now; weeks 3, 5, 4, 4: mean 4, SD sqrt(0.5), spread 2: z = 5.
+	q := w.Questions
+	if q.Recent != 14 || fmt.Sprint(q.Baseline) != "[3 5 4 4]" || q.Mean != 4 || math.Abs(q.Z-5) > 1e-9 || !q.Spiking {
+		t.Errorf("questions: %+v", q.Spike)
+	}
+	// The chart: 48 clock hours ending with the current one; 09, 10, 11 h hold four outages each,
+	// plus billing at 11:30 and 11:40; the old weeks' questions sit at 10:15–10:18 and 10:00.
+	if len(q.Hourly) != ChartHours || q.Hourly[44] != 4 || q.Hourly[45] != 4 || q.Hourly[46] != 6 || q.Hourly[47] != 0 || q.Hourly[7] != 1 {
+		t.Errorf("hourly: %v", q.Hourly)
+	}
+	if q.Usual[45] != 4 || q.Usual[44] != 0 { // (3+5+4+4)/4 at 10:00
+		t.Errorf("usual: %v", q.Usual)
+	}
+	byLabel := map[string]Series{}
+	for _, c := range w.Categories {
+		byLabel[c.Label] = c
+	}
+	if g := byLabel["General"]; g.Recent != 12 || fmt.Sprint(g.Baseline) != "[2 4 3 3]" || math.Abs(g.Z-9/math.Sqrt(3)) > 1e-9 || !g.Spiking {
+		t.Errorf("general: %+v", g.Spike)
+	}
+	if b := byLabel["Billing"]; b.Recent != 2 || fmt.Sprint(b.Baseline) != "[1 1 1 1]" || b.Z != 1 || b.Spiking {
+		t.Errorf("billing: %+v", b.Spike)
+	}
+	if w.Categories[0].Label != "General" {
+		t.Errorf("spiking category first: %v", w.Categories[0].Label)
+	}
+	// Mentions: 6 now, 1 a week ago: mean 0.25, spread 1: z = 5.75.
+	if m := w.Mentions; m.Recent != 6 || fmt.Sprint(m.Baseline) != "[1 0 0 0]" || math.Abs(m.Z-5.75) > 1e-9 || !m.Spiking {
+		t.Errorf("mentions: %+v", m.Spike)
+	}
+	// Keywords: "outage" in 12 titles and 6 mentions; "down" nowhere.
+	if len(w.Keywords) != 2 || w.Keywords[0].Label != "outage" || w.Keywords[0].Recent != 18 || !w.Keywords[0].Spiking ||
+		w.Keywords[1].Label != "down" || w.Keywords[1].Recent != 0 || w.Keywords[1].Spiking {
+		t.Errorf("keywords: %+v", w.Keywords)
+	}
+	// Terms: "outage" 18 against nothing; no city reaches 3.
+	if len(w.Terms) == 0 || w.Terms[0].Term != "outage" || w.Terms[0].Recent != 18 || w.Terms[0].Z != 18 {
+		t.Fatalf("terms: %+v", w.Terms)
+	}
+	for _, term := range w.Terms {
+		if term.Term == "invoice" || term.Term == "leeds" {
+			t.Errorf("%q should not spike: %+v", term.Term, term)
+		}
+	}
+	if len(w.Terms[0].Threads) != 5 || len(w.Terms[0].Mentions) != 5 || w.Terms[0].Threads[0].CategorySlug != "general" {
+		t.Errorf("behind the term: %+v", w.Terms[0])
+	}
+	if len(w.Spikes()) != 4 { // questions, mentions, general, outage
+		t.Errorf("spikes: %d", len(w.Spikes()))
+	}
+
+	// Scoped to billing: no spike there.
+	wb, err := s.EarlyWarningFigures(ctx, InsightsFilter{CategoryID: billing.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if wb.Questions.Recent != 2 || wb.Questions.Spiking || len(wb.Terms) != 0 || wb.Mentions.Recent != 0 {
+		t.Errorf("billing only: %+v %+v", wb.Questions.Spike, wb.Terms)
+	}
+
+	// An incident from the spike: a banner for general, pointing at the first outage thread.
+	if _, err := s.OpenIncident(ctx, admin, NewIncident{CategoryID: billing.ID, ThreadID: 0, Message: " "}); err == nil {
+		t.Error("an empty incident was accepted")
+	} else {
+		var ve *ValidationError
+		if !errors.As(err, &ve) || ve.Fields["message"] == "" || ve.Fields["thread"] == "" {
+			t.Errorf("validation: %v", err)
+		}
+	}
+	general, err := s.CategoryBySlug(ctx, "general")
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, err := s.OpenIncident(ctx, admin, NewIncident{CategoryID: general.ID, ThreadID: outage[0].ID, Message: "We know about the outage.", Term: "outage"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	open, err := s.OpenIncidents(ctx, general.ID)
+	if err != nil || len(open) != 1 || open[0].ThreadID != outage[0].ID || open[0].Message != "We know about the outage." || open[0].OpenedBy != "admin" {
+		t.Fatalf("open incidents: %+v %v", open, err)
+	}
+	if other, _ := s.OpenIncidents(ctx, billing.ID); len(other) != 0 {
+		t.Errorf("billing shows general's incident")
+	}
+	if err := s.CloseIncident(ctx, admin, id); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.CloseIncident(ctx, admin, id); !errors.Is(err, ErrNotFound) {
+		t.Errorf("closing twice: %v", err)
+	}
+	if open, _ := s.OpenIncidents(ctx, 0); len(open) != 0 {
+		t.Errorf("still open: %+v", open)
+	}
+}
+
+type wordDetector map[string]string
+
+func (f wordDetector) Detect(text string) string {
+	for word, lang := range f {
+		if containsWord(text, word) {
+			return lang
+		}
+	}
+	return ""
+}
+
+func TestThreadLanguagesFilterTheFigures(t *testing.T) {
+	s, now := clockStore(t)
+	ctx := context.Background()
+	asker := mustUser(t, s, "asker")
+	mustThread(t, s, asker, "Router drops every evening")
+	de := mustThread(t, s, asker, "Router verliert jeden Abend die Verbindung")
+	det := wordDetector{"verliert": "de", "evening": "en"}
+	if n, err := s.DetectThreadLanguages(ctx, det, 10); err != nil || n != 2 {
+		t.Fatalf("detected %d: %v", n, err)
+	}
+	if n, err := s.DetectThreadLanguages(ctx, det, 10); err != nil || n != 0 {
+		t.Fatalf("detected again %d: %v", n, err)
+	}
+	langs, err := s.ThreadLanguages(ctx)
+	if err != nil || fmt.Sprint(langs) != "[de en]" {
+		t.Fatalf("languages: %v %v", langs, err)
+	}
+	f := InsightsFilter{From: now.Add(-time.Hour), To: now.Add(time.Hour), Lang: "de"}
+	timings, err := s.Responsiveness(ctx, f)
+	if err != nil || timings[0].Asked != 1 {
+		t.Errorf("German questions asked: %+v %v", timings, err)
+	}
+	open, total, err := s.Unanswered(ctx, 0, "de", 10)
+	if err != nil || total != 1 || open[0].ID != de.ID {
+		t.Errorf("German queue: %+v %d %v", open, total, err)
+	}
+	if _, total, _ := s.Unanswered(ctx, 0, "", 10); total != 2 {
+		t.Errorf("all languages: %d", total)
+	}
+}
