@@ -11,7 +11,9 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"golang.org/x/crypto/bcrypt"
 
@@ -23,7 +25,11 @@ type testApp struct {
 	t     testing.TB
 	srv   *httptest.Server
 	store *models.Store
+	skew  *atomic.Int64 // added to the store's clock by advance
 }
+
+// advance moves the store's clock on, for what happens after a while.
+func (a *testApp) advance(d time.Duration) { a.skew.Add(int64(d)) }
 
 func newApp(t *testing.T) *testApp {
 	t.Helper()
@@ -33,7 +39,9 @@ func newApp(t *testing.T) *testApp {
 func newAppAt(t *testing.T, path string) *testApp {
 	t.Helper()
 	ctx := context.Background()
-	store, err := models.Open(ctx, path, models.Options{PasswordCost: bcrypt.MinCost})
+	skew := new(atomic.Int64)
+	store, err := models.Open(ctx, path, models.Options{PasswordCost: bcrypt.MinCost,
+		Now: func() time.Time { return time.Now().Add(time.Duration(skew.Load())) }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -46,13 +54,14 @@ func newAppAt(t *testing.T, path string) *testApp {
 		srv.Close()
 		store.Close()
 	})
-	return &testApp{t: t, srv: srv, store: store}
+	return &testApp{t: t, srv: srv, store: store, skew: skew}
 }
 
 // client is one browser: its own cookies, redirects not followed.
 type client struct {
 	app  *testApp
 	http *http.Client
+	ua   string // User-Agent, to tell browsers apart from one address
 }
 
 func (a *testApp) client() *client {
@@ -72,6 +81,9 @@ type response struct {
 
 func (c *client) do(req *http.Request) *response {
 	c.app.t.Helper()
+	if c.ua != "" {
+		req.Header.Set("User-Agent", c.ua)
+	}
 	res, err := c.http.Do(req)
 	if err != nil {
 		c.app.t.Fatal(err)

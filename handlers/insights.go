@@ -237,6 +237,7 @@ func (h *Handler) showInsightsCSV(c echo.Context) error {
 			[]string{"searches", strconv.Itoa(s.Searches)}, []string{"searches_without_results", strconv.Itoa(s.SearchesNone)},
 			[]string{"solved_thread_views", strconv.Itoa(s.SolvedViews)}, []string{"kb_article_views", strconv.Itoa(s.ArticleViews)},
 			[]string{"kb_votes_helpful", strconv.Itoa(s.VotesHelpful)}, []string{"kb_votes_not_helpful", strconv.Itoa(s.VotesUnhelpful)},
+			[]string{"search_sessions", strconv.Itoa(s.SearchSessions)}, []string{"search_sessions_ended_on_an_answer", strconv.Itoa(s.SolvedSessions)},
 			[]string{}, []string{"query_without_results", "searches"})
 		for _, qc := range s.TopNoResult {
 			records = append(records, []string{qc.Query, strconv.Itoa(qc.Count)})
@@ -349,8 +350,14 @@ const eventsKey = "insight-events"
 // count records self-service events and remembers them on the request, so
 // the page cache can count them again each time it serves the page.
 func (h *Handler) count(c echo.Context, evs ...models.Event) {
-	h.store.Count(evs...)
+	h.store.CountVisit(visitorKey(c), evs...)
 	c.Set(eventsKey, append(countedEvents(c), evs...))
+}
+
+// visitorKey tells one visitor's requests apart for search sessions. The
+// store hashes it with a salt that changes daily and never keeps it.
+func visitorKey(c echo.Context) string {
+	return c.RealIP() + "\x00" + c.Request().UserAgent()
 }
 
 func countedEvents(c echo.Context) []models.Event {

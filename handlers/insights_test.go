@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/crowdcare/crowdcare/language"
 	"github.com/crowdcare/crowdcare/models"
@@ -73,17 +74,26 @@ func TestSearchesAreCountedEvenFromThePageCache(t *testing.T) {
 	asker := a.client()
 	asker.register("asker")
 	asker.ask("Router reboots itself at night")
-	visitor := a.client()
-	for i := 0; i < 2; i++ {
-		if res := visitor.get("/search?q=Voicemail+PIN"); res.Code != http.StatusOK {
+	// Three browsers search for the same thing; the third gets the cached page.
+	for i, ua := range []string{"browser-1", "browser-2", "browser-3"} {
+		visitor := a.client()
+		visitor.ua = ua
+		res := visitor.get("/search?q=Voicemail+PIN")
+		if res.Code != http.StatusOK {
 			t.Fatalf("search: %d", res.Code)
 		}
+		if i == 2 && res.Header.Get("X-Cache") != "hit" {
+			t.Fatalf("the third search was not served from the cache")
+		}
+		if i == 0 {
+			// The same search again in one session (a reload, here from the cache) counts once.
+			if res := visitor.get("/search?q=Voicemail+PIN"); res.Header.Get("X-Cache") != "hit" {
+				t.Fatalf("the repeat was not served from the cache")
+			}
+			visitor.get("/search?q=router")
+			visitor.get("/search?q=router&page=2") // a further page of the same search is not another search
+		}
 	}
-	if res := visitor.get("/search?q=Voicemail+PIN"); res.Header.Get("X-Cache") != "hit" {
-		t.Fatalf("the third search was not served from the cache")
-	}
-	visitor.get("/search?q=router")
-	visitor.get("/search?q=router&page=2") // a further page of the same search is not another search
 	if err := a.store.FlushEvents(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -93,6 +103,50 @@ func TestSearchesAreCountedEvenFromThePageCache(t *testing.T) {
 		"<td>3 (75%)</td>", `<a href="/search?q=voicemail%20pin">voicemail pin</a></td><td>3</td>`, "4 searches; 75% found nothing.")
 	csv := amb.get("/insights/selfservice.csv?days=7")
 	mustContain(t, csv.Body, "searches,4\n", "searches_without_results,3\n", "voicemail pin,3\n")
+}
+
+// TestSearchSessions follows four browsers: one searches and ends on the
+// solved thread, one does the same and then asks anyway, one searches and
+// gives up, one reads the solved thread without searching.
+func TestSearchSessions(t *testing.T) {
+	a := newApp(t)
+	asker, peer := a.client(), a.client()
+	asker.register("asker")
+	peer.register("peer")
+	solved, _ := solve(t, a, asker, peer, "Voicemail PIN reset never arrives", "Dial 121 and choose option 4 to reset it by phone.")
+	browser := func(ua string) *client {
+		c := a.client()
+		c.ua = ua
+		return c
+	}
+	found := browser("found")
+	found.get("/search?q=voicemail+pin")
+	found.get(solved)
+
+	askedAnyway := browser("asked-anyway")
+	askedAnyway.get("/search?q=voicemail")
+	askedAnyway.get(solved)
+	askedAnyway.register("askedanyway")
+	askedAnyway.ask("Voicemail PIN still not working for me")
+
+	gaveUp := browser("gave-up")
+	gaveUp.get("/search?q=pin+reset+sms")
+	gaveUp.get(solved)
+	gaveUp.get("/search?q=nothing+matches+this+zzzq") // searched again after the answer: not ended on it
+
+	reader := browser("reader")
+	reader.get(solved)
+
+	// Sessions end after 30 minutes without a page.
+	a.advance(31 * time.Minute)
+	if err := a.store.FlushEvents(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	amb := a.roleClient("ambie", models.RoleAmbassador)
+	res := amb.get("/insights?days=7")
+	mustContain(t, res.Body, "Search sessions that ended on a solved thread or article, with no question asked</th><td>1 of 3 (33%)</td>")
+	csv := amb.get("/insights/selfservice.csv?days=7")
+	mustContain(t, csv.Body, "search_sessions,3\n", "search_sessions_ended_on_an_answer,1\n")
 }
 
 func TestEarlyWarningSpikeToIncidentBanner(t *testing.T) {

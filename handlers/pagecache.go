@@ -84,7 +84,7 @@ func (pc *pageCache) middleware(next echo.HandlerFunc) echo.HandlerFunc {
 		e, ok := pc.entries[key]
 		pc.mu.Unlock()
 		if ok && e.version == version && time.Since(e.at) < pageCacheTTL {
-			pc.store.Count(e.events...)
+			pc.store.CountVisit(visitorKey(c), e.events...)
 			c.Response().Header().Set("X-Cache", "hit")
 			c.Response().Header().Set("Cache-Control", "no-store")
 			return c.Blob(http.StatusOK, e.ctype, e.body)
@@ -134,7 +134,7 @@ func (pc *pageCache) middleware(next echo.HandlerFunc) echo.HandlerFunc {
 			return next(c) // the shared render failed or was not cacheable: do it ourselves
 		}
 		e = v.(cachedPage)
-		pc.store.Count(e.events...)
+		pc.store.CountVisit(visitorKey(c), e.events...)
 		c.Response().Header().Set("Cache-Control", "no-store")
 		return c.Blob(http.StatusOK, e.ctype, e.body)
 	}

@@ -256,3 +256,33 @@ func TestThreadLanguagesFilterTheFigures(t *testing.T) {
 		t.Errorf("all languages: %d", total)
 	}
 }
+
+// TestSearchSessionsRotateDaily: a session ends when its salt is replaced
+// at midnight UTC, and the same visitor is a stranger the next day.
+func TestSearchSessionsRotateDaily(t *testing.T) {
+	s, now := clockStore(t)
+	ctx := context.Background()
+	*now = time.Date(2026, 11, 1, 23, 50, 0, 0, time.UTC)
+	s.CountVisit("10.0.0.1 browser", SearchEvents("Voicemail PIN", 0)...)
+	s.CountVisit("10.0.0.1 browser", SearchEvents("voicemail  pin", 0)...) // the same search, normalised: once
+	s.CountVisit("10.0.0.1 browser", Event{Metric: MetricViewSolved})
+	*now = now.Add(20 * time.Minute) // past midnight: a new day, a new salt
+	s.CountVisit("10.0.0.1 browser", SearchEvents("voicemail pin", 0)...)
+	s.CountVisit("", SearchEvents("voicemail pin", 0)...) // no visitor: counted, no session
+	if err := s.FlushEvents(ctx); err != nil {
+		t.Fatal(err)
+	}
+	f := InsightsFilter{From: now.Add(-48 * time.Hour), To: now.Add(time.Hour)}
+	got, err := s.SelfServiceFigures(ctx, f, 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Searches: the first day's once, the second day's again, the anonymous one.
+	// Sessions: yesterday's (ended on the solved thread) counted at the change of day.
+	if got.Searches != 3 || got.SearchesNone != 3 || got.SearchSessions != 1 || got.SolvedSessions != 1 || got.SolvedViews != 1 {
+		t.Errorf("figures: %+v", got)
+	}
+	if err := s.Close(); err != nil { // ends today's open session and writes it
+		t.Fatal(err)
+	}
+}

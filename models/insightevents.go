@@ -21,15 +21,17 @@ const (
 // Event is one thing that happened, counted in the current hour.
 type Event struct {
 	Metric, Key string
+	query       string // a search's normalised text, to count it once a session
 }
 
 // SearchEvents are the events of one search: every search counts, and one
 // that found nothing also counts under its own text, so the top no-result
 // queries can be listed.
 func SearchEvents(query string, hits int) []Event {
-	evs := []Event{{Metric: MetricSearch}}
+	q := normaliseQuery(query)
+	evs := []Event{{Metric: MetricSearch, query: q}}
 	if hits == 0 {
-		evs = append(evs, Event{Metric: MetricSearchNone, Key: normaliseQuery(query)})
+		evs = append(evs, Event{Metric: MetricSearchNone, Key: q, query: q})
 	}
 	return evs
 }
@@ -83,8 +85,10 @@ func (s *Store) Count(evs ...Event) {
 	}
 }
 
-// FlushEvents writes the counted events to the database in one transaction.
+// FlushEvents ends the search sessions idle long enough and writes the
+// counted events to the database in one transaction.
 func (s *Store) FlushEvents(ctx context.Context) error {
+	s.endIdleVisits(false)
 	b := s.events
 	b.mu.Lock()
 	pending := b.m
@@ -130,6 +134,7 @@ const searchTextRetention = 400 * 24 * time.Hour
 func (s *Store) startEventFlusher() {
 	b := &eventBuffer{m: map[eventKey]int{}, stop: make(chan struct{}), done: make(chan struct{})}
 	s.events = b
+	s.visits = &visitTracker{visits: map[[32]byte]*visit{}}
 	go func() {
 		defer close(b.done)
 		t := time.NewTicker(eventFlushEvery)
@@ -155,6 +160,7 @@ func (s *Store) stopEventFlusher() error {
 	b.once.Do(func() {
 		close(b.stop)
 		<-b.done
+		s.endIdleVisits(true) // a session cut short by a restart still counts
 		err = s.FlushEvents(context.Background())
 	})
 	return err
@@ -165,6 +171,9 @@ type SelfService struct {
 	Searches, SearchesNone       int
 	SolvedViews, ArticleViews    int
 	VotesHelpful, VotesUnhelpful int
+	// Sessions with a search, and those that ended on a solved thread or an
+	// article without a question being asked.
+	SearchSessions, SolvedSessions int
 	TopNoResult                  []QueryCount
 }
 
@@ -177,14 +186,17 @@ type QueryCount struct {
 // NoResultShare is the share of searches that found nothing, 0..1.
 func (s SelfService) NoResultShare() float64 { return share(s.SearchesNone, s.Searches) }
 
+// SolvedSessionShare is the share of search sessions that ended on an answer, 0..1.
+func (s SelfService) SolvedSessionShare() float64 { return share(s.SolvedSessions, s.SearchSessions) }
+
 // SelfServiceFigures reads the hourly counts and the KB votes for the period.
 // The counts are site-wide: a search or a view has no category.
 func (s *Store) SelfServiceFigures(ctx context.Context, f InsightsFilter, top int) (SelfService, error) {
 	var out SelfService
 	from, to := f.From.Truncate(time.Hour).Unix(), f.To.Unix()
 	rows, err := s.r.QueryContext(ctx, `SELECT metric, SUM(n) FROM insight_counts
-		WHERE metric IN (?, ?, ?, ?) AND hour >= ? AND hour < ? GROUP BY metric`,
-		MetricSearch, MetricSearchNone, MetricViewSolved, MetricViewArticle, from, to)
+		WHERE metric IN (?, ?, ?, ?, ?, ?) AND hour >= ? AND hour < ? GROUP BY metric`,
+		MetricSearch, MetricSearchNone, MetricViewSolved, MetricViewArticle, MetricSearchSession, MetricSearchSessionSolved, from, to)
 	if err != nil {
 		return out, fmt.Errorf("self-service counts: %w", err)
 	}
@@ -204,6 +216,10 @@ func (s *Store) SelfServiceFigures(ctx context.Context, f InsightsFilter, top in
 			out.SolvedViews = n
 		case MetricViewArticle:
 			out.ArticleViews = n
+		case MetricSearchSession:
+			out.SearchSessions = n
+		case MetricSearchSessionSolved:
+			out.SolvedSessions = n
 		}
 	}
 	if err := rows.Err(); err != nil {

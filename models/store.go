@@ -50,6 +50,7 @@ type Store struct {
 	// it leaves cached pages valid.
 	quietCommit atomic.Bool
 	events      *eventBuffer
+	visits      *visitTracker // search sessions, in memory only
 }
 
 // Version changes whenever anything was written by this process.

@@ -1,0 +1,157 @@
+package models
+
+import (
+	"crypto/rand"
+	"crypto/sha256"
+	"sync"
+	"time"
+)
+
+// Search sessions: did a visitor who searched end on a solved thread or a
+// KB article without asking a question? A visitor is known only by a hash
+// of their address and browser with a salt that is random, kept in memory
+// and replaced every UTC day, so nothing identifies anyone: the hash cannot
+// be reversed, cannot be linked across days, and is never written down.
+// Only the two totals below reach the database.
+const (
+	MetricSearchSession       = "search_session"        // a session with at least one search
+	MetricSearchSessionSolved = "search_session_solved" // …whose last counted page was a solved thread or article, with no question asked
+	// MetricAsked marks a session in which a question was asked; it is not counted itself.
+	MetricAsked = "asked"
+)
+
+// sessionIdle ends a session: after this long without a page it is counted.
+const sessionIdle = 30 * time.Minute
+
+// maxVisits bounds the sessions followed at once; past it, new visitors'
+// events are still counted, just not as sessions.
+const maxVisits = 20000
+
+// maxVisitQueries bounds the searches remembered per session for de-duplication.
+const maxVisitQueries = 50
+
+type visit struct {
+	last     time.Time
+	searched bool
+	found    bool // the last event after searching was a solved thread or article
+	asked    bool
+	queries  map[string]bool
+}
+
+type visitTracker struct {
+	mu     sync.Mutex
+	day    string
+	salt   [32]byte
+	visits map[[sha256.Size]byte]*visit
+}
+
+// CountVisit records events for one visitor (a string identifying the
+// request's address and browser, never stored): like Count, but a search
+// repeated within a session is counted once, and the events feed the search
+// session figures. An empty visitor counts the events as Count does.
+func (s *Store) CountVisit(visitor string, evs ...Event) {
+	if visitor == "" {
+		s.Count(withoutMarks(evs)...)
+		return
+	}
+	now := s.now()
+	var ended []*visit
+	var counted []Event
+	t := s.visits
+	t.mu.Lock()
+	if day := now.UTC().Format("2006-01-02"); day != t.day {
+		// A new salt: yesterday's hashes can never be matched again.
+		for k, v := range t.visits {
+			ended = append(ended, v)
+			delete(t.visits, k)
+		}
+		t.day = day
+		if _, err := rand.Read(t.salt[:]); err != nil {
+			panic("crypto/rand: " + err.Error()) // never fails on Linux; no salt would mean no privacy
+		}
+	}
+	h := sha256.New()
+	h.Write(t.salt[:])
+	h.Write([]byte(visitor))
+	var key [sha256.Size]byte
+	h.Sum(key[:0])
+	v := t.visits[key]
+	if v != nil && now.Sub(v.last) >= sessionIdle {
+		ended = append(ended, v)
+		v = nil
+	}
+	if v == nil && len(t.visits) < maxVisits {
+		v = &visit{queries: map[string]bool{}}
+		t.visits[key] = v
+	}
+	for _, e := range evs {
+		if v == nil {
+			if e.Metric != MetricAsked {
+				counted = append(counted, e)
+			}
+			continue
+		}
+		v.last = now
+		switch e.Metric {
+		case MetricAsked:
+			v.asked = true
+			continue
+		case MetricSearch, MetricSearchNone:
+			id := e.Metric + "\x00" + e.query
+			if v.queries[id] {
+				continue // the same search again (a reload, a cached page): once a session
+			}
+			if len(v.queries) < maxVisitQueries {
+				v.queries[id] = true
+			}
+			v.searched, v.found = true, false
+		case MetricViewSolved, MetricViewArticle:
+			if v.searched {
+				v.found = true
+			}
+		}
+		counted = append(counted, e)
+	}
+	t.mu.Unlock()
+	s.Count(append(counted, sessionEvents(ended)...)...)
+}
+
+// endIdleVisits counts the sessions idle for sessionIdle, or all with all.
+func (s *Store) endIdleVisits(all bool) {
+	now := s.now()
+	var ended []*visit
+	t := s.visits
+	t.mu.Lock()
+	for k, v := range t.visits {
+		if all || now.Sub(v.last) >= sessionIdle {
+			ended = append(ended, v)
+			delete(t.visits, k)
+		}
+	}
+	t.mu.Unlock()
+	s.Count(sessionEvents(ended)...)
+}
+
+func sessionEvents(ended []*visit) []Event {
+	var evs []Event
+	for _, v := range ended {
+		if !v.searched {
+			continue
+		}
+		evs = append(evs, Event{Metric: MetricSearchSession})
+		if v.found && !v.asked {
+			evs = append(evs, Event{Metric: MetricSearchSessionSolved})
+		}
+	}
+	return evs
+}
+
+func withoutMarks(evs []Event) []Event {
+	out := evs[:0:0]
+	for _, e := range evs {
+		if e.Metric != MetricAsked {
+			out = append(out, e)
+		}
+	}
+	return out
+}
