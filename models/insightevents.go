@@ -174,7 +174,7 @@ type SelfService struct {
 	// Sessions with a search, and those that ended on a solved thread or an
 	// article without a question being asked.
 	SearchSessions, SolvedSessions int
-	TopNoResult                  []QueryCount
+	TopNoResult                    []QueryCount
 }
 
 // QueryCount is a search text and how often it found nothing.
