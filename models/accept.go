@@ -32,7 +32,7 @@ func (s *Store) Accept(ctx context.Context, actor *User, postID int64, undo bool
 	}
 	err = s.inTx(ctx, func(tx *sql.Tx) error {
 		if undo {
-			res, err := tx.ExecContext(ctx, `UPDATE threads SET accepted_id = NULL, accepted_at = NULL WHERE id = ? AND accepted_id = ?`, t.ID, postID)
+			res, err := tx.ExecContext(ctx, `UPDATE threads SET accepted_id = NULL, accepted_at = NULL, accepted_author_id = NULL WHERE id = ? AND accepted_id = ?`, t.ID, postID)
 			if err != nil {
 				return err
 			}
@@ -55,7 +55,8 @@ func (s *Store) Accept(ctx context.Context, actor *User, postID int64, undo bool
 			return nil // already accepted
 		}
 		// Checked again here: the answer or thread may have been removed since they were read.
-		res, err := tx.ExecContext(ctx, `UPDATE threads SET accepted_id = ?1, last_activity_at = ?2, accepted_at = ?2
+		res, err := tx.ExecContext(ctx, `UPDATE threads SET accepted_id = ?1, last_activity_at = ?2, accepted_at = ?2,
+			accepted_author_id = (SELECT author_id FROM posts WHERE id = ?1)
 			WHERE id = ?3 AND deleted_at IS NULL AND hidden_at IS NULL AND pending = 0
 			AND EXISTS (SELECT 1 FROM posts p WHERE p.id = ?1 AND p.thread_id = ?3 AND p.is_question = 0 AND `+visiblePost+`)`,
 			postID, s.now().Unix(), t.ID)

@@ -184,7 +184,7 @@ func (s *Store) corpusThread(ctx context.Context, tx *sql.Tx, r *rand.Rand, i, a
 		accepted, acceptedAt = answerIDs[k], answerTimes[k]+r.Int64N(3*24*3600)
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE threads SET question_id = ?, accepted_id = ?, answer_count = ?, last_activity_at = ?,
-		first_answer_at = ?, accepted_at = ? WHERE id = ?`, qid, accepted, answers, last.Unix(), firstAnswerAt, acceptedAt, threadID); err != nil {
+		first_answer_at = ?, accepted_at = ?, accepted_author_id = (SELECT author_id FROM posts WHERE id = ?2) WHERE id = ?`, qid, accepted, answers, last.Unix(), firstAnswerAt, acceptedAt, threadID); err != nil {
 		return err
 	}
 	var tags []string

@@ -115,7 +115,8 @@ func (s *Store) DeletePost(ctx context.Context, actor *User, postID int64) error
 			_, err = tx.ExecContext(ctx, `UPDATE threads SET deleted_at = ? WHERE id = ?`, now, p.ThreadID)
 		} else {
 			_, err = tx.ExecContext(ctx, `UPDATE threads SET accepted_id = CASE WHEN accepted_id = ?1 THEN NULL ELSE accepted_id END,
-				accepted_at = CASE WHEN accepted_id = ?1 THEN NULL ELSE accepted_at END WHERE id = ?2`, postID, p.ThreadID)
+				accepted_at = CASE WHEN accepted_id = ?1 THEN NULL ELSE accepted_at END,
+				accepted_author_id = CASE WHEN accepted_id = ?1 THEN NULL ELSE accepted_author_id END WHERE id = ?2`, postID, p.ThreadID)
 		}
 		if err != nil {
 			return err

@@ -98,20 +98,32 @@ func (s *Store) FlushEvents(ctx context.Context) error {
 		return nil
 	}
 	err := s.inQuietTx(ctx, func(tx *sql.Tx) error {
-		st, err := tx.PrepareContext(ctx, `INSERT INTO insight_counts (hour, metric, key, n) VALUES (?, ?, ?, ?)
+		hourly, err := tx.PrepareContext(ctx, `INSERT INTO insight_counts (hour, metric, key, n) VALUES (?, ?, ?, ?)
 			ON CONFLICT (metric, hour, key) DO UPDATE SET n = n + excluded.n`)
 		if err != nil {
 			return err
 		}
-		defer st.Close()
+		defer hourly.Close()
+		daily, err := tx.PrepareContext(ctx, `INSERT INTO insight_daily (day, metric, key, n) VALUES (?, ?, ?, ?)
+			ON CONFLICT (metric, day, key) DO UPDATE SET n = n + excluded.n`)
+		if err != nil {
+			return err
+		}
+		defer daily.Close()
 		for k, n := range pending {
-			if _, err := st.ExecContext(ctx, k.hour, k.metric, k.key, n); err != nil {
+			if _, err := hourly.ExecContext(ctx, k.hour, k.metric, k.key, n); err != nil {
+				return err
+			}
+			if _, err := daily.ExecContext(ctx, k.hour-k.hour%secondsPerDay, k.metric, k.key, n); err != nil {
 				return err
 			}
 		}
 		// Search texts are kept no longer than the longest range the dashboard shows.
-		_, err = tx.ExecContext(ctx, `DELETE FROM insight_counts WHERE metric = ? AND hour < ?`,
-			MetricSearchNone, s.now().Add(-searchTextRetention).Unix())
+		cutoff := s.now().Add(-searchTextRetention).Unix()
+		if _, err := tx.ExecContext(ctx, `DELETE FROM insight_counts WHERE metric = ? AND hour < ?`, MetricSearchNone, cutoff); err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `DELETE FROM insight_daily WHERE metric = ? AND day < ?`, MetricSearchNone, cutoff)
 		return err
 	})
 	if err != nil {
@@ -127,6 +139,28 @@ func (s *Store) FlushEvents(ctx context.Context) error {
 }
 
 const eventFlushEvery = 10 * time.Second
+
+const secondsPerDay = 24 * 3600
+
+// countRanges splits [from, to) into the whole UTC days inside it, read
+// from the daily totals, and the hours at either end, read from the hourly
+// counts: a year is 365 rows a metric instead of 8,760.
+func countRanges(from, to int64) []any {
+	dayFrom := (from + secondsPerDay - 1) / secondsPerDay * secondsPerDay
+	dayTo := to / secondsPerDay * secondsPerDay
+	if dayFrom >= dayTo {
+		return []any{from, to, 0, 0, 0, 0}
+	}
+	return []any{from, dayFrom, dayTo, to, dayFrom, dayTo}
+}
+
+// countsIn is the rows of insight_counts and insight_daily for a metric
+// condition ?M over countRanges' arguments ?1..?6.
+func countsIn(columns, metric string) string {
+	return `SELECT ` + columns + ` FROM insight_counts WHERE ` + metric + ` AND hour >= ?1 AND hour < ?2
+		UNION ALL SELECT ` + columns + ` FROM insight_counts WHERE ` + metric + ` AND hour >= ?3 AND hour < ?4
+		UNION ALL SELECT ` + columns + ` FROM insight_daily WHERE ` + metric + ` AND day >= ?5 AND day < ?6`
+}
 
 // searchTextRetention is how long the text of a search that found nothing is kept.
 const searchTextRetention = 400 * 24 * time.Hour
@@ -194,9 +228,9 @@ func (s SelfService) SolvedSessionShare() float64 { return share(s.SolvedSession
 func (s *Store) SelfServiceFigures(ctx context.Context, f InsightsFilter, top int) (SelfService, error) {
 	var out SelfService
 	from, to := f.From.Truncate(time.Hour).Unix(), f.To.Unix()
-	rows, err := s.r.QueryContext(ctx, `SELECT metric, SUM(n) FROM insight_counts
-		WHERE metric IN (?, ?, ?, ?, ?, ?) AND hour >= ? AND hour < ? GROUP BY metric`,
-		MetricSearch, MetricSearchNone, MetricViewSolved, MetricViewArticle, MetricSearchSession, MetricSearchSessionSolved, from, to)
+	ranges := countRanges(from, to)
+	rows, err := s.r.QueryContext(ctx, `SELECT metric, SUM(n) FROM (`+countsIn("metric, n", "metric IN (?7, ?8, ?9, ?10, ?11, ?12)")+`) GROUP BY metric`,
+		append(ranges, MetricSearch, MetricSearchNone, MetricViewSolved, MetricViewArticle, MetricSearchSession, MetricSearchSessionSolved)...)
 	if err != nil {
 		return out, fmt.Errorf("self-service counts: %w", err)
 	}
@@ -225,8 +259,8 @@ func (s *Store) SelfServiceFigures(ctx context.Context, f InsightsFilter, top in
 	if err := rows.Err(); err != nil {
 		return out, err
 	}
-	q, err := s.r.QueryContext(ctx, `SELECT key, SUM(n) FROM insight_counts WHERE metric = ? AND hour >= ? AND hour < ?
-		GROUP BY key ORDER BY SUM(n) DESC, key LIMIT ?`, MetricSearchNone, from, to, top)
+	q, err := s.r.QueryContext(ctx, `SELECT key, SUM(n) FROM (`+countsIn("key, n", "metric = ?7")+`)
+		GROUP BY key ORDER BY SUM(n) DESC, key LIMIT ?8`, append(ranges, MetricSearchNone, top)...)
 	if err != nil {
 		return out, fmt.Errorf("no-result queries: %w", err)
 	}

@@ -2,9 +2,12 @@ package models
 
 import (
 	"context"
+	"fmt"
 	"strconv"
 	"testing"
 	"time"
+
+	"github.com/crowdcare/crowdcare/tweets"
 )
 
 func TestMedianAndPercentileByHand(t *testing.T) {
@@ -269,5 +272,101 @@ func TestFlushingCountsKeepsCachedPagesValid(t *testing.T) {
 	mustUser(t, s, "someone")
 	if s.Version() == before {
 		t.Error("a new account did not move the version")
+	}
+}
+
+// TestCountsSplitIntoDaysAndHours: whole days inside a range are read from
+// the daily totals and the hours at either end from the hourly counts; the
+// figures must be those of the hours alone.
+func TestCountsSplitIntoDaysAndHours(t *testing.T) {
+	s, now := clockStore(t)
+	ctx := context.Background()
+	d0 := time.Date(2026, 10, 1, 0, 0, 0, 0, time.UTC)
+	for _, at := range []time.Duration{22 * time.Hour, 27 * time.Hour, 27*time.Hour + 30*time.Minute, 36 * time.Hour, 60 * time.Hour} {
+		*now = d0.Add(at)
+		s.Count(Event{Metric: MetricSearch})
+		if err := s.FlushEvents(ctx); err != nil { // flushed one by one: upserts add up
+			t.Fatal(err)
+		}
+	}
+	cases := []struct {
+		from, to time.Duration
+		want     int
+	}{
+		{0, 72 * time.Hour, 5},              // three whole days: daily totals only
+		{23 * time.Hour, 61 * time.Hour, 4}, // 23:00 day 0 to 13:00 day 2: hours, a day, hours
+		{22 * time.Hour, 23 * time.Hour, 1}, // one hour
+		{27 * time.Hour, 28 * time.Hour, 2}, // one hour holding two events
+		{24 * time.Hour, 48 * time.Hour, 3}, // exactly day 1
+		{28 * time.Hour, 36 * time.Hour, 0}, // the end is exclusive
+	}
+	for _, c := range cases {
+		got, err := s.SelfServiceFigures(ctx, InsightsFilter{From: d0.Add(c.from), To: d0.Add(c.to)}, 5)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Searches != c.want {
+			t.Errorf("[%v, %v): %d searches, want %d", c.from, c.to, got.Searches, c.want)
+		}
+	}
+}
+
+// TestAcceptedAuthorFollowsLinking: the dashboard credits an accepted
+// answer to its author's account after an admin links the placeholder.
+func TestAcceptedAuthorFollowsLinking(t *testing.T) {
+	s, now := clockStore(t)
+	ctx := context.Background()
+	admin := userWithRole(t, s, "admin", RoleAdmin)
+	im, err := s.NewImporter(ctx, ImportOptions{BrandHandles: []string{"brand"}, Actor: admin, Source: "cli"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tw := range []tweets.Tweet{
+		{ID: "100", AuthorHandle: "asker_x", Text: "@brand my router keeps dropping the connection every evening", CreatedAt: now.Add(-time.Hour)},
+		{ID: "101", InReplyToID: "100", AuthorHandle: "helper_x", Text: "@asker_x switch the wifi channel to 6, that fixed mine", CreatedAt: now.Add(-30 * time.Minute)},
+	} {
+		if err := im.Add(ctx, tw); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if sum, err := im.Finish(ctx); err != nil || sum.Threads != 1 || sum.Answers != 1 {
+		t.Fatalf("import: %+v %v", sum, err)
+	}
+	list, err := s.Threads(ctx, ThreadQuery{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	th, err := s.Thread(ctx, list.Threads[0].ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	posts, err := s.ThreadPosts(ctx, th, 1, admin)
+	if err != nil || len(posts.Answers) != 1 {
+		t.Fatalf("posts: %+v %v", posts, err)
+	}
+	if _, err := s.Accept(ctx, admin, posts.Answers[0].ID, false); err != nil {
+		t.Fatal(err)
+	}
+	f := InsightsFilter{From: now.Add(-2 * time.Hour), To: now.Add(time.Hour)}
+	who := func() string {
+		a, err := s.WhoAnswers(ctx, f, 5)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fmt.Sprint(a.Top)
+	}
+	if got := who(); got != "[{helper_x member 1}]" {
+		t.Errorf("before linking: %s", got)
+	}
+	real := mustUser(t, s, "helper_real")
+	ph, err := s.UserByUsername(ctx, "helper_x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.LinkPlaceholder(ctx, admin, ph.ID, real.Username); err != nil {
+		t.Fatal(err)
+	}
+	if got := who(); got != "[{helper_real member 1}]" {
+		t.Errorf("after linking: %s", got)
 	}
 }

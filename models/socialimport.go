@@ -325,6 +325,7 @@ func (s *Store) LinkPlaceholder(ctx context.Context, actor *User, placeholderID 
 		for _, q := range []string{
 			`UPDATE posts SET author_id = ?1 WHERE author_id = ?2`,
 			`UPDATE threads SET author_id = ?1 WHERE author_id = ?2`,
+			`UPDATE threads SET accepted_author_id = ?1 WHERE accepted_author_id = ?2`,
 			`UPDATE users SET linked_to = ?1 WHERE id = ?2`,
 		} {
 			if _, err := tx.ExecContext(ctx, q, real.ID, ph.ID); err != nil {
