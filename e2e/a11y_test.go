@@ -86,6 +86,7 @@ func TestAccessibilityOfMainPages(t *testing.T) {
 	admin := newTab(t, 1280, 900)
 	admin.loginWith(s.url, "admin", models.DemoPassword)
 	check(admin, "/insights?days=90")
+	check(admin, "/insights/incidents/new?term=outage&category=broadband-wifi")
 }
 
 // runAxe loads a page, injects axe-core and returns its violations.

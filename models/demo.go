@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"github.com/crowdcare/crowdcare/tweets"
 )
 
 // Demo content types; the content itself is in demo_content.go.
@@ -29,10 +31,19 @@ type demoQuestion struct {
 	Answers  []demoAnswer
 }
 
+// demoMention is a post from X waiting in the triage inbox.
+type demoMention struct {
+	Handle, Text string
+	MinutesAgo   int
+}
+
 type demoSet struct {
 	Categories []demoCategory
 	Users      []string // usernames; every author and voter is listed here
 	Questions  []demoQuestion
+	Mentions   []demoMention
+	// Incident is an open incident's banner, pointing at the question with this title.
+	Incident struct{ Category, ThreadTitle, Message string }
 }
 
 // DemoLogin is an account the demo content creates, printed at start-up.
@@ -79,6 +90,7 @@ func (s *Store) SeedDemo(ctx context.Context) ([]DemoLogin, error) {
 		return nil, fmt.Errorf("demo content names unknown user %q", name)
 	}
 	now := s.now()
+	threadIDs := map[string]int64{}
 	for _, q := range set.Questions {
 		author, err := who(q.Author)
 		if err != nil {
@@ -124,10 +136,18 @@ func (s *Store) SeedDemo(ctx context.Context) ([]DemoLogin, error) {
 				}
 			}
 		}
-		if _, err := s.w.ExecContext(ctx, `UPDATE threads SET created_at = ?, last_activity_at = ? WHERE id = ?`,
-			asked.Unix(), last.Unix(), t.ID); err != nil {
+		// The insights read when a question was first answered and accepted:
+		// the backdated answers' times, acceptance an hour after the answer.
+		if _, err := s.w.ExecContext(ctx, `UPDATE threads SET created_at = ?1, last_activity_at = ?2,
+			first_answer_at = (SELECT MIN(p.created_at) FROM posts p WHERE p.thread_id = ?3 AND p.is_question = 0 AND p.author_id != threads.author_id),
+			accepted_at = (SELECT MIN(p.created_at + 3600, ?4) FROM posts p WHERE p.id = threads.accepted_id)
+			WHERE id = ?3`, asked.Unix(), last.Unix(), t.ID, now.Unix()); err != nil {
 			return nil, fmt.Errorf("backdate thread: %w", err)
 		}
+		threadIDs[q.Title] = t.ID
+	}
+	if err := s.seedDemoSocial(ctx, users["admin"], set, threadIDs); err != nil {
+		return nil, err
 	}
 	return []DemoLogin{
 		{Username: "demo", Password: DemoPassword, Role: RoleMember},
@@ -138,6 +158,39 @@ func (s *Store) SeedDemo(ctx context.Context) ([]DemoLogin, error) {
 func (s *Store) backdate(ctx context.Context, q string, at time.Time, id int64) error {
 	if _, err := s.w.ExecContext(ctx, q, at.Unix(), id); err != nil {
 		return fmt.Errorf("backdate: %w", err)
+	}
+	return nil
+}
+
+// seedDemoSocial puts the demo's posts from X in the triage inbox and opens
+// its incident, so the inbox, the early warning and the banner have
+// something to show.
+func (s *Store) seedDemoSocial(ctx context.Context, admin *User, set demoSet, threadIDs map[string]int64) error {
+	if _, err := s.CreateSocialRule(ctx, admin, NewSocialRule{Name: "Outages", Keywords: "outage, broadband down, no internet"}); err != nil {
+		return fmt.Errorf("demo rule: %w", err)
+	}
+	im, err := s.NewImporter(ctx, ImportOptions{BrandHandles: []string{"NorthwindHelp"}, Triage: true, Actor: admin, Source: "demo"})
+	if err != nil {
+		return err
+	}
+	now := s.now()
+	for i, m := range set.Mentions {
+		t := tweets.Tweet{ID: fmt.Sprint(1864000000000000000 + i), AuthorHandle: m.Handle, Text: m.Text, Lang: "en",
+			CreatedAt: now.Add(-time.Duration(m.MinutesAgo) * time.Minute)}
+		if err := im.Add(ctx, t); err != nil {
+			return fmt.Errorf("demo mention: %w", err)
+		}
+	}
+	if _, err := im.Finish(ctx); err != nil {
+		return fmt.Errorf("demo mentions: %w", err)
+	}
+	cat, err := s.CategoryBySlug(ctx, set.Incident.Category)
+	if err != nil {
+		return fmt.Errorf("demo incident category: %w", err)
+	}
+	if _, err := s.OpenIncident(ctx, admin, NewIncident{CategoryID: cat.ID, ThreadID: threadIDs[set.Incident.ThreadTitle],
+		Message: set.Incident.Message, Term: "outage"}); err != nil {
+		return fmt.Errorf("demo incident: %w", err)
 	}
 	return nil
 }

@@ -68,6 +68,7 @@ func SpikeScore(recent int, baseline []int, min int) Spike {
 // Series is one volume watched for spikes: all questions, mentions, one
 // category or one watch-rule keyword.
 type Series struct {
+	Kind       string // "questions", "mentions", "category" or "keyword"
 	Label, Key string
 	Hourly     []int     // the last ChartHours clock hours, oldest first; nil when not charted
 	Usual      []float64 // the same hours' mean over the previous weeks
@@ -190,7 +191,7 @@ func (s *Store) EarlyWarningFigures(ctx context.Context, f InsightsFilter) (Earl
 		}
 	}
 	series := func(x *tally, min int) Series {
-		sr := Series{Label: x.label, Key: x.key, Hourly: x.hourly[0][:], Usual: make([]float64, ChartHours)}
+		sr := Series{Kind: "category", Label: x.label, Key: x.key, Hourly: x.hourly[0][:], Usual: make([]float64, ChartHours)}
 		for h := range sr.Usual {
 			for k := 1; k <= SpikeWeeks; k++ {
 				sr.Usual[h] += float64(x.hourly[k][h])
@@ -201,6 +202,7 @@ func (s *Store) EarlyWarningFigures(ctx context.Context, f InsightsFilter) (Earl
 		return sr
 	}
 	w.Questions = series(all, SpikeMin)
+	w.Questions.Kind = "questions"
 	for _, c := range cats {
 		w.Categories = append(w.Categories, series(c, SpikeMin))
 	}
@@ -234,7 +236,7 @@ func (s *Store) EarlyWarningFigures(ctx context.Context, f InsightsFilter) (Earl
 				windows[k]++
 			}
 		}
-		w.Keywords = append(w.Keywords, Series{Label: kw, Key: kw, Spike: SpikeScore(windows[0], windows[1:], SpikeMin)})
+		w.Keywords = append(w.Keywords, Series{Kind: "keyword", Label: kw, Key: kw, Spike: SpikeScore(windows[0], windows[1:], SpikeMin)})
 	}
 	sort.SliceStable(w.Keywords, func(i, j int) bool { return w.Keywords[i].Z > w.Keywords[j].Z })
 
@@ -317,7 +319,7 @@ func (s *Store) ewMentions(ctx context.Context, f InsightsFilter, now time.Time)
 
 // ewMentionSeries counts mentions per charted hour and per spike window.
 func (s *Store) ewMentionSeries(ctx context.Context, f InsightsFilter, chartStart, now time.Time) (Series, error) {
-	sr := Series{Label: "Imported mentions", Hourly: make([]int, ChartHours), Usual: make([]float64, ChartHours)}
+	sr := Series{Kind: "mentions", Label: "Imported mentions", Hourly: make([]int, ChartHours), Usual: make([]float64, ChartHours)}
 	var windows [SpikeWeeks + 1]int
 	for k := 0; k <= SpikeWeeks; k++ {
 		back := time.Duration(k) * week
