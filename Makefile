@@ -46,7 +46,7 @@ bench-search: build
 # The /insights dashboard as an ambassador, on the same corpus.
 bench-insights: build
 	@[ -f $(BENCH_DB) ] || ./$(BIN) corpus --db $(BENCH_DB) --threads 100000 --posts 1000000
-	./$(BIN) bench insights --db $(BENCH_DB) --n 50
+	./$(BIN) bench insights --db $(BENCH_DB) --n 50 --mentions 100000
 
 # Import throughput: a generated customer-support CSV, then an archive.
 bench-import: build

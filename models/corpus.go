@@ -286,3 +286,53 @@ func (m *markov) body(r *rand.Rand) string {
 	}
 	return body
 }
+
+// GenerateMentions adds n customers' posts from X spread evenly over the
+// last five weeks (what the early warning reads), in the triage inbox, with
+// text drawn from the same model as the corpus's questions and a keyword of
+// the usual watch rules in some of them. It does nothing when the corpus
+// mentions are there already, and returns how many exist.
+func (s *Store) GenerateMentions(ctx context.Context, n int, seed uint64) (int, error) {
+	var have int
+	if err := s.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM social_items WHERE source = 'corpus'`).Scan(&have); err != nil {
+		return 0, fmt.Errorf("count corpus mentions: %w", err)
+	}
+	if have > 0 || n <= 0 {
+		return have, nil
+	}
+	r := rand.New(rand.NewPCG(seed, seed^0x51ed270b27c2a3f5))
+	var titles []string
+	for _, q := range demoContent().Questions {
+		titles = append(titles, q.Title)
+	}
+	model := newMarkov(titles)
+	keywords := []string{"outage", "no internet", "broadband down", "slow", "refund"}
+	now := s.now()
+	span := int64(5 * week / time.Second)
+	const batch = 2000
+	for start := 0; start < n; start += batch {
+		err := s.inTx(ctx, func(tx *sql.Tx) error {
+			st, err := tx.PrepareContext(ctx, `INSERT INTO social_items (tweet_id, conversation_id, author_handle, text, lang, lang_checked,
+				status, source, created_at, imported_at) VALUES (?1, ?1, ?2, ?3, 'en', 1, 'new', 'corpus', ?4, ?5)`)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			for i := start; i < min(start+batch, n); i++ {
+				text := "@brand " + model.sentence(r, 8+r.IntN(12))
+				if r.IntN(4) == 0 {
+					text += " " + keywords[r.IntN(len(keywords))]
+				}
+				at := now.Unix() - r.Int64N(span)
+				if _, err := st.ExecContext(ctx, fmt.Sprint(7000000000000000000+i), fmt.Sprintf("customer%d", r.IntN(n/3+1)), text, at, now.Unix()); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return 0, fmt.Errorf("corpus mentions: %w", err)
+		}
+	}
+	return n, nil
+}

@@ -21,7 +21,13 @@ import (
 func benchInsights(ctx context.Context, args []string, stdout io.Writer) error {
 	fs, db := newFlags("bench insights")
 	n := fs.Int("n", 50, "page loads per period")
+	mentions := fs.Int("mentions", 0, "posts from X over the last five weeks to add first (once), for the early warning")
 	return withStore(ctx, fs, db, args, func(store *models.Store, _ []string) error {
+		have, err := store.GenerateMentions(ctx, *mentions, 1)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "%d corpus mentions from X in the database.\n", have)
 		const user, pass = "insights-bench", "insights bench password"
 		if _, err := store.UserByUsername(ctx, user); errors.Is(err, models.ErrNotFound) {
 			if _, err := store.CreateUser(ctx, models.NewUser{Username: user, Email: user + "@bench.invalid", Password: pass,

@@ -181,17 +181,21 @@ func TestBenchInsightsTimesEveryPeriod(t *testing.T) {
 	if code, _, errOut := runCmd(t, "corpus", "--db", db, "--threads", "200", "--posts", "1000"); code != 0 {
 		t.Fatalf("corpus: %s", errOut)
 	}
-	code, out, errOut := runCmd(t, "bench", "insights", "--db", db, "--n", "2")
+	code, out, errOut := runCmd(t, "bench", "insights", "--db", db, "--n", "2", "--mentions", "300")
 	if code != 0 {
 		t.Fatalf("bench insights: exit %d %s", code, errOut)
 	}
-	for _, want := range []string{"period", "7 days", "30 days", "90 days", "365 days (custom)"} {
+	for _, want := range []string{"300 corpus mentions from X in the database.", "period", "7 days", "30 days", "90 days", "365 days (custom)"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q:\n%s", want, out)
 		}
 	}
-	// Run twice: the benchmark account is made once and reused.
-	if code, _, errOut := runCmd(t, "bench", "insights", "--db", db, "--n", "1"); code != 0 {
+	// Run twice: the benchmark account and the mentions are made once and reused.
+	code, out, errOut = runCmd(t, "bench", "insights", "--db", db, "--n", "1", "--mentions", "500")
+	if code != 0 {
 		t.Fatalf("second run: %s", errOut)
+	}
+	if !strings.Contains(out, "300 corpus mentions from X in the database.") {
+		t.Errorf("mentions added twice:\n%s", out)
 	}
 }

@@ -10,8 +10,9 @@ ALTER TABLE threads ADD COLUMN lang_checked INTEGER NOT NULL DEFAULT 0;
 CREATE INDEX threads_lang_todo ON threads (id) WHERE lang_checked = 0;
 CREATE INDEX threads_lang ON threads (lang, created_at) WHERE lang != '';
 
--- Mentions per hour are counted by the tweet's own time.
-CREATE INDEX social_items_created ON social_items (created_at);
+-- Mentions per hour are counted by the tweet's own time, from the index
+-- alone (it holds every column the count filters on).
+CREATE INDEX social_items_created ON social_items (created_at, is_brand, status, lang, rule_id);
 
 CREATE TABLE incidents (
     id          INTEGER PRIMARY KEY,
