@@ -174,15 +174,22 @@ func (s *Store) ApprovePost(ctx context.Context, actor *User, postID int64, appr
 	if !p.Pending {
 		return &ErrNotAllowed{Reason: "That post is not waiting for approval."}
 	}
+	var hideReason string
 	if !approve {
 		if strings.TrimSpace(reason) == "" {
 			reason = "Not approved by a moderator."
 		}
-		if err := s.HidePost(ctx, actor, postID, reason); err != nil {
+		if hideReason, err = reasonRequired(reason); err != nil {
 			return err
 		}
 	}
 	return s.inTx(ctx, func(tx *sql.Tx) error {
+		// A rejected post is hidden as HidePost would, in the same transaction.
+		if !approve {
+			if err := s.hidePostAndTell(ctx, tx, actor, p, hideReason); err != nil {
+				return err
+			}
+		}
 		if _, err := tx.ExecContext(ctx, `UPDATE posts SET pending = 0 WHERE id = ?`, postID); err != nil {
 			return err
 		}
