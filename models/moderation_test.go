@@ -111,3 +111,58 @@ func TestEveryWayOfHidingTakesTheSameSteps(t *testing.T) {
 		t.Errorf("refused rejection changed the post: %+v", p)
 	}
 }
+
+// TestFlagQueueLoadsEachPostWithItsThread: posts from several threads, two in
+// one thread, each comes with its own thread, counts and (for a triager who
+// may not hide) a hidden post's text withheld.
+func TestFlagQueueLoadsEachPostWithItsThread(t *testing.T) {
+	s := newTestStore(t)
+	ctx := context.Background()
+	mod, su := userWithRole(t, s, "mod", RoleModerator), userWithRole(t, s, "super", RoleSuperuser)
+	asker, peer, r1, r2 := mustUser(t, s, "asker"), mustUser(t, s, "peer"), mustUser(t, s, "rita"), mustUser(t, s, "rolf")
+	router := mustThread(t, s, asker, "Router reboots itself every night")
+	tv := mustThread(t, s, asker, "TV app freezes after the update")
+	a1, _ := s.CreateAnswer(ctx, peer, router.ID, "Buy my followers, first answer.")
+	a2, _ := s.CreateAnswer(ctx, peer, router.ID, "Read the manual, second answer.")
+	a3, _ := s.CreateAnswer(ctx, peer, tv.ID, "Hidden later, third answer.")
+	for _, f := range []struct {
+		u    *User
+		post int64
+	}{{r1, a1.ID}, {r2, a1.ID}, {r1, a2.ID}, {r1, a3.ID}, {peer, tv.QuestionID}} {
+		if err := s.FlagPost(ctx, f.u, f.post, "spam", "note from "+f.u.Username); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Flagged again after hiding, so it stays in the queue hidden.
+	if err := s.HidePost(ctx, mod, a3.ID, "Wrong"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.exec(ctx, `UPDATE flags SET status = 'open' WHERE post_id = ?`, a3.ID); err != nil {
+		t.Fatal(err)
+	}
+	q, err := s.FlagQueue(ctx, su)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(q) != 4 || q[0].Post.ID != a1.ID || q[0].Reasons["spam"] != 2 || len(q[0].Notes) != 2 {
+		t.Fatalf("queue: %d posts, first %d with %v", len(q), q[0].Post.ID, q[0].Reasons)
+	}
+	want := map[int64]string{a1.ID: router.Title, a2.ID: router.Title, a3.ID: tv.Title, tv.QuestionID: tv.Title}
+	for _, f := range q {
+		if f.Thread.ID != f.Post.ThreadID || f.Thread.Title != want[f.Post.ID] || strings.Join(f.Thread.Tags, ",") != "router,wifi" {
+			t.Errorf("post %d with thread %d %q tags %v", f.Post.ID, f.Thread.ID, f.Thread.Title, f.Thread.Tags)
+		}
+		if hidden := f.Post.ID == a3.ID; f.Post.Redacted != hidden || (f.Post.BodyHTML == "") != hidden {
+			t.Errorf("post %d: redacted %v body %q", f.Post.ID, f.Post.Redacted, f.Post.BodyHTML)
+		}
+	}
+	q, err = s.FlagQueue(ctx, mod)
+	if err != nil || len(q) != 4 {
+		t.Fatalf("moderator's queue: %d %v", len(q), err)
+	}
+	for _, f := range q {
+		if f.Post.Redacted || f.Post.BodyHTML == "" {
+			t.Errorf("a moderator cannot read flagged post %d", f.Post.ID)
+		}
+	}
+}
