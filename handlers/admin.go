@@ -55,30 +55,21 @@ func (h *Handler) renderModUser(c echo.Context, code int, id int64, suspend, lin
 	return h.render(c, code, "mod_user", p)
 }
 
+// userAction runs an action on the :id member from a form without typed fields.
 func (h *Handler) userAction(c echo.Context, msg string, fn func(id int64) error) error {
-	id, err := pathID(c)
-	if err != nil {
-		return err
-	}
-	return h.done(c, fn(id), fmt.Sprintf("/mod/users/%d", id), msg)
+	return h.formAction(c, "/mod/users/%d", msg, form{}, nil, fn)
 }
 
 func (h *Handler) suspendUser(c echo.Context) error {
-	id, err := pathID(c)
-	if err != nil {
-		return err
-	}
 	f := fromRequest(c, "days", "reason")
-	days, err := strconv.Atoi(strings.TrimSpace(f.Values["days"]))
-	if err != nil || days < 1 || days > 3650 {
-		err = &models.ValidationError{Fields: map[string]string{"days": "Suspend for 1 to 3650 days."}}
-	} else {
-		err = h.store.SuspendUser(c.Request().Context(), currentUser(c), id, time.Now().AddDate(0, 0, days), f.Values["reason"])
-	}
-	if refused(f, err) {
-		return h.renderModUser(c, http.StatusUnprocessableEntity, id, f, newForm())
-	}
-	return h.done(c, err, fmt.Sprintf("/mod/users/%d", id), "The member is suspended.")
+	again := func(id int64) error { return h.renderModUser(c, http.StatusUnprocessableEntity, id, f, newForm()) }
+	return h.formAction(c, "/mod/users/%d", "The member is suspended.", f, again, func(id int64) error {
+		days, err := strconv.Atoi(strings.TrimSpace(f.Values["days"]))
+		if err != nil || days < 1 || days > 3650 {
+			return &models.ValidationError{Fields: map[string]string{"days": "Suspend for 1 to 3650 days."}}
+		}
+		return h.store.SuspendUser(c.Request().Context(), currentUser(c), id, time.Now().AddDate(0, 0, days), f.Values["reason"])
+	})
 }
 
 func (h *Handler) unsuspendUser(c echo.Context) error {
@@ -104,16 +95,12 @@ func (h *Handler) setUserRole(c echo.Context) error {
 }
 
 func (h *Handler) linkPlaceholder(c echo.Context) error {
-	id, err := pathID(c)
-	if err != nil {
-		return err
-	}
 	f := fromRequest(c, "username")
-	err = h.store.LinkPlaceholder(c.Request().Context(), currentUser(c), id, f.Values["username"])
-	if refused(f, err) {
-		return h.renderModUser(c, http.StatusUnprocessableEntity, id, suspendForm(), f)
-	}
-	return h.done(c, err, fmt.Sprintf("/mod/users/%d", id), "The imported profile is linked: its posts now belong to that account.")
+	again := func(id int64) error { return h.renderModUser(c, http.StatusUnprocessableEntity, id, suspendForm(), f) }
+	return h.formAction(c, "/mod/users/%d", "The imported profile is linked: its posts now belong to that account.", f, again,
+		func(id int64) error {
+			return h.store.LinkPlaceholder(c.Request().Context(), currentUser(c), id, f.Values["username"])
+		})
 }
 
 func (h *Handler) setUserGroup(c echo.Context) error {

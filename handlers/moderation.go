@@ -44,16 +44,10 @@ func validationSummary(err error) string {
 }
 
 func (h *Handler) hidePost(c echo.Context) error {
-	id, err := pathID(c)
-	if err != nil {
-		return err
-	}
 	f := fromRequest(c, "reason")
-	err = h.store.HidePost(c.Request().Context(), currentUser(c), id, f.Values["reason"])
-	if refused(f, err) {
-		return h.renderModForm(c, "hide", f)
-	}
-	return h.done(c, err, fmt.Sprintf("/p/%d", id), "The post is hidden. Its author sees your reason.")
+	return h.formAction(c, "/p/%d", "The post is hidden. Its author sees your reason.", f, h.modFormAgain(c, "hide", f), func(id int64) error {
+		return h.store.HidePost(c.Request().Context(), currentUser(c), id, f.Values["reason"])
+	})
 }
 
 func (h *Handler) unhidePost(c echo.Context) error {
@@ -144,23 +138,30 @@ func (h *Handler) renderModForm(c echo.Context, action string, f form) error {
 	return h.render(c, http.StatusUnprocessableEntity, "mod_form", p)
 }
 
-// threadStaffAction parses :id and runs a thread action, returning to the thread.
-func (h *Handler) threadStaffAction(c echo.Context, msg string, fn func(id int64) error) error {
-	return h.threadFormAction(c, "", newForm(), msg, fn)
-}
-
-// threadFormAction is threadStaffAction for a form with typed fields: a
-// validation error shows the form of action again with f's values.
-func (h *Handler) threadFormAction(c echo.Context, action string, f form, msg string, fn func(id int64) error) error {
+// formAction runs a staff action on the :id of the path and returns to
+// back (a format for the id) with msg, or with a flash saying why it was
+// refused. With again, a validation error instead shows the form again
+// (422): f holds what was typed and takes the messages.
+func (h *Handler) formAction(c echo.Context, back, msg string, f form, again func(id int64) error, fn func(id int64) error) error {
 	id, err := pathID(c)
 	if err != nil {
 		return err
 	}
 	err = fn(id)
-	if action != "" && refused(f, err) {
-		return h.renderModForm(c, action, f)
+	if again != nil && refused(f, err) {
+		return again(id)
 	}
-	return h.done(c, err, fmt.Sprintf("/t/%d", id), msg)
+	return h.done(c, err, fmt.Sprintf(back, id), msg)
+}
+
+// threadStaffAction runs a thread action from a form without typed fields.
+func (h *Handler) threadStaffAction(c echo.Context, msg string, fn func(id int64) error) error {
+	return h.formAction(c, "/t/%d", msg, form{}, nil, fn)
+}
+
+// modFormAgain shows the thread page's form of action again with f.
+func (h *Handler) modFormAgain(c echo.Context, action string, f form) func(int64) error {
+	return func(int64) error { return h.renderModForm(c, action, f) }
 }
 
 func (h *Handler) lockThread(c echo.Context) error {
@@ -183,7 +184,7 @@ func (h *Handler) pinThread(c echo.Context) error {
 
 func (h *Handler) moveThread(c echo.Context) error {
 	f := fromRequest(c, "category", "reason")
-	return h.threadFormAction(c, "move", f, "The thread is moved.", func(id int64) error {
+	return h.formAction(c, "/t/%d", "The thread is moved.", f, h.modFormAgain(c, "move", f), func(id int64) error {
 		return h.store.MoveThread(c.Request().Context(), currentUser(c), id, f.Values["category"], f.Values["reason"])
 	})
 }
@@ -195,7 +196,7 @@ func (h *Handler) closeDuplicate(c echo.Context) error {
 	if original == 0 {
 		msg = "The thread is reopened."
 	}
-	return h.threadFormAction(c, "duplicate", f, msg, func(id int64) error {
+	return h.formAction(c, "/t/%d", msg, f, h.modFormAgain(c, "duplicate", f), func(id int64) error {
 		if err != nil {
 			return err
 		}
