@@ -1,9 +1,11 @@
 package handlers
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -16,7 +18,9 @@ type modUserPage struct {
 	Target *models.User
 	Groups []string
 	Roles  []models.Role
-	Form   form
+	// Suspend and Link are the forms whose typed fields a refusal shows again.
+	Suspend form
+	Link    form
 }
 
 // showModUser renders GET /mod/users/:id: suspension, spam removal, roles, groups.
@@ -25,6 +29,17 @@ func (h *Handler) showModUser(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	return h.renderModUser(c, http.StatusOK, id, suspendForm(), newForm())
+}
+
+// suspendForm is the suspension form as first shown: a week.
+func suspendForm() form {
+	f := newForm()
+	f.Values["days"] = "7"
+	return f
+}
+
+func (h *Handler) renderModUser(c echo.Context, code int, id int64, suspend, link form) error {
 	ctx := c.Request().Context()
 	target, err := h.store.UserByID(ctx, id)
 	if err != nil {
@@ -34,29 +49,26 @@ func (h *Handler) showModUser(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	p := modUserPage{page: h.page(c, "Moderate "+target.Username), Target: target, Groups: groups, Roles: models.Roles(), Form: newForm()}
+	p := modUserPage{page: h.page(c, "Moderate "+target.Username), Target: target, Groups: groups, Roles: models.Roles(),
+		Suspend: suspend, Link: link}
 	p.NoIndex = true
-	return h.render(c, http.StatusOK, "mod_user", p)
+	return h.render(c, code, "mod_user", p)
 }
 
+// userAction runs an action on the :id member from a form without typed fields.
 func (h *Handler) userAction(c echo.Context, msg string, fn func(id int64) error) error {
-	id, err := pathID(c)
-	if err != nil {
-		return err
-	}
-	return h.done(c, fn(id), fmt.Sprintf("/mod/users/%d", id), msg)
+	return h.formAction(c, "/mod/users/%d", msg, form{}, nil, fn)
 }
 
 func (h *Handler) suspendUser(c echo.Context) error {
-	days, err := strconv.Atoi(c.FormValue("days"))
-	if err != nil || days < 1 || days > 3650 {
-		days = 0
-	}
-	return h.userAction(c, "The member is suspended.", func(id int64) error {
-		if days == 0 {
+	f := fromRequest(c, "days", "reason")
+	again := func(id int64) error { return h.renderModUser(c, http.StatusUnprocessableEntity, id, f, newForm()) }
+	return h.formAction(c, "/mod/users/%d", "The member is suspended.", f, again, func(id int64) error {
+		days, err := strconv.Atoi(strings.TrimSpace(f.Values["days"]))
+		if err != nil || days < 1 || days > 3650 {
 			return &models.ValidationError{Fields: map[string]string{"days": "Suspend for 1 to 3650 days."}}
 		}
-		return h.store.SuspendUser(c.Request().Context(), currentUser(c), id, time.Now().AddDate(0, 0, days), c.FormValue("reason"))
+		return h.store.SuspendUser(c.Request().Context(), currentUser(c), id, time.Now().AddDate(0, 0, days), f.Values["reason"])
 	})
 }
 
@@ -83,9 +95,12 @@ func (h *Handler) setUserRole(c echo.Context) error {
 }
 
 func (h *Handler) linkPlaceholder(c echo.Context) error {
-	return h.userAction(c, "The imported profile is linked: its posts now belong to that account.", func(id int64) error {
-		return h.store.LinkPlaceholder(c.Request().Context(), currentUser(c), id, c.FormValue("username"))
-	})
+	f := fromRequest(c, "username")
+	again := func(id int64) error { return h.renderModUser(c, http.StatusUnprocessableEntity, id, suspendForm(), f) }
+	return h.formAction(c, "/mod/users/%d", "The imported profile is linked: its posts now belong to that account.", f, again,
+		func(id int64) error {
+			return h.store.LinkPlaceholder(c.Request().Context(), currentUser(c), id, f.Values["username"])
+		})
 }
 
 func (h *Handler) setUserGroup(c echo.Context) error {
@@ -100,16 +115,25 @@ func (h *Handler) setUserGroup(c echo.Context) error {
 type settingsAdminPage struct {
 	page
 	Form       form
+	Category   form // the new-category form
 	Categories []models.Category
 	Pending    []models.AmbassadorRequest
 	Verified   []*models.User
 }
 
 func (h *Handler) showAdminSettings(c echo.Context) error {
-	ctx := c.Request().Context()
-	s, err := h.store.SiteSettings(ctx)
+	f, err := h.settingsForm(c.Request().Context())
 	if err != nil {
 		return err
+	}
+	return h.renderAdminSettings(c, http.StatusOK, f, newForm())
+}
+
+// settingsForm is the settings form filled with the saved settings.
+func (h *Handler) settingsForm(ctx context.Context) (form, error) {
+	s, err := h.store.SiteSettings(ctx)
+	if err != nil {
+		return form{}, err
 	}
 	f := newForm()
 	f.Values["brand_name"], f.Values["badge_title"] = s.BrandName, s.BadgeTitle
@@ -119,15 +143,15 @@ func (h *Handler) showAdminSettings(c echo.Context) error {
 	if s.ApproveFirstPostsWithLinks {
 		f.Values["approve_first_posts"] = "1"
 	}
-	return h.renderAdminSettings(c, http.StatusOK, f)
+	return f, nil
 }
 
-func (h *Handler) renderAdminSettings(c echo.Context, code int, f form) error {
+func (h *Handler) renderAdminSettings(c echo.Context, code int, settings, category form) error {
 	cats, err := h.store.Categories(c.Request().Context(), currentUser(c))
 	if err != nil {
 		return err
 	}
-	p := settingsAdminPage{page: h.page(c, "Site settings"), Form: f, Categories: cats}
+	p := settingsAdminPage{page: h.page(c, "Site settings"), Form: settings, Category: category, Categories: cats}
 	p.NoIndex = true
 	return h.render(c, code, "admin_settings", p)
 }
@@ -139,7 +163,7 @@ func (h *Handler) saveAdminSettings(c echo.Context) error {
 		SuperuserThreshold: f.Values["superuser_threshold"], PostsPerHour: f.Values["posts_per_hour"],
 		ApproveFirstPosts: f.Values["approve_first_posts"] == "1"})
 	if f.withError(err) {
-		return h.renderAdminSettings(c, http.StatusUnprocessableEntity, f)
+		return h.renderAdminSettings(c, http.StatusUnprocessableEntity, f, newForm())
 	}
 	if err != nil {
 		return err
@@ -157,9 +181,17 @@ func (h *Handler) saveCategory(c echo.Context) error {
 		err := h.store.SetCategoryGroup(ctx, u, slug, c.FormValue("group"))
 		return h.done(c, err, "/admin/settings", "The category's visibility is saved.")
 	}
-	cat, err := h.store.CreateCategory(ctx, models.NewCategory{Name: c.FormValue("name"), Description: c.FormValue("description"), Position: 50})
-	if err == nil && c.FormValue("group") != "" {
-		err = h.store.SetCategoryGroup(ctx, u, cat.Slug, c.FormValue("group"))
+	f := fromRequest(c, "name", "description", "group")
+	cat, err := h.store.CreateCategory(ctx, models.NewCategory{Name: f.Values["name"], Description: f.Values["description"], Position: 50})
+	if err == nil && f.Values["group"] != "" {
+		err = h.store.SetCategoryGroup(ctx, u, cat.Slug, f.Values["group"])
+	}
+	if refused(f, err) {
+		settings, err := h.settingsForm(ctx)
+		if err != nil {
+			return err
+		}
+		return h.renderAdminSettings(c, http.StatusUnprocessableEntity, settings, f)
 	}
 	return h.done(c, err, "/admin/settings", "The category is created.")
 }

@@ -10,7 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gorilla/sessions"
@@ -91,39 +91,53 @@ type Handler struct {
 }
 
 // settingsCache keeps the site settings for a few seconds: every page needs
-// the brand name and badge title, and they change rarely. Each app server
-// sees an admin's change within settingsTTL.
+// the brand name and every ambassador's badge its title, and they change
+// rarely. Each app server sees an admin's change within settingsTTL.
+//
+// Reading it is an atomic load: no request waits on another's database
+// read while a value is cached. A stale value is served while one request
+// reloads it; forgetSettings swaps in an empty entry, so the next page reads
+// the saved settings and a reload begun before the save cannot put back
+// what it read.
 type settingsCache struct {
-	mu     sync.Mutex
+	cur     atomic.Pointer[cachedSettings]
+	loading atomic.Bool // a request is reloading a stale value
+}
+
+type cachedSettings struct {
 	value  models.SiteSettings
-	loaded time.Time
+	loaded time.Time // zero: nothing loaded since the start or the last forgetSettings
 }
 
 const settingsTTL = 10 * time.Second
 
 // siteSettings returns the cached settings, reloading them when stale.
 func (h *Handler) siteSettings(ctx context.Context) models.SiteSettings {
-	h.settings.mu.Lock()
-	defer h.settings.mu.Unlock()
-	if time.Since(h.settings.loaded) > settingsTTL {
-		s, err := h.store.SiteSettings(ctx)
-		if err != nil {
-			h.log.Error("load site settings", "err", err)
-			if h.settings.loaded.IsZero() {
-				return models.DefaultSiteSettings()
-			}
-			return h.settings.value
-		}
-		h.settings.value, h.settings.loaded = s, time.Now()
+	c := &h.settings
+	cur := c.cur.Load()
+	has := cur != nil && !cur.loaded.IsZero()
+	if has && (time.Since(cur.loaded) <= settingsTTL || !c.loading.CompareAndSwap(false, true)) {
+		return cur.value // fresh, or stale while another request reloads it
 	}
-	return h.settings.value
+	if has {
+		defer c.loading.Store(false)
+	}
+	s, err := h.store.SiteSettings(ctx)
+	if err != nil {
+		h.log.Error("load site settings", "err", err)
+		if has {
+			return cur.value
+		}
+		return models.DefaultSiteSettings()
+	}
+	// Kept only if the entry is still the one this read replaces.
+	c.cur.CompareAndSwap(cur, &cachedSettings{value: s, loaded: time.Now()})
+	return s
 }
 
 // forgetSettings makes the next page read the settings again.
 func (h *Handler) forgetSettings() {
-	h.settings.mu.Lock()
-	h.settings.loaded = time.Time{}
-	h.settings.mu.Unlock()
+	h.settings.cur.Store(&cachedSettings{})
 }
 
 // New builds the echo server with all middleware and routes.

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -26,6 +27,13 @@ func (h *Handler) done(c echo.Context, err error, back, msg string) error {
 	return c.Redirect(http.StatusSeeOther, back)
 }
 
+// refused reports whether err is a validation error, copying its messages
+// into f: the form is then shown again (422) with what was typed. Other
+// refusals (not allowed, forbidden) go back with a flash through done.
+func refused(f form, err error) bool {
+	return models.IsValidation(err) && f.withError(err)
+}
+
 func validationSummary(err error) string {
 	if ve, ok := err.(*models.ValidationError); ok {
 		for _, msg := range ve.Fields {
@@ -36,12 +44,10 @@ func validationSummary(err error) string {
 }
 
 func (h *Handler) hidePost(c echo.Context) error {
-	id, err := pathID(c)
-	if err != nil {
-		return err
-	}
-	err = h.store.HidePost(c.Request().Context(), currentUser(c), id, c.FormValue("reason"))
-	return h.done(c, err, fmt.Sprintf("/p/%d", id), "The post is hidden. Its author sees your reason.")
+	f := fromRequest(c, "reason")
+	return h.formAction(c, "/p/%d", "The post is hidden. Its author sees your reason.", f, h.modFormAgain(c, "hide", f), func(id int64) error {
+		return h.store.HidePost(c.Request().Context(), currentUser(c), id, f.Values["reason"])
+	})
 }
 
 func (h *Handler) unhidePost(c echo.Context) error {
@@ -92,19 +98,70 @@ func (h *Handler) flagPost(c echo.Context) error {
 	}
 	f := fromRequest(c, "reason", "note")
 	err = h.store.FlagPost(c.Request().Context(), currentUser(c), p.ID, f.Values["reason"], f.Values["note"])
-	if err != nil && models.IsValidation(err) && f.withError(err) {
+	if refused(f, err) {
 		return h.renderFlag(c, http.StatusUnprocessableEntity, p, t, f) // shown again with the chosen reason and the note
 	}
 	return h.done(c, err, fmt.Sprintf("/p/%d", p.ID), "Thanks: the moderators will look at it.")
 }
 
-// threadStaffAction parses :id and runs a thread action, returning to the thread.
-func (h *Handler) threadStaffAction(c echo.Context, msg string, fn func(id int64) error) error {
+// modFormPage shows one refused moderation form of the thread page on a
+// page of its own (422), with what was typed and what is wrong with it.
+type modFormPage struct {
+	page
+	Action     string // hide, move or duplicate: the form shown
+	Post       *models.Post
+	Thread     *models.Thread
+	Categories []models.Category
+	Form       form
+}
+
+// renderModForm shows the form of action again for the :id post (hide) or
+// thread (move, duplicate).
+func (h *Handler) renderModForm(c echo.Context, action string, f form) error {
+	p := modFormPage{Action: action, Form: f}
+	var err error
+	if action == "hide" {
+		p.Post, p.Thread, err = h.loadPost(c)
+	} else {
+		p.Thread, err = h.loadThread(c)
+	}
+	if err != nil {
+		return err
+	}
+	if action == "move" {
+		if p.Categories, err = h.store.Categories(c.Request().Context(), currentUser(c)); err != nil {
+			return err
+		}
+	}
+	p.page = h.page(c, map[string]string{"hide": "Hide a post", "move": "Move a thread", "duplicate": "Close as a duplicate"}[action])
+	p.NoIndex = true
+	return h.render(c, http.StatusUnprocessableEntity, "mod_form", p)
+}
+
+// formAction runs a staff action on the :id of the path and returns to
+// back (a format for the id) with msg, or with a flash saying why it was
+// refused. With again, a validation error instead shows the form again
+// (422): f holds what was typed and takes the messages.
+func (h *Handler) formAction(c echo.Context, back, msg string, f form, again func(id int64) error, fn func(id int64) error) error {
 	id, err := pathID(c)
 	if err != nil {
 		return err
 	}
-	return h.done(c, fn(id), fmt.Sprintf("/t/%d", id), msg)
+	err = fn(id)
+	if again != nil && refused(f, err) {
+		return again(id)
+	}
+	return h.done(c, err, fmt.Sprintf(back, id), msg)
+}
+
+// threadStaffAction runs a thread action from a form without typed fields.
+func (h *Handler) threadStaffAction(c echo.Context, msg string, fn func(id int64) error) error {
+	return h.formAction(c, "/t/%d", msg, form{}, nil, fn)
+}
+
+// modFormAgain shows the thread page's form of action again with f.
+func (h *Handler) modFormAgain(c echo.Context, action string, f form) func(int64) error {
+	return func(int64) error { return h.renderModForm(c, action, f) }
 }
 
 func (h *Handler) lockThread(c echo.Context) error {
@@ -126,32 +183,37 @@ func (h *Handler) pinThread(c echo.Context) error {
 }
 
 func (h *Handler) moveThread(c echo.Context) error {
-	return h.threadStaffAction(c, "The thread is moved.", func(id int64) error {
-		return h.store.MoveThread(c.Request().Context(), currentUser(c), id, c.FormValue("category"), c.FormValue("reason"))
+	f := fromRequest(c, "category", "reason")
+	return h.formAction(c, "/t/%d", "The thread is moved.", f, h.modFormAgain(c, "move", f), func(id int64) error {
+		return h.store.MoveThread(c.Request().Context(), currentUser(c), id, f.Values["category"], f.Values["reason"])
 	})
 }
 
 func (h *Handler) closeDuplicate(c echo.Context) error {
-	raw := c.FormValue("original")
-	original, err := strconv.ParseInt(raw, 10, 64)
-	if err != nil && raw != "" && raw != "0" {
-		// Accept a pasted thread address as well as a number.
-		if t, ok := threadIDFromURL(raw); ok {
-			original, err = t, nil
-		}
-	}
-	if err != nil && raw != "" {
-		return h.threadStaffAction(c, "", func(int64) error {
-			return &models.ValidationError{Fields: map[string]string{"original": "Give the original thread's number or address."}}
-		})
-	}
+	f := fromRequest(c, "original", "reason")
+	original, err := originalThread(f.Values["original"])
 	msg := "The thread is closed as a duplicate."
 	if original == 0 {
 		msg = "The thread is reopened."
 	}
-	return h.threadStaffAction(c, msg, func(id int64) error {
-		return h.store.CloseAsDuplicate(c.Request().Context(), currentUser(c), id, original, c.FormValue("reason"))
+	return h.formAction(c, "/t/%d", msg, f, h.modFormAgain(c, "duplicate", f), func(id int64) error {
+		if err != nil {
+			return err
+		}
+		return h.store.CloseAsDuplicate(c.Request().Context(), currentUser(c), id, original, f.Values["reason"])
 	})
+}
+
+// originalThread reads the duplicate form's original thread: a number or a
+// pasted thread address; empty or 0 reopens.
+func originalThread(raw string) (int64, error) {
+	if strings.TrimSpace(raw) == "" {
+		return 0, nil
+	}
+	if id, ok := threadRef(raw); ok {
+		return id, nil
+	}
+	return 0, &models.ValidationError{Fields: map[string]string{"original": "Give the original thread's number or address."}}
 }
 
 type flagsPage struct {

@@ -69,6 +69,7 @@ func (h *Handler) routes(e *echo.Echo) {
 		// the CSRF token does elsewhere, and it can only turn emails off.
 		Skipper: func(c echo.Context) bool { return c.Path() == "/unsubscribe" && c.Request().Method == http.MethodPost },
 	}))
+	e.Use(h.memoRequest)
 	e.Use(h.loadUser)
 
 	// Anyone.
@@ -195,6 +196,16 @@ func fetchMetadata(next echo.HandlerFunc) echo.HandlerFunc {
 			return echo.ErrForbidden
 		}
 		req.Header.Del("Sec-Fetch-Site")
+		return next(c)
+	}
+}
+
+// memoRequest gives each request a store memo: a page asks several times
+// which private categories its viewer may not see, and reads it once.
+func (h *Handler) memoRequest(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		req := c.Request()
+		c.SetRequest(req.WithContext(h.store.WithMemo(req.Context())))
 		return next(c)
 	}
 }

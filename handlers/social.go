@@ -28,6 +28,7 @@ type inboxPage struct {
 	Categories []models.Category
 	Pager      pager
 	Form       form
+	Ticked     map[string]bool // items kept ticked when the form is shown again
 }
 
 // URL is this view with another status, language or rule.
@@ -48,13 +49,35 @@ func (p inboxPage) URL(status, lang string, rule int64) string {
 	return "/mod/social?" + q.Encode()
 }
 
-func (h *Handler) showSocial(c echo.Context) error {
-	rule, _ := strconv.ParseInt(c.QueryParam("rule"), 10, 64)
-	q := models.InboxQuery{Status: oneOf(c.QueryParam("status"), models.InboxStatuses()...), Lang: c.QueryParam("lang"), RuleID: rule, Page: pageOf(c)}
-	return h.renderSocial(c, http.StatusOK, q, newForm())
+// PageURL is page n of this view; the triage form returns to its own page.
+func (p inboxPage) PageURL(n int) string {
+	u := p.URL(p.Query.Status, p.Query.Lang, p.Query.RuleID)
+	if n <= 1 {
+		return u
+	}
+	sep := "?"
+	if strings.Contains(u, "?") {
+		sep = "&"
+	}
+	return u + sep + "page=" + strconv.Itoa(n)
 }
 
-func (h *Handler) renderSocial(c echo.Context, code int, q models.InboxQuery, f form) error {
+// inboxQuery reads the view from a query string: the inbox's own, or that
+// of the address the triage form returns to.
+func inboxQuery(v url.Values) models.InboxQuery {
+	rule, _ := strconv.ParseInt(v.Get("rule"), 10, 64)
+	page, err := strconv.Atoi(v.Get("page"))
+	if err != nil || page < 1 {
+		page = 1
+	}
+	return models.InboxQuery{Status: oneOf(v.Get("status"), models.InboxStatuses()...), Lang: v.Get("lang"), RuleID: rule, Page: page}
+}
+
+func (h *Handler) showSocial(c echo.Context) error {
+	return h.renderSocial(c, http.StatusOK, inboxQuery(c.QueryParams()), newForm(), nil)
+}
+
+func (h *Handler) renderSocial(c echo.Context, code int, q models.InboxQuery, f form, ticked map[string]bool) error {
 	ctx := c.Request().Context()
 	u := currentUser(c)
 	inbox, err := h.store.Inbox(ctx, u, q)
@@ -65,52 +88,56 @@ func (h *Handler) renderSocial(c echo.Context, code int, q models.InboxQuery, f 
 	if err != nil {
 		return err
 	}
-	p := inboxPage{page: h.page(c, "Social inbox"), Inbox: inbox, Query: q, Statuses: models.InboxStatuses(), Categories: cats, Form: f}
-	p.Pager = makePager(inbox.Paging, func(n int) string {
-		u := p.URL(q.Status, q.Lang, q.RuleID)
-		sep := "?"
-		if strings.Contains(u, "?") {
-			sep = "&"
-		}
-		return u + sep + "page=" + strconv.Itoa(n)
-	})
+	p := inboxPage{page: h.page(c, "Social inbox"), Inbox: inbox, Query: q, Statuses: models.InboxStatuses(), Categories: cats,
+		Form: f, Ticked: ticked}
+	p.Pager = makePager(inbox.Paging, p.PageURL)
 	p.NoIndex = true
 	return h.render(c, code, "social", p)
 }
 
 // triageSocial handles the inbox's one form: an action on the checked items.
+// A refused action shows the inbox again with the choices and items kept.
 func (h *Handler) triageSocial(c echo.Context) error {
 	ctx := c.Request().Context()
 	u := currentUser(c)
-	form, err := c.FormParams()
+	params, err := c.FormParams()
 	if err != nil {
 		return echo.ErrBadRequest
 	}
-	items := form["items"]
+	f := fromRequest(c, "action", "category", "title", "thread")
+	items := params["items"]
 	back := "/mod/social"
 	if r := c.FormValue("back"); r != "" {
 		back = localPath(r)
 	}
 	var msg string
-	switch c.FormValue("action") {
+	switch f.Values["action"] {
 	case "convert":
 		var n int
-		n, err = h.store.ConvertSocial(ctx, u, items, c.FormValue("category"), c.FormValue("title"))
+		n, err = h.store.ConvertSocial(ctx, u, items, f.Values["category"], f.Values["title"])
 		msg = fmt.Sprintf("%s created.", plural(n, "thread", "threads"))
 	case "append":
-		id, ok := threadIDFromURL(c.FormValue("thread"))
-		if !ok {
-			id, _ = strconv.ParseInt(strings.TrimSpace(c.FormValue("thread")), 10, 64)
-		}
+		id, _ := threadRef(f.Values["thread"])
 		err = h.store.AppendSocial(ctx, u, items, id)
 		msg = "Added to the thread."
 	case "dismiss", "spam", "restore":
-		status := map[string]string{"dismiss": "dismissed", "spam": "spam", "restore": "new"}[c.FormValue("action")]
+		status := map[string]string{"dismiss": "dismissed", "spam": "spam", "restore": "new"}[f.Values["action"]]
 		var n int
 		n, err = h.store.SetSocialStatus(ctx, u, items, status)
 		msg = fmt.Sprintf("%s updated.", plural(n, "item", "items"))
 	default:
 		err = &models.ValidationError{Fields: map[string]string{"action": "Choose what to do with the selected items."}}
+	}
+	if refused(f, err) {
+		ticked := make(map[string]bool, len(items))
+		for _, id := range items {
+			ticked[id] = true
+		}
+		var q url.Values
+		if bu, perr := url.Parse(back); perr == nil {
+			q = bu.Query()
+		}
+		return h.renderSocial(c, http.StatusUnprocessableEntity, inboxQuery(q), f, ticked)
 	}
 	return h.done(c, err, back, msg)
 }

@@ -19,6 +19,15 @@ func summary(md string, n int) string {
 	return string(r) + "…"
 }
 
+// threadRef reads a thread given by its number or by a pasted address.
+func threadRef(s string) (int64, bool) {
+	s = strings.TrimSpace(s)
+	if id, err := strconv.ParseInt(s, 10, 64); err == nil {
+		return id, true
+	}
+	return threadIDFromURL(s)
+}
+
 // threadIDFromURL reads the id from a pasted thread address like
 // "https://forum/t/12/some-title" or "/t/12".
 func threadIDFromURL(s string) (int64, bool) {

@@ -96,20 +96,47 @@ func (s *Store) FlagQueue(ctx context.Context, actor *User) ([]FlaggedPost, erro
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
+	if len(order) == 0 {
+		return nil, nil
+	}
+	// The posts and their threads in a few queries, not two per post.
+	rows, err = s.r.QueryContext(ctx, `SELECT `+postColumns+postJoins+` WHERE p.id IN (`+placeholders(len(order))+`)`, idArgs(order)...)
+	posts, err := keyedByID(rows, err, scanPost, func(p *Post) int64 { return p.ID })
+	if err != nil {
+		return nil, fmt.Errorf("load flagged posts: %w", err)
+	}
+	var threadIDs []int64
+	seen := map[int64]bool{}
+	for _, p := range posts {
+		if !seen[p.ThreadID] {
+			seen[p.ThreadID] = true
+			threadIDs = append(threadIDs, p.ThreadID)
+		}
+	}
+	rows, err = s.r.QueryContext(ctx, `SELECT `+threadColumns+threadJoins+` WHERE t.id IN (`+placeholders(len(threadIDs))+`)
+		AND t.question_id IS NOT NULL`, idArgs(threadIDs)...)
+	threads, err := keyedByID(rows, err, scanThread, func(t *Thread) int64 { return t.ID })
+	if err != nil {
+		return nil, fmt.Errorf("load threads of flagged posts: %w", err)
+	}
+	list := make([]*Thread, 0, len(threads))
+	for _, t := range threads {
+		list = append(list, t)
+	}
+	if err := s.fillTags(ctx, list); err != nil {
+		return nil, err
+	}
 	var out []FlaggedPost
 	for _, id := range order {
 		fp := byPost[id]
-		if fp.Post, err = s.Post(ctx, id); err != nil {
-			return nil, err
+		fp.Post = posts[id]
+		if fp.Post == nil || threads[fp.Post.ThreadID] == nil {
+			return nil, fmt.Errorf("load flagged post %d: %w", id, ErrNotFound)
 		}
 		if fp.Post.Hidden && !actor.Can(PermHide) {
 			fp.Post.Redacted, fp.Post.BodyMD, fp.Post.BodyHTML = true, "", ""
 		}
-		t, err := s.Thread(ctx, fp.Post.ThreadID)
-		if err != nil {
-			return nil, err
-		}
-		fp.Thread = *t
+		fp.Thread = *threads[fp.Post.ThreadID]
 		out = append(out, *fp)
 	}
 	// Most flags first, then the most recent.
@@ -174,15 +201,22 @@ func (s *Store) ApprovePost(ctx context.Context, actor *User, postID int64, appr
 	if !p.Pending {
 		return &ErrNotAllowed{Reason: "That post is not waiting for approval."}
 	}
+	var hideReason string
 	if !approve {
 		if strings.TrimSpace(reason) == "" {
 			reason = "Not approved by a moderator."
 		}
-		if err := s.HidePost(ctx, actor, postID, reason); err != nil {
+		if hideReason, err = reasonRequired(reason); err != nil {
 			return err
 		}
 	}
 	return s.inTx(ctx, func(tx *sql.Tx) error {
+		// A rejected post is hidden as HidePost would, in the same transaction.
+		if !approve {
+			if err := s.hidePostAndTell(ctx, tx, actor, p, hideReason); err != nil {
+				return err
+			}
+		}
 		if _, err := tx.ExecContext(ctx, `UPDATE posts SET pending = 0 WHERE id = ?`, postID); err != nil {
 			return err
 		}
@@ -223,4 +257,30 @@ func (s *Store) ApprovePost(ctx context.Context, actor *User, postID int64, appr
 func IsValidation(err error) bool {
 	var ve *ValidationError
 	return errors.As(err, &ve)
+}
+
+// keyedByID reads rows with scan into a map keyed by id.
+func keyedByID[T any](rows *sql.Rows, err error, scan func(interface{ Scan(...any) error }) (T, error), id func(T) int64) (map[int64]T, error) {
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[int64]T{}
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out[id(v)] = v
+	}
+	return out, rows.Err()
+}
+
+// idArgs turns ids into query arguments.
+func idArgs(ids []int64) []any {
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	return args
 }

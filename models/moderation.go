@@ -48,32 +48,47 @@ func (s *Store) HidePost(ctx context.Context, actor *User, postID int64, reason 
 	if err != nil {
 		return err
 	}
+	return s.inTx(ctx, func(tx *sql.Tx) error { return s.hidePostAndTell(ctx, tx, actor, p, reason) })
+}
+
+// hidePostAndTell is HidePost's transaction: the post is hidden, its open
+// flags are actioned, its thread recounted, and its author told why.
+func (s *Store) hidePostAndTell(ctx context.Context, tx *sql.Tx, actor *User, p *Post, reason string) error {
 	now := s.now().Unix()
-	return s.inTx(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `UPDATE posts SET hidden_at = ?, hidden_reason = ? WHERE id = ?`, now, reason, postID); err != nil {
-			return err
+	if _, err := s.hidePostTx(ctx, tx, p.ID, reason, now); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE flags SET status = 'actioned', handled_by = ?, handled_at = ?
+		WHERE post_id = ? AND status = 'open'`, actor.ID, now, p.ID); err != nil {
+		return err
+	}
+	if err := s.refreshThread(ctx, tx, p.ThreadID); err != nil {
+		return err
+	}
+	if err := s.notify(ctx, tx, p.Author.ID, actor.ID, NotifyModeration, p.ThreadID, p.ID,
+		"A moderator hid your post: "+reason); err != nil {
+		return err
+	}
+	return logAction(ctx, tx, s.now(), actor, "hide_post", "post", p.ID, reason)
+}
+
+// hidePostTx hides one post with its reason (a question hides its thread)
+// and takes it out of the knowledge base. It returns the post's thread,
+// which the caller recounts with refreshThread: once per thread when
+// hiding many posts.
+func (s *Store) hidePostTx(ctx context.Context, tx *sql.Tx, postID int64, reason string, at int64) (int64, error) {
+	var threadID int64
+	var question bool
+	if err := tx.QueryRowContext(ctx, `UPDATE posts SET hidden_at = ?, hidden_reason = ? WHERE id = ?
+		RETURNING thread_id, is_question`, at, reason, postID).Scan(&threadID, &question); err != nil {
+		return 0, fmt.Errorf("hide post %d: %w", postID, err)
+	}
+	if question {
+		if _, err := tx.ExecContext(ctx, `UPDATE threads SET hidden_at = ? WHERE id = ?`, at, threadID); err != nil {
+			return 0, err
 		}
-		if p.IsQuestion {
-			if _, err := tx.ExecContext(ctx, `UPDATE threads SET hidden_at = ? WHERE id = ?`, now, p.ThreadID); err != nil {
-				return err
-			}
-		}
-		if _, err := tx.ExecContext(ctx, `UPDATE flags SET status = 'actioned', handled_by = ?, handled_at = ?
-			WHERE post_id = ? AND status = 'open'`, actor.ID, now, postID); err != nil {
-			return err
-		}
-		if err := s.refreshThread(ctx, tx, p.ThreadID); err != nil {
-			return err
-		}
-		if err := s.syncArticle(ctx, tx, kbPostRemoved, p.ThreadID, postID); err != nil {
-			return err
-		}
-		if err := s.notify(ctx, tx, p.Author.ID, actor.ID, NotifyModeration, p.ThreadID, postID,
-			"A moderator hid your post: "+reason); err != nil {
-			return err
-		}
-		return logAction(ctx, tx, s.now(), actor, "hide_post", "post", postID, reason)
-	})
+	}
+	return threadID, s.syncArticle(ctx, tx, kbPostRemoved, threadID, postID)
 }
 
 // UnhidePost shows a hidden post again.
@@ -289,18 +304,8 @@ func (s *Store) RemoveSpammer(ctx context.Context, actor *User, userID int64, re
 		}
 		threads := map[int64]bool{}
 		for _, id := range posts {
-			var threadID int64
-			var question bool
-			if err := tx.QueryRowContext(ctx, `UPDATE posts SET hidden_at = ?, hidden_reason = ? WHERE id = ?
-				RETURNING thread_id, is_question`, now.Unix(), reason, id).Scan(&threadID, &question); err != nil {
-				return err
-			}
-			if question {
-				if _, err := tx.ExecContext(ctx, `UPDATE threads SET hidden_at = ? WHERE id = ?`, now.Unix(), threadID); err != nil {
-					return err
-				}
-			}
-			if err := s.syncArticle(ctx, tx, kbPostRemoved, threadID, id); err != nil {
+			threadID, err := s.hidePostTx(ctx, tx, id, reason, now.Unix())
+			if err != nil {
 				return err
 			}
 			threads[threadID] = true

@@ -64,8 +64,7 @@ func (im *Importer) conversationQueue(ctx context.Context, tx *sql.Tx) ([]string
 }
 
 func loadConversation(ctx context.Context, tx dbtx, conv string) ([]socialItem, int64, error) {
-	rows, err := tx.QueryContext(ctx, `SELECT tweet_id, in_reply_to_id, author_handle, author_name, text, status, lang, is_brand,
-		created_at, COALESCE(rule_id, 0), COALESCE(thread_id, 0) FROM social_items WHERE conversation_id = ? ORDER BY created_at, tweet_id`, conv)
+	rows, err := tx.QueryContext(ctx, `SELECT `+socialItemColumns+` FROM social_items WHERE conversation_id = ? ORDER BY created_at, tweet_id`, conv)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -73,9 +72,8 @@ func loadConversation(ctx context.Context, tx dbtx, conv string) ([]socialItem, 
 	var items []socialItem
 	var thread int64
 	for rows.Next() {
-		var it socialItem
-		var t int64
-		if err := rows.Scan(&it.id, &it.parent, &it.handle, &it.name, &it.text, &it.status, &it.lang, &it.brand, &it.created, &it.ruleID, &t); err != nil {
+		it, t, err := scanSocialItem(rows)
+		if err != nil {
 			return nil, 0, err
 		}
 		if t != 0 && thread == 0 {

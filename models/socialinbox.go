@@ -221,9 +221,7 @@ func (s *Store) AppendSocial(ctx context.Context, actor *User, ids []string, thr
 			return &ValidationError{Fields: map[string]string{"items": "Select at least one item."}}
 		}
 		for _, id := range ids {
-			var it socialItem
-			err := tx.QueryRowContext(ctx, `SELECT tweet_id, in_reply_to_id, author_handle, author_name, text, status, lang, is_brand, created_at
-				FROM social_items WHERE tweet_id = ?`, id).Scan(&it.id, &it.parent, &it.handle, &it.name, &it.text, &it.status, &it.lang, &it.brand, &it.created)
+			it, _, err := scanSocialItem(tx.QueryRowContext(ctx, `SELECT `+socialItemColumns+` FROM social_items WHERE tweet_id = ?`, id))
 			if err == sql.ErrNoRows || (err == nil && it.status != "new") {
 				continue
 			}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync"
 )
 
 // visibleThread is the condition for a thread that appears in lists, search,
@@ -15,7 +16,9 @@ const visibleThread = `t.deleted_at IS NULL AND t.hidden_at IS NULL AND t.pendin
 const visiblePost = `p.deleted_at IS NULL AND p.hidden_at IS NULL AND p.pending = 0`
 
 // hiddenCategories lists the private categories the viewer may not see.
-// Staff with PermSeePrivate see them all; members see their groups'.
+// Staff with PermSeePrivate see them all; members see their groups'. Under
+// a context from WithMemo the list is read once until the next write; the
+// caller must not change it.
 func (s *Store) hiddenCategories(ctx context.Context, viewer *User) ([]int64, error) {
 	if viewer.Can(PermSeePrivate) {
 		return nil, nil
@@ -24,8 +27,59 @@ func (s *Store) hiddenCategories(ctx context.Context, viewer *User) ([]int64, er
 	if viewer != nil {
 		viewerID = viewer.ID
 	}
-	return s.ids(ctx, `SELECT c.id FROM categories c WHERE c.group_name != ''
+	m, _ := ctx.Value(memoKey{}).(*memo)
+	if m == nil || m.store != s {
+		m = nil
+	}
+	// Read before the query: a write while it runs makes the next call read again.
+	version := s.Version()
+	if hidden, ok := m.hidden(viewerID, version); ok {
+		return hidden, nil
+	}
+	hidden, err := s.ids(ctx, `SELECT c.id FROM categories c WHERE c.group_name != ''
 		AND c.group_name NOT IN (SELECT group_name FROM user_groups WHERE user_id = ?) ORDER BY c.id`, viewerID)
+	if err == nil {
+		m.keep(viewerID, version, hidden)
+	}
+	return hidden, err
+}
+
+// memo holds, for one request, what a page would otherwise read several
+// times: the hidden categories of one viewer, as of one store version.
+type memo struct {
+	store   *Store
+	mu      sync.Mutex
+	set     bool
+	viewer  int64
+	version uint64
+	ids     []int64
+}
+
+type memoKey struct{}
+
+// WithMemo returns a context under which the store remembers reads that
+// every part of a page repeats (which private categories the viewer may not
+// see) until its next write. Give each request its own.
+func (s *Store) WithMemo(ctx context.Context) context.Context {
+	return context.WithValue(ctx, memoKey{}, &memo{store: s})
+}
+
+func (m *memo) hidden(viewer int64, version uint64) ([]int64, bool) {
+	if m == nil {
+		return nil, false
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.ids, m.set && m.viewer == viewer && m.version == version
+}
+
+func (m *memo) keep(viewer int64, version uint64, ids []int64) {
+	if m == nil {
+		return
+	}
+	m.mu.Lock()
+	m.set, m.viewer, m.version, m.ids = true, viewer, version, ids
+	m.mu.Unlock()
 }
 
 // categoryFilter is an SQL condition (starting with AND) that keeps out the

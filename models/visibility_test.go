@@ -1,0 +1,70 @@
+package models
+
+import (
+	"context"
+	"database/sql"
+	"path/filepath"
+	"testing"
+
+	"golang.org/x/crypto/bcrypt"
+)
+
+// TestHiddenCategoriesAreReadOncePerMemo: under WithMemo the viewer's hidden
+// categories are read once, until the store writes; other viewers and
+// contexts without a memo read their own.
+func TestHiddenCategoriesAreReadOncePerMemo(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "memo.db")
+	s, err := Open(context.Background(), path, Options{PasswordCost: bcrypt.MinCost})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	admin := userWithRole(t, s, "boss", RoleAdmin)
+	member, other := mustUser(t, s, "member"), mustUser(t, s, "other")
+	priv, err := s.CreateCategory(context.Background(), NewCategory{Name: "Partners"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SetCategoryGroup(context.Background(), admin, priv.Slug, "partners"); err != nil {
+		t.Fatal(err)
+	}
+	sees := func(ctx context.Context, u *User) bool {
+		t.Helper()
+		ok, err := s.CanSeeCategory(ctx, u, priv.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ok
+	}
+	ctx := s.WithMemo(context.Background())
+	if sees(ctx, member) {
+		t.Fatal("member sees a private category")
+	}
+	// Another program adds the member to the group: this store does not
+	// know, so the memo keeps what it read, while a plain context reads anew.
+	raw, err := sql.Open("sqlite3", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	if _, err := raw.Exec(`INSERT INTO user_groups (user_id, group_name) VALUES (?, 'partners')`, member.ID); err != nil {
+		t.Fatal(err)
+	}
+	if sees(ctx, member) {
+		t.Fatal("the memo read the hidden categories again without a write")
+	}
+	if !sees(context.Background(), member) {
+		t.Fatal("without a memo the new group is not seen")
+	}
+	// Another viewer under the same memo gets their own answer.
+	if sees(ctx, other) || !sees(ctx, admin) {
+		t.Fatal("the memo mixed up viewers")
+	}
+	// A write through the store is seen at once under the memo.
+	if err := s.AddToGroup(context.Background(), admin, other.ID, "partners"); err != nil {
+		t.Fatal(err)
+	}
+	if !sees(ctx, member) || !sees(ctx, other) {
+		t.Fatal("the memo kept hidden categories across a write")
+	}
+}
