@@ -3,9 +3,7 @@ package handlers
 import (
 	"fmt"
 	"net/http"
-	"regexp"
 	"strconv"
-	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -44,24 +42,12 @@ func (h *Handler) renderIncidentForm(c echo.Context, code int, f form) error {
 	return h.render(c, code, "incident_new", p)
 }
 
-// threadRef reads a thread given as its number or its address (/t/123/slug,
-// with or without the site in front).
-var threadRef = regexp.MustCompile(`^(?:.*/t/)?(\d+)(?:[/?#].*)?$`)
-
-func parseThreadRef(s string) int64 {
-	m := threadRef.FindStringSubmatch(strings.TrimSpace(s))
-	if m == nil {
-		return 0
-	}
-	id, _ := strconv.ParseInt(m[1], 10, 64)
-	return id
-}
-
 // openIncident handles POST /insights/incidents.
 func (h *Handler) openIncident(c echo.Context) error {
 	ctx := c.Request().Context()
 	f := fromRequest(c, "category", "thread", "message", "term")
-	in := models.NewIncident{ThreadID: parseThreadRef(f.Values["thread"]), Message: f.Values["message"], Term: f.Values["term"]}
+	threadID, _ := threadRef(f.Values["thread"]) // 0, refused below, when it names no thread
+	in := models.NewIncident{ThreadID: threadID, Message: f.Values["message"], Term: f.Values["term"]}
 	if slug := f.Values["category"]; slug != "" {
 		if cat, err := h.store.CategoryBySlug(ctx, slug); err == nil {
 			in.CategoryID = cat.ID
