@@ -172,7 +172,7 @@ func (h *Handler) showInsights(c echo.Context) error {
 		newVolumeChart("volume-questions", "New questions per hour", p.Warning.Questions, p.Warning),
 		newVolumeChart("volume-mentions", "Imported mentions per hour", p.Warning.Mentions, p.Warning),
 	}
-	if p.Incidents, err = h.store.OpenIncidents(ctx, 0); err != nil {
+	if p.Incidents, err = h.store.OpenIncidents(ctx, 0, p.User); err != nil {
 		return err
 	}
 	p.CanOpen = p.User.Role.Can(models.PermIncidents)

@@ -110,7 +110,7 @@ func (h *Handler) showList(c echo.Context, cat *models.Category) error {
 	if p.List, err = h.store.Threads(ctx, q); err != nil {
 		return err
 	}
-	if p.Incidents, err = h.store.OpenIncidents(ctx, q.CategoryID); err != nil {
+	if p.Incidents, err = h.store.OpenIncidents(ctx, q.CategoryID, p.User); err != nil {
 		return err
 	}
 	if p.List.Page > 1 {
@@ -325,7 +325,7 @@ func (h *Handler) renderAsk(c echo.Context, code int, f form, check bool) error 
 	}
 	p := askPage{page: h.page(c, "Ask a question"), Categories: cats, Form: f, Checked: check}
 	p.NoIndex = true
-	if p.Incidents, err = h.store.OpenIncidents(ctx, 0); err != nil {
+	if p.Incidents, err = h.store.OpenIncidents(ctx, 0, p.User); err != nil {
 		return err
 	}
 	if check {

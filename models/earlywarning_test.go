@@ -197,11 +197,11 @@ func TestEarlyWarningOnAConstructedSeries(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	open, err := s.OpenIncidents(ctx, general.ID)
+	open, err := s.OpenIncidents(ctx, general.ID, admin)
 	if err != nil || len(open) != 1 || open[0].ThreadID != outage[0].ID || open[0].Message != "We know about the outage." || open[0].OpenedBy != "admin" {
 		t.Fatalf("open incidents: %+v %v", open, err)
 	}
-	if other, _ := s.OpenIncidents(ctx, billing.ID); len(other) != 0 {
+	if other, _ := s.OpenIncidents(ctx, billing.ID, admin); len(other) != 0 {
 		t.Errorf("billing shows general's incident")
 	}
 	if err := s.CloseIncident(ctx, admin, id); err != nil {
@@ -210,7 +210,7 @@ func TestEarlyWarningOnAConstructedSeries(t *testing.T) {
 	if err := s.CloseIncident(ctx, admin, id); !errors.Is(err, ErrNotFound) {
 		t.Errorf("closing twice: %v", err)
 	}
-	if open, _ := s.OpenIncidents(ctx, 0); len(open) != 0 {
+	if open, _ := s.OpenIncidents(ctx, 0, admin); len(open) != 0 {
 		t.Errorf("still open: %+v", open)
 	}
 }
@@ -284,5 +284,45 @@ func TestSearchSessionsRotateDaily(t *testing.T) {
 	}
 	if err := s.Close(); err != nil { // ends today's open session and writes it
 		t.Fatal(err)
+	}
+}
+
+// TestPrivateIncidentsStayPrivate: an incident in a private category shows
+// its banner only to those who may read the category.
+func TestPrivateIncidentsStayPrivate(t *testing.T) {
+	s, _ := clockStore(t)
+	ctx := context.Background()
+	admin := userWithRole(t, s, "boss", RoleAdmin)
+	member := mustUser(t, s, "member")
+	priv, err := s.CreateCategory(ctx, NewCategory{Name: "Partners"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SetCategoryGroup(ctx, admin, priv.Slug, "partners"); err != nil {
+		t.Fatal(err)
+	}
+	th, err := s.CreateThread(ctx, admin, NewThread{Title: "Partner portal login fails", CategorySlug: priv.Slug, Body: "Since the update nobody can log in to the portal."})
+	if err != nil {
+		t.Fatal(err)
+	}
+	general, err := s.CategoryBySlug(ctx, "general")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A public banner may not point at the private thread.
+	if _, err := s.OpenIncident(ctx, admin, NewIncident{CategoryID: general.ID, ThreadID: th.ID, Message: "Portal down."}); err == nil {
+		t.Fatal("a public banner names a private thread")
+	}
+	if _, err := s.OpenIncident(ctx, admin, NewIncident{CategoryID: priv.ID, ThreadID: th.ID, Message: "Portal down."}); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		who  string
+		user *User
+		want int
+	}{{"visitor", nil, 0}, {"member", member, 0}, {"admin", admin, 1}} {
+		if got, err := s.OpenIncidents(ctx, 0, c.user); err != nil || len(got) != c.want {
+			t.Errorf("%s sees %d incidents, want %d (%v)", c.who, len(got), c.want, err)
+		}
 	}
 }

@@ -94,11 +94,17 @@ func (s *Store) CloseIncident(ctx context.Context, actor *User, id int64) error 
 	})
 }
 
-// OpenIncidents lists the incidents still open, in one category or (0) all.
-func (s *Store) OpenIncidents(ctx context.Context, categoryID int64) ([]Incident, error) {
+// OpenIncidents lists the incidents still open, in one category or (0) all
+// the viewer may see: a private category's incident is not shown outside it.
+func (s *Store) OpenIncidents(ctx context.Context, categoryID int64, viewer *User) ([]Incident, error) {
+	private, args, err := s.categoryFilter(ctx, viewer, "i.category_id")
+	if err != nil {
+		return nil, err
+	}
 	rows, err := s.r.QueryContext(ctx, `SELECT i.id, i.category_id, c.name, c.slug, i.thread_id, t.title, t.slug, i.message, i.term, u.username, i.opened_at
 		FROM incidents i JOIN categories c ON c.id = i.category_id JOIN threads t ON t.id = i.thread_id JOIN users u ON u.id = i.opened_by
-		WHERE i.closed_at IS NULL AND (?1 = 0 OR i.category_id = ?1) AND `+visibleThread+` ORDER BY i.opened_at DESC, i.id DESC`, categoryID)
+		WHERE i.closed_at IS NULL AND (?1 = 0 OR i.category_id = ?1) AND `+visibleThread+private+` ORDER BY i.opened_at DESC, i.id DESC`,
+		append([]any{categoryID}, args...)...)
 	if err != nil {
 		return nil, fmt.Errorf("open incidents: %w", err)
 	}
