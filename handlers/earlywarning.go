@@ -60,6 +60,10 @@ func newVolumeChart(id, title string, s models.Series, w models.EarlyWarning) vo
 	return ch
 }
 
+func hourLabel(w models.EarlyWarning, i int) string {
+	return w.ChartStart.Add(time.Duration(i) * time.Hour).UTC().Format(time.RFC3339)
+}
+
 // earlyWarningCSV is the data behind the early-warning charts and tables.
 func earlyWarningCSV(w models.EarlyWarning) [][]string {
 	f := func(x float64) string { return strconv.FormatFloat(x, 'f', 2, 64) }
@@ -88,8 +92,54 @@ func earlyWarningCSV(w models.EarlyWarning) [][]string {
 	}
 	records = append(records, []string{}, []string{"hour_start_utc", "questions", "questions_usual", "mentions", "mentions_usual"})
 	for i := range w.Questions.Hourly {
-		records = append(records, []string{w.ChartStart.Add(time.Duration(i) * time.Hour).UTC().Format(time.RFC3339),
+		records = append(records, []string{hourLabel(w, i),
 			strconv.Itoa(w.Questions.Hourly[i]), f(w.Questions.Usual[i]), strconv.Itoa(w.Mentions.Hourly[i]), f(w.Mentions.Usual[i])})
 	}
+	records = append(records, []string{}, []string{"hour_start_utc", "series", "name", "count"})
+	for _, list := range [][]models.Series{w.Categories, w.Keywords} {
+		for _, s := range list {
+			for i, n := range s.Hourly {
+				records = append(records, []string{hourLabel(w, i), s.Kind, s.Label, strconv.Itoa(n)})
+			}
+		}
+	}
 	return records
+}
+
+// warningRow is one category or keyword in the early-warning table, with a
+// small chart of its last 48 hours.
+type warningRow struct {
+	models.Series
+	Spark []sparkBar
+}
+
+type sparkBar struct{ X, Y, H float64 }
+
+const sparkHeight = 16.0
+
+// SparkTitle sums the small chart up for screen readers.
+func (r warningRow) SparkTitle() string {
+	total, peak := 0, 0
+	for _, n := range r.Hourly {
+		total += n
+		peak = max(peak, n)
+	}
+	return fmt.Sprintf("%d in the last 48 hours, at most %d in an hour", total, peak)
+}
+
+func warningRows(series []models.Series) []warningRow {
+	var rows []warningRow
+	for _, s := range series {
+		top := 1
+		for _, n := range s.Hourly {
+			top = max(top, n)
+		}
+		r := warningRow{Series: s}
+		for i, n := range s.Hourly {
+			h := sparkHeight * float64(n) / float64(top)
+			r.Spark = append(r.Spark, sparkBar{X: float64(i) * 2, Y: sparkHeight - h, H: h})
+		}
+		rows = append(rows, r)
+	}
+	return rows
 }

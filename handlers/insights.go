@@ -124,6 +124,7 @@ type insightsPage struct {
 	Charts     []barChart
 	Warning    models.EarlyWarning
 	Volumes    []volumeChart
+	Watch      []warningRow // categories, then keywords
 	Incidents  []models.Incident
 	CanOpen    bool // may open and close incidents
 }
@@ -172,6 +173,7 @@ func (h *Handler) showInsights(c echo.Context) error {
 		newVolumeChart("volume-questions", "New questions per hour", p.Warning.Questions, p.Warning),
 		newVolumeChart("volume-mentions", "Imported mentions per hour", p.Warning.Mentions, p.Warning),
 	}
+	p.Watch = warningRows(append(append([]models.Series(nil), p.Warning.Categories...), p.Warning.Keywords...))
 	if p.Incidents, err = h.store.OpenIncidents(ctx, 0, p.User); err != nil {
 		return err
 	}

@@ -172,7 +172,10 @@ func TestEarlyWarningSpikeToIncidentBanner(t *testing.T) {
 		`href="/insights/earlywarning.csv?days=30"`, "None: no banner is showing.")
 	csv := amb.get("/insights/earlywarning.csv")
 	mustContain(t, csv.Body, "series,name,last_hours,week_1,week_2,week_3,week_4,mean,sd,z,spike\n", "questions,All new questions,6,0,0,0,0,0.00,0.00,6.00,true\n",
-		"term,outage,6,0,0,0,0,0.00,0.00,6.00,true\n", "hour_start_utc,questions,questions_usual,mentions,mentions_usual\n")
+		"term,outage,6,0,0,0,0,0.00,0.00,6.00,true\n", "hour_start_utc,questions,questions_usual,mentions,mentions_usual\n",
+		"hour_start_utc,series,name,count\n", ",category,General,")
+	mustContain(t, res.Body, `<svg class="spark" role="img" viewBox="0 0 96 16" width="96" height="16"><title>6 in the last 48 hours, at most `,
+		`<a href="/insights/incidents/new?category=general">Open an incident</a>`)
 
 	form := amb.get("/insights/incidents/new?term=outage&category=general&thread=" + itoa(threadID(first)))
 	mustContain(t, form.Body, `value="`+itoa(threadID(first))+`"`, `<option value="general" selected>`, "We know about a problem with “outage”")

@@ -26,8 +26,10 @@ const (
 	TermMin = 3
 	// ChartHours is how many hours of volume the charts show.
 	ChartHours = 48
-	// mentionsPerWindow bounds the texts read for terms and keywords per window.
+	// mentionsPerWindow bounds the texts read for terms and keywords per
+	// earlier week's window, mentionsCharted those of the charted hours.
 	mentionsPerWindow = 20000
+	mentionsCharted   = 100000
 )
 
 const week = 7 * 24 * time.Hour
@@ -158,7 +160,7 @@ func (s *Store) EarlyWarningFigures(ctx context.Context, f InsightsFilter) (Earl
 	if err != nil {
 		return w, err
 	}
-	mentions, err := s.ewMentions(ctx, f, now)
+	mentions, err := s.ewMentions(ctx, f, w.ChartStart, now, inWindow)
 	if err != nil {
 		return w, err
 	}
@@ -222,21 +224,32 @@ func (s *Store) EarlyWarningFigures(ctx context.Context, f InsightsFilter) (Earl
 		return w, err
 	}
 
-	// Watch-rule keywords, in questions' titles and mentions' texts.
+	// Watch-rule keywords, in questions' titles and mentions' texts; charted
+	// for the last hours only (mentions' texts of earlier weeks are read for
+	// the spike windows alone).
 	for _, kw := range rules {
 		var windows [SpikeWeeks + 1]int
+		hourly := make([]int, ChartHours)
 		needle := strings.ToLower(kw)
-		for _, t := range threads {
-			if k := inWindow(t.at); k >= 0 && containsWord(strings.ToLower(t.Title), needle) {
-				windows[k]++
+		count := func(at int64, text string) {
+			k, h := chartSlot(at, w.ChartStart)
+			win := inWindow(at)
+			if (k == 0 || win >= 0) && containsWord(strings.ToLower(text), needle) {
+				if k == 0 {
+					hourly[h]++
+				}
+				if win >= 0 {
+					windows[win]++
+				}
 			}
+		}
+		for _, t := range threads {
+			count(t.at, t.Title)
 		}
 		for _, m := range mentions {
-			if k := inWindow(m.at); k >= 0 && containsWord(strings.ToLower(m.Text), needle) {
-				windows[k]++
-			}
+			count(m.at, m.Text)
 		}
-		w.Keywords = append(w.Keywords, Series{Kind: "keyword", Label: kw, Key: kw, Spike: SpikeScore(windows[0], windows[1:], SpikeMin)})
+		w.Keywords = append(w.Keywords, Series{Kind: "keyword", Label: kw, Key: kw, Hourly: hourly, Spike: SpikeScore(windows[0], windows[1:], SpikeMin)})
 	}
 	sort.SliceStable(w.Keywords, func(i, j int) bool { return w.Keywords[i].Z > w.Keywords[j].Z })
 
@@ -289,14 +302,19 @@ func (s *Store) ewThreads(ctx context.Context, f InsightsFilter, chartStart, now
 // customers that no filter kept out, in the category's rules when one is chosen.
 const mentionScope = ` is_brand = 0 AND status NOT IN ('filtered', 'spam') AND (?3 = 0 OR rule_id IN (SELECT id FROM social_rules WHERE category_id = ?3)) AND (?4 = '' OR lang = ?4)`
 
-// ewMentions reads the texts of the mentions in each spike window.
-func (s *Store) ewMentions(ctx context.Context, f InsightsFilter, now time.Time) ([]ewMention, error) {
+// ewMentions reads the texts of the mentions of the charted hours and of
+// each earlier week's spike window, the latest first up to a bound each.
+func (s *Store) ewMentions(ctx context.Context, f InsightsFilter, chartStart, now time.Time, inWindow func(int64) int) ([]ewMention, error) {
 	var out []ewMention
 	for k := 0; k <= SpikeWeeks; k++ {
 		end := now.Add(-time.Duration(k) * week)
+		start, limit := end.Add(-SpikeWindow), mentionsPerWindow
+		if k == 0 {
+			start, limit = chartStart, mentionsCharted
+		}
 		rows, err := s.r.QueryContext(ctx, `SELECT tweet_id, author_handle, text, created_at FROM social_items INDEXED BY social_items_created
 			WHERE created_at >= ?1 AND created_at < ?2 AND`+mentionScope+` ORDER BY created_at DESC LIMIT ?5`,
-			end.Add(-SpikeWindow).Unix(), end.Unix(), f.CategoryID, f.Lang, mentionsPerWindow)
+			start.Unix(), end.Unix(), f.CategoryID, f.Lang, limit)
 		if err != nil {
 			return nil, fmt.Errorf("early warning: mentions: %w", err)
 		}
@@ -306,7 +324,9 @@ func (s *Store) ewMentions(ctx context.Context, f InsightsFilter, now time.Time)
 				rows.Close()
 				return nil, err
 			}
-			m.terms = Terms(m.Text)
+			if inWindow(m.at) >= 0 {
+				m.terms = Terms(m.Text) // terms are compared over the spike windows only
+			}
 			out = append(out, m)
 		}
 		rows.Close()

@@ -155,6 +155,13 @@ func TestEarlyWarningOnAConstructedSeries(t *testing.T) {
 		w.Keywords[1].Label != "down" || w.Keywords[1].Recent != 0 || w.Keywords[1].Spiking {
 		t.Errorf("keywords: %+v", w.Keywords)
 	}
+	// Charted per hour: four titles an hour from 09:00, and the mentions at 10:00, 10:20, 10:40, 11:00, 11:20, 11:40.
+	if h := w.Keywords[0].Hourly; h[43] != 0 || h[44] != 4 || h[45] != 7 || h[46] != 7 || h[47] != 0 {
+		t.Errorf("outage per hour: %v", h)
+	}
+	if g := byLabel["General"].Hourly; g[44] != 4 || g[45] != 4 || g[46] != 4 || g[7] != 1 {
+		t.Errorf("general per hour: %v", g)
+	}
 	// Terms: "outage" 18 against nothing; no city reaches 3.
 	if len(w.Terms) == 0 || w.Terms[0].Term != "outage" || w.Terms[0].Recent != 18 || w.Terms[0].Z != 18 {
 		t.Fatalf("terms: %+v", w.Terms)
