@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"encoding/csv"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -189,85 +188,6 @@ func (h *Handler) showInsights(c echo.Context) error {
 	return h.render(c, code, "insights", p)
 }
 
-// showInsightsCSV serves the data behind one chart of the dashboard.
-func (h *Handler) showInsightsCSV(c echo.Context) error {
-	ctx := c.Request().Context()
-	f := newForm()
-	q := h.parseInsightsQuery(c, f)
-	if len(f.Errors) > 0 {
-		return echo.NewHTTPError(http.StatusUnprocessableEntity, firstError(f))
-	}
-	var records [][]string
-	switch c.Param("chart") {
-	case "responsiveness.csv":
-		timings, err := h.store.Responsiveness(ctx, q.filter)
-		if err != nil {
-			return err
-		}
-		records = append(records, []string{"source", "asked", "answered", "accepted",
-			"first_answer_median_s", "first_answer_p90_s", "accepted_median_s", "accepted_p90_s",
-			"answered_within_1h", "answered_within_24h"})
-		for _, t := range timings {
-			records = append(records, []string{t.Source, strconv.Itoa(t.Asked), strconv.Itoa(t.Answered), strconv.Itoa(t.Accepted),
-				secs(t.FirstAnswerMedian), secs(t.FirstAnswerP90), secs(t.AcceptedMedian), secs(t.AcceptedP90),
-				strconv.Itoa(t.Within1h), strconv.Itoa(t.Within24)})
-		}
-		records = append(records, []string{})
-		records = append(records, []string{"source", "time_to_first_answer", "questions"})
-		for _, t := range timings {
-			for _, b := range t.Buckets {
-				records = append(records, []string{t.Source, b.Label, strconv.Itoa(b.Count)})
-			}
-		}
-	case "answerers.csv":
-		a, err := h.store.WhoAnswers(ctx, q.filter, 100)
-		if err != nil {
-			return err
-		}
-		records = append(records, []string{"answered_by", "accepted_answers"},
-			[]string{"peers", strconv.Itoa(a.Peers)}, []string{"superusers", strconv.Itoa(a.Superusers)}, []string{"staff", strconv.Itoa(a.Staff)},
-			[]string{}, []string{"member", "role", "accepted_answers"})
-		for _, t := range a.Top {
-			records = append(records, []string{t.Username, string(t.Role), strconv.Itoa(t.Accepted)})
-		}
-	case "selfservice.csv":
-		s, err := h.store.SelfServiceFigures(ctx, q.filter, 100)
-		if err != nil {
-			return err
-		}
-		records = append(records, []string{"figure", "count"},
-			[]string{"searches", strconv.Itoa(s.Searches)}, []string{"searches_without_results", strconv.Itoa(s.SearchesNone)},
-			[]string{"solved_thread_views", strconv.Itoa(s.SolvedViews)}, []string{"kb_article_views", strconv.Itoa(s.ArticleViews)},
-			[]string{"kb_votes_helpful", strconv.Itoa(s.VotesHelpful)}, []string{"kb_votes_not_helpful", strconv.Itoa(s.VotesUnhelpful)},
-			[]string{"search_sessions", strconv.Itoa(s.SearchSessions)}, []string{"search_sessions_ended_on_an_answer", strconv.Itoa(s.SolvedSessions)},
-			[]string{}, []string{"query_without_results", "searches"})
-		for _, qc := range s.TopNoResult {
-			records = append(records, []string{qc.Query, strconv.Itoa(qc.Count)})
-		}
-	case "earlywarning.csv":
-		w, err := h.store.EarlyWarningFigures(ctx, q.filter)
-		if err != nil {
-			return err
-		}
-		records = earlyWarningCSV(w)
-	default:
-		return echo.ErrNotFound
-	}
-	res := c.Response()
-	res.Header().Set(echo.HeaderContentType, "text/csv; charset=utf-8")
-	res.Header().Set(echo.HeaderContentDisposition, fmt.Sprintf(`attachment; filename="insights-%s-%s-%s"`, q.From, q.To, c.Param("chart")))
-	res.Header().Set("Cache-Control", "no-store")
-	res.WriteHeader(http.StatusOK)
-	w := csv.NewWriter(res)
-	for _, r := range records {
-		if err := w.Write(csvSafe(r)); err != nil {
-			return err
-		}
-	}
-	w.Flush()
-	return w.Error()
-}
-
 func firstError(f form) string {
 	for _, k := range []string{"days", "from", "to", "category", "lang"} {
 		if m := f.Errors[k]; m != "" {
@@ -275,21 +195,6 @@ func firstError(f form) string {
 		}
 	}
 	return "Bad request."
-}
-
-// csvSafe stops a spreadsheet from running a member's name as a formula.
-func csvSafe(r []string) []string {
-	for i, v := range r {
-		if v != "" && (v[0] == '=' || v[0] == '+' || v[0] == '-' || v[0] == '@') {
-			r[i] = "'" + v
-		}
-	}
-	return r
-}
-
-// isLangCode accepts an ISO 639-1 code as the detector writes it.
-func isLangCode(s string) bool {
-	return len(s) == 2 && s[0] >= 'a' && s[0] <= 'z' && s[1] >= 'a' && s[1] <= 'z'
 }
 
 func secs(d time.Duration) string     { return strconv.FormatInt(int64(d/time.Second), 10) }
