@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"html/template"
@@ -126,7 +127,7 @@ type threadPage struct {
 	CanAccept  bool
 	Pager      pager
 	Article    *models.Article // the thread's published KB article, if any
-	JSONLD     any             // schema.org QAPage
+	JSONLD     template.HTML   // schema.org QAPage, rendered
 	Watching   bool
 	Staff      bool // shows the thread's moderation tools
 	CanAnswer  bool
@@ -135,6 +136,10 @@ type threadPage struct {
 	Reasons    []string
 	// ReplyOnX is the X web intent for answering the original tweet, for ambassadors.
 	ReplyOnX string
+	// voted holds the viewer's votes when Posts are shared with other viewers.
+	voted map[int64]bool
+	// renderPost turns a prepared post into HTML.
+	renderPost func(postView) (template.HTML, error)
 }
 
 // OtherAnswers counts the visible answers listed below the accepted one.
@@ -148,6 +153,8 @@ func (p threadPage) OtherAnswers() int {
 // postView is one post with what the viewer may do to it. Its fields are
 // copied, not embedded: text/template finds a promoted field through a slow
 // reflective search, and a thread page looks up ~15 fields of 30 posts.
+// Every field that depends on the viewer, except CSRF, must be in flags: the
+// thread cache keeps one rendering per post and flags.
 type postView struct {
 	ID            int64
 	Author        models.UserRef
@@ -180,6 +187,18 @@ type postView struct {
 	CanModerate   bool // sees the author's moderation page
 }
 
+// flags packs the viewer-dependent fields of a post view.
+func (v postView) flags() uint16 {
+	var f uint16
+	for i, b := range [...]bool{v.Redacted, v.ViewerVoted, v.CanVote, v.CanAccept, v.CanEdit, v.CanDelete,
+		v.CanSeeHistory, v.CanFlag, v.CanHide, v.CanRecommend, v.CanModerate} {
+		if b {
+			f |= 1 << i
+		}
+	}
+	return f
+}
+
 // View prepares a post of this thread for the post partial.
 func (p threadPage) View(post *models.Post) postView {
 	u := p.User
@@ -188,7 +207,7 @@ func (p threadPage) View(post *models.Post) postView {
 		ID: post.ID, Author: post.Author, IsQuestion: post.IsQuestion, BodyHTML: post.BodyHTML,
 		HelpfulCount: post.HelpfulCount, CreatedAt: post.CreatedAt, EditedAt: post.EditedAt, Deleted: post.Deleted,
 		Hidden: post.Hidden, HiddenReason: post.HiddenReason, Pending: post.Pending, Recommended: post.Recommended,
-		Redacted: post.Redacted, ViewerVoted: post.ViewerVoted, Edited: post.Edited(), Anchor: post.Anchor(),
+		Redacted: post.Redacted, ViewerVoted: post.ViewerVoted || p.voted[post.ID], Edited: post.Edited(), Anchor: post.Anchor(),
 		CSRF:          p.CSRF,
 		Brand:         p.Brand,
 		IsAccepted:    post.ID == p.Thread.AcceptedID,
@@ -204,6 +223,9 @@ func (p threadPage) View(post *models.Post) postView {
 		CanModerate:   u.Can(models.PermSuspend) && u.ID != post.Author.ID,
 	}
 }
+
+// Post is a post's HTML with the viewer's controls.
+func (p threadPage) Post(post *models.Post) (template.HTML, error) { return p.renderPost(p.View(post)) }
 
 // PageURL is the pager's link to another page of answers.
 func (p threadPage) PageURL(n int) string {
@@ -223,8 +245,15 @@ func pathID(c echo.Context) (int64, error) {
 
 // showThread renders GET /t/:id/:slug, redirecting other slugs to the canonical one.
 func (h *Handler) showThread(c echo.Context) error {
-	t, err := h.loadThread(c)
+	id, err := pathID(c)
 	if err != nil {
+		return err
+	}
+	t, err := h.threadByID(c.Request().Context(), id, pageOf(c))
+	if err != nil {
+		return err
+	}
+	if err := h.checkThread(c, t); err != nil {
 		return err
 	}
 	if c.Param("slug") != t.Slug {
@@ -240,17 +269,53 @@ func (h *Handler) showThread(c echo.Context) error {
 	return h.renderThread(c, t, http.StatusOK, newForm())
 }
 
+// renderThread shows a thread page. Viewers who see the thread as a visitor
+// does get the shared parts from the thread cache; staff and the authors of
+// its hidden or queued posts get it loaded and rendered for them alone.
 func (h *Handler) renderThread(c echo.Context, t *models.Thread, code int, answer form) error {
 	u := currentUser(c)
-	posts, err := h.store.ThreadPosts(c.Request().Context(), t, pageOf(c), u)
-	if err != nil {
-		return err
-	}
 	ctx := c.Request().Context()
-	p := threadPage{page: h.page(c, t.Title), Thread: t, Posts: posts, AnswerForm: answer, Reasons: models.FlagReasons(),
+	var e *threadEntry
+	var err error
+	if h.threads != nil {
+		if e, err = h.sharedThread(ctx, t.ID, pageOf(c)); err != nil {
+			return err
+		}
+	}
+	p := threadPage{page: h.page(c, t.Title), Thread: t, AnswerForm: answer, Reasons: models.FlagReasons(),
 		CanAccept: u != nil && !t.Gone() && (u.ID == t.Author.ID || u.Can(models.PermAcceptAny)),
 		Staff:     u.Can(models.PermLock) || u.Can(models.PermMove),
 		CanAnswer: !t.Gone() && (!t.Locked || u.Can(models.PermLock))}
+	if e != nil && e.plainFor(u) {
+		p.Thread, p.Posts, p.Article, p.Original, p.JSONLD, p.Description = e.thread, e.posts, e.article, e.original, e.jsonLD, e.description
+		if u != nil {
+			all := e.posts.All()
+			ids := make([]int64, len(all))
+			for i, post := range all {
+				ids[i] = post.ID
+			}
+			if p.voted, err = h.store.VotedPosts(ctx, u.ID, ids); err != nil {
+				return err
+			}
+		}
+		csrf := p.CSRF
+		p.renderPost = func(v postView) (template.HTML, error) { return h.postHTML(e, v, csrf) }
+	} else {
+		if p.Posts, err = h.store.ThreadPosts(ctx, t, pageOf(c), u); err != nil {
+			return err
+		}
+		if p.Article, err = h.threadArticle(ctx, t); err != nil {
+			return err
+		}
+		p.Original = h.originalOf(ctx, t)
+		p.Description = summary(p.Posts.Question.BodyMD, 160)
+		if !t.Gone() {
+			if p.JSONLD, err = h.fragment("thread", "jsonld", qaPageJSONLD(h.cfg.BaseURL, t, p.Posts)); err != nil {
+				return err
+			}
+		}
+		p.renderPost = func(v postView) (template.HTML, error) { return h.fragment("thread", "post", v) }
+	}
 	if u != nil {
 		if p.Watching, err = h.store.Watching(ctx, u.ID, t.ID); err != nil {
 			return err
@@ -261,26 +326,8 @@ func (h *Handler) renderThread(c echo.Context, t *models.Thread, code int, answe
 			return err
 		}
 	}
-	if t.DuplicateOf != 0 {
-		if orig, err := h.store.Thread(ctx, t.DuplicateOf); err == nil && !orig.Gone() {
-			p.Original = orig
-		}
-	}
-	p.Description = summary(posts.Question.BodyMD, 160)
-	p.Canonical = h.cfg.BaseURL + p.PageURL(posts.Page)
-	p.Pager = makePager(posts.Paging, p.PageURL)
-	if !t.Gone() {
-		p.JSONLD = qaPageJSONLD(h.cfg.BaseURL, t, posts)
-	}
-	if t.Solved() {
-		a, err := h.store.ArticleOfLoadedThread(ctx, t)
-		if err != nil && !errors.Is(err, models.ErrNotFound) {
-			return err
-		}
-		if a != nil && a.Published {
-			p.Article = a
-		}
-	}
+	p.Canonical = h.cfg.BaseURL + p.PageURL(p.Posts.Page)
+	p.Pager = makePager(p.Posts.Paging, p.PageURL)
 	if t.SourceID != "" && u.Can(models.PermTriageSocial) {
 		link := h.cfg.BaseURL + t.URL()
 		if p.Article != nil {
@@ -293,6 +340,30 @@ func (h *Handler) renderThread(c echo.Context, t *models.Thread, code int, answe
 		p.NoIndex = true
 	}
 	return h.render(c, code, "thread", p)
+}
+
+// threadArticle is a solved thread's published KB article, or nil.
+func (h *Handler) threadArticle(ctx context.Context, t *models.Thread) (*models.Article, error) {
+	if !t.Solved() {
+		return nil, nil
+	}
+	a, err := h.store.ArticleOfLoadedThread(ctx, t)
+	if errors.Is(err, models.ErrNotFound) || (err == nil && !a.Published) {
+		return nil, nil
+	}
+	return a, err
+}
+
+// originalOf is what a duplicate thread points to, if it can still be shown.
+func (h *Handler) originalOf(ctx context.Context, t *models.Thread) *models.Thread {
+	if t.DuplicateOf == 0 {
+		return nil
+	}
+	orig, err := h.store.Thread(ctx, t.DuplicateOf)
+	if err != nil || orig.Gone() {
+		return nil
+	}
+	return orig
 }
 
 type askPage struct {
