@@ -89,6 +89,7 @@ type Handler struct {
 	metrics  *metrics
 	pages    *pageCache
 	threads  *threadCache
+	viewers  *viewerCache
 	buffers  bufferPool
 }
 
@@ -147,7 +148,8 @@ func newHandler(ctx context.Context, cfg Config, store *models.Store, log *slog.
 	if cfg.Mail == nil {
 		cfg.Mail = logMailer{log: log}
 	}
-	h := &Handler{cfg: cfg, store: store, log: log, assets: assets, metrics: newMetrics(store), pages: newPageCache(store)}
+	h := &Handler{cfg: cfg, store: store, log: log, assets: assets, metrics: newMetrics(store), pages: newPageCache(store),
+		viewers: newViewerCache()}
 	if h.threads, err = newThreadCache(); err != nil {
 		return nil, nil, err
 	}

@@ -6,12 +6,14 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"html/template"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/labstack/echo/v4"
 	"golang.org/x/sync/singleflight"
 
 	"github.com/crowdcare/crowdcare/models"
@@ -32,9 +34,9 @@ type threadCache struct {
 	entries map[threadKey]*threadEntry
 	bytes   int
 	group   singleflight.Group
-	// slot stands for the CSRF token in cached HTML. It is random, so no
-	// post can contain it.
-	slot string
+	// mark starts each slot in cached HTML: the CSRF token, the account
+	// links, a post. It is random, so no post or title can contain it.
+	mark string
 }
 
 type threadKey struct {
@@ -62,6 +64,8 @@ type threadEntry struct {
 	// frags holds each post's HTML split at the CSRF slot, per set of
 	// controls; guarded by threadCache.mu.
 	frags map[fragKey][]string
+	// pages holds the page around the posts, per skelKey; guarded by threadCache.mu.
+	pages map[skelKey][]segment
 	// gone is set once the entry left the cache: fragments are not kept then.
 	gone bool
 }
@@ -83,7 +87,7 @@ func newThreadCache() (*threadCache, error) {
 	if _, err := rand.Read(b); err != nil {
 		return nil, err
 	}
-	return &threadCache{entries: map[threadKey]*threadEntry{}, slot: "csrf" + hex.EncodeToString(b)}, nil
+	return &threadCache{entries: map[threadKey]*threadEntry{}, mark: "slot" + hex.EncodeToString(b)}, nil
 }
 
 // sharedThread returns page `page` of thread id as every plain viewer sees it,
@@ -137,7 +141,7 @@ func (h *Handler) loadSharedThread(ctx context.Context, id int64, page int) (*th
 	if err != nil {
 		return nil, err
 	}
-	e := &threadEntry{at: time.Now(), thread: t, frags: map[fragKey][]string{}, size: 1024}
+	e := &threadEntry{at: time.Now(), thread: t, frags: map[fragKey][]string{}, pages: map[skelKey][]segment{}, size: 1024}
 	if t.Hidden || t.Pending {
 		return e, nil
 	}
@@ -206,31 +210,191 @@ func (tc *threadCache) trim() {
 	}
 }
 
-// postHTML is a post's HTML with the viewer's controls and CSRF token,
-// rendered once per set of controls while the entry is current.
+// postHTML is a post's HTML with the viewer's controls and CSRF token.
 func (h *Handler) postHTML(e *threadEntry, v postView, csrf string) (template.HTML, error) {
+	parts, err := h.postParts(e, v)
+	if err != nil {
+		return "", err
+	}
+	return template.HTML(strings.Join(parts, template.HTMLEscapeString(csrf))), nil
+}
+
+// postParts is a post's HTML with the controls in v, split where the CSRF
+// token goes, rendered once per set of controls while the entry is current.
+func (h *Handler) postParts(e *threadEntry, v postView) ([]string, error) {
 	tc := h.threads
 	key := fragKey{v.ID, v.flags()}
 	tc.mu.Lock()
 	parts, ok := e.frags[key]
 	tc.mu.Unlock()
-	if !ok {
-		v.CSRF = tc.slot
-		html, err := h.fragment("thread", "post", v)
-		if err != nil {
-			return "", err
-		}
-		parts = strings.Split(string(html), tc.slot)
-		tc.mu.Lock()
-		if !e.gone {
-			e.frags[key] = parts
-			e.size += len(html)
-			tc.bytes += len(html)
-			tc.trim()
-		}
-		tc.mu.Unlock()
+	if ok {
+		return parts, nil
 	}
-	return template.HTML(strings.Join(parts, template.HTMLEscapeString(csrf))), nil
+	v.CSRF = tc.mark + slotCSRF
+	html, err := h.fragment("thread", "post", v)
+	if err != nil {
+		return nil, err
+	}
+	parts = strings.Split(string(html), tc.mark+slotCSRF)
+	tc.add(e, func() { e.frags[key] = parts }, len(html))
+	return parts, nil
+}
+
+// add stores something rendered for an entry still in the cache.
+func (tc *threadCache) add(e *threadEntry, store func(), size int) {
+	tc.mu.Lock()
+	defer tc.mu.Unlock()
+	if e.gone {
+		return
+	}
+	store()
+	e.size += size
+	tc.bytes += size
+	tc.trim()
+}
+
+// skelKey is what the page around the posts shows differently to different
+// viewers, besides the account links and the CSRF token.
+type skelKey struct {
+	member, watching, canAccept, canAnswer bool
+}
+
+// segment is a piece of a cached page: HTML, then the slot that follows it.
+type segment struct {
+	html string
+	slot string // "", slotCSRF, slotNav or slotPost
+	post *models.Post
+}
+
+const (
+	slotCSRF = "c"
+	slotNav  = "n"
+	slotPost = "p"
+	// slotUser stands for the viewer's name: the shared part of a page must
+	// not show it, and a page that does is not cached.
+	slotUser = "u"
+)
+
+// skeletonFits reports whether the page around the posts can come from the
+// cache: only the plain case (no flash, no search text, no form to show
+// again, no staff tools) is kept, so the key stays small.
+func (p threadPage) skeletonFits(answer form) bool {
+	return !p.Staff && p.ReplyOnX == "" && len(p.Flashes) == 0 && p.Query == "" &&
+		len(answer.Values) == 0 && len(answer.Errors) == 0 && p.Categories == nil && tokenSafe(p.CSRF)
+}
+
+// tokenSafe reports whether a CSRF token reads the same escaped or not, as
+// echo's (letters and digits) do; the slots are filled with it as it is.
+func tokenSafe(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9') {
+			return false
+		}
+	}
+	return true
+}
+
+// renderCachedThread writes a thread page from the cached page around the
+// posts and the cached posts, with the viewer's account links, controls
+// and CSRF token put in.
+func (h *Handler) renderCachedThread(c echo.Context, code int, e *threadEntry, p threadPage) error {
+	segs, err := h.skeleton(e, skelKey{p.User != nil, p.Watching, p.CanAccept, p.CanAnswer}, p)
+	if err != nil {
+		return err
+	}
+	nav, err := h.fragment("thread", "account-nav", p)
+	if err != nil {
+		return err
+	}
+	buf := h.buffers.get()
+	defer h.buffers.put(buf)
+	for _, s := range segs {
+		buf.WriteString(s.html)
+		switch s.slot {
+		case slotCSRF:
+			buf.WriteString(p.CSRF)
+		case slotNav:
+			buf.WriteString(string(nav))
+		case slotPost:
+			parts, err := h.postParts(e, p.View(s.post))
+			if err != nil {
+				return err
+			}
+			for i, part := range parts {
+				if i > 0 {
+					buf.WriteString(p.CSRF)
+				}
+				buf.WriteString(part)
+			}
+		}
+	}
+	c.Response().Header().Set("Cache-Control", "no-store")
+	return c.HTMLBlob(code, buf.Bytes())
+}
+
+// skeleton is the thread page for viewers like p with slots for the
+// account links, the CSRF token and the posts, rendered once per key.
+func (h *Handler) skeleton(e *threadEntry, key skelKey, p threadPage) ([]segment, error) {
+	tc := h.threads
+	tc.mu.Lock()
+	segs, ok := e.pages[key]
+	tc.mu.Unlock()
+	if ok {
+		return segs, nil
+	}
+	p.CSRF, p.NavSlot, p.Unread, p.Path, p.voted = tc.mark+slotCSRF, template.HTML(tc.mark+slotNav), 0, "", nil
+	if p.User != nil {
+		p.User = &models.User{Username: tc.mark + slotUser, Role: models.RoleMember}
+	}
+	p.renderPost = func(v postView) (template.HTML, error) {
+		return template.HTML(tc.mark + slotPost + strconv.FormatInt(v.ID, 10) + "x"), nil
+	}
+	html, err := h.fragment("thread", "base", p)
+	if err != nil {
+		return nil, err
+	}
+	if segs, err = tc.split(string(html), e); err != nil {
+		return nil, err
+	}
+	tc.add(e, func() { e.pages[key] = segs }, len(html))
+	return segs, nil
+}
+
+// split cuts a page rendered with slots into segments.
+func (tc *threadCache) split(html string, e *threadEntry) ([]segment, error) {
+	chunks := strings.Split(html, tc.mark)
+	segs := make([]segment, 0, len(chunks))
+	for i, ch := range chunks {
+		if i == 0 {
+			segs = append(segs, segment{html: ch})
+			continue
+		}
+		prev := &segs[len(segs)-1]
+		switch kind := ch[:1]; kind {
+		case slotCSRF, slotNav:
+			prev.slot = kind
+			segs = append(segs, segment{html: ch[1:]})
+		case slotPost:
+			end := strings.IndexByte(ch, 'x')
+			id, err := strconv.ParseInt(ch[1:max(end, 1)], 10, 64)
+			if err != nil {
+				return nil, fmt.Errorf("thread page: bad post slot %q", ch)
+			}
+			for _, post := range e.posts.All() {
+				if post.ID == id {
+					prev.slot, prev.post = slotPost, post
+				}
+			}
+			if prev.post == nil {
+				return nil, fmt.Errorf("thread page: post %d is not on the page", id)
+			}
+			segs = append(segs, segment{html: ch[end+1:]})
+		default:
+			return nil, fmt.Errorf("thread page: the part shared by viewers shows viewer data (slot %q)", kind)
+		}
+	}
+	return segs, nil
 }
 
 // fragment renders one named template of a page's set on its own.

@@ -286,17 +286,15 @@ func (h *Handler) renderThread(c echo.Context, t *models.Thread, code int, answe
 		CanAccept: u != nil && !t.Gone() && (u.ID == t.Author.ID || u.Can(models.PermAcceptAny)),
 		Staff:     u.Can(models.PermLock) || u.Can(models.PermMove),
 		CanAnswer: !t.Gone() && (!t.Locked || u.Can(models.PermLock))}
-	if e != nil && e.plainFor(u) {
+	shared := e != nil && e.plainFor(u)
+	if shared {
 		p.Thread, p.Posts, p.Article, p.Original, p.JSONLD, p.Description = e.thread, e.posts, e.article, e.original, e.jsonLD, e.description
 		if u != nil {
-			all := e.posts.All()
-			ids := make([]int64, len(all))
-			for i, post := range all {
-				ids[i] = post.ID
-			}
-			if p.voted, err = h.store.VotedPosts(ctx, u.ID, ids); err != nil {
+			vt, err := h.viewerOnThread(ctx, u, t.ID, e.posts.Page, e.posts.All())
+			if err != nil {
 				return err
 			}
+			p.voted, p.Watching = vt.voted, vt.watching
 		}
 		csrf := p.CSRF
 		p.renderPost = func(v postView) (template.HTML, error) { return h.postHTML(e, v, csrf) }
@@ -315,10 +313,10 @@ func (h *Handler) renderThread(c echo.Context, t *models.Thread, code int, answe
 			}
 		}
 		p.renderPost = func(v postView) (template.HTML, error) { return h.fragment("thread", "post", v) }
-	}
-	if u != nil {
-		if p.Watching, err = h.store.Watching(ctx, u.ID, t.ID); err != nil {
-			return err
+		if u != nil {
+			if p.Watching, err = h.store.Watching(ctx, u.ID, t.ID); err != nil {
+				return err
+			}
 		}
 	}
 	if p.Staff {
@@ -338,6 +336,9 @@ func (h *Handler) renderThread(c echo.Context, t *models.Thread, code int, answe
 	p.Pager.PrevLabel, p.Pager.NextLabel = "← Earlier answers", "Later answers →"
 	if t.Gone() {
 		p.NoIndex = true
+	}
+	if shared && p.skeletonFits(answer) {
+		return h.renderCachedThread(c, code, e, p)
 	}
 	return h.render(c, code, "thread", p)
 }

@@ -74,6 +74,9 @@ type page struct {
 	NoIndex     bool
 	Brand       string // for "Recommended by <brand>"
 	Unread      int    // unread notifications, for the header
+	// NavSlot stands in for the account links when a page is rendered to be
+	// shared (the thread cache); they are rendered per viewer.
+	NavSlot template.HTML
 }
 
 // render executes a page into a buffer first, so a template error becomes a
@@ -127,7 +130,7 @@ func (h *Handler) page(c echo.Context, title string) page {
 	p.Flashes = h.takeFlashes(c)
 	p.Brand = h.siteSettings(c.Request().Context()).BrandName
 	if p.User != nil {
-		n, err := h.store.UnreadCount(c.Request().Context(), p.User.ID)
+		n, err := h.unreadCount(c.Request().Context(), p.User)
 		if err != nil {
 			h.log.Error("count notifications", "err", err)
 		}
