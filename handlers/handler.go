@@ -84,7 +84,7 @@ type Handler struct {
 	log      *slog.Logger
 	views    *views
 	assets   *static.Assets
-	sessions *sessions.CookieStore
+	sessions *cookieStore
 	settings settingsCache
 	metrics  *metrics
 	pages    *pageCache
@@ -173,7 +173,7 @@ func newHandler(ctx context.Context, cfg Config, store *models.Store, log *slog.
 
 // sessionStore builds the cookie store from keys made once and kept in the
 // database, so a restart does not log everybody out.
-func (h *Handler) sessionStore(ctx context.Context) (*sessions.CookieStore, error) {
+func (h *Handler) sessionStore(ctx context.Context) (*cookieStore, error) {
 	random := func(n int) func() ([]byte, error) {
 		return func() ([]byte, error) {
 			b := make([]byte, n)
@@ -197,5 +197,5 @@ func (h *Handler) sessionStore(ctx context.Context) (*sessions.CookieStore, erro
 		Secure:   h.cfg.secure(),
 		SameSite: http.SameSiteLaxMode,
 	}
-	return cs, nil
+	return newCookieStore(cs), nil
 }

@@ -79,7 +79,7 @@ type fragKey struct {
 const (
 	// threadCacheBytes bounds the memory the cache may hold (roughly: the
 	// posts' text and HTML, and the rendered fragments).
-	threadCacheBytes = 32 << 20
+	threadCacheBytes = 24 << 20
 )
 
 func newThreadCache() (*threadCache, error) {
@@ -161,8 +161,11 @@ func (h *Handler) loadSharedThread(ctx context.Context, id int64, page int) (*th
 			return nil, err
 		}
 	}
+	// The Markdown made the description and the JSON-LD; posts are shown
+	// from their HTML, so the source is not kept twice in memory.
 	for _, p := range e.posts.All() {
-		e.size += len(p.BodyMD) + len(p.BodyHTML) + 256
+		p.BodyMD = ""
+		e.size += len(p.BodyHTML) + 256
 	}
 	e.size += len(e.jsonLD)
 	return e, nil
@@ -303,7 +306,7 @@ func (h *Handler) renderCachedThread(c echo.Context, code int, e *threadEntry, p
 	if err != nil {
 		return err
 	}
-	nav, err := h.fragment("thread", "account-nav", p)
+	nav, err := h.accountNav(p.page)
 	if err != nil {
 		return err
 	}
@@ -315,7 +318,12 @@ func (h *Handler) renderCachedThread(c echo.Context, code int, e *threadEntry, p
 		case slotCSRF:
 			buf.WriteString(p.CSRF)
 		case slotNav:
-			buf.WriteString(string(nav))
+			for i, part := range nav {
+				if i > 0 {
+					buf.WriteString(p.CSRF)
+				}
+				buf.WriteString(part)
+			}
 		case slotPost:
 			parts, err := h.postParts(e, p.View(s.post))
 			if err != nil {
@@ -361,6 +369,10 @@ func (h *Handler) skeleton(e *threadEntry, key skelKey, p threadPage) ([]segment
 	return segs, nil
 }
 
+// errNotShareable: the part of the page meant for every viewer shows
+// something of the viewer's own; it is rendered per request instead.
+var errNotShareable = errors.New("thread page: the shared part shows viewer data")
+
 // split cuts a page rendered with slots into segments.
 func (tc *threadCache) split(html string, e *threadEntry) ([]segment, error) {
 	chunks := strings.Split(html, tc.mark)
@@ -379,7 +391,7 @@ func (tc *threadCache) split(html string, e *threadEntry) ([]segment, error) {
 			end := strings.IndexByte(ch, 'x')
 			id, err := strconv.ParseInt(ch[1:max(end, 1)], 10, 64)
 			if err != nil {
-				return nil, fmt.Errorf("thread page: bad post slot %q", ch)
+				return nil, fmt.Errorf("%w: bad post slot %q", errNotShareable, ch)
 			}
 			for _, post := range e.posts.All() {
 				if post.ID == id {
@@ -387,11 +399,11 @@ func (tc *threadCache) split(html string, e *threadEntry) ([]segment, error) {
 				}
 			}
 			if prev.post == nil {
-				return nil, fmt.Errorf("thread page: post %d is not on the page", id)
+				return nil, fmt.Errorf("%w: post %d is not on the page", errNotShareable, id)
 			}
 			segs = append(segs, segment{html: ch[end+1:]})
 		default:
-			return nil, fmt.Errorf("thread page: the part shared by viewers shows viewer data (slot %q)", kind)
+			return nil, fmt.Errorf("%w (slot %q)", errNotShareable, kind)
 		}
 	}
 	return segs, nil

@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"context"
+	"errors"
 	"io"
 	"log/slog"
 	"net/http"
@@ -11,6 +12,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/crypto/bcrypt"
 
@@ -253,5 +255,95 @@ func TestPostViewFlagsCoverViewerFields(t *testing.T) {
 		if _, ok := typ.FieldByName(name); !ok {
 			t.Errorf("postView has no field %s", name)
 		}
+	}
+}
+
+// TestCachedViewerRevokedAtOnce: a member whose thread page came from the
+// caches (thread, account row, cookie) is demoted, promoted or logged out
+// everywhere, and the very next view of that page shows it.
+func TestCachedViewerRevokedAtOnce(t *testing.T) {
+	app := newApp(t)
+	ctx := context.Background()
+	laptop := app.client()
+	laptop.register("alice")
+	path := laptop.ask("Laptop fan runs all the time")
+	phone := app.client()
+	if res := phone.post("/login", url.Values{"username": {"alice"}, "password": {"correct horse"}}); res.Code != 303 {
+		t.Fatalf("phone login: %d", res.Code)
+	}
+	admin := app.roleClient("root", models.RoleAdmin)
+	alice, err := app.store.UserByUsername(ctx, "alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lock := "/t/" + itoa(threadID(path)) + "/lock"
+	laptop.get("/notifications") // clears the welcome flash
+	for i := 0; i < 2; i++ {
+		mustNotContain(t, laptop.get(path).Body, lock)
+	}
+	if res := admin.post("/mod/users/"+itoa(alice.ID)+"/role", url.Values{"role": {"moderator"}}); res.Code != 303 {
+		t.Fatalf("promote: %d", res.Code)
+	}
+	mustContain(t, laptop.get(path).Body, lock)
+	if res := admin.post("/mod/users/"+itoa(alice.ID)+"/role", url.Values{"role": {"member"}}); res.Code != 303 {
+		t.Fatalf("demote: %d", res.Code)
+	}
+	mustNotContain(t, laptop.get(path).Body, lock)
+	mustContain(t, laptop.get(path).Body, "Log out", `href="/settings"`)
+	if res := phone.post("/logout/all", nil); res.Code != 303 {
+		t.Fatalf("logout everywhere: %d", res.Code)
+	}
+	page := laptop.get(path).Body
+	mustNotContain(t, page, "Log out", `href="/settings"`, `name="_csrf"`)
+	mustContain(t, page, "Log in")
+}
+
+// TestSharedPartRefusesViewerData: if a template ever showed the viewer's
+// name in the part of a thread page kept for everyone, the cache refuses it.
+func TestSharedPartRefusesViewerData(t *testing.T) {
+	tc, err := newThreadCache()
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := &threadEntry{posts: &models.ThreadPosts{Question: &models.Post{ID: 7}}}
+	segs, err := tc.split("<p>"+tc.mark+slotPost+"7x</p><input value=\""+tc.mark+slotCSRF+"\">", e)
+	if err != nil || len(segs) != 3 || segs[0].post == nil || segs[1].slot != slotCSRF {
+		t.Fatalf("a good page: %v %+v", err, segs)
+	}
+	if _, err := tc.split("<a>"+tc.mark+slotUser+"</a>", e); !errors.Is(err, errNotShareable) {
+		t.Fatalf("a page naming the viewer was accepted: %v", err)
+	}
+	if _, err := tc.split(tc.mark+slotPost+"8x", e); !errors.Is(err, errNotShareable) {
+		t.Fatalf("a post from elsewhere was accepted: %v", err)
+	}
+}
+
+// TestThreadCacheStaysInBudget: entries past the byte budget are dropped,
+// and a dropped entry keeps no more rendered HTML.
+func TestThreadCacheStaysInBudget(t *testing.T) {
+	tc, err := newThreadCache()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var first *threadEntry
+	for i := 0; i < 100; i++ {
+		e := &threadEntry{at: time.Now(), size: threadCacheBytes / 10, frags: map[fragKey][]string{}, pages: map[skelKey][]segment{}}
+		if first == nil {
+			first = e
+		}
+		tc.put(threadKey{int64(i), 1}, e)
+		if tc.bytes > threadCacheBytes {
+			t.Fatalf("after %d entries: %d bytes held, budget %d", i+1, tc.bytes, threadCacheBytes)
+		}
+	}
+	if len(tc.entries) > 10 {
+		t.Fatalf("%d entries held", len(tc.entries))
+	}
+	if !first.gone {
+		t.Fatal("the oldest entry was kept")
+	}
+	tc.add(first, func() { first.frags[fragKey{1, 0}] = []string{"x"} }, 1<<20)
+	if len(first.frags) != 0 {
+		t.Fatal("a dropped entry took a fragment")
 	}
 }

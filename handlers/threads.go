@@ -338,7 +338,11 @@ func (h *Handler) renderThread(c echo.Context, t *models.Thread, code int, answe
 		p.NoIndex = true
 	}
 	if shared && p.skeletonFits(answer) {
-		return h.renderCachedThread(c, code, e, p)
+		err := h.renderCachedThread(c, code, e, p)
+		if !errors.Is(err, errNotShareable) {
+			return err
+		}
+		h.log.Error("thread page not cached", "err", err)
 	}
 	return h.render(c, code, "thread", p)
 }

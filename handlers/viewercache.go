@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"context"
+	"strings"
 	"sync"
 	"time"
 
@@ -29,6 +30,8 @@ type viewerState struct {
 	unread  int
 	// hasUnread is set once unread was counted for this version.
 	hasUnread bool
+	// nav is the account links for unread, split where the CSRF token goes.
+	nav []string
 }
 
 type viewerThreadKey struct {
@@ -74,7 +77,7 @@ func (h *Handler) viewer(ctx context.Context, id int64) (*models.User, error) {
 		return nil, err
 	}
 	vc.mu.Lock()
-	trim(vc.users)
+	trim(vc.users, maxViewers)
 	vc.users[id] = &viewerState{version: version, at: time.Now(), user: *u}
 	vc.mu.Unlock()
 	return u, nil
@@ -131,7 +134,7 @@ func (h *Handler) viewerOnThread(ctx context.Context, u *models.User, threadID i
 		return nil, err
 	}
 	vc.mu.Lock()
-	trim(vc.threads)
+	trim(vc.threads, maxViewers)
 	vc.threads[key] = s
 	vc.mu.Unlock()
 	return s, nil
@@ -139,11 +142,43 @@ func (h *Handler) viewerOnThread(ctx context.Context, u *models.User, threadID i
 
 // trim makes room for one more entry, dropping arbitrary ones (map order
 // is random) when full.
-func trim[K comparable, V any](m map[K]V) {
+func trim[K comparable, V any](m map[K]V, limit int) {
 	for k := range m {
-		if len(m) < maxViewers {
+		if len(m) < limit {
 			return
 		}
 		delete(m, k)
 	}
+}
+
+// accountNav is the header's account links for the page's viewer, split
+// where the CSRF token goes; a member's are kept beside their account row.
+func (h *Handler) accountNav(p page) ([]string, error) {
+	mark := h.threads.mark + slotCSRF
+	vc := h.viewers
+	version := h.store.Version()
+	if p.User != nil {
+		vc.mu.Lock()
+		s, ok := vc.users[p.User.ID]
+		if ok && s.nav != nil && s.hasUnread && s.unread == p.Unread && fresh(s.version, version, s.at) && s.user == *p.User {
+			nav := s.nav
+			vc.mu.Unlock()
+			return nav, nil
+		}
+		vc.mu.Unlock()
+	}
+	p.CSRF = mark
+	html, err := h.fragment("thread", "account-nav", p)
+	if err != nil {
+		return nil, err
+	}
+	nav := strings.Split(string(html), mark)
+	if p.User != nil {
+		vc.mu.Lock()
+		if s, ok := vc.users[p.User.ID]; ok && s.version == version && s.hasUnread && s.unread == p.Unread && s.user == *p.User {
+			s.nav = nav
+		}
+		vc.mu.Unlock()
+	}
+	return nav, nil
 }
