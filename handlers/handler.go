@@ -90,6 +90,7 @@ type Handler struct {
 	pages    *pageCache
 	threads  *threadCache
 	viewers  *viewerCache
+	articles *articleCache
 	buffers  bufferPool
 }
 
@@ -153,6 +154,7 @@ func newHandler(ctx context.Context, cfg Config, store *models.Store, log *slog.
 	if h.threads, err = newThreadCache(); err != nil {
 		return nil, nil, err
 	}
+	h.articles = newArticleCache(h.threads.mark)
 	if h.views, err = loadViews(assets, h.roleBadge); err != nil {
 		return nil, nil, err
 	}

@@ -362,7 +362,7 @@ func (h *Handler) skeleton(e *threadEntry, key skelKey, p threadPage) ([]segment
 	if err != nil {
 		return nil, err
 	}
-	if segs, err = tc.split(string(html), e); err != nil {
+	if segs, err = splitSlots(tc.mark, string(html), e); err != nil {
 		return nil, err
 	}
 	tc.add(e, func() { e.pages[key] = segs }, len(html))
@@ -373,9 +373,10 @@ func (h *Handler) skeleton(e *threadEntry, key skelKey, p threadPage) ([]segment
 // something of the viewer's own; it is rendered per request instead.
 var errNotShareable = errors.New("thread page: the shared part shows viewer data")
 
-// split cuts a page rendered with slots into segments.
-func (tc *threadCache) split(html string, e *threadEntry) ([]segment, error) {
-	chunks := strings.Split(html, tc.mark)
+// splitSlots cuts a page rendered with slots into segments; e is the thread
+// entry whose posts it shows, nil for a page with only CSRF slots.
+func splitSlots(mark, html string, e *threadEntry) ([]segment, error) {
+	chunks := strings.Split(html, mark)
 	segs := make([]segment, 0, len(chunks))
 	for i, ch := range chunks {
 		if i == 0 {
@@ -385,9 +386,15 @@ func (tc *threadCache) split(html string, e *threadEntry) ([]segment, error) {
 		prev := &segs[len(segs)-1]
 		switch kind := ch[:1]; kind {
 		case slotCSRF, slotNav:
+			if kind == slotNav && e == nil {
+				return nil, fmt.Errorf("%w: no account links slot on this page", errNotShareable)
+			}
 			prev.slot = kind
 			segs = append(segs, segment{html: ch[1:]})
 		case slotPost:
+			if e == nil {
+				return nil, fmt.Errorf("%w: no posts on this page", errNotShareable)
+			}
 			end := strings.IndexByte(ch, 'x')
 			id, err := strconv.ParseInt(ch[1:max(end, 1)], 10, 64)
 			if err != nil {

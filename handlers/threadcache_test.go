@@ -36,7 +36,7 @@ func twinApps(t *testing.T) (cached, direct *testApp) {
 			t.Fatal(err)
 		}
 		if !withCache {
-			h.threads = nil
+			h.threads, h.articles = nil, nil
 		}
 		srv := httptest.NewServer(e)
 		t.Cleanup(srv.Close)
@@ -306,14 +306,14 @@ func TestSharedPartRefusesViewerData(t *testing.T) {
 		t.Fatal(err)
 	}
 	e := &threadEntry{posts: &models.ThreadPosts{Question: &models.Post{ID: 7}}}
-	segs, err := tc.split("<p>"+tc.mark+slotPost+"7x</p><input value=\""+tc.mark+slotCSRF+"\">", e)
+	segs, err := splitSlots(tc.mark, "<p>"+tc.mark+slotPost+"7x</p><input value=\""+tc.mark+slotCSRF+"\">", e)
 	if err != nil || len(segs) != 3 || segs[0].post == nil || segs[1].slot != slotCSRF {
 		t.Fatalf("a good page: %v %+v", err, segs)
 	}
-	if _, err := tc.split("<a>"+tc.mark+slotUser+"</a>", e); !errors.Is(err, errNotShareable) {
+	if _, err := splitSlots(tc.mark, "<a>"+tc.mark+slotUser+"</a>", e); !errors.Is(err, errNotShareable) {
 		t.Fatalf("a page naming the viewer was accepted: %v", err)
 	}
-	if _, err := tc.split(tc.mark+slotPost+"8x", e); !errors.Is(err, errNotShareable) {
+	if _, err := splitSlots(tc.mark, tc.mark+slotPost+"8x", e); !errors.Is(err, errNotShareable) {
 		t.Fatalf("a post from elsewhere was accepted: %v", err)
 	}
 }
