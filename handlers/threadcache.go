@@ -106,8 +106,11 @@ func (h *Handler) sharedThread(ctx context.Context, id int64, page int) (*thread
 		return e, nil
 	}
 	// Concurrent misses load it once, detached from the first request's
-	// cancellation so one closed connection does not fail the others.
-	v, err, _ := tc.group.Do(strconv.FormatInt(id, 10)+"/"+strconv.Itoa(page), func() (any, error) {
+	// cancellation so one closed connection does not fail the others. The
+	// version is in the key: a request that follows a write must not get a
+	// load that started before it.
+	flight := strconv.FormatInt(id, 10) + "/" + strconv.Itoa(page) + "/" + strconv.FormatUint(version, 10)
+	v, err, _ := tc.group.Do(flight, func() (any, error) {
 		e, err := h.loadSharedThread(context.WithoutCancel(ctx), id, page)
 		if err != nil {
 			return nil, err
