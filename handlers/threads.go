@@ -204,13 +204,16 @@ func (h *Handler) renderThread(c echo.Context, t *models.Thread, code int, answe
 			return err
 		}
 	}
+	shared := e != nil && e.plainFor(u)
+	if shared {
+		t = e.thread // the same, unless a write came in between: then all of it from e
+	}
 	p := threadPage{page: h.page(c, t.Title), Thread: t, AnswerForm: answer, Reasons: models.FlagReasons(),
 		CanAccept: u != nil && !t.Gone() && (u.ID == t.Author.ID || u.Can(models.PermAcceptAny)),
 		Staff:     u.Can(models.PermLock) || u.Can(models.PermMove),
 		CanAnswer: !t.Gone() && (!t.Locked || u.Can(models.PermLock))}
-	shared := e != nil && e.plainFor(u)
 	if shared {
-		p.Thread, p.Posts, p.Article, p.Original, p.JSONLD, p.Description = e.thread, e.posts, e.article, e.original, e.jsonLD, e.description
+		p.Posts, p.Article, p.Original, p.JSONLD, p.Description = e.posts, e.article, e.original, e.jsonLD, e.description
 		if u != nil {
 			vt, err := h.viewerOnThread(ctx, u, t.ID, e.posts.Page, e.posts.All())
 			if err != nil {
