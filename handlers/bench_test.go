@@ -103,6 +103,7 @@ func BenchmarkThreadPage(b *testing.B) {
 			if rec.Code != http.StatusOK {
 				b.Fatalf("status %d", rec.Code)
 			}
+			b.ReportMetric(float64(rec.Body.Len()), "bytes/page")
 		}
 	})
 }

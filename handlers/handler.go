@@ -84,10 +84,14 @@ type Handler struct {
 	log      *slog.Logger
 	views    *views
 	assets   *static.Assets
-	sessions *sessions.CookieStore
+	sessions *cookieStore
 	settings settingsCache
 	metrics  *metrics
 	pages    *pageCache
+	threads  *threadCache
+	viewers  *viewerCache
+	articles *articleCache
+	buffers  bufferPool
 }
 
 // settingsCache keeps the site settings for a few seconds: every page needs
@@ -142,23 +146,34 @@ func (h *Handler) forgetSettings() {
 
 // New builds the echo server with all middleware and routes.
 func New(ctx context.Context, cfg Config, store *models.Store, log *slog.Logger) (*echo.Echo, error) {
+	_, e, err := newHandler(ctx, cfg, store, log)
+	return e, err
+}
+
+// newHandler is New, also returning the Handler for tests that look inside.
+func newHandler(ctx context.Context, cfg Config, store *models.Store, log *slog.Logger) (*Handler, *echo.Echo, error) {
 	cfg.defaults()
 	if _, err := url.Parse(cfg.BaseURL); err != nil {
-		return nil, fmt.Errorf("base URL: %w", err)
+		return nil, nil, fmt.Errorf("base URL: %w", err)
 	}
 	assets, err := static.Load()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if cfg.Mail == nil {
 		cfg.Mail = logMailer{log: log}
 	}
-	h := &Handler{cfg: cfg, store: store, log: log, assets: assets, metrics: newMetrics(store), pages: newPageCache(store)}
+	h := &Handler{cfg: cfg, store: store, log: log, assets: assets, metrics: newMetrics(store), pages: newPageCache(store),
+		viewers: newViewerCache()}
+	if h.threads, err = newThreadCache(); err != nil {
+		return nil, nil, err
+	}
+	h.articles = newArticleCache(h.threads.mark)
 	if h.views, err = loadViews(assets, h.roleBadge); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if h.sessions, err = h.sessionStore(ctx); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	e := echo.New()
 	e.HideBanner = true
@@ -169,12 +184,12 @@ func New(ctx context.Context, cfg Config, store *models.Store, log *slog.Logger)
 		e.IPExtractor = echo.ExtractIPFromXFFHeader()
 	}
 	h.routes(e)
-	return e, nil
+	return h, e, nil
 }
 
 // sessionStore builds the cookie store from keys made once and kept in the
 // database, so a restart does not log everybody out.
-func (h *Handler) sessionStore(ctx context.Context) (*sessions.CookieStore, error) {
+func (h *Handler) sessionStore(ctx context.Context) (*cookieStore, error) {
 	random := func(n int) func() ([]byte, error) {
 		return func() ([]byte, error) {
 			b := make([]byte, n)
@@ -198,5 +213,5 @@ func (h *Handler) sessionStore(ctx context.Context) (*sessions.CookieStore, erro
 		Secure:   h.cfg.secure(),
 		SameSite: http.SameSiteLaxMode,
 	}
-	return cs, nil
+	return newCookieStore(cs), nil
 }

@@ -101,29 +101,44 @@ func (h *Handler) loadArticle(c echo.Context) (*models.Article, error) {
 
 // showArticle renders GET /kb/:id/:slug.
 func (h *Handler) showArticle(c echo.Context) error {
-	a, err := h.loadArticle(c)
-	if err != nil {
+	var a *models.Article
+	var e *articleEntry
+	var err error
+	if currentUser(c) == nil && h.articles != nil {
+		if e, err = h.visitorArticle(c); err != nil {
+			return err
+		}
+		a = e.article
+	} else if a, err = h.loadArticle(c); err != nil {
 		return err
 	}
 	if c.Param("slug") != a.Slug {
 		return c.Redirect(http.StatusMovedPermanently, a.URL())
 	}
 	h.count(c, models.Event{Metric: models.MetricViewArticle})
-	return h.renderArticle(c, http.StatusOK, a, newForm())
+	return h.renderArticle(c, http.StatusOK, a, newForm(), e)
 }
 
-func (h *Handler) renderArticle(c echo.Context, code int, a *models.Article, f form) error {
+// renderArticle shows an article; e, when set, is the visitor's cached copy.
+func (h *Handler) renderArticle(c echo.Context, code int, a *models.Article, f form, e *articleEntry) error {
 	ctx := c.Request().Context()
 	p := articlePage{page: h.page(c, a.Title), Article: a, Form: f}
 	p.Curator = p.User.Can(models.PermCurateKB)
 	p.Description = summary(a.ProblemMD, 160)
 	p.Canonical = h.cfg.BaseURL + a.URL()
 	p.NoIndex = !a.Published
-	p.JSONLD = articleJSONLD(h.cfg.BaseURL, a)
 	var err error
-	if p.Vote, err = h.store.ArticleVote(ctx, a.ID, h.kbVoter(c, false)); err != nil {
-		return err
+	// A visitor with no voter id has not voted: no need to ask.
+	if voter := h.kbVoter(c, false); voter != "" {
+		if p.Vote, err = h.store.ArticleVote(ctx, a.ID, voter); err != nil {
+			return err
+		}
 	}
+	if e != nil && p.User == nil && p.Vote == 0 && code == http.StatusOK && len(p.Flashes) == 0 && p.Query == "" &&
+		p.Path == a.URL() && tokenSafe(p.CSRF) {
+		return h.renderCachedArticle(c, e, p)
+	}
+	p.JSONLD = articleJSONLD(h.cfg.BaseURL, a)
 	if p.Curator {
 		t, err := h.store.Thread(ctx, a.ThreadID)
 		if err != nil {

@@ -34,7 +34,7 @@ func (h *Handler) loadUser(next echo.HandlerFunc) echo.HandlerFunc {
 		if id == 0 {
 			return next(c)
 		}
-		u, err := h.store.UserByID(c.Request().Context(), id)
+		u, err := h.viewer(c.Request().Context(), id)
 		if errors.Is(err, models.ErrNotFound) {
 			return next(c)
 		}

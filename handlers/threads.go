@@ -1,13 +1,13 @@
 package handlers
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"html/template"
 	"net/http"
 	"net/url"
 	"strconv"
-	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -130,7 +130,7 @@ type threadPage struct {
 	CanAccept  bool
 	Pager      pager
 	Article    *models.Article // the thread's published KB article, if any
-	JSONLD     any             // schema.org QAPage
+	JSONLD     template.HTML   // schema.org QAPage, rendered
 	Watching   bool
 	Staff      bool // shows the thread's moderation tools
 	CanAnswer  bool
@@ -139,6 +139,10 @@ type threadPage struct {
 	Reasons    []string
 	// ReplyOnX is the X web intent for answering the original tweet, for ambassadors.
 	ReplyOnX string
+	// voted holds the viewer's votes when Posts are shared with other viewers.
+	voted map[int64]bool
+	// renderPost turns a prepared post into HTML.
+	renderPost func(postView) (template.HTML, error)
 }
 
 // OtherAnswers counts the visible answers listed below the accepted one.
@@ -147,66 +151,6 @@ func (p threadPage) OtherAnswers() int {
 		return p.Thread.AnswerCount - 1
 	}
 	return p.Thread.AnswerCount
-}
-
-// postView is one post with what the viewer may do to it. Its fields are
-// copied, not embedded: text/template finds a promoted field through a slow
-// reflective search, and a thread page looks up ~15 fields of 30 posts.
-type postView struct {
-	ID            int64
-	Author        models.UserRef
-	IsQuestion    bool
-	BodyHTML      template.HTML
-	HelpfulCount  int
-	CreatedAt     time.Time
-	EditedAt      time.Time
-	Deleted       bool
-	Hidden        bool
-	HiddenReason  string
-	Pending       bool
-	Recommended   *models.UserRef
-	Redacted      bool
-	ViewerVoted   bool
-	Edited        bool
-	Anchor        string
-	CSRF          string
-	Brand         string
-	IsAccepted    bool
-	IsOfficial    bool // written by an ambassador
-	CanVote       bool
-	CanAccept     bool
-	CanEdit       bool
-	CanDelete     bool
-	CanSeeHistory bool
-	CanFlag       bool
-	CanHide       bool
-	CanRecommend  bool
-	CanModerate   bool // sees the author's moderation page
-}
-
-// View prepares a post of this thread for the post partial.
-func (p threadPage) View(post *models.Post) postView {
-	u := p.User
-	live := !p.Thread.Deleted && !post.Deleted && !post.Hidden && !post.Pending
-	return postView{
-		ID: post.ID, Author: post.Author, IsQuestion: post.IsQuestion, BodyHTML: post.BodyHTML,
-		HelpfulCount: post.HelpfulCount, CreatedAt: post.CreatedAt, EditedAt: post.EditedAt, Deleted: post.Deleted,
-		Hidden: post.Hidden, HiddenReason: post.HiddenReason, Pending: post.Pending, Recommended: post.Recommended,
-		Redacted: post.Redacted, ViewerVoted: post.ViewerVoted, Edited: post.Edited(), Anchor: post.Anchor(),
-		CSRF:          p.CSRF,
-		Brand:         p.Brand,
-		IsAccepted:    post.ID == p.Thread.AcceptedID,
-		IsOfficial:    post.Author.Role == models.RoleAmbassador && !post.IsQuestion,
-		CanVote:       u != nil && u.ID != post.Author.ID && live,
-		CanAccept:     p.CanAccept && !post.IsQuestion && live,
-		CanEdit:       (models.CanEdit(u, post) || (post.IsQuestion && u.Can(models.PermEditTitles))) && !p.Thread.Deleted,
-		CanDelete:     models.CanEdit(u, post) && !p.Thread.Deleted,
-		CanSeeHistory: u != nil && (u.ID == post.Author.ID || u.Can(models.PermSeeRevisions)),
-		CanFlag:       u != nil && u.ID != post.Author.ID && live,
-		CanHide:       u.Can(models.PermHide) && !post.Deleted,
-		CanRecommend:  u.Can(models.PermRecommend) && !post.IsQuestion && live,
-		CanModerate:   u.Can(models.PermSuspend) && u.ID != post.Author.ID,
-	}
 }
 
 // PageURL is the pager's link to another page of answers.
@@ -227,8 +171,15 @@ func pathID(c echo.Context) (int64, error) {
 
 // showThread renders GET /t/:id/:slug, redirecting other slugs to the canonical one.
 func (h *Handler) showThread(c echo.Context) error {
-	t, err := h.loadThread(c)
+	id, err := pathID(c)
 	if err != nil {
+		return err
+	}
+	t, err := h.threadByID(c.Request().Context(), id, pageOf(c))
+	if err != nil {
+		return err
+	}
+	if err := h.checkThread(c, t); err != nil {
 		return err
 	}
 	if c.Param("slug") != t.Slug {
@@ -244,20 +195,57 @@ func (h *Handler) showThread(c echo.Context) error {
 	return h.renderThread(c, t, http.StatusOK, newForm())
 }
 
+// renderThread shows a thread page. Viewers who see the thread as a visitor
+// does get the shared parts from the thread cache; staff and the authors of
+// its hidden or queued posts get it loaded and rendered for them alone.
 func (h *Handler) renderThread(c echo.Context, t *models.Thread, code int, answer form) error {
 	u := currentUser(c)
-	posts, err := h.store.ThreadPosts(c.Request().Context(), t, pageOf(c), u)
-	if err != nil {
-		return err
-	}
 	ctx := c.Request().Context()
-	p := threadPage{page: h.page(c, t.Title), Thread: t, Posts: posts, AnswerForm: answer, Reasons: models.FlagReasons(),
+	var e *threadEntry
+	var err error
+	if h.threads != nil {
+		if e, err = h.sharedThread(ctx, t.ID, pageOf(c)); err != nil {
+			return err
+		}
+	}
+	shared := e != nil && e.plainFor(u)
+	if shared {
+		t = e.thread // the same, unless a write came in between: then all of it from e
+	}
+	p := threadPage{page: h.page(c, t.Title), Thread: t, AnswerForm: answer, Reasons: models.FlagReasons(),
 		CanAccept: u != nil && !t.Gone() && (u.ID == t.Author.ID || u.Can(models.PermAcceptAny)),
 		Staff:     u.Can(models.PermLock) || u.Can(models.PermMove),
 		CanAnswer: !t.Gone() && (!t.Locked || u.Can(models.PermLock))}
-	if u != nil {
-		if p.Watching, err = h.store.Watching(ctx, u.ID, t.ID); err != nil {
+	if shared {
+		p.Posts, p.Article, p.Original, p.JSONLD, p.Description = e.posts, e.article, e.original, e.jsonLD, e.description
+		if u != nil {
+			vt, err := h.viewerOnThread(ctx, u, t.ID, e.posts.Page, e.posts.All())
+			if err != nil {
+				return err
+			}
+			p.voted, p.Watching = vt.voted, vt.watching
+		}
+		csrf := p.CSRF
+		p.renderPost = func(v postView) (template.HTML, error) { return h.postHTML(e, v, csrf) }
+	} else {
+		if p.Posts, err = h.store.ThreadPosts(ctx, t, pageOf(c), u); err != nil {
 			return err
+		}
+		if p.Article, err = h.threadArticle(ctx, t); err != nil {
+			return err
+		}
+		p.Original = h.originalOf(ctx, t)
+		p.Description = summary(p.Posts.Question.BodyMD, 160)
+		if !t.Gone() {
+			if p.JSONLD, err = h.fragment("thread", "jsonld", qaPageJSONLD(h.cfg.BaseURL, t, p.Posts)); err != nil {
+				return err
+			}
+		}
+		p.renderPost = func(v postView) (template.HTML, error) { return h.fragment("thread", "post", v) }
+		if u != nil {
+			if p.Watching, err = h.store.Watching(ctx, u.ID, t.ID); err != nil {
+				return err
+			}
 		}
 	}
 	if p.Staff {
@@ -265,26 +253,8 @@ func (h *Handler) renderThread(c echo.Context, t *models.Thread, code int, answe
 			return err
 		}
 	}
-	if t.DuplicateOf != 0 {
-		if orig, err := h.store.Thread(ctx, t.DuplicateOf); err == nil && !orig.Gone() {
-			p.Original = orig
-		}
-	}
-	p.Description = summary(posts.Question.BodyMD, 160)
-	p.Canonical = h.cfg.BaseURL + p.PageURL(posts.Page)
-	p.Pager = makePager(posts.Paging, p.PageURL)
-	if !t.Gone() {
-		p.JSONLD = qaPageJSONLD(h.cfg.BaseURL, t, posts)
-	}
-	if t.Solved() {
-		a, err := h.store.ArticleOfLoadedThread(ctx, t)
-		if err != nil && !errors.Is(err, models.ErrNotFound) {
-			return err
-		}
-		if a != nil && a.Published {
-			p.Article = a
-		}
-	}
+	p.Canonical = h.cfg.BaseURL + p.PageURL(p.Posts.Page)
+	p.Pager = makePager(p.Posts.Paging, p.PageURL)
 	if t.SourceID != "" && u.Can(models.PermTriageSocial) {
 		link := h.cfg.BaseURL + t.URL()
 		if p.Article != nil {
@@ -296,7 +266,38 @@ func (h *Handler) renderThread(c echo.Context, t *models.Thread, code int, answe
 	if t.Gone() {
 		p.NoIndex = true
 	}
+	if shared && p.skeletonFits(answer) {
+		err := h.renderCachedThread(c, code, e, p)
+		if !errors.Is(err, errNotShareable) {
+			return err
+		}
+		h.log.Error("thread page not cached", "err", err)
+	}
 	return h.render(c, code, "thread", p)
+}
+
+// threadArticle is a solved thread's published KB article, or nil.
+func (h *Handler) threadArticle(ctx context.Context, t *models.Thread) (*models.Article, error) {
+	if !t.Solved() {
+		return nil, nil
+	}
+	a, err := h.store.ArticleOfLoadedThread(ctx, t)
+	if errors.Is(err, models.ErrNotFound) || (err == nil && !a.Published) {
+		return nil, nil
+	}
+	return a, err
+}
+
+// originalOf is what a duplicate thread points to, if it can still be shown.
+func (h *Handler) originalOf(ctx context.Context, t *models.Thread) *models.Thread {
+	if t.DuplicateOf == 0 {
+		return nil
+	}
+	orig, err := h.store.Thread(ctx, t.DuplicateOf)
+	if err != nil || orig.Gone() {
+		return nil
+	}
+	return orig
 }
 
 type askPage struct {

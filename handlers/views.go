@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"path"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -78,6 +79,9 @@ type page struct {
 	NoIndex     bool
 	Brand       string // for "Recommended by <brand>"
 	Unread      int    // unread notifications, for the header
+	// NavSlot stands in for the account links when a page is rendered to be
+	// shared (the thread cache); they are rendered per viewer.
+	NavSlot template.HTML
 }
 
 // render executes a page into a buffer first, so a template error becomes a
@@ -87,12 +91,32 @@ func (h *Handler) render(c echo.Context, code int, name string, data any) error 
 	if !ok {
 		return fmt.Errorf("no template %q", name)
 	}
-	var buf bytes.Buffer
-	if err := t.ExecuteTemplate(&buf, "base", data); err != nil {
+	buf := h.buffers.get()
+	defer h.buffers.put(buf)
+	if err := t.ExecuteTemplate(buf, "base", data); err != nil {
 		return fmt.Errorf("render %s: %w", name, err)
 	}
 	c.Response().Header().Set("Cache-Control", "no-store")
 	return c.HTMLBlob(code, buf.Bytes())
+}
+
+// bufferPool reuses page buffers: growing a fresh buffer to a 60 KB thread
+// page copied it over and over and kept the garbage collector busy.
+type bufferPool struct{ pool sync.Pool }
+
+func (p *bufferPool) get() *bytes.Buffer {
+	if b, ok := p.pool.Get().(*bytes.Buffer); ok {
+		return b
+	}
+	return bytes.NewBuffer(make([]byte, 0, 64<<10))
+}
+
+func (p *bufferPool) put(b *bytes.Buffer) {
+	if b.Cap() > 1<<20 {
+		return // a rare huge page should not pin its memory
+	}
+	b.Reset()
+	p.pool.Put(b)
 }
 
 // page fills the common part of a page's data.
@@ -111,7 +135,7 @@ func (h *Handler) page(c echo.Context, title string) page {
 	p.Flashes = h.takeFlashes(c)
 	p.Brand = h.siteSettings(c.Request().Context()).BrandName
 	if p.User != nil {
-		n, err := h.store.UnreadCount(c.Request().Context(), p.User.ID)
+		n, err := h.unreadCount(c.Request().Context(), p.User)
 		if err != nil {
 			h.log.Error("count notifications", "err", err)
 		}

@@ -38,8 +38,11 @@ func (h *Handler) loadThread(c echo.Context) (*models.Thread, error) {
 // checkThread is checkCategory plus: a hidden or queued thread exists only
 // for its author and for staff.
 func (h *Handler) checkThread(c echo.Context, t *models.Thread) error {
-	if err := h.checkCategory(c, t.Category.ID); err != nil {
-		return err
+	// A public category is everyone's: no need to ask about the viewer's groups.
+	if t.Category.Group != "" {
+		if err := h.checkCategory(c, t.Category.ID); err != nil {
+			return err
+		}
 	}
 	u := currentUser(c)
 	if (t.Hidden || t.Pending) && !u.Can(models.PermHide) && (u == nil || u.ID != t.Author.ID) {

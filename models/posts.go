@@ -150,20 +150,21 @@ func (s *Store) ThreadPosts(ctx context.Context, t *Thread, page int, viewer *Us
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	for _, p := range tp.all() {
+	for _, p := range tp.All() {
 		if p.Hidden && !staff && p.Author.ID != viewerID {
 			p.Redacted, p.BodyMD, p.BodyHTML = true, "", ""
 		}
 	}
 	if viewerID != 0 {
-		if err := s.markVotes(ctx, tp.all(), viewerID); err != nil {
+		if err := s.markVotes(ctx, tp.All(), viewerID); err != nil {
 			return nil, err
 		}
 	}
 	return tp, nil
 }
 
-func (tp *ThreadPosts) all() []*Post {
+// All is the page's posts in the order shown: question, accepted answer, the others.
+func (tp *ThreadPosts) All() []*Post {
 	out := []*Post{tp.Question}
 	if tp.Accepted != nil {
 		out = append(out, tp.Accepted)
@@ -172,25 +173,58 @@ func (tp *ThreadPosts) all() []*Post {
 }
 
 func (s *Store) markVotes(ctx context.Context, posts []*Post, userID int64) error {
-	byID := map[int64]*Post{}
-	args := []any{userID}
-	for _, p := range posts {
-		byID[p.ID] = p
-		args = append(args, p.ID)
+	ids := make([]int64, len(posts))
+	for i, p := range posts {
+		ids[i] = p.ID
 	}
-	rows, err := s.r.QueryContext(ctx, `SELECT post_id FROM votes WHERE user_id = ? AND post_id IN (`+placeholders(len(posts))+`)`, args...)
+	voted, err := s.VotedPosts(ctx, userID, ids)
 	if err != nil {
-		return fmt.Errorf("load votes: %w", err)
+		return err
+	}
+	for _, p := range posts {
+		p.ViewerVoted = voted[p.ID]
+	}
+	return nil
+}
+
+// VotedPosts reports which of the posts the user found helpful.
+func (s *Store) VotedPosts(ctx context.Context, userID int64, postIDs []int64) (map[int64]bool, error) {
+	if len(postIDs) == 0 {
+		return nil, nil
+	}
+	args := make([]any, 0, len(postIDs)+1)
+	args = append(args, userID)
+	for _, id := range postIDs {
+		args = append(args, id)
+	}
+	rows, err := s.r.QueryContext(ctx, `SELECT post_id FROM votes WHERE user_id = ? AND post_id IN (`+placeholders(len(postIDs))+`)`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("load votes: %w", err)
 	}
 	defer rows.Close()
+	voted := map[int64]bool{}
 	for rows.Next() {
 		var id int64
 		if err := rows.Scan(&id); err != nil {
-			return err
+			return nil, err
 		}
-		byID[id].ViewerVoted = true
+		voted[id] = true
 	}
-	return rows.Err()
+	return voted, rows.Err()
+}
+
+// ThreadInsiders lists who sees more of a thread than a visitor does: the
+// authors of its queued posts and of its hidden posts (staff aside).
+func (s *Store) ThreadInsiders(ctx context.Context, threadID int64) (map[int64]bool, error) {
+	ids, err := s.ids(ctx, `SELECT DISTINCT author_id FROM posts WHERE thread_id = ? AND (pending = 1 OR hidden_at IS NOT NULL)`, threadID)
+	if err != nil {
+		return nil, fmt.Errorf("thread %d insiders: %w", threadID, err)
+	}
+	out := make(map[int64]bool, len(ids))
+	for _, id := range ids {
+		out[id] = true
+	}
+	return out, nil
 }
 
 // CreateAnswer adds an answer to a thread.

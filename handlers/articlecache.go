@@ -1,0 +1,142 @@
+package handlers
+
+import (
+	"context"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/crowdcare/crowdcare/models"
+)
+
+// articleCache keeps each KB article as visitors see it. The page carries
+// the helpful/not helpful form, so it cannot go into the page cache (the
+// CSRF token is each visitor's own): it is kept rendered with a slot where
+// the token goes, filled per request after the CSRF check issued the
+// visitor's token as usual. Only visitors who have not voted on it, with no
+// message to show, get it; entries are good while the store's version is
+// unchanged and for at most pageCacheTTL, as in pageCache.
+type articleCache struct {
+	// mark starts a slot, as in threadCache.
+	mark    string
+	mu      sync.Mutex
+	entries map[int64]*articleEntry
+	bytes   int
+}
+
+type articleEntry struct {
+	version      uint64
+	at           time.Time
+	brand, badge string
+	article      *models.Article
+	// visible: published, in a category visitors may see.
+	visible bool
+	// segs is the page with CSRF slots; nil until first rendered.
+	segs []segment
+	size int
+}
+
+// articleCacheBytes bounds the rendered pages kept (about 20 KB each).
+const articleCacheBytes = 8 << 20
+
+func newArticleCache(mark string) *articleCache {
+	return &articleCache{mark: mark, entries: map[int64]*articleEntry{}}
+}
+
+// visitorArticle is the :id article for a visitor, from the cache when current.
+func (h *Handler) visitorArticle(c echo.Context) (*articleEntry, error) {
+	id, err := pathID(c)
+	if err != nil {
+		return nil, err
+	}
+	ctx := c.Request().Context()
+	ac := h.articles
+	set := h.siteSettings(ctx)
+	badge := h.roleBadge(models.RoleAmbassador)
+	version := h.store.Version()
+	ac.mu.Lock()
+	e, ok := ac.entries[id]
+	ac.mu.Unlock()
+	if ok && e.version == version && time.Since(e.at) < pageCacheTTL && e.brand == set.BrandName && e.badge == badge {
+		if !e.visible {
+			return nil, models.ErrNotFound
+		}
+		return e, nil
+	}
+	if e, err = h.loadVisitorArticle(ctx, id); err != nil {
+		return nil, err
+	}
+	e.version, e.brand, e.badge = version, set.BrandName, badge
+	ac.mu.Lock()
+	if old, ok := ac.entries[id]; ok {
+		ac.bytes -= old.size
+	}
+	for ac.bytes+e.size > articleCacheBytes && len(ac.entries) > 0 {
+		for k, v := range ac.entries { // map order is random: an arbitrary one goes
+			ac.bytes -= v.size
+			delete(ac.entries, k)
+			break
+		}
+	}
+	ac.entries[id] = e
+	ac.bytes += e.size
+	ac.mu.Unlock()
+	if !e.visible {
+		return nil, models.ErrNotFound
+	}
+	return e, nil
+}
+
+func (h *Handler) loadVisitorArticle(ctx context.Context, id int64) (*articleEntry, error) {
+	a, err := h.store.Article(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	e := &articleEntry{at: time.Now(), article: a, size: 1024 + len(a.ProblemHTML) + len(a.SolutionHTML)}
+	if a.Published {
+		if e.visible, err = h.store.CanSeeCategory(ctx, nil, a.Category.ID); err != nil {
+			return nil, err
+		}
+	}
+	return e, nil
+}
+
+// renderCachedArticle writes the article page for a visitor from the cached
+// rendering, with their CSRF token put in.
+func (h *Handler) renderCachedArticle(c echo.Context, e *articleEntry, p articlePage) error {
+	ac := h.articles
+	token := p.CSRF
+	ac.mu.Lock()
+	segs := e.segs
+	ac.mu.Unlock()
+	if segs == nil {
+		p.CSRF = ac.mark + slotCSRF
+		p.JSONLD = articleJSONLD(h.cfg.BaseURL, e.article)
+		html, err := h.fragment("article", "base", p)
+		if err != nil {
+			return err
+		}
+		if segs, err = splitSlots(ac.mark, string(html), nil); err != nil {
+			return err
+		}
+		ac.mu.Lock()
+		if ac.entries[e.article.ID] == e && e.segs == nil {
+			e.segs = segs
+			e.size += len(html)
+			ac.bytes += len(html)
+		}
+		ac.mu.Unlock()
+	}
+	buf := h.buffers.get()
+	defer h.buffers.put(buf)
+	for _, s := range segs {
+		buf.WriteString(s.html)
+		if s.slot == slotCSRF {
+			buf.WriteString(token)
+		}
+	}
+	c.Response().Header().Set("Cache-Control", "no-store")
+	return c.HTMLBlob(http.StatusOK, buf.Bytes())
+}

@@ -1,0 +1,85 @@
+package handlers
+
+import (
+	"html/template"
+	"time"
+
+	"github.com/crowdcare/crowdcare/models"
+)
+
+// postView is one post with what the viewer may do to it. Its fields are
+// copied, not embedded: text/template finds a promoted field through a slow
+// reflective search, and a thread page looks up ~15 fields of 30 posts.
+// Every field that depends on the viewer, except CSRF, must be in flags: the
+// thread cache keeps one rendering per post and flags.
+type postView struct {
+	ID            int64
+	Author        models.UserRef
+	IsQuestion    bool
+	BodyHTML      template.HTML
+	HelpfulCount  int
+	CreatedAt     time.Time
+	EditedAt      time.Time
+	Deleted       bool
+	Hidden        bool
+	HiddenReason  string
+	Pending       bool
+	Recommended   *models.UserRef
+	Redacted      bool
+	ViewerVoted   bool
+	Edited        bool
+	Anchor        string
+	CSRF          string
+	Brand         string
+	IsAccepted    bool
+	IsOfficial    bool // written by an ambassador
+	CanVote       bool
+	CanAccept     bool
+	CanEdit       bool
+	CanDelete     bool
+	CanSeeHistory bool
+	CanFlag       bool
+	CanHide       bool
+	CanRecommend  bool
+	CanModerate   bool // sees the author's moderation page
+}
+
+// flags packs the viewer-dependent fields of a post view.
+func (v postView) flags() uint16 {
+	var f uint16
+	for i, b := range [...]bool{v.Redacted, v.ViewerVoted, v.CanVote, v.CanAccept, v.CanEdit, v.CanDelete,
+		v.CanSeeHistory, v.CanFlag, v.CanHide, v.CanRecommend, v.CanModerate} {
+		if b {
+			f |= 1 << i
+		}
+	}
+	return f
+}
+
+// View prepares a post of this thread for the post partial.
+func (p threadPage) View(post *models.Post) postView {
+	u := p.User
+	live := !p.Thread.Deleted && !post.Deleted && !post.Hidden && !post.Pending
+	return postView{
+		ID: post.ID, Author: post.Author, IsQuestion: post.IsQuestion, BodyHTML: post.BodyHTML,
+		HelpfulCount: post.HelpfulCount, CreatedAt: post.CreatedAt, EditedAt: post.EditedAt, Deleted: post.Deleted,
+		Hidden: post.Hidden, HiddenReason: post.HiddenReason, Pending: post.Pending, Recommended: post.Recommended,
+		Redacted: post.Redacted, ViewerVoted: post.ViewerVoted || p.voted[post.ID], Edited: post.Edited(), Anchor: post.Anchor(),
+		CSRF:          p.CSRF,
+		Brand:         p.Brand,
+		IsAccepted:    post.ID == p.Thread.AcceptedID,
+		IsOfficial:    post.Author.Role == models.RoleAmbassador && !post.IsQuestion,
+		CanVote:       u != nil && u.ID != post.Author.ID && live,
+		CanAccept:     p.CanAccept && !post.IsQuestion && live,
+		CanEdit:       (models.CanEdit(u, post) || (post.IsQuestion && u.Can(models.PermEditTitles))) && !p.Thread.Deleted,
+		CanDelete:     models.CanEdit(u, post) && !p.Thread.Deleted,
+		CanSeeHistory: u != nil && (u.ID == post.Author.ID || u.Can(models.PermSeeRevisions)),
+		CanFlag:       u != nil && u.ID != post.Author.ID && live,
+		CanHide:       u.Can(models.PermHide) && !post.Deleted,
+		CanRecommend:  u.Can(models.PermRecommend) && !post.IsQuestion && live,
+		CanModerate:   u.Can(models.PermSuspend) && u.ID != post.Author.ID,
+	}
+}
+
+// Post is a post's HTML with the viewer's controls.
+func (p threadPage) Post(post *models.Post) (template.HTML, error) { return p.renderPost(p.View(post)) }

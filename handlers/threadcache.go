@@ -1,0 +1,271 @@
+package handlers
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"html/template"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/sync/singleflight"
+
+	"github.com/crowdcare/crowdcare/models"
+)
+
+// threadCache keeps the part of a thread page that is the same for every
+// viewer who sees the thread as a visitor does (members who are not staff and
+// wrote none of its hidden or queued posts): the thread, its posts, its
+// article, its JSON-LD, and each post's HTML for each combination of controls
+// a viewer can have on it (vote state, accept, edit, flag, ...). A page is
+// never cached whole: the header, the CSRF token, the watch and answer forms
+// and the choice of each post's controls are made per request, so nobody gets
+// another member's name, token or buttons. Entries are good while the store's
+// version is unchanged (any commit in this process) and for at most
+// pageCacheTTL (changes made by other processes, and "2 minutes ago").
+type threadCache struct {
+	mu      sync.Mutex
+	entries map[threadKey]*threadEntry
+	bytes   int
+	group   singleflight.Group
+	// mark starts each slot in cached HTML: the CSRF token, the account
+	// links, a post. It is random, so no post or title can contain it.
+	mark string
+}
+
+type threadKey struct {
+	id   int64
+	page int
+}
+
+// threadEntry is one page of one thread as of one store version.
+type threadEntry struct {
+	version uint64
+	at      time.Time
+	// brand and badge are the settings the HTML was rendered with.
+	brand, badge string
+	thread       *models.Thread
+	// posts is nil for a hidden or queued thread: only its author and staff
+	// may open it, and they see more than a visitor.
+	posts *models.ThreadPosts
+	// insiders wrote hidden or queued posts here: they see more than a visitor.
+	insiders    map[int64]bool
+	article     *models.Article
+	original    *models.Thread
+	jsonLD      template.HTML
+	description string
+	size        int
+	// frags holds each post's HTML split at the CSRF slot, per set of
+	// controls; guarded by threadCache.mu.
+	frags map[fragKey][]string
+	// pages holds the page around the posts, per skelKey; guarded by threadCache.mu.
+	pages map[skelKey][]segment
+	// gone is set once the entry left the cache: fragments are not kept then.
+	gone bool
+}
+
+// fragKey names a post's HTML with one set of controls.
+type fragKey struct {
+	post  int64
+	flags uint16
+}
+
+const (
+	// threadCacheBytes bounds the memory the cache may hold (roughly: the
+	// posts' text and HTML, and the rendered fragments).
+	threadCacheBytes = 24 << 20
+)
+
+func newThreadCache() (*threadCache, error) {
+	b := make([]byte, 16)
+	if _, err := rand.Read(b); err != nil {
+		return nil, err
+	}
+	return &threadCache{entries: map[threadKey]*threadEntry{}, mark: "slot" + hex.EncodeToString(b)}, nil
+}
+
+// sharedThread returns page `page` of thread id as every plain viewer sees it,
+// from the cache when it is current.
+func (h *Handler) sharedThread(ctx context.Context, id int64, page int) (*threadEntry, error) {
+	tc := h.threads
+	set := h.siteSettings(ctx)
+	badge := h.roleBadge(models.RoleAmbassador)
+	key := threadKey{id, page}
+	// Read before loading: a write during the load leaves the entry stale.
+	version := h.store.Version()
+	tc.mu.Lock()
+	e, ok := tc.entries[key]
+	tc.mu.Unlock()
+	if ok && e.version == version && time.Since(e.at) < pageCacheTTL && e.brand == set.BrandName && e.badge == badge {
+		return e, nil
+	}
+	// Concurrent misses load it once, detached from the first request's
+	// cancellation so one closed connection does not fail the others. The
+	// version is in the key: a request that follows a write must not get a
+	// load that started before it.
+	flight := strconv.FormatInt(id, 10) + "/" + strconv.Itoa(page) + "/" + strconv.FormatUint(version, 10)
+	v, err, _ := tc.group.Do(flight, func() (any, error) {
+		e, err := h.loadSharedThread(context.WithoutCancel(ctx), id, page)
+		if err != nil {
+			return nil, err
+		}
+		e.version, e.brand, e.badge = version, set.BrandName, badge
+		if e.posts == nil || e.posts.Page == page {
+			tc.put(key, e) // out-of-range pages are not kept: any number could be asked for
+		}
+		return e, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return v.(*threadEntry), nil
+}
+
+// threadByID is the thread, from the cache when there is one.
+func (h *Handler) threadByID(ctx context.Context, id int64, page int) (*models.Thread, error) {
+	if h.threads == nil {
+		return h.store.Thread(ctx, id)
+	}
+	e, err := h.sharedThread(ctx, id, page)
+	if err != nil {
+		return nil, err
+	}
+	return e.thread, nil
+}
+
+func (h *Handler) loadSharedThread(ctx context.Context, id int64, page int) (*threadEntry, error) {
+	t, err := h.store.Thread(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	e := &threadEntry{at: time.Now(), thread: t, frags: map[fragKey][]string{}, pages: map[skelKey][]segment{}, size: 1024}
+	if t.Hidden || t.Pending {
+		return e, nil
+	}
+	if e.posts, err = h.store.ThreadPosts(ctx, t, page, nil); err != nil {
+		return nil, err
+	}
+	if e.insiders, err = h.store.ThreadInsiders(ctx, t.ID); err != nil {
+		return nil, err
+	}
+	if e.article, err = h.threadArticle(ctx, t); err != nil {
+		return nil, err
+	}
+	e.original = h.originalOf(ctx, t)
+	e.description = summary(e.posts.Question.BodyMD, 160)
+	if !t.Gone() {
+		if e.jsonLD, err = h.fragment("thread", "jsonld", qaPageJSONLD(h.cfg.BaseURL, t, e.posts)); err != nil {
+			return nil, err
+		}
+	}
+	// The Markdown made the description and the JSON-LD; posts are shown
+	// from their HTML, so the source is not kept twice in memory.
+	for _, p := range e.posts.All() {
+		p.BodyMD = ""
+		e.size += len(p.BodyHTML) + 256
+	}
+	e.size += len(e.jsonLD)
+	return e, nil
+}
+
+// plainFor reports whether the viewer sees this thread page as it is cached.
+func (e *threadEntry) plainFor(u *models.User) bool {
+	return e.posts != nil && !u.Can(models.PermHide) && (u == nil || !e.insiders[u.ID])
+}
+
+// put stores an entry, dropping others while over budget.
+func (tc *threadCache) put(key threadKey, e *threadEntry) {
+	tc.mu.Lock()
+	defer tc.mu.Unlock()
+	if old, ok := tc.entries[key]; ok {
+		tc.drop(key, old)
+	}
+	tc.entries[key] = e
+	tc.bytes += e.size
+	tc.trim()
+}
+
+func (tc *threadCache) drop(key threadKey, e *threadEntry) {
+	tc.bytes -= e.size
+	e.gone = true
+	delete(tc.entries, key)
+}
+
+// trim drops entries, oldest first among a few looked at (map order is
+// random, so this is a cheap approximation), until under budget.
+func (tc *threadCache) trim() {
+	for tc.bytes > threadCacheBytes && len(tc.entries) > 1 {
+		var victim threadKey
+		var oldest *threadEntry
+		n := 0
+		for k, v := range tc.entries {
+			if oldest == nil || v.at.Before(oldest.at) {
+				victim, oldest = k, v
+			}
+			if n++; n == 8 {
+				break
+			}
+		}
+		tc.drop(victim, oldest)
+	}
+}
+
+// postHTML is a post's HTML with the viewer's controls and CSRF token.
+func (h *Handler) postHTML(e *threadEntry, v postView, csrf string) (template.HTML, error) {
+	parts, err := h.postParts(e, v)
+	if err != nil {
+		return "", err
+	}
+	return template.HTML(strings.Join(parts, template.HTMLEscapeString(csrf))), nil
+}
+
+// postParts is a post's HTML with the controls in v, split where the CSRF
+// token goes, rendered once per set of controls while the entry is current.
+func (h *Handler) postParts(e *threadEntry, v postView) ([]string, error) {
+	tc := h.threads
+	key := fragKey{v.ID, v.flags()}
+	tc.mu.Lock()
+	parts, ok := e.frags[key]
+	tc.mu.Unlock()
+	if ok {
+		return parts, nil
+	}
+	v.CSRF = tc.mark + slotCSRF
+	html, err := h.fragment("thread", "post", v)
+	if err != nil {
+		return nil, err
+	}
+	parts = strings.Split(string(html), tc.mark+slotCSRF)
+	tc.add(e, func() { e.frags[key] = parts }, len(html))
+	return parts, nil
+}
+
+// add stores something rendered for an entry still in the cache.
+func (tc *threadCache) add(e *threadEntry, store func(), size int) {
+	tc.mu.Lock()
+	defer tc.mu.Unlock()
+	if e.gone {
+		return
+	}
+	store()
+	e.size += size
+	tc.bytes += size
+	tc.trim()
+}
+
+// fragment renders one named template of a page's set on its own.
+func (h *Handler) fragment(page, name string, data any) (template.HTML, error) {
+	t, ok := h.views.pages[page]
+	if !ok {
+		return "", errors.New("no template " + page)
+	}
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, name, data); err != nil {
+		return "", err
+	}
+	return template.HTML(buf.String()), nil
+}

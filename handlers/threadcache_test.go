@@ -1,0 +1,349 @@
+package handlers
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/crowdcare/crowdcare/models"
+)
+
+// twinApps serves one database twice: with the thread cache (cached) and
+// without it (direct), so a page can be compared with what it would be if
+// rendered from scratch. Both share the session keys kept in the database,
+// so one browser's cookies work on both.
+func twinApps(t *testing.T) (cached, direct *testApp) {
+	t.Helper()
+	ctx := context.Background()
+	store, err := models.Open(ctx, filepath.Join(t.TempDir(), "test.db"), models.Options{PasswordCost: bcrypt.MinCost})
+	if err != nil {
+		t.Fatal(err)
+	}
+	serve := func(withCache bool) *testApp {
+		h, e, err := newHandler(ctx, Config{BaseURL: "http://forum.test"}, store, slog.New(slog.NewTextHandler(io.Discard, nil)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !withCache {
+			h.threads, h.articles = nil, nil
+		}
+		srv := httptest.NewServer(e)
+		t.Cleanup(srv.Close)
+		return &testApp{t: t, srv: srv, store: store}
+	}
+	cached, direct = serve(true), serve(false)
+	t.Cleanup(func() { store.Close() })
+	return cached, direct
+}
+
+// on makes a browser's requests go to another app; cookies are per host,
+// not per port, so it stays logged in.
+func (c *client) on(a *testApp) *client { return &client{app: a, http: c.http} }
+
+// TestThreadCacheMatchesDirectRender renders a busy thread for every kind of
+// viewer with and without the thread cache, twice each (a miss, then a hit),
+// and requires the same bytes: whatever the cache shares, nobody can tell.
+func TestThreadCacheMatchesDirectRender(t *testing.T) {
+	cached, direct := twinApps(t)
+	ctx := context.Background()
+	asker := cached.client()
+	asker.register("asker")
+	path := asker.ask("Router reboots itself every night")
+	answerer, voter, plain, insider, super, mod := cached.client(), cached.client(), cached.client(), cached.client(), cached.client(), cached.client()
+	for name, c := range map[string]*client{"answerer": answerer, "voter": voter, "plain": plain, "insider": insider, "super": super, "mod": mod} {
+		c.register(name)
+	}
+	var ids []string
+	for i := 0; i < 4; i++ {
+		ids = append(ids, answerer.answer(path, "Turn off the nightly maintenance window in the router settings, number "+itoa(int64(i))))
+	}
+	hiddenID := insider.answer(path, "Buy a new router from my shop, it is much better than this one.")
+	for _, role := range []struct {
+		name string
+		role models.Role
+	}{{"super", models.RoleSuperuser}, {"mod", models.RoleModerator}} {
+		if err := cached.store.SetRole(ctx, role.name, role.role); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if res := voter.post("/p/"+ids[1]+"/vote", nil); res.Code != 303 {
+		t.Fatalf("vote: %d", res.Code)
+	}
+	if res := asker.post("/p/"+ids[0]+"/accept", nil); res.Code != 303 {
+		t.Fatalf("accept: %d", res.Code)
+	}
+	if res := mod.post("/p/"+hiddenID+"/hide", url.Values{"reason": {"Advertising"}}); res.Code != 303 {
+		t.Fatalf("hide: %d", res.Code)
+	}
+	if res := asker.post("/t/"+itoa(threadID(path))+"/watch", url.Values{"watch": {"0"}}); res.Code != 303 {
+		t.Fatalf("watch: %d", res.Code)
+	}
+	broken := cached.client() // a visitor past the page cache: a cookie nobody can decode
+	broken.http.Jar.SetCookies(mustURL(t, cached.srv.URL), []*http.Cookie{{Name: sessionName, Value: "garbage"}})
+	viewers := map[string]*client{"asker": asker, "answerer": answerer, "voter": voter, "plain": plain, "insider": insider,
+		"superuser": super, "moderator": mod, "visitor with a cookie": broken}
+	for name, c := range viewers {
+		c.get("/notifications") // shows and so clears any flash left by registering
+		want := c.on(direct).get(path)
+		if want.Code != 200 {
+			t.Fatalf("%s: direct %d", name, want.Code)
+		}
+		for round := 0; round < 2; round++ {
+			got := c.get(path)
+			if got.Code != 200 || got.Body != want.Body {
+				t.Errorf("%s, round %d: the cached page differs from the direct one:\n%s", name, round, firstDiff(got.Body, want.Body))
+			}
+		}
+	}
+	// Not vacuous: the viewers really see different pages.
+	voterPage, plainPage := voter.get(path).Body, plain.get(path).Body
+	if voterPage == plainPage {
+		t.Fatal("voter and plain member got the same page")
+	}
+	mustContain(t, voterPage, "Helpful ✓ (undo)")
+	mustNotContain(t, plainPage, "Helpful ✓ (undo)")
+}
+
+func firstDiff(a, b string) string {
+	n := 0
+	for n < len(a) && n < len(b) && a[n] == b[n] {
+		n++
+	}
+	from := max(0, n-200)
+	return "cached: …" + a[from:min(len(a), n+200)] + "…\ndirect: …" + b[from:min(len(b), n+200)] + "…"
+}
+
+// TestThreadCacheKeepsViewersApart: two members reading the same cached
+// thread each get their own name, CSRF token and controls, never the other's.
+func TestThreadCacheKeepsViewersApart(t *testing.T) {
+	app := newApp(t)
+	alice, bob := app.client(), app.client()
+	alice.register("alice")
+	bob.register("bobby")
+	path := alice.ask("Wi-Fi drops every evening")
+	aliceAnswer := alice.answer(path, "Update: it also drops when the microwave is on.")
+	bobAnswer := bob.answer(path, "Pick a fixed channel such as 36 and turn off band steering.")
+	alicePage := alice.get(path).Body
+	bobPage := bob.get(path).Body
+	aliceToken := regexpFind(t, alicePage, `name="_csrf" value="([^"]+)"`)
+	bobToken := regexpFind(t, bobPage, `name="_csrf" value="([^"]+)"`)
+	if aliceToken == bobToken {
+		t.Fatal("both members have the same CSRF token")
+	}
+	mustNotContain(t, bobPage, aliceToken, `href="/u/alice">alice</a>
+        <a href="/settings">`, "/p/"+aliceAnswer+"/edit", "Accept this answer")
+	mustContain(t, bobPage, bobToken, "/p/"+bobAnswer+"/edit", "/p/"+aliceAnswer+"/flag")
+	mustNotContain(t, alicePage, bobToken, "/p/"+bobAnswer+"/edit", "/p/"+aliceAnswer+"/flag")
+	mustContain(t, alicePage, "/p/"+aliceAnswer+"/edit", "Accept this answer", "/p/"+bobAnswer+"/flag")
+	// Every form on each page carries its own viewer's token.
+	for _, m := range csrfInput.FindAllStringSubmatch(bobPage, -1) {
+		if m[1] != bobToken {
+			t.Fatalf("bob's page has a token %q that is not his", m[1])
+		}
+	}
+	// A visitor still gets no forms and nobody's token.
+	visitorPage := app.client().get(path).Body
+	mustNotContain(t, visitorPage, aliceToken, bobToken, `name="_csrf"`)
+}
+
+// TestThreadCacheShowsWritesAtOnce: what a member does shows on the next
+// view of the cached page, for them and for others.
+func TestThreadCacheShowsWritesAtOnce(t *testing.T) {
+	app := newApp(t)
+	ctx := context.Background()
+	asker, peer, reader, mod := app.client(), app.client(), app.client(), app.client()
+	asker.register("asker")
+	peer.register("peer")
+	reader.register("reader")
+	mod.register("moddy")
+	if err := app.store.SetRole(ctx, "moddy", models.RoleModerator); err != nil {
+		t.Fatal(err)
+	}
+	path := asker.ask("Hub 3 keeps losing sync")
+	reader.get(path) // cache the page before each change
+	id := peer.answer(path, "Swap the filter on the phone socket: mine was faulty.")
+	mustContain(t, reader.get(path).Body, "Swap the filter on the phone socket")
+
+	if res := peer.post("/p/"+id+"/edit", url.Values{"body": {"Swap the microfilter on the master socket: mine was faulty."}}); res.Code != 303 {
+		t.Fatalf("edit: %d %s", res.Code, res.Body)
+	}
+	page := reader.get(path).Body
+	mustContain(t, page, "Swap the microfilter on the master socket")
+	mustNotContain(t, page, "Swap the filter on the phone socket")
+
+	if res := reader.post("/p/"+id+"/vote", nil); res.Code != 303 {
+		t.Fatalf("vote: %d", res.Code)
+	}
+	mustContain(t, reader.get(path).Body, "Helpful ✓ (undo)", "1 person found this helpful")
+	mustContain(t, peer.get(path).Body, "1 person found this helpful")
+
+	if res := asker.post("/p/"+id+"/accept", nil); res.Code != 303 {
+		t.Fatalf("accept: %d", res.Code)
+	}
+	mustContain(t, reader.get(path).Body, "Accepted answer", "Solved")
+
+	if res := mod.post("/p/"+id+"/hide", url.Values{"reason": {"Unsafe advice"}}); res.Code != 303 {
+		t.Fatalf("hide: %d", res.Code)
+	}
+	page = reader.get(path).Body
+	mustContain(t, page, "hidden by a moderator")
+	mustNotContain(t, page, "Swap the microfilter")
+	// Its author still reads it, with the reason.
+	mustContain(t, peer.get(path).Body, "Swap the microfilter", "Unsafe advice")
+}
+
+// TestThreadCacheStaffControls: staff get their tools on a thread members
+// read from the cache, and members do not.
+func TestThreadCacheStaffControls(t *testing.T) {
+	app := newApp(t)
+	ctx := context.Background()
+	asker, member, mod := app.client(), app.client(), app.client()
+	asker.register("asker")
+	member.register("member")
+	mod.register("moddy")
+	if err := app.store.SetRole(ctx, "moddy", models.RoleModerator); err != nil {
+		t.Fatal(err)
+	}
+	path := asker.ask("TV box stuck on the logo")
+	id := member.answer(path, "Hold the reset button for 30 seconds while it powers up.")
+	memberPage := member.get(path).Body
+	modPage := mod.get(path).Body
+	mustContain(t, modPage, "/p/"+id+"/hide", "Moderation", "/t/"+itoa(threadID(path))+"/lock", "moderate user")
+	mustNotContain(t, memberPage, "/p/"+id+"/hide", "/t/"+itoa(threadID(path))+"/lock", "moderate user")
+	mustNotContain(t, modPage, regexpFind(t, memberPage, `name="_csrf" value="([^"]+)"`))
+	if !strings.Contains(member.get(path).Body, "/p/"+id+"/edit") {
+		t.Error("the member lost the edit link to their own answer")
+	}
+}
+
+// TestPostViewFlagsCoverViewerFields: every field of postView is either the
+// same for all viewers of a cached thread or part of flags (the cache keeps
+// one rendering per post and flags). A new field must be sorted into one.
+func TestPostViewFlagsCoverViewerFields(t *testing.T) {
+	shared := strings.Fields("ID Author IsQuestion BodyHTML HelpfulCount CreatedAt EditedAt Deleted Hidden HiddenReason " +
+		"Pending Recommended Edited Anchor CSRF Brand IsAccepted IsOfficial")
+	perViewer := strings.Fields("Redacted ViewerVoted CanVote CanAccept CanEdit CanDelete CanSeeHistory CanFlag CanHide CanRecommend CanModerate")
+	typ := reflect.TypeOf(postView{})
+	if typ.NumField() != len(shared)+len(perViewer) {
+		t.Fatalf("postView has %d fields, the lists here %d: sort the new field", typ.NumField(), len(shared)+len(perViewer))
+	}
+	seen := map[uint16]string{}
+	for _, name := range perViewer {
+		var v postView
+		f := reflect.ValueOf(&v).Elem().FieldByName(name)
+		if !f.IsValid() || f.Kind() != reflect.Bool {
+			t.Fatalf("%s is not a bool field of postView", name)
+		}
+		f.SetBool(true)
+		if v.flags() == 0 || seen[v.flags()] != "" {
+			t.Errorf("flags() does not tell %s apart", name)
+		}
+		seen[v.flags()] = name
+	}
+	for _, name := range shared {
+		if _, ok := typ.FieldByName(name); !ok {
+			t.Errorf("postView has no field %s", name)
+		}
+	}
+}
+
+// TestCachedViewerRevokedAtOnce: a member whose thread page came from the
+// caches (thread, account row, cookie) is demoted, promoted or logged out
+// everywhere, and the very next view of that page shows it.
+func TestCachedViewerRevokedAtOnce(t *testing.T) {
+	app := newApp(t)
+	ctx := context.Background()
+	laptop := app.client()
+	laptop.register("alice")
+	path := laptop.ask("Laptop fan runs all the time")
+	phone := app.client()
+	if res := phone.post("/login", url.Values{"username": {"alice"}, "password": {"correct horse"}}); res.Code != 303 {
+		t.Fatalf("phone login: %d", res.Code)
+	}
+	admin := app.roleClient("root", models.RoleAdmin)
+	alice, err := app.store.UserByUsername(ctx, "alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lock := "/t/" + itoa(threadID(path)) + "/lock"
+	laptop.get("/notifications") // clears the welcome flash
+	for i := 0; i < 2; i++ {
+		mustNotContain(t, laptop.get(path).Body, lock)
+	}
+	if res := admin.post("/mod/users/"+itoa(alice.ID)+"/role", url.Values{"role": {"moderator"}}); res.Code != 303 {
+		t.Fatalf("promote: %d", res.Code)
+	}
+	mustContain(t, laptop.get(path).Body, lock)
+	if res := admin.post("/mod/users/"+itoa(alice.ID)+"/role", url.Values{"role": {"member"}}); res.Code != 303 {
+		t.Fatalf("demote: %d", res.Code)
+	}
+	mustNotContain(t, laptop.get(path).Body, lock)
+	mustContain(t, laptop.get(path).Body, "Log out", `href="/settings"`)
+	if res := phone.post("/logout/all", nil); res.Code != 303 {
+		t.Fatalf("logout everywhere: %d", res.Code)
+	}
+	page := laptop.get(path).Body
+	mustNotContain(t, page, "Log out", `href="/settings"`, `name="_csrf"`)
+	mustContain(t, page, "Log in")
+}
+
+// TestSharedPartRefusesViewerData: if a template ever showed the viewer's
+// name in the part of a thread page kept for everyone, the cache refuses it.
+func TestSharedPartRefusesViewerData(t *testing.T) {
+	tc, err := newThreadCache()
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := &threadEntry{posts: &models.ThreadPosts{Question: &models.Post{ID: 7}}}
+	segs, err := splitSlots(tc.mark, "<p>"+tc.mark+slotPost+"7x</p><input value=\""+tc.mark+slotCSRF+"\">", e)
+	if err != nil || len(segs) != 3 || segs[0].post == nil || segs[1].slot != slotCSRF {
+		t.Fatalf("a good page: %v %+v", err, segs)
+	}
+	if _, err := splitSlots(tc.mark, "<a>"+tc.mark+slotUser+"</a>", e); !errors.Is(err, errNotShareable) {
+		t.Fatalf("a page naming the viewer was accepted: %v", err)
+	}
+	if _, err := splitSlots(tc.mark, tc.mark+slotPost+"8x", e); !errors.Is(err, errNotShareable) {
+		t.Fatalf("a post from elsewhere was accepted: %v", err)
+	}
+}
+
+// TestThreadCacheStaysInBudget: entries past the byte budget are dropped,
+// and a dropped entry keeps no more rendered HTML.
+func TestThreadCacheStaysInBudget(t *testing.T) {
+	tc, err := newThreadCache()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var first *threadEntry
+	for i := 0; i < 100; i++ {
+		e := &threadEntry{at: time.Now(), size: threadCacheBytes / 10, frags: map[fragKey][]string{}, pages: map[skelKey][]segment{}}
+		if first == nil {
+			first = e
+		}
+		tc.put(threadKey{int64(i), 1}, e)
+		if tc.bytes > threadCacheBytes {
+			t.Fatalf("after %d entries: %d bytes held, budget %d", i+1, tc.bytes, threadCacheBytes)
+		}
+	}
+	if len(tc.entries) > 10 {
+		t.Fatalf("%d entries held", len(tc.entries))
+	}
+	if !first.gone {
+		t.Fatal("the oldest entry was kept")
+	}
+	tc.add(first, func() { first.frags[fragKey{1, 0}] = []string{"x"} }, 1<<20)
+	if len(first.frags) != 0 {
+		t.Fatal("a dropped entry took a fragment")
+	}
+}
