@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"net/http"
+	"strconv"
 	"sync"
 	"time"
 
@@ -91,7 +92,9 @@ func (pc *pageCache) middleware(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		// Concurrent misses for one page render it once: a burst of visitors
 		// to a cold, expensive page would otherwise all render it at once.
-		v, err, _ := pc.group.Do(key, func() (any, error) {
+		// The version is part of the key: a request that arrives after a write
+		// never joins a render that started before it.
+		v, err, _ := pc.group.Do(key+"\x00"+strconv.FormatUint(version, 10), func() (any, error) {
 			rec := &recorder{ResponseWriter: c.Response().Writer}
 			c.Response().Writer = rec
 			err := next(c)
