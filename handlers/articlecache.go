@@ -72,6 +72,7 @@ func (h *Handler) visitorArticle(c echo.Context) (*articleEntry, error) {
 	ac.mu.Lock()
 	if old, ok := ac.entries[id]; ok {
 		ac.bytes -= old.size
+		delete(ac.entries, id) // else eviction below could count it off twice
 	}
 	for ac.bytes+e.size > articleCacheBytes && len(ac.entries) > 0 {
 		for k, v := range ac.entries { // map order is random: an arbitrary one goes

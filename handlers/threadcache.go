@@ -114,8 +114,16 @@ func (h *Handler) sharedThread(ctx context.Context, id int64, page int) (*thread
 			return nil, err
 		}
 		e.version, e.brand, e.badge = version, set.BrandName, badge
-		if e.posts == nil || e.posts.Page == page {
-			tc.put(key, e) // out-of-range pages are not kept: any number could be asked for
+		// Out-of-range pages, and a hidden or queued thread under any page
+		// but the first, are not kept: any number could be asked for. What
+		// is not kept takes no fragments either, or their bytes would be
+		// counted against the budget with nothing ever to give them back.
+		if e.posts != nil && e.posts.Page == page || e.posts == nil && page == 1 {
+			tc.put(key, e)
+		} else {
+			tc.mu.Lock()
+			e.gone = true
+			tc.mu.Unlock()
 		}
 		return e, nil
 	})

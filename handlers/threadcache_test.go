@@ -3,6 +3,7 @@ package handlers
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -345,5 +346,46 @@ func TestThreadCacheStaysInBudget(t *testing.T) {
 	tc.add(first, func() { first.frags[fragKey{1, 0}] = []string{"x"} }, 1<<20)
 	if len(first.frags) != 0 {
 		t.Fatal("a dropped entry took a fragment")
+	}
+}
+
+// TestThreadCacheCountsOnlyWhatItKeeps: pages past the end (any number can
+// be asked for) are rendered but not kept, and neither is anything rendered
+// for them: the budget counts exactly the entries held, so such requests
+// cannot push the useful entries out.
+func TestThreadCacheCountsOnlyWhatItKeeps(t *testing.T) {
+	ctx := context.Background()
+	store, err := models.Open(ctx, filepath.Join(t.TempDir(), "test.db"), models.Options{PasswordCost: bcrypt.MinCost})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, e, err := newHandler(ctx, Config{BaseURL: "http://forum.test"}, store, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(e)
+	t.Cleanup(func() { srv.Close(); store.Close() })
+	a := &testApp{t: t, srv: srv, store: store}
+	m := a.client()
+	m.register("member1")
+	path := m.ask("Router keeps rebooting at night")
+	m.answer(path, "Check the firmware update schedule in the admin page.")
+	visitor := a.client()
+	for i := 0; i < 50; i++ {
+		if r := m.get(fmt.Sprintf("%s?page=%d", path, 1000+i)); r.Code != http.StatusOK {
+			t.Fatalf("member, page %d: %d", 1000+i, r.Code)
+		}
+		visitor.get(fmt.Sprintf("%s?page=%d", path, 2000+i))
+	}
+	m.get(path)
+	h.threads.mu.Lock()
+	held := 0
+	for _, e := range h.threads.entries {
+		held += e.size
+	}
+	counted, n := h.threads.bytes, len(h.threads.entries)
+	h.threads.mu.Unlock()
+	if counted != held || n != 1 {
+		t.Fatalf("%d entries holding %d bytes, %d bytes counted; want the first page alone, counted exactly", n, held, counted)
 	}
 }

@@ -209,8 +209,13 @@ func (h *Handler) renderThread(c echo.Context, t *models.Thread, code int, answe
 		}
 	}
 	shared := e != nil && e.plainFor(u)
-	if shared {
-		t = e.thread // the same, unless a write came in between: then all of it from e
+	if shared && e.thread != t {
+		// A write came in since the caller checked t: all of it comes from
+		// e, so e's thread is checked again (it may have moved or gone).
+		if err := h.checkThread(c, e.thread); err != nil {
+			return err
+		}
+		t = e.thread
 	}
 	p := threadPage{page: h.page(c, t.Title), Thread: t, AnswerForm: answer, Reasons: models.FlagReasons(),
 		CanAccept: u != nil && !t.Gone() && (u.ID == t.Author.ID || u.Can(models.PermAcceptAny)),
