@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"os"
 	"runtime"
 	"sort"
 	"strings"
@@ -115,6 +116,12 @@ func (s *Store) NewImporter(ctx context.Context, opts ImportOptions) (*Importer,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("new import: %w", err)
+	}
+	if v := os.Getenv("CC_CACHE"); v != "" {
+		s.w.ExecContext(ctx, "PRAGMA cache_size = "+v)
+	}
+	if v := os.Getenv("CC_CKPT"); v != "" {
+		s.w.ExecContext(ctx, "PRAGMA wal_autocheckpoint = "+v)
 	}
 	if opts.DryRun {
 		tx, err := s.w.BeginTx(ctx, nil)
