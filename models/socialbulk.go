@@ -40,16 +40,23 @@ type newThread struct {
 	search      [3]string // title, body and joined forms for the index
 }
 
-// convertBatch makes the threads of one batch of conversations in the
-// transaction c runs in. Conversations that already have a thread get their
-// new items appended one by one, as in ConvertSocial; threads and posts are
-// numbered in the order of the queue either way.
-func (im *Importer) convertBatch(ctx context.Context, c *stmtCache, convs []string) error {
-	byConv, err := loadConversations(ctx, c, convs)
+// convertPart is a run of new threads of a batch, then possibly a
+// conversation that already has a thread and gets its new items appended.
+type convertPart struct {
+	fresh    []*newThread
+	appendTo string
+}
+
+// prepareBatch reads a batch of conversations (through r: the readers, or
+// the import's transaction) and plans and renders their new threads, in the
+// order of the queue.
+func (im *Importer) prepareBatch(ctx context.Context, r dbtx, convs []string) ([]convertPart, error) {
+	byConv, err := loadConversations(ctx, r, convs)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	var fresh []*newThread
+	var parts []convertPart
+	var fresh, all []*newThread
 	cats := map[int64]int64{}
 	for _, conv := range convs {
 		items := byConv[conv]
@@ -57,13 +64,8 @@ func (im *Importer) convertBatch(ctx context.Context, c *stmtCache, convs []stri
 			continue
 		}
 		if conversationThread(items) != 0 {
-			if err := im.writeNewThreads(ctx, c, fresh); err != nil {
-				return err
-			}
-			fresh = fresh[:0]
-			if err := im.convertConversation(ctx, c, conv, 0); err != nil {
-				return fmt.Errorf("conversation %s: %w", conv, err)
-			}
+			parts = append(parts, convertPart{fresh: fresh, appendTo: conv})
+			fresh = nil
 			continue
 		}
 		nt := planThread(conv, items)
@@ -73,38 +75,50 @@ func (im *Importer) convertBatch(ctx context.Context, c *stmtCache, convs []stri
 		q := nt.items[0]
 		cat, ok := cats[q.ruleID]
 		if !ok {
-			if cat, err = im.categoryFor(ctx, c, q); err != nil {
-				return err
+			if cat, err = im.categoryFor(ctx, r, q); err != nil {
+				return nil, err
 			}
 			cats[q.ruleID] = cat
 		}
 		nt.categoryID = cat
 		fresh = append(fresh, nt)
+		all = append(all, nt)
 	}
-	return im.writeNewThreads(ctx, c, fresh)
+	if len(fresh) > 0 {
+		parts = append(parts, convertPart{fresh: fresh})
+	}
+	if err := im.s.renderThreads(all); err != nil {
+		return nil, err
+	}
+	return parts, nil
 }
 
-// writeNewThreads resolves the authors of planned threads, numbers them,
-// renders them and stores them.
-func (im *Importer) writeNewThreads(ctx context.Context, c *stmtCache, fresh []*newThread) error {
-	if len(fresh) == 0 {
-		return nil
-	}
-	if err := im.s.resolveAuthors(ctx, c, fresh); err != nil {
-		return err
-	}
-	if err := assignIDs(ctx, c, fresh); err != nil {
-		return err
-	}
-	if err := im.s.renderThreads(fresh); err != nil {
-		return err
-	}
-	if err := writeThreads(ctx, c, fresh); err != nil {
-		return err
-	}
-	for _, nt := range fresh {
-		im.sum.Threads++
-		im.sum.Answers += len(nt.items) - 1
+// writeBatch stores a prepared batch in the transaction c runs in. New
+// threads are written together; conversations that already have a thread
+// get their new items appended one by one, as in ConvertSocial. Threads and
+// posts are numbered in the order of the queue either way.
+func (im *Importer) writeBatch(ctx context.Context, c *stmtCache, parts []convertPart) error {
+	for _, p := range parts {
+		if len(p.fresh) > 0 {
+			if err := im.s.resolveAuthors(ctx, c, p.fresh); err != nil {
+				return err
+			}
+			if err := assignIDs(ctx, c, p.fresh); err != nil {
+				return err
+			}
+			if err := writeThreads(ctx, c, p.fresh); err != nil {
+				return err
+			}
+			for _, nt := range p.fresh {
+				im.sum.Threads++
+				im.sum.Answers += len(nt.items) - 1
+			}
+		}
+		if p.appendTo != "" {
+			if err := im.convertConversation(ctx, c, p.appendTo, 0); err != nil {
+				return fmt.Errorf("conversation %s: %w", p.appendTo, err)
+			}
+		}
 	}
 	return nil
 }
@@ -292,6 +306,9 @@ func assignIDs(ctx context.Context, c dbtx, threads []*newThread) error {
 // renderThreads does the batch's text work on every core: titles, each
 // post's HTML and plain text, the search index's text.
 func (s *Store) renderThreads(threads []*newThread) error {
+	if len(threads) == 0 {
+		return nil
+	}
 	workers := min(runtime.GOMAXPROCS(0), len(threads))
 	errs := make([]error, workers)
 	var wg sync.WaitGroup

@@ -37,15 +37,50 @@ func (im *Importer) convertAll(ctx context.Context) error {
 	// Statements run without the caller's cancellation: with it, the driver
 	// starts a goroutine per statement. Cancelling stops at the next batch.
 	quiet := context.WithoutCancel(ctx)
-	for start := 0; start < len(queue); start += convertBatchSize {
+	batches := (len(queue) + convertBatchSize - 1) / convertBatchSize
+	batch := func(k int) []string { return queue[k*convertBatchSize : min((k+1)*convertBatchSize, len(queue))] }
+	// The next batch is read and rendered on the other cores while this one
+	// is written. A dry run's items are only visible in its transaction, so
+	// it does one thing after the other.
+	type prepared struct {
+		parts []convertPart
+		err   error
+	}
+	next := make(chan prepared, 1) // a batch given up on is not waited for
+	prepare := func(k int) {
+		go func() {
+			parts, err := im.prepareBatch(quiet, im.s.r, batch(k))
+			next <- prepared{parts, err}
+		}()
+	}
+	if im.dryTx == nil && batches > 0 {
+		prepare(0)
+	}
+	for k := 0; k < batches; k++ {
+		var parts []convertPart
+		if im.dryTx == nil {
+			p := <-next
+			if p.err != nil {
+				return p.err
+			}
+			parts = p.parts
+			if k+1 < batches {
+				prepare(k + 1)
+			}
+		}
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		end := min(start+convertBatchSize, len(queue))
 		err := im.write(quiet, func(tx *sql.Tx) error {
 			c := newStmtCache(tx)
 			defer c.close()
-			return im.convertBatch(quiet, c, queue[start:end])
+			if im.dryTx != nil {
+				var err error
+				if parts, err = im.prepareBatch(quiet, c, batch(k)); err != nil {
+					return err
+				}
+			}
+			return im.writeBatch(quiet, c, parts)
 		})
 		if err != nil {
 			return err

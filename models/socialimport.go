@@ -202,7 +202,7 @@ func (im *Importer) classify(t tweets.Tweet, brand bool) (status, reason string,
 		return "filtered", FilterRetweet, score
 	case brand && t.InReplyToID == "":
 		return "filtered", FilterBrand, score
-	case !brand && (promotionPattern.MatchString(t.Text) || len(t.Hashtags) >= 5):
+	case !brand && (isPromotion(t.Text) || len(t.Hashtags) >= 5):
 		return "filtered", FilterPromotion, score
 	}
 	for _, u := range t.URLs {
@@ -309,7 +309,10 @@ func (im *Importer) Finish(ctx context.Context) (*ImportSummary, error) {
 		return nil, err
 	}
 	ctx = context.WithoutCancel(ctx)
+	t0 := time.Now()
+	defer func() { stepTimes["finish"] += time.Since(t0) }()
 	err := im.write(ctx, func(tx *sql.Tx) error {
+		defer func() { stepTimes["resolve+rules"] += time.Since(t0) }()
 		if err := im.resolveConversations(ctx, tx); err != nil {
 			return err
 		}
