@@ -9,12 +9,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
-	"time"
 )
-
-var stepTimes = map[string]time.Duration{}
-
-func StepTimes() map[string]time.Duration { return stepTimes }
 
 // An import turns conversations into threads a batch at a time: the batch's
 // items are loaded with one query, their authors resolved with one more, the
@@ -397,10 +392,7 @@ func writeThreads(ctx context.Context, c *stmtCache, threads []*newThread) error
 		{"search index", `INSERT INTO search_index (rowid, title, body, joined, facets) VALUES `, "", 5, search},
 	}
 	for _, st := range steps {
-		t0 := time.Now()
-		err := execRows(ctx, c, st.before, st.after, st.cols, st.args)
-		stepTimes[st.what] += time.Since(t0)
-		if err != nil {
+		if err := execRows(ctx, c, st.before, st.after, st.cols, st.args); err != nil {
 			return fmt.Errorf("store imported %s: %w", st.what, err)
 		}
 	}

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"os"
 	"runtime"
 	"sort"
 	"strings"
@@ -125,12 +124,6 @@ func (s *Store) NewImporter(ctx context.Context, opts ImportOptions) (*Importer,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("new import: %w", err)
-	}
-	if v := os.Getenv("CC_CACHE"); v != "" {
-		s.w.ExecContext(ctx, "PRAGMA cache_size = "+v)
-	}
-	if v := os.Getenv("CC_CKPT"); v != "" {
-		s.w.ExecContext(ctx, "PRAGMA wal_autocheckpoint = "+v)
 	}
 	if opts.DryRun {
 		tx, err := s.w.BeginTx(ctx, nil)
@@ -309,10 +302,7 @@ func (im *Importer) Finish(ctx context.Context) (*ImportSummary, error) {
 		return nil, err
 	}
 	ctx = context.WithoutCancel(ctx)
-	t0 := time.Now()
-	defer func() { stepTimes["finish"] += time.Since(t0) }()
 	err := im.write(ctx, func(tx *sql.Tx) error {
-		defer func() { stepTimes["resolve+rules"] += time.Since(t0) }()
 		if err := im.resolveConversations(ctx, tx); err != nil {
 			return err
 		}

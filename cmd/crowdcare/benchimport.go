@@ -92,7 +92,6 @@ func benchImport(ctx context.Context, args []string, stdout io.Writer) error {
 			n, time.Since(start).Round(time.Millisecond), float64(n)/time.Since(start).Seconds())
 	}
 	fmt.Fprintf(stdout, "Peak RSS: %s\n", peakRSSOf(os.Getpid()))
-	fmt.Fprintln(stdout, models.StepTimes())
 	return nil
 }
 
