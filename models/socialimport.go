@@ -80,11 +80,11 @@ func (s *ImportSummary) FilterReasons() []string {
 // conversations and turns them into threads. Use Add for each tweet, Skip for
 // each unreadable record, then Finish.
 type Importer struct {
-	s       *Store
-	opts    ImportOptions
-	id      int64
-	batch   []any // the values of the items to store, itemCols a row
-	sum     ImportSummary
+	s     *Store
+	opts  ImportOptions
+	id    int64
+	batch []any // the values of the items to store, itemCols a row
+	sum   ImportSummary
 	// A full batch is stored by a goroutine of its own while the next one
 	// is read; stored gets its outcome.
 	storing bool
