@@ -31,7 +31,7 @@ func (l *listFlag) Set(v string) error {
 // (unless GOMEMLIMIT says otherwise). A million-record import keeps ~55 MB
 // live (the spam filter's memory of texts, the queue of conversations); with
 // Go's default pacing the garbage between collections took peak RSS to
-// 166-176 MB, with the limit 123 MB at the same speed.
+// 166-176 MB, with the limit 123-131 MB at the same speed.
 const importMemoryLimit = 96 << 20
 
 func limitImportMemory() {
