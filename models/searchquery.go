@@ -146,6 +146,9 @@ func hasCJK(s string) bool {
 }
 
 func isCJK(r rune) bool {
+	if r < 0x1100 { // Hangul Jamo, the first of these scripts
+		return false
+	}
 	return unicode.Is(unicode.Han, r) || unicode.Is(unicode.Hiragana, r) || unicode.Is(unicode.Katakana, r) ||
 		unicode.Is(unicode.Hangul, r) || r == 'ー'
 }

@@ -15,10 +15,14 @@ type socialItem struct {
 	brand                                        bool
 	created                                      int64
 	ruleID                                       int64
+	thread                                       int64 // its thread, when it has one
 }
 
+// convertBatchSize is how many conversations one transaction converts.
+const convertBatchSize = 2000
+
 // convertAll turns the conversations this import touched into threads (or
-// appends to their threads), 1,000 conversations per transaction. While
+// appends to their threads), a batch of conversations per transaction. While
 // triaging, only conversations a trusted rule matched are converted.
 func (im *Importer) convertAll(ctx context.Context) error {
 	var queue []string
@@ -30,17 +34,53 @@ func (im *Importer) convertAll(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	for start := 0; start < len(queue); start += 1000 {
-		end := min(start+1000, len(queue))
-		err := im.write(ctx, func(tx *sql.Tx) error {
+	// Statements run without the caller's cancellation: with it, the driver
+	// starts a goroutine per statement. Cancelling stops at the next batch.
+	quiet := context.WithoutCancel(ctx)
+	batches := (len(queue) + convertBatchSize - 1) / convertBatchSize
+	batch := func(k int) []string { return queue[k*convertBatchSize : min((k+1)*convertBatchSize, len(queue))] }
+	// The next batch is read and rendered on the other cores while this one
+	// is written. A dry run's items are only visible in its transaction, so
+	// it does one thing after the other.
+	type prepared struct {
+		parts []convertPart
+		err   error
+	}
+	next := make(chan prepared, 1) // a batch given up on is not waited for
+	prepare := func(k int) {
+		go func() {
+			parts, err := im.prepareBatch(quiet, im.s.r, batch(k))
+			next <- prepared{parts, err}
+		}()
+	}
+	if im.dryTx == nil && batches > 0 {
+		prepare(0)
+	}
+	for k := 0; k < batches; k++ {
+		var parts []convertPart
+		if im.dryTx == nil {
+			p := <-next
+			if p.err != nil {
+				return p.err
+			}
+			parts = p.parts
+			if k+1 < batches {
+				prepare(k + 1)
+			}
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		err := im.write(quiet, func(tx *sql.Tx) error {
 			c := newStmtCache(tx)
 			defer c.close()
-			for _, conv := range queue[start:end] {
-				if err := im.convertConversation(ctx, c, conv, 0); err != nil {
-					return fmt.Errorf("conversation %s: %w", conv, err)
+			if im.dryTx != nil {
+				var err error
+				if parts, err = im.prepareBatch(quiet, c, batch(k)); err != nil {
+					return err
 				}
 			}
-			return nil
+			return im.writeBatch(quiet, c, parts)
 		})
 		if err != nil {
 			return err
@@ -215,14 +255,20 @@ func (s *Store) answerFromItem(ctx context.Context, tx dbtx, threadID int64, it 
 
 var handleChars = regexp.MustCompile(`[^A-Za-z0-9_.-]`)
 
+// placeholderHandle is the handle a placeholder profile is filed under.
+func placeholderHandle(handle string) string {
+	handle = strings.TrimPrefix(strings.TrimSpace(handle), "@")
+	if handle == "" {
+		return "unknown"
+	}
+	return handle
+}
+
 // placeholderUser finds or makes the profile of someone imported from X:
 // "@handle", no password, no login, until an admin links it to a real
 // account. The brand's handles become ambassador profiles.
 func (s *Store) placeholderUser(ctx context.Context, tx dbtx, handle, name string, brand bool) (int64, error) {
-	handle = strings.TrimPrefix(strings.TrimSpace(handle), "@")
-	if handle == "" {
-		handle = "unknown"
-	}
+	handle = placeholderHandle(handle)
 	var id int64
 	// "x_handle != ''" lets SQLite use the partial index on lower(x_handle).
 	err := tx.QueryRowContext(ctx, `SELECT COALESCE(linked_to, id) FROM users WHERE x_handle != '' AND lower(x_handle) = lower(?)
@@ -233,6 +279,12 @@ func (s *Store) placeholderUser(ctx context.Context, tx dbtx, handle, name strin
 	if !errors.Is(err, sql.ErrNoRows) {
 		return 0, err
 	}
+	return s.newPlaceholder(ctx, tx, handle, brand)
+}
+
+// newPlaceholder makes the profile of a handle that has none, under a free
+// username as close to the handle as the username rules allow.
+func (s *Store) newPlaceholder(ctx context.Context, tx dbtx, handle string, brand bool) (int64, error) {
 	base := handleChars.ReplaceAllString(handle, "_")
 	if len(base) < 3 {
 		base = "x_" + base
@@ -248,6 +300,7 @@ func (s *Store) placeholderUser(ctx context.Context, tx dbtx, handle, name strin
 	if brand {
 		role = RoleAmbassador
 	}
+	var id int64
 	for n := 0; n < 50; n++ {
 		username := base
 		if n > 0 {

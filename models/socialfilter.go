@@ -19,6 +19,39 @@ const (
 var promotionPattern = regexp.MustCompile(`(?i)\b(giveaway|give away|sweepstakes?|contest|promo code|discount code|coupon|` +
 	`% off|win an? |chance to win|rt to win|retweet to win|follow (?:and|&) (?:rt|retweet)|limited time offer|buy now|dm for price)`)
 
+// promotionWords are what a match of promotionPattern must contain, in
+// lower case: an ASCII text with none of them cannot match.
+var promotionWords = []string{"giveaway", "give away", "sweepstake", "contest", "promo code", "discount code", "coupon",
+	"% off", "win a", "to win", "follow ", "limited time offer", "buy now", "dm for price"}
+
+// isPromotion reports whether the text reads like an ad. The expression is
+// case-insensitive and costs microseconds; most texts are ruled out by
+// looking for its words first. Outside ASCII, case folding has surprises
+// (the Kelvin sign folds to k), so the expression decides.
+func isPromotion(text string) bool {
+	ascii := true
+	for i := 0; i < len(text); i++ {
+		if text[i] >= 0x80 {
+			ascii = false
+			break
+		}
+	}
+	if ascii {
+		lower := asciiLower(text)
+		found := false
+		for _, w := range promotionWords {
+			if strings.Contains(lower, w) {
+				found = true
+				break
+			}
+		}
+		if !found {
+			return false
+		}
+	}
+	return promotionPattern.MatchString(text)
+}
+
 // suspiciousTLDs are top-level domains mostly seen in malware and phishing links.
 func suspiciousTLD(tld string) bool {
 	switch tld {

@@ -78,18 +78,27 @@ func (s *ImportSummary) FilterReasons() []string {
 // conversations and turns them into threads. Use Add for each tweet, Skip for
 // each unreadable record, then Finish.
 type Importer struct {
-	s       *Store
-	opts    ImportOptions
-	id      int64
-	batch   []tweets.Tweet
-	sum     ImportSummary
+	s     *Store
+	opts  ImportOptions
+	id    int64
+	batch []any // the values of the items to store, itemCols a row
+	sum   ImportSummary
+	// A full batch is stored by a goroutine of its own while the next one
+	// is read; stored gets its outcome.
+	storing bool
+	stored  chan error
+	failed  error
 	brand   map[string]bool
 	seen    map[string]int // author+text -> times, for the spam score
 	dryTx   *sql.Tx
 	started time.Time
 }
 
-const importBatch = 2000
+// importBatch is how many items one transaction stores.
+const importBatch = 5000
+
+// itemCols is the number of values of a stored item.
+const itemCols = 17
 
 // NewImporter starts an import.
 func (s *Store) NewImporter(ctx context.Context, opts ImportOptions) (*Importer, error) {
@@ -100,7 +109,7 @@ func (s *Store) NewImporter(ctx context.Context, opts ImportOptions) (*Importer,
 		return nil, &ValidationError{Fields: map[string]string{"category": fmt.Sprintf("There is no category %q.", opts.Category)}}
 	}
 	im := &Importer{s: s, opts: opts, brand: map[string]bool{}, seen: map[string]int{}, started: s.now(),
-		sum: ImportSummary{Filtered: map[string]int{}, DryRun: opts.DryRun}}
+		sum: ImportSummary{Filtered: map[string]int{}, DryRun: opts.DryRun}, stored: make(chan error, 1)}
 	for _, h := range opts.BrandHandles {
 		im.brand[strings.ToLower(strings.TrimPrefix(strings.TrimSpace(h), "@"))] = true
 	}
@@ -138,11 +147,30 @@ func (im *Importer) Skip(file string, line int, reason string) {
 	im.sum.Skipped = append(im.sum.Skipped, SkippedRecord{File: file, Line: line, Reason: reason})
 }
 
-// Add queues one tweet.
+// Add queues one tweet. Batches are stored in the background; an error
+// storing one is returned by a later Add or by Finish.
 func (im *Importer) Add(ctx context.Context, t tweets.Tweet) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if im.failed != nil {
+		return im.failed
+	}
 	im.sum.Read++
-	im.batch = append(im.batch, t)
-	if len(im.batch) >= importBatch {
+	t.Text = cleanText(t.Text)
+	brand := im.isBrand(t)
+	status, reason, score := im.classify(t, brand)
+	lang := t.Lang
+	if pseudoLanguage(lang) {
+		lang = "" // DetectLanguages fills it in after the import
+	}
+	conv := t.ConversationID
+	if conv == "" {
+		conv = t.ID
+	}
+	im.batch = append(im.batch, t.ID, conv, t.InReplyToID, t.AuthorHandle, t.AuthorID, t.AuthorName, t.Text, lang,
+		lang != "", brand, status, reason, score, im.opts.Source, im.id, t.CreatedAt.Unix(), im.s.now().Unix())
+	if len(im.batch) >= importBatch*itemCols {
 		return im.flush(ctx)
 	}
 	return nil
@@ -165,7 +193,7 @@ func (im *Importer) classify(t tweets.Tweet, brand bool) (status, reason string,
 		return "filtered", FilterRetweet, score
 	case brand && t.InReplyToID == "":
 		return "filtered", FilterBrand, score
-	case !brand && (promotionPattern.MatchString(t.Text) || len(t.Hashtags) >= 5):
+	case !brand && (isPromotion(t.Text) || len(t.Hashtags) >= 5):
 		return "filtered", FilterPromotion, score
 	}
 	for _, u := range t.URLs {
@@ -188,58 +216,90 @@ func pseudoLanguage(code string) bool {
 	return false
 }
 
+// flush hands the queued items to a goroutine that stores them, after the
+// batch before is stored, so at most two batches are in memory.
 func (im *Importer) flush(ctx context.Context) error {
 	if len(im.batch) == 0 {
 		return nil
 	}
-	now := im.s.now().Unix()
-	err := im.write(ctx, func(tx *sql.Tx) error {
-		stmt, err := tx.PrepareContext(ctx, `INSERT INTO social_items (tweet_id, conversation_id, in_reply_to_id, author_handle,
+	if err := im.wait(); err != nil {
+		return err
+	}
+	batch := im.batch
+	im.batch = make([]any, 0, importBatch*itemCols)
+	im.storing = true
+	// Statements run without the caller's cancellation: with it, the driver
+	// starts a goroutine per statement. Add checks it between records.
+	ctx = context.WithoutCancel(ctx)
+	go func() {
+		im.stored <- im.write(ctx, func(tx *sql.Tx) error { return im.storeItems(ctx, tx, batch) })
+	}()
+	return nil
+}
+
+// wait waits for the batch being stored, if any.
+func (im *Importer) wait() error {
+	if im.storing {
+		im.storing = false
+		im.failed = <-im.stored
+	}
+	return im.failed
+}
+
+// drain stores what is queued and waits until it is stored.
+func (im *Importer) drain(ctx context.Context) error {
+	if err := im.flush(ctx); err != nil {
+		return err
+	}
+	return im.wait()
+}
+
+// storeItems inserts a batch with multi-row statements. An item already
+// imported (by tweet id) is left as it is and counted as a duplicate.
+func (im *Importer) storeItems(ctx context.Context, tx *sql.Tx, batch []any) error {
+	c := newStmtCache(tx)
+	defer c.close()
+	tuple := "(" + placeholders(itemCols) + ")"
+	for start := 0; start < len(batch); start += bulkRows * itemCols {
+		end := min(start+bulkRows*itemCols, len(batch))
+		n := (end - start) / itemCols
+		rows, err := c.QueryContext(ctx, `INSERT INTO social_items (tweet_id, conversation_id, in_reply_to_id, author_handle,
 			author_id, author_name, text, lang, lang_checked, is_brand, status, filter_reason, spam_score, source, import_id, created_at, imported_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (tweet_id) DO NOTHING`)
+			VALUES `+strings.TrimSuffix(strings.Repeat(tuple+",", n), ",")+` ON CONFLICT (tweet_id) DO NOTHING RETURNING filter_reason`,
+			batch[start:end]...)
 		if err != nil {
-			return err
+			return fmt.Errorf("store tweets: %w", err)
 		}
-		defer stmt.Close()
-		for _, t := range im.batch {
-			t.Text = cleanText(t.Text)
-			brand := im.isBrand(t)
-			status, reason, score := im.classify(t, brand)
-			lang := t.Lang
-			if pseudoLanguage(lang) {
-				lang = "" // DetectLanguages fills it in after the import
+		stored := 0
+		for rows.Next() {
+			var reason string
+			if err := rows.Scan(&reason); err != nil {
+				rows.Close()
+				return err
 			}
-			conv := t.ConversationID
-			if conv == "" {
-				conv = t.ID
-			}
-			res, err := stmt.ExecContext(ctx, t.ID, conv, t.InReplyToID, t.AuthorHandle, t.AuthorID, t.AuthorName, t.Text, lang,
-				lang != "", brand, status, reason, score, im.opts.Source, im.id, t.CreatedAt.Unix(), now)
-			if err != nil {
-				return fmt.Errorf("store tweet %s: %w", t.ID, err)
-			}
-			if n, _ := res.RowsAffected(); n == 0 {
-				im.sum.Duplicates++
-				continue
-			}
-			im.sum.Imported++
-			if status == "filtered" {
+			stored++
+			if reason != "" {
 				im.sum.Filtered[reason]++
 			}
 		}
-		return nil
-	})
-	im.batch = im.batch[:0]
-	return err
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("store tweets: %w", err)
+		}
+		im.sum.Imported += stored
+		im.sum.Duplicates += n - stored
+	}
+	return nil
 }
 
 // Finish stores what is queued, joins replies to their conversations and,
 // unless triaging, turns conversations into threads.
 func (im *Importer) Finish(ctx context.Context) (*ImportSummary, error) {
-	if err := im.flush(ctx); err != nil {
+	if err := im.drain(ctx); err != nil {
 		im.rollback()
 		return nil, err
 	}
+	ctx = context.WithoutCancel(ctx)
 	err := im.write(ctx, func(tx *sql.Tx) error {
 		if err := im.resolveConversations(ctx, tx); err != nil {
 			return err

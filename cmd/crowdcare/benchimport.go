@@ -29,6 +29,7 @@ func benchImport(ctx context.Context, args []string, stdout io.Writer) error {
 	if _, err := parse(fs, args); err != nil {
 		return err
 	}
+	limitImportMemory()
 	if *profile != "" {
 		f, err := os.Create(*profile)
 		if err != nil {

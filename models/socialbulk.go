@@ -1,0 +1,415 @@
+package models
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+)
+
+// An import turns conversations into threads a batch at a time: the batch's
+// items are loaded with one query, their authors resolved with one more, the
+// text work (titles, HTML, search text) done on every core, and the rows
+// written with multi-row statements and ids chosen up front. One statement
+// per thread and per post cost about 0.7 ms a conversation; SQLite's own
+// work per row is a small part of that.
+
+// bulkRows is how many rows one multi-row statement writes.
+const bulkRows = 100
+
+// newThread is a conversation that becomes a new thread in a batch.
+type newThread struct {
+	categoryID int64
+	items      []socialItem // the question, then the answers in order
+	authors    []int64      // each item's author
+	id         int64
+	firstPost  int64 // the question's id; the answers' follow
+	// Filled in by render.
+	title, slug string
+	md, html    []string
+	text        []string
+	search      [3]string // title, body and joined forms for the index
+}
+
+// convertPart is a run of new threads of a batch, then possibly a
+// conversation that already has a thread and gets its new items appended.
+type convertPart struct {
+	fresh    []*newThread
+	appendTo string
+}
+
+// prepareBatch reads a batch of conversations (through r: the readers, or
+// the import's transaction) and plans and renders their new threads, in the
+// order of the queue.
+func (im *Importer) prepareBatch(ctx context.Context, r dbtx, convs []string) ([]convertPart, error) {
+	byConv, err := loadConversations(ctx, r, convs)
+	if err != nil {
+		return nil, err
+	}
+	var parts []convertPart
+	var fresh, all []*newThread
+	cats := map[int64]int64{}
+	for _, conv := range convs {
+		items := byConv[conv]
+		if len(items) == 0 {
+			continue
+		}
+		if conversationThread(items) != 0 {
+			parts = append(parts, convertPart{fresh: fresh, appendTo: conv})
+			fresh = nil
+			continue
+		}
+		nt := planThread(conv, items)
+		if nt == nil {
+			continue // only brand replies: they wait in the inbox for a question
+		}
+		q := nt.items[0]
+		cat, ok := cats[q.ruleID]
+		if !ok {
+			if cat, err = im.categoryFor(ctx, r, q); err != nil {
+				return nil, err
+			}
+			cats[q.ruleID] = cat
+		}
+		nt.categoryID = cat
+		fresh = append(fresh, nt)
+		all = append(all, nt)
+	}
+	if len(fresh) > 0 {
+		parts = append(parts, convertPart{fresh: fresh})
+	}
+	if err := im.s.renderThreads(all); err != nil {
+		return nil, err
+	}
+	return parts, nil
+}
+
+// writeBatch stores a prepared batch in the transaction c runs in. New
+// threads are written together; conversations that already have a thread
+// get their new items appended one by one, as in ConvertSocial. Threads and
+// posts are numbered in the order of the queue either way.
+func (im *Importer) writeBatch(ctx context.Context, c *stmtCache, parts []convertPart) error {
+	for _, p := range parts {
+		if len(p.fresh) > 0 {
+			if err := im.s.resolveAuthors(ctx, c, p.fresh); err != nil {
+				return err
+			}
+			if err := assignIDs(ctx, c, p.fresh); err != nil {
+				return err
+			}
+			if err := writeThreads(ctx, c, p.fresh); err != nil {
+				return err
+			}
+			for _, nt := range p.fresh {
+				im.sum.Threads++
+				im.sum.Answers += len(nt.items) - 1
+			}
+		}
+		if p.appendTo != "" {
+			if err := im.convertConversation(ctx, c, p.appendTo, 0); err != nil {
+				return fmt.Errorf("conversation %s: %w", p.appendTo, err)
+			}
+		}
+	}
+	return nil
+}
+
+// loadConversations reads every item of the given conversations, each
+// conversation's in the order of time.
+func loadConversations(ctx context.Context, c dbtx, convs []string) (map[string][]socialItem, error) {
+	list, err := json.Marshal(convs)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := c.QueryContext(ctx, `SELECT conversation_id, tweet_id, in_reply_to_id, author_handle, author_name, text, status, lang,
+		is_brand, created_at, COALESCE(rule_id, 0), COALESCE(thread_id, 0)
+		FROM social_items WHERE conversation_id IN (SELECT value FROM json_each(?))`, string(list))
+	if err != nil {
+		return nil, fmt.Errorf("load conversations: %w", err)
+	}
+	defer rows.Close()
+	out := make(map[string][]socialItem, len(convs))
+	for rows.Next() {
+		var conv string
+		var it socialItem
+		if err := rows.Scan(&conv, &it.id, &it.parent, &it.handle, &it.name, &it.text, &it.status, &it.lang, &it.brand,
+			&it.created, &it.ruleID, &it.thread); err != nil {
+			return nil, err
+		}
+		out[conv] = append(out[conv], it)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	for _, items := range out {
+		sort.Slice(items, func(i, j int) bool {
+			if items[i].created != items[j].created {
+				return items[i].created < items[j].created
+			}
+			return items[i].id < items[j].id
+		})
+	}
+	return out, nil
+}
+
+// conversationThread is the thread a conversation already has, or 0.
+func conversationThread(items []socialItem) int64 {
+	for _, it := range items {
+		if it.thread != 0 {
+			return it.thread
+		}
+	}
+	return 0
+}
+
+// planThread picks a new thread's question and answers as convertConversation
+// does: the root tweet when it is a customer's, else the first customer
+// tweet; every other new item answers. Nil when there is no question.
+func planThread(conv string, items []socialItem) *newThread {
+	var fresh []socialItem
+	for _, it := range items {
+		if it.status == "new" {
+			fresh = append(fresh, it)
+		}
+	}
+	q := -1
+	for i, it := range fresh {
+		if it.id == conv && !it.brand {
+			q = i
+			break
+		}
+	}
+	if q < 0 {
+		for i, it := range fresh {
+			if !it.brand {
+				q = i
+				break
+			}
+		}
+	}
+	if q < 0 {
+		return nil
+	}
+	ordered := make([]socialItem, 0, len(fresh))
+	ordered = append(append(append(ordered, fresh[q]), fresh[:q]...), fresh[q+1:]...)
+	return &newThread{items: ordered}
+}
+
+// asciiLower lowers ASCII letters only, as SQLite's lower() does.
+func asciiLower(s string) string {
+	for i := 0; i < len(s); i++ {
+		if 'A' <= s[i] && s[i] <= 'Z' {
+			b := []byte(s)
+			for j := i; j < len(b); j++ {
+				if 'A' <= b[j] && b[j] <= 'Z' {
+					b[j] += 'a' - 'A'
+				}
+			}
+			return string(b)
+		}
+	}
+	return s
+}
+
+// resolveAuthors finds every author's profile with one query and makes the
+// missing ones in the order placeholderUser would have, so a handle's first
+// post decides whether its profile is the brand's.
+func (s *Store) resolveAuthors(ctx context.Context, c dbtx, threads []*newThread) error {
+	type want struct {
+		handle string
+		brand  bool
+	}
+	ids := map[string]int64{}
+	var order []string
+	first := map[string]want{}
+	for _, nt := range threads {
+		for _, it := range nt.items {
+			h := placeholderHandle(it.handle)
+			k := asciiLower(h)
+			if _, ok := first[k]; !ok {
+				first[k] = want{h, it.brand}
+				order = append(order, k)
+			}
+		}
+	}
+	list, err := json.Marshal(order)
+	if err != nil {
+		return err
+	}
+	rows, err := c.QueryContext(ctx, `SELECT j.value, (SELECT COALESCE(linked_to, id) FROM users
+		WHERE x_handle != '' AND lower(x_handle) = j.value ORDER BY id LIMIT 1) FROM json_each(?) j`, string(list))
+	if err != nil {
+		return fmt.Errorf("find imported authors: %w", err)
+	}
+	for rows.Next() {
+		var k string
+		var id sql.NullInt64
+		if err := rows.Scan(&k, &id); err != nil {
+			rows.Close()
+			return err
+		}
+		if id.Valid {
+			ids[k] = id.Int64
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, k := range order {
+		if _, ok := ids[k]; ok {
+			continue
+		}
+		w := first[k]
+		id, err := s.newPlaceholder(ctx, c, w.handle, w.brand)
+		if err != nil {
+			return err
+		}
+		ids[k] = id
+	}
+	for _, nt := range threads {
+		nt.authors = make([]int64, len(nt.items))
+		for i, it := range nt.items {
+			nt.authors[i] = ids[asciiLower(placeholderHandle(it.handle))]
+		}
+	}
+	return nil
+}
+
+// assignIDs numbers the batch's threads and posts after the highest ids in
+// use. The import's transaction holds the write lock, so nobody else can
+// take them; SQLite would pick the same numbers one insert at a time.
+func assignIDs(ctx context.Context, c dbtx, threads []*newThread) error {
+	var thread, post int64
+	if err := c.QueryRowContext(ctx, `SELECT (SELECT COALESCE(MAX(id), 0) FROM threads), (SELECT COALESCE(MAX(id), 0) FROM posts)`).
+		Scan(&thread, &post); err != nil {
+		return fmt.Errorf("highest ids: %w", err)
+	}
+	for _, nt := range threads {
+		thread++
+		nt.id = thread
+		nt.firstPost = post + 1
+		post += int64(len(nt.items))
+	}
+	return nil
+}
+
+// renderThreads does the batch's text work on every core: titles, each
+// post's HTML and plain text, the search index's text.
+func (s *Store) renderThreads(threads []*newThread) error {
+	if len(threads) == 0 {
+		return nil
+	}
+	workers := min(runtime.GOMAXPROCS(0), len(threads))
+	errs := make([]error, workers)
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			for i := w; i < len(threads) && errs[w] == nil; i += workers {
+				errs[w] = s.renderThread(threads[i])
+			}
+		}(w)
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (s *Store) renderThread(nt *newThread) error {
+	q := nt.items[0]
+	nt.title = TweetTitle(q.text, q.handle)
+	nt.slug = Slugify(nt.title)
+	n := len(nt.items)
+	nt.md, nt.html, nt.text = make([]string, n), make([]string, n), make([]string, n)
+	for i, it := range nt.items {
+		nt.md[i] = tweetMarkdown(it.text)
+		r, err := s.md.render(nt.md[i])
+		if err != nil {
+			return err
+		}
+		nt.html[i], nt.text[i] = r.HTML, r.Text
+	}
+	// As indexThread writes it: the question, then the answers by id.
+	body := strings.Join(nt.text, "\n")
+	nt.search = [3]string{indexText(nt.title), indexText(body), joinedForms(nt.title, body)}
+	return nil
+}
+
+// writeThreads stores the batch's threads, posts and search rows, and marks
+// the items converted (the question) or appended (the answers).
+func writeThreads(ctx context.Context, c *stmtCache, threads []*newThread) error {
+	var th, posts, questions, items, search []any
+	for _, nt := range threads {
+		q := nt.items[0]
+		var firstAnswer any
+		last := q.created
+		for i, it := range nt.items {
+			last = max(last, it.created)
+			if i > 0 && nt.authors[i] != nt.authors[0] {
+				if fa, ok := firstAnswer.(int64); !ok || it.created < fa {
+					firstAnswer = it.created
+				}
+			}
+		}
+		th = append(th, nt.id, nt.categoryID, nt.authors[0], nt.title, nt.slug, len(nt.items)-1,
+			q.created, last, tweetURL(q.handle, q.id), firstAnswer)
+		questions = append(questions, nt.id, nt.firstPost)
+		for i, it := range nt.items {
+			id := nt.firstPost + int64(i)
+			posts = append(posts, id, nt.id, nt.authors[i], i == 0, nt.md[i], nt.html[i], nt.text[i], it.created)
+			status := "appended"
+			if i == 0 {
+				status = "converted"
+			}
+			items = append(items, it.id, status, nt.id, id)
+		}
+		search = append(search, threadRowID(nt.id), nt.search[0], nt.search[1], nt.search[2],
+			facetCategory(nt.categoryID)+" "+facetOpen)
+	}
+	steps := []struct {
+		what, before, after string
+		cols                int
+		args                []any
+	}{
+		{"threads", `INSERT INTO threads (id, category_id, author_id, title, slug, answer_count, created_at,
+			last_activity_at, source_url, first_answer_at) VALUES `, "", 10, th},
+		{"posts", `INSERT INTO posts (id, thread_id, author_id, is_question, body_md, body_html, body_text, created_at) VALUES `, "", 8, posts},
+		// Set once the question exists: deferring the foreign key check
+		// instead makes SQLite scan threads for every post it inserts.
+		{"questions", `UPDATE threads SET question_id = v.column2 FROM (VALUES `, `) AS v WHERE threads.id = v.column1`, 2, questions},
+		{"items", `UPDATE social_items SET status = v.column2, thread_id = v.column3, post_id = v.column4 FROM (VALUES `,
+			`) AS v WHERE social_items.tweet_id = v.column1`, 4, items},
+		{"search index", `INSERT INTO search_index (rowid, title, body, joined, facets) VALUES `, "", 5, search},
+	}
+	for _, st := range steps {
+		if err := execRows(ctx, c, st.before, st.after, st.cols, st.args); err != nil {
+			return fmt.Errorf("store imported %s: %w", st.what, err)
+		}
+	}
+	return nil
+}
+
+// execRows runs before + "(?, ...), (?, ...)" + after for rows of cols
+// values, bulkRows rows a statement.
+func execRows(ctx context.Context, c *stmtCache, before, after string, cols int, args []any) error {
+	tuple := "(" + placeholders(cols) + ")"
+	for start := 0; start < len(args); start += bulkRows * cols {
+		end := min(start+bulkRows*cols, len(args))
+		n := (end - start) / cols
+		q := before + strings.TrimSuffix(strings.Repeat(tuple+",", n), ",") + after
+		if _, err := c.ExecContext(ctx, q, args[start:end]...); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,163 @@
+package models
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/crowdcare/crowdcare/tweets"
+)
+
+// importOneByOne stores tweets as an import does, then converts their
+// conversations with convertConversation, one statement at a time: the way
+// imports worked before they wrote a batch at once.
+func importOneByOne(t *testing.T, s *Store, opts ImportOptions, ts ...tweets.Tweet) {
+	t.Helper()
+	ctx := context.Background()
+	opts.Triage = true // store and resolve only
+	im, err := s.NewImporter(ctx, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, x := range ts {
+		if err := im.Add(ctx, x); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := im.Finish(ctx); err != nil {
+		t.Fatal(err)
+	}
+	im.opts.Triage = false
+	err = s.inTx(ctx, func(tx *sql.Tx) error {
+		queue, err := im.conversationQueue(ctx, tx)
+		if err != nil {
+			return err
+		}
+		for _, conv := range queue {
+			if err := im.convertConversation(ctx, tx, conv, 0); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// dumpTable lists a query's rows as text, for comparing two databases.
+func dumpTable(t *testing.T, s *Store, q string) []string {
+	t.Helper()
+	rows, err := s.r.Query(q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	cols, _ := rows.Columns()
+	var out []string
+	for rows.Next() {
+		vals := make([]any, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			t.Fatal(err)
+		}
+		var b strings.Builder
+		for i, v := range vals {
+			if b2, ok := v.([]byte); ok {
+				v = string(b2)
+			}
+			fmt.Fprintf(&b, "%s=%v ", cols[i], v)
+		}
+		out = append(out, b.String())
+	}
+	return out
+}
+
+func TestBulkConversionMatchesOneByOne(t *testing.T) {
+	ctx := context.Background()
+	fixed := func() time.Time { return time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC) }
+	open := func(name string) *Store {
+		s, err := Open(ctx, filepath.Join(t.TempDir(), name), Options{PasswordCost: bcrypt.MinCost, Now: fixed})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		// A real member called sam, and an earlier import's profile of
+		// @OldFriend that an admin linked to that member.
+		sam := mustUser(t, s, "sam")
+		old, err := s.placeholderUser(ctx, s.w, "OldFriend", "", false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.w.Exec(`UPDATE users SET linked_to = ? WHERE id = ?`, sam.ID, old); err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	bulk, single := open("bulk.db"), open("single.db")
+	opts := ImportOptions{BrandHandles: []string{"ExampleCare"}}
+	first := []tweets.Tweet{
+		tw("100", "", "Jo_K", "@ExampleCare my wifi drops every evening.\nTried the *usual* fixes & <b>nothing</b> https://example.com/a_b?x=1&y=2", 1),
+		tw("101", "100", "ExampleCare", "@Jo_K Sorry! Please DM us your postcode. ^AB", 3),
+		tw("102", "101", "jo_k", "@ExampleCare done, thanks", 5),
+		tw("201", "200", "ExampleCare", "@someone We're on it.", 6),
+		tw("300", "", "ExampleCare", "Our new plans are out today", 2),
+		tw("302", "301", "ExampleCare", "@cust.c Let's look into it", 7),
+		tw("301", "300", "cust.c", "@ExampleCare the new plan page gives an error 500", 8),
+		tw("400", "", "OldFriend", "@ExampleCare billing question: why two charges?", 9),
+		tw("401", "400", "ExampleCare", "@OldFriend Sorry, we'll refund one.", 10),
+		tw("500", "", "x", "@ExampleCare 📶 no signal", 11),
+		tw("501", "500", "", "@x same here", 12),
+		tw("502", "500", "日本語ユーザー", "@x 同じです。ルーターが再起動します", 13),
+		tw("600", "", "sam", "@ExampleCare Wi-Fi e-mail settings?", 14),
+		tw("700", "", "ann", "@ExampleCare router reboots", 15),
+		tw("701", "700", "ann", "@ExampleCare fixed it myself", 16),
+		tw("702", "701", "ExampleCare", "@ann Great news!", 17),
+	}
+	later := []tweets.Tweet{
+		tw("103", "102", "ExampleCare", "@jo_k You're welcome. An engineer is booked for Tuesday.", 30),
+		tw("303", "302", "cust.c", "@ExampleCare still broken", 31),
+		tw("800", "", "Newcomer_99", "@ExampleCare hello?", 32),
+	}
+	for _, batch := range [][]tweets.Tweet{first, later} {
+		runImport(t, bulk, opts, batch...)
+		importOneByOne(t, single, opts, batch...)
+	}
+	for _, q := range []string{
+		`SELECT * FROM threads ORDER BY id`,
+		`SELECT * FROM posts ORDER BY id`,
+		`SELECT id, username, email, role, created_at, imported, x_handle, linked_to FROM users ORDER BY id`,
+		`SELECT tweet_id, conversation_id, status, thread_id, post_id FROM social_items ORDER BY tweet_id`,
+		`SELECT rowid, title, body, joined, facets FROM search_index ORDER BY rowid`,
+	} {
+		a, b := dumpTable(t, bulk, q), dumpTable(t, single, q)
+		if len(a) == 0 {
+			t.Errorf("%s: no rows", q)
+		}
+		if strings.Join(a, "\n") != strings.Join(b, "\n") {
+			t.Errorf("%s differs:\nbatch:\n%s\none by one:\n%s", q, strings.Join(a, "\n"), strings.Join(b, "\n"))
+		}
+	}
+}
+
+func TestPromotionShortcutAgreesWithThePattern(t *testing.T) {
+	for _, text := range []string{
+		"GIVEAWAY! Win a new router", "win an iPad", "Chance To Win big", "follow & RT", "Follow and retweet to win",
+		"50% OFF today", "use promo code X", "BUY NOW", "my router is broken", "I won a prize", "the contestant",
+		"wina", "Dm For Price", "limited time offer", "coupons here", "Sweepstakes!", "ɢiveaway", "Ciao, ſweepstake",
+		"win\u00a0a thing", "give\taway", "K\u212aiveaway", "",
+	} {
+		if got, want := isPromotion(text), promotionPattern.MatchString(text); got != want {
+			t.Errorf("isPromotion(%q) = %v, the pattern says %v", text, got, want)
+		}
+	}
+}
