@@ -31,16 +31,23 @@ func detectAll(det LanguageDetector, texts []string) []string {
 // looked at yet, from their title and text, and returns how many it looked
 // at. It runs in the background, so asking or importing never waits for it.
 func (s *Store) DetectThreadLanguages(ctx context.Context, det LanguageDetector, limit int) (int, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT t.id, t.title || '. ' || COALESCE(substr(p.body_text, 1, 1000), '')
+	return s.detectAndStore(ctx, det, `SELECT t.id, t.title || '. ' || COALESCE(substr(p.body_text, 1, 1000), '')
 		FROM threads t INDEXED BY threads_lang_todo LEFT JOIN posts p ON p.id = t.question_id
-		WHERE t.lang_checked = 0 LIMIT ?`, limit)
+		WHERE t.lang_checked = 0 LIMIT ?`, `UPDATE threads SET lang = ?, lang_checked = 1 WHERE id = ?`, limit)
+}
+
+// detectAndStore reads up to limit (id, text) rows with query, names their
+// languages and writes each with update (lang, id). Quietly: no page a
+// cache keeps shows a language, so cached pages stay valid.
+func (s *Store) detectAndStore(ctx context.Context, det LanguageDetector, query, update string, limit int) (int, error) {
+	rows, err := s.r.QueryContext(ctx, query, limit)
 	if err != nil {
-		return 0, fmt.Errorf("questions without a language: %w", err)
+		return 0, fmt.Errorf("texts without a language: %w", err)
 	}
-	var ids []int64
+	var ids []any
 	var texts []string
 	for rows.Next() {
-		var id int64
+		var id any
 		var text string
 		if err := rows.Scan(&id, &text); err != nil {
 			rows.Close()
@@ -53,9 +60,8 @@ func (s *Store) DetectThreadLanguages(ctx context.Context, det LanguageDetector,
 		return 0, err
 	}
 	langs := detectAll(det, texts)
-	// Quiet: a language is not something a cached page shows.
 	err = s.inQuietTx(ctx, func(tx *sql.Tx) error {
-		stmt, err := tx.PrepareContext(ctx, `UPDATE threads SET lang = ?, lang_checked = 1 WHERE id = ?`)
+		stmt, err := tx.PrepareContext(ctx, update)
 		if err != nil {
 			return err
 		}

@@ -176,21 +176,7 @@ func planThread(conv string, items []socialItem) *newThread {
 			fresh = append(fresh, it)
 		}
 	}
-	q := -1
-	for i, it := range fresh {
-		if it.id == conv && !it.brand {
-			q = i
-			break
-		}
-	}
-	if q < 0 {
-		for i, it := range fresh {
-			if !it.brand {
-				q = i
-				break
-			}
-		}
-	}
+	q := questionIndex(conv, fresh)
 	if q < 0 {
 		return nil
 	}
@@ -412,4 +398,21 @@ func execRows(ctx context.Context, c *stmtCache, before, after string, cols int,
 		}
 	}
 	return nil
+}
+
+// questionIndex is which new item asks the question: the root tweet when it
+// is a customer's, else the first customer tweet; -1 when the brand alone
+// has spoken.
+func questionIndex(conv string, fresh []socialItem) int {
+	for i, it := range fresh {
+		if it.id == conv && !it.brand {
+			return i
+		}
+	}
+	for i, it := range fresh {
+		if !it.brand {
+			return i
+		}
+	}
+	return -1
 }

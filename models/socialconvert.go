@@ -144,21 +144,7 @@ func (im *Importer) convertConversation(ctx context.Context, tx dbtx, conv strin
 	}
 	answers := fresh
 	if threadID == 0 {
-		q := -1
-		for i, it := range fresh {
-			if it.id == conv && !it.brand {
-				q = i
-				break
-			}
-		}
-		if q < 0 {
-			for i, it := range fresh {
-				if !it.brand {
-					q = i
-					break
-				}
-			}
-		}
+		q := questionIndex(conv, fresh)
 		if q < 0 {
 			return nil // only brand replies: they wait in the inbox for a question
 		}

@@ -402,36 +402,6 @@ func (s *Store) LinkPlaceholder(ctx context.Context, actor *User, placeholderID 
 // DetectLanguages names the language of up to limit imported posts whose
 // source did not, on every core, and returns how many it looked at.
 func (s *Store) DetectLanguages(ctx context.Context, det LanguageDetector, limit int) (int, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT tweet_id, text FROM social_items WHERE lang_checked = 0 LIMIT ?`, limit)
-	if err != nil {
-		return 0, fmt.Errorf("posts without a language: %w", err)
-	}
-	var ids, texts []string
-	for rows.Next() {
-		var id, text string
-		if err := rows.Scan(&id, &text); err != nil {
-			rows.Close()
-			return 0, err
-		}
-		ids, texts = append(ids, id), append(texts, text)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil || len(ids) == 0 {
-		return 0, err
-	}
-	langs := detectAll(det, texts)
-	err = s.inTx(ctx, func(tx *sql.Tx) error {
-		stmt, err := tx.PrepareContext(ctx, `UPDATE social_items SET lang = ?, lang_checked = 1 WHERE tweet_id = ?`)
-		if err != nil {
-			return err
-		}
-		defer stmt.Close()
-		for i, id := range ids {
-			if _, err := stmt.ExecContext(ctx, langs[i], id); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	return len(ids), err
+	return s.detectAndStore(ctx, det, `SELECT tweet_id, text FROM social_items WHERE lang_checked = 0 LIMIT ?`,
+		`UPDATE social_items SET lang = ?, lang_checked = 1 WHERE tweet_id = ?`, limit)
 }
