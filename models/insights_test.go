@@ -363,10 +363,33 @@ func TestAcceptedAuthorFollowsLinking(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if ph.Reputation != PointsAcceptedAnswer {
+		t.Fatalf("placeholder's reputation: %d", ph.Reputation)
+	}
+	if err := s.Watch(ctx, ph.ID, th.ID, true); err != nil {
+		t.Fatal(err)
+	}
 	if err := s.LinkPlaceholder(ctx, admin, ph.ID, real.Username); err != nil {
 		t.Fatal(err)
 	}
 	if got := who(); got != "[{helper_real member 1}]" {
 		t.Errorf("after linking: %s", got)
+	}
+	// What the profile earned and followed moved with it.
+	if r := reload(t, s, real); r.Reputation != PointsAcceptedAnswer {
+		t.Errorf("account's reputation after linking: %d", r.Reputation)
+	}
+	if p := reload(t, s, ph); p.Reputation != 0 {
+		t.Errorf("placeholder kept %d points", p.Reputation)
+	}
+	if w, err := s.Watching(ctx, real.ID, th.ID); err != nil || !w {
+		t.Errorf("the watch did not move: %v %v", w, err)
+	}
+	if w, _ := s.Watching(ctx, ph.ID, th.ID); w {
+		t.Error("the placeholder still watches")
+	}
+	board, err := s.Leaderboard(ctx, time.Time{}, 5)
+	if err != nil || len(board) == 0 || board[0].User.Username != "helper_real" {
+		t.Errorf("leaderboard after linking: %+v %v", board, err)
 	}
 }

@@ -48,7 +48,15 @@ func (s *Store) addReputation(ctx context.Context, tx *sql.Tx, userID, actorID, 
 		points, userID).Scan(&total, &role); err != nil {
 		return fmt.Errorf("update reputation: %w", err)
 	}
-	if role != string(RoleMember) || points < 0 {
+	if points < 0 {
+		return nil
+	}
+	return s.promoteIfEarned(ctx, tx, userID, role, total)
+}
+
+// promoteIfEarned makes a member with enough points a superuser.
+func (s *Store) promoteIfEarned(ctx context.Context, tx *sql.Tx, userID int64, role string, total int) error {
+	if role != string(RoleMember) {
 		return nil
 	}
 	set, err := s.SiteSettings(ctx)

@@ -382,15 +382,30 @@ func (s *Store) LinkPlaceholder(ctx context.Context, actor *User, placeholderID 
 		return &ValidationError{Fields: map[string]string{"username": "Give the username of a real account."}}
 	}
 	return s.inTx(ctx, func(tx *sql.Tx) error {
+		// Everything the profile earned or follows moves to the account.
 		for _, q := range []string{
 			`UPDATE posts SET author_id = ?1 WHERE author_id = ?2`,
 			`UPDATE threads SET author_id = ?1 WHERE author_id = ?2`,
 			`UPDATE threads SET accepted_author_id = ?1 WHERE accepted_author_id = ?2`,
-			`UPDATE users SET linked_to = ?1 WHERE id = ?2`,
+			`UPDATE reputation_events SET user_id = ?1 WHERE user_id = ?2`,
+			`UPDATE reputation_events SET actor_id = ?1 WHERE actor_id = ?2`,
+			`UPDATE notifications SET user_id = ?1 WHERE user_id = ?2`,
+			`INSERT OR IGNORE INTO watches (user_id, thread_id) SELECT ?1, thread_id FROM watches WHERE user_id = ?2`,
+			`DELETE FROM watches WHERE user_id = ?2 AND ?1 IS NOT NULL`,
+			`UPDATE users SET reputation = reputation + (SELECT reputation FROM users WHERE id = ?2) WHERE id = ?1`,
+			`UPDATE users SET reputation = 0, linked_to = ?1 WHERE id = ?2`,
 		} {
 			if _, err := tx.ExecContext(ctx, q, real.ID, ph.ID); err != nil {
 				return err
 			}
+		}
+		var total int
+		var role string
+		if err := tx.QueryRowContext(ctx, `SELECT reputation, role FROM users WHERE id = ?`, real.ID).Scan(&total, &role); err != nil {
+			return err
+		}
+		if err := s.promoteIfEarned(ctx, tx, real.ID, role, total); err != nil {
+			return err
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE users SET x_handle = ? WHERE id = ? AND x_handle = ''`, ph.XHandle, real.ID); err != nil {
 			return err
