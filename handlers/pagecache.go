@@ -94,10 +94,14 @@ func (pc *pageCache) middleware(next echo.HandlerFunc) echo.HandlerFunc {
 		// to a cold, expensive page would otherwise all render it at once.
 		// The version is part of the key: a request that arrives after a write
 		// never joins a render that started before it.
+		var ran bool  // this request was the one that rendered
+		var own error // and what its handler returned
 		v, err, _ := pc.group.Do(key+"\x00"+strconv.FormatUint(version, 10), func() (any, error) {
+			ran = true
 			rec := &recorder{ResponseWriter: c.Response().Writer}
 			c.Response().Writer = rec
 			err := next(c)
+			own = err
 			c.Response().Writer = rec.ResponseWriter
 			if err != nil || c.Response().Status != http.StatusOK || rec.buf.Len() == 0 {
 				return nil, errNotCached
@@ -132,6 +136,9 @@ func (pc *pageCache) middleware(next echo.HandlerFunc) echo.HandlerFunc {
 		})
 		if c.Response().Committed {
 			return nil // this request rendered the page itself
+		}
+		if ran && own != nil {
+			return own // its handler failed (a 404, say): that is the answer, not a reason to run it again
 		}
 		if err != nil {
 			return next(c) // the shared render failed or was not cacheable: do it ourselves

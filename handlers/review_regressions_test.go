@@ -89,3 +89,22 @@ func TestPageCacheIsBoundedByBytesAndKeys(t *testing.T) {
 		t.Fatalf("cache holds %d MB (counted %d), budget %d MB", total>>20, pc.bytes>>20, pageCacheBytes>>20)
 	}
 }
+
+// Regression: a visitor's request for a missing page ran its handler twice
+// (once to fill the cache, once more when nothing was cached).
+func TestPageCacheRunsAFailingHandlerOnce(t *testing.T) {
+	store, err := models.Open(context.Background(), filepath.Join(t.TempDir(), "c.db"), models.Options{PasswordCost: bcrypt.MinCost})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	pc := newPageCache(store)
+	e := echo.New()
+	calls := 0
+	e.GET("/t/:id/:slug", func(c echo.Context) error { calls++; return echo.ErrNotFound }, pc.middleware)
+	rec := httptest.NewRecorder()
+	e.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/t/999/missing", nil))
+	if rec.Code != http.StatusNotFound || calls != 1 {
+		t.Fatalf("status %d after %d handler runs, want 404 after 1", rec.Code, calls)
+	}
+}
