@@ -149,6 +149,9 @@ func (s *Store) SeedDemo(ctx context.Context) ([]DemoLogin, error) {
 	if err := s.seedDemoSocial(ctx, users["admin"], set, threadIDs); err != nil {
 		return nil, err
 	}
+	if err := s.seedDemoSelfService(ctx); err != nil {
+		return nil, err
+	}
 	return []DemoLogin{
 		{Username: "demo", Password: DemoPassword, Role: RoleMember},
 		{Username: "admin", Password: DemoPassword, Role: RoleAdmin},
