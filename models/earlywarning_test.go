@@ -371,3 +371,35 @@ func TestDemoContentFeedsTheDashboard(t *testing.T) {
 		t.Errorf("demo incidents: %+v %v", open, err)
 	}
 }
+
+// TestImportedThreadsTakeTheTweetsLanguage: a thread from a tweet whose
+// source named its language has it at once; X's "und" leaves it to detection.
+func TestImportedThreadsTakeTheTweetsLanguage(t *testing.T) {
+	s, now := clockStore(t)
+	ctx := context.Background()
+	admin := userWithRole(t, s, "admin", RoleAdmin)
+	im, err := s.NewImporter(ctx, ImportOptions{BrandHandles: []string{"brand"}, Actor: admin, Source: "cli"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tw := range []tweets.Tweet{
+		{ID: "200", AuthorHandle: "kunde", Text: "@brand mein Router startet jede Nacht neu, was kann ich tun?", Lang: "de", CreatedAt: now.Add(-time.Hour)},
+		{ID: "201", AuthorHandle: "someone", Text: "@brand 🙃🙃🙃 ??? !!!", Lang: "und", CreatedAt: now.Add(-time.Hour)},
+	} {
+		if err := im.Add(ctx, tw); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if sum, err := im.Finish(ctx); err != nil || sum.Threads != 2 {
+		t.Fatalf("import: %+v %v", sum, err)
+	}
+	langs, err := s.ThreadLanguages(ctx)
+	if err != nil || fmt.Sprint(langs) != "[de]" {
+		t.Errorf("languages after the import: %v %v", langs, err)
+	}
+	// Only the "und" one is left for detection.
+	n, err := s.DetectThreadLanguages(ctx, wordDetector{}, 10)
+	if err != nil || n != 1 {
+		t.Errorf("left to detect: %d %v", n, err)
+	}
+}

@@ -94,3 +94,13 @@ func (s *Store) ThreadLanguages(ctx context.Context) ([]string, error) {
 	}
 	return out, rows.Err()
 }
+
+// threadLang is a thread's language taken from the tweet it started from,
+// when the source named one (a two-letter code, not X's "und", "qme" and
+// the like); else it is left for the background detection.
+func threadLang(itemLang string) (string, bool) {
+	if len(itemLang) == 2 && itemLang[0] >= 'a' && itemLang[0] <= 'z' && itemLang[1] >= 'a' && itemLang[1] <= 'z' {
+		return itemLang, true
+	}
+	return "", false
+}

@@ -347,8 +347,9 @@ func writeThreads(ctx context.Context, c *stmtCache, threads []*newThread) error
 				}
 			}
 		}
+		lang, checked := threadLang(q.lang)
 		th = append(th, nt.id, nt.categoryID, nt.authors[0], nt.title, nt.slug, len(nt.items)-1,
-			q.created, last, tweetURL(q.handle, q.id), firstAnswer)
+			q.created, last, tweetURL(q.handle, q.id), firstAnswer, lang, checked)
 		questions = append(questions, nt.id, nt.firstPost)
 		for i, it := range nt.items {
 			id := nt.firstPost + int64(i)
@@ -368,7 +369,7 @@ func writeThreads(ctx context.Context, c *stmtCache, threads []*newThread) error
 		args                []any
 	}{
 		{"threads", `INSERT INTO threads (id, category_id, author_id, title, slug, answer_count, created_at,
-			last_activity_at, source_url, first_answer_at) VALUES `, "", 10, th},
+			last_activity_at, source_url, first_answer_at, lang, lang_checked) VALUES `, "", 12, th},
 		{"posts", `INSERT INTO posts (id, thread_id, author_id, is_question, body_md, body_html, body_text, created_at) VALUES `, "", 8, posts},
 		// Set once the question exists: deferring the foreign key check
 		// instead makes SQLite scan threads for every post it inserts.

@@ -202,9 +202,10 @@ func (s *Store) threadFromItem(ctx context.Context, tx dbtx, it socialItem, cate
 		return 0, err
 	}
 	var threadID, postID int64
-	if err := tx.QueryRowContext(ctx, `INSERT INTO threads (category_id, author_id, title, slug, created_at, last_activity_at, source_url)
-		VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`, categoryID, author, title, Slugify(title), it.created, it.created,
-		tweetURL(it.handle, it.id)).Scan(&threadID); err != nil {
+	lang, checked := threadLang(it.lang)
+	if err := tx.QueryRowContext(ctx, `INSERT INTO threads (category_id, author_id, title, slug, created_at, last_activity_at, source_url, lang, lang_checked)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, categoryID, author, title, Slugify(title), it.created, it.created,
+		tweetURL(it.handle, it.id), lang, checked).Scan(&threadID); err != nil {
 		return 0, err
 	}
 	if err := tx.QueryRowContext(ctx, `INSERT INTO posts (thread_id, author_id, is_question, body_md, body_html, body_text, created_at)
