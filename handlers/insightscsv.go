@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 )
@@ -89,11 +90,16 @@ func (h *Handler) showInsightsCSV(c echo.Context) error {
 }
 
 // csvSafe stops a spreadsheet from running a member's name as a formula.
+// Numbers (a negative z-score) stay numbers.
 func csvSafe(r []string) []string {
 	for i, v := range r {
-		if v != "" && (v[0] == '=' || v[0] == '+' || v[0] == '-' || v[0] == '@') {
-			r[i] = "'" + v
+		if v == "" || strings.IndexByte("=+-@\t\r", v[0]) < 0 {
+			continue
 		}
+		if _, err := strconv.ParseFloat(v, 64); err == nil {
+			continue
+		}
+		r[i] = "'" + v
 	}
 	return r
 }

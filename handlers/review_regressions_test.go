@@ -108,3 +108,15 @@ func TestPageCacheRunsAFailingHandlerOnce(t *testing.T) {
 		t.Fatalf("status %d after %d handler runs, want 404 after 1", rec.Code, calls)
 	}
 }
+
+// Regression: CSV cells that a spreadsheet would run are defused, but
+// numbers, negative ones included, stay numbers.
+func TestCSVSafe(t *testing.T) {
+	got := csvSafe([]string{"=SUM(A1)", "-2.00", "@cmd", "\tx", "\rx", "+1", "-x", "plain", ""})
+	want := []string{"'=SUM(A1)", "-2.00", "'@cmd", "'\tx", "'\rx", "+1", "'-x", "plain", ""}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("cell %d: %q, want %q", i, got[i], want[i])
+		}
+	}
+}

@@ -345,7 +345,7 @@ func (s *Store) ewMentionSeries(ctx context.Context, f InsightsFilter, chartStar
 		start := chartStart.Add(-back).Unix()
 		rows, err := s.r.QueryContext(ctx, `SELECT (created_at - ?1) / 3600, COUNT(*) FROM social_items INDEXED BY social_items_created
 			WHERE created_at >= ?1 AND created_at < ?2 AND`+mentionScope+` GROUP BY 1`,
-			start, start+ChartHours*3600, f.CategoryID, f.Lang)
+			start, now.Add(-back).Unix(), f.CategoryID, f.Lang) // up to now, k weeks back, as for questions
 		if err != nil {
 			return sr, fmt.Errorf("early warning: mentions per hour: %w", err)
 		}

@@ -403,3 +403,67 @@ func TestImportedThreadsTakeTheTweetsLanguage(t *testing.T) {
 		t.Errorf("left to detect: %d %v", n, err)
 	}
 }
+
+// Regression: a banner whose canonical thread later moved to a private
+// category does not name it to those who cannot read it.
+func TestIncidentThreadMovedToAPrivateCategory(t *testing.T) {
+	s, _ := clockStore(t)
+	ctx := context.Background()
+	admin := userWithRole(t, s, "boss", RoleAdmin)
+	priv, err := s.CreateCategory(ctx, NewCategory{Name: "Partners"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SetCategoryGroup(ctx, admin, priv.Slug, "partners"); err != nil {
+		t.Fatal(err)
+	}
+	th := mustThread(t, s, admin, "Secret partner outage details")
+	general, err := s.CategoryBySlug(ctx, "general")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.OpenIncident(ctx, admin, NewIncident{CategoryID: general.ID, ThreadID: th.ID, Message: "Known outage."}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.MoveThread(ctx, admin, th.ID, priv.Slug, "partners only"); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.OpenIncidents(ctx, 0, nil); err != nil || len(got) != 0 {
+		t.Errorf("a visitor sees %d banners naming a private thread (%v)", len(got), err)
+	}
+	if got, _ := s.OpenIncidents(ctx, 0, admin); len(got) != 1 {
+		t.Errorf("staff see %d banners, want 1", len(got))
+	}
+	member := mustUser(t, s, "member")
+	if _, err := s.OpenIncident(ctx, member, NewIncident{CategoryID: general.ID, ThreadID: th.ID, Message: "x"}); !errors.Is(err, ErrForbidden) {
+		t.Errorf("a member opened an incident: %v", err)
+	}
+}
+
+// Regression: with the tracker full, a visitor returning after a pause
+// had their first session counted twice.
+func TestSearchSessionCountedOnceWhenTrackerIsFull(t *testing.T) {
+	s, now := clockStore(t)
+	ctx := context.Background()
+	s.CountVisit("returning visitor", SearchEvents("router", 3)...)
+	for i := 1; i < maxVisits; i++ {
+		s.CountVisit(fmt.Sprint("filler ", i), Event{Metric: MetricViewSolved})
+	}
+	*now = now.Add(31 * time.Minute)
+	s.CountVisit("returning visitor", SearchEvents("router", 3)...) // full: not followed as a session now
+	*now = now.Add(time.Minute)
+	if err := s.FlushEvents(ctx); err != nil {
+		t.Fatal(err)
+	}
+	*now = now.Add(time.Minute)
+	if err := s.FlushEvents(ctx); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.SelfServiceFigures(ctx, InsightsFilter{From: now.Add(-2 * time.Hour), To: now.Add(time.Hour)}, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.SearchSessions != 1 || got.Searches != 2 {
+		t.Errorf("%d sessions and %d searches, want 1 and 2", got.SearchSessions, got.Searches)
+	}
+}

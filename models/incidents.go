@@ -14,6 +14,9 @@ import (
 // MaxIncidentMessage bounds the banner's text.
 const MaxIncidentMessage = 200
 
+// maxIncidentTerm bounds the spiking term an incident remembers.
+const maxIncidentTerm = 60
+
 // Incident is a known problem announced on a category's pages, pointing
 // everyone who comes to ask about it at one canonical thread.
 type Incident struct {
@@ -44,7 +47,15 @@ type NewIncident struct {
 // OpenIncident announces a known problem in a category. The thread must be
 // a visible question; the banner's text is plain and short.
 func (s *Store) OpenIncident(ctx context.Context, actor *User, in NewIncident) (int64, error) {
+	if !actor.Can(PermIncidents) {
+		return 0, ErrForbidden
+	}
 	in.Message = strings.TrimSpace(in.Message)
+	in.Term = strings.TrimSpace(in.Term)
+	for utf8.RuneCountInString(in.Term) > maxIncidentTerm {
+		_, size := utf8.DecodeLastRuneInString(in.Term)
+		in.Term = in.Term[:len(in.Term)-size]
+	}
 	v := validator{}
 	v.check(in.Message != "", "message", "Say in a sentence what is wrong and that you are on it.")
 	v.check(utf8.RuneCountInString(in.Message) <= MaxIncidentMessage, "message", fmt.Sprintf("Keep it to %d characters.", MaxIncidentMessage))
@@ -79,6 +90,9 @@ func (s *Store) OpenIncident(ctx context.Context, actor *User, in NewIncident) (
 
 // CloseIncident takes the banner down.
 func (s *Store) CloseIncident(ctx context.Context, actor *User, id int64) error {
+	if !actor.Can(PermIncidents) {
+		return ErrForbidden
+	}
 	return s.inTx(ctx, func(tx *sql.Tx) error {
 		var threadID int64
 		var message string
@@ -101,6 +115,13 @@ func (s *Store) OpenIncidents(ctx context.Context, categoryID int64, viewer *Use
 	if err != nil {
 		return nil, err
 	}
+	// The thread may have moved to a private category since.
+	privateThread, threadArgs, err := s.categoryFilter(ctx, viewer, "t.category_id")
+	if err != nil {
+		return nil, err
+	}
+	private += privateThread
+	args = append(args, threadArgs...)
 	rows, err := s.r.QueryContext(ctx, `SELECT i.id, i.category_id, c.name, c.slug, i.thread_id, t.title, t.slug, i.message, i.term, u.username, i.opened_at
 		FROM incidents i JOIN categories c ON c.id = i.category_id JOIN threads t ON t.id = i.thread_id JOIN users u ON u.id = i.opened_by
 		WHERE i.closed_at IS NULL AND (?1 = 0 OR i.category_id = ?1) AND `+visibleThread+private+` ORDER BY i.opened_at DESC, i.id DESC`,

@@ -3,6 +3,7 @@ package models
 import (
 	"crypto/rand"
 	"crypto/sha256"
+	"hash/fnv"
 	"sync"
 	"time"
 )
@@ -35,7 +36,7 @@ type visit struct {
 	searched bool
 	found    bool // the last event after searching was a solved thread or article
 	asked    bool
-	queries  map[string]bool
+	queries  map[uint64]bool // hashes of the searches made: no search text is kept per visitor
 }
 
 type visitTracker struct {
@@ -78,10 +79,11 @@ func (s *Store) CountVisit(visitor string, evs ...Event) {
 	v := t.visits[key]
 	if v != nil && now.Sub(v.last) >= sessionIdle {
 		ended = append(ended, v)
+		delete(t.visits, key) // else, with the tracker full, it would be counted again later
 		v = nil
 	}
 	if v == nil && len(t.visits) < maxVisits {
-		v = &visit{queries: map[string]bool{}}
+		v = &visit{queries: map[uint64]bool{}}
 		t.visits[key] = v
 	}
 	for _, e := range evs {
@@ -97,7 +99,9 @@ func (s *Store) CountVisit(visitor string, evs ...Event) {
 			v.asked = true
 			continue
 		case MetricSearch, MetricSearchNone:
-			id := e.Metric + "\x00" + e.query
+			h := fnv.New64a()
+			h.Write([]byte(e.Metric + "\x00" + e.query))
+			id := h.Sum64()
 			if v.queries[id] {
 				continue // the same search again (a reload, a cached page): once a session
 			}

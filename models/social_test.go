@@ -3,6 +3,7 @@ package models
 import (
 	"context"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -205,10 +206,10 @@ func TestTweetMarkdownShowsTextLiterally(t *testing.T) {
 	}
 }
 
-type fakeDetector struct{ calls int }
+type fakeDetector struct{ calls atomic.Int64 }
 
 func (f *fakeDetector) Detect(text string) string {
-	f.calls++
+	f.calls.Add(1)
 	if strings.Contains(text, "Router") {
 		return "de"
 	}
@@ -226,8 +227,8 @@ func TestLanguagesAreDetectedAfterTheImport(t *testing.T) {
 	runImport(t, s, ImportOptions{Triage: true}, given, missing, unsure)
 	det := &fakeDetector{}
 	n, err := s.DetectLanguages(ctx, det, 100)
-	if err != nil || n != 2 || det.calls != 2 {
-		t.Fatalf("first pass: %d items, %d calls, %v", n, det.calls, err)
+	if err != nil || n != 2 || det.calls.Load() != 2 {
+		t.Fatalf("first pass: %d items, %d calls, %v", n, det.calls.Load(), err)
 	}
 	if n, _ := s.DetectLanguages(ctx, det, 100); n != 0 {
 		t.Fatalf("second pass looked at %d items again", n)

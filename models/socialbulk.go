@@ -23,6 +23,7 @@ const bulkRows = 100
 
 // newThread is a conversation that becomes a new thread in a batch.
 type newThread struct {
+	conv       string // the conversation it comes from
 	categoryID int64
 	items      []socialItem // the question, then the answers in order
 	authors    []int64      // each item's author
@@ -94,6 +95,19 @@ func (im *Importer) prepareBatch(ctx context.Context, r dbtx, convs []string) ([
 // posts are numbered in the order of the queue either way.
 func (im *Importer) writeBatch(ctx context.Context, c *stmtCache, parts []convertPart) error {
 	for _, p := range parts {
+		// The batch was read before this transaction: a conversation that
+		// someone converted or triaged since goes the one-by-one way, which
+		// reads it again here.
+		fresh, changed, err := stillNew(ctx, c, p.fresh)
+		if err != nil {
+			return err
+		}
+		for _, nt := range changed {
+			if err := im.convertConversation(ctx, c, nt.conv, nt.categoryID); err != nil {
+				return fmt.Errorf("conversation %s: %w", nt.conv, err)
+			}
+		}
+		p.fresh = fresh
 		if len(p.fresh) > 0 {
 			if err := im.s.resolveAuthors(ctx, c, p.fresh); err != nil {
 				return err
@@ -182,7 +196,7 @@ func planThread(conv string, items []socialItem) *newThread {
 	}
 	ordered := make([]socialItem, 0, len(fresh))
 	ordered = append(append(append(ordered, fresh[q]), fresh[:q]...), fresh[q+1:]...)
-	return &newThread{items: ordered}
+	return &newThread{conv: conv, items: ordered}
 }
 
 // asciiLower lowers ASCII letters only, as SQLite's lower() does.
@@ -416,4 +430,55 @@ func questionIndex(conv string, fresh []socialItem) int {
 		}
 	}
 	return -1
+}
+
+// stillNew splits planned threads into those whose items are all still new
+// and without a thread, and those that changed since they were read.
+func stillNew(ctx context.Context, c dbtx, threads []*newThread) (fresh, changed []*newThread, err error) {
+	if len(threads) == 0 {
+		return nil, nil, nil
+	}
+	var ids []string
+	for _, nt := range threads {
+		for _, it := range nt.items {
+			ids = append(ids, it.id)
+		}
+	}
+	list, err := json.Marshal(ids)
+	if err != nil {
+		return nil, nil, err
+	}
+	rows, err := c.QueryContext(ctx, `SELECT tweet_id FROM social_items
+		WHERE tweet_id IN (SELECT value FROM json_each(?)) AND (status != 'new' OR thread_id IS NOT NULL)`, string(list))
+	if err != nil {
+		return nil, nil, fmt.Errorf("recheck items: %w", err)
+	}
+	moved := map[string]bool{}
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return nil, nil, err
+		}
+		moved[id] = true
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, nil, err
+	}
+	if len(moved) == 0 {
+		return threads, nil, nil
+	}
+	for _, nt := range threads {
+		gone := false
+		for _, it := range nt.items {
+			gone = gone || moved[it.id]
+		}
+		if gone {
+			changed = append(changed, nt)
+		} else {
+			fresh = append(fresh, nt)
+		}
+	}
+	return fresh, changed, nil
 }

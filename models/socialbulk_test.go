@@ -161,3 +161,38 @@ func TestPromotionShortcutAgreesWithThePattern(t *testing.T) {
 		}
 	}
 }
+
+// TestStillNewSplitsOffChangedConversations: a conversation triaged by
+// someone else after a batch was read is left to the one-by-one path.
+func TestStillNewSplitsOffChangedConversations(t *testing.T) {
+	s, now := clockStore(t)
+	ctx := context.Background()
+	admin := userWithRole(t, s, "admin", RoleAdmin)
+	im, err := s.NewImporter(ctx, ImportOptions{BrandHandles: []string{"brand"}, Triage: true, Actor: admin, Source: "cli"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tw := range []tweets.Tweet{
+		{ID: "300", AuthorHandle: "ann", Text: "@brand my router keeps dropping the line", CreatedAt: now.Add(-time.Hour)},
+		{ID: "301", AuthorHandle: "bob", Text: "@brand the bill is wrong again this month", CreatedAt: now.Add(-time.Hour)},
+	} {
+		if err := im.Add(ctx, tw); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := im.Finish(ctx); err != nil {
+		t.Fatal(err)
+	}
+	planned := []*newThread{{conv: "300", items: []socialItem{{id: "300"}}}, {conv: "301", items: []socialItem{{id: "301"}}}}
+	fresh, changed, err := stillNew(ctx, s.r, planned)
+	if err != nil || len(fresh) != 2 || len(changed) != 0 {
+		t.Fatalf("nothing changed: %d fresh, %d changed, %v", len(fresh), len(changed), err)
+	}
+	if _, err := s.w.ExecContext(ctx, `UPDATE social_items SET status = 'dismissed' WHERE tweet_id = '301'`); err != nil {
+		t.Fatal(err)
+	}
+	fresh, changed, err = stillNew(ctx, s.r, planned)
+	if err != nil || len(fresh) != 1 || fresh[0].conv != "300" || len(changed) != 1 || changed[0].conv != "301" {
+		t.Fatalf("after triage: %d fresh, %d changed, %v", len(fresh), len(changed), err)
+	}
+}

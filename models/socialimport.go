@@ -12,7 +12,8 @@ import (
 	"github.com/crowdcare/crowdcare/tweets"
 )
 
-// LanguageDetector names the language of a text (ISO 639-1), or "" when unsure.
+// LanguageDetector names the language of a text (ISO 639-1), or "" when
+// unsure. It is called from several goroutines at once.
 type LanguageDetector interface {
 	Detect(text string) string
 }
