@@ -96,24 +96,16 @@ func TestEarlyWarningOnAConstructedSeries(t *testing.T) {
 		t.Fatal(err)
 	}
 	*now = t0
-	im, err := s.NewImporter(ctx, ImportOptions{BrandHandles: []string{"brand"}, Triage: true, Actor: admin, Source: "cli"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	var mentions []tweets.Tweet
 	tw := func(id int, at time.Time, handle, text string) {
-		t.Helper()
-		if err := im.Add(ctx, tweets.Tweet{ID: fmt.Sprint(9000 + id), AuthorHandle: handle, Text: text, CreatedAt: at, Lang: "en"}); err != nil {
-			t.Fatal(err)
-		}
+		mentions = append(mentions, tweets.Tweet{ID: fmt.Sprint(9000 + id), AuthorHandle: handle, Text: text, CreatedAt: at, Lang: "en"})
 	}
 	tw(0, t0.Add(-week-time.Hour), "olduser", "@brand billing question about my last invoice")
 	for i := 0; i < 6; i++ {
 		tw(i+1, t0.Add(-time.Duration(i+1)*20*time.Minute), fmt.Sprintf("cust%d", i), fmt.Sprintf("@brand is there an outage? nothing loads in %s", cities[i]))
 	}
 	tw(7, t0.Add(-10*time.Minute), "brand", "@cust0 we are looking into the outage") // the brand's own reply: not a mention
-	if _, err := im.Finish(ctx); err != nil {
-		t.Fatal(err)
-	}
+	runImport(t, s, ImportOptions{BrandHandles: []string{"brand"}, Triage: true, Actor: admin, Source: "cli"}, mentions...)
 
 	*now = t0
 	w, err := s.EarlyWarningFigures(ctx, InsightsFilter{})
@@ -378,20 +370,11 @@ func TestImportedThreadsTakeTheTweetsLanguage(t *testing.T) {
 	s, now := clockStore(t)
 	ctx := context.Background()
 	admin := userWithRole(t, s, "admin", RoleAdmin)
-	im, err := s.NewImporter(ctx, ImportOptions{BrandHandles: []string{"brand"}, Actor: admin, Source: "cli"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, tw := range []tweets.Tweet{
-		{ID: "200", AuthorHandle: "kunde", Text: "@brand mein Router startet jede Nacht neu, was kann ich tun?", Lang: "de", CreatedAt: now.Add(-time.Hour)},
-		{ID: "201", AuthorHandle: "someone", Text: "@brand 🙃🙃🙃 ??? !!!", Lang: "und", CreatedAt: now.Add(-time.Hour)},
-	} {
-		if err := im.Add(ctx, tw); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if sum, err := im.Finish(ctx); err != nil || sum.Threads != 2 {
-		t.Fatalf("import: %+v %v", sum, err)
+	sum := runImport(t, s, ImportOptions{BrandHandles: []string{"brand"}, Actor: admin, Source: "cli"},
+		tweets.Tweet{ID: "200", AuthorHandle: "kunde", Text: "@brand mein Router startet jede Nacht neu, was kann ich tun?", Lang: "de", CreatedAt: now.Add(-time.Hour)},
+		tweets.Tweet{ID: "201", AuthorHandle: "someone", Text: "@brand 🙃🙃🙃 ??? !!!", Lang: "und", CreatedAt: now.Add(-time.Hour)})
+	if sum.Threads != 2 {
+		t.Fatalf("import: %+v", sum)
 	}
 	langs, err := s.ThreadLanguages(ctx)
 	if err != nil || fmt.Sprint(langs) != "[de]" {

@@ -317,20 +317,11 @@ func TestAcceptedAuthorFollowsLinking(t *testing.T) {
 	s, now := clockStore(t)
 	ctx := context.Background()
 	admin := userWithRole(t, s, "admin", RoleAdmin)
-	im, err := s.NewImporter(ctx, ImportOptions{BrandHandles: []string{"brand"}, Actor: admin, Source: "cli"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, tw := range []tweets.Tweet{
-		{ID: "100", AuthorHandle: "asker_x", Text: "@brand my router keeps dropping the connection every evening", CreatedAt: now.Add(-time.Hour)},
-		{ID: "101", InReplyToID: "100", AuthorHandle: "helper_x", Text: "@asker_x switch the wifi channel to 6, that fixed mine", CreatedAt: now.Add(-30 * time.Minute)},
-	} {
-		if err := im.Add(ctx, tw); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if sum, err := im.Finish(ctx); err != nil || sum.Threads != 1 || sum.Answers != 1 {
-		t.Fatalf("import: %+v %v", sum, err)
+	sum := runImport(t, s, ImportOptions{BrandHandles: []string{"brand"}, Actor: admin, Source: "cli"},
+		tweets.Tweet{ID: "100", AuthorHandle: "asker_x", Text: "@brand my router keeps dropping the connection every evening", CreatedAt: now.Add(-time.Hour)},
+		tweets.Tweet{ID: "101", InReplyToID: "100", AuthorHandle: "helper_x", Text: "@asker_x switch the wifi channel to 6, that fixed mine", CreatedAt: now.Add(-30 * time.Minute)})
+	if sum.Threads != 1 || sum.Answers != 1 {
+		t.Fatalf("import: %+v", sum)
 	}
 	list, err := s.Threads(ctx, ThreadQuery{})
 	if err != nil {

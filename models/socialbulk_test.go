@@ -168,21 +168,9 @@ func TestStillNewSplitsOffChangedConversations(t *testing.T) {
 	s, now := clockStore(t)
 	ctx := context.Background()
 	admin := userWithRole(t, s, "admin", RoleAdmin)
-	im, err := s.NewImporter(ctx, ImportOptions{BrandHandles: []string{"brand"}, Triage: true, Actor: admin, Source: "cli"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, tw := range []tweets.Tweet{
-		{ID: "300", AuthorHandle: "ann", Text: "@brand my router keeps dropping the line", CreatedAt: now.Add(-time.Hour)},
-		{ID: "301", AuthorHandle: "bob", Text: "@brand the bill is wrong again this month", CreatedAt: now.Add(-time.Hour)},
-	} {
-		if err := im.Add(ctx, tw); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if _, err := im.Finish(ctx); err != nil {
-		t.Fatal(err)
-	}
+	runImport(t, s, ImportOptions{BrandHandles: []string{"brand"}, Triage: true, Actor: admin, Source: "cli"},
+		tweets.Tweet{ID: "300", AuthorHandle: "ann", Text: "@brand my router keeps dropping the line", CreatedAt: now.Add(-time.Hour)},
+		tweets.Tweet{ID: "301", AuthorHandle: "bob", Text: "@brand the bill is wrong again this month", CreatedAt: now.Add(-time.Hour)})
 	planned := []*newThread{{conv: "300", items: []socialItem{{id: "300"}}}, {conv: "301", items: []socialItem{{id: "301"}}}}
 	fresh, changed, err := stillNew(ctx, s.r, planned)
 	if err != nil || len(fresh) != 2 || len(changed) != 0 {
