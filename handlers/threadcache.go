@@ -177,6 +177,12 @@ func (h *Handler) loadSharedThread(ctx context.Context, id int64, page int) (*th
 		e.size += len(p.BodyHTML) + 256
 	}
 	e.size += len(e.jsonLD)
+	if a := e.article; a != nil {
+		e.size += len(a.Title) + len(a.ProblemMD) + len(a.ProblemHTML) + len(a.SolutionMD) + len(a.SolutionHTML) + len(a.OutdatedNote) + 256
+	}
+	if o := e.original; o != nil {
+		e.size += len(o.Title) + len(o.Slug) + 256
+	}
 	return e, nil
 }
 
