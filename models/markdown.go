@@ -64,7 +64,8 @@ func plainText(doc ast.Node, src []byte) string {
 		}
 		switch v := n.(type) {
 		case *ast.Text:
-			b.Write(v.Segment.Value(src))
+			// As the HTML shows it: "\." is ".", "&amp;" is "&".
+			b.Write(util.ResolveEntityNames(util.ResolveNumericReferences(util.UnescapePunctuations(v.Segment.Value(src)))))
 			if v.SoftLineBreak() || v.HardLineBreak() {
 				space()
 			}

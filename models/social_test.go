@@ -199,6 +199,10 @@ func TestTweetMarkdownShowsTextLiterally(t *testing.T) {
 			t.Errorf("%q missing from %s", want, r.HTML)
 		}
 	}
+	// The plain text (snippets, the search index) reads as the page does, without the escapes.
+	if want := "*not bold* <script>alert(1)</script> # no heading 1. not a list [x](javascript:y) https://example.com/a_b"; r.Text != want {
+		t.Errorf("text:\n%s\nwant\n%s", r.Text, want)
+	}
 	for _, bad := range []string{"<em>", "<script>", "<h1>", "<ol>", `href="javascript`} {
 		if strings.Contains(r.HTML, bad) {
 			t.Errorf("%q in %s", bad, r.HTML)
