@@ -214,12 +214,14 @@ func TestEarlyWarningOnAConstructedSeries(t *testing.T) {
 	}
 }
 
-type wordDetector map[string]string
+// wordDetector names a text's language by the first of its words found in
+// it, in order: a fake that is deterministic and safe for concurrent calls.
+type wordDetector [][2]string
 
 func (f wordDetector) Detect(text string) string {
-	for word, lang := range f {
-		if containsWord(text, word) {
-			return lang
+	for _, wl := range f {
+		if containsWord(text, wl[0]) {
+			return wl[1]
 		}
 	}
 	return ""
@@ -231,7 +233,8 @@ func TestThreadLanguagesFilterTheFigures(t *testing.T) {
 	asker := mustUser(t, s, "asker")
 	mustThread(t, s, asker, "Router drops every evening")
 	de := mustThread(t, s, asker, "Router verliert jeden Abend die Verbindung")
-	det := wordDetector{"verliert": "de", "evening": "en"}
+	// German first: both questions' text (mustThread's) is English.
+	det := wordDetector{{"verliert", "de"}, {"evening", "en"}}
 	if n, err := s.DetectThreadLanguages(ctx, det, 10); err != nil || n != 2 {
 		t.Fatalf("detected %d: %v", n, err)
 	}
