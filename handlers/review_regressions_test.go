@@ -56,13 +56,7 @@ func TestOutsidersCannotVoteInPrivateCategories(t *testing.T) {
 
 // Regression: the page cache keeps one full copy per query string, bounded only by count.
 func TestPageCacheIsBoundedByBytesAndKeys(t *testing.T) {
-	store, err := models.Open(context.Background(), filepath.Join(t.TempDir(), "c.db"), models.Options{PasswordCost: bcrypt.MinCost})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer store.Close()
-	pc := newPageCache(store)
-	e := echo.New()
+	pc, e := pageCacheAlone(t)
 	big := strings.Repeat("x", 256<<10) // a thread page with long answers
 	e.GET("/t/:id/:slug", func(c echo.Context) error { return c.HTML(http.StatusOK, big) }, pc.middleware)
 	for i := 0; i < 400; i++ {
@@ -93,13 +87,7 @@ func TestPageCacheIsBoundedByBytesAndKeys(t *testing.T) {
 // Regression: a visitor's request for a missing page ran its handler twice
 // (once to fill the cache, once more when nothing was cached).
 func TestPageCacheRunsAFailingHandlerOnce(t *testing.T) {
-	store, err := models.Open(context.Background(), filepath.Join(t.TempDir(), "c.db"), models.Options{PasswordCost: bcrypt.MinCost})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer store.Close()
-	pc := newPageCache(store)
-	e := echo.New()
+	pc, e := pageCacheAlone(t)
 	calls := 0
 	e.GET("/t/:id/:slug", func(c echo.Context) error { calls++; return echo.ErrNotFound }, pc.middleware)
 	rec := httptest.NewRecorder()
@@ -119,4 +107,16 @@ func TestCSVSafe(t *testing.T) {
 			t.Errorf("cell %d: %q, want %q", i, got[i], want[i])
 		}
 	}
+}
+
+// pageCacheAlone is the page cache over a fresh store, for routes a test
+// adds to the bare echo instance it returns.
+func pageCacheAlone(t *testing.T) (*pageCache, *echo.Echo) {
+	t.Helper()
+	store, err := models.Open(context.Background(), filepath.Join(t.TempDir(), "c.db"), models.Options{PasswordCost: bcrypt.MinCost})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	return newPageCache(store), echo.New()
 }
