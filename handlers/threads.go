@@ -356,6 +356,6 @@ func (h *Handler) createThread(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	h.store.CountVisit(visitorKey(c), models.Event{Metric: models.MetricAsked}) // this search session did not end on an answer
+	h.store.MarkAsked(visitorKey(c)) // this search session did not end on an answer
 	return c.Redirect(http.StatusSeeOther, t.URL())
 }

@@ -51,11 +51,7 @@ func (s *Store) OpenIncident(ctx context.Context, actor *User, in NewIncident) (
 		return 0, ErrForbidden
 	}
 	in.Message = strings.TrimSpace(in.Message)
-	in.Term = strings.TrimSpace(in.Term)
-	for utf8.RuneCountInString(in.Term) > maxIncidentTerm {
-		_, size := utf8.DecodeLastRuneInString(in.Term)
-		in.Term = in.Term[:len(in.Term)-size]
-	}
+	in.Term = truncateRunes(strings.TrimSpace(in.Term), maxIncidentTerm)
 	v := validator{}
 	v.check(in.Message != "", "message", "Say in a sentence what is wrong and that you are on it.")
 	v.check(utf8.RuneCountInString(in.Message) <= MaxIncidentMessage, "message", fmt.Sprintf("Keep it to %d characters.", MaxIncidentMessage))

@@ -7,7 +7,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-	"unicode/utf8"
 )
 
 // Metrics counted per hour for the self-service part of the dashboard.
@@ -37,12 +36,7 @@ func SearchEvents(query string, hits int) []Event {
 }
 
 func normaliseQuery(q string) string {
-	q = strings.Join(strings.Fields(strings.ToLower(q)), " ")
-	for utf8.RuneCountInString(q) > 100 {
-		_, size := utf8.DecodeLastRuneInString(q)
-		q = q[:len(q)-size]
-	}
-	return q
+	return truncateRunes(strings.Join(strings.Fields(strings.ToLower(q)), " "), 100)
 }
 
 // maxEventKeys bounds the buffer between flushes: a flood of distinct

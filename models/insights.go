@@ -247,13 +247,13 @@ func (s *Store) Unanswered(ctx context.Context, categoryID int64, lang string, l
 	// Named: without statistics the planner prefers scanning every live thread.
 	const where = ` FROM threads t INDEXED BY threads_unanswered JOIN categories c ON c.id = t.category_id
 		WHERE t.first_answer_at IS NULL AND t.deleted_at IS NULL AND t.hidden_at IS NULL AND t.pending = 0
-		AND t.question_id IS NOT NULL AND t.locked_at IS NULL AND (?1 = 0 OR t.category_id = ?1) AND (?3 = '' OR t.lang = ?3)`
+		AND t.question_id IS NOT NULL AND t.locked_at IS NULL AND (?1 = 0 OR t.category_id = ?1) AND (?2 = '' OR t.lang = ?2)`
 	var total int
-	if err := s.r.QueryRowContext(ctx, `SELECT COUNT(*)`+where, categoryID, limit, lang).Scan(&total); err != nil {
+	if err := s.r.QueryRowContext(ctx, `SELECT COUNT(*)`+where, categoryID, lang).Scan(&total); err != nil {
 		return nil, 0, fmt.Errorf("count unanswered: %w", err)
 	}
 	rows, err := s.r.QueryContext(ctx, `SELECT t.id, t.title, t.slug, c.name, t.created_at, t.source_url != ''`+where+
-		` ORDER BY t.created_at, t.id LIMIT ?2`, categoryID, limit, lang)
+		` ORDER BY t.created_at, t.id LIMIT ?3`, categoryID, lang, limit)
 	if err != nil {
 		return nil, 0, fmt.Errorf("unanswered: %w", err)
 	}

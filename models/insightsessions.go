@@ -17,8 +17,6 @@ import (
 const (
 	MetricSearchSession       = "search_session"        // a session with at least one search
 	MetricSearchSessionSolved = "search_session_solved" // …whose last counted page was a solved thread or article, with no question asked
-	// MetricAsked marks a session in which a question was asked; it is not counted itself.
-	MetricAsked = "asked"
 )
 
 // sessionIdle ends a session: after this long without a page it is counted.
@@ -52,14 +50,61 @@ type visitTracker struct {
 // session figures. An empty visitor counts the events as Count does.
 func (s *Store) CountVisit(visitor string, evs ...Event) {
 	if visitor == "" {
-		s.Count(withoutMarks(evs)...)
+		s.Count(evs...)
 		return
 	}
-	now := s.now()
-	var ended []*visit
 	var counted []Event
+	ended := s.onVisit(visitor, func(v *visit) {
+		if v == nil { // not followed: the tracker is full
+			counted = evs
+			return
+		}
+		for _, e := range evs {
+			switch e.Metric {
+			case MetricSearch, MetricSearchNone:
+				h := fnv.New64a()
+				h.Write([]byte(e.Metric + "\x00" + e.query))
+				id := h.Sum64()
+				if v.queries[id] {
+					continue // the same search again (a reload, a cached page): once a session
+				}
+				if len(v.queries) < maxVisitQueries {
+					v.queries[id] = true
+				}
+				v.searched, v.found = true, false
+			case MetricViewSolved, MetricViewArticle:
+				if v.searched {
+					v.found = true
+				}
+			}
+			counted = append(counted, e)
+		}
+	})
+	s.Count(append(counted, sessionEvents(ended)...)...)
+}
+
+// MarkAsked notes that the visitor asked a question: their search session,
+// if any, did not end on an answer.
+func (s *Store) MarkAsked(visitor string) {
+	if visitor == "" {
+		return
+	}
+	ended := s.onVisit(visitor, func(v *visit) {
+		if v != nil {
+			v.asked = true
+		}
+	})
+	s.Count(sessionEvents(ended)...)
+}
+
+// onVisit runs fn on the visitor's current session (nil when the tracker is
+// full) under the tracker's lock, and returns the sessions that ended on
+// the way: at a new day's salt, or the visitor's own after a pause.
+func (s *Store) onVisit(visitor string, fn func(*visit)) (ended []*visit) {
+	now := s.now()
 	t := s.visits
 	t.mu.Lock()
+	defer t.mu.Unlock()
 	if day := now.UTC().Format("2006-01-02"); day != t.day {
 		// A new salt: yesterday's hashes can never be matched again.
 		for k, v := range t.visits {
@@ -86,38 +131,11 @@ func (s *Store) CountVisit(visitor string, evs ...Event) {
 		v = &visit{queries: map[uint64]bool{}}
 		t.visits[key] = v
 	}
-	for _, e := range evs {
-		if v == nil {
-			if e.Metric != MetricAsked {
-				counted = append(counted, e)
-			}
-			continue
-		}
+	if v != nil {
 		v.last = now
-		switch e.Metric {
-		case MetricAsked:
-			v.asked = true
-			continue
-		case MetricSearch, MetricSearchNone:
-			h := fnv.New64a()
-			h.Write([]byte(e.Metric + "\x00" + e.query))
-			id := h.Sum64()
-			if v.queries[id] {
-				continue // the same search again (a reload, a cached page): once a session
-			}
-			if len(v.queries) < maxVisitQueries {
-				v.queries[id] = true
-			}
-			v.searched, v.found = true, false
-		case MetricViewSolved, MetricViewArticle:
-			if v.searched {
-				v.found = true
-			}
-		}
-		counted = append(counted, e)
 	}
-	t.mu.Unlock()
-	s.Count(append(counted, sessionEvents(ended)...)...)
+	fn(v)
+	return ended
 }
 
 // endIdleVisits counts the sessions idle for sessionIdle, or all with all.
@@ -148,14 +166,4 @@ func sessionEvents(ended []*visit) []Event {
 		}
 	}
 	return evs
-}
-
-func withoutMarks(evs []Event) []Event {
-	out := evs[:0:0]
-	for _, e := range evs {
-		if e.Metric != MetricAsked {
-			out = append(out, e)
-		}
-	}
-	return out
 }

@@ -1,6 +1,7 @@
 package models
 
 import (
+	"slices"
 	"sort"
 	"strings"
 	"unicode"
@@ -51,26 +52,17 @@ func spikingTerms(threads []ewThread, mentions []ewMention, inWindow func(int64)
 	}
 	for i := range out {
 		for _, t := range threads {
-			if inWindow(t.at) == 0 && has(t.terms, out[i].Term) && len(out[i].Threads) < 5 {
+			if inWindow(t.at) == 0 && slices.Contains(t.terms, out[i].Term) && len(out[i].Threads) < 5 {
 				out[i].Threads = append(out[i].Threads, t.SpikeThread)
 			}
 		}
 		for _, m := range mentions {
-			if inWindow(m.at) == 0 && has(m.terms, out[i].Term) && len(out[i].Mentions) < 5 {
+			if inWindow(m.at) == 0 && slices.Contains(m.terms, out[i].Term) && len(out[i].Mentions) < 5 {
 				out[i].Mentions = append(out[i].Mentions, m.SpikeMention)
 			}
 		}
 	}
 	return out
-}
-
-func has(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // Terms are the distinct words of a title or tweet worth watching: lower
@@ -85,7 +77,7 @@ func Terms(text string) []string {
 		for _, w := range strings.FieldsFunc(strings.ToLower(field), func(r rune) bool {
 			return !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r > 127 && unicode.IsLetter(r))
 		}) {
-			if len([]rune(w)) < 3 || stopWords[w] || strings.Trim(w, "0123456789") == "" || has(out, w) {
+			if len([]rune(w)) < 3 || stopWords[w] || strings.Trim(w, "0123456789") == "" || slices.Contains(out, w) {
 				continue
 			}
 			out = append(out, w)
