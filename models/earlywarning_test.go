@@ -294,16 +294,8 @@ func TestSearchSessionsRotateDaily(t *testing.T) {
 func TestPrivateIncidentsStayPrivate(t *testing.T) {
 	s, _ := clockStore(t)
 	ctx := context.Background()
-	admin := userWithRole(t, s, "boss", RoleAdmin)
-	member := mustUser(t, s, "member")
-	priv, err := s.CreateCategory(ctx, NewCategory{Name: "Partners"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.SetCategoryGroup(ctx, admin, priv.Slug, "partners"); err != nil {
-		t.Fatal(err)
-	}
-	th, err := s.CreateThread(ctx, admin, NewThread{Title: "Partner portal login fails", CategorySlug: priv.Slug, Body: "Since the update nobody can log in to the portal."})
+	admin, _, member, th := reviewPrivate(t, s)
+	priv, err := s.CategoryBySlug(ctx, "partners")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -395,14 +387,7 @@ func TestImportedThreadsTakeTheTweetsLanguage(t *testing.T) {
 func TestIncidentThreadMovedToAPrivateCategory(t *testing.T) {
 	s, _ := clockStore(t)
 	ctx := context.Background()
-	admin := userWithRole(t, s, "boss", RoleAdmin)
-	priv, err := s.CreateCategory(ctx, NewCategory{Name: "Partners"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.SetCategoryGroup(ctx, admin, priv.Slug, "partners"); err != nil {
-		t.Fatal(err)
-	}
+	admin, _, member, _ := reviewPrivate(t, s)
 	th := mustThread(t, s, admin, "Secret partner outage details")
 	general, err := s.CategoryBySlug(ctx, "general")
 	if err != nil {
@@ -411,7 +396,7 @@ func TestIncidentThreadMovedToAPrivateCategory(t *testing.T) {
 	if _, err := s.OpenIncident(ctx, admin, NewIncident{CategoryID: general.ID, ThreadID: th.ID, Message: "Known outage."}); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.MoveThread(ctx, admin, th.ID, priv.Slug, "partners only"); err != nil {
+	if err := s.MoveThread(ctx, admin, th.ID, "partners", "partners only"); err != nil {
 		t.Fatal(err)
 	}
 	if got, err := s.OpenIncidents(ctx, 0, nil); err != nil || len(got) != 0 {
@@ -420,7 +405,6 @@ func TestIncidentThreadMovedToAPrivateCategory(t *testing.T) {
 	if got, _ := s.OpenIncidents(ctx, 0, admin); len(got) != 1 {
 		t.Errorf("staff see %d banners, want 1", len(got))
 	}
-	member := mustUser(t, s, "member")
 	if _, err := s.OpenIncident(ctx, member, NewIncident{CategoryID: general.ID, ThreadID: th.ID, Message: "x"}); !errors.Is(err, ErrForbidden) {
 		t.Errorf("a member opened an incident: %v", err)
 	}
