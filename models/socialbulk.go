@@ -260,16 +260,14 @@ func (s *Store) resolveAuthors(ctx context.Context, c dbtx, threads []*newThread
 	if err := rows.Err(); err != nil {
 		return err
 	}
+	var missing []placeholderWant
 	for _, k := range order {
-		if _, ok := ids[k]; ok {
-			continue
+		if _, ok := ids[k]; !ok {
+			missing = append(missing, placeholderWant{key: k, handle: first[k].handle, brand: first[k].brand})
 		}
-		w := first[k]
-		id, err := s.newPlaceholder(ctx, c, w.handle, w.brand)
-		if err != nil {
-			return err
-		}
-		ids[k] = id
+	}
+	if err := s.newPlaceholders(ctx, c, missing, ids); err != nil {
+		return err
 	}
 	for _, nt := range threads {
 		nt.authors = make([]int64, len(nt.items))
@@ -278,6 +276,89 @@ func (s *Store) resolveAuthors(ctx context.Context, c dbtx, threads []*newThread
 		}
 	}
 	return nil
+}
+
+// placeholderWant is a handle without a profile, keyed by its lowered form.
+type placeholderWant struct {
+	key, handle string
+	brand       bool
+}
+
+// newPlaceholders makes the profiles of handles that have none, in order,
+// with multi-row inserts, and records their ids in ids. A handle whose usual
+// username or address is taken goes through newPlaceholder, which tries the
+// next ones exactly as it always has; the others get the ids and names
+// newPlaceholder would have given them one at a time.
+func (s *Store) newPlaceholders(ctx context.Context, c dbtx, wants []placeholderWant, ids map[string]int64) error {
+	if len(wants) == 0 {
+		return nil
+	}
+	names := make([]string, len(wants))
+	emails := make([]string, len(wants))
+	for i, w := range wants {
+		names[i] = strings.ToLower(placeholderUsername(w.handle))
+		emails[i] = strings.ToLower(placeholderEmail(w.handle, 0))
+	}
+	taken := map[string]bool{}
+	for _, q := range []struct {
+		sql  string
+		vals []string
+	}{
+		{`SELECT lower(username) FROM users WHERE lower(username) IN (SELECT value FROM json_each(?))`, names},
+		{`SELECT lower(email) FROM users WHERE lower(email) IN (SELECT value FROM json_each(?))`, emails},
+	} {
+		list, err := json.Marshal(q.vals)
+		if err != nil {
+			return err
+		}
+		got, err := column[string](c.QueryContext(ctx, q.sql, string(list)))
+		if err != nil {
+			return fmt.Errorf("find taken usernames: %w", err)
+		}
+		for _, v := range got {
+			taken[v] = true
+		}
+	}
+	var next int64
+	if err := c.QueryRowContext(ctx, `SELECT COALESCE(MAX(id), 0) + 1 FROM users`).Scan(&next); err != nil {
+		return err
+	}
+	now := s.now().Unix()
+	var rows []any
+	flush := func() error {
+		err := execRows(ctx, c, `INSERT INTO users (id, username, email, password_hash, role, created_at, imported, x_handle) VALUES `, "", 8, rows)
+		rows = rows[:0]
+		if err != nil {
+			return fmt.Errorf("store imported profiles: %w", err)
+		}
+		return nil
+	}
+	for i, w := range wants {
+		if taken[names[i]] || taken[emails[i]] {
+			// Rare: let the one-at-a-time path find a free name, after the
+			// profiles before it, so the ids stay in order.
+			if err := flush(); err != nil {
+				return err
+			}
+			id, err := s.newPlaceholder(ctx, c, w.handle, w.brand)
+			if err != nil {
+				return err
+			}
+			var name, email string
+			if err := c.QueryRowContext(ctx, `SELECT lower(username), lower(email) FROM users WHERE id = ?`, id).Scan(&name, &email); err != nil {
+				return err
+			}
+			taken[name], taken[email] = true, true
+			ids[w.key] = id
+			next = id + 1
+			continue
+		}
+		taken[names[i]], taken[emails[i]] = true, true
+		ids[w.key] = next
+		rows = append(rows, next, placeholderUsername(w.handle), placeholderEmail(w.handle, 0), "!", string(placeholderRole(w.brand)), now, 1, w.handle)
+		next++
+	}
+	return flush()
 }
 
 // assignIDs numbers the batch's threads and posts after the highest ids in
@@ -402,7 +483,7 @@ func writeThreads(ctx context.Context, c *stmtCache, threads []*newThread) error
 
 // execRows runs before + "(?, ...), (?, ...)" + after for rows of cols
 // values, bulkRows rows a statement.
-func execRows(ctx context.Context, c *stmtCache, before, after string, cols int, args []any) error {
+func execRows(ctx context.Context, c dbtx, before, after string, cols int, args []any) error {
 	tuple := "(" + placeholders(cols) + ")"
 	for start := 0; start < len(args); start += bulkRows * cols {
 		end := min(start+bulkRows*cols, len(args))

@@ -127,6 +127,9 @@ func TestBulkConversionMatchesOneByOne(t *testing.T) {
 		tw("103", "102", "ExampleCare", "@jo_k You're welcome. An engineer is booked for Tuesday.", 30),
 		tw("303", "302", "cust.c", "@ExampleCare still broken", 31),
 		tw("800", "", "Newcomer_99", "@ExampleCare hello?", 32),
+		// Its username and address would be the Japanese handle's above.
+		tw("801", "800", "ユーザー", "@Newcomer_99 same here", 33),
+		tw("900", "", "Friend-Of-Sam", "@ExampleCare a question", 34),
 	}
 	for _, batch := range [][]tweets.Tweet{first, later} {
 		runImport(t, bulk, opts, batch...)

@@ -272,6 +272,29 @@ func (s *Store) placeholderUser(ctx context.Context, tx dbtx, handle, name strin
 // newPlaceholder makes the profile of a handle that has none, under a free
 // username as close to the handle as the username rules allow.
 func (s *Store) newPlaceholder(ctx context.Context, tx dbtx, handle string, brand bool) (int64, error) {
+	base := placeholderUsername(handle)
+	var id int64
+	for n := 0; n < 50; n++ {
+		username := base
+		if n > 0 {
+			username = fmt.Sprintf("%s_x%d", base, n)
+		}
+		err := tx.QueryRowContext(ctx, `INSERT INTO users (username, email, password_hash, role, created_at, imported, x_handle)
+			SELECT ?, ?, '!', ?, ?, 1, ? WHERE NOT EXISTS (SELECT 1 FROM users WHERE lower(username) = lower(?))
+			RETURNING id`, username, placeholderEmail(handle, n), string(placeholderRole(brand)), s.now().Unix(), handle, username).Scan(&id)
+		if err == nil {
+			return id, nil
+		}
+		if !errors.Is(err, sql.ErrNoRows) && !strings.Contains(err.Error(), "UNIQUE") {
+			return 0, fmt.Errorf("placeholder for @%s: %w", handle, err)
+		}
+	}
+	return 0, fmt.Errorf("no free username for @%s", handle)
+}
+
+// placeholderUsername is the username a handle's profile gets when it is
+// free: the handle with what usernames cannot hold replaced.
+func placeholderUsername(handle string) string {
 	base := handleChars.ReplaceAllString(handle, "_")
 	if len(base) < 3 {
 		base = "x_" + base
@@ -283,28 +306,19 @@ func (s *Store) newPlaceholder(ctx context.Context, tx dbtx, handle string, bran
 	if base == "" || !usernamePattern.MatchString(base) {
 		base = "x_" + strings.Trim(base, "_.-") + "_user"
 	}
-	role := RoleMember
+	return base
+}
+
+// placeholderEmail is the n-th try's address: unique, and never delivered.
+func placeholderEmail(handle string, n int) string {
+	return "x-" + strings.ToLower(handleChars.ReplaceAllString(handle, "_")) + fmt.Sprintf("-%d", n) + "@imported.invalid"
+}
+
+func placeholderRole(brand bool) Role {
 	if brand {
-		role = RoleAmbassador
+		return RoleAmbassador
 	}
-	var id int64
-	for n := 0; n < 50; n++ {
-		username := base
-		if n > 0 {
-			username = fmt.Sprintf("%s_x%d", base, n)
-		}
-		err := tx.QueryRowContext(ctx, `INSERT INTO users (username, email, password_hash, role, created_at, imported, x_handle)
-			SELECT ?, ?, '!', ?, ?, 1, ? WHERE NOT EXISTS (SELECT 1 FROM users WHERE lower(username) = lower(?))
-			RETURNING id`, username, "x-"+strings.ToLower(handleChars.ReplaceAllString(handle, "_"))+fmt.Sprintf("-%d", n)+"@imported.invalid",
-			string(role), s.now().Unix(), handle, username).Scan(&id)
-		if err == nil {
-			return id, nil
-		}
-		if !errors.Is(err, sql.ErrNoRows) && !strings.Contains(err.Error(), "UNIQUE") {
-			return 0, fmt.Errorf("placeholder for @%s: %w", handle, err)
-		}
-	}
-	return 0, fmt.Errorf("no free username for @%s", handle)
+	return RoleMember
 }
 
 // applyRules marks this import's new items with the first active watch rule they match.
