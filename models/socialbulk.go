@@ -34,6 +34,9 @@ type newThread struct {
 	md, html    []string
 	text        []string
 	search      [3]string // title, body and joined forms for the index
+	// The items, when they are not stored yet (a streamed batch's): they
+	// are stored with the thread, already converted.
+	pending []pendingItem
 }
 
 // convertPart is a run of new threads of a batch, then possibly a
@@ -98,9 +101,12 @@ func (im *Importer) writeBatch(ctx context.Context, c *stmtCache, parts []conver
 		// The batch was read before this transaction: a conversation that
 		// someone converted or triaged since goes the one-by-one way, which
 		// reads it again here.
-		fresh, changed, err := stillNew(ctx, c, p.fresh)
-		if err != nil {
-			return err
+		fresh, changed, err := p.fresh, []*newThread(nil), error(nil)
+		if len(p.fresh) > 0 && p.fresh[0].pending == nil {
+			fresh, changed, err = stillNew(ctx, c, p.fresh)
+			if err != nil {
+				return err
+			}
 		}
 		for _, nt := range changed {
 			if err := im.convertConversation(ctx, c, nt.conv, nt.categoryID); err != nil {
@@ -115,7 +121,7 @@ func (im *Importer) writeBatch(ctx context.Context, c *stmtCache, parts []conver
 			if err := assignIDs(ctx, c, p.fresh); err != nil {
 				return err
 			}
-			if err := writeThreads(ctx, c, p.fresh); err != nil {
+			if err := im.writeThreads(ctx, c, p.fresh); err != nil {
 				return err
 			}
 			for _, nt := range p.fresh {
@@ -428,8 +434,9 @@ func (s *Store) renderThread(nt *newThread) error {
 
 // writeThreads stores the batch's threads, posts and search rows, and marks
 // the items converted (the question) or appended (the answers).
-func writeThreads(ctx context.Context, c *stmtCache, threads []*newThread) error {
+func (im *Importer) writeThreads(ctx context.Context, c *stmtCache, threads []*newThread) error {
 	var th, posts, questions, items, search []any
+	var pending []pendingItem
 	for _, nt := range threads {
 		q := nt.items[0]
 		var firstAnswer any
@@ -452,6 +459,12 @@ func writeThreads(ctx context.Context, c *stmtCache, threads []*newThread) error
 			status := "appended"
 			if i == 0 {
 				status = "converted"
+			}
+			if nt.pending != nil {
+				p := nt.pending[i]
+				p.status, p.threadID, p.postID = status, nt.id, id
+				pending = append(pending, p)
+				continue
 			}
 			items = append(items, it.id, status, nt.id, id)
 		}
@@ -476,6 +489,12 @@ func writeThreads(ctx context.Context, c *stmtCache, threads []*newThread) error
 	for _, st := range steps {
 		if err := execRows(ctx, c, st.before, st.after, st.cols, st.args); err != nil {
 			return fmt.Errorf("store imported %s: %w", st.what, err)
+		}
+		if st.what == "questions" {
+			// Each item refers to its thread and post, so they come first.
+			if err := im.insertItems(ctx, c, pending); err != nil {
+				return err
+			}
 		}
 	}
 	return nil

@@ -320,39 +320,3 @@ func placeholderRole(brand bool) Role {
 	}
 	return RoleMember
 }
-
-// applyRules marks this import's new items with the first active watch rule they match.
-func (im *Importer) applyRules(ctx context.Context, tx *sql.Tx) error {
-	rules, err := loadRules(ctx, tx)
-	if err != nil || len(rules) == 0 {
-		return err
-	}
-	rows, err := tx.QueryContext(ctx, `SELECT tweet_id, text, author_handle FROM social_items WHERE import_id = ? AND status = 'new'`, im.id)
-	if err != nil {
-		return err
-	}
-	matches := map[string]int64{}
-	for rows.Next() {
-		var id, text, handle string
-		if err := rows.Scan(&id, &text, &handle); err != nil {
-			rows.Close()
-			return err
-		}
-		for _, r := range rules {
-			if r.Matches(text, handle) {
-				matches[id] = r.ID
-				break
-			}
-		}
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return err
-	}
-	for id, rule := range matches {
-		if _, err := tx.ExecContext(ctx, `UPDATE social_items SET rule_id = ? WHERE tweet_id = ?`, rule, id); err != nil {
-			return err
-		}
-	}
-	return nil
-}

@@ -82,24 +82,28 @@ type Importer struct {
 	s     *Store
 	opts  ImportOptions
 	id    int64
-	batch []any // the values of the items to store, itemCols a row
+	batch []pendingItem // read, waiting to be stored
 	sum   ImportSummary
-	// A full batch is stored by a goroutine of its own while the next one
-	// is read; stored gets its outcome.
-	storing bool
-	stored  chan error
-	failed  error
-	brand   map[string]bool
-	seen    map[string]int // author+text -> times, for the spam score
-	dryTx   *sql.Tx
-	started time.Time
+	// Full batches are stored by goroutines of their own, one after the
+	// other, while the next one is read.
+	last, older *storeJob
+	failed      error
+	brand       map[string]bool
+	seen        map[string]int // author+text -> times, for the spam score
+	dryTx       *sql.Tx
+	started     time.Time
+	rules       []SocialRule
+	// batchSize is how many items one transaction stores (importBatch;
+	// tests use small ones to cut conversations across batches).
+	batchSize int
+	// Only the goroutine storing batches uses these.
+	cats    map[int64]int64 // rule -> category of its new threads
+	waiting int             // new items left for Finish to convert
+	orphans int             // items stored before their parents (or without)
 }
 
 // importBatch is how many items one transaction stores.
 const importBatch = 5000
-
-// itemCols is the number of values of a stored item.
-const itemCols = 17
 
 // NewImporter starts an import.
 func (s *Store) NewImporter(ctx context.Context, opts ImportOptions) (*Importer, error) {
@@ -109,14 +113,19 @@ func (s *Store) NewImporter(ctx context.Context, opts ImportOptions) (*Importer,
 	if _, err := s.CategoryBySlug(ctx, opts.Category); err != nil {
 		return nil, &ValidationError{Fields: map[string]string{"category": fmt.Sprintf("There is no category %q.", opts.Category)}}
 	}
-	im := &Importer{s: s, opts: opts, brand: map[string]bool{}, seen: map[string]int{}, started: s.now(),
-		sum: ImportSummary{Filtered: map[string]int{}, DryRun: opts.DryRun}, stored: make(chan error, 1)}
+	im := &Importer{s: s, opts: opts, brand: map[string]bool{}, seen: map[string]int{}, started: s.now(), batchSize: importBatch,
+		sum: ImportSummary{Filtered: map[string]int{}, DryRun: opts.DryRun}, cats: map[int64]int64{}}
+	rules, err := loadRules(ctx, s.r)
+	if err != nil {
+		return nil, err
+	}
+	im.rules = rules
 	for _, h := range opts.BrandHandles {
 		im.brand[strings.ToLower(strings.TrimPrefix(strings.TrimSpace(h), "@"))] = true
 	}
 	// A counter taken in a write transaction: two imports started together
 	// must not share an id, or each would resolve the other's items.
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+	err = s.inTx(ctx, func(tx *sql.Tx) error {
 		return tx.QueryRowContext(ctx, `INSERT INTO settings (key, value) VALUES ('import_seq',
 			(SELECT COALESCE(MAX(import_id), 0) + 1 FROM social_items))
 			ON CONFLICT (key) DO UPDATE SET value = CAST(value AS INTEGER) + 1 RETURNING CAST(value AS INTEGER)`).Scan(&im.id)
@@ -169,12 +178,27 @@ func (im *Importer) Add(ctx context.Context, t tweets.Tweet) error {
 	if conv == "" {
 		conv = t.ID
 	}
-	im.batch = append(im.batch, t.ID, conv, t.InReplyToID, t.AuthorHandle, t.AuthorID, t.AuthorName, t.Text, lang,
-		lang != "", brand, status, reason, score, im.opts.Source, im.id, t.CreatedAt.Unix(), im.s.now().Unix())
-	if len(im.batch) >= importBatch*itemCols {
+	var rule int64
+	if status == "new" {
+		rule = im.matchRule(t.Text, t.AuthorHandle)
+	}
+	im.batch = append(im.batch, pendingItem{id: t.ID, conv: conv, parent: t.InReplyToID, handle: t.AuthorHandle,
+		authorID: t.AuthorID, name: t.AuthorName, text: t.Text, lang: lang, brand: brand, status: status,
+		reason: reason, score: score, ruleID: rule, created: t.CreatedAt.Unix()})
+	if len(im.batch) >= im.batchSize {
 		return im.flush(ctx)
 	}
 	return nil
+}
+
+// matchRule is the first active watch rule a new item matches, or 0.
+func (im *Importer) matchRule(text, handle string) int64 {
+	for _, r := range im.rules {
+		if r.Matches(text, handle) {
+			return r.ID
+		}
+	}
+	return 0
 }
 
 func (im *Importer) isBrand(t tweets.Tweet) bool {
@@ -217,32 +241,61 @@ func pseudoLanguage(code string) bool {
 	return false
 }
 
-// flush hands the queued items to a goroutine that stores them, after the
-// batch before is stored, so at most two batches are in memory.
+// storeJob is a batch being stored by a goroutine of its own.
+type storeJob struct {
+	done chan struct{}
+	err  error // this batch's, or the first failure before it
+}
+
+// flush hands the queued items to a goroutine that renders the threads they
+// will make while the batch before is written, then writes them. At most two
+// batches wait while the next is read, so memory stays flat.
 func (im *Importer) flush(ctx context.Context) error {
 	if len(im.batch) == 0 {
 		return nil
 	}
-	if err := im.wait(); err != nil {
-		return err
+	if old := im.older; old != nil {
+		<-old.done
+		if old.err != nil {
+			im.failed = old.err
+			return im.failed
+		}
 	}
 	batch := im.batch
-	im.batch = make([]any, 0, importBatch*itemCols)
-	im.storing = true
+	im.batch = make([]pendingItem, 0, im.batchSize)
+	prev := im.last
+	job := &storeJob{done: make(chan struct{})}
+	im.older, im.last = prev, job
 	// Statements run without the caller's cancellation: with it, the driver
 	// starts a goroutine per statement. Add checks it between records.
 	ctx = context.WithoutCancel(ctx)
 	go func() {
-		im.stored <- im.write(ctx, func(tx *sql.Tx) error { return im.storeItems(ctx, tx, batch) })
+		defer close(job.done)
+		var pre map[string]*newThread
+		// A dry run's items are only visible in its transaction.
+		if !im.opts.Triage && im.dryTx == nil {
+			pre = im.preRender(ctx, batch)
+		}
+		if prev != nil {
+			<-prev.done
+			if prev.err != nil {
+				job.err = prev.err
+				return
+			}
+		}
+		job.err = im.write(ctx, func(tx *sql.Tx) error { return im.storeItems(ctx, tx, batch, pre) })
 	}()
 	return nil
 }
 
-// wait waits for the batch being stored, if any.
+// wait waits until every batch handed over is stored.
 func (im *Importer) wait() error {
-	if im.storing {
-		im.storing = false
-		im.failed = <-im.stored
+	if im.last != nil {
+		<-im.last.done
+		if im.failed == nil {
+			im.failed = im.last.err
+		}
+		im.last, im.older = nil, nil
 	}
 	return im.failed
 }
@@ -255,42 +308,16 @@ func (im *Importer) drain(ctx context.Context) error {
 	return im.wait()
 }
 
-// storeItems inserts a batch with multi-row statements. An item already
-// imported (by tweet id) is left as it is and counted as a duplicate.
-func (im *Importer) storeItems(ctx context.Context, tx *sql.Tx, batch []any) error {
+// storeItems stores a batch. While triaging every item waits in the inbox;
+// otherwise the conversations the batch holds whole become threads at once
+// (streamBatch).
+func (im *Importer) storeItems(ctx context.Context, tx *sql.Tx, batch []pendingItem, pre map[string]*newThread) error {
 	c := newStmtCache(tx)
 	defer c.close()
-	tuple := "(" + placeholders(itemCols) + ")"
-	for start := 0; start < len(batch); start += bulkRows * itemCols {
-		end := min(start+bulkRows*itemCols, len(batch))
-		n := (end - start) / itemCols
-		rows, err := c.QueryContext(ctx, `INSERT INTO social_items (tweet_id, conversation_id, in_reply_to_id, author_handle,
-			author_id, author_name, text, lang, lang_checked, is_brand, status, filter_reason, spam_score, source, import_id, created_at, imported_at)
-			VALUES `+strings.TrimSuffix(strings.Repeat(tuple+",", n), ",")+` ON CONFLICT (tweet_id) DO NOTHING RETURNING filter_reason`,
-			batch[start:end]...)
-		if err != nil {
-			return fmt.Errorf("store tweets: %w", err)
-		}
-		stored := 0
-		for rows.Next() {
-			var reason string
-			if err := rows.Scan(&reason); err != nil {
-				rows.Close()
-				return err
-			}
-			stored++
-			if reason != "" {
-				im.sum.Filtered[reason]++
-			}
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return fmt.Errorf("store tweets: %w", err)
-		}
-		im.sum.Imported += stored
-		im.sum.Duplicates += n - stored
+	if im.opts.Triage {
+		return im.insertItems(ctx, c, batch)
 	}
-	return nil
+	return im.streamBatch(ctx, c, batch, pre)
 }
 
 // Finish stores what is queued, joins replies to their conversations and,
@@ -301,18 +328,17 @@ func (im *Importer) Finish(ctx context.Context) (*ImportSummary, error) {
 		return nil, err
 	}
 	ctx = context.WithoutCancel(ctx)
-	err := im.write(ctx, func(tx *sql.Tx) error {
-		if err := im.resolveConversations(ctx, tx); err != nil {
-			return err
+	var err error
+	// Items that wait for a parent, or join conversations an earlier batch
+	// or import began, are resolved and converted now, as a triaged
+	// import's trusted matches are.
+	if im.opts.Triage || im.waiting > 0 {
+		if im.opts.Triage || im.orphans > 0 {
+			err = im.write(ctx, func(tx *sql.Tx) error { return im.resolveConversations(ctx, tx) })
 		}
-		if err := im.applyRules(ctx, tx); err != nil {
-			return err
+		if err == nil {
+			err = im.convertAll(ctx)
 		}
-		return nil
-	})
-	if err == nil {
-		// While triaging this converts only what trusted rules matched.
-		err = im.convertAll(ctx)
 	}
 	if err == nil {
 		err = im.countInbox(ctx)

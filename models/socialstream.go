@@ -1,0 +1,383 @@
+package models
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// An import that makes threads at once does it batch by batch, as it reads:
+// a conversation the batch holds whole (its root and every reply to it that
+// the batch has, none of it stored before) becomes a thread in the batch's
+// transaction, its items written once, already converted. Storing the items
+// first and converting them afterwards wrote every item twice and read it
+// back in between. What a batch cannot settle alone waits in the inbox for
+// Finish, which converts it as it always did: replies whose parent is not
+// stored (it may come later in the file), and conversations an earlier batch
+// or import began, unless they already have a thread to append to.
+
+// pendingItem is a read tweet waiting to be stored with its batch.
+type pendingItem struct {
+	id, conv, parent, handle, authorID, name, text, lang string
+	brand                                                bool
+	status, reason                                       string
+	score                                                int
+	ruleID                                               int64
+	created                                              int64
+	// Set when the item is stored as part of a new thread.
+	threadID, postID int64
+}
+
+func (p *pendingItem) item() socialItem {
+	return socialItem{id: p.id, parent: p.parent, handle: p.handle, name: p.name, text: p.text, status: p.status,
+		lang: p.lang, brand: p.brand, created: p.created, ruleID: p.ruleID}
+}
+
+// itemCols is the number of values of a stored item.
+const itemCols = 20
+
+// insertItems stores items with multi-row statements. An item already
+// imported (by tweet id) is left as it is and counted as a duplicate.
+func (im *Importer) insertItems(ctx context.Context, c dbtx, items []pendingItem) error {
+	tuple := "(" + placeholders(itemCols) + ")"
+	now := im.s.now().Unix()
+	args := make([]any, 0, min(len(items), bulkRows)*itemCols)
+	for start := 0; start < len(items); start += bulkRows {
+		part := items[start:min(start+bulkRows, len(items))]
+		args = args[:0]
+		for i := range part {
+			p := &part[i]
+			args = append(args, p.id, p.conv, p.parent, p.handle, p.authorID, p.name, p.text, p.lang, p.lang != "",
+				p.brand, p.status, p.reason, p.score, nullID(p.ruleID), nullID(p.threadID), nullID(p.postID),
+				im.opts.Source, im.id, p.created, now)
+		}
+		rows, err := c.QueryContext(ctx, `INSERT INTO social_items (tweet_id, conversation_id, in_reply_to_id, author_handle,
+			author_id, author_name, text, lang, lang_checked, is_brand, status, filter_reason, spam_score, rule_id, thread_id, post_id,
+			source, import_id, created_at, imported_at)
+			VALUES `+strings.TrimSuffix(strings.Repeat(tuple+",", len(part)), ",")+` ON CONFLICT (tweet_id) DO NOTHING RETURNING filter_reason`,
+			args...)
+		if err != nil {
+			return fmt.Errorf("store tweets: %w", err)
+		}
+		stored := 0
+		for rows.Next() {
+			var reason string
+			if err := rows.Scan(&reason); err != nil {
+				rows.Close()
+				return err
+			}
+			stored++
+			if reason != "" {
+				im.sum.Filtered[reason]++
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("store tweets: %w", err)
+		}
+		im.sum.Imported += stored
+		im.sum.Duplicates += len(part) - stored
+	}
+	return nil
+}
+
+// nullID is NULL for 0, so a foreign key is left empty.
+func nullID(id int64) any {
+	if id == 0 {
+		return nil
+	}
+	return id
+}
+
+// Where a batch item's conversation begins.
+const (
+	fromUnknown = iota
+	fromBatch   // at a root tweet in the batch
+	fromStored  // at a stored tweet
+	fromNowhere // at a parent nobody has stored
+	fromCycle   // being followed (a loop of replies ends here)
+)
+
+// streamPlan is what a batch will do: the items to store as they are (rest)
+// and the threads to make or extend (parts), in order.
+type streamPlan struct {
+	rest    []pendingItem
+	parts   []convertPart
+	dups    int // imported before, or twice in the batch
+	orphans int // replies whose parent is not stored
+	waiting int // new items left for Finish
+}
+
+// planStream decides what a batch does, reading what is stored through c.
+// It changes nothing, so it can run ahead on the readers (preRender).
+func planStream(ctx context.Context, c dbtx, batch []pendingItem) (*streamPlan, error) {
+	ask := make([]string, 0, 2*len(batch))
+	for i := range batch {
+		ask = append(ask, batch[i].id)
+		if batch[i].parent != "" {
+			ask = append(ask, batch[i].parent)
+		}
+	}
+	stored, err := storedItems(ctx, c, ask)
+	if err != nil {
+		return nil, err
+	}
+	plan := &streamPlan{}
+	// What was imported before, or earlier in this batch, is a duplicate.
+	keep := make([]pendingItem, 0, len(batch))
+	at := make(map[string]int, len(batch))
+	for i := range batch {
+		_, before := stored[batch[i].id]
+		_, twice := at[batch[i].id]
+		if before || twice {
+			plan.dups++
+			continue
+		}
+		at[batch[i].id] = len(keep)
+		keep = append(keep, batch[i])
+	}
+	from := make([]int8, len(keep))
+	var resolve func(i int) int8
+	resolve = func(i int) int8 {
+		if from[i] != fromUnknown {
+			return from[i]
+		}
+		p := &keep[i]
+		if p.parent == "" {
+			from[i] = fromBatch
+			return fromBatch
+		}
+		if j, ok := at[p.parent]; ok {
+			from[i] = fromCycle
+			f := resolve(j)
+			if f == fromCycle {
+				f = fromNowhere
+			}
+			p.conv, from[i] = keep[j].conv, f
+			return f
+		}
+		if conv, ok := stored[p.parent]; ok {
+			p.conv, from[i] = conv, fromStored
+			return fromStored
+		}
+		from[i] = fromNowhere
+		return fromNowhere
+	}
+	type conversation struct {
+		id    string
+		items []int // new items, in batch order
+		first int64
+		whole bool // every new item traces back to a root in this batch
+	}
+	convs := map[string]*conversation{}
+	var order []*conversation
+	for i := range keep {
+		f := resolve(i)
+		if f == fromNowhere {
+			plan.orphans++
+		}
+		if keep[i].status != "new" {
+			continue
+		}
+		cv := convs[keep[i].conv]
+		if cv == nil {
+			cv = &conversation{id: keep[i].conv, first: keep[i].created, whole: true}
+			convs[cv.id] = cv
+			order = append(order, cv)
+		}
+		cv.items = append(cv.items, i)
+		cv.first = min(cv.first, keep[i].created)
+		cv.whole = cv.whole && f == fromBatch
+	}
+	ids := make([]string, 0, len(order))
+	for _, cv := range order {
+		ids = append(ids, cv.id)
+	}
+	threaded, err := storedConversations(ctx, c, ids)
+	if err != nil {
+		return nil, err
+	}
+	sort.SliceStable(order, func(a, b int) bool {
+		if order[a].first != order[b].first {
+			return order[a].first < order[b].first
+		}
+		return order[a].id < order[b].id
+	})
+	// Threads made now are stored with their items; everything else is
+	// stored first, so appending to a thread finds the items it appends.
+	now := make([]bool, len(keep))
+	var fresh []*newThread
+	for _, cv := range order {
+		hasThread, known := threaded[cv.id]
+		switch {
+		case known && hasThread:
+			plan.parts = append(plan.parts, convertPart{fresh: fresh, appendTo: cv.id})
+			fresh = nil
+		case known || !cv.whole:
+			plan.waiting += len(cv.items)
+		default:
+			items := make([]socialItem, len(cv.items))
+			for k, i := range cv.items {
+				items[k] = keep[i].item()
+			}
+			sort.SliceStable(items, func(a, b int) bool {
+				if items[a].created != items[b].created {
+					return items[a].created < items[b].created
+				}
+				return items[a].id < items[b].id
+			})
+			nt := planThread(cv.id, items)
+			if nt == nil {
+				continue // only the brand has spoken: wait for a question
+			}
+			nt.pending = make([]pendingItem, len(nt.items))
+			for k, it := range nt.items {
+				nt.pending[k] = keep[at[it.id]]
+				now[at[it.id]] = true
+			}
+			fresh = append(fresh, nt)
+		}
+	}
+	if len(fresh) > 0 {
+		plan.parts = append(plan.parts, convertPart{fresh: fresh})
+	}
+	for i := range keep {
+		if !now[i] {
+			plan.rest = append(plan.rest, keep[i])
+		}
+	}
+	return plan, nil
+}
+
+// preRender plans a batch on the readers while the batch before it is
+// written, and renders the threads it would make. The plan is only a guess
+// (the batch before may change what is stored); streamBatch plans again and
+// uses what still fits.
+func (im *Importer) preRender(ctx context.Context, batch []pendingItem) map[string]*newThread {
+	plan, err := planStream(ctx, im.s.r, batch)
+	if err != nil {
+		return nil // streamBatch will plan and render it all
+	}
+	var all []*newThread
+	for _, p := range plan.parts {
+		all = append(all, p.fresh...)
+	}
+	if im.s.renderThreads(all) != nil {
+		return nil
+	}
+	out := make(map[string]*newThread, len(all))
+	for _, nt := range all {
+		out[nt.conv] = nt
+	}
+	return out
+}
+
+// sameItems reports whether two plans of a thread hold the same items in
+// the same order.
+func sameItems(a, b *newThread) bool {
+	if len(a.items) != len(b.items) {
+		return false
+	}
+	for i := range a.items {
+		if a.items[i].id != b.items[i].id {
+			return false
+		}
+	}
+	return true
+}
+
+// streamBatch stores a batch and turns the conversations it holds whole
+// into threads, in the order the two-step path would: by each
+// conversation's first new item. pre holds threads rendered ahead.
+func (im *Importer) streamBatch(ctx context.Context, c *stmtCache, batch []pendingItem, pre map[string]*newThread) error {
+	plan, err := planStream(ctx, c, batch)
+	if err != nil {
+		return err
+	}
+	im.sum.Duplicates += plan.dups
+	im.orphans += plan.orphans
+	im.waiting += plan.waiting
+	var render []*newThread
+	for _, p := range plan.parts {
+		for _, nt := range p.fresh {
+			if nt.categoryID, err = im.importCategory(ctx, c, nt.items[0]); err != nil {
+				return err
+			}
+			if r, ok := pre[nt.conv]; ok && sameItems(r, nt) {
+				nt.title, nt.slug, nt.md, nt.html, nt.text, nt.search = r.title, r.slug, r.md, r.html, r.text, r.search
+			} else {
+				render = append(render, nt)
+			}
+		}
+	}
+	if err := im.insertItems(ctx, c, plan.rest); err != nil {
+		return err
+	}
+	if err := im.s.renderThreads(render); err != nil {
+		return err
+	}
+	return im.writeBatch(ctx, c, plan.parts)
+}
+
+// importCategory is where a new thread of this import goes, remembered per
+// watch rule for the whole import.
+func (im *Importer) importCategory(ctx context.Context, c dbtx, q socialItem) (int64, error) {
+	if id, ok := im.cats[q.ruleID]; ok {
+		return id, nil
+	}
+	id, err := im.categoryFor(ctx, c, q)
+	if err != nil {
+		return 0, err
+	}
+	im.cats[q.ruleID] = id
+	return id, nil
+}
+
+// storedItems maps the stored tweets among ids to their conversations.
+func storedItems(ctx context.Context, c dbtx, ids []string) (map[string]string, error) {
+	list, err := json.Marshal(ids)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := c.QueryContext(ctx, `SELECT tweet_id, conversation_id FROM social_items WHERE tweet_id IN (SELECT value FROM json_each(?))`, string(list))
+	if err != nil {
+		return nil, fmt.Errorf("find stored tweets: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]string{}
+	for rows.Next() {
+		var id, conv string
+		if err := rows.Scan(&id, &conv); err != nil {
+			return nil, err
+		}
+		out[id] = conv
+	}
+	return out, rows.Err()
+}
+
+// storedConversations says, for each conversation among ids that has
+// stored items, whether it has a thread.
+func storedConversations(ctx context.Context, c dbtx, ids []string) (map[string]bool, error) {
+	list, err := json.Marshal(ids)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := c.QueryContext(ctx, `SELECT conversation_id, MAX(thread_id IS NOT NULL) FROM social_items
+		WHERE conversation_id IN (SELECT value FROM json_each(?)) GROUP BY conversation_id`, string(list))
+	if err != nil {
+		return nil, fmt.Errorf("find stored conversations: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]bool{}
+	for rows.Next() {
+		var id string
+		var thread bool
+		if err := rows.Scan(&id, &thread); err != nil {
+			return nil, err
+		}
+		out[id] = thread
+	}
+	return out, rows.Err()
+}
