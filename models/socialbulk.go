@@ -419,11 +419,11 @@ func (s *Store) renderThread(nt *newThread) error {
 	n := len(nt.items)
 	nt.md, nt.html, nt.text = make([]string, n), make([]string, n), make([]string, n)
 	for i, it := range nt.items {
-		nt.md[i] = tweetMarkdown(it.text)
-		r, err := s.md.render(nt.md[i])
+		md, r, err := s.md.renderTweet(it.text)
 		if err != nil {
 			return err
 		}
+		nt.md[i] = md
 		nt.html[i], nt.text[i] = r.HTML, r.Text
 	}
 	// As indexThread writes it: the question, then the answers by id.

@@ -197,7 +197,7 @@ func (s *Store) threadFromItem(ctx context.Context, tx dbtx, it socialItem, cate
 		return 0, err
 	}
 	title := TweetTitle(it.text, it.handle)
-	r, err := s.md.render(tweetMarkdown(it.text))
+	md, r, err := s.md.renderTweet(it.text)
 	if err != nil {
 		return 0, err
 	}
@@ -209,7 +209,7 @@ func (s *Store) threadFromItem(ctx context.Context, tx dbtx, it socialItem, cate
 		return 0, err
 	}
 	if err := tx.QueryRowContext(ctx, `INSERT INTO posts (thread_id, author_id, is_question, body_md, body_html, body_text, created_at)
-		VALUES (?, ?, 1, ?, ?, ?, ?) RETURNING id`, threadID, author, tweetMarkdown(it.text), r.HTML, r.Text, it.created).Scan(&postID); err != nil {
+		VALUES (?, ?, 1, ?, ?, ?, ?) RETURNING id`, threadID, author, md, r.HTML, r.Text, it.created).Scan(&postID); err != nil {
 		return 0, err
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE threads SET question_id = ? WHERE id = ?`, postID, threadID); err != nil {
@@ -225,8 +225,7 @@ func (s *Store) answerFromItem(ctx context.Context, tx dbtx, threadID int64, it 
 	if err != nil {
 		return err
 	}
-	md := tweetMarkdown(it.text)
-	r, err := s.md.render(md)
+	md, r, err := s.md.renderTweet(it.text)
 	if err != nil {
 		return err
 	}

@@ -1,0 +1,127 @@
+package models
+
+import (
+	"io/fs"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/crowdcare/crowdcare/tweets"
+)
+
+// realTweetTexts reads the text of every tweet in the shared real samples
+// (in place), as an import cleans it.
+func realTweetTexts(t *testing.T) []string {
+	t.Helper()
+	dir := filepath.Join("..", "..", "shared", "data", "tweets")
+	if _, err := os.Stat(dir); err != nil {
+		t.Skipf("shared data not found at %s: skipping the real-text comparison", dir)
+	}
+	var texts []string
+	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		// Files in no known format (licences, indexes) are refused; that is
+		// what the readers' own tests check.
+		_, _ = tweets.ReadFile(path, func(tw tweets.Tweet) error {
+			texts = append(texts, cleanText(tw.Text))
+			return nil
+		})
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return texts
+}
+
+// TestTweetShortcutMatchesGoldmark: the HTML and plain text renderTweet
+// writes itself are byte for byte what goldmark makes of the same Markdown,
+// for every real tweet in the samples, the benchmark's lines and random
+// texts built from the characters Markdown cares about; and the shortcut is
+// taken for most real tweets, or it would not be worth having.
+func TestTweetShortcutMatchesGoldmark(t *testing.T) {
+	m := newMarkdown()
+	texts := realTweetTexts(t)
+	real := len(texts)
+	if real < 1000 {
+		t.Fatalf("only %d tweets in the samples", real)
+	}
+	texts = append(texts, "my broadband keeps dropping every evening since the update", "tried restarting twice, still nothing 😩",
+		"@Jo_K Sorry! Please DM us your postcode. ^AB", "hello\n===", "hello\n---", "1. first\n2) second", "> quoted", "    code",
+		"a  b", "trailing ", " leading", "tab\there", "line\n\nparagraph", "x www.example.com y", "mail a@b.com now",
+		"https://t.co/abc?x=1&y=2", "https://x.y/?a&amp;b=1&#39;c", "(https://t.co/x)", "http://", "https://example.com/a_b*c", "https://example.com/%7E",
+		"caf\u0301e", "שלום עולם", "nbsp\u00a0here", "zero\u200bwidth", "&amp; &lt;b&gt;", `"quoted" it's`, "`code`", "a|b|c",
+		"~~strike~~", "**bold** _em_", "[link](https://x.y)", "<b>html</b>", "<https://x.y>", "\\back\\slash", "#tag", "@user's")
+	alphabet := []string{"a", "Z", "9", " ", "  ", "\n", "\r", "\t", "@", "#", "*", "_", "-", "=", "+", ".", "!", "?", "&", "<", ">",
+		"\"", "'", "`", "~", "|", "(", ")", "[", "]", "\\", "/", ":", "%", "é", "😩", "\u0301", "\u00a0", "www.", "http://", "https://t.co/",
+		"x.com", "1.", "&amp;", "&#39;", "\x00", "\u2028"}
+	r := rand.New(rand.NewPCG(11, 12))
+	for i := 0; i < 20000; i++ {
+		var b strings.Builder
+		for k := r.IntN(12); k >= 0; k-- {
+			b.WriteString(alphabet[r.IntN(len(alphabet))])
+		}
+		texts = append(texts, b.String())
+	}
+	fast, fastReal := 0, 0
+	for i, text := range texts {
+		src, got, err := m.renderTweet(text)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if src != tweetMarkdown(text) {
+			t.Fatalf("%q: source %q", text, src)
+		}
+		want, err := m.render(src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got != want {
+			t.Errorf("%q:\nshortcut %q / %q\ngoldmark %q / %q", text, got.HTML, got.Text, want.HTML, want.Text)
+		}
+		if _, ok := simpleTweetHTML(text); ok {
+			fast++
+			if i < real {
+				fastReal++
+			}
+		}
+	}
+	t.Logf("%d texts (%d real): the shortcut took %d (%d real)", len(texts), real, fast, fastReal)
+	if fastReal*2 < real {
+		t.Errorf("the shortcut took only %d of %d real tweets", fastReal, real)
+	}
+}
+
+// TestCompoundWordsMatchThePattern: the hand-written scanner finds what the
+// pattern it replaced finds, on real tweets and on random texts.
+func TestCompoundWordsMatchThePattern(t *testing.T) {
+	pattern := regexp.MustCompile(`[\p{L}\p{N}]+(?:[-.'’][\p{L}\p{N}]+)+`)
+	texts := append(realTweetTexts(t), "Wi-Fi e-mail hub-3", "a--b a-b- -a-b 'x'y’z. 3.5.1 naïve-café ĳ-x", "a\u0301-b", "日本-語")
+	alphabet := []string{"a", "Z", "9", "é", "日", "\u0301", "٣", "-", ".", "'", "’", " ", "_", "!", "😩"}
+	r := rand.New(rand.NewPCG(13, 14))
+	for i := 0; i < 20000; i++ {
+		var b strings.Builder
+		for k := r.IntN(14); k >= 0; k-- {
+			b.WriteString(alphabet[r.IntN(len(alphabet))])
+		}
+		texts = append(texts, b.String())
+	}
+	found := 0
+	for _, text := range texts {
+		var got []string
+		compoundWords(text, func(m string) { got = append(got, m) })
+		want := pattern.FindAllString(text, -1)
+		if strings.Join(got, "\x00") != strings.Join(want, "\x00") {
+			t.Errorf("%q: scanner %q, pattern %q", text, got, want)
+		}
+		found += len(want)
+	}
+	if found < 1000 {
+		t.Errorf("only %d compounds in %d texts: the comparison says little", found, len(texts))
+	}
+}
