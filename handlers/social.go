@@ -290,6 +290,8 @@ func (h *Handler) runImport(job int64, path string, im *models.Importer) {
 			im.Skip(filepath.Base(path), sk.Line, sk.Reason)
 		}
 		sum, err = im.Finish(ctx)
+	} else {
+		im.Abandon()
 	}
 	h.metrics.countImport(sum)
 	if err := h.store.FinishImportJob(ctx, job, sum, err); err != nil {

@@ -100,6 +100,8 @@ type Importer struct {
 	// batchSize is how many items one transaction stores (importBatch;
 	// tests use small ones to cut conversations across batches).
 	batchSize int
+	ckpt      *checkpointer // nil in a dry run
+	released  bool
 	// Only the goroutine storing batches uses these.
 	cats    map[int64]int64 // rule -> category of its new threads
 	waiting int             // new items left for Finish to convert
@@ -144,7 +146,7 @@ func (s *Store) NewImporter(ctx context.Context, opts ImportOptions) (*Importer,
 	if err != nil {
 		return nil, fmt.Errorf("new import: %w", err)
 	}
-	if err := s.setWriterCache(ctx, importCacheKiB); err != nil {
+	if err := im.tuneWriter(ctx); err != nil {
 		return nil, err
 	}
 	if opts.DryRun {
@@ -298,6 +300,9 @@ func (im *Importer) flush(ctx context.Context) error {
 			}
 		}
 		job.err = im.write(ctx, func(tx *sql.Tx) error { return im.storeItems(ctx, tx, batch, pre) })
+		if im.ckpt != nil {
+			im.ckpt.Kick()
+		}
 	}()
 	return nil
 }
@@ -337,7 +342,7 @@ func (im *Importer) storeItems(ctx context.Context, tx *sql.Tx, batch []pendingI
 // Finish stores what is queued, joins replies to their conversations and,
 // unless triaging, turns conversations into threads.
 func (im *Importer) Finish(ctx context.Context) (*ImportSummary, error) {
-	defer im.s.setWriterCache(context.WithoutCancel(ctx), defaultCacheKiB)
+	defer im.release(context.WithoutCancel(ctx))
 	if err := im.drain(ctx); err != nil {
 		im.rollback()
 		return nil, err
@@ -365,6 +370,46 @@ func (im *Importer) Finish(ctx context.Context) (*ImportSummary, error) {
 		return nil, err
 	}
 	return &im.sum, nil
+}
+
+// tuneWriter sets the writer up for a bulk write: a bigger page cache, and
+// checkpoints on a connection of their own. release undoes it.
+func (im *Importer) tuneWriter(ctx context.Context) error {
+	if err := im.s.setWriterCache(ctx, importCacheKiB); err != nil {
+		return err
+	}
+	if im.opts.DryRun {
+		return nil // nothing is committed
+	}
+	c, err := im.s.startCheckpointer(ctx)
+	if err != nil {
+		im.s.setWriterCache(ctx, defaultCacheKiB)
+		return err
+	}
+	im.ckpt = c
+	return nil
+}
+
+func (im *Importer) release(ctx context.Context) error {
+	if im.released {
+		return nil
+	}
+	im.released = true
+	var err error
+	if im.ckpt != nil {
+		err = im.ckpt.stop(ctx)
+	}
+	return errors.Join(err, im.s.setWriterCache(ctx, defaultCacheKiB))
+}
+
+// Abandon ends an import that will not be finished (its file could not be
+// read): the batches handed over are still stored, a dry run is rolled back
+// and the writer's settings are restored. After Finish it does nothing.
+func (im *Importer) Abandon() {
+	ctx := context.Background()
+	im.wait()
+	im.rollback()
+	im.release(ctx)
 }
 
 func (im *Importer) rollback() {

@@ -2,7 +2,9 @@ package models
 
 import (
 	"context"
+	"fmt"
 	"math/rand/v2"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -121,5 +123,95 @@ func TestStreamedBatchesThreadAsOneFile(t *testing.T) {
 				t.Errorf("%s in batches of %d: %+v", name, size, sum)
 			}
 		}
+	}
+}
+
+// writerSetting reads a PRAGMA on the writer connection.
+func writerSetting(t *testing.T, s *Store, pragma string) int {
+	t.Helper()
+	var v int
+	if err := s.w.QueryRow("PRAGMA " + pragma).Scan(&v); err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+// TestImportCheckpointsBesideTheWriter: while an import runs, the writer
+// has a bigger page cache and leaves checkpoints to a connection of its own,
+// which does fold the WAL back into the database; afterwards (finished or
+// abandoned) the writer is as it was.
+func TestImportCheckpointsBesideTheWriter(t *testing.T) {
+	ctx := context.Background()
+	s, err := Open(ctx, filepath.Join(t.TempDir(), "x.db"), Options{PasswordCost: bcrypt.MinCost})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if _, err := s.w.Exec("PRAGMA wal_checkpoint(TRUNCATE)"); err != nil {
+		t.Fatal(err)
+	}
+	size := func() int64 {
+		fi, err := os.Stat(s.Path())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fi.Size()
+	}
+	before := size()
+	if got := writerSetting(t, s, "wal_autocheckpoint"); got != walAutoCheckpoint {
+		t.Fatalf("wal_autocheckpoint %d before any import", got)
+	}
+	for _, finish := range []bool{true, false} {
+		im, err := s.NewImporter(ctx, ImportOptions{BrandHandles: []string{"Brand"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		im.batchSize = 50
+		for i := 0; i < 2000; i++ {
+			id := fmt.Sprint(100000 + i)
+			if finish {
+				id = fmt.Sprint(200000 + i)
+			}
+			x := tw(id, "", fmt.Sprintf("user%d", i), fmt.Sprintf("@Brand question number %d about the router", i), i%60)
+			if err := im.Add(ctx, x); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := im.wait(); err != nil {
+			t.Fatal(err)
+		}
+		if got := writerSetting(t, s, "wal_autocheckpoint"); got != 0 {
+			t.Errorf("wal_autocheckpoint %d during the import", got)
+		}
+		if got := writerSetting(t, s, "cache_size"); got != -importCacheKiB {
+			t.Errorf("cache_size %d during the import", got)
+		}
+		// Only the checkpointer can have grown the database file.
+		deadline := time.Now().Add(10 * time.Second)
+		for size() == before && time.Now().Before(deadline) {
+			time.Sleep(20 * time.Millisecond)
+		}
+		if size() == before {
+			t.Error("nothing was checkpointed during the import")
+		}
+		if finish {
+			if _, err := im.Finish(ctx); err != nil {
+				t.Fatal(err)
+			}
+		} else {
+			im.Abandon()
+		}
+		if got := writerSetting(t, s, "wal_autocheckpoint"); got != walAutoCheckpoint {
+			t.Errorf("finished %v: wal_autocheckpoint %d afterwards", finish, got)
+		}
+		if got := writerSetting(t, s, "cache_size"); got != -defaultCacheKiB {
+			t.Errorf("finished %v: cache_size %d afterwards", finish, got)
+		}
+		before = size()
+	}
+	// The abandoned import's batches are stored: its questions are threads.
+	var n int
+	if err := s.r.QueryRow(`SELECT COUNT(*) FROM social_items WHERE tweet_id LIKE '1%' AND status = 'converted'`).Scan(&n); err != nil || n != 2000 {
+		t.Errorf("abandoned import: %d items stored, %v", n, err)
 	}
 }

@@ -92,6 +92,14 @@ func TestTweetShortcutMatchesGoldmark(t *testing.T) {
 		}
 	}
 	t.Logf("%d texts (%d real): the shortcut took %d (%d real)", len(texts), real, fast, fastReal)
+	// A tweet is shown as written: a line of "=" or "-" under a line is not
+	// a heading, a "1." is not a list.
+	for _, text := range []string{"hello\n===", "hello\n---", "1. first\n2. second", "# tag"} {
+		_, r, _ := m.renderTweet(text)
+		if !strings.HasPrefix(r.HTML, "<p>") || strings.Count(r.HTML, "<p>") != 1 {
+			t.Errorf("%q: %q", text, r.HTML)
+		}
+	}
 	if fastReal*2 < real {
 		t.Errorf("the shortcut took only %d of %d real tweets", fastReal, real)
 	}

@@ -60,6 +60,7 @@ func importCmd(ctx context.Context, args []string, stdout io.Writer) error {
 		if err != nil {
 			return err
 		}
+		defer im.Abandon() // after Finish it does nothing
 		var failed []string
 		for _, f := range files {
 			res, err := tweets.ReadFile(f, func(t tweets.Tweet) error { return im.Add(ctx, t) })
