@@ -26,6 +26,7 @@ func benchImport(ctx context.Context, args []string, stdout io.Writer) error {
 	kind := fs.String("format", "csv", "csv (customer-support layout) or archive (tweets.js)")
 	detect := fs.Bool("detect-language", true, "detect languages (the CSV has none)")
 	profile := fs.String("cpuprofile", "", "write a CPU profile of the import to this file")
+	triage := fs.Bool("triage", false, "send the items to the inbox instead of making threads (as live listening does)")
 	if _, err := parse(fs, args); err != nil {
 		return err
 	}
@@ -63,7 +64,7 @@ func benchImport(ctx context.Context, args []string, stdout io.Writer) error {
 		return err
 	}
 	defer store.Close()
-	opts := models.ImportOptions{BrandHandles: []string{"ExampleCare"}, Source: "bench"}
+	opts := models.ImportOptions{BrandHandles: []string{"ExampleCare"}, Source: "bench", Triage: *triage}
 	im, err := store.NewImporter(ctx, opts)
 	if err != nil {
 		return err
@@ -79,10 +80,14 @@ func benchImport(ctx context.Context, args []string, stdout io.Writer) error {
 		return err
 	}
 	total := time.Since(start)
-	fmt.Fprintf(stdout, "Read and stored %d records in %s: %.0f records/s (format %s, %d skipped).\n",
+	fmt.Fprintf(stdout, "Read %d records in %s: %.0f records/s (format %s, %d skipped).\n",
 		res.Read, readDone.Round(time.Millisecond), float64(res.Read)/readDone.Seconds(), res.Format, len(res.Skipped))
-	fmt.Fprintf(stdout, "Whole import with threads (%d threads, %d answers, %d filtered): %s, %.0f records/s.\n",
-		sum.Threads, sum.Answers, sum.FilteredTotal(), total.Round(time.Millisecond), float64(res.Read)/total.Seconds())
+	what := "Whole import with threads"
+	if *triage {
+		what = "Whole import to the inbox"
+	}
+	fmt.Fprintf(stdout, "%s (%d threads, %d answers, %d filtered, %d waiting): %s, %.0f records/s.\n",
+		what, sum.Threads, sum.Answers, sum.FilteredTotal(), sum.Inbox, total.Round(time.Millisecond), float64(res.Read)/total.Seconds())
 	if *detect {
 		start := time.Now()
 		n, err := detectAll(ctx, store)

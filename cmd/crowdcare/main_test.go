@@ -199,3 +199,33 @@ func TestBenchInsightsTimesEveryPeriod(t *testing.T) {
 		t.Errorf("mentions added twice:\n%s", out)
 	}
 }
+
+// TestBenchImportReportsBothPaths: the import benchmark makes threads (or,
+// with --triage, fills the inbox) from the files it generates and says how
+// many, how fast and with how much memory.
+func TestBenchImportReportsBothPaths(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		want []string
+	}{
+		{[]string{"--records", "3000", "--detect-language=false"},
+			[]string{"Read 3000 records", "format twcs-csv", "Whole import with threads (", "Peak RSS:"}},
+		{[]string{"--records", "3000", "--triage", "--detect-language=false"},
+			[]string{"Whole import to the inbox (0 threads, 0 answers,", "Peak RSS:"}},
+		{[]string{"--records", "2000", "--format", "archive"},
+			[]string{"Read 2000 records", "format x-archive", "Whole import with threads ("}},
+	} {
+		code, out, errOut := runCmd(t, append([]string{"bench", "import"}, c.args...)...)
+		if code != 0 {
+			t.Fatalf("bench import %v: exit %d %s", c.args, code, errOut)
+		}
+		for _, w := range c.want {
+			if !strings.Contains(out, w) {
+				t.Errorf("bench import %v: output lacks %q:\n%s", c.args, w, out)
+			}
+		}
+		if strings.Contains(out, "with threads (0 threads") {
+			t.Errorf("bench import %v made no threads:\n%s", c.args, out)
+		}
+	}
+}
