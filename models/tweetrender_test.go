@@ -39,6 +39,21 @@ func realTweetTexts(t *testing.T) []string {
 	return texts
 }
 
+// randomTexts makes n texts of up to max+1 pieces from alphabet, the same
+// ones for the same seed.
+func randomTexts(seed uint64, n, max int, alphabet []string) []string {
+	r := rand.New(rand.NewPCG(seed, seed+1))
+	out := make([]string, n)
+	for i := range out {
+		var b strings.Builder
+		for k := r.IntN(max); k >= 0; k-- {
+			b.WriteString(alphabet[r.IntN(len(alphabet))])
+		}
+		out[i] = b.String()
+	}
+	return out
+}
+
 // TestTweetShortcutMatchesGoldmark: the HTML and plain text renderTweet
 // writes itself are byte for byte what goldmark makes of the same Markdown,
 // for every real tweet in the samples, the benchmark's lines and random
@@ -60,14 +75,7 @@ func TestTweetShortcutMatchesGoldmark(t *testing.T) {
 	alphabet := []string{"a", "Z", "9", " ", "  ", "\n", "\r", "\t", "@", "#", "*", "_", "-", "=", "+", ".", "!", "?", "&", "<", ">",
 		"\"", "'", "`", "~", "|", "(", ")", "[", "]", "\\", "/", ":", "%", "é", "😩", "\u0301", "\u00a0", "www.", "http://", "https://t.co/",
 		"x.com", "1.", "&amp;", "&#39;", "\x00", "\u2028"}
-	r := rand.New(rand.NewPCG(11, 12))
-	for i := 0; i < 20000; i++ {
-		var b strings.Builder
-		for k := r.IntN(12); k >= 0; k-- {
-			b.WriteString(alphabet[r.IntN(len(alphabet))])
-		}
-		texts = append(texts, b.String())
-	}
+	texts = append(texts, randomTexts(11, 20000, 12, alphabet)...)
 	fast, fastReal := 0, 0
 	for i, text := range texts {
 		src, got, err := m.renderTweet(text)
@@ -111,14 +119,7 @@ func TestCompoundWordsMatchThePattern(t *testing.T) {
 	pattern := regexp.MustCompile(`[\p{L}\p{N}]+(?:[-.'’][\p{L}\p{N}]+)+`)
 	texts := append(realTweetTexts(t), "Wi-Fi e-mail hub-3", "a--b a-b- -a-b 'x'y’z. 3.5.1 naïve-café ĳ-x", "a\u0301-b", "日本-語")
 	alphabet := []string{"a", "Z", "9", "é", "日", "\u0301", "٣", "-", ".", "'", "’", " ", "_", "!", "😩"}
-	r := rand.New(rand.NewPCG(13, 14))
-	for i := 0; i < 20000; i++ {
-		var b strings.Builder
-		for k := r.IntN(14); k >= 0; k-- {
-			b.WriteString(alphabet[r.IntN(len(alphabet))])
-		}
-		texts = append(texts, b.String())
-	}
+	texts = append(texts, randomTexts(13, 20000, 14, alphabet)...)
 	found := 0
 	for _, text := range texts {
 		var got []string
