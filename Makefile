@@ -33,6 +33,7 @@ test: fmt-check vet
 fuzz:
 	$(GO) test -tags $(TAGS) -run '^$$' -fuzz '^FuzzMarkdown$$' -fuzztime $(FUZZTIME) ./models/
 	$(GO) test -tags $(TAGS) -run '^$$' -fuzz '^FuzzSearchQuery$$' -fuzztime $(FUZZTIME) ./models/
+	$(GO) test -tags $(TAGS) -run '^$$' -fuzz '^FuzzTweetShortcut$$' -fuzztime $(FUZZTIME) ./models/
 	$(GO) test -tags $(TAGS) -run '^$$' -fuzz '^FuzzRead$$' -fuzztime $(FUZZTIME) ./tweets/
 
 bench:

@@ -73,3 +73,40 @@ func FuzzSearchQuery(f *testing.F) {
 		}
 	})
 }
+
+// shortcutTags are the tags simpleTweetHTML writes.
+var shortcutTags = regexp.MustCompile(`</?p>|<br>|<a href="[^"<>]*" rel="nofollow ugc noopener noreferrer">|</a>`)
+
+// FuzzTweetShortcut: whatever a tweet says, the HTML and plain text
+// renderTweet writes without goldmark are goldmark's own, with no tag but a
+// paragraph, line breaks and links.
+func FuzzTweetShortcut(f *testing.F) {
+	for _, s := range []string{"@Brand my wifi drops https://t.co/x?a=1&b=2", "hello\n===", "<b>x</b> & \"q\"", "a  b\nc",
+		"mail a@b.com", "https://x.y/?a&amp;b", "caf\u0301e 😩", "(https://t.co/x)", "www.example.com"} {
+		f.Add(s)
+	}
+	md := newMarkdown()
+	f.Fuzz(func(t *testing.T, text string) {
+		if len(text) > 2000 {
+			return
+		}
+		src, got, err := md.renderTweet(text)
+		if err != nil {
+			return
+		}
+		want, err := md.render(src)
+		if err != nil {
+			return
+		}
+		if got != want {
+			t.Fatalf("%q: shortcut %q / %q, goldmark %q / %q", text, got.HTML, got.Text, want.HTML, want.Text)
+		}
+		// Where the shortcut wrote it, the only tags are its own.
+		if _, ok := simpleTweetHTML(strings.ReplaceAll(text, "\r", "")); ok {
+			rest := shortcutTags.ReplaceAllString(got.HTML, "")
+			if strings.Contains(rest, "<") {
+				t.Fatalf("%q: unexpected tag in %q", text, got.HTML)
+			}
+		}
+	})
+}
