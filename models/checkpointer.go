@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"sync"
 )
 
 // walAutoCheckpoint is SQLite's default: the committing connection folds the
@@ -18,24 +19,61 @@ const walAutoCheckpoint = 1000
 // checkpoint never blocks the writer, and the writer starts the WAL over
 // once everything in it is folded back, so it does not grow without end.
 type checkpointer struct {
-	s    *Store
 	db   *sql.DB
 	kick chan struct{}
 	done chan error
 }
 
-// startCheckpointer turns the writer's own checkpoints off until stop.
-func (s *Store) startCheckpointer(ctx context.Context) (*checkpointer, error) {
+// bulkWrites counts the imports under way in this process: the first tunes
+// the writer for them, the last puts it back, so one ending does not undo
+// the settings another still runs with.
+type bulkWrites struct {
+	mu sync.Mutex
+	n  int
+}
+
+// beginBulkWrite gives the writer a bigger page cache (see importCacheKiB)
+// and stops its own checkpoints: each import runs a checkpointer instead.
+func (s *Store) beginBulkWrite(ctx context.Context) error {
+	s.bulk.mu.Lock()
+	defer s.bulk.mu.Unlock()
+	if s.bulk.n == 0 {
+		if err := s.writerPragmas(ctx, importCacheKiB, 0); err != nil {
+			s.writerPragmas(ctx, defaultCacheKiB, walAutoCheckpoint)
+			return err
+		}
+	}
+	s.bulk.n++
+	return nil
+}
+
+// endBulkWrite ends what beginBulkWrite began.
+func (s *Store) endBulkWrite(ctx context.Context) error {
+	s.bulk.mu.Lock()
+	defer s.bulk.mu.Unlock()
+	s.bulk.n--
+	if s.bulk.n > 0 {
+		return nil
+	}
+	return s.writerPragmas(ctx, defaultCacheKiB, walAutoCheckpoint)
+}
+
+func (s *Store) writerPragmas(ctx context.Context, cacheKiB, autoCheckpoint int) error {
+	_, err := s.w.ExecContext(ctx, fmt.Sprintf("PRAGMA cache_size = -%d", cacheKiB))
+	if err == nil {
+		_, err = s.w.ExecContext(ctx, fmt.Sprintf("PRAGMA wal_autocheckpoint = %d", autoCheckpoint))
+	}
+	return err
+}
+
+// startCheckpointer starts checkpointing beside the writer, until stop.
+func (s *Store) startCheckpointer() (*checkpointer, error) {
 	db, err := sql.Open("sqlite3", dsn(s.path, connBackup))
 	if err != nil {
 		return nil, fmt.Errorf("open checkpoint connection: %w", err)
 	}
 	db.SetMaxOpenConns(1)
-	if _, err := s.w.ExecContext(ctx, fmt.Sprintf("PRAGMA wal_autocheckpoint = %d", 0)); err != nil {
-		db.Close()
-		return nil, err
-	}
-	c := &checkpointer{s: s, db: db, kick: make(chan struct{}, 1), done: make(chan error, 1)}
+	c := &checkpointer{db: db, kick: make(chan struct{}, 1), done: make(chan error, 1)}
 	go func() {
 		var first error
 		for range c.kick {
@@ -56,11 +94,9 @@ func (c *checkpointer) Kick() {
 	}
 }
 
-// stop waits for the checkpoint under way and gives checkpoints back to the
-// writer, which does the next one on its next commit.
-func (c *checkpointer) stop(ctx context.Context) error {
+// stop waits for the checkpoint under way.
+func (c *checkpointer) stop() error {
 	close(c.kick)
 	err := <-c.done
-	_, err2 := c.s.w.ExecContext(ctx, fmt.Sprintf("PRAGMA wal_autocheckpoint = %d", walAutoCheckpoint))
-	return errors.Join(err, err2, c.db.Close())
+	return errors.Join(err, c.db.Close())
 }

@@ -152,6 +152,7 @@ func (s *Store) NewImporter(ctx context.Context, opts ImportOptions) (*Importer,
 	if opts.DryRun {
 		tx, err := s.w.BeginTx(ctx, nil)
 		if err != nil {
+			im.release(ctx)
 			return nil, err
 		}
 		im.dryTx = tx
@@ -372,18 +373,18 @@ func (im *Importer) Finish(ctx context.Context) (*ImportSummary, error) {
 	return &im.sum, nil
 }
 
-// tuneWriter sets the writer up for a bulk write: a bigger page cache, and
-// checkpoints on a connection of their own. release undoes it.
+// tuneWriter sets the writer up for a bulk write (beginBulkWrite) and starts
+// this import's checkpointer; release undoes it.
 func (im *Importer) tuneWriter(ctx context.Context) error {
-	if err := im.s.setWriterCache(ctx, importCacheKiB); err != nil {
+	if err := im.s.beginBulkWrite(ctx); err != nil {
 		return err
 	}
 	if im.opts.DryRun {
 		return nil // nothing is committed
 	}
-	c, err := im.s.startCheckpointer(ctx)
+	c, err := im.s.startCheckpointer()
 	if err != nil {
-		im.s.setWriterCache(ctx, defaultCacheKiB)
+		im.s.endBulkWrite(ctx)
 		return err
 	}
 	im.ckpt = c
@@ -397,9 +398,9 @@ func (im *Importer) release(ctx context.Context) error {
 	im.released = true
 	var err error
 	if im.ckpt != nil {
-		err = im.ckpt.stop(ctx)
+		err = im.ckpt.stop()
 	}
-	return errors.Join(err, im.s.setWriterCache(ctx, defaultCacheKiB))
+	return errors.Join(err, im.s.endBulkWrite(ctx))
 }
 
 // Abandon ends an import that will not be finished (its file could not be

@@ -215,3 +215,47 @@ func TestImportCheckpointsBesideTheWriter(t *testing.T) {
 		t.Errorf("abandoned import: %d items stored, %v", n, err)
 	}
 }
+
+// TestOverlappingImportsKeepTheWriterTuned: when two imports run at once,
+// the first to end leaves the writer as the second needs it.
+func TestOverlappingImportsKeepTheWriterTuned(t *testing.T) {
+	ctx := context.Background()
+	s, err := Open(ctx, filepath.Join(t.TempDir(), "x.db"), Options{PasswordCost: bcrypt.MinCost})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	first, err := s.NewImporter(ctx, ImportOptions{Source: "cli"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, err := s.NewImporter(ctx, ImportOptions{Source: "upload"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := first.Add(ctx, tw("1", "", "ann", "@Brand my router drops every evening", 1)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := first.Finish(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := writerSetting(t, s, "cache_size"); got != -importCacheKiB {
+		t.Errorf("cache_size %d while the second import runs", got)
+	}
+	if got := writerSetting(t, s, "wal_autocheckpoint"); got != 0 {
+		t.Errorf("wal_autocheckpoint %d while the second import runs", got)
+	}
+	if err := second.Add(ctx, tw("2", "", "bob", "@Brand the bill is wrong again", 2)); err != nil {
+		t.Fatal(err)
+	}
+	sum, err := second.Finish(ctx)
+	if err != nil || sum.Threads != 1 {
+		t.Fatalf("second import: %+v, %v", sum, err)
+	}
+	if got := writerSetting(t, s, "cache_size"); got != -defaultCacheKiB {
+		t.Errorf("cache_size %d after both", got)
+	}
+	if got := writerSetting(t, s, "wal_autocheckpoint"); got != walAutoCheckpoint {
+		t.Errorf("wal_autocheckpoint %d after both", got)
+	}
+}

@@ -51,6 +51,7 @@ type Store struct {
 	quietCommit atomic.Bool
 	events      *eventBuffer
 	visits      *visitTracker // search sessions, in memory only
+	bulk        bulkWrites    // imports under way
 }
 
 // Version changes whenever anything was written by this process.
@@ -173,13 +174,6 @@ func (s *Store) migrate(ctx context.Context) error {
 
 // defaultCacheKiB is SQLite's own default page cache, per connection.
 const defaultCacheKiB = 2000
-
-// setWriterCache sizes the writer connection's page cache. Shrinking it
-// frees the pages above the new size.
-func (s *Store) setWriterCache(ctx context.Context, kib int) error {
-	_, err := s.w.ExecContext(ctx, fmt.Sprintf("PRAGMA cache_size = -%d", kib))
-	return err
-}
 
 // Close closes both pools.
 func (s *Store) Close() error {
