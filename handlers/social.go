@@ -264,6 +264,8 @@ func (h *Handler) uploadImport(c echo.Context) error {
 	}
 	job, err := h.store.StartImportJob(ctx, u, fh.Filename)
 	if err != nil {
+		im.Abandon()
+		os.Remove(tmp.Name())
 		return err
 	}
 	go h.runImport(job, tmp.Name(), im)
@@ -291,7 +293,7 @@ func (h *Handler) runImport(job int64, path string, im *models.Importer) {
 		}
 		sum, err = im.Finish(ctx)
 	} else {
-		im.Abandon()
+		sum = im.Abandon() // what was stored before the file failed
 	}
 	h.metrics.countImport(sum)
 	if err := h.store.FinishImportJob(ctx, job, sum, err); err != nil {

@@ -3,6 +3,8 @@ package handlers
 import (
 	"bytes"
 	"context"
+	"errors"
+	"fmt"
 	"mime/multipart"
 	"net/http"
 	"net/url"
@@ -195,4 +197,28 @@ func TestLinkPlaceholderToRealAccount(t *testing.T) {
 		t.Fatalf("thread author after link: %s", l.Threads[0].Author.Username)
 	}
 	mustContain(t, a.client().get("/u/jo_k_real").Body, "<dt>Questions</dt><dd>1</dd>")
+}
+
+// TestFailedImportJobSaysWhatWasStored: an upload that fails part-way says
+// so, and what it stored before (those threads exist; the rest can follow).
+func TestFailedImportJobSaysWhatWasStored(t *testing.T) {
+	a := newApp(t)
+	ctx := context.Background()
+	amb := a.roleClient("amy", models.RoleAmbassador)
+	u, err := a.store.UserByUsername(ctx, "amy")
+	if err != nil {
+		t.Fatal(err)
+	}
+	job, err := a.store.StartImportJob(ctx, u, "big.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := &models.ImportSummary{Read: 12000, Imported: 10000, Threads: 4000, Answers: 5900, Inbox: 100, Filtered: map[string]int{}}
+	if err := a.store.FinishImportJob(ctx, job, sum, errors.New("big.csv: read error at byte 52428800")); err != nil {
+		t.Fatal(err)
+	}
+	page := amb.get(fmt.Sprintf("/mod/social/import/%d", job))
+	mustContain(t, page.Body, "The import failed: big.csv: read error at byte 52428800",
+		"Before it stopped, 10000 new items from 12000 read were stored: 4000 threads created, 5900 answers added, 100 in the inbox.")
+	mustNotContain(t, page.Body, "Done.")
 }

@@ -181,6 +181,7 @@ func (s *Store) seedDemoSocial(ctx context.Context, admin *User, set demoSet, th
 		t := tweets.Tweet{ID: fmt.Sprint(1864000000000000000 + i), AuthorHandle: m.Handle, Text: m.Text, Lang: "en",
 			CreatedAt: now.Add(-time.Duration(m.MinutesAgo) * time.Minute)}
 		if err := im.Add(ctx, t); err != nil {
+			im.Abandon()
 			return fmt.Errorf("demo mention: %w", err)
 		}
 	}

@@ -101,6 +101,8 @@ func (im *Importer) writeBatch(ctx context.Context, c *stmtCache, parts []conver
 		// The batch was read before this transaction: a conversation that
 		// someone converted or triaged since goes the one-by-one way, which
 		// reads it again here.
+		// A part's threads are all a streamed batch's (not stored yet, so
+		// nobody can have touched them) or all read back from the store.
 		fresh, changed, err := p.fresh, []*newThread(nil), error(nil)
 		if len(p.fresh) > 0 && p.fresh[0].pending == nil {
 			fresh, changed, err = stillNew(ctx, c, p.fresh)

@@ -100,20 +100,12 @@ type Importer struct {
 	// batchSize is how many items one transaction stores (importBatch;
 	// tests use small ones to cut conversations across batches).
 	batchSize int
-	ckpt      *checkpointer // nil in a dry run
 	released  bool
 	// Only the goroutine storing batches uses these.
 	cats    map[int64]int64 // rule -> category of its new threads
 	waiting int             // new items left for Finish to convert
 	orphans int             // items stored before their parents (or without)
 }
-
-// importCacheKiB is the writer's page cache while an import runs. Placeholder
-// profiles and authors' posts and threads go into indexes in no particular
-// order; once those outgrow SQLite's default 2 MB, every insert reads pages
-// back (a 1,000,000-record import ran about 1.3x faster with 32 MB; 64 MB
-// was no faster and took peak memory over 150 MB).
-const importCacheKiB = 32 << 10
 
 // importBatch is how many items one transaction stores.
 const importBatch = 5000
@@ -128,6 +120,7 @@ func (s *Store) NewImporter(ctx context.Context, opts ImportOptions) (*Importer,
 	}
 	im := &Importer{s: s, opts: opts, brand: map[string]bool{}, seen: map[uint64]int32{}, seenSeed: maphash.MakeSeed(), started: s.now(), batchSize: importBatch,
 		sum: ImportSummary{Filtered: map[string]int{}, DryRun: opts.DryRun}, cats: map[int64]int64{}}
+	// The rules as the import starts apply to all of it, as a category does.
 	rules, err := loadRules(ctx, s.r)
 	if err != nil {
 		return nil, err
@@ -146,7 +139,7 @@ func (s *Store) NewImporter(ctx context.Context, opts ImportOptions) (*Importer,
 	if err != nil {
 		return nil, fmt.Errorf("new import: %w", err)
 	}
-	if err := im.tuneWriter(ctx); err != nil {
+	if err := s.beginBulkWrite(ctx); err != nil {
 		return nil, err
 	}
 	if opts.DryRun {
@@ -301,9 +294,6 @@ func (im *Importer) flush(ctx context.Context) error {
 			}
 		}
 		job.err = im.write(ctx, func(tx *sql.Tx) error { return im.storeItems(ctx, tx, batch, pre) })
-		if im.ckpt != nil {
-			im.ckpt.Kick()
-		}
 	}()
 	return nil
 }
@@ -322,10 +312,13 @@ func (im *Importer) wait() error {
 
 // drain stores what is queued and waits until it is stored.
 func (im *Importer) drain(ctx context.Context) error {
-	if err := im.flush(ctx); err != nil {
-		return err
+	err := im.flush(ctx)
+	// Even after a failure: a batch still being stored may use the dry
+	// run's transaction, which the caller rolls back next.
+	if werr := im.wait(); err == nil {
+		err = werr
 	}
-	return im.wait()
+	return err
 }
 
 // storeItems stores a batch. While triaging every item waits in the inbox;
@@ -353,13 +346,12 @@ func (im *Importer) Finish(ctx context.Context) (*ImportSummary, error) {
 	// Items that wait for a parent, or join conversations an earlier batch
 	// or import began, are resolved and converted now, as a triaged
 	// import's trusted matches are.
-	if im.opts.Triage || im.waiting > 0 {
-		if im.opts.Triage || im.orphans > 0 {
-			err = im.write(ctx, func(tx *sql.Tx) error { return im.resolveConversations(ctx, tx) })
-		}
-		if err == nil {
-			err = im.convertAll(ctx)
-		}
+	// Filtered replies too: a later reply to one must find its conversation.
+	if im.opts.Triage || im.orphans > 0 {
+		err = im.write(ctx, func(tx *sql.Tx) error { return im.resolveConversations(ctx, tx) })
+	}
+	if err == nil && (im.opts.Triage || im.waiting > 0) {
+		err = im.convertAll(ctx)
 	}
 	if err == nil {
 		err = im.countInbox(ctx)
@@ -373,44 +365,32 @@ func (im *Importer) Finish(ctx context.Context) (*ImportSummary, error) {
 	return &im.sum, nil
 }
 
-// tuneWriter sets the writer up for a bulk write (beginBulkWrite) and starts
-// this import's checkpointer; release undoes it.
-func (im *Importer) tuneWriter(ctx context.Context) error {
-	if err := im.s.beginBulkWrite(ctx); err != nil {
-		return err
-	}
-	if im.opts.DryRun {
-		return nil // nothing is committed
-	}
-	c, err := im.s.startCheckpointer()
-	if err != nil {
-		im.s.endBulkWrite(ctx)
-		return err
-	}
-	im.ckpt = c
-	return nil
-}
-
-func (im *Importer) release(ctx context.Context) error {
+// release gives back what NewImporter took for the import.
+func (im *Importer) release(ctx context.Context) {
 	if im.released {
-		return nil
+		return
 	}
 	im.released = true
-	var err error
-	if im.ckpt != nil {
-		err = im.ckpt.stop()
-	}
-	return errors.Join(err, im.s.endBulkWrite(ctx))
+	// Best effort: the import itself is done either way, and a cache left
+	// bigger costs only memory.
+	_ = im.s.endBulkWrite(ctx)
 }
 
 // Abandon ends an import that will not be finished (its file could not be
-// read): the batches handed over are still stored, a dry run is rolled back
-// and the writer's settings are restored. After Finish it does nothing.
-func (im *Importer) Abandon() {
+// read to the end) and says what it did: the batches handed over are still
+// stored, and their whole conversations are threads; the rest waits in the
+// inbox. A dry run is rolled back. After Finish it does nothing.
+func (im *Importer) Abandon() *ImportSummary {
+	if im.released {
+		return &im.sum
+	}
 	ctx := context.Background()
 	im.wait()
 	im.rollback()
+	// Best effort: the count only informs the report.
+	_ = im.countInbox(ctx)
 	im.release(ctx)
+	return &im.sum
 }
 
 func (im *Importer) rollback() {

@@ -232,6 +232,13 @@ func planStream(ctx context.Context, c dbtx, batch []pendingItem) (*streamPlan, 
 			if nt == nil {
 				continue // only the brand has spoken: wait for a question
 			}
+			if nt.items[0].id != cv.id {
+				// The question is a reply (the root was filtered, or is
+				// the brand's): an earlier reply may still come in a later
+				// batch and be the question, so the whole file decides.
+				plan.waiting += len(cv.items)
+				continue
+			}
 			nt.pending = make([]pendingItem, len(nt.items))
 			for k, it := range nt.items {
 				nt.pending[k] = keep[at[it.id]]

@@ -172,9 +172,6 @@ func (s *Store) migrate(ctx context.Context) error {
 	return nil
 }
 
-// defaultCacheKiB is SQLite's own default page cache, per connection.
-const defaultCacheKiB = 2000
-
 // Close closes both pools.
 func (s *Store) Close() error {
 	var errs []error

@@ -13,12 +13,14 @@ import (
 )
 
 // realTweetTexts reads the text of every tweet in the shared real samples
-// (in place), as an import cleans it.
+// (in place), as an import cleans it; none, said in the log, when the
+// samples are absent (only outside CI).
 func realTweetTexts(t *testing.T) []string {
 	t.Helper()
 	dir := filepath.Join("..", "..", "shared", "data", "tweets")
 	if _, err := os.Stat(dir); err != nil {
-		t.Skipf("shared data not found at %s: skipping the real-text comparison", dir)
+		t.Logf("shared data not found at %s: SKIPPING the real tweets; random and listed texts only", dir)
+		return nil
 	}
 	var texts []string
 	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
@@ -63,7 +65,7 @@ func TestTweetShortcutMatchesGoldmark(t *testing.T) {
 	m := newMarkdown()
 	texts := realTweetTexts(t)
 	real := len(texts)
-	if real < 1000 {
+	if real > 0 && real < 1000 {
 		t.Fatalf("only %d tweets in the samples", real)
 	}
 	texts = append(texts, "my broadband keeps dropping every evening since the update", "tried restarting twice, still nothing 😩",
@@ -108,8 +110,8 @@ func TestTweetShortcutMatchesGoldmark(t *testing.T) {
 			t.Errorf("%q: %q", text, r.HTML)
 		}
 	}
-	if fastReal*2 < real {
-		t.Errorf("the shortcut took only %d of %d real tweets", fastReal, real)
+	if fast-fastReal < 1000 || fastReal*2 < real {
+		t.Errorf("the shortcut took %d listed and random texts and %d of %d real tweets: too few to say much", fast-fastReal, fastReal, real)
 	}
 }
 

@@ -60,7 +60,7 @@ func startListening(ctx context.Context, cfg listener.Config, store *models.Stor
 		}
 		for _, t := range ts {
 			if err := im.Add(ctx, t); err != nil {
-				im.Abandon()
+				im.Abandon() // the polled tweets come again next time
 				return err
 			}
 		}
