@@ -17,21 +17,7 @@ func tw(id, parent, handle, text string, minute int) tweets.Tweet {
 
 func runImport(t *testing.T, s *Store, opts ImportOptions, ts ...tweets.Tweet) *ImportSummary {
 	t.Helper()
-	ctx := context.Background()
-	im, err := s.NewImporter(ctx, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, x := range ts {
-		if err := im.Add(ctx, x); err != nil {
-			t.Fatal(err)
-		}
-	}
-	sum, err := im.Finish(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return sum
+	return streamImport(t, s, opts, importBatch, ts...)
 }
 
 func TestImportConversationBecomesThread(t *testing.T) {

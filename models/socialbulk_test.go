@@ -20,21 +20,8 @@ import (
 func importOneByOne(t *testing.T, s *Store, opts ImportOptions, ts ...tweets.Tweet) {
 	t.Helper()
 	ctx := context.Background()
-	opts.Triage = true // store and resolve only
-	im, err := s.NewImporter(ctx, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, x := range ts {
-		if err := im.Add(ctx, x); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if _, err := im.Finish(ctx); err != nil {
-		t.Fatal(err)
-	}
-	im.opts.Triage = false
-	err = s.inTx(ctx, func(tx *sql.Tx) error {
+	im := triageImport(t, s, opts, ts...)
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		queue, err := im.conversationQueue(ctx, tx)
 		if err != nil {
 			return err
@@ -51,11 +38,10 @@ func importOneByOne(t *testing.T, s *Store, opts ImportOptions, ts ...tweets.Twe
 	}
 }
 
-// importTwoStep stores tweets as a triaged import does, then converts every
-// conversation with the batch converter (convertAll), as an import did
-// before it made threads while reading; what Finish does with what a
-// streamed batch leaves.
-func importTwoStep(t *testing.T, s *Store, opts ImportOptions, ts ...tweets.Tweet) {
+// triageImport stores and resolves tweets without converting anything, and
+// returns the finished importer, switched to making threads, for the caller
+// to convert with.
+func triageImport(t *testing.T, s *Store, opts ImportOptions, ts ...tweets.Tweet) *Importer {
 	t.Helper()
 	ctx := context.Background()
 	opts.Triage = true
@@ -72,7 +58,16 @@ func importTwoStep(t *testing.T, s *Store, opts ImportOptions, ts ...tweets.Twee
 		t.Fatal(err)
 	}
 	im.opts.Triage = false
-	if err := im.convertAll(ctx); err != nil {
+	return im
+}
+
+// importTwoStep stores tweets as a triaged import does, then converts every
+// conversation with the batch converter (convertAll), as an import did
+// before it made threads while reading; what Finish does with what a
+// streamed batch leaves.
+func importTwoStep(t *testing.T, s *Store, opts ImportOptions, ts ...tweets.Tweet) {
+	t.Helper()
+	if err := triageImport(t, s, opts, ts...).convertAll(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 }

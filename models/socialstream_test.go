@@ -35,6 +35,40 @@ func threadShapes(t *testing.T, s *Store) []string {
 	return out
 }
 
+// fixedStore is a database in a temp dir whose clock stands still, so two
+// of them can be compared row for row.
+func fixedStore(t *testing.T) *Store {
+	t.Helper()
+	fixed := func() time.Time { return time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC) }
+	s, err := Open(context.Background(), filepath.Join(t.TempDir(), "x.db"), Options{PasswordCost: bcrypt.MinCost, Now: fixed})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+// streamImport imports tweets as the import command does, in batches of size.
+func streamImport(t *testing.T, s *Store, opts ImportOptions, size int, ts ...tweets.Tweet) *ImportSummary {
+	t.Helper()
+	ctx := context.Background()
+	im, err := s.NewImporter(ctx, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	im.batchSize = size
+	for _, x := range ts {
+		if err := im.Add(ctx, x); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sum, err := im.Finish(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sum
+}
+
 // TestStreamedBatchesThreadAsOneFile: an import makes threads batch by batch
 // as it reads, yet however the tweets fall into batches (replies before their
 // parents, conversations cut in two, a reply whose parent never comes, a
@@ -42,13 +76,8 @@ func threadShapes(t *testing.T, s *Store) []string {
 // same people, as when the whole file is stored first and converted after.
 func TestStreamedBatchesThreadAsOneFile(t *testing.T) {
 	ctx := context.Background()
-	fixed := func() time.Time { return time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC) }
 	open := func() *Store {
-		s, err := Open(ctx, filepath.Join(t.TempDir(), "x.db"), Options{PasswordCost: bcrypt.MinCost, Now: fixed})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { s.Close() })
+		s := fixedStore(t)
 		admin := userWithRole(t, s, "admin", RoleAdmin)
 		if _, err := s.CreateSocialRule(ctx, admin, NewSocialRule{Name: "Billing", Keywords: "bill"}); err != nil {
 			t.Fatal(err)
@@ -105,20 +134,7 @@ func TestStreamedBatchesThreadAsOneFile(t *testing.T) {
 		}
 		for _, size := range []int{1, 2, 3, 5, 100} {
 			s := open()
-			im, err := s.NewImporter(ctx, opts)
-			if err != nil {
-				t.Fatal(err)
-			}
-			im.batchSize = size
-			for _, x := range order {
-				if err := im.Add(ctx, x); err != nil {
-					t.Fatal(err)
-				}
-			}
-			sum, err := im.Finish(ctx)
-			if err != nil {
-				t.Fatal(err)
-			}
+			sum := streamImport(t, s, opts, size, order...)
 			got := threadShapes(t, s)
 			if strings.Join(got, "\n") != strings.Join(want, "\n") {
 				t.Errorf("%s in batches of %d:\n%s\nconverted whole:\n%s", name, size, strings.Join(got, "\n"), strings.Join(want, "\n"))
@@ -145,11 +161,7 @@ func writerSetting(t *testing.T, s *Store, pragma string) int {
 // was, and an abandoned import says what it stored.
 func TestImportTunesTheWriterAndPutsItBack(t *testing.T) {
 	ctx := context.Background()
-	s, err := Open(ctx, filepath.Join(t.TempDir(), "x.db"), Options{PasswordCost: bcrypt.MinCost})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := fixedStore(t)
 	if got := writerSetting(t, s, "cache_size"); got != -defaultCacheKiB {
 		t.Fatalf("cache_size %d before any import", got)
 	}
@@ -209,11 +221,7 @@ func TestImportTunesTheWriterAndPutsItBack(t *testing.T) {
 // the first to end leaves the writer as the second needs it.
 func TestOverlappingImportsKeepTheWriterTuned(t *testing.T) {
 	ctx := context.Background()
-	s, err := Open(ctx, filepath.Join(t.TempDir(), "x.db"), Options{PasswordCost: bcrypt.MinCost})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := fixedStore(t)
 	first, err := s.NewImporter(ctx, ImportOptions{Source: "cli"})
 	if err != nil {
 		t.Fatal(err)
@@ -267,16 +275,6 @@ func shapesIgnoringAnswerOrder(t *testing.T, s *Store) []string {
 // batches of 1 to 4, thread exactly as when stored whole and converted
 // after, and the summary agrees with what was stored.
 func TestStreamedImportMatchesWholeFileOnRandomFiles(t *testing.T) {
-	ctx := context.Background()
-	fixed := func() time.Time { return time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC) }
-	open := func() *Store {
-		s, err := Open(ctx, filepath.Join(t.TempDir(), "x.db"), Options{PasswordCost: bcrypt.MinCost, Now: fixed})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { s.Close() })
-		return s
-	}
 	opts := ImportOptions{BrandHandles: []string{"Brand"}}
 	for seed := uint64(0); seed < 80; seed++ {
 		r := rand.New(rand.NewPCG(seed, 99))
@@ -307,25 +305,12 @@ func TestStreamedImportMatchesWholeFileOnRandomFiles(t *testing.T) {
 			}
 		}
 		r.Shuffle(len(file), func(i, j int) { file[i], file[j] = file[j], file[i] })
-		whole := open()
+		whole := fixedStore(t)
 		importOneByOne(t, whole, opts, file...)
 		want := strings.Join(shapesIgnoringAnswerOrder(t, whole), "\n")
 		for size := 1; size <= 4; size++ {
-			s := open()
-			im, err := s.NewImporter(ctx, opts)
-			if err != nil {
-				t.Fatal(err)
-			}
-			im.batchSize = size
-			for _, x := range file {
-				if err := im.Add(ctx, x); err != nil {
-					t.Fatal(err)
-				}
-			}
-			sum, err := im.Finish(ctx)
-			if err != nil {
-				t.Fatal(err)
-			}
+			s := fixedStore(t)
+			sum := streamImport(t, s, opts, size, file...)
 			if got := strings.Join(shapesIgnoringAnswerOrder(t, s), "\n"); got != want {
 				t.Fatalf("seed %d, batches of %d:\n%s\nstored whole:\n%s", seed, size, got, want)
 			}
@@ -348,29 +333,11 @@ func TestStreamedImportMatchesWholeFileOnRandomFiles(t *testing.T) {
 // stored before its parent still joins the parent's conversation, so a later
 // import's reply to it is appended to the thread, not a thread of its own.
 func TestFilteredReplyBeforeItsParentJoinsItsConversation(t *testing.T) {
-	ctx := context.Background()
-	s, err := Open(ctx, filepath.Join(t.TempDir(), "x.db"), Options{PasswordCost: bcrypt.MinCost})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := fixedStore(t)
 	opts := ImportOptions{BrandHandles: []string{"Brand"}}
-	im, err := s.NewImporter(ctx, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	im.batchSize = 1
-	for _, x := range []tweets.Tweet{
+	streamImport(t, s, opts, 1,
 		tw("102", "101", "cat", "GIVEAWAY! Win a new phone, follow and RT", 2),
-		tw("101", "", "ann", "@Brand my router drops every evening", 1),
-	} {
-		if err := im.Add(ctx, x); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if _, err := im.Finish(ctx); err != nil {
-		t.Fatal(err)
-	}
+		tw("101", "", "ann", "@Brand my router drops every evening", 1))
 	runImport(t, s, opts, tw("103", "102", "dan", "@ann @Brand mine too since Monday", 3))
 	got := dumpTable(t, s, `SELECT tweet_id, conversation_id, status FROM social_items ORDER BY tweet_id`)
 	want := []string{"tweet_id=101 conversation_id=101 status=converted ", "tweet_id=102 conversation_id=101 status=filtered ",
