@@ -70,6 +70,10 @@ func importCmd(ctx context.Context, args []string, stdout io.Writer) error {
 				continue
 			}
 			if err != nil {
+				if sum := im.Abandon(); sum.Imported > 0 && !*dryRun {
+					fmt.Fprintf(stdout, "%s failed part-way; stored before it did (importing again adds the rest):\n", f)
+					printSummary(stdout, sum)
+				}
 				return fmt.Errorf("%s: %w", f, err)
 			}
 			for _, sk := range res.Skipped {
