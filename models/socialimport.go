@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/maphash"
+	"maps"
 	"sort"
 	"strings"
 	"time"
@@ -154,12 +155,36 @@ func (s *Store) NewImporter(ctx context.Context, opts ImportOptions) (*Importer,
 }
 
 // write runs fn in the import's transaction: one per batch, or the single
-// rolled-back transaction of a dry run.
+// rolled-back transaction of a dry run. What fn counted is taken back when
+// its transaction is, so a summary never counts what was not stored.
 func (im *Importer) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	if im.dryTx != nil {
 		return fn(im.dryTx)
 	}
-	return im.s.inTx(ctx, fn)
+	before := im.counted()
+	err := im.s.inTx(ctx, fn)
+	if err != nil {
+		im.uncount(before)
+	}
+	return err
+}
+
+// batchCounts is what storing a batch adds to: the summary's fields the
+// storing goroutine writes (Read and Skipped belong to the reader's).
+type batchCounts struct {
+	imported, duplicates, threads, answers, orphans, waiting int
+	filtered                                                 map[string]int
+}
+
+func (im *Importer) counted() batchCounts {
+	return batchCounts{im.sum.Imported, im.sum.Duplicates, im.sum.Threads, im.sum.Answers, im.orphans, im.waiting,
+		maps.Clone(im.sum.Filtered)}
+}
+
+func (im *Importer) uncount(c batchCounts) {
+	im.sum.Imported, im.sum.Duplicates, im.sum.Threads, im.sum.Answers, im.orphans, im.waiting =
+		c.imported, c.duplicates, c.threads, c.answers, c.orphans, c.waiting
+	im.sum.Filtered = c.filtered
 }
 
 // Skip records a record the reader could not use.
@@ -334,12 +359,18 @@ func (im *Importer) storeItems(ctx context.Context, tx *sql.Tx, batch []pendingI
 }
 
 // Finish stores what is queued, joins replies to their conversations and,
-// unless triaging, turns conversations into threads.
+// unless triaging, turns conversations into threads. When it fails, an import
+// that is not a dry run still returns the summary of what the batches before
+// the failure stored: that stays.
 func (im *Importer) Finish(ctx context.Context) (*ImportSummary, error) {
 	defer im.release(context.WithoutCancel(ctx))
 	if err := im.drain(ctx); err != nil {
-		im.rollback()
-		return nil, err
+		if im.dryTx != nil {
+			im.rollback()
+			return nil, err
+		}
+		_ = im.countInbox(ctx)
+		return &im.sum, err
 	}
 	ctx = context.WithoutCancel(ctx)
 	var err error
@@ -360,7 +391,12 @@ func (im *Importer) Finish(ctx context.Context) (*ImportSummary, error) {
 		im.rollback()
 	}
 	if err != nil {
-		return nil, err
+		if im.opts.DryRun {
+			return nil, err
+		}
+		// What the batches before the failure stored is kept: say what.
+		_ = im.countInbox(ctx)
+		return &im.sum, err
 	}
 	return &im.sum, nil
 }

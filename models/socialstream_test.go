@@ -346,3 +346,70 @@ func TestFilteredReplyBeforeItsParentJoinsItsConversation(t *testing.T) {
 		t.Errorf("items:\n%s", strings.Join(got, "\n"))
 	}
 }
+
+// failOnPost makes storing any post whose source holds word fail, as a full
+// disk or a broken database would.
+func failOnPost(t *testing.T, s *Store, word string) {
+	t.Helper()
+	if _, err := s.w.Exec(`CREATE TRIGGER fail_post BEFORE INSERT ON posts WHEN NEW.body_md LIKE '%` + word +
+		`%' BEGIN SELECT RAISE(ABORT, 'cannot store this post'); END`); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// stored counts what a database holds, to hold a summary against.
+func stored(t *testing.T, s *Store) (items, threads, answers, filtered int) {
+	t.Helper()
+	if err := s.r.QueryRow(`SELECT (SELECT COUNT(*) FROM social_items), (SELECT COUNT(*) FROM threads),
+		(SELECT COUNT(*) FROM posts WHERE is_question = 0), (SELECT COUNT(*) FROM social_items WHERE status = 'filtered')`).
+		Scan(&items, &threads, &answers, &filtered); err != nil {
+		t.Fatal(err)
+	}
+	return
+}
+
+// TestFailedImportCountsOnlyWhatWasStored: when a batch cannot be stored its
+// transaction is rolled back, and so is what it counted; an import that
+// fails, abandoned or in Finish, reports exactly what the batches before
+// stored, which stays.
+func TestFailedImportCountsOnlyWhatWasStored(t *testing.T) {
+	ctx := context.Background()
+	file := []tweets.Tweet{
+		tw("1", "", "ann", "@Brand my router drops", 1),
+		tw("2", "1", "Brand", "@ann sorry about that", 2),
+		tw("3", "", "bob", "@Brand the bill is wrong", 3),
+		// The second batch: a promotion, a reply whose parent never comes,
+		// and a question that cannot be stored.
+		tw("4", "", "eve", "GIVEAWAY! Win a new phone, follow and RT", 4),
+		tw("5", "99", "cat", "@Brand me too", 5),
+		tw("6", "", "dan", "@Brand FAILS my phone", 6),
+	}
+	for _, finish := range []bool{false, true} {
+		s := fixedStore(t)
+		failOnPost(t, s, "FAILS")
+		im, err := s.NewImporter(ctx, ImportOptions{BrandHandles: []string{"Brand"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		im.batchSize = 3
+		for _, x := range file {
+			if err := im.Add(ctx, x); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var sum *ImportSummary
+		if finish {
+			if sum, err = im.Finish(ctx); err == nil || !strings.Contains(err.Error(), "cannot store this post") {
+				t.Fatalf("Finish: %v", err)
+			}
+		} else {
+			im.wait() // the second batch fails
+			sum = im.Abandon()
+		}
+		items, threads, answers, filtered := stored(t, s)
+		if sum == nil || sum.Imported != items || sum.Threads != threads || sum.Answers != answers || sum.FilteredTotal() != filtered ||
+			items != 3 || threads != 2 || answers != 1 {
+			t.Errorf("finish %v: summary %+v; stored %d items, %d threads, %d answers, %d filtered", finish, sum, items, threads, answers, filtered)
+		}
+	}
+}

@@ -72,6 +72,7 @@ func benchImport(ctx context.Context, args []string, stdout io.Writer) error {
 	start = time.Now()
 	res, err := tweets.ReadFile(path, func(t tweets.Tweet) error { return im.Add(ctx, t) })
 	if err != nil {
+		im.Abandon()
 		return err
 	}
 	readDone := time.Since(start)

@@ -70,10 +70,7 @@ func importCmd(ctx context.Context, args []string, stdout io.Writer) error {
 				continue
 			}
 			if err != nil {
-				if sum := im.Abandon(); sum.Imported > 0 && !*dryRun {
-					fmt.Fprintf(stdout, "%s failed part-way; stored before it did (importing again adds the rest):\n", f)
-					printSummary(stdout, sum)
-				}
+				printPartial(stdout, f, im.Abandon())
 				return fmt.Errorf("%s: %w", f, err)
 			}
 			for _, sk := range res.Skipped {
@@ -86,6 +83,7 @@ func importCmd(ctx context.Context, args []string, stdout io.Writer) error {
 		}
 		sum, err := im.Finish(ctx)
 		if err != nil {
+			printPartial(stdout, "The import", sum)
 			return err
 		}
 		printSummary(stdout, sum)
@@ -103,6 +101,16 @@ func importCmd(ctx context.Context, args []string, stdout io.Writer) error {
 		}
 		return nil
 	})
+}
+
+// printPartial says what an import that failed part-way stored before: that
+// stays, and importing again adds what was not stored.
+func printPartial(w io.Writer, what string, s *models.ImportSummary) {
+	if s == nil || s.DryRun || s.Imported == 0 {
+		return
+	}
+	fmt.Fprintf(w, "%s failed part-way. Stored before it did (importing again adds what was not; what waits is in the triage inbox):\n", what)
+	printSummary(w, s)
 }
 
 func printSummary(w io.Writer, s *models.ImportSummary) {
