@@ -9,14 +9,16 @@ import (
 )
 
 // An import that makes threads at once does it batch by batch, as it reads:
-// a conversation the batch holds whole (its root and every reply to it that
-// the batch has, none of it stored before) becomes a thread in the batch's
-// transaction, its items written once, already converted. Storing the items
-// first and converting them afterwards wrote every item twice and read it
-// back in between. What a batch cannot settle alone waits in the inbox for
-// Finish, which converts it as it always did: replies whose parent is not
-// stored (it may come later in the file), and conversations an earlier batch
-// or import began, unless they already have a thread to append to.
+// a conversation the batch holds whole (its root, which asks the question,
+// and every reply to it that the batch has, none of it stored before)
+// becomes a thread in the batch's transaction, its items written once,
+// already converted. Storing the items first and converting them afterwards
+// wrote every item twice and read it back in between. What a batch cannot
+// settle alone waits in the inbox for Finish, which converts it as it always
+// did: replies whose parent is not stored (it may come later in the file),
+// conversations whose question would be a reply (an earlier reply may come
+// later and ask it), and conversations an earlier batch or import began,
+// unless they already have a thread to append to.
 
 // pendingItem is a read tweet waiting to be stored with its batch.
 type pendingItem struct {
