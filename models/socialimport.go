@@ -369,7 +369,7 @@ func (im *Importer) Finish(ctx context.Context) (*ImportSummary, error) {
 			im.rollback()
 			return nil, err
 		}
-		_ = im.countInbox(ctx)
+		_ = im.countInbox(context.WithoutCancel(ctx))
 		return &im.sum, err
 	}
 	ctx = context.WithoutCancel(ctx)

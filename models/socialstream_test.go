@@ -413,3 +413,34 @@ func TestFailedImportCountsOnlyWhatWasStored(t *testing.T) {
 		}
 	}
 }
+
+// TestImportFailingAtTheEndReportsWhatStays: a conversation left for Finish
+// (its question is a reply) cannot be stored; Finish fails, and its summary
+// is what the batch before stored, the waiting reply included.
+func TestImportFailingAtTheEndReportsWhatStays(t *testing.T) {
+	s := fixedStore(t)
+	failOnPost(t, s, "FAILS")
+	ctx := context.Background()
+	im, err := s.NewImporter(ctx, ImportOptions{BrandHandles: []string{"Brand"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, x := range []tweets.Tweet{
+		tw("1", "", "ann", "@Brand my router drops", 1),
+		tw("20", "", "Brand", "Maintenance tonight from 1am", 2),
+		tw("21", "20", "xav", "@Brand FAILS will TV work during it?", 3),
+	} {
+		if err := im.Add(ctx, x); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sum, err := im.Finish(ctx)
+	if err == nil || !strings.Contains(err.Error(), "cannot store this post") {
+		t.Fatalf("Finish: %v", err)
+	}
+	items, threads, answers, filtered := stored(t, s)
+	if sum == nil || sum.Imported != items || sum.Threads != threads || sum.Answers != answers || sum.FilteredTotal() != filtered ||
+		sum.Inbox != 1 || items != 3 || threads != 1 {
+		t.Errorf("summary %+v; stored %d items, %d threads, %d answers, %d filtered", sum, items, threads, answers, filtered)
+	}
+}
