@@ -56,7 +56,6 @@ func (im *Importer) prepareBatch(ctx context.Context, r dbtx, convs []string) ([
 	}
 	var parts []convertPart
 	var fresh, all []*newThread
-	cats := map[int64]int64{}
 	for _, conv := range convs {
 		items := byConv[conv]
 		if len(items) == 0 {
@@ -71,15 +70,11 @@ func (im *Importer) prepareBatch(ctx context.Context, r dbtx, convs []string) ([
 		if nt == nil {
 			continue // only brand replies: they wait in the inbox for a question
 		}
-		q := nt.items[0]
-		cat, ok := cats[q.ruleID]
-		if !ok {
-			if cat, err = im.categoryFor(ctx, r, q); err != nil {
-				return nil, err
-			}
-			cats[q.ruleID] = cat
+		// One prepare runs at a time, after every batch was streamed, so
+		// it may use the import's category memo.
+		if nt.categoryID, err = im.importCategory(ctx, r, nt.items[0]); err != nil {
+			return nil, err
 		}
-		nt.categoryID = cat
 		fresh = append(fresh, nt)
 		all = append(all, nt)
 	}

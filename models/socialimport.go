@@ -9,7 +9,6 @@ import (
 	"maps"
 	"sort"
 	"strings"
-	"time"
 
 	"github.com/crowdcare/crowdcare/tweets"
 )
@@ -96,13 +95,12 @@ type Importer struct {
 	seen     map[uint64]int32
 	seenSeed maphash.Seed
 	dryTx    *sql.Tx
-	started  time.Time
 	rules    []SocialRule
 	// batchSize is how many items one transaction stores (importBatch;
 	// tests use small ones to cut conversations across batches).
 	batchSize int
 	released  bool
-	// Only the goroutine storing batches uses these.
+	// Only the goroutine storing batches uses these (and Finish, after).
 	cats    map[int64]int64 // rule -> category of its new threads
 	waiting int             // new items left for Finish to convert
 	orphans int             // items stored before their parents (or without)
@@ -119,7 +117,7 @@ func (s *Store) NewImporter(ctx context.Context, opts ImportOptions) (*Importer,
 	if _, err := s.CategoryBySlug(ctx, opts.Category); err != nil {
 		return nil, &ValidationError{Fields: map[string]string{"category": fmt.Sprintf("There is no category %q.", opts.Category)}}
 	}
-	im := &Importer{s: s, opts: opts, brand: map[string]bool{}, seen: map[uint64]int32{}, seenSeed: maphash.MakeSeed(), started: s.now(), batchSize: importBatch,
+	im := &Importer{s: s, opts: opts, brand: map[string]bool{}, seen: map[uint64]int32{}, seenSeed: maphash.MakeSeed(), batchSize: importBatch,
 		sum: ImportSummary{Filtered: map[string]int{}, DryRun: opts.DryRun}, cats: map[int64]int64{}}
 	// The rules as the import starts apply to all of it, as a category does.
 	rules, err := loadRules(ctx, s.r)

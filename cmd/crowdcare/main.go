@@ -40,7 +40,7 @@ Usage:
       Generate a large realistic forum for benchmarks (default 100,000 threads, 1,000,000 posts).
   crowdcare bench search [--n N] [--db PATH]
       Time searches (single words, several words, phrases) and print p50/p90/p99.
-  crowdcare bench import [--records N] [--format csv|archive] [--triage] [--detect-language=false]
+  crowdcare bench import [--records N] [--format csv|archive] [--triage] [--detect-language=false] [--cpuprofile FILE]
       Generate a file and time its import: records per second and peak memory.
   crowdcare bench insights [--n N] [--db PATH]
       Time the /insights dashboard page as an ambassador for 7, 30, 90 and 365 days.
