@@ -101,7 +101,7 @@ func (h *Handler) parseInsightsQuery(c echo.Context, f form) insightsQuery {
 			q.filter.CategoryID = cat.ID
 		}
 	}
-	if q.Lang != "" && !isLangCode(q.Lang) {
+	if q.Lang != "" && !models.IsLangCode(q.Lang) {
 		f.Errors["lang"] = "Choose a language from the list."
 		q.Lang = ""
 	}

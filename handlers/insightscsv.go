@@ -103,8 +103,3 @@ func csvSafe(r []string) []string {
 	}
 	return r
 }
-
-// isLangCode accepts an ISO 639-1 code as the detector writes it.
-func isLangCode(s string) bool {
-	return len(s) == 2 && s[0] >= 'a' && s[0] <= 'z' && s[1] >= 'a' && s[1] <= 'z'
-}

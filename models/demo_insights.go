@@ -24,36 +24,39 @@ func (s *Store) seedDemoSelfService(ctx context.Context) error {
 	r := rand.New(rand.NewPCG(7, 11))
 	now := s.now()
 	start := now.Truncate(time.Hour).Add(-14 * 24 * time.Hour)
+	weights := 0
+	for _, q := range demoNoResult {
+		weights += q.weight
+	}
 	b := s.events
 	b.mu.Lock()
 	for h := start; h.Before(now.Truncate(time.Hour)); h = h.Add(time.Hour) {
 		// Busier in the day and evening than at night (UTC, for a UK audience).
 		busy := map[bool]int{true: 10, false: 2}[h.UTC().Hour() >= 8 && h.UTC().Hour() < 23]
 		searches := busy + r.IntN(busy+1)
-		none := 0
 		for i := 0; i < searches; i++ {
 			if r.IntN(100) < 14 {
-				none++
-				pick := r.IntN(38)
+				pick := r.IntN(weights)
 				for _, q := range demoNoResult {
 					if pick -= q.weight; pick < 0 {
-						b.m[eventKey{h.Unix(), MetricSearchNone, q.query}]++
+						b.add(h.Unix(), MetricSearchNone, q.query, 1)
 						break
 					}
 				}
 			}
 		}
 		sessions := searches * 7 / 10
-		add := func(metric string, n int) {
+		for metric, n := range map[string]int{
+			MetricSearch:              searches,
+			MetricViewSolved:          busy*2 + r.IntN(busy*2+1),
+			MetricViewArticle:         busy + r.IntN(busy+1),
+			MetricSearchSession:       sessions,
+			MetricSearchSessionSolved: sessions * (55 + r.IntN(15)) / 100,
+		} {
 			if n > 0 {
-				b.m[eventKey{h.Unix(), metric, ""}] += n
+				b.add(h.Unix(), metric, "", n)
 			}
 		}
-		add(MetricSearch, searches)
-		add(MetricViewSolved, busy*2+r.IntN(busy*2+1))
-		add(MetricViewArticle, busy+r.IntN(busy+1))
-		add(MetricSearchSession, sessions)
-		add(MetricSearchSessionSolved, sessions*(55+r.IntN(15))/100)
 	}
 	b.mu.Unlock()
 	if err := s.FlushEvents(ctx); err != nil {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -54,11 +55,14 @@ type eventKey struct {
 // eventBuffer adds events up in memory so that counting costs a page a map
 // update, not a write; the store flushes it every few seconds and on Close.
 type eventBuffer struct {
-	mu   sync.Mutex
-	m    map[eventKey]int
-	stop chan struct{}
-	done chan struct{}
-	once sync.Once
+	mu sync.Mutex
+	m  map[eventKey]int
+	// purgedDay is the day old search texts were last deleted on: once a
+	// day is enough for a retention counted in days.
+	purgedDay atomic.Int64
+	stop      chan struct{}
+	done      chan struct{}
+	once      sync.Once
 }
 
 // Count records events in the current hour. It never blocks on the database.
@@ -67,16 +71,21 @@ func (s *Store) Count(evs ...Event) {
 		return
 	}
 	hour := s.now().Truncate(time.Hour).Unix()
-	b := s.events
-	b.mu.Lock()
-	defer b.mu.Unlock()
+	s.events.mu.Lock()
+	defer s.events.mu.Unlock()
 	for _, e := range evs {
-		k := eventKey{hour, e.Metric, e.Key}
-		if _, ok := b.m[k]; !ok && len(b.m) >= maxEventKeys && e.Key != "" {
-			k.key = OtherQueries
-		}
-		b.m[k]++
+		s.events.add(hour, e.Metric, e.Key, 1)
 	}
+}
+
+// add counts n events of an hour; the caller holds the lock. Past
+// maxEventKeys keys, new query texts are counted together as OtherQueries.
+func (b *eventBuffer) add(hour int64, metric, key string, n int) {
+	k := eventKey{hour, metric, key}
+	if _, ok := b.m[k]; !ok && len(b.m) >= maxEventKeys && key != "" {
+		k.key = OtherQueries
+	}
+	b.m[k] += n
 }
 
 // FlushEvents ends the search sessions idle long enough and writes the
@@ -91,6 +100,7 @@ func (s *Store) FlushEvents(ctx context.Context) error {
 	if len(pending) == 0 {
 		return nil
 	}
+	cutoff := s.now().Add(-searchTextRetention).Unix()
 	err := s.inQuietTx(ctx, func(tx *sql.Tx) error {
 		hourly, err := tx.PrepareContext(ctx, `INSERT INTO insight_counts (hour, metric, key, n) VALUES (?, ?, ?, ?)
 			ON CONFLICT (metric, hour, key) DO UPDATE SET n = n + excluded.n`)
@@ -113,13 +123,18 @@ func (s *Store) FlushEvents(ctx context.Context) error {
 			}
 		}
 		// Search texts are kept no longer than the longest range the dashboard shows.
-		cutoff := s.now().Add(-searchTextRetention).Unix()
+		if b.purgedDay.Load() == cutoff/secondsPerDay {
+			return nil
+		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM insight_counts WHERE metric = ? AND hour < ?`, MetricSearchNone, cutoff); err != nil {
 			return err
 		}
 		_, err = tx.ExecContext(ctx, `DELETE FROM insight_daily WHERE metric = ? AND day < ?`, MetricSearchNone, cutoff)
 		return err
 	})
+	if err == nil {
+		b.purgedDay.Store(cutoff / secondsPerDay)
+	}
 	if err != nil {
 		// Put them back: a later flush may succeed.
 		b.mu.Lock()

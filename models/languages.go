@@ -79,28 +79,24 @@ func (s *Store) detectAndStore(ctx context.Context, det LanguageDetector, query,
 // ThreadLanguages lists the languages questions have been found in, for the
 // dashboard's filter.
 func (s *Store) ThreadLanguages(ctx context.Context) ([]string, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT DISTINCT lang FROM threads INDEXED BY threads_lang WHERE lang != '' ORDER BY lang`)
+	out, err := s.strings(ctx, `SELECT DISTINCT lang FROM threads INDEXED BY threads_lang WHERE lang != '' ORDER BY lang`)
 	if err != nil {
 		return nil, fmt.Errorf("thread languages: %w", err)
 	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var l string
-		if err := rows.Scan(&l); err != nil {
-			return nil, err
-		}
-		out = append(out, l)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // threadLang is a thread's language taken from the tweet it started from,
 // when the source named one (a two-letter code, not X's "und", "qme" and
 // the like); else it is left for the background detection.
 func threadLang(itemLang string) (string, bool) {
-	if len(itemLang) == 2 && itemLang[0] >= 'a' && itemLang[0] <= 'z' && itemLang[1] >= 'a' && itemLang[1] <= 'z' {
+	if IsLangCode(itemLang) {
 		return itemLang, true
 	}
 	return "", false
+}
+
+// IsLangCode reports whether s is a two-letter lower-case language code.
+func IsLangCode(s string) bool {
+	return len(s) == 2 && s[0] >= 'a' && s[0] <= 'z' && s[1] >= 'a' && s[1] <= 'z'
 }

@@ -42,7 +42,7 @@ Usage:
       Time searches (single words, several words, phrases) and print p50/p90/p99.
   crowdcare bench import [--records N] [--format csv|archive] [--triage] [--detect-language=false] [--cpuprofile FILE]
       Generate a file and time its import: records per second and peak memory.
-  crowdcare bench insights [--n N] [--db PATH]
+  crowdcare bench insights [--n N] [--mentions N] [--db PATH]
       Time the /insights dashboard page as an ambassador for 7, 30, 90 and 365 days.
   crowdcare loadtest [--db PATH] [--conns N] [--duration D]
       Start the server on PATH and a bare net/http server, drive both from here, report req/s,
