@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -49,8 +50,13 @@ func (h *Handler) openIncident(c echo.Context) error {
 	threadID, _ := threadRef(f.Values["thread"]) // 0, refused below, when it names no thread
 	in := models.NewIncident{ThreadID: threadID, Message: f.Values["message"], Term: f.Values["term"]}
 	if slug := f.Values["category"]; slug != "" {
-		if cat, err := h.store.CategoryBySlug(ctx, slug); err == nil {
+		// An unknown slug leaves no category, which OpenIncident refuses.
+		cat, err := h.store.CategoryBySlug(ctx, slug)
+		switch {
+		case err == nil:
 			in.CategoryID = cat.ID
+		case !errors.Is(err, models.ErrNotFound):
+			return err
 		}
 	}
 	if _, err := h.store.OpenIncident(ctx, currentUser(c), in); err != nil {

@@ -48,11 +48,17 @@ func (s *Store) HidePost(ctx context.Context, actor *User, postID int64, reason 
 	if err != nil {
 		return err
 	}
-	return s.inTx(ctx, func(tx *sql.Tx) error { return s.hidePostAndTell(ctx, tx, actor, p, reason) })
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		if err := s.hidePostAndTell(ctx, tx, actor, p, reason); err != nil {
+			return err
+		}
+		return s.refreshThread(ctx, tx, p.ThreadID)
+	})
 }
 
-// hidePostAndTell is HidePost's transaction: the post is hidden, its open
-// flags are actioned, its thread recounted, and its author told why.
+// hidePostAndTell hides the post, actions its open flags and tells its
+// author why; the caller recounts the thread (refreshThread) once it has
+// done the rest of its change.
 func (s *Store) hidePostAndTell(ctx context.Context, tx *sql.Tx, actor *User, p *Post, reason string) error {
 	now := s.now().Unix()
 	if _, err := s.hidePostTx(ctx, tx, p.ID, reason, now); err != nil {
@@ -60,9 +66,6 @@ func (s *Store) hidePostAndTell(ctx context.Context, tx *sql.Tx, actor *User, p 
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE flags SET status = 'actioned', handled_by = ?, handled_at = ?
 		WHERE post_id = ? AND status = 'open'`, actor.ID, now, p.ID); err != nil {
-		return err
-	}
-	if err := s.refreshThread(ctx, tx, p.ThreadID); err != nil {
 		return err
 	}
 	if err := s.notify(ctx, tx, p.Author.ID, actor.ID, NotifyModeration, p.ThreadID, p.ID,

@@ -192,12 +192,8 @@ func (s *Store) VotedPosts(ctx context.Context, userID int64, postIDs []int64) (
 	if len(postIDs) == 0 {
 		return nil, nil
 	}
-	args := make([]any, 0, len(postIDs)+1)
-	args = append(args, userID)
-	for _, id := range postIDs {
-		args = append(args, id)
-	}
-	rows, err := s.r.QueryContext(ctx, `SELECT post_id FROM votes WHERE user_id = ? AND post_id IN (`+placeholders(len(postIDs))+`)`, args...)
+	rows, err := s.r.QueryContext(ctx, `SELECT post_id FROM votes WHERE user_id = ? AND post_id IN (`+placeholders(len(postIDs))+`)`,
+		append([]any{userID}, idArgs(postIDs)...)...)
 	if err != nil {
 		return nil, fmt.Errorf("load votes: %w", err)
 	}

@@ -286,7 +286,3 @@ func (s *Store) fillTags(ctx context.Context, threads []*Thread) error {
 	}
 	return rows.Err()
 }
-
-func placeholders(n int) string {
-	return strings.TrimSuffix(strings.Repeat("?,", n), ",")
-}

@@ -1,0 +1,39 @@
+package models
+
+import (
+	"database/sql"
+	"strings"
+)
+
+// Helpers for statements over a list of ids.
+
+// placeholders is "?,?,…" for n values.
+func placeholders(n int) string {
+	return strings.TrimSuffix(strings.Repeat("?,", n), ",")
+}
+
+// keyedByID reads rows with scan into a map keyed by id.
+func keyedByID[T any](rows *sql.Rows, err error, scan func(interface{ Scan(...any) error }) (T, error), id func(T) int64) (map[int64]T, error) {
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[int64]T{}
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out[id(v)] = v
+	}
+	return out, rows.Err()
+}
+
+// idArgs turns ids into query arguments.
+func idArgs(ids []int64) []any {
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	return args
+}
