@@ -42,19 +42,14 @@ type v1User struct {
 }
 
 type v1Entities struct {
-	URLs     []v1URL `json:"urls"`
-	Media    []v1URL `json:"media"`
+	URLs     []urlEntity `json:"urls"`
+	Media    []urlEntity `json:"media"`
 	Hashtags []struct {
 		Text string `json:"text"`
 	} `json:"hashtags"`
 	UserMentions []struct {
 		ScreenName string `json:"screen_name"`
 	} `json:"user_mentions"`
-}
-
-type v1URL struct {
-	URL         string `json:"url"`
-	ExpandedURL string `json:"expanded_url"`
 }
 
 // flexValue keeps one element of a nested array raw, so that one bad status
@@ -189,13 +184,7 @@ func position(line int, rec *int) int {
 	return *rec
 }
 
-func (e *v1Entities) expandedURLs() []string {
-	out := make([]string, 0, len(e.URLs))
-	for _, u := range e.URLs {
-		out = append(out, firstOf(u.ExpandedURL, u.URL))
-	}
-	return out
-}
+func (e *v1Entities) expandedURLs() []string { return expandedURLs(e.URLs) }
 
 func (e *v1Entities) hashtags() []string {
 	out := make([]string, 0, len(e.Hashtags))

@@ -54,10 +54,7 @@ type v2User struct {
 }
 
 type v2Entities struct {
-	URLs []struct {
-		URL         string `json:"url"`
-		ExpandedURL string `json:"expanded_url"`
-	} `json:"urls"`
+	URLs     []urlEntity `json:"urls"`
 	Mentions []struct {
 		Username string `json:"username"`
 	} `json:"mentions"`
@@ -254,13 +251,7 @@ func (t *v2Tweet) tweet(x *v2Expansions, line int) (Tweet, error) {
 	return out, nil
 }
 
-func (e *v2Entities) expandedURLs() []string {
-	out := make([]string, 0, len(e.URLs))
-	for _, u := range e.URLs {
-		out = append(out, firstOf(u.ExpandedURL, u.URL))
-	}
-	return out
-}
+func (e *v2Entities) expandedURLs() []string { return expandedURLs(e.URLs) }
 
 func (e *v2Entities) hashtags() []string {
 	out := make([]string, 0, len(e.Hashtags))

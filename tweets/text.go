@@ -150,6 +150,23 @@ func retweetHandle(text string) string {
 }
 
 // entitySet is what the entities of either API version tell about a tweet.
+// urlEntity is a link as both API versions give it: the t.co address and
+// the one it stands for.
+type urlEntity struct {
+	URL         string `json:"url"`
+	ExpandedURL string `json:"expanded_url"`
+}
+
+// expandedURLs is where each link goes, or the link itself when the record
+// does not say.
+func expandedURLs(urls []urlEntity) []string {
+	out := make([]string, 0, len(urls))
+	for _, u := range urls {
+		out = append(out, firstOf(u.ExpandedURL, u.URL))
+	}
+	return out
+}
+
 type entitySet interface {
 	links() []link
 	expandedURLs() []string
