@@ -10,8 +10,8 @@ import (
 // postView is one post with what the viewer may do to it. Its fields are
 // copied, not embedded: text/template finds a promoted field through a slow
 // reflective search, and a thread page looks up ~15 fields of 30 posts.
-// Every field that depends on the viewer, except CSRF, must be in flags: the
-// thread cache keeps one rendering per post and flags.
+// The thread cache keeps one rendering per distinct view (CSRF aside), so
+// every field must stay comparable.
 type postView struct {
 	ID            int64
 	Author        models.UserRef
@@ -42,18 +42,6 @@ type postView struct {
 	CanHide       bool
 	CanRecommend  bool
 	CanModerate   bool // sees the author's moderation page
-}
-
-// flags packs the viewer-dependent fields of a post view.
-func (v postView) flags() uint16 {
-	var f uint16
-	for i, b := range [...]bool{v.Redacted, v.ViewerVoted, v.CanVote, v.CanAccept, v.CanEdit, v.CanDelete,
-		v.CanSeeHistory, v.CanFlag, v.CanHide, v.CanRecommend, v.CanModerate} {
-		if b {
-			f |= 1 << i
-		}
-	}
-	return f
 }
 
 // View prepares a post of this thread for the post partial.

@@ -68,10 +68,18 @@ type threadEntry struct {
 	gone bool
 }
 
-// fragKey names a post's HTML with one set of controls.
-type fragKey struct {
-	post  int64
-	flags uint16
+// fragKey names a post's HTML with one set of controls: the post's whole
+// view with the CSRF token left out (it goes in the slot), so a field added
+// to postView that depends on the viewer is part of the key without anyone
+// having to remember it.
+type fragKey = postView
+
+// fragKeyOf is v's key. The body is left out too: it is the same for every
+// viewer of an entry, and hashing it on each lookup would cost more than the
+// rest of the key.
+func fragKeyOf(v postView) fragKey {
+	v.CSRF, v.BodyHTML = "", ""
+	return v
 }
 
 const (
@@ -241,7 +249,7 @@ func (h *Handler) postHTML(e *threadEntry, v postView, csrf string) (template.HT
 // token goes, rendered once per set of controls while the entry is current.
 func (h *Handler) postParts(e *threadEntry, v postView) ([]string, error) {
 	tc := h.threads
-	key := fragKey{v.ID, v.flags()}
+	key := fragKeyOf(v)
 	tc.mu.Lock()
 	parts, ok := e.frags[key]
 	tc.mu.Unlock()

@@ -228,34 +228,29 @@ func TestThreadCacheStaffControls(t *testing.T) {
 	}
 }
 
-// TestPostViewFlagsCoverViewerFields: every field of postView is either the
-// same for all viewers of a cached thread or part of flags (the cache keeps
-// one rendering per post and flags). A new field must be sorted into one.
-func TestPostViewFlagsCoverViewerFields(t *testing.T) {
-	shared := strings.Fields("ID Author IsQuestion BodyHTML HelpfulCount CreatedAt EditedAt Deleted Hidden HiddenReason " +
-		"Pending Recommended Edited Anchor CSRF Brand IsAccepted IsOfficial")
+// TestPostFragmentKeyCoversViewerFields: the thread cache keeps one
+// rendering per post and fragment key, so every field of postView that a
+// viewer may see differently (each control, a vote, a redaction) must give
+// another key, and the CSRF token, which goes in its slot, must not.
+func TestPostFragmentKeyCoversViewerFields(t *testing.T) {
 	perViewer := strings.Fields("Redacted ViewerVoted CanVote CanAccept CanEdit CanDelete CanSeeHistory CanFlag CanHide CanRecommend CanModerate")
-	typ := reflect.TypeOf(postView{})
-	if typ.NumField() != len(shared)+len(perViewer) {
-		t.Fatalf("postView has %d fields, the lists here %d: sort the new field", typ.NumField(), len(shared)+len(perViewer))
-	}
-	seen := map[uint16]string{}
+	base := fragKeyOf(postView{ID: 7})
+	seen := map[fragKey]string{base: "no controls"}
 	for _, name := range perViewer {
-		var v postView
+		v := postView{ID: 7}
 		f := reflect.ValueOf(&v).Elem().FieldByName(name)
 		if !f.IsValid() || f.Kind() != reflect.Bool {
 			t.Fatalf("%s is not a bool field of postView", name)
 		}
 		f.SetBool(true)
-		if v.flags() == 0 || seen[v.flags()] != "" {
-			t.Errorf("flags() does not tell %s apart", name)
+		k := fragKeyOf(v)
+		if other, dup := seen[k]; dup {
+			t.Errorf("the fragment key does not tell %s from %s", name, other)
 		}
-		seen[v.flags()] = name
+		seen[k] = name
 	}
-	for _, name := range shared {
-		if _, ok := typ.FieldByName(name); !ok {
-			t.Errorf("postView has no field %s", name)
-		}
+	if fragKeyOf(postView{ID: 7, CSRF: "token-a"}) != fragKeyOf(postView{ID: 7, CSRF: "token-b"}) {
+		t.Error("the CSRF token is part of the fragment key: every member would get a rendering of their own")
 	}
 }
 
@@ -343,7 +338,7 @@ func TestThreadCacheStaysInBudget(t *testing.T) {
 	if !first.gone {
 		t.Fatal("the oldest entry was kept")
 	}
-	tc.add(first, func() { first.frags[fragKey{1, 0}] = []string{"x"} }, 1<<20)
+	tc.add(first, func() { first.frags[fragKeyOf(postView{ID: 1})] = []string{"x"} }, 1<<20)
 	if len(first.frags) != 0 {
 		t.Fatal("a dropped entry took a fragment")
 	}
