@@ -67,7 +67,11 @@ func hourLabel(w models.EarlyWarning, i int) string {
 // earlyWarningCSV is the data behind the early-warning charts and tables.
 func earlyWarningCSV(w models.EarlyWarning) [][]string {
 	f := func(x float64) string { return strconv.FormatFloat(x, 'f', 2, 64) }
-	records := [][]string{{"series", "name", "last_hours", "week_1", "week_2", "week_3", "week_4", "mean", "sd", "z", "spike"}}
+	header := []string{"series", "name", "last_hours"}
+	for k := 1; k <= models.SpikeWeeks; k++ {
+		header = append(header, "week_"+strconv.Itoa(k))
+	}
+	records := [][]string{append(header, "mean", "sd", "z", "spike")}
 	row := func(kind string, s models.Series) {
 		r := []string{kind, s.Label, strconv.Itoa(s.Recent)}
 		for k := 0; k < models.SpikeWeeks; k++ {
