@@ -92,7 +92,7 @@ func TestAmbassadorTriagesTweetIntoThread(t *testing.T) {
 		chromedp.Click(`fieldset.bulk button[type=submit]`, chromedp.ByQuery),
 		chromedp.WaitVisible(`.flash`, chromedp.ByQuery))
 	mustHave(t, amb.text(".flash"), "1 thread created")
-	amb.run(chromedp.Navigate(s.url+"/"), chromedp.Click(`.thread-title a`, chromedp.ByQuery), chromedp.WaitVisible(`h1`, chromedp.ByQuery))
+	amb.run(chromedp.Navigate(s.url+"/"), chromedp.Click(`.thread-title a`, chromedp.ByQuery), chromedp.WaitVisible(`.thread-head`, chromedp.ByQuery))
 	mustHave(t, amb.text("h1"), "Outage in Leeds since 8am")
 	mustHave(t, amb.text(".thread-head"), "View on X")
 	mustHave(t, amb.text(".thread-head"), "Reply on X")
