@@ -17,6 +17,18 @@ const importCacheKiB = 32 << 10
 // defaultCacheKiB is SQLite's own default page cache, per connection.
 const defaultCacheKiB = 2000
 
+// importCheckpointPages is how long the WAL may grow before a commit copies
+// it into the database, while an import runs. Each batch rewrites pages of
+// those random-order indexes that the batch before wrote too; a checkpoint
+// copies a page once however often it was committed, so checkpointing every
+// 64 MB instead of every 4 MB writes less (13% faster for a million
+// records, docs/benchmarks.md). The WAL is back under 4 MB after the next
+// commit once the import ends.
+const importCheckpointPages = 16384
+
+// defaultCheckpointPages is SQLite's own default.
+const defaultCheckpointPages = 1000
+
 // bulkWrites counts the imports under way in this process: the first gives
 // the writer its bigger cache, the last puts it back, so one ending does not
 // take it from another still running.
@@ -29,7 +41,7 @@ func (s *Store) beginBulkWrite(ctx context.Context) error {
 	s.bulk.mu.Lock()
 	defer s.bulk.mu.Unlock()
 	if s.bulk.n == 0 {
-		if err := s.setWriterCache(ctx, importCacheKiB); err != nil {
+		if err := s.tuneWriter(ctx, importCacheKiB, importCheckpointPages); err != nil {
 			return err
 		}
 	}
@@ -46,10 +58,13 @@ func (s *Store) endBulkWrite(ctx context.Context) error {
 	if s.bulk.n > 0 {
 		return nil
 	}
-	return s.setWriterCache(ctx, defaultCacheKiB)
+	return s.tuneWriter(ctx, defaultCacheKiB, defaultCheckpointPages)
 }
 
-func (s *Store) setWriterCache(ctx context.Context, kib int) error {
-	_, err := s.w.ExecContext(ctx, fmt.Sprintf("PRAGMA cache_size = -%d", kib))
+func (s *Store) tuneWriter(ctx context.Context, cacheKiB, checkpointPages int) error {
+	if _, err := s.w.ExecContext(ctx, fmt.Sprintf("PRAGMA cache_size = -%d", cacheKiB)); err != nil {
+		return err
+	}
+	_, err := s.w.ExecContext(ctx, fmt.Sprintf("PRAGMA wal_autocheckpoint = %d", checkpointPages))
 	return err
 }

@@ -147,6 +147,22 @@ func TestStreamedBatchesThreadAsOneFile(t *testing.T) {
 }
 
 // writerSetting reads a PRAGMA on the writer connection.
+// checkTuning fails unless the writer's cache and checkpoint interval are
+// an import's (tuned) or SQLite's defaults.
+func checkTuning(t *testing.T, s *Store, tuned bool, when string) {
+	t.Helper()
+	cache, pages := -defaultCacheKiB, defaultCheckpointPages
+	if tuned {
+		cache, pages = -importCacheKiB, importCheckpointPages
+	}
+	if got := writerSetting(t, s, "cache_size"); got != cache {
+		t.Errorf("%s: cache_size %d, want %d", when, got, cache)
+	}
+	if got := writerSetting(t, s, "wal_autocheckpoint"); got != pages {
+		t.Errorf("%s: wal_autocheckpoint %d, want %d", when, got, pages)
+	}
+}
+
 func writerSetting(t *testing.T, s *Store, pragma string) int {
 	t.Helper()
 	var v int
@@ -157,14 +173,12 @@ func writerSetting(t *testing.T, s *Store, pragma string) int {
 }
 
 // TestImportTunesTheWriterAndPutsItBack: while an import runs, the writer
-// has a bigger page cache; afterwards, finished or abandoned, it is as it
+// has a bigger page cache and checkpoints less often; afterwards, finished or abandoned, it is as it
 // was, and an abandoned import says what it stored.
 func TestImportTunesTheWriterAndPutsItBack(t *testing.T) {
 	ctx := context.Background()
 	s := fixedStore(t)
-	if got := writerSetting(t, s, "cache_size"); got != -defaultCacheKiB {
-		t.Fatalf("cache_size %d before any import", got)
-	}
+	checkTuning(t, s, false, "before any import")
 	for _, finish := range []bool{true, false} {
 		im, err := s.NewImporter(ctx, ImportOptions{BrandHandles: []string{"Brand"}})
 		if err != nil {
@@ -188,9 +202,7 @@ func TestImportTunesTheWriterAndPutsItBack(t *testing.T) {
 		if err := im.wait(); err != nil {
 			t.Fatal(err)
 		}
-		if got := writerSetting(t, s, "cache_size"); got != -importCacheKiB {
-			t.Errorf("cache_size %d during the import", got)
-		}
+		checkTuning(t, s, true, "during the import")
 		var sum *ImportSummary
 		if finish {
 			if sum, err = im.Finish(ctx); err != nil {
@@ -202,9 +214,7 @@ func TestImportTunesTheWriterAndPutsItBack(t *testing.T) {
 				t.Error("a second Abandon did something")
 			}
 		}
-		if got := writerSetting(t, s, "cache_size"); got != -defaultCacheKiB {
-			t.Errorf("finished %v: cache_size %d afterwards", finish, got)
-		}
+		checkTuning(t, s, false, fmt.Sprintf("finished %v, afterwards", finish))
 		// Finish stores the last batch (a reply with no parent, a thread of
 		// its own); Abandon does not, and says so.
 		want := ImportSummary{Read: 1001, Imported: 1001, Threads: 1001}
@@ -236,9 +246,7 @@ func TestOverlappingImportsKeepTheWriterTuned(t *testing.T) {
 	if _, err := first.Finish(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if got := writerSetting(t, s, "cache_size"); got != -importCacheKiB {
-		t.Errorf("cache_size %d while the second import runs", got)
-	}
+	checkTuning(t, s, true, "while the second import runs")
 	if err := second.Add(ctx, tw("2", "", "bob", "@Brand the bill is wrong again", 2)); err != nil {
 		t.Fatal(err)
 	}
@@ -246,9 +254,7 @@ func TestOverlappingImportsKeepTheWriterTuned(t *testing.T) {
 	if err != nil || sum.Threads != 1 {
 		t.Fatalf("second import: %+v, %v", sum, err)
 	}
-	if got := writerSetting(t, s, "cache_size"); got != -defaultCacheKiB {
-		t.Errorf("cache_size %d after both", got)
-	}
+	checkTuning(t, s, false, "after both")
 }
 
 // shapesIgnoringAnswerOrder is threadShapes with each search row's body

@@ -214,6 +214,9 @@ func TestBenchImportReportsBothPaths(t *testing.T) {
 			[]string{"Whole import to the inbox (0 threads, 0 answers,", "Peak RSS:"}},
 		{[]string{"--records", "2000", "--format", "archive"},
 			[]string{"Read 2000 records", "format x-archive", "Whole import with threads ("}},
+		{[]string{"--records", "2000", "--detect-language=false", "--floor"},
+			[]string{"Whole import with threads (", "The same rows copied into an empty database, table by table:",
+				"records/s (users ", ", threads ", ", posts ", ", social_items 2000 rows ", ", search_index "}},
 	} {
 		code, out, errOut := runCmd(t, append([]string{"bench", "import"}, c.args...)...)
 		if code != 0 {

@@ -1,0 +1,61 @@
+package models
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"testing"
+
+	"github.com/crowdcare/crowdcare/tweets"
+)
+
+// TestCopyImportRowsReproducesTheImport: the floor benchmark copies every
+// row an import stored, so the copy holds the same threads, items, authors
+// and search rows, and puts the writer back as it found it.
+func TestCopyImportRowsReproducesTheImport(t *testing.T) {
+	ctx := context.Background()
+	src := fixedStore(t)
+	var ts []tweets.Tweet
+	for i := 0; i < 300; i++ {
+		id := fmt.Sprint(1000 + i)
+		ts = append(ts, tw(id, "", fmt.Sprintf("cust%d", i%70), fmt.Sprintf("@Brand question %d: the router drops", i), i))
+		ts = append(ts, tw(fmt.Sprint(5000+i), id, "Brand", fmt.Sprintf("@cust%d please restart it (%d)", i%70, i), i+1))
+	}
+	sum := streamImport(t, src, ImportOptions{BrandHandles: []string{"Brand"}}, 64, ts...)
+	if sum.Threads != 300 {
+		t.Fatalf("import made %d threads", sum.Threads)
+	}
+	dst := fixedStore(t)
+	tables, err := dst.CopyImportRows(ctx, src.Path())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, c := range tables {
+		names = append(names, c.Table)
+		var n int64
+		if err := dst.r.QueryRow("SELECT COUNT(*) FROM " + c.Table).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		if n != c.Rows || n == 0 {
+			t.Errorf("%s: %d rows after the copy, reported %d", c.Table, n, c.Rows)
+		}
+	}
+	if want := []string{"users", "threads", "posts", "social_items", "search_index"}; !slices.Equal(names, want) {
+		t.Errorf("copied %v, want %v", names, want)
+	}
+	if a, b := threadShapes(t, src), threadShapes(t, dst); !slices.Equal(a, b) {
+		t.Errorf("the copy differs: %d rows against %d", len(b), len(a))
+	}
+	if got := dumpTable(t, dst, `SELECT id, username, x_handle FROM users ORDER BY id`); !slices.Equal(got, dumpTable(t, src, `SELECT id, username, x_handle FROM users ORDER BY id`)) {
+		t.Error("the copy's profiles differ")
+	}
+	checkTuning(t, dst, false, "after the copy")
+	if got := writerSetting(t, dst, "foreign_keys"); got != 1 {
+		t.Errorf("foreign_keys %d after the copy", got)
+	}
+	var attached int
+	if err := dst.w.QueryRow(`SELECT COUNT(*) FROM pragma_database_list WHERE name = 'imported'`).Scan(&attached); err != nil || attached != 0 {
+		t.Errorf("the source is still attached (%d, %v)", attached, err)
+	}
+}
