@@ -49,16 +49,12 @@ type threadEntry struct {
 	// brand and badge are the settings the HTML was rendered with.
 	brand, badge string
 	thread       *models.Thread
-	// posts is nil for a hidden or queued thread: only its author and staff
-	// may open it, and they see more than a visitor.
-	posts *models.ThreadPosts
+	// threadParts.posts is nil for a hidden or queued thread: only its
+	// author and staff may open it, and they see more than a visitor.
+	threadParts
 	// insiders wrote hidden or queued posts here: they see more than a visitor.
-	insiders    map[int64]bool
-	article     *models.Article
-	original    *models.Thread
-	jsonLD      template.HTML
-	description string
-	size        int
+	insiders map[int64]bool
+	size     int
 	// frags holds each post's HTML split at the CSRF slot, per set of
 	// controls; guarded by threadCache.mu.
 	frags map[fragKey][]string
@@ -162,21 +158,11 @@ func (h *Handler) loadSharedThread(ctx context.Context, id int64, page int) (*th
 	if t.Hidden || t.Pending {
 		return e, nil
 	}
-	if e.posts, err = h.store.ThreadPosts(ctx, t, page, nil); err != nil {
+	if e.threadParts, err = h.loadThreadParts(ctx, t, page, nil); err != nil {
 		return nil, err
 	}
 	if e.insiders, err = h.store.ThreadInsiders(ctx, t.ID); err != nil {
 		return nil, err
-	}
-	if e.article, err = h.threadArticle(ctx, t); err != nil {
-		return nil, err
-	}
-	e.original = h.originalOf(ctx, t)
-	e.description = summary(e.posts.Question.BodyMD, 160)
-	if !t.Gone() {
-		if e.jsonLD, err = h.fragment("thread", "jsonld", qaPageJSONLD(h.cfg.BaseURL, t, e.posts)); err != nil {
-			return nil, err
-		}
 	}
 	// The Markdown made the description and the JSON-LD; posts are shown
 	// from their HTML, so the source is not kept twice in memory.

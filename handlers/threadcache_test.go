@@ -301,7 +301,7 @@ func TestSharedPartRefusesViewerData(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &threadEntry{posts: &models.ThreadPosts{Question: &models.Post{ID: 7}}}
+	e := &threadEntry{threadParts: threadParts{posts: &models.ThreadPosts{Question: &models.Post{ID: 7}}}}
 	segs, err := splitSlots(tc.mark, "<p>"+tc.mark+slotPost+"7x</p><input value=\""+tc.mark+slotCSRF+"\">", e)
 	if err != nil || len(segs) != 3 || segs[0].post == nil || segs[1].slot != slotCSRF {
 		t.Fatalf("a good page: %v %+v", err, segs)

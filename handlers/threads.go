@@ -221,8 +221,9 @@ func (h *Handler) renderThread(c echo.Context, t *models.Thread, code int, answe
 		CanAccept: u != nil && !t.Gone() && (u.ID == t.Author.ID || u.Can(models.PermAcceptAny)),
 		Staff:     u.Can(models.PermLock) || u.Can(models.PermMove),
 		CanAnswer: !t.Gone() && (!t.Locked || u.Can(models.PermLock))}
+	parts := threadParts{}
 	if shared {
-		p.Posts, p.Article, p.Original, p.JSONLD, p.Description = e.posts, e.article, e.original, e.jsonLD, e.description
+		parts = e.threadParts
 		if u != nil {
 			vt, err := h.viewerOnThread(ctx, u, t.ID, e.posts.Page, e.posts.All())
 			if err != nil {
@@ -233,18 +234,8 @@ func (h *Handler) renderThread(c echo.Context, t *models.Thread, code int, answe
 		csrf := p.CSRF
 		p.renderPost = func(v postView) (template.HTML, error) { return h.postHTML(e, v, csrf) }
 	} else {
-		if p.Posts, err = h.store.ThreadPosts(ctx, t, pageOf(c), u); err != nil {
+		if parts, err = h.loadThreadParts(ctx, t, pageOf(c), u); err != nil {
 			return err
-		}
-		if p.Article, err = h.threadArticle(ctx, t); err != nil {
-			return err
-		}
-		p.Original = h.originalOf(ctx, t)
-		p.Description = summary(p.Posts.Question.BodyMD, 160)
-		if !t.Gone() {
-			if p.JSONLD, err = h.fragment("thread", "jsonld", qaPageJSONLD(h.cfg.BaseURL, t, p.Posts)); err != nil {
-				return err
-			}
 		}
 		p.renderPost = func(v postView) (template.HTML, error) { return h.fragment("thread", "post", v) }
 		if u != nil {
@@ -253,6 +244,7 @@ func (h *Handler) renderThread(c echo.Context, t *models.Thread, code int, answe
 			}
 		}
 	}
+	p.Posts, p.Article, p.Original, p.JSONLD, p.Description = parts.posts, parts.article, parts.original, parts.jsonLD, parts.description
 	if p.Staff {
 		if p.Categories, err = h.store.Categories(ctx, u); err != nil {
 			return err
@@ -279,6 +271,37 @@ func (h *Handler) renderThread(c echo.Context, t *models.Thread, code int, answe
 		h.log.Error("thread page not cached", "err", err)
 	}
 	return h.render(c, code, "thread", p)
+}
+
+// threadParts is what a thread page shows of one page of a thread besides
+// the thread itself: loaded for the thread cache (as a visitor sees it) or
+// for one viewer who sees more.
+type threadParts struct {
+	posts       *models.ThreadPosts
+	article     *models.Article
+	original    *models.Thread
+	jsonLD      template.HTML
+	description string
+}
+
+// loadThreadParts loads page `page` of t as viewer u (nil: a visitor) sees it.
+func (h *Handler) loadThreadParts(ctx context.Context, t *models.Thread, page int, u *models.User) (threadParts, error) {
+	var p threadParts
+	var err error
+	if p.posts, err = h.store.ThreadPosts(ctx, t, page, u); err != nil {
+		return p, err
+	}
+	if p.article, err = h.threadArticle(ctx, t); err != nil {
+		return p, err
+	}
+	p.original = h.originalOf(ctx, t)
+	p.description = summary(p.posts.Question.BodyMD, 160)
+	if !t.Gone() {
+		if p.jsonLD, err = h.fragment("thread", "jsonld", qaPageJSONLD(h.cfg.BaseURL, t, p.posts)); err != nil {
+			return p, err
+		}
+	}
+	return p, nil
 }
 
 // threadArticle is a solved thread's published KB article, or nil.
