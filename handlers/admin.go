@@ -182,10 +182,8 @@ func (h *Handler) saveCategory(c echo.Context) error {
 		return h.done(c, err, "/admin/settings", "The category's visibility is saved.")
 	}
 	f := fromRequest(c, "name", "description", "group")
-	cat, err := h.store.CreateCategory(ctx, models.NewCategory{Name: f.Values["name"], Description: f.Values["description"], Position: 50})
-	if err == nil && f.Values["group"] != "" {
-		err = h.store.SetCategoryGroup(ctx, u, cat.Slug, f.Values["group"])
-	}
+	_, err := h.store.CreateCategory(ctx, models.NewCategory{Name: f.Values["name"], Description: f.Values["description"],
+		Position: 50, Group: f.Values["group"]})
 	if refused(f, err) {
 		settings, err := h.settingsForm(ctx)
 		if err != nil {

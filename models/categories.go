@@ -78,6 +78,9 @@ type NewCategory struct {
 	Name        string
 	Description string
 	Position    int
+	// Group, when set, is the only group (besides staff) that sees the
+	// category: stored with it, so it is never visible to all, even briefly.
+	Group string
 }
 
 // CreateCategory adds a category. The slug must be unique.
@@ -98,8 +101,9 @@ func (s *Store) CreateCategory(ctx context.Context, n NewCategory) (*Category, e
 		return nil, err
 	}
 	c := Category{Slug: n.Slug, Name: n.Name, Description: n.Description}
-	err := s.w.QueryRowContext(ctx, `INSERT INTO categories (slug, name, description, position, created_at)
-		VALUES (?, ?, ?, ?, ?) RETURNING id`, n.Slug, n.Name, n.Description, n.Position, s.now().Unix()).Scan(&c.ID)
+	err := s.w.QueryRowContext(ctx, `INSERT INTO categories (slug, name, description, position, created_at, group_name)
+		VALUES (?, ?, ?, ?, ?, ?) RETURNING id`, n.Slug, n.Name, n.Description, n.Position, s.now().Unix(),
+		normalGroup(n.Group)).Scan(&c.ID)
 	s.version.Add(1)
 	if err != nil {
 		return nil, fmt.Errorf("create category %q: %w", n.Slug, err)

@@ -137,19 +137,21 @@ func (s *Store) SetCategoryGroup(ctx context.Context, actor *User, slug, group s
 	if err != nil {
 		return err
 	}
-	group = strings.ToLower(strings.TrimSpace(group))
-	if _, err := s.exec(ctx, `UPDATE categories SET group_name = ? WHERE id = ?`, group, cat.ID); err != nil {
+	if _, err := s.exec(ctx, `UPDATE categories SET group_name = ? WHERE id = ?`, normalGroup(group), cat.ID); err != nil {
 		return fmt.Errorf("set category group: %w", err)
 	}
 	return nil
 }
+
+// normalGroup is how a group's name is stored: groups match without case.
+func normalGroup(g string) string { return strings.ToLower(strings.TrimSpace(g)) }
 
 // AddToGroup puts a user in a group; RemoveFromGroup takes them out.
 func (s *Store) AddToGroup(ctx context.Context, actor *User, userID int64, group string) error {
 	if !actor.Can(PermManageSite) {
 		return ErrForbidden
 	}
-	group = strings.ToLower(strings.TrimSpace(group))
+	group = normalGroup(group)
 	if group == "" {
 		return &ValidationError{Fields: map[string]string{"group": "Name the group."}}
 	}
