@@ -61,6 +61,8 @@ func (v *flexValue) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
+func (e *v1Entities) present() bool { return e != nil }
+
 // links lists both URL and media entities: media t.co links are replaced by
 // the page that shows the picture, which says more than a dead short link.
 func (e *v1Entities) links() []link {
@@ -128,7 +130,7 @@ func (s *v1Status) tweet(line int) (Tweet, error) {
 			text, ents = "RT @"+rtHandle+": "+rsText, rsEnts
 		}
 	}
-	finishTweet(&t, text, ents, ents != nil, rtHandle)
+	finishTweet(&t, text, ents, rtHandle)
 	return t, nil
 }
 

@@ -173,6 +173,8 @@ func (t *v2Tweet) body() (string, *v2Entities) {
 	return t.Text, t.Entities
 }
 
+func (e *v2Entities) present() bool { return e != nil }
+
 func (e *v2Entities) links() []link {
 	if e == nil {
 		return nil
@@ -247,7 +249,7 @@ func (t *v2Tweet) tweet(x *v2Expansions, line int) (Tweet, error) {
 			}
 		}
 	}
-	finishTweet(&out, text, ents, ents != nil, rtHandle)
+	finishTweet(&out, text, ents, rtHandle)
 	return out, nil
 }
 

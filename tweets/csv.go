@@ -146,7 +146,7 @@ func (t *csvTable) supportTweet() (Tweet, string) {
 	if isDigits(tw.AuthorHandle) {
 		tw.AuthorID = tw.AuthorHandle // the data set's anonymised customer id
 	}
-	finishTweet(&tw, repairMojibake(t.get("text")), nil, false, "")
+	finishTweet(&tw, repairMojibake(t.get("text")), nil, "")
 	return tw, ""
 }
 

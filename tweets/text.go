@@ -168,6 +168,9 @@ func expandedURLs(urls []urlEntity) []string {
 }
 
 type entitySet interface {
+	// present is false for a record without entities: a nil pointer of
+	// the API's own type, which as an entitySet is not nil.
+	present() bool
 	links() []link
 	expandedURLs() []string
 	hashtags() []string
@@ -175,10 +178,10 @@ type entitySet interface {
 }
 
 // finishTweet sets t's text, URLs, hashtags and mentions: from the entities
-// when the record has them (hasEnts), else from the text itself. A retweet's
-// original author counts as mentioned.
-func finishTweet(t *Tweet, text string, ents entitySet, hasEnts bool, rtHandle string) {
-	if !hasEnts {
+// when the record has them, else from the text itself. A retweet's original
+// author counts as mentioned.
+func finishTweet(t *Tweet, text string, ents entitySet, rtHandle string) {
+	if ents == nil || !ents.present() {
 		t.Text = cleanText(text, nil)
 		t.URLs, t.Hashtags, t.Mentions = urlsIn(t.Text), hashtagsIn(t.Text), mentionsIn(t.Text)
 		return

@@ -1,6 +1,8 @@
 package tweets
 
 import (
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 )
@@ -107,5 +109,41 @@ func TestMentionsAndHashtagsFromText(t *testing.T) {
 	}
 	if got := hashtagsIn(text); len(got) != 2 || got[0] != "café" || got[1] != "ok_2" {
 		t.Errorf("hashtags = %q", got)
+	}
+}
+
+// TestEntitiesOrTextDecideMentions: a record with entities takes its
+// mentions, tags and links from them (a handle only written in the text is
+// not one); a record without them has its text parsed instead. Both API
+// versions, whose missing entities are nil pointers of their own types.
+func TestEntitiesOrTextDecideMentions(t *testing.T) {
+	const text = "@ExampleCare help #outage https://example.com/x"
+	cases := []struct {
+		name, body string
+		mentions   int
+	}{
+		{"v1 without entities", `[{"id_str": "11", "full_text": "` + text + `", "created_at": "Wed Oct 10 20:19:24 +0000 2018", "user": {"screen_name": "ann"}}]`, 1},
+		{"v1 with empty entities", `[{"id_str": "12", "full_text": "` + text + `", "created_at": "Wed Oct 10 20:19:24 +0000 2018", "user": {"screen_name": "ann"},
+			"entities": {"user_mentions": [], "hashtags": [], "urls": []}}]`, 0},
+		{"v2 without entities", `{"data": [{"id": "21", "text": "` + text + `", "author_id": "5", "created_at": "2022-10-10T20:19:24.000Z"}]}`, 1},
+		{"v2 with empty entities", `{"data": [{"id": "22", "text": "` + text + `", "author_id": "5", "created_at": "2022-10-10T20:19:24.000Z",
+			"entities": {"annotations": []}}]}`, 0},
+	}
+	for _, c := range cases {
+		path := filepath.Join(t.TempDir(), "in.json")
+		if err := os.WriteFile(path, []byte(c.body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		var got []Tweet
+		if _, err := ReadFile(path, func(tw Tweet) error { got = append(got, tw); return nil }); err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		if len(got) != 1 {
+			t.Fatalf("%s: read %d tweets", c.name, len(got))
+		}
+		tw := got[0]
+		if len(tw.Mentions) != c.mentions || len(tw.Hashtags) != c.mentions || len(tw.URLs) != c.mentions {
+			t.Errorf("%s: mentions %q, hashtags %q, links %q; want %d of each", c.name, tw.Mentions, tw.Hashtags, tw.URLs, c.mentions)
+		}
 	}
 }
