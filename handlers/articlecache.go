@@ -31,7 +31,7 @@ type articleEntry struct {
 	at           time.Time
 	brand, badge string
 	article      *models.Article
-	// visible: published, in a category visitors may see.
+	// visible: a visitor may see it (models.CanSeeArticle with no viewer).
 	visible bool
 	// segs is the page with CSRF slots; nil until first rendered.
 	segs []segment
@@ -96,10 +96,8 @@ func (h *Handler) loadVisitorArticle(ctx context.Context, id int64) (*articleEnt
 		return nil, err
 	}
 	e := &articleEntry{at: time.Now(), article: a, size: 1024 + len(a.ProblemHTML) + len(a.SolutionHTML)}
-	if a.Published {
-		if e.visible, err = h.store.CanSeeCategory(ctx, nil, a.Category.ID); err != nil {
-			return nil, err
-		}
+	if e.visible, err = h.store.CanSeeArticle(ctx, nil, a); err != nil {
+		return nil, err
 	}
 	return e, nil
 }

@@ -1,10 +1,13 @@
 package handlers
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/crowdcare/crowdcare/models"
 )
 
 // TestArticleCacheMatchesDirectRender: a visitor's article page from the
@@ -82,5 +85,102 @@ func TestArticleCacheKeepsCSRF(t *testing.T) {
 	}
 	if res := two.postRaw(vote, url.Values{"_csrf": {twoToken}, "helpful": {"no"}}.Encode()); res.Code != http.StatusSeeOther {
 		t.Fatalf("own token from the cached page: %d", res.Code)
+	}
+}
+
+// TestArticleCacheAgreesOnVisibility: whoever asks, an article page served
+// with the visitors' article cache has the status of the one served without
+// it, and shows the article only when that one does: an unpublished article
+// and one in a private category are as hidden from a visitor from the cache
+// as they are from the uncached path, also after the cache held them while
+// they were visible.
+func TestArticleCacheAgreesOnVisibility(t *testing.T) {
+	cached, direct := twinApps(t)
+	ctx := context.Background()
+	asker, peer := cached.client(), cached.client()
+	asker.register("asker")
+	peer.register("peer")
+	admin := cached.adminClient("boss")
+	member, partner := cached.client(), cached.client()
+	member.register("member")
+	partner.register("partner")
+	priv, err := cached.store.CreateCategory(ctx, models.NewCategory{Slug: "partners", Name: "Partners"})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	publicThread, _ := solve(t, cached, asker, peer, "Router reboots itself every night", "Turn off the public-answer-marker window.")
+	draftThread, _ := solve(t, cached, asker, peer, "Wi-Fi drops every evening", "Pick the draft-answer-marker channel.")
+	res := asker.post("/ask", url.Values{"title": {"Partner portal login loops"}, "category": {priv.Slug},
+		"body": {"The partner portal sends me back to the login page."}, "tags": {"portal"}})
+	if res.Code != http.StatusSeeOther {
+		t.Fatalf("ask in the partners category: %d", res.Code)
+	}
+	privThread := res.Location
+	ans := peer.answer(privThread, "Clear the private-answer-marker cookie.")
+	if res := asker.post("/p/"+ans+"/accept", nil); res.Code != http.StatusSeeOther {
+		t.Fatalf("accept: %d", res.Code)
+	}
+	articles := []struct {
+		name, path, marker string
+		// who sees it; everyone else gets 404
+		sees map[string]bool
+	}{
+		{"public", articlePath(t, cached, publicThread), "public-answer-marker",
+			map[string]bool{"visitor": true, "member": true, "partner": true, "staff": true}},
+		{"unpublished", articlePath(t, cached, draftThread), "draft-answer-marker", map[string]bool{"staff": true}},
+		{"private category", articlePath(t, cached, privThread), "private-answer-marker",
+			map[string]bool{"partner": true, "staff": true}},
+	}
+	// A visitor's cache holds all three while they are visible to visitors.
+	visitor := cached.client()
+	for _, a := range articles {
+		if res := visitor.get(a.path); res.Code != http.StatusOK || !strings.Contains(res.Body, a.marker) {
+			t.Fatalf("%s before hiding: %d", a.name, res.Code)
+		}
+	}
+
+	if res := admin.post("/kb/"+strings.Split(articles[1].path, "/")[2]+"/publish", url.Values{"published": {"0"}}); res.Code != http.StatusSeeOther {
+		t.Fatalf("unpublish: %d", res.Code)
+	}
+	boss, err := cached.store.UserByUsername(ctx, "boss")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cached.store.SetCategoryGroup(ctx, boss, priv.Slug, "partners"); err != nil {
+		t.Fatal(err)
+	}
+	partnerUser, err := cached.store.UserByUsername(ctx, "partner")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cached.store.AddToGroup(ctx, boss, partnerUser.ID, "partners"); err != nil {
+		t.Fatal(err)
+	}
+
+	viewers := []struct {
+		name string
+		c    *client
+	}{{"visitor", visitor}, {"fresh visitor", cached.client()}, {"member", member}, {"partner", partner}, {"staff", admin}}
+	for _, a := range articles {
+		for _, v := range viewers {
+			sees := a.sees[strings.TrimPrefix(v.name, "fresh ")]
+			want := v.c.on(direct).get(a.path)
+			// Twice: the first may fill the cache, the second is served from it.
+			for round := 0; round < 2; round++ {
+				got := v.c.get(a.path)
+				if got.Code != want.Code || strings.Contains(got.Body, a.marker) != strings.Contains(want.Body, a.marker) {
+					t.Errorf("%s article, %s, round %d: cached %d (shows it: %v), uncached %d (shows it: %v)", a.name, v.name, round,
+						got.Code, strings.Contains(got.Body, a.marker), want.Code, strings.Contains(want.Body, a.marker))
+				}
+				wantCode := http.StatusNotFound
+				if sees {
+					wantCode = http.StatusOK
+				}
+				if got.Code != wantCode || strings.Contains(got.Body, a.marker) != sees {
+					t.Errorf("%s article, %s, round %d: %d, want %d (shows it: %v)", a.name, v.name, round, got.Code, wantCode, sees)
+				}
+			}
+		}
 	}
 }

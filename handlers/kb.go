@@ -80,21 +80,24 @@ type articlePage struct {
 	JSONLD    any
 }
 
-// loadArticle reads :id; unpublished articles exist only for curators.
+// loadArticle reads the :id article the viewer may see (models.CanSeeArticle);
+// any other is "not found", so its existence does not leak.
 func (h *Handler) loadArticle(c echo.Context) (*models.Article, error) {
 	id, err := pathID(c)
 	if err != nil {
 		return nil, err
 	}
-	a, err := h.store.Article(c.Request().Context(), id)
+	ctx := c.Request().Context()
+	a, err := h.store.Article(ctx, id)
 	if err != nil {
 		return nil, err
 	}
-	if !a.Published && !currentUser(c).Can(models.PermCurateKB) {
-		return nil, models.ErrNotFound
-	}
-	if err := h.checkCategory(c, a.Category.ID); err != nil {
+	ok, err := h.store.CanSeeArticle(ctx, currentUser(c), a)
+	if err != nil {
 		return nil, err
+	}
+	if !ok {
+		return nil, models.ErrNotFound
 	}
 	return a, nil
 }

@@ -115,6 +115,17 @@ func (s *Store) CanSeeCategory(ctx context.Context, viewer *User, categoryID int
 	return true, nil
 }
 
+// CanSeeArticle reports whether the viewer may open a KB article: an
+// unpublished one exists only for curators, and its category's rule holds.
+// Every path to an article page asks here (the visitors' article cache too),
+// so a new rule is added once and cannot apply to one path and not another.
+func (s *Store) CanSeeArticle(ctx context.Context, viewer *User, a *Article) (bool, error) {
+	if !a.Published && !viewer.Can(PermCurateKB) {
+		return false, nil
+	}
+	return s.CanSeeCategory(ctx, viewer, a.Category.ID)
+}
+
 // searchCategoryFilter is the FTS5 form of categoryFilter.
 func (s *Store) searchCategoryFilter(ctx context.Context, viewer *User) (string, error) {
 	hidden, err := s.hiddenCategories(ctx, viewer)
