@@ -137,18 +137,6 @@ func (h *Handler) sharedThread(ctx context.Context, id int64, page int) (*thread
 	return v.(*threadEntry), nil
 }
 
-// threadByID is the thread, from the cache when there is one.
-func (h *Handler) threadByID(ctx context.Context, id int64, page int) (*models.Thread, error) {
-	if h.threads == nil {
-		return h.store.Thread(ctx, id)
-	}
-	e, err := h.sharedThread(ctx, id, page)
-	if err != nil {
-		return nil, err
-	}
-	return e.thread, nil
-}
-
 func (h *Handler) loadSharedThread(ctx context.Context, id int64, page int) (*threadEntry, error) {
 	t, err := h.store.Thread(ctx, id)
 	if err != nil {

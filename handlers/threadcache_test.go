@@ -384,3 +384,69 @@ func TestThreadCacheCountsOnlyWhatItKeeps(t *testing.T) {
 		t.Fatalf("%d entries holding %d bytes, %d bytes counted; want the first page alone, counted exactly", n, held, counted)
 	}
 }
+
+// TestThreadViewChecksTheCachedThread: a thread view checks who may see the
+// thread on the cache entry it renders from. After the cached thread is
+// hidden, and then moved to a private category, every viewer gets from the
+// cached app what they get without the cache, and only those allowed see it.
+func TestThreadViewChecksTheCachedThread(t *testing.T) {
+	cached, direct := twinApps(t)
+	ctx := context.Background()
+	asker, member, partner := cached.client(), cached.client(), cached.client()
+	asker.register("asker")
+	member.register("member")
+	partner.register("partner")
+	mod := cached.roleClient("moddy", models.RoleModerator)
+	admin := cached.roleClient("boss", models.RoleAdmin)
+	if res := admin.post("/admin/categories", url.Values{"name": {"Partners"}, "group": {"partners"}}); res.Code != http.StatusSeeOther {
+		t.Fatalf("create category: %d", res.Code)
+	}
+	pu, err := cached.store.UserByUsername(ctx, "partner")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res := admin.post("/mod/users/"+itoa(pu.ID)+"/groups", url.Values{"group": {"partners"}}); res.Code != http.StatusSeeOther {
+		t.Fatalf("add to group: %d", res.Code)
+	}
+	path := asker.ask("Router reboots itself every night")
+	member.answer(path, "Turn off the nightly maintenance window in the router settings.")
+	th, err := cached.store.Thread(ctx, threadID(path))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const question = "The router reboots itself every night at about 2am."
+	visitor := cached.client()
+	viewers := []struct {
+		name string
+		c    *client
+	}{{"visitor", visitor}, {"member", member}, {"partner", partner}, {"asker", asker}, {"mod", mod}}
+	check := func(stage string, sees map[string]bool) {
+		t.Helper()
+		for _, v := range viewers {
+			want := v.c.on(direct).get(path)
+			for round := 0; round < 2; round++ { // a miss, then a hit
+				got := v.c.get(path)
+				shows := strings.Contains(got.Body, question)
+				if got.Code != want.Code || shows != strings.Contains(want.Body, question) {
+					t.Errorf("%s, %s, round %d: cached %d (shows it: %v), uncached %d", stage, v.name, round, got.Code, shows, want.Code)
+				}
+				if shows != sees[v.name] || (got.Code == http.StatusOK) != sees[v.name] {
+					t.Errorf("%s, %s, round %d: %d (shows it: %v), want it shown: %v", stage, v.name, round, got.Code, shows, sees[v.name])
+				}
+			}
+		}
+	}
+	check("visible", map[string]bool{"visitor": true, "member": true, "partner": true, "asker": true, "mod": true})
+	if res := mod.post("/p/"+itoa(th.QuestionID)+"/hide", url.Values{"reason": {"Off-topic"}}); res.Code != http.StatusSeeOther {
+		t.Fatalf("hide: %d", res.Code)
+	}
+	check("hidden", map[string]bool{"asker": true, "mod": true})
+	if res := mod.post("/p/"+itoa(th.QuestionID)+"/unhide", nil); res.Code != http.StatusSeeOther {
+		t.Fatalf("unhide: %d", res.Code)
+	}
+	check("shown again", map[string]bool{"visitor": true, "member": true, "partner": true, "asker": true, "mod": true})
+	if res := mod.post("/t/"+itoa(th.ID)+"/move", url.Values{"category": {"partners"}, "reason": {"partners only"}}); res.Code != http.StatusSeeOther {
+		t.Fatalf("move: %d", res.Code)
+	}
+	check("private", map[string]bool{"partner": true, "mod": true})
+}

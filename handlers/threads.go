@@ -175,8 +175,17 @@ func (h *Handler) showThread(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	t, err := h.threadByID(c.Request().Context(), id, pageOf(c))
-	if err != nil {
+	ctx := c.Request().Context()
+	// With the thread cache, the thread checked here is the entry's, and the
+	// entry goes on to the render: one lookup per view.
+	var e *threadEntry
+	var t *models.Thread
+	if h.threads != nil {
+		if e, err = h.sharedThread(ctx, id, pageOf(c)); err != nil {
+			return err
+		}
+		t = e.thread
+	} else if t, err = h.store.Thread(ctx, id); err != nil {
 		return err
 	}
 	if err := h.checkThread(c, t); err != nil {
@@ -192,26 +201,35 @@ func (h *Handler) showThread(c echo.Context) error {
 	if t.Solved() {
 		h.count(c, models.Event{Metric: models.MetricViewSolved})
 	}
-	return h.renderThread(c, t, http.StatusOK, newForm())
+	return h.renderThreadEntry(c, t, e, http.StatusOK, newForm())
 }
 
-// renderThread shows a thread page. Viewers who see the thread as a visitor
-// does get the shared parts from the thread cache; staff and the authors of
-// its hidden or queued posts get it loaded and rendered for them alone.
+// renderThread shows a thread page for a caller that checked t but has no
+// thread cache entry for it (a rejected answer form shown again).
 func (h *Handler) renderThread(c echo.Context, t *models.Thread, code int, answer form) error {
-	u := currentUser(c)
-	ctx := c.Request().Context()
 	var e *threadEntry
-	var err error
 	if h.threads != nil {
-		if e, err = h.sharedThread(ctx, t.ID, pageOf(c)); err != nil {
+		var err error
+		if e, err = h.sharedThread(c.Request().Context(), t.ID, pageOf(c)); err != nil {
 			return err
 		}
 	}
+	return h.renderThreadEntry(c, t, e, code, answer)
+}
+
+// renderThreadEntry shows a thread page; e is the thread cache's entry for
+// this page of t, nil without the cache. Viewers who see the thread as a
+// visitor does get the shared parts from e; staff and the authors of its
+// hidden or queued posts get it loaded and rendered for them alone.
+func (h *Handler) renderThreadEntry(c echo.Context, t *models.Thread, e *threadEntry, code int, answer form) error {
+	u := currentUser(c)
+	ctx := c.Request().Context()
+	var err error
 	shared := e != nil && e.plainFor(u)
 	if shared && e.thread != t {
-		// A write came in since the caller checked t: all of it comes from
-		// e, so e's thread is checked again (it may have moved or gone).
+		// e came after the caller checked t (a write may have come in
+		// between): all of the page comes from e, so e's thread is checked
+		// again (it may have moved or gone).
 		if err := h.checkThread(c, e.thread); err != nil {
 			return err
 		}
