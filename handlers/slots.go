@@ -102,14 +102,21 @@ func (h *Handler) renderCachedThread(c echo.Context, code int, e *threadEntry, p
 }
 
 // skeleton is the thread page for viewers like p with slots for the
-// account links, the CSRF token and the posts, rendered once per key.
+// account links, the CSRF token and the posts, rendered once per key. A
+// page that shows viewer data (a template bug) is logged and remembered on
+// the entry, so later requests with the same key go straight to the page
+// rendered for them alone, without rendering this one again.
 func (h *Handler) skeleton(e *threadEntry, key skelKey, p threadPage) ([]segment, error) {
 	tc := h.threads
 	tc.mu.Lock()
 	segs, ok := e.pages[key]
+	refused := e.unshareable[key]
 	tc.mu.Unlock()
 	if ok {
 		return segs, nil
+	}
+	if refused {
+		return nil, errNotShareable
 	}
 	p.CSRF, p.NavSlot, p.Unread, p.Path, p.voted = tc.mark+slotCSRF, template.HTML(tc.mark+slotNav), 0, "", nil
 	if p.User != nil {
@@ -123,6 +130,15 @@ func (h *Handler) skeleton(e *threadEntry, key skelKey, p threadPage) ([]segment
 		return nil, err
 	}
 	if segs, err = splitSlots(tc.mark, string(html), e); err != nil {
+		if errors.Is(err, errNotShareable) {
+			h.log.Error("thread page not cached", "thread", e.thread.ID, "err", err)
+			tc.mu.Lock()
+			if e.unshareable == nil {
+				e.unshareable = map[skelKey]bool{}
+			}
+			e.unshareable[key] = true
+			tc.mu.Unlock()
+		}
 		return nil, err
 	}
 	tc.add(e, func() { e.pages[key] = segs }, len(html))

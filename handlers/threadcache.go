@@ -60,6 +60,10 @@ type threadEntry struct {
 	frags map[fragKey][]string
 	// pages holds the page around the posts, per skelKey; guarded by threadCache.mu.
 	pages map[skelKey][]segment
+	// unshareable holds the skelKeys whose page around the posts showed
+	// viewer data (errNotShareable): they are not rendered for the cache
+	// again while the entry lasts; guarded by threadCache.mu.
+	unshareable map[skelKey]bool
 	// gone is set once the entry left the cache: fragments are not kept then.
 	gone bool
 }

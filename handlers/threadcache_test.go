@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -26,17 +27,31 @@ import (
 // so one browser's cookies work on both.
 func twinApps(t *testing.T) (cached, direct *testApp) {
 	t.Helper()
+	cached, direct, _ = twinAppsLogging(t, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	return cached, direct
+}
+
+// twinAppsLogging is twinApps with the cached app logging to log; it also
+// returns the cached app's Handler, to look into its caches.
+func twinAppsLogging(t *testing.T, log *slog.Logger) (cached, direct *testApp, ch *Handler) {
+	t.Helper()
 	ctx := context.Background()
 	store, err := models.Open(ctx, filepath.Join(t.TempDir(), "test.db"), models.Options{PasswordCost: bcrypt.MinCost})
 	if err != nil {
 		t.Fatal(err)
 	}
 	serve := func(withCache bool) *testApp {
-		h, e, err := newHandler(ctx, Config{BaseURL: "http://forum.test"}, store, slog.New(slog.NewTextHandler(io.Discard, nil)))
+		l := slog.New(slog.NewTextHandler(io.Discard, nil))
+		if withCache {
+			l = log
+		}
+		h, e, err := newHandler(ctx, Config{BaseURL: "http://forum.test"}, store, l)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !withCache {
+		if withCache {
+			ch = h
+		} else {
 			h.threads, h.articles = nil, nil
 		}
 		srv := httptest.NewServer(e)
@@ -45,7 +60,7 @@ func twinApps(t *testing.T) (cached, direct *testApp) {
 	}
 	cached, direct = serve(true), serve(false)
 	t.Cleanup(func() { store.Close() })
-	return cached, direct
+	return cached, direct, ch
 }
 
 // on makes a browser's requests go to another app; cookies are per host,
@@ -449,4 +464,104 @@ func TestThreadViewChecksTheCachedThread(t *testing.T) {
 		t.Fatalf("move: %d", res.Code)
 	}
 	check("private", map[string]bool{"partner": true, "mod": true})
+}
+
+// logCount is a slog.Handler that counts records by message.
+type logCount struct {
+	mu sync.Mutex
+	n  map[string]int
+}
+
+func (l *logCount) Enabled(context.Context, slog.Level) bool { return true }
+func (l *logCount) WithAttrs([]slog.Attr) slog.Handler       { return l }
+func (l *logCount) WithGroup(string) slog.Handler            { return l }
+func (l *logCount) Handle(_ context.Context, r slog.Record) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.n[r.Message]++
+	return nil
+}
+
+func (l *logCount) count(msg string) int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.n[msg]
+}
+
+// TestUnshareablePageTriedOncePerEntry: when the part of a thread page kept
+// for everyone turns out to show viewer data, the cache entry remembers it:
+// the page is rendered and refused (and logged) once per entry and kind of
+// viewer, not on every request, and every request still gets the page as
+// rendered without the cache. (Visitors without a session are mostly served
+// by the page cache in front, so members make the repeated requests.)
+func TestUnshareablePageTriedOncePerEntry(t *testing.T) {
+	logs := &logCount{n: map[string]int{}}
+	cached, direct, h := twinAppsLogging(t, slog.New(logs))
+	const refused = "thread page not cached"
+	asker, member, other := cached.client(), cached.client(), cached.client()
+	asker.register("asker")
+	member.register("member")
+	other.register("other")
+	// A title with the cache's mark and the viewer-name slot stands for a
+	// template that shows the viewer's name in the shared part: the page
+	// around the posts fails the check every time it is rendered.
+	bad := asker.ask("Hub 3 drops " + h.threads.mark + slotUser + " at night")
+	asker.answer(bad, "It came back after I swapped the microfilter.")
+	good := asker.ask("Router reboots itself every night")
+	for _, c := range []*client{asker, member, other} {
+		c.get("/") // shows the welcome flash, which would keep the page out of the cache
+	}
+
+	same := func(who string, c *client, path string) string {
+		t.Helper()
+		got, want := c.get(path), c.on(direct).get(path)
+		if got.Code != http.StatusOK || got.Body != want.Body {
+			t.Fatalf("%s: %d\n%s", who, got.Code, firstDiff(got.Body, want.Body))
+		}
+		return got.Body
+	}
+	for i := 0; i < 4; i++ {
+		mustContain(t, same("member", member, bad), "It came back after I swapped the microfilter.")
+	}
+	if n := logs.count(refused); n != 1 {
+		t.Fatalf("4 views of one entry: refused %d times, want once", n)
+	}
+	h.threads.mu.Lock()
+	e := h.threads.entries[threadKey{threadID(bad), 1}]
+	if e == nil || len(e.pages) != 0 || len(e.unshareable) != 1 {
+		h.threads.mu.Unlock()
+		t.Fatalf("entry: %+v", e)
+	}
+	h.threads.mu.Unlock()
+	// Another member with the same controls on the page: not tried again.
+	for i := 0; i < 2; i++ {
+		same("other member", other, bad)
+	}
+	if n := logs.count(refused); n != 1 {
+		t.Fatalf("after another member's views: refused %d times, want once", n)
+	}
+	// The asker may accept answers: another page around the posts, tried once.
+	for i := 0; i < 3; i++ {
+		same("asker", asker, bad)
+	}
+	if n := logs.count(refused); n != 2 {
+		t.Fatalf("after the asker's views: refused %d times, want 2", n)
+	}
+	// A write makes a new entry, which is tried (and logged) again.
+	member.answer(bad, "Mine too: a new microfilter fixed it for good.")
+	for i := 0; i < 3; i++ {
+		mustContain(t, same("member after a write", member, bad), "a new microfilter fixed it")
+	}
+	if n := logs.count(refused); n != 3 {
+		t.Fatalf("after a write: refused %d times, want 3", n)
+	}
+	// Other threads are still served from the cache.
+	same("member", member, good)
+	h.threads.mu.Lock()
+	e = h.threads.entries[threadKey{threadID(good), 1}]
+	kept := e != nil && len(e.pages) == 1 && len(e.unshareable) == 0
+	h.threads.mu.Unlock()
+	if !kept || logs.count(refused) != 3 {
+		t.Fatalf("a good page: kept %v, refused %d times", kept, logs.count(refused))
+	}
 }

@@ -282,11 +282,11 @@ func (h *Handler) renderThreadEntry(c echo.Context, t *models.Thread, e *threadE
 		p.NoIndex = true
 	}
 	if shared && p.skeletonFits(answer) {
-		err := h.renderCachedThread(c, code, e, p)
-		if !errors.Is(err, errNotShareable) {
+		// errNotShareable was logged where it was found; the page is
+		// rendered for this viewer alone instead.
+		if err := h.renderCachedThread(c, code, e, p); !errors.Is(err, errNotShareable) {
 			return err
 		}
-		h.log.Error("thread page not cached", "err", err)
 	}
 	return h.render(c, code, "thread", p)
 }
