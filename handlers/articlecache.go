@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"sync"
 	"time"
@@ -35,7 +36,11 @@ type articleEntry struct {
 	visible bool
 	// segs is the page with CSRF slots; nil until first rendered.
 	segs []segment
-	size int
+	// unshareable is set once the page showed something besides the CSRF
+	// slot (errNotShareable, a template bug): it is rendered per request
+	// while the entry lasts, and logged once. Guarded by articleCache.mu.
+	unshareable bool
+	size        int
 }
 
 // articleCacheBytes bounds the rendered pages kept (about 20 KB each).
@@ -103,13 +108,17 @@ func (h *Handler) loadVisitorArticle(ctx context.Context, id int64) (*articleEnt
 }
 
 // renderCachedArticle writes the article page for a visitor from the cached
-// rendering, with their CSRF token put in.
+// rendering, with their CSRF token put in. errNotShareable means the page
+// cannot be cached: the caller renders it as usual.
 func (h *Handler) renderCachedArticle(c echo.Context, e *articleEntry, p articlePage) error {
 	ac := h.articles
 	token := p.CSRF
 	ac.mu.Lock()
-	segs := e.segs
+	segs, refused := e.segs, e.unshareable
 	ac.mu.Unlock()
+	if refused {
+		return errNotShareable
+	}
 	if segs == nil {
 		p.CSRF = ac.mark + slotCSRF
 		p.JSONLD = articleJSONLD(h.cfg.BaseURL, e.article)
@@ -118,6 +127,12 @@ func (h *Handler) renderCachedArticle(c echo.Context, e *articleEntry, p article
 			return err
 		}
 		if segs, err = splitSlots(ac.mark, string(html), nil); err != nil {
+			if errors.Is(err, errNotShareable) {
+				h.log.Error("article page not cached", "article", e.article.ID, "err", err)
+				ac.mu.Lock()
+				e.unshareable = true
+				ac.mu.Unlock()
+			}
 			return err
 		}
 		ac.mu.Lock()

@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"context"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
@@ -182,5 +183,30 @@ func TestArticleCacheAgreesOnVisibility(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestUnshareableArticlePageFallsBack: when a visitor's article page shows
+// more than the CSRF slot (a template bug: here the cache's mark and the
+// account-links slot in the title stand for one), the visitor still gets
+// the page, rendered as usual, and the cache tries and logs it once.
+func TestUnshareableArticlePageFallsBack(t *testing.T) {
+	logs := &logCount{n: map[string]int{}}
+	cached, direct, h := twinAppsLogging(t, slog.New(logs))
+	asker, peer := cached.client(), cached.client()
+	asker.register("asker")
+	peer.register("peer")
+	thread, _ := solve(t, cached, asker, peer, "Router reboots "+h.articles.mark+slotNav+" every night", "Disable the **nightly maintenance** window in Settings.")
+	kb := articlePath(t, cached, thread)
+	visitor := cached.client()
+	for i := 0; i < 3; i++ {
+		got, want := visitor.get(kb), visitor.on(direct).get(kb)
+		if got.Code != http.StatusOK || got.Body != want.Body {
+			t.Fatalf("view %d: %d\n%s", i, got.Code, firstDiff(got.Body, want.Body))
+		}
+		mustContain(t, got.Body, "nightly maintenance")
+	}
+	if n := logs.count("article page not cached"); n != 1 {
+		t.Fatalf("3 views: refused %d times, want once", n)
 	}
 }

@@ -3,6 +3,7 @@ package handlers
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -139,7 +140,10 @@ func (h *Handler) renderArticle(c echo.Context, code int, a *models.Article, f f
 	}
 	if e != nil && p.User == nil && p.Vote == 0 && code == http.StatusOK && len(p.Flashes) == 0 && p.Query == "" &&
 		p.Path == a.URL() && tokenSafe(p.CSRF) {
-		return h.renderCachedArticle(c, e, p)
+		// errNotShareable was logged where it was found: render as usual.
+		if err := h.renderCachedArticle(c, e, p); !errors.Is(err, errNotShareable) {
+			return err
+		}
 	}
 	p.JSONLD = articleJSONLD(h.cfg.BaseURL, a)
 	if p.Curator {
