@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"strings"
 	"testing"
 	"time"
 
@@ -437,3 +438,192 @@ func TestSearchSessionCountedOnceWhenTrackerIsFull(t *testing.T) {
 		t.Errorf("%d sessions and %d searches, want 1 and 2", got.SearchSessions, got.Searches)
 	}
 }
+
+// TestEarlyWarningExactOnSeveralSpikes pins the whole early warning, every
+// series, term and hour, on a dataset with several spikes, quiet series,
+// texts outside every window and items on the windows' edges.
+func TestEarlyWarningExactOnSeveralSpikes(t *testing.T) {
+	s, now := clockStore(t)
+	ctx := context.Background()
+	t0 := *now // 12:00 UTC; the windows are [09:00:01, 12:00:01) of each week, times being whole seconds
+	admin := userWithRole(t, s, "admin", RoleAdmin)
+	for _, name := range []string{"Billing", "Mobile"} {
+		if _, err := s.CreateCategory(ctx, NewCategory{Name: name}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ask := func(at time.Time, title, category string) {
+		t.Helper()
+		*now = at
+		if _, err := s.CreateThread(ctx, admin, NewThread{Title: title, CategorySlug: category, Body: "It stopped working, what can I do?"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, r := range []NewSocialRule{
+		{Name: "Outages", Keywords: "outage, down"},
+		{Name: "Roaming", Keywords: "roaming", CategorySlug: "mobile"},
+		{Name: "Modems", Keywords: "modem"},
+	} {
+		if _, err := s.CreateSocialRule(ctx, admin, r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var mentions []tweets.Tweet
+	tw := func(at time.Time, handle, text string) {
+		mentions = append(mentions, tweets.Tweet{ID: fmt.Sprint(7000 + len(mentions)), AuthorHandle: handle, Text: text, CreatedAt: at, Lang: "en"})
+	}
+
+	// Earlier weeks: billing and fibre questions in the windows; modem
+	// questions and roaming mentions charted but outside the windows.
+	for k := 1; k <= SpikeWeeks; k++ {
+		end := t0.Add(-time.Duration(k) * week)
+		for i := 0; i < k; i++ {
+			ask(end.Add(-time.Duration(30+i)*time.Minute), "Invoice total looks wrong", "billing")
+		}
+		ask(end.Add(-2*time.Hour), "Fibre install delayed", "general")
+		ask(end.Add(-2*time.Hour+time.Minute), "Fibre speed slow", "general")
+		ask(end.Add(-20*time.Hour), "Modem keeps rebooting", "general")
+		tw(end.Add(-90*time.Minute), fmt.Sprintf("old%d", k), "@brand my invoice doubled this month")
+		tw(end.Add(-10*time.Hour), fmt.Sprintf("far%d", k), "@brand roaming charges abroad again")
+	}
+	// The windows' edges a week ago: 09:00:00 is out, 09:00:01 and 12:00:00 in.
+	wk := t0.Add(-week)
+	ask(wk.Add(-3*time.Hour), "Outage edge before", "general")
+	ask(wk.Add(-3*time.Hour+time.Second), "Outage edge first", "general")
+	ask(wk, "Outage edge last", "general")
+
+	// Now: an outage in general, roaming in mobile, billing as usual, fibre
+	// as usual, and modem questions five hours ago (charted, not counted);
+	// more terms spike than the dashboard lists.
+	for i := 0; i < 9; i++ {
+		ask(t0.Add(-170*time.Minute+time.Duration(i)*17*time.Minute), fmt.Sprintf("Outage in area %c near station", 'A'+i), "general")
+	}
+	for i := 0; i < 6; i++ {
+		ask(t0.Add(-100*time.Minute+time.Duration(i)*9*time.Minute), "Roaming not working abroad", "mobile")
+	}
+	ask(t0.Add(-40*time.Minute), "Invoice total looks wrong", "billing")
+	ask(t0.Add(-41*time.Minute), "Invoice missing a discount", "billing")
+	ask(t0.Add(-2*time.Hour), "Fibre install delayed", "general")
+	ask(t0.Add(-2*time.Hour+time.Minute), "Fibre speed slow", "general")
+	for i := 0; i < 4; i++ {
+		ask(t0.Add(-5*time.Hour+time.Duration(i)*time.Minute), "Modem keeps rebooting", "general")
+	}
+	ask(t0.Add(-3*time.Hour), "Modem edge before", "general")
+	ask(t0, "Modem edge last", "general")
+
+	for i := 0; i < 7; i++ {
+		tw(t0.Add(-time.Duration(i+1)*19*time.Minute), fmt.Sprintf("now%d", i), "@brand outage again, is the network down?")
+	}
+	for i := 0; i < 4; i++ {
+		tw(t0.Add(-time.Duration(i+1)*23*time.Minute), fmt.Sprintf("trav%d", i), "@brand roaming dead in Spain since Tuesday morning")
+	}
+	tw(t0.Add(-6*time.Hour), "early", "@brand modem outage earlier")
+	tw(t0.Add(-5*time.Minute), "brand", "@now0 we are on the outage") // the brand's own: not a mention
+	*now = t0
+	runImport(t, s, ImportOptions{BrandHandles: []string{"brand"}, Triage: true, Actor: admin, Source: "cli"}, mentions...)
+	*now = t0
+
+	for _, c := range []struct {
+		category string
+		want     string
+	}{{"", earlyWarningAll}, {"mobile", earlyWarningMobile}} {
+		var f InsightsFilter
+		if c.category != "" {
+			cat, err := s.CategoryBySlug(ctx, c.category)
+			if err != nil {
+				t.Fatal(err)
+			}
+			f.CategoryID = cat.ID
+		}
+		w, err := s.EarlyWarningFigures(ctx, f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := ewDigest(w); got != c.want {
+			t.Errorf("early warning for %q:\n%s\nwant:\n%s", c.category, got, c.want)
+		}
+	}
+}
+
+// ewDigest writes out an early warning in full, one line per series or term.
+func ewDigest(w EarlyWarning) string {
+	var b strings.Builder
+	nonzero := func(xs []int) string {
+		var out []string
+		for i, x := range xs {
+			if x != 0 {
+				out = append(out, fmt.Sprintf("%d:%d", i, x))
+			}
+		}
+		return strings.Join(out, " ")
+	}
+	usual := func(xs []float64) string {
+		var out []string
+		for i, x := range xs {
+			if x != 0 {
+				out = append(out, fmt.Sprintf("%d:%g", i, x))
+			}
+		}
+		return strings.Join(out, " ")
+	}
+	series := func(s Series) {
+		fmt.Fprintf(&b, "%s %q %q: %d %v mean %.4f sd %.4f z %.4f %v hourly [%s] usual [%s]\n", s.Kind, s.Label, s.Key,
+			s.Recent, s.Baseline, s.Mean, s.SD, s.Z, s.Spiking, nonzero(s.Hourly), usual(s.Usual))
+	}
+	fmt.Fprintf(&b, "now %s chart %s\n", w.Now.UTC().Format(time.RFC3339), w.ChartStart.UTC().Format(time.RFC3339))
+	series(w.Questions)
+	series(w.Mentions)
+	for _, s := range w.Categories {
+		series(s)
+	}
+	for _, s := range w.Keywords {
+		series(s)
+	}
+	for _, term := range w.Terms {
+		fmt.Fprintf(&b, "term %q: %d %v z %.4f %v", term.Term, term.Recent, term.Baseline, term.Z, term.Spiking)
+		for _, th := range term.Threads {
+			fmt.Fprintf(&b, " [%s %s %s]", th.Title, th.CategorySlug, th.URL())
+		}
+		for _, m := range term.Mentions {
+			fmt.Fprintf(&b, " <%s %s>", m.Handle, m.TweetID)
+		}
+		b.WriteString("\n")
+	}
+	return b.String()
+}
+
+const earlyWarningAll = `now 2026-11-01T12:00:01Z chart 2026-10-30T13:00:00Z
+questions "All new questions" "": 20 [5 4 5 6] mean 5.0000 sd 0.7071 z 6.7082 true hourly [42:4 44:4 45:11 46:5 47:1] usual [27:1 44:0.5 45:2 46:2.5 47:0.25]
+mentions "Imported mentions" "": 11 [1 1 1 1] mean 1.0000 sd 0.0000 z 10.0000 true hourly [41:1 44:1 45:5 46:5] usual [37:1 45:1]
+category "General" "general": 12 [4 2 2 2] mean 2.5000 sd 0.8660 z 6.0083 true hourly [42:4 44:4 45:6 46:2 47:1] usual [27:1 44:0.5 45:2 47:0.25]
+category "Mobile" "mobile": 6 [0 0 0 0] mean 0.0000 sd 0.0000 z 6.0000 true hourly [45:5 46:1] usual []
+category "Billing" "billing": 2 [1 2 3 4] mean 2.5000 sd 1.1180 z -0.3162 false hourly [46:2] usual [46:2.5]
+keyword "outage" "outage": 16 [2 0 0 0] mean 0.5000 sd 0.8660 z 15.5000 true hourly [41:1 44:4 45:7 46:5] usual []
+keyword "roaming" "roaming": 10 [0 0 0 0] mean 0.0000 sd 0.0000 z 10.0000 true hourly [45:7 46:3] usual []
+keyword "down" "down": 7 [0 0 0 0] mean 0.0000 sd 0.0000 z 7.0000 true hourly [44:1 45:3 46:3] usual []
+keyword "modem" "modem": 1 [0 0 0 0] mean 0.0000 sd 0.0000 z 1.0000 false hourly [41:1 42:4 44:1 47:1] usual []
+term "outage": 16 [2 0 0 0] z 15.5000 true [Outage in area I near station general /t/34/outage-in-area-i-near-station] [Outage in area H near station general /t/33/outage-in-area-h-near-station] [Outage in area G near station general /t/32/outage-in-area-g-near-station] [Outage in area F near station general /t/31/outage-in-area-f-near-station] [Outage in area E near station general /t/30/outage-in-area-e-near-station] <now0 7008> <now1 7009> <now2 7010> <now3 7011> <now4 7012>
+term "roaming": 10 [0 0 0 0] z 10.0000 true [Roaming not working abroad mobile /t/40/roaming-not-working-abroad] [Roaming not working abroad mobile /t/39/roaming-not-working-abroad] [Roaming not working abroad mobile /t/38/roaming-not-working-abroad] [Roaming not working abroad mobile /t/37/roaming-not-working-abroad] [Roaming not working abroad mobile /t/36/roaming-not-working-abroad] <trav0 7015> <trav1 7016> <trav2 7017> <trav3 7018>
+term "area": 9 [0 0 0 0] z 9.0000 true [Outage in area I near station general /t/34/outage-in-area-i-near-station] [Outage in area H near station general /t/33/outage-in-area-h-near-station] [Outage in area G near station general /t/32/outage-in-area-g-near-station] [Outage in area F near station general /t/31/outage-in-area-f-near-station] [Outage in area E near station general /t/30/outage-in-area-e-near-station]
+term "near": 9 [0 0 0 0] z 9.0000 true [Outage in area I near station general /t/34/outage-in-area-i-near-station] [Outage in area H near station general /t/33/outage-in-area-h-near-station] [Outage in area G near station general /t/32/outage-in-area-g-near-station] [Outage in area F near station general /t/31/outage-in-area-f-near-station] [Outage in area E near station general /t/30/outage-in-area-e-near-station]
+term "station": 9 [0 0 0 0] z 9.0000 true [Outage in area I near station general /t/34/outage-in-area-i-near-station] [Outage in area H near station general /t/33/outage-in-area-h-near-station] [Outage in area G near station general /t/32/outage-in-area-g-near-station] [Outage in area F near station general /t/31/outage-in-area-f-near-station] [Outage in area E near station general /t/30/outage-in-area-e-near-station]
+term "network": 7 [0 0 0 0] z 7.0000 true <now0 7008> <now1 7009> <now2 7010> <now3 7011> <now4 7012>
+term "abroad": 6 [0 0 0 0] z 6.0000 true [Roaming not working abroad mobile /t/40/roaming-not-working-abroad] [Roaming not working abroad mobile /t/39/roaming-not-working-abroad] [Roaming not working abroad mobile /t/38/roaming-not-working-abroad] [Roaming not working abroad mobile /t/37/roaming-not-working-abroad] [Roaming not working abroad mobile /t/36/roaming-not-working-abroad]
+term "working": 6 [0 0 0 0] z 6.0000 true [Roaming not working abroad mobile /t/40/roaming-not-working-abroad] [Roaming not working abroad mobile /t/39/roaming-not-working-abroad] [Roaming not working abroad mobile /t/38/roaming-not-working-abroad] [Roaming not working abroad mobile /t/37/roaming-not-working-abroad] [Roaming not working abroad mobile /t/36/roaming-not-working-abroad]
+term "dead": 4 [0 0 0 0] z 4.0000 true <trav0 7015> <trav1 7016> <trav2 7017> <trav3 7018>
+term "morning": 4 [0 0 0 0] z 4.0000 true <trav0 7015> <trav1 7016> <trav2 7017> <trav3 7018>
+`
+
+const earlyWarningMobile = `now 2026-11-01T12:00:01Z chart 2026-10-30T13:00:00Z
+questions "All new questions" "": 6 [0 0 0 0] mean 0.0000 sd 0.0000 z 6.0000 true hourly [45:5 46:1] usual []
+mentions "Imported mentions" "": 4 [0 0 0 0] mean 0.0000 sd 0.0000 z 4.0000 false hourly [45:2 46:2] usual [37:1]
+category "Mobile" "mobile": 6 [0 0 0 0] mean 0.0000 sd 0.0000 z 6.0000 true hourly [45:5 46:1] usual []
+keyword "roaming" "roaming": 10 [0 0 0 0] mean 0.0000 sd 0.0000 z 10.0000 true hourly [45:7 46:3] usual []
+term "roaming": 10 [0 0 0 0] z 10.0000 true [Roaming not working abroad mobile /t/40/roaming-not-working-abroad] [Roaming not working abroad mobile /t/39/roaming-not-working-abroad] [Roaming not working abroad mobile /t/38/roaming-not-working-abroad] [Roaming not working abroad mobile /t/37/roaming-not-working-abroad] [Roaming not working abroad mobile /t/36/roaming-not-working-abroad] <trav0 7015> <trav1 7016> <trav2 7017> <trav3 7018>
+term "abroad": 6 [0 0 0 0] z 6.0000 true [Roaming not working abroad mobile /t/40/roaming-not-working-abroad] [Roaming not working abroad mobile /t/39/roaming-not-working-abroad] [Roaming not working abroad mobile /t/38/roaming-not-working-abroad] [Roaming not working abroad mobile /t/37/roaming-not-working-abroad] [Roaming not working abroad mobile /t/36/roaming-not-working-abroad]
+term "working": 6 [0 0 0 0] z 6.0000 true [Roaming not working abroad mobile /t/40/roaming-not-working-abroad] [Roaming not working abroad mobile /t/39/roaming-not-working-abroad] [Roaming not working abroad mobile /t/38/roaming-not-working-abroad] [Roaming not working abroad mobile /t/37/roaming-not-working-abroad] [Roaming not working abroad mobile /t/36/roaming-not-working-abroad]
+term "dead": 4 [0 0 0 0] z 4.0000 true <trav0 7015> <trav1 7016> <trav2 7017> <trav3 7018>
+term "morning": 4 [0 0 0 0] z 4.0000 true <trav0 7015> <trav1 7016> <trav2 7017> <trav3 7018>
+term "spain": 4 [0 0 0 0] z 4.0000 true <trav0 7015> <trav1 7016> <trav2 7017> <trav3 7018>
+term "tuesday": 4 [0 0 0 0] z 4.0000 true <trav0 7015> <trav1 7016> <trav2 7017> <trav3 7018>
+`
