@@ -128,14 +128,49 @@ func (w EarlyWarning) Spikes() []Series {
 
 type ewThread struct {
 	SpikeThread
-	at    int64
-	terms []string
+	ewPlace
 }
 
 type ewMention struct {
 	SpikeMention
-	at    int64
-	terms []string
+	ewPlace
+}
+
+// ewPlace is where a question or mention falls, worked out once when it is
+// read rather than by every series that counts it.
+type ewPlace struct {
+	win        int // the spike window k weeks back, or -1 outside every window
+	week, hour int // the charted hour k weeks back; week is -1 outside the charts
+	terms      []string
+}
+
+// ewClock places times in the spike windows and the charted hours of now
+// and of each previous week.
+type ewClock struct {
+	chartStart time.Time
+	ends       [SpikeWeeks + 1]int64 // the end of the spike window k weeks back
+}
+
+func newEWClock(now, chartStart time.Time) ewClock {
+	c := ewClock{chartStart: chartStart}
+	for k := range c.ends {
+		c.ends[k] = now.Add(-time.Duration(k) * week).Unix()
+	}
+	return c
+}
+
+// place says where a time falls. The caller reads a text's terms only when
+// it is inside a window: terms are compared there alone.
+func (c ewClock) place(at int64) ewPlace {
+	p := ewPlace{win: -1}
+	for k, end := range c.ends {
+		if at >= end-int64(SpikeWindow/time.Second) && at < end {
+			p.win = k
+			break
+		}
+	}
+	p.week, p.hour = chartSlot(at, c.chartStart)
+	return p
 }
 
 // EarlyWarningFigures reads the last hours and the same hours of previous
@@ -145,21 +180,12 @@ func (s *Store) EarlyWarningFigures(ctx context.Context, f InsightsFilter) (Earl
 	// Times are stored in whole seconds: include the current one.
 	now := s.now().Truncate(time.Second).Add(time.Second)
 	w := EarlyWarning{Now: now, ChartStart: now.Truncate(time.Hour).Add(-(ChartHours - 1) * time.Hour)}
-	// windows[k] is the spike window k weeks ago; k = 0 is now.
-	inWindow := func(at int64) int {
-		for k := 0; k <= SpikeWeeks; k++ {
-			end := now.Add(-time.Duration(k) * week).Unix()
-			if at >= end-int64(SpikeWindow/time.Second) && at < end {
-				return k
-			}
-		}
-		return -1
-	}
-	threads, err := s.ewThreads(ctx, f, w.ChartStart, now)
+	clock := newEWClock(now, w.ChartStart)
+	threads, err := s.ewThreads(ctx, f, clock)
 	if err != nil {
 		return w, err
 	}
-	mentions, err := s.ewMentions(ctx, f, w.ChartStart, now, inWindow)
+	mentions, err := s.ewMentions(ctx, f, clock)
 	if err != nil {
 		return w, err
 	}
@@ -183,11 +209,11 @@ func (s *Store) EarlyWarningFigures(ctx context.Context, f InsightsFilter) (Earl
 			cats[t.CategoryID] = c
 		}
 		for _, x := range []*tally{all, c} {
-			if k, h := chartSlot(t.at, w.ChartStart); k >= 0 {
-				x.hourly[k][h]++
+			if t.week >= 0 {
+				x.hourly[t.week][t.hour]++
 			}
-			if k := inWindow(t.at); k >= 0 {
-				x.windows[k]++
+			if t.win >= 0 {
+				x.windows[t.win]++
 			}
 		}
 	}
@@ -230,29 +256,27 @@ func (s *Store) EarlyWarningFigures(ctx context.Context, f InsightsFilter) (Earl
 		var windows [SpikeWeeks + 1]int
 		hourly := make([]int, ChartHours)
 		needle := strings.ToLower(kw)
-		count := func(at int64, text string) {
-			k, h := chartSlot(at, w.ChartStart)
-			win := inWindow(at)
-			if (k == 0 || win >= 0) && containsWord(strings.ToLower(text), needle) {
-				if k == 0 {
-					hourly[h]++
+		count := func(p ewPlace, text string) {
+			if (p.week == 0 || p.win >= 0) && containsWord(strings.ToLower(text), needle) {
+				if p.week == 0 {
+					hourly[p.hour]++
 				}
-				if win >= 0 {
-					windows[win]++
+				if p.win >= 0 {
+					windows[p.win]++
 				}
 			}
 		}
 		for _, t := range threads {
-			count(t.at, t.Title)
+			count(t.ewPlace, t.Title)
 		}
 		for _, m := range mentions {
-			count(m.at, m.Text)
+			count(m.ewPlace, m.Text)
 		}
 		w.Keywords = append(w.Keywords, Series{Kind: "keyword", Label: kw, Key: kw, Hourly: hourly, Spike: SpikeScore(windows[0], windows[1:], SpikeMin)})
 	}
 	sort.SliceStable(w.Keywords, func(i, j int) bool { return w.Keywords[i].Z > w.Keywords[j].Z })
 
-	w.Terms = spikingTerms(threads, mentions, inWindow)
+	w.Terms = spikingTerms(threads, mentions)
 	return w, nil
 }
 
@@ -269,24 +293,27 @@ func chartSlot(at int64, start time.Time) (int, int) {
 
 // ewThreads reads the visible questions of the charted hours, now and in
 // each previous week (the spike windows fall inside them).
-func (s *Store) ewThreads(ctx context.Context, f InsightsFilter, chartStart, now time.Time) ([]ewThread, error) {
+func (s *Store) ewThreads(ctx context.Context, f InsightsFilter, clock ewClock) ([]ewThread, error) {
 	var out []ewThread
-	for k := 0; k <= SpikeWeeks; k++ {
+	for k, end := range clock.ends {
 		back := time.Duration(k) * week
 		rows, err := s.r.QueryContext(ctx, `SELECT t.id, t.title, t.slug, t.category_id, c.name, c.slug, t.created_at
 			FROM threads t JOIN categories c ON c.id = t.category_id
 			WHERE `+visibleThread+` AND t.created_at >= ?1 AND t.created_at < ?2 AND (?3 = 0 OR t.category_id = ?3) AND (?4 = '' OR t.lang = ?4)`,
-			chartStart.Add(-back).Unix(), now.Add(-back).Unix(), f.CategoryID, f.Lang)
+			clock.chartStart.Add(-back).Unix(), end, f.CategoryID, f.Lang)
 		if err != nil {
 			return nil, fmt.Errorf("early warning: questions: %w", err)
 		}
 		for rows.Next() {
 			var t ewThread
-			if err := rows.Scan(&t.ID, &t.Title, &t.Slug, &t.CategoryID, &t.Category, &t.CategorySlug, &t.at); err != nil {
+			var at int64
+			if err := rows.Scan(&t.ID, &t.Title, &t.Slug, &t.CategoryID, &t.Category, &t.CategorySlug, &at); err != nil {
 				rows.Close()
 				return nil, err
 			}
-			t.terms = Terms(t.Title)
+			if t.ewPlace = clock.place(at); t.win >= 0 {
+				t.terms = Terms(t.Title) // terms are compared over the spike windows only
+			}
 			out = append(out, t)
 		}
 		rows.Close()
@@ -303,13 +330,13 @@ const mentionScope = ` is_brand = 0 AND status NOT IN ('filtered', 'spam') AND (
 
 // ewMentions reads the texts of the mentions of the charted hours and of
 // each earlier week's spike window, the latest first up to a bound each.
-func (s *Store) ewMentions(ctx context.Context, f InsightsFilter, chartStart, now time.Time, inWindow func(int64) int) ([]ewMention, error) {
+func (s *Store) ewMentions(ctx context.Context, f InsightsFilter, clock ewClock) ([]ewMention, error) {
 	var out []ewMention
-	for k := 0; k <= SpikeWeeks; k++ {
-		end := now.Add(-time.Duration(k) * week)
+	for k, endAt := range clock.ends {
+		end := time.Unix(endAt, 0)
 		start, limit := end.Add(-SpikeWindow), mentionsPerWindow
 		if k == 0 {
-			start, limit = chartStart, mentionsCharted
+			start, limit = clock.chartStart, mentionsCharted
 		}
 		rows, err := s.r.QueryContext(ctx, `SELECT tweet_id, author_handle, text, created_at FROM social_items INDEXED BY social_items_created
 			WHERE created_at >= ?1 AND created_at < ?2 AND`+mentionScope+` ORDER BY created_at DESC LIMIT ?5`,
@@ -319,11 +346,12 @@ func (s *Store) ewMentions(ctx context.Context, f InsightsFilter, chartStart, no
 		}
 		for rows.Next() {
 			var m ewMention
-			if err := rows.Scan(&m.TweetID, &m.Handle, &m.Text, &m.at); err != nil {
+			var at int64
+			if err := rows.Scan(&m.TweetID, &m.Handle, &m.Text, &at); err != nil {
 				rows.Close()
 				return nil, err
 			}
-			if inWindow(m.at) >= 0 {
+			if m.ewPlace = clock.place(at); m.win >= 0 {
 				m.terms = Terms(m.Text) // terms are compared over the spike windows only
 			}
 			out = append(out, m)

@@ -10,7 +10,7 @@ import (
 // maxTerms is how many spiking terms the dashboard lists.
 const maxTerms = 10
 
-func spikingTerms(threads []ewThread, mentions []ewMention, inWindow func(int64) int) []SpikingTerm {
+func spikingTerms(threads []ewThread, mentions []ewMention) []SpikingTerm {
 	counts := map[string]*[SpikeWeeks + 1]int{}
 	add := func(terms []string, k int) {
 		for _, term := range terms {
@@ -23,13 +23,13 @@ func spikingTerms(threads []ewThread, mentions []ewMention, inWindow func(int64)
 		}
 	}
 	for _, t := range threads {
-		if k := inWindow(t.at); k >= 0 {
-			add(t.terms, k)
+		if t.win >= 0 {
+			add(t.terms, t.win)
 		}
 	}
 	for _, m := range mentions {
-		if k := inWindow(m.at); k >= 0 {
-			add(m.terms, k)
+		if m.win >= 0 {
+			add(m.terms, m.win)
 		}
 	}
 	var out []SpikingTerm
@@ -52,12 +52,12 @@ func spikingTerms(threads []ewThread, mentions []ewMention, inWindow func(int64)
 	}
 	for i := range out {
 		for _, t := range threads {
-			if inWindow(t.at) == 0 && slices.Contains(t.terms, out[i].Term) && len(out[i].Threads) < 5 {
+			if t.win == 0 && slices.Contains(t.terms, out[i].Term) && len(out[i].Threads) < 5 {
 				out[i].Threads = append(out[i].Threads, t.SpikeThread)
 			}
 		}
 		for _, m := range mentions {
-			if inWindow(m.at) == 0 && slices.Contains(m.terms, out[i].Term) && len(out[i].Mentions) < 5 {
+			if m.win == 0 && slices.Contains(m.terms, out[i].Term) && len(out[i].Mentions) < 5 {
 				out[i].Mentions = append(out[i].Mentions, m.SpikeMention)
 			}
 		}
