@@ -627,3 +627,50 @@ term "morning": 4 [0 0 0 0] z 4.0000 true <trav0 7015> <trav1 7016> <trav2 7017>
 term "spain": 4 [0 0 0 0] z 4.0000 true <trav0 7015> <trav1 7016> <trav2 7017> <trav3 7018>
 term "tuesday": 4 [0 0 0 0] z 4.0000 true <trav0 7015> <trav1 7016> <trav2 7017> <trav3 7018>
 `
+
+// TestMentionSeriesWindowEdges: a mention on the first second of a spike
+// window counts in it and one a second earlier only in its hour, now and in
+// an earlier week; the brand's own post counts nowhere.
+func TestMentionSeriesWindowEdges(t *testing.T) {
+	s, now := clockStore(t)
+	ctx := context.Background()
+	t0 := *now // 12:00:00; the window is [09:00:01, 12:00:01), whole seconds
+	admin := userWithRole(t, s, "admin", RoleAdmin)
+	var ts []tweets.Tweet
+	tw := func(at time.Time, handle string) {
+		ts = append(ts, tweets.Tweet{ID: fmt.Sprint(8000 + len(ts)), AuthorHandle: handle, Text: "@brand no signal here", CreatedAt: at, Lang: "en"})
+	}
+	for _, k := range []int{0, 2} {
+		end := t0.Add(-time.Duration(k) * week)
+		tw(end.Add(-3*time.Hour), "before")         // 09:00:00: hour 44, no window
+		tw(end.Add(-3*time.Hour+time.Second), "a")  // 09:00:01: hour 44, the window
+		tw(end.Add(-time.Second), "b")              // 11:59:59: hour 46, the window
+		tw(end, "c")                                // 12:00:00: hour 47, the window
+		tw(end.Add(-47*time.Hour), "d")             // 13:00 two days before: hour 0, no window
+		tw(end.Add(-47*time.Hour-time.Second), "e") // before the chart
+		tw(end.Add(-time.Minute), "brand")          // the brand's own
+	}
+	runImport(t, s, ImportOptions{BrandHandles: []string{"brand"}, Triage: true, Actor: admin, Source: "cli"}, ts...)
+	*now = t0
+	w, err := s.EarlyWarningFigures(ctx, InsightsFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := w.Mentions
+	if m.Recent != 3 || fmt.Sprint(m.Baseline) != "[0 3 0 0]" {
+		t.Errorf("mention windows: %d %v", m.Recent, m.Baseline)
+	}
+	if got := fmt.Sprint(m.Hourly[0], m.Hourly[44], m.Hourly[45], m.Hourly[46], m.Hourly[47]); got != "1 2 0 1 1" {
+		t.Errorf("mentions per hour 0, 44–47: %s (%v)", got, m.Hourly)
+	}
+	if got := fmt.Sprint(m.Usual[0], m.Usual[44], m.Usual[46], m.Usual[47]); got != "0.25 0.5 0.25 0.25" {
+		t.Errorf("usual per hour 0, 44, 46, 47: %s (%v)", got, m.Usual)
+	}
+	total := 0
+	for _, n := range m.Hourly {
+		total += n
+	}
+	if total != 5 {
+		t.Errorf("%d mentions charted, want 5: %v", total, m.Hourly)
+	}
+}
