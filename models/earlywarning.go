@@ -365,21 +365,25 @@ func (s *Store) ewMentions(ctx context.Context, f InsightsFilter, clock ewClock)
 }
 
 // ewMentionSeries counts mentions per charted hour and per spike window.
+// The window ends the charted hours, so one pass over them per week counts
+// both: each hour's mentions, and those of the hour inside the window.
 func (s *Store) ewMentionSeries(ctx context.Context, f InsightsFilter, chartStart, now time.Time) (Series, error) {
+	// Compiles only while the window fits in the charted hours (the first may be short of an hour).
+	const _ = uint(ChartHours - 1 - SpikeWindow/time.Hour)
 	sr := Series{Kind: "mentions", Label: "Imported mentions", Hourly: make([]int, ChartHours), Usual: make([]float64, ChartHours)}
 	var windows [SpikeWeeks + 1]int
 	for k := 0; k <= SpikeWeeks; k++ {
 		back := time.Duration(k) * week
-		start := chartStart.Add(-back).Unix()
-		rows, err := s.r.QueryContext(ctx, `SELECT (created_at - ?1) / 3600, COUNT(*) FROM social_items INDEXED BY social_items_created
+		end := now.Add(-back)
+		rows, err := s.r.QueryContext(ctx, `SELECT (created_at - ?1) / 3600, COUNT(*), SUM(created_at >= ?5) FROM social_items INDEXED BY social_items_created
 			WHERE created_at >= ?1 AND created_at < ?2 AND`+mentionScope+` GROUP BY 1`,
-			start, now.Add(-back).Unix(), f.CategoryID, f.Lang) // up to now, k weeks back, as for questions
+			chartStart.Add(-back).Unix(), end.Unix(), f.CategoryID, f.Lang, end.Add(-SpikeWindow).Unix()) // up to now, k weeks back, as for questions
 		if err != nil {
 			return sr, fmt.Errorf("early warning: mentions per hour: %w", err)
 		}
 		for rows.Next() {
-			var h, n int
-			if err := rows.Scan(&h, &n); err != nil {
+			var h, n, inWindow int
+			if err := rows.Scan(&h, &n, &inWindow); err != nil {
 				rows.Close()
 				return sr, err
 			}
@@ -388,17 +392,11 @@ func (s *Store) ewMentionSeries(ctx context.Context, f InsightsFilter, chartStar
 			} else {
 				sr.Usual[h] += float64(n) / SpikeWeeks
 			}
+			windows[k] += inWindow
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
 			return sr, err
-		}
-		end := now.Add(-back)
-		err = s.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM social_items INDEXED BY social_items_created
-			WHERE created_at >= ?1 AND created_at < ?2 AND`+mentionScope,
-			end.Add(-SpikeWindow).Unix(), end.Unix(), f.CategoryID, f.Lang).Scan(&windows[k])
-		if err != nil {
-			return sr, fmt.Errorf("early warning: mentions in window: %w", err)
 		}
 	}
 	sr.Spike = SpikeScore(windows[0], windows[1:], SpikeMin)
