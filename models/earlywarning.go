@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 )
@@ -85,7 +84,7 @@ type SpikeThread struct {
 }
 
 // URL is the thread page.
-func (t SpikeThread) URL() string { return "/t/" + strconv.FormatInt(t.ID, 10) + "/" + t.Slug }
+func (t SpikeThread) URL() string { return ThreadURL(t.ID, t.Slug) }
 
 type SpikeMention struct {
 	TweetID, Handle, Text string

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -33,7 +32,7 @@ type Incident struct {
 
 // ThreadURL is the canonical thread.
 func (i Incident) ThreadURL() string {
-	return "/t/" + strconv.FormatInt(i.ThreadID, 10) + "/" + i.ThreadSlug
+	return ThreadURL(i.ThreadID, i.ThreadSlug)
 }
 
 // NewIncident is what an ambassador fills in when opening one.

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math"
 	"sort"
-	"strconv"
 	"time"
 )
 
@@ -238,7 +237,7 @@ type OpenQuestion struct {
 }
 
 // URL is the thread page.
-func (q OpenQuestion) URL() string { return "/t/" + strconv.FormatInt(q.ID, 10) + "/" + q.Slug }
+func (q OpenQuestion) URL() string { return ThreadURL(q.ID, q.Slug) }
 
 // Unanswered lists visible, unlocked questions nobody but the asker has
 // answered, oldest first, and how many there are in all. It ignores the period: it is

@@ -41,11 +41,14 @@ type Article struct {
 }
 
 // URL is the article's canonical address.
-func (a *Article) URL() string { return "/kb/" + strconv.FormatInt(a.ID, 10) + "/" + a.Slug }
+func (a *Article) URL() string { return ArticleURL(a.ID, a.Slug) }
+
+// ArticleURL is the canonical address of article id, whose slug is slug.
+func ArticleURL(id int64, slug string) string { return "/kb/" + strconv.FormatInt(id, 10) + "/" + slug }
 
 // ThreadURL is the thread the article was solved in.
 func (a *Article) ThreadURL() string {
-	return "/t/" + strconv.FormatInt(a.ThreadID, 10) + "/" + a.ThreadSlug
+	return ThreadURL(a.ThreadID, a.ThreadSlug)
 }
 
 // Why an article was marked outdated by the system. Curators write their own notes.

@@ -3,6 +3,7 @@ package models
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"time"
 )
 
@@ -56,7 +57,7 @@ type AnswerSummary struct {
 
 // URL links to the answer within its thread.
 func (a AnswerSummary) URL() string {
-	return fmt.Sprintf("/t/%d/%s#p%d", a.Thread.ID, a.Thread.Slug, a.PostID)
+	return ThreadURL(a.Thread.ID, a.Thread.Slug) + "#p" + strconv.FormatInt(a.PostID, 10)
 }
 
 // AnswerList is a page of a user's answers.

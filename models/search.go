@@ -585,16 +585,16 @@ func (s *Store) fillHits(ctx context.Context, hits []SearchHit) error {
 	}
 	for i := range hits {
 		h := &hits[i]
-		kind, path := "t", "/t/"
+		kind, url := "t", ThreadURL
 		if h.IsArticle {
-			kind, path = "k", "/kb/"
+			kind, url = "k", ArticleURL
 		}
 		in := found[kind+strconv.FormatInt(h.ID, 10)]
 		if h.IsArticle {
 			h.ID = articleOf[h.ID]
 		}
 		h.Title, h.Solved, h.Category, h.Date = in.title, in.solved, in.cat, time.Unix(in.at, 0)
-		h.URL = path + strconv.FormatInt(h.ID, 10) + "/" + in.slug
+		h.URL = url(h.ID, in.slug)
 	}
 	return nil
 }

@@ -3,7 +3,6 @@ package models
 import (
 	"context"
 	"fmt"
-	"strconv"
 	"time"
 )
 
@@ -43,11 +42,11 @@ func (s *Store) SitemapEntries(ctx context.Context, page int) ([]SitemapEntry, i
 		if err := rows.Scan(&kind, &id, &slug, &at); err != nil {
 			return nil, 0, err
 		}
-		prefix := "/t/"
+		url := ThreadURL
 		if kind == "k" {
-			prefix = "/kb/"
+			url = ArticleURL
 		}
-		out = append(out, SitemapEntry{Path: prefix + strconv.FormatInt(id, 10) + "/" + slug, LastMod: time.Unix(at, 0)})
+		out = append(out, SitemapEntry{Path: url(id, slug), LastMod: time.Unix(at, 0)})
 	}
 	return out, total, rows.Err()
 }

@@ -62,7 +62,10 @@ type Thread struct {
 func (t *Thread) Gone() bool { return t.Deleted || t.Hidden || t.Pending }
 
 // URL is the canonical thread address.
-func (t *Thread) URL() string { return "/t/" + strconv.FormatInt(t.ID, 10) + "/" + t.Slug }
+func (t *Thread) URL() string { return ThreadURL(t.ID, t.Slug) }
+
+// ThreadURL is the canonical address of thread id, whose slug is slug.
+func ThreadURL(id int64, slug string) string { return "/t/" + strconv.FormatInt(id, 10) + "/" + slug }
 
 // Solved reports whether an answer is accepted.
 func (t *Thread) Solved() bool { return t.AcceptedID != 0 }
