@@ -2,8 +2,10 @@ package handlers
 
 import (
 	"context"
+	"encoding/csv"
 	"net/http"
 	"net/url"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -233,4 +235,41 @@ func TestInsightsLanguageFilter(t *testing.T) {
 	}
 	mustContain(t, bad.Body, "Choose a language from the list.")
 	mustNotContain(t, bad.Body, "<script>")
+}
+
+// TestInsightsCSVHeadersAreInTheReadme: every table of every CSV download
+// is described in README.md with its columns in order, so the two cannot drift.
+func TestInsightsCSVHeadersAreInTheReadme(t *testing.T) {
+	readme, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := strings.Join(strings.Fields(string(readme)), " ")
+	a := newApp(t)
+	amb := a.roleClient("ambie", models.RoleAmbassador)
+	for _, name := range []string{"responsiveness.csv", "answerers.csv", "selfservice.csv", "earlywarning.csv"} {
+		res := amb.get("/insights/" + name)
+		if res.Code != http.StatusOK {
+			t.Fatalf("%s: %d", name, res.Code)
+		}
+		rd := csv.NewReader(strings.NewReader(res.Body)) // skips the empty lines between tables
+		rd.FieldsPerRecord = -1
+		records, err := rd.ReadAll()
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		headers := 0
+		for i, r := range records {
+			if i > 0 && !strings.Contains(res.Body, "\n\n"+strings.Join(r, ",")+"\n") {
+				continue // not the first row after an empty line: not a header
+			}
+			headers++
+			if want := "`" + strings.Join(r, "`, `") + "`"; !strings.Contains(doc, want) {
+				t.Errorf("README.md does not list %s's columns %s", name, want)
+			}
+		}
+		if headers < 2 {
+			t.Errorf("%s: %d tables, want 2 or more:\n%s", name, headers, res.Body)
+		}
+	}
 }
