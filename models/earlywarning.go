@@ -298,7 +298,8 @@ func (s *Store) ewThreads(ctx context.Context, f InsightsFilter, clock ewClock) 
 		back := time.Duration(k) * week
 		rows, err := s.r.QueryContext(ctx, `SELECT t.id, t.title, t.slug, t.category_id, c.name, c.slug, t.created_at
 			FROM threads t JOIN categories c ON c.id = t.category_id
-			WHERE `+visibleThread+` AND t.created_at >= ?1 AND t.created_at < ?2 AND (?3 = 0 OR t.category_id = ?3) AND (?4 = '' OR t.lang = ?4)`,
+			WHERE `+visibleThread+` AND t.created_at >= ?1 AND t.created_at < ?2 AND (?3 = 0 OR t.category_id = ?3) AND (?4 = '' OR t.lang = ?4)
+			ORDER BY t.created_at DESC, t.id`, // a spiking term's examples: the latest, in an order SQLite's plan cannot change
 			clock.chartStart.Add(-back).Unix(), end, f.CategoryID, f.Lang)
 		if err != nil {
 			return nil, fmt.Errorf("early warning: questions: %w", err)
