@@ -3,7 +3,9 @@ package models
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -32,6 +34,13 @@ const floorChunk = 20000
 // the least work SQLite does to store the same rows in the same schema, so
 // the import's own time can be read against it (bench import --floor).
 func (s *Store) CopyImportRows(ctx context.Context, from string) (out []CopiedTable, err error) {
+	// The import's writer settings, counted as an import's are, so an import
+	// running meanwhile keeps them. Set before taking the pool's only
+	// connection, put back after giving it back.
+	if err := s.beginBulkWrite(ctx); err != nil {
+		return nil, err
+	}
+	defer func() { err = errors.Join(err, s.endBulkWrite(context.WithoutCancel(ctx))) }()
 	c, err := s.w.Conn(ctx)
 	if err != nil {
 		return nil, err
@@ -39,20 +48,14 @@ func (s *Store) CopyImportRows(ctx context.Context, from string) (out []CopiedTa
 	defer c.Close()
 	// Put back what the copy changed: the connection goes back to the pool.
 	defer func() {
-		for _, q := range []string{"DETACH DATABASE imported", "PRAGMA foreign_keys = ON",
-			fmt.Sprintf("PRAGMA cache_size = -%d", defaultCacheKiB),
-			fmt.Sprintf("PRAGMA wal_autocheckpoint = %d", defaultCheckpointPages)} {
-			if _, e := c.ExecContext(context.WithoutCancel(ctx), q); e != nil && err == nil {
-				err = e
+		for _, q := range []string{"DETACH DATABASE imported", "PRAGMA foreign_keys = ON"} {
+			if _, e := c.ExecContext(context.WithoutCancel(ctx), q); e != nil && !strings.Contains(e.Error(), "no such database") {
+				err = errors.Join(err, e)
 			}
 		}
 	}()
-	// Not tuneWriter: this connection is the writer pool's only one.
-	for _, q := range []string{"PRAGMA foreign_keys = OFF", fmt.Sprintf("PRAGMA cache_size = -%d", importCacheKiB),
-		fmt.Sprintf("PRAGMA wal_autocheckpoint = %d", importCheckpointPages)} {
-		if _, err := c.ExecContext(ctx, q); err != nil {
-			return nil, err
-		}
+	if _, err := c.ExecContext(ctx, "PRAGMA foreign_keys = OFF"); err != nil {
+		return nil, err
 	}
 	if _, err := c.ExecContext(ctx, "ATTACH DATABASE ? AS imported", from); err != nil {
 		return nil, err

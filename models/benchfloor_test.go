@@ -3,6 +3,7 @@ package models
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 	"slices"
 	"testing"
 
@@ -54,8 +55,36 @@ func TestCopyImportRowsReproducesTheImport(t *testing.T) {
 	if got := writerSetting(t, dst, "foreign_keys"); got != 1 {
 		t.Errorf("foreign_keys %d after the copy", got)
 	}
+	checkDetached(t, dst)
+
+	// A copy that fails part-way puts the writer back too.
+	other := fixedStore(t)
+	if _, err := other.CopyImportRows(ctx, filepath.Join(t.TempDir(), "not-an-import.db")); err == nil {
+		t.Fatal("copying from a database without the tables did not fail")
+	}
+	checkTuning(t, other, false, "after a failed copy")
+	if got := writerSetting(t, other, "foreign_keys"); got != 1 {
+		t.Errorf("foreign_keys %d after a failed copy", got)
+	}
+	checkDetached(t, other)
+
+	// A copy while an import runs leaves that import's settings in place.
+	im, err := other.NewImporter(ctx, ImportOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := other.CopyImportRows(ctx, src.Path()); err != nil {
+		t.Fatal(err)
+	}
+	checkTuning(t, other, true, "after a copy, with an import under way")
+	im.Abandon()
+	checkTuning(t, other, false, "after the import too")
+}
+
+func checkDetached(t *testing.T, s *Store) {
+	t.Helper()
 	var attached int
-	if err := dst.w.QueryRow(`SELECT COUNT(*) FROM pragma_database_list WHERE name = 'imported'`).Scan(&attached); err != nil || attached != 0 {
+	if err := s.w.QueryRow(`SELECT COUNT(*) FROM pragma_database_list WHERE name = 'imported'`).Scan(&attached); err != nil || attached != 0 {
 		t.Errorf("the source is still attached (%d, %v)", attached, err)
 	}
 }

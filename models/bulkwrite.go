@@ -2,6 +2,7 @@ package models
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 )
@@ -21,13 +22,17 @@ const defaultCacheKiB = 2000
 // it into the database, while an import runs. Each batch rewrites pages of
 // those random-order indexes that the batch before wrote too; a checkpoint
 // copies a page once however often it was committed, so checkpointing every
-// 64 MB instead of every 4 MB writes less (13% faster for a million
-// records, docs/benchmarks.md). The WAL is back under 4 MB after the next
-// commit once the import ends.
+// 64 MB instead of every 4 MB writes less (2-13% faster for a million
+// records, docs/benchmarks.md).
 const importCheckpointPages = 16384
 
 // defaultCheckpointPages is SQLite's own default.
 const defaultCheckpointPages = 1000
+
+// walSizeLimit is what a checkpoint that starts the WAL over cuts it back
+// to (journal_size_limit; SQLite's default is no limit): without it the
+// file an import grew to 64 MB would stay that size until the store closes.
+const walSizeLimit = 4 << 20
 
 // bulkWrites counts the imports under way in this process: the first gives
 // the writer its bigger cache, the last puts it back, so one ending does not
@@ -42,7 +47,8 @@ func (s *Store) beginBulkWrite(ctx context.Context) error {
 	defer s.bulk.mu.Unlock()
 	if s.bulk.n == 0 {
 		if err := s.tuneWriter(ctx, importCacheKiB, importCheckpointPages); err != nil {
-			return err
+			// Half tuned is worse than not at all: put back what took.
+			return errors.Join(err, s.tuneWriter(context.WithoutCancel(ctx), defaultCacheKiB, defaultCheckpointPages))
 		}
 	}
 	s.bulk.n++
@@ -61,10 +67,10 @@ func (s *Store) endBulkWrite(ctx context.Context) error {
 	return s.tuneWriter(ctx, defaultCacheKiB, defaultCheckpointPages)
 }
 
+// tuneWriter sets both settings, the second even when the first fails, so
+// putting them back never stops half-way.
 func (s *Store) tuneWriter(ctx context.Context, cacheKiB, checkpointPages int) error {
-	if _, err := s.w.ExecContext(ctx, fmt.Sprintf("PRAGMA cache_size = -%d", cacheKiB)); err != nil {
-		return err
-	}
-	_, err := s.w.ExecContext(ctx, fmt.Sprintf("PRAGMA wal_autocheckpoint = %d", checkpointPages))
-	return err
+	_, cacheErr := s.w.ExecContext(ctx, fmt.Sprintf("PRAGMA cache_size = -%d", cacheKiB))
+	_, walErr := s.w.ExecContext(ctx, fmt.Sprintf("PRAGMA wal_autocheckpoint = %d", checkpointPages))
+	return errors.Join(cacheErr, walErr)
 }

@@ -405,8 +405,9 @@ func (im *Importer) release(ctx context.Context) {
 		return
 	}
 	im.released = true
-	// Best effort: the import itself is done either way, and a cache left
-	// bigger costs only memory.
+	// Best effort: the import itself is done either way. A setting left as
+	// the import had it costs memory (the cache) or disk (the WAL, which
+	// grows to 64 MB between checkpoints), not correctness.
 	_ = im.s.endBulkWrite(ctx)
 }
 

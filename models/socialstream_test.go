@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -146,7 +147,6 @@ func TestStreamedBatchesThreadAsOneFile(t *testing.T) {
 	}
 }
 
-// writerSetting reads a PRAGMA on the writer connection.
 // checkTuning fails unless the writer's cache and checkpoint interval are
 // an import's (tuned) or SQLite's defaults.
 func checkTuning(t *testing.T, s *Store, tuned bool, when string) {
@@ -163,6 +163,7 @@ func checkTuning(t *testing.T, s *Store, tuned bool, when string) {
 	}
 }
 
+// writerSetting reads a PRAGMA on the writer connection.
 func writerSetting(t *testing.T, s *Store, pragma string) int {
 	t.Helper()
 	var v int
@@ -448,5 +449,47 @@ func TestImportFailingAtTheEndReportsWhatStays(t *testing.T) {
 	if sum == nil || sum.Imported != items || sum.Threads != threads || sum.Answers != answers || sum.FilteredTotal() != filtered ||
 		sum.Inbox != 1 || items != 3 || threads != 1 {
 		t.Errorf("summary %+v; stored %d items, %d threads, %d answers, %d filtered", sum, items, threads, answers, filtered)
+	}
+}
+
+// TestWALShrinksAfterAnImport: while an import runs the WAL may grow to
+// 64 MB between checkpoints; once it ends, the file is cut back to
+// walSizeLimit by the next checkpoints instead of staying that size.
+func TestWALShrinksAfterAnImport(t *testing.T) {
+	ctx := context.Background()
+	s := fixedStore(t)
+	walSize := func() int64 {
+		t.Helper()
+		fi, err := os.Stat(s.Path() + "-wal")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fi.Size()
+	}
+	im, err := s.NewImporter(ctx, ImportOptions{BrandHandles: []string{"Brand"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	long := strings.Repeat(" the router drops the line every evening and the lights go orange", 8)
+	for i := 0; i < 8000; i++ {
+		if err := im.Add(ctx, tw(fmt.Sprint(100000+i), "", fmt.Sprintf("user%d", i), fmt.Sprintf("@Brand question %d:%s", i, long), i%600)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := im.Finish(ctx); err != nil {
+		t.Fatal(err)
+	}
+	grown := walSize()
+	if grown <= walSizeLimit {
+		t.Fatalf("the import left a WAL of %d bytes: too little to tell", grown)
+	}
+	admin := userWithRole(t, s, "boss", RoleAdmin)
+	for i := 0; i < 3; i++ {
+		if err := s.AddToGroup(ctx, admin, admin.ID, fmt.Sprint("group", i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := walSize(); got > walSizeLimit {
+		t.Errorf("WAL still %d bytes after the import (%d at its end), want at most %d", got, grown, walSizeLimit)
 	}
 }

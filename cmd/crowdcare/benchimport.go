@@ -103,6 +103,7 @@ func benchImport(ctx context.Context, args []string, stdout io.Writer) error {
 	fmt.Fprintf(stdout, "Peak RSS: %s\n", peakRSSOf(os.Getpid()))
 	// After the peak is read: the copy is not the import's memory.
 	if *floor {
+		pprof.StopCPUProfile() // the profile is the import's
 		return copyFloor(ctx, store, filepath.Join(dir, "floor.db"), res.Read, stdout)
 	}
 	return nil
