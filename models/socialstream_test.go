@@ -147,19 +147,22 @@ func TestStreamedBatchesThreadAsOneFile(t *testing.T) {
 	}
 }
 
-// checkTuning fails unless the writer's cache and checkpoint interval are
-// an import's (tuned) or SQLite's defaults.
+// checkTuning fails unless the writer's cache, checkpoint interval and WAL
+// size limit are an import's (tuned) or those of the rest of the time.
 func checkTuning(t *testing.T, s *Store, tuned bool, when string) {
 	t.Helper()
-	cache, pages := -defaultCacheKiB, defaultCheckpointPages
+	cache, pages, limit := -defaultCacheKiB, defaultCheckpointPages, walSizeLimit
 	if tuned {
-		cache, pages = -importCacheKiB, importCheckpointPages
+		cache, pages, limit = -importCacheKiB, importCheckpointPages, -1
 	}
 	if got := writerSetting(t, s, "cache_size"); got != cache {
 		t.Errorf("%s: cache_size %d, want %d", when, got, cache)
 	}
 	if got := writerSetting(t, s, "wal_autocheckpoint"); got != pages {
 		t.Errorf("%s: wal_autocheckpoint %d, want %d", when, got, pages)
+	}
+	if got := writerSetting(t, s, "journal_size_limit"); got != limit {
+		t.Errorf("%s: journal_size_limit %d, want %d", when, got, limit)
 	}
 }
 

@@ -105,9 +105,9 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 		return nil, fmt.Errorf("watch commits: %w", err)
 	}
 	// Set on the one connection, which the pool keeps for good (above).
-	if _, err := w.ExecContext(ctx, fmt.Sprintf("PRAGMA journal_size_limit = %d", walSizeLimit)); err != nil {
+	if err := s.tuneWriter(ctx, defaultTuning); err != nil {
 		w.Close()
-		return nil, fmt.Errorf("limit the WAL: %w", err)
+		return nil, fmt.Errorf("tune the writer: %w", err)
 	}
 	if err := s.migrate(ctx); err != nil {
 		w.Close()
