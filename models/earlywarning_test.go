@@ -545,30 +545,23 @@ func TestEarlyWarningExactOnSeveralSpikes(t *testing.T) {
 	}
 }
 
+// nonzeroSlots lists the slots of xs that are not zero, as "slot:value".
+func nonzeroSlots[T int | float64](xs []T) string {
+	var out []string
+	for i, x := range xs {
+		if x != 0 {
+			out = append(out, fmt.Sprintf("%d:%v", i, x))
+		}
+	}
+	return strings.Join(out, " ")
+}
+
 // ewDigest writes out an early warning in full, one line per series or term.
 func ewDigest(w EarlyWarning) string {
 	var b strings.Builder
-	nonzero := func(xs []int) string {
-		var out []string
-		for i, x := range xs {
-			if x != 0 {
-				out = append(out, fmt.Sprintf("%d:%d", i, x))
-			}
-		}
-		return strings.Join(out, " ")
-	}
-	usual := func(xs []float64) string {
-		var out []string
-		for i, x := range xs {
-			if x != 0 {
-				out = append(out, fmt.Sprintf("%d:%g", i, x))
-			}
-		}
-		return strings.Join(out, " ")
-	}
 	series := func(s Series) {
 		fmt.Fprintf(&b, "%s %q %q: %d %v mean %.4f sd %.4f z %.4f %v hourly [%s] usual [%s]\n", s.Kind, s.Label, s.Key,
-			s.Recent, s.Baseline, s.Mean, s.SD, s.Z, s.Spiking, nonzero(s.Hourly), usual(s.Usual))
+			s.Recent, s.Baseline, s.Mean, s.SD, s.Z, s.Spiking, nonzeroSlots(s.Hourly), nonzeroSlots(s.Usual))
 	}
 	fmt.Fprintf(&b, "now %s chart %s\n", w.Now.UTC().Format(time.RFC3339), w.ChartStart.UTC().Format(time.RFC3339))
 	series(w.Questions)
