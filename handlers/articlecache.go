@@ -21,15 +21,13 @@ import (
 // unchanged and for at most pageCacheTTL, as in pageCache.
 type articleCache struct {
 	// mark starts a slot, as in threadCache.
-	mark    string
-	mu      sync.Mutex
-	entries map[int64]*articleEntry
-	bytes   int
+	mark string
+	mu   sync.Mutex
+	boundedMap[int64, *articleEntry]
 }
 
 type articleEntry struct {
-	version      uint64
-	at           time.Time
+	stamp
 	brand, badge string
 	article      *models.Article
 	// visible: a visitor may see it (models.CanSeeArticle with no viewer).
@@ -43,11 +41,13 @@ type articleEntry struct {
 	size        int
 }
 
+func (e *articleEntry) cacheSize() int { return e.size }
+
 // articleCacheBytes bounds the rendered pages kept (about 20 KB each).
 const articleCacheBytes = 8 << 20
 
 func newArticleCache(mark string) *articleCache {
-	return &articleCache{mark: mark, entries: map[int64]*articleEntry{}}
+	return &articleCache{mark: mark, boundedMap: newBoundedMap[int64, *articleEntry](articleCacheBytes, nil)}
 }
 
 // visitorArticle is the :id article for a visitor, from the cache when current.
@@ -64,7 +64,7 @@ func (h *Handler) visitorArticle(c echo.Context) (*articleEntry, error) {
 	ac.mu.Lock()
 	e, ok := ac.entries[id]
 	ac.mu.Unlock()
-	if ok && e.version == version && time.Since(e.at) < pageCacheTTL && e.brand == set.BrandName && e.badge == badge {
+	if ok && e.current(version) && e.brand == set.BrandName && e.badge == badge {
 		if !e.visible {
 			return nil, models.ErrNotFound
 		}
@@ -75,19 +75,7 @@ func (h *Handler) visitorArticle(c echo.Context) (*articleEntry, error) {
 	}
 	e.version, e.brand, e.badge = version, set.BrandName, badge
 	ac.mu.Lock()
-	if old, ok := ac.entries[id]; ok {
-		ac.bytes -= old.size
-		delete(ac.entries, id) // else eviction below could count it off twice
-	}
-	for ac.bytes+e.size > articleCacheBytes && len(ac.entries) > 0 {
-		for k, v := range ac.entries { // map order is random: an arbitrary one goes
-			ac.bytes -= v.size
-			delete(ac.entries, k)
-			break
-		}
-	}
-	ac.entries[id] = e
-	ac.bytes += e.size
+	ac.put(id, e)
 	ac.mu.Unlock()
 	if !e.visible {
 		return nil, models.ErrNotFound
@@ -100,7 +88,7 @@ func (h *Handler) loadVisitorArticle(ctx context.Context, id int64) (*articleEnt
 	if err != nil {
 		return nil, err
 	}
-	e := &articleEntry{at: time.Now(), article: a, size: 1024 + len(a.ProblemHTML) + len(a.SolutionHTML)}
+	e := &articleEntry{stamp: stamp{at: time.Now()}, article: a, size: 1024 + len(a.ProblemHTML) + len(a.SolutionHTML)}
 	if e.visible, err = h.store.CanSeeArticle(ctx, nil, a); err != nil {
 		return nil, err
 	}
@@ -139,7 +127,7 @@ func (h *Handler) renderCachedArticle(c echo.Context, e *articleEntry, p article
 		if ac.entries[e.article.ID] == e && e.segs == nil {
 			e.segs = segs
 			e.size += len(html)
-			ac.bytes += len(html)
+			ac.grew(e.article.ID, len(html))
 		}
 		ac.mu.Unlock()
 	}

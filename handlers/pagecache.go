@@ -21,21 +21,21 @@ import (
 // store's version is unchanged (any commit in this process) and for at most
 // pageCacheTTL (changes made by other processes).
 type pageCache struct {
-	mu      sync.Mutex
-	entries map[string]cachedPage
-	bytes   int
-	store   *models.Store
-	group   singleflight.Group
+	mu sync.Mutex
+	boundedMap[string, cachedPage]
+	store *models.Store
+	group singleflight.Group
 }
 
 type cachedPage struct {
-	body    []byte
-	ctype   string
-	version uint64
-	at      time.Time
+	stamp
+	body  []byte
+	ctype string
 	// events are what rendering the page counted; a hit counts them again.
 	events []models.Event
 }
+
+func (p cachedPage) cacheSize() int { return len(p.body) }
 
 const (
 	pageCacheTTL = 10 * time.Second
@@ -57,7 +57,7 @@ func cacheKey(r *http.Request) string {
 }
 
 func newPageCache(store *models.Store) *pageCache {
-	return &pageCache{entries: map[string]cachedPage{}, store: store}
+	return &pageCache{boundedMap: newBoundedMap[string, cachedPage](pageCacheBytes, nil), store: store}
 }
 
 // cacheableRoute lists the visitor pages that hold no posting form.
@@ -84,7 +84,7 @@ func (pc *pageCache) middleware(next echo.HandlerFunc) echo.HandlerFunc {
 		pc.mu.Lock()
 		e, ok := pc.entries[key]
 		pc.mu.Unlock()
-		if ok && e.version == version && time.Since(e.at) < pageCacheTTL {
+		if ok && e.current(version) {
 			pc.store.CountVisit(visitorKey(c), e.events...)
 			c.Response().Header().Set("X-Cache", "hit")
 			c.Response().Header().Set("Cache-Control", "no-store")
@@ -106,31 +106,10 @@ func (pc *pageCache) middleware(next echo.HandlerFunc) echo.HandlerFunc {
 			if err != nil || c.Response().Status != http.StatusOK || rec.buf.Len() == 0 {
 				return nil, errNotCached
 			}
-			e := cachedPage{body: rec.buf.Bytes(), ctype: c.Response().Header().Get(echo.HeaderContentType), version: version, at: time.Now(),
+			e := cachedPage{stamp: stamp{version, time.Now()}, body: rec.buf.Bytes(), ctype: c.Response().Header().Get(echo.HeaderContentType),
 				events: countedEvents(c)}
 			pc.mu.Lock()
-			if old, ok := pc.entries[key]; ok {
-				pc.bytes -= len(old.body)
-			}
-			// Over budget: drop entries, oldest first among a few looked at
-			// (map order is random, so this is a cheap approximation).
-			for pc.bytes+len(e.body) > pageCacheBytes && len(pc.entries) > 0 {
-				var victim string
-				var oldest time.Time
-				n := 0
-				for k, v := range pc.entries {
-					if victim == "" || v.at.Before(oldest) {
-						victim, oldest = k, v.at
-					}
-					if n++; n == 8 {
-						break
-					}
-				}
-				pc.bytes -= len(pc.entries[victim].body)
-				delete(pc.entries, victim)
-			}
-			pc.entries[key] = e
-			pc.bytes += len(e.body)
+			pc.put(key, e)
 			pc.mu.Unlock()
 			return e, nil
 		})

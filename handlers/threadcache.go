@@ -28,10 +28,10 @@ import (
 // version is unchanged (any commit in this process) and for at most
 // pageCacheTTL (changes made by other processes, and "2 minutes ago").
 type threadCache struct {
-	mu      sync.Mutex
-	entries map[threadKey]*threadEntry
-	bytes   int
-	group   singleflight.Group
+	mu sync.Mutex
+	// Entries leave marked gone, so nothing rendered later is added to them.
+	boundedMap[threadKey, *threadEntry]
+	group singleflight.Group
 	// mark starts each slot in cached HTML: the CSRF token, the account
 	// links, a post. It is random, so no post or title can contain it.
 	mark string
@@ -44,8 +44,9 @@ type threadKey struct {
 
 // threadEntry is one page of one thread as of one store version.
 type threadEntry struct {
-	version uint64
-	at      time.Time
+	stamp
+	// key is where the cache keeps it.
+	key threadKey
 	// brand and badge are the settings the HTML was rendered with.
 	brand, badge string
 	thread       *models.Thread
@@ -93,8 +94,11 @@ func newThreadCache() (*threadCache, error) {
 	if _, err := rand.Read(b); err != nil {
 		return nil, err
 	}
-	return &threadCache{entries: map[threadKey]*threadEntry{}, mark: "slot" + hex.EncodeToString(b)}, nil
+	return &threadCache{boundedMap: newBoundedMap[threadKey](threadCacheBytes, func(e *threadEntry) { e.gone = true }),
+		mark: "slot" + hex.EncodeToString(b)}, nil
 }
+
+func (e *threadEntry) cacheSize() int { return e.size }
 
 // sharedThread returns page `page` of thread id as every plain viewer sees it,
 // from the cache when it is current.
@@ -108,7 +112,7 @@ func (h *Handler) sharedThread(ctx context.Context, id int64, page int) (*thread
 	tc.mu.Lock()
 	e, ok := tc.entries[key]
 	tc.mu.Unlock()
-	if ok && e.version == version && time.Since(e.at) < pageCacheTTL && e.brand == set.BrandName && e.badge == badge {
+	if ok && e.current(version) && e.brand == set.BrandName && e.badge == badge {
 		return e, nil
 	}
 	// Concurrent misses load it once, detached from the first request's
@@ -146,7 +150,7 @@ func (h *Handler) loadSharedThread(ctx context.Context, id int64, page int) (*th
 	if err != nil {
 		return nil, err
 	}
-	e := &threadEntry{at: time.Now(), thread: t, frags: map[fragKey][]string{}, pages: map[skelKey][]segment{}, size: 1024}
+	e := &threadEntry{stamp: stamp{at: time.Now()}, thread: t, frags: map[fragKey][]string{}, pages: map[skelKey][]segment{}, size: 1024}
 	if t.Hidden || t.Pending {
 		return e, nil
 	}
@@ -181,37 +185,8 @@ func (e *threadEntry) plainFor(u *models.User) bool {
 func (tc *threadCache) put(key threadKey, e *threadEntry) {
 	tc.mu.Lock()
 	defer tc.mu.Unlock()
-	if old, ok := tc.entries[key]; ok {
-		tc.drop(key, old)
-	}
-	tc.entries[key] = e
-	tc.bytes += e.size
-	tc.trim()
-}
-
-func (tc *threadCache) drop(key threadKey, e *threadEntry) {
-	tc.bytes -= e.size
-	e.gone = true
-	delete(tc.entries, key)
-}
-
-// trim drops entries, oldest first among a few looked at (map order is
-// random, so this is a cheap approximation), until under budget.
-func (tc *threadCache) trim() {
-	for tc.bytes > threadCacheBytes && len(tc.entries) > 1 {
-		var victim threadKey
-		var oldest *threadEntry
-		n := 0
-		for k, v := range tc.entries {
-			if oldest == nil || v.at.Before(oldest.at) {
-				victim, oldest = k, v
-			}
-			if n++; n == 8 {
-				break
-			}
-		}
-		tc.drop(victim, oldest)
-	}
+	e.key = key
+	tc.boundedMap.put(key, e)
 }
 
 // postHTML is a post's HTML with the viewer's controls and CSRF token.
@@ -253,8 +228,7 @@ func (tc *threadCache) add(e *threadEntry, store func(), size int) {
 	}
 	store()
 	e.size += size
-	tc.bytes += size
-	tc.trim()
+	tc.grew(e.key, size)
 }
 
 // fragment renders one named template of a page's set on its own.

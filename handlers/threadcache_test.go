@@ -338,7 +338,7 @@ func TestThreadCacheStaysInBudget(t *testing.T) {
 	}
 	var first *threadEntry
 	for i := 0; i < 100; i++ {
-		e := &threadEntry{at: time.Now(), size: threadCacheBytes / 10, frags: map[fragKey][]string{}, pages: map[skelKey][]segment{}}
+		e := &threadEntry{stamp: stamp{at: time.Now()}, size: threadCacheBytes / 10, frags: map[fragKey][]string{}, pages: map[skelKey][]segment{}}
 		if first == nil {
 			first = e
 		}

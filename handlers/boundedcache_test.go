@@ -1,0 +1,72 @@
+package handlers
+
+import (
+	"testing"
+	"time"
+)
+
+type testEntry struct {
+	stamp
+	size int
+}
+
+func (e *testEntry) cacheSize() int { return e.size }
+
+// TestBoundedMapKeepsItsBudget: the bytes counted are the bytes held, the
+// oldest entries go first (with eight or fewer to choose from, exactly the
+// oldest), the entry just stored or grown never goes, and each entry that
+// leaves is reported once.
+func TestBoundedMapKeepsItsBudget(t *testing.T) {
+	var dropped []int
+	m := newBoundedMap[int](100, func(e *testEntry) { dropped = append(dropped, e.size) })
+	t0 := time.Now()
+	entry := func(i, size int) *testEntry {
+		return &testEntry{stamp: stamp{at: t0.Add(time.Duration(i) * time.Second)}, size: size}
+	}
+	held := func() int {
+		n := 0
+		for _, e := range m.entries {
+			n += e.size
+		}
+		return n
+	}
+	for i := 1; i <= 5; i++ {
+		m.put(i, entry(i, 20))
+	}
+	if len(m.entries) != 5 || m.bytes != 100 || len(dropped) != 0 {
+		t.Fatalf("at the budget: %d entries, %d bytes, dropped %v", len(m.entries), m.bytes, dropped)
+	}
+	m.put(6, entry(6, 30)) // the two oldest must go
+	if _, ok := m.entries[1]; ok || m.bytes != held() || m.bytes > 100 {
+		t.Fatalf("over budget: %d bytes counted, %d held, entries %v", m.bytes, held(), keys(m.entries))
+	}
+	if _, ok := m.entries[2]; ok {
+		t.Fatalf("entry 2 kept, entries %v", keys(m.entries))
+	}
+	// Replacing an entry counts the old one off once and does not report it
+	// as dropped by the budget twice.
+	before := len(dropped)
+	m.put(6, entry(7, 10))
+	if m.bytes != held() || len(dropped) != before+1 {
+		t.Fatalf("replaced: %d bytes counted, %d held, dropped %v", m.bytes, held(), dropped)
+	}
+	// An entry that grows past the whole budget pushes the others out, not itself.
+	m.entries[6].size += 200
+	m.grew(6, 200)
+	if len(m.entries) != 1 || m.entries[6] == nil || m.bytes != held() {
+		t.Fatalf("grown: entries %v, %d bytes counted, %d held", keys(m.entries), m.bytes, held())
+	}
+	// So does a new entry bigger than the budget.
+	m.put(9, entry(9, 500))
+	if len(m.entries) != 1 || m.entries[9] == nil || m.bytes != 500 {
+		t.Fatalf("big entry: entries %v, %d bytes", keys(m.entries), m.bytes)
+	}
+}
+
+func keys(m map[int]*testEntry) []int {
+	var out []int
+	for k := range m {
+		out = append(out, k)
+	}
+	return out
+}
