@@ -2,6 +2,8 @@ package handlers
 
 import (
 	"context"
+	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -208,5 +210,36 @@ func TestUnshareableArticlePageFallsBack(t *testing.T) {
 	}
 	if n := logs.count("article page not cached"); n != 1 {
 		t.Fatalf("3 views: refused %d times, want once", n)
+	}
+}
+
+// TestArticleCacheCountsWhatItHolds: the bytes the article cache counts are
+// those its entries hold, rendered pages included, so its budget holds.
+func TestArticleCacheCountsWhatItHolds(t *testing.T) {
+	cached, _, h := twinAppsLogging(t, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	asker, peer := cached.client(), cached.client()
+	asker.register("asker")
+	peer.register("peer")
+	visitor := cached.client()
+	for i, title := range []string{"Router reboots itself every night", "Wi-Fi drops every evening", "Voicemail PIN is refused"} {
+		thread, _ := solve(t, cached, asker, peer, title, fmt.Sprintf("Answer number %d: update the firmware, then restart.", i))
+		kb := articlePath(t, cached, thread)
+		for j := 0; j < 2; j++ {
+			if res := visitor.get(kb); res.Code != http.StatusOK {
+				t.Fatalf("%s: %d", kb, res.Code)
+			}
+		}
+	}
+	h.articles.mu.Lock()
+	defer h.articles.mu.Unlock()
+	held, rendered := 0, 0
+	for _, e := range h.articles.entries {
+		held += e.size
+		if e.segs != nil {
+			rendered++
+		}
+	}
+	if rendered == 0 || h.articles.bytes != held {
+		t.Fatalf("%d entries (%d rendered) hold %d bytes, %d counted", len(h.articles.entries), rendered, held, h.articles.bytes)
 	}
 }

@@ -50,11 +50,18 @@ func TestBoundedMapKeepsItsBudget(t *testing.T) {
 	if m.bytes != held() || len(dropped) != before+1 {
 		t.Fatalf("replaced: %d bytes counted, %d held, dropped %v", m.bytes, held(), dropped)
 	}
-	// An entry that grows past the whole budget pushes the others out, not itself.
-	m.entries[6].size += 200
-	m.grew(6, 200)
-	if len(m.entries) != 1 || m.entries[6] == nil || m.bytes != held() {
-		t.Fatalf("grown: entries %v, %d bytes counted, %d held", keys(m.entries), m.bytes, held())
+	// The entry just stored or grown stays even when it is the oldest.
+	m.put(3, entry(-1, 95)) // stamped before every other
+	if m.entries[3] == nil || m.bytes != held() || m.bytes > 100 {
+		t.Fatalf("an old entry just stored: entries %v, %d bytes", keys(m.entries), m.bytes)
+	}
+	// Grown past the budget, it pushes out a newer one, not itself.
+	m.put(4, entry(10, 5))
+	oldest := 3
+	m.entries[oldest].size += 10
+	m.grew(oldest, 10)
+	if m.entries[oldest] == nil || m.entries[4] != nil || m.bytes != held() {
+		t.Fatalf("the oldest entry grown: entries %v, %d bytes counted, %d held", keys(m.entries), m.bytes, held())
 	}
 	// So does a new entry bigger than the budget.
 	m.put(9, entry(9, 500))

@@ -223,7 +223,8 @@ func (h *Handler) postParts(e *threadEntry, v postView) ([]string, error) {
 func (tc *threadCache) add(e *threadEntry, store func(), size int) {
 	tc.mu.Lock()
 	defer tc.mu.Unlock()
-	if e.gone {
+	// gone covers entries never kept; the key check is what grew relies on.
+	if e.gone || tc.entries[e.key] != e {
 		return
 	}
 	store()

@@ -16,6 +16,15 @@ type CopiedTable struct {
 	Took  time.Duration
 }
 
+// FloorCopy is what CopyImportRows did: each table, and the writer's page
+// cache and checkpoint interval it ran with (read back, so a report says
+// what held, not what was meant).
+type FloorCopy struct {
+	Tables          []CopiedTable
+	CacheKiB        int
+	CheckpointPages int
+}
+
 // floorTables are what an import writes, in an order that needs no
 // deferred foreign keys, with the columns to copy.
 var floorTables = []struct{ name, cols string }{
@@ -33,17 +42,17 @@ const floorChunk = 20000
 // transaction, with the import's writer settings and foreign keys off. It is
 // the least work SQLite does to store the same rows in the same schema, so
 // the import's own time can be read against it (bench import --floor).
-func (s *Store) CopyImportRows(ctx context.Context, from string) (out []CopiedTable, err error) {
+func (s *Store) CopyImportRows(ctx context.Context, from string) (out FloorCopy, err error) {
 	// The import's writer settings, counted as an import's are, so an import
 	// running meanwhile keeps them. Set before taking the pool's only
 	// connection, put back after giving it back.
 	if err := s.beginBulkWrite(ctx); err != nil {
-		return nil, err
+		return out, err
 	}
 	defer func() { err = errors.Join(err, s.endBulkWrite(context.WithoutCancel(ctx))) }()
 	c, err := s.w.Conn(ctx)
 	if err != nil {
-		return nil, err
+		return out, err
 	}
 	defer c.Close()
 	// Put back what the copy changed: the connection goes back to the pool.
@@ -55,15 +64,23 @@ func (s *Store) CopyImportRows(ctx context.Context, from string) (out []CopiedTa
 		}
 	}()
 	if _, err := c.ExecContext(ctx, "PRAGMA foreign_keys = OFF"); err != nil {
-		return nil, err
+		return out, err
 	}
+	var cache int
+	if err := c.QueryRowContext(ctx, "PRAGMA cache_size").Scan(&cache); err != nil {
+		return out, err
+	}
+	if err := c.QueryRowContext(ctx, "PRAGMA wal_autocheckpoint").Scan(&out.CheckpointPages); err != nil {
+		return out, err
+	}
+	out.CacheKiB = -cache
 	if _, err := c.ExecContext(ctx, "ATTACH DATABASE ? AS imported", from); err != nil {
-		return nil, err
+		return out, err
 	}
 	for _, t := range floorTables {
 		var last, rows int64
 		if err := c.QueryRowContext(ctx, "SELECT COALESCE(MAX(rowid), 0), COUNT(*) FROM imported."+t.name).Scan(&last, &rows); err != nil {
-			return nil, err
+			return out, err
 		}
 		// The demo seed and migrations put a few rows in an empty database
 		// (the brand account, say): the copy keeps those.
@@ -75,10 +92,10 @@ func (s *Store) CopyImportRows(ctx context.Context, from string) (out []CopiedTa
 		start := time.Now()
 		for lo := int64(0); lo < last; lo += floorChunk {
 			if err := copyChunk(ctx, c, q, lo, lo+floorChunk); err != nil {
-				return nil, fmt.Errorf("copy %s: %w", t.name, err)
+				return out, fmt.Errorf("copy %s: %w", t.name, err)
 			}
 		}
-		out = append(out, CopiedTable{Table: t.name, Rows: rows, Took: time.Since(start)})
+		out.Tables = append(out.Tables, CopiedTable{Table: t.name, Rows: rows, Took: time.Since(start)})
 	}
 	return out, nil
 }

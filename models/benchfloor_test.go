@@ -27,12 +27,16 @@ func TestCopyImportRowsReproducesTheImport(t *testing.T) {
 		t.Fatalf("import made %d threads", sum.Threads)
 	}
 	dst := fixedStore(t)
-	tables, err := dst.CopyImportRows(ctx, src.Path())
+	copied, err := dst.CopyImportRows(ctx, src.Path())
 	if err != nil {
 		t.Fatal(err)
 	}
+	if copied.CacheKiB != importCacheKiB || copied.CheckpointPages != importCheckpointPages {
+		t.Errorf("copied with cache %d KiB, checkpoint every %d pages; want an import's %d and %d",
+			copied.CacheKiB, copied.CheckpointPages, importCacheKiB, importCheckpointPages)
+	}
 	var names []string
-	for _, c := range tables {
+	for _, c := range copied.Tables {
 		names = append(names, c.Table)
 		var n int64
 		if err := dst.r.QueryRow("SELECT COUNT(*) FROM " + c.Table).Scan(&n); err != nil {

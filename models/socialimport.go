@@ -407,8 +407,9 @@ func (im *Importer) release(ctx context.Context) {
 	im.released = true
 	// Best effort: the import itself is done either way. A setting left as
 	// the import had it costs memory (the cache) or disk (the WAL, which
-	// grows to 64 MB between checkpoints), not correctness.
-	_ = im.s.endBulkWrite(ctx)
+	// grows to 64 MB between checkpoints), not correctness. Not cancellable:
+	// a caller giving up (the likely reason we are here) must not leave them.
+	_ = im.s.endBulkWrite(context.WithoutCancel(ctx))
 }
 
 // Abandon ends an import that will not be finished (its file could not be

@@ -496,3 +496,18 @@ func TestWALShrinksAfterAnImport(t *testing.T) {
 		t.Errorf("WAL still %d bytes after the import (%d at its end), want at most %d", got, grown, walSizeLimit)
 	}
 }
+
+// TestImportReleasedUnderACancelledContext: an import given up because its
+// caller went away still puts the writer's settings back.
+func TestImportReleasedUnderACancelledContext(t *testing.T) {
+	s := fixedStore(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	im, err := s.NewImporter(ctx, ImportOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkTuning(t, s, true, "during the import")
+	cancel()
+	im.release(ctx)
+	checkTuning(t, s, false, "released under a cancelled context")
+}

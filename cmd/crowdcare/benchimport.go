@@ -202,17 +202,17 @@ func copyFloor(ctx context.Context, store *models.Store, path string, records in
 		return err
 	}
 	defer floor.Close()
-	tables, err := floor.CopyImportRows(ctx, store.Path())
+	copied, err := floor.CopyImportRows(ctx, store.Path())
 	if err != nil {
 		return err
 	}
 	var total time.Duration
 	var parts []string
-	for _, t := range tables {
+	for _, t := range copied.Tables {
 		total += t.Took
 		parts = append(parts, fmt.Sprintf("%s %d rows %s", t.Table, t.Rows, t.Took.Round(time.Millisecond)))
 	}
-	fmt.Fprintf(stdout, "The same rows copied into an empty database, table by table: %s, %.0f records/s (%s).\n",
-		total.Round(time.Millisecond), float64(records)/total.Seconds(), strings.Join(parts, ", "))
+	fmt.Fprintf(stdout, "The same rows copied into an empty database, table by table: %s, %.0f records/s (%s; writer cache %d MB, checkpoint every %d pages).\n",
+		total.Round(time.Millisecond), float64(records)/total.Seconds(), strings.Join(parts, ", "), copied.CacheKiB>>10, copied.CheckpointPages)
 	return nil
 }
