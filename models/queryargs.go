@@ -2,6 +2,7 @@ package models
 
 import (
 	"database/sql"
+	"encoding/json"
 	"strings"
 )
 
@@ -27,6 +28,14 @@ func keyedByID[T any](rows *sql.Rows, err error, scan func(interface{ Scan(...an
 		out[id(v)] = v
 	}
 	return out, rows.Err()
+}
+
+// stringList is vals as one query argument, for
+// "IN (SELECT value FROM json_each(?))": one statement for any number of
+// values, where a placeholder each would run into SQLite's limit on them.
+func stringList(vals []string) string {
+	b, _ := json.Marshal(vals) // strings always marshal
+	return string(b)
 }
 
 // idArgs turns ids into query arguments.

@@ -3,7 +3,6 @@ package models
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"fmt"
 	"runtime"
 	"sort"
@@ -138,13 +137,9 @@ func (im *Importer) writeBatch(ctx context.Context, c *stmtCache, parts []conver
 // loadConversations reads every item of the given conversations, each
 // conversation's in the order of time.
 func loadConversations(ctx context.Context, c dbtx, convs []string) (map[string][]socialItem, error) {
-	list, err := json.Marshal(convs)
-	if err != nil {
-		return nil, err
-	}
 	rows, err := c.QueryContext(ctx, `SELECT conversation_id, tweet_id, in_reply_to_id, author_handle, author_name, text, status, lang,
 		is_brand, created_at, COALESCE(rule_id, 0), COALESCE(thread_id, 0)
-		FROM social_items WHERE conversation_id IN (SELECT value FROM json_each(?))`, string(list))
+		FROM social_items WHERE conversation_id IN (SELECT value FROM json_each(?))`, stringList(convs))
 	if err != nil {
 		return nil, fmt.Errorf("load conversations: %w", err)
 	}
@@ -239,12 +234,8 @@ func (s *Store) resolveAuthors(ctx context.Context, c dbtx, threads []*newThread
 			}
 		}
 	}
-	list, err := json.Marshal(order)
-	if err != nil {
-		return err
-	}
 	rows, err := c.QueryContext(ctx, `SELECT j.value, (SELECT COALESCE(linked_to, id) FROM users
-		WHERE x_handle != '' AND lower(x_handle) = j.value ORDER BY id LIMIT 1) FROM json_each(?) j`, string(list))
+		WHERE x_handle != '' AND lower(x_handle) = j.value ORDER BY id LIMIT 1) FROM json_each(?) j`, stringList(order))
 	if err != nil {
 		return fmt.Errorf("find imported authors: %w", err)
 	}
@@ -310,11 +301,7 @@ func (s *Store) newPlaceholders(ctx context.Context, c dbtx, wants []placeholder
 		{`SELECT lower(username) FROM users WHERE lower(username) IN (SELECT value FROM json_each(?))`, names},
 		{`SELECT lower(email) FROM users WHERE lower(email) IN (SELECT value FROM json_each(?))`, emails},
 	} {
-		list, err := json.Marshal(q.vals)
-		if err != nil {
-			return err
-		}
-		got, err := column[string](c.QueryContext(ctx, q.sql, string(list)))
+		got, err := column[string](c.QueryContext(ctx, q.sql, stringList(q.vals)))
 		if err != nil {
 			return fmt.Errorf("find taken usernames: %w", err)
 		}
@@ -541,37 +528,24 @@ func stillNew(ctx context.Context, c dbtx, threads []*newThread) (fresh, changed
 			ids = append(ids, it.id)
 		}
 	}
-	list, err := json.Marshal(ids)
-	if err != nil {
-		return nil, nil, err
-	}
-	rows, err := c.QueryContext(ctx, `SELECT tweet_id FROM social_items
-		WHERE tweet_id IN (SELECT value FROM json_each(?)) AND (status != 'new' OR thread_id IS NOT NULL)`, string(list))
+	gone, err := column[string](c.QueryContext(ctx, `SELECT tweet_id FROM social_items
+		WHERE tweet_id IN (SELECT value FROM json_each(?)) AND (status != 'new' OR thread_id IS NOT NULL)`, stringList(ids)))
 	if err != nil {
 		return nil, nil, fmt.Errorf("recheck items: %w", err)
 	}
-	moved := map[string]bool{}
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return nil, nil, err
-		}
-		moved[id] = true
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, nil, err
-	}
-	if len(moved) == 0 {
+	if len(gone) == 0 {
 		return threads, nil, nil
 	}
+	moved := make(map[string]bool, len(gone))
+	for _, id := range gone {
+		moved[id] = true
+	}
 	for _, nt := range threads {
-		gone := false
+		touched := false
 		for _, it := range nt.items {
-			gone = gone || moved[it.id]
+			touched = touched || moved[it.id]
 		}
-		if gone {
+		if touched {
 			changed = append(changed, nt)
 		} else {
 			fresh = append(fresh, nt)

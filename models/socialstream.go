@@ -2,7 +2,6 @@ package models
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"sort"
 	"strings"
@@ -346,11 +345,7 @@ func (im *Importer) importCategory(ctx context.Context, c dbtx, q socialItem) (i
 
 // storedItems maps the stored tweets among ids to their conversations.
 func storedItems(ctx context.Context, c dbtx, ids []string) (map[string]string, error) {
-	list, err := json.Marshal(ids)
-	if err != nil {
-		return nil, err
-	}
-	rows, err := c.QueryContext(ctx, `SELECT tweet_id, conversation_id FROM social_items WHERE tweet_id IN (SELECT value FROM json_each(?))`, string(list))
+	rows, err := c.QueryContext(ctx, `SELECT tweet_id, conversation_id FROM social_items WHERE tweet_id IN (SELECT value FROM json_each(?))`, stringList(ids))
 	if err != nil {
 		return nil, fmt.Errorf("find stored tweets: %w", err)
 	}
@@ -369,12 +364,8 @@ func storedItems(ctx context.Context, c dbtx, ids []string) (map[string]string, 
 // storedConversations says, for each conversation among ids that has
 // stored items, whether it has a thread.
 func storedConversations(ctx context.Context, c dbtx, ids []string) (map[string]bool, error) {
-	list, err := json.Marshal(ids)
-	if err != nil {
-		return nil, err
-	}
 	rows, err := c.QueryContext(ctx, `SELECT conversation_id, MAX(thread_id IS NOT NULL) FROM social_items
-		WHERE conversation_id IN (SELECT value FROM json_each(?)) GROUP BY conversation_id`, string(list))
+		WHERE conversation_id IN (SELECT value FROM json_each(?)) GROUP BY conversation_id`, stringList(ids))
 	if err != nil {
 		return nil, fmt.Errorf("find stored conversations: %w", err)
 	}
