@@ -45,6 +45,10 @@ type convertPart struct {
 	appendTo string
 }
 
+// streamed reports whether the part's threads are a streamed batch's, whose
+// items are not stored yet (all of a part's are, or none).
+func (p convertPart) streamed() bool { return len(p.fresh) > 0 && p.fresh[0].pending != nil }
+
 // prepareBatch reads a batch of conversations (through r: the readers, or
 // the import's transaction) and plans and renders their new threads, in the
 // order of the queue.
@@ -94,13 +98,12 @@ func (im *Importer) writeBatch(ctx context.Context, c *stmtCache, parts []conver
 	for _, p := range parts {
 		// The batch was read before this transaction: a conversation that
 		// someone converted or triaged since goes the one-by-one way, which
-		// reads it again here.
-		// A part's threads are all a streamed batch's (not stored yet, so
-		// nobody can have touched them) or all read back from the store.
-		fresh, changed, err := p.fresh, []*newThread(nil), error(nil)
-		if len(p.fresh) > 0 && p.fresh[0].pending == nil {
-			fresh, changed, err = stillNew(ctx, c, p.fresh)
-			if err != nil {
+		// reads it again here. A streamed batch's items are not stored yet,
+		// so nobody can have touched them.
+		fresh, changed := p.fresh, []*newThread(nil)
+		if !p.streamed() {
+			var err error
+			if fresh, changed, err = stillNew(ctx, c, p.fresh); err != nil {
 				return err
 			}
 		}
@@ -455,33 +458,36 @@ func (im *Importer) writeThreads(ctx context.Context, c *stmtCache, threads []*n
 		search = append(search, threadRowID(nt.id), nt.search[0], nt.search[1], nt.search[2],
 			facetCategory(nt.categoryID)+" "+facetOpen)
 	}
-	steps := []struct {
+	type step struct {
 		what, before, after string
 		cols                int
 		args                []any
-	}{
-		{"threads", `INSERT INTO threads (id, category_id, author_id, title, slug, answer_count, created_at,
-			last_activity_at, source_url, first_answer_at, lang, lang_checked) VALUES `, "", 12, th},
-		{"posts", `INSERT INTO posts (id, thread_id, author_id, is_question, body_md, body_html, body_text, created_at) VALUES `, "", 8, posts},
-		// Set once the question exists: deferring the foreign key check
-		// instead makes SQLite scan threads for every post it inserts.
-		{"questions", `UPDATE threads SET question_id = v.column2 FROM (VALUES `, `) AS v WHERE threads.id = v.column1`, 2, questions},
-		{"items", `UPDATE social_items SET status = v.column2, thread_id = v.column3, post_id = v.column4 FROM (VALUES `,
-			`) AS v WHERE social_items.tweet_id = v.column1`, 4, items},
-		{"search index", `INSERT INTO search_index (rowid, title, body, joined, facets) VALUES `, "", 5, search},
 	}
-	for _, st := range steps {
-		if err := execRows(ctx, c, st.before, st.after, st.cols, st.args); err != nil {
-			return fmt.Errorf("store imported %s: %w", st.what, err)
-		}
-		if st.what == "questions" {
-			// Each item refers to its thread and post, so they come first.
-			if err := im.insertItems(ctx, c, pending); err != nil {
-				return err
+	run := func(steps ...step) error {
+		for _, st := range steps {
+			if err := execRows(ctx, c, st.before, st.after, st.cols, st.args); err != nil {
+				return fmt.Errorf("store imported %s: %w", st.what, err)
 			}
 		}
+		return nil
 	}
-	return nil
+	err := run(step{"threads", `INSERT INTO threads (id, category_id, author_id, title, slug, answer_count, created_at,
+			last_activity_at, source_url, first_answer_at, lang, lang_checked) VALUES `, "", 12, th},
+		step{"posts", `INSERT INTO posts (id, thread_id, author_id, is_question, body_md, body_html, body_text, created_at) VALUES `, "", 8, posts},
+		// Set once the question exists: deferring the foreign key check
+		// instead makes SQLite scan threads for every post it inserts.
+		step{"questions", `UPDATE threads SET question_id = v.column2 FROM (VALUES `, `) AS v WHERE threads.id = v.column1`, 2, questions})
+	if err != nil {
+		return err
+	}
+	// A streamed batch's items are new: stored now, after the threads and
+	// posts they refer to. Stored items are marked instead.
+	if err := im.insertItems(ctx, c, pending); err != nil {
+		return err
+	}
+	return run(step{"items", `UPDATE social_items SET status = v.column2, thread_id = v.column3, post_id = v.column4 FROM (VALUES `,
+		`) AS v WHERE social_items.tweet_id = v.column1`, 4, items},
+		step{"search index", `INSERT INTO search_index (rowid, title, body, joined, facets) VALUES `, "", 5, search})
 }
 
 // execRows runs before + "(?, ...), (?, ...)" + after for rows of cols

@@ -362,41 +362,28 @@ func (im *Importer) storeItems(ctx context.Context, tx *sql.Tx, batch []pendingI
 // the failure stored: that stays.
 func (im *Importer) Finish(ctx context.Context) (*ImportSummary, error) {
 	defer im.release(context.WithoutCancel(ctx))
-	if err := im.drain(ctx); err != nil {
-		if im.dryTx != nil {
-			im.rollback()
-			return nil, err
-		}
-		_ = im.countInbox(context.WithoutCancel(ctx))
-		return &im.sum, err
-	}
+	err := im.drain(ctx)
 	ctx = context.WithoutCancel(ctx)
-	var err error
 	// Items that wait for a parent, or join conversations an earlier batch
 	// or import began, are resolved and converted now, as a triaged
 	// import's trusted matches are.
 	// Filtered replies too: a later reply to one must find its conversation.
-	if im.opts.Triage || im.orphans > 0 {
+	if err == nil && (im.opts.Triage || im.orphans > 0) {
 		err = im.write(ctx, func(tx *sql.Tx) error { return im.resolveConversations(ctx, tx) })
 	}
 	if err == nil && (im.opts.Triage || im.waiting > 0) {
 		err = im.convertAll(ctx)
 	}
-	if err == nil {
-		err = im.countInbox(ctx)
+	// Counted after a failure too: what the batches before it stored stays,
+	// and the summary says what.
+	if cerr := im.countInbox(ctx); err == nil {
+		err = cerr
 	}
-	if im.dryTx != nil {
-		im.rollback()
+	im.rollback()
+	if err != nil && im.opts.DryRun {
+		return nil, err
 	}
-	if err != nil {
-		if im.opts.DryRun {
-			return nil, err
-		}
-		// What the batches before the failure stored is kept: say what.
-		_ = im.countInbox(ctx)
-		return &im.sum, err
-	}
-	return &im.sum, nil
+	return &im.sum, err
 }
 
 // release gives back what NewImporter took for the import.
