@@ -47,7 +47,7 @@ func (e *articleEntry) cacheSize() int { return e.size }
 const articleCacheBytes = 8 << 20
 
 func newArticleCache(mark string) *articleCache {
-	return &articleCache{mark: mark, boundedMap: newBoundedMap[int64, *articleEntry](articleCacheBytes, nil)}
+	return &articleCache{mark: mark, boundedMap: newBoundedMap[int64, *articleEntry](articleCacheBytes)}
 }
 
 // visitorArticle is the :id article for a visitor, from the cache when current.

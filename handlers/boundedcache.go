@@ -32,12 +32,10 @@ type boundedMap[K comparable, E cacheEntry] struct {
 	entries map[K]E
 	bytes   int
 	budget  int
-	// dropped, when set, is told of each entry that leaves.
-	dropped func(E)
 }
 
-func newBoundedMap[K comparable, E cacheEntry](budget int, dropped func(E)) boundedMap[K, E] {
-	return boundedMap[K, E]{entries: map[K]E{}, budget: budget, dropped: dropped}
+func newBoundedMap[K comparable, E cacheEntry](budget int) boundedMap[K, E] {
+	return boundedMap[K, E]{entries: map[K]E{}, budget: budget}
 }
 
 // put stores e under k, in place of what k held.
@@ -59,9 +57,6 @@ func (m *boundedMap[K, E]) grew(k K, n int) {
 func (m *boundedMap[K, E]) remove(k K, e E) {
 	m.bytes -= e.cacheSize()
 	delete(m.entries, k)
-	if m.dropped != nil {
-		m.dropped(e)
-	}
 }
 
 func (m *boundedMap[K, E]) trim(spare K) {

@@ -57,7 +57,7 @@ func cacheKey(r *http.Request) string {
 }
 
 func newPageCache(store *models.Store) *pageCache {
-	return &pageCache{boundedMap: newBoundedMap[string, cachedPage](pageCacheBytes, nil), store: store}
+	return &pageCache{boundedMap: newBoundedMap[string, cachedPage](pageCacheBytes), store: store}
 }
 
 // cacheableRoute lists the visitor pages that hold no posting form.

@@ -29,7 +29,6 @@ import (
 // pageCacheTTL (changes made by other processes, and "2 minutes ago").
 type threadCache struct {
 	mu sync.Mutex
-	// Entries leave marked gone, so nothing rendered later is added to them.
 	boundedMap[threadKey, *threadEntry]
 	group singleflight.Group
 	// mark starts each slot in cached HTML: the CSRF token, the account
@@ -65,8 +64,6 @@ type threadEntry struct {
 	// viewer data (errNotShareable): they are not rendered for the cache
 	// again while the entry lasts; guarded by threadCache.mu.
 	unshareable map[skelKey]bool
-	// gone is set once the entry left the cache: fragments are not kept then.
-	gone bool
 }
 
 // fragKey names a post's HTML with one set of controls: the post's whole
@@ -94,7 +91,7 @@ func newThreadCache() (*threadCache, error) {
 	if _, err := rand.Read(b); err != nil {
 		return nil, err
 	}
-	return &threadCache{boundedMap: newBoundedMap[threadKey](threadCacheBytes, func(e *threadEntry) { e.gone = true }),
+	return &threadCache{boundedMap: newBoundedMap[threadKey, *threadEntry](threadCacheBytes),
 		mark: "slot" + hex.EncodeToString(b)}, nil
 }
 
@@ -132,10 +129,6 @@ func (h *Handler) sharedThread(ctx context.Context, id int64, page int) (*thread
 		// counted against the budget with nothing ever to give them back.
 		if e.posts != nil && e.posts.Page == page || e.posts == nil && page == 1 {
 			tc.put(key, e)
-		} else {
-			tc.mu.Lock()
-			e.gone = true
-			tc.mu.Unlock()
 		}
 		return e, nil
 	})
@@ -223,8 +216,8 @@ func (h *Handler) postParts(e *threadEntry, v postView) ([]string, error) {
 func (tc *threadCache) add(e *threadEntry, store func(), size int) {
 	tc.mu.Lock()
 	defer tc.mu.Unlock()
-	// gone covers entries never kept; the key check is what grew relies on.
-	if e.gone || tc.entries[e.key] != e {
+	// An entry that left the cache, or was never kept, takes nothing more.
+	if tc.entries[e.key] != e {
 		return
 	}
 	store()

@@ -350,7 +350,7 @@ func TestThreadCacheStaysInBudget(t *testing.T) {
 	if len(tc.entries) > 10 {
 		t.Fatalf("%d entries held", len(tc.entries))
 	}
-	if !first.gone {
+	if tc.entries[first.key] == first {
 		t.Fatal("the oldest entry was kept")
 	}
 	tc.add(first, func() { first.frags[fragKeyOf(postView{ID: 1})] = []string{"x"} }, 1<<20)
