@@ -68,7 +68,7 @@ func (h *Handler) createAnswer(c echo.Context) error {
 	f := fromRequest(c, "body")
 	p, err := h.store.CreateAnswer(ctx, currentUser(c), t.ID, f.Values["body"])
 	if f.withError(err) {
-		return h.renderThread(c, t, http.StatusUnprocessableEntity, f)
+		return h.renderThread(c, t, nil, http.StatusUnprocessableEntity, f)
 	}
 	if err != nil {
 		return err

@@ -201,30 +201,24 @@ func (h *Handler) showThread(c echo.Context) error {
 	if t.Solved() {
 		h.count(c, models.Event{Metric: models.MetricViewSolved})
 	}
-	return h.renderThreadEntry(c, t, e, http.StatusOK, newForm())
+	return h.renderThread(c, t, e, http.StatusOK, newForm())
 }
 
-// renderThread shows a thread page for a caller that checked t but has no
-// thread cache entry for it (a rejected answer form shown again).
-func (h *Handler) renderThread(c echo.Context, t *models.Thread, code int, answer form) error {
-	var e *threadEntry
-	if h.threads != nil {
-		var err error
-		if e, err = h.sharedThread(c.Request().Context(), t.ID, pageOf(c)); err != nil {
-			return err
-		}
-	}
-	return h.renderThreadEntry(c, t, e, code, answer)
-}
-
-// renderThreadEntry shows a thread page; e is the thread cache's entry for
-// this page of t, nil without the cache. Viewers who see the thread as a
-// visitor does get the shared parts from e; staff and the authors of its
-// hidden or queued posts get it loaded and rendered for them alone.
-func (h *Handler) renderThreadEntry(c echo.Context, t *models.Thread, e *threadEntry, code int, answer form) error {
+// renderThread shows a thread page the caller checked t for. e is the thread
+// cache's entry for this page of t, if the caller has it; with a cache and
+// without e (a rejected answer form shown again) it is looked up here.
+// Viewers who see the thread as a visitor does get the shared parts from e;
+// staff and the authors of its hidden or queued posts get it loaded and
+// rendered for them alone.
+func (h *Handler) renderThread(c echo.Context, t *models.Thread, e *threadEntry, code int, answer form) error {
 	u := currentUser(c)
 	ctx := c.Request().Context()
 	var err error
+	if e == nil && h.threads != nil {
+		if e, err = h.sharedThread(ctx, t.ID, pageOf(c)); err != nil {
+			return err
+		}
+	}
 	shared := e != nil && e.plainFor(u)
 	if shared && e.thread != t {
 		// e came after the caller checked t (a write may have come in

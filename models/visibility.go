@@ -3,6 +3,7 @@ package models
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 )
@@ -92,11 +93,7 @@ func (s *Store) categoryFilter(ctx context.Context, viewer *User, column string)
 	if len(hidden) == 0 {
 		return "", nil, nil
 	}
-	args := make([]any, len(hidden))
-	for i, id := range hidden {
-		args[i] = id
-	}
-	return " AND " + column + " NOT IN (" + placeholders(len(args)) + ")", args, nil
+	return " AND " + column + " NOT IN (" + placeholders(len(hidden)) + ")", idArgs(hidden), nil
 }
 
 // CanSeeCategory reports whether the viewer may see a category's threads.
@@ -107,12 +104,7 @@ func (s *Store) CanSeeCategory(ctx context.Context, viewer *User, categoryID int
 	if err != nil {
 		return false, err
 	}
-	for _, id := range hidden {
-		if id == categoryID {
-			return false, nil
-		}
-	}
-	return true, nil
+	return !slices.Contains(hidden, categoryID), nil
 }
 
 // CanSeeArticle reports whether the viewer may open a KB article: an
