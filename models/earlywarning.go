@@ -140,7 +140,10 @@ type ewMention struct {
 type ewPlace struct {
 	win        int // the spike window k weeks back, or -1 outside every window
 	week, hour int // the charted hour k weeks back; week is -1 outside the charts
-	terms      []string
+	// The text's terms and lower-case form, where they are compared: terms
+	// inside a window, keywords there and in the last hours.
+	terms []string
+	lower string
 }
 
 // ewClock places times in the spike windows and the charted hours of now
@@ -158,9 +161,8 @@ func newEWClock(now, chartStart time.Time) ewClock {
 	return c
 }
 
-// place says where a time falls. The caller reads a text's terms only when
-// it is inside a window: terms are compared there alone.
-func (c ewClock) place(at int64) ewPlace {
+// place says where a text written at a time falls.
+func (c ewClock) place(at int64, text string) ewPlace {
 	p := ewPlace{win: -1}
 	for k, end := range c.ends {
 		if at >= end-int64(SpikeWindow/time.Second) && at < end {
@@ -169,6 +171,12 @@ func (c ewClock) place(at int64) ewPlace {
 		}
 	}
 	p.week, p.hour = chartSlot(at, c.chartStart)
+	if p.win >= 0 {
+		p.terms = Terms(text)
+	}
+	if p.win >= 0 || p.week == 0 {
+		p.lower = strings.ToLower(text)
+	}
 	return p
 }
 
@@ -244,7 +252,7 @@ func (s *Store) EarlyWarningFigures(ctx context.Context, f InsightsFilter) (Earl
 	})
 
 	// Mentions: counted per hour in SQL (there can be many), texts only for the windows.
-	if w.Mentions, err = s.ewMentionSeries(ctx, f, w.ChartStart, now); err != nil {
+	if w.Mentions, err = s.ewMentionSeries(ctx, f, clock); err != nil {
 		return w, err
 	}
 
@@ -255,8 +263,8 @@ func (s *Store) EarlyWarningFigures(ctx context.Context, f InsightsFilter) (Earl
 		var windows [SpikeWeeks + 1]int
 		hourly := make([]int, ChartHours)
 		needle := strings.ToLower(kw)
-		count := func(p ewPlace, text string) {
-			if (p.week == 0 || p.win >= 0) && containsWord(strings.ToLower(text), needle) {
+		count := func(p ewPlace) {
+			if (p.week == 0 || p.win >= 0) && containsWord(p.lower, needle) {
 				if p.week == 0 {
 					hourly[p.hour]++
 				}
@@ -266,10 +274,10 @@ func (s *Store) EarlyWarningFigures(ctx context.Context, f InsightsFilter) (Earl
 			}
 		}
 		for _, t := range threads {
-			count(t.ewPlace, t.Title)
+			count(t.ewPlace)
 		}
 		for _, m := range mentions {
-			count(m.ewPlace, m.Text)
+			count(m.ewPlace)
 		}
 		w.Keywords = append(w.Keywords, Series{Kind: "keyword", Label: kw, Key: kw, Hourly: hourly, Spike: SpikeScore(windows[0], windows[1:], SpikeMin)})
 	}
@@ -311,9 +319,7 @@ func (s *Store) ewThreads(ctx context.Context, f InsightsFilter, clock ewClock) 
 				rows.Close()
 				return nil, err
 			}
-			if t.ewPlace = clock.place(at); t.win >= 0 {
-				t.terms = Terms(t.Title) // terms are compared over the spike windows only
-			}
+			t.ewPlace = clock.place(at, t.Title)
 			out = append(out, t)
 		}
 		rows.Close()
@@ -351,9 +357,7 @@ func (s *Store) ewMentions(ctx context.Context, f InsightsFilter, clock ewClock)
 				rows.Close()
 				return nil, err
 			}
-			if m.ewPlace = clock.place(at); m.win >= 0 {
-				m.terms = Terms(m.Text) // terms are compared over the spike windows only
-			}
+			m.ewPlace = clock.place(at, m.Text)
 			out = append(out, m)
 		}
 		rows.Close()
@@ -367,17 +371,16 @@ func (s *Store) ewMentions(ctx context.Context, f InsightsFilter, clock ewClock)
 // ewMentionSeries counts mentions per charted hour and per spike window.
 // The window ends the charted hours, so one pass over them per week counts
 // both: each hour's mentions, and those of the hour inside the window.
-func (s *Store) ewMentionSeries(ctx context.Context, f InsightsFilter, chartStart, now time.Time) (Series, error) {
+func (s *Store) ewMentionSeries(ctx context.Context, f InsightsFilter, clock ewClock) (Series, error) {
 	// Compiles only while the window fits in the charted hours (the first may be short of an hour).
 	const _ = uint(ChartHours - 1 - SpikeWindow/time.Hour)
 	sr := Series{Kind: "mentions", Label: "Imported mentions", Hourly: make([]int, ChartHours), Usual: make([]float64, ChartHours)}
 	var windows [SpikeWeeks + 1]int
-	for k := 0; k <= SpikeWeeks; k++ {
-		back := time.Duration(k) * week
-		end := now.Add(-back)
+	for k, end := range clock.ends {
+		// Up to now, k weeks back, as for questions.
 		rows, err := s.r.QueryContext(ctx, `SELECT (created_at - ?1) / 3600, COUNT(*), SUM(created_at >= ?5) FROM social_items INDEXED BY social_items_created
 			WHERE created_at >= ?1 AND created_at < ?2 AND`+mentionScope+` GROUP BY 1`,
-			chartStart.Add(-back).Unix(), end.Unix(), f.CategoryID, f.Lang, end.Add(-SpikeWindow).Unix()) // up to now, k weeks back, as for questions
+			clock.chartStart.Add(-time.Duration(k)*week).Unix(), end, f.CategoryID, f.Lang, end-int64(SpikeWindow/time.Second))
 		if err != nil {
 			return sr, fmt.Errorf("early warning: mentions per hour: %w", err)
 		}
