@@ -40,8 +40,9 @@ Usage:
       Generate a large realistic forum for benchmarks (default 100,000 threads, 1,000,000 posts).
   crowdcare bench search [--n N] [--db PATH]
       Time searches (single words, several words, phrases) and print p50/p90/p99.
-  crowdcare bench import [--records N] [--format csv|archive] [--triage] [--detect-language=false] [--cpuprofile FILE]
-      Generate a file and time its import: records per second and peak memory.
+  crowdcare bench import [--records N] [--format csv|archive] [--triage] [--detect-language=false] [--cpuprofile FILE] [--floor]
+      Generate a file and time its import: records per second and peak memory. --floor then
+      times copying the stored rows into an empty database, the least work SQLite does for them.
   crowdcare bench insights [--n N] [--mentions N] [--db PATH]
       Time the /insights dashboard page as an ambassador for 7, 30, 90 and 365 days.
   crowdcare loadtest [--db PATH] [--conns N] [--duration D]
