@@ -36,7 +36,8 @@ func newApp(t *testing.T) *testApp {
 	return newAppAt(t, filepath.Join(t.TempDir(), "test.db"))
 }
 
-func newAppAt(t *testing.T, path string) *testApp {
+// newAppAt serves a database at path; opts change the configuration.
+func newAppAt(t *testing.T, path string, opts ...func(*Config)) *testApp {
 	t.Helper()
 	ctx := context.Background()
 	skew := new(atomic.Int64)
@@ -45,7 +46,11 @@ func newAppAt(t *testing.T, path string) *testApp {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e, err := New(ctx, Config{BaseURL: "http://forum.test"}, store, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	cfg := Config{BaseURL: "http://forum.test"}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	e, err := New(ctx, cfg, store, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/gorilla/sessions"
 	"github.com/labstack/echo/v4"
+	"github.com/labstack/gommon/bytes"
 
 	"github.com/crowdcare/crowdcare/mailer"
 	"github.com/crowdcare/crowdcare/models"
@@ -92,6 +93,11 @@ type Handler struct {
 	viewers  *viewerCache
 	articles *articleCache
 	buffers  bufferPool
+	// bodyLimit is Config.BodyLimit in bytes; bigBodies the routes that
+	// take more, by method and route path, filled once by routes.
+	bodyLimit int64
+	bigBodies map[string]bigBody
+	formWait  time.Duration // smallBodyWait; tests shorten it
 }
 
 // settingsCache keeps the site settings for a few seconds: every page needs
@@ -164,7 +170,10 @@ func newHandler(ctx context.Context, cfg Config, store *models.Store, log *slog.
 		cfg.Mail = logMailer{log: log}
 	}
 	h := &Handler{cfg: cfg, store: store, log: log, assets: assets, metrics: newMetrics(store), pages: newPageCache(store),
-		viewers: newViewerCache()}
+		viewers: newViewerCache(), bigBodies: map[string]bigBody{}, formWait: smallBodyWait}
+	if h.bodyLimit, err = bytes.Parse(cfg.BodyLimit); err != nil || h.bodyLimit <= 0 {
+		return nil, nil, fmt.Errorf("body limit %q: not a size like 1M", cfg.BodyLimit)
+	}
 	if h.threads, err = newThreadCache(); err != nil {
 		return nil, nil, err
 	}

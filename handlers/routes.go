@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"fmt"
 	"net/http"
 	"time"
 
@@ -37,11 +36,8 @@ func (h *Handler) routes(e *echo.Echo) {
 			}
 		})
 	}
-	e.Use(middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{
-		Limit: h.cfg.BodyLimit,
-		// The import upload has its own, larger limit on its route.
-		Skipper: func(c echo.Context) bool { return c.Request().URL.Path == "/mod/social/import" },
-	}))
+	// Before anything that could read a body: each route's size and time.
+	e.Use(h.limitBodies)
 	if h.cfg.PostRate > 0 {
 		e.Use(middleware.RateLimiterWithConfig(middleware.RateLimiterConfig{
 			Skipper: func(c echo.Context) bool {
@@ -55,6 +51,10 @@ func (h *Handler) routes(e *echo.Echo) {
 	}
 	e.Use(h.pages.middleware)
 	e.Use(fetchMetadata)
+	e.Use(h.memoRequest)
+	e.Use(h.loadUser)
+	// Who may send a large body is known before the CSRF check parses it.
+	e.Use(h.guardBigBodies)
 	e.Use(middleware.CSRFWithConfig(middleware.CSRFConfig{
 		TokenLookup:    "form:_csrf",
 		CookieName:     "_csrf",
@@ -69,8 +69,6 @@ func (h *Handler) routes(e *echo.Echo) {
 		// the CSRF token does elsewhere, and it can only turn emails off.
 		Skipper: func(c echo.Context) bool { return c.Path() == "/unsubscribe" && c.Request().Method == http.MethodPost },
 	}))
-	e.Use(h.memoRequest)
-	e.Use(h.loadUser)
 
 	// Anyone.
 	e.GET("/healthz", h.showHealth)
@@ -140,6 +138,12 @@ func (h *Handler) routes(e *echo.Echo) {
 	staff := func(p models.Permission, method, path string, fn echo.HandlerFunc) {
 		e.Add(method, path, fn, requireUser, requirePerm(p))
 	}
+	// Routes that take a body larger than Config.BodyLimit: its limit and
+	// who may send one are checked before anything reads it (bodylimit.go).
+	upload := func(p models.Permission, path string, limit int64, fn echo.HandlerFunc) {
+		h.bigBodies[routeKey(http.MethodPost, path)] = bigBody{limit: limit, perm: p, wait: uploadWait}
+		staff(p, http.MethodPost, path, fn)
+	}
 	staff(models.PermTriageFlags, http.MethodGet, "/mod/flags", h.showFlags)
 	staff(models.PermTriageFlags, http.MethodPost, "/mod/flags/:id/dismiss", h.dismissFlags)
 	staff(models.PermHide, http.MethodGet, "/mod/queue", h.showQueue)
@@ -170,8 +174,7 @@ func (h *Handler) routes(e *echo.Echo) {
 	staff(models.PermTriageSocial, http.MethodPost, "/mod/social/rules", h.createRule)
 	staff(models.PermTriageSocial, http.MethodPost, "/mod/social/rules/:id/off", h.deactivateRule)
 	staff(models.PermTriageSocial, http.MethodGet, "/mod/social/import", h.showImport)
-	e.Add(http.MethodPost, "/mod/social/import", h.uploadImport, requireUser, requirePerm(models.PermTriageSocial),
-		middleware.BodyLimit(fmt.Sprintf("%dM", MaxUpload>>20)))
+	upload(models.PermTriageSocial, "/mod/social/import", MaxUpload, h.uploadImport)
 	staff(models.PermTriageSocial, http.MethodGet, "/mod/social/import/:id", h.showImportJob)
 	staff(models.PermSeeInsights, http.MethodGet, "/insights", h.showInsights)
 	staff(models.PermSeeInsights, http.MethodGet, "/insights/:chart", h.showInsightsCSV)
