@@ -23,7 +23,7 @@ func readArchive(br *bufio.Reader, s *sink, author *Account) error {
 		s.skip(1, "no \"=\" after the window.YTD name")
 		return nil
 	}
-	_, err := streamArray(json.NewDecoder(br), 0, func(n int, raw json.RawMessage) error {
+	_, err := streamArray(br, 0, func(n int, raw json.RawMessage) error {
 		var rec struct {
 			Tweet *v1Status `json:"tweet"`
 		}
@@ -65,7 +65,7 @@ func readGrailbird(br *bufio.Reader, s *sink) error {
 		s.skip(1, "no \"=\" after the Grailbird variable name")
 		return nil
 	}
-	_, err := streamArray(json.NewDecoder(br), 0, func(n int, raw json.RawMessage) error {
+	_, err := streamArray(br, 0, func(n int, raw json.RawMessage) error {
 		var st v1Status
 		if err := json.Unmarshal(raw, &st); err != nil {
 			s.skip(n, "%s", jsonReason(err))

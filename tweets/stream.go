@@ -9,10 +9,46 @@ import (
 	"io"
 )
 
-// maxLine bounds one JSON Lines record. An API page is at most a few MB, so
-// anything bigger is not a record but a runaway file, and holding it would
-// break the flat-memory promise.
-const maxLine = 64 << 20
+// maxRecord bounds one JSON record held in memory: a line of JSON Lines, an
+// element of an array, or a whole document. An API page is at most a few MB
+// (100 tweets with their expansions), so anything bigger is not a record but
+// a runaway or hostile file, and holding it would break the flat-memory
+// promise. A variable only so that tests can use a small one.
+var maxRecord = 16 << 20
+
+// errRecordTooLarge is what a cappedReader answers past its budget.
+var errRecordTooLarge = errors.New("record too large")
+
+// cappedReader feeds a json.Decoder and refuses to read more than maxRecord
+// bytes past the point where the record being decoded began (start), so a
+// decoder never buffers one value larger than that. The decoder cannot go
+// on after the refusal: the record is reported and reading stops there.
+type cappedReader struct {
+	r     io.Reader
+	read  int64 // bytes handed to the decoder so far
+	limit int64 // read may not pass this
+}
+
+func newCappedDecoder(r io.Reader) (*json.Decoder, *cappedReader) {
+	cr := &cappedReader{r: r}
+	cr.start()
+	return json.NewDecoder(cr), cr
+}
+
+// start gives the next record its budget.
+func (c *cappedReader) start() { c.limit = c.read + int64(maxRecord) }
+
+func (c *cappedReader) Read(p []byte) (int, error) {
+	if c.read >= c.limit {
+		return 0, errRecordTooLarge
+	}
+	if left := c.limit - c.read; int64(len(p)) > left {
+		p = p[:left]
+	}
+	n, err := c.r.Read(p)
+	c.read += int64(n)
+	return n, err
+}
 
 // lineReader yields lines one at a time, reusing one buffer, and counts them
 // for Skip reports.
@@ -23,7 +59,7 @@ type lineReader struct {
 }
 
 // next returns the next line without its line ending; tooLong reports a line
-// over maxLine, whose content has been discarded. The returned slice is only
+// over maxRecord, whose content has been discarded. The returned slice is only
 // valid until the following call. At the end it returns io.EOF.
 func (l *lineReader) next() (line []byte, tooLong bool, err error) {
 	l.buf = l.buf[:0]
@@ -34,7 +70,7 @@ func (l *lineReader) next() (line []byte, tooLong bool, err error) {
 			seen = true
 		}
 		if !tooLong {
-			if len(l.buf)+len(chunk) > maxLine {
+			if len(l.buf)+len(chunk) > maxRecord {
 				tooLong = true
 				l.buf = l.buf[:0]
 			} else {
@@ -72,7 +108,8 @@ func (e *badJSON) Unwrap() error { return e.err }
 // streamArray reads the JSON array at the decoder's position one element at
 // a time, so memory holds one record however long the array. each gets the
 // 1-based record number; its error stops the stream and is returned as is.
-func streamArray(dec *json.Decoder, first int, each func(n int, raw json.RawMessage) error) (int, error) {
+func streamArray(r io.Reader, first int, each func(n int, raw json.RawMessage) error) (int, error) {
+	dec, cr := newCappedDecoder(r)
 	tok, err := dec.Token()
 	if err != nil {
 		return first, decodeErr(first+1, err)
@@ -82,6 +119,7 @@ func streamArray(dec *json.Decoder, first int, each func(n int, raw json.RawMess
 	}
 	n := first
 	for dec.More() {
+		cr.start()
 		var raw json.RawMessage
 		if err := dec.Decode(&raw); err != nil {
 			return n, decodeErr(n+1, err)
@@ -100,7 +138,7 @@ func streamArray(dec *json.Decoder, first int, each func(n int, raw json.RawMess
 // decodeErr tells bad input (a Skip) from a failing reader (an error).
 func decodeErr(record int, err error) error {
 	var syn *json.SyntaxError
-	if errors.As(err, &syn) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
+	if errors.As(err, &syn) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) || errors.Is(err, errRecordTooLarge) {
 		return &badJSON{record: record, err: err}
 	}
 	return fmt.Errorf("read record %d: %w", record, err)
@@ -111,6 +149,8 @@ func jsonReason(err error) string {
 	var syn *json.SyntaxError
 	var typ *json.UnmarshalTypeError
 	switch {
+	case errors.Is(err, errRecordTooLarge):
+		return fmt.Sprintf("record larger than %s (an API page is at most a few MB): reading stopped here", sizeText(maxRecord))
 	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
 		return "truncated JSON"
 	case errors.As(err, &syn) && syn.Error() == "unexpected end of JSON input":
@@ -139,7 +179,8 @@ func recordSkip(s *sink, err error) error {
 // the lines of JSON Lines (line = line number), the elements of a top-level
 // array, or the successive values of a (pretty-printed) document (line = 0).
 // Lines and arrays stream; a document value is one API response, whose size
-// the API's page limit bounds.
+// the API's page limit bounds: each record is held whole, so none may exceed
+// maxRecord.
 func readJSONRecords(br *bufio.Reader, s *sink, handle func(line int, raw []byte) error) error {
 	head, err := br.Peek(headSize)
 	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull) {
@@ -148,15 +189,16 @@ func readJSONRecords(br *bufio.Reader, s *sink, handle func(line int, raw []byte
 	head = bytes.TrimLeft(head, " \t\r\n")
 	switch {
 	case len(head) > 0 && head[0] == '[':
-		_, err := streamArray(json.NewDecoder(br), 0, func(_ int, raw json.RawMessage) error {
+		_, err := streamArray(br, 0, func(_ int, raw json.RawMessage) error {
 			return handle(0, raw)
 		})
 		return recordSkip(s, err)
 	case looksLikeLines(head):
 		return readLines(br, s, handle)
 	default:
-		dec := json.NewDecoder(br)
+		dec, cr := newCappedDecoder(br)
 		for n := 1; ; n++ {
+			cr.start()
 			var raw json.RawMessage
 			if err := dec.Decode(&raw); errors.Is(err, io.EOF) {
 				return nil
@@ -201,7 +243,7 @@ func readLines(br *bufio.Reader, s *sink, handle func(line int, raw []byte) erro
 			return err
 		}
 		if tooLong {
-			s.skip(lr.line, "line longer than %d MiB", maxLine>>20)
+			s.skip(lr.line, "line longer than %s", sizeText(maxRecord))
 			continue
 		}
 		b = bytes.TrimSpace(b)
@@ -213,4 +255,12 @@ func readLines(br *bufio.Reader, s *sink, handle func(line int, raw []byte) erro
 			return err
 		}
 	}
+}
+
+// sizeText says n bytes in MiB, or KiB below one MiB.
+func sizeText(n int) string {
+	if n < 1<<20 {
+		return fmt.Sprintf("%d KiB", n>>10)
+	}
+	return fmt.Sprintf("%d MiB", n>>20)
 }
