@@ -251,7 +251,7 @@ func (h *Handler) uploadImport(c echo.Context) error {
 		f.Errors["file"] = "This file is in no format Crowdcare knows (" + err.Error() + "). Nothing was imported."
 		return h.renderImport(c, http.StatusUnprocessableEntity, f)
 	}
-	opts := models.ImportOptions{BrandHandles: strings.Split(f.Values["brand_handle"], ","), Category: f.Values["category"],
+	opts := models.ImportOptions{BrandHandles: []string{f.Values["brand_handle"]}, Category: f.Values["category"],
 		Triage: f.Values["triage"] == "1", Actor: u, Source: "upload"}
 	ctx := c.Request().Context()
 	im, err := h.store.NewImporter(ctx, opts)

@@ -222,3 +222,42 @@ func TestFailedImportJobSaysWhatWasStored(t *testing.T) {
 		"Before it stopped, 10000 new items from 12000 read were stored: 4000 threads created, 5900 answers added, 100 in the inbox.")
 	mustNotContain(t, page.Body, "Done.")
 }
+
+// archiveJS is an X archive's tweets.js uploaded alone: its tweets name no
+// author, as every web upload of an archive does (account.js stays behind).
+const archiveJS = `window.YTD.tweets.part0 = [
+  {"tweet": {"id_str": "501", "full_text": "@ExampleCare my broadband has been down since this morning", "created_at": "Tue Oct 31 22:08:27 +0000 2017", "lang": "en"}},
+  {"tweet": {"id_str": "502", "full_text": "@ExampleCare still down after two restarts of the hub", "created_at": "Tue Oct 31 22:30:00 +0000 2017", "in_reply_to_status_id_str": "501", "lang": "en"}}
+]`
+
+// An empty or comma-trailing brand field names no brand account: tweets
+// without an author are never the brand's, so the archive makes threads.
+// A handle X could not have is refused on the form, with what was typed.
+func TestUploadBrandHandlesField(t *testing.T) {
+	for _, field := range []string{"", "ExampleCare,", " , @ExampleCare ,"} {
+		a := newApp(t)
+		amb := a.roleClient("amy", models.RoleAmbassador)
+		res := amb.upload("/mod/social/import", "tweets.js", archiveJS, url.Values{"category": {"general"}, "brand_handle": {field}})
+		if res.Code != http.StatusSeeOther {
+			t.Fatalf("brand %q: upload %d %s", field, res.Code, res.Body)
+		}
+		deadline := time.Now().Add(10 * time.Second)
+		for time.Now().Before(deadline) && strings.Contains(amb.get(res.Location).Body, "Working:") {
+			time.Sleep(20 * time.Millisecond)
+		}
+		list, err := a.store.Threads(context.Background(), models.ThreadQuery{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if list.Total != 1 {
+			t.Errorf("brand field %q: %d threads from the archive, want 1", field, list.Total)
+		}
+	}
+	a := newApp(t)
+	amb := a.roleClient("amy", models.RoleAmbassador)
+	res := amb.upload("/mod/social/import", "tweets.js", archiveJS, url.Values{"category": {"general"}, "brand_handle": {"ExampleCare, Example Care"}})
+	if res.Code != http.StatusUnprocessableEntity {
+		t.Fatalf("invalid handle: %d", res.Code)
+	}
+	mustContain(t, res.Body, "is not an X handle", `value="ExampleCare, Example Care"`)
+}

@@ -106,6 +106,29 @@ type Importer struct {
 	orphans int             // items stored before their parents (or without)
 }
 
+// BrandHandles reads the brand's accounts as a form, a flag or the
+// environment gives them: entries may be comma-separated and start with "@";
+// empty entries are dropped (an empty handle would make every tweet without
+// an author the brand's), and anything X would not accept as a handle is a
+// ValidationError on the field "brand_handle".
+func BrandHandles(entries []string) ([]string, error) {
+	var out []string
+	for _, e := range entries {
+		for _, h := range strings.Split(e, ",") {
+			h = strings.TrimPrefix(strings.TrimSpace(h), "@")
+			if h == "" {
+				continue
+			}
+			if !tweets.ValidHandle(h) {
+				return nil, &ValidationError{Fields: map[string]string{"brand_handle": fmt.Sprintf(
+					"%q is not an X handle: 1 to 15 letters, digits or _, separated by commas.", truncateRunes(h, 30))}}
+			}
+			out = append(out, h)
+		}
+	}
+	return out, nil
+}
+
 // importBatch is how many items one transaction stores.
 const importBatch = 5000
 
@@ -125,8 +148,12 @@ func (s *Store) NewImporter(ctx context.Context, opts ImportOptions) (*Importer,
 		return nil, err
 	}
 	im.rules = rules
-	for _, h := range opts.BrandHandles {
-		im.brand[strings.ToLower(strings.TrimPrefix(strings.TrimSpace(h), "@"))] = true
+	brands, err := BrandHandles(opts.BrandHandles)
+	if err != nil {
+		return nil, err
+	}
+	for _, h := range brands {
+		im.brand[strings.ToLower(h)] = true
 	}
 	// A counter taken in a write transaction: two imports started together
 	// must not share an id, or each would resolve the other's items.

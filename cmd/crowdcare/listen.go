@@ -4,9 +4,9 @@ import (
 	"context"
 	"errors"
 	"flag"
+	"fmt"
 	"log/slog"
 	"os"
-	"strings"
 	"time"
 
 	"github.com/crowdcare/crowdcare/language"
@@ -24,7 +24,7 @@ func listenFlags(fs *flag.FlagSet) func() listener.Config {
 	brands := fs.String("x-brand-handles", os.Getenv("CROWDCARE_X_BRAND_HANDLES"), "the brand's handles, comma-separated")
 	return func() listener.Config {
 		return listener.Config{BaseURL: *base, BearerToken: os.Getenv("CROWDCARE_X_BEARER_TOKEN"), Query: *query,
-			Interval: *interval, MaxPages: 5, Brands: strings.Split(*brands, ",")}
+			Interval: *interval, MaxPages: 5, Brands: []string{*brands}}
 	}
 }
 
@@ -49,6 +49,11 @@ func startListening(ctx context.Context, cfg listener.Config, store *models.Stor
 	if cfg.Query == "" && cfg.BearerToken == "" {
 		return nil
 	}
+	brands, err := models.BrandHandles(cfg.Brands)
+	if err != nil {
+		return fmt.Errorf("--x-brand-handles: %w", err)
+	}
+	cfg.Brands = brands
 	p, err := listener.New(cfg, log)
 	if err != nil {
 		return err
