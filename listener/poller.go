@@ -67,8 +67,33 @@ func New(cfg Config, log *slog.Logger) (*Poller, error) {
 	if cfg.MaxPages <= 0 {
 		cfg.MaxPages = 5
 	}
-	return &Poller{cfg: cfg, client: &http.Client{Timeout: 30 * time.Second}, log: log, sleep: sleepCtx, now: time.Now}, nil
+	base, err := url.Parse(cfg.BaseURL)
+	if err != nil || base.Host == "" {
+		return nil, fmt.Errorf("listener: base URL %q has no host", cfg.BaseURL)
+	}
+	client := &http.Client{Timeout: 30 * time.Second, CheckRedirect: sameHost(base)}
+	return &Poller{cfg: cfg, client: client, log: log, sleep: sleepCtx, now: time.Now}, nil
 }
+
+// sameHost lets the client follow a redirect only on the API's own scheme
+// and host: the request carries the bearer token and its answer becomes
+// forum content, so neither goes anywhere else.
+func sameHost(base *url.URL) func(*http.Request, []*http.Request) error {
+	return func(req *http.Request, via []*http.Request) error {
+		if req.URL.Host != base.Host || req.URL.Scheme != base.Scheme {
+			return fmt.Errorf("redirect to %s://%s refused: only %s://%s is the X API", req.URL.Scheme, req.URL.Host, base.Scheme, base.Host)
+		}
+		if len(via) >= 5 {
+			return errors.New("too many redirects")
+		}
+		return nil
+	}
+}
+
+// maxRateWait caps how long one rate limit is waited out. X's windows are
+// 15 minutes, so a reset further ahead is a wrong clock or a wrong server:
+// listening goes on after this (and says so) rather than stop silently.
+const maxRateWait = 15 * time.Minute
 
 func sleepCtx(ctx context.Context, d time.Duration) error {
 	t := time.NewTimer(d)
@@ -199,6 +224,11 @@ func (p *Poller) fetch(ctx context.Context, since, next string) ([]byte, error) 
 			wait := time.Minute
 			if reset, err := strconv.ParseInt(res.Header.Get("x-rate-limit-reset"), 10, 64); err == nil {
 				wait = time.Unix(reset, 0).Sub(p.now()) + time.Second
+			}
+			if wait > maxRateWait {
+				p.log.Warn("X rate limit: reset too far ahead, waiting the longest window instead",
+					"reset", res.Header.Get("x-rate-limit-reset"), "for", maxRateWait)
+				wait = maxRateWait
 			}
 			wait = max(wait, time.Second)
 			p.log.Warn("X rate limit: waiting", "for", wait)

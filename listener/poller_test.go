@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -135,5 +136,73 @@ func TestPollerRefusesBadAnswers(t *testing.T) {
 	}
 	if !newer("1861000000000000010", "999") || newer("5", "10") {
 		t.Fatal("id comparison")
+	}
+}
+
+// A reset years ahead is waited out for one window at most, and the poll
+// goes on: listening never stops silently behind a wrong header.
+func TestPollerCapsRateLimitWait(t *testing.T) {
+	limited := true
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if limited {
+			limited = false
+			w.Header().Set("x-rate-limit-reset", strconv.FormatInt(time.Date(2036, 1, 1, 0, 0, 0, 0, time.UTC).Unix(), 10))
+			w.WriteHeader(http.StatusTooManyRequests)
+			return
+		}
+		fmt.Fprint(w, page([]string{"1861000000000000001"}, ""))
+	}))
+	defer srv.Close()
+	p, err := New(Config{BaseURL: srv.URL, BearerToken: "secret", Query: "x"}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var waited []time.Duration
+	p.sleep = func(_ context.Context, d time.Duration) error { waited = append(waited, d); return nil }
+	p.now = func() time.Time { return time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC) }
+	n, err := p.PollOnce(context.Background(), &memState{}, func(context.Context, []tweets.Tweet) error { return nil })
+	if err != nil || n != 1 {
+		t.Fatalf("poll: %d %v", n, err)
+	}
+	if len(waited) != 1 || waited[0] != maxRateWait {
+		t.Fatalf("waits: %v, want one of %v", waited, maxRateWait)
+	}
+}
+
+// A redirect to another host is not followed: the bearer token and the
+// answer stay with the API's own address.
+func TestPollerRefusesRedirectElsewhere(t *testing.T) {
+	var otherHits int
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		otherHits++
+		fmt.Fprint(w, page([]string{"1861000000000000001"}, ""))
+	}))
+	defer other.Close()
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/moved" {
+			fmt.Fprint(w, page([]string{"1861000000000000002"}, ""))
+			return
+		}
+		if r.URL.Query().Get("since_id") == "1" {
+			http.Redirect(w, r, "/moved", http.StatusFound) // same host: followed
+			return
+		}
+		http.Redirect(w, r, other.URL+"/2/tweets/search/recent", http.StatusFound)
+	}))
+	defer api.Close()
+	p, err := New(Config{BaseURL: api.URL, BearerToken: "secret", Query: "x"}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.sleep = func(context.Context, time.Duration) error { return nil }
+	noop := func(context.Context, []tweets.Tweet) error { return nil }
+	if _, err := p.PollOnce(context.Background(), &memState{}, noop); err == nil || !strings.Contains(err.Error(), "redirect to") {
+		t.Fatalf("redirect to another host: err = %v", err)
+	}
+	if otherHits != 0 {
+		t.Fatalf("the other host was asked %d times", otherHits)
+	}
+	if n, err := p.PollOnce(context.Background(), &memState{since: "1"}, noop); err != nil || n != 1 {
+		t.Fatalf("redirect on the same host: %d %v", n, err)
 	}
 }
