@@ -114,6 +114,12 @@ func (h *Handler) metricsAllowed(c echo.Context) bool {
 			return true
 		}
 	}
+	// Behind a reverse proxy every request arrives from the proxy's
+	// address, often this machine's own, and a proxy need not add
+	// X-Forwarded-For: only the token opens the metrics then.
+	if h.cfg.TrustProxy {
+		return false
+	}
 	// The connection's own address: a forwarded header could claim anything.
 	host, _, err := net.SplitHostPort(c.Request().RemoteAddr)
 	if err != nil {

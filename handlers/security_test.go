@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -179,6 +180,25 @@ func TestMetricsForLocalhostOrToken(t *testing.T) {
 	req.Header.Set("X-Forwarded-For", "203.0.113.5")
 	if res := a.client().do(req); res.Code != http.StatusNotFound {
 		t.Fatalf("forwarded metrics request: %d", res.Code)
+	}
+}
+
+// Behind a reverse proxy on the same machine that adds no X-Forwarded-For,
+// every visitor arrives from loopback: with --trust-proxy only the token
+// opens the metrics.
+func TestMetricsBehindProxyNeedToken(t *testing.T) {
+	a := newAppAt(t, filepath.Join(t.TempDir(), "t.db"), func(c *Config) { c.TrustProxy = true; c.MetricsToken = "s3cret" })
+	if res := a.client().get("/metrics"); res.Code != http.StatusNotFound {
+		t.Fatalf("loopback metrics request with --trust-proxy: %d", res.Code)
+	}
+	req, _ := http.NewRequest(http.MethodGet, a.srv.URL+"/metrics", nil)
+	req.Header.Set("Authorization", "Bearer s3cret")
+	if res := a.client().do(req); res.Code != http.StatusOK {
+		t.Fatalf("metrics with the token: %d", res.Code)
+	}
+	b := newAppAt(t, filepath.Join(t.TempDir(), "t.db"), func(c *Config) { c.TrustProxy = true })
+	if res := b.client().get("/metrics"); res.Code != http.StatusNotFound {
+		t.Fatalf("loopback metrics request with --trust-proxy and no token: %d", res.Code)
 	}
 }
 
