@@ -124,3 +124,47 @@ func TestMoveNoticeDoesNotNameAPrivateCategory(t *testing.T) {
 	mustNotContain(t, notes, "Partners", "partners")
 	mustContain(t, partner.get("/notifications").Body, "A moderator moved your question to Partners.")
 }
+
+// Reputation shown to others leaves out points earned in private
+// categories: profile, ambassador list, leaderboards. Staff see both parts.
+func TestPublicReputationLeavesOutPrivateCategories(t *testing.T) {
+	a := newApp(t)
+	partner := partnersCategory(t, a, "partner")
+	asker := a.client()
+	asker.register("asker")
+	amb := a.roleClient("amb", models.RoleAmbassador)
+	private := partner.askIn("partners", "Wholesale pricing for the Hub 3", "What is the partner price for fifty units?")
+	public := asker.ask("Router reboots itself every night")
+	for _, v := range []struct {
+		thread string
+		voter  *client
+	}{{private, partner}, {public, asker}} {
+		ans := amb.answer(v.thread, "Here is what our team recommends for this.")
+		if res := v.voter.post("/p/"+ans+"/vote", nil); res.Code != http.StatusSeeOther {
+			t.Fatalf("vote: %d", res.Code)
+		}
+	}
+	u, err := a.store.UserByUsername(context.Background(), "amb")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u.Reputation != models.PointsHelpfulAnswer || u.PrivateReputation != models.PointsHelpfulAnswer {
+		t.Fatalf("public %d, private %d", u.Reputation, u.PrivateReputation)
+	}
+	for _, c := range []*client{a.client(), asker, partner} {
+		mustContain(t, c.get("/u/amb").Body, "<dt>Reputation</dt><dd>10</dd>")
+		mustContain(t, c.get("/ambassadors").Body, "· reputation 10<")
+		for _, p := range []string{"/leaderboard", "/leaderboard?period=all"} {
+			board := c.get(p).Body
+			mustContain(t, board, `href="/u/amb"`, "<td>10</td>")
+			mustNotContain(t, board, "<td>20</td>")
+		}
+	}
+	mod := a.roleClient("mod", models.RoleModerator)
+	mustContain(t, mod.get("/mod/users/"+itoa(u.ID)).Body, "reputation 10 (and 10 in private categories)")
+	// Moved to a public category, the thread's points are public.
+	if res := mod.post("/t/"+itoa(threadID(private))+"/move", url.Values{"category": {"general"}}); res.Code != http.StatusSeeOther {
+		t.Fatalf("move: %d", res.Code)
+	}
+	mustContain(t, a.client().get("/u/amb").Body, "<dt>Reputation</dt><dd>20</dd>")
+}

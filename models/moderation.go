@@ -192,6 +192,11 @@ func (s *Store) MoveThread(ctx context.Context, actor *User, threadID int64, cat
 		if err := s.reindexArticleOf(ctx, tx, threadID); err != nil {
 			return err
 		}
+		if (t.Category.Group != "") != (cat.Group != "") {
+			if err := recountPrivateReputation(ctx, tx, `p.thread_id = ?`, threadID); err != nil {
+				return err
+			}
+		}
 		notice := "A moderator moved your question to " + cat.Name + "."
 		if cat.Group != "" {
 			author, err := s.UserByID(ctx, t.Author.ID)
