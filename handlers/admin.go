@@ -49,6 +49,9 @@ func (h *Handler) renderModUser(c echo.Context, code int, id int64, suspend, lin
 	if err != nil {
 		return err
 	}
+	if !currentUser(c).Can(models.PermSeePrivate) {
+		target.PrivateReputation = 0 // earned where this moderator cannot read
+	}
 	p := modUserPage{page: h.page(c, "Moderate "+target.Username), Target: target, Groups: groups, Roles: models.Roles(),
 		Suspend: suspend, Link: link}
 	p.NoIndex = true

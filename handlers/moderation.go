@@ -73,14 +73,24 @@ func (h *Handler) recommendAnswer(c echo.Context) error {
 	return h.done(c, err, fmt.Sprintf("/p/%d", id), msg)
 }
 
-// showFlagPost renders the flag form for a post.
-func (h *Handler) showFlagPost(c echo.Context) error {
+// loadFlaggable loads the :id post for the flag form, which shows it: a
+// removed, hidden or queued post is not there to flag.
+func (h *Handler) loadFlaggable(c echo.Context) (*models.Post, *models.Thread, error) {
 	p, t, err := h.loadPost(c)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
 	if p.Deleted || p.Hidden || p.Pending {
-		return models.ErrNotFound
+		return nil, nil, models.ErrNotFound
+	}
+	return p, t, nil
+}
+
+// showFlagPost renders the flag form for a post.
+func (h *Handler) showFlagPost(c echo.Context) error {
+	p, t, err := h.loadFlaggable(c)
+	if err != nil {
+		return err
 	}
 	return h.renderFlag(c, http.StatusOK, p, t, newForm())
 }
@@ -92,7 +102,7 @@ func (h *Handler) renderFlag(c echo.Context, code int, p *models.Post, t *models
 }
 
 func (h *Handler) flagPost(c echo.Context) error {
-	p, t, err := h.loadPost(c)
+	p, t, err := h.loadFlaggable(c)
 	if err != nil {
 		return err
 	}

@@ -240,8 +240,7 @@ func (h *Handler) showRevisions(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	u := currentUser(c)
-	if u.ID != p.Author.ID && (!u.Can(models.PermSeeRevisions) || p.Hidden && !u.Can(models.PermHide)) {
+	if !models.CanSeeRevisions(currentUser(c), p) {
 		return models.ErrForbidden
 	}
 	revs, err := h.store.Revisions(c.Request().Context(), p.ID)

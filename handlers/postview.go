@@ -61,7 +61,7 @@ func (p threadPage) View(post *models.Post) postView {
 		CanAccept:     p.CanAccept && !post.IsQuestion && live,
 		CanEdit:       (models.CanEdit(u, post) || (post.IsQuestion && u.Can(models.PermEditTitles))) && !p.Thread.Deleted,
 		CanDelete:     models.CanEdit(u, post) && !p.Thread.Deleted,
-		CanSeeHistory: u != nil && (u.ID == post.Author.ID || u.Can(models.PermSeeRevisions)),
+		CanSeeHistory: models.CanSeeRevisions(u, post),
 		CanFlag:       u != nil && u.ID != post.Author.ID && live,
 		CanHide:       u.Can(models.PermHide) && !post.Deleted,
 		CanRecommend:  u.Can(models.PermRecommend) && !post.IsQuestion && live,

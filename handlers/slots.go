@@ -17,9 +17,10 @@ import (
 // links, a post with their controls), filled per request.
 
 // skelKey is what the page around the posts shows differently to different
-// viewers, besides the account links and the CSRF token.
+// viewers, besides the account links and the CSRF token. original: the
+// viewer may open the thread this one duplicates (it may be private).
 type skelKey struct {
-	member, watching, canAccept, canAnswer bool
+	member, watching, canAccept, canAnswer, original bool
 }
 
 // segment is a piece of a cached page: HTML, then the slot that follows it.
@@ -62,7 +63,7 @@ func tokenSafe(s string) bool {
 // posts and the cached posts, with the viewer's account links, controls
 // and CSRF token put in.
 func (h *Handler) renderCachedThread(c echo.Context, code int, e *threadEntry, p threadPage) error {
-	segs, err := h.skeleton(e, skelKey{p.User != nil, p.Watching, p.CanAccept, p.CanAnswer}, p)
+	segs, err := h.skeleton(e, skelKey{p.User != nil, p.Watching, p.CanAccept, p.CanAnswer, p.Original != nil}, p)
 	if err != nil {
 		return err
 	}

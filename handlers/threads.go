@@ -256,7 +256,10 @@ func (h *Handler) renderThread(c echo.Context, t *models.Thread, e *threadEntry,
 			}
 		}
 	}
-	p.Posts, p.Article, p.Original, p.JSONLD, p.Description = parts.posts, parts.article, parts.original, parts.jsonLD, parts.description
+	p.Posts, p.Article, p.JSONLD, p.Description = parts.posts, parts.article, parts.jsonLD, parts.description
+	if p.Original, err = h.visibleOriginal(ctx, u, parts.original); err != nil {
+		return err
+	}
 	if p.Staff {
 		if p.Categories, err = h.store.Categories(ctx, u); err != nil {
 			return err
@@ -291,7 +294,7 @@ func (h *Handler) renderThread(c echo.Context, t *models.Thread, e *threadEntry,
 type threadParts struct {
 	posts       *models.ThreadPosts
 	article     *models.Article
-	original    *models.Thread
+	original    *models.Thread // what t duplicates, whoever may open it: see visibleOriginal
 	jsonLD      template.HTML
 	description string
 }
@@ -328,7 +331,8 @@ func (h *Handler) threadArticle(ctx context.Context, t *models.Thread) (*models.
 	return a, err
 }
 
-// originalOf is what a duplicate thread points to, if it can still be shown.
+// originalOf is what a duplicate thread points to, if it can still be shown
+// to someone: visibleOriginal says to whom.
 func (h *Handler) originalOf(ctx context.Context, t *models.Thread) *models.Thread {
 	if t.DuplicateOf == 0 {
 		return nil
@@ -338,6 +342,20 @@ func (h *Handler) originalOf(ctx context.Context, t *models.Thread) *models.Thre
 		return nil
 	}
 	return orig
+}
+
+// visibleOriginal is orig if the viewer may open it, else nil: the page then
+// says the thread is closed as a duplicate without naming or linking a
+// thread of a private category (it may have moved there since).
+func (h *Handler) visibleOriginal(ctx context.Context, u *models.User, orig *models.Thread) (*models.Thread, error) {
+	if orig == nil || orig.Category.Group == "" {
+		return orig, nil
+	}
+	ok, err := h.store.CanSeeCategory(ctx, u, orig.Category.ID)
+	if err != nil || !ok {
+		return nil, err
+	}
+	return orig, nil
 }
 
 type askPage struct {

@@ -133,7 +133,7 @@ func (s *Store) FlagQueue(ctx context.Context, actor *User) ([]FlaggedPost, erro
 		if fp.Post == nil || threads[fp.Post.ThreadID] == nil {
 			return nil, fmt.Errorf("load flagged post %d: %w", id, ErrNotFound)
 		}
-		if fp.Post.Hidden && !actor.Can(PermHide) {
+		if (fp.Post.Hidden || fp.Post.Pending) && !actor.Can(PermHide) {
 			fp.Post.Redacted, fp.Post.BodyMD, fp.Post.BodyHTML = true, "", ""
 		}
 		fp.Thread = *threads[fp.Post.ThreadID]

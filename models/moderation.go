@@ -10,6 +10,12 @@ import (
 	"unicode/utf8"
 )
 
+// noOriginal refuses a duplicate's original that is not there for the
+// moderator: missing, removed, hidden, queued or in a category they cannot see.
+func noOriginal() error {
+	return &ValidationError{Fields: map[string]string{"original": "There is no visible thread with that number."}}
+}
+
 // reasonRequired checks a moderator's reason, which the author will read.
 func reasonRequired(reason string) (string, error) {
 	reason = strings.TrimSpace(cleanText(reason))
@@ -166,7 +172,8 @@ func (s *Store) PinThread(ctx context.Context, actor *User, threadID int64, pinn
 	})
 }
 
-// MoveThread puts a thread in another category.
+// MoveThread puts a thread in another category. Its author is told where,
+// unless they cannot see that category: the notice does not name it then.
 func (s *Store) MoveThread(ctx context.Context, actor *User, threadID int64, categorySlug, reason string) error {
 	cat, err := s.CategoryBySlug(ctx, categorySlug)
 	if errors.Is(err, ErrNotFound) {
@@ -185,7 +192,26 @@ func (s *Store) MoveThread(ctx context.Context, actor *User, threadID int64, cat
 		if err := s.reindexArticleOf(ctx, tx, threadID); err != nil {
 			return err
 		}
-		return s.notify(ctx, tx, t.Author.ID, actor.ID, NotifyModeration, threadID, 0, "A moderator moved your question to "+cat.Name+".")
+		if (t.Category.Group != "") != (cat.Group != "") {
+			if err := recountPrivateReputation(ctx, tx, `p.thread_id = ?`, threadID); err != nil {
+				return err
+			}
+		}
+		notice := "A moderator moved your question to " + cat.Name + "."
+		if cat.Group != "" {
+			author, err := s.UserByID(ctx, t.Author.ID)
+			if err != nil {
+				return err
+			}
+			seen, err := s.CanSeeCategory(ctx, author, cat.ID)
+			if err != nil {
+				return err
+			}
+			if !seen {
+				notice = "A moderator moved your question to a category you cannot see."
+			}
+		}
+		return s.notify(ctx, tx, t.Author.ID, actor.ID, NotifyModeration, threadID, 0, notice)
 	})
 }
 
@@ -202,19 +228,34 @@ func (s *Store) reindexArticleOf(ctx context.Context, tx *sql.Tx, threadID int64
 }
 
 // CloseAsDuplicate closes a thread (no new answers) and points to the original;
-// originalID 0 reopens it.
+// originalID 0 reopens it. An original in a private category must be in the
+// thread's own category, as for an incident's thread.
 func (s *Store) CloseAsDuplicate(ctx context.Context, actor *User, threadID, originalID int64, reason string) error {
+	var private bool
+	var originalCategory int64
 	if originalID != 0 {
 		if originalID == threadID {
 			return &ValidationError{Fields: map[string]string{"original": "A thread cannot duplicate itself."}}
 		}
 		orig, err := s.Thread(ctx, originalID)
-		if err != nil || orig.Gone() {
-			return &ValidationError{Fields: map[string]string{"original": "There is no visible thread with that number."}}
+		if errors.Is(err, ErrNotFound) || err == nil && orig.Gone() {
+			return noOriginal()
+		}
+		if err != nil {
+			return err
+		}
+		seen, err := s.CanSeeCategory(ctx, actor, orig.Category.ID)
+		if err != nil {
+			return err
+		}
+		if !seen {
+			return noOriginal()
 		}
 		if orig.DuplicateOf == threadID {
 			return &ValidationError{Fields: map[string]string{"original": "That thread is already a duplicate of this one."}}
 		}
+		private = orig.Category.Group != ""
+		originalCategory = orig.Category.ID
 	}
 	action := "reopen_thread"
 	if originalID != 0 {
@@ -224,6 +265,12 @@ func (s *Store) CloseAsDuplicate(ctx context.Context, actor *User, threadID, ori
 		if originalID == 0 {
 			_, err := tx.ExecContext(ctx, `UPDATE threads SET duplicate_of = NULL, locked_at = NULL WHERE id = ?`, threadID)
 			return err
+		}
+		// The notice on the duplicate names the original: a private one
+		// only where everyone who sees the duplicate may open it too.
+		if private && t.Category.ID != originalCategory {
+			return &ValidationError{Fields: map[string]string{"original": "That thread is in a private category: " +
+				"only a thread in the same category can be closed as its duplicate."}}
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE threads SET duplicate_of = ?, locked_at = ? WHERE id = ?`,
 			originalID, s.now().Unix(), threadID); err != nil {

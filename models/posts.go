@@ -296,6 +296,20 @@ func CanEdit(u *User, p *Post) bool {
 	return u != nil && !p.Deleted && (u.ID == p.Author.ID || u.Can(PermEditAny))
 }
 
+// CanSeeRevisions reports whether u may read p's edit history: its author
+// may, and whoever may read others' histories, except that a post others
+// cannot read (removed, hidden or queued) is only for those who may hide
+// posts and work the approval queue.
+func CanSeeRevisions(u *User, p *Post) bool {
+	if u == nil {
+		return false
+	}
+	if u.ID == p.Author.ID {
+		return true
+	}
+	return u.Can(PermSeeRevisions) && (!p.Deleted && !p.Hidden && !p.Pending || u.Can(PermHide))
+}
+
 // AnswerPage is the page of its thread on which a post is shown.
 func (s *Store) AnswerPage(ctx context.Context, p *Post, t *Thread) (int, error) {
 	if p.IsQuestion || p.ID == t.AcceptedID {

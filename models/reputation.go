@@ -14,6 +14,10 @@ const (
 	PointsHelpfulQuestion = 2  // someone found your question useful
 )
 
+// publicReputation is the reputation shown to everyone: the total without
+// the points earned in private categories.
+const publicReputation = `max(0, reputation - private_reputation)`
+
 // Reasons recorded with points, so an undo removes exactly what was given.
 const (
 	repHelpful  = "helpful"
@@ -42,16 +46,37 @@ func (s *Store) addReputation(ctx context.Context, tx *sql.Tx, userID, actorID, 
 			return nil // nothing had been given
 		}
 	}
+	// Points on a post in a private category count in private_reputation
+	// too, so the total shown to everyone can leave them out; promotion
+	// goes by the whole total (it is the member's own news).
 	var total int
 	var role string
-	if err := tx.QueryRowContext(ctx, `UPDATE users SET reputation = max(0, reputation + ?) WHERE id = ? RETURNING reputation, role`,
-		points, userID).Scan(&total, &role); err != nil {
+	if err := tx.QueryRowContext(ctx, `UPDATE users SET reputation = max(0, reputation + ?1),
+		private_reputation = max(0, private_reputation + CASE WHEN EXISTS (SELECT 1 FROM posts p
+			JOIN threads t ON t.id = p.thread_id JOIN categories c ON c.id = t.category_id
+			WHERE p.id = ?3 AND c.group_name != '') THEN ?1 ELSE 0 END)
+		WHERE id = ?2 RETURNING reputation, role`, points, userID, postID).Scan(&total, &role); err != nil {
 		return fmt.Errorf("update reputation: %w", err)
 	}
 	if points < 0 {
 		return nil
 	}
 	return s.promoteIfEarned(ctx, tx, userID, role, total)
+}
+
+// recountPrivateReputation works out again the private_reputation of
+// everyone who earned points on the posts postsWhere selects (a condition
+// on posts p), after those posts' category went from public to private or
+// back: moving a thread, changing a category's group.
+func recountPrivateReputation(ctx context.Context, tx *sql.Tx, postsWhere string, args ...any) error {
+	if _, err := tx.ExecContext(ctx, `UPDATE users SET private_reputation = (SELECT COALESCE(SUM(e.points), 0)
+		FROM reputation_events e JOIN posts p ON p.id = e.post_id JOIN threads t ON t.id = p.thread_id
+		JOIN categories c ON c.id = t.category_id WHERE e.user_id = users.id AND c.group_name != '')
+		WHERE id IN (SELECT e.user_id FROM reputation_events e JOIN posts p ON p.id = e.post_id WHERE `+postsWhere+`)`,
+		args...); err != nil {
+		return fmt.Errorf("recount private reputation: %w", err)
+	}
+	return nil
 }
 
 // promoteIfEarned makes a member with enough points a superuser.
@@ -80,17 +105,19 @@ type LeaderEntry struct {
 }
 
 // Leaderboard lists who earned the most points since a time (zero: ever),
-// leaving out suspended accounts.
+// leaving out suspended accounts and points earned in private categories.
 func (s *Store) Leaderboard(ctx context.Context, since time.Time, limit int) ([]LeaderEntry, error) {
 	var rows *sql.Rows
 	var err error
 	if since.IsZero() {
-		rows, err = s.r.QueryContext(ctx, `SELECT id, username, role, reputation FROM users
-			WHERE reputation > 0 AND (suspended_until IS NULL OR suspended_until < ?) ORDER BY reputation DESC, id LIMIT ?`,
+		rows, err = s.r.QueryContext(ctx, `SELECT id, username, role, `+publicReputation+` AS pts FROM users
+			WHERE pts > 0 AND (suspended_until IS NULL OR suspended_until < ?) ORDER BY pts DESC, id LIMIT ?`,
 			s.now().Unix(), limit)
 	} else {
 		rows, err = s.r.QueryContext(ctx, `SELECT u.id, u.username, u.role, SUM(e.points) AS pts FROM reputation_events e
-			JOIN users u ON u.id = e.user_id WHERE e.created_at >= ? AND (u.suspended_until IS NULL OR u.suspended_until < ?)
+			JOIN users u ON u.id = e.user_id LEFT JOIN posts p ON p.id = e.post_id LEFT JOIN threads t ON t.id = p.thread_id
+			LEFT JOIN categories c ON c.id = t.category_id
+			WHERE e.created_at >= ? AND COALESCE(c.group_name, '') = '' AND (u.suspended_until IS NULL OR u.suspended_until < ?)
 			GROUP BY u.id HAVING pts > 0 ORDER BY pts DESC, u.id LIMIT ?`, since.Unix(), s.now().Unix(), limit)
 	}
 	if err != nil {

@@ -510,8 +510,9 @@ func (s *Store) LinkPlaceholder(ctx context.Context, actor *User, placeholderID 
 			`UPDATE notifications SET user_id = ?1 WHERE user_id = ?2`,
 			`INSERT OR IGNORE INTO watches (user_id, thread_id) SELECT ?1, thread_id FROM watches WHERE user_id = ?2`,
 			`DELETE FROM watches WHERE user_id = ?2 AND ?1 IS NOT NULL`,
-			`UPDATE users SET reputation = reputation + (SELECT reputation FROM users WHERE id = ?2) WHERE id = ?1`,
-			`UPDATE users SET reputation = 0, linked_to = ?1 WHERE id = ?2`,
+			`UPDATE users SET reputation = reputation + (SELECT reputation FROM users WHERE id = ?2),
+				private_reputation = private_reputation + (SELECT private_reputation FROM users WHERE id = ?2) WHERE id = ?1`,
+			`UPDATE users SET reputation = 0, private_reputation = 0, linked_to = ?1 WHERE id = ?2`,
 		} {
 			if _, err := tx.ExecContext(ctx, q, real.ID, ph.ID); err != nil {
 				return err

@@ -36,7 +36,8 @@ type User struct {
 	CreatedAt          time.Time
 	SuspendedUntil     time.Time // zero when not suspended
 	SuspendReason      string
-	Reputation         int
+	Reputation         int    // what everyone sees: the points earned outside private categories
+	PrivateReputation  int    // the points earned in private categories, for staff who see them
 	WorkEmail          string // the verified address that made them an ambassador
 	EmailNotifications bool
 	Imported           bool   // a placeholder for someone imported from X; cannot log in
@@ -145,14 +146,14 @@ func checkUnique(ctx context.Context, db queryRower, v validator, n NewUser) err
 }
 
 const userColumns = `id, username, email, role, session_epoch, created_at, COALESCE(suspended_until, 0), suspend_reason,
-	reputation, work_email, email_notifications, imported, x_handle`
+	` + publicReputation + `, private_reputation, work_email, email_notifications, imported, x_handle`
 
 func scanUser(row interface{ Scan(...any) error }) (*User, error) {
 	var u User
 	var role string
 	var created, suspended int64
 	if err := row.Scan(&u.ID, &u.Username, &u.Email, &role, &u.SessionEpoch, &created, &suspended, &u.SuspendReason,
-		&u.Reputation, &u.WorkEmail, &u.EmailNotifications, &u.Imported, &u.XHandle); err != nil {
+		&u.Reputation, &u.PrivateReputation, &u.WorkEmail, &u.EmailNotifications, &u.Imported, &u.XHandle); err != nil {
 		return nil, err
 	}
 	u.Role = Role(role)

@@ -2,6 +2,7 @@ package models
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"slices"
 	"strings"
@@ -140,10 +141,17 @@ func (s *Store) SetCategoryGroup(ctx context.Context, actor *User, slug, group s
 	if err != nil {
 		return err
 	}
-	if _, err := s.exec(ctx, `UPDATE categories SET group_name = ? WHERE id = ?`, normalGroup(group), cat.ID); err != nil {
-		return fmt.Errorf("set category group: %w", err)
-	}
-	return nil
+	group = normalGroup(group)
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `UPDATE categories SET group_name = ? WHERE id = ?`, group, cat.ID); err != nil {
+			return fmt.Errorf("set category group: %w", err)
+		}
+		if (cat.Group != "") == (group != "") {
+			return nil
+		}
+		// Its points move between public and private reputation.
+		return recountPrivateReputation(ctx, tx, `p.thread_id IN (SELECT id FROM threads WHERE category_id = ?)`, cat.ID)
+	})
 }
 
 // normalGroup is how a group's name is stored: groups match without case.
