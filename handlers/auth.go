@@ -138,7 +138,7 @@ func (h *Handler) logoutEverywhere(c echo.Context) error {
 	if err := h.store.EndAllSessions(c.Request().Context(), currentUser(c)); err != nil {
 		return err
 	}
-	if err := h.endSession(c); err != nil {
+	if err := h.clearSession(c); err != nil {
 		return err
 	}
 	return c.Redirect(http.StatusSeeOther, "/login")

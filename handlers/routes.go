@@ -55,6 +55,7 @@ func (h *Handler) routes(e *echo.Echo) {
 	}
 	e.Use(h.pages.middleware)
 	e.Use(fetchMetadata)
+	e.Use(csrfFromBodyOnly)
 	e.Use(middleware.CSRFWithConfig(middleware.CSRFConfig{
 		TokenLookup:    "form:_csrf",
 		CookieName:     "_csrf",

@@ -8,6 +8,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"golang.org/x/crypto/bcrypt"
 )
@@ -141,6 +142,64 @@ func TestAuthenticateThrottlesPerAccountAndIP(t *testing.T) {
 	}
 	if _, err := s.Authenticate(ctx, "carol", "correct horse", "10.0.0.3"); err != nil {
 		t.Fatalf("other ip: %v", err)
+	}
+}
+
+// A session lives in the database: ended by logging out, by logging out
+// everywhere and by a password change, and dead once expired.
+func TestSessionsEndAndExpire(t *testing.T) {
+	var skew atomic.Int64
+	s, err := Open(context.Background(), filepath.Join(t.TempDir(), "test.db"), Options{PasswordCost: bcrypt.MinCost,
+		Now: func() time.Time { return time.Now().Add(time.Duration(skew.Load())) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	ctx := context.Background()
+	alice, bob := mustUser(t, s, "alice"), mustUser(t, s, "bob")
+	live := func(id string) bool {
+		t.Helper()
+		_, _, err := s.SessionUser(ctx, id)
+		if err != nil && !errors.Is(err, ErrNotFound) {
+			t.Fatal(err)
+		}
+		return err == nil
+	}
+	start := func(u *User, replaces string) string {
+		t.Helper()
+		id, err := s.StartSession(ctx, u.ID, replaces)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return id
+	}
+	laptop, phone, bobs := start(alice, ""), start(alice, ""), start(bob, "")
+	if u, exp, err := s.SessionUser(ctx, laptop); err != nil || u.ID != alice.ID || exp.Before(time.Now().Add(SessionTTL-time.Minute)) {
+		t.Fatalf("session user: %v %v %v", u, exp, err)
+	}
+	if err := s.EndSession(ctx, laptop); err != nil || live(laptop) || !live(phone) {
+		t.Fatalf("end one session: %v", err)
+	}
+	// Starting a session ends the one it replaces.
+	tablet := start(alice, phone)
+	if live(phone) || !live(tablet) {
+		t.Fatal("replaced session still live")
+	}
+	if err := s.EndAllSessions(ctx, alice); err != nil || live(tablet) || !live(bobs) {
+		t.Fatalf("end all sessions: %v", err)
+	}
+	desk := start(alice, "")
+	if _, err := s.ChangePassword(ctx, alice, "correct horse", "battery staple"); err != nil || live(desk) {
+		t.Fatalf("change password: %v", err)
+	}
+	skew.Add(int64(SessionTTL + time.Second))
+	if live(bobs) {
+		t.Fatal("expired session still live")
+	}
+	start(alice, "") // cleans up expired ones
+	var n int
+	if err := s.r.QueryRow(`SELECT COUNT(*) FROM sessions`).Scan(&n); err != nil || n != 1 {
+		t.Fatalf("sessions left after cleanup: %d %v", n, err)
 	}
 }
 

@@ -286,7 +286,8 @@ func (s *Store) CountUsers(ctx context.Context) (int, error) {
 }
 
 // ChangePassword replaces a password after checking the current one, and
-// ends every other session of the user (their session epoch moves on).
+// ends every session of the user (the caller starts a new one for the
+// browser that asked).
 func (s *Store) ChangePassword(ctx context.Context, u *User, current, next string) (*User, error) {
 	var hash string
 	if err := s.r.QueryRowContext(ctx, `SELECT password_hash FROM users WHERE id = ?`, u.ID).Scan(&hash); err != nil {
@@ -303,16 +304,31 @@ func (s *Store) ChangePassword(ctx context.Context, u *User, current, next strin
 	if err != nil {
 		return nil, err
 	}
-	if _, err := s.exec(ctx, `UPDATE users SET password_hash = ?, session_epoch = session_epoch + 1 WHERE id = ?`,
-		string(newHash), u.ID); err != nil {
+	err = s.inTx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `UPDATE users SET password_hash = ?, session_epoch = session_epoch + 1 WHERE id = ?`,
+			string(newHash), u.ID); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = ?`, u.ID)
+		return err
+	})
+	if err != nil {
 		return nil, fmt.Errorf("change password: %w", err)
 	}
 	return s.UserByID(ctx, u.ID)
 }
 
-// EndAllSessions logs the user out on every device.
+// EndAllSessions logs the user out on every device: their sessions are
+// deleted and their session epoch moves on.
 func (s *Store) EndAllSessions(ctx context.Context, u *User) error {
-	if _, err := s.exec(ctx, `UPDATE users SET session_epoch = session_epoch + 1 WHERE id = ?`, u.ID); err != nil {
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `UPDATE users SET session_epoch = session_epoch + 1 WHERE id = ?`, u.ID); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = ?`, u.ID)
+		return err
+	})
+	if err != nil {
 		return fmt.Errorf("end sessions: %w", err)
 	}
 	return nil
