@@ -38,6 +38,12 @@ func newApp(t *testing.T) *testApp {
 
 func newAppAt(t *testing.T, path string) *testApp {
 	t.Helper()
+	return newAppWith(t, path, Config{BaseURL: "http://forum.test"})
+}
+
+// newAppWith is newAppAt with its own configuration.
+func newAppWith(t *testing.T, path string, cfg Config) *testApp {
+	t.Helper()
 	ctx := context.Background()
 	skew := new(atomic.Int64)
 	store, err := models.Open(ctx, path, models.Options{PasswordCost: bcrypt.MinCost,
@@ -45,7 +51,7 @@ func newAppAt(t *testing.T, path string) *testApp {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e, err := New(ctx, Config{BaseURL: "http://forum.test"}, store, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	e, err := New(ctx, cfg, store, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}

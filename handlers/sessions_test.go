@@ -3,8 +3,10 @@ package handlers
 import (
 	"net/http"
 	"net/url"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // A session cookie copied before logout is worth nothing after it.
@@ -75,5 +77,88 @@ func TestCSRFTokenInQueryStringRefused(t *testing.T) {
 	form.Set("_csrf", tok)
 	if res := c.postRaw("/ask", form.Encode()); res.Code != http.StatusSeeOther {
 		t.Fatalf("POST /ask with _csrf in the body: status %d, want 303", res.Code)
+	}
+}
+
+// newProxiedApp trusts X-Forwarded-For, so tests can log in from several addresses.
+func newProxiedApp(t *testing.T) *testApp {
+	t.Helper()
+	return newAppWith(t, filepath.Join(t.TempDir(), "test.db"), Config{BaseURL: "http://forum.test", TrustProxy: true})
+}
+
+// loginFrom posts the login form as if from addr.
+func (c *client) loginFrom(addr, user, password string) *response {
+	c.app.t.Helper()
+	body := url.Values{"_csrf": {c.token()}, "username": {user}, "password": {password}}.Encode()
+	req, _ := http.NewRequest(http.MethodPost, c.app.srv.URL+"/login", strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("X-Forwarded-For", addr)
+	return c.do(req)
+}
+
+// An attacker's failures from one address do not lock the owner out.
+func TestAttackerCannotLockOutTheRightPassword(t *testing.T) {
+	a := newProxiedApp(t)
+	a.client().register("admin")
+	attacker := a.client()
+	for i := 0; i < 12; i++ {
+		attacker.loginFrom("203.0.113.7", "admin", "guess")
+	}
+	if res := attacker.loginFrom("203.0.113.7", "admin", "guess"); res.Code != http.StatusTooManyRequests {
+		t.Fatalf("attacker after 13 failures: status %d, want 429", res.Code)
+	}
+	owner := a.client()
+	if res := owner.loginFrom("198.51.100.2", "admin", "correct horse"); res.Code != http.StatusSeeOther {
+		t.Fatalf("owner from another address: status %d, want 303", res.Code)
+	}
+	// The owner's login does not reset the attacker's delay.
+	if res := attacker.loginFrom("203.0.113.7", "admin", "guess"); res.Code != http.StatusTooManyRequests {
+		t.Fatalf("attacker after the owner logged in: status %d, want 429", res.Code)
+	}
+}
+
+// After five failures for one account from one address, each further try
+// waits twice as long as the one before.
+func TestLoginDelaysGrowPerAccountAndAddress(t *testing.T) {
+	a := newProxiedApp(t)
+	a.client().register("alice")
+	c := a.client()
+	const addr = "203.0.113.7"
+	for i := 0; i < 5; i++ {
+		if res := c.loginFrom(addr, "alice", "guess"); res.Code != http.StatusUnprocessableEntity {
+			t.Fatalf("failure %d: status %d, want 422", i+1, res.Code)
+		}
+	}
+	for _, delay := range []time.Duration{time.Second, 2 * time.Second, 4 * time.Second, 8 * time.Second} {
+		res := c.loginFrom(addr, "alice", "correct horse")
+		if res.Code != http.StatusTooManyRequests {
+			t.Fatalf("before waiting %v: status %d, want 429", delay, res.Code)
+		}
+		mustContain(t, res.Body, "Too many failed attempts. Try again in")
+		if res.Header.Get("Retry-After") == "" {
+			t.Error("429 without Retry-After")
+		}
+		a.advance(delay / 2)
+		if res := c.loginFrom(addr, "alice", "correct horse"); res.Code != http.StatusTooManyRequests {
+			t.Fatalf("half-way through %v: status %d, want 429", delay, res.Code)
+		}
+		// Times are kept in whole seconds: a second more is always enough.
+		a.advance(delay/2 + time.Second)
+		if res := c.loginFrom(addr, "alice", "guess"); res.Code != http.StatusUnprocessableEntity {
+			t.Fatalf("after waiting %v: status %d, want 422", delay, res.Code)
+		}
+	}
+	// The delay stops growing at 15 minutes.
+	for i := 0; i < 12; i++ {
+		a.advance(16 * time.Minute)
+		if res := c.loginFrom(addr, "alice", "guess"); res.Code != http.StatusUnprocessableEntity {
+			t.Fatalf("after 16 minutes (%d): status %d, want 422", i, res.Code)
+		}
+	}
+	res := c.loginFrom(addr, "alice", "correct horse")
+	mustContain(t, res.Body, "Try again in 15 minutes")
+	a.advance(16 * time.Minute)
+	if res := c.loginFrom(addr, "alice", "correct horse"); res.Code != http.StatusSeeOther {
+		t.Fatalf("right password after the delay: status %d, want 303", res.Code)
 	}
 }

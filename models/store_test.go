@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -116,32 +117,76 @@ func TestCreateUserValidatesAndIsCaseInsensitive(t *testing.T) {
 	}
 }
 
-func TestAuthenticateThrottlesPerAccountAndIP(t *testing.T) {
-	s := newTestStore(t)
+func TestAuthenticateThrottlesPerAccountAndAddress(t *testing.T) {
+	var skew atomic.Int64
+	s, err := Open(context.Background(), filepath.Join(t.TempDir(), "test.db"), Options{PasswordCost: bcrypt.MinCost,
+		Now: func() time.Time { return time.Now().Add(time.Duration(skew.Load())) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
 	ctx := context.Background()
 	mustUser(t, s, "alice")
 	if _, err := s.Authenticate(ctx, "ALICE", "correct horse", "10.0.0.1"); err != nil {
 		t.Fatalf("good login: %v", err)
 	}
-	for i := 0; i < loginFailuresPerAcc; i++ {
+	for i := 0; i < loginFreeFailures; i++ {
 		if _, err := s.Authenticate(ctx, "alice", "wrong", "10.0.0.1"); !errors.Is(err, ErrBadCredentials) {
 			t.Fatalf("attempt %d: %v", i, err)
 		}
 	}
-	// Even the right password is refused while throttled.
-	if _, err := s.Authenticate(ctx, "alice", "correct horse", "10.0.0.2"); !errors.Is(err, ErrThrottled) {
-		t.Fatalf("throttled account: %v", err)
+	// Even the right password waits from that address...
+	_, err = s.Authenticate(ctx, "alice", "correct horse", "10.0.0.1")
+	var te *ThrottledError
+	if !errors.As(err, &te) || !errors.Is(err, ErrThrottled) || te.RetryAfter <= time.Second-time.Millisecond || te.RetryAfter > 2*time.Second {
+		t.Fatalf("throttled pair: %v", err)
+	}
+	// ...but not from another one.
+	if _, err := s.Authenticate(ctx, "alice", "correct horse", "10.0.0.2"); err != nil {
+		t.Fatalf("other address: %v", err)
+	}
+	// That login cleared its own pair only.
+	if _, err := s.Authenticate(ctx, "alice", "correct horse", "10.0.0.1"); !errors.Is(err, ErrThrottled) {
+		t.Fatalf("throttled pair after a login elsewhere: %v", err)
+	}
+	skew.Add(int64(2 * time.Second))
+	if _, err := s.Authenticate(ctx, "alice", "correct horse", "10.0.0.1"); err != nil {
+		t.Fatalf("after the delay: %v", err)
+	}
+	// An IPv6 /64 is one address.
+	for i := 1; i <= loginFreeFailures; i++ {
+		s.Authenticate(ctx, "alice", "wrong", "2001:db8::"+strconv.Itoa(i))
+	}
+	if _, err := s.Authenticate(ctx, "alice", "correct horse", "2001:db8::ff"); !errors.Is(err, ErrThrottled) {
+		t.Fatalf("same /64: %v", err)
+	}
+	if _, err := s.Authenticate(ctx, "alice", "correct horse", "2001:db8:0:1::1"); err != nil {
+		t.Fatalf("another /64: %v", err)
 	}
 	// Many names from one address trip the address limit.
 	for i := 0; i < loginFailuresPerIP; i++ {
 		s.Authenticate(ctx, "ghost"+strings.Repeat("x", i), "pw", "10.0.0.9")
 	}
 	mustUser(t, s, "carol")
-	if _, err := s.Authenticate(ctx, "carol", "correct horse", "10.0.0.9"); !errors.Is(err, ErrThrottled) {
+	if _, err := s.Authenticate(ctx, "carol", "correct horse", "10.0.0.9"); !errors.As(err, &te) || te.RetryAfter > loginWindow+time.Second {
 		t.Fatalf("throttled ip: %v", err)
 	}
 	if _, err := s.Authenticate(ctx, "carol", "correct horse", "10.0.0.3"); err != nil {
 		t.Fatalf("other ip: %v", err)
+	}
+	skew.Add(int64(loginWindow + time.Second))
+	if _, err := s.Authenticate(ctx, "carol", "correct horse", "10.0.0.9"); err != nil {
+		t.Fatalf("ip after the window: %v", err)
+	}
+}
+
+func TestLoginDelayDoublesUpToTheCap(t *testing.T) {
+	want := map[int]time.Duration{0: 0, 4: 0, 5: time.Second, 6: 2 * time.Second, 9: 16 * time.Second,
+		14: 512 * time.Second, 15: loginMaxDelay, 100: loginMaxDelay}
+	for n, d := range want {
+		if got := loginDelay(n); got != d {
+			t.Errorf("loginDelay(%d) = %v, want %v", n, got, d)
+		}
 	}
 }
 
@@ -250,7 +295,7 @@ func TestSlugify(t *testing.T) {
 	}
 }
 
-func TestParallelGuessesStayWithinTheAccountLimit(t *testing.T) {
+func TestParallelGuessesStayWithinTheFreeFailures(t *testing.T) {
 	s := newTestStore(t)
 	mustUser(t, s, "alice")
 	var wg sync.WaitGroup
@@ -265,8 +310,8 @@ func TestParallelGuessesStayWithinTheAccountLimit(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	if n := checked.Load(); n > loginFailuresPerAcc {
-		t.Fatalf("%d passwords were checked for one account; limit is %d", n, loginFailuresPerAcc)
+	if n := checked.Load(); n > loginFreeFailures {
+		t.Fatalf("%d passwords were checked for one account from one address; %d are free", n, loginFreeFailures)
 	}
 }
 
