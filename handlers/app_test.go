@@ -36,8 +36,13 @@ func newApp(t *testing.T) *testApp {
 	return newAppAt(t, filepath.Join(t.TempDir(), "test.db"))
 }
 
-// newAppAt serves a database at path; opts change the configuration.
-func newAppAt(t *testing.T, path string, opts ...func(*Config)) *testApp {
+func newAppAt(t *testing.T, path string) *testApp {
+	t.Helper()
+	return newAppWith(t, path, Config{BaseURL: "http://forum.test"})
+}
+
+// newAppWith is newAppAt with its own configuration.
+func newAppWith(t *testing.T, path string, cfg Config) *testApp {
 	t.Helper()
 	ctx := context.Background()
 	skew := new(atomic.Int64)
@@ -45,10 +50,6 @@ func newAppAt(t *testing.T, path string, opts ...func(*Config)) *testApp {
 		Now: func() time.Time { return time.Now().Add(time.Duration(skew.Load())) }})
 	if err != nil {
 		t.Fatal(err)
-	}
-	cfg := Config{BaseURL: "http://forum.test"}
-	for _, o := range opts {
-		o(&cfg)
 	}
 	e, err := New(ctx, cfg, store, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {

@@ -2,7 +2,10 @@ package handlers
 
 import (
 	"errors"
+	"math"
 	"net/http"
+	"strconv"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -102,7 +105,14 @@ func (h *Handler) login(c echo.Context) error {
 		f.Errors["password"] = "Wrong username or password."
 	case errors.Is(err, models.ErrThrottled):
 		code = http.StatusTooManyRequests
-		f.Errors["password"] = "Too many failed attempts. Wait 15 minutes and try again."
+		wait := time.Minute
+		var te *models.ThrottledError
+		if errors.As(err, &te) {
+			wait = te.RetryAfter
+		}
+		secs := int(math.Ceil(wait.Seconds()))
+		c.Response().Header().Set("Retry-After", strconv.Itoa(secs))
+		f.Errors["password"] = "Too many failed attempts. Try again in " + waitText(secs) + "."
 	case err != nil:
 		return err
 	default:
@@ -138,10 +148,22 @@ func (h *Handler) logoutEverywhere(c echo.Context) error {
 	if err := h.store.EndAllSessions(c.Request().Context(), currentUser(c)); err != nil {
 		return err
 	}
-	if err := h.endSession(c); err != nil {
+	if err := h.clearSession(c); err != nil {
 		return err
 	}
 	return c.Redirect(http.StatusSeeOther, "/login")
+}
+
+// waitText says how long secs seconds is: in seconds under two minutes,
+// else in whole minutes.
+func waitText(secs int) string {
+	switch {
+	case secs == 1:
+		return "1 second"
+	case secs < 120:
+		return strconv.Itoa(secs) + " seconds"
+	}
+	return strconv.Itoa((secs+30)/60) + " minutes"
 }
 
 func (h *Handler) logout(c echo.Context) error {

@@ -90,7 +90,11 @@ func BenchmarkThreadPage(b *testing.B) {
 	app := &testApp{t: b, srv: srv, store: store}
 	c := app.client()
 	c.post("/login", map[string][]string{"username": {"asker"}, "password": {"correct horse"}})
+	c.get("/") // the CSRF token is new after login, as on a browser's next page
 	cookies := c.http.Jar.Cookies(mustURL(b, srv.URL))
+	if !c.loggedIn(c.get("/login")) || cookie(cookies, csrfCookie) == "" {
+		b.Fatal("not logged in, or no CSRF token")
+	}
 	b.Run("member", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {

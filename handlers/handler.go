@@ -217,7 +217,7 @@ func (h *Handler) sessionStore(ctx context.Context) (*cookieStore, error) {
 	cs := sessions.NewCookieStore(hashKey, blockKey)
 	cs.Options = &sessions.Options{
 		Path:     "/",
-		MaxAge:   int((30 * 24 * time.Hour).Seconds()),
+		MaxAge:   int(models.SessionTTL.Seconds()),
 		HttpOnly: true,
 		Secure:   h.cfg.secure(),
 		SameSite: http.SameSiteLaxMode,

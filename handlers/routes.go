@@ -55,6 +55,7 @@ func (h *Handler) routes(e *echo.Echo) {
 	e.Use(h.loadUser)
 	// Who may send a large body is known before the CSRF check parses it.
 	e.Use(h.guardBigBodies)
+	e.Use(csrfFromBodyOnly)
 	e.Use(middleware.CSRFWithConfig(middleware.CSRFConfig{
 		TokenLookup:    "form:_csrf",
 		CookieName:     "_csrf",

@@ -187,7 +187,7 @@ func TestMetricsForLocalhostOrToken(t *testing.T) {
 // every visitor arrives from loopback: with --trust-proxy only the token
 // opens the metrics.
 func TestMetricsBehindProxyNeedToken(t *testing.T) {
-	a := newAppAt(t, filepath.Join(t.TempDir(), "t.db"), func(c *Config) { c.TrustProxy = true; c.MetricsToken = "s3cret" })
+	a := newAppWith(t, filepath.Join(t.TempDir(), "t.db"), Config{BaseURL: "http://forum.test", TrustProxy: true, MetricsToken: "s3cret"})
 	if res := a.client().get("/metrics"); res.Code != http.StatusNotFound {
 		t.Fatalf("loopback metrics request with --trust-proxy: %d", res.Code)
 	}
@@ -196,7 +196,7 @@ func TestMetricsBehindProxyNeedToken(t *testing.T) {
 	if res := a.client().do(req); res.Code != http.StatusOK {
 		t.Fatalf("metrics with the token: %d", res.Code)
 	}
-	b := newAppAt(t, filepath.Join(t.TempDir(), "t.db"), func(c *Config) { c.TrustProxy = true })
+	b := newAppWith(t, filepath.Join(t.TempDir(), "t.db"), Config{BaseURL: "http://forum.test", TrustProxy: true})
 	if res := b.client().get("/metrics"); res.Code != http.StatusNotFound {
 		t.Fatalf("loopback metrics request with --trust-proxy and no token: %d", res.Code)
 	}

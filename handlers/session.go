@@ -1,8 +1,6 @@
 package handlers
 
 import (
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"net/http"
 	"net/url"
@@ -26,15 +24,18 @@ func (h *Handler) session(c echo.Context) *sessions.Session {
 	return s
 }
 
-// loadUser finds the logged-in user, if any, for every request.
+// loadUser finds the logged-in user, if any, for every request. A cookie
+// counts only while its session is recorded in the database (so a copy of
+// it dies at logout) and its epoch is the account's.
 func (h *Handler) loadUser(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		s := h.session(c)
 		id, _ := s.Values["uid"].(int64)
-		if id == 0 {
+		sid, _ := s.Values["sid"].(string)
+		if id == 0 || sid == "" {
 			return next(c)
 		}
-		u, err := h.viewer(c.Request().Context(), id)
+		u, err := h.viewer(c.Request().Context(), id, sid)
 		if errors.Is(err, models.ErrNotFound) {
 			return next(c)
 		}
@@ -71,26 +72,42 @@ func requireUser(next echo.HandlerFunc) echo.HandlerFunc {
 }
 
 // startSession replaces whatever session the browser had with a fresh one
-// for u, so a session id planted before login is worthless after it.
+// for u, so a session id planted before login is worthless after it: the
+// old session's record is deleted, the new id is made and recorded by the
+// store, and the CSRF token is replaced too.
 func (h *Handler) startSession(c echo.Context, u *models.User) error {
 	s := h.session(c)
-	nonce := make([]byte, 16)
-	if _, err := rand.Read(nonce); err != nil {
+	old, _ := s.Values["sid"].(string)
+	sid, err := h.store.StartSession(c.Request().Context(), u.ID, old)
+	if err != nil {
 		return err
 	}
-	// Nothing from before login survives, and the new nonce makes the cookie
-	// different from any value an attacker could have planted.
-	s.Values = map[any]any{"sid": hex.EncodeToString(nonce), "uid": u.ID, "epoch": u.SessionEpoch}
+	// Nothing from before login survives.
+	s.Values = map[any]any{"sid": sid, "uid": u.ID, "epoch": u.SessionEpoch}
 	opts := *h.sessions.Options
 	s.Options = &opts
 	c.Set(userKey, u)
+	h.dropCSRFToken(c)
 	return s.Save(c.Request(), c.Response())
 }
 
+// endSession logs this browser out: its session's record is deleted, so a
+// copy of the cookie is worthless too.
 func (h *Handler) endSession(c echo.Context) error {
+	if sid, _ := h.session(c).Values["sid"].(string); sid != "" {
+		if err := h.store.EndSession(c.Request().Context(), sid); err != nil {
+			return err
+		}
+	}
+	return h.clearSession(c)
+}
+
+// clearSession empties the browser's session cookie and CSRF token.
+func (h *Handler) clearSession(c echo.Context) error {
 	s := h.session(c)
 	s.Values = map[any]any{}
 	s.Options.MaxAge = -1
+	h.dropCSRFToken(c)
 	return s.Save(c.Request(), c.Response())
 }
 

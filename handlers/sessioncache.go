@@ -13,8 +13,8 @@ import (
 // member's cached thread page. Only a cookie that decoded correctly is kept,
 // under its exact value, so presenting that value again proves no more than
 // decoding it would; only plain values (no flashes) are kept, and each
-// request gets its own copy. The user behind it is checked on every request
-// as before (loadUser), so logging out everywhere still voids it at once.
+// request gets its own copy. The session and user behind it are checked on
+// every request as before (loadUser), so logging out still voids it at once.
 type cookieStore struct {
 	*sessions.CookieStore
 	mu      sync.Mutex

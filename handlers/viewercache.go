@@ -10,11 +10,12 @@ import (
 )
 
 // viewerCache keeps what every page of a logged-in member asks about them:
-// their account row (role, suspension, session epoch), their unread count,
-// and per thread page their votes and whether they watch it. An entry is
-// good while the store's version is unchanged, so logging out everywhere,
-// a password change, a suspension or a role change made through this server
-// applies to the very next request; changes made by another process (the
+// their account row (role, suspension, session epoch) with the sessions
+// found live beside it, their unread count, and per thread page their votes
+// and whether they watch it. An entry is good while the store's version is
+// unchanged, so logging out (everywhere), a password change, a suspension
+// or a role change made through this server applies to the very next
+// request; changes made by another process (another app server, the
 // command line) apply within viewerTTL. It is one member's own data, looked
 // up by their id: nothing in it is shared between viewers.
 type viewerCache struct {
@@ -27,7 +28,10 @@ type viewerState struct {
 	version uint64
 	at      time.Time
 	user    models.User
-	unread  int
+	// sessions are the session ids found live under this version, with
+	// when each expires.
+	sessions map[string]time.Time
+	unread   int
 	// hasUnread is set once unread was counted for this version.
 	hasUnread bool
 	// nav is the account links for unread, split where the CSRF token goes.
@@ -50,6 +54,8 @@ const (
 	viewerTTL = time.Second
 	// maxViewers bounds each map; a few hundred bytes an entry.
 	maxViewers = 20000
+	// maxViewerSessions bounds the live sessions kept beside one account.
+	maxViewerSessions = 32
 )
 
 func newViewerCache() *viewerCache {
@@ -60,25 +66,39 @@ func fresh(version, now uint64, at time.Time) bool {
 	return version == now && time.Since(at) < viewerTTL
 }
 
-// viewer loads the user with id, from the cache when current. The caller
+// viewer loads the user with id whose session sid is live, from the cache
+// when current; models.ErrNotFound when the session is ended, expired or
+// not the user's. Finding a new session costs the one query that loading
+// the account row took before: the store reads both together. The caller
 // gets its own copy.
-func (h *Handler) viewer(ctx context.Context, id int64) (*models.User, error) {
+func (h *Handler) viewer(ctx context.Context, id int64, sid string) (*models.User, error) {
 	vc := h.viewers
 	version := h.store.Version()
 	vc.mu.Lock()
 	s, ok := vc.users[id]
-	vc.mu.Unlock()
 	if ok && fresh(s.version, version, s.at) {
-		u := s.user
-		return &u, nil
+		if expires, live := s.sessions[sid]; live && h.store.Now().Before(expires) {
+			u := s.user
+			vc.mu.Unlock()
+			return &u, nil
+		}
 	}
-	u, err := h.store.UserByID(ctx, id)
+	vc.mu.Unlock()
+	u, expires, err := h.store.SessionUser(ctx, sid)
 	if err != nil {
 		return nil, err
 	}
+	if u.ID != id {
+		return nil, models.ErrNotFound
+	}
 	vc.mu.Lock()
-	trim(vc.users, maxViewers)
-	vc.users[id] = &viewerState{version: version, at: time.Now(), user: *u}
+	if s, ok := vc.users[id]; ok && fresh(s.version, version, s.at) && s.user == *u {
+		trim(s.sessions, maxViewerSessions)
+		s.sessions[sid] = expires
+	} else {
+		trim(vc.users, maxViewers)
+		vc.users[id] = &viewerState{version: version, at: time.Now(), user: *u, sessions: map[string]time.Time{sid: expires}}
+	}
 	vc.mu.Unlock()
 	return u, nil
 }

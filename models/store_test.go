@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"golang.org/x/crypto/bcrypt"
 )
@@ -115,32 +117,134 @@ func TestCreateUserValidatesAndIsCaseInsensitive(t *testing.T) {
 	}
 }
 
-func TestAuthenticateThrottlesPerAccountAndIP(t *testing.T) {
-	s := newTestStore(t)
+func TestAuthenticateThrottlesPerAccountAndAddress(t *testing.T) {
+	var skew atomic.Int64
+	s, err := Open(context.Background(), filepath.Join(t.TempDir(), "test.db"), Options{PasswordCost: bcrypt.MinCost,
+		Now: func() time.Time { return time.Now().Add(time.Duration(skew.Load())) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
 	ctx := context.Background()
 	mustUser(t, s, "alice")
 	if _, err := s.Authenticate(ctx, "ALICE", "correct horse", "10.0.0.1"); err != nil {
 		t.Fatalf("good login: %v", err)
 	}
-	for i := 0; i < loginFailuresPerAcc; i++ {
+	for i := 0; i < loginFreeFailures; i++ {
 		if _, err := s.Authenticate(ctx, "alice", "wrong", "10.0.0.1"); !errors.Is(err, ErrBadCredentials) {
 			t.Fatalf("attempt %d: %v", i, err)
 		}
 	}
-	// Even the right password is refused while throttled.
-	if _, err := s.Authenticate(ctx, "alice", "correct horse", "10.0.0.2"); !errors.Is(err, ErrThrottled) {
-		t.Fatalf("throttled account: %v", err)
+	// Even the right password waits from that address...
+	_, err = s.Authenticate(ctx, "alice", "correct horse", "10.0.0.1")
+	var te *ThrottledError
+	if !errors.As(err, &te) || !errors.Is(err, ErrThrottled) || te.RetryAfter <= time.Second-time.Millisecond || te.RetryAfter > 2*time.Second {
+		t.Fatalf("throttled pair: %v", err)
+	}
+	// ...but not from another one.
+	if _, err := s.Authenticate(ctx, "alice", "correct horse", "10.0.0.2"); err != nil {
+		t.Fatalf("other address: %v", err)
+	}
+	// That login cleared its own pair only.
+	if _, err := s.Authenticate(ctx, "alice", "correct horse", "10.0.0.1"); !errors.Is(err, ErrThrottled) {
+		t.Fatalf("throttled pair after a login elsewhere: %v", err)
+	}
+	skew.Add(int64(2 * time.Second))
+	if _, err := s.Authenticate(ctx, "alice", "correct horse", "10.0.0.1"); err != nil {
+		t.Fatalf("after the delay: %v", err)
+	}
+	// An IPv6 /64 is one address.
+	for i := 1; i <= loginFreeFailures; i++ {
+		s.Authenticate(ctx, "alice", "wrong", "2001:db8::"+strconv.Itoa(i))
+	}
+	if _, err := s.Authenticate(ctx, "alice", "correct horse", "2001:db8::ff"); !errors.Is(err, ErrThrottled) {
+		t.Fatalf("same /64: %v", err)
+	}
+	if _, err := s.Authenticate(ctx, "alice", "correct horse", "2001:db8:0:1::1"); err != nil {
+		t.Fatalf("another /64: %v", err)
 	}
 	// Many names from one address trip the address limit.
 	for i := 0; i < loginFailuresPerIP; i++ {
 		s.Authenticate(ctx, "ghost"+strings.Repeat("x", i), "pw", "10.0.0.9")
 	}
 	mustUser(t, s, "carol")
-	if _, err := s.Authenticate(ctx, "carol", "correct horse", "10.0.0.9"); !errors.Is(err, ErrThrottled) {
+	if _, err := s.Authenticate(ctx, "carol", "correct horse", "10.0.0.9"); !errors.As(err, &te) || te.RetryAfter > loginWindow+time.Second {
 		t.Fatalf("throttled ip: %v", err)
 	}
 	if _, err := s.Authenticate(ctx, "carol", "correct horse", "10.0.0.3"); err != nil {
 		t.Fatalf("other ip: %v", err)
+	}
+	skew.Add(int64(loginWindow + time.Second))
+	if _, err := s.Authenticate(ctx, "carol", "correct horse", "10.0.0.9"); err != nil {
+		t.Fatalf("ip after the window: %v", err)
+	}
+}
+
+func TestLoginDelayDoublesUpToTheCap(t *testing.T) {
+	want := map[int]time.Duration{0: 0, 4: 0, 5: time.Second, 6: 2 * time.Second, 9: 16 * time.Second,
+		14: 512 * time.Second, 15: loginMaxDelay, 100: loginMaxDelay}
+	for n, d := range want {
+		if got := loginDelay(n); got != d {
+			t.Errorf("loginDelay(%d) = %v, want %v", n, got, d)
+		}
+	}
+}
+
+// A session lives in the database: ended by logging out, by logging out
+// everywhere and by a password change, and dead once expired.
+func TestSessionsEndAndExpire(t *testing.T) {
+	var skew atomic.Int64
+	s, err := Open(context.Background(), filepath.Join(t.TempDir(), "test.db"), Options{PasswordCost: bcrypt.MinCost,
+		Now: func() time.Time { return time.Now().Add(time.Duration(skew.Load())) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	ctx := context.Background()
+	alice, bob := mustUser(t, s, "alice"), mustUser(t, s, "bob")
+	live := func(id string) bool {
+		t.Helper()
+		_, _, err := s.SessionUser(ctx, id)
+		if err != nil && !errors.Is(err, ErrNotFound) {
+			t.Fatal(err)
+		}
+		return err == nil
+	}
+	start := func(u *User, replaces string) string {
+		t.Helper()
+		id, err := s.StartSession(ctx, u.ID, replaces)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return id
+	}
+	laptop, phone, bobs := start(alice, ""), start(alice, ""), start(bob, "")
+	if u, exp, err := s.SessionUser(ctx, laptop); err != nil || u.ID != alice.ID || exp.Before(time.Now().Add(SessionTTL-time.Minute)) {
+		t.Fatalf("session user: %v %v %v", u, exp, err)
+	}
+	if err := s.EndSession(ctx, laptop); err != nil || live(laptop) || !live(phone) {
+		t.Fatalf("end one session: %v", err)
+	}
+	// Starting a session ends the one it replaces.
+	tablet := start(alice, phone)
+	if live(phone) || !live(tablet) {
+		t.Fatal("replaced session still live")
+	}
+	if err := s.EndAllSessions(ctx, alice); err != nil || live(tablet) || !live(bobs) {
+		t.Fatalf("end all sessions: %v", err)
+	}
+	desk := start(alice, "")
+	if _, err := s.ChangePassword(ctx, alice, "correct horse", "battery staple"); err != nil || live(desk) {
+		t.Fatalf("change password: %v", err)
+	}
+	skew.Add(int64(SessionTTL + time.Second))
+	if live(bobs) {
+		t.Fatal("expired session still live")
+	}
+	start(alice, "") // cleans up expired ones
+	var n int
+	if err := s.r.QueryRow(`SELECT COUNT(*) FROM sessions`).Scan(&n); err != nil || n != 1 {
+		t.Fatalf("sessions left after cleanup: %d %v", n, err)
 	}
 }
 
@@ -191,7 +295,7 @@ func TestSlugify(t *testing.T) {
 	}
 }
 
-func TestParallelGuessesStayWithinTheAccountLimit(t *testing.T) {
+func TestParallelGuessesStayWithinTheFreeFailures(t *testing.T) {
 	s := newTestStore(t)
 	mustUser(t, s, "alice")
 	var wg sync.WaitGroup
@@ -206,8 +310,8 @@ func TestParallelGuessesStayWithinTheAccountLimit(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	if n := checked.Load(); n > loginFailuresPerAcc {
-		t.Fatalf("%d passwords were checked for one account; limit is %d", n, loginFailuresPerAcc)
+	if n := checked.Load(); n > loginFreeFailures {
+		t.Fatalf("%d passwords were checked for one account from one address; %d are free", n, loginFreeFailures)
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/mail"
+	"net/netip"
 	"regexp"
 	"strings"
 	"time"
@@ -203,43 +204,109 @@ func (s *Store) SetRole(ctx context.Context, username string, role Role) error {
 	return nil
 }
 
-// Login throttling: a window and the failures allowed in it, per account and per address.
+// Login throttling. Failures are counted per pair of account and address,
+// so an attacker's guesses slow down the attacker's address only: the
+// owner logging in from anywhere else is not held up. After
+// loginFreeFailures for a pair, each further attempt from it must wait
+// twice as long after the pair's latest failure as the one before (1 s,
+// 2 s, 4 s, ... up to loginMaxDelay). An address is also limited across
+// accounts (credential stuffing). There is no limit per account alone: any
+// such limit can be tripped by someone else and lock the owner out, which is
+// what the pair throttle is there to avoid; guessing from many addresses is
+// bounded per address and by bcrypt's cost.
 const (
-	loginWindow         = 15 * time.Minute
-	loginFailuresPerAcc = 5
-	loginFailuresPerIP  = 20
+	loginFreeFailures  = 5
+	loginMaxDelay      = 15 * time.Minute
+	loginMemory        = 24 * time.Hour   // how long a pair's failures count
+	loginWindow        = 15 * time.Minute // for the per-address limit
+	loginFailuresPerIP = 20
 )
 
-// Authenticate checks a username and password, refusing with ErrThrottled
-// after too many recent failures for the account or the address.
+// ThrottledError is ErrThrottled with the time until an attempt is accepted again.
+type ThrottledError struct {
+	RetryAfter time.Duration
+}
+
+func (e *ThrottledError) Error() string {
+	return fmt.Sprintf("too many attempts: retry after %v", e.RetryAfter)
+}
+func (e *ThrottledError) Is(target error) bool { return target == ErrThrottled }
+
+// loginDelay is how long after its latest failure a pair with n failures waits.
+func loginDelay(n int) time.Duration {
+	switch {
+	case n < loginFreeFailures:
+		return 0
+	case n-loginFreeFailures >= 10: // 2^10 s is past the cap
+		return loginMaxDelay
+	}
+	return min(time.Second<<(n-loginFreeFailures), loginMaxDelay)
+}
+
+// throttleAddress is the address login limits key on: an IPv6 address's
+// /64 network, since one subscriber usually holds a whole /64, and IPv4
+// addresses as they are.
+func throttleAddress(ip string) string {
+	a, err := netip.ParseAddr(ip)
+	if err != nil {
+		return ip
+	}
+	a = a.Unmap()
+	if a.Is4() {
+		return a.String()
+	}
+	p, err := a.Prefix(64)
+	if err != nil {
+		return ip
+	}
+	return p.String()
+}
+
+// Authenticate checks a username and password, refusing with a
+// *ThrottledError (errors.Is ErrThrottled) while the pair of account and
+// address must wait, or the address made too many failed attempts.
 //
 // Each attempt is recorded as a failure before the password is checked, in
-// the same write transaction as the count, so parallel guesses cannot all
-// slip under the limit; a correct password then clears the account's record.
+// the same write transaction as the check, so parallel guesses cannot all
+// slip under the limit; a correct password then clears the failures of its
+// own pair only. Times are kept in whole seconds, so a delay may last up to
+// a second longer. The writes are quiet commits: no page shows them, so a
+// flood of guesses does not empty the page caches.
 func (s *Store) Authenticate(ctx context.Context, username, password, ip string) (*User, error) {
 	username = strings.TrimSpace(username)
+	ip = throttleAddress(ip)
 	now := s.now()
-	since := now.Add(-loginWindow).Unix()
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		var accFails, ipFails int
-		if err := tx.QueryRowContext(ctx, `SELECT
-			(SELECT COUNT(*) FROM login_failures WHERE username = lower(?) AND at > ?),
-			(SELECT COUNT(*) FROM login_failures WHERE ip = ? AND at > ?)`,
-			username, since, ip, since).Scan(&accFails, &ipFails); err != nil {
+	err := s.inQuietTx(ctx, func(tx *sql.Tx) error {
+		var pairFails, ipFails int
+		var pairLast, ipFirst int64
+		if err := tx.QueryRowContext(ctx, `SELECT p.n, p.last, a.n, a.first FROM
+			(SELECT COUNT(*) AS n, COALESCE(MAX(at), 0) AS last FROM login_failures WHERE username = lower(?) AND ip = ? AND at > ?) p,
+			(SELECT COUNT(*) AS n, COALESCE(MIN(at), 0) AS first FROM login_failures WHERE ip = ? AND at > ?) a`,
+			username, ip, now.Add(-loginMemory).Unix(), ip, now.Add(-loginWindow).Unix()).Scan(&pairFails, &pairLast, &ipFails, &ipFirst); err != nil {
 			return err
 		}
-		if accFails >= loginFailuresPerAcc || ipFails >= loginFailuresPerIP {
-			return ErrThrottled
+		var wait time.Duration
+		if d := loginDelay(pairFails); d > 0 {
+			// The latest failure was at most a second after the second it is stored under.
+			wait = time.Unix(pairLast+1, 0).Add(d).Sub(now)
+		}
+		if ipFails >= loginFailuresPerIP {
+			// Until the oldest failure in the window leaves it.
+			wait = max(wait, time.Unix(ipFirst, 0).Add(loginWindow).Sub(now), time.Second)
+		}
+		if wait > 0 {
+			return &ThrottledError{RetryAfter: wait}
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO login_failures (username, ip, at) VALUES (lower(?), ?, ?)`,
 			username, ip, now.Unix()); err != nil {
 			return err
 		}
-		_, err := tx.ExecContext(ctx, `DELETE FROM login_failures WHERE at < ?`, now.Add(-24*time.Hour).Unix())
+		_, err := tx.ExecContext(ctx, `DELETE FROM login_failures WHERE at < ?`, now.Add(-loginMemory).Unix())
 		return err
 	})
-	if errors.Is(err, ErrThrottled) {
-		return nil, ErrThrottled
+	var te *ThrottledError
+	if errors.As(err, &te) {
+		return nil, te
 	}
 	if err != nil {
 		return nil, fmt.Errorf("record login attempt: %w", err)
@@ -261,7 +328,11 @@ func (s *Store) Authenticate(ctx context.Context, username, password, ip string)
 	if bcrypt.CompareHashAndPassword([]byte(hash), []byte(password)) != nil {
 		return nil, ErrBadCredentials
 	}
-	if _, err := s.exec(ctx, `DELETE FROM login_failures WHERE username = lower(?)`, username); err != nil {
+	err = s.inQuietTx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `DELETE FROM login_failures WHERE username = lower(?) AND ip = ?`, username, ip)
+		return err
+	})
+	if err != nil {
 		return nil, fmt.Errorf("clear login failures: %w", err)
 	}
 	return u, nil
@@ -287,7 +358,8 @@ func (s *Store) CountUsers(ctx context.Context) (int, error) {
 }
 
 // ChangePassword replaces a password after checking the current one, and
-// ends every other session of the user (their session epoch moves on).
+// ends every session of the user (the caller starts a new one for the
+// browser that asked).
 func (s *Store) ChangePassword(ctx context.Context, u *User, current, next string) (*User, error) {
 	var hash string
 	if err := s.r.QueryRowContext(ctx, `SELECT password_hash FROM users WHERE id = ?`, u.ID).Scan(&hash); err != nil {
@@ -304,16 +376,31 @@ func (s *Store) ChangePassword(ctx context.Context, u *User, current, next strin
 	if err != nil {
 		return nil, err
 	}
-	if _, err := s.exec(ctx, `UPDATE users SET password_hash = ?, session_epoch = session_epoch + 1 WHERE id = ?`,
-		string(newHash), u.ID); err != nil {
+	err = s.inTx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `UPDATE users SET password_hash = ?, session_epoch = session_epoch + 1 WHERE id = ?`,
+			string(newHash), u.ID); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = ?`, u.ID)
+		return err
+	})
+	if err != nil {
 		return nil, fmt.Errorf("change password: %w", err)
 	}
 	return s.UserByID(ctx, u.ID)
 }
 
-// EndAllSessions logs the user out on every device.
+// EndAllSessions logs the user out on every device: their sessions are
+// deleted and their session epoch moves on.
 func (s *Store) EndAllSessions(ctx context.Context, u *User) error {
-	if _, err := s.exec(ctx, `UPDATE users SET session_epoch = session_epoch + 1 WHERE id = ?`, u.ID); err != nil {
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `UPDATE users SET session_epoch = session_epoch + 1 WHERE id = ?`, u.ID); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = ?`, u.ID)
+		return err
+	})
+	if err != nil {
 		return fmt.Errorf("end sessions: %w", err)
 	}
 	return nil
