@@ -71,6 +71,7 @@ func (h *Handler) routes(e *echo.Echo) {
 	}))
 	e.Use(h.memoRequest)
 	e.Use(h.loadUser)
+	e.Use(h.refuseSuspended)
 
 	// Anyone.
 	e.GET("/healthz", h.showHealth)

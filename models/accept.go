@@ -27,6 +27,9 @@ func (s *Store) Accept(ctx context.Context, actor *User, postID int64, undo bool
 	if actor.ID != t.Author.ID && !actor.Can(PermAcceptAny) {
 		return nil, ErrForbidden
 	}
+	if err := s.suspendedErr(actor); err != nil {
+		return nil, err
+	}
 	if p.IsQuestion {
 		return nil, &ErrNotAllowed{Reason: "Only an answer can be accepted."}
 	}
