@@ -103,3 +103,65 @@ func TestOwnSuspensionAndStaffSuspensions(t *testing.T) {
 		t.Error("an admin lifted their own suspension")
 	}
 }
+
+// TestStandingDecidesWhoseVotesGivePoints: by default a member's votes give
+// points once the account is 3 days old and holds 10 points; superusers'
+// and staff's at once. A vote that gave nothing takes nothing back.
+func TestStandingDecidesWhoseVotesGivePoints(t *testing.T) {
+	s, now := clockStore(t)
+	ctx := context.Background()
+	asker, author := mustUser(t, s, "asker"), mustUser(t, s, "author")
+	th := mustThread(t, s, asker, "Router reboots itself every night")
+	a, err := s.CreateAnswer(ctx, author, th.ID, "Turn off the nightly maintenance window.")
+	if err != nil {
+		t.Fatal(err)
+	}
+	points := func() int { return reload(t, s, author).Reputation }
+	fresh := mustUser(t, s, "fresh")
+	if err := s.Vote(ctx, fresh, a.ID, false); err != nil {
+		t.Fatal(err)
+	}
+	if p := points(); p != 0 {
+		t.Fatalf("a new account's vote gave %d", p)
+	}
+	if err := s.Vote(ctx, userWithRole(t, s, "trusted", RoleSuperuser), a.ID, false); err != nil {
+		t.Fatal(err)
+	}
+	if p := points(); p != PointsHelpfulAnswer {
+		t.Fatalf("a new superuser's vote: %d", p)
+	}
+	// Old enough, but no points of its own: still nothing.
+	*now = now.Add(4 * 24 * time.Hour)
+	if err := s.Vote(ctx, reload(t, s, fresh), a.ID, true); err != nil {
+		t.Fatal(err)
+	}
+	if p := points(); p != PointsHelpfulAnswer {
+		t.Fatalf("undoing a vote that gave nothing: %d", p)
+	}
+	if err := s.Vote(ctx, reload(t, s, fresh), a.ID, false); err != nil {
+		t.Fatal(err)
+	}
+	if p := points(); p != PointsHelpfulAnswer {
+		t.Fatalf("an old account without points gave: %d", p-PointsHelpfulAnswer)
+	}
+	// With 10 points of its own (a staff vote on its answer) it has standing.
+	mine, err := s.CreateAnswer(ctx, fresh, th.ID, "Or update the firmware to the latest version.")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Vote(ctx, userWithRole(t, s, "mod", RoleModerator), mine.ID, false); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Vote(ctx, reload(t, s, fresh), a.ID, true); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Vote(ctx, reload(t, s, fresh), a.ID, false); err != nil {
+		t.Fatal(err)
+	}
+	if p := points(); p != 2*PointsHelpfulAnswer {
+		t.Fatalf("a member with standing: %d", p-PointsHelpfulAnswer)
+	}
+	if set, _ := s.SiteSettings(ctx); set.StandingDays != 3 || set.StandingReputation != 10 {
+		t.Errorf("defaults: %d days, %d points", set.StandingDays, set.StandingReputation)
+	}
+}
