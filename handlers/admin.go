@@ -143,6 +143,8 @@ func (h *Handler) settingsForm(ctx context.Context) (form, error) {
 	f.Values["ambassador_domains"] = joinTags(s.AmbassadorDomains)
 	f.Values["superuser_threshold"] = strconv.Itoa(s.SuperuserThreshold)
 	f.Values["posts_per_hour"] = strconv.Itoa(s.PostsPerHour)
+	f.Values["standing_days"] = strconv.Itoa(s.StandingDays)
+	f.Values["standing_reputation"] = strconv.Itoa(s.StandingReputation)
 	if s.ApproveFirstPostsWithLinks {
 		f.Values["approve_first_posts"] = "1"
 	}
@@ -160,10 +162,12 @@ func (h *Handler) renderAdminSettings(c echo.Context, code int, settings, catego
 }
 
 func (h *Handler) saveAdminSettings(c echo.Context) error {
-	f := fromRequest(c, "brand_name", "badge_title", "ambassador_domains", "superuser_threshold", "posts_per_hour", "approve_first_posts")
+	f := fromRequest(c, "brand_name", "badge_title", "ambassador_domains", "superuser_threshold", "posts_per_hour", "approve_first_posts",
+		"standing_days", "standing_reputation")
 	err := h.store.SaveSiteSettings(c.Request().Context(), currentUser(c), models.SiteSettingsForm{
 		BrandName: f.Values["brand_name"], BadgeTitle: f.Values["badge_title"], AmbassadorDomains: f.Values["ambassador_domains"],
 		SuperuserThreshold: f.Values["superuser_threshold"], PostsPerHour: f.Values["posts_per_hour"],
+		StandingDays: f.Values["standing_days"], StandingReputation: f.Values["standing_reputation"],
 		ApproveFirstPosts: f.Values["approve_first_posts"] == "1"})
 	if f.withError(err) {
 		return h.renderAdminSettings(c, http.StatusUnprocessableEntity, f, newForm())

@@ -38,12 +38,13 @@ func newApp(t *testing.T) *testApp {
 
 func newAppAt(t *testing.T, path string) *testApp {
 	t.Helper()
-	return newAppWith(t, path, Config{BaseURL: "http://forum.test"})
+	return newAppWith(t, path, Config{})
 }
 
-// newAppWith is newAppAt with its own configuration.
+// newAppWith is newAppAt with some of the web layer's configuration set.
 func newAppWith(t *testing.T, path string, cfg Config) *testApp {
 	t.Helper()
+	cfg.BaseURL = "http://forum.test"
 	ctx := context.Background()
 	skew := new(atomic.Int64)
 	store, err := models.Open(ctx, path, models.Options{PasswordCost: bcrypt.MinCost,
@@ -153,12 +154,15 @@ func (c *client) postRaw(path, body string) *response {
 	return c.do(req)
 }
 
-// register creates an account through the form and stays logged in.
+// register creates an account through the form, then logs in with it.
 func (c *client) register(name string) {
 	c.app.t.Helper()
 	res := c.post("/register", url.Values{"username": {name}, "email": {name + "@example.com"}, "password": {"correct horse"}})
 	if res.Code != http.StatusSeeOther {
 		c.app.t.Fatalf("register %s: %d %s", name, res.Code, res.Body)
+	}
+	if res := c.post("/login", url.Values{"username": {name}, "password": {"correct horse"}}); res.Code != http.StatusSeeOther {
+		c.app.t.Fatalf("log in as %s after registering: %d", name, res.Code)
 	}
 }
 

@@ -2,13 +2,16 @@ package handlers
 
 import (
 	"errors"
+	"fmt"
 	"math"
 	"net/http"
+	"net/url"
 	"strconv"
 	"time"
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/crowdcare/crowdcare/mailer"
 	"github.com/crowdcare/crowdcare/models"
 )
 
@@ -65,25 +68,48 @@ func (h *Handler) showRegister(c echo.Context) error {
 	return h.render(c, http.StatusOK, "register", p)
 }
 
+// register handles POST /register. Whether the email address was new or
+// already had an account, the answer is the same: an email goes to the
+// address (a welcome, or a note to the account's owner), and the browser
+// goes to the login page with "check your email", logged in neither way.
 func (h *Handler) register(c echo.Context) error {
+	ctx := c.Request().Context()
 	f := fromRequest(c, "username", "email")
 	next := localPath(c.FormValue("next"))
-	u, err := h.store.CreateUser(c.Request().Context(), models.NewUser{
+	reg, err := h.store.Register(ctx, models.NewUser{
 		Username: f.Values["username"], Email: f.Values["email"], Password: c.FormValue("password"),
-	})
-	if f.withError(err) {
+	}, c.RealIP(), h.cfg.RegistrationsPerDay)
+	code := http.StatusUnprocessableEntity
+	if errors.Is(err, models.ErrThrottled) {
+		code = http.StatusTooManyRequests
+		f.Errors["_form"] = "Too many accounts were opened from your network today. Try again tomorrow."
+	}
+	if code == http.StatusTooManyRequests || f.withError(err) {
 		p := authPage{page: h.page(c, "Create an account"), Form: f, Next: next}
-		return h.render(c, http.StatusUnprocessableEntity, "register", p)
+		return h.render(c, code, "register", p)
 	}
 	if err != nil {
 		return err
 	}
-	if err := h.startSession(c, u); err != nil {
-		return err
+	u := reg.User
+	msg := mailer.Message{To: u.Email, Subject: "Welcome to " + h.cfg.SiteName,
+		Body: fmt.Sprintf("Hello %s,\n\nYour account on %s is ready. Log in with your username, %s, and the password you chose:\n\n%s/login\n\n"+
+			"If you did not sign up, ignore this email.\n", u.Username, h.cfg.SiteName, u.Username, h.cfg.BaseURL)}
+	if reg.Created {
+		h.log.Info("user registered", "user_id", u.ID)
+	} else {
+		msg = mailer.Message{To: u.Email, Subject: "Signing up on " + h.cfg.SiteName,
+			Body: fmt.Sprintf("Hello %s,\n\nSomeone, perhaps you, tried to open an account on %s with this email address. "+
+				"It already has an account, so nothing was created. Your username is %s; log in here:\n\n%s/login\n\n"+
+				"If it was not you, ignore this email: nothing changed.\n", u.Username, h.cfg.SiteName, u.Username, h.cfg.BaseURL)}
+		h.log.Info("sign-up with a registered email", "user_id", u.ID)
 	}
-	h.log.Info("user registered", "user_id", u.ID)
-	h.flash(c, "Welcome to the community, "+u.Username+"!")
-	return c.Redirect(http.StatusSeeOther, next)
+	// A failed email must not answer differently: it is logged, the page is the same.
+	if err := h.cfg.Mail.Send(ctx, msg); err != nil {
+		h.log.Error("send sign-up email", "user_id", u.ID, "err", err)
+	}
+	h.flash(c, "Check your email: we sent a message to "+f.Values["email"]+". If your account is new, log in below with your username and password.")
+	return c.Redirect(http.StatusSeeOther, "/login?next="+url.QueryEscape(next))
 }
 
 func (h *Handler) showLogin(c echo.Context) error {

@@ -13,8 +13,7 @@ import (
 func TestBadgesOfficialAnswersAndRecommendation(t *testing.T) {
 	a := newApp(t)
 	admin := a.roleClient("boss", models.RoleAdmin)
-	admin.post("/admin/settings", url.Values{"brand_name": {"Example ISP"}, "badge_title": {"Example ISP Employee"},
-		"superuser_threshold": {"200"}, "posts_per_hour": {"30"}})
+	admin.post("/admin/settings", adminSettings(nil))
 	asker := a.client()
 	asker.register("asker")
 	thread := asker.ask("Router reboots itself every night")
@@ -190,6 +189,11 @@ func TestApprovalQueueThroughTheWeb(t *testing.T) {
 
 func TestLeaderboardAndSettings(t *testing.T) {
 	a := newApp(t)
+	// With standing turned off, a new member's acceptance gives points at once.
+	admin := a.roleClient("boss", models.RoleAdmin)
+	if res := admin.post("/admin/settings", adminSettings(url.Values{"standing_days": {"0"}, "standing_reputation": {"0"}})); res.Code != http.StatusSeeOther {
+		t.Fatalf("settings: %d", res.Code)
+	}
 	asker, peer := a.client(), a.client()
 	asker.register("asker")
 	peer.register("peer")

@@ -38,6 +38,10 @@ type Config struct {
 	// SearchRate and SearchBurst limit searches per client address; zero disables.
 	SearchRate  float64
 	SearchBurst int
+	// RegistrationsPerDay caps the accounts opened from one client address
+	// in 24 hours (counted in the database, so it holds across restarts and
+	// app servers); zero means DefaultRegistrationsPerDay, negative no limit.
+	RegistrationsPerDay int
 	// TrustProxy takes the client address from X-Forwarded-For. Only set it
 	// behind a reverse proxy that sets that header; otherwise anyone can
 	// claim any address and slip past per-address limits.
@@ -62,7 +66,15 @@ func (m logMailer) Send(_ context.Context, msg mailer.Message) error {
 	return nil
 }
 
+// DefaultRegistrationsPerDay is the per-address sign-up limit unless
+// Config says otherwise: enough for a household or an office, too few
+// for a batch of throwaway accounts.
+const DefaultRegistrationsPerDay = 10
+
 func (c *Config) defaults() {
+	if c.RegistrationsPerDay == 0 {
+		c.RegistrationsPerDay = DefaultRegistrationsPerDay
+	}
 	if c.BaseURL == "" {
 		c.BaseURL = "http://127.0.0.1:8080"
 	}

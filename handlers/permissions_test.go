@@ -50,8 +50,7 @@ func staffRoutes() []staffRoute {
 		{models.PermManageRoles, "GET", "/admin/ambassadors", nil},
 		{models.PermManageSite, "POST", "/mod/users/{u}/groups", url.Values{"group": {"partners"}}},
 		{models.PermManageSite, "GET", "/admin/settings", nil},
-		{models.PermManageSite, "POST", "/admin/settings", url.Values{"brand_name": {"Example ISP"}, "badge_title": {"Example ISP Employee"},
-			"superuser_threshold": {"200"}, "posts_per_hour": {"30"}}},
+		{models.PermManageSite, "POST", "/admin/settings", adminSettings(nil)},
 		{models.PermManageSite, "POST", "/admin/categories", url.Values{"name": {"Partners"}}},
 		{models.PermTriageSocial, "GET", "/mod/social", nil},
 		{models.PermTriageSocial, "POST", "/mod/social", url.Values{"action": {"dismiss"}, "items": {"1"}}},
@@ -84,6 +83,11 @@ func TestPermissionMatrix(t *testing.T) {
 		{name: "ambassador", role: models.RoleAmbassador},
 		{name: "moderator", role: models.RoleModerator},
 		{name: "admin", role: models.RoleAdmin},
+		// A suspended account reads what its role may read and changes nothing.
+		{name: "suspended superuser", role: models.RoleSuperuser, suspended: true},
+		{name: "suspended ambassador", role: models.RoleAmbassador, suspended: true},
+		{name: "suspended moderator", role: models.RoleModerator, suspended: true},
+		{name: "suspended admin", role: models.RoleAdmin, suspended: true},
 	}
 	for _, p := range people {
 		t.Run(p.name, func(t *testing.T) {
@@ -133,6 +137,10 @@ func TestPermissionMatrix(t *testing.T) {
 					if res.Code != http.StatusSeeOther || !strings.HasPrefix(res.Location, "/login") {
 						t.Errorf("%s: visitor got %d %q, want a redirect to log in", label, res.Code, res.Location)
 					}
+				case p.suspended && r.method != "GET":
+					if res.Code != http.StatusForbidden || !strings.Contains(res.Body, "Your account is suspended until") {
+						t.Errorf("%s: %s got %d, want 403 saying the account is suspended", label, p.name, res.Code)
+					}
 				case !p.role.Can(r.perm):
 					if res.Code != http.StatusForbidden {
 						t.Errorf("%s: %s got %d, want 403", label, p.name, res.Code)
@@ -158,6 +166,9 @@ func TestPermissionMatrix(t *testing.T) {
 			wantLines := hasAny
 			if p.suspended {
 				wantLines = true // the admin's suspension of the actor
+				if got := a.auditedBy("actor"); len(got) != 0 {
+					t.Errorf("%s: audit-log lines by the suspended actor: %v", p.name, got)
+				}
 			}
 			if (len(log.Entries) > 0) != wantLines {
 				t.Errorf("%s: %d audit-log lines", p.name, len(log.Entries))
@@ -194,13 +205,14 @@ func TestSuspendedMemberCanReadButNotPost(t *testing.T) {
 	if res := asker.get(thread); res.Code != http.StatusOK {
 		t.Fatalf("suspended reading: %d", res.Code)
 	}
+	// Every change is refused in one place (refuseSuspended), with the end date and the reason.
 	res := asker.post("/t/"+itoa(threadID(thread))+"/answers", url.Values{"body": {"Trying to answer while suspended."}})
-	if res.Code != http.StatusUnprocessableEntity {
+	if res.Code != http.StatusForbidden {
 		t.Fatalf("suspended answering: %d", res.Code)
 	}
-	mustContain(t, res.Body, "Your account is suspended until", "Repeated rudeness", "Trying to answer while suspended.</textarea>")
+	mustContain(t, res.Body, "Your account is suspended until", "Repeated rudeness")
 	res = asker.post("/ask", url.Values{"title": {"Another question while suspended"}, "category": {"general"}, "body": {"This should not be posted at all."}})
-	if res.Code != http.StatusUnprocessableEntity || !strings.Contains(res.Body, "suspended") {
+	if res.Code != http.StatusForbidden || !strings.Contains(res.Body, "suspended") {
 		t.Fatalf("suspended asking: %d", res.Code)
 	}
 	mustContain(t, mod.get("/mod/log").Body, "suspend_user", "Repeated rudeness")

@@ -4,6 +4,8 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/crowdcare/crowdcare/models"
@@ -133,6 +135,8 @@ func TestPublicReputationLeavesOutPrivateCategories(t *testing.T) {
 	asker := a.client()
 	asker.register("asker")
 	amb := a.roleClient("amb", models.RoleAmbassador)
+	// Any member's vote counts here: standing is tested on its own.
+	anyVoterCounts(t, a)
 	private := partner.askIn("partners", "Wholesale pricing for the Hub 3", "What is the partner price for fifty units?")
 	public := asker.ask("Router reboots itself every night")
 	for _, v := range []struct {
@@ -167,4 +171,27 @@ func TestPublicReputationLeavesOutPrivateCategories(t *testing.T) {
 		t.Fatalf("move: %d", res.Code)
 	}
 	mustContain(t, a.client().get("/u/amb").Body, "<dt>Reputation</dt><dd>20</dd>")
+}
+
+// anyVoterCounts drops the standing a voter needs before their votes give
+// points, for tests about where the points go.
+func anyVoterCounts(t *testing.T, a *testApp) {
+	t.Helper()
+	ctx := context.Background()
+	admin, err := a.store.CreateUser(ctx, models.NewUser{Username: "standing-admin", Email: "standing-admin@example.com",
+		Password: "correct horse", Role: models.RoleAdmin})
+	if err != nil {
+		t.Fatal(err)
+	}
+	set, err := a.store.SiteSettings(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := models.SiteSettingsForm{BrandName: set.BrandName, BadgeTitle: set.BadgeTitle,
+		AmbassadorDomains: strings.Join(set.AmbassadorDomains, ", "), SuperuserThreshold: strconv.Itoa(set.SuperuserThreshold),
+		PostsPerHour: strconv.Itoa(set.PostsPerHour), ApproveFirstPosts: set.ApproveFirstPostsWithLinks,
+		StandingDays: "0", StandingReputation: "0"}
+	if err := a.store.SaveSiteSettings(ctx, admin, f); err != nil {
+		t.Fatal(err)
+	}
 }

@@ -53,6 +53,7 @@ func (h *Handler) routes(e *echo.Echo) {
 	e.Use(fetchMetadata)
 	e.Use(h.memoRequest)
 	e.Use(h.loadUser)
+	e.Use(h.refuseSuspended)
 	// Who may send a large body is known before the CSRF check parses it.
 	e.Use(h.guardBigBodies)
 	e.Use(csrfFromBodyOnly)

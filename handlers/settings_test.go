@@ -22,8 +22,7 @@ func TestSavedSettingsShowAtOnceUnderLoad(t *testing.T) {
 	admin := a.roleClient("boss", models.RoleAdmin)
 	save := func(badge string) {
 		t.Helper()
-		res := admin.post("/admin/settings", url.Values{"brand_name": {"Example ISP"}, "badge_title": {badge},
-			"superuser_threshold": {"200"}, "posts_per_hour": {"30"}})
+		res := admin.post("/admin/settings", adminSettings(url.Values{"badge_title": {badge}}))
 		if res.Code != http.StatusSeeOther {
 			t.Fatalf("save settings: %d", res.Code)
 		}

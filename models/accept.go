@@ -8,8 +8,14 @@ import (
 
 // Accept marks an answer as the one that solved the thread, replacing any
 // earlier choice; with undo it withdraws the acceptance of that answer.
-// The asker may do this, and anyone whose role grants PermAcceptAny.
+// The asker may do this, and anyone whose role grants PermAcceptAny. The
+// answer's author gets points only if the one accepting has standing.
 func (s *Store) Accept(ctx context.Context, actor *User, postID int64, undo bool) (*Thread, error) {
+	return s.accept(ctx, actor, postID, undo, false)
+}
+
+// accept is Accept; trusted gives points whatever the actor's standing, for seeded content.
+func (s *Store) accept(ctx context.Context, actor *User, postID int64, undo, trusted bool) (*Thread, error) {
 	p, err := s.Post(ctx, postID)
 	if err != nil {
 		return nil, err
@@ -27,8 +33,21 @@ func (s *Store) Accept(ctx context.Context, actor *User, postID int64, undo bool
 	if actor.ID != t.Author.ID && !actor.Can(PermAcceptAny) {
 		return nil, ErrForbidden
 	}
+	if err := s.suspendedErr(actor); err != nil {
+		return nil, err
+	}
 	if p.IsQuestion {
 		return nil, &ErrNotAllowed{Reason: "Only an answer can be accepted."}
+	}
+	points := PointsAcceptedAnswer
+	if !undo && !trusted {
+		ok, err := s.hasStanding(ctx, actor)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			points = 0 // accepted all the same, without points
+		}
 	}
 	err = s.inTx(ctx, func(tx *sql.Tx) error {
 		if undo {
@@ -78,7 +97,7 @@ func (s *Store) Accept(ctx context.Context, actor *User, postID int64, undo bool
 				return err
 			}
 		}
-		if err := s.addReputation(ctx, tx, p.Author.ID, t.Author.ID, postID, PointsAcceptedAnswer, repAccepted); err != nil {
+		if err := s.addReputation(ctx, tx, p.Author.ID, t.Author.ID, postID, points, repAccepted); err != nil {
 			return err
 		}
 		if err := s.notify(ctx, tx, p.Author.ID, actor.ID, NotifyAccepted, t.ID, postID,

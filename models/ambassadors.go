@@ -27,6 +27,9 @@ func hashToken(token string) string {
 // RequestAmbassador starts verification of a work address on an allowed
 // domain and returns the one-time token for the email link.
 func (s *Store) RequestAmbassador(ctx context.Context, u *User, workEmail string) (string, error) {
+	if err := s.suspendedErr(u); err != nil {
+		return "", err
+	}
 	workEmail = strings.ToLower(strings.TrimSpace(workEmail))
 	set, err := s.SiteSettings(ctx)
 	if err != nil {
@@ -69,8 +72,12 @@ func (s *Store) RequestAmbassador(ctx context.Context, u *User, workEmail string
 }
 
 // VerifyAmbassador uses a link: the logged-in user who asked for it becomes
-// an ambassador. Links work once, expire, and belong to one user.
+// an ambassador. Links work once, expire, and belong to one user; a
+// suspended account cannot use one.
 func (s *Store) VerifyAmbassador(ctx context.Context, u *User, token string) error {
+	if err := s.suspendedErr(u); err != nil {
+		return err
+	}
 	set, err := s.SiteSettings(ctx)
 	if err != nil {
 		return err

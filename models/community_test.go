@@ -55,6 +55,12 @@ func saveSettings(t *testing.T, s *Store, admin *User, f SiteSettingsForm) {
 	if f.PostsPerHour == "" {
 		f.PostsPerHour = "30"
 	}
+	if f.StandingDays == "" {
+		f.StandingDays = "3"
+	}
+	if f.StandingReputation == "" {
+		f.StandingReputation = "10"
+	}
 	if err := s.SaveSiteSettings(context.Background(), admin, f); err != nil {
 		t.Fatal(err)
 	}
@@ -77,7 +83,8 @@ func TestReputationAndAutoPromotion(t *testing.T) {
 	s := newTestStore(t)
 	ctx := context.Background()
 	admin := userWithRole(t, s, "boss", RoleAdmin)
-	saveSettings(t, s, admin, SiteSettingsForm{SuperuserThreshold: "30"})
+	// Standing off: these new accounts' votes and acceptance give points at once.
+	saveSettings(t, s, admin, SiteSettingsForm{SuperuserThreshold: "30", StandingDays: "0", StandingReputation: "0"})
 	asker, peer, fan := mustUser(t, s, "asker"), mustUser(t, s, "peer"), mustUser(t, s, "fan")
 	th := mustThread(t, s, asker, "Router reboots itself every night")
 	a, err := s.CreateAnswer(ctx, peer, th.ID, "Turn off the nightly maintenance window.")

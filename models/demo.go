@@ -126,12 +126,12 @@ func (s *Store) SeedDemo(ctx context.Context) ([]DemoLogin, error) {
 				if err != nil {
 					return nil, err
 				}
-				if err := s.Vote(ctx, voter, p.ID, false); err != nil {
+				if err := s.vote(ctx, voter, p.ID, false, true); err != nil {
 					return nil, fmt.Errorf("demo vote: %w", err)
 				}
 			}
 			if a.Accepted {
-				if _, err := s.Accept(ctx, author, p.ID, false); err != nil {
+				if _, err := s.accept(ctx, author, p.ID, false, true); err != nil {
 					return nil, fmt.Errorf("demo accept: %w", err)
 				}
 			}

@@ -99,6 +99,9 @@ func (s *Store) DeletePost(ctx context.Context, actor *User, postID int64) error
 	if !CanEdit(actor, p) {
 		return ErrForbidden
 	}
+	if err := s.suspendedErr(actor); err != nil {
+		return err
+	}
 	if err := s.threadOpen(ctx, p.ThreadID); err != nil {
 		return err
 	}

@@ -15,6 +15,9 @@ func FlagReasons() []string { return []string{"spam", "abusive", "off-topic", "u
 // FlagPost reports a post to the moderators. Flagging the same post again
 // while the first flag is open changes nothing.
 func (s *Store) FlagPost(ctx context.Context, reporter *User, postID int64, reason, note string) error {
+	if err := s.suspendedErr(reporter); err != nil {
+		return err
+	}
 	ok := false
 	for _, r := range FlagReasons() {
 		ok = ok || r == reason

@@ -313,10 +313,21 @@ func (s *Store) SuspendUser(ctx context.Context, actor *User, userID int64, unti
 	})
 }
 
-// UnsuspendUser lifts a suspension.
+// UnsuspendUser lifts a suspension. Nobody lifts their own, not even an
+// admin, and only an admin lifts a staff member's.
 func (s *Store) UnsuspendUser(ctx context.Context, actor *User, userID int64, reason string) error {
 	if !actor.Can(PermSuspend) {
 		return ErrForbidden
+	}
+	if err := s.suspendedErr(actor); err != nil {
+		return err
+	}
+	target, err := s.UserByID(ctx, userID)
+	if err != nil {
+		return err
+	}
+	if target.ID == actor.ID || (target.Role.IsStaff() && actor.Role != RoleAdmin) {
+		return &ErrNotAllowed{Reason: "Only an admin can lift a staff member's suspension, and nobody can lift their own."}
 	}
 	return s.inTx(ctx, func(tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx, `UPDATE users SET suspended_until = NULL, suspend_reason = '' WHERE id = ?`, userID); err != nil {
@@ -374,9 +385,17 @@ func (s *Store) RemoveSpammer(ctx context.Context, actor *User, userID int64, re
 	return len(posts), err
 }
 
-// suspendedErr refuses a suspended member, saying until when and why.
-func (s *Store) suspendedErr(u *User) error {
-	if !u.Suspended(s.now()) {
+// SuspendedRefusal is the refusal a suspended account gets for any change it
+// asks for, saying until when and why; nil when u is not suspended. The web
+// layer refuses every state-changing request with it, and the store again
+// for what a suspended account would otherwise get done.
+func (s *Store) SuspendedRefusal(u *User) error { return suspendedErr(u, s.now()) }
+
+func (s *Store) suspendedErr(u *User) error { return suspendedErr(u, s.now()) }
+
+// suspendedErr refuses a suspended account, saying until when and why.
+func suspendedErr(u *User, now time.Time) error {
+	if !u.Suspended(now) {
 		return nil
 	}
 	return &ErrNotAllowed{Reason: "Your account is suspended until " + u.SuspendedUntil.UTC().Format("2 Jan 2006") +

@@ -3,13 +3,26 @@ package models
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"time"
 )
 
 // logAction writes one line of the audit log, in the transaction of the action.
 func logAction(ctx context.Context, tx *sql.Tx, now time.Time, actor *User, action, targetType string, targetID int64, reason string) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO mod_log (actor_id, action, target_type, target_id, reason, created_at)
+	// Every audited action passes here, so a suspended actor's is undone
+	// (the transaction rolls back) even if a caller forgot to check or
+	// holds an account value read before the suspension.
+	var until int64
+	var why string
+	err := tx.QueryRowContext(ctx, `SELECT COALESCE(suspended_until, 0), suspend_reason FROM users WHERE id = ?`, actor.ID).Scan(&until, &why)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("audit log %s: actor: %w", action, err)
+	}
+	if err := suspendedErr(&User{SuspendedUntil: time.Unix(until, 0), SuspendReason: why}, now); err != nil {
+		return err
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO mod_log (actor_id, action, target_type, target_id, reason, created_at)
 		VALUES (?, ?, ?, ?, ?, ?)`, actor.ID, action, targetType, targetID, reason, now.Unix())
 	if err != nil {
 		return fmt.Errorf("audit log %s: %w", action, err)

@@ -13,7 +13,8 @@ func TestPrivateReputationKeptInStep(t *testing.T) {
 	s := newTestStore(t)
 	ctx := context.Background()
 	admin := userWithRole(t, s, "boss", RoleAdmin)
-	saveSettings(t, s, admin, SiteSettingsForm{SuperuserThreshold: "25"})
+	// Any member's vote counts here: standing is tested on its own.
+	saveSettings(t, s, admin, SiteSettingsForm{SuperuserThreshold: "25", StandingDays: "0", StandingReputation: "0"})
 	if _, err := s.CreateCategory(ctx, NewCategory{Name: "Partners", Group: "partners"}); err != nil {
 		t.Fatal(err)
 	}

@@ -24,6 +24,22 @@ const (
 	repAccepted = "accepted"
 )
 
+// hasStanding reports whether u's helpful votes and acceptances give others
+// points: always for superusers and staff; for a member once the account is
+// old enough and holds enough points of its own (SiteSettings.StandingDays
+// and StandingReputation). Without standing a vote still counts as a vote.
+func (s *Store) hasStanding(ctx context.Context, u *User) (bool, error) {
+	if u.Role != RoleMember {
+		return true, nil
+	}
+	set, err := s.SiteSettings(ctx)
+	if err != nil {
+		return false, err
+	}
+	old := !u.CreatedAt.After(s.now().AddDate(0, 0, -set.StandingDays))
+	return old && u.Reputation >= set.StandingReputation, nil
+}
+
 // addReputation gives (or with negative points, takes) points in the
 // transaction of what earned them, and promotes a member to superuser when
 // they reach the configured threshold.

@@ -22,12 +22,18 @@ type SiteSettings struct {
 	ApproveFirstPostsWithLinks bool
 	// PostsPerHour caps how many posts one member may write in an hour; 0 turns it off.
 	PostsPerHour int
+	// StandingDays and StandingReputation are how old a member's account must
+	// be and how many points it must hold before its helpful votes and
+	// acceptances give others points (superusers and staff always do); 0
+	// drops that condition. So a batch of new accounts cannot vote anyone up.
+	StandingDays       int
+	StandingReputation int
 }
 
 // DefaultSiteSettings apply until an admin changes them.
 func DefaultSiteSettings() SiteSettings {
 	return SiteSettings{BrandName: "the brand", BadgeTitle: "Employee", SuperuserThreshold: 200,
-		ApproveFirstPostsWithLinks: true, PostsPerHour: 30}
+		ApproveFirstPostsWithLinks: true, PostsPerHour: 30, StandingDays: 3, StandingReputation: 10}
 }
 
 // Domain reports whether an email address is on an ambassador domain.
@@ -72,6 +78,10 @@ func (s *Store) SiteSettings(ctx context.Context) (SiteSettings, error) {
 			out.ApproveFirstPostsWithLinks = val == "1"
 		case "posts_per_hour":
 			out.PostsPerHour, _ = strconv.Atoi(val)
+		case "standing_days":
+			out.StandingDays, _ = strconv.Atoi(val)
+		case "standing_reputation":
+			out.StandingReputation, _ = strconv.Atoi(val)
 		}
 	}
 	return out, rows.Err()
@@ -91,6 +101,7 @@ func splitDomains(s string) []string {
 // SiteSettingsForm is the admin form as typed.
 type SiteSettingsForm struct {
 	BrandName, BadgeTitle, AmbassadorDomains, SuperuserThreshold, PostsPerHour string
+	StandingDays, StandingReputation                                           string
 	ApproveFirstPosts                                                          bool
 }
 
@@ -111,6 +122,10 @@ func (s *Store) SaveSiteSettings(ctx context.Context, actor *User, f SiteSetting
 	v.check(err == nil && threshold >= 0, "superuser_threshold", "Use a whole number, 0 to turn automatic promotion off.")
 	perHour, err := strconv.Atoi(strings.TrimSpace(f.PostsPerHour))
 	v.check(err == nil && perHour >= 0, "posts_per_hour", "Use a whole number, 0 for no limit.")
+	days, err := strconv.Atoi(strings.TrimSpace(f.StandingDays))
+	v.check(err == nil && days >= 0 && days <= 3650, "standing_days", "Use a whole number of days from 0 to 3650.")
+	points, err := strconv.Atoi(strings.TrimSpace(f.StandingReputation))
+	v.check(err == nil && points >= 0, "standing_reputation", "Use a whole number, 0 for none.")
 	if err := v.err(); err != nil {
 		return err
 	}
@@ -119,7 +134,8 @@ func (s *Store) SaveSiteSettings(ctx context.Context, actor *User, f SiteSetting
 		approve = "1"
 	}
 	values := map[string]string{"brand_name": brand, "badge_title": badge, "ambassador_domains": strings.Join(domains, ","),
-		"superuser_threshold": strconv.Itoa(threshold), "approve_first_posts": approve, "posts_per_hour": strconv.Itoa(perHour)}
+		"superuser_threshold": strconv.Itoa(threshold), "approve_first_posts": approve, "posts_per_hour": strconv.Itoa(perHour),
+		"standing_days": strconv.Itoa(days), "standing_reputation": strconv.Itoa(points)}
 	return s.inTx(ctx, func(tx *sql.Tx) error {
 		for k, val := range values {
 			if _, err := tx.ExecContext(ctx, `INSERT INTO settings (key, value) VALUES (?, ?)

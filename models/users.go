@@ -134,16 +134,109 @@ type queryRower interface {
 }
 
 func checkUnique(ctx context.Context, db queryRower, v validator, n NewUser) error {
-	var nameTaken, emailTaken bool
-	err := db.QueryRowContext(ctx, `SELECT
-		EXISTS (SELECT 1 FROM users WHERE lower(username) = lower(?)),
-		EXISTS (SELECT 1 FROM users WHERE lower(email) = lower(?))`, n.Username, n.Email).Scan(&nameTaken, &emailTaken)
+	nameTaken, emailTaken, err := taken(ctx, db, n)
 	if err != nil {
-		return fmt.Errorf("check unique user: %w", err)
+		return err
 	}
 	v.check(!nameTaken, "username", "That username is taken.")
 	v.check(!emailTaken, "email", "An account with that email already exists.")
 	return nil
+}
+
+// taken reports whether n's username and email already belong to accounts, ignoring case.
+func taken(ctx context.Context, db queryRower, n NewUser) (name, email bool, err error) {
+	err = db.QueryRowContext(ctx, `SELECT
+		EXISTS (SELECT 1 FROM users WHERE lower(username) = lower(?)),
+		EXISTS (SELECT 1 FROM users WHERE lower(email) = lower(?))`, n.Username, n.Email).Scan(&name, &email)
+	if err != nil {
+		return false, false, fmt.Errorf("check unique user: %w", err)
+	}
+	return name, email, nil
+}
+
+// Registration is what a sign-up through the web form did.
+type Registration struct {
+	// User is the new account, or (Created false) the one that already has
+	// the email address: the caller emails its owner instead.
+	User    *User
+	Created bool
+}
+
+// registrationWindow is the time over which Register counts an address's sign-ups.
+const registrationWindow = 24 * time.Hour
+
+// Register is a sign-up from the web form, as a member. It refuses with
+// ErrThrottled once perDay sign-ups came from ip in 24 hours (perDay <= 0:
+// no limit); the count is kept in the database, in the write transaction.
+// A taken username is a validation error (usernames are public); a taken
+// email address is not: nothing is created and Created is false, so the
+// page can answer as for a new account and not tell whose address it is.
+// The password is hashed either way, so both take as long.
+func (s *Store) Register(ctx context.Context, n NewUser, ip string, perDay int) (Registration, error) {
+	n.Role = RoleMember
+	n.normalize()
+	v := n.validate()
+	nameTaken, _, err := taken(ctx, s.r, n)
+	if err != nil {
+		return Registration{}, err
+	}
+	v.check(!nameTaken, "username", "That username is taken.")
+	if err := v.err(); err != nil {
+		return Registration{}, err
+	}
+	hash, err := bcrypt.GenerateFromPassword([]byte(n.Password), s.opts.PasswordCost)
+	if err != nil {
+		return Registration{}, fmt.Errorf("hash password: %w", err)
+	}
+	now := s.now()
+	var reg Registration
+	err = s.inTx(ctx, func(tx *sql.Tx) error {
+		since := now.Add(-registrationWindow).Unix()
+		if perDay > 0 {
+			var recent int
+			if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM registrations WHERE ip = ? AND at > ?`, ip, since).Scan(&recent); err != nil {
+				return err
+			}
+			if recent >= perDay {
+				return ErrThrottled
+			}
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM registrations WHERE at <= ?`, since); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO registrations (ip, at) VALUES (?, ?)`, ip, now.Unix()); err != nil {
+			return err
+		}
+		// Checked again inside the write transaction: another sign-up may have won the race.
+		nameTaken, emailTaken, err := taken(ctx, tx, n)
+		if err != nil {
+			return err
+		}
+		if nameTaken {
+			return &ValidationError{Fields: map[string]string{"username": "That username is taken."}}
+		}
+		if emailTaken {
+			owner, err := scanUser(tx.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE lower(email) = lower(?)`, n.Email))
+			reg = Registration{User: owner}
+			return err
+		}
+		var id int64
+		if err := tx.QueryRowContext(ctx,
+			`INSERT INTO users (username, email, password_hash, role, created_at) VALUES (?, ?, ?, ?, ?) RETURNING id`,
+			n.Username, n.Email, string(hash), string(n.Role), now.Unix()).Scan(&id); err != nil {
+			return err
+		}
+		reg = Registration{User: &User{ID: id, Username: n.Username, Email: n.Email, Role: n.Role,
+			CreatedAt: time.Unix(now.Unix(), 0)}, Created: true}
+		return nil
+	})
+	if errors.Is(err, ErrThrottled) {
+		return Registration{}, ErrThrottled
+	}
+	if err != nil {
+		return Registration{}, fmt.Errorf("register %q: %w", n.Username, err)
+	}
+	return reg, nil
 }
 
 const userColumns = `id, username, email, role, session_epoch, created_at, COALESCE(suspended_until, 0), suspend_reason,

@@ -7,8 +7,14 @@ import (
 )
 
 // Vote marks an answer helpful for the voter, or takes that back with undo.
-// Voting twice counts once; nobody votes for their own answer.
+// Voting twice counts once; nobody votes for their own answer. The author
+// gets points only if the voter has standing (hasStanding).
 func (s *Store) Vote(ctx context.Context, voter *User, postID int64, undo bool) error {
+	return s.vote(ctx, voter, postID, undo, false)
+}
+
+// vote is Vote; trusted gives points whatever the voter's standing, for seeded content.
+func (s *Store) vote(ctx context.Context, voter *User, postID int64, undo, trusted bool) error {
 	p, err := s.Post(ctx, postID)
 	if err != nil {
 		return err
@@ -33,6 +39,15 @@ func (s *Store) Vote(ctx context.Context, voter *User, postID int64, undo bool) 
 	points := PointsHelpfulAnswer
 	if p.IsQuestion {
 		points = PointsHelpfulQuestion
+	}
+	if !undo && !trusted {
+		ok, err := s.hasStanding(ctx, voter)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			points = 0 // the vote counts; the points do not (and an undo finds none to take back)
+		}
 	}
 	err = s.inTx(ctx, func(tx *sql.Tx) error {
 		// Votes only count on visible answers in visible threads; checked inside the write.

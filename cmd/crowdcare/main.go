@@ -24,7 +24,9 @@ const usage = `Crowdcare: a community support forum.
 
 Usage:
   crowdcare serve [--addr ADDR] [--db PATH] [--base-url URL] [--site-name NAME] [--trust-proxy] [--demo]
-      Serve the forum. --demo adds demo content to an empty database.
+                  [--registrations-per-day N]
+      Serve the forum. --demo adds demo content to an empty database. --registrations-per-day caps
+      sign-ups per client address in 24 hours (default 10, -1 for no limit).
   crowdcare user create --username U --email E --password P [--role ROLE] [--db PATH]
       Create an account. Make the first admin this way (--role admin).
   crowdcare user role USERNAME ROLE [--db PATH]
@@ -192,6 +194,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	demo := fs.Bool("demo", false, "add demo content to an empty database")
 	smtpConfig := smtpFlags(fs)
 	listenConfig := listenFlags(fs)
+	registrations := fs.Int("registrations-per-day", 0, "sign-ups per client address in 24 hours (0: the default, 10; -1: no limit)")
 	trustProxy := fs.Bool("trust-proxy", os.Getenv("CROWDCARE_TRUST_PROXY") == "1", "take client addresses from X-Forwarded-For (only behind a proxy that sets it)")
 	if _, err := parse(fs, args); err != nil {
 		return err
@@ -234,7 +237,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	e, err := handlers.New(ctx, handlers.Config{BaseURL: *baseURL, SiteName: *siteName, PostRate: 10, PostBurst: 30, SearchRate: 20, SearchBurst: 60,
-		TrustProxy: *trustProxy, Mail: mail, MetricsToken: os.Getenv("CROWDCARE_METRICS_TOKEN")}, store, log)
+		TrustProxy: *trustProxy, Mail: mail, MetricsToken: os.Getenv("CROWDCARE_METRICS_TOKEN"), RegistrationsPerDay: *registrations}, store, log)
 	if err != nil {
 		ln.Close()
 		return err

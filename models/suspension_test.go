@@ -1,0 +1,167 @@
+package models
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+)
+
+// suspended suspends u for a day by admin and returns u as it now is.
+func suspended(t *testing.T, s *Store, admin, u *User) *User {
+	t.Helper()
+	if err := s.SuspendUser(context.Background(), admin, u.ID, s.now().Add(24*time.Hour), "Cooling off"); err != nil {
+		t.Fatal(err)
+	}
+	return reload(t, s, u)
+}
+
+func mustRefuse(t *testing.T, what string, err error) {
+	t.Helper()
+	if _, ok := IsNotAllowed(err); !ok && !errors.Is(err, ErrForbidden) {
+		t.Errorf("%s: %v, want a refusal", what, err)
+	}
+}
+
+// TestSuspendedActorsAreRefusedByTheStore: the web layer refuses a
+// suspended account's writes first; the store refuses them again.
+func TestSuspendedActorsAreRefusedByTheStore(t *testing.T) {
+	s := newTestStore(t)
+	ctx := context.Background()
+	admin := userWithRole(t, s, "boss", RoleAdmin)
+	saveSettings(t, s, admin, SiteSettingsForm{AmbassadorDomains: "example-isp.com"})
+	asker, peer := mustUser(t, s, "asker"), mustUser(t, s, "peer")
+	th := mustThread(t, s, asker, "Router reboots itself every night")
+	a, err := s.CreateAnswer(ctx, peer, th.ID, "Turn off the nightly maintenance window.")
+	if err != nil {
+		t.Fatal(err)
+	}
+	mod := suspended(t, s, admin, userWithRole(t, s, "mod", RoleModerator))
+	mustRefuse(t, "hide", s.HidePost(ctx, mod, a.ID, "Off-topic"))
+	mustRefuse(t, "lock", s.LockThread(ctx, mod, th.ID, true, "Heated"))
+	mustRefuse(t, "suspend", s.SuspendUser(ctx, mod, peer.ID, s.now().Add(time.Hour), "Rude"))
+	mustRefuse(t, "own unsuspension", s.UnsuspendUser(ctx, mod, mod.ID, ""))
+
+	amb := suspended(t, s, admin, userWithRole(t, s, "amb", RoleAmbassador))
+	_, err = s.OpenIncident(ctx, amb, NewIncident{CategoryID: th.Category.ID, ThreadID: th.ID, Message: "Known outage."})
+	mustRefuse(t, "incident", err)
+
+	token, err := s.RequestAmbassador(ctx, asker, "asker@example-isp.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	asker = suspended(t, s, admin, asker)
+	mustRefuse(t, "ambassador verification", s.VerifyAmbassador(ctx, asker, token))
+	_, err = s.RequestAmbassador(ctx, asker, "asker@example-isp.com")
+	mustRefuse(t, "ambassador request", err)
+	_, err = s.Accept(ctx, asker, a.ID, false)
+	mustRefuse(t, "accept", err)
+	mustRefuse(t, "flag", s.FlagPost(ctx, asker, a.ID, "off-topic", ""))
+	mustRefuse(t, "delete", s.DeletePost(ctx, asker, th.QuestionID))
+
+	if got := reload(t, s, asker); got.Role != RoleMember {
+		t.Errorf("suspended member became %s", got.Role)
+	}
+	for _, u := range []*User{mod, amb} {
+		if !reload(t, s, u).Suspended(s.now()) {
+			t.Errorf("%s is no longer suspended", u.Username)
+		}
+	}
+	if p, _ := s.Post(ctx, a.ID); p.Hidden {
+		t.Error("a suspended moderator hid a post")
+	}
+	for _, action := range logActions(t, s) {
+		if action != "suspend_user" && action != "change_settings" {
+			t.Errorf("audit log has %s", action)
+		}
+	}
+}
+
+// TestOwnSuspensionAndStaffSuspensions: nobody lifts their own suspension,
+// not even an admin, and only an admin lifts a staff member's.
+func TestOwnSuspensionAndStaffSuspensions(t *testing.T) {
+	s := newTestStore(t)
+	ctx := context.Background()
+	admin, other := userWithRole(t, s, "boss", RoleAdmin), userWithRole(t, s, "chief", RoleAdmin)
+	mod := userWithRole(t, s, "mod", RoleModerator)
+	amb := suspended(t, s, admin, userWithRole(t, s, "amb", RoleAmbassador))
+	member := suspended(t, s, admin, mustUser(t, s, "member"))
+
+	mustRefuse(t, "moderator unsuspending staff", s.UnsuspendUser(ctx, mod, amb.ID, ""))
+	if err := s.UnsuspendUser(ctx, mod, member.ID, ""); err != nil {
+		t.Errorf("moderator unsuspending a member: %v", err)
+	}
+	if err := s.UnsuspendUser(ctx, admin, amb.ID, ""); err != nil {
+		t.Errorf("admin unsuspending staff: %v", err)
+	}
+	// An admin's own suspension: refused even with an account value read before it.
+	if err := s.SuspendUser(ctx, other, admin.ID, s.now().Add(time.Hour), "Audit"); err != nil {
+		t.Fatal(err)
+	}
+	mustRefuse(t, "admin's own unsuspension", s.UnsuspendUser(ctx, admin, admin.ID, ""))
+	if !reload(t, s, admin).Suspended(s.now()) {
+		t.Error("an admin lifted their own suspension")
+	}
+}
+
+// TestStandingDecidesWhoseVotesGivePoints: by default a member's votes give
+// points once the account is 3 days old and holds 10 points; superusers'
+// and staff's at once. A vote that gave nothing takes nothing back.
+func TestStandingDecidesWhoseVotesGivePoints(t *testing.T) {
+	s, now := clockStore(t)
+	ctx := context.Background()
+	asker, author := mustUser(t, s, "asker"), mustUser(t, s, "author")
+	th := mustThread(t, s, asker, "Router reboots itself every night")
+	a, err := s.CreateAnswer(ctx, author, th.ID, "Turn off the nightly maintenance window.")
+	if err != nil {
+		t.Fatal(err)
+	}
+	points := func() int { return reload(t, s, author).Reputation }
+	fresh := mustUser(t, s, "fresh")
+	if err := s.Vote(ctx, fresh, a.ID, false); err != nil {
+		t.Fatal(err)
+	}
+	if p := points(); p != 0 {
+		t.Fatalf("a new account's vote gave %d", p)
+	}
+	if err := s.Vote(ctx, userWithRole(t, s, "trusted", RoleSuperuser), a.ID, false); err != nil {
+		t.Fatal(err)
+	}
+	if p := points(); p != PointsHelpfulAnswer {
+		t.Fatalf("a new superuser's vote: %d", p)
+	}
+	// Old enough, but no points of its own: still nothing.
+	*now = now.Add(4 * 24 * time.Hour)
+	if err := s.Vote(ctx, reload(t, s, fresh), a.ID, true); err != nil {
+		t.Fatal(err)
+	}
+	if p := points(); p != PointsHelpfulAnswer {
+		t.Fatalf("undoing a vote that gave nothing: %d", p)
+	}
+	if err := s.Vote(ctx, reload(t, s, fresh), a.ID, false); err != nil {
+		t.Fatal(err)
+	}
+	if p := points(); p != PointsHelpfulAnswer {
+		t.Fatalf("an old account without points gave: %d", p-PointsHelpfulAnswer)
+	}
+	// With 10 points of its own (a staff vote on its answer) it has standing.
+	mine, err := s.CreateAnswer(ctx, fresh, th.ID, "Or update the firmware to the latest version.")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Vote(ctx, userWithRole(t, s, "mod", RoleModerator), mine.ID, false); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Vote(ctx, reload(t, s, fresh), a.ID, true); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Vote(ctx, reload(t, s, fresh), a.ID, false); err != nil {
+		t.Fatal(err)
+	}
+	if p := points(); p != 2*PointsHelpfulAnswer {
+		t.Fatalf("a member with standing: %d", p-PointsHelpfulAnswer)
+	}
+	if set, _ := s.SiteSettings(ctx); set.StandingDays != 3 || set.StandingReputation != 10 {
+		t.Errorf("defaults: %d days, %d points", set.StandingDays, set.StandingReputation)
+	}
+}
