@@ -10,7 +10,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 
 	"github.com/crowdcare/crowdcare/models"
@@ -92,11 +91,9 @@ func TestAccessibilityOfMainPages(t *testing.T) {
 // runAxe loads a page, injects axe-core and returns its violations.
 func runAxe(b *tab, axe, url string) []axeViolation {
 	b.t.Helper()
-	var violations []axeViolation
-	b.run(chromedp.Navigate(url), chromedp.Evaluate(axe, nil),
-		chromedp.Evaluate(`axe.run(document, {resultTypes: ['violations']}).then(r => r.violations)`, &violations,
-			func(p *runtime.EvaluateParams) *runtime.EvaluateParams { return p.WithAwaitPromise(true) }))
-	return violations
+	b.run(chromedp.Navigate(url), chromedp.Evaluate[chromedp.Void](axe))
+	return get(b, chromedp.Evaluate[[]axeViolation](`axe.run(document, {resultTypes: ['violations']}).then(r => r.violations)`,
+		chromedp.EvalAwaitPromise))
 }
 
 // TestAxeSeesViolations is the control: a page with an unlabelled image and
@@ -135,8 +132,8 @@ func TestScreenshots(t *testing.T) {
 		b := newTab(t, size.width, size.height)
 		b.loginWith(s.url, "demo", models.DemoPassword)
 		for name, path := range pages {
-			var png []byte
-			b.run(chromedp.Navigate(s.url+path), chromedp.FullScreenshot(&png, 100))
+			b.run(chromedp.Navigate(s.url + path))
+			png := get(b, chromedp.FullScreenshot(100))
 			if len(png) < 1000 {
 				t.Fatalf("%s %s: empty screenshot", name, size.name)
 			}
@@ -146,8 +143,8 @@ func TestScreenshots(t *testing.T) {
 		}
 		admin := newTab(t, size.width, size.height)
 		admin.loginWith(s.url, "admin", models.DemoPassword)
-		var png []byte
-		admin.run(chromedp.Navigate(s.url+"/insights?days=90"), chromedp.FullScreenshot(&png, 100))
+		admin.run(chromedp.Navigate(s.url + "/insights?days=90"))
+		png := get(admin, chromedp.FullScreenshot(100))
 		if len(png) < 1000 {
 			t.Fatalf("insights %s: empty screenshot", size.name)
 		}

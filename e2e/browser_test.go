@@ -97,9 +97,26 @@ func newTab(t *testing.T, width, height int) *tab {
 		t.Fatal(err)
 	}
 	opts = append(opts, chromedp.UserDataDir(profile))
+	b := &tab{t: t}
 	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancel := chromedp.NewContext(alloc)
+	// WithListener sees the events from the start of the tab, as ListenTarget
+	// before the first Run did. It runs on the tab's read loop, so the dialog
+	// is dismissed from another goroutine.
+	ctx, cancel := chromedp.NewContext(alloc, chromedp.WithListener(func(ev any) {
+		switch e := ev.(type) {
+		case *page.EventJavascriptDialogOpening:
+			b.record("dialog: " + e.Message)
+			go chromedp.Call(b.ctx, page.HandleJavaScriptDialog, page.HandleJavaScriptDialogParams{Accept: false})
+		case *runtime.EventExceptionThrown:
+			b.record("exception: " + e.ExceptionDetails.Text)
+		case *runtime.EventConsoleAPICalled:
+			if e.Type == runtime.ConsoleAPICalledTypeError {
+				b.record("console error")
+			}
+		}
+	}))
 	ctx, cancelTimeout := context.WithTimeout(ctx, 90*time.Second)
+	b.ctx = ctx
 	t.Cleanup(func() {
 		cancelTimeout()
 		cancel()
@@ -108,21 +125,7 @@ func newTab(t *testing.T, width, height int) *tab {
 			time.Sleep(50 * time.Millisecond)
 		}
 	})
-	b := &tab{t: t, ctx: ctx}
-	chromedp.ListenTarget(ctx, func(ev any) {
-		switch e := ev.(type) {
-		case *page.EventJavascriptDialogOpening:
-			b.record("dialog: " + e.Message)
-			go chromedp.Run(ctx, page.HandleJavaScriptDialog(false))
-		case *runtime.EventExceptionThrown:
-			b.record("exception: " + e.ExceptionDetails.Text)
-		case *runtime.EventConsoleAPICalled:
-			if e.Type == runtime.APITypeError {
-				b.record("console error")
-			}
-		}
-	})
-	if err := chromedp.Run(ctx); err != nil {
+	if err := chromedp.Do(ctx); err != nil {
 		t.Fatalf("start Chromium: %v", err)
 	}
 	return b
@@ -141,25 +144,32 @@ func (b *tab) problems() []string {
 	return append([]string(nil), b.events...)
 }
 
-func (b *tab) run(actions ...chromedp.Action) {
+// run runs the steps, in order, in the tab.
+func (b *tab) run(steps ...chromedp.Action[chromedp.Void]) {
 	b.t.Helper()
-	if err := chromedp.Run(b.ctx, actions...); err != nil {
+	if err := chromedp.Do(b.ctx, steps...); err != nil {
 		b.t.Fatalf("browser: %v", err)
 	}
 }
 
+// get runs one action in the tab and returns its value.
+func get[T any](b *tab, a chromedp.Action[T]) T {
+	b.t.Helper()
+	v, err := chromedp.Run(b.ctx, a)
+	if err != nil {
+		b.t.Fatalf("browser: %v", err)
+	}
+	return v
+}
+
 func (b *tab) text(sel string) string {
 	b.t.Helper()
-	var s string
-	b.run(chromedp.Text(sel, &s, chromedp.ByQuery))
-	return s
+	return get(b, chromedp.Text(chromedp.CSS(sel)))
 }
 
 func (b *tab) location() string {
 	b.t.Helper()
-	var u string
-	b.run(chromedp.Location(&u))
-	return u
+	return get(b, chromedp.Location())
 }
 
 // login fills the login form; test users' password is "correct horse".
@@ -168,10 +178,10 @@ func (b *tab) login(base, name string) { b.loginWith(base, name, "correct horse"
 func (b *tab) loginWith(base, name, password string) {
 	b.t.Helper()
 	b.run(chromedp.Navigate(base+"/login"),
-		chromedp.SendKeys("#f-username", name, chromedp.ByQuery),
-		chromedp.SendKeys("#f-password", password, chromedp.ByQuery),
-		chromedp.Click(`form[action="/login"] button[type=submit]`, chromedp.ByQuery),
-		chromedp.WaitVisible(`a[href="/u/`+name+`"]`, chromedp.ByQuery))
+		chromedp.SendKeys(chromedp.CSS("#f-username"), name),
+		chromedp.SendKeys(chromedp.CSS("#f-password"), password),
+		chromedp.Click(chromedp.CSS(`form[action="/login"] button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS(`a[href="/u/`+name+`"]`)))
 }
 
 func mustHave(t *testing.T, got, want string) {

@@ -18,21 +18,21 @@ func TestAskAnswerAcceptFindInKB(t *testing.T) {
 	s := newSite(t)
 	asker := newTab(t, 1280, 900)
 	asker.run(chromedp.Navigate(s.url+"/register"),
-		chromedp.SendKeys("#f-username", "maria", chromedp.ByQuery),
-		chromedp.SendKeys("#f-email", "maria@example.com", chromedp.ByQuery),
-		chromedp.SendKeys("#f-password", "correct horse", chromedp.ByQuery),
-		chromedp.Click(`form[action="/register"] button[type=submit]`, chromedp.ByQuery),
-		chromedp.WaitVisible(`form[action="/login"]`, chromedp.ByQuery))
+		chromedp.SendKeys(chromedp.CSS("#f-username"), "maria"),
+		chromedp.SendKeys(chromedp.CSS("#f-email"), "maria@example.com"),
+		chromedp.SendKeys(chromedp.CSS("#f-password"), "correct horse"),
+		chromedp.Click(chromedp.CSS(`form[action="/register"] button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS(`form[action="/login"]`)))
 	// Signing up says "check your email" (whether or not the address was new) and logs nobody in.
 	mustHave(t, asker.text(".flash"), "Check your email")
 	asker.login(s.url, "maria")
 	asker.run(chromedp.Navigate(s.url+"/ask"),
-		chromedp.SendKeys("#f-title", "Hub 3 drops Wi-Fi every evening around 8pm", chromedp.ByQuery),
-		chromedp.SetValue("#f-category", "general", chromedp.ByQuery),
-		chromedp.SendKeys("#f-body", "Every evening the **Wi-Fi** drops for a minute. Wired devices stay online.", chromedp.ByQuery),
-		chromedp.SendKeys("#f-tags", "wifi, hub-3", chromedp.ByQuery),
-		chromedp.Click(`form[action="/ask"] button[type=submit]:not([name])`, chromedp.ByQuery),
-		chromedp.WaitVisible(`.thread-head`, chromedp.ByQuery))
+		chromedp.SendKeys(chromedp.CSS("#f-title"), "Hub 3 drops Wi-Fi every evening around 8pm"),
+		chromedp.SetValue(chromedp.CSS("#f-category"), "general"),
+		chromedp.SendKeys(chromedp.CSS("#f-body"), "Every evening the **Wi-Fi** drops for a minute. Wired devices stay online."),
+		chromedp.SendKeys(chromedp.CSS("#f-tags"), "wifi, hub-3"),
+		chromedp.Click(chromedp.CSS(`form[action="/ask"] button[type=submit]:not([name])`)),
+		chromedp.WaitVisible(chromedp.CSS(`.thread-head`)))
 	thread := asker.location()
 	if !strings.Contains(thread, "/t/") {
 		t.Fatalf("after asking: %s", thread)
@@ -42,27 +42,27 @@ func TestAskAnswerAcceptFindInKB(t *testing.T) {
 	peer := newTab(t, 1280, 900)
 	peer.login(s.url, "peer")
 	peer.run(chromedp.Navigate(thread),
-		chromedp.SendKeys("#f-body", "Set a fixed channel: **Settings › Wi-Fi › Channel 36**, and turn band steering off.", chromedp.ByQuery),
-		chromedp.Click(`form[action$="/answers"] button[type=submit]`, chromedp.ByQuery),
-		chromedp.WaitVisible(`.post:not(.question) .post-body strong`, chromedp.ByQuery))
+		chromedp.SendKeys(chromedp.CSS("#f-body"), "Set a fixed channel: **Settings › Wi-Fi › Channel 36**, and turn band steering off."),
+		chromedp.Click(chromedp.CSS(`form[action$="/answers"] button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS(`.post:not(.question) .post-body strong`)))
 
 	asker.run(chromedp.Navigate(thread),
-		chromedp.Click(`button.accept-button`, chromedp.ByQuery),
-		chromedp.WaitVisible(`.accepted-label`, chromedp.ByQuery))
+		chromedp.Click(chromedp.CSS(`button.accept-button`)),
+		chromedp.WaitVisible(chromedp.CSS(`.accepted-label`)))
 	mustHave(t, asker.text(".thread-head"), "Solved")
 	mustHave(t, asker.text(".kb-link"), "This answer is in the knowledge base")
 
 	visitor := newTab(t, 1280, 900)
 	visitor.run(chromedp.Navigate(s.url+"/"),
-		chromedp.SendKeys(`#site-search-q`, "band steering", chromedp.ByQuery),
-		chromedp.Submit(`#site-search-q`, chromedp.ByQuery),
-		chromedp.WaitVisible(`.search-hit`, chromedp.ByQuery))
+		chromedp.SendKeys(chromedp.CSS(`#site-search-q`), "band steering"),
+		chromedp.Submit(chromedp.CSS(`#site-search-q`)),
+		chromedp.WaitVisible(chromedp.CSS(`.search-hit`)))
 	results := visitor.text(".search-results")
 	mustHave(t, results, "Knowledge base")
 	mustHave(t, results, "Hub 3 drops Wi-Fi every evening around 8pm")
-	visitor.run(chromedp.Click(`.search-hit .badge.kb`, chromedp.ByQuery))
-	visitor.run(chromedp.Click(`.search-results li:first-child .hit-title a`, chromedp.ByQuery),
-		chromedp.WaitVisible(`.solution`, chromedp.ByQuery))
+	visitor.run(chromedp.Click(chromedp.CSS(`.search-hit .badge.kb`)))
+	visitor.run(chromedp.Click(chromedp.CSS(`.search-results li:first-child .hit-title a`)),
+		chromedp.WaitVisible(chromedp.CSS(`.solution`)))
 	mustHave(t, visitor.text(".solution"), "band steering off")
 	for _, tb := range []*tab{asker, peer, visitor} {
 		if p := tb.problems(); len(p) > 0 {
@@ -89,13 +89,13 @@ func TestAmbassadorTriagesTweetIntoThread(t *testing.T) {
 	amb := newTab(t, 1280, 900)
 	amb.login(s.url, "amy")
 	amb.run(chromedp.Navigate(s.url+"/mod/social"),
-		chromedp.Click(`input[name=items][value="1861000000000000001"]`, chromedp.ByQuery),
-		chromedp.Click(`input[name=action][value=convert]`, chromedp.ByQuery),
-		chromedp.SendKeys(`#b-title`, "Outage in Leeds since 8am", chromedp.ByQuery),
-		chromedp.Click(`fieldset.bulk button[type=submit]`, chromedp.ByQuery),
-		chromedp.WaitVisible(`.flash`, chromedp.ByQuery))
+		chromedp.Click(chromedp.CSS(`input[name=items][value="1861000000000000001"]`)),
+		chromedp.Click(chromedp.CSS(`input[name=action][value=convert]`)),
+		chromedp.SendKeys(chromedp.CSS(`#b-title`), "Outage in Leeds since 8am"),
+		chromedp.Click(chromedp.CSS(`fieldset.bulk button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS(`.flash`)))
 	mustHave(t, amb.text(".flash"), "1 thread created")
-	amb.run(chromedp.Navigate(s.url+"/"), chromedp.Click(`.thread-title a`, chromedp.ByQuery), chromedp.WaitVisible(`.thread-head`, chromedp.ByQuery))
+	amb.run(chromedp.Navigate(s.url+"/"), chromedp.Click(chromedp.CSS(`.thread-title a`)), chromedp.WaitVisible(chromedp.CSS(`.thread-head`)))
 	mustHave(t, amb.text("h1"), "Outage in Leeds since 8am")
 	mustHave(t, amb.text(".thread-head"), "View on X")
 	mustHave(t, amb.text(".thread-head"), "Reply on X")
@@ -118,10 +118,10 @@ func TestModeratorHidesPost(t *testing.T) {
 	mod := newTab(t, 1280, 900)
 	mod.login(s.url, "mod")
 	mod.run(chromedp.Navigate(s.url+th.URL()),
-		chromedp.Click(`.post:not(.question) details.tool:last-of-type summary`, chromedp.ByQuery),
-		chromedp.SendKeys(`.post:not(.question) form[action$="/hide"] input[name=reason]`, "Advertising", chromedp.ByQuery),
-		chromedp.Click(`.post:not(.question) form[action$="/hide"] button`, chromedp.ByQuery),
-		chromedp.WaitVisible(`.flash`, chromedp.ByQuery))
+		chromedp.Click(chromedp.CSS(`.post:not(.question) details.tool:last-of-type summary`)),
+		chromedp.SendKeys(chromedp.CSS(`.post:not(.question) form[action$="/hide"] input[name=reason]`), "Advertising"),
+		chromedp.Click(chromedp.CSS(`.post:not(.question) form[action$="/hide"] button`)),
+		chromedp.WaitVisible(chromedp.CSS(`.flash`)))
 	visitor := newTab(t, 1280, 900)
 	visitor.run(chromedp.Navigate(s.url + th.URL()))
 	body := visitor.text("main")

@@ -55,15 +55,14 @@ func (i injection) any() bool {
 // probe loads a page and reports scripts that ran or injected elements.
 func probe(b *tab, url string) injection {
 	b.t.Helper()
-	var got injection
-	b.run(chromedp.Navigate(url), chromedp.Sleep(100*time.Millisecond), chromedp.Evaluate(`({
+	b.run(chromedp.Navigate(url), chromedp.Sleep(100*time.Millisecond))
+	return get(b, chromedp.Evaluate[injection](`({
 		flag: typeof window.__xss !== 'undefined',
 		inline: [...document.scripts].filter(s => !s.src && s.type !== 'application/ld+json').length,
 		handlers: [...document.querySelectorAll('*')].filter(e => [...e.attributes].some(a => a.name.startsWith('on'))).length,
 		frames: document.querySelectorAll('iframe, object, embed, main svg, main math').length,
 		jsLinks: [...document.querySelectorAll('[href], [src]')].filter(e => /^\s*(javascript|data):/i.test(e.getAttribute('href') || e.getAttribute('src') || '')).length,
-	})`, &got))
-	return got
+	})`))
 }
 
 func checkClean(t *testing.T, b *tab, url string) {
@@ -141,10 +140,10 @@ func TestXSSCorpusNeverRuns(t *testing.T) {
 		checkClean(t, b, s.url+p)
 	}
 	// The search box echoes the query into the page: typed, not pasted into HTML.
-	b.run(chromedp.Navigate(s.url+"/"), chromedp.SendKeys("#site-search-q", `"><script>alert(1)</script>`, chromedp.ByQuery),
-		chromedp.Submit("#site-search-q", chromedp.ByQuery),
+	b.run(chromedp.Navigate(s.url+"/"), chromedp.SendKeys(chromedp.CSS("#site-search-q"), `"><script>alert(1)</script>`),
+		chromedp.Submit(chromedp.CSS("#site-search-q")),
 		// Only the search page has this box: "h1" matched the page being left.
-		chromedp.WaitVisible("#search-page-q", chromedp.ByQuery))
+		chromedp.WaitVisible(chromedp.CSS("#search-page-q")))
 	checkClean(t, b, b.location())
 	if p := b.problems(); len(p) > 0 {
 		t.Fatalf("dialogs or script errors: %v", p)
