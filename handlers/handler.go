@@ -15,6 +15,8 @@ import (
 
 	"github.com/gorilla/sessions"
 	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+	"golang.org/x/time/rate"
 
 	"github.com/crowdcare/crowdcare/mailer"
 	"github.com/crowdcare/crowdcare/models"
@@ -37,6 +39,12 @@ type Config struct {
 	// SearchRate and SearchBurst limit searches per client address; zero disables.
 	SearchRate  float64
 	SearchBurst int
+	// PageRate and PageBurst limit, per client address, the GETs the page
+	// cache does not answer: members' pages, misses and pages it never
+	// keeps (static files, /healthz and /metrics are not counted); zero
+	// disables. Pages answered from the cache, fresh or expired, are free.
+	PageRate  float64
+	PageBurst int
 	// TrustProxy takes the client address from X-Forwarded-For. Only set it
 	// behind a reverse proxy that sets that header; otherwise anyone can
 	// claim any address and slip past per-address limits.
@@ -163,8 +171,14 @@ func newHandler(ctx context.Context, cfg Config, store *models.Store, log *slog.
 	if cfg.Mail == nil {
 		cfg.Mail = logMailer{log: log}
 	}
-	h := &Handler{cfg: cfg, store: store, log: log, assets: assets, metrics: newMetrics(store), pages: newPageCache(store),
-		viewers: newViewerCache()}
+	h := &Handler{cfg: cfg, store: store, log: log, assets: assets, metrics: newMetrics(store), viewers: newViewerCache()}
+	var pageLimit middleware.RateLimiterStore
+	if cfg.PageRate > 0 {
+		pageLimit = middleware.NewRateLimiterMemoryStoreWithConfig(middleware.RateLimiterMemoryStoreConfig{
+			Rate: rate.Limit(cfg.PageRate), Burst: cfg.PageBurst, ExpiresIn: 10 * time.Minute,
+		})
+	}
+	h.pages = newPageCache(store, h.personalSession, pageLimit)
 	if h.threads, err = newThreadCache(); err != nil {
 		return nil, nil, err
 	}
