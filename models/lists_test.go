@@ -78,3 +78,32 @@ func TestListsStopAtMaxListPage(t *testing.T) {
 		t.Fatalf("one category: total %d (more %v), page %d of %d", few.Total, few.More, few.Page, few.Pages)
 	}
 }
+
+// TestCategoryCountsStopAtTheListLimit: the sidebar's per-category counts
+// read at most listCountLimit+1 threads each, not every thread.
+func TestCategoryCountsStopAtTheListLimit(t *testing.T) {
+	s := newTestStore(t)
+	ctx := context.Background()
+	if err := s.GenerateCorpus(ctx, CorpusOptions{Threads: 1010, Posts: 1010, Users: 5, Seed: 2}); err != nil {
+		t.Fatal(err)
+	}
+	big, err := s.CategoryBySlug(ctx, "mobile")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.w.ExecContext(ctx, `UPDATE threads SET category_id = ?`, big.ID); err != nil {
+		t.Fatal(err)
+	}
+	cats, err := s.Categories(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range cats {
+		switch {
+		case c.ID == big.ID && (c.ThreadCount != listCountLimit+1 || !c.ManyThreads()):
+			t.Errorf("%s: %d threads counted (many: %v), want the count to stop at %d", c.Slug, c.ThreadCount, c.ManyThreads(), listCountLimit+1)
+		case c.ID != big.ID && (c.ThreadCount != 0 || c.ManyThreads()):
+			t.Errorf("%s: %d threads", c.Slug, c.ThreadCount)
+		}
+	}
+}
