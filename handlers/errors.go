@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
@@ -30,6 +31,9 @@ func (h *Handler) handleError(err error, c echo.Context) {
 	switch {
 	case errors.Is(err, models.ErrNotFound):
 		code, msg = http.StatusNotFound, "There is nothing here. It may have been moved or removed."
+	case errors.Is(err, models.ErrPageTooDeep):
+		code, msg = http.StatusNotFound, fmt.Sprintf("Lists stop at page %d. Narrow this one with its filters (a category, a tag, "+
+			"unanswered or solved), or search for what you are looking for.", models.MaxListPage)
 	case errors.Is(err, models.ErrForbidden):
 		code, msg = http.StatusForbidden, "You are not allowed to do that."
 	case errors.As(err, &na):

@@ -15,7 +15,9 @@ import (
 
 	"github.com/gorilla/sessions"
 	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
 	"github.com/labstack/gommon/bytes"
+	"golang.org/x/time/rate"
 
 	"github.com/crowdcare/crowdcare/mailer"
 	"github.com/crowdcare/crowdcare/models"
@@ -42,6 +44,12 @@ type Config struct {
 	// in 24 hours (counted in the database, so it holds across restarts and
 	// app servers); zero means DefaultRegistrationsPerDay, negative no limit.
 	RegistrationsPerDay int
+	// PageRate and PageBurst limit, per client address, the GETs the page
+	// cache does not answer: members' pages, misses and pages it never
+	// keeps (static files, /healthz and /metrics are not counted); zero
+	// disables. Pages answered from the cache, fresh or expired, are free.
+	PageRate  float64
+	PageBurst int
 	// TrustProxy takes the client address from X-Forwarded-For. Only set it
 	// behind a reverse proxy that sets that header; otherwise anyone can
 	// claim any address and slip past per-address limits.
@@ -181,11 +189,18 @@ func newHandler(ctx context.Context, cfg Config, store *models.Store, log *slog.
 	if cfg.Mail == nil {
 		cfg.Mail = logMailer{log: log}
 	}
-	h := &Handler{cfg: cfg, store: store, log: log, assets: assets, metrics: newMetrics(store), pages: newPageCache(store),
+	h := &Handler{cfg: cfg, store: store, log: log, assets: assets, metrics: newMetrics(store),
 		viewers: newViewerCache(), bigBodies: map[string]bigBody{}, formWait: smallBodyWait}
 	if h.bodyLimit, err = bytes.Parse(cfg.BodyLimit); err != nil || h.bodyLimit <= 0 {
 		return nil, nil, fmt.Errorf("body limit %q: not a size like 1M", cfg.BodyLimit)
 	}
+	var pageLimit middleware.RateLimiterStore
+	if cfg.PageRate > 0 {
+		pageLimit = middleware.NewRateLimiterMemoryStoreWithConfig(middleware.RateLimiterMemoryStoreConfig{
+			Rate: rate.Limit(cfg.PageRate), Burst: cfg.PageBurst, ExpiresIn: 10 * time.Minute,
+		})
+	}
+	h.pages = newPageCache(store, h.personalSession, pageLimit)
 	if h.threads, err = newThreadCache(); err != nil {
 		return nil, nil, err
 	}

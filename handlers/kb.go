@@ -26,6 +26,7 @@ type kbSection struct {
 	Category models.Category
 	Articles []*models.Article
 	More     int
+	Capped   bool // the category has more than the 1,000 articles a list counts
 }
 
 // showKB renders GET /kb (every category's most helpful articles) and
@@ -64,7 +65,8 @@ func (h *Handler) showKB(c echo.Context) error {
 			return err
 		}
 		if len(list.Articles) > 0 {
-			p.Sections = append(p.Sections, kbSection{Category: cat, Articles: list.Articles, More: list.Total - len(list.Articles)})
+			p.Sections = append(p.Sections, kbSection{Category: cat, Articles: list.Articles, More: list.Total - len(list.Articles),
+				Capped: list.More})
 		}
 	}
 	return h.render(c, http.StatusOK, "kb", p)

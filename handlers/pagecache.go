@@ -9,22 +9,38 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
 	"golang.org/x/sync/singleflight"
 
 	"github.com/crowdcare/crowdcare/models"
 )
 
 // pageCache keeps rendered pages for visitors, so a thread that goes viral
-// costs one render per change instead of one per view. Only visitors with no
-// session cookie are served from it, only pages without forms that post (a
-// cached CSRF token would be someone else's), and an entry is good while the
-// store's version is unchanged (any commit in this process) and for at most
-// pageCacheTTL (changes made by other processes).
+// costs one render per change instead of one per view. Only visitors are
+// served from it (personal: a request whose session names a live user or
+// holds a flash message is not, whatever other cookie it sends), only pages
+// without forms that post (a cached CSRF token would be someone else's), and
+// an entry is good while the store's version is unchanged (any commit in
+// this process) and for pageCacheTTL (changes made by other processes).
+// An entry past its TTL but not its version is served for a while longer
+// to everyone but the one request that renders it again, so a page that is
+// slow to render (a list's count) keeps no visitor waiting when it expires.
+//
+// It also limits, per client address, the GETs it does not answer: members'
+// pages, misses and pages it never keeps all run a handler, and a flood of
+// them must not hold the server.
 type pageCache struct {
 	mu sync.Mutex
 	boundedMap[string, cachedPage]
-	store *models.Store
-	group singleflight.Group
+	// refreshing holds the keys of expired entries a request is rendering again.
+	refreshing map[string]bool
+	store      *models.Store
+	group      singleflight.Group
+	// personal reports whether a request's pages are its own (Handler.personalSession).
+	personal func(echo.Context) (bool, error)
+	// limit counts the GETs the cache does not answer, per address; nil: no limit.
+	limit middleware.RateLimiterStore
+	now   func() time.Time // the clock; tests move it on
 }
 
 type cachedPage struct {
@@ -39,6 +55,9 @@ func (p cachedPage) cacheSize() int { return len(p.body) }
 
 const (
 	pageCacheTTL = 10 * time.Second
+	// pageStaleFor is how long past its TTL an entry may be served while
+	// one request renders it again: a visitor page is at most a minute old.
+	pageStaleFor = 50 * time.Second
 	// pageCacheBytes bounds the memory the cache may hold.
 	pageCacheBytes = 32 << 20
 )
@@ -56,8 +75,9 @@ func cacheKey(r *http.Request) string {
 	return key
 }
 
-func newPageCache(store *models.Store) *pageCache {
-	return &pageCache{boundedMap: newBoundedMap[string, cachedPage](pageCacheBytes), store: store}
+func newPageCache(store *models.Store, personal func(echo.Context) (bool, error), limit middleware.RateLimiterStore) *pageCache {
+	return &pageCache{boundedMap: newBoundedMap[string, cachedPage](pageCacheBytes), refreshing: map[string]bool{},
+		store: store, personal: personal, limit: limit, now: time.Now}
 }
 
 // cacheableRoute lists the visitor pages that hold no posting form.
@@ -69,26 +89,55 @@ func cacheableRoute(path string) bool {
 	return false
 }
 
-// middleware serves and fills the cache.
+// unlimitedRoute lists the GETs the per-address limit leaves alone: static
+// files (a page loads several) and what monitoring polls.
+func unlimitedRoute(path string) bool {
+	return path == "/static/*" || path == "/healthz" || path == "/metrics"
+}
+
+// What lookup found for a request.
+type pageState int
+
+const (
+	pageMissing pageState = iota // nothing usable: render it (once for concurrent requests)
+	pageFresh                    // serve it
+	pageStale                    // expired, and being rendered again (or this address may render no more): serve it
+	pageRefresh                  // expired: this request renders it again while others get the expired copy
+)
+
+// middleware serves and fills the cache, and limits what it does not answer.
 func (pc *pageCache) middleware(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		req := c.Request()
-		if req.Method != http.MethodGet || !cacheableRoute(c.Path()) {
+		if req.Method != http.MethodGet || unlimitedRoute(c.Path()) {
 			return next(c)
 		}
-		if _, err := req.Cookie(sessionName); err == nil {
-			return next(c) // someone with a session: never from a shared cache
+		if !cacheableRoute(c.Path()) {
+			return pc.uncached(c, next)
+		}
+		personal, err := pc.personal(c)
+		if err != nil {
+			return err
+		}
+		if personal {
+			return pc.uncached(c, next) // a member's page, or one with a flash: never from a shared cache
 		}
 		key := cacheKey(req)
 		version := pc.store.Version()
-		pc.mu.Lock()
-		e, ok := pc.entries[key]
-		pc.mu.Unlock()
-		if ok && e.current(version) {
-			pc.store.CountVisit(visitorKey(c), e.events...)
-			c.Response().Header().Set("X-Cache", "hit")
-			c.Response().Header().Set("Cache-Control", "no-store")
-			return c.Blob(http.StatusOK, e.ctype, e.body)
+		e, state := pc.lookup(c, key, version)
+		switch state {
+		case pageFresh:
+			return pc.serve(c, e, "hit")
+		case pageStale:
+			return pc.serve(c, e, "stale")
+		case pageRefresh:
+			kept := false
+			defer func() { pc.refreshed(key, e, kept) }() // even if the handler panics
+			_, kept, err = pc.fill(c, next, key, version)
+			return err
+		}
+		if !pc.allow(c) {
+			return echo.ErrTooManyRequests
 		}
 		// Concurrent misses for one page render it once: a burst of visitors
 		// to a cold, expensive page would otherwise all render it at once.
@@ -98,19 +147,11 @@ func (pc *pageCache) middleware(next echo.HandlerFunc) echo.HandlerFunc {
 		var own error // and what its handler returned
 		v, err, _ := pc.group.Do(key+"\x00"+strconv.FormatUint(version, 10), func() (any, error) {
 			ran = true
-			rec := &recorder{ResponseWriter: c.Response().Writer}
-			c.Response().Writer = rec
-			err := next(c)
+			e, kept, err := pc.fill(c, next, key, version)
 			own = err
-			c.Response().Writer = rec.ResponseWriter
-			if err != nil || c.Response().Status != http.StatusOK || rec.buf.Len() == 0 {
+			if !kept {
 				return nil, errNotCached
 			}
-			e := cachedPage{stamp: stamp{version, time.Now()}, body: rec.buf.Bytes(), ctype: c.Response().Header().Get(echo.HeaderContentType),
-				events: countedEvents(c)}
-			pc.mu.Lock()
-			pc.put(key, e)
-			pc.mu.Unlock()
 			return e, nil
 		})
 		if c.Response().Committed {
@@ -122,11 +163,94 @@ func (pc *pageCache) middleware(next echo.HandlerFunc) echo.HandlerFunc {
 		if err != nil {
 			return next(c) // the shared render failed or was not cacheable: do it ourselves
 		}
-		e = v.(cachedPage)
-		pc.store.CountVisit(visitorKey(c), e.events...)
-		c.Response().Header().Set("Cache-Control", "no-store")
-		return c.Blob(http.StatusOK, e.ctype, e.body)
+		return pc.serve(c, v.(cachedPage), "")
 	}
+}
+
+// lookup says what to do for key: an entry of another version is never
+// served; one past its TTL is rendered again by one request at a time (if
+// its address may), and served to the others meanwhile.
+func (pc *pageCache) lookup(c echo.Context, key string, version uint64) (cachedPage, pageState) {
+	pc.mu.Lock()
+	defer pc.mu.Unlock()
+	e, ok := pc.entries[key]
+	if !ok || e.version != version {
+		return e, pageMissing
+	}
+	age := pc.now().Sub(e.at)
+	switch {
+	case age < pageCacheTTL:
+		return e, pageFresh
+	case age >= pageCacheTTL+pageStaleFor:
+		return e, pageMissing
+	case pc.refreshing[key] || !pc.allow(c):
+		return e, pageStale
+	}
+	pc.refreshing[key] = true
+	return e, pageRefresh
+}
+
+// refreshed ends the refresh of the expired entry e under key. A refresh
+// that kept nothing (the page is gone now, say) drops e, so nobody is
+// served it any more.
+func (pc *pageCache) refreshed(key string, e cachedPage, kept bool) {
+	pc.mu.Lock()
+	defer pc.mu.Unlock()
+	delete(pc.refreshing, key)
+	if cur, ok := pc.entries[key]; ok && !kept && cur.stamp == e.stamp {
+		pc.remove(key, cur)
+	}
+}
+
+// fill runs the handler, which writes to the client as usual, and keeps a
+// copy of a whole 200 page. It returns what the handler returned.
+func (pc *pageCache) fill(c echo.Context, next echo.HandlerFunc, key string, version uint64) (cachedPage, bool, error) {
+	start := pc.now()
+	rec := &recorder{ResponseWriter: c.Response().Writer}
+	c.Response().Writer = rec
+	err := next(c)
+	c.Response().Writer = rec.ResponseWriter
+	if err != nil || c.Response().Status != http.StatusOK || rec.buf.Len() == 0 {
+		return cachedPage{}, false, err
+	}
+	e := cachedPage{stamp: stamp{version, start}, body: rec.buf.Bytes(), ctype: c.Response().Header().Get(echo.HeaderContentType),
+		events: countedEvents(c)}
+	pc.mu.Lock()
+	// A render that began before a write does not replace one made after it.
+	if old, ok := pc.entries[key]; !ok || old.version <= version {
+		pc.put(key, e)
+	}
+	pc.mu.Unlock()
+	return e, true, nil
+}
+
+// serve answers from a kept page; how says so in X-Cache ("" for a
+// request that waited for another's render).
+func (pc *pageCache) serve(c echo.Context, e cachedPage, how string) error {
+	pc.store.CountVisit(visitorKey(c), e.events...)
+	if how != "" {
+		c.Response().Header().Set("X-Cache", how)
+	}
+	c.Response().Header().Set("Cache-Control", "no-store")
+	return c.Blob(http.StatusOK, e.ctype, e.body)
+}
+
+// uncached runs the handler if the client's address may have another page
+// the cache does not answer.
+func (pc *pageCache) uncached(c echo.Context, next echo.HandlerFunc) error {
+	if !pc.allow(c) {
+		return echo.ErrTooManyRequests
+	}
+	return next(c)
+}
+
+// allow takes one of the address's uncached GETs.
+func (pc *pageCache) allow(c echo.Context) bool {
+	if pc.limit == nil {
+		return true
+	}
+	ok, err := pc.limit.Allow(c.RealIP())
+	return ok && err == nil
 }
 
 var errNotCached = errors.New("page not cacheable")

@@ -118,5 +118,5 @@ func pageCacheAlone(t *testing.T) (*pageCache, *echo.Echo) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { store.Close() })
-	return newPageCache(store), echo.New()
+	return newPageCache(store, func(echo.Context) (bool, error) { return false, nil }, nil), echo.New()
 }

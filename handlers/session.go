@@ -24,31 +24,72 @@ func (h *Handler) session(c echo.Context) *sessions.Session {
 	return s
 }
 
-// loadUser finds the logged-in user, if any, for every request. A cookie
-// counts only while its session is recorded in the database (so a copy of
-// it dies at logout) and its epoch is the account's.
+// loadUser finds the logged-in user, if any, for every request. The page
+// cache may have found them already (personalSession).
 func (h *Handler) loadUser(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		s := h.session(c)
-		id, _ := s.Values["uid"].(int64)
-		sid, _ := s.Values["sid"].(string)
-		if id == 0 || sid == "" {
+		if currentUser(c) != nil {
 			return next(c)
 		}
-		u, err := h.viewer(c.Request().Context(), id, sid)
-		if errors.Is(err, models.ErrNotFound) {
-			return next(c)
-		}
+		u, err := h.sessionUser(c)
 		if err != nil {
 			return err
 		}
-		// A session from before "log out everywhere" or a password change is void.
-		if epoch, _ := s.Values["epoch"].(int64); epoch != u.SessionEpoch {
-			return next(c)
+		if u != nil {
+			c.Set(userKey, u)
 		}
-		c.Set(userKey, u)
 		return next(c)
 	}
+}
+
+// sessionUser is the live user the request's session names, or nil: a
+// cookie that does not decode (garbage, old keys, expired), names no user
+// or a deleted one, or is from before "log out everywhere" or a password
+// change is a visitor's.
+func (h *Handler) sessionUser(c echo.Context) (*models.User, error) {
+	s := h.session(c)
+	id, _ := s.Values["uid"].(int64)
+	sid, _ := s.Values["sid"].(string)
+	if id == 0 || sid == "" {
+		return nil, nil
+	}
+	// The cookie counts only while its session is recorded in the database
+	// (so a copy of it dies at logout).
+	u, err := h.viewer(c.Request().Context(), id, sid)
+	if errors.Is(err, models.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	// A session from before "log out everywhere" or a password change is void.
+	if epoch, _ := s.Values["epoch"].(int64); epoch != u.SessionEpoch {
+		return nil, nil
+	}
+	return u, nil
+}
+
+// flashesKey is where gorilla/sessions keeps flash messages by default.
+const flashesKey = "_flash"
+
+// personalSession reports whether the request's pages are its own: its
+// session names a live user (sessionUser), who is then remembered for
+// loadUser, or holds a flash message still to be shown. Any other request,
+// whatever cookie it sends, is a visitor's and may be answered from the
+// page cache.
+func (h *Handler) personalSession(c echo.Context) (bool, error) {
+	if _, err := c.Request().Cookie(sessionName); err != nil {
+		return false, nil // no cookie: nothing to decode
+	}
+	if flashes, _ := h.session(c).Values[flashesKey].([]any); len(flashes) > 0 {
+		return true, nil
+	}
+	u, err := h.sessionUser(c)
+	if err != nil || u == nil {
+		return false, err
+	}
+	c.Set(userKey, u)
+	return true, nil
 }
 
 func currentUser(c echo.Context) *models.User {

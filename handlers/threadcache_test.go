@@ -105,7 +105,7 @@ func TestThreadCacheMatchesDirectRender(t *testing.T) {
 	if res := asker.post("/t/"+itoa(threadID(path))+"/watch", url.Values{"watch": {"0"}}); res.Code != 303 {
 		t.Fatalf("watch: %d", res.Code)
 	}
-	broken := cached.client() // a visitor past the page cache: a cookie nobody can decode
+	broken := cached.client() // a visitor with a cookie nobody can decode, answered from the page cache
 	broken.http.Jar.SetCookies(mustURL(t, cached.srv.URL), []*http.Cookie{{Name: sessionName, Value: "garbage"}})
 	viewers := map[string]*client{"asker": asker, "answerer": answerer, "voter": voter, "plain": plain, "insider": insider,
 		"superuser": super, "moderator": mod, "visitor with a cookie": broken}

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 )
 
@@ -14,12 +15,16 @@ type Category struct {
 	Slug        string
 	Name        string
 	Description string
+	// ThreadCount is its visible threads, counted up to listCountLimit+1 (see ManyThreads).
 	ThreadCount int
 	Group       string // '' for a public category
 }
 
 // URL is the category page.
 func (c Category) URL() string { return "/c/" + c.Slug }
+
+// ManyThreads reports that the category holds more threads than were counted.
+func (c Category) ManyThreads() bool { return c.ThreadCount > listCountLimit }
 
 // Categories lists the categories the viewer may see, in display order, with visible thread counts.
 func (s *Store) Categories(ctx context.Context, viewer *User) ([]Category, error) {
@@ -39,7 +44,10 @@ func (s *Store) listCategories(ctx context.Context, viewer *User, counts bool) (
 	}
 	count := "0"
 	if counts {
-		count = `(SELECT COUNT(*) FROM threads t WHERE t.category_id = c.id AND ` + visibleThread + `)`
+		// Counted only as far as a list counts: every thread of a large
+		// category would be read on every page that shows the counts.
+		count = `(SELECT COUNT(*) FROM (SELECT 1 FROM threads t WHERE t.category_id = c.id AND ` + visibleThread +
+			` LIMIT ` + strconv.Itoa(listCountLimit+1) + `))`
 	}
 	rows, err := s.r.QueryContext(ctx, `SELECT c.id, c.slug, c.name, c.description, c.group_name, `+count+`
 		FROM categories c WHERE 1 = 1`+filter+` ORDER BY c.position, c.name`, args...)

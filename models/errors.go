@@ -12,6 +12,9 @@ var ErrNotFound = errors.New("not found")
 // ErrForbidden is returned when the acting user may not do what was asked.
 var ErrForbidden = errors.New("forbidden")
 
+// ErrPageTooDeep is returned for a page of a list past MaxListPage.
+var ErrPageTooDeep = errors.New("page past the last a list shows")
+
 // ErrThrottled is returned when too many attempts were made recently.
 var ErrThrottled = errors.New("too many attempts")
 

@@ -96,6 +96,9 @@ type ArticleList struct {
 
 // Articles lists articles, most helpful first.
 func (s *Store) Articles(ctx context.Context, q ArticleQuery) (*ArticleList, error) {
+	if err := checkListPage(q.Page); err != nil {
+		return nil, err
+	}
 	per := q.PerPage
 	if per == 0 {
 		per = ThreadsPerPage
@@ -112,11 +115,11 @@ func (s *Store) Articles(ctx context.Context, q ArticleQuery) (*ArticleList, err
 		where += ` AND t.category_id = ?`
 		args = append(args, q.CategoryID)
 	}
-	var total int
-	if err := s.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM kb_articles k JOIN threads t ON t.id = k.thread_id`+where, args...).Scan(&total); err != nil {
+	total, err := s.countUpTo(ctx, `SELECT 1 FROM kb_articles k JOIN threads t ON t.id = k.thread_id`+where, args...)
+	if err != nil {
 		return nil, fmt.Errorf("count articles: %w", err)
 	}
-	list := &ArticleList{Paging: paging(q.Page, total, per)}
+	list := &ArticleList{Paging: listPaging(q.Page, total, per)}
 	order := ` ORDER BY k.helpful_yes - k.helpful_no DESC, k.helpful_yes DESC, k.updated_at DESC, k.id DESC`
 	if q.Newest {
 		order = ` ORDER BY k.created_at DESC, k.id DESC`

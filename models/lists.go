@@ -5,6 +5,18 @@ import (
 	"fmt"
 )
 
+// MaxListPage is the deepest page a list of threads, articles, answers,
+// notifications or inbox conversations shows, and listCountLimit how far
+// such a list counts its rows: OFFSET and COUNT(*) read every row they pass,
+// so without a bound one request for "?page=47000" of a forum of a million
+// threads reads all of them. Past that, a narrower list (a category, a
+// tag, a filter) or search finds the rest. A page number past MaxListPage is
+// refused (ErrPageTooDeep) before any query runs.
+const (
+	MaxListPage    = 50
+	listCountLimit = MaxListPage * ThreadsPerPage
+)
+
 // Page sizes.
 const (
 	ThreadsPerPage = 20
@@ -36,6 +48,9 @@ type Paging struct {
 	Page  int
 	Pages int
 	Total int
+	// More is set when the list holds more than Total rows (it was counted
+	// only up to a limit) and more than the Pages it pages through.
+	More bool
 }
 
 // HasPrev and HasNext drive the pager.
@@ -49,6 +64,33 @@ func paging(page, total, per int) Paging {
 	return Paging{Page: min(max(1, page), pages), Pages: pages, Total: total}
 }
 
+// checkListPage refuses a page past MaxListPage.
+func checkListPage(page int) error {
+	if page > MaxListPage {
+		return fmt.Errorf("page %d: %w", page, ErrPageTooDeep)
+	}
+	return nil
+}
+
+// listPaging is paging for a list counted by countUpTo: at most
+// listCountLimit rows and MaxListPage pages.
+func listPaging(page, counted, per int) Paging {
+	p := paging(page, min(counted, listCountLimit), per)
+	p.Pages = min(p.Pages, MaxListPage)
+	p.Page = min(p.Page, p.Pages)
+	p.More = counted > listCountLimit
+	return p
+}
+
+// countUpTo counts the rows query (a SELECT without ORDER BY or LIMIT)
+// returns, stopping after listCountLimit+1 of them.
+func (s *Store) countUpTo(ctx context.Context, query string, args ...any) (int, error) {
+	var n int
+	args = append(args[:len(args):len(args)], listCountLimit+1)
+	err := s.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM (`+query+` LIMIT ?)`, args...).Scan(&n)
+	return n, err
+}
+
 // ThreadList is one page of threads.
 type ThreadList struct {
 	Threads []*Thread
@@ -57,6 +99,9 @@ type ThreadList struct {
 
 // Threads lists visible threads.
 func (s *Store) Threads(ctx context.Context, q ThreadQuery) (*ThreadList, error) {
+	if err := checkListPage(q.Page); err != nil {
+		return nil, err
+	}
 	where := ` WHERE ` + visibleThread
 	catFilter, args, err := s.categoryFilter(ctx, q.Viewer, "t.category_id")
 	if err != nil {
@@ -89,11 +134,11 @@ func (s *Store) Threads(ctx context.Context, q ThreadQuery) (*ThreadList, error)
 		// Pinned threads lead their category's list.
 		order = ` ORDER BY t.pinned_at IS NULL,` + order[len(" ORDER BY"):]
 	}
-	var total int
-	if err := s.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM threads t`+where, args...).Scan(&total); err != nil {
+	total, err := s.countUpTo(ctx, `SELECT 1 FROM threads t`+where, args...)
+	if err != nil {
 		return nil, fmt.Errorf("count threads: %w", err)
 	}
-	list := &ThreadList{Paging: paging(q.Page, total, ThreadsPerPage)}
+	list := &ThreadList{Paging: listPaging(q.Page, total, ThreadsPerPage)}
 	rows, err := s.r.QueryContext(ctx, `SELECT `+threadColumns+threadJoins+where+order+` LIMIT ? OFFSET ?`,
 		append(args, ThreadsPerPage, (list.Page-1)*ThreadsPerPage)...)
 	if err != nil {

@@ -155,11 +155,14 @@ type NotificationList struct {
 
 // Notifications lists a user's notifications, newest first.
 func (s *Store) Notifications(ctx context.Context, userID int64, page int) (*NotificationList, error) {
-	var total int
-	if err := s.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM notifications WHERE user_id = ?`, userID).Scan(&total); err != nil {
+	if err := checkListPage(page); err != nil {
+		return nil, err
+	}
+	total, err := s.countUpTo(ctx, `SELECT 1 FROM notifications WHERE user_id = ?`, userID)
+	if err != nil {
 		return nil, fmt.Errorf("count notifications: %w", err)
 	}
-	list := &NotificationList{Paging: paging(page, total, ThreadsPerPage)}
+	list := &NotificationList{Paging: listPaging(page, total, ThreadsPerPage)}
 	rows, err := s.r.QueryContext(ctx, `SELECT n.id, n.kind, n.text, COALESCE(n.thread_id, 0), COALESCE(n.post_id, 0),
 		n.read_at IS NOT NULL, n.created_at, COALESCE(u.id, 0), COALESCE(u.username, ''), COALESCE(u.role, '')
 		FROM notifications n LEFT JOIN users u ON u.id = n.actor_id WHERE n.user_id = ? ORDER BY n.id DESC LIMIT ? OFFSET ?`,

@@ -68,6 +68,9 @@ type AnswerList struct {
 
 // UserAnswers lists a user's answers the viewer may see, newest first.
 func (s *Store) UserAnswers(ctx context.Context, userID int64, page int, viewer *User) (*AnswerList, error) {
+	if err := checkListPage(page); err != nil {
+		return nil, err
+	}
 	filter, fargs, err := s.categoryFilter(ctx, viewer, "t.category_id")
 	if err != nil {
 		return nil, err
@@ -75,11 +78,11 @@ func (s *Store) UserAnswers(ctx context.Context, userID int64, page int, viewer 
 	where := ` FROM posts p JOIN threads t ON t.id = p.thread_id
 		WHERE p.author_id = ? AND p.is_question = 0 AND ` + visiblePost + ` AND ` + visibleThread + filter
 	args := append([]any{userID}, fargs...)
-	var total int
-	if err := s.r.QueryRowContext(ctx, `SELECT COUNT(*)`+where, args...).Scan(&total); err != nil {
+	total, err := s.countUpTo(ctx, `SELECT 1`+where, args...)
+	if err != nil {
 		return nil, fmt.Errorf("count answers: %w", err)
 	}
-	list := &AnswerList{Paging: paging(page, total, ThreadsPerPage)}
+	list := &AnswerList{Paging: listPaging(page, total, ThreadsPerPage)}
 	rows, err := s.r.QueryContext(ctx, `SELECT p.id, p.helpful_count, p.created_at, t.id, t.title, t.slug,
 		COALESCE(t.accepted_id, 0) = p.id, t.accepted_id IS NOT NULL`+where+` ORDER BY p.created_at DESC, p.id DESC LIMIT ? OFFSET ?`,
 		append(args, ThreadsPerPage, (list.Page-1)*ThreadsPerPage)...)

@@ -311,8 +311,6 @@ type SearchResults struct {
 	Broadened bool
 	// Searchable is false when the query had no words to look for.
 	Searchable bool
-	// More is set when there are more hits than are counted or paged through.
-	More bool
 }
 
 // Search limits. Results pages are 20 hits and only the best 1,000 hits are

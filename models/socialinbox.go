@@ -59,6 +59,9 @@ func (s *Store) Inbox(ctx context.Context, actor *User, q InboxQuery) (*InboxPag
 	if !actor.Can(PermTriageSocial) {
 		return nil, ErrForbidden
 	}
+	if err := checkListPage(q.Page); err != nil {
+		return nil, err
+	}
 	if q.Status == "" {
 		q.Status = "new"
 	}
@@ -80,11 +83,11 @@ func (s *Store) Inbox(ctx context.Context, actor *User, q InboxQuery) (*InboxPag
 		args = append(args, q.RuleID)
 	}
 	page := &InboxPage{Counts: map[string]int{}}
-	var total int
-	if err := s.r.QueryRowContext(ctx, `SELECT COUNT(DISTINCT conversation_id) FROM social_items`+where, args...).Scan(&total); err != nil {
+	total, err := s.countUpTo(ctx, `SELECT DISTINCT conversation_id FROM social_items`+where, args...)
+	if err != nil {
 		return nil, fmt.Errorf("count inbox: %w", err)
 	}
-	page.Paging = paging(q.Page, total, ThreadsPerPage)
+	page.Paging = listPaging(q.Page, total, ThreadsPerPage)
 	convs, err := s.strings(ctx, `SELECT conversation_id FROM social_items`+where+` GROUP BY conversation_id
 		ORDER BY MAX(created_at) DESC LIMIT ? OFFSET ?`, append(args, ThreadsPerPage, (page.Page-1)*ThreadsPerPage)...)
 	if err != nil {

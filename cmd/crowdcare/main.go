@@ -23,10 +23,11 @@ import (
 const usage = `Crowdcare: a community support forum.
 
 Usage:
-  crowdcare serve [--addr ADDR] [--db PATH] [--base-url URL] [--site-name NAME] [--trust-proxy] [--demo]
-                  [--registrations-per-day N]
-      Serve the forum. --demo adds demo content to an empty database. --registrations-per-day caps
-      sign-ups per client address in 24 hours (default 10, -1 for no limit).
+  crowdcare serve [--addr ADDR] [--db PATH] [--base-url URL] [--site-name NAME] [--trust-proxy] [--page-rate N]
+                  [--registrations-per-day N] [--demo]
+      Serve the forum. --demo adds demo content to an empty database. --page-rate limits the pages
+      per second per address that the page cache does not answer (default 10; 0: no limit).
+      --registrations-per-day caps sign-ups per client address in 24 hours (default 10, -1 for no limit).
   crowdcare user create --username U --email E --password P [--role ROLE] [--db PATH]
       Create an account. Make the first admin this way (--role admin).
   crowdcare user role USERNAME ROLE [--db PATH]
@@ -196,6 +197,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	listenConfig := listenFlags(fs)
 	registrations := fs.Int("registrations-per-day", 0, "sign-ups per client address in 24 hours (0: the default, 10; -1: no limit)")
 	trustProxy := fs.Bool("trust-proxy", os.Getenv("CROWDCARE_TRUST_PROXY") == "1", "take client addresses from X-Forwarded-For (only behind a proxy that sets it)")
+	pageRate := fs.Float64("page-rate", 10, "pages per second per address that the page cache does not answer, in bursts of ten seconds' worth (0: no limit)")
 	if _, err := parse(fs, args); err != nil {
 		return err
 	}
@@ -237,7 +239,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	e, err := handlers.New(ctx, handlers.Config{BaseURL: *baseURL, SiteName: *siteName, PostRate: 10, PostBurst: 30, SearchRate: 20, SearchBurst: 60,
-		TrustProxy: *trustProxy, Mail: mail, MetricsToken: os.Getenv("CROWDCARE_METRICS_TOKEN"), RegistrationsPerDay: *registrations}, store, log)
+		PageRate: *pageRate, PageBurst: int(10 * *pageRate), TrustProxy: *trustProxy, Mail: mail, MetricsToken: os.Getenv("CROWDCARE_METRICS_TOKEN"),
+		RegistrationsPerDay: *registrations}, store, log)
 	if err != nil {
 		ln.Close()
 		return err
