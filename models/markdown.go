@@ -87,10 +87,32 @@ func plainText(doc ast.Node, src []byte) string {
 }
 
 // linkPolicy neutralises unsafe links and marks the rest as user content.
+// Each address is judged as the HTML will carry it: goldmark resolves
+// backslash escapes and character references in a link's or an image's
+// destination when it writes it ("&#x73;earch-ms:" becomes "search-ms:").
 type linkPolicy struct{}
 
 func (linkPolicy) Transform(doc *ast.Document, reader text.Reader, pc parser.Context) {
 	src := reader.Source()
+	// Every use of a [reference] shares its address: judged once, so that
+	// one long address used again and again costs no more than once.
+	type address struct {
+		first *byte
+		n     int
+	}
+	judged := map[address]bool{}
+	safeDestination := func(d []byte) bool {
+		if len(d) == 0 {
+			return true
+		}
+		k := address{&d[0], len(d)}
+		ok, seen := judged[k]
+		if !seen {
+			ok = safeURL(util.URLEscape(d, true))
+			judged[k] = ok
+		}
+		return ok
+	}
 	var unsafe []ast.Node
 	_ = ast.Walk(doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
 		if !entering {
@@ -98,19 +120,19 @@ func (linkPolicy) Transform(doc *ast.Document, reader text.Reader, pc parser.Con
 		}
 		switch v := n.(type) {
 		case *ast.Link:
-			if !safeURL(string(v.Destination)) {
+			if !safeDestination(v.Destination) {
 				unsafe = append(unsafe, n)
 				return ast.WalkSkipChildren, nil
 			}
 			v.SetAttributeString("rel", []byte("nofollow ugc noopener noreferrer"))
 		case *ast.AutoLink:
-			if v.AutoLinkType == ast.AutoLinkURL && !safeURL(string(v.URL(src))) {
+			if v.AutoLinkType == ast.AutoLinkURL && !safeURL(util.URLEscape(v.URL(src), false)) {
 				unsafe = append(unsafe, n)
 				return ast.WalkSkipChildren, nil
 			}
 			v.SetAttributeString("rel", []byte("nofollow ugc noopener noreferrer"))
 		case *ast.Image:
-			if !safeURL(string(v.Destination)) {
+			if !safeDestination(v.Destination) {
 				unsafe = append(unsafe, n)
 				return ast.WalkSkipChildren, nil
 			}
@@ -165,16 +187,18 @@ func nodeText(n ast.Node, src []byte) []byte {
 	return b.Bytes()
 }
 
-// safeURL accepts relative URLs and the http, https and mailto schemes.
-// Browsers ignore control characters and spaces inside a scheme
-// ("java\tscript:"), so those are dropped before looking.
-func safeURL(u string) bool {
+// safeURL accepts an address as the HTML carries it when it is relative
+// (no scheme, "//host" included) or its scheme is http, https or mailto.
+// Percent-escapes are decoded and control characters and spaces dropped
+// first, so that whatever a browser could read as a scheme ("java\tscript:",
+// " javascript:") is looked at; what is left unsure is refused.
+func safeURL(u []byte) bool {
 	clean := strings.ToLower(strings.Map(func(r rune) rune {
 		if unicode.IsControl(r) || unicode.IsSpace(r) {
 			return -1
 		}
 		return r
-	}, u))
+	}, percentDecode(u)))
 	i := strings.IndexAny(clean, ":/?#")
 	if i < 0 || clean[i] != ':' {
 		return true
@@ -184,4 +208,28 @@ func safeURL(u string) bool {
 		return true
 	}
 	return false
+}
+
+// percentDecode decodes each %XX of u and keeps any other % as it is.
+func percentDecode(u []byte) string {
+	var b strings.Builder
+	for i := 0; i < len(u); i++ {
+		if u[i] == '%' && i+2 < len(u) && util.IsHexDecimal(u[i+1]) && util.IsHexDecimal(u[i+2]) {
+			b.WriteByte(unhex(u[i+1])<<4 | unhex(u[i+2]))
+			i += 2
+			continue
+		}
+		b.WriteByte(u[i])
+	}
+	return b.String()
+}
+
+func unhex(c byte) byte {
+	switch {
+	case c >= 'a':
+		return c - 'a' + 10
+	case c >= 'A':
+		return c - 'A' + 10
+	}
+	return c - '0'
 }
