@@ -45,11 +45,17 @@ func (s *Store) EditPost(ctx context.Context, editor *User, postID int64, e Post
 		checkTitle(v, e.Title)
 		checkTags(v, tags)
 	}
-	if err := v.err(); err != nil {
+	var r renderedBody
+	if titleOnly {
+		// The text stays the author's, as it was accepted.
+		r.rendered, err = s.md.render(e.Body)
+	} else {
+		r, err = s.md.renderBody(v, "body", e.Body)
+	}
+	if err != nil {
 		return err
 	}
-	r, err := s.md.render(e.Body)
-	if err != nil {
+	if err := v.err(); err != nil {
 		return err
 	}
 	now := s.now().Unix()

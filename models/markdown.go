@@ -19,6 +19,8 @@ import (
 // with any scheme but http, https and mailto become plain text.
 type markdown struct {
 	md goldmark.Markdown
+	// blocks measures a member's text before md parses it (overLimit).
+	blocks parser.Parser
 }
 
 func newMarkdown() *markdown {
@@ -27,7 +29,7 @@ func newMarkdown() *markdown {
 		goldmark.WithParserOptions(
 			parser.WithASTTransformers(util.Prioritized(linkPolicy{}, 100)),
 		),
-	)}
+	), blocks: blockParser()}
 }
 
 // rendered is a post's Markdown turned into HTML and plain text in one parse.
@@ -36,14 +38,83 @@ type rendered struct {
 	Text string
 }
 
+// render renders Markdown already accepted (stored posts, articles, tweets).
+// What a member writes goes through renderBody.
 func (m *markdown) render(src string) (rendered, error) {
 	source := []byte(src)
 	doc := m.md.Parser().Parse(text.NewReader(source))
+	html, err := m.renderDoc(doc, source)
+	if err != nil {
+		return rendered{}, err
+	}
+	return rendered{HTML: html, Text: plainText(doc, source)}, nil
+}
+
+func (m *markdown) renderDoc(doc ast.Node, source []byte) (string, error) {
 	var buf bytes.Buffer
 	if err := m.md.Renderer().Render(&buf, source, doc); err != nil {
-		return rendered{}, fmt.Errorf("render markdown: %w", err)
+		return "", fmt.Errorf("render markdown: %w", err)
 	}
-	return rendered{HTML: buf.String(), Text: plainText(doc, source)}, nil
+	return buf.String(), nil
+}
+
+// renderedBody is a member's Markdown rendered within the limits.
+type renderedBody struct {
+	rendered
+	// HasLink is whether the HTML holds a link or an image (unsafe ones
+	// having become text): what the approval queue looks for.
+	HasLink bool
+}
+
+// renderBody renders what a member wrote unless it goes over a limit on its
+// shape (overLimit) or on its HTML (MaxBodyHTML): then the reason goes into v
+// under field and nothing is rendered. A field v already refuses is skipped.
+func (m *markdown) renderBody(v validator, field, src string) (renderedBody, error) {
+	if _, refused := v[field]; refused {
+		return renderedBody{}, nil
+	}
+	source := []byte(src)
+	if msg := m.overLimit(source); msg != "" {
+		v.check(false, field, msg)
+		return renderedBody{}, nil
+	}
+	doc := m.md.Parser().Parse(text.NewReader(source))
+	// A reference used again and again writes its address each time: sized
+	// before rendering, so a few lines cannot make megabytes of HTML.
+	hasLink, addresses := linkFacts(doc, source)
+	if addresses > MaxBodyHTML {
+		v.check(false, field, tooLarge(addresses))
+		return renderedBody{}, nil
+	}
+	html, err := m.renderDoc(doc, source)
+	if err != nil {
+		return renderedBody{}, err
+	}
+	if len(html) > MaxBodyHTML {
+		v.check(false, field, tooLarge(len(html)))
+		return renderedBody{}, nil
+	}
+	return renderedBody{rendered: rendered{HTML: html, Text: plainText(doc, source)}, HasLink: hasLink}, nil
+}
+
+// linkFacts reports whether a parsed document (its unsafe links already
+// text) holds a link or an image, and the bytes of their addresses and titles.
+func linkFacts(doc ast.Node, src []byte) (hasLink bool, addresses int) {
+	_ = ast.Walk(doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
+		if !entering {
+			return ast.WalkContinue, nil
+		}
+		switch v := n.(type) {
+		case *ast.Link:
+			hasLink, addresses = true, addresses+len(v.Destination)+len(v.Title)
+		case *ast.Image:
+			hasLink, addresses = true, addresses+len(v.Destination)+len(v.Title)
+		case *ast.AutoLink:
+			hasLink, addresses = true, addresses+len(v.URL(src))
+		}
+		return ast.WalkContinue, nil
+	})
+	return hasLink, addresses
 }
 
 // plainText is what a reader sees, without markup: words of links and
