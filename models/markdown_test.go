@@ -1,6 +1,8 @@
 package models
 
 import (
+	"context"
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -40,6 +42,41 @@ func TestOnlyWebMailAndRelativeLinksStayLive(t *testing.T) {
 			}
 		} else if !strings.Contains(r.HTML, want) {
 			t.Errorf("%q: %q lacks %q", src, r.HTML, want)
+		}
+	}
+}
+
+// A new member's post is queued when its HTML holds any link or image,
+// however it was written; a URL in code or an unsafe link is not a link.
+func TestApprovalQueueSeesEveryLink(t *testing.T) {
+	s := newTestStore(t)
+	ctx := context.Background()
+	asker := mustUser(t, s, "asker")
+	th := mustThread(t, s, asker, "Router reboots itself every night")
+	for i, c := range []struct {
+		body   string
+		queued bool
+	}{
+		{"Have a look at [this fix](//evil.example) for it.", true},
+		{"Have a look at <https://example.com/fix> for it.", true},
+		{"Have a look at this picture: ![router](/static/router.png)", true},
+		{"Have a look at [the fix][r] for it.\n\n[r]: /docs/fix", true},
+		{"Have a look at www.example.com for the fix.", true},
+		{"Write to help@example.com about the fix.", true},
+		{"Have a look at [the fix](HTTPS://EXAMPLE.COM/fix).", true},
+		{"Have a look at [the fix](docs/fix) in the wiki.", true},
+		{"The log says `GET https://example.com/fix 404` every time.", false},
+		{"```\ncurl http://192.168.1.1/reboot\n```\nreturns nothing at all.", false},
+		{"Do not click [this](javascript:alert(1)) please.", false},
+		{"Nothing here but words about the nightly reboot.", false},
+	} {
+		u := mustUser(t, s, fmt.Sprintf("newbie%d", i))
+		p, err := s.CreateAnswer(ctx, u, th.ID, c.body)
+		if err != nil {
+			t.Fatalf("%q: %v", c.body, err)
+		}
+		if p.Pending != c.queued {
+			t.Errorf("%q: queued %v, want %v", c.body, p.Pending, c.queued)
 		}
 	}
 }

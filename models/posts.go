@@ -245,7 +245,7 @@ func (s *Store) createAnswer(ctx context.Context, author *User, threadID int64, 
 		if err := s.checkCanPost(ctx, author); err != nil {
 			return nil, err
 		}
-		if pending, err = s.needsApproval(ctx, author, body); err != nil {
+		if pending, err = s.needsApproval(ctx, author, r.HasLink); err != nil {
 			return nil, err
 		}
 	}

@@ -162,7 +162,7 @@ func (s *Store) createThread(ctx context.Context, author *User, n NewThread, tru
 		if err := s.checkCanPost(ctx, author); err != nil {
 			return nil, err
 		}
-		if pending, err = s.needsApproval(ctx, author, n.Body); err != nil {
+		if pending, err = s.needsApproval(ctx, author, r.HasLink); err != nil {
 			return nil, err
 		}
 	}
