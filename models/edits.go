@@ -45,10 +45,20 @@ func (s *Store) EditPost(ctx context.Context, editor *User, postID int64, e Post
 		checkTitle(v, e.Title)
 		checkTags(v, tags)
 	}
+	var r renderedBody
+	if titleOnly {
+		// The text stays the author's, as it was accepted.
+		r.rendered, err = s.md.render(e.Body)
+	} else {
+		r, err = s.md.renderBody(v, "body", e.Body)
+	}
+	if err != nil {
+		return err
+	}
 	if err := v.err(); err != nil {
 		return err
 	}
-	r, err := s.md.render(e.Body)
+	budget, err := s.editBudget(ctx, editor)
 	if err != nil {
 		return err
 	}
@@ -61,9 +71,20 @@ func (s *Store) EditPost(ctx context.Context, editor *User, postID int64, e Post
 		if !p.IsQuestion {
 			oldTitle = ""
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO post_revisions (post_id, editor_id, title, body_md, created_at)
-			SELECT id, ?, ?, body_md, ? FROM posts WHERE id = ?`, editor.ID, oldTitle, now, postID); err != nil {
+		// The budget is checked by the statement that records the edit, so
+		// edits sent in parallel cannot all slip under it.
+		res, err := tx.ExecContext(ctx, `INSERT INTO post_revisions (post_id, editor_id, title, body_md, created_at)
+			SELECT id, ?1, ?2, body_md, ?3 FROM posts WHERE id = ?4
+			AND (?5 = 0 OR (SELECT COUNT(*) FROM post_revisions WHERE editor_id = ?1 AND created_at > ?3 - 3600) < ?5)`,
+			editor.ID, oldTitle, now, postID, budget)
+		if err != nil {
 			return err
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return err
+		} else if n == 0 {
+			return &ErrNotAllowed{Reason: fmt.Sprintf("You have edited posts %d times in the last hour, the most this community allows. "+
+				"Please wait a little before saving again.", budget)}
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE posts SET body_md = ?, body_html = ?, body_text = ?, edited_at = ? WHERE id = ?`,
 			e.Body, r.HTML, r.Text, now, postID); err != nil {
@@ -87,6 +108,20 @@ func (s *Store) EditPost(ctx context.Context, editor *User, postID int64, e Post
 		return fmt.Errorf("edit post %d: %w", postID, err)
 	}
 	return nil
+}
+
+// editBudget is how many edits a member may save in an hour: as many as
+// posts (posts_per_hour), counted apart from them; 0 for no limit. Staff are
+// not limited, as for posts.
+func (s *Store) editBudget(ctx context.Context, editor *User) (int, error) {
+	if editor.Role.IsStaff() {
+		return 0, nil
+	}
+	set, err := s.SiteSettings(ctx)
+	if err != nil {
+		return 0, err
+	}
+	return set.PostsPerHour, nil
 }
 
 // DeletePost removes a post softly: the row stays, its text is no longer shown.

@@ -2,6 +2,7 @@ package models
 
 import (
 	"context"
+	"html"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -15,10 +16,16 @@ import (
 var eventAttr = regexp.MustCompile(`(?i)<[a-z][^>]*\son[a-z]+\s*=`)
 
 // FuzzMarkdown: any text renders without panicking, and the HTML never
-// carries raw tags from the input or a script-capable link.
+// carries raw tags from the input or a script-capable link. What a member
+// writes is either refused with a message and nothing rendered, or rendered
+// as stored text is, within MaxBodyHTML, every address in it relative or
+// http, https or mailto as a browser reads it, and HasLink set exactly when
+// the HTML holds a link or an image.
 func FuzzMarkdown(f *testing.F) {
 	for _, s := range []string{"**bold** _it_", "<script>alert(1)</script>", "[x](javascript:alert(1))", "![i](data:image/png;base64,AA)",
-		"<javascript:alert(1)>", "| a |\n|---|\n| b |", "```\n<b>\n```", "- [x] task", "[a](java\tscript:x)", "&lt;img src=x onerror=1&gt;"} {
+		"<javascript:alert(1)>", "| a |\n|---|\n| b |", "```\n<b>\n```", "- [x] task", "[a](java\tscript:x)", "&lt;img src=x onerror=1&gt;",
+		"[x](&#x73;earch-ms:a)", "[x](steam&#x3A;//run)", "[x](//evil.example)", "[x][r]\n\n[r]: ms-officecmd&#58;x", "www.example.com a@b.co",
+		strings.Repeat("[](", 2000), strings.Repeat("> ", 100), "|a|b|\n|-|-|\n" + strings.Repeat("|\n", 3000), strings.Repeat("*a_", 1000)} {
 		f.Add(s)
 	}
 	md := newMarkdown()
@@ -42,7 +49,52 @@ func FuzzMarkdown(f *testing.F) {
 		if utf8.ValidString(src) && !utf8.ValidString(r.Text) {
 			t.Fatalf("plain text of valid input is not valid UTF-8")
 		}
+		for _, m := range addressAttr.FindAllStringSubmatch(r.HTML, -1) {
+			if s := browserScheme(html.UnescapeString(m[1])); s != "" && s != "http" && s != "https" && s != "mailto" {
+				t.Fatalf("%q rendered a %s: link: %q", src, s, r.HTML)
+			}
+		}
+		v := validator{}
+		b, err := md.renderBody(v, "body", src)
+		if err != nil {
+			t.Fatalf("%q: %v", src, err)
+		}
+		if len(v) != 0 {
+			if v["body"] == "" || b != (renderedBody{}) {
+				t.Fatalf("%q refused as %v, rendered %q", src, v, b.HTML)
+			}
+			return
+		}
+		if b.rendered != r || len(b.HTML) > MaxBodyHTML {
+			t.Fatalf("%q: accepted as %d bytes %q, stored text renders %q", src, len(b.HTML), b.HTML, r.HTML)
+		}
+		if live := strings.Contains(b.HTML, "<a ") || strings.Contains(b.HTML, "<img "); b.HasLink != live {
+			t.Fatalf("%q: HasLink %v for %q", src, b.HasLink, b.HTML)
+		}
 	})
+}
+
+// addressAttr is an href or src attribute's value.
+var addressAttr = regexp.MustCompile(`\s(?:href|src)="([^"]*)"`)
+
+// browserScheme is the scheme a browser finds in an attribute's value (as
+// the URL standard reads it), lower-cased, or "" for a relative address.
+func browserScheme(u string) string {
+	u = strings.TrimLeft(u, "\x00\x01\x02\x03\x04\x05\x06\x07\x08\x09\x0a\x0b\x0c\x0d\x0e\x0f"+
+		"\x10\x11\x12\x13\x14\x15\x16\x17\x18\x19\x1a\x1b\x1c\x1d\x1e\x1f ")
+	u = strings.NewReplacer("\t", "", "\n", "", "\r", "").Replace(u)
+	for i := 0; i < len(u); i++ {
+		c := u[i] | 0x20
+		switch {
+		case c >= 'a' && c <= 'z':
+		case i > 0 && (u[i] >= '0' && u[i] <= '9' || u[i] == '+' || u[i] == '-' || u[i] == '.'):
+		case i > 0 && u[i] == ':':
+			return strings.ToLower(u[:i])
+		default:
+			return ""
+		}
+	}
+	return ""
 }
 
 // FuzzSearchQuery: whatever a person types, the translated FTS5 query runs

@@ -42,6 +42,13 @@ func (s *Store) EditArticle(ctx context.Context, actor *User, id int64, e Articl
 	if msg, ok := solution["body"]; ok {
 		v["solution"] = msg
 	}
+	// Within the limits on a post's Markdown (rendered again when written).
+	if _, err := s.md.renderBody(v, "problem", e.Problem); err != nil {
+		return err
+	}
+	if _, err := s.md.renderBody(v, "solution", e.Solution); err != nil {
+		return err
+	}
 	if err := v.err(); err != nil {
 		return err
 	}

@@ -19,6 +19,8 @@ import (
 // with any scheme but http, https and mailto become plain text.
 type markdown struct {
 	md goldmark.Markdown
+	// blocks measures a member's text before md parses it (overLimit).
+	blocks parser.Parser
 }
 
 func newMarkdown() *markdown {
@@ -27,7 +29,7 @@ func newMarkdown() *markdown {
 		goldmark.WithParserOptions(
 			parser.WithASTTransformers(util.Prioritized(linkPolicy{}, 100)),
 		),
-	)}
+	), blocks: blockParser()}
 }
 
 // rendered is a post's Markdown turned into HTML and plain text in one parse.
@@ -36,14 +38,83 @@ type rendered struct {
 	Text string
 }
 
+// render renders Markdown already accepted (stored posts, articles, tweets).
+// What a member writes goes through renderBody.
 func (m *markdown) render(src string) (rendered, error) {
 	source := []byte(src)
 	doc := m.md.Parser().Parse(text.NewReader(source))
+	html, err := m.renderDoc(doc, source)
+	if err != nil {
+		return rendered{}, err
+	}
+	return rendered{HTML: html, Text: plainText(doc, source)}, nil
+}
+
+func (m *markdown) renderDoc(doc ast.Node, source []byte) (string, error) {
 	var buf bytes.Buffer
 	if err := m.md.Renderer().Render(&buf, source, doc); err != nil {
-		return rendered{}, fmt.Errorf("render markdown: %w", err)
+		return "", fmt.Errorf("render markdown: %w", err)
 	}
-	return rendered{HTML: buf.String(), Text: plainText(doc, source)}, nil
+	return buf.String(), nil
+}
+
+// renderedBody is a member's Markdown rendered within the limits.
+type renderedBody struct {
+	rendered
+	// HasLink is whether the HTML holds a link or an image (unsafe ones
+	// having become text): what the approval queue looks for.
+	HasLink bool
+}
+
+// renderBody renders what a member wrote unless it goes over a limit on its
+// shape (overLimit) or on its HTML (MaxBodyHTML): then the reason goes into v
+// under field and nothing is rendered. A field v already refuses is skipped.
+func (m *markdown) renderBody(v validator, field, src string) (renderedBody, error) {
+	if _, refused := v[field]; refused {
+		return renderedBody{}, nil
+	}
+	source := []byte(src)
+	if msg := m.overLimit(source); msg != "" {
+		v.check(false, field, msg)
+		return renderedBody{}, nil
+	}
+	doc := m.md.Parser().Parse(text.NewReader(source))
+	// A reference used again and again writes its address each time: sized
+	// before rendering, so a few lines cannot make megabytes of HTML.
+	hasLink, addresses := linkFacts(doc, source)
+	if addresses > MaxBodyHTML {
+		v.check(false, field, tooLarge(addresses))
+		return renderedBody{}, nil
+	}
+	html, err := m.renderDoc(doc, source)
+	if err != nil {
+		return renderedBody{}, err
+	}
+	if len(html) > MaxBodyHTML {
+		v.check(false, field, tooLarge(len(html)))
+		return renderedBody{}, nil
+	}
+	return renderedBody{rendered: rendered{HTML: html, Text: plainText(doc, source)}, HasLink: hasLink}, nil
+}
+
+// linkFacts reports whether a parsed document (its unsafe links already
+// text) holds a link or an image, and the bytes of their addresses and titles.
+func linkFacts(doc ast.Node, src []byte) (hasLink bool, addresses int) {
+	_ = ast.Walk(doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
+		if !entering {
+			return ast.WalkContinue, nil
+		}
+		switch v := n.(type) {
+		case *ast.Link:
+			hasLink, addresses = true, addresses+len(v.Destination)+len(v.Title)
+		case *ast.Image:
+			hasLink, addresses = true, addresses+len(v.Destination)+len(v.Title)
+		case *ast.AutoLink:
+			hasLink, addresses = true, addresses+len(v.URL(src))
+		}
+		return ast.WalkContinue, nil
+	})
+	return hasLink, addresses
 }
 
 // plainText is what a reader sees, without markup: words of links and
@@ -87,10 +158,32 @@ func plainText(doc ast.Node, src []byte) string {
 }
 
 // linkPolicy neutralises unsafe links and marks the rest as user content.
+// Each address is judged as the HTML will carry it: goldmark resolves
+// backslash escapes and character references in a link's or an image's
+// destination when it writes it ("&#x73;earch-ms:" becomes "search-ms:").
 type linkPolicy struct{}
 
 func (linkPolicy) Transform(doc *ast.Document, reader text.Reader, pc parser.Context) {
 	src := reader.Source()
+	// Every use of a [reference] shares its address: judged once, so that
+	// one long address used again and again costs no more than once.
+	type address struct {
+		first *byte
+		n     int
+	}
+	judged := map[address]bool{}
+	safeDestination := func(d []byte) bool {
+		if len(d) == 0 {
+			return true
+		}
+		k := address{&d[0], len(d)}
+		ok, seen := judged[k]
+		if !seen {
+			ok = safeURL(util.URLEscape(d, true))
+			judged[k] = ok
+		}
+		return ok
+	}
 	var unsafe []ast.Node
 	_ = ast.Walk(doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
 		if !entering {
@@ -98,19 +191,19 @@ func (linkPolicy) Transform(doc *ast.Document, reader text.Reader, pc parser.Con
 		}
 		switch v := n.(type) {
 		case *ast.Link:
-			if !safeURL(string(v.Destination)) {
+			if !safeDestination(v.Destination) {
 				unsafe = append(unsafe, n)
 				return ast.WalkSkipChildren, nil
 			}
 			v.SetAttributeString("rel", []byte("nofollow ugc noopener noreferrer"))
 		case *ast.AutoLink:
-			if v.AutoLinkType == ast.AutoLinkURL && !safeURL(string(v.URL(src))) {
+			if v.AutoLinkType == ast.AutoLinkURL && !safeURL(util.URLEscape(v.URL(src), false)) {
 				unsafe = append(unsafe, n)
 				return ast.WalkSkipChildren, nil
 			}
 			v.SetAttributeString("rel", []byte("nofollow ugc noopener noreferrer"))
 		case *ast.Image:
-			if !safeURL(string(v.Destination)) {
+			if !safeDestination(v.Destination) {
 				unsafe = append(unsafe, n)
 				return ast.WalkSkipChildren, nil
 			}
@@ -165,16 +258,18 @@ func nodeText(n ast.Node, src []byte) []byte {
 	return b.Bytes()
 }
 
-// safeURL accepts relative URLs and the http, https and mailto schemes.
-// Browsers ignore control characters and spaces inside a scheme
-// ("java\tscript:"), so those are dropped before looking.
-func safeURL(u string) bool {
+// safeURL accepts an address as the HTML carries it when it is relative
+// (no scheme, "//host" included) or its scheme is http, https or mailto.
+// Percent-escapes are decoded and control characters and spaces dropped
+// first, so that whatever a browser could read as a scheme ("java\tscript:",
+// " javascript:") is looked at; what is left unsure is refused.
+func safeURL(u []byte) bool {
 	clean := strings.ToLower(strings.Map(func(r rune) rune {
 		if unicode.IsControl(r) || unicode.IsSpace(r) {
 			return -1
 		}
 		return r
-	}, u))
+	}, percentDecode(u)))
 	i := strings.IndexAny(clean, ":/?#")
 	if i < 0 || clean[i] != ':' {
 		return true
@@ -184,4 +279,28 @@ func safeURL(u string) bool {
 		return true
 	}
 	return false
+}
+
+// percentDecode decodes each %XX of u and keeps any other % as it is.
+func percentDecode(u []byte) string {
+	var b strings.Builder
+	for i := 0; i < len(u); i++ {
+		if u[i] == '%' && i+2 < len(u) && util.IsHexDecimal(u[i+1]) && util.IsHexDecimal(u[i+2]) {
+			b.WriteByte(unhex(u[i+1])<<4 | unhex(u[i+2]))
+			i += 2
+			continue
+		}
+		b.WriteByte(u[i])
+	}
+	return b.String()
+}
+
+func unhex(c byte) byte {
+	switch {
+	case c >= 'a':
+		return c - 'a' + 10
+	case c >= 'A':
+		return c - 'A' + 10
+	}
+	return c - '0'
 }

@@ -233,6 +233,10 @@ func (s *Store) createAnswer(ctx context.Context, author *User, threadID int64, 
 	body = strings.TrimSpace(cleanText(body))
 	v := validator{}
 	checkBody(v, body)
+	r, err := s.md.renderBody(v, "body", body)
+	if err != nil {
+		return nil, err
+	}
 	if err := v.err(); err != nil {
 		return nil, err
 	}
@@ -241,14 +245,9 @@ func (s *Store) createAnswer(ctx context.Context, author *User, threadID int64, 
 		if err := s.checkCanPost(ctx, author); err != nil {
 			return nil, err
 		}
-		var err error
-		if pending, err = s.needsApproval(ctx, author, body); err != nil {
+		if pending, err = s.needsApproval(ctx, author, r.HasLink); err != nil {
 			return nil, err
 		}
-	}
-	r, err := s.md.render(body)
-	if err != nil {
-		return nil, err
 	}
 	now := s.now().Unix()
 	p := &Post{ThreadID: threadID, Author: author.ref(), BodyMD: body, BodyHTML: template.HTML(r.HTML), CreatedAt: time.Unix(now, 0), Pending: pending}

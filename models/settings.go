@@ -20,7 +20,8 @@ type SiteSettings struct {
 	SuperuserThreshold int
 	// ApproveFirstPostsWithLinks queues a new member's posts that contain links.
 	ApproveFirstPostsWithLinks bool
-	// PostsPerHour caps how many posts one member may write in an hour; 0 turns it off.
+	// PostsPerHour caps how many posts one member may write in an hour, and
+	// apart from those how many edits they may save; 0 turns both off.
 	PostsPerHour int
 	// StandingDays and StandingReputation are how old a member's account must
 	// be and how many points it must hold before its helpful votes and

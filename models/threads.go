@@ -141,6 +141,10 @@ func (s *Store) createThread(ctx context.Context, author *User, n NewThread, tru
 	checkTitle(v, n.Title)
 	checkBody(v, n.Body)
 	checkTags(v, tags)
+	r, err := s.md.renderBody(v, "body", n.Body)
+	if err != nil {
+		return nil, err
+	}
 	cat, err := s.CategoryBySlug(ctx, n.CategorySlug)
 	if errors.Is(err, ErrNotFound) {
 		v.check(false, "category", "Choose a category.")
@@ -158,13 +162,9 @@ func (s *Store) createThread(ctx context.Context, author *User, n NewThread, tru
 		if err := s.checkCanPost(ctx, author); err != nil {
 			return nil, err
 		}
-		if pending, err = s.needsApproval(ctx, author, n.Body); err != nil {
+		if pending, err = s.needsApproval(ctx, author, r.HasLink); err != nil {
 			return nil, err
 		}
-	}
-	r, err := s.md.render(n.Body)
-	if err != nil {
-		return nil, err
 	}
 	now := s.now().Unix()
 	t := &Thread{Category: *cat, Author: author.ref(), Title: n.Title, Slug: Slugify(n.Title), Tags: tags,
