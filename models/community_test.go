@@ -3,8 +3,11 @@ package models
 import (
 	"context"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -505,5 +508,38 @@ func TestPostingRateLimit(t *testing.T) {
 	}
 	if _, err := s.CreateAnswer(ctx, admin, th.ID, "Staff are not limited by the posting rate."); err != nil {
 		t.Fatalf("staff limited: %v", err)
+	}
+}
+
+// Parallel posts are counted one after another: twenty at once from one
+// member store no more than the hourly limit allows.
+func TestPostingRateLimitHoldsInParallel(t *testing.T) {
+	s := newTestStore(t)
+	ctx := context.Background()
+	admin := userWithRole(t, s, "boss", RoleAdmin)
+	saveSettings(t, s, admin, SiteSettingsForm{PostsPerHour: "3"})
+	asker := mustUser(t, s, "asker")
+	th := mustThread(t, s, asker, "Router reboots itself every night") // the first of three
+	var wg sync.WaitGroup
+	var stored, refused atomic.Int32
+	for i := 0; i < 20; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, err := s.CreateAnswer(ctx, asker, th.ID, fmt.Sprintf("Parallel update number %d on the reboot problem.", i))
+			var na *ErrNotAllowed
+			switch {
+			case err == nil:
+				stored.Add(1)
+			case errors.As(err, &na):
+				refused.Add(1)
+			default:
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	if stored.Load() != 2 || refused.Load() != 18 {
+		t.Fatalf("%d answers stored and %d refused in parallel, want 2 and 18", stored.Load(), refused.Load())
 	}
 }

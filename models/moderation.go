@@ -402,27 +402,37 @@ func suspendedErr(u *User, now time.Time) error {
 		" (" + u.SuspendReason + "). You can still read."}
 }
 
-// Suspensions and posting limits are checked before anything is written.
-func (s *Store) checkCanPost(ctx context.Context, author *User) error {
+// checkCanPost refuses a suspended author before anything is written and
+// returns how many posts they may write in an hour (0: no limit), which
+// withinPostBudget checks inside the write.
+func (s *Store) checkCanPost(ctx context.Context, author *User) (int, error) {
 	if err := s.suspendedErr(author); err != nil {
-		return err
+		return 0, err
 	}
 	if author.Role.IsStaff() {
-		return nil
+		return 0, nil
 	}
 	set, err := s.SiteSettings(ctx)
 	if err != nil {
-		return err
+		return 0, err
 	}
-	if set.PostsPerHour > 0 {
-		var n int
-		if err := s.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM posts WHERE author_id = ? AND created_at > ?`,
-			author.ID, s.now().Add(-time.Hour).Unix()).Scan(&n); err != nil {
-			return fmt.Errorf("count recent posts: %w", err)
-		}
-		if n >= set.PostsPerHour {
-			return &ErrNotAllowed{Reason: fmt.Sprintf("You have posted %d times in the last hour, the most this community allows. Please wait a little.", n)}
-		}
+	return set.PostsPerHour, nil
+}
+
+// withinPostBudget counts the author's posts of the last hour inside the
+// transaction that adds one, which holds the writer: parallel posts are
+// counted one after another and cannot all slip under the limit.
+func (s *Store) withinPostBudget(ctx context.Context, tx *sql.Tx, author *User, perHour int) error {
+	if perHour <= 0 {
+		return nil
+	}
+	var n int
+	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM posts WHERE author_id = ? AND created_at > ?`,
+		author.ID, s.now().Add(-time.Hour).Unix()).Scan(&n); err != nil {
+		return fmt.Errorf("count recent posts: %w", err)
+	}
+	if n >= perHour {
+		return &ErrNotAllowed{Reason: fmt.Sprintf("You have posted %d times in the last hour, the most this community allows. Please wait a little.", n)}
 	}
 	return nil
 }

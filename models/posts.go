@@ -240,9 +240,9 @@ func (s *Store) createAnswer(ctx context.Context, author *User, threadID int64, 
 	if err := v.err(); err != nil {
 		return nil, err
 	}
-	pending := false
+	pending, perHour := false, 0
 	if !trusted {
-		if err := s.checkCanPost(ctx, author); err != nil {
+		if perHour, err = s.checkCanPost(ctx, author); err != nil {
 			return nil, err
 		}
 		if pending, err = s.needsApproval(ctx, author, r.HasLink); err != nil {
@@ -259,6 +259,9 @@ func (s *Store) createAnswer(ctx context.Context, author *User, threadID int64, 
 		return nil, &ErrNotAllowed{Reason: "This thread is locked: it takes no new answers."}
 	}
 	err = s.inTx(ctx, func(tx *sql.Tx) error {
+		if err := s.withinPostBudget(ctx, tx, author, perHour); err != nil {
+			return err
+		}
 		var open bool
 		err := tx.QueryRowContext(ctx, `SELECT `+visibleThread+` FROM threads t WHERE t.id = ?`, threadID).Scan(&open)
 		if errors.Is(err, sql.ErrNoRows) || (err == nil && !open) {

@@ -157,9 +157,9 @@ func (s *Store) createThread(ctx context.Context, author *User, n NewThread, tru
 	if ok, err := s.CanSeeCategory(ctx, author, cat.ID); err != nil || !ok {
 		return nil, &ValidationError{Fields: map[string]string{"category": "Choose a category."}}
 	}
-	pending := false
+	pending, perHour := false, 0
 	if !trusted {
-		if err := s.checkCanPost(ctx, author); err != nil {
+		if perHour, err = s.checkCanPost(ctx, author); err != nil {
 			return nil, err
 		}
 		if pending, err = s.needsApproval(ctx, author, r.HasLink); err != nil {
@@ -170,6 +170,9 @@ func (s *Store) createThread(ctx context.Context, author *User, n NewThread, tru
 	t := &Thread{Category: *cat, Author: author.ref(), Title: n.Title, Slug: Slugify(n.Title), Tags: tags,
 		CreatedAt: time.Unix(now, 0), LastActivityAt: time.Unix(now, 0), Pending: pending}
 	err = s.inTx(ctx, func(tx *sql.Tx) error {
+		if err := s.withinPostBudget(ctx, tx, author, perHour); err != nil {
+			return err
+		}
 		if err := tx.QueryRowContext(ctx, `INSERT INTO threads (category_id, author_id, title, slug, created_at, last_activity_at, pending)
 			VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`, cat.ID, author.ID, t.Title, t.Slug, now, now, pending).Scan(&t.ID); err != nil {
 			return err
