@@ -118,8 +118,7 @@ func notificationMessage(p Pending, siteName, baseURL string, unsubscribeURL fun
 	msg := Message{
 		To:      p.To,
 		Subject: "[" + siteName + "] " + shorten(p.Text, maxSubjectRunes),
-		// Auto-Submitted keeps vacation auto-replies from answering the forum.
-		Headers: map[string]string{"Auto-Submitted": "auto-generated"},
+		Headers: map[string]string{},
 	}
 	if unsubscribeURL != nil {
 		if u := unsubscribeURL(p.UserID); u != "" {
