@@ -139,17 +139,17 @@ func TestAmbassadorVerification(t *testing.T) {
 	ctx := context.Background()
 	admin := userWithRole(t, s, "boss", RoleAdmin)
 	alice, bob := mustUser(t, s, "alice"), mustUser(t, s, "bob")
-	if _, err := s.RequestAmbassador(ctx, alice, "alice@example-isp.com"); !IsValidation(err) {
+	if _, err := s.RequestAmbassador(ctx, alice, "alice@example-isp.com", linkMail); !IsValidation(err) {
 		t.Fatalf("no domains configured: %v", err)
 	}
 	saveSettings(t, s, admin, SiteSettingsForm{AmbassadorDomains: "example-isp.com, @corp.example-isp.com"})
-	if _, err := s.RequestAmbassador(ctx, alice, "alice@gmail.com"); !IsValidation(err) {
+	if _, err := s.RequestAmbassador(ctx, alice, "alice@gmail.com", linkMail); !IsValidation(err) {
 		t.Fatalf("wrong domain: %v", err)
 	}
-	if _, err := s.RequestAmbassador(ctx, alice, "alice@evil-example-isp.com"); !IsValidation(err) {
+	if _, err := s.RequestAmbassador(ctx, alice, "alice@evil-example-isp.com", linkMail); !IsValidation(err) {
 		t.Fatalf("look-alike domain: %v", err)
 	}
-	token, err := s.RequestAmbassador(ctx, alice, "Alice@Example-ISP.com")
+	token, err := s.RequestAmbassador(ctx, alice, "Alice@Example-ISP.com", linkMail)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -172,7 +172,7 @@ func TestAmbassadorVerification(t *testing.T) {
 		t.Fatalf("reused link: %v", err)
 	}
 	// An expired link does nothing.
-	late, err := s.RequestAmbassador(ctx, bob, "bob@corp.example-isp.com")
+	late, err := s.RequestAmbassador(ctx, bob, "bob@corp.example-isp.com", linkMail)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -108,3 +108,8 @@ func TestDemoNotificationsAreNeverEmailed(t *testing.T) {
 		t.Fatalf("claimed a demo notification: %+v, %v", c, err)
 	}
 }
+
+// linkMail writes an ambassador's verification email in tests.
+func linkMail(token string) (subject, body string) {
+	return "Confirm your work address", "/ambassador/verify?token=" + token
+}
