@@ -45,6 +45,17 @@ func newMailApp(t *testing.T) (*testApp, *smtptest.Server) {
 	return &testApp{t: t, srv: srv, store: store}, smtpd
 }
 
+// sendQueued runs one round of the mail worker against the test SMTP server.
+func sendQueued(t *testing.T, a *testApp, smtpd *smtptest.Server) (mailer.Round, error) {
+	t.Helper()
+	m, err := mailer.New(mailer.Config{Host: "127.0.0.1", Port: smtpd.Port(), From: "Community <community@forum.test>", TLS: mailer.TLSNone},
+		slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return mailer.NewWorker(m, a.store, mailer.WorkerConfig{SiteName: "Crowdcare", BaseURL: "http://forum.test"}).RunOnce(context.Background())
+}
+
 var verifyLink = regexp.MustCompile(`http://forum\.test(/ambassador/verify\?token=[0-9a-f]+)`)
 
 // linkIn finds the verification link in the n-th email, decoding quoted-printable.
@@ -87,6 +98,9 @@ func TestAmbassadorVerificationByEmail(t *testing.T) {
 	if res := staff.post("/settings/ambassador", url.Values{"work_email": {"sam@example-isp.com"}}); res.Code != http.StatusSeeOther {
 		t.Fatalf("request: %d %s", res.Code, res.Body)
 	}
+	if r, err := sendQueued(t, a, smtpd); err != nil || r.Sent != 1 {
+		t.Fatalf("mail worker: %+v, %v", r, err)
+	}
 	msgs := smtpd.Messages()
 	if len(msgs) != welcomes+1 || msgs[welcomes].To[0] != "sam@example-isp.com" {
 		t.Fatalf("emails: %+v", msgs)
@@ -122,6 +136,41 @@ func TestAmbassadorVerificationByEmail(t *testing.T) {
 	mustContain(t, a.client().get("/ambassadors").Body, `href="/u/sam"`, "Example ISP Employee")
 	mustContain(t, admin.get("/admin/ambassadors").Body, "sam@example-isp.com")
 	mustContain(t, admin.get("/mod/log").Body, "verify_ambassador")
+}
+
+// TestAmbassadorLinkWhileSMTPIsDown: the mail server is down when a member
+// asks for the link. Before, the member got a 500 while the token was stored
+// and no mail was ever sent. Now the page says the link is on its way, and
+// it arrives, once, when the server is back.
+func TestAmbassadorLinkWhileSMTPIsDown(t *testing.T) {
+	a, smtpd := newMailApp(t)
+	admin := a.roleClient("boss", models.RoleAdmin)
+	if res := admin.post("/admin/settings", adminSettings(url.Values{"ambassador_domains": {"example-isp.com"}})); res.Code != http.StatusSeeOther {
+		t.Fatalf("settings: %d %s", res.Code, res.Body)
+	}
+	staff := a.roleClient("sam", models.RoleMember)
+	smtpd.Down()
+	res := staff.post("/settings/ambassador", url.Values{"work_email": {"sam@example-isp.com"}})
+	if res.Code != http.StatusSeeOther {
+		t.Fatalf("request with SMTP down: %d %s", res.Code, res.Body)
+	}
+	mustContain(t, staff.get(res.Location).Body, "A link to sam@example-isp.com is on its way")
+	if r, err := sendQueued(t, a, smtpd); err == nil || r.Sent != 0 {
+		t.Fatalf("mail worker with SMTP down: %+v, %v; want an error", r, err)
+	}
+	smtpd.Up()
+	for range 3 {
+		if _, err := sendQueued(t, a, smtpd); err != nil {
+			t.Fatalf("mail worker with SMTP back: %v", err)
+		}
+	}
+	if msgs := smtpd.Messages(); len(msgs) != 1 || msgs[0].To[0] != "sam@example-isp.com" {
+		t.Fatalf("emails: %+v, want one to sam@example-isp.com", msgs)
+	}
+	link := linkIn(t, smtpd, 0)
+	if res := staff.post("/ambassador/verify", url.Values{"token": {strings.TrimPrefix(link, "/ambassador/verify?token=")}}); res.Code != http.StatusSeeOther || res.Location != "/u/sam" {
+		t.Fatalf("verify: %d %q", res.Code, res.Location)
+	}
 }
 
 func TestOneClickUnsubscribeWithoutCSRF(t *testing.T) {

@@ -10,7 +10,6 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/crowdcare/crowdcare/mailer"
 	"github.com/crowdcare/crowdcare/models"
 )
 
@@ -74,27 +73,26 @@ func (h *Handler) saveSettings(c echo.Context) error {
 	return c.Redirect(http.StatusSeeOther, "/settings")
 }
 
-// requestAmbassador handles POST /settings/ambassador: it emails a one-time
-// link to the work address.
+// requestAmbassador handles POST /settings/ambassador: it queues an email
+// with a one-time link to the work address. The mail worker sends it, so a
+// mail server that is down delays the link instead of failing the request.
 func (h *Handler) requestAmbassador(c echo.Context) error {
 	ctx := c.Request().Context()
 	u := currentUser(c)
 	f := fromRequest(c, "work_email")
-	token, err := h.store.RequestAmbassador(ctx, u, f.Values["work_email"])
+	_, err := h.store.RequestAmbassador(ctx, u, f.Values["work_email"], func(token string) (string, string) {
+		link := h.cfg.BaseURL + "/ambassador/verify?token=" + url.QueryEscape(token)
+		return "Confirm your work address for " + h.cfg.SiteName, fmt.Sprintf("Hello %s,\n\nTo become an ambassador on %s, open this link while logged in as %s:\n\n%s\n\n"+
+			"The link works once and expires in %d hours. If you did not ask for this, ignore this email.\n",
+			u.Username, h.cfg.SiteName, u.Username, link, int(models.AmbassadorLinkTTL.Hours()))
+	})
 	if f.withError(err) {
 		return h.renderSettings(c, http.StatusUnprocessableEntity, f)
 	}
 	if err != nil {
 		return err
 	}
-	link := h.cfg.BaseURL + "/ambassador/verify?token=" + url.QueryEscape(token)
-	body := fmt.Sprintf("Hello %s,\n\nTo become an ambassador on %s, open this link while logged in as %s:\n\n%s\n\n"+
-		"The link works once and expires in %d hours. If you did not ask for this, ignore this email.\n",
-		u.Username, h.cfg.SiteName, u.Username, link, int(models.AmbassadorLinkTTL.Hours()))
-	if err := h.cfg.Mail.Send(ctx, mailer.Message{To: f.Values["work_email"], Subject: "Confirm your work address for " + h.cfg.SiteName, Body: body}); err != nil {
-		return fmt.Errorf("send ambassador link: %w", err)
-	}
-	h.flash(c, "We sent a link to "+f.Values["work_email"]+". Open it within 24 hours to finish.")
+	h.flash(c, "A link to "+f.Values["work_email"]+" is on its way; it usually arrives within a minute. Open it within 24 hours to finish.")
 	return c.Redirect(http.StatusSeeOther, "/settings")
 }
 

@@ -54,7 +54,8 @@ type Config struct {
 	// behind a reverse proxy that sets that header; otherwise anyone can
 	// claim any address and slip past per-address limits.
 	TrustProxy bool
-	// Mail sends email (ambassador verification); nil logs instead.
+	// Mail sends the sign-up emails; nil logs instead. Other email is
+	// queued in the store's outbox for the mail worker (mailer.Worker).
 	Mail Mailer
 	// MetricsToken lets a scraper outside this machine read /metrics with
 	// "Authorization: Bearer <token>"; without it only localhost may.

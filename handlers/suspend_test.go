@@ -170,7 +170,7 @@ func TestSuspendedMemberCannotChangeAnything(t *testing.T) {
 		t.Fatal(err)
 	}
 	u, _ := a.store.UserByUsername(ctx, "asker")
-	token, err := a.store.RequestAmbassador(ctx, u, "asker@example-isp.com")
+	token, err := a.store.RequestAmbassador(ctx, u, "asker@example-isp.com", func(string) (string, string) { return "Confirm", "link" })
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/mail"
 	"net/smtp"
+	"net/textproto"
 	"strconv"
 	"strings"
 	"time"
@@ -123,6 +124,16 @@ func (m *Mailer) Send(ctx context.Context, msg Message) error {
 	return nil
 }
 
+// uncertainError is a failure after the whole message was handed over:
+// the server may have accepted it, so it must not be sent again.
+type uncertainError struct{ err error }
+
+func (e *uncertainError) Error() string {
+	return "DATA: no reply after the message (it may have been delivered): " + e.err.Error()
+}
+
+func (e *uncertainError) Unwrap() error { return e.err }
+
 func (m *Mailer) deliver(ctx context.Context, rcpt string, data []byte) error {
 	host := m.cfg.Host
 	conn, err := m.dial(ctx, "tcp", net.JoinHostPort(host, strconv.Itoa(m.cfg.Port)))
@@ -186,7 +197,12 @@ func (m *Mailer) deliver(ctx context.Context, rcpt string, data []byte) error {
 		return fmt.Errorf("DATA: %w", err)
 	}
 	if err := w.Close(); err != nil {
-		return fmt.Errorf("DATA: %w", err)
+		var replyErr *textproto.Error
+		if errors.As(err, &replyErr) {
+			return fmt.Errorf("DATA: %w", err) // the server refused it
+		}
+		// The whole message was written but its reply never came.
+		return &uncertainError{err: err}
 	}
 	// The server accepted the message once DATA was closed; a failing QUIT
 	// must not report an error, or the caller would send it a second time.

@@ -103,7 +103,7 @@ func TestSendDeliversParsableMessage(t *testing.T) {
 		t.Error("message has bare LF line endings")
 	}
 	for _, line := range strings.Split(r.Data, "\r\n") {
-		if len(line) > 78 && !strings.HasPrefix(line, "Subject:") {
+		if len(line) > 78 {
 			t.Errorf("line longer than 78 characters: %q", line)
 		}
 	}
@@ -139,6 +139,7 @@ func TestSendDeliversParsableMessage(t *testing.T) {
 		"Content-Type":              "text/plain; charset=UTF-8",
 		"Content-Transfer-Encoding": "quoted-printable",
 		"List-Unsubscribe":          "<https://community.example.com/u/1>",
+		"Auto-Submitted":            "auto-generated",
 	} {
 		if got := h.Get(k); got != want {
 			t.Errorf("%s = %q, want %q", k, got, want)
@@ -151,6 +152,56 @@ func TestSendDeliversParsableMessage(t *testing.T) {
 	}
 	if got := strings.ReplaceAll(string(decoded), "\r\n", "\n"); got != body {
 		t.Errorf("decoded body:\n%q\nwant:\n%q", got, body)
+	}
+}
+
+// TestSubjectsAreFolded: whatever the subject, every line the SMTP server
+// receives fits RFC 5322's 78 characters, the subject reads back unchanged,
+// and the message says it was sent automatically.
+func TestSubjectsAreFolded(t *testing.T) {
+	srv := smtptest.Start(t)
+	m := newMailer(t, testConfig(srv), discardLog())
+	subjects := []string{
+		"short",
+		strings.Repeat("a long subject in plain words ", 8),
+		"[Crowdcare] " + strings.Repeat("ä", 80),
+		"[Crowdcare] bob replied in „Router startet nachts neu – Hilfe beim Umzug der Leitung gesucht“ (Köln)",
+		"[Crowdcare] " + strings.Repeat("x", 90) + " then a very long word",
+		"two  spaces" + strings.Repeat(" word", 20) + "  and   more ",
+		"looks =?UTF-8?q?encoded?= but is not",
+		"tab\there and 漢字の件名がとても長い場合でも正しく折り返されること" + strings.Repeat("。", 30),
+	}
+	for i, subject := range subjects {
+		if err := m.Send(context.Background(), Message{To: "a@example.com", Subject: subject, Body: "hi"}); err != nil {
+			t.Fatalf("Send %q: %v", subject, err)
+		}
+		raw := srv.Messages()[i].Data
+		head, _, _ := strings.Cut(raw, "\r\n\r\n")
+		for _, line := range strings.Split(head, "\r\n") {
+			if len(line) > 78 {
+				t.Errorf("subject %q: line of %d characters: %q", subject, len(line), line)
+			}
+			if strings.TrimSpace(line) == "" {
+				t.Errorf("subject %q: a header line of only spaces", subject)
+			}
+		}
+		pm, err := mail.ReadMessage(strings.NewReader(raw))
+		if err != nil {
+			t.Fatalf("ReadMessage: %v\n%s", err, raw)
+		}
+		got, err := new(mime.WordDecoder).DecodeHeader(pm.Header.Get("Subject"))
+		// Unfolding keeps one space where the line was folded; a run of
+		// spaces may read back as one.
+		want, norm := subject, strings.TrimSpace
+		if strings.Contains(subject, "  ") || strings.ContainsAny(subject, "\t") {
+			norm = func(s string) string { return strings.Join(strings.Fields(s), " ") }
+		}
+		if err != nil || norm(got) != norm(want) {
+			t.Errorf("Subject read back as %q (%v), want %q\n%s", got, err, subject, head)
+		}
+		if got := pm.Header.Get("Auto-Submitted"); got != "auto-generated" {
+			t.Errorf("Auto-Submitted = %q", got)
+		}
 	}
 }
 
@@ -217,6 +268,7 @@ func TestSendRefusesHeaderInjection(t *testing.T) {
 		"header value": {To: "bob@example.com", Subject: "hi", Body: "hi", Headers: map[string]string{"List-Unsubscribe": evil}},
 		"header name":  {To: "bob@example.com", Subject: "hi", Body: "hi", Headers: map[string]string{"X-A\r\nBcc": "evil@example.com"}},
 		"reserved":     {To: "bob@example.com", Subject: "hi", Body: "hi", Headers: map[string]string{"bcc": "evil@example.com"}},
+		"auto reply":   {To: "bob@example.com", Subject: "hi", Body: "hi", Headers: map[string]string{"Auto-Submitted": "no"}},
 	}
 	configs := map[string]Config{"smtp": testConfig(srv), "log": {}}
 	for cname, cfg := range configs {

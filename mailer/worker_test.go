@@ -1,59 +1,30 @@
 package mailer
 
 import (
+	"bytes"
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"mime"
 	"mime/quotedprintable"
 	"net"
 	"net/mail"
+	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 	"unicode/utf8"
 
+	"golang.org/x/crypto/bcrypt"
+
 	"github.com/crowdcare/crowdcare/mailer/smtptest"
+	"github.com/crowdcare/crowdcare/models"
 )
-
-// fakeSource is an in-memory Source.
-type fakeSource struct {
-	mu      sync.Mutex
-	items   []Pending
-	marked  []int64
-	markErr error
-}
-
-func (s *fakeSource) PendingEmails(_ context.Context, limit int) ([]Pending, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	var out []Pending
-	for _, p := range s.items {
-		if !slices.Contains(s.marked, p.ID) && len(out) < limit {
-			out = append(out, p)
-		}
-	}
-	return out, nil
-}
-
-func (s *fakeSource) MarkEmailed(_ context.Context, id int64) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.markErr != nil {
-		return s.markErr
-	}
-	s.marked = append(s.marked, id)
-	return nil
-}
-
-func (s *fakeSource) markedIDs() []int64 {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return slices.Sorted(slices.Values(s.marked))
-}
 
 const baseURL = "https://community.example.com"
 
@@ -61,148 +32,446 @@ func unsubURL(userID int64) string {
 	return fmt.Sprintf("%s/unsubscribe?u=%d&t=tok%d", baseURL, userID, userID)
 }
 
-func threePending() *fakeSource {
-	return &fakeSource{items: []Pending{
-		{ID: 1, UserID: 10, To: "alice@example.com", Username: "alice", Text: "bob replied to your post „Hilfe beim Umzug“", Link: "/p/12"},
-		{ID: 2, UserID: 20, To: "bob@reject.example", Username: "bob", Text: "carol mentioned you", Link: "/p/13#r4"},
-		{ID: 3, UserID: 30, To: "carol@example.com", Username: "carol", Text: "new reply", Link: "/p/14"},
-	}}
+// forum is a real store on a SQLite file, with a clock tests can move on.
+type forum struct {
+	t     *testing.T
+	store *models.Store
+	path  string
+	skew  atomic.Int64
 }
 
-func TestSendPendingOnce(t *testing.T) {
-	srv := smtptest.Start(t, smtptest.Rejecting("bob@reject.example"))
-	m := newMailer(t, testConfig(srv), discardLog())
-	src := threePending()
+func newForum(t *testing.T) *forum {
+	t.Helper()
+	f := &forum{t: t, path: filepath.Join(t.TempDir(), "mail.db")}
+	s, err := models.Open(context.Background(), f.path, models.Options{PasswordCost: bcrypt.MinCost,
+		Now: func() time.Time { return time.Now().Add(time.Duration(f.skew.Load())) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	f.store = s
+	return f
+}
+
+func (f *forum) later(d time.Duration) { f.skew.Add(int64(d)) }
+
+func (f *forum) user(name, email string) *models.User {
+	f.t.Helper()
+	u, err := f.store.CreateUser(context.Background(), models.NewUser{Username: name, Email: email, Password: "correct horse"})
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return u
+}
+
+// answer makes a thread by asker, watched by the watchers, and answers it:
+// one notification for the asker and one for each watcher.
+func (f *forum) answer(asker *models.User, watchers ...*models.User) {
+	f.t.Helper()
 	ctx := context.Background()
-
-	sent, err := m.SendPendingOnce(ctx, src, "Crowdcare", baseURL, unsubURL)
-	if err != nil || sent != 2 {
-		t.Fatalf("SendPendingOnce = %d, %v; want 2, nil", sent, err)
+	th, err := f.store.CreateThread(ctx, asker, models.NewThread{Title: "Router reboots itself every night", CategorySlug: "general",
+		Body: "My router keeps dropping the connection every evening.", Tags: "router"})
+	if err != nil {
+		f.t.Fatal(err)
 	}
-	if got := src.markedIDs(); !slices.Equal(got, []int64{1, 3}) {
-		t.Fatalf("marked %v, want [1 3] (the rejected one must stay pending)", got)
-	}
-
-	msgs := srv.Messages()
-	if len(msgs) != 2 {
-		t.Fatalf("server received %d messages, want 2", len(msgs))
-	}
-	for i, p := range []Pending{src.items[0], src.items[2]} {
-		r := msgs[i]
-		if len(r.To) != 1 || r.To[0] != p.To {
-			t.Errorf("message %d went to %v, want %s", i, r.To, p.To)
+	for _, w := range watchers {
+		if err := f.store.Watch(ctx, w.ID, th.ID, true); err != nil {
+			f.t.Fatal(err)
 		}
+	}
+	peer, err := f.store.UserByUsername(ctx, "peer")
+	if errors.Is(err, models.ErrNotFound) {
+		peer = f.user("peer", "peer@example.com")
+	} else if err != nil {
+		f.t.Fatal(err)
+	}
+	if _, err := f.store.CreateAnswer(ctx, peer, th.ID, "Same here, it started after the last firmware update."); err != nil {
+		f.t.Fatal(err)
+	}
+}
+
+// threeNotifications: alice asked, bob (whose server refuses him) and carol watch.
+func (f *forum) threeNotifications() {
+	f.answer(f.user("alice", "alice@example.com"), f.user("bob", "bob@reject.example"), f.user("carol", "carol@example.com"))
+}
+
+// sql opens a second connection to the database file, as another process
+// (a backup, a second app server, sqlite3 at a shell) would; its
+// transactions begin with BEGIN IMMEDIATE, taking the write lock.
+func (f *forum) sql() *sql.DB {
+	f.t.Helper()
+	db, err := sql.Open("sqlite3", "file:"+f.path+"?_busy_timeout=5000&_txlock=immediate")
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	f.t.Cleanup(func() { db.Close() })
+	return db
+}
+
+func (f *forum) exec(db *sql.DB, q string) {
+	f.t.Helper()
+	if _, err := db.Exec(q); err != nil {
+		f.t.Fatalf("%s: %v", q, err)
+	}
+}
+
+func (f *forum) counts() map[string]int {
+	f.t.Helper()
+	c, err := f.store.EmailCounts(context.Background())
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return c
+}
+
+func newWorker(m *Mailer, f *forum) *Worker {
+	return NewWorker(m, f.store, WorkerConfig{SiteName: "Crowdcare", BaseURL: baseURL, UnsubscribeURL: unsubURL})
+}
+
+// recipients counts the messages each address received.
+func recipients(srv *smtptest.Server) map[string]int {
+	out := map[string]int{}
+	for _, m := range srv.Messages() {
+		for _, to := range m.To {
+			out[to]++
+		}
+	}
+	return out
+}
+
+func TestWorkerSendsNotificationsAndOutbox(t *testing.T) {
+	srv := smtptest.Start(t, smtptest.Rejecting("bob@reject.example"))
+	f := newForum(t)
+	f.threeNotifications()
+	ctx := context.Background()
+	if err := f.store.QueueEmail(ctx, models.Email{Kind: "test", To: "dave@example.com", Subject: "Your link", Body: "Open https://x.example/1\n"}); err != nil {
+		t.Fatal(err)
+	}
+	w := newWorker(newMailer(t, testConfig(srv), discardLog()), f)
+
+	r, err := w.RunOnce(ctx)
+	if err != nil || r.Sent != 3 || r.Retried != 1 {
+		t.Fatalf("RunOnce = %+v, %v; want 3 sent, 1 retried", r, err)
+	}
+	msgs := srv.Messages()
+	if len(msgs) != 3 || msgs[0].To[0] != "dave@example.com" {
+		t.Fatalf("server received %+v, want 3 messages, the outbox first", msgs)
+	}
+	alice, _ := f.store.UserByUsername(ctx, "alice")
+	for _, r := range msgs[1:] {
 		pm, err := mail.ReadMessage(strings.NewReader(r.Data))
 		if err != nil {
 			t.Fatalf("ReadMessage: %v", err)
 		}
-		unsub := unsubURL(p.UserID)
+		var user *models.User
+		if r.To[0] == "alice@example.com" {
+			user = alice
+		} else {
+			user, _ = f.store.UserByUsername(ctx, "carol")
+		}
+		unsub := unsubURL(user.ID)
 		if got := pm.Header.Get("List-Unsubscribe"); got != "<"+unsub+">" {
 			t.Errorf("List-Unsubscribe = %q, want <%s>", got, unsub)
 		}
 		if got := pm.Header.Get("List-Unsubscribe-Post"); got != "List-Unsubscribe=One-Click" {
 			t.Errorf("List-Unsubscribe-Post = %q", got)
 		}
+		if got := pm.Header.Get("Auto-Submitted"); got != "auto-generated" {
+			t.Errorf("Auto-Submitted = %q", got)
+		}
 		subject, _ := new(mime.WordDecoder).DecodeHeader(pm.Header.Get("Subject"))
-		if want := "[Crowdcare] " + p.Text; subject != want {
-			t.Errorf("Subject = %q, want %q", subject, want)
+		if !strings.HasPrefix(subject, "[Crowdcare] peer ") || !strings.Contains(subject, "“Router reboots itself every night”") {
+			t.Errorf("Subject = %q", subject)
 		}
 		b, err := io.ReadAll(quotedprintable.NewReader(pm.Body))
 		if err != nil {
 			t.Fatal(err)
 		}
-		body := string(b)
-		for _, want := range []string{"Hello " + p.Username, p.Text, baseURL + p.Link, "You receive these emails because", "Unsubscribe: " + unsub} {
-			if !strings.Contains(body, want) {
-				t.Errorf("body lacks %q:\n%s", want, body)
+		for _, want := range []string{"Hello " + user.Username, baseURL + "/p/", "You receive these emails because", "Unsubscribe: " + unsub} {
+			if !strings.Contains(string(b), want) {
+				t.Errorf("body lacks %q:\n%s", want, b)
 			}
 		}
 	}
 
-	// Next tick: the rejected one is retried and still not marked.
-	sent, err = m.SendPendingOnce(ctx, src, "Crowdcare", baseURL, unsubURL)
-	if err != nil || sent != 0 || len(srv.Messages()) != 2 {
-		t.Fatalf("retry tick = %d, %v, %d messages; want 0, nil, 2", sent, err, len(srv.Messages()))
+	// Refused: bob's waits before it is tried again.
+	if r, err := w.RunOnce(ctx); err != nil || !r.zero() || len(srv.Messages()) != 3 {
+		t.Fatalf("next round = %+v, %v, %d messages; want nothing", r, err, len(srv.Messages()))
 	}
-	// Once the server accepts it, it goes out and is marked.
 	srv.SetReject("bob@reject.example", false)
-	sent, err = m.SendPendingOnce(ctx, src, "Crowdcare", baseURL, unsubURL)
-	if err != nil || sent != 1 {
-		t.Fatalf("tick after fix = %d, %v; want 1, nil", sent, err)
+	f.later(firstRetry + time.Second)
+	if r, err := w.RunOnce(ctx); err != nil || r.Sent != 1 {
+		t.Fatalf("round after the retry delay = %+v, %v; want 1 sent", r, err)
 	}
-	if got := src.markedIDs(); !slices.Equal(got, []int64{1, 2, 3}) {
-		t.Errorf("marked %v, want [1 2 3]", got)
+	if got := recipients(srv); got["bob@reject.example"] != 1 || len(srv.Messages()) != 4 {
+		t.Errorf("received %v", got)
+	}
+	if c := f.counts(); c[models.EmailSent] != 4 {
+		t.Errorf("states %v, want 4 sent", c)
 	}
 }
 
-func TestSendPendingOnceBatchSize(t *testing.T) {
+func TestWorkerGivesUpOnRefusedEmails(t *testing.T) {
+	srv := smtptest.Start(t, smtptest.Rejecting("bob@reject.example"))
+	f := newForum(t)
+	f.threeNotifications()
+	w := newWorker(newMailer(t, testConfig(srv), discardLog()), f)
+	for i := range maxAttempts {
+		if _, err := w.RunOnce(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		f.later(firstRetry << i)
+	}
+	if c := f.counts(); c[models.EmailFailed] != 1 || c[models.EmailSent] != 2 || c[models.EmailPending] != 0 {
+		t.Errorf("states %v, want 2 sent and 1 failed", c)
+	}
+}
+
+func TestWorkerBatchSize(t *testing.T) {
 	srv := smtptest.Start(t)
-	m := newMailer(t, testConfig(srv), discardLog())
-	src := &fakeSource{}
+	f := newForum(t)
 	for i := range 60 {
-		src.items = append(src.items, Pending{ID: int64(i + 1), UserID: 1, To: "a@example.com", Username: "a", Text: "t", Link: "/"})
+		if err := f.store.QueueEmail(context.Background(), models.Email{Kind: "test", To: fmt.Sprintf("u%d@example.com", i), Subject: "s", Body: "b"}); err != nil {
+			t.Fatal(err)
+		}
 	}
-	sent, err := m.SendPendingOnce(context.Background(), src, "C", baseURL, unsubURL)
-	if err != nil || sent != 50 {
-		t.Fatalf("SendPendingOnce = %d, %v; want 50, nil", sent, err)
+	r, err := newWorker(newMailer(t, testConfig(srv), discardLog()), f).RunOnce(context.Background())
+	if err != nil || r.Sent != 50 {
+		t.Fatalf("RunOnce = %+v, %v; want 50 sent", r, err)
 	}
 }
 
-func TestSendPendingOnceStopsWhenServerUnreachable(t *testing.T) {
+// TestWorkerStopsWhenServerUnreachable: one connection attempt per round,
+// and every email is still pending (not claimed, not lost) afterwards.
+func TestWorkerStopsWhenServerUnreachable(t *testing.T) {
 	m := newMailer(t, Config{Host: "127.0.0.1", Port: 1, From: "a@example.com", TLS: "none"}, discardLog())
 	dials := 0
 	m.dial = func(context.Context, string, string) (net.Conn, error) {
 		dials++
 		return nil, errors.New("connection refused")
 	}
-	src := threePending()
-	sent, err := m.SendPendingOnce(context.Background(), src, "Crowdcare", baseURL, unsubURL)
-	if err == nil || sent != 0 {
-		t.Fatalf("SendPendingOnce = %d, %v; want 0 and an error", sent, err)
+	f := newForum(t)
+	f.threeNotifications()
+	r, err := newWorker(m, f).RunOnce(context.Background())
+	if err == nil || r.Sent != 0 {
+		t.Fatalf("RunOnce = %+v, %v; want nothing sent and an error", r, err)
 	}
 	if dials != 1 {
 		t.Errorf("dialled %d times, want 1 (the rest of the batch would fail the same way)", dials)
 	}
-	if got := src.markedIDs(); len(got) != 0 {
-		t.Errorf("marked %v after failed sends", got)
+	if c := f.counts(); c[models.EmailPending] != 3 {
+		t.Errorf("states %v, want 3 pending", c)
 	}
 }
 
-func TestSendPendingOnceStopsWhenMarkFails(t *testing.T) {
+// TestWorkerDiskFullAfterSending is the issue's disk-full case: the mail
+// goes out, recording it fails. Before, each round sent the same
+// notification again (5 copies in 70 s). Now each goes out once, however
+// many rounds run, and is counted as unconfirmed after the lease.
+func TestWorkerDiskFullAfterSending(t *testing.T) {
 	srv := smtptest.Start(t)
-	m := newMailer(t, testConfig(srv), discardLog())
-	src := threePending()
-	src.markErr = errors.New("database is locked")
-	sent, err := m.SendPendingOnce(context.Background(), src, "Crowdcare", baseURL, unsubURL)
-	if err == nil || sent != 0 || len(srv.Messages()) != 1 {
-		t.Fatalf("SendPendingOnce = %d, %v, %d messages; want 0, error, 1", sent, err, len(srv.Messages()))
+	f := newForum(t)
+	f.threeNotifications()
+	db := f.sql()
+	// Every write to a claimed notification fails, as on a full disk.
+	f.exec(db, `CREATE TRIGGER disk_full BEFORE UPDATE ON notifications WHEN OLD.email_state = 'claimed'
+		BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END`)
+	w := newWorker(newMailer(t, testConfig(srv), discardLog()), f)
+	failed := 0
+	for range 10 {
+		if _, err := w.RunOnce(context.Background()); err != nil {
+			if !strings.Contains(err.Error(), "disk is full") {
+				t.Fatalf("RunOnce: %v", err)
+			}
+			failed++
+		}
+	}
+	if failed != 3 {
+		t.Errorf("%d rounds failed, want 3 (one per notification)", failed)
+	}
+	for to, n := range recipients(srv) {
+		if n != 1 {
+			t.Errorf("%s received %d copies", to, n)
+		}
+	}
+	if n := len(srv.Messages()); n != 3 {
+		t.Errorf("%d messages, want 3", n)
+	}
+	// The disk has room again; the claims are still unconfirmed, and after
+	// the lease they are counted, never sent.
+	f.exec(db, `DROP TRIGGER disk_full`)
+	f.later(claimLease + time.Minute)
+	r, err := w.RunOnce(context.Background())
+	if err != nil || r.Unconfirmed != 3 || r.Sent != 0 {
+		t.Fatalf("round after the lease = %+v, %v; want 3 unconfirmed", r, err)
+	}
+	if n := len(srv.Messages()); n != 3 {
+		t.Errorf("%d messages after the disk was freed, want 3", n)
 	}
 }
 
-func TestRunNotifications(t *testing.T) {
+// TestWorkerDiskFullBeforeClaiming: when the claim cannot be written,
+// nothing is sent; once it can, each email goes out once.
+func TestWorkerDiskFullBeforeClaiming(t *testing.T) {
 	srv := smtptest.Start(t)
-	m := newMailer(t, testConfig(srv), discardLog())
-	src := threePending()
+	f := newForum(t)
+	f.threeNotifications()
+	db := f.sql()
+	f.exec(db, `CREATE TRIGGER disk_full BEFORE UPDATE ON notifications
+		BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END`)
+	w := newWorker(newMailer(t, testConfig(srv), discardLog()), f)
+	for range 5 {
+		if _, err := w.RunOnce(context.Background()); err == nil || !strings.Contains(err.Error(), "nothing sent") {
+			t.Fatalf("RunOnce = %v, want the claim's error", err)
+		}
+	}
+	if n := len(srv.Messages()); n != 0 {
+		t.Fatalf("%d messages sent without a claim", n)
+	}
+	f.exec(db, `DROP TRIGGER disk_full`)
+	for range 3 {
+		if _, err := w.RunOnce(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := recipients(srv); len(got) != 3 || got["alice@example.com"] != 1 || got["bob@reject.example"] != 1 || got["carol@example.com"] != 1 {
+		t.Errorf("received %v, want one each", got)
+	}
+}
 
+// TestWorkerDatabaseLockedWhileMarking is the issue's lock case: another
+// connection takes the write lock while the first mail is on the wire, so
+// its outcome cannot be written. It is not sent again.
+func TestWorkerDatabaseLockedWhileMarking(t *testing.T) {
+	f := newForum(t)
+	f.threeNotifications()
+	db := f.sql()
+	var lock atomic.Pointer[sql.Tx]
+	srv := smtptest.Start(t, smtptest.OnData(func(smtptest.Message) {
+		if lock.Load() == nil {
+			tx, err := db.BeginTx(context.Background(), nil) // BEGIN IMMEDIATE
+			if err != nil {
+				t.Errorf("take the write lock: %v", err)
+				return
+			}
+			lock.Store(tx)
+		}
+	}))
+	w := newWorker(newMailer(t, testConfig(srv), discardLog()), f)
+	_, err := w.RunOnce(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "left claimed") {
+		t.Fatalf("RunOnce = %v, want the outcome's error", err)
+	}
+	if err := lock.Load().Rollback(); err != nil {
+		t.Fatal(err)
+	}
+	for range 5 {
+		if _, err := w.RunOnce(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got := recipients(srv)
+	if len(got) != 3 || got["alice@example.com"] != 1 || got["bob@reject.example"] != 1 || got["carol@example.com"] != 1 {
+		t.Errorf("received %v, want one each", got)
+	}
+	if c := f.counts(); c[models.EmailClaimed] != 1 || c[models.EmailSent] != 2 {
+		t.Errorf("states %v, want 1 claimed (unconfirmed) and 2 sent", c)
+	}
+}
+
+// TestWorkerNoReplyAfterData: the server got the whole message but its
+// answer never came (the round's context ended). It may have been
+// delivered, so it is recorded unconfirmed and not sent again.
+func TestWorkerNoReplyAfterData(t *testing.T) {
+	release := make(chan struct{})
+	srv := smtptest.Start(t, smtptest.OnData(func(smtptest.Message) { <-release }))
+	defer close(release)
+	f := newForum(t)
+	f.answer(f.user("alice", "alice@example.com"))
+	w := newWorker(newMailer(t, testConfig(srv), discardLog()), f)
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	r, err := w.RunOnce(ctx)
+	if err == nil || r.Unconfirmed != 1 {
+		t.Fatalf("RunOnce = %+v, %v; want 1 unconfirmed and an error", r, err)
+	}
+	if r, err := w.RunOnce(context.Background()); err != nil || !r.zero() {
+		t.Fatalf("next round = %+v, %v; want nothing", r, err)
+	}
+	if c := f.counts(); c[models.EmailUnconfirmed] != 1 {
+		t.Errorf("states %v", c)
+	}
+}
+
+// TestWorkerSkipsTheBacklog is the issue's first start with SMTP: 42
+// notifications from days ago are skipped, only the new one is mailed.
+func TestWorkerSkipsTheBacklog(t *testing.T) {
+	srv := smtptest.Start(t)
+	f := newForum(t)
+	f.later(-72 * time.Hour)
+	watchers := make([]*models.User, 41)
+	for i := range watchers {
+		watchers[i] = f.user(fmt.Sprintf("watcher%d", i), fmt.Sprintf("w%d@example.com", i))
+	}
+	f.answer(f.user("old", "old@example.com"), watchers...)
+	f.later(72 * time.Hour)
+	f.answer(f.user("fresh", "fresh@example.com"))
+
+	// Without SMTP, the worker writes outbox emails to the log and leaves
+	// notifications alone, but still skips the old ones.
+	var logged bytes.Buffer
+	if err := f.store.QueueEmail(context.Background(), models.Email{Kind: "test", To: "x@example.com", Subject: "link", Body: "https://x.example/secret"}); err != nil {
+		t.Fatal(err)
+	}
+	r, err := newWorker(newMailer(t, Config{}, slog.New(slog.NewTextHandler(&logged, nil))), f).RunOnce(context.Background())
+	if err != nil || r.Skipped != 42 || r.Sent != 1 || !strings.Contains(logged.String(), "https://x.example/secret") {
+		t.Fatalf("round without SMTP = %+v, %v, log %s", r, err, logged.String())
+	}
+	// SMTP turned on: only the fresh one goes out.
+	w := newWorker(newMailer(t, testConfig(srv), discardLog()), f)
+	if r, err := w.RunOnce(context.Background()); err != nil || r.Sent != 1 {
+		t.Fatalf("first round with SMTP = %+v, %v; want 1 sent", r, err)
+	}
+	if got := recipients(srv); len(got) != 1 || got["fresh@example.com"] != 1 {
+		t.Errorf("received %v, want only the fresh notification", got)
+	}
+	if c := f.counts(); c[models.EmailSkipped] != 42 {
+		t.Errorf("states %v, want 42 skipped", c)
+	}
+}
+
+// TestRunBacksOff: failed rounds wait twice as long each time, up to ten
+// minutes; a good round goes back to the normal pace. The first round runs
+// at once.
+func TestRunBacksOff(t *testing.T) {
+	srv := smtptest.Start(t)
+	f := newForum(t)
+	f.threeNotifications()
+	db := f.sql()
+	f.exec(db, `CREATE TRIGGER disk_full BEFORE UPDATE ON notifications BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END`)
+	w := newWorker(newMailer(t, testConfig(srv), discardLog()), f)
 	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		// A long interval: the first tick must happen right away.
-		m.RunNotifications(ctx, src, "Crowdcare", baseURL, unsubURL, time.Hour)
-	}()
-	deadline := time.Now().Add(3 * time.Second)
-	for len(src.markedIDs()) < 3 && time.Now().Before(deadline) {
-		time.Sleep(5 * time.Millisecond)
+	defer cancel()
+	var waits []time.Duration
+	w.sleep = func(_ context.Context, d time.Duration) error {
+		waits = append(waits, d)
+		switch len(waits) {
+		case 8:
+			f.exec(db, `DROP TRIGGER disk_full`)
+		case 10:
+			cancel()
+			return ctx.Err()
+		}
+		return nil
 	}
-	cancel()
-	select {
-	case <-done:
-	case <-time.After(2 * time.Second):
-		t.Fatal("RunNotifications did not return after cancel")
+	w.Run(ctx)
+	want := []time.Duration{30 * time.Second, time.Minute, 2 * time.Minute, 4 * time.Minute, 8 * time.Minute,
+		10 * time.Minute, 10 * time.Minute, 10 * time.Minute, DefaultEvery, DefaultEvery}
+	if !slices.Equal(waits, want) {
+		t.Errorf("waits %v, want %v", waits, want)
 	}
-	if got := src.markedIDs(); !slices.Equal(got, []int64{1, 2, 3}) {
-		t.Errorf("marked %v, want [1 2 3]", got)
+	if n := len(srv.Messages()); n != 3 {
+		t.Errorf("%d messages, want 3", n)
 	}
 }
 

@@ -25,8 +25,10 @@ func hashToken(token string) string {
 }
 
 // RequestAmbassador starts verification of a work address on an allowed
-// domain and returns the one-time token for the email link.
-func (s *Store) RequestAmbassador(ctx context.Context, u *User, workEmail string) (string, error) {
+// domain: it stores a one-time token and queues the email with its link,
+// which compose writes, in one transaction; the mail worker sends it. The
+// token is returned for tests.
+func (s *Store) RequestAmbassador(ctx context.Context, u *User, workEmail string, compose func(token string) (subject, body string)) (string, error) {
 	if err := s.suspendedErr(u); err != nil {
 		return "", err
 	}
@@ -49,24 +51,31 @@ func (s *Store) RequestAmbassador(ctx context.Context, u *User, workEmail string
 	if u.Role == RoleAmbassador || u.Role == RoleModerator || u.Role == RoleAdmin {
 		return "", &ErrNotAllowed{Reason: "You already have a staff role."}
 	}
-	var recent int
-	if err := s.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM ambassador_tokens WHERE user_id = ? AND created_at > ?`,
-		u.ID, s.now().Add(-time.Hour).Unix()).Scan(&recent); err != nil {
-		return "", err
-	}
-	if recent >= 3 {
-		return "", &ErrNotAllowed{Reason: "Three links were sent in the last hour. Check your inbox (and spam folder), or try again later."}
-	}
 	b := make([]byte, 32)
 	if _, err := rand.Read(b); err != nil {
 		return "", err
 	}
 	token := hex.EncodeToString(b)
-	now := s.now()
-	_, err = s.exec(ctx, `INSERT INTO ambassador_tokens (user_id, email, token_hash, expires_at, created_at)
-		VALUES (?, ?, ?, ?, ?)`, u.ID, workEmail, hashToken(token), now.Add(AmbassadorLinkTTL).Unix(), now.Unix())
+	subject, text := compose(token)
+	err = s.inTx(ctx, func(tx *sql.Tx) error {
+		var recent int
+		now := s.now()
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM ambassador_tokens WHERE user_id = ? AND created_at > ?`,
+			u.ID, now.Add(-time.Hour).Unix()).Scan(&recent); err != nil {
+			return err
+		}
+		if recent >= 3 {
+			return &ErrNotAllowed{Reason: "Three links were sent in the last hour. Check your inbox (and spam folder), or try again later."}
+		}
+		expires := now.Add(AmbassadorLinkTTL)
+		if _, err := tx.ExecContext(ctx, `INSERT INTO ambassador_tokens (user_id, email, token_hash, expires_at, created_at)
+			VALUES (?, ?, ?, ?, ?)`, u.ID, workEmail, hashToken(token), expires.Unix(), now.Unix()); err != nil {
+			return fmt.Errorf("store ambassador token: %w", err)
+		}
+		return s.queueEmail(ctx, tx, Email{Kind: EmailAmbassadorVerification, To: workEmail, Subject: subject, Body: text, Expires: expires})
+	})
 	if err != nil {
-		return "", fmt.Errorf("store ambassador token: %w", err)
+		return "", err
 	}
 	return token, nil
 }

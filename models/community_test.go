@@ -142,17 +142,17 @@ func TestAmbassadorVerification(t *testing.T) {
 	ctx := context.Background()
 	admin := userWithRole(t, s, "boss", RoleAdmin)
 	alice, bob := mustUser(t, s, "alice"), mustUser(t, s, "bob")
-	if _, err := s.RequestAmbassador(ctx, alice, "alice@example-isp.com"); !IsValidation(err) {
+	if _, err := s.RequestAmbassador(ctx, alice, "alice@example-isp.com", linkMail); !IsValidation(err) {
 		t.Fatalf("no domains configured: %v", err)
 	}
 	saveSettings(t, s, admin, SiteSettingsForm{AmbassadorDomains: "example-isp.com, @corp.example-isp.com"})
-	if _, err := s.RequestAmbassador(ctx, alice, "alice@gmail.com"); !IsValidation(err) {
+	if _, err := s.RequestAmbassador(ctx, alice, "alice@gmail.com", linkMail); !IsValidation(err) {
 		t.Fatalf("wrong domain: %v", err)
 	}
-	if _, err := s.RequestAmbassador(ctx, alice, "alice@evil-example-isp.com"); !IsValidation(err) {
+	if _, err := s.RequestAmbassador(ctx, alice, "alice@evil-example-isp.com", linkMail); !IsValidation(err) {
 		t.Fatalf("look-alike domain: %v", err)
 	}
-	token, err := s.RequestAmbassador(ctx, alice, "Alice@Example-ISP.com")
+	token, err := s.RequestAmbassador(ctx, alice, "Alice@Example-ISP.com", linkMail)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -175,7 +175,7 @@ func TestAmbassadorVerification(t *testing.T) {
 		t.Fatalf("reused link: %v", err)
 	}
 	// An expired link does nothing.
-	late, err := s.RequestAmbassador(ctx, bob, "bob@corp.example-isp.com")
+	late, err := s.RequestAmbassador(ctx, bob, "bob@corp.example-isp.com", linkMail)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -473,20 +473,29 @@ func TestNotificationsForAnswersWatchersAndMentions(t *testing.T) {
 	if n, _ := s.UnreadCount(ctx, watcher.ID); n != 1 {
 		t.Errorf("unwatched thread still notifies: %d", n)
 	}
-	// Email: opted-out users' notifications are skipped, the rest are pending once.
+	// Email: opted-out users' notifications are skipped, the rest are claimed once.
 	s.SetEmailNotifications(ctx, named.ID, false)
-	pending, err := s.PendingEmails(ctx, 100)
-	if err != nil {
+	if _, err := s.SweepEmails(ctx, 24*time.Hour, time.Hour); err != nil {
 		t.Fatal(err)
 	}
-	for _, p := range pending {
-		if p.UserID == named.ID {
-			t.Errorf("email pending for opted-out user")
+	claimed := 0
+	for {
+		c, err := s.ClaimEmail(ctx, true)
+		if errors.Is(err, ErrNotFound) {
+			break
 		}
-		s.MarkEmailed(ctx, p.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.UserID == named.ID {
+			t.Errorf("email claimed for opted-out user")
+		}
+		if claimed++; claimed > 10 {
+			t.Fatal("the same notifications are claimed again and again")
+		}
 	}
-	if again, _ := s.PendingEmails(ctx, 100); len(again) != 0 {
-		t.Errorf("emails pending twice: %d", len(again))
+	if claimed != 3 {
+		t.Errorf("claimed %d notification emails, want 3", claimed)
 	}
 }
 

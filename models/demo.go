@@ -152,6 +152,9 @@ func (s *Store) SeedDemo(ctx context.Context) ([]DemoLogin, error) {
 	if err := s.seedDemoSelfService(ctx); err != nil {
 		return nil, err
 	}
+	if err := s.skipDemoEmails(ctx); err != nil {
+		return nil, err
+	}
 	return []DemoLogin{
 		{Username: "demo", Password: DemoPassword, Role: RoleMember},
 		{Username: "admin", Password: DemoPassword, Role: RoleAdmin},

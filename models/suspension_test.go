@@ -46,13 +46,13 @@ func TestSuspendedActorsAreRefusedByTheStore(t *testing.T) {
 	_, err = s.OpenIncident(ctx, amb, NewIncident{CategoryID: th.Category.ID, ThreadID: th.ID, Message: "Known outage."})
 	mustRefuse(t, "incident", err)
 
-	token, err := s.RequestAmbassador(ctx, asker, "asker@example-isp.com")
+	token, err := s.RequestAmbassador(ctx, asker, "asker@example-isp.com", linkMail)
 	if err != nil {
 		t.Fatal(err)
 	}
 	asker = suspended(t, s, admin, asker)
 	mustRefuse(t, "ambassador verification", s.VerifyAmbassador(ctx, asker, token))
-	_, err = s.RequestAmbassador(ctx, asker, "asker@example-isp.com")
+	_, err = s.RequestAmbassador(ctx, asker, "asker@example-isp.com", linkMail)
 	mustRefuse(t, "ambassador request", err)
 	_, err = s.Accept(ctx, asker, a.ID, false)
 	mustRefuse(t, "accept", err)

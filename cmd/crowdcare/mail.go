@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"os"
 	"strconv"
+	"time"
 
 	"github.com/crowdcare/crowdcare/mailer"
 	"github.com/crowdcare/crowdcare/models"
@@ -33,23 +34,22 @@ func envInt(key string, def int) int {
 	return def
 }
 
-// mailSource lets the mail worker read the store's pending notifications.
-type mailSource struct{ store *models.Store }
-
-func (m mailSource) PendingEmails(ctx context.Context, limit int) ([]mailer.Pending, error) {
-	list, err := m.store.PendingEmails(ctx, limit)
-	if err != nil {
-		return nil, err
+// emailMaxAgeFlag adds the age past which notifications are not emailed,
+// so turning SMTP on does not send the backlog.
+func emailMaxAgeFlag(fs *flag.FlagSet) *time.Duration {
+	def := mailer.DefaultMaxAge
+	if d, err := time.ParseDuration(os.Getenv("CROWDCARE_EMAIL_MAX_AGE")); err == nil {
+		def = d
 	}
-	out := make([]mailer.Pending, len(list))
-	for i, p := range list {
-		out[i] = mailer.Pending{ID: p.ID, UserID: p.UserID, To: p.To, Username: p.Username, Text: p.Text, Link: p.Link}
-	}
-	return out, nil
+	return fs.Duration("email-max-age", def, "notifications older than this are never emailed")
 }
 
-func (m mailSource) MarkEmailed(ctx context.Context, id int64) error {
-	return m.store.MarkEmailed(ctx, id)
+// startMail runs the mail worker: outbox emails (verification links) always,
+// to the log without SMTP; notifications only with SMTP.
+func startMail(ctx context.Context, mail *mailer.Mailer, store *models.Store, siteName, baseURL string, maxAge time.Duration, log *slog.Logger) {
+	w := mailer.NewWorker(mail, store, mailer.WorkerConfig{SiteName: siteName, BaseURL: baseURL,
+		UnsubscribeURL: unsubscribeURL(ctx, store, baseURL, log), MaxAge: maxAge})
+	go w.Run(ctx)
 }
 
 // unsubscribeURL makes the signed one-click link for notification emails.

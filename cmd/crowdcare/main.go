@@ -59,6 +59,7 @@ Live listening on X for serve: --x-query, --x-interval, --x-base-url, --x-brand-
 $CROWDCARE_X_QUERY, _BASE_URL, _BRAND_HANDLES) and $CROWDCARE_X_BEARER_TOKEN; new posts go to the inbox.
 SMTP for serve: --smtp-host, --smtp-port, --smtp-user, --smtp-from, --smtp-tls (or $CROWDCARE_SMTP_HOST,
 _PORT, _USER, _FROM, _TLS) and $CROWDCARE_SMTP_PASSWORD; without a host, emails go to the log.
+--email-max-age (or $CROWDCARE_EMAIL_MAX_AGE, default 24h): older notifications are never emailed.
 serve also reads $CROWDCARE_ADDR, $CROWDCARE_BASE_URL, $CROWDCARE_SITE_NAME and
 $CROWDCARE_TRUST_PROXY=1. /metrics answers localhost, or a scraper sending
 "Authorization: Bearer $CROWDCARE_METRICS_TOKEN".
@@ -194,6 +195,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	siteName := fs.String("site-name", env("CROWDCARE_SITE_NAME", "Crowdcare"), "name shown in the header and titles")
 	demo := fs.Bool("demo", false, "add demo content to an empty database")
 	smtpConfig := smtpFlags(fs)
+	emailMaxAge := emailMaxAgeFlag(fs)
 	listenConfig := listenFlags(fs)
 	registrations := fs.Int("registrations-per-day", 0, "sign-ups per client address in 24 hours (0: the default, 10; -1: no limit)")
 	trustProxy := fs.Bool("trust-proxy", os.Getenv("CROWDCARE_TRUST_PROXY") == "1", "take client addresses from X-Forwarded-For (only behind a proxy that sets it)")
@@ -250,9 +252,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		ln.Close()
 		return err
 	}
-	if mail.Enabled() {
-		go mail.RunNotifications(ctx, mailSource{store}, *siteName, *baseURL, unsubscribeURL(ctx, store, *baseURL, log), 15*time.Second)
-	}
+	startMail(ctx, mail, store, *siteName, *baseURL, *emailMaxAge, log)
 	srv := &http.Server{
 		Handler:           e,
 		ReadHeaderTimeout: 10 * time.Second,

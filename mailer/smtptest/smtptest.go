@@ -30,10 +30,13 @@ type Server struct {
 	Addr *net.TCPAddr
 
 	user, pass string
-	reject     map[string]bool
+	onData     func(Message)
+	t          testing.TB
 
-	mu   sync.Mutex
-	msgs []Message
+	mu     sync.Mutex
+	reject map[string]bool
+	msgs   []Message
+	stop   func() // closes the running server; nil while it is down
 }
 
 // Option configures a Server.
@@ -53,10 +56,16 @@ func Rejecting(addrs ...string) Option {
 	}
 }
 
+// OnData calls fn with each complete message before the server answers
+// the end of DATA; a test can inject a fault right after the mail is out.
+func OnData(fn func(Message)) Option {
+	return func(s *Server) { s.onData = fn }
+}
+
 // Start listens on 127.0.0.1 and stops when the test ends.
 func Start(t testing.TB, opts ...Option) *Server {
 	t.Helper()
-	ts := &Server{reject: map[string]bool{}}
+	ts := &Server{reject: map[string]bool{}, t: t}
 	for _, o := range opts {
 		o(ts)
 	}
@@ -65,9 +74,41 @@ func Start(t testing.TB, opts ...Option) *Server {
 		t.Fatal(err)
 	}
 	ts.Addr = l.Addr().(*net.TCPAddr)
+	ts.serve(l)
+	t.Cleanup(ts.Down)
+	return ts
+}
 
+// Down stops the server: connections to its port are refused until Up.
+func (s *Server) Down() {
+	s.mu.Lock()
+	stop := s.stop
+	s.stop = nil
+	s.mu.Unlock()
+	if stop != nil {
+		stop()
+	}
+}
+
+// Up starts a stopped server again on the same port.
+func (s *Server) Up() {
+	s.t.Helper()
+	s.mu.Lock()
+	running := s.stop != nil
+	s.mu.Unlock()
+	if running {
+		return
+	}
+	l, err := net.Listen("tcp", s.Addr.String())
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	s.serve(l)
+}
+
+func (s *Server) serve(l net.Listener) {
 	srv := smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) {
-		return &session{srv: ts}, nil
+		return &session{srv: s}, nil
 	}))
 	srv.Domain = "localhost"
 	srv.AllowInsecureAuth = true
@@ -81,17 +122,18 @@ func Start(t testing.TB, opts ...Option) *Server {
 	go func() {
 		defer close(done)
 		if err := srv.Serve(l); err != nil && !errors.Is(err, smtp.ErrServerClosed) {
-			t.Errorf("smtp server: %v", err)
+			s.t.Errorf("smtp server: %v", err)
 		}
 	}()
-	t.Cleanup(func() {
+	s.mu.Lock()
+	s.stop = func() {
 		srv.Close()
 		// Serve may not have registered l with srv yet; then Close
 		// would not close it and Serve would accept forever.
 		l.Close()
 		<-done
-	})
-	return ts
+	}
+	s.mu.Unlock()
 }
 
 // Port is the port the server listens on (host 127.0.0.1, no TLS).
@@ -161,9 +203,13 @@ func (s *session) Data(r io.Reader) error {
 	if err != nil {
 		return err
 	}
+	m := Message{From: s.from, To: s.to, Data: string(b), Auth: s.authed}
+	if s.srv.onData != nil {
+		s.srv.onData(m)
+	}
 	s.srv.mu.Lock()
 	defer s.srv.mu.Unlock()
-	s.srv.msgs = append(s.srv.msgs, Message{From: s.from, To: s.to, Data: string(b), Auth: s.authed})
+	s.srv.msgs = append(s.srv.msgs, m)
 	return nil
 }
 
