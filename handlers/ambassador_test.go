@@ -19,21 +19,18 @@ import (
 	"github.com/crowdcare/crowdcare/models"
 )
 
-// newMailApp is newApp with the real mailer pointed at an in-process SMTP server.
+// newMailApp is newApp with an in-process SMTP server that the mail
+// worker's rounds (sendQueued) deliver to.
 func newMailApp(t *testing.T) (*testApp, *smtptest.Server) {
 	t.Helper()
 	ctx := context.Background()
 	smtpd := smtptest.Start(t)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	m, err := mailer.New(mailer.Config{Host: "127.0.0.1", Port: smtpd.Port(), From: "Community <community@forum.test>", TLS: mailer.TLSNone}, log)
-	if err != nil {
-		t.Fatal(err)
-	}
 	store, err := models.Open(ctx, filepath.Join(t.TempDir(), "mail.db"), models.Options{PasswordCost: bcrypt.MinCost})
 	if err != nil {
 		t.Fatal(err)
 	}
-	e, err := New(ctx, Config{BaseURL: "http://forum.test", Mail: m}, store, log)
+	e, err := New(ctx, Config{BaseURL: "http://forum.test"}, store, log)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -83,7 +80,11 @@ func TestAmbassadorVerificationByEmail(t *testing.T) {
 	staff, other := a.client(), a.client()
 	staff.register("sam")
 	other.register("mallory")
-	welcomes := len(smtpd.Messages()) // signing up sends each a welcome
+	// Signing up queues each a welcome; the worker sends them first.
+	if r, err := sendQueued(t, a, smtpd); err != nil || r.Sent != 2 {
+		t.Fatalf("welcomes: %+v, %v", r, err)
+	}
+	welcomes := len(smtpd.Messages())
 
 	// A wrong domain is refused, keeps the input and sends nothing.
 	res := staff.post("/settings/ambassador", url.Values{"work_email": {"sam@gmail.com"}})

@@ -11,7 +11,6 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/crowdcare/crowdcare/mailer"
 	"github.com/crowdcare/crowdcare/models"
 )
 
@@ -92,21 +91,23 @@ func (h *Handler) register(c echo.Context) error {
 		return err
 	}
 	u := reg.User
-	msg := mailer.Message{To: u.Email, Subject: "Welcome to " + h.cfg.SiteName,
+	msg := models.Email{Kind: models.EmailSignUp, To: u.Email, Subject: "Welcome to " + h.cfg.SiteName,
 		Body: fmt.Sprintf("Hello %s,\n\nYour account on %s is ready. Log in with your username, %s, and the password you chose:\n\n%s/login\n\n"+
 			"If you did not sign up, ignore this email.\n", u.Username, h.cfg.SiteName, u.Username, h.cfg.BaseURL)}
 	if reg.Created {
 		h.log.Info("user registered", "user_id", u.ID)
 	} else {
-		msg = mailer.Message{To: u.Email, Subject: "Signing up on " + h.cfg.SiteName,
-			Body: fmt.Sprintf("Hello %s,\n\nSomeone, perhaps you, tried to open an account on %s with this email address. "+
-				"It already has an account, so nothing was created. Your username is %s; log in here:\n\n%s/login\n\n"+
-				"If it was not you, ignore this email: nothing changed.\n", u.Username, h.cfg.SiteName, u.Username, h.cfg.BaseURL)}
+		msg.Subject = "Signing up on " + h.cfg.SiteName
+		msg.Body = fmt.Sprintf("Hello %s,\n\nSomeone, perhaps you, tried to open an account on %s with this email address. "+
+			"It already has an account, so nothing was created. Your username is %s; log in here:\n\n%s/login\n\n"+
+			"If it was not you, ignore this email: nothing changed.\n", u.Username, h.cfg.SiteName, u.Username, h.cfg.BaseURL)
 		h.log.Info("sign-up with a registered email", "user_id", u.ID)
 	}
-	// A failed email must not answer differently: it is logged, the page is the same.
-	if err := h.cfg.Mail.Send(ctx, msg); err != nil {
-		h.log.Error("send sign-up email", "user_id", u.ID, "err", err)
+	// The mail worker sends it, so a mail server that is down or slow
+	// neither fails the sign-up nor answers differently; a failure to queue
+	// it is logged and the page is the same.
+	if err := h.store.QueueEmail(ctx, msg); err != nil {
+		h.log.Error("queue sign-up email", "user_id", u.ID, "err", err)
 	}
 	h.flash(c, "Check your email: we sent a message to "+f.Values["email"]+". If your account is new, log in below with your username and password.")
 	return c.Redirect(http.StatusSeeOther, "/login?next="+url.QueryEscape(next))

@@ -19,7 +19,6 @@ import (
 	"github.com/labstack/gommon/bytes"
 	"golang.org/x/time/rate"
 
-	"github.com/crowdcare/crowdcare/mailer"
 	"github.com/crowdcare/crowdcare/models"
 	"github.com/crowdcare/crowdcare/static"
 )
@@ -54,25 +53,9 @@ type Config struct {
 	// behind a reverse proxy that sets that header; otherwise anyone can
 	// claim any address and slip past per-address limits.
 	TrustProxy bool
-	// Mail sends the sign-up emails; nil logs instead. Other email is
-	// queued in the store's outbox for the mail worker (mailer.Worker).
-	Mail Mailer
 	// MetricsToken lets a scraper outside this machine read /metrics with
 	// "Authorization: Bearer <token>"; without it only localhost may.
 	MetricsToken string
-}
-
-// Mailer sends one email. mailer.Mailer implements it.
-type Mailer interface {
-	Send(ctx context.Context, msg mailer.Message) error
-}
-
-// logMailer is used when no mailer is configured: the message goes to the log.
-type logMailer struct{ log *slog.Logger }
-
-func (m logMailer) Send(_ context.Context, msg mailer.Message) error {
-	m.log.Info("email (no mailer configured)", "to", msg.To, "subject", msg.Subject, "body", msg.Body)
-	return nil
 }
 
 // DefaultRegistrationsPerDay is the per-address sign-up limit unless
@@ -186,9 +169,6 @@ func newHandler(ctx context.Context, cfg Config, store *models.Store, log *slog.
 	assets, err := static.Load()
 	if err != nil {
 		return nil, nil, err
-	}
-	if cfg.Mail == nil {
-		cfg.Mail = logMailer{log: log}
 	}
 	h := &Handler{cfg: cfg, store: store, log: log, assets: assets, metrics: newMetrics(store),
 		viewers: newViewerCache(), bigBodies: map[string]bigBody{}, formWait: smallBodyWait}

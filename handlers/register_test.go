@@ -105,6 +105,13 @@ func TestRegisterDoesNotRevealATakenEmail(t *testing.T) {
 	if _, err := a.store.UserByUsername(ctx, "newbie"); err != nil {
 		t.Errorf("the new account: %v", err)
 	}
+	// Neither email was sent by the request: the mail worker sends both.
+	if n := len(smtpd.Messages()); n != 0 {
+		t.Fatalf("%d emails sent during the sign-up requests, want them queued", n)
+	}
+	if _, err := sendQueued(t, a, smtpd); err != nil {
+		t.Fatal(err)
+	}
 	msgs := smtpd.Messages()
 	if len(msgs) != 2 {
 		t.Fatalf("%d emails, want 2", len(msgs))

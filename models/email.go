@@ -9,7 +9,7 @@ import (
 	"time"
 )
 
-// Email states, for notifications and the outbox alike (migration 0013).
+// Email states, for notifications and the outbox alike (migration 0014).
 // An email is claimed in a commit of its own before it is sent, and a
 // claimed email is never claimed again: at most one copy goes out.
 const (
@@ -34,7 +34,10 @@ type Email struct {
 }
 
 // Outbox kinds.
-const EmailAmbassadorVerification = "ambassador_verification"
+const (
+	EmailAmbassadorVerification = "ambassador_verification"
+	EmailSignUp                 = "sign_up" // a welcome, or a note to an address that already has an account
+)
 
 // QueueEmail puts an email in the outbox.
 func (s *Store) QueueEmail(ctx context.Context, e Email) error {
