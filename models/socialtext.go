@@ -12,18 +12,29 @@ import (
 const TweetTitleMax = 100
 
 var (
-	leadingMention = regexp.MustCompile(`^(?:[@＠][A-Za-z0-9_]+[\s:,]*)+`)
+	leadingMention = regexp.MustCompile(`^[@＠][A-Za-z0-9_]+`)
 	urlPattern     = regexp.MustCompile(`https?://\S+`)
-	sentenceEnd    = regexp.MustCompile(`[.!?。！？]+(?:\s|$)|\n`)
 )
 
-// TweetTitle makes a thread title from a tweet: leading @mentions and links
-// removed, the first sentence, at most 100 characters, never empty.
+// leadingPunct goes from before a title's first word: the dot of a public
+// reply (".@Brand"), and the separators and ellipses people write after the
+// mentions. Opening marks ("¿", quotes, brackets, "#") stay.
+const leadingPunct = ".,;:!?…-–—|/\\~*·、。，！？：；"
+
+// TweetTitle makes a thread title from a tweet: leading @mentions, links
+// and punctuation removed, the first sentence, at most 100 characters,
+// never empty.
 func TweetTitle(text, handle string) string {
-	t := strings.TrimSpace(urlPattern.ReplaceAllString(text, " "))
-	t = strings.TrimSpace(leadingMention.ReplaceAllString(t, ""))
-	if loc := sentenceEnd.FindStringIndex(t); loc != nil && loc[0] > 0 {
-		t = t[:loc[1]]
+	t := trimTitleStart(urlPattern.ReplaceAllString(text, " "))
+	for {
+		loc := leadingMention.FindStringIndex(t)
+		if loc == nil {
+			break
+		}
+		t = trimTitleStart(t[loc[1]:])
+	}
+	if end := firstSentenceEnd(t); end > 0 {
+		t = t[:end]
 	}
 	t = strings.Join(strings.Fields(t), " ")
 	if utf8.RuneCountInString(t) > TweetTitleMax {
@@ -45,6 +56,86 @@ func TweetTitle(text, handle string) string {
 		t += " (@" + handle + " on X)"
 	}
 	return t
+}
+
+func trimTitleStart(t string) string {
+	return strings.TrimLeftFunc(t, func(r rune) bool { return unicode.IsSpace(r) || strings.ContainsRune(leadingPunct, r) })
+}
+
+// fullWidthEnd ends a sentence in Chinese or Japanese, with no space after;
+// closeAfterEnd are the quotes and brackets that may close it.
+const (
+	fullWidthEnd  = "。！？｡"
+	closeAfterEnd = "」』）】〕\"”’'"
+)
+
+// firstSentenceEnd is where the first sentence of t ends (0 when it does
+// not): before a line break, after a run of "." "!" "?" followed by a space
+// or the end, or after a full-width "。" "！" "？" (and what closes it). A
+// single "." after an initial ("Mark R."), letters between dots ("e.g.",
+// "U.S.", "p.m.") or a common abbreviation ("Mr.", "vs.") ends nothing.
+func firstSentenceEnd(t string) int {
+	for i := 0; i < len(t); {
+		r, n := utf8.DecodeRuneInString(t[i:])
+		switch {
+		case r == '\n':
+			return i
+		case strings.ContainsRune(fullWidthEnd, r):
+			j := i + n
+			for j < len(t) {
+				c, m := utf8.DecodeRuneInString(t[j:])
+				if !strings.ContainsRune(fullWidthEnd+closeAfterEnd, c) {
+					break
+				}
+				j += m
+			}
+			return j
+		case r == '.' || r == '!' || r == '?':
+			j := i + 1
+			for j < len(t) && strings.IndexByte(".!?", t[j]) >= 0 {
+				j++
+			}
+			next, _ := utf8.DecodeRuneInString(t[j:])
+			if (j == len(t) || unicode.IsSpace(next)) && !(j == i+1 && r == '.' && abbreviationEnds(t[:i], t[j:])) {
+				return j
+			}
+			n = j - i
+		}
+		i += n
+	}
+	return 0
+}
+
+// titleAbbreviations are words a "." follows without ending a sentence,
+// in lower case.
+var titleAbbreviations = map[string]bool{"mr": true, "mrs": true, "ms": true, "mx": true, "dr": true, "prof": true,
+	"sr": true, "jr": true, "st": true, "mt": true, "vs": true, "approx": true, "dept": true, "cf": true, "al": true,
+	"fig": true, "vol": true}
+
+// abbreviationEnds reports whether before, followed by ".", ends with an
+// initial or an abbreviation rather than a sentence's last word; after is
+// what follows the ".". "No." is one before a number ("No. 5").
+func abbreviationEnds(before, after string) bool {
+	word := before[strings.LastIndexFunc(before, unicode.IsSpace)+1:]
+	word = strings.TrimLeft(word, "([{\"'“‘«")
+	if utf8.RuneCountInString(word) == 1 {
+		r, _ := utf8.DecodeRuneInString(word)
+		return unicode.IsLetter(r)
+	}
+	if strings.Contains(word, ".") {
+		for _, part := range strings.Split(word, ".") {
+			if utf8.RuneCountInString(part) != 1 {
+				return false
+			}
+		}
+		return true
+	}
+	lower := strings.ToLower(word)
+	if lower == "no" || lower == "nr" {
+		next := strings.TrimLeftFunc(after, unicode.IsSpace)
+		return next != "" && next[0] >= '0' && next[0] <= '9'
+	}
+	return titleAbbreviations[lower]
 }
 
 // tweetMarkdown turns tweet text into Markdown that shows exactly that text:
