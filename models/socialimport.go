@@ -246,7 +246,7 @@ func (im *Importer) Add(ctx context.Context, t tweets.Tweet) error {
 		rule = im.matchRule(t.Text, t.AuthorHandle)
 	}
 	im.batch = append(im.batch, pendingItem{id: t.ID, conv: conv, parent: t.InReplyToID, handle: t.AuthorHandle,
-		authorID: t.AuthorID, name: t.AuthorName, text: t.Text, lang: lang, brand: brand, status: status,
+		authorID: t.AuthorID, name: t.AuthorName, text: t.Text, lang: lang, format: string(t.Format), brand: brand, status: status,
 		reason: reason, score: score, ruleID: rule, created: t.CreatedAt.Unix()})
 	if len(im.batch) >= im.batchSize {
 		return im.flush(ctx)

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/crowdcare/crowdcare/tweets"
 )
 
 // TweetTitleMax is the longest generated title.
@@ -183,12 +185,45 @@ func isWebURL(word string) bool {
 	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
 }
 
-// tweetURL is the original tweet on X.
-func tweetURL(handle, id string) string {
+// tweetURL is the original post on X, read in the given format (a
+// tweets.Format; "" for items imported before formats were kept): X's own
+// "i/web" address when the author is not known, and "" when the format's
+// ids are not X's.
+func tweetURL(handle, id, format string) string {
+	if !xTweetIDs(format) {
+		return ""
+	}
 	if handle == "" {
-		handle = "i/web"
+		return "https://x.com/i/web/status/" + url.PathEscape(id)
 	}
 	return "https://x.com/" + url.PathEscape(handle) + "/status/" + url.PathEscape(id)
+}
+
+// xTweetIDs reports whether posts read in a format carry X's tweet ids. The
+// customer-support data set numbers its rows instead: a link built from one
+// would open somebody else's tweet.
+func xTweetIDs(format string) bool { return format != string(tweets.FormatSupportCSV) }
+
+// sourceRef is what a thread made from a post keeps as its source
+// (threads.source_url): the post on X, or "<format>:<id>" when the format's
+// ids are not X's, which says where it came from without being a link.
+func sourceRef(handle, id, format string) string {
+	if u := tweetURL(handle, id, format); u != "" {
+		return u
+	}
+	return format + ":" + id
+}
+
+// threadSource reads a thread's source_url: the link to the post on X and
+// the post's id (both "" without a link), and whether it started on X.
+func threadSource(ref string) (link, id string, fromX bool) {
+	if !strings.HasPrefix(ref, "https://") {
+		return "", "", ref != ""
+	}
+	if i := strings.LastIndex(ref, "/status/"); i >= 0 {
+		id = ref[i+len("/status/"):]
+	}
+	return ref, id, true
 }
 
 // renderTweet makes a tweet's post: the Markdown kept as its source, and the
