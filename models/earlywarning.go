@@ -88,12 +88,11 @@ func (t SpikeThread) URL() string { return ThreadURL(t.ID, t.Slug) }
 
 type SpikeMention struct {
 	TweetID, Handle, Text string
+	Format                string // the tweets.Format it was read from
 }
 
-// URL is the tweet on X.
-func (m SpikeMention) URL() string {
-	return "https://x.com/" + m.Handle + "/status/" + m.TweetID
-}
+// URL is the post on X, or "" when its source's ids are not X's.
+func (m SpikeMention) URL() string { return tweetURL(m.Handle, m.TweetID, m.Format) }
 
 // SpikingTerm is a word used far more in the last hours than usual.
 type SpikingTerm struct {
@@ -344,7 +343,7 @@ func (s *Store) ewMentions(ctx context.Context, f InsightsFilter, clock ewClock)
 		if k == 0 {
 			start, limit = clock.chartStart, mentionsCharted
 		}
-		rows, err := s.r.QueryContext(ctx, `SELECT tweet_id, author_handle, text, created_at FROM social_items INDEXED BY social_items_created
+		rows, err := s.r.QueryContext(ctx, `SELECT tweet_id, author_handle, text, created_at, source_format FROM social_items INDEXED BY social_items_created
 			WHERE created_at >= ?1 AND created_at < ?2 AND`+mentionScope+` ORDER BY created_at DESC LIMIT ?5`,
 			start.Unix(), end.Unix(), f.CategoryID, f.Lang, limit)
 		if err != nil {
@@ -353,7 +352,7 @@ func (s *Store) ewMentions(ctx context.Context, f InsightsFilter, clock ewClock)
 		for rows.Next() {
 			var m ewMention
 			var at int64
-			if err := rows.Scan(&m.TweetID, &m.Handle, &m.Text, &at); err != nil {
+			if err := rows.Scan(&m.TweetID, &m.Handle, &m.Text, &at, &m.Format); err != nil {
 				rows.Close()
 				return nil, err
 			}

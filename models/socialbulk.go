@@ -141,7 +141,7 @@ func (im *Importer) writeBatch(ctx context.Context, c *stmtCache, parts []conver
 // conversation's in the order of time.
 func loadConversations(ctx context.Context, c dbtx, convs []string) (map[string][]socialItem, error) {
 	rows, err := c.QueryContext(ctx, `SELECT conversation_id, tweet_id, in_reply_to_id, author_handle, author_name, text, status, lang,
-		is_brand, created_at, COALESCE(rule_id, 0), COALESCE(thread_id, 0)
+		is_brand, created_at, COALESCE(rule_id, 0), COALESCE(thread_id, 0), source_format
 		FROM social_items WHERE conversation_id IN (SELECT value FROM json_each(?))`, stringList(convs))
 	if err != nil {
 		return nil, fmt.Errorf("load conversations: %w", err)
@@ -152,7 +152,7 @@ func loadConversations(ctx context.Context, c dbtx, convs []string) (map[string]
 		var conv string
 		var it socialItem
 		if err := rows.Scan(&conv, &it.id, &it.parent, &it.handle, &it.name, &it.text, &it.status, &it.lang, &it.brand,
-			&it.created, &it.ruleID, &it.thread); err != nil {
+			&it.created, &it.ruleID, &it.thread, &it.format); err != nil {
 			return nil, err
 		}
 		out[conv] = append(out[conv], it)
@@ -438,7 +438,7 @@ func (im *Importer) writeThreads(ctx context.Context, c *stmtCache, threads []*n
 		}
 		lang, checked := threadLang(q.lang)
 		th = append(th, nt.id, nt.categoryID, nt.authors[0], nt.title, nt.slug, len(nt.items)-1,
-			q.created, last, tweetURL(q.handle, q.id), firstAnswer, lang, checked)
+			q.created, last, sourceRef(q.handle, q.id, q.format), firstAnswer, lang, checked)
 		questions = append(questions, nt.id, nt.firstPost)
 		for i, it := range nt.items {
 			id := nt.firstPost + int64(i)

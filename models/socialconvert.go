@@ -12,6 +12,7 @@ import (
 // socialItem is a stored tweet as conversion needs it.
 type socialItem struct {
 	id, parent, handle, name, text, status, lang string
+	format                                       string // the tweets.Format it was read from
 	brand                                        bool
 	created                                      int64
 	ruleID                                       int64
@@ -205,7 +206,7 @@ func (s *Store) threadFromItem(ctx context.Context, tx dbtx, it socialItem, cate
 	lang, checked := threadLang(it.lang)
 	if err := tx.QueryRowContext(ctx, `INSERT INTO threads (category_id, author_id, title, slug, created_at, last_activity_at, source_url, lang, lang_checked)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, categoryID, author, title, Slugify(title), it.created, it.created,
-		tweetURL(it.handle, it.id), lang, checked).Scan(&threadID); err != nil {
+		sourceRef(it.handle, it.id, it.format), lang, checked).Scan(&threadID); err != nil {
 		return 0, err
 	}
 	if err := tx.QueryRowContext(ctx, `INSERT INTO posts (thread_id, author_id, is_question, body_md, body_html, body_text, created_at)

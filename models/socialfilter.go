@@ -1,10 +1,15 @@
 package models
 
 import (
+	"bytes"
+	"hash/maphash"
 	"net"
 	"net/url"
-	"regexp"
 	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/crowdcare/crowdcare/tweets"
 )
 
 // Filter reasons, stored with filtered items so a wrong filter can be undone.
@@ -16,40 +21,212 @@ const (
 	FilterSpam      = "spam score"
 )
 
-var promotionPattern = regexp.MustCompile(`(?i)\b(giveaway|give away|sweepstakes?|contest|promo code|discount code|coupon|` +
-	`% off|win an? |chance to win|rt to win|retweet to win|follow (?:and|&) (?:rt|retweet)|limited time offer|buy now|dm for price)`)
+// promotionPhrases make a post read like an ad: lower case, one space
+// between words. isPromotion finds them as words of their own.
+var promotionPhrases = []string{
+	"giveaway", "giveaways", "give away", "sweepstake", "sweepstakes", "contest", "contests",
+	"promo code", "promo codes", "discount code", "discount codes", "coupon", "coupons", "% off",
+	"win a", "win an", "chance to win", "rt to win", "retweet to win", "enter to win",
+	"follow and rt", "follow & rt", "follow and retweet", "follow & retweet",
+	"limited time offer", "buy now", "dm for price",
+}
 
-// promotionWords are what a match of promotionPattern must contain, in
-// lower case: an ASCII text with none of them cannot match.
-var promotionWords = []string{"giveaway", "give away", "sweepstake", "contest", "promo code", "discount code", "coupon",
-	"% off", "win a", "to win", "follow ", "limited time offer", "buy now", "dm for price"}
+// promotionStarts holds promotionPhrases by their first byte. Built once,
+// never changed.
+var promotionStarts = func() (idx [256][]string) {
+	for _, p := range promotionPhrases {
+		idx[p[0]] = append(idx[p[0]], p)
+	}
+	return idx
+}()
 
-// isPromotion reports whether the text reads like an ad. The expression is
-// case-insensitive and costs microseconds; most texts are ruled out by
-// looking for its words first. Outside ASCII, case folding has surprises
-// (the Kelvin sign folds to k), so the expression decides.
+// isPromotion reports whether a text uses an ad's words: a phrase of
+// promotionPhrases that stands as words of its own (not "contested", not
+// "couponing"), in any case and spacing, outside links and handles. "Buy
+// now, pay later" is a kind of plan, not a call to buy.
+//
+// One pass over the text, checking the phrases that begin with the byte at
+// each word's start: no expression, and no allocation for a tweet.
 func isPromotion(text string) bool {
-	ascii := true
-	for i := 0; i < len(text); i++ {
-		if text[i] >= 0x80 {
-			ascii = false
-			break
+	var buf [512]byte
+	b := foldForMatching(buf[:0], text)
+	for i := 0; i < len(b); i++ {
+		starts := promotionStarts[b[i]]
+		if starts == nil || (isWordByte(b[i]) && wordRuneAt(b, i, true)) {
+			continue
 		}
-	}
-	if ascii {
-		lower := asciiLower(text)
-		found := false
-		for _, w := range promotionWords {
-			if strings.Contains(lower, w) {
-				found = true
-				break
+		for _, p := range starts {
+			end := i + len(p)
+			if end > len(b) || string(b[i:end]) != p || (isWordByte(p[len(p)-1]) && wordRuneAt(b, end, false)) {
+				continue
 			}
-		}
-		if !found {
-			return false
+			if inLinkOrHandle(b, i) || (p == "buy now" && paysLater(b[end:])) {
+				continue
+			}
+			return true
 		}
 	}
-	return promotionPattern.MatchString(text)
+	return false
+}
+
+// foldForMatching appends text to dst as isPromotion reads it: ASCII
+// letters in lower case, the two letters outside ASCII whose case folds
+// into it (the Kelvin sign, the long s) as k and s, and each run of white
+// space as one space. Everything else is kept as it is.
+func foldForMatching(dst []byte, text string) []byte {
+	space := false
+	for i := 0; i < len(text); {
+		c := text[i]
+		if c < utf8.RuneSelf {
+			i++
+			switch {
+			case c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f':
+				if !space {
+					dst = append(dst, ' ')
+				}
+				space = true
+				continue
+			case 'A' <= c && c <= 'Z':
+				c += 'a' - 'A'
+			}
+			dst, space = append(dst, c), false
+			continue
+		}
+		r, n := utf8.DecodeRuneInString(text[i:])
+		switch {
+		case r == '\u212a':
+			dst, space = append(dst, 'k'), false
+		case r == '\u017f':
+			dst, space = append(dst, 's'), false
+		case unicode.IsSpace(r):
+			if !space {
+				dst = append(dst, ' ')
+			}
+			space = true
+		default:
+			dst, space = append(dst, text[i:i+n]...), false
+		}
+		i += n
+	}
+	return dst
+}
+
+// wordRuneAt reports whether the character that ends at i (before) or
+// begins at i (after) belongs to a word: a letter, digit, mark or "_",
+// in any script, so "contestó" is one word.
+func wordRuneAt(b []byte, i int, before bool) bool {
+	var r rune
+	switch {
+	case before && i == 0, !before && i >= len(b):
+		return false
+	case before:
+		r, _ = utf8.DecodeLastRune(b[:i])
+	default:
+		r, _ = utf8.DecodeRune(b[i:])
+	}
+	if r < utf8.RuneSelf {
+		return isWordByte(byte(r))
+	}
+	return unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.IsMark(r)
+}
+
+// inLinkOrHandle reports whether position i of a folded text is inside a
+// link or after an "@" in its word (a handle, an address).
+func inLinkOrHandle(b []byte, i int) bool {
+	word := b[bytes.LastIndexByte(b[:i], ' ')+1 : i]
+	return bytes.Contains(word, []byte("://")) || bytes.HasPrefix(word, []byte("www.")) || bytes.IndexByte(word, '@') >= 0
+}
+
+// paysLater reports whether a folded text goes on with "pay later", after
+// spaces or punctuation: "buy now, pay later".
+func paysLater(rest []byte) bool {
+	rest = bytes.TrimLeft(rest, " ,-&+/")
+	return bytes.HasPrefix(rest, []byte("pay later"))
+}
+
+// isAd reports whether a customer's post is an ad. A post addressed to the
+// brand is a customer talking to it, whatever words it uses: only a
+// suspicious link filters it, as it does any post. Any other post is an ad
+// when it uses an ad's words or five hashtags or more.
+func isAd(t tweets.Tweet, addressed bool) bool {
+	return !addressed && (len(t.Hashtags) >= 5 || isPromotion(t.Text))
+}
+
+// audience tells, as an import reads posts one by one, whether a post is
+// addressed to the brand. It learns the brand's handles (given, and any
+// that posts as the brand: the customer-support data set's outbound rows)
+// and the posts the brand took part in.
+type audience struct {
+	handles map[string]bool // lower case
+	seed    maphash.Seed
+	// recent holds hashes of the ids of the brand's latest posts, of the
+	// posts they answer and of their conversations, each in a slot its hash
+	// picks: memory stays fixed however long the import, and as posts of a
+	// conversation are read close together, a later post finds them.
+	recent []uint64
+}
+
+// audience.recent has 1<<audienceBits slots (1 MB), picked by the top bits
+// of a hash.
+const audienceBits = 17
+
+// audienceHandles bounds the handles an import learns.
+const audienceHandles = 10000
+
+func newAudience(brandHandles []string) *audience {
+	a := &audience{handles: make(map[string]bool, len(brandHandles)), seed: maphash.MakeSeed()}
+	for _, h := range brandHandles {
+		a.handles[asciiLower(h)] = true
+	}
+	return a
+}
+
+// note remembers a post of the brand's.
+func (a *audience) note(t tweets.Tweet, brand bool) {
+	if !brand {
+		return
+	}
+	if t.AuthorHandle != "" && len(a.handles) < audienceHandles {
+		a.handles[asciiLower(t.AuthorHandle)] = true
+	}
+	if a.recent == nil {
+		a.recent = make([]uint64, 1<<audienceBits)
+	}
+	for _, id := range [...]string{t.ID, t.InReplyToID, t.ConversationID} {
+		if id != "" {
+			h := a.hash(id)
+			a.recent[h>>(64-audienceBits)] = h
+		}
+	}
+}
+
+// addressed reports whether a post is written to the brand, as far as the
+// posts read before it tell: it mentions or replies to one of the brand's
+// handles, replies to a post of the brand's or to one the brand answered, is
+// one the brand answered, or is in a conversation the brand took part in.
+func (a *audience) addressed(t tweets.Tweet) bool {
+	if t.InReplyToUser != "" && a.handles[asciiLower(t.InReplyToUser)] {
+		return true
+	}
+	for _, m := range t.Mentions {
+		if a.handles[asciiLower(m)] {
+			return true
+		}
+	}
+	return a.seen(t.ID) || a.seen(t.InReplyToID) || a.seen(t.ConversationID)
+}
+
+func (a *audience) seen(id string) bool {
+	if id == "" || a.recent == nil {
+		return false
+	}
+	h := a.hash(id)
+	return a.recent[h>>(64-audienceBits)] == h
+}
+
+// hash is never 0, which marks an empty slot.
+func (a *audience) hash(id string) uint64 {
+	return maphash.String(a.seed, id) | 1
 }
 
 // suspiciousTLDs are top-level domains mostly seen in malware and phishing links.

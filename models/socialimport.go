@@ -90,6 +90,7 @@ type Importer struct {
 	last, older *storeJob
 	failed      error
 	brand       map[string]bool
+	aud         *audience // who the brand is and what it took part in, for the ad filter
 	// seen counts each author+text (by a 64-bit hash: the texts themselves
 	// took most of an import's memory), for the spam score.
 	seen     map[uint64]int32
@@ -155,6 +156,7 @@ func (s *Store) NewImporter(ctx context.Context, opts ImportOptions) (*Importer,
 	for _, h := range brands {
 		im.brand[strings.ToLower(h)] = true
 	}
+	im.aud = newAudience(brands)
 	// A counter taken in a write transaction: two imports started together
 	// must not share an id, or each would resolve the other's items.
 	err = s.inTx(ctx, func(tx *sql.Tx) error {
@@ -229,6 +231,7 @@ func (im *Importer) Add(ctx context.Context, t tweets.Tweet) error {
 	im.sum.Read++
 	t.Text = cleanText(t.Text)
 	brand := im.isBrand(t)
+	im.aud.note(t, brand)
 	status, reason, score := im.classify(t, brand)
 	lang := t.Lang
 	if pseudoLanguage(lang) {
@@ -243,7 +246,7 @@ func (im *Importer) Add(ctx context.Context, t tweets.Tweet) error {
 		rule = im.matchRule(t.Text, t.AuthorHandle)
 	}
 	im.batch = append(im.batch, pendingItem{id: t.ID, conv: conv, parent: t.InReplyToID, handle: t.AuthorHandle,
-		authorID: t.AuthorID, name: t.AuthorName, text: t.Text, lang: lang, brand: brand, status: status,
+		authorID: t.AuthorID, name: t.AuthorName, text: t.Text, lang: lang, format: string(t.Format), brand: brand, status: status,
 		reason: reason, score: score, ruleID: rule, created: t.CreatedAt.Unix()})
 	if len(im.batch) >= im.batchSize {
 		return im.flush(ctx)
@@ -278,7 +281,7 @@ func (im *Importer) classify(t tweets.Tweet, brand bool) (status, reason string,
 		return "filtered", FilterRetweet, score
 	case brand && t.InReplyToID == "":
 		return "filtered", FilterBrand, score
-	case !brand && (isPromotion(t.Text) || len(t.Hashtags) >= 5):
+	case !brand && isAd(t, im.aud.addressed(t)):
 		return "filtered", FilterPromotion, score
 	}
 	for _, u := range t.URLs {

@@ -23,10 +23,11 @@ type InboxItem struct {
 	RuleName     string
 	ThreadID     int64
 	CreatedAt    time.Time
+	Format       string // the tweets.Format it was read from
 }
 
-// URL is the post on X.
-func (i InboxItem) URL() string { return tweetURL(i.Handle, i.TweetID) }
+// URL is the post on X, or "" when its source's ids are not X's.
+func (i InboxItem) URL() string { return tweetURL(i.Handle, i.TweetID, i.Format) }
 
 // InboxConversation is a conversation with at least one item in the view.
 type InboxConversation struct {
@@ -131,7 +132,7 @@ func (s *Store) strings(ctx context.Context, q string, args ...any) ([]string, e
 
 func (s *Store) conversationItems(ctx context.Context, conv string) ([]InboxItem, error) {
 	rows, err := s.r.QueryContext(ctx, `SELECT i.tweet_id, i.in_reply_to_id, i.author_handle, i.author_name, i.text, i.lang, i.status,
-		i.filter_reason, i.is_brand, i.spam_score, COALESCE(r.name, ''), COALESCE(i.thread_id, 0), i.created_at
+		i.filter_reason, i.is_brand, i.spam_score, COALESCE(r.name, ''), COALESCE(i.thread_id, 0), i.created_at, i.source_format
 		FROM social_items i LEFT JOIN social_rules r ON r.id = i.rule_id WHERE i.conversation_id = ? ORDER BY i.created_at, i.tweet_id LIMIT 200`, conv)
 	if err != nil {
 		return nil, fmt.Errorf("load conversation %s: %w", conv, err)
@@ -142,7 +143,7 @@ func (s *Store) conversationItems(ctx context.Context, conv string) ([]InboxItem
 		var it InboxItem
 		var at int64
 		if err := rows.Scan(&it.TweetID, &it.ParentID, &it.Handle, &it.Name, &it.Text, &it.Lang, &it.Status, &it.FilterReason,
-			&it.Brand, &it.SpamScore, &it.RuleName, &it.ThreadID, &at); err != nil {
+			&it.Brand, &it.SpamScore, &it.RuleName, &it.ThreadID, &at, &it.Format); err != nil {
 			return nil, err
 		}
 		it.CreatedAt = time.Unix(at, 0)

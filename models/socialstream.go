@@ -22,6 +22,7 @@ import (
 // pendingItem is a read tweet waiting to be stored with its batch.
 type pendingItem struct {
 	id, conv, parent, handle, authorID, name, text, lang string
+	format                                               string // the tweets.Format it was read from
 	brand                                                bool
 	status, reason                                       string
 	score                                                int
@@ -33,11 +34,11 @@ type pendingItem struct {
 
 func (p *pendingItem) item() socialItem {
 	return socialItem{id: p.id, parent: p.parent, handle: p.handle, name: p.name, text: p.text, status: p.status,
-		lang: p.lang, brand: p.brand, created: p.created, ruleID: p.ruleID}
+		lang: p.lang, format: p.format, brand: p.brand, created: p.created, ruleID: p.ruleID}
 }
 
 // itemCols is the number of values of a stored item.
-const itemCols = 20
+const itemCols = 21
 
 // insertItems stores items with multi-row statements. An item already
 // imported (by tweet id) is left as it is and counted as a duplicate.
@@ -52,11 +53,11 @@ func (im *Importer) insertItems(ctx context.Context, c dbtx, items []pendingItem
 			p := &part[i]
 			args = append(args, p.id, p.conv, p.parent, p.handle, p.authorID, p.name, p.text, p.lang, p.lang != "",
 				p.brand, p.status, p.reason, p.score, nullID(p.ruleID), nullID(p.threadID), nullID(p.postID),
-				im.opts.Source, im.id, p.created, now)
+				im.opts.Source, im.id, p.created, now, p.format)
 		}
 		rows, err := c.QueryContext(ctx, `INSERT INTO social_items (tweet_id, conversation_id, in_reply_to_id, author_handle,
 			author_id, author_name, text, lang, lang_checked, is_brand, status, filter_reason, spam_score, rule_id, thread_id, post_id,
-			source, import_id, created_at, imported_at)
+			source, import_id, created_at, imported_at, source_format)
 			VALUES `+strings.TrimSuffix(strings.Repeat(tuple+",", len(part)), ",")+` ON CONFLICT (tweet_id) DO NOTHING RETURNING filter_reason`,
 			args...)
 		if err != nil {

@@ -52,10 +52,13 @@ type Thread struct {
 	DuplicateOf    int64 // the original, when closed as a duplicate
 	// OfficialAnswer is set when an ambassador answered.
 	OfficialAnswer bool
-	// SourceURL is the original post on X for imported threads.
+	// SourceURL is the original post on X for imported threads, "" when
+	// the source's ids are not X's.
 	SourceURL string
 	// SourceID is the original tweet's id, for "Reply on X".
 	SourceID string
+	// FromX says the thread started as a post on X, linked or not.
+	FromX bool
 }
 
 // Gone reports whether the thread is out of the lists for everyone but staff.
@@ -244,9 +247,7 @@ func scanThread(row interface{ Scan(...any) error }) (*Thread, error) {
 	}
 	t.Author.Role = Role(role)
 	t.CreatedAt, t.LastActivityAt = time.Unix(created, 0), time.Unix(active, 0)
-	if i := strings.LastIndex(t.SourceURL, "/status/"); i >= 0 {
-		t.SourceID = t.SourceURL[i+len("/status/"):]
-	}
+	t.SourceURL, t.SourceID, t.FromX = threadSource(t.SourceURL)
 	return &t, nil
 }
 

@@ -58,6 +58,7 @@ func (s *sink) emit(t Tweet) error {
 	if strings.HasPrefix(t.Text, "RT @") {
 		t.Retweet = true
 	}
+	t.Format = s.res.Format
 	s.res.Read++
 	return s.fn(t)
 }

@@ -33,6 +33,9 @@ type Tweet struct {
 	// Line is the 1-based line (JSON Lines, CSV) or record number (JSON
 	// arrays) the tweet came from, for reports.
 	Line int
+	// Format is the format the tweet was read from. FormatSupportCSV's ids
+	// are the data set's row numbers, not X's tweet ids.
+	Format Format
 }
 
 // Format names a detected input format.

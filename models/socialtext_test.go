@@ -1,0 +1,226 @@
+package models
+
+import (
+	"context"
+	"fmt"
+	"io/fs"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/pressly/goose/v3"
+
+	"github.com/crowdcare/crowdcare/tweets"
+)
+
+// TestTweetTitleCleansAndCutsAtSentences: what X users put before their
+// words goes, the first sentence ends at CJK full stops too, and initials
+// and abbreviations do not end it.
+func TestTweetTitleCleansAndCutsAtSentences(t *testing.T) {
+	for _, c := range []struct{ in, want string }{
+		// ".@Brand" makes a reply public; the dot is no part of the question.
+		{".@AppleSupport my iPhone won't charge. Tried two cables!", "my iPhone won't charge."},
+		{".@AmazonHelp .@UPS where is my parcel?? ordered last week", "where is my parcel??"},
+		// Real twcs text (tweet 5354): a lone dot after the mention.
+		{"@115911 . I think ending the contests at 4 pm is too early. Not everyone lives on the West Coast.",
+			"I think ending the contests at 4 pm is too early."},
+		{"@Delta - why was my flight cancelled without an email? Stuck at JFK", "why was my flight cancelled without an email?"},
+		{"@Brand: ... anyone else lost the signal today?", "anyone else lost the signal today?"},
+		{"@Brand , …the app logs me out every hour", "the app logs me out every hour"},
+		// Opening marks belong to the sentence.
+		{"@Movistar ¿Dónde está mi pedido? Lo pedí hace una semana", "¿Dónde está mi pedido?"},
+		{`@Brand "Unknown error 0x80" when I pay. Help`, `"Unknown error 0x80" when I pay.`},
+		{"@Brand #1 complaint: the checkout freezes. Fix it", "#1 complaint: the checkout freezes."},
+		// Full-width sentence ends, with or without a space after.
+		{"@SoftBank ルーターが動きません。再起動しても直りません", "ルーターが動きません。"},
+		{"スマホの電波が全く入らない！どうすればいいですか", "スマホの電波が全く入らない！"},
+		{"为什么我的订单还没到？已经一周了", "为什么我的订单还没到？"},
+		{"「荷物が届かない」。問い合わせます", "「荷物が届かない」。"},
+		// Initials and common abbreviations are not sentence ends.
+		{"Mark R. from your Leeds store was brilliant, thank you! Will be back", "Mark R. from your Leeds store was brilliant, thank you!"},
+		{"Mr. Patel fixed my broadband in ten minutes. Great service", "Mr. Patel fixed my broadband in ten minutes."},
+		{"Mrs. Jones and Dr. Smith both got the wrong bill. Please check", "Mrs. Jones and Dr. Smith both got the wrong bill."},
+		{"Small things, e.g. the login button, vanished after the update. Please fix", "Small things, e.g. the login button, vanished after the update."},
+		{"Two charges, i.e. double the price, on my card. Refund?", "Two charges, i.e. double the price, on my card."},
+		{"The engineer came at 5 p.m. and left at 5:10. Still no line", "The engineer came at 5 p.m. and left at 5:10."},
+		{"Shipped to the U.S. office instead of Leeds. Why?", "Shipped to the U.S. office instead of Leeds."},
+		{"Prices vs. last year are up 20%. Is that right?", "Prices vs. last year are up 20%."},
+		// Real ends still cut, and decimals are no ends.
+		{"Router is dead. Help!", "Router is dead."},
+		{"Version 2.5 broke the app. Rolling back", "Version 2.5 broke the app."},
+		{"Why does it fail??? Nothing works", "Why does it fail???"},
+	} {
+		if got := TweetTitle(c.in, "jo"); got != c.want {
+			t.Errorf("TweetTitle(%q) = %q, want %q", c.in, got, c.want)
+		}
+	}
+}
+
+// TestTweetLinks: a link to X names the author or X's own "i/web" path,
+// and a source whose ids are not X's gets no link at all.
+func TestTweetLinks(t *testing.T) {
+	for _, c := range []struct {
+		handle, id string
+		format     tweets.Format
+		want       string
+	}{
+		{"jo_k", "1001", tweets.FormatArchive, "https://x.com/jo_k/status/1001"},
+		{"", "1440716856763977732", tweets.FormatV2, "https://x.com/i/web/status/1440716856763977732"},
+		{"", "42", "", "https://x.com/i/web/status/42"}, // imported before formats were kept
+		{"AppleSupport", "12", tweets.FormatSupportCSV, ""},
+		{"115712", "11", tweets.FormatSupportCSV, ""},
+	} {
+		if got := tweetURL(c.handle, c.id, string(c.format)); got != c.want {
+			t.Errorf("tweetURL(%q, %q, %q) = %q, want %q", c.handle, c.id, c.format, got, c.want)
+		}
+		if got := (InboxItem{Handle: c.handle, TweetID: c.id, Format: string(c.format)}).URL(); got != c.want {
+			t.Errorf("inbox item @%s %s (%s): %q, want %q", c.handle, c.id, c.format, got, c.want)
+		}
+		if got := (SpikeMention{Handle: c.handle, TweetID: c.id, Format: string(c.format)}).URL(); got != c.want {
+			t.Errorf("early-warning mention @%s %s (%s): %q, want %q", c.handle, c.id, c.format, got, c.want)
+		}
+	}
+}
+
+// TestSupportCSVThreadsLinkNowhere: the customer-support data set numbers
+// its rows, so its threads and items keep no link to X, yet still count as
+// from X.
+func TestSupportCSVThreadsLinkNowhere(t *testing.T) {
+	s := newTestStore(t)
+	ctx := context.Background()
+	const header = "tweet_id,author_id,inbound,created_at,text,response_tweet_id,in_response_to_tweet_id\n"
+	for _, f := range []struct {
+		triage bool
+		rows   string
+	}{
+		{false, "10,ExampleCare,False,Tue Oct 31 22:10:47 +0000 2017,@115712 Sorry about that! Please restart the Hub.,11,12\n" +
+			"12,115712,True,Tue Oct 31 22:08:27 +0000 2017,@ExampleCare my broadband has been down since this morning,10,\n" +
+			"11,115712,True,Tue Oct 31 22:30:00 +0000 2017,@ExampleCare restarted twice. Still nothing,,10\n"},
+		{true, "20,115713,True,Tue Oct 31 23:30:00 +0000 2017,@ExampleCare is the TV app down tonight?,,\n"},
+	} {
+		im, err := s.NewImporter(ctx, ImportOptions{Triage: f.triage})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := tweets.Read(strings.NewReader(header+f.rows), func(tw tweets.Tweet) error { return im.Add(ctx, tw) }); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := im.Finish(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	list, err := s.Threads(ctx, ThreadQuery{})
+	if err != nil || list.Total != 1 {
+		t.Fatalf("threads: %v %v", list, err)
+	}
+	th, err := s.Thread(ctx, list.Threads[0].ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if th.SourceURL != "" || th.SourceID != "" {
+		t.Errorf("thread from the data set links to X: %q, reply to %q", th.SourceURL, th.SourceID)
+	}
+	timings, err := s.Responsiveness(ctx, InsightsFilter{From: th.CreatedAt.Add(-time.Hour), To: th.CreatedAt.Add(time.Hour)})
+	if err != nil || timings[1].Source != SourceTweet || timings[1].Asked != 1 {
+		t.Fatalf("the thread no longer counts as from X: %+v %v", timings, err)
+	}
+	admin := userWithRole(t, s, "boss", RoleAdmin)
+	page, err := s.Inbox(ctx, admin, InboxQuery{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, c := range page.Conversations {
+		for _, it := range c.Items {
+			n++
+			if it.URL() != "" {
+				t.Errorf("inbox item %s links to %s", it.TweetID, it.URL())
+			}
+		}
+	}
+	if n == 0 {
+		t.Fatal("the triaged item is not in the inbox")
+	}
+}
+
+// TestLinksMigrationMendsEarlierImports: threads and items imported from the
+// data set before formats were kept (as the migration's down step leaves
+// them) lose their links when it runs; others keep theirs.
+func TestLinksMigrationMendsEarlierImports(t *testing.T) {
+	s := newTestStore(t)
+	ctx := context.Background()
+	const csv = "tweet_id,author_id,inbound,created_at,text,response_tweet_id,in_response_to_tweet_id\n" +
+		"10,ExampleCare,False,Tue Oct 31 22:10:47 +0000 2017,@115712 Sorry about that! Please restart the Hub.,,12\n" +
+		"12,115712,True,Tue Oct 31 22:08:27 +0000 2017,@ExampleCare my broadband has been down since this morning,10,\n"
+	im, err := s.NewImporter(ctx, ImportOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tweets.Read(strings.NewReader(csv), func(tw tweets.Tweet) error { return im.Add(ctx, tw) }); err != nil {
+		t.Fatal(err)
+	}
+	if err := im.Add(ctx, tweets.Tweet{ID: "1440716856763977732", AuthorHandle: "jo_k", Text: "My router shows a red light, what does it mean?",
+		CreatedAt: time.Date(2021, 9, 22, 16, 37, 29, 0, time.UTC), Format: tweets.FormatV2}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := im.Finish(ctx); err != nil {
+		t.Fatal(err)
+	}
+	sources := func() map[string]string {
+		out := map[string]string{}
+		rows, err := s.r.QueryContext(ctx, `SELECT title, source_url FROM threads`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var title, src string
+			if err := rows.Scan(&title, &src); err != nil {
+				t.Fatal(err)
+			}
+			out[title] = src
+		}
+		return out
+	}
+	want := map[string]string{"my broadband has been down since this morning": "twcs-csv:12",
+		"My router shows a red light, what does it mean?": "https://x.com/jo_k/status/1440716856763977732"}
+	if got := sources(); fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("sources: %v", got)
+	}
+	sub, err := fs.Sub(migrationFiles, "migrations")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := goose.NewProvider(goose.DialectSQLite3, s.w, sub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.Down(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := sources()["my broadband has been down since this morning"]; got != "https://x.com/i/web/status/12" {
+		t.Fatalf("after the down step: %q", got)
+	}
+	if _, err := p.Up(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := sources(); fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("sources after the migration: %v", got)
+	}
+	formats := map[string]string{}
+	rows, err := s.r.QueryContext(ctx, `SELECT tweet_id, source_format FROM social_items`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id, f string
+		if err := rows.Scan(&id, &f); err != nil {
+			t.Fatal(err)
+		}
+		formats[id] = f
+	}
+	if fmt.Sprint(formats) != "map[10:twcs-csv 12:twcs-csv 1440716856763977732:]" {
+		t.Fatalf("formats after the migration: %v", formats)
+	}
+}
