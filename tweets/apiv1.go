@@ -44,15 +44,17 @@ type v1User struct {
 	Name       string     `json:"name"`
 }
 
+// v1Entities keeps plain slices: archives and v1.1 responses always write
+// lists as arrays, and list's tolerance costs a sixth of reading them.
 type v1Entities struct {
-	URLs     list[urlEntity] `json:"urls"`
-	Media    list[urlEntity] `json:"media"`
-	Hashtags list[struct {
+	URLs     []urlEntity `json:"urls"`
+	Media    []urlEntity `json:"media"`
+	Hashtags []struct {
 		Text string `json:"text"`
-	}] `json:"hashtags"`
-	UserMentions list[struct {
+	} `json:"hashtags"`
+	UserMentions []struct {
 		ScreenName string `json:"screen_name"`
-	}] `json:"user_mentions"`
+	} `json:"user_mentions"`
 }
 
 // flexValue keeps one element of a nested array raw, so that one bad status
