@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -238,17 +239,18 @@ func (h *Handler) uploadImport(c echo.Context) error {
 		return err
 	}
 	tmp.Close()
-	// Check the format now, so a wrong file is refused on the form, not later.
-	head := make([]byte, 4096)
-	hf, err := os.Open(tmp.Name())
-	if err != nil {
-		return err
-	}
-	n, _ := io.ReadFull(hf, head)
-	hf.Close()
-	if _, err := tweets.Detect(head[:n]); err != nil {
+	// Check the format now (for a ZIP, its directory), so a wrong file is
+	// refused on the form, not later.
+	if _, err := tweets.CheckFile(tmp.Name(), uploadRead()); err != nil {
 		os.Remove(tmp.Name())
-		f.Errors["file"] = "This file is in no format Crowdcare knows (" + err.Error() + "). Nothing was imported."
+		switch {
+		case errors.Is(err, tweets.ErrUnknownFormat):
+			f.Errors["file"] = "This file is in no format Crowdcare knows (" + err.Error() + "). Nothing was imported."
+		case errors.Is(err, tweets.ErrTooLarge):
+			f.Errors["file"] = "This file was refused (" + err.Error() + "). Nothing was imported."
+		default:
+			return err
+		}
 		return h.renderImport(c, http.StatusUnprocessableEntity, f)
 	}
 	opts := models.ImportOptions{BrandHandles: []string{f.Values["brand_handle"]}, Category: f.Values["category"],
@@ -272,12 +274,16 @@ func (h *Handler) uploadImport(c echo.Context) error {
 	return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/mod/social/import/%d", job))
 }
 
+// uploadRead reads an upload alone: its temporary directory's other files
+// are nobody's account.js. Inside a ZIP, the archive's own are used.
+func uploadRead() tweets.Options { return tweets.Options{Alone: true} }
+
 // runImport reads the uploaded file; it outlives the request on purpose.
 func (h *Handler) runImport(job int64, path string, im *models.Importer) {
 	ctx := context.Background()
 	defer os.Remove(path)
 	read := 0
-	res, err := tweets.ReadFile(path, func(t tweets.Tweet) error {
+	res, err := tweets.ReadFileWith(path, uploadRead(), func(t tweets.Tweet) error {
 		read++
 		if read%5000 == 0 {
 			if err := h.store.ProgressImportJob(ctx, job, read); err != nil {
@@ -289,7 +295,7 @@ func (h *Handler) runImport(job int64, path string, im *models.Importer) {
 	var sum *models.ImportSummary
 	if err == nil {
 		for _, sk := range res.Skipped {
-			im.Skip(filepath.Base(path), sk.Line, sk.Reason)
+			im.Skip(sk.File, sk.Line, sk.Report()) // the file inside a ZIP; the job page names the upload
 		}
 		sum, err = im.Finish(ctx)
 	} else {

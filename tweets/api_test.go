@@ -179,8 +179,8 @@ func TestV1StreamingLines(t *testing.T) {
 	if n := countIf(got, func(tw Tweet) bool { return tw.InReplyToID != "" }); n != 33 {
 		t.Errorf("replies = %d, want 33", n)
 	}
-	// RTL text intact.
-	if tw := mustFind(t, got, "972473092814589952"); tw.Lang != "iw" || !strings.HasPrefix(tw.Text, "ישר שלחו לי הפניה לרופא עיניים") {
+	// RTL text intact; X's legacy code for Hebrew (iw) becomes he.
+	if tw := mustFind(t, got, "972473092814589952"); tw.Lang != "he" || !strings.HasPrefix(tw.Text, "ישר שלחו לי הפניה לרופא עיניים") {
 		t.Errorf("Hebrew tweet = %q (%s)", tw.Text, tw.Lang)
 	}
 	if tw := mustFind(t, got, "972472958596866048"); !strings.HasSuffix(tw.Text, "سورة الحجرات\u00a0#Quran") {

@@ -10,23 +10,26 @@ import (
 // Only the fields the importer uses are declared: an odd value elsewhere must
 // not cost the record.
 type v1Status struct {
-	ID                   flexString   `json:"id"`
-	IDStr                flexString   `json:"id_str"`
-	Text                 string       `json:"text"`
-	FullText             string       `json:"full_text"`
-	ExtendedTweet        *v1Extended  `json:"extended_tweet"`
-	Entities             *v1Entities  `json:"entities"`
-	CreatedAt            string       `json:"created_at"`
-	User                 *v1User      `json:"user"`
-	RetweetedStatus      *v1Status    `json:"retweeted_status"`
-	QuotedStatus         *v1Status    `json:"quoted_status"`
-	IsQuoteStatus        flexBool     `json:"is_quote_status"`
-	QuotedStatusIDStr    flexString   `json:"quoted_status_id_str"`
-	InReplyToStatusIDStr flexString   `json:"in_reply_to_status_id_str"`
-	InReplyToStatusID    flexString   `json:"in_reply_to_status_id"`
-	InReplyToScreenName  string       `json:"in_reply_to_screen_name"`
-	Lang                 string       `json:"lang"`
-	Statuses             *[]flexValue `json:"statuses"` // set on a search response, not on a status
+	ID                   flexString  `json:"id"`
+	IDStr                flexString  `json:"id_str"`
+	Text                 string      `json:"text"`
+	FullText             string      `json:"full_text"`
+	ExtendedTweet        *v1Extended `json:"extended_tweet"`
+	Entities             *v1Entities `json:"entities"`
+	CreatedAt            string      `json:"created_at"`
+	User                 *v1User     `json:"user"`
+	RetweetedStatus      *v1Status   `json:"retweeted_status"`
+	QuotedStatus         *v1Status   `json:"quoted_status"`
+	IsQuoteStatus        flexBool    `json:"is_quote_status"`
+	QuotedStatusIDStr    flexString  `json:"quoted_status_id_str"`
+	InReplyToStatusIDStr flexString  `json:"in_reply_to_status_id_str"`
+	InReplyToStatusID    flexString  `json:"in_reply_to_status_id"`
+	InReplyToScreenName  string      `json:"in_reply_to_screen_name"`
+	Lang                 string      `json:"lang"`
+	// A search response, not a status: standard search has statuses,
+	// premium and enterprise search (30-day, full-archive) results.
+	Statuses *list[flexValue] `json:"statuses"`
+	Results  *list[flexValue] `json:"results"`
 }
 
 type v1Extended struct {
@@ -41,6 +44,8 @@ type v1User struct {
 	Name       string     `json:"name"`
 }
 
+// v1Entities keeps plain slices: archives and v1.1 responses always write
+// lists as arrays, and list's tolerance costs a sixth of reading them.
 type v1Entities struct {
 	URLs     []urlEntity `json:"urls"`
 	Media    []urlEntity `json:"media"`
@@ -97,14 +102,13 @@ func (s *v1Status) body() (string, *v1Entities) {
 }
 
 // tweet converts a status; the error is a Skip reason.
-func (s *v1Status) tweet(line int) (Tweet, error) {
+func (s *v1Status) tweet() (Tweet, error) {
 	t := Tweet{
 		ID:            firstOf(string(s.IDStr), string(s.ID)),
 		InReplyToID:   firstOf(string(s.InReplyToStatusIDStr), string(s.InReplyToStatusID)),
 		InReplyToUser: s.InReplyToScreenName,
 		Lang:          s.Lang,
 		Quote:         s.QuotedStatus != nil || bool(s.IsQuoteStatus) || s.QuotedStatusIDStr != "",
-		Line:          line,
 	}
 	created, err := parseTime(s.CreatedAt)
 	if err != nil {
@@ -135,26 +139,31 @@ func (s *v1Status) tweet(line int) (Tweet, error) {
 }
 
 // readV1 reads v1.1 statuses in any of their shapes: an array, JSON Lines, a
-// single status or a search response.
+// single status or a search response (standard, premium or enterprise).
 func readV1(br *bufio.Reader, s *sink) error {
-	rec := 0
-	return readJSONRecords(br, s, func(line int, raw []byte) error {
+	var recs records
+	return readJSONRecords(br, s, func(p pos, raw []byte) error {
 		var st v1Status
 		if err := json.Unmarshal(raw, &st); err != nil {
-			s.skip(position(line, &rec), "%s", jsonReason(err))
+			s.skip(recs.whole(p), "%s", jsonReason(err))
 			return nil
 		}
-		if st.Statuses == nil {
-			return emitV1(s, &st, position(line, &rec))
+		statuses := st.Statuses
+		if statuses == nil {
+			statuses = st.Results
 		}
-		for _, v := range *st.Statuses {
-			pos := position(line, &rec)
+		if statuses == nil {
+			return emitV1(s, &st, recs.whole(p))
+		}
+		lines := lineFinder{raw: raw, line: p.line}
+		for _, v := range *statuses {
+			at := recs.inside(p, &lines, v.raw)
 			var inner v1Status
 			if err := json.Unmarshal(v.raw, &inner); err != nil {
-				s.skip(pos, "%s", jsonReason(err))
+				s.skip(at, "%s", jsonReason(err))
 				continue
 			}
-			if err := emitV1(s, &inner, pos); err != nil {
+			if err := emitV1(s, &inner, at); err != nil {
 				return err
 			}
 		}
@@ -162,28 +171,18 @@ func readV1(br *bufio.Reader, s *sink) error {
 	})
 }
 
-func emitV1(s *sink, st *v1Status, pos int) error {
+func emitV1(s *sink, st *v1Status, at pos) error {
 	if st.IDStr == "" && st.ID == "" && st.Text == "" && st.FullText == "" {
 		// Streams interleave delete and limit notices with statuses.
-		s.skip(pos, "not a status (a stream notice or another object)")
+		s.skip(at, "not a status (a stream notice or another object)")
 		return nil
 	}
-	t, err := st.tweet(pos)
+	t, err := st.tweet()
 	if err != nil {
-		s.skip(pos, "%v", err)
+		s.skip(at, "%v", err)
 		return nil
 	}
-	return s.emit(t)
-}
-
-// position is the Line of the next record: the line in JSON Lines (line > 0),
-// else the running record number.
-func position(line int, rec *int) int {
-	if line > 0 {
-		return line
-	}
-	*rec++
-	return *rec
+	return s.emit(t, at)
 }
 
 func (e *v1Entities) expandedURLs() []string { return expandedURLs(e.URLs) }

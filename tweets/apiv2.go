@@ -14,10 +14,10 @@ import (
 type v2Record struct {
 	Data     json.RawMessage `json:"data"`
 	Includes struct {
-		Users  []v2User  `json:"users"`
-		Tweets []v2Tweet `json:"tweets"`
+		Users  list[v2User]  `json:"users"`
+		Tweets list[v2Tweet] `json:"tweets"`
 	} `json:"includes"`
-	Errors []v2Error `json:"errors"`
+	Errors list[v2Error] `json:"errors"`
 	v2Tweet
 }
 
@@ -29,7 +29,7 @@ type v2Tweet struct {
 	CreatedAt        string      `json:"created_at"`
 	Lang             string      `json:"lang"`
 	InReplyToUserID  flexString  `json:"in_reply_to_user_id"`
-	ReferencedTweets []v2Ref     `json:"referenced_tweets"`
+	ReferencedTweets list[v2Ref] `json:"referenced_tweets"`
 	Entities         *v2Entities `json:"entities"`
 	NoteTweet        *struct {
 		Text     string      `json:"text"`
@@ -54,13 +54,13 @@ type v2User struct {
 }
 
 type v2Entities struct {
-	URLs     []urlEntity `json:"urls"`
-	Mentions []struct {
+	URLs     list[urlEntity] `json:"urls"`
+	Mentions list[struct {
 		Username string `json:"username"`
-	} `json:"mentions"`
-	Hashtags []struct {
+	}] `json:"mentions"`
+	Hashtags list[struct {
 		Tag string `json:"tag"`
-	} `json:"hashtags"`
+	}] `json:"hashtags"`
 }
 
 type v2Error struct {
@@ -85,13 +85,13 @@ func (e *v2Expansions) addUser(u *v2User) {
 func (e *v2Expansions) handle(id flexString) string { return e.users[string(id)].Username }
 
 // readV2 reads API v2 pages and twarc flat tweets, as JSON Lines or as
-// pretty-printed documents.
+// pretty-printed documents, and the data arrays academictwitteR saves.
 func readV2(br *bufio.Reader, s *sink) error {
-	rec := 0
-	return readJSONRecords(br, s, func(line int, raw []byte) error {
+	var recs records
+	return readJSONRecords(br, s, func(p pos, raw []byte) error {
 		var r v2Record
 		if err := json.Unmarshal(raw, &r); err != nil {
-			s.skip(position(line, &rec), "%s", jsonReason(err))
+			s.skip(recs.whole(p), "%s", jsonReason(err))
 			return nil
 		}
 		for _, e := range r.Errors {
@@ -100,11 +100,11 @@ func readV2(br *bufio.Reader, s *sink) error {
 		if len(bytes.TrimSpace(r.Data)) == 0 {
 			if r.ID == "" && r.Text == "" {
 				if len(r.Errors) == 0 {
-					s.skip(position(line, &rec), "neither an API v2 page nor a tweet")
+					s.skip(recs.whole(p), "neither an API v2 page nor a tweet")
 				}
 				return nil
 			}
-			return emitV2(s, &r.v2Tweet, flatExpansions(&r.v2Tweet), position(line, &rec))
+			return emitV2(s, &r.v2Tweet, flatExpansions(&r.v2Tweet), recs.whole(p))
 		}
 		x := v2Expansions{users: make(map[string]v2User), tweets: make(map[string]*v2Tweet)}
 		for i := range r.Includes.Users {
@@ -113,24 +113,26 @@ func readV2(br *bufio.Reader, s *sink) error {
 		for i := range r.Includes.Tweets {
 			x.tweets[string(r.Includes.Tweets[i].ID)] = &r.Includes.Tweets[i]
 		}
+		lines := lineFinder{raw: raw, line: p.line}
 		return eachData(r.Data, func(raw json.RawMessage) error {
-			pos := position(line, &rec)
+			at := recs.inside(p, &lines, raw)
 			var t v2Tweet
 			if err := json.Unmarshal(raw, &t); err != nil {
-				s.skip(pos, "%s", jsonReason(err))
+				s.skip(at, "%s", jsonReason(err))
 				return nil
 			}
-			return emitV2(s, &t, &x, pos)
+			return emitV2(s, &t, &x, at)
 		})
 	})
 }
 
 // eachData calls fn for the page's data: an array in responses, a single
-// object in the filtered stream and single-tweet lookups.
+// object in the filtered stream and single-tweet lookups; {} (an empty
+// list as R's jsonlite writes it) and null are none.
 func eachData(data json.RawMessage, fn func(json.RawMessage) error) error {
 	data = bytes.TrimSpace(data)
 	switch {
-	case bytes.Equal(data, []byte("null")):
+	case bytes.Equal(data, []byte("null")) || isEmptyObject(data):
 		return nil
 	case data[0] == '[':
 		var items []json.RawMessage
@@ -186,23 +188,22 @@ func (e *v2Entities) links() []link {
 	return out
 }
 
-func emitV2(s *sink, t *v2Tweet, x *v2Expansions, pos int) error {
-	out, err := t.tweet(x, pos)
+func emitV2(s *sink, t *v2Tweet, x *v2Expansions, at pos) error {
+	out, err := t.tweet(x)
 	if err != nil {
-		s.skip(pos, "%v", err)
+		s.skip(at, "%v", err)
 		return nil
 	}
-	return s.emit(out)
+	return s.emit(out, at)
 }
 
 // tweet converts a v2 tweet; the error is a Skip reason.
-func (t *v2Tweet) tweet(x *v2Expansions, line int) (Tweet, error) {
+func (t *v2Tweet) tweet(x *v2Expansions) (Tweet, error) {
 	out := Tweet{
 		ID:             string(t.ID),
 		ConversationID: string(t.ConversationID),
 		AuthorID:       string(t.AuthorID),
 		Lang:           t.Lang,
-		Line:           line,
 	}
 	created, err := parseTime(t.CreatedAt)
 	if err != nil {

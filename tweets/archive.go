@@ -17,29 +17,33 @@ var statusLinkRe = regexp.MustCompile(`^https?://(?:www\.|mobile\.)?(?:twitter|x
 
 // readArchive reads an X archive data file (window.YTD.tweets.part0 = […]).
 // The tweets carry no user object: author, when known, is the account from
-// account.js.
-func readArchive(br *bufio.Reader, s *sink, author *Account) error {
-	if !skipAssignment(br) {
-		s.skip(1, "no \"=\" after the window.YTD name")
+// account.js. notes, when the archive has note-tweet.js, complete the text
+// of long posts. A note-tweet.js read on its own gives no tweet: its
+// records complete tweets.js's, they add none.
+func readArchive(br *bufio.Reader, s *sink, author *Account, notes *noteIndex) error {
+	lines, ok := skipAssignment(br)
+	if !ok {
+		s.skip(pos{line: 1}, "no \"=\" after the window.YTD name")
 		return nil
 	}
-	_, err := streamArray(br, 0, func(n int, raw json.RawMessage) error {
+	return recordSkip(s, streamArray(br, 1+lines, func(p pos, raw json.RawMessage) error {
 		var rec struct {
-			Tweet *v1Status `json:"tweet"`
+			Tweet     *v1Status       `json:"tweet"`
+			NoteTweet json.RawMessage `json:"noteTweet"`
 		}
 		if err := json.Unmarshal(raw, &rec); err != nil {
-			s.skip(n, "%s", jsonReason(err))
+			s.skip(p, "%s", jsonReason(err))
 			return nil
 		}
 		if rec.Tweet == nil {
-			// note-tweet.js records ({"noteTweet": …}) duplicate a tweet
-			// in tweets.js rather than add one.
-			s.skip(n, "archive record has no \"tweet\" object")
+			if len(rec.NoteTweet) == 0 {
+				s.skip(p, "archive record has no \"tweet\" object")
+			}
 			return nil
 		}
-		t, err := rec.Tweet.tweet(n)
+		t, err := rec.Tweet.tweet()
 		if err != nil {
-			s.skip(n, "%v", err)
+			s.skip(p, "%v", err)
 			return nil
 		}
 		if rec.Tweet.User == nil && author != nil {
@@ -53,43 +57,51 @@ func readArchive(br *bufio.Reader, s *sink, author *Account) error {
 				}
 			}
 		}
-		return s.emit(t)
-	})
-	return recordSkip(s, err)
+		notes.complete(&t)
+		return s.emit(t, p)
+	}))
 }
 
 // readGrailbird reads a pre-2018 archive month file
-// (Grailbird.data.tweets_YYYY_MM = […]) of v1.1-style statuses.
-func readGrailbird(br *bufio.Reader, s *sink) error {
-	if !skipAssignment(br) {
-		s.skip(1, "no \"=\" after the Grailbird variable name")
+// (Grailbird.data.tweets_YYYY_MM = […]) of v1.1-style statuses; author,
+// from user_details.js, is for statuses without a user object.
+func readGrailbird(br *bufio.Reader, s *sink, author *Account) error {
+	lines, ok := skipAssignment(br)
+	if !ok {
+		s.skip(pos{line: 1}, "no \"=\" after the Grailbird variable name")
 		return nil
 	}
-	_, err := streamArray(br, 0, func(n int, raw json.RawMessage) error {
+	return recordSkip(s, streamArray(br, 1+lines, func(p pos, raw json.RawMessage) error {
 		var st v1Status
 		if err := json.Unmarshal(raw, &st); err != nil {
-			s.skip(n, "%s", jsonReason(err))
+			s.skip(p, "%s", jsonReason(err))
 			return nil
 		}
-		return emitV1(s, &st, n)
-	})
-	return recordSkip(s, err)
+		if st.User == nil && author != nil {
+			st.User = &v1User{IDStr: flexString(author.ID), ScreenName: author.Handle, Name: author.Name}
+		}
+		return emitV1(s, &st, p)
+	}))
 }
 
-// skipAssignment consumes the JavaScript "name =" before an archive's JSON.
-// The name is short; giving up after 512 bytes keeps a file that only looked
-// like an archive from being scanned to its end.
-func skipAssignment(br *bufio.Reader) bool {
+// skipAssignment consumes the JavaScript "name =" before an archive's JSON
+// and says how many lines that was. The name is short; giving up after 512
+// bytes keeps a file that only looked like an archive from being scanned
+// to its end.
+func skipAssignment(br *bufio.Reader) (lines int, ok bool) {
 	for i := 0; i < 512; i++ {
 		b, err := br.ReadByte()
 		if err != nil {
-			return false
+			return lines, false
 		}
-		if b == '=' {
-			return true
+		switch b {
+		case '=':
+			return lines, true
+		case '\n':
+			lines++
 		}
 	}
-	return false
+	return lines, false
 }
 
 // readAccountFile reads an archive's account.js; a missing file is no
@@ -113,7 +125,7 @@ func readAccountFile(path string) (*Account, error) {
 // readAccount parses window.YTD.account.part0 = [ {"account": {…}} ].
 func readAccount(r io.Reader) (*Account, error) {
 	br := bufio.NewReader(io.LimitReader(r, 1<<20))
-	if !skipAssignment(br) {
+	if _, ok := skipAssignment(br); !ok {
 		return nil, errors.New("not an archive account file: no \"=\"")
 	}
 	var recs []struct {
@@ -145,9 +157,18 @@ func readUserDetailsFile(path string) (*Account, error) {
 		return nil, fmt.Errorf("open user details file: %w", err)
 	}
 	defer f.Close()
-	br := bufio.NewReader(io.LimitReader(f, 1<<20))
-	if !skipAssignment(br) {
-		return nil, fmt.Errorf("read %s: no \"=\"", path)
+	a, err := readUserDetails(f)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", path, err)
+	}
+	return a, nil
+}
+
+// readUserDetails parses var user_details = {…}.
+func readUserDetails(r io.Reader) (*Account, error) {
+	br := bufio.NewReader(io.LimitReader(r, 1<<20))
+	if _, ok := skipAssignment(br); !ok {
+		return nil, errors.New("not a user details file: no \"=\"")
 	}
 	var u struct {
 		ScreenName string     `json:"screen_name"`
@@ -155,7 +176,7 @@ func readUserDetailsFile(path string) (*Account, error) {
 		ID         flexString `json:"id"`
 	}
 	if err := json.NewDecoder(br).Decode(&u); err != nil {
-		return nil, fmt.Errorf("read %s: %w", path, err)
+		return nil, fmt.Errorf("decode user details: %w", err)
 	}
 	if u.ScreenName == "" {
 		return nil, nil

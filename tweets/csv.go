@@ -101,15 +101,15 @@ func readCSV(r io.Reader, s *sink, build func(*csvTable) (Tweet, string)) error 
 			return err
 		}
 		if bad != nil {
-			s.skip(bad.Line, "%s", bad.Reason)
+			s.skip(pos{line: bad.Line}, "%s", bad.Reason)
 			continue
 		}
 		tw, reason := build(t)
 		if reason != "" {
-			s.skip(t.line, "%s", reason)
+			s.skip(pos{line: t.line}, "%s", reason)
 			continue
 		}
-		if err := s.emit(tw); err != nil {
+		if err := s.emit(tw, pos{line: t.line}); err != nil {
 			return err
 		}
 	}

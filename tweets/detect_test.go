@@ -48,7 +48,7 @@ func TestDetect(t *testing.T) {
 func TestDetectUnknown(t *testing.T) {
 	cases := map[string]struct{ head, mention string }{
 		"empty":        {"", "empty"},
-		"png":          {"\x89PNG\r\n\x1a\n", `\x89PNG`},
+		"png":          {"\x89PNG\r\n\x1a\n", "a picture"},
 		"mastodon":     {`[{"id": "114739545367952761", "created_at": "2025-06-24T17:35:19.898Z", "content": "<p>hi</p>", "account": {}}]`, "keys id, created_at"},
 		"mastodon ctx": {`{"ancestors": [], "descendants": []}`, "ancestors"},
 		"bluesky":      {`{"uri": "at://did:plc:x/app.bsky.feed.post/3k", "cid": "b", "value": {"text": "hi"}}`, "keys uri, cid, value"},

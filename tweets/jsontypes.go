@@ -66,3 +66,37 @@ func firstOf(ss ...string) string {
 	}
 	return ""
 }
+
+// list is a JSON array that also accepts what R's jsonlite writes for one
+// (academictwitteR saves API v2 data with it): {} for an empty list, and a
+// single object where the list had one element. null is empty too. Without
+// it, one empty list in a record cost the whole record.
+type list[T any] []T
+
+func (l *list[T]) UnmarshalJSON(b []byte) error {
+	b = bytes.TrimSpace(b)
+	switch {
+	case len(b) == 0 || string(b) == "null" || isEmptyObject(b):
+		*l = nil
+		return nil
+	case b[0] == '{':
+		var one T
+		if err := json.Unmarshal(b, &one); err != nil {
+			return err
+		}
+		*l = list[T]{one}
+		return nil
+	}
+	var many []T
+	if err := json.Unmarshal(b, &many); err != nil {
+		return err
+	}
+	*l = many
+	return nil
+}
+
+// isEmptyObject reports {} with any white space inside.
+func isEmptyObject(b []byte) bool {
+	b = bytes.TrimSpace(b)
+	return len(b) >= 2 && b[0] == '{' && b[len(b)-1] == '}' && len(bytes.TrimSpace(b[1:len(b)-1])) == 0
+}

@@ -38,18 +38,19 @@ func TestOversizedRecordIsRefusedNotHeld(t *testing.T) {
 	smallRecords(t)
 	huge := strings.Repeat("x", 8<<10)
 	cases := map[string]struct {
-		in       string
-		read     int
-		skipLine int
-		reason   string
+		in         string
+		read       int
+		skipLine   int
+		skipRecord int
+		reason     string
 	}{
 		"array": {
 			in:   "[" + statusJSON(1, "first") + "," + statusJSON(2, huge) + "," + statusJSON(3, "after") + "]",
-			read: 1, skipLine: 2, reason: "record larger than",
+			read: 1, skipLine: 1, skipRecord: 2, reason: "record larger than",
 		},
 		"document": {
 			in:   "{\n  \"statuses\": [\n" + statusJSON(1, huge) + "\n]}\n",
-			read: 0, skipLine: 1, reason: "record larger than",
+			read: 0, skipLine: 1, skipRecord: 1, reason: "record larger than",
 		},
 		"lines": {
 			in:   statusJSON(1, "first") + "\n" + statusJSON(2, huge) + "\n" + statusJSON(3, "after") + "\n",
@@ -62,8 +63,9 @@ func TestOversizedRecordIsRefusedNotHeld(t *testing.T) {
 			if res.Read != tc.read || len(got) != tc.read {
 				t.Errorf("read %d tweets (callback %d), want %d", res.Read, len(got), tc.read)
 			}
-			if len(res.Skipped) != 1 || res.Skipped[0].Line != tc.skipLine || !strings.Contains(res.Skipped[0].Reason, tc.reason) {
-				t.Fatalf("skips = %+v, want one at %d saying %q", res.Skipped, tc.skipLine, tc.reason)
+			if len(res.Skipped) != 1 || res.Skipped[0].Line != tc.skipLine || res.Skipped[0].Record != tc.skipRecord ||
+				!strings.Contains(res.Skipped[0].Reason, tc.reason) {
+				t.Fatalf("skips = %+v, want one at line %d, record %d saying %q", res.Skipped, tc.skipLine, tc.skipRecord, tc.reason)
 			}
 		})
 	}

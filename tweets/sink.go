@@ -27,28 +27,30 @@ type sink struct {
 }
 
 // skip records a malformed record; reading goes on.
-func (s *sink) skip(line int, format string, args ...any) {
-	s.res.Skipped = append(s.res.Skipped, Skip{Line: line, Reason: fmt.Sprintf(format, args...)})
+func (s *sink) skip(at pos, format string, args ...any) {
+	s.res.Skipped = append(s.res.Skipped, Skip{Line: at.line, Record: at.record, Reason: fmt.Sprintf(format, args...)})
 }
 
-// emit hands a tweet to the callback, or records it as a Skip when it lacks
-// what a thread needs. The callback's error is returned unchanged so that
-// Read can return it as is.
-func (s *sink) emit(t Tweet) error {
+// emit hands a tweet read at p to the callback, or records it as a Skip
+// when it lacks what a thread needs. The callback's error is returned
+// unchanged so that Read can return it as is.
+func (s *sink) emit(t Tweet, at pos) error {
+	t.Line = at.line
 	switch {
 	case t.ID == "":
-		s.skip(t.Line, "no tweet id")
+		s.skip(at, "no tweet id")
 		return nil
 	case !isDigits(t.ID):
-		s.skip(t.Line, "tweet id %q is not a number", clip(t.ID, 30))
+		s.skip(at, "tweet id %q is not a number", clip(t.ID, 30))
 		return nil
 	case len(t.Text) > MaxText && utf8.RuneCountInString(t.Text) > MaxText:
-		s.skip(t.Line, "text longer than %d characters", MaxText)
+		s.skip(at, "text longer than %d characters", MaxText)
 		return nil
 	case t.AuthorHandle != "" && !ValidHandle(t.AuthorHandle):
-		s.skip(t.Line, "author handle %q is not an X handle (1-15 letters, digits or _)", clip(t.AuthorHandle, 30))
+		s.skip(at, "author handle %q is not an X handle (1-15 letters, digits or _)", clip(t.AuthorHandle, 30))
 		return nil
 	}
+	t.Lang = NormalizeLang(t.Lang)
 	// Handles the record only mentions are names for look-ups, never
 	// accounts: one that X could not have is dropped, not imported.
 	if !ValidHandle(t.InReplyToUser) {

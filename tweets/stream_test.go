@@ -97,29 +97,43 @@ func TestReadStopsOnCallbackError(t *testing.T) {
 	}
 }
 
+// A skip in a JSON array names its record and the physical line it starts
+// on, however the records spread over lines; a note tweet's record is no
+// tweet but no error either.
 func TestReadArraySkipsAndRecordNumbers(t *testing.T) {
 	in := `window.YTD.tweets.part0 = [
   {"tweet": {"id_str": "1", "full_text": "one", "created_at": "Thu Nov 03 08:50:26 +0000 2022"}},
   {"tweet": {"id_str": "", "full_text": "no id", "created_at": "Thu Nov 03 08:50:26 +0000 2022"}},
-  {"tweet": {"id_str": "3", "full_text": "bad date", "created_at": "someday"}},
-  {"noteTweet": {"noteTweetId": "4"}},
-  {"tweet": {"id_str": "5", "full_text": 5}},
+  {"tweet": {"id_str": "3", "full_text": "bad date", "created_at": "someday"}}, {"like": {"tweetId": "4"}},
+  {
+    "tweet" : {
+      "id_str" : "5",
+      "full_text" : 5
+    }
+  },
+  {"noteTweet": {"noteTweetId": "40"}},
   {"tweet": {"id": "6", "full_text": "id only as a string number", "created_at": "Thu Nov 03 08:50:26 +0000 2022"}},
-  {"tweet": {"id_str": "7", "full_text": "cut`
-	var ids []string
-	res, err := Read(strings.NewReader(in), func(tw Tweet) error { ids = append(ids, tw.ID); return nil })
+  {"tweet": {"id_str": "7", "full_text": "multi-line \u2026",
+    "created_at": "Thu Nov 03 08:50:26 +0000 2022"}}, {"tweet": {"id_str": "8", "full_text": "cut`
+	var got []Tweet
+	res, err := Read(strings.NewReader(in), func(tw Tweet) error { got = append(got, tw); return nil })
 	if err != nil {
 		t.Fatal(err)
 	}
-	if strings.Join(ids, ",") != "1,6" {
-		t.Errorf("ids = %v", ids)
+	var ids []string
+	for _, tw := range got {
+		ids = append(ids, fmt.Sprintf("%s@%d", tw.ID, tw.Line))
 	}
-	var lines []int
+	if strings.Join(ids, ",") != "1@2,6@12,7@13" {
+		t.Errorf("ids@lines = %v", ids)
+	}
+	var where []string
 	for _, s := range res.Skipped {
-		lines = append(lines, s.Line)
+		where = append(where, s.Where())
 	}
-	if fmt.Sprint(lines) != "[2 3 4 5 7]" {
-		t.Errorf("skipped records %v, want [2 3 4 5 7]: %+v", lines, res.Skipped)
+	want := "record 2 at line 3; record 3 at line 4; record 4 at line 4; record 5 at line 5; record 9 at line 14"
+	if strings.Join(where, "; ") != want {
+		t.Errorf("skips at %q\nwant %q\n%+v", strings.Join(where, "; "), want, res.Skipped)
 	}
 }
 
@@ -145,10 +159,10 @@ func TestReadPrettyV2Document(t *testing.T) {
 	if res.Format != FormatV2 || len(got) != 2 || len(res.APIErrors) != 1 {
 		t.Fatalf("res = %+v, got %+v", res, got)
 	}
-	if rt := got[0]; !rt.Retweet || rt.Text != "RT @orig: the note tweet's even longer full text" || rt.AuthorHandle != "fan" || rt.Line != 1 {
+	if rt := got[0]; !rt.Retweet || rt.Text != "RT @orig: the note tweet's even longer full text" || rt.AuthorHandle != "fan" || rt.Line != 3 {
 		t.Errorf("retweet = %+v", rt)
 	}
-	if r := got[1]; r.InReplyToID != "10" || r.InReplyToUser != "orig" || r.ConversationID != "10" || r.Line != 2 {
+	if r := got[1]; r.InReplyToID != "10" || r.InReplyToUser != "orig" || r.ConversationID != "10" || r.Line != 4 {
 		t.Errorf("reply = %+v", r)
 	}
 }

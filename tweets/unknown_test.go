@@ -1,12 +1,14 @@
 package tweets
 
 import (
+	"archive/zip"
 	"bytes"
 	"errors"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"unicode/utf16"
 )
 
 func TestUnknownFormatSamples(t *testing.T) {
@@ -27,7 +29,7 @@ func TestUnknownFormatSamples(t *testing.T) {
 		if !errors.Is(err, ErrUnknownFormat) || calls != 0 || res != nil {
 			t.Errorf("%s: err = %v, calls = %d, res = %v; want ErrUnknownFormat and nothing read", f, err, calls, res)
 		}
-		if err != nil && !strings.HasPrefix(err.Error(), "not a known tweet format: starts with ") {
+		if err != nil && (!strings.HasPrefix(err.Error(), "not a known tweet format: a JSON ") || !strings.Contains(err.Error(), "not posts from X")) {
 			t.Errorf("%s: message %q", f, err)
 		}
 	}
@@ -54,8 +56,63 @@ func TestUnknownFormatInputs(t *testing.T) {
 		}
 	}
 	_, err := Read(bytes.NewReader(png), func(Tweet) error { return nil })
-	if err == nil || !strings.Contains(err.Error(), `starts with "\x89PNG`) {
+	if err == nil || !strings.Contains(err.Error(), "a picture") || strings.Contains(err.Error(), "PNG") {
 		t.Errorf("PNG message = %v", err)
+	}
+}
+
+// A file in no known format is named for what it is, with what to do,
+// and none of its bytes are shown: real files saved the wrong way.
+func TestUnknownFormatSaysWhatItIs(t *testing.T) {
+	csv, err := os.ReadFile(samplePath(t, "twcs-kaggle-customer-support/twcs_subset_monalisapatra26.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	csv = csv[:8192]
+	utf16le := func(bom bool) []byte {
+		var b []byte
+		if bom {
+			b = append(b, 0xff, 0xfe)
+		}
+		for _, u := range utf16.Encode([]rune(string(csv))) {
+			b = append(b, byte(u), byte(u>>8))
+		}
+		return b
+	}
+	var zipped bytes.Buffer
+	zw := zip.NewWriter(&zipped)
+	w, _ := zw.Create("twcs.csv")
+	w.Write(csv)
+	zw.Close()
+	html := "<!DOCTYPE html>\n<html lang=\"en\"><head><title>twcs.csv · GitHub</title></head><body><table><tr><td>tweet_id,author_id</td></tr></table>"
+	cases := map[string]struct {
+		in   []byte
+		want string
+	}{
+		"UTF-16 with BOM":    {utf16le(true), "UTF-16 text (what Excel saves as “Unicode Text”): save it as UTF-8"},
+		"UTF-16 without BOM": {utf16le(false), "UTF-16 text"},
+		"HTML page":          {[]byte(html), "an HTML page, not a CSV or JSON file: save the file itself"},
+		"ZIP as a stream":    {zipped.Bytes(), "a ZIP archive"},
+		"PDF":                {[]byte("%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj"), "a PDF document"},
+		"xls":                {[]byte("\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1\x00\x00"), "save it as “CSV UTF-8”"},
+		"binary":             {[]byte("\x01\x02\x03\x00\x04garbage\x05\x06"), "binary data, not text"},
+		"notes":              {[]byte("just some notes\nsecond line\n"), "neither CSV nor JSON (it starts “just some notes”)"},
+	}
+	for name, c := range cases {
+		_, err := Read(bytes.NewReader(c.in), func(Tweet) error { t.Fatalf("%s: a tweet was read", name); return nil })
+		if !errors.Is(err, ErrUnknownFormat) || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: err = %v\nwant it to say %q", name, err, c.want)
+			continue
+		}
+		if msg := err.Error(); strings.Contains(msg, "\\x") || strings.Contains(msg, "tweet_id,author_id") || len(msg) > 400 {
+			t.Errorf("%s: the message shows the file's bytes: %q", name, msg)
+		}
+	}
+	// Windows-1252 text (Excel's plain "CSV") is text, not binary: it reads.
+	latin := []byte("tweet_id,author_id,inbound,created_at,text,response_tweet_id,in_response_to_tweet_id\n" +
+		"1,sprintcare,False,Tue Oct 31 22:10:47 +0000 2017,caf\xe9 ferm\xe9,,\n")
+	if res, err := Read(bytes.NewReader(latin), func(Tweet) error { return nil }); err != nil || res.Read != 1 {
+		t.Errorf("Windows-1252 CSV: %v, %+v", err, res)
 	}
 }
 

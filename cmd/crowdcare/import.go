@@ -61,12 +61,12 @@ func importCmd(ctx context.Context, args []string, stdout io.Writer) error {
 			return err
 		}
 		defer im.Abandon() // after Finish it does nothing
-		var failed []string
+		var unknown, unread []string
 		for _, f := range files {
 			res, err := tweets.ReadFile(f, func(t tweets.Tweet) error { return im.Add(ctx, t) })
-			if errors.Is(err, tweets.ErrUnknownFormat) {
+			if errors.Is(err, tweets.ErrUnknownFormat) && res == nil {
 				fmt.Fprintf(stdout, "%s: %v; nothing imported from it\n", f, err)
-				failed = append(failed, f)
+				unknown = append(unknown, f)
 				continue
 			}
 			if err != nil {
@@ -74,12 +74,13 @@ func importCmd(ctx context.Context, args []string, stdout io.Writer) error {
 				return fmt.Errorf("%s: %w", f, err)
 			}
 			for _, sk := range res.Skipped {
-				im.Skip(f, sk.Line, sk.Reason)
+				file := f
+				if sk.File != "" {
+					file = f + ":" + sk.File
+				}
+				im.Skip(file, sk.Line, sk.Report())
 			}
-			fmt.Fprintf(stdout, "%s: %s, %d tweets read, %d records skipped\n", f, res.Format, res.Read, len(res.Skipped))
-			for _, e := range res.APIErrors {
-				fmt.Fprintf(stdout, "  API error in the file: %s\n", e)
-			}
+			unread = append(unread, printRead(stdout, f, res)...)
 		}
 		sum, err := im.Finish(ctx)
 		if err != nil {
@@ -96,11 +97,59 @@ func importCmd(ctx context.Context, args []string, stdout io.Writer) error {
 				fmt.Fprintf(stdout, "Detected the language of %d posts whose source did not give one.\n", n)
 			}
 		}
-		if len(failed) > 0 {
-			return fmt.Errorf("%d file(s) in no known format: %s", len(failed), strings.Join(failed, ", "))
+		var problems []string
+		if len(unknown) > 0 {
+			problems = append(problems, fmt.Sprintf("%d file(s) in no known format: %s", len(unknown), strings.Join(unknown, ", ")))
+		}
+		if len(unread) > 0 {
+			problems = append(problems, fmt.Sprintf("%d file(s) of which every record was skipped: %s", len(unread), strings.Join(unread, ", ")))
+		}
+		if len(problems) > 0 {
+			return errors.New(strings.Join(problems, "; "))
 		}
 		return nil
 	})
+}
+
+// printRead says what was read from a file (each file read from a ZIP on
+// a line of its own) and returns the files whose every record was skipped:
+// a file in the wrong shape, which makes the command fail.
+func printRead(w io.Writer, f string, res *tweets.Result) (unread []string) {
+	line := func(indent, name string, format tweets.Format, gzip bool, p tweets.Part) {
+		what := string(format)
+		if gzip {
+			what += " (gzip)"
+		}
+		fmt.Fprintf(w, "%s%s: %s, %d tweets read, %d records skipped", indent, name, what, p.Read, p.Skipped)
+		if a := p.Account; a != nil {
+			fmt.Fprintf(w, ", by @%s", a.Handle)
+		}
+		fmt.Fprintln(w)
+	}
+	if res.Format == tweets.FormatZIP {
+		fmt.Fprintf(w, "%s: a ZIP, %d tweets read from %d files in it, %d records skipped\n", f, res.Read, len(res.Parts), len(res.Skipped))
+		for _, p := range res.Parts {
+			if p.Format == "" {
+				fmt.Fprintf(w, "  %s: in no known format, nothing read from it\n", p.Name)
+			} else {
+				line("  ", p.Name, p.Format, false, p)
+			}
+			if p.NothingRead() {
+				unread = append(unread, f+":"+p.Name)
+			}
+		}
+	} else {
+		for _, p := range res.Parts {
+			line("", f, p.Format, res.Gzip, p)
+			if p.NothingRead() {
+				unread = append(unread, f)
+			}
+		}
+	}
+	for _, e := range res.APIErrors {
+		fmt.Fprintf(w, "  API error in the file: %s\n", e)
+	}
+	return unread
 }
 
 // printPartial says what an import that failed part-way stored before: that
@@ -131,7 +180,11 @@ func printSummary(w io.Writer, s *models.ImportSummary) {
 			fmt.Fprintf(w, "  … and %d more\n", len(s.Skipped)-50)
 			break
 		}
-		fmt.Fprintf(w, "  %s line %d: %s\n", sk.File, sk.Line, sk.Reason)
+		if sk.Line > 0 {
+			fmt.Fprintf(w, "  %s line %d: %s\n", sk.File, sk.Line, sk.Reason)
+		} else {
+			fmt.Fprintf(w, "  %s: %s\n", sk.File, sk.Reason)
+		}
 	}
 }
 

@@ -1,7 +1,10 @@
 package main
 
 import (
+	"archive/zip"
+	"bytes"
 	"context"
+	"encoding/csv"
 	"os"
 	"path/filepath"
 	"strings"
@@ -56,7 +59,7 @@ func TestImportCustomerSupportCSV(t *testing.T) {
 	for page := 1; th == nil && page <= list.Pages; page++ {
 		l, _ := s.Threads(ctx, models.ThreadQuery{Page: page})
 		for _, x := range l.Threads {
-			if x.SourceID == "8" {
+			if x.Title == "is the worst customer service" {
 				th = x
 			}
 		}
@@ -64,7 +67,8 @@ func TestImportCustomerSupportCSV(t *testing.T) {
 	if th == nil {
 		t.Fatal("no thread for tweet 8")
 	}
-	if th.Title != "is the worst customer service" || th.Author.Username != "115712" || th.SourceURL != "https://x.com/115712/status/8" {
+	// The data set's ids are sequence numbers, not tweet ids: no link to X.
+	if th.Author.Username != "115712" || th.SourceURL != "" || th.SourceID != "" || !th.FromX {
 		t.Fatalf("thread 8: %+v", th)
 	}
 	posts, _ := s.ThreadPosts(ctx, th, 1, nil)
@@ -215,5 +219,162 @@ func TestImportEverySample(t *testing.T) {
 	code2, out2, _ := runCmd(t, args...)
 	if code2 != code || !strings.Contains(out2, "Imported 0 new items") {
 		t.Fatalf("second import of every sample: %d\n%s", code2, out2)
+	}
+}
+
+// writeZip builds a ZIP in the test's directory from name/content pairs.
+func writeZip(t *testing.T, name string, files ...[2][]byte) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), name)
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	zw := zip.NewWriter(f)
+	for _, e := range files {
+		w, err := zw.Create(string(e[0]))
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.Write(e[1])
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	return path
+}
+
+func readShared(t *testing.T, rel string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(sharedTweets(t, rel))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// The archive ZIP as X hands it out imports, its tweets by the account
+// account.js names; a skipped record is reported with the file inside the
+// ZIP and the line its record starts on.
+func TestImportArchiveZip(t *testing.T) {
+	tweetsJS := readShared(t, "archive-andreruffert/tweets.js")
+	// Break one record: it starts on line 2 and is the first.
+	tweetsJS = bytes.Replace(tweetsJS, []byte(`"created_at" : "Thu Nov 03 08:50:26 +0000 2022"`), []byte(`"created_at" : "someday"`), 1)
+	archive := writeZip(t, "twitter-2022-11-05.zip",
+		[2][]byte{[]byte("data/tweets.js"), tweetsJS},
+		[2][]byte{[]byte("data/account.js"), readShared(t, "archive-andreruffert/account.js")},
+		[2][]byte{[]byte("data/deleted-tweets.js"), readShared(t, "archive-andreruffert/deleted-tweets.js")},
+		[2][]byte{[]byte("data/direct-messages.js"), readShared(t, "archive-andreruffert/direct-messages.js")},
+		[2][]byte{[]byte("data/tweets_media/1588091220244369409-x.jpg"), []byte("\xff\xd8\xff\xe0 not tweets")})
+	db := filepath.Join(t.TempDir(), "zip.db")
+	code, out, errOut := runCmd(t, "import", "tweets", "--db", db, "--triage", archive)
+	if code != 0 {
+		t.Fatalf("exit %d: %s %s", code, out, errOut)
+	}
+	for _, want := range []string{
+		"twitter-2022-11-05.zip: a ZIP, 1985 tweets read from 2 files in it, 1 records skipped",
+		"  data/tweets.js: x-archive, 1985 tweets read, 1 records skipped, by @andreruffert",
+		"  data/deleted-tweets.js: x-archive, 0 tweets read, 0 records skipped, by @andreruffert",
+		`twitter-2022-11-05.zip:data/tweets.js line 2: unparseable date "someday" (record 1)`,
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	s := openDB(t, db)
+	admin, err := s.CreateUser(context.Background(), models.NewUser{Username: "boss", Email: "b@example.com", Password: "long enough pw", Role: models.RoleAdmin})
+	if err != nil {
+		t.Fatal(err)
+	}
+	inbox, err := s.Inbox(context.Background(), admin, models.InboxQuery{Status: "filtered"})
+	if err != nil || inbox.Total == 0 {
+		t.Fatalf("inbox: %+v %v", inbox, err)
+	}
+	for _, c := range inbox.Conversations {
+		for _, it := range c.Items {
+			if it.Handle != "andreruffert" {
+				t.Fatalf("item %s by %q, want the archive's owner", it.TweetID, it.Handle)
+			}
+		}
+	}
+	// Indonesian, written "in" by X, is listed once, as "id".
+	all, err := s.Inbox(context.Background(), admin, models.InboxQuery{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	langs := "," + strings.Join(all.Languages, ",") + ","
+	if strings.Contains(langs, ",in,") || !strings.Contains(langs, ",id,") {
+		t.Errorf("languages %s: want id, not in", langs)
+	}
+}
+
+// A file none of whose records could be read makes the command fail, though
+// what else it was given imports.
+func TestImportEveryRecordSkippedFails(t *testing.T) {
+	// The real CSV's first 50 records, their tweet ids spoilt as a
+	// spreadsheet's "1.2E+17" would.
+	rd := csv.NewReader(bytes.NewReader(readShared(t, "twcs-kaggle-customer-support/twcs_subset_monalisapatra26.csv")))
+	var bad bytes.Buffer
+	w := csv.NewWriter(&bad)
+	for i := 0; i <= 50; i++ {
+		rec, err := rd.Read()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if i > 0 {
+			rec[1] = rec[1] + ".5E+17"
+		}
+		w.Write(rec)
+	}
+	w.Flush()
+	dir := t.TempDir()
+	badPath := filepath.Join(dir, "bad.csv")
+	if err := os.WriteFile(badPath, bad.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	good := sharedTweets(t, "api-v1.1-python-twitter/streaming/lines.json")
+	db := filepath.Join(dir, "skip.db")
+	code, out, errOut := runCmd(t, "import", "tweets", "--db", db, badPath, good)
+	if code != 1 || !strings.Contains(out, "bad.csv: twcs-csv, 0 tweets read,") || !strings.Contains(errOut, "1 file(s) of which every record was skipped: "+badPath) ||
+		!strings.Contains(out, "(72 read,") {
+		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
+	}
+}
+
+// A file in no known format says what it is and what to do, without its
+// bytes.
+func TestImportUnknownFormatsSayWhatToDo(t *testing.T) {
+	dir := t.TempDir()
+	head := readShared(t, "twcs-kaggle-customer-support/twcs_subset_monalisapatra26.csv")[:4000]
+	utf16 := []byte{0xff, 0xfe}
+	for _, r := range string(head) {
+		utf16 = append(utf16, byte(r), byte(r>>8))
+	}
+	files := map[string][]byte{
+		"excel-unicode.txt": utf16,
+		"page.csv":          []byte("<!DOCTYPE html>\n<html><head><title>twcs.csv at main</title></head><body>tweet_id,author_id</body></html>"),
+	}
+	var args []string
+	for name, b := range files {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		args = append(args, p)
+	}
+	args = append(args, writeZip(t, "photos.zip", [2][]byte{[]byte("IMG_0001.jpg"), []byte("\xff\xd8\xff")}))
+	code, out, _ := runCmd(t, append([]string{"import", "tweets", "--db", filepath.Join(dir, "u.db")}, args...)...)
+	for _, want := range []string{
+		"excel-unicode.txt: not a known tweet format: UTF-16 text (what Excel saves as “Unicode Text”): save it as UTF-8",
+		"page.csv: not a known tweet format: an HTML page, not a CSV or JSON file",
+		"photos.zip: not a known tweet format: a ZIP that is not an X archive",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q", want)
+		}
+	}
+	if code != 1 || strings.Contains(out, `\x`) || strings.Contains(out, "tweet_id,author_id") {
+		t.Errorf("exit %d:\n%s", code, out)
 	}
 }
