@@ -10,7 +10,9 @@ import (
 	"net/url"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -24,7 +26,23 @@ import (
 // (CROWDCARE_TEST_SERVE=1), so the durability test needs no separate build.
 func TestMain(m *testing.M) {
 	if os.Getenv("CROWDCARE_TEST_SERVE") == "1" {
-		os.Exit(run(context.Background(), strings.Fields(os.Getenv("CROWDCARE_TEST_ARGS")), os.Stdout, io.Discard))
+		if n, err := strconv.ParseUint(os.Getenv("CROWDCARE_TEST_FSIZE"), 10, 64); err == nil {
+			// The largest file the child may write, as "ulimit -f" (a full disk).
+			var lim syscall.Rlimit
+			if err := syscall.Getrlimit(syscall.RLIMIT_FSIZE, &lim); err == nil {
+				lim.Cur = n
+				err = syscall.Setrlimit(syscall.RLIMIT_FSIZE, &lim)
+			}
+			if err != nil {
+				fmt.Fprintln(os.Stderr, "set RLIMIT_FSIZE:", err)
+				os.Exit(3)
+			}
+		}
+		// As main: SIGTERM and Ctrl+C cancel the command's context.
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		code := run(ctx, strings.Fields(os.Getenv("CROWDCARE_TEST_ARGS")), os.Stdout, os.Stderr)
+		stop()
+		os.Exit(code)
 	}
 	os.Exit(m.Run())
 }

@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -33,7 +34,8 @@ Usage:
   crowdcare user role USERNAME ROLE [--db PATH]
       Change a user's role: member, superuser, ambassador, moderator or admin.
   crowdcare backup FILE [--db PATH]
-      Write a consistent copy of the database to FILE while the server runs.
+      Write a consistent copy of the database to FILE while the server runs. The copy is
+      checked (integrity_check, each table's rows) before it gets the name FILE.
   crowdcare import tweets [--db PATH] [--category SLUG] [--brand-handle H] [--triage] [--dry-run] FILE...
       Import X/Twitter data (archives, API v1.1/v2 JSON, the customer-support CSV) as threads,
       or with --triage into the social inbox. --dry-run prints what would happen.
@@ -321,13 +323,28 @@ func backup(ctx context.Context, args []string, stdout io.Writer) error {
 		if len(pos) != 1 {
 			return usageError("backup takes one FILE")
 		}
-		if _, err := os.Stat(pos[0]); err == nil {
+		if _, err := os.Lstat(pos[0]); err == nil {
 			return fmt.Errorf("%s exists; choose a new file name", pos[0])
 		}
-		if err := store.Backup(ctx, pos[0]); err != nil {
-			return err
+		rep, err := store.Backup(ctx, pos[0])
+		if err != nil {
+			return fmt.Errorf("%w (nothing was written under %s)", err, pos[0])
 		}
-		fmt.Fprintf(stdout, "Backed up %s to %s. To restore, stop the server and copy it back to %s.\n", *db, pos[0], *db)
+		fmt.Fprintf(stdout, "Backed up %s to %s (%d bytes).\n", *db, pos[0], rep.Bytes)
+		fmt.Fprintf(stdout, "Checked the copy before naming it: flushed to disk; integrity_check %s; schema version %d; %d tables, %d rows",
+			rep.Integrity, rep.SchemaVersion, len(rep.Tables), rep.Rows())
+		if rep.Compared {
+			fmt.Fprintln(stdout, ", each table's count equal to the database's.")
+		} else {
+			fmt.Fprintln(stdout, ". The site wrote while it was copied, so the counts are the snapshot's and were not compared.")
+		}
+		var counts []string
+		for _, t := range rep.Tables {
+			counts = append(counts, fmt.Sprintf("%s %d", t.Name, t.Rows))
+		}
+		fmt.Fprintf(stdout, "Rows: %s.\n", strings.Join(counts, ", "))
+		fmt.Fprintf(stdout, "To restore: stop the server, delete %[1]s-wal and %[1]s-shm if they exist, copy %[2]s to %[1]s, start the server (docs/operations.md).\n",
+			*db, pos[0])
 		return nil
 	})
 }
