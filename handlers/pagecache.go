@@ -109,7 +109,7 @@ const (
 func (pc *pageCache) middleware(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		req := c.Request()
-		if req.Method != http.MethodGet || unlimitedRoute(c.Path()) {
+		if !isRead(c) || unlimitedRoute(c.Path()) {
 			return next(c)
 		}
 		if !cacheableRoute(c.Path()) {
@@ -227,7 +227,9 @@ func (pc *pageCache) fill(c echo.Context, next echo.HandlerFunc, key string, ver
 // serve answers from a kept page; how says so in X-Cache ("" for a
 // request that waited for another's render).
 func (pc *pageCache) serve(c echo.Context, e cachedPage, how string) error {
-	pc.store.CountVisit(visitorKey(c), e.events...)
+	if !isHead(c) { // a monitor's HEAD is no visit
+		pc.store.CountVisit(visitorKey(c), e.events...)
+	}
 	if how != "" {
 		c.Response().Header().Set("X-Cache", how)
 	}
