@@ -111,29 +111,44 @@ type sitemapIndex struct {
 const sitemapNS = "http://www.sitemaps.org/schemas/sitemap/0.9"
 
 // showSitemap serves GET /sitemap.xml: solved threads and published articles.
-// Past one file's worth it becomes an index of /sitemap.xml?page=N files.
+// Past one file's worth it becomes an index of /sitemap.xml?page=N files,
+// and only those N answer. It reads every solved thread, so the page cache
+// keeps it for sitemapTTL whatever is written (pagecache.go).
 func (h *Handler) showSitemap(c echo.Context) error {
 	ctx := c.Request().Context()
-	pageNo, _ := strconv.Atoi(c.QueryParam("page"))
-	entries, total, err := h.store.SitemapEntries(ctx, max(1, pageNo))
+	pageNo := 0 // the sitemap itself: the only file, or the index
+	if c.QueryParams().Has("page") {
+		// One address for each file: "?page=01", "?page=0" and the like are not one.
+		n, err := strconv.Atoi(c.QueryParam("page"))
+		if err != nil || n < 1 || strconv.Itoa(n) != c.QueryParam("page") {
+			return echo.ErrNotFound
+		}
+		pageNo = n
+	}
+	total, err := h.store.SitemapCount(ctx)
 	if err != nil {
 		return err
 	}
-	var doc any
-	if total > models.SitemapPerFile && pageNo == 0 {
+	files := max(1, (total+h.sitemapPerFile-1)/h.sitemapPerFile)
+	if pageNo > files {
+		return echo.ErrNotFound
+	}
+	if pageNo == 0 && files > 1 {
 		idx := sitemapIndex{NS: sitemapNS}
-		for n := 1; (n-1)*models.SitemapPerFile < total; n++ {
+		for n := 1; n <= files; n++ {
 			idx.Sitemaps = append(idx.Sitemaps, sitemapURL{Loc: fmt.Sprintf("%s/sitemap.xml?page=%d", h.cfg.BaseURL, n)})
 		}
-		doc = idx
-	} else {
-		set := urlSet{NS: sitemapNS, URLs: []sitemapURL{{Loc: h.cfg.BaseURL + "/"}, {Loc: h.cfg.BaseURL + "/kb"}}}
-		for _, e := range entries {
-			set.URLs = append(set.URLs, sitemapURL{Loc: h.cfg.BaseURL + e.Path, LastMod: e.LastMod.UTC().Format("2006-01-02")})
-		}
-		doc = set
+		return h.writeXML(c, "application/xml; charset=utf-8", idx)
 	}
-	return h.writeXML(c, "application/xml; charset=utf-8", doc)
+	entries, err := h.store.SitemapEntries(ctx, max(1, pageNo), h.sitemapPerFile)
+	if err != nil {
+		return err
+	}
+	set := urlSet{NS: sitemapNS, URLs: []sitemapURL{{Loc: h.cfg.BaseURL + "/"}, {Loc: h.cfg.BaseURL + "/kb"}}}
+	for _, e := range entries {
+		set.URLs = append(set.URLs, sitemapURL{Loc: h.cfg.BaseURL + e.Path, LastMod: e.LastMod.UTC().Format("2006-01-02")})
+	}
+	return h.writeXML(c, "application/xml; charset=utf-8", set)
 }
 
 func (h *Handler) writeXML(c echo.Context, contentType string, doc any) error {
