@@ -51,12 +51,13 @@ func person(base string, u models.UserRef) ldPerson {
 func ldTime(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 
 // qaPageJSONLD describes a thread for search engines: schema.org QAPage.
-func qaPageJSONLD(base string, t *models.Thread, posts *models.ThreadPosts) ldQAPage {
+func (h *Handler) qaPageJSONLD(t *models.Thread, posts *models.ThreadPosts) ldQAPage {
+	base := h.cfg.BaseURL
 	answer := func(p *models.Post) ldAnswer {
-		return ldAnswer{Type: "Answer", Text: summary(p.BodyMD, 2000), DateCreated: ldTime(p.CreatedAt),
+		return ldAnswer{Type: "Answer", Text: h.summary(p.BodyMD, 2000), DateCreated: ldTime(p.CreatedAt),
 			UpvoteCount: p.HelpfulCount, URL: base + t.URL() + "#" + p.Anchor(), Author: person(base, p.Author)}
 	}
-	q := ldQuestion{Type: "Question", Name: t.Title, Text: summary(posts.Question.BodyMD, 2000),
+	q := ldQuestion{Type: "Question", Name: t.Title, Text: h.summary(posts.Question.BodyMD, 2000),
 		AnswerCount: t.AnswerCount, DateCreated: ldTime(t.CreatedAt), Author: person(base, t.Author)}
 	if a := posts.Accepted; a != nil && !a.Deleted {
 		acc := answer(a)
@@ -83,9 +84,10 @@ type ldArticle struct {
 	Keywords      string   `json:"keywords,omitempty"`
 }
 
-func articleJSONLD(base string, a *models.Article) ldArticle {
+func (h *Handler) articleJSONLD(a *models.Article) ldArticle {
+	base := h.cfg.BaseURL
 	return ldArticle{Context: "https://schema.org", Type: "Article", Headline: a.Title,
-		Description: summary(a.ProblemMD, 300), ArticleBody: summary(a.SolutionMD, 5000),
+		Description: h.summary(a.ProblemMD, 300), ArticleBody: h.summary(a.SolutionMD, 5000),
 		DatePublished: ldTime(a.CreatedAt), DateModified: ldTime(a.UpdatedAt), URL: base + a.URL(),
 		Author: person(base, a.Author), Keywords: joinTags(a.Tags)}
 }
@@ -243,7 +245,7 @@ func (h *Handler) showKBFeed(c echo.Context) error {
 	for _, a := range list.Articles {
 		f.add(atomEntry{Title: a.Title, ID: h.cfg.BaseURL + "/kb/" + strconv.FormatInt(a.ID, 10), Updated: ldTime(a.UpdatedAt),
 			Link: atomLink{Href: h.cfg.BaseURL + a.URL()}, Author: atomAuthor{Name: a.Author.Username},
-			Summary: summary(a.ProblemMD, 300)}, a.UpdatedAt)
+			Summary: h.summary(a.ProblemMD, 300)}, a.UpdatedAt)
 	}
 	return h.writeXML(c, "application/atom+xml; charset=utf-8", f)
 }
