@@ -50,8 +50,18 @@ func TestMain(m *testing.M) {
 // serverProcess starts "crowdcare serve" as a child process and returns its URL.
 func serverProcess(t *testing.T, db string) (*exec.Cmd, string) {
 	t.Helper()
+	cmd, u, _ := serveProcess(t, "--db", db)
+	return cmd, u
+}
+
+// serveProcess starts "crowdcare serve ARGS" as a child process and returns
+// it, its URL and what it logs.
+func serveProcess(t *testing.T, args ...string) (*exec.Cmd, string, *syncBuffer) {
+	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), "CROWDCARE_TEST_SERVE=1", "CROWDCARE_TEST_ARGS=serve --addr 127.0.0.1:0 --db "+db)
+	cmd.Env = append(os.Environ(), "CROWDCARE_TEST_SERVE=1", "CROWDCARE_TEST_ARGS=serve --addr 127.0.0.1:0 "+strings.Join(args, " "))
+	logs := &syncBuffer{}
+	cmd.Stderr = logs
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -61,8 +71,9 @@ func serverProcess(t *testing.T, db string) (*exec.Cmd, string) {
 	}
 	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
 	lines := bufio.NewScanner(out)
-	found := make(chan string, 1)
+	found, ended := make(chan string, 1), make(chan struct{})
 	go func() {
+		defer close(ended) // the child closed its output: it exited
 		for lines.Scan() {
 			if m := servingAt.FindStringSubmatch(lines.Text() + " "); m != nil {
 				found <- m[1]
@@ -71,11 +82,13 @@ func serverProcess(t *testing.T, db string) (*exec.Cmd, string) {
 	}()
 	select {
 	case u := <-found:
-		return cmd, u
+		return cmd, u, logs
+	case <-ended:
+		t.Fatalf("server exited: %s", logs.String())
 	case <-time.After(60 * time.Second):
 		t.Fatal("server did not start")
 	}
-	return nil, ""
+	return nil, "", nil
 }
 
 type browser struct {
