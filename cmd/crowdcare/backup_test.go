@@ -128,8 +128,8 @@ func TestBackupToAFullDiskLeavesNothing(t *testing.T) {
 	if !errors.As(err, &exit) || exit.ExitCode() != 1 {
 		t.Fatalf("backup to a full disk: %v, want exit 1; %s %s", err, stdout.String(), stderr.String())
 	}
-	if !strings.Contains(stderr.String(), "backup") {
-		t.Errorf("the error does not say the backup failed: %q", stderr.String())
+	if !strings.Contains(stderr.String(), "backup to "+target) || !strings.Contains(stderr.String(), "nothing was written under") {
+		t.Errorf("the error does not say the backup failed and left nothing: %q", stderr.String())
 	}
 	if left := othersIn(t, dir); len(left) > 0 {
 		t.Fatalf("a failed backup left %v", left)

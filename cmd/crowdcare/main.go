@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	iofs "io/fs"
 	"log/slog"
 	"net"
 	"net/http"
@@ -344,7 +345,10 @@ func backup(ctx context.Context, args []string, stdout io.Writer) error {
 		}
 		rep, err := store.Backup(ctx, pos[0])
 		if err != nil {
-			return fmt.Errorf("%w (nothing was written under %s)", err, pos[0])
+			if _, serr := os.Lstat(pos[0]); errors.Is(serr, iofs.ErrNotExist) {
+				return fmt.Errorf("%w (nothing was written under %s)", err, pos[0])
+			}
+			return err
 		}
 		fmt.Fprintf(stdout, "Backed up %s to %s (%d bytes).\n", *db, pos[0], rep.Bytes)
 		fmt.Fprintf(stdout, "Checked the copy before naming it: flushed to disk; integrity_check %s; schema version %d; %d tables, %d rows",
