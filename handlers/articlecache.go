@@ -109,7 +109,7 @@ func (h *Handler) renderCachedArticle(c echo.Context, e *articleEntry, p article
 	}
 	if segs == nil {
 		p.CSRF = ac.mark + slotCSRF
-		p.JSONLD = articleJSONLD(h.cfg.BaseURL, e.article)
+		p.JSONLD = h.articleJSONLD(e.article)
 		html, err := h.fragment("article", "base", p)
 		if err != nil {
 			return err

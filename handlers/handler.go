@@ -102,6 +102,8 @@ type Handler struct {
 	bodyLimit int64
 	bigBodies map[string]bigBody
 	formWait  time.Duration // smallBodyWait; tests shorten it
+	// sitemapPerFile is models.SitemapPerFile; tests lower it.
+	sitemapPerFile int
 }
 
 // settingsCache keeps the site settings for a few seconds: every page needs
@@ -171,7 +173,7 @@ func newHandler(ctx context.Context, cfg Config, store *models.Store, log *slog.
 		return nil, nil, err
 	}
 	h := &Handler{cfg: cfg, store: store, log: log, assets: assets, metrics: newMetrics(store),
-		viewers: newViewerCache(), bigBodies: map[string]bigBody{}, formWait: smallBodyWait}
+		viewers: newViewerCache(), bigBodies: map[string]bigBody{}, formWait: smallBodyWait, sitemapPerFile: models.SitemapPerFile}
 	if h.bodyLimit, err = bytes.Parse(cfg.BodyLimit); err != nil || h.bodyLimit <= 0 {
 		return nil, nil, fmt.Errorf("body limit %q: not a size like 1M", cfg.BodyLimit)
 	}

@@ -257,7 +257,9 @@ const eventsKey = "insight-events"
 // count records self-service events and remembers them on the request, so
 // the page cache can count them again each time it serves the page.
 func (h *Handler) count(c echo.Context, evs ...models.Event) {
-	h.store.CountVisit(visitorKey(c), evs...)
+	if !isHead(c) { // a monitor's HEAD is no visit
+		h.store.CountVisit(visitorKey(c), evs...)
+	}
 	c.Set(eventsKey, append(countedEvents(c), evs...))
 }
 

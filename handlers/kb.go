@@ -130,7 +130,7 @@ func (h *Handler) renderArticle(c echo.Context, code int, a *models.Article, f f
 	ctx := c.Request().Context()
 	p := articlePage{page: h.page(c, a.Title), Article: a, Form: f}
 	p.Curator = p.User.Can(models.PermCurateKB)
-	p.Description = summary(a.ProblemMD, 160)
+	p.Description = h.summary(a.ProblemMD, 160)
 	p.Canonical = h.cfg.BaseURL + a.URL()
 	p.NoIndex = !a.Published
 	var err error
@@ -147,7 +147,7 @@ func (h *Handler) renderArticle(c echo.Context, code int, a *models.Article, f f
 			return err
 		}
 	}
-	p.JSONLD = articleJSONLD(h.cfg.BaseURL, a)
+	p.JSONLD = h.articleJSONLD(a)
 	if p.Curator {
 		t, err := h.store.Thread(ctx, a.ThreadID)
 		if err != nil {

@@ -22,6 +22,9 @@ import (
 // without forms that post (a cached CSRF token would be someone else's), and
 // an entry is good while the store's version is unchanged (any commit in
 // this process) and for pageCacheTTL (changes made by other processes).
+// The sitemap is the exception: the same for everybody, slow to render
+// (it reads every solved thread), and read by crawlers that may keep it
+// for its max-age anyway, it is kept for sitemapTTL whatever is written.
 // An entry past its TTL but not its version is served for a while longer
 // to everyone but the one request that renders it again, so a page that is
 // slow to render (a list's count) keeps no visitor waiting when it expires.
@@ -49,6 +52,8 @@ type cachedPage struct {
 	ctype string
 	// events are what rendering the page counted; a hit counts them again.
 	events []models.Event
+	// cacheControl is what the render said (the sitemap's max-age); "" for no-store.
+	cacheControl string
 }
 
 func (p cachedPage) cacheSize() int { return len(p.body) }
@@ -58,6 +63,8 @@ const (
 	// pageStaleFor is how long past its TTL an entry may be served while
 	// one request renders it again: a visitor page is at most a minute old.
 	pageStaleFor = 50 * time.Second
+	// sitemapTTL is how long the sitemap is kept, whatever is written.
+	sitemapTTL = 5 * time.Minute
 	// pageCacheBytes bounds the memory the cache may hold.
 	pageCacheBytes = 32 << 20
 )
@@ -83,10 +90,23 @@ func newPageCache(store *models.Store, personal func(echo.Context) (bool, error)
 // cacheableRoute lists the visitor pages that hold no posting form.
 func cacheableRoute(path string) bool {
 	switch path {
-	case "/", "/c/:slug", "/t/:id/:slug", "/kb", "/search", "/u/:username", "/leaderboard", "/ambassadors":
+	case "/", "/c/:slug", "/t/:id/:slug", "/kb", "/search", "/u/:username", "/leaderboard", "/ambassadors", "/sitemap.xml":
 		return true
 	}
 	return false
+}
+
+// sharedRoute lists the cacheable pages that are the same for everybody,
+// members included: they are served from the cache whoever asks.
+func sharedRoute(path string) bool { return path == "/sitemap.xml" }
+
+// validity says what keeps a route's entry good: the store's version and
+// pageCacheTTL, or for the sitemap sitemapTTL alone (version 0 throughout).
+func (pc *pageCache) validity(path string) (uint64, time.Duration) {
+	if path == "/sitemap.xml" {
+		return 0, sitemapTTL
+	}
+	return pc.store.Version(), pageCacheTTL
 }
 
 // unlimitedRoute lists the GETs the per-address limit leaves alone: static
@@ -109,22 +129,24 @@ const (
 func (pc *pageCache) middleware(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		req := c.Request()
-		if req.Method != http.MethodGet || unlimitedRoute(c.Path()) {
+		if !isRead(c) || unlimitedRoute(c.Path()) {
 			return next(c)
 		}
 		if !cacheableRoute(c.Path()) {
 			return pc.uncached(c, next)
 		}
-		personal, err := pc.personal(c)
-		if err != nil {
-			return err
-		}
-		if personal {
-			return pc.uncached(c, next) // a member's page, or one with a flash: never from a shared cache
+		if !sharedRoute(c.Path()) {
+			personal, err := pc.personal(c)
+			if err != nil {
+				return err
+			}
+			if personal {
+				return pc.uncached(c, next) // a member's page, or one with a flash: never from a shared cache
+			}
 		}
 		key := cacheKey(req)
-		version := pc.store.Version()
-		e, state := pc.lookup(c, key, version)
+		version, ttl := pc.validity(c.Path())
+		e, state := pc.lookup(c, key, version, ttl)
 		switch state {
 		case pageFresh:
 			return pc.serve(c, e, "hit")
@@ -133,7 +155,7 @@ func (pc *pageCache) middleware(next echo.HandlerFunc) echo.HandlerFunc {
 		case pageRefresh:
 			kept := false
 			defer func() { pc.refreshed(key, e, kept) }() // even if the handler panics
-			_, kept, err = pc.fill(c, next, key, version)
+			_, kept, err := pc.fill(c, next, key, version)
 			return err
 		}
 		if !pc.allow(c) {
@@ -168,9 +190,9 @@ func (pc *pageCache) middleware(next echo.HandlerFunc) echo.HandlerFunc {
 }
 
 // lookup says what to do for key: an entry of another version is never
-// served; one past its TTL is rendered again by one request at a time (if
+// served; one past its ttl is rendered again by one request at a time (if
 // its address may), and served to the others meanwhile.
-func (pc *pageCache) lookup(c echo.Context, key string, version uint64) (cachedPage, pageState) {
+func (pc *pageCache) lookup(c echo.Context, key string, version uint64, ttl time.Duration) (cachedPage, pageState) {
 	pc.mu.Lock()
 	defer pc.mu.Unlock()
 	e, ok := pc.entries[key]
@@ -179,9 +201,9 @@ func (pc *pageCache) lookup(c echo.Context, key string, version uint64) (cachedP
 	}
 	age := pc.now().Sub(e.at)
 	switch {
-	case age < pageCacheTTL:
+	case age < ttl:
 		return e, pageFresh
-	case age >= pageCacheTTL+pageStaleFor:
+	case age >= ttl+pageStaleFor:
 		return e, pageMissing
 	case pc.refreshing[key] || !pc.allow(c):
 		return e, pageStale
@@ -214,7 +236,7 @@ func (pc *pageCache) fill(c echo.Context, next echo.HandlerFunc, key string, ver
 		return cachedPage{}, false, err
 	}
 	e := cachedPage{stamp: stamp{version, start}, body: rec.buf.Bytes(), ctype: c.Response().Header().Get(echo.HeaderContentType),
-		events: countedEvents(c)}
+		events: countedEvents(c), cacheControl: c.Response().Header().Get("Cache-Control")}
 	pc.mu.Lock()
 	// A render that began before a write does not replace one made after it.
 	if old, ok := pc.entries[key]; !ok || old.version <= version {
@@ -227,11 +249,17 @@ func (pc *pageCache) fill(c echo.Context, next echo.HandlerFunc, key string, ver
 // serve answers from a kept page; how says so in X-Cache ("" for a
 // request that waited for another's render).
 func (pc *pageCache) serve(c echo.Context, e cachedPage, how string) error {
-	pc.store.CountVisit(visitorKey(c), e.events...)
+	if !isHead(c) { // a monitor's HEAD is no visit
+		pc.store.CountVisit(visitorKey(c), e.events...)
+	}
 	if how != "" {
 		c.Response().Header().Set("X-Cache", how)
 	}
-	c.Response().Header().Set("Cache-Control", "no-store")
+	cc := e.cacheControl
+	if cc == "" {
+		cc = "no-store"
+	}
+	c.Response().Header().Set("Cache-Control", cc)
 	return c.Blob(http.StatusOK, e.ctype, e.body)
 }
 

@@ -14,7 +14,9 @@ import (
 // routes is the map of the whole site, grouped by who may call it.
 // Every state-changing route is a POST behind the CSRF check.
 func (h *Handler) routes(e *echo.Echo) {
+	e.Pre(headAsGet) // every GET route answers HEAD (head.go)
 	e.Pre(middleware.RemoveTrailingSlashWithConfig(middleware.TrailingSlashConfig{RedirectCode: http.StatusMovedPermanently}))
+	e.Use(headRestored)
 	e.Use(middleware.RequestID())
 	e.Use(h.requestLog)
 	e.Use(middleware.Recover())

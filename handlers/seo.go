@@ -51,12 +51,13 @@ func person(base string, u models.UserRef) ldPerson {
 func ldTime(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 
 // qaPageJSONLD describes a thread for search engines: schema.org QAPage.
-func qaPageJSONLD(base string, t *models.Thread, posts *models.ThreadPosts) ldQAPage {
+func (h *Handler) qaPageJSONLD(t *models.Thread, posts *models.ThreadPosts) ldQAPage {
+	base := h.cfg.BaseURL
 	answer := func(p *models.Post) ldAnswer {
-		return ldAnswer{Type: "Answer", Text: summary(p.BodyMD, 2000), DateCreated: ldTime(p.CreatedAt),
+		return ldAnswer{Type: "Answer", Text: h.summary(p.BodyMD, 2000), DateCreated: ldTime(p.CreatedAt),
 			UpvoteCount: p.HelpfulCount, URL: base + t.URL() + "#" + p.Anchor(), Author: person(base, p.Author)}
 	}
-	q := ldQuestion{Type: "Question", Name: t.Title, Text: summary(posts.Question.BodyMD, 2000),
+	q := ldQuestion{Type: "Question", Name: t.Title, Text: h.summary(posts.Question.BodyMD, 2000),
 		AnswerCount: t.AnswerCount, DateCreated: ldTime(t.CreatedAt), Author: person(base, t.Author)}
 	if a := posts.Accepted; a != nil && !a.Deleted {
 		acc := answer(a)
@@ -83,9 +84,10 @@ type ldArticle struct {
 	Keywords      string   `json:"keywords,omitempty"`
 }
 
-func articleJSONLD(base string, a *models.Article) ldArticle {
+func (h *Handler) articleJSONLD(a *models.Article) ldArticle {
+	base := h.cfg.BaseURL
 	return ldArticle{Context: "https://schema.org", Type: "Article", Headline: a.Title,
-		Description: summary(a.ProblemMD, 300), ArticleBody: summary(a.SolutionMD, 5000),
+		Description: h.summary(a.ProblemMD, 300), ArticleBody: h.summary(a.SolutionMD, 5000),
 		DatePublished: ldTime(a.CreatedAt), DateModified: ldTime(a.UpdatedAt), URL: base + a.URL(),
 		Author: person(base, a.Author), Keywords: joinTags(a.Tags)}
 }
@@ -111,29 +113,44 @@ type sitemapIndex struct {
 const sitemapNS = "http://www.sitemaps.org/schemas/sitemap/0.9"
 
 // showSitemap serves GET /sitemap.xml: solved threads and published articles.
-// Past one file's worth it becomes an index of /sitemap.xml?page=N files.
+// Past one file's worth it becomes an index of /sitemap.xml?page=N files,
+// and only those N answer. It reads every solved thread, so the page cache
+// keeps it for sitemapTTL whatever is written (pagecache.go).
 func (h *Handler) showSitemap(c echo.Context) error {
 	ctx := c.Request().Context()
-	pageNo, _ := strconv.Atoi(c.QueryParam("page"))
-	entries, total, err := h.store.SitemapEntries(ctx, max(1, pageNo))
+	pageNo := 0 // the sitemap itself: the only file, or the index
+	if c.QueryParams().Has("page") {
+		// One address for each file: "?page=01", "?page=0" and the like are not one.
+		n, err := strconv.Atoi(c.QueryParam("page"))
+		if err != nil || n < 1 || strconv.Itoa(n) != c.QueryParam("page") {
+			return echo.ErrNotFound
+		}
+		pageNo = n
+	}
+	total, err := h.store.SitemapCount(ctx)
 	if err != nil {
 		return err
 	}
-	var doc any
-	if total > models.SitemapPerFile && pageNo == 0 {
+	files := max(1, (total+h.sitemapPerFile-1)/h.sitemapPerFile)
+	if pageNo > files {
+		return echo.ErrNotFound
+	}
+	if pageNo == 0 && files > 1 {
 		idx := sitemapIndex{NS: sitemapNS}
-		for n := 1; (n-1)*models.SitemapPerFile < total; n++ {
+		for n := 1; n <= files; n++ {
 			idx.Sitemaps = append(idx.Sitemaps, sitemapURL{Loc: fmt.Sprintf("%s/sitemap.xml?page=%d", h.cfg.BaseURL, n)})
 		}
-		doc = idx
-	} else {
-		set := urlSet{NS: sitemapNS, URLs: []sitemapURL{{Loc: h.cfg.BaseURL + "/"}, {Loc: h.cfg.BaseURL + "/kb"}}}
-		for _, e := range entries {
-			set.URLs = append(set.URLs, sitemapURL{Loc: h.cfg.BaseURL + e.Path, LastMod: e.LastMod.UTC().Format("2006-01-02")})
-		}
-		doc = set
+		return h.writeXML(c, "application/xml; charset=utf-8", idx)
 	}
-	return h.writeXML(c, "application/xml; charset=utf-8", doc)
+	entries, err := h.store.SitemapEntries(ctx, max(1, pageNo), h.sitemapPerFile)
+	if err != nil {
+		return err
+	}
+	set := urlSet{NS: sitemapNS, URLs: []sitemapURL{{Loc: h.cfg.BaseURL + "/"}, {Loc: h.cfg.BaseURL + "/kb"}}}
+	for _, e := range entries {
+		set.URLs = append(set.URLs, sitemapURL{Loc: h.cfg.BaseURL + e.Path, LastMod: e.LastMod.UTC().Format("2006-01-02")})
+	}
+	return h.writeXML(c, "application/xml; charset=utf-8", set)
 }
 
 func (h *Handler) writeXML(c echo.Context, contentType string, doc any) error {
@@ -228,7 +245,7 @@ func (h *Handler) showKBFeed(c echo.Context) error {
 	for _, a := range list.Articles {
 		f.add(atomEntry{Title: a.Title, ID: h.cfg.BaseURL + "/kb/" + strconv.FormatInt(a.ID, 10), Updated: ldTime(a.UpdatedAt),
 			Link: atomLink{Href: h.cfg.BaseURL + a.URL()}, Author: atomAuthor{Name: a.Author.Username},
-			Summary: summary(a.ProblemMD, 300)}, a.UpdatedAt)
+			Summary: h.summary(a.ProblemMD, 300)}, a.UpdatedAt)
 	}
 	return h.writeXML(c, "application/atom+xml; charset=utf-8", f)
 }

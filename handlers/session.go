@@ -104,7 +104,7 @@ func requireUser(next echo.HandlerFunc) echo.HandlerFunc {
 			return next(c)
 		}
 		target := c.Request().URL.RequestURI()
-		if c.Request().Method != http.MethodGet {
+		if !isRead(c) {
 			// After login, go back to the page the form was on, not to a POST-only URL.
 			target = localPath(refererPath(c))
 		}

@@ -6,9 +6,11 @@ import (
 	"unicode/utf8"
 )
 
-// summary makes a plain one-line excerpt of Markdown source for meta descriptions.
-func summary(md string, n int) string {
-	s := strings.Join(strings.Fields(strings.NewReplacer("#", "", "*", "", "`", "", ">", "", "_", "").Replace(md)), " ")
+// summary makes a plain one-line excerpt of Markdown source for meta
+// descriptions, JSON-LD and feeds: the text a reader sees, its markup gone
+// and its own characters (">", "_", "*", "#", backticks) kept, cut at n.
+func (h *Handler) summary(md string, n int) string {
+	s := h.store.PlainText(md)
 	if utf8.RuneCountInString(s) <= n {
 		return s
 	}

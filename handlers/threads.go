@@ -310,9 +310,9 @@ func (h *Handler) loadThreadParts(ctx context.Context, t *models.Thread, page in
 		return p, err
 	}
 	p.original = h.originalOf(ctx, t)
-	p.description = summary(p.posts.Question.BodyMD, 160)
+	p.description = h.summary(p.posts.Question.BodyMD, 160)
 	if !t.Gone() {
-		if p.jsonLD, err = h.fragment("thread", "jsonld", qaPageJSONLD(h.cfg.BaseURL, t, p.posts)); err != nil {
+		if p.jsonLD, err = h.fragment("thread", "jsonld", h.qaPageJSONLD(t, p.posts)); err != nil {
 			return p, err
 		}
 	}

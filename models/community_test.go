@@ -369,7 +369,7 @@ func TestPrivateCategoryIsInvisibleToOthers(t *testing.T) {
 			t.Errorf("CanSeeCategory true for %v", viewer)
 		}
 	}
-	if entries, _, _ := s.SitemapEntries(ctx, 1); len(entries) != 0 {
+	if entries, _ := s.SitemapEntries(ctx, 1, SitemapPerFile); len(entries) != 0 {
 		t.Errorf("sitemap lists private content: %+v", entries)
 	}
 	for _, viewer := range []*User{partner, admin} {

@@ -296,22 +296,6 @@ func (s *Store) SettingOrCreate(ctx context.Context, key string, make func() ([]
 	return out, nil
 }
 
-// Backup writes a consistent copy of the live database to path while it
-// keeps serving. VACUUM INTO reads one snapshot and refuses to overwrite. It
-// runs on a connection of its own: readers are query-only, and the writer
-// must stay free for the site.
-func (s *Store) Backup(ctx context.Context, path string) error {
-	db, err := sql.Open("sqlite3", dsn(s.path, connBackup))
-	if err != nil {
-		return fmt.Errorf("open backup connection: %w", err)
-	}
-	defer db.Close()
-	if _, err := db.ExecContext(ctx, `VACUUM INTO ?`, path); err != nil {
-		return fmt.Errorf("backup to %s: %w", path, err)
-	}
-	return nil
-}
-
 // SetSetting stores a setting, replacing any earlier value.
 func (s *Store) SetSetting(ctx context.Context, key string, value []byte) error {
 	_, err := s.w.ExecContext(ctx, `INSERT INTO settings (key, value) VALUES (?, ?)

@@ -111,6 +111,9 @@ func validTag(t string) bool {
 func checkTitle(v validator, title string) {
 	n := utf8.RuneCountInString(title)
 	v.check(n > 0, "title", "Give your question a title.")
+	if r, ok := firstControl(title); ok {
+		v.check(false, "title", fmt.Sprintf("Remove the control character %U from the title: a title is plain text on one line.", r))
+	}
 	v.check(n >= TitleMin, "title", fmt.Sprintf("Make the title at least %d characters: say what goes wrong.", TitleMin))
 	v.check(n <= TitleMax, "title", fmt.Sprintf("Keep the title to %d characters at most (it has %d).", TitleMax, n))
 }

@@ -53,7 +53,7 @@ func TestStoredThreadAddresses(t *testing.T) {
 		t.Errorf("search hits: %+v", res.Hits)
 	}
 
-	entries, _, err := s.SitemapEntries(ctx, 1)
+	entries, err := s.SitemapEntries(ctx, 1, SitemapPerFile)
 	if err != nil {
 		t.Fatal(err)
 	}

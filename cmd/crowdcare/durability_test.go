@@ -10,7 +10,9 @@ import (
 	"net/url"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -24,7 +26,23 @@ import (
 // (CROWDCARE_TEST_SERVE=1), so the durability test needs no separate build.
 func TestMain(m *testing.M) {
 	if os.Getenv("CROWDCARE_TEST_SERVE") == "1" {
-		os.Exit(run(context.Background(), strings.Fields(os.Getenv("CROWDCARE_TEST_ARGS")), os.Stdout, io.Discard))
+		if n, err := strconv.ParseUint(os.Getenv("CROWDCARE_TEST_FSIZE"), 10, 64); err == nil {
+			// The largest file the child may write, as "ulimit -f" (a full disk).
+			var lim syscall.Rlimit
+			if err := syscall.Getrlimit(syscall.RLIMIT_FSIZE, &lim); err == nil {
+				lim.Cur = n
+				err = syscall.Setrlimit(syscall.RLIMIT_FSIZE, &lim)
+			}
+			if err != nil {
+				fmt.Fprintln(os.Stderr, "set RLIMIT_FSIZE:", err)
+				os.Exit(3)
+			}
+		}
+		// As main: SIGTERM and Ctrl+C cancel the command's context.
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		code := run(ctx, strings.Fields(os.Getenv("CROWDCARE_TEST_ARGS")), os.Stdout, os.Stderr)
+		stop()
+		os.Exit(code)
 	}
 	os.Exit(m.Run())
 }
@@ -32,8 +50,18 @@ func TestMain(m *testing.M) {
 // serverProcess starts "crowdcare serve" as a child process and returns its URL.
 func serverProcess(t *testing.T, db string) (*exec.Cmd, string) {
 	t.Helper()
+	cmd, u, _ := serveProcess(t, "--db", db)
+	return cmd, u
+}
+
+// serveProcess starts "crowdcare serve ARGS" as a child process and returns
+// it, its URL and what it logs.
+func serveProcess(t *testing.T, args ...string) (*exec.Cmd, string, *syncBuffer) {
+	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), "CROWDCARE_TEST_SERVE=1", "CROWDCARE_TEST_ARGS=serve --addr 127.0.0.1:0 --db "+db)
+	cmd.Env = append(os.Environ(), "CROWDCARE_TEST_SERVE=1", "CROWDCARE_TEST_ARGS=serve --addr 127.0.0.1:0 "+strings.Join(args, " "))
+	logs := &syncBuffer{}
+	cmd.Stderr = logs
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -43,8 +71,9 @@ func serverProcess(t *testing.T, db string) (*exec.Cmd, string) {
 	}
 	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
 	lines := bufio.NewScanner(out)
-	found := make(chan string, 1)
+	found, ended := make(chan string, 1), make(chan struct{})
 	go func() {
+		defer close(ended) // the child closed its output: it exited
 		for lines.Scan() {
 			if m := servingAt.FindStringSubmatch(lines.Text() + " "); m != nil {
 				found <- m[1]
@@ -53,11 +82,13 @@ func serverProcess(t *testing.T, db string) (*exec.Cmd, string) {
 	}()
 	select {
 	case u := <-found:
-		return cmd, u
+		return cmd, u, logs
+	case <-ended:
+		t.Fatalf("server exited: %s", logs.String())
 	case <-time.After(60 * time.Second):
 		t.Fatal("server did not start")
 	}
-	return nil, ""
+	return nil, "", nil
 }
 
 type browser struct {

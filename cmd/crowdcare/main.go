@@ -7,11 +7,13 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	iofs "io/fs"
 	"log/slog"
 	"net"
 	"net/http"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -24,16 +26,20 @@ const usage = `Crowdcare: a community support forum.
 
 Usage:
   crowdcare serve [--addr ADDR] [--db PATH] [--base-url URL] [--site-name NAME] [--trust-proxy] [--page-rate N]
-                  [--registrations-per-day N] [--demo]
+                  [--registrations-per-day N] [--shutdown-timeout D] [--demo]
       Serve the forum. --demo adds demo content to an empty database. --page-rate limits the pages
       per second per address that the page cache does not answer (default 10; 0: no limit).
       --registrations-per-day caps sign-ups per client address in 24 hours (default 10, -1 for no limit).
+      On SIGTERM or Ctrl+C, requests in flight get --shutdown-timeout (default 15s) to finish; then
+      their connections are closed and serve exits 1 (0 when everything finished). A second signal
+      stops it at once.
   crowdcare user create --username U --email E --password P [--role ROLE] [--db PATH]
       Create an account. Make the first admin this way (--role admin).
   crowdcare user role USERNAME ROLE [--db PATH]
       Change a user's role: member, superuser, ambassador, moderator or admin.
   crowdcare backup FILE [--db PATH]
-      Write a consistent copy of the database to FILE while the server runs.
+      Write a consistent copy of the database to FILE while the server runs. The copy is
+      checked (integrity_check, each table's rows) before it gets the name FILE.
   crowdcare import tweets [--db PATH] [--category SLUG] [--brand-handle H] [--triage] [--dry-run] FILE...
       Import X/Twitter data (archives, API v1.1/v2 JSON, the customer-support CSV) as threads,
       or with --triage into the social inbox. --dry-run prints what would happen.
@@ -67,7 +73,12 @@ $CROWDCARE_TRUST_PROXY=1. /metrics answers localhost, or a scraper sending
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
+	go func() {
+		<-ctx.Done()
+		// The first signal starts a graceful stop; a second one ends the
+		// process at once, as if nothing caught it.
+		stop()
+	}()
 	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr))
 }
 
@@ -200,6 +211,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	registrations := fs.Int("registrations-per-day", 0, "sign-ups per client address in 24 hours (0: the default, 10; -1: no limit)")
 	trustProxy := fs.Bool("trust-proxy", os.Getenv("CROWDCARE_TRUST_PROXY") == "1", "take client addresses from X-Forwarded-For (only behind a proxy that sets it)")
 	pageRate := fs.Float64("page-rate", 10, "pages per second per address that the page cache does not answer, in bursts of ten seconds' worth (0: no limit)")
+	shutdownTimeout := fs.Duration("shutdown-timeout", 15*time.Second, "how long requests in flight may take to finish on SIGTERM before their connections are closed")
 	if _, err := parse(fs, args); err != nil {
 		return err
 	}
@@ -268,12 +280,19 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	case <-ctx.Done():
 	}
-	log.Info("shutting down: finishing requests in flight")
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	log.Info("shutting down: finishing requests in flight", "deadline", shutdownTimeout.String())
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), *shutdownTimeout)
 	defer cancel()
 	if err := srv.Shutdown(shutdownCtx); err != nil {
-		return fmt.Errorf("shutdown: %w", err)
+		// Past the deadline, whatever is still open (a slow upload, a client
+		// that stopped reading) is cut off: one client does not hold the stop.
+		log.Warn("shutdown deadline passed: closed the connections still open", "deadline", shutdownTimeout.String(), "err", err)
+		if cerr := srv.Close(); cerr != nil {
+			log.Error("close connections", "err", cerr)
+		}
+		return fmt.Errorf("shutdown: requests still in flight after %s were cut off", *shutdownTimeout)
 	}
+	log.Info("stopped cleanly: every request finished")
 	return nil
 }
 
@@ -321,13 +340,31 @@ func backup(ctx context.Context, args []string, stdout io.Writer) error {
 		if len(pos) != 1 {
 			return usageError("backup takes one FILE")
 		}
-		if _, err := os.Stat(pos[0]); err == nil {
+		if _, err := os.Lstat(pos[0]); err == nil {
 			return fmt.Errorf("%s exists; choose a new file name", pos[0])
 		}
-		if err := store.Backup(ctx, pos[0]); err != nil {
+		rep, err := store.Backup(ctx, pos[0])
+		if err != nil {
+			if _, serr := os.Lstat(pos[0]); errors.Is(serr, iofs.ErrNotExist) {
+				return fmt.Errorf("%w (nothing was written under %s)", err, pos[0])
+			}
 			return err
 		}
-		fmt.Fprintf(stdout, "Backed up %s to %s. To restore, stop the server and copy it back to %s.\n", *db, pos[0], *db)
+		fmt.Fprintf(stdout, "Backed up %s to %s (%d bytes).\n", *db, pos[0], rep.Bytes)
+		fmt.Fprintf(stdout, "Checked the copy before naming it: flushed to disk; integrity_check %s; schema version %d; %d tables, %d rows",
+			rep.Integrity, rep.SchemaVersion, len(rep.Tables), rep.Rows())
+		if rep.Compared {
+			fmt.Fprintln(stdout, ", each table's count equal to the database's.")
+		} else {
+			fmt.Fprintln(stdout, ". The site wrote while it was copied, so the counts are the snapshot's and were not compared.")
+		}
+		var counts []string
+		for _, t := range rep.Tables {
+			counts = append(counts, fmt.Sprintf("%s %d", t.Name, t.Rows))
+		}
+		fmt.Fprintf(stdout, "Rows: %s.\n", strings.Join(counts, ", "))
+		fmt.Fprintf(stdout, "To restore: stop the server, delete %[1]s-wal and %[1]s-shm if they exist, copy %[2]s to %[1]s, start the server (docs/operations.md).\n",
+			*db, pos[0])
 		return nil
 	})
 }
