@@ -38,7 +38,14 @@ func TweetTitle(text, handle string) string {
 	if end := firstSentenceEnd(t); end > 0 {
 		t = t[:end]
 	}
-	t = strings.Join(strings.Fields(t), " ")
+	// A title is plain text on one line: control characters (which the
+	// title check refuses in a typed title) become spaces here.
+	t = strings.Join(strings.Fields(strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return ' '
+		}
+		return r
+	}, t)), " ")
 	if utf8.RuneCountInString(t) > TweetTitleMax {
 		r := []rune(t)[:TweetTitleMax-1]
 		cut := string(r)

@@ -25,6 +25,8 @@ func TestTweetTitleCleansAndCutsAtSentences(t *testing.T) {
 		{"@115911 . I think ending the contests at 4 pm is too early. Not everyone lives on the West Coast.",
 			"I think ending the contests at 4 pm is too early."},
 		{"@Delta - why was my flight cancelled without an email? Stuck at JFK", "why was my flight cancelled without an email?"},
+		// Control characters never reach a title.
+		{"@Brand my bill\x1b[2J is wrong\x07 again\u0085 why", "my bill [2J is wrong again why"},
 		{"@Brand: ... anyone else lost the signal today?", "anyone else lost the signal today?"},
 		{"@Brand , …the app logs me out every hour", "the app logs me out every hour"},
 		// Opening marks belong to the sentence.
