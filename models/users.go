@@ -168,6 +168,7 @@ const registrationWindow = 24 * time.Hour
 // Register is a sign-up from the web form, as a member. It refuses with
 // ErrThrottled once perDay sign-ups came from ip in 24 hours (perDay <= 0:
 // no limit); the count is kept in the database, in the write transaction.
+// ip counts as its login-throttle address (an IPv6 address's /64).
 // A taken username is a validation error (usernames are public); a taken
 // email address is not: nothing is created and Created is false, so the
 // page can answer as for a new account and not tell whose address it is.
@@ -175,6 +176,7 @@ const registrationWindow = 24 * time.Hour
 func (s *Store) Register(ctx context.Context, n NewUser, ip string, perDay int) (Registration, error) {
 	n.Role = RoleMember
 	n.normalize()
+	ip = throttleAddress(ip)
 	v := n.validate()
 	nameTaken, _, err := taken(ctx, s.r, n)
 	if err != nil {
