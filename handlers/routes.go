@@ -46,7 +46,8 @@ func (h *Handler) routes(e *echo.Echo) {
 			Store: middleware.NewRateLimiterMemoryStoreWithConfig(middleware.RateLimiterMemoryStoreConfig{
 				Rate: rate.Limit(h.cfg.PostRate), Burst: h.cfg.PostBurst, ExpiresIn: 10 * time.Minute,
 			}),
-			DenyHandler: func(c echo.Context, _ string, _ error) error { return echo.ErrTooManyRequests },
+			IdentifierExtractor: clientAddress,
+			DenyHandler:         func(c echo.Context, _ string, _ error) error { return echo.ErrTooManyRequests },
 		}))
 	}
 	e.Use(h.pages.middleware)
@@ -87,8 +88,9 @@ func (h *Handler) routes(e *echo.Echo) {
 		Store: middleware.NewRateLimiterMemoryStoreWithConfig(middleware.RateLimiterMemoryStoreConfig{
 			Rate: rate.Limit(h.cfg.SearchRate), Burst: h.cfg.SearchBurst, ExpiresIn: 10 * time.Minute,
 		}),
-		Skipper:     func(echo.Context) bool { return h.cfg.SearchRate <= 0 },
-		DenyHandler: func(c echo.Context, _ string, _ error) error { return echo.ErrTooManyRequests },
+		Skipper:             func(echo.Context) bool { return h.cfg.SearchRate <= 0 },
+		IdentifierExtractor: clientAddress,
+		DenyHandler:         func(c echo.Context, _ string, _ error) error { return echo.ErrTooManyRequests },
 	})
 	e.GET("/search", h.showSearch, searchLimit)
 	e.GET("/search/similar", h.showSimilar, searchLimit)

@@ -176,7 +176,7 @@ const registrationWindow = 24 * time.Hour
 func (s *Store) Register(ctx context.Context, n NewUser, ip string, perDay int) (Registration, error) {
 	n.Role = RoleMember
 	n.normalize()
-	ip = throttleAddress(ip)
+	ip = ThrottleAddress(ip)
 	v := n.validate()
 	nameTaken, _, err := taken(ctx, s.r, n)
 	if err != nil {
@@ -338,10 +338,11 @@ func loginDelay(n int) time.Duration {
 	return min(time.Second<<(n-loginFreeFailures), loginMaxDelay)
 }
 
-// throttleAddress is the address login limits key on: an IPv6 address's
-// /64 network, since one subscriber usually holds a whole /64, and IPv4
+// ThrottleAddress is the address per-address limits key on (logins,
+// sign-ups, and the web layer's request limits): an IPv6 address's /64
+// network, since one subscriber usually holds a whole /64, and IPv4
 // addresses as they are.
-func throttleAddress(ip string) string {
+func ThrottleAddress(ip string) string {
 	a, err := netip.ParseAddr(ip)
 	if err != nil {
 		return ip
@@ -369,7 +370,7 @@ func throttleAddress(ip string) string {
 // flood of guesses does not empty the page caches.
 func (s *Store) Authenticate(ctx context.Context, username, password, ip string) (*User, error) {
 	username = strings.TrimSpace(username)
-	ip = throttleAddress(ip)
+	ip = ThrottleAddress(ip)
 	now := s.now()
 	err := s.inQuietTx(ctx, func(tx *sql.Tx) error {
 		var pairFails, ipFails int
