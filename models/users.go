@@ -167,7 +167,8 @@ const registrationWindow = 24 * time.Hour
 
 // Register is a sign-up from the web form, as a member. It refuses with
 // ErrThrottled once perDay sign-ups came from ip in 24 hours (perDay <= 0:
-// no limit); the count is kept in the database, in the write transaction.
+// no limit), before hashing the password; the count is kept in the
+// database and checked again in the write transaction.
 // ip counts as its login-throttle address (an IPv6 address's /64).
 // A taken username is a validation error (usernames are public); a taken
 // email address is not: nothing is created and Created is false, so the
@@ -186,22 +187,35 @@ func (s *Store) Register(ctx context.Context, n NewUser, ip string, perDay int) 
 	if err := v.err(); err != nil {
 		return Registration{}, err
 	}
+	now := s.now()
+	since := now.Add(-registrationWindow).Unix()
+	// limited counts the address's sign-ups: read first, so a sign-up over
+	// the limit costs no password hash, and again in the write transaction,
+	// so parallel ones cannot all slip under it.
+	limited := func(db queryRower) error {
+		if perDay <= 0 {
+			return nil
+		}
+		var recent int
+		if err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM registrations WHERE ip = ? AND at > ?`, ip, since).Scan(&recent); err != nil {
+			return fmt.Errorf("count sign-ups: %w", err)
+		}
+		if recent >= perDay {
+			return ErrThrottled
+		}
+		return nil
+	}
+	if err := limited(s.r); err != nil {
+		return Registration{}, err
+	}
 	hash, err := bcrypt.GenerateFromPassword([]byte(n.Password), s.opts.PasswordCost)
 	if err != nil {
 		return Registration{}, fmt.Errorf("hash password: %w", err)
 	}
-	now := s.now()
 	var reg Registration
 	err = s.inTx(ctx, func(tx *sql.Tx) error {
-		since := now.Add(-registrationWindow).Unix()
-		if perDay > 0 {
-			var recent int
-			if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM registrations WHERE ip = ? AND at > ?`, ip, since).Scan(&recent); err != nil {
-				return err
-			}
-			if recent >= perDay {
-				return ErrThrottled
-			}
+		if err := limited(tx); err != nil {
+			return err
 		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM registrations WHERE at <= ?`, since); err != nil {
 			return err
