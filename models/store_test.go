@@ -234,7 +234,7 @@ func TestSessionsEndAndExpire(t *testing.T) {
 		t.Fatalf("end all sessions: %v", err)
 	}
 	desk := start(alice, "")
-	if _, err := s.ChangePassword(ctx, alice, "correct horse", "battery staple"); err != nil || live(desk) {
+	if _, err := s.ChangePassword(ctx, alice, "correct horse", "battery staple", "192.0.2.1"); err != nil || live(desk) {
 		t.Fatalf("change password: %v", err)
 	}
 	skew.Add(int64(SessionTTL + time.Second))

@@ -470,13 +470,17 @@ func (s *Store) CountUsers(ctx context.Context) (int, error) {
 // ChangePassword replaces a password after checking the current one, and
 // ends every session of the user (the caller starts a new one for the
 // browser that asked).
-func (s *Store) ChangePassword(ctx context.Context, u *User, current, next string) (*User, error) {
-	var hash string
-	if err := s.r.QueryRowContext(ctx, `SELECT password_hash FROM users WHERE id = ?`, u.ID).Scan(&hash); err != nil {
-		return nil, fmt.Errorf("load password of %d: %w", u.ID, err)
+//
+// The current password is checked as a login from ip is (Authenticate), so
+// a session in someone else's hands cannot guess it faster than the login
+// form allows: a *ThrottledError while the account and address must wait.
+func (s *Store) ChangePassword(ctx context.Context, u *User, current, next, ip string) (*User, error) {
+	_, err := s.Authenticate(ctx, u.Username, current, ip)
+	if err != nil && !errors.Is(err, ErrBadCredentials) {
+		return nil, err
 	}
 	v := validator{}
-	v.check(bcrypt.CompareHashAndPassword([]byte(hash), []byte(current)) == nil, "current_password", "That is not your current password.")
+	v.check(err == nil, "current_password", "That is not your current password.")
 	v.check(len([]rune(next)) >= PasswordMinLen, "new_password", fmt.Sprintf("Use at least %d characters.", PasswordMinLen))
 	v.check(len(next) <= PasswordMaxLen, "new_password", fmt.Sprintf("Use at most %d bytes.", PasswordMaxLen))
 	if err := v.err(); err != nil {
