@@ -156,7 +156,14 @@ func (h *Handler) login(c echo.Context) error {
 // in with a fresh session, every other session ends.
 func (h *Handler) changePassword(c echo.Context) error {
 	f := newForm()
-	u, err := h.store.ChangePassword(c.Request().Context(), currentUser(c), c.FormValue("current_password"), c.FormValue("new_password"))
+	u, err := h.store.ChangePassword(c.Request().Context(), currentUser(c), c.FormValue("current_password"), c.FormValue("new_password"), c.RealIP())
+	var te *models.ThrottledError
+	if errors.As(err, &te) {
+		secs := int(math.Ceil(te.RetryAfter.Seconds()))
+		c.Response().Header().Set("Retry-After", strconv.Itoa(secs))
+		f.Errors["current_password"] = "Too many failed attempts. Try again in " + waitText(secs) + "."
+		return h.renderSettings(c, http.StatusTooManyRequests, f)
+	}
 	if f.withError(err) {
 		return h.renderSettings(c, http.StatusUnprocessableEntity, f)
 	}

@@ -96,6 +96,14 @@ func (h *Handler) limitBodies(next echo.HandlerFunc) echo.HandlerFunc {
 		body := &watchedBody{ReadCloser: http.MaxBytesReader(c.Response().Writer, req.Body, limit)}
 		req.Body = body
 		err := next(c)
+		// The server removes the temporary files of a multipart form parsed
+		// on the request it made, not on the copies middleware made since
+		// (memoRequest): those of the request the route ended with go here.
+		if form := c.Request().MultipartForm; form != nil {
+			if rmErr := form.RemoveAll(); rmErr != nil {
+				h.log.Warn("remove multipart temporary files", "err", rmErr)
+			}
+		}
 		switch {
 		case body.tooLarge:
 			return echo.ErrStatusRequestEntityTooLarge

@@ -233,3 +233,23 @@ func TestSlowFormBodyTimesOut(t *testing.T) {
 		t.Fatal("the server still waits for a stalled body after 30 s")
 	}
 }
+
+// An accepted upload larger than what multipart parsing keeps in memory
+// leaves no temporary file behind once its request is over.
+func TestAcceptedUploadLeavesNoTempFile(t *testing.T) {
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+	a := newApp(t)
+	amb := a.roleClient("amy", models.RoleAmbassador)
+	body, ct := hugeUpload(amb.token(), 4<<20)
+	res, err := amb.postStream("/mod/social/import", body, ct, 0)
+	if err != nil || res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("a 4 MB upload: %v %v", res, err)
+	}
+	// The next request on the same connection is served once the first is
+	// wholly over, temporary files removed.
+	amb.get("/mod/social/import")
+	if f := spooled(t, tmp); len(f) != 0 {
+		t.Errorf("temporary files left by an accepted upload: %v", f)
+	}
+}

@@ -156,6 +156,12 @@ func (h *Handler) forgetSettings() {
 	h.settings.cur.Store(&cachedSettings{})
 }
 
+// clientAddress is what per-address request limits count by: the client's
+// address, an IPv6 one as its /64 (models.ThrottleAddress).
+func clientAddress(c echo.Context) (string, error) {
+	return models.ThrottleAddress(c.RealIP()), nil
+}
+
 // New builds the echo server with all middleware and routes.
 func New(ctx context.Context, cfg Config, store *models.Store, log *slog.Logger) (*echo.Echo, error) {
 	_, e, err := newHandler(ctx, cfg, store, log)

@@ -277,7 +277,8 @@ func (pc *pageCache) allow(c echo.Context) bool {
 	if pc.limit == nil {
 		return true
 	}
-	ok, err := pc.limit.Allow(c.RealIP())
+	key, _ := clientAddress(c)
+	ok, err := pc.limit.Allow(key)
 	return ok && err == nil
 }
 

@@ -247,3 +247,33 @@ func TestUncachedGETsAreLimitedPerAddress(t *testing.T) {
 		t.Fatalf("another address: %d", res.Code)
 	}
 }
+
+// TestPerAddressLimitsCoverAnIPv6Network: an IPv6 client holds a whole /64,
+// so its addresses share one allowance of uncached pages and of searches,
+// as they share the login throttle.
+func TestPerAddressLimitsCoverAnIPv6Network(t *testing.T) {
+	for _, cfg := range []Config{
+		{PageRate: 0.001, PageBurst: 3, TrustProxy: true},
+		{SearchRate: 0.001, SearchBurst: 3, TrustProxy: true},
+	} {
+		a, _ := appWithHandler(t, cfg)
+		for i := range 4 {
+			path := fmt.Sprintf("/?tag=t%d", i)
+			if cfg.SearchRate > 0 {
+				path = fmt.Sprintf("/search?q=router%d", i)
+			}
+			req, err := http.NewRequest(http.MethodGet, a.srv.URL+path, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			req.Header.Set("X-Forwarded-For", fmt.Sprintf("2001:db8:7:9::%x", i+1))
+			want := http.StatusOK
+			if i == 3 {
+				want = http.StatusTooManyRequests
+			}
+			if res := a.client().do(req); res.Code != want {
+				t.Errorf("%s from another address of one /64: %d, want %d", path, res.Code, want)
+			}
+		}
+	}
+}

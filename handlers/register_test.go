@@ -162,3 +162,26 @@ func TestRegistrationsPerAddressAreLimited(t *testing.T) {
 		t.Errorf("default limit %d", c.RegistrationsPerDay)
 	}
 }
+
+// One IPv6 subscriber holds a whole /64: its addresses share one sign-up
+// limit, as they share the login throttle.
+func TestRegistrationLimitCoversAnIPv6Network(t *testing.T) {
+	a := newAppWith(t, filepath.Join(t.TempDir(), "test.db"), Config{RegistrationsPerDay: 3, TrustProxy: true})
+	signUp := func(i int) *response {
+		c := a.client()
+		body := url.Values{"_csrf": {c.token()}, "username": {fmt.Sprintf("puppet%d", i)},
+			"email": {fmt.Sprintf("puppet%d@example.com", i)}, "password": {"correct horse"}}.Encode()
+		req, _ := http.NewRequest(http.MethodPost, a.srv.URL+"/register", strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("X-Forwarded-For", fmt.Sprintf("2001:db8:7:9::%x", i+1))
+		return c.do(req)
+	}
+	for i := range 3 {
+		if res := signUp(i); res.Code != http.StatusSeeOther {
+			t.Fatalf("sign-up %d: %d", i, res.Code)
+		}
+	}
+	if res := signUp(3); res.Code != http.StatusTooManyRequests {
+		t.Fatalf("fourth sign-up from one /64: %d, want 429", res.Code)
+	}
+}

@@ -48,7 +48,8 @@ func (h *Handler) routes(e *echo.Echo) {
 			Store: middleware.NewRateLimiterMemoryStoreWithConfig(middleware.RateLimiterMemoryStoreConfig{
 				Rate: rate.Limit(h.cfg.PostRate), Burst: h.cfg.PostBurst, ExpiresIn: 10 * time.Minute,
 			}),
-			DenyHandler: func(c echo.Context, _ string, _ error) error { return echo.ErrTooManyRequests },
+			IdentifierExtractor: clientAddress,
+			DenyHandler:         func(c echo.Context, _ string, _ error) error { return echo.ErrTooManyRequests },
 		}))
 	}
 	e.Use(h.pages.middleware)
@@ -89,8 +90,9 @@ func (h *Handler) routes(e *echo.Echo) {
 		Store: middleware.NewRateLimiterMemoryStoreWithConfig(middleware.RateLimiterMemoryStoreConfig{
 			Rate: rate.Limit(h.cfg.SearchRate), Burst: h.cfg.SearchBurst, ExpiresIn: 10 * time.Minute,
 		}),
-		Skipper:     func(echo.Context) bool { return h.cfg.SearchRate <= 0 },
-		DenyHandler: func(c echo.Context, _ string, _ error) error { return echo.ErrTooManyRequests },
+		Skipper:             func(echo.Context) bool { return h.cfg.SearchRate <= 0 },
+		IdentifierExtractor: clientAddress,
+		DenyHandler:         func(c echo.Context, _ string, _ error) error { return echo.ErrTooManyRequests },
 	})
 	e.GET("/search", h.showSearch, searchLimit)
 	e.GET("/search/similar", h.showSimilar, searchLimit)

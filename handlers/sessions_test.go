@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
 	"path/filepath"
@@ -160,5 +161,35 @@ func TestLoginDelaysGrowPerAccountAndAddress(t *testing.T) {
 	a.advance(16 * time.Minute)
 	if res := c.loginFrom(addr, "alice", "correct horse"); res.Code != http.StatusSeeOther {
 		t.Fatalf("right password after the delay: status %d, want 303", res.Code)
+	}
+}
+
+// The password form checks the current password as the login form does:
+// someone holding a member's session (a borrowed laptop, a stolen cookie)
+// cannot guess the password there at the post rate instead of the login's.
+func TestPasswordFormGuessesAreThrottled(t *testing.T) {
+	a := newApp(t)
+	thief := a.client()
+	thief.register("alice")
+	change := func(current string) *response {
+		return thief.post("/settings/password", url.Values{"current_password": {current}, "new_password": {"battery staple"}})
+	}
+	for i := 0; i < 5; i++ {
+		if res := change(fmt.Sprintf("guess %d", i)); res.Code != http.StatusUnprocessableEntity {
+			t.Fatalf("guess %d: %d", i, res.Code)
+		}
+	}
+	res := change("guess 5")
+	if res.Code != http.StatusTooManyRequests || res.Header.Get("Retry-After") == "" {
+		t.Fatalf("sixth wrong current password: %d, want 429 with Retry-After", res.Code)
+	}
+	mustContain(t, res.Body, "Too many failed attempts")
+	// While the pair waits, even the right password is not checked.
+	if res := change("correct horse"); res.Code != http.StatusTooManyRequests {
+		t.Fatalf("right password during the wait: %d", res.Code)
+	}
+	a.advance(2 * time.Second)
+	if res := change("correct horse"); res.Code != http.StatusSeeOther {
+		t.Fatalf("right password after the wait: %d %s", res.Code, res.Body)
 	}
 }

@@ -234,7 +234,7 @@ func TestSessionsEndAndExpire(t *testing.T) {
 		t.Fatalf("end all sessions: %v", err)
 	}
 	desk := start(alice, "")
-	if _, err := s.ChangePassword(ctx, alice, "correct horse", "battery staple"); err != nil || live(desk) {
+	if _, err := s.ChangePassword(ctx, alice, "correct horse", "battery staple", "192.0.2.1"); err != nil || live(desk) {
 		t.Fatalf("change password: %v", err)
 	}
 	skew.Add(int64(SessionTTL + time.Second))
@@ -356,5 +356,27 @@ func TestNULBytesNeverReachTheIndex(t *testing.T) {
 	got, _ := s.Thread(ctx, th.ID)
 	if got.Title != "Router reboots every night" {
 		t.Fatalf("title: %q", got.Title)
+	}
+}
+
+// A sign-up over its address's limit is refused before the password is
+// hashed: the limit bounds the work (a bcrypt hash is a quarter of a second
+// at the default cost), not only the accounts.
+func TestRegisterOverTheLimitHashesNothing(t *testing.T) {
+	s := newTestStore(t)
+	ctx := context.Background()
+	signUp := func(name string) error {
+		_, err := s.Register(ctx, NewUser{Username: name, Email: name + "@example.com", Password: "correct horse"}, "203.0.113.7", 2)
+		return err
+	}
+	for _, name := range []string{"first", "second"} {
+		if err := signUp(name); err != nil {
+			t.Fatalf("sign-up %s: %v", name, err)
+		}
+	}
+	// Any hash from now on fails: a cost bcrypt refuses.
+	s.opts.PasswordCost = bcrypt.MaxCost + 1
+	if err := signUp("third"); !errors.Is(err, ErrThrottled) {
+		t.Fatalf("third sign-up from the address: %v, want ErrThrottled before any hashing", err)
 	}
 }

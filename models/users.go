@@ -167,7 +167,9 @@ const registrationWindow = 24 * time.Hour
 
 // Register is a sign-up from the web form, as a member. It refuses with
 // ErrThrottled once perDay sign-ups came from ip in 24 hours (perDay <= 0:
-// no limit); the count is kept in the database, in the write transaction.
+// no limit), before hashing the password; the count is kept in the
+// database and checked again in the write transaction.
+// ip counts as its login-throttle address (an IPv6 address's /64).
 // A taken username is a validation error (usernames are public); a taken
 // email address is not: nothing is created and Created is false, so the
 // page can answer as for a new account and not tell whose address it is.
@@ -175,6 +177,7 @@ const registrationWindow = 24 * time.Hour
 func (s *Store) Register(ctx context.Context, n NewUser, ip string, perDay int) (Registration, error) {
 	n.Role = RoleMember
 	n.normalize()
+	ip = ThrottleAddress(ip)
 	v := n.validate()
 	nameTaken, _, err := taken(ctx, s.r, n)
 	if err != nil {
@@ -184,22 +187,35 @@ func (s *Store) Register(ctx context.Context, n NewUser, ip string, perDay int) 
 	if err := v.err(); err != nil {
 		return Registration{}, err
 	}
+	now := s.now()
+	since := now.Add(-registrationWindow).Unix()
+	// limited counts the address's sign-ups: read first, so a sign-up over
+	// the limit costs no password hash, and again in the write transaction,
+	// so parallel ones cannot all slip under it.
+	limited := func(db queryRower) error {
+		if perDay <= 0 {
+			return nil
+		}
+		var recent int
+		if err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM registrations WHERE ip = ? AND at > ?`, ip, since).Scan(&recent); err != nil {
+			return fmt.Errorf("count sign-ups: %w", err)
+		}
+		if recent >= perDay {
+			return ErrThrottled
+		}
+		return nil
+	}
+	if err := limited(s.r); err != nil {
+		return Registration{}, err
+	}
 	hash, err := bcrypt.GenerateFromPassword([]byte(n.Password), s.opts.PasswordCost)
 	if err != nil {
 		return Registration{}, fmt.Errorf("hash password: %w", err)
 	}
-	now := s.now()
 	var reg Registration
 	err = s.inTx(ctx, func(tx *sql.Tx) error {
-		since := now.Add(-registrationWindow).Unix()
-		if perDay > 0 {
-			var recent int
-			if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM registrations WHERE ip = ? AND at > ?`, ip, since).Scan(&recent); err != nil {
-				return err
-			}
-			if recent >= perDay {
-				return ErrThrottled
-			}
+		if err := limited(tx); err != nil {
+			return err
 		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM registrations WHERE at <= ?`, since); err != nil {
 			return err
@@ -336,10 +352,11 @@ func loginDelay(n int) time.Duration {
 	return min(time.Second<<(n-loginFreeFailures), loginMaxDelay)
 }
 
-// throttleAddress is the address login limits key on: an IPv6 address's
-// /64 network, since one subscriber usually holds a whole /64, and IPv4
+// ThrottleAddress is the address per-address limits key on (logins,
+// sign-ups, and the web layer's request limits): an IPv6 address's /64
+// network, since one subscriber usually holds a whole /64, and IPv4
 // addresses as they are.
-func throttleAddress(ip string) string {
+func ThrottleAddress(ip string) string {
 	a, err := netip.ParseAddr(ip)
 	if err != nil {
 		return ip
@@ -367,7 +384,7 @@ func throttleAddress(ip string) string {
 // flood of guesses does not empty the page caches.
 func (s *Store) Authenticate(ctx context.Context, username, password, ip string) (*User, error) {
 	username = strings.TrimSpace(username)
-	ip = throttleAddress(ip)
+	ip = ThrottleAddress(ip)
 	now := s.now()
 	err := s.inQuietTx(ctx, func(tx *sql.Tx) error {
 		var pairFails, ipFails int
@@ -453,13 +470,17 @@ func (s *Store) CountUsers(ctx context.Context) (int, error) {
 // ChangePassword replaces a password after checking the current one, and
 // ends every session of the user (the caller starts a new one for the
 // browser that asked).
-func (s *Store) ChangePassword(ctx context.Context, u *User, current, next string) (*User, error) {
-	var hash string
-	if err := s.r.QueryRowContext(ctx, `SELECT password_hash FROM users WHERE id = ?`, u.ID).Scan(&hash); err != nil {
-		return nil, fmt.Errorf("load password of %d: %w", u.ID, err)
+//
+// The current password is checked as a login from ip is (Authenticate), so
+// a session in someone else's hands cannot guess it faster than the login
+// form allows: a *ThrottledError while the account and address must wait.
+func (s *Store) ChangePassword(ctx context.Context, u *User, current, next, ip string) (*User, error) {
+	_, err := s.Authenticate(ctx, u.Username, current, ip)
+	if err != nil && !errors.Is(err, ErrBadCredentials) {
+		return nil, err
 	}
 	v := validator{}
-	v.check(bcrypt.CompareHashAndPassword([]byte(hash), []byte(current)) == nil, "current_password", "That is not your current password.")
+	v.check(err == nil, "current_password", "That is not your current password.")
 	v.check(len([]rune(next)) >= PasswordMinLen, "new_password", fmt.Sprintf("Use at least %d characters.", PasswordMinLen))
 	v.check(len(next) <= PasswordMaxLen, "new_password", fmt.Sprintf("Use at most %d bytes.", PasswordMaxLen))
 	if err := v.err(); err != nil {

@@ -20,31 +20,55 @@ func newCSVReader(r io.Reader) *csv.Reader {
 	return cr
 }
 
+// maxCSVRecord bounds the bytes of one CSV record, header included. A
+// tweet's text is at most MaxText characters (200 KB of UTF-8); parsed, every
+// field of a record costs some 40 bytes besides its text, so a record of
+// nothing but commas would otherwise take forty times its size. A variable
+// only so that tests can use a small one.
+var maxCSVRecord = 512 << 10
+
 // csvTable reads a CSV record by record and looks fields up by header name,
 // since exports reorder columns and pandas adds an unnamed index column.
 type csvTable struct {
-	cr     *csv.Reader
-	header []string
-	cols   map[string]int
-	rec    []string
-	line   int
+	cr      *csv.Reader
+	capped  *cappedReader // what cr reads: each record within maxCSVRecord
+	stopped bool          // a record was too large: nothing more is read
+	header  []string
+	cols    map[string]int
+	rec     []string
+	line    int
 }
 
 func newCSVTable(r io.Reader) (*csvTable, error) {
-	cr := newCSVReader(r)
+	capped := &cappedReader{r: r, size: int64(maxCSVRecord)}
+	capped.start()
+	cr := newCSVReader(capped)
 	header, err := cr.Read()
 	if err != nil {
 		return nil, fmt.Errorf("read CSV header: %w", err)
 	}
 	header = append([]string(nil), header...)
-	return &csvTable{cr: cr, header: header, cols: columnIndex(header)}, nil
+	return &csvTable{cr: cr, capped: capped, header: header, cols: columnIndex(header)}, nil
 }
 
 // next reads one record. A malformed record is returned as skip (its line
 // and reason) with ok true, so the caller records it and goes on; ok false
-// is the end of input.
+// is the end of input. A record over maxCSVRecord is a skip after which
+// reading stops, as for JSON.
 func (t *csvTable) next() (ok bool, skip *Skip, err error) {
+	if t.stopped {
+		return false, nil, nil
+	}
+	t.capped.start()
 	rec, err := t.cr.Read()
+	if errors.Is(err, errRecordTooLarge) {
+		t.stopped = true
+		line := t.line + 1
+		if len(rec) > 0 {
+			line, _ = t.cr.FieldPos(0)
+		}
+		return true, &Skip{Line: line, Reason: fmt.Sprintf("record larger than %s: reading stopped here", sizeText(maxCSVRecord))}, nil
+	}
 	if errors.Is(err, io.EOF) {
 		return false, nil, nil
 	}

@@ -2,6 +2,7 @@ package tweets
 
 import (
 	"fmt"
+	"runtime"
 	"strings"
 	"testing"
 )
@@ -133,5 +134,29 @@ func TestHandlesValidated(t *testing.T) {
 		if ValidHandle(h) != want {
 			t.Errorf("ValidHandle(%q) = %v, want %v", h, !want, want)
 		}
+	}
+}
+
+// A CSV record is never held whole past maxCSVRecord either: a record of
+// millions of empty fields (each a string, an index and a position once
+// parsed) is reported and reading stops, with memory a small multiple of
+// the cap, not of the record.
+func TestOversizedCSVRecordIsRefusedNotHeld(t *testing.T) {
+	const header = "tweet_id,author_id,inbound,created_at,text,response_tweet_id,in_response_to_tweet_id\n"
+	const good = "1,cust_1,True,Tue Oct 31 22:08:27 +0000 2017,my broadband is down,,\n"
+	in := header + good + strings.Repeat(",", 8<<20) + "\n" + strings.Replace(good, "1,", "3,", 1)
+	runtime.GC()
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	res, got := readString(t, in)
+	runtime.ReadMemStats(&after)
+	if len(got) != 1 || got[0].ID != "1" {
+		t.Fatalf("read %d tweets, want only the one before the wide record", len(got))
+	}
+	if len(res.Skipped) != 1 || res.Skipped[0].Line != 3 || !strings.Contains(res.Skipped[0].Reason, "record larger than") {
+		t.Fatalf("skips = %+v, want one at line 3 saying the record is too large", res.Skipped)
+	}
+	if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 128<<20 { // read whole, it was over 1 GB
+		t.Errorf("reading an 8 MB CSV record allocated %d MB", alloc>>20)
 	}
 }

@@ -27,19 +27,20 @@ var errRecordTooLarge = errors.New("record too large")
 // position becomes a line number.
 type cappedReader struct {
 	r        io.Reader
+	size     int64 // the budget of one record
 	read     int64 // bytes handed to the decoder so far
 	limit    int64 // read may not pass this
 	newlines int   // newlines in the bytes handed over
 }
 
 func newCappedDecoder(r io.Reader) (*json.Decoder, *cappedReader) {
-	cr := &cappedReader{r: r}
+	cr := &cappedReader{r: r, size: int64(maxRecord)}
 	cr.start()
 	return json.NewDecoder(cr), cr
 }
 
 // start gives the next record its budget.
-func (c *cappedReader) start() { c.limit = c.read + int64(maxRecord) }
+func (c *cappedReader) start() { c.limit = c.read + c.size }
 
 func (c *cappedReader) Read(p []byte) (int, error) {
 	if c.read >= c.limit {
