@@ -3,9 +3,9 @@ package handlers
 import (
 	"errors"
 	"io"
+	"mime"
 	"net"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -121,7 +121,7 @@ func (h *Handler) limitBodies(next echo.HandlerFunc) echo.HandlerFunc {
 func (h *Handler) guardBigBodies(next echo.HandlerFunc) echo.HandlerFunc {
 	parse := func(c echo.Context) error {
 		req := c.Request()
-		if strings.HasPrefix(req.Header.Get(echo.HeaderContentType), echo.MIMEMultipartForm) {
+		if mt, _, err := mime.ParseMediaType(req.Header.Get(echo.HeaderContentType)); err == nil && mt == echo.MIMEMultipartForm {
 			// A failure leaves the form unparsed: the CSRF check refuses
 			// it, and limitBodies says why when the body was the cause.
 			_ = req.ParseMultipartForm(formMemory)

@@ -233,16 +233,24 @@ func (h *Handler) uploadImport(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	// The copy is the import's from the moment runImport has it; until
+	// then every way out of here removes it.
+	handedOff := false
+	defer func() {
+		if !handedOff {
+			os.Remove(tmp.Name())
+		}
+	}()
 	if _, err := io.Copy(tmp, src); err != nil {
 		tmp.Close()
-		os.Remove(tmp.Name())
 		return err
 	}
-	tmp.Close()
+	if err := tmp.Close(); err != nil {
+		return err
+	}
 	// Check the format now (for a ZIP, its directory), so a wrong file is
 	// refused on the form, not later.
 	if _, err := tweets.CheckFile(tmp.Name(), uploadRead()); err != nil {
-		os.Remove(tmp.Name())
 		switch {
 		case errors.Is(err, tweets.ErrUnknownFormat):
 			f.Errors["file"] = "This file is in no format Crowdcare knows (" + err.Error() + "). Nothing was imported."
@@ -258,7 +266,6 @@ func (h *Handler) uploadImport(c echo.Context) error {
 	ctx := c.Request().Context()
 	im, err := h.store.NewImporter(ctx, opts)
 	if f.withError(err) {
-		os.Remove(tmp.Name())
 		return h.renderImport(c, http.StatusUnprocessableEntity, f)
 	}
 	if err != nil {
@@ -267,9 +274,9 @@ func (h *Handler) uploadImport(c echo.Context) error {
 	job, err := h.store.StartImportJob(ctx, u, fh.Filename)
 	if err != nil {
 		im.Abandon()
-		os.Remove(tmp.Name())
 		return err
 	}
+	handedOff = true
 	go h.runImport(job, tmp.Name(), im)
 	return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/mod/social/import/%d", job))
 }
