@@ -14,6 +14,9 @@ BENCH_DB ?= bench.db
 # fixed in Go 1.27). Longer runs: make fuzz FUZZTIME=10m.
 FUZZTIME ?=
 
+# bash for PIPESTATUS in the test target.
+SHELL := /bin/bash
+
 .PHONY: run build test vet fmt-check fuzz bench bench-search bench-import bench-insights loadtest clean
 
 build:
@@ -29,9 +32,18 @@ fmt-check:
 vet:
 	$(GO) vet -tags $(TAGS) ./...
 
+# The tests run with -v, shown as without it (.ci/test-summary.awk); at the
+# very end come the skipped tests grouped by why, and the counts, so a green
+# run never hides what did not run. The exit code is go test's (then the
+# fuzzers').
 test: fmt-check vet
-	$(GO) test -tags $(TAGS) -count=1 ./...
-	$(MAKE) --no-print-directory fuzz
+	@echo "$(GO) test -tags $(TAGS) -count=1 -v ./... | awk -f .ci/test-summary.awk"; \
+	summary=$$(mktemp); trap 'rm -f "$$summary"' EXIT; \
+	$(GO) test -tags $(TAGS) -count=1 -v ./... 2>&1 | \
+		awk -v summary="$$summary" -v module="$$($(GO) list -m)" -f .ci/test-summary.awk; \
+	status=$${PIPESTATUS[0]}; \
+	if [ "$$status" -eq 0 ]; then $(MAKE) --no-print-directory fuzz || status=$$?; fi; \
+	echo; cat "$$summary"; exit "$$status"
 
 # Fuzzing: Markdown rendering, the search-query translator, every tweet reader.
 fuzz:
