@@ -17,11 +17,19 @@ FUZZTIME ?=
 # bash for PIPESTATUS in the test target.
 SHELL := /bin/bash
 
-.PHONY: run build test vet fmt-check fuzz bench bench-search bench-import bench-insights loadtest clean
+.PHONY: run build test vet fmt-check fuzz bench bench-search bench-import bench-insights loadtest clean sqlite-note
 
-build:
+# The first build compiles SQLite's C source into the build cache; say so, as
+# it takes about a minute of silence. go list's Stale is false once it is there.
+sqlite-note:
+	@if [ "$$($(GO) list -tags $(TAGS) -f '{{.Stale}}' github.com/mattn/go-sqlite3 2>/dev/null)" != false ]; then \
+		echo "Compiling SQLite (once, about a minute; later builds take seconds)…"; \
+	fi
+
+build: sqlite-note
 	$(GO) build -tags $(TAGS) -o $(BIN) ./cmd/crowdcare
 
+# make run ADDR=127.0.0.1:8081 DB=other.db
 run: build
 	./$(BIN) serve --demo --db $(DB) --addr $(ADDR)
 
@@ -29,7 +37,7 @@ fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 
-vet:
+vet: sqlite-note
 	$(GO) vet -tags $(TAGS) ./...
 
 # The tests run with -v, shown as without it (.ci/test-summary.awk); at the

@@ -192,6 +192,17 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if _, err := parse(fs, args); err != nil {
 		return err
 	}
+	// The address first: when it is taken, serve stops before it creates
+	// or seeds a database or prints a login.
+	ln, err := net.Listen("tcp", *addr)
+	if errors.Is(err, syscall.EADDRINUSE) {
+		return fmt.Errorf("--addr %s: address already in use: another program (perhaps another crowdcare) listens there; "+
+			"stop it or choose another address, e.g. --addr 127.0.0.1:8081 (make run ADDR=127.0.0.1:8081)", *addr)
+	}
+	if err != nil {
+		return fmt.Errorf("--addr %s: %w", *addr, err)
+	}
+	defer ln.Close() // once serving, the server closes it first
 	log := slog.New(slog.NewTextHandler(stderr, nil))
 	if os.Getenv("CROWDCARE_LOG_FORMAT") == "json" {
 		log = slog.New(slog.NewJSONHandler(stderr, nil))
@@ -217,28 +228,21 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			fmt.Fprintf(stdout, "Demo content was added on first start; log in as \"demo\" or \"admin\" with password %q.\n", models.DemoPassword)
 		}
 	}
-	ln, err := net.Listen("tcp", *addr)
-	if err != nil {
-		return err
-	}
 	if *baseURL == "" {
 		*baseURL = "http://" + ln.Addr().String()
 	}
 	mail, err := mailer.New(smtpConfig(), log)
 	if err != nil {
-		ln.Close()
 		return err
 	}
 	e, err := handlers.New(ctx, handlers.Config{BaseURL: *baseURL, SiteName: *siteName, PostRate: 10, PostBurst: 30, SearchRate: 20, SearchBurst: 60,
 		PageRate: *pageRate, PageBurst: int(10 * *pageRate), TrustProxy: *trustProxy, MetricsToken: os.Getenv("CROWDCARE_METRICS_TOKEN"),
 		RegistrationsPerDay: *registrations}, store, log)
 	if err != nil {
-		ln.Close()
 		return err
 	}
 	go detectLanguagesLoop(ctx, store, log)
 	if err := startListening(ctx, listenConfig(), store, log); err != nil {
-		ln.Close()
 		return err
 	}
 	startMail(ctx, mail, store, *siteName, *baseURL, *emailMaxAge, log)

@@ -5,7 +5,10 @@ import (
 	"context"
 	"errors"
 	"io"
+	iofs "io/fs"
+	"net"
 	"net/http"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -419,5 +422,26 @@ func TestUserPasswordFromStdin(t *testing.T) {
 	}
 	if _, err := s.Authenticate(ctx, "alice", "old password", "198.51.100.1"); !errors.Is(err, models.ErrBadCredentials) {
 		t.Errorf("old password: %v", err)
+	}
+}
+
+// TestServeChecksTheAddressFirst: with the address taken, serve says so and
+// stops before it creates or seeds a database or prints any login.
+func TestServeChecksTheAddressFirst(t *testing.T) {
+	taken, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer taken.Close()
+	db := filepath.Join(t.TempDir(), "demo.db")
+	code, out, errOut := runCmd(t, "serve", "--demo", "--db", db, "--addr", taken.Addr().String())
+	if code != 1 || !strings.Contains(errOut, "--addr "+taken.Addr().String()+": address already in use") {
+		t.Errorf("exit %d, stderr %q", code, errOut)
+	}
+	if out != "" {
+		t.Errorf("printed before finding the address taken: %q", out)
+	}
+	if _, err := os.Stat(db); !errors.Is(err, iofs.ErrNotExist) {
+		t.Errorf("database made before finding the address taken: %v", err)
 	}
 }
