@@ -45,7 +45,7 @@ func commands() []command {
 		{name: "user password", args: "USERNAME [--db PATH]",
 			about: "Set a user's password, for a member who is locked out. On a terminal it asks twice without\n" +
 				"showing it; otherwise it reads the first line of standard input. The web form's rules hold\n" +
-				"(8 to 72 bytes). The user is logged out everywhere and their failed logins are forgotten.",
+				"(8 characters to 72 bytes). The user is logged out everywhere and their failed logins are forgotten.",
 			examples: []string{
 				"crowdcare user password alice --db /var/lib/crowdcare/crowdcare.db",
 				"crowdcare user password alice < new-password.txt",

@@ -317,7 +317,7 @@ func userCreate(ctx context.Context, args []string, stdout io.Writer) error {
 	fs, db := newFlags("user create")
 	username := fs.String("username", "", "username: 3-30 letters, digits, dots, dashes or underscores")
 	email := fs.String("email", "", "email address")
-	password := fs.String("password", "", "password, 8 to 72 bytes")
+	password := fs.String("password", "", "password, 8 characters to 72 bytes")
 	role := fs.String("role", "member", "role: "+roleList())
 	if _, err := parse(fs, args); err != nil {
 		return err
