@@ -14,11 +14,22 @@ BENCH_DB ?= bench.db
 # fixed in Go 1.27). Longer runs: make fuzz FUZZTIME=10m.
 FUZZTIME ?=
 
-.PHONY: run build test vet fmt-check fuzz bench bench-search bench-import bench-insights loadtest clean
+# bash for PIPESTATUS in the test target.
+SHELL := /bin/bash
 
-build:
+.PHONY: run build test vet fmt-check fuzz bench bench-search bench-import bench-insights loadtest clean sqlite-note
+
+# The first build compiles SQLite's C source into the build cache; say so, as
+# it takes about a minute of silence. go list's Stale is false once it is there.
+sqlite-note:
+	@if [ "$$($(GO) list -tags $(TAGS) -f '{{.Stale}}' github.com/mattn/go-sqlite3 2>/dev/null)" != false ]; then \
+		echo "Compiling SQLite (once, about a minute; later builds take seconds)…"; \
+	fi
+
+build: sqlite-note
 	$(GO) build -tags $(TAGS) -o $(BIN) ./cmd/crowdcare
 
+# make run ADDR=127.0.0.1:8081 DB=other.db
 run: build
 	./$(BIN) serve --demo --db $(DB) --addr $(ADDR)
 
@@ -26,12 +37,21 @@ fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 
-vet:
+vet: sqlite-note
 	$(GO) vet -tags $(TAGS) ./...
 
+# The tests run with -v, shown as without it (.ci/test-summary.awk); at the
+# very end come the skipped tests grouped by why, and the counts, so a green
+# run never hides what did not run. The exit code is go test's (then the
+# fuzzers').
 test: fmt-check vet
-	$(GO) test -tags $(TAGS) -count=1 ./...
-	$(MAKE) --no-print-directory fuzz
+	@echo "$(GO) test -tags $(TAGS) -count=1 -v ./... | awk -f .ci/test-summary.awk"; \
+	summary=$$(mktemp); trap 'rm -f "$$summary"' EXIT; \
+	$(GO) test -tags $(TAGS) -count=1 -v ./... 2>&1 | \
+		awk -v summary="$$summary" -v module="$$($(GO) list -m)" -f .ci/test-summary.awk; \
+	status=$${PIPESTATUS[0]}; \
+	if [ "$$status" -eq 0 ]; then $(MAKE) --no-print-directory fuzz || status=$$?; fi; \
+	echo; cat "$$summary"; exit "$$status"
 
 # Fuzzing: Markdown rendering, the search-query translator, every tweet reader.
 fuzz:

@@ -22,7 +22,7 @@ import (
 // n tweets) and times its import into a fresh database, reporting records
 // per second and the process's peak memory.
 func benchImport(ctx context.Context, args []string, stdout io.Writer) error {
-	fs, _ := newFlags("bench import")
+	fs := newFlagSet("bench import")
 	n := fs.Int("records", 1000000, "records to generate")
 	kind := fs.String("format", "csv", "csv (customer-support layout) or archive (tweets.js)")
 	detect := fs.Bool("detect-language", true, "detect languages (the CSV has none)")

@@ -40,7 +40,7 @@ func TestMain(m *testing.M) {
 		}
 		// As main: SIGTERM and Ctrl+C cancel the command's context.
 		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-		code := run(ctx, strings.Fields(os.Getenv("CROWDCARE_TEST_ARGS")), os.Stdout, os.Stderr)
+		code := run(ctx, strings.Fields(os.Getenv("CROWDCARE_TEST_ARGS")), os.Stdin, os.Stdout, os.Stderr)
 		stop()
 		os.Exit(code)
 	}

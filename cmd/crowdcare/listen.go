@@ -18,10 +18,10 @@ import (
 // listenFlags adds live listening to serve. The bearer token is read from
 // the environment only, like the SMTP password.
 func listenFlags(fs *flag.FlagSet) func() listener.Config {
-	query := fs.String("x-query", os.Getenv("CROWDCARE_X_QUERY"), `X recent-search query for live listening, e.g. "@ExampleCare -is:retweet"`)
+	query := fs.String("x-query", os.Getenv("CROWDCARE_X_QUERY"), `X recent-search query for live listening, e.g. "@ExampleCare -is:retweet" ($CROWDCARE_X_QUERY; the token only in $CROWDCARE_X_BEARER_TOKEN)`)
 	interval := fs.Duration("x-interval", 5*time.Minute, "how often to poll X")
-	base := fs.String("x-base-url", env("CROWDCARE_X_BASE_URL", "https://api.x.com"), "X API address")
-	brands := fs.String("x-brand-handles", os.Getenv("CROWDCARE_X_BRAND_HANDLES"), "the brand's handles, comma-separated")
+	base := fs.String("x-base-url", env("CROWDCARE_X_BASE_URL", "https://api.x.com"), "X API address ($CROWDCARE_X_BASE_URL)")
+	brands := fs.String("x-brand-handles", os.Getenv("CROWDCARE_X_BRAND_HANDLES"), "the brand's handles, comma-separated ($CROWDCARE_X_BRAND_HANDLES)")
 	return func() listener.Config {
 		return listener.Config{BaseURL: *base, BearerToken: os.Getenv("CROWDCARE_X_BEARER_TOKEN"), Query: *query,
 			Interval: *interval, MaxPages: 5, Brands: []string{*brands}}

@@ -17,11 +17,11 @@ import (
 // smtpFlags adds the SMTP settings to serve. The password is read from the
 // environment only: command lines are visible to every user of the machine.
 func smtpFlags(fs *flag.FlagSet) func() mailer.Config {
-	host := fs.String("smtp-host", os.Getenv("CROWDCARE_SMTP_HOST"), "SMTP server; empty writes emails to the log")
-	port := fs.Int("smtp-port", envInt("CROWDCARE_SMTP_PORT", 587), "SMTP port")
-	user := fs.String("smtp-user", os.Getenv("CROWDCARE_SMTP_USER"), "SMTP user name (password in $CROWDCARE_SMTP_PASSWORD)")
-	from := fs.String("smtp-from", os.Getenv("CROWDCARE_SMTP_FROM"), `sender, e.g. "Community <community@example.com>"`)
-	tls := fs.String("smtp-tls", env("CROWDCARE_SMTP_TLS", mailer.TLSStartTLS), "starttls, tls or none")
+	host := fs.String("smtp-host", os.Getenv("CROWDCARE_SMTP_HOST"), "SMTP server; empty writes emails to the log ($CROWDCARE_SMTP_HOST)")
+	port := fs.Int("smtp-port", envInt("CROWDCARE_SMTP_PORT", 587), "SMTP port ($CROWDCARE_SMTP_PORT)")
+	user := fs.String("smtp-user", os.Getenv("CROWDCARE_SMTP_USER"), "SMTP user name ($CROWDCARE_SMTP_USER; the password only in $CROWDCARE_SMTP_PASSWORD)")
+	from := fs.String("smtp-from", os.Getenv("CROWDCARE_SMTP_FROM"), `sender, e.g. "Community <community@example.com>" ($CROWDCARE_SMTP_FROM)`)
+	tls := fs.String("smtp-tls", env("CROWDCARE_SMTP_TLS", mailer.TLSStartTLS), "starttls, tls or none ($CROWDCARE_SMTP_TLS)")
 	return func() mailer.Config {
 		return mailer.Config{Host: *host, Port: *port, Username: *user, Password: os.Getenv("CROWDCARE_SMTP_PASSWORD"), From: *from, TLS: *tls}
 	}
@@ -41,7 +41,7 @@ func emailMaxAgeFlag(fs *flag.FlagSet) *time.Duration {
 	if d, err := time.ParseDuration(os.Getenv("CROWDCARE_EMAIL_MAX_AGE")); err == nil {
 		def = d
 	}
-	return fs.Duration("email-max-age", def, "notifications older than this are never emailed")
+	return fs.Duration("email-max-age", def, "notifications older than this are never emailed ($CROWDCARE_EMAIL_MAX_AGE)")
 }
 
 // startMail runs the mail worker: outbox emails (verification links) always,

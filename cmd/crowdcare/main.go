@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -22,55 +23,6 @@ import (
 	"github.com/crowdcare/crowdcare/models"
 )
 
-const usage = `Crowdcare: a community support forum.
-
-Usage:
-  crowdcare serve [--addr ADDR] [--db PATH] [--base-url URL] [--site-name NAME] [--trust-proxy] [--page-rate N]
-                  [--registrations-per-day N] [--shutdown-timeout D] [--demo]
-      Serve the forum. --demo adds demo content to an empty database. --page-rate limits the pages
-      per second per address that the page cache does not answer (default 10; 0: no limit).
-      --registrations-per-day caps sign-ups per client address in 24 hours (default 10, -1 for no limit).
-      On SIGTERM or Ctrl+C, requests in flight get --shutdown-timeout (default 15s) to finish; then
-      their connections are closed and serve exits 1 (0 when everything finished). A second signal
-      stops it at once.
-  crowdcare user create --username U --email E --password P [--role ROLE] [--db PATH]
-      Create an account. Make the first admin this way (--role admin).
-  crowdcare user role USERNAME ROLE [--db PATH]
-      Change a user's role: member, superuser, ambassador, moderator or admin.
-  crowdcare backup FILE [--db PATH]
-      Write a consistent copy of the database to FILE while the server runs. The copy is
-      checked (integrity_check, each table's rows) before it gets the name FILE.
-  crowdcare import tweets [--db PATH] [--category SLUG] [--brand-handle H] [--triage] [--dry-run] FILE...
-      Import X/Twitter data (archives, API v1.1/v2 JSON, the customer-support CSV) as threads,
-      or with --triage into the social inbox. --dry-run prints what would happen.
-  crowdcare reindex [--db PATH]
-      Rebuild the search index from the content.
-  crowdcare corpus [--threads N] [--posts N] [--seed N] [--db PATH]
-      Generate a large realistic forum for benchmarks (default 100,000 threads, 1,000,000 posts).
-  crowdcare bench search [--n N] [--db PATH]
-      Time searches (single words, several words, phrases) and print p50/p90/p99.
-  crowdcare bench import [--records N] [--format csv|archive] [--triage] [--detect-language=false] [--cpuprofile FILE] [--floor]
-      Generate a file and time its import: records per second and peak memory. --floor then
-      times copying the stored rows into an empty database, the least work SQLite does for them.
-  crowdcare bench insights [--n N] [--mentions N] [--db PATH]
-      Time the /insights dashboard page as an ambassador for 7, 30, 90 and 365 days.
-  crowdcare loadtest [--db PATH] [--conns N] [--duration D]
-      Start the server on PATH and a bare net/http server, drive both from here, report req/s,
-      p50, p99, errors and each page's ratio to the bare server.
-  crowdcare help
-      Show this text.
-
-Every command that touches data takes --db (default ./crowdcare.db, or $CROWDCARE_DB).
-Live listening on X for serve: --x-query, --x-interval, --x-base-url, --x-brand-handles (or
-$CROWDCARE_X_QUERY, _BASE_URL, _BRAND_HANDLES) and $CROWDCARE_X_BEARER_TOKEN; new posts go to the inbox.
-SMTP for serve: --smtp-host, --smtp-port, --smtp-user, --smtp-from, --smtp-tls (or $CROWDCARE_SMTP_HOST,
-_PORT, _USER, _FROM, _TLS) and $CROWDCARE_SMTP_PASSWORD; without a host, emails go to the log.
---email-max-age (or $CROWDCARE_EMAIL_MAX_AGE, default 24h): older notifications are never emailed.
-serve also reads $CROWDCARE_ADDR, $CROWDCARE_BASE_URL, $CROWDCARE_SITE_NAME and
-$CROWDCARE_TRUST_PROXY=1. /metrics answers localhost, or a scraper sending
-"Authorization: Bearer $CROWDCARE_METRICS_TOKEN".
-`
-
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	go func() {
@@ -79,21 +31,25 @@ func main() {
 		// process at once, as if nothing caught it.
 		stop()
 	}()
-	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr))
+	os.Exit(run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 }
 
 // run is main without the process: it returns the exit code.
-func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
-		fmt.Fprint(stderr, usage)
+		fmt.Fprint(stderr, usage())
 		return 2
+	}
+	if isGroup(args[0]) && len(args) >= 2 && isHelpFlag(args[1]) {
+		groupUsage(stdout, args[0])
+		return 0
 	}
 	var err error
 	switch args[0] {
 	case "serve":
 		err = serve(ctx, args[1:], stdout, stderr)
 	case "user":
-		err = user(ctx, args[1:], stdout)
+		err = user(ctx, args[1:], stdin, stdout, stderr)
 	case "backup":
 		err = backup(ctx, args[1:], stdout)
 	case "reindex":
@@ -114,23 +70,32 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			err = benchImport(ctx, args[2:], stdout)
 		case len(args) >= 2 && args[1] == "insights":
 			err = benchInsights(ctx, args[2:], stdout)
+		case len(args) >= 2:
+			err = usageError(fmt.Sprintf("unknown bench command %q", args[1]))
 		default:
-			err = usageError("bench takes: search, import or insights")
+			err = usageError("bench needs a command: search, import or insights")
 		}
-	case "help", "-h", "--help":
-		fmt.Fprint(stdout, usage)
+	case "help", "-h", "--help", "-help":
+		if args[0] == "help" && len(args) > 1 {
+			// "help user role" is "user role --help".
+			return run(ctx, append(slices.Clone(args[1:]), "--help"), stdin, stdout, stderr)
+		}
+		fmt.Fprint(stdout, usage())
 		return 0
 	default:
-		fmt.Fprintf(stderr, "crowdcare: unknown command %q\n\n%s", args[0], usage)
+		fmt.Fprintf(stderr, "crowdcare: unknown command %q\n\n%s", args[0], usage())
 		return 2
 	}
-	if errors.Is(err, flag.ErrHelp) {
+	var help helpRequest
+	if errors.As(err, &help) {
+		printHelp(stdout, help.fs)
 		return 0
 	}
 	if err != nil {
 		var ue usageError
 		if errors.As(err, &ue) {
-			fmt.Fprintf(stderr, "crowdcare: %v\n\n%s", err, usage)
+			fmt.Fprintf(stderr, "crowdcare: %v\n", err)
+			shortUsage(stderr, args)
 			return 2
 		}
 		fmt.Fprintf(stderr, "crowdcare: %v\n", err)
@@ -150,11 +115,18 @@ func env(key, def string) string {
 	return def
 }
 
-// newFlags makes a flag set with the --db flag every data command shares.
-func newFlags(name string) (*flag.FlagSet, *string) {
+// newFlagSet makes a command's flag set, named as the command is typed
+// ("user role") for its --help. Errors and help are printed by run.
+func newFlagSet(name string) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
-	db := fs.String("db", env("CROWDCARE_DB", "./crowdcare.db"), "database file")
+	return fs
+}
+
+// newFlags makes a flag set with the --db flag every data command shares.
+func newFlags(name string) (*flag.FlagSet, *string) {
+	fs := newFlagSet(name)
+	db := fs.String("db", env("CROWDCARE_DB", "./crowdcare.db"), "SQLite database file ($CROWDCARE_DB)")
 	return fs, db
 }
 
@@ -164,9 +136,9 @@ func parse(fs *flag.FlagSet, args []string) ([]string, error) {
 	for {
 		if err := fs.Parse(args); err != nil {
 			if errors.Is(err, flag.ErrHelp) {
-				return nil, err
+				return nil, helpRequest{fs}
 			}
-			return nil, usageError(err.Error())
+			return nil, usageError(flagError(err))
 		}
 		if fs.NArg() == 0 {
 			return pos, nil
@@ -183,12 +155,17 @@ func withStore(ctx context.Context, fs *flag.FlagSet, db *string, args []string,
 	if err != nil {
 		return err
 	}
-	store, err := openStore(ctx, *db)
+	return useStore(ctx, *db, func(store *models.Store) error { return fn(store, pos) })
+}
+
+// useStore opens the database, runs fn and closes the database again.
+func useStore(ctx context.Context, path string, fn func(*models.Store) error) error {
+	store, err := openStore(ctx, path)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
-	return fn(store, pos)
+	return fn(store)
 }
 
 func openStore(ctx context.Context, path string) (*models.Store, error) {
@@ -201,20 +178,31 @@ func openStore(ctx context.Context, path string) (*models.Store, error) {
 
 func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs, db := newFlags("serve")
-	addr := fs.String("addr", env("CROWDCARE_ADDR", "127.0.0.1:8080"), "listen address")
-	baseURL := fs.String("base-url", env("CROWDCARE_BASE_URL", ""), "public URL (default http://ADDR)")
-	siteName := fs.String("site-name", env("CROWDCARE_SITE_NAME", "Crowdcare"), "name shown in the header and titles")
+	addr := fs.String("addr", env("CROWDCARE_ADDR", "127.0.0.1:8080"), "listen address, host:port ($CROWDCARE_ADDR)")
+	baseURL := fs.String("base-url", env("CROWDCARE_BASE_URL", ""), "public URL; empty: http://ADDR ($CROWDCARE_BASE_URL)")
+	siteName := fs.String("site-name", env("CROWDCARE_SITE_NAME", "Crowdcare"), "name shown in the header and titles ($CROWDCARE_SITE_NAME)")
 	demo := fs.Bool("demo", false, "add demo content to an empty database")
 	smtpConfig := smtpFlags(fs)
 	emailMaxAge := emailMaxAgeFlag(fs)
 	listenConfig := listenFlags(fs)
 	registrations := fs.Int("registrations-per-day", 0, "sign-ups per client address in 24 hours (0: the default, 10; -1: no limit)")
-	trustProxy := fs.Bool("trust-proxy", os.Getenv("CROWDCARE_TRUST_PROXY") == "1", "take client addresses from X-Forwarded-For (only behind a proxy that sets it)")
+	trustProxy := fs.Bool("trust-proxy", os.Getenv("CROWDCARE_TRUST_PROXY") == "1", "take client addresses from X-Forwarded-For, only behind a proxy that sets it ($CROWDCARE_TRUST_PROXY=1)")
 	pageRate := fs.Float64("page-rate", 10, "pages per second per address that the page cache does not answer, in bursts of ten seconds' worth (0: no limit)")
 	shutdownTimeout := fs.Duration("shutdown-timeout", 15*time.Second, "how long requests in flight may take to finish on SIGTERM before their connections are closed")
 	if _, err := parse(fs, args); err != nil {
 		return err
 	}
+	// The address first: when it is taken, serve stops before it creates
+	// or seeds a database or prints a login.
+	ln, err := net.Listen("tcp", *addr)
+	if errors.Is(err, syscall.EADDRINUSE) {
+		return fmt.Errorf("--addr %s: address already in use: another program (perhaps another crowdcare) listens there; "+
+			"stop it or choose another address, e.g. --addr 127.0.0.1:8081 (make run ADDR=127.0.0.1:8081)", *addr)
+	}
+	if err != nil {
+		return fmt.Errorf("--addr %s: %w", *addr, err)
+	}
+	defer ln.Close() // once serving, the server closes it first
 	log := slog.New(slog.NewTextHandler(stderr, nil))
 	if os.Getenv("CROWDCARE_LOG_FORMAT") == "json" {
 		log = slog.New(slog.NewJSONHandler(stderr, nil))
@@ -240,28 +228,21 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			fmt.Fprintf(stdout, "Demo content was added on first start; log in as \"demo\" or \"admin\" with password %q.\n", models.DemoPassword)
 		}
 	}
-	ln, err := net.Listen("tcp", *addr)
-	if err != nil {
-		return err
-	}
 	if *baseURL == "" {
 		*baseURL = "http://" + ln.Addr().String()
 	}
 	mail, err := mailer.New(smtpConfig(), log)
 	if err != nil {
-		ln.Close()
 		return err
 	}
 	e, err := handlers.New(ctx, handlers.Config{BaseURL: *baseURL, SiteName: *siteName, PostRate: 10, PostBurst: 30, SearchRate: 20, SearchBurst: 60,
 		PageRate: *pageRate, PageBurst: int(10 * *pageRate), TrustProxy: *trustProxy, MetricsToken: os.Getenv("CROWDCARE_METRICS_TOKEN"),
 		RegistrationsPerDay: *registrations}, store, log)
 	if err != nil {
-		ln.Close()
 		return err
 	}
 	go detectLanguagesLoop(ctx, store, log)
 	if err := startListening(ctx, listenConfig(), store, log); err != nil {
-		ln.Close()
 		return err
 	}
 	startMail(ctx, mail, store, *siteName, *baseURL, *emailMaxAge, log)
@@ -296,42 +277,67 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
-func user(ctx context.Context, args []string, stdout io.Writer) error {
+func user(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
-		return usageError("user needs a subcommand: create or role")
+		return usageError("user needs a command: create, role or password")
 	}
 	switch args[0] {
 	case "create":
-		fs, db := newFlags("user create")
-		username := fs.String("username", "", "username")
-		email := fs.String("email", "", "email address")
-		password := fs.String("password", "", "password")
-		role := fs.String("role", "member", "role")
-		return withStore(ctx, fs, db, args[1:], func(store *models.Store, _ []string) error {
-			u, err := store.CreateUser(ctx, models.NewUser{Username: *username, Email: *email, Password: *password, Role: models.Role(*role)})
-			if err != nil {
-				return err
-			}
-			fmt.Fprintf(stdout, "Created %s (%s).\n", u.Username, u.Role)
-			return nil
-		})
+		return userCreate(ctx, args[1:], stdout)
 	case "role":
 		fs, db := newFlags("user role")
-		return withStore(ctx, fs, db, args[1:], func(store *models.Store, pos []string) error {
-			if len(pos) != 2 {
-				return usageError("user role takes USERNAME and ROLE")
-			}
-			if err := store.SetRole(ctx, pos[0], models.Role(pos[1])); err != nil {
+		pos, err := parse(fs, args[1:])
+		if err != nil {
+			return err
+		}
+		if len(pos) != 2 {
+			return usageError("user role takes USERNAME and ROLE")
+		}
+		role, ok := models.ParseRole(pos[1])
+		if !ok {
+			return usageError(fmt.Sprintf("unknown role %q; roles: %s", pos[1], roleList()))
+		}
+		return useStore(ctx, *db, func(store *models.Store) error {
+			if err := store.SetRole(ctx, pos[0], role); err != nil {
 				if errors.Is(err, models.ErrNotFound) {
 					return fmt.Errorf("no user %q", pos[0])
 				}
 				return err
 			}
-			fmt.Fprintf(stdout, "%s is now %s.\n", pos[0], pos[1])
+			fmt.Fprintf(stdout, "%s is now %s.\n", pos[0], role)
 			return nil
 		})
+	case "password":
+		return userPassword(ctx, args[1:], stdin, stdout, stderr)
 	}
-	return usageError(fmt.Sprintf("unknown user subcommand %q", args[0]))
+	return usageError(fmt.Sprintf("unknown user command %q", args[0]))
+}
+
+func userCreate(ctx context.Context, args []string, stdout io.Writer) error {
+	fs, db := newFlags("user create")
+	username := fs.String("username", "", "username: 3-30 letters, digits, dots, dashes or underscores")
+	email := fs.String("email", "", "email address")
+	password := fs.String("password", "", "password, 8 characters to 72 bytes")
+	role := fs.String("role", "member", "role: "+roleList())
+	if _, err := parse(fs, args); err != nil {
+		return err
+	}
+	for _, f := range []struct{ name, value string }{{"username", *username}, {"email", *email}, {"password", *password}} {
+		if f.value == "" {
+			return usageError("--" + f.name + " is required")
+		}
+	}
+	if _, ok := models.ParseRole(*role); !ok {
+		return usageError(fmt.Sprintf("--role %q is not a role; roles: %s", *role, roleList()))
+	}
+	return useStore(ctx, *db, func(store *models.Store) error {
+		u, err := store.CreateUser(ctx, models.NewUser{Username: *username, Email: *email, Password: *password, Role: models.Role(*role)})
+		if err != nil {
+			return fieldErrors(err, map[string]string{"username": "--username", "email": "--email", "password": "--password", "role": "--role"})
+		}
+		fmt.Fprintf(stdout, "Created %s (%s).\n", u.Username, u.Role)
+		return nil
+	})
 }
 
 func backup(ctx context.Context, args []string, stdout io.Writer) error {

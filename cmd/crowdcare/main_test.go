@@ -3,8 +3,12 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"io"
+	iofs "io/fs"
+	"net"
 	"net/http"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -35,8 +39,14 @@ func (s *syncBuffer) String() string {
 
 func runCmd(t *testing.T, args ...string) (int, string, string) {
 	t.Helper()
+	return runCmdIn(t, "", args...)
+}
+
+// runCmdIn runs a command with stdin as its standard input.
+func runCmdIn(t *testing.T, stdin string, args ...string) (int, string, string) {
+	t.Helper()
 	var out, errOut bytes.Buffer
-	code := run(context.Background(), args, &out, &errOut)
+	code := run(context.Background(), args, strings.NewReader(stdin), &out, &errOut)
 	return code, out.String(), errOut.String()
 }
 
@@ -70,7 +80,7 @@ func TestUserCreateRoleAndBackup(t *testing.T) {
 	if code, out, errOut := runCmd(t, "user", "role", "boss", "moderator", "--db", db); code != 0 || !strings.Contains(out, "boss is now moderator") {
 		t.Fatalf("role: %d %q %q", code, out, errOut)
 	}
-	if code, _, errOut := runCmd(t, "user", "role", "--db", db, "boss", "emperor"); code != 1 || !strings.Contains(errOut, "Unknown role") {
+	if code, _, errOut := runCmd(t, "user", "role", "--db", db, "boss", "emperor"); code != 2 || !strings.Contains(errOut, `unknown role "emperor"`) {
 		t.Fatalf("bad role: %d %q", code, errOut)
 	}
 	if code, _, errOut := runCmd(t, "user", "role", "--db", db, "ghost", "admin"); code != 1 || !strings.Contains(errOut, `no user "ghost"`) {
@@ -104,7 +114,9 @@ func startServe(t *testing.T, args ...string) (string, *syncBuffer, func() int) 
 	ctx, cancel := context.WithCancel(context.Background())
 	out := &syncBuffer{}
 	done := make(chan int, 1)
-	go func() { done <- run(ctx, append([]string{"serve", "--addr", "127.0.0.1:0"}, args...), out, io.Discard) }()
+	go func() {
+		done <- run(ctx, append([]string{"serve", "--addr", "127.0.0.1:0"}, args...), strings.NewReader(""), out, io.Discard)
+	}()
 	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {
 		if m := servingAt.FindStringSubmatch(out.String()); m != nil {
@@ -230,5 +242,206 @@ func TestBenchImportReportsBothPaths(t *testing.T) {
 		if strings.Contains(out, "with threads (0 threads") {
 			t.Errorf("bench import %v made no threads:\n%s", c.args, out)
 		}
+	}
+}
+
+// TestEveryCommandAnswersHelp: "COMMAND --help", "COMMAND -h" and "help
+// COMMAND" print the same page to standard output and exit 0: what the
+// command does, each of its flags with its default, and an example.
+func TestEveryCommandAnswersHelp(t *testing.T) {
+	for _, c := range []struct {
+		cmd   string
+		flags []string // "--name" or "--name TYPE (default ...)" fragments
+	}{
+		{"serve", []string{"--addr string", `(default "127.0.0.1:8080")`, "--db string", "--base-url", "--site-name", "--trust-proxy",
+			"--page-rate float", "(default 10)", "--registrations-per-day int", "--shutdown-timeout duration", "(default 15s)", "--demo",
+			"--smtp-host", "--smtp-port int", "--smtp-tls", "--email-max-age", "--x-query", "--x-interval", "--x-base-url", "--x-brand-handles"}},
+		{"user create", []string{"--username string", "--email string", "--password string", "--role string", `(default "member")`, "--db"}},
+		{"user role", []string{"--db string", `(default "./crowdcare.db")`}},
+		{"user password", []string{"--db string"}},
+		{"backup", []string{"--db string"}},
+		{"import tweets", []string{"--db", "--category string", `(default "general")`, "--brand-handle", "--triage", "--dry-run"}},
+		{"reindex", []string{"--db"}},
+		{"corpus", []string{"--threads int", "(default 100000)", "--posts int", "--seed", "--db"}},
+		{"bench search", []string{"--n int", "(default 500)", "--db"}},
+		{"bench import", []string{"--records int", "--format string", "--triage", "--detect-language", "--cpuprofile", "--floor"}},
+		{"bench insights", []string{"--n int", "--mentions int", "--db"}},
+		{"loadtest", []string{"--db", "--conns int", "(default 50)", "--duration duration", "(default 10s)"}},
+	} {
+		t.Run(c.cmd, func(t *testing.T) {
+			words := strings.Fields(c.cmd)
+			var first string
+			for i, args := range [][]string{append(words, "--help"), append(words, "-h"), append([]string{"help"}, words...)} {
+				code, out, errOut := runCmd(t, args...)
+				if code != 0 || errOut != "" {
+					t.Fatalf("%v: exit %d, stderr %q", args, code, errOut)
+				}
+				if i == 0 {
+					first = out
+				} else if out != first {
+					t.Errorf("%v prints another page than --help:\n%s\n---\n%s", args, out, first)
+				}
+			}
+			if !regexp.MustCompile(`\nExamples?:\n  crowdcare ` + c.cmd + ` `).MatchString(first) {
+				t.Errorf("help has no example:\n%s", first)
+			}
+			for _, want := range append([]string{"Usage: crowdcare " + c.cmd, "Flags:\n"}, c.flags...) {
+				if !strings.Contains(first, want) {
+					t.Errorf("help lacks %q:\n%s", want, first)
+				}
+			}
+			if c.cmd == "bench import" && strings.Contains(first, "--db") {
+				t.Errorf("bench import makes its own database, yet its help offers --db:\n%s", first)
+			}
+		})
+	}
+	// A group lists its commands.
+	for _, group := range []string{"user", "bench"} {
+		code, out, _ := runCmd(t, group, "--help")
+		if code != 0 || !strings.Contains(out, "crowdcare "+group+" ") || !strings.Contains(out, "crowdcare help "+group+" ") {
+			t.Errorf("%s --help: exit %d\n%s", group, code, out)
+		}
+	}
+	if code, out, _ := runCmd(t, "help", "user"); code != 0 || !strings.Contains(out, "user password USERNAME") {
+		t.Errorf("help user: exit %d\n%s", code, out)
+	}
+	if code, _, errOut := runCmd(t, "help", "frobnicate"); code != 2 || !strings.Contains(errOut, `unknown command "frobnicate"`) {
+		t.Errorf("help frobnicate: exit %d %q", code, errOut)
+	}
+}
+
+// TestErrorsNameTheFlagAndTheChoices: a refused command line says which
+// flag or argument is wrong and what it may be, and points to the help.
+func TestErrorsNameTheFlagAndTheChoices(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "cc.db")
+	for _, c := range []struct {
+		args []string
+		code int
+		want []string
+	}{
+		{[]string{"user", "create", "--db", db, "--username", "boss", "--password", "long enough pw"}, 2,
+			[]string{"--email is required", "crowdcare help user create"}},
+		{[]string{"user", "create", "--db", db, "--email", "boss@example.com", "--password", "long enough pw"}, 2, []string{"--username is required"}},
+		{[]string{"user", "create", "--db", db, "--username", "boss", "--email", "boss@example.com"}, 2, []string{"--password is required"}},
+		{[]string{"user", "create", "--db", db, "--username", "boss", "--email", "boss@example.com", "--password", "long enough pw", "--role", "boss"}, 2,
+			[]string{`--role "boss"`, "member, superuser, ambassador, moderator, admin"}},
+		{[]string{"user", "create", "--db", db, "--username", "boss", "--email", "not an address", "--password", "long enough pw"}, 1,
+			[]string{"--email: Enter an email address like name@example.com."}},
+		{[]string{"user", "create", "--db", db, "--username", "boss", "--email", "boss@example.com", "--password", "short"}, 1,
+			[]string{"--password: Use at least 8 characters."}},
+		{[]string{"user", "role", "--db", db, "boss", "emperor"}, 2, []string{`unknown role "emperor"`, "member, superuser, ambassador, moderator, admin"}},
+		{[]string{"user", "role", "--db", db, "boss"}, 2, []string{"user role takes USERNAME and ROLE", "Usage: crowdcare user role USERNAME ROLE"}},
+		{[]string{"user", "frob"}, 2, []string{`unknown user command "frob"`, "user create", "user role", "user password"}},
+		{[]string{"backup", "--frob", "x.db"}, 2, []string{"unknown flag --frob", "crowdcare help backup"}},
+		{[]string{"serve", "--page-rate", "fast"}, 2, []string{`invalid value "fast" for --page-rate`}},
+		{[]string{"backup", "--db"}, 2, []string{"--db needs a value"}},
+		{[]string{"bench", "frob"}, 2, []string{"bench search", "bench import", "bench insights"}},
+	} {
+		code, _, errOut := runCmd(t, c.args...)
+		if code != c.code {
+			t.Errorf("%v: exit %d, want %d: %s", c.args, code, c.code, errOut)
+		}
+		for _, w := range c.want {
+			if !strings.Contains(errOut, w) {
+				t.Errorf("%v: stderr lacks %q:\n%s", c.args, w, errOut)
+			}
+		}
+		if strings.Contains(errOut, "Every command that touches data") {
+			t.Errorf("%v: prints the whole manual instead of the command's usage:\n%s", c.args, errOut)
+		}
+	}
+}
+
+// TestUserPasswordFromStdin: an admin sets a locked-out member's password
+// from standard input; the member's sessions end, their login failures are
+// forgotten, and the web form's rules hold.
+func TestUserPasswordFromStdin(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "cc.db")
+	if code, _, errOut := runCmd(t, "user", "create", "--db", db, "--username", "alice", "--email", "alice@example.com", "--password", "old password"); code != 0 {
+		t.Fatalf("create: %s", errOut)
+	}
+	ctx := context.Background()
+	s, err := models.Open(ctx, db, models.Options{PasswordCost: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	alice, err := s.UserByUsername(ctx, "alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	phone, err := s.StartSession(ctx, alice.ID, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Locked out: too many wrong guesses from her address.
+	const ip = "203.0.113.7"
+	for {
+		_, err := s.Authenticate(ctx, "alice", "forgotten", ip)
+		if errors.Is(err, models.ErrThrottled) {
+			break
+		}
+		if !errors.Is(err, models.ErrBadCredentials) {
+			t.Fatal(err)
+		}
+	}
+
+	for _, c := range []struct {
+		stdin, want string
+	}{
+		{"short\n", "Use at least 8 characters."},
+		{strings.Repeat("x", 73) + "\n", "Use at most 72 bytes."},
+		{"", "no password on standard input"},
+		{"\n", "Use at least 8 characters."},
+	} {
+		code, _, errOut := runCmdIn(t, c.stdin, "user", "password", "alice", "--db", db)
+		if code != 1 || !strings.Contains(errOut, c.want) {
+			t.Errorf("stdin %q: exit %d, stderr %q, want %q", c.stdin, code, errOut, c.want)
+		}
+	}
+	if _, _, err := s.SessionUser(ctx, phone); err != nil {
+		t.Fatalf("a refused password ended the session: %v", err)
+	}
+	if code, _, errOut := runCmdIn(t, "new password 1\n", "user", "password", "ghost", "--db", db); code != 1 || !strings.Contains(errOut, `no user "ghost"`) {
+		t.Errorf("unknown user: %d %q", code, errOut)
+	}
+	if code, _, errOut := runCmdIn(t, "new password 1\n", "user", "password", "--db", db); code != 2 || !strings.Contains(errOut, "user password takes one USERNAME") {
+		t.Errorf("no username: %d %q", code, errOut)
+	}
+
+	// A trailing carriage return (a file from Windows) is not part of it; spaces are.
+	code, out, errOut := runCmdIn(t, " new password 1 \r\n", "user", "password", "alice", "--db", db)
+	if code != 0 || !strings.Contains(out, "Set a new password for alice") || !strings.Contains(out, "logged out") {
+		t.Fatalf("set: exit %d %q %q", code, out, errOut)
+	}
+	if _, _, err := s.SessionUser(ctx, phone); !errors.Is(err, models.ErrNotFound) {
+		t.Errorf("her other session is still live: %v", err)
+	}
+	if _, err := s.Authenticate(ctx, "alice", " new password 1 ", ip); err != nil {
+		t.Errorf("new password from her throttled address: %v", err)
+	}
+	if _, err := s.Authenticate(ctx, "alice", "old password", "198.51.100.1"); !errors.Is(err, models.ErrBadCredentials) {
+		t.Errorf("old password: %v", err)
+	}
+}
+
+// TestServeChecksTheAddressFirst: with the address taken, serve says so and
+// stops before it creates or seeds a database or prints any login.
+func TestServeChecksTheAddressFirst(t *testing.T) {
+	taken, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer taken.Close()
+	db := filepath.Join(t.TempDir(), "demo.db")
+	code, out, errOut := runCmd(t, "serve", "--demo", "--db", db, "--addr", taken.Addr().String())
+	if code != 1 || !strings.Contains(errOut, "--addr "+taken.Addr().String()+": address already in use") {
+		t.Errorf("exit %d, stderr %q", code, errOut)
+	}
+	if out != "" {
+		t.Errorf("printed before finding the address taken: %q", out)
+	}
+	if _, err := os.Stat(db); !errors.Is(err, iofs.ErrNotExist) {
+		t.Errorf("database made before finding the address taken: %v", err)
 	}
 }

@@ -1,0 +1,113 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"golang.org/x/term"
+
+	"github.com/crowdcare/crowdcare/models"
+)
+
+// userPassword sets a user's password from the terminal or standard input,
+// for a member who is locked out.
+func userPassword(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	fs, db := newFlags("user password")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return usageError("user password takes one USERNAME")
+	}
+	return useStore(ctx, *db, func(store *models.Store) error {
+		u, err := store.UserByUsername(ctx, pos[0])
+		if errors.Is(err, models.ErrNotFound) {
+			return fmt.Errorf("no user %q", pos[0])
+		}
+		if err != nil {
+			return err
+		}
+		password, err := readPassword(ctx, stdin, stderr)
+		if err != nil {
+			return err
+		}
+		if _, err := store.SetPassword(ctx, u, password); err != nil {
+			return fieldErrors(err, map[string]string{"password": "the new password"})
+		}
+		fmt.Fprintf(stdout, "Set a new password for %s. They were logged out everywhere and their failed logins are forgotten: "+
+			"they can log in with it now.\n", u.Username)
+		return nil
+	})
+}
+
+// maxPasswordLine bounds what is read from standard input; anything longer
+// than models.PasswordMaxLen is refused anyway.
+const maxPasswordLine = 4096
+
+// readPassword asks twice without echo on a terminal, and otherwise takes
+// the first line of stdin without its line ending (spaces are kept: the web
+// form keeps them too).
+func readPassword(ctx context.Context, stdin io.Reader, prompt io.Writer) (string, error) {
+	if f, ok := stdin.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		first, err := askPassword(ctx, int(f.Fd()), prompt, "New password: ")
+		if err != nil {
+			return "", err
+		}
+		again, err := askPassword(ctx, int(f.Fd()), prompt, "The same again: ")
+		if err != nil {
+			return "", err
+		}
+		if first != again {
+			return "", errors.New("the two passwords differ; nothing was changed")
+		}
+		return first, nil
+	}
+	line, err := bufio.NewReader(io.LimitReader(stdin, maxPasswordLine)).ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return "", fmt.Errorf("read standard input: %w", err)
+	}
+	if line == "" {
+		return "", errors.New("no password on standard input: give it on the first line (or run this on a terminal to be asked)")
+	}
+	line = strings.TrimSuffix(line, "\n")
+	return strings.TrimSuffix(line, "\r"), nil
+}
+
+// askPassword reads one line from the terminal without echo. Ctrl+C
+// cancels ctx: the terminal gets its echo back and nothing is changed.
+func askPassword(ctx context.Context, fd int, prompt io.Writer, question string) (string, error) {
+	state, err := term.GetState(fd)
+	if err != nil {
+		return "", fmt.Errorf("terminal: %w", err)
+	}
+	fmt.Fprint(prompt, question)
+	type result struct {
+		b   []byte
+		err error
+	}
+	read := make(chan result, 1)
+	go func() {
+		b, err := term.ReadPassword(fd)
+		read <- result{b, err}
+	}()
+	select {
+	case r := <-read:
+		fmt.Fprintln(prompt)
+		if r.err != nil {
+			return "", fmt.Errorf("read password: %w", r.err)
+		}
+		return string(r.b), nil
+	case <-ctx.Done():
+		if err := term.Restore(fd, state); err != nil {
+			return "", fmt.Errorf("restore the terminal: %w", err)
+		}
+		fmt.Fprintln(prompt)
+		return "", errors.New("interrupted; nothing was changed")
+	}
+}
