@@ -126,7 +126,7 @@ func TestImportExcelMangledCSV(t *testing.T) {
 }
 
 func TestImportArchiveAndAPIFiles(t *testing.T) {
-	archive := sharedTweets(t, "archive-andreruffert/data/tweets.js")
+	archive := sharedTweets(t, "archive-andreruffert/tweets.js")
 	withheld := sharedTweets(t, "api-v2-twarc-csv/withheld.jsonl")
 	stream := sharedTweets(t, "api-v2-twarc-csv/streaming_output_with_error.jsonl")
 	v1 := sharedTweets(t, "api-v1.1-python-twitter/streaming/lines.json")
