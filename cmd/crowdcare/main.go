@@ -42,7 +42,8 @@ Usage:
       checked (integrity_check, each table's rows) before it gets the name FILE.
   crowdcare import tweets [--db PATH] [--category SLUG] [--brand-handle H] [--triage] [--dry-run] FILE...
       Import X/Twitter data (archives, API v1.1/v2 JSON, the customer-support CSV) as threads,
-      or with --triage into the social inbox. --dry-run prints what would happen.
+      or with --triage into the social inbox. --dry-run prints what would happen. An import the
+      free disk space cannot hold (about 64 MB plus 8 times the tweet text) is refused before it starts.
   crowdcare reindex [--db PATH]
       Rebuild the search index from the content.
   crowdcare corpus [--threads N] [--posts N] [--seed N] [--db PATH]
@@ -265,13 +266,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	startMail(ctx, mail, store, *siteName, *baseURL, *emailMaxAge, log)
-	srv := &http.Server{
-		Handler:           e,
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       60 * time.Second,
-		WriteTimeout:      60 * time.Second,
-		IdleTimeout:       120 * time.Second,
-	}
+	srv := newServer(e)
 	fmt.Fprintf(stdout, "Crowdcare is serving at %s (database %s). Press Ctrl+C to stop.\n", *baseURL, *db)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
@@ -294,6 +289,20 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	log.Info("stopped cleanly: every request finished")
 	return nil
+}
+
+// newServer is the HTTP server's configuration. Its WriteTimeout must stay
+// above models.Options.WriteWait, the longest a write waits for the
+// database: a request that timed out for its client has then not saved
+// anything after all (a retry would post twice).
+func newServer(h http.Handler) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+	}
 }
 
 func user(ctx context.Context, args []string, stdout io.Writer) error {
