@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"math"
@@ -18,6 +19,10 @@ import (
 type form struct {
 	Values map[string]string
 	Errors map[string]string
+	// Key is the submission key of a form that posts content (ask, answer,
+	// edit): a form shown again keeps the one it was sent with, so sending
+	// it again cannot write twice (models.SubmissionKeyTTL).
+	Key string
 }
 
 func newForm() form { return form{Values: map[string]string{}, Errors: map[string]string{}} }
@@ -26,11 +31,25 @@ func newForm() form { return form{Values: map[string]string{}, Errors: map[strin
 func (f form) Value(name string) string { return f.Values[name] }
 func (f form) Error(name string) string { return f.Errors[name] }
 
-// fromRequest copies the named fields from the request.
+// fromRequest copies the named fields, and the submission key, from the request.
 func fromRequest(c echo.Context, names ...string) form {
 	f := newForm()
 	for _, n := range names {
 		f.Values[n] = c.FormValue(n)
+	}
+	if k := c.FormValue(submissionField); models.ValidSubmissionKey(k) {
+		f.Key = k
+	}
+	return f
+}
+
+// submissionField is the hidden field with a form's submission key.
+const submissionField = "_submission"
+
+// keyed gives the form a fresh submission key unless it has one.
+func (f form) keyed() form {
+	if f.Key == "" {
+		f.Key = rand.Text()
 	}
 	return f
 }

@@ -28,7 +28,10 @@ func (h *Handler) handleError(err error, c echo.Context) {
 	var he *echo.HTTPError
 	var ve *models.ValidationError
 	var na *models.ErrNotAllowed
-	switch {
+	switch fault := models.WriteFaultOf(err); {
+	case fault != models.FaultNone:
+		code, msg = http.StatusServiceUnavailable, unavailableText
+		setRetryAfter(c, fault)
 	case errors.Is(err, models.ErrNotFound):
 		code, msg = http.StatusNotFound, "There is nothing here. It may have been moved or removed."
 	case errors.Is(err, models.ErrPageTooDeep):
@@ -78,4 +81,36 @@ func (h *Handler) handleError(err error, c echo.Context) {
 			h.log.Error("write error response", "err", err)
 		}
 	}
+}
+
+// unavailableText is what a member reads when the database refused a write.
+const unavailableText = "This could not be saved: the site cannot store anything right now. " +
+	"Nothing was changed. Please try again in a minute."
+
+// setRetryAfter answers a write the database refused (a models.WriteFault)
+// with when to try again: a lock is usually free within seconds, a full
+// disk needs someone to act.
+func setRetryAfter(c echo.Context, f models.WriteFault) {
+	secs := "60"
+	if f == models.FaultBusy {
+		secs = "10"
+	}
+	c.Response().Header().Set("Retry-After", secs)
+}
+
+// formStatus is how a form whose submission failed with err is shown again,
+// with what was typed (and its submission key, so sending it again cannot
+// write twice): 503 with Retry-After when the database refused the write,
+// 422 when the user has something to correct or was refused (withError).
+// It is false for any other error, which the caller returns.
+func formStatus(c echo.Context, f form, err error) (int, bool) {
+	if fault := models.WriteFaultOf(err); fault != models.FaultNone {
+		setRetryAfter(c, fault)
+		f.Errors["_form"] = "This could not be saved: the site cannot store anything right now. Try again in a minute."
+		return http.StatusServiceUnavailable, true
+	}
+	if f.withError(err) {
+		return http.StatusUnprocessableEntity, true
+	}
+	return 0, false
 }

@@ -1,23 +1,40 @@
 package handlers
 
 import (
+	"context"
 	"net/http"
+	"time"
 
 	"github.com/labstack/echo/v4"
+
+	"github.com/crowdcare/crowdcare/models"
 )
 
 type healthReport struct {
-	Status   string `json:"status"`
-	Database any    `json:"database"`
+	Status   string        `json:"status"`
+	Database models.Health `json:"database"`
 }
 
-// showHealth answers load balancers: 200 when the database answers, 503 when not.
+// healthWait bounds /healthz: it answers within it whatever the database
+// does (models.Health waits for neither the writer nor the lock).
+const healthWait = time.Second
+
+// showHealth answers load balancers and monitors: 200 "ok"; 200 "degraded"
+// when the database answers reads but cannot write now (locked, full disk,
+// a refused write) or its disk is nearly full: the site still serves pages,
+// so a load balancer keeps it, and a monitor alerts on the status or the
+// problems listed; 503 "unavailable" when reads fail.
 func (h *Handler) showHealth(c echo.Context) error {
-	db := h.store.Health(c.Request().Context())
+	ctx, cancel := context.WithTimeout(c.Request().Context(), healthWait)
+	defer cancel()
+	db := h.store.Health(ctx)
 	r := healthReport{Status: "ok", Database: db}
 	code := http.StatusOK
-	if !db.OK {
+	switch {
+	case !db.OK:
 		r.Status, code = "unavailable", http.StatusServiceUnavailable
+	case db.Degraded():
+		r.Status = "degraded"
 	}
 	c.Response().Header().Set("Cache-Control", "no-store")
 	return c.JSON(code, r)

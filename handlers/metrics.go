@@ -66,6 +66,7 @@ func (m *metrics) countImport(s *models.ImportSummary) {
 type poolCollector struct {
 	store                      *models.Store
 	open, inUse, waits, waited *prometheus.Desc
+	free, writeFailures        *prometheus.Desc
 }
 
 func newPoolCollector(store *models.Store) poolCollector {
@@ -77,6 +78,9 @@ func newPoolCollector(store *models.Store) poolCollector {
 		inUse:  d("crowdcare_db_connections_in_use", "Connections in use."),
 		waits:  d("crowdcare_db_waits_total", "Times a query waited for a connection."),
 		waited: d("crowdcare_db_wait_seconds_total", "Time spent waiting for connections."),
+		free:   prometheus.NewDesc("crowdcare_disk_free_bytes", "Free bytes on the disk holding the database.", nil, nil),
+		writeFailures: prometheus.NewDesc("crowdcare_db_write_failures_total",
+			"Writes the database refused, by reason: busy (lock held past the wait), full (disk), io.", []string{"reason"}, nil),
 	}
 }
 
@@ -85,6 +89,8 @@ func (p poolCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- p.inUse
 	ch <- p.waits
 	ch <- p.waited
+	ch <- p.free
+	ch <- p.writeFailures
 }
 
 func (p poolCollector) Collect(ch chan<- prometheus.Metric) {
@@ -94,6 +100,12 @@ func (p poolCollector) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.MustNewConstMetric(p.inUse, prometheus.GaugeValue, float64(st.InUse), name)
 		ch <- prometheus.MustNewConstMetric(p.waits, prometheus.CounterValue, float64(st.WaitCount), name)
 		ch <- prometheus.MustNewConstMetric(p.waited, prometheus.CounterValue, st.WaitDuration.Seconds(), name)
+	}
+	if free, err := p.store.FreeSpace(); err == nil {
+		ch <- prometheus.MustNewConstMetric(p.free, prometheus.GaugeValue, float64(free))
+	}
+	for fault, n := range p.store.WriteFailures() {
+		ch <- prometheus.MustNewConstMetric(p.writeFailures, prometheus.CounterValue, float64(n), fault.String())
 	}
 }
 

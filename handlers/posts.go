@@ -66,9 +66,9 @@ func (h *Handler) createAnswer(c echo.Context) error {
 		return models.ErrNotFound
 	}
 	f := fromRequest(c, "body")
-	p, err := h.store.CreateAnswer(ctx, currentUser(c), t.ID, f.Values["body"])
-	if f.withError(err) {
-		return h.renderThread(c, t, nil, http.StatusUnprocessableEntity, f)
+	p, err := h.store.SubmitAnswer(ctx, currentUser(c), t.ID, f.Values["body"], f.Key)
+	if code, ok := formStatus(c, f, err); ok {
+		return h.renderThread(c, t, nil, code, f)
 	}
 	if err != nil {
 		return err
@@ -166,7 +166,7 @@ func (h *Handler) renderEdit(c echo.Context, code int, p *models.Post, t *models
 	if p.IsQuestion {
 		title = "Edit your question"
 	}
-	pg := editPage{page: h.page(c, title), Post: p, Thread: t, Form: f, TitleOnly: !models.CanEdit(currentUser(c), p)}
+	pg := editPage{page: h.page(c, title), Post: p, Thread: t, Form: f.keyed(), TitleOnly: !models.CanEdit(currentUser(c), p)}
 	if pg.TitleOnly {
 		pg.Title = "Edit the title and tags"
 	}
@@ -184,9 +184,9 @@ func (h *Handler) editPost(c echo.Context) error {
 	}
 	f := fromRequest(c, "body", "title", "tags")
 	err = h.store.EditPost(c.Request().Context(), currentUser(c), p.ID,
-		models.PostEdit{Body: f.Values["body"], Title: f.Values["title"], Tags: f.Values["tags"]})
-	if f.withError(err) {
-		return h.renderEdit(c, http.StatusUnprocessableEntity, p, t, f)
+		models.PostEdit{Body: f.Values["body"], Title: f.Values["title"], Tags: f.Values["tags"], Key: f.Key})
+	if code, ok := formStatus(c, f, err); ok {
+		return h.renderEdit(c, code, p, t, f)
 	}
 	if err != nil {
 		return err

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/gorilla/sessions"
 	"github.com/labstack/echo/v4"
@@ -15,6 +16,9 @@ import (
 const (
 	sessionName = "cc_session"
 	userKey     = "user"
+	// unrecordedKey marks the cookie of a session the database could not
+	// record, with its start (models.UnrecordedSession).
+	unrecordedKey = "unrecorded"
 )
 
 func (h *Handler) session(c echo.Context) *sessions.Session {
@@ -54,8 +58,15 @@ func (h *Handler) sessionUser(c echo.Context) (*models.User, error) {
 		return nil, nil
 	}
 	// The cookie counts only while its session is recorded in the database
-	// (so a copy of it dies at logout).
-	u, err := h.viewer(c.Request().Context(), id, sid)
+	// (so a copy of it dies at logout), or for an unrecorded one, while the
+	// database refuses writes.
+	var u *models.User
+	var err error
+	if started, ok := s.Values[unrecordedKey].(int64); ok {
+		u, err = h.store.UnrecordedSessionUser(c.Request().Context(), id, sid, time.Unix(started, 0))
+	} else {
+		u, err = h.viewer(c.Request().Context(), id, sid)
+	}
 	if errors.Is(err, models.ErrNotFound) {
 		return nil, nil
 	}
@@ -115,16 +126,30 @@ func requireUser(next echo.HandlerFunc) echo.HandlerFunc {
 // startSession replaces whatever session the browser had with a fresh one
 // for u, so a session id planted before login is worthless after it: the
 // old session's record is deleted, the new id is made and recorded by the
-// store, and the CSRF token is replaced too.
+// store, and the CSRF token is replaced too. When the database refuses the
+// record (full disk, lock held too long), the session is an unrecorded one,
+// good only while the database goes on refusing writes: otherwise nobody,
+// the admin who has to fix it included, could log in.
 func (h *Handler) startSession(c echo.Context, u *models.User) error {
 	s := h.session(c)
 	old, _ := s.Values["sid"].(string)
+	// Nothing from before login survives.
+	values := map[any]any{"uid": u.ID, "epoch": u.SessionEpoch}
 	sid, err := h.store.StartSession(c.Request().Context(), u.ID, old)
+	if fault := models.WriteFaultOf(err); fault != models.FaultNone {
+		// Refused only when writes work again meanwhile: then the fault's 503
+		// stands, and logging in again records the session.
+		if usid, started, uerr := h.store.UnrecordedSession(); uerr == nil {
+			sid, err = usid, nil
+			values[unrecordedKey] = started.Unix()
+			h.log.Warn("session not recorded: the database refuses writes", "user_id", u.ID, "fault", fault.String())
+		}
+	}
 	if err != nil {
 		return err
 	}
-	// Nothing from before login survives.
-	s.Values = map[any]any{"sid": sid, "uid": u.ID, "epoch": u.SessionEpoch}
+	values["sid"] = sid
+	s.Values = values
 	opts := *h.sessions.Options
 	s.Options = &opts
 	c.Set(userKey, u)
@@ -135,8 +160,11 @@ func (h *Handler) startSession(c echo.Context, u *models.User) error {
 // endSession logs this browser out: its session's record is deleted, so a
 // copy of the cookie is worthless too.
 func (h *Handler) endSession(c echo.Context) error {
-	if sid, _ := h.session(c).Values["sid"].(string); sid != "" {
-		if err := h.store.EndSession(c.Request().Context(), sid); err != nil {
+	s := h.session(c)
+	if sid, _ := s.Values["sid"].(string); sid != "" {
+		if _, unrecorded := s.Values[unrecordedKey].(int64); unrecorded {
+			h.store.EndUnrecordedSession(sid)
+		} else if err := h.store.EndSession(c.Request().Context(), sid); err != nil {
 			return err
 		}
 	}

@@ -37,6 +37,8 @@ const (
 	// slotUser stands for the viewer's name: the shared part of a page must
 	// not show it, and a page that does is not cached.
 	slotUser = "u"
+	// slotKey is the answer form's submission key, fresh for each request.
+	slotKey = "k"
 )
 
 // skeletonFits reports whether the page around the posts can come from the
@@ -44,7 +46,7 @@ const (
 // again, no staff tools) is kept, so the key stays small.
 func (p threadPage) skeletonFits(answer form) bool {
 	return !p.Staff && p.ReplyOnX == "" && len(p.Flashes) == 0 && p.Query == "" &&
-		len(answer.Values) == 0 && len(answer.Errors) == 0 && p.Categories == nil && tokenSafe(p.CSRF)
+		len(answer.Values) == 0 && len(answer.Errors) == 0 && p.Categories == nil && tokenSafe(p.CSRF) && tokenSafe(p.AnswerForm.Key)
 }
 
 // tokenSafe reports whether a CSRF token reads the same escaped or not, as
@@ -78,6 +80,8 @@ func (h *Handler) renderCachedThread(c echo.Context, code int, e *threadEntry, p
 		switch s.slot {
 		case slotCSRF:
 			buf.WriteString(p.CSRF)
+		case slotKey:
+			buf.WriteString(p.AnswerForm.Key)
 		case slotNav:
 			for i, part := range nav {
 				if i > 0 {
@@ -120,6 +124,7 @@ func (h *Handler) skeleton(e *threadEntry, key skelKey, p threadPage) ([]segment
 		return nil, errNotShareable
 	}
 	p.CSRF, p.NavSlot, p.Unread, p.Path, p.voted = tc.mark+slotCSRF, template.HTML(tc.mark+slotNav), 0, "", nil
+	p.AnswerForm.Key = tc.mark + slotKey
 	if p.User != nil {
 		p.User = &models.User{Username: tc.mark + slotUser, Role: models.RoleMember}
 	}
@@ -162,7 +167,7 @@ func splitSlots(mark, html string, e *threadEntry) ([]segment, error) {
 		}
 		prev := &segs[len(segs)-1]
 		switch kind := ch[:1]; kind {
-		case slotCSRF, slotNav:
+		case slotCSRF, slotNav, slotKey:
 			if kind == slotNav && e == nil {
 				return nil, fmt.Errorf("%w: no account links slot on this page", errNotShareable)
 			}

@@ -196,6 +196,7 @@ type importPage struct {
 	Categories []models.Category
 	Job        *models.ImportJob
 	Running    bool
+	Space      string // the free disk space, and what an import needs
 }
 
 func (h *Handler) showImport(c echo.Context) error {
@@ -211,6 +212,12 @@ func (h *Handler) renderImport(c echo.Context, code int, f form) error {
 	}
 	p := importPage{page: h.page(c, "Import from X"), Form: f, Categories: cats}
 	p.NoIndex = true
+	if free, err := h.store.FreeSpace(); err == nil {
+		need, _ := models.ImportSpace()
+		p.Space = fmt.Sprintf("%s free on the database's disk. An import needs about %s for its WAL plus %d times the size of "+
+			"the tweets it holds; a file that would not fit is refused before anything is imported.",
+			models.ByteSize(free), models.ByteSize(need), models.ImportGrowth)
+	}
 	return h.render(c, code, "social_import", p)
 }
 
@@ -260,6 +267,22 @@ func (h *Handler) uploadImport(c echo.Context) error {
 			return err
 		}
 		return h.renderImport(c, http.StatusUnprocessableEntity, f)
+	}
+	// Refused before it starts when the disk cannot hold it: a full disk
+	// stops every write of the site, not only the import's.
+	need, err := models.ImportSpace(tmp.Name())
+	if err == nil {
+		err = h.store.CheckImportSpace(need)
+	}
+	if se := (*models.SpaceError)(nil); errors.As(err, &se) {
+		os.Remove(tmp.Name())
+		f.Errors["file"] = fmt.Sprintf("There is not enough free disk space to import this file: %s free on the database's disk, "+
+			"about %s needed. Nothing was imported; free some space and upload it again.", models.ByteSize(se.Free), models.ByteSize(se.Need))
+		return h.renderImport(c, http.StatusInsufficientStorage, f)
+	}
+	if err != nil {
+		os.Remove(tmp.Name())
+		return err
 	}
 	opts := models.ImportOptions{BrandHandles: []string{f.Values["brand_handle"]}, Category: f.Values["category"],
 		Triage: f.Values["triage"] == "1", Actor: u, Source: "upload"}

@@ -229,7 +229,7 @@ func (h *Handler) renderThread(c echo.Context, t *models.Thread, e *threadEntry,
 		}
 		t = e.thread
 	}
-	p := threadPage{page: h.page(c, t.Title), Thread: t, AnswerForm: answer, Reasons: models.FlagReasons(),
+	p := threadPage{page: h.page(c, t.Title), Thread: t, AnswerForm: answer.keyed(), Reasons: models.FlagReasons(),
 		CanAccept: u != nil && !t.Gone() && (u.ID == t.Author.ID || u.Can(models.PermAcceptAny)),
 		Staff:     u.Can(models.PermLock) || u.Can(models.PermMove),
 		CanAnswer: !t.Gone() && (!t.Locked || u.Can(models.PermLock))}
@@ -382,7 +382,7 @@ func (h *Handler) renderAsk(c echo.Context, code int, f form, check bool) error 
 	if err != nil {
 		return err
 	}
-	p := askPage{page: h.page(c, "Ask a question"), Categories: cats, Form: f, Checked: check}
+	p := askPage{page: h.page(c, "Ask a question"), Categories: cats, Form: f.keyed(), Checked: check}
 	p.NoIndex = true
 	if p.Incidents, err = h.store.OpenIncidents(ctx, 0, p.User); err != nil {
 		return err
@@ -401,10 +401,10 @@ func (h *Handler) createThread(c echo.Context) error {
 		return h.renderAsk(c, http.StatusOK, f, true)
 	}
 	t, err := h.store.CreateThread(c.Request().Context(), currentUser(c), models.NewThread{
-		Title: f.Values["title"], CategorySlug: f.Values["category"], Body: f.Values["body"], Tags: f.Values["tags"],
+		Title: f.Values["title"], CategorySlug: f.Values["category"], Body: f.Values["body"], Tags: f.Values["tags"], Key: f.Key,
 	})
-	if f.withError(err) {
-		return h.renderAsk(c, http.StatusUnprocessableEntity, f, false)
+	if code, ok := formStatus(c, f, err); ok {
+		return h.renderAsk(c, code, f, false)
 	}
 	if err != nil {
 		return err

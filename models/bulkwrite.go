@@ -26,6 +26,10 @@ const defaultCacheKiB = 2000
 // records, docs/benchmarks.md).
 const importCheckpointPages = 16384
 
+// importWALBytes is how large the WAL may grow during an import: the
+// checkpoint interval in SQLite's default 4 KB pages.
+const importWALBytes = importCheckpointPages * 4096
+
 // defaultCheckpointPages is SQLite's own default.
 const defaultCheckpointPages = 1000
 
@@ -69,7 +73,8 @@ func (s *Store) beginBulkWrite(ctx context.Context) error {
 }
 
 // endBulkWrite ends what beginBulkWrite began. Shrinking the cache frees the
-// pages above the new size.
+// pages above the new size. The last import to end also folds the WAL into
+// the database and cuts the file to nothing (checkpointWAL).
 func (s *Store) endBulkWrite(ctx context.Context) error {
 	s.bulk.mu.Lock()
 	defer s.bulk.mu.Unlock()
@@ -77,7 +82,27 @@ func (s *Store) endBulkWrite(ctx context.Context) error {
 	if s.bulk.n > 0 {
 		return nil
 	}
-	return s.tuneWriter(ctx, defaultTuning)
+	return errors.Join(s.tuneWriter(ctx, defaultTuning), s.checkpointWAL(ctx))
+}
+
+// checkpointWAL copies the WAL into the database and truncates it. An
+// import grows the WAL to tens of MB; journal_size_limit cuts it back only
+// at the next checkpoint that starts it over, which a later write has to
+// trigger, and that write may be the one a full disk refuses: on a 64 MB
+// disk a 30 MB WAL left behind failed every write. A reader holding an old
+// snapshot keeps the checkpoint from finishing; the WAL is then cut back by
+// the next automatic one as before.
+func (s *Store) checkpointWAL(ctx context.Context) error {
+	conn, err := s.writer(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	var busy, frames, done int
+	if err := conn.QueryRowContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`).Scan(&busy, &frames, &done); err != nil {
+		return s.noteWrite(fmt.Errorf("checkpoint the WAL: %w", err))
+	}
+	return nil
 }
 
 // tuneWriter sets every setting, the next even when one fails, so putting

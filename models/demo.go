@@ -110,7 +110,7 @@ func (s *Store) SeedDemo(ctx context.Context) ([]DemoLogin, error) {
 			if err != nil {
 				return nil, err
 			}
-			p, err := s.createAnswer(ctx, au, t.ID, a.Body, true)
+			p, err := s.createAnswer(ctx, au, t.ID, a.Body, "", true)
 			if err != nil {
 				return nil, fmt.Errorf("demo answer on %q: %w", q.Title, err)
 			}

@@ -14,10 +14,21 @@ type PostEdit struct {
 	Body  string
 	Title string
 	Tags  string
+	// Key is the form's submission key: the same key again (within a day)
+	// writes nothing.
+	Key string
 }
 
 // EditPost changes a post's text, keeping what it said before as a revision.
 func (s *Store) EditPost(ctx context.Context, editor *User, postID int64, e PostEdit) error {
+	e.Key = submissionKey("edit", e.Key)
+	_, _, err := s.repeated(ctx, editor.ID, e.Key, func() (int64, error) {
+		return postID, s.editPost(ctx, editor, postID, e)
+	})
+	return err
+}
+
+func (s *Store) editPost(ctx context.Context, editor *User, postID int64, e PostEdit) error {
 	p, err := s.Post(ctx, postID)
 	if err != nil {
 		return err
@@ -88,6 +99,9 @@ func (s *Store) EditPost(ctx context.Context, editor *User, postID int64, e Post
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE posts SET body_md = ?, body_html = ?, body_text = ?, edited_at = ? WHERE id = ?`,
 			e.Body, r.HTML, r.Text, now, postID); err != nil {
+			return err
+		}
+		if err := s.claimSubmission(ctx, tx, editor.ID, e.Key, postID); err != nil {
 			return err
 		}
 		if p.IsQuestion {

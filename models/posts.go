@@ -225,11 +225,33 @@ func (s *Store) ThreadInsiders(ctx context.Context, threadID int64) (map[int64]b
 
 // CreateAnswer adds an answer to a thread.
 func (s *Store) CreateAnswer(ctx context.Context, author *User, threadID int64, body string) (*Post, error) {
-	return s.createAnswer(ctx, author, threadID, body, false)
+	return s.SubmitAnswer(ctx, author, threadID, body, "")
+}
+
+// SubmitAnswer is CreateAnswer for a form with a submission key: the same
+// key again (within a day) gives the answer the first submission made, and
+// writes nothing.
+func (s *Store) SubmitAnswer(ctx context.Context, author *User, threadID int64, body, key string) (*Post, error) {
+	key = submissionKey("answer", key)
+	var p *Post
+	id, first, err := s.repeated(ctx, author.ID, key, func() (int64, error) {
+		var err error
+		if p, err = s.createAnswer(ctx, author, threadID, body, key, false); err != nil {
+			return 0, err
+		}
+		return p.ID, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if first {
+		return p, nil
+	}
+	return s.Post(ctx, id)
 }
 
 // createAnswer is CreateAnswer; trusted skips the posting rules, for seeded content.
-func (s *Store) createAnswer(ctx context.Context, author *User, threadID int64, body string, trusted bool) (*Post, error) {
+func (s *Store) createAnswer(ctx context.Context, author *User, threadID int64, body, key string, trusted bool) (*Post, error) {
 	body = strings.TrimSpace(cleanText(body))
 	v := validator{}
 	checkBody(v, body)
@@ -272,6 +294,9 @@ func (s *Store) createAnswer(ctx context.Context, author *User, threadID int64, 
 		}
 		if err := tx.QueryRowContext(ctx, `INSERT INTO posts (thread_id, author_id, body_md, body_html, body_text, created_at, pending)
 			VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`, threadID, author.ID, body, r.HTML, r.Text, now, pending).Scan(&p.ID); err != nil {
+			return err
+		}
+		if err := s.claimSubmission(ctx, tx, author.ID, key, p.ID); err != nil {
 			return err
 		}
 		if pending {

@@ -18,11 +18,10 @@ const SessionTTL = 30 * 24 * time.Hour
 // is the id of the session the browser had before, ended in the same
 // write ("" for none). Expired sessions are cleaned up on the way.
 func (s *Store) StartSession(ctx context.Context, userID int64, replaces string) (string, error) {
-	b := make([]byte, 32)
-	if _, err := rand.Read(b); err != nil {
-		return "", fmt.Errorf("session id: %w", err)
+	id, err := newSessionID()
+	if err != nil {
+		return "", err
 	}
-	id := hex.EncodeToString(b)
 	now := s.now()
 	write := func(tx *sql.Tx) error {
 		if replaces != "" {
@@ -40,7 +39,6 @@ func (s *Store) StartSession(ctx context.Context, userID int64, replaces string)
 	// A new session makes no cached answer wrong (it is not in any cache
 	// yet), so its commit leaves caches valid; ending the one it replaces
 	// must not, so every cached copy of that one is dropped.
-	var err error
 	if replaces == "" {
 		err = s.inQuietTx(ctx, write)
 	} else {
@@ -76,4 +74,72 @@ func (s *Store) EndSession(ctx context.Context, id string) error {
 		return fmt.Errorf("end session: %w", err)
 	}
 	return nil
+}
+
+func newSessionID() (string, error) {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		return "", fmt.Errorf("session id: %w", err)
+	}
+	return hex.EncodeToString(b), nil
+}
+
+// Unrecorded sessions. "A cookie counts only while its session is
+// recorded" cannot hold while the database refuses writes (a full disk, a
+// lock held past the wait): no login could record its session, so nobody,
+// the admin who has to fix it included, could log in. A login whose
+// session cannot be recorded gets an unrecorded session instead, which the
+// cookie marks with its start. It counts only while the database has
+// refused writes without a break since before it started (so never past
+// the outage it was made in: once a probe write succeeds, every unrecorded
+// session is void and its member logs in again, recorded this time), for
+// UnrecordedSessionTTL at most, and until logged out. Logging out ends it
+// in this process's memory, as the database cannot record that either;
+// "log out everywhere" and a password change need writes and are refused.
+
+// UnrecordedSessionTTL bounds an unrecorded session however long the
+// outage lasts.
+const UnrecordedSessionTTL = 12 * time.Hour
+
+// UnrecordedSession makes the id and start of a session the database could
+// not record (StartSession failed with a WriteFault). It refuses while
+// writes work: then the session must be recorded.
+func (s *Store) UnrecordedSession() (string, time.Time, error) {
+	since, _ := s.WritesFailing()
+	if since.IsZero() {
+		return "", time.Time{}, fmt.Errorf("unrecorded session: %w", ErrForbidden)
+	}
+	id, err := newSessionID()
+	return id, time.Now(), err
+}
+
+// UnrecordedSessionUser loads the user of an unrecorded session, or
+// ErrNotFound when it no longer counts (see UnrecordedSession).
+func (s *Store) UnrecordedSessionUser(ctx context.Context, userID int64, id string, started time.Time) (*User, error) {
+	since, _ := s.WritesFailing()
+	now := time.Now()
+	if since.IsZero() || started.Unix() < since.Unix() || now.Sub(started) > UnrecordedSessionTTL || started.After(now) {
+		return nil, ErrNotFound
+	}
+	s.faults.mu.Lock()
+	ended := s.faults.ended[hashToken(id)]
+	s.faults.mu.Unlock()
+	if ended {
+		return nil, ErrNotFound
+	}
+	return s.UserByID(ctx, userID)
+}
+
+// EndUnrecordedSession logs an unrecorded session out, in memory.
+func (s *Store) EndUnrecordedSession(id string) {
+	f := &s.faults
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.since.IsZero() {
+		return // void already
+	}
+	if f.ended == nil {
+		f.ended = map[string]bool{}
+	}
+	f.ended[hashToken(id)] = true
 }

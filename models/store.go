@@ -11,6 +11,7 @@ import (
 	"io/fs"
 	"net/url"
 	"runtime"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -28,6 +29,35 @@ type Options struct {
 	PasswordCost int
 	// Now replaces the clock in tests.
 	Now func() time.Time
+	// LockWait is how long a write waits for SQLite's write lock while
+	// another connection or process holds it (busy_timeout). A write also
+	// waits at most twice that for this process's one writer connection, so
+	// none waits longer than WriteWait in all. Zero: DefaultLockWait.
+	LockWait time.Duration
+	// MaxSize caps the database file at about this many bytes (SQLite's
+	// max_page_count on the writer; never below its size at the start):
+	// past it writes fail as on a full disk. Zero: no cap. No command sets
+	// it; the fault tests use it to stand for a full disk.
+	MaxSize int64
+	// FreeSpace reports the bytes free for the database on the disk that
+	// holds dir; nil: what the file system says (statfs). Tests replace it.
+	FreeSpace func(dir string) (int64, error)
+}
+
+// DefaultLockWait is Options.LockWait unless set.
+const DefaultLockWait = 5 * time.Second
+
+// WriteWait is the longest a write waits for the database before it fails
+// with a busy WriteFault: for the writer connection, then for the lock. The
+// HTTP server's write timeout must be longer, so that a request that timed
+// out for its client has not saved anything after all.
+func (o Options) WriteWait() time.Duration { return 3 * o.lockWait() }
+
+func (o Options) lockWait() time.Duration {
+	if o.LockWait <= 0 {
+		return DefaultLockWait
+	}
+	return o.LockWait
 }
 
 // Store is the data layer. Writes go through one connection because SQLite
@@ -52,6 +82,11 @@ type Store struct {
 	events      *eventBuffer
 	visits      *visitTracker // search sessions, in memory only
 	bulk        bulkWrites    // imports under way
+	// probe is a pool of one connection that only checks whether the write
+	// lock can be taken (Health), without queueing behind the writer.
+	probe  *sql.DB
+	faults writeFaults      // writes that failed, and whether they still do
+	logins unrecordedLogins // failed logins the database could not record
 }
 
 // Version changes whenever anything was written by this process.
@@ -89,14 +124,14 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	w, err := sql.Open("sqlite3", dsn(path, connWriter))
+	w, err := sql.Open("sqlite3", dsn(path, connWriter, opts.lockWait()))
 	if err != nil {
 		return nil, fmt.Errorf("open writer: %w", err)
 	}
 	w.SetMaxOpenConns(1)
 	w.SetMaxIdleConns(1)
 	w.SetConnMaxLifetime(0)
-	s := &Store{w: w, path: path, opts: opts, md: newMarkdown()}
+	s := &Store{w: w, path: path, opts: opts, md: newMarkdown(), faults: newWriteFaults()}
 	// The writer pool keeps its one connection for good (no lifetime limit),
 	// so the hook stays in place.
 	w.SetConnMaxIdleTime(0)
@@ -113,8 +148,14 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 		w.Close()
 		return nil, err
 	}
+	if opts.MaxSize > 0 {
+		if err := s.capSize(ctx, opts.MaxSize); err != nil {
+			w.Close()
+			return nil, err
+		}
+	}
 	// Readers open after migration so the file and its WAL exist.
-	r, err := sql.Open("sqlite3", dsn(path, connReader))
+	r, err := sql.Open("sqlite3", dsn(path, connReader, opts.lockWait()))
 	if err != nil {
 		w.Close()
 		return nil, fmt.Errorf("open readers: %w", err)
@@ -127,6 +168,12 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 		s.Close()
 		return nil, fmt.Errorf("ping readers: %w", err)
 	}
+	if s.probe, err = sql.Open("sqlite3", dsn(path, connProbe, probeLockWait)); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("open the lock probe: %w", err)
+	}
+	s.probe.SetMaxOpenConns(1)
+	s.probe.SetMaxIdleConns(1)
 	s.startEventFlusher()
 	return s, nil
 }
@@ -136,22 +183,24 @@ const (
 	connWriter = iota
 	connReader
 	connBackup
+	connProbe
 )
 
 // dsn spells out the SQLite settings in one place.
-func dsn(path string, kind int) string {
+func dsn(path string, kind int, lockWait time.Duration) string {
 	q := url.Values{}
 	// WAL lets readers run while the writer commits.
 	q.Set("_journal_mode", "WAL")
-	// Wait for a lock instead of failing at once (another process, a backup).
-	q.Set("_busy_timeout", "5000")
+	// Wait for a lock instead of failing at once (another process, a
+	// backup), but not for ever: see Options.LockWait.
+	q.Set("_busy_timeout", strconv.FormatInt(lockWait.Milliseconds(), 10))
 	// The schema relies on foreign keys; SQLite leaves them off by default.
 	q.Set("_foreign_keys", "on")
 	// In WAL mode NORMAL is durable across application crashes and only a power
 	// loss can roll back the last commits; FULL costs an fsync per commit.
 	q.Set("_synchronous", "NORMAL")
 	switch kind {
-	case connWriter:
+	case connWriter, connProbe:
 		// Take the write lock at BEGIN so a transaction never fails half-way
 		// when upgrading from a read lock.
 		q.Set("_txlock", "immediate")
@@ -177,11 +226,15 @@ func (s *Store) migrate(ctx context.Context) error {
 	return nil
 }
 
-// Close closes both pools.
+// Close closes the pools.
 func (s *Store) Close() error {
 	var errs []error
+	s.faults.stop()
 	if s.r != nil {
 		errs = append(errs, s.stopEventFlusher())
+	}
+	if s.probe != nil {
+		errs = append(errs, s.probe.Close())
 	}
 	if s.r != nil {
 		errs = append(errs, s.r.Close())
@@ -213,20 +266,25 @@ func (s *Store) inQuietTx(ctx context.Context, fn func(tx *sql.Tx) error) error 
 }
 
 func (s *Store) runTx(ctx context.Context, fn func(tx *sql.Tx) error, quiet bool) error {
-	tx, err := s.w.BeginTx(ctx, nil)
+	conn, err := s.writer(ctx)
 	if err != nil {
-		return fmt.Errorf("begin: %w", err)
+		return err
+	}
+	defer conn.Close()
+	tx, err := conn.BeginTx(ctx, nil)
+	if err != nil {
+		return s.noteWrite(fmt.Errorf("begin: %w", err))
 	}
 	if err := fn(tx); err != nil {
 		tx.Rollback()
-		return err
+		return s.noteWrite(err)
 	}
 	// Set while this transaction holds the one writer connection, so the
 	// commit hook it is meant for is this commit's.
 	s.quietCommit.Store(quiet)
 	if err := tx.Commit(); err != nil {
 		s.quietCommit.Store(false)
-		return fmt.Errorf("commit: %w", err)
+		return s.noteWrite(fmt.Errorf("commit: %w", err))
 	}
 	if !quiet {
 		// Again after the commit: a reader that rendered a page between the
@@ -234,29 +292,6 @@ func (s *Store) runTx(ctx context.Context, fn func(tx *sql.Tx) error, quiet bool
 		s.version.Add(1)
 	}
 	return nil
-}
-
-// Health reports whether the database answers and how far it is migrated.
-type Health struct {
-	OK            bool   `json:"ok"`
-	SchemaVersion int64  `json:"schema_version"`
-	Error         string `json:"error,omitempty"`
-}
-
-// Health checks the reader pool and the writer with cheap queries.
-func (s *Store) Health(ctx context.Context) Health {
-	var h Health
-	if err := s.r.QueryRowContext(ctx, `SELECT COALESCE(MAX(version_id), 0) FROM goose_db_version WHERE is_applied = 1`).Scan(&h.SchemaVersion); err != nil {
-		h.Error = "database unreachable"
-		return h
-	}
-	var one int
-	if err := s.w.QueryRowContext(ctx, `SELECT 1`).Scan(&one); err != nil {
-		h.Error = "writer unreachable"
-		return h
-	}
-	h.OK = true
-	return h
 }
 
 // Setting returns a stored setting, or ErrNotFound.
@@ -298,7 +333,7 @@ func (s *Store) SettingOrCreate(ctx context.Context, key string, make func() ([]
 
 // SetSetting stores a setting, replacing any earlier value.
 func (s *Store) SetSetting(ctx context.Context, key string, value []byte) error {
-	_, err := s.w.ExecContext(ctx, `INSERT INTO settings (key, value) VALUES (?, ?)
+	_, err := s.exec(ctx, `INSERT INTO settings (key, value) VALUES (?, ?)
 		ON CONFLICT (key) DO UPDATE SET value = excluded.value`, key, value)
 	if err != nil {
 		return fmt.Errorf("set %s: %w", key, err)
@@ -314,7 +349,7 @@ func (s *Store) PoolStats() (writer, readers sql.DBStats) { return s.w.Stats(), 
 // search index before, FTS5 checks against state it cached and reports a
 // checksum mismatch that a fresh connection (and the writer) do not see.
 func (s *Store) IntegrityCheck(ctx context.Context) (string, error) {
-	db, err := sql.Open("sqlite3", dsn(s.path, connReader))
+	db, err := sql.Open("sqlite3", dsn(s.path, connReader, s.opts.lockWait()))
 	if err != nil {
 		return "", fmt.Errorf("open integrity-check connection: %w", err)
 	}
@@ -329,7 +364,29 @@ func (s *Store) IntegrityCheck(ctx context.Context) (string, error) {
 // exec runs one write outside a transaction and moves the version on once it
 // is committed (the commit hook fires just before readers can see it).
 func (s *Store) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
-	res, err := s.w.ExecContext(ctx, q, args...)
+	conn, err := s.writer(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer conn.Close()
+	res, err := conn.ExecContext(ctx, q, args...)
 	s.version.Add(1)
-	return res, err
+	return res, s.noteWrite(err)
+}
+
+// writer takes the one writer connection, waiting at most twice the lock
+// wait for it: with the lock wait that follows, no write waits longer than
+// Options.WriteWait, and none starts after its caller has given up (ctx).
+// Waiting longer is a busy WriteFault.
+func (s *Store) writer(ctx context.Context) (*sql.Conn, error) {
+	wctx, cancel := context.WithTimeout(ctx, 2*s.opts.lockWait())
+	defer cancel()
+	conn, err := s.w.Conn(wctx)
+	if err != nil {
+		if ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded) {
+			err = fmt.Errorf("%w (%v)", errWriterQueue, 2*s.opts.lockWait())
+		}
+		return nil, s.noteWrite(fmt.Errorf("take the writer: %w", err))
+	}
+	return conn, nil
 }

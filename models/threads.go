@@ -79,6 +79,9 @@ type NewThread struct {
 	CategorySlug string
 	Body         string
 	Tags         string // comma-separated, as typed
+	// Key is the form's submission key: the same key again (within a day)
+	// gives the thread the first submission made, and writes nothing.
+	Key string
 }
 
 // ParseTags splits a comma-separated tag field into clean, unique tags.
@@ -134,7 +137,22 @@ func checkTags(v validator, tags []string) {
 
 // CreateThread stores a question and returns its thread.
 func (s *Store) CreateThread(ctx context.Context, author *User, n NewThread) (*Thread, error) {
-	return s.createThread(ctx, author, n, false)
+	n.Key = submissionKey("thread", n.Key)
+	var t *Thread
+	id, first, err := s.repeated(ctx, author.ID, n.Key, func() (int64, error) {
+		var err error
+		if t, err = s.createThread(ctx, author, n, false); err != nil {
+			return 0, err
+		}
+		return t.ID, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if first {
+		return t, nil
+	}
+	return s.Thread(ctx, id)
 }
 
 // createThread is CreateThread; trusted skips the posting rules (suspension,
@@ -181,6 +199,9 @@ func (s *Store) createThread(ctx context.Context, author *User, n NewThread, tru
 		}
 		if err := tx.QueryRowContext(ctx, `INSERT INTO threads (category_id, author_id, title, slug, created_at, last_activity_at, pending)
 			VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`, cat.ID, author.ID, t.Title, t.Slug, now, now, pending).Scan(&t.ID); err != nil {
+			return err
+		}
+		if err := s.claimSubmission(ctx, tx, author.ID, n.Key, t.ID); err != nil {
 			return err
 		}
 		if err := tx.QueryRowContext(ctx, `INSERT INTO posts (thread_id, author_id, is_question, body_md, body_html, body_text, created_at, pending)

@@ -382,30 +382,21 @@ func ThrottleAddress(ip string) string {
 // own pair only. Times are kept in whole seconds, so a delay may last up to
 // a second longer. The writes are quiet commits: no page shows them, so a
 // flood of guesses does not empty the page caches.
+//
+// When the database refuses the record (a full disk, a lock held past the
+// wait: a WriteFault), the attempt fails open for the record only, never
+// for the checks: the limits are checked by a read against the recorded
+// failures and those this process keeps in memory while it cannot record
+// them (unrecordedLogins), and the password is checked as always. Failing
+// closed would lock everyone out, the admin who has to fix it too.
 func (s *Store) Authenticate(ctx context.Context, username, password, ip string) (*User, error) {
 	username = strings.TrimSpace(username)
 	ip = ThrottleAddress(ip)
 	now := s.now()
+	recorded := true
 	err := s.inQuietTx(ctx, func(tx *sql.Tx) error {
-		var pairFails, ipFails int
-		var pairLast, ipFirst int64
-		if err := tx.QueryRowContext(ctx, `SELECT p.n, p.last, a.n, a.first FROM
-			(SELECT COUNT(*) AS n, COALESCE(MAX(at), 0) AS last FROM login_failures WHERE username = lower(?) AND ip = ? AND at > ?) p,
-			(SELECT COUNT(*) AS n, COALESCE(MIN(at), 0) AS first FROM login_failures WHERE ip = ? AND at > ?) a`,
-			username, ip, now.Add(-loginMemory).Unix(), ip, now.Add(-loginWindow).Unix()).Scan(&pairFails, &pairLast, &ipFails, &ipFirst); err != nil {
+		if err := s.loginAllowed(ctx, tx, username, ip, now); err != nil {
 			return err
-		}
-		var wait time.Duration
-		if d := loginDelay(pairFails); d > 0 {
-			// The latest failure was at most a second after the second it is stored under.
-			wait = time.Unix(pairLast+1, 0).Add(d).Sub(now)
-		}
-		if ipFails >= loginFailuresPerIP {
-			// Until the oldest failure in the window leaves it.
-			wait = max(wait, time.Unix(ipFirst, 0).Add(loginWindow).Sub(now), time.Second)
-		}
-		if wait > 0 {
-			return &ThrottledError{RetryAfter: wait}
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO login_failures (username, ip, at) VALUES (lower(?), ?, ?)`,
 			username, ip, now.Unix()); err != nil {
@@ -414,6 +405,10 @@ func (s *Store) Authenticate(ctx context.Context, username, password, ip string)
 		_, err := tx.ExecContext(ctx, `DELETE FROM login_failures WHERE at < ?`, now.Add(-loginMemory).Unix())
 		return err
 	})
+	if WriteFaultOf(err) != FaultNone {
+		recorded = false
+		err = s.loginAllowed(ctx, s.r, username, ip, now)
+	}
 	var te *ThrottledError
 	if errors.As(err, &te) {
 		return nil, te
@@ -431,21 +426,67 @@ func (s *Store) Authenticate(ctx context.Context, username, password, ip string)
 			s.dummyHash, _ = bcrypt.GenerateFromPassword([]byte("no such user"), s.opts.PasswordCost)
 		})
 		_ = bcrypt.CompareHashAndPassword(s.dummyHash, []byte(password))
+		if !recorded {
+			s.logins.fail(username, ip, now)
+		}
 		return nil, ErrBadCredentials
 	case err != nil:
 		return nil, fmt.Errorf("load user %q: %w", username, err)
 	}
 	if bcrypt.CompareHashAndPassword([]byte(hash), []byte(password)) != nil {
+		if !recorded {
+			s.logins.fail(username, ip, now)
+		}
 		return nil, ErrBadCredentials
+	}
+	if !recorded {
+		s.logins.clear(username, ip)
+		return u, nil // the recorded failures of the pair stay until they age out
 	}
 	err = s.inQuietTx(ctx, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `DELETE FROM login_failures WHERE username = lower(?) AND ip = ?`, username, ip)
 		return err
 	})
-	if err != nil {
+	if err != nil && WriteFaultOf(err) == FaultNone {
 		return nil, fmt.Errorf("clear login failures: %w", err)
 	}
 	return u, nil
+}
+
+// loginAllowed refuses with a *ThrottledError while the pair of username
+// and address must wait or the address made too many failed attempts,
+// counting the recorded failures (read through q) and the unrecorded ones.
+func (s *Store) loginAllowed(ctx context.Context, q dbtx, username, ip string, now time.Time) error {
+	var pairFails, ipFails int
+	var pairLast, ipFirst int64
+	if err := q.QueryRowContext(ctx, `SELECT p.n, p.last, a.n, a.first FROM
+		(SELECT COUNT(*) AS n, COALESCE(MAX(at), 0) AS last FROM login_failures WHERE username = lower(?) AND ip = ? AND at > ?) p,
+		(SELECT COUNT(*) AS n, COALESCE(MIN(at), 0) AS first FROM login_failures WHERE ip = ? AND at > ?) a`,
+		username, ip, now.Add(-loginMemory).Unix(), ip, now.Add(-loginWindow).Unix()).Scan(&pairFails, &pairLast, &ipFails, &ipFirst); err != nil {
+		return err
+	}
+	mem := s.logins.count(username, ip, now)
+	pairFails += mem.pairFails
+	pairLast = max(pairLast, mem.pairLast)
+	if mem.ipFails > 0 {
+		ipFails += mem.ipFails
+		if ipFirst == 0 || mem.ipFirst < ipFirst {
+			ipFirst = mem.ipFirst
+		}
+	}
+	var wait time.Duration
+	if d := loginDelay(pairFails); d > 0 {
+		// The latest failure was at most a second after the second it is stored under.
+		wait = time.Unix(pairLast+1, 0).Add(d).Sub(now)
+	}
+	if ipFails >= loginFailuresPerIP {
+		// Until the oldest failure in the window leaves it.
+		wait = max(wait, time.Unix(ipFirst, 0).Add(loginWindow).Sub(now), time.Second)
+	}
+	if wait > 0 {
+		return &ThrottledError{RetryAfter: wait}
+	}
+	return nil
 }
 
 // scanPrefix scans one leading column into first, then the rest into the caller's targets.

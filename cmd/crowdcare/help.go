@@ -56,7 +56,8 @@ func commands() []command {
 			examples: []string{"crowdcare backup /var/backups/crowdcare-$(date +%F).db --db /var/lib/crowdcare/crowdcare.db"}},
 		{name: "import tweets", args: "[--db PATH] [--category SLUG] [--brand-handle H] [--triage] [--dry-run] FILE...",
 			about: "Import X/Twitter data (archives, API v1.1/v2 JSON, the customer-support CSV) as threads,\n" +
-				"or with --triage into the social inbox. --dry-run prints what would happen.",
+				"or with --triage into the social inbox. --dry-run prints what would happen. An import the\n" +
+				"free disk space cannot hold (about 64 MB plus 8 times the tweet text) is refused before it starts.",
 			examples: []string{"crowdcare import tweets --brand-handle ExampleCare --triage --dry-run twitter-archive.zip"}},
 		{name: "reindex", args: "[--db PATH]",
 			about:    "Rebuild the search index from the content.",

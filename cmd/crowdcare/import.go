@@ -55,6 +55,17 @@ func importCmd(ctx context.Context, args []string, stdout io.Writer) error {
 		if len(files) == 0 {
 			return usageError("import tweets needs at least one FILE")
 		}
+		if !*dryRun {
+			// Refused before it starts when the disk cannot hold it: a full
+			// disk stops every write of the site, not only the import's.
+			need, err := models.ImportSpace(files...)
+			if err != nil {
+				return err
+			}
+			if err := store.CheckImportSpace(need); err != nil {
+				return fmt.Errorf("%w; nothing was imported. Free some space on the disk of %s and run the import again", err, *db)
+			}
+		}
 		im, err := store.NewImporter(ctx, models.ImportOptions{BrandHandles: brands, Category: *category, Triage: *triage,
 			DryRun: *dryRun, Source: "cli"})
 		if err != nil {

@@ -246,13 +246,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	startMail(ctx, mail, store, *siteName, *baseURL, *emailMaxAge, log)
-	srv := &http.Server{
-		Handler:           e,
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       60 * time.Second,
-		WriteTimeout:      60 * time.Second,
-		IdleTimeout:       120 * time.Second,
-	}
+	srv := newServer(e)
 	fmt.Fprintf(stdout, "Crowdcare is serving at %s (database %s). Press Ctrl+C to stop.\n", *baseURL, *db)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
@@ -275,6 +269,20 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	log.Info("stopped cleanly: every request finished")
 	return nil
+}
+
+// newServer is the HTTP server's configuration. Its WriteTimeout must stay
+// above models.Options.WriteWait, the longest a write waits for the
+// database: a request that timed out for its client has then not saved
+// anything after all (a retry would post twice).
+func newServer(h http.Handler) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+	}
 }
 
 func user(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
