@@ -3,7 +3,6 @@ package handlers
 import (
 	"fmt"
 	"net/http"
-	"strconv"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -278,21 +277,4 @@ func (h *Handler) approvePost(c echo.Context) error {
 		msg = "Not approved: the post stays hidden."
 	}
 	return h.done(c, err, "/mod/queue", msg)
-}
-
-type logPage struct {
-	page
-	Log   *models.LogList
-	Pager pager
-}
-
-func (h *Handler) showModLog(c echo.Context) error {
-	list, err := h.store.ModLog(c.Request().Context(), pageOf(c))
-	if err != nil {
-		return err
-	}
-	p := logPage{page: h.page(c, "Moderation log"), Log: list}
-	p.Pager = makePager(list.Paging, func(n int) string { return "/mod/log?page=" + strconv.Itoa(n) })
-	p.NoIndex = true
-	return h.render(c, http.StatusOK, "mod_log", p)
 }

@@ -254,7 +254,7 @@ func (h *Handler) uploadImport(c echo.Context) error {
 		return h.renderImport(c, http.StatusUnprocessableEntity, f)
 	}
 	opts := models.ImportOptions{BrandHandles: []string{f.Values["brand_handle"]}, Category: f.Values["category"],
-		Triage: f.Values["triage"] == "1", Actor: u, Source: "upload"}
+		Triage: f.Values["triage"] == "1", Actor: u, Source: "upload", Files: []string{fh.Filename}}
 	ctx := c.Request().Context()
 	im, err := h.store.NewImporter(ctx, opts)
 	if f.withError(err) {
