@@ -11,17 +11,18 @@ import (
 )
 
 // back returns to the post (or thread) after a staff action, with a flash
-// message, or shows why it was refused.
+// message, or shows why it was refused; back to a post, the message is
+// shown in the post (flashFor).
 func (h *Handler) done(c echo.Context, err error, back, msg string) error {
 	if err != nil {
 		if models.IsValidation(err) {
-			h.flash(c, "Not done: "+validationSummary(err))
+			h.flashFor(c, back, "Not done: "+validationSummary(err))
 			return c.Redirect(http.StatusSeeOther, back)
 		}
 		return h.refuse(c, err, back)
 	}
 	if msg != "" {
-		h.flash(c, msg)
+		h.flashFor(c, back, msg)
 	}
 	return c.Redirect(http.StatusSeeOther, back)
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/gorilla/sessions"
@@ -159,6 +160,40 @@ func (h *Handler) flash(c echo.Context, msg string) {
 	if err := s.Save(c.Request(), c.Response()); err != nil {
 		h.log.Error("save flash", "err", err)
 	}
+}
+
+// flashAt keeps a message for the post postID: a page that shows the post
+// (the thread page the action lands on, at the post's anchor) shows it in
+// the post; any other page at its top.
+func (h *Handler) flashAt(c echo.Context, postID int64, msg string) {
+	h.flash(c, postFlashMark+strconv.FormatInt(postID, 10)+"\x00"+msg)
+}
+
+// postFlashMark starts a flash kept for a post: no message starts with NUL.
+const postFlashMark = "\x00post:"
+
+// flashFor is flash, or flashAt when back is a post's address (/p/{id}).
+func (h *Handler) flashFor(c echo.Context, back, msg string) {
+	if id, err := strconv.ParseInt(strings.TrimPrefix(back, "/p/"), 10, 64); err == nil && strings.HasPrefix(back, "/p/") {
+		h.flashAt(c, id, msg)
+		return
+	}
+	h.flash(c, msg)
+}
+
+// splitFlash reads a flash kept by flashAt: its post and message; post is 0
+// for a plain one.
+func splitFlash(f string) (post int64, msg string) {
+	rest, ok := strings.CutPrefix(f, postFlashMark)
+	if !ok {
+		return 0, f
+	}
+	id, text, ok := strings.Cut(rest, "\x00")
+	n, err := strconv.ParseInt(id, 10, 64)
+	if !ok || err != nil {
+		return 0, text
+	}
+	return n, text
 }
 
 func (h *Handler) takeFlashes(c echo.Context) []string {

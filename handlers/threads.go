@@ -141,8 +141,43 @@ type threadPage struct {
 	ReplyOnX string
 	// voted holds the viewer's votes when Posts are shared with other viewers.
 	voted map[int64]bool
+	// flagged holds the posts the viewer has an open flag on.
+	flagged map[int64]bool
+	// postFlash holds the flash messages shown in their posts (placeFlashes).
+	postFlash map[int64]string
 	// renderPost turns a prepared post into HTML.
 	renderPost func(postView) (template.HTML, error)
+}
+
+// placeFlashes moves the flash messages kept for a post on this page
+// (flashAt) into that post, where the browser lands (its anchor); the rest
+// stay at the top of the page.
+func (p *threadPage) placeFlashes() {
+	var kept []string
+	var keptPosts []int64
+	for i, msg := range p.Flashes {
+		post := p.flashPosts[i]
+		if post != 0 && p.Posts.Has(post) {
+			if p.postFlash == nil {
+				p.postFlash = map[int64]string{}
+			}
+			if prev := p.postFlash[post]; prev != "" {
+				msg = prev + " " + msg
+			}
+			p.postFlash[post] = msg
+			continue
+		}
+		kept, keptPosts = append(kept, msg), append(keptPosts, post)
+	}
+	p.Flashes, p.flashPosts = kept, keptPosts
+}
+
+func postIDs(posts []*models.Post) []int64 {
+	ids := make([]int64, len(posts))
+	for i, p := range posts {
+		ids[i] = p.ID
+	}
+	return ids
 }
 
 // OtherAnswers counts the visible answers listed below the accepted one.
@@ -241,7 +276,7 @@ func (h *Handler) renderThread(c echo.Context, t *models.Thread, e *threadEntry,
 			if err != nil {
 				return err
 			}
-			p.voted, p.Watching = vt.voted, vt.watching
+			p.voted, p.Watching, p.flagged = vt.voted, vt.watching, vt.flagged
 		}
 		csrf := p.CSRF
 		p.renderPost = func(v postView) (template.HTML, error) { return h.postHTML(e, v, csrf) }
@@ -254,9 +289,13 @@ func (h *Handler) renderThread(c echo.Context, t *models.Thread, e *threadEntry,
 			if p.Watching, err = h.store.Watching(ctx, u.ID, t.ID); err != nil {
 				return err
 			}
+			if p.flagged, err = h.store.FlaggedPosts(ctx, u.ID, postIDs(parts.posts.All())); err != nil {
+				return err
+			}
 		}
 	}
 	p.Posts, p.Article, p.JSONLD, p.Description = parts.posts, parts.article, parts.jsonLD, parts.description
+	p.placeFlashes()
 	if p.Original, err = h.visibleOriginal(ctx, u, parts.original); err != nil {
 		return err
 	}
