@@ -11,7 +11,7 @@ import (
 // and returns the page the browser ends on.
 func (c *client) follow(res *response) *response {
 	c.app.t.Helper()
-	for i := 0; i < 5 && res.Code == http.StatusSeeOther; i++ {
+	for i := 0; i < 5 && (res.Code == http.StatusSeeOther || res.Code == http.StatusMovedPermanently); i++ {
 		res = c.get(res.Location)
 	}
 	return res

@@ -166,10 +166,16 @@ func (h *Handler) showEditPost(c echo.Context) error {
 	if err := editable(currentUser(c), p); err != nil {
 		return err
 	}
-	f := newForm()
-	f.Values["body"] = p.BodyMD
-	f.Values["title"] = t.Title
-	f.Values["tags"] = joinTags(t.Tags)
+	f, restored, err := h.takeDraft(c, fmt.Sprintf("/p/%d/edit", p.ID))
+	if err != nil {
+		return err
+	}
+	if !restored {
+		f = newForm()
+		f.Values["body"] = p.BodyMD
+		f.Values["title"] = t.Title
+		f.Values["tags"] = joinTags(t.Tags)
+	}
 	return h.renderEdit(c, http.StatusOK, p, t, f)
 }
 

@@ -116,8 +116,9 @@ func requireUser(next echo.HandlerFunc) echo.HandlerFunc {
 // startSession replaces whatever session the browser had with a fresh one
 // for u, so a session id planted before login is worthless after it: the
 // old session's record is deleted, the new id is made and recorded by the
-// store, and the CSRF token is replaced too.
-func (h *Handler) startSession(c echo.Context, u *models.User) error {
+// store, and the CSRF token is replaced too. draft names the form whose
+// draft the login keeps (keepDraft), or is "".
+func (h *Handler) startSession(c echo.Context, u *models.User, draft string) error {
 	s := h.session(c)
 	old, _ := s.Values["sid"].(string)
 	sid, err := h.store.StartSession(c.Request().Context(), u.ID, old)
@@ -126,6 +127,9 @@ func (h *Handler) startSession(c echo.Context, u *models.User) error {
 	}
 	// Nothing from before login survives.
 	s.Values = map[any]any{"sid": sid, "uid": u.ID, "epoch": u.SessionEpoch}
+	if draft != "" {
+		s.Values[draftKey] = draft
+	}
 	opts := *h.sessions.Options
 	s.Options = &opts
 	c.Set(userKey, u)

@@ -236,7 +236,14 @@ func (h *Handler) showThread(c echo.Context) error {
 	if t.Solved() {
 		h.count(c, models.Event{Metric: models.MetricViewSolved})
 	}
-	return h.renderThread(c, t, e, http.StatusOK, newForm())
+	answer, _, err := h.takeDraft(c, fmt.Sprintf("/t/%d/answers", t.ID))
+	if err != nil {
+		return err
+	}
+	if answer.Values == nil {
+		answer = newForm()
+	}
+	return h.renderThread(c, t, e, http.StatusOK, answer)
 }
 
 // renderThread shows a thread page the caller checked t for. e is the thread
@@ -407,6 +414,12 @@ type askPage struct {
 }
 
 func (h *Handler) showAsk(c echo.Context) error {
+	if f, ok, err := h.takeDraft(c, "/ask"); ok || err != nil {
+		if err != nil {
+			return err
+		}
+		return h.renderAsk(c, http.StatusOK, f, false)
+	}
 	f := newForm()
 	f.Values["category"] = c.QueryParam("category")
 	f.Values["title"] = c.QueryParam("title")
