@@ -43,7 +43,7 @@ func TestAskAnswerAcceptFindInKB(t *testing.T) {
 	peer.login(s.url, "peer")
 	peer.run(chromedp.Navigate(thread),
 		chromedp.SendKeys(chromedp.CSS("#f-body"), "Set a fixed channel: **Settings › Wi-Fi › Channel 36**, and turn band steering off."),
-		chromedp.Click(chromedp.CSS(`form[action$="/answers"] button[type=submit]`)),
+		chromedp.Click(chromedp.CSS(`form[action*="/answers"] button[type=submit]`)),
 		chromedp.WaitVisible(chromedp.CSS(`.post:not(.question) .post-body strong`)))
 
 	asker.run(chromedp.Navigate(thread),

@@ -21,6 +21,8 @@ type modUserPage struct {
 	// Suspend and Link are the forms whose typed fields a refusal shows again.
 	Suspend form
 	Link    form
+	// What the viewer may do to Target: the forms the store would refuse are not shown.
+	Self, CanSuspend, CanRemoveSpammer, CanSetRole bool
 }
 
 // showModUser renders GET /mod/users/:id: suspension, spam removal, roles, groups.
@@ -52,8 +54,10 @@ func (h *Handler) renderModUser(c echo.Context, code int, id int64, suspend, lin
 	if !currentUser(c).Can(models.PermSeePrivate) {
 		target.PrivateReputation = 0 // earned where this moderator cannot read
 	}
+	u := currentUser(c)
 	p := modUserPage{page: h.page(c, "Moderate "+target.Username), Target: target, Groups: groups, Roles: models.Roles(),
-		Suspend: suspend, Link: link}
+		Suspend: suspend, Link: link, Self: u.ID == target.ID, CanSuspend: models.CanSuspendUser(u, target),
+		CanRemoveSpammer: models.CanRemoveSpammer(u, target), CanSetRole: models.CanSetRole(u, target)}
 	p.NoIndex = true
 	return h.render(c, code, "mod_user", p)
 }

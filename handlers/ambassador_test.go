@@ -136,7 +136,7 @@ func TestAmbassadorVerificationByEmail(t *testing.T) {
 	mustContain(t, staff.get(res.Location).Body, "That link is not valid")
 	mustContain(t, a.client().get("/ambassadors").Body, `href="/u/sam"`, "Example ISP Employee")
 	mustContain(t, admin.get("/admin/ambassadors").Body, "sam@example-isp.com")
-	mustContain(t, admin.get("/mod/log").Body, "verify_ambassador")
+	mustContain(t, admin.get("/mod/log").Body, "Verified a work address and became an ambassador")
 }
 
 // TestAmbassadorLinkWhileSMTPIsDown: the mail server is down when a member

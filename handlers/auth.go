@@ -23,6 +23,8 @@ type form struct {
 	// edit): a form shown again keeps the one it was sent with, so sending
 	// it again cannot write twice (models.SubmissionKeyTTL).
 	Key string
+	// Restored: the values are a draft kept through a login (drafts.go).
+	Restored bool
 }
 
 func newForm() form { return form{Values: map[string]string{}, Errors: map[string]string{}} }
@@ -74,8 +76,9 @@ func (f form) withError(err error) bool {
 
 type authPage struct {
 	page
-	Form form
-	Next string
+	Form  form
+	Next  string
+	Draft *loginDraft // what was typed when the session ended, carried through the login form
 }
 
 func (h *Handler) showRegister(c echo.Context) error {
@@ -136,14 +139,19 @@ func (h *Handler) showLogin(c echo.Context) error {
 	if currentUser(c) != nil {
 		return c.Redirect(http.StatusSeeOther, localPath(c.QueryParam("next")))
 	}
-	p := authPage{page: h.page(c, "Log in"), Form: newForm(), Next: localPath(c.QueryParam("next"))}
+	return h.renderLogin(c, http.StatusOK, newForm(), localPath(c.QueryParam("next")), nil)
+}
+
+func (h *Handler) renderLogin(c echo.Context, code int, f form, next string, d *loginDraft) error {
+	p := authPage{page: h.page(c, "Log in"), Form: f, Next: next, Draft: d}
 	p.NoIndex = true
-	return h.render(c, http.StatusOK, "login", p)
+	return h.render(c, code, "login", p)
 }
 
 func (h *Handler) login(c echo.Context) error {
 	f := fromRequest(c, "username")
 	next := localPath(c.FormValue("next"))
+	draft := draftFrom(c, c.FormValue("draft_action"), "draft_")
 	u, err := h.store.Authenticate(c.Request().Context(), f.Values["username"], c.FormValue("password"), c.RealIP())
 	code := http.StatusUnprocessableEntity
 	switch {
@@ -161,14 +169,21 @@ func (h *Handler) login(c echo.Context) error {
 		f.Errors["password"] = "Too many failed attempts. Try again in " + waitText(secs) + "."
 	case err != nil:
 		return err
+	case draft != nil:
+		if err := h.startSession(c, u, draft.Action); err != nil {
+			return err
+		}
+		if err := h.keepDraft(c, draft); err != nil {
+			return err
+		}
+		return c.Redirect(http.StatusSeeOther, draft.restore)
 	default:
-		if err := h.startSession(c, u); err != nil {
+		if err := h.startSession(c, u, ""); err != nil {
 			return err
 		}
 		return c.Redirect(http.StatusSeeOther, next)
 	}
-	p := authPage{page: h.page(c, "Log in"), Form: f, Next: next}
-	return h.render(c, code, "login", p)
+	return h.renderLogin(c, code, f, next, draft)
 }
 
 // changePassword handles POST /settings/password; this browser stays logged
@@ -189,7 +204,7 @@ func (h *Handler) changePassword(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := h.startSession(c, u); err != nil {
+	if err := h.startSession(c, u, ""); err != nil {
 		return err
 	}
 	h.flash(c, "Your password is changed, and you are logged out everywhere else.")

@@ -62,7 +62,7 @@ func TestFlagQueueHideAndAuthorSeesReason(t *testing.T) {
 	mustNotContain(t, a.client().get(thread).Body, "Cheap followers")
 	mustContain(t, spammer.get(thread).Body, "Hidden by a moderator: Advertising is not allowed", "Cheap followers")
 	mustContain(t, spammer.get("/notifications").Body, "A moderator hid your post: Advertising is not allowed")
-	mustContain(t, mod.get("/mod/log").Body, "hide_post", "Advertising is not allowed")
+	mustContain(t, mod.get("/mod/log").Body, "Hid a post", "Advertising is not allowed")
 	mustContain(t, su.get("/mod/flags").Body, "No open flags")
 	mustNotContain(t, a.client().get("/search?q=followers").Body, "Router reboots")
 }

@@ -168,9 +168,9 @@ func TestEarlyWarningSpikeToIncidentBanner(t *testing.T) {
 		t.Fatalf("insights: %d", res.Code)
 	}
 	// Six questions now and none in the same hours of earlier weeks: z = 6, a spike; "outage" is in all six.
-	mustContain(t, res.Body, `<h2 id="early-warning">Early warning</h2>`, "<strong>Spike now:</strong> All new questions (6 in the last hours, usually 0.0)",
+	mustContain(t, res.Body, `<h2 id="early-warning">Early warning</h2>`, "<strong>Spike now:</strong> All new questions (6 in the last 3 hours, usually 0.0)",
 		`<svg role="img" aria-labelledby="volume-questions-t"`, "New questions per hour: 6 in the last 3 hours against 0.0 usually (z = 6.0): a spike.",
-		"<strong>“outage”</strong>: 6 in the last hours", `href="/insights/incidents/new?term=outage&amp;category=general&amp;thread=`+itoa(threadID(first))+`"`,
+		"<strong>“outage”</strong>: 6 in the last 3 hours", `href="/insights/incidents/new?term=outage&amp;category=general&amp;thread=`+itoa(threadID(first))+`"`,
 		`href="/insights/earlywarning.csv?days=30"`, "None: no banner is showing.")
 	csv := amb.get("/insights/earlywarning.csv")
 	mustContain(t, csv.Body, "series,name,last_hours,week_1,week_2,week_3,week_4,mean,sd,z,spike\n", "questions,All new questions,6,0,0,0,0,0.00,0.00,6.00,true\n",

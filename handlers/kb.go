@@ -22,6 +22,14 @@ type kbIndexPage struct {
 	Pager    pager
 }
 
+// Item is an article of the lists, with the brand its "Reviewed by" names.
+func (p kbIndexPage) Item(a *models.Article) kbItem { return kbItem{Article: a, Brand: p.Brand} }
+
+type kbItem struct {
+	*models.Article
+	Brand string
+}
+
 type kbSection struct {
 	Category models.Category
 	Articles []*models.Article
@@ -34,7 +42,7 @@ type kbSection struct {
 func (h *Handler) showKB(c echo.Context) error {
 	ctx := c.Request().Context()
 	p := kbIndexPage{page: h.page(c, "Knowledge base")}
-	p.Description = "Solutions to common problems, written by the community and checked by our staff."
+	p.Description = "Solutions to common problems: answers the community accepted, some reviewed by our team."
 	p.Canonical = h.cfg.BaseURL + "/kb"
 	curator := p.User.Can(models.PermCurateKB)
 	if slug := c.QueryParam("c"); slug != "" {

@@ -3,7 +3,6 @@ package handlers
 import (
 	"fmt"
 	"net/http"
-	"strconv"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -12,17 +11,18 @@ import (
 )
 
 // back returns to the post (or thread) after a staff action, with a flash
-// message, or shows why it was refused.
+// message, or shows why it was refused; back to a post, the message is
+// shown in the post (flashFor).
 func (h *Handler) done(c echo.Context, err error, back, msg string) error {
 	if err != nil {
 		if models.IsValidation(err) {
-			h.flash(c, "Not done: "+validationSummary(err))
+			h.flashFor(c, back, "Not done: "+validationSummary(err))
 			return c.Redirect(http.StatusSeeOther, back)
 		}
 		return h.refuse(c, err, back)
 	}
 	if msg != "" {
-		h.flash(c, msg)
+		h.flashFor(c, back, msg)
 	}
 	return c.Redirect(http.StatusSeeOther, back)
 }
@@ -278,21 +278,4 @@ func (h *Handler) approvePost(c echo.Context) error {
 		msg = "Not approved: the post stays hidden."
 	}
 	return h.done(c, err, "/mod/queue", msg)
-}
-
-type logPage struct {
-	page
-	Log   *models.LogList
-	Pager pager
-}
-
-func (h *Handler) showModLog(c echo.Context) error {
-	list, err := h.store.ModLog(c.Request().Context(), pageOf(c))
-	if err != nil {
-		return err
-	}
-	p := logPage{page: h.page(c, "Moderation log"), Log: list}
-	p.Pager = makePager(list.Paging, func(n int) string { return "/mod/log?page=" + strconv.Itoa(n) })
-	p.NoIndex = true
-	return h.render(c, http.StatusOK, "mod_log", p)
 }

@@ -215,5 +215,5 @@ func TestSuspendedMemberCanReadButNotPost(t *testing.T) {
 	if res.Code != http.StatusForbidden || !strings.Contains(res.Body, "suspended") {
 		t.Fatalf("suspended asking: %d", res.Code)
 	}
-	mustContain(t, mod.get("/mod/log").Body, "suspend_user", "Repeated rudeness")
+	mustContain(t, mod.get("/mod/log").Body, "Suspended an account", "Repeated rudeness")
 }

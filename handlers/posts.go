@@ -73,13 +73,19 @@ func (h *Handler) createAnswer(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if p.Pending {
+		h.flashAt(c, p.ID, "Your answer is posted. Others will see it once a moderator approves it.")
+	} else {
+		h.flashAt(c, p.ID, "Your answer is posted.")
+	}
 	return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/p/%d", p.ID))
 }
 
-// refuse shows why an action was not taken on the page the user came from.
+// refuse shows why an action was not taken on the page the user came from
+// (in the post, when that is a post's address).
 func (h *Handler) refuse(c echo.Context, err error, back string) error {
 	if na, ok := models.IsNotAllowed(err); ok {
-		h.flash(c, na.Reason)
+		h.flashFor(c, back, na.Reason)
 		return c.Redirect(http.StatusSeeOther, back)
 	}
 	return err
@@ -96,10 +102,10 @@ func (h *Handler) acceptAnswer(c echo.Context) error {
 		return h.refuse(c, err, fmt.Sprintf("/p/%d", p.ID))
 	}
 	if undo {
-		h.flash(c, "The answer is no longer marked as accepted.")
+		h.flashAt(c, p.ID, "The answer is no longer marked as accepted.")
 		return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/p/%d", p.ID))
 	}
-	h.flash(c, "Thanks! The thread is marked as solved.")
+	h.flashAt(c, p.ID, "Thanks! The thread is marked as solved.")
 	return c.Redirect(http.StatusSeeOther, t.URL()+"#"+p.Anchor())
 }
 
@@ -111,8 +117,14 @@ func (h *Handler) voteAnswer(c echo.Context) error {
 	if _, _, err := h.loadPost(c); err != nil {
 		return err
 	}
-	if err := h.store.Vote(c.Request().Context(), currentUser(c), id, c.FormValue("undo") == "1"); err != nil {
+	undo := c.FormValue("undo") == "1"
+	if err := h.store.Vote(c.Request().Context(), currentUser(c), id, undo); err != nil {
 		return h.refuse(c, err, fmt.Sprintf("/p/%d", id))
+	}
+	if undo {
+		h.flashAt(c, id, "Your vote is withdrawn.")
+	} else {
+		h.flashAt(c, id, "Thanks: your vote counts.")
 	}
 	return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/p/%d", id))
 }
@@ -154,10 +166,16 @@ func (h *Handler) showEditPost(c echo.Context) error {
 	if err := editable(currentUser(c), p); err != nil {
 		return err
 	}
-	f := newForm()
-	f.Values["body"] = p.BodyMD
-	f.Values["title"] = t.Title
-	f.Values["tags"] = joinTags(t.Tags)
+	f, restored, err := h.takeDraft(c, fmt.Sprintf("/p/%d/edit", p.ID))
+	if err != nil {
+		return err
+	}
+	if !restored {
+		f = newForm()
+		f.Values["body"] = p.BodyMD
+		f.Values["title"] = t.Title
+		f.Values["tags"] = joinTags(t.Tags)
+	}
 	return h.renderEdit(c, http.StatusOK, p, t, f)
 }
 
@@ -191,7 +209,7 @@ func (h *Handler) editPost(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	h.flash(c, "Your changes are saved.")
+	h.flashAt(c, p.ID, "Your changes are saved.")
 	return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/p/%d", p.ID))
 }
 

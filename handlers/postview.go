@@ -41,7 +41,9 @@ type postView struct {
 	CanFlag       bool
 	CanHide       bool
 	CanRecommend  bool
-	CanModerate   bool // sees the author's moderation page
+	CanModerate   bool   // sees the author's moderation page
+	Flagged       bool   // the viewer has an open flag on it
+	Flash         string // the confirmation or refusal of the viewer's action on it
 }
 
 // View prepares a post of this thread for the post partial.
@@ -66,6 +68,8 @@ func (p threadPage) View(post *models.Post) postView {
 		CanHide:       u.Can(models.PermHide) && !post.Deleted,
 		CanRecommend:  u.Can(models.PermRecommend) && !post.IsQuestion && live,
 		CanModerate:   u.Can(models.PermSuspend) && u.ID != post.Author.ID,
+		Flagged:       p.flagged[post.ID],
+		Flash:         p.postFlash[post.ID],
 	}
 }
 

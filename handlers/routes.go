@@ -115,7 +115,7 @@ func (h *Handler) routes(e *echo.Echo) {
 
 	// Members. Route-level middleware, not a Group: echo's Group.Use adds
 	// catch-all routes that would turn every unknown URL into a login redirect.
-	member := func(method, path string, fn echo.HandlerFunc) { e.Add(method, path, fn, requireUser) }
+	member := func(method, path string, fn echo.HandlerFunc) { e.Add(method, path, fn, h.requireMember) }
 	member(http.MethodPost, "/logout", h.logout)
 	member(http.MethodPost, "/logout/all", h.logoutEverywhere)
 	member(http.MethodPost, "/settings/password", h.changePassword)

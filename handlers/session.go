@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -129,8 +130,9 @@ func requireUser(next echo.HandlerFunc) echo.HandlerFunc {
 // store, and the CSRF token is replaced too. When the database refuses the
 // record (full disk, lock held too long), the session is an unrecorded one,
 // good only while the database goes on refusing writes: otherwise nobody,
-// the admin who has to fix it included, could log in.
-func (h *Handler) startSession(c echo.Context, u *models.User) error {
+// the admin who has to fix it included, could log in. draft names the form
+// whose draft the login keeps (keepDraft), or is "".
+func (h *Handler) startSession(c echo.Context, u *models.User, draft string) error {
 	s := h.session(c)
 	old, _ := s.Values["sid"].(string)
 	// Nothing from before login survives.
@@ -149,6 +151,9 @@ func (h *Handler) startSession(c echo.Context, u *models.User) error {
 		return err
 	}
 	values["sid"] = sid
+	if draft != "" {
+		values[draftKey] = draft
+	}
 	s.Values = values
 	opts := *h.sessions.Options
 	s.Options = &opts
@@ -187,6 +192,40 @@ func (h *Handler) flash(c echo.Context, msg string) {
 	if err := s.Save(c.Request(), c.Response()); err != nil {
 		h.log.Error("save flash", "err", err)
 	}
+}
+
+// flashAt keeps a message for the post postID: a page that shows the post
+// (the thread page the action lands on, at the post's anchor) shows it in
+// the post; any other page at its top.
+func (h *Handler) flashAt(c echo.Context, postID int64, msg string) {
+	h.flash(c, postFlashMark+strconv.FormatInt(postID, 10)+"\x00"+msg)
+}
+
+// postFlashMark starts a flash kept for a post: no message starts with NUL.
+const postFlashMark = "\x00post:"
+
+// flashFor is flash, or flashAt when back is a post's address (/p/{id}).
+func (h *Handler) flashFor(c echo.Context, back, msg string) {
+	if id, err := strconv.ParseInt(strings.TrimPrefix(back, "/p/"), 10, 64); err == nil && strings.HasPrefix(back, "/p/") {
+		h.flashAt(c, id, msg)
+		return
+	}
+	h.flash(c, msg)
+}
+
+// splitFlash reads a flash kept by flashAt: its post and message; post is 0
+// for a plain one.
+func splitFlash(f string) (post int64, msg string) {
+	rest, ok := strings.CutPrefix(f, postFlashMark)
+	if !ok {
+		return 0, f
+	}
+	id, text, ok := strings.Cut(rest, "\x00")
+	n, err := strconv.ParseInt(id, 10, 64)
+	if !ok || err != nil {
+		return 0, text
+	}
+	return n, text
 }
 
 func (h *Handler) takeFlashes(c echo.Context) []string {

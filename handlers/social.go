@@ -24,7 +24,7 @@ const MaxUpload = 64 << 20
 type inboxPage struct {
 	page
 	Inbox      *models.InboxPage
-	Query      models.InboxQuery
+	View       models.InboxQuery // not Query: that is the layout's search text
 	Statuses   []string
 	Categories []models.Category
 	Pager      pager
@@ -52,7 +52,7 @@ func (p inboxPage) URL(status, lang string, rule int64) string {
 
 // PageURL is page n of this view; the triage form returns to its own page.
 func (p inboxPage) PageURL(n int) string {
-	u := p.URL(p.Query.Status, p.Query.Lang, p.Query.RuleID)
+	u := p.URL(p.View.Status, p.View.Lang, p.View.RuleID)
 	if n <= 1 {
 		return u
 	}
@@ -89,7 +89,7 @@ func (h *Handler) renderSocial(c echo.Context, code int, q models.InboxQuery, f 
 	if err != nil {
 		return err
 	}
-	p := inboxPage{page: h.page(c, "Social inbox"), Inbox: inbox, Query: q, Statuses: models.InboxStatuses(), Categories: cats,
+	p := inboxPage{page: h.page(c, "Social inbox"), Inbox: inbox, View: q, Statuses: models.InboxStatuses(), Categories: cats,
 		Form: f, Ticked: ticked}
 	p.Pager = makePager(inbox.Paging, p.PageURL)
 	p.NoIndex = true
@@ -285,7 +285,7 @@ func (h *Handler) uploadImport(c echo.Context) error {
 		return err
 	}
 	opts := models.ImportOptions{BrandHandles: []string{f.Values["brand_handle"]}, Category: f.Values["category"],
-		Triage: f.Values["triage"] == "1", Actor: u, Source: "upload"}
+		Triage: f.Values["triage"] == "1", Actor: u, Source: "upload", Files: []string{fh.Filename}}
 	ctx := c.Request().Context()
 	im, err := h.store.NewImporter(ctx, opts)
 	if f.withError(err) {

@@ -152,7 +152,7 @@ func TestInboxTriageActions(t *testing.T) {
 		t.Fatalf("convert nothing: %d", res.Code)
 	}
 	mustContain(t, res.Body, "Select at least one item")
-	mustContain(t, amb.get("/mod/log").Body, "convert_social", "append_social", "social_spam")
+	mustContain(t, amb.get("/mod/log").Body, "Converted a conversation into a thread", "Added posts from X to a thread as answers", "Marked posts in the social inbox as spam")
 }
 
 func TestWatchRulesPage(t *testing.T) {

@@ -141,8 +141,43 @@ type threadPage struct {
 	ReplyOnX string
 	// voted holds the viewer's votes when Posts are shared with other viewers.
 	voted map[int64]bool
+	// flagged holds the posts the viewer has an open flag on.
+	flagged map[int64]bool
+	// postFlash holds the flash messages shown in their posts (placeFlashes).
+	postFlash map[int64]string
 	// renderPost turns a prepared post into HTML.
 	renderPost func(postView) (template.HTML, error)
+}
+
+// placeFlashes moves the flash messages kept for a post on this page
+// (flashAt) into that post, where the browser lands (its anchor); the rest
+// stay at the top of the page.
+func (p *threadPage) placeFlashes() {
+	var kept []string
+	var keptPosts []int64
+	for i, msg := range p.Flashes {
+		post := p.flashPosts[i]
+		if post != 0 && p.Posts.Has(post) {
+			if p.postFlash == nil {
+				p.postFlash = map[int64]string{}
+			}
+			if prev := p.postFlash[post]; prev != "" {
+				msg = prev + " " + msg
+			}
+			p.postFlash[post] = msg
+			continue
+		}
+		kept, keptPosts = append(kept, msg), append(keptPosts, post)
+	}
+	p.Flashes, p.flashPosts = kept, keptPosts
+}
+
+func postIDs(posts []*models.Post) []int64 {
+	ids := make([]int64, len(posts))
+	for i, p := range posts {
+		ids[i] = p.ID
+	}
+	return ids
 }
 
 // OtherAnswers counts the visible answers listed below the accepted one.
@@ -201,7 +236,14 @@ func (h *Handler) showThread(c echo.Context) error {
 	if t.Solved() {
 		h.count(c, models.Event{Metric: models.MetricViewSolved})
 	}
-	return h.renderThread(c, t, e, http.StatusOK, newForm())
+	answer, _, err := h.takeDraft(c, fmt.Sprintf("/t/%d/answers", t.ID))
+	if err != nil {
+		return err
+	}
+	if answer.Values == nil {
+		answer = newForm()
+	}
+	return h.renderThread(c, t, e, http.StatusOK, answer)
 }
 
 // renderThread shows a thread page the caller checked t for. e is the thread
@@ -241,7 +283,7 @@ func (h *Handler) renderThread(c echo.Context, t *models.Thread, e *threadEntry,
 			if err != nil {
 				return err
 			}
-			p.voted, p.Watching = vt.voted, vt.watching
+			p.voted, p.Watching, p.flagged = vt.voted, vt.watching, vt.flagged
 		}
 		csrf := p.CSRF
 		p.renderPost = func(v postView) (template.HTML, error) { return h.postHTML(e, v, csrf) }
@@ -254,9 +296,13 @@ func (h *Handler) renderThread(c echo.Context, t *models.Thread, e *threadEntry,
 			if p.Watching, err = h.store.Watching(ctx, u.ID, t.ID); err != nil {
 				return err
 			}
+			if p.flagged, err = h.store.FlaggedPosts(ctx, u.ID, postIDs(parts.posts.All())); err != nil {
+				return err
+			}
 		}
 	}
 	p.Posts, p.Article, p.JSONLD, p.Description = parts.posts, parts.article, parts.jsonLD, parts.description
+	p.placeFlashes()
 	if p.Original, err = h.visibleOriginal(ctx, u, parts.original); err != nil {
 		return err
 	}
@@ -368,6 +414,12 @@ type askPage struct {
 }
 
 func (h *Handler) showAsk(c echo.Context) error {
+	if f, ok, err := h.takeDraft(c, "/ask"); ok || err != nil {
+		if err != nil {
+			return err
+		}
+		return h.renderAsk(c, http.StatusOK, f, false)
+	}
 	f := newForm()
 	f.Values["category"] = c.QueryParam("category")
 	f.Values["title"] = c.QueryParam("title")

@@ -48,6 +48,7 @@ type viewerThread struct {
 	at       time.Time
 	watching bool
 	voted    map[int64]bool
+	flagged  map[int64]bool // posts the viewer has an open flag on
 }
 
 const (
@@ -130,7 +131,7 @@ func (h *Handler) unreadCount(ctx context.Context, u *models.User) (int, error) 
 }
 
 // viewerOnThread is whether the user watches the thread and which of the
-// posts they voted for, from the cache when current.
+// posts they voted for or flagged, from the cache when current.
 func (h *Handler) viewerOnThread(ctx context.Context, u *models.User, threadID int64, page int, posts []*models.Post) (*viewerThread, error) {
 	vc := h.viewers
 	key := viewerThreadKey{u.ID, threadID, page}
@@ -151,6 +152,9 @@ func (h *Handler) viewerOnThread(ctx context.Context, u *models.User, threadID i
 		return nil, err
 	}
 	if s.watching, err = h.store.Watching(ctx, u.ID, threadID); err != nil {
+		return nil, err
+	}
+	if s.flagged, err = h.store.FlaggedPosts(ctx, u.ID, ids); err != nil {
 		return nil, err
 	}
 	vc.mu.Lock()

@@ -82,6 +82,9 @@ type page struct {
 	// NavSlot stands in for the account links when a page is rendered to be
 	// shared (the thread cache); they are rendered per viewer.
 	NavSlot template.HTML
+	// flashPosts holds, for each of Flashes, the post it was kept for (0:
+	// none); the thread page shows those in their posts instead (flashAt).
+	flashPosts []int64
 }
 
 // render executes a page into a buffer first, so a template error becomes a
@@ -132,7 +135,10 @@ func (h *Handler) page(c echo.Context, title string) page {
 	if tok, ok := c.Get("csrf").(string); ok {
 		p.CSRF = tok
 	}
-	p.Flashes = h.takeFlashes(c)
+	for _, f := range h.takeFlashes(c) {
+		post, msg := splitFlash(f)
+		p.Flashes, p.flashPosts = append(p.Flashes, msg), append(p.flashPosts, post)
+	}
 	p.Brand = h.siteSettings(c.Request().Context()).BrandName
 	if p.User != nil {
 		n, err := h.unreadCount(c.Request().Context(), p.User)

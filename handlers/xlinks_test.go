@@ -56,7 +56,7 @@ func TestLinksToXLeadToThePost(t *testing.T) {
 	mustNotContain(t, inbox.Body, "i%2Fweb", "/status/8\"", "/status/9\"")
 
 	insights := amb.get("/insights")
-	mustContain(t, insights.Body, "<strong>“outage”</strong>: 4 in the last hours",
+	mustContain(t, insights.Body, "<strong>“outage”</strong>: 4 in the last 3 hours",
 		`<a href="https://x.com/i/web/status/1440716856763977801" rel="noopener noreferrer">A post</a>: outage in Leeds again, no internet`,
 		`<a href="https://x.com/i/web/status/1440716856763977802" rel="noopener noreferrer">A post</a>: another outage tonight, nothing loads`,
 		"<li>@115713: @ExampleCare outage in York since 8am</li>", "<li>@115714: @ExampleCare is there an outage in Hull?</li>")

@@ -128,7 +128,7 @@ func (s *Store) SetUserRole(ctx context.Context, actor *User, userID int64, role
 	if _, ok := ParseRole(string(role)); !ok {
 		return &ValidationError{Fields: map[string]string{"role": "Choose a role."}}
 	}
-	if userID == actor.ID {
+	if !CanSetRole(actor, &User{ID: userID}) {
 		return &ErrNotAllowed{Reason: "You cannot change your own role."}
 	}
 	return s.inTx(ctx, func(tx *sql.Tx) error {

@@ -175,7 +175,8 @@ func (s *Store) seedDemoSocial(ctx context.Context, admin *User, set demoSet, th
 	if _, err := s.CreateSocialRule(ctx, admin, NewSocialRule{Name: "Outages", Keywords: "outage, broadband down, no internet"}); err != nil {
 		return fmt.Errorf("demo rule: %w", err)
 	}
-	im, err := s.NewImporter(ctx, ImportOptions{BrandHandles: []string{"NorthwindHelp"}, Triage: true, Actor: admin, Source: "demo"})
+	im, err := s.NewImporter(ctx, ImportOptions{BrandHandles: []string{"NorthwindHelp"}, Triage: true, Actor: admin, Source: "demo",
+		Files: []string{"the demo's sample posts"}})
 	if err != nil {
 		return err
 	}

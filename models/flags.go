@@ -261,3 +261,21 @@ func IsValidation(err error) bool {
 	var ve *ValidationError
 	return errors.As(err, &ve)
 }
+
+// FlaggedPosts says which of the posts the user has an open flag on, for
+// "You flagged this".
+func (s *Store) FlaggedPosts(ctx context.Context, userID int64, postIDs []int64) (map[int64]bool, error) {
+	if len(postIDs) == 0 {
+		return nil, nil
+	}
+	ids, err := s.ids(ctx, `SELECT post_id FROM flags WHERE reporter_id = ? AND status = 'open' AND post_id IN (`+placeholders(len(postIDs))+`)`,
+		append([]any{userID}, idArgs(postIDs)...)...)
+	if err != nil {
+		return nil, fmt.Errorf("load flags of %d: %w", userID, err)
+	}
+	flagged := make(map[int64]bool, len(ids))
+	for _, id := range ids {
+		flagged[id] = true
+	}
+	return flagged, nil
+}

@@ -294,7 +294,7 @@ func (s *Store) SuspendUser(ctx context.Context, actor *User, userID int64, unti
 	if err != nil {
 		return err
 	}
-	if target.ID == actor.ID || (target.Role.IsStaff() && actor.Role != RoleAdmin) {
+	if !CanSuspendUser(actor, target) {
 		return &ErrNotAllowed{Reason: "Only an admin can suspend staff, and nobody can suspend themselves."}
 	}
 	if !until.After(s.now()) {
@@ -326,7 +326,7 @@ func (s *Store) UnsuspendUser(ctx context.Context, actor *User, userID int64, re
 	if err != nil {
 		return err
 	}
-	if target.ID == actor.ID || (target.Role.IsStaff() && actor.Role != RoleAdmin) {
+	if !CanSuspendUser(actor, target) {
 		return &ErrNotAllowed{Reason: "Only an admin can lift a staff member's suspension, and nobody can lift their own."}
 	}
 	return s.inTx(ctx, func(tx *sql.Tx) error {
@@ -350,7 +350,7 @@ func (s *Store) RemoveSpammer(ctx context.Context, actor *User, userID int64, re
 	if err != nil {
 		return 0, err
 	}
-	if target.ID == actor.ID || target.Role.IsStaff() {
+	if !CanRemoveSpammer(actor, target) {
 		return 0, &ErrNotAllowed{Reason: "Staff accounts cannot be removed as spammers."}
 	}
 	posts, err := s.ids(ctx, `SELECT id FROM posts WHERE author_id = ? AND hidden_at IS NULL AND deleted_at IS NULL ORDER BY id`, userID)

@@ -84,3 +84,24 @@ func (r Role) Can(p Permission) bool {
 func (r Role) IsStaff() bool {
 	return r == RoleAmbassador || r == RoleModerator || r == RoleAdmin
 }
+
+// What staff may do to one account besides what their role grants: the
+// moderation page offers a form only where these allow it, and the store
+// refuses the rest.
+
+// CanSuspendUser reports whether actor may suspend target or lift their
+// suspension: nobody themselves, and only an admin a staff member.
+func CanSuspendUser(actor, target *User) bool {
+	return actor.Can(PermSuspend) && actor.ID != target.ID && (!target.Role.IsStaff() || actor.Role == RoleAdmin)
+}
+
+// CanRemoveSpammer reports whether actor may remove target as a spammer:
+// never a staff account, nor oneself.
+func CanRemoveSpammer(actor, target *User) bool {
+	return actor.Can(PermSuspend) && actor.Can(PermHide) && actor.ID != target.ID && !target.Role.IsStaff()
+}
+
+// CanSetRole reports whether actor may change target's role: nobody their own.
+func CanSetRole(actor, target *User) bool {
+	return actor.Can(PermManageRoles) && actor.ID != target.ID
+}

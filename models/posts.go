@@ -164,6 +164,19 @@ func (s *Store) ThreadPosts(ctx context.Context, t *Thread, page int, viewer *Us
 }
 
 // All is the page's posts in the order shown: question, accepted answer, the others.
+// Has reports whether post id is on this page.
+func (tp *ThreadPosts) Has(id int64) bool {
+	if tp.Question.ID == id || (tp.Accepted != nil && tp.Accepted.ID == id) {
+		return true
+	}
+	for _, a := range tp.Answers {
+		if a.ID == id {
+			return true
+		}
+	}
+	return false
+}
+
 func (tp *ThreadPosts) All() []*Post {
 	out := []*Post{tp.Question}
 	if tp.Accepted != nil {

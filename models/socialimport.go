@@ -35,6 +35,11 @@ type ImportOptions struct {
 	Blocklist []string
 	Actor     *User
 	Source    string // "cli", "upload", "poll"
+	// Operator says who ran an import no account did (the command line);
+	// with Actor or Operator set, the import writes one audit-log line.
+	Operator string
+	// Files names what was read, for the audit log.
+	Files []string
 }
 
 // SkippedRecord is a record a file could not give.
@@ -413,6 +418,9 @@ func (im *Importer) Finish(ctx context.Context) (*ImportSummary, error) {
 	if err != nil && im.opts.DryRun {
 		return nil, err
 	}
+	if aerr := im.audit(ctx, err != nil); err == nil {
+		err = aerr
+	}
 	return &im.sum, err
 }
 
@@ -440,8 +448,12 @@ func (im *Importer) Abandon() *ImportSummary {
 	ctx := context.Background()
 	im.wait()
 	im.rollback()
-	// Best effort: the count only informs the report.
+	// Best effort: the count only informs the report, and the caller is
+	// reporting a failure already.
 	_ = im.countInbox(ctx)
+	if im.sum.Imported > 0 {
+		_ = im.audit(ctx, true)
+	}
 	im.release(ctx)
 	return &im.sum
 }

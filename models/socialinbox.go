@@ -188,25 +188,38 @@ func (s *Store) ConvertSocial(ctx context.Context, actor *User, ids []string, ca
 		if err != nil {
 			return err
 		}
+		// One audit line per conversation, naming the thread it went to.
 		for _, c := range convs {
-			before := im.sum.Threads
+			threads, answers := im.sum.Threads, im.sum.Answers
 			if err := im.convertConversation(ctx, tx, c, cat.ID); err != nil {
 				return err
 			}
-			if title != "" && len(convs) == 1 && im.sum.Threads > before {
-				if _, err := tx.ExecContext(ctx, `UPDATE threads SET title = ?, slug = ? WHERE id = (
-					SELECT thread_id FROM social_items WHERE conversation_id = ? AND thread_id IS NOT NULL LIMIT 1)`, title, Slugify(title), c); err != nil {
+			created, added := im.sum.Threads > threads, im.sum.Answers-answers
+			if !created && added == 0 {
+				continue // nothing converted: brand replies alone wait for a question
+			}
+			var tid int64
+			if err := tx.QueryRowContext(ctx, `SELECT thread_id FROM social_items WHERE conversation_id = ? AND thread_id IS NOT NULL LIMIT 1`,
+				c).Scan(&tid); err != nil {
+				return fmt.Errorf("thread of conversation %s: %w", c, err)
+			}
+			if title != "" && len(convs) == 1 && created {
+				if _, err := tx.ExecContext(ctx, `UPDATE threads SET title = ?, slug = ? WHERE id = ?`, title, Slugify(title), tid); err != nil {
 					return err
 				}
-				var tid int64
-				if err := tx.QueryRowContext(ctx, `SELECT thread_id FROM social_items WHERE conversation_id = ? AND thread_id IS NOT NULL LIMIT 1`, c).Scan(&tid); err == nil {
-					if err := s.indexThread(ctx, tx, tid); err != nil {
-						return err
-					}
+				if err := s.indexThread(ctx, tx, tid); err != nil {
+					return err
 				}
 			}
+			action, reason := "append_social", countNoun(added, "post", "posts")+" added as answers"
+			if created {
+				action, reason = "convert_social", countNoun(added+1, "post", "posts")+" from X, in "+cat.Name
+			}
+			if err := logAction(ctx, tx, s.now(), actor, action, "thread", tid, reason); err != nil {
+				return err
+			}
 		}
-		return logAction(ctx, tx, s.now(), actor, "convert_social", "social", 0, fmt.Sprintf("%d conversation(s) into %s", len(convs), cat.Name))
+		return nil
 	})
 	return im.sum.Threads, err
 }
@@ -239,7 +252,7 @@ func (s *Store) AppendSocial(ctx context.Context, actor *User, ids []string, thr
 		if err := s.refreshThread(ctx, tx, threadID); err != nil {
 			return err
 		}
-		return logAction(ctx, tx, s.now(), actor, "append_social", "thread", threadID, fmt.Sprintf("%d item(s)", len(ids)))
+		return logAction(ctx, tx, s.now(), actor, "append_social", "thread", threadID, countNoun(len(ids), "post", "posts")+" added as answers")
 	})
 }
 
@@ -268,7 +281,15 @@ func (s *Store) SetSocialStatus(ctx context.Context, actor *User, ids []string, 
 			return err
 		}
 		n, _ = res.RowsAffected()
-		return logAction(ctx, tx, s.now(), actor, "social_"+status, "social", 0, fmt.Sprintf("%d item(s)", n))
+		return logAction(ctx, tx, s.now(), actor, "social_"+status, "social", 0, countNoun(int(n), "post", "posts"))
 	})
 	return int(n), err
+}
+
+// countNoun is "1 post" or "3 posts", for audit lines.
+func countNoun(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
 }

@@ -67,7 +67,7 @@ func importCmd(ctx context.Context, args []string, stdout io.Writer) error {
 			}
 		}
 		im, err := store.NewImporter(ctx, models.ImportOptions{BrandHandles: brands, Category: *category, Triage: *triage,
-			DryRun: *dryRun, Source: "cli"})
+			DryRun: *dryRun, Source: "cli", Operator: operator(), Files: files})
 		if err != nil {
 			return err
 		}
