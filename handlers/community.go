@@ -22,7 +22,7 @@ type directoryPage struct {
 
 // showAmbassadors renders GET /ambassadors, the public directory.
 func (h *Handler) showAmbassadors(c echo.Context) error {
-	list, err := h.store.UsersWithRole(c.Request().Context(), models.RoleAmbassador)
+	list, err := h.store.VerifiedAmbassadors(c.Request().Context())
 	if err != nil {
 		return err
 	}

@@ -217,11 +217,11 @@ func (h *Handler) showThread(c echo.Context) error {
 	var t *models.Thread
 	if h.threads != nil {
 		if e, err = h.sharedThread(ctx, id, pageOf(c)); err != nil {
-			return err
+			return h.mergedOr(c, id, err)
 		}
 		t = e.thread
 	} else if t, err = h.store.Thread(ctx, id); err != nil {
-		return err
+		return h.mergedOr(c, id, err)
 	}
 	if err := h.checkThread(c, t); err != nil {
 		return err
@@ -244,6 +244,19 @@ func (h *Handler) showThread(c echo.Context) error {
 		answer = newForm()
 	}
 	return h.renderThread(c, t, e, http.StatusOK, answer)
+}
+
+// mergedOr sends a visitor of a thread that an import merged into another
+// of its conversation to that one; any other error stands.
+func (h *Handler) mergedOr(c echo.Context, id int64, err error) error {
+	if !errors.Is(err, models.ErrNotFound) {
+		return err
+	}
+	to, merr := h.store.MergedInto(c.Request().Context(), id)
+	if merr != nil {
+		return err
+	}
+	return c.Redirect(http.StatusMovedPermanently, "/t/"+strconv.FormatInt(to, 10))
 }
 
 // renderThread shows a thread page the caller checked t for. e is the thread

@@ -175,11 +175,16 @@ func (s *Store) PendingAmbassadors(ctx context.Context) ([]AmbassadorRequest, er
 	return out, rows.Err()
 }
 
-// UsersWithRole lists users with a role (the public ambassador directory, staff lists).
+// UsersWithRole lists users with a role, imported profiles included (staff lists).
 func (s *Store) UsersWithRole(ctx context.Context, role Role) ([]*User, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT `+userColumns+` FROM users WHERE role = ? ORDER BY lower(username) LIMIT 1000`, string(role))
+	return s.usersWhere(ctx, `role = ?`, string(role))
+}
+
+// usersWhere lists the users a condition selects, by name.
+func (s *Store) usersWhere(ctx context.Context, where string, args ...any) ([]*User, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT `+userColumns+` FROM users WHERE `+where+` ORDER BY lower(username) LIMIT 1000`, args...)
 	if err != nil {
-		return nil, fmt.Errorf("list %s users: %w", role, err)
+		return nil, fmt.Errorf("list users: %w", err)
 	}
 	defer rows.Close()
 	var out []*User
@@ -191,4 +196,12 @@ func (s *Store) UsersWithRole(ctx context.Context, role Role) ([]*User, error) {
 		out = append(out, u)
 	}
 	return out, rows.Err()
+}
+
+// VerifiedAmbassadors lists the public ambassador directory: employees who
+// verified a work address or were made ambassadors by an admin. Profiles
+// imported from X are left out, the brand's own account too: it is not a
+// person, and another company's support account never belongs there.
+func (s *Store) VerifiedAmbassadors(ctx context.Context) ([]*User, error) {
+	return s.usersWhere(ctx, `role = ? AND imported = 0`, string(RoleAmbassador))
 }

@@ -2,9 +2,9 @@ package models
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -25,6 +25,7 @@ type newThread struct {
 	conv       string // the conversation it comes from
 	categoryID int64
 	items      []socialItem // the question, then the answers in order
+	context    []socialItem // quoted in the question
 	authors    []int64      // each item's author
 	id         int64
 	firstPost  int64 // the question's id; the answers' follow
@@ -34,7 +35,8 @@ type newThread struct {
 	text        []string
 	search      [3]string // title, body and joined forms for the index
 	// The items, when they are not stored yet (a streamed batch's): they
-	// are stored with the thread, already converted.
+	// are stored with the thread, already converted. A streamed thread
+	// has no context: its question is its conversation's root.
 	pending []pendingItem
 }
 
@@ -140,8 +142,7 @@ func (im *Importer) writeBatch(ctx context.Context, c *stmtCache, parts []conver
 // loadConversations reads every item of the given conversations, each
 // conversation's in the order of time.
 func loadConversations(ctx context.Context, c dbtx, convs []string) (map[string][]socialItem, error) {
-	rows, err := c.QueryContext(ctx, `SELECT conversation_id, tweet_id, in_reply_to_id, author_handle, author_name, text, status, lang,
-		is_brand, created_at, COALESCE(rule_id, 0), COALESCE(thread_id, 0), source_format
+	rows, err := c.QueryContext(ctx, `SELECT conversation_id, `+socialItemColumns+`
 		FROM social_items WHERE conversation_id IN (SELECT value FROM json_each(?))`, stringList(convs))
 	if err != nil {
 		return nil, fmt.Errorf("load conversations: %w", err)
@@ -151,8 +152,8 @@ func loadConversations(ctx context.Context, c dbtx, convs []string) (map[string]
 	for rows.Next() {
 		var conv string
 		var it socialItem
-		if err := rows.Scan(&conv, &it.id, &it.parent, &it.handle, &it.name, &it.text, &it.status, &it.lang, &it.brand,
-			&it.created, &it.ruleID, &it.thread, &it.format); err != nil {
+		if err := rows.Scan(&conv, &it.id, &it.parent, &it.handle, &it.authorID, &it.name, &it.text, &it.status, &it.lang, &it.brand,
+			&it.official, &it.created, &it.ruleID, &it.thread, &it.post, &it.format); err != nil {
 			return nil, err
 		}
 		out[conv] = append(out[conv], it)
@@ -181,9 +182,9 @@ func conversationThread(items []socialItem) int64 {
 	return 0
 }
 
-// planThread picks a new thread's question and answers as convertConversation
-// does: the root tweet when it is a customer's, else the first customer
-// tweet; every other new item answers. Nil when there is no question.
+// planThread plans a new thread as convertConversation does (see
+// planConversation) from a conversation's items: its new ones make the
+// thread. Nil when there is no question.
 func planThread(conv string, items []socialItem) *newThread {
 	var fresh []socialItem
 	for _, it := range items {
@@ -191,13 +192,19 @@ func planThread(conv string, items []socialItem) *newThread {
 			fresh = append(fresh, it)
 		}
 	}
-	q := questionIndex(conv, fresh)
-	if q < 0 {
+	p := planConversation(conv, fresh, parentsOf(items), func(socialItem) bool { return false })
+	if p.question < 0 {
 		return nil
 	}
-	ordered := make([]socialItem, 0, len(fresh))
-	ordered = append(append(append(ordered, fresh[q]), fresh[:q]...), fresh[q+1:]...)
-	return &newThread{conv: conv, items: ordered}
+	nt := &newThread{conv: conv, items: make([]socialItem, 0, 1+len(p.answers))}
+	nt.items = append(nt.items, fresh[p.question])
+	for _, i := range p.answers {
+		nt.items = append(nt.items, fresh[i])
+	}
+	for _, i := range p.context {
+		nt.context = append(nt.context, fresh[i])
+	}
+	return nt
 }
 
 // asciiLower lowers ASCII letters only, as SQLite's lower() does.
@@ -216,142 +223,26 @@ func asciiLower(s string) string {
 	return s
 }
 
-// resolveAuthors finds every author's profile with one query and makes the
-// missing ones in the order placeholderUser would have, so a handle's first
-// post decides whether its profile is the brand's.
+// resolveAuthors finds or makes every author's profile (authorProfiles), in
+// the order converting the threads one at a time would.
 func (s *Store) resolveAuthors(ctx context.Context, c dbtx, threads []*newThread) error {
-	type want struct {
-		handle string
-		brand  bool
-	}
-	ids := map[string]int64{}
-	var order []string
-	first := map[string]want{}
+	var wants []authorWant
 	for _, nt := range threads {
 		for _, it := range nt.items {
-			h := placeholderHandle(it.handle)
-			k := asciiLower(h)
-			if _, ok := first[k]; !ok {
-				first[k] = want{h, it.brand}
-				order = append(order, k)
-			}
+			wants = append(wants, authorOf(it))
 		}
 	}
-	rows, err := c.QueryContext(ctx, `SELECT j.value, (SELECT COALESCE(linked_to, id) FROM users
-		WHERE x_handle != '' AND lower(x_handle) = j.value ORDER BY id LIMIT 1) FROM json_each(?) j`, stringList(order))
+	ids, err := s.authorProfiles(ctx, c, wants)
 	if err != nil {
-		return fmt.Errorf("find imported authors: %w", err)
-	}
-	for rows.Next() {
-		var k string
-		var id sql.NullInt64
-		if err := rows.Scan(&k, &id); err != nil {
-			rows.Close()
-			return err
-		}
-		if id.Valid {
-			ids[k] = id.Int64
-		}
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return err
-	}
-	var missing []placeholderWant
-	for _, k := range order {
-		if _, ok := ids[k]; !ok {
-			missing = append(missing, placeholderWant{key: k, handle: first[k].handle, brand: first[k].brand})
-		}
-	}
-	if err := s.newPlaceholders(ctx, c, missing, ids); err != nil {
 		return err
 	}
 	for _, nt := range threads {
 		nt.authors = make([]int64, len(nt.items))
 		for i, it := range nt.items {
-			nt.authors[i] = ids[asciiLower(placeholderHandle(it.handle))]
+			nt.authors[i] = ids[authorOf(it).key]
 		}
 	}
 	return nil
-}
-
-// placeholderWant is a handle without a profile, keyed by its lowered form.
-type placeholderWant struct {
-	key, handle string
-	brand       bool
-}
-
-// newPlaceholders makes the profiles of handles that have none, in order,
-// with multi-row inserts, and records their ids in ids. A handle whose usual
-// username or address is taken goes through newPlaceholder, which tries the
-// next ones exactly as it always has; the others get the ids and names
-// newPlaceholder would have given them one at a time.
-func (s *Store) newPlaceholders(ctx context.Context, c dbtx, wants []placeholderWant, ids map[string]int64) error {
-	if len(wants) == 0 {
-		return nil
-	}
-	names := make([]string, len(wants))
-	emails := make([]string, len(wants))
-	for i, w := range wants {
-		names[i] = strings.ToLower(placeholderUsername(w.handle))
-		emails[i] = strings.ToLower(placeholderEmail(w.handle, 0))
-	}
-	taken := map[string]bool{}
-	for _, q := range []struct {
-		sql  string
-		vals []string
-	}{
-		{`SELECT lower(username) FROM users WHERE lower(username) IN (SELECT value FROM json_each(?))`, names},
-		{`SELECT lower(email) FROM users WHERE lower(email) IN (SELECT value FROM json_each(?))`, emails},
-	} {
-		got, err := column[string](c.QueryContext(ctx, q.sql, stringList(q.vals)))
-		if err != nil {
-			return fmt.Errorf("find taken usernames: %w", err)
-		}
-		for _, v := range got {
-			taken[v] = true
-		}
-	}
-	var next int64
-	if err := c.QueryRowContext(ctx, `SELECT COALESCE(MAX(id), 0) + 1 FROM users`).Scan(&next); err != nil {
-		return err
-	}
-	now := s.now().Unix()
-	var rows []any
-	flush := func() error {
-		err := execRows(ctx, c, `INSERT INTO users (id, username, email, password_hash, role, created_at, imported, x_handle) VALUES `, "", 8, rows)
-		rows = rows[:0]
-		if err != nil {
-			return fmt.Errorf("store imported profiles: %w", err)
-		}
-		return nil
-	}
-	for i, w := range wants {
-		if taken[names[i]] || taken[emails[i]] {
-			// Rare: let the one-at-a-time path find a free name, after the
-			// profiles before it, so the ids stay in order.
-			if err := flush(); err != nil {
-				return err
-			}
-			id, err := s.newPlaceholder(ctx, c, w.handle, w.brand)
-			if err != nil {
-				return err
-			}
-			var name, email string
-			if err := c.QueryRowContext(ctx, `SELECT lower(username), lower(email) FROM users WHERE id = ?`, id).Scan(&name, &email); err != nil {
-				return err
-			}
-			taken[name], taken[email] = true, true
-			ids[w.key] = id
-			next = id + 1
-			continue
-		}
-		taken[names[i]], taken[emails[i]] = true, true
-		ids[w.key] = next
-		rows = append(rows, next, placeholderUsername(w.handle), placeholderEmail(w.handle, 0), "!", string(placeholderRole(w.brand)), now, 1, w.handle)
-		next++
-	}
-	return flush()
 }
 
 // assignIDs numbers the batch's threads and posts after the highest ids in
@@ -407,6 +298,9 @@ func (s *Store) renderThread(nt *newThread) error {
 	nt.md, nt.html, nt.text = make([]string, n), make([]string, n), make([]string, n)
 	for i, it := range nt.items {
 		md, r, err := s.md.renderTweet(it.text)
+		if i == 0 {
+			md, r, err = s.renderQuestion(it, nt.context)
+		}
 		if err != nil {
 			return err
 		}
@@ -429,10 +323,11 @@ func (im *Importer) writeThreads(ctx context.Context, c *stmtCache, threads []*n
 		var firstAnswer any
 		last := q.created
 		for i, it := range nt.items {
-			last = max(last, it.created)
+			at := max(it.created, q.created) // no answer older than its question
+			last = max(last, at)
 			if i > 0 && nt.authors[i] != nt.authors[0] {
-				if fa, ok := firstAnswer.(int64); !ok || it.created < fa {
-					firstAnswer = it.created
+				if fa, ok := firstAnswer.(int64); !ok || at < fa {
+					firstAnswer = at
 				}
 			}
 		}
@@ -442,7 +337,7 @@ func (im *Importer) writeThreads(ctx context.Context, c *stmtCache, threads []*n
 		questions = append(questions, nt.id, nt.firstPost)
 		for i, it := range nt.items {
 			id := nt.firstPost + int64(i)
-			posts = append(posts, id, nt.id, nt.authors[i], i == 0, nt.md[i], nt.html[i], nt.text[i], it.created)
+			posts = append(posts, id, nt.id, nt.authors[i], i == 0, nt.md[i], nt.html[i], nt.text[i], max(it.created, q.created))
 			status := "appended"
 			if i == 0 {
 				status = "converted"
@@ -454,6 +349,9 @@ func (im *Importer) writeThreads(ctx context.Context, c *stmtCache, threads []*n
 				continue
 			}
 			items = append(items, it.id, status, nt.id, id)
+		}
+		for _, it := range nt.context {
+			items = append(items, it.id, "appended", nt.id, nt.firstPost)
 		}
 		search = append(search, threadRowID(nt.id), nt.search[0], nt.search[1], nt.search[2],
 			facetCategory(nt.categoryID)+" "+facetOpen)
@@ -530,7 +428,7 @@ func stillNew(ctx context.Context, c dbtx, threads []*newThread) (fresh, changed
 	}
 	var ids []string
 	for _, nt := range threads {
-		for _, it := range nt.items {
+		for _, it := range slices.Concat(nt.items, nt.context) {
 			ids = append(ids, it.id)
 		}
 	}
@@ -548,7 +446,7 @@ func stillNew(ctx context.Context, c dbtx, threads []*newThread) (fresh, changed
 	}
 	for _, nt := range threads {
 		touched := false
-		for _, it := range nt.items {
+		for _, it := range slices.Concat(nt.items, nt.context) {
 			touched = touched || moved[it.id]
 		}
 		if touched {

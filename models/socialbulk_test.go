@@ -119,7 +119,7 @@ func TestBulkConversionMatchesOneByOne(t *testing.T) {
 		// A real member called sam, and an earlier import's profile of
 		// @OldFriend that an admin linked to that member.
 		sam := mustUser(t, s, "sam")
-		old, err := s.placeholderUser(ctx, s.w, "OldFriend", "", false)
+		old, err := s.placeholderUser(ctx, s.w, socialItem{handle: "OldFriend"})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -5,19 +5,9 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"regexp"
+	"slices"
 	"strings"
 )
-
-// socialItem is a stored tweet as conversion needs it.
-type socialItem struct {
-	id, parent, handle, name, text, status, lang string
-	format                                       string // the tweets.Format it was read from
-	brand                                        bool
-	created                                      int64
-	ruleID                                       int64
-	thread                                       int64 // its thread, when it has one
-}
 
 // convertBatchSize is how many conversations one transaction converts.
 const convertBatchSize = 2000
@@ -101,70 +91,179 @@ func (im *Importer) conversationQueue(ctx context.Context, tx *sql.Tx) ([]string
 	if err != nil {
 		return nil, fmt.Errorf("list conversations: %w", err)
 	}
+	if len(im.mend) == 0 {
+		return out, nil
+	}
+	// Conversations whose earlier threads this import joined, for them to
+	// be made one.
+	mend, err := column[string](tx.QueryContext(ctx, `SELECT DISTINCT conversation_id FROM social_items
+		WHERE tweet_id IN (SELECT value FROM json_each(?)) ORDER BY conversation_id`, stringList(im.mend)))
+	if err != nil {
+		return nil, fmt.Errorf("list joined conversations: %w", err)
+	}
+	for _, c := range mend {
+		if !slices.Contains(out, c) {
+			out = append(out, c)
+		}
+	}
 	return out, nil
 }
 
-func loadConversation(ctx context.Context, tx dbtx, conv string) ([]socialItem, int64, error) {
+// loadConversation reads every item of a conversation in the order of time.
+func loadConversation(ctx context.Context, tx dbtx, conv string) ([]socialItem, error) {
 	rows, err := tx.QueryContext(ctx, `SELECT `+socialItemColumns+` FROM social_items WHERE conversation_id = ? ORDER BY created_at, tweet_id`, conv)
 	if err != nil {
-		return nil, 0, err
+		return nil, err
 	}
 	defer rows.Close()
 	var items []socialItem
-	var thread int64
 	for rows.Next() {
-		it, t, err := scanSocialItem(rows)
+		it, _, err := scanSocialItem(rows)
 		if err != nil {
-			return nil, 0, err
-		}
-		if t != 0 && thread == 0 {
-			thread = t
+			return nil, err
 		}
 		items = append(items, it)
 	}
-	return items, thread, rows.Err()
+	return items, rows.Err()
 }
 
-// convertConversation makes (or extends) the thread of one conversation.
-// The root tweet is the question when it is usable; otherwise the first new
-// customer tweet is. Brand replies are answers by the brand's account.
-// categoryID 0 means the import's category (or the matching rule's).
+// A conversation's thread: the question is the root tweet when it is a
+// customer's, else the first customer tweet. When that is not the root (the
+// root is missing, filtered or the brand's), the brand's tweets that came
+// before it and that it does not answer are its context: quoted at the top
+// of the question ("In reply to @Brand: …"), not answers older than the
+// question. Every other item answers, in time order, dated no earlier than
+// the question (a reply's clock may run a little behind its parent's). A
+// tweet that already has a post of its own keeps it.
+
+// conversationPlan is what a conversation's items make, as indexes into
+// them.
+type conversationPlan struct {
+	question int // -1 while only the brand has spoken
+	context  []int
+	answers  []int
+}
+
+// planConversation plans a thread from the items that may be in it, in the
+// order of time. parent maps every item of the conversation (those that may
+// not be in the thread too) to its parent; own says whether an item has a
+// post of its own.
+func planConversation(conv string, items []socialItem, parent map[string]string, own func(socialItem) bool) conversationPlan {
+	p := conversationPlan{question: questionIndex(conv, items)}
+	if p.question < 0 {
+		return p
+	}
+	q := items[p.question]
+	for i, it := range items {
+		switch {
+		case i == p.question:
+		case i < p.question && it.brand && !own(it) && !descendsFrom(it.id, q.id, parent):
+			p.context = append(p.context, i)
+		default:
+			p.answers = append(p.answers, i)
+		}
+	}
+	return p
+}
+
+// descendsFrom reports whether tweet id replies to ancestor, directly or
+// through replies stored in between.
+func descendsFrom(id, ancestor string, parent map[string]string) bool {
+	for n := 0; n <= len(parent); n++ {
+		p, ok := parent[id]
+		if !ok || p == "" {
+			return false
+		}
+		if p == ancestor {
+			return true
+		}
+		id = p
+	}
+	return false
+}
+
+// parentsOf maps items to their parents.
+func parentsOf(items []socialItem) map[string]string {
+	out := make(map[string]string, len(items))
+	for _, it := range items {
+		out[it.id] = it.parent
+	}
+	return out
+}
+
+// threadable reports whether an item may be part of its conversation's
+// thread: new, or already in one of the conversation's threads.
+func threadable(it socialItem, threads map[int64]int64) bool {
+	return it.status == "new" || (it.status == "converted" || it.status == "appended") && threads[it.thread] != 0
+}
+
+// convertConversation makes, extends or mends the thread of one
+// conversation, so that it is what converting all its items at once would
+// make: replies stored before their parents arrived (earlier imports made
+// threads of them) join the parent's thread, their threads merged into it;
+// a question that arrives later than its answers asks the thread; new items
+// answer. categoryID 0 means the import's category (or the matching rule's).
 func (im *Importer) convertConversation(ctx context.Context, tx dbtx, conv string, categoryID int64) error {
-	items, threadID, err := loadConversation(ctx, tx, conv)
+	all, err := loadConversation(ctx, tx, conv)
 	if err != nil {
 		return err
 	}
-	var fresh []socialItem
-	for _, it := range items {
-		if it.status == "new" {
-			fresh = append(fresh, it)
+	// The conversation's threads: those one of its items asks, each with
+	// its question's post.
+	threads := map[int64]int64{}
+	var fresh bool
+	for _, it := range all {
+		if it.status == "converted" && it.thread != 0 && it.post != 0 {
+			threads[it.thread] = it.post
 		}
+		fresh = fresh || it.status == "new"
 	}
-	if len(fresh) == 0 {
+	if !fresh && len(threads) <= 1 {
 		return nil
 	}
-	answers := fresh
-	if threadID == 0 {
-		q := questionIndex(conv, fresh)
-		if q < 0 {
-			return nil // only brand replies: they wait in the inbox for a question
+	var items []socialItem
+	for _, it := range all {
+		if threadable(it, threads) {
+			items = append(items, it)
 		}
+	}
+	isQuestionPost := map[int64]bool{}
+	for _, post := range threads {
+		isQuestionPost[post] = true
+	}
+	own := func(it socialItem) bool { return it.post != 0 && !(it.status == "appended" && isQuestionPost[it.post]) }
+	p := planConversation(conv, items, parentsOf(all), own)
+	if p.question < 0 {
+		return nil // only brand replies: they wait in the inbox for a question
+	}
+	q := items[p.question]
+	context := make([]socialItem, len(p.context))
+	for k, i := range p.context {
+		context[k] = items[i]
+	}
+	var threadID int64
+	if len(threads) == 0 {
 		if categoryID == 0 {
-			if categoryID, err = im.categoryFor(ctx, tx, fresh[q]); err != nil {
+			if categoryID, err = im.categoryFor(ctx, tx, q); err != nil {
 				return err
 			}
 		}
-		if threadID, err = im.s.threadFromItem(ctx, tx, fresh[q], categoryID); err != nil {
+		if threadID, q.post, err = im.s.threadFromItem(ctx, tx, q, context, categoryID); err != nil {
 			return err
 		}
 		im.sum.Threads++
-		answers = append(append([]socialItem{}, fresh[:q]...), fresh[q+1:]...)
-	}
-	for _, it := range answers {
-		if err := im.s.answerFromItem(ctx, tx, threadID, it); err != nil {
+	} else {
+		if threadID, err = im.mendThreads(ctx, tx, threads, q, context); err != nil {
 			return err
 		}
-		im.sum.Answers++
+	}
+	for _, i := range p.answers {
+		if it := items[i]; !own(it) {
+			if err := im.s.answerFromItem(ctx, tx, threadID, it, q.created); err != nil {
+				return err
+			}
+			im.sum.Answers++
+		}
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE threads SET answer_count = (SELECT COUNT(*) FROM posts p
 		WHERE p.thread_id = ?1 AND p.is_question = 0 AND `+visiblePost+`),
@@ -174,6 +273,137 @@ func (im *Importer) convertConversation(ctx context.Context, tx dbtx, conv strin
 		return err
 	}
 	return im.s.indexThread(ctx, tx, threadID)
+}
+
+// mendThreads makes the conversation's threads one, asked by q with its
+// context, and returns it: the thread q is in, else the oldest. The others
+// hand it their posts and watchers and are closed as its duplicates, out of
+// every list, their addresses leading to it.
+func (im *Importer) mendThreads(ctx context.Context, tx dbtx, threads map[int64]int64, q socialItem, context []socialItem) (int64, error) {
+	var target int64
+	for id := range threads {
+		if target == 0 || id < target {
+			target = id
+		}
+	}
+	if q.thread != 0 && threads[q.thread] != 0 {
+		target = q.thread
+	}
+	for id := range threads {
+		if id == target {
+			continue
+		}
+		if err := im.s.mergeThread(ctx, tx, id, target); err != nil {
+			return 0, err
+		}
+		im.sum.Merged++
+		// Its question answers now.
+		im.sum.Answers++
+	}
+	asked := threads[target]
+	rerender := false
+	if q.post != asked {
+		// A question that came later than its thread: it asks it now, and
+		// the tweet that asked it answers.
+		if q.post == 0 {
+			author, err := im.s.placeholderUser(ctx, tx, q)
+			if err != nil {
+				return 0, err
+			}
+			if err := tx.QueryRowContext(ctx, `INSERT INTO posts (thread_id, author_id, is_question, body_md, body_html, body_text, created_at)
+				VALUES (?, ?, 1, '', '', '', ?) RETURNING id`, target, author, q.created).Scan(&q.post); err != nil {
+				return 0, err
+			}
+		} else if _, err := tx.ExecContext(ctx, `UPDATE posts SET is_question = 1, created_at = ? WHERE id = ?`, q.created, q.post); err != nil {
+			return 0, err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE posts SET is_question = 0 WHERE id = ?`, asked); err != nil {
+			return 0, err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE social_items SET status = 'appended' WHERE post_id = ? AND status = 'converted'`, asked); err != nil {
+			return 0, err
+		}
+		im.sum.Answers++
+		var author int64
+		if err := tx.QueryRowContext(ctx, `SELECT author_id FROM posts WHERE id = ?`, q.post).Scan(&author); err != nil {
+			return 0, err
+		}
+		title := TweetTitle(q.text, q.handle)
+		lang, checked := threadLang(q.lang)
+		if _, err := tx.ExecContext(ctx, `UPDATE threads SET question_id = ?, author_id = ?, title = ?, slug = ?, created_at = ?,
+			source_url = ?, lang = ?, lang_checked = ? WHERE id = ?`, q.post, author, title, Slugify(title), q.created,
+			sourceRef(q.handle, q.id, q.format), lang, checked, target); err != nil {
+			return 0, err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE social_items SET status = 'converted', thread_id = ?, post_id = ? WHERE tweet_id = ?`,
+			target, q.post, q.id); err != nil {
+			return 0, err
+		}
+		rerender = true
+	}
+	// The context quoted in the question, when it changed.
+	var quoted []string
+	rows, err := tx.QueryContext(ctx, `SELECT tweet_id FROM social_items WHERE post_id = ? AND status = 'appended' ORDER BY created_at, tweet_id`, q.post)
+	if quoted, err = column[string](rows, err); err != nil {
+		return 0, err
+	}
+	if len(quoted) != len(context) {
+		rerender = true
+	}
+	for k, it := range context {
+		if k < len(quoted) && quoted[k] != it.id {
+			rerender = true
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE social_items SET status = 'appended', thread_id = ?, post_id = ? WHERE tweet_id = ?`,
+			target, q.post, it.id); err != nil {
+			return 0, err
+		}
+	}
+	if rerender {
+		md, r, err := im.s.renderQuestion(q, context)
+		if err != nil {
+			return 0, err
+		}
+		// A question someone edited keeps their words.
+		if _, err := tx.ExecContext(ctx, `UPDATE posts SET body_md = ?, body_html = ?, body_text = ? WHERE id = ? AND edited_at IS NULL`,
+			md, r.HTML, r.Text, q.post); err != nil {
+			return 0, err
+		}
+	}
+	// No answer older than its question.
+	if _, err := tx.ExecContext(ctx, `UPDATE posts SET created_at = ?1 WHERE thread_id = ?2 AND is_question = 0 AND created_at < ?1`,
+		q.created, target); err != nil {
+		return 0, err
+	}
+	return target, nil
+}
+
+// mergeThread moves a thread's posts, items and watchers to another thread
+// of the same conversation, carries its accepted answer over when the other
+// has none, and closes it as the other's duplicate: no question, out of
+// every list and the search index.
+func (s *Store) mergeThread(ctx context.Context, tx dbtx, from, into int64) error {
+	now := s.now().Unix()
+	for _, st := range []struct {
+		q    string
+		args []any
+	}{
+		{`UPDATE posts SET thread_id = ?, is_question = 0 WHERE thread_id = ?`, []any{into, from}},
+		{`UPDATE social_items SET thread_id = ?, status = CASE WHEN status = 'converted' THEN 'appended' ELSE status END
+			WHERE thread_id = ?`, []any{into, from}},
+		{`INSERT OR IGNORE INTO watches (user_id, thread_id) SELECT user_id, ? FROM watches WHERE thread_id = ?`, []any{into, from}},
+		{`DELETE FROM watches WHERE thread_id = ?`, []any{from}},
+		{`UPDATE threads SET accepted_id = f.accepted_id, accepted_author_id = f.accepted_author_id, accepted_at = f.accepted_at
+			FROM (SELECT accepted_id, accepted_author_id, accepted_at FROM threads WHERE id = ?) AS f
+			WHERE threads.id = ? AND threads.accepted_id IS NULL AND f.accepted_id IS NOT NULL`, []any{from, into}},
+		{`UPDATE threads SET deleted_at = ?, duplicate_of = ?, question_id = NULL, accepted_id = NULL, accepted_author_id = NULL,
+			accepted_at = NULL, answer_count = 0, first_answer_at = NULL WHERE id = ?`, []any{now, into, from}},
+	} {
+		if _, err := tx.ExecContext(ctx, st.q, st.args...); err != nil {
+			return fmt.Errorf("merge thread %d into %d: %w", from, into, err)
+		}
+	}
+	return s.indexThread(ctx, tx, from)
 }
 
 func (im *Importer) categoryFor(ctx context.Context, tx dbtx, it socialItem) (int64, error) {
@@ -191,38 +421,70 @@ func (im *Importer) categoryFor(ctx context.Context, tx dbtx, it socialItem) (in
 	return id, err
 }
 
-// threadFromItem stores a tweet as a new thread's question, dated as the tweet.
-func (s *Store) threadFromItem(ctx context.Context, tx dbtx, it socialItem, categoryID int64) (int64, error) {
-	author, err := s.placeholderUser(ctx, tx, it.handle, it.name, it.brand)
+// renderQuestion makes a question's post: the tweet, under the context it
+// replied to, each context tweet quoted as "In reply to @handle:" and its
+// text.
+func (s *Store) renderQuestion(q socialItem, context []socialItem) (string, rendered, error) {
+	if len(context) == 0 {
+		return s.md.renderTweet(q.text)
+	}
+	var b strings.Builder
+	for _, c := range context {
+		label := "In reply to:"
+		if h := strings.TrimPrefix(strings.TrimSpace(c.handle), "@"); h != "" {
+			label = "In reply to @" + h + ":"
+		}
+		b.WriteString("> " + tweetMarkdown(label) + "  \n> ")
+		b.WriteString(strings.ReplaceAll(tweetMarkdown(c.text), "\n", "\n> "))
+		b.WriteString("\n\n")
+	}
+	b.WriteString(tweetMarkdown(q.text))
+	md := b.String()
+	r, err := s.md.render(md)
+	return md, r, err
+}
+
+// threadFromItem stores a tweet as a new thread's question, dated as the
+// tweet, with the context it replied to, and returns the thread and the post.
+func (s *Store) threadFromItem(ctx context.Context, tx dbtx, it socialItem, context []socialItem, categoryID int64) (int64, int64, error) {
+	author, err := s.placeholderUser(ctx, tx, it)
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	title := TweetTitle(it.text, it.handle)
-	md, r, err := s.md.renderTweet(it.text)
+	md, r, err := s.renderQuestion(it, context)
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	var threadID, postID int64
 	lang, checked := threadLang(it.lang)
 	if err := tx.QueryRowContext(ctx, `INSERT INTO threads (category_id, author_id, title, slug, created_at, last_activity_at, source_url, lang, lang_checked)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, categoryID, author, title, Slugify(title), it.created, it.created,
 		sourceRef(it.handle, it.id, it.format), lang, checked).Scan(&threadID); err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	if err := tx.QueryRowContext(ctx, `INSERT INTO posts (thread_id, author_id, is_question, body_md, body_html, body_text, created_at)
 		VALUES (?, ?, 1, ?, ?, ?, ?) RETURNING id`, threadID, author, md, r.HTML, r.Text, it.created).Scan(&postID); err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE threads SET question_id = ? WHERE id = ?`, postID, threadID); err != nil {
-		return 0, err
+		return 0, 0, err
 	}
-	_, err = tx.ExecContext(ctx, `UPDATE social_items SET status = 'converted', thread_id = ?, post_id = ? WHERE tweet_id = ?`, threadID, postID, it.id)
-	return threadID, err
+	if _, err = tx.ExecContext(ctx, `UPDATE social_items SET status = 'converted', thread_id = ?, post_id = ? WHERE tweet_id = ?`, threadID, postID, it.id); err != nil {
+		return 0, 0, err
+	}
+	for _, c := range context {
+		if _, err = tx.ExecContext(ctx, `UPDATE social_items SET status = 'appended', thread_id = ?, post_id = ? WHERE tweet_id = ?`, threadID, postID, c.id); err != nil {
+			return 0, 0, err
+		}
+	}
+	return threadID, postID, nil
 }
 
-// answerFromItem adds a tweet to a thread as an answer, dated as the tweet.
-func (s *Store) answerFromItem(ctx context.Context, tx dbtx, threadID int64, it socialItem) error {
-	author, err := s.placeholderUser(ctx, tx, it.handle, it.name, it.brand)
+// answerFromItem adds a tweet to a thread as an answer, dated as the tweet
+// but never before notBefore (its question's time).
+func (s *Store) answerFromItem(ctx context.Context, tx dbtx, threadID int64, it socialItem, notBefore int64) error {
+	author, err := s.placeholderUser(ctx, tx, it)
 	if err != nil {
 		return err
 	}
@@ -232,7 +494,7 @@ func (s *Store) answerFromItem(ctx context.Context, tx dbtx, threadID int64, it 
 	}
 	var postID int64
 	if err := tx.QueryRowContext(ctx, `INSERT INTO posts (thread_id, author_id, body_md, body_html, body_text, created_at)
-		VALUES (?, ?, ?, ?, ?, ?) RETURNING id`, threadID, author, md, r.HTML, r.Text, it.created).Scan(&postID); err != nil {
+		VALUES (?, ?, ?, ?, ?, ?) RETURNING id`, threadID, author, md, r.HTML, r.Text, max(it.created, notBefore)).Scan(&postID); err != nil {
 		return err
 	}
 	_, err = tx.ExecContext(ctx, `UPDATE social_items SET status = CASE WHEN status = 'new' THEN 'appended' ELSE status END,
@@ -240,83 +502,20 @@ func (s *Store) answerFromItem(ctx context.Context, tx dbtx, threadID int64, it 
 	return err
 }
 
-var handleChars = regexp.MustCompile(`[^A-Za-z0-9_.-]`)
+// UnknownXAuthor is the X user id recorded on the one profile of imported
+// posts whose file named no author (X ids start at 1).
+const UnknownXAuthor = "0"
 
-// placeholderHandle is the handle a placeholder profile is filed under.
-func placeholderHandle(handle string) string {
-	handle = strings.TrimPrefix(strings.TrimSpace(handle), "@")
-	if handle == "" {
-		return "unknown"
+// MergedInto is the thread an import merged thread id into (see
+// mergeThread), or ErrNotFound when it was not merged.
+func (s *Store) MergedInto(ctx context.Context, id int64) (int64, error) {
+	var to int64
+	err := s.r.QueryRowContext(ctx, `SELECT duplicate_of FROM threads WHERE id = ? AND question_id IS NULL AND duplicate_of IS NOT NULL`, id).Scan(&to)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, ErrNotFound
 	}
-	return handle
-}
-
-// placeholderUser finds or makes the profile of someone imported from X:
-// "@handle", no password, no login, until an admin links it to a real
-// account. The brand's handles become ambassador profiles.
-func (s *Store) placeholderUser(ctx context.Context, tx dbtx, handle, name string, brand bool) (int64, error) {
-	handle = placeholderHandle(handle)
-	var id int64
-	// "x_handle != ''" lets SQLite use the partial index on lower(x_handle).
-	err := tx.QueryRowContext(ctx, `SELECT COALESCE(linked_to, id) FROM users WHERE x_handle != '' AND lower(x_handle) = lower(?)
-		ORDER BY id LIMIT 1`, handle).Scan(&id)
-	if err == nil {
-		return id, nil
+	if err != nil {
+		return 0, fmt.Errorf("merged thread %d: %w", id, err)
 	}
-	if !errors.Is(err, sql.ErrNoRows) {
-		return 0, err
-	}
-	return s.newPlaceholder(ctx, tx, handle, brand)
-}
-
-// newPlaceholder makes the profile of a handle that has none, under a free
-// username as close to the handle as the username rules allow.
-func (s *Store) newPlaceholder(ctx context.Context, tx dbtx, handle string, brand bool) (int64, error) {
-	base := placeholderUsername(handle)
-	var id int64
-	for n := 0; n < 50; n++ {
-		username := base
-		if n > 0 {
-			username = fmt.Sprintf("%s_x%d", base, n)
-		}
-		err := tx.QueryRowContext(ctx, `INSERT INTO users (username, email, password_hash, role, created_at, imported, x_handle)
-			SELECT ?, ?, '!', ?, ?, 1, ? WHERE NOT EXISTS (SELECT 1 FROM users WHERE lower(username) = lower(?))
-			RETURNING id`, username, placeholderEmail(handle, n), string(placeholderRole(brand)), s.now().Unix(), handle, username).Scan(&id)
-		if err == nil {
-			return id, nil
-		}
-		if !errors.Is(err, sql.ErrNoRows) && !strings.Contains(err.Error(), "UNIQUE") {
-			return 0, fmt.Errorf("placeholder for @%s: %w", handle, err)
-		}
-	}
-	return 0, fmt.Errorf("no free username for @%s", handle)
-}
-
-// placeholderUsername is the username a handle's profile gets when it is
-// free: the handle with what usernames cannot hold replaced.
-func placeholderUsername(handle string) string {
-	base := handleChars.ReplaceAllString(handle, "_")
-	if len(base) < 3 {
-		base = "x_" + base
-	}
-	if len(base) > 26 {
-		base = base[:26]
-	}
-	base = strings.Trim(base, "_.-")
-	if base == "" || !usernamePattern.MatchString(base) {
-		base = "x_" + strings.Trim(base, "_.-") + "_user"
-	}
-	return base
-}
-
-// placeholderEmail is the n-th try's address: unique, and never delivered.
-func placeholderEmail(handle string, n int) string {
-	return "x-" + strings.ToLower(handleChars.ReplaceAllString(handle, "_")) + fmt.Sprintf("-%d", n) + "@imported.invalid"
-}
-
-func placeholderRole(brand bool) Role {
-	if brand {
-		return RoleAmbassador
-	}
-	return RoleMember
+	return to, nil
 }

@@ -3,9 +3,7 @@ package models
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
-	"hash/maphash"
 	"maps"
 	"sort"
 	"strings"
@@ -22,7 +20,11 @@ type LanguageDetector interface {
 // ImportOptions says how tweets become forum content.
 type ImportOptions struct {
 	// BrandHandles are the brand's accounts (without "@"); their replies are
-	// attributed to the official brand account, their own posts filtered.
+	// answers by the brand's official account (an ambassador profile),
+	// their own posts filtered. The support CSV's inbound=False marks the
+	// company side of its conversations, which answers too, but only these
+	// handles are this brand's: other companies' accounts are plain
+	// imported profiles.
 	BrandHandles []string
 	// Category receives the new threads (slug); "" means the default "general".
 	Category string
@@ -56,7 +58,8 @@ type ImportSummary struct {
 	Duplicates int // already imported earlier (by tweet id)
 	Filtered   map[string]int
 	Threads    int // threads created
-	Answers    int // answers added (to new or existing threads)
+	Answers    int // answers added (to new or existing threads), questions that became answers included
+	Merged     int // earlier imports' threads merged into another of their conversation, which the new tweets linked
 	Inbox      int // items waiting for triage
 	Skipped    []SkippedRecord
 	DryRun     bool
@@ -96,12 +99,8 @@ type Importer struct {
 	failed      error
 	brand       map[string]bool
 	aud         *audience // who the brand is and what it took part in, for the ad filter
-	// seen counts each author+text (by a 64-bit hash: the texts themselves
-	// took most of an import's memory), for the spam score.
-	seen     map[uint64]int32
-	seenSeed maphash.Seed
-	dryTx    *sql.Tx
-	rules    []SocialRule
+	dryTx       *sql.Tx
+	rules       []SocialRule
 	// batchSize is how many items one transaction stores (importBatch;
 	// tests use small ones to cut conversations across batches).
 	batchSize int
@@ -109,7 +108,7 @@ type Importer struct {
 	// Only the goroutine storing batches uses these (and Finish, after).
 	cats    map[int64]int64 // rule -> category of its new threads
 	waiting int             // new items left for Finish to convert
-	orphans int             // items stored before their parents (or without)
+	mend    []string        // replies whose earlier threads joined a conversation: Finish converts it
 }
 
 // BrandHandles reads the brand's accounts as a form, a flag or the
@@ -146,7 +145,7 @@ func (s *Store) NewImporter(ctx context.Context, opts ImportOptions) (*Importer,
 	if _, err := s.CategoryBySlug(ctx, opts.Category); err != nil {
 		return nil, &ValidationError{Fields: map[string]string{"category": fmt.Sprintf("There is no category %q.", opts.Category)}}
 	}
-	im := &Importer{s: s, opts: opts, brand: map[string]bool{}, seen: map[uint64]int32{}, seenSeed: maphash.MakeSeed(), batchSize: importBatch,
+	im := &Importer{s: s, opts: opts, brand: map[string]bool{}, batchSize: importBatch,
 		sum: ImportSummary{Filtered: map[string]int{}, DryRun: opts.DryRun}, cats: map[int64]int64{}}
 	// The rules as the import starts apply to all of it, as a category does.
 	rules, err := loadRules(ctx, s.r)
@@ -204,19 +203,21 @@ func (im *Importer) write(ctx context.Context, fn func(tx *sql.Tx) error) error 
 // batchCounts is what storing a batch adds to: the summary's fields the
 // storing goroutine writes (Read and Skipped belong to the reader's).
 type batchCounts struct {
-	imported, duplicates, threads, answers, orphans, waiting int
-	filtered                                                 map[string]int
+	imported, duplicates, threads, answers, merged, waiting int
+	filtered                                                map[string]int
+	mend                                                    int
 }
 
 func (im *Importer) counted() batchCounts {
-	return batchCounts{im.sum.Imported, im.sum.Duplicates, im.sum.Threads, im.sum.Answers, im.orphans, im.waiting,
-		maps.Clone(im.sum.Filtered)}
+	return batchCounts{im.sum.Imported, im.sum.Duplicates, im.sum.Threads, im.sum.Answers, im.sum.Merged, im.waiting,
+		maps.Clone(im.sum.Filtered), len(im.mend)}
 }
 
 func (im *Importer) uncount(c batchCounts) {
-	im.sum.Imported, im.sum.Duplicates, im.sum.Threads, im.sum.Answers, im.orphans, im.waiting =
-		c.imported, c.duplicates, c.threads, c.answers, c.orphans, c.waiting
+	im.sum.Imported, im.sum.Duplicates, im.sum.Threads, im.sum.Answers, im.sum.Merged, im.waiting =
+		c.imported, c.duplicates, c.threads, c.answers, c.merged, c.waiting
 	im.sum.Filtered = c.filtered
+	im.mend = im.mend[:c.mend]
 }
 
 // Skip records a record the reader could not use.
@@ -235,9 +236,16 @@ func (im *Importer) Add(ctx context.Context, t tweets.Tweet) error {
 	}
 	im.sum.Read++
 	t.Text = cleanText(t.Text)
+	if !validXID(t.AuthorID) {
+		t.AuthorID = "" // not an X id: the handle (or nobody) names the author
+	}
 	brand := im.isBrand(t)
 	im.aud.note(t, brand)
 	status, reason, score := im.classify(t, brand)
+	var repeat int64
+	if !brand { // the brand's replies are never spam
+		repeat = repeatKey(t.AuthorID, t.AuthorHandle, t.Text)
+	}
 	lang := t.Lang
 	if pseudoLanguage(lang) {
 		lang = "" // DetectLanguages fills it in after the import
@@ -251,8 +259,9 @@ func (im *Importer) Add(ctx context.Context, t tweets.Tweet) error {
 		rule = im.matchRule(t.Text, t.AuthorHandle)
 	}
 	im.batch = append(im.batch, pendingItem{id: t.ID, conv: conv, parent: t.InReplyToID, handle: t.AuthorHandle,
-		authorID: t.AuthorID, name: t.AuthorName, text: t.Text, lang: lang, format: string(t.Format), brand: brand, status: status,
-		reason: reason, score: score, ruleID: rule, created: t.CreatedAt.Unix()})
+		authorID: t.AuthorID, name: t.AuthorName, text: t.Text, lang: lang, format: string(t.Format), brand: brand,
+		official: im.brand[strings.ToLower(t.AuthorHandle)], status: status, reason: reason, score: score, ruleID: rule,
+		created: t.CreatedAt.Unix(), repeat: repeat})
 	if len(im.batch) >= im.batchSize {
 		return im.flush(ctx)
 	}
@@ -269,18 +278,18 @@ func (im *Importer) matchRule(text, handle string) int64 {
 	return 0
 }
 
+// isBrand reports whether a tweet is the company side of its conversation:
+// one of the brand's handles, or inbound=False in the support CSV (any
+// company's support account there). Such tweets answer; they never ask.
 func (im *Importer) isBrand(t tweets.Tweet) bool {
 	return im.brand[strings.ToLower(t.AuthorHandle)] || (t.Inbound != nil && !*t.Inbound)
 }
 
-// classify applies the filters: what is filtered keeps its reason.
+// classify applies the filters: what is filtered keeps its reason. Repeated
+// texts are scored when the batch is stored, against every stored copy
+// (applyRepeats).
 func (im *Importer) classify(t tweets.Tweet, brand bool) (status, reason string, score int) {
-	key := maphash.String(im.seenSeed, strings.ToLower(t.AuthorHandle)+"\x00"+t.Text)
-	repeats := int(im.seen[key])
-	if len(im.seen) < 200000 {
-		im.seen[key]++
-	}
-	score = spamScore(t.Text, len(t.Mentions), len(t.URLs), len(t.Hashtags), repeats)
+	score = spamScore(t.Text, len(t.Mentions), len(t.URLs), len(t.Hashtags), 0)
 	switch {
 	case t.Retweet:
 		return "filtered", FilterRetweet, score
@@ -386,7 +395,18 @@ func (im *Importer) storeItems(ctx context.Context, tx *sql.Tx, batch []pendingI
 	c := newStmtCache(tx)
 	defer c.close()
 	if im.opts.Triage {
-		return im.insertItems(ctx, c, batch)
+		rb, err := resolveBatch(ctx, c, batch)
+		if err != nil {
+			return err
+		}
+		if err := im.applyRepeats(ctx, c, rb.keep); err != nil {
+			return err
+		}
+		im.sum.Duplicates += rb.dups
+		if err := im.insertItems(ctx, c, rb.keep); err != nil {
+			return err
+		}
+		return join(ctx, c, rb.joins)
 	}
 	return im.streamBatch(ctx, c, batch, pre)
 }
@@ -399,13 +419,10 @@ func (im *Importer) Finish(ctx context.Context) (*ImportSummary, error) {
 	defer im.release(context.WithoutCancel(ctx))
 	err := im.drain(ctx)
 	ctx = context.WithoutCancel(ctx)
-	// Items that wait for a parent, or join conversations an earlier batch
-	// or import began, are resolved and converted now, as a triaged
+	// Every batch joined its replies to their conversations, and the
+	// replies stored before them to theirs; what waits (and the
+	// conversations earlier threads joined) is converted now, as a triaged
 	// import's trusted matches are.
-	// Filtered replies too: a later reply to one must find its conversation.
-	if err == nil && (im.opts.Triage || im.orphans > 0) {
-		err = im.write(ctx, func(tx *sql.Tx) error { return im.resolveConversations(ctx, tx) })
-	}
 	if err == nil && (im.opts.Triage || im.waiting > 0) {
 		err = im.convertAll(ctx)
 	}
@@ -463,27 +480,6 @@ func (im *Importer) rollback() {
 		im.dryTx.Rollback()
 		im.dryTx = nil
 	}
-}
-
-// resolveConversations points every reply of this import at its
-// conversation's root, following parents that are stored (from this file or
-// an earlier one) until nothing changes. A reply whose parent is missing
-// stays its own conversation.
-func (im *Importer) resolveConversations(ctx context.Context, tx *sql.Tx) error {
-	for i := 0; i < 500; i++ {
-		res, err := tx.ExecContext(ctx, `UPDATE social_items SET conversation_id = (
-				SELECT p.conversation_id FROM social_items p WHERE p.tweet_id = social_items.in_reply_to_id)
-			WHERE import_id = ? AND in_reply_to_id != '' AND EXISTS (
-				SELECT 1 FROM social_items p WHERE p.tweet_id = social_items.in_reply_to_id
-				AND p.conversation_id != social_items.conversation_id)`, im.id)
-		if err != nil {
-			return fmt.Errorf("resolve conversations: %w", err)
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return nil
-		}
-	}
-	return errors.New("resolve conversations: reply chains deeper than 500")
 }
 
 func (im *Importer) countInbox(ctx context.Context) error {
@@ -544,7 +540,7 @@ func (s *Store) LinkPlaceholder(ctx context.Context, actor *User, placeholderID 
 		if _, err := tx.ExecContext(ctx, `UPDATE users SET x_handle = ? WHERE id = ? AND x_handle = ''`, ph.XHandle, real.ID); err != nil {
 			return err
 		}
-		return logAction(ctx, tx, s.now(), actor, "link_placeholder", "user", ph.ID, "@"+ph.XHandle+" to "+real.Username)
+		return logAction(ctx, tx, s.now(), actor, "link_placeholder", "user", ph.ID, ph.XName()+" to "+real.Username)
 	})
 }
 

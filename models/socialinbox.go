@@ -245,7 +245,7 @@ func (s *Store) AppendSocial(ctx context.Context, actor *User, ids []string, thr
 			if err != nil {
 				return err
 			}
-			if err := s.answerFromItem(ctx, tx, threadID, it); err != nil {
+			if err := s.answerFromItem(ctx, tx, threadID, it, t.CreatedAt.Unix()); err != nil {
 				return err
 			}
 		}

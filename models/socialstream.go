@@ -23,22 +23,23 @@ import (
 type pendingItem struct {
 	id, conv, parent, handle, authorID, name, text, lang string
 	format                                               string // the tweets.Format it was read from
-	brand                                                bool
+	brand, official                                      bool
 	status, reason                                       string
 	score                                                int
 	ruleID                                               int64
 	created                                              int64
+	repeat                                               int64 // repeatKey
 	// Set when the item is stored as part of a new thread.
 	threadID, postID int64
 }
 
 func (p *pendingItem) item() socialItem {
-	return socialItem{id: p.id, parent: p.parent, handle: p.handle, name: p.name, text: p.text, status: p.status,
-		lang: p.lang, format: p.format, brand: p.brand, created: p.created, ruleID: p.ruleID}
+	return socialItem{id: p.id, parent: p.parent, handle: p.handle, authorID: p.authorID, name: p.name, text: p.text, status: p.status,
+		lang: p.lang, format: p.format, brand: p.brand, official: p.official, created: p.created, ruleID: p.ruleID}
 }
 
 // itemCols is the number of values of a stored item.
-const itemCols = 21
+const itemCols = 23
 
 // insertItems stores items with multi-row statements. An item already
 // imported (by tweet id) is left as it is and counted as a duplicate.
@@ -52,12 +53,12 @@ func (im *Importer) insertItems(ctx context.Context, c dbtx, items []pendingItem
 		for i := range part {
 			p := &part[i]
 			args = append(args, p.id, p.conv, p.parent, p.handle, p.authorID, p.name, p.text, p.lang, p.lang != "",
-				p.brand, p.status, p.reason, p.score, nullID(p.ruleID), nullID(p.threadID), nullID(p.postID),
+				p.brand, p.official, p.status, p.reason, p.score, p.repeat, nullID(p.ruleID), nullID(p.threadID), nullID(p.postID),
 				im.opts.Source, im.id, p.created, now, p.format)
 		}
 		rows, err := c.QueryContext(ctx, `INSERT INTO social_items (tweet_id, conversation_id, in_reply_to_id, author_handle,
-			author_id, author_name, text, lang, lang_checked, is_brand, status, filter_reason, spam_score, rule_id, thread_id, post_id,
-			source, import_id, created_at, imported_at, source_format)
+			author_id, author_name, text, lang, lang_checked, is_brand, official, status, filter_reason, spam_score, repeat_key, rule_id,
+			thread_id, post_id, source, import_id, created_at, imported_at, source_format)
 			VALUES `+strings.TrimSuffix(strings.Repeat(tuple+",", len(part)), ",")+` ON CONFLICT (tweet_id) DO NOTHING RETURNING filter_reason`,
 			args...)
 		if err != nil {
@@ -102,19 +103,26 @@ const (
 	fromCycle   // being followed (a loop of replies ends here)
 )
 
-// streamPlan is what a batch will do: the items to store as they are (rest)
-// and the threads to make or extend (parts), in order.
-type streamPlan struct {
-	rest    []pendingItem
-	parts   []convertPart
-	dups    int // imported before, or twice in the batch
-	orphans int // replies whose parent is not stored
-	waiting int // new items left for Finish
+// joining is a stored reply whose parent a batch brings: its part of its
+// conversation moves to the parent's.
+type joining struct {
+	child, parent string
+	from, to      string // its conversation and, as planned, the parent's
 }
 
-// planStream decides what a batch does, reading what is stored through c.
-// It changes nothing, so it can run ahead on the readers (preRender).
-func planStream(ctx context.Context, c dbtx, batch []pendingItem) (*streamPlan, error) {
+// resolvedBatch is a batch's new items with their conversations: a reply
+// joins its parent's, whether the parent is in the batch or stored before.
+type resolvedBatch struct {
+	keep  []pendingItem // new items, in batch order
+	from  []int8        // where each one's conversation begins
+	dups  int           // imported before, or twice in the batch
+	joins []joining
+}
+
+// resolveBatch drops what is stored already, resolves the conversations of
+// the rest, and finds the stored replies whose parents the batch brings.
+// It changes nothing.
+func resolveBatch(ctx context.Context, c dbtx, batch []pendingItem) (*resolvedBatch, error) {
 	ask := make([]string, 0, 2*len(batch))
 	for i := range batch {
 		ask = append(ask, batch[i].id)
@@ -126,21 +134,22 @@ func planStream(ctx context.Context, c dbtx, batch []pendingItem) (*streamPlan, 
 	if err != nil {
 		return nil, err
 	}
-	plan := &streamPlan{}
+	rb := &resolvedBatch{keep: make([]pendingItem, 0, len(batch))}
 	// What was imported before, or earlier in this batch, is a duplicate.
-	keep := make([]pendingItem, 0, len(batch))
 	at := make(map[string]int, len(batch))
 	for i := range batch {
 		_, before := stored[batch[i].id]
 		_, twice := at[batch[i].id]
 		if before || twice {
-			plan.dups++
+			rb.dups++
 			continue
 		}
-		at[batch[i].id] = len(keep)
-		keep = append(keep, batch[i])
+		at[batch[i].id] = len(rb.keep)
+		rb.keep = append(rb.keep, batch[i])
 	}
-	from := make([]int8, len(keep))
+	keep := rb.keep
+	rb.from = make([]int8, len(keep))
+	from := rb.from
 	var resolve func(i int) int8
 	resolve = func(i int) int8 {
 		if from[i] != fromUnknown {
@@ -167,6 +176,78 @@ func planStream(ctx context.Context, c dbtx, batch []pendingItem) (*streamPlan, 
 		from[i] = fromNowhere
 		return fromNowhere
 	}
+	ids := make([]string, len(keep))
+	for i := range keep {
+		resolve(i)
+		ids[i] = keep[i].id
+	}
+	// Replies stored before their parents, which come now (their parents
+	// are not stored: the batch's new tweets are not).
+	rows, err := c.QueryContext(ctx, `SELECT in_reply_to_id, tweet_id, conversation_id FROM social_items
+		WHERE in_reply_to_id != '' AND in_reply_to_id IN (SELECT value FROM json_each(?))`, stringList(ids))
+	if err != nil {
+		return nil, fmt.Errorf("find earlier replies: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var parent, child, conv string
+		if err := rows.Scan(&parent, &child, &conv); err != nil {
+			return nil, err
+		}
+		if to := keep[at[parent]].conv; to != conv {
+			rb.joins = append(rb.joins, joining{child: child, parent: parent, from: conv, to: to})
+		}
+	}
+	return rb, rows.Err()
+}
+
+// join moves each joining reply, with the replies stored under it, to its
+// parent's conversation, once the batch's items are stored. The parent's
+// conversation is read as each moves: one reply's move may carry another's
+// parent along, in any order.
+func join(ctx context.Context, c dbtx, joins []joining) error {
+	for _, j := range joins {
+		if _, err := c.ExecContext(ctx, `WITH RECURSIVE sub(id) AS (SELECT ?1
+				UNION SELECT s.tweet_id FROM social_items s JOIN sub ON s.in_reply_to_id = sub.id WHERE s.in_reply_to_id != '')
+			UPDATE social_items SET conversation_id = (SELECT p.conversation_id FROM social_items p WHERE p.tweet_id = ?2)
+			WHERE tweet_id IN sub`, j.child, j.parent); err != nil {
+			return fmt.Errorf("join reply %s to its parent's conversation: %w", j.child, err)
+		}
+	}
+	return nil
+}
+
+// streamPlan is what a batch will do: the items to store as they are (rest)
+// and the threads to make or extend (parts), in order.
+type streamPlan struct {
+	rest    []pendingItem
+	parts   []convertPart
+	joins   []joining
+	mend    []string // joining replies whose conversations had threads
+	dups    int      // imported before, or twice in the batch
+	waiting int      // new items left for Finish
+}
+
+// planStream decides what a batch does, reading what is stored through c.
+// It changes nothing, so it can run ahead on the readers (preRender).
+// Conversations that replies stored earlier join wait for Finish, which
+// converts them with everything they hold.
+func planStream(ctx context.Context, c dbtx, batch []pendingItem) (*streamPlan, error) {
+	rb, err := resolveBatch(ctx, c, batch)
+	if err != nil {
+		return nil, err
+	}
+	return planResolved(ctx, c, rb)
+}
+
+// planResolved is planStream after resolveBatch.
+func planResolved(ctx context.Context, c dbtx, rb *resolvedBatch) (*streamPlan, error) {
+	plan := &streamPlan{dups: rb.dups, joins: rb.joins}
+	keep, from := rb.keep, rb.from
+	joined := map[string]bool{}
+	for _, j := range rb.joins {
+		joined[j.from], joined[j.to] = true, true
+	}
 	type conversation struct {
 		id    string
 		items []int // new items, in batch order
@@ -176,10 +257,6 @@ func planStream(ctx context.Context, c dbtx, batch []pendingItem) (*streamPlan, 
 	convs := map[string]*conversation{}
 	var order []*conversation
 	for i := range keep {
-		f := resolve(i)
-		if f == fromNowhere {
-			plan.orphans++
-		}
 		if keep[i].status != "new" {
 			continue
 		}
@@ -191,15 +268,23 @@ func planStream(ctx context.Context, c dbtx, batch []pendingItem) (*streamPlan, 
 		}
 		cv.items = append(cv.items, i)
 		cv.first = min(cv.first, keep[i].created)
-		cv.whole = cv.whole && f == fromBatch
+		cv.whole = cv.whole && from[i] == fromBatch
 	}
-	ids := make([]string, 0, len(order))
+	ids := make([]string, 0, len(order)+len(rb.joins))
 	for _, cv := range order {
 		ids = append(ids, cv.id)
+	}
+	for _, j := range rb.joins {
+		ids = append(ids, j.from)
 	}
 	threaded, err := storedConversations(ctx, c, ids)
 	if err != nil {
 		return nil, err
+	}
+	for _, j := range rb.joins {
+		if threaded[j.from] {
+			plan.mend = append(plan.mend, j.child)
+		}
 	}
 	sort.SliceStable(order, func(a, b int) bool {
 		if order[a].first != order[b].first {
@@ -214,6 +299,8 @@ func planStream(ctx context.Context, c dbtx, batch []pendingItem) (*streamPlan, 
 	for _, cv := range order {
 		hasThread, known := threaded[cv.id]
 		switch {
+		case joined[cv.id]:
+			plan.waiting += len(cv.items)
 		case known && hasThread:
 			plan.parts = append(plan.parts, convertPart{fresh: fresh, appendTo: cv.id})
 			fresh = nil
@@ -234,12 +321,16 @@ func planStream(ctx context.Context, c dbtx, batch []pendingItem) (*streamPlan, 
 			if nt == nil {
 				continue // only the brand has spoken: wait for a question
 			}
-			if nt.items[0].id != cv.id {
+			if nt.items[0].id != cv.id || len(nt.context) > 0 {
 				// The question is a reply (the root was filtered, or is
 				// the brand's): an earlier reply may still come in a later
 				// batch and be the question, so the whole file decides.
 				plan.waiting += len(cv.items)
 				continue
+			}
+			at := make(map[string]int, len(cv.items))
+			for _, i := range cv.items {
+				at[keep[i].id] = i
 			}
 			nt.pending = make([]pendingItem, len(nt.items))
 			for k, it := range nt.items {
@@ -301,13 +392,20 @@ func sameItems(a, b *newThread) bool {
 // into threads, in the order the two-step path would: by each
 // conversation's first new item. pre holds threads rendered ahead.
 func (im *Importer) streamBatch(ctx context.Context, c *stmtCache, batch []pendingItem, pre map[string]*newThread) error {
-	plan, err := planStream(ctx, c, batch)
+	rb, err := resolveBatch(ctx, c, batch)
+	if err != nil {
+		return err
+	}
+	if err := im.applyRepeats(ctx, c, rb.keep); err != nil {
+		return err
+	}
+	plan, err := planResolved(ctx, c, rb)
 	if err != nil {
 		return err
 	}
 	im.sum.Duplicates += plan.dups
-	im.orphans += plan.orphans
-	im.waiting += plan.waiting
+	im.waiting += plan.waiting + len(plan.mend)
+	im.mend = append(im.mend, plan.mend...)
 	var render []*newThread
 	for _, p := range plan.parts {
 		for _, nt := range p.fresh {
@@ -322,6 +420,9 @@ func (im *Importer) streamBatch(ctx context.Context, c *stmtCache, batch []pendi
 		}
 	}
 	if err := im.insertItems(ctx, c, plan.rest); err != nil {
+		return err
+	}
+	if err := join(ctx, c, plan.joins); err != nil {
 		return err
 	}
 	if err := im.s.renderThreads(render); err != nil {

@@ -43,6 +43,9 @@ type User struct {
 	EmailNotifications bool
 	Imported           bool   // a placeholder for someone imported from X; cannot log in
 	XHandle            string // their handle on X, without "@"
+	// XUserID is an imported profile's X user id when the source gave one;
+	// UnknownXAuthor for the profile of posts whose file named no author.
+	XUserID string
 }
 
 // Suspended reports whether the user may read but not post right now.
@@ -256,14 +259,14 @@ func (s *Store) Register(ctx context.Context, n NewUser, ip string, perDay int) 
 }
 
 const userColumns = `id, username, email, role, session_epoch, created_at, COALESCE(suspended_until, 0), suspend_reason,
-	` + publicReputation + `, private_reputation, work_email, email_notifications, imported, x_handle`
+	` + publicReputation + `, private_reputation, work_email, email_notifications, imported, x_handle, x_user_id`
 
 func scanUser(row interface{ Scan(...any) error }) (*User, error) {
 	var u User
 	var role string
 	var created, suspended int64
 	if err := row.Scan(&u.ID, &u.Username, &u.Email, &role, &u.SessionEpoch, &created, &suspended, &u.SuspendReason,
-		&u.Reputation, &u.PrivateReputation, &u.WorkEmail, &u.EmailNotifications, &u.Imported, &u.XHandle); err != nil {
+		&u.Reputation, &u.PrivateReputation, &u.WorkEmail, &u.EmailNotifications, &u.Imported, &u.XHandle, &u.XUserID); err != nil {
 		return nil, err
 	}
 	u.Role = Role(role)

@@ -29,7 +29,7 @@ func (l *listFlag) Set(v string) error {
 
 // importMemoryLimit is the Go heap's soft limit during a command-line import
 // (unless GOMEMLIMIT says otherwise). A million-record import keeps ~55 MB
-// live (the spam filter's memory of texts, the queue of conversations); with
+// live (the batches in flight, the queue of conversations); with
 // Go's default pacing the garbage between collections took peak RSS to
 // 166-176 MB, with the limit 123-131 MB at the same speed.
 const importMemoryLimit = 96 << 20
@@ -180,6 +180,9 @@ func printSummary(w io.Writer, s *models.ImportSummary) {
 	}
 	fmt.Fprintf(w, "%s %d new items (%d read, %d duplicates already imported).\n", verb, s.Imported, s.Read, s.Duplicates)
 	fmt.Fprintf(w, "Threads created: %d; answers added: %d; waiting in the triage inbox: %d.\n", s.Threads, s.Answers, s.Inbox)
+	if s.Merged > 0 {
+		fmt.Fprintf(w, "Earlier threads merged into their conversation's: %d.\n", s.Merged)
+	}
 	fmt.Fprintf(w, "Filtered: %d", s.FilteredTotal())
 	for _, r := range s.FilterReasons() {
 		fmt.Fprintf(w, "; %s %d", r, s.Filtered[r])

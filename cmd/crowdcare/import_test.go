@@ -37,7 +37,7 @@ func openDB(t *testing.T, path string) *models.Store {
 func TestImportCustomerSupportCSV(t *testing.T) {
 	csv := sharedTweets(t, "twcs-kaggle-customer-support/twcs_subset_monalisapatra26.csv")
 	db := filepath.Join(t.TempDir(), "twcs.db")
-	code, out, errOut := runCmd(t, "import", "tweets", "--db", db, csv)
+	code, out, errOut := runCmd(t, "import", "tweets", "--db", db, "--brand-handle", "sprintcare", csv)
 	if code != 0 {
 		t.Fatalf("exit %d: %s %s", code, out, errOut)
 	}
@@ -50,7 +50,8 @@ func TestImportCustomerSupportCSV(t *testing.T) {
 	ctx := context.Background()
 	// Tweet 8 starts a conversation whose replies (6, 5, 4, 3, 1, 2) come
 	// earlier in the file: they all join its thread, in time order, with the
-	// brand's replies by the brand's ambassador account.
+	// brand's replies by the brand's ambassador account (the brand handle;
+	// other companies' inbound=False accounts answer as plain profiles).
 	list, err := s.Threads(ctx, models.ThreadQuery{})
 	if err != nil || list.Total < 500 {
 		t.Fatalf("threads: %d %v", list.Total, err)
