@@ -44,11 +44,25 @@ func newAppAt(t *testing.T, path string) *testApp {
 // newAppWith is newAppAt with some of the web layer's configuration set.
 func newAppWith(t *testing.T, path string, cfg Config) *testApp {
 	t.Helper()
+	return newAppFull(t, path, cfg, models.Options{})
+}
+
+// newAppOpts is newAppAt with the store's options set.
+func newAppOpts(t *testing.T, path string, opts models.Options) *testApp {
+	t.Helper()
+	return newAppFull(t, path, Config{}, opts)
+}
+
+// newAppFull serves the database at path with both configurations; the
+// store's clock is the test's (advance) and passwords hash cheaply.
+func newAppFull(t *testing.T, path string, cfg Config, opts models.Options) *testApp {
+	t.Helper()
 	cfg.BaseURL = "http://forum.test"
 	ctx := context.Background()
 	skew := new(atomic.Int64)
-	store, err := models.Open(ctx, path, models.Options{PasswordCost: bcrypt.MinCost,
-		Now: func() time.Time { return time.Now().Add(time.Duration(skew.Load())) }})
+	opts.PasswordCost = bcrypt.MinCost
+	opts.Now = func() time.Time { return time.Now().Add(time.Duration(skew.Load())) }
+	store, err := models.Open(ctx, path, opts)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,7 +9,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"path/filepath"
 	"strings"
@@ -27,29 +26,6 @@ import (
 // limit, Options.MaxSize, with the tables a login writes filled to the
 // last page) and a busy database (another connection holding the write
 // lock with BEGIN IMMEDIATE, as another process would).
-
-// newAppOpts is newAppWith with the store's options set.
-func newAppOpts(t *testing.T, path string, opts models.Options) *testApp {
-	t.Helper()
-	ctx := context.Background()
-	skew := new(atomic.Int64)
-	opts.PasswordCost = bcrypt.MinCost
-	opts.Now = func() time.Time { return time.Now().Add(time.Duration(skew.Load())) }
-	store, err := models.Open(ctx, path, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	e, err := New(ctx, Config{BaseURL: "http://forum.test"}, store, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(e)
-	t.Cleanup(func() {
-		srv.Close()
-		store.Close()
-	})
-	return &testApp{t: t, srv: srv, store: store, skew: skew}
-}
 
 // rawDB opens the database file on a connection of the test's own.
 func rawDB(t *testing.T, path string) *sql.DB {
