@@ -107,19 +107,25 @@ func skipAssignment(br *bufio.Reader) (lines int, ok bool) {
 // readAccountFile reads an archive's account.js; a missing file is no
 // account, not an error, since people upload tweets.js alone.
 func readAccountFile(path string) (*Account, error) {
+	return readBeside(path, "account file", readAccount)
+}
+
+// readBeside reads an optional file found beside an input; a missing file
+// is nil, not an error.
+func readBeside[T any](path, what string, read func(io.Reader) (*T, error)) (*T, error) {
 	f, err := os.Open(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("open account file: %w", err)
+		return nil, fmt.Errorf("open %s: %w", what, err)
 	}
 	defer f.Close()
-	a, err := readAccount(f)
+	v, err := read(f)
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", path, err)
 	}
-	return a, nil
+	return v, nil
 }
 
 // readAccount parses window.YTD.account.part0 = [ {"account": {…}} ].
@@ -149,19 +155,7 @@ func readAccount(r io.Reader) (*Account, error) {
 // readUserDetailsFile reads a Grailbird archive's data/js/user_details.js
 // (var user_details = {…}); missing is no account.
 func readUserDetailsFile(path string) (*Account, error) {
-	f, err := os.Open(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("open user details file: %w", err)
-	}
-	defer f.Close()
-	a, err := readUserDetails(f)
-	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", path, err)
-	}
-	return a, nil
+	return readBeside(path, "user details file", readUserDetails)
 }
 
 // readUserDetails parses var user_details = {…}.

@@ -4,10 +4,7 @@ import (
 	"bufio"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
-	"io/fs"
-	"os"
 	"strings"
 	"unicode"
 )
@@ -45,15 +42,7 @@ type noteRecord struct {
 
 // readNotesFile reads note-tweet.js beside an archive file; missing is none.
 func readNotesFile(path string) (*noteIndex, error) {
-	f, err := os.Open(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("open note tweets file: %w", err)
-	}
-	defer f.Close()
-	return readNotes(f, nil)
+	return readBeside(path, "note tweets file", func(r io.Reader) (*noteIndex, error) { return readNotes(r, nil) })
 }
 
 // readNotes adds the notes in r to idx (a new index when nil). A damaged
