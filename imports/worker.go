@@ -100,7 +100,7 @@ func (w *Worker) Run(ctx context.Context) {
 		w.log.Warn("imports: an import was interrupted (its process ended); importing the file again finishes it",
 			"job", j.ID, "file", j.Filename, "stored", j.Stored)
 	}
-	for {
+	for ctx.Err() == nil {
 		job, err := w.store.ClaimImportJob(context.WithoutCancel(ctx), os.Getpid())
 		switch {
 		case err == nil:
@@ -111,7 +111,6 @@ func (w *Worker) Run(ctx context.Context) {
 		}
 		select {
 		case <-ctx.Done():
-			return
 		case <-w.wake:
 		}
 	}
