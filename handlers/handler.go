@@ -19,12 +19,16 @@ import (
 	"github.com/labstack/gommon/bytes"
 	"golang.org/x/time/rate"
 
+	"github.com/crowdcare/crowdcare/imports"
 	"github.com/crowdcare/crowdcare/models"
 	"github.com/crowdcare/crowdcare/static"
 )
 
 // Config is what the web layer needs to know about its deployment.
 type Config struct {
+	// Imports runs uploaded imports; nil: New makes one and runs it until
+	// ctx ends.
+	Imports *imports.Worker
 	// BaseURL is the public address, e.g. https://community.example.com.
 	// Cookies are marked Secure when it is https.
 	BaseURL string
@@ -92,6 +96,7 @@ type Handler struct {
 	sessions *cookieStore
 	settings settingsCache
 	metrics  *metrics
+	imports  *imports.Worker
 	pages    *pageCache
 	threads  *threadCache
 	viewers  *viewerCache
@@ -180,6 +185,14 @@ func newHandler(ctx context.Context, cfg Config, store *models.Store, log *slog.
 	}
 	h := &Handler{cfg: cfg, store: store, log: log, assets: assets, metrics: newMetrics(store),
 		viewers: newViewerCache(), bigBodies: map[string]bigBody{}, formWait: smallBodyWait, sitemapPerFile: models.SitemapPerFile}
+	h.imports = cfg.Imports
+	if h.imports == nil {
+		h.imports = imports.New(store, "", log)
+		h.imports.OnDone = h.metrics.countImport
+		go h.imports.Run(ctx)
+	} else if h.imports.OnDone == nil {
+		h.imports.OnDone = h.metrics.countImport // before the caller runs it
+	}
 	if h.bodyLimit, err = bytes.Parse(cfg.BodyLimit); err != nil || h.bodyLimit <= 0 {
 		return nil, nil, fmt.Errorf("body limit %q: not a size like 1M", cfg.BodyLimit)
 	}

@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -196,12 +195,15 @@ type importPage struct {
 	Categories []models.Category
 	Job        *models.ImportJob
 	Running    bool
+	Threads    []models.ImportedThread // what this import created (the first of them)
+	ThreadsAll int
 	Space      string // the free disk space, and what an import needs
 }
 
 func (h *Handler) showImport(c echo.Context) error {
 	f := newForm()
 	f.Values["category"] = "general"
+	f.Values["triage"] = "1" // the inbox unless the moderator chooses to publish
 	return h.renderImport(c, http.StatusOK, f)
 }
 
@@ -221,8 +223,8 @@ func (h *Handler) renderImport(c echo.Context, code int, f form) error {
 	return h.render(c, code, "social_import", p)
 }
 
-// uploadImport saves the upload to a temporary file and imports it in the
-// background; the browser is sent to a page that shows the progress.
+// uploadImport keeps the upload in the import worker's directory and queues
+// a job for it; the browser is sent to a page that shows the progress.
 func (h *Handler) uploadImport(c echo.Context) error {
 	u := currentUser(c)
 	f := fromRequest(c, "category", "brand_handle", "triage")
@@ -236,12 +238,12 @@ func (h *Handler) uploadImport(c echo.Context) error {
 		return err
 	}
 	defer src.Close()
-	tmp, err := os.CreateTemp("", "crowdcare-import-*"+filepath.Ext(fh.Filename))
+	tmp, err := h.imports.CreateFile(filepath.Ext(fh.Filename))
 	if err != nil {
 		return err
 	}
-	// The copy is the import's from the moment runImport has it; until
-	// then every way out of here removes it.
+	// The copy is the job's from the moment it is queued; until then every
+	// way out of here removes it.
 	handedOff := false
 	defer func() {
 		if !handedOff {
@@ -257,7 +259,7 @@ func (h *Handler) uploadImport(c echo.Context) error {
 	}
 	// Check the format now (for a ZIP, its directory), so a wrong file is
 	// refused on the form, not later.
-	if _, err := tweets.CheckFile(tmp.Name(), uploadRead()); err != nil {
+	if _, err := tweets.CheckFile(tmp.Name(), tweets.Options{Alone: true}); err != nil {
 		switch {
 		case errors.Is(err, tweets.ErrUnknownFormat):
 			f.Errors["file"] = "This file is in no format Crowdcare knows (" + err.Error() + "). Nothing was imported."
@@ -275,66 +277,32 @@ func (h *Handler) uploadImport(c echo.Context) error {
 		err = h.store.CheckImportSpace(need)
 	}
 	if se := (*models.SpaceError)(nil); errors.As(err, &se) {
-		os.Remove(tmp.Name())
 		f.Errors["file"] = fmt.Sprintf("There is not enough free disk space to import this file: %s free on the database's disk, "+
 			"about %s needed. Nothing was imported; free some space and upload it again.", models.ByteSize(se.Free), models.ByteSize(se.Need))
 		return h.renderImport(c, http.StatusInsufficientStorage, f)
 	}
 	if err != nil {
-		os.Remove(tmp.Name())
 		return err
 	}
+	// The form's choice: "1" sends everything to the triage inbox (also
+	// what the old checkbox sent), "0" publishes threads.
 	opts := models.ImportOptions{BrandHandles: []string{f.Values["brand_handle"]}, Category: f.Values["category"],
 		Triage: f.Values["triage"] == "1", Actor: u, Source: "upload", Files: []string{fh.Filename}}
 	ctx := c.Request().Context()
-	im, err := h.store.NewImporter(ctx, opts)
+	err = h.store.CheckImportOptions(ctx, opts)
 	if f.withError(err) {
 		return h.renderImport(c, http.StatusUnprocessableEntity, f)
 	}
 	if err != nil {
 		return err
 	}
-	job, err := h.store.StartImportJob(ctx, u, fh.Filename)
+	job, err := h.store.QueueImportJob(ctx, u, fh.Filename, tmp.Name(), opts)
 	if err != nil {
-		im.Abandon()
 		return err
 	}
 	handedOff = true
-	go h.runImport(job, tmp.Name(), im)
+	h.imports.Wake()
 	return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/mod/social/import/%d", job))
-}
-
-// uploadRead reads an upload alone: its temporary directory's other files
-// are nobody's account.js. Inside a ZIP, the archive's own are used.
-func uploadRead() tweets.Options { return tweets.Options{Alone: true} }
-
-// runImport reads the uploaded file; it outlives the request on purpose.
-func (h *Handler) runImport(job int64, path string, im *models.Importer) {
-	ctx := context.Background()
-	defer os.Remove(path)
-	read := 0
-	res, err := tweets.ReadFileWith(path, uploadRead(), func(t tweets.Tweet) error {
-		read++
-		if read%5000 == 0 {
-			if err := h.store.ProgressImportJob(ctx, job, read); err != nil {
-				h.log.Error("import progress", "job", job, "err", err)
-			}
-		}
-		return im.Add(ctx, t)
-	})
-	var sum *models.ImportSummary
-	if err == nil {
-		for _, sk := range res.Skipped {
-			im.Skip(sk.File, sk.Line, sk.Report()) // the file inside a ZIP; the job page names the upload
-		}
-		sum, err = im.Finish(ctx)
-	} else {
-		sum = im.Abandon() // what was stored before the file failed
-	}
-	h.metrics.countImport(sum)
-	if err := h.store.FinishImportJob(ctx, job, sum, err); err != nil {
-		h.log.Error("finish import job", "job", job, "err", err)
-	}
 }
 
 func (h *Handler) showImportJob(c echo.Context) error {
@@ -346,7 +314,12 @@ func (h *Handler) showImportJob(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	p := importPage{page: h.page(c, "Import progress"), Job: job, Running: job.Status == "running"}
+	p := importPage{page: h.page(c, "Import progress"), Job: job, Running: job.Running()}
+	if !p.Running {
+		if p.Threads, p.ThreadsAll, err = h.store.JobThreads(c.Request().Context(), job, 200); err != nil {
+			return err
+		}
+	}
 	p.NoIndex = true
 	return h.render(c, http.StatusOK, "social_job", p)
 }

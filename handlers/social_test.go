@@ -206,11 +206,7 @@ func TestFailedImportJobSaysWhatWasStored(t *testing.T) {
 	a := newApp(t)
 	ctx := context.Background()
 	amb := a.roleClient("amy", models.RoleAmbassador)
-	u, err := a.store.UserByUsername(ctx, "amy")
-	if err != nil {
-		t.Fatal(err)
-	}
-	job, err := a.store.StartImportJob(ctx, u, "big.csv")
+	job, err := a.store.StartImportJob(ctx, "amy", "big.csv", false, 0)
 	if err != nil {
 		t.Fatal(err)
 	}

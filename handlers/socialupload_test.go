@@ -40,7 +40,7 @@ func waitForJob(t *testing.T, c *client, location string) string {
 	t.Helper()
 	var body string
 	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
-		if body = c.get(location).Body; !strings.Contains(body, "Working:") {
+		if body = c.get(location).Body; !strings.Contains(body, "Working:") && !strings.Contains(body, "Waiting:") {
 			return body
 		}
 	}

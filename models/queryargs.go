@@ -46,3 +46,12 @@ func idArgs(ids []int64) []any {
 	}
 	return args
 }
+
+// idList is ids as a JSON array, for json_each.
+func idList(ids []int64) string {
+	if len(ids) == 0 {
+		return "[]"
+	}
+	b, _ := json.Marshal(ids) // numbers always marshal
+	return string(b)
+}

@@ -82,12 +82,22 @@ func (im *Importer) convertAll(ctx context.Context) error {
 
 // conversationQueue lists the conversations with new items, oldest first.
 func (im *Importer) conversationQueue(ctx context.Context, tx *sql.Tx) ([]string, error) {
-	q := `SELECT conversation_id FROM social_items WHERE import_id = ? AND status = 'new' GROUP BY conversation_id ORDER BY MIN(created_at), conversation_id`
+	// Every conversation with new items of the imports that publish (this
+	// one unless triaging, interrupted ones that were not), and those a
+	// trusted rule matched of the imports that triage.
+	publish, triage := slices.Clone(im.resumePublish), slices.Clone(im.resumeTriage)
 	if im.opts.Triage {
-		q = `SELECT conversation_id FROM social_items WHERE import_id = ? AND status = 'new' GROUP BY conversation_id
-			HAVING MAX(rule_id IN (SELECT id FROM social_rules WHERE trusted = 1 AND active = 1)) = 1 ORDER BY MIN(created_at), conversation_id`
+		triage = append(triage, im.id)
+	} else {
+		publish = append(publish, im.id)
 	}
-	out, err := column[string](tx.QueryContext(ctx, q, im.id))
+	q := `SELECT conversation_id FROM social_items
+		WHERE status = 'new' AND (import_id IN (SELECT value FROM json_each(?1)) OR import_id IN (SELECT value FROM json_each(?2)))
+		GROUP BY conversation_id
+		HAVING MAX(import_id IN (SELECT value FROM json_each(?1))) = 1
+			OR MAX(import_id IN (SELECT value FROM json_each(?2)) AND rule_id IN (SELECT id FROM social_rules WHERE trusted = 1 AND active = 1)) = 1
+		ORDER BY MIN(created_at), conversation_id`
+	out, err := column[string](tx.QueryContext(ctx, q, idList(publish), idList(triage)))
 	if err != nil {
 		return nil, fmt.Errorf("list conversations: %w", err)
 	}

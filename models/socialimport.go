@@ -42,6 +42,10 @@ type ImportOptions struct {
 	Operator string
 	// Files names what was read, for the audit log.
 	Files []string
+	// Job is the import_jobs row this import runs as (0: none, as a dry
+	// run); it records the import's id, so a later import can finish what
+	// this one left waiting if its process dies.
+	Job int64
 }
 
 // SkippedRecord is a record a file could not give.
@@ -109,6 +113,10 @@ type Importer struct {
 	cats    map[int64]int64 // rule -> category of its new threads
 	waiting int             // new items left for Finish to convert
 	mend    []string        // replies whose earlier threads joined a conversation: Finish converts it
+	// Interrupted imports whose waiting items Finish converts too, as
+	// their own Finish would have (publishing, or triaging: only trusted
+	// rules' matches).
+	resumePublish, resumeTriage []int64
 }
 
 // BrandHandles reads the brand's accounts as a form, a flag or the
@@ -137,13 +145,26 @@ func BrandHandles(entries []string) ([]string, error) {
 // importBatch is how many items one transaction stores.
 const importBatch = 5000
 
+// CheckImportOptions refuses what NewImporter would: a category that does
+// not exist, brand handles X would not accept (ValidationErrors).
+func (s *Store) CheckImportOptions(ctx context.Context, opts ImportOptions) error {
+	if opts.Category == "" {
+		opts.Category = "general"
+	}
+	if _, err := s.CategoryBySlug(ctx, opts.Category); err != nil {
+		return &ValidationError{Fields: map[string]string{"category": fmt.Sprintf("There is no category %q.", opts.Category)}}
+	}
+	_, err := BrandHandles(opts.BrandHandles)
+	return err
+}
+
 // NewImporter starts an import.
 func (s *Store) NewImporter(ctx context.Context, opts ImportOptions) (*Importer, error) {
 	if opts.Category == "" {
 		opts.Category = "general"
 	}
-	if _, err := s.CategoryBySlug(ctx, opts.Category); err != nil {
-		return nil, &ValidationError{Fields: map[string]string{"category": fmt.Sprintf("There is no category %q.", opts.Category)}}
+	if err := s.CheckImportOptions(ctx, opts); err != nil {
+		return nil, err
 	}
 	im := &Importer{s: s, opts: opts, brand: map[string]bool{}, batchSize: importBatch,
 		sum: ImportSummary{Filtered: map[string]int{}, DryRun: opts.DryRun}, cats: map[int64]int64{}}
@@ -170,6 +191,11 @@ func (s *Store) NewImporter(ctx context.Context, opts ImportOptions) (*Importer,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("new import: %w", err)
+	}
+	if opts.Job != 0 && !opts.DryRun {
+		if err := s.setJobImport(ctx, opts.Job, im.id); err != nil {
+			return nil, fmt.Errorf("new import: %w", err)
+		}
 	}
 	if err := s.beginBulkWrite(ctx); err != nil {
 		return nil, err
@@ -422,9 +448,17 @@ func (im *Importer) Finish(ctx context.Context) (*ImportSummary, error) {
 	// Every batch joined its replies to their conversations, and the
 	// replies stored before them to theirs; what waits (and the
 	// conversations earlier threads joined) is converted now, as a triaged
-	// import's trusted matches are.
-	if err == nil && (im.opts.Triage || im.waiting > 0) {
+	// import's trusted matches are; so is what interrupted imports left
+	// waiting (their process died before their Finish).
+	if err == nil && im.dryTx == nil {
+		im.resumePublish, im.resumeTriage, err = im.s.leftWaiting(ctx, im.s.r)
+	}
+	resume := len(im.resumePublish)+len(im.resumeTriage) > 0
+	if err == nil && (im.opts.Triage || im.waiting > 0 || resume) {
 		err = im.convertAll(ctx)
+	}
+	if err == nil && resume {
+		err = im.s.resumedBy(ctx, im.opts.Job, append(im.resumePublish, im.resumeTriage...))
 	}
 	// Counted after a failure too: what the batches before it stored stays,
 	// and the summary says what.

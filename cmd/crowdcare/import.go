@@ -8,6 +8,7 @@ import (
 	"os"
 	"runtime/debug"
 	"strings"
+	"time"
 
 	"github.com/crowdcare/crowdcare/language"
 	"github.com/crowdcare/crowdcare/models"
@@ -66,9 +67,17 @@ func importCmd(ctx context.Context, args []string, stdout io.Writer) error {
 				return fmt.Errorf("%w; nothing was imported. Free some space on the disk of %s and run the import again", err, *db)
 			}
 		}
+		var job int64
+		if !*dryRun {
+			var err error
+			if job, err = startJob(ctx, store, stdout, files, *triage); err != nil {
+				return err
+			}
+		}
 		im, err := store.NewImporter(ctx, models.ImportOptions{BrandHandles: brands, Category: *category, Triage: *triage,
-			DryRun: *dryRun, Source: "cli", Operator: operator(), Files: files})
+			DryRun: *dryRun, Source: "cli", Operator: operator(), Files: files, Job: job})
 		if err != nil {
+			endJob(store, job, nil, err)
 			return err
 		}
 		defer im.Abandon() // after Finish it does nothing
@@ -81,7 +90,14 @@ func importCmd(ctx context.Context, args []string, stdout io.Writer) error {
 				continue
 			}
 			if err != nil {
-				printPartial(stdout, f, im.Abandon())
+				sum := im.Abandon()
+				printPartial(stdout, f, sum)
+				if ctx.Err() != nil {
+					endJob(store, job, sum, ctx.Err())
+					fmt.Fprintln(stdout, "The import was stopped. Run it again with the same files: it adds what was not stored and finishes what waits.")
+				} else {
+					endJob(store, job, sum, err)
+				}
 				return fmt.Errorf("%s: %w", f, err)
 			}
 			for _, sk := range res.Skipped {
@@ -94,6 +110,7 @@ func importCmd(ctx context.Context, args []string, stdout io.Writer) error {
 			unread = append(unread, printRead(stdout, f, res)...)
 		}
 		sum, err := im.Finish(ctx)
+		endJob(store, job, sum, err)
 		if err != nil {
 			printPartial(stdout, "The import", sum)
 			return err
@@ -120,6 +137,37 @@ func importCmd(ctx context.Context, args []string, stdout io.Writer) error {
 		}
 		return nil
 	})
+}
+
+// startJob records a command-line import as a job, after marking interrupted
+// the jobs whose process died (saying so: this run finishes what they left
+// waiting).
+func startJob(ctx context.Context, store *models.Store, stdout io.Writer, files []string, triage bool) (int64, error) {
+	gone, err := store.RecoverImportJobs(ctx, models.OtherProcessAlive)
+	if err != nil {
+		return 0, err
+	}
+	for _, j := range gone {
+		fmt.Fprintf(stdout, "An earlier import was interrupted: job %d (%s, %s, started %s) stored %d items before its process ended. "+
+			"This run finishes converting what it left waiting.\n", j.ID, j.Source, j.Filename, j.CreatedAt.Format(time.DateTime), j.Stored)
+	}
+	return store.StartImportJob(ctx, operator(), strings.Join(files, ", "), triage, os.Getpid())
+}
+
+// endJob records how the import's job ended: stopped by a signal it is
+// interrupted, as if its process had died.
+func endJob(store *models.Store, job int64, sum *models.ImportSummary, failure error) {
+	if job == 0 {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	// Best effort: a job left running is marked interrupted by the next run.
+	if errors.Is(failure, context.Canceled) {
+		_ = store.InterruptImportJob(ctx, job)
+		return
+	}
+	_ = store.FinishImportJob(ctx, job, sum, failure)
 }
 
 // printRead says what was read from a file (each file read from a ZIP on

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/crowdcare/crowdcare/handlers"
+	"github.com/crowdcare/crowdcare/imports"
 	"github.com/crowdcare/crowdcare/mailer"
 	"github.com/crowdcare/crowdcare/models"
 )
@@ -235,12 +236,16 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	e, err := handlers.New(ctx, handlers.Config{BaseURL: *baseURL, SiteName: *siteName, PostRate: 10, PostBurst: 30, SearchRate: 20, SearchBurst: 60,
+	// Uploaded imports run as jobs this worker owns; started after New (which
+	// gives it the metrics), waited for on shutdown.
+	imp := imports.New(store, "", log)
+	e, err := handlers.New(ctx, handlers.Config{Imports: imp, BaseURL: *baseURL, SiteName: *siteName, PostRate: 10, PostBurst: 30, SearchRate: 20, SearchBurst: 60,
 		PageRate: *pageRate, PageBurst: int(10 * *pageRate), TrustProxy: *trustProxy, MetricsToken: os.Getenv("CROWDCARE_METRICS_TOKEN"),
 		RegistrationsPerDay: *registrations}, store, log)
 	if err != nil {
 		return err
 	}
+	go imp.Run(ctx)
 	go detectLanguagesLoop(ctx, store, log)
 	if err := startListening(ctx, listenConfig(), store, log); err != nil {
 		return err
@@ -266,6 +271,12 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			log.Error("close connections", "err", cerr)
 		}
 		return fmt.Errorf("shutdown: requests still in flight after %s were cut off", *shutdownTimeout)
+	}
+	// The import running (ctx ended) stops at its next record and is queued
+	// again with its file: the next start finishes it.
+	if err := imp.Wait(shutdownCtx); err != nil {
+		log.Warn("shutdown deadline passed before the import job stopped; the next start marks it interrupted", "err", err)
+		return fmt.Errorf("shutdown: the import job did not stop within %s", *shutdownTimeout)
 	}
 	log.Info("stopped cleanly: every request finished")
 	return nil

@@ -1,0 +1,189 @@
+// Package imports runs uploaded imports as jobs the server owns: one at a
+// time, from a queue kept in the database, their files in a directory
+// beside the database, so a restart finds both.
+package imports
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"slices"
+
+	"github.com/crowdcare/crowdcare/models"
+	"github.com/crowdcare/crowdcare/tweets"
+)
+
+// Worker runs queued import jobs. Start it with Run; Stopped is closed when
+// Run has returned.
+type Worker struct {
+	store *models.Store
+	dir   string
+	log   *slog.Logger
+	wake  chan struct{}
+	done  chan struct{}
+	// OnDone is told what each job did (the metrics); nil for nothing.
+	OnDone func(*models.ImportSummary)
+}
+
+// New makes a worker keeping uploads in dir ("" : the database's path plus
+// ".imports").
+func New(store *models.Store, dir string, log *slog.Logger) *Worker {
+	if dir == "" {
+		dir = store.Path() + ".imports"
+	}
+	return &Worker{store: store, dir: dir, log: log, wake: make(chan struct{}, 1), done: make(chan struct{})}
+}
+
+// Dir is where uploads wait for their job.
+func (w *Worker) Dir() string { return w.dir }
+
+// CreateFile makes the file an upload is copied to.
+func (w *Worker) CreateFile(ext string) (*os.File, error) {
+	if err := os.MkdirAll(w.dir, 0o700); err != nil {
+		return nil, fmt.Errorf("imports directory: %w", err)
+	}
+	return os.CreateTemp(w.dir, "upload-*"+ext)
+}
+
+// Wake tells the worker a job was queued.
+func (w *Worker) Wake() {
+	select {
+	case w.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Recover marks interrupted the jobs whose process died (removing their
+// files) and removes the files no queued job needs: uploads whose job was
+// never recorded. Run calls it first.
+func (w *Worker) Recover(ctx context.Context) ([]models.ImportJob, error) {
+	gone, err := w.store.RecoverImportJobs(ctx, models.OtherProcessAlive)
+	if err != nil {
+		return gone, err
+	}
+	keep, err := w.store.ImportJobFiles(ctx)
+	if err != nil {
+		return gone, err
+	}
+	entries, err := os.ReadDir(w.dir)
+	if errors.Is(err, os.ErrNotExist) {
+		return gone, nil
+	}
+	if err != nil {
+		return gone, err
+	}
+	for _, e := range entries {
+		p := filepath.Join(w.dir, e.Name())
+		if !slices.Contains(keep, p) {
+			if err := os.Remove(p); err != nil {
+				return gone, err
+			}
+		}
+	}
+	return gone, nil
+}
+
+// Run recovers, then runs queued jobs one at a time until ctx ends. A job
+// running then stops at its next record: what it stored stays and it is
+// queued again with its file, so the next start runs it to the end (what
+// was stored counts as already imported).
+func (w *Worker) Run(ctx context.Context) {
+	defer close(w.done)
+	gone, err := w.Recover(context.WithoutCancel(ctx))
+	if err != nil {
+		w.log.Error("imports: recover interrupted jobs", "err", err)
+	}
+	for _, j := range gone {
+		w.log.Warn("imports: an import was interrupted (its process ended); importing the file again finishes it",
+			"job", j.ID, "file", j.Filename, "stored", j.Stored)
+	}
+	for ctx.Err() == nil {
+		job, err := w.store.ClaimImportJob(context.WithoutCancel(ctx), os.Getpid())
+		switch {
+		case err == nil:
+			w.runJob(ctx, job)
+			continue
+		case !errors.Is(err, models.ErrNotFound):
+			w.log.Error("imports: claim a job", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+		case <-w.wake:
+		}
+	}
+}
+
+// Stopped is closed when Run has returned.
+func (w *Worker) Stopped() <-chan struct{} { return w.done }
+
+// Wait waits until Run has returned or ctx ends.
+func (w *Worker) Wait(ctx context.Context) error {
+	select {
+	case <-w.done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// uploadRead reads an upload alone: its directory's other files are
+// nobody's account.js. Inside a ZIP, the archive's own are used.
+func uploadRead() tweets.Options { return tweets.Options{Alone: true} }
+
+func (w *Worker) runJob(ctx context.Context, job *models.ImportJob) {
+	quiet := context.WithoutCancel(ctx)
+	user, err := w.store.UserByID(quiet, job.UserID)
+	var im *models.Importer
+	if err == nil {
+		im, err = w.store.NewImporter(quiet, models.ImportOptions{BrandHandles: job.Options.BrandHandles, Category: job.Options.Category,
+			Triage: job.Triage, Actor: user, Source: "upload", Files: []string{job.Filename}, Job: job.ID})
+	}
+	if err != nil {
+		w.end(quiet, job, nil, err)
+		return
+	}
+	read := 0
+	res, err := tweets.ReadFileWith(job.Path, uploadRead(), func(t tweets.Tweet) error {
+		read++
+		if read%5000 == 0 {
+			if err := w.store.ProgressImportJob(quiet, job.ID, read); err != nil {
+				w.log.Error("import progress", "job", job.ID, "err", err)
+			}
+		}
+		return im.Add(ctx, t)
+	})
+	if err != nil && ctx.Err() != nil {
+		// Stopping: what was stored stays; the job runs again on start.
+		im.Abandon()
+		if rerr := w.store.RequeueImportJob(quiet, job.ID); rerr != nil {
+			w.log.Error("imports: requeue", "job", job.ID, "err", rerr)
+		}
+		w.log.Info("imports: stopped a job; the next start runs it again", "job", job.ID, "read", read)
+		return
+	}
+	var sum *models.ImportSummary
+	if err == nil {
+		for _, sk := range res.Skipped {
+			im.Skip(sk.File, sk.Line, sk.Report()) // the file inside a ZIP; the job page names the upload
+		}
+		sum, err = im.Finish(quiet)
+	} else {
+		sum = im.Abandon() // what was stored before the file failed
+	}
+	w.end(quiet, job, sum, err)
+}
+
+func (w *Worker) end(ctx context.Context, job *models.ImportJob, sum *models.ImportSummary, failure error) {
+	if w.OnDone != nil {
+		w.OnDone(sum)
+	}
+	if err := w.store.FinishImportJob(ctx, job.ID, sum, failure); err != nil {
+		w.log.Error("finish import job", "job", job.ID, "err", err)
+	}
+	if err := os.Remove(job.Path); err != nil && !errors.Is(err, os.ErrNotExist) {
+		w.log.Error("remove import file", "job", job.ID, "err", err)
+	}
+}

@@ -1,0 +1,9 @@
+//go:build !(linux || darwin)
+
+package models
+
+import "os"
+
+// OtherProcessAlive cannot look at processes here: any other process's job
+// counts as still running.
+func OtherProcessAlive(pid int) bool { return pid > 0 && pid != os.Getpid() }
