@@ -6,7 +6,6 @@ import (
 	"net/url"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/crowdcare/crowdcare/models"
 )
@@ -57,10 +56,7 @@ func TestUploadedImportIsInTheModLog(t *testing.T) {
 	if res.Code != http.StatusSeeOther {
 		t.Fatalf("upload: %d %s", res.Code, res.Body)
 	}
-	deadline := time.Now().Add(10 * time.Second)
-	for time.Now().Before(deadline) && strings.Contains(amb.get(res.Location).Body, "Working:") {
-		time.Sleep(50 * time.Millisecond)
-	}
+	waitForJob(t, amb, res.Location)
 	entries, err := a.store.ModLog(context.Background(), 1)
 	if err != nil {
 		t.Fatal(err)

@@ -51,16 +51,8 @@ func TestUploadImportShowsProgressAndSummary(t *testing.T) {
 	if res.Code != http.StatusSeeOther || !strings.HasPrefix(res.Location, "/mod/social/import/") {
 		t.Fatalf("upload: %d %q %s", res.Code, res.Location, res.Body)
 	}
-	var page *response
-	deadline := time.Now().Add(10 * time.Second)
-	for time.Now().Before(deadline) {
-		page = amb.get(res.Location)
-		if !strings.Contains(page.Body, "Working:") {
-			break
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	mustContain(t, page.Body, "Done. 4 new items from 4 read", "<dt>Threads created</dt><dd>1</dd>", "<dt>Answers added</dt><dd>2</dd>", "promotion or ad: 1")
+	page := waitForJob(t, amb, res.Location)
+	mustContain(t, page, "Done. 4 new items from 4 read", "<dt>Threads created</dt><dd>1</dd>", "<dt>Answers added</dt><dd>2</dd>", "promotion or ad: 1")
 	list, _ := a.store.Threads(context.Background(), models.ThreadQuery{})
 	if list.Total != 1 {
 		t.Fatalf("threads: %d", list.Total)
@@ -234,14 +226,11 @@ func TestUploadBrandHandlesField(t *testing.T) {
 	for _, field := range []string{"", "ExampleCare,", " , @ExampleCare ,"} {
 		a := newApp(t)
 		amb := a.roleClient("amy", models.RoleAmbassador)
-		res := amb.upload("/mod/social/import", "tweets.js", archiveJS, url.Values{"category": {"general"}, "brand_handle": {field}})
+		res := amb.upload("/mod/social/import", "tweets.js", archiveJS, url.Values{"category": {"general"}, "brand_handle": {field}, "triage": {"0"}})
 		if res.Code != http.StatusSeeOther {
 			t.Fatalf("brand %q: upload %d %s", field, res.Code, res.Body)
 		}
-		deadline := time.Now().Add(10 * time.Second)
-		for time.Now().Before(deadline) && strings.Contains(amb.get(res.Location).Body, "Working:") {
-			time.Sleep(20 * time.Millisecond)
-		}
+		waitForJob(t, amb, res.Location)
 		list, err := a.store.Threads(context.Background(), models.ThreadQuery{})
 		if err != nil {
 			t.Fatal(err)
