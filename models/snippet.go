@@ -144,3 +144,13 @@ func truncateRunes(s string, n int) string {
 	}
 	return string([]rune(s)[:n])
 }
+
+// found reports whether any word of text is one the highlighter marks.
+func (h *highlighter) found(text string) bool {
+	for _, w := range splitWords(text) {
+		if h.matches(text[w.start:w.end]) {
+			return true
+		}
+	}
+	return false
+}

@@ -127,6 +127,10 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 		s.Close()
 		return nil, fmt.Errorf("ping readers: %w", err)
 	}
+	if err := s.reindexIfAsked(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
 	s.startEventFlusher()
 	return s, nil
 }
