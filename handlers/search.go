@@ -24,6 +24,11 @@ type searchPage struct {
 // FilterURL is this search with the solved filter switched.
 func (p searchPage) FilterURL(solved bool) string { return p.url(solved, 1) }
 
+// EverywhereURL is this search without its filters.
+func (p searchPage) EverywhereURL() string {
+	return "/search?" + url.Values{"q": {p.Query}}.Encode()
+}
+
 // PageURL is the pager's link to another page of results.
 func (p searchPage) PageURL(n int) string { return p.url(p.SolvedOnly, n) }
 

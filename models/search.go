@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"html/template"
+	"math"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -54,10 +56,14 @@ type SearchHit struct {
 	URL       string
 	ThreadURL string // the discussion, also for an article
 	Solved    bool
+	Lang      string // the question's language when known and not English
 	Category  Category
 	Date      time.Time
-	score     float64
+	score     float64 // bm25, then the final score (searchScore)
 	rowid     int64
+	at        int64 // last activity, breaking ties
+	matched   []bool
+	coverage  float64
 	// The stored text, until it is highlighted.
 	body, answers string
 }
@@ -66,10 +72,22 @@ type SearchHit struct {
 type SearchResults struct {
 	Hits []SearchHit
 	Paging
-	// Broadened is set when no hit had every word, so hits with any word are shown.
+	// Broadened is set when no hit on the page has every word of the query
+	// (in some form): hits with some of them are shown, best first.
 	Broadened bool
 	// Searchable is false when the query had no words to look for.
 	Searchable bool
+	// Ignored are common words left out of the query ("how", "my", "nothing").
+	Ignored []string
+	// Missing are words of the query that nothing the viewer may see
+	// contains, under the filters, in any form.
+	Missing []string
+	// Elsewhere is, when the filters (solved, category, tag) left nothing,
+	// how many questions match without them (up to searchMaxHits+1).
+	Elsewhere int
+	// Languages are the languages other than English of the hits on the
+	// page, when known.
+	Languages []string
 }
 
 // Search limits. Results pages are 20 hits and only the best 1,000 hits are
@@ -77,59 +95,82 @@ type SearchResults struct {
 // every match it sorts, about 2 µs each, so a word found in most of 100,000
 // threads would cost ~100 ms: relevance ranking runs over the newest
 // searchCandidates matches, which bounds a search to a few milliseconds and
-// favours current answers (firmware, prices and menus change).
+// favours current answers (firmware, prices and menus change). The best
+// rerankMin (or more, for later pages) by bm25 are then ranked again with
+// the signals bm25 does not see (searchScore).
 const (
 	SearchPerPage    = 20
 	searchMaxHits    = 1000
 	searchCandidates = 1000
+	rerankMin        = 60
 )
 
-// solvedBoost multiplies the (negative, lower is better) bm25 score of solved
-// threads and KB articles, so they come first among hits of equal relevance.
-const solvedBoost = 1.25
-
-// Search finds threads and articles. It never fails on what a person typed.
+// Search finds questions. It never fails on what a person typed.
 func (s *Store) Search(ctx context.Context, q SearchQuery) (*SearchResults, error) {
-	terms := parseQuery(q.Text)
-	expr, ok := matchExpr(terms, false)
-	res := &SearchResults{Searchable: ok, Paging: paging(1, 0, SearchPerPage)}
-	if !ok {
+	plan, err := s.planQuery(ctx, q.Text)
+	if err != nil {
+		return nil, err
+	}
+	res := &SearchResults{Searchable: len(plan.groups) > 0, Paging: paging(1, 0, SearchPerPage), Ignored: plan.ignored}
+	if !res.Searchable {
 		return res, nil
 	}
 	filter, ok, err := s.searchFilter(ctx, q)
-	if err != nil || !ok {
-		return res, err
+	if err != nil {
+		return nil, err
 	}
 	exclude, err := s.searchCategoryFilter(ctx, q.Viewer)
 	if err != nil {
 		return nil, err
 	}
 	page := max(1, q.Page)
-	hits, total, err := s.searchRun(ctx, terms, expr, filter, exclude, page)
-	if err != nil {
-		return nil, err
-	}
-	if total == 0 && countPositive(terms) > 1 {
-		anyExpr, _ := matchExpr(terms, true)
-		if hits, total, err = s.searchRun(ctx, terms, anyExpr, filter, exclude, page); err != nil {
+	var run searchRun
+	if ok {
+		run, err = s.search(ctx, plan, filter, exclude, (page-1)*SearchPerPage, SearchPerPage)
+		if err != nil {
 			return nil, err
 		}
-		res.Broadened = total > 0
 	}
-	res.Paging = paging(page, min(total, searchMaxHits), SearchPerPage)
-	res.More = total > searchMaxHits
-	res.Hits = hits
+	res.Paging = paging(page, min(run.total, searchMaxHits), SearchPerPage)
+	res.More = run.total > searchMaxHits
+	res.Hits = run.hits
+	res.Broadened = len(run.hits) > 0 && !run.complete
+	for _, h := range run.hits {
+		if h.Lang != "" && !slices.Contains(res.Languages, h.Lang) {
+			res.Languages = append(res.Languages, h.Lang)
+		}
+	}
+	if run.total == 0 && (filter != "" || !ok) {
+		// Say what the filters hid.
+		if res.Elsewhere, err = s.countMatches(ctx, plan.matchAny(), "", exclude); err != nil {
+			return nil, err
+		}
+	}
+	if run.total == 0 || res.Broadened {
+		for i, g := range plan.groups {
+			if i < len(run.covered) && run.covered[i] {
+				continue
+			}
+			n, err := s.countMatches(ctx, g.expr(), filter, exclude)
+			if err != nil {
+				return nil, err
+			}
+			if n == 0 {
+				res.Missing = append(res.Missing, g.term.text)
+			}
+		}
+	}
 	return res, nil
 }
 
-func countPositive(terms []searchTerm) int {
-	n := 0
-	for _, t := range terms {
-		if !t.negate {
-			n++
-		}
-	}
-	return n
+// searchRun is what one search found.
+type searchRun struct {
+	hits  []SearchHit // the page asked for
+	total int         // matches, up to searchMaxHits+1
+	// complete is set when a hit on the page has every group; covered says
+	// which groups some ranked candidate has.
+	complete bool
+	covered  []bool
 }
 
 // searchFilter turns the filters into facet terms. An unknown category or
@@ -163,11 +204,11 @@ func (s *Store) searchFilter(ctx context.Context, q SearchQuery) (string, bool, 
 	return strings.Join(parts, " AND "), true, nil
 }
 
-// searchRun runs one FTS5 query: the user's expression, facet filters that
-// must match, and facets (private categories) that must not.
-func (s *Store) searchRun(ctx context.Context, terms []searchTerm, expr, filter, exclude string, page int) ([]SearchHit, int, error) {
-	// No column filter on the user's words: it doubles FTS5's ranking cost,
-	// and facet tokens ("zc12") are not words anyone searches for.
+// fullMatch is an FTS5 expression with facet filters that must match and
+// facets (private categories) that must not. No column filter on the
+// user's words: it doubles FTS5's ranking cost, and facet tokens ("zc12")
+// are not words anyone searches for.
+func fullMatch(expr, filter, exclude string) string {
 	match := "(" + expr + ")"
 	if filter != "" {
 		match = "(" + match + ") AND " + filter
@@ -175,107 +216,314 @@ func (s *Store) searchRun(ctx context.Context, terms []searchTerm, expr, filter,
 	if exclude != "" {
 		match = "(" + match + ") NOT " + exclude
 	}
-	offset := (page - 1) * SearchPerPage
-	// Rank the best window by bm25 alone: reading any column (snippets,
-	// facets) for every match would load each matching document. The window
-	// function counts the candidates in the same pass.
-	window := min(offset+2*SearchPerPage, searchMaxHits)
-	limit := max(candidates(terms), window)
-	rows, err := s.r.QueryContext(ctx, `SELECT rowid, rank, COUNT(*) OVER () FROM (
-		SELECT rowid, rank FROM search_index WHERE search_index MATCH ? ORDER BY rowid DESC LIMIT ?
-	) ORDER BY rank LIMIT ?`, match, limit+1, window)
+	return match
+}
+
+// countMatches counts documents matching expr under the filters, up to
+// searchMaxHits+1.
+func (s *Store) countMatches(ctx context.Context, expr, filter, exclude string) (int, error) {
+	var n int
+	err := s.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM search_index WHERE search_index MATCH ? LIMIT ?)`,
+		fullMatch(expr, filter, exclude), searchMaxHits+1).Scan(&n)
 	if err != nil {
-		return nil, 0, fmt.Errorf("search %q: %w", match, err)
+		return 0, fmt.Errorf("count matches: %w", err)
 	}
-	var hits []SearchHit
-	total := 0
-	for rows.Next() {
-		var rowid int64
-		var rank float64
-		if err := rows.Scan(&rowid, &rank, &total); err != nil {
-			rows.Close()
-			return nil, 0, err
+	return n, nil
+}
+
+// search ranks the union of the plan's matches: questions with any of its
+// words. When a common word makes that union larger than the candidates
+// ranked, the questions with every word are ranked too, so they are never
+// crowded out by newer partial matches.
+func (s *Store) search(ctx context.Context, plan *searchPlan, filter, exclude string, offset, n int) (searchRun, error) {
+	var run searchRun
+	window := min(max(rerankMin, offset+2*n), searchMaxHits)
+	limit := max(candidates(plan), window)
+	cands, total, err := s.rankCandidates(ctx, fullMatch(plan.matchAny(), filter, exclude), limit, window)
+	if err != nil {
+		return run, err
+	}
+	if total > limit && len(plan.groups) > 1 {
+		all, _, err := s.rankCandidates(ctx, fullMatch(plan.matchAll(), filter, exclude), limit, window)
+		if err != nil {
+			return run, err
 		}
-		hits = append(hits, SearchHit{ID: rowid, score: rank, rowid: rowid})
+		have := map[int64]bool{}
+		for _, h := range cands {
+			have[h.rowid] = true
+		}
+		for _, h := range all {
+			if !have[h.rowid] {
+				cands = append(cands, h)
+			}
+		}
+		sort.SliceStable(cands, func(i, j int) bool { return cands[i].score < cands[j].score })
+		cands = cands[:min(len(cands), window)]
 	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, 0, err
-	}
+	run.total = total
 	if total > limit {
 		// More matches than candidates: the exact number is not worth counting.
-		total = searchMaxHits + 1
+		run.total = searchMaxHits + 1
 	}
-	if offset >= len(hits) {
-		return nil, total, nil
+	if len(cands) == 0 {
+		return run, nil
 	}
-	if err := s.readWindow(ctx, hits); err != nil {
-		return nil, 0, err
+	full, err := s.scoreWindow(ctx, plan, cands)
+	if err != nil {
+		return run, err
 	}
-	sort.SliceStable(hits, func(i, j int) bool { return hits[i].score < hits[j].score })
-	hits = hits[min(offset, len(hits)):min(offset+SearchPerPage, len(hits))]
+	run.covered = make([]bool, len(plan.groups))
+	for _, h := range cands {
+		for i, ok := range h.matched {
+			run.covered[i] = run.covered[i] || ok
+		}
+	}
+	sort.SliceStable(cands, func(i, j int) bool {
+		if cands[i].score != cands[j].score {
+			return cands[i].score > cands[j].score
+		}
+		return cands[i].at > cands[j].at
+	})
+	_ = full
+	if offset >= len(cands) {
+		return run, nil
+	}
+	hits := cands[offset:min(offset+n, len(cands))]
+	for _, h := range hits {
+		if !slices.Contains(h.matched, false) {
+			run.complete = true
+		}
+	}
 	if err := s.fillHits(ctx, hits); err != nil {
-		return nil, 0, err
+		return run, err
 	}
-	hl := newHighlighter(terms)
+	hl := newHighlighter(plan)
 	for i := range hits {
 		h := &hits[i]
 		h.TitleHTML = hl.mark(h.Title, 0)
 		// The question and accepted answer, unless the words are only in
 		// the other answers.
 		text := h.body
-		if !hl.found(text) && hl.found(h.answers) {
-			text = h.answers
+		if !hl.found(text) {
+			if err := s.readAnswers(ctx, h); err != nil {
+				return run, err
+			}
+			if hl.found(h.answers) {
+				text = h.answers
+			}
 		}
 		h.Snippet = hl.mark(truncateRunes(text, 20000), snippetWords)
 		h.body, h.answers = "", ""
 	}
-	return hits, total, nil
+	run.hits = hits
+	return run, nil
 }
 
-// candidates is how many of the newest matches are ranked. bm25 over a
-// phrase reads word positions and costs about three times a single word per
-// document, so phrase queries rank a third as many in the same time.
-func candidates(terms []searchTerm) int {
-	for _, t := range terms {
-		if !t.negate && strings.Contains(t.text, " ") {
-			return searchCandidates / 3
+// rankCandidates ranks the newest limit matches by bm25 alone and returns
+// the best window of them, with the number of matches (up to limit+1).
+// Reading any column (snippets, facets) for every match would load each
+// matching document; the window function counts in the same pass.
+func (s *Store) rankCandidates(ctx context.Context, match string, limit, window int) ([]SearchHit, int, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT rowid, rank, COUNT(*) OVER () FROM (
+		SELECT rowid, rank FROM search_index WHERE search_index MATCH ? ORDER BY rowid DESC LIMIT ?
+	) ORDER BY rank LIMIT ?`, match, limit+1, window)
+	if err != nil {
+		return nil, 0, fmt.Errorf("search %q: %w", match, err)
+	}
+	defer rows.Close()
+	var hits []SearchHit
+	total := 0
+	for rows.Next() {
+		var rowid int64
+		var rank float64
+		if err := rows.Scan(&rowid, &rank, &total); err != nil {
+			return nil, 0, err
+		}
+		hits = append(hits, SearchHit{ID: rowid, ThreadID: rowid, score: rank, rowid: rowid})
+	}
+	return hits, total, rows.Err()
+}
+
+// candidates is how many of the newest matches are ranked. bm25 costs
+// about 2 µs per document and word form of the query (a word, a stem, a
+// synonym; a phrase of several words three times that, as it reads
+// positions), so the candidates shrink as a query's forms grow, to keep
+// each ranking query near rankBudget form-documents.
+func candidates(plan *searchPlan) int {
+	cost := 0
+	for _, g := range plan.groups {
+		for _, p := range g.phrases {
+			if strings.Contains(p, " ") {
+				cost += 3
+			} else {
+				cost++
+			}
 		}
 	}
-	return searchCandidates
+	return min(searchCandidates, max(rankFloor, rankBudget/max(1, cost)))
 }
 
-// readWindow reads the ranked window's stored text in one query: facets for
-// the solved boost, and the text for highlighted snippets. FTS5's own
-// snippet() re-reads each document's positions and costs ~1 ms on a long
-// thread; marking the query's words here costs microseconds.
-func (s *Store) readWindow(ctx context.Context, hits []SearchHit) error {
-	if len(hits) == 0 {
-		return nil
+// rankBudget and rankFloor bound candidates (see there).
+const (
+	rankBudget = 2000
+	rankFloor  = 150
+)
+
+// The final ranking (scoreWindow) is BM25F over each question's title and
+// its question with the accepted answer, computed here per query word
+// with all its forms together (the word, its stems, its synonyms: a
+// question saying "drops" and "dropped" has one word twice, not two words)
+// and weighed by the best form found, blended with the index's own bm25,
+// which also reads the other answers.
+const (
+	weightTitle = 10.0 // a word in the title counts ten times one in the text
+	weightBody  = 1.0
+	stemShare   = 0.8 // a stemmed match counts 80% of the word itself
+	bm25K1      = 1.2
+	bm25B       = 0.75
+	// indexShare is the index's bm25's part of the relevance.
+	indexShare = 0.1
+)
+
+// Ranking signals beside relevance (searchScore).
+const (
+	// solvedBoost multiplies the score of a solved question (it has an
+	// accepted answer, and usually a KB article).
+	solvedBoost = 1.3
+	// helpfulBoost is added per doubling of helpful votes on the accepted
+	// answer and its article.
+	helpfulBoost = 0.1
+)
+
+// searchScore is a candidate's final score, higher first: relevance (0 to
+// 1) times how much of the query it has (words weighted by rarity),
+// whether it is solved and how helpful its answer was voted. Missing words
+// cost much, so questions with every word come first unless a partial
+// match is far stronger; recency breaks ties.
+func searchScore(relevance, coverage float64, solved bool, helpful int) float64 {
+	f := 0.25 + 0.75*coverage
+	score := relevance * f * f
+	if solved {
+		score *= solvedBoost
 	}
+	return score * (1 + helpfulBoost*math.Log2(1+float64(helpful)))
+}
+
+// scoreWindow reads the candidates' stored text and details in two
+// queries and scores each. FTS5's own snippet() re-reads each document's
+// positions and costs ~1 ms on a long thread; looking for the query's words
+// here costs microseconds. It reports whether any candidate has every group.
+func (s *Store) scoreWindow(ctx context.Context, plan *searchPlan, hits []SearchHit) (bool, error) {
 	args := make([]any, len(hits))
 	pos := make(map[int64]int, len(hits))
 	for i, h := range hits {
 		args[i], pos[h.rowid] = h.rowid, i
 	}
-	rows, err := s.r.QueryContext(ctx, `SELECT rowid, body, answers, facets FROM search_index WHERE rowid IN (`+placeholders(len(args))+`)`, args...)
+	in := placeholders(len(args))
+	rows, err := s.r.QueryContext(ctx, `SELECT rowid, title, body, tstems, stems, facets FROM search_index WHERE rowid IN (`+in+`)`, args...)
 	if err != nil {
-		return fmt.Errorf("read search window: %w", err)
+		return false, fmt.Errorf("read search window: %w", err)
 	}
-	defer rows.Close()
+	type text struct {
+		title, body, tstems, stems string
+		solved                     bool
+	}
+	texts := make([]text, len(hits))
 	for rows.Next() {
 		var rowid int64
-		var body, answers, facets string
-		if err := rows.Scan(&rowid, &body, &answers, &facets); err != nil {
-			return err
+		var t text
+		var facets string
+		if err := rows.Scan(&rowid, &t.title, &t.body, &t.tstems, &t.stems, &facets); err != nil {
+			rows.Close()
+			return false, err
 		}
-		h := &hits[pos[rowid]]
-		if strings.Contains(facets, facetSolved) || strings.Contains(facets, facetKB) {
-			h.score *= solvedBoost
-		}
-		h.body, h.answers = body, answers
+		t.solved = strings.Contains(facets, facetSolved) || strings.Contains(facets, facetKB)
+		texts[pos[rowid]] = t
 	}
-	return rows.Err()
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return false, err
+	}
+	helpful := make([]int, len(hits))
+	rows, err = s.r.QueryContext(ctx, `SELECT t.id, t.last_activity_at, COALESCE(p.helpful_count, 0) + COALESCE(k.helpful_yes, 0)
+		FROM threads t LEFT JOIN posts p ON p.id = t.accepted_id
+		LEFT JOIN kb_articles k ON k.thread_id = t.id AND k.published = 1
+		WHERE t.id IN (`+in+`)`, args...)
+	if err != nil {
+		return false, fmt.Errorf("read search window details: %w", err)
+	}
+	for rows.Next() {
+		var id, at int64
+		var n int
+		if err := rows.Scan(&id, &at, &n); err != nil {
+			rows.Close()
+			return false, err
+		}
+		hits[pos[id]].at, helpful[pos[id]] = at, n
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return false, err
+	}
+	var groups float64
+	for _, g := range plan.groups {
+		groups += g.weight
+	}
+	type doc struct {
+		title, body, tstems, stems docWords
+	}
+	docs := make([]doc, len(hits))
+	var avgLen float64
+	for i, t := range texts {
+		docs[i] = doc{newDocWords(t.title), newDocWords(t.body), newDocWords(t.tstems), newDocWords(t.stems)}
+		avgLen += float64(len(docs[i].title.list) + len(docs[i].body.list))
+	}
+	avgLen = max(1, avgLen/float64(len(hits)))
+	rel := make([]float64, len(hits))
+	var maxRel, maxIndex float64
+	full := false
+	for i := range hits {
+		h, d := &hits[i], &docs[i]
+		h.matched = make([]bool, len(plan.groups))
+		norm := bm25K1 * (1 - bm25B + bm25B*float64(len(d.title.list)+len(d.body.list))/avgLen)
+		var inDoc float64
+		for j := range plan.groups {
+			g := &plan.groups[j]
+			nt, bt := g.tf(d.title, d.tstems, stemShare)
+			nb, bb := g.tf(d.body, d.stems, stemShare)
+			if tf := weightTitle*nt + weightBody*nb; tf > 0 {
+				// The best form found weighs the word: exact above synonyms above stems.
+				rel[i] += g.weight * tf * (bm25K1 + 1) / (tf + norm) * max(bt, bb)
+				inDoc += g.weight
+				h.matched[j] = true
+			}
+		}
+		h.coverage = inDoc / groups
+		if !slices.Contains(h.matched, false) {
+			h.coverage, full = 1, true
+		}
+		maxRel, maxIndex = max(maxRel, rel[i]), max(maxIndex, -h.score)
+		h.body = texts[i].body
+	}
+	for i := range hits {
+		h := &hits[i]
+		r := indexShare * -h.score / max(maxIndex, 1e-9)
+		if maxRel > 0 {
+			r += (1 - indexShare) * rel[i] / maxRel
+		}
+		h.score = searchScore(r, h.coverage, texts[i].solved, helpful[i])
+	}
+	return full, nil
+}
+
+// readAnswers reads a hit's other answers, for a snippet when the query's
+// words are only there.
+func (s *Store) readAnswers(ctx context.Context, h *SearchHit) error {
+	err := s.r.QueryRowContext(ctx, `SELECT answers FROM search_index WHERE rowid = ?`, h.rowid).Scan(&h.answers)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("read answers of %d: %w", h.rowid, err)
+	}
+	return nil
 }
 
 // unsegmentCJK removes the spaces segmentCJK put around CJK characters.
@@ -306,7 +554,7 @@ func (s *Store) fillHits(ctx context.Context, hits []SearchHit) error {
 		ids[i], pos[h.rowid] = h.rowid, i
 	}
 	rows, err := s.r.QueryContext(ctx, `SELECT t.id, t.title, t.slug, t.accepted_id IS NOT NULL, t.last_activity_at,
-		c.id, c.slug, c.name, k.id, k.title, k.slug, k.updated_at
+		c.id, c.slug, c.name, k.id, k.title, k.slug, k.updated_at, t.lang
 		FROM threads t JOIN categories c ON c.id = t.category_id
 		LEFT JOIN kb_articles k ON k.thread_id = t.id AND k.published = 1
 		WHERE t.id IN (`+placeholders(len(ids))+`)`, ids...)
@@ -316,18 +564,21 @@ func (s *Store) fillHits(ctx context.Context, hits []SearchHit) error {
 	defer rows.Close()
 	for rows.Next() {
 		var id, at int64
-		var title, slug string
+		var title, slug, lang string
 		var solved bool
 		var cat Category
 		var kID, kAt sql.NullInt64
 		var kTitle, kSlug sql.NullString
-		if err := rows.Scan(&id, &title, &slug, &solved, &at, &cat.ID, &cat.Slug, &cat.Name, &kID, &kTitle, &kSlug, &kAt); err != nil {
+		if err := rows.Scan(&id, &title, &slug, &solved, &at, &cat.ID, &cat.Slug, &cat.Name, &kID, &kTitle, &kSlug, &kAt, &lang); err != nil {
 			return err
 		}
 		h := &hits[pos[id]]
 		h.ThreadID, h.ID, h.Title, h.Solved, h.Category, h.Date = id, id, title, solved, cat, time.Unix(at, 0)
 		h.URL = ThreadURL(id, slug)
 		h.ThreadURL = h.URL
+		if lang != "en" {
+			h.Lang = lang
+		}
 		if kID.Valid {
 			h.IsArticle, h.ID, h.Title, h.Solved, h.Date = true, kID.Int64, kTitle.String, true, time.Unix(kAt.Int64, 0)
 			h.URL = ArticleURL(kID.Int64, kSlug.String)
@@ -340,24 +591,18 @@ func (s *Store) fillHits(ctx context.Context, hits []SearchHit) error {
 // has one) that share words with a title being typed, among those the
 // viewer may see.
 func (s *Store) Similar(ctx context.Context, title string, viewer *User) ([]SearchHit, error) {
-	var terms []searchTerm
-	for _, t := range parseQuery(title) {
-		if !t.negate && !isStopWord(strings.ToLower(t.text)) {
-			t.prefix = false
-			terms = append(terms, t)
-		}
+	plan, err := s.planQuery(ctx, title)
+	if err != nil || len(plan.groups) == 0 {
+		return nil, err
 	}
-	expr, ok := matchExpr(terms, true)
-	if !ok {
-		return nil, nil
-	}
+	plan.negs = nil
 	exclude, err := s.searchCategoryFilter(ctx, viewer)
 	if err != nil {
 		return nil, err
 	}
-	hits, _, err := s.searchRun(ctx, terms, expr, "facets : ("+facetSolved+" OR "+facetKB+")", exclude, 1)
+	run, err := s.search(ctx, plan, "facets : ("+facetSolved+" OR "+facetKB+")", exclude, 0, 5)
 	if err != nil {
 		return nil, err
 	}
-	return hits[:min(5, len(hits))], nil
+	return run.hits, nil
 }

@@ -56,26 +56,31 @@ func splitWords(s string) []wordSpan {
 	return out
 }
 
-// highlighter marks the words of a query in result text.
+// highlighter marks the words of a query in result text: each group's
+// forms, and words whose stem is one of the groups' stems.
 type highlighter struct {
-	exact  map[string]bool
-	prefix []string
+	exact    map[string]bool
+	prefix   []string
+	stems    map[string]bool
+	stemmers []*stemmer
 }
 
-func newHighlighter(terms []searchTerm) *highlighter {
-	h := &highlighter{exact: map[string]bool{}}
-	for _, t := range terms {
-		if t.negate {
-			continue
+func newHighlighter(plan *searchPlan) *highlighter {
+	h := &highlighter{exact: map[string]bool{}, stems: map[string]bool{}, stemmers: plan.stemmers}
+	for _, g := range plan.groups {
+		for w := range g.words {
+			h.exact[w] = true
 		}
-		words := strings.Fields(t.text)
-		for i, w := range words {
-			f := foldWord(w)
-			if t.prefix && i == len(words)-1 {
-				h.prefix = append(h.prefix, f)
-			} else {
-				h.exact[f] = true
+		for st := range g.stems {
+			h.stems[st] = true
+		}
+		for _, seq := range g.seqs {
+			for _, w := range seq.words {
+				h.exact[w] = true
 			}
+		}
+		if g.prefix != "" {
+			h.prefix = append(h.prefix, g.prefix)
 		}
 	}
 	return h
@@ -83,12 +88,29 @@ func newHighlighter(terms []searchTerm) *highlighter {
 
 func (h *highlighter) matches(word string) bool {
 	f := foldWord(word)
-	if h.exact[f] {
+	if h.exact[f] || h.stems[f] {
 		return true
 	}
 	for _, p := range h.prefix {
 		if strings.HasPrefix(f, p) {
 			return true
+		}
+	}
+	if len(h.stems) == 0 || len(f) < 3 {
+		return false
+	}
+	// Stemming every word would cost more than the search: only words
+	// that start like a stem (all but its last letter, which stemming may
+	// change: battery, batteri) are stemmed.
+	lower := strings.ToLower(word)
+	for st := range h.stems {
+		if strings.HasPrefix(f, st[:max(2, len(st)-1)]) {
+			for _, s := range h.stemmers {
+				if h.stems[foldWord(s.stem(lower))] {
+					return true
+				}
+			}
+			return false
 		}
 	}
 	return false
