@@ -64,6 +64,8 @@ type SearchHit struct {
 	at        int64 // last activity, breaking ties
 	matched   []bool
 	coverage  float64
+	// The title, or the question or accepted answer, has a word of the query.
+	inTitle, inBody bool
 	// The stored text, until it is highlighted.
 	body, answers string
 }
@@ -96,13 +98,15 @@ type SearchResults struct {
 // threads would cost ~100 ms: relevance ranking runs over the newest
 // searchCandidates matches, which bounds a search to a few milliseconds and
 // favours current answers (firmware, prices and menus change). The best
-// rerankMin (or more, for later pages) by bm25 are then ranked again with
-// the signals bm25 does not see (searchScore).
+// rerankMin (or more, for later pages) by bm25, and up to three times
+// rerankExtra more (see search), are then ranked again with the signals bm25 does not
+// see (scoreWindow, searchScore).
 const (
 	SearchPerPage    = 20
 	searchMaxHits    = 1000
 	searchCandidates = 1000
-	rerankMin        = 60
+	rerankMin        = 40
+	rerankExtra      = 20
 )
 
 // Search finds questions. It never fails on what a person typed.
@@ -239,29 +243,48 @@ func (s *Store) search(ctx context.Context, plan *searchPlan, filter, exclude st
 	var run searchRun
 	window := min(max(rerankMin, offset+2*n), searchMaxHits)
 	limit := max(candidates(plan), window)
-	cands, total, err := s.rankCandidates(ctx, fullMatch(plan.matchAny(), filter, exclude), limit, window)
+	cands, total, err := s.rankCandidates(ctx, fullMatch(plan.matchCore(), filter, exclude), limit, window)
 	if err != nil {
 		return run, err
 	}
-	if total > limit && len(plan.groups) > 1 {
-		all, _, err := s.rankCandidates(ctx, fullMatch(plan.matchAll(), filter, exclude), limit, window)
-		if err != nil {
-			return run, err
-		}
-		have := map[int64]bool{}
-		for _, h := range cands {
-			have[h.rowid] = true
-		}
-		for _, h := range all {
-			if !have[h.rowid] {
-				cands = append(cands, h)
+	// Beside the best by bm25: the newest questions with every word, when
+	// a common word floods the union, and the newest with a stem, synonym
+	// or phrase form in the title, and anywhere (forms bm25 would rank
+	// slowly). The final ranking reads them all.
+	have := make(map[int64]bool, len(cands))
+	for _, h := range cands {
+		have[h.rowid] = true
+	}
+	add := func(expr string) error {
+		ids, err := s.ids(ctx, `SELECT rowid FROM search_index WHERE search_index MATCH ? ORDER BY rowid DESC LIMIT ?`,
+			fullMatch(expr, filter, exclude), rerankExtra)
+		for _, id := range ids {
+			if !have[id] {
+				have[id] = true
+				cands = append(cands, SearchHit{ID: id, ThreadID: id, rowid: id})
 			}
 		}
-		sort.SliceStable(cands, func(i, j int) bool { return cands[i].score < cands[j].score })
-		cands = cands[:min(len(cands), window)]
+		return err
+	}
+	if total > limit && len(plan.groups) > 1 {
+		if err := add(plan.matchAllWords()); err != nil {
+			return run, err
+		}
 	}
 	run.total = total
-	if total > limit {
+	if plan.hasSyn() {
+		for _, titleOnly := range []bool{true, false} {
+			if err := add(plan.matchSyn(titleOnly)); err != nil {
+				return run, err
+			}
+		}
+		if total <= limit {
+			if run.total, err = s.countMatches(ctx, plan.matchAny(), filter, exclude); err != nil {
+				return run, err
+			}
+		}
+	}
+	if run.total > limit {
 		// More matches than candidates: the exact number is not worth counting.
 		run.total = searchMaxHits + 1
 	}
@@ -304,12 +327,12 @@ func (s *Store) search(ctx context.Context, plan *searchPlan, filter, exclude st
 		// The question and accepted answer, unless the words are only in
 		// the other answers.
 		text := h.body
-		if !hl.found(text) {
+		if !h.inBody && !h.inTitle {
 			if err := s.readAnswers(ctx, h); err != nil {
 				return run, err
 			}
-			if hl.found(h.answers) {
-				text = h.answers
+			if answers := truncateRunes(h.answers, 20000); hl.found(answers) {
+				text = answers
 			}
 		}
 		h.Snippet = hl.mark(truncateRunes(text, 20000), snippetWords)
@@ -352,7 +375,7 @@ func (s *Store) rankCandidates(ctx context.Context, match string, limit, window 
 func candidates(plan *searchPlan) int {
 	cost := 0
 	for _, g := range plan.groups {
-		for _, p := range g.phrases {
+		for _, p := range g.core {
 			if strings.Contains(p, " ") {
 				cost += 3
 			} else {
@@ -420,20 +443,20 @@ func (s *Store) scoreWindow(ctx context.Context, plan *searchPlan, hits []Search
 		args[i], pos[h.rowid] = h.rowid, i
 	}
 	in := placeholders(len(args))
-	rows, err := s.r.QueryContext(ctx, `SELECT rowid, title, body, tstems, stems, facets FROM search_index WHERE rowid IN (`+in+`)`, args...)
+	rows, err := s.r.QueryContext(ctx, `SELECT rowid, title, body, facets FROM search_index WHERE rowid IN (`+in+`)`, args...)
 	if err != nil {
 		return false, fmt.Errorf("read search window: %w", err)
 	}
 	type text struct {
-		title, body, tstems, stems string
-		solved                     bool
+		title, body string
+		solved      bool
 	}
 	texts := make([]text, len(hits))
 	for rows.Next() {
 		var rowid int64
 		var t text
 		var facets string
-		if err := rows.Scan(&rowid, &t.title, &t.body, &t.tstems, &t.stems, &facets); err != nil {
+		if err := rows.Scan(&rowid, &t.title, &t.body, &facets); err != nil {
 			rows.Close()
 			return false, err
 		}
@@ -469,31 +492,31 @@ func (s *Store) scoreWindow(ctx context.Context, plan *searchPlan, hits []Search
 	for _, g := range plan.groups {
 		groups += g.weight
 	}
-	type doc struct {
-		title, body, tstems, stems docWords
-	}
-	docs := make([]doc, len(hits))
+	// How often each text has each group's forms, and its length.
+	m := newMatcher(plan)
+	titles, bodies := make([][]groupCount, len(hits)), make([][]groupCount, len(hits))
+	lengths := make([]float64, len(hits))
 	var avgLen float64
 	for i, t := range texts {
-		docs[i] = doc{newDocWords(t.title), newDocWords(t.body), newDocWords(t.tstems), newDocWords(t.stems)}
-		avgLen += float64(len(docs[i].title.list) + len(docs[i].body.list))
+		titles[i], bodies[i] = make([]groupCount, len(plan.groups)), make([]groupCount, len(plan.groups))
+		lengths[i] = float64(m.scan(t.title, titles[i]) + m.scan(t.body, bodies[i]))
+		avgLen += lengths[i]
 	}
 	avgLen = max(1, avgLen/float64(len(hits)))
 	rel := make([]float64, len(hits))
 	var maxRel, maxIndex float64
 	full := false
 	for i := range hits {
-		h, d := &hits[i], &docs[i]
+		h := &hits[i]
 		h.matched = make([]bool, len(plan.groups))
-		norm := bm25K1 * (1 - bm25B + bm25B*float64(len(d.title.list)+len(d.body.list))/avgLen)
+		norm := bm25K1 * (1 - bm25B + bm25B*lengths[i]/avgLen)
 		var inDoc float64
-		for j := range plan.groups {
-			g := &plan.groups[j]
-			nt, bt := g.tf(d.title, d.tstems, stemShare)
-			nb, bb := g.tf(d.body, d.stems, stemShare)
-			if tf := weightTitle*nt + weightBody*nb; tf > 0 {
-				// The best form found weighs the word: exact above synonyms above stems.
-				rel[i] += g.weight * tf * (bm25K1 + 1) / (tf + norm) * max(bt, bb)
+		for j, g := range plan.groups {
+			t, b := titles[i][j], bodies[i][j]
+			h.inTitle, h.inBody = h.inTitle || t.n > 0, h.inBody || b.n > 0
+			if tf := weightTitle*t.n + weightBody*b.n; tf > 0 {
+				// The best form found weighs the word: exact above synonyms and stems.
+				rel[i] += g.weight * tf * (bm25K1 + 1) / (tf + norm) * max(t.best, b.best)
 				inDoc += g.weight
 				h.matched[j] = true
 			}

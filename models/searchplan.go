@@ -4,7 +4,9 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
+	"unicode"
 )
 
 // queryGroup is one word or phrase of a query with every form that counts
@@ -12,12 +14,17 @@ import (
 // its synonyms and their stems. A document matches the group when it has
 // any of them.
 type queryGroup struct {
-	term    searchTerm
-	phrases []string // FTS5 strings, the term itself first
+	term searchTerm
+	// FTS5 strings: core are the word as typed (or the compound written
+	// together) and its rarer stems and synonyms, which bm25 ranks; syn are
+	// the common ones and forms of several words, found without ranking
+	// (bm25 reads every document of each form it ranks, so a stem like
+	// "even" for "evening" costs much: see rankRareForms).
+	core, syn []string
 	// Each form counts for its share: 1 for the word as typed, less for a
 	// synonym (synonymShare).
 	words  map[string]float64 // folded one-word forms found as words
-	stems  map[string]float64 // stems, found in the stems columns or as words
+	stems  map[string]float64 // stems, found as the stems of words
 	seqs   []formSeq          // forms of several words
 	prefix string             // word*: the folded start
 	weight float64            // its idf: rarer words count for more of the query
@@ -72,9 +79,46 @@ func (s *Store) planQuery(ctx context.Context, text string) (*searchPlan, error)
 	}
 	p.stemmers = stemmers
 	for _, t := range content {
-		p.groups = append(p.groups, newQueryGroup(t, syn, stemmers))
+		// A term of marks alone folds to nothing: nothing to look for.
+		if g := newQueryGroup(t, syn, stemmers); len(g.core) > 0 {
+			p.groups = append(p.groups, g)
+		}
+	}
+	if len(p.groups) == 0 {
+		return p, nil
+	}
+	if err := s.rankRareForms(ctx, p); err != nil {
+		return nil, err
 	}
 	return p, s.weighGroups(ctx, p)
+}
+
+// rankRareForms moves a group's other forms of one word (stems, synonyms)
+// into the forms bm25 ranks when they are found in at most searchMaxHits
+// questions: ranking costs a read of every question a form is in, cheap
+// for those. Common ones are found without ranking (see search).
+func (s *Store) rankRareForms(ctx context.Context, p *searchPlan) error {
+	for i := range p.groups {
+		g := &p.groups[i]
+		var syn []string
+		for _, f := range g.syn {
+			if strings.Contains(f, " ") {
+				syn = append(syn, f)
+				continue
+			}
+			n, err := s.formCount(ctx, f)
+			if err != nil {
+				return err
+			}
+			if n <= searchMaxHits {
+				g.core = append(g.core, f)
+			} else {
+				syn = append(syn, f)
+			}
+		}
+		g.syn = syn
+	}
+	return nil
 }
 
 // weighGroups sets each group's weight to its inverse document frequency,
@@ -92,7 +136,7 @@ func (s *Store) weighGroups(ctx context.Context, p *searchPlan) error {
 		return fmt.Errorf("count documents: %w", err)
 	}
 	for i := range p.groups {
-		n, err := s.countMatches(ctx, p.groups[i].expr(), "", "")
+		n, err := s.formCount(ctx, p.groups[i].expr())
 		if err != nil {
 			return err
 		}
@@ -115,39 +159,59 @@ func newQueryGroup(t searchTerm, syn *synonymSet, stemmers []*stemmer) queryGrou
 	g := queryGroup{term: t, words: map[string]float64{}, stems: map[string]float64{}}
 	share := 1.0
 	seen := map[string]bool{}
-	phrase := func(form string) {
-		if !seen[form] {
-			seen[form] = true
-			g.phrases = append(g.phrases, ftsString(form))
-		}
-	}
-	// addForm adds a form and, for one word, its stems.
-	addForm := func(form string) {
-		lower := strings.ToLower(form)
-		form = foldWord(lower)
-		phrase(form)
-		if strings.Contains(form, " ") {
-			g.seqs = append(g.seqs, formSeq{strings.Fields(form), share})
+	phrase := func(form string, core bool) {
+		if seen[form] {
 			return
 		}
+		seen[form] = true
+		if core {
+			g.core = append(g.core, ftsString(form))
+		} else {
+			g.syn = append(g.syn, ftsString(form))
+		}
+	}
+	// addForm adds a form (as written: "Wi-Fi", "dropping", "money back")
+	// and, for one word, its stems.
+	addForm := func(raw string) {
+		lower := strings.ToLower(raw)
+		form := foldWord(cleanTerm(lower))
+		if form == "" {
+			return
+		}
+		if strings.Contains(form, " ") {
+			g.seqs = append(g.seqs, formSeq{strings.Fields(form), share})
+			// A compound is in the joined column as one word, cheaper to
+			// look for than a phrase.
+			if joined, ok := compoundJoin(lower); ok {
+				g.words[joined] = max(g.words[joined], share)
+				phrase(joined, share == 1)
+				phrase(form, false)
+				return
+			}
+			phrase(form, share == 1)
+			return
+		}
+		phrase(form, share == 1)
 		g.words[form] = max(g.words[form], share)
 		// Stemmed as the index stems: the word before accents are folded.
 		for _, st := range stemmers {
-			if stem := foldWord(st.stem(lower)); stem != form {
-				phrase(stem)
+			if stem := foldWord(st.stem(foldCase(lower))); stem != form {
+				phrase(stem, false)
 				g.stems[stem] = max(g.stems[stem], share)
 			}
 		}
 	}
 	key := foldWord(t.text)
 	switch {
+	case strings.TrimSpace(key) == "":
+		return g
 	case t.prefix:
-		g.phrases = []string{ftsString(key) + "*"}
+		g.core = []string{ftsString(key) + "*"}
 		g.prefix = key
 		return g
 	case t.quoted:
 		// Phrases stay exact.
-		phrase(key)
+		g.core = []string{ftsString(key)}
 		if strings.Contains(key, " ") {
 			g.seqs = append(g.seqs, formSeq{strings.Fields(key), 1})
 		} else {
@@ -155,14 +219,15 @@ func newQueryGroup(t searchTerm, syn *synonymSet, stemmers []*stemmer) queryGrou
 		}
 		return g
 	}
-	addForm(t.text)
+	addForm(t.raw)
 	// "100mbps", "5ghz": also as the index has them when written apart.
 	if split := splitDigits(key); split != key {
+		share = synonymShare
 		addForm(split)
 	}
 	if !hasCJK(key) {
 		stem := key
-		if len(stemmers) > 0 {
+		if len(stemmers) > 0 && !strings.Contains(key, " ") {
 			stem = foldWord(stemmers[0].stem(strings.ToLower(t.text)))
 		}
 		share = synonymShare
@@ -173,25 +238,106 @@ func newQueryGroup(t searchTerm, syn *synonymSet, stemmers []*stemmer) queryGrou
 	return g
 }
 
-// expr is the group as an FTS5 expression.
-func (g queryGroup) expr() string {
-	if len(g.phrases) == 1 {
-		return g.phrases[0]
+// foldCase lower-cases a word for a stemmer, keeping its accents.
+func foldCase(w string) string { return strings.ToLower(w) }
+
+// compoundJoin writes a compound ("wi-fi", "e-mail", "hub-3") as the index's
+// joined column has it, when raw is one: words with a single hyphen, dot
+// or apostrophe between each, and nothing else.
+func compoundJoin(raw string) (string, bool) {
+	raw = strings.TrimFunc(raw, func(r rune) bool { return !isWordRune(r) })
+	var b strings.Builder
+	joins, prevJoiner := 0, false
+	for _, r := range raw {
+		switch {
+		case isWordRune(r):
+			b.WriteRune(r)
+			prevJoiner = false
+		case (r == '-' || r == '.' || r == '\'' || r == '’') && !prevJoiner:
+			joins++
+			prevJoiner = true
+		default:
+			return "", false
+		}
 	}
-	return "(" + strings.Join(g.phrases, " OR ") + ")"
+	if joins == 0 {
+		return "", false
+	}
+	return foldWord(b.String()), true
 }
 
-// matchAll and matchAny are the plan's FTS5 expressions: every group, or
-// any group; both without the excluded words.
-func (p *searchPlan) matchAll() string { return p.join(" AND ") }
-func (p *searchPlan) matchAny() string { return p.join(" OR ") }
+func isWordRune(r rune) bool {
+	return unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.Is(unicode.Mn, r)
+}
 
-func (p *searchPlan) join(op string) string {
+// exprOf joins FTS5 strings with OR.
+func exprOf(forms []string) string {
+	if len(forms) == 1 {
+		return forms[0]
+	}
+	return "(" + strings.Join(forms, " OR ") + ")"
+}
+
+// expr is the group with all its forms as an FTS5 expression.
+func (g queryGroup) expr() string { return exprOf(append(slices.Clip(g.core), g.syn...)) }
+
+// matchAll and matchAny are the plan's FTS5 expressions: every group, or
+// any group, with all their forms; matchCore is any group's core forms,
+// which bm25 ranks. All leave out the excluded words.
+func (p *searchPlan) matchAll() string { return p.join(" AND ", queryGroup.expr) }
+func (p *searchPlan) matchAny() string { return p.join(" OR ", queryGroup.expr) }
+func (p *searchPlan) matchCore() string {
+	return p.join(" OR ", func(g queryGroup) string { return exprOf(g.core) })
+}
+
+// matchSyn is any group's forms beyond its core (stems, synonyms,
+// phrases), anywhere or (titleOnly) in titles.
+func (p *searchPlan) matchSyn(titleOnly bool) string {
+	var forms []string
+	for _, g := range p.groups {
+		forms = append(forms, g.syn...)
+	}
+	expr := "(" + exprOf(forms) + ")"
+	if titleOnly {
+		expr = "{title tstems joined} : " + expr
+	}
+	return p.without("(" + expr + ")")
+}
+
+// matchAllWords is every group, by its forms of one word (phrases, slower
+// to find, left out).
+func (p *searchPlan) matchAllWords() string {
+	return p.join(" AND ", func(g queryGroup) string {
+		forms := slices.Clip(g.core)
+		for _, f := range g.syn {
+			if !strings.Contains(f, " ") {
+				forms = append(forms, f)
+			}
+		}
+		return exprOf(forms)
+	})
+}
+
+// hasSyn reports whether any group has forms beyond its core.
+func (p *searchPlan) hasSyn() bool {
+	for _, g := range p.groups {
+		if len(g.syn) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+func (p *searchPlan) join(op string, expr func(queryGroup) string) string {
 	parts := make([]string, len(p.groups))
 	for i, g := range p.groups {
-		parts[i] = g.expr()
+		parts[i] = expr(g)
 	}
-	expr := "(" + strings.Join(parts, op) + ")"
+	return p.without("(" + strings.Join(parts, op) + ")")
+}
+
+// without adds the excluded words to an expression.
+func (p *searchPlan) without(expr string) string {
 	for _, n := range p.negs {
 		q := ftsString(n.text)
 		if n.prefix {
@@ -200,97 +346,6 @@ func (p *searchPlan) join(op string) string {
 		expr += " NOT " + q
 	}
 	return expr
-}
-
-// docWords is a document's words as the index folds them, for telling
-// which groups it matches. alt holds, at the first word of a compound
-// ("Wi-Fi", "e-mail"), the compound written together, as the joined
-// column has it: one place in the text, either spelling.
-type docWords struct {
-	words map[string]bool
-	list  []string
-	alt   map[int]string
-}
-
-func newDocWords(texts ...string) docWords {
-	d := docWords{words: map[string]bool{}}
-	for _, t := range texts {
-		spans := splitWords(t)
-		start := len(d.list)
-		for _, sp := range spans {
-			w := foldWord(t[sp.start:sp.end])
-			d.list = append(d.list, w)
-			d.words[w] = true
-		}
-		// Compounds: words with one joiner between each.
-		for i := 0; i < len(spans); {
-			j := i
-			for j+1 < len(spans) && isJoinedPair(t, spans[j], spans[j+1]) {
-				j++
-			}
-			if j > i {
-				if d.alt == nil {
-					d.alt = map[int]string{}
-				}
-				d.alt[start+i] = strings.Join(d.list[start+i:start+j+1], "")
-			}
-			i = j + 1
-		}
-	}
-	return d
-}
-
-// isJoinedPair reports whether two words are separated by exactly one
-// hyphen, dot or apostrophe.
-func isJoinedPair(t string, a, b wordSpan) bool {
-	between := t[a.end:b.start]
-	return between == "-" || between == "." || between == "'" || between == "’"
-}
-
-// tf is how often the document's words (d) and stems have any form of
-// the group, each place in the text once, and the best form's share: the
-// word as typed 1, a synonym synonymShare, a stem stemShare of that. A stem
-// in the stems columns (deduplicated) counts once.
-func (g *queryGroup) tf(d, stems docWords, stemShare float64) (n, best float64) {
-	for i, w := range d.list {
-		sh := g.words[w]
-		sh = max(sh, g.stems[w]*stemShare)
-		if alt, ok := d.alt[i]; ok {
-			sh = max(sh, g.words[alt], g.stems[alt]*stemShare)
-		}
-		if g.prefix != "" && strings.HasPrefix(w, g.prefix) {
-			sh = 1
-		}
-		for _, seq := range g.seqs {
-			if seq.share > sh && d.seqAt(i, seq.words) {
-				sh = seq.share
-			}
-		}
-		if sh > 0 {
-			n++
-			best = max(best, sh)
-		}
-	}
-	for st, sh := range g.stems {
-		if stems.words[st] {
-			n++
-			best = max(best, sh*stemShare)
-		}
-	}
-	return n, best
-}
-
-// seqAt reports whether the words from i on are seq.
-func (d docWords) seqAt(i int, seq []string) bool {
-	if i+len(seq) > len(d.list) {
-		return false
-	}
-	for j, w := range seq {
-		if d.list[i+j] != w {
-			return false
-		}
-	}
-	return true
 }
 
 // searchLangs lists the stemmer languages of the forum's questions,

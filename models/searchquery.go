@@ -18,6 +18,7 @@ type searchTerm struct {
 	negate bool   // -word
 	prefix bool   // word*
 	quoted bool   // "exact phrase": no other forms
+	raw    string // as typed, for compounds ("wi-fi")
 }
 
 // parseQuery reads what a person typed into terms. Supported syntax:
@@ -63,7 +64,7 @@ func parseQuery(input string) []searchTerm {
 				t.prefix = true
 			}
 		}
-		t.text = cleanTerm(raw)
+		t.text, t.raw = cleanTerm(raw), raw
 		if t.text != "" {
 			terms = append(terms, t)
 		}

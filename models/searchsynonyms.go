@@ -63,7 +63,7 @@ const (
 
 // synonymSet maps each entry, in the index's form (folded, words separated
 // by single spaces), and each one-word entry's English stem, to the groups
-// it belongs to.
+// it belongs to. Groups hold the entries as written, in lower case.
 type synonymSet struct {
 	groups [][]string
 	byKey  map[string][]int
@@ -75,7 +75,7 @@ func parseSynonyms(text string) (*synonymSet, [][]string) {
 	st := newStemmer("en")
 	var shown [][]string
 	for _, line := range strings.Split(text, "\n") {
-		var group, raw []string
+		var keys, raw []string
 		seen := map[string]bool{}
 		for _, e := range strings.Split(line, ",") {
 			e = strings.TrimSpace(e)
@@ -84,15 +84,19 @@ func parseSynonyms(text string) (*synonymSet, [][]string) {
 				continue
 			}
 			seen[key] = true
-			group, raw = append(group, key), append(raw, e)
+			keys, raw = append(keys, key), append(raw, e)
 		}
-		if len(group) < 2 {
+		if len(keys) < 2 {
 			continue
 		}
 		g := len(set.groups)
-		set.groups = append(set.groups, group)
+		lower := make([]string, len(raw))
+		for i, e := range raw {
+			lower[i] = strings.ToLower(e)
+		}
+		set.groups = append(set.groups, lower)
 		shown = append(shown, raw)
-		for _, key := range group {
+		for _, key := range keys {
 			keys := []string{key}
 			if !strings.Contains(key, " ") {
 				if s := st.stem(key); s != key {
@@ -118,16 +122,16 @@ func containsInt(xs []int, x int) bool {
 	return false
 }
 
-// synonymsOf lists the other entries of the groups of a term (in the
-// index's form) or of its stem.
+// synonymsOf lists the other entries, as written, of the groups of a term
+// (in the index's form) or of its stem.
 func (s *synonymSet) synonymsOf(term, stem string) []string {
 	var out []string
 	seen := map[string]bool{term: true}
 	for _, k := range []string{term, stem} {
 		for _, g := range s.byKey[k] {
 			for _, e := range s.groups[g] {
-				if !seen[e] {
-					seen[e] = true
+				if key := foldWord(cleanTerm(e)); !seen[key] {
+					seen[key] = true
 					out = append(out, e)
 				}
 			}

@@ -52,6 +52,7 @@ type Store struct {
 	events      *eventBuffer
 	visits      *visitTracker // search sessions, in memory only
 	bulk        bulkWrites    // imports under way
+	formCounts  formCounts    // how common search forms are, for a few minutes
 }
 
 // Version changes whenever anything was written by this process.
