@@ -101,3 +101,44 @@ func (h *Handler) showSimilar(c echo.Context) error {
 	c.Response().Header().Set("Cache-Control", "no-store")
 	return c.JSON(http.StatusOK, map[string]any{"results": out})
 }
+
+type searchAdminPage struct {
+	page
+	Form     form
+	Defaults string
+}
+
+// showAdminSearch renders GET /admin/search: the synonym list.
+func (h *Handler) showAdminSearch(c echo.Context) error {
+	text, err := h.store.SearchSynonyms(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	f := newForm()
+	f.Values["synonyms"] = text
+	return h.renderAdminSearch(c, http.StatusOK, f)
+}
+
+func (h *Handler) renderAdminSearch(c echo.Context, code int, f form) error {
+	p := searchAdminPage{page: h.page(c, "Search"), Form: f, Defaults: models.DefaultSearchSynonyms}
+	p.NoIndex = true
+	return h.render(c, code, "admin_search", p)
+}
+
+// saveAdminSearch handles POST /admin/search: a new synonym list, or the
+// defaults again (restore=1). It applies to the next search.
+func (h *Handler) saveAdminSearch(c echo.Context) error {
+	f := fromRequest(c, "synonyms")
+	if c.FormValue("restore") == "1" {
+		f.Values["synonyms"] = models.DefaultSearchSynonyms
+	}
+	err := h.store.SetSearchSynonyms(c.Request().Context(), currentUser(c), f.Values["synonyms"])
+	if f.withError(err) {
+		return h.renderAdminSearch(c, http.StatusUnprocessableEntity, f)
+	}
+	if err != nil {
+		return err
+	}
+	h.flash(c, "Synonyms saved: they apply to the next search.")
+	return c.Redirect(http.StatusSeeOther, "/admin/search")
+}

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"net/http"
 	"net/url"
 	"strings"
 	"testing"
@@ -31,4 +32,52 @@ func TestSearchPageSaysWhatItLeftOutAndWhereResultsAre(t *testing.T) {
 	// Filters that leave nothing say where the results are.
 	res = visitor.get("/search?solved=1&q=printer")
 	mustContain(t, res.Body, "No results", `<a href="/search?q=printer">1 result in all questions</a>, open ones included`)
+}
+
+func TestAdminEditsSynonymsAndTheNextSearchUsesThem(t *testing.T) {
+	a := newApp(t)
+	asker := a.client()
+	asker.register("asker")
+	asker.ask("Plotter prints stripes across every page")
+	visitor := a.client()
+	if res := visitor.get("/search?q=printer"); strings.Contains(res.Body, `class="search-hit"`) {
+		t.Fatal("no synonym yet, but printer found the plotter")
+	}
+
+	admin := a.adminClient("root")
+	page := admin.get("/admin/search")
+	mustContain(t, page.Body, "Synonym groups", "wifi, wi-fi, wireless, wlan", `name="synonyms"`)
+	// Refused without the CSRF token, and for members.
+	if res := admin.post("/admin/search", url.Values{"synonyms": {"printer, plotter"}, "_csrf": {"nope"}}); res.Code != http.StatusForbidden {
+		t.Fatalf("without CSRF: %d", res.Code)
+	}
+	member := a.client()
+	member.register("member")
+	if res := member.post("/admin/search", url.Values{"synonyms": {"printer, plotter"}}); res.Code != http.StatusForbidden {
+		t.Fatalf("member: %d", res.Code)
+	}
+	// A list too long is shown again with what was typed.
+	long := strings.Repeat("a, b, c, d, e, f, g, h, i, j, k, l, m, n, o, p, q, r, s, t, u, v\n", 2) + "printer, plotter"
+	res := admin.post("/admin/search", url.Values{"synonyms": {long}})
+	if res.Code != http.StatusUnprocessableEntity {
+		t.Fatalf("too long: %d", res.Code)
+	}
+	mustContain(t, res.Body, "At most 20 words or phrases in a group", "printer, plotter</textarea>")
+
+	res = admin.post("/admin/search", url.Values{"synonyms": {"printer, plotter\r\nlonely line\n"}})
+	if res.Code != http.StatusSeeOther || res.Location != "/admin/search" {
+		t.Fatalf("save: %d %s", res.Code, res.Location)
+	}
+	mustContain(t, admin.get("/admin/search").Body, "printer, plotter\n</textarea>", "Synonyms saved")
+	// The next search uses them, with no restart and no re-index.
+	res = visitor.get("/search?q=printer")
+	mustContain(t, res.Body, "1 result", "<mark>Plotter</mark>")
+	// The default list again.
+	if res := admin.post("/admin/search", url.Values{"restore": {"1"}}); res.Code != http.StatusSeeOther {
+		t.Fatalf("restore: %d", res.Code)
+	}
+	mustContain(t, admin.get("/admin/search").Body, "router, hub, modem")
+	if res := visitor.get("/search?q=printer"); strings.Contains(res.Body, `class="search-hit"`) {
+		t.Fatal("restored defaults still find the plotter")
+	}
 }
