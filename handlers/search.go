@@ -32,6 +32,15 @@ func (p searchPage) EverywhereURL() string {
 // PageURL is the pager's link to another page of results.
 func (p searchPage) PageURL(n int) string { return p.url(p.SolvedOnly, n) }
 
+// SuggestionURL is this search with the suggested query ("Did you mean").
+func (p searchPage) SuggestionURL() string {
+	if p.Results == nil {
+		return ""
+	}
+	p.Query = p.Results.Suggestion
+	return p.url(p.SolvedOnly, 1)
+}
+
 func (p searchPage) url(solved bool, n int) string {
 	q := url.Values{"q": {p.Query}}
 	if solved {

@@ -29,6 +29,10 @@ func TestSearchPageSaysWhatItLeftOutAndWhereResultsAre(t *testing.T) {
 	res = visitor.get("/search?q=" + url.QueryEscape("printer xyzzy"))
 	mustContain(t, res.Body, "1 result", "No result contains all of your words (nothing has “xyzzy”)")
 
+	// A misspelt query: a suggestion one click away, the query kept.
+	res = visitor.get("/search?q=" + url.QueryEscape("pinter"))
+	mustContain(t, res.Body, `Did you mean <a href="/search?q=printer">printer</a>?`, "No results", `value="pinter"`)
+
 	// Filters that leave nothing say where the results are.
 	res = visitor.get("/search?solved=1&q=printer")
 	mustContain(t, res.Body, "No results", `<a href="/search?q=printer">1 result in all questions</a>, open ones included`)

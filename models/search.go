@@ -90,6 +90,9 @@ type SearchResults struct {
 	// Languages are the languages other than English of the hits on the
 	// page, when known.
 	Languages []string
+	// Suggestion is, when the query found little, the query with its rare
+	// words replaced by close ones that find more ("Did you mean …?").
+	Suggestion string
 }
 
 // Search limits. Results pages are 20 hits and only the best 1,000 hits are
@@ -147,6 +150,11 @@ func (s *Store) Search(ctx context.Context, q SearchQuery) (*SearchResults, erro
 	if run.total == 0 && (filter != "" || !ok) {
 		// Say what the filters hid.
 		if res.Elsewhere, err = s.countMatches(ctx, plan.matchAny(), "", exclude); err != nil {
+			return nil, err
+		}
+	}
+	if ok && run.total < suggestBelow {
+		if res.Suggestion, err = s.suggest(ctx, q.Text, filter, exclude); err != nil {
 			return nil, err
 		}
 	}

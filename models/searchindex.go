@@ -214,7 +214,7 @@ func (s *Store) indexThreadWith(ctx context.Context, tx dbtx, threadID int64, st
 	if _, err := tx.ExecContext(ctx, insertIndexSQL, append(args, strings.Join(facets, " "))...); err != nil {
 		return fmt.Errorf("index thread %d: %w", threadID, err)
 	}
-	return nil
+	return addSearchWords(ctx, tx, d.title)
 }
 
 func threadTagFacets(ctx context.Context, tx dbtx, threadID int64) ([]string, error) {
@@ -253,8 +253,10 @@ const reindexBatch = 500
 
 // Reindex rebuilds the whole search index from the content, in batches.
 func (s *Store) Reindex(ctx context.Context) (int, error) {
-	if _, err := s.exec(ctx, `DELETE FROM search_index`); err != nil {
-		return 0, fmt.Errorf("clear index: %w", err)
+	for _, table := range []string{"search_index", "search_words"} {
+		if _, err := s.exec(ctx, `DELETE FROM `+table); err != nil {
+			return 0, fmt.Errorf("clear %s: %w", table, err)
+		}
 	}
 	n := 0
 	stemmers := map[string]*stemmer{}
@@ -298,7 +300,8 @@ func (s *Store) reindexIfAsked(ctx context.Context) error {
 	if _, err := s.Reindex(ctx); err != nil {
 		return fmt.Errorf("rebuild the search index: %w", err)
 	}
-	if _, err := s.w.ExecContext(ctx, `DELETE FROM settings WHERE key = 'search.reindex'`); err != nil {
+	// The rebuild read every title's words too.
+	if _, err := s.w.ExecContext(ctx, `DELETE FROM settings WHERE key IN ('search.reindex', 'search.words')`); err != nil {
 		return fmt.Errorf("clear search.reindex: %w", err)
 	}
 	return nil

@@ -2,9 +2,12 @@ package models
 
 import (
 	"context"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+
+	"golang.org/x/crypto/bcrypt"
 )
 
 // ask creates a thread with an optional accepted answer.
@@ -203,5 +206,69 @@ func TestSearchSaysWhatItIgnoredAndWhereResultsAre(t *testing.T) {
 	res, err = s.Search(ctx, SearchQuery{Text: "zorbulator", Category: "general"})
 	if err != nil || res.Elsewhere != 0 {
 		t.Fatalf("private word elsewhere: %d %v", res.Elsewhere, err)
+	}
+}
+
+func TestSearchDidYouMean(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "s.db")
+	s, err := Open(context.Background(), path, Options{PasswordCost: bcrypt.MinCost})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	alice, bob := mustUser(t, s, "alice"), mustUser(t, s, "bob")
+	ask(t, s, alice, bob, "Wireless printer shows offline after router replacement", "The HP printer says offline on both laptops.",
+		"Join the new network from the printer's own wireless setup wizard.")
+	ask(t, s, alice, bob, "Netflix app asks me to sign in every day", "Every time the box starts, Netflix logs me out.", "")
+	for q, want := range map[string]string{
+		"wirless printer ofline":   "wireless printer offline",
+		"netflx keeps signing out": "netflix keeps signing out",
+		"Printr":                   "printer",
+		"wireless printer":         "", // found: nothing to suggest
+		`"wirless printer"`:        "", // phrases are left as typed
+		"zzqxw":                    "", // nothing close
+	} {
+		res, err := s.Search(ctx, SearchQuery{Text: q})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Suggestion != want {
+			t.Errorf("%q: suggested %q, want %q", q, res.Suggestion, want)
+		}
+	}
+	// The typed query is still what was searched.
+	if res, _ := s.Search(ctx, SearchQuery{Text: "wirless ofline"}); len(res.Hits) != 0 || res.Suggestion != "wireless offline" {
+		t.Errorf("query replaced: %v %q", hitTitles(res), res.Suggestion)
+	}
+	// A word only a private question has is never suggested.
+	root := userWithRole(t, s, "root", RoleAdmin)
+	priv, err := s.CreateCategory(ctx, NewCategory{Name: "Staff room"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SetCategoryGroup(ctx, root, priv.Slug, "staff"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.CreateThread(ctx, root, NewThread{Title: "Zorbulator calibration steps", CategorySlug: priv.Slug,
+		Body: "Internal only, do not share outside."}); err != nil {
+		t.Fatal(err)
+	}
+	if res, _ := s.Search(ctx, SearchQuery{Text: "zorbulatr"}); res.Suggestion != "" {
+		t.Errorf("private word suggested: %q", res.Suggestion)
+	}
+	if res, _ := s.Search(ctx, SearchQuery{Text: "zorbulatr", Viewer: root}); res.Suggestion != "zorbulator" {
+		t.Errorf("staff: %q", res.Suggestion)
+	}
+	// Titles stored before the word list existed are read once at start.
+	if _, err := s.w.Exec(`DELETE FROM search_words; INSERT INTO settings (key, value) VALUES ('search.words', '1')`); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	if s, err = Open(ctx, path, Options{PasswordCost: bcrypt.MinCost}); err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if res, _ := s.Search(ctx, SearchQuery{Text: "netflx"}); res.Suggestion != "netflix" {
+		t.Errorf("after start: %q", res.Suggestion)
 	}
 }

@@ -132,6 +132,10 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 		s.Close()
 		return nil, err
 	}
+	if err := s.fillSearchWordsIfAsked(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
 	s.startEventFlusher()
 	return s, nil
 }
