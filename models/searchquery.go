@@ -130,6 +130,7 @@ func isCJK(r rune) bool {
 // isStopWord reports whether a word is too common to look for on its own:
 // such words are left out of a query (and said so) unless it has nothing
 // else, so "xyzzy nothing" does not list every post that says "nothing".
+// The list is English's usual one, plus words that say how often.
 func isStopWord(w string) bool {
 	switch w {
 	case "a", "about", "above", "after", "again", "against", "all", "also", "am", "an", "and", "any", "anyone",
@@ -146,6 +147,11 @@ func isStopWord(w string) bool {
 		"this", "those", "through", "to", "too", "under", "until", "us", "ve", "very", "was", "wasn", "we",
 		"were", "weren", "what", "when", "where", "which", "while", "who", "whom", "why", "will", "with", "won",
 		"wont", "would", "wouldn", "y", "yet", "you", "your", "yours", "yourself":
+		return true
+	// How often, not what: customers write "keeps dropping", "always
+	// freezes", and the question's title says "drops" or "freezes".
+	case "keep", "keeps", "keeping", "kept", "always", "constantly", "continually", "repeatedly", "randomly",
+		"sometimes", "often", "suddenly", "occasionally":
 		return true
 	}
 	return false

@@ -97,7 +97,7 @@ func relevanceThreads() ([]relevanceThread, error) {
 // RelevanceQueries are the relevance set's queries.
 func RelevanceQueries() ([]RelevanceQuery, error) {
 	var out []RelevanceQuery
-	err := readRelevance("queries.txt", func(line string) error {
+	err := readRelevance("queries*.txt", func(line string) error {
 		if line == "" {
 			return nil
 		}

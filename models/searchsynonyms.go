@@ -52,6 +52,12 @@ signal, reception, coverage
 lag, latency, ping
 price, cost
 speed, bandwidth
+increase, rise, go up, went up, higher
+install, installation, setup, set up
+freeze, hang, unresponsive
+charger, power adapter, power supply
+photo, picture, image
+buy, purchase, order
 `
 
 // Synonym limits: what an admin may save.
