@@ -101,7 +101,7 @@ type SearchResults struct {
 // threads would cost ~100 ms: relevance ranking runs over the newest
 // searchCandidates matches, which bounds a search to a few milliseconds and
 // favours current answers (firmware, prices and menus change). The best
-// rerankMin (or more, for later pages) by bm25, and up to three times
+// rerankMin (or more, for later pages) by bm25, and up to twice
 // rerankExtra more (see search), are then ranked again with the signals bm25 does not
 // see (scoreWindow, searchScore).
 const (
@@ -190,7 +190,7 @@ type searchRun struct {
 func (s *Store) searchFilter(ctx context.Context, q SearchQuery) (string, bool, error) {
 	var parts []string
 	if q.SolvedOnly {
-		parts = append(parts, "facets : ("+facetSolved+" OR "+facetKB+")")
+		parts = append(parts, "facets : "+facetSolved)
 	}
 	if q.Category != "" {
 		c, err := s.CategoryBySlug(ctx, q.Category)
@@ -256,9 +256,9 @@ func (s *Store) search(ctx context.Context, plan *searchPlan, filter, exclude st
 		return run, err
 	}
 	// Beside the best by bm25: the newest questions with every word, when
-	// a common word floods the union, and the newest with a stem, synonym
-	// or phrase form in the title, and anywhere (forms bm25 would rank
-	// slowly). The final ranking reads them all.
+	// a common word floods the union, and the newest with a common stem or
+	// synonym or a phrase form (forms bm25 would rank slowly). The final
+	// ranking reads them all.
 	have := make(map[int64]bool, len(cands))
 	for _, h := range cands {
 		have[h.rowid] = true
@@ -281,10 +281,8 @@ func (s *Store) search(ctx context.Context, plan *searchPlan, filter, exclude st
 	}
 	run.total = total
 	if plan.hasSyn() {
-		for _, titleOnly := range []bool{true, false} {
-			if err := add(plan.matchSyn(titleOnly)); err != nil {
-				return run, err
-			}
+		if err := add(plan.matchSyn()); err != nil {
+			return run, err
 		}
 		if total <= limit {
 			if run.total, err = s.countMatches(ctx, plan.matchAny(), filter, exclude); err != nil {
@@ -376,16 +374,16 @@ func (s *Store) rankCandidates(ctx context.Context, match string, limit, window 
 }
 
 // candidates is how many of the newest matches are ranked. bm25 costs
-// about 2 µs per document and word form of the query (a word, a stem, a
-// synonym; a phrase of several words three times that, as it reads
-// positions), so the candidates shrink as a query's forms grow, to keep
-// each ranking query near rankBudget form-documents.
+// about 2 µs per document and ranked form (a phrase of several words four
+// times that: it reads positions, and its final ranking reads the text), so
+// the candidates shrink as a query's ranked forms grow: rankBudget
+// form-documents, 1,000 for a word, 250 for a phrase.
 func candidates(plan *searchPlan) int {
 	cost := 0
 	for _, g := range plan.groups {
 		for _, p := range g.core {
 			if strings.Contains(p, " ") {
-				cost += 3
+				cost += 4
 			} else {
 				cost++
 			}
@@ -396,7 +394,7 @@ func candidates(plan *searchPlan) int {
 
 // rankBudget and rankFloor bound candidates (see there).
 const (
-	rankBudget = 2000
+	rankBudget = 1000
 	rankFloor  = 150
 )
 
@@ -631,7 +629,7 @@ func (s *Store) Similar(ctx context.Context, title string, viewer *User) ([]Sear
 	if err != nil {
 		return nil, err
 	}
-	run, err := s.search(ctx, plan, "facets : ("+facetSolved+" OR "+facetKB+")", exclude, 0, 5)
+	run, err := s.search(ctx, plan, "facets : "+facetSolved, exclude, 0, 5)
 	if err != nil {
 		return nil, err
 	}

@@ -178,7 +178,9 @@ func (s *Store) indexThreadWith(ctx context.Context, tx dbtx, threadID int64, st
 		facets[1] = facetSolved
 	}
 	if article.Valid {
-		facets = append(facets, facetKB)
+		// A published article stands for a solved question, also if its
+		// answer was later unaccepted: one facet for the solved filter.
+		facets = append(facets[:1], facetSolved, facetKB)
 		// A curator's words count too; an article made from the thread
 		// repeats the question and answer, which are there already.
 		if kbTitle.String != d.title {

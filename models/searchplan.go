@@ -103,7 +103,16 @@ func (s *Store) rankRareForms(ctx context.Context, p *searchPlan) error {
 		var syn []string
 		for _, f := range g.syn {
 			if strings.Contains(f, " ") {
-				syn = append(syn, f)
+				// A phrase of common words is found by reading every
+				// question with all its words: left to the final ranking,
+				// which still counts it in the questions found otherwise.
+				rare, err := s.hasRareWord(ctx, f)
+				if err != nil {
+					return err
+				}
+				if rare {
+					syn = append(syn, f)
+				}
 				continue
 			}
 			n, err := s.formCount(ctx, f)
@@ -119,6 +128,19 @@ func (s *Store) rankRareForms(ctx context.Context, p *searchPlan) error {
 		g.syn = syn
 	}
 	return nil
+}
+
+// hasRareWord reports whether a phrase (an FTS5 string) has a word found
+// in at most searchMaxHits questions.
+func (s *Store) hasRareWord(ctx context.Context, phrase string) (bool, error) {
+	words := strings.Fields(strings.ReplaceAll(strings.Trim(phrase, `"`), `""`, `"`))
+	for _, w := range words {
+		n, err := s.formCount(ctx, ftsString(w))
+		if err != nil || n <= searchMaxHits {
+			return err == nil, err
+		}
+	}
+	return false, nil
 }
 
 // weighGroups sets each group's weight to its inverse document frequency,
@@ -290,18 +312,15 @@ func (p *searchPlan) matchCore() string {
 	return p.join(" OR ", func(g queryGroup) string { return exprOf(g.core) })
 }
 
-// matchSyn is any group's forms beyond its core (stems, synonyms,
-// phrases), anywhere or (titleOnly) in titles.
-func (p *searchPlan) matchSyn(titleOnly bool) string {
+// matchSyn is any group's forms beyond its core (common stems and
+// synonyms, phrases). A column filter (titles only) would cost a read of
+// every question with a common form until enough titles have one.
+func (p *searchPlan) matchSyn() string {
 	var forms []string
 	for _, g := range p.groups {
 		forms = append(forms, g.syn...)
 	}
-	expr := "(" + exprOf(forms) + ")"
-	if titleOnly {
-		expr = "{title tstems joined} : " + expr
-	}
-	return p.without("(" + expr + ")")
+	return p.without("(" + exprOf(forms) + ")")
 }
 
 // matchAllWords is every group, by its forms of one word (phrases, slower

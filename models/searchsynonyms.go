@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 )
 
 // DefaultSearchSynonyms is the support-domain synonym list that applies
@@ -168,8 +169,22 @@ func (s *Store) searchSynonyms(ctx context.Context) (*synonymSet, error) {
 	if err != nil {
 		return nil, err
 	}
-	set, _ := parseSynonyms(text)
-	return set, nil
+	// The list read is parsed once for as long as it stays the same.
+	c := &s.synonyms
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.set == nil || c.text != text {
+		c.text = text
+		c.set, _ = parseSynonyms(text)
+	}
+	return c.set, nil
+}
+
+// parsedSynonyms is the last synonym list read, parsed (read-only once made).
+type parsedSynonyms struct {
+	mu   sync.Mutex
+	text string
+	set  *synonymSet
 }
 
 // SetSearchSynonyms saves the synonym list (PermManageSite). Lines with

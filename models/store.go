@@ -53,6 +53,7 @@ type Store struct {
 	visits      *visitTracker // search sessions, in memory only
 	bulk        bulkWrites    // imports under way
 	formCounts  formCounts    // how common search forms are, for a few minutes
+	synonyms    parsedSynonyms
 }
 
 // Version changes whenever anything was written by this process.

@@ -50,6 +50,7 @@ func benchQueries() map[string][]string {
 func benchSearch(ctx context.Context, args []string, stdout io.Writer) error {
 	fs, db := newFlags("bench search")
 	n := fs.Int("n", 500, "searches per kind of query")
+	relevance := fs.Bool("relevance", true, "also measure the ranking on the relevance set")
 	return withStore(ctx, fs, db, args, func(store *models.Store, _ []string) error {
 		r := rand.New(rand.NewPCG(7, 7))
 		fmt.Fprintf(stdout, "%-12s %8s %8s %8s %8s %10s\n", "kind", "n", "p50", "p90", "p99", "avg hits")
@@ -70,6 +71,9 @@ func benchSearch(ctx context.Context, args []string, stdout io.Writer) error {
 			slices.Sort(times)
 			pct := func(p float64) time.Duration { return times[int(p*float64(len(times)-1))].Round(10 * time.Microsecond) }
 			fmt.Fprintf(stdout, "%-12s %8d %8s %8s %8s %10d\n", kind, len(times), pct(0.50), pct(0.90), pct(0.99), hits/len(times))
+		}
+		if !*relevance {
+			return nil
 		}
 		return benchRelevance(ctx, stdout)
 	})
