@@ -196,7 +196,8 @@ func newQueryGroup(t searchTerm, syn *synonymSet, stemmers []*stemmer) queryGrou
 	// and, for one word, its stems.
 	addForm := func(raw string) {
 		lower := strings.ToLower(raw)
-		form := foldWord(cleanTerm(lower))
+		word := cleanTerm(lower) // as the index splits it, accents kept
+		form := foldWord(word)
 		if form == "" {
 			return
 		}
@@ -217,7 +218,7 @@ func newQueryGroup(t searchTerm, syn *synonymSet, stemmers []*stemmer) queryGrou
 		g.words[form] = max(g.words[form], share)
 		// Stemmed as the index stems: the word before accents are folded.
 		for _, st := range stemmers {
-			if stem := foldWord(st.stem(foldCase(lower))); stem != form {
+			if stem := foldWord(st.stem(word)); stem != form {
 				phrase(stem, false)
 				g.stems[stem] = max(g.stems[stem], share)
 			}
@@ -259,9 +260,6 @@ func newQueryGroup(t searchTerm, syn *synonymSet, stemmers []*stemmer) queryGrou
 	}
 	return g
 }
-
-// foldCase lower-cases a word for a stemmer, keeping its accents.
-func foldCase(w string) string { return strings.ToLower(w) }
 
 // compoundJoin writes a compound ("wi-fi", "e-mail", "hub-3") as the index's
 // joined column has it, when raw is one: words with a single hyphen, dot
