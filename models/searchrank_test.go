@@ -272,3 +272,33 @@ func TestSearchDidYouMean(t *testing.T) {
 		t.Errorf("after start: %q", res.Suggestion)
 	}
 }
+
+func TestSearchOddSynonymListsNeverFail(t *testing.T) {
+	s := newTestStore(t)
+	ctx := context.Background()
+	alice, bob := mustUser(t, s, "alice"), mustUser(t, s, "bob")
+	ask(t, s, alice, bob, "Router shows NEAR( error after the update", "The Wi-Fi light blinks and the log says NEAR(.", "")
+	root := userWithRole(t, s, "root", RoleAdmin)
+	if err := s.SetSearchSynonyms(ctx, alice, "router, hub"); err != ErrForbidden {
+		t.Fatalf("member: %v", err)
+	}
+	list := "a\"b, NEAR(, *, router\n wi-fi , -x, \x00, 日本語, ルーター\nOR, AND, NOT\n\"\", ''\nrouter, router\nerror, fault, \"quoted\""
+	if err := s.SetSearchSynonyms(ctx, root, list); err != nil {
+		t.Fatal(err)
+	}
+	saved, err := s.SearchSynonyms(ctx)
+	if err != nil || strings.Contains(saved, "\x00") || strings.Contains(saved, "router, router") {
+		t.Fatalf("saved %q %v", saved, err)
+	}
+	for _, q := range []string{"router", "NEAR(", "fault", "wi-fi", "日本語", "OR", "a\"b", "quoted", "-x router", "* router"} {
+		if _, err := s.Search(ctx, SearchQuery{Text: q}); err != nil {
+			t.Errorf("%q: %v", q, err)
+		}
+		if _, err := s.Similar(ctx, q, nil); err != nil {
+			t.Errorf("similar %q: %v", q, err)
+		}
+	}
+	if got := searchTitles(t, s, SearchQuery{Text: "fault"}); len(got) != 1 {
+		t.Errorf("fault finds the error post: %v", got)
+	}
+}
