@@ -418,10 +418,13 @@ const (
 const (
 	// solvedBoost multiplies the score of a solved question (it has an
 	// accepted answer, and usually a KB article).
-	solvedBoost = 1.3
+	solvedBoost = 1.2
 	// helpfulBoost is added per doubling of helpful votes on the accepted
 	// answer and its article.
-	helpfulBoost = 0.1
+	helpfulBoost = 0.05
+	// titleBoost is added for a title with every word of the query (a part
+	// for a part, by rarity and form): the title is the question's summary.
+	titleBoost = 0.5
 )
 
 // searchScore is a candidate's final score, higher first: relevance (0 to
@@ -429,9 +432,9 @@ const (
 // whether it is solved and how helpful its answer was voted. Missing words
 // cost much, so questions with every word come first unless a partial
 // match is far stronger; recency breaks ties.
-func searchScore(relevance, coverage float64, solved bool, helpful int) float64 {
+func searchScore(relevance, coverage, titleCoverage float64, solved bool, helpful int) float64 {
 	f := 0.25 + 0.75*coverage
-	score := relevance * f * f
+	score := relevance * f * f * (1 + titleBoost*titleCoverage)
 	if solved {
 		score *= solvedBoost
 	}
@@ -509,17 +512,20 @@ func (s *Store) scoreWindow(ctx context.Context, plan *searchPlan, hits []Search
 		avgLen += lengths[i]
 	}
 	avgLen = max(1, avgLen/float64(len(hits)))
-	rel := make([]float64, len(hits))
+	rel, titleCov := make([]float64, len(hits)), make([]float64, len(hits))
 	var maxRel, maxIndex float64
 	full := false
 	for i := range hits {
 		h := &hits[i]
 		h.matched = make([]bool, len(plan.groups))
 		norm := bm25K1 * (1 - bm25B + bm25B*lengths[i]/avgLen)
-		var inDoc float64
+		var inDoc, inTitle float64
 		for j, g := range plan.groups {
 			t, b := titles[i][j], bodies[i][j]
 			h.inTitle, h.inBody = h.inTitle || t.n > 0, h.inBody || b.n > 0
+			if t.n > 0 {
+				inTitle += g.weight * t.best
+			}
 			if tf := weightTitle*t.n + weightBody*b.n; tf > 0 {
 				// The best form found weighs the word: exact above synonyms and stems.
 				rel[i] += g.weight * tf * (bm25K1 + 1) / (tf + norm) * max(t.best, b.best)
@@ -527,7 +533,7 @@ func (s *Store) scoreWindow(ctx context.Context, plan *searchPlan, hits []Search
 				h.matched[j] = true
 			}
 		}
-		h.coverage = inDoc / groups
+		h.coverage, titleCov[i] = inDoc/groups, inTitle/groups
 		if !slices.Contains(h.matched, false) {
 			h.coverage, full = 1, true
 		}
@@ -540,7 +546,7 @@ func (s *Store) scoreWindow(ctx context.Context, plan *searchPlan, hits []Search
 		if maxRel > 0 {
 			r += (1 - indexShare) * rel[i] / maxRel
 		}
-		h.score = searchScore(r, h.coverage, texts[i].solved, helpful[i])
+		h.score = searchScore(r, h.coverage, titleCov[i], texts[i].solved, helpful[i])
 	}
 	return full, nil
 }

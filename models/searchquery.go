@@ -148,6 +148,9 @@ func isStopWord(w string) bool {
 		"were", "weren", "what", "when", "where", "which", "while", "who", "whom", "why", "will", "with", "won",
 		"wont", "would", "wouldn", "y", "yet", "you", "your", "yours", "yourself":
 		return true
+	// Particles ("drops out", "went off", "set up"): the verb says what.
+	case "out", "up", "off":
+		return true
 	// How often, not what: customers write "keeps dropping", "always
 	// freezes", and the question's title says "drops" or "freezes".
 	case "keep", "keeps", "keeping", "kept", "always", "constantly", "continually", "repeatedly", "randomly",
