@@ -2,6 +2,8 @@ package models
 
 import (
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // formMatch is a group a form of the query counts for, and its share.
@@ -164,11 +166,49 @@ func isJoinedPair(t string, a, b wordSpan) bool {
 }
 
 // foldedWords splits text into words, folded as the index folds them.
+// One pass: ASCII words in lower case (most of them) are slices of text.
 func foldedWords(text string) ([]wordSpan, []string) {
-	spans := splitWords(text)
-	words := make([]string, len(spans))
-	for i, sp := range spans {
-		words[i] = foldWord(text[sp.start:sp.end])
+	spans := make([]wordSpan, 0, len(text)/6)
+	words := make([]string, 0, len(text)/6)
+	start, plain := -1, true // plain: ASCII, no capitals so far
+	end := func(i int) {
+		w := text[start:i]
+		if !plain {
+			w = foldWord(w)
+		}
+		spans, words = append(spans, wordSpan{start, i}), append(words, w)
+		start, plain = -1, true
+	}
+	for i := 0; i < len(text); {
+		c := text[i]
+		if c < utf8.RuneSelf {
+			isWord := 'a' <= c && c <= 'z' || '0' <= c && c <= '9'
+			upper := 'A' <= c && c <= 'Z'
+			switch {
+			case isWord || upper:
+				if start < 0 {
+					start = i
+				}
+				plain = plain && !upper
+			case start >= 0:
+				end(i)
+			}
+			i++
+			continue
+		}
+		r, n := utf8.DecodeRuneInString(text[i:])
+		if unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.Is(unicode.Mn, r) {
+			if start < 0 {
+				start = i
+			}
+			plain = false
+		} else if start >= 0 {
+			end(i)
+		}
+		i += n
+	}
+	if start >= 0 {
+		end(len(text))
 	}
 	return spans, words
 }
