@@ -1,10 +1,13 @@
 package handlers
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/crowdcare/crowdcare/language"
 )
 
 func TestSearchPageSaysWhatItLeftOutAndWhereResultsAre(t *testing.T) {
@@ -84,4 +87,17 @@ func TestAdminEditsSynonymsAndTheNextSearchUsesThem(t *testing.T) {
 	if res := visitor.get("/search?q=printer"); strings.Contains(res.Body, `class="search-hit"`) {
 		t.Fatal("restored defaults still find the plotter")
 	}
+}
+
+func TestSearchPageSaysResultsAreInAnotherLanguage(t *testing.T) {
+	a := newApp(t)
+	asker := a.client()
+	asker.register("asker")
+	asker.askIn("general", "Router verliert jeden Abend die Verbindungen", "Seit dem Update verliert der Router jeden Abend die Verbindung zum Internet.")
+	if _, err := a.store.DetectThreadLanguages(context.Background(), language.New(), 10); err != nil {
+		t.Fatal(err)
+	}
+	// Stemmed in German once detected: the singular finds the plural.
+	res := a.client().get("/search?q=" + url.QueryEscape("Verbindung"))
+	mustContain(t, res.Body, "1 result", "Some results are in German.", `<span class="badge lang">German</span>`, `lang="de"`)
 }

@@ -102,6 +102,11 @@ func TestSearchStemsInTheThreadsLanguage(t *testing.T) {
 			t.Errorf("%q after detection: %v", q, got)
 		}
 	}
+	// Results in another language say so.
+	res, err := s.Search(ctx, SearchQuery{Text: "Verbindung"})
+	if err != nil || len(res.Hits) != 1 || res.Hits[0].Lang != "de" || !slices.Equal(res.Languages, []string{"de"}) {
+		t.Fatalf("language: %+v %v", res, err)
+	}
 }
 
 func TestSearchRanksTheUnion(t *testing.T) {
