@@ -54,6 +54,16 @@ func (s *Store) planQuery(ctx context.Context, text string) (*searchPlan, error)
 	if len(pos) == 0 {
 		return p, nil
 	}
+	for i := range pos {
+		if pos[i].quoted || pos[i].prefix {
+			continue
+		}
+		key := foldWord(pos[i].text)
+		for j := i + 1; j < len(pos) && j <= i+2 && !pos[j].quoted && !pos[j].prefix; j++ {
+			key += " " + foldWord(pos[j].text)
+			pos[i].seqKeys = append(pos[i].seqKeys, key)
+		}
+	}
 	var content []searchTerm
 	for _, t := range pos {
 		if !t.quoted && !t.prefix && isStopWord(foldWord(t.text)) {
@@ -254,7 +264,7 @@ func newQueryGroup(t searchTerm, syn *synonymSet, stemmers []*stemmer) queryGrou
 			stem = foldWord(stemmers[0].stem(strings.ToLower(t.text)))
 		}
 		share = synonymShare
-		for _, e := range syn.synonymsOf(key, stem) {
+		for _, e := range syn.synonymsOf(key, append([]string{stem}, t.seqKeys...)...) {
 			addForm(e)
 		}
 	}

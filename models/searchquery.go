@@ -19,6 +19,10 @@ type searchTerm struct {
 	prefix bool   // word*
 	quoted bool   // "exact phrase": no other forms
 	raw    string // as typed, for compounds ("wi-fi")
+	// seqKeys are this word with the next one and two, folded, when the
+	// query goes on with plain words: "log in" finds the synonyms of
+	// "log in" too.
+	seqKeys []string
 }
 
 // parseQuery reads what a person typed into terms. Supported syntax:

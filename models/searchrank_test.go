@@ -154,6 +154,11 @@ func TestSearchSynonymsByDefault(t *testing.T) {
 			t.Errorf("%q: %v", q, got)
 		}
 	}
+	// A phrase of the list typed as words finds its synonyms too.
+	ask(t, s, alice, bob, "Login fails with error 403 on the portal", "The portal refuses every attempt since Monday.", "")
+	if got := searchTitles(t, s, SearchQuery{Text: "log in"}); len(got) == 0 || got[0] != "t:Login fails with error 403 on the portal" {
+		t.Errorf("log in: %v", got)
+	}
 	// Exact words still rank above their synonyms.
 	ask(t, s, alice, bob, "Wireless keyboard lags", "Keys appear on screen a second late.", "Replace the batteries in the keyboard.")
 	if got := searchTitles(t, s, SearchQuery{Text: "wireless"}); len(got) != 2 || got[0] != "kb:Wireless keyboard lags" {

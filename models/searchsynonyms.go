@@ -130,11 +130,14 @@ func containsInt(xs []int, x int) bool {
 }
 
 // synonymsOf lists the other entries, as written, of the groups of a term
-// (in the index's form) or of its stem.
-func (s *synonymSet) synonymsOf(term, stem string) []string {
+// (in the index's form) and of more keys: its stem, the phrases it starts.
+func (s *synonymSet) synonymsOf(term string, more ...string) []string {
 	var out []string
 	seen := map[string]bool{term: true}
-	for _, k := range []string{term, stem} {
+	for _, k := range more {
+		seen[k] = true
+	}
+	for _, k := range append([]string{term}, more...) {
 		for _, g := range s.byKey[k] {
 			for _, e := range s.groups[g] {
 				if key := foldWord(cleanTerm(e)); !seen[key] {
