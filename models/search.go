@@ -73,8 +73,8 @@ type SearchHit struct {
 type SearchResults struct {
 	Hits []SearchHit
 	Paging
-	// Broadened is set when no hit on the page has every word of the query
-	// (in some form): hits with some of them are shown, best first.
+	// Broadened is set when no result has every word of the query (in some
+	// form): results with some of them are shown, best first.
 	Broadened bool
 	// Searchable is false when the query had no words to look for.
 	Searchable bool
@@ -178,8 +178,8 @@ func (s *Store) Search(ctx context.Context, q SearchQuery) (*SearchResults, erro
 type searchRun struct {
 	hits  []SearchHit // the page asked for
 	total int         // matches, up to searchMaxHits+1
-	// complete is set when a hit on the page has every group; covered says
-	// which groups some ranked candidate has.
+	// complete is set when a ranked candidate has every group (on this
+	// page or an earlier one); covered says which groups some candidate has.
 	complete bool
 	covered  []bool
 }
@@ -312,16 +312,11 @@ func (s *Store) search(ctx context.Context, plan *searchPlan, filter, exclude st
 		}
 		return cands[i].at > cands[j].at
 	})
-	_ = full
+	run.complete = full
 	if offset >= len(cands) {
 		return run, nil
 	}
 	hits := cands[offset:min(offset+n, len(cands))]
-	for _, h := range hits {
-		if !slices.Contains(h.matched, false) {
-			run.complete = true
-		}
-	}
 	if err := s.fillHits(ctx, hits); err != nil {
 		return run, err
 	}

@@ -304,7 +304,7 @@ func TestSolvedQuestionIsOneHitEverywhere(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if res.Total != 25 || res.Pages != 2 || len(res.Hits) != want {
+		if res.Total != 25 || res.Pages != 2 || len(res.Hits) != want || res.Broadened {
 			t.Fatalf("page %d: total %d, pages %d, hits %d", page, res.Total, res.Pages, len(res.Hits))
 		}
 		for _, h := range res.Hits {
@@ -312,6 +312,17 @@ func TestSolvedQuestionIsOneHitEverywhere(t *testing.T) {
 				t.Fatalf("hit %+v twice or not its article", h)
 			}
 			seen[h.ThreadID] = true
+		}
+	}
+	// Page 2 of a search whose best results have every word says no more
+	// than page 1, even when its own results lack one.
+	carol := mustUser(t, s, "carol")
+	for i := range 16 {
+		ask(t, s, carol, bob, fmt.Sprintf("Greeting card printing question %d", i), "How do I print a greeting card on thick paper?", "")
+	}
+	for page := 1; page <= 3; page++ { // page 3: one greeting card
+		if res, err := s.Search(ctx, SearchQuery{Text: "voicemail greeting", Page: page}); err != nil || res.Broadened {
+			t.Fatalf("page %d broadened: %v", page, err)
 		}
 	}
 	sim, err := s.Similar(ctx, "voicemail greeting wrong", nil)
