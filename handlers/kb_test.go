@@ -55,10 +55,14 @@ func TestAcceptedAnswerBecomesArticleFoundBySearch(t *testing.T) {
 		t.Fatalf("/kb/{id}: %d %q", res.Code, res.Location)
 	}
 
+	// One hit for the question: the article, with a link to the discussion.
 	res := visitor.get("/search?q=maintenance")
-	mustContain(t, res.Body, `href="`+kb+`"`, `href="`+thread+`"`, "Knowledge base</span>", "Solved</span>", "<mark>maintenance</mark>")
+	mustContain(t, res.Body, "1 result", `href="`+kb+`"`, `href="`+thread+`"`, "Knowledge base</span>", "<mark>maintenance</mark>")
+	if n := strings.Count(res.Body, `class="search-hit"`); n != 1 {
+		t.Errorf("%d hits for one question", n)
+	}
 	res = visitor.get("/search?q=maintenance&solved=1&c=general&tag=router")
-	mustContain(t, res.Body, "2 results", `href="`+kb+`"`)
+	mustContain(t, res.Body, "1 result", `href="`+kb+`"`)
 	if res := visitor.get("/search?q=maintenance&c=no-such-category"); !strings.Contains(res.Body, "No results") {
 		t.Error("unknown category filter should find nothing")
 	}
@@ -253,7 +257,8 @@ func TestSimilarQuestionsWhileAsking(t *testing.T) {
 	if err := json.Unmarshal([]byte(res.Body), &out); err != nil || res.Code != 200 {
 		t.Fatalf("similar: %d %s %v", res.Code, res.Body, err)
 	}
-	if len(out.Results) != 2 {
+	// The solved thread and its article are one suggestion: the article.
+	if len(out.Results) != 1 || out.Results[0].Kind != "kb" || out.Results[0].URL != articlePath(t, a, thread) {
 		t.Fatalf("similar results: %+v", out.Results)
 	}
 	for _, r := range out.Results {
@@ -267,7 +272,7 @@ func TestSimilarQuestionsWhileAsking(t *testing.T) {
 	if page.Code != http.StatusOK {
 		t.Fatalf("check: %d", page.Code)
 	}
-	mustContain(t, page.Body, "may already answer yours", `href="`+thread+`"`, `value="Router reboots at night"`, "Half-written question</textarea>")
+	mustContain(t, page.Body, "may already answer yours", `href="`+articlePath(t, a, thread)+`"`, `value="Router reboots at night"`, "Half-written question</textarea>")
 	if list, _ := a.store.Threads(context.Background(), models.ThreadQuery{}); list.Total != 2 {
 		t.Fatalf("check created a thread: %d", list.Total)
 	}

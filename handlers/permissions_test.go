@@ -52,6 +52,8 @@ func staffRoutes() []staffRoute {
 		{models.PermManageSite, "GET", "/admin/settings", nil},
 		{models.PermManageSite, "POST", "/admin/settings", adminSettings(nil)},
 		{models.PermManageSite, "POST", "/admin/categories", url.Values{"name": {"Partners"}}},
+		{models.PermManageSite, "GET", "/admin/search", nil},
+		{models.PermManageSite, "POST", "/admin/search", url.Values{"synonyms": {"router, hub, modem"}}},
 		{models.PermTriageSocial, "GET", "/mod/social", nil},
 		{models.PermTriageSocial, "POST", "/mod/social", url.Values{"action": {"dismiss"}, "items": {"1"}}},
 		{models.PermTriageSocial, "GET", "/mod/social/rules", nil},

@@ -172,6 +172,8 @@ func (h *Handler) routes(e *echo.Echo) {
 	staff(models.PermManageSite, http.MethodGet, "/admin/settings", h.showAdminSettings)
 	staff(models.PermManageSite, http.MethodPost, "/admin/settings", h.saveAdminSettings)
 	staff(models.PermManageSite, http.MethodPost, "/admin/categories", h.saveCategory)
+	staff(models.PermManageSite, http.MethodGet, "/admin/search", h.showAdminSearch)
+	staff(models.PermManageSite, http.MethodPost, "/admin/search", h.saveAdminSearch)
 	staff(models.PermManageRoles, http.MethodGet, "/admin/ambassadors", h.showAdminAmbassadors)
 
 	staff(models.PermTriageSocial, http.MethodGet, "/mod/social", h.showSocial)

@@ -24,8 +24,22 @@ type searchPage struct {
 // FilterURL is this search with the solved filter switched.
 func (p searchPage) FilterURL(solved bool) string { return p.url(solved, 1) }
 
+// EverywhereURL is this search without its filters.
+func (p searchPage) EverywhereURL() string {
+	return "/search?" + url.Values{"q": {p.Query}}.Encode()
+}
+
 // PageURL is the pager's link to another page of results.
 func (p searchPage) PageURL(n int) string { return p.url(p.SolvedOnly, n) }
+
+// SuggestionURL is this search with the suggested query ("Did you mean").
+func (p searchPage) SuggestionURL() string {
+	if p.Results == nil {
+		return ""
+	}
+	p.Query = p.Results.Suggestion
+	return p.url(p.SolvedOnly, 1)
+}
 
 func (p searchPage) url(solved bool, n int) string {
 	q := url.Values{"q": {p.Query}}
@@ -95,4 +109,45 @@ func (h *Handler) showSimilar(c echo.Context) error {
 	}
 	c.Response().Header().Set("Cache-Control", "no-store")
 	return c.JSON(http.StatusOK, map[string]any{"results": out})
+}
+
+type searchAdminPage struct {
+	page
+	Form     form
+	Defaults string
+}
+
+// showAdminSearch renders GET /admin/search: the synonym list.
+func (h *Handler) showAdminSearch(c echo.Context) error {
+	text, err := h.store.SearchSynonyms(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	f := newForm()
+	f.Values["synonyms"] = text
+	return h.renderAdminSearch(c, http.StatusOK, f)
+}
+
+func (h *Handler) renderAdminSearch(c echo.Context, code int, f form) error {
+	p := searchAdminPage{page: h.page(c, "Search"), Form: f, Defaults: models.DefaultSearchSynonyms}
+	p.NoIndex = true
+	return h.render(c, code, "admin_search", p)
+}
+
+// saveAdminSearch handles POST /admin/search: a new synonym list, or the
+// defaults again (restore=1). It applies to the next search.
+func (h *Handler) saveAdminSearch(c echo.Context) error {
+	f := fromRequest(c, "synonyms")
+	if c.FormValue("restore") == "1" {
+		f.Values["synonyms"] = models.DefaultSearchSynonyms
+	}
+	err := h.store.SetSearchSynonyms(c.Request().Context(), currentUser(c), f.Values["synonyms"])
+	if f.withError(err) {
+		return h.renderAdminSearch(c, http.StatusUnprocessableEntity, f)
+	}
+	if err != nil {
+		return err
+	}
+	h.flash(c, "Synonyms saved: they apply to the next search.")
+	return c.Redirect(http.StatusSeeOther, "/admin/search")
 }

@@ -29,7 +29,7 @@ type FloorCopy struct {
 // deferred foreign keys, with the columns to copy.
 var floorTables = []struct{ name, cols string }{
 	{"users", "*"}, {"threads", "*"}, {"posts", "*"}, {"social_items", "*"},
-	{"search_index", "rowid, title, body, joined, facets"},
+	{"search_index", "rowid, title, body, answers, joined, tstems, stems, facets"},
 }
 
 // floorChunk is the rows a transaction of the copy holds: four times an
@@ -86,7 +86,7 @@ func (s *Store) CopyImportRows(ctx context.Context, from string) (out FloorCopy,
 		// (the brand account, say): the copy keeps those.
 		verb := "INSERT OR IGNORE INTO main." + t.name
 		if t.name == "search_index" {
-			verb = "INSERT INTO main.search_index (rowid, title, body, joined, facets)"
+			verb = "INSERT INTO main.search_index (rowid, title, body, answers, joined, tstems, stems, facets)"
 		}
 		q := verb + " SELECT " + t.cols + " FROM imported." + t.name + " WHERE rowid > ? AND rowid <= ?"
 		start := time.Now()

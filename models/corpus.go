@@ -147,13 +147,11 @@ func (s *Store) corpusThread(ctx context.Context, tx *sql.Tx, r *rand.Rand, i, a
 		VALUES (?, ?, ?, ?, ?, ?) RETURNING id`, cat, author, title, Slugify(title), asked.Unix(), asked.Unix()).Scan(&threadID); err != nil {
 		return fmt.Errorf("corpus thread %d: %w", i, err)
 	}
-	var texts []string
 	post := func(authorID int64, body string, at time.Time, question bool) (int64, error) {
 		rd, err := s.md.render(body)
 		if err != nil {
 			return 0, err
 		}
-		texts = append(texts, rd.Text)
 		var id int64
 		err = tx.QueryRowContext(ctx, `INSERT INTO posts (thread_id, author_id, is_question, body_md, body_html, body_text,
 			helpful_count, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
@@ -194,21 +192,10 @@ func (s *Store) corpusThread(ctx context.Context, tx *sql.Tx, r *rand.Rand, i, a
 	if err := setTags(ctx, tx, threadID, ParseTags(strings.Join(tags, ","))); err != nil {
 		return err
 	}
-	facets := []string{facetCategory(cat), facetOpen}
-	if accepted != nil {
-		facets[1] = facetSolved
-	}
-	tagFacets, err := threadTagFacets(ctx, tx, threadID)
-	if err != nil {
-		return err
-	}
-	if err := insertIndexRow(ctx, tx, threadRowID(threadID), title, strings.Join(texts, "\n"), append(facets, tagFacets...)); err != nil {
-		return err
-	}
 	if accepted != nil {
 		return s.createArticle(ctx, tx, threadID, accepted.(int64))
 	}
-	return nil
+	return s.indexThread(ctx, tx, threadID)
 }
 
 func btoi(b bool) int {

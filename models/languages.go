@@ -33,13 +33,22 @@ func detectAll(det LanguageDetector, texts []string) []string {
 func (s *Store) DetectThreadLanguages(ctx context.Context, det LanguageDetector, limit int) (int, error) {
 	return s.detectAndStore(ctx, det, `SELECT t.id, t.title || '. ' || COALESCE(substr(p.body_text, 1, 1000), '')
 		FROM threads t INDEXED BY threads_lang_todo LEFT JOIN posts p ON p.id = t.question_id
-		WHERE t.lang_checked = 0 LIMIT ?`, `UPDATE threads SET lang = ?, lang_checked = 1 WHERE id = ?`, limit)
+		WHERE t.lang_checked = 0 LIMIT ?`, `UPDATE threads SET lang = ?, lang_checked = 1 WHERE id = ?`, limit,
+		func(tx *sql.Tx, id any, lang string) error {
+			// Indexed with English stems until now: stemmed again in its own language.
+			if sl := stemLang(lang); sl != "en" {
+				return s.indexThread(ctx, tx, id.(int64))
+			}
+			return nil
+		})
 }
 
 // detectAndStore reads up to limit (id, text) rows with query, names their
 // languages and writes each with update (lang, id). Quietly: no page a
-// cache keeps shows a language, so cached pages stay valid.
-func (s *Store) detectAndStore(ctx context.Context, det LanguageDetector, query, update string, limit int) (int, error) {
+// cache keeps shows a language, so cached pages stay valid. It
+// then, when given, calls after for each in the same transaction.
+func (s *Store) detectAndStore(ctx context.Context, det LanguageDetector, query, update string, limit int,
+	after func(tx *sql.Tx, id any, lang string) error) (int, error) {
 	rows, err := s.r.QueryContext(ctx, query, limit)
 	if err != nil {
 		return 0, fmt.Errorf("texts without a language: %w", err)
@@ -69,6 +78,11 @@ func (s *Store) detectAndStore(ctx context.Context, det LanguageDetector, query,
 		for i, id := range ids {
 			if _, err := stmt.ExecContext(ctx, langs[i], id); err != nil {
 				return err
+			}
+			if after != nil {
+				if err := after(tx, id, langs[i]); err != nil {
+					return err
+				}
 			}
 		}
 		return nil

@@ -6,254 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"html/template"
+	"slices"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 )
-
-// Facet tokens live in the index's facets column. They are made of letters
-// and digits only, so the tokenizer keeps each one whole.
-func facetCategory(id int64) string { return "zc" + strconv.FormatInt(id, 10) }
-func facetTag(id int64) string      { return "zt" + strconv.FormatInt(id, 10) }
-
-const (
-	facetSolved = "zsolved"
-	facetOpen   = "zopen"
-	facetKB     = "zkb"
-)
-
-// Row ids in the index follow the thread: 2*thread id for the thread and
-// 2*thread id + 1 for its article, so newer content has higher row ids.
-func threadRowID(threadID int64) int64  { return 2 * threadID }
-func articleRowID(threadID int64) int64 { return 2*threadID + 1 }
-
-// compoundWords finds the words joined by hyphens, dots or apostrophes in a
-// text (Wi-Fi, e-mail, hub-3): runs of letters and digits with one joiner
-// between each, as the pattern [\p{L}\p{N}]+(?:[-.'’][\p{L}\p{N}]+)+ finds
-// them (TestCompoundWordsMatchThePattern), without its backtracking, which
-// took a quarter of an import's text work.
-func compoundWords(t string, fn func(string)) {
-	isWord := func(r rune) bool { return unicode.IsLetter(r) || unicode.IsNumber(r) }
-	isJoiner := func(r rune) bool { return r == '-' || r == '.' || r == '\'' || r == '’' }
-	// run returns the end of the letters and digits starting at i.
-	run := func(i int) int {
-		for i < len(t) {
-			r, n := utf8.DecodeRuneInString(t[i:])
-			if !isWord(r) {
-				break
-			}
-			i += n
-		}
-		return i
-	}
-	for i := 0; i < len(t); {
-		r, n := utf8.DecodeRuneInString(t[i:])
-		if !isWord(r) {
-			i += n
-			continue
-		}
-		end, joined := run(i), false
-		for end < len(t) {
-			j, jn := utf8.DecodeRuneInString(t[end:])
-			if !isJoiner(j) {
-				break
-			}
-			next := run(end + jn)
-			if next == end+jn {
-				break
-			}
-			end, joined = next, true
-		}
-		if joined {
-			fn(t[i:end])
-		}
-		i = end
-	}
-}
-
-// joinedForms lists each compound written as one word, once.
-func joinedForms(texts ...string) string {
-	seen := map[string]bool{}
-	var out []string
-	for _, t := range texts {
-		compoundWords(t, func(m string) {
-			w := strings.ToLower(strings.Map(func(r rune) rune {
-				if strings.ContainsRune("-.'’", r) {
-					return -1
-				}
-				return r
-			}, m))
-			if !seen[w] {
-				seen[w] = true
-				out = append(out, w)
-			}
-		})
-	}
-	return strings.Join(out, " ")
-}
-
-func indexText(s string) string { return segmentCJK(cleanText(s)) }
-
-// indexThread writes the thread's row in the search index, or removes it when
-// the thread is no longer visible. It runs in the transaction of the change.
-func (s *Store) indexThread(ctx context.Context, tx dbtx, threadID int64) error {
-	rowid := threadRowID(threadID)
-	if _, err := tx.ExecContext(ctx, `DELETE FROM search_index WHERE rowid = ?`, rowid); err != nil {
-		return fmt.Errorf("unindex thread %d: %w", threadID, err)
-	}
-	var title string
-	var catID int64
-	var solved, visible bool
-	err := tx.QueryRowContext(ctx, `SELECT t.title, t.category_id, t.accepted_id IS NOT NULL, `+visibleThread+`
-		FROM threads t WHERE t.id = ?`, threadID).Scan(&title, &catID, &solved, &visible)
-	if errors.Is(err, sql.ErrNoRows) || (err == nil && !visible) {
-		return nil
-	}
-	if err != nil {
-		return fmt.Errorf("load thread %d for index: %w", threadID, err)
-	}
-	// The question first, then the accepted answer, then the others.
-	rows, err := tx.QueryContext(ctx, `SELECT p.body_text FROM posts p JOIN threads t ON t.id = p.thread_id
-		WHERE p.thread_id = ? AND `+visiblePost+`
-		ORDER BY p.is_question DESC, p.id = COALESCE(t.accepted_id, 0) DESC, p.id`, threadID)
-	if err != nil {
-		return fmt.Errorf("load posts for index: %w", err)
-	}
-	var body []string
-	for rows.Next() {
-		var text string
-		if err := rows.Scan(&text); err != nil {
-			rows.Close()
-			return err
-		}
-		body = append(body, text)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return err
-	}
-	facets := []string{facetCategory(catID), facetOpen}
-	if solved {
-		facets[1] = facetSolved
-	}
-	tagFacets, err := threadTagFacets(ctx, tx, threadID)
-	if err != nil {
-		return err
-	}
-	facets = append(facets, tagFacets...)
-	if err := insertIndexRow(ctx, tx, rowid, title, strings.Join(body, "\n"), facets); err != nil {
-		return fmt.Errorf("index thread %d: %w", threadID, err)
-	}
-	return nil
-}
-
-// insertIndexRow adds one document to the search index.
-func insertIndexRow(ctx context.Context, tx dbtx, rowid int64, title, text string, facets []string) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO search_index (rowid, title, body, joined, facets) VALUES (?, ?, ?, ?, ?)`,
-		rowid, indexText(title), indexText(text), joinedForms(title, text), strings.Join(facets, " "))
-	return err
-}
-
-func threadTagFacets(ctx context.Context, tx dbtx, threadID int64) ([]string, error) {
-	rows, err := tx.QueryContext(ctx, `SELECT tag_id FROM thread_tags WHERE thread_id = ?`, threadID)
-	if err != nil {
-		return nil, fmt.Errorf("load tags for index: %w", err)
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		out = append(out, facetTag(id))
-	}
-	return out, rows.Err()
-}
-
-// indexArticle writes a KB article's row, or removes it when unpublished.
-func (s *Store) indexArticle(ctx context.Context, tx dbtx, articleID int64) error {
-	var title, problem, solution string
-	var threadID, catID int64
-	var published bool
-	err := tx.QueryRowContext(ctx, `SELECT k.title, k.problem_md, k.solution_md, k.thread_id, t.category_id,
-		k.published AND `+visibleThread+`
-		FROM kb_articles k JOIN threads t ON t.id = k.thread_id WHERE k.id = ?`, articleID).
-		Scan(&title, &problem, &solution, &threadID, &catID, &published)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil
-	}
-	if err != nil {
-		return fmt.Errorf("load article %d for index: %w", articleID, err)
-	}
-	rowid := articleRowID(threadID)
-	if _, err := tx.ExecContext(ctx, `DELETE FROM search_index WHERE rowid = ?`, rowid); err != nil {
-		return fmt.Errorf("unindex article %d: %w", articleID, err)
-	}
-	if !published {
-		return nil
-	}
-	p, err := s.md.render(problem)
-	if err != nil {
-		return err
-	}
-	sol, err := s.md.render(solution)
-	if err != nil {
-		return err
-	}
-	tagFacets, err := threadTagFacets(ctx, tx, threadID)
-	if err != nil {
-		return err
-	}
-	facets := append([]string{facetCategory(catID), facetKB}, tagFacets...)
-	if err := insertIndexRow(ctx, tx, rowid, title, p.Text+"\n"+sol.Text, facets); err != nil {
-		return fmt.Errorf("index article %d: %w", articleID, err)
-	}
-	return nil
-}
-
-// Reindex rebuilds the whole search index from the content, in batches.
-func (s *Store) Reindex(ctx context.Context) (int, error) {
-	if _, err := s.exec(ctx, `DELETE FROM search_index`); err != nil {
-		return 0, fmt.Errorf("clear index: %w", err)
-	}
-	n := 0
-	for _, q := range []struct {
-		sql   string
-		index func(context.Context, dbtx, int64) error
-	}{
-		{`SELECT id FROM threads WHERE id > ? ORDER BY id LIMIT 500`, s.indexThread},
-		{`SELECT id FROM kb_articles WHERE id > ? ORDER BY id LIMIT 500`, s.indexArticle},
-	} {
-		var last int64
-		for {
-			ids, err := s.ids(ctx, q.sql, last)
-			if err != nil {
-				return n, err
-			}
-			if len(ids) == 0 {
-				break
-			}
-			err = s.inTx(ctx, func(tx *sql.Tx) error {
-				for _, id := range ids {
-					if err := q.index(ctx, tx, id); err != nil {
-						return err
-					}
-				}
-				return nil
-			})
-			if err != nil {
-				return n, err
-			}
-			n += len(ids)
-			last = ids[len(ids)-1]
-		}
-	}
-	return n, nil
-}
 
 func (s *Store) ids(ctx context.Context, q string, args ...any) ([]int64, error) {
 	return column[int64](s.r.QueryContext(ctx, q, args...))
@@ -286,31 +43,55 @@ type SearchQuery struct {
 	Viewer     *User // private categories are left out unless the viewer may see them
 }
 
-// SearchHit is one thread or article found.
+// SearchHit is one question found: a thread, or when it is solved and has
+// a published KB article, that article (IsArticle), which stands for both.
 type SearchHit struct {
 	IsArticle bool
-	ID        int64
+	ID        int64 // the article's id when IsArticle, else the thread's
+	ThreadID  int64
 	Title     string
 	TitleHTML template.HTML // escaped, with <mark> around matched words
 	Snippet   template.HTML // escaped, with <mark> around matched words
 	URL       string
+	ThreadURL string // the discussion, also for an article
 	Solved    bool
+	Lang      string // the question's language when known and not English
 	Category  Category
 	Date      time.Time
-	score     float64
+	score     float64 // bm25, then the final score (searchScore)
 	rowid     int64
+	at        int64 // last activity, breaking ties
+	matched   []bool
+	coverage  float64
+	// The title, or the question or accepted answer, has a word of the query.
+	inTitle, inBody bool
 	// The stored text, until it is highlighted.
-	title, body string
+	body, answers string
 }
 
 // SearchResults is a page of hits.
 type SearchResults struct {
 	Hits []SearchHit
 	Paging
-	// Broadened is set when no hit had every word, so hits with any word are shown.
+	// Broadened is set when no result has every word of the query (in some
+	// form): results with some of them are shown, best first.
 	Broadened bool
 	// Searchable is false when the query had no words to look for.
 	Searchable bool
+	// Ignored are common words left out of the query ("how", "my", "nothing").
+	Ignored []string
+	// Missing are words of the query that nothing the viewer may see
+	// contains, under the filters, in any form.
+	Missing []string
+	// Elsewhere is, when the filters (solved, category, tag) left nothing,
+	// how many questions match without them (up to searchMaxHits+1).
+	Elsewhere int
+	// Languages are the languages other than English of the hits on the
+	// page, when known.
+	Languages []string
+	// Suggestion is, when the query found little, the query with its rare
+	// words replaced by close ones that find more ("Did you mean …?").
+	Suggestion string
 }
 
 // Search limits. Results pages are 20 hits and only the best 1,000 hits are
@@ -318,59 +99,89 @@ type SearchResults struct {
 // every match it sorts, about 2 µs each, so a word found in most of 100,000
 // threads would cost ~100 ms: relevance ranking runs over the newest
 // searchCandidates matches, which bounds a search to a few milliseconds and
-// favours current answers (firmware, prices and menus change).
+// favours current answers (firmware, prices and menus change). The best
+// rerankMin (or more, for later pages) by bm25, and up to twice
+// rerankExtra more (see search), are then ranked again with the signals
+// bm25 does not see (scoreWindow, searchScore in searchrank.go).
 const (
 	SearchPerPage    = 20
 	searchMaxHits    = 1000
 	searchCandidates = 1000
+	rerankMin        = 40
+	rerankExtra      = 20
 )
 
-// solvedBoost multiplies the (negative, lower is better) bm25 score of solved
-// threads and KB articles, so they come first among hits of equal relevance.
-const solvedBoost = 1.25
-
-// Search finds threads and articles. It never fails on what a person typed.
+// Search finds questions. It never fails on what a person typed.
 func (s *Store) Search(ctx context.Context, q SearchQuery) (*SearchResults, error) {
-	terms := parseQuery(q.Text)
-	expr, ok := matchExpr(terms, false)
-	res := &SearchResults{Searchable: ok, Paging: paging(1, 0, SearchPerPage)}
-	if !ok {
+	plan, err := s.planQuery(ctx, q.Text)
+	if err != nil {
+		return nil, err
+	}
+	res := &SearchResults{Searchable: len(plan.groups) > 0, Paging: paging(1, 0, SearchPerPage), Ignored: plan.ignored}
+	if !res.Searchable {
 		return res, nil
 	}
 	filter, ok, err := s.searchFilter(ctx, q)
-	if err != nil || !ok {
-		return res, err
+	if err != nil {
+		return nil, err
 	}
 	exclude, err := s.searchCategoryFilter(ctx, q.Viewer)
 	if err != nil {
 		return nil, err
 	}
 	page := max(1, q.Page)
-	hits, total, err := s.searchRun(ctx, terms, expr, filter, exclude, page)
-	if err != nil {
-		return nil, err
-	}
-	if total == 0 && countPositive(terms) > 1 {
-		anyExpr, _ := matchExpr(terms, true)
-		if hits, total, err = s.searchRun(ctx, terms, anyExpr, filter, exclude, page); err != nil {
+	var run searchRun
+	if ok {
+		run, err = s.search(ctx, plan, filter, exclude, (page-1)*SearchPerPage, SearchPerPage)
+		if err != nil {
 			return nil, err
 		}
-		res.Broadened = total > 0
 	}
-	res.Paging = paging(page, min(total, searchMaxHits), SearchPerPage)
-	res.More = total > searchMaxHits
-	res.Hits = hits
+	res.Paging = paging(page, min(run.total, searchMaxHits), SearchPerPage)
+	res.More = run.total > searchMaxHits
+	res.Hits = run.hits
+	res.Broadened = len(run.hits) > 0 && !run.complete
+	for _, h := range run.hits {
+		if h.Lang != "" && !slices.Contains(res.Languages, h.Lang) {
+			res.Languages = append(res.Languages, h.Lang)
+		}
+	}
+	if run.total == 0 && (filter != "" || !ok) {
+		// Say what the filters hid.
+		if res.Elsewhere, err = s.countMatches(ctx, plan.matchAny(), "", exclude); err != nil {
+			return nil, err
+		}
+	}
+	if ok && run.total < suggestBelow {
+		if res.Suggestion, err = s.suggest(ctx, q.Text, filter, exclude); err != nil {
+			return nil, err
+		}
+	}
+	if run.total == 0 || res.Broadened {
+		for i, g := range plan.groups {
+			if i < len(run.covered) && run.covered[i] {
+				continue
+			}
+			n, err := s.countMatches(ctx, g.expr(), filter, exclude)
+			if err != nil {
+				return nil, err
+			}
+			if n == 0 {
+				res.Missing = append(res.Missing, g.term.text)
+			}
+		}
+	}
 	return res, nil
 }
 
-func countPositive(terms []searchTerm) int {
-	n := 0
-	for _, t := range terms {
-		if !t.negate {
-			n++
-		}
-	}
-	return n
+// searchRun is what one search found.
+type searchRun struct {
+	hits  []SearchHit // the page asked for
+	total int         // matches, up to searchMaxHits+1
+	// complete is set when a ranked candidate has every group (on this
+	// page or an earlier one); covered says which groups some candidate has.
+	complete bool
+	covered  []bool
 }
 
 // searchFilter turns the filters into facet terms. An unknown category or
@@ -378,7 +189,7 @@ func countPositive(terms []searchTerm) int {
 func (s *Store) searchFilter(ctx context.Context, q SearchQuery) (string, bool, error) {
 	var parts []string
 	if q.SolvedOnly {
-		parts = append(parts, "facets : ("+facetSolved+" OR "+facetKB+")")
+		parts = append(parts, "facets : "+facetSolved)
 	}
 	if q.Category != "" {
 		c, err := s.CategoryBySlug(ctx, q.Category)
@@ -404,11 +215,11 @@ func (s *Store) searchFilter(ctx context.Context, q SearchQuery) (string, bool, 
 	return strings.Join(parts, " AND "), true, nil
 }
 
-// searchRun runs one FTS5 query: the user's expression, facet filters that
-// must match, and facets (private categories) that must not.
-func (s *Store) searchRun(ctx context.Context, terms []searchTerm, expr, filter, exclude string, page int) ([]SearchHit, int, error) {
-	// No column filter on the user's words: it doubles FTS5's ranking cost,
-	// and facet tokens ("zc12") are not words anyone searches for.
+// fullMatch is an FTS5 expression with facet filters that must match and
+// facets (private categories) that must not. No column filter on the
+// user's words: it doubles FTS5's ranking cost, and facet tokens ("zc12")
+// are not words anyone searches for.
+func fullMatch(expr, filter, exclude string) string {
 	match := "(" + expr + ")"
 	if filter != "" {
 		match = "(" + match + ") AND " + filter
@@ -416,100 +227,119 @@ func (s *Store) searchRun(ctx context.Context, terms []searchTerm, expr, filter,
 	if exclude != "" {
 		match = "(" + match + ") NOT " + exclude
 	}
-	offset := (page - 1) * SearchPerPage
-	// Rank the best window by bm25 alone: reading any column (snippets,
-	// facets) for every match would load each matching document. The window
-	// function counts the candidates in the same pass.
-	window := min(offset+2*SearchPerPage, searchMaxHits)
-	limit := max(candidates(terms), window)
-	rows, err := s.r.QueryContext(ctx, `SELECT rowid, rank, COUNT(*) OVER () FROM (
-		SELECT rowid, rank FROM search_index WHERE search_index MATCH ? ORDER BY rowid DESC LIMIT ?
-	) ORDER BY rank LIMIT ?`, match, limit+1, window)
+	return match
+}
+
+// countMatches counts documents matching expr under the filters, up to
+// searchMaxHits+1.
+func (s *Store) countMatches(ctx context.Context, expr, filter, exclude string) (int, error) {
+	var n int
+	err := s.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM search_index WHERE search_index MATCH ? LIMIT ?)`,
+		fullMatch(expr, filter, exclude), searchMaxHits+1).Scan(&n)
 	if err != nil {
-		return nil, 0, fmt.Errorf("search %q: %w", match, err)
+		return 0, fmt.Errorf("count matches: %w", err)
 	}
-	var hits []SearchHit
-	total := 0
-	for rows.Next() {
-		var rowid int64
-		var rank float64
-		if err := rows.Scan(&rowid, &rank, &total); err != nil {
-			rows.Close()
-			return nil, 0, err
+	return n, nil
+}
+
+// search ranks the union of the plan's matches: questions with any of its
+// words. When a common word makes that union larger than the candidates
+// ranked, the questions with every word are ranked too, so they are never
+// crowded out by newer partial matches.
+func (s *Store) search(ctx context.Context, plan *searchPlan, filter, exclude string, offset, n int) (searchRun, error) {
+	var run searchRun
+	window := min(max(rerankMin, offset+2*n), searchMaxHits)
+	limit := max(candidates(plan), window)
+	cands, total, err := s.rankCandidates(ctx, fullMatch(plan.matchCore(), filter, exclude), limit, window)
+	if err != nil {
+		return run, err
+	}
+	// Beside the best by bm25: the newest questions with every word, when
+	// a common word floods the union, and the newest with a common stem or
+	// synonym or a phrase form (forms bm25 would rank slowly). The final
+	// ranking reads them all.
+	have := make(map[int64]bool, len(cands))
+	for _, h := range cands {
+		have[h.rowid] = true
+	}
+	add := func(expr string) error {
+		ids, err := s.ids(ctx, `SELECT rowid FROM search_index WHERE search_index MATCH ? ORDER BY rowid DESC LIMIT ?`,
+			fullMatch(expr, filter, exclude), rerankExtra)
+		for _, id := range ids {
+			if !have[id] {
+				have[id] = true
+				cands = append(cands, SearchHit{ID: id, ThreadID: id, rowid: id})
+			}
 		}
-		hits = append(hits, SearchHit{IsArticle: rowid%2 == 1, ID: rowid / 2, score: rank, rowid: rowid})
+		return err
 	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, 0, err
+	if total > limit && len(plan.groups) > 1 {
+		if err := add(plan.matchAllWords()); err != nil {
+			return run, err
+		}
 	}
-	if total > limit {
+	run.total = total
+	if plan.hasSyn() {
+		if err := add(plan.matchSyn()); err != nil {
+			return run, err
+		}
+		if total <= limit {
+			if run.total, err = s.countMatches(ctx, plan.matchAny(), filter, exclude); err != nil {
+				return run, err
+			}
+		}
+	}
+	if run.total > limit {
 		// More matches than candidates: the exact number is not worth counting.
-		total = searchMaxHits + 1
+		run.total = searchMaxHits + 1
 	}
-	if offset >= len(hits) {
-		return nil, total, nil
+	if len(cands) == 0 {
+		return run, nil
 	}
-	if err := s.readWindow(ctx, hits); err != nil {
-		return nil, 0, err
-	}
-	sort.SliceStable(hits, func(i, j int) bool { return hits[i].score < hits[j].score })
-	hits = hits[min(offset, len(hits)):min(offset+SearchPerPage, len(hits))]
-	hl := newHighlighter(terms)
-	for i := range hits {
-		hits[i].TitleHTML = hl.mark(hits[i].title, 0)
-		hits[i].Snippet = hl.mark(truncateRunes(hits[i].body, 20000), snippetWords)
-		hits[i].title, hits[i].body = "", ""
-	}
-	if err := s.fillHits(ctx, hits); err != nil {
-		return nil, 0, err
-	}
-	return hits, total, nil
-}
-
-// candidates is how many of the newest matches are ranked. bm25 over a
-// phrase reads word positions and costs about three times a single word per
-// document, so phrase queries rank a third as many in the same time.
-func candidates(terms []searchTerm) int {
-	for _, t := range terms {
-		if !t.negate && strings.Contains(t.text, " ") {
-			return searchCandidates / 3
-		}
-	}
-	return searchCandidates
-}
-
-// readWindow reads the ranked window's stored text in one query: facets for
-// the solved boost, and title and body for highlighted snippets. FTS5's own
-// snippet() re-reads each document's positions and costs ~1 ms on a long
-// thread; marking the query's words here costs microseconds.
-func (s *Store) readWindow(ctx context.Context, hits []SearchHit) error {
-	if len(hits) == 0 {
-		return nil
-	}
-	args := make([]any, len(hits))
-	pos := make(map[int64]int, len(hits))
-	for i, h := range hits {
-		args[i], pos[h.rowid] = h.rowid, i
-	}
-	rows, err := s.r.QueryContext(ctx, `SELECT rowid, title, body, facets FROM search_index WHERE rowid IN (`+placeholders(len(args))+`)`, args...)
+	full, err := s.scoreWindow(ctx, plan, cands)
 	if err != nil {
-		return fmt.Errorf("read search window: %w", err)
+		return run, err
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var rowid int64
-		var title, body, facets string
-		if err := rows.Scan(&rowid, &title, &body, &facets); err != nil {
-			return err
+	run.covered = make([]bool, len(plan.groups))
+	for _, h := range cands {
+		for i, ok := range h.matched {
+			run.covered[i] = run.covered[i] || ok
 		}
-		h := &hits[pos[rowid]]
-		if strings.Contains(facets, facetSolved) || strings.Contains(facets, facetKB) {
-			h.score *= solvedBoost
-		}
-		h.title, h.body = title, body
 	}
-	return rows.Err()
+	sort.SliceStable(cands, func(i, j int) bool {
+		if cands[i].score != cands[j].score {
+			return cands[i].score > cands[j].score
+		}
+		return cands[i].at > cands[j].at
+	})
+	run.complete = full
+	if offset >= len(cands) {
+		return run, nil
+	}
+	hits := cands[offset:min(offset+n, len(cands))]
+	if err := s.fillHits(ctx, hits); err != nil {
+		return run, err
+	}
+	hl := newHighlighter(plan)
+	for i := range hits {
+		h := &hits[i]
+		h.TitleHTML = hl.mark(h.Title, 0)
+		// The question and accepted answer, unless the words are only in
+		// the other answers.
+		text := h.body
+		if !h.inBody && !h.inTitle {
+			if err := s.readAnswers(ctx, h); err != nil {
+				return run, err
+			}
+			if answers := truncateRunes(h.answers, 20000); hl.found(answers) {
+				text = answers
+			}
+		}
+		h.Snippet = hl.mark(truncateRunes(text, 20000), snippetWords)
+		h.body, h.answers = "", ""
+	}
+	run.hits = hits
+	return run, nil
 }
 
 // unsegmentCJK removes the spaces segmentCJK put around CJK characters.
@@ -528,96 +358,67 @@ func unsegmentCJK(s string) string {
 	return b.String()
 }
 
-// fillHits adds titles, addresses, categories and dates to hits in two queries.
+// fillHits adds titles, addresses, categories and dates to hits in one
+// query: a question with a published article links to the article.
 func (s *Store) fillHits(ctx context.Context, hits []SearchHit) error {
-	var threadIDs, articleIDs []any
-	for _, h := range hits {
-		if h.IsArticle {
-			articleIDs = append(articleIDs, h.ID)
-		} else {
-			threadIDs = append(threadIDs, h.ID)
+	if len(hits) == 0 {
+		return nil
+	}
+	ids := make([]any, len(hits))
+	pos := make(map[int64]int, len(hits))
+	for i, h := range hits {
+		ids[i], pos[h.rowid] = h.rowid, i
+	}
+	rows, err := s.r.QueryContext(ctx, `SELECT t.id, t.title, t.slug, t.accepted_id IS NOT NULL, t.last_activity_at,
+		c.id, c.slug, c.name, k.id, k.title, k.slug, k.updated_at, t.lang
+		FROM threads t JOIN categories c ON c.id = t.category_id
+		LEFT JOIN kb_articles k ON k.thread_id = t.id AND k.published = 1
+		WHERE t.id IN (`+placeholders(len(ids))+`)`, ids...)
+	if err != nil {
+		return fmt.Errorf("load hits: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id, at int64
+		var title, slug, lang string
+		var solved bool
+		var cat Category
+		var kID, kAt sql.NullInt64
+		var kTitle, kSlug sql.NullString
+		if err := rows.Scan(&id, &title, &slug, &solved, &at, &cat.ID, &cat.Slug, &cat.Name, &kID, &kTitle, &kSlug, &kAt, &lang); err != nil {
+			return err
+		}
+		h := &hits[pos[id]]
+		h.ThreadID, h.ID, h.Title, h.Solved, h.Category, h.Date = id, id, title, solved, cat, time.Unix(at, 0)
+		h.URL = ThreadURL(id, slug)
+		h.ThreadURL = h.URL
+		if lang != "en" {
+			h.Lang = lang
+		}
+		if kID.Valid {
+			h.IsArticle, h.ID, h.Title, h.Solved, h.Date = true, kID.Int64, kTitle.String, true, time.Unix(kAt.Int64, 0)
+			h.URL = ArticleURL(kID.Int64, kSlug.String)
 		}
 	}
-	type info struct {
-		title, slug string
-		solved      bool
-		cat         Category
-		at          int64
-	}
-	found := map[string]info{}
-	// load reads hits' details; for articles the third column is the
-	// article id (recorded in articleIDs), for threads whether it is solved.
-	load := func(kind, q string, ids []any, articleIDs map[int64]int64) error {
-		if len(ids) == 0 {
-			return nil
-		}
-		rows, err := s.r.QueryContext(ctx, fmt.Sprintf(q, placeholders(len(ids))), ids...)
-		if err != nil {
-			return fmt.Errorf("load hits: %w", err)
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var id, third int64
-			var in info
-			if err := rows.Scan(&id, &in.title, &in.slug, &third, &in.at, &in.cat.ID, &in.cat.Slug, &in.cat.Name); err != nil {
-				return err
-			}
-			if articleIDs != nil {
-				articleIDs[id], in.solved = third, true
-			} else {
-				in.solved = third == 1
-			}
-			found[kind+strconv.FormatInt(id, 10)] = in
-		}
-		return rows.Err()
-	}
-	if err := load("t", `SELECT t.id, t.title, t.slug, t.accepted_id IS NOT NULL, t.last_activity_at, c.id, c.slug, c.name
-		FROM threads t JOIN categories c ON c.id = t.category_id WHERE t.id IN (%s)`, threadIDs, nil); err != nil {
-		return err
-	}
-	articleOf := map[int64]int64{} // thread id -> article id
-	if err := load("k", `SELECT k.thread_id, k.title, k.slug, k.id, k.updated_at, c.id, c.slug, c.name
-		FROM kb_articles k JOIN threads t ON t.id = k.thread_id JOIN categories c ON c.id = t.category_id
-		WHERE k.thread_id IN (%s)`, articleIDs, articleOf); err != nil {
-		return err
-	}
-	for i := range hits {
-		h := &hits[i]
-		kind, url := "t", ThreadURL
-		if h.IsArticle {
-			kind, url = "k", ArticleURL
-		}
-		in := found[kind+strconv.FormatInt(h.ID, 10)]
-		if h.IsArticle {
-			h.ID = articleOf[h.ID]
-		}
-		h.Title, h.Solved, h.Category, h.Date = in.title, in.solved, in.cat, time.Unix(in.at, 0)
-		h.URL = url(h.ID, in.slug)
-	}
-	return nil
+	return rows.Err()
 }
 
-// Similar finds up to 5 solved threads or articles that share words with a
-// title being typed, among those the viewer may see.
+// Similar finds up to 5 solved questions (each once: the article when it
+// has one) that share words with a title being typed, among those the
+// viewer may see.
 func (s *Store) Similar(ctx context.Context, title string, viewer *User) ([]SearchHit, error) {
-	var terms []searchTerm
-	for _, t := range parseQuery(title) {
-		if !t.negate && !isStopWord(strings.ToLower(t.text)) {
-			t.prefix = false
-			terms = append(terms, t)
-		}
+	plan, err := s.planQuery(ctx, title)
+	if err != nil || len(plan.groups) == 0 {
+		return nil, err
 	}
-	expr, ok := matchExpr(terms, true)
-	if !ok {
-		return nil, nil
-	}
+	plan.negs = nil
 	exclude, err := s.searchCategoryFilter(ctx, viewer)
 	if err != nil {
 		return nil, err
 	}
-	hits, _, err := s.searchRun(ctx, terms, expr, "facets : ("+facetSolved+" OR "+facetKB+")", exclude, 1)
+	run, err := s.search(ctx, plan, "facets : "+facetSolved, exclude, 0, 5)
 	if err != nil {
 		return nil, err
 	}
-	return hits[:min(5, len(hits))], nil
+	return run.hits, nil
 }

@@ -17,6 +17,12 @@ type searchTerm struct {
 	text   string // as the index sees it (CJK segmented)
 	negate bool   // -word
 	prefix bool   // word*
+	quoted bool   // "exact phrase": no other forms
+	raw    string // as typed, for compounds ("wi-fi")
+	// seqKeys are this word with the next one and two, folded, when the
+	// query goes on with plain words: "log in" finds the synonyms of
+	// "log in" too.
+	seqKeys []string
 }
 
 // parseQuery reads what a person typed into terms. Supported syntax:
@@ -42,6 +48,7 @@ func parseQuery(input string) []searchTerm {
 			rest = rest[1:]
 		}
 		if rest[0] == '"' {
+			t.quoted = true
 			end := strings.IndexByte(rest[1:], '"')
 			if end < 0 {
 				raw, rest = rest[1:], ""
@@ -61,7 +68,7 @@ func parseQuery(input string) []searchTerm {
 				t.prefix = true
 			}
 		}
-		t.text = cleanTerm(raw)
+		t.text, t.raw = cleanTerm(raw), raw
 		if t.text != "" {
 			terms = append(terms, t)
 		}
@@ -85,35 +92,6 @@ func cleanTerm(s string) string {
 
 // ftsString quotes text as an FTS5 string literal.
 func ftsString(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
-
-// matchExpr builds the FTS5 expression for the terms, joined by AND or OR.
-// It reports false when nothing searchable is left (only exclusions, say).
-func matchExpr(terms []searchTerm, any bool) (string, bool) {
-	var pos, neg []string
-	for _, t := range terms {
-		q := ftsString(t.text)
-		if t.prefix {
-			q += "*"
-		}
-		if t.negate {
-			neg = append(neg, q)
-		} else {
-			pos = append(pos, q)
-		}
-	}
-	if len(pos) == 0 {
-		return "", false
-	}
-	op := " AND "
-	if any {
-		op = " OR "
-	}
-	expr := "(" + strings.Join(pos, op) + ")"
-	for _, n := range neg {
-		expr += " NOT " + n
-	}
-	return expr, true
-}
 
 // segmentCJK puts spaces around Chinese, Japanese and Korean characters.
 // The index's tokenizer does not split words in scripts written without
@@ -153,13 +131,34 @@ func isCJK(r rune) bool {
 		unicode.Is(unicode.Hangul, r) || r == 'ー'
 }
 
-// stopWords are skipped when looking for similar questions: in an OR query
-// they would match nearly everything.
+// isStopWord reports whether a word is too common to look for on its own:
+// such words are left out of a query (and said so) unless it has nothing
+// else, so "xyzzy nothing" does not list every post that says "nothing".
+// The list is English's usual one, plus words that say how often.
 func isStopWord(w string) bool {
 	switch w {
-	case "a", "an", "and", "are", "as", "at", "be", "but", "by", "can", "do", "does", "for", "from", "get", "has",
-		"have", "how", "i", "if", "in", "is", "it", "its", "my", "no", "not", "of", "on", "or", "so", "the", "this",
-		"to", "was", "what", "when", "why", "with", "after", "me", "any", "all", "there", "will", "won", "t", "s":
+	case "a", "about", "above", "after", "again", "against", "all", "also", "am", "an", "and", "any", "anyone",
+		"anything", "are", "aren", "as", "at", "be", "because", "been", "before", "being", "below", "between",
+		"both", "but", "by", "can", "cannot", "cant", "could", "couldn", "d", "did", "didn", "do", "does", "doesn",
+		"doing", "don", "dont", "during", "each", "even", "ever", "every", "everything", "few", "for",
+		"from", "further", "get", "gets", "getting", "got", "had", "hadn", "has", "hasn", "have", "haven", "having",
+		"he", "hello", "her", "here", "hers", "herself", "hi", "him", "himself", "his", "how", "i", "if", "im", "in",
+		"into", "is", "isn", "it", "its", "itself", "ive", "just", "ll", "m", "me", "might", "more", "most", "much",
+		"must", "my", "myself", "need", "needs", "no", "nor", "not", "nothing", "now", "o", "of", "ok",
+		"okay", "on", "once", "only", "or", "other", "our", "ours", "ourselves", "over", "own", "please",
+		"re", "really", "s", "same", "she", "should", "shouldn", "so", "some", "something", "still", "such", "t",
+		"than", "thanks", "that", "the", "their", "theirs", "them", "themselves", "then", "there", "these", "they",
+		"this", "those", "through", "to", "too", "under", "until", "us", "ve", "very", "was", "wasn", "we",
+		"were", "weren", "what", "when", "where", "which", "while", "who", "whom", "why", "will", "with", "won",
+		"wont", "would", "wouldn", "y", "yet", "you", "your", "yours", "yourself":
+		return true
+	// Particles ("drops out", "went off", "set up"): the verb says what.
+	case "out", "up", "off":
+		return true
+	// How often, not what: customers write "keeps dropping", "always
+	// freezes", and the question's title says "drops" or "freezes".
+	case "keep", "keeps", "keeping", "kept", "always", "constantly", "continually", "repeatedly", "randomly",
+		"sometimes", "often", "suddenly", "occasionally":
 		return true
 	}
 	return false

@@ -23,7 +23,12 @@ func foldWord(w string) string {
 		}
 	}
 	if ascii {
-		return strings.ToLower(w)
+		for i := 0; i < len(w); i++ {
+			if 'A' <= w[i] && w[i] <= 'Z' {
+				return strings.ToLower(w)
+			}
+		}
+		return w
 	}
 	var b strings.Builder
 	for _, r := range norm.NFD.String(strings.ToLower(w)) {
@@ -38,10 +43,15 @@ func foldWord(w string) string {
 type wordSpan struct{ start, end int }
 
 func splitWords(s string) []wordSpan {
-	var out []wordSpan
+	out := make([]wordSpan, 0, len(s)/6)
 	start := -1
 	for i, r := range s {
-		word := unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.Is(unicode.Mn, r)
+		var word bool
+		if r < utf8.RuneSelf {
+			word = 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9'
+		} else {
+			word = unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.Is(unicode.Mn, r)
+		}
 		switch {
 		case word && start < 0:
 			start = i
@@ -56,38 +66,29 @@ func splitWords(s string) []wordSpan {
 	return out
 }
 
-// highlighter marks the words of a query in result text.
+// highlighter marks the words of a query in result text: every form of
+// its words (stems, synonyms, compounds, phrases), as ranking finds them.
 type highlighter struct {
-	exact  map[string]bool
-	prefix []string
+	m    *matcher
+	best []float64
 }
 
-func newHighlighter(terms []searchTerm) *highlighter {
-	h := &highlighter{exact: map[string]bool{}}
-	for _, t := range terms {
-		if t.negate {
-			continue
-		}
-		words := strings.Fields(t.text)
-		for i, w := range words {
-			f := foldWord(w)
-			if t.prefix && i == len(words)-1 {
-				h.prefix = append(h.prefix, f)
-			} else {
-				h.exact[f] = true
-			}
-		}
-	}
-	return h
+func newHighlighter(plan *searchPlan) *highlighter {
+	return &highlighter{m: newMatcher(plan), best: make([]float64, len(plan.groups))}
 }
 
-func (h *highlighter) matches(word string) bool {
-	f := foldWord(word)
-	if h.exact[f] {
-		return true
-	}
-	for _, p := range h.prefix {
-		if strings.HasPrefix(f, p) {
+// at returns how many words a match starting at word i covers (0: none).
+func (h *highlighter) at(text string, spans []wordSpan, words []string, i int) int {
+	n := h.m.wordShares(text, spans, words, i, h.best)
+	clear(h.best)
+	return n
+}
+
+// found reports whether text has any word the highlighter marks.
+func (h *highlighter) found(text string) bool {
+	spans, words := foldedWords(text)
+	for i := range words {
+		if h.at(text, spans, words, i) > 0 {
 			return true
 		}
 	}
@@ -98,12 +99,12 @@ func (h *highlighter) matches(word string) bool {
 // shows only about that many words around the first match.
 func (h *highlighter) mark(text string, limit int) template.HTML {
 	text = unsegmentCJK(text)
-	words := splitWords(text)
+	spans, words := foldedWords(text)
 	from, to := 0, len(words)
 	if limit > 0 && len(words) > limit {
 		first := 0
-		for i, w := range words {
-			if h.matches(text[w.start:w.end]) {
+		for i := range words {
+			if h.at(text, spans, words, i) > 0 {
 				first = i
 				break
 			}
@@ -117,17 +118,29 @@ func (h *highlighter) mark(text string, limit int) template.HTML {
 	}
 	pos := 0
 	if from > 0 {
-		pos = words[from].start
+		pos = spans[from].start
 	}
-	for _, w := range words[from:to] {
-		b.WriteString(html.EscapeString(text[pos:w.start]))
-		word := text[w.start:w.end]
-		if h.matches(word) {
-			b.WriteString("<mark>" + html.EscapeString(word) + "</mark>")
+	open := 0 // words left in the current mark
+	for i := from; i < to; i++ {
+		w := spans[i]
+		if open == 0 {
+			b.WriteString(html.EscapeString(text[pos:w.start]))
+			if n := h.at(text, spans, words, i); n > 0 {
+				open = min(n, to-i)
+				b.WriteString("<mark>")
+			}
 		} else {
-			b.WriteString(html.EscapeString(word))
+			// Inside a phrase or compound: what joins its words.
+			b.WriteString(html.EscapeString(text[pos:w.start]))
 		}
+		b.WriteString(html.EscapeString(text[w.start:w.end]))
 		pos = w.end
+		if open > 0 {
+			open--
+			if open == 0 {
+				b.WriteString("</mark>")
+			}
+		}
 	}
 	if to < len(words) {
 		b.WriteString("…")

@@ -33,7 +33,7 @@ type newThread struct {
 	title, slug string
 	md, html    []string
 	text        []string
-	search      [3]string // title, body and joined forms for the index
+	search      []any // the index's text columns (indexColumns)
 	// The items, when they are not stored yet (a streamed batch's): they
 	// are stored with the thread, already converted. A streamed thread
 	// has no context: its question is its conversation's root.
@@ -308,8 +308,8 @@ func (s *Store) renderThread(nt *newThread) error {
 		nt.html[i], nt.text[i] = r.HTML, r.Text
 	}
 	// As indexThread writes it: the question, then the answers by id.
-	body := strings.Join(nt.text, "\n")
-	nt.search = [3]string{indexText(nt.title), indexText(body), joinedForms(nt.title, body)}
+	lang, _ := threadLang(q.lang)
+	nt.search = indexColumns(searchDoc{title: nt.title, body: nt.text[0], answers: strings.Join(nt.text[1:], "\n"), lang: lang}, nil)
 	return nil
 }
 
@@ -353,8 +353,7 @@ func (im *Importer) writeThreads(ctx context.Context, c *stmtCache, threads []*n
 		for _, it := range nt.context {
 			items = append(items, it.id, "appended", nt.id, nt.firstPost)
 		}
-		search = append(search, threadRowID(nt.id), nt.search[0], nt.search[1], nt.search[2],
-			facetCategory(nt.categoryID)+" "+facetOpen)
+		search = append(append(append(search, threadRowID(nt.id)), nt.search...), facetCategory(nt.categoryID)+" "+facetOpen)
 	}
 	type step struct {
 		what, before, after string
@@ -385,7 +384,7 @@ func (im *Importer) writeThreads(ctx context.Context, c *stmtCache, threads []*n
 	}
 	return run(step{"items", `UPDATE social_items SET status = v.column2, thread_id = v.column3, post_id = v.column4 FROM (VALUES `,
 		`) AS v WHERE social_items.tweet_id = v.column1`, 4, items},
-		step{"search index", `INSERT INTO search_index (rowid, title, body, joined, facets) VALUES `, "", 5, search})
+		step{"search index", `INSERT INTO search_index (rowid, title, body, answers, joined, tstems, stems, facets) VALUES `, "", 8, search})
 }
 
 // execRows runs before + "(?, ...), (?, ...)" + after for rows of cols

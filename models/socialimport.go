@@ -582,5 +582,5 @@ func (s *Store) LinkPlaceholder(ctx context.Context, actor *User, placeholderID 
 // source did not, on every core, and returns how many it looked at.
 func (s *Store) DetectLanguages(ctx context.Context, det LanguageDetector, limit int) (int, error) {
 	return s.detectAndStore(ctx, det, `SELECT tweet_id, text FROM social_items WHERE lang_checked = 0 LIMIT ?`,
-		`UPDATE social_items SET lang = ?, lang_checked = 1 WHERE tweet_id = ?`, limit)
+		`UPDATE social_items SET lang = ?, lang_checked = 1 WHERE tweet_id = ?`, limit, nil)
 }

@@ -84,9 +84,11 @@ type Store struct {
 	bulk        bulkWrites    // imports under way
 	// probe is a pool of one connection that only checks whether the write
 	// lock can be taken (Health), without queueing behind the writer.
-	probe  *sql.DB
-	faults writeFaults      // writes that failed, and whether they still do
-	logins unrecordedLogins // failed logins the database could not record
+	probe      *sql.DB
+	faults     writeFaults      // writes that failed, and whether they still do
+	logins     unrecordedLogins // failed logins the database could not record
+	formCounts formCounts       // how common search forms are, for a few minutes
+	synonyms   parsedSynonyms
 }
 
 // Version changes whenever anything was written by this process.
@@ -174,6 +176,14 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	}
 	s.probe.SetMaxOpenConns(1)
 	s.probe.SetMaxIdleConns(1)
+	if err := s.reindexIfAsked(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
+	if err := s.fillSearchWordsIfAsked(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
 	s.startEventFlusher()
 	return s, nil
 }

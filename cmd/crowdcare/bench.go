@@ -5,8 +5,12 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"slices"
 	"time"
+
+	"golang.org/x/crypto/bcrypt"
 
 	"github.com/crowdcare/crowdcare/models"
 )
@@ -46,6 +50,7 @@ func benchQueries() map[string][]string {
 func benchSearch(ctx context.Context, args []string, stdout io.Writer) error {
 	fs, db := newFlags("bench search")
 	n := fs.Int("n", 500, "searches per kind of query")
+	relevance := fs.Bool("relevance", true, "also measure the ranking on the relevance set")
 	return withStore(ctx, fs, db, args, func(store *models.Store, _ []string) error {
 		r := rand.New(rand.NewPCG(7, 7))
 		fmt.Fprintf(stdout, "%-12s %8s %8s %8s %8s %10s\n", "kind", "n", "p50", "p90", "p99", "avg hits")
@@ -67,6 +72,37 @@ func benchSearch(ctx context.Context, args []string, stdout io.Writer) error {
 			pct := func(p float64) time.Duration { return times[int(p*float64(len(times)-1))].Round(10 * time.Microsecond) }
 			fmt.Fprintf(stdout, "%-12s %8d %8s %8s %8s %10d\n", kind, len(times), pct(0.50), pct(0.90), pct(0.99), hits/len(times))
 		}
-		return nil
+		if !*relevance {
+			return nil
+		}
+		return benchRelevance(ctx, stdout)
 	})
+}
+
+// benchRelevance measures the ranking on the relevance set (the demo
+// content and the fixture threads, in a temporary database).
+func benchRelevance(ctx context.Context, stdout io.Writer) error {
+	dir, err := os.MkdirTemp("", "crowdcare-relevance-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	store, err := models.Open(ctx, filepath.Join(dir, "relevance.db"), models.Options{PasswordCost: bcrypt.MinCost})
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	if err := store.SeedRelevanceSet(ctx); err != nil {
+		return err
+	}
+	r, err := store.MeasureRelevance(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "\nrelevance: %d queries, recall@1 %.3f, recall@3 %.3f, MRR %.3f, %d with a question twice in the first five\n",
+		r.Queries, r.Recall1, r.Recall3, r.MRR, r.Duplicates)
+	for _, m := range r.Misses {
+		fmt.Fprintf(stdout, "  rank %d: %q (want %q)\n", m.Rank, m.Query, m.Want)
+	}
+	return nil
 }

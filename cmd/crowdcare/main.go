@@ -401,7 +401,7 @@ func reindex(ctx context.Context, args []string, stdout io.Writer) error {
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "Indexed %d threads and articles.\n", n)
+		fmt.Fprintf(stdout, "Indexed %d questions (a solved thread and its article are one).\n", n)
 		return nil
 	})
 }

@@ -1,0 +1,316 @@
+package models
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Facet tokens live in the index's facets column. They are made of letters
+// and digits only, so the tokenizer keeps each one whole.
+func facetCategory(id int64) string { return "zc" + strconv.FormatInt(id, 10) }
+func facetTag(id int64) string      { return "zt" + strconv.FormatInt(id, 10) }
+
+const (
+	facetSolved = "zsolved"
+	facetOpen   = "zopen"
+	facetKB     = "zkb"
+)
+
+// A question's row in the index has the thread's id, so newer questions
+// have higher row ids. A solved thread and its article are one row.
+func threadRowID(threadID int64) int64 { return threadID }
+
+// compoundWords finds the words joined by hyphens, dots or apostrophes in a
+// text (Wi-Fi, e-mail, hub-3): runs of letters and digits with one joiner
+// between each, as the pattern [\p{L}\p{N}]+(?:[-.'’][\p{L}\p{N}]+)+ finds
+// them (TestCompoundWordsMatchThePattern), without its backtracking, which
+// took a quarter of an import's text work.
+func compoundWords(t string, fn func(string)) {
+	isWord := func(r rune) bool { return unicode.IsLetter(r) || unicode.IsNumber(r) }
+	isJoiner := func(r rune) bool { return r == '-' || r == '.' || r == '\'' || r == '’' }
+	// run returns the end of the letters and digits starting at i.
+	run := func(i int) int {
+		for i < len(t) {
+			r, n := utf8.DecodeRuneInString(t[i:])
+			if !isWord(r) {
+				break
+			}
+			i += n
+		}
+		return i
+	}
+	for i := 0; i < len(t); {
+		r, n := utf8.DecodeRuneInString(t[i:])
+		if !isWord(r) {
+			i += n
+			continue
+		}
+		end, joined := run(i), false
+		for end < len(t) {
+			j, jn := utf8.DecodeRuneInString(t[end:])
+			if !isJoiner(j) {
+				break
+			}
+			next := run(end + jn)
+			if next == end+jn {
+				break
+			}
+			end, joined = next, true
+		}
+		if joined {
+			fn(t[i:end])
+		}
+		i = end
+	}
+}
+
+// joinedForms lists each compound written as one word, once.
+func joinedForms(texts ...string) string {
+	seen := map[string]bool{}
+	var out []string
+	for _, t := range texts {
+		compoundWords(t, func(m string) {
+			w := strings.ToLower(strings.Map(func(r rune) rune {
+				if strings.ContainsRune("-.'’", r) {
+					return -1
+				}
+				return r
+			}, m))
+			if !seen[w] {
+				seen[w] = true
+				out = append(out, w)
+			}
+		})
+	}
+	return strings.Join(out, " ")
+}
+
+func indexText(s string) string { return segmentCJK(cleanText(s)) }
+
+// searchDoc is one question as the index holds it.
+type searchDoc struct {
+	title   string // the thread's title, and a curated article's when it differs
+	body    string // the question and the accepted answer
+	answers string // the other answers
+	lang    string // the thread's language, "" when not known yet
+}
+
+// indexColumns are a question's text columns of search_index, in order:
+// title, body, answers, joined, tstems, stems. st stems in the thread's
+// language (see newStemmer); nil makes one.
+func indexColumns(d searchDoc, st *stemmer) []any {
+	if st == nil {
+		st = newStemmer(d.lang)
+	}
+	title, body, answers := cleanText(d.title), cleanText(d.body), cleanText(d.answers)
+	joined := joinedForms(title, body, answers)
+	return []any{indexText(title), indexText(body), indexText(answers), joined,
+		st.stemsOf(joinedForms(title), title), st.stemsOf(joined, body, answers)}
+}
+
+const insertIndexSQL = `INSERT INTO search_index (rowid, title, body, answers, joined, tstems, stems, facets) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`
+
+// indexThread writes the question's row in the search index (the thread
+// with its published article), or removes it when the thread is no longer
+// visible. It runs in the transaction of the change.
+func (s *Store) indexThread(ctx context.Context, tx dbtx, threadID int64) error {
+	return s.indexThreadWith(ctx, tx, threadID, nil)
+}
+
+// indexThreadWith is indexThread with stemmers kept across calls (by
+// language), as a rebuild of the whole index does; nil makes new ones.
+func (s *Store) indexThreadWith(ctx context.Context, tx dbtx, threadID int64, stemmers map[string]*stemmer) error {
+	rowid := threadRowID(threadID)
+	if _, err := tx.ExecContext(ctx, `DELETE FROM search_index WHERE rowid = ?`, rowid); err != nil {
+		return fmt.Errorf("unindex thread %d: %w", threadID, err)
+	}
+	var d searchDoc
+	var catID int64
+	var solved, visible bool
+	var article sql.NullInt64
+	var kbTitle, problem, solution sql.NullString
+	var curated sql.NullBool
+	err := tx.QueryRowContext(ctx, `SELECT t.title, t.category_id, t.accepted_id IS NOT NULL, `+visibleThread+`, t.lang,
+		k.id, k.title, k.problem_md, k.solution_md, k.curated
+		FROM threads t LEFT JOIN kb_articles k ON k.thread_id = t.id AND k.published = 1
+		WHERE t.id = ?`, threadID).Scan(&d.title, &catID, &solved, &visible, &d.lang,
+		&article, &kbTitle, &problem, &solution, &curated)
+	if errors.Is(err, sql.ErrNoRows) || (err == nil && !visible) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("load thread %d for index: %w", threadID, err)
+	}
+	// The question, then the accepted answer, then the others.
+	rows, err := tx.QueryContext(ctx, `SELECT p.body_text, p.is_question OR p.id = COALESCE(t.accepted_id, 0)
+		FROM posts p JOIN threads t ON t.id = p.thread_id
+		WHERE p.thread_id = ? AND `+visiblePost+`
+		ORDER BY p.is_question DESC, p.id = COALESCE(t.accepted_id, 0) DESC, p.id`, threadID)
+	if err != nil {
+		return fmt.Errorf("load posts for index: %w", err)
+	}
+	var body, answers []string
+	for rows.Next() {
+		var text string
+		var main bool
+		if err := rows.Scan(&text, &main); err != nil {
+			rows.Close()
+			return err
+		}
+		if main {
+			body = append(body, text)
+		} else {
+			answers = append(answers, text)
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	facets := []string{facetCategory(catID), facetOpen}
+	if solved {
+		facets[1] = facetSolved
+	}
+	if article.Valid {
+		// A published article stands for a solved question, also if its
+		// answer was later unaccepted: one facet for the solved filter.
+		facets = append(facets[:1], facetSolved, facetKB)
+		// A curator's words count too; an article made from the thread
+		// repeats the question and answer, which are there already.
+		if kbTitle.String != d.title {
+			d.title += "\n" + kbTitle.String
+		}
+		if curated.Bool {
+			p, err := s.md.render(problem.String)
+			if err != nil {
+				return err
+			}
+			sol, err := s.md.render(solution.String)
+			if err != nil {
+				return err
+			}
+			body = append(body, p.Text, sol.Text)
+		}
+	}
+	d.body, d.answers = strings.Join(body, "\n"), strings.Join(answers, "\n")
+	tagFacets, err := threadTagFacets(ctx, tx, threadID)
+	if err != nil {
+		return err
+	}
+	facets = append(facets, tagFacets...)
+	var st *stemmer
+	if stemmers != nil {
+		lang := stemLang(d.lang)
+		if st = stemmers[lang]; st == nil {
+			st = newStemmer(lang)
+			stemmers[lang] = st
+		}
+	}
+	args := append([]any{rowid}, indexColumns(d, st)...)
+	if _, err := tx.ExecContext(ctx, insertIndexSQL, append(args, strings.Join(facets, " "))...); err != nil {
+		return fmt.Errorf("index thread %d: %w", threadID, err)
+	}
+	return addSearchWords(ctx, tx, d.title)
+}
+
+func threadTagFacets(ctx context.Context, tx dbtx, threadID int64) ([]string, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT tag_id FROM thread_tags WHERE thread_id = ?`, threadID)
+	if err != nil {
+		return nil, fmt.Errorf("load tags for index: %w", err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		out = append(out, facetTag(id))
+	}
+	return out, rows.Err()
+}
+
+// indexArticle writes the row of an article's question: the article is
+// part of it while published.
+func (s *Store) indexArticle(ctx context.Context, tx dbtx, articleID int64) error {
+	var threadID int64
+	err := tx.QueryRowContext(ctx, `SELECT thread_id FROM kb_articles WHERE id = ?`, articleID).Scan(&threadID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("load article %d for index: %w", articleID, err)
+	}
+	return s.indexThread(ctx, tx, threadID)
+}
+
+// reindexBatch is how many questions a transaction of Reindex writes.
+const reindexBatch = 500
+
+// Reindex rebuilds the whole search index from the content, in batches.
+func (s *Store) Reindex(ctx context.Context) (int, error) {
+	for _, table := range []string{"search_index", "search_words"} {
+		if _, err := s.exec(ctx, `DELETE FROM `+table); err != nil {
+			return 0, fmt.Errorf("clear %s: %w", table, err)
+		}
+	}
+	n := 0
+	stemmers := map[string]*stemmer{}
+	var last int64
+	for {
+		ids, err := s.ids(ctx, `SELECT id FROM threads WHERE id > ? ORDER BY id LIMIT ?`, last, reindexBatch)
+		if err != nil {
+			return n, err
+		}
+		if len(ids) == 0 {
+			break
+		}
+		err = s.inTx(ctx, func(tx *sql.Tx) error {
+			for _, id := range ids {
+				if err := s.indexThreadWith(ctx, tx, id, stemmers); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return n, err
+		}
+		n += len(ids)
+		last = ids[len(ids)-1]
+	}
+	// Written in batches, the index is many small segments that every
+	// search would merge: one segment reads faster (half a multi-word
+	// search's time on a million posts; about ten seconds to merge).
+	if _, err := s.exec(ctx, `INSERT INTO search_index (search_index) VALUES ('optimize')`); err != nil {
+		return n, fmt.Errorf("optimize the index: %w", err)
+	}
+	return n, nil
+}
+
+// reindexIfAsked rebuilds the index when a migration asked for it (a new
+// index layout), once, when the store opens.
+func (s *Store) reindexIfAsked(ctx context.Context) error {
+	var v string
+	err := s.w.QueryRowContext(ctx, `SELECT value FROM settings WHERE key = 'search.reindex'`).Scan(&v)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("read search.reindex: %w", err)
+	}
+	if _, err := s.Reindex(ctx); err != nil {
+		return fmt.Errorf("rebuild the search index: %w", err)
+	}
+	// The rebuild read every title's words too.
+	if _, err := s.w.ExecContext(ctx, `DELETE FROM settings WHERE key IN ('search.reindex', 'search.words')`); err != nil {
+		return fmt.Errorf("clear search.reindex: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,422 @@
+package models
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+	"unicode"
+)
+
+// queryGroup is one word or phrase of a query with every form that counts
+// for it: the word as typed, its stems (one per language the forum has),
+// its synonyms and their stems. A document matches the group when it has
+// any of them.
+type queryGroup struct {
+	term searchTerm
+	// FTS5 strings: core are the word as typed (or the compound written
+	// together) and its rarer stems and synonyms, which bm25 ranks; syn are
+	// the common ones and forms of several words, found without ranking
+	// (bm25 reads every document of each form it ranks, so a stem like
+	// "even" for "evening" costs much: see rankRareForms).
+	core, syn []string
+	// Each form counts for its share: 1 for the word as typed, less for a
+	// synonym (synonymShare).
+	words  map[string]float64 // folded one-word forms found as words
+	stems  map[string]float64 // stems, found as the stems of words
+	seqs   []formSeq          // forms of several words
+	prefix string             // word*: the folded start
+	weight float64            // its idf: rarer words count for more of the query
+}
+
+// searchPlan is a parsed query.
+type searchPlan struct {
+	groups   []queryGroup // what to look for
+	negs     []searchTerm // what must not be there
+	ignored  []string     // common words left out
+	stemmers []*stemmer   // the forum's languages, English first
+}
+
+// planQuery turns what a person typed into groups. Common words are left
+// out when anything else is left; -words stay exclusions.
+func (s *Store) planQuery(ctx context.Context, text string) (*searchPlan, error) {
+	terms := parseQuery(text)
+	p := &searchPlan{}
+	var pos []searchTerm
+	for _, t := range terms {
+		if t.negate {
+			p.negs = append(p.negs, t)
+		} else {
+			pos = append(pos, t)
+		}
+	}
+	if len(pos) == 0 {
+		return p, nil
+	}
+	for i := range pos {
+		if pos[i].quoted || pos[i].prefix {
+			continue
+		}
+		key := foldWord(pos[i].text)
+		for j := i + 1; j < len(pos) && j <= i+2 && !pos[j].quoted && !pos[j].prefix; j++ {
+			key += " " + foldWord(pos[j].text)
+			pos[i].seqKeys = append(pos[i].seqKeys, key)
+		}
+	}
+	var content []searchTerm
+	for _, t := range pos {
+		if !t.quoted && !t.prefix && isStopWord(foldWord(t.text)) {
+			p.ignored = append(p.ignored, t.text)
+			continue
+		}
+		content = append(content, t)
+	}
+	if len(content) == 0 {
+		content, p.ignored = pos, nil
+	}
+	syn, err := s.searchSynonyms(ctx)
+	if err != nil {
+		return nil, err
+	}
+	langs, err := s.searchLangs(ctx)
+	if err != nil {
+		return nil, err
+	}
+	stemmers := make([]*stemmer, len(langs))
+	for i, l := range langs {
+		stemmers[i] = newStemmer(l)
+	}
+	p.stemmers = stemmers
+	for _, t := range content {
+		// A term of marks alone folds to nothing: nothing to look for.
+		if g := newQueryGroup(t, syn, stemmers); len(g.core) > 0 {
+			p.groups = append(p.groups, g)
+		}
+	}
+	if len(p.groups) == 0 {
+		return p, nil
+	}
+	if err := s.rankRareForms(ctx, p); err != nil {
+		return nil, err
+	}
+	return p, s.weighGroups(ctx, p)
+}
+
+// rankRareForms moves a group's other forms of one word (stems, synonyms)
+// into the forms bm25 ranks when they are found in at most searchMaxHits
+// questions: ranking costs a read of every question a form is in, cheap
+// for those. Common ones are found without ranking (see search).
+func (s *Store) rankRareForms(ctx context.Context, p *searchPlan) error {
+	for i := range p.groups {
+		g := &p.groups[i]
+		var syn []string
+		for _, f := range g.syn {
+			if strings.Contains(f, " ") {
+				// A phrase of common words is found by reading every
+				// question with all its words: left to the final ranking,
+				// which still counts it in the questions found otherwise.
+				rare, err := s.hasRareWord(ctx, f)
+				if err != nil {
+					return err
+				}
+				if rare {
+					syn = append(syn, f)
+				}
+				continue
+			}
+			n, err := s.formCount(ctx, f)
+			if err != nil {
+				return err
+			}
+			if n <= searchMaxHits {
+				g.core = append(g.core, f)
+			} else {
+				syn = append(syn, f)
+			}
+		}
+		g.syn = syn
+	}
+	return nil
+}
+
+// hasRareWord reports whether a phrase (an FTS5 string) has a word found
+// in at most searchMaxHits questions.
+func (s *Store) hasRareWord(ctx context.Context, phrase string) (bool, error) {
+	words := strings.Fields(strings.ReplaceAll(strings.Trim(phrase, `"`), `""`, `"`))
+	for _, w := range words {
+		n, err := s.formCount(ctx, ftsString(w))
+		if err != nil || n <= searchMaxHits {
+			return err == nil, err
+		}
+	}
+	return false, nil
+}
+
+// weighGroups sets each group's weight to its inverse document frequency,
+// as bm25 computes it, from counts that stop at searchMaxHits+1 (past that
+// a word is common, and how common matters little).
+func (s *Store) weighGroups(ctx context.Context, p *searchPlan) error {
+	if len(p.groups) < 2 {
+		for i := range p.groups {
+			p.groups[i].weight = 1
+		}
+		return nil
+	}
+	var docs float64
+	if err := s.r.QueryRowContext(ctx, `SELECT COALESCE(MAX(rowid), 0) FROM search_index`).Scan(&docs); err != nil {
+		return fmt.Errorf("count documents: %w", err)
+	}
+	for i := range p.groups {
+		n, err := s.formCount(ctx, p.groups[i].expr())
+		if err != nil {
+			return err
+		}
+		df := float64(n)
+		p.groups[i].weight = max(0.1, math.Log(1+(max(docs, df)-df+0.5)/(df+0.5)))
+	}
+	return nil
+}
+
+// formSeq is a form of several words (a phrase, "wi fi").
+type formSeq struct {
+	words []string
+	share float64
+}
+
+// synonymShare is how much a synonym counts against the word typed.
+const synonymShare = 0.8
+
+func newQueryGroup(t searchTerm, syn *synonymSet, stemmers []*stemmer) queryGroup {
+	g := queryGroup{term: t, words: map[string]float64{}, stems: map[string]float64{}}
+	share := 1.0
+	seen := map[string]bool{}
+	phrase := func(form string, core bool) {
+		if seen[form] {
+			return
+		}
+		seen[form] = true
+		if core {
+			g.core = append(g.core, ftsString(form))
+		} else {
+			g.syn = append(g.syn, ftsString(form))
+		}
+	}
+	// addForm adds a form (as written: "Wi-Fi", "dropping", "money back")
+	// and, for one word, its stems.
+	addForm := func(raw string) {
+		lower := strings.ToLower(raw)
+		word := cleanTerm(lower) // as the index splits it, accents kept
+		form := foldWord(word)
+		if form == "" {
+			return
+		}
+		if strings.Contains(form, " ") {
+			g.seqs = append(g.seqs, formSeq{strings.Fields(form), share})
+			// A compound is in the joined column as one word, cheaper to
+			// look for than a phrase.
+			if joined, ok := compoundJoin(lower); ok {
+				g.words[joined] = max(g.words[joined], share)
+				phrase(joined, share == 1)
+				phrase(form, false)
+				return
+			}
+			phrase(form, share == 1)
+			return
+		}
+		phrase(form, share == 1)
+		g.words[form] = max(g.words[form], share)
+		// Stemmed as the index stems: the word before accents are folded.
+		for _, st := range stemmers {
+			if stem := foldWord(st.stem(word)); stem != form {
+				phrase(stem, false)
+				g.stems[stem] = max(g.stems[stem], share)
+			}
+		}
+	}
+	key := foldWord(t.text)
+	switch {
+	case strings.TrimSpace(key) == "":
+		return g
+	case t.prefix:
+		g.core = []string{ftsString(key) + "*"}
+		g.prefix = key
+		return g
+	case t.quoted:
+		// Phrases stay exact.
+		g.core = []string{ftsString(key)}
+		if strings.Contains(key, " ") {
+			g.seqs = append(g.seqs, formSeq{strings.Fields(key), 1})
+		} else {
+			g.words[key] = 1
+		}
+		return g
+	}
+	addForm(t.raw)
+	// "100mbps", "5ghz": also as the index has them when written apart.
+	if split := splitDigits(key); split != key {
+		share = synonymShare
+		addForm(split)
+	}
+	if !hasCJK(key) {
+		stem := key
+		if len(stemmers) > 0 && !strings.Contains(key, " ") {
+			stem = foldWord(stemmers[0].stem(strings.ToLower(t.text)))
+		}
+		share = synonymShare
+		for _, e := range syn.synonymsOf(key, append([]string{stem}, t.seqKeys...)...) {
+			addForm(e)
+		}
+	}
+	return g
+}
+
+// compoundJoin writes a compound ("wi-fi", "e-mail", "hub-3") as the index's
+// joined column has it, when raw is one: words with a single hyphen, dot
+// or apostrophe between each, and nothing else.
+func compoundJoin(raw string) (string, bool) {
+	raw = strings.TrimFunc(raw, func(r rune) bool { return !isWordRune(r) })
+	var b strings.Builder
+	joins, prevJoiner := 0, false
+	for _, r := range raw {
+		switch {
+		case isWordRune(r):
+			b.WriteRune(r)
+			prevJoiner = false
+		case (r == '-' || r == '.' || r == '\'' || r == '’') && !prevJoiner:
+			joins++
+			prevJoiner = true
+		default:
+			return "", false
+		}
+	}
+	if joins == 0 {
+		return "", false
+	}
+	return foldWord(b.String()), true
+}
+
+func isWordRune(r rune) bool {
+	return unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.Is(unicode.Mn, r)
+}
+
+// exprOf joins FTS5 strings with OR.
+func exprOf(forms []string) string {
+	if len(forms) == 1 {
+		return forms[0]
+	}
+	return "(" + strings.Join(forms, " OR ") + ")"
+}
+
+// expr is the group with all its forms as an FTS5 expression.
+func (g queryGroup) expr() string { return exprOf(append(slices.Clip(g.core), g.syn...)) }
+
+// matchAll and matchAny are the plan's FTS5 expressions: every group, or
+// any group, with all their forms; matchCore is any group's core forms,
+// which bm25 ranks. All leave out the excluded words.
+func (p *searchPlan) matchAll() string { return p.join(" AND ", queryGroup.expr) }
+func (p *searchPlan) matchAny() string { return p.join(" OR ", queryGroup.expr) }
+func (p *searchPlan) matchCore() string {
+	return p.join(" OR ", func(g queryGroup) string { return exprOf(g.core) })
+}
+
+// matchSyn is any group's forms beyond its core (common stems and
+// synonyms, phrases). A column filter (titles only) would cost a read of
+// every question with a common form until enough titles have one.
+func (p *searchPlan) matchSyn() string {
+	var forms []string
+	for _, g := range p.groups {
+		forms = append(forms, g.syn...)
+	}
+	return p.without("(" + exprOf(forms) + ")")
+}
+
+// matchAllWords is every group, by its forms of one word (phrases, slower
+// to find, left out).
+func (p *searchPlan) matchAllWords() string {
+	return p.join(" AND ", func(g queryGroup) string {
+		forms := slices.Clip(g.core)
+		for _, f := range g.syn {
+			if !strings.Contains(f, " ") {
+				forms = append(forms, f)
+			}
+		}
+		return exprOf(forms)
+	})
+}
+
+// hasSyn reports whether any group has forms beyond its core.
+func (p *searchPlan) hasSyn() bool {
+	for _, g := range p.groups {
+		if len(g.syn) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+func (p *searchPlan) join(op string, expr func(queryGroup) string) string {
+	parts := make([]string, len(p.groups))
+	for i, g := range p.groups {
+		parts[i] = expr(g)
+	}
+	return p.without("(" + strings.Join(parts, op) + ")")
+}
+
+// without adds the excluded words to an expression.
+func (p *searchPlan) without(expr string) string {
+	for _, n := range p.negs {
+		q := ftsString(n.text)
+		if n.prefix {
+			q += "*"
+		}
+		expr += " NOT " + q
+	}
+	return expr
+}
+
+// searchLangs lists the stemmer languages of the forum's questions,
+// English always first: a query is stemmed in each, since its own
+// language is not known. One index seek per language.
+func (s *Store) searchLangs(ctx context.Context) ([]string, error) {
+	rows, err := s.r.QueryContext(ctx, `WITH RECURSIVE l(lang) AS (
+			SELECT MIN(lang) FROM threads INDEXED BY threads_lang WHERE lang != ''
+			UNION ALL
+			SELECT (SELECT MIN(lang) FROM threads INDEXED BY threads_lang WHERE lang != '' AND lang > l.lang) FROM l WHERE l.lang IS NOT NULL
+		) SELECT lang FROM l WHERE lang IS NOT NULL LIMIT 50`)
+	if err != nil {
+		return nil, fmt.Errorf("search languages: %w", err)
+	}
+	defer rows.Close()
+	out := []string{"en"}
+	for rows.Next() {
+		var l string
+		if err := rows.Scan(&l); err != nil {
+			return nil, err
+		}
+		if sl := stemLang(l); sl != "" && sl != "en" {
+			out = append(out, sl)
+		}
+	}
+	return out, rows.Err()
+}
+
+// splitDigits puts a space between digits and letters that meet in a word.
+func splitDigits(w string) string {
+	var b strings.Builder
+	prev := 0 // 1 digit, 2 letter
+	for _, r := range w {
+		kind := 2
+		if r >= '0' && r <= '9' {
+			kind = 1
+		} else if r == ' ' {
+			kind = 0
+		}
+		if prev != 0 && kind != 0 && kind != prev {
+			b.WriteByte(' ')
+		}
+		b.WriteRune(r)
+		prev = kind
+	}
+	return b.String()
+}

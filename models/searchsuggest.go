@@ -1,0 +1,239 @@
+package models
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"unicode/utf8"
+)
+
+// Did you mean: when a query finds little, each word of it that the index
+// (nearly) never saw is compared with the words of questions' titles
+// (search_words); a close one that finds something the reader may see is
+// offered as a corrected query, one click away. The query itself is never
+// replaced.
+
+// titleWords are the words of a title kept for suggestions: letters only,
+// 3 to 30 of them, outside the scripts written without spaces.
+func titleWords(title string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, sp := range splitWords(title) {
+		w := foldWord(title[sp.start:sp.end])
+		if n := utf8.RuneCountInString(w); n < 3 || n > 30 || seen[w] || !stemmable(w) {
+			continue
+		}
+		seen[w] = true
+		out = append(out, w)
+	}
+	return out
+}
+
+// addSearchWords records a title's words for suggestions.
+func addSearchWords(ctx context.Context, tx dbtx, title string) error {
+	words := titleWords(title)
+	if len(words) == 0 {
+		return nil
+	}
+	args := make([]any, len(words))
+	for i, w := range words {
+		args[i] = w
+	}
+	_, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO search_words (word) VALUES `+
+		strings.TrimSuffix(strings.Repeat("(?),", len(words)), ","), args...)
+	if err != nil {
+		return fmt.Errorf("record title words: %w", err)
+	}
+	return nil
+}
+
+// fillSearchWordsIfAsked reads the existing titles' words once, when a
+// migration asked for it (search.words).
+func (s *Store) fillSearchWordsIfAsked(ctx context.Context) error {
+	var v string
+	err := s.w.QueryRowContext(ctx, `SELECT value FROM settings WHERE key = 'search.words'`).Scan(&v)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("read search.words: %w", err)
+	}
+	var last int64
+	for {
+		type row struct {
+			id    int64
+			title string
+		}
+		var batch []row
+		rows, err := s.r.QueryContext(ctx, `SELECT t.id, t.title FROM threads t WHERE t.id > ? AND `+visibleThread+`
+			ORDER BY t.id LIMIT 2000`, last)
+		if err != nil {
+			return fmt.Errorf("read titles: %w", err)
+		}
+		for rows.Next() {
+			var r row
+			if err := rows.Scan(&r.id, &r.title); err != nil {
+				rows.Close()
+				return err
+			}
+			batch = append(batch, r)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		if len(batch) == 0 {
+			break
+		}
+		err = s.inQuietTx(ctx, func(tx *sql.Tx) error {
+			for _, r := range batch {
+				if err := addSearchWords(ctx, tx, r.title); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		last = batch[len(batch)-1].id
+	}
+	if _, err := s.w.ExecContext(ctx, `DELETE FROM settings WHERE key = 'search.words'`); err != nil {
+		return fmt.Errorf("clear search.words: %w", err)
+	}
+	return nil
+}
+
+// Suggestions are looked for when a search finds fewer than suggestBelow
+// results, for words found in at most suggestRare questions.
+const (
+	suggestBelow = 3
+	suggestRare  = 1
+)
+
+// suggest returns the query with its rare words replaced by close, more
+// common ones that find something under the filters, or "".
+func (s *Store) suggest(ctx context.Context, text, filter, exclude string) (string, error) {
+	terms := parseQuery(text)
+	changed := false
+	out := make([]string, 0, len(terms))
+	for _, t := range terms {
+		word := t.raw
+		if !t.negate && !t.quoted && !t.prefix && !strings.Contains(t.text, " ") && !isStopWord(foldWord(t.text)) {
+			fixed, err := s.correct(ctx, foldWord(t.text), filter, exclude)
+			if err != nil {
+				return "", err
+			}
+			if fixed != "" {
+				word, changed = fixed, true
+			}
+		}
+		out = append(out, word)
+	}
+	if !changed {
+		return "", nil
+	}
+	return strings.Join(out, " "), nil
+}
+
+// correct returns a title word close to w (one edit for short words, two
+// for longer ones, the first letter kept) that is more common than w and
+// finds something under the filters, or "".
+func (s *Store) correct(ctx context.Context, w, filter, exclude string) (string, error) {
+	n := utf8.RuneCountInString(w)
+	if n < 3 || !stemmable(w) {
+		return "", nil
+	}
+	seen, err := s.formCount(ctx, ftsString(w))
+	if err != nil || seen > suggestRare {
+		return "", err
+	}
+	limit := 1
+	if n > 5 {
+		limit = 2
+	}
+	first, size := utf8.DecodeRuneInString(w)
+	next := string(first + 1) // the end of the range of words starting with first
+	rows, err := s.r.QueryContext(ctx, `SELECT word FROM search_words WHERE word >= ? AND word < ?
+		AND length(word) BETWEEN ? AND ?`, w[:size], next, n-limit, n+limit)
+	if err != nil {
+		return "", fmt.Errorf("suggestion candidates: %w", err)
+	}
+	type cand struct {
+		word string
+		dist int
+	}
+	var cands []cand
+	for rows.Next() {
+		var c string
+		if err := rows.Scan(&c); err != nil {
+			rows.Close()
+			return "", err
+		}
+		if c == w {
+			continue
+		}
+		if d := editDistance(w, c, limit); d <= limit {
+			cands = append(cands, cand{c, d})
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return "", err
+	}
+	best, bestDist, bestCount := "", limit+1, 0
+	for _, c := range cands {
+		if c.dist > bestDist {
+			continue
+		}
+		count, err := s.countMatches(ctx, ftsString(c.word), filter, exclude)
+		if err != nil {
+			return "", err
+		}
+		if count > seen && (c.dist < bestDist || count > bestCount) {
+			best, bestDist, bestCount = c.word, c.dist, count
+		}
+	}
+	return best, nil
+}
+
+// editDistance is the optimal string alignment distance between a and b
+// (insertions, deletions, substitutions and swaps of neighbours), or
+// limit+1 once it is sure to exceed limit.
+func editDistance(a, b string, limit int) int {
+	ra, rb := []rune(a), []rune(b)
+	if d := len(ra) - len(rb); d > limit || -d > limit {
+		return limit + 1
+	}
+	prev2 := make([]int, len(rb)+1)
+	prev := make([]int, len(rb)+1)
+	cur := make([]int, len(rb)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	prevMin := 0
+	for i := 1; i <= len(ra); i++ {
+		cur[0] = i
+		rowMin := cur[0]
+		for j := 1; j <= len(rb); j++ {
+			cost := 1
+			if ra[i-1] == rb[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+			if i > 1 && j > 1 && ra[i-1] == rb[j-2] && ra[i-2] == rb[j-1] {
+				cur[j] = min(cur[j], prev2[j-2]+1)
+			}
+			rowMin = min(rowMin, cur[j])
+		}
+		// A swap reaches back two rows: both must be past the limit.
+		if rowMin > limit && prevMin > limit {
+			return limit + 1
+		}
+		prevMin = rowMin
+		prev2, prev, cur = prev, cur, prev2
+	}
+	return prev[len(rb)]
+}
