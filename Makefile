@@ -13,6 +13,10 @@ BENCH_DB ?= bench.db
 # exceeded" when a loaded machine's workers miss the deadline (golang/go#75804,
 # fixed in Go 1.27). Longer runs: make fuzz FUZZTIME=10m.
 FUZZTIME ?=
+# Each new interesting input is minimized for at most this many runs (Go's
+# default is 60 s each: a large Markdown input made one minimization stall
+# the fuzz step for two minutes).
+MINIMIZE ?= -fuzzminimizetime 100x
 
 # bash for PIPESTATUS in the test target.
 SHELL := /bin/bash
@@ -55,10 +59,10 @@ test: fmt-check vet
 
 # Fuzzing: Markdown rendering, the search-query translator, every tweet reader.
 fuzz:
-	$(GO) test -tags $(TAGS) -run '^$$' -fuzz '^FuzzMarkdown$$' -fuzztime $(or $(FUZZTIME),12000x) ./models/
-	$(GO) test -tags $(TAGS) -run '^$$' -fuzz '^FuzzSearchQuery$$' -fuzztime $(or $(FUZZTIME),12000x) ./models/
-	$(GO) test -tags $(TAGS) -run '^$$' -fuzz '^FuzzTweetShortcut$$' -fuzztime $(or $(FUZZTIME),40000x) ./models/
-	$(GO) test -tags $(TAGS) -run '^$$' -fuzz '^FuzzRead$$' -fuzztime $(or $(FUZZTIME),50000x) ./tweets/
+	$(GO) test -tags $(TAGS) -run '^$$' -fuzz '^FuzzMarkdown$$' -fuzztime $(or $(FUZZTIME),12000x) $(MINIMIZE) ./models/
+	$(GO) test -tags $(TAGS) -run '^$$' -fuzz '^FuzzSearchQuery$$' -fuzztime $(or $(FUZZTIME),12000x) $(MINIMIZE) ./models/
+	$(GO) test -tags $(TAGS) -run '^$$' -fuzz '^FuzzTweetShortcut$$' -fuzztime $(or $(FUZZTIME),40000x) $(MINIMIZE) ./models/
+	$(GO) test -tags $(TAGS) -run '^$$' -fuzz '^FuzzRead$$' -fuzztime $(or $(FUZZTIME),50000x) $(MINIMIZE) ./tweets/
 
 bench:
 	$(GO) test -tags $(TAGS) -run '^$$' -bench . -benchmem -count=5 ./...
