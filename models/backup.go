@@ -188,8 +188,8 @@ func checkCopy(ctx context.Context, path string) (BackupReport, error) {
 	if rep.Integrity != "ok" {
 		return rep, fmt.Errorf("integrity check: %s", rep.Integrity)
 	}
-	if err := db.QueryRowContext(ctx, `SELECT COALESCE(MAX(version_id), 0) FROM goose_db_version WHERE is_applied = 1`).Scan(&rep.SchemaVersion); err != nil {
-		return rep, fmt.Errorf("schema version: %w", err)
+	if rep.SchemaVersion, err = schemaVersion(ctx, db); err != nil {
+		return rep, err
 	}
 	if rep.SchemaVersion == 0 {
 		return rep, errors.New("the copy has no migrations applied")
@@ -224,6 +224,15 @@ func sameRows(live, copied []TableRows) error {
 type queryer interface {
 	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// schemaVersion is the last migration applied to the database q reads.
+func schemaVersion(ctx context.Context, q queryer) (int64, error) {
+	var v int64
+	if err := q.QueryRowContext(ctx, `SELECT COALESCE(MAX(version_id), 0) FROM goose_db_version WHERE is_applied = 1`).Scan(&v); err != nil {
+		return 0, fmt.Errorf("schema version: %w", err)
+	}
+	return v, nil
 }
 
 // countTables counts the rows of every ordinary table (the search index's

@@ -247,7 +247,8 @@ const probeLockWait = 500 * time.Millisecond
 // the free space. ctx bounds it all.
 func (s *Store) Health(ctx context.Context) Health {
 	h := Health{FreeBytes: -1}
-	if err := s.r.QueryRowContext(ctx, `SELECT COALESCE(MAX(version_id), 0) FROM goose_db_version WHERE is_applied = 1`).Scan(&h.SchemaVersion); err != nil {
+	var err error
+	if h.SchemaVersion, err = schemaVersion(ctx, s.r); err != nil {
 		h.Problems = append(h.Problems, "the database does not answer reads")
 		return h
 	}
