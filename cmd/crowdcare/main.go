@@ -365,10 +365,10 @@ func backup(ctx context.Context, args []string, stdout io.Writer) error {
 		if len(pos) != 1 {
 			return usageError("backup takes one FILE")
 		}
-		if _, err := os.Lstat(pos[0]); err == nil {
+		rep, err := store.Backup(ctx, pos[0])
+		if errors.Is(err, iofs.ErrExist) {
 			return fmt.Errorf("%s exists; choose a new file name", pos[0])
 		}
-		rep, err := store.Backup(ctx, pos[0])
 		if err != nil {
 			if _, serr := os.Lstat(pos[0]); errors.Is(serr, iofs.ErrNotExist) {
 				return fmt.Errorf("%w (nothing was written under %s)", err, pos[0])
