@@ -26,11 +26,12 @@ func commands() []command {
 		{name: "serve",
 			args: "[--addr ADDR] [--db PATH] [--base-url URL] [--site-name NAME] [--trust-proxy] [--page-rate N]\n" +
 				"[--registrations-per-day N] [--shutdown-timeout D] [--demo]",
+			// The flags' defaults are said once, by the flags (serve --help).
 			about: "Serve the forum. --demo adds demo content to an empty database. --page-rate limits the pages\n" +
-				"per second per address that the page cache does not answer (default 10; 0: no limit).\n" +
-				"--registrations-per-day caps sign-ups per client address in 24 hours (default 10, -1 for no limit).\n" +
-				"On SIGTERM or Ctrl+C, requests in flight get --shutdown-timeout (default 15s) to finish; then\n" +
-				"their connections are closed and serve exits 1 (0 when everything finished). A second signal\n" +
+				"per second per address that the page cache does not answer (0: no limit).\n" +
+				"--registrations-per-day caps sign-ups per client address in 24 hours (-1: no limit).\n" +
+				"On SIGTERM or Ctrl+C, requests in flight get --shutdown-timeout to finish; then their\n" +
+				"connections are closed and serve exits 1 (0 when everything finished). A second signal\n" +
 				"stops it at once.",
 			examples: []string{
 				"crowdcare serve --demo --addr 127.0.0.1:8081   # try it, with demo content, on another port",

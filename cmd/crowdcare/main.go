@@ -186,7 +186,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	smtpConfig := smtpFlags(fs)
 	emailMaxAge := emailMaxAgeFlag(fs)
 	listenConfig := listenFlags(fs)
-	registrations := fs.Int("registrations-per-day", 0, "sign-ups per client address in 24 hours (0: the default, 10; -1: no limit)")
+	registrations := fs.Int("registrations-per-day", handlers.DefaultRegistrationsPerDay, "sign-ups per client address in 24 hours (-1: no limit)")
 	trustProxy := fs.Bool("trust-proxy", os.Getenv("CROWDCARE_TRUST_PROXY") == "1", "take client addresses from X-Forwarded-For, only behind a proxy that sets it ($CROWDCARE_TRUST_PROXY=1)")
 	pageRate := fs.Float64("page-rate", 10, "pages per second per address that the page cache does not answer, in bursts of ten seconds' worth (0: no limit)")
 	shutdownTimeout := fs.Duration("shutdown-timeout", 15*time.Second, "how long requests in flight may take to finish on SIGTERM before their connections are closed")
