@@ -245,6 +245,28 @@ func TestBenchImportReportsBothPaths(t *testing.T) {
 	}
 }
 
+// TestSynopsisFlagsAreTheCommandsFlags: every --flag a command's synopsis
+// (help.go) names is one its flag set defines, so the two cannot drift apart.
+func TestSynopsisFlagsAreTheCommandsFlags(t *testing.T) {
+	flagName := regexp.MustCompile(`--([a-z][a-z-]*)`)
+	for _, c := range commands() {
+		if c.name == "help" {
+			continue
+		}
+		code, out, _ := runCmd(t, append(strings.Fields(c.name), "--help")...)
+		_, flags, ok := strings.Cut(out, "\nFlags:")
+		if code != 0 || !ok {
+			t.Errorf("%s --help: exit %d\n%s", c.name, code, out)
+			continue
+		}
+		for _, m := range flagName.FindAllStringSubmatch(c.args, -1) {
+			if !strings.Contains(flags, "\n  --"+m[1]+" ") && !strings.Contains(flags, "\n  --"+m[1]+"\n") {
+				t.Errorf("%s: the synopsis names --%s, which is not one of its flags:\n%s", c.name, m[1], flags)
+			}
+		}
+	}
+}
+
 // TestEveryCommandAnswersHelp: "COMMAND --help", "COMMAND -h" and "help
 // COMMAND" print the same page to standard output and exit 0: what the
 // command does, each of its flags with its default, and an example.
