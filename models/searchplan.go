@@ -311,10 +311,9 @@ func exprOf(forms []string) string {
 // expr is the group with all its forms as an FTS5 expression.
 func (g queryGroup) expr() string { return exprOf(append(slices.Clip(g.core), g.syn...)) }
 
-// matchAll and matchAny are the plan's FTS5 expressions: every group, or
-// any group, with all their forms; matchCore is any group's core forms,
-// which bm25 ranks. All leave out the excluded words.
-func (p *searchPlan) matchAll() string { return p.join(" AND ", queryGroup.expr) }
+// matchAny is the plan's FTS5 expression for any group with all its forms;
+// matchCore is any group's core forms, which bm25 ranks. Both leave out
+// the excluded words.
 func (p *searchPlan) matchAny() string { return p.join(" OR ", queryGroup.expr) }
 func (p *searchPlan) matchCore() string {
 	return p.join(" OR ", func(g queryGroup) string { return exprOf(g.core) })

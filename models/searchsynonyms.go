@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 )
@@ -111,22 +112,13 @@ func parseSynonyms(text string) (*synonymSet, [][]string) {
 				}
 			}
 			for _, k := range keys {
-				if !containsInt(set.byKey[k], g) {
+				if !slices.Contains(set.byKey[k], g) {
 					set.byKey[k] = append(set.byKey[k], g)
 				}
 			}
 		}
 	}
 	return set, shown
-}
-
-func containsInt(xs []int, x int) bool {
-	for _, v := range xs {
-		if v == x {
-			return true
-		}
-	}
-	return false
 }
 
 // synonymsOf lists the other entries, as written, of the groups of a term

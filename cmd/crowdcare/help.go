@@ -66,8 +66,8 @@ func commands() []command {
 		{name: "corpus", args: "[--threads N] [--posts N] [--seed N] [--db PATH]",
 			about:    "Generate a large realistic forum for benchmarks (default 100,000 threads, 1,000,000 posts).",
 			examples: []string{"crowdcare corpus --db bench.db --threads 10000 --posts 100000"}},
-		{name: "bench search", args: "[--n N] [--db PATH]",
-			about:    "Time searches (single words, several words, phrases) and print p50/p90/p99.",
+		{name: "bench search", args: "[--n N] [--relevance=false] [--db PATH]",
+			about:    "Time searches (single words, several words, phrases) and print p50/p90/p99, then measure the ranking on the relevance set (in a temporary database).",
 			examples: []string{"crowdcare bench search --db bench.db --n 1000"}},
 		{name: "bench import", args: "[--records N] [--format csv|archive] [--triage] [--detect-language=false] [--cpuprofile FILE] [--floor]",
 			about: "Generate a file and time its import into a new temporary database: records per second and\n" +
