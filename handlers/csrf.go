@@ -7,7 +7,7 @@ import (
 	"github.com/labstack/echo/v4"
 )
 
-// csrfCookie is where echo's CSRF middleware keeps the token (CookieName in routes.go).
+// csrfCookie is the CSRF token's cookie and form field (routes.go).
 const csrfCookie = "_csrf"
 
 // csrfFromBodyOnly refuses a state-changing request with _csrf in its URL.

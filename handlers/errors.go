@@ -106,7 +106,7 @@ func setRetryAfter(c echo.Context, f models.WriteFault) {
 func formStatus(c echo.Context, f form, err error) (int, bool) {
 	if fault := models.WriteFaultOf(err); fault != models.FaultNone {
 		setRetryAfter(c, fault)
-		f.Errors["_form"] = "This could not be saved: the site cannot store anything right now. Try again in a minute."
+		f.Errors["_form"] = unavailableText
 		return http.StatusServiceUnavailable, true
 	}
 	if f.withError(err) {

@@ -61,8 +61,8 @@ func (h *Handler) routes(e *echo.Echo) {
 	e.Use(h.guardBigBodies)
 	e.Use(csrfFromBodyOnly)
 	e.Use(middleware.CSRFWithConfig(middleware.CSRFConfig{
-		TokenLookup:    "form:_csrf",
-		CookieName:     "_csrf",
+		TokenLookup:    "form:" + csrfCookie,
+		CookieName:     csrfCookie,
 		CookiePath:     "/",
 		CookieHTTPOnly: true,
 		CookieSecure:   h.cfg.secure(),

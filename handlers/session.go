@@ -29,22 +29,37 @@ func (h *Handler) session(c echo.Context) *sessions.Session {
 	return s
 }
 
-// loadUser finds the logged-in user, if any, for every request. The page
-// cache may have found them already (personalSession).
+// loadUser finds the logged-in user, if any, for every request.
 func (h *Handler) loadUser(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		if currentUser(c) != nil {
-			return next(c)
-		}
-		u, err := h.sessionUser(c)
-		if err != nil {
+		if _, err := h.requestUser(c); err != nil {
 			return err
-		}
-		if u != nil {
-			c.Set(userKey, u)
 		}
 		return next(c)
 	}
+}
+
+// userLookedUpKey marks a request whose session requestUser looked up,
+// whether it named a live user or not.
+const userLookedUpKey = "user_looked_up"
+
+// requestUser is sessionUser looked up once per request: the page cache
+// (personalSession) and loadUser both ask, and a cookie naming an ended
+// session would otherwise cost its query twice. A live user is kept under
+// userKey (currentUser).
+func (h *Handler) requestUser(c echo.Context) (*models.User, error) {
+	if c.Get(userLookedUpKey) != nil {
+		return currentUser(c), nil
+	}
+	u, err := h.sessionUser(c)
+	if err != nil {
+		return nil, err
+	}
+	c.Set(userLookedUpKey, true)
+	if u != nil {
+		c.Set(userKey, u)
+	}
+	return u, nil
 }
 
 // sessionUser is the live user the request's session names, or nil: a
@@ -85,10 +100,9 @@ func (h *Handler) sessionUser(c echo.Context) (*models.User, error) {
 const flashesKey = "_flash"
 
 // personalSession reports whether the request's pages are its own: its
-// session names a live user (sessionUser), who is then remembered for
-// loadUser, or holds a flash message still to be shown. Any other request,
-// whatever cookie it sends, is a visitor's and may be answered from the
-// page cache.
+// session names a live user (requestUser, so loadUser does not look again),
+// or holds a flash message still to be shown. Any other request, whatever
+// cookie it sends, is a visitor's and may be answered from the page cache.
 func (h *Handler) personalSession(c echo.Context) (bool, error) {
 	if _, err := c.Request().Cookie(sessionName); err != nil {
 		return false, nil // no cookie: nothing to decode
@@ -96,12 +110,8 @@ func (h *Handler) personalSession(c echo.Context) (bool, error) {
 	if flashes, _ := h.session(c).Values[flashesKey].([]any); len(flashes) > 0 {
 		return true, nil
 	}
-	u, err := h.sessionUser(c)
-	if err != nil || u == nil {
-		return false, err
-	}
-	c.Set(userKey, u)
-	return true, nil
+	u, err := h.requestUser(c)
+	return u != nil, err
 }
 
 func currentUser(c echo.Context) *models.User {
