@@ -78,6 +78,8 @@ func logActionText(action string) string {
 		return "Linked a profile imported from X to an account"
 	case "change_settings":
 		return "Changed the site settings"
+	case "change_search_synonyms":
+		return "Changed the search synonyms"
 	case "convert_social":
 		return "Converted a conversation into a thread"
 	case "append_social":

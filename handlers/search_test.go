@@ -76,6 +76,8 @@ func TestAdminEditsSynonymsAndTheNextSearchUsesThem(t *testing.T) {
 		t.Fatalf("save: %d %s", res.Code, res.Location)
 	}
 	mustContain(t, admin.get("/admin/search").Body, "printer, plotter\n</textarea>", "Synonyms saved")
+	// Audited like the site settings.
+	mustContain(t, admin.get("/mod/log").Body, "Changed the search synonyms")
 	// The next search uses them, with no restart and no re-index.
 	res = visitor.get("/search?q=printer")
 	mustContain(t, res.Body, "1 result", "<mark>Plotter</mark>")

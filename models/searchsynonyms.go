@@ -209,6 +209,7 @@ func (s *Store) SetSearchSynonyms(ctx context.Context, actor *User, text string)
 			ON CONFLICT (key) DO UPDATE SET value = excluded.value`, tidy); err != nil {
 			return fmt.Errorf("save search synonyms: %w", err)
 		}
-		return nil
+		// Audited like the site settings (which also refuses a suspended actor).
+		return logAction(ctx, tx, s.now(), actor, "change_search_synonyms", "site", 0, "")
 	})
 }
