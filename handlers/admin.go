@@ -143,15 +143,7 @@ func (h *Handler) settingsForm(ctx context.Context) (form, error) {
 		return form{}, err
 	}
 	f := newForm()
-	f.Values["brand_name"], f.Values["badge_title"] = s.BrandName, s.BadgeTitle
-	f.Values["ambassador_domains"] = joinTags(s.AmbassadorDomains)
-	f.Values["superuser_threshold"] = strconv.Itoa(s.SuperuserThreshold)
-	f.Values["posts_per_hour"] = strconv.Itoa(s.PostsPerHour)
-	f.Values["standing_days"] = strconv.Itoa(s.StandingDays)
-	f.Values["standing_reputation"] = strconv.Itoa(s.StandingReputation)
-	if s.ApproveFirstPostsWithLinks {
-		f.Values["approve_first_posts"] = "1"
-	}
+	f.Values = s.FormValues()
 	return f, nil
 }
 

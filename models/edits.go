@@ -69,7 +69,7 @@ func (s *Store) editPost(ctx context.Context, editor *User, postID int64, e Post
 	if err := v.err(); err != nil {
 		return err
 	}
-	budget, err := s.editBudget(ctx, editor)
+	budget, err := s.hourlyLimit(ctx, editor)
 	if err != nil {
 		return err
 	}
@@ -124,10 +124,10 @@ func (s *Store) editPost(ctx context.Context, editor *User, postID int64, e Post
 	return nil
 }
 
-// editBudget is how many edits a member may save in an hour: as many as
-// posts (posts_per_hour), counted apart from them; 0 for no limit. Staff are
-// not limited, as for posts.
-func (s *Store) editBudget(ctx context.Context, editor *User) (int, error) {
+// hourlyLimit is how many posts u may write in an hour, and apart from
+// them how many edits u may save (posts_per_hour); 0 for no limit. Staff
+// are not limited.
+func (s *Store) hourlyLimit(ctx context.Context, editor *User) (int, error) {
 	if editor.Role.IsStaff() {
 		return 0, nil
 	}

@@ -409,14 +409,7 @@ func (s *Store) checkCanPost(ctx context.Context, author *User) (int, error) {
 	if err := s.suspendedErr(author); err != nil {
 		return 0, err
 	}
-	if author.Role.IsStaff() {
-		return 0, nil
-	}
-	set, err := s.SiteSettings(ctx)
-	if err != nil {
-		return 0, err
-	}
-	return set.PostsPerHour, nil
+	return s.hourlyLimit(ctx, author)
 }
 
 // withinPostBudget counts the author's posts of the last hour inside the

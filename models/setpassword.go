@@ -17,16 +17,36 @@ import (
 func (s *Store) SetPassword(ctx context.Context, u *User, password string) (*User, error) {
 	v := validator{}
 	v.check(!u.Imported, "username", fmt.Sprintf("%s stands for someone imported from X and cannot log in.", u.Username))
-	v.check(utf8.RuneCountInString(password) >= PasswordMinLen, "password", fmt.Sprintf("Use at least %d characters.", PasswordMinLen))
-	v.check(len(password) <= PasswordMaxLen, "password", fmt.Sprintf("Use at most %d bytes.", PasswordMaxLen))
+	checkPassword(v, "password", password)
 	if err := v.err(); err != nil {
 		return nil, err
 	}
+	err := s.replacePassword(ctx, u, password, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `DELETE FROM login_failures WHERE username = lower(?)`, u.Username)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("set password of %q: %w", u.Username, err)
+	}
+	return s.UserByID(ctx, u.ID)
+}
+
+// checkPassword adds to v, under field, what breaks the password rules
+// (registration, a change, an admin's reset).
+func checkPassword(v validator, field, password string) {
+	v.check(utf8.RuneCountInString(password) >= PasswordMinLen, field, fmt.Sprintf("Use at least %d characters.", PasswordMinLen))
+	v.check(len(password) <= PasswordMaxLen, field, fmt.Sprintf("Use at most %d bytes.", PasswordMaxLen))
+}
+
+// replacePassword stores password as u's and ends every session of u (the
+// epoch moves on, the rows go), with also (when not nil) in the same
+// transaction. ErrNotFound when u is gone or was made a placeholder meanwhile.
+func (s *Store) replacePassword(ctx context.Context, u *User, password string, also func(tx *sql.Tx) error) error {
 	hash, err := bcrypt.GenerateFromPassword([]byte(password), s.opts.PasswordCost)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	err = s.inTx(ctx, func(tx *sql.Tx) error {
+	return s.inTx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE users SET password_hash = ?, session_epoch = session_epoch + 1 WHERE id = ? AND imported = 0`,
 			string(hash), u.ID)
 		if err != nil {
@@ -35,16 +55,14 @@ func (s *Store) SetPassword(ctx context.Context, u *User, password string) (*Use
 		if n, err := res.RowsAffected(); err != nil {
 			return err
 		} else if n == 0 {
-			return ErrNotFound // deleted, or made a placeholder, meanwhile
+			return ErrNotFound
 		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = ?`, u.ID); err != nil {
 			return err
 		}
-		_, err = tx.ExecContext(ctx, `DELETE FROM login_failures WHERE username = lower(?)`, u.Username)
-		return err
+		if also == nil {
+			return nil
+		}
+		return also(tx)
 	})
-	if err != nil {
-		return nil, fmt.Errorf("set password of %q: %w", u.Username, err)
-	}
-	return s.UserByID(ctx, u.ID)
 }

@@ -37,6 +37,19 @@ func DefaultSiteSettings() SiteSettings {
 		ApproveFirstPostsWithLinks: true, PostsPerHour: 30, StandingDays: 3, StandingReputation: 10}
 }
 
+// FormValues is s as the admin form shows it and as it is stored: each
+// setting's text under its name (the form field's, and the key after "site.").
+func (s SiteSettings) FormValues() map[string]string {
+	approve := "0"
+	if s.ApproveFirstPostsWithLinks {
+		approve = "1"
+	}
+	return map[string]string{"brand_name": s.BrandName, "badge_title": s.BadgeTitle,
+		"ambassador_domains": strings.Join(s.AmbassadorDomains, ", "), "superuser_threshold": strconv.Itoa(s.SuperuserThreshold),
+		"approve_first_posts": approve, "posts_per_hour": strconv.Itoa(s.PostsPerHour),
+		"standing_days": strconv.Itoa(s.StandingDays), "standing_reputation": strconv.Itoa(s.StandingReputation)}
+}
+
 // Domain reports whether an email address is on an ambassador domain.
 func (s SiteSettings) AmbassadorDomain(email string) bool {
 	_, domain, ok := strings.Cut(strings.ToLower(strings.TrimSpace(email)), "@")
@@ -130,13 +143,9 @@ func (s *Store) SaveSiteSettings(ctx context.Context, actor *User, f SiteSetting
 	if err := v.err(); err != nil {
 		return err
 	}
-	approve := "0"
-	if f.ApproveFirstPosts {
-		approve = "1"
-	}
-	values := map[string]string{"brand_name": brand, "badge_title": badge, "ambassador_domains": strings.Join(domains, ","),
-		"superuser_threshold": strconv.Itoa(threshold), "approve_first_posts": approve, "posts_per_hour": strconv.Itoa(perHour),
-		"standing_days": strconv.Itoa(days), "standing_reputation": strconv.Itoa(points)}
+	values := SiteSettings{BrandName: brand, BadgeTitle: badge, AmbassadorDomains: domains, SuperuserThreshold: threshold,
+		ApproveFirstPostsWithLinks: f.ApproveFirstPosts, PostsPerHour: perHour, StandingDays: days,
+		StandingReputation: points}.FormValues()
 	return s.inTx(ctx, func(tx *sql.Tx) error {
 		for k, val := range values {
 			if _, err := tx.ExecContext(ctx, `INSERT INTO settings (key, value) VALUES (?, ?)

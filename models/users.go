@@ -10,7 +10,6 @@ import (
 	"regexp"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"golang.org/x/crypto/bcrypt"
 )
@@ -88,10 +87,7 @@ func (n NewUser) validate() validator {
 	v.check(n.Email != "", "email", "Enter your email address.")
 	v.check(err == nil && strings.Contains(n.Email, "@") && !strings.ContainsAny(n.Email, " <>") && len(n.Email) <= 254,
 		"email", "Enter an email address like name@example.com.")
-	v.check(utf8.RuneCountInString(n.Password) >= PasswordMinLen, "password",
-		fmt.Sprintf("Use at least %d characters.", PasswordMinLen))
-	v.check(len(n.Password) <= PasswordMaxLen, "password",
-		fmt.Sprintf("Use at most %d bytes.", PasswordMaxLen))
+	checkPassword(v, "password", n.Password)
 	_, ok := ParseRole(string(n.Role))
 	v.check(ok, "role", "Unknown role.")
 	return v
@@ -525,24 +521,11 @@ func (s *Store) ChangePassword(ctx context.Context, u *User, current, next, ip s
 	}
 	v := validator{}
 	v.check(err == nil, "current_password", "That is not your current password.")
-	v.check(len([]rune(next)) >= PasswordMinLen, "new_password", fmt.Sprintf("Use at least %d characters.", PasswordMinLen))
-	v.check(len(next) <= PasswordMaxLen, "new_password", fmt.Sprintf("Use at most %d bytes.", PasswordMaxLen))
+	checkPassword(v, "new_password", next)
 	if err := v.err(); err != nil {
 		return nil, err
 	}
-	newHash, err := bcrypt.GenerateFromPassword([]byte(next), s.opts.PasswordCost)
-	if err != nil {
-		return nil, err
-	}
-	err = s.inTx(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `UPDATE users SET password_hash = ?, session_epoch = session_epoch + 1 WHERE id = ?`,
-			string(newHash), u.ID); err != nil {
-			return err
-		}
-		_, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = ?`, u.ID)
-		return err
-	})
-	if err != nil {
+	if err := s.replacePassword(ctx, u, next, nil); err != nil {
 		return nil, fmt.Errorf("change password: %w", err)
 	}
 	return s.UserByID(ctx, u.ID)
