@@ -166,9 +166,7 @@ func (w *Worker) runJob(ctx context.Context, job *models.ImportJob) {
 	}
 	var sum *models.ImportSummary
 	if err == nil {
-		for _, sk := range res.Skipped {
-			im.Skip(sk.File, sk.Line, sk.Report()) // the file inside a ZIP; the job page names the upload
-		}
+		im.Skip("", res.Skipped) // the job page names the upload
 		sum, err = im.Finish(quiet)
 	} else {
 		sum = im.Abandon() // what was stored before the file failed
