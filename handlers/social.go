@@ -259,7 +259,7 @@ func (h *Handler) uploadImport(c echo.Context) error {
 	}
 	// Check the format now (for a ZIP, its directory), so a wrong file is
 	// refused on the form, not later.
-	if _, err := tweets.CheckFile(tmp.Name(), tweets.Options{Alone: true}); err != nil {
+	if _, err := h.imports.CheckFile(tmp.Name()); err != nil {
 		switch {
 		case errors.Is(err, tweets.ErrUnknownFormat):
 			f.Errors["file"] = "This file is in no format Crowdcare knows (" + err.Error() + "). Nothing was imported."

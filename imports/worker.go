@@ -133,6 +133,13 @@ func (w *Worker) Wait(ctx context.Context) error {
 // nobody's account.js. Inside a ZIP, the archive's own are used.
 func uploadRead() tweets.Options { return tweets.Options{Alone: true} }
 
+// CheckFile says what the job would make of an upload without reading a
+// tweet (see tweets.CheckFile), read as the job will read it, so a wrong
+// file is refused on the form.
+func (w *Worker) CheckFile(path string) (tweets.Format, error) {
+	return tweets.CheckFile(path, uploadRead())
+}
+
 func (w *Worker) runJob(ctx context.Context, job *models.ImportJob) {
 	quiet := context.WithoutCancel(ctx)
 	user, err := w.store.UserByID(quiet, job.UserID)
@@ -166,9 +173,7 @@ func (w *Worker) runJob(ctx context.Context, job *models.ImportJob) {
 	}
 	var sum *models.ImportSummary
 	if err == nil {
-		for _, sk := range res.Skipped {
-			im.Skip(sk.File, sk.Line, sk.Report()) // the file inside a ZIP; the job page names the upload
-		}
+		im.Skip("", res.Skipped) // the job page names the upload
 		sum, err = im.Finish(quiet)
 	} else {
 		sum = im.Abandon() // what was stored before the file failed

@@ -156,9 +156,7 @@ func (s *Store) RecoverImportJobs(ctx context.Context, alive func(pid int) bool)
 		if alive(j.PID) {
 			continue
 		}
-		err = s.w.QueryRowContext(ctx, `UPDATE import_jobs SET status = 'interrupted', path = '', finished_at = ?,
-			stored = (SELECT COUNT(*) FROM social_items WHERE import_id = import_jobs.import_id AND import_jobs.import_id != 0)
-			WHERE id = ? AND status = 'running' RETURNING stored`, s.now().Unix(), id).Scan(&j.Stored)
+		err = s.w.QueryRowContext(ctx, interruptJob+` RETURNING stored`, s.now().Unix(), id).Scan(&j.Stored)
 		if errors.Is(err, sql.ErrNoRows) {
 			continue // ended meanwhile
 		}
@@ -256,11 +254,15 @@ func (s *Store) resumedBy(ctx context.Context, job int64, imports []int64) error
 // process was told to stop): what it stored stays, and the next import
 // finishes what it left waiting.
 func (s *Store) InterruptImportJob(ctx context.Context, id int64) error {
-	_, err := s.exec(ctx, `UPDATE import_jobs SET status = 'interrupted', path = '', finished_at = ?,
-		stored = (SELECT COUNT(*) FROM social_items WHERE import_id = import_jobs.import_id AND import_jobs.import_id != 0)
-		WHERE id = ? AND status = 'running'`, s.now().Unix(), id)
+	_, err := s.exec(ctx, interruptJob, s.now().Unix(), id)
 	return err
 }
+
+// interruptJob (finished_at, id) marks a running job interrupted, counting
+// the items it stored; its file is no longer needed.
+const interruptJob = `UPDATE import_jobs SET status = 'interrupted', path = '', finished_at = ?,
+	stored = (SELECT COUNT(*) FROM social_items WHERE import_id = import_jobs.import_id AND import_jobs.import_id != 0)
+	WHERE id = ? AND status = 'running'`
 
 // ImportedThread is a thread an import created.
 type ImportedThread struct {

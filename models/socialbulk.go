@@ -142,7 +142,7 @@ func (im *Importer) writeBatch(ctx context.Context, c *stmtCache, parts []conver
 // loadConversations reads every item of the given conversations, each
 // conversation's in the order of time.
 func loadConversations(ctx context.Context, c dbtx, convs []string) (map[string][]socialItem, error) {
-	rows, err := c.QueryContext(ctx, `SELECT conversation_id, `+socialItemColumns+`
+	rows, err := c.QueryContext(ctx, `SELECT `+socialItemColumns+`, conversation_id
 		FROM social_items WHERE conversation_id IN (SELECT value FROM json_each(?))`, stringList(convs))
 	if err != nil {
 		return nil, fmt.Errorf("load conversations: %w", err)
@@ -151,9 +151,8 @@ func loadConversations(ctx context.Context, c dbtx, convs []string) (map[string]
 	out := make(map[string][]socialItem, len(convs))
 	for rows.Next() {
 		var conv string
-		var it socialItem
-		if err := rows.Scan(&conv, &it.id, &it.parent, &it.handle, &it.authorID, &it.name, &it.text, &it.status, &it.lang, &it.brand,
-			&it.official, &it.created, &it.ruleID, &it.thread, &it.post, &it.format); err != nil {
+		it, err := scanSocialItem(rows, &conv)
+		if err != nil {
 			return nil, err
 		}
 		out[conv] = append(out[conv], it)

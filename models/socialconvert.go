@@ -128,7 +128,7 @@ func loadConversation(ctx context.Context, tx dbtx, conv string) ([]socialItem, 
 	defer rows.Close()
 	var items []socialItem
 	for rows.Next() {
-		it, _, err := scanSocialItem(rows)
+		it, err := scanSocialItem(rows)
 		if err != nil {
 			return nil, err
 		}

@@ -55,6 +55,20 @@ type SkippedRecord struct {
 	Reason string
 }
 
+// String is the record as import reports list it: "file line 3: reason",
+// leaving out what is not known.
+func (r SkippedRecord) String() string {
+	switch {
+	case r.Line > 0 && r.File != "":
+		return fmt.Sprintf("%s line %d: %s", r.File, r.Line, r.Reason)
+	case r.Line > 0:
+		return fmt.Sprintf("line %d: %s", r.Line, r.Reason)
+	case r.File != "":
+		return r.File + ": " + r.Reason
+	}
+	return r.Reason
+}
+
 // ImportSummary says what an import did, or with DryRun would do.
 type ImportSummary struct {
 	Read       int
@@ -246,9 +260,20 @@ func (im *Importer) uncount(c batchCounts) {
 	im.mend = im.mend[:c.mend]
 }
 
-// Skip records a record the reader could not use.
-func (im *Importer) Skip(file string, line int, reason string) {
-	im.sum.Skipped = append(im.sum.Skipped, SkippedRecord{File: file, Line: line, Reason: reason})
+// Skip records the records a read of input could not use. A skip inside a
+// ZIP is named input:entry; with input "" (an upload, whose job page names
+// it) the entry alone.
+func (im *Importer) Skip(input string, skipped []tweets.Skip) {
+	for _, sk := range skipped {
+		file := sk.File
+		switch {
+		case input != "" && file != "":
+			file = input + ":" + file
+		case input != "":
+			file = input
+		}
+		im.sum.Skipped = append(im.sum.Skipped, SkippedRecord{File: file, Line: sk.Line, Reason: sk.Report()})
+	}
 }
 
 // Add queues one tweet. Batches are stored in the background; an error

@@ -238,7 +238,7 @@ func (s *Store) AppendSocial(ctx context.Context, actor *User, ids []string, thr
 			return &ValidationError{Fields: map[string]string{"items": "Select at least one item."}}
 		}
 		for _, id := range ids {
-			it, _, err := scanSocialItem(tx.QueryRowContext(ctx, `SELECT `+socialItemColumns+` FROM social_items WHERE tweet_id = ?`, id))
+			it, err := scanSocialItem(tx.QueryRowContext(ctx, `SELECT `+socialItemColumns+` FROM social_items WHERE tweet_id = ?`, id))
 			if err == sql.ErrNoRows || (err == nil && it.status != "new") {
 				continue
 			}

@@ -17,11 +17,11 @@ type socialItem struct {
 const socialItemColumns = `tweet_id, in_reply_to_id, author_handle, author_id, author_name, text, status, lang, is_brand, official,
 	created_at, COALESCE(rule_id, 0), COALESCE(thread_id, 0), COALESCE(post_id, 0), source_format`
 
-// scanSocialItem reads one row of socialItemColumns: the item and the
-// thread it became part of (0 if none).
-func scanSocialItem(row interface{ Scan(...any) error }) (socialItem, int64, error) {
+// scanSocialItem reads one row of socialItemColumns, then into more the
+// columns selected after them.
+func scanSocialItem(row interface{ Scan(...any) error }, more ...any) (socialItem, error) {
 	var it socialItem
-	err := row.Scan(&it.id, &it.parent, &it.handle, &it.authorID, &it.name, &it.text, &it.status, &it.lang, &it.brand, &it.official,
-		&it.created, &it.ruleID, &it.thread, &it.post, &it.format)
-	return it, it.thread, err
+	err := row.Scan(append([]any{&it.id, &it.parent, &it.handle, &it.authorID, &it.name, &it.text, &it.status, &it.lang, &it.brand,
+		&it.official, &it.created, &it.ruleID, &it.thread, &it.post, &it.format}, more...)...)
+	return it, err
 }

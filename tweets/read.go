@@ -225,13 +225,22 @@ func (d *dirNeighbours) account() (*Account, error) {
 	return readAccountFile(filepath.Join(d.dir, "account.js"))
 }
 
-// userDetails serves the month files, data/js/tweets/YYYY_MM.js and
-// data/csv/YYYY_MM.csv, and the archive's root tweets.csv.
 func (d *dirNeighbours) userDetails() (*Account, error) {
-	for _, p := range []string{filepath.Join(d.dir, "..", "user_details.js"), filepath.Join(d.dir, "..", "js", "user_details.js"),
-		filepath.Join(d.dir, "data", "js", "user_details.js")} {
-		a, err := readUserDetailsFile(p)
-		if a != nil || err != nil {
+	return firstAccount(userDetailsPaths(filepath.Join, d.dir), readUserDetailsFile)
+}
+
+// userDetailsPaths are where a Grailbird archive's user_details.js is, seen
+// from the directory of a file of tweets: beside the month files
+// (data/js/tweets/YYYY_MM.js, data/csv/YYYY_MM.csv) or the archive's root
+// tweets.csv. join is filepath.Join on disk, path.Join inside a ZIP.
+func userDetailsPaths(join func(...string) string, dir string) []string {
+	return []string{join(dir, "..", "user_details.js"), join(dir, "..", "js", "user_details.js"), join(dir, "data", "js", "user_details.js")}
+}
+
+// firstAccount is the account of the first of paths that read finds.
+func firstAccount(paths []string, read func(string) (*Account, error)) (*Account, error) {
+	for _, p := range paths {
+		if a, err := read(p); a != nil || err != nil {
 			return a, err
 		}
 	}

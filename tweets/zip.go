@@ -351,16 +351,8 @@ func (n *zipNeighbours) account() (*Account, error) {
 	return n.z.owner(path.Join(n.dir, "account.js"), readAccount)
 }
 
-// userDetails serves month files (data/js/tweets/, data/csv/) and the
-// root tweets.csv.
 func (n *zipNeighbours) userDetails() (*Account, error) {
-	for _, p := range []string{path.Join(n.dir, "..", "user_details.js"), path.Join(n.dir, "..", "js", "user_details.js"), path.Join(n.dir, "data", "js", "user_details.js")} {
-		a, err := n.z.owner(p, readUserDetails)
-		if a != nil || err != nil {
-			return a, err
-		}
-	}
-	return nil, nil
+	return firstAccount(userDetailsPaths(path.Join, n.dir), func(p string) (*Account, error) { return n.z.owner(p, readUserDetails) })
 }
 
 func (n *zipNeighbours) notes() (*noteIndex, error) {

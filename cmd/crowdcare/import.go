@@ -100,13 +100,7 @@ func importCmd(ctx context.Context, args []string, stdout io.Writer) error {
 				}
 				return fmt.Errorf("%s: %w", f, err)
 			}
-			for _, sk := range res.Skipped {
-				file := f
-				if sk.File != "" {
-					file = f + ":" + sk.File
-				}
-				im.Skip(file, sk.Line, sk.Report())
-			}
+			im.Skip(f, res.Skipped)
 			unread = append(unread, printRead(stdout, f, res)...)
 		}
 		sum, err := im.Finish(ctx)
@@ -242,11 +236,7 @@ func printSummary(w io.Writer, s *models.ImportSummary) {
 			fmt.Fprintf(w, "  … and %d more\n", len(s.Skipped)-50)
 			break
 		}
-		if sk.Line > 0 {
-			fmt.Fprintf(w, "  %s line %d: %s\n", sk.File, sk.Line, sk.Reason)
-		} else {
-			fmt.Fprintf(w, "  %s: %s\n", sk.File, sk.Reason)
-		}
+		fmt.Fprintf(w, "  %s\n", sk)
 	}
 }
 
