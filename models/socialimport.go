@@ -162,22 +162,27 @@ const importBatch = 5000
 // CheckImportOptions refuses what NewImporter would: a category that does
 // not exist, brand handles X would not accept (ValidationErrors).
 func (s *Store) CheckImportOptions(ctx context.Context, opts ImportOptions) error {
+	_, _, err := s.importOptions(ctx, opts)
+	return err
+}
+
+// importOptions is opts with the category's default filled in, and the
+// brand handles parsed, or why they cannot be used.
+func (s *Store) importOptions(ctx context.Context, opts ImportOptions) (ImportOptions, []string, error) {
 	if opts.Category == "" {
 		opts.Category = "general"
 	}
 	if _, err := s.CategoryBySlug(ctx, opts.Category); err != nil {
-		return &ValidationError{Fields: map[string]string{"category": fmt.Sprintf("There is no category %q.", opts.Category)}}
+		return opts, nil, &ValidationError{Fields: map[string]string{"category": fmt.Sprintf("There is no category %q.", opts.Category)}}
 	}
-	_, err := BrandHandles(opts.BrandHandles)
-	return err
+	brands, err := BrandHandles(opts.BrandHandles)
+	return opts, brands, err
 }
 
 // NewImporter starts an import.
 func (s *Store) NewImporter(ctx context.Context, opts ImportOptions) (*Importer, error) {
-	if opts.Category == "" {
-		opts.Category = "general"
-	}
-	if err := s.CheckImportOptions(ctx, opts); err != nil {
+	opts, brands, err := s.importOptions(ctx, opts)
+	if err != nil {
 		return nil, err
 	}
 	im := &Importer{s: s, opts: opts, brand: map[string]bool{}, batchSize: importBatch,
@@ -188,10 +193,6 @@ func (s *Store) NewImporter(ctx context.Context, opts ImportOptions) (*Importer,
 		return nil, err
 	}
 	im.rules = rules
-	brands, err := BrandHandles(opts.BrandHandles)
-	if err != nil {
-		return nil, err
-	}
 	for _, h := range brands {
 		im.brand[strings.ToLower(h)] = true
 	}
