@@ -40,7 +40,11 @@ func main() {
 // report is the part of Lighthouse's JSON report read here.
 type report struct {
 	Categories map[string]struct {
-		Score *float64 `json:"score"`
+		Score     *float64 `json:"score"`
+		AuditRefs []struct {
+			ID     string  `json:"id"`
+			Weight float64 `json:"weight"`
+		} `json:"auditRefs"`
 	} `json:"categories"`
 	Audits map[string]struct {
 		Title string   `json:"title"`
@@ -84,7 +88,7 @@ func run(bin, preset string, min int) (bool, error) {
 	fmt.Printf("| %-8s | %-40s | %11s | %13s | %14s | %3s |\n", "page", "path", "performance", "accessibility", "best practices", "SEO")
 	fmt.Printf("|%s|%s|%s|%s|%s|%s|\n", strings.Repeat("-", 10), strings.Repeat("-", 42), strings.Repeat("-", 13), strings.Repeat("-", 15), strings.Repeat("-", 16), strings.Repeat("-", 5))
 	ok := true
-	var failures []string
+	var failures, notes []string
 	for _, p := range pages {
 		out := filepath.Join(dir, p.Name+".json")
 		args := []string{site.URL + p.Path, "--output=json", "--output-path=" + out, "--quiet",
@@ -121,12 +125,22 @@ func run(bin, preset string, min int) (bool, error) {
 			if n < min && !(p.Name == "search" && c == "seo") {
 				ok = false
 				scores[i] += " ✗"
-				failures = append(failures, fmt.Sprintf("%s %s %d: %s", p.Name, c, n, failedAudits(r)))
+				failures = append(failures, fmt.Sprintf("%s %s %d", p.Name, c, n))
+			}
+			if n < 100 {
+				notes = append(notes, fmt.Sprintf("%s %s %d: %s", p.Name, c, n, lostPoints(r, c)))
 			}
 		}
 		fmt.Printf("| %-8s | %-40s | %11s | %13s | %14s | %3s |\n", p.Name, trim(p.Path, 40), scores[0], scores[1], scores[2], scores[3])
 	}
 	fmt.Println()
+	if len(notes) > 0 {
+		fmt.Println("Points lost (the audits that did not pass):")
+		for _, n := range notes {
+			fmt.Println("  " + n)
+		}
+		fmt.Println()
+	}
 	if ok {
 		fmt.Printf("Every score is at least %d (search's SEO aside: its results are noindex on purpose).\n", min)
 	} else {
@@ -138,18 +152,15 @@ func run(bin, preset string, min int) (bool, error) {
 	return ok, nil
 }
 
-// failedAudits names the audits that lost points, for the reader to fix.
-func failedAudits(r report) string {
+// lostPoints names a category's weighted audits that did not pass.
+func lostPoints(r report, category string) string {
 	var out []string
-	for id, a := range r.Audits {
-		if a.Score != nil && *a.Score < 0.9 {
-			out = append(out, id)
+	for _, ref := range r.Categories[category].AuditRefs {
+		if a, ok := r.Audits[ref.ID]; ok && ref.Weight > 0 && a.Score != nil && *a.Score < 1 {
+			out = append(out, fmt.Sprintf("%s (%s)", ref.ID, a.Title))
 		}
 	}
-	if len(out) > 12 {
-		out = append(out[:12], "…")
-	}
-	return strings.Join(out, ", ")
+	return strings.Join(out, "; ")
 }
 
 func trim(s string, n int) string {
