@@ -27,8 +27,9 @@ type Brand struct {
 	SuperuserThreshold int // reputation at which members become superusers
 }
 
-// FooterLink is a link in the footer.
-type FooterLink struct{ Label, URL string }
+// FooterLink is a link in the footer; Kind is its slot (terms, privacy,
+// contact, status).
+type FooterLink struct{ Kind, Label, URL string }
 
 // Northwind is the demo's brand. Its colours meet WCAG AA where the
 // contract uses them in the light scheme: #0b5c8a is 7.2:1 against white
@@ -44,10 +45,10 @@ var Northwind = Brand{
 	PrimaryColor:     "#0b5c8a",
 	AccentColor:      "#f2b233",
 	FooterLinks: []FooterLink{
-		{"Terms", "https://www.northwind.example/legal/terms"},
-		{"Privacy", "https://www.northwind.example/legal/privacy"},
-		{"Contact us", "https://www.northwind.example/contact"},
-		{"Service status", "https://status.northwind.example/"},
+		{"terms", "Terms", "https://www.northwind.example/legal/terms"},
+		{"privacy", "Privacy", "https://www.northwind.example/legal/privacy"},
+		{"contact", "Contact us", "https://www.northwind.example/contact"},
+		{"status", "Service status", "https://status.northwind.example/"},
 	},
 	LogoContentType:    "image/svg+xml",
 	SuperuserThreshold: 200,
@@ -63,9 +64,13 @@ type assetStore interface {
 // domain (the site settings), and its logo when the store keeps one.
 //
 // The community name, the colours and the footer links are site settings
-// of the branding work (models.SiteSettings' CommunityName, PrimaryColor,
-// AccentColor, FooterLinks): set them here from Northwind, in the same
-// SaveSiteSettings call, once SiteSettingsForm has those fields.
+// of the branding work, not merged here yet: once SiteSettingsForm has
+// them, set them in the same SaveSiteSettings call:
+//
+//	CommunityName: b.CommunityName, PrimaryColor: b.PrimaryColor, AccentColor: b.AccentColor,
+//	Footer: the FooterLinks as []models.FooterLink{Kind, Label, URL},
+//
+// The logo goes through SaveSiteAsset as soon as the store has it.
 func ApplyBranding(ctx context.Context, store *models.Store, admin *models.User) error {
 	cur, err := store.SiteSettings(ctx)
 	if err != nil {
