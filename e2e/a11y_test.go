@@ -12,6 +12,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/crowdcare/crowdcare/internal/demo"
 	"github.com/crowdcare/crowdcare/models"
 )
 
@@ -41,7 +42,7 @@ type axeViolation struct {
 // seedDemo fills the site with the demo content, as make run does.
 func seedDemo(t *testing.T, s *site) {
 	t.Helper()
-	if _, err := s.store.SeedDemo(context.Background()); err != nil {
+	if _, err := demo.Seed(context.Background(), s.store); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -78,12 +79,12 @@ func TestAccessibilityOfMainPages(t *testing.T) {
 		check(visitor, p)
 	}
 	member := newTab(t, 1280, 900)
-	member.loginWith(s.url, "demo", models.DemoPassword)
+	member.loginWith(s.url, "demo", demo.Password)
 	for _, p := range memberPages {
 		check(member, p)
 	}
 	admin := newTab(t, 1280, 900)
-	admin.loginWith(s.url, "admin", models.DemoPassword)
+	admin.loginWith(s.url, "admin", demo.Password)
 	check(admin, "/insights?days=90")
 	check(admin, "/insights/incidents/new?term=outage&category=broadband-wifi")
 }
@@ -110,46 +111,5 @@ func TestAxeSeesViolations(t *testing.T) {
 	}
 	if found["image-alt"] != "critical" || found["label"] != "critical" {
 		t.Fatalf("axe missed known violations: %v", found)
-	}
-}
-
-// TestScreenshots saves the main pages (PNG: quality 100) at desktop and phone widths to
-// e2e/screenshots/ (the README shows some of them).
-func TestScreenshots(t *testing.T) {
-	s := newSite(t)
-	seedDemo(t, s)
-	ctx := context.Background()
-	list, _ := s.store.Threads(ctx, models.ThreadQuery{Show: models.ShowSolved})
-	thread := list.Threads[0]
-	if err := os.MkdirAll("screenshots", 0o755); err != nil {
-		t.Fatal(err)
-	}
-	pages := map[string]string{"home": "/", "thread": thread.URL(), "search": "/search?q=wifi%20drops", "kb": "/kb", "ask": "/ask"}
-	for _, size := range []struct {
-		name          string
-		width, height int
-	}{{"desktop", 1280, 900}, {"phone", 390, 844}} {
-		b := newTab(t, size.width, size.height)
-		b.loginWith(s.url, "demo", models.DemoPassword)
-		for name, path := range pages {
-			b.run(chromedp.Navigate(s.url + path))
-			png := get(b, chromedp.FullScreenshot(100))
-			if len(png) < 1000 {
-				t.Fatalf("%s %s: empty screenshot", name, size.name)
-			}
-			if err := os.WriteFile(filepath.Join("screenshots", fmt.Sprintf("%s-%s.png", name, size.name)), png, 0o644); err != nil {
-				t.Fatal(err)
-			}
-		}
-		admin := newTab(t, size.width, size.height)
-		admin.loginWith(s.url, "admin", models.DemoPassword)
-		admin.run(chromedp.Navigate(s.url + "/insights?days=90"))
-		png := get(admin, chromedp.FullScreenshot(100))
-		if len(png) < 1000 {
-			t.Fatalf("insights %s: empty screenshot", size.name)
-		}
-		if err := os.WriteFile(filepath.Join("screenshots", "insights-"+size.name+".png"), png, 0o644); err != nil {
-			t.Fatal(err)
-		}
 	}
 }

@@ -20,11 +20,56 @@ type CorpusOptions struct {
 	Seed    uint64
 	// Progress is called after each batch with the threads written so far.
 	Progress func(done int)
+	// Sample is the text to imitate and the categories to spread threads
+	// over; empty: the search relevance set's threads (searchdata/).
+	Sample CorpusSample
+}
+
+// CorpusSample is real support language for the generators to imitate.
+type CorpusSample struct {
+	Categories []NewCategory
+	Titles     []string
+	Bodies     []string // questions and answers
+}
+
+// corpusPassword is every generated account's password (the demo's).
+const corpusPassword = "demo-password"
+
+// relevanceSample is the relevance set's threads as a CorpusSample, over
+// the categories they name.
+func relevanceSample() (CorpusSample, error) {
+	threads, err := relevanceThreads()
+	if err != nil {
+		return CorpusSample{}, err
+	}
+	var out CorpusSample
+	seen := map[string]bool{}
+	for _, t := range threads {
+		if !seen[t.Category] {
+			seen[t.Category] = true
+			out.Categories = append(out.Categories, NewCategory{Slug: t.Category, Name: t.Category, Position: len(out.Categories)})
+		}
+		out.Titles = append(out.Titles, t.Title)
+		out.Bodies = append(out.Bodies, t.Question)
+		if t.Accepted != "" {
+			out.Bodies = append(out.Bodies, t.Accepted)
+		}
+		out.Bodies = append(out.Bodies, t.Others...)
+	}
+	return out, nil
+}
+
+func (o CorpusSample) orRelevance() (CorpusSample, error) {
+	if len(o.Titles) > 0 && len(o.Bodies) > 0 && len(o.Categories) > 0 {
+		return o, nil
+	}
+	return relevanceSample()
 }
 
 // GenerateCorpus fills the database with a large, realistic forum for
-// benchmarks: text comes from a word-pair (Markov) model of the demo
-// content, which is real support language, not random letters. It writes
+// benchmarks: text comes from a word-pair (Markov) model of o.Sample (the
+// demo content, for the commands), which is real support language, not
+// random letters. It writes
 // rows and the search index directly, in large transactions, because going
 // through the one-post-at-a-time API would take hours at this size.
 func (s *Store) GenerateCorpus(ctx context.Context, o CorpusOptions) error {
@@ -35,20 +80,15 @@ func (s *Store) GenerateCorpus(ctx context.Context, o CorpusOptions) error {
 		o.Users = max(100, o.Threads/100)
 	}
 	r := rand.New(rand.NewPCG(o.Seed, o.Seed^0x9e3779b97f4a7c15))
-	set := demoContent()
-	var titles, bodies []string
-	for _, q := range set.Questions {
-		titles = append(titles, q.Title)
-		bodies = append(bodies, q.Body)
-		for _, a := range q.Answers {
-			bodies = append(bodies, a.Body)
-		}
+	sample, err := o.Sample.orRelevance()
+	if err != nil {
+		return err
 	}
-	titleModel, bodyModel := newMarkov(titles), newMarkov(bodies)
+	titleModel, bodyModel := newMarkov(sample.Titles), newMarkov(sample.Bodies)
 	tagPool := []string{"router", "wifi", "hub-3", "fibre", "billing", "refund", "tv", "stream-box", "laptop", "battery",
 		"bios", "sim", "esim", "roaming", "speed", "outage", "dns", "mesh", "email", "password", "windows", "android", "iphone", "5g"}
 
-	catIDs, err := s.corpusCategories(ctx, set.Categories)
+	catIDs, err := s.corpusCategories(ctx, sample.Categories)
 	if err != nil {
 		return err
 	}
@@ -91,7 +131,7 @@ func (s *Store) GenerateCorpus(ctx context.Context, o CorpusOptions) error {
 	return nil
 }
 
-func (s *Store) corpusCategories(ctx context.Context, cats []demoCategory) ([]int64, error) {
+func (s *Store) corpusCategories(ctx context.Context, cats []NewCategory) ([]int64, error) {
 	var ids []int64
 	for i, c := range cats {
 		existing, err := s.CategoryBySlug(ctx, c.Slug)
@@ -99,7 +139,8 @@ func (s *Store) corpusCategories(ctx context.Context, cats []demoCategory) ([]in
 			ids = append(ids, existing.ID)
 			continue
 		}
-		nc, err := s.CreateCategory(ctx, NewCategory{Slug: c.Slug, Name: c.Name, Description: c.Description, Position: i})
+		c.Position = i
+		nc, err := s.CreateCategory(ctx, c)
 		if err != nil {
 			return nil, err
 		}
@@ -109,7 +150,7 @@ func (s *Store) corpusCategories(ctx context.Context, cats []demoCategory) ([]in
 }
 
 func (s *Store) corpusUsers(ctx context.Context, n int) ([]int64, error) {
-	hash, err := bcrypt.GenerateFromPassword([]byte(DemoPassword), s.opts.PasswordCost)
+	hash, err := bcrypt.GenerateFromPassword([]byte(corpusPassword), s.opts.PasswordCost)
 	if err != nil {
 		return nil, err
 	}
@@ -276,10 +317,11 @@ func (m *markov) body(r *rand.Rand) string {
 
 // GenerateMentions adds n customers' posts from X spread evenly over the
 // last five weeks (what the early warning reads), in the triage inbox, with
-// text drawn from the same model as the corpus's questions and a keyword of
-// the usual watch rules in some of them. It does nothing when the corpus
-// mentions are there already, and returns how many exist.
-func (s *Store) GenerateMentions(ctx context.Context, n int, seed uint64) (int, error) {
+// text drawn from a model of the sample's titles (as the corpus's
+// questions) and a keyword of the usual watch rules in some of them. It
+// does nothing when the corpus mentions are there already, and returns how
+// many exist.
+func (s *Store) GenerateMentions(ctx context.Context, n int, seed uint64, sample CorpusSample) (int, error) {
 	var have int
 	if err := s.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM social_items WHERE source = 'corpus'`).Scan(&have); err != nil {
 		return 0, fmt.Errorf("count corpus mentions: %w", err)
@@ -288,11 +330,11 @@ func (s *Store) GenerateMentions(ctx context.Context, n int, seed uint64) (int, 
 		return have, nil
 	}
 	r := rand.New(rand.NewPCG(seed, seed^0x51ed270b27c2a3f5))
-	var titles []string
-	for _, q := range demoContent().Questions {
-		titles = append(titles, q.Title)
+	sample, err := sample.orRelevance()
+	if err != nil {
+		return 0, err
 	}
-	model := newMarkov(titles)
+	model := newMarkov(sample.Titles)
 	keywords := []string{"outage", "no internet", "broadband down", "slow", "refund"}
 	now := s.now()
 	span := int64(5 * week / time.Second)

@@ -322,44 +322,6 @@ func TestPrivateIncidentsStayPrivate(t *testing.T) {
 	}
 }
 
-// TestDemoContentFeedsTheDashboard: the demo shows every part of the
-// insights page with something in it, with times that follow the
-// backdated posts.
-func TestDemoContentFeedsTheDashboard(t *testing.T) {
-	s, now := clockStore(t)
-	ctx := context.Background()
-	if _, err := s.SeedDemo(ctx); err != nil {
-		t.Fatal(err)
-	}
-	f := InsightsFilter{From: now.Add(-90 * 24 * time.Hour), To: now.Add(time.Second)}
-	timings, err := s.Responsiveness(ctx, f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	web := timings[0]
-	if web.Asked != 27 || web.Answered == 0 || web.FirstAnswerMedian <= 0 || web.FirstAnswerMedian > 24*time.Hour || web.Accepted == 0 {
-		t.Errorf("demo responsiveness: %+v", web)
-	}
-	self, err := s.SelfServiceFigures(ctx, f, 3)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if self.Searches == 0 || self.SearchesNone == 0 || self.SolvedSessions == 0 || self.VotesHelpful == 0 ||
-		len(self.TopNoResult) != 3 || self.TopNoResult[0].Query != "esim transfer android" {
-		t.Errorf("demo self-service: %+v", self)
-	}
-	w, err := s.EarlyWarningFigures(ctx, InsightsFilter{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !w.Questions.Spiking || !w.Mentions.Spiking || len(w.Terms) == 0 || w.Terms[0].Term != "outage" {
-		t.Errorf("demo early warning: questions %+v mentions %+v terms %+v", w.Questions.Spike, w.Mentions.Spike, w.Terms)
-	}
-	if open, err := s.OpenIncidents(ctx, 0, nil); err != nil || len(open) != 1 {
-		t.Errorf("demo incidents: %+v %v", open, err)
-	}
-}
-
 // TestImportedThreadsTakeTheTweetsLanguage: a thread from a tweet whose
 // source named its language has it at once; X's "und" leaves it to detection.
 func TestImportedThreadsTakeTheTweetsLanguage(t *testing.T) {

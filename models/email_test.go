@@ -92,23 +92,6 @@ func TestOutboxClaimsOnce(t *testing.T) {
 	}
 }
 
-// TestDemoNotificationsAreNeverEmailed: the demo's notifications describe
-// made-up events; turning mail on must not send them.
-func TestDemoNotificationsAreNeverEmailed(t *testing.T) {
-	s := newTestStore(t)
-	ctx := context.Background()
-	if _, err := s.SeedDemo(ctx); err != nil {
-		t.Fatal(err)
-	}
-	var n int
-	if err := s.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM notifications`).Scan(&n); err != nil || n == 0 {
-		t.Fatalf("the demo has %d notifications (%v)", n, err)
-	}
-	if c, err := s.ClaimEmail(ctx, true); !errors.Is(err, ErrNotFound) {
-		t.Fatalf("claimed a demo notification: %+v, %v", c, err)
-	}
-}
-
 // linkMail writes an ambassador's verification email in tests.
 func linkMail(token string) (subject, body string) {
 	return "Confirm your work address", "/ambassador/verify?token=" + token

@@ -111,14 +111,11 @@ func RelevanceQueries() ([]RelevanceQuery, error) {
 	return out, err
 }
 
-// SeedRelevanceSet fills an empty database with the demo content and the
-// fixture threads, through the same code members use, so that each solved
-// thread gets its KB article. Fixture threads are spread over the last
-// year, older first.
-func (s *Store) SeedRelevanceSet(ctx context.Context) error {
-	if _, err := s.SeedDemo(ctx); err != nil {
-		return err
-	}
+// SeedRelevanceFixtures adds the fixture threads, through the same code
+// members use, so that each solved thread gets its KB article; the
+// relevance set is these beside the demo content (internal/demo seeds it
+// first). Fixture threads are spread over the last year, older first.
+func (s *Store) SeedRelevanceFixtures(ctx context.Context) error {
 	threads, err := relevanceThreads()
 	if err != nil {
 		return err
@@ -126,7 +123,7 @@ func (s *Store) SeedRelevanceSet(ctx context.Context) error {
 	var members []*User
 	for i := range 6 {
 		name := fmt.Sprintf("fixture%d", i)
-		u, err := s.CreateUser(ctx, NewUser{Username: name, Email: name + "@fixture.invalid", Password: DemoPassword})
+		u, err := s.CreateUser(ctx, NewUser{Username: name, Email: name + "@fixture.invalid", Password: corpusPassword})
 		if err != nil {
 			return fmt.Errorf("fixture user: %w", err)
 		}
@@ -182,7 +179,7 @@ type RelevanceMiss struct {
 }
 
 // MeasureRelevance runs the relevance queries on this store (filled by
-// SeedRelevanceSet) and scores where the expected question ranked.
+// the demo and SeedRelevanceFixtures) and scores where the expected question ranked.
 func (s *Store) MeasureRelevance(ctx context.Context) (RelevanceReport, error) {
 	var r RelevanceReport
 	queries, err := RelevanceQueries()

@@ -89,6 +89,9 @@ type Store struct {
 	logins     unrecordedLogins // failed logins the database could not record
 	formCounts formCounts       // how common search forms are, for a few minutes
 	synonyms   parsedSynonyms
+	// seedAt, when not 0, is the time (Unix nanoseconds) a Seeder writes
+	// at: the store's clock until the Seeder closes.
+	seedAt atomic.Int64
 }
 
 // Version changes whenever anything was written by this process.
@@ -260,10 +263,16 @@ func (s *Store) Close() error {
 // Path is the database file.
 func (s *Store) Path() string { return s.path }
 
-func (s *Store) now() time.Time { return s.opts.Now() }
+func (s *Store) now() time.Time {
+	if at := s.seedAt.Load(); at != 0 {
+		return time.Unix(0, at)
+	}
+	return s.opts.Now()
+}
 
-// Now is the store's clock: the real time, or a test's fixed one.
-func (s *Store) Now() time.Time { return s.opts.Now() }
+// Now is the store's clock: the real time, or a test's fixed one (or a
+// Seeder's, while it writes).
+func (s *Store) Now() time.Time { return s.now() }
 
 // inTx runs fn in one write transaction: everything commits or nothing does.
 func (s *Store) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {

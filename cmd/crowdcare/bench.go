@@ -12,6 +12,7 @@ import (
 
 	"golang.org/x/crypto/bcrypt"
 
+	"github.com/crowdcare/crowdcare/internal/demo"
 	"github.com/crowdcare/crowdcare/models"
 )
 
@@ -22,7 +23,7 @@ func corpus(ctx context.Context, args []string, stdout io.Writer) error {
 	seed := fs.Uint64("seed", 1, "random seed, for a repeatable corpus")
 	return withStore(ctx, fs, db, args, func(store *models.Store, _ []string) error {
 		start := time.Now()
-		err := store.GenerateCorpus(ctx, models.CorpusOptions{Threads: *threads, Posts: *posts, Seed: *seed,
+		err := store.GenerateCorpus(ctx, models.CorpusOptions{Threads: *threads, Posts: *posts, Seed: *seed, Sample: demo.CorpusSample(),
 			Progress: func(done int) {
 				if done%10000 == 0 || done == *threads {
 					fmt.Fprintf(stdout, "%d/%d threads (%s)\n", done, *threads, time.Since(start).Round(time.Second))
@@ -92,7 +93,10 @@ func benchRelevance(ctx context.Context, stdout io.Writer) error {
 		return err
 	}
 	defer store.Close()
-	if err := store.SeedRelevanceSet(ctx); err != nil {
+	if _, err := demo.Seed(ctx, store); err != nil {
+		return err
+	}
+	if err := store.SeedRelevanceFixtures(ctx); err != nil {
 		return err
 	}
 	r, err := store.MeasureRelevance(ctx)

@@ -20,6 +20,7 @@ import (
 
 	"github.com/crowdcare/crowdcare/handlers"
 	"github.com/crowdcare/crowdcare/imports"
+	"github.com/crowdcare/crowdcare/internal/demo"
 	"github.com/crowdcare/crowdcare/mailer"
 	"github.com/crowdcare/crowdcare/models"
 )
@@ -182,7 +183,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	addr := fs.String("addr", env("CROWDCARE_ADDR", "127.0.0.1:8080"), "listen address, host:port ($CROWDCARE_ADDR)")
 	baseURL := fs.String("base-url", env("CROWDCARE_BASE_URL", ""), "public URL; empty: http://ADDR ($CROWDCARE_BASE_URL)")
 	siteName := fs.String("site-name", env("CROWDCARE_SITE_NAME", "Crowdcare"), "name shown in the header and titles ($CROWDCARE_SITE_NAME)")
-	demo := fs.Bool("demo", false, "add demo content to an empty database")
+	withDemo := fs.Bool("demo", false, "add demo content to an empty database")
 	smtpConfig := smtpFlags(fs)
 	emailMaxAge := emailMaxAgeFlag(fs)
 	listenConfig := listenFlags(fs)
@@ -217,16 +218,16 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			log.Error("close database", "err", err)
 		}
 	}()
-	if *demo {
-		logins, err := store.SeedDemo(ctx)
+	if *withDemo {
+		logins, err := demo.Seed(ctx, store)
 		if err != nil {
 			return err
 		}
-		for _, l := range logins {
-			fmt.Fprintf(stdout, "Demo login: username %q, password %q (%s)\n", l.Username, l.Password, l.Role)
-		}
 		if len(logins) == 0 {
-			fmt.Fprintf(stdout, "Demo content was added on first start; log in as \"demo\" or \"admin\" with password %q.\n", models.DemoPassword)
+			fmt.Fprintln(stdout, "Demo content was added on first start; its logins:")
+		}
+		for _, l := range demo.Logins() {
+			fmt.Fprintf(stdout, "Demo login: username %q, password %q (%s: %s)\n", l.Username, l.Password, l.Role, l.Try)
 		}
 	}
 	if *baseURL == "" {

@@ -136,8 +136,12 @@ func startServe(t *testing.T, args ...string) (string, *syncBuffer, func() int) 
 func TestServeDemoSeedsOnceAndShutsDownCleanly(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "demo.db")
 	url, out, stop := startServe(t, "--db", db, "--demo")
-	if !strings.Contains(out.String(), `Demo login: username "demo", password "demo-password"`) {
-		t.Errorf("no demo login printed: %s", out.String())
+	for _, want := range []string{`Demo login: username "demo", password "demo-password" (member`,
+		`Demo login: username "sophie.northwind", password "demo-password" (ambassador`,
+		`Demo login: username "admin", password "demo-password" (admin`} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("no demo login %s printed: %s", want, out.String())
+		}
 	}
 	res, err := http.Get(url + "/")
 	if err != nil {
@@ -156,7 +160,8 @@ func TestServeDemoSeedsOnceAndShutsDownCleanly(t *testing.T) {
 	if code := stop(); code != 0 {
 		t.Fatalf("second run exit %d", code)
 	}
-	if !strings.Contains(out.String(), `log in as "demo"`) {
+	if !strings.Contains(out.String(), `Demo content was added on first start`) ||
+		!strings.Contains(out.String(), `Demo login: username "demo", password "demo-password"`) {
 		t.Errorf("second start does not say how to log in: %s", out.String())
 	}
 	s, err := models.Open(context.Background(), db, models.Options{})
@@ -165,7 +170,7 @@ func TestServeDemoSeedsOnceAndShutsDownCleanly(t *testing.T) {
 	}
 	defer s.Close()
 	list, err := s.Threads(context.Background(), models.ThreadQuery{})
-	if err != nil || list.Total != 27 { // the demo's 27 questions, once
+	if err != nil || list.Total != 29 { // the demo's 27 questions and 2 conversations from X, once
 		t.Fatalf("threads after two demo starts = %d, %v", list.Total, err)
 	}
 }

@@ -1,22 +1,44 @@
-package models
+package demo
 
-// demoContent is the demo forum: a community for customers of Northwind, a
+import "github.com/crowdcare/crowdcare/models"
+
+// northwind is the demo forum: a community for customers of Northwind, a
 // fictional broadband, TV and mobile provider that also sells its own laptops
-// and desktops. Everything here is made up.
-func demoContent() demoSet {
-	return demoSet{
-		Categories: []demoCategory{
+// and desktops. Everything here is made up. Times count back from the
+// moment the demo is seeded; every account joins before it first posts.
+func northwind() Set {
+	return Set{
+		Categories: []Category{
 			{Slug: "broadband-wifi", Name: "Broadband & Wi-Fi", Description: "Fibre and DSL connections, the Hub routers, Mesh Pods and home Wi-Fi."},
 			{Slug: "billing-account", Name: "Billing & Account", Description: "Bills, payments, contracts, moving house and your online account."},
 			{Slug: "tv-streaming", Name: "TV & Streaming", Description: "Setting up and fixing the Northwind Stream box and TV apps."},
 			{Slug: "laptops-pcs", Name: "Laptops & PCs", Description: "Help with the Northwind Aero laptops and the Northwind Tower desktop."},
 			{Slug: "mobile", Name: "Mobile", Description: "SIM and eSIM plans, activation, roaming and calling features."},
 		},
-		Users: []string{
-			"maria_k", "dev.rob", "tomasz83", "fibre_fan", "linda.h", "sam_okafor",
-			"priya.n", "gwen-jones", "hamish_r", "chloe.b", "netwiz42", "oldtimer_dave",
+		People: []Person{
+			{Username: "admin", Role: models.RoleAdmin, JoinedDaysAgo: 1100},
+			// Northwind employees: ambassadors, with the "Northwind Team" badge.
+			{Username: "sophie.northwind", JoinedDaysAgo: 420, WorkEmail: "sophie.nolan@northwind.example"},
+			{Username: "raj.northwind", JoinedDaysAgo: 230, WorkEmail: "raj.patel@northwind.example"},
+			// Long-standing helpers an admin made superusers.
+			{Username: "netwiz42", JoinedDaysAgo: 1500, SuperuserDaysAgo: 400},
+			{Username: "gwen-jones", JoinedDaysAgo: 950, SuperuserDaysAgo: 150},
+			{Username: "oldtimer_dave", JoinedDaysAgo: 1300},
+			{Username: "fibre_fan", JoinedDaysAgo: 820},
+			{Username: "dev.rob", JoinedDaysAgo: 700},
+			{Username: "sam_okafor", JoinedDaysAgo: 600},
+			{Username: "tomasz83", JoinedDaysAgo: 520},
+			{Username: "priya.n", JoinedDaysAgo: 410},
+			{Username: "linda.h", JoinedDaysAgo: 380},
+			{Username: "chloe.b", JoinedDaysAgo: 340},
+			{Username: "maria_k", JoinedDaysAgo: 300},
+			{Username: "hamish_r", JoinedDaysAgo: 260},
+			// The account to try the demo with.
+			{Username: "demo", JoinedDaysAgo: 62},
+			// Signed up this morning to sell adapters: its link waits for approval.
+			{Username: "routerdeals_uk", JoinedDaysAgo: 0.4},
 		},
-		Questions: []demoQuestion{
+		Questions: []Question{
 			// 1. Peak-time slowdown: solved.
 			{
 				Author:   "fibre_fan",
@@ -34,12 +56,14 @@ What I've tried so far:
 - Service status page says "no known issues in your area"
 
 Is this just congestion and I have to live with it, or is something actually wrong with my line? It's been going on for about two weeks.`,
-				Answers: []demoAnswer{
+				Answers: []Answer{
 					{
 						Author:     "netwiz42",
 						HoursAfter: 1.5,
 						Helpful:    []string{"fibre_fan", "tomasz83", "linda.h", "chloe.b"},
 						Accepted:   true,
+						// An ambassador vouches for the community's answer.
+						RecommendedBy: "sophie.northwind",
 						Body: `A drop from 500 to 10 isn't normal congestion — that usually costs you 10–30%, not 98%. Two weeks of the same pattern every evening points at a congested link in the cabinet or exchange, and support can only escalate it if you give them evidence.
 
 1. Plug a laptop straight into LAN port 1 on the Hub 3 (not the Mesh Pods, not Wi-Fi).
@@ -55,6 +79,21 @@ Last year the same thing happened on my street; it took about ten days for them 
 						Helpful:    []string{"fibre_fan"},
 						Body:       `+1 to the above. Also worth checking your Guaranteed Speed — if it's below the minimum in your contract for three days in a row after reporting it, you're entitled to exit penalty-free or get compensation. Keep the screenshots.`,
 					},
+				},
+				// Curated the next day: the article is "Reviewed by Northwind".
+				Article: &Article{
+					CuratedBy:         "sophie.northwind",
+					CuratedHoursAfter: 20,
+					Title:             "Fibre much slower every evening: how to get a peak-time slowdown fixed",
+					Problem:           "Speeds are normal during the day but fall sharply every evening (for example from 500 Mbps to under 10 Mbps between 7 and 11pm), on Wi-Fi and on a cable, even after restarting the Hub.",
+					Solution: `A fall of more than about a third at peak time is not normal congestion. If the Hub's sync speed stays the same while the speed tests drop, the line is fine and the problem is capacity in the network, which we can fix once we know about it.
+
+1. Connect a laptop to **LAN port 1** on the Hub with a cable (not through Mesh Pods or Wi-Fi).
+2. For three or four days, run a speed test at lunchtime, around 8pm and around 10pm, and keep a screenshot of each with the time.
+3. In the Hub's admin page, open **Advanced › Broadband › Line status** and note the sync speed at the same times.
+4. Contact us (chat in the Northwind app keeps a transcript) and say "peak-time slowdown, sync speed unaffected". We raise a **network capacity fault** for your area and tell you when extra capacity is added, usually within two weeks.
+
+If your speed stays below the minimum guaranteed speed in your contract for three days after you report it, you can claim compensation or leave without an exit fee.`,
 				},
 			},
 
@@ -72,11 +111,12 @@ Last year the same thing happened on my street; it took about ten days for them 
 - Happens on both 2.4 and 5 GHz
 
 It's driving my kids mad during homework. Anything I can check before ringing support?`,
-				Answers: []demoAnswer{
+				Answers: []Answer{
 					{
-						Author:     "dev.rob",
-						HoursAfter: 0.4,
-						Helpful:    []string{"maria_k", "gwen-jones"},
+						Author:        "dev.rob",
+						HoursAfter:    0.4,
+						Helpful:       []string{"maria_k", "gwen-jones"},
+						RecommendedBy: "raj.northwind",
 						Body: `Sounds like the Hub is switching channels when the neighbours' Wi-Fi gets busy in the evening (auto channel does a full rescan and everyone gets kicked off). Try fixing the channels:
 
 1. Go to http://192.168.1.1 and log in with the admin password on the sticker.
@@ -90,6 +130,8 @@ If it still drops after that, it might be the new firmware and it's worth report
 						Author:     "hamish_r",
 						HoursAfter: 1.2,
 						Body:       `Just factory reset it with a paperclip, fixes everything with these hubs.`,
+						Flags: []Flag{{By: "gwen-jones", Reason: "unsafe", HoursAfter: 2,
+							Note: "A factory reset wipes the Wi-Fi name and password and every custom setting, and won't help if it's the 3.4.12 firmware."}},
 					},
 					{
 						Author:     "gwen-jones",
@@ -98,6 +140,18 @@ If it still drops after that, it might be the new firmware and it's worth report
 						Body: `I'd hold off on a factory reset — you'll lose your Wi-Fi name and password and have to reconnect every device, and it won't help if it's the firmware.
 
 Mine started doing something similar after the 3.4.12 update too. Worth checking **Advanced › System › Event log** right after the next drop and seeing whether it says "radio restart" or "DFS channel change". Post it here if you can.`,
+					},
+					{
+						Author:     "raj.northwind",
+						HoursAfter: 4.4,
+						Helpful:    []string{"maria_k"},
+						Body: `Thanks for the detail, Maria, and thanks @gwen-jones for the event log tip. We've confirmed that Hub 3 firmware **3.4.12** can restart the Wi-Fi radios when auto channel selection rescans on a busy evening — that's the one-minute drop you're seeing, and it's why the wired TV box isn't affected.
+
+- Firmware **3.4.14** fixes it. It's rolling out to all Hub 3s this week, overnight; you don't need to do anything.
+- Until then, fixing the channels as dev.rob describes stops the rescans. It's safe to leave them fixed after the update too.
+- Please don't factory reset the Hub for this — it won't help and you'd have to reconnect every device.
+
+If you still see drops after your Hub shows 3.4.14 under **Advanced › System**, reply here and I'll look at your line.`,
 					},
 				},
 			},
@@ -119,7 +173,7 @@ UDP 3478, 3479
 ~~~
 
 The PS5 is on Wi-Fi through a Mesh Pod in the bedroom. UPnP is switched on. Am I missing something?`,
-				Answers: []demoAnswer{
+				Answers: []Answer{
 					{
 						Author:     "netwiz42",
 						HoursAfter: 2.5,
@@ -136,6 +190,8 @@ After that, restart the PS5 and test the connection again. With the reservation 
 						Author:     "oldtimer_dave",
 						HoursAfter: 6,
 						Body:       `Put the PS5 in the DMZ, that always works.`,
+						Flags: []Flag{{By: "netwiz42", Reason: "unsafe", HoursAfter: 3,
+							Note: "The DMZ opens every port on the console to the internet. Bridge mode on the Pods fixes the NAT type safely."}},
 					},
 					{
 						Author:     "tomasz83",
@@ -165,7 +221,7 @@ Wireless LAN adapter Wi-Fi:
 ~~~
 
 I haven't changed anything in the Hub settings. Is it the Hub or Northwind's DNS?`,
-				Answers: []demoAnswer{
+				Answers: []Answer{
 					{
 						Author:     "dev.rob",
 						HoursAfter: 0.8,
@@ -212,7 +268,7 @@ You can switch the Hub back to *Automatic* later once Northwind's resolvers are 
 - Do I need fibre for any of this to make a difference?
 
 Thanks in advance.`,
-				Answers: []demoAnswer{
+				Answers: []Answer{
 					{
 						Author:     "gwen-jones",
 						HoursAfter: 3,
@@ -256,7 +312,7 @@ Things I've tried:
 - Turning Wi-Fi off and on again
 
 Is the Hub 3 Wi-Fi 6 only? Do I need a new laptop?`,
-				Answers: []demoAnswer{
+				Answers: []Answer{
 					{
 						Author:     "fibre_fan",
 						HoursAfter: 2,
@@ -273,6 +329,13 @@ Also worth grabbing the latest Wi-Fi driver from the laptop maker's site rather 
 						Author:     "priya.n",
 						HoursAfter: 26,
 						Body:       `It was the channel — it was on 100. Set it to 36 and the old laptop found it straight away. Thanks!`,
+					},
+					{
+						// A new account's first post with a link: held for approval.
+						Author:     "routerdeals_uk",
+						HoursAfter: 401,
+						Member:     true,
+						Body:       `Just buy a Wi-Fi 6 USB adapter!!! Only £9.99 with FREE next day delivery at https://routerdeals-uk.example/wifi6 — works with ANY laptop, 5 GHz guaranteed.`,
 					},
 				},
 			},
@@ -294,7 +357,7 @@ Downstream SNR margin: 3.1 dB   Attenuation: 52.5 dB
 ~~~
 
 I've plugged it into the master socket with a different filter, no change. Phone line is crackly sometimes too.`,
-				Answers: []demoAnswer{
+				Answers: []Answer{
 					{
 						Author:     "netwiz42",
 						HoursAfter: 5,
@@ -321,7 +384,7 @@ Do a quiet line test (dial 17070 from a landline if you still have one) and repo
 				Body: `My broadband bill has always been **£32/month** (Fibre 150) and this month it's **£51.40**. Nothing in the bill says why, it just lists "Fibre 150 — monthly charge".
 
 I joined 18 months ago on an 18-month deal. Did the discount end? Nobody told me, or if they did it went to spam. What are my options — do I have to ring up and haggle?`,
-				Answers: []demoAnswer{
+				Answers: []Answer{
 					{
 						Author:     "chloe.b",
 						HoursAfter: 1,
@@ -341,10 +404,10 @@ You're out of contract now, so you have leverage. The options I was offered last
 The online re-contract prices were the same as what the phone agent offered me, so no need to haggle unless you want something extra.`,
 					},
 					{
-						Author:     "admin",
+						Author:     "sophie.northwind",
 						HoursAfter: 3.5,
 						Helpful:    []string{"sam_okafor"},
-						Body:       `Just to add: if your bill doesn't show the end-of-contract notice in **My Account › Messages** at all, let us know here and we'll pass it to the billing team — everyone should get that notice before the price changes.`,
+						Body:       `Just to add: if your account doesn't show the end-of-contract notice in **My Account › Messages** at all, reply here and I'll pass it to the billing team — everyone should get that notice before the price changes.`,
 					},
 				},
 			},
@@ -363,7 +426,7 @@ The online re-contract prices were the same as what the phone agent offered me, 
 - What happens if the new address can't get Fibre 500?
 
 Also, will the Hub 3 and Mesh Pods work at the new place or do I get new ones?`,
-				Answers: []demoAnswer{
+				Answers: []Answer{
 					{
 						Author:     "linda.h",
 						HoursAfter: 4,
@@ -393,9 +456,9 @@ Also, will the Hub 3 and Mesh Pods work at the new place or do I get new ones?`,
 				Body: `Our broadband was completely down from Tuesday morning to Friday afternoon last week (a cable was cut by roadworks, according to the status page). I work from home and had to use my phone as a hotspot for three days.
 
 Am I entitled to any money back? Do I have to claim it or is it automatic?`,
-				Answers: []demoAnswer{
+				Answers: []Answer{
 					{
-						Author:     "admin",
+						Author:     "sophie.northwind",
 						HoursAfter: 2,
 						Helpful:    []string{"hamish_r", "chloe.b", "oldtimer_dave"},
 						Accepted:   true,
@@ -405,7 +468,7 @@ Am I entitled to any money back? Do I have to claim it or is it automatic?`,
 2. It normally shows on your next bill as a credit called "Service compensation".
 3. If it doesn't appear within two bills, or you also want to claim extra costs such as mobile data, use the outage claim form.
 
-The full rules and the form are here: https://example.com/help/outage-compensation
+The full rules and the form are here: https://www.northwind.example/help/outage-compensation
 
 If you used mobile data as a hotspot, keep a copy of that bill — it helps if you claim for extra costs.`,
 					},
@@ -427,6 +490,13 @@ If you used mobile data as a hotspot, keep a copy of that bill — it helps if y
 				Body: `I've just changed jobs and get paid on the 28th now, but my Northwind bill comes out on the 15th. I'd like to move it to the 1st of the month.
 
 I've looked through **My Account › Payments** but I can only see options to change the bank details, not the date. Is it possible to change it online, or do I have to call?`,
+				Answers: []Answer{
+					{
+						Author:     "chloe.b",
+						HoursAfter: 8,
+						Body:       `I don't think you can pick any day online, but when I moved mine last year the chat in the Northwind app offered the 1st, 8th, 15th or 22nd. It took effect from the next bill, and that bill was a little bigger to cover the extra days.`,
+					},
+				},
 			},
 
 			// 12. Stream box buffering: solved.
@@ -445,7 +515,7 @@ Setup:
 - Already restarted the box and the Hub
 
 Any ideas? It's only live TV that's affected.`,
-				Answers: []demoAnswer{
+				Answers: []Answer{
 					{
 						Author:     "dev.rob",
 						HoursAfter: 1.5,
@@ -475,11 +545,13 @@ Any ideas? It's only live TV that's affected.`,
 				Body: `We had a power cut last night and since then the Northwind Stream box just shows "Updating software… 0%" on a grey screen. It's been like that for over 10 hours. The light on the front is blinking blue.
 
 Unplugging it and plugging it back in goes straight back to the same screen. Internet is working fine for everything else.`,
-				Answers: []demoAnswer{
+				Answers: []Answer{
 					{
-						Author:     "demo",
-						HoursAfter: 0.6,
-						Helpful:    []string{"dev.rob"},
+						Author:        "demo",
+						HoursAfter:    0.6,
+						Helpful:       []string{"dev.rob", "netwiz42"},
+						Accepted:      true,
+						RecommendedBy: "sophie.northwind",
 						Body: `The same thing happened to mine after a storm. What fixed it for me was a recovery restart:
 
 1. Unplug the power.
@@ -497,7 +569,7 @@ It took about 15 minutes to download the software again, but it came back with a
 						Author:     "netwiz42",
 						HoursAfter: 4.5,
 						Helpful:    []string{"dev.rob", "demo"},
-						Body:       `If the recovery restart doesn't work, try it with the box connected by Ethernet rather than Wi-Fi — the recovery download can fail on Wi-Fi because it hasn't got your Wi-Fi password yet after the reset.`,
+						Body:       `If the recovery restart @demo describes doesn't work, try it with the box connected by Ethernet rather than Wi-Fi — the recovery download can fail on Wi-Fi because it hasn't got your Wi-Fi password yet after the reset.`,
 					},
 				},
 			},
@@ -528,7 +600,7 @@ I've tried setting the box's **Settings › Sound › Audio output** to *Auto*, 
 - Happens whether or not it's plugged into the USB-C dock beforehand
 
 My old laptop lost maybe 2–3% overnight. Is this normal for the Aero?`,
-				Answers: []demoAnswer{
+				Answers: []Answer{
 					{
 						Author:     "priya.n",
 						HoursAfter: 3,
@@ -578,7 +650,7 @@ Now when I turn it on:
 - the power light blinks amber 3 times, pauses, repeats
 
 Is it bricked? It's out of warranty by two months.`,
-				Answers: []demoAnswer{
+				Answers: []Answer{
 					{
 						Author:     "fibre_fan",
 						HoursAfter: 1,
@@ -640,7 +712,7 @@ I'd rather not roll back the whole update if there's a driver fix.`,
 - Phone is unlocked, an old SIM from another network works fine in it
 
 Is it stuck?`,
-				Answers: []demoAnswer{
+				Answers: []Answer{
 					{
 						Author:     "fibre_fan",
 						HoursAfter: 1.2,
@@ -658,6 +730,12 @@ Is it stuck?`,
 						Body:       `The transfer page said the PAC code was "invalid" — I'd typed an O instead of a 0. Re-entered it and the number transferred this morning. All working now!`,
 					},
 				},
+				// Marked out of date when the number transfer page moved to the app.
+				Article: &Article{
+					OutdatedBy:       "raj.northwind",
+					OutdatedHoursAgo: 20,
+					OutdatedNote:     "Number transfers have moved from My Account to the Northwind app (Mobile › Bring your number); the status and the PAC code are there now. The rest still applies.",
+				},
 			},
 
 			// 19. eSIM transfer: answered, not accepted.
@@ -674,7 +752,7 @@ This code is no longer valid. Contact your carrier for more information.
 ~~~
 
 The old phone still has the eSIM and still works. How do I get it onto the new one without losing my number?`,
-				Answers: []demoAnswer{
+				Answers: []Answer{
 					{
 						Author:     "chloe.b",
 						HoursAfter: 2,
@@ -711,6 +789,20 @@ The old phone loses service as soon as the new eSIM activates, so don't delete i
 				Body: `Our house has terrible mobile signal, so Wi-Fi Calling was the main reason I switched to Northwind Mobile. But on my Android phone the **Wi-Fi Calling** toggle has vanished from **Settings › Connections** since I put the Northwind SIM in. It was there with my old network's SIM.
 
 The phone is a little over a year old and fully updated. Does Northwind support Wi-Fi Calling on all Android phones, or only certain models?`,
+				Answers: []Answer{
+					{
+						Author:     "raj.northwind",
+						HoursAfter: 2.5,
+						Helpful:    []string{"gwen-jones"},
+						Body: `Hi Gwen — Wi-Fi Calling works on most Android phones from the last three years, but it has to be switched on for your line first, and the phone needs Northwind's carrier settings:
+
+1. In the Northwind app, go to **Mobile › Calling features › Wi-Fi Calling** and turn it on. It can take up to an hour to activate.
+2. On the phone, go to **Settings › About phone › Software information** and install any pending update — the carrier settings arrive with it.
+3. Restart the phone. The toggle then appears under **Settings › Connections › Wi-Fi Calling**.
+
+If the app says your phone isn't supported, reply with the model and I'll check the list for you.`,
+					},
+				},
 			},
 
 			// 21. A general question: answered, not accepted.
@@ -721,7 +813,7 @@ The phone is a little over a year old and fully updated. Does Northwind support 
 				Tags:     "support, tips",
 				HoursAgo: 900,
 				Body:     `Every time I call support I get asked for something I don't have to hand and end up calling back. What do the regulars here recommend having ready before getting in touch about a fault?`,
-				Answers: []demoAnswer{
+				Answers: []Answer{
 					{
 						Author:     "gwen-jones",
 						HoursAfter: 3,
@@ -745,20 +837,24 @@ Writing it down in a note first saves a lot of time.`,
 				},
 			},
 			// 22–27. This morning's outage in the north: a wave of the same question.
-			{Author: "hamish_r", Category: "broadband-wifi", Title: "Broadband outage in Leeds? Hub 3 light flashing red", Tags: "outage, hub3",
-				HoursAgo: 2.6, Body: "Since about 8am the light on my Hub 3 flashes red and nothing connects, wired or Wi-Fi. Restarted twice. Is there an outage in Leeds?"},
+			{Author: "hamish_r", Category: "broadband-wifi", Title: "Broadband outage in Leeds? Hub 3 light flashing red", Tags: "outage, hub-3",
+				HoursAgo: 2.6, Body: "Since about 8am the light on my Hub 3 flashes red and nothing connects, wired or Wi-Fi. Restarted twice. Is there an outage in Leeds?",
+				Answers: []Answer{{Author: "sophie.northwind", HoursAfter: 1.3, Helpful: []string{"hamish_r", "linda.h"},
+					Body: `Yes — sorry, Hamish. A damaged fibre cable between Leeds and Harrogate is cutting off broadband for parts of West Yorkshire since about 8am. Engineers are on site and the repair should be finished early this afternoon; we'll post updates here.
+
+There's no need to restart your Hub again or book an engineer: it reconnects by itself once the cable is fixed.`}}},
 			{Author: "chloe.b", Category: "broadband-wifi", Title: "No internet since this morning in York — outage?", Tags: "outage",
 				HoursAgo: 2.2, Body: "Nothing loads since about 8:30. The status page says everything is fine but my neighbours are offline too."},
 			{Author: "linda.h", Category: "broadband-wifi", Title: "Outage in Harrogate? Fibre down for three hours", Tags: "outage, fibre",
 				HoursAgo: 1.7, Body: "Fibre has been down since breakfast. The Hub shows 'no broadband signal'. Any news?"},
-			{Author: "tomasz83", Category: "broadband-wifi", Title: "Hub 3 says 'no broadband signal' — outage near Bradford?", Tags: "outage, hub3",
+			{Author: "tomasz83", Category: "broadband-wifi", Title: "Hub 3 says 'no broadband signal' — outage near Bradford?", Tags: "outage, hub-3",
 				HoursAgo: 1.1, Body: "Working from home and completely offline. Is anyone else near Bradford affected by an outage?"},
 			{Author: "priya.n", Category: "broadband-wifi", Title: "Is there a fibre outage in Wakefield right now?", Tags: "outage, fibre",
 				HoursAgo: 0.6, Body: "Everything went down at 8:15 and hasn't come back. I've checked the cables and restarted the Hub."},
 			{Author: "sam_okafor", Category: "broadband-wifi", Title: "Whole street offline in Hull — broadband outage?", Tags: "outage",
 				HoursAgo: 0.25, Body: "The whole street lost broadband this morning. How long will this outage last, and will we get compensation?"},
 		},
-		Mentions: []demoMention{
+		Mentions: []Mention{
 			{Handle: "jgreen_leeds", Text: "@NorthwindHelp is there an outage in Leeds? Hub flashing red since 8am and no internet", MinutesAgo: 150},
 			{Handle: "anna_writes", Text: "@NorthwindHelp no internet in York all morning, your status page says all fine?? outage or not", MinutesAgo: 120},
 			{Handle: "mikeb_wfh", Text: "Third hour with no broadband. @NorthwindHelp what is going on with this outage", MinutesAgo: 95},
@@ -767,10 +863,34 @@ Writing it down in a note first saves a lot of time.`,
 			{Handle: "kat_hull", Text: "@NorthwindHelp whole street offline in Hull, broadband down since breakfast", MinutesAgo: 12},
 			{Handle: "moviebuff_92", Text: "@NorthwindHelp loving the new Stream box, 4K looks great", MinutesAgo: 300},
 		},
-		Incident: struct{ Category, ThreadTitle, Message string }{
+		Incident: Incident{
 			Category:    "broadband-wifi",
 			ThreadTitle: "Broadband outage in Leeds? Hub 3 light flashing red",
 			Message:     "A fibre fault is affecting parts of West Yorkshire since about 8am. Engineers are on it; updates in this thread.",
+			Term:        "outage",
+			OpenedBy:    "sophie.northwind",
+			HoursAgo:    1.4,
+		},
+		FromX: []Conversation{
+			{Category: "tv-streaming", Tweets: []Tweet{
+				{Handle: "sarah_watches", MinutesAgo: 4300,
+					Text: "@NorthwindHelp my Stream box says 'Not enough storage' when I try to install the iPlayer app, but I've hardly installed anything on it?"},
+				{Handle: BrandHandle, MinutesAgo: 4262,
+					Text: "@sarah_watches Hi Sarah, sorry about that! The box keeps a cache of recordings' previews. Go to Settings › Storage › Clear cached previews, then restart it: that frees about 2 GB. ^SN"},
+				{Handle: "sarah_watches", MinutesAgo: 4190,
+					Text: "@NorthwindHelp that worked, iPlayer installed fine. Thanks!"},
+			}},
+			{Category: "mobile", Tweets: []Tweet{
+				{Handle: "dan_in_derby", MinutesAgo: 1500,
+					Text: "@NorthwindHelp can I add a second mobile line for my daughter to my account, and is there a discount for two lines?"},
+				{Handle: BrandHandle, MinutesAgo: 1452,
+					Text: "@dan_in_derby Hi Dan! Yes: in the Northwind app go to Mobile › Add a line. Each extra line is 20% off for as long as you keep yours. ^RP"},
+			}},
+		},
+		NoResult: []models.WeightedQuery{
+			{Query: "esim transfer android", Weight: 9}, {Query: "wifi 6e hub 4", Weight: 7}, {Query: "cancel contract fee", Weight: 6},
+			{Query: "router admin password", Weight: 5}, {Query: "5g coverage map", Weight: 4}, {Query: "parental controls stream box", Weight: 3},
+			{Query: "static ip business", Weight: 2}, {Query: "ipv6", Weight: 2},
 		},
 	}
 }

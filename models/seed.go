@@ -1,0 +1,166 @@
+package models
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"time"
+
+	"golang.org/x/crypto/bcrypt"
+)
+
+// Seeder writes made-up history into a store (the demo, in internal/demo):
+// each write goes through the store's own code at the time last given to
+// At, so every date it records (an account's creation, posts, votes,
+// acceptances, notifications, the audit log, articles, flags) is that time
+// and they all agree. Its Ask, Answer, Vote and Accept skip the rules a
+// member meets (the posting rate, the approval queue, standing for points),
+// as seeded content has no member behind it.
+//
+// A Seeder is for a store that serves nobody yet: until Close, everything
+// that asks the store the time gets the seeder's.
+type Seeder struct {
+	s      *Store
+	hashes map[string][]byte // bcrypt hash per password, made once
+}
+
+// NewSeeder starts writing history; Close ends it.
+func (s *Store) NewSeeder() *Seeder {
+	return &Seeder{s: s, hashes: map[string][]byte{}}
+}
+
+// At sets the time of the writes that follow.
+func (sd *Seeder) At(t time.Time) { sd.s.seedAt.Store(t.UnixNano()) }
+
+// Close gives the store its own clock back.
+func (sd *Seeder) Close() { sd.s.seedAt.Store(0) }
+
+// Empty reports whether the forum has no thread yet.
+func (sd *Seeder) Empty(ctx context.Context) (bool, error) {
+	var n int
+	if err := sd.s.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM threads`).Scan(&n); err != nil {
+		return false, fmt.Errorf("count threads: %w", err)
+	}
+	return n == 0, nil
+}
+
+// CreateUser is Store.CreateUser, hashing each distinct password once (a
+// demo's accounts share one; bcrypt at the real cost takes a quarter of a
+// second per account).
+func (sd *Seeder) CreateUser(ctx context.Context, n NewUser) (*User, error) {
+	n.normalize()
+	v := n.validate()
+	if err := checkUnique(ctx, sd.s.r, v, n); err != nil {
+		return nil, err
+	}
+	if err := v.err(); err != nil {
+		return nil, err
+	}
+	hash, ok := sd.hashes[n.Password]
+	if !ok {
+		var err error
+		if hash, err = bcrypt.GenerateFromPassword([]byte(n.Password), sd.s.opts.PasswordCost); err != nil {
+			return nil, fmt.Errorf("hash password: %w", err)
+		}
+		sd.hashes[n.Password] = hash
+	}
+	now := sd.s.now()
+	var id int64
+	if err := sd.s.w.QueryRowContext(ctx,
+		`INSERT INTO users (username, email, password_hash, role, created_at) VALUES (?, ?, ?, ?, ?) RETURNING id`,
+		n.Username, n.Email, string(hash), string(n.Role), now.Unix()).Scan(&id); err != nil {
+		return nil, fmt.Errorf("create user %q: %w", n.Username, err)
+	}
+	return &User{ID: id, Username: n.Username, Email: n.Email, Role: n.Role, CreatedAt: time.Unix(now.Unix(), 0)}, nil
+}
+
+// Ask is CreateThread without the posting rules.
+func (sd *Seeder) Ask(ctx context.Context, author *User, n NewThread) (*Thread, error) {
+	return sd.s.createThread(ctx, author, n, true)
+}
+
+// Answer is CreateAnswer without the posting rules.
+func (sd *Seeder) Answer(ctx context.Context, author *User, threadID int64, body string) (*Post, error) {
+	return sd.s.createAnswer(ctx, author, threadID, body, "", true)
+}
+
+// Vote is Vote, giving points whatever the voter's standing.
+func (sd *Seeder) Vote(ctx context.Context, voter *User, postID int64) error {
+	return sd.s.vote(ctx, voter, postID, false, true)
+}
+
+// Accept is Accept, giving points whatever the asker's standing.
+func (sd *Seeder) Accept(ctx context.Context, asker *User, postID int64) error {
+	_, err := sd.s.accept(ctx, asker, postID, false, true)
+	return err
+}
+
+// SkipEmails keeps the notifications written so far, about made-up events
+// for made-up addresses, from ever being emailed.
+func (sd *Seeder) SkipEmails(ctx context.Context) error {
+	_, err := sd.s.w.ExecContext(ctx, `UPDATE notifications SET email_state = 'skipped', emailed_at = ? WHERE email_state = 'pending'`,
+		sd.s.now().Unix())
+	if err != nil {
+		return fmt.Errorf("skip seeded emails: %w", err)
+	}
+	return nil
+}
+
+// WeightedQuery is a search and how often, relatively, it is made.
+type WeightedQuery struct {
+	Query  string
+	Weight int
+}
+
+// SelfServiceHistory gives the insights' self-service figures a history:
+// searches each hour of the last days up to the seeder's time, busier by
+// day than by night (UTC), some of them finding nothing (NoResult, picked
+// by weight), views of solved threads and articles, and search sessions.
+// Counts are added up as the server would, through the event buffer.
+func (sd *Seeder) SelfServiceHistory(ctx context.Context, days int, noResult []WeightedQuery, seed uint64) error {
+	s := sd.s
+	r := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
+	now := s.now()
+	start := now.Truncate(time.Hour).Add(-time.Duration(days) * 24 * time.Hour)
+	weights := 0
+	for _, q := range noResult {
+		weights += q.Weight
+	}
+	b := s.events
+	b.mu.Lock()
+	for h := start; h.Before(now.Truncate(time.Hour)); h = h.Add(time.Hour) {
+		busy := 2
+		if h.UTC().Hour() >= 8 && h.UTC().Hour() < 23 {
+			busy = 10
+		}
+		searches := busy + r.IntN(busy+1)
+		for i := 0; i < searches && weights > 0; i++ {
+			if r.IntN(100) < 14 {
+				pick := r.IntN(weights)
+				for _, q := range noResult {
+					if pick -= q.Weight; pick < 0 {
+						b.add(h.Unix(), MetricSearchNone, q.Query, 1)
+						break
+					}
+				}
+			}
+		}
+		sessions := searches * 7 / 10
+		for _, c := range []struct {
+			metric string
+			n      int
+		}{
+			{MetricSearch, searches},
+			{MetricViewSolved, busy*2 + r.IntN(busy*2+1)},
+			{MetricViewArticle, busy + r.IntN(busy+1)},
+			{MetricSearchSession, sessions},
+			{MetricSearchSessionSolved, sessions * (55 + r.IntN(15)) / 100},
+		} {
+			if c.n > 0 {
+				b.add(h.Unix(), c.metric, "", c.n)
+			}
+		}
+	}
+	b.mu.Unlock()
+	return s.FlushEvents(ctx)
+}
