@@ -143,6 +143,10 @@ func (h *Handler) deleteAccount(c echo.Context) error {
 	if err := h.clearSession(c); err != nil {
 		return err
 	}
+	// A fresh cookie with nothing but the message.
+	s := h.session(c)
+	opts := *h.sessions.Options
+	s.Options = &opts
 	h.flash(c, "Your account is deleted. Thank you for having been part of the community.")
 	return c.Redirect(http.StatusSeeOther, "/")
 }

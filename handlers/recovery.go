@@ -6,6 +6,7 @@ import (
 	"math"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -69,11 +70,20 @@ func (h *Handler) forgotPassword(c echo.Context) error {
 
 // resetEmail writes the email a reset link goes out in.
 func (h *Handler) resetEmail(username, token string) (string, string) {
-	link := h.cfg.BaseURL + "/password/reset/" + token
-	return "Reset your password on " + h.cfg.SiteName, fmt.Sprintf("Hello %s,\n\nSomeone, perhaps you, asked to reset the password of "+
-		"your account on %s. To choose a new one, open this link within %d minutes:\n\n%s\n\n"+
-		"It works once, and only the latest link you asked for works. If you did not ask, ignore this email: "+
-		"your password stays as it is.\n", username, h.cfg.SiteName, int(models.ResetLinkTTL.Minutes()), link)
+	return PasswordResetEmail(h.cfg.SiteName, h.cfg.BaseURL)(username, token)
+}
+
+// PasswordResetEmail writes the email a reset link goes out in, for the
+// site at baseURL: the form's, and an operator's (crowdcare user send-reset).
+func PasswordResetEmail(siteName, baseURL string) models.ResetComposer {
+	baseURL = strings.TrimRight(baseURL, "/")
+	return func(username, token string) (string, string) {
+		link := baseURL + "/password/reset/" + token
+		return "Reset your password on " + siteName, fmt.Sprintf("Hello %s,\n\nSomeone, perhaps you, asked to reset the password of "+
+			"your account on %s. To choose a new one, open this link within %d minutes:\n\n%s\n\n"+
+			"It works once, and only the latest link sent to you works. If you did not ask, ignore this email: "+
+			"your password stays as it is.\n", username, siteName, int(models.ResetLinkTTL.Minutes()), link)
+	}
 }
 
 type resetPage struct {

@@ -298,7 +298,7 @@ func newServer(h http.Handler) *http.Server {
 
 func user(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
-		return usageError("user needs a command: create, role or password")
+		return usageError("user needs a command: create, role, password or send-reset")
 	}
 	switch args[0] {
 	case "create":
@@ -328,6 +328,8 @@ func user(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 		})
 	case "password":
 		return userPassword(ctx, args[1:], stdin, stdout, stderr)
+	case "send-reset":
+		return userSendReset(ctx, args[1:], stdout)
 	}
 	return usageError(fmt.Sprintf("unknown user command %q", args[0]))
 }
