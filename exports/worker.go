@@ -65,7 +65,8 @@ func (w *Worker) Wake() {
 
 // Run sweeps, then makes queued exports one at a time until ctx ends,
 // sweeping expired downloads every cfg.Every. An export being made when ctx
-// ends is left claimed: after models.ExportLease another start makes it.
+// ends is queued again for the next start; one whose process died is made
+// again once its claim is older than models.ExportLease.
 func (w *Worker) Run(ctx context.Context) {
 	defer close(w.done)
 	for ctx.Err() == nil {
@@ -134,9 +135,9 @@ func (w *Worker) RunOnce(ctx context.Context) (bool, error) {
 	quiet := context.WithoutCancel(ctx)
 	path, size, buildErr := w.build(ctx, job)
 	if buildErr != nil && ctx.Err() != nil {
-		// Stopping: the claim lapses and a later start makes it again.
+		// Stopping: queued again, the next start makes it.
 		w.remove(path)
-		return true, nil
+		return true, w.store.RequeueExport(quiet, job.ID)
 	}
 	if buildErr != nil {
 		w.log.Error("exports: export failed", "job", job.ID, "user_id", job.UserID, "err", buildErr)

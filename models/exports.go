@@ -220,3 +220,12 @@ func (s *Store) ExportFiles(ctx context.Context) ([]string, error) {
 	}
 	return paths, nil
 }
+
+// RequeueExport puts back an export its worker stopped making (the server
+// is stopping), so the next start makes it at once.
+func (s *Store) RequeueExport(ctx context.Context, id int64) error {
+	if _, err := s.w.ExecContext(ctx, `UPDATE export_jobs SET status = 'queued', claimed_at = NULL WHERE id = ? AND status = 'running'`, id); err != nil {
+		return fmt.Errorf("requeue export %d: %w", id, err)
+	}
+	return nil
+}

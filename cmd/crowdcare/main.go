@@ -18,6 +18,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/crowdcare/crowdcare/exports"
 	"github.com/crowdcare/crowdcare/handlers"
 	"github.com/crowdcare/crowdcare/imports"
 	"github.com/crowdcare/crowdcare/mailer"
@@ -239,13 +240,16 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	// Uploaded imports run as jobs this worker owns; started after New (which
 	// gives it the metrics), waited for on shutdown.
 	imp := imports.New(store, "", log)
-	e, err := handlers.New(ctx, handlers.Config{Imports: imp, BaseURL: *baseURL, SiteName: *siteName, PostRate: 10, PostBurst: 30, SearchRate: 20, SearchBurst: 60,
+	// Members' data exports: made one at a time beside the database.
+	exp := exports.New(store, "", exports.Config{SiteName: *siteName, BaseURL: *baseURL}, log)
+	e, err := handlers.New(ctx, handlers.Config{Imports: imp, Exports: exp, BaseURL: *baseURL, SiteName: *siteName, PostRate: 10, PostBurst: 30, SearchRate: 20, SearchBurst: 60,
 		PageRate: *pageRate, PageBurst: int(10 * *pageRate), TrustProxy: *trustProxy, MetricsToken: os.Getenv("CROWDCARE_METRICS_TOKEN"),
 		RegistrationsPerDay: *registrations}, store, log)
 	if err != nil {
 		return err
 	}
 	go imp.Run(ctx)
+	go exp.Run(ctx)
 	go detectLanguagesLoop(ctx, store, log)
 	if err := startListening(ctx, listenConfig(), store, log); err != nil {
 		return err
@@ -277,6 +281,10 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err := imp.Wait(shutdownCtx); err != nil {
 		log.Warn("shutdown deadline passed before the import job stopped; the next start marks it interrupted", "err", err)
 		return fmt.Errorf("shutdown: the import job did not stop within %s", *shutdownTimeout)
+	}
+	// An export being made stops where it is; after its lease the next start makes it again.
+	if err := exp.Wait(shutdownCtx); err != nil {
+		log.Warn("shutdown deadline passed before the export worker stopped", "err", err)
 	}
 	log.Info("stopped cleanly: every request finished")
 	return nil
