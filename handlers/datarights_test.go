@@ -262,7 +262,7 @@ func TestAdminDeletesAnAccount(t *testing.T) {
 		t.Fatalf("delete: %d %q", res.Code, res.Location)
 	}
 	log := admin.get("/mod/log").Body
-	mustContain(t, log, "Deleted by an admin; posts removed.")
+	mustContain(t, log, "Deleted an account and its personal data", "<td>deleted member</td>", "Deleted by an admin; posts removed.")
 	mustNotContain(t, log, "spammer@example.com", ">spammer<")
 	// The question nobody answered is out of every list, its words gone.
 	visitor := a.client()
