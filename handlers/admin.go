@@ -59,6 +59,10 @@ func (h *Handler) renderModUser(c echo.Context, code int, id int64, suspend, lin
 		Suspend: suspend, Link: link, Self: u.ID == target.ID, CanSuspend: models.CanSuspendUser(u, target),
 		CanRemoveSpammer: models.CanRemoveSpammer(u, target), CanSetRole: models.CanSetRole(u, target),
 		CanDelete: models.CanDeleteUser(u, target)}
+	if target.Deleted() {
+		// Nothing left to moderate: its personal data is gone.
+		p.CanSuspend, p.CanRemoveSpammer, p.CanSetRole = false, false, false
+	}
 	p.NoIndex = true
 	return h.render(c, code, "mod_user", p)
 }

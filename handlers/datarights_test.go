@@ -276,6 +276,9 @@ func TestAdminDeletesAnAccount(t *testing.T) {
 	if res := c.get("/settings"); res.Code != http.StatusSeeOther {
 		t.Fatalf("the deleted member's session: %d", res.Code)
 	}
+	page = admin.get("/mod/users/" + itoa(target.ID)).Body
+	mustContain(t, page, "This account was deleted")
+	mustNotContain(t, page, "/suspend\"", "/role\"", "/delete\"", "spammer@example.com")
 }
 
 // A suspended member may still take their data and delete their account,
