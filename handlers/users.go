@@ -36,7 +36,7 @@ func (h *Handler) showProfile(c echo.Context) error {
 	}
 	p := profilePage{page: h.page(c, prof.User.Username), Profile: prof,
 		Tab: oneOf(c.QueryParam("tab"), "questions", "answers")}
-	p.Description = prof.User.Username + "'s questions and answers on " + h.cfg.SiteName + "."
+	p.Description = prof.User.Username + "'s questions and answers on " + p.SiteName + "."
 	if p.Tab == "answers" {
 		p.Answers, err = h.store.UserAnswers(ctx, prof.User.ID, pageOf(c), p.User)
 	} else {

@@ -45,6 +45,9 @@ type User struct {
 	// XUserID is an imported profile's X user id when the source gave one;
 	// UnknownXAuthor for the profile of posts whose file named no author.
 	XUserID string
+	// AvatarURL is the member's uploaded picture; "" (always, until
+	// uploads exist) for the generated one.
+	AvatarURL string
 }
 
 // Suspended reports whether the user may read but not post right now.

@@ -497,3 +497,43 @@ func truncate(s string) string {
 	}
 	return s
 }
+
+// Size is the width and height an image declares, for its aspect ratio:
+// the root's width and height when both are plain numbers (or px), else
+// its viewBox's; zeros when it declares neither.
+func Size(svg []byte) (w, h float64) {
+	d := xml.NewDecoder(bytes.NewReader(svg))
+	for {
+		tok, err := d.Token()
+		if err != nil {
+			return 0, 0
+		}
+		start, ok := tok.(xml.StartElement)
+		if !ok {
+			continue
+		}
+		attr := map[string]string{}
+		for _, a := range start.Attr {
+			if a.Name.Space == "" {
+				attr[a.Name.Local] = strings.TrimSpace(a.Value)
+			}
+		}
+		px := func(v string) float64 {
+			n, err := strconv.ParseFloat(strings.TrimSuffix(v, "px"), 64)
+			if err != nil || n <= 0 {
+				return 0
+			}
+			return n
+		}
+		if w, h := px(attr["width"]), px(attr["height"]); w > 0 && h > 0 {
+			return w, h
+		}
+		f := strings.FieldsFunc(attr["viewBox"], func(r rune) bool { return r == ' ' || r == ',' || r == '\t' || r == '\n' || r == '\r' })
+		if len(f) == 4 {
+			if w, h := px(f[2]), px(f[3]); w > 0 && h > 0 {
+				return w, h
+			}
+		}
+		return 0, 0
+	}
+}

@@ -220,3 +220,16 @@ func checkSafe(t *testing.T, out []byte) {
 		}
 	}
 }
+
+func TestSize(t *testing.T) {
+	for src, want := range map[string][2]float64{
+		`<svg xmlns="http://www.w3.org/2000/svg" width="240" height="64"/>`:                       {240, 64},
+		`<svg xmlns="http://www.w3.org/2000/svg" width="240px" height="64px" viewBox="0 0 1 1"/>`: {240, 64},
+		`<svg xmlns="http://www.w3.org/2000/svg" width="100%" viewBox="0 0 120,40"/>`:             {120, 40},
+		`<svg xmlns="http://www.w3.org/2000/svg"/>`:                                               {0, 0},
+	} {
+		if w, h := Size([]byte(src)); w != want[0] || h != want[1] {
+			t.Errorf("%s: %g×%g, want %v", src, w, h, want)
+		}
+	}
+}
