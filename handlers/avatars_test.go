@@ -1,6 +1,8 @@
 package handlers
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
 	"net/url"
 	"os"
@@ -122,6 +124,52 @@ func TestAvatarColoursMeetAA(t *testing.T) {
 	for size := range avatarSizes {
 		if !regexp.MustCompile(`\.av-` + strconv.Itoa(size) + ` \{ width: ` + strconv.Itoa(size) + `px; height: ` + strconv.Itoa(size) + `px;`).Match(css) {
 			t.Errorf("site.css has no .av-%d size", size)
+		}
+	}
+}
+
+// TestAvatarPageWeight measures what the inline avatars add to the demo's
+// pages, against an <img> of a generated SVG per name (docs/branding.md):
+// go test -tags sqlite_fts5 ./handlers -run TestAvatarPageWeight -v
+func TestAvatarPageWeight(t *testing.T) {
+	a := newApp(t)
+	ctx := context.Background()
+	if _, err := a.store.SeedDemo(ctx); err != nil {
+		t.Fatal(err)
+	}
+	list, err := a.store.Threads(ctx, models.ThreadQuery{Show: models.ShowSolved})
+	if err != nil || len(list.Threads) == 0 {
+		t.Fatalf("demo threads: %v", err)
+	}
+	span := regexp.MustCompile(`<span class="avatar av-\d+ av-(\d+)" aria-hidden="true">[^<]*</span>`)
+	people := regexp.MustCompile(`<a class="user" href="(/u/[^"]+)"`)
+	gz := func(s string) int {
+		var b bytes.Buffer
+		w := gzip.NewWriter(&b)
+		w.Write([]byte(s))
+		w.Close()
+		return b.Len()
+	}
+	for _, path := range []string{"/", list.Threads[0].URL(), "/leaderboard?period=all"} {
+		body := a.client().get(path).Body
+		n := len(span.FindAllString(body, -1))
+		if n == 0 {
+			t.Fatalf("%s: no avatars", path)
+		}
+		without := span.ReplaceAllString(body, "")
+		img := span.ReplaceAllStringFunc(body, func(s string) string {
+			size := span.FindStringSubmatch(s)[1]
+			return `<img class="avatar av-` + size + `" src="/avatar/1234.svg" alt="" width="` + size + `" height="` + size + `" loading="lazy">`
+		})
+		distinct := map[string]bool{}
+		for _, m := range people.FindAllStringSubmatch(body, -1) {
+			distinct[m[1]] = true
+		}
+		added := len(body) - len(without)
+		t.Logf("%s: %d avatars of %d people: inline +%d bytes (+%d gzipped); <img> +%d bytes (+%d gzipped) and %d requests",
+			path, n, len(distinct), added, gz(body)-gz(without), len(img)-len(without), gz(img)-gz(without), len(distinct))
+		if added > 70*n {
+			t.Errorf("%s: %d bytes for %d avatars", path, added, n)
 		}
 	}
 }

@@ -72,7 +72,7 @@ func (h *Handler) newBrandView(s models.SiteSettings) brandView {
 	if err != nil {
 		// Saved colours are checked; these were put there some other way.
 		h.log.Error("brand colours refused, the site's own apply", "err", err)
-	} else if css := brandCSS(palette); css != nil {
+	} else if css := brandCSS(palette, h.darkPalette); css != nil {
 		sum := sha256.Sum256(css)
 		b.css, b.cssHash = css, hex.EncodeToString(sum[:8])
 		b.StyleURL = brandURL("colors", b.cssHash, "css")
@@ -81,10 +81,16 @@ func (h *Handler) newBrandView(s models.SiteSettings) brandView {
 	return b
 }
 
+// darkSelector is how site.css opens its forced dark palette (the selectors
+// are shared by everything that emits colours).
+const darkSelector = `:root[data-theme="dark"]`
+
 // brandCSS sets the colour properties of the shared contract (site.css's
 // :root and its dark palette selectors) to the brand's, nil when neither
 // colour is set. It is linked after site.css, so the same selectors win.
-func brandCSS(p models.BrandPalette) []byte {
+// The dark scheme's shades only when site.css has a dark scheme: on light
+// backgrounds they would not read, and the light ones do.
+func brandCSS(p models.BrandPalette, dark bool) []byte {
 	if !p.HasPrimary && !p.HasAccent {
 		return nil
 	}
@@ -102,11 +108,13 @@ func brandCSS(p models.BrandPalette) []byte {
 		}
 		return b.String()
 	}
-	light, dark := vars(false), vars(true)
-	return []byte("/* Brand colours from the site settings, checked for WCAG AA; the dark scheme's are derived. */\n" +
-		":root {" + light + " }\n" +
-		"@media (prefers-color-scheme: dark) { :root:not([data-theme=\"light\"]) {" + dark + " } }\n" +
-		":root[data-theme=\"dark\"] {" + dark + " }\n")
+	css := "/* Brand colours from the site settings, checked for WCAG AA; the dark scheme's are derived. */\n" +
+		":root {" + vars(false) + " }\n"
+	if dark {
+		css += "@media (prefers-color-scheme: dark) { :root:not([data-theme=\"light\"]) {" + vars(true) + " } }\n" +
+			darkSelector + " {" + vars(true) + " }\n"
+	}
+	return []byte(css)
 }
 
 // brandFileCSP is the policy of every branding file: an uploaded SVG opened

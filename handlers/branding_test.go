@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/textproto"
 	"net/url"
+	"os"
 	"regexp"
 	"strings"
 	"testing"
@@ -172,9 +173,13 @@ func TestBrandingShowsOnEveryPage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	mustContain(t, css.Body, ":root { --brand: #1a5e3a; --brand-dark: "+p.BrandDark.Hex()+"; --on-brand: #ffffff; --accent: #f2b705; --accent-ink: #1c2430; }",
-		`@media (prefers-color-scheme: dark) { :root:not([data-theme="light"]) { --brand: `+p.DarkBrand.Hex(),
-		`:root[data-theme="dark"] { --brand: `+p.DarkBrand.Hex())
+	mustContain(t, css.Body, ":root { --brand: #1a5e3a; --brand-dark: "+p.BrandDark.Hex()+"; --on-brand: #ffffff; --accent: #f2b705; --accent-ink: #1c2430; }")
+	if siteHasDarkPalette(t) {
+		mustContain(t, css.Body, `@media (prefers-color-scheme: dark) { :root:not([data-theme="light"]) { --brand: `+p.DarkBrand.Hex(),
+			`:root[data-theme="dark"] { --brand: `+p.DarkBrand.Hex())
+	} else {
+		mustNotContain(t, css.Body, "prefers-color-scheme", "data-theme")
+	}
 	if res := visitor.get("/brand/logo.0000000000000000.png"); res.Code != http.StatusNotFound {
 		t.Errorf("logo under another type: %d", res.Code)
 	}
@@ -374,5 +379,38 @@ func TestBrandingChangeShowsAtOnceOnCachedPages(t *testing.T) {
 		body := visitor.get(p).Body
 		mustContain(t, body, "· Northwind Help</title>", "https://northwind.example/terms")
 		mustNotContain(t, body, "· Crowdcare</title>")
+	}
+}
+
+// siteHasDarkPalette reports whether site.css has a dark colour scheme.
+func siteHasDarkPalette(t *testing.T) bool {
+	t.Helper()
+	css, err := os.ReadFile("../static/css/site.css")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.Contains(string(css), darkSelector)
+}
+
+// The colours' stylesheet sets the shared contract's properties under
+// site.css's own selectors, the dark scheme's only beside a dark palette.
+func TestBrandStylesheetUsesTheContractSelectors(t *testing.T) {
+	p, err := models.DerivePalette("#8a1538", "#ffd23f")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "/* Brand colours from the site settings, checked for WCAG AA; the dark scheme's are derived. */\n" +
+		":root { --brand: #8a1538; --brand-dark: " + p.BrandDark.Hex() + "; --on-brand: #ffffff; --accent: #ffd23f; --accent-ink: #1c2430; }\n"
+	if got := string(brandCSS(p, false)); got != want {
+		t.Errorf("light only:\n%s", got)
+	}
+	dark := " --brand: " + p.DarkBrand.Hex() + "; --brand-dark: " + p.DarkBrandDark.Hex() + "; --on-brand: " + p.DarkOnBrand.Hex() +
+		"; --accent: #ffd23f; --accent-ink: #1c2430; }"
+	if got := string(brandCSS(p, true)); got != want+"@media (prefers-color-scheme: dark) { :root:not([data-theme=\"light\"]) {"+dark+" }\n"+
+		":root[data-theme=\"dark\"] {"+dark+"\n" {
+		t.Errorf("with a dark palette:\n%s", got)
+	}
+	if p, _ := models.DerivePalette("", ""); brandCSS(p, true) != nil {
+		t.Error("a stylesheet with no colour set")
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"context"
 	"crypto/rand"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -109,6 +110,9 @@ type Handler struct {
 	formWait  time.Duration // smallBodyWait; tests shorten it
 	// sitemapPerFile is models.SitemapPerFile; tests lower it.
 	sitemapPerFile int
+	// darkPalette: site.css has a dark colour scheme (darkSelector), so
+	// the brand colours' stylesheet sets the dark scheme's shades too.
+	darkPalette bool
 }
 
 // settingsCache keeps the site settings for a few seconds: every page needs
@@ -197,8 +201,13 @@ func newHandler(ctx context.Context, cfg Config, store *models.Store, log *slog.
 	if err != nil {
 		return nil, nil, err
 	}
+	siteCSS, err := fs.ReadFile(assets.FS(), "css/site.css")
+	if err != nil {
+		return nil, nil, err
+	}
 	h := &Handler{cfg: cfg, store: store, log: log, assets: assets, metrics: newMetrics(store),
-		viewers: newViewerCache(), bigBodies: map[string]bigBody{}, formWait: smallBodyWait, sitemapPerFile: models.SitemapPerFile}
+		darkPalette: strings.Contains(string(siteCSS), darkSelector),
+		viewers:     newViewerCache(), bigBodies: map[string]bigBody{}, formWait: smallBodyWait, sitemapPerFile: models.SitemapPerFile}
 	h.imports = cfg.Imports
 	if h.imports == nil {
 		h.imports = imports.New(store, "", log)
