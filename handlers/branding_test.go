@@ -150,6 +150,8 @@ func TestBrandingShowsOnEveryPage(t *testing.T) {
 		}
 	}
 
+	mustContain(t, visitor.get("/feed.atom").Body, "<title>Northwind Community: latest questions</title>")
+	mustContain(t, visitor.get("/").Body, `<meta name="description" content="Northwind Community: ask questions`)
 	logo := visitor.get(logoURL)
 	if logo.Code != http.StatusOK || logo.Header.Get("Content-Type") != "image/svg+xml" ||
 		logo.Header.Get("X-Content-Type-Options") != "nosniff" ||
@@ -276,7 +278,7 @@ func TestBrandingRefusals(t *testing.T) {
 		"xlink:href http":   {nil, []file{{"favicon", "x.svg", "image/svg+xml", svg(`<use xlink:href="http://evil.example/a.svg#x"/>`)}}, "favicon", "never to another file"},
 		"use href external": {nil, []file{{"logo", "x.svg", "image/svg+xml", svg(`<use href="https://evil.example/sprite.svg#icon"/>`)}}, "logo", "never to another file"},
 		"style url":         {nil, []file{{"logo", "x.svg", "image/svg+xml", svg(`<rect style="fill:url(https://evil.example/t.png)"/>`)}}, "logo", "url()"},
-		"billion laughs":    {nil, []file{{"logo", "x.svg", "image/svg+xml", laughs}}, "logo", "document type"},
+		"billion laughs":    {nil, []file{{"logo", "x.svg", "image/svg+xml", laughs}}, "logo", "declares entities"},
 		"huge svg":          {nil, []file{{"logo", "x.svg", "image/svg+xml", []byte(`<svg xmlns="http://www.w3.org/2000/svg" width="90000000" height="90000000"/>`)}}, "logo", "at most 10000"},
 		"huge png":          {nil, []file{{"logo", "x.png", "image/png", pngOf(t, 2049, 1, color.White)}}, "logo", "2049×1 pixels"},
 		"png named svg":     {nil, []file{{"logo", "logo.svg", "image/svg+xml", pngOf(t, 4, 4, color.White)}}, "logo", "is a PNG image, not SVG"},

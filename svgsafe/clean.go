@@ -2,8 +2,9 @@
 // logo or favicon) into one that is safe to serve from the site's own
 // origin, or refuses it with a reason a person can act on.
 //
-// The image is read as XML (encoding/xml: no document type, so no entity can
-// be declared or expanded, and no network) and written anew, element by
+// The image is read as XML (encoding/xml: no network; a DOCTYPE with
+// declarations is refused, so no entity can be declared or expanded) and
+// written anew, element by
 // element and attribute by attribute, from allowlists of static vector
 // graphics. Anything that runs code or loads something else is refused, not
 // quietly dropped, so an admin learns why the file was not taken: <script>,
@@ -11,7 +12,7 @@
 // documents, event attributes (on…), any href that is not a fragment of the
 // image itself (#id), url() that is not #id, CSS that imports or loads
 // (@import, image-set(), escapes), processing instructions other than the
-// XML declaration, and a DOCTYPE. Editor metadata (Inkscape, Illustrator,
+// XML declaration, and a DOCTYPE with declarations. Editor metadata (Inkscape, Illustrator,
 // RDF) and unknown attributes are left out. Sizes are bounded (elements,
 // depth, the image's declared width and height) and a <use> may not point at
 // something that itself holds a <use>, so no "billion laughs" of references.
@@ -270,7 +271,14 @@ func (c *cleaner) run() error {
 				return refuse("This is not a well-formed SVG image (an XML declaration after the start).")
 			}
 		case xml.Directive:
-			return refuse("The image has a document type (<!DOCTYPE …>) or entity declarations; an SVG logo needs none. Save it without them.")
+			// Editors write the SVG 1.1 DOCTYPE (a public identifier, never
+			// fetched): left out. One with declarations of its own (entities,
+			// the "billion laughs") or anything else is refused.
+			d := string(t)
+			if strings.HasPrefix(d, "DOCTYPE") && !strings.ContainsAny(d, "[<>%&") && !c.rooted {
+				continue
+			}
+			return refuse("The image declares entities or a document type of its own (<!DOCTYPE … [ … ]>); an SVG logo needs none. Save it without them.")
 		}
 	}
 }

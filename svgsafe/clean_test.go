@@ -66,51 +66,54 @@ func TestCleanRefusesHostileImages(t *testing.T) {
 	laughs := `<?xml version="1.0"?><!DOCTYPE svg [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">` +
 		`<!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">]>` + svg(`<text>&lol3;</text>`)
 	for name, c := range map[string]struct{ src, reason string }{
-		"script":               {svg(`<script>alert(1)</script>`), "<script>"},
-		"script in metadata":   {svg(`<metadata><script>alert(1)</script></metadata>`), "<script>"},
-		"script, other case":   {svg(`<SCRIPT>alert(1)</SCRIPT>`), "<SCRIPT>"},
-		"namespaced script":    {`<svg xmlns="http://www.w3.org/2000/svg" xmlns:h="http://www.w3.org/1999/xhtml"><h:script>alert(1)</h:script></svg>`, "<script>"},
-		"onload":               {`<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"/>`, "event attribute (onload"},
-		"onclick on a path":    {svg(`<path d="M0 0" onClick="alert(1)"/>`), "onClick"},
-		"foreignObject":        {svg(`<foreignObject><div xmlns="http://www.w3.org/1999/xhtml">hi</div></foreignObject>`), "<foreignObject>"},
-		"xlink:href to http":   {svg(`<use xlink:href="http://evil.example/x.svg#a"/>`), "http://evil.example/x.svg#a"},
-		"use href external":    {svg(`<use href="https://evil.example/sprite.svg#icon"/>`), "never to another file"},
-		"use href data":        {svg(`<use href="data:image/svg+xml;base64,PHN2Zz48L3N2Zz4=#a"/>`), "never to another file"},
-		"javascript href":      {svg(`<linearGradient href="javascript:alert(1)"/>`), "script address"},
-		"entity escaped js":    {svg(`<use href="&#x6A;avascript:alert(1)"/>`), "script address"},
-		"a link":               {svg(`<a href="https://evil.example"><rect width="5" height="5"/></a>`), "<a>"},
-		"image":                {svg(`<image href="https://evil.example/track.png" width="1" height="1"/>`), "<image>"},
-		"feImage":              {svg(`<filter id="f"><feImage href="https://evil.example/x.png"/></filter>`), "<feImage>"},
-		"animate href":         {svg(`<animate attributeName="href" values="javascript:alert(1)"/>`), "<animate>"},
-		"set":                  {svg(`<set attributeName="fill" to="red"/>`), "<set>"},
-		"iframe":               {svg(`<iframe src="https://evil.example"/>`), "<iframe>"},
-		"style url":            {svg(`<rect style="fill: url(https://evil.example/p.png)"/>`), "url()"},
-		"style url quoted":     {svg(`<rect style="fill: URL( 'http://evil.example/p.png' )"/>`), "url()"},
-		"fill url":             {svg(`<rect fill="url(http://evil.example/p.svg#g)"/>`), "url()"},
-		"style element url":    {svg(`<style>rect { fill: url("//evil.example/a.png") }</style>`), "url()"},
-		"style import":         {svg(`<style>@import "https://evil.example/a.css";</style>`), "@import"},
-		"image-set":            {svg(`<style>rect { fill: image-set("https://evil.example/a.png" 1x) }</style>`), "image-set()"},
-		"css escape":           {svg(`<style>rect { fill: u\72l(https://evil.example/a.png) }</style>`), "escapes"},
-		"comment split":        {svg(`<style>rect { fill: url(/**/https://evil.example/a.png) }</style>`), "url()"},
-		"unfinished comment":   {svg(`<style>rect { fill: red } /* url(https://x)</style>`), "unfinished"},
-		"expression":           {svg(`<rect style="width: expression(alert(1))"/>`), "script extension"},
-		"billion laughs":       {laughs, "document type"},
-		"external entity":      {`<!DOCTYPE svg [<!ENTITY x SYSTEM "file:///etc/passwd">]>` + svg(`<text>&x;</text>`), "document type"},
-		"undeclared entity":    {svg(`<text>&x;</text>`), "not a well-formed"},
-		"xml-stylesheet":       {`<?xml-stylesheet href="https://evil.example/a.css"?>` + svg(""), "<?xml-stylesheet?>"},
-		"huge width":           {`<svg xmlns="http://www.w3.org/2000/svg" width="100000000" height="10"/>`, "at most 10000"},
-		"huge height in units": {`<svg xmlns="http://www.w3.org/2000/svg" width="10" height="9e9px"/>`, "at most 10000"},
-		"huge viewBox":         {`<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 1e300 1e300"/>`, "viewBox"},
-		"nested use":           {svg(`<g id="a"><rect width="1" height="1"/></g><g id="b"><use href="#a"/><use href="#a"/></g><g id="c"><use href="#b"/><use href="#b"/></g>`), "may not nest"},
-		"use of itself":        {svg(`<g id="loop"><use href="#loop"/></g>`), "may not nest"},
-		"utf-16":               {`<?xml version="1.0" encoding="UTF-16"?>` + svg(""), "UTF-16"},
-		"not svg":              {`<html><body>hi</body></html>`, "<html>"},
-		"html root":            {`<div>hi</div>`, "not an SVG image"},
-		"png":                  {"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "not a well-formed"},
-		"text":                 {"just some words", "no <svg> element"},
-		"empty":                {"", "no <svg> element"},
-		"two roots":            {svg("") + svg(""), "more than one root"},
-		"unclosed":             {`<svg xmlns="http://www.w3.org/2000/svg"><g>`, "not a well-formed"},
+		"script":                 {svg(`<script>alert(1)</script>`), "<script>"},
+		"script in metadata":     {svg(`<metadata><script>alert(1)</script></metadata>`), "<script>"},
+		"script, other case":     {svg(`<SCRIPT>alert(1)</SCRIPT>`), "<SCRIPT>"},
+		"namespaced script":      {`<svg xmlns="http://www.w3.org/2000/svg" xmlns:h="http://www.w3.org/1999/xhtml"><h:script>alert(1)</h:script></svg>`, "<script>"},
+		"onload":                 {`<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"/>`, "event attribute (onload"},
+		"onclick on a path":      {svg(`<path d="M0 0" onClick="alert(1)"/>`), "onClick"},
+		"foreignObject":          {svg(`<foreignObject><div xmlns="http://www.w3.org/1999/xhtml">hi</div></foreignObject>`), "<foreignObject>"},
+		"xlink:href to http":     {svg(`<use xlink:href="http://evil.example/x.svg#a"/>`), "http://evil.example/x.svg#a"},
+		"use href external":      {svg(`<use href="https://evil.example/sprite.svg#icon"/>`), "never to another file"},
+		"use href data":          {svg(`<use href="data:image/svg+xml;base64,PHN2Zz48L3N2Zz4=#a"/>`), "never to another file"},
+		"javascript href":        {svg(`<linearGradient href="javascript:alert(1)"/>`), "script address"},
+		"entity escaped js":      {svg(`<use href="&#x6A;avascript:alert(1)"/>`), "script address"},
+		"a link":                 {svg(`<a href="https://evil.example"><rect width="5" height="5"/></a>`), "<a>"},
+		"image":                  {svg(`<image href="https://evil.example/track.png" width="1" height="1"/>`), "<image>"},
+		"feImage":                {svg(`<filter id="f"><feImage href="https://evil.example/x.png"/></filter>`), "<feImage>"},
+		"animate href":           {svg(`<animate attributeName="href" values="javascript:alert(1)"/>`), "<animate>"},
+		"set":                    {svg(`<set attributeName="fill" to="red"/>`), "<set>"},
+		"iframe":                 {svg(`<iframe src="https://evil.example"/>`), "<iframe>"},
+		"style url":              {svg(`<rect style="fill: url(https://evil.example/p.png)"/>`), "url()"},
+		"style url quoted":       {svg(`<rect style="fill: URL( 'http://evil.example/p.png' )"/>`), "url()"},
+		"fill url":               {svg(`<rect fill="url(http://evil.example/p.svg#g)"/>`), "url()"},
+		"style element url":      {svg(`<style>rect { fill: url("//evil.example/a.png") }</style>`), "url()"},
+		"style import":           {svg(`<style>@import "https://evil.example/a.css";</style>`), "@import"},
+		"image-set":              {svg(`<style>rect { fill: image-set("https://evil.example/a.png" 1x) }</style>`), "image-set()"},
+		"css escape":             {svg(`<style>rect { fill: u\72l(https://evil.example/a.png) }</style>`), "escapes"},
+		"comment split":          {svg(`<style>rect { fill: url(/**/https://evil.example/a.png) }</style>`), "url()"},
+		"unfinished comment":     {svg(`<style>rect { fill: red } /* url(https://x)</style>`), "unfinished"},
+		"expression":             {svg(`<rect style="width: expression(alert(1))"/>`), "script extension"},
+		"billion laughs":         {laughs, "declares entities"},
+		"external entity":        {`<!DOCTYPE svg [<!ENTITY x SYSTEM "file:///etc/passwd">]>` + svg(`<text>&x;</text>`), "declares entities"},
+		"public doctype, entity": {`<!DOCTYPE svg PUBLIC "-//W3C//DTD SVG 1.1//EN" "http://www.w3.org/Graphics/SVG/1.1/DTD/svg11.dtd">` + svg(`<text>&nbsp;</text>`), "not a well-formed"},
+		"entity directive":       {`<!ENTITY x "y">` + svg(""), "declares entities"},
+		"doctype after root":     {svg("") + `<!DOCTYPE svg>`, "declares entities"},
+		"undeclared entity":      {svg(`<text>&x;</text>`), "not a well-formed"},
+		"xml-stylesheet":         {`<?xml-stylesheet href="https://evil.example/a.css"?>` + svg(""), "<?xml-stylesheet?>"},
+		"huge width":             {`<svg xmlns="http://www.w3.org/2000/svg" width="100000000" height="10"/>`, "at most 10000"},
+		"huge height in units":   {`<svg xmlns="http://www.w3.org/2000/svg" width="10" height="9e9px"/>`, "at most 10000"},
+		"huge viewBox":           {`<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 1e300 1e300"/>`, "viewBox"},
+		"nested use":             {svg(`<g id="a"><rect width="1" height="1"/></g><g id="b"><use href="#a"/><use href="#a"/></g><g id="c"><use href="#b"/><use href="#b"/></g>`), "may not nest"},
+		"use of itself":          {svg(`<g id="loop"><use href="#loop"/></g>`), "may not nest"},
+		"utf-16":                 {`<?xml version="1.0" encoding="UTF-16"?>` + svg(""), "UTF-16"},
+		"not svg":                {`<html><body>hi</body></html>`, "<html>"},
+		"html root":              {`<div>hi</div>`, "not an SVG image"},
+		"png":                    {"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "not a well-formed"},
+		"text":                   {"just some words", "no <svg> element"},
+		"empty":                  {"", "no <svg> element"},
+		"two roots":              {svg("") + svg(""), "more than one root"},
+		"unclosed":               {`<svg xmlns="http://www.w3.org/2000/svg"><g>`, "not a well-formed"},
 	} {
 		out, err := Clean([]byte(c.src))
 		var e *Error
@@ -121,6 +124,37 @@ func TestCleanRefusesHostileImages(t *testing.T) {
 		if !strings.Contains(e.Reason, c.reason) {
 			t.Errorf("%s: reason %q does not say %q", name, e.Reason, c.reason)
 		}
+	}
+}
+
+// Illustrator writes the SVG 1.1 DOCTYPE and a generator comment.
+func TestCleanTakesAnIllustratorExport(t *testing.T) {
+	src := `<?xml version="1.0" encoding="utf-8"?>
+<!-- Generator: Adobe Illustrator 27.0.0, SVG Export Plug-In . SVG Version: 6.00 Build 0)  -->
+<!DOCTYPE svg PUBLIC "-//W3C//DTD SVG 1.1//EN" "http://www.w3.org/Graphics/SVG/1.1/DTD/svg11.dtd">
+<svg version="1.1" id="Layer_1" xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" x="0px" y="0px"
+	 viewBox="0 0 180 40" style="enable-background:new 0 0 180 40;" xml:space="preserve">
+<style type="text/css">
+	.st0{fill:url(#SVGID_1_);}
+</style>
+<linearGradient id="SVGID_1_" gradientUnits="userSpaceOnUse" x1="0" y1="20" x2="40" y2="20">
+	<stop  offset="0" style="stop-color:#1A5E3A"/>
+	<stop  offset="1" style="stop-color:#2E8B57"/>
+</linearGradient>
+<circle class="st0" cx="20" cy="20" r="16"/>
+</svg>`
+	out, err := Clean([]byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`<svg xmlns="http://www.w3.org/2000/svg" version="1.1" id="Layer_1" x="0px" y="0px" viewBox="0 0 180 40" style="enable-background:new 0 0 180 40;">`,
+		`.st0{fill:url(#SVGID_1_);}`, `<circle class="st0" cx="20" cy="20" r="16"></circle>`} {
+		if !strings.Contains(string(out), want) {
+			t.Errorf("lacks %s:\n%s", want, out)
+		}
+	}
+	if strings.Contains(string(out), "DOCTYPE") || strings.Contains(string(out), "Generator") {
+		t.Errorf("kept the DOCTYPE or the comment:\n%s", out)
 	}
 }
 
