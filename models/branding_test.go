@@ -82,6 +82,9 @@ func TestSaveBrandingSettings(t *testing.T) {
 	if v["footer_status_label"] != "Status" || v["footer_privacy_url"] != "" || v["community_name"] != "Northwind Community" {
 		t.Errorf("form values: %v", v)
 	}
+	if v := (SiteSettings{FooterLinks: []FooterLink{{Label: "Help", URL: "https://help.example"}, {Kind: "terms", URL: "https://t.example"}}}).FormValues(); v["footer_terms_url"] != "https://t.example" || v["footer_privacy_label"] != "Help" {
+		t.Errorf("links without a kind take the free slots: %v", v)
+	}
 	if got := logActions(t, s); len(got) == 0 || got[0] != "change_settings" {
 		t.Errorf("audit: %v", got)
 	}

@@ -67,8 +67,32 @@ func (s SiteSettings) FormValues() map[string]string {
 	for _, k := range FooterKinds {
 		out["footer_"+k.Kind+"_label"], out["footer_"+k.Kind+"_url"] = "", ""
 	}
-	for _, l := range s.FooterLinks {
-		out["footer_"+l.Kind+"_label"], out["footer_"+l.Kind+"_url"] = l.Label, l.URL
+	for kind, l := range footerSlots(s.FooterLinks) {
+		out["footer_"+kind+"_label"], out["footer_"+kind+"_url"] = l.Label, l.URL
+	}
+	return out
+}
+
+// footerSlots files footer links by Kind; a link without a known Kind
+// takes the first free slot.
+func footerSlots(links []FooterLink) map[string]FooterLink {
+	out := map[string]FooterLink{}
+	var loose []FooterLink
+	for _, l := range links {
+		known := false
+		for _, k := range FooterKinds {
+			known = known || k.Kind == l.Kind
+		}
+		if _, taken := out[l.Kind]; known && !taken {
+			out[l.Kind] = l
+		} else {
+			loose = append(loose, l)
+		}
+	}
+	for _, k := range FooterKinds {
+		if _, taken := out[k.Kind]; !taken && len(loose) > 0 {
+			out[k.Kind], loose = loose[0], loose[1:]
+		}
 	}
 	return out
 }
@@ -251,10 +275,7 @@ func checkBranding(v validator, f SiteSettingsForm, set *SiteSettings) []SiteAss
 			}
 		}
 	}
-	typed := map[string]FooterLink{}
-	for _, l := range f.Footer {
-		typed[l.Kind] = l
-	}
+	typed := footerSlots(f.Footer)
 	for _, k := range FooterKinds {
 		l := typed[k.Kind]
 		if link, ok := checkFooterLink(v, k.Kind, k.Label, l.Label, l.URL); ok {
