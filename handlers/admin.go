@@ -2,7 +2,9 @@ package handlers
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -131,6 +133,11 @@ type settingsAdminPage struct {
 	Categories []models.Category
 	Pending    []models.AmbassadorRequest
 	Verified   []*models.User
+	// The branding part of the form: the name an empty community name
+	// means, the image limits, the footer's slots.
+	DefaultName                string
+	MaxAssetKB, MaxAssetPixels int
+	FooterSlots                []struct{ Kind, Label string }
 }
 
 func (h *Handler) showAdminSettings(c echo.Context) error {
@@ -157,21 +164,54 @@ func (h *Handler) renderAdminSettings(c echo.Context, code int, settings, catego
 	if err != nil {
 		return err
 	}
-	p := settingsAdminPage{page: h.page(c, "Site settings"), Form: settings, Category: category, Categories: cats}
+	p := settingsAdminPage{page: h.page(c, "Site settings"), Form: settings, Category: category, Categories: cats,
+		DefaultName: h.cfg.SiteName, MaxAssetKB: models.MaxAssetBytes >> 10, MaxAssetPixels: models.MaxAssetPixels,
+		FooterSlots: models.FooterKinds}
 	p.NoIndex = true
 	return h.render(c, code, "admin_settings", p)
 }
 
+// settingsFields are the site settings form's text fields.
+func settingsFields() []string {
+	names := []string{"brand_name", "badge_title", "ambassador_domains", "superuser_threshold", "posts_per_hour",
+		"approve_first_posts", "standing_days", "standing_reputation", "community_name", "primary_color", "accent_color",
+		"remove_logo", "remove_favicon", "verify_email"}
+	for _, k := range models.FooterKinds {
+		names = append(names, "footer_"+k.Kind+"_label", "footer_"+k.Kind+"_url")
+	}
+	return names
+}
+
+// settingsBodyLimit bounds POST /admin/settings, a multipart form with the
+// logo and the favicon: both images at their largest and the text fields.
+const settingsBodyLimit = 2*models.MaxAssetBytes + 64<<10
+
+// saveAdminSettings handles POST /admin/settings: the community's rules and
+// its branding, with an uploaded logo and favicon, saved together or not at
+// all. A refusal shows the form again with what was typed (a file has to
+// be chosen again: browsers do not refill file fields).
 func (h *Handler) saveAdminSettings(c echo.Context) error {
-	f := fromRequest(c, "brand_name", "badge_title", "ambassador_domains", "superuser_threshold", "posts_per_hour", "approve_first_posts",
-		"standing_days", "standing_reputation", "verify_email")
-	err := h.store.SaveSiteSettings(c.Request().Context(), currentUser(c), models.SiteSettingsForm{
+	f := fromRequest(c, settingsFields()...)
+	form := models.SiteSettingsForm{
 		BrandName: f.Values["brand_name"], BadgeTitle: f.Values["badge_title"], AmbassadorDomains: f.Values["ambassador_domains"],
 		SuperuserThreshold: f.Values["superuser_threshold"], PostsPerHour: f.Values["posts_per_hour"],
 		StandingDays: f.Values["standing_days"], StandingReputation: f.Values["standing_reputation"],
-		ApproveFirstPosts: f.Values["approve_first_posts"] == "1", VerifyEmail: f.Values["verify_email"] == "1"})
-	if f.withError(err) {
-		return h.renderAdminSettings(c, http.StatusUnprocessableEntity, f, newForm())
+		ApproveFirstPosts: f.Values["approve_first_posts"] == "1", VerifyEmail: f.Values["verify_email"] == "1",
+		CommunityName: f.Values["community_name"], PrimaryColor: f.Values["primary_color"], AccentColor: f.Values["accent_color"],
+		RemoveLogo: f.Values["remove_logo"] == "1", RemoveFavicon: f.Values["remove_favicon"] == "1"}
+	for _, k := range models.FooterKinds {
+		form.Footer = append(form.Footer, models.FooterLink{Kind: k.Kind,
+			Label: f.Values["footer_"+k.Kind+"_label"], URL: f.Values["footer_"+k.Kind+"_url"]})
+	}
+	var err error
+	if form.Logo, err = uploadedAsset(c, models.AssetLogo); err == nil {
+		form.Favicon, err = uploadedAsset(c, models.AssetFavicon)
+	}
+	if err == nil {
+		err = h.store.SaveSiteSettings(c.Request().Context(), currentUser(c), form)
+	}
+	if code, ok := formStatus(c, f, err); ok {
+		return h.renderAdminSettings(c, code, f, newForm())
 	}
 	if err != nil {
 		return err
@@ -179,6 +219,32 @@ func (h *Handler) saveAdminSettings(c echo.Context) error {
 	h.forgetSettings()
 	h.flash(c, "Settings saved.")
 	return c.Redirect(http.StatusSeeOther, "/admin/settings")
+}
+
+// uploadedAsset reads the file sent in field name, nil when none was chosen.
+// A file over models.MaxAssetBytes is a refusal on the field, read no further.
+func uploadedAsset(c echo.Context, name string) (*models.AssetUpload, error) {
+	fh, err := c.FormFile(name)
+	if errors.Is(err, http.ErrMissingFile) || errors.Is(err, http.ErrNotMultipart) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if fh.Size > models.MaxAssetBytes {
+		return nil, &models.ValidationError{Fields: map[string]string{name: fmt.Sprintf(
+			"The file is %d KB; the most a %s may be is %d KB.", (fh.Size+1023)/1024, name, models.MaxAssetBytes/1024)}}
+	}
+	file, err := fh.Open()
+	if err != nil {
+		return nil, err
+	}
+	defer file.Close()
+	data, err := io.ReadAll(io.LimitReader(file, models.MaxAssetBytes+1))
+	if err != nil {
+		return nil, err
+	}
+	return &models.AssetUpload{Filename: fh.Filename, ContentType: fh.Header.Get(echo.HeaderContentType), Data: data}, nil
 }
 
 // saveCategory creates a category or changes which group may see one.

@@ -58,13 +58,15 @@ func (h *Handler) visitorArticle(c echo.Context) (*articleEntry, error) {
 	}
 	ctx := c.Request().Context()
 	ac := h.articles
-	set := h.siteSettings(ctx)
+	// The branding (brand name, logo, colours, footer) as its stamp: a
+	// change made by another process shows once this one reloads settings.
+	brand := h.brand(ctx).stamp
 	badge := h.roleBadge(models.RoleAmbassador)
 	version := h.store.Version()
 	ac.mu.Lock()
 	e, ok := ac.entries[id]
 	ac.mu.Unlock()
-	if ok && e.current(version) && e.brand == set.BrandName && e.badge == badge {
+	if ok && e.current(version) && e.brand == brand && e.badge == badge {
 		if !e.visible {
 			return nil, models.ErrNotFound
 		}
@@ -73,7 +75,7 @@ func (h *Handler) visitorArticle(c echo.Context) (*articleEntry, error) {
 	if e, err = h.loadVisitorArticle(ctx, id); err != nil {
 		return nil, err
 	}
-	e.version, e.brand, e.badge = version, set.BrandName, badge
+	e.version, e.brand, e.badge = version, brand, badge
 	ac.mu.Lock()
 	ac.put(id, e)
 	ac.mu.Unlock()

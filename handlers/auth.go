@@ -113,20 +113,21 @@ func (h *Handler) register(c echo.Context) error {
 		return err
 	}
 	u := reg.User
-	msg := models.Email{Kind: models.EmailSignUp, To: u.Email, Subject: "Welcome to " + h.cfg.SiteName,
+	site := h.siteName(c.Request().Context())
+	msg := models.Email{Kind: models.EmailSignUp, To: u.Email, Subject: "Welcome to " + site,
 		Body: fmt.Sprintf("Hello %s,\n\nYour account on %s is ready. Log in with your username, %s, and the password you chose:\n\n%s/login\n\n"+
 			"Confirm that this address is yours with this link (it works for %d hours)%s:\n\n%s\n\n"+
-			"If you did not sign up, ignore this email.\n", u.Username, h.cfg.SiteName, u.Username, h.cfg.BaseURL,
+			"If you did not sign up, ignore this email.\n", u.Username, site, u.Username, h.cfg.BaseURL,
 			int(models.VerifyLinkTTL.Hours()), verifyNeed(h.siteSettings(ctx).VerifyEmail), h.emailLink(reg.VerifyToken)),
 		Expires: h.store.Now().Add(models.VerifyLinkTTL)}
 	if reg.Created {
 		h.log.Info("user registered", "user_id", u.ID)
 	} else {
-		msg.Subject = "Signing up on " + h.cfg.SiteName
+		msg.Subject = "Signing up on " + site
 		msg.Body = fmt.Sprintf("Hello %s,\n\nSomeone, perhaps you, tried to open an account on %s with this email address. "+
 			"It already has an account, so nothing was created. Your username is %s; log in here:\n\n%s/login\n\n"+
 			"Forgot your password? Ask for a link to choose a new one:\n\n%s/password/forgot\n\n"+
-			"If it was not you, ignore this email: nothing changed.\n", u.Username, h.cfg.SiteName, u.Username, h.cfg.BaseURL, h.cfg.BaseURL)
+			"If it was not you, ignore this email: nothing changed.\n", u.Username, site, u.Username, h.cfg.BaseURL, h.cfg.BaseURL)
 		msg.Expires = time.Time{}
 		h.log.Info("sign-up with a registered email", "user_id", u.ID)
 	}

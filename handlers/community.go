@@ -109,9 +109,9 @@ func (h *Handler) requestAmbassador(c echo.Context) error {
 	f := fromRequest(c, "work_email")
 	_, err := h.store.RequestAmbassador(ctx, u, f.Values["work_email"], func(token string) (string, string) {
 		link := h.cfg.BaseURL + "/ambassador/verify?token=" + url.QueryEscape(token)
-		return "Confirm your work address for " + h.cfg.SiteName, fmt.Sprintf("Hello %s,\n\nTo become an ambassador on %s, open this link while logged in as %s:\n\n%s\n\n"+
+		return "Confirm your work address for " + h.siteName(ctx), fmt.Sprintf("Hello %s,\n\nTo become an ambassador on %s, open this link while logged in as %s:\n\n%s\n\n"+
 			"The link works once and expires in %d hours. If you did not ask for this, ignore this email.\n",
-			u.Username, h.cfg.SiteName, u.Username, link, int(models.AmbassadorLinkTTL.Hours()))
+			u.Username, h.siteName(ctx), u.Username, link, int(models.AmbassadorLinkTTL.Hours()))
 	})
 	if f.withError(err) {
 		return h.renderSettings(c, http.StatusUnprocessableEntity, f)

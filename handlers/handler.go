@@ -6,6 +6,7 @@ import (
 	"context"
 	"crypto/rand"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -114,6 +115,9 @@ type Handler struct {
 	formWait  time.Duration // smallBodyWait; tests shorten it
 	// sitemapPerFile is models.SitemapPerFile; tests lower it.
 	sitemapPerFile int
+	// darkPalette: site.css has a dark colour scheme (darkSelector), so
+	// the brand colours' stylesheet sets the dark scheme's shades too.
+	darkPalette bool
 }
 
 // settingsCache keeps the site settings for a few seconds: every page needs
@@ -131,7 +135,9 @@ type settingsCache struct {
 }
 
 type cachedSettings struct {
-	value  models.SiteSettings
+	value models.SiteSettings
+	// brand is what pages show of value's branding, made with it.
+	brand  brandView
 	loaded time.Time // zero: nothing loaded since the start or the last forgetSettings
 }
 
@@ -139,11 +145,21 @@ const settingsTTL = 10 * time.Second
 
 // siteSettings returns the cached settings, reloading them when stale.
 func (h *Handler) siteSettings(ctx context.Context) models.SiteSettings {
+	return h.cachedSettings(ctx).value
+}
+
+// brand returns the branding of the cached settings.
+func (h *Handler) brand(ctx context.Context) brandView { return h.cachedSettings(ctx).brand }
+
+// siteName is the community's name: the admin's, or the --site-name flag's.
+func (h *Handler) siteName(ctx context.Context) string { return h.brand(ctx).Community }
+
+func (h *Handler) cachedSettings(ctx context.Context) *cachedSettings {
 	c := &h.settings
 	cur := c.cur.Load()
 	has := cur != nil && !cur.loaded.IsZero()
 	if has && (time.Since(cur.loaded) <= settingsTTL || !c.loading.CompareAndSwap(false, true)) {
-		return cur.value // fresh, or stale while another request reloads it
+		return cur // fresh, or stale while another request reloads it
 	}
 	if has {
 		defer c.loading.Store(false)
@@ -152,13 +168,15 @@ func (h *Handler) siteSettings(ctx context.Context) models.SiteSettings {
 	if err != nil {
 		h.log.Error("load site settings", "err", err)
 		if has {
-			return cur.value
+			return cur
 		}
-		return models.DefaultSiteSettings()
+		s = models.DefaultSiteSettings()
+		return &cachedSettings{value: s, brand: h.newBrandView(s)}
 	}
 	// Kept only if the entry is still the one this read replaces.
-	c.cur.CompareAndSwap(cur, &cachedSettings{value: s, loaded: time.Now()})
-	return s
+	next := &cachedSettings{value: s, brand: h.newBrandView(s), loaded: time.Now()}
+	c.cur.CompareAndSwap(cur, next)
+	return next
 }
 
 // forgetSettings makes the next page read the settings again.
@@ -188,8 +206,13 @@ func newHandler(ctx context.Context, cfg Config, store *models.Store, log *slog.
 	if err != nil {
 		return nil, nil, err
 	}
+	siteCSS, err := fs.ReadFile(assets.FS(), "css/site.css")
+	if err != nil {
+		return nil, nil, err
+	}
 	h := &Handler{cfg: cfg, store: store, log: log, assets: assets, metrics: newMetrics(store),
-		viewers: newViewerCache(), bigBodies: map[string]bigBody{}, formWait: smallBodyWait, sitemapPerFile: models.SitemapPerFile}
+		darkPalette: strings.Contains(string(siteCSS), darkSelector),
+		viewers:     newViewerCache(), bigBodies: map[string]bigBody{}, formWait: smallBodyWait, sitemapPerFile: models.SitemapPerFile}
 	h.imports = cfg.Imports
 	if h.imports == nil {
 		h.imports = imports.New(store, "", log)
@@ -217,7 +240,11 @@ func newHandler(ctx context.Context, cfg Config, store *models.Store, log *slog.
 		return nil, nil, err
 	}
 	h.articles = newArticleCache(h.threads.mark)
-	if h.views, err = loadViews(assets, h.roleBadge); err != nil {
+	avatarKey, err := store.SettingOrCreate(ctx, "avatar_key", randomBytes(32))
+	if err != nil {
+		return nil, nil, err
+	}
+	if h.views, err = loadViews(assets, h.roleBadge, avatars{key: avatarKey}.of); err != nil {
 		return nil, nil, err
 	}
 	if h.sessions, err = h.sessionStore(ctx); err != nil {
@@ -235,21 +262,23 @@ func newHandler(ctx context.Context, cfg Config, store *models.Store, log *slog.
 	return h, e, nil
 }
 
+// randomBytes makes a secret of n random bytes, for SettingOrCreate.
+func randomBytes(n int) func() ([]byte, error) {
+	return func() ([]byte, error) {
+		b := make([]byte, n)
+		_, err := rand.Read(b)
+		return b, err
+	}
+}
+
 // sessionStore builds the cookie store from keys made once and kept in the
 // database, so a restart does not log everybody out.
 func (h *Handler) sessionStore(ctx context.Context) (*cookieStore, error) {
-	random := func(n int) func() ([]byte, error) {
-		return func() ([]byte, error) {
-			b := make([]byte, n)
-			_, err := rand.Read(b)
-			return b, err
-		}
-	}
-	hashKey, err := h.store.SettingOrCreate(ctx, "session_hash_key", random(64))
+	hashKey, err := h.store.SettingOrCreate(ctx, "session_hash_key", randomBytes(64))
 	if err != nil {
 		return nil, err
 	}
-	blockKey, err := h.store.SettingOrCreate(ctx, "session_block_key", random(32))
+	blockKey, err := h.store.SettingOrCreate(ctx, "session_block_key", randomBytes(32))
 	if err != nil {
 		return nil, err
 	}

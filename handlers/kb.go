@@ -23,7 +23,7 @@ type kbIndexPage struct {
 }
 
 // Item is an article of the lists, with the brand its "Reviewed by" names.
-func (p kbIndexPage) Item(a *models.Article) kbItem { return kbItem{Article: a, Brand: p.Brand} }
+func (p kbIndexPage) Item(a *models.Article) kbItem { return kbItem{Article: a, Brand: p.Brand.Name} }
 
 type kbItem struct {
 	*models.Article

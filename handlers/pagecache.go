@@ -110,9 +110,9 @@ func (pc *pageCache) validity(path string) (uint64, time.Duration) {
 }
 
 // unlimitedRoute lists the GETs the per-address limit leaves alone: static
-// files (a page loads several) and what monitoring polls.
+// and branding files (a page loads several) and what monitoring polls.
 func unlimitedRoute(path string) bool {
-	return path == "/static/*" || path == "/healthz" || path == "/metrics"
+	return path == "/static/*" || path == "/brand/:file" || path == "/healthz" || path == "/metrics"
 }
 
 // What lookup found for a request.

@@ -56,7 +56,7 @@ func (p threadPage) View(post *models.Post) postView {
 		Hidden: post.Hidden, HiddenReason: post.HiddenReason, Pending: post.Pending, Recommended: post.Recommended,
 		Redacted: post.Redacted, ViewerVoted: post.ViewerVoted || p.voted[post.ID], Edited: post.Edited(), Anchor: post.Anchor(),
 		CSRF:          p.CSRF,
-		Brand:         p.Brand,
+		Brand:         p.Brand.Name,
 		IsAccepted:    post.ID == p.Thread.AcceptedID,
 		IsOfficial:    post.Author.Role == models.RoleAmbassador && !post.IsQuestion,
 		CanVote:       u != nil && u.ID != post.Author.ID && live,

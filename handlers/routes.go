@@ -80,6 +80,7 @@ func (h *Handler) routes(e *echo.Echo) {
 	e.GET("/healthz", h.showHealth)
 	e.GET("/metrics", h.showMetrics)
 	e.GET("/static/*", h.serveStatic)
+	e.GET("/brand/:file", h.serveBrandFile)
 	e.GET("/", h.showHome)
 	e.GET("/c/:slug", h.showCategory)
 	e.GET("/t/:id", h.showThread)
@@ -187,6 +188,9 @@ func (h *Handler) routes(e *echo.Echo) {
 	staff(models.PermManageSite, http.MethodPost, "/mod/users/:id/groups", h.setUserGroup)
 	staff(models.PermDeleteUsers, http.MethodPost, "/mod/users/:id/delete", h.deleteUser)
 	staff(models.PermManageSite, http.MethodGet, "/admin/settings", h.showAdminSettings)
+	// The settings form carries the logo and favicon: a multipart body up to
+	// settingsBodyLimit, sent within a minute.
+	h.bigBodies[routeKey(http.MethodPost, "/admin/settings")] = bigBody{limit: settingsBodyLimit, perm: models.PermManageSite, wait: time.Minute}
 	staff(models.PermManageSite, http.MethodPost, "/admin/settings", h.saveAdminSettings)
 	staff(models.PermManageSite, http.MethodPost, "/admin/categories", h.saveCategory)
 	staff(models.PermManageSite, http.MethodGet, "/admin/search", h.showAdminSearch)

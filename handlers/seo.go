@@ -237,7 +237,7 @@ func (h *Handler) showFeed(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	f := h.feed(h.cfg.SiteName+": latest questions", "/feed.atom", "/")
+	f := h.feed(h.siteName(c.Request().Context())+": latest questions", "/feed.atom", "/")
 	for _, t := range list.Threads {
 		f.add(atomEntry{Title: t.Title, ID: h.cfg.BaseURL + "/t/" + strconv.FormatInt(t.ID, 10), Updated: ldTime(t.CreatedAt),
 			Link: atomLink{Href: h.cfg.BaseURL + t.URL()}, Author: atomAuthor{Name: authorName(t.Author)},
@@ -252,7 +252,7 @@ func (h *Handler) showKBFeed(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	f := h.feed(h.cfg.SiteName+": knowledge base", "/kb/feed.atom", "/kb")
+	f := h.feed(h.siteName(c.Request().Context())+": knowledge base", "/kb/feed.atom", "/kb")
 	for _, a := range list.Articles {
 		f.add(atomEntry{Title: a.Title, ID: h.cfg.BaseURL + "/kb/" + strconv.FormatInt(a.ID, 10), Updated: ldTime(a.UpdatedAt),
 			Link: atomLink{Href: h.cfg.BaseURL + a.URL()}, Author: atomAuthor{Name: authorName(a.Author)},

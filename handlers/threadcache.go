@@ -46,7 +46,7 @@ type threadEntry struct {
 	stamp
 	// key is where the cache keeps it.
 	key threadKey
-	// brand and badge are the settings the HTML was rendered with.
+	// brand (brandView.stamp) and badge are the settings the HTML was rendered with.
 	brand, badge string
 	thread       *models.Thread
 	// threadParts.posts is nil for a hidden or queued thread: only its
@@ -101,7 +101,9 @@ func (e *threadEntry) cacheSize() int { return e.size }
 // from the cache when it is current.
 func (h *Handler) sharedThread(ctx context.Context, id int64, page int) (*threadEntry, error) {
 	tc := h.threads
-	set := h.siteSettings(ctx)
+	// The branding (brand name, logo, colours, footer) as its stamp: a
+	// change made by another process shows once this one reloads settings.
+	brand := h.brand(ctx).stamp
 	badge := h.roleBadge(models.RoleAmbassador)
 	key := threadKey{id, page}
 	// Read before loading: a write during the load leaves the entry stale.
@@ -109,7 +111,7 @@ func (h *Handler) sharedThread(ctx context.Context, id int64, page int) (*thread
 	tc.mu.Lock()
 	e, ok := tc.entries[key]
 	tc.mu.Unlock()
-	if ok && e.current(version) && e.brand == set.BrandName && e.badge == badge {
+	if ok && e.current(version) && e.brand == brand && e.badge == badge {
 		return e, nil
 	}
 	// Concurrent misses load it once, detached from the first request's
@@ -122,7 +124,7 @@ func (h *Handler) sharedThread(ctx context.Context, id int64, page int) (*thread
 		if err != nil {
 			return nil, err
 		}
-		e.version, e.brand, e.badge = version, set.BrandName, badge
+		e.version, e.brand, e.badge = version, brand, badge
 		// Out-of-range pages, and a hidden or queued thread under any page
 		// but the first, are not kept: any number could be asked for. What
 		// is not kept takes no fragments either, or their bytes would be

@@ -95,7 +95,7 @@ func (h *Handler) showList(c echo.Context, cat *models.Category) error {
 	q := models.ThreadQuery{Show: p.Show, Sort: p.Sort, Tag: p.Tag, Page: pageOf(c), Viewer: currentUser(c)}
 	title := "Latest questions"
 	p.page = h.page(c, title)
-	p.Description = h.cfg.SiteName + ": ask questions, get answers from the community and our staff."
+	p.Description = p.SiteName + ": ask questions, get answers from the community and our staff."
 	if cat != nil {
 		q.CategoryID = cat.ID
 		p.Title = cat.Name

@@ -41,7 +41,7 @@ func (h *Handler) showProfile(c echo.Context) error {
 	if p.Tab == "watching" && !p.Own {
 		p.Tab = "questions" // what a member watches is theirs alone
 	}
-	p.Description = prof.User.Username + "'s questions and answers on " + h.cfg.SiteName + "."
+	p.Description = prof.User.Username + "'s questions and answers on " + p.SiteName + "."
 	switch p.Tab {
 	case "answers":
 		p.Answers, err = h.store.UserAnswers(ctx, prof.User.ID, pageOf(c), p.User)

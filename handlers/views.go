@@ -28,7 +28,7 @@ type views struct {
 	pages map[string]*template.Template
 }
 
-func loadViews(assets *static.Assets, badge func(models.Role) string) (*views, error) {
+func loadViews(assets *static.Assets, badge func(models.Role) string, avatar func(any, int) (avatarView, error)) (*views, error) {
 	funcs := template.FuncMap{
 		"static":    assets.URL,
 		"ago":       ago,
@@ -47,6 +47,7 @@ func loadViews(assets *static.Assets, badge func(models.Role) string) (*views, e
 		"langName":   langName,
 		"spikeHours": func() int { return int(models.SpikeWindow.Hours()) },
 		"splitLines": func(s string) []string { return strings.Split(s, "\n") },
+		"avatar":     avatar,
 	}
 	shared := []string{"layouts/*.html", "partials/*.html"}
 	pageFiles, err := fs.Glob(templates.Files, "pages/*.html")
@@ -78,8 +79,10 @@ type page struct {
 	Query       string // the search box's text
 	Path        string
 	NoIndex     bool
-	Brand       string // for "Recommended by <brand>"
-	Unread      int    // unread notifications, for the header
+	// Brand is the community's branding: names, logo, favicon, colours'
+	// stylesheet, footer links. {{.Brand}} alone prints the brand name.
+	Brand  brandView
+	Unread int // unread notifications, for the header
 	// NavSlot stands in for the account links when a page is rendered to be
 	// shared (the thread cache); they are rendered per viewer.
 	NavSlot template.HTML
@@ -127,7 +130,6 @@ func (p *bufferPool) put(b *bytes.Buffer) {
 func (h *Handler) page(c echo.Context, title string) page {
 	p := page{
 		Title:     title,
-		SiteName:  h.cfg.SiteName,
 		User:      currentUser(c),
 		RequestID: c.Response().Header().Get(echo.HeaderXRequestID),
 		Path:      c.Request().URL.Path,
@@ -140,7 +142,8 @@ func (h *Handler) page(c echo.Context, title string) page {
 		post, msg := splitFlash(f)
 		p.Flashes, p.flashPosts = append(p.Flashes, msg), append(p.flashPosts, post)
 	}
-	p.Brand = h.siteSettings(c.Request().Context()).BrandName
+	p.Brand = h.brand(c.Request().Context())
+	p.SiteName = p.Brand.Community
 	if p.User != nil {
 		n, err := h.unreadCount(c.Request().Context(), p.User)
 		if err != nil {

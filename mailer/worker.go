@@ -44,7 +44,10 @@ type Queue interface {
 // WorkerConfig is what notification emails say and how often the worker looks.
 type WorkerConfig struct {
 	SiteName string
-	BaseURL  string
+	// Name, when set, gives the community's name as the admins set it now
+	// (its branding); "" from it means SiteName.
+	Name    func(ctx context.Context) string
+	BaseURL string
 	// UnsubscribeURL makes a member's one-click unsubscribe link; nil for none.
 	UnsubscribeURL func(userID int64) string
 	// Every is the pause between rounds (DefaultEvery if <= 0).
@@ -163,7 +166,7 @@ func (w *Worker) RunOnce(ctx context.Context) (Round, error) {
 		if err != nil {
 			return r, fmt.Errorf("mailer: nothing sent: %w", err)
 		}
-		sendErr := w.m.Send(ctx, w.message(c))
+		sendErr := w.m.Send(ctx, w.message(ctx, c))
 		o, stop := outcome(c, sendErr)
 		// The email may be out: recording it must not be skipped just
 		// because ctx ended a moment ago.
@@ -230,11 +233,17 @@ func outcome(c *models.ClaimedEmail, err error) (o models.EmailOutcome, stop boo
 	}
 }
 
-func (w *Worker) message(c *models.ClaimedEmail) Message {
+func (w *Worker) message(ctx context.Context, c *models.ClaimedEmail) Message {
 	if c.Outbox {
 		return Message{To: c.To, Subject: c.Subject, Body: c.Body}
 	}
-	return notificationMessage(c, w.cfg.SiteName, w.cfg.BaseURL, w.cfg.UnsubscribeURL)
+	site := w.cfg.SiteName
+	if w.cfg.Name != nil {
+		if n := w.cfg.Name(ctx); n != "" {
+			site = n
+		}
+	}
+	return notificationMessage(c, site, w.cfg.BaseURL, w.cfg.UnsubscribeURL)
 }
 
 func notificationMessage(p *models.ClaimedEmail, siteName, baseURL string, unsubscribeURL func(userID int64) string) Message {

@@ -227,6 +227,32 @@ func TestWorkerGivesUpOnRefusedEmails(t *testing.T) {
 	}
 }
 
+// Notification emails carry the community's name as the admins set it,
+// the configured site name when they set none.
+func TestWorkerUsesTheCommunityName(t *testing.T) {
+	srv := smtptest.Start(t)
+	f := newForum(t)
+	f.threeNotifications()
+	name := "Northwind Community"
+	w := NewWorker(newMailer(t, testConfig(srv), discardLog()), f.store, WorkerConfig{SiteName: "Crowdcare", BaseURL: baseURL,
+		UnsubscribeURL: unsubURL, Name: func(context.Context) string { return name }})
+	if _, err := w.RunOnce(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range srv.Messages() {
+		pm, err := mail.ReadMessage(strings.NewReader(m.Data))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if subject, _ := new(mime.WordDecoder).DecodeHeader(pm.Header.Get("Subject")); !strings.HasPrefix(subject, "[Northwind Community] ") {
+			t.Errorf("Subject = %q", subject)
+		}
+	}
+	if len(srv.Messages()) == 0 {
+		t.Fatal("nothing sent")
+	}
+}
+
 func TestWorkerBatchSize(t *testing.T) {
 	srv := smtptest.Start(t)
 	f := newForum(t)

@@ -3,15 +3,30 @@ package models
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
+	"sort"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // SiteSettings are what admins configure in the browser.
 type SiteSettings struct {
+	// CommunityName is the site's name in titles, the header and emails;
+	// "" for the name the server was started with (--site-name).
+	CommunityName string
 	// BrandName appears in "Recommended by <brand>".
 	BrandName string
+	// PrimaryColor and AccentColor are "#rrggbb", "" for the site's own
+	// (brandcolors.go checks their contrast and derives the dark scheme's).
+	PrimaryColor, AccentColor string
+	// FooterLinks are the links in every page's footer, in FooterKinds order.
+	FooterLinks []FooterLink
+	// Logo and Favicon are the uploaded images, unset for the defaults.
+	// Read with the settings, changed only with SaveSiteSettings or
+	// SaveSiteAsset; not part of FormValues.
+	Logo, Favicon SiteAssetRef
 	// BadgeTitle is shown on ambassadors' badges, e.g. "Example ISP Employee".
 	BadgeTitle string
 	// AmbassadorDomains are the work email domains that may verify as ambassadors.
@@ -51,11 +66,43 @@ func (s SiteSettings) FormValues() map[string]string {
 	if s.VerifyEmail {
 		verify = "1"
 	}
-	return map[string]string{"brand_name": s.BrandName, "badge_title": s.BadgeTitle,
+	out := map[string]string{"brand_name": s.BrandName, "badge_title": s.BadgeTitle,
 		"ambassador_domains": strings.Join(s.AmbassadorDomains, ", "), "superuser_threshold": strconv.Itoa(s.SuperuserThreshold),
 		"approve_first_posts": approve, "posts_per_hour": strconv.Itoa(s.PostsPerHour),
 		"standing_days": strconv.Itoa(s.StandingDays), "standing_reputation": strconv.Itoa(s.StandingReputation),
-		"verify_email": verify}
+		"verify_email":   verify,
+		"community_name": s.CommunityName, "primary_color": s.PrimaryColor, "accent_color": s.AccentColor}
+	for _, k := range FooterKinds {
+		out["footer_"+k.Kind+"_label"], out["footer_"+k.Kind+"_url"] = "", ""
+	}
+	for kind, l := range footerSlots(s.FooterLinks) {
+		out["footer_"+kind+"_label"], out["footer_"+kind+"_url"] = l.Label, l.URL
+	}
+	return out
+}
+
+// footerSlots files footer links by Kind; a link without a known Kind
+// takes the first free slot.
+func footerSlots(links []FooterLink) map[string]FooterLink {
+	out := map[string]FooterLink{}
+	var loose []FooterLink
+	for _, l := range links {
+		known := false
+		for _, k := range FooterKinds {
+			known = known || k.Kind == l.Kind
+		}
+		if _, taken := out[l.Kind]; known && !taken {
+			out[l.Kind] = l
+		} else {
+			loose = append(loose, l)
+		}
+	}
+	for _, k := range FooterKinds {
+		if _, taken := out[k.Kind]; !taken && len(loose) > 0 {
+			out[k.Kind], loose = loose[0], loose[1:]
+		}
+	}
+	return out
 }
 
 // Domain reports whether an email address is on an ambassador domain.
@@ -74,12 +121,17 @@ func (s SiteSettings) AmbassadorDomain(email string) bool {
 
 // SiteSettings reads the settings, with defaults for what was never set.
 func (s *Store) SiteSettings(ctx context.Context) (SiteSettings, error) {
+	return readSiteSettings(ctx, s.r)
+}
+
+func readSiteSettings(ctx context.Context, q queryer) (SiteSettings, error) {
 	out := DefaultSiteSettings()
-	rows, err := s.r.QueryContext(ctx, `SELECT key, value FROM settings WHERE key LIKE 'site.%'`)
+	rows, err := q.QueryContext(ctx, `SELECT key, value FROM settings WHERE key LIKE 'site.%'`)
 	if err != nil {
 		return out, fmt.Errorf("load site settings: %w", err)
 	}
 	defer rows.Close()
+	footer := map[string]string{}
 	for rows.Next() {
 		var k string
 		var v []byte
@@ -106,9 +158,27 @@ func (s *Store) SiteSettings(ctx context.Context) (SiteSettings, error) {
 			out.StandingReputation, _ = strconv.Atoi(val)
 		case "verify_email":
 			out.VerifyEmail = val == "1"
+		case "community_name":
+			out.CommunityName = val
+		case "primary_color":
+			out.PrimaryColor = val
+		case "accent_color":
+			out.AccentColor = val
+		default:
+			if k, ok := strings.CutPrefix(k, "site.footer_"); ok {
+				footer[k] = val
+			}
 		}
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return out, err
+	}
+	for _, k := range FooterKinds {
+		if u := footer[k.Kind+"_url"]; u != "" {
+			out.FooterLinks = append(out.FooterLinks, FooterLink{Kind: k.Kind, Label: footer[k.Kind+"_label"], URL: u})
+		}
+	}
+	return out, siteAssetRefs(ctx, q, &out)
 }
 
 func splitDomains(s string) []string {
@@ -128,6 +198,14 @@ type SiteSettingsForm struct {
 	StandingDays, StandingReputation                                           string
 	ApproveFirstPosts                                                          bool
 	VerifyEmail                                                                bool
+	// Branding: "" keeps the site's default name and colours.
+	CommunityName, PrimaryColor, AccentColor string
+	// Footer holds each slot's label and address as typed, by Kind.
+	Footer []FooterLink
+	// Logo and Favicon are new images (nil: keep the current one);
+	// RemoveLogo and RemoveFavicon go back to the default.
+	Logo, Favicon             *AssetUpload
+	RemoveLogo, RemoveFavicon bool
 }
 
 // SaveSiteSettings validates and stores the admin form.
@@ -151,19 +229,125 @@ func (s *Store) SaveSiteSettings(ctx context.Context, actor *User, f SiteSetting
 	v.check(err == nil && days >= 0 && days <= 3650, "standing_days", "Use a whole number of days from 0 to 3650.")
 	points, err := strconv.Atoi(strings.TrimSpace(f.StandingReputation))
 	v.check(err == nil && points >= 0, "standing_reputation", "Use a whole number, 0 for none.")
+	set := SiteSettings{BrandName: brand, BadgeTitle: badge, AmbassadorDomains: domains, SuperuserThreshold: threshold,
+		ApproveFirstPostsWithLinks: f.ApproveFirstPosts, PostsPerHour: perHour, StandingDays: days,
+		StandingReputation: points, VerifyEmail: f.VerifyEmail}
+	assets := checkBranding(v, f, &set)
 	if err := v.err(); err != nil {
 		return err
 	}
-	values := SiteSettings{BrandName: brand, BadgeTitle: badge, AmbassadorDomains: domains, SuperuserThreshold: threshold,
-		ApproveFirstPostsWithLinks: f.ApproveFirstPosts, PostsPerHour: perHour, StandingDays: days,
-		StandingReputation: points, VerifyEmail: f.VerifyEmail}.FormValues()
+	values := set.FormValues()
 	return s.inTx(ctx, func(tx *sql.Tx) error {
+		before, err := readSiteSettings(ctx, tx)
+		if err != nil {
+			return err
+		}
 		for k, val := range values {
 			if _, err := tx.ExecContext(ctx, `INSERT INTO settings (key, value) VALUES (?, ?)
 				ON CONFLICT (key) DO UPDATE SET value = excluded.value`, "site."+k, []byte(val)); err != nil {
 				return err
 			}
 		}
-		return logAction(ctx, tx, s.now(), actor, "change_settings", "site", 0, "")
+		changed := changedSettings(before.FormValues(), values)
+		for _, a := range assets {
+			if a.Data == nil {
+				res, err := tx.ExecContext(ctx, `DELETE FROM site_assets WHERE name = ?`, a.Name)
+				if err != nil {
+					return fmt.Errorf("remove site asset %s: %w", a.Name, err)
+				}
+				if n, _ := res.RowsAffected(); n == 0 {
+					continue
+				}
+			} else if err := s.putAsset(ctx, tx, a); err != nil {
+				return err
+			}
+			changed = append(changed, a.Name)
+		}
+		reason := ""
+		if len(changed) > 0 {
+			reason = "Changed: " + strings.Join(changed, ", ") + "."
+		}
+		return logAction(ctx, tx, s.now(), actor, "change_settings", "site", 0, reason)
 	})
+}
+
+// checkBranding validates the form's branding fields into set and returns
+// the image changes: a checked upload, or an asset without Data to remove.
+func checkBranding(v validator, f SiteSettingsForm, set *SiteSettings) []SiteAsset {
+	set.CommunityName = strings.TrimSpace(f.CommunityName)
+	v.check(utf8.RuneCountInString(set.CommunityName) <= 60, "community_name", "Keep the name to 60 characters.")
+	set.PrimaryColor = strings.ToLower(strings.TrimSpace(f.PrimaryColor))
+	set.AccentColor = strings.ToLower(strings.TrimSpace(f.AccentColor))
+	if _, err := DerivePalette(set.PrimaryColor, set.AccentColor); err != nil {
+		var ve *ValidationError
+		if errors.As(err, &ve) {
+			for field, msg := range ve.Fields {
+				v.check(false, field, msg)
+			}
+		}
+	}
+	typed := footerSlots(f.Footer)
+	for _, k := range FooterKinds {
+		l := typed[k.Kind]
+		if link, ok := checkFooterLink(v, k.Kind, k.Label, l.Label, l.URL); ok {
+			set.FooterLinks = append(set.FooterLinks, link)
+		}
+	}
+	var assets []SiteAsset
+	for _, a := range []struct {
+		name   string
+		up     *AssetUpload
+		remove bool
+	}{{AssetLogo, f.Logo, f.RemoveLogo}, {AssetFavicon, f.Favicon, f.RemoveFavicon}} {
+		switch {
+		case a.up != nil:
+			checked, err := CheckSiteAsset(a.name, *a.up)
+			var ve *ValidationError
+			if errors.As(err, &ve) {
+				v.check(false, a.name, ve.Fields[a.name])
+			} else if err != nil {
+				v.check(false, a.name, "The image could not be read. Try again, or export it again.")
+			} else {
+				assets = append(assets, checked)
+			}
+		case a.remove:
+			assets = append(assets, SiteAsset{Name: a.name})
+		}
+	}
+	return assets
+}
+
+// settingLabels name the settings in the audit log.
+var settingLabels = map[string]string{"community_name": "community name", "brand_name": "brand name",
+	"badge_title": "badge title", "ambassador_domains": "ambassador domains", "superuser_threshold": "superuser threshold",
+	"approve_first_posts": "approval of first posts", "posts_per_hour": "posts per hour", "standing_days": "standing (days)",
+	"standing_reputation": "standing (points)", "primary_color": "primary colour", "accent_color": "accent colour"}
+
+// changedSettings names, in a fixed order, the settings whose text differs.
+func changedSettings(before, after map[string]string) []string {
+	var out []string
+	keys := make([]string, 0, len(after))
+	for k := range after {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	footer := false
+	for _, k := range keys {
+		if before[k] == after[k] {
+			continue
+		}
+		if strings.HasPrefix(k, "footer_") {
+			footer = true
+			continue
+		}
+		label := settingLabels[k]
+		if label == "" {
+			label = strings.ReplaceAll(k, "_", " ")
+		}
+		out = append(out, label)
+	}
+	if footer {
+		out = append(out, "footer links")
+	}
+	return out
 }

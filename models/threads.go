@@ -26,6 +26,9 @@ type UserRef struct {
 	ID       int64
 	Username string
 	Role     Role
+	// AvatarURL is the member's uploaded picture; "" (always, until
+	// uploads exist) for the generated one.
+	AvatarURL string
 }
 
 // URL is the author's profile.

@@ -48,8 +48,20 @@ func emailMaxAgeFlag(fs *flag.FlagSet) *time.Duration {
 // to the log without SMTP; notifications only with SMTP.
 func startMail(ctx context.Context, mail *mailer.Mailer, store *models.Store, siteName, baseURL string, maxAge time.Duration, log *slog.Logger) {
 	w := mailer.NewWorker(mail, store, mailer.WorkerConfig{SiteName: siteName, BaseURL: baseURL,
-		UnsubscribeURL: unsubscribeURL(ctx, store, baseURL, log), MaxAge: maxAge})
+		Name: communityName(store, log), UnsubscribeURL: unsubscribeURL(ctx, store, baseURL, log), MaxAge: maxAge})
 	go w.Run(ctx)
+}
+
+// communityName is the name admins gave the community ("" for --site-name).
+func communityName(store *models.Store, log *slog.Logger) func(context.Context) string {
+	return func(ctx context.Context) string {
+		s, err := store.SiteSettings(ctx)
+		if err != nil {
+			log.Error("community name for an email", "err", err)
+			return ""
+		}
+		return s.CommunityName
+	}
 }
 
 // unsubscribeURL makes the signed one-click link for notification emails.

@@ -8,8 +8,9 @@ import (
 	"github.com/crowdcare/crowdcare/models"
 )
 
-// Logo is Northwind's logo: a compass rose, hand-written SVG (shapes and
-// fills only, nothing a sanitiser would drop).
+// Logo is Northwind's wordmark: a compass rose and the community's name in
+// white, for the header's brand-coloured bar (a logo replaces the name
+// there); hand-written SVG with nothing the sanitiser would drop.
 //
 //go:embed northwind-logo.svg
 var Logo []byte
@@ -54,39 +55,27 @@ var Northwind = Brand{
 	SuperuserThreshold: 200,
 }
 
-// assetStore is how the branding settings store a logo
-// ((*models.Store).SaveSiteAsset, from the branding settings).
-type assetStore interface {
-	SaveSiteAsset(ctx context.Context, name, contentType string, data []byte) error
-}
-
-// ApplyBranding gives the forum Northwind's names, badge and ambassador
-// domain (the site settings), and its logo when the store keeps one.
-//
-// The community name, the colours and the footer links are site settings
-// of the branding work, not merged here yet: once SiteSettingsForm has
-// them, set them in the same SaveSiteSettings call:
-//
-//	CommunityName: b.CommunityName, PrimaryColor: b.PrimaryColor, AccentColor: b.AccentColor,
-//	Footer: the FooterLinks as []models.FooterLink{Kind, Label, URL},
-//
-// The logo goes through SaveSiteAsset as soon as the store has it.
+// ApplyBranding gives the forum Northwind's names, colours, footer links,
+// badge and ambassador domain (the site settings, audited as the admin's),
+// and its logo.
 func ApplyBranding(ctx context.Context, store *models.Store, admin *models.User) error {
 	cur, err := store.SiteSettings(ctx)
 	if err != nil {
 		return err
 	}
 	b := Northwind
+	footer := make([]models.FooterLink, 0, len(b.FooterLinks))
+	for _, l := range b.FooterLinks {
+		footer = append(footer, models.FooterLink{Kind: l.Kind, Label: l.Label, URL: l.URL})
+	}
 	if err := store.SaveSiteSettings(ctx, admin, models.SiteSettingsForm{
 		BrandName: b.BrandName, BadgeTitle: b.BadgeTitle, AmbassadorDomains: b.AmbassadorDomain,
 		SuperuserThreshold: strconv.Itoa(b.SuperuserThreshold), PostsPerHour: strconv.Itoa(cur.PostsPerHour),
 		StandingDays: strconv.Itoa(cur.StandingDays), StandingReputation: strconv.Itoa(cur.StandingReputation),
-		ApproveFirstPosts: cur.ApproveFirstPostsWithLinks,
+		ApproveFirstPosts: cur.ApproveFirstPostsWithLinks, VerifyEmail: cur.VerifyEmail,
+		CommunityName: b.CommunityName, PrimaryColor: b.PrimaryColor, AccentColor: b.AccentColor, Footer: footer,
 	}); err != nil {
 		return err
 	}
-	if assets, ok := any(store).(assetStore); ok {
-		return assets.SaveSiteAsset(ctx, "logo", b.LogoContentType, Logo)
-	}
-	return nil
+	return store.SaveSiteAsset(ctx, models.AssetLogo, b.LogoContentType, Logo)
 }

@@ -124,6 +124,14 @@ func TestDemoShowsTheWholeProduct(t *testing.T) {
 	if err != nil || set.BrandName != "Northwind" || set.BadgeTitle != "Northwind Team" || !set.AmbassadorDomain("x@northwind.example") {
 		t.Errorf("branding settings %+v %v", set, err)
 	}
+	// Northwind's own look: name, colours, footer links and logo, on every page.
+	if set.CommunityName != "Northwind Community" || set.PrimaryColor != Northwind.PrimaryColor ||
+		set.AccentColor != Northwind.AccentColor || len(set.FooterLinks) != 4 || !set.Logo.Set() {
+		t.Errorf("branding %+v", set)
+	}
+	front := page(t, srv, "/")
+	mustContain(t, "/", front, `alt="Northwind Community"`, "/brand/logo."+set.Logo.Hash, "/brand/colors.",
+		"https://status.northwind.example/", "Service status")
 
 	// Ambassadors: verified employees in the public directory, with their badge.
 	ambassadors, err := s.VerifiedAmbassadors(ctx)
