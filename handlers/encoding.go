@@ -132,12 +132,15 @@ func compressible(contentType string) bool {
 
 // Compression levels. What is compressed once and sent many times gets
 // more effort than what is compressed for one response.
+// Measured on a 63 KB thread page (2 shared cores, busy): Brotli 5 makes
+// 16.0% of the raw size in 4-10 ms, 0 makes 21.1% in 0.25 ms (4 makes 17.4%
+// in 5-10 ms); gzip 6 makes 20.1% in 1.2-1.8 ms, 9 no smaller in 7.7 ms.
 const (
-	brotliOnce  = 6 // cached pages: ~1-2 ms for a 60 KB thread page
-	gzipOnce    = gzip.BestCompression
-	brotliEach  = 4 // every other response, as it is written
+	brotliOnce  = 5 // cached pages, once per render
+	gzipOnce    = 6
+	brotliEach  = 0 // every other response, as it is written: cheaper than gzip, and smaller
 	gzipEach    = 5
-	brotliBuild = brotli.BestCompression // static files, at start-up
+	brotliBuild = brotli.BestCompression // static files, once per start (~40 ms for the stylesheet)
 	// minCompress is the size below which a response whose length is known
 	// is sent as it is: the encoding's framing would eat the saving.
 	minCompress = 512
@@ -265,13 +268,24 @@ func (e encodings) size() int { return len(e.raw) + len(e.gz) + len(e.br) }
 // addVary adds a field name to Vary unless it is listed already.
 func addVary(h http.Header, name string) {
 	for _, v := range h.Values(echo.HeaderVary) {
-		for _, f := range strings.Split(v, ",") {
-			if strings.EqualFold(strings.TrimSpace(f), name) {
-				return
-			}
+		if hasToken(v, name) {
+			return
 		}
 	}
 	h.Add(echo.HeaderVary, name)
+}
+
+// hasToken reports whether a comma-separated header value lists token
+// (case-insensitive).
+func hasToken(list, token string) bool {
+	for list != "" {
+		var item string
+		item, list, _ = strings.Cut(list, ",")
+		if strings.EqualFold(strings.TrimSpace(item), token) {
+			return true
+		}
+	}
+	return false
 }
 
 // compressResponses compresses, by Accept-Encoding, the text responses that
@@ -283,7 +297,6 @@ func (h *Handler) compressResponses(next echo.HandlerFunc) echo.HandlerFunc {
 		w := &compressWriter{ResponseWriter: res.Writer, encoders: &h.encoders,
 			enc: negotiate(c.Request().Header.Get(echo.HeaderAcceptEncoding))}
 		res.Writer = w
-		c.Set(compressKey, w)
 		defer func() { res.Writer = w.ResponseWriter }()
 		err := next(c)
 		if err != nil {
@@ -294,13 +307,19 @@ func (h *Handler) compressResponses(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-const compressKey = "compress-writer"
-
 // keepEncoding tells compressResponses that the response is sent in the
 // encoding its handler chose (a precompressed body, or one too small).
 func keepEncoding(c echo.Context) {
-	if w, ok := c.Get(compressKey).(*compressWriter); ok {
-		w.keep = true
+	for w := c.Response().Writer; w != nil; {
+		if cw, ok := w.(*compressWriter); ok {
+			cw.keep = true
+			return
+		}
+		u, ok := w.(interface{ Unwrap() http.ResponseWriter })
+		if !ok {
+			return
+		}
+		w = u.Unwrap()
 	}
 }
 

@@ -79,14 +79,7 @@ const (
 )
 
 // isPublic reports whether a Cache-Control value lets shared caches keep the response.
-func isPublic(cc string) bool {
-	for _, d := range strings.Split(cc, ",") {
-		if strings.EqualFold(strings.TrimSpace(d), "public") {
-			return true
-		}
-	}
-	return false
-}
+func isPublic(cc string) bool { return hasToken(cc, "public") }
 
 // contentETag is a strong ETag for a body: part of its SHA-256, the same in
 // every process that renders the same bytes.
@@ -125,7 +118,9 @@ func etagListed(list, etag string) bool {
 	if strings.TrimSpace(list) == "*" {
 		return true
 	}
-	for _, t := range strings.Split(list, ",") {
+	for list != "" {
+		var t string
+		t, list, _ = strings.Cut(list, ",")
 		if strings.TrimPrefix(strings.TrimSpace(t), "W/") == etag {
 			return true
 		}

@@ -66,8 +66,10 @@ type cachedPage struct {
 	stamp
 	enc   encodings
 	ctype string
-	// etag is the strong tag of the raw bytes (encodedETag for the others).
-	etag string
+	// etags are the strong tags of the raw bytes and of each encoding
+	// (encodedETag); lastModified is when the render began, in HTTP's form.
+	etags        [3]string
+	lastModified string
 	// events are what rendering the page counted; a hit counts them again.
 	events []models.Event
 	// cacheControl is what the render said: a public one (the sitemap's,
@@ -280,8 +282,12 @@ func (pc *pageCache) fill(c echo.Context, next echo.HandlerFunc, key string, ver
 		pc.log.Error("compress cached page", "path", c.Request().URL.Path, "err", cerr)
 		enc = encodings{raw: raw}
 	}
-	e := cachedPage{stamp: stamp{version, start}, enc: enc, ctype: ctype, etag: contentETag(raw),
+	e := cachedPage{stamp: stamp{version, start}, enc: enc, ctype: ctype, lastModified: start.UTC().Format(http.TimeFormat),
 		events: countedEvents(c), cacheControl: res.Header().Get(echo.HeaderCacheControl)}
+	etag := contentETag(raw)
+	for _, en := range []encoding{identity, gzipped, brotlied} {
+		e.etags[en] = encodedETag(etag, en)
+	}
 	pc.mu.Lock()
 	// A render that began before a write does not replace one made after it.
 	if old, ok := pc.entries[key]; !ok || old.version <= version {
@@ -305,10 +311,10 @@ func (pc *pageCache) serve(c echo.Context, e cachedPage, how string) error {
 		hdr.Set("X-Cache", how)
 	}
 	body, enc := e.enc.pick(req.Header.Get(echo.HeaderAcceptEncoding))
-	etag := encodedETag(e.etag, enc)
+	etag := e.etags[enc]
 	hdr.Set(echo.HeaderCacheControl, pc.cacheControl(req, e))
 	hdr.Set("ETag", etag)
-	hdr.Set(echo.HeaderLastModified, e.at.UTC().Format(http.TimeFormat))
+	hdr.Set(echo.HeaderLastModified, e.lastModified)
 	if e.enc.compressed() {
 		addVary(hdr, echo.HeaderAcceptEncoding)
 	}

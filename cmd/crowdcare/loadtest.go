@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -21,22 +22,63 @@ import (
 	"github.com/crowdcare/crowdcare/models"
 )
 
-// helloServer is the ceiling: a bare net/http handler, measured the same way.
+// helloServer is the ceiling: a bare net/http handler, measured the same
+// way. With --replay it answers each path listed in that file with the
+// status, headers and bytes recorded there (what the real server sent for
+// the page: the same bytes in the same encoding, or its 304), from memory;
+// any other path gets "hello".
 func helloServer(ctx context.Context, args []string, stdout io.Writer) error {
+	fs := newFlagSet("loadtest-hello")
+	file := fs.String("replay", "", "JSON file of responses to replay")
+	if _, err := parse(fs, args); err != nil {
+		return err
+	}
+	replays := map[string]replay{}
+	if *file != "" {
+		b, err := os.ReadFile(*file)
+		if err != nil {
+			return err
+		}
+		var list []replay
+		if err := json.Unmarshal(b, &list); err != nil {
+			return fmt.Errorf("%s: %w", *file, err)
+		}
+		for _, r := range list {
+			replays[r.Path] = r
+		}
+	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "Crowdcare is serving at http://%s (hello)\n", ln.Addr())
 	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/plain")
-		io.WriteString(w, "hello\n")
+		rp, ok := replays[r.URL.Path]
+		if !ok {
+			w.Header().Set("Content-Type", "text/plain")
+			io.WriteString(w, "hello\n")
+			return
+		}
+		h := w.Header()
+		for k, v := range rp.Header {
+			h[k] = v
+		}
+		w.WriteHeader(rp.Status)
+		w.Write(rp.Body)
 	})}
 	go func() { <-ctx.Done(); srv.Close() }()
 	if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
 	return nil
+}
+
+// replay is one response the bare server sends as the real one sent it.
+type replay struct {
+	Path   string
+	Status int
+	Header http.Header
+	Body   []byte
 }
 
 var servingURL = regexp.MustCompile(`serving at (http://\S+)`)
@@ -84,8 +126,9 @@ type loadResult struct {
 	rps            float64
 }
 
-// drive sends GETs from conns workers for d and measures them.
-func drive(name, target string, conns int, d time.Duration, jar http.CookieJar) loadResult {
+// drive sends GETs with hdr from conns workers for d and measures them;
+// any status but want is an error.
+func drive(name, target string, conns int, d time.Duration, jar http.CookieJar, hdr http.Header, want int) loadResult {
 	tr := &http.Transport{MaxIdleConns: conns, MaxIdleConnsPerHost: conns, DisableCompression: true}
 	defer tr.CloseIdleConnections()
 	client := &http.Client{Transport: tr, Jar: jar, Timeout: 10 * time.Second,
@@ -102,13 +145,21 @@ func drive(name, target string, conns int, d time.Duration, jar http.CookieJar) 
 			var mine []time.Duration
 			bad := 0
 			for time.Now().Before(deadline) {
+				req, err := http.NewRequest(http.MethodGet, target, nil)
+				if err != nil {
+					bad++
+					break
+				}
+				for k, v := range hdr {
+					req.Header[k] = v
+				}
 				t0 := time.Now()
-				res, err := client.Get(target)
+				res, err := client.Do(req)
 				if err == nil {
 					io.Copy(io.Discard, res.Body)
 					res.Body.Close()
 				}
-				if err != nil || res.StatusCode != http.StatusOK {
+				if err != nil || res.StatusCode != want {
 					bad++
 					continue
 				}
@@ -129,6 +180,28 @@ func drive(name, target string, conns int, d time.Duration, jar http.CookieJar) 
 	return r
 }
 
+// fetch sends one GET as drive does and returns the response with its body
+// as it came over the wire.
+func fetch(target string, jar http.CookieJar, hdr http.Header) (*http.Response, []byte, error) {
+	client := &http.Client{Transport: &http.Transport{DisableCompression: true}, Jar: jar, Timeout: 30 * time.Second,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	defer client.CloseIdleConnections()
+	req, err := http.NewRequest(http.MethodGet, target, nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	for k, v := range hdr {
+		req.Header[k] = v
+	}
+	res, err := client.Do(req)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	return res, b, err
+}
+
 func peakRSSOf(pid int) string {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
@@ -142,12 +215,27 @@ func peakRSSOf(pid int) string {
 	return "unknown"
 }
 
-// loadtest drives the real server on a (large) database and reports each
-// page's throughput as a ratio to the hello ceiling.
+// loadRow is one page driven in one way: with an Accept-Encoding, and
+// revalidating (If-None-Match with the page's ETag) or not.
+type loadRow struct {
+	name, path string
+	jar        http.CookieJar
+	accept     string // Accept-Encoding; "" sends none
+	revalidate bool
+	hdr        http.Header
+	want       int // the status every answer must have
+	size       int // bytes of the body on the wire
+}
+
+// loadtest drives the real server on a (large) database and, for each page
+// and encoding, a bare net/http server that replays what the real server
+// sent for it (the same bytes, in the same encoding), and reports each
+// page's throughput as a ratio to that ceiling. The ceiling and the page are
+// driven one after the other, so a noisy machine moves both alike.
 func loadtest(ctx context.Context, args []string, stdout io.Writer) error {
 	fs, db := newFlags("loadtest")
 	conns := fs.Int("conns", 50, "concurrent connections")
-	dur := fs.Duration("duration", 10*time.Second, "how long each page is driven")
+	dur := fs.Duration("duration", 10*time.Second, "how long each page (and its ceiling) is driven")
 	if _, err := parse(fs, args); err != nil {
 		return err
 	}
@@ -186,11 +274,6 @@ func loadtest(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	store.Close()
 
-	hello, helloURL, _, err := child("loadtest-hello")
-	if err != nil {
-		return err
-	}
-	defer hello.Process.Kill()
 	// One address drives every page, members' too: the per-address page limit is off.
 	srv, base, startup, err := child("serve", "--addr", "127.0.0.1:0", "--db", *db, "--page-rate", "0")
 	if err != nil {
@@ -201,30 +284,116 @@ func loadtest(ctx context.Context, args []string, stdout io.Writer) error {
 	if err := loginForLoad(base, jar); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "Server ready in %s; %d connections, %s per page.\n", startup.Round(time.Millisecond), *conns, *dur)
-	type page struct {
-		name, path string
-		jar        http.CookieJar
+	_, home, err := fetch(base+"/", nil, nil)
+	if err != nil {
+		return err
 	}
-	pages := []page{{"home (visitor)", "/", nil}, {"thread, 30 answers (visitor)", threadURL, nil},
-		{"thread, 30 answers (member)", threadURL, jar}, {"category (visitor)", categoryURL, nil},
-		{"search \"router\" (visitor)", "/search?q=router", nil}, {"KB article (visitor)", articleURL, nil}}
-	ceiling := drive("hello (bare net/http)", helloURL+"/", *conns, *dur, nil)
-	results := []loadResult{ceiling}
-	for _, p := range pages {
+	cssURL := ""
+	if m := stylesheetLink.FindSubmatch(home); m != nil {
+		cssURL = string(m[1])
+	}
+	const br = "gzip, deflate, br" // as a browser asks
+	var rows []*loadRow
+	add := func(name, path string, jar http.CookieJar, accept string, revalidate bool) {
+		if path != "" {
+			rows = append(rows, &loadRow{name: name, path: path, jar: jar, accept: accept, revalidate: revalidate})
+		}
+	}
+	for _, p := range []struct{ name, path string }{{"home", "/"}, {"category", categoryURL},
+		{"thread, 30 answers", threadURL}, {"KB article", articleURL}} {
+		add(p.name+" (visitor)", p.path, nil, "", false)
+		add(p.name+" (visitor)", p.path, nil, br, false)
+	}
+	add("thread, 30 answers (visitor) 304", threadURL, nil, br, true)
+	add("thread, 30 answers (member)", threadURL, jar, "", false)
+	add("thread, 30 answers (member)", threadURL, jar, br, false)
+	add("search \"router\" (visitor)", "/search?q=router", nil, br, false)
+	add("stylesheet", cssURL, nil, br, false)
+
+	// What the real server sends for each row, for the bare one to replay.
+	var replays []replay
+	for i, r := range rows {
+		r.hdr = http.Header{}
+		if r.accept != "" {
+			r.hdr.Set("Accept-Encoding", r.accept)
+		}
+		res, body, err := fetch(base+r.path, r.jar, r.hdr)
+		if err != nil {
+			return err
+		}
+		if r.revalidate {
+			etag := res.Header.Get("ETag")
+			if etag == "" {
+				return fmt.Errorf("%s: no ETag to revalidate with", r.path)
+			}
+			r.hdr.Set("If-None-Match", etag)
+			if res, body, err = fetch(base+r.path, r.jar, r.hdr); err != nil {
+				return err
+			}
+		}
+		r.want, r.size = res.StatusCode, len(body)
+		h := res.Header.Clone()
+		for _, k := range []string{"Date", "Set-Cookie", "X-Request-Id"} {
+			h.Del(k)
+		}
+		replays = append(replays, replay{Path: fmt.Sprintf("/r%d", i), Status: res.StatusCode, Header: h, Body: body})
+	}
+	file, err := os.CreateTemp("", "crowdcare-replay-*.json")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(file.Name())
+	if err := json.NewEncoder(file).Encode(replays); err != nil {
+		file.Close()
+		return err
+	}
+	if err := file.Close(); err != nil {
+		return err
+	}
+	hello, helloURL, _, err := child("loadtest-hello", "--replay", file.Name())
+	if err != nil {
+		return err
+	}
+	defer hello.Process.Kill()
+
+	fmt.Fprintf(stdout, "Server ready in %s; %d connections, %s per page and per ceiling.\n", startup.Round(time.Millisecond), *conns, *dur)
+	fmt.Fprintf(stdout, "%-34s %-9s %7s %5s %9s %9s %7s %9s %9s %6s\n", "page", "encoding", "bytes", "code", "req/s", "ceiling", "ratio", "p50", "p99", "errors")
+	for i, r := range rows {
+		ceiling := drive("ceiling", helloURL+replays[i].Path, *conns, *dur, nil, r.hdr, r.want)
+		got := drive(r.name, base+r.path, *conns, *dur, r.jar, r.hdr, r.want)
+		enc := replays[i].Header.Get("Content-Encoding")
+		if enc == "" {
+			enc = "identity"
+		}
+		fmt.Fprintf(stdout, "%-34s %-9s %7d %5d %9.0f %9.0f %6.1f%% %9s %9s %6d\n", r.name, enc, r.size, r.want, got.rps, ceiling.rps,
+			100*got.rps/ceiling.rps, got.p50.Round(10*time.Microsecond), got.p99.Round(10*time.Microsecond), got.errs+ceiling.errs)
+	}
+	fmt.Fprintf(stdout, "Server peak RSS: %s\n", peakRSSOf(srv.Process.Pid))
+	fmt.Fprintln(stdout, "Transfer sizes:")
+	for _, p := range []struct{ name, path string }{{"thread, 30 answers", threadURL}, {"stylesheet", cssURL}} {
 		if p.path == "" {
 			continue
 		}
-		results = append(results, drive(p.name, base+p.path, *conns, *dur, p.jar))
+		sizes := map[string]int{}
+		for _, accept := range []string{"", "gzip", "br"} {
+			hdr := http.Header{}
+			if accept != "" {
+				hdr.Set("Accept-Encoding", accept)
+			}
+			_, body, err := fetch(base+p.path, nil, hdr)
+			if err != nil {
+				return err
+			}
+			sizes[accept] = len(body)
+		}
+		raw := float64(sizes[""])
+		fmt.Fprintf(stdout, "  %-20s raw %d B, gzip %d B (%.1f%%), Brotli %d B (%.1f%%)\n", p.name, sizes[""],
+			sizes["gzip"], 100*float64(sizes["gzip"])/raw, sizes["br"], 100*float64(sizes["br"])/raw)
 	}
-	fmt.Fprintf(stdout, "%-32s %9s %8s %9s %9s %7s\n", "page", "req/s", "ratio", "p50", "p99", "errors")
-	for _, r := range results {
-		fmt.Fprintf(stdout, "%-32s %9.0f %7.1f%% %9s %9s %7d\n", r.name, r.rps, 100*r.rps/ceiling.rps,
-			r.p50.Round(10*time.Microsecond), r.p99.Round(10*time.Microsecond), r.errs)
-	}
-	fmt.Fprintf(stdout, "Server peak RSS: %s\n", peakRSSOf(srv.Process.Pid))
 	return nil
 }
+
+var stylesheetLink = regexp.MustCompile(`href="(/static/[^"]+\.css)"`)
 
 func loginForLoad(base string, jar http.CookieJar) error {
 	return loginAs(base, jar, "loadtester", "loadtest password")
