@@ -79,11 +79,12 @@ func commands() []command {
 		{name: "bench insights", args: "[--n N] [--mentions N] [--db PATH]",
 			about:    "Time the /insights dashboard page as an ambassador for 7, 30, 90 and 365 days.",
 			examples: []string{"crowdcare bench insights --db bench.db --n 50 --mentions 100000"}},
-		{name: "loadtest", args: "[--db PATH] [--conns N] [--duration D]",
+		{name: "loadtest", args: "[--db PATH] [--conns N] [--duration D] [--rounds N]",
 			about: "Start the server on PATH and a bare net/http server that replays, from memory, what the server\n" +
 				"sent for each page (the same bytes in the same encoding, or its 304); drive each page and its\n" +
-				"replay from here, one after the other; report req/s, p50, p99, errors, each page's ratio to\n" +
-				"its replay, and the transfer sizes of a thread page and the stylesheet raw, gzip and Brotli.",
+				"replay from here, in --rounds alternating slices; report req/s, p50, p99, errors, each page's\n" +
+				"ratio to its replay, the CPU time each server used per request, and the transfer sizes of a\n" +
+				"thread page and the stylesheet raw, gzip and Brotli.",
 			examples: []string{"crowdcare loadtest --db bench.db --conns 50 --duration 10s"}},
 		{name: "help", args: "[COMMAND]",
 			about:    "Show this text, or a command's flags, their defaults and an example (as COMMAND --help).",

@@ -15,6 +15,7 @@ import (
 	"os/exec"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -120,24 +121,85 @@ func child(args ...string) (*exec.Cmd, string, time.Duration, error) {
 	return nil, "", 0, fmt.Errorf("%v did not start", args)
 }
 
+// loadRun is what one drive measured.
+type loadRun struct {
+	lat     []time.Duration // of the answers with the wanted status
+	errs    int
+	elapsed time.Duration
+	cpu     time.Duration // CPU time the serving process used meanwhile; <0: unknown
+}
+
 type loadResult struct {
-	name           string
 	requests, errs int
 	p50, p99       time.Duration
 	rps            float64
+	cpuPerReq      time.Duration // <0: unknown
 }
 
-// drive sends GETs with hdr from conns workers for d and measures them;
-// any status but want is an error.
-func drive(name, target string, conns int, d time.Duration, jar http.CookieJar, hdr http.Header, want int) loadResult {
+// summarize puts the runs of one page together.
+func summarize(runs []loadRun) loadResult {
+	var lat []time.Duration
+	var r loadResult
+	var elapsed, cpu time.Duration
+	for _, run := range runs {
+		lat = append(lat, run.lat...)
+		r.errs += run.errs
+		elapsed += run.elapsed
+		if cpu >= 0 && run.cpu >= 0 {
+			cpu += run.cpu
+		} else {
+			cpu = -1
+		}
+	}
+	slices.Sort(lat)
+	r.requests = len(lat)
+	if elapsed > 0 {
+		r.rps = float64(len(lat)) / elapsed.Seconds()
+	}
+	if len(lat) > 0 {
+		r.p50, r.p99 = lat[len(lat)/2], lat[len(lat)*99/100]
+	}
+	r.cpuPerReq = -1
+	if cpu >= 0 && len(lat) > 0 {
+		r.cpuPerReq = cpu / time.Duration(len(lat))
+	}
+	return r
+}
+
+// cpuTime is the CPU time (user and system) process pid has used so far,
+// from /proc; ok is false where that cannot be read.
+func cpuTime(pid int) (time.Duration, bool) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0, false
+	}
+	// The fields after the command name, which is in parentheses: utime and
+	// stime are the 12th and 13th, in clock ticks (100 a second on Linux).
+	_, rest, ok := strings.Cut(string(b), ") ")
+	f := strings.Fields(rest)
+	if !ok || len(f) < 13 {
+		return 0, false
+	}
+	u, err1 := strconv.ParseInt(f[11], 10, 64)
+	s, err2 := strconv.ParseInt(f[12], 10, 64)
+	if err1 != nil || err2 != nil {
+		return 0, false
+	}
+	return time.Duration(u+s) * 10 * time.Millisecond, true
+}
+
+// drive sends GETs with hdr from conns workers for d and measures them (and
+// the CPU time process pid used); any status but want is an error.
+func drive(target string, conns int, d time.Duration, jar http.CookieJar, hdr http.Header, want, pid int) loadRun {
 	tr := &http.Transport{MaxIdleConns: conns, MaxIdleConnsPerHost: conns, DisableCompression: true}
 	defer tr.CloseIdleConnections()
 	client := &http.Client{Transport: tr, Jar: jar, Timeout: 10 * time.Second,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	var mu sync.Mutex
-	var lat []time.Duration
-	errs := 0
-	deadline := time.Now().Add(d)
+	run := loadRun{cpu: -1}
+	cpu0, cpuOK := cpuTime(pid)
+	start := time.Now()
+	deadline := start.Add(d)
 	var wg sync.WaitGroup
 	for w := 0; w < conns; w++ {
 		wg.Add(1)
@@ -167,18 +229,17 @@ func drive(name, target string, conns int, d time.Duration, jar http.CookieJar, 
 				mine = append(mine, time.Since(t0))
 			}
 			mu.Lock()
-			lat = append(lat, mine...)
-			errs += bad
+			run.lat = append(run.lat, mine...)
+			run.errs += bad
 			mu.Unlock()
 		}()
 	}
 	wg.Wait()
-	slices.Sort(lat)
-	r := loadResult{name: name, requests: len(lat), errs: errs, rps: float64(len(lat)) / d.Seconds()}
-	if len(lat) > 0 {
-		r.p50, r.p99 = lat[len(lat)/2], lat[len(lat)*99/100]
+	run.elapsed = time.Since(start)
+	if cpu1, ok := cpuTime(pid); ok && cpuOK {
+		run.cpu = cpu1 - cpu0
 	}
-	return r
+	return run
 }
 
 // fetch sends one GET as drive does and returns the response with its body
@@ -237,6 +298,7 @@ func loadtest(ctx context.Context, args []string, stdout io.Writer) error {
 	fs, db := newFlags("loadtest")
 	conns := fs.Int("conns", 50, "concurrent connections")
 	dur := fs.Duration("duration", 10*time.Second, "how long each page (and its ceiling) is driven")
+	rounds := fs.Int("rounds", 5, "slices each page's time is cut into, alternating with its ceiling's, so a drifting load weighs on both alike")
 	if _, err := parse(fs, args); err != nil {
 		return err
 	}
@@ -376,17 +438,32 @@ func loadtest(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	defer hello.Process.Kill()
 
-	fmt.Fprintf(stdout, "Server ready in %s; %d connections, %s per page and per ceiling.\n", startup.Round(time.Millisecond), *conns, *dur)
-	fmt.Fprintf(stdout, "%-34s %-9s %7s %5s %9s %9s %7s %9s %9s %6s\n", "page", "encoding", "bytes", "code", "req/s", "ceiling", "ratio", "p50", "p99", "errors")
+	*rounds = max(1, *rounds)
+	fmt.Fprintf(stdout, "Server ready in %s; %d connections, %s per page and per ceiling, in %d alternating slices.\n",
+		startup.Round(time.Millisecond), *conns, *dur, *rounds)
+	fmt.Fprintf(stdout, "%-34s %-8s %6s %4s %7s %7s %6s %8s %8s %6s %8s %8s\n", "page", "encoding", "bytes", "code",
+		"req/s", "ceiling", "ratio", "p50", "p99", "errors", "CPU/req", "ceiling")
+	cpuText := func(d time.Duration) string {
+		if d < 0 {
+			return "?"
+		}
+		return fmt.Sprintf("%.0fµs", float64(d)/float64(time.Microsecond))
+	}
 	for i, r := range rows {
-		ceiling := drive("ceiling", helloURL+replays[i].Path, *conns, *dur, nil, r.hdr, r.want)
-		got := drive(r.name, base+r.path, *conns, *dur, r.jar, r.hdr, r.want)
+		var ceilingRuns, runs []loadRun
+		slice := *dur / time.Duration(*rounds)
+		for k := 0; k < *rounds; k++ {
+			ceilingRuns = append(ceilingRuns, drive(helloURL+replays[i].Path, *conns, slice, nil, r.hdr, r.want, hello.Process.Pid))
+			runs = append(runs, drive(base+r.path, *conns, slice, r.jar, r.hdr, r.want, srv.Process.Pid))
+		}
+		ceiling, got := summarize(ceilingRuns), summarize(runs)
 		enc := replays[i].Header.Get("Content-Encoding")
 		if enc == "" {
 			enc = "identity"
 		}
-		fmt.Fprintf(stdout, "%-34s %-9s %7d %5d %9.0f %9.0f %6.1f%% %9s %9s %6d\n", r.name, enc, r.size, r.want, got.rps, ceiling.rps,
-			100*got.rps/ceiling.rps, got.p50.Round(10*time.Microsecond), got.p99.Round(10*time.Microsecond), got.errs+ceiling.errs)
+		fmt.Fprintf(stdout, "%-34s %-8s %6d %4d %7.0f %7.0f %5.1f%% %8s %8s %6d %8s %8s\n", r.name, enc, r.size, r.want, got.rps, ceiling.rps,
+			100*got.rps/ceiling.rps, got.p50.Round(10*time.Microsecond), got.p99.Round(10*time.Microsecond), got.errs+ceiling.errs,
+			cpuText(got.cpuPerReq), cpuText(ceiling.cpuPerReq))
 	}
 	fmt.Fprintf(stdout, "Server peak RSS: %s\n", peakRSSOf(srv.Process.Pid))
 	fmt.Fprintln(stdout, "Transfer sizes:")
