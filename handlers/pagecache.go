@@ -275,7 +275,7 @@ func (pc *pageCache) fill(c echo.Context, next echo.HandlerFunc, key string, ver
 	if err != nil || rec.code != http.StatusOK || rec.buf.Len() == 0 {
 		return cachedPage{}, false, rec.release(err)
 	}
-	raw := rec.buf.Bytes()
+	raw := bytes.Clone(rec.buf.Bytes()) // kept at its size, not the buffer's
 	ctype := res.Header().Get(echo.HeaderContentType)
 	enc, cerr := pc.encoders.encodeAll(raw, ctype, brotliOnce, gzipOnce)
 	if cerr != nil {
