@@ -220,6 +220,10 @@ func TestRevalidationGets304(t *testing.T) {
 		if first.Code != http.StatusOK || !strings.HasPrefix(etag, `"`) || !strings.HasSuffix(etag, `-br"`) {
 			t.Fatalf("%s: %d, ETag %q", path, first.Code, etag)
 		}
+		// A static file is the same whatever the cookies; a page is not.
+		if vary := strings.Join(first.Header.Values("Vary"), ", "); hasToken(vary, "Cookie") != (path != css) {
+			t.Errorf("%s: Vary %q", path, vary)
+		}
 		plain := v.getWith(path, nil)
 		if plain.Header.Get("ETag") == etag || plain.Header.Get("ETag") != strings.TrimSuffix(etag, `-br"`)+`"` {
 			t.Errorf("%s: ETag uncompressed %q, in Brotli %q", path, plain.Header.Get("ETag"), etag)

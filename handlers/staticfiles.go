@@ -104,6 +104,9 @@ func (h *Handler) serveStatic(c echo.Context) error {
 	body, e := enc.pick(req.Header.Get(echo.HeaderAcceptEncoding))
 	etag := encodedETag(f.etag, e)
 	hdr.Set("ETag", etag)
+	// The same for everybody: not Vary: Cookie (the CSRF middleware's), or a
+	// browser would fetch the file again whenever its cookies change.
+	hdr.Del(echo.HeaderVary)
 	if enc.compressed() {
 		addVary(hdr, echo.HeaderAcceptEncoding)
 	}
