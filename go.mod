@@ -3,6 +3,7 @@ module github.com/crowdcare/crowdcare
 go 1.26.8
 
 require (
+	github.com/andybalholm/brotli v1.3.0
 	github.com/blevesearch/snowballstem v0.9.0
 	github.com/chromedp/cdproto v0.160.1
 	github.com/chromedp/chromedp v0.24.0

@@ -141,6 +141,6 @@ func (h *Handler) renderCachedArticle(c echo.Context, e *articleEntry, p article
 			buf.WriteString(token)
 		}
 	}
-	c.Response().Header().Set("Cache-Control", "no-store")
+	c.Response().Header().Set(echo.HeaderCacheControl, ccNoStore)
 	return c.HTMLBlob(http.StatusOK, buf.Bytes())
 }

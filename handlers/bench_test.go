@@ -83,6 +83,38 @@ func BenchmarkThreadPage(b *testing.B) {
 			}
 		}
 	})
+	// The same from the cache in Brotli, as browsers ask, and revalidated.
+	b.Run("visitor-br", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			req := httptest.NewRequest(http.MethodGet, path, nil)
+			req.Header.Set("Accept-Encoding", "gzip, deflate, br")
+			rec := httptest.NewRecorder()
+			e.ServeHTTP(rec, req)
+			if rec.Code != http.StatusOK || rec.Header().Get("Content-Encoding") != "br" {
+				b.Fatalf("status %d, %q", rec.Code, rec.Header().Get("Content-Encoding"))
+			}
+			b.ReportMetric(float64(rec.Body.Len()), "bytes/page")
+		}
+	})
+	b.Run("visitor-304", func(b *testing.B) {
+		req := httptest.NewRequest(http.MethodGet, path, nil)
+		req.Header.Set("Accept-Encoding", "gzip, deflate, br")
+		rec := httptest.NewRecorder()
+		e.ServeHTTP(rec, req)
+		etag := rec.Header().Get("ETag")
+		b.ReportAllocs()
+		for b.Loop() {
+			req := httptest.NewRequest(http.MethodGet, path, nil)
+			req.Header.Set("Accept-Encoding", "gzip, deflate, br")
+			req.Header.Set("If-None-Match", etag)
+			rec := httptest.NewRecorder()
+			e.ServeHTTP(rec, req)
+			if rec.Code != http.StatusNotModified {
+				b.Fatalf("status %d", rec.Code)
+			}
+		}
+	})
 
 	// Log in once through the real form to get a session cookie.
 	srv := httptest.NewServer(e)

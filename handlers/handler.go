@@ -65,6 +65,14 @@ type Config struct {
 	// MetricsToken lets a scraper outside this machine read /metrics with
 	// "Authorization: Bearer <token>"; without it only localhost may.
 	MetricsToken string
+	// SharedMaxAge is how long browsers, reverse proxies and CDNs may keep a
+	// visitor's page (Cache-Control: public, max-age); zero means
+	// DefaultSharedMaxAge, negative that only the browser may keep it, and
+	// must revalidate it each time. SharedStale is how long past that they
+	// may serve it while they fetch it again (stale-while-revalidate); zero
+	// means DefaultSharedStale, negative none. See httpcache.go.
+	SharedMaxAge time.Duration
+	SharedStale  time.Duration
 }
 
 // DefaultRegistrationsPerDay is the per-address sign-up limit unless
@@ -75,6 +83,12 @@ const DefaultRegistrationsPerDay = 10
 func (c *Config) defaults() {
 	if c.RegistrationsPerDay == 0 {
 		c.RegistrationsPerDay = DefaultRegistrationsPerDay
+	}
+	if c.SharedMaxAge == 0 {
+		c.SharedMaxAge = DefaultSharedMaxAge
+	}
+	if c.SharedStale == 0 {
+		c.SharedStale = DefaultSharedStale
 	}
 	if c.BaseURL == "" {
 		c.BaseURL = "http://127.0.0.1:8080"
@@ -108,6 +122,10 @@ type Handler struct {
 	viewers  *viewerCache
 	articles *articleCache
 	buffers  bufferPool
+	// encoders are the pooled compressors (encoding.go); static the
+	// embedded files, compressed (staticfiles.go).
+	encoders encoders
+	static   *staticFiles
 	// bodyLimit is Config.BodyLimit in bytes; bigBodies the routes that
 	// take more, by method and route path, filled once by routes.
 	bodyLimit int64
@@ -236,6 +254,18 @@ func newHandler(ctx context.Context, cfg Config, store *models.Store, log *slog.
 		})
 	}
 	h.pages = newPageCache(store, h.personalSession, pageLimit)
+	h.pages.encoders, h.pages.log = &h.encoders, log
+	h.pages.sharedCC = makeSharedCC(cfg.SharedMaxAge, cfg.SharedStale)
+	if h.static, err = loadStaticFiles(assets, &h.encoders); err != nil {
+		return nil, nil, err
+	}
+	// Compressed in the background: start-up does not wait for Brotli's
+	// strongest level, and a file asked for meanwhile is compressed then.
+	go func() {
+		if err := h.static.prepare(); err != nil {
+			log.Error("compress static files", "err", err)
+		}
+	}()
 	if h.threads, err = newThreadCache(); err != nil {
 		return nil, nil, err
 	}

@@ -3,6 +3,7 @@ package handlers
 import (
 	"bytes"
 	"errors"
+	"log/slog"
 	"net/http"
 	"strconv"
 	"sync"
@@ -25,9 +26,18 @@ import (
 // The sitemap is the exception: the same for everybody, slow to render
 // (it reads every solved thread), and read by crawlers that may keep it
 // for its max-age anyway, it is kept for sitemapTTL whatever is written.
-// An entry past its TTL but not its version is served for a while longer
-// to everyone but the one request that renders it again, so a page that is
-// slow to render (a list's count) keeps no visitor waiting when it expires.
+//
+// Stale while refreshing: an entry that stopped being current (its TTL
+// ran out, or a write moved the store's version on) is served for up to
+// pageStaleFor more to everyone but the one request that renders it again,
+// so a page that is slow to render (a list's count) keeps no visitor
+// waiting. The writer's own next request never gets the old copy: a member
+// is never served from here, and a visitor's write leaves a flash.
+//
+// Each entry is compressed once, when it is made (Brotli and gzip beside the
+// raw bytes, all within the byte budget), and carries a strong ETag (a hash
+// of its bytes) and Last-Modified, so a browser, proxy or CDN revalidates it
+// for a 304 (httpcache.go says who may keep it).
 //
 // It also limits, per client address, the GETs it does not answer: members'
 // pages, misses and pages it never keeps all run a handler, and a flood of
@@ -35,7 +45,7 @@ import (
 type pageCache struct {
 	mu sync.Mutex
 	boundedMap[string, cachedPage]
-	// refreshing holds the keys of expired entries a request is rendering again.
+	// refreshing holds the keys of stale entries a request is rendering again.
 	refreshing map[string]bool
 	store      *models.Store
 	group      singleflight.Group
@@ -44,28 +54,41 @@ type pageCache struct {
 	// limit counts the GETs the cache does not answer, per address; nil: no limit.
 	limit middleware.RateLimiterStore
 	now   func() time.Time // the clock; tests move it on
+	// encoders compress entries as they are made.
+	encoders *encoders
+	// sharedCC is the Cache-Control of a page shared caches may keep
+	// (makeSharedCC); "" when the site lets none keep pages.
+	sharedCC string
+	log      *slog.Logger
 }
 
 type cachedPage struct {
 	stamp
-	body  []byte
+	enc   encodings
 	ctype string
+	// etags are the strong tags of the raw bytes and of each encoding
+	// (encodedETag); lastModified is when the render began, in HTTP's form.
+	etags        [3]string
+	lastModified string
 	// events are what rendering the page counted; a hit counts them again.
 	events []models.Event
-	// cacheControl is what the render said (the sitemap's max-age); "" for no-store.
+	// cacheControl is what the render said: a public one (the sitemap's,
+	// the feeds' max-age) is kept, anything else becomes sharedCC.
 	cacheControl string
 }
 
-func (p cachedPage) cacheSize() int { return len(p.body) }
+func (p cachedPage) cacheSize() int { return p.enc.size() }
 
 const (
 	pageCacheTTL = 10 * time.Second
-	// pageStaleFor is how long past its TTL an entry may be served while
-	// one request renders it again: a visitor page is at most a minute old.
-	pageStaleFor = 50 * time.Second
+	// pageStaleFor is how long after it stopped being current (its TTL's
+	// end, or the first write after it was rendered) an entry may be served
+	// while one request renders it again.
+	pageStaleFor = 10 * time.Second
 	// sitemapTTL is how long the sitemap is kept, whatever is written.
 	sitemapTTL = 5 * time.Minute
-	// pageCacheBytes bounds the memory the cache may hold.
+	// pageCacheBytes bounds the memory the cache may hold, every encoding
+	// counted (compressed forms add about a fifth to the raw bytes).
 	pageCacheBytes = 32 << 20
 )
 
@@ -79,18 +102,24 @@ func cacheKey(r *http.Request) string {
 			key += "\x00" + p + "=" + v[0]
 		}
 	}
+	// A look the visitor chose is another page (httpcache.go).
+	if theme := themeValue(r); theme != "" {
+		key += "\x00theme=" + theme
+	}
 	return key
 }
 
 func newPageCache(store *models.Store, personal func(echo.Context) (bool, error), limit middleware.RateLimiterStore) *pageCache {
 	return &pageCache{boundedMap: newBoundedMap[string, cachedPage](pageCacheBytes), refreshing: map[string]bool{},
-		store: store, personal: personal, limit: limit, now: time.Now}
+		store: store, personal: personal, limit: limit, now: time.Now, encoders: &encoders{},
+		sharedCC: makeSharedCC(DefaultSharedMaxAge, DefaultSharedStale), log: slog.New(slog.DiscardHandler)}
 }
 
 // cacheableRoute lists the visitor pages that hold no posting form.
 func cacheableRoute(path string) bool {
 	switch path {
-	case "/", "/c/:slug", "/t/:id/:slug", "/kb", "/search", "/u/:username", "/leaderboard", "/ambassadors", "/sitemap.xml":
+	case "/", "/c/:slug", "/t/:id/:slug", "/kb", "/search", "/u/:username", "/leaderboard", "/ambassadors", "/sitemap.xml",
+		"/feed.atom", "/kb/feed.atom":
 		return true
 	}
 	return false
@@ -121,8 +150,8 @@ type pageState int
 const (
 	pageMissing pageState = iota // nothing usable: render it (once for concurrent requests)
 	pageFresh                    // serve it
-	pageStale                    // expired, and being rendered again (or this address may render no more): serve it
-	pageRefresh                  // expired: this request renders it again while others get the expired copy
+	pageStale                    // out of date, and being rendered again (or this address may render no more): serve it
+	pageRefresh                  // out of date: this request renders it again while others get the old copy
 )
 
 // middleware serves and fills the cache, and limits what it does not answer.
@@ -165,7 +194,7 @@ func (pc *pageCache) middleware(next echo.HandlerFunc) echo.HandlerFunc {
 		// to a cold, expensive page would otherwise all render it at once.
 		// The version is part of the key: a request that arrives after a write
 		// never joins a render that started before it.
-		var ran bool  // this request was the one that rendered
+		var ran bool  // this request was the one that rendered (and answered)
 		var own error // and what its handler returned
 		v, err, _ := pc.group.Do(key+"\x00"+strconv.FormatUint(version, 10), func() (any, error) {
 			ran = true
@@ -176,11 +205,8 @@ func (pc *pageCache) middleware(next echo.HandlerFunc) echo.HandlerFunc {
 			}
 			return e, nil
 		})
-		if c.Response().Committed {
-			return nil // this request rendered the page itself
-		}
-		if ran && own != nil {
-			return own // its handler failed (a 404, say): that is the answer, not a reason to run it again
+		if ran {
+			return own // answered by fill: the page, or what the handler wrote or failed with (a 404, say)
 		}
 		if err != nil {
 			return next(c) // the shared render failed or was not cacheable: do it ourselves
@@ -189,21 +215,32 @@ func (pc *pageCache) middleware(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-// lookup says what to do for key: an entry of another version is never
-// served; one past its ttl is rendered again by one request at a time (if
-// its address may), and served to the others meanwhile.
+// lookup says what to do for key. An entry past its ttl, or of an older
+// version, is rendered again by one request at a time (if its address may),
+// and served to the others meanwhile, for at most pageStaleFor after it
+// stopped being current; later, or when when is not known, it is not served.
 func (pc *pageCache) lookup(c echo.Context, key string, version uint64, ttl time.Duration) (cachedPage, pageState) {
 	pc.mu.Lock()
 	defer pc.mu.Unlock()
 	e, ok := pc.entries[key]
-	if !ok || e.version != version {
+	if !ok {
 		return e, pageMissing
 	}
-	age := pc.now().Sub(e.at)
-	switch {
-	case age < ttl:
+	now := pc.now()
+	outdated := e.at.Add(ttl)
+	if e.version != version {
+		written, known := pc.store.OutdatedSince(e.version)
+		if !known {
+			return e, pageMissing
+		}
+		if written.Before(outdated) {
+			outdated = written
+		}
+	} else if now.Before(outdated) {
 		return e, pageFresh
-	case age >= ttl+pageStaleFor:
+	}
+	switch {
+	case now.Sub(outdated) >= pageStaleFor:
 		return e, pageMissing
 	case pc.refreshing[key] || !pc.allow(c):
 		return e, pageStale
@@ -224,43 +261,90 @@ func (pc *pageCache) refreshed(key string, e cachedPage, kept bool) {
 	}
 }
 
-// fill runs the handler, which writes to the client as usual, and keeps a
-// copy of a whole 200 page. It returns what the handler returned.
+// fill runs the handler with its response held back, keeps a whole 200
+// page (compressed once in each encoding) and answers the request from it;
+// anything else is sent as the handler wrote it. It returns what the
+// handler returned.
 func (pc *pageCache) fill(c echo.Context, next echo.HandlerFunc, key string, version uint64) (cachedPage, bool, error) {
 	start := pc.now()
-	rec := &recorder{ResponseWriter: c.Response().Writer}
-	c.Response().Writer = rec
+	res := c.Response()
+	rec := &recorder{ResponseWriter: res.Writer}
+	res.Writer = rec
 	err := next(c)
-	c.Response().Writer = rec.ResponseWriter
-	if err != nil || c.Response().Status != http.StatusOK || rec.buf.Len() == 0 {
-		return cachedPage{}, false, err
+	res.Writer = rec.ResponseWriter
+	if err != nil || rec.code != http.StatusOK || rec.buf.Len() == 0 {
+		return cachedPage{}, false, rec.release(err)
 	}
-	e := cachedPage{stamp: stamp{version, start}, body: rec.buf.Bytes(), ctype: c.Response().Header().Get(echo.HeaderContentType),
-		events: countedEvents(c), cacheControl: c.Response().Header().Get("Cache-Control")}
+	raw := bytes.Clone(rec.buf.Bytes()) // kept at its size, not the buffer's
+	ctype := res.Header().Get(echo.HeaderContentType)
+	enc, cerr := pc.encoders.encodeAll(raw, ctype, brotliOnce, gzipOnce)
+	if cerr != nil {
+		pc.log.Error("compress cached page", "path", c.Request().URL.Path, "err", cerr)
+		enc = encodings{raw: raw}
+	}
+	e := cachedPage{stamp: stamp{version, start}, enc: enc, ctype: ctype, lastModified: start.UTC().Format(http.TimeFormat),
+		events: countedEvents(c), cacheControl: res.Header().Get(echo.HeaderCacheControl)}
+	etag := contentETag(raw)
+	for _, en := range []encoding{identity, gzipped, brotlied} {
+		e.etags[en] = encodedETag(etag, en)
+	}
 	pc.mu.Lock()
 	// A render that began before a write does not replace one made after it.
 	if old, ok := pc.entries[key]; !ok || old.version <= version {
 		pc.put(key, e)
 	}
 	pc.mu.Unlock()
-	return e, true, nil
+	// What the handler wrote went to rec only: the answer is sent from e.
+	res.Committed, res.Size = false, 0
+	return e, true, pc.serve(c, e, "")
 }
 
-// serve answers from a kept page; how says so in X-Cache ("" for a
-// request that waited for another's render).
+// serve answers from a kept page: a 304 when the client's copy is current,
+// else the body in the best encoding it accepts. how says so in X-Cache (""
+// for the render itself and a request that waited for it).
 func (pc *pageCache) serve(c echo.Context, e cachedPage, how string) error {
 	if !isHead(c) { // a monitor's HEAD is no visit
 		pc.store.CountVisit(visitorKey(c), e.events...)
 	}
+	req, hdr := c.Request(), c.Response().Header()
 	if how != "" {
-		c.Response().Header().Set("X-Cache", how)
+		hdr.Set("X-Cache", how)
 	}
-	cc := e.cacheControl
-	if cc == "" {
-		cc = "no-store"
+	body, enc := e.enc.pick(req.Header.Get(echo.HeaderAcceptEncoding))
+	etag := e.etags[enc]
+	hdr.Set(echo.HeaderCacheControl, pc.cacheControl(req, e))
+	hdr.Set("ETag", etag)
+	hdr.Set(echo.HeaderLastModified, e.lastModified)
+	if e.enc.compressed() {
+		addVary(hdr, echo.HeaderAcceptEncoding)
 	}
-	c.Response().Header().Set("Cache-Control", cc)
-	return c.Blob(http.StatusOK, e.ctype, e.body)
+	// A member's request gets another page; a shared cache that keeps
+	// this one must not answer them with it.
+	addVary(hdr, echo.HeaderCookie)
+	keepEncoding(c) // sent as chosen here, not compressed again
+	if notModified(req, etag, e.at) {
+		return c.NoContent(http.StatusNotModified)
+	}
+	if enc != identity {
+		hdr.Set(echo.HeaderContentEncoding, enc.token())
+	}
+	hdr.Set(echo.HeaderContentLength, strconv.Itoa(len(body)))
+	return c.Blob(http.StatusOK, e.ctype, body)
+}
+
+// cacheControl says who may keep a cached page: shared caches, unless the
+// request sends a cookie that makes its answer its own (httpcache.go) or
+// the site lets none keep pages; then the browser alone, revalidating.
+func (pc *pageCache) cacheControl(req *http.Request, e cachedPage) string {
+	switch {
+	case sendsPrivateCookie(req):
+		return ccPrivateRevalidate
+	case isPublic(e.cacheControl):
+		return e.cacheControl
+	case pc.sharedCC != "":
+		return pc.sharedCC
+	}
+	return ccPrivateRevalidate
 }
 
 // uncached runs the handler if the client's address may have another page
@@ -284,13 +368,35 @@ func (pc *pageCache) allow(c echo.Context) bool {
 
 var errNotCached = errors.New("page not cacheable")
 
-// recorder copies what a handler writes.
+// recorder holds what a handler writes, for fill to keep or release.
 type recorder struct {
 	http.ResponseWriter
-	buf bytes.Buffer
+	code int // 0: nothing written
+	buf  bytes.Buffer
+}
+
+func (r *recorder) WriteHeader(code int) {
+	if r.code == 0 {
+		r.code = code
+	}
 }
 
 func (r *recorder) Write(b []byte) (int, error) {
-	r.buf.Write(b)
-	return r.ResponseWriter.Write(b)
+	if r.code == 0 {
+		r.code = http.StatusOK
+	}
+	return r.buf.Write(b)
+}
+
+// release sends what the handler wrote, as it wrote it; err is what the
+// handler returned (when it wrote nothing, the error handler answers).
+func (r *recorder) release(err error) error {
+	if r.code == 0 {
+		return err
+	}
+	r.ResponseWriter.WriteHeader(r.code)
+	if _, werr := r.ResponseWriter.Write(r.buf.Bytes()); werr != nil && err == nil {
+		return werr
+	}
+	return err
 }

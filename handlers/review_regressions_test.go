@@ -65,7 +65,7 @@ func TestPageCacheIsBoundedByBytesAndKeys(t *testing.T) {
 	}
 	total := 0
 	for _, en := range pc.entries {
-		total += len(en.body)
+		total += en.cacheSize()
 	}
 	if total > pageCacheBytes || len(pc.entries) != 1 {
 		t.Fatalf("%d entries hold %d MB from junk query strings", len(pc.entries), total>>20)
@@ -77,7 +77,7 @@ func TestPageCacheIsBoundedByBytesAndKeys(t *testing.T) {
 	}
 	total = 0
 	for _, en := range pc.entries {
-		total += len(en.body)
+		total += en.cacheSize()
 	}
 	if total > pageCacheBytes || pc.bytes != total {
 		t.Fatalf("cache holds %d MB (counted %d), budget %d MB", total>>20, pc.bytes>>20, pageCacheBytes>>20)

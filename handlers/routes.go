@@ -18,6 +18,9 @@ func (h *Handler) routes(e *echo.Echo) {
 	e.Pre(headAsGet) // every GET route answers HEAD (head.go)
 	e.Pre(middleware.RemoveTrailingSlashWithConfig(middleware.TrailingSlashConfig{RedirectCode: http.StatusMovedPermanently}))
 	e.Use(headRestored)
+	// Outermost, so every response is compressed and checked (error pages too).
+	e.Use(h.compressResponses)
+	e.Use(guardSharedCaching)
 	e.Use(middleware.RequestID())
 	e.Use(h.requestLog)
 	e.Use(middleware.Recover())

@@ -107,7 +107,7 @@ func (h *Handler) showSimilar(c echo.Context) error {
 		}
 		out = append(out, s)
 	}
-	c.Response().Header().Set("Cache-Control", "no-store")
+	c.Response().Header().Set(echo.HeaderCacheControl, ccNoStore)
 	return c.JSON(http.StatusOK, map[string]any{"results": out})
 }
 

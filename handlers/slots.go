@@ -102,7 +102,7 @@ func (h *Handler) renderCachedThread(c echo.Context, code int, e *threadEntry, p
 			}
 		}
 	}
-	c.Response().Header().Set("Cache-Control", "no-store")
+	c.Response().Header().Set(echo.HeaderCacheControl, ccNoStore)
 	return c.HTMLBlob(code, buf.Bytes())
 }
 

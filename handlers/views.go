@@ -103,7 +103,7 @@ func (h *Handler) render(c echo.Context, code int, name string, data any) error 
 	if err := t.ExecuteTemplate(buf, "base", data); err != nil {
 		return fmt.Errorf("render %s: %w", name, err)
 	}
-	c.Response().Header().Set("Cache-Control", "no-store")
+	c.Response().Header().Set(echo.HeaderCacheControl, ccNoStore)
 	return c.HTMLBlob(code, buf.Bytes())
 }
 

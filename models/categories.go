@@ -112,7 +112,7 @@ func (s *Store) CreateCategory(ctx context.Context, n NewCategory) (*Category, e
 	err := s.w.QueryRowContext(ctx, `INSERT INTO categories (slug, name, description, position, created_at, group_name)
 		VALUES (?, ?, ?, ?, ?, ?) RETURNING id`, n.Slug, n.Name, n.Description, n.Position, s.now().Unix(),
 		normalGroup(n.Group)).Scan(&c.ID)
-	s.version.Add(1)
+	s.bumpVersion()
 	if err != nil {
 		return nil, fmt.Errorf("create category %q: %w", n.Slug, err)
 	}

@@ -77,8 +77,9 @@ type Store struct {
 	// password reset makes one whether or not the address has an account.
 	tokensMade atomic.Int64
 	// version moves on with every commit, so caches of rendered pages know
-	// when what they show may have changed.
-	version atomic.Uint64
+	// when what they show may have changed; versionTimes says when.
+	version      atomic.Uint64
+	versionTimes versionTimes
 	// quietCommit marks the next commit as one that changes no page, so
 	// it leaves cached pages valid.
 	quietCommit atomic.Bool
@@ -100,6 +101,41 @@ type Store struct {
 // Version changes whenever anything was written by this process.
 func (s *Store) Version() uint64 { return s.version.Load() }
 
+// versionTimes remembers when each of the latest 4,096 versions began (two
+// per commit: 10 s of 200 commits a second), so a cache can tell how long a
+// copy made at an older one has been out of date.
+type versionTimes struct {
+	mu    sync.Mutex
+	began [4096]struct {
+		version uint64
+		at      int64 // Unix nanoseconds
+	}
+}
+
+// bumpVersion moves the version on: something was written.
+func (s *Store) bumpVersion() {
+	vt := &s.versionTimes
+	vt.mu.Lock()
+	defer vt.mu.Unlock()
+	v := s.version.Add(1)
+	slot := &vt.began[v%uint64(len(vt.began))]
+	slot.version, slot.at = v, s.now().UnixNano()
+}
+
+// OutdatedSince is when a copy made at version v stopped being current:
+// when the next version began. known is false when that is too long ago
+// to be remembered (4,096 versions), or v is the current version.
+func (s *Store) OutdatedSince(v uint64) (at time.Time, known bool) {
+	vt := &s.versionTimes
+	vt.mu.Lock()
+	defer vt.mu.Unlock()
+	slot := vt.began[(v+1)%uint64(len(vt.began))]
+	if slot.version != v+1 {
+		return time.Time{}, false
+	}
+	return time.Unix(0, slot.at), true
+}
+
 // watchCommits counts commits on the writer connection: every write goes
 // through it, so no write path can forget to invalidate caches.
 func (s *Store) watchCommits(ctx context.Context) error {
@@ -117,7 +153,7 @@ func (s *Store) watchCommits(ctx context.Context) error {
 			if s.quietCommit.CompareAndSwap(true, false) {
 				return 0 // counters only: no page shows them
 			}
-			s.version.Add(1)
+			s.bumpVersion()
 			return 0
 		})
 		return nil
@@ -311,7 +347,7 @@ func (s *Store) runTx(ctx context.Context, fn func(tx *sql.Tx) error, quiet bool
 	if !quiet {
 		// Again after the commit: a reader that rendered a page between the
 		// hook and the commit must not keep it under the new version.
-		s.version.Add(1)
+		s.bumpVersion()
 	}
 	return nil
 }
@@ -392,7 +428,7 @@ func (s *Store) exec(ctx context.Context, q string, args ...any) (sql.Result, er
 	}
 	defer conn.Close()
 	res, err := conn.ExecContext(ctx, q, args...)
-	s.version.Add(1)
+	s.bumpVersion()
 	return res, s.noteWrite(err)
 }
 

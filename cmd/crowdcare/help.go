@@ -25,11 +25,13 @@ func commands() []command {
 	return []command{
 		{name: "serve",
 			args: "[--addr ADDR] [--db PATH] [--base-url URL] [--site-name NAME] [--trust-proxy] [--page-rate N]\n" +
-				"[--registrations-per-day N] [--shutdown-timeout D] [--demo]",
+				"[--registrations-per-day N] [--shutdown-timeout D] [--cache-max-age D] [--cache-stale D] [--demo]",
 			// The flags' defaults are said once, by the flags (serve --help).
 			about: "Serve the forum. --demo adds demo content to an empty database. --page-rate limits the pages\n" +
 				"per second per address that the page cache does not answer (0: no limit).\n" +
 				"--registrations-per-day caps sign-ups per client address in 24 hours (-1: no limit).\n" +
+				"--cache-max-age and --cache-stale say how long browsers, proxies and CDNs may keep a visitor's\n" +
+				"page, and serve it while they fetch it again (Cache-Control max-age, stale-while-revalidate).\n" +
 				"On SIGTERM or Ctrl+C, requests in flight get --shutdown-timeout to finish; then their\n" +
 				"connections are closed and serve exits 1 (0 when everything finished). A second signal\n" +
 				"stops it at once.",
@@ -82,9 +84,12 @@ func commands() []command {
 		{name: "bench insights", args: "[--n N] [--mentions N] [--db PATH]",
 			about:    "Time the /insights dashboard page as an ambassador for 7, 30, 90 and 365 days.",
 			examples: []string{"crowdcare bench insights --db bench.db --n 50 --mentions 100000"}},
-		{name: "loadtest", args: "[--db PATH] [--conns N] [--duration D]",
-			about: "Start the server on PATH and a bare net/http server, drive both from here, report req/s,\n" +
-				"p50, p99, errors and each page's ratio to the bare server.",
+		{name: "loadtest", args: "[--db PATH] [--conns N] [--duration D] [--rounds N]",
+			about: "Start the server on PATH and a bare net/http server that replays, from memory, what the server\n" +
+				"sent for each page (the same bytes in the same encoding, or its 304); drive each page and its\n" +
+				"replay from here, in --rounds alternating slices; report req/s, p50, p99, errors, each page's\n" +
+				"ratio to its replay, the CPU time each server used per request, and the transfer sizes of a\n" +
+				"thread page and the stylesheet raw, gzip and Brotli.",
 			examples: []string{"crowdcare loadtest --db bench.db --conns 50 --duration 10s"}},
 		{name: "help", args: "[COMMAND]",
 			about:    "Show this text, or a command's flags, their defaults and an example (as COMMAND --help).",

@@ -118,6 +118,23 @@ func env(key, def string) string {
 	return def
 }
 
+// envDuration is the duration in the environment variable key, or def.
+func envDuration(key string, def time.Duration) time.Duration {
+	if d, err := time.ParseDuration(os.Getenv(key)); err == nil {
+		return d
+	}
+	return def
+}
+
+// offIfZero maps a flag's 0 ("off") to the negative duration handlers.Config
+// takes for off (its zero means the default).
+func offIfZero(d time.Duration) time.Duration {
+	if d <= 0 {
+		return -1
+	}
+	return d
+}
+
 // newFlagSet makes a command's flag set, named as the command is typed
 // ("user role") for its --help. Errors and help are printed by run.
 func newFlagSet(name string) *flag.FlagSet {
@@ -192,6 +209,10 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	trustProxy := fs.Bool("trust-proxy", os.Getenv("CROWDCARE_TRUST_PROXY") == "1", "take client addresses from X-Forwarded-For, only behind a proxy that sets it ($CROWDCARE_TRUST_PROXY=1)")
 	pageRate := fs.Float64("page-rate", 10, "pages per second per address that the page cache does not answer, in bursts of ten seconds' worth (0: no limit)")
 	shutdownTimeout := fs.Duration("shutdown-timeout", 15*time.Second, "how long requests in flight may take to finish on SIGTERM before their connections are closed")
+	cacheMaxAge := fs.Duration("cache-max-age", envDuration("CROWDCARE_CACHE_MAX_AGE", handlers.DefaultSharedMaxAge),
+		"how long browsers, proxies and CDNs may keep a visitor's page (0: none may, browsers revalidate) ($CROWDCARE_CACHE_MAX_AGE)")
+	cacheStale := fs.Duration("cache-stale", envDuration("CROWDCARE_CACHE_STALE", handlers.DefaultSharedStale),
+		"how long past --cache-max-age they may serve it while fetching it again, stale-while-revalidate (0: not at all) ($CROWDCARE_CACHE_STALE)")
 	if _, err := parse(fs, args); err != nil {
 		return err
 	}
@@ -245,7 +266,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	exp := exports.New(store, "", exports.Config{SiteName: *siteName, BaseURL: *baseURL}, log)
 	e, err := handlers.New(ctx, handlers.Config{Imports: imp, Exports: exp, BaseURL: *baseURL, SiteName: *siteName, PostRate: 10, PostBurst: 30, SearchRate: 20, SearchBurst: 60,
 		PageRate: *pageRate, PageBurst: int(10 * *pageRate), TrustProxy: *trustProxy, MetricsToken: os.Getenv("CROWDCARE_METRICS_TOKEN"),
-		RegistrationsPerDay: *registrations}, store, log)
+		RegistrationsPerDay: *registrations, SharedMaxAge: offIfZero(*cacheMaxAge), SharedStale: offIfZero(*cacheStale)}, store, log)
 	if err != nil {
 		return err
 	}
