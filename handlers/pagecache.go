@@ -79,6 +79,11 @@ func cacheKey(r *http.Request) string {
 			key += "\x00" + p + "=" + v[0]
 		}
 	}
+	// A page forced into light or dark (the theme cookie) is another page:
+	// <html data-theme> and the footer's pressed button differ.
+	if t := themeOf(r); t != "" {
+		key += "\x00theme=" + t
+	}
 	return key
 }
 

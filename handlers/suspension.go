@@ -25,10 +25,10 @@ func (h *Handler) refuseSuspended(next echo.HandlerFunc) echo.HandlerFunc {
 }
 
 // suspendedMayPost lists what a suspended account may still do: leave,
-// keep its password its own, and turn emails off.
+// keep its password its own, turn emails off and pick its colours.
 func suspendedMayPost(route string) bool {
 	switch route {
-	case "/logout", "/logout/all", "/settings/password", "/unsubscribe":
+	case "/logout", "/logout/all", "/settings/password", "/unsubscribe", "/theme":
 		return true
 	}
 	return false

@@ -79,6 +79,7 @@ type page struct {
 	NoIndex     bool
 	Brand       string // for "Recommended by <brand>"
 	Unread      int    // unread notifications, for the header
+	Theme       string // the colour scheme the theme cookie forces, "" to follow the system (theme.go)
 	// NavSlot stands in for the account links when a page is rendered to be
 	// shared (the thread cache); they are rendered per viewer.
 	NavSlot template.HTML
@@ -131,6 +132,7 @@ func (h *Handler) page(c echo.Context, title string) page {
 		RequestID: c.Response().Header().Get(echo.HeaderXRequestID),
 		Path:      c.Request().URL.Path,
 		Query:     c.QueryParam("q"),
+		Theme:     themeOf(c.Request()),
 	}
 	if tok, ok := c.Get("csrf").(string); ok {
 		p.CSRF = tok
