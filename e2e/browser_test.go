@@ -84,6 +84,12 @@ type tab struct {
 
 func newTab(t *testing.T, width, height int) *tab {
 	t.Helper()
+	return newTabFor(t, width, height, 90*time.Second)
+}
+
+// newTabFor is newTab for a tab that may live longer than 90 seconds.
+func newTabFor(t *testing.T, width, height int, life time.Duration) *tab {
+	t.Helper()
 	opts := []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(chromium(t)), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
 		chromedp.Flag("disable-quic", true), chromedp.Flag("disable-background-networking", true),
@@ -115,7 +121,7 @@ func newTab(t *testing.T, width, height int) *tab {
 			}
 		}
 	}))
-	ctx, cancelTimeout := context.WithTimeout(ctx, 90*time.Second)
+	ctx, cancelTimeout := context.WithTimeout(ctx, life)
 	b.ctx = ctx
 	t.Cleanup(func() {
 		cancelTimeout()
