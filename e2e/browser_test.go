@@ -48,12 +48,18 @@ type site struct {
 
 func newSite(t *testing.T) *site {
 	t.Helper()
+	return newSiteWith(t, handlers.Config{BaseURL: "http://127.0.0.1"})
+}
+
+// newSiteWith is newSite with the web layer's configuration.
+func newSiteWith(t *testing.T, cfg handlers.Config) *site {
+	t.Helper()
 	ctx := context.Background()
 	store, err := models.Open(ctx, filepath.Join(t.TempDir(), "e2e.db"), models.Options{PasswordCost: bcrypt.MinCost})
 	if err != nil {
 		t.Fatal(err)
 	}
-	e, err := handlers.New(ctx, handlers.Config{BaseURL: "http://127.0.0.1"}, store, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	e, err := handlers.New(ctx, cfg, store, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}
