@@ -12,6 +12,7 @@ import (
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 
 	"github.com/crowdcare/crowdcare/handlers"
 	"github.com/crowdcare/crowdcare/models"
@@ -317,5 +318,50 @@ func TestThemeToggleWorksWithoutJavaScript(t *testing.T) {
 	state("", lightBG)
 	if p := b.problems(); len(p) > 0 {
 		t.Errorf("script problems: %v", p)
+	}
+}
+
+// TestAccountMenu opens the header's account menu and reaches a staff
+// page from it; a click elsewhere or Escape closes it (menu.js), and
+// without JavaScript it opens all the same (<details>).
+func TestAccountMenu(t *testing.T) {
+	s := newSite(t)
+	s.user("mona", models.RoleModerator)
+	const open, closed = `details.menu[open]`, `details.menu:not([open])`
+	shown := func(b *tab) bool {
+		return get(b, chromedp.Evaluate[bool](`document.querySelector('details.menu .menu-panel a[href="/settings"]').checkVisibility()`))
+	}
+	b := newTab(t, 390, 844)
+	b.login(s.url, "mona")
+	if shown(b) {
+		t.Fatal("the menu is open before anyone opens it")
+	}
+	b.run(chromedp.Click(chromedp.CSS(`details.menu summary`)), chromedp.WaitReady(chromedp.CSS(open)))
+	if !shown(b) {
+		t.Fatal("the menu's links are hidden once it is open")
+	}
+	b.run(chromedp.Click(chromedp.CSS(`main h1`)), chromedp.WaitReady(chromedp.CSS(closed)))
+	b.run(chromedp.Click(chromedp.CSS(`details.menu summary`)), chromedp.WaitReady(chromedp.CSS(open)),
+		chromedp.KeyEvent(kb.Escape), chromedp.WaitReady(chromedp.CSS(closed)))
+	if focused := get(b, chromedp.Evaluate[bool](`document.activeElement === document.querySelector('details.menu summary')`)); !focused {
+		t.Error("after Escape the focus is not on the menu's button")
+	}
+	b.run(chromedp.Click(chromedp.CSS(`details.menu summary`)), chromedp.WaitReady(chromedp.CSS(open)),
+		chromedp.Click(chromedp.CSS(`.menu-panel a[href="/mod/flags"]`)), chromedp.WaitReady(chromedp.CSS(`main h1`)))
+	if loc := b.location(); loc != s.url+"/mod/flags" {
+		t.Errorf("the menu's Moderation link led to %s", loc)
+	}
+
+	nojs := newTab(t, 1366, 900)
+	nojs.login(s.url, "mona")
+	nojs.run(chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		_, err := cdp.Call(ctx, tg, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: true})
+		return err
+	}), chromedp.Navigate(s.url+"/"), chromedp.Click(chromedp.CSS(`details.menu summary`)), chromedp.WaitReady(chromedp.CSS(open)),
+		chromedp.Click(chromedp.CSS(`.menu-panel button`)), chromedp.WaitReady(chromedp.CSS(`a[href^="/login"]`)))
+	for _, tb := range []*tab{b, nojs} {
+		if p := tb.problems(); len(p) > 0 {
+			t.Errorf("script problems: %v", p)
+		}
 	}
 }
