@@ -49,12 +49,18 @@ type site struct {
 
 func newSite(t *testing.T) *site {
 	t.Helper()
+	return newSiteWith(t, handlers.Config{BaseURL: "http://127.0.0.1"})
+}
+
+// newSiteWith is newSite with the web layer's configuration.
+func newSiteWith(t *testing.T, cfg handlers.Config) *site {
+	t.Helper()
 	ctx := context.Background()
 	store, err := models.Open(ctx, filepath.Join(t.TempDir(), "e2e.db"), models.Options{PasswordCost: bcrypt.MinCost})
 	if err != nil {
 		t.Fatal(err)
 	}
-	e, err := handlers.New(ctx, handlers.Config{BaseURL: "http://127.0.0.1"}, store, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	e, err := handlers.New(ctx, cfg, store, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -84,6 +90,12 @@ type tab struct {
 }
 
 func newTab(t *testing.T, width, height int) *tab {
+	t.Helper()
+	return newTabFor(t, width, height, 90*time.Second)
+}
+
+// newTabFor is newTab for a tab that may live longer than 90 seconds.
+func newTabFor(t *testing.T, width, height int, life time.Duration) *tab {
 	t.Helper()
 	opts := []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(chromium(t)), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
@@ -116,7 +128,7 @@ func newTab(t *testing.T, width, height int) *tab {
 			}
 		}
 	}))
-	ctx, cancelTimeout := context.WithTimeout(ctx, 90*time.Second)
+	ctx, cancelTimeout := context.WithTimeout(ctx, life)
 	b.ctx = ctx
 	t.Cleanup(func() {
 		cancelTimeout()

@@ -60,7 +60,8 @@ func probe(b *tab, url string) injection {
 		flag: typeof window.__xss !== 'undefined',
 		inline: [...document.scripts].filter(s => !s.src && s.type !== 'application/ld+json').length,
 		handlers: [...document.querySelectorAll('*')].filter(e => [...e.attributes].some(a => a.name.startsWith('on'))).length,
-		frames: document.querySelectorAll('iframe, object, embed, main svg, main math').length,
+		// The page's own icons are svg.icon (templates/partials/icons.html); none is ever in a post's text.
+		frames: document.querySelectorAll('iframe, object, embed, main svg:not(.icon), .post-body svg, main math').length,
 		jsLinks: [...document.querySelectorAll('[href], [src]')].filter(e => /^\s*(javascript|data):/i.test(e.getAttribute('href') || e.getAttribute('src') || '')).length,
 	})`))
 }

@@ -32,8 +32,9 @@ type articleEntry struct {
 	article      *models.Article
 	// visible: a visitor may see it (models.CanSeeArticle with no viewer).
 	visible bool
-	// segs is the page with CSRF slots; nil until first rendered.
-	segs []segment
+	// segs is the page with CSRF slots, by page.Theme (<html data-theme>
+	// and the footer's buttons differ); absent until first rendered.
+	segs map[string][]segment
 	// unshareable is set once the page showed something besides the CSRF
 	// slot (errNotShareable, a template bug): it is rendered per request
 	// while the entry lasts, and logged once. Guarded by articleCache.mu.
@@ -104,7 +105,7 @@ func (h *Handler) renderCachedArticle(c echo.Context, e *articleEntry, p article
 	ac := h.articles
 	token := p.CSRF
 	ac.mu.Lock()
-	segs, refused := e.segs, e.unshareable
+	segs, refused := e.segs[p.Theme], e.unshareable
 	ac.mu.Unlock()
 	if refused {
 		return errNotShareable
@@ -126,8 +127,11 @@ func (h *Handler) renderCachedArticle(c echo.Context, e *articleEntry, p article
 			return err
 		}
 		ac.mu.Lock()
-		if ac.entries[e.article.ID] == e && e.segs == nil {
-			e.segs = segs
+		if ac.entries[e.article.ID] == e && e.segs[p.Theme] == nil {
+			if e.segs == nil {
+				e.segs = map[string][]segment{}
+			}
+			e.segs[p.Theme] = segs
 			e.size += len(html)
 			ac.grew(e.article.ID, len(html))
 		}

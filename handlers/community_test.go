@@ -139,7 +139,7 @@ func TestNotificationsPageWatchAndUnsubscribe(t *testing.T) {
 	if res := watcher.post("/t/"+itoa(threadID(thread))+"/watch", url.Values{"watch": {"1"}}); res.Code != http.StatusSeeOther {
 		t.Fatalf("watch: %d", res.Code)
 	}
-	mustContain(t, watcher.get(thread).Body, "Watching ✓")
+	mustContain(t, watcher.get(thread).Body, "Watching replies", `aria-pressed="true"`)
 	peer.answer(thread, "Check the maintenance window, @asker.")
 	home := asker.get("/")
 	mustContain(t, home.Body, `<span class="count-badge">1<span class="visually-hidden"> unread</span></span>`)

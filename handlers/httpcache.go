@@ -28,19 +28,6 @@ const (
 	DefaultSharedStale  = 60 * time.Second
 )
 
-// themeCookie forces the colour scheme: "light" or "dark" (absent: follow
-// the browser's prefers-color-scheme).
-const themeCookie = "theme"
-
-// themeValue is the theme cookie's value the page depends on: "light",
-// "dark", or "" for anything else.
-func themeValue(r *http.Request) string {
-	if ck, err := r.Cookie(themeCookie); err == nil && (ck.Value == "light" || ck.Value == "dark") {
-		return ck.Value
-	}
-	return ""
-}
-
 // sendsPrivateCookie reports whether the request carries a session cookie or
 // a cookie that changes how a visitor's page looks (the theme), valid or
 // not: its answer is never "public", as a shared cache would hand it to

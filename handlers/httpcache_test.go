@@ -355,13 +355,13 @@ func TestThemeCookieIsPartOfTheCacheKey(t *testing.T) {
 	}
 
 	pc, e := pageCacheAlone(t)
-	e.GET("/", func(c echo.Context) error { return c.HTML(http.StatusOK, "look: "+themeValue(c.Request())) }, pc.middleware)
+	e.GET("/", func(c echo.Context) error { return c.HTML(http.StatusOK, "look: "+themeOf(c.Request())) }, pc.middleware)
 	for i := 0; i < 2; i++ {
 		for _, ck := range []string{"", "theme=dark", "theme=light"} {
 			rec := httptest.NewRecorder()
 			e.ServeHTTP(rec, req(ck))
 			r := req(ck)
-			if want := "look: " + themeValue(r); rec.Body.String() != want {
+			if want := "look: " + themeOf(r); rec.Body.String() != want {
 				t.Fatalf("cookie %q: %q, want %q", ck, rec.Body.String(), want)
 			}
 			if public := isPublic(rec.Header().Get("Cache-Control")); public != (ck == "") {

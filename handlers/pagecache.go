@@ -102,9 +102,10 @@ func cacheKey(r *http.Request) string {
 			key += "\x00" + p + "=" + v[0]
 		}
 	}
-	// A look the visitor chose is another page (httpcache.go).
-	if theme := themeValue(r); theme != "" {
-		key += "\x00theme=" + theme
+	// A page forced into light or dark (the theme cookie) is another page:
+	// <html data-theme> and the footer's pressed button differ.
+	if t := themeOf(r); t != "" {
+		key += "\x00theme=" + t
 	}
 	return key
 }

@@ -10,7 +10,7 @@ type pager struct {
 }
 
 func makePager(p models.Paging, url func(int) string) pager {
-	pg := pager{Page: p.Page, Pages: p.Pages, PrevLabel: "← Newer", NextLabel: "Older →"}
+	pg := pager{Page: p.Page, Pages: p.Pages, PrevLabel: "Newer", NextLabel: "Older"}
 	if p.HasPrev() {
 		pg.Prev = url(p.Prev())
 	}

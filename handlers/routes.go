@@ -76,7 +76,11 @@ func (h *Handler) routes(e *echo.Echo) {
 		// Mail providers send RFC 8058 one-click unsubscribes as a bare POST.
 		// The signed per-user token in that URL is what proves the request, as
 		// the CSRF token does elsewhere, and it can only turn emails off.
-		Skipper: func(c echo.Context) bool { return c.Path() == "/unsubscribe" && c.Request().Method == http.MethodPost },
+		// The colour scheme buttons are on cached visitor pages, which carry
+		// no token; they only set a preference cookie (theme.go).
+		Skipper: func(c echo.Context) bool {
+			return (c.Path() == "/unsubscribe" || c.Path() == "/theme") && c.Request().Method == http.MethodPost
+		},
 	}))
 
 	// Anyone.
@@ -124,6 +128,7 @@ func (h *Handler) routes(e *echo.Echo) {
 	// An emailed link is the proof: opening it needs no login.
 	e.GET("/email/verify/:token", h.showConfirmEmail)
 	e.POST("/email/verify/:token", h.confirmEmail)
+	e.POST("/theme", h.setTheme)
 
 	// Members. Route-level middleware, not a Group: echo's Group.Use adds
 	// catch-all routes that would turn every unknown URL into a login redirect.

@@ -80,7 +80,7 @@ func (h *Handler) showSearch(c echo.Context) error {
 			h.count(c, models.SearchEvents(p.Query, p.Results.Total)...)
 		}
 		p.Pager = makePager(p.Results.Paging, p.PageURL)
-		p.Pager.PrevLabel, p.Pager.NextLabel = "← Better matches", "More results →"
+		p.Pager.PrevLabel, p.Pager.NextLabel = "Better matches", "More results"
 	}
 	return h.render(c, http.StatusOK, "search", p)
 }

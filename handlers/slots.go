@@ -21,6 +21,7 @@ import (
 // viewer may open the thread this one duplicates (it may be private).
 type skelKey struct {
 	member, watching, canAccept, canAnswer, original bool
+	theme                                            string // page.Theme: <html data-theme> and the footer's buttons
 }
 
 // segment is a piece of a cached page: HTML, then the slot that follows it.
@@ -65,7 +66,7 @@ func tokenSafe(s string) bool {
 // posts and the cached posts, with the viewer's account links, controls
 // and CSRF token put in.
 func (h *Handler) renderCachedThread(c echo.Context, code int, e *threadEntry, p threadPage) error {
-	segs, err := h.skeleton(e, skelKey{p.User != nil, p.Watching, p.CanAccept, p.CanAnswer, p.Original != nil}, p)
+	segs, err := h.skeleton(e, skelKey{p.User != nil, p.Watching, p.CanAccept, p.CanAnswer, p.Original != nil, p.Theme}, p)
 	if err != nil {
 		return err
 	}
@@ -123,7 +124,9 @@ func (h *Handler) skeleton(e *threadEntry, key skelKey, p threadPage) ([]segment
 	if refused {
 		return nil, errNotShareable
 	}
-	p.CSRF, p.NavSlot, p.Unread, p.Path, p.voted = tc.mark+slotCSRF, template.HTML(tc.mark+slotNav), 0, "", nil
+	// Path is the thread's own (showThread redirects any other): the
+	// footer's theme form goes back to it.
+	p.CSRF, p.NavSlot, p.Unread, p.Path, p.voted = tc.mark+slotCSRF, template.HTML(tc.mark+slotNav), 0, e.thread.URL(), nil
 	p.AnswerForm.Key = tc.mark + slotKey
 	if p.User != nil {
 		p.User = &models.User{Username: tc.mark + slotUser, Role: models.RoleMember}

@@ -333,7 +333,7 @@ func (h *Handler) renderThread(c echo.Context, t *models.Thread, e *threadEntry,
 		}
 		p.ReplyOnX = "https://x.com/intent/post?" + url.Values{"in_reply_to": {t.SourceID}, "text": {link}}.Encode()
 	}
-	p.Pager.PrevLabel, p.Pager.NextLabel = "← Earlier answers", "Later answers →"
+	p.Pager.PrevLabel, p.Pager.NextLabel = "Earlier answers", "Later answers"
 	if t.Gone() {
 		p.NoIndex = true
 	}

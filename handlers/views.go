@@ -82,7 +82,8 @@ type page struct {
 	// Brand is the community's branding: names, logo, favicon, colours'
 	// stylesheet, footer links. {{.Brand}} alone prints the brand name.
 	Brand  brandView
-	Unread int // unread notifications, for the header
+	Unread int    // unread notifications, for the header
+	Theme  string // the colour scheme the theme cookie forces, "" to follow the system (theme.go)
 	// NavSlot stands in for the account links when a page is rendered to be
 	// shared (the thread cache); they are rendered per viewer.
 	NavSlot template.HTML
@@ -134,6 +135,7 @@ func (h *Handler) page(c echo.Context, title string) page {
 		RequestID: c.Response().Header().Get(echo.HeaderXRequestID),
 		Path:      c.Request().URL.Path,
 		Query:     c.QueryParam("q"),
+		Theme:     themeOf(c.Request()),
 	}
 	if tok, ok := c.Get("csrf").(string); ok {
 		p.CSRF = tok

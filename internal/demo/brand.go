@@ -8,9 +8,10 @@ import (
 	"github.com/crowdcare/crowdcare/models"
 )
 
-// Logo is Northwind's wordmark: a compass rose and the community's name in
-// white, for the header's brand-coloured bar (a logo replaces the name
-// there); hand-written SVG with nothing the sanitiser would drop.
+// Logo is Northwind's wordmark: a compass rose and the community's name,
+// drawn for the header's light background (a logo replaces the name there;
+// the dark scheme puts it on a light plate); hand-written SVG with nothing
+// the sanitiser would drop.
 //
 //go:embed northwind-logo.svg
 var Logo []byte
