@@ -201,7 +201,7 @@ func TestBrandingShowsOnEveryPage(t *testing.T) {
 func TestFreshInstallHasTheDefaultBranding(t *testing.T) {
 	a := newApp(t)
 	body := a.client().get("/").Body
-	mustContain(t, body, `<a class="brand" href="/"><img src="/static/`, `/img/favicon.svg" alt="" width="28" height="28"> Crowdcare</a>`,
+	mustContain(t, body, `<a class="brand" href="/"><img src="/static/`, `/img/favicon.svg" alt="" width="28" height="28"> <span class="brand-name">Crowdcare</span></a>`,
 		`<link rel="icon" href="/static/`, "Latest questions · Crowdcare</title>")
 	mustNotContain(t, body, "/brand/", "footer-links", "og:image")
 	if og := openGraph(body); og["og:site_name"] != "Crowdcare" {
