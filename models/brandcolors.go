@@ -59,11 +59,14 @@ func Contrast(a, b Color) float64 {
 const MinContrast = 4.5
 
 // The backgrounds brand colours are judged against (the shared contract
-// between the branches that style the site): page and card in each scheme,
-// and the light tint that tags and secondary buttons put --brand-dark on.
+// between the branches that style the site): in each scheme the page, the
+// card, and the surfaces links and --brand text sit on — the tint of tags,
+// pressed toggles and hovers, the flash (ok) and the notice and incident
+// banner (warn). TestBrandBackgroundsMatchSiteCSS keeps them equal to
+// site.css's palettes.
 var (
-	LightBackgrounds = []Color{{0xff, 0xff, 0xff}, {0xf6, 0xf8, 0xfa}}
-	DarkBackgrounds  = []Color{{0x0f, 0x14, 0x19}, {0x16, 0x1c, 0x24}}
+	LightBackgrounds = []Color{{0xff, 0xff, 0xff}, {0xf6, 0xf8, 0xfa}, {0xea, 0xf2, 0xfb}, {0xe6, 0xf4, 0xea}, {0xff, 0xf6, 0xd6}}
+	DarkBackgrounds  = []Color{{0x0f, 0x14, 0x19}, {0x16, 0x1c, 0x24}, {0x1c, 0x2a, 0x3a}, {0x12, 0x26, 0x1b}, {0x2b, 0x24, 0x10}}
 	lightTint        = Color{0xea, 0xf2, 0xfb}
 	// Text colours for on-brand and accent text: the site's ink, white, and
 	// the dark scheme's page colour.

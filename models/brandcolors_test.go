@@ -3,6 +3,9 @@ package models
 import (
 	"errors"
 	"math"
+	"os"
+	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -126,5 +129,42 @@ func TestLowContrastPrimaryIsRefusedWithAShadeThatPasses(t *testing.T) {
 	}
 	if p.DarkBrand.luminance() <= p.Brand.luminance() || p.AccentInk != inkColor || p.OnBrand != whiteColor {
 		t.Errorf("default palette: %+v", p)
+	}
+}
+
+// TestBrandBackgroundsMatchSiteCSS ties the backgrounds brand colours are
+// judged against to the stylesheet: each scheme's page, card, tint, ok and
+// warn surfaces, as site.css defines them. A surface restyled there without
+// changing the lists would let a brand colour through that fails AA on it.
+func TestBrandBackgroundsMatchSiteCSS(t *testing.T) {
+	css, err := os.ReadFile(filepath.Join("..", "static", "css", "site.css"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := string(css)
+	darkAt := strings.Index(text, `:root[data-theme="dark"]`)
+	if darkAt < 0 {
+		t.Fatal("site.css has no dark palette")
+	}
+	names := []string{"--card", "--bg", "--brand-tint", "--ok-bg", "--warn-bg"}
+	for _, scheme := range []struct {
+		name string
+		css  string
+		list []Color
+	}{{"light", text[:darkAt], LightBackgrounds}, {"dark", text[darkAt:], DarkBackgrounds}} {
+		for _, name := range names {
+			m := regexp.MustCompile(regexp.QuoteMeta(name) + `:\s*(#[0-9a-fA-F]{6})`).FindStringSubmatch(scheme.css)
+			if m == nil {
+				t.Fatalf("%s palette has no %s", scheme.name, name)
+			}
+			c, _ := ParseColor(m[1])
+			found := false
+			for _, bg := range scheme.list {
+				found = found || bg == c
+			}
+			if !found {
+				t.Errorf("%s %s is %s, not among the backgrounds brand colours are judged against", scheme.name, name, m[1])
+			}
+		}
 	}
 }
