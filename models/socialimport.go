@@ -656,7 +656,10 @@ func (s *Store) detectAllLanguages(ctx context.Context, det LanguageDetector, si
 			}
 			if err != nil || len(ids) == 0 {
 				if err != nil {
-					next <- batch{err: fmt.Errorf("texts without a language: %w", err)}
+					select {
+					case next <- batch{err: fmt.Errorf("texts without a language: %w", err)}:
+					case <-readCtx.Done(): // given up on: nobody reads it
+					}
 				}
 				return
 			}
