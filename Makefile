@@ -78,10 +78,12 @@ bench-insights: build
 	@[ -f $(BENCH_DB) ] || ./$(BIN) corpus --db $(BENCH_DB) --threads 100000 --posts 1000000
 	./$(BIN) bench insights --db $(BENCH_DB) --n 50 --mentions 100000
 
-# Import throughput: a generated customer-support CSV, then an archive.
+# Import throughput: a generated customer-support CSV, then an archive, each
+# against the floor of the same run (the rows it stored, copied inside
+# SQLite), then crowdcare import tweets on the CSV end to end.
 bench-import: build
-	./$(BIN) bench import --records 1000000
-	./$(BIN) bench import --records 100000 --format archive
+	./$(BIN) bench import --records 1000000 --floor --end-to-end
+	./$(BIN) bench import --records 100000 --format archive --floor
 
 # The server under load on the 100,000-thread corpus, against a bare net/http ceiling.
 loadtest: build

@@ -1,8 +1,13 @@
 package handlers
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -126,4 +131,62 @@ func TestProfilesOfAuthorsWithoutHandles(t *testing.T) {
 	unknown := a.client().get("/u/unknown-author")
 	mustContain(t, unknown.Body, "Unknown author · imported from X. This is a placeholder")
 	mustNotContain(t, unknown.Body, "profile on X")
+}
+
+// TestUploadedArchiveWithoutAccountIsOneProfile: an X archive's tweets.js
+// uploaded without its account.js (as a web upload of the file alone is)
+// names no author: all its tweets are the owner's and land on the one
+// unknown-author profile, in two uploads as in one, never on the brand's
+// account (here the owner's own handle is the brand handle) and never one
+// profile per tweet.
+func TestUploadedArchiveWithoutAccountIsOneProfile(t *testing.T) {
+	raw, err := os.ReadFile(filepath.Join("..", "..", "shared", "data", "tweets", "archive-andreruffert", "tweets.js"))
+	if err != nil {
+		t.Skipf("shared data not found: %v", err)
+	}
+	var records []json.RawMessage
+	if err := json.Unmarshal(raw[bytes.IndexByte(raw, '['):], &records); err != nil {
+		t.Fatal(err)
+	}
+	records = records[:400]
+	a := newApp(t)
+	amb := a.roleClient("amy", models.RoleAmbassador)
+	for _, part := range [][]json.RawMessage{records[200:], records[:200]} {
+		b, err := json.Marshal(part)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res := amb.upload("/mod/social/import", "tweets.js", "window.YTD.tweets.part0 = "+string(b),
+			url.Values{"category": {"general"}, "brand_handle": {"andreruffert"}, "triage": {"0"}})
+		if res.Code != http.StatusSeeOther {
+			t.Fatalf("upload: %d %s", res.Code, res.Body)
+		}
+		waitForJob(t, amb, res.Location)
+	}
+	ctx := context.Background()
+	list, err := a.store.Threads(ctx, models.ThreadQuery{})
+	if err != nil || list.Total < 20 {
+		t.Fatalf("threads: %d %v", list.Total, err)
+	}
+	for page := 1; page <= list.Pages; page++ {
+		l, err := a.store.Threads(ctx, models.ThreadQuery{Page: page})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, th := range l.Threads {
+			if th.Author.Username != "unknown-author" || th.Author.Role != models.RoleMember {
+				t.Fatalf("thread %q by %+v", th.Title, th.Author)
+			}
+		}
+	}
+	u, err := a.store.UserByUsername(ctx, "unknown-author")
+	if err != nil || !u.Imported || u.XUserID != models.UnknownXAuthor || u.XHandle != "" {
+		t.Fatalf("unknown author: %+v %v", u, err)
+	}
+	if res := a.client().get("/u/andreruffert"); res.Code != http.StatusNotFound {
+		t.Errorf("a profile for the brand handle: %d", res.Code)
+	}
+	if res := a.client().get("/u/x-user-0"); res.Code != http.StatusNotFound {
+		t.Errorf("a second profile for the owner: %d", res.Code)
+	}
 }

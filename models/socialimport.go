@@ -610,3 +610,91 @@ func (s *Store) DetectLanguages(ctx context.Context, det LanguageDetector, limit
 	return s.detectAndStore(ctx, det, `SELECT tweet_id, text FROM social_items WHERE lang_checked = 0 LIMIT ?`,
 		`UPDATE social_items SET lang = ?, lang_checked = 1 WHERE tweet_id = ?`, limit, nil)
 }
+
+// langBatch is how many posts DetectAllLanguages reads, looks at and
+// writes at a time.
+const langBatch = 5000
+
+// DetectAllLanguages names the language of every imported post whose
+// source did not, as an import does after storing them, and returns how
+// many it looked at. The posts go in tweet-id order, a batch at a time: the
+// next batch is read and looked at on every core while this one is
+// written, with multi-row statements. Posts stored meanwhile with a lower
+// id wait for the next call (or the server's background detection).
+func (s *Store) DetectAllLanguages(ctx context.Context, det LanguageDetector) (int, error) {
+	return s.detectAllLanguages(ctx, det, langBatch)
+}
+
+func (s *Store) detectAllLanguages(ctx context.Context, det LanguageDetector, size int) (int, error) {
+	type batch struct {
+		args []any // (rowid, language) pairs
+		err  error
+	}
+	readCtx, stop := context.WithCancel(ctx)
+	defer stop()
+	next := make(chan batch, 1)
+	go func() {
+		defer close(next)
+		after := ""
+		for {
+			rows, err := s.r.QueryContext(readCtx, `SELECT rowid, tweet_id, text FROM social_items INDEXED BY social_items_lang_todo
+				WHERE lang_checked = 0 AND tweet_id > ? ORDER BY tweet_id LIMIT ?`, after, size)
+			var ids []int64
+			var texts []string
+			for err == nil && rows.Next() {
+				var id int64
+				var text string
+				if err = rows.Scan(&id, &after, &text); err == nil {
+					ids, texts = append(ids, id), append(texts, text)
+				}
+			}
+			if rows != nil {
+				rows.Close()
+				if err == nil {
+					err = rows.Err()
+				}
+			}
+			if err != nil || len(ids) == 0 {
+				if err != nil {
+					select {
+					case next <- batch{err: fmt.Errorf("texts without a language: %w", err)}:
+					case <-readCtx.Done(): // given up on: nobody reads it
+					}
+				}
+				return
+			}
+			langs := detectAll(det, texts)
+			args := make([]any, 0, 2*len(ids))
+			for i, id := range ids {
+				args = append(args, id, langs[i])
+			}
+			select {
+			case next <- batch{args: args}:
+			case <-readCtx.Done():
+				return
+			}
+		}
+	}()
+	total := 0
+	// Statements run without the caller's cancellation (the driver would
+	// start a goroutine for each); it is checked between batches.
+	quiet := context.WithoutCancel(ctx)
+	for b := range next {
+		if b.err != nil {
+			return total, b.err
+		}
+		if err := ctx.Err(); err != nil {
+			return total, err
+		}
+		// Quietly: no page a cache keeps shows an item's language.
+		err := s.inQuietTx(quiet, func(tx *sql.Tx) error {
+			return execRows(quiet, tx, `UPDATE social_items SET lang = v.column2, lang_checked = 1 FROM (VALUES `,
+				`) AS v WHERE social_items.rowid = v.column1`, 2, b.args)
+		})
+		if err != nil {
+			return total, fmt.Errorf("store languages: %w", err)
+		}
+		total += len(b.args) / 2
+	}
+	return total, ctx.Err()
+}

@@ -41,8 +41,10 @@ func (p *pendingItem) item() socialItem {
 // itemCols is the number of values of a stored item.
 const itemCols = 23
 
-// insertItems stores items with multi-row statements. An item already
-// imported (by tweet id) is left as it is and counted as a duplicate.
+// insertItems stores new items with multi-row statements. Every caller
+// has dropped what is stored already (resolveBatch, in the same
+// transaction), so each row is new; a statement that stores fewer rows
+// than it was given fails the batch rather than miscount it.
 func (im *Importer) insertItems(ctx context.Context, c dbtx, items []pendingItem) error {
 	tuple := "(" + placeholders(itemCols) + ")"
 	now := im.s.now().Unix()
@@ -56,32 +58,22 @@ func (im *Importer) insertItems(ctx context.Context, c dbtx, items []pendingItem
 				p.brand, p.official, p.status, p.reason, p.score, p.repeat, nullID(p.ruleID), nullID(p.threadID), nullID(p.postID),
 				im.opts.Source, im.id, p.created, now, p.format)
 		}
-		rows, err := c.QueryContext(ctx, `INSERT INTO social_items (tweet_id, conversation_id, in_reply_to_id, author_handle,
+		res, err := c.ExecContext(ctx, `INSERT INTO social_items (tweet_id, conversation_id, in_reply_to_id, author_handle,
 			author_id, author_name, text, lang, lang_checked, is_brand, official, status, filter_reason, spam_score, repeat_key, rule_id,
 			thread_id, post_id, source, import_id, created_at, imported_at, source_format)
-			VALUES `+strings.TrimSuffix(strings.Repeat(tuple+",", len(part)), ",")+` ON CONFLICT (tweet_id) DO NOTHING RETURNING filter_reason`,
-			args...)
+			VALUES `+strings.TrimSuffix(strings.Repeat(tuple+",", len(part)), ","), args...)
 		if err != nil {
 			return fmt.Errorf("store tweets: %w", err)
 		}
-		stored := 0
-		for rows.Next() {
-			var reason string
-			if err := rows.Scan(&reason); err != nil {
-				rows.Close()
-				return err
-			}
-			stored++
-			if reason != "" {
-				im.sum.Filtered[reason]++
+		if n, err := res.RowsAffected(); err != nil || n != int64(len(part)) {
+			return fmt.Errorf("store tweets: %d of %d stored (%v)", n, len(part), err)
+		}
+		for i := range part {
+			if part[i].reason != "" {
+				im.sum.Filtered[part[i].reason]++
 			}
 		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return fmt.Errorf("store tweets: %w", err)
-		}
-		im.sum.Imported += stored
-		im.sum.Duplicates += len(part) - stored
+		im.sum.Imported += len(part)
 	}
 	return nil
 }

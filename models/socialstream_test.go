@@ -151,9 +151,12 @@ func TestStreamedBatchesThreadAsOneFile(t *testing.T) {
 // size limit are an import's (tuned) or those of the rest of the time.
 func checkTuning(t *testing.T, s *Store, tuned bool, when string) {
 	t.Helper()
-	cache, pages, limit := -defaultCacheKiB, defaultCheckpointPages, walSizeLimit
+	cache, pages, limit, temp := -defaultCacheKiB, defaultCheckpointPages, walSizeLimit, defaultTempStore
 	if tuned {
-		cache, pages, limit = -importCacheKiB, importCheckpointPages, -1
+		cache, pages, limit, temp = -importCacheKiB, importCheckpointPages, -1, importTempStore
+	}
+	if got := writerSetting(t, s, "temp_store"); got != temp {
+		t.Errorf("%s: temp_store %d, want %d", when, got, temp)
 	}
 	if got := writerSetting(t, s, "cache_size"); got != cache {
 		t.Errorf("%s: cache_size %d, want %d", when, got, cache)

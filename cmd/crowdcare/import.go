@@ -240,14 +240,7 @@ func printSummary(w io.Writer, s *models.ImportSummary) {
 	}
 }
 
-// detectAll names the languages still missing, in batches.
+// detectAll names the languages still missing.
 func detectAll(ctx context.Context, store *models.Store) (int, error) {
-	det, total := language.New(), 0
-	for {
-		n, err := store.DetectLanguages(ctx, det, 5000)
-		total += n
-		if err != nil || n == 0 {
-			return total, err
-		}
-	}
+	return store.DetectAllLanguages(ctx, language.New())
 }

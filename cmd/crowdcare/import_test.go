@@ -4,7 +4,10 @@ import (
 	"archive/zip"
 	"bytes"
 	"context"
+	"database/sql"
 	"encoding/csv"
+	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -384,5 +387,90 @@ func TestImportUnknownFormatsSayWhatToDo(t *testing.T) {
 	}
 	if code != 1 || strings.Contains(out, `\x`) || strings.Contains(out, "tweet_id,author_id") {
 		t.Errorf("exit %d:\n%s", code, out)
+	}
+}
+
+// An X archive's tweets.js without its account.js names no author: every
+// tweet is the archive owner's, so they all land on one placeholder
+// profile, never the brand's and never one per tweet, however the archive
+// is split across command-line runs (here in two parts, the newer one
+// first, with the brand handle given as the owner's own).
+func TestImportArchiveWithoutAccountIsOneProfile(t *testing.T) {
+	raw := readShared(t, "archive-andreruffert/tweets.js")
+	start := bytes.IndexByte(raw, '[')
+	var records []json.RawMessage
+	if err := json.Unmarshal(raw[start:], &records); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir() // no account.js beside the parts
+	half := len(records) / 2
+	part := func(name string, recs []json.RawMessage) string {
+		b, err := json.Marshal(recs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, append([]byte("window.YTD.tweets.part0 = "), b...), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	newer, older := part("tweets-part1.js", records[:half]), part("tweets-part2.js", records[half:])
+	db := filepath.Join(t.TempDir(), "owner.db")
+	for _, f := range []string{newer, older} {
+		code, out, errOut := runCmd(t, "import", "tweets", "--db", db, "--brand-handle", "andreruffert", f)
+		if code != 0 {
+			t.Fatalf("%s: exit %d: %s %s", f, code, out, errOut)
+		}
+		if strings.Contains(out, " by @") {
+			t.Fatalf("an owner was named without account.js:\n%s", out)
+		}
+	}
+	raw2, err := sql.Open("sqlite3", "file:"+db+"?mode=ro")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw2.Close()
+	var profiles []string
+	rows, err := raw2.Query(`SELECT username, role, x_handle, x_user_id FROM users WHERE imported = 1`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var name, role, handle, xid string
+		if err := rows.Scan(&name, &role, &handle, &xid); err != nil {
+			t.Fatal(err)
+		}
+		profiles = append(profiles, fmt.Sprintf("%s/%s/%q/%q", name, role, handle, xid))
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if len(profiles) != 1 || profiles[0] != `unknown-author/member/""/"0"` {
+		t.Fatalf("imported profiles: %v, want the one unknown author, a plain member", profiles)
+	}
+	var posts, authors int
+	if err := raw2.QueryRow(`SELECT COUNT(*), COUNT(DISTINCT author_id) FROM posts`).Scan(&posts, &authors); err != nil {
+		t.Fatal(err)
+	}
+	if posts < 1000 || authors != 1 {
+		t.Fatalf("%d posts by %d authors", posts, authors)
+	}
+	s := openDB(t, db)
+	ctx := context.Background()
+	list, err := s.Threads(ctx, models.ThreadQuery{})
+	if err != nil || list.Total < 100 {
+		t.Fatalf("threads: %d %v", list.Total, err)
+	}
+	for page := 1; page <= list.Pages; page++ {
+		l, err := s.Threads(ctx, models.ThreadQuery{Page: page})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, th := range l.Threads {
+			if th.Author.Username != "unknown-author" {
+				t.Fatalf("thread %q by %s", th.Title, th.Author.Username)
+			}
+		}
 	}
 }
