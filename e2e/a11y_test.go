@@ -61,8 +61,8 @@ func TestAccessibilityOfMainPages(t *testing.T) {
 		t.Fatal(err)
 	}
 	visitorPages := []string{"/", "/c/broadband-wifi", thread.URL(), "/search?q=router", "/kb", art.URL(), "/login", "/register",
-		"/u/demo", "/leaderboard", "/ambassadors", "/no-such-page"}
-	memberPages := []string{"/ask", "/notifications", "/settings", thread.URL()}
+		"/u/demo", "/leaderboard", "/ambassadors", "/no-such-page", "/password/forgot", "/password/reset/no-such-link"}
+	memberPages := []string{"/ask", "/notifications", "/settings", thread.URL(), "/settings/export", "/settings/delete", "/u/demo?tab=watching"}
 	check := func(b *tab, path string) {
 		for _, v := range runAxe(b, axe, s.url+path) {
 			if v.Impact == "serious" || v.Impact == "critical" {

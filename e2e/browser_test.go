@@ -3,6 +3,7 @@ package e2e
 
 import (
 	"context"
+	"database/sql"
 	"io"
 	"log/slog"
 	"net/http/httptest"
@@ -189,4 +190,36 @@ func mustHave(t *testing.T, got, want string) {
 	if !strings.Contains(got, want) {
 		t.Errorf("page lacks %q", want)
 	}
+}
+
+// mailedLink is the site-relative link starting with prefix in the newest
+// email the site queued to addr that has one, read from the outbox as the
+// mail worker would send it.
+func (s *site) mailedLink(addr, prefix string) string {
+	s.t.Helper()
+	db, err := sql.Open("sqlite3", "file:"+s.store.Path()+"?mode=ro&_busy_timeout=5000")
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	defer db.Close()
+	rows, err := db.Query(`SELECT body FROM outbox WHERE lower(to_addr) = lower(?) ORDER BY id DESC`, addr)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var body string
+		if err := rows.Scan(&body); err != nil {
+			s.t.Fatal(err)
+		}
+		if i := strings.Index(body, prefix); i >= 0 {
+			link := body[i:]
+			if j := strings.IndexAny(link, " \n"); j >= 0 {
+				link = link[:j]
+			}
+			return link
+		}
+	}
+	s.t.Fatalf("no %s link in the emails to %s", prefix, addr)
+	return ""
 }

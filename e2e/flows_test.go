@@ -26,6 +26,12 @@ func TestAskAnswerAcceptFindInKB(t *testing.T) {
 	// Signing up says "check your email" (whether or not the address was new) and logs nobody in.
 	mustHave(t, asker.text(".flash"), "Check your email")
 	asker.login(s.url, "maria")
+	// Asked to confirm the address first; the welcome email's link does it.
+	mustHave(t, asker.text(".flash"), "Confirm your email address to post")
+	asker.run(chromedp.Navigate(s.url+s.mailedLink("maria@example.com", "/email/verify/")),
+		chromedp.Click(chromedp.CSS(`form[action^="/email/verify/"] button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS(`.flash`)))
+	mustHave(t, asker.text(".flash"), "your email address maria@example.com is confirmed")
 	asker.run(chromedp.Navigate(s.url+"/ask"),
 		chromedp.SendKeys(chromedp.CSS("#f-title"), "Hub 3 drops Wi-Fi every evening around 8pm"),
 		chromedp.SetValue(chromedp.CSS("#f-category"), "general"),
@@ -128,5 +134,30 @@ func TestModeratorHidesPost(t *testing.T) {
 	mustHave(t, body, "This answer was hidden by a moderator.")
 	if strings.Contains(body, "cheap followers") {
 		t.Error("hidden text still shown to visitors")
+	}
+}
+
+// TestForgotPasswordInTheBrowser: from the login page's link to a new
+// password, without JavaScript doing anything.
+func TestForgotPasswordInTheBrowser(t *testing.T) {
+	s := newSite(t)
+	s.user("maria", models.RoleMember)
+	b := newTab(t, 390, 844)
+	b.run(chromedp.Navigate(s.url+"/login"),
+		chromedp.Click(chromedp.CSS(`a[href="/password/forgot"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`form[action="/password/forgot"]`)),
+		chromedp.SendKeys(chromedp.CSS("#f-email"), "maria@example.com"),
+		chromedp.Click(chromedp.CSS(`form[action="/password/forgot"] button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS(`a[href="/password/forgot"]`)))
+	mustHave(t, b.text("h1"), "Check your email")
+	b.run(chromedp.Navigate(s.url+s.mailedLink("maria@example.com", "/password/reset/")),
+		chromedp.WaitVisible(chromedp.CSS("#f-password_confirm")),
+		chromedp.SendKeys(chromedp.CSS("#f-password"), "a brand new password"),
+		chromedp.SendKeys(chromedp.CSS("#f-password_confirm"), "a brand new password"),
+		chromedp.Click(chromedp.CSS(`form[action^="/password/reset/"] button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS(`a[href="/u/maria"]`)))
+	mustHave(t, b.text(".flash"), "Your password is changed")
+	if p := b.problems(); len(p) > 0 {
+		t.Errorf("script problems: %v", p)
 	}
 }

@@ -22,7 +22,7 @@ type modUserPage struct {
 	Suspend form
 	Link    form
 	// What the viewer may do to Target: the forms the store would refuse are not shown.
-	Self, CanSuspend, CanRemoveSpammer, CanSetRole bool
+	Self, CanSuspend, CanRemoveSpammer, CanSetRole, CanDelete bool
 }
 
 // showModUser renders GET /mod/users/:id: suspension, spam removal, roles, groups.
@@ -57,7 +57,8 @@ func (h *Handler) renderModUser(c echo.Context, code int, id int64, suspend, lin
 	u := currentUser(c)
 	p := modUserPage{page: h.page(c, "Moderate "+target.Username), Target: target, Groups: groups, Roles: models.Roles(),
 		Suspend: suspend, Link: link, Self: u.ID == target.ID, CanSuspend: models.CanSuspendUser(u, target),
-		CanRemoveSpammer: models.CanRemoveSpammer(u, target), CanSetRole: models.CanSetRole(u, target)}
+		CanRemoveSpammer: models.CanRemoveSpammer(u, target), CanSetRole: models.CanSetRole(u, target),
+		CanDelete: models.CanDeleteUser(u, target)}
 	p.NoIndex = true
 	return h.render(c, code, "mod_user", p)
 }
@@ -159,12 +160,12 @@ func (h *Handler) renderAdminSettings(c echo.Context, code int, settings, catego
 
 func (h *Handler) saveAdminSettings(c echo.Context) error {
 	f := fromRequest(c, "brand_name", "badge_title", "ambassador_domains", "superuser_threshold", "posts_per_hour", "approve_first_posts",
-		"standing_days", "standing_reputation")
+		"standing_days", "standing_reputation", "verify_email")
 	err := h.store.SaveSiteSettings(c.Request().Context(), currentUser(c), models.SiteSettingsForm{
 		BrandName: f.Values["brand_name"], BadgeTitle: f.Values["badge_title"], AmbassadorDomains: f.Values["ambassador_domains"],
 		SuperuserThreshold: f.Values["superuser_threshold"], PostsPerHour: f.Values["posts_per_hour"],
 		StandingDays: f.Values["standing_days"], StandingReputation: f.Values["standing_reputation"],
-		ApproveFirstPosts: f.Values["approve_first_posts"] == "1"})
+		ApproveFirstPosts: f.Values["approve_first_posts"] == "1", VerifyEmail: f.Values["verify_email"] == "1"})
 	if f.withError(err) {
 		return h.renderAdminSettings(c, http.StatusUnprocessableEntity, f, newForm())
 	}

@@ -168,13 +168,28 @@ func (c *client) postRaw(path, body string) *response {
 	return c.do(req)
 }
 
-// register creates an account through the form, then logs in with it.
+// register creates an account through the form, confirms its address with
+// the link the welcome email carries, then logs in with it.
 func (c *client) register(name string) {
+	c.app.t.Helper()
+	c.registerUnverified(name)
+	c.verifyEmail(name + "@example.com")
+	c.login(name)
+}
+
+// registerUnverified creates an account through the form and does not
+// confirm its address.
+func (c *client) registerUnverified(name string) {
 	c.app.t.Helper()
 	res := c.post("/register", url.Values{"username": {name}, "email": {name + "@example.com"}, "password": {"correct horse"}})
 	if res.Code != http.StatusSeeOther {
 		c.app.t.Fatalf("register %s: %d %s", name, res.Code, res.Body)
 	}
+}
+
+// login logs in through the form with the password register uses.
+func (c *client) login(name string) {
+	c.app.t.Helper()
 	if res := c.post("/login", url.Values{"username": {name}, "password": {"correct horse"}}); res.Code != http.StatusSeeOther {
 		c.app.t.Fatalf("log in as %s after registering: %d", name, res.Code)
 	}

@@ -115,14 +115,19 @@ func (h *Handler) register(c echo.Context) error {
 	u := reg.User
 	msg := models.Email{Kind: models.EmailSignUp, To: u.Email, Subject: "Welcome to " + h.cfg.SiteName,
 		Body: fmt.Sprintf("Hello %s,\n\nYour account on %s is ready. Log in with your username, %s, and the password you chose:\n\n%s/login\n\n"+
-			"If you did not sign up, ignore this email.\n", u.Username, h.cfg.SiteName, u.Username, h.cfg.BaseURL)}
+			"Confirm that this address is yours with this link (it works for %d hours)%s:\n\n%s\n\n"+
+			"If you did not sign up, ignore this email.\n", u.Username, h.cfg.SiteName, u.Username, h.cfg.BaseURL,
+			int(models.VerifyLinkTTL.Hours()), verifyNeed(h.siteSettings(ctx).VerifyEmail), h.emailLink(reg.VerifyToken)),
+		Expires: h.store.Now().Add(models.VerifyLinkTTL)}
 	if reg.Created {
 		h.log.Info("user registered", "user_id", u.ID)
 	} else {
 		msg.Subject = "Signing up on " + h.cfg.SiteName
 		msg.Body = fmt.Sprintf("Hello %s,\n\nSomeone, perhaps you, tried to open an account on %s with this email address. "+
 			"It already has an account, so nothing was created. Your username is %s; log in here:\n\n%s/login\n\n"+
-			"If it was not you, ignore this email: nothing changed.\n", u.Username, h.cfg.SiteName, u.Username, h.cfg.BaseURL)
+			"Forgot your password? Ask for a link to choose a new one:\n\n%s/password/forgot\n\n"+
+			"If it was not you, ignore this email: nothing changed.\n", u.Username, h.cfg.SiteName, u.Username, h.cfg.BaseURL, h.cfg.BaseURL)
+		msg.Expires = time.Time{}
 		h.log.Info("sign-up with a registered email", "user_id", u.ID)
 	}
 	// The mail worker sends it, so a mail server that is down or slow
@@ -170,7 +175,7 @@ func (h *Handler) login(c echo.Context) error {
 	case err != nil:
 		return err
 	case draft != nil:
-		if err := h.startSession(c, u, draft.Action); err != nil {
+		if err := h.completeLogin(c, u, draft.Action); err != nil {
 			return err
 		}
 		if err := h.keepDraft(c, draft); err != nil {
@@ -178,7 +183,7 @@ func (h *Handler) login(c echo.Context) error {
 		}
 		return c.Redirect(http.StatusSeeOther, draft.restore)
 	default:
-		if err := h.startSession(c, u, ""); err != nil {
+		if err := h.completeLogin(c, u, ""); err != nil {
 			return err
 		}
 		return c.Redirect(http.StatusSeeOther, next)

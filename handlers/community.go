@@ -51,6 +51,10 @@ type settingsPage struct {
 	page
 	Form    form
 	Domains []string
+	// PendingEmail is the new address waiting for its link to be opened.
+	PendingEmail string
+	// VerifyEmail: the site asks for a confirmed address before posting.
+	VerifyEmail bool
 }
 
 // showSettings renders GET /settings: email notifications and the ambassador programme.
@@ -59,9 +63,32 @@ func (h *Handler) showSettings(c echo.Context) error {
 }
 
 func (h *Handler) renderSettings(c echo.Context, code int, f form) error {
-	p := settingsPage{page: h.page(c, "Your settings"), Form: f, Domains: h.siteSettings(c.Request().Context()).AmbassadorDomains}
+	ctx := c.Request().Context()
+	set := h.siteSettings(ctx)
+	p := settingsPage{page: h.page(c, "Your settings"), Form: f, Domains: set.AmbassadorDomains, VerifyEmail: set.VerifyEmail}
+	if _, typed := f.Values["display_name"]; !typed {
+		f.Values["display_name"], f.Values["bio"] = p.User.DisplayName, p.User.Bio
+	}
+	var err error
+	if p.PendingEmail, err = h.store.PendingEmailChange(ctx, p.User); err != nil {
+		return err
+	}
 	p.NoIndex = true
 	return h.render(c, code, "settings", p)
+}
+
+// saveProfile handles POST /settings/profile: display name and bio.
+func (h *Handler) saveProfile(c echo.Context) error {
+	f := fromRequest(c, "display_name", "bio")
+	err := h.store.SaveProfile(c.Request().Context(), currentUser(c), models.ProfileEdit{DisplayName: f.Values["display_name"], Bio: f.Values["bio"]})
+	if code, ok := formStatus(c, f, err); ok {
+		return h.renderSettings(c, code, f)
+	}
+	if err != nil {
+		return err
+	}
+	h.flash(c, "Your profile is saved.")
+	return c.Redirect(http.StatusSeeOther, "/settings")
 }
 
 func (h *Handler) saveSettings(c echo.Context) error {

@@ -19,6 +19,7 @@ import (
 	"github.com/labstack/gommon/bytes"
 	"golang.org/x/time/rate"
 
+	"github.com/crowdcare/crowdcare/exports"
 	"github.com/crowdcare/crowdcare/imports"
 	"github.com/crowdcare/crowdcare/models"
 	"github.com/crowdcare/crowdcare/static"
@@ -29,6 +30,9 @@ type Config struct {
 	// Imports runs uploaded imports; nil: New makes one and runs it until
 	// ctx ends.
 	Imports *imports.Worker
+	// Exports makes members' data exports; nil: New makes one and runs it
+	// until ctx ends.
+	Exports *exports.Worker
 	// BaseURL is the public address, e.g. https://community.example.com.
 	// Cookies are marked Secure when it is https.
 	BaseURL string
@@ -97,6 +101,7 @@ type Handler struct {
 	settings settingsCache
 	metrics  *metrics
 	imports  *imports.Worker
+	exports  *exports.Worker
 	pages    *pageCache
 	threads  *threadCache
 	viewers  *viewerCache
@@ -192,6 +197,11 @@ func newHandler(ctx context.Context, cfg Config, store *models.Store, log *slog.
 		go h.imports.Run(ctx)
 	} else if h.imports.OnDone == nil {
 		h.imports.OnDone = h.metrics.countImport // before the caller runs it
+	}
+	h.exports = cfg.Exports
+	if h.exports == nil {
+		h.exports = exports.New(store, "", exports.Config{SiteName: cfg.SiteName, BaseURL: cfg.BaseURL}, log)
+		go h.exports.Run(ctx)
 	}
 	if h.bodyLimit, err = bytes.Parse(cfg.BodyLimit); err != nil || h.bodyLimit <= 0 {
 		return nil, nil, fmt.Errorf("body limit %q: not a size like 1M", cfg.BodyLimit)

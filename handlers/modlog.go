@@ -76,6 +76,8 @@ func logActionText(action string) string {
 		return "Verified a work address and became an ambassador"
 	case "link_placeholder":
 		return "Linked a profile imported from X to an account"
+	case "delete_account":
+		return "Deleted an account and its personal data"
 	case "change_settings":
 		return "Changed the site settings"
 	case "change_search_synonyms":
@@ -127,7 +129,9 @@ func describeLog(e models.LogEntry) logLine {
 			l.Target = "Post in “" + e.TargetName + "”"
 		}
 	case "user":
-		if e.TargetName != "" {
+		if (models.UserRef{Username: e.TargetName}).Deleted() {
+			l.Target, l.TargetURL = models.DeletedMemberName, "" // no profile left
+		} else if e.TargetName != "" {
 			l.Target = "@" + e.TargetName
 		}
 	default:

@@ -65,6 +65,8 @@ func staffRoutes() []staffRoute {
 		{models.PermCurateKB, "POST", "/kb/{a}/publish", url.Values{"published": {"1"}}},
 		{models.PermCurateKB, "POST", "/kb/{a}/outdated", url.Values{"outdated": {"0"}}},
 		{models.PermCurateKB, "POST", "/kb/{a}/promote", url.Values{"post_id": {"0"}}},
+		// Last: it deletes the account the routes above act on.
+		{models.PermDeleteUsers, "POST", "/mod/users/{u}/delete", url.Values{"password": {"correct horse"}}},
 	}
 }
 

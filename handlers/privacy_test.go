@@ -190,7 +190,7 @@ func anyVoterCounts(t *testing.T, a *testApp) {
 	f := models.SiteSettingsForm{BrandName: set.BrandName, BadgeTitle: set.BadgeTitle,
 		AmbassadorDomains: strings.Join(set.AmbassadorDomains, ", "), SuperuserThreshold: strconv.Itoa(set.SuperuserThreshold),
 		PostsPerHour: strconv.Itoa(set.PostsPerHour), ApproveFirstPosts: set.ApproveFirstPostsWithLinks,
-		StandingDays: "0", StandingReputation: "0"}
+		VerifyEmail: set.VerifyEmail, StandingDays: "0", StandingReputation: "0"}
 	if err := a.store.SaveSiteSettings(ctx, admin, f); err != nil {
 		t.Fatal(err)
 	}

@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -112,6 +113,13 @@ func (h *Handler) routes(e *echo.Echo) {
 	e.POST("/register", h.register)
 	e.GET("/login", h.showLogin)
 	e.POST("/login", h.login)
+	e.GET("/password/forgot", h.showForgotPassword)
+	e.POST("/password/forgot", h.forgotPassword)
+	e.GET("/password/reset/:token", h.showResetPassword)
+	e.POST("/password/reset/:token", h.resetPassword)
+	// An emailed link is the proof: opening it needs no login.
+	e.GET("/email/verify/:token", h.showConfirmEmail)
+	e.POST("/email/verify/:token", h.confirmEmail)
 
 	// Members. Route-level middleware, not a Group: echo's Group.Use adds
 	// catch-all routes that would turn every unknown URL into a login redirect.
@@ -137,6 +145,14 @@ func (h *Handler) routes(e *echo.Echo) {
 	member(http.MethodGet, "/settings", h.showSettings)
 	member(http.MethodPost, "/settings", h.saveSettings)
 	member(http.MethodPost, "/settings/ambassador", h.requestAmbassador)
+	member(http.MethodPost, "/settings/profile", h.saveProfile)
+	member(http.MethodPost, "/settings/email", h.changeEmail)
+	member(http.MethodPost, "/settings/verify", h.resendVerification)
+	member(http.MethodGet, "/settings/export", h.showExport)
+	member(http.MethodPost, "/settings/export", h.requestExport)
+	member(http.MethodGet, "/settings/export/:id", h.downloadExport)
+	member(http.MethodGet, "/settings/delete", h.showDeleteAccount)
+	member(http.MethodPost, "/settings/delete", h.deleteAccount)
 	member(http.MethodGet, "/ambassador/verify", h.showVerifyAmbassador)
 	member(http.MethodPost, "/ambassador/verify", h.verifyAmbassador)
 
@@ -169,6 +185,7 @@ func (h *Handler) routes(e *echo.Echo) {
 	staff(models.PermManageRoles, http.MethodPost, "/mod/users/:id/role", h.setUserRole)
 	staff(models.PermManageRoles, http.MethodPost, "/mod/users/:id/link", h.linkPlaceholder)
 	staff(models.PermManageSite, http.MethodPost, "/mod/users/:id/groups", h.setUserGroup)
+	staff(models.PermDeleteUsers, http.MethodPost, "/mod/users/:id/delete", h.deleteUser)
 	staff(models.PermManageSite, http.MethodGet, "/admin/settings", h.showAdminSettings)
 	staff(models.PermManageSite, http.MethodPost, "/admin/settings", h.saveAdminSettings)
 	staff(models.PermManageSite, http.MethodPost, "/admin/categories", h.saveCategory)
@@ -234,9 +251,19 @@ func (h *Handler) requestLog(next echo.HandlerFunc) echo.HandlerFunc {
 		h.metrics.observe(c, time.Since(start))
 		h.log.Info("request",
 			"request_id", c.Response().Header().Get(echo.HeaderXRequestID),
-			"method", req.Method, "path", req.URL.Path, "route", c.Path(),
+			"method", req.Method, "path", loggedPath(c), "route", c.Path(),
 			"status", c.Response().Status, "bytes", c.Response().Size,
 			"duration_ms", float64(time.Since(start).Microseconds())/1000)
 		return nil
 	}
+}
+
+// loggedPath is the request's path as the log shows it: a one-time link's
+// secret (the :token of /password/reset/:token, /email/verify/:token) is
+// left out, so the log cannot be used to reset a password.
+func loggedPath(c echo.Context) string {
+	if c.Param("token") == "" {
+		return c.Request().URL.Path
+	}
+	return strings.Replace(c.Path(), ":token", "…", 1)
 }

@@ -45,7 +45,18 @@ type ldQAPage struct {
 }
 
 func person(base string, u models.UserRef) ldPerson {
+	if u.Deleted() {
+		return ldPerson{Type: "Person", Name: models.DeletedMemberName} // no profile left to link to
+	}
 	return ldPerson{Type: "Person", Name: u.Username, URL: base + u.URL()}
+}
+
+// authorName is how a feed names an author.
+func authorName(u models.UserRef) string {
+	if u.Deleted() {
+		return models.DeletedMemberName
+	}
+	return u.Username
 }
 
 func ldTime(t time.Time) string { return t.UTC().Format(time.RFC3339) }
@@ -229,7 +240,7 @@ func (h *Handler) showFeed(c echo.Context) error {
 	f := h.feed(h.cfg.SiteName+": latest questions", "/feed.atom", "/")
 	for _, t := range list.Threads {
 		f.add(atomEntry{Title: t.Title, ID: h.cfg.BaseURL + "/t/" + strconv.FormatInt(t.ID, 10), Updated: ldTime(t.CreatedAt),
-			Link: atomLink{Href: h.cfg.BaseURL + t.URL()}, Author: atomAuthor{Name: t.Author.Username},
+			Link: atomLink{Href: h.cfg.BaseURL + t.URL()}, Author: atomAuthor{Name: authorName(t.Author)},
 			Summary: t.Category.Name + ": " + plural(t.AnswerCount, "answer", "answers")}, t.CreatedAt)
 	}
 	return h.writeXML(c, "application/atom+xml; charset=utf-8", f)
@@ -244,7 +255,7 @@ func (h *Handler) showKBFeed(c echo.Context) error {
 	f := h.feed(h.cfg.SiteName+": knowledge base", "/kb/feed.atom", "/kb")
 	for _, a := range list.Articles {
 		f.add(atomEntry{Title: a.Title, ID: h.cfg.BaseURL + "/kb/" + strconv.FormatInt(a.ID, 10), Updated: ldTime(a.UpdatedAt),
-			Link: atomLink{Href: h.cfg.BaseURL + a.URL()}, Author: atomAuthor{Name: a.Author.Username},
+			Link: atomLink{Href: h.cfg.BaseURL + a.URL()}, Author: atomAuthor{Name: authorName(a.Author)},
 			Summary: h.summary(a.ProblemMD, 300)}, a.UpdatedAt)
 	}
 	return h.writeXML(c, "application/atom+xml; charset=utf-8", f)

@@ -229,7 +229,7 @@ func TestSuspendedMemberCannotChangeAnything(t *testing.T) {
 // adminSettings is a complete site-settings form with some fields changed.
 func adminSettings(changes url.Values) url.Values {
 	f := url.Values{"brand_name": {"Example ISP"}, "badge_title": {"Example ISP Employee"}, "superuser_threshold": {"200"},
-		"posts_per_hour": {"30"}, "standing_days": {"3"}, "standing_reputation": {"10"}}
+		"posts_per_hour": {"30"}, "standing_days": {"3"}, "standing_reputation": {"10"}, "verify_email": {"1"}}
 	for k, v := range changes {
 		f[k] = v
 	}

@@ -25,10 +25,12 @@ func (h *Handler) refuseSuspended(next echo.HandlerFunc) echo.HandlerFunc {
 }
 
 // suspendedMayPost lists what a suspended account may still do: leave,
-// keep its password its own, and turn emails off.
+// keep its password its own, confirm its address, turn emails off, and
+// take or erase its data (models.DeleteAccount keeps its posts).
 func suspendedMayPost(route string) bool {
 	switch route {
-	case "/logout", "/logout/all", "/settings/password", "/unsubscribe":
+	case "/logout", "/logout/all", "/settings/password", "/unsubscribe", "/password/forgot", "/password/reset/:token",
+		"/email/verify/:token", "/settings/verify", "/settings/export", "/settings/delete":
 		return true
 	}
 	return false

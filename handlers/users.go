@@ -14,9 +14,10 @@ type profilePage struct {
 	page
 	Profile   *models.Profile
 	Tab       string
-	Questions *models.ThreadList
+	Questions *models.ThreadList // the questions tab's, or the watching tab's threads
 	Answers   *models.AnswerList
 	Pager     pager
+	Own       bool // the viewer's own profile: it also lists what they watch
 }
 
 // PageURL is the pager's link within the current tab.
@@ -35,11 +36,18 @@ func (h *Handler) showProfile(c echo.Context) error {
 		return err
 	}
 	p := profilePage{page: h.page(c, prof.User.Username), Profile: prof,
-		Tab: oneOf(c.QueryParam("tab"), "questions", "answers")}
+		Tab: oneOf(c.QueryParam("tab"), "questions", "answers", "watching")}
+	p.Own = p.User != nil && p.User.ID == prof.User.ID
+	if p.Tab == "watching" && !p.Own {
+		p.Tab = "questions" // what a member watches is theirs alone
+	}
 	p.Description = prof.User.Username + "'s questions and answers on " + h.cfg.SiteName + "."
-	if p.Tab == "answers" {
+	switch p.Tab {
+	case "answers":
 		p.Answers, err = h.store.UserAnswers(ctx, prof.User.ID, pageOf(c), p.User)
-	} else {
+	case "watching":
+		p.Questions, err = h.store.Threads(ctx, models.ThreadQuery{WatchedBy: prof.User.ID, Sort: models.SortActive, Page: pageOf(c), Viewer: p.User})
+	default:
 		p.Questions, err = h.store.Threads(ctx, models.ThreadQuery{AuthorID: prof.User.ID, Page: pageOf(c), Viewer: p.User})
 	}
 	if err != nil {

@@ -46,6 +46,7 @@ func loadViews(assets *static.Assets, badge func(models.Role) string) (*views, e
 		"pct":        func(f float64) string { return fmt.Sprintf("%.0f%%", 100*f) },
 		"langName":   langName,
 		"spikeHours": func() int { return int(models.SpikeWindow.Hours()) },
+		"splitLines": func(s string) []string { return strings.Split(s, "\n") },
 	}
 	shared := []string{"layouts/*.html", "partials/*.html"}
 	pageFiles, err := fs.Glob(templates.Files, "pages/*.html")

@@ -159,8 +159,8 @@ func (s *Store) corpusUsers(ctx context.Context, n int) ([]int64, error) {
 		for i := 0; i < n; i++ {
 			var id int64
 			name := fmt.Sprintf("member%06d", i)
-			if err := tx.QueryRowContext(ctx, `INSERT INTO users (username, email, password_hash, created_at)
-				VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING id`, name, name+"@bench.invalid", string(hash), s.now().Unix()).Scan(&id); err != nil {
+			if err := tx.QueryRowContext(ctx, `INSERT INTO users (username, email, password_hash, created_at, email_verified_at)
+				VALUES (?1, ?2, ?3, ?4, ?4) ON CONFLICT DO NOTHING RETURNING id`, name, name+"@bench.invalid", string(hash), s.now().Unix()).Scan(&id); err != nil {
 				if err == sql.ErrNoRows {
 					if err := tx.QueryRowContext(ctx, `SELECT id FROM users WHERE username = ?`, name).Scan(&id); err != nil {
 						return err

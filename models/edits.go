@@ -47,6 +47,9 @@ func (s *Store) editPost(ctx context.Context, editor *User, postID int64, e Post
 	if editor.Suspended(s.now()) {
 		return &ErrNotAllowed{Reason: "Your account is suspended: you can read but not edit."}
 	}
+	if err := s.unverifiedErr(ctx, editor); err != nil {
+		return err
+	}
 	e.Body = strings.TrimSpace(cleanText(e.Body))
 	e.Title = strings.Join(strings.Fields(cleanText(e.Title)), " ")
 	tags := ParseTags(cleanText(e.Tags))

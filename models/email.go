@@ -37,6 +37,11 @@ type Email struct {
 const (
 	EmailAmbassadorVerification = "ambassador_verification"
 	EmailSignUp                 = "sign_up" // a welcome, or a note to an address that already has an account
+	EmailPasswordReset          = "password_reset"
+	EmailVerification           = "verify_email"  // a new link to verify the account's address
+	EmailChange                 = "change_email"  // a link to the new address, or a note that it has an account
+	EmailChanged                = "email_changed" // a note to the old address once the new one took over
+	EmailExportReady            = "export_ready"  // the member's data can be downloaded
 )
 
 // QueueEmail puts an email in the outbox.

@@ -36,6 +36,7 @@ const (
 type ThreadQuery struct {
 	CategoryID int64
 	AuthorID   int64
+	WatchedBy  int64 // only the threads this member watches
 	Tag        string
 	Show       string // ShowAll, ShowUnanswered or ShowSolved
 	Sort       string // SortNewest or SortActive
@@ -115,6 +116,10 @@ func (s *Store) Threads(ctx context.Context, q ThreadQuery) (*ThreadList, error)
 	if q.AuthorID != 0 {
 		where += ` AND t.author_id = ?`
 		args = append(args, q.AuthorID)
+	}
+	if q.WatchedBy != 0 {
+		where += ` AND t.id IN (SELECT w.thread_id FROM watches w WHERE w.user_id = ?)`
+		args = append(args, q.WatchedBy)
 	}
 	if q.Tag != "" {
 		where += ` AND t.id IN (SELECT tt.thread_id FROM thread_tags tt JOIN tags g ON g.id = tt.tag_id WHERE g.name = ?)`

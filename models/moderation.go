@@ -402,11 +402,15 @@ func suspendedErr(u *User, now time.Time) error {
 		" (" + u.SuspendReason + "). You can still read."}
 }
 
-// checkCanPost refuses a suspended author before anything is written and
-// returns how many posts they may write in an hour (0: no limit), which
-// withinPostBudget checks inside the write.
+// checkCanPost refuses a suspended author, and one who must confirm their
+// email address first, before anything is written and returns how many
+// posts they may write in an hour (0: no limit), which withinPostBudget
+// checks inside the write.
 func (s *Store) checkCanPost(ctx context.Context, author *User) (int, error) {
 	if err := s.suspendedErr(author); err != nil {
+		return 0, err
+	}
+	if err := s.unverifiedErr(ctx, author); err != nil {
 		return 0, err
 	}
 	return s.hourlyLimit(ctx, author)

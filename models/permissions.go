@@ -51,6 +51,7 @@ const (
 	PermSeeModLog    Permission = "see_mod_log"  // read the audit log
 	PermManageRoles  Permission = "manage_roles" // grant roles, verify ambassadors
 	PermManageSite   Permission = "manage_site"  // site settings, categories, groups
+	PermDeleteUsers  Permission = "delete_users" // delete another member's account and personal data
 )
 
 // Can reports whether the role grants the permission. This is the
@@ -104,4 +105,11 @@ func CanRemoveSpammer(actor, target *User) bool {
 // CanSetRole reports whether actor may change target's role: nobody their own.
 func CanSetRole(actor, target *User) bool {
 	return actor.Can(PermManageRoles) && actor.ID != target.ID
+}
+
+// CanDeleteUser reports whether actor may delete target's account from the
+// moderation page: an admin, never their own account (they delete it from
+// their settings, like anyone).
+func CanDeleteUser(actor, target *User) bool {
+	return actor.Can(PermDeleteUsers) && actor.ID != target.ID && !target.Deleted()
 }

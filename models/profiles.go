@@ -4,7 +4,9 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Profile is a user's public summary.
@@ -21,6 +23,9 @@ func (s *Store) Profile(ctx context.Context, username string, viewer *User) (*Pr
 	u, err := s.UserByUsername(ctx, username)
 	if err != nil {
 		return nil, err
+	}
+	if u.Deleted() {
+		return nil, ErrNotFound // only its posts remain, as a deleted member's
 	}
 	filter, fargs, err := s.categoryFilter(ctx, viewer, "t.category_id")
 	if err != nil {
@@ -100,4 +105,67 @@ func (s *Store) UserAnswers(ctx context.Context, userID int64, page int, viewer 
 		list.Answers = append(list.Answers, a)
 	}
 	return list, rows.Err()
+}
+
+// Profile text limits, in characters.
+const (
+	DisplayNameMaxLen = 50
+	BioMaxLen         = 300
+)
+
+// ProfileEdit is what a member says about themselves on their profile.
+type ProfileEdit struct {
+	DisplayName string
+	Bio         string
+}
+
+// normalize folds the display name to one line and the bio's line breaks
+// to at most one blank line, trimming both.
+func (e *ProfileEdit) normalize() {
+	e.DisplayName = strings.Join(strings.Fields(cleanText(e.DisplayName)), " ")
+	bio := strings.ReplaceAll(strings.ReplaceAll(cleanText(e.Bio), "\r\n", "\n"), "\r", "\n")
+	lines := strings.Split(bio, "\n")
+	var kept []string
+	blank := 0
+	for _, l := range lines {
+		l = strings.Join(strings.Fields(l), " ")
+		if l == "" {
+			blank++
+			if blank > 1 || len(kept) == 0 {
+				continue
+			}
+		} else {
+			blank = 0
+		}
+		kept = append(kept, l)
+	}
+	e.Bio = strings.TrimSpace(strings.Join(kept, "\n"))
+}
+
+func (e ProfileEdit) validate() validator {
+	v := validator{}
+	v.check(utf8.RuneCountInString(e.DisplayName) <= DisplayNameMaxLen, "display_name",
+		fmt.Sprintf("Use at most %d characters.", DisplayNameMaxLen))
+	_, ctl := firstControl(e.DisplayName)
+	v.check(!ctl, "display_name", "Use letters, digits, spaces and punctuation only.")
+	v.check(utf8.RuneCountInString(e.Bio) <= BioMaxLen, "bio", fmt.Sprintf("Use at most %d characters.", BioMaxLen))
+	_, ctl = firstControl(strings.ReplaceAll(e.Bio, "\n", " "))
+	v.check(!ctl, "bio", "Use letters, digits, spaces and punctuation only.")
+	return v
+}
+
+// SaveProfile stores u's display name and bio: plain text, shown escaped.
+func (s *Store) SaveProfile(ctx context.Context, u *User, e ProfileEdit) error {
+	if err := s.suspendedErr(u); err != nil {
+		return err
+	}
+	e.normalize()
+	if err := e.validate().err(); err != nil {
+		return err
+	}
+	if _, err := s.exec(ctx, `UPDATE users SET display_name = ?, bio = ? WHERE id = ? AND deleted_at IS NULL`,
+		e.DisplayName, e.Bio, u.ID); err != nil {
+		return fmt.Errorf("save profile of %d: %w", u.ID, err)
+	}
+	return nil
 }

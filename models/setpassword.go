@@ -47,17 +47,7 @@ func (s *Store) replacePassword(ctx context.Context, u *User, password string, a
 		return err
 	}
 	return s.inTx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE users SET password_hash = ?, session_epoch = session_epoch + 1 WHERE id = ? AND imported = 0`,
-			string(hash), u.ID)
-		if err != nil {
-			return err
-		}
-		if n, err := res.RowsAffected(); err != nil {
-			return err
-		} else if n == 0 {
-			return ErrNotFound
-		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = ?`, u.ID); err != nil {
+		if err := s.storePasswordHash(ctx, tx, u.ID, hash); err != nil {
 			return err
 		}
 		if also == nil {
@@ -65,4 +55,24 @@ func (s *Store) replacePassword(ctx context.Context, u *User, password string, a
 		}
 		return also(tx)
 	})
+}
+
+// storePasswordHash is the write every new password makes in tx: the hash,
+// every session of the account ended, and every password-reset link not
+// yet used made unusable (a link from before the change must not undo it).
+func (s *Store) storePasswordHash(ctx context.Context, tx *sql.Tx, userID int64, hash []byte) error {
+	res, err := tx.ExecContext(ctx, `UPDATE users SET password_hash = ?, session_epoch = session_epoch + 1
+		WHERE id = ? AND imported = 0 AND deleted_at IS NULL`, string(hash), userID)
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return err
+	} else if n == 0 {
+		return ErrNotFound
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = ?`, userID); err != nil {
+		return err
+	}
+	return endTokens(ctx, tx, s.now(), userID, TokenPasswordReset)
 }

@@ -29,25 +29,33 @@ type SiteSettings struct {
 	// drops that condition. So a batch of new accounts cannot vote anyone up.
 	StandingDays       int
 	StandingReputation int
+	// VerifyEmail asks members to confirm their email address before they
+	// post; they can read meanwhile. On by default (migration 0025 turns it
+	// off for installs that had accounts before).
+	VerifyEmail bool
 }
 
 // DefaultSiteSettings apply until an admin changes them.
 func DefaultSiteSettings() SiteSettings {
 	return SiteSettings{BrandName: "the brand", BadgeTitle: "Employee", SuperuserThreshold: 200,
-		ApproveFirstPostsWithLinks: true, PostsPerHour: 30, StandingDays: 3, StandingReputation: 10}
+		ApproveFirstPostsWithLinks: true, PostsPerHour: 30, StandingDays: 3, StandingReputation: 10, VerifyEmail: true}
 }
 
 // FormValues is s as the admin form shows it and as it is stored: each
 // setting's text under its name (the form field's, and the key after "site.").
 func (s SiteSettings) FormValues() map[string]string {
-	approve := "0"
+	approve, verify := "0", "0"
 	if s.ApproveFirstPostsWithLinks {
 		approve = "1"
+	}
+	if s.VerifyEmail {
+		verify = "1"
 	}
 	return map[string]string{"brand_name": s.BrandName, "badge_title": s.BadgeTitle,
 		"ambassador_domains": strings.Join(s.AmbassadorDomains, ", "), "superuser_threshold": strconv.Itoa(s.SuperuserThreshold),
 		"approve_first_posts": approve, "posts_per_hour": strconv.Itoa(s.PostsPerHour),
-		"standing_days": strconv.Itoa(s.StandingDays), "standing_reputation": strconv.Itoa(s.StandingReputation)}
+		"standing_days": strconv.Itoa(s.StandingDays), "standing_reputation": strconv.Itoa(s.StandingReputation),
+		"verify_email": verify}
 }
 
 // Domain reports whether an email address is on an ambassador domain.
@@ -96,6 +104,8 @@ func (s *Store) SiteSettings(ctx context.Context) (SiteSettings, error) {
 			out.StandingDays, _ = strconv.Atoi(val)
 		case "standing_reputation":
 			out.StandingReputation, _ = strconv.Atoi(val)
+		case "verify_email":
+			out.VerifyEmail = val == "1"
 		}
 	}
 	return out, rows.Err()
@@ -117,6 +127,7 @@ type SiteSettingsForm struct {
 	BrandName, BadgeTitle, AmbassadorDomains, SuperuserThreshold, PostsPerHour string
 	StandingDays, StandingReputation                                           string
 	ApproveFirstPosts                                                          bool
+	VerifyEmail                                                                bool
 }
 
 // SaveSiteSettings validates and stores the admin form.
@@ -145,7 +156,7 @@ func (s *Store) SaveSiteSettings(ctx context.Context, actor *User, f SiteSetting
 	}
 	values := SiteSettings{BrandName: brand, BadgeTitle: badge, AmbassadorDomains: domains, SuperuserThreshold: threshold,
 		ApproveFirstPostsWithLinks: f.ApproveFirstPosts, PostsPerHour: perHour, StandingDays: days,
-		StandingReputation: points}.FormValues()
+		StandingReputation: points, VerifyEmail: f.VerifyEmail}.FormValues()
 	return s.inTx(ctx, func(tx *sql.Tx) error {
 		for k, val := range values {
 			if _, err := tx.ExecContext(ctx, `INSERT INTO settings (key, value) VALUES (?, ?)

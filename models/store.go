@@ -73,6 +73,9 @@ type Store struct {
 	// use: at cost 12 it takes a quarter of a second, too long for start-up.
 	dummyOnce sync.Once
 	dummyHash []byte
+	// tokensMade counts the one-time link secrets made (newToken): a
+	// password reset makes one whether or not the address has an account.
+	tokensMade atomic.Int64
 	// version moves on with every commit, so caches of rendered pages know
 	// when what they show may have changed.
 	version atomic.Uint64

@@ -45,7 +45,23 @@ type User struct {
 	// XUserID is an imported profile's X user id when the source gave one;
 	// UnknownXAuthor for the profile of posts whose file named no author.
 	XUserID string
+	// DisplayName and Bio are what the member says about themselves on
+	// their profile; AvatarURL is an uploaded avatar ("" : the default).
+	DisplayName string
+	Bio         string
+	AvatarURL   string
+	// EmailVerifiedAt is when the member proved Email is theirs; zero: not yet.
+	EmailVerifiedAt time.Time
+	// DeletedAt is when the account was deleted (DeleteAccount); zero for a live one.
+	DeletedAt time.Time
 }
+
+// EmailVerified reports whether the member proved their address is theirs.
+func (u *User) EmailVerified() bool { return u != nil && !u.EmailVerifiedAt.IsZero() }
+
+// Deleted reports whether the account was deleted: only its posts remain,
+// as a "deleted member"'s.
+func (u *User) Deleted() bool { return u != nil && !u.DeletedAt.IsZero() }
 
 // Suspended reports whether the user may read but not post right now.
 func (u *User) Suspended(now time.Time) bool {
@@ -61,6 +77,12 @@ func (u *User) Can(p Permission) bool {
 func (u *User) URL() string { return "/u/" + u.Username }
 
 var usernamePattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{1,28}[A-Za-z0-9]$`)
+
+// validEmail reports whether s is one plain email address, as forms take it.
+func validEmail(s string) bool {
+	_, err := mail.ParseAddress(s)
+	return err == nil && strings.Contains(s, "@") && !strings.ContainsAny(s, " <>") && len(s) <= 254
+}
 
 // NewUser is what registration asks for.
 type NewUser struct {
@@ -83,10 +105,8 @@ func (n NewUser) validate() validator {
 	v.check(n.Username != "", "username", "Choose a username.")
 	v.check(usernamePattern.MatchString(n.Username), "username",
 		"Use 3–30 letters, digits, dots, dashes or underscores, starting and ending with a letter or digit.")
-	_, err := mail.ParseAddress(n.Email)
-	v.check(n.Email != "", "email", "Enter your email address.")
-	v.check(err == nil && strings.Contains(n.Email, "@") && !strings.ContainsAny(n.Email, " <>") && len(n.Email) <= 254,
-		"email", "Enter an email address like name@example.com.")
+	v.check(!strings.HasPrefix(strings.ToLower(n.Username), DeletedUsernamePrefix), "username", "That username is reserved.")
+	checkEmail(v, "email", n.Email)
 	checkPassword(v, "password", n.Password)
 	_, ok := ParseRole(string(n.Role))
 	v.check(ok, "role", "Unknown role.")
@@ -118,14 +138,16 @@ func (s *Store) CreateUser(ctx context.Context, n NewUser) (*User, error) {
 		if err := v.err(); err != nil {
 			return err
 		}
+		// Made by an operator or an admin, who vouch for the address.
 		return tx.QueryRowContext(ctx,
-			`INSERT INTO users (username, email, password_hash, role, created_at) VALUES (?, ?, ?, ?, ?) RETURNING id`,
-			n.Username, n.Email, string(hash), string(n.Role), now.Unix()).Scan(&id)
+			`INSERT INTO users (username, email, password_hash, role, created_at, email_verified_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id`,
+			n.Username, n.Email, string(hash), string(n.Role), now.Unix(), now.Unix()).Scan(&id)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("create user %q: %w", n.Username, err)
 	}
-	return &User{ID: id, Username: n.Username, Email: n.Email, Role: n.Role, CreatedAt: time.Unix(now.Unix(), 0)}, nil
+	at := time.Unix(now.Unix(), 0)
+	return &User{ID: id, Username: n.Username, Email: n.Email, Role: n.Role, CreatedAt: at, EmailVerifiedAt: at}, nil
 }
 
 type queryRower interface {
@@ -159,6 +181,9 @@ type Registration struct {
 	// the email address: the caller emails its owner instead.
 	User    *User
 	Created bool
+	// VerifyToken is the secret of the link that verifies a new account's
+	// address (valid VerifyLinkTTL), for the welcome email; "" otherwise.
+	VerifyToken string
 }
 
 // registrationWindow is the time over which Register counts an address's sign-ups.
@@ -211,6 +236,10 @@ func (s *Store) Register(ctx context.Context, n NewUser, ip string, perDay int) 
 	if err != nil {
 		return Registration{}, fmt.Errorf("hash password: %w", err)
 	}
+	token, tokenHash, err := s.newToken()
+	if err != nil {
+		return Registration{}, err
+	}
 	var reg Registration
 	err = s.inTx(ctx, func(tx *sql.Tx) error {
 		if err := limited(tx); err != nil {
@@ -242,8 +271,9 @@ func (s *Store) Register(ctx context.Context, n NewUser, ip string, perDay int) 
 			return err
 		}
 		reg = Registration{User: &User{ID: id, Username: n.Username, Email: n.Email, Role: n.Role,
-			CreatedAt: time.Unix(now.Unix(), 0)}, Created: true}
-		return nil
+			CreatedAt: time.Unix(now.Unix(), 0)}, Created: true, VerifyToken: token}
+		_, err = s.issueToken(ctx, tx, TokenVerifyEmail, id, n.Email, tokenHash, VerifyLinkTTL)
+		return err
 	})
 	if errors.Is(err, ErrThrottled) {
 		return Registration{}, ErrThrottled
@@ -255,20 +285,28 @@ func (s *Store) Register(ctx context.Context, n NewUser, ip string, perDay int) 
 }
 
 const userColumns = `id, username, email, role, session_epoch, created_at, COALESCE(suspended_until, 0), suspend_reason,
-	` + publicReputation + `, private_reputation, work_email, email_notifications, imported, x_handle, x_user_id`
+	` + publicReputation + `, private_reputation, work_email, email_notifications, imported, x_handle, x_user_id,
+	display_name, bio, avatar_url, COALESCE(email_verified_at, 0), COALESCE(deleted_at, 0)`
 
 func scanUser(row interface{ Scan(...any) error }) (*User, error) {
 	var u User
 	var role string
-	var created, suspended int64
+	var created, suspended, verified, deleted int64
 	if err := row.Scan(&u.ID, &u.Username, &u.Email, &role, &u.SessionEpoch, &created, &suspended, &u.SuspendReason,
-		&u.Reputation, &u.PrivateReputation, &u.WorkEmail, &u.EmailNotifications, &u.Imported, &u.XHandle, &u.XUserID); err != nil {
+		&u.Reputation, &u.PrivateReputation, &u.WorkEmail, &u.EmailNotifications, &u.Imported, &u.XHandle, &u.XUserID,
+		&u.DisplayName, &u.Bio, &u.AvatarURL, &verified, &deleted); err != nil {
 		return nil, err
 	}
 	u.Role = Role(role)
 	u.CreatedAt = time.Unix(created, 0)
 	if suspended != 0 {
 		u.SuspendedUntil = time.Unix(suspended, 0)
+	}
+	if verified != 0 {
+		u.EmailVerifiedAt = time.Unix(verified, 0)
+	}
+	if deleted != 0 {
+		u.DeletedAt = time.Unix(deleted, 0)
 	}
 	return &u, nil
 }

@@ -51,6 +51,11 @@ func commands() []command {
 				"crowdcare user password alice --db /var/lib/crowdcare/crowdcare.db",
 				"crowdcare user password alice < new-password.txt",
 			}},
+		{name: "user send-reset", args: "USERNAME --base-url URL [--site-name NAME] [--db PATH]",
+			about: "Email a member a link to choose a new password, as \"Forgot password?\" does: it works once, for\n" +
+				"an hour, and earlier links stop working. The server's mail worker sends it (without SMTP, to\n" +
+				"its log). For a member who cannot get in, without handing them a password.",
+			examples: []string{"crowdcare user send-reset alice --base-url https://community.example.com --db /var/lib/crowdcare/crowdcare.db"}},
 		{name: "backup", args: "FILE [--db PATH]",
 			about: "Write a consistent copy of the database to FILE while the server runs. The copy is\n" +
 				"checked (integrity_check, each table's rows) before it gets the name FILE.",

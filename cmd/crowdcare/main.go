@@ -18,6 +18,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/crowdcare/crowdcare/exports"
 	"github.com/crowdcare/crowdcare/handlers"
 	"github.com/crowdcare/crowdcare/imports"
 	"github.com/crowdcare/crowdcare/internal/demo"
@@ -240,13 +241,16 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	// Uploaded imports run as jobs this worker owns; started after New (which
 	// gives it the metrics), waited for on shutdown.
 	imp := imports.New(store, "", log)
-	e, err := handlers.New(ctx, handlers.Config{Imports: imp, BaseURL: *baseURL, SiteName: *siteName, PostRate: 10, PostBurst: 30, SearchRate: 20, SearchBurst: 60,
+	// Members' data exports: made one at a time beside the database.
+	exp := exports.New(store, "", exports.Config{SiteName: *siteName, BaseURL: *baseURL}, log)
+	e, err := handlers.New(ctx, handlers.Config{Imports: imp, Exports: exp, BaseURL: *baseURL, SiteName: *siteName, PostRate: 10, PostBurst: 30, SearchRate: 20, SearchBurst: 60,
 		PageRate: *pageRate, PageBurst: int(10 * *pageRate), TrustProxy: *trustProxy, MetricsToken: os.Getenv("CROWDCARE_METRICS_TOKEN"),
 		RegistrationsPerDay: *registrations}, store, log)
 	if err != nil {
 		return err
 	}
 	go imp.Run(ctx)
+	go exp.Run(ctx)
 	go detectLanguagesLoop(ctx, store, log)
 	if err := startListening(ctx, listenConfig(), store, log); err != nil {
 		return err
@@ -279,6 +283,10 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		log.Warn("shutdown deadline passed before the import job stopped; the next start marks it interrupted", "err", err)
 		return fmt.Errorf("shutdown: the import job did not stop within %s", *shutdownTimeout)
 	}
+	// An export being made stops where it is; after its lease the next start makes it again.
+	if err := exp.Wait(shutdownCtx); err != nil {
+		log.Warn("shutdown deadline passed before the export worker stopped", "err", err)
+	}
 	log.Info("stopped cleanly: every request finished")
 	return nil
 }
@@ -299,7 +307,7 @@ func newServer(h http.Handler) *http.Server {
 
 func user(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
-		return usageError("user needs a command: create, role or password")
+		return usageError("user needs a command: create, role, password or send-reset")
 	}
 	switch args[0] {
 	case "create":
@@ -329,6 +337,8 @@ func user(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 		})
 	case "password":
 		return userPassword(ctx, args[1:], stdin, stdout, stderr)
+	case "send-reset":
+		return userSendReset(ctx, args[1:], stdout)
 	}
 	return usageError(fmt.Sprintf("unknown user command %q", args[0]))
 }

@@ -472,3 +472,39 @@ func TestServeChecksTheAddressFirst(t *testing.T) {
 		t.Errorf("database made before finding the address taken: %v", err)
 	}
 }
+
+// user send-reset queues the "forgot password" email with a working link;
+// the server's mail worker sends it.
+func TestUserSendReset(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "cc.db")
+	if code, _, errOut := runCmd(t, "user", "create", "--db", db, "--username", "alice", "--email", "alice@example.com", "--password", "old password"); code != 0 {
+		t.Fatalf("create: %s", errOut)
+	}
+	if code, _, errOut := runCmd(t, "user", "send-reset", "alice", "--db", db); code != 2 || !strings.Contains(errOut, "--base-url is required") {
+		t.Fatalf("without --base-url: %d %q", code, errOut)
+	}
+	if code, _, errOut := runCmd(t, "user", "send-reset", "ghost", "--db", db, "--base-url", "https://forum.example"); code != 1 || !strings.Contains(errOut, `no user "ghost"`) {
+		t.Fatalf("unknown user: %d %q", code, errOut)
+	}
+	code, out, errOut := runCmd(t, "user", "send-reset", "alice", "--db", db, "--base-url", "https://forum.example/", "--site-name", "Example Community")
+	if code != 0 || !strings.Contains(out, "Queued a password-reset link for alice to alice@example.com") {
+		t.Fatalf("send-reset: %d %q %q", code, out, errOut)
+	}
+	ctx := context.Background()
+	s, err := models.Open(ctx, db, models.Options{PasswordCost: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	c, err := s.ClaimEmail(ctx, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`https://forum\.example/password/reset/([0-9a-f]{64})\n`).FindStringSubmatch(c.Body)
+	if c.To != "alice@example.com" || !strings.Contains(c.Subject, "Example Community") || m == nil {
+		t.Fatalf("email: %+v", c)
+	}
+	if _, err := s.ResetPassword(ctx, m[1], "a brand new password", "a brand new password"); err != nil {
+		t.Fatalf("the emailed link: %v", err)
+	}
+}

@@ -11,6 +11,7 @@ import (
 
 	"golang.org/x/term"
 
+	"github.com/crowdcare/crowdcare/handlers"
 	"github.com/crowdcare/crowdcare/models"
 )
 
@@ -110,4 +111,43 @@ func askPassword(ctx context.Context, fd int, prompt io.Writer, question string)
 		fmt.Fprintln(prompt)
 		return "", errors.New("interrupted; nothing was changed")
 	}
+}
+
+// userSendReset emails a member a link to choose a new password, the one
+// the "Forgot password?" form sends: for a member who cannot get in and
+// whom an operator would rather not give a password. The server's mail
+// worker sends it (to the log without SMTP), within the link's hour.
+func userSendReset(ctx context.Context, args []string, stdout io.Writer) error {
+	fs, db := newFlags("user send-reset")
+	baseURL := fs.String("base-url", env("CROWDCARE_BASE_URL", ""), "the site's public URL, for the link ($CROWDCARE_BASE_URL)")
+	siteName := fs.String("site-name", env("CROWDCARE_SITE_NAME", "Crowdcare"), "the site's name, for the email ($CROWDCARE_SITE_NAME)")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return usageError("user send-reset takes one USERNAME")
+	}
+	if !strings.HasPrefix(*baseURL, "http://") && !strings.HasPrefix(*baseURL, "https://") {
+		return usageError("--base-url is required (the address members open the site at, e.g. https://community.example.com)")
+	}
+	return useStore(ctx, *db, func(store *models.Store) error {
+		u, err := store.UserByUsername(ctx, pos[0])
+		if errors.Is(err, models.ErrNotFound) {
+			return fmt.Errorf("no user %q", pos[0])
+		}
+		if err != nil {
+			return err
+		}
+		to, err := store.SendPasswordReset(ctx, u, handlers.PasswordResetEmail(*siteName, *baseURL))
+		if na, ok := models.IsNotAllowed(err); ok {
+			return errors.New(na.Reason)
+		}
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "Queued a password-reset link for %s to %s. The server's mail worker sends it; the link works once, for %d minutes, "+
+			"and earlier links stop working.\n", u.Username, to, int(models.ResetLinkTTL.Minutes()))
+		return nil
+	})
 }
