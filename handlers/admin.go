@@ -127,6 +127,8 @@ type settingsAdminPage struct {
 	Categories []models.Category
 	Pending    []models.AmbassadorRequest
 	Verified   []*models.User
+	// SSOConfigured: company sign-in is configured, so staff can be made to use it.
+	SSOConfigured bool
 }
 
 func (h *Handler) showAdminSettings(c echo.Context) error {
@@ -153,19 +155,20 @@ func (h *Handler) renderAdminSettings(c echo.Context, code int, settings, catego
 	if err != nil {
 		return err
 	}
-	p := settingsAdminPage{page: h.page(c, "Site settings"), Form: settings, Category: category, Categories: cats}
+	p := settingsAdminPage{page: h.page(c, "Site settings"), Form: settings, Category: category, Categories: cats, SSOConfigured: h.sso != nil}
 	p.NoIndex = true
 	return h.render(c, code, "admin_settings", p)
 }
 
 func (h *Handler) saveAdminSettings(c echo.Context) error {
 	f := fromRequest(c, "brand_name", "badge_title", "ambassador_domains", "superuser_threshold", "posts_per_hour", "approve_first_posts",
-		"standing_days", "standing_reputation", "verify_email")
+		"standing_days", "standing_reputation", "verify_email", "staff_sso", "require_2fa")
 	err := h.store.SaveSiteSettings(c.Request().Context(), currentUser(c), models.SiteSettingsForm{
 		BrandName: f.Values["brand_name"], BadgeTitle: f.Values["badge_title"], AmbassadorDomains: f.Values["ambassador_domains"],
 		SuperuserThreshold: f.Values["superuser_threshold"], PostsPerHour: f.Values["posts_per_hour"],
 		StandingDays: f.Values["standing_days"], StandingReputation: f.Values["standing_reputation"],
-		ApproveFirstPosts: f.Values["approve_first_posts"] == "1", VerifyEmail: f.Values["verify_email"] == "1"})
+		ApproveFirstPosts: f.Values["approve_first_posts"] == "1", VerifyEmail: f.Values["verify_email"] == "1",
+		StaffSSO: f.Values["staff_sso"] == "1", Require2FA: f.Values["require_2fa"], SSOConfigured: h.sso != nil})
 	if f.withError(err) {
 		return h.renderAdminSettings(c, http.StatusUnprocessableEntity, f, newForm())
 	}

@@ -13,6 +13,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/go-webauthn/webauthn/webauthn"
 	"github.com/gorilla/sessions"
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
@@ -61,6 +62,8 @@ type Config struct {
 	// behind a reverse proxy that sets that header; otherwise anyone can
 	// claim any address and slip past per-address limits.
 	TrustProxy bool
+	// SSO configures company sign-in (OpenID Connect); off without an issuer.
+	SSO SSOConfig
 	// MetricsToken lets a scraper outside this machine read /metrics with
 	// "Authorization: Bearer <token>"; without it only localhost may.
 	MetricsToken string
@@ -111,9 +114,15 @@ type Handler struct {
 	// take more, by method and route path, filled once by routes.
 	bodyLimit int64
 	bigBodies map[string]bigBody
+	// staffRoutes are the staff routes and their permissions, by method and
+	// route path, filled once by routes (tests go through every one).
+	staffRoutes map[string]models.Permission
 	formWait  time.Duration // smallBodyWait; tests shorten it
 	// sitemapPerFile is models.SitemapPerFile; tests lower it.
 	sitemapPerFile int
+	// sso is company sign-in, nil when it is off; webauthn the passkeys' relying party.
+	sso      *sso
+	webauthn *webauthn.WebAuthn
 }
 
 // settingsCache keeps the site settings for a few seconds: every page needs
@@ -189,7 +198,7 @@ func newHandler(ctx context.Context, cfg Config, store *models.Store, log *slog.
 		return nil, nil, err
 	}
 	h := &Handler{cfg: cfg, store: store, log: log, assets: assets, metrics: newMetrics(store),
-		viewers: newViewerCache(), bigBodies: map[string]bigBody{}, formWait: smallBodyWait, sitemapPerFile: models.SitemapPerFile}
+		viewers: newViewerCache(), bigBodies: map[string]bigBody{}, staffRoutes: map[string]models.Permission{}, formWait: smallBodyWait, sitemapPerFile: models.SitemapPerFile}
 	h.imports = cfg.Imports
 	if h.imports == nil {
 		h.imports = imports.New(store, "", log)
@@ -222,6 +231,12 @@ func newHandler(ctx context.Context, cfg Config, store *models.Store, log *slog.
 	}
 	if h.sessions, err = h.sessionStore(ctx); err != nil {
 		return nil, nil, err
+	}
+	if h.sso, err = newSSO(ctx, cfg.SSO); err != nil {
+		return nil, nil, err
+	}
+	if h.webauthn, err = newWebAuthn(cfg.BaseURL, cfg.SiteName); err != nil {
+		return nil, nil, fmt.Errorf("passkeys: %w", err)
 	}
 	e := echo.New()
 	e.HideBanner = true

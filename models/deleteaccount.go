@@ -174,6 +174,13 @@ func (s *Store) eraseAccount(ctx context.Context, tx *sql.Tx, u *User, removePos
 		{`DELETE FROM ambassador_tokens WHERE user_id = ?`, []any{u.ID}},
 		{`DELETE FROM user_identities WHERE user_id = ?`, []any{u.ID}},
 		{`DELETE FROM export_jobs WHERE user_id = ?`, []any{u.ID}},
+		// Single sign-on and second factors (migration 0030).
+		{`DELETE FROM login_challenges WHERE user_id = ?`, []any{u.ID}},
+		{`DELETE FROM totp_secrets WHERE user_id = ?`, []any{u.ID}},
+		{`DELETE FROM recovery_codes WHERE user_id = ?`, []any{u.ID}},
+		{`DELETE FROM passkeys WHERE user_id = ?`, []any{u.ID}},
+		{`DELETE FROM second_factor_failures WHERE user_id = ?`, []any{u.ID}},
+		{`UPDATE users SET sso_role = '', sso_prior_role = '' WHERE id = ?`, []any{u.ID}},
 		{`DELETE FROM login_failures WHERE username IN (lower(?), lower(?))`, []any{u.Username, u.Email}},
 		{`DELETE FROM account_requests WHERE key IN (?, ?)`, []any{emailKey(u.Email), emailChangeRequestBy + strconv.FormatInt(u.ID, 10)}},
 		// Profiles imported from X that were linked to the account point nowhere now.

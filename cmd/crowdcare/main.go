@@ -188,6 +188,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	smtpConfig := smtpFlags(fs)
 	emailMaxAge := emailMaxAgeFlag(fs)
 	listenConfig := listenFlags(fs)
+	ssoConfig := ssoFlags(fs)
 	registrations := fs.Int("registrations-per-day", handlers.DefaultRegistrationsPerDay, "sign-ups per client address in 24 hours (-1: no limit)")
 	trustProxy := fs.Bool("trust-proxy", os.Getenv("CROWDCARE_TRUST_PROXY") == "1", "take client addresses from X-Forwarded-For, only behind a proxy that sets it ($CROWDCARE_TRUST_PROXY=1)")
 	pageRate := fs.Float64("page-rate", 10, "pages per second per address that the page cache does not answer, in bursts of ten seconds' worth (0: no limit)")
@@ -245,7 +246,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	exp := exports.New(store, "", exports.Config{SiteName: *siteName, BaseURL: *baseURL}, log)
 	e, err := handlers.New(ctx, handlers.Config{Imports: imp, Exports: exp, BaseURL: *baseURL, SiteName: *siteName, PostRate: 10, PostBurst: 30, SearchRate: 20, SearchBurst: 60,
 		PageRate: *pageRate, PageBurst: int(10 * *pageRate), TrustProxy: *trustProxy, MetricsToken: os.Getenv("CROWDCARE_METRICS_TOKEN"),
-		RegistrationsPerDay: *registrations}, store, log)
+		RegistrationsPerDay: *registrations, SSO: ssoConfig()}, store, log)
 	if err != nil {
 		return err
 	}
