@@ -106,11 +106,13 @@ func (h *Handler) ssoCallback(c echo.Context) error {
 	ctx := c.Request().Context()
 	state := c.QueryParam("state")
 	cookie := ssoCookieValue(c)
-	h.setSSOCookie(c, "", 0)
 	if state == "" || cookie == "" || subtle.ConstantTimeCompare([]byte(state), []byte(cookie)) != 1 {
+		// The cookie stays: a forged callback does not end this browser's
+		// own sign-in under way.
 		h.log.Info("company sign-in refused: state does not match this browser's")
 		return echo.NewHTTPError(http.StatusBadRequest, "This sign-in did not start in this browser, or it was finished already. Start again from the login page.")
 	}
+	h.setSSOCookie(c, "", 0)
 	var st ssoStart
 	if err := h.store.TakeChallenge(ctx, models.ChallengeSSOStart, state, 0, &st); errors.Is(err, models.ErrChallengeInvalid) {
 		h.log.Info("company sign-in refused: state unknown, used or expired")
