@@ -117,7 +117,7 @@ type Handler struct {
 	// staffRoutes are the staff routes and their permissions, by method and
 	// route path, filled once by routes (tests go through every one).
 	staffRoutes map[string]models.Permission
-	formWait  time.Duration // smallBodyWait; tests shorten it
+	formWait    time.Duration // smallBodyWait; tests shorten it
 	// sitemapPerFile is models.SitemapPerFile; tests lower it.
 	sitemapPerFile int
 	// sso is company sign-in, nil when it is off; webauthn the passkeys' relying party.
