@@ -105,6 +105,9 @@ func (h *Handler) takeWebAuthn(c echo.Context, kind string, u *models.User) (web
 // passkeyLoginOptions handles POST /login/2fa/passkey/options: the
 // challenge for the pending login's passkeys, as JSON.
 func (h *Handler) passkeyLoginOptions(c echo.Context) error {
+	if h.webauthn == nil {
+		return echo.ErrNotFound
+	}
 	u, _, err := h.pendingLogin(c)
 	if err != nil {
 		return err
@@ -132,6 +135,9 @@ func (h *Handler) passkeyLoginOptions(c echo.Context) error {
 // passkeyLogin handles POST /login/2fa/passkey: the browser's assertion
 // (field credential) passes the second factor.
 func (h *Handler) passkeyLogin(c echo.Context) error {
+	if h.webauthn == nil {
+		return echo.ErrNotFound
+	}
 	u, e, err := h.pendingLogin(c)
 	if err != nil {
 		return err
@@ -200,6 +206,9 @@ func (h *Handler) checkPasskeyAssertion(c echo.Context, u *models.User) (*webaut
 // passkeyOptions handles POST /settings/passkeys/options: the challenge to
 // create a passkey for the member, as JSON.
 func (h *Handler) passkeyOptions(c echo.Context) error {
+	if h.webauthn == nil {
+		return echo.ErrNotFound
+	}
 	u := currentUser(c)
 	pu, err := h.passkeyUser(c, u)
 	if err != nil {
@@ -223,6 +232,9 @@ func (h *Handler) passkeyOptions(c echo.Context) error {
 // addPasskey handles POST /settings/passkeys (fields credential, name, and
 // password when the account has a second factor and a password already).
 func (h *Handler) addPasskey(c echo.Context) error {
+	if h.webauthn == nil {
+		return echo.ErrNotFound
+	}
 	u := currentUser(c)
 	f := fromRequest(c, "name")
 	if ok, err := h.confirmFactorChange(c, u, f); err != nil || !ok {

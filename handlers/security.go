@@ -31,6 +31,7 @@ type securityPage struct {
 	Required    bool // the settings require a second factor of this account's role
 	Identities  []models.Identity
 	SSO         string // company sign-in's button label; "" when it is off
+	PasskeysOn  bool   // passkeys can be added (the site is served under a host name)
 }
 
 func (h *Handler) renderSecurity(c echo.Context, code int, f form) error {
@@ -49,7 +50,7 @@ func (h *Handler) renderSecurity(c echo.Context, code int, f form) error {
 		return err
 	}
 	p := securityPage{page: h.page(c, "Security"), Form: f, Factors: factors, HasPassword: hasPassword,
-		Required: h.siteSettings(ctx).NeedsSecondFactor(u.Role), Identities: ids}
+		Required: h.siteSettings(ctx).NeedsSecondFactor(u.Role), Identities: ids, PasskeysOn: h.webauthn != nil}
 	if h.sso != nil {
 		p.SSO = h.sso.cfg.ButtonLabel
 	}

@@ -156,7 +156,7 @@ func (h *Handler) renderSecondFactor(c echo.Context, code int, u *models.User, f
 		return err
 	}
 	p := secondFactorPage{page: h.page(c, "Two-factor authentication"), Form: f, Draft: d,
-		TOTP: factors.TOTP || factors.RecoveryLeft > 0, Passkeys: len(factors.Passkeys) > 0}
+		TOTP: factors.TOTP || factors.RecoveryLeft > 0, Passkeys: len(factors.Passkeys) > 0 && h.webauthn != nil}
 	p.NoIndex = true
 	return h.render(c, code, "login_2fa", p)
 }
