@@ -138,3 +138,40 @@ func totpNow(t *testing.T, s *site, secret string, steps int) string {
 	}
 	return code
 }
+
+// TestAccessibilityOfTwoFactorPages runs axe on the pages of setting up an
+// authenticator app, the recovery codes, and the second step of a login.
+func TestAccessibilityOfTwoFactorPages(t *testing.T) {
+	axe := axeSource(t)
+	s := newSite(t)
+	s.user("ada", models.RoleAdmin)
+	b := newTab(t, 1280, 900)
+	b.login(s.url, "ada")
+	check := func(where string) {
+		b.run(chromedp.Evaluate[chromedp.Void](axe))
+		vs := get(b, chromedp.Evaluate[[]axeViolation](`axe.run(document, {resultTypes: ['violations']}).then(r => r.violations)`,
+			chromedp.EvalAwaitPromise))
+		for _, v := range vs {
+			if v.Impact == "serious" || v.Impact == "critical" {
+				t.Errorf("%s: %s (%s) %s", where, v.ID, v.Impact, v.Help)
+			}
+		}
+	}
+	b.run(chromedp.Navigate(s.url+"/settings/security"),
+		chromedp.Click(chromedp.CSS(`form[action="/settings/2fa/totp/new"] button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS(`code.secret`)))
+	check("authenticator app set-up")
+	secret := b.text("code.secret")
+	b.run(chromedp.SendKeys(chromedp.CSS("#f-code"), totpNow(t, s, secret, 0)),
+		chromedp.Click(chromedp.CSS(`form[action="/settings/2fa/totp"] button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS(`ul.recovery-codes`)))
+	check("recovery codes")
+	b.run(chromedp.Navigate(s.url+"/settings/security"), chromedp.WaitVisible(chromedp.CSS("h1")))
+	check("security settings with a factor")
+	b.run(clearCookies(), chromedp.Navigate(s.url+"/login"),
+		chromedp.SendKeys(chromedp.CSS("#f-username"), "ada"),
+		chromedp.SendKeys(chromedp.CSS("#f-password"), "correct horse"),
+		chromedp.Click(chromedp.CSS(`form[action="/login"] button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#f-code`)))
+	check("second step of a login")
+}
