@@ -40,6 +40,27 @@ type ssoStart struct {
 	Nonce    string `json:"nonce"`
 	Verifier string `json:"verifier"`
 	Next     string `json:"next"`
+	// Confirm is the logged-in member who asked to confirm it is them
+	// (deleting their account), 0 for a sign-in: the provider is asked to
+	// log them in again, and the answer signs nobody in.
+	Confirm int64 `json:"confirm,omitempty"`
+}
+
+// Session values of a confirmation by company sign-in: whose, and when.
+const (
+	reauthUserKey = "reauth_uid"
+	reauthAtKey   = "reauth_at"
+	// reauthTTL is how long a confirmation counts.
+	reauthTTL = 5 * time.Minute
+)
+
+// reauthenticated reports whether u confirmed it is them through company
+// sign-in in this session, within reauthTTL.
+func (h *Handler) reauthenticated(c echo.Context, u *models.User) bool {
+	s := h.session(c)
+	uid, _ := s.Values[reauthUserKey].(int64)
+	at, _ := s.Values[reauthAtKey].(int64)
+	return u != nil && uid == u.ID && h.store.Now().Sub(time.Unix(at, 0)) <= reauthTTL
 }
 
 // ssoPending is an identity the provider vouched for, waiting for its
@@ -87,12 +108,18 @@ func (h *Handler) startSSO(c echo.Context) error {
 		return ssoUnavailable()
 	}
 	st := ssoStart{Nonce: rand.Text(), Verifier: oauth2.GenerateVerifier(), Next: localPath(c.FormValue("next"))}
+	opts := []oauth2.AuthCodeOption{oidc.Nonce(st.Nonce), oauth2.S256ChallengeOption(st.Verifier)}
+	if u := currentUser(c); u != nil && c.FormValue("confirm") == "1" {
+		st.Confirm = u.ID
+		// A fresh login at the provider, not its session from this morning.
+		opts = append(opts, oauth2.SetAuthURLParam("prompt", "login"), oauth2.SetAuthURLParam("max_age", "0"))
+	}
 	state, err := h.store.SaveChallenge(c.Request().Context(), models.ChallengeSSOStart, 0, st, ssoStartTTL)
 	if err != nil {
 		return err
 	}
 	h.setSSOCookie(c, state, ssoStartTTL)
-	target := h.sso.oauth2(p, h.cfg.BaseURL).AuthCodeURL(state, oidc.Nonce(st.Nonce), oauth2.S256ChallengeOption(st.Verifier))
+	target := h.sso.oauth2(p, h.cfg.BaseURL).AuthCodeURL(state, opts...)
 	return c.Redirect(http.StatusSeeOther, target)
 }
 
@@ -138,6 +165,9 @@ func (h *Handler) ssoCallback(c echo.Context) error {
 	if err != nil {
 		h.log.Warn("company sign-in refused", "err", err)
 		return ssoRefused("Your company sign-in could not be checked, so it was refused. Start again from the login page; if it happens again, tell the site's administrators.")
+	}
+	if st.Confirm != 0 {
+		return h.confirmedBySSO(c, st, subject, claims)
 	}
 	if !h.sso.allowed(claims) {
 		h.log.Info("company sign-in refused: the sign-in condition is not met", "subject", subject)
@@ -354,4 +384,33 @@ func (h *Handler) signupSSO(c echo.Context) error {
 	}
 	h.log.Info("account made by company sign-in", "user_id", u.ID)
 	return h.finishSSO(c, u, p.Next)
+}
+
+// confirmedBySSO ends a confirmation: the identity the provider just
+// vouched for must be the one linked to the member who asked, still
+// logged in here, and its login at the provider fresh; the session then
+// remembers the confirmation for reauthTTL.
+func (h *Handler) confirmedBySSO(c echo.Context, st ssoStart, subject string, claims claimSet) error {
+	u := currentUser(c)
+	if u == nil || u.ID != st.Confirm {
+		return ssoRefused("You are no longer logged in as the member who asked to confirm. Log in and start again.")
+	}
+	owner, err := h.store.UserByIdentity(c.Request().Context(), h.sso.cfg.Issuer, subject)
+	if errors.Is(err, models.ErrNotFound) || (err == nil && owner.ID != u.ID) {
+		h.log.Info("company sign-in confirmation refused: another person's account", "user_id", u.ID)
+		return ssoRefused("That company account is not the one connected to your account here.")
+	}
+	if err != nil {
+		return err
+	}
+	if at, ok := claims["auth_time"].(float64); ok && h.store.Now().Sub(time.Unix(int64(at), 0)) > reauthTTL {
+		return ssoRefused("Your company sign-in was not fresh: sign in there again to confirm.")
+	}
+	s := h.session(c)
+	s.Values[reauthUserKey], s.Values[reauthAtKey] = u.ID, h.store.Now().Unix()
+	if err := s.Save(c.Request(), c.Response()); err != nil {
+		return err
+	}
+	h.log.Info("confirmed by company sign-in", "user_id", u.ID)
+	return c.Redirect(http.StatusSeeOther, localPath(st.Next))
 }

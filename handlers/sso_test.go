@@ -462,3 +462,57 @@ func TestStaffMustUseSSO(t *testing.T) {
 		t.Fatalf("ambassador's password login: %d", res.Code)
 	}
 }
+
+func TestSSOConfirmsAccountDeletion(t *testing.T) {
+	a, o := newSSOApp(t, SSOConfig{})
+	ctx := context.Background()
+	o.addUser(testOPUser{Subject: "d-1", Email: "dee@corp.example", EmailVerified: true, PreferredUsername: "dee"})
+	o.addUser(testOPUser{Subject: "d-2", Email: "someone@corp.example", EmailVerified: true, PreferredUsername: "someone"})
+	c := a.client()
+	o.signIn(c, "d-1", "/")
+	if res := c.post("/sso/signup", url.Values{"username": {"dee"}}); res.Code != http.StatusSeeOther {
+		t.Fatalf("sign-up: %d", res.Code)
+	}
+	// No password to confirm with: the company button instead.
+	page := c.get("/settings/delete").Body
+	mustContain(t, page, `name="confirm" value="1"`, DefaultSSOButton)
+	mustNotContain(t, page, `id="f-password"`)
+	if res := c.post("/settings/delete", url.Values{"posts": {"keep"}}); res.Code != http.StatusUnprocessableEntity {
+		t.Fatalf("delete unconfirmed: %d", res.Code)
+	}
+	// Another person's company account does not confirm it.
+	res := c.get(o.callbackPathWith(c, "d-2", url.Values{"next": {"/settings/delete"}, "confirm": {"1"}}))
+	if res.Code != http.StatusForbidden || !strings.Contains(res.Body, "not the one connected to your account") {
+		t.Fatalf("confirm as someone else: %d %s", res.Code, res.Body)
+	}
+	if n, _ := a.store.CountUsers(ctx); n != 1 {
+		t.Fatalf("a confirmation made an account: %d accounts", n)
+	}
+	res = c.get(o.callbackPathWith(c, "d-1", url.Values{"next": {"/settings/delete"}, "confirm": {"1"}}))
+	if len(o.lastPrompt) != 1 || o.lastPrompt[0] != "login" {
+		t.Fatalf("the provider was not asked for a fresh login: prompt %v", o.lastPrompt)
+	}
+	if res.Code != http.StatusSeeOther || res.Location != "/settings/delete" {
+		t.Fatalf("confirm: %d %q %s", res.Code, res.Location, res.Body)
+	}
+	mustContain(t, c.get("/settings/delete").Body, "You confirmed it is you with your company sign-in")
+	// The confirmation is this browser's: another session of the member has none.
+	d := a.client()
+	o.signIn(d, "d-1", "/")
+	if res := d.post("/settings/delete", url.Values{"posts": {"keep"}}); res.Code != http.StatusUnprocessableEntity {
+		t.Fatalf("delete from another session: %d", res.Code)
+	}
+	// It lasts minutes.
+	a.advance(reauthTTL + time.Minute)
+	if res := c.post("/settings/delete", url.Values{"posts": {"keep"}}); res.Code != http.StatusUnprocessableEntity {
+		t.Fatalf("delete after the confirmation expired: %d", res.Code)
+	}
+	a.skew.Store(0)
+	c.get(o.callbackPathWith(c, "d-1", url.Values{"next": {"/settings/delete"}, "confirm": {"1"}}))
+	if res := c.post("/settings/delete", url.Values{"posts": {"keep"}}); res.Code != http.StatusSeeOther {
+		t.Fatalf("delete confirmed: %d %s", res.Code, res.Body)
+	}
+	if _, err := a.store.UserByIdentity(ctx, o.srv.URL, "d-1"); err == nil {
+		t.Fatal("the identity still signs in after deletion")
+	}
+}

@@ -49,6 +49,8 @@ type testOP struct {
 	audience []string
 	// idTokenLifetime is how long ID tokens are valid (0: an hour).
 	idTokenLifetime time.Duration
+	// lastPrompt is the prompt parameter of the latest authorization request.
+	lastPrompt []string
 }
 
 // testOPUser is a person at the provider.
@@ -126,10 +128,16 @@ func (o *testOP) login(w http.ResponseWriter, r *http.Request) {
 // callback address (path and query) without following it.
 func (o *testOP) callbackPath(c *client, subject, next string) string {
 	o.t.Helper()
+	return o.callbackPathWith(c, subject, url.Values{"next": {next}})
+}
+
+// callbackPathWith is callbackPath with the start form's fields.
+func (o *testOP) callbackPathWith(c *client, subject string, form url.Values) string {
+	o.t.Helper()
 	o.mu.Lock()
 	o.current = subject
 	o.mu.Unlock()
-	res := c.post("/sso/start", url.Values{"next": {next}})
+	res := c.post("/sso/start", form)
 	if res.Code != http.StatusSeeOther || !strings.HasPrefix(res.Location, o.srv.URL) {
 		o.t.Fatalf("sso start: %d %q %s", res.Code, res.Location, res.Body)
 	}
@@ -203,6 +211,7 @@ var errNotSupported = errors.New("not supported by the test provider")
 func (o *testOP) CreateAuthRequest(_ context.Context, ar *oidc.AuthRequest, _ string) (op.AuthRequest, error) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
+	o.lastPrompt = ar.Prompt
 	r := &testAuthRequest{id: rand.Text(), clientID: ar.ClientID, redirectURI: ar.RedirectURI, state: ar.State, nonce: ar.Nonce,
 		scopes: ar.Scopes, responseType: ar.ResponseType, responseMode: ar.ResponseMode}
 	if o.issueTo != "" {

@@ -33,6 +33,11 @@ type DeleteAccount struct {
 	// RemovePosts erases the member's posts too; otherwise they stay,
 	// signed "deleted member", so threads stay readable.
 	RemovePosts bool
+	// Reauthenticated: the member deleting their own account proved it is
+	// them a moment ago through company sign-in (the web layer checked the
+	// provider's fresh token), instead of a password, which an account
+	// made by company sign-in does not have.
+	Reauthenticated bool
 }
 
 // DeletedAccount is what a deletion leaves for the caller to do.
@@ -75,7 +80,10 @@ func (s *Store) DeleteAccount(ctx context.Context, actor *User, targetID int64, 
 	if self && d.RemovePosts && actor.Suspended(s.now()) {
 		return nil, &ErrNotAllowed{Reason: "Your account is suspended: it can be deleted, but its posts stay while moderators may need them."}
 	}
-	_, authErr := s.Authenticate(ctx, actor.Username, d.Password, d.IP)
+	var authErr error
+	if !self || !d.Reauthenticated {
+		_, authErr = s.Authenticate(ctx, actor.Username, d.Password, d.IP)
+	}
 	var te *ThrottledError
 	if errors.As(authErr, &te) {
 		return nil, te
