@@ -333,3 +333,23 @@ func (s *Store) CheckPassword(ctx context.Context, u *User, password, ip string)
 	_, err := s.Authenticate(ctx, u.Username, password, ip)
 	return err
 }
+
+// ResetSecondFactors removes every second factor of an account (app,
+// recovery codes, passkeys) and ends its sessions: for someone who lost
+// them all, by an operator (crowdcare user reset-2fa). If their role must
+// have one, they are asked to set one up again at their next staff page.
+func (s *Store) ResetSecondFactors(ctx context.Context, userID int64) error {
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		for _, q := range []string{`DELETE FROM totp_secrets WHERE user_id = ?`, `DELETE FROM recovery_codes WHERE user_id = ?`,
+			`DELETE FROM passkeys WHERE user_id = ?`, `DELETE FROM second_factor_failures WHERE user_id = ?`} {
+			if _, err := tx.ExecContext(ctx, q, userID); err != nil {
+				return err
+			}
+		}
+		return endSessionsTx(ctx, tx, userID)
+	})
+	if err != nil {
+		return fmt.Errorf("reset second factors of %d: %w", userID, err)
+	}
+	return nil
+}

@@ -56,6 +56,11 @@ func commands() []command {
 				"an hour, and earlier links stop working. The server's mail worker sends it (without SMTP, to\n" +
 				"its log). For a member who cannot get in, without handing them a password.",
 			examples: []string{"crowdcare user send-reset alice --base-url https://community.example.com --db /var/lib/crowdcare/crowdcare.db"}},
+		{name: "user reset-2fa", args: "USERNAME [--db PATH]",
+			about: "Remove a user's second factors (authenticator app, passkeys, recovery codes), for someone who\n" +
+				"lost them all, and log them out everywhere. They log in with the password alone and set up a new\n" +
+				"factor; staff who must have one are sent to do so at their next staff page.",
+			examples: []string{"crowdcare user reset-2fa alice --db /var/lib/crowdcare/crowdcare.db"}},
 		{name: "backup", args: "FILE [--db PATH]",
 			about: "Write a consistent copy of the database to FILE while the server runs. The copy is\n" +
 				"checked (integrity_check, each table's rows) before it gets the name FILE.",

@@ -308,7 +308,7 @@ func newServer(h http.Handler) *http.Server {
 
 func user(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
-		return usageError("user needs a command: create, role, password or send-reset")
+		return usageError("user needs a command: create, role, password, send-reset or reset-2fa")
 	}
 	switch args[0] {
 	case "create":
@@ -340,6 +340,8 @@ func user(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 		return userPassword(ctx, args[1:], stdin, stdout, stderr)
 	case "send-reset":
 		return userSendReset(ctx, args[1:], stdout)
+	case "reset-2fa":
+		return userReset2FA(ctx, args[1:], stdout)
 	}
 	return usageError(fmt.Sprintf("unknown user command %q", args[0]))
 }

@@ -1,12 +1,17 @@
 package main
 
 import (
+	"context"
+	"errors"
 	"flag"
+	"fmt"
+	"io"
 	"os"
 	"strings"
 	"time"
 
 	"github.com/crowdcare/crowdcare/handlers"
+	"github.com/crowdcare/crowdcare/models"
 )
 
 // ssoFlags adds company sign-in's flags to serve. Each has an environment
@@ -34,4 +39,32 @@ func envDuration(key string, def time.Duration) time.Duration {
 		return d
 	}
 	return def
+}
+
+// userReset2FA removes a user's second factors, for someone who lost their
+// authenticator app, passkeys and recovery codes alike.
+func userReset2FA(ctx context.Context, args []string, stdout io.Writer) error {
+	fs, db := newFlags("user reset-2fa")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return usageError("user reset-2fa takes one USERNAME")
+	}
+	return useStore(ctx, *db, func(store *models.Store) error {
+		u, err := store.UserByUsername(ctx, pos[0])
+		if errors.Is(err, models.ErrNotFound) {
+			return fmt.Errorf("no user %q", pos[0])
+		}
+		if err != nil {
+			return err
+		}
+		if err := store.ResetSecondFactors(ctx, u.ID); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "Removed the second factors of %s (authenticator app, passkeys, recovery codes) and logged them out "+
+			"everywhere. They log in with their password alone, and set up a new factor in Settings › Security.\n", u.Username)
+		return nil
+	})
 }
