@@ -6,6 +6,7 @@ import (
 	"crypto/subtle"
 	"errors"
 	"net/http"
+	"regexp"
 	"time"
 
 	"github.com/coreos/go-oidc/v3/oidc"
@@ -86,6 +87,10 @@ func ssoCookieValue(c echo.Context) string {
 	return ck.Value
 }
 
+// oauthErrorCode is what an OAuth error code looks like (access_denied,
+// login_required ...): only such a code is repeated on the page.
+var oauthErrorCode = regexp.MustCompile(`^[a-z_]{1,40}$`)
+
 // ssoUnavailable is the page while the provider cannot be reached.
 func ssoUnavailable() error {
 	return echo.NewHTTPError(http.StatusServiceUnavailable,
@@ -147,6 +152,9 @@ func (h *Handler) ssoCallback(c echo.Context) error {
 	}
 	if e := c.QueryParam("error"); e != "" {
 		h.log.Info("company sign-in: the provider refused", "error", e, "description", c.QueryParam("error_description"))
+		if !oauthErrorCode.MatchString(e) {
+			e = "error"
+		}
 		return ssoRefused("Your company's sign-in did not let you in (" + e + "). Try again, or ask your IT team.")
 	}
 	p, err := h.sso.discover()

@@ -516,3 +516,26 @@ func TestSSOConfirmsAccountDeletion(t *testing.T) {
 		t.Fatal("the identity still signs in after deletion")
 	}
 }
+
+func TestSSOProviderRefusal(t *testing.T) {
+	a, o := newSSOApp(t, SSOConfig{})
+	c := a.client()
+	path := o.callbackPath(c, "nobody", "/") // the provider knows no such person, but the test OP signs in anyone chosen
+	u, _ := url.Parse(path)
+	q := url.Values{"state": {u.Query().Get("state")}, "error": {"access_denied"}}
+	res := c.get("/sso/callback?" + q.Encode())
+	if res.Code != http.StatusForbidden || !strings.Contains(res.Body, "(access_denied)") {
+		t.Fatalf("provider refused: %d %s", res.Code, res.Body)
+	}
+	// The state was used by that answer, and made-up text is not repeated.
+	path = o.callbackPath(c, "nobody", "/")
+	u, _ = url.Parse(path)
+	q = url.Values{"state": {u.Query().Get("state")}, "error": {"<b>Call 555-0100 for help</b>"}}
+	res = c.get("/sso/callback?" + q.Encode())
+	if res.Code != http.StatusForbidden || strings.Contains(res.Body, "555-0100") {
+		t.Fatalf("provider refusal with made-up text: %d", res.Code)
+	}
+	if res := c.get(path); res.Code != http.StatusBadRequest {
+		t.Fatalf("the callback after its state was used: %d", res.Code)
+	}
+}
