@@ -84,7 +84,8 @@ func TestPasskeyInTheBrowser(t *testing.T) {
 		chromedp.Click(chromedp.CSS(`form[data-passkey="register"] [data-passkey-button]`)),
 		chromedp.WaitVisible(chromedp.CSS(`ul.recovery-codes`)))
 	mustHave(t, b.text("h1"), "Your recovery codes")
-	b.run(chromedp.Navigate(s.url+"/settings/security"), chromedp.WaitVisible(chromedp.CSS(`form[data-passkey="register"]`)))
+	// Changing the factors now needs the password first.
+	b.run(chromedp.Navigate(s.url+"/settings/security"), chromedp.WaitVisible(chromedp.CSS(`form[action="/settings/security/confirm"]`)))
 	mustHave(t, b.text("main"), "Test laptop")
 	// Log in again: the password, then the passkey.
 	b.run(clearCookies(), chromedp.Navigate(s.url+"/login"),

@@ -171,6 +171,7 @@ func (h *Handler) routes(e *echo.Echo) {
 	member(http.MethodGet, "/ambassador/verify", h.showVerifyAmbassador)
 	member(http.MethodPost, "/ambassador/verify", h.verifyAmbassador)
 	member(http.MethodGet, "/settings/security", h.showSecurity)
+	member(http.MethodPost, "/settings/security/confirm", h.confirmSecurity)
 	member(http.MethodPost, "/settings/2fa/totp/new", h.newTOTP)
 	member(http.MethodPost, "/settings/2fa/totp", h.enableTOTP)
 	member(http.MethodPost, "/settings/2fa/totp/off", h.disableTOTP)

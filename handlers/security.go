@@ -19,9 +19,11 @@ import (
 // Settings › Security (/settings/security): the second factors, the
 // recovery codes and the company sign-ins linked to the account. Adding a
 // second factor ends every other session (a session from before it never
-// passed it); changing or removing one, once there is one, asks for the
-// password (an account made by company sign-in has none: its session,
-// which passed the provider and the second factor, is the proof).
+// passed it). Once there is one, changing the factors needs the page
+// unlocked first: the password (POST /settings/security/confirm) or a
+// fresh company sign-in, which count for reauthTTL in this browser. An
+// account made by company sign-in with no password is unlocked by its
+// session, which passed the provider and the second factor.
 
 type securityPage struct {
 	page
@@ -31,7 +33,9 @@ type securityPage struct {
 	Required    bool // the settings require a second factor of this account's role
 	Identities  []models.Identity
 	SSO         string // company sign-in's button label; "" when it is off
+	SSOLinked   bool   // a company sign-in of this provider is connected: it can unlock the page
 	PasskeysOn  bool   // passkeys can be added (the site is served under a host name)
+	Unlocked    bool   // the factors can be changed now (factorsUnlocked)
 }
 
 func (h *Handler) renderSecurity(c echo.Context, code int, f form) error {
@@ -53,6 +57,12 @@ func (h *Handler) renderSecurity(c echo.Context, code int, f form) error {
 		Required: h.siteSettings(ctx).NeedsSecondFactor(u.Role), Identities: ids, PasskeysOn: h.webauthn != nil}
 	if h.sso != nil {
 		p.SSO = h.sso.cfg.ButtonLabel
+		for _, id := range ids {
+			p.SSOLinked = p.SSOLinked || id.Issuer == h.sso.cfg.Issuer
+		}
+	}
+	if p.Unlocked, err = h.factorsUnlocked(c, u); err != nil {
+		return err
 	}
 	p.NoIndex = true
 	return h.render(c, code, "settings_security", p)
@@ -63,10 +73,10 @@ func (h *Handler) showSecurity(c echo.Context) error {
 	return h.renderSecurity(c, http.StatusOK, newForm())
 }
 
-// confirmFactorChange checks the password field when the account has a
-// second factor and a password: false (with the field's message in f)
-// when it is wrong.
-func (h *Handler) confirmFactorChange(c echo.Context, u *models.User, f form) (bool, error) {
+// factorsUnlocked reports whether u may change their second factors now:
+// there are none yet, or no password to ask, or this browser confirmed
+// it is them within reauthTTL (the password, or company sign-in).
+func (h *Handler) factorsUnlocked(c echo.Context, u *models.User) (bool, error) {
 	ctx := c.Request().Context()
 	has, err := h.store.HasSecondFactor(ctx, u.ID)
 	if err != nil || !has {
@@ -76,7 +86,18 @@ func (h *Handler) confirmFactorChange(c echo.Context, u *models.User, f form) (b
 	if err != nil || !hasPassword {
 		return err == nil, err
 	}
-	err = h.store.CheckPassword(ctx, u, c.FormValue("password"), c.RealIP())
+	return h.reauthenticated(c, u), nil
+}
+
+// confirmFactorChange lets a change to the second factors through when
+// the page is unlocked, or the request carries the right password (field
+// password): false, with the field's message in f, otherwise.
+func (h *Handler) confirmFactorChange(c echo.Context, u *models.User, f form) (bool, error) {
+	if ok, err := h.factorsUnlocked(c, u); err != nil || ok {
+		return ok, err
+	}
+	ctx := c.Request().Context()
+	err := h.store.CheckPassword(ctx, u, c.FormValue("password"), c.RealIP())
 	var te *models.ThrottledError
 	switch {
 	case errors.As(err, &te):
@@ -273,5 +294,31 @@ func (h *Handler) removePasskey(c echo.Context) error {
 	}
 	h.log.Info("passkey removed", "user_id", u.ID)
 	h.flash(c, "The passkey is removed.")
+	return c.Redirect(http.StatusSeeOther, "/settings/security")
+}
+
+// confirmSecurity handles POST /settings/security/confirm (field password):
+// the page is unlocked for reauthTTL in this browser.
+func (h *Handler) confirmSecurity(c echo.Context) error {
+	u := currentUser(c)
+	f := newForm()
+	err := h.store.CheckPassword(c.Request().Context(), u, c.FormValue("password"), c.RealIP())
+	var te *models.ThrottledError
+	switch {
+	case errors.As(err, &te):
+		secs := int(math.Ceil(te.RetryAfter.Seconds()))
+		c.Response().Header().Set("Retry-After", strconv.Itoa(secs))
+		f.Errors["password"] = "Too many failed attempts. Try again in " + waitText(secs) + "."
+		return h.renderSecurity(c, http.StatusTooManyRequests, f)
+	case errors.Is(err, models.ErrBadCredentials):
+		f.Errors["password"] = "That is not your password."
+		return h.renderSecurity(c, http.StatusUnprocessableEntity, f)
+	case err != nil:
+		return err
+	}
+	h.markReauthenticated(c, u)
+	if err := h.session(c).Save(c.Request(), c.Response()); err != nil {
+		return err
+	}
 	return c.Redirect(http.StatusSeeOther, "/settings/security")
 }

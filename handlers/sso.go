@@ -53,8 +53,15 @@ const (
 	reauthTTL = 5 * time.Minute
 )
 
-// reauthenticated reports whether u confirmed it is them through company
-// sign-in in this session, within reauthTTL.
+// markReauthenticated records in the session (the caller saves it) that
+// u confirmed it is them just now.
+func (h *Handler) markReauthenticated(c echo.Context, u *models.User) {
+	s := h.session(c)
+	s.Values[reauthUserKey], s.Values[reauthAtKey] = u.ID, h.store.Now().Unix()
+}
+
+// reauthenticated reports whether u confirmed it is them in this session
+// (company sign-in, or the password on the security page), within reauthTTL.
 func (h *Handler) reauthenticated(c echo.Context, u *models.User) bool {
 	s := h.session(c)
 	uid, _ := s.Values[reauthUserKey].(int64)

@@ -495,7 +495,7 @@ func TestSSOConfirmsAccountDeletion(t *testing.T) {
 	if res.Code != http.StatusSeeOther || res.Location != "/settings/delete" {
 		t.Fatalf("confirm: %d %q %s", res.Code, res.Location, res.Body)
 	}
-	mustContain(t, c.get("/settings/delete").Body, "You confirmed it is you with your company sign-in")
+	mustContain(t, c.get("/settings/delete").Body, "You confirmed it is you a moment ago")
 	// The confirmation is this browser's: another session of the member has none.
 	d := a.client()
 	o.signIn(d, "d-1", "/")

@@ -165,9 +165,8 @@ func (h *Handler) confirmedBySSO(c echo.Context, st ssoStart, subject string, cl
 	if at, ok := claims["auth_time"].(float64); ok && h.store.Now().Sub(time.Unix(int64(at), 0)) > reauthTTL {
 		return ssoRefused("Your company sign-in was not fresh: sign in there again to confirm.")
 	}
-	s := h.session(c)
-	s.Values[reauthUserKey], s.Values[reauthAtKey] = u.ID, h.store.Now().Unix()
-	if err := s.Save(c.Request(), c.Response()); err != nil {
+	h.markReauthenticated(c, u)
+	if err := h.session(c).Save(c.Request(), c.Response()); err != nil {
 		return err
 	}
 	h.log.Info("confirmed by company sign-in", "user_id", u.ID)

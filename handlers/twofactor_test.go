@@ -394,3 +394,56 @@ func TestSecondFactorCannotBeBypassedOnAnyStaffRoute(t *testing.T) {
 		t.Errorf("ambassador when all staff must: %d %q", res.Code, res.Location)
 	}
 }
+
+func TestSecurityPageUnlocksWithThePassword(t *testing.T) {
+	a := newApp(t)
+	c := a.client()
+	c.register("una")
+	secret, _ := c.enableTOTP("")
+	page := c.get("/settings/security").Body
+	mustContain(t, page, `action="/settings/security/confirm"`)
+	mustNotContain(t, page, `action="/settings/2fa/totp/off"`, `action="/settings/2fa/recovery"`)
+	if res := c.post("/settings/2fa/totp/off", nil); res.Code != http.StatusUnprocessableEntity {
+		t.Fatalf("remove the app while locked: %d", res.Code)
+	}
+	res := c.post("/settings/security/confirm", url.Values{"password": {"wrong"}})
+	if res.Code != http.StatusUnprocessableEntity || !strings.Contains(res.Body, "That is not your password.") {
+		t.Fatalf("unlock with a wrong password: %d", res.Code)
+	}
+	if res := c.post("/settings/security/confirm", url.Values{"password": {"correct horse"}}); res.Code != http.StatusSeeOther {
+		t.Fatalf("unlock: %d", res.Code)
+	}
+	mustContain(t, c.get("/settings/security").Body, `action="/settings/2fa/totp/off"`, `action="/settings/2fa/recovery"`)
+	// Another browser of the member is still locked.
+	d := a.client()
+	d.passwordStep("una")
+	if res := d.get("/settings/security"); res.Code != http.StatusSeeOther {
+		t.Fatalf("a pending login on the security page: %d", res.Code)
+	}
+	if res := d.post("/login/2fa", url.Values{"code": {a.totpCode(secret, 1)}}); res.Code != http.StatusSeeOther {
+		t.Fatalf("second factor: %d", res.Code)
+	}
+	mustContain(t, d.get("/settings/security").Body, `action="/settings/security/confirm"`)
+	// It counts for minutes.
+	a.advance(reauthTTL + time.Minute)
+	if res := c.post("/settings/2fa/recovery", nil); res.Code != http.StatusUnprocessableEntity {
+		t.Fatalf("new codes after the unlock expired: %d", res.Code)
+	}
+	a.skew.Store(0)
+	c.post("/settings/security/confirm", url.Values{"password": {"correct horse"}})
+	if res := c.post("/settings/2fa/totp/off", nil); res.Code != http.StatusSeeOther {
+		t.Fatalf("remove the app when unlocked: %d", res.Code)
+	}
+	if f, _ := a.store.SecondFactors(context.Background(), a.userID("una")); f.Any() {
+		t.Fatal("the app is still there")
+	}
+}
+
+func (a *testApp) userID(name string) int64 {
+	a.t.Helper()
+	u, err := a.store.UserByUsername(context.Background(), name)
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	return u.ID
+}

@@ -34,9 +34,9 @@ type DeleteAccount struct {
 	// signed "deleted member", so threads stay readable.
 	RemovePosts bool
 	// Reauthenticated: the member deleting their own account proved it is
-	// them a moment ago through company sign-in (the web layer checked the
-	// provider's fresh token), instead of a password, which an account
-	// made by company sign-in does not have.
+	// them a moment ago, in this browser (the web layer checked a fresh
+	// company sign-in, or their password), so it is not asked again; an
+	// account made by company sign-in has no password to ask.
 	Reauthenticated bool
 }
 
