@@ -62,7 +62,7 @@ func TestAccessibilityOfMainPages(t *testing.T) {
 	}
 	visitorPages := []string{"/", "/c/broadband-wifi", thread.URL(), "/search?q=router", "/kb", art.URL(), "/login", "/register",
 		"/u/demo", "/leaderboard", "/ambassadors", "/no-such-page", "/password/forgot", "/password/reset/no-such-link"}
-	memberPages := []string{"/ask", "/notifications", "/settings", thread.URL(), "/settings/export", "/settings/delete", "/u/demo?tab=watching"}
+	memberPages := []string{"/ask", "/notifications", "/settings", thread.URL(), "/settings/export", "/settings/delete", "/u/demo?tab=watching", "/settings/security"}
 	check := func(b *tab, path string) {
 		for _, v := range runAxe(b, axe, s.url+path) {
 			if v.Impact == "serious" || v.Impact == "critical" {

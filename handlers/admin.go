@@ -138,6 +138,8 @@ type settingsAdminPage struct {
 	DefaultName                string
 	MaxAssetKB, MaxAssetPixels int
 	FooterSlots                []struct{ Kind, Label string }
+	// SSOConfigured: company sign-in is configured, so staff can be made to use it.
+	SSOConfigured bool
 }
 
 func (h *Handler) showAdminSettings(c echo.Context) error {
@@ -166,7 +168,7 @@ func (h *Handler) renderAdminSettings(c echo.Context, code int, settings, catego
 	}
 	p := settingsAdminPage{page: h.page(c, "Site settings"), Form: settings, Category: category, Categories: cats,
 		DefaultName: h.cfg.SiteName, MaxAssetKB: models.MaxAssetBytes >> 10, MaxAssetPixels: models.MaxAssetPixels,
-		FooterSlots: models.FooterKinds}
+		FooterSlots: models.FooterKinds, SSOConfigured: h.sso != nil}
 	p.NoIndex = true
 	return h.render(c, code, "admin_settings", p)
 }
@@ -175,7 +177,7 @@ func (h *Handler) renderAdminSettings(c echo.Context, code int, settings, catego
 func settingsFields() []string {
 	names := []string{"brand_name", "badge_title", "ambassador_domains", "superuser_threshold", "posts_per_hour",
 		"approve_first_posts", "standing_days", "standing_reputation", "community_name", "primary_color", "accent_color",
-		"remove_logo", "remove_favicon", "verify_email"}
+		"remove_logo", "remove_favicon", "verify_email", "staff_sso", "require_2fa"}
 	for _, k := range models.FooterKinds {
 		names = append(names, "footer_"+k.Kind+"_label", "footer_"+k.Kind+"_url")
 	}
@@ -198,7 +200,8 @@ func (h *Handler) saveAdminSettings(c echo.Context) error {
 		StandingDays: f.Values["standing_days"], StandingReputation: f.Values["standing_reputation"],
 		ApproveFirstPosts: f.Values["approve_first_posts"] == "1", VerifyEmail: f.Values["verify_email"] == "1",
 		CommunityName: f.Values["community_name"], PrimaryColor: f.Values["primary_color"], AccentColor: f.Values["accent_color"],
-		RemoveLogo: f.Values["remove_logo"] == "1", RemoveFavicon: f.Values["remove_favicon"] == "1"}
+		RemoveLogo: f.Values["remove_logo"] == "1", RemoveFavicon: f.Values["remove_favicon"] == "1",
+		StaffSSO: f.Values["staff_sso"] == "1", Require2FA: f.Values["require_2fa"], SSOConfigured: h.sso != nil}
 	for _, k := range models.FooterKinds {
 		form.Footer = append(form.Footer, models.FooterLink{Kind: k.Kind,
 			Label: f.Values["footer_"+k.Kind+"_label"], URL: f.Values["footer_"+k.Kind+"_url"]})

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -26,6 +27,27 @@ type testApp struct {
 	srv   *httptest.Server
 	store *models.Store
 	skew  *atomic.Int64 // added to the store's clock by advance
+	logs  *logBuffer    // what the web layer logged
+}
+
+// logBuffer keeps what the web layer logs, for tests that check why a
+// request was refused.
+type logBuffer struct {
+	mu  sync.Mutex
+	buf strings.Builder
+}
+
+func (b *logBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+// logged reports whether the web layer logged a line containing s.
+func (a *testApp) logged(s string) bool {
+	a.logs.mu.Lock()
+	defer a.logs.mu.Unlock()
+	return strings.Contains(a.logs.buf.String(), s)
 }
 
 // advance moves the store's clock on, for what happens after a while.
@@ -66,7 +88,8 @@ func newAppFull(t *testing.T, path string, cfg Config, opts models.Options) *tes
 	if err != nil {
 		t.Fatal(err)
 	}
-	e, err := New(ctx, cfg, store, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	logs := &logBuffer{}
+	e, err := New(ctx, cfg, store, slog.New(slog.NewTextHandler(logs, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -75,7 +98,7 @@ func newAppFull(t *testing.T, path string, cfg Config, opts models.Options) *tes
 		srv.Close()
 		store.Close()
 	})
-	return &testApp{t: t, srv: srv, store: store, skew: skew}
+	return &testApp{t: t, srv: srv, store: store, skew: skew, logs: logs}
 }
 
 // client is one browser: its own cookies, redirects not followed.

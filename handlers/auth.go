@@ -79,6 +79,7 @@ type authPage struct {
 	Form  form
 	Next  string
 	Draft *loginDraft // what was typed when the session ended, carried through the login form
+	SSO   string      // the company sign-in button's label; "" when it is off
 }
 
 func (h *Handler) showRegister(c echo.Context) error {
@@ -150,6 +151,9 @@ func (h *Handler) showLogin(c echo.Context) error {
 
 func (h *Handler) renderLogin(c echo.Context, code int, f form, next string, d *loginDraft) error {
 	p := authPage{page: h.page(c, "Log in"), Form: f, Next: next, Draft: d}
+	if h.sso != nil {
+		p.SSO = h.sso.cfg.ButtonLabel
+	}
 	p.NoIndex = true
 	return h.render(c, code, "login", p)
 }
@@ -175,19 +179,12 @@ func (h *Handler) login(c echo.Context) error {
 		f.Errors["password"] = "Too many failed attempts. Try again in " + waitText(secs) + "."
 	case err != nil:
 		return err
-	case draft != nil:
-		if err := h.completeLogin(c, u, draft.Action); err != nil {
-			return err
-		}
-		if err := h.keepDraft(c, draft); err != nil {
-			return err
-		}
-		return c.Redirect(http.StatusSeeOther, draft.restore)
+	case h.passwordLoginRefused(c, u):
+		// Said only to someone who knows the password.
+		code = http.StatusForbidden
+		f.Errors["password"] = "Staff accounts log in with company sign-in: use the “" + h.sso.cfg.ButtonLabel + "” button."
 	default:
-		if err := h.completeLogin(c, u, ""); err != nil {
-			return err
-		}
-		return c.Redirect(http.StatusSeeOther, next)
+		return h.completeLogin(c, u, viaPassword, next, draft)
 	}
 	return h.renderLogin(c, code, f, next, draft)
 }

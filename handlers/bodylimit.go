@@ -133,6 +133,6 @@ func (h *Handler) guardBigBodies(next echo.HandlerFunc) echo.HandlerFunc {
 		if !ok {
 			return next(c)
 		}
-		return requireUser(requirePerm(b.perm)(parse))(c)
+		return requireUser(h.requireStaffAuth(requirePerm(b.perm)(parse)))(c)
 	}
 }

@@ -100,6 +100,12 @@ type deleteAccountPage struct {
 	Form form
 	// Suspended accounts can go, but their posts stay.
 	Suspended bool
+	// SSO is company sign-in's button label when the member can confirm
+	// with it (it is configured and linked to the account); Confirmed when
+	// they just did; HasPassword whether a password can confirm.
+	SSO         string
+	Confirmed   bool
+	HasPassword bool
 }
 
 // showDeleteAccount renders GET /settings/delete.
@@ -112,6 +118,23 @@ func (h *Handler) showDeleteAccount(c echo.Context) error {
 func (h *Handler) renderDeleteAccount(c echo.Context, code int, f form) error {
 	p := deleteAccountPage{page: h.page(c, "Delete your account"), Form: f}
 	p.Suspended = p.User.Suspended(h.store.Now())
+	ctx := c.Request().Context()
+	var err error
+	if p.HasPassword, err = h.store.HasPassword(ctx, p.User.ID); err != nil {
+		return err
+	}
+	if h.sso != nil {
+		ids, err := h.store.Identities(ctx, p.User.ID)
+		if err != nil {
+			return err
+		}
+		for _, id := range ids {
+			if id.Issuer == h.sso.cfg.Issuer {
+				p.SSO = h.sso.cfg.ButtonLabel
+			}
+		}
+		p.Confirmed = h.reauthenticated(c, p.User)
+	}
 	p.NoIndex = true
 	return h.render(c, code, "settings_delete", p)
 }
@@ -124,7 +147,8 @@ func (h *Handler) deleteAccount(c echo.Context) error {
 	f := fromRequest(c, "posts")
 	remove := f.Values["posts"] == "remove"
 	done, err := h.store.DeleteAccount(c.Request().Context(), u, u.ID,
-		models.DeleteAccount{Password: c.FormValue("password"), IP: c.RealIP(), RemovePosts: remove})
+		models.DeleteAccount{Password: c.FormValue("password"), IP: c.RealIP(), RemovePosts: remove,
+			Reauthenticated: c.FormValue("password") == "" && h.reauthenticated(c, u)})
 	var te *models.ThrottledError
 	if errors.As(err, &te) {
 		secs := int(math.Ceil(te.RetryAfter.Seconds()))

@@ -14,6 +14,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/go-webauthn/webauthn/webauthn"
 	"github.com/gorilla/sessions"
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
@@ -62,6 +63,8 @@ type Config struct {
 	// behind a reverse proxy that sets that header; otherwise anyone can
 	// claim any address and slip past per-address limits.
 	TrustProxy bool
+	// SSO configures company sign-in (OpenID Connect); off without an issuer.
+	SSO SSOConfig
 	// MetricsToken lets a scraper outside this machine read /metrics with
 	// "Authorization: Bearer <token>"; without it only localhost may.
 	MetricsToken string
@@ -130,12 +133,18 @@ type Handler struct {
 	// take more, by method and route path, filled once by routes.
 	bodyLimit int64
 	bigBodies map[string]bigBody
-	formWait  time.Duration // smallBodyWait; tests shorten it
+	// staffRoutes are the staff routes and their permissions, by method and
+	// route path, filled once by routes (tests go through every one).
+	staffRoutes map[string]models.Permission
+	formWait    time.Duration // smallBodyWait; tests shorten it
 	// sitemapPerFile is models.SitemapPerFile; tests lower it.
 	sitemapPerFile int
 	// darkPalette: site.css has a dark colour scheme (darkSelector), so
 	// the brand colours' stylesheet sets the dark scheme's shades too.
 	darkPalette bool
+	// sso is company sign-in, nil when it is off; webauthn the passkeys' relying party.
+	sso      *sso
+	webauthn *webauthn.WebAuthn
 }
 
 // settingsCache keeps the site settings for a few seconds: every page needs
@@ -230,7 +239,7 @@ func newHandler(ctx context.Context, cfg Config, store *models.Store, log *slog.
 	}
 	h := &Handler{cfg: cfg, store: store, log: log, assets: assets, metrics: newMetrics(store),
 		darkPalette: strings.Contains(string(siteCSS), darkSelector),
-		viewers:     newViewerCache(), bigBodies: map[string]bigBody{}, formWait: smallBodyWait, sitemapPerFile: models.SitemapPerFile}
+		viewers:     newViewerCache(), bigBodies: map[string]bigBody{}, staffRoutes: map[string]models.Permission{}, formWait: smallBodyWait, sitemapPerFile: models.SitemapPerFile}
 	h.imports = cfg.Imports
 	if h.imports == nil {
 		h.imports = imports.New(store, "", log)
@@ -279,6 +288,15 @@ func newHandler(ctx context.Context, cfg Config, store *models.Store, log *slog.
 	}
 	if h.sessions, err = h.sessionStore(ctx); err != nil {
 		return nil, nil, err
+	}
+	if h.sso, err = newSSO(ctx, cfg.SSO); err != nil {
+		return nil, nil, err
+	}
+	if h.webauthn, err = newWebAuthn(cfg.BaseURL, cfg.SiteName); err != nil {
+		// A site served at an IP address (a trial on 127.0.0.1) has no
+		// relying party WebAuthn accepts: it runs without passkeys.
+		h.log.Warn("passkeys are off: WebAuthn needs the base URL to name a host, not an IP address", "base_url", cfg.BaseURL, "err", err)
+		h.webauthn = nil
 	}
 	e := echo.New()
 	e.HideBanner = true

@@ -76,6 +76,10 @@ func logActionText(action string) string {
 		return "Verified a work address and became an ambassador"
 	case "link_placeholder":
 		return "Linked a profile imported from X to an account"
+	case "sso_grant_role":
+		return "Granted a role through company sign-in"
+	case "sso_revoke_role":
+		return "Revoked a role granted through company sign-in"
 	case "delete_account":
 		return "Deleted an account and its personal data"
 	case "change_settings":

@@ -78,6 +78,9 @@ func TestPermissionMatrix(t *testing.T) {
 		role      models.Role
 		visitor   bool
 		suspended bool
+		// twoFactor: every staff role must use two-factor authentication
+		// (the site setting), and the actor set up an authenticator app.
+		twoFactor bool
 	}
 	people := []who{
 		{name: "visitor", visitor: true},
@@ -92,6 +95,10 @@ func TestPermissionMatrix(t *testing.T) {
 		{name: "suspended ambassador", role: models.RoleAmbassador, suspended: true},
 		{name: "suspended moderator", role: models.RoleModerator, suspended: true},
 		{name: "suspended admin", role: models.RoleAdmin, suspended: true},
+		// Two-factor authentication required and passed changes nothing the role may do.
+		{name: "ambassador with 2FA", role: models.RoleAmbassador, twoFactor: true},
+		{name: "moderator with 2FA", role: models.RoleModerator, twoFactor: true},
+		{name: "admin with 2FA", role: models.RoleAdmin, twoFactor: true},
 	}
 	for _, p := range people {
 		t.Run(p.name, func(t *testing.T) {
@@ -110,8 +117,17 @@ func TestPermissionMatrix(t *testing.T) {
 				t.Fatalf("flag: %d", res.Code)
 			}
 			c := a.client()
+			if p.twoFactor {
+				boss := a.roleClient("boss2", models.RoleAdmin)
+				if res := boss.post("/admin/settings", adminSettings(url.Values{"require_2fa": {"staff"}})); res.Code != http.StatusSeeOther {
+					t.Fatalf("require 2FA: %d", res.Code)
+				}
+			}
 			if !p.visitor {
 				c = a.roleClient("actor", p.role)
+				if p.twoFactor {
+					c.enableTOTP("")
+				}
 				if p.suspended {
 					admin, _ := a.store.CreateUser(ctx, models.NewUser{Username: "boss", Email: "boss@example.com", Password: "correct horse", Role: models.RoleAdmin})
 					actor, _ := a.store.UserByUsername(ctx, "actor")

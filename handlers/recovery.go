@@ -13,22 +13,6 @@ import (
 	"github.com/crowdcare/crowdcare/models"
 )
 
-// completeLogin is the one place a login ends, whatever proved who the user
-// is (a password, a reset link): the session starts here. A second factor
-// (two-factor authentication) hooks in here, before startSession, for the
-// accounts that need one. draft names the form whose draft the login keeps
-// (keepDraft), or is "".
-func (h *Handler) completeLogin(c echo.Context, u *models.User, draft string) error {
-	if err := h.startSession(c, u, draft); err != nil {
-		return err
-	}
-	if !u.EmailVerified() && h.siteSettings(c.Request().Context()).VerifyEmail && !u.Role.IsStaff() {
-		h.flash(c, "Confirm your email address to post: open the link we sent to "+u.Email+
-			". No email? Ask for a new link in your settings.")
-	}
-	return nil
-}
-
 // showForgotPassword renders GET /password/forgot.
 func (h *Handler) showForgotPassword(c echo.Context) error {
 	f := newForm()
@@ -135,9 +119,11 @@ func (h *Handler) resetPassword(c echo.Context) error {
 		return err
 	}
 	h.log.Info("password reset", "user_id", u.ID)
-	if err := h.completeLogin(c, u, ""); err != nil {
-		return err
+	if h.passwordLoginRefused(c, u) {
+		h.flash(c, "Your password is changed. Staff accounts log in with company sign-in: use its button below.")
+		return c.Redirect(http.StatusSeeOther, "/login")
 	}
-	h.flash(c, "Your password is changed, and you are logged out everywhere else.")
-	return c.Redirect(http.StatusSeeOther, "/")
+	// The reset logs in through the second factor like any login: a reset
+	// link alone never bypasses it.
+	return h.endLogin(c, u, loginEnd{via: viaPassword, next: "/", flash: "Your password is changed, and you are logged out everywhere else."})
 }

@@ -129,6 +129,21 @@ func (h *Handler) routes(e *echo.Echo) {
 	e.GET("/email/verify/:token", h.showConfirmEmail)
 	e.POST("/email/verify/:token", h.confirmEmail)
 	e.POST("/theme", h.setTheme)
+	// Company sign-in (sso.go): 404 when it is not configured. The callback
+	// is checked against the state this browser holds, not a CSRF token.
+	e.POST("/sso/start", h.startSSO)
+	e.GET("/sso/callback", h.ssoCallback)
+	e.GET("/sso/link", h.showLinkSSO)
+	e.POST("/sso/link", h.linkSSO)
+	e.GET("/sso/signup", h.showSignupSSO)
+	e.POST("/sso/signup", h.signupSSO)
+	// The second factor of a login (twofactor.go): for a pending login, which
+	// is no session yet, so these are not members' routes.
+	e.GET("/login/2fa", h.showSecondFactor)
+	e.POST("/login/2fa", h.passSecondFactor)
+	e.POST("/login/2fa/passkey/options", h.passkeyLoginOptions)
+	e.POST("/login/2fa/passkey", h.passkeyLogin)
+	e.POST("/logout/pending", h.cancelPendingLogin)
 
 	// Members. Route-level middleware, not a Group: echo's Group.Use adds
 	// catch-all routes that would turn every unknown URL into a login redirect.
@@ -164,10 +179,22 @@ func (h *Handler) routes(e *echo.Echo) {
 	member(http.MethodPost, "/settings/delete", h.deleteAccount)
 	member(http.MethodGet, "/ambassador/verify", h.showVerifyAmbassador)
 	member(http.MethodPost, "/ambassador/verify", h.verifyAmbassador)
+	member(http.MethodGet, "/settings/security", h.showSecurity)
+	member(http.MethodPost, "/settings/security/confirm", h.confirmSecurity)
+	member(http.MethodPost, "/settings/2fa/totp/new", h.newTOTP)
+	member(http.MethodPost, "/settings/2fa/totp", h.enableTOTP)
+	member(http.MethodPost, "/settings/2fa/totp/off", h.disableTOTP)
+	member(http.MethodPost, "/settings/2fa/recovery", h.newRecoveryCodes)
+	member(http.MethodPost, "/settings/passkeys/options", h.passkeyOptions)
+	member(http.MethodPost, "/settings/passkeys", h.addPasskey)
+	member(http.MethodPost, "/settings/passkeys/:id/delete", h.removePasskey)
 
-	// Staff: each route names the permission it needs (models.Role.Can is the table).
+	// Staff: each route names the permission it needs (models.Role.Can is the
+	// table), and its session must be proved as the settings ask: company
+	// sign-in, a second factor (requireStaffAuth).
 	staff := func(p models.Permission, method, path string, fn echo.HandlerFunc) {
-		e.Add(method, path, fn, requireUser, requirePerm(p))
+		h.staffRoutes[routeKey(method, path)] = p
+		e.Add(method, path, fn, requireUser, h.requireStaffAuth, requirePerm(p))
 	}
 	// Routes that take a body larger than Config.BodyLimit: its limit and
 	// who may send one are checked before anything reads it (bodylimit.go).

@@ -93,7 +93,40 @@ func (h *Handler) sessionUser(c echo.Context) (*models.User, error) {
 	if epoch, _ := s.Values["epoch"].(int64); epoch != u.SessionEpoch {
 		return nil, nil
 	}
+	// How the session was proved, for the staff pages (requireStaffAuth).
+	via, _ := s.Values[viaKey].(string)
+	mfa, _ := s.Values[secondFactorKey].(bool)
+	c.Set(viaKey, via)
+	c.Set(secondFactorKey, mfa)
 	return u, nil
+}
+
+// Session values that say how the session was proved: what proved who the
+// user is (loginVia), and whether they passed a second factor. The cookie
+// is signed and encrypted, so they are what this server wrote.
+const (
+	viaKey          = "via"
+	secondFactorKey = "mfa"
+)
+
+// loginVia is what proved who the user is at a login.
+type loginVia string
+
+const (
+	viaPassword loginVia = "password" // the login form, a reset link
+	viaSSO      loginVia = "sso"      // the company's identity provider
+)
+
+// sessionVia and sessionSecondFactor read how the request's session was
+// proved (sessionUser sets them).
+func sessionVia(c echo.Context) loginVia {
+	v, _ := c.Get(viaKey).(string)
+	return loginVia(v)
+}
+
+func sessionSecondFactor(c echo.Context) bool {
+	v, _ := c.Get(secondFactorKey).(bool)
+	return v
 }
 
 // flashesKey is where gorilla/sessions keeps flash messages by default.
@@ -143,11 +176,39 @@ func requireUser(next echo.HandlerFunc) echo.HandlerFunc {
 // the admin who has to fix it included, could log in. draft names the form
 // whose draft the login keeps (keepDraft), or is "".
 func (h *Handler) startSession(c echo.Context, u *models.User, draft string) error {
+	o := sessionOpts{draft: draft, via: viaPassword}
+	// A new session of the same user (a password change) keeps how the one
+	// it replaces was proved.
+	if s := h.session(c); s.Values["uid"] == u.ID {
+		if via, ok := s.Values[viaKey].(string); ok {
+			o.via = loginVia(via)
+		}
+		o.secondFactor, _ = s.Values[secondFactorKey].(bool)
+	}
+	return h.startSessionWith(c, u, o)
+}
+
+// sessionOpts says how a session starts.
+type sessionOpts struct {
+	draft        string   // the form whose draft the login keeps, or ""
+	via          loginVia // what proved who the user is
+	secondFactor bool     // the user passed a second factor
+}
+
+// startSessionWith is startSession with how the session was proved. A
+// staff member's company sign-in, while staff must use it, lasts
+// SSOConfig.StaffSession rather than models.SessionTTL.
+func (h *Handler) startSessionWith(c echo.Context, u *models.User, o sessionOpts) error {
+	draft := o.draft
 	s := h.session(c)
 	old, _ := s.Values["sid"].(string)
 	// Nothing from before login survives.
-	values := map[any]any{"uid": u.ID, "epoch": u.SessionEpoch}
-	sid, err := h.store.StartSession(c.Request().Context(), u.ID, old)
+	values := map[any]any{"uid": u.ID, "epoch": u.SessionEpoch, viaKey: string(o.via), secondFactorKey: o.secondFactor}
+	ttl := models.SessionTTL
+	if o.via == viaSSO && h.sso != nil && u.Role.IsStaff() && h.siteSettings(c.Request().Context()).StaffSSO {
+		ttl = h.sso.cfg.StaffSession
+	}
+	sid, err := h.store.StartSessionFor(c.Request().Context(), u.ID, old, ttl)
 	if fault := models.WriteFaultOf(err); fault != models.FaultNone {
 		// Refused only when writes work again meanwhile: then the fault's 503
 		// stands, and logging in again records the session.
@@ -168,6 +229,8 @@ func (h *Handler) startSession(c echo.Context, u *models.User, draft string) err
 	opts := *h.sessions.Options
 	s.Options = &opts
 	c.Set(userKey, u)
+	c.Set(viaKey, string(o.via))
+	c.Set(secondFactorKey, o.secondFactor)
 	h.dropCSRFToken(c)
 	return s.Save(c.Request(), c.Response())
 }

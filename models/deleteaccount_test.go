@@ -189,6 +189,7 @@ func livelyMember(t *testing.T, s *Store) *member {
 	if err := s.LinkIdentity(ctx, u, Identity{Issuer: "https://idp.example.com", Subject: "sub-42", Email: work}); err != nil {
 		t.Fatal(err)
 	}
+	giveSecondFactors(t, s, u, display, work) // sso_test.go
 	// A finished export, its file beside the database.
 	job, err := s.RequestExport(ctx, u)
 	if err != nil {

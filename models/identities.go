@@ -33,24 +33,27 @@ func (s *Store) LinkIdentity(ctx context.Context, u *User, id Identity) error {
 	if u.Deleted() || u.Imported {
 		return &ErrNotAllowed{Reason: "This account cannot sign in."}
 	}
+	return s.inTx(ctx, func(tx *sql.Tx) error { return s.linkIdentity(ctx, tx, u, id) })
+}
+
+// linkIdentity is LinkIdentity in the caller's transaction.
+func (s *Store) linkIdentity(ctx context.Context, tx *sql.Tx, u *User, id Identity) error {
 	now := s.now().Unix()
-	return s.inTx(ctx, func(tx *sql.Tx) error {
-		var owner int64
-		err := tx.QueryRowContext(ctx, `SELECT user_id FROM user_identities WHERE issuer = ? AND subject = ?`, id.Issuer, id.Subject).Scan(&owner)
-		switch {
-		case err == nil && owner != u.ID:
-			return &ErrNotAllowed{Reason: "That sign-in already belongs to another account."}
-		case err == nil:
-			_, err = tx.ExecContext(ctx, `UPDATE user_identities SET email = ?, last_used_at = ? WHERE issuer = ? AND subject = ?`,
-				id.Email, now, id.Issuer, id.Subject)
-			return err
-		case !errors.Is(err, sql.ErrNoRows):
-			return fmt.Errorf("link identity: %w", err)
-		}
-		_, err = tx.ExecContext(ctx, `INSERT INTO user_identities (issuer, subject, user_id, email, created_at, last_used_at)
-			VALUES (?, ?, ?, ?, ?, ?)`, id.Issuer, id.Subject, u.ID, id.Email, now, now)
+	var owner int64
+	err := tx.QueryRowContext(ctx, `SELECT user_id FROM user_identities WHERE issuer = ? AND subject = ?`, id.Issuer, id.Subject).Scan(&owner)
+	switch {
+	case err == nil && owner != u.ID:
+		return &ErrNotAllowed{Reason: "That sign-in already belongs to another account."}
+	case err == nil:
+		_, err = tx.ExecContext(ctx, `UPDATE user_identities SET email = ?, last_used_at = ? WHERE issuer = ? AND subject = ?`,
+			id.Email, now, id.Issuer, id.Subject)
 		return err
-	})
+	case !errors.Is(err, sql.ErrNoRows):
+		return fmt.Errorf("link identity: %w", err)
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO user_identities (issuer, subject, user_id, email, created_at, last_used_at)
+		VALUES (?, ?, ?, ?, ?, ?)`, id.Issuer, id.Subject, u.ID, id.Email, now, now)
+	return err
 }
 
 // UserByIdentity finds the live account an identity is linked to:

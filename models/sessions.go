@@ -18,6 +18,16 @@ const SessionTTL = 30 * 24 * time.Hour
 // is the id of the session the browser had before, ended in the same
 // write ("" for none). Expired sessions are cleaned up on the way.
 func (s *Store) StartSession(ctx context.Context, userID int64, replaces string) (string, error) {
+	return s.StartSessionFor(ctx, userID, replaces, SessionTTL)
+}
+
+// StartSessionFor is StartSession for a session that lasts ttl (at most
+// SessionTTL): a staff member's company sign-in lasts less, so that a
+// departed employee's access ends soon after their company account does.
+func (s *Store) StartSessionFor(ctx context.Context, userID int64, replaces string, ttl time.Duration) (string, error) {
+	if ttl <= 0 || ttl > SessionTTL {
+		ttl = SessionTTL
+	}
 	id, err := newSessionID()
 	if err != nil {
 		return "", err
@@ -33,7 +43,7 @@ func (s *Store) StartSession(ctx context.Context, userID int64, replaces string)
 			return err
 		}
 		_, err := tx.ExecContext(ctx, `INSERT INTO sessions (id_hash, user_id, started_at, expires_at) VALUES (?, ?, ?, ?)`,
-			hashToken(id), userID, now.Unix(), now.Add(SessionTTL).Unix())
+			hashToken(id), userID, now.Unix(), now.Add(ttl).Unix())
 		return err
 	}
 	// A new session makes no cached answer wrong (it is not in any cache

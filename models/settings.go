@@ -48,29 +48,62 @@ type SiteSettings struct {
 	// post; they can read meanwhile. On by default (migration 0023 turns it
 	// off for installs that had accounts before).
 	VerifyEmail bool
+	// StaffSSO refuses the password login to ambassadors, moderators and
+	// admins while company sign-in is configured: they sign in through the
+	// identity provider, so a departed employee loses access with their
+	// company account. (Without company sign-in it has no effect, so
+	// removing it from the configuration is the way back in.)
+	StaffSSO bool
+	// Require2FA says who must have a second factor before any staff page
+	// works: Require2FANone, Require2FAModerators (moderators and admins)
+	// or Require2FAStaff (ambassadors too).
+	Require2FA string
+}
+
+// The choices of SiteSettings.Require2FA.
+const (
+	Require2FANone       = "none"
+	Require2FAModerators = "moderators"
+	Require2FAStaff      = "staff"
+)
+
+// NeedsSecondFactor reports whether the settings require an account of
+// role r to have a second factor.
+func (s SiteSettings) NeedsSecondFactor(r Role) bool {
+	switch s.Require2FA {
+	case Require2FAModerators:
+		return r == RoleModerator || r == RoleAdmin
+	case Require2FAStaff:
+		return r.IsStaff()
+	}
+	return false
 }
 
 // DefaultSiteSettings apply until an admin changes them.
 func DefaultSiteSettings() SiteSettings {
 	return SiteSettings{BrandName: "the brand", BadgeTitle: "Employee", SuperuserThreshold: 200,
-		ApproveFirstPostsWithLinks: true, PostsPerHour: 30, StandingDays: 3, StandingReputation: 10, VerifyEmail: true}
+		ApproveFirstPostsWithLinks: true, PostsPerHour: 30, StandingDays: 3, StandingReputation: 10, VerifyEmail: true,
+		Require2FA: Require2FANone}
 }
 
 // FormValues is s as the admin form shows it and as it is stored: each
 // setting's text under its name (the form field's, and the key after "site.").
 func (s SiteSettings) FormValues() map[string]string {
-	approve, verify := "0", "0"
+	approve, verify, staffSSO := "0", "0", "0"
 	if s.ApproveFirstPostsWithLinks {
 		approve = "1"
 	}
 	if s.VerifyEmail {
 		verify = "1"
 	}
+	if s.StaffSSO {
+		staffSSO = "1"
+	}
 	out := map[string]string{"brand_name": s.BrandName, "badge_title": s.BadgeTitle,
 		"ambassador_domains": strings.Join(s.AmbassadorDomains, ", "), "superuser_threshold": strconv.Itoa(s.SuperuserThreshold),
 		"approve_first_posts": approve, "posts_per_hour": strconv.Itoa(s.PostsPerHour),
 		"standing_days": strconv.Itoa(s.StandingDays), "standing_reputation": strconv.Itoa(s.StandingReputation),
-		"verify_email":   verify,
+		"verify_email": verify, "staff_sso": staffSSO, "require_2fa": s.Require2FA,
 		"community_name": s.CommunityName, "primary_color": s.PrimaryColor, "accent_color": s.AccentColor}
 	for _, k := range FooterKinds {
 		out["footer_"+k.Kind+"_label"], out["footer_"+k.Kind+"_url"] = "", ""
@@ -158,6 +191,10 @@ func readSiteSettings(ctx context.Context, q queryer) (SiteSettings, error) {
 			out.StandingReputation, _ = strconv.Atoi(val)
 		case "verify_email":
 			out.VerifyEmail = val == "1"
+		case "staff_sso":
+			out.StaffSSO = val == "1"
+		case "require_2fa":
+			out.Require2FA = val
 		case "community_name":
 			out.CommunityName = val
 		case "primary_color":
@@ -206,6 +243,11 @@ type SiteSettingsForm struct {
 	// RemoveLogo and RemoveFavicon go back to the default.
 	Logo, Favicon             *AssetUpload
 	RemoveLogo, RemoveFavicon bool
+	StaffSSO                  bool
+	Require2FA                string // "" keeps Require2FANone
+	// SSOConfigured says whether company sign-in is configured: StaffSSO
+	// cannot be turned on without it.
+	SSOConfigured bool
 }
 
 // SaveSiteSettings validates and stores the admin form.
@@ -229,9 +271,17 @@ func (s *Store) SaveSiteSettings(ctx context.Context, actor *User, f SiteSetting
 	v.check(err == nil && days >= 0 && days <= 3650, "standing_days", "Use a whole number of days from 0 to 3650.")
 	points, err := strconv.Atoi(strings.TrimSpace(f.StandingReputation))
 	v.check(err == nil && points >= 0, "standing_reputation", "Use a whole number, 0 for none.")
+	require2FA := f.Require2FA
+	if require2FA == "" {
+		require2FA = Require2FANone
+	}
+	v.check(require2FA == Require2FANone || require2FA == Require2FAModerators || require2FA == Require2FAStaff,
+		"require_2fa", "Choose who must use two-factor authentication.")
+	v.check(!f.StaffSSO || f.SSOConfigured, "staff_sso",
+		"Company sign-in is not configured on this server (--oidc-issuer), so staff could not log in at all.")
 	set := SiteSettings{BrandName: brand, BadgeTitle: badge, AmbassadorDomains: domains, SuperuserThreshold: threshold,
 		ApproveFirstPostsWithLinks: f.ApproveFirstPosts, PostsPerHour: perHour, StandingDays: days,
-		StandingReputation: points, VerifyEmail: f.VerifyEmail}
+		StandingReputation: points, VerifyEmail: f.VerifyEmail, StaffSSO: f.StaffSSO, Require2FA: require2FA}
 	assets := checkBranding(v, f, &set)
 	if err := v.err(); err != nil {
 		return err
@@ -321,7 +371,8 @@ func checkBranding(v validator, f SiteSettingsForm, set *SiteSettings) []SiteAss
 var settingLabels = map[string]string{"community_name": "community name", "brand_name": "brand name",
 	"badge_title": "badge title", "ambassador_domains": "ambassador domains", "superuser_threshold": "superuser threshold",
 	"approve_first_posts": "approval of first posts", "posts_per_hour": "posts per hour", "standing_days": "standing (days)",
-	"standing_reputation": "standing (points)", "primary_color": "primary colour", "accent_color": "accent colour"}
+	"standing_reputation": "standing (points)", "primary_color": "primary colour", "accent_color": "accent colour",
+	"verify_email": "email confirmation", "staff_sso": "staff company sign-in", "require_2fa": "two-factor requirement"}
 
 // changedSettings names, in a fixed order, the settings whose text differs.
 func changedSettings(before, after map[string]string) []string {

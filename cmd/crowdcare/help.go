@@ -58,6 +58,11 @@ func commands() []command {
 				"an hour, and earlier links stop working. The server's mail worker sends it (without SMTP, to\n" +
 				"its log). For a member who cannot get in, without handing them a password.",
 			examples: []string{"crowdcare user send-reset alice --base-url https://community.example.com --db /var/lib/crowdcare/crowdcare.db"}},
+		{name: "user reset-2fa", args: "USERNAME [--db PATH]",
+			about: "Remove a user's second factors (authenticator app, passkeys, recovery codes), for someone who\n" +
+				"lost them all, and log them out everywhere. They log in with the password alone and set up a new\n" +
+				"factor; staff who must have one are sent to do so at their next staff page.",
+			examples: []string{"crowdcare user reset-2fa alice --db /var/lib/crowdcare/crowdcare.db"}},
 		{name: "backup", args: "FILE [--db PATH]",
 			about: "Write a consistent copy of the database to FILE while the server runs. The copy is\n" +
 				"checked (integrity_check, each table's rows) before it gets the name FILE.",
@@ -159,6 +164,10 @@ $CROWDCARE_X_QUERY, _BASE_URL, _BRAND_HANDLES) and $CROWDCARE_X_BEARER_TOKEN; ne
 SMTP for serve: --smtp-host, --smtp-port, --smtp-user, --smtp-from, --smtp-tls (or $CROWDCARE_SMTP_HOST,
 _PORT, _USER, _FROM, _TLS) and $CROWDCARE_SMTP_PASSWORD; without a host, emails go to the log.
 --email-max-age (or $CROWDCARE_EMAIL_MAX_AGE, default 24h): older notifications are never emailed.
+Company sign-in for serve: --oidc-issuer, --oidc-client-id, --oidc-scopes, --oidc-button,
+--oidc-email-verified-claim, --oidc-require, --oidc-ambassador, --oidc-moderator, --oidc-staff-session
+(or $CROWDCARE_OIDC_ISSUER, _CLIENT_ID, _SCOPES, _BUTTON, _EMAIL_VERIFIED_CLAIM, _REQUIRE, _AMBASSADOR,
+_MODERATOR, _STAFF_SESSION) and $CROWDCARE_OIDC_CLIENT_SECRET; the callback is BASE_URL/sso/callback.
 serve also reads $CROWDCARE_ADDR, $CROWDCARE_BASE_URL, $CROWDCARE_SITE_NAME and
 $CROWDCARE_TRUST_PROXY=1. /metrics answers localhost, or a scraper sending
 "Authorization: Bearer $CROWDCARE_METRICS_TOKEN".

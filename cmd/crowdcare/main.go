@@ -205,6 +205,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	smtpConfig := smtpFlags(fs)
 	emailMaxAge := emailMaxAgeFlag(fs)
 	listenConfig := listenFlags(fs)
+	ssoConfig := ssoFlags(fs)
 	registrations := fs.Int("registrations-per-day", handlers.DefaultRegistrationsPerDay, "sign-ups per client address in 24 hours (-1: no limit)")
 	trustProxy := fs.Bool("trust-proxy", os.Getenv("CROWDCARE_TRUST_PROXY") == "1", "take client addresses from X-Forwarded-For, only behind a proxy that sets it ($CROWDCARE_TRUST_PROXY=1)")
 	pageRate := fs.Float64("page-rate", 10, "pages per second per address that the page cache does not answer, in bursts of ten seconds' worth (0: no limit)")
@@ -266,7 +267,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	exp := exports.New(store, "", exports.Config{SiteName: *siteName, BaseURL: *baseURL}, log)
 	e, err := handlers.New(ctx, handlers.Config{Imports: imp, Exports: exp, BaseURL: *baseURL, SiteName: *siteName, PostRate: 10, PostBurst: 30, SearchRate: 20, SearchBurst: 60,
 		PageRate: *pageRate, PageBurst: int(10 * *pageRate), TrustProxy: *trustProxy, MetricsToken: os.Getenv("CROWDCARE_METRICS_TOKEN"),
-		RegistrationsPerDay: *registrations, SharedMaxAge: offIfZero(*cacheMaxAge), SharedStale: offIfZero(*cacheStale)}, store, log)
+		RegistrationsPerDay: *registrations, SharedMaxAge: offIfZero(*cacheMaxAge), SharedStale: offIfZero(*cacheStale),
+		SSO: ssoConfig()}, store, log)
 	if err != nil {
 		return err
 	}
@@ -328,7 +330,7 @@ func newServer(h http.Handler) *http.Server {
 
 func user(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
-		return usageError("user needs a command: create, role, password or send-reset")
+		return usageError("user needs a command: create, role, password, send-reset or reset-2fa")
 	}
 	switch args[0] {
 	case "create":
@@ -360,6 +362,8 @@ func user(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 		return userPassword(ctx, args[1:], stdin, stdout, stderr)
 	case "send-reset":
 		return userSendReset(ctx, args[1:], stdout)
+	case "reset-2fa":
+		return userReset2FA(ctx, args[1:], stdout)
 	}
 	return usageError(fmt.Sprintf("unknown user command %q", args[0]))
 }

@@ -16,6 +16,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pquerna/otp/totp"
+
 	"github.com/crowdcare/crowdcare/models"
 )
 
@@ -506,5 +508,48 @@ func TestUserSendReset(t *testing.T) {
 	}
 	if _, err := s.ResetPassword(ctx, m[1], "a brand new password", "a brand new password"); err != nil {
 		t.Fatalf("the emailed link: %v", err)
+	}
+}
+
+// user reset-2fa removes the second factors of someone who lost them all
+// and ends their sessions.
+func TestUserReset2FA(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "cc.db")
+	if code, _, errOut := runCmd(t, "user", "create", "--db", db, "--username", "alice", "--email", "alice@example.com", "--password", "old password"); code != 0 {
+		t.Fatalf("create: %s", errOut)
+	}
+	ctx := context.Background()
+	s, err := models.Open(ctx, db, models.Options{PasswordCost: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, _ := s.UserByUsername(ctx, "alice")
+	key, _ := models.NewTOTPKey("Forum", "alice")
+	code, _ := totp.GenerateCode(key.Secret(), s.Now())
+	if _, err := s.EnableTOTP(ctx, u, key.Secret(), code); err != nil {
+		t.Fatal(err)
+	}
+	u, _ = s.UserByUsername(ctx, "alice")
+	s.Close()
+	if code, _, errOut := runCmd(t, "user", "reset-2fa", "ghost", "--db", db); code != 1 || !strings.Contains(errOut, `no user "ghost"`) {
+		t.Fatalf("unknown user: %d %q", code, errOut)
+	}
+	if code, _, errOut := runCmd(t, "user", "reset-2fa", "--db", db); code != 2 || !strings.Contains(errOut, "takes one USERNAME") {
+		t.Fatalf("no user: %d %q", code, errOut)
+	}
+	rc, out, errOut := runCmd(t, "user", "reset-2fa", "alice", "--db", db)
+	if rc != 0 || !strings.Contains(out, "Removed the second factors of alice") {
+		t.Fatalf("reset-2fa: %d %q %q", rc, out, errOut)
+	}
+	s, err = models.Open(ctx, db, models.Options{PasswordCost: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if f, err := s.SecondFactors(ctx, u.ID); err != nil || f.Any() || f.RecoveryLeft != 0 {
+		t.Fatalf("after reset: %+v %v", f, err)
+	}
+	if after, _ := s.UserByID(ctx, u.ID); after.SessionEpoch == u.SessionEpoch {
+		t.Fatal("sessions were not ended")
 	}
 }
