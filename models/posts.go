@@ -284,6 +284,10 @@ func (s *Store) createAnswer(ctx context.Context, author *User, threadID int64, 
 			return nil, err
 		}
 	}
+	lim, err := s.uploadLimitsFor(ctx, r)
+	if err != nil {
+		return nil, err
+	}
 	now := s.now().Unix()
 	p := &Post{ThreadID: threadID, Author: author.ref(), BodyMD: body, BodyHTML: template.HTML(r.HTML), CreatedAt: time.Unix(now, 0), Pending: pending}
 	t, err := s.Thread(ctx, threadID)
@@ -310,6 +314,9 @@ func (s *Store) createAnswer(ctx context.Context, author *User, threadID int64, 
 			return err
 		}
 		if err := s.claimSubmission(ctx, tx, author.ID, key, p.ID); err != nil {
+			return err
+		}
+		if err := s.attachReferenced(ctx, tx, author.ID, p.ID, r.Uploads, lim); err != nil {
 			return err
 		}
 		if pending {

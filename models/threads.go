@@ -190,6 +190,10 @@ func (s *Store) createThread(ctx context.Context, author *User, n NewThread, tru
 			return nil, err
 		}
 	}
+	lim, err := s.uploadLimitsFor(ctx, r)
+	if err != nil {
+		return nil, err
+	}
 	now := s.now().Unix()
 	t := &Thread{Category: *cat, Author: author.ref(), Title: n.Title, Slug: Slugify(n.Title), Tags: tags,
 		CreatedAt: time.Unix(now, 0), LastActivityAt: time.Unix(now, 0), Pending: pending}
@@ -206,6 +210,9 @@ func (s *Store) createThread(ctx context.Context, author *User, n NewThread, tru
 		}
 		if err := tx.QueryRowContext(ctx, `INSERT INTO posts (thread_id, author_id, is_question, body_md, body_html, body_text, created_at, pending)
 			VALUES (?, ?, 1, ?, ?, ?, ?, ?) RETURNING id`, t.ID, author.ID, n.Body, r.HTML, r.Text, now, pending).Scan(&t.QuestionID); err != nil {
+			return err
+		}
+		if err := s.attachReferenced(ctx, tx, author.ID, t.QuestionID, r.Uploads, lim); err != nil {
 			return err
 		}
 		// Askers watch their own questions.
