@@ -47,6 +47,7 @@ func loadViews(assets *static.Assets, badge func(models.Role) string) (*views, e
 		"langName":   langName,
 		"spikeHours": func() int { return int(models.SpikeWindow.Hours()) },
 		"splitLines": func(s string) []string { return strings.Split(s, "\n") },
+		"humanSize":  models.HumanSize,
 	}
 	shared := []string{"layouts/*.html", "partials/*.html"}
 	pageFiles, err := fs.Glob(templates.Files, "pages/*.html")

@@ -340,3 +340,37 @@ func TestPoolBoundsWork(t *testing.T) {
 		t.Error("default workers are not the CPUs")
 	}
 }
+
+// TestAvatar: a photo becomes a small square, upright, without its EXIF;
+// other kinds are refused.
+func TestAvatar(t *testing.T) {
+	p := NewProcessor(Limits{})
+	data := withExif(jpegBytes(t, photo(900, 600, 8), 92), 6)
+	out, err := p.ProcessAvatar(context.Background(), data, "me.jpg")
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, err := jpeg.Decode(bytes.NewReader(out.Data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b := img.Bounds(); b.Dx() != AvatarSide || b.Dy() != AvatarSide || out.Width != AvatarSide {
+		t.Errorf("avatar %v, want %d square", b, AvatarSide)
+	}
+	if bytes.Contains(out.Data, []byte("Jane Secret-Owner")) || bytes.Contains(out.Data, []byte("Exif")) {
+		t.Error("the avatar keeps the photo's EXIF")
+	}
+	small, err := p.ProcessAvatar(context.Background(), pngBytes(t, solid(40, 30, color.NRGBA{1, 2, 3, 100})), "small.png")
+	if err != nil || small.Width != 30 || small.ContentType != "image/png" {
+		t.Errorf("small transparent avatar: %+v %v", small, err)
+	}
+	var gifBuf bytes.Buffer
+	if err := gif.Encode(&gifBuf, solid(10, 10, color.Black), nil); err != nil {
+		t.Fatal(err)
+	}
+	for name, bad := range map[string][]byte{"anim.gif": gifBuf.Bytes(), "me.svg": []byte(`<svg onload="alert(1)"/>`), "bomb.png": bombPNG(60000, 60000)} {
+		if _, err := p.ProcessAvatar(context.Background(), bad, name); err == nil {
+			t.Errorf("%s accepted as an avatar", name)
+		}
+	}
+}

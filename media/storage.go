@@ -82,6 +82,13 @@ func (s *Storage) String() string { return s.where }
 // Close releases the storage.
 func (s *Storage) Close() error { return s.bucket.Close() }
 
+// FileKey is where an upload with key is in the storage: spread over
+// folders by its first two characters, so no directory holds millions.
+func FileKey(key string) string { return key[:2] + "/" + key }
+
+// ThumbKey is where its thumbnail is.
+func ThumbKey(key string) string { return FileKey(key) + ".thumb" }
+
 // Put stores data under key.
 func (s *Storage) Put(ctx context.Context, key, contentType string, data []byte) error {
 	err := s.bucket.WriteAll(ctx, key, data, &blob.WriterOptions{ContentType: contentType})

@@ -82,13 +82,6 @@ var attachmentKeyRE = regexp.MustCompile(`^[a-z2-7]{26}$`)
 // ValidAttachmentKey reports whether s can be an attachment's key.
 func ValidAttachmentKey(s string) bool { return attachmentKeyRE.MatchString(s) }
 
-// BlobKey is where the file is in the storage: spread over folders by its
-// first two characters, so a directory never holds millions of files.
-func BlobKey(key string) string { return key[:2] + "/" + key }
-
-// ThumbBlobKey is where its thumbnail is.
-func ThumbBlobKey(key string) string { return BlobKey(key) + ".thumb" }
-
 // URL is the attachment's address: its key, then its name for whoever
 // saves it (the name is never looked at when it is served).
 func (a *Attachment) URL() string { return "/uploads/" + a.Key + "/" + url.PathEscape(a.Name) }
@@ -472,4 +465,72 @@ func (s *Store) AttachmentKeys(ctx context.Context) ([]string, error) {
 		return nil, fmt.Errorf("attachment keys: %w", err)
 	}
 	return keys, nil
+}
+
+// UploadAllowed refuses, before anything is processed or stored, an upload
+// of size bytes by owner that the daily limit would not take, or an owner
+// who may not post now. CreateAttachment checks the daily limit again as
+// it records the upload.
+func (s *Store) UploadAllowed(ctx context.Context, owner *User, size int64, lim UploadLimits) error {
+	if err := s.CanUpload(ctx, owner); err != nil {
+		return err
+	}
+	today, err := s.UploadedToday(ctx, owner.ID)
+	if err != nil {
+		return err
+	}
+	if today+size > lim.PerDay {
+		return dailyLimitErr(lim.PerDay)
+	}
+	return nil
+}
+
+// SetAvatar makes n (an image already stored under n.Key) u's profile
+// picture, replacing the one before, whose files are queued for deletion.
+func (s *Store) SetAvatar(ctx context.Context, u *User, n NewAttachment) (*Attachment, error) {
+	if err := s.suspendedErr(u); err != nil {
+		return nil, err
+	}
+	n.Kind = AttachmentAvatar
+	a := &Attachment{Key: n.Key, Name: n.Name}
+	now := s.now().Unix()
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		if err := s.dropAvatar(ctx, tx, u.ID, now); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO attachments (key, owner_id, kind, content_type, name, size, width, height, sha256, created_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, n.Key, u.ID, n.Kind, n.ContentType, n.Name, n.Size, n.Width, n.Height, n.SHA256, now); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `UPDATE users SET avatar_url = ? WHERE id = ?`, a.URL(), u.ID)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("set avatar: %w", err)
+	}
+	return s.Attachment(ctx, n.Key)
+}
+
+// RemoveAvatar returns u to the generated picture.
+func (s *Store) RemoveAvatar(ctx context.Context, u *User) error {
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		if err := s.dropAvatar(ctx, tx, u.ID, s.now().Unix()); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `UPDATE users SET avatar_url = '' WHERE id = ?`, u.ID)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("remove avatar: %w", err)
+	}
+	return nil
+}
+
+func (s *Store) dropAvatar(ctx context.Context, tx *sql.Tx, userID, now int64) error {
+	if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO upload_trash (key, queued_at)
+		SELECT key, ? FROM attachments WHERE owner_id = ? AND kind = 'avatar'`, now, userID); err != nil {
+		return err
+	}
+	_, err := tx.ExecContext(ctx, `DELETE FROM attachments WHERE owner_id = ? AND kind = 'avatar'`, userID)
+	return err
 }

@@ -3,6 +3,7 @@ package models
 import (
 	"bytes"
 	"fmt"
+	"html/template"
 	"strings"
 	"unicode"
 
@@ -315,4 +316,19 @@ func unhex(c byte) byte {
 		return c - 'A' + 10
 	}
 	return c - '0'
+}
+
+// PreviewMarkdown renders a member's text exactly as saving it would (the
+// same clean-up, limits and renderer), without saving anything: the
+// composer's preview. A text the limits refuse is a *ValidationError.
+func (s *Store) PreviewMarkdown(src string) (template.HTML, error) {
+	v := validator{}
+	r, err := s.md.renderBody(v, "body", strings.TrimSpace(cleanText(src)))
+	if err != nil {
+		return "", err
+	}
+	if err := v.err(); err != nil {
+		return "", err
+	}
+	return template.HTML(r.HTML), nil
 }
