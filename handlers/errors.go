@@ -68,11 +68,19 @@ func (h *Handler) handleError(err error, c echo.Context) {
 			"path", c.Request().URL.Path, "err", err)
 	}
 	if isAPIRoute(c) {
-		if code == http.StatusRequestEntityTooLarge {
+		own := ""
+		if he != nil {
+			if s, ok := he.Message.(string); ok && code < 500 && s != http.StatusText(code) {
+				own = s // the handler's own words
+			}
+		}
+		switch {
+		case own != "":
+			msg = own
+		case code == http.StatusRequestEntityTooLarge:
 			msg = fmt.Sprintf("The file is larger than this community accepts (%s a file). Make it smaller, or link to it.",
 				models.HumanSize(h.uploadLimits(c.Request().Context()).PerFile))
-		}
-		if code == http.StatusForbidden && msg == "You are not allowed to do that. If you were filling in a form, reload the page and try again." {
+		case code == http.StatusForbidden && he != nil:
 			msg = "The upload was refused: reload the page and try again."
 		}
 		c.Response().Header().Set("Cache-Control", "no-store")

@@ -3,6 +3,8 @@ package media
 import (
 	"context"
 	"testing"
+
+	"github.com/crowdcare/crowdcare/media/mediatest"
 )
 
 // BenchmarkProcessPhoto10MB is a phone photo of about 10 MB (24
@@ -10,7 +12,7 @@ import (
 // encoded again and thumbnailed, as an upload is. The target is under a
 // second on the development machine (docs/benchmarks.md).
 func BenchmarkProcessPhoto10MB(b *testing.B) {
-	data := withExif(jpegBytes(b, photo(6000, 4000, 1), 95), 6)
+	data := mediatest.WithEXIF(mediatest.JPEG(mediatest.Photo(6000, 4000, 1), 95), 6)
 	b.Logf("photo: %.1f MB", float64(len(data))/(1<<20))
 	p := NewProcessor(Limits{})
 	b.SetBytes(int64(len(data)))

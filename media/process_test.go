@@ -3,9 +3,7 @@ package media
 import (
 	"bytes"
 	"context"
-	"encoding/binary"
 	"errors"
-	"hash/crc32"
 	"image"
 	"image/color"
 	"image/gif"
@@ -15,6 +13,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/crowdcare/crowdcare/media/mediatest"
 )
 
 func process(t *testing.T, data []byte, name string) (*Processed, error) {
@@ -43,49 +43,11 @@ func refusedBecause(t *testing.T, data []byte, name, want string) {
 	}
 }
 
-// pngChunk is one PNG chunk with its CRC.
-func pngChunk(kind string, data []byte) []byte {
-	var b bytes.Buffer
-	binary.Write(&b, binary.BigEndian, uint32(len(data)))
-	b.WriteString(kind)
-	b.Write(data)
-	binary.Write(&b, binary.BigEndian, crc32.ChecksumIEEE(append([]byte(kind), data...)))
-	return b.Bytes()
-}
-
-// bombPNG is a PNG of a few dozen bytes whose header claims w × h pixels:
-// decoding it would allocate gigabytes.
-func bombPNG(w, h int) []byte {
-	ihdr := make([]byte, 13)
-	binary.BigEndian.PutUint32(ihdr, uint32(w))
-	binary.BigEndian.PutUint32(ihdr[4:], uint32(h))
-	ihdr[8], ihdr[9] = 8, 6 // 8-bit RGBA
-	var b bytes.Buffer
-	b.WriteString("\x89PNG\r\n\x1a\n")
-	b.Write(pngChunk("IHDR", ihdr))
-	b.Write(pngChunk("IDAT", []byte{0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01}))
-	b.Write(pngChunk("IEND", nil))
-	return b.Bytes()
-}
-
-// polyglotPNG is a real PNG that is also an HTML page: a script in a text
-// chunk and a page appended after its end, for a browser that sniffs.
-func polyglotPNG(t testing.TB) []byte {
-	img := pngBytes(t, solid(8, 8, color.NRGBA{200, 10, 10, 255}))
-	end := bytes.Index(img, []byte("IEND")) - 4
-	var b bytes.Buffer
-	b.Write(img[:end])
-	b.Write(pngChunk("tEXt", []byte("Comment\x00<script>window.__xss=1;alert('png')</script>")))
-	b.Write(img[end:])
-	b.WriteString("<html><body><script>window.__xss=1;alert('appended')</script></body></html>")
-	return b.Bytes()
-}
-
 func TestTypesAreDecidedFromTheContent(t *testing.T) {
-	jpg := jpegBytes(t, photo(64, 48, 2), 90)
-	pngData := pngBytes(t, solid(30, 20, color.NRGBA{0, 0, 255, 128}))
+	jpg := mediatest.JPEG(mediatest.Photo(64, 48, 2), 90)
+	pngData := mediatest.PNG(mediatest.Solid(30, 20, color.NRGBA{0, 0, 255, 128}))
 	var gifBuf bytes.Buffer
-	if err := gif.Encode(&gifBuf, solid(10, 10, color.NRGBA{0, 255, 0, 255}), nil); err != nil {
+	if err := gif.Encode(&gifBuf, mediatest.Solid(10, 10, color.NRGBA{0, 255, 0, 255}), nil); err != nil {
 		t.Fatal(err)
 	}
 	for _, tc := range []struct {
@@ -130,9 +92,9 @@ func TestRefusals(t *testing.T) {
 	refusedBecause(t, []byte("this is text, not a picture"), "photo.jpg", "not a PNG, JPEG, GIF or WebP image")
 	refusedBecause(t, []byte("\x7fELF\x02\x01\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x02\x00"), "tool.exe", "not accepted")
 	refusedBecause(t, []byte("MZ\x90\x00\x03\x00\x00\x00"), "setup.txt", "not accepted")
-	refusedBecause(t, bombPNG(100000, 100000), "bomb.png", "too large (100000 × 100000 pixels)")
+	refusedBecause(t, mediatest.BombPNG(100000, 100000), "bomb.png", "too large (100000 × 100000 pixels)")
 	refusedBecause(t, []byte("\x89PNG\r\n\x1a\nbroken"), "broken.png", "could not be read")
-	refusedBecause(t, jpegBytes(t, photo(32, 32, 3), 90)[:200], "cut.jpg", "could not be read")
+	refusedBecause(t, mediatest.JPEG(mediatest.Photo(32, 32, 3), 90)[:200], "cut.jpg", "could not be read")
 	refusedBecause(t, []byte("II*\x00\x08\x00\x00\x00"), "scan.tiff", "not a PNG, JPEG, GIF or WebP image")
 }
 
@@ -168,7 +130,7 @@ func TestMetadataStripped(t *testing.T) {
 			src.Set(x, y, c)
 		}
 	}
-	data := withExif(jpegBytes(t, src, 95), 6)
+	data := mediatest.WithEXIF(mediatest.JPEG(src, 95), 6)
 	if jpegOrientation(data) != 6 || !bytes.Contains(data, []byte("Jane Secret-Owner")) {
 		t.Fatal("fixture: the EXIF block was not written")
 	}
@@ -200,8 +162,8 @@ func TestMetadataStripped(t *testing.T) {
 // TestEveryOrientation checks all eight EXIF orientations against
 // imaging's reference transforms, on the planes of a 4:2:0 JPEG.
 func TestEveryOrientation(t *testing.T) {
-	src := photo(48, 32, 9)
-	raw, err := jpeg.Decode(bytes.NewReader(jpegBytes(t, src, 100)))
+	src := mediatest.Photo(48, 32, 9)
+	raw, err := jpeg.Decode(bytes.NewReader(mediatest.JPEG(src, 100)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -235,7 +197,7 @@ func absDiff(a, b uint32) uint32 {
 // TestPolyglotLosesItsPayload: a PNG that is also an HTML page comes out as
 // a PNG of the same pixels and nothing else.
 func TestPolyglotLosesItsPayload(t *testing.T) {
-	out := mustProcess(t, polyglotPNG(t), "innocent.png")
+	out := mustProcess(t, mediatest.PolyglotPNG(), "innocent.png")
 	if bytes.Contains(out.Data, []byte("script")) || bytes.Contains(out.Data, []byte("html")) {
 		t.Error("the re-encoded PNG still holds the page")
 	}
@@ -248,7 +210,7 @@ func TestPolyglotLosesItsPayload(t *testing.T) {
 	}
 	// A GIF with a comment and an application block carrying a script.
 	var buf bytes.Buffer
-	if err := gif.Encode(&buf, solid(6, 6, color.NRGBA{1, 2, 3, 255}), nil); err != nil {
+	if err := gif.Encode(&buf, mediatest.Solid(6, 6, color.NRGBA{1, 2, 3, 255}), nil); err != nil {
 		t.Fatal(err)
 	}
 	g := buf.Bytes()
@@ -263,11 +225,11 @@ func TestPolyglotLosesItsPayload(t *testing.T) {
 }
 
 func TestThumbnails(t *testing.T) {
-	small := mustProcess(t, jpegBytes(t, photo(800, 600, 4), 90), "small.jpg")
+	small := mustProcess(t, mediatest.JPEG(mediatest.Photo(800, 600, 4), 90), "small.jpg")
 	if small.Thumb != nil {
 		t.Error("an image no larger than a thumbnail got one")
 	}
-	big := mustProcess(t, jpegBytes(t, photo(2560, 1920, 5), 90), "big.jpg")
+	big := mustProcess(t, mediatest.JPEG(mediatest.Photo(2560, 1920, 5), 90), "big.jpg")
 	if big.Thumb == nil || big.ThumbType != "image/jpeg" {
 		t.Fatalf("a 2560×1920 photo got no JPEG thumbnail (%q)", big.ThumbType)
 	}
@@ -278,7 +240,7 @@ func TestThumbnails(t *testing.T) {
 	if b := th.Bounds(); b.Dx() != DefaultThumbSide || b.Dy() != 960 {
 		t.Errorf("thumbnail %v, want 1280×960", b)
 	}
-	shot := mustProcess(t, pngBytes(t, solid(2000, 1000, color.NRGBA{9, 9, 9, 255})), "screen.png")
+	shot := mustProcess(t, mediatest.PNG(mediatest.Solid(2000, 1000, color.NRGBA{9, 9, 9, 255})), "screen.png")
 	if shot.ThumbType != "image/png" {
 		t.Errorf("a screenshot's thumbnail is %q, want PNG", shot.ThumbType)
 	}
@@ -288,7 +250,7 @@ func TestThumbnails(t *testing.T) {
 // markers decodes to exactly the pixels of the same image encoded in one go.
 func TestStripsDecodeAsOne(t *testing.T) {
 	for _, size := range []image.Point{{640, 480}, {333, 517}, {1000, 33}, {17, 400}} {
-		src := photo(size.X, size.Y, 6)
+		src := mediatest.Photo(size.X, size.Y, 6)
 		var one bytes.Buffer
 		if err := jpeg.Encode(&one, src, &jpeg.Options{Quality: 85}); err != nil {
 			t.Fatal(err)
@@ -321,17 +283,17 @@ func TestPoolBoundsWork(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
-	_, err := p.Process(ctx, jpegBytes(t, photo(20, 20, 1), 90), "waits.jpg")
+	_, err := p.Process(ctx, mediatest.JPEG(mediatest.Photo(20, 20, 1), 90), "waits.jpg")
 	if !errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("with the only worker busy: %v, want the deadline", err)
 	}
 	p.release(10)
-	if _, err := p.Process(context.Background(), jpegBytes(t, photo(20, 20, 1), 90), "runs.jpg"); err != nil {
+	if _, err := p.Process(context.Background(), mediatest.JPEG(mediatest.Photo(20, 20, 1), 90), "runs.jpg"); err != nil {
 		t.Error(err)
 	}
 	// An image that alone needs more than the whole budget is refused.
 	tight := NewProcessor(Limits{Memory: 1 << 20})
-	_, err = tight.Process(context.Background(), jpegBytes(t, photo(1000, 1000, 1), 80), "big.jpg")
+	_, err = tight.Process(context.Background(), mediatest.JPEG(mediatest.Photo(1000, 1000, 1), 80), "big.jpg")
 	var r *Refusal
 	if !errors.As(err, &r) || !strings.Contains(r.Reason, "too large to process") {
 		t.Errorf("over the memory budget: %v", err)
@@ -345,7 +307,7 @@ func TestPoolBoundsWork(t *testing.T) {
 // other kinds are refused.
 func TestAvatar(t *testing.T) {
 	p := NewProcessor(Limits{})
-	data := withExif(jpegBytes(t, photo(900, 600, 8), 92), 6)
+	data := mediatest.WithEXIF(mediatest.JPEG(mediatest.Photo(900, 600, 8), 92), 6)
 	out, err := p.ProcessAvatar(context.Background(), data, "me.jpg")
 	if err != nil {
 		t.Fatal(err)
@@ -360,15 +322,15 @@ func TestAvatar(t *testing.T) {
 	if bytes.Contains(out.Data, []byte("Jane Secret-Owner")) || bytes.Contains(out.Data, []byte("Exif")) {
 		t.Error("the avatar keeps the photo's EXIF")
 	}
-	small, err := p.ProcessAvatar(context.Background(), pngBytes(t, solid(40, 30, color.NRGBA{1, 2, 3, 100})), "small.png")
+	small, err := p.ProcessAvatar(context.Background(), mediatest.PNG(mediatest.Solid(40, 30, color.NRGBA{1, 2, 3, 100})), "small.png")
 	if err != nil || small.Width != 30 || small.ContentType != "image/png" {
 		t.Errorf("small transparent avatar: %+v %v", small, err)
 	}
 	var gifBuf bytes.Buffer
-	if err := gif.Encode(&gifBuf, solid(10, 10, color.Black), nil); err != nil {
+	if err := gif.Encode(&gifBuf, mediatest.Solid(10, 10, color.Black), nil); err != nil {
 		t.Fatal(err)
 	}
-	for name, bad := range map[string][]byte{"anim.gif": gifBuf.Bytes(), "me.svg": []byte(`<svg onload="alert(1)"/>`), "bomb.png": bombPNG(60000, 60000)} {
+	for name, bad := range map[string][]byte{"anim.gif": gifBuf.Bytes(), "me.svg": []byte(`<svg onload="alert(1)"/>`), "bomb.png": mediatest.BombPNG(60000, 60000)} {
 		if _, err := p.ProcessAvatar(context.Background(), bad, name); err == nil {
 			t.Errorf("%s accepted as an avatar", name)
 		}

@@ -5,31 +5,12 @@ import (
 	"context"
 	"errors"
 	"io"
-	"net/http/httptest"
 	"path/filepath"
 	"slices"
 	"testing"
 
-	"github.com/johannesboyne/gofakes3"
-	"github.com/johannesboyne/gofakes3/backend/s3mem"
+	"github.com/crowdcare/crowdcare/media/mediatest"
 )
-
-// FakeS3 starts an S3 protocol server in the test process (gofakes3) with
-// an empty bucket, and returns the s3:// address that opens it. Credentials
-// are any: the fake checks none, the SDK wants some.
-func FakeS3(t testing.TB, bucket string) string {
-	t.Helper()
-	backend := s3mem.New()
-	if err := backend.CreateBucket(bucket); err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(gofakes3.New(backend).Server())
-	t.Cleanup(srv.Close)
-	t.Setenv("AWS_ACCESS_KEY_ID", "test-key")
-	t.Setenv("AWS_SECRET_ACCESS_KEY", "test-secret")
-	t.Setenv("AWS_REGION", "us-east-1")
-	return "s3://" + bucket + "?endpoint=" + srv.URL + "&use_path_style=true&disable_https=true&region=us-east-1"
-}
 
 // TestStorageBackends runs the same checks on a local directory and on an
 // S3-compatible bucket: what is put reads back whole and by range, a
@@ -40,7 +21,7 @@ func TestStorageBackends(t *testing.T) {
 		open func(t *testing.T) string
 	}{
 		{"local directory", func(t *testing.T) string { return filepath.Join(t.TempDir(), "uploads") }},
-		{"S3 bucket", func(t *testing.T) string { return FakeS3(t, "crowdcare-test") }},
+		{"S3 bucket", func(t *testing.T) string { return mediatest.FakeS3(t, "crowdcare-test") }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ctx := context.Background()
