@@ -118,11 +118,13 @@ func nameExt(name string) string {
 	return ""
 }
 
-// markdownText escapes what Markdown would read as markup in a file name.
+// markdownText escapes what Markdown would read as markup in a file name
+// (names keep letters, digits, dots, dashes and underscores: a dot or a
+// dash inside a name is no markup).
 func markdownText(s string) string {
 	var b strings.Builder
 	for _, r := range s {
-		if strings.ContainsRune("\\`*_{}[]()<>#+-.!|~&", r) {
+		if strings.ContainsRune("\\`*_{}[]()<>#!|~", r) {
 			b.WriteByte('\\')
 		}
 		b.WriteRune(r)

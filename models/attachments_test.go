@@ -61,7 +61,7 @@ func TestAttachmentMarkdownAndKeys(t *testing.T) {
 		t.Errorf("large image markdown %q, want %q", got, want)
 	}
 	file := &Attachment{Key: key, Kind: AttachmentFile, Name: "modem.log", Size: 2_400_000}
-	if got, want := file.Markdown(), "[modem\\.log](/uploads/"+key+"/modem.log) (2.4 MB)"; got != want {
+	if got, want := file.Markdown(), "[modem.log](/uploads/"+key+"/modem.log) (2.4 MB)"; got != want {
 		t.Errorf("file markdown %q, want %q", got, want)
 	}
 	// The Markdown renders to an image and a link to the same addresses.
