@@ -318,3 +318,41 @@ func TestDeletingAnAccountRemovesItsUploads(t *testing.T) {
 		t.Fatalf("queued for deletion: %v", trash)
 	}
 }
+
+// TestAvatarsShowBesideTheirPosts: an uploaded picture replaces the
+// generated one wherever a post or thread names its author; replacing it
+// queues the earlier one's files, removing it brings the generated one back.
+func TestAvatarsShowBesideTheirPosts(t *testing.T) {
+	s := newTestStore(t)
+	ctx := context.Background()
+	alice := mustUser(t, s, "alice")
+	th := mustThread(t, s, alice, "Router reboots itself every night")
+	key, _ := NewAttachmentKey()
+	a, err := s.SetAvatar(ctx, alice, NewAttachment{Key: key, ContentType: "image/jpeg", Name: "avatar.jpg", Size: 100, Width: 256, Height: 256,
+		SHA256: strings.Repeat("cd", 32)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := s.Thread(ctx, th.ID)
+	post, _ := s.Post(ctx, th.QuestionID)
+	if got.Author.AvatarURL != a.URL() || post.Author.AvatarURL != a.URL() {
+		t.Fatalf("thread author %q, post author %q, want %q", got.Author.AvatarURL, post.Author.AvatarURL, a.URL())
+	}
+	if !canFetch(t, s, nil, a) {
+		t.Fatal("an avatar is not everyone's")
+	}
+	key2, _ := NewAttachmentKey()
+	if _, err := s.SetAvatar(ctx, reload(t, s, alice), NewAttachment{Key: key2, ContentType: "image/png", Name: "avatar.png", Size: 90,
+		SHA256: strings.Repeat("ef", 32)}); err != nil {
+		t.Fatal(err)
+	}
+	if trash, _ := s.TrashedUploads(ctx, 10); len(trash) != 1 || trash[0] != key {
+		t.Fatalf("the replaced avatar is not queued for deletion: %v", trash)
+	}
+	if err := s.RemoveAvatar(ctx, reload(t, s, alice)); err != nil {
+		t.Fatal(err)
+	}
+	if post, _ := s.Post(ctx, th.QuestionID); post.Author.AvatarURL != "" {
+		t.Fatalf("after removal: %q", post.Author.AvatarURL)
+	}
+}
