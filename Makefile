@@ -57,13 +57,14 @@ test: fmt-check vet
 	if [ "$$status" -eq 0 ]; then $(MAKE) --no-print-directory fuzz || status=$$?; fi; \
 	echo; cat "$$summary"; exit "$$status"
 
-# Fuzzing: Markdown rendering, the search-query translator, every tweet reader, the SVG logo cleaner.
+# Fuzzing: Markdown rendering, the search-query translator, every tweet reader, the SVG logo cleaner, uploads.
 fuzz:
 	$(GO) test -tags $(TAGS) -run '^$$' -fuzz '^FuzzMarkdown$$' -fuzztime $(or $(FUZZTIME),12000x) $(MINIMIZE) ./models/
 	$(GO) test -tags $(TAGS) -run '^$$' -fuzz '^FuzzSearchQuery$$' -fuzztime $(or $(FUZZTIME),12000x) $(MINIMIZE) ./models/
 	$(GO) test -tags $(TAGS) -run '^$$' -fuzz '^FuzzTweetShortcut$$' -fuzztime $(or $(FUZZTIME),40000x) $(MINIMIZE) ./models/
 	$(GO) test -tags $(TAGS) -run '^$$' -fuzz '^FuzzRead$$' -fuzztime $(or $(FUZZTIME),50000x) $(MINIMIZE) ./tweets/
 	$(GO) test -tags $(TAGS) -run '^$$' -fuzz '^FuzzClean$$' -fuzztime $(or $(FUZZTIME),40000x) $(MINIMIZE) ./svgsafe/
+	$(GO) test -tags $(TAGS) -run '^$$' -fuzz '^FuzzProcess$$' -fuzztime $(or $(FUZZTIME),10000x) $(MINIMIZE) ./media/
 
 bench:
 	$(GO) test -tags $(TAGS) -run '^$$' -bench . -benchmem -count=5 ./...

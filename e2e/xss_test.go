@@ -11,6 +11,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/crowdcare/crowdcare/media/mediatest"
 	"github.com/crowdcare/crowdcare/models"
 	"github.com/crowdcare/crowdcare/tweets"
 )
@@ -151,5 +152,56 @@ func TestXSSCorpusNeverRuns(t *testing.T) {
 	}
 	if len(pages) < 30 {
 		t.Fatalf("only %d pages checked", len(pages))
+	}
+}
+
+// TestHostileUploadsNeverRun is the XSS corpus for files: a PNG that is also
+// an HTML page is taken but comes out a plain PNG; an SVG with a script, an
+// HTML page renamed .png and a decompression bomb are refused; nothing runs
+// on the thread that shows the upload, nor on the upload opened on its own.
+func TestHostileUploadsNeverRun(t *testing.T) {
+	s := newSite(t)
+	s.user("mallory", models.RoleMember)
+	b := newTab(t, 1280, 900)
+	b.login(s.url, "mallory")
+	b.run(chromedp.Navigate(s.url + "/ask"))
+	for _, bad := range []struct {
+		name string
+		data []byte
+	}{
+		{"logo.svg", []byte(mediatest.SVGWithScript)},
+		{"cute-cat.png", []byte(mediatest.HTMLPage)},
+		{"bomb.png", mediatest.BombPNG(200000, 200000)},
+		{"page.html", []byte(mediatest.HTMLPage)},
+	} {
+		if r := uploadFromPage(b, bad.name, bad.data); r.Status != 422 || r.Body["error"] == "" {
+			t.Errorf("%s: %d %v, want a refusal", bad.name, r.Status, r.Body)
+		}
+	}
+	poly := uploadFromPage(b, "innocent.png", mediatest.PolyglotPNG())
+	if poly.Status != 201 {
+		t.Fatalf("polyglot PNG: %d %v", poly.Status, poly.Body)
+	}
+	note := uploadFromPage(b, "notes.txt", []byte("router notes\n<script>window.__xss=1;alert('txt')</script>\n"))
+	if note.Status != 201 {
+		t.Fatalf("text file: %d %v", note.Status, note.Body)
+	}
+	b.run(chromedp.SendKeys(chromedp.CSS("#f-title"), "Pictures of the router's back panel"),
+		chromedp.SetValue(chromedp.CSS("#f-category"), "general"),
+		chromedp.SetValue(chromedp.CSS("#f-body"), "See the picture:\n\n"+poly.Body["markdown"]+"\n\n"+note.Body["markdown"]),
+		chromedp.Click(chromedp.CSS(`form[action="/ask"] button[type=submit]:not([name])`)),
+		chromedp.WaitVisible(chromedp.CSS(`.thread-head`)))
+	thread := b.location()
+	checkClean(t, b, thread)
+	// The upload opened on its own: an image, nothing else.
+	checkClean(t, b, s.url+poly.Body["url"])
+	if ct := get(b, chromedp.Evaluate[string](`document.contentType`)); ct != "image/png" {
+		t.Errorf("the polyglot opened on its own is %q", ct)
+	}
+	if p := b.problems(); len(p) > 0 {
+		t.Fatalf("dialogs or script errors: %v", p)
+	}
+	if !strings.Contains(note.Body["url"], "/notes.txt") {
+		t.Errorf("text file address %q", note.Body["url"])
 	}
 }

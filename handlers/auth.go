@@ -25,6 +25,8 @@ type form struct {
 	Key string
 	// Restored: the values are a draft kept through a login (drafts.go).
 	Restored bool
+	// Previewed: it was sent with its Preview button (composer.go).
+	Previewed bool
 }
 
 func newForm() form { return form{Values: map[string]string{}, Errors: map[string]string{}} }

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"errors"
 	"io"
 	"mime"
@@ -21,10 +22,25 @@ import (
 
 // bigBody is a route that takes a body larger than Config.BodyLimit.
 type bigBody struct {
-	limit int64             // bytes
-	perm  models.Permission // who may send one
-	wait  time.Duration     // how long the body may take to arrive
+	limit int64 // bytes
+	// limitNow, when set, gives the limit as a request arrives: the
+	// upload limits are an admin's setting.
+	limitNow func(context.Context) int64
+	perm     models.Permission // who may send one; "": any member
+	wait     time.Duration     // how long the body may take to arrive
+	// keepsDrafts: a form a visitor sends (a member whose session ended
+	// while they typed) is cut at the small-form limit but reaches the
+	// route, which keeps what was typed (drafts.go): files are not taken
+	// from visitors, text is not thrown away.
+	keepsDrafts bool
+	// api: a visitor gets a 401 (in JSON, handleError) instead of being
+	// sent to the login page.
+	api bool
 }
+
+// visitorBodyKey holds the smaller cut a visitor's body gets on a
+// keepsDrafts route, for limitBodies to say why reading stopped.
+const visitorBodyKey = "visitor_body"
 
 const (
 	// smallBodyWait is how long a form's body may take to arrive once its
@@ -74,8 +90,13 @@ func (h *Handler) limitBodies(next echo.HandlerFunc) echo.HandlerFunc {
 			return next(c)
 		}
 		limit, wait := h.bodyLimit, h.formWait
-		if b, ok := h.bigBodies[routeKey(req.Method, c.Path())]; ok {
+		if b, ok := h.bigBodies[routeKey(req.Method, c.Path())]; ok && (b.limitNow == nil || isMultipart(req)) {
+			// A form that may carry files is big only when it does: the
+			// same form URL-encoded is text, and as small as any other.
 			limit, wait = b.limit, b.wait
+			if b.limitNow != nil {
+				limit = b.limitNow(req.Context())
+			}
 		}
 		if req.ContentLength > limit {
 			c.Response().Header().Set(echo.HeaderConnection, "close")
@@ -104,8 +125,9 @@ func (h *Handler) limitBodies(next echo.HandlerFunc) echo.HandlerFunc {
 				h.log.Warn("remove multipart temporary files", "err", rmErr)
 			}
 		}
+		visitor, _ := c.Get(visitorBodyKey).(*watchedBody)
 		switch {
-		case body.tooLarge:
+		case body.tooLarge, visitor != nil && visitor.tooLarge:
 			return echo.ErrStatusRequestEntityTooLarge
 		case body.timedOut:
 			return echo.NewHTTPError(http.StatusRequestTimeout)
@@ -121,7 +143,7 @@ func (h *Handler) limitBodies(next echo.HandlerFunc) echo.HandlerFunc {
 func (h *Handler) guardBigBodies(next echo.HandlerFunc) echo.HandlerFunc {
 	parse := func(c echo.Context) error {
 		req := c.Request()
-		if mt, _, err := mime.ParseMediaType(req.Header.Get(echo.HeaderContentType)); err == nil && mt == echo.MIMEMultipartForm {
+		if isMultipart(req) {
 			// A failure leaves the form unparsed: the CSRF check refuses
 			// it, and limitBodies says why when the body was the cause.
 			_ = req.ParseMultipartForm(formMemory)
@@ -133,6 +155,30 @@ func (h *Handler) guardBigBodies(next echo.HandlerFunc) echo.HandlerFunc {
 		if !ok {
 			return next(c)
 		}
-		return requireUser(h.requireStaffAuth(requirePerm(b.perm)(parse)))(c)
+		switch {
+		case currentUser(c) != nil && b.perm == "":
+			return parse(c)
+		case currentUser(c) != nil:
+			return h.requireStaffAuth(requirePerm(b.perm)(parse))(c)
+		case b.keepsDrafts:
+			req := c.Request()
+			if req.ContentLength > h.bodyLimit {
+				c.Response().Header().Set(echo.HeaderConnection, "close")
+				return echo.ErrStatusRequestEntityTooLarge
+			}
+			vb := &watchedBody{ReadCloser: http.MaxBytesReader(c.Response().Writer, req.Body, h.bodyLimit)}
+			req.Body = vb
+			c.Set(visitorBodyKey, vb)
+			return parse(c)
+		case b.api:
+			return echo.NewHTTPError(http.StatusUnauthorized, "Your session has ended. Log in again to attach files; what you typed is kept.")
+		}
+		return requireUser(next)(c)
 	}
+}
+
+// isMultipart reports a multipart/form-data body.
+func isMultipart(req *http.Request) bool {
+	mt, _, err := mime.ParseMediaType(req.Header.Get(echo.HeaderContentType))
+	return err == nil && mt == echo.MIMEMultipartForm
 }

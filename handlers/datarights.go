@@ -163,6 +163,7 @@ func (h *Handler) deleteAccount(c echo.Context) error {
 		return err
 	}
 	h.exports.Remove(done.Files)
+	h.cleaner.Wake() // the account's uploads
 	h.log.Info("account deleted by its member", "user_id", u.ID, "posts_removed", remove)
 	if err := h.clearSession(c); err != nil {
 		return err
@@ -203,6 +204,7 @@ func (h *Handler) deleteUser(c echo.Context) error {
 		return err
 	}
 	h.exports.Remove(done.Files)
+	h.cleaner.Wake() // the account's uploads
 	h.log.Info("account deleted by an admin", "user_id", id, "admin_id", currentUser(c).ID, "posts_removed", remove)
 	h.flash(c, "The account is deleted: its personal data is gone.")
 	return c.Redirect(http.StatusSeeOther, "/mod/log")

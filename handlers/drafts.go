@@ -66,6 +66,8 @@ type draftField struct{ Name, Value string }
 type loginDraft struct {
 	draftForm
 	Fields []draftField // sent back as hidden inputs named "draft_" + Name
+	// HadFiles: the form carried files, which are not kept for a visitor.
+	HadFiles bool
 }
 
 // draftFrom reads the fields of the form at action from the request, each
@@ -94,6 +96,11 @@ func (h *Handler) requireMember(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		if currentUser(c) == nil && c.Request().Method == http.MethodPost {
 			if d := draftFrom(c, c.Request().URL.Path, ""); d != nil {
+				if mf := c.Request().MultipartForm; mf != nil {
+					for _, fh := range mf.File["files"] {
+						d.HadFiles = d.HadFiles || fh.Size > 0
+					}
+				}
 				return h.renderLogin(c, http.StatusUnauthorized, newForm(), d.restore, d)
 			}
 		}

@@ -67,6 +67,28 @@ func (h *Handler) handleError(err error, c echo.Context) {
 		h.log.Error("request failed", "request_id", rid, "method", c.Request().Method,
 			"path", c.Request().URL.Path, "err", err)
 	}
+	if isAPIRoute(c) {
+		own := ""
+		if he != nil {
+			if s, ok := he.Message.(string); ok && code < 500 && s != http.StatusText(code) {
+				own = s // the handler's own words
+			}
+		}
+		switch {
+		case own != "":
+			msg = own
+		case code == http.StatusRequestEntityTooLarge:
+			msg = fmt.Sprintf("The file is larger than this community accepts (%s a file). Make it smaller, or link to it.",
+				models.HumanSize(h.uploadLimits(c.Request().Context()).PerFile))
+		case code == http.StatusForbidden && he != nil:
+			msg = "The upload was refused: reload the page and try again."
+		}
+		c.Response().Header().Set("Cache-Control", "no-store")
+		if err := c.JSON(code, map[string]string{"error": msg}); err != nil {
+			h.log.Error("write error response", "err", err)
+		}
+		return
+	}
 	if c.Request().Method == http.MethodHead {
 		if err := c.NoContent(code); err != nil {
 			h.log.Error("write error response", "err", err)
@@ -113,4 +135,10 @@ func formStatus(c echo.Context, f form, err error) (int, bool) {
 		return http.StatusUnprocessableEntity, true
 	}
 	return 0, false
+}
+
+// isAPIRoute reports a route answered in JSON, errors included: the
+// composer's upload (POST /uploads).
+func isAPIRoute(c echo.Context) bool {
+	return c.Path() == "/uploads" && c.Request().Method == http.MethodPost
 }

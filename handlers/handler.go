@@ -23,6 +23,7 @@ import (
 
 	"github.com/crowdcare/crowdcare/exports"
 	"github.com/crowdcare/crowdcare/imports"
+	"github.com/crowdcare/crowdcare/media"
 	"github.com/crowdcare/crowdcare/models"
 	"github.com/crowdcare/crowdcare/static"
 )
@@ -35,6 +36,14 @@ type Config struct {
 	// Exports makes members' data exports; nil: New makes one and runs it
 	// until ctx ends.
 	Exports *exports.Worker
+	// Uploads is where attachments and avatars are kept; nil: a directory
+	// beside the database (<db>.uploads).
+	Uploads *media.Storage
+	// Images checks and processes uploads; nil: media's default limits.
+	Images *media.Processor
+	// Cleaner deletes the files of uploads the database dropped; nil: New
+	// makes one and runs it until ctx ends.
+	Cleaner *media.Cleaner
 	// BaseURL is the public address, e.g. https://community.example.com.
 	// Cookies are marked Secure when it is https.
 	BaseURL string
@@ -120,6 +129,10 @@ type Handler struct {
 	metrics  *metrics
 	imports  *imports.Worker
 	exports  *exports.Worker
+	uploads  *media.Storage
+	images   *media.Processor
+	cleaner  *media.Cleaner
+	limits   atomic.Pointer[cachedLimits] // upload limits (uploads.go)
 	pages    *pageCache
 	threads  *threadCache
 	viewers  *viewerCache
@@ -252,6 +265,18 @@ func newHandler(ctx context.Context, cfg Config, store *models.Store, log *slog.
 	if h.exports == nil {
 		h.exports = exports.New(store, "", exports.Config{SiteName: cfg.SiteName, BaseURL: cfg.BaseURL}, log)
 		go h.exports.Run(ctx)
+	}
+	if h.uploads = cfg.Uploads; h.uploads == nil {
+		if h.uploads, err = media.OpenStorage(ctx, store.Path()+".uploads"); err != nil {
+			return nil, nil, err
+		}
+	}
+	if h.images = cfg.Images; h.images == nil {
+		h.images = media.NewProcessor(media.Limits{})
+	}
+	if h.cleaner = cfg.Cleaner; h.cleaner == nil {
+		h.cleaner = media.NewCleaner(store, h.uploads, 0, log)
+		go h.cleaner.Run(ctx)
 	}
 	if h.bodyLimit, err = bytes.Parse(cfg.BodyLimit); err != nil || h.bodyLimit <= 0 {
 		return nil, nil, fmt.Errorf("body limit %q: not a size like 1M", cfg.BodyLimit)

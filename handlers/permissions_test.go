@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -48,6 +49,10 @@ func staffRoutes() []staffRoute {
 		{models.PermSuspend, "POST", "/mod/users/{u}/spammer", nil},
 		{models.PermManageRoles, "POST", "/mod/users/{u}/role", url.Values{"role": {"member"}}},
 		{models.PermManageRoles, "GET", "/admin/ambassadors", nil},
+		{models.PermManageSite, "GET", "/admin/uploads", nil},
+		{models.PermManageSite, "POST", "/admin/uploads", url.Values{"per_file_mb": {"20"}, "per_post_mb": {"50"}, "per_day_mb": {"200"}}},
+		{models.PermRemoveAttachments, "GET", "/p/{p}/attachments", nil},
+		{models.PermRemoveAttachments, "POST", "/uploads/{k}/remove", url.Values{"reason": {"A serial number"}}},
 		{models.PermManageSite, "POST", "/mod/users/{u}/groups", url.Values{"group": {"partners"}}},
 		{models.PermManageSite, "GET", "/admin/settings", nil},
 		{models.PermManageSite, "POST", "/admin/settings", adminSettings(nil)},
@@ -113,6 +118,17 @@ func TestPermissionMatrix(t *testing.T) {
 				t.Fatal(err)
 			}
 			target, _ := a.store.UserByUsername(ctx, "peer")
+			// The peer's answer shows a screenshot, for the attachment routes.
+			key, _ := models.NewAttachmentKey()
+			shot, err := a.store.CreateAttachment(ctx, target, models.NewAttachment{Key: key, Kind: models.AttachmentImage,
+				ContentType: "image/png", Name: "shot.png", Size: 10, SHA256: strings.Repeat("ab", 32)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ansID, _ := strconv.ParseInt(ans, 10, 64)
+			if err := a.store.EditPost(ctx, target, ansID, models.PostEdit{Body: "Disable the nightly maintenance window.\n\n" + shot.Markdown()}); err != nil {
+				t.Fatal(err)
+			}
 			if res := asker.post("/p/"+ans+"/flag", url.Values{"reason": {"off-topic"}, "note": {"for the matrix"}}); res.Code != http.StatusSeeOther {
 				t.Fatalf("flag: %d", res.Code)
 			}
@@ -137,7 +153,7 @@ func TestPermissionMatrix(t *testing.T) {
 				}
 			}
 			for _, r := range staffRoutes() {
-				ids := strings.NewReplacer("{t}", itoa(threadID(thread)), "{p}", ans, "{u}", itoa(target.ID), "{a}", itoa(art.ID))
+				ids := strings.NewReplacer("{t}", itoa(threadID(thread)), "{p}", ans, "{u}", itoa(target.ID), "{a}", itoa(art.ID), "{k}", key)
 				path := ids.Replace(r.path)
 				form := url.Values{}
 				for k, vs := range r.form {

@@ -66,6 +66,13 @@ func (h *Handler) createAnswer(c echo.Context) error {
 		return models.ErrNotFound
 	}
 	f := fromRequest(c, "body")
+	if err := h.attachFiles(c, f); err != nil {
+		return err
+	}
+	f.Previewed = wantsPreview(c)
+	if code, again := shownAgain(f); again {
+		return h.renderThread(c, t, nil, code, f)
+	}
 	p, err := h.store.SubmitAnswer(ctx, currentUser(c), t.ID, f.Values["body"], f.Key)
 	if code, ok := formStatus(c, f, err); ok {
 		return h.renderThread(c, t, nil, code, f)
@@ -73,6 +80,7 @@ func (h *Handler) createAnswer(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	h.draftSent(c, fmt.Sprintf("/t/%d/answers", t.ID))
 	if p.Pending {
 		h.flashAt(c, p.ID, "Your answer is posted. Others will see it once a moderator approves it.")
 	} else {
@@ -131,9 +139,10 @@ func (h *Handler) voteAnswer(c echo.Context) error {
 
 type editPage struct {
 	page
-	Post   *models.Post
-	Thread *models.Thread
-	Form   form
+	Post     *models.Post
+	Thread   *models.Thread
+	Form     form
+	Composer composer
 	// TitleOnly is a superuser retitling someone else's question.
 	TitleOnly bool
 }
@@ -187,6 +196,12 @@ func (h *Handler) renderEdit(c echo.Context, code int, p *models.Post, t *models
 	pg := editPage{page: h.page(c, title), Post: p, Thread: t, Form: f.keyed(), TitleOnly: !models.CanEdit(currentUser(c), p)}
 	if pg.TitleOnly {
 		pg.Title = "Edit the title and tags"
+	} else {
+		label := "Answer"
+		if p.IsQuestion {
+			label = "Details"
+		}
+		pg.Composer = h.newComposer(c, pg.Form, fmt.Sprintf("/p/%d/edit", p.ID), label, 14)
 	}
 	pg.NoIndex = true
 	return h.render(c, code, "edit", pg)
@@ -201,6 +216,15 @@ func (h *Handler) editPost(c echo.Context) error {
 		return err
 	}
 	f := fromRequest(c, "body", "title", "tags")
+	if models.CanEdit(currentUser(c), p) {
+		if err := h.attachFiles(c, f); err != nil {
+			return err
+		}
+		f.Previewed = wantsPreview(c)
+	}
+	if code, again := shownAgain(f); again {
+		return h.renderEdit(c, code, p, t, f)
+	}
 	err = h.store.EditPost(c.Request().Context(), currentUser(c), p.ID,
 		models.PostEdit{Body: f.Values["body"], Title: f.Values["title"], Tags: f.Values["tags"], Key: f.Key})
 	if code, ok := formStatus(c, f, err); ok {
@@ -209,6 +233,7 @@ func (h *Handler) editPost(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	h.draftSent(c, fmt.Sprintf("/p/%d/edit", p.ID))
 	h.flashAt(c, p.ID, "Your changes are saved.")
 	return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/p/%d", p.ID))
 }

@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"html/template"
+	"strings"
 	"time"
 
 	"github.com/crowdcare/crowdcare/models"
@@ -13,37 +14,38 @@ import (
 // The thread cache keeps one rendering per distinct view (CSRF aside), so
 // every field must stay comparable.
 type postView struct {
-	ID            int64
-	Author        models.UserRef
-	IsQuestion    bool
-	BodyHTML      template.HTML
-	HelpfulCount  int
-	CreatedAt     time.Time
-	EditedAt      time.Time
-	Deleted       bool
-	Hidden        bool
-	HiddenReason  string
-	Pending       bool
-	Recommended   *models.UserRef
-	Redacted      bool
-	ViewerVoted   bool
-	Edited        bool
-	Anchor        string
-	CSRF          string
-	Brand         string
-	IsAccepted    bool
-	IsOfficial    bool // written by an ambassador
-	CanVote       bool
-	CanAccept     bool
-	CanEdit       bool
-	CanDelete     bool
-	CanSeeHistory bool
-	CanFlag       bool
-	CanHide       bool
-	CanRecommend  bool
-	CanModerate   bool   // sees the author's moderation page
-	Flagged       bool   // the viewer has an open flag on it
-	Flash         string // the confirmation or refusal of the viewer's action on it
+	ID             int64
+	Author         models.UserRef
+	IsQuestion     bool
+	BodyHTML       template.HTML
+	HelpfulCount   int
+	CreatedAt      time.Time
+	EditedAt       time.Time
+	Deleted        bool
+	Hidden         bool
+	HiddenReason   string
+	Pending        bool
+	Recommended    *models.UserRef
+	Redacted       bool
+	ViewerVoted    bool
+	Edited         bool
+	Anchor         string
+	CSRF           string
+	Brand          string
+	IsAccepted     bool
+	IsOfficial     bool // written by an ambassador
+	CanVote        bool
+	CanAccept      bool
+	CanEdit        bool
+	CanDelete      bool
+	CanSeeHistory  bool
+	CanFlag        bool
+	CanHide        bool
+	CanRecommend   bool
+	CanModerate    bool   // sees the author's moderation page
+	CanRemoveFiles bool   // may take the post's attachments off (it shows some)
+	Flagged        bool   // the viewer has an open flag on it
+	Flash          string // the confirmation or refusal of the viewer's action on it
 }
 
 // View prepares a post of this thread for the post partial.
@@ -68,8 +70,10 @@ func (p threadPage) View(post *models.Post) postView {
 		CanHide:       u.Can(models.PermHide) && !post.Deleted,
 		CanRecommend:  u.Can(models.PermRecommend) && !post.IsQuestion && live,
 		CanModerate:   u.Can(models.PermSuspend) && u.ID != post.Author.ID,
-		Flagged:       p.flagged[post.ID],
-		Flash:         p.postFlash[post.ID],
+		CanRemoveFiles: u.Can(models.PermRemoveAttachments) && !post.Deleted &&
+			strings.Contains(string(post.BodyHTML), `="/uploads/`),
+		Flagged: p.flagged[post.ID],
+		Flash:   p.postFlash[post.ID],
 	}
 }
 

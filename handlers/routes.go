@@ -94,6 +94,9 @@ func (h *Handler) routes(e *echo.Echo) {
 	e.GET("/t/:id/:slug", h.showThread)
 	e.GET("/p/:id", h.showPost)
 	e.GET("/u/:username", h.showProfile)
+	// Attachments: each answers whoever may read the post that shows it.
+	e.GET("/uploads/:key/thumb", h.serveUpload)
+	e.GET("/uploads/:key/:name", h.serveUpload)
 	// Searching is the most expensive read: limited per address.
 	searchLimit := middleware.RateLimiterWithConfig(middleware.RateLimiterConfig{
 		Store: middleware.NewRateLimiterMemoryStoreWithConfig(middleware.RateLimiterMemoryStoreConfig{
@@ -151,13 +154,24 @@ func (h *Handler) routes(e *echo.Echo) {
 	member(http.MethodPost, "/logout", h.logout)
 	member(http.MethodPost, "/logout/all", h.logoutEverywhere)
 	member(http.MethodPost, "/settings/password", h.changePassword)
+	// Forms that post content take files (multipart, "files"): their body
+	// may carry a post's worth of them, and a visitor's (a session that
+	// ended while typing) is cut small but still kept (bodylimit.go).
+	postForm := func(path string, fn echo.HandlerFunc) {
+		h.bigBodies[routeKey(http.MethodPost, path)] = bigBody{limitNow: h.postBodyLimit, wait: uploadWait, keepsDrafts: true}
+		member(http.MethodPost, path, fn)
+	}
 	member(http.MethodGet, "/ask", h.showAsk)
-	member(http.MethodPost, "/ask", h.createThread)
-	member(http.MethodPost, "/t/:id/answers", h.createAnswer)
+	postForm("/ask", h.createThread)
+	postForm("/t/:id/answers", h.createAnswer)
+	// One file for the composer's drag-and-drop and paste; JSON answers.
+	h.bigBodies[routeKey(http.MethodPost, "/uploads")] = bigBody{limitNow: h.fileBodyLimit, wait: uploadWait, api: true}
+	e.POST("/uploads", h.uploadFile)
+	member(http.MethodPost, "/preview", h.previewMarkdown)
 	member(http.MethodPost, "/p/:id/accept", h.acceptAnswer)
 	member(http.MethodPost, "/p/:id/vote", h.voteAnswer)
 	member(http.MethodGet, "/p/:id/edit", h.showEditPost)
-	member(http.MethodPost, "/p/:id/edit", h.editPost)
+	postForm("/p/:id/edit", h.editPost)
 	member(http.MethodGet, "/p/:id/delete", h.showDeletePost)
 	member(http.MethodPost, "/p/:id/delete", h.deletePost)
 	member(http.MethodGet, "/p/:id/revisions", h.showRevisions)
@@ -170,6 +184,8 @@ func (h *Handler) routes(e *echo.Echo) {
 	member(http.MethodPost, "/settings", h.saveSettings)
 	member(http.MethodPost, "/settings/ambassador", h.requestAmbassador)
 	member(http.MethodPost, "/settings/profile", h.saveProfile)
+	h.bigBodies[routeKey(http.MethodPost, "/settings/avatar")] = bigBody{limit: maxAvatarUpload + uploadSlack, wait: uploadWait}
+	member(http.MethodPost, "/settings/avatar", h.saveAvatar)
 	member(http.MethodPost, "/settings/email", h.changeEmail)
 	member(http.MethodPost, "/settings/verify", h.resendVerification)
 	member(http.MethodGet, "/settings/export", h.showExport)
@@ -231,6 +247,10 @@ func (h *Handler) routes(e *echo.Echo) {
 	staff(models.PermManageSite, http.MethodGet, "/admin/search", h.showAdminSearch)
 	staff(models.PermManageSite, http.MethodPost, "/admin/search", h.saveAdminSearch)
 	staff(models.PermManageRoles, http.MethodGet, "/admin/ambassadors", h.showAdminAmbassadors)
+	staff(models.PermManageSite, http.MethodGet, "/admin/uploads", h.showUploadLimits)
+	staff(models.PermManageSite, http.MethodPost, "/admin/uploads", h.saveUploadLimits)
+	staff(models.PermRemoveAttachments, http.MethodGet, "/p/:id/attachments", h.showPostAttachments)
+	staff(models.PermRemoveAttachments, http.MethodPost, "/uploads/:key/remove", h.removeAttachment)
 
 	staff(models.PermTriageSocial, http.MethodGet, "/mod/social", h.showSocial)
 	staff(models.PermTriageSocial, http.MethodPost, "/mod/social", h.triageSocial)

@@ -126,6 +126,7 @@ type threadPage struct {
 	Thread     *models.Thread
 	Posts      *models.ThreadPosts
 	AnswerForm form
+	Composer   composer // the answer form's
 	// CanAccept is whether the viewer may accept answers here.
 	CanAccept  bool
 	Pager      pager
@@ -288,6 +289,9 @@ func (h *Handler) renderThread(c echo.Context, t *models.Thread, e *threadEntry,
 		CanAccept: u != nil && !t.Gone() && (u.ID == t.Author.ID || u.Can(models.PermAcceptAny)),
 		Staff:     u.Can(models.PermLock) || u.Can(models.PermMove),
 		CanAnswer: !t.Gone() && (!t.Locked || u.Can(models.PermLock))}
+	if u != nil && p.CanAnswer {
+		p.Composer = h.newComposer(c, p.AnswerForm, fmt.Sprintf("/t/%d/answers", t.ID), "Answer", 8)
+	}
 	parts := threadParts{}
 	if shared {
 		parts = e.threadParts
@@ -422,6 +426,7 @@ type askPage struct {
 	Categories []models.Category
 	Incidents  []models.Incident
 	Form       form
+	Composer   composer
 	Similar    []models.SearchHit
 	Checked    bool // the user asked to check for similar questions
 }
@@ -448,6 +453,7 @@ func (h *Handler) renderAsk(c echo.Context, code int, f form, check bool) error 
 		return err
 	}
 	p := askPage{page: h.page(c, "Ask a question"), Categories: cats, Form: f.keyed(), Checked: check}
+	p.Composer = h.newComposer(c, p.Form, "/ask", "Details", 12)
 	p.NoIndex = true
 	if p.Incidents, err = h.store.OpenIncidents(ctx, 0, p.User); err != nil {
 		return err
@@ -462,6 +468,13 @@ func (h *Handler) renderAsk(c echo.Context, code int, f form, check bool) error 
 
 func (h *Handler) createThread(c echo.Context) error {
 	f := fromRequest(c, "title", "category", "body", "tags")
+	if err := h.attachFiles(c, f); err != nil {
+		return err
+	}
+	f.Previewed = wantsPreview(c)
+	if code, again := shownAgain(f); again {
+		return h.renderAsk(c, code, f, c.FormValue("check") == "1")
+	}
 	if c.FormValue("check") == "1" {
 		return h.renderAsk(c, http.StatusOK, f, true)
 	}
@@ -475,5 +488,6 @@ func (h *Handler) createThread(c echo.Context) error {
 		return err
 	}
 	h.store.MarkAsked(visitorKey(c)) // this search session did not end on an answer
+	h.draftSent(c, "/ask")
 	return c.Redirect(http.StatusSeeOther, t.URL())
 }

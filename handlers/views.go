@@ -48,6 +48,7 @@ func loadViews(assets *static.Assets, badge func(models.Role) string, avatar fun
 		"spikeHours": func() int { return int(models.SpikeWindow.Hours()) },
 		"splitLines": func(s string) []string { return strings.Split(s, "\n") },
 		"avatar":     avatar,
+		"humanSize":  models.HumanSize,
 	}
 	shared := []string{"layouts/*.html", "partials/*.html"}
 	pageFiles, err := fs.Glob(templates.Files, "pages/*.html")

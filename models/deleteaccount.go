@@ -189,6 +189,11 @@ func (s *Store) eraseAccount(ctx context.Context, tx *sql.Tx, u *User, removePos
 		{`DELETE FROM passkeys WHERE user_id = ?`, []any{u.ID}},
 		{`DELETE FROM second_factor_failures WHERE user_id = ?`, []any{u.ID}},
 		{`UPDATE users SET sso_role = '', sso_prior_role = '' WHERE id = ?`, []any{u.ID}},
+		// Their uploads (attachments, the avatar): the files are deleted from
+		// the storage by the uploads cleaner, queued here with the rows' end.
+		{`INSERT OR IGNORE INTO upload_trash (key, queued_at) SELECT key, ? FROM attachments WHERE owner_id = ?`, []any{now, u.ID}},
+		{`UPDATE attachments SET removed_by = NULL WHERE removed_by = ?`, []any{u.ID}},
+		{`DELETE FROM attachments WHERE owner_id = ?`, []any{u.ID}},
 		{`DELETE FROM login_failures WHERE username IN (lower(?), lower(?))`, []any{u.Username, u.Email}},
 		{`DELETE FROM account_requests WHERE key IN (?, ?)`, []any{emailKey(u.Email), emailChangeRequestBy + strconv.FormatInt(u.ID, 10)}},
 		// Profiles imported from X that were linked to the account point nowhere now.

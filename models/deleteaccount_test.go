@@ -160,6 +160,14 @@ func livelyMember(t *testing.T, s *Store) *member {
 	if err := s.FlagPost(ctx, u, pa.ID, "off-topic", "Not about the evening drops"); err != nil {
 		t.Fatal(err)
 	}
+	// Their uploads: one in a post (its name is in the post's text, which
+	// stays), one never posted, named after them.
+	shot := upload(t, s, u, AttachmentImage, "hub-lights.png", 100)
+	if err := s.EditPost(ctx, u, m.asked.QuestionID, PostEdit{Title: "Where is the WPS button on the Hub 4",
+		Body: "The manual shows a button on the side, mine has none: " + shot.Markdown()}); err != nil {
+		t.Fatal(err)
+	}
+	upload(t, s, u, AttachmentFile, "Quartermaine-speedtest.txt", 10)
 	if _, err := s.StartSession(ctx, u.ID, ""); err != nil {
 		t.Fatal(err)
 	}

@@ -76,6 +76,10 @@ func (s *Store) editPost(ctx context.Context, editor *User, postID int64, e Post
 	if err != nil {
 		return err
 	}
+	lim, err := s.uploadLimitsFor(ctx, r)
+	if err != nil {
+		return err
+	}
 	now := s.now().Unix()
 	err = s.inTx(ctx, func(tx *sql.Tx) error {
 		var oldTitle string
@@ -102,6 +106,11 @@ func (s *Store) editPost(ctx context.Context, editor *User, postID int64, e Post
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE posts SET body_md = ?, body_html = ?, body_text = ?, edited_at = ? WHERE id = ?`,
 			e.Body, r.HTML, r.Text, now, postID); err != nil {
+			return err
+		}
+		// The editor's uploads join the post (an author adding a screenshot;
+		// a moderator's own uploads in someone's post stay theirs).
+		if err := s.attachReferenced(ctx, tx, editor.ID, postID, r.Uploads, lim); err != nil {
 			return err
 		}
 		if err := s.claimSubmission(ctx, tx, editor.ID, e.Key, postID); err != nil {

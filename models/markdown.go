@@ -3,6 +3,7 @@ package models
 import (
 	"bytes"
 	"fmt"
+	"html/template"
 	"strings"
 	"unicode"
 
@@ -64,6 +65,8 @@ type renderedBody struct {
 	// HasLink is whether the HTML holds a link or an image (unsafe ones
 	// having become text): what the approval queue looks for.
 	HasLink bool
+	// Uploads are the keys of the attachments it links to or shows.
+	Uploads []string
 }
 
 // renderBody renders what a member wrote unless it goes over a limit on its
@@ -81,7 +84,7 @@ func (m *markdown) renderBody(v validator, field, src string) (renderedBody, err
 	doc := m.md.Parser().Parse(text.NewReader(source))
 	// A reference used again and again writes its address each time: sized
 	// before rendering, so a few lines cannot make megabytes of HTML.
-	hasLink, addresses := linkFacts(doc, source)
+	hasLink, addresses, uploads := linkFacts(doc, source)
 	if addresses > MaxBodyHTML {
 		v.check(false, field, tooLarge(addresses))
 		return renderedBody{}, nil
@@ -94,12 +97,20 @@ func (m *markdown) renderBody(v validator, field, src string) (renderedBody, err
 		v.check(false, field, tooLarge(len(html)))
 		return renderedBody{}, nil
 	}
-	return renderedBody{rendered: rendered{HTML: html, Text: plainText(doc, source)}, HasLink: hasLink}, nil
+	return renderedBody{rendered: rendered{HTML: html, Text: plainText(doc, source)}, HasLink: hasLink, Uploads: uploads}, nil
 }
 
 // linkFacts reports whether a parsed document (its unsafe links already
-// text) holds a link or an image, and the bytes of their addresses and titles.
-func linkFacts(doc ast.Node, src []byte) (hasLink bool, addresses int) {
+// text) holds a link or an image, the bytes of their addresses and titles,
+// and the keys of the attachments (/uploads/{key}/…) they point to.
+func linkFacts(doc ast.Node, src []byte) (hasLink bool, addresses int, uploads []string) {
+	seen := map[string]bool{}
+	upload := func(dest []byte) {
+		if k := attachmentKeyOf(dest); k != "" && !seen[k] && len(seen) <= 4*MaxAttachmentsPerPost {
+			seen[k] = true
+			uploads = append(uploads, k)
+		}
+	}
 	_ = ast.Walk(doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
 		if !entering {
 			return ast.WalkContinue, nil
@@ -107,14 +118,16 @@ func linkFacts(doc ast.Node, src []byte) (hasLink bool, addresses int) {
 		switch v := n.(type) {
 		case *ast.Link:
 			hasLink, addresses = true, addresses+len(v.Destination)+len(v.Title)
+			upload(v.Destination)
 		case *ast.Image:
 			hasLink, addresses = true, addresses+len(v.Destination)+len(v.Title)
+			upload(v.Destination)
 		case *ast.AutoLink:
 			hasLink, addresses = true, addresses+len(v.URL(src))
 		}
 		return ast.WalkContinue, nil
 	})
-	return hasLink, addresses
+	return hasLink, addresses, uploads
 }
 
 // plainText is what a reader sees, without markup: words of links and
@@ -303,4 +316,19 @@ func unhex(c byte) byte {
 		return c - 'A' + 10
 	}
 	return c - '0'
+}
+
+// PreviewMarkdown renders a member's text exactly as saving it would (the
+// same clean-up, limits and renderer), without saving anything: the
+// composer's preview. A text the limits refuse is a *ValidationError.
+func (s *Store) PreviewMarkdown(src string) (template.HTML, error) {
+	v := validator{}
+	r, err := s.md.renderBody(v, "body", strings.TrimSpace(cleanText(src)))
+	if err != nil {
+		return "", err
+	}
+	if err := v.err(); err != nil {
+		return "", err
+	}
+	return template.HTML(r.HTML), nil
 }

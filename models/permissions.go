@@ -52,6 +52,8 @@ const (
 	PermManageRoles  Permission = "manage_roles" // grant roles, verify ambassadors
 	PermManageSite   Permission = "manage_site"  // site settings, categories, groups
 	PermDeleteUsers  Permission = "delete_users" // delete another member's account and personal data
+	// PermRemoveAttachments: take an attached file off a post (audited).
+	PermRemoveAttachments Permission = "remove_attachments"
 )
 
 // Can reports whether the role grants the permission. This is the
@@ -63,13 +65,14 @@ func (r Role) Can(p Permission) bool {
 	case RoleModerator:
 		switch p {
 		case PermEditAny, PermEditTitles, PermSeeRevisions, PermTriageFlags, PermHide, PermLock, PermMove,
-			PermSuspend, PermSeePrivate, PermSeeModLog, PermAcceptAny:
+			PermSuspend, PermSeePrivate, PermSeeModLog, PermAcceptAny, PermRemoveAttachments:
 			return true
 		}
 	case RoleAmbassador:
 		switch p {
 		case PermEditAny, PermEditTitles, PermSeeRevisions, PermTriageFlags, PermHide, PermLock, PermMove,
-			PermSuspend, PermSeePrivate, PermSeeModLog, PermAcceptAny, PermRecommend, PermCurateKB, PermTriageSocial, PermSeeInsights, PermIncidents:
+			PermSuspend, PermSeePrivate, PermSeeModLog, PermAcceptAny, PermRecommend, PermCurateKB, PermTriageSocial, PermSeeInsights, PermIncidents,
+			PermRemoveAttachments:
 			return true
 		}
 	case RoleSuperuser:

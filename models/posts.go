@@ -41,7 +41,7 @@ func (p *Post) Anchor() string { return fmt.Sprintf("p%d", p.ID) }
 
 const postColumns = `p.id, p.thread_id, p.is_question, p.body_md, p.body_html, p.helpful_count,
 	p.created_at, COALESCE(p.edited_at, 0), p.deleted_at IS NOT NULL, p.hidden_at IS NOT NULL, p.hidden_reason, p.pending = 1,
-	u.id, u.username, u.role, COALESCE(ru.id, 0), COALESCE(ru.username, ''), COALESCE(ru.role, '')`
+	u.id, u.username, u.role, COALESCE(ru.id, 0), COALESCE(ru.username, ''), COALESCE(ru.role, ''), u.avatar_url`
 
 const postJoins = ` FROM posts p JOIN users u ON u.id = p.author_id LEFT JOIN users ru ON ru.id = p.recommended_by`
 
@@ -53,7 +53,7 @@ func scanPost(row interface{ Scan(...any) error }) (*Post, error) {
 	var recRole string
 	err := row.Scan(&p.ID, &p.ThreadID, &p.IsQuestion, &p.BodyMD, &html, &p.HelpfulCount,
 		&created, &edited, &p.Deleted, &p.Hidden, &p.HiddenReason, &p.Pending, &p.Author.ID, &p.Author.Username, &role,
-		&rec.ID, &rec.Username, &recRole)
+		&rec.ID, &rec.Username, &recRole, &p.Author.AvatarURL)
 	if err != nil {
 		return nil, err
 	}
@@ -284,6 +284,10 @@ func (s *Store) createAnswer(ctx context.Context, author *User, threadID int64, 
 			return nil, err
 		}
 	}
+	lim, err := s.uploadLimitsFor(ctx, r)
+	if err != nil {
+		return nil, err
+	}
 	now := s.now().Unix()
 	p := &Post{ThreadID: threadID, Author: author.ref(), BodyMD: body, BodyHTML: template.HTML(r.HTML), CreatedAt: time.Unix(now, 0), Pending: pending}
 	t, err := s.Thread(ctx, threadID)
@@ -310,6 +314,9 @@ func (s *Store) createAnswer(ctx context.Context, author *User, threadID int64, 
 			return err
 		}
 		if err := s.claimSubmission(ctx, tx, author.ID, key, p.ID); err != nil {
+			return err
+		}
+		if err := s.attachReferenced(ctx, tx, author.ID, p.ID, r.Uploads, lim); err != nil {
 			return err
 		}
 		if pending {

@@ -26,8 +26,8 @@ type UserRef struct {
 	ID       int64
 	Username string
 	Role     Role
-	// AvatarURL is the member's uploaded picture; "" (always, until
-	// uploads exist) for the generated one.
+	// AvatarURL is the member's uploaded picture (/uploads/…), "" for the
+	// generated one: filled where posts and threads are read.
 	AvatarURL string
 }
 
@@ -193,6 +193,10 @@ func (s *Store) createThread(ctx context.Context, author *User, n NewThread, tru
 			return nil, err
 		}
 	}
+	lim, err := s.uploadLimitsFor(ctx, r)
+	if err != nil {
+		return nil, err
+	}
 	now := s.now().Unix()
 	t := &Thread{Category: *cat, Author: author.ref(), Title: n.Title, Slug: Slugify(n.Title), Tags: tags,
 		CreatedAt: time.Unix(now, 0), LastActivityAt: time.Unix(now, 0), Pending: pending}
@@ -209,6 +213,9 @@ func (s *Store) createThread(ctx context.Context, author *User, n NewThread, tru
 		}
 		if err := tx.QueryRowContext(ctx, `INSERT INTO posts (thread_id, author_id, is_question, body_md, body_html, body_text, created_at, pending)
 			VALUES (?, ?, 1, ?, ?, ?, ?, ?) RETURNING id`, t.ID, author.ID, n.Body, r.HTML, r.Text, now, pending).Scan(&t.QuestionID); err != nil {
+			return err
+		}
+		if err := s.attachReferenced(ctx, tx, author.ID, t.QuestionID, r.Uploads, lim); err != nil {
 			return err
 		}
 		// Askers watch their own questions.
@@ -234,7 +241,9 @@ func (s *Store) createThread(ctx context.Context, author *User, n NewThread, tru
 	return t, nil
 }
 
-func (u *User) ref() UserRef { return UserRef{ID: u.ID, Username: u.Username, Role: u.Role} }
+func (u *User) ref() UserRef {
+	return UserRef{ID: u.ID, Username: u.Username, Role: u.Role, AvatarURL: u.AvatarURL}
+}
 
 func setTags(ctx context.Context, tx dbtx, threadID int64, tags []string) error {
 	if _, err := tx.ExecContext(ctx, `DELETE FROM thread_tags WHERE thread_id = ?`, threadID); err != nil {
@@ -258,7 +267,7 @@ const threadColumns = `t.id, t.title, t.slug, COALESCE(t.question_id, 0), COALES
 	t.locked_at IS NOT NULL, t.pinned_at IS NOT NULL, COALESCE(t.duplicate_of, 0),
 	EXISTS (SELECT 1 FROM posts op JOIN users ou ON ou.id = op.author_id WHERE op.thread_id = t.id AND op.is_question = 0
 		AND op.deleted_at IS NULL AND op.hidden_at IS NULL AND op.pending = 0 AND ou.role = 'ambassador'),
-	t.source_url, c.id, c.slug, c.name, c.group_name, u.id, u.username, u.role`
+	t.source_url, c.id, c.slug, c.name, c.group_name, u.id, u.username, u.role, u.avatar_url`
 
 const threadJoins = ` FROM threads t JOIN categories c ON c.id = t.category_id JOIN users u ON u.id = t.author_id`
 
@@ -268,7 +277,7 @@ func scanThread(row interface{ Scan(...any) error }) (*Thread, error) {
 	var role string
 	err := row.Scan(&t.ID, &t.Title, &t.Slug, &t.QuestionID, &t.AcceptedID, &t.AnswerCount, &created, &active, &t.Deleted,
 		&t.Hidden, &t.Pending, &t.Locked, &t.Pinned, &t.DuplicateOf, &t.OfficialAnswer, &t.SourceURL,
-		&t.Category.ID, &t.Category.Slug, &t.Category.Name, &t.Category.Group, &t.Author.ID, &t.Author.Username, &role)
+		&t.Category.ID, &t.Category.Slug, &t.Category.Name, &t.Category.Group, &t.Author.ID, &t.Author.Username, &role, &t.Author.AvatarURL)
 	if err != nil {
 		return nil, err
 	}

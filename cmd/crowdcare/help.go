@@ -25,7 +25,8 @@ func commands() []command {
 	return []command{
 		{name: "serve",
 			args: "[--addr ADDR] [--db PATH] [--base-url URL] [--site-name NAME] [--trust-proxy] [--page-rate N]\n" +
-				"[--registrations-per-day N] [--shutdown-timeout D] [--cache-max-age D] [--cache-stale D] [--demo]",
+				"[--registrations-per-day N] [--shutdown-timeout D] [--cache-max-age D] [--cache-stale D]\n" +
+				"[--uploads-dir DIR | --uploads-url s3://…] [--image-workers N] [--image-memory MB] [--demo]",
 			// The flags' defaults are said once, by the flags (serve --help).
 			about: "Serve the forum. --demo adds demo content to an empty database. --page-rate limits the pages\n" +
 				"per second per address that the page cache does not answer (0: no limit).\n" +
@@ -34,10 +35,12 @@ func commands() []command {
 				"page, and serve it while they fetch it again (Cache-Control max-age, stale-while-revalidate).\n" +
 				"On SIGTERM or Ctrl+C, requests in flight get --shutdown-timeout to finish; then their\n" +
 				"connections are closed and serve exits 1 (0 when everything finished). A second signal\n" +
-				"stops it at once.",
+				"stops it at once. Attachments are kept in --uploads-dir (default: beside the database,\n" +
+				"DB.uploads) or, for several app servers, an S3-compatible bucket (--uploads-url).",
 			examples: []string{
 				"crowdcare serve --demo --addr 127.0.0.1:8081   # try it, with demo content, on another port",
 				"crowdcare serve --db /var/lib/crowdcare/crowdcare.db --base-url https://community.example.com --trust-proxy",
+				"crowdcare serve --uploads-url 's3://crowdcare-files?endpoint=https://s3.eu-central-1.example.com&region=eu-central-1'",
 			}},
 		{name: "user create", args: "--username U --email E --password P [--role ROLE] [--db PATH]",
 			about:    "Create an account. Make the first admin this way (--role admin).\nRoles: " + roleList() + ".",
@@ -63,9 +66,11 @@ func commands() []command {
 				"lost them all, and log them out everywhere. They log in with the password alone and set up a new\n" +
 				"factor; staff who must have one are sent to do so at their next staff page.",
 			examples: []string{"crowdcare user reset-2fa alice --db /var/lib/crowdcare/crowdcare.db"}},
-		{name: "backup", args: "FILE [--db PATH]",
+		{name: "backup", args: "FILE [--db PATH] [--uploads-dir DIR | --uploads-url s3://…]",
 			about: "Write a consistent copy of the database to FILE while the server runs. The copy is\n" +
-				"checked (integrity_check, each table's rows) before it gets the name FILE.",
+				"checked (integrity_check, each table's rows) before it gets the name FILE. Then the\n" +
+				"attachments of a local uploads directory are copied to FILE.uploads; for a bucket it says\n" +
+				"how to back it up (the bucket is not copied).",
 			examples: []string{"crowdcare backup /var/backups/crowdcare-$(date +%F).db --db /var/lib/crowdcare/crowdcare.db"}},
 		{name: "import tweets", args: "[--db PATH] [--category SLUG] [--brand-handle H] [--triage] [--dry-run] FILE...",
 			about: "Import X/Twitter data (archives, API v1.1/v2 JSON, the customer-support CSV) as threads,\n" +

@@ -2,11 +2,15 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"image"
+	"image/jpeg"
 	"io"
+	"mime/multipart"
 	"net"
 	"net/http"
 	"net/http/cookiejar"
@@ -374,6 +378,11 @@ func loadtest(ctx context.Context, args []string, stdout io.Writer) error {
 	if m := stylesheetLink.FindSubmatch(home); m != nil {
 		cssURL = string(m[1])
 	}
+	// An attachment, as the composer uploads one: a photo with a thumbnail.
+	imageURL, err := uploadForLoad(base, jar)
+	if err != nil {
+		return err
+	}
 	const br = "gzip, deflate, br" // as a browser asks
 	var rows []*loadRow
 	add := func(name, path string, jar http.CookieJar, accept string, revalidate bool) {
@@ -391,6 +400,7 @@ func loadtest(ctx context.Context, args []string, stdout io.Writer) error {
 	add("thread, 30 answers (member)", threadURL, jar, br, false)
 	add("search \"router\" (visitor)", "/search?q=router", nil, br, false)
 	add("stylesheet", cssURL, nil, br, false)
+	add("image 1600×1200 (member)", imageURL, jar, br, false)
 
 	// What the real server sends for each row, for the bare one to replay.
 	var replays []replay
@@ -518,4 +528,50 @@ func loginAs(base string, jar http.CookieJar, username, password string) error {
 		return fmt.Errorf("log in as %s: %s", username, res.Status)
 	}
 	return nil
+}
+
+// uploadForLoad uploads a 1600 × 1200 photo as the load tester, through
+// POST /uploads as the composer does, and returns its address.
+func uploadForLoad(base string, jar http.CookieJar) (string, error) {
+	c := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	res, err := c.Get(base + "/ask")
+	if err != nil {
+		return "", err
+	}
+	page, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	m := csrfField.FindSubmatch(page)
+	if m == nil {
+		return "", errors.New("no CSRF token on /ask")
+	}
+	img := image.NewRGBA(image.Rect(0, 0, 1600, 1200))
+	for y := 0; y < 1200; y++ {
+		for x := 0; x < 1600; x++ {
+			i := img.PixOffset(x, y)
+			img.Pix[i], img.Pix[i+1], img.Pix[i+2], img.Pix[i+3] = uint8(x), uint8(y), uint8((x*y)>>8), 255
+		}
+	}
+	var body bytes.Buffer
+	w := multipart.NewWriter(&body)
+	w.WriteField("_csrf", string(m[1]))
+	fw, err := w.CreateFormFile("file", "loadtest.jpg")
+	if err != nil {
+		return "", err
+	}
+	if err := jpeg.Encode(fw, img, &jpeg.Options{Quality: 90}); err != nil {
+		return "", err
+	}
+	w.Close()
+	req, _ := http.NewRequest(http.MethodPost, base+"/uploads", &body)
+	req.Header.Set("Content-Type", w.FormDataContentType())
+	res, err = c.Do(req)
+	if err != nil {
+		return "", err
+	}
+	defer res.Body.Close()
+	var out struct{ URL, Error string }
+	if err := json.NewDecoder(res.Body).Decode(&out); err != nil || out.URL == "" {
+		return "", fmt.Errorf("upload for the load test: %s %s %v", res.Status, out.Error, err)
+	}
+	return out.URL, nil
 }

@@ -23,6 +23,7 @@ import (
 	"github.com/crowdcare/crowdcare/imports"
 	"github.com/crowdcare/crowdcare/internal/demo"
 	"github.com/crowdcare/crowdcare/mailer"
+	"github.com/crowdcare/crowdcare/media"
 	"github.com/crowdcare/crowdcare/models"
 )
 
@@ -214,6 +215,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		"how long browsers, proxies and CDNs may keep a visitor's page (0: none may, browsers revalidate) ($CROWDCARE_CACHE_MAX_AGE)")
 	cacheStale := fs.Duration("cache-stale", envDuration("CROWDCARE_CACHE_STALE", handlers.DefaultSharedStale),
 		"how long past --cache-max-age they may serve it while fetching it again, stale-while-revalidate (0: not at all) ($CROWDCARE_CACHE_STALE)")
+	openUploads := uploadsFlags(fs, db)
+	imageLimits := imageFlags(fs)
 	if _, err := parse(fs, args); err != nil {
 		return err
 	}
@@ -265,7 +268,16 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	imp := imports.New(store, "", log)
 	// Members' data exports: made one at a time beside the database.
 	exp := exports.New(store, "", exports.Config{SiteName: *siteName, BaseURL: *baseURL}, log)
-	e, err := handlers.New(ctx, handlers.Config{Imports: imp, Exports: exp, BaseURL: *baseURL, SiteName: *siteName, PostRate: 10, PostBurst: 30, SearchRate: 20, SearchBurst: 60,
+	// Attachments: kept in a directory or a bucket; a cleaner deletes the
+	// files of uploads never posted, removed or of deleted accounts.
+	uploads, err := openUploads.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer uploads.Close()
+	cleaner := media.NewCleaner(store, uploads, 0, log)
+	e, err := handlers.New(ctx, handlers.Config{Imports: imp, Exports: exp, Uploads: uploads, Images: media.NewProcessor(imageLimits()),
+		Cleaner: cleaner, BaseURL: *baseURL, SiteName: *siteName, PostRate: 10, PostBurst: 30, SearchRate: 20, SearchBurst: 60,
 		PageRate: *pageRate, PageBurst: int(10 * *pageRate), TrustProxy: *trustProxy, MetricsToken: os.Getenv("CROWDCARE_METRICS_TOKEN"),
 		RegistrationsPerDay: *registrations, SharedMaxAge: offIfZero(*cacheMaxAge), SharedStale: offIfZero(*cacheStale),
 		SSO: ssoConfig()}, store, log)
@@ -274,6 +286,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	go imp.Run(ctx)
 	go exp.Run(ctx)
+	go cleaner.Run(ctx)
+	log.Info("attachments storage", "where", uploads.String())
 	go detectLanguagesLoop(ctx, store, log)
 	if err := startListening(ctx, listenConfig(), store, log); err != nil {
 		return err
@@ -309,6 +323,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	// An export being made stops where it is; after its lease the next start makes it again.
 	if err := exp.Wait(shutdownCtx); err != nil {
 		log.Warn("shutdown deadline passed before the export worker stopped", "err", err)
+	}
+	if err := cleaner.Wait(shutdownCtx); err != nil {
+		log.Warn("shutdown deadline passed before the uploads cleaner stopped; it finishes on the next start", "err", err)
 	}
 	log.Info("stopped cleanly: every request finished")
 	return nil
@@ -397,6 +414,7 @@ func userCreate(ctx context.Context, args []string, stdout io.Writer) error {
 
 func backup(ctx context.Context, args []string, stdout io.Writer) error {
 	fs, db := newFlags("backup")
+	openUploads := uploadsFlags(fs, db)
 	return withStore(ctx, fs, db, args, func(store *models.Store, pos []string) error {
 		if len(pos) != 1 {
 			return usageError("backup takes one FILE")
@@ -426,7 +444,9 @@ func backup(ctx context.Context, args []string, stdout io.Writer) error {
 		fmt.Fprintf(stdout, "Rows: %s.\n", strings.Join(counts, ", "))
 		fmt.Fprintf(stdout, "To restore: stop the server, delete %[1]s-wal and %[1]s-shm if they exist, copy %[2]s to %[1]s, start the server (docs/operations.md).\n",
 			*db, pos[0])
-		return nil
+		// The attachments after the database: every file the copy refers
+		// to was stored before its row, so it is there to copy.
+		return backupUploads(ctx, openUploads, pos[0], stdout)
 	})
 }
 

@@ -18,6 +18,8 @@ import (
 
 	"github.com/pquerna/otp/totp"
 
+	"github.com/crowdcare/crowdcare/media"
+	"github.com/crowdcare/crowdcare/media/mediatest"
 	"github.com/crowdcare/crowdcare/models"
 )
 
@@ -551,5 +553,49 @@ func TestUserReset2FA(t *testing.T) {
 	}
 	if after, _ := s.UserByID(ctx, u.ID); after.SessionEpoch == u.SessionEpoch {
 		t.Fatal("sessions were not ended")
+	}
+}
+
+// TestBackupCopiesLocalUploads: the attachments beside the database are
+// copied next to its backup, after it; a bucket is named, not copied.
+func TestBackupCopiesLocalUploads(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	db := filepath.Join(dir, "cc.db")
+	if code, _, errOut := runCmd(t, "user", "create", "--db", db, "--username", "boss", "--email", "boss@example.com",
+		"--password", "long enough pw", "--role", "admin"); code != 0 {
+		t.Fatal(errOut)
+	}
+	// Without uploads there is nothing to copy, and no directory is made.
+	code, out, errOut := runCmd(t, "backup", filepath.Join(dir, "b1.db"), "--db", db)
+	if code != 0 || !strings.Contains(out, "No attachments to copy") {
+		t.Fatalf("backup without uploads: %d %q %q", code, out, errOut)
+	}
+	if _, err := os.Stat(db + ".uploads"); !errors.Is(err, iofs.ErrNotExist) {
+		t.Fatalf("the backup made an uploads directory: %v", err)
+	}
+	st, err := media.OpenStorage(ctx, db+".uploads")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{media.FileKey("abcdefghijklmnopqrstuvwxyz"), media.ThumbKey("abcdefghijklmnopqrstuvwxyz")} {
+		if err := st.Put(ctx, k, "image/jpeg", []byte("image bytes of "+k)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	st.Close()
+	backupPath := filepath.Join(dir, "b2.db")
+	code, out, errOut = runCmd(t, "backup", backupPath, "--db", db)
+	if code != 0 || !strings.Contains(out, "Copied 2 attachment files") {
+		t.Fatalf("backup with uploads: %d %q %q", code, out, errOut)
+	}
+	got, err := os.ReadFile(filepath.Join(backupPath+".uploads", media.ThumbKey("abcdefghijklmnopqrstuvwxyz")))
+	if err != nil || string(got) != "image bytes of "+media.ThumbKey("abcdefghijklmnopqrstuvwxyz") {
+		t.Fatalf("copied thumbnail: %q %v", got, err)
+	}
+	// A bucket: the backup says how to back it up.
+	code, out, errOut = runCmd(t, "backup", filepath.Join(dir, "b3.db"), "--db", db, "--uploads-url", mediatest.FakeS3(t, "files"))
+	if code != 0 || !strings.Contains(out, "which this backup does not copy") || !strings.Contains(out, "s3://files") {
+		t.Fatalf("backup with a bucket: %d %q %q", code, out, errOut)
 	}
 }
