@@ -262,6 +262,17 @@ func (e encodings) pick(accept string) ([]byte, encoding) {
 	return e.raw, identity
 }
 
+// of is the body in enc, nil when it is not kept.
+func (e encodings) of(enc encoding) []byte {
+	switch enc {
+	case gzipped:
+		return e.gz
+	case brotlied:
+		return e.br
+	}
+	return e.raw
+}
+
 // size is the bytes all forms hold, for a cache's budget.
 func (e encodings) size() int { return len(e.raw) + len(e.gz) + len(e.br) }
 

@@ -136,8 +136,12 @@ type Handler struct {
 	pages    *pageCache
 	threads  *threadCache
 	viewers  *viewerCache
-	articles *articleCache
 	buffers  bufferPool
+	// crossOrigin decides whether a state-changing request came from this
+	// site (fetchMetadata): what protects a visitor's KB vote.
+	crossOrigin *http.CrossOriginProtection
+	// securityFields are the header fields every response carries.
+	securityFields []headerField
 	// encoders are the pooled compressors (encoding.go); static the
 	// embedded files, compressed (staticfiles.go).
 	encoders encoders
@@ -250,7 +254,7 @@ func newHandler(ctx context.Context, cfg Config, store *models.Store, log *slog.
 	if err != nil {
 		return nil, nil, err
 	}
-	h := &Handler{cfg: cfg, store: store, log: log, assets: assets, metrics: newMetrics(store),
+	h := &Handler{cfg: cfg, store: store, log: log, assets: assets, metrics: newMetrics(store), securityFields: makeSecurityFields(cfg.secure()),
 		darkPalette: strings.Contains(string(siteCSS), darkSelector),
 		viewers:     newViewerCache(), bigBodies: map[string]bigBody{}, staffRoutes: map[string]models.Permission{}, formWait: smallBodyWait, sitemapPerFile: models.SitemapPerFile}
 	h.imports = cfg.Imports
@@ -289,7 +293,7 @@ func newHandler(ctx context.Context, cfg Config, store *models.Store, log *slog.
 	}
 	h.pages = newPageCache(store, h.personalSession, pageLimit)
 	h.pages.encoders, h.pages.log = &h.encoders, log
-	h.pages.sharedCC = makeSharedCC(cfg.SharedMaxAge, cfg.SharedStale)
+	h.pages.sharedCC = headerValue(makeSharedCC(cfg.SharedMaxAge, cfg.SharedStale))
 	if h.static, err = loadStaticFiles(assets, &h.encoders); err != nil {
 		return nil, nil, err
 	}
@@ -303,7 +307,9 @@ func newHandler(ctx context.Context, cfg Config, store *models.Store, log *slog.
 	if h.threads, err = newThreadCache(); err != nil {
 		return nil, nil, err
 	}
-	h.articles = newArticleCache(h.threads.mark)
+	if h.crossOrigin, err = crossOriginProtection(cfg.BaseURL); err != nil {
+		return nil, nil, err
+	}
 	avatarKey, err := store.SettingOrCreate(ctx, "avatar_key", randomBytes(32))
 	if err != nil {
 		return nil, nil, err
@@ -333,6 +339,23 @@ func newHandler(ctx context.Context, cfg Config, store *models.Store, log *slog.
 	}
 	h.routes(e)
 	return h, e, nil
+}
+
+// crossOriginProtection trusts requests whose Origin is the base URL's as
+// well as those whose Origin matches their Host: behind a proxy that does
+// not pass the Host on, a browser's same-origin post still counts as such.
+func crossOriginProtection(baseURL string) (*http.CrossOriginProtection, error) {
+	co := http.NewCrossOriginProtection()
+	u, err := url.Parse(baseURL)
+	if err != nil {
+		return nil, fmt.Errorf("base URL: %w", err)
+	}
+	if u.Scheme != "" && u.Host != "" {
+		if err := co.AddTrustedOrigin(u.Scheme + "://" + u.Host); err != nil {
+			return nil, fmt.Errorf("base URL %q as a trusted origin: %w", baseURL, err)
+		}
+	}
+	return co, nil
 }
 
 // randomBytes makes a secret of n random bytes, for SettingOrCreate.

@@ -65,6 +65,17 @@ const (
 	ccNoStore = "private, no-store"
 )
 
+// ccPrivateRevalidateValue is ccPrivateRevalidate as a header value.
+var ccPrivateRevalidateValue = []string{ccPrivateRevalidate}
+
+// headerValue is a header field's value of one string, nil for "".
+func headerValue(v string) []string {
+	if v == "" {
+		return nil
+	}
+	return []string{v}
+}
+
 // isPublic reports whether a Cache-Control value lets shared caches keep the response.
 func isPublic(cc string) bool { return hasToken(cc, "public") }
 

@@ -8,7 +8,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"regexp"
 	"strings"
 	"sync"
@@ -258,9 +257,10 @@ func TestRevalidationGets304(t *testing.T) {
 
 // TestSharedCachingMatrix: who may keep each kind of page. A member's or
 // staff member's page is never "public"; a visitor's page marked "public"
-// sets no cookie and holds no CSRF token; form pages, flashes and a theme
-// cookie never get "public"; the visitor pages that should be kept by a CDN
-// are.
+// sets no cookie and holds no CSRF token; form pages, flashes, a theme
+// cookie and a voter's session never get "public"; the visitor pages that
+// should be kept by a CDN are, the KB article (its vote form takes no
+// token from visitors) included.
 func TestSharedCachingMatrix(t *testing.T) {
 	a := newApp(t)
 	asker, peer := a.client(), a.client()
@@ -282,8 +282,8 @@ func TestSharedCachingMatrix(t *testing.T) {
 		{"home", "/", true}, {"category", "/c/general", true}, {"thread", thread, true},
 		{"KB list", "/kb", true}, {"search", "/search?q=router", true}, {"feed", "/feed.atom", true},
 		{"KB feed", "/kb/feed.atom", true}, {"sitemap", "/sitemap.xml", true}, {"profile", "/u/asker", true},
-		{"static", css, true},
-		{"KB article (vote form)", article, false}, {"login form", "/login", false}, {"register form", "/register", false},
+		{"static", css, true}, {"KB article", article, true},
+		{"login form", "/login", false}, {"register form", "/register", false},
 		{"not found", "/t/999999/nope", false}, {"robots", "/robots.txt", true},
 	}
 	check := func(who string, c *client, k kind, hdr map[string]string, wantPublic bool) {
@@ -308,28 +308,36 @@ func TestSharedCachingMatrix(t *testing.T) {
 			}
 		}
 	}
+	// A visitor who voted on the article: their session cookie holds a
+	// voter id, and the article page shows their vote.
+	voter := a.client()
+	if res := voter.postVote("/kb/"+strings.Split(article, "/")[2]+"/vote", "yes", "", map[string]string{"Sec-Fetch-Site": "same-origin"}); res.Code != http.StatusSeeOther {
+		t.Fatalf("vote: %d", res.Code)
+	}
+	if res := voter.getWith("/", nil); !strings.Contains(res.Body, "Thanks for your feedback!") || res.Header.Get("Cache-Control") != ccNoStore {
+		t.Errorf("page with a flash: Cache-Control %q", res.Header.Get("Cache-Control"))
+	}
 	visitor := a.client()
 	for _, k := range kinds {
 		check("visitor", visitor, k, nil, k.public)
 		check("member", asker, k, nil, k.name == "static")
 		check("staff", staff, k, nil, k.name == "static")
 		check("visitor with a theme", a.client(), k, map[string]string{"Cookie": "theme=dark"}, k.name == "static")
+		check("visitor who voted", voter, k, nil, k.name == "static")
+	}
+	// The voter's article page is their own: it shows their vote, and nobody keeps it.
+	res := voter.getWith(article, nil)
+	if cc := res.Header.Get("Cache-Control"); cc != ccNoStore || !strings.Contains(res.Body, "You said this helped") {
+		t.Errorf("voter's article page: Cache-Control %q", cc)
+	}
+	if res := visitor.getWith(article, nil); strings.Contains(res.Body, "You said this helped") {
+		t.Error("another visitor's article page shows the voter's vote")
 	}
 	// Staff pages and members' forms.
 	for _, k := range []kind{{"ask form", "/ask", false}, {"settings", "/settings", false}, {"admin settings", "/admin/settings", false}, {"mod queue", "/mod/queue", false}} {
 		check("staff", staff, k, nil, false)
 	}
 	check("member", asker, kind{"ask form", "/ask", false}, nil, false)
-
-	// A flash: the page that shows it is the visitor's own.
-	voter := a.client()
-	if res := voter.post("/kb/"+strings.Split(article, "/")[2]+"/vote", url.Values{"helpful": {"yes"}}); res.Code != http.StatusSeeOther {
-		t.Fatalf("vote: %d", res.Code)
-	}
-	res := voter.getWith("/", nil)
-	if cc := res.Header.Get("Cache-Control"); cc != ccNoStore || !strings.Contains(res.Body, "Thanks for your feedback!") {
-		t.Errorf("page with a flash: Cache-Control %q", cc)
-	}
 }
 
 // TestThemeCookieIsPartOfTheCacheKey: a visitor who chose a look gets the
@@ -493,5 +501,130 @@ func TestWritersNextRequestIsFresh(t *testing.T) {
 	}
 	if res := peer.get(thread); !strings.Contains(res.Body, "Turn off the nightly maintenance window.") {
 		t.Fatal("the writer's next page lacks their answer")
+	}
+}
+
+// TestEveryVisitorPageKindIsServedStaleWhileOneRequestRendersIt: through
+// the real router, for each page a visitor reads (home, category, thread,
+// KB article), after a write one request renders the page again while
+// visitors who come meanwhile get the previous copy at once (X-Cache:
+// stale), and exactly one render runs.
+func TestEveryVisitorPageKindIsServedStaleWhileOneRequestRendersIt(t *testing.T) {
+	a, h := appWithHandler(t, Config{})
+	asker, peer := a.client(), a.client()
+	asker.register("asker")
+	peer.register("peer")
+	thread, _ := solve(t, a, asker, peer, "Router reboots itself every night", "Disable the nightly maintenance window.")
+	article := articlePath(t, a, thread)
+
+	var mu sync.Mutex
+	renders := map[string]int{}
+	held := ""
+	var started, release chan struct{}
+	h.pages.rendering = func(key string) {
+		mu.Lock()
+		renders[key]++
+		hold := key == held && renders[key] == 1
+		st, rel := started, release
+		mu.Unlock()
+		if hold {
+			close(st)
+			<-rel
+		}
+	}
+	for round, path := range []string{"/", "/c/general", thread, article} {
+		v := a.client()
+		v.getWith(path, nil)
+		before := v.getWith(path, nil)
+		if before.Code != http.StatusOK || before.Header.Get("X-Cache") != "hit" {
+			t.Fatalf("%s: %d, X-Cache %q before the write", path, before.Code, before.Header.Get("X-Cache"))
+		}
+		marker := fmt.Sprintf("Round %d: update the firmware first.", round)
+		peer.answer(thread, marker)
+
+		mu.Lock()
+		held, started, release = path, make(chan struct{}), make(chan struct{})
+		delete(renders, path)
+		mu.Unlock()
+		refresh := make(chan *response, 1)
+		go func() { refresh <- a.client().getWith(path, nil) }()
+		select {
+		case <-started:
+		case <-time.After(30 * time.Second):
+			t.Fatalf("%s: no request rendered the page again after the write", path)
+		}
+		others := make(chan *response, 5)
+		for i := 0; i < 5; i++ {
+			go func() { others <- a.client().getWith(path, nil) }()
+		}
+		for i := 0; i < 5; i++ {
+			select {
+			case res := <-others:
+				if res.Code != http.StatusOK || res.Header.Get("X-Cache") != "stale" || res.Body != before.Body {
+					t.Errorf("%s while it renders: %d, X-Cache %q, the previous copy: %v", path, res.Code, res.Header.Get("X-Cache"), res.Body == before.Body)
+				}
+			case <-time.After(30 * time.Second): // not a timing assertion: a visitor waiting for the render waits forever
+				close(release)
+				t.Fatalf("%s: a visitor waited for another's render instead of getting the previous copy", path)
+			}
+		}
+		close(release)
+		res := <-refresh
+		if res.Code != http.StatusOK || res.Header.Get("X-Cache") != "" {
+			t.Fatalf("%s, the render: %d, X-Cache %q", path, res.Code, res.Header.Get("X-Cache"))
+		}
+		if path == thread {
+			mustContain(t, res.Body, marker)
+			mustNotContain(t, before.Body, marker)
+		}
+		after := a.client().getWith(path, nil)
+		if after.Header.Get("X-Cache") != "hit" || after.Body != res.Body {
+			t.Errorf("%s after the render: X-Cache %q, the new copy: %v", path, after.Header.Get("X-Cache"), after.Body == res.Body)
+		}
+		mu.Lock()
+		if n := renders[path]; n != 1 {
+			t.Errorf("%s: %d renders after the write, want exactly 1", path, n)
+		}
+		mu.Unlock()
+	}
+}
+
+// TestCurrentServesStaleOnlyWhileSomeoneRenders: what answerFromCache may
+// serve before routing: a fresh entry; an outdated one only while another
+// request renders it again and for at most pageStaleFor after the write;
+// never an outdated one nobody renders (the middleware decides who does).
+func TestCurrentServesStaleOnlyWhileSomeoneRenders(t *testing.T) {
+	pc, e := pageCacheAlone(t)
+	var clock sync.Mutex
+	now := time.Now()
+	pc.now = func() time.Time { clock.Lock(); defer clock.Unlock(); return now }
+	advance := func(d time.Duration) { clock.Lock(); now = now.Add(d); clock.Unlock() }
+	e.GET("/", func(c echo.Context) error { return c.HTML(http.StatusOK, "the page") }, pc.middleware)
+	e.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, "/", nil))
+	expect := func(when string, want []string) {
+		t.Helper()
+		_, how, ok := pc.current("/")
+		if ok != (want != nil) || fmt.Sprint(how) != fmt.Sprint(want) {
+			t.Fatalf("%s: %v %v, want %v", when, how, ok, want)
+		}
+	}
+	expect("fresh", hitFresh)
+	if _, err := pc.store.CreateUser(context.Background(), models.NewUser{Username: "writer", Email: "w@example.com", Password: "correct horse"}); err != nil {
+		t.Fatal(err)
+	}
+	clock.Lock()
+	now = time.Now() // the store timed the write by the real clock
+	clock.Unlock()
+	expect("outdated, nobody renders it", nil)
+	pc.mu.Lock()
+	pc.refreshing["/"] = true
+	pc.mu.Unlock()
+	expect("outdated, another request renders it", hitStale)
+	advance(pageStaleFor - time.Second)
+	expect("just under pageStaleFor after the write", hitStale)
+	advance(time.Second)
+	expect("pageStaleFor after the write", nil)
+	if _, _, ok := pc.current("/elsewhere"); ok {
+		t.Fatal("a page never cached")
 	}
 }

@@ -3,7 +3,6 @@ package handlers
 import (
 	"crypto/rand"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -113,28 +112,23 @@ func (h *Handler) loadArticle(c echo.Context) (*models.Article, error) {
 	return a, nil
 }
 
-// showArticle renders GET /kb/:id/:slug.
+// showArticle renders GET /kb/:id/:slug. A visitor's page, without a vote
+// of theirs to show, holds nothing of theirs (the vote form takes no token
+// from them: visitorVote), so the page cache keeps it for every visitor.
 func (h *Handler) showArticle(c echo.Context) error {
-	var a *models.Article
-	var e *articleEntry
-	var err error
-	if currentUser(c) == nil && h.articles != nil {
-		if e, err = h.visitorArticle(c); err != nil {
-			return err
-		}
-		a = e.article
-	} else if a, err = h.loadArticle(c); err != nil {
+	a, err := h.loadArticle(c)
+	if err != nil {
 		return err
 	}
 	if c.Param("slug") != a.Slug {
 		return c.Redirect(http.StatusMovedPermanently, a.URL())
 	}
 	h.count(c, models.Event{Metric: models.MetricViewArticle})
-	return h.renderArticle(c, http.StatusOK, a, newForm(), e)
+	return h.renderArticle(c, http.StatusOK, a, newForm())
 }
 
-// renderArticle shows an article; e, when set, is the visitor's cached copy.
-func (h *Handler) renderArticle(c echo.Context, code int, a *models.Article, f form, e *articleEntry) error {
+// renderArticle shows an article.
+func (h *Handler) renderArticle(c echo.Context, code int, a *models.Article, f form) error {
 	ctx := c.Request().Context()
 	p := articlePage{page: h.page(c, a.Title), Article: a, Form: f}
 	p.Curator = p.User.Can(models.PermCurateKB)
@@ -145,13 +139,6 @@ func (h *Handler) renderArticle(c echo.Context, code int, a *models.Article, f f
 	// A visitor with no voter id has not voted: no need to ask.
 	if voter := h.kbVoter(c, false); voter != "" {
 		if p.Vote, err = h.store.ArticleVote(ctx, a.ID, voter); err != nil {
-			return err
-		}
-	}
-	if e != nil && p.User == nil && p.Vote == 0 && code == http.StatusOK && len(p.Flashes) == 0 && p.Query == "" &&
-		p.Path == a.URL() && tokenSafe(p.CSRF) {
-		// errNotShareable was logged where it was found: render as usual.
-		if err := h.renderCachedArticle(c, e, p); !errors.Is(err, errNotShareable) {
 			return err
 		}
 	}
@@ -178,13 +165,15 @@ func (h *Handler) renderArticle(c echo.Context, code int, a *models.Article, f f
 }
 
 // kbVoter identifies who votes on an article: the user, or for a visitor a
-// random id kept in their session (made when create is set).
+// random id kept in their session (made when create is set). A visitor's
+// session with a voter id makes their article pages their own
+// (personalSession): they show the vote.
 func (h *Handler) kbVoter(c echo.Context, create bool) string {
 	if u := currentUser(c); u != nil {
 		return fmt.Sprintf("u:%d", u.ID)
 	}
 	s := h.session(c)
-	if vid, ok := s.Values["vid"].(string); ok && vid != "" {
+	if vid, ok := s.Values[voterKey].(string); ok && vid != "" {
 		return "s:" + vid
 	}
 	if !create {
@@ -195,7 +184,7 @@ func (h *Handler) kbVoter(c echo.Context, create bool) string {
 		return ""
 	}
 	vid := hex.EncodeToString(b)
-	s.Values["vid"] = vid
+	s.Values[voterKey] = vid
 	if err := s.Save(c.Request(), c.Response()); err != nil {
 		h.log.Error("save visitor id", "err", err)
 		return ""
@@ -203,7 +192,12 @@ func (h *Handler) kbVoter(c echo.Context, create bool) string {
 	return "s:" + vid
 }
 
-// voteArticle handles POST /kb/:id/vote (helpful=yes|no), for visitors too.
+// voterKey holds a visitor's voter id in their session.
+const voterKey = "vid"
+
+// voteArticle handles POST /kb/:id/vote (helpful=yes|no), for visitors too:
+// a member's request carries the CSRF token, a visitor's must come from this
+// site (visitorVote).
 func (h *Handler) voteArticle(c echo.Context) error {
 	a, err := h.loadArticle(c)
 	if err != nil {

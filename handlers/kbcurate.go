@@ -87,7 +87,7 @@ func (h *Handler) markArticleOutdated(c echo.Context) error {
 	outdated := c.FormValue("outdated") != "0"
 	err = h.store.SetArticleOutdated(c.Request().Context(), currentUser(c), a.ID, outdated, f.Values["note"])
 	if f.withError(err) {
-		return h.renderArticle(c, http.StatusUnprocessableEntity, a, f, nil)
+		return h.renderArticle(c, http.StatusUnprocessableEntity, a, f)
 	}
 	if err != nil {
 		return err

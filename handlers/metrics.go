@@ -4,6 +4,7 @@ import (
 	"crypto/subtle"
 	"database/sql"
 	"net"
+	"net/http"
 	"strconv"
 	"time"
 
@@ -41,14 +42,25 @@ func newMetrics(store *models.Store) *metrics {
 	return m
 }
 
-// observe records one request.
-func (m *metrics) observe(c echo.Context, took time.Duration) {
-	route := c.Path()
+// record counts one request to route ("" for none: "unmatched").
+func (m *metrics) record(route, method string, status int, took time.Duration) {
 	if route == "" {
 		route = "unmatched"
 	}
-	m.requests.WithLabelValues(route, c.Request().Method, strconv.Itoa(c.Response().Status)).Inc()
+	m.requests.WithLabelValues(route, method, statusLabel(status)).Inc()
 	m.latency.WithLabelValues(route).Observe(took.Seconds())
+}
+
+// statusLabel is a status code as the metrics label it: the common ones
+// without formatting.
+func statusLabel(code int) string {
+	switch code {
+	case http.StatusOK:
+		return "200"
+	case http.StatusNotModified:
+		return "304"
+	}
+	return strconv.Itoa(code)
 }
 
 // countImport adds an import's summary to the counters.

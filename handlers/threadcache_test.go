@@ -53,7 +53,7 @@ func twinAppsLogging(t *testing.T, log *slog.Logger) (cached, direct *testApp, c
 		if withCache {
 			ch = h
 		} else {
-			h.threads, h.articles = nil, nil
+			h.threads = nil
 		}
 		srv := httptest.NewServer(e)
 		t.Cleanup(srv.Close)

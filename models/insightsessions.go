@@ -39,7 +39,7 @@ type visit struct {
 
 type visitTracker struct {
 	mu     sync.Mutex
-	day    string
+	day    int64 // the UTC day the salt is for, in days since 1970
 	salt   [32]byte
 	visits map[[sha256.Size]byte]*visit
 }
@@ -97,6 +97,16 @@ func (s *Store) MarkAsked(visitor string) {
 	s.Count(sessionEvents(ended)...)
 }
 
+// utcDay is the UTC day of t, counted from 1970-01-01 (day 0).
+func utcDay(t time.Time) int64 {
+	sec := t.Unix()
+	day := sec / 86400
+	if sec < 0 && sec%86400 != 0 {
+		day-- // floor, for times before 1970
+	}
+	return day
+}
+
 // onVisit runs fn on the visitor's current session (nil when the tracker is
 // full) under the tracker's lock, and returns the sessions that ended on
 // the way: at a new day's salt, or the visitor's own after a pause.
@@ -105,7 +115,7 @@ func (s *Store) onVisit(visitor string, fn func(*visit)) (ended []*visit) {
 	t := s.visits
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if day := now.UTC().Format("2006-01-02"); day != t.day {
+	if day := utcDay(now); day != t.day {
 		// A new salt: yesterday's hashes can never be matched again.
 		for k, v := range t.visits {
 			ended = append(ended, v)

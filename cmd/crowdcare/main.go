@@ -231,9 +231,18 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("--addr %s: %w", *addr, err)
 	}
 	defer ln.Close() // once serving, the server closes it first
-	log := slog.New(slog.NewTextHandler(stderr, nil))
+	// Info by default: a line per request, but for the pages answered from
+	// the page cache before routing, logged at debug (handlers.answerFromCache).
+	var level slog.Level
+	if v := os.Getenv("CROWDCARE_LOG_LEVEL"); v != "" {
+		if err := level.UnmarshalText([]byte(v)); err != nil {
+			return fmt.Errorf("CROWDCARE_LOG_LEVEL %q: debug, info, warn or error", v)
+		}
+	}
+	opts := &slog.HandlerOptions{Level: level}
+	log := slog.New(slog.NewTextHandler(stderr, opts))
 	if os.Getenv("CROWDCARE_LOG_FORMAT") == "json" {
-		log = slog.New(slog.NewJSONHandler(stderr, nil))
+		log = slog.New(slog.NewJSONHandler(stderr, opts))
 	}
 	store, err := openStore(ctx, *db)
 	if err != nil {

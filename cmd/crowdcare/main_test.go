@@ -599,3 +599,17 @@ func TestBackupCopiesLocalUploads(t *testing.T) {
 		t.Fatalf("backup with a bucket: %d %q %q", code, out, errOut)
 	}
 }
+
+// TestServeRefusesAnUnknownLogLevel: CROWDCARE_LOG_LEVEL names one of
+// slog's levels, and anything else stops the start with the choices.
+func TestServeRefusesAnUnknownLogLevel(t *testing.T) {
+	t.Setenv("CROWDCARE_LOG_LEVEL", "loud")
+	db := filepath.Join(t.TempDir(), "cc.db")
+	code, _, errOut := runCmd(t, "serve", "--db", db, "--addr", "127.0.0.1:0")
+	if code != 1 || !strings.Contains(errOut, `CROWDCARE_LOG_LEVEL "loud": debug, info, warn or error`) {
+		t.Errorf("exit %d, stderr %q", code, errOut)
+	}
+	if _, err := os.Stat(db); !errors.Is(err, iofs.ErrNotExist) {
+		t.Errorf("database made with a bad log level: %v", err)
+	}
+}
