@@ -26,14 +26,7 @@ func userPassword(ctx context.Context, args []string, stdin io.Reader, stdout, s
 	if len(pos) != 1 {
 		return usageError("user password takes one USERNAME")
 	}
-	return useStore(ctx, *db, func(store *models.Store) error {
-		u, err := store.UserByUsername(ctx, pos[0])
-		if errors.Is(err, models.ErrNotFound) {
-			return fmt.Errorf("no user %q", pos[0])
-		}
-		if err != nil {
-			return err
-		}
+	return useUser(ctx, *db, pos[0], func(store *models.Store, u *models.User) error {
 		password, err := readPassword(ctx, stdin, stderr)
 		if err != nil {
 			return err
@@ -44,6 +37,21 @@ func userPassword(ctx context.Context, args []string, stdin io.Reader, stdout, s
 		fmt.Fprintf(stdout, "Set a new password for %s. They were logged out everywhere and their failed logins are forgotten: "+
 			"they can log in with it now.\n", u.Username)
 		return nil
+	})
+}
+
+// useUser runs fn on the store at db with the user username names, or
+// says there is none (the "user …" commands).
+func useUser(ctx context.Context, db, username string, fn func(*models.Store, *models.User) error) error {
+	return useStore(ctx, db, func(store *models.Store) error {
+		u, err := store.UserByUsername(ctx, username)
+		if errors.Is(err, models.ErrNotFound) {
+			return fmt.Errorf("no user %q", username)
+		}
+		if err != nil {
+			return err
+		}
+		return fn(store, u)
 	})
 }
 
@@ -131,14 +139,7 @@ func userSendReset(ctx context.Context, args []string, stdout io.Writer) error {
 	if !strings.HasPrefix(*baseURL, "http://") && !strings.HasPrefix(*baseURL, "https://") {
 		return usageError("--base-url is required (the address members open the site at, e.g. https://community.example.com)")
 	}
-	return useStore(ctx, *db, func(store *models.Store) error {
-		u, err := store.UserByUsername(ctx, pos[0])
-		if errors.Is(err, models.ErrNotFound) {
-			return fmt.Errorf("no user %q", pos[0])
-		}
-		if err != nil {
-			return err
-		}
+	return useUser(ctx, *db, pos[0], func(store *models.Store, u *models.User) error {
 		to, err := store.SendPasswordReset(ctx, u, handlers.PasswordResetEmail(*siteName, *baseURL))
 		if na, ok := models.IsNotAllowed(err); ok {
 			return errors.New(na.Reason)

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -44,14 +43,7 @@ func userReset2FA(ctx context.Context, args []string, stdout io.Writer) error {
 	if len(pos) != 1 {
 		return usageError("user reset-2fa takes one USERNAME")
 	}
-	return useStore(ctx, *db, func(store *models.Store) error {
-		u, err := store.UserByUsername(ctx, pos[0])
-		if errors.Is(err, models.ErrNotFound) {
-			return fmt.Errorf("no user %q", pos[0])
-		}
-		if err != nil {
-			return err
-		}
+	return useUser(ctx, *db, pos[0], func(store *models.Store, u *models.User) error {
 		if err := store.ResetSecondFactors(ctx, u.ID); err != nil {
 			return err
 		}
