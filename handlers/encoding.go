@@ -205,8 +205,17 @@ func (es *encoders) put(enc encoding, level int, c compressor) {
 func (es *encoders) compress(enc encoding, level int, b []byte) ([]byte, error) {
 	var out bytes.Buffer
 	out.Grow(len(b)/3 + 64)
-	c := es.get(enc, level, &out)
-	defer es.put(enc, level, c)
+	var c compressor
+	if enc == brotlied && level >= brotliBuild {
+		// Brotli's strongest level is used once per file and start; its
+		// memory grows with the window (36 MB for the stylesheet at the
+		// default 4 MB window, 4 MB at 64 KB), and a window that holds the
+		// whole body compresses it as well as any larger one.
+		c = brotli.NewWriterOptions(&out, brotli.WriterOptions{Quality: level, LGWin: brotliWindow(len(b))})
+	} else {
+		c = es.get(enc, level, &out)
+		defer es.put(enc, level, c)
+	}
 	if _, err := c.Write(b); err != nil {
 		return nil, err
 	}
@@ -214,6 +223,16 @@ func (es *encoders) compress(enc encoding, level int, b []byte) ([]byte, error) 
 		return nil, err
 	}
 	return out.Bytes(), nil
+}
+
+// brotliWindow is the smallest Brotli window (its log2, 10 to 24) that
+// holds n bytes: a window of 1<<w bytes holds (1<<w)-16.
+func brotliWindow(n int) int {
+	w := 10
+	for w < 24 && 1<<w-16 < n {
+		w++
+	}
+	return w
 }
 
 // encodings are one body in each encoding: raw always, gz and br when

@@ -628,3 +628,22 @@ func TestCurrentServesStaleOnlyWhileSomeoneRenders(t *testing.T) {
 		t.Fatal("a page never cached")
 	}
 }
+
+// TestBrotliWindowHoldsTheBody: the window for the strongest level holds
+// the whole body, and no more than it needs.
+func TestBrotliWindowHoldsTheBody(t *testing.T) {
+	for n, want := range map[int]int{0: 10, 1000: 10, 1008: 10, 1009: 11, 29099: 15, 32752: 15, 32753: 16, 1 << 30: 24} {
+		if got := brotliWindow(n); got != want {
+			t.Errorf("brotliWindow(%d) = %d, want %d", n, got, want)
+		}
+	}
+	var es encoders
+	css := bytes.Repeat([]byte("a { color: red } .b { margin: 0 } "), 900)
+	br, err := es.compress(brotlied, brotliBuild, css)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := decode(t, "br", br); !bytes.Equal(got, css) {
+		t.Fatalf("%d bytes decoded, %d compressed", len(got), len(css))
+	}
+}

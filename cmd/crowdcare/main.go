@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"syscall"
@@ -197,6 +198,13 @@ func openStore(ctx context.Context, path string) (*models.Store, error) {
 	return s, nil
 }
 
+// serveGCPercent and serveMemoryLimit are the garbage collector's GOGC
+// and GOMEMLIMIT for serve, unless the environment sets GOGC.
+const (
+	serveGCPercent   = 400
+	serveMemoryLimit = 192 << 20
+)
+
 func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs, db := newFlags("serve")
 	addr := fs.String("addr", env("CROWDCARE_ADDR", "127.0.0.1:8080"), "listen address, host:port ($CROWDCARE_ADDR)")
@@ -237,6 +245,22 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if v := os.Getenv("CROWDCARE_LOG_LEVEL"); v != "" {
 		if err := level.UnmarshalText([]byte(v)); err != nil {
 			return fmt.Errorf("CROWDCARE_LOG_LEVEL %q: debug, info, warn or error", v)
+		}
+	}
+	if os.Getenv("GOGC") == "" {
+		// The heap a server keeps is small (templates, the caches: 10 to 100
+		// MB) and rich in pointers, so each collection costs about the same
+		// however much garbage it finds. Collecting at 5x the live heap
+		// instead of 2x takes a quarter of the collections: 12% of the CPU of
+		// a cached page down to 3% (docs/benchmarks.md). A soft limit keeps a
+		// burst of garbage (members' pages rendered by the hundred) from
+		// growing the heap past it: twice what the caches may hold (56 MB)
+		// with the templates and the rest, so it never makes collections
+		// more frequent than Go's default would. GOGC and GOMEMLIMIT say
+		// otherwise.
+		debug.SetGCPercent(serveGCPercent)
+		if os.Getenv("GOMEMLIMIT") == "" {
+			debug.SetMemoryLimit(serveMemoryLimit)
 		}
 	}
 	opts := &slog.HandlerOptions{Level: level}
