@@ -75,9 +75,8 @@ type cachedPage struct {
 	enc   encodings
 	ctype string
 	// heads are the header fields of each encoding's answer, made once
-	// (pageHead); lastModified is when the render began.
-	heads        [3]pageHead
-	lastModified time.Time
+	// (pageHead); Last-Modified is when the render began (stamp.at).
+	heads [3]pageHead
 	// events are what rendering the page counted; a hit counts them again.
 	events []models.Event
 	// cacheControl is what the render said: a public one (the sitemap's,
@@ -92,9 +91,8 @@ type cachedPage struct {
 // its own, never appended to in place (cap == len), so a hit sets them all
 // without formatting or allocating anything.
 type pageHead struct {
-	etag        string
-	ok, notMod  []headerField
-	contentSize int
+	etag       string
+	ok, notMod []headerField
 }
 
 // headerField is one header field, its value ready for an http.Header.
@@ -118,7 +116,7 @@ func field(name, value string) headerField {
 // makeHeads makes the header fields of e's answers, once per entry.
 func (e *cachedPage) makeHeads() {
 	etag := contentETag(e.enc.raw)
-	lm := e.lastModified.UTC().Format(http.TimeFormat)
+	lm := e.at.UTC().Format(http.TimeFormat)
 	vary := []string{echo.HeaderCookie}
 	if e.enc.compressed() {
 		vary = []string{echo.HeaderAcceptEncoding, echo.HeaderCookie}
@@ -134,7 +132,7 @@ func (e *cachedPage) makeHeads() {
 		if en != identity {
 			ok = append(ok, field(echo.HeaderContentEncoding, en.token()))
 		}
-		e.heads[en] = pageHead{etag: tag, ok: ok, notMod: common, contentSize: len(body)}
+		e.heads[en] = pageHead{etag: tag, ok: ok, notMod: common}
 	}
 }
 
@@ -390,7 +388,7 @@ func (pc *pageCache) fill(c echo.Context, next echo.HandlerFunc, key string, ver
 		pc.log.Error("compress cached page", "path", c.Request().URL.Path, "err", cerr)
 		enc = encodings{raw: raw}
 	}
-	e := &cachedPage{stamp: stamp{version, start}, route: c.Path(), enc: enc, ctype: ctype, lastModified: start,
+	e := &cachedPage{stamp: stamp{version, start}, route: c.Path(), enc: enc, ctype: ctype,
 		events: countedEvents(c)}
 	if cc := res.Header().Get(echo.HeaderCacheControl); isPublic(cc) {
 		e.cacheControl = []string{cc}
