@@ -4,12 +4,10 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"image"
 	"image/jpeg"
 	"image/png"
 
 	"github.com/disintegration/imaging"
-	"golang.org/x/image/webp"
 )
 
 // AvatarSide is the width and height of a stored profile picture: enough
@@ -38,18 +36,7 @@ func (p *Processor) ProcessAvatar(ctx context.Context, data []byte, name string)
 		return nil, err
 	}
 	defer p.release(need)
-	var img image.Image
-	switch f {
-	case fmtPNG:
-		img, err = png.Decode(bytes.NewReader(data))
-	case fmtJPEG:
-		img, err = jpeg.Decode(bytes.NewReader(data))
-		if err == nil {
-			img = orientJPEG(img, jpegOrientation(data))
-		}
-	case fmtWebP:
-		img, err = webp.Decode(bytes.NewReader(data))
-	}
+	img, err := decodeStill(data, f)
 	if err != nil {
 		return nil, unreadable(shown)
 	}

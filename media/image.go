@@ -107,20 +107,10 @@ func (p *Processor) processImage(data []byte, h imageHeader, name, shown string)
 	out := &Processed{Kind: KindImage}
 	var img image.Image
 	var err error
-	switch h.format {
-	case fmtGIF:
+	if h.format == fmtGIF {
 		return p.processGIF(data, name, shown)
-	case fmtPNG:
-		img, err = png.Decode(bytes.NewReader(data))
-	case fmtJPEG:
-		img, err = jpeg.Decode(bytes.NewReader(data))
-		if err == nil {
-			img = orientJPEG(img, jpegOrientation(data))
-		}
-	case fmtWebP:
-		img, err = webp.Decode(bytes.NewReader(data))
 	}
-	if err != nil {
+	if img, err = decodeStill(data, h.format); err != nil {
 		return nil, unreadable(shown)
 	}
 	// A photo is written as JPEG, anything with transparency or drawn
@@ -286,4 +276,22 @@ func gifFrames(data []byte) int {
 		}
 	}
 	return frames
+}
+
+// decodeStill decodes a PNG, JPEG (turned upright by its EXIF orientation)
+// or WebP: the still images attachments and avatars take.
+func decodeStill(data []byte, f format) (image.Image, error) {
+	switch f {
+	case fmtPNG:
+		return png.Decode(bytes.NewReader(data))
+	case fmtJPEG:
+		img, err := jpeg.Decode(bytes.NewReader(data))
+		if err != nil {
+			return nil, err
+		}
+		return orientJPEG(img, jpegOrientation(data)), nil
+	case fmtWebP:
+		return webp.Decode(bytes.NewReader(data))
+	}
+	return nil, fmt.Errorf("not a still image format: %v", f)
 }
