@@ -4,12 +4,12 @@ package e2e
 import (
 	"context"
 	"database/sql"
+	"github.com/crowdcare/crowdcare/internal/testdb"
 	"io"
 	"log/slog"
 	"net/http/httptest"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -56,7 +56,7 @@ func newSite(t *testing.T) *site {
 func newSiteWith(t *testing.T, cfg handlers.Config) *site {
 	t.Helper()
 	ctx := context.Background()
-	store, err := models.Open(ctx, filepath.Join(t.TempDir(), "e2e.db"), models.Options{PasswordCost: bcrypt.MinCost})
+	store, err := models.Open(ctx, testdb.Location(t, "e2e.db"), models.Options{PasswordCost: bcrypt.MinCost})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,10 +2,10 @@ package e2e
 
 import (
 	"context"
+	"github.com/crowdcare/crowdcare/internal/testdb"
 	"io"
 	"log/slog"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -27,7 +27,7 @@ import (
 func newLocalhostSite(t *testing.T) *site {
 	t.Helper()
 	ctx := context.Background()
-	store, err := models.Open(ctx, filepath.Join(t.TempDir(), "e2e.db"), models.Options{PasswordCost: bcrypt.MinCost})
+	store, err := models.Open(ctx, testdb.Location(t, "e2e.db"), models.Options{PasswordCost: bcrypt.MinCost})
 	if err != nil {
 		t.Fatal(err)
 	}

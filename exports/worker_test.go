@@ -4,6 +4,7 @@ import (
 	"archive/zip"
 	"context"
 	"encoding/json"
+	"github.com/crowdcare/crowdcare/internal/testdb"
 	"io"
 	"log/slog"
 	"os"
@@ -21,7 +22,7 @@ import (
 func newStore(t *testing.T) (*models.Store, *atomic.Int64) {
 	t.Helper()
 	skew := new(atomic.Int64)
-	s, err := models.Open(context.Background(), filepath.Join(t.TempDir(), "x.db"), models.Options{PasswordCost: bcrypt.MinCost,
+	s, err := models.Open(context.Background(), testdb.Location(t, "x.db"), models.Options{PasswordCost: bcrypt.MinCost,
 		Now: func() time.Time { return time.Now().Add(time.Duration(skew.Load())) }})
 	if err != nil {
 		t.Fatal(err)

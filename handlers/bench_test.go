@@ -3,11 +3,11 @@ package handlers
 import (
 	"context"
 	"fmt"
+	"github.com/crowdcare/crowdcare/internal/testdb"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"testing"
 
 	"golang.org/x/crypto/bcrypt"
@@ -19,7 +19,7 @@ import (
 // router, as a visitor and as a logged-in member.
 func BenchmarkThreadPage(b *testing.B) {
 	ctx := context.Background()
-	store, err := models.Open(ctx, filepath.Join(b.TempDir(), "bench.db"), models.Options{PasswordCost: bcrypt.MinCost})
+	store, err := models.Open(ctx, testdb.Location(b, "bench.db"), models.Options{PasswordCost: bcrypt.MinCost})
 	if err != nil {
 		b.Fatal(err)
 	}

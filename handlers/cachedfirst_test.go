@@ -2,10 +2,10 @@ package handlers
 
 import (
 	"context"
+	"github.com/crowdcare/crowdcare/internal/testdb"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -24,7 +24,7 @@ import (
 // rendering it) goes on down the chain.
 func TestAnswerFromCacheIsTheChainsAnswer(t *testing.T) {
 	ctx := context.Background()
-	store, err := models.Open(ctx, filepath.Join(t.TempDir(), "test.db"), models.Options{PasswordCost: bcrypt.MinCost})
+	store, err := models.Open(ctx, testdb.Location(t, "test.db"), models.Options{PasswordCost: bcrypt.MinCost})
 	if err != nil {
 		t.Fatal(err)
 	}

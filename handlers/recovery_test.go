@@ -3,11 +3,11 @@ package handlers
 import (
 	"bytes"
 	"context"
+	"github.com/crowdcare/crowdcare/internal/testdb"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -226,7 +226,7 @@ func (l *lockedBuffer) String() string {
 func TestOneTimeLinksStayOutOfTheLog(t *testing.T) {
 	ctx := context.Background()
 	logs := &lockedBuffer{}
-	store, err := models.Open(ctx, filepath.Join(t.TempDir(), "log.db"), models.Options{PasswordCost: bcrypt.MinCost})
+	store, err := models.Open(ctx, testdb.Location(t, "log.db"), models.Options{PasswordCost: bcrypt.MinCost})
 	if err != nil {
 		t.Fatal(err)
 	}

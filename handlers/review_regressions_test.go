@@ -2,10 +2,10 @@ package handlers
 
 import (
 	"context"
+	"github.com/crowdcare/crowdcare/internal/testdb"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -113,7 +113,7 @@ func TestCSVSafe(t *testing.T) {
 // adds to the bare echo instance it returns.
 func pageCacheAlone(t *testing.T) (*pageCache, *echo.Echo) {
 	t.Helper()
-	store, err := models.Open(context.Background(), filepath.Join(t.TempDir(), "c.db"), models.Options{PasswordCost: bcrypt.MinCost})
+	store, err := models.Open(context.Background(), testdb.Location(t, "c.db"), models.Options{PasswordCost: bcrypt.MinCost})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,11 +2,11 @@ package handlers
 
 import (
 	"context"
+	"github.com/crowdcare/crowdcare/internal/testdb"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/url"
-	"path/filepath"
 	"regexp"
 	"sort"
 	"strings"
@@ -282,7 +282,7 @@ func TestDraftSurvivesTheSecondFactor(t *testing.T) {
 func staffRouteTable(t *testing.T) []staffRouteKey {
 	t.Helper()
 	ctx := context.Background()
-	store, err := models.Open(ctx, filepath.Join(t.TempDir(), "routes.db"), models.Options{})
+	store, err := models.Open(ctx, testdb.Location(t, "routes.db"), models.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,8 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/crowdcare/crowdcare/internal/testdb"
+	"github.com/crowdcare/crowdcare/models/migrations"
 	"io/fs"
-	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -19,7 +20,7 @@ import (
 func newSkewStore(t *testing.T) (*Store, *atomic.Int64) {
 	t.Helper()
 	skew := new(atomic.Int64)
-	s, err := Open(context.Background(), filepath.Join(t.TempDir(), "accounts.db"), Options{PasswordCost: bcrypt.MinCost,
+	s, err := Open(context.Background(), testdb.Location(t, "accounts.db"), Options{PasswordCost: bcrypt.MinCost,
 		Now: func() time.Time { return time.Now().Add(time.Duration(skew.Load())) }})
 	if err != nil {
 		t.Fatal(err)
@@ -485,7 +486,7 @@ func TestAccountsMigrationKeepsExistingInstallsAsTheyWere(t *testing.T) {
 	if err != nil || !fresh.VerifyEmail {
 		t.Fatalf("a new install: %+v %v", fresh, err)
 	}
-	sub, err := fs.Sub(migrationFiles, "migrations")
+	sub, err := migrations.SQLite(), error(nil)
 	if err != nil {
 		t.Fatal(err)
 	}

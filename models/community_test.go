@@ -4,7 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"path/filepath"
+	"github.com/crowdcare/crowdcare/internal/testdb"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -18,7 +18,7 @@ import (
 func clockStore(t *testing.T) (*Store, *time.Time) {
 	t.Helper()
 	now := time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
-	s, err := Open(context.Background(), filepath.Join(t.TempDir(), "c.db"), Options{PasswordCost: bcrypt.MinCost, Now: func() time.Time { return now }})
+	s, err := Open(context.Background(), testdb.Location(t, "c.db"), Options{PasswordCost: bcrypt.MinCost, Now: func() time.Time { return now }})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,7 +3,7 @@ package models
 import (
 	"context"
 	"errors"
-	"path/filepath"
+	"github.com/crowdcare/crowdcare/internal/testdb"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -17,7 +17,7 @@ import (
 // hold a one-time link) is emptied once the email is done with.
 func TestOutboxClaimsOnce(t *testing.T) {
 	var skew atomic.Int64
-	s, err := Open(context.Background(), filepath.Join(t.TempDir(), "o.db"), Options{PasswordCost: bcrypt.MinCost,
+	s, err := Open(context.Background(), testdb.Location(t, "o.db"), Options{PasswordCost: bcrypt.MinCost,
 		Now: func() time.Time { return time.Now().Add(time.Duration(skew.Load())) }})
 	if err != nil {
 		t.Fatal(err)

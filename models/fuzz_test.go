@@ -2,8 +2,8 @@ package models
 
 import (
 	"context"
+	"github.com/crowdcare/crowdcare/internal/testdb"
 	"html"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -106,7 +106,7 @@ func FuzzSearchQuery(f *testing.F) {
 	for _, s := range []string{`"`, `*`, `-`, `OR`, `NEAR(`, `((a)`, `"a" -b c*`, `{title}:x`, `日本語`, `🙂`, "\x00", strings.Repeat("x ", 300)} {
 		f.Add(s)
 	}
-	s, err := Open(context.Background(), filepath.Join(f.TempDir(), "fuzz.db"), Options{PasswordCost: bcrypt.MinCost})
+	s, err := Open(context.Background(), testdb.Location(f, "fuzz.db"), Options{PasswordCost: bcrypt.MinCost})
 	if err != nil {
 		f.Fatal(err)
 	}

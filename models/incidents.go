@@ -70,13 +70,10 @@ func (s *Store) OpenIncident(ctx context.Context, actor *User, in NewIncident) (
 	}
 	var id int64
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `INSERT INTO incidents (category_id, thread_id, message, term, opened_by, opened_at)
-			VALUES (?, ?, ?, ?, ?, ?)`, in.CategoryID, in.ThreadID, in.Message, in.Term, actor.ID, s.now().Unix())
+		err := tx.QueryRowContext(ctx, `INSERT INTO incidents (category_id, thread_id, message, term, opened_by, opened_at)
+			VALUES (?, ?, ?, ?, ?, ?) RETURNING id`, in.CategoryID, in.ThreadID, in.Message, in.Term, actor.ID, s.now().Unix()).Scan(&id)
 		if err != nil {
 			return fmt.Errorf("open incident: %w", err)
-		}
-		if id, err = res.LastInsertId(); err != nil {
-			return err
 		}
 		return logAction(ctx, tx, s.now(), actor, "open_incident", "thread", in.ThreadID, in.Message)
 	})

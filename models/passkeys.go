@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"github.com/crowdcare/crowdcare/models/db"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -74,7 +75,7 @@ func (s *Store) AddPasskey(ctx context.Context, u *User, credentialID []byte, cr
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO passkeys (user_id, credential_id, credential, name, created_at) VALUES (?, ?, ?, ?, ?)`,
 			u.ID, credentialID, credential, name, s.now().Unix()); err != nil {
-			if strings.Contains(err.Error(), "UNIQUE") {
+			if db.IsUnique(err) {
 				return &ErrNotAllowed{Reason: "That passkey is registered already."}
 			}
 			return err

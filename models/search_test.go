@@ -3,7 +3,7 @@ package models
 import (
 	"context"
 	"fmt"
-	"path/filepath"
+	"github.com/crowdcare/crowdcare/internal/testdb"
 	"strings"
 	"testing"
 
@@ -260,7 +260,7 @@ func TestGenerateCorpusWritesSearchableThreads(t *testing.T) {
 }
 
 func BenchmarkSearch(b *testing.B) {
-	s, err := Open(context.Background(), filepath.Join(b.TempDir(), "bench.db"), Options{PasswordCost: bcrypt.MinCost})
+	s, err := Open(context.Background(), testdb.Location(b, "bench.db"), Options{PasswordCost: bcrypt.MinCost})
 	if err != nil {
 		b.Fatal(err)
 	}

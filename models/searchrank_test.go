@@ -2,7 +2,7 @@ package models
 
 import (
 	"context"
-	"path/filepath"
+	"github.com/crowdcare/crowdcare/internal/testdb"
 	"slices"
 	"strings"
 	"testing"
@@ -220,7 +220,7 @@ func TestSearchSaysWhatItIgnoredAndWhereResultsAre(t *testing.T) {
 }
 
 func TestSearchDidYouMean(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "s.db")
+	path := testdb.Location(t, "s.db")
 	s, err := Open(context.Background(), path, Options{PasswordCost: bcrypt.MinCost})
 	if err != nil {
 		t.Fatal(err)

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"github.com/crowdcare/crowdcare/models/db"
 	"net/url"
 	"regexp"
 	"strconv"
@@ -361,7 +362,7 @@ func (s *Store) newPlaceholder(ctx context.Context, tx dbtx, w authorWant) (int6
 		if err == nil {
 			return id, nil
 		}
-		if !errors.Is(err, sql.ErrNoRows) && !strings.Contains(err.Error(), "UNIQUE") {
+		if !errors.Is(err, sql.ErrNoRows) && !db.IsUnique(err) {
 			return 0, fmt.Errorf("placeholder for %s: %w", w.key, err)
 		}
 	}

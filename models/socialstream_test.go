@@ -3,9 +3,9 @@ package models
 import (
 	"context"
 	"fmt"
+	"github.com/crowdcare/crowdcare/internal/testdb"
 	"math/rand/v2"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -41,7 +41,7 @@ func threadShapes(t *testing.T, s *Store) []string {
 func fixedStore(t *testing.T) *Store {
 	t.Helper()
 	fixed := func() time.Time { return time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC) }
-	s, err := Open(context.Background(), filepath.Join(t.TempDir(), "x.db"), Options{PasswordCost: bcrypt.MinCost, Now: fixed})
+	s, err := Open(context.Background(), testdb.Location(t, "x.db"), Options{PasswordCost: bcrypt.MinCost, Now: fixed})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,10 +5,9 @@ package models
 import (
 	"context"
 	"database/sql"
-	"embed"
 	"errors"
 	"fmt"
-	"io/fs"
+	"math/rand/v2"
 	"net/url"
 	"runtime"
 	"strconv"
@@ -18,10 +17,11 @@ import (
 
 	"github.com/mattn/go-sqlite3"
 	"github.com/pressly/goose/v3"
-)
+	"github.com/pressly/goose/v3/lock"
 
-//go:embed migrations/*.sql
-var migrationFiles embed.FS
+	"github.com/crowdcare/crowdcare/models/db"
+	"github.com/crowdcare/crowdcare/models/migrations"
+)
 
 // Options tunes a Store. The zero value is what production uses.
 type Options struct {
@@ -42,6 +42,9 @@ type Options struct {
 	// FreeSpace reports the bytes free for the database on the disk that
 	// holds dir; nil: what the file system says (statfs). Tests replace it.
 	FreeSpace func(dir string) (int64, error)
+	// MaxConns caps the PostgreSQL connection pool (default 16); SQLite
+	// has one writer and a reader per core.
+	MaxConns int
 }
 
 // DefaultLockWait is Options.LockWait unless set.
@@ -67,7 +70,10 @@ type Store struct {
 	r    *sql.DB
 	path string
 	opts Options
-	md   *markdown
+	// engine is the database underneath: on PostgreSQL w, r and probe are
+	// one pool, and writes run as serializable transactions, retried.
+	engine db.Engine
+	md     *markdown
 	// dummyHash is checked against for unknown usernames, so a login for a
 	// name that does not exist costs as much as one that does. Made on first
 	// use: at cost 12 it takes a quarter of a second, too long for start-up.
@@ -160,14 +166,63 @@ func (s *Store) watchCommits(ctx context.Context) error {
 	})
 }
 
-// Open opens (creating if needed) the database file at path and migrates it.
-func Open(ctx context.Context, path string, opts Options) (*Store, error) {
+// Open opens the database at location and migrates it: a postgres:// URL
+// is a PostgreSQL database, anything else a SQLite file (created if needed).
+func Open(ctx context.Context, location string, opts Options) (*Store, error) {
 	if opts.PasswordCost == 0 {
 		opts.PasswordCost = defaultPasswordCost
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
+	if db.IsPostgresURL(location) {
+		return openPostgres(ctx, location, opts)
+	}
+	return openSQLite(ctx, location, opts)
+}
+
+// Engine is the database engine underneath.
+func (s *Store) Engine() db.Engine { return s.engine }
+
+// openPostgres opens a pool on the PostgreSQL database at url. Settings,
+// each for a reason:
+//   - one pool of Options.MaxConns connections (16) serves reads and writes:
+//     PostgreSQL takes concurrent writers, so there is no writer queue;
+//   - statements stop after 30 s (statement_timeout), the session's zone is
+//     UTC;
+//   - write transactions are SERIALIZABLE and retried on a serialization
+//     failure (runTx), so a read-then-write is as safe as under SQLite's
+//     one writer without every caller taking row locks;
+//   - migrations take goose's advisory lock, so servers starting together
+//     migrate once.
+func openPostgres(ctx context.Context, url string, opts Options) (*Store, error) {
+	if opts.MaxSize > 0 {
+		return nil, errors.New("a size cap (Options.MaxSize) is for SQLite files only")
+	}
+	s := &Store{path: url, opts: opts, md: newMarkdown(), faults: newWriteFaults(), engine: db.Postgres}
+	pool, err := db.OpenPostgres(ctx, url, db.PostgresOptions{MaxConns: opts.MaxConns, OnCommit: s.bumpVersion})
+	if err != nil {
+		return nil, err
+	}
+	s.w, s.r, s.probe = pool, pool, pool
+	if err := s.migrate(ctx); err != nil {
+		pool.Close()
+		return nil, err
+	}
+	if err := s.reindexIfAsked(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
+	if err := s.fillSearchWordsIfAsked(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
+	s.startEventFlusher()
+	return s, nil
+}
+
+// openSQLite opens (creating if needed) the database file at path.
+func openSQLite(ctx context.Context, path string, opts Options) (*Store, error) {
 	w, err := sql.Open("sqlite3", dsn(path, connWriter, opts.lockWait()))
 	if err != nil {
 		return nil, fmt.Errorf("open writer: %w", err)
@@ -175,7 +230,7 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	w.SetMaxOpenConns(1)
 	w.SetMaxIdleConns(1)
 	w.SetConnMaxLifetime(0)
-	s := &Store{w: w, path: path, opts: opts, md: newMarkdown(), faults: newWriteFaults()}
+	s := &Store{w: w, path: path, opts: opts, md: newMarkdown(), faults: newWriteFaults(), engine: db.SQLite}
 	// The writer pool keeps its one connection for good (no lifetime limit),
 	// so the hook stays in place.
 	w.SetConnMaxIdleTime(0)
@@ -264,11 +319,17 @@ func dsn(path string, kind int, lockWait time.Duration) string {
 }
 
 func (s *Store) migrate(ctx context.Context) error {
-	sub, err := fs.Sub(migrationFiles, "migrations")
-	if err != nil {
-		return err
+	var p *goose.Provider
+	var err error
+	if s.engine == db.Postgres {
+		var locker lock.SessionLocker
+		if locker, err = lock.NewPostgresSessionLocker(); err != nil {
+			return fmt.Errorf("migrations: %w", err)
+		}
+		p, err = goose.NewProvider(goose.DialectPostgres, s.w, migrations.Postgres(), goose.WithSessionLocker(locker))
+	} else {
+		p, err = goose.NewProvider(goose.DialectSQLite3, s.w, migrations.SQLite())
 	}
-	p, err := goose.NewProvider(goose.DialectSQLite3, s.w, sub)
 	if err != nil {
 		return fmt.Errorf("migrations: %w", err)
 	}
@@ -285,6 +346,12 @@ func (s *Store) Close() error {
 	if s.r != nil {
 		errs = append(errs, s.stopEventFlusher())
 	}
+	if s.engine == db.Postgres {
+		if s.w != nil {
+			errs = append(errs, s.w.Close())
+		}
+		return errors.Join(errs...)
+	}
 	if s.probe != nil {
 		errs = append(errs, s.probe.Close())
 	}
@@ -299,7 +366,7 @@ func (s *Store) Close() error {
 	return errors.Join(errs...)
 }
 
-// Path is the database file.
+// Path is the database file, or the PostgreSQL URL.
 func (s *Store) Path() string { return s.path }
 
 func (s *Store) now() time.Time {
@@ -329,6 +396,9 @@ func (s *Store) runTx(ctx context.Context, fn func(tx *sql.Tx) error, quiet bool
 		return err
 	}
 	defer conn.Close()
+	if s.engine == db.Postgres {
+		return s.runPostgresTx(ctx, conn, fn, quiet)
+	}
 	tx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
 		return s.noteWrite(fmt.Errorf("begin: %w", err))
@@ -348,6 +418,55 @@ func (s *Store) runTx(ctx context.Context, fn func(tx *sql.Tx) error, quiet bool
 		// Again after the commit: a reader that rendered a page between the
 		// hook and the commit must not keep it under the new version.
 		s.bumpVersion()
+	}
+	return nil
+}
+
+// maxTxAttempts is how often a PostgreSQL write transaction that lost a
+// race (a serialization failure) is run again before the error is returned.
+const maxTxAttempts = 12
+
+// runPostgresTx runs fn in a SERIALIZABLE transaction on conn, again from
+// the start when PostgreSQL reports that a concurrent transaction made it
+// fail: the result is as if the transactions had run one after the other,
+// which is what the code written for SQLite's one writer expects. fn must
+// therefore do nothing but database work that a rollback undoes.
+func (s *Store) runPostgresTx(ctx context.Context, conn *sql.Conn, fn func(tx *sql.Tx) error, quiet bool) error {
+	if err := db.SetQuiet(conn, quiet); err != nil {
+		return err
+	}
+	defer db.SetQuiet(conn, false)
+	for attempt := 1; ; attempt++ {
+		err := s.tryPostgresTx(ctx, conn, fn)
+		if err == nil || !db.IsSerialization(err) || attempt == maxTxAttempts || ctx.Err() != nil {
+			if err == nil && !quiet {
+				s.bumpVersion()
+			}
+			return s.noteWrite(err)
+		}
+		// Back off a little, more each time, with jitter so that the
+		// transactions that collided do not collide again.
+		wait := time.Duration(attempt*attempt) * time.Millisecond
+		wait += rand.N(time.Duration(attempt) * time.Millisecond)
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(wait):
+		}
+	}
+}
+
+func (s *Store) tryPostgresTx(ctx context.Context, conn *sql.Conn, fn func(tx *sql.Tx) error) error {
+	tx, err := conn.BeginTx(ctx, &sql.TxOptions{Isolation: sql.LevelSerializable})
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	if err := fn(tx); err != nil {
+		tx.Rollback()
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
 	}
 	return nil
 }
@@ -407,6 +526,9 @@ func (s *Store) PoolStats() (writer, readers sql.DBStats) { return s.w.Stats(), 
 // search index before, FTS5 checks against state it cached and reports a
 // checksum mismatch that a fresh connection (and the writer) do not see.
 func (s *Store) IntegrityCheck(ctx context.Context) (string, error) {
+	if s.engine == db.Postgres {
+		return s.postgresIntegrity(ctx)
+	}
 	db, err := sql.Open("sqlite3", dsn(s.path, connReader, s.opts.lockWait()))
 	if err != nil {
 		return "", fmt.Errorf("open integrity-check connection: %w", err)
@@ -419,6 +541,20 @@ func (s *Store) IntegrityCheck(ctx context.Context) (string, error) {
 	return res, nil
 }
 
+// postgresIntegrity checks what PostgreSQL can check from inside: that
+// every table answers and the schema is at the last migration. Page-level
+// checks are PostgreSQL's own (data checksums, amcheck); "ok" as SQLite says.
+func (s *Store) postgresIntegrity(ctx context.Context) (string, error) {
+	var n int
+	if err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM information_schema.tables WHERE table_schema = current_schema()`).Scan(&n); err != nil {
+		return "", fmt.Errorf("integrity check: %w", err)
+	}
+	if n == 0 {
+		return "no tables", nil
+	}
+	return "ok", nil
+}
+
 // exec runs one write outside a transaction and moves the version on once it
 // is committed (the commit hook fires just before readers can see it).
 func (s *Store) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
@@ -428,6 +564,11 @@ func (s *Store) exec(ctx context.Context, q string, args ...any) (sql.Result, er
 	}
 	defer conn.Close()
 	res, err := conn.ExecContext(ctx, q, args...)
+	if s.engine == db.Postgres && db.IsSerialization(err) {
+		// A single statement lost a race (rare outside serializable
+		// transactions): run it once more.
+		res, err = conn.ExecContext(ctx, q, args...)
+	}
 	s.bumpVersion()
 	return res, s.noteWrite(err)
 }

@@ -3,7 +3,7 @@ package models
 import (
 	"context"
 	"errors"
-	"path/filepath"
+	"github.com/crowdcare/crowdcare/internal/testdb"
 	"strconv"
 	"strings"
 	"sync"
@@ -17,7 +17,7 @@ import (
 // newTestStore opens a fresh database file in a temp dir.
 func newTestStore(t *testing.T) *Store {
 	t.Helper()
-	s, err := Open(context.Background(), filepath.Join(t.TempDir(), "test.db"), Options{PasswordCost: bcrypt.MinCost})
+	s, err := Open(context.Background(), testdb.Location(t, "test.db"), Options{PasswordCost: bcrypt.MinCost})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -119,7 +119,7 @@ func TestCreateUserValidatesAndIsCaseInsensitive(t *testing.T) {
 
 func TestAuthenticateThrottlesPerAccountAndAddress(t *testing.T) {
 	var skew atomic.Int64
-	s, err := Open(context.Background(), filepath.Join(t.TempDir(), "test.db"), Options{PasswordCost: bcrypt.MinCost,
+	s, err := Open(context.Background(), testdb.Location(t, "test.db"), Options{PasswordCost: bcrypt.MinCost,
 		Now: func() time.Time { return time.Now().Add(time.Duration(skew.Load())) }})
 	if err != nil {
 		t.Fatal(err)
@@ -194,7 +194,7 @@ func TestLoginDelayDoublesUpToTheCap(t *testing.T) {
 // everywhere and by a password change, and dead once expired.
 func TestSessionsEndAndExpire(t *testing.T) {
 	var skew atomic.Int64
-	s, err := Open(context.Background(), filepath.Join(t.TempDir(), "test.db"), Options{PasswordCost: bcrypt.MinCost,
+	s, err := Open(context.Background(), testdb.Location(t, "test.db"), Options{PasswordCost: bcrypt.MinCost,
 		Now: func() time.Time { return time.Now().Add(time.Duration(skew.Load())) }})
 	if err != nil {
 		t.Fatal(err)

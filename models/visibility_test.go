@@ -3,7 +3,7 @@ package models
 import (
 	"context"
 	"database/sql"
-	"path/filepath"
+	"github.com/crowdcare/crowdcare/internal/testdb"
 	"testing"
 
 	"golang.org/x/crypto/bcrypt"
@@ -13,7 +13,7 @@ import (
 // categories are read once, until the store writes; other viewers and
 // contexts without a memo read their own.
 func TestHiddenCategoriesAreReadOncePerMemo(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "memo.db")
+	path := testdb.Location(t, "memo.db")
 	s, err := Open(context.Background(), path, Options{PasswordCost: bcrypt.MinCost})
 	if err != nil {
 		t.Fatal(err)

@@ -3,11 +3,11 @@ package demo
 import (
 	"context"
 	"errors"
+	"github.com/crowdcare/crowdcare/internal/testdb"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -22,7 +22,7 @@ import (
 // seeded is a store holding the demo, seeded at now.
 func seeded(t *testing.T, now time.Time) *models.Store {
 	t.Helper()
-	store, err := models.Open(context.Background(), filepath.Join(t.TempDir(), "demo.db"),
+	store, err := models.Open(context.Background(), testdb.Location(t, "demo.db"),
 		models.Options{PasswordCost: bcrypt.MinCost, Now: func() time.Time { return now }})
 	if err != nil {
 		t.Fatal(err)

@@ -1,0 +1,231 @@
+package db
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
+)
+
+// PostgresOptions tunes OpenPostgres.
+type PostgresOptions struct {
+	// MaxConns caps the pool (default 16). Each connection is a PostgreSQL
+	// backend process; several app servers share max_connections.
+	MaxConns int
+	// StatementTimeout ends a statement that runs longer (default 30 s),
+	// so a runaway query cannot hold a connection for ever.
+	StatementTimeout time.Duration
+	// OnCommit is called after every commit that may have changed data: a
+	// transaction's, or a single INSERT, UPDATE or DELETE outside one.
+	OnCommit func()
+}
+
+// OpenPostgres opens a pool of connections to the database at url through
+// pgx's database/sql driver, wrapped so that the stores' queries run
+// unchanged (see the package comment).
+func OpenPostgres(ctx context.Context, url string, o PostgresOptions) (*sql.DB, error) {
+	cfg, err := pgx.ParseConfig(url)
+	if err != nil {
+		return nil, fmt.Errorf("PostgreSQL address %s: %w", Redact(url), err)
+	}
+	if o.StatementTimeout <= 0 {
+		o.StatementTimeout = 30 * time.Second
+	}
+	if cfg.RuntimeParams == nil {
+		cfg.RuntimeParams = map[string]string{}
+	}
+	if _, ok := cfg.RuntimeParams["statement_timeout"]; !ok {
+		cfg.RuntimeParams["statement_timeout"] = fmt.Sprint(o.StatementTimeout.Milliseconds())
+	}
+	// Times are stored as Unix seconds; the zone only matters to
+	// to_char-style helpers, which must agree with SQLite's UTC.
+	cfg.RuntimeParams["timezone"] = "UTC"
+	inner := stdlib.GetConnector(*cfg)
+	pool := sql.OpenDB(&connector{inner: inner, onCommit: o.OnCommit})
+	if o.MaxConns <= 0 {
+		o.MaxConns = 16
+	}
+	pool.SetMaxOpenConns(o.MaxConns)
+	pool.SetMaxIdleConns(o.MaxConns)
+	pool.SetConnMaxIdleTime(5 * time.Minute)
+	if err := pool.PingContext(ctx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("connect to PostgreSQL at %s: %w", Redact(url), err)
+	}
+	return pool, nil
+}
+
+// PgxConn runs fn with the pgx connection under a database/sql one, for
+// what database/sql cannot say (COPY, LISTEN).
+func PgxConn(ctx context.Context, c *sql.Conn, fn func(*pgx.Conn) error) error {
+	return c.Raw(func(dc any) error {
+		w, ok := dc.(*conn)
+		if !ok {
+			return fmt.Errorf("not a PostgreSQL connection")
+		}
+		return fn(w.Conn.Conn())
+	})
+}
+
+type connector struct {
+	inner    driver.Connector
+	onCommit func()
+}
+
+func (c *connector) Connect(ctx context.Context) (driver.Conn, error) {
+	dc, err := c.inner.Connect(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &conn{Conn: dc.(*stdlib.Conn), onCommit: c.onCommit}, nil
+}
+
+func (c *connector) Driver() driver.Driver { return c.inner.Driver() }
+
+// conn is pgx's connection with the stores' dialect translated on the way.
+type conn struct {
+	*stdlib.Conn
+	onCommit func()
+	inTx     bool
+	// quiet: commits on this connection change nothing a page shows
+	// (counters), so OnCommit is not called for them.
+	quiet bool
+}
+
+// SetQuiet marks the commits on c as ones that change no page, or no
+// longer. Nothing happens on a SQLite connection.
+func SetQuiet(c *sql.Conn, quiet bool) error {
+	return c.Raw(func(dc any) error {
+		if w, ok := dc.(*conn); ok {
+			w.quiet = quiet
+		}
+		return nil
+	})
+}
+
+func (c *conn) Prepare(query string) (driver.Stmt, error) {
+	return c.Conn.PrepareContext(context.Background(), Rebind(query))
+}
+
+func (c *conn) PrepareContext(ctx context.Context, query string) (driver.Stmt, error) {
+	st, err := c.Conn.PrepareContext(ctx, Rebind(query))
+	if err != nil {
+		return nil, err
+	}
+	return &stmt{Stmt: st.(*stdlib.Stmt), c: c, write: isWrite(query)}, nil
+}
+
+func (c *conn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
+	res, err := c.Conn.ExecContext(ctx, Rebind(query), convertArgs(args))
+	if err == nil && !c.inTx && isWrite(query) {
+		c.committed()
+	}
+	return res, err
+}
+
+func (c *conn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
+	rows, err := c.Conn.QueryContext(ctx, Rebind(query), convertArgs(args))
+	if err == nil && !c.inTx && isWrite(query) {
+		// INSERT … RETURNING outside a transaction: committed by now.
+		c.committed()
+	}
+	return rows, err
+}
+
+func (c *conn) Begin() (driver.Tx, error) {
+	return c.BeginTx(context.Background(), driver.TxOptions{})
+}
+
+func (c *conn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, error) {
+	tx, err := c.Conn.BeginTx(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
+	c.inTx = true
+	return &txn{Tx: tx, c: c, readOnly: opts.ReadOnly}, nil
+}
+
+func (c *conn) committed() {
+	if c.onCommit != nil && !c.quiet {
+		c.onCommit()
+	}
+}
+
+type txn struct {
+	driver.Tx
+	c        *conn
+	readOnly bool
+}
+
+func (t *txn) Commit() error {
+	t.c.inTx = false
+	err := t.Tx.Commit()
+	if err == nil && !t.readOnly {
+		t.c.committed()
+	}
+	return err
+}
+
+func (t *txn) Rollback() error {
+	t.c.inTx = false
+	return t.Tx.Rollback()
+}
+
+type stmt struct {
+	*stdlib.Stmt
+	c     *conn
+	write bool
+}
+
+func (s *stmt) ExecContext(ctx context.Context, args []driver.NamedValue) (driver.Result, error) {
+	res, err := s.Stmt.ExecContext(ctx, convertArgs(args))
+	if err == nil && s.write && !s.c.inTx {
+		s.c.committed()
+	}
+	return res, err
+}
+
+func (s *stmt) QueryContext(ctx context.Context, args []driver.NamedValue) (driver.Rows, error) {
+	rows, err := s.Stmt.QueryContext(ctx, convertArgs(args))
+	if err == nil && s.write && !s.c.inTx {
+		s.c.committed()
+	}
+	return rows, err
+}
+
+// convertArgs passes booleans as 0 and 1: the schema keeps flags in
+// integer columns on both engines, as SQLite does.
+func convertArgs(args []driver.NamedValue) []driver.NamedValue {
+	for i := range args {
+		if b, ok := args[i].Value.(bool); ok {
+			if b {
+				args[i].Value = int64(1)
+			} else {
+				args[i].Value = int64(0)
+			}
+		}
+	}
+	return args
+}
+
+// isWrite reports whether a statement may change data.
+func isWrite(q string) bool {
+	q = strings.TrimLeft(q, " \t\r\n(")
+	word := q
+	if i := strings.IndexAny(q, " \t\r\n("); i >= 0 {
+		word = q[:i]
+	}
+	switch strings.ToUpper(word) {
+	case "SELECT", "VALUES", "EXPLAIN", "SHOW", "SET", "BEGIN", "COMMIT", "ROLLBACK":
+		return false
+	case "WITH":
+		u := strings.ToUpper(q)
+		return strings.Contains(u, "INSERT ") || strings.Contains(u, "UPDATE ") || strings.Contains(u, "DELETE ")
+	}
+	return true
+}
