@@ -143,6 +143,20 @@ func prepare() (*sql.DB, string, error) {
 	if n == 1 {
 		return db, tmpl, nil
 	}
+	// Templates of older migrations are of no more use.
+	if rows, err := conn.QueryContext(ctx, `SELECT datname FROM pg_database WHERE datname LIKE 'cc\_tmpl\_%' AND datname != $1`, tmpl); err == nil {
+		var old []string
+		for rows.Next() {
+			var n string
+			if rows.Scan(&n) == nil {
+				old = append(old, n)
+			}
+		}
+		rows.Close()
+		for _, n := range old {
+			conn.ExecContext(ctx, `DROP DATABASE IF EXISTS `+n+` WITH (FORCE)`)
+		}
+	}
 	building := tmpl + "_building"
 	if _, err := conn.ExecContext(ctx, `DROP DATABASE IF EXISTS `+building+` WITH (FORCE)`); err != nil {
 		return nil, "", err
