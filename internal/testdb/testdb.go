@@ -89,7 +89,15 @@ func freshDatabase(t testing.TB) (string, error) {
 		if _, err = admin.ExecContext(ctx, `CREATE DATABASE `+name+` TEMPLATE `+template); err == nil {
 			break
 		}
-		if !strings.Contains(err.Error(), "being accessed") {
+		switch {
+		case strings.Contains(err.Error(), "being accessed"):
+		case strings.Contains(err.Error(), "does not exist"):
+			// A test process of other migrations (another worktree)
+			// dropped it: build it again.
+			if err := ensureTemplate(ctx, admin, template); err != nil {
+				return "", fmt.Errorf("rebuild %s: %w", template, err)
+			}
+		default:
 			return "", fmt.Errorf("create %s: %w", name, err)
 		}
 		time.Sleep(time.Duration(50*(attempt+1)) * time.Millisecond)
@@ -127,28 +135,49 @@ func prepare() (*sql.DB, string, error) {
 		return nil, "", err
 	}
 	tmpl := "cc_tmpl_" + sum
+	if err := ensureTemplate(ctx, db, tmpl); err != nil {
+		return nil, "", err
+	}
+	return db, tmpl, nil
+}
+
+// templateMaxAge is how long a template of other migrations is kept: test
+// processes of several worktrees (each with its own migrations) share the
+// server, and one must not drop the template another is cloning.
+const templateMaxAge = 24 * time.Hour
+
+// ensureTemplate builds the template tmpl unless it exists, under a lock
+// so that the test processes of several packages build it once, and drops
+// the templates of other migrations built more than templateMaxAge ago.
+func ensureTemplate(ctx context.Context, db *sql.DB, tmpl string) error {
+	base := os.Getenv(EnvURL)
 	conn, err := db.Conn(ctx)
 	if err != nil {
-		return nil, "", err
+		return err
 	}
 	defer conn.Close()
 	if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock(7201)`); err != nil {
-		return nil, "", err
+		return err
 	}
 	defer conn.ExecContext(context.Background(), `SELECT pg_advisory_unlock(7201)`)
 	var n int
 	if err := conn.QueryRowContext(ctx, `SELECT count(*) FROM pg_database WHERE datname = $1`, tmpl).Scan(&n); err != nil {
-		return nil, "", err
+		return err
 	}
 	if n == 1 {
-		return db, tmpl, nil
+		return nil
 	}
-	// Templates of older migrations are of no more use.
-	if rows, err := conn.QueryContext(ctx, `SELECT datname FROM pg_database WHERE datname LIKE 'cc\_tmpl\_%' AND datname != $1`, tmpl); err == nil {
+	// Each template says when it was built (its comment).
+	if rows, err := conn.QueryContext(ctx, `SELECT datname, COALESCE(shobj_description(oid, 'pg_database'), '') FROM pg_database
+		WHERE datname LIKE 'cc\_tmpl\_%' AND datname != $1`, tmpl); err == nil {
 		var old []string
 		for rows.Next() {
-			var n string
-			if rows.Scan(&n) == nil {
+			var n, comment string
+			if rows.Scan(&n, &comment) != nil {
+				continue
+			}
+			var built int64
+			if _, err := fmt.Sscanf(comment, "built %d", &built); err == nil && time.Since(time.Unix(built, 0)) > templateMaxAge {
 				old = append(old, n)
 			}
 		}
@@ -159,18 +188,19 @@ func prepare() (*sql.DB, string, error) {
 	}
 	building := tmpl + "_building"
 	if _, err := conn.ExecContext(ctx, `DROP DATABASE IF EXISTS `+building+` WITH (FORCE)`); err != nil {
-		return nil, "", err
+		return err
 	}
 	if _, err := conn.ExecContext(ctx, `CREATE DATABASE `+building); err != nil {
-		return nil, "", err
+		return err
 	}
 	if err := migrate(ctx, base, building); err != nil {
-		return nil, "", fmt.Errorf("migrate the template: %w", err)
+		return fmt.Errorf("migrate the template: %w", err)
 	}
-	if _, err := conn.ExecContext(ctx, `ALTER DATABASE `+building+` RENAME TO `+tmpl); err != nil {
-		return nil, "", err
+	if _, err := conn.ExecContext(ctx, fmt.Sprintf(`COMMENT ON DATABASE %s IS 'built %d'`, building, time.Now().Unix())); err != nil {
+		return err
 	}
-	return db, tmpl, nil
+	_, err = conn.ExecContext(ctx, `ALTER DATABASE `+building+` RENAME TO `+tmpl)
+	return err
 }
 
 func migrate(ctx context.Context, base, name string) error {
