@@ -8,7 +8,8 @@ import (
 )
 
 // Rebind turns SQLite's placeholders into PostgreSQL's: each "?" becomes the
-// next "$N", and a numbered "?N" becomes "$N". Placeholders inside string
+// next "$N" (one past the largest number so far, as SQLite counts), and a
+// numbered "?N" becomes "$N". Placeholders inside string
 // literals, quoted identifiers and comments are left alone.
 func Rebind(q string) string {
 	if v, ok := rebound.Load(q); ok {
@@ -81,6 +82,11 @@ func rebind(q string) string {
 			}
 			b.WriteByte('$')
 			if j > i+1 {
+				// As SQLite numbers them: a bare "?" after "?N" is the
+				// largest number so far plus one.
+				if k, err := strconv.Atoi(q[i+1 : j]); err == nil && k > n {
+					n = k
+				}
 				b.WriteString(q[i+1 : j])
 				i = j - 1
 			} else {
