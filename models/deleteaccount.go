@@ -191,7 +191,7 @@ func (s *Store) eraseAccount(ctx context.Context, tx *sql.Tx, u *User, removePos
 		{`UPDATE users SET sso_role = '', sso_prior_role = '' WHERE id = ?`, []any{u.ID}},
 		// Their uploads (attachments, the avatar): the files are deleted from
 		// the storage by the uploads cleaner, queued here with the rows' end.
-		{`INSERT OR IGNORE INTO upload_trash (key, queued_at) SELECT key, ? FROM attachments WHERE owner_id = ?`, []any{now, u.ID}},
+		{`INSERT INTO upload_trash (key, queued_at) SELECT key, ? FROM attachments WHERE owner_id = ? ON CONFLICT DO NOTHING`, []any{now, u.ID}},
 		{`UPDATE attachments SET removed_by = NULL WHERE removed_by = ?`, []any{u.ID}},
 		{`DELETE FROM attachments WHERE owner_id = ?`, []any{u.ID}},
 		{`DELETE FROM login_failures WHERE username IN (lower(?), lower(?))`, []any{u.Username, u.Email}},
@@ -216,8 +216,8 @@ func (s *Store) eraseAccount(ctx context.Context, tx *sql.Tx, u *User, removePos
 		// A company sign-in under way that names the address (an identity
 		// waiting for the password) is under no account yet: found by its
 		// JSON, where an address's "&" is written \u0026.
-		if _, err := tx.ExecContext(ctx, `DELETE FROM login_challenges WHERE instr(lower(data), lower(?)) > 0 OR instr(lower(data), lower(?)) > 0`,
-			a, strings.ReplaceAll(a, "&", `\u0026`)); err != nil {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM login_challenges WHERE lower(data) LIKE lower(?) ESCAPE '\' OR lower(data) LIKE lower(?) ESCAPE '\'`,
+			containing(a), containing(strings.ReplaceAll(a, "&", `\u0026`))); err != nil {
 			return nil, fmt.Errorf("erase account's sign-ins under way: %w", err)
 		}
 	}
@@ -247,16 +247,20 @@ func (s *Store) removePostsOf(ctx context.Context, tx *sql.Tx, userID int64) err
 	if err != nil {
 		return err
 	}
-	steps := []string{
-		`UPDATE threads SET deleted_at = COALESCE(deleted_at, ?2), title = 'Removed question', slug = 'removed-question'
-			WHERE author_id = ?1 AND NOT EXISTS (SELECT 1 FROM posts p WHERE p.thread_id = threads.id AND p.author_id != ?1)`,
-		`UPDATE threads SET accepted_id = NULL, accepted_at = NULL, accepted_author_id = NULL
-			WHERE accepted_id IN (SELECT id FROM posts WHERE author_id = ?1)`,
-		`DELETE FROM post_revisions WHERE post_id IN (SELECT id FROM posts WHERE author_id = ?1)`,
-		`UPDATE posts SET body_md = '', body_html = '', body_text = '', deleted_at = COALESCE(deleted_at, ?2) WHERE author_id = ?1`,
+	// Each statement gets the arguments it names: PostgreSQL refuses more.
+	steps := []struct {
+		q    string
+		args []any
+	}{
+		{`UPDATE threads SET deleted_at = COALESCE(deleted_at, ?2), title = 'Removed question', slug = 'removed-question'
+			WHERE author_id = ?1 AND NOT EXISTS (SELECT 1 FROM posts p WHERE p.thread_id = threads.id AND p.author_id != ?1)`, []any{userID, now}},
+		{`UPDATE threads SET accepted_id = NULL, accepted_at = NULL, accepted_author_id = NULL
+			WHERE accepted_id IN (SELECT id FROM posts WHERE author_id = ?)`, []any{userID}},
+		{`DELETE FROM post_revisions WHERE post_id IN (SELECT id FROM posts WHERE author_id = ?)`, []any{userID}},
+		{`UPDATE posts SET body_md = '', body_html = '', body_text = '', deleted_at = COALESCE(deleted_at, ?2) WHERE author_id = ?1`, []any{userID, now}},
 	}
-	for _, q := range steps {
-		if _, err := tx.ExecContext(ctx, q, userID, now); err != nil {
+	for _, st := range steps {
+		if _, err := tx.ExecContext(ctx, st.q, st.args...); err != nil {
 			return fmt.Errorf("remove posts of %d: %w", userID, err)
 		}
 	}
@@ -276,7 +280,8 @@ func scrubMentions(ctx context.Context, tx *sql.Tx, table, column string, names 
 		if name == "" {
 			continue
 		}
-		rows, err := tx.QueryContext(ctx, `SELECT rowid, `+column+` FROM `+table+` WHERE instr(lower(`+column+`), lower(?)) > 0`, name)
+		rows, err := tx.QueryContext(ctx, `SELECT id, `+column+` FROM `+table+` WHERE lower(`+column+`) LIKE lower(?) ESCAPE '\' ORDER BY id`,
+			containing(name))
 		if err != nil {
 			return fmt.Errorf("find mentions in %s: %w", table, err)
 		}
@@ -300,12 +305,18 @@ func scrubMentions(ctx context.Context, tx *sql.Tx, table, column string, names 
 			return err
 		}
 		for _, c := range changes {
-			if _, err := tx.ExecContext(ctx, `UPDATE `+table+` SET `+column+` = ? WHERE rowid = ?`, c.text, c.id); err != nil {
+			if _, err := tx.ExecContext(ctx, `UPDATE `+table+` SET `+column+` = ? WHERE id = ?`, c.text, c.id); err != nil {
 				return fmt.Errorf("scrub mention in %s: %w", table, err)
 			}
 		}
 	}
 	return nil
+}
+
+// containing is a LIKE pattern (with ESCAPE '\') that matches any text
+// containing s: instr() is SQLite's, strpos() PostgreSQL's, LIKE both's.
+func containing(s string) string {
+	return "%" + strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s) + "%"
 }
 
 // replaceWord replaces each occurrence of word in s, ignoring case, that is

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/crowdcare/crowdcare/models/db"
 )
 
 // personalDataLeft searches every column of every table, the search
@@ -16,7 +18,23 @@ import (
 // one is found as "table.column: needle".
 func personalDataLeft(t *testing.T, s *Store, needles ...string) []string {
 	t.Helper()
-	tables, err := column[string](s.w.Query(`SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name`))
+	// Every column, as text: the schema is read from each engine's catalogue.
+	listTables, listColumns := `SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name`,
+		`SELECT name, 'text' FROM pragma_table_info(?)`
+	asText := func(col, typ string) string { return `lower(CAST("` + col + `" AS TEXT))` }
+	if s.engine == db.Postgres {
+		listTables = `SELECT table_name FROM information_schema.tables
+			WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' ORDER BY table_name`
+		listColumns = `SELECT column_name, data_type FROM information_schema.columns
+			WHERE table_schema = current_schema() AND table_name = ? ORDER BY ordinal_position`
+		asText = func(col, typ string) string {
+			if typ == "bytea" {
+				return `lower(encode("` + col + `", 'escape'))`
+			}
+			return `lower(CAST("` + col + `" AS TEXT))`
+		}
+	}
+	tables, err := column[string](s.w.Query(listTables))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -26,24 +44,32 @@ func personalDataLeft(t *testing.T, s *Store, needles ...string) []string {
 	var found []string
 	columns := 0
 	for _, table := range tables {
-		rows, err := s.w.Query(`SELECT name FROM pragma_table_info(?)`, table)
+		rows, err := s.w.Query(listColumns, table)
 		if err != nil {
 			t.Fatal(err)
 		}
-		cols, err := column[string](rows, nil)
-		if err != nil {
+		type col struct{ name, typ string }
+		var cols []col
+		for rows.Next() {
+			var c col
+			if err := rows.Scan(&c.name, &c.typ); err != nil {
+				t.Fatal(err)
+			}
+			cols = append(cols, c)
+		}
+		if err := rows.Close(); err != nil {
 			t.Fatal(err)
 		}
-		for _, col := range cols {
+		for _, c := range cols {
 			columns++
 			for _, n := range needles {
 				var hits int
-				q := fmt.Sprintf(`SELECT COUNT(*) FROM "%s" WHERE instr(lower(CAST("%s" AS TEXT)), lower(?)) > 0`, table, col)
-				if err := s.w.QueryRow(q, n).Scan(&hits); err != nil {
-					t.Fatalf("%s.%s: %v", table, col, err)
+				q := fmt.Sprintf(`SELECT COUNT(*) FROM "%s" WHERE %s LIKE lower(?) ESCAPE '\'`, table, asText(c.name, c.typ))
+				if err := s.w.QueryRow(q, containing(n)).Scan(&hits); err != nil {
+					t.Fatalf("%s.%s: %v", table, c.name, err)
 				}
 				if hits > 0 {
-					found = append(found, fmt.Sprintf("%s.%s: %s", table, col, n))
+					found = append(found, fmt.Sprintf("%s.%s: %s", table, c.name, n))
 				}
 			}
 		}

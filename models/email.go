@@ -213,11 +213,11 @@ func (s *Store) FinishEmail(ctx context.Context, c *ClaimedEmail, o EmailOutcome
 		refused = 1
 	}
 	q := `UPDATE notifications SET email_state = ?1, email_attempts = email_attempts + ?2, email_next_at = ?3,
-		emailed_at = CASE WHEN ?1 = 'pending' THEN NULL ELSE ?4 END
+		emailed_at = CASE WHEN ?1 = 'pending' THEN NULL ELSE CAST(?4 AS BIGINT) END
 		WHERE id = ?5 AND email_state IN ('claimed', 'unconfirmed')`
 	if c.Outbox {
 		q = `UPDATE outbox SET state = ?1, attempts = attempts + ?2, next_at = ?3,
-			done_at = CASE WHEN ?1 = 'pending' THEN NULL ELSE ?4 END,
+			done_at = CASE WHEN ?1 = 'pending' THEN NULL ELSE CAST(?4 AS BIGINT) END,
 			body = CASE WHEN ?1 = 'pending' THEN body ELSE '' END
 			WHERE id = ?5 AND state IN ('claimed', 'unconfirmed')`
 	}

@@ -93,7 +93,7 @@ type ExportNotification struct {
 
 // canReadTitle is a SQL expression: the thread t's title when the user
 // ?1 may open its category c (?2: they see every private one), else ”.
-const canReadTitle = `CASE WHEN c.group_name = '' OR ?2 OR EXISTS (SELECT 1 FROM user_groups g
+const canReadTitle = `CASE WHEN c.group_name = '' OR ?2 = 1 OR EXISTS (SELECT 1 FROM user_groups g
 	WHERE g.user_id = ?1 AND g.group_name = c.group_name) THEN t.title ELSE '' END`
 
 // ExportAccount reads profile.json and settings.json.
