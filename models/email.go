@@ -82,6 +82,7 @@ func (s *Store) SweepEmails(ctx context.Context, maxAge, lease time.Duration) (E
 	var sw EmailSweep
 	now := s.now()
 	err := s.inQuietTx(ctx, func(tx *sql.Tx) error {
+		sw = EmailSweep{} // run again after a lost race (PostgreSQL): counted afresh
 		n, err := execCount(ctx, tx, `UPDATE notifications SET email_state = 'skipped', emailed_at = ?
 			WHERE email_state = 'pending' AND (created_at < ? OR user_id IN (SELECT id FROM users WHERE email_notifications = 0))`,
 			now.Unix(), now.Add(-maxAge).Unix())

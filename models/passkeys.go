@@ -66,6 +66,7 @@ func (s *Store) AddPasskey(ctx context.Context, u *User, credentialID []byte, cr
 	}
 	var codes []string
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		codes = nil
 		var n int
 		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM passkeys WHERE user_id = ?`, u.ID).Scan(&n); err != nil {
 			return err

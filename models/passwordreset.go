@@ -59,6 +59,7 @@ func (s *Store) RequestPasswordReset(ctx context.Context, email, ip string, comp
 	}
 	now := s.now()
 	err = s.inQuietTx(ctx, func(tx *sql.Tx) error {
+		sent = false // run again after a lost race (PostgreSQL): decided afresh
 		n, err := s.noteRequest(ctx, tx, requestResetClient, ThrottleAddress(ip), resetWindow)
 		if err != nil {
 			return err

@@ -114,6 +114,7 @@ func (s *Store) EnableTOTP(ctx context.Context, u *User, secret, code string) ([
 	}
 	var codes []string
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		codes = nil
 		if _, err := tx.ExecContext(ctx, `INSERT INTO totp_secrets (user_id, secret, last_step, created_at) VALUES (?, ?, ?, ?)
 			ON CONFLICT (user_id) DO UPDATE SET secret = excluded.secret, last_step = excluded.last_step, created_at = excluded.created_at`,
 			u.ID, secret, step, now.Unix()); err != nil {
@@ -174,6 +175,7 @@ func (s *Store) CheckSecondFactor(ctx context.Context, userID int64, code string
 	now := s.now()
 	var used SecondFactorUsed
 	err := s.inQuietTx(ctx, func(tx *sql.Tx) error {
+		used = 0 // run again after a lost race (PostgreSQL): decided afresh
 		if err := secondFactorAllowed(ctx, tx, userID, now); err != nil {
 			return err
 		}
