@@ -179,29 +179,11 @@ func (s *Store) CheckSecondFactor(ctx context.Context, userID int64, code string
 		if err := secondFactorAllowed(ctx, tx, userID, now); err != nil {
 			return err
 		}
-		var secret string
-		var last int64
-		err := tx.QueryRowContext(ctx, `SELECT secret, last_step FROM totp_secrets WHERE user_id = ?`, userID).Scan(&secret, &last)
-		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		var err error
+		if used, err = useSecondFactor(ctx, tx, userID, code, now); err != nil || used != 0 {
 			return err
 		}
-		if step := totpMatch(secret, code, now); err == nil && step > last {
-			used = UsedTOTP
-			_, err := tx.ExecContext(ctx, `UPDATE totp_secrets SET last_step = ? WHERE user_id = ?`, step, userID)
-			return err
-		}
-		if norm := normalizeRecoveryCode(code); len(norm) == 16 {
-			res, err := tx.ExecContext(ctx, `UPDATE recovery_codes SET used_at = ? WHERE user_id = ? AND code_hash = ? AND used_at IS NULL`,
-				now.Unix(), userID, hashToken(norm))
-			if err != nil {
-				return err
-			}
-			if n, _ := res.RowsAffected(); n == 1 {
-				used = UsedRecoveryCode
-				return nil
-			}
-		}
-		return nil
+		return recordSecondFactorFailure(ctx, tx, userID, now)
 	})
 	if err != nil {
 		var te *ThrottledError
@@ -211,26 +193,56 @@ func (s *Store) CheckSecondFactor(ctx context.Context, userID int64, code string
 		return 0, fmt.Errorf("check second factor of %d: %w", userID, err)
 	}
 	if used == 0 {
-		return 0, s.SecondFactorFailed(ctx, userID)
+		return 0, ErrBadCode
 	}
 	return used, nil
+}
+
+// useSecondFactor uses code in tx if it is the app's for a time step after
+// the last one used, or an unused recovery code; 0 when it is neither.
+func useSecondFactor(ctx context.Context, tx *sql.Tx, userID int64, code string, now time.Time) (SecondFactorUsed, error) {
+	var secret string
+	var last int64
+	err := tx.QueryRowContext(ctx, `SELECT secret, last_step FROM totp_secrets WHERE user_id = ?`, userID).Scan(&secret, &last)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return 0, err
+	}
+	if step := totpMatch(secret, code, now); err == nil && step > last {
+		_, err := tx.ExecContext(ctx, `UPDATE totp_secrets SET last_step = ? WHERE user_id = ?`, step, userID)
+		return UsedTOTP, err
+	}
+	if norm := normalizeRecoveryCode(code); len(norm) == 16 {
+		res, err := tx.ExecContext(ctx, `UPDATE recovery_codes SET used_at = ? WHERE user_id = ? AND code_hash = ? AND used_at IS NULL`,
+			now.Unix(), userID, hashToken(norm))
+		if err != nil {
+			return 0, err
+		}
+		if n, _ := res.RowsAffected(); n == 1 {
+			return UsedRecoveryCode, nil
+		}
+	}
+	return 0, nil
 }
 
 // SecondFactorFailed counts a failed second-factor attempt (a wrong code,
 // a passkey that did not verify) and returns ErrBadCode.
 func (s *Store) SecondFactorFailed(ctx context.Context, userID int64) error {
 	now := s.now()
-	err := s.inQuietTx(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `DELETE FROM second_factor_failures WHERE at <= ?`, now.Add(-secondFactorWindow).Unix()); err != nil {
-			return err
-		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO second_factor_failures (user_id, at) VALUES (?, ?)`, userID, now.Unix())
-		return err
-	})
+	err := s.inQuietTx(ctx, func(tx *sql.Tx) error { return recordSecondFactorFailure(ctx, tx, userID, now) })
 	if err != nil {
 		return fmt.Errorf("count second-factor failure of %d: %w", userID, err)
 	}
 	return ErrBadCode
+}
+
+// recordSecondFactorFailure counts a failed attempt in tx, forgetting
+// those past the window.
+func recordSecondFactorFailure(ctx context.Context, tx *sql.Tx, userID int64, now time.Time) error {
+	if _, err := tx.ExecContext(ctx, `DELETE FROM second_factor_failures WHERE at <= ?`, now.Add(-secondFactorWindow).Unix()); err != nil {
+		return err
+	}
+	_, err := tx.ExecContext(ctx, `INSERT INTO second_factor_failures (user_id, at) VALUES (?, ?)`, userID, now.Unix())
+	return err
 }
 
 // SecondFactorAllowed refuses with a *ThrottledError while the account
