@@ -128,7 +128,11 @@ func (s *Store) useToken(ctx context.Context, tx *sql.Tx, token string, kinds ..
 	if err != nil {
 		return nil, nil, err
 	}
-	if _, err := tx.ExecContext(ctx, `UPDATE account_tokens SET used_at = ? WHERE id = ?`, s.now().Unix(), t.id); err != nil {
+	// Unused, checked again by the statement that uses it: two requests
+	// with one link cannot both pass, whatever the isolation.
+	if err := execOne(ctx, tx, `UPDATE account_tokens SET used_at = ? WHERE id = ? AND used_at IS NULL`, s.now().Unix(), t.id); errors.Is(err, ErrNotFound) {
+		return nil, nil, ErrLinkInvalid
+	} else if err != nil {
 		return nil, nil, fmt.Errorf("use token: %w", err)
 	}
 	return t, u, nil

@@ -106,7 +106,9 @@ func (s *Store) VerifyAmbassador(ctx context.Context, u *User, token string) err
 		if userID != u.ID || used.Valid || s.now().Unix() > expires || !set.AmbassadorDomain(email) {
 			return ErrLinkInvalid
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE ambassador_tokens SET used_at = ? WHERE id = ?`, s.now().Unix(), id); err != nil {
+		if err := execOne(ctx, tx, `UPDATE ambassador_tokens SET used_at = ? WHERE id = ? AND used_at IS NULL`, s.now().Unix(), id); errors.Is(err, ErrNotFound) {
+			return ErrLinkInvalid
+		} else if err != nil {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE users SET work_email = ?,

@@ -70,7 +70,8 @@ func (s *Store) TakeChallenge(ctx context.Context, kind, secret string, userID i
 	var raw string
 	var owner sql.NullInt64
 	var expires int64
-	err := s.inQuietTx(ctx, func(tx *sql.Tx) error {
+	// One statement, atomic by itself: no lock needed.
+	err := s.inQuietLockedTx(ctx, nil, func(tx *sql.Tx) error {
 		return tx.QueryRowContext(ctx, `DELETE FROM login_challenges WHERE id_hash = ? AND kind = ?
 			RETURNING data, user_id, expires_at`, hashToken(secret), kind).Scan(&raw, &owner, &expires)
 	})

@@ -36,3 +36,14 @@ func (s *Store) indexedBy(index string) string {
 	}
 	return " INDEXED BY " + index
 }
+
+// skipLocked ends the subquery that picks a queue's next row to claim
+// from table (its name or alias): on PostgreSQL the rows other workers are
+// claiming that moment are locked and passed over, not waited for; SQLite's
+// one writer claims one at a time.
+func (s *Store) skipLocked(table string) string {
+	if s.engine == db.Postgres {
+		return " FOR UPDATE OF " + table + " SKIP LOCKED"
+	}
+	return ""
+}

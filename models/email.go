@@ -81,7 +81,8 @@ type EmailSweep struct {
 func (s *Store) SweepEmails(ctx context.Context, maxAge, lease time.Duration) (EmailSweep, error) {
 	var sw EmailSweep
 	now := s.now()
-	err := s.inQuietTx(ctx, func(tx *sql.Tx) error {
+	// Each UPDATE re-checks its state by itself: no lock needed.
+	err := s.inQuietLockedTx(ctx, nil, func(tx *sql.Tx) error {
 		sw = EmailSweep{} // run again after a lost race (PostgreSQL): counted afresh
 		n, err := execCount(ctx, tx, `UPDATE notifications SET email_state = 'skipped', emailed_at = ?
 			WHERE email_state = 'pending' AND (created_at < ? OR user_id IN (SELECT id FROM users WHERE email_notifications = 0))`,
@@ -143,13 +144,20 @@ type ClaimedEmail struct {
 // transaction of its own: once it returns, no worker claims that email
 // again. Notifications are only claimed when notifications is true (SMTP is
 // configured). ErrNotFound means nothing is due.
+//
+// Each claim is one UPDATE that takes a row still pending (checked again
+// by the UPDATE itself), so two workers never claim one email; on
+// PostgreSQL the row being claimed by another worker is skipped, not
+// waited for (skipLocked).
 func (s *Store) ClaimEmail(ctx context.Context, notifications bool) (*ClaimedEmail, error) {
 	var c *ClaimedEmail
 	now := s.now().Unix()
-	err := s.inQuietTx(ctx, func(tx *sql.Tx) error {
+	err := s.inQuietLockedTx(ctx, nil, func(tx *sql.Tx) error {
+		c = nil
 		o := ClaimedEmail{Outbox: true}
 		err := tx.QueryRowContext(ctx, `UPDATE outbox SET state = 'claimed', claimed_at = ?1
-			WHERE id = (SELECT id FROM outbox WHERE state = 'pending' AND next_at <= ?1 AND expires_at > ?1 ORDER BY id LIMIT 1)
+			WHERE id = (SELECT id FROM outbox WHERE state = 'pending' AND next_at <= ?1 AND expires_at > ?1 ORDER BY id LIMIT 1`+s.skipLocked("outbox")+`)
+			AND state = 'pending'
 			RETURNING id, kind, to_addr, subject, body, attempts`, now).
 			Scan(&o.ID, &o.Kind, &o.To, &o.Subject, &o.Body, &o.Attempts)
 		if err == nil {
@@ -166,7 +174,8 @@ func (s *Store) ClaimEmail(ctx context.Context, notifications bool) (*ClaimedEma
 		var threadID, postID sql.NullInt64
 		err = tx.QueryRowContext(ctx, `UPDATE notifications SET email_state = 'claimed', email_claimed_at = ?1
 			WHERE id = (SELECT n.id FROM notifications n JOIN users u ON u.id = n.user_id
-				WHERE n.email_state = 'pending' AND n.email_next_at <= ?1 AND u.email_notifications = 1 ORDER BY n.id LIMIT 1)
+				WHERE n.email_state = 'pending' AND n.email_next_at <= ?1 AND u.email_notifications = 1 ORDER BY n.id LIMIT 1`+s.skipLocked("n")+`)
+			AND email_state = 'pending'
 			RETURNING id, user_id, kind, text, thread_id, post_id, email_attempts`, now).
 			Scan(&n.ID, &o.UserID, &n.Kind, &n.Text, &threadID, &postID, &o.Attempts)
 		if errors.Is(err, sql.ErrNoRows) {
@@ -222,7 +231,8 @@ func (s *Store) FinishEmail(ctx context.Context, c *ClaimedEmail, o EmailOutcome
 			body = CASE WHEN ?1 = 'pending' THEN body ELSE '' END
 			WHERE id = ?5 AND state IN ('claimed', 'unconfirmed')`
 	}
-	err := s.inQuietTx(ctx, func(tx *sql.Tx) error {
+	// One UPDATE of one claimed row: no lock needed.
+	err := s.inQuietLockedTx(ctx, nil, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, q, o.State, refused, now.Add(o.RetryIn).Unix(), now.Unix(), c.ID)
 		return err
 	})

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 )
 
@@ -73,7 +74,8 @@ func (s *Store) RequestExport(ctx context.Context, u *User) (*ExportJob, error) 
 		return nil, ErrForbidden
 	}
 	var id int64
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+	// The member's exports are read, then one added: their lock orders requests sent at once.
+	err := s.inLockedTx(ctx, []string{"export:" + strconv.FormatInt(u.ID, 10)}, func(tx *sql.Tx) error {
 		err := tx.QueryRowContext(ctx, `SELECT id FROM export_jobs WHERE user_id = ? AND status IN ('queued', 'running')
 			ORDER BY id DESC LIMIT 1`, u.ID).Scan(&id)
 		if err == nil {
@@ -126,13 +128,16 @@ func (s *Store) LatestExport(ctx context.Context, userID int64) (*ExportJob, err
 
 // ClaimExport claims the oldest queued export, or one whose claim is older
 // than ExportLease, in a commit of its own: ErrNotFound when none waits.
+// One UPDATE that checks the job is still claimable, so two workers never
+// claim one; on PostgreSQL one being claimed is skipped (skipLocked).
 func (s *Store) ClaimExport(ctx context.Context) (*ExportJob, error) {
 	var j *ExportJob
 	now := s.now()
-	err := s.inQuietTx(ctx, func(tx *sql.Tx) error {
+	err := s.inQuietLockedTx(ctx, nil, func(tx *sql.Tx) error {
 		var err error
 		j, err = scanExport(tx.QueryRowContext(ctx, `UPDATE export_jobs SET status = 'running', claimed_at = ?1
-			WHERE id = (SELECT id FROM export_jobs WHERE status = 'queued' OR (status = 'running' AND claimed_at < ?2) ORDER BY id LIMIT 1)
+			WHERE id = (SELECT id FROM export_jobs WHERE status = 'queued' OR (status = 'running' AND claimed_at < ?2) ORDER BY id LIMIT 1`+s.skipLocked("export_jobs")+`)
+			AND (status = 'queued' OR (status = 'running' AND claimed_at < ?2))
 			RETURNING `+exportColumns, now.Unix(), now.Add(-ExportLease).Unix()))
 		if errors.Is(err, sql.ErrNoRows) {
 			return ErrNotFound

@@ -58,7 +58,10 @@ func (s *Store) RequestPasswordReset(ctx context.Context, email, ip string, comp
 		return false, err
 	}
 	now := s.now()
-	err = s.inQuietTx(ctx, func(tx *sql.Tx) error {
+	// The limits count per client address and per address typed (an
+	// address is one account's at most): their locks order the requests.
+	lock := []string{requestResetClient + ":" + ThrottleAddress(ip), requestResetEmail + ":" + emailKey(email)}
+	err = s.inQuietLockedTx(ctx, lock, func(tx *sql.Tx) error {
 		sent = false // run again after a lost race (PostgreSQL): decided afresh
 		n, err := s.noteRequest(ctx, tx, requestResetClient, ThrottleAddress(ip), resetWindow)
 		if err != nil {

@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/crowdcare/crowdcare/models/db"
 )
 
 // ExternalIdentity is what a company's identity provider vouched for at a
@@ -152,7 +154,7 @@ func (s *Store) CreateSSOUser(ctx context.Context, id ExternalIdentity, username
 	}
 	now := s.now()
 	var uid int64
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+	err := s.inLockedTx(ctx, accountLocks(n), func(tx *sql.Tx) error {
 		if err := checkUnique(ctx, tx, v, n); err != nil {
 			return err
 		}
@@ -169,6 +171,15 @@ func (s *Store) CreateSSOUser(ctx context.Context, id ExternalIdentity, username
 		}
 		return s.applySSORole(ctx, tx, uid, id)
 	})
+	if db.IsUnique(err) {
+		// Taken meanwhile by a write outside the locks: answered as a taken name is.
+		if err := checkUnique(ctx, s.r, v, n); err != nil {
+			return nil, err
+		}
+		if verr := v.err(); verr != nil {
+			return nil, verr
+		}
+	}
 	if err != nil {
 		return nil, fmt.Errorf("create sso user %q: %w", n.Username, err)
 	}

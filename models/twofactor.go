@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -174,7 +175,7 @@ const (
 func (s *Store) CheckSecondFactor(ctx context.Context, userID int64, code string) (SecondFactorUsed, error) {
 	now := s.now()
 	var used SecondFactorUsed
-	err := s.inQuietTx(ctx, func(tx *sql.Tx) error {
+	err := s.inQuietLockedTx(ctx, secondFactorLock(userID), func(tx *sql.Tx) error {
 		used = 0 // run again after a lost race (PostgreSQL): decided afresh
 		if err := secondFactorAllowed(ctx, tx, userID, now); err != nil {
 			return err
@@ -208,8 +209,14 @@ func useSecondFactor(ctx context.Context, tx *sql.Tx, userID int64, code string,
 		return 0, err
 	}
 	if step := totpMatch(secret, code, now); err == nil && step > last {
-		_, err := tx.ExecContext(ctx, `UPDATE totp_secrets SET last_step = ? WHERE user_id = ?`, step, userID)
-		return UsedTOTP, err
+		// Only a later step than the last one used, checked again here.
+		res, err := tx.ExecContext(ctx, `UPDATE totp_secrets SET last_step = ? WHERE user_id = ? AND last_step < ?`, step, userID, step)
+		if err != nil {
+			return 0, err
+		}
+		if n, _ := res.RowsAffected(); n == 1 {
+			return UsedTOTP, nil
+		}
 	}
 	if norm := normalizeRecoveryCode(code); len(norm) == 16 {
 		res, err := tx.ExecContext(ctx, `UPDATE recovery_codes SET used_at = ? WHERE user_id = ? AND code_hash = ? AND used_at IS NULL`,
@@ -228,11 +235,18 @@ func useSecondFactor(ctx context.Context, tx *sql.Tx, userID int64, code string,
 // a passkey that did not verify) and returns ErrBadCode.
 func (s *Store) SecondFactorFailed(ctx context.Context, userID int64) error {
 	now := s.now()
-	err := s.inQuietTx(ctx, func(tx *sql.Tx) error { return recordSecondFactorFailure(ctx, tx, userID, now) })
+	err := s.inQuietLockedTx(ctx, secondFactorLock(userID), func(tx *sql.Tx) error {
+		return recordSecondFactorFailure(ctx, tx, userID, now)
+	})
 	if err != nil {
 		return fmt.Errorf("count second-factor failure of %d: %w", userID, err)
 	}
 	return ErrBadCode
+}
+
+// secondFactorLock orders the second-factor attempts of one account.
+func secondFactorLock(userID int64) []string {
+	return []string{"second_factor:" + strconv.FormatInt(userID, 10)}
 }
 
 // recordSecondFactorFailure counts a failed attempt in tx, forgetting

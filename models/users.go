@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"golang.org/x/crypto/bcrypt"
+
+	"github.com/crowdcare/crowdcare/models/db"
 )
 
 const defaultPasswordCost = 12
@@ -130,7 +132,7 @@ func (s *Store) CreateUser(ctx context.Context, n NewUser) (*User, error) {
 	}
 	now := s.now()
 	var id int64
-	err = s.inTx(ctx, func(tx *sql.Tx) error {
+	err = s.inLockedTx(ctx, accountLocks(n), func(tx *sql.Tx) error {
 		// Checked again inside the write transaction: another registration may have won the race.
 		if err := checkUnique(ctx, tx, v, n); err != nil {
 			return err
@@ -143,11 +145,29 @@ func (s *Store) CreateUser(ctx context.Context, n NewUser) (*User, error) {
 			`INSERT INTO users (username, email, password_hash, role, created_at, email_verified_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id`,
 			n.Username, n.Email, string(hash), string(n.Role), now.Unix(), now.Unix()).Scan(&id)
 	})
+	if db.IsUnique(err) {
+		// Taken meanwhile by a write outside the locks: answered as a taken name is.
+		if err := checkUnique(ctx, s.r, v, n); err != nil {
+			return nil, err
+		}
+		if verr := v.err(); verr != nil {
+			return nil, verr
+		}
+	}
 	if err != nil {
 		return nil, fmt.Errorf("create user %q: %w", n.Username, err)
 	}
 	at := time.Unix(now.Unix(), 0)
 	return &User{ID: id, Username: n.Username, Email: n.Email, Role: n.Role, CreatedAt: at, EmailVerifiedAt: at}, nil
+}
+
+// accountLocks are the locks of a new account's username and address
+// (inLockedTx): sign-ups of one name or address at once (the form, the
+// command line, company sign-in) wait for each other, and the later finds
+// the name taken. A unique violation can still come from a write outside
+// them (an address change); the callers answer it as a taken name.
+func accountLocks(n NewUser) []string {
+	return []string{"username:" + strings.ToLower(n.Username), "email:" + strings.ToLower(n.Email)}
 }
 
 type queryRower interface {
@@ -241,7 +261,10 @@ func (s *Store) Register(ctx context.Context, n NewUser, ip string, perDay int) 
 		return Registration{}, err
 	}
 	var reg Registration
-	err = s.inTx(ctx, func(tx *sql.Tx) error {
+	// The address's sign-ups are counted, then one added; the name and
+	// email are checked, then taken: their locks order sign-ups at once.
+	lock := append(accountLocks(n), "register:"+ip)
+	err = s.inLockedTx(ctx, lock, func(tx *sql.Tx) error {
 		if err := limited(tx); err != nil {
 			return err
 		}
@@ -277,6 +300,22 @@ func (s *Store) Register(ctx context.Context, n NewUser, ip string, perDay int) 
 	})
 	if errors.Is(err, ErrThrottled) {
 		return Registration{}, ErrThrottled
+	}
+	if db.IsUnique(err) {
+		// Taken meanwhile by a write outside the locks: answered as above.
+		nameTaken, emailTaken, terr := taken(ctx, s.r, n)
+		switch {
+		case terr != nil:
+			return Registration{}, terr
+		case nameTaken:
+			return Registration{}, &ValidationError{Fields: map[string]string{"username": "That username is taken."}}
+		case emailTaken:
+			owner, err := scanUser(s.r.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE lower(email) = lower(?)`, n.Email))
+			if err != nil {
+				return Registration{}, fmt.Errorf("register %q: %w", n.Username, err)
+			}
+			return Registration{User: owner}, nil
+		}
 	}
 	if err != nil {
 		return Registration{}, fmt.Errorf("register %q: %w", n.Username, err)
@@ -431,7 +470,10 @@ func (s *Store) Authenticate(ctx context.Context, username, password, ip string)
 	ip = ThrottleAddress(ip)
 	now := s.now()
 	recorded := true
-	err := s.inQuietTx(ctx, func(tx *sql.Tx) error {
+	// Every limit counts the failures of one address: its lock orders the
+	// attempts from it (and only them).
+	lock := []string{"login:" + ip}
+	err := s.inQuietLockedTx(ctx, lock, func(tx *sql.Tx) error {
 		if err := s.loginAllowed(ctx, tx, username, ip, now); err != nil {
 			return err
 		}
@@ -480,7 +522,7 @@ func (s *Store) Authenticate(ctx context.Context, username, password, ip string)
 		s.logins.clear(username, ip)
 		return u, nil // the recorded failures of the pair stay until they age out
 	}
-	err = s.inQuietTx(ctx, func(tx *sql.Tx) error {
+	err = s.inQuietLockedTx(ctx, lock, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `DELETE FROM login_failures WHERE username = lower(?) AND ip = ?`, username, ip)
 		return err
 	})

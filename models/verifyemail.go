@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/crowdcare/crowdcare/models/db"
 )
 
 // Limits on the links a member asks for, per hour.
@@ -56,7 +58,7 @@ func (s *Store) ResendVerification(ctx context.Context, u *User, compose Compose
 		return err
 	}
 	subject, body := compose(token)
-	return s.inQuietTx(ctx, func(tx *sql.Tx) error {
+	return s.inQuietLockedTx(ctx, []string{TokenVerifyEmail + ":" + strconv.FormatInt(u.ID, 10)}, func(tx *sql.Tx) error {
 		var email string
 		var verified bool
 		if err := tx.QueryRowContext(ctx, `SELECT email, email_verified_at IS NOT NULL FROM users WHERE id = ? AND deleted_at IS NULL`,
@@ -149,6 +151,10 @@ func (s *Store) ConfirmEmail(ctx context.Context, token string, notice func(user
 		subject, body := notice(u.Username, t.email)
 		return s.queueEmail(ctx, tx, Email{Kind: EmailChanged, To: u.Email, Subject: subject, Body: body})
 	})
+	if db.IsUnique(err) {
+		// A sign-up took the address between the check and the change.
+		return nil, &ErrNotAllowed{Reason: "Another account has had the new address since the link was sent, so your address is unchanged."}
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -197,8 +203,9 @@ func (s *Store) RequestEmailChange(ctx context.Context, u *User, newEmail, passw
 	}
 	linkSubject, linkBody := mail.Link(token)
 	takenSubject, takenBody := mail.Taken()
-	return s.inQuietTx(ctx, func(tx *sql.Tx) error {
-		n, err := s.noteRequest(ctx, tx, requestEmailChange, emailChangeRequestBy+strconv.FormatInt(u.ID, 10), time.Hour)
+	key := emailChangeRequestBy + strconv.FormatInt(u.ID, 10)
+	return s.inQuietLockedTx(ctx, []string{requestEmailChange + ":" + key}, func(tx *sql.Tx) error {
+		n, err := s.noteRequest(ctx, tx, requestEmailChange, key, time.Hour)
 		if err != nil {
 			return err
 		}
