@@ -486,21 +486,22 @@ func (s *Store) Setting(ctx context.Context, key string) ([]byte, error) {
 
 // SettingOrCreate returns the setting, storing make()'s value first if there is
 // none. Used for secrets that must survive restarts, such as the session key.
+// Servers starting at once may each make a value; the first one stored is
+// kept (ON CONFLICT DO NOTHING) and every caller returns that one.
 func (s *Store) SettingOrCreate(ctx context.Context, key string, make func() ([]byte, error)) ([]byte, error) {
+	if v, err := s.Setting(ctx, key); !errors.Is(err, ErrNotFound) {
+		return v, err
+	}
+	v, err := make()
+	if err != nil {
+		return nil, fmt.Errorf("setting %s: %w", key, err)
+	}
 	var out []byte
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		err := tx.QueryRowContext(ctx, `SELECT value FROM settings WHERE key = ?`, key).Scan(&out)
-		if err == nil {
-			return nil
-		}
-		if !errors.Is(err, sql.ErrNoRows) {
+	err = s.inTx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING`, key, v); err != nil {
 			return err
 		}
-		if out, err = make(); err != nil {
-			return err
-		}
-		_, err = tx.ExecContext(ctx, `INSERT INTO settings (key, value) VALUES (?, ?)`, key, out)
-		return err
+		return tx.QueryRowContext(ctx, `SELECT value FROM settings WHERE key = ?`, key).Scan(&out)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("setting %s: %w", key, err)
