@@ -4,15 +4,19 @@ import (
 	"archive/zip"
 	"context"
 	"encoding/json"
-	"github.com/crowdcare/crowdcare/internal/testdb"
+	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/crowdcare/crowdcare/internal/testdb"
 
 	"golang.org/x/crypto/bcrypt"
 
@@ -33,6 +37,16 @@ func newStore(t *testing.T) (*models.Store, *atomic.Int64) {
 
 func quiet() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
 
+// archiveDir is the directory a test's worker keeps archives in: "" (beside
+// the database file) on SQLite; a PostgreSQL database has no file to be
+// beside, so a directory of the test's.
+func archiveDir(t *testing.T) string {
+	if testdb.Postgres() {
+		return filepath.Join(t.TempDir(), "exports")
+	}
+	return ""
+}
+
 // The worker's life: a queued export becomes a ZIP beside the database,
 // ready with an email; past its 24 hours the sweep expires it and removes
 // the file, and files no export needs go too.
@@ -49,7 +63,10 @@ func TestWorkerMakesExpiresAndSweeps(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	w := New(s, "", Config{SiteName: "Example", BaseURL: "https://forum.example/"}, quiet())
+	w := New(s, archiveDir(t), Config{SiteName: "Example", BaseURL: "https://forum.example/"}, quiet())
+	if !testdb.Postgres() && w.Dir() != s.Path()+".exports" {
+		t.Fatalf("archives in %s, want beside the database", w.Dir())
+	}
 	if did, err := w.RunOnce(ctx); did || err != nil {
 		t.Fatalf("nothing queued: %v %v", did, err)
 	}
@@ -64,7 +81,7 @@ func TestWorkerMakesExpiresAndSweeps(t *testing.T) {
 		t.Fatalf("run: %v %v", did, err)
 	}
 	j, err = s.ExportJob(ctx, j.ID)
-	if err != nil || !j.Downloadable(s.Now()) || filepath.Dir(j.Path) != s.Path()+".exports" {
+	if err != nil || !j.Downloadable(s.Now()) || filepath.Dir(j.Path) != w.Dir() {
 		t.Fatalf("after the run: %+v %v", j, err)
 	}
 	z, err := zip.OpenReader(j.Path)
@@ -133,7 +150,7 @@ func TestWorkerStoppingRequeues(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w := New(s, "", Config{SiteName: "Example", BaseURL: "https://forum.example"}, quiet())
+	w := New(s, archiveDir(t), Config{SiteName: "Example", BaseURL: "https://forum.example"}, quiet())
 	stopped, cancel := context.WithCancel(ctx)
 	cancel()
 	// The claim itself needs the context: nothing is taken.
@@ -173,5 +190,71 @@ func TestWorkerStoppingRequeues(t *testing.T) {
 	stop()
 	if err := w.Wait(ctx); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// Workers on two app servers (two stores on one database, one directory
+// for the archives) make each export once.
+func TestWorkersOnTwoServersMakeEachExportOnce(t *testing.T) {
+	s, _ := newStore(t)
+	other, err := models.Open(context.Background(), s.Path(), models.Options{PasswordCost: bcrypt.MinCost})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { other.Close() })
+	ctx := context.Background()
+	const members = 12
+	for i := range members {
+		u, err := s.CreateUser(ctx, models.NewUser{Username: fmt.Sprintf("member%d", i), Email: fmt.Sprintf("m%d@example.com", i), Password: "correct horse"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.RequestExport(ctx, u); err != nil {
+			t.Fatal(err)
+		}
+	}
+	dir := filepath.Join(t.TempDir(), "exports")
+	var made atomic.Int64
+	var wg sync.WaitGroup
+	for i := range 4 {
+		store := []*models.Store{s, other}[i%2]
+		w := New(store, dir, Config{SiteName: "Example", BaseURL: "https://forum.example"}, quiet())
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				did, err := w.RunOnce(ctx)
+				if err != nil {
+					t.Errorf("worker %d: %v", i, err)
+					return
+				}
+				if !did {
+					return
+				}
+				made.Add(1)
+			}
+		}()
+	}
+	wg.Wait()
+	if made.Load() != members {
+		t.Errorf("%d exports made, want %d", made.Load(), members)
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil || len(entries) != members {
+		t.Errorf("%d archives, want %d: %v", len(entries), members, err)
+	}
+	ready := 0
+	for {
+		c, err := s.ClaimEmail(ctx, false)
+		if errors.Is(err, models.ErrNotFound) {
+			break
+		}
+		if err != nil || c.Kind != models.EmailExportReady {
+			t.Fatalf("email: %+v %v", c, err)
+		}
+		ready++
+	}
+	if ready != members {
+		t.Errorf("%d ready emails, want %d", ready, members)
 	}
 }

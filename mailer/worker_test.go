@@ -12,9 +12,9 @@ import (
 	"mime/quotedprintable"
 	"net"
 	"net/mail"
-	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -22,6 +22,7 @@ import (
 
 	"golang.org/x/crypto/bcrypt"
 
+	"github.com/crowdcare/crowdcare/internal/testdb"
 	"github.com/crowdcare/crowdcare/mailer/smtptest"
 	"github.com/crowdcare/crowdcare/models"
 )
@@ -32,7 +33,7 @@ func unsubURL(userID int64) string {
 	return fmt.Sprintf("%s/unsubscribe?u=%d&t=tok%d", baseURL, userID, userID)
 }
 
-// forum is a real store on a SQLite file, with a clock tests can move on.
+// forum is a real store on the suite's engine, with a clock tests can move on.
 type forum struct {
 	t     *testing.T
 	store *models.Store
@@ -42,7 +43,7 @@ type forum struct {
 
 func newForum(t *testing.T) *forum {
 	t.Helper()
-	f := &forum{t: t, path: filepath.Join(t.TempDir(), "mail.db")}
+	f := &forum{t: t, path: testdb.Location(t, "mail.db")}
 	s, err := models.Open(context.Background(), f.path, models.Options{PasswordCost: bcrypt.MinCost,
 		Now: func() time.Time { return time.Now().Add(time.Duration(f.skew.Load())) }})
 	if err != nil {
@@ -95,12 +96,43 @@ func (f *forum) threeNotifications() {
 	f.answer(f.user("alice", "alice@example.com"), f.user("bob", "bob@reject.example"), f.user("carol", "carol@example.com"))
 }
 
-// sql opens a second connection to the database file, as another process
-// (a backup, a second app server, sqlite3 at a shell) would; its
-// transactions begin with BEGIN IMMEDIATE, taking the write lock.
+// writesFail makes every update of a notification fail (only of a
+// claimed one when claimedOnly) as on a full disk, and returns what undoes
+// it. The fault is made from a connection of its own, as another process
+// would make it: a trigger raising a full disk's error (on PostgreSQL its
+// error class too, disk_full).
+func (f *forum) writesFail(claimedOnly bool) (undo func()) {
+	f.t.Helper()
+	db := f.sql()
+	if !testdb.Postgres() {
+		when := ""
+		if claimedOnly {
+			when = "WHEN OLD.email_state = 'claimed'"
+		}
+		f.exec(db, `CREATE TRIGGER fail_writes BEFORE UPDATE ON notifications `+when+`
+			BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END`)
+		return func() { f.exec(db, `DROP TRIGGER fail_writes`) }
+	}
+	f.exec(db, `CREATE OR REPLACE FUNCTION fail_writes() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN
+		RAISE EXCEPTION 'database or disk is full' USING ERRCODE = 'disk_full'; END $$`)
+	when := ""
+	if claimedOnly {
+		when = "WHEN (OLD.email_state = 'claimed')"
+	}
+	f.exec(db, `CREATE TRIGGER fail_writes BEFORE UPDATE ON notifications FOR EACH ROW `+when+` EXECUTE FUNCTION fail_writes()`)
+	return func() { f.exec(db, `DROP TRIGGER fail_writes ON notifications`) }
+}
+
+// sql opens a second connection to the database, as another process (a
+// backup, a second app server, sqlite3 or psql at a shell) would; on SQLite
+// its transactions begin with BEGIN IMMEDIATE, taking the write lock.
 func (f *forum) sql() *sql.DB {
 	f.t.Helper()
-	db, err := sql.Open("sqlite3", "file:"+f.path+"?_busy_timeout=5000&_txlock=immediate")
+	driver, dsn := "sqlite3", "file:"+f.path+"?_busy_timeout=5000&_txlock=immediate"
+	if testdb.Postgres() {
+		driver, dsn = "pgx", f.path
+	}
+	db, err := sql.Open(driver, dsn)
 	if err != nil {
 		f.t.Fatal(err)
 	}
@@ -298,10 +330,8 @@ func TestWorkerDiskFullAfterSending(t *testing.T) {
 	srv := smtptest.Start(t)
 	f := newForum(t)
 	f.threeNotifications()
-	db := f.sql()
 	// Every write to a claimed notification fails, as on a full disk.
-	f.exec(db, `CREATE TRIGGER disk_full BEFORE UPDATE ON notifications WHEN OLD.email_state = 'claimed'
-		BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END`)
+	diskFreed := f.writesFail(true)
 	w := newWorker(newMailer(t, testConfig(srv), discardLog()), f)
 	failed := 0
 	for range 10 {
@@ -325,7 +355,7 @@ func TestWorkerDiskFullAfterSending(t *testing.T) {
 	}
 	// The disk has room again; the claims are still unconfirmed, and after
 	// the lease they are counted, never sent.
-	f.exec(db, `DROP TRIGGER disk_full`)
+	diskFreed()
 	f.later(claimLease + time.Minute)
 	r, err := w.RunOnce(context.Background())
 	if err != nil || r.Unconfirmed != 3 || r.Sent != 0 {
@@ -342,9 +372,7 @@ func TestWorkerDiskFullBeforeClaiming(t *testing.T) {
 	srv := smtptest.Start(t)
 	f := newForum(t)
 	f.threeNotifications()
-	db := f.sql()
-	f.exec(db, `CREATE TRIGGER disk_full BEFORE UPDATE ON notifications
-		BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END`)
+	diskFreed := f.writesFail(false)
 	w := newWorker(newMailer(t, testConfig(srv), discardLog()), f)
 	for range 5 {
 		if _, err := w.RunOnce(context.Background()); err == nil || !strings.Contains(err.Error(), "nothing sent") {
@@ -354,7 +382,7 @@ func TestWorkerDiskFullBeforeClaiming(t *testing.T) {
 	if n := len(srv.Messages()); n != 0 {
 		t.Fatalf("%d messages sent without a claim", n)
 	}
-	f.exec(db, `DROP TRIGGER disk_full`)
+	diskFreed()
 	for range 3 {
 		if _, err := w.RunOnce(context.Background()); err != nil {
 			t.Fatal(err)
@@ -371,16 +399,15 @@ func TestWorkerDiskFullBeforeClaiming(t *testing.T) {
 func TestWorkerDatabaseLockedWhileMarking(t *testing.T) {
 	f := newForum(t)
 	f.threeNotifications()
-	db := f.sql()
-	var lock atomic.Pointer[sql.Tx]
+	var release atomic.Pointer[func() error]
 	srv := smtptest.Start(t, smtptest.OnData(func(smtptest.Message) {
-		if lock.Load() == nil {
-			tx, err := db.BeginTx(context.Background(), nil) // BEGIN IMMEDIATE
+		if release.Load() == nil {
+			undo, err := f.lockWrites()
 			if err != nil {
 				t.Errorf("take the write lock: %v", err)
 				return
 			}
-			lock.Store(tx)
+			release.Store(&undo)
 		}
 	}))
 	w := newWorker(newMailer(t, testConfig(srv), discardLog()), f)
@@ -388,7 +415,7 @@ func TestWorkerDatabaseLockedWhileMarking(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "left claimed") {
 		t.Fatalf("RunOnce = %v, want the outcome's error", err)
 	}
-	if err := lock.Load().Rollback(); err != nil {
+	if err := (*release.Load())(); err != nil {
 		t.Fatal(err)
 	}
 	for range 5 {
@@ -403,6 +430,36 @@ func TestWorkerDatabaseLockedWhileMarking(t *testing.T) {
 	if c := f.counts(); c[models.EmailClaimed] != 1 || c[models.EmailSent] != 2 {
 		t.Errorf("states %v, want 1 claimed (unconfirmed) and 2 sent", c)
 	}
+}
+
+// lockWrites takes the database's write lock from another connection until
+// release. On SQLite that is BEGIN IMMEDIATE: the store's writes wait their
+// lock wait, then fail as busy. PostgreSQL has no lock on the whole
+// database; what the store sees once a lock waited for too long (a lock
+// refused: lock_not_available, a busy fault) is raised by a trigger on
+// every update of a notification.
+func (f *forum) lockWrites() (release func() error, err error) {
+	db := f.sql()
+	if !testdb.Postgres() {
+		tx, err := db.BeginTx(context.Background(), nil) // BEGIN IMMEDIATE
+		if err != nil {
+			return nil, err
+		}
+		return tx.Rollback, nil
+	}
+	for _, q := range []string{
+		`CREATE OR REPLACE FUNCTION locked_writes() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN
+			RAISE EXCEPTION 'could not obtain lock on notifications' USING ERRCODE = 'lock_not_available'; END $$`,
+		`CREATE TRIGGER locked_writes BEFORE UPDATE ON notifications FOR EACH ROW EXECUTE FUNCTION locked_writes()`,
+	} {
+		if _, err := db.Exec(q); err != nil {
+			return nil, err
+		}
+	}
+	return func() error {
+		_, err := db.Exec(`DROP TRIGGER locked_writes ON notifications`)
+		return err
+	}, nil
 }
 
 // TestWorkerNoReplyAfterData: the server got the whole message but its
@@ -473,8 +530,7 @@ func TestRunBacksOff(t *testing.T) {
 	srv := smtptest.Start(t)
 	f := newForum(t)
 	f.threeNotifications()
-	db := f.sql()
-	f.exec(db, `CREATE TRIGGER disk_full BEFORE UPDATE ON notifications BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END`)
+	diskFreed := f.writesFail(false)
 	w := newWorker(newMailer(t, testConfig(srv), discardLog()), f)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -483,7 +539,7 @@ func TestRunBacksOff(t *testing.T) {
 		waits = append(waits, d)
 		switch len(waits) {
 		case 8:
-			f.exec(db, `DROP TRIGGER disk_full`)
+			diskFreed()
 		case 10:
 			cancel()
 			return ctx.Err()
@@ -509,5 +565,57 @@ func TestShorten(t *testing.T) {
 	got := shorten(long, 80)
 	if n := utf8.RuneCountInString(got); n != 80 || !strings.HasSuffix(got, "…") {
 		t.Errorf("shorten(100 runes) = %d runes %q", n, got)
+	}
+}
+
+// Workers on two app servers (two stores on one database) send each email
+// once: every claim is taken by one worker only.
+func TestWorkersOnTwoServersSendEachEmailOnce(t *testing.T) {
+	srv := smtptest.Start(t)
+	f := newForum(t)
+	other, err := models.Open(context.Background(), f.path, models.Options{PasswordCost: bcrypt.MinCost})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { other.Close() })
+	const emails = 120
+	for i := range emails {
+		if err := f.store.QueueEmail(context.Background(), models.Email{Kind: "test", To: fmt.Sprintf("u%d@example.com", i), Subject: "s", Body: "b"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var sent atomic.Int64
+	var wg sync.WaitGroup
+	for i := range 4 {
+		w := NewWorker(newMailer(t, testConfig(srv), discardLog()), []Queue{f.store, other}[i%2],
+			WorkerConfig{SiteName: "Crowdcare", BaseURL: baseURL})
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				r, err := w.RunOnce(context.Background())
+				if err != nil {
+					t.Errorf("worker %d: %v", i, err)
+					return
+				}
+				if r.Sent == 0 {
+					return
+				}
+				sent.Add(int64(r.Sent))
+			}
+		}()
+	}
+	wg.Wait()
+	if sent.Load() != emails {
+		t.Errorf("%d sent, want %d", sent.Load(), emails)
+	}
+	got := recipients(srv)
+	if len(got) != emails {
+		t.Errorf("%d recipients, want %d", len(got), emails)
+	}
+	for to, n := range got {
+		if n != 1 {
+			t.Errorf("%s received %d copies", to, n)
+		}
 	}
 }
