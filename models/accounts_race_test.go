@@ -290,6 +290,38 @@ func TestParallelOneTimeSecretsWorkOnce(t *testing.T) {
 	wantOutcomes(t, "one TOTP code used at once", errs, map[string]int{"ok": 1, "bad code": tries - 1})
 }
 
+// Work-address links: three an hour however many are asked for at once,
+// and each works once.
+func TestParallelAmbassadorLinksAreLimitedAndWorkOnce(t *testing.T) {
+	st := servers(t, fixedClock())
+	ctx := context.Background()
+	admin, err := st[0].CreateUser(ctx, NewUser{Username: "boss", Email: "boss@example.com", Password: "correct horse", Role: RoleAdmin})
+	if err != nil {
+		t.Fatal(err)
+	}
+	saveSettings(t, st[0], admin, SiteSettingsForm{AmbassadorDomains: "brand.example"})
+	kim := mustUser(t, st[0], "kim")
+	const n = 8
+	tokens := make([]string, n)
+	errs := atOnce(n, st, func(i int, s *Store) error {
+		var err error
+		tokens[i], err = s.RequestAmbassador(ctx, kim, "kim@brand.example", func(token string) (string, string) { return "Verify", token })
+		return err
+	})
+	wantOutcomes(t, "links asked for at once", errs, map[string]int{"ok": 3, "not allowed": n - 3})
+	var token string
+	for i, err := range errs {
+		if err == nil {
+			token = tokens[i]
+		}
+	}
+	errs = atOnce(n, st, func(i int, s *Store) error { return s.VerifyAmbassador(ctx, kim, token) })
+	wantOutcomes(t, "one link used at once", errs, map[string]int{"ok": 1, "link invalid": n - 1})
+	if got := count(t, st[0], `SELECT COUNT(*) FROM mod_log WHERE action = 'verify_ambassador'`); got != 1 {
+		t.Errorf("%d verifications logged, want 1", got)
+	}
+}
+
 // Workers on two servers claiming the outbox and the notifications: each
 // email is claimed once, every one is claimed, no claim fails.
 func TestParallelWorkersClaimEachEmailOnce(t *testing.T) {

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"net/mail"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -57,7 +58,8 @@ func (s *Store) RequestAmbassador(ctx context.Context, u *User, workEmail string
 	}
 	token := hex.EncodeToString(b)
 	subject, text := compose(token)
-	err = s.inTx(ctx, func(tx *sql.Tx) error {
+	// The member's links are counted, then one added: their lock orders requests at once.
+	err = s.inLockedTx(ctx, []string{"ambassador:" + strconv.FormatInt(u.ID, 10)}, func(tx *sql.Tx) error {
 		var recent int
 		now := s.now()
 		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM ambassador_tokens WHERE user_id = ? AND created_at > ?`,
