@@ -547,3 +547,25 @@ func TestParallelSettingOrCreateStoresOneValue(t *testing.T) {
 		}
 	}
 }
+
+// Two admins deleting their own accounts at once: the last admin stays.
+func TestParallelAdminDeletionsKeepTheLastAdmin(t *testing.T) {
+	st := servers(t, fixedClock())
+	ctx := context.Background()
+	var admins []*User
+	for _, name := range []string{"boss1", "boss2"} {
+		u, err := st[0].CreateUser(ctx, NewUser{Username: name, Email: name + "@example.com", Password: "correct horse", Role: RoleAdmin})
+		if err != nil {
+			t.Fatal(err)
+		}
+		admins = append(admins, u)
+	}
+	errs := atOnce(2, st, func(i int, s *Store) error {
+		_, err := s.DeleteAccount(ctx, admins[i], admins[i].ID, DeleteAccount{Reauthenticated: true})
+		return err
+	})
+	wantOutcomes(t, "admins deleting themselves at once", errs, map[string]int{"ok": 1, "not allowed": 1})
+	if got := count(t, st[0], `SELECT COUNT(*) FROM users WHERE role = 'admin' AND deleted_at IS NULL`); got != 1 {
+		t.Errorf("%d admins left, want 1", got)
+	}
+}
