@@ -569,3 +569,32 @@ func TestParallelAdminDeletionsKeepTheLastAdmin(t *testing.T) {
 		t.Errorf("%d admins left, want 1", got)
 	}
 }
+
+// One form sent several times at once (a double click, a retry through
+// two servers): its submission key writes it once, and every copy leads
+// to what the first made.
+func TestParallelCopiesOfOneSubmissionWriteOnce(t *testing.T) {
+	st := servers(t, fixedClock())
+	ctx := context.Background()
+	asker, peer := mustUser(t, st[0], "asker"), mustUser(t, st[0], "peer")
+	th := mustThread(t, st[0], asker, "Router reboots itself every night")
+	const n = 8
+	ids := make([]int64, n)
+	errs := atOnce(n, st, func(i int, s *Store) error {
+		p, err := s.SubmitAnswer(ctx, peer, th.ID, "Turn off the nightly maintenance window.", "key-0123456789abcdef")
+		if err == nil {
+			ids[i] = p.ID
+		}
+		return err
+	})
+	wantOutcomes(t, "one answer sent at once", errs, map[string]int{"ok": n})
+	if distinct := slices.Compact(slices.Sorted(slices.Values(ids))); len(distinct) != 1 {
+		t.Fatalf("copies led to answers %v", ids)
+	}
+	if got := count(t, st[0], `SELECT COUNT(*) FROM posts WHERE thread_id = ? AND is_question = 0`, th.ID); got != 1 {
+		t.Errorf("%d answers written, want 1", got)
+	}
+	if got, err := st[1].Thread(ctx, th.ID); err != nil || got.AnswerCount != 1 {
+		t.Errorf("thread after the copies: %+v %v", got, err)
+	}
+}
