@@ -92,8 +92,8 @@ func (s *Store) editPost(ctx context.Context, editor *User, postID int64, e Post
 		// The budget is checked by the statement that records the edit, so
 		// edits sent in parallel cannot all slip under it.
 		res, err := tx.ExecContext(ctx, `INSERT INTO post_revisions (post_id, editor_id, title, body_md, created_at)
-			SELECT id, ?1, ?2, body_md, ?3 FROM posts WHERE id = ?4
-			AND (?5 = 0 OR (SELECT COUNT(*) FROM post_revisions WHERE editor_id = ?1 AND created_at > ?3 - 3600) < ?5)`,
+			SELECT id, ?1, ?2, body_md, CAST(?3 AS BIGINT) FROM posts WHERE id = ?4
+			AND (?5 = 0 OR (SELECT COUNT(*) FROM post_revisions WHERE editor_id = ?1 AND created_at > CAST(?3 AS BIGINT) - 3600) < ?5)`,
 			editor.ID, oldTitle, now, postID, budget)
 		if err != nil {
 			return err
