@@ -322,8 +322,10 @@ func (s *Store) createAnswer(ctx context.Context, author *User, threadID int64, 
 		if pending {
 			return nil // counted, indexed and announced once approved
 		}
-		if _, err = tx.ExecContext(ctx, `UPDATE threads SET answer_count = answer_count + 1, last_activity_at = ?1,
-			first_answer_at = CASE WHEN author_id = ?3 THEN first_answer_at ELSE COALESCE(first_answer_at, ?1) END
+		if _, err = tx.ExecContext(ctx, `UPDATE threads SET answer_count = answer_count + 1,
+			last_activity_at = max(last_activity_at, CAST(?1 AS BIGINT)),
+			first_answer_at = CASE WHEN author_id = ?3 THEN first_answer_at
+				ELSE min(COALESCE(first_answer_at, CAST(?1 AS BIGINT)), CAST(?1 AS BIGINT)) END
 			WHERE id = ?2`, now, threadID, author.ID); err != nil {
 			return err
 		}

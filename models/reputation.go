@@ -100,7 +100,7 @@ func (s *Store) promoteIfEarned(ctx context.Context, tx *sql.Tx, userID int64, r
 	if role != string(RoleMember) {
 		return nil
 	}
-	set, err := s.SiteSettings(ctx)
+	set, err := readSiteSettings(ctx, tx)
 	if err != nil {
 		return err
 	}
@@ -175,7 +175,7 @@ func (s *Store) RecommendAnswer(ctx context.Context, actor *User, postID int64, 
 			return err
 		}
 		if !undo {
-			set, err := s.SiteSettings(ctx)
+			set, err := readSiteSettings(ctx, tx)
 			if err != nil {
 				return err
 			}
