@@ -16,9 +16,9 @@ import (
 // PostgreSQL they run at once, on one store (one app server) and on two
 // stores on the same database (two app servers).
 
-// appServers opens the stores that stand for a forum's app servers: one on
+// forumServers opens the stores that stand for a forum's app servers: one on
 // SQLite, two on PostgreSQL, on one fresh database.
-func appServers(t *testing.T) []*Store {
+func forumServers(t *testing.T) []*Store {
 	t.Helper()
 	loc := testdb.Location(t, "servers.db")
 	n := 1
@@ -39,9 +39,9 @@ func appServers(t *testing.T) []*Store {
 	return out
 }
 
-// atOnce runs fn(i) for i in [0, n) in n goroutines released together, and
+// concurrently runs fn(i) for i in [0, n) in n goroutines released together, and
 // reports the errors through t.
-func atOnce(t *testing.T, n int, fn func(i int) error) {
+func concurrently(t *testing.T, n int, fn func(i int) error) {
 	t.Helper()
 	var wg sync.WaitGroup
 	start := make(chan struct{})
@@ -68,7 +68,7 @@ func atOnce(t *testing.T, n int, fn func(i int) error) {
 }
 
 // users makes n accounts named prefix1..prefixN with the role.
-func users(t *testing.T, s *Store, prefix string, n int, role Role) []*User {
+func forumUsers(t *testing.T, s *Store, prefix string, n int, role Role) []*User {
 	t.Helper()
 	out := make([]*User, n)
 	for i := range out {
@@ -77,7 +77,7 @@ func users(t *testing.T, s *Store, prefix string, n int, role Role) []*User {
 	return out
 }
 
-func scalar(t *testing.T, s *Store, q string, args ...any) int {
+func scalarInt(t *testing.T, s *Store, q string, args ...any) int {
 	t.Helper()
 	var n int
 	if err := s.r.QueryRowContext(context.Background(), q, args...).Scan(&n); err != nil {
@@ -116,7 +116,7 @@ func reputationInStep(t *testing.T, s *Store) {
 }
 
 func TestConcurrentHelpfulVotesAllCount(t *testing.T) {
-	servers := appServers(t)
+	servers := forumServers(t)
 	s := servers[0]
 	ctx := context.Background()
 	asker, author := mustUser(t, s, "asker"), mustUser(t, s, "author")
@@ -126,28 +126,28 @@ func TestConcurrentHelpfulVotesAllCount(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Superusers have standing: each vote gives the author points.
-	voters := users(t, s, "voter", 40, RoleSuperuser)
-	atOnce(t, len(voters), func(i int) error {
+	voters := forumUsers(t, s, "voter", 40, RoleSuperuser)
+	concurrently(t, len(voters), func(i int) error {
 		return servers[i%len(servers)].Vote(ctx, voters[i], a.ID, false)
 	})
-	if n := scalar(t, s, `SELECT helpful_count FROM posts WHERE id = ?`, a.ID); n != 40 {
+	if n := scalarInt(t, s, `SELECT helpful_count FROM posts WHERE id = ?`, a.ID); n != 40 {
 		t.Errorf("helpful_count %d after 40 votes at once, want 40", n)
 	}
-	if n := scalar(t, s, `SELECT COUNT(*) FROM votes WHERE post_id = ?`, a.ID); n != 40 {
+	if n := scalarInt(t, s, `SELECT COUNT(*) FROM votes WHERE post_id = ?`, a.ID); n != 40 {
 		t.Errorf("%d vote rows, want 40", n)
 	}
 	if got := reload(t, s, author); got.Reputation != 40*PointsHelpfulAnswer || got.Role != RoleSuperuser {
 		t.Errorf("author has %d points as %s, want %d as superuser", got.Reputation, got.Role, 40*PointsHelpfulAnswer)
 	}
 	// Promoted once, whichever vote crossed the threshold.
-	if n := scalar(t, s, `SELECT COUNT(*) FROM notifications WHERE user_id = ? AND kind = ?`, author.ID, NotifyPromotion); n != 1 {
+	if n := scalarInt(t, s, `SELECT COUNT(*) FROM notifications WHERE user_id = ? AND kind = ?`, author.ID, NotifyPromotion); n != 1 {
 		t.Errorf("%d promotion notifications, want 1", n)
 	}
 	reputationInStep(t, s)
 }
 
 func TestConcurrentVotesAndUndoesStayInStep(t *testing.T) {
-	servers := appServers(t)
+	servers := forumServers(t)
 	s := servers[0]
 	ctx := context.Background()
 	asker, author := mustUser(t, s, "asker"), mustUser(t, s, "author")
@@ -156,11 +156,11 @@ func TestConcurrentVotesAndUndoesStayInStep(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	voters := users(t, s, "voter", 12, RoleSuperuser)
+	voters := forumUsers(t, s, "voter", 12, RoleSuperuser)
 	// Each voter clicks twice at once, takes the vote back twice at once,
 	// and, for the even ones, votes once more: double clicks count once.
 	const clicks = 2
-	atOnce(t, len(voters)*clicks, func(i int) error {
+	concurrently(t, len(voters)*clicks, func(i int) error {
 		v := voters[i/clicks]
 		srv := servers[i%len(servers)]
 		for _, undo := range []bool{false, true} {
@@ -174,28 +174,28 @@ func TestConcurrentVotesAndUndoesStayInStep(t *testing.T) {
 		return nil
 	})
 	want := len(voters) / 2
-	if n := scalar(t, s, `SELECT helpful_count FROM posts WHERE id = ?`, a.ID); n != want {
+	if n := scalarInt(t, s, `SELECT helpful_count FROM posts WHERE id = ?`, a.ID); n != want {
 		t.Errorf("helpful_count %d, want %d", n, want)
 	}
-	if n := scalar(t, s, `SELECT COUNT(*) FROM votes WHERE post_id = ?`, a.ID); n != want {
+	if n := scalarInt(t, s, `SELECT COUNT(*) FROM votes WHERE post_id = ?`, a.ID); n != want {
 		t.Errorf("%d vote rows, want %d", n, want)
 	}
 	if got := reload(t, s, author); got.Reputation != want*PointsHelpfulAnswer {
 		t.Errorf("author has %d points, want %d", got.Reputation, want*PointsHelpfulAnswer)
 	}
-	if n := scalar(t, s, `SELECT COUNT(*) FROM reputation_events WHERE user_id = ?`, author.ID); n != want {
+	if n := scalarInt(t, s, `SELECT COUNT(*) FROM reputation_events WHERE user_id = ?`, author.ID); n != want {
 		t.Errorf("%d reputation events, want %d", n, want)
 	}
 	reputationInStep(t, s)
 }
 
 func TestConcurrentAcceptancesLeaveOneAnswerAndOneArticle(t *testing.T) {
-	servers := appServers(t)
+	servers := forumServers(t)
 	s := servers[0]
 	ctx := context.Background()
 	asker := userWithRole(t, s, "asker", RoleSuperuser)
 	mod := userWithRole(t, s, "mod", RoleModerator)
-	authors := users(t, s, "author", 4, RoleMember)
+	authors := forumUsers(t, s, "author", 4, RoleMember)
 	for round := 0; round < 3; round++ {
 		th := mustThread(t, s, asker, fmt.Sprintf("Router drops the connection, evening %d", round+1))
 		var answers []*Post
@@ -207,7 +207,7 @@ func TestConcurrentAcceptancesLeaveOneAnswerAndOneArticle(t *testing.T) {
 			answers = append(answers, p)
 		}
 		// The asker and a moderator accept different answers at the same moment, twice each.
-		atOnce(t, 2*len(answers), func(i int) error {
+		concurrently(t, 2*len(answers), func(i int) error {
 			actor := asker
 			if i%2 == 1 {
 				actor = mod
@@ -228,13 +228,13 @@ func TestConcurrentAcceptancesLeaveOneAnswerAndOneArticle(t *testing.T) {
 		if accepted == nil {
 			t.Fatalf("round %d: accepted %d, none of the answers", round, got.AcceptedID)
 		}
-		if n := scalar(t, s, `SELECT COUNT(*) FROM kb_articles WHERE thread_id = ?`, th.ID); n != 1 {
+		if n := scalarInt(t, s, `SELECT COUNT(*) FROM kb_articles WHERE thread_id = ?`, th.ID); n != 1 {
 			t.Errorf("round %d: %d articles for the thread, want 1", round, n)
 		}
-		if n := scalar(t, s, `SELECT COUNT(*) FROM kb_articles WHERE thread_id = ? AND post_id = ?`, th.ID, accepted.ID); n != 1 {
+		if n := scalarInt(t, s, `SELECT COUNT(*) FROM kb_articles WHERE thread_id = ? AND post_id = ?`, th.ID, accepted.ID); n != 1 {
 			t.Errorf("round %d: the article is not from the accepted answer", round)
 		}
-		if id := scalar(t, s, `SELECT accepted_author_id FROM threads WHERE id = ?`, th.ID); int64(id) != accepted.Author.ID {
+		if id := scalarInt(t, s, `SELECT accepted_author_id FROM threads WHERE id = ?`, th.ID); int64(id) != accepted.Author.ID {
 			t.Errorf("round %d: accepted_author_id %d, want %d", round, id, accepted.Author.ID)
 		}
 		// Points for the accepted answer only, given once.
@@ -243,7 +243,7 @@ func TestConcurrentAcceptancesLeaveOneAnswerAndOneArticle(t *testing.T) {
 			if p == accepted {
 				want = 1
 			}
-			if n := scalar(t, s, `SELECT COUNT(*) FROM reputation_events WHERE post_id = ? AND reason = ?`, p.ID, repAccepted); n != want {
+			if n := scalarInt(t, s, `SELECT COUNT(*) FROM reputation_events WHERE post_id = ? AND reason = ?`, p.ID, repAccepted); n != want {
 				t.Errorf("round %d: answer %d has %d acceptance points events, want %d", round, p.ID, n, want)
 			}
 		}
@@ -252,13 +252,13 @@ func TestConcurrentAcceptancesLeaveOneAnswerAndOneArticle(t *testing.T) {
 }
 
 func TestConcurrentAnswersCountAndDateTheThread(t *testing.T) {
-	servers := appServers(t)
+	servers := forumServers(t)
 	s := servers[0]
 	ctx := context.Background()
 	asker := mustUser(t, s, "asker")
 	th := mustThread(t, s, asker, "Router drops the connection every evening")
-	repliers := users(t, s, "replier", 30, RoleSuperuser)
-	atOnce(t, len(repliers), func(i int) error {
+	repliers := forumUsers(t, s, "replier", 30, RoleSuperuser)
+	concurrently(t, len(repliers), func(i int) error {
 		_, err := servers[i%len(servers)].CreateAnswer(ctx, repliers[i], th.ID, fmt.Sprintf("Answer number %d: change the channel.", i+1))
 		return err
 	})
@@ -280,13 +280,13 @@ func TestConcurrentAnswersCountAndDateTheThread(t *testing.T) {
 	}
 	// Everyone answering was told nothing of their own answer; the asker
 	// of every one.
-	if n := scalar(t, s, `SELECT COUNT(*) FROM notifications WHERE user_id = ? AND kind = ?`, asker.ID, NotifyAnswer); n != len(repliers) {
+	if n := scalarInt(t, s, `SELECT COUNT(*) FROM notifications WHERE user_id = ? AND kind = ?`, asker.ID, NotifyAnswer); n != len(repliers) {
 		t.Errorf("asker told of %d answers, want %d", n, len(repliers))
 	}
 }
 
 func TestConcurrentFlagsOpenOneFlagPerReporter(t *testing.T) {
-	servers := appServers(t)
+	servers := forumServers(t)
 	s := servers[0]
 	ctx := context.Background()
 	asker, author := mustUser(t, s, "asker"), mustUser(t, s, "author")
@@ -295,21 +295,21 @@ func TestConcurrentFlagsOpenOneFlagPerReporter(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	reporters := users(t, s, "reporter", 5, RoleMember)
+	reporters := forumUsers(t, s, "reporter", 5, RoleMember)
 	const clicks = 6
-	atOnce(t, len(reporters)*clicks, func(i int) error {
+	concurrently(t, len(reporters)*clicks, func(i int) error {
 		return servers[i%len(servers)].FlagPost(ctx, reporters[i/clicks], a.ID, "spam", "")
 	})
-	if n := scalar(t, s, `SELECT COUNT(*) FROM flags WHERE post_id = ? AND status = 'open'`, a.ID); n != len(reporters) {
+	if n := scalarInt(t, s, `SELECT COUNT(*) FROM flags WHERE post_id = ? AND status = 'open'`, a.ID); n != len(reporters) {
 		t.Errorf("%d open flags, want one per reporter (%d)", n, len(reporters))
 	}
-	if n := scalar(t, s, `SELECT COUNT(DISTINCT reporter_id) FROM flags WHERE post_id = ?`, a.ID); n != len(reporters) {
+	if n := scalarInt(t, s, `SELECT COUNT(DISTINCT reporter_id) FROM flags WHERE post_id = ?`, a.ID); n != len(reporters) {
 		t.Errorf("flags from %d reporters, want %d", n, len(reporters))
 	}
 }
 
 func TestConcurrentArticleVotesCountEveryVisitorOnce(t *testing.T) {
-	servers := appServers(t)
+	servers := forumServers(t)
 	s := servers[0]
 	ctx := context.Background()
 	asker, author := mustUser(t, s, "asker"), mustUser(t, s, "author")
@@ -326,7 +326,7 @@ func TestConcurrentArticleVotesCountEveryVisitorOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	// 30 visitors: a third say no; each sends the vote twice at once.
-	atOnce(t, 60, func(i int) error {
+	concurrently(t, 60, func(i int) error {
 		visitor := i / 2
 		return servers[i%len(servers)].VoteArticle(ctx, article, fmt.Sprintf("visitor-%d", visitor), visitor%3 != 0)
 	})
@@ -337,17 +337,17 @@ func TestConcurrentArticleVotesCountEveryVisitorOnce(t *testing.T) {
 	if yes != 20 || no != 10 {
 		t.Errorf("article counts %d yes and %d no, want 20 and 10", yes, no)
 	}
-	if n := scalar(t, s, `SELECT COUNT(*) FROM kb_votes WHERE article_id = ?`, article); n != 30 {
+	if n := scalarInt(t, s, `SELECT COUNT(*) FROM kb_votes WHERE article_id = ?`, article); n != 30 {
 		t.Errorf("%d article votes stored, want 30", n)
 	}
 }
 
 func TestConcurrentEventFlushesCountEveryEventOnce(t *testing.T) {
-	servers := appServers(t)
+	servers := forumServers(t)
 	ctx := context.Background()
 	// Every server counts views while flushing, at once, into the same hour's rows.
 	const perWorker, workers = 200, 8
-	atOnce(t, workers, func(i int) error {
+	concurrently(t, workers, func(i int) error {
 		srv := servers[i%len(servers)]
 		for k := 0; k < perWorker; k++ {
 			srv.Count(Event{Metric: MetricViewSolved}, Event{Metric: MetricSearchNone, Key: "router lights"})
@@ -367,7 +367,7 @@ func TestConcurrentEventFlushesCountEveryEventOnce(t *testing.T) {
 	s := servers[0]
 	for _, table := range []string{"insight_counts", "insight_daily"} {
 		for _, m := range []string{MetricViewSolved, MetricSearchNone} {
-			if n := scalar(t, s, `SELECT COALESCE(SUM(n), 0) FROM `+table+` WHERE metric = ?`, m); n != perWorker*workers {
+			if n := scalarInt(t, s, `SELECT COALESCE(SUM(n), 0) FROM `+table+` WHERE metric = ?`, m); n != perWorker*workers {
 				t.Errorf("%s counts %d %s events, want %d", table, n, m, perWorker*workers)
 			}
 		}
