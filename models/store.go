@@ -463,7 +463,10 @@ func (s *Store) runPostgresTx(ctx context.Context, conn *sql.Conn, fn func(tx *s
 // before its snapshot, so no other write transaction can make it lose
 // again. A burst on one row (40 helpful votes on an answer at once) then
 // settles in two attempts each, instead of one winner per round until
-// maxTxAttempts runs out. App servers on one database share the lock.
+// maxTxAttempts runs out. App servers on one database share the lock. While
+// a retry waits for the transactions running then, and runs, new writes
+// wait (as every write waits for the one writer on SQLite): collisions are
+// rare, and write transactions short.
 const retryLock = 0x63637278 // "ccrx"
 
 // tryPostgresTx runs fn once in a SERIALIZABLE transaction; alone: after
