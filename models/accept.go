@@ -74,7 +74,7 @@ func (s *Store) accept(ctx context.Context, actor *User, postID int64, undo, tru
 			return nil // already accepted
 		}
 		// Checked again here: the answer or thread may have been removed since they were read.
-		res, err := tx.ExecContext(ctx, `UPDATE threads SET accepted_id = ?1, last_activity_at = ?2, accepted_at = ?2,
+		res, err := tx.ExecContext(ctx, `UPDATE threads SET accepted_id = ?1, last_activity_at = max(last_activity_at, CAST(?2 AS BIGINT)), accepted_at = ?2,
 			accepted_author_id = (SELECT author_id FROM posts WHERE id = ?1)
 			WHERE id = ?3 AND deleted_at IS NULL AND hidden_at IS NULL AND pending = 0
 			AND EXISTS (SELECT 1 FROM posts p WHERE p.id = ?1 AND p.thread_id = ?3 AND p.is_question = 0 AND `+visiblePost+`)`,

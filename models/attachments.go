@@ -258,8 +258,8 @@ func (s *Store) AttachmentFor(ctx context.Context, viewer *User, key string) (*A
 	var postAuthor, threadAuthor, categoryID int64
 	var postHidden, threadHidden bool
 	a, err := scanAttachment(s.r.QueryRowContext(ctx, `SELECT `+attachmentColumns+`,
-		COALESCE(p.author_id, 0), COALESCE(p.deleted_at IS NOT NULL OR p.hidden_at IS NOT NULL OR p.pending = 1, 0),
-		COALESCE(t.author_id, 0), COALESCE(t.deleted_at IS NOT NULL OR t.hidden_at IS NOT NULL OR t.pending = 1, 0),
+		COALESCE(p.author_id, 0), CASE WHEN p.deleted_at IS NOT NULL OR p.hidden_at IS NOT NULL OR p.pending = 1 THEN 1 ELSE 0 END,
+		COALESCE(t.author_id, 0), CASE WHEN t.deleted_at IS NOT NULL OR t.hidden_at IS NOT NULL OR t.pending = 1 THEN 1 ELSE 0 END,
 		COALESCE(t.category_id, 0)
 		FROM attachments a LEFT JOIN posts p ON p.id = a.post_id LEFT JOIN threads t ON t.id = p.thread_id
 		WHERE a.key = ?`, key), &postAuthor, &postHidden, &threadAuthor, &threadHidden, &categoryID)
@@ -396,7 +396,7 @@ func (s *Store) RemoveAttachment(ctx context.Context, actor *User, key, reason s
 		if n, err := res.RowsAffected(); err != nil || n == 0 {
 			return err // removed meanwhile
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO upload_trash (key, queued_at) VALUES (?, ?)`, a.Key, now.Unix()); err != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO upload_trash (key, queued_at) VALUES (?, ?) ON CONFLICT DO NOTHING`, a.Key, now.Unix()); err != nil {
 			return err
 		}
 		why := "Removed the attachment " + a.Name
@@ -418,8 +418,9 @@ func (s *Store) DropOrphanAttachments(ctx context.Context) (int, error) {
 	before := s.now().Add(-OrphanAge).Unix()
 	var n int64
 	err := s.inQuietTx(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO upload_trash (key, queued_at)
-			SELECT key, ? FROM attachments WHERE post_id IS NULL AND kind != 'avatar' AND created_at < ?`, s.now().Unix(), before); err != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO upload_trash (key, queued_at)
+			SELECT key, CAST(? AS BIGINT) FROM attachments WHERE post_id IS NULL AND kind != 'avatar' AND created_at < ?
+			ON CONFLICT DO NOTHING`, s.now().Unix(), before); err != nil {
 			return err
 		}
 		res, err := tx.ExecContext(ctx, `DELETE FROM attachments WHERE post_id IS NULL AND kind != 'avatar' AND created_at < ?`, before)
@@ -529,8 +530,9 @@ func (s *Store) RemoveAvatar(ctx context.Context, u *User) error {
 }
 
 func (s *Store) dropAvatar(ctx context.Context, tx *sql.Tx, userID, now int64) error {
-	if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO upload_trash (key, queued_at)
-		SELECT key, ? FROM attachments WHERE owner_id = ? AND kind = 'avatar'`, now, userID); err != nil {
+	if _, err := tx.ExecContext(ctx, `INSERT INTO upload_trash (key, queued_at)
+		SELECT key, CAST(? AS BIGINT) FROM attachments WHERE owner_id = ? AND kind = 'avatar'
+		ON CONFLICT DO NOTHING`, now, userID); err != nil {
 		return err
 	}
 	_, err := tx.ExecContext(ctx, `DELETE FROM attachments WHERE owner_id = ? AND kind = 'avatar'`, userID)

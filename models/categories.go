@@ -47,7 +47,7 @@ func (s *Store) listCategories(ctx context.Context, viewer *User, counts bool) (
 		// Counted only as far as a list counts: every thread of a large
 		// category would be read on every page that shows the counts.
 		count = `(SELECT COUNT(*) FROM (SELECT 1 FROM threads t WHERE t.category_id = c.id AND ` + visibleThread +
-			` LIMIT ` + strconv.Itoa(listCountLimit+1) + `))`
+			` LIMIT ` + strconv.Itoa(listCountLimit+1) + `) AS v)`
 	}
 	rows, err := s.r.QueryContext(ctx, `SELECT c.id, c.slug, c.name, c.description, c.group_name, `+count+`
 		FROM categories c WHERE 1 = 1`+filter+` ORDER BY c.position, c.name`, args...)

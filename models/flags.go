@@ -213,6 +213,15 @@ func (s *Store) ApprovePost(ctx context.Context, actor *User, postID int64, appr
 			return err
 		}
 	}
+	// Read before the write: inside it every read goes through tx.
+	t, err := s.Thread(ctx, p.ThreadID)
+	if err != nil {
+		return err
+	}
+	author, err := s.UserByID(ctx, p.Author.ID)
+	if err != nil {
+		return err
+	}
 	return s.inTx(ctx, func(tx *sql.Tx) error {
 		// A rejected post is hidden as HidePost would, in the same transaction.
 		if !approve {
@@ -228,7 +237,7 @@ func (s *Store) ApprovePost(ctx context.Context, actor *User, postID int64, appr
 				return err
 			}
 		} else if approve {
-			if _, err := tx.ExecContext(ctx, `UPDATE threads SET last_activity_at = ? WHERE id = ?`, s.now().Unix(), p.ThreadID); err != nil {
+			if _, err := tx.ExecContext(ctx, `UPDATE threads SET last_activity_at = max(last_activity_at, CAST(? AS BIGINT)) WHERE id = ?`, s.now().Unix(), p.ThreadID); err != nil {
 				return err
 			}
 		}
@@ -236,14 +245,6 @@ func (s *Store) ApprovePost(ctx context.Context, actor *User, postID int64, appr
 			return err
 		}
 		if approve {
-			t, err := s.Thread(ctx, p.ThreadID)
-			if err != nil {
-				return err
-			}
-			author, err := s.UserByID(ctx, p.Author.ID)
-			if err != nil {
-				return err
-			}
 			if err := s.notifyNewPost(ctx, tx, author, t, postID, p.BodyMD, p.IsQuestion); err != nil {
 				return err
 			}

@@ -116,8 +116,8 @@ func (s *Store) OpenIncidents(ctx context.Context, categoryID int64, viewer *Use
 	args = append(args, threadArgs...)
 	rows, err := s.r.QueryContext(ctx, `SELECT i.id, i.category_id, c.name, c.slug, i.thread_id, t.title, t.slug, i.message, i.term, u.username, i.opened_at
 		FROM incidents i JOIN categories c ON c.id = i.category_id JOIN threads t ON t.id = i.thread_id JOIN users u ON u.id = i.opened_by
-		WHERE i.closed_at IS NULL AND (?1 = 0 OR i.category_id = ?1) AND `+visibleThread+private+` ORDER BY i.opened_at DESC, i.id DESC`,
-		append([]any{categoryID}, args...)...)
+		WHERE i.closed_at IS NULL AND (? = 0 OR i.category_id = ?) AND `+visibleThread+private+` ORDER BY i.opened_at DESC, i.id DESC`,
+		append([]any{categoryID, categoryID}, args...)...)
 	if err != nil {
 		return nil, fmt.Errorf("open incidents: %w", err)
 	}

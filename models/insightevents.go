@@ -103,13 +103,13 @@ func (s *Store) FlushEvents(ctx context.Context) error {
 	cutoff := s.now().Add(-searchTextRetention).Unix()
 	err := s.inQuietTx(ctx, func(tx *sql.Tx) error {
 		hourly, err := tx.PrepareContext(ctx, `INSERT INTO insight_counts (hour, metric, key, n) VALUES (?, ?, ?, ?)
-			ON CONFLICT (metric, hour, key) DO UPDATE SET n = n + excluded.n`)
+			ON CONFLICT (metric, hour, key) DO UPDATE SET n = insight_counts.n + excluded.n`)
 		if err != nil {
 			return err
 		}
 		defer hourly.Close()
 		daily, err := tx.PrepareContext(ctx, `INSERT INTO insight_daily (day, metric, key, n) VALUES (?, ?, ?, ?)
-			ON CONFLICT (metric, day, key) DO UPDATE SET n = n + excluded.n`)
+			ON CONFLICT (metric, day, key) DO UPDATE SET n = insight_daily.n + excluded.n`)
 		if err != nil {
 			return err
 		}
@@ -238,7 +238,7 @@ func (s *Store) SelfServiceFigures(ctx context.Context, f InsightsFilter, top in
 	var out SelfService
 	from, to := f.From.Truncate(time.Hour).Unix(), f.To.Unix()
 	ranges := countRanges(from, to)
-	rows, err := s.r.QueryContext(ctx, `SELECT metric, SUM(n) FROM (`+countsIn("metric, n", "metric IN (?7, ?8, ?9, ?10, ?11, ?12)")+`) GROUP BY metric`,
+	rows, err := s.r.QueryContext(ctx, `SELECT metric, SUM(n) FROM (`+countsIn("metric, n", "metric IN (?7, ?8, ?9, ?10, ?11, ?12)")+`) AS c GROUP BY metric`,
 		append(ranges, MetricSearch, MetricSearchNone, MetricViewSolved, MetricViewArticle, MetricSearchSession, MetricSearchSessionSolved)...)
 	if err != nil {
 		return out, fmt.Errorf("self-service counts: %w", err)
@@ -268,7 +268,7 @@ func (s *Store) SelfServiceFigures(ctx context.Context, f InsightsFilter, top in
 	if err := rows.Err(); err != nil {
 		return out, err
 	}
-	q, err := s.r.QueryContext(ctx, `SELECT key, SUM(n) FROM (`+countsIn("key, n", "metric = ?7")+`)
+	q, err := s.r.QueryContext(ctx, `SELECT key, SUM(n) FROM (`+countsIn("key, n", "metric = ?7")+`) AS c
 		GROUP BY key ORDER BY SUM(n) DESC, key LIMIT ?8`, append(ranges, MetricSearchNone, top)...)
 	if err != nil {
 		return out, fmt.Errorf("no-result queries: %w", err)

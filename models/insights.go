@@ -72,7 +72,7 @@ func (s *Store) Responsiveness(ctx context.Context, f InsightsFilter) ([]Timing,
 	// Named: the index holds every column read, so a year of questions is
 	// read from it alone; the planner would pick a narrower one and read the table.
 	rows, err := s.r.QueryContext(ctx, `SELECT t.created_at, t.first_answer_at, CASE WHEN t.accepted_author_id IS NULL THEN NULL ELSE t.accepted_at END, t.source_url != ''
-		FROM threads t INDEXED BY threads_insights WHERE `+visibleThread+` AND t.created_at >= ?1 AND t.created_at < ?2 AND (?3 = 0 OR t.category_id = ?3) AND (?4 = '' OR t.lang = ?4)`,
+		FROM threads t`+s.indexedBy("threads_insights")+` WHERE `+visibleThread+` AND t.created_at >= ?1 AND t.created_at < ?2 AND (?3 = 0 OR t.category_id = ?3) AND (?4 = '' OR t.lang = ?4)`,
 		f.From.Unix(), f.To.Unix(), f.CategoryID, f.Lang)
 	if err != nil {
 		return nil, fmt.Errorf("responsiveness: %w", err)
@@ -197,7 +197,7 @@ type Contributor struct {
 func (s *Store) WhoAnswers(ctx context.Context, f InsightsFilter, top int) (Answerers, error) {
 	var a Answerers
 	rows, err := s.r.QueryContext(ctx, `SELECT u.username, u.role, a.n FROM (
-		SELECT t.accepted_author_id AS author, COUNT(*) AS n FROM threads t INDEXED BY threads_insights
+		SELECT t.accepted_author_id AS author, COUNT(*) AS n FROM threads t`+s.indexedBy("threads_insights")+`
 		WHERE `+visibleThread+` AND t.created_at >= ?1 AND t.created_at < ?2 AND (?3 = 0 OR t.category_id = ?3) AND (?4 = '' OR t.lang = ?4)
 			AND t.accepted_author_id IS NOT NULL
 		GROUP BY t.accepted_author_id) a JOIN users u ON u.id = a.author
@@ -244,7 +244,7 @@ func (q OpenQuestion) URL() string { return ThreadURL(q.ID, q.Slug) }
 // the queue as it stands now.
 func (s *Store) Unanswered(ctx context.Context, categoryID int64, lang string, limit int) ([]OpenQuestion, int, error) {
 	// Named: without statistics the planner prefers scanning every live thread.
-	const where = ` FROM threads t INDEXED BY threads_unanswered JOIN categories c ON c.id = t.category_id
+	where := ` FROM threads t` + s.indexedBy("threads_unanswered") + ` JOIN categories c ON c.id = t.category_id
 		WHERE t.first_answer_at IS NULL AND t.deleted_at IS NULL AND t.hidden_at IS NULL AND t.pending = 0
 		AND t.question_id IS NOT NULL AND t.locked_at IS NULL AND (?1 = 0 OR t.category_id = ?1) AND (?2 = '' OR t.lang = ?2)`
 	var total int

@@ -207,7 +207,7 @@ func (s *Store) writeArticle(ctx context.Context, tx *sql.Tx, articleID int64, e
 		return fmt.Errorf("keep article revision: %w", err)
 	}
 	_, err = tx.ExecContext(ctx, `UPDATE kb_articles SET title = ?, slug = ?, problem_md = ?, problem_html = ?,
-		solution_md = ?, solution_html = ?, curated = curated OR ?, outdated = 0, outdated_note = '', updated_at = ?
+		solution_md = ?, solution_html = ?, curated = CASE WHEN curated = 1 OR ? = 1 THEN 1 ELSE 0 END, outdated = 0, outdated_note = '', updated_at = ?
 		WHERE id = ?`, title, Slugify(title), problem, p, solution, sol, curated, now, articleID)
 	if err != nil {
 		return fmt.Errorf("update article %d: %w", articleID, err)

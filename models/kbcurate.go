@@ -3,6 +3,7 @@ package models
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
 	"unicode/utf8"
@@ -131,14 +132,18 @@ func (s *Store) VoteArticle(ctx context.Context, id int64, voter string, helpful
 	}
 	return s.inTx(ctx, func(tx *sql.Tx) error {
 		var published bool
-		if err := tx.QueryRowContext(ctx, `SELECT published FROM kb_articles WHERE id = ?`, id).Scan(&published); err != nil || !published {
+		err := tx.QueryRowContext(ctx, `SELECT published FROM kb_articles WHERE id = ?`, id).Scan(&published)
+		if errors.Is(err, sql.ErrNoRows) || (err == nil && !published) {
 			return ErrNotFound
+		}
+		if err != nil {
+			return err // a transaction that lost a race is run again
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO kb_votes (article_id, voter, helpful, created_at) VALUES (?, ?, ?, ?)
 			ON CONFLICT (article_id, voter) DO UPDATE SET helpful = excluded.helpful`, id, voter, helpful, s.now().Unix()); err != nil {
 			return err
 		}
-		_, err := tx.ExecContext(ctx, `UPDATE kb_articles SET
+		_, err = tx.ExecContext(ctx, `UPDATE kb_articles SET
 			helpful_yes = (SELECT COUNT(*) FROM kb_votes WHERE article_id = ?1 AND helpful = 1),
 			helpful_no = (SELECT COUNT(*) FROM kb_votes WHERE article_id = ?1 AND helpful = 0) WHERE id = ?1`, id)
 		return err

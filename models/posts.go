@@ -128,7 +128,7 @@ func (s *Store) ThreadPosts(ctx context.Context, t *Thread, page int, viewer *Us
 		viewerID = viewer.ID
 	}
 	staff := viewer.Can(PermHide)
-	const where = ` WHERE p.thread_id = ? AND p.is_question = 0 AND p.id != ? AND (p.pending = 0 OR p.author_id = ? OR ?)`
+	const where = ` WHERE p.thread_id = ? AND p.is_question = 0 AND p.id != ? AND (p.pending = 0 OR p.author_id = ? OR ? = 1)`
 	var total int
 	if err := s.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM posts p`+where, t.ID, t.AcceptedID, viewerID, staff).Scan(&total); err != nil {
 		return nil, fmt.Errorf("count answers: %w", err)
@@ -322,8 +322,10 @@ func (s *Store) createAnswer(ctx context.Context, author *User, threadID int64, 
 		if pending {
 			return nil // counted, indexed and announced once approved
 		}
-		if _, err = tx.ExecContext(ctx, `UPDATE threads SET answer_count = answer_count + 1, last_activity_at = ?1,
-			first_answer_at = CASE WHEN author_id = ?3 THEN first_answer_at ELSE COALESCE(first_answer_at, ?1) END
+		if _, err = tx.ExecContext(ctx, `UPDATE threads SET answer_count = answer_count + 1,
+			last_activity_at = max(last_activity_at, CAST(?1 AS BIGINT)),
+			first_answer_at = CASE WHEN author_id = ?3 THEN first_answer_at
+				ELSE min(COALESCE(first_answer_at, CAST(?1 AS BIGINT)), CAST(?1 AS BIGINT)) END
 			WHERE id = ?2`, now, threadID, author.ID); err != nil {
 			return err
 		}

@@ -100,7 +100,7 @@ func (s *Store) promoteIfEarned(ctx context.Context, tx *sql.Tx, userID int64, r
 	if role != string(RoleMember) {
 		return nil
 	}
-	set, err := s.SiteSettings(ctx)
+	set, err := readSiteSettings(ctx, tx)
 	if err != nil {
 		return err
 	}
@@ -127,14 +127,14 @@ func (s *Store) Leaderboard(ctx context.Context, since time.Time, limit int) ([]
 	var err error
 	if since.IsZero() {
 		rows, err = s.r.QueryContext(ctx, `SELECT id, username, role, `+publicReputation+` AS pts FROM users
-			WHERE pts > 0 AND (suspended_until IS NULL OR suspended_until < ?) ORDER BY pts DESC, id LIMIT ?`,
+			WHERE `+publicReputation+` > 0 AND (suspended_until IS NULL OR suspended_until < ?) ORDER BY pts DESC, id LIMIT ?`,
 			s.now().Unix(), limit)
 	} else {
 		rows, err = s.r.QueryContext(ctx, `SELECT u.id, u.username, u.role, SUM(e.points) AS pts FROM reputation_events e
 			JOIN users u ON u.id = e.user_id LEFT JOIN posts p ON p.id = e.post_id LEFT JOIN threads t ON t.id = p.thread_id
 			LEFT JOIN categories c ON c.id = t.category_id
 			WHERE e.created_at >= ? AND COALESCE(c.group_name, '') = '' AND (u.suspended_until IS NULL OR u.suspended_until < ?)
-			GROUP BY u.id HAVING pts > 0 ORDER BY pts DESC, u.id LIMIT ?`, since.Unix(), s.now().Unix(), limit)
+			GROUP BY u.id, u.username, u.role HAVING SUM(e.points) > 0 ORDER BY pts DESC, u.id LIMIT ?`, since.Unix(), s.now().Unix(), limit)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("leaderboard: %w", err)
@@ -175,7 +175,7 @@ func (s *Store) RecommendAnswer(ctx context.Context, actor *User, postID int64, 
 			return err
 		}
 		if !undo {
-			set, err := s.SiteSettings(ctx)
+			set, err := readSiteSettings(ctx, tx)
 			if err != nil {
 				return err
 			}

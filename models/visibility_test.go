@@ -3,11 +3,22 @@ package models
 import (
 	"context"
 	"database/sql"
-	"github.com/crowdcare/crowdcare/internal/testdb"
 	"testing"
 
 	"golang.org/x/crypto/bcrypt"
+
+	"github.com/crowdcare/crowdcare/internal/testdb"
+	"github.com/crowdcare/crowdcare/models/db"
 )
+
+// openRaw opens the test's database as another program would, beside the
+// store: the SQLite file, or the PostgreSQL database (with "?" rebound).
+func openRaw(location string) (*sql.DB, error) {
+	if testdb.Postgres() {
+		return db.OpenPostgres(context.Background(), location, db.PostgresOptions{MaxConns: 2})
+	}
+	return sql.Open("sqlite3", location)
+}
 
 // TestHiddenCategoriesAreReadOncePerMemo: under WithMemo the viewer's hidden
 // categories are read once, until the store writes; other viewers and
@@ -42,7 +53,7 @@ func TestHiddenCategoriesAreReadOncePerMemo(t *testing.T) {
 	}
 	// Another program adds the member to the group: this store does not
 	// know, so the memo keeps what it read, while a plain context reads anew.
-	raw, err := sql.Open("sqlite3", path)
+	raw, err := openRaw(path)
 	if err != nil {
 		t.Fatal(err)
 	}

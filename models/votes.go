@@ -3,6 +3,7 @@ package models
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 )
 
@@ -52,9 +53,13 @@ func (s *Store) vote(ctx context.Context, voter *User, postID int64, undo, trust
 	err = s.inTx(ctx, func(tx *sql.Tx) error {
 		// Votes only count on visible answers in visible threads; checked inside the write.
 		var open bool
-		if err := tx.QueryRowContext(ctx, `SELECT `+visiblePost+` AND `+visibleThread+`
-			FROM posts p JOIN threads t ON t.id = p.thread_id WHERE p.id = ?`, postID).Scan(&open); err != nil || !open {
+		err := tx.QueryRowContext(ctx, `SELECT `+visiblePost+` AND `+visibleThread+`
+			FROM posts p JOIN threads t ON t.id = p.thread_id WHERE p.id = ?`, postID).Scan(&open)
+		if errors.Is(err, sql.ErrNoRows) || (err == nil && !open) {
 			return ErrNotFound
+		}
+		if err != nil {
+			return err // a transaction that lost a race is run again
 		}
 		q := `INSERT INTO votes (post_id, user_id, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`
 		args := []any{postID, voter.ID, s.now().Unix()}
@@ -71,10 +76,11 @@ func (s *Store) vote(ctx context.Context, voter *User, postID int64, undo, trust
 		if _, err := tx.ExecContext(ctx, `UPDATE posts SET helpful_count = (SELECT COUNT(*) FROM votes WHERE post_id = ?) WHERE id = ?`, postID, postID); err != nil {
 			return err
 		}
+		delta := points
 		if undo {
-			points = -points
+			delta = -points
 		}
-		return s.addReputation(ctx, tx, p.Author.ID, voter.ID, postID, points, repHelpful)
+		return s.addReputation(ctx, tx, p.Author.ID, voter.ID, postID, delta, repHelpful)
 	})
 	if err != nil {
 		return fmt.Errorf("vote on post %d: %w", postID, err)

@@ -3,7 +3,6 @@ package demo
 import (
 	"context"
 	"errors"
-	"github.com/crowdcare/crowdcare/internal/testdb"
 	"io"
 	"log/slog"
 	"net/http"
@@ -16,6 +15,8 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/crowdcare/crowdcare/handlers"
+	"github.com/crowdcare/crowdcare/internal/testdb"
+	"github.com/crowdcare/crowdcare/media"
 	"github.com/crowdcare/crowdcare/models"
 )
 
@@ -113,7 +114,14 @@ func TestDemoShowsTheWholeProduct(t *testing.T) {
 	s := seeded(t, time.Now())
 	ctx := context.Background()
 	admin := mustUser(t, s, "admin")
-	e, err := handlers.New(ctx, handlers.Config{BaseURL: "http://127.0.0.1", SiteName: "Crowdcare"}, s, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	// Uploads in a directory of the test's: on PostgreSQL there is no
+	// database file to keep them beside.
+	uploads, err := media.OpenStorage(ctx, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := handlers.New(ctx, handlers.Config{BaseURL: "http://127.0.0.1", SiteName: "Crowdcare", Uploads: uploads}, s,
+		slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}

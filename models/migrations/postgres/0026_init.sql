@@ -615,9 +615,10 @@ CREATE TABLE upload_trash (
 ALTER TABLE threads ADD FOREIGN KEY (question_id) REFERENCES posts (id);
 ALTER TABLE threads ADD FOREIGN KEY (accepted_id) REFERENCES posts (id);
 
--- Accounts, sessions, limits and mail (pgaccounts).
--- The default category SQLite's 0001 seeds: a new forum can be posted to at
--- once. ON CONFLICT: another section may seed it too.
+-- Forum (threads, posts, categories, KB, moderation, insights): what
+-- SQLite's migrations write besides the schema.
+
+-- The category a new forum starts with (SQLite's 0001).
 INSERT INTO categories (slug, name, description, position, created_at)
 VALUES ('general', 'General', 'Questions about anything else.', 100, CAST(extract(epoch FROM now()) AS BIGINT))
 ON CONFLICT (slug) DO NOTHING;
