@@ -2,6 +2,8 @@ package models
 
 import (
 	"context"
+
+	"github.com/crowdcare/crowdcare/models/db"
 )
 
 // searchIndex is the full-text index of questions behind search: one
@@ -46,5 +48,8 @@ type indexRow struct {
 
 // index is the store's search back-end, by engine.
 func (s *Store) index() searchIndex {
+	if s.engine == db.Postgres {
+		return pgIndex{s}
+	}
 	return fts5Index{s}
 }

@@ -465,7 +465,9 @@ CREATE TABLE import_jobs (
 CREATE INDEX import_jobs_open ON import_jobs (status) WHERE status IN ('queued', 'running', 'interrupted');
 
 CREATE TABLE search_words (
-    word TEXT PRIMARY KEY
+    -- Compared byte by byte, as on SQLite: suggestions read the words that
+    -- start with a letter as a range (searchsuggest.go).
+    word TEXT COLLATE "C" PRIMARY KEY
 );
 
 CREATE TABLE account_tokens (
@@ -614,3 +616,77 @@ CREATE TABLE upload_trash (
 
 ALTER TABLE threads ADD FOREIGN KEY (question_id) REFERENCES posts (id);
 ALTER TABLE threads ADD FOREIGN KEY (accepted_id) REFERENCES posts (id);
+
+-- ---------------------------------------------------------------------------
+-- Search (models/searchpg.go). One row per question, keyed by the thread's
+-- id as SQLite's FTS5 table is by rowid, with the same text columns (the
+-- store reads them for the final ranking and highlighting) and doc, the
+-- weighted tsvector written in Go from those columns in the transaction of
+-- each change: A the title and its stems, B compounds written together, C
+-- the question with its accepted answer and their stems, D the other
+-- answers; and lexemes no word can be: the facets ('#zsolved', '#zc3', ...)
+-- and the document's bucket ('#r' || (rowid >> 10), see search_match). No
+-- text search configuration or extension is involved: words are folded in Go.
+CREATE TABLE search_index (
+    rowid   BIGINT PRIMARY KEY,
+    title   TEXT NOT NULL,
+    body    TEXT NOT NULL,
+    answers TEXT NOT NULL,
+    joined  TEXT NOT NULL,
+    tstems  TEXT NOT NULL,
+    stems   TEXT NOT NULL,
+    facets  TEXT NOT NULL,
+    doc     TSVECTOR NOT NULL
+);
+
+CREATE INDEX search_index_doc ON search_index USING gin (doc);
+
+-- search_match returns the newest n documents q finds (top is the newest
+-- rowid), newest first, each with its ts_rank for rq (weights of D, C, B,
+-- A: 0.04, 0.1, 0.2, 1, as bm25's column weights; normalised by length), or
+-- 0 when rq is NULL. A GIN index returns every match of a word, in no useful
+-- order, and a common word is in tens of thousands of questions: so the
+-- newest buckets of 1,024 rowids are searched first (q & their lexemes: GIN
+-- reads only the documents in them), 1, 2, 4 ... 64 buckets at a time, and
+-- the rest of the index only if that was not enough. Index and sequential
+-- scans are off inside: the planner would otherwise read the table in rowid
+-- order testing each tsvector, not knowing that reading one costs a TOAST
+-- fetch (tens of microseconds).
+-- +goose StatementBegin
+CREATE FUNCTION search_match(q tsquery, rq tsquery, n integer, top bigint)
+RETURNS TABLE (rowid bigint, rank real)
+LANGUAGE plpgsql STABLE
+SET enable_seqscan = off SET enable_indexscan = off
+AS $$
+DECLARE
+    hi bigint := top >> 10; -- the newest bucket not searched yet
+    span integer := 1;      -- buckets searched next
+    got integer := 0;
+    k integer;
+    buckets tsquery;
+BEGIN
+    WHILE got < n AND hi >= 0 AND span <= 64 LOOP
+        SELECT string_agg('''#r' || b || '''', ' | ')::tsquery INTO buckets
+            FROM generate_series(GREATEST(hi - span + 1, 0), hi) b;
+        RETURN QUERY SELECT m.rowid, CASE WHEN rq IS NULL THEN 0 ELSE ts_rank('{0.04, 0.1, 0.2, 1.0}', m.doc, rq, 1) END
+            FROM (SELECT s.rowid, s.doc FROM search_index s WHERE s.doc @@ (q && buckets)
+                ORDER BY s.rowid DESC LIMIT n - got) m;
+        GET DIAGNOSTICS k = ROW_COUNT;
+        got := got + k;
+        hi := hi - span;
+        span := span * 2;
+    END LOOP;
+    IF got < n AND hi >= 0 THEN
+        RETURN QUERY SELECT m.rowid, CASE WHEN rq IS NULL THEN 0 ELSE ts_rank('{0.04, 0.1, 0.2, 1.0}', m.doc, rq, 1) END
+            FROM (SELECT s.rowid, s.doc FROM search_index s WHERE s.doc @@ q AND s.rowid + 0 < (hi + 1) << 10
+                ORDER BY s.rowid DESC LIMIT n - got) m;
+    END IF;
+END
+$$;
+-- +goose StatementEnd
+
+-- The seed category, as SQLite's first migration adds it (the search tests
+-- and a new forum need it); kept if another section adds it too.
+INSERT INTO categories (slug, name, description, position, created_at)
+VALUES ('general', 'General', 'Questions about anything else.', 100, CAST(extract(epoch FROM now()) AS BIGINT))
+ON CONFLICT (slug) DO NOTHING;
