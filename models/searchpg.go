@@ -16,12 +16,13 @@ import (
 // make words; lower case, accents removed; CJK a character at a time, as
 // indexText segments it), and doc is written as a tsvector literal: no
 // text search configuration, dictionary or extension (unaccent) is used,
-// so managed PostgreSQL services do, and word forms are the stems columns'
-// (Snowball, in Go), as on SQLite. Weights mirror the bm25 column weights:
-// A the title and its stems, B compounds written together, C the question
-// with its accepted answer and their stems, D the other answers; ranking
-// weighs them 1, 0.2, 0.1 and 0.04 (bm25's 10, 2, 1 and 0.4). Facets are
-// lexemes of their own ("#zsolved"), which no word of a query can be.
+// so it runs where no extension may be installed (managed services), and
+// word forms are the stems columns' (Snowball, in Go), as on SQLite.
+// Weights mirror the bm25 column weights: A the title and its stems, B
+// compounds written together, C the question with its accepted answer and
+// their stems, D the other answers; ranking weighs A, B and C 1, 0.2 and
+// 0.1 (bm25's 10, 2 and 1; see rank). Facets are lexemes of their own
+// ("#zsolved"), which no word of a query can be.
 //
 // Match expressions (FTS5 syntax, see searchIndex) are compiled to a
 // tsquery (pgQuery), every word a quoted lexeme, so no input can make a
@@ -32,16 +33,16 @@ import (
 // FTS5 reads a word's matches newest first and stops; a GIN index returns
 // every match, and a word common enough to be in half the questions would
 // cost a read of each of them. So each document also has the lexeme of its
-// bucket of pgBucketRows rowids ("#r97"), and the SQL function search_match
-// (in the migration) searches the newest buckets first, GIN finding q &
-// (those buckets) without reading the other matches.
+// bucket of 1,024 rowids ("#r97", pgBucketShift), and the SQL function
+// search_match (in the migration) searches the newest buckets first, GIN
+// finding q & (those buckets) without reading the other matches.
 type pgIndex struct{ s *Store }
 
 // pgBucketShift makes a document's bucket, rowid >> pgBucketShift (1,024
 // rowids): search_match computes it the same way.
 const pgBucketShift = 10
 
-var pgColumns = []string{"rowid", "title", "body", "answers", "joined", "tstems", "stems", "facets", "doc"}
+var pgColumns = []string{"rowid", "title", "body", "answers", "joined", "tstems", "stems", "facets", "doc", "head"}
 
 // pgNewestRowid is search_match's last argument, the newest rowid: read
 // here, where the planner may read the primary key backwards (the function
@@ -49,8 +50,8 @@ var pgColumns = []string{"rowid", "title", "body", "answers", "joined", "tstems"
 const pgNewestRowid = `(SELECT COALESCE(MAX(rowid), 0) FROM search_index)`
 
 func (x pgIndex) write(ctx context.Context, tx dbtx, row indexRow) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO search_index (rowid, title, body, answers, joined, tstems, stems, facets, doc)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, CAST(? AS tsvector))`, x.values(row)...)
+	_, err := tx.ExecContext(ctx, `INSERT INTO search_index (rowid, title, body, answers, joined, tstems, stems, facets, doc, head)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, CAST(? AS tsvector), CAST(? AS tsvector))`, x.values(row)...)
 	return err
 }
 
@@ -62,7 +63,8 @@ func (pgIndex) remove(ctx context.Context, tx dbtx, rowid int64) error {
 func (pgIndex) columns() []string { return pgColumns }
 
 func (pgIndex) values(row indexRow) []any {
-	return append(append([]any{row.rowid}, row.cols...), row.facets, pgVector(row.rowid, row.cols, row.facets))
+	doc, head := pgVector(row.rowid, row.cols, row.facets)
+	return append(append([]any{row.rowid}, row.cols...), row.facets, doc, head)
 }
 
 func (x pgIndex) count(ctx context.Context, match string, limit int) (int, error) {
@@ -84,10 +86,15 @@ func (x pgIndex) newest(ctx context.Context, match string, n int) ([]int64, erro
 	return x.s.ids(ctx, `SELECT rowid FROM search_match(CAST(? AS tsquery), NULL, CAST(? AS INTEGER), `+pgNewestRowid+`) ORDER BY rowid DESC`, q.match, n)
 }
 
-// rank has search_match compute ts_rank (with the weights of D, C, B and
-// A 0.04, 0.1, 0.2 and 1, bm25's column weights; normalised by the
-// document's length, as bm25 is) for the newest limit+1 matches only, with
-// the query's words alone: the filters are not what a question is about.
+// rank has search_match compute ts_rank for the newest limit+1 matches
+// only, with the query's words alone (the filters are not what a question
+// is about), over head: the title, the question and the accepted answer
+// with their stems and compounds, weighed 1, 0.2 and 0.1 (A, B, C: bm25's
+// column weights), normalised by length as bm25 is. The other answers,
+// which FTS5 weighs 0.4 of the question's words, are left out of this
+// ranking (the final ranking in Go does not read them either): head is
+// small enough to be kept in the row, while doc is a TOAST fetch each,
+// which made ranking 1,000 candidates three times slower.
 func (x pgIndex) rank(ctx context.Context, match string, limit, window int) ([]SearchHit, int, error) {
 	q, err := compilePgQuery(match)
 	if err != nil {
@@ -135,11 +142,12 @@ var pgWeighted = []struct {
 	weight byte
 }{{0, 'A'}, {4, 'A'}, {3, 'B'}, {1, 'C'}, {5, 'C'}, {2, 'D'}}
 
-// pgVector writes a document's tsvector as a literal: each folded word with
-// its positions and their weights, positions counted across the columns
-// with a gap between columns so no phrase spans two; then the facets and
-// the document's bucket.
-func pgVector(rowid int64, cols []any, facets string) string {
+// pgVector writes a document's tsvectors as literals: doc, each folded word
+// with its positions and their weights, positions counted across the
+// columns with a gap between columns so no phrase spans two, then the
+// facets and the document's bucket; and head, the positions of weights A, B
+// and C alone (no other answers, facets or bucket), what ts_rank reads.
+func pgVector(rowid int64, cols []any, facets string) (doc, head string) {
 	type entry struct {
 		lexeme string
 		pos    []string // "12A"
@@ -181,18 +189,29 @@ func pgVector(rowid int64, cols []any, facets string) string {
 		add("#"+f, 0, 'D')
 	}
 	add("#r"+strconv.FormatInt(rowid>>pgBucketShift, 10), 0, 'D')
-	var b strings.Builder
-	for i, e := range entries {
-		if i > 0 {
-			b.WriteByte(' ')
+	var d, h strings.Builder
+	for _, e := range entries {
+		if d.Len() > 0 {
+			d.WriteByte(' ')
 		}
-		b.WriteString(pgLexeme(e.lexeme))
+		d.WriteString(pgLexeme(e.lexeme))
 		if len(e.pos) > 0 {
-			b.WriteByte(':')
-			b.WriteString(strings.Join(e.pos, ","))
+			d.WriteByte(':')
+			d.WriteString(strings.Join(e.pos, ","))
+		}
+		// The answers are numbered last: a word's D positions follow the others.
+		n := len(e.pos)
+		for n > 0 && strings.HasSuffix(e.pos[n-1], "D") {
+			n--
+		}
+		if n > 0 {
+			if h.Len() > 0 {
+				h.WriteByte(' ')
+			}
+			h.WriteString(pgLexeme(e.lexeme) + ":" + strings.Join(e.pos[:n], ","))
 		}
 	}
-	return b.String()
+	return d.String(), h.String()
 }
 
 // pgLexeme quotes a lexeme for a tsvector or tsquery literal.

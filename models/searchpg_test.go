@@ -53,19 +53,22 @@ func TestCompilePgQuery(t *testing.T) {
 func TestPgVector(t *testing.T) {
 	// title, body, answers, joined, tstems, stems
 	cols := []any{"Wi-Fi drops", "Drops at night, l'été", "It's O'Brien", "wifi", "drop", "drop nuit"}
-	got := pgVector(3000, cols, "zc1 zsolved")
+	got, head := pgVector(3000, cols, "zc1 zsolved")
 	want := `'wi':1A 'fi':2A 'drops':3A,9C 'drop':5A,15C 'wifi':7B 'at':10C 'night':11C 'l':12C 'ete':13C 'nuit':16C 'it':18D 's':19D 'o':20D 'brien':21D '#zc1' '#zsolved' '#r2'`
 	if got != want {
 		t.Errorf("vector\n got %s\nwant %s", got, want)
 	}
+	if want := `'wi':1A 'fi':2A 'drops':3A,9C 'drop':5A,15C 'wifi':7B 'at':10C 'night':11C 'l':12C 'ete':13C 'nuit':16C`; head != want {
+		t.Errorf("head\n got %s\nwant %s", head, want)
+	}
 	// Past 16,383 positions the last is kept once; a lexeme keeps 255.
 	long := strings.Repeat("word ", 20000) + "tail tail"
-	got = pgVector(1, []any{"", long, "", "", "", ""}, "")
+	got, _ = pgVector(1, []any{"", long, "", "", "", ""}, "")
 	if n := strings.Count(got, ","); n != 254 || !strings.Contains(got, "'tail':16383C '#r0'") {
 		t.Errorf("long text: %d commas, %.200s", n, got)
 	}
 	// Words too long for a lexeme are left out; quotes are escaped.
-	got = pgVector(1, []any{strings.Repeat("x", 2100) + " ok", "", "", "", "", ""}, "")
+	got, _ = pgVector(1, []any{strings.Repeat("x", 2100) + " ok", "", "", "", "", ""}, "")
 	if got != `'ok':2A '#r0'` {
 		t.Errorf("long word: %.100s", got)
 	}

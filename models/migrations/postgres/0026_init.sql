@@ -636,22 +636,30 @@ CREATE TABLE search_index (
     tstems  TEXT NOT NULL,
     stems   TEXT NOT NULL,
     facets  TEXT NOT NULL,
-    doc     TSVECTOR NOT NULL
+    doc     TSVECTOR NOT NULL,
+    -- What ts_rank reads: doc's positions of weights A, B and C (no other
+    -- answers), small, kept in the row (MAIN) rather than a TOAST fetch.
+    head    TSVECTOR NOT NULL
 );
+
+ALTER TABLE search_index ALTER COLUMN head SET STORAGE MAIN;
 
 CREATE INDEX search_index_doc ON search_index USING gin (doc);
 
 -- search_match returns the newest n documents q finds (top is the newest
--- rowid), newest first, each with its ts_rank for rq (weights of D, C, B,
--- A: 0.04, 0.1, 0.2, 1, as bm25's column weights; normalised by length), or
+-- rowid), newest first, each with the ts_rank of its head for rq (weights of
+-- C, B, A: 0.1, 0.2, 1, as bm25's column weights; normalised by length), or
 -- 0 when rq is NULL. A GIN index returns every match of a word, in no useful
 -- order, and a common word is in tens of thousands of questions: so the
 -- newest buckets of 1,024 rowids are searched first (q & their lexemes: GIN
--- reads only the documents in them), 1, 2, 4 ... 64 buckets at a time, and
--- the rest of the index only if that was not enough. Index and sequential
--- scans are off inside: the planner would otherwise read the table in rowid
--- order testing each tsvector, not knowing that reading one costs a TOAST
--- fetch (tens of microseconds).
+-- reads only the documents in them): the newest one, then as many more as
+-- the matches found so far say are needed (four times as many when none
+-- were). When that is more than 16 buckets, q is rare enough for GIN to find
+-- all its matches in the rest of the index (an OR of many buckets costs GIN
+-- more than that). Only rowids are sorted; the n heads ranked are read by
+-- ctid after. Index and sequential scans are off inside: the planner would
+-- otherwise read the table in rowid order testing each tsvector, not
+-- knowing that reading one costs a TOAST fetch.
 -- +goose StatementBegin
 CREATE FUNCTION search_match(q tsquery, rq tsquery, n integer, top bigint)
 RETURNS TABLE (rowid bigint, rank real)
@@ -660,25 +668,29 @@ SET enable_seqscan = off SET enable_indexscan = off
 AS $$
 DECLARE
     hi bigint := top >> 10; -- the newest bucket not searched yet
-    span integer := 1;      -- buckets searched next
+    span bigint := 1;       -- buckets searched next
+    searched bigint := 0;   -- buckets searched so far
     got integer := 0;
     k integer;
     buckets tsquery;
 BEGIN
-    WHILE got < n AND hi >= 0 AND span <= 64 LOOP
+    WHILE got < n AND hi >= 0 AND span <= 16 LOOP
         SELECT string_agg('''#r' || b || '''', ' | ')::tsquery INTO buckets
             FROM generate_series(GREATEST(hi - span + 1, 0), hi) b;
-        RETURN QUERY SELECT m.rowid, CASE WHEN rq IS NULL THEN 0 ELSE ts_rank('{0.04, 0.1, 0.2, 1.0}', m.doc, rq, 1) END
-            FROM (SELECT s.rowid, s.doc FROM search_index s WHERE s.doc @@ (q && buckets)
+        RETURN QUERY SELECT m.rowid, CASE WHEN rq IS NULL THEN 0 ELSE ts_rank('{0.04, 0.1, 0.2, 1.0}',
+                (SELECT h.head FROM search_index h WHERE h.ctid = m.t), rq, 1) END
+            FROM (SELECT s.rowid, s.ctid AS t FROM search_index s WHERE s.doc @@ (q && buckets)
                 ORDER BY s.rowid DESC LIMIT n - got) m;
         GET DIAGNOSTICS k = ROW_COUNT;
         got := got + k;
         hi := hi - span;
-        span := span * 2;
+        searched := searched + span;
+        span := GREATEST(1, CASE WHEN got = 0 THEN span * 4 ELSE ceil((n - got) * searched * 1.25 / got) END);
     END LOOP;
     IF got < n AND hi >= 0 THEN
-        RETURN QUERY SELECT m.rowid, CASE WHEN rq IS NULL THEN 0 ELSE ts_rank('{0.04, 0.1, 0.2, 1.0}', m.doc, rq, 1) END
-            FROM (SELECT s.rowid, s.doc FROM search_index s WHERE s.doc @@ q AND s.rowid + 0 < (hi + 1) << 10
+        RETURN QUERY SELECT m.rowid, CASE WHEN rq IS NULL THEN 0 ELSE ts_rank('{0.04, 0.1, 0.2, 1.0}',
+                (SELECT h.head FROM search_index h WHERE h.ctid = m.t), rq, 1) END
+            FROM (SELECT s.rowid, s.ctid AS t FROM search_index s WHERE s.doc @@ q AND s.rowid + 0 < (hi + 1) << 10
                 ORDER BY s.rowid DESC LIMIT n - got) m;
     END IF;
 END
