@@ -100,8 +100,8 @@ func browserScheme(u string) string {
 	return ""
 }
 
-// FuzzSearchQuery: whatever a person types, the translated FTS5 query runs
-// without an error.
+// FuzzSearchQuery: whatever a person types, the translated query runs
+// without an error, on the engine of the pass, and compiles for PostgreSQL.
 func FuzzSearchQuery(f *testing.F) {
 	for _, s := range []string{`"`, `*`, `-`, `OR`, `NEAR(`, `((a)`, `"a" -b c*`, `{title}:x`, `日本語`, `🙂`, "\x00", strings.Repeat("x ", 300)} {
 		f.Add(s)
@@ -125,6 +125,25 @@ func FuzzSearchQuery(f *testing.F) {
 		}
 		if _, err := s.Similar(context.Background(), q, nil); err != nil {
 			t.Fatalf("similar %q: %v", q, err)
+		}
+		// Every match expression the plan writes compiles to a tsquery (the
+		// PostgreSQL back-end), whichever engine this pass runs on.
+		plan, err := s.planQuery(context.Background(), q)
+		if err != nil || len(plan.groups) == 0 {
+			return
+		}
+		exprs := []string{plan.matchAny(), plan.matchCore(), plan.matchAllWords(),
+			fullMatch(plan.matchCore(), "facets : zsolved AND facets : zc1", "facets : (zc2 OR zc3)")}
+		if plan.hasSyn() {
+			exprs = append(exprs, plan.matchSyn())
+		}
+		for _, g := range plan.groups {
+			exprs = append(exprs, g.expr())
+		}
+		for _, e := range exprs {
+			if _, err := compilePgQuery(e); err != nil {
+				t.Fatalf("query %q: %v", q, err)
+			}
 		}
 	})
 }

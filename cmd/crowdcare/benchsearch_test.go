@@ -1,15 +1,17 @@
 package main
 
 import (
-	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/crowdcare/crowdcare/internal/testdb"
 )
 
 // TestBenchSearchPrintsLatencyAndRelevance: `bench search` times each kind
-// of query and measures the ranking on the relevance set.
+// of query and measures the ranking on the relevance set, on the engine the
+// pass runs on (the relevance set in a scratch database beside --db).
 func TestBenchSearchPrintsLatencyAndRelevance(t *testing.T) {
-	db := filepath.Join(t.TempDir(), "cc.db")
+	db := testdb.Location(t, "cc.db")
 	if code, _, errOut := runCmd(t, "corpus", "--db", db, "--threads", "100", "--posts", "400"); code != 0 {
 		t.Fatalf("corpus: %s", errOut)
 	}

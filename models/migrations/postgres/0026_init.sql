@@ -465,7 +465,9 @@ CREATE TABLE import_jobs (
 CREATE INDEX import_jobs_open ON import_jobs (status) WHERE status IN ('queued', 'running', 'interrupted');
 
 CREATE TABLE search_words (
-    word TEXT PRIMARY KEY
+    -- Compared byte by byte, as on SQLite: suggestions read the words that
+    -- start with a letter as a range (searchsuggest.go).
+    word TEXT COLLATE "C" PRIMARY KEY
 );
 
 CREATE TABLE account_tokens (
@@ -614,6 +616,86 @@ CREATE TABLE upload_trash (
 
 ALTER TABLE threads ADD FOREIGN KEY (question_id) REFERENCES posts (id);
 ALTER TABLE threads ADD FOREIGN KEY (accepted_id) REFERENCES posts (id);
+
+-- ---------------------------------------------------------------------------
+-- Search (models/searchpg.go). One row per question, keyed by the thread's
+-- id as SQLite's FTS5 table is by rowid, with the same text columns (the
+-- store reads them for the final ranking and highlighting) and doc, the
+-- weighted tsvector written in Go from those columns in the transaction of
+-- each change: A the title and its stems, B compounds written together, C
+-- the question with its accepted answer and their stems, D the other
+-- answers; and lexemes no word can be: the facets ('#zsolved', '#zc3', ...)
+-- and the document's bucket ('#r' || (rowid >> 10), see search_match). No
+-- text search configuration or extension is involved: words are folded in Go.
+CREATE TABLE search_index (
+    rowid   BIGINT PRIMARY KEY,
+    title   TEXT NOT NULL,
+    body    TEXT NOT NULL,
+    answers TEXT NOT NULL,
+    joined  TEXT NOT NULL,
+    tstems  TEXT NOT NULL,
+    stems   TEXT NOT NULL,
+    facets  TEXT NOT NULL,
+    doc     TSVECTOR NOT NULL,
+    -- What ts_rank reads: doc's positions of weights A, B and C (no other
+    -- answers), small, kept in the row (MAIN) rather than a TOAST fetch.
+    head    TSVECTOR NOT NULL
+);
+
+ALTER TABLE search_index ALTER COLUMN head SET STORAGE MAIN;
+
+CREATE INDEX search_index_doc ON search_index USING gin (doc);
+
+-- search_match returns the newest n documents q finds (top is the newest
+-- rowid), newest first, each with the ts_rank of its head for rq (weights of
+-- C, B, A: 0.1, 0.2, 1, as bm25's column weights; normalised by length), or
+-- 0 when rq is NULL. A GIN index returns every match of a word, in no useful
+-- order, and a common word is in tens of thousands of questions: so the
+-- newest buckets of 1,024 rowids are searched first (q & their lexemes: GIN
+-- reads only the documents in them): the newest one, then as many more as
+-- the matches found so far say are needed (four times as many when none
+-- were). When that is more than 16 buckets, q is rare enough for GIN to find
+-- all its matches in the rest of the index (an OR of many buckets costs GIN
+-- more than that). Only rowids are sorted; the n heads ranked are read by
+-- ctid after. Index and sequential scans are off inside: the planner would
+-- otherwise read the table in rowid order testing each tsvector, not
+-- knowing that reading one costs a TOAST fetch.
+-- +goose StatementBegin
+CREATE FUNCTION search_match(q tsquery, rq tsquery, n integer, top bigint)
+RETURNS TABLE (rowid bigint, rank real)
+LANGUAGE plpgsql STABLE
+SET enable_seqscan = off SET enable_indexscan = off
+AS $$
+DECLARE
+    hi bigint := top >> 10; -- the newest bucket not searched yet
+    span bigint := 1;       -- buckets searched next
+    searched bigint := 0;   -- buckets searched so far
+    got integer := 0;
+    k integer;
+    buckets tsquery;
+BEGIN
+    WHILE got < n AND hi >= 0 AND span <= 16 LOOP
+        SELECT string_agg('''#r' || b || '''', ' | ')::tsquery INTO buckets
+            FROM generate_series(GREATEST(hi - span + 1, 0), hi) b;
+        RETURN QUERY SELECT m.rowid, CASE WHEN rq IS NULL THEN 0 ELSE ts_rank('{0.04, 0.1, 0.2, 1.0}',
+                (SELECT h.head FROM search_index h WHERE h.ctid = m.t), rq, 1) END
+            FROM (SELECT s.rowid, s.ctid AS t FROM search_index s WHERE s.doc @@ (q && buckets)
+                ORDER BY s.rowid DESC LIMIT n - got) m;
+        GET DIAGNOSTICS k = ROW_COUNT;
+        got := got + k;
+        hi := hi - span;
+        searched := searched + span;
+        span := GREATEST(1, CASE WHEN got = 0 THEN span * 4 ELSE ceil((n - got) * searched * 1.25 / got) END);
+    END LOOP;
+    IF got < n AND hi >= 0 THEN
+        RETURN QUERY SELECT m.rowid, CASE WHEN rq IS NULL THEN 0 ELSE ts_rank('{0.04, 0.1, 0.2, 1.0}',
+                (SELECT h.head FROM search_index h WHERE h.ctid = m.t), rq, 1) END
+            FROM (SELECT s.rowid, s.ctid AS t FROM search_index s WHERE s.doc @@ q AND s.rowid + 0 < (hi + 1) << 10
+                ORDER BY s.rowid DESC LIMIT n - got) m;
+    END IF;
+END
+$$;
+-- +goose StatementEnd
 
 -- Forum (threads, posts, categories, KB, moderation, insights): what
 -- SQLite's migrations write besides the schema.
