@@ -69,7 +69,11 @@ var (
 	adminOnce sync.Once
 	admin     *sql.DB
 	adminErr  error
+	// template is the migrated database tests are cloned from; a process
+	// testing other migrations on the same server may drop it, and then
+	// it is built again (rebuildMu: once for the test's process).
 	template  string
+	rebuildMu sync.Mutex
 )
 
 // freshDatabase creates a database from the template and drops it when
@@ -84,10 +88,27 @@ func freshDatabase(t testing.TB) (string, error) {
 	defer cancel()
 	var err error
 	for attempt := 0; attempt < 20; attempt++ {
+		rebuildMu.Lock()
+		tmpl := template
+		rebuildMu.Unlock()
 		// Another process cloning the template at the same moment makes
 		// PostgreSQL refuse ("being accessed by other users"): try again.
-		if _, err = admin.ExecContext(ctx, `CREATE DATABASE `+name+` TEMPLATE `+template); err == nil {
+		if _, err = admin.ExecContext(ctx, `CREATE DATABASE `+name+` TEMPLATE `+tmpl); err == nil {
 			break
+		}
+		if strings.Contains(err.Error(), "does not exist") {
+			// Dropped by a process testing other migrations (another
+			// branch on the same server): build it again.
+			rebuildMu.Lock()
+			var db *sql.DB
+			if db, template, err = prepare(); err == nil {
+				db.Close()
+			}
+			rebuildMu.Unlock()
+			if err != nil {
+				return "", fmt.Errorf("rebuild the template: %w", err)
+			}
+			continue
 		}
 		if !strings.Contains(err.Error(), "being accessed") {
 			return "", fmt.Errorf("create %s: %w", name, err)
@@ -143,8 +164,12 @@ func prepare() (*sql.DB, string, error) {
 	if n == 1 {
 		return db, tmpl, nil
 	}
-	// Templates of older migrations are of no more use.
-	if rows, err := conn.QueryContext(ctx, `SELECT datname FROM pg_database WHERE datname LIKE 'cc\_tmpl\_%' AND datname != $1`, tmpl); err == nil {
+	// Templates of older migrations are of no more use once a day old (by
+	// the time stamped on them when built; unstamped ones are left alone):
+	// younger ones may be another branch's, tested on the same server.
+	if rows, err := conn.QueryContext(ctx, `SELECT datname FROM pg_database WHERE datname LIKE 'cc\_tmpl\_%' AND datname != $1
+		AND substring(shobj_description(oid, 'pg_database') FROM '^built ([0-9]+)$')::bigint < $2`,
+		tmpl, time.Now().Add(-24*time.Hour).Unix()); err == nil {
 		var old []string
 		for rows.Next() {
 			var n string
@@ -166,6 +191,9 @@ func prepare() (*sql.DB, string, error) {
 	}
 	if err := migrate(ctx, base, building); err != nil {
 		return nil, "", fmt.Errorf("migrate the template: %w", err)
+	}
+	if _, err := conn.ExecContext(ctx, fmt.Sprintf(`COMMENT ON DATABASE %s IS 'built %d'`, building, time.Now().Unix())); err != nil {
+		return nil, "", err
 	}
 	if _, err := conn.ExecContext(ctx, `ALTER DATABASE `+building+` RENAME TO `+tmpl); err != nil {
 		return nil, "", err
