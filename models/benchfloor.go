@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/crowdcare/crowdcare/models/db"
 )
 
 // CopiedTable is how long copying one table's rows took.
@@ -43,6 +45,9 @@ const floorChunk = 20000
 // the least work SQLite does to store the same rows in the same schema, so
 // the import's own time can be read against it (bench import --floor).
 func (s *Store) CopyImportRows(ctx context.Context, from string) (out FloorCopy, err error) {
+	if s.engine == db.Postgres {
+		return out, errors.New("the import's floor (a copy inside SQLite) is for SQLite databases")
+	}
 	// The import's writer settings, counted as an import's are, so an import
 	// running meanwhile keeps them. Set before taking the pool's only
 	// connection, put back after giving it back.

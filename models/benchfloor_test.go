@@ -12,10 +12,11 @@ import (
 
 // TestCopyImportRowsReproducesTheImport: the floor benchmark copies every
 // row an import stored, so the copy holds the same threads, items, authors
-// and search rows, and puts the writer back as it found it.
+// and search rows, and puts the writer back as it found it. SQLite's floor:
+// on a SQLite file whichever engine the suite runs on.
 func TestCopyImportRowsReproducesTheImport(t *testing.T) {
 	ctx := context.Background()
-	src := fixedStore(t)
+	src := fixedSQLiteStore(t)
 	var ts []tweets.Tweet
 	for i := 0; i < 300; i++ {
 		id := fmt.Sprint(1000 + i)
@@ -26,7 +27,7 @@ func TestCopyImportRowsReproducesTheImport(t *testing.T) {
 	if sum.Threads != 300 {
 		t.Fatalf("import made %d threads", sum.Threads)
 	}
-	dst := fixedStore(t)
+	dst := fixedSQLiteStore(t)
 	copied, err := dst.CopyImportRows(ctx, src.Path())
 	if err != nil {
 		t.Fatal(err)
@@ -62,7 +63,7 @@ func TestCopyImportRowsReproducesTheImport(t *testing.T) {
 	checkDetached(t, dst)
 
 	// A copy that fails part-way puts the writer back too.
-	other := fixedStore(t)
+	other := fixedSQLiteStore(t)
 	if _, err := other.CopyImportRows(ctx, filepath.Join(t.TempDir(), "not-an-import.db")); err == nil {
 		t.Fatal("copying from a database without the tables did not fail")
 	}

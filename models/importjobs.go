@@ -90,8 +90,11 @@ func (s *Store) StartImportJob(ctx context.Context, operator, filename string, t
 // ErrNotFound when none waits.
 func (s *Store) ClaimImportJob(ctx context.Context, pid int) (*ImportJob, error) {
 	var id int64
+	// status = 'queued' again outside the subquery: on PostgreSQL an app
+	// server that waited for another's claim of the same row checks the
+	// row as the other left it, and must not take it too.
 	err := s.w.QueryRowContext(ctx, `UPDATE import_jobs SET status = 'running', pid = ?
-		WHERE id = (SELECT MIN(id) FROM import_jobs WHERE status = 'queued') RETURNING id`, pid).Scan(&id)
+		WHERE id = (SELECT MIN(id) FROM import_jobs WHERE status = 'queued') AND status = 'queued' RETURNING id`, pid).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
 	}
@@ -246,7 +249,7 @@ func (s *Store) resumedBy(ctx context.Context, job int64, imports []int64) error
 		by = -1 // an import without a job (a test's) finished them
 	}
 	_, err := s.exec(ctx, `UPDATE import_jobs SET resumed_by = ? WHERE status = 'interrupted' AND resumed_by = 0
-		AND import_id IN (SELECT value FROM json_each(?))`, by, idList(imports))
+		AND import_id IN (`+s.jsonInts("?")+`)`, by, idList(imports))
 	return err
 }
 
