@@ -88,7 +88,7 @@ func listPaging(page, counted, per int) Paging {
 func (s *Store) countUpTo(ctx context.Context, query string, args ...any) (int, error) {
 	var n int
 	args = append(args[:len(args):len(args)], listCountLimit+1)
-	err := s.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM (`+query+` LIMIT ?)`, args...).Scan(&n)
+	err := s.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM (`+query+` LIMIT ?) AS v`, args...).Scan(&n)
 	return n, err
 }
 

@@ -128,7 +128,7 @@ func (s *Store) ThreadPosts(ctx context.Context, t *Thread, page int, viewer *Us
 		viewerID = viewer.ID
 	}
 	staff := viewer.Can(PermHide)
-	const where = ` WHERE p.thread_id = ? AND p.is_question = 0 AND p.id != ? AND (p.pending = 0 OR p.author_id = ? OR ?)`
+	const where = ` WHERE p.thread_id = ? AND p.is_question = 0 AND p.id != ? AND (p.pending = 0 OR p.author_id = ? OR ? = 1)`
 	var total int
 	if err := s.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM posts p`+where, t.ID, t.AcceptedID, viewerID, staff).Scan(&total); err != nil {
 		return nil, fmt.Errorf("count answers: %w", err)
