@@ -299,7 +299,8 @@ func (b *placeholderBatch) add(ctx context.Context, w authorWant) (int64, error)
 	}
 	b.taken[name], b.taken[email] = true, true
 	b.rows = append(b.rows, id, wantUsername(w), wantEmail(w, 0), "!", string(placeholderRole(w.official)), b.s.now().Unix(), 1, w.handle, wantXID(w))
-	if len(b.rows) >= bulkRows*placeholderCols {
+	// PostgreSQL stores the lot with one COPY at the end (flush).
+	if len(b.rows) >= bulkRows*placeholderCols && b.s.engine != db.Postgres {
 		return id, b.flush(ctx)
 	}
 	return id, nil
@@ -376,8 +377,14 @@ func (b *placeholderBatch) flush(ctx context.Context) error {
 	if len(b.rows) == 0 {
 		return nil
 	}
-	err := execRows(ctx, b.c, `INSERT INTO users (id, username, email, password_hash, role, created_at, imported, x_handle, x_user_id) VALUES `,
-		"", placeholderCols, b.rows)
+	var err error
+	if b.s.engine == db.Postgres {
+		_, err = copyRows(ctx, b.c, "users", []string{"id", "username", "email", "password_hash", "role", "created_at", "imported",
+			"x_handle", "x_user_id"}, b.rows)
+	} else {
+		err = execRows(ctx, b.c, `INSERT INTO users (id, username, email, password_hash, role, created_at, imported, x_handle, x_user_id) VALUES `,
+			"", placeholderCols, b.rows)
+	}
 	b.rows = b.rows[:0]
 	if err != nil {
 		return fmt.Errorf("store imported profiles: %w", err)

@@ -30,7 +30,8 @@ type newThread struct {
 	context    []socialItem // quoted in the question
 	authors    []int64      // each item's author
 	id         int64
-	posts      []int64 // each item's post: the question's, then the answers'
+	firstPost  int64   // the question's id; the answers' follow (SQLite)
+	posts      []int64 // each item's post, the question's first (PostgreSQL)
 	// Filled in by render.
 	title, slug string
 	md, html    []string
@@ -280,11 +281,8 @@ func (s *Store) assignIDs(ctx context.Context, c dbtx, threads []*newThread) err
 	for _, nt := range threads {
 		thread++
 		nt.id = thread
-		nt.posts = make([]int64, len(nt.items))
-		for i := range nt.posts {
-			post++
-			nt.posts[i] = post
-		}
+		nt.firstPost = post + 1
+		post += int64(len(nt.items))
 	}
 	return nil
 }
@@ -342,6 +340,9 @@ func (s *Store) renderThread(nt *newThread) error {
 // writeThreads stores the batch's threads, posts and search rows, and marks
 // the items converted (the question) or appended (the answers).
 func (im *Importer) writeThreads(ctx context.Context, c *stmtCache, threads []*newThread) error {
+	if im.s.engine == db.Postgres {
+		return im.copyThreads(ctx, c, threads)
+	}
 	var th, posts, questions, items, search []any
 	var pending []pendingItem
 	for _, nt := range threads {
@@ -360,9 +361,9 @@ func (im *Importer) writeThreads(ctx context.Context, c *stmtCache, threads []*n
 		lang, checked := threadLang(q.lang)
 		th = append(th, nt.id, nt.categoryID, nt.authors[0], nt.title, nt.slug, len(nt.items)-1,
 			q.created, last, sourceRef(q.handle, q.id, q.format), firstAnswer, lang, checked)
-		questions = append(questions, nt.id, nt.posts[0])
+		questions = append(questions, nt.id, nt.firstPost)
 		for i, it := range nt.items {
-			id := nt.posts[i]
+			id := nt.firstPost + int64(i)
 			posts = append(posts, id, nt.id, nt.authors[i], i == 0, nt.md[i], nt.html[i], nt.text[i], max(it.created, q.created))
 			status := "appended"
 			if i == 0 {
@@ -377,7 +378,7 @@ func (im *Importer) writeThreads(ctx context.Context, c *stmtCache, threads []*n
 			items = append(items, it.id, status, nt.id, id)
 		}
 		for _, it := range nt.context {
-			items = append(items, it.id, "appended", nt.id, nt.posts[0])
+			items = append(items, it.id, "appended", nt.id, nt.firstPost)
 		}
 		search = append(append(append(search, threadRowID(nt.id)), nt.search...), facetCategory(nt.categoryID)+" "+facetOpen)
 	}
@@ -385,23 +386,21 @@ func (im *Importer) writeThreads(ctx context.Context, c *stmtCache, threads []*n
 		what, before, after string
 		cols                int
 		args                []any
-		tuple               string // "" for plain placeholders
 	}
 	run := func(steps ...step) error {
 		for _, st := range steps {
-			if err := execTuples(ctx, c, st.before, st.tuple, st.after, st.cols, st.args); err != nil {
+			if err := execRows(ctx, c, st.before, st.after, st.cols, st.args); err != nil {
 				return fmt.Errorf("store imported %s: %w", st.what, err)
 			}
 		}
 		return nil
 	}
 	err := run(step{"threads", `INSERT INTO threads (id, category_id, author_id, title, slug, answer_count, created_at,
-			last_activity_at, source_url, first_answer_at, lang, lang_checked) VALUES `, "", 12, th, ""},
-		step{"posts", `INSERT INTO posts (id, thread_id, author_id, is_question, body_md, body_html, body_text, created_at) VALUES `, "", 8, posts, ""},
+			last_activity_at, source_url, first_answer_at, lang, lang_checked) VALUES `, "", 12, th},
+		step{"posts", `INSERT INTO posts (id, thread_id, author_id, is_question, body_md, body_html, body_text, created_at) VALUES `, "", 8, posts},
 		// Set once the question exists: deferring the foreign key check
 		// instead makes SQLite scan threads for every post it inserts.
-		step{"questions", `UPDATE threads SET question_id = v.column2 FROM (VALUES `, `) AS v WHERE threads.id = v.column1`, 2, questions,
-			typedTuple("BIGINT", "BIGINT")})
+		step{"questions", `UPDATE threads SET question_id = v.column2 FROM (VALUES `, `) AS v WHERE threads.id = v.column1`, 2, questions})
 	if err != nil {
 		return err
 	}
@@ -411,8 +410,8 @@ func (im *Importer) writeThreads(ctx context.Context, c *stmtCache, threads []*n
 		return err
 	}
 	return run(step{"items", `UPDATE social_items SET status = v.column2, thread_id = v.column3, post_id = v.column4 FROM (VALUES `,
-		`) AS v WHERE social_items.tweet_id = v.column1`, 4, items, typedTuple("TEXT", "TEXT", "BIGINT", "BIGINT")},
-		step{"search index", `INSERT INTO search_index (rowid, title, body, answers, joined, tstems, stems, facets) VALUES `, "", 8, search, ""})
+		`) AS v WHERE social_items.tweet_id = v.column1`, 4, items},
+		step{"search index", `INSERT INTO search_index (rowid, title, body, answers, joined, tstems, stems, facets) VALUES `, "", 8, search})
 }
 
 // execRows runs before + "(?, ...), (?, ...)" + after for rows of cols

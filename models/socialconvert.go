@@ -63,7 +63,7 @@ func (im *Importer) convertAll(ctx context.Context) error {
 			return err
 		}
 		err := im.write(quiet, func(tx *sql.Tx) error {
-			c := newStmtCache(tx)
+			c := im.stmts(tx)
 			defer c.close()
 			if im.dryTx != nil {
 				var err error

@@ -131,6 +131,9 @@ type Importer struct {
 	// their own Finish would have (publishing, or triaging: only trusted
 	// rules' matches).
 	resumePublish, resumeTriage []int64
+	// conn is the connection of the transaction write runs, for COPY on
+	// PostgreSQL; nil outside one, on SQLite and in a dry run.
+	conn *sql.Conn
 }
 
 // BrandHandles reads the brand's accounts as a form, a flag or the
@@ -234,14 +237,25 @@ func (im *Importer) write(ctx context.Context, fn func(tx *sql.Tx) error) error 
 		return fn(im.dryTx)
 	}
 	before := im.counted()
-	err := im.s.inTx(ctx, func(tx *sql.Tx) error {
+	err := im.s.inBulkTx(ctx, func(conn *sql.Conn, tx *sql.Tx) error {
 		im.uncount(before)
+		im.conn = conn
+		defer func() { im.conn = nil }()
 		return fn(tx)
 	})
 	if err != nil {
 		im.uncount(before)
 	}
 	return err
+}
+
+// stmts is a statement cache for the import's transaction tx, which
+// writes in bulk through the transaction's connection when write gave it
+// one (COPY, on PostgreSQL).
+func (im *Importer) stmts(tx *sql.Tx) *stmtCache {
+	c := newStmtCache(tx)
+	c.conn = im.conn
+	return c
 }
 
 // batchCounts is what storing a batch adds to: the summary's fields the
@@ -447,7 +461,7 @@ func (im *Importer) drain(ctx context.Context) error {
 // otherwise the conversations the batch holds whole become threads at once
 // (streamBatch).
 func (im *Importer) storeItems(ctx context.Context, tx *sql.Tx, batch []pendingItem, pre map[string]*newThread) error {
-	c := newStmtCache(tx)
+	c := im.stmts(tx)
 	defer c.close()
 	if im.opts.Triage {
 		rb, err := im.s.resolveBatch(ctx, c, batch)

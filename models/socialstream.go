@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+
+	"github.com/crowdcare/crowdcare/models/db"
 )
 
 // An import that makes threads at once does it batch by batch, as it reads:
@@ -46,6 +48,9 @@ const itemCols = 23
 // transaction), so each row is new; a statement that stores fewer rows
 // than it was given fails the batch rather than miscount it.
 func (im *Importer) insertItems(ctx context.Context, c dbtx, items []pendingItem) error {
+	if im.s.engine == db.Postgres {
+		return im.copyItems(ctx, c, items)
+	}
 	tuple := "(" + placeholders(itemCols) + ")"
 	now := im.s.now().Unix()
 	args := make([]any, 0, min(len(items), bulkRows)*itemCols)

@@ -614,3 +614,10 @@ CREATE TABLE upload_trash (
 
 ALTER TABLE threads ADD FOREIGN KEY (question_id) REFERENCES posts (id);
 ALTER TABLE threads ADD FOREIGN KEY (accepted_id) REFERENCES posts (id);
+
+-- ---------------------------------------------------------------------------
+-- Social imports (models/social*.go, socialcopy.go). A batch of an import
+-- stores its threads with their questions before the questions' posts (each
+-- table one COPY), and has that checked at its commit (SET CONSTRAINTS …
+-- DEFERRED); everywhere else the question is checked at once, as before.
+ALTER TABLE threads ALTER CONSTRAINT threads_question_id_fkey DEFERRABLE INITIALLY IMMEDIATE;
