@@ -233,9 +233,7 @@ func fullMatch(expr, filter, exclude string) string {
 // countMatches counts documents matching expr under the filters, up to
 // searchMaxHits+1.
 func (s *Store) countMatches(ctx context.Context, expr, filter, exclude string) (int, error) {
-	var n int
-	err := s.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM search_index WHERE search_index MATCH ? LIMIT ?)`,
-		fullMatch(expr, filter, exclude), searchMaxHits+1).Scan(&n)
+	n, err := s.index().count(ctx, fullMatch(expr, filter, exclude), searchMaxHits+1)
 	if err != nil {
 		return 0, fmt.Errorf("count matches: %w", err)
 	}
@@ -263,8 +261,7 @@ func (s *Store) search(ctx context.Context, plan *searchPlan, filter, exclude st
 		have[h.rowid] = true
 	}
 	add := func(expr string) error {
-		ids, err := s.ids(ctx, `SELECT rowid FROM search_index WHERE search_index MATCH ? ORDER BY rowid DESC LIMIT ?`,
-			fullMatch(expr, filter, exclude), rerankExtra)
+		ids, err := s.index().newest(ctx, fullMatch(expr, filter, exclude), rerankExtra)
 		for _, id := range ids {
 			if !have[id] {
 				have[id] = true

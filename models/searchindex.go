@@ -114,8 +114,6 @@ func indexColumns(d searchDoc, st *stemmer) []any {
 		st.stemsOf(joinedForms(title), title), st.stemsOf(joined, body, answers)}
 }
 
-const insertIndexSQL = `INSERT INTO search_index (rowid, title, body, answers, joined, tstems, stems, facets) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`
-
 // indexThread writes the question's row in the search index (the thread
 // with its published article), or removes it when the thread is no longer
 // visible. It runs in the transaction of the change.
@@ -127,7 +125,7 @@ func (s *Store) indexThread(ctx context.Context, tx dbtx, threadID int64) error 
 // language), as a rebuild of the whole index does; nil makes new ones.
 func (s *Store) indexThreadWith(ctx context.Context, tx dbtx, threadID int64, stemmers map[string]*stemmer) error {
 	rowid := threadRowID(threadID)
-	if _, err := tx.ExecContext(ctx, `DELETE FROM search_index WHERE rowid = ?`, rowid); err != nil {
+	if err := s.index().remove(ctx, tx, rowid); err != nil {
 		return fmt.Errorf("unindex thread %d: %w", threadID, err)
 	}
 	var d searchDoc
@@ -148,7 +146,7 @@ func (s *Store) indexThreadWith(ctx context.Context, tx dbtx, threadID int64, st
 		return fmt.Errorf("load thread %d for index: %w", threadID, err)
 	}
 	// The question, then the accepted answer, then the others.
-	rows, err := tx.QueryContext(ctx, `SELECT p.body_text, p.is_question OR p.id = COALESCE(t.accepted_id, 0)
+	rows, err := tx.QueryContext(ctx, `SELECT p.body_text, p.is_question = 1 OR p.id = COALESCE(t.accepted_id, 0)
 		FROM posts p JOIN threads t ON t.id = p.thread_id
 		WHERE p.thread_id = ? AND `+visiblePost+`
 		ORDER BY p.is_question DESC, p.id = COALESCE(t.accepted_id, 0) DESC, p.id`, threadID)
@@ -212,8 +210,8 @@ func (s *Store) indexThreadWith(ctx context.Context, tx dbtx, threadID int64, st
 			stemmers[lang] = st
 		}
 	}
-	args := append([]any{rowid}, indexColumns(d, st)...)
-	if _, err := tx.ExecContext(ctx, insertIndexSQL, append(args, strings.Join(facets, " "))...); err != nil {
+	row := indexRow{rowid: rowid, cols: indexColumns(d, st), facets: strings.Join(facets, " ")}
+	if err := s.index().write(ctx, tx, row); err != nil {
 		return fmt.Errorf("index thread %d: %w", threadID, err)
 	}
 	return addSearchWords(ctx, tx, d.title)
@@ -255,10 +253,11 @@ const reindexBatch = 500
 
 // Reindex rebuilds the whole search index from the content, in batches.
 func (s *Store) Reindex(ctx context.Context) (int, error) {
-	for _, table := range []string{"search_index", "search_words"} {
-		if _, err := s.exec(ctx, `DELETE FROM `+table); err != nil {
-			return 0, fmt.Errorf("clear %s: %w", table, err)
-		}
+	if err := s.index().clear(ctx); err != nil {
+		return 0, fmt.Errorf("clear search_index: %w", err)
+	}
+	if _, err := s.exec(ctx, `DELETE FROM search_words`); err != nil {
+		return 0, fmt.Errorf("clear search_words: %w", err)
 	}
 	n := 0
 	stemmers := map[string]*stemmer{}
@@ -285,13 +284,7 @@ func (s *Store) Reindex(ctx context.Context) (int, error) {
 		n += len(ids)
 		last = ids[len(ids)-1]
 	}
-	// Written in batches, the index is many small segments that every
-	// search would merge: one segment reads faster (half a multi-word
-	// search's time on a million posts; about ten seconds to merge).
-	if _, err := s.exec(ctx, `INSERT INTO search_index (search_index) VALUES ('optimize')`); err != nil {
-		return n, fmt.Errorf("optimize the index: %w", err)
-	}
-	return n, nil
+	return n, s.index().optimize(ctx)
 }
 
 // reindexIfAsked rebuilds the index when a migration asked for it (a new

@@ -379,9 +379,9 @@ func (p *searchPlan) without(expr string) string {
 // language is not known. One index seek per language.
 func (s *Store) searchLangs(ctx context.Context) ([]string, error) {
 	rows, err := s.r.QueryContext(ctx, `WITH RECURSIVE l(lang) AS (
-			SELECT MIN(lang) FROM threads INDEXED BY threads_lang WHERE lang != ''
+			SELECT MIN(lang) FROM threads`+s.indexedBy("threads_lang")+` WHERE lang != ''
 			UNION ALL
-			SELECT (SELECT MIN(lang) FROM threads INDEXED BY threads_lang WHERE lang != '' AND lang > l.lang) FROM l WHERE l.lang IS NOT NULL
+			SELECT (SELECT MIN(lang) FROM threads`+s.indexedBy("threads_lang")+` WHERE lang != '' AND lang > l.lang) FROM l WHERE l.lang IS NOT NULL
 		) SELECT lang FROM l WHERE lang IS NOT NULL LIMIT 50`)
 	if err != nil {
 		return nil, fmt.Errorf("search languages: %w", err)

@@ -10,17 +10,20 @@ import (
 	"strings"
 )
 
-// rankCandidates ranks the newest limit matches by bm25 alone and returns
-// the best window of them, with the number of matches (up to limit+1).
-// Reading any column (snippets, facets) for every match would load each
-// matching document; the window function counts in the same pass.
+// rankCandidates ranks the newest limit matches by the index's relevance
+// alone (bm25 on SQLite) and returns the best window of them, with the
+// number of matches (up to limit+1).
 func (s *Store) rankCandidates(ctx context.Context, match string, limit, window int) ([]SearchHit, int, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT rowid, rank, COUNT(*) OVER () FROM (
-		SELECT rowid, rank FROM search_index WHERE search_index MATCH ? ORDER BY rowid DESC LIMIT ?
-	) ORDER BY rank LIMIT ?`, match, limit+1, window)
+	hits, total, err := s.index().rank(ctx, match, limit, window)
 	if err != nil {
 		return nil, 0, fmt.Errorf("search %q: %w", match, err)
 	}
+	return hits, total, nil
+}
+
+// scanRanked reads rows of rowid, rank (lower first) and the number of
+// matches.
+func scanRanked(rows *sql.Rows) ([]SearchHit, int, error) {
 	defer rows.Close()
 	var hits []SearchHit
 	total := 0

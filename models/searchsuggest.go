@@ -41,8 +41,8 @@ func addSearchWords(ctx context.Context, tx dbtx, title string) error {
 	for i, w := range words {
 		args[i] = w
 	}
-	_, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO search_words (word) VALUES `+
-		strings.TrimSuffix(strings.Repeat("(?),", len(words)), ","), args...)
+	_, err := tx.ExecContext(ctx, `INSERT INTO search_words (word) VALUES `+
+		strings.TrimSuffix(strings.Repeat("(?),", len(words)), ",")+` ON CONFLICT DO NOTHING`, args...)
 	if err != nil {
 		return fmt.Errorf("record title words: %w", err)
 	}

@@ -380,7 +380,7 @@ func (im *Importer) writeThreads(ctx context.Context, c *stmtCache, threads []*n
 		for _, it := range nt.context {
 			items = append(items, it.id, "appended", nt.id, nt.firstPost)
 		}
-		search = append(append(append(search, threadRowID(nt.id)), nt.search...), facetCategory(nt.categoryID)+" "+facetOpen)
+		search = append(search, im.s.index().values(indexRow{threadRowID(nt.id), nt.search, facetCategory(nt.categoryID) + " " + facetOpen})...)
 	}
 	type step struct {
 		what, before, after string
@@ -411,7 +411,7 @@ func (im *Importer) writeThreads(ctx context.Context, c *stmtCache, threads []*n
 	}
 	return run(step{"items", `UPDATE social_items SET status = v.column2, thread_id = v.column3, post_id = v.column4 FROM (VALUES `,
 		`) AS v WHERE social_items.tweet_id = v.column1`, 4, items},
-		step{"search index", `INSERT INTO search_index (rowid, title, body, answers, joined, tstems, stems, facets) VALUES `, "", 8, search})
+		step{"search index", `INSERT INTO search_index (` + strings.Join(im.s.index().columns(), ", ") + `) VALUES `, "", len(im.s.index().columns()), search})
 }
 
 // execRows runs before + "(?, ...), (?, ...)" + after for rows of cols
