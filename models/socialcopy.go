@@ -131,9 +131,9 @@ func (im *Importer) copyThreads(ctx context.Context, c *stmtCache, threads []*ne
 	if err := deferQuestions(ctx, c); err != nil {
 		return err
 	}
-	var th, posts, items []any
+	var th, posts, items, search []any
 	var pending []pendingItem
-	var search []indexRow
+	index := im.s.index()
 	for _, nt := range threads {
 		q := nt.items[0]
 		var firstAnswer any
@@ -168,7 +168,7 @@ func (im *Importer) copyThreads(ctx context.Context, c *stmtCache, threads []*ne
 		for _, it := range nt.context {
 			items = append(items, it.id, "appended", nt.id, nt.posts[0])
 		}
-		search = append(search, indexRow{rowid: threadRowID(nt.id), cols: nt.search, facets: facetCategory(nt.categoryID) + " " + facetOpen})
+		search = append(search, index.values(indexRow{threadRowID(nt.id), nt.search, facetCategory(nt.categoryID) + " " + facetOpen})...)
 	}
 	if _, err := copyRows(ctx, c, "threads", []string{"id", "category_id", "author_id", "title", "slug", "answer_count",
 		"created_at", "last_activity_at", "source_url", "first_answer_at", "lang", "lang_checked", "question_id"}, th); err != nil {
@@ -187,28 +187,8 @@ func (im *Importer) copyThreads(ctx context.Context, c *stmtCache, threads []*ne
 		typedTuple("TEXT", "TEXT", "BIGINT", "BIGINT"), `) AS v WHERE social_items.tweet_id = v.column1`, 4, items); err != nil {
 		return fmt.Errorf("store imported items: %w", err)
 	}
-	cols, rows := searchRows(search)
-	if _, err := copyRows(ctx, c, "search_index", cols, rows); err != nil {
+	if _, err := copyRows(ctx, c, "search_index", index.columns(), search); err != nil {
 		return fmt.Errorf("store imported search index: %w", err)
 	}
 	return nil
-}
-
-// indexRow is a question's row in the search index: its key, its text
-// columns (indexColumns) and its facets.
-type indexRow struct {
-	rowid  int64
-	cols   []any
-	facets string
-}
-
-// searchRows is the search index's columns and the values of rows, row
-// after row, as the index stores them.
-func searchRows(rows []indexRow) ([]string, []any) {
-	cols := []string{"rowid", "title", "body", "answers", "joined", "tstems", "stems", "facets"}
-	args := make([]any, 0, len(rows)*len(cols))
-	for _, r := range rows {
-		args = append(append(append(args, r.rowid), r.cols...), r.facets)
-	}
-	return cols, args
 }
