@@ -132,8 +132,12 @@ func (s *Store) copyImportRowsPostgres(ctx context.Context, from string) (out Fl
 		return out, err
 	}
 	defer tx.Rollback()
-	if _, err := tx.ExecContext(ctx, `SET CONSTRAINTS threads_question_id_fkey DEFERRED`); err != nil {
-		return out, err
+	// A table of a million rows is one COPY: longer than the pool's
+	// statement timeout allows a statement.
+	for _, q := range []string{`SET CONSTRAINTS threads_question_id_fkey DEFERRED`, `SET LOCAL statement_timeout = 0`} {
+		if _, err := tx.ExecContext(ctx, q); err != nil {
+			return out, err
+		}
 	}
 	for i, t := range floorTables {
 		start := time.Now()
