@@ -80,11 +80,14 @@ bench-insights: build
 	./$(BIN) bench insights --db $(BENCH_DB) --n 50 --mentions 100000
 
 # Import throughput: a generated customer-support CSV, then an archive, each
-# against the floor of the same run (the rows it stored, copied inside
-# SQLite), then crowdcare import tweets on the CSV end to end.
+# against the floor of the same run (the rows it stored, copied inside the
+# engine), then crowdcare import tweets on the CSV end to end. On SQLite
+# files by default; make bench-import PG=postgres://postgres@127.0.0.1:5432/postgres
+# runs it on that PostgreSQL server, in databases made there and dropped after.
+PG ?=
 bench-import: build
-	./$(BIN) bench import --records 1000000 --floor --end-to-end
-	./$(BIN) bench import --records 100000 --format archive --floor
+	./$(BIN) bench import --records 1000000 --floor --end-to-end $(if $(PG),--db '$(PG)')
+	./$(BIN) bench import --records 100000 --format archive --floor $(if $(PG),--db '$(PG)')
 
 # The server under load on the 100,000-thread corpus, against a bare net/http ceiling.
 loadtest: build

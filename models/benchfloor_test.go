@@ -12,10 +12,11 @@ import (
 
 // TestCopyImportRowsReproducesTheImport: the floor benchmark copies every
 // row an import stored, so the copy holds the same threads, items, authors
-// and search rows, and puts the writer back as it found it.
+// and search rows, and puts the writer back as it found it. SQLite's floor:
+// on a SQLite file whichever engine the suite runs on.
 func TestCopyImportRowsReproducesTheImport(t *testing.T) {
 	ctx := context.Background()
-	src := fixedStore(t)
+	src := fixedSQLiteStore(t)
 	var ts []tweets.Tweet
 	for i := 0; i < 300; i++ {
 		id := fmt.Sprint(1000 + i)
@@ -26,7 +27,7 @@ func TestCopyImportRowsReproducesTheImport(t *testing.T) {
 	if sum.Threads != 300 {
 		t.Fatalf("import made %d threads", sum.Threads)
 	}
-	dst := fixedStore(t)
+	dst := fixedSQLiteStore(t)
 	copied, err := dst.CopyImportRows(ctx, src.Path())
 	if err != nil {
 		t.Fatal(err)
@@ -62,7 +63,7 @@ func TestCopyImportRowsReproducesTheImport(t *testing.T) {
 	checkDetached(t, dst)
 
 	// A copy that fails part-way puts the writer back too.
-	other := fixedStore(t)
+	other := fixedSQLiteStore(t)
 	if _, err := other.CopyImportRows(ctx, filepath.Join(t.TempDir(), "not-an-import.db")); err == nil {
 		t.Fatal("copying from a database without the tables did not fail")
 	}
@@ -90,5 +91,35 @@ func checkDetached(t *testing.T, s *Store) {
 	var attached int
 	if err := s.w.QueryRow(`SELECT COUNT(*) FROM pragma_database_list WHERE name = 'imported'`).Scan(&attached); err != nil || attached != 0 {
 		t.Errorf("the source is still attached (%d, %v)", attached, err)
+	}
+}
+
+// TestCopyImportRowsOnTheSuitesEngine: the floor copies within the engine
+// the suite runs on (PostgreSQL: COPY out of one database into another),
+// and the copy holds what the import stored.
+func TestCopyImportRowsOnTheSuitesEngine(t *testing.T) {
+	ctx := context.Background()
+	src := fixedStore(t)
+	var ts []tweets.Tweet
+	for i := 0; i < 120; i++ {
+		id := fmt.Sprint(1000 + i)
+		ts = append(ts, tw(id, "", fmt.Sprintf("cust%d", i%40), fmt.Sprintf("@Brand question %d: the router drops", i), i))
+		ts = append(ts, tw(fmt.Sprint(5000+i), id, "Brand", fmt.Sprintf("@cust%d please restart it (%d)", i%40, i), i+1))
+	}
+	if sum := streamImport(t, src, ImportOptions{BrandHandles: []string{"Brand"}}, 50, ts...); sum.Threads != 120 {
+		t.Fatalf("import made %d threads", sum.Threads)
+	}
+	dst := fixedStore(t)
+	copied, err := dst.CopyImportRows(ctx, src.Path())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range copied.Tables {
+		if n := int64(countRows(t, dst, "SELECT COUNT(*) FROM "+c.Table)); n != c.Rows || n == 0 {
+			t.Errorf("%s: %d rows after the copy, reported %d", c.Table, n, c.Rows)
+		}
+	}
+	if a, b := threadShapes(t, src), threadShapes(t, dst); !slices.Equal(a, b) {
+		t.Errorf("the copy differs: %d rows against %d", len(b), len(a))
 	}
 }

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+
+	"github.com/crowdcare/crowdcare/models/db"
 )
 
 // importCacheKiB is the writer's page cache while an import runs. Placeholder
@@ -106,6 +108,9 @@ func (s *Store) endBulkWrite(ctx context.Context) error {
 // snapshot keeps the checkpoint from finishing; the WAL is then cut back by
 // the next automatic one as before.
 func (s *Store) checkpointWAL(ctx context.Context) error {
+	if s.engine == db.Postgres {
+		return nil // no WAL file of ours: the server's own
+	}
 	conn, err := s.writer(ctx)
 	if err != nil {
 		return err
@@ -119,8 +124,12 @@ func (s *Store) checkpointWAL(ctx context.Context) error {
 }
 
 // tuneWriter sets every setting, the next even when one fails, so putting
-// them back never stops half-way.
+// them back never stops half-way. They are SQLite's: PostgreSQL's page
+// cache and checkpoints are the server's, set by its administrator.
 func (s *Store) tuneWriter(ctx context.Context, t writerTuning) error {
+	if s.engine == db.Postgres {
+		return nil
+	}
 	var errs []error
 	for _, q := range []string{fmt.Sprintf("PRAGMA cache_size = -%d", t.cacheKiB),
 		fmt.Sprintf("PRAGMA wal_autocheckpoint = %d", t.checkpointPages),

@@ -79,7 +79,8 @@ func (s *Store) GenerateCorpus(ctx context.Context, o CorpusOptions) error {
 	if o.Users <= 0 {
 		o.Users = max(100, o.Threads/100)
 	}
-	r := rand.New(rand.NewPCG(o.Seed, o.Seed^0x9e3779b97f4a7c15))
+	pcg := rand.NewPCG(o.Seed, o.Seed^0x9e3779b97f4a7c15)
+	r := rand.New(pcg)
 	sample, err := o.Sample.orRelevance()
 	if err != nil {
 		return err
@@ -101,7 +102,18 @@ func (s *Store) GenerateCorpus(ctx context.Context, o CorpusOptions) error {
 	const batch = 500
 	for start := 0; start < o.Threads; start += batch {
 		end := min(start+batch, o.Threads)
-		err := s.inTx(ctx, func(tx *sql.Tx) error {
+		// A transaction PostgreSQL runs again (a serialization failure)
+		// draws the same numbers and spreads the same answers.
+		state, err := pcg.MarshalBinary()
+		if err != nil {
+			return err
+		}
+		left := answersTotal
+		err = s.inTx(ctx, func(tx *sql.Tx) error {
+			if err := pcg.UnmarshalBinary(state); err != nil {
+				return err
+			}
+			answersTotal = left
 			for i := start; i < end; i++ {
 				// Spread the answers: most threads get a few, some none, a few very many.
 				remainingThreads := o.Threads - i
@@ -154,8 +166,9 @@ func (s *Store) corpusUsers(ctx context.Context, n int) ([]int64, error) {
 	if err != nil {
 		return nil, err
 	}
-	ids := make([]int64, 0, n)
+	var ids []int64
 	err = s.inTx(ctx, func(tx *sql.Tx) error {
+		ids = make([]int64, 0, n) // afresh if the transaction runs again
 		for i := 0; i < n; i++ {
 			var id int64
 			name := fmt.Sprintf("member%06d", i)
@@ -329,7 +342,8 @@ func (s *Store) GenerateMentions(ctx context.Context, n int, seed uint64, sample
 	if have > 0 || n <= 0 {
 		return have, nil
 	}
-	r := rand.New(rand.NewPCG(seed, seed^0x51ed270b27c2a3f5))
+	pcg := rand.NewPCG(seed, seed^0x51ed270b27c2a3f5)
+	r := rand.New(pcg)
 	sample, err := sample.orRelevance()
 	if err != nil {
 		return 0, err
@@ -340,7 +354,14 @@ func (s *Store) GenerateMentions(ctx context.Context, n int, seed uint64, sample
 	span := int64(5 * week / time.Second)
 	const batch = 2000
 	for start := 0; start < n; start += batch {
-		err := s.inTx(ctx, func(tx *sql.Tx) error {
+		state, err := pcg.MarshalBinary() // the same numbers if the transaction runs again
+		if err != nil {
+			return 0, err
+		}
+		err = s.inTx(ctx, func(tx *sql.Tx) error {
+			if err := pcg.UnmarshalBinary(state); err != nil {
+				return err
+			}
 			st, err := tx.PrepareContext(ctx, `INSERT INTO social_items (tweet_id, conversation_id, author_handle, text, lang, lang_checked,
 				status, source, created_at, imported_at) VALUES (?1, ?1, ?2, ?3, 'en', 1, 'new', 'corpus', ?4, ?5)`)
 			if err != nil {

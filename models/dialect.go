@@ -1,6 +1,11 @@
 package models
 
-import "github.com/crowdcare/crowdcare/models/db"
+import (
+	"context"
+	"fmt"
+
+	"github.com/crowdcare/crowdcare/models/db"
+)
 
 // The few places where one query text cannot serve both engines get their
 // SQL here, by name. Everything else is written once, for both: "?"
@@ -46,4 +51,36 @@ func (s *Store) skipLocked(table string) string {
 		return " FOR UPDATE OF " + table + " SKIP LOCKED"
 	}
 	return ""
+}
+
+// reserveIDs takes n ids from table's identity column on PostgreSQL, in
+// the order it hands them out, for rows a bulk write inserts with their ids
+// chosen up front (SQLite's callers number after MAX(id) under its one
+// writer instead). Ids taken by a transaction that then rolls back are
+// not used again, as with any identity.
+func reserveIDs(ctx context.Context, c dbtx, table string, n int) ([]int64, error) {
+	if n <= 0 {
+		return nil, nil
+	}
+	ids, err := column[int64](c.QueryContext(ctx, `SELECT nextval(CAST(pg_get_serial_sequence(CAST(? AS TEXT), 'id') AS regclass))
+		FROM generate_series(1, CAST(? AS BIGINT)) ORDER BY 1`, table, n))
+	if err != nil {
+		return nil, fmt.Errorf("new ids for %s: %w", table, err)
+	}
+	return ids, nil
+}
+
+// nextCounter is a statement that adds one to the counter kept in the
+// setting key and returns it; when there is none yet it starts at the
+// value of the scalar subquery first. SQLite stores the number as an
+// integer; PostgreSQL's settings hold bytes, so there it is the number's
+// text. One statement, so two transactions never take the same value.
+func (s *Store) nextCounter(key, first string) string {
+	if s.engine == db.Postgres {
+		return `INSERT INTO settings (key, value) VALUES ('` + key + `', convert_to(CAST((` + first + `) AS TEXT), 'UTF8'))
+			ON CONFLICT (key) DO UPDATE SET value = convert_to(CAST(CAST(convert_from(settings.value, 'UTF8') AS BIGINT) + 1 AS TEXT), 'UTF8')
+			RETURNING CAST(convert_from(value, 'UTF8') AS BIGINT)`
+	}
+	return `INSERT INTO settings (key, value) VALUES ('` + key + `', (` + first + `))
+		ON CONFLICT (key) DO UPDATE SET value = CAST(value AS INTEGER) + 1 RETURNING CAST(value AS INTEGER)`
 }

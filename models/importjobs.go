@@ -89,16 +89,28 @@ func (s *Store) StartImportJob(ctx context.Context, operator, filename string, t
 // ClaimImportJob takes the oldest queued job for process pid, or returns
 // ErrNotFound when none waits.
 func (s *Store) ClaimImportJob(ctx context.Context, pid int) (*ImportJob, error) {
-	var id int64
-	err := s.w.QueryRowContext(ctx, `UPDATE import_jobs SET status = 'running', pid = ?
-		WHERE id = (SELECT MIN(id) FROM import_jobs WHERE status = 'queued') RETURNING id`, pid).Scan(&id)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, ErrNotFound
+	// status = 'queued' again outside the subquery: on PostgreSQL a claim
+	// that waited for another's of the same row checks the row as the other
+	// left it, and takes nothing. It then tries the next queued job, with a
+	// statement that sees the other's claim.
+	for lost := 0; ; lost++ {
+		var id int64
+		err := s.w.QueryRowContext(ctx, `UPDATE import_jobs SET status = 'running', pid = ?
+			WHERE id = (SELECT MIN(id) FROM import_jobs WHERE status = 'queued') AND status = 'queued' RETURNING id`, pid).Scan(&id)
+		if err == nil {
+			return s.ImportJob(ctx, id)
+		}
+		if !errors.Is(err, sql.ErrNoRows) {
+			return nil, fmt.Errorf("claim import job: %w", err)
+		}
+		var waiting bool
+		if err := s.w.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM import_jobs WHERE status = 'queued')`).Scan(&waiting); err != nil {
+			return nil, fmt.Errorf("claim import job: %w", err)
+		}
+		if !waiting || lost == 100 {
+			return nil, ErrNotFound
+		}
 	}
-	if err != nil {
-		return nil, fmt.Errorf("claim import job: %w", err)
-	}
-	return s.ImportJob(ctx, id)
 }
 
 // RequeueImportJob puts a running job back in the queue with its file (the
@@ -246,7 +258,7 @@ func (s *Store) resumedBy(ctx context.Context, job int64, imports []int64) error
 		by = -1 // an import without a job (a test's) finished them
 	}
 	_, err := s.exec(ctx, `UPDATE import_jobs SET resumed_by = ? WHERE status = 'interrupted' AND resumed_by = 0
-		AND import_id IN (SELECT value FROM json_each(?))`, by, idList(imports))
+		AND import_id IN (`+s.jsonInts("?")+`)`, by, idList(imports))
 	return err
 }
 

@@ -32,7 +32,7 @@ func detectAll(det LanguageDetector, texts []string) []string {
 // at. It runs in the background, so asking or importing never waits for it.
 func (s *Store) DetectThreadLanguages(ctx context.Context, det LanguageDetector, limit int) (int, error) {
 	return s.detectAndStore(ctx, det, `SELECT t.id, t.title || '. ' || COALESCE(substr(p.body_text, 1, 1000), '')
-		FROM threads t INDEXED BY threads_lang_todo LEFT JOIN posts p ON p.id = t.question_id
+		FROM threads t`+s.indexedBy("threads_lang_todo")+` LEFT JOIN posts p ON p.id = t.question_id
 		WHERE t.lang_checked = 0 LIMIT ?`, `UPDATE threads SET lang = ?, lang_checked = 1 WHERE id = ?`, limit,
 		func(tx *sql.Tx, id any, lang string) error {
 			// Indexed with English stems until now: stemmed again in its own language.
@@ -93,7 +93,7 @@ func (s *Store) detectAndStore(ctx context.Context, det LanguageDetector, query,
 // ThreadLanguages lists the languages questions have been found in, for the
 // dashboard's filter.
 func (s *Store) ThreadLanguages(ctx context.Context) ([]string, error) {
-	out, err := s.strings(ctx, `SELECT DISTINCT lang FROM threads INDEXED BY threads_lang WHERE lang != '' ORDER BY lang`)
+	out, err := s.strings(ctx, `SELECT DISTINCT lang FROM threads`+s.indexedBy("threads_lang")+` WHERE lang != '' ORDER BY lang`)
 	if err != nil {
 		return nil, fmt.Errorf("thread languages: %w", err)
 	}

@@ -23,16 +23,15 @@ func threadsAsTweets(t *testing.T, s *Store) []string {
 	t.Helper()
 	out := dumpTable(t, s, `SELECT
 		(SELECT i.tweet_id FROM social_items i WHERE i.post_id = t.question_id AND i.status = 'converted') AS question,
-		(SELECT group_concat(tweet_id, ',') FROM (SELECT i.tweet_id FROM social_items i
-			WHERE i.post_id = t.question_id AND i.status = 'appended' ORDER BY i.created_at, i.tweet_id)) AS context,
-		(SELECT group_concat(tweet_id, ',') FROM (SELECT i.tweet_id FROM posts p JOIN social_items i ON i.post_id = p.id
-			WHERE p.thread_id = t.id AND p.is_question = 0 AND p.deleted_at IS NULL AND p.hidden_at IS NULL ORDER BY p.created_at, p.id)) AS answers,
+		`+listOf(s, "i.tweet_id", `FROM social_items i
+			WHERE i.post_id = t.question_id AND i.status = 'appended'`, "i.created_at, i.tweet_id")+` AS context,
+		`+listOf(s, "i.tweet_id", `FROM posts p JOIN social_items i ON i.post_id = p.id
+			WHERE p.thread_id = t.id AND p.is_question = 0 AND p.deleted_at IS NULL AND p.hidden_at IS NULL`, "p.created_at, p.id")+` AS answers,
 		t.title, t.created_at, t.first_answer_at, t.last_activity_at, t.answer_count, u.username AS author
 		FROM threads t JOIN users u ON u.id = t.author_id
 		WHERE t.deleted_at IS NULL AND t.hidden_at IS NULL AND t.question_id IS NOT NULL`)
 	slices.Sort(out)
-	return append(out, dumpTable(t, s, `SELECT group_concat(tweet_id, ',') AS waiting
-		FROM (SELECT tweet_id FROM social_items WHERE status = 'new' ORDER BY tweet_id)`)...)
+	return append(out, dumpTable(t, s, `SELECT `+listOf(s, "tweet_id", `FROM social_items WHERE status = 'new'`, "tweet_id")+` AS waiting`)...)
 }
 
 // diffLines shows the first lines two descriptions disagree on.
@@ -318,7 +317,7 @@ func TestAuthorsWithoutHandlesStayApart(t *testing.T) {
 	runImport(t, api, ImportOptions{}, posts...)
 	ids := countRows(t, api, `SELECT COUNT(DISTINCT i.author_id) FROM social_items i WHERE i.post_id IS NOT NULL`)
 	profiles := countRows(t, api, `SELECT COUNT(DISTINCT p.author_id) FROM social_items i JOIN posts p ON p.id = i.post_id`)
-	pairs := countRows(t, api, `SELECT COUNT(*) FROM (SELECT DISTINCT i.author_id, p.author_id FROM social_items i JOIN posts p ON p.id = i.post_id)`)
+	pairs := countRows(t, api, `SELECT COUNT(*) FROM (SELECT DISTINCT i.author_id, p.author_id FROM social_items i JOIN posts p ON p.id = i.post_id) AS pairs`)
 	if ids < 20 || profiles != ids || pairs != ids {
 		t.Fatalf("%d author ids, %d profiles, %d pairs", ids, profiles, pairs)
 	}

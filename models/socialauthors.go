@@ -105,8 +105,8 @@ func (s *Store) authorProfiles(ctx context.Context, c dbtx, wants []authorWant) 
 		where string
 		vals  []string
 	}{
-		{`WHERE x_user_id != '' AND x_user_id IN (SELECT value FROM json_each(?)) ORDER BY id`, xids},
-		{`WHERE x_handle != '' AND lower(x_handle) IN (SELECT value FROM json_each(?)) ORDER BY id`, handles},
+		{`WHERE x_user_id != '' AND x_user_id IN (` + s.jsonTexts("?") + `) ORDER BY id`, xids},
+		{`WHERE x_handle != '' AND lower(x_handle) IN (` + s.jsonTexts("?") + `) ORDER BY id`, handles},
 	} {
 		if len(q.vals) == 0 {
 			continue
@@ -254,11 +254,16 @@ func (s *Store) completeProfile(ctx context.Context, c dbtx, mk *placeholderBatc
 // has; the others get the ids and names newPlaceholder would have given them
 // one at a time.
 type placeholderBatch struct {
-	s     *Store
-	c     dbtx
-	rows  []any
-	next  int64           // 0 until read
-	taken map[string]bool // lower-case usernames and addresses in use
+	s    *Store
+	c    dbtx
+	rows []any
+	// The ids of the next profiles. SQLite: after the highest in use, 0
+	// until read (its one writer holds the transaction's lock). PostgreSQL:
+	// taken from the identity for every profile that may be made (prime),
+	// so concurrent transactions never choose the same.
+	next     int64
+	reserved []int64
+	taken    map[string]bool // lower-case usernames and addresses in use
 }
 
 func newPlaceholderBatch(s *Store, c dbtx) *placeholderBatch {
@@ -274,8 +279,11 @@ func (b *placeholderBatch) add(ctx context.Context, w authorWant) (int64, error)
 		if err := b.flush(ctx); err != nil {
 			return 0, err
 		}
-		id, err := b.s.newPlaceholder(ctx, b.c, w)
+		id, err := b.newID(ctx)
 		if err != nil {
+			return 0, err
+		}
+		if err := b.s.newPlaceholder(ctx, b.c, w, id); err != nil {
 			return 0, err
 		}
 		var n, e string
@@ -283,7 +291,37 @@ func (b *placeholderBatch) add(ctx context.Context, w authorWant) (int64, error)
 			return 0, err
 		}
 		b.taken[n], b.taken[e] = true, true
-		b.next = id + 1
+		return id, nil
+	}
+	id, err := b.newID(ctx)
+	if err != nil {
+		return 0, err
+	}
+	b.taken[name], b.taken[email] = true, true
+	b.rows = append(b.rows, id, wantUsername(w), wantEmail(w, 0), "!", string(placeholderRole(w.official)), b.s.now().Unix(), 1, w.handle, wantXID(w))
+	// PostgreSQL stores the lot with one COPY at the end (flush).
+	if len(b.rows) >= bulkRows*placeholderCols && b.s.engine != db.Postgres {
+		return id, b.flush(ctx)
+	}
+	return id, nil
+}
+
+const placeholderCols = 9
+
+// newID is the next new profile's id.
+func (b *placeholderBatch) newID(ctx context.Context) (int64, error) {
+	if b.s.engine == db.Postgres {
+		if len(b.reserved) == 0 {
+			// prime took one for every want that could need one; this is
+			// a guard, not a path taken.
+			ids, err := reserveIDs(ctx, b.c, "users", 1)
+			if err != nil {
+				return 0, err
+			}
+			b.reserved = ids
+		}
+		id := b.reserved[0]
+		b.reserved = b.reserved[1:]
 		return id, nil
 	}
 	if b.next == 0 {
@@ -293,21 +331,23 @@ func (b *placeholderBatch) add(ctx context.Context, w authorWant) (int64, error)
 	}
 	id := b.next
 	b.next++
-	b.taken[name], b.taken[email] = true, true
-	b.rows = append(b.rows, id, wantUsername(w), wantEmail(w, 0), "!", string(placeholderRole(w.official)), b.s.now().Unix(), 1, w.handle, wantXID(w))
-	if len(b.rows) >= bulkRows*placeholderCols {
-		return id, b.flush(ctx)
-	}
 	return id, nil
 }
 
-const placeholderCols = 9
-
 // prime learns which of the usernames and addresses the wants would get are
-// taken, with one query each.
+// taken, with one query each, and on PostgreSQL takes an id for each want
+// (every profile made is one of theirs; one may find a profile made for an
+// earlier one, which leaves its id unused).
 func (b *placeholderBatch) prime(ctx context.Context, wants []authorWant) error {
 	if len(wants) == 0 {
 		return nil
+	}
+	if b.s.engine == db.Postgres {
+		ids, err := reserveIDs(ctx, b.c, "users", len(wants))
+		if err != nil {
+			return err
+		}
+		b.reserved = ids
 	}
 	names := make([]string, len(wants))
 	emails := make([]string, len(wants))
@@ -318,8 +358,8 @@ func (b *placeholderBatch) prime(ctx context.Context, wants []authorWant) error 
 		sql  string
 		vals []string
 	}{
-		{`SELECT lower(username) FROM users WHERE lower(username) IN (SELECT value FROM json_each(?))`, names},
-		{`SELECT lower(email) FROM users WHERE lower(email) IN (SELECT value FROM json_each(?))`, emails},
+		{`SELECT lower(username) FROM users WHERE lower(username) IN (` + b.s.jsonTexts("?") + `)`, names},
+		{`SELECT lower(email) FROM users WHERE lower(email) IN (` + b.s.jsonTexts("?") + `)`, emails},
 	} {
 		got, err := column[string](b.c.QueryContext(ctx, q.sql, stringList(q.vals)))
 		if err != nil {
@@ -337,8 +377,14 @@ func (b *placeholderBatch) flush(ctx context.Context) error {
 	if len(b.rows) == 0 {
 		return nil
 	}
-	err := execRows(ctx, b.c, `INSERT INTO users (id, username, email, password_hash, role, created_at, imported, x_handle, x_user_id) VALUES `,
-		"", placeholderCols, b.rows)
+	var err error
+	if b.s.engine == db.Postgres {
+		_, err = copyRows(ctx, b.c, "users", []string{"id", "username", "email", "password_hash", "role", "created_at", "imported",
+			"x_handle", "x_user_id"}, b.rows)
+	} else {
+		err = execRows(ctx, b.c, `INSERT INTO users (id, username, email, password_hash, role, created_at, imported, x_handle, x_user_id) VALUES `,
+			"", placeholderCols, b.rows)
+	}
 	b.rows = b.rows[:0]
 	if err != nil {
 		return fmt.Errorf("store imported profiles: %w", err)
@@ -346,27 +392,30 @@ func (b *placeholderBatch) flush(ctx context.Context) error {
 	return nil
 }
 
-// newPlaceholder makes the profile of an author that has none, under a free
-// username as close to the handle (or id) as the username rules allow.
-func (s *Store) newPlaceholder(ctx context.Context, tx dbtx, w authorWant) (int64, error) {
+// newPlaceholder makes the profile id of an author that has none, under a
+// free username as close to the handle (or id) as the username rules allow.
+// A name or address taken is skipped by ON CONFLICT, not by catching the
+// error: on PostgreSQL that would end the transaction.
+func (s *Store) newPlaceholder(ctx context.Context, tx dbtx, w authorWant, id int64) error {
 	base := wantUsername(w)
-	var id int64
 	for n := 0; n < 50; n++ {
 		username := base
 		if n > 0 {
 			username = fmt.Sprintf("%s_x%d", base, n)
 		}
-		err := tx.QueryRowContext(ctx, `INSERT INTO users (username, email, password_hash, role, created_at, imported, x_handle, x_user_id)
-			SELECT ?, ?, '!', ?, ?, 1, ?, ? WHERE NOT EXISTS (SELECT 1 FROM users WHERE lower(username) = lower(?))
-			RETURNING id`, username, wantEmail(w, n), string(placeholderRole(w.official)), s.now().Unix(), w.handle, wantXID(w), username).Scan(&id)
+		var got int64
+		err := tx.QueryRowContext(ctx, `INSERT INTO users (id, username, email, password_hash, role, created_at, imported, x_handle, x_user_id)
+			SELECT ?, ?, ?, '!', ?, ?, 1, ?, ? WHERE NOT EXISTS (SELECT 1 FROM users WHERE lower(username) = lower(?))
+			ON CONFLICT DO NOTHING RETURNING id`, id, username, wantEmail(w, n), string(placeholderRole(w.official)), s.now().Unix(),
+			w.handle, wantXID(w), username).Scan(&got)
 		if err == nil {
-			return id, nil
+			return nil
 		}
-		if !errors.Is(err, sql.ErrNoRows) && !db.IsUnique(err) {
-			return 0, fmt.Errorf("placeholder for %s: %w", w.key, err)
+		if !errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("placeholder for %s: %w", w.key, err)
 		}
 	}
-	return 0, fmt.Errorf("no free username for %s", w.key)
+	return fmt.Errorf("no free username for %s", w.key)
 }
 
 // wantXID is the X id a new profile records.

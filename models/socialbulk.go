@@ -8,6 +8,8 @@ import (
 	"sort"
 	"strings"
 	"sync"
+
+	"github.com/crowdcare/crowdcare/models/db"
 )
 
 // An import turns conversations into threads a batch at a time: the batch's
@@ -28,7 +30,8 @@ type newThread struct {
 	context    []socialItem // quoted in the question
 	authors    []int64      // each item's author
 	id         int64
-	firstPost  int64 // the question's id; the answers' follow
+	firstPost  int64   // the question's id; the answers' follow (SQLite)
+	posts      []int64 // each item's post, the question's first (PostgreSQL)
 	// Filled in by render.
 	title, slug string
 	md, html    []string
@@ -55,7 +58,7 @@ func (p convertPart) streamed() bool { return len(p.fresh) > 0 && p.fresh[0].pen
 // the import's transaction) and plans and renders their new threads, in the
 // order of the queue.
 func (im *Importer) prepareBatch(ctx context.Context, r dbtx, convs []string) ([]convertPart, error) {
-	byConv, err := loadConversations(ctx, r, convs)
+	byConv, err := im.s.loadConversations(ctx, r, convs)
 	if err != nil {
 		return nil, err
 	}
@@ -105,7 +108,7 @@ func (im *Importer) writeBatch(ctx context.Context, c *stmtCache, parts []conver
 		fresh, changed := p.fresh, []*newThread(nil)
 		if !p.streamed() {
 			var err error
-			if fresh, changed, err = stillNew(ctx, c, p.fresh); err != nil {
+			if fresh, changed, err = im.s.stillNew(ctx, c, p.fresh); err != nil {
 				return err
 			}
 		}
@@ -119,7 +122,7 @@ func (im *Importer) writeBatch(ctx context.Context, c *stmtCache, parts []conver
 			if err := im.s.resolveAuthors(ctx, c, p.fresh); err != nil {
 				return err
 			}
-			if err := assignIDs(ctx, c, p.fresh); err != nil {
+			if err := im.s.assignIDs(ctx, c, p.fresh); err != nil {
 				return err
 			}
 			if err := im.writeThreads(ctx, c, p.fresh); err != nil {
@@ -141,9 +144,9 @@ func (im *Importer) writeBatch(ctx context.Context, c *stmtCache, parts []conver
 
 // loadConversations reads every item of the given conversations, each
 // conversation's in the order of time.
-func loadConversations(ctx context.Context, c dbtx, convs []string) (map[string][]socialItem, error) {
+func (s *Store) loadConversations(ctx context.Context, c dbtx, convs []string) (map[string][]socialItem, error) {
 	rows, err := c.QueryContext(ctx, `SELECT `+socialItemColumns+`, conversation_id
-		FROM social_items WHERE conversation_id IN (SELECT value FROM json_each(?))`, stringList(convs))
+		FROM social_items WHERE conversation_id IN (`+s.jsonTexts("?")+`)`, stringList(convs))
 	if err != nil {
 		return nil, fmt.Errorf("load conversations: %w", err)
 	}
@@ -244,10 +247,32 @@ func (s *Store) resolveAuthors(ctx context.Context, c dbtx, threads []*newThread
 	return nil
 }
 
-// assignIDs numbers the batch's threads and posts after the highest ids in
-// use. The import's transaction holds the write lock, so nobody else can
-// take them; SQLite would pick the same numbers one insert at a time.
-func assignIDs(ctx context.Context, c dbtx, threads []*newThread) error {
+// assignIDs numbers the batch's threads and posts. On SQLite they follow
+// the highest ids in use: the import's transaction holds the write lock, so
+// nobody else can take them, and SQLite would pick the same numbers one
+// insert at a time. On PostgreSQL they are taken from the identities, as
+// one insert at a time would take them, so a concurrent transaction never
+// chooses the same.
+func (s *Store) assignIDs(ctx context.Context, c dbtx, threads []*newThread) error {
+	if s.engine == db.Postgres {
+		posts := 0
+		for _, nt := range threads {
+			posts += len(nt.items)
+		}
+		tids, err := reserveIDs(ctx, c, "threads", len(threads))
+		if err != nil {
+			return err
+		}
+		pids, err := reserveIDs(ctx, c, "posts", posts)
+		if err != nil {
+			return err
+		}
+		for i, nt := range threads {
+			nt.id = tids[i]
+			nt.posts, pids = pids[:len(nt.items)], pids[len(nt.items):]
+		}
+		return nil
+	}
 	var thread, post int64
 	if err := c.QueryRowContext(ctx, `SELECT (SELECT COALESCE(MAX(id), 0) FROM threads), (SELECT COALESCE(MAX(id), 0) FROM posts)`).
 		Scan(&thread, &post); err != nil {
@@ -315,6 +340,9 @@ func (s *Store) renderThread(nt *newThread) error {
 // writeThreads stores the batch's threads, posts and search rows, and marks
 // the items converted (the question) or appended (the answers).
 func (im *Importer) writeThreads(ctx context.Context, c *stmtCache, threads []*newThread) error {
+	if im.s.engine == db.Postgres {
+		return im.copyThreads(ctx, c, threads)
+	}
 	var th, posts, questions, items, search []any
 	var pending []pendingItem
 	for _, nt := range threads {
@@ -389,7 +417,31 @@ func (im *Importer) writeThreads(ctx context.Context, c *stmtCache, threads []*n
 // execRows runs before + "(?, ...), (?, ...)" + after for rows of cols
 // values, bulkRows rows a statement.
 func execRows(ctx context.Context, c dbtx, before, after string, cols int, args []any) error {
-	tuple := "(" + placeholders(cols) + ")"
+	return execTuples(ctx, c, before, "", after, cols, args)
+}
+
+// typedTuple is a row of placeholders cast to types, for VALUES whose
+// columns nothing else types (the list of an UPDATE … FROM (VALUES …)):
+// PostgreSQL would take them for text.
+func typedTuple(types ...string) string {
+	var b strings.Builder
+	b.WriteByte('(')
+	for i, t := range types {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString("CAST(? AS " + t + ")")
+	}
+	b.WriteByte(')')
+	return b.String()
+}
+
+// execTuples is execRows with tuple as each row ("" for cols plain
+// placeholders).
+func execTuples(ctx context.Context, c dbtx, before, tuple, after string, cols int, args []any) error {
+	if tuple == "" {
+		tuple = "(" + placeholders(cols) + ")"
+	}
 	for start := 0; start < len(args); start += bulkRows * cols {
 		end := min(start+bulkRows*cols, len(args))
 		n := (end - start) / cols
@@ -420,7 +472,7 @@ func questionIndex(conv string, fresh []socialItem) int {
 
 // stillNew splits planned threads into those whose items are all still new
 // and without a thread, and those that changed since they were read.
-func stillNew(ctx context.Context, c dbtx, threads []*newThread) (fresh, changed []*newThread, err error) {
+func (s *Store) stillNew(ctx context.Context, c dbtx, threads []*newThread) (fresh, changed []*newThread, err error) {
 	if len(threads) == 0 {
 		return nil, nil, nil
 	}
@@ -431,7 +483,7 @@ func stillNew(ctx context.Context, c dbtx, threads []*newThread) (fresh, changed
 		}
 	}
 	gone, err := column[string](c.QueryContext(ctx, `SELECT tweet_id FROM social_items
-		WHERE tweet_id IN (SELECT value FROM json_each(?)) AND (status != 'new' OR thread_id IS NOT NULL)`, stringList(ids)))
+		WHERE tweet_id IN (`+s.jsonTexts("?")+`) AND (status != 'new' OR thread_id IS NOT NULL)`, stringList(ids)))
 	if err != nil {
 		return nil, nil, fmt.Errorf("recheck items: %w", err)
 	}

@@ -4,13 +4,13 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"golang.org/x/crypto/bcrypt"
 
+	"github.com/crowdcare/crowdcare/internal/testdb"
 	"github.com/crowdcare/crowdcare/tweets"
 )
 
@@ -111,7 +111,7 @@ func TestBulkConversionMatchesOneByOne(t *testing.T) {
 	ctx := context.Background()
 	fixed := func() time.Time { return time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC) }
 	open := func(name string) *Store {
-		s, err := Open(ctx, filepath.Join(t.TempDir(), name), Options{PasswordCost: bcrypt.MinCost, Now: fixed})
+		s, err := Open(ctx, testdb.Location(t, name), Options{PasswordCost: bcrypt.MinCost, Now: fixed})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -187,14 +187,14 @@ func TestStillNewSplitsOffChangedConversations(t *testing.T) {
 		tweets.Tweet{ID: "300", AuthorHandle: "ann", Text: "@brand my router keeps dropping the line", CreatedAt: now.Add(-time.Hour)},
 		tweets.Tweet{ID: "301", AuthorHandle: "bob", Text: "@brand the bill is wrong again this month", CreatedAt: now.Add(-time.Hour)})
 	planned := []*newThread{{conv: "300", items: []socialItem{{id: "300"}}}, {conv: "301", items: []socialItem{{id: "301"}}}}
-	fresh, changed, err := stillNew(ctx, s.r, planned)
+	fresh, changed, err := s.stillNew(ctx, s.r, planned)
 	if err != nil || len(fresh) != 2 || len(changed) != 0 {
 		t.Fatalf("nothing changed: %d fresh, %d changed, %v", len(fresh), len(changed), err)
 	}
 	if _, err := s.w.ExecContext(ctx, `UPDATE social_items SET status = 'dismissed' WHERE tweet_id = '301'`); err != nil {
 		t.Fatal(err)
 	}
-	fresh, changed, err = stillNew(ctx, s.r, planned)
+	fresh, changed, err = s.stillNew(ctx, s.r, planned)
 	if err != nil || len(fresh) != 1 || fresh[0].conv != "300" || len(changed) != 1 || changed[0].conv != "301" {
 		t.Fatalf("after triage: %d fresh, %d changed, %v", len(fresh), len(changed), err)
 	}

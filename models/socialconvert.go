@@ -63,7 +63,7 @@ func (im *Importer) convertAll(ctx context.Context) error {
 			return err
 		}
 		err := im.write(quiet, func(tx *sql.Tx) error {
-			c := newStmtCache(tx)
+			c := im.stmts(tx)
 			defer c.close()
 			if im.dryTx != nil {
 				var err error
@@ -91,11 +91,13 @@ func (im *Importer) conversationQueue(ctx context.Context, tx *sql.Tx) ([]string
 	} else {
 		publish = append(publish, im.id)
 	}
+	s := im.s
 	q := `SELECT conversation_id FROM social_items
-		WHERE status = 'new' AND (import_id IN (SELECT value FROM json_each(?1)) OR import_id IN (SELECT value FROM json_each(?2)))
+		WHERE status = 'new' AND (import_id IN (` + s.jsonInts("?1") + `) OR import_id IN (` + s.jsonInts("?2") + `))
 		GROUP BY conversation_id
-		HAVING MAX(import_id IN (SELECT value FROM json_each(?1))) = 1
-			OR MAX(import_id IN (SELECT value FROM json_each(?2)) AND rule_id IN (SELECT id FROM social_rules WHERE trusted = 1 AND active = 1)) = 1
+		HAVING MAX(CASE WHEN import_id IN (` + s.jsonInts("?1") + `) THEN 1 ELSE 0 END) = 1
+			OR MAX(CASE WHEN import_id IN (` + s.jsonInts("?2") + `)
+				AND rule_id IN (SELECT id FROM social_rules WHERE trusted = 1 AND active = 1) THEN 1 ELSE 0 END) = 1
 		ORDER BY MIN(created_at), conversation_id`
 	out, err := column[string](tx.QueryContext(ctx, q, idList(publish), idList(triage)))
 	if err != nil {
@@ -107,7 +109,7 @@ func (im *Importer) conversationQueue(ctx context.Context, tx *sql.Tx) ([]string
 	// Conversations whose earlier threads this import joined, for them to
 	// be made one.
 	mend, err := column[string](tx.QueryContext(ctx, `SELECT DISTINCT conversation_id FROM social_items
-		WHERE tweet_id IN (SELECT value FROM json_each(?)) ORDER BY conversation_id`, stringList(im.mend)))
+		WHERE tweet_id IN (`+s.jsonTexts("?")+`) ORDER BY conversation_id`, stringList(im.mend)))
 	if err != nil {
 		return nil, fmt.Errorf("list joined conversations: %w", err)
 	}
@@ -398,7 +400,7 @@ func (s *Store) mergeThread(ctx context.Context, tx dbtx, from, into int64) erro
 		{`UPDATE posts SET thread_id = ?, is_question = 0 WHERE thread_id = ?`, []any{into, from}},
 		{`UPDATE social_items SET thread_id = ?, status = CASE WHEN status = 'converted' THEN 'appended' ELSE status END
 			WHERE thread_id = ?`, []any{into, from}},
-		{`INSERT OR IGNORE INTO watches (user_id, thread_id) SELECT user_id, ? FROM watches WHERE thread_id = ?`, []any{into, from}},
+		{`INSERT INTO watches (user_id, thread_id) SELECT user_id, ? FROM watches WHERE thread_id = ? ON CONFLICT DO NOTHING`, []any{into, from}},
 		{`DELETE FROM watches WHERE thread_id = ?`, []any{from}},
 		{`UPDATE threads SET accepted_id = f.accepted_id, accepted_author_id = f.accepted_author_id, accepted_at = f.accepted_at
 			FROM (SELECT accepted_id, accepted_author_id, accepted_at FROM threads WHERE id = ?) AS f

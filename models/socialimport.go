@@ -131,6 +131,9 @@ type Importer struct {
 	// their own Finish would have (publishing, or triaging: only trusted
 	// rules' matches).
 	resumePublish, resumeTriage []int64
+	// conn is the connection of the transaction write runs, for COPY on
+	// PostgreSQL; nil outside one, on SQLite and in a dry run.
+	conn *sql.Conn
 }
 
 // BrandHandles reads the brand's accounts as a form, a flag or the
@@ -200,9 +203,7 @@ func (s *Store) NewImporter(ctx context.Context, opts ImportOptions) (*Importer,
 	// A counter taken in a write transaction: two imports started together
 	// must not share an id, or each would resolve the other's items.
 	err = s.inTx(ctx, func(tx *sql.Tx) error {
-		return tx.QueryRowContext(ctx, `INSERT INTO settings (key, value) VALUES ('import_seq',
-			(SELECT COALESCE(MAX(import_id), 0) + 1 FROM social_items))
-			ON CONFLICT (key) DO UPDATE SET value = CAST(value AS INTEGER) + 1 RETURNING CAST(value AS INTEGER)`).Scan(&im.id)
+		return tx.QueryRowContext(ctx, s.nextCounter("import_seq", `SELECT COALESCE(MAX(import_id), 0) + 1 FROM social_items`)).Scan(&im.id)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("new import: %w", err)
@@ -228,17 +229,33 @@ func (s *Store) NewImporter(ctx context.Context, opts ImportOptions) (*Importer,
 
 // write runs fn in the import's transaction: one per batch, or the single
 // rolled-back transaction of a dry run. What fn counted is taken back when
-// its transaction is, so a summary never counts what was not stored.
+// its transaction is, so a summary never counts what was not stored, nor
+// twice what a transaction run again stored (PostgreSQL runs one again
+// when a concurrent one made it fail).
 func (im *Importer) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	if im.dryTx != nil {
 		return fn(im.dryTx)
 	}
 	before := im.counted()
-	err := im.s.inTx(ctx, fn)
+	err := im.s.inBulkTx(ctx, func(conn *sql.Conn, tx *sql.Tx) error {
+		im.uncount(before)
+		im.conn = conn
+		defer func() { im.conn = nil }()
+		return fn(tx)
+	})
 	if err != nil {
 		im.uncount(before)
 	}
 	return err
+}
+
+// stmts is a statement cache for the import's transaction tx, which
+// writes in bulk through the transaction's connection when write gave it
+// one (COPY, on PostgreSQL).
+func (im *Importer) stmts(tx *sql.Tx) *stmtCache {
+	c := newStmtCache(tx)
+	c.conn = im.conn
+	return c
 }
 
 // batchCounts is what storing a batch adds to: the summary's fields the
@@ -257,7 +274,7 @@ func (im *Importer) counted() batchCounts {
 func (im *Importer) uncount(c batchCounts) {
 	im.sum.Imported, im.sum.Duplicates, im.sum.Threads, im.sum.Answers, im.sum.Merged, im.waiting =
 		c.imported, c.duplicates, c.threads, c.answers, c.merged, c.waiting
-	im.sum.Filtered = c.filtered
+	im.sum.Filtered = maps.Clone(c.filtered)
 	im.mend = im.mend[:c.mend]
 }
 
@@ -444,10 +461,10 @@ func (im *Importer) drain(ctx context.Context) error {
 // otherwise the conversations the batch holds whole become threads at once
 // (streamBatch).
 func (im *Importer) storeItems(ctx context.Context, tx *sql.Tx, batch []pendingItem, pre map[string]*newThread) error {
-	c := newStmtCache(tx)
+	c := im.stmts(tx)
 	defer c.close()
 	if im.opts.Triage {
-		rb, err := resolveBatch(ctx, c, batch)
+		rb, err := im.s.resolveBatch(ctx, c, batch)
 		if err != nil {
 			return err
 		}
@@ -579,8 +596,8 @@ func (s *Store) LinkPlaceholder(ctx context.Context, actor *User, placeholderID 
 			`UPDATE reputation_events SET user_id = ?1 WHERE user_id = ?2`,
 			`UPDATE reputation_events SET actor_id = ?1 WHERE actor_id = ?2`,
 			`UPDATE notifications SET user_id = ?1 WHERE user_id = ?2`,
-			`INSERT OR IGNORE INTO watches (user_id, thread_id) SELECT ?1, thread_id FROM watches WHERE user_id = ?2`,
-			`DELETE FROM watches WHERE user_id = ?2 AND ?1 IS NOT NULL`,
+			`INSERT INTO watches (user_id, thread_id) SELECT ?1, thread_id FROM watches WHERE user_id = ?2 ON CONFLICT DO NOTHING`,
+			`DELETE FROM watches WHERE user_id = ?2 AND CAST(?1 AS BIGINT) IS NOT NULL`,
 			`UPDATE users SET reputation = reputation + (SELECT reputation FROM users WHERE id = ?2),
 				private_reputation = private_reputation + (SELECT private_reputation FROM users WHERE id = ?2) WHERE id = ?1`,
 			`UPDATE users SET reputation = 0, private_reputation = 0, linked_to = ?1 WHERE id = ?2`,
@@ -627,7 +644,7 @@ func (s *Store) DetectAllLanguages(ctx context.Context, det LanguageDetector) (i
 
 func (s *Store) detectAllLanguages(ctx context.Context, det LanguageDetector, size int) (int, error) {
 	type batch struct {
-		args []any // (rowid, language) pairs
+		args []any // (tweet id, language) pairs
 		err  error
 	}
 	readCtx, stop := context.WithCancel(ctx)
@@ -637,15 +654,14 @@ func (s *Store) detectAllLanguages(ctx context.Context, det LanguageDetector, si
 		defer close(next)
 		after := ""
 		for {
-			rows, err := s.r.QueryContext(readCtx, `SELECT rowid, tweet_id, text FROM social_items INDEXED BY social_items_lang_todo
+			rows, err := s.r.QueryContext(readCtx, `SELECT tweet_id, text FROM social_items`+s.indexedBy("social_items_lang_todo")+`
 				WHERE lang_checked = 0 AND tweet_id > ? ORDER BY tweet_id LIMIT ?`, after, size)
-			var ids []int64
+			var ids []string
 			var texts []string
 			for err == nil && rows.Next() {
-				var id int64
 				var text string
-				if err = rows.Scan(&id, &after, &text); err == nil {
-					ids, texts = append(ids, id), append(texts, text)
+				if err = rows.Scan(&after, &text); err == nil {
+					ids, texts = append(ids, after), append(texts, text)
 				}
 			}
 			if rows != nil {
@@ -688,8 +704,8 @@ func (s *Store) detectAllLanguages(ctx context.Context, det LanguageDetector, si
 		}
 		// Quietly: no page a cache keeps shows an item's language.
 		err := s.inQuietTx(quiet, func(tx *sql.Tx) error {
-			return execRows(quiet, tx, `UPDATE social_items SET lang = v.column2, lang_checked = 1 FROM (VALUES `,
-				`) AS v WHERE social_items.rowid = v.column1`, 2, b.args)
+			return execTuples(quiet, tx, `UPDATE social_items SET lang = v.column2, lang_checked = 1 FROM (VALUES `,
+				typedTuple("TEXT", "TEXT"), `) AS v WHERE social_items.tweet_id = v.column1`, 2, b.args)
 		})
 		if err != nil {
 			return total, fmt.Errorf("store languages: %w", err)

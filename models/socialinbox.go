@@ -182,8 +182,10 @@ func (s *Store) ConvertSocial(ctx context.Context, actor *User, ids []string, ca
 			return 0, err
 		}
 	}
-	im := &Importer{s: s, sum: ImportSummary{Filtered: map[string]int{}}}
+	im := &Importer{s: s}
 	err = s.inTx(ctx, func(tx *sql.Tx) error {
+		// Counted from nothing each time the transaction runs.
+		im.sum = ImportSummary{Filtered: map[string]int{}}
 		convs, err := conversationsOf(ctx, tx, ids)
 		if err != nil {
 			return err

@@ -82,9 +82,9 @@ func (im *Importer) applyRepeats(ctx context.Context, c dbtx, items []pendingIte
 	}
 	keys.WriteByte(']')
 	rows, err := c.QueryContext(ctx, `SELECT i.repeat_key, i.tweet_id, i.created_at, i.status, i.is_brand, i.import_id,
-		COALESCE(i.thread_id, 0), COALESCE(i.post_id, 0), COALESCE(t.question_id = i.post_id, 0)
+		COALESCE(i.thread_id, 0), COALESCE(i.post_id, 0), CASE WHEN t.question_id = i.post_id THEN 1 ELSE 0 END
 		FROM social_items i LEFT JOIN threads t ON t.id = i.thread_id
-		WHERE i.repeat_key != 0 AND i.repeat_key IN (SELECT value FROM json_each(?))`, keys.String())
+		WHERE i.repeat_key != 0 AND i.repeat_key IN (`+im.s.jsonInts("?")+`)`, keys.String())
 	if err != nil {
 		return fmt.Errorf("find repeated texts: %w", err)
 	}

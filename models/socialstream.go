@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+
+	"github.com/crowdcare/crowdcare/models/db"
 )
 
 // An import that makes threads at once does it batch by batch, as it reads:
@@ -46,6 +48,9 @@ const itemCols = 23
 // transaction), so each row is new; a statement that stores fewer rows
 // than it was given fails the batch rather than miscount it.
 func (im *Importer) insertItems(ctx context.Context, c dbtx, items []pendingItem) error {
+	if im.s.engine == db.Postgres {
+		return im.copyItems(ctx, c, items)
+	}
 	tuple := "(" + placeholders(itemCols) + ")"
 	now := im.s.now().Unix()
 	args := make([]any, 0, min(len(items), bulkRows)*itemCols)
@@ -114,7 +119,7 @@ type resolvedBatch struct {
 // resolveBatch drops what is stored already, resolves the conversations of
 // the rest, and finds the stored replies whose parents the batch brings.
 // It changes nothing.
-func resolveBatch(ctx context.Context, c dbtx, batch []pendingItem) (*resolvedBatch, error) {
+func (s *Store) resolveBatch(ctx context.Context, c dbtx, batch []pendingItem) (*resolvedBatch, error) {
 	ask := make([]string, 0, 2*len(batch))
 	for i := range batch {
 		ask = append(ask, batch[i].id)
@@ -122,7 +127,7 @@ func resolveBatch(ctx context.Context, c dbtx, batch []pendingItem) (*resolvedBa
 			ask = append(ask, batch[i].parent)
 		}
 	}
-	stored, err := storedItems(ctx, c, ask)
+	stored, err := s.storedItems(ctx, c, ask)
 	if err != nil {
 		return nil, err
 	}
@@ -176,7 +181,7 @@ func resolveBatch(ctx context.Context, c dbtx, batch []pendingItem) (*resolvedBa
 	// Replies stored before their parents, which come now (their parents
 	// are not stored: the batch's new tweets are not).
 	rows, err := c.QueryContext(ctx, `SELECT in_reply_to_id, tweet_id, conversation_id FROM social_items
-		WHERE in_reply_to_id != '' AND in_reply_to_id IN (SELECT value FROM json_each(?))`, stringList(ids))
+		WHERE in_reply_to_id != '' AND in_reply_to_id IN (`+s.jsonTexts("?")+`)`, stringList(ids))
 	if err != nil {
 		return nil, fmt.Errorf("find earlier replies: %w", err)
 	}
@@ -199,10 +204,10 @@ func resolveBatch(ctx context.Context, c dbtx, batch []pendingItem) (*resolvedBa
 // parent along, in any order.
 func join(ctx context.Context, c dbtx, joins []joining) error {
 	for _, j := range joins {
-		if _, err := c.ExecContext(ctx, `WITH RECURSIVE sub(id) AS (SELECT ?1
+		if _, err := c.ExecContext(ctx, `WITH RECURSIVE sub(id) AS (SELECT CAST(?1 AS TEXT)
 				UNION SELECT s.tweet_id FROM social_items s JOIN sub ON s.in_reply_to_id = sub.id WHERE s.in_reply_to_id != '')
 			UPDATE social_items SET conversation_id = (SELECT p.conversation_id FROM social_items p WHERE p.tweet_id = ?2)
-			WHERE tweet_id IN sub`, j.child, j.parent); err != nil {
+			WHERE tweet_id IN (SELECT id FROM sub)`, j.child, j.parent); err != nil {
 			return fmt.Errorf("join reply %s to its parent's conversation: %w", j.child, err)
 		}
 	}
@@ -224,16 +229,16 @@ type streamPlan struct {
 // It changes nothing, so it can run ahead on the readers (preRender).
 // Conversations that replies stored earlier join wait for Finish, which
 // converts them with everything they hold.
-func planStream(ctx context.Context, c dbtx, batch []pendingItem) (*streamPlan, error) {
-	rb, err := resolveBatch(ctx, c, batch)
+func (s *Store) planStream(ctx context.Context, c dbtx, batch []pendingItem) (*streamPlan, error) {
+	rb, err := s.resolveBatch(ctx, c, batch)
 	if err != nil {
 		return nil, err
 	}
-	return planResolved(ctx, c, rb)
+	return s.planResolved(ctx, c, rb)
 }
 
 // planResolved is planStream after resolveBatch.
-func planResolved(ctx context.Context, c dbtx, rb *resolvedBatch) (*streamPlan, error) {
+func (s *Store) planResolved(ctx context.Context, c dbtx, rb *resolvedBatch) (*streamPlan, error) {
 	plan := &streamPlan{dups: rb.dups, joins: rb.joins}
 	keep, from := rb.keep, rb.from
 	joined := map[string]bool{}
@@ -269,7 +274,7 @@ func planResolved(ctx context.Context, c dbtx, rb *resolvedBatch) (*streamPlan, 
 	for _, j := range rb.joins {
 		ids = append(ids, j.from)
 	}
-	threaded, err := storedConversations(ctx, c, ids)
+	threaded, err := s.storedConversations(ctx, c, ids)
 	if err != nil {
 		return nil, err
 	}
@@ -348,7 +353,7 @@ func planResolved(ctx context.Context, c dbtx, rb *resolvedBatch) (*streamPlan, 
 // (the batch before may change what is stored); streamBatch plans again and
 // uses what still fits.
 func (im *Importer) preRender(ctx context.Context, batch []pendingItem) map[string]*newThread {
-	plan, err := planStream(ctx, im.s.r, batch)
+	plan, err := im.s.planStream(ctx, im.s.r, batch)
 	if err != nil {
 		return nil // streamBatch will plan and render it all
 	}
@@ -384,14 +389,14 @@ func sameItems(a, b *newThread) bool {
 // into threads, in the order the two-step path would: by each
 // conversation's first new item. pre holds threads rendered ahead.
 func (im *Importer) streamBatch(ctx context.Context, c *stmtCache, batch []pendingItem, pre map[string]*newThread) error {
-	rb, err := resolveBatch(ctx, c, batch)
+	rb, err := im.s.resolveBatch(ctx, c, batch)
 	if err != nil {
 		return err
 	}
 	if err := im.applyRepeats(ctx, c, rb.keep); err != nil {
 		return err
 	}
-	plan, err := planResolved(ctx, c, rb)
+	plan, err := im.s.planResolved(ctx, c, rb)
 	if err != nil {
 		return err
 	}
@@ -438,8 +443,8 @@ func (im *Importer) importCategory(ctx context.Context, c dbtx, q socialItem) (i
 }
 
 // storedItems maps the stored tweets among ids to their conversations.
-func storedItems(ctx context.Context, c dbtx, ids []string) (map[string]string, error) {
-	rows, err := c.QueryContext(ctx, `SELECT tweet_id, conversation_id FROM social_items WHERE tweet_id IN (SELECT value FROM json_each(?))`, stringList(ids))
+func (s *Store) storedItems(ctx context.Context, c dbtx, ids []string) (map[string]string, error) {
+	rows, err := c.QueryContext(ctx, `SELECT tweet_id, conversation_id FROM social_items WHERE tweet_id IN (`+s.jsonTexts("?")+`)`, stringList(ids))
 	if err != nil {
 		return nil, fmt.Errorf("find stored tweets: %w", err)
 	}
@@ -457,9 +462,9 @@ func storedItems(ctx context.Context, c dbtx, ids []string) (map[string]string, 
 
 // storedConversations says, for each conversation among ids that has
 // stored items, whether it has a thread.
-func storedConversations(ctx context.Context, c dbtx, ids []string) (map[string]bool, error) {
-	rows, err := c.QueryContext(ctx, `SELECT conversation_id, MAX(thread_id IS NOT NULL) FROM social_items
-		WHERE conversation_id IN (SELECT value FROM json_each(?)) GROUP BY conversation_id`, stringList(ids))
+func (s *Store) storedConversations(ctx context.Context, c dbtx, ids []string) (map[string]bool, error) {
+	rows, err := c.QueryContext(ctx, `SELECT conversation_id, MAX(CASE WHEN thread_id IS NOT NULL THEN 1 ELSE 0 END) FROM social_items
+		WHERE conversation_id IN (`+s.jsonTexts("?")+`) GROUP BY conversation_id`, stringList(ids))
 	if err != nil {
 		return nil, fmt.Errorf("find stored conversations: %w", err)
 	}

@@ -3,7 +3,6 @@ package models
 import (
 	"context"
 	"fmt"
-	"github.com/crowdcare/crowdcare/internal/testdb"
 	"math/rand/v2"
 	"os"
 	"slices"
@@ -13,6 +12,8 @@ import (
 
 	"golang.org/x/crypto/bcrypt"
 
+	"github.com/crowdcare/crowdcare/internal/testdb"
+	"github.com/crowdcare/crowdcare/models/db"
 	"github.com/crowdcare/crowdcare/tweets"
 )
 
@@ -22,11 +23,12 @@ import (
 func threadShapes(t *testing.T, s *Store) []string {
 	t.Helper()
 	threads := dumpTable(t, s, `SELECT t.title, t.category_id, t.answer_count, t.first_answer_at, t.last_activity_at,
-		(SELECT q.tweet_id FROM social_items q WHERE q.post_id = t.question_id) AS question,
-		(SELECT group_concat(tweet_id, ',') FROM (SELECT a.tweet_id FROM social_items a JOIN posts p ON p.id = a.post_id
-			WHERE p.thread_id = t.id AND p.is_question = 0 ORDER BY a.created_at, a.tweet_id)) AS answers,
-		(SELECT group_concat(username, ',') FROM (SELECT u.username FROM posts p JOIN users u ON u.id = p.author_id
-			WHERE p.thread_id = t.id ORDER BY p.created_at, u.username)) AS authors
+		(SELECT q.tweet_id FROM social_items q WHERE q.post_id = t.question_id
+			ORDER BY CASE WHEN q.status = 'converted' THEN 0 ELSE 1 END, q.created_at, q.tweet_id LIMIT 1) AS question,
+		`+listOf(s, "a.tweet_id", `FROM social_items a JOIN posts p ON p.id = a.post_id
+			WHERE p.thread_id = t.id AND p.is_question = 0`, "a.created_at, a.tweet_id")+` AS answers,
+		`+listOf(s, "u.username", `FROM posts p JOIN users u ON u.id = p.author_id
+			WHERE p.thread_id = t.id`, "p.created_at, u.username")+` AS authors
 		FROM threads t`)
 	items := dumpTable(t, s, `SELECT tweet_id, conversation_id, status, filter_reason, rule_id IS NOT NULL AS ruled,
 		thread_id IS NOT NULL AS threaded FROM social_items`)
@@ -36,12 +38,35 @@ func threadShapes(t *testing.T, s *Store) []string {
 	return out
 }
 
-// fixedStore is a database in a temp dir whose clock stands still, so two
-// of them can be compared row for row.
+// listOf is a subquery (from: its FROM and WHERE) giving the values of
+// col in order as one comma-separated text: group_concat over an ordered
+// subquery on SQLite, string_agg on PostgreSQL.
+func listOf(s *Store, col, from, order string) string {
+	if s.engine == db.Postgres {
+		return "(SELECT string_agg(CAST(" + col + " AS TEXT), ',' ORDER BY " + order + ") " + from + ")"
+	}
+	name := col[strings.IndexByte(col, '.')+1:]
+	return "(SELECT group_concat(" + name + ", ',') FROM (SELECT " + col + " " + from + " ORDER BY " + order + "))"
+}
+
+// fixedStore is a database whose clock stands still, so two of them can be
+// compared row for row.
 func fixedStore(t *testing.T) *Store {
 	t.Helper()
+	return fixedStoreAt(t, testdb.Location(t, "x.db"))
+}
+
+// fixedSQLiteStore is fixedStore on a SQLite file whichever engine the
+// suite runs on, for what only SQLite has: its writer's settings, its WAL.
+func fixedSQLiteStore(t *testing.T) *Store {
+	t.Helper()
+	return fixedStoreAt(t, testdb.SQLiteFile(t, "x.db"))
+}
+
+func fixedStoreAt(t *testing.T, location string) *Store {
+	t.Helper()
 	fixed := func() time.Time { return time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC) }
-	s, err := Open(context.Background(), testdb.Location(t, "x.db"), Options{PasswordCost: bcrypt.MinCost, Now: fixed})
+	s, err := Open(context.Background(), location, Options{PasswordCost: bcrypt.MinCost, Now: fixed})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -184,7 +209,7 @@ func writerSetting(t *testing.T, s *Store, pragma string) int {
 // was, and an abandoned import says what it stored.
 func TestImportTunesTheWriterAndPutsItBack(t *testing.T) {
 	ctx := context.Background()
-	s := fixedStore(t)
+	s := fixedSQLiteStore(t)
 	checkTuning(t, s, false, "before any import")
 	for _, finish := range []bool{true, false} {
 		im, err := s.NewImporter(ctx, ImportOptions{BrandHandles: []string{"Brand"}})
@@ -238,7 +263,7 @@ func TestImportTunesTheWriterAndPutsItBack(t *testing.T) {
 // the first to end leaves the writer as the second needs it.
 func TestOverlappingImportsKeepTheWriterTuned(t *testing.T) {
 	ctx := context.Background()
-	s := fixedStore(t)
+	s := fixedSQLiteStore(t)
 	first, err := s.NewImporter(ctx, ImportOptions{Source: "cli"})
 	if err != nil {
 		t.Fatal(err)
@@ -276,8 +301,23 @@ func shapesIgnoringAnswerOrder(t *testing.T, s *Store) []string {
 			out = append(out, l)
 		}
 	}
-	out = append(out, dumpTable(t, s, `SELECT title, (SELECT group_concat(value, '|') FROM (SELECT value
-		FROM json_each('["' || replace(body, char(10), '","') || '"]') ORDER BY value)) AS body, joined, facets FROM search_index`)...)
+	rows, err := s.r.Query(`SELECT title, body, joined, facets FROM search_index`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var title, body, joined, facets string
+		if err := rows.Scan(&title, &body, &joined, &facets); err != nil {
+			t.Fatal(err)
+		}
+		lines := strings.Split(body, "\n")
+		slices.Sort(lines)
+		out = append(out, fmt.Sprintf("title=%s body=%s joined=%s facets=%s ", title, strings.Join(lines, "|"), joined, facets))
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
 	slices.Sort(out)
 	return out
 }
@@ -290,55 +330,59 @@ func shapesIgnoringAnswerOrder(t *testing.T, s *Store) []string {
 func TestStreamedImportMatchesWholeFileOnRandomFiles(t *testing.T) {
 	opts := ImportOptions{BrandHandles: []string{"Brand"}}
 	for seed := uint64(0); seed < 80; seed++ {
-		r := rand.New(rand.NewPCG(seed, 99))
-		var file []tweets.Tweet
-		id := 100
-		for c := 0; c < 1+r.IntN(4); c++ {
-			var ids []string
-			for k := 0; k < 1+r.IntN(5); k++ {
-				id++
-				handle := []string{"Brand", "ann", "bob", "cat"}[r.IntN(4)]
-				parent := ""
-				if k > 0 {
-					parent = ids[r.IntN(len(ids))]
-					if r.IntN(8) == 0 {
-						parent = fmt.Sprint(9000 + id) // never imported
+		// A subtest each, so that its databases are closed (and on
+		// PostgreSQL dropped) before the next seed's are made.
+		t.Run(fmt.Sprint(seed), func(t *testing.T) {
+			r := rand.New(rand.NewPCG(seed, 99))
+			var file []tweets.Tweet
+			id := 100
+			for c := 0; c < 1+r.IntN(4); c++ {
+				var ids []string
+				for k := 0; k < 1+r.IntN(5); k++ {
+					id++
+					handle := []string{"Brand", "ann", "bob", "cat"}[r.IntN(4)]
+					parent := ""
+					if k > 0 {
+						parent = ids[r.IntN(len(ids))]
+						if r.IntN(8) == 0 {
+							parent = fmt.Sprint(9000 + id) // never imported
+						}
+					}
+					text := fmt.Sprintf("@Brand message %d from %s", id, handle)
+					if r.IntN(6) == 0 {
+						text = fmt.Sprintf("GIVEAWAY! Win a new phone, follow and RT %d", id)
+					}
+					x := tw(fmt.Sprint(id), parent, handle, text, r.IntN(50))
+					file = append(file, x)
+					ids = append(ids, x.ID)
+					if r.IntN(10) == 0 {
+						file = append(file, x)
 					}
 				}
-				text := fmt.Sprintf("@Brand message %d from %s", id, handle)
-				if r.IntN(6) == 0 {
-					text = fmt.Sprintf("GIVEAWAY! Win a new phone, follow and RT %d", id)
+			}
+			r.Shuffle(len(file), func(i, j int) { file[i], file[j] = file[j], file[i] })
+			whole := fixedStore(t)
+			importOneByOne(t, whole, opts, file...)
+			want := strings.Join(shapesIgnoringAnswerOrder(t, whole), "\n")
+			for size := 1; size <= 4; size++ {
+				s := fixedStore(t)
+				sum := streamImport(t, s, opts, size, file...)
+				if got := strings.Join(shapesIgnoringAnswerOrder(t, s), "\n"); got != want {
+					t.Fatalf("seed %d, batches of %d:\n%s\nstored whole:\n%s", seed, size, got, want)
 				}
-				x := tw(fmt.Sprint(id), parent, handle, text, r.IntN(50))
-				file = append(file, x)
-				ids = append(ids, x.ID)
-				if r.IntN(10) == 0 {
-					file = append(file, x)
+				var threads, answers, inbox, items, filtered int
+				if err := s.r.QueryRow(`SELECT (SELECT COUNT(*) FROM threads), (SELECT COUNT(*) FROM posts WHERE is_question = 0),
+					(SELECT COUNT(*) FROM social_items WHERE status = 'new'), (SELECT COUNT(*) FROM social_items),
+					(SELECT COUNT(*) FROM social_items WHERE status = 'filtered')`).Scan(&threads, &answers, &inbox, &items, &filtered); err != nil {
+					t.Fatal(err)
+				}
+				if sum.Threads != threads || sum.Answers != answers || sum.Inbox != inbox || sum.Imported != items ||
+					sum.FilteredTotal() != filtered || sum.Imported+sum.Duplicates != len(file) {
+					t.Fatalf("seed %d, batches of %d: summary %+v; stored %d threads, %d answers, %d waiting, %d items, %d filtered of %d",
+						seed, size, *sum, threads, answers, inbox, items, filtered, len(file))
 				}
 			}
-		}
-		r.Shuffle(len(file), func(i, j int) { file[i], file[j] = file[j], file[i] })
-		whole := fixedStore(t)
-		importOneByOne(t, whole, opts, file...)
-		want := strings.Join(shapesIgnoringAnswerOrder(t, whole), "\n")
-		for size := 1; size <= 4; size++ {
-			s := fixedStore(t)
-			sum := streamImport(t, s, opts, size, file...)
-			if got := strings.Join(shapesIgnoringAnswerOrder(t, s), "\n"); got != want {
-				t.Fatalf("seed %d, batches of %d:\n%s\nstored whole:\n%s", seed, size, got, want)
-			}
-			var threads, answers, inbox, items, filtered int
-			if err := s.r.QueryRow(`SELECT (SELECT COUNT(*) FROM threads), (SELECT COUNT(*) FROM posts WHERE is_question = 0),
-				(SELECT COUNT(*) FROM social_items WHERE status = 'new'), (SELECT COUNT(*) FROM social_items),
-				(SELECT COUNT(*) FROM social_items WHERE status = 'filtered')`).Scan(&threads, &answers, &inbox, &items, &filtered); err != nil {
-				t.Fatal(err)
-			}
-			if sum.Threads != threads || sum.Answers != answers || sum.Inbox != inbox || sum.Imported != items ||
-				sum.FilteredTotal() != filtered || sum.Imported+sum.Duplicates != len(file) {
-				t.Fatalf("seed %d, batches of %d: summary %+v; stored %d threads, %d answers, %d waiting, %d items, %d filtered of %d",
-					seed, size, *sum, threads, answers, inbox, items, filtered, len(file))
-			}
-		}
+		})
 	}
 }
 
@@ -364,8 +408,14 @@ func TestFilteredReplyBeforeItsParentJoinsItsConversation(t *testing.T) {
 // disk or a broken database would.
 func failOnPost(t *testing.T, s *Store, word string) {
 	t.Helper()
-	if _, err := s.w.Exec(`CREATE TRIGGER fail_post BEFORE INSERT ON posts WHEN NEW.body_md LIKE '%` + word +
-		`%' BEGIN SELECT RAISE(ABORT, 'cannot store this post'); END`); err != nil {
+	q := `CREATE TRIGGER fail_post BEFORE INSERT ON posts WHEN NEW.body_md LIKE '%` + word +
+		`%' BEGIN SELECT RAISE(ABORT, 'cannot store this post'); END`
+	if s.engine == db.Postgres {
+		q = `CREATE FUNCTION fail_post() RETURNS trigger LANGUAGE plpgsql AS $$
+			BEGIN IF NEW.body_md LIKE '%` + word + `%' THEN RAISE EXCEPTION 'cannot store this post'; END IF; RETURN NEW; END $$;
+			CREATE TRIGGER fail_post BEFORE INSERT ON posts FOR EACH ROW EXECUTE FUNCTION fail_post()`
+	}
+	if _, err := s.w.Exec(q); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -464,7 +514,7 @@ func TestImportFailingAtTheEndReportsWhatStays(t *testing.T) {
 // to cut back: on a nearly full disk that write may be the one refused.
 func TestWALShrinksAfterAnImport(t *testing.T) {
 	ctx := context.Background()
-	s := fixedStore(t)
+	s := fixedSQLiteStore(t)
 	size := func(name string) int64 {
 		t.Helper()
 		fi, err := os.Stat(name)
@@ -500,7 +550,7 @@ func TestWALShrinksAfterAnImport(t *testing.T) {
 // TestImportReleasedUnderACancelledContext: an import given up because its
 // caller went away still puts the writer's settings back.
 func TestImportReleasedUnderACancelledContext(t *testing.T) {
-	s := fixedStore(t)
+	s := fixedSQLiteStore(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	im, err := s.NewImporter(ctx, ImportOptions{})
 	if err != nil {

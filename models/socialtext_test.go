@@ -147,9 +147,10 @@ func TestSupportCSVThreadsLinkNowhere(t *testing.T) {
 
 // TestLinksMigrationMendsEarlierImports: threads and items imported from the
 // data set before formats were kept (as the migration's down step leaves
-// them) lose their links when it runs; others keep theirs.
+// them) lose their links when it runs; others keep theirs. A SQLite
+// migration: on a SQLite file whichever engine the suite runs on.
 func TestLinksMigrationMendsEarlierImports(t *testing.T) {
-	s := newTestStore(t)
+	s := fixedSQLiteStore(t)
 	ctx := context.Background()
 	const csv = "tweet_id,author_id,inbound,created_at,text,response_tweet_id,in_response_to_tweet_id\n" +
 		"10,ExampleCare,False,Tue Oct 31 22:10:47 +0000 2017,@115712 Sorry about that! Please restart the Hub.,,12\n" +

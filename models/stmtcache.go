@@ -18,6 +18,11 @@ type dbtx interface {
 type stmtCache struct {
 	tx *sql.Tx
 	m  map[string]*sql.Stmt
+	// conn is tx's connection when the bulk writes may use it directly
+	// (COPY on PostgreSQL, copyRows), else nil.
+	conn *sql.Conn
+	// deferred: the question foreign key is checked at commit (PostgreSQL).
+	deferred bool
 }
 
 func newStmtCache(tx *sql.Tx) *stmtCache { return &stmtCache{tx: tx, m: map[string]*sql.Stmt{}} }

@@ -4,10 +4,12 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"database/sql"
 	"encoding/csv"
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -17,6 +19,7 @@ import (
 	"time"
 
 	"github.com/crowdcare/crowdcare/models"
+	"github.com/crowdcare/crowdcare/models/db"
 	"github.com/crowdcare/crowdcare/tweets"
 )
 
@@ -30,10 +33,14 @@ func benchImport(ctx context.Context, args []string, stdout io.Writer) error {
 	detect := fs.Bool("detect-language", true, "detect languages (the CSV has none)")
 	profile := fs.String("cpuprofile", "", "write a CPU profile of the import to this file")
 	triage := fs.Bool("triage", false, "send the items to the inbox instead of making threads (as live listening does)")
-	floor := fs.Bool("floor", false, "then copy the stored rows into an empty database, table by table: the least work SQLite does for them")
+	floor := fs.Bool("floor", false, "then copy the stored rows into an empty database, table by table: the least work the engine does for them")
 	endToEnd := fs.Bool("end-to-end", false, "then time crowdcare import tweets on the same file, in a process of its own, language detection included")
+	server := fs.String("db", "", "a PostgreSQL server as a postgres:// URL of a database to connect to: each run imports into a new database made there and dropped after (empty: SQLite files in a temporary directory)")
 	if _, err := parse(fs, args); err != nil {
 		return err
+	}
+	if *server != "" && !db.IsPostgresURL(*server) {
+		return usageError("bench import --db takes a postgres:// URL (without it the run uses SQLite files of its own)")
 	}
 	limitImportMemory()
 	if *profile != "" {
@@ -64,7 +71,15 @@ func benchImport(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	info, _ := os.Stat(path)
 	fmt.Fprintf(stdout, "Generated %d %s records (%.0f MB) in %s.\n", *n, *kind, float64(info.Size())/1e6, time.Since(start).Round(time.Millisecond))
-	store, err := models.Open(ctx, filepath.Join(dir, "bench.db"), models.Options{})
+	where, err := newBenchDatabase(ctx, *server, dir, "bench")
+	if err != nil {
+		return err
+	}
+	defer where.drop()
+	if *server != "" {
+		fmt.Fprintf(stdout, "Importing into %s (made for this run, dropped after).\n", db.Redact(where.location))
+	}
+	store, err := models.Open(ctx, where.location, models.Options{})
 	if err != nil {
 		return err
 	}
@@ -107,7 +122,12 @@ func benchImport(ctx context.Context, args []string, stdout io.Writer) error {
 	// After the peak is read: the copy is not the import's memory.
 	pprof.StopCPUProfile() // the profile is the import's
 	if *floor {
-		took, err := copyFloor(ctx, store, filepath.Join(dir, "floor.db"), res.Read, stdout)
+		to, err := newBenchDatabase(ctx, *server, dir, "floor")
+		if err != nil {
+			return err
+		}
+		defer to.drop()
+		took, err := copyFloor(ctx, store, to.location, res.Read, stdout)
 		if err != nil {
 			return err
 		}
@@ -116,9 +136,49 @@ func benchImport(ctx context.Context, args []string, stdout io.Writer) error {
 			total.Round(time.Millisecond), took.Round(time.Millisecond))
 	}
 	if *endToEnd {
-		return timeImportCommand(ctx, path, filepath.Join(dir, "cli.db"), res.Read, *triage, stdout)
+		to, err := newBenchDatabase(ctx, *server, dir, "cli")
+		if err != nil {
+			return err
+		}
+		defer to.drop()
+		return timeImportCommand(ctx, path, to.location, res.Read, *triage, stdout)
 	}
 	return nil
+}
+
+// benchDatabase is a database a benchmark run makes for itself.
+type benchDatabase struct {
+	location string
+	drop     func() error
+}
+
+// newBenchDatabase is a new database for a run: a file in dir, or with
+// server (a PostgreSQL URL) a new database on that server, which drop
+// removes again.
+func newBenchDatabase(ctx context.Context, server, dir, name string) (*benchDatabase, error) {
+	if server == "" {
+		return &benchDatabase{location: filepath.Join(dir, name+".db"), drop: func() error { return nil }}, nil
+	}
+	admin, err := sql.Open("pgx", server)
+	if err != nil {
+		return nil, err
+	}
+	dbname := fmt.Sprintf("crowdcare_bench_%s_%d_%d", name, os.Getpid(), time.Now().UnixNano()%1e6)
+	if _, err := admin.ExecContext(ctx, `CREATE DATABASE `+dbname); err != nil {
+		admin.Close()
+		return nil, fmt.Errorf("make a database for the run on %s: %w", db.Redact(server), err)
+	}
+	u, err := url.Parse(server)
+	if err != nil {
+		admin.Close()
+		return nil, err
+	}
+	u.Path = "/" + dbname
+	return &benchDatabase{location: u.String(), drop: func() error {
+		defer admin.Close()
+		_, err := admin.ExecContext(context.WithoutCancel(ctx), `DROP DATABASE IF EXISTS `+dbname+` WITH (FORCE)`)
+		return err
+	}}, nil
 }
 
 // timeImportCommand runs crowdcare import tweets on the file of records,
@@ -271,7 +331,11 @@ func copyFloor(ctx context.Context, store *models.Store, path string, records in
 		total += t.Took
 		parts = append(parts, fmt.Sprintf("%s %d rows %s", t.Table, t.Rows, t.Took.Round(time.Millisecond)))
 	}
-	fmt.Fprintf(stdout, "The same rows copied into an empty database, table by table: %s, %.0f records/s (%s; writer cache %d MB, checkpoint every %d pages).\n",
-		total.Round(time.Millisecond), float64(records)/total.Seconds(), strings.Join(parts, ", "), copied.CacheKiB>>10, copied.CheckpointPages)
+	how := fmt.Sprintf("writer cache %d MB, checkpoint every %d pages", copied.CacheKiB>>10, copied.CheckpointPages)
+	if floor.Engine() == db.Postgres {
+		how = "COPY out of the imported database into COPY in, one transaction"
+	}
+	fmt.Fprintf(stdout, "The same rows copied into an empty database, table by table: %s, %.0f records/s (%s; %s).\n",
+		total.Round(time.Millisecond), float64(records)/total.Seconds(), strings.Join(parts, ", "), how)
 	return total, nil
 }

@@ -86,13 +86,15 @@ func commands() []command {
 		{name: "bench search", args: "[--n N] [--relevance=false] [--db PATH]",
 			about:    "Time searches (single words, several words, phrases) and print p50/p90/p99, then measure the ranking on the relevance set (in a temporary database).",
 			examples: []string{"crowdcare bench search --db bench.db --n 1000"}},
-		{name: "bench import", args: "[--records N] [--format csv|archive] [--triage] [--detect-language=false] [--cpuprofile FILE] [--floor] [--end-to-end]",
+		{name: "bench import", args: "[--records N] [--format csv|archive] [--triage] [--detect-language=false] [--cpuprofile FILE] [--floor] [--end-to-end] [--db URL]",
 			about: "Generate a file and time its import into a new temporary database: records per second,\n" +
 				"language detection in posts per second, and peak memory. --floor then times copying the\n" +
-				"stored rows into an empty database, the least work SQLite does for them, and gives the\n" +
+				"stored rows into an empty database, the least work the engine does for them, and gives the\n" +
 				"import's speed as a share of it; --end-to-end times crowdcare import tweets on the same file\n" +
-				"in a process of its own.",
-			examples: []string{"crowdcare bench import --records 100000 --format archive"}},
+				"in a process of its own. --db postgres://… runs on that PostgreSQL server instead of SQLite,\n" +
+				"in databases the run makes there and drops after.",
+			examples: []string{"crowdcare bench import --records 100000 --format archive",
+				"crowdcare bench import --records 1000000 --db postgres://postgres@127.0.0.1:5432/postgres"}},
 		{name: "bench insights", args: "[--n N] [--mentions N] [--db PATH]",
 			about:    "Time the /insights dashboard page as an ambassador for 7, 30, 90 and 365 days.",
 			examples: []string{"crowdcare bench insights --db bench.db --n 50 --mentions 100000"}},

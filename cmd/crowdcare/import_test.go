@@ -13,7 +13,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/crowdcare/crowdcare/internal/testdb"
 	"github.com/crowdcare/crowdcare/models"
+	"github.com/crowdcare/crowdcare/models/db"
 )
 
 // sharedTweets is the real sample data beside the repository; it is absent
@@ -25,6 +27,22 @@ func sharedTweets(t *testing.T, rel string) string {
 		t.Skipf("shared data not found at %s: skipping real-sample import test", p)
 	}
 	return p
+}
+
+// rawDB opens the database at location (a SQLite file, read-only, or a
+// PostgreSQL URL) without the store, to look at what a command left.
+func rawDB(t *testing.T, location string) *sql.DB {
+	t.Helper()
+	driver, dsn := "sqlite3", "file:"+location+"?mode=ro&_busy_timeout=5000"
+	if db.IsPostgresURL(location) {
+		driver, dsn = "pgx", location
+	}
+	conn, err := sql.Open(driver, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	return conn
 }
 
 func openDB(t *testing.T, path string) *models.Store {
@@ -39,7 +57,7 @@ func openDB(t *testing.T, path string) *models.Store {
 
 func TestImportCustomerSupportCSV(t *testing.T) {
 	csv := sharedTweets(t, "twcs-kaggle-customer-support/twcs_subset_monalisapatra26.csv")
-	db := filepath.Join(t.TempDir(), "twcs.db")
+	db := testdb.Location(t, "twcs.db")
 	code, out, errOut := runCmd(t, "import", "tweets", "--db", db, "--brand-handle", "sprintcare", csv)
 	if code != 0 {
 		t.Fatalf("exit %d: %s %s", code, out, errOut)
@@ -100,7 +118,7 @@ func TestImportCustomerSupportCSV(t *testing.T) {
 
 func TestImportExcelMangledCSV(t *testing.T) {
 	csv := sharedTweets(t, "twcs-kaggle-customer-support/twcs_test_excel_macroman_pritul2.csv")
-	db := filepath.Join(t.TempDir(), "excel.db")
+	db := testdb.Location(t, "excel.db")
 	code, out, errOut := runCmd(t, "import", "tweets", "--db", db, csv)
 	if code != 0 || !strings.Contains(out, "twcs-csv") || !strings.Contains(out, "Threads created:") {
 		t.Fatalf("exit %d: %s %s", code, out, errOut)
@@ -141,7 +159,7 @@ func TestImportArchiveAndAPIFiles(t *testing.T) {
 	withheld := sharedTweets(t, "api-v2-twarc-csv/withheld.jsonl")
 	stream := sharedTweets(t, "api-v2-twarc-csv/streaming_output_with_error.jsonl")
 	v1 := sharedTweets(t, "api-v1.1-python-twitter/streaming/lines.json")
-	db := filepath.Join(t.TempDir(), "mixed.db")
+	db := testdb.Location(t, "mixed.db")
 	code, out, errOut := runCmd(t, "import", "tweets", "--db", db, "--triage", archive, withheld, stream, v1)
 	if code != 0 {
 		t.Fatalf("exit %d: %s %s", code, out, errOut)
@@ -176,7 +194,7 @@ func TestImportArchiveAndAPIFiles(t *testing.T) {
 func TestImportRefusesUnknownFormatAndDryRunWritesNothing(t *testing.T) {
 	mastodon := sharedTweets(t, "mastodon-rtoot/get_context_default.0.json")
 	csv := sharedTweets(t, "twcs-kaggle-customer-support/twcs_subset_monalisapatra26.csv")
-	db := filepath.Join(t.TempDir(), "u.db")
+	db := testdb.Location(t, "u.db")
 	code, out, _ := runCmd(t, "import", "tweets", "--db", db, mastodon)
 	if code != 1 || !strings.Contains(out, "not a known tweet format") || !strings.Contains(out, "nothing imported from it") {
 		t.Fatalf("unknown format: %d %s", code, out)
@@ -208,7 +226,7 @@ func TestImportEverySample(t *testing.T) {
 		files = append(files, p)
 		return nil
 	})
-	db := filepath.Join(t.TempDir(), "all.db")
+	db := testdb.Location(t, "all.db")
 	args := append([]string{"import", "tweets", "--db", db, "--triage"}, files...)
 	code, out, errOut := runCmd(t, args...)
 	// Archive side files (account.js, manifest.js, profile.js, tweet-headers.js …) are not tweets:
@@ -278,7 +296,7 @@ func TestImportArchiveZip(t *testing.T) {
 		[2][]byte{[]byte("data/deleted-tweets.js"), readShared(t, "archive-andreruffert/deleted-tweets.js")},
 		[2][]byte{[]byte("data/direct-messages.js"), readShared(t, "archive-andreruffert/direct-messages.js")},
 		[2][]byte{[]byte("data/tweets_media/1588091220244369409-x.jpg"), []byte("\xff\xd8\xff\xe0 not tweets")})
-	db := filepath.Join(t.TempDir(), "zip.db")
+	db := testdb.Location(t, "zip.db")
 	code, out, errOut := runCmd(t, "import", "tweets", "--db", db, "--triage", archive)
 	if code != 0 {
 		t.Fatalf("exit %d: %s %s", code, out, errOut)
@@ -345,7 +363,7 @@ func TestImportEveryRecordSkippedFails(t *testing.T) {
 		t.Fatal(err)
 	}
 	good := sharedTweets(t, "api-v1.1-python-twitter/streaming/lines.json")
-	db := filepath.Join(dir, "skip.db")
+	db := testdb.Location(t, "skip.db")
 	code, out, errOut := runCmd(t, "import", "tweets", "--db", db, badPath, good)
 	if code != 1 || !strings.Contains(out, "bad.csv: twcs-csv, 0 tweets read,") || !strings.Contains(errOut, "1 file(s) of which every record was skipped: "+badPath) ||
 		!strings.Contains(out, "(72 read,") {
@@ -375,7 +393,7 @@ func TestImportUnknownFormatsSayWhatToDo(t *testing.T) {
 		args = append(args, p)
 	}
 	args = append(args, writeZip(t, "photos.zip", [2][]byte{[]byte("IMG_0001.jpg"), []byte("\xff\xd8\xff")}))
-	code, out, _ := runCmd(t, append([]string{"import", "tweets", "--db", filepath.Join(dir, "u.db")}, args...)...)
+	code, out, _ := runCmd(t, append([]string{"import", "tweets", "--db", testdb.Location(t, "u.db")}, args...)...)
 	for _, want := range []string{
 		"excel-unicode.txt: not a known tweet format: UTF-16 text (what Excel saves as “Unicode Text”): save it as UTF-8",
 		"page.csv: not a known tweet format: an HTML page, not a CSV or JSON file",
@@ -416,7 +434,7 @@ func TestImportArchiveWithoutAccountIsOneProfile(t *testing.T) {
 		return p
 	}
 	newer, older := part("tweets-part1.js", records[:half]), part("tweets-part2.js", records[half:])
-	db := filepath.Join(t.TempDir(), "owner.db")
+	db := testdb.Location(t, "owner.db")
 	for _, f := range []string{newer, older} {
 		code, out, errOut := runCmd(t, "import", "tweets", "--db", db, "--brand-handle", "andreruffert", f)
 		if code != 0 {
@@ -426,11 +444,7 @@ func TestImportArchiveWithoutAccountIsOneProfile(t *testing.T) {
 			t.Fatalf("an owner was named without account.js:\n%s", out)
 		}
 	}
-	raw2, err := sql.Open("sqlite3", "file:"+db+"?mode=ro")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer raw2.Close()
+	raw2 := rawDB(t, db)
 	var profiles []string
 	rows, err := raw2.Query(`SELECT username, role, x_handle, x_user_id FROM users WHERE imported = 1`)
 	if err != nil {

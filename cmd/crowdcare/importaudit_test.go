@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/crowdcare/crowdcare/internal/testdb"
 )
 
 // A command-line import writes one audit-log line, by whoever ran it.
@@ -18,7 +20,7 @@ func TestImportWritesOneAuditLine(t *testing.T) {
 	if err := os.WriteFile(file, []byte(data), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	db := filepath.Join(dir, "audit.db")
+	db := testdb.Location(t, "audit.db")
 	if code, out, errOut := runCmd(t, "import", "tweets", "--db", db, "--dry-run", file); code != 0 {
 		t.Fatalf("dry run: exit %d: %s %s", code, out, errOut)
 	}

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/crowdcare/crowdcare/internal/testdb"
 	"github.com/crowdcare/crowdcare/models"
 )
 
@@ -22,11 +23,7 @@ func importState(t *testing.T, db string) string {
 	t.Helper()
 	s := openDB(t, db)
 	defer s.Close()
-	conn, err := sql.Open("sqlite3", "file:"+db+"?mode=ro")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
+	conn := rawDB(t, db)
 	var out []string
 	for _, q := range []string{
 		`SELECT 'threads', COUNT(*) FROM threads`,
@@ -75,12 +72,7 @@ func shuffledSupportCSV(t *testing.T, n int) string {
 }
 
 // storedItems counts the items a running import committed so far.
-func storedItems(db string) int {
-	conn, err := sql.Open("sqlite3", "file:"+db+"?mode=ro&_busy_timeout=5000")
-	if err != nil {
-		return 0
-	}
-	defer conn.Close()
+func storedItems(conn *sql.DB) int {
 	var n int
 	if conn.QueryRow(`SELECT COUNT(*) FROM social_items`).Scan(&n) != nil {
 		return 0
@@ -100,13 +92,14 @@ func TestKilledImportResumesToACleanImport(t *testing.T) {
 	file := shuffledSupportCSV(t, 60000)
 	args := []string{"import", "tweets", "--brand-handle", "ExampleCare"}
 
-	clean := filepath.Join(t.TempDir(), "clean.db")
+	clean := testdb.Location(t, "clean.db")
 	if code, out, errOut := runCmd(t, append(args, "--db", clean, file)...); code != 0 {
 		t.Fatalf("clean import: exit %d: %s %s", code, out, errOut)
 	}
 	want := importState(t, clean)
 
-	db := filepath.Join(t.TempDir(), "killed.db")
+	db := testdb.Location(t, "killed.db")
+	watch := rawDB(t, db)
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), "CROWDCARE_TEST_SERVE=1", "CROWDCARE_TEST_ARGS="+strings.Join(append(args, "--db", db, file), " "))
 	if err := cmd.Start(); err != nil {
@@ -115,7 +108,7 @@ func TestKilledImportResumesToACleanImport(t *testing.T) {
 	exited := make(chan error, 1)
 	go func() { exited <- cmd.Wait() }()
 	deadline := time.After(2 * time.Minute)
-	for storedItems(db) < 15000 {
+	for storedItems(watch) < 15000 {
 		select {
 		case err := <-exited:
 			t.Fatalf("the import ended before it could be killed (%v): make the file larger", err)

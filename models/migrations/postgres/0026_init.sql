@@ -704,3 +704,10 @@ $$;
 INSERT INTO categories (slug, name, description, position, created_at)
 VALUES ('general', 'General', 'Questions about anything else.', 100, CAST(extract(epoch FROM now()) AS BIGINT))
 ON CONFLICT (slug) DO NOTHING;
+
+-- ---------------------------------------------------------------------------
+-- Social imports (models/social*.go, socialcopy.go). A batch of an import
+-- stores its threads with their questions before the questions' posts (each
+-- table one COPY), and has that checked at its commit (SET CONSTRAINTS …
+-- DEFERRED); everywhere else the question is checked at once, as before.
+ALTER TABLE threads ALTER CONSTRAINT threads_question_id_fkey DEFERRABLE INITIALLY IMMEDIATE;
