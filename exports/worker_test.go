@@ -64,7 +64,7 @@ func TestWorkerMakesExpiresAndSweeps(t *testing.T) {
 		t.Fatalf("run: %v %v", did, err)
 	}
 	j, err = s.ExportJob(ctx, j.ID)
-	if err != nil || !j.Downloadable(s.Now()) || filepath.Dir(j.Path) != s.Path()+".exports" {
+	if err != nil || !j.Downloadable(s.Now()) || filepath.Dir(j.Path) != s.FilesPath("exports") {
 		t.Fatalf("after the run: %+v %v", j, err)
 	}
 	z, err := zip.OpenReader(j.Path)

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/url"
+	"path/filepath"
 	"runtime"
 	"strconv"
 	"sync"
@@ -45,6 +46,30 @@ type Options struct {
 	// MaxConns caps the PostgreSQL connection pool (default 16); SQLite
 	// has one writer and a reader per core.
 	MaxConns int
+	// FilesDir is the directory of the files kept with the database
+	// (attachments, uploaded imports, members' data exports), each kind in
+	// a sub-directory of its own. Empty: beside a SQLite file (DB.uploads,
+	// DB.imports, DB.exports); for PostgreSQL, DefaultFilesDir.
+	FilesDir string
+}
+
+// DefaultFilesDir is where the files kept with a PostgreSQL database go
+// unless Options.FilesDir (--data-dir) says otherwise: a directory in the
+// working directory, as a SQLite file's files go beside it.
+const DefaultFilesDir = "crowdcare-data"
+
+// FilesPath is where the files of one kind ("uploads", "imports",
+// "exports") are kept for the database at location: DIR/KIND when dir is
+// set, else DB.KIND beside a SQLite file, or DefaultFilesDir/KIND for
+// PostgreSQL (a URL has no "beside").
+func FilesPath(location, dir, kind string) string {
+	switch {
+	case dir != "":
+		return filepath.Join(dir, kind)
+	case db.IsPostgresURL(location):
+		return filepath.Join(DefaultFilesDir, kind)
+	}
+	return location + "." + kind
 }
 
 // DefaultLockWait is Options.LockWait unless set.
@@ -326,7 +351,15 @@ func (s *Store) migrate(ctx context.Context) error {
 		if locker, err = lock.NewPostgresSessionLocker(); err != nil {
 			return fmt.Errorf("migrations: %w", err)
 		}
-		p, err = goose.NewProvider(goose.DialectPostgres, s.w, migrations.Postgres(), goose.WithSessionLocker(locker))
+		// On pgx's own driver, not the stores' pool: goose writes Go
+		// booleans into its boolean column, which the pool would pass as
+		// the integers the stores' flags are.
+		plain, err := sql.Open("pgx", s.path)
+		if err != nil {
+			return fmt.Errorf("migrations: %w", err)
+		}
+		defer plain.Close()
+		p, err = goose.NewProvider(goose.DialectPostgres, plain, migrations.Postgres(), goose.WithSessionLocker(locker))
 	} else {
 		p, err = goose.NewProvider(goose.DialectSQLite3, s.w, migrations.SQLite())
 	}
@@ -366,8 +399,13 @@ func (s *Store) Close() error {
 	return errors.Join(errs...)
 }
 
-// Path is the database file, or the PostgreSQL URL.
+// Path is the database file, or the PostgreSQL URL (with its password:
+// db.Redact it before showing it).
 func (s *Store) Path() string { return s.path }
+
+// FilesPath is where the files of one kind ("uploads", "imports",
+// "exports") are kept for this database (Options.FilesDir).
+func (s *Store) FilesPath(kind string) string { return FilesPath(s.path, s.opts.FilesDir, kind) }
 
 func (s *Store) now() time.Time {
 	if at := s.seedAt.Load(); at != 0 {
@@ -539,20 +577,6 @@ func (s *Store) IntegrityCheck(ctx context.Context) (string, error) {
 		return "", fmt.Errorf("integrity check: %w", err)
 	}
 	return res, nil
-}
-
-// postgresIntegrity checks what PostgreSQL can check from inside: that
-// every table answers and the schema is at the last migration. Page-level
-// checks are PostgreSQL's own (data checksums, amcheck); "ok" as SQLite says.
-func (s *Store) postgresIntegrity(ctx context.Context) (string, error) {
-	var n int
-	if err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM information_schema.tables WHERE table_schema = current_schema()`).Scan(&n); err != nil {
-		return "", fmt.Errorf("integrity check: %w", err)
-	}
-	if n == 0 {
-		return "no tables", nil
-	}
-	return "ok", nil
 }
 
 // exec runs one write outside a transaction and moves the version on once it

@@ -614,3 +614,10 @@ CREATE TABLE upload_trash (
 
 ALTER TABLE threads ADD FOREIGN KEY (question_id) REFERENCES posts (id);
 ALTER TABLE threads ADD FOREIGN KEY (accepted_id) REFERENCES posts (id);
+
+-- ---- pgops: what a fresh database holds ----
+-- The default category, as SQLite's 0001 seeds it, so a new forum is usable
+-- at once (ON CONFLICT: harmless if another section seeds it too).
+INSERT INTO categories (slug, name, description, position, created_at)
+VALUES ('general', 'General', 'Questions about anything else.', 100, CAST(extract(epoch FROM now()) AS BIGINT))
+ON CONFLICT (slug) DO NOTHING;
