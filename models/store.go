@@ -31,7 +31,8 @@ type Options struct {
 	// Now replaces the clock in tests.
 	Now func() time.Time
 	// LockWait is how long a write waits for SQLite's write lock while
-	// another connection or process holds it (busy_timeout). A write also
+	// another connection or process holds it (busy_timeout), or on
+	// PostgreSQL for a lock on a row or table (lock_timeout). A write also
 	// waits at most twice that for this process's one writer connection, so
 	// none waits longer than WriteWait in all. Zero: DefaultLockWait.
 	LockWait time.Duration
@@ -215,6 +216,10 @@ func (s *Store) Engine() db.Engine { return s.engine }
 //     PostgreSQL takes concurrent writers, so there is no writer queue;
 //   - statements stop after 30 s (statement_timeout), the session's zone is
 //     UTC;
+//   - a write waits for a lock at most Options.LockWait (lock_timeout), as
+//     it waits for SQLite's write lock (busy_timeout), then fails with a
+//     busy WriteFault: a site whose rows stay locked answers 503 at once
+//     rather than piling requests up;
 //   - write transactions are SERIALIZABLE and retried on a serialization
 //     failure (runTx), so a read-then-write is as safe as under SQLite's
 //     one writer without every caller taking row locks;
@@ -225,7 +230,7 @@ func openPostgres(ctx context.Context, url string, opts Options) (*Store, error)
 		return nil, errors.New("a size cap (Options.MaxSize) is for SQLite files only")
 	}
 	s := &Store{path: url, opts: opts, md: newMarkdown(), faults: newWriteFaults(), engine: db.Postgres}
-	pool, err := db.OpenPostgres(ctx, url, db.PostgresOptions{MaxConns: opts.MaxConns, OnCommit: s.bumpVersion})
+	pool, err := db.OpenPostgres(ctx, url, db.PostgresOptions{MaxConns: opts.MaxConns, LockTimeout: opts.lockWait(), OnCommit: s.bumpVersion})
 	if err != nil {
 		return nil, err
 	}

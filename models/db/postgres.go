@@ -20,6 +20,9 @@ type PostgresOptions struct {
 	// StatementTimeout ends a statement that runs longer (default 30 s),
 	// so a runaway query cannot hold a connection for ever.
 	StatementTimeout time.Duration
+	// LockTimeout ends a statement that waited longer for a lock (a row
+	// another transaction writes, a table an operator locked); 0: no limit.
+	LockTimeout time.Duration
 	// OnCommit is called after every commit that may have changed data: a
 	// transaction's, or a single INSERT, UPDATE or DELETE outside one.
 	OnCommit func()
@@ -41,6 +44,9 @@ func OpenPostgres(ctx context.Context, url string, o PostgresOptions) (*sql.DB, 
 	}
 	if _, ok := cfg.RuntimeParams["statement_timeout"]; !ok {
 		cfg.RuntimeParams["statement_timeout"] = fmt.Sprint(o.StatementTimeout.Milliseconds())
+	}
+	if _, ok := cfg.RuntimeParams["lock_timeout"]; !ok && o.LockTimeout > 0 {
+		cfg.RuntimeParams["lock_timeout"] = fmt.Sprint(o.LockTimeout.Milliseconds())
 	}
 	// Times are stored as Unix seconds; the zone only matters to
 	// to_char-style helpers, which must agree with SQLite's UTC.
