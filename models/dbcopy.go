@@ -441,6 +441,14 @@ func convertValue(v any, typ string) (out any, repaired bool, err error) {
 			return int64(0), false, nil
 		}
 		return nil, false, fmt.Errorf("%v (%T) is not an integer", v, v)
+	case "boolean":
+		switch x := v.(type) {
+		case int64:
+			return x != 0, false, nil
+		case bool:
+			return x, false, nil
+		}
+		return nil, false, fmt.Errorf("%v (%T) is not a flag", v, v)
 	case "double precision", "real", "numeric":
 		switch x := v.(type) {
 		case float64:
