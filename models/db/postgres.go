@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/stdlib"
@@ -205,14 +206,22 @@ func (s *stmt) QueryContext(ctx context.Context, args []driver.NamedValue) (driv
 }
 
 // convertArgs passes booleans as 0 and 1: the schema keeps flags in
-// integer columns on both engines, as SQLite does.
+// integer columns on both engines, as SQLite does. Text PostgreSQL
+// refuses (a NUL character, invalid UTF-8: "invalid byte sequence") has
+// those bytes replaced by U+FFFD, so that hostile input is a value that
+// matches nothing, as on SQLite, not an error.
 func convertArgs(args []driver.NamedValue) []driver.NamedValue {
 	for i := range args {
-		if b, ok := args[i].Value.(bool); ok {
-			if b {
+		switch v := args[i].Value.(type) {
+		case bool:
+			if v {
 				args[i].Value = int64(1)
 			} else {
 				args[i].Value = int64(0)
+			}
+		case string:
+			if !utf8.ValidString(v) || strings.IndexByte(v, 0) >= 0 {
+				args[i].Value = strings.ReplaceAll(strings.ToValidUTF8(v, "\uFFFD"), "\x00", "\uFFFD")
 			}
 		}
 	}
