@@ -299,7 +299,8 @@ func TestEveryCommandAnswersHelp(t *testing.T) {
 		{"user create", []string{"--username string", "--email string", "--password string", "--role string", `(default "member")`, "--db"}},
 		{"user role", []string{"--db string", `(default "./crowdcare.db")`}},
 		{"user password", []string{"--db string"}},
-		{"backup", []string{"--db string"}},
+		{"backup", []string{"--db string", "--data-dir string", "pg_dump"}},
+		{"db copy", []string{"--from string", `(default "./crowdcare.db")`, "--to string", "one transaction"}},
 		{"import tweets", []string{"--db", "--category string", `(default "general")`, "--brand-handle", "--triage", "--dry-run"}},
 		{"reindex", []string{"--db"}},
 		{"corpus", []string{"--threads int", "(default 100000)", "--posts int", "--seed", "--db"}},
@@ -336,7 +337,7 @@ func TestEveryCommandAnswersHelp(t *testing.T) {
 		})
 	}
 	// A group lists its commands.
-	for _, group := range []string{"user", "bench"} {
+	for _, group := range []string{"user", "bench", "db"} {
 		code, out, _ := runCmd(t, group, "--help")
 		if code != 0 || !strings.Contains(out, "crowdcare "+group+" ") || !strings.Contains(out, "crowdcare help "+group+" ") {
 			t.Errorf("%s --help: exit %d\n%s", group, code, out)
@@ -376,6 +377,10 @@ func TestErrorsNameTheFlagAndTheChoices(t *testing.T) {
 		{[]string{"serve", "--page-rate", "fast"}, 2, []string{`invalid value "fast" for --page-rate`}},
 		{[]string{"backup", "--db"}, 2, []string{"--db needs a value"}},
 		{[]string{"bench", "frob"}, 2, []string{"bench search", "bench import", "bench insights"}},
+		{[]string{"db"}, 2, []string{"db needs a command: copy", "db copy --from FILE"}},
+		{[]string{"db", "copy", "--from", "x.db"}, 2, []string{"--to is required"}},
+		{[]string{"db", "copy", "--to", "y.db"}, 2, []string{"--to y.db is not a postgres:// URL"}},
+		{[]string{"db", "copy", "--from", "postgres://a@b/c", "--to", "postgres://a@b/d"}, 2, []string{"--from is a PostgreSQL URL", "pg_dump"}},
 	} {
 		code, _, errOut := runCmd(t, c.args...)
 		if code != c.code {
