@@ -17,10 +17,12 @@ import (
 )
 
 // CopyStep is one step of CopyInto, for its progress and summary: a table
-// copied, or the search index rebuilt.
+// copied, the commit, or the search index rebuilt.
 type CopyStep struct {
-	// Table is the table copied; "" for the search index.
+	// Table is the table copied; "" for the commit and the search index.
 	Table string
+	// Committed marks the commit of every table (Rows: all of them).
+	Committed bool
 	// Rows copied (questions indexed, for the search index), counted again
 	// on the target after the copy and found equal.
 	Rows int64
@@ -148,6 +150,7 @@ func (s *Store) CopyInto(ctx context.Context, to *Store, progress func(CopyStep)
 	if err != nil {
 		return rep, fmt.Errorf("copy into %s (nothing was committed): %w", db.Redact(to.path), err)
 	}
+	progress(CopyStep{Committed: true, Rows: rep.Rows()})
 	start := time.Now()
 	n, err := to.Reindex(ctx)
 	if err != nil {

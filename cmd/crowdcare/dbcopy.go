@@ -7,6 +7,7 @@ import (
 	"io"
 	iofs "io/fs"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/crowdcare/crowdcare/models"
@@ -62,7 +63,13 @@ func dbCopy(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	defer dst.Close()
 	fmt.Fprintf(stdout, "Copying %s into %s, every table in one transaction:\n", *from, dbName(*to))
+	tables := 0
 	rep, err := src.CopyInto(ctx, dst, func(step models.CopyStep) {
+		if step.Committed {
+			fmt.Fprintf(stdout, "Committed %d tables, %d rows; each table's rows counted again on PostgreSQL: equal. "+
+				"Ids kept; each table's next id follows its last.\n", tables, step.Rows)
+			return
+		}
 		if step.Table == "" {
 			fmt.Fprintf(stdout, "Rebuilt the search index on PostgreSQL: %d questions (%.1f s).\n", step.Rows, step.Took.Seconds())
 			return
@@ -72,14 +79,13 @@ func dbCopy(ctx context.Context, args []string, stdout io.Writer) error {
 			line += fmt.Sprintf("  (%d texts with invalid UTF-8 or NUL characters repaired)", step.Repaired)
 		}
 		fmt.Fprintln(stdout, line)
+		tables++
 	})
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "Committed %d tables, %d rows (schema version %d); each table's rows counted again on PostgreSQL: equal. "+
-		"Ids kept; each table's next id follows its last. Rebuilt, not copied: %v.\n",
-		len(rep.Tables), rep.Rows(), rep.SchemaVersion, rep.Skipped)
-	fmt.Fprintf(stdout, "Done in %.1f s. Serve it with: crowdcare serve --db '%s'\n", time.Since(start).Seconds(), dbName(*to))
+	fmt.Fprintf(stdout, "Done in %.1f s (schema version %d; rebuilt rather than copied: %s). Serve it with: crowdcare serve --db '%s'\n",
+		time.Since(start).Seconds(), rep.SchemaVersion, strings.Join(rep.Skipped, ", "), dbName(*to))
 	fmt.Fprintf(stdout, "Files stay where they are: attachments in %s, import uploads and data exports beside the SQLite file. "+
 		"On PostgreSQL they go under --data-dir (default ./%s): move the attachments to DATA-DIR/uploads, or start serve with --uploads-dir %s.\n",
 		models.FilesPath(*from, "", "uploads"), models.DefaultFilesDir, models.FilesPath(*from, "", "uploads"))
