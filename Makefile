@@ -44,18 +44,16 @@ fmt-check:
 vet: sqlite-note
 	$(GO) vet -tags $(TAGS) ./...
 
-# The tests run with -v, shown as without it (.ci/test-summary.awk); at the
-# very end come the skipped tests grouped by why, and the counts, so a green
-# run never hides what did not run. The exit code is go test's (then the
-# fuzzers').
+# The tests run with -v, shown as without it (.ci/test-summary.awk), twice:
+# on SQLite, then on PostgreSQL (the server CROWDCARE_TEST_DATABASE_URL names,
+# or a throw-away cluster when PostgreSQL's server programs are installed,
+# .ci/postgres; without either the PostgreSQL pass is skipped and the summary
+# says so); then the fuzzers, once. At the very end come, per engine, the
+# skipped tests grouped by why and the counts, so a green run never hides
+# what did not run. The exit code is go test's (then the fuzzers').
+# PKGS=./cmd/... runs both passes of some packages only.
 test: fmt-check vet
-	@echo "$(GO) test -tags $(TAGS) -count=1 -v ./... | awk -f .ci/test-summary.awk"; \
-	summary=$$(mktemp); trap 'rm -f "$$summary"' EXIT; \
-	$(GO) test -tags $(TAGS) -count=1 -v ./... 2>&1 | \
-		awk -v summary="$$summary" -v module="$$($(GO) list -m)" -f .ci/test-summary.awk; \
-	status=$${PIPESTATUS[0]}; \
-	if [ "$$status" -eq 0 ]; then $(MAKE) --no-print-directory fuzz || status=$$?; fi; \
-	echo; cat "$$summary"; exit "$$status"
+	@GO="$(GO)" TAGS="$(TAGS)" MAKE="$(MAKE)" .ci/test-engines
 
 # Fuzzing: Markdown rendering, the search-query translator, every tweet reader, the SVG logo cleaner, uploads.
 fuzz:

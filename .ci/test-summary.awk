@@ -4,7 +4,9 @@
 # left out. At the end it writes to the file named by `summary` the skipped
 # tests grouped by their reason (the last thing each logged), and the counts.
 #
-#   go test -v ./... 2>&1 | awk -v summary=FILE -v module=MODULE -f .ci/test-summary.awk
+#   go test -v ./... 2>&1 | awk -v summary=FILE -v module=MODULE [-v engine=NAME] -f .ci/test-summary.awk
+#
+# engine names the database engine the pass ran on, for the summary.
 #
 # POSIX awk (Debian's mawk): no gawk extensions.
 
@@ -126,15 +128,18 @@ END {
 		addskip(pendingreason[i], "?", pending[i])
 	if (summary == "")
 		summary = "/dev/stderr"
+	on = ""
+	if (engine != "")
+		on = " on " engine
 	if (skipped == 0) {
-		print "No test was skipped." > summary
+		printf "No test was skipped%s.\n", on > summary
 	} else {
-		printf "%d skipped, by reason (go test -v ./... names each):\n", skipped > summary
+		printf "%d skipped%s, by reason (go test -v ./... names each):\n", skipped, on > summary
 		for (i = 1; i <= nreasons; i++) {
 			printf "  %d skipped: %s\n", count[i], reasons[i] > summary
 			for (j = 1; j <= npkgs[i]; j++)
 				printf "      %s (%d): %s\n", pkgs[i, j], pkgcount[i, j], pkgnames[i, j] > summary
 		}
 	}
-	printf "tests: %d passed, %d failed, %d skipped\n", passed, failed, skipped > summary
+	printf "tests%s: %d passed, %d failed, %d skipped\n", on, passed, failed, skipped > summary
 }

@@ -3,7 +3,6 @@ package e2e
 
 import (
 	"context"
-	"database/sql"
 	"github.com/crowdcare/crowdcare/internal/testdb"
 	"io"
 	"log/slog"
@@ -40,7 +39,8 @@ func chromium(t *testing.T) string {
 	return ""
 }
 
-// site is the real server on 127.0.0.1 over a real SQLite file.
+// site is the real server on 127.0.0.1 over a real database (a SQLite
+// file, or PostgreSQL in the suite's PostgreSQL pass).
 type site struct {
 	t     *testing.T
 	url   string
@@ -56,7 +56,11 @@ func newSite(t *testing.T) *site {
 func newSiteWith(t *testing.T, cfg handlers.Config) *site {
 	t.Helper()
 	ctx := context.Background()
-	store, err := models.Open(ctx, testdb.Location(t, "e2e.db"), models.Options{PasswordCost: bcrypt.MinCost})
+	opts := models.Options{PasswordCost: bcrypt.MinCost}
+	if testdb.Postgres() {
+		opts.FilesDir = t.TempDir() // attachments: a URL has no "beside"
+	}
+	store, err := models.Open(ctx, testdb.Location(t, "e2e.db"), opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -209,10 +213,7 @@ func mustHave(t *testing.T, got, want string) {
 // mail worker would send it.
 func (s *site) mailedLink(addr, prefix string) string {
 	s.t.Helper()
-	db, err := sql.Open("sqlite3", "file:"+s.store.Path()+"?mode=ro&_busy_timeout=5000")
-	if err != nil {
-		s.t.Fatal(err)
-	}
+	db := testdb.Raw(s.t, s.store.Path())
 	defer db.Close()
 	rows, err := db.Query(`SELECT body FROM outbox WHERE lower(to_addr) = lower(?) ORDER BY id DESC`, addr)
 	if err != nil {

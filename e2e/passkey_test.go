@@ -27,7 +27,11 @@ import (
 func newLocalhostSite(t *testing.T) *site {
 	t.Helper()
 	ctx := context.Background()
-	store, err := models.Open(ctx, testdb.Location(t, "e2e.db"), models.Options{PasswordCost: bcrypt.MinCost})
+	opts := models.Options{PasswordCost: bcrypt.MinCost}
+	if testdb.Postgres() {
+		opts.FilesDir = t.TempDir()
+	}
+	store, err := models.Open(ctx, testdb.Location(t, "e2e.db"), opts)
 	if err != nil {
 		t.Fatal(err)
 	}

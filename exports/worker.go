@@ -40,10 +40,11 @@ type Worker struct {
 	done  chan struct{}
 }
 
-// New makes a worker keeping archives in dir ("": the database's path plus ".exports").
+// New makes a worker keeping archives in dir ("": the store's, beside a
+// SQLite file DB.exports).
 func New(store *models.Store, dir string, cfg Config, log *slog.Logger) *Worker {
 	if dir == "" {
-		dir = store.Path() + ".exports"
+		dir = store.FilesPath("exports")
 	}
 	if cfg.Every <= 0 {
 		cfg.Every = DefaultEvery

@@ -1,10 +1,11 @@
 package handlers
 
 import (
-	"database/sql"
 	"net/http"
 	"regexp"
 	"strings"
+
+	"github.com/crowdcare/crowdcare/internal/testdb"
 )
 
 // outboxMail is an email the site queued, as the outbox table holds it.
@@ -13,13 +14,10 @@ type outboxMail struct {
 }
 
 // outbox lists the emails queued to addr (any case), oldest first, read
-// straight from the database file as the mail worker would claim them.
+// straight from the database as the mail worker would claim them.
 func (a *testApp) outbox(addr string) []outboxMail {
 	a.t.Helper()
-	db, err := sql.Open("sqlite3", "file:"+a.store.Path()+"?mode=ro&_busy_timeout=5000")
-	if err != nil {
-		a.t.Fatal(err)
-	}
+	db := testdb.Raw(a.t, a.store.Path())
 	defer db.Close()
 	rows, err := db.Query(`SELECT kind, to_addr, subject, body, state FROM outbox WHERE lower(to_addr) = lower(?) ORDER BY id`, addr)
 	if err != nil {

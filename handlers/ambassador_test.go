@@ -26,7 +26,7 @@ func newMailApp(t *testing.T) (*testApp, *smtptest.Server) {
 	ctx := context.Background()
 	smtpd := smtptest.Start(t)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	store, err := models.Open(ctx, testdb.Location(t, "mail.db"), models.Options{PasswordCost: bcrypt.MinCost})
+	store, err := models.Open(ctx, testdb.Location(t, "mail.db"), withFilesDir(t, models.Options{PasswordCost: bcrypt.MinCost}))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,7 +8,6 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -18,10 +17,12 @@ import (
 
 	"golang.org/x/crypto/bcrypt"
 
+	"github.com/crowdcare/crowdcare/internal/testdb"
 	"github.com/crowdcare/crowdcare/models"
 )
 
-// testApp is the real router over a real SQLite file, served by httptest.
+// testApp is the real router over a real database (a SQLite file, or a
+// PostgreSQL database in the suite's PostgreSQL pass), served by httptest.
 type testApp struct {
 	t     testing.TB
 	srv   *httptest.Server
@@ -43,6 +44,12 @@ func (b *logBuffer) Write(p []byte) (int, error) {
 	return b.buf.Write(p)
 }
 
+func (b *logBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
 // logged reports whether the web layer logged a line containing s.
 func (a *testApp) logged(s string) bool {
 	a.logs.mu.Lock()
@@ -55,7 +62,34 @@ func (a *testApp) advance(d time.Duration) { a.skew.Add(int64(d)) }
 
 func newApp(t *testing.T) *testApp {
 	t.Helper()
-	return newAppAt(t, filepath.Join(t.TempDir(), "test.db"))
+	return newAppAt(t, testdb.Location(t, "test.db"))
+}
+
+// filesDirs keeps, per PostgreSQL database of a test, the directory of the
+// files kept with it (a URL has no "beside"), so that two apps over one
+// database share it as they share a SQLite file's DB.uploads.
+var filesDirs sync.Map
+
+// withFilesDir gives a store opened on the suite's engine a directory of
+// its own for the files kept with the database: on PostgreSQL they would
+// otherwise go to ./crowdcare-data, shared by every test.
+func withFilesDir(t testing.TB, o models.Options) models.Options {
+	if testdb.Postgres() && o.FilesDir == "" {
+		o.FilesDir = t.TempDir()
+	}
+	return o
+}
+
+// filesDirFor is the Options.FilesDir of the database at location: "" (the
+// default, beside it) for a SQLite file, the test's own directory for a
+// PostgreSQL database.
+func filesDirFor(t testing.TB, location string) string {
+	t.Helper()
+	if !testdb.Postgres() || !strings.Contains(location, "://") {
+		return ""
+	}
+	dir, _ := filesDirs.LoadOrStore(location, t.TempDir())
+	return dir.(string)
 }
 
 func newAppAt(t *testing.T, path string) *testApp {
@@ -84,6 +118,9 @@ func newAppFull(t *testing.T, path string, cfg Config, opts models.Options) *tes
 	skew := new(atomic.Int64)
 	opts.PasswordCost = bcrypt.MinCost
 	opts.Now = func() time.Time { return time.Now().Add(time.Duration(skew.Load())) }
+	if opts.FilesDir == "" {
+		opts.FilesDir = filesDirFor(t, path)
+	}
 	store, err := models.Open(ctx, path, opts)
 	if err != nil {
 		t.Fatal(err)
@@ -97,6 +134,14 @@ func newAppFull(t *testing.T, path string, cfg Config, opts models.Options) *tes
 	t.Cleanup(func() {
 		srv.Close()
 		store.Close()
+		if t.Failed() {
+			// Why the pages said 500: the errors the web layer logged.
+			for _, line := range strings.Split(logs.String(), "\n") {
+				if strings.Contains(line, "level=ERROR") {
+					t.Log(line)
+				}
+			}
+		}
 	})
 	return &testApp{t: t, srv: srv, store: store, skew: skew, logs: logs}
 }

@@ -19,7 +19,7 @@ import (
 // router, as a visitor and as a logged-in member.
 func BenchmarkThreadPage(b *testing.B) {
 	ctx := context.Background()
-	store, err := models.Open(ctx, testdb.Location(b, "bench.db"), models.Options{PasswordCost: bcrypt.MinCost})
+	store, err := models.Open(ctx, testdb.Location(b, "bench.db"), withFilesDir(b, models.Options{PasswordCost: bcrypt.MinCost}))
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -194,7 +194,7 @@ func TestChunkedFormOverLimitRefused(t *testing.T) {
 // arrive, not the minute a slow client could hold a connection for.
 func TestSlowFormBodyTimesOut(t *testing.T) {
 	ctx := context.Background()
-	store, err := models.Open(ctx, testdb.Location(t, "t.db"), models.Options{PasswordCost: bcrypt.MinCost})
+	store, err := models.Open(ctx, testdb.Location(t, "t.db"), withFilesDir(t, models.Options{PasswordCost: bcrypt.MinCost}))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -24,7 +24,7 @@ import (
 // rendering it) goes on down the chain.
 func TestAnswerFromCacheIsTheChainsAnswer(t *testing.T) {
 	ctx := context.Background()
-	store, err := models.Open(ctx, testdb.Location(t, "test.db"), models.Options{PasswordCost: bcrypt.MinCost})
+	store, err := models.Open(ctx, testdb.Location(t, "test.db"), withFilesDir(t, models.Options{PasswordCost: bcrypt.MinCost}))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,7 +10,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
-	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -19,13 +18,16 @@ import (
 	"github.com/mattn/go-sqlite3"
 	"golang.org/x/crypto/bcrypt"
 
+	"github.com/crowdcare/crowdcare/internal/testdb"
 	"github.com/crowdcare/crowdcare/models"
 )
 
 // Tests of the database refusing writes: a full disk (SQLite's own size
 // limit, Options.MaxSize, with the tables a login writes filled to the
-// last page) and a busy database (another connection holding the write
-// lock with BEGIN IMMEDIATE, as another process would).
+// last page: SQLite files only) and a busy database (another connection
+// holding the write lock with BEGIN IMMEDIATE, as another process would;
+// on PostgreSQL every table locked against writes, as an operator's LOCK
+// TABLE or a long migration would).
 
 // rawDB opens the database file on a connection of the test's own.
 func rawDB(t *testing.T, path string) *sql.DB {
@@ -40,15 +42,36 @@ func rawDB(t *testing.T, path string) *sql.DB {
 }
 
 // holdWriteLock takes the database's write lock as another process would,
-// until the returned function gives it back.
-func holdWriteLock(t *testing.T, path string) (release func()) {
+// until the returned function gives it back. PostgreSQL has no lock for the
+// whole database: there every table is locked in EXCLUSIVE mode, which
+// lets reads through and makes every write wait.
+func holdWriteLock(t *testing.T, location string) (release func()) {
 	t.Helper()
-	conn, err := rawDB(t, path).Conn(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := conn.ExecContext(context.Background(), "BEGIN IMMEDIATE"); err != nil {
-		t.Fatal(err)
+	ctx := context.Background()
+	var conn *sql.Conn
+	var err error
+	if strings.Contains(location, "://") {
+		if conn, err = testdb.Raw(t, location).Conn(ctx); err != nil {
+			t.Fatal(err)
+		}
+		var tables string
+		if err := conn.QueryRowContext(ctx, `SELECT string_agg(quote_ident(tablename), ', ') FROM pg_tables
+			WHERE schemaname = current_schema()`).Scan(&tables); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := conn.ExecContext(ctx, "BEGIN"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := conn.ExecContext(ctx, "LOCK TABLE "+tables+" IN EXCLUSIVE MODE"); err != nil {
+			t.Fatal(err)
+		}
+	} else {
+		if conn, err = rawDB(t, location).Conn(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := conn.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
+			t.Fatal(err)
+		}
 	}
 	var once atomic.Bool
 	release = func() {
@@ -132,7 +155,7 @@ func countRows(t *testing.T, path, table string) int {
 // /admin/settings; a wrong password is refused, and repeated ones are
 // throttled as always. The session is unrecorded: no row was written.
 func TestFullDiskStillLetsTheAdminIn(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "full.db")
+	path := testdb.SQLiteFile(t, "full.db") // SQLite's size cap stands for the full disk
 	ctx := context.Background()
 	setup, err := models.Open(ctx, path, models.Options{PasswordCost: bcrypt.MinCost})
 	if err != nil {
@@ -197,7 +220,7 @@ func TestFullDiskStillLetsTheAdminIn(t *testing.T) {
 // TestUnrecordedSessionEndsWithTheOutage: a session made while the
 // database refused writes counts no longer once a write works again.
 func TestUnrecordedSessionEndsWithTheOutage(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "busy.db")
+	path := testdb.Location(t, "busy.db")
 	a := newAppOpts(t, path, models.Options{LockWait: 50 * time.Millisecond})
 	if _, err := a.store.CreateUser(context.Background(), models.NewUser{Username: "root", Email: "root@example.com",
 		Password: "correct horse", Role: models.RoleAdmin}); err != nil {
@@ -232,7 +255,7 @@ var submissionValue = `name="_submission" value="([A-Z2-7]{26})"`
 // and the form again with what was typed and its key; sent again once the
 // lock is free, it is saved once.
 func TestBusyDatabaseKeepsTheForm(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "busy.db")
+	path := testdb.Location(t, "busy.db")
 	a := newAppOpts(t, path, models.Options{LockWait: 50 * time.Millisecond})
 	asker := a.client()
 	asker.register("asker")
@@ -373,7 +396,9 @@ func healthOf(t *testing.T, c *client) (int, healthReport) {
 // Low free space is degraded too, and /metrics exports free space and
 // refused writes.
 func TestHealthDegradedWhileLocked(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "busy.db")
+	// SQLite's write lock, which Health probes (PostgreSQL has none for the
+	// whole database: TestHealthSaysWhenWritesAreRefused runs on both).
+	path := testdb.SQLiteFile(t, "busy.db")
 	free := new(atomic.Int64)
 	free.Store(10 << 30)
 	a := newAppOpts(t, path, models.Options{FreeSpace: func(string) (int64, error) { return free.Load(), nil }})
@@ -419,7 +444,7 @@ func TestHealthDegradedWhileLocked(t *testing.T) {
 func TestImportRefusedOnLowFreeSpace(t *testing.T) {
 	free := new(atomic.Int64)
 	free.Store(70 << 20)
-	a := newAppOpts(t, filepath.Join(t.TempDir(), "low.db"), models.Options{FreeSpace: func(string) (int64, error) { return free.Load(), nil }})
+	a := newAppOpts(t, testdb.Location(t, "low.db"), models.Options{FreeSpace: func(string) (int64, error) { return free.Load(), nil }})
 	amb := a.roleClient("amy", models.RoleAmbassador)
 	mustContain(t, amb.get("/mod/social/import").Body, "70 MB free on the database&#39;s disk", "64 MB for its WAL plus 8 times")
 	big := supportCSV + strings.Repeat("14,jo_k,True,Tue Oct 31 22:30:00 +0000 2017,@ExampleCare still down,,\n", 20000)
@@ -437,4 +462,43 @@ func TestImportRefusedOnLowFreeSpace(t *testing.T) {
 		t.Fatalf("with room: %d", res.Code)
 	}
 	waitForJob(t, amb, res.Location)
+}
+
+// TestHealthSaysWhenWritesAreRefused: on either engine /healthz says ok,
+// writable, at the schema's version; a write the database refuses (busy:
+// its tables locked past the lock wait) makes it degraded and not
+// writable, is counted in /metrics, and once a probe write goes through it
+// is ok again. A PostgreSQL server's free disk space is not this
+// process's to know: -1, and no problem.
+func TestHealthSaysWhenWritesAreRefused(t *testing.T) {
+	path := testdb.Location(t, "health.db")
+	a := newAppOpts(t, path, models.Options{LockWait: 50 * time.Millisecond})
+	c := a.client()
+	code, r := healthOf(t, c)
+	if code != http.StatusOK || r.Status != "ok" || !r.Database.OK || !r.Database.Writable || r.Database.SchemaVersion < 26 {
+		t.Fatalf("healthy: %d %+v", code, r)
+	}
+	if testdb.Postgres() && r.Database.FreeBytes != -1 {
+		t.Fatalf("free bytes of a PostgreSQL server's disk: %d, want -1 (unknown)", r.Database.FreeBytes)
+	}
+	release := holdWriteLock(t, path)
+	if err := a.store.SetSetting(context.Background(), "x", []byte("y")); models.WriteFaultOf(err) != models.FaultBusy {
+		t.Fatalf("a write while locked: %v, want a busy fault", err)
+	}
+	code, r = healthOf(t, c)
+	if code != http.StatusOK || r.Status != "degraded" || r.Database.Writable || !strings.Contains(strings.Join(r.Database.Problems, ";"), "writes refused since") {
+		t.Fatalf("after a refused write: %d %+v, want 200 degraded", code, r)
+	}
+	mustContain(t, c.get("/metrics").Body, `crowdcare_db_write_failures_total{reason="busy"} 1`)
+	release()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		if code, r = healthOf(t, c); r.Status == "ok" && r.Database.Writable {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("still %d %+v after the lock was given back", code, r)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 }

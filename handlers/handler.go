@@ -271,7 +271,7 @@ func newHandler(ctx context.Context, cfg Config, store *models.Store, log *slog.
 		go h.exports.Run(ctx)
 	}
 	if h.uploads = cfg.Uploads; h.uploads == nil {
-		if h.uploads, err = media.OpenStorage(ctx, store.Path()+".uploads"); err != nil {
+		if h.uploads, err = media.OpenStorage(ctx, store.FilesPath("uploads")); err != nil {
 			return nil, nil, err
 		}
 	}

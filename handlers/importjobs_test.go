@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/crowdcare/crowdcare/imports"
+	"github.com/crowdcare/crowdcare/internal/testdb"
 	"github.com/crowdcare/crowdcare/models"
 )
 
@@ -44,7 +45,7 @@ func TestUploadChoiceDefaultsToInbox(t *testing.T) {
 // A job whose process died while it ran is marked interrupted when the
 // server starts, its file removed; its page says so and when.
 func TestServerStartMarksDeadJobInterrupted(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "site.db")
+	path := testdb.Location(t, "site.db")
 	ctx := context.Background()
 	a := newAppWith(t, path, Config{Imports: imports.New(nil0(t, path), "", slog.New(slog.NewTextHandler(io.Discard, nil)))})
 	amb := a.roleClient("amy", models.RoleAmbassador)
@@ -52,14 +53,14 @@ func TestServerStartMarksDeadJobInterrupted(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	file := path + ".imports/upload-1.csv"
+	file := filepath.Join(a.store.FilesPath("imports"), "upload-1.csv")
 	if err := os.MkdirAll(filepath.Dir(file), 0o700); err != nil {
 		t.Fatal(err)
 	}
 	if err := os.WriteFile(file, []byte("tweet_id,text\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	stray := path + ".imports/upload-2.csv" // uploaded, never queued
+	stray := filepath.Join(a.store.FilesPath("imports"), "upload-2.csv") // uploaded, never queued
 	if err := os.WriteFile(stray, []byte("x"), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -97,7 +98,7 @@ func TestServerStartMarksDeadJobInterrupted(t *testing.T) {
 // nil0 is a store on path for a worker that never runs.
 func nil0(t *testing.T, path string) *models.Store {
 	t.Helper()
-	s, err := models.Open(context.Background(), path, models.Options{})
+	s, err := models.Open(context.Background(), path, models.Options{FilesDir: filesDirFor(t, path)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -108,7 +109,7 @@ func nil0(t *testing.T, path string) *models.Store {
 // Stopping the server stops the running job at its next record and queues
 // it again with its file; the next start runs it to the end.
 func TestShutdownLeavesTheJobQueued(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "site.db")
+	path := testdb.Location(t, "site.db")
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	a := newAppWith(t, path, Config{Imports: imports.New(nil0(t, path), "", log)})
 	amb := a.roleClient("amy", models.RoleAmbassador)

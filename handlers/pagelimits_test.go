@@ -25,7 +25,7 @@ import (
 func appWithHandler(t *testing.T, cfg Config) (*testApp, *Handler) {
 	t.Helper()
 	ctx := context.Background()
-	store, err := models.Open(ctx, testdb.Location(t, "test.db"), models.Options{PasswordCost: bcrypt.MinCost})
+	store, err := models.Open(ctx, testdb.Location(t, "test.db"), withFilesDir(t, models.Options{PasswordCost: bcrypt.MinCost}))
 	if err != nil {
 		t.Fatal(err)
 	}

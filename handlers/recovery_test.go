@@ -226,7 +226,7 @@ func (l *lockedBuffer) String() string {
 func TestOneTimeLinksStayOutOfTheLog(t *testing.T) {
 	ctx := context.Background()
 	logs := &lockedBuffer{}
-	store, err := models.Open(ctx, testdb.Location(t, "log.db"), models.Options{PasswordCost: bcrypt.MinCost})
+	store, err := models.Open(ctx, testdb.Location(t, "log.db"), withFilesDir(t, models.Options{PasswordCost: bcrypt.MinCost}))
 	if err != nil {
 		t.Fatal(err)
 	}

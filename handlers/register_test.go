@@ -6,12 +6,12 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/crowdcare/crowdcare/internal/testdb"
 	"github.com/crowdcare/crowdcare/models"
 )
 
@@ -19,7 +19,7 @@ import (
 // member's answer, and accepting its answers to their questions, give it
 // no points, even once they are old; votes from accounts with standing do.
 func TestSockpuppetVotesGiveNoReputation(t *testing.T) {
-	a := newAppWith(t, filepath.Join(t.TempDir(), "test.db"), Config{RegistrationsPerDay: 100})
+	a := newAppWith(t, testdb.Location(t, "test.db"), Config{RegistrationsPerDay: 100})
 	ctx := context.Background()
 	boss, asker := a.client(), a.client()
 	boss.register("boss")
@@ -140,7 +140,7 @@ func TestRegisterDoesNotRevealATakenEmail(t *testing.T) {
 }
 
 func TestRegistrationsPerAddressAreLimited(t *testing.T) {
-	a := newAppWith(t, filepath.Join(t.TempDir(), "test.db"), Config{RegistrationsPerDay: 3})
+	a := newAppWith(t, testdb.Location(t, "test.db"), Config{RegistrationsPerDay: 3})
 	ctx := context.Background()
 	for i := range 3 {
 		a.client().register(fmt.Sprintf("member%d", i))
@@ -166,7 +166,7 @@ func TestRegistrationsPerAddressAreLimited(t *testing.T) {
 // One IPv6 subscriber holds a whole /64: its addresses share one sign-up
 // limit, as they share the login throttle.
 func TestRegistrationLimitCoversAnIPv6Network(t *testing.T) {
-	a := newAppWith(t, filepath.Join(t.TempDir(), "test.db"), Config{RegistrationsPerDay: 3, TrustProxy: true})
+	a := newAppWith(t, testdb.Location(t, "test.db"), Config{RegistrationsPerDay: 3, TrustProxy: true})
 	signUp := func(i int) *response {
 		c := a.client()
 		body := url.Values{"_csrf": {c.token()}, "username": {fmt.Sprintf("puppet%d", i)},

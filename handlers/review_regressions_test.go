@@ -113,7 +113,7 @@ func TestCSVSafe(t *testing.T) {
 // adds to the bare echo instance it returns.
 func pageCacheAlone(t *testing.T) (*pageCache, *echo.Echo) {
 	t.Helper()
-	store, err := models.Open(context.Background(), testdb.Location(t, "c.db"), models.Options{PasswordCost: bcrypt.MinCost})
+	store, err := models.Open(context.Background(), testdb.Location(t, "c.db"), withFilesDir(t, models.Options{PasswordCost: bcrypt.MinCost}))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,10 +7,11 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/crowdcare/crowdcare/internal/testdb"
 )
 
 // A tab in next must not become a protocol-relative redirect ("//evil.example").
@@ -187,7 +188,7 @@ func TestMetricsForLocalhostOrToken(t *testing.T) {
 // every visitor arrives from loopback: with --trust-proxy only the token
 // opens the metrics.
 func TestMetricsBehindProxyNeedToken(t *testing.T) {
-	a := newAppWith(t, filepath.Join(t.TempDir(), "t.db"), Config{BaseURL: "http://forum.test", TrustProxy: true, MetricsToken: "s3cret"})
+	a := newAppWith(t, testdb.Location(t, "t.db"), Config{BaseURL: "http://forum.test", TrustProxy: true, MetricsToken: "s3cret"})
 	if res := a.client().get("/metrics"); res.Code != http.StatusNotFound {
 		t.Fatalf("loopback metrics request with --trust-proxy: %d", res.Code)
 	}
@@ -196,7 +197,7 @@ func TestMetricsBehindProxyNeedToken(t *testing.T) {
 	if res := a.client().do(req); res.Code != http.StatusOK {
 		t.Fatalf("metrics with the token: %d", res.Code)
 	}
-	b := newAppWith(t, filepath.Join(t.TempDir(), "t.db"), Config{BaseURL: "http://forum.test", TrustProxy: true})
+	b := newAppWith(t, testdb.Location(t, "t.db"), Config{BaseURL: "http://forum.test", TrustProxy: true})
 	if res := b.client().get("/metrics"); res.Code != http.StatusNotFound {
 		t.Fatalf("loopback metrics request with --trust-proxy and no token: %d", res.Code)
 	}

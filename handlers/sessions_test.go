@@ -4,10 +4,11 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/crowdcare/crowdcare/internal/testdb"
 )
 
 // A session cookie copied before logout is worth nothing after it.
@@ -84,7 +85,7 @@ func TestCSRFTokenInQueryStringRefused(t *testing.T) {
 // newProxiedApp trusts X-Forwarded-For, so tests can log in from several addresses.
 func newProxiedApp(t *testing.T) *testApp {
 	t.Helper()
-	return newAppWith(t, filepath.Join(t.TempDir(), "test.db"), Config{BaseURL: "http://forum.test", TrustProxy: true})
+	return newAppWith(t, testdb.Location(t, "test.db"), Config{BaseURL: "http://forum.test", TrustProxy: true})
 }
 
 // loginFrom posts the login form as if from addr.

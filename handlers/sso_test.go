@@ -2,15 +2,14 @@ package handlers
 
 import (
 	"context"
-	"database/sql"
 	"net/http"
 	"net/url"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/crowdcare/crowdcare/internal/testdb"
 	"github.com/crowdcare/crowdcare/models"
 )
 
@@ -25,7 +24,7 @@ func newSSOApp(t *testing.T, cfg SSOConfig) (*testApp, *testOP) {
 	if cfg.Moderator == "" {
 		cfg.Moderator = "groups=community-moderators"
 	}
-	a := newAppWith(t, filepath.Join(t.TempDir(), "test.db"), Config{SSO: cfg})
+	a := newAppWith(t, testdb.Location(t, "test.db"), Config{SSO: cfg})
 	return a, o
 }
 
@@ -47,13 +46,10 @@ func (a *testApp) issuer() string {
 	return issuer
 }
 
-// scanRow reads one row straight from the database file.
+// scanRow reads one row straight from the database.
 func (a *testApp) scanRow(q string, args []any, dest ...any) {
 	a.t.Helper()
-	db, err := sql.Open("sqlite3", "file:"+a.store.Path()+"?mode=ro&_busy_timeout=5000")
-	if err != nil {
-		a.t.Fatal(err)
-	}
+	db := testdb.Raw(a.t, a.store.Path())
 	defer db.Close()
 	if err := db.QueryRow(q, args...).Scan(dest...); err != nil {
 		a.t.Fatal(err)

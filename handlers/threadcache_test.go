@@ -37,7 +37,7 @@ func twinApps(t *testing.T) (cached, direct *testApp) {
 func twinAppsLogging(t *testing.T, log *slog.Logger) (cached, direct *testApp, ch *Handler) {
 	t.Helper()
 	ctx := context.Background()
-	store, err := models.Open(ctx, testdb.Location(t, "test.db"), models.Options{PasswordCost: bcrypt.MinCost})
+	store, err := models.Open(ctx, testdb.Location(t, "test.db"), withFilesDir(t, models.Options{PasswordCost: bcrypt.MinCost}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -373,7 +373,7 @@ func TestThreadCacheStaysInBudget(t *testing.T) {
 // cannot push the useful entries out.
 func TestThreadCacheCountsOnlyWhatItKeeps(t *testing.T) {
 	ctx := context.Background()
-	store, err := models.Open(ctx, testdb.Location(t, "test.db"), models.Options{PasswordCost: bcrypt.MinCost})
+	store, err := models.Open(ctx, testdb.Location(t, "test.db"), withFilesDir(t, models.Options{PasswordCost: bcrypt.MinCost}))
 	if err != nil {
 		t.Fatal(err)
 	}

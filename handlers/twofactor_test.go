@@ -282,7 +282,7 @@ func TestDraftSurvivesTheSecondFactor(t *testing.T) {
 func staffRouteTable(t *testing.T) []staffRouteKey {
 	t.Helper()
 	ctx := context.Background()
-	store, err := models.Open(ctx, testdb.Location(t, "routes.db"), models.Options{})
+	store, err := models.Open(ctx, testdb.Location(t, "routes.db"), withFilesDir(t, models.Options{}))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/crowdcare/crowdcare/internal/testdb"
 	"github.com/crowdcare/crowdcare/media"
 	"github.com/crowdcare/crowdcare/media/mediatest"
 	"github.com/crowdcare/crowdcare/models"
@@ -371,7 +372,7 @@ func storageApp(t *testing.T, where string) (*testApp, *media.Storage, *media.Cl
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	app := newAppWith(t, filepath.Join(t.TempDir(), "test.db"), Config{Uploads: st})
+	app := newAppWith(t, testdb.Location(t, "test.db"), Config{Uploads: st})
 	return app, st, media.NewCleaner(app.store, st, time.Hour, slog.New(slog.NewTextHandler(io.Discard, nil)))
 }
 

@@ -28,11 +28,11 @@ type Worker struct {
 	OnDone func(*models.ImportSummary)
 }
 
-// New makes a worker keeping uploads in dir ("" : the database's path plus
-// ".imports").
+// New makes a worker keeping uploads in dir ("": the store's, beside a
+// SQLite file DB.imports).
 func New(store *models.Store, dir string, log *slog.Logger) *Worker {
 	if dir == "" {
-		dir = store.Path() + ".imports"
+		dir = store.FilesPath("imports")
 	}
 	return &Worker{store: store, dir: dir, log: log, wake: make(chan struct{}, 1), done: make(chan struct{})}
 }

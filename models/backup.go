@@ -9,16 +9,26 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/crowdcare/crowdcare/models/db"
 )
 
 // BackupReport is what Backup checked in the copy before giving it its name.
 type BackupReport struct {
+	// Engine is the database backed up: a SQLite file copied to a SQLite
+	// file, or PostgreSQL dumped by pg_dump.
+	Engine db.Engine
+	// Tool is the program that made the copy (pg_dump --version); "" for
+	// SQLite's own VACUUM INTO.
+	Tool  string
 	Bytes int64
-	// Integrity is what PRAGMA integrity_check said of the copy: "ok".
+	// Integrity is what PRAGMA integrity_check said of the copy: "ok". For
+	// a dump, "ok" once pg_restore read it back.
 	Integrity string
 	// SchemaVersion is the copy's last migration.
 	SchemaVersion int64
-	// Tables are the rows in each table of the copy.
+	// Tables are the rows in each table of the copy. For a dump, the tables
+	// whose data it holds, uncounted (Rows -1).
 	Tables []TableRows
 	// Compared: the database took no write while it was copied, so each
 	// table's count was compared with the database's and found equal.
@@ -51,7 +61,13 @@ func (r BackupReport) Rows() int64 {
 // nothing is left under path; a killed backup leaves its hidden
 // ".NAME.*.partial" file, which may be deleted. An existing path is never
 // replaced.
+//
+// On PostgreSQL it runs pg_dump instead (pgDumpBackup), with the same
+// promises.
 func (s *Store) Backup(ctx context.Context, path string) (rep BackupReport, err error) {
+	if s.engine == db.Postgres {
+		return s.pgDumpBackup(ctx, path)
+	}
 	if err := absent(path); err != nil {
 		return rep, err
 	}
@@ -86,6 +102,7 @@ func (s *Store) Backup(ctx context.Context, path string) (rep BackupReport, err 
 	if rep, err = checkCopy(ctx, tmp); err != nil {
 		return rep, fmt.Errorf("backup to %s: check the copy: %w", path, err)
 	}
+	rep.Engine = db.SQLite
 	if unchanged {
 		if err := sameRows(live, rep.Tables); err != nil {
 			return rep, fmt.Errorf("backup to %s: check the copy: %w", path, err)
@@ -229,7 +246,7 @@ type queryer interface {
 // schemaVersion is the last migration applied to the database q reads.
 func schemaVersion(ctx context.Context, q queryer) (int64, error) {
 	var v int64
-	if err := q.QueryRowContext(ctx, `SELECT COALESCE(MAX(version_id), 0) FROM goose_db_version WHERE is_applied = 1`).Scan(&v); err != nil {
+	if err := q.QueryRowContext(ctx, `SELECT COALESCE(MAX(version_id), 0) FROM goose_db_version WHERE is_applied`).Scan(&v); err != nil {
 		return 0, fmt.Errorf("schema version: %w", err)
 	}
 	return v, nil

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/url"
+	"path/filepath"
 	"runtime"
 	"strconv"
 	"sync"
@@ -31,7 +32,8 @@ type Options struct {
 	// Now replaces the clock in tests.
 	Now func() time.Time
 	// LockWait is how long a write waits for SQLite's write lock while
-	// another connection or process holds it (busy_timeout). A write also
+	// another connection or process holds it (busy_timeout), or on
+	// PostgreSQL for a lock on a row or table (lock_timeout). A write also
 	// waits at most twice that for this process's one writer connection, so
 	// none waits longer than WriteWait in all. Zero: DefaultLockWait.
 	LockWait time.Duration
@@ -46,6 +48,30 @@ type Options struct {
 	// MaxConns caps the PostgreSQL connection pool (default 16); SQLite
 	// has one writer and a reader per core.
 	MaxConns int
+	// FilesDir is the directory of the files kept with the database
+	// (attachments, uploaded imports, members' data exports), each kind in
+	// a sub-directory of its own. Empty: beside a SQLite file (DB.uploads,
+	// DB.imports, DB.exports); for PostgreSQL, DefaultFilesDir.
+	FilesDir string
+}
+
+// DefaultFilesDir is where the files kept with a PostgreSQL database go
+// unless Options.FilesDir (--data-dir) says otherwise: a directory in the
+// working directory, as a SQLite file's files go beside it.
+const DefaultFilesDir = "crowdcare-data"
+
+// FilesPath is where the files of one kind ("uploads", "imports",
+// "exports") are kept for the database at location: DIR/KIND when dir is
+// set, else DB.KIND beside a SQLite file, or DefaultFilesDir/KIND for
+// PostgreSQL (a URL has no "beside").
+func FilesPath(location, dir, kind string) string {
+	switch {
+	case dir != "":
+		return filepath.Join(dir, kind)
+	case db.IsPostgresURL(location):
+		return filepath.Join(DefaultFilesDir, kind)
+	}
+	return location + "." + kind
 }
 
 // DefaultLockWait is Options.LockWait unless set.
@@ -191,6 +217,10 @@ func (s *Store) Engine() db.Engine { return s.engine }
 //     PostgreSQL takes concurrent writers, so there is no writer queue;
 //   - statements stop after 30 s (statement_timeout), the session's zone is
 //     UTC;
+//   - a write waits for a lock at most Options.LockWait (lock_timeout), as
+//     it waits for SQLite's write lock (busy_timeout), then fails with a
+//     busy WriteFault: a site whose rows stay locked answers 503 at once
+//     rather than piling requests up;
 //   - write transactions are SERIALIZABLE and retried on a serialization
 //     failure (runTx), so a read-then-write is as safe as under SQLite's
 //     one writer without every caller taking row locks;
@@ -201,7 +231,7 @@ func openPostgres(ctx context.Context, url string, opts Options) (*Store, error)
 		return nil, errors.New("a size cap (Options.MaxSize) is for SQLite files only")
 	}
 	s := &Store{path: url, opts: opts, md: newMarkdown(), faults: newWriteFaults(), engine: db.Postgres}
-	pool, err := db.OpenPostgres(ctx, url, db.PostgresOptions{MaxConns: opts.MaxConns, OnCommit: s.bumpVersion})
+	pool, err := db.OpenPostgres(ctx, url, db.PostgresOptions{MaxConns: opts.MaxConns, LockTimeout: opts.lockWait(), OnCommit: s.bumpVersion})
 	if err != nil {
 		return nil, err
 	}
@@ -327,6 +357,9 @@ func (s *Store) migrate(ctx context.Context) error {
 		if locker, err = lock.NewPostgresSessionLocker(); err != nil {
 			return fmt.Errorf("migrations: %w", err)
 		}
+		// On pgx's own driver, not the stores' pool: goose writes Go
+		// booleans into its boolean column, which the pool would pass as
+		// the integers the stores' flags are.
 		plain, err := sql.Open("pgx", s.path)
 		if err != nil {
 			return fmt.Errorf("migrations: %w", err)
@@ -372,8 +405,13 @@ func (s *Store) Close() error {
 	return errors.Join(errs...)
 }
 
-// Path is the database file, or the PostgreSQL URL.
+// Path is the database file, or the PostgreSQL URL (with its password:
+// db.Redact it before showing it).
 func (s *Store) Path() string { return s.path }
+
+// FilesPath is where the files of one kind ("uploads", "imports",
+// "exports") are kept for this database (Options.FilesDir).
+func (s *Store) FilesPath(kind string) string { return FilesPath(s.path, s.opts.FilesDir, kind) }
 
 func (s *Store) now() time.Time {
 	if at := s.seedAt.Load(); at != 0 {
@@ -580,20 +618,6 @@ func (s *Store) IntegrityCheck(ctx context.Context) (string, error) {
 		return "", fmt.Errorf("integrity check: %w", err)
 	}
 	return res, nil
-}
-
-// postgresIntegrity checks what PostgreSQL can check from inside: that
-// every table answers and the schema is at the last migration. Page-level
-// checks are PostgreSQL's own (data checksums, amcheck); "ok" as SQLite says.
-func (s *Store) postgresIntegrity(ctx context.Context) (string, error) {
-	var n int
-	if err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM information_schema.tables WHERE table_schema = current_schema()`).Scan(&n); err != nil {
-		return "", fmt.Errorf("integrity check: %w", err)
-	}
-	if n == 0 {
-		return "no tables", nil
-	}
-	return "ok", nil
 }
 
 // exec runs one write outside a transaction and moves the version on once it

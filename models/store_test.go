@@ -3,7 +3,6 @@ package models
 import (
 	"context"
 	"errors"
-	"github.com/crowdcare/crowdcare/internal/testdb"
 	"strconv"
 	"strings"
 	"sync"
@@ -12,6 +11,9 @@ import (
 	"time"
 
 	"golang.org/x/crypto/bcrypt"
+
+	"github.com/crowdcare/crowdcare/internal/testdb"
+	"github.com/crowdcare/crowdcare/models/db"
 )
 
 // newTestStore opens a fresh database file in a temp dir.
@@ -58,13 +60,31 @@ func TestOpenMigratesAndSeedsDefaultCategory(t *testing.T) {
 	if !h.OK || h.SchemaVersion < 1 {
 		t.Fatalf("health = %+v", h)
 	}
-	var mode string
-	if err := s.w.QueryRow(`PRAGMA journal_mode`).Scan(&mode); err != nil || mode != "wal" {
-		t.Fatalf("journal_mode = %q, %v", mode, err)
+	if s.Engine() == db.Postgres {
+		// The session settings OpenPostgres makes, and no free space
+		// claimed for a server's disk this process cannot see.
+		var zone, timeout string
+		if err := s.r.QueryRow(`SHOW TimeZone`).Scan(&zone); err != nil || zone != "UTC" {
+			t.Fatalf("TimeZone = %q, %v", zone, err)
+		}
+		if err := s.r.QueryRow(`SHOW statement_timeout`).Scan(&timeout); err != nil || timeout != "30s" {
+			t.Fatalf("statement_timeout = %q, %v", timeout, err)
+		}
+		if !h.Writable || h.FreeBytes != -1 || len(h.Problems) != 0 {
+			t.Fatalf("health on PostgreSQL = %+v", h)
+		}
+	} else {
+		var mode string
+		if err := s.w.QueryRow(`PRAGMA journal_mode`).Scan(&mode); err != nil || mode != "wal" {
+			t.Fatalf("journal_mode = %q, %v", mode, err)
+		}
+		var fk int
+		if err := s.r.QueryRow(`PRAGMA foreign_keys`).Scan(&fk); err != nil || fk != 1 {
+			t.Fatalf("foreign_keys = %d, %v", fk, err)
+		}
 	}
-	var fk int
-	if err := s.r.QueryRow(`PRAGMA foreign_keys`).Scan(&fk); err != nil || fk != 1 {
-		t.Fatalf("foreign_keys = %d, %v", fk, err)
+	if res, err := s.IntegrityCheck(ctx); err != nil || res != "ok" {
+		t.Fatalf("integrity check of a fresh database: %q, %v", res, err)
 	}
 	// Reopening an existing file migrates nothing and keeps the data.
 	path := s.Path()

@@ -10,7 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/mattn/go-sqlite3"
+	"github.com/crowdcare/crowdcare/models/db"
 )
 
 // WriteFault is why the database could not take a write. Reads go on
@@ -46,25 +46,29 @@ func (f WriteFault) String() string {
 // this process's writer connection.
 var errWriterQueue = errors.New("waited too long for the database writer")
 
-// WriteFaultOf classifies an error from a write. Anything else (a
-// constraint, a bug, a cancelled request) is FaultNone.
+// errReadOnly: the PostgreSQL server takes no writes (a standby, or
+// default_transaction_read_only).
+var errReadOnly = errors.New("the database is read-only")
+
+// WriteFaultOf classifies an error from a write, on either engine (see
+// db.FaultOf). Anything else (a constraint, a bug, a cancelled request) is
+// FaultNone.
 func WriteFaultOf(err error) WriteFault {
 	if err == nil {
 		return FaultNone
 	}
-	if errors.Is(err, errWriterQueue) {
+	switch {
+	case errors.Is(err, errWriterQueue):
 		return FaultBusy
+	case errors.Is(err, errReadOnly):
+		return FaultIO
 	}
-	var se sqlite3.Error
-	if !errors.As(err, &se) {
-		return FaultNone
-	}
-	switch se.Code {
-	case sqlite3.ErrBusy, sqlite3.ErrLocked:
+	switch db.FaultOf(err) {
+	case db.FaultBusy:
 		return FaultBusy
-	case sqlite3.ErrFull:
+	case db.FaultFull:
 		return FaultFull
-	case sqlite3.ErrIoErr, sqlite3.ErrReadonly:
+	case db.FaultIO:
 		return FaultIO
 	}
 	return FaultNone
@@ -164,8 +168,8 @@ func (s *Store) probeUntilWritable() {
 // no row, and its pages stay in the file for the next writes.
 func (s *Store) writeProbe(ctx context.Context) error {
 	return s.inQuietTx(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO settings (key, value) VALUES ('write_probe', zeroblob(16384))
-			ON CONFLICT (key) DO UPDATE SET value = excluded.value`); err != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO settings (key, value) VALUES ('write_probe', ?)
+			ON CONFLICT (key) DO UPDATE SET value = excluded.value`, make([]byte, 16384)); err != nil {
 			return err
 		}
 		_, err := tx.ExecContext(ctx, `DELETE FROM settings WHERE key = 'write_probe'`)
@@ -210,11 +214,23 @@ func (s *Store) capSize(ctx context.Context, bytes int64) error {
 // the WAL an import may grow to between checkpoints.
 const LowFreeSpace = 2 * importWALBytes
 
-// FreeSpace is the bytes free for the database on its disk.
+// errFreeSpaceUnknown: a PostgreSQL server's disk is not this process's to
+// measure (it may be another machine); PostgreSQL's own monitoring is.
+var errFreeSpaceUnknown = errors.New("free space: not known for a PostgreSQL server's disk")
+
+// FreeSpace is the bytes free for the database on its disk: a SQLite
+// file's. For PostgreSQL it is not known here (errFreeSpaceUnknown), unless
+// Options.FreeSpace says (for the files directory).
 func (s *Store) FreeSpace() (int64, error) {
 	dir := filepath.Dir(s.path)
+	if s.engine == db.Postgres {
+		dir = filepath.Dir(s.FilesPath("imports"))
+	}
 	if s.opts.FreeSpace != nil {
 		return s.opts.FreeSpace(dir)
+	}
+	if s.engine == db.Postgres {
+		return 0, errFreeSpaceUnknown
 	}
 	return diskFree(dir)
 }
@@ -227,7 +243,8 @@ type Health struct {
 	// Writable: the write lock could be taken now and no write was refused
 	// since the last probe write succeeded.
 	Writable bool `json:"writable"`
-	// FreeBytes on the database's disk; -1 when unknown.
+	// FreeBytes on the database's disk; -1 when unknown (always for
+	// PostgreSQL, whose server watches its own disk).
 	FreeBytes int64 `json:"free_bytes"`
 	// Problems say why the database is not healthy, for people.
 	Problems []string `json:"problems,omitempty"`
@@ -257,12 +274,17 @@ func (s *Store) Health(ctx context.Context) Health {
 	if since, fault := s.WritesFailing(); !since.IsZero() {
 		h.Writable = false
 		h.Problems = append(h.Problems, fmt.Sprintf("writes refused since %s (%s)", since.UTC().Format(time.RFC3339), faultText(fault)))
-	} else if err := s.probeLock(ctx); err != nil {
+	} else if err := s.probeLock(ctx); errors.Is(err, errReadOnly) {
+		h.Writable = false
+		h.Problems = append(h.Problems, "the database takes no writes: it is read-only (a standby?)")
+	} else if err != nil {
 		h.Writable = false
 		h.Problems = append(h.Problems, "the write lock is taken: writes wait ("+faultText(WriteFaultOf(err))+")")
 	}
 	free, err := s.FreeSpace()
 	switch {
+	case errors.Is(err, errFreeSpaceUnknown):
+		// Not a problem: PostgreSQL's disk is watched where it runs.
 	case err != nil:
 		h.Problems = append(h.Problems, "free disk space unknown")
 	case free < LowFreeSpace:
@@ -286,11 +308,23 @@ func faultText(f WriteFault) string {
 	return "no answer in time"
 }
 
-// probeLock takes the write lock and gives it back at once.
+// probeLock takes the write lock and gives it back at once. PostgreSQL
+// has no database-wide write lock: there it takes a connection from the
+// pool and asks whether the server takes writes (errReadOnly: a standby).
 func (s *Store) probeLock(ctx context.Context) error {
 	tx, err := s.probe.BeginTx(ctx, nil)
 	if err != nil {
 		return err
+	}
+	defer tx.Rollback()
+	if s.engine == db.Postgres {
+		var ro string
+		if err := tx.QueryRowContext(ctx, `SHOW transaction_read_only`).Scan(&ro); err != nil {
+			return err
+		}
+		if ro == "on" {
+			return errReadOnly
+		}
 	}
 	return tx.Rollback()
 }

@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/crowdcare/crowdcare/internal/testdb"
 	"github.com/crowdcare/crowdcare/models"
 )
 
@@ -142,5 +143,63 @@ func TestBackupToAFullDiskLeavesNothing(t *testing.T) {
 	defer s.Close()
 	if res, err := s.IntegrityCheck(context.Background()); err != nil || res != "ok" {
 		t.Fatalf("integrity check of the live database: %q %v", res, err)
+	}
+}
+
+// restoreBackup restores a backup as docs/operations.md says and opens
+// it: a SQLite backup is the database file itself; a PostgreSQL one
+// (pg_dump's custom format) goes into an empty database with pg_restore.
+func restoreBackup(t *testing.T, file string) *models.Store {
+	t.Helper()
+	ctx := context.Background()
+	loc := file
+	if testdb.Postgres() {
+		loc = testdb.Location(t, "restored.db")
+		// A new database comes migrated; the restore goes into an empty one.
+		raw := testdb.Raw(t, loc)
+		if _, err := raw.ExecContext(ctx, `DROP SCHEMA public CASCADE; CREATE SCHEMA public`); err != nil {
+			t.Fatal(err)
+		}
+		raw.Close()
+		out, err := exec.Command("pg_restore", "--no-owner", "--exit-on-error", "--dbname="+loc, file).CombinedOutput()
+		if err != nil {
+			t.Fatalf("pg_restore: %v: %s", err, out)
+		}
+	}
+	s, err := models.Open(ctx, loc, models.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	if res, err := s.IntegrityCheck(ctx); err != nil || res != "ok" {
+		t.Fatalf("integrity check of the restored database: %q %v", res, err)
+	}
+	return s
+}
+
+// TestBackupSaysHowWithoutPgDump: a backup needs no program on SQLite; on
+// PostgreSQL without pg_dump on PATH it makes no file, exits 1 and prints
+// the pg_dump command to run, without the password.
+func TestBackupSaysHowWithoutPgDump(t *testing.T) {
+	db := testDatabase(t, "cc.db")
+	if code, _, errOut := runCmd(t, "user", "create", "--db", db, "--username", "boss", "--email", "boss@example.com",
+		"--password", "long enough pw"); code != 0 {
+		t.Fatal(errOut)
+	}
+	t.Setenv("PATH", t.TempDir()) // no program at all
+	target := filepath.Join(t.TempDir(), "backup")
+	code, out, errOut := runCmd(t, "backup", target, "--db", db)
+	if !testdb.Postgres() {
+		if code != 0 || !strings.Contains(out, "integrity_check ok") {
+			t.Fatalf("SQLite backup without PATH: %d %q %q", code, out, errOut)
+		}
+		return
+	}
+	if code != 1 || !strings.Contains(errOut, "pg_dump is not installed here (not on PATH), so no backup was made") ||
+		!strings.Contains(errOut, "pg_dump --format=custom --file="+target+" ") {
+		t.Fatalf("PostgreSQL backup without pg_dump: %d %q %q", code, out, errOut)
+	}
+	if _, err := os.Stat(target); !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("a file was left: %v", err)
 	}
 }

@@ -11,7 +11,6 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -19,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/crowdcare/crowdcare/internal/testdb"
 	"github.com/crowdcare/crowdcare/models"
 )
 
@@ -139,8 +139,8 @@ func (b *browser) post(path string, form url.Values) (*http.Response, error) {
 // that every answer that got a success response is there and the database
 // passes SQLite's integrity check.
 func TestKillDuringWritesLosesNothingAcknowledged(t *testing.T) {
-	dir := t.TempDir()
-	db := filepath.Join(dir, "durable.db")
+	// SQLite's durability across a killed process (WAL, synchronous=NORMAL).
+	db := testdb.SQLiteFile(t, "durable.db")
 	for i := 0; i < 4; i++ {
 		// Admins: the per-member posting limit does not apply to staff.
 		if code, out, errOut := runCmd(t, "user", "create", "--db", db, "--username", fmt.Sprintf("writer%d", i),

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/crowdcare/crowdcare/models"
+	"github.com/crowdcare/crowdcare/models/db"
 )
 
 // command documents one subcommand: the overview lists them all, and
@@ -24,9 +25,10 @@ type command struct {
 func commands() []command {
 	return []command{
 		{name: "serve",
-			args: "[--addr ADDR] [--db PATH] [--base-url URL] [--site-name NAME] [--trust-proxy] [--page-rate N]\n" +
+			args: "[--addr ADDR] [--db PATH|URL] [--base-url URL] [--site-name NAME] [--trust-proxy] [--page-rate N]\n" +
 				"[--registrations-per-day N] [--shutdown-timeout D] [--cache-max-age D] [--cache-stale D]\n" +
-				"[--uploads-dir DIR | --uploads-url s3://…] [--image-workers N] [--image-memory MB] [--demo]",
+				"[--data-dir DIR] [--db-max-conns N] [--uploads-dir DIR | --uploads-url s3://…] [--image-workers N]\n" +
+				"[--image-memory MB] [--demo]",
 			// The flags' defaults are said once, by the flags (serve --help).
 			about: "Serve the forum. --demo adds demo content to an empty database. --page-rate limits the pages\n" +
 				"per second per address that the page cache does not answer (0: no limit).\n" +
@@ -36,11 +38,15 @@ func commands() []command {
 				"On SIGTERM or Ctrl+C, requests in flight get --shutdown-timeout to finish; then their\n" +
 				"connections are closed and serve exits 1 (0 when everything finished). A second signal\n" +
 				"stops it at once. Attachments are kept in --uploads-dir (default: beside the database,\n" +
-				"DB.uploads) or, for several app servers, an S3-compatible bucket (--uploads-url).",
+				"DB.uploads) or, for several app servers, an S3-compatible bucket (--uploads-url).\n" +
+				"--db postgres://USER@HOST/DB runs on PostgreSQL: a URL has no \"beside\", so the files kept with\n" +
+				"the database (attachments, uploaded imports, data exports) go under --data-dir (default\n" +
+				"./crowdcare-data, in the working directory: uploads/, imports/, exports/).",
 			examples: []string{
 				"crowdcare serve --demo --addr 127.0.0.1:8081   # try it, with demo content, on another port",
 				"crowdcare serve --db /var/lib/crowdcare/crowdcare.db --base-url https://community.example.com --trust-proxy",
 				"crowdcare serve --uploads-url 's3://crowdcare-files?endpoint=https://s3.eu-central-1.example.com&region=eu-central-1'",
+				"crowdcare serve --db postgres://crowdcare@db.internal/crowdcare --data-dir /var/lib/crowdcare   # PostgreSQL",
 			}},
 		{name: "user create", args: "--username U --email E --password P [--role ROLE] [--db PATH]",
 			about:    "Create an account. Make the first admin this way (--role admin).\nRoles: " + roleList() + ".",
@@ -66,12 +72,23 @@ func commands() []command {
 				"lost them all, and log them out everywhere. They log in with the password alone and set up a new\n" +
 				"factor; staff who must have one are sent to do so at their next staff page.",
 			examples: []string{"crowdcare user reset-2fa alice --db /var/lib/crowdcare/crowdcare.db"}},
-		{name: "backup", args: "FILE [--db PATH] [--uploads-dir DIR | --uploads-url s3://…]",
+		{name: "backup", args: "FILE [--db PATH|URL] [--data-dir DIR] [--uploads-dir DIR | --uploads-url s3://…]",
 			about: "Write a consistent copy of the database to FILE while the server runs. The copy is\n" +
-				"checked (integrity_check, each table's rows) before it gets the name FILE. Then the\n" +
-				"attachments of a local uploads directory are copied to FILE.uploads; for a bucket it says\n" +
-				"how to back it up (the bucket is not copied).",
-			examples: []string{"crowdcare backup /var/backups/crowdcare-$(date +%F).db --db /var/lib/crowdcare/crowdcare.db"}},
+				"checked (integrity_check, each table's rows) before it gets the name FILE. On PostgreSQL\n" +
+				"it runs pg_dump (custom format, checked with pg_restore --list); without pg_dump on PATH it\n" +
+				"says how to run it and exits 1. Then the attachments of a local uploads directory are copied\n" +
+				"to FILE.uploads; for a bucket it says how to back it up (the bucket is not copied).",
+			examples: []string{
+				"crowdcare backup /var/backups/crowdcare-$(date +%F).db --db /var/lib/crowdcare/crowdcare.db",
+				"crowdcare backup /var/backups/crowdcare-$(date +%F).dump --db postgres://crowdcare@db.internal/crowdcare --data-dir /var/lib/crowdcare",
+			}},
+		{name: "db copy", args: "--from FILE --to postgres://USER@HOST/DBNAME",
+			about: "Copy a forum from its SQLite file into a new, empty PostgreSQL database: every table with its\n" +
+				"ids, in one transaction (nothing is left half-copied), each table's next id after its last;\n" +
+				"then the search index is rebuilt on PostgreSQL. Prints each table's rows as it goes and exits 1\n" +
+				"on any failure. Stop the server first: writes made during the copy are not copied. Attachments\n" +
+				"stay where they are (it says where, and how to point serve at them).",
+			examples: []string{"crowdcare db copy --from /var/lib/crowdcare/crowdcare.db --to postgres://crowdcare@db.internal/crowdcare"}},
 		{name: "import tweets", args: "[--db PATH] [--category SLUG] [--brand-handle H] [--triage] [--dry-run] FILE...",
 			about: "Import X/Twitter data (archives, API v1.1/v2 JSON, the customer-support CSV) as threads,\n" +
 				"or with --triage into the social inbox. --dry-run prints what would happen. An import the\n" +
@@ -112,7 +129,9 @@ func commands() []command {
 }
 
 // groups are the commands that only lead to others.
-func isGroup(name string) bool { return name == "user" || name == "bench" || name == "import" }
+func isGroup(name string) bool {
+	return name == "user" || name == "bench" || name == "import" || name == "db"
+}
 
 func isHelpFlag(arg string) bool { return arg == "-h" || arg == "--help" || arg == "-help" }
 
@@ -165,7 +184,8 @@ func usage() string {
 	}
 	b.WriteString(`
 Every command answers --help (or "crowdcare help COMMAND") with its flags, their defaults and an example.
-Every command that touches data takes --db (default ./crowdcare.db, or $CROWDCARE_DB).
+Every command that touches data takes --db: a SQLite file (default ./crowdcare.db, or $CROWDCARE_DB) or
+a postgres:// URL for PostgreSQL (or $CROWDCARE_DATABASE_URL); its password never appears in output.
 Live listening on X for serve: --x-query, --x-interval, --x-base-url, --x-brand-handles (or
 $CROWDCARE_X_QUERY, _BASE_URL, _BRAND_HANDLES) and $CROWDCARE_X_BEARER_TOKEN; new posts go to the inbox.
 SMTP for serve: --smtp-host, --smtp-port, --smtp-user, --smtp-from, --smtp-tls (or $CROWDCARE_SMTP_HOST,
@@ -234,7 +254,8 @@ func printHelp(w io.Writer, fs *flag.FlagSet) {
 		}
 		if !isZeroDefault(f) {
 			if typ == "string" {
-				text += fmt.Sprintf(" (default %q)", f.DefValue)
+				// A default from $CROWDCARE_DATABASE_URL is shown without its password.
+				text += fmt.Sprintf(" (default %q)", db.Redact(f.DefValue))
 			} else {
 				text += fmt.Sprintf(" (default %s)", f.DefValue)
 			}

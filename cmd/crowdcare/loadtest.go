@@ -93,11 +93,19 @@ var csrfField = regexp.MustCompile(`name="_csrf" value="([^"]+)"`)
 
 // child starts this binary with args and waits for its "serving at" line.
 func child(args ...string) (*exec.Cmd, string, time.Duration, error) {
+	return childEnv(nil, args...)
+}
+
+// childEnv is child with env added to the environment.
+func childEnv(env []string, args ...string) (*exec.Cmd, string, time.Duration, error) {
 	self, err := os.Executable()
 	if err != nil {
 		return nil, "", 0, err
 	}
 	cmd := exec.Command(self, args...)
+	if env != nil {
+		cmd.Env = append(os.Environ(), env...)
+	}
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		return nil, "", 0, err
@@ -387,8 +395,23 @@ func loadtest(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	store.Close()
 
-	// One address drives every page, members' too: the per-address page limit is off.
-	srv, base, startup, err := child("serve", "--addr", "127.0.0.1:0", "--db", *db, "--page-rate", "0")
+	// One address drives every page, members' too: the per-address page
+	// limit is off. A PostgreSQL URL goes in the environment, where other
+	// users cannot read its password (they can a command line), and the
+	// files kept with it (the attachment uploaded below) in a temporary
+	// directory.
+	serveArgs := []string{"serve", "--addr", "127.0.0.1:0", "--db", *db, "--page-rate", "0"}
+	var serveEnv []string
+	if onPostgres(*db) {
+		dataDir, err := os.MkdirTemp("", "crowdcare-loadtest-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(dataDir)
+		serveArgs = []string{"serve", "--addr", "127.0.0.1:0", "--data-dir", dataDir, "--page-rate", "0"}
+		serveEnv = []string{"CROWDCARE_DATABASE_URL=" + *db}
+	}
+	srv, base, startup, err := childEnv(serveEnv, serveArgs...)
 	if err != nil {
 		return err
 	}

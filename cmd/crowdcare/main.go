@@ -7,7 +7,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	iofs "io/fs"
 	"log/slog"
 	"net"
 	"net/http"
@@ -15,7 +14,6 @@ import (
 	"os/signal"
 	"runtime/debug"
 	"slices"
-	"strings"
 	"syscall"
 	"time"
 
@@ -26,6 +24,7 @@ import (
 	"github.com/crowdcare/crowdcare/mailer"
 	"github.com/crowdcare/crowdcare/media"
 	"github.com/crowdcare/crowdcare/models"
+	"github.com/crowdcare/crowdcare/models/db"
 )
 
 func main() {
@@ -57,6 +56,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = user(ctx, args[1:], stdin, stdout, stderr)
 	case "backup":
 		err = backup(ctx, args[1:], stdout)
+	case "db":
+		err = dbCommand(ctx, args[1:], stdout)
 	case "reindex":
 		err = reindex(ctx, args[1:], stdout)
 	case "import":
@@ -148,8 +149,22 @@ func newFlagSet(name string) *flag.FlagSet {
 // newFlags makes a flag set with the --db flag every data command shares.
 func newFlags(name string) (*flag.FlagSet, *string) {
 	fs := newFlagSet(name)
-	db := fs.String("db", env("CROWDCARE_DB", "./crowdcare.db"), "SQLite database file ($CROWDCARE_DB)")
+	db := fs.String("db", defaultDB(), "the database: a SQLite file, or a postgres:// URL for PostgreSQL ($CROWDCARE_DATABASE_URL, $CROWDCARE_DB)")
 	return fs, db
+}
+
+// defaultDB is --db unless given: $CROWDCARE_DATABASE_URL (PostgreSQL, as
+// hosting platforms name it), else $CROWDCARE_DB, else ./crowdcare.db.
+func defaultDB() string {
+	return env("CROWDCARE_DATABASE_URL", env("CROWDCARE_DB", "./crowdcare.db"))
+}
+
+// dataDirFlag adds --data-dir: where the files kept with the database go.
+func dataDirFlag(fs *flag.FlagSet) *string {
+	return fs.String("data-dir", env("CROWDCARE_DATA_DIR", ""),
+		"directory for the files kept with the database: attachments (DIR/uploads, unless --uploads-dir or --uploads-url), "+
+			"uploaded imports (DIR/imports) and members' data exports (DIR/exports); empty: beside a SQLite file "+
+			"(DB.uploads, DB.imports, DB.exports), or ./"+models.DefaultFilesDir+" for PostgreSQL ($CROWDCARE_DATA_DIR)")
 }
 
 // parse accepts flags before, between and after positional arguments.
@@ -191,12 +206,24 @@ func useStore(ctx context.Context, path string, fn func(*models.Store) error) er
 }
 
 func openStore(ctx context.Context, path string) (*models.Store, error) {
-	s, err := models.Open(ctx, path, models.Options{})
+	return openStoreWith(ctx, path, models.Options{})
+}
+
+// openStoreWith opens the database with opts; a PostgreSQL URL's password
+// never appears in the error.
+func openStoreWith(ctx context.Context, path string, opts models.Options) (*models.Store, error) {
+	s, err := models.Open(ctx, path, opts)
 	if err != nil {
-		return nil, fmt.Errorf("open database %s: %w", path, err)
+		return nil, fmt.Errorf("open database %s: %w", db.Redact(path), err)
 	}
 	return s, nil
 }
+
+// dbName is the database as it may be shown: a URL without its password.
+func dbName(location string) string { return db.Redact(location) }
+
+// onPostgres reports whether --db names a PostgreSQL database.
+func onPostgres(location string) bool { return db.IsPostgresURL(location) }
 
 // serveGCPercent and serveMemoryLimit are the garbage collector's GOGC
 // and GOMEMLIMIT for serve, unless the environment sets GOGC.
@@ -223,7 +250,10 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		"how long browsers, proxies and CDNs may keep a visitor's page (0: none may, browsers revalidate) ($CROWDCARE_CACHE_MAX_AGE)")
 	cacheStale := fs.Duration("cache-stale", envDuration("CROWDCARE_CACHE_STALE", handlers.DefaultSharedStale),
 		"how long past --cache-max-age they may serve it while fetching it again, stale-while-revalidate (0: not at all) ($CROWDCARE_CACHE_STALE)")
-	openUploads := uploadsFlags(fs, db)
+	dataDir := dataDirFlag(fs)
+	maxConns := fs.Int("db-max-conns", envInt("CROWDCARE_DB_MAX_CONNS", 16),
+		"PostgreSQL only: connections in the pool; each is a server process, and every app server's pool counts against the server's max_connections ($CROWDCARE_DB_MAX_CONNS)")
+	openUploads := uploadsFlags(fs, db, dataDir)
 	imageLimits := imageFlags(fs)
 	if _, err := parse(fs, args); err != nil {
 		return err
@@ -268,7 +298,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if os.Getenv("CROWDCARE_LOG_FORMAT") == "json" {
 		log = slog.New(slog.NewJSONHandler(stderr, opts))
 	}
-	store, err := openStore(ctx, *db)
+	store, err := openStoreWith(ctx, *db, models.Options{FilesDir: *dataDir, MaxConns: *maxConns})
 	if err != nil {
 		return err
 	}
@@ -297,10 +327,11 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	// Uploaded imports run as jobs this worker owns; started after New (which
-	// gives it the metrics), waited for on shutdown.
-	imp := imports.New(store, "", log)
-	// Members' data exports: made one at a time beside the database.
-	exp := exports.New(store, "", exports.Config{SiteName: *siteName, BaseURL: *baseURL}, log)
+	// gives it the metrics), waited for on shutdown. Their files, and the
+	// exports', are kept with the database (--data-dir).
+	imp := imports.New(store, store.FilesPath("imports"), log)
+	// Members' data exports: made one at a time.
+	exp := exports.New(store, store.FilesPath("exports"), exports.Config{SiteName: *siteName, BaseURL: *baseURL}, log)
 	// Attachments: kept in a directory or a bucket; a cleaner deletes the
 	// files of uploads never posted, removed or of deleted accounts.
 	uploads, err := openUploads.open(ctx)
@@ -327,7 +358,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	startMail(ctx, mail, store, *siteName, *baseURL, *emailMaxAge, log)
 	srv := newServer(e)
-	fmt.Fprintf(stdout, "Crowdcare is serving at %s (database %s). Press Ctrl+C to stop.\n", *baseURL, *db)
+	fmt.Fprintf(stdout, "Crowdcare is serving at %s (database %s). Press Ctrl+C to stop.\n", *baseURL, dbName(*db))
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
@@ -442,44 +473,6 @@ func userCreate(ctx context.Context, args []string, stdout io.Writer) error {
 		}
 		fmt.Fprintf(stdout, "Created %s (%s).\n", u.Username, u.Role)
 		return nil
-	})
-}
-
-func backup(ctx context.Context, args []string, stdout io.Writer) error {
-	fs, db := newFlags("backup")
-	openUploads := uploadsFlags(fs, db)
-	return withStore(ctx, fs, db, args, func(store *models.Store, pos []string) error {
-		if len(pos) != 1 {
-			return usageError("backup takes one FILE")
-		}
-		rep, err := store.Backup(ctx, pos[0])
-		if errors.Is(err, iofs.ErrExist) {
-			return fmt.Errorf("%s exists; choose a new file name", pos[0])
-		}
-		if err != nil {
-			if _, serr := os.Lstat(pos[0]); errors.Is(serr, iofs.ErrNotExist) {
-				return fmt.Errorf("%w (nothing was written under %s)", err, pos[0])
-			}
-			return err
-		}
-		fmt.Fprintf(stdout, "Backed up %s to %s (%d bytes).\n", *db, pos[0], rep.Bytes)
-		fmt.Fprintf(stdout, "Checked the copy before naming it: flushed to disk; integrity_check %s; schema version %d; %d tables, %d rows",
-			rep.Integrity, rep.SchemaVersion, len(rep.Tables), rep.Rows())
-		if rep.Compared {
-			fmt.Fprintln(stdout, ", each table's count equal to the database's.")
-		} else {
-			fmt.Fprintln(stdout, ". The site wrote while it was copied, so the counts are the snapshot's and were not compared.")
-		}
-		var counts []string
-		for _, t := range rep.Tables {
-			counts = append(counts, fmt.Sprintf("%s %d", t.Name, t.Rows))
-		}
-		fmt.Fprintf(stdout, "Rows: %s.\n", strings.Join(counts, ", "))
-		fmt.Fprintf(stdout, "To restore: stop the server, delete %[1]s-wal and %[1]s-shm if they exist, copy %[2]s to %[1]s, start the server (docs/operations.md).\n",
-			*db, pos[0])
-		// The attachments after the database: every file the copy refers
-		// to was stored before its row, so it is there to copy.
-		return backupUploads(ctx, openUploads, pos[0], stdout)
 	})
 }
 

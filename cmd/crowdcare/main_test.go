@@ -18,6 +18,7 @@ import (
 
 	"github.com/pquerna/otp/totp"
 
+	"github.com/crowdcare/crowdcare/internal/testdb"
 	"github.com/crowdcare/crowdcare/media"
 	"github.com/crowdcare/crowdcare/media/mediatest"
 	"github.com/crowdcare/crowdcare/models"
@@ -39,6 +40,18 @@ func (s *syncBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
+}
+
+// testDatabase is a fresh database for a command's --db on the suite's
+// engine (testdb.Location). On PostgreSQL the files kept with it go to the
+// test's own directory ($CROWDCARE_DATA_DIR, which child processes
+// inherit), not ./crowdcare-data.
+func testDatabase(t *testing.T, name string) string {
+	t.Helper()
+	if testdb.Postgres() {
+		t.Setenv("CROWDCARE_DATA_DIR", t.TempDir())
+	}
+	return testdb.Location(t, name)
 }
 
 func runCmd(t *testing.T, args ...string) (int, string, string) {
@@ -71,7 +84,7 @@ func TestHelpListsEveryCommand(t *testing.T) {
 
 func TestUserCreateRoleAndBackup(t *testing.T) {
 	dir := t.TempDir()
-	db := filepath.Join(dir, "cc.db")
+	db := testDatabase(t, "cc.db")
 	code, out, errOut := runCmd(t, "user", "create", "--db", db, "--username", "boss", "--email", "boss@example.com", "--password", "long enough pw", "--role", "admin")
 	if code != 0 || !strings.Contains(out, "Created boss (admin)") {
 		t.Fatalf("create: %d %q %q", code, out, errOut)
@@ -98,11 +111,7 @@ func TestUserCreateRoleAndBackup(t *testing.T) {
 	if code, _, errOut := runCmd(t, "backup", backupPath, "--db", db); code != 1 || !strings.Contains(errOut, "exists") {
 		t.Fatalf("backup over existing file: %d %q", code, errOut)
 	}
-	restored, err := models.Open(context.Background(), backupPath, models.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer restored.Close()
+	restored := restoreBackup(t, backupPath)
 	u, err := restored.UserByUsername(context.Background(), "boss")
 	if err != nil || u.Role != models.RoleModerator {
 		t.Fatalf("restored user: %+v %v", u, err)
@@ -138,7 +147,7 @@ func startServe(t *testing.T, args ...string) (string, *syncBuffer, func() int) 
 }
 
 func TestServeDemoSeedsOnceAndShutsDownCleanly(t *testing.T) {
-	db := filepath.Join(t.TempDir(), "demo.db")
+	db := testDatabase(t, "demo.db")
 	url, out, stop := startServe(t, "--db", db, "--demo")
 	for _, want := range []string{`Demo login: username "demo", password "demo-password" (member`,
 		`Demo login: username "sophie.northwind", password "demo-password" (ambassador`,
@@ -180,7 +189,7 @@ func TestServeDemoSeedsOnceAndShutsDownCleanly(t *testing.T) {
 }
 
 func TestServeWithoutDemoAddsNoContent(t *testing.T) {
-	db := filepath.Join(t.TempDir(), "plain.db")
+	db := testDatabase(t, "plain.db")
 	_, _, stop := startServe(t, "--db", db)
 	if code := stop(); code != 0 {
 		t.Fatalf("exit %d", code)
@@ -198,7 +207,7 @@ func TestServeWithoutDemoAddsNoContent(t *testing.T) {
 }
 
 func TestBenchInsightsTimesEveryPeriod(t *testing.T) {
-	db := filepath.Join(t.TempDir(), "cc.db")
+	db := testDatabase(t, "cc.db")
 	if code, _, errOut := runCmd(t, "corpus", "--db", db, "--threads", "200", "--posts", "1000"); code != 0 {
 		t.Fatalf("corpus: %s", errOut)
 	}
@@ -290,7 +299,8 @@ func TestEveryCommandAnswersHelp(t *testing.T) {
 		{"user create", []string{"--username string", "--email string", "--password string", "--role string", `(default "member")`, "--db"}},
 		{"user role", []string{"--db string", `(default "./crowdcare.db")`}},
 		{"user password", []string{"--db string"}},
-		{"backup", []string{"--db string"}},
+		{"backup", []string{"--db string", "--data-dir string", "pg_dump"}},
+		{"db copy", []string{"--from string", `(default "./crowdcare.db")`, "--to string", "one transaction"}},
 		{"import tweets", []string{"--db", "--category string", `(default "general")`, "--brand-handle", "--triage", "--dry-run"}},
 		{"reindex", []string{"--db"}},
 		{"corpus", []string{"--threads int", "(default 100000)", "--posts int", "--seed", "--db"}},
@@ -327,7 +337,7 @@ func TestEveryCommandAnswersHelp(t *testing.T) {
 		})
 	}
 	// A group lists its commands.
-	for _, group := range []string{"user", "bench"} {
+	for _, group := range []string{"user", "bench", "db"} {
 		code, out, _ := runCmd(t, group, "--help")
 		if code != 0 || !strings.Contains(out, "crowdcare "+group+" ") || !strings.Contains(out, "crowdcare help "+group+" ") {
 			t.Errorf("%s --help: exit %d\n%s", group, code, out)
@@ -344,7 +354,7 @@ func TestEveryCommandAnswersHelp(t *testing.T) {
 // TestErrorsNameTheFlagAndTheChoices: a refused command line says which
 // flag or argument is wrong and what it may be, and points to the help.
 func TestErrorsNameTheFlagAndTheChoices(t *testing.T) {
-	db := filepath.Join(t.TempDir(), "cc.db")
+	db := testDatabase(t, "cc.db")
 	for _, c := range []struct {
 		args []string
 		code int
@@ -367,6 +377,10 @@ func TestErrorsNameTheFlagAndTheChoices(t *testing.T) {
 		{[]string{"serve", "--page-rate", "fast"}, 2, []string{`invalid value "fast" for --page-rate`}},
 		{[]string{"backup", "--db"}, 2, []string{"--db needs a value"}},
 		{[]string{"bench", "frob"}, 2, []string{"bench search", "bench import", "bench insights"}},
+		{[]string{"db"}, 2, []string{"db needs a command: copy", "db copy --from FILE"}},
+		{[]string{"db", "copy", "--from", "x.db"}, 2, []string{"--to is required"}},
+		{[]string{"db", "copy", "--to", "y.db"}, 2, []string{"--to y.db is not a postgres:// URL"}},
+		{[]string{"db", "copy", "--from", "postgres://a@b/c", "--to", "postgres://a@b/d"}, 2, []string{"--from is a PostgreSQL URL", "pg_dump"}},
 	} {
 		code, _, errOut := runCmd(t, c.args...)
 		if code != c.code {
@@ -387,7 +401,7 @@ func TestErrorsNameTheFlagAndTheChoices(t *testing.T) {
 // from standard input; the member's sessions end, their login failures are
 // forgotten, and the web form's rules hold.
 func TestUserPasswordFromStdin(t *testing.T) {
-	db := filepath.Join(t.TempDir(), "cc.db")
+	db := testDatabase(t, "cc.db")
 	if code, _, errOut := runCmd(t, "user", "create", "--db", db, "--username", "alice", "--email", "alice@example.com", "--password", "old password"); code != 0 {
 		t.Fatalf("create: %s", errOut)
 	}
@@ -464,7 +478,7 @@ func TestServeChecksTheAddressFirst(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer taken.Close()
-	db := filepath.Join(t.TempDir(), "demo.db")
+	db := testdb.SQLiteFile(t, "demo.db") // that no file is made: a SQLite file's test
 	code, out, errOut := runCmd(t, "serve", "--demo", "--db", db, "--addr", taken.Addr().String())
 	if code != 1 || !strings.Contains(errOut, "--addr "+taken.Addr().String()+": address already in use") {
 		t.Errorf("exit %d, stderr %q", code, errOut)
@@ -480,7 +494,7 @@ func TestServeChecksTheAddressFirst(t *testing.T) {
 // user send-reset queues the "forgot password" email with a working link;
 // the server's mail worker sends it.
 func TestUserSendReset(t *testing.T) {
-	db := filepath.Join(t.TempDir(), "cc.db")
+	db := testDatabase(t, "cc.db")
 	if code, _, errOut := runCmd(t, "user", "create", "--db", db, "--username", "alice", "--email", "alice@example.com", "--password", "old password"); code != 0 {
 		t.Fatalf("create: %s", errOut)
 	}
@@ -516,7 +530,7 @@ func TestUserSendReset(t *testing.T) {
 // user reset-2fa removes the second factors of someone who lost them all
 // and ends their sessions.
 func TestUserReset2FA(t *testing.T) {
-	db := filepath.Join(t.TempDir(), "cc.db")
+	db := testDatabase(t, "cc.db")
 	if code, _, errOut := runCmd(t, "user", "create", "--db", db, "--username", "alice", "--email", "alice@example.com", "--password", "old password"); code != 0 {
 		t.Fatalf("create: %s", errOut)
 	}
@@ -556,12 +570,14 @@ func TestUserReset2FA(t *testing.T) {
 	}
 }
 
-// TestBackupCopiesLocalUploads: the attachments beside the database are
-// copied next to its backup, after it; a bucket is named, not copied.
+// TestBackupCopiesLocalUploads: the attachments kept with the database
+// (beside a SQLite file, under --data-dir for PostgreSQL) are copied next
+// to its backup, after it; a bucket is named, not copied.
 func TestBackupCopiesLocalUploads(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	db := filepath.Join(dir, "cc.db")
+	db := testDatabase(t, "cc.db")
+	uploads := models.FilesPath(db, os.Getenv("CROWDCARE_DATA_DIR"), "uploads")
 	if code, _, errOut := runCmd(t, "user", "create", "--db", db, "--username", "boss", "--email", "boss@example.com",
 		"--password", "long enough pw", "--role", "admin"); code != 0 {
 		t.Fatal(errOut)
@@ -571,10 +587,10 @@ func TestBackupCopiesLocalUploads(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "No attachments to copy") {
 		t.Fatalf("backup without uploads: %d %q %q", code, out, errOut)
 	}
-	if _, err := os.Stat(db + ".uploads"); !errors.Is(err, iofs.ErrNotExist) {
+	if _, err := os.Stat(uploads); !errors.Is(err, iofs.ErrNotExist) {
 		t.Fatalf("the backup made an uploads directory: %v", err)
 	}
-	st, err := media.OpenStorage(ctx, db+".uploads")
+	st, err := media.OpenStorage(ctx, uploads)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -604,7 +620,7 @@ func TestBackupCopiesLocalUploads(t *testing.T) {
 // slog's levels, and anything else stops the start with the choices.
 func TestServeRefusesAnUnknownLogLevel(t *testing.T) {
 	t.Setenv("CROWDCARE_LOG_LEVEL", "loud")
-	db := filepath.Join(t.TempDir(), "cc.db")
+	db := testdb.SQLiteFile(t, "cc.db") // that no file is made: a SQLite file's test
 	code, _, errOut := runCmd(t, "serve", "--db", db, "--addr", "127.0.0.1:0")
 	if code != 1 || !strings.Contains(errOut, `CROWDCARE_LOG_LEVEL "loud": debug, info, warn or error`) {
 		t.Errorf("exit %d, stderr %q", code, errOut)

@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/url"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
@@ -43,7 +42,7 @@ func exitOf(t *testing.T, cmd *exec.Cmd) (int, time.Duration) {
 // (smallBodyWait, 10 s); on SIGTERM the server waits --shutdown-timeout
 // for it, then closes it and exits 1, saying so.
 func TestShutdownCutsASlowClientAtTheDeadline(t *testing.T) {
-	db := filepath.Join(t.TempDir(), "slow.db")
+	db := testDatabase(t, "slow.db")
 	cmd, base, logs := serveProcess(t, "--db", db, "--shutdown-timeout", "1s")
 	u, err := url.Parse(base)
 	if err != nil {
@@ -92,7 +91,7 @@ func TestShutdownCutsASlowClientAtTheDeadline(t *testing.T) {
 // TestShutdownWithoutRequestsInFlightExitsZero: SIGTERM with only idle
 // connections open (a browser keeps them) stops the server with exit code 0.
 func TestShutdownWithoutRequestsInFlightExitsZero(t *testing.T) {
-	db := filepath.Join(t.TempDir(), "clean.db")
+	db := testDatabase(t, "clean.db")
 	cmd, base, logs := serveProcess(t, "--db", db)
 	client := &http.Client{}
 	for _, path := range []string{"/", "/healthz"} {

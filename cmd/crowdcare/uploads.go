@@ -10,16 +10,17 @@ import (
 	"strings"
 
 	"github.com/crowdcare/crowdcare/media"
+	"github.com/crowdcare/crowdcare/models"
 )
 
 // uploadsLocation is where attachments are kept: a directory or a bucket.
 type uploadsLocation func() string
 
 // uploadsFlags adds the flags that say where attachments are kept, for a
-// database at db.
-func uploadsFlags(fs *flag.FlagSet, db *string) uploadsLocation {
+// database at db whose files go in dataDir (--data-dir).
+func uploadsFlags(fs *flag.FlagSet, db, dataDir *string) uploadsLocation {
 	dir := fs.String("uploads-dir", env("CROWDCARE_UPLOADS_DIR", ""),
-		"directory of uploaded attachments; empty: beside the database, DB.uploads ($CROWDCARE_UPLOADS_DIR)")
+		"directory of uploaded attachments; empty: DATA-DIR/uploads, or beside a SQLite database, DB.uploads ($CROWDCARE_UPLOADS_DIR)")
 	bucket := fs.String("uploads-url", env("CROWDCARE_UPLOADS_URL", ""),
 		"S3-compatible bucket for attachments instead of a directory, e.g. s3://bucket?endpoint=https://s3.example.com&region=eu-west-1; "+
 			"credentials from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY ($CROWDCARE_UPLOADS_URL)")
@@ -30,7 +31,7 @@ func uploadsFlags(fs *flag.FlagSet, db *string) uploadsLocation {
 		case *dir != "":
 			return *dir
 		}
-		return *db + ".uploads"
+		return models.FilesPath(*db, *dataDir, "uploads")
 	}
 }
 

@@ -25,6 +25,7 @@ import (
 	_ "github.com/jackc/pgx/v5/stdlib" // registers "pgx"
 	"github.com/pressly/goose/v3"
 
+	"github.com/crowdcare/crowdcare/models/db"
 	"github.com/crowdcare/crowdcare/models/migrations"
 )
 
@@ -63,6 +64,25 @@ func Location(t testing.TB, name string) string {
 func SQLiteFile(t testing.TB, name string) string {
 	t.Helper()
 	return filepath.Join(t.TempDir(), name)
+}
+
+// Raw opens the database at location (a Location) for a test's own
+// queries, on either engine and with "?" placeholders on both, as the
+// stores write them; closed when the test ends.
+func Raw(t testing.TB, location string) *sql.DB {
+	t.Helper()
+	var raw *sql.DB
+	var err error
+	if db.IsPostgresURL(location) {
+		raw, err = db.OpenPostgres(context.Background(), location, db.PostgresOptions{MaxConns: 2})
+	} else {
+		raw, err = sql.Open("sqlite3", "file:"+location+"?_busy_timeout=5000")
+	}
+	if err != nil {
+		t.Fatalf("open %s: %v", db.Redact(location), err)
+	}
+	t.Cleanup(func() { raw.Close() })
+	return raw
 }
 
 var (

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/stdlib"
@@ -20,6 +21,9 @@ type PostgresOptions struct {
 	// StatementTimeout ends a statement that runs longer (default 30 s),
 	// so a runaway query cannot hold a connection for ever.
 	StatementTimeout time.Duration
+	// LockTimeout ends a statement that waited longer for a lock (a row
+	// another transaction writes, a table an operator locked); 0: no limit.
+	LockTimeout time.Duration
 	// OnCommit is called after every commit that may have changed data: a
 	// transaction's, or a single INSERT, UPDATE or DELETE outside one.
 	OnCommit func()
@@ -41,6 +45,9 @@ func OpenPostgres(ctx context.Context, url string, o PostgresOptions) (*sql.DB, 
 	}
 	if _, ok := cfg.RuntimeParams["statement_timeout"]; !ok {
 		cfg.RuntimeParams["statement_timeout"] = fmt.Sprint(o.StatementTimeout.Milliseconds())
+	}
+	if _, ok := cfg.RuntimeParams["lock_timeout"]; !ok && o.LockTimeout > 0 {
+		cfg.RuntimeParams["lock_timeout"] = fmt.Sprint(o.LockTimeout.Milliseconds())
 	}
 	// Times are stored as Unix seconds; the zone only matters to
 	// to_char-style helpers, which must agree with SQLite's UTC.
@@ -199,14 +206,22 @@ func (s *stmt) QueryContext(ctx context.Context, args []driver.NamedValue) (driv
 }
 
 // convertArgs passes booleans as 0 and 1: the schema keeps flags in
-// integer columns on both engines, as SQLite does.
+// integer columns on both engines, as SQLite does. Text PostgreSQL
+// refuses (a NUL character, invalid UTF-8: "invalid byte sequence") has
+// those bytes replaced by U+FFFD, so that hostile input is a value that
+// matches nothing, as on SQLite, not an error.
 func convertArgs(args []driver.NamedValue) []driver.NamedValue {
 	for i := range args {
-		if b, ok := args[i].Value.(bool); ok {
-			if b {
+		switch v := args[i].Value.(type) {
+		case bool:
+			if v {
 				args[i].Value = int64(1)
 			} else {
 				args[i].Value = int64(0)
+			}
+		case string:
+			if !utf8.ValidString(v) || strings.IndexByte(v, 0) >= 0 {
+				args[i].Value = strings.ReplaceAll(strings.ToValidUTF8(v, "\uFFFD"), "\x00", "\uFFFD")
 			}
 		}
 	}
