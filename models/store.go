@@ -338,7 +338,14 @@ func (s *Store) migrate(ctx context.Context) error {
 		if locker, err = lock.NewPostgresSessionLocker(); err != nil {
 			return fmt.Errorf("migrations: %w", err)
 		}
-		p, err = goose.NewProvider(goose.DialectPostgres, s.w, migrations.Postgres(), goose.WithSessionLocker(locker))
+		// Through pgx as it is, not the stores' driver: goose writes Go
+		// booleans (is_applied), which that driver passes as 0 and 1.
+		plain, err := sql.Open("pgx", s.path)
+		if err != nil {
+			return fmt.Errorf("migrations: %w", err)
+		}
+		defer plain.Close()
+		p, err = goose.NewProvider(goose.DialectPostgres, plain, migrations.Postgres(), goose.WithSessionLocker(locker))
 	} else {
 		p, err = goose.NewProvider(goose.DialectSQLite3, s.w, migrations.SQLite())
 	}
