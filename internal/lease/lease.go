@@ -177,3 +177,18 @@ func (g *Group) hold(ctx context.Context, name string, work func(context.Context
 		}
 	}
 }
+
+// WaitContext is Wait, giving up when ctx ends.
+func (g *Group) WaitContext(ctx context.Context) error {
+	done := make(chan struct{})
+	go func() {
+		g.wg.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
