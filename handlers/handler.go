@@ -85,6 +85,15 @@ type Config struct {
 	// means DefaultSharedStale, negative none. See httpcache.go.
 	SharedMaxAge time.Duration
 	SharedStale  time.Duration
+	// Leases are the leases of the background jobs this server may run
+	// (mail, the X poller...), listed by /healthz; nil: none.
+	Leases LeaseHolder
+}
+
+// LeaseHolder says which leases this server holds (lease.Group).
+type LeaseHolder interface {
+	Holder() string
+	Held() []string
 }
 
 // DefaultRegistrationsPerDay is the per-address sign-up limit unless

@@ -244,6 +244,8 @@ type queryer interface {
 }
 
 // schemaVersion is the last migration applied to the database q reads.
+// is_applied is an INTEGER on SQLite and a boolean on PostgreSQL: tested
+// as a truth value, the text serves both.
 func schemaVersion(ctx context.Context, q queryer) (int64, error) {
 	var v int64
 	if err := q.QueryRowContext(ctx, `SELECT COALESCE(MAX(version_id), 0) FROM goose_db_version WHERE is_applied`).Scan(&v); err != nil {

@@ -113,6 +113,9 @@ type Store struct {
 	// when what they show may have changed; versionTimes says when.
 	version      atomic.Uint64
 	versionTimes versionTimes
+	// signal moves version on after commits here and, on PostgreSQL, after
+	// other servers' commits (LISTEN/NOTIFY, a polled row as the fallback).
+	signal db.ChangeSignal
 	// quietCommit marks the next commit as one that changes no page, so
 	// it leaves cached pages valid.
 	quietCommit atomic.Bool
@@ -131,7 +134,8 @@ type Store struct {
 	seedAt atomic.Int64
 }
 
-// Version changes whenever anything was written by this process.
+// Version changes whenever anything was written by this process or, on
+// PostgreSQL, by another server on the same database (within a second).
 func (s *Store) Version() uint64 { return s.version.Load() }
 
 // versionTimes remembers when each of the latest 4,096 versions began (two
@@ -186,7 +190,7 @@ func (s *Store) watchCommits(ctx context.Context) error {
 			if s.quietCommit.CompareAndSwap(true, false) {
 				return 0 // counters only: no page shows them
 			}
-			s.bumpVersion()
+			s.signal.Notify()
 			return 0
 		})
 		return nil
@@ -231,12 +235,18 @@ func openPostgres(ctx context.Context, url string, opts Options) (*Store, error)
 		return nil, errors.New("a size cap (Options.MaxSize) is for SQLite files only")
 	}
 	s := &Store{path: url, opts: opts, md: newMarkdown(), faults: newWriteFaults(), engine: db.Postgres}
-	pool, err := db.OpenPostgres(ctx, url, db.PostgresOptions{MaxConns: opts.MaxConns, LockTimeout: opts.lockWait(), OnCommit: s.bumpVersion})
+	sig := &db.PostgresSignal{URL: url, OnChange: s.bumpVersion}
+	pool, err := db.OpenPostgres(ctx, url, db.PostgresOptions{MaxConns: opts.MaxConns, LockTimeout: opts.lockWait(), OnCommit: sig.Notify})
 	if err != nil {
 		return nil, err
 	}
 	s.w, s.r, s.probe = pool, pool, pool
 	if err := s.migrate(ctx); err != nil {
+		pool.Close()
+		return nil, err
+	}
+	sig.Pool, s.signal = pool, sig
+	if err := sig.Start(ctx); err != nil {
 		pool.Close()
 		return nil, err
 	}
@@ -262,6 +272,7 @@ func openSQLite(ctx context.Context, path string, opts Options) (*Store, error) 
 	w.SetMaxIdleConns(1)
 	w.SetConnMaxLifetime(0)
 	s := &Store{w: w, path: path, opts: opts, md: newMarkdown(), faults: newWriteFaults(), engine: db.SQLite}
+	s.signal = db.NewLocalSignal(s.bumpVersion)
 	// The writer pool keeps its one connection for good (no lifetime limit),
 	// so the hook stays in place.
 	w.SetConnMaxIdleTime(0)
@@ -386,6 +397,9 @@ func (s *Store) Close() error {
 		errs = append(errs, s.stopEventFlusher())
 	}
 	if s.engine == db.Postgres {
+		if s.signal != nil {
+			errs = append(errs, s.signal.Close())
+		}
 		if s.w != nil {
 			errs = append(errs, s.w.Close())
 		}

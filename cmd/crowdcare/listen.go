@@ -9,6 +9,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/crowdcare/crowdcare/internal/lease"
 	"github.com/crowdcare/crowdcare/language"
 	"github.com/crowdcare/crowdcare/listener"
 	"github.com/crowdcare/crowdcare/models"
@@ -45,7 +46,7 @@ func (s sinceState) SetSinceID(ctx context.Context, id string) error {
 
 // startListening runs the poller when a query and token are configured:
 // live listening always feeds the triage inbox.
-func startListening(ctx context.Context, cfg listener.Config, store *models.Store, log *slog.Logger) error {
+func startListening(ctx context.Context, jobs *lease.Group, cfg listener.Config, store *models.Store, log *slog.Logger) error {
 	if cfg.Query == "" && cfg.BearerToken == "" {
 		return nil
 	}
@@ -58,7 +59,7 @@ func startListening(ctx context.Context, cfg listener.Config, store *models.Stor
 	if err != nil {
 		return err
 	}
-	go p.Run(ctx, sinceState{store}, func(ctx context.Context, ts []tweets.Tweet) error {
+	handle := func(ctx context.Context, ts []tweets.Tweet) error {
 		im, err := store.NewImporter(ctx, models.ImportOptions{Triage: true, Source: "poll", BrandHandles: cfg.Brands})
 		if err != nil {
 			return err
@@ -71,8 +72,10 @@ func startListening(ctx context.Context, cfg listener.Config, store *models.Stor
 		}
 		_, err = im.Finish(ctx)
 		return err
-	})
-	log.Info("listening on X", "query", cfg.Query, "every", cfg.Interval)
+	}
+	// One server polls (the lease): two would import the same page twice.
+	jobs.Go(ctx, leaseXPoller, func(ctx context.Context) { p.Run(ctx, sinceState{store}, handle) })
+	log.Info("listening on X (on the server holding the x-poller lease)", "query", cfg.Query, "every", cfg.Interval)
 	return nil
 }
 

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/crowdcare/crowdcare/internal/lease"
 	"github.com/crowdcare/crowdcare/mailer"
 	"github.com/crowdcare/crowdcare/models"
 )
@@ -46,10 +47,10 @@ func emailMaxAgeFlag(fs *flag.FlagSet) *time.Duration {
 
 // startMail runs the mail worker: outbox emails (verification links) always,
 // to the log without SMTP; notifications only with SMTP.
-func startMail(ctx context.Context, mail *mailer.Mailer, store *models.Store, siteName, baseURL string, maxAge time.Duration, log *slog.Logger) {
+func startMail(ctx context.Context, jobs *lease.Group, mail *mailer.Mailer, store *models.Store, siteName, baseURL string, maxAge time.Duration, log *slog.Logger) {
 	w := mailer.NewWorker(mail, store, mailer.WorkerConfig{SiteName: siteName, BaseURL: baseURL,
 		Name: communityName(store, log), UnsubscribeURL: unsubscribeURL(ctx, store, baseURL, log), MaxAge: maxAge})
-	go w.Run(ctx)
+	jobs.Go(ctx, leaseMail, w.Run)
 }
 
 // communityName is the name admins gave the community ("" for --site-name).

@@ -21,6 +21,7 @@ import (
 	"github.com/crowdcare/crowdcare/handlers"
 	"github.com/crowdcare/crowdcare/imports"
 	"github.com/crowdcare/crowdcare/internal/demo"
+	"github.com/crowdcare/crowdcare/internal/lease"
 	"github.com/crowdcare/crowdcare/mailer"
 	"github.com/crowdcare/crowdcare/media"
 	"github.com/crowdcare/crowdcare/models"
@@ -340,7 +341,10 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	defer uploads.Close()
 	cleaner := media.NewCleaner(store, uploads, 0, log)
-	e, err := handlers.New(ctx, handlers.Config{Imports: imp, Exports: exp, Uploads: uploads, Images: media.NewProcessor(imageLimits()),
+	// Background jobs that run on one server at a time among several
+	// sharing the database, each under its lease (jobs.go).
+	jobs := lease.NewGroup(store, "", log)
+	e, err := handlers.New(ctx, handlers.Config{Leases: jobs, Imports: imp, Exports: exp, Uploads: uploads, Images: media.NewProcessor(imageLimits()),
 		Cleaner: cleaner, BaseURL: *baseURL, SiteName: *siteName, PostRate: 10, PostBurst: 30, SearchRate: 20, SearchBurst: 60,
 		PageRate: *pageRate, PageBurst: int(10 * *pageRate), TrustProxy: *trustProxy, MetricsToken: os.Getenv("CROWDCARE_METRICS_TOKEN"),
 		RegistrationsPerDay: *registrations, SharedMaxAge: offIfZero(*cacheMaxAge), SharedStale: offIfZero(*cacheStale),
@@ -352,11 +356,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	go exp.Run(ctx)
 	go cleaner.Run(ctx)
 	log.Info("attachments storage", "where", uploads.String())
-	go detectLanguagesLoop(ctx, store, log)
-	if err := startListening(ctx, listenConfig(), store, log); err != nil {
+	if err := startJobs(ctx, jobs, listenConfig(), mail, store, *siteName, *baseURL, *emailMaxAge, log); err != nil {
 		return err
 	}
-	startMail(ctx, mail, store, *siteName, *baseURL, *emailMaxAge, log)
 	srv := newServer(e)
 	fmt.Fprintf(stdout, "Crowdcare is serving at %s (database %s). Press Ctrl+C to stop.\n", *baseURL, dbName(*db))
 	errc := make(chan error, 1)
@@ -390,6 +392,10 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	if err := cleaner.Wait(shutdownCtx); err != nil {
 		log.Warn("shutdown deadline passed before the uploads cleaner stopped; it finishes on the next start", "err", err)
+	}
+	// Leases given up, so another server takes the jobs at once.
+	if err := jobs.WaitContext(shutdownCtx); err != nil {
+		log.Warn("shutdown deadline passed before the background jobs stopped; their leases expire by themselves", "err", err)
 	}
 	log.Info("stopped cleanly: every request finished")
 	return nil
