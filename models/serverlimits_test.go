@@ -65,3 +65,26 @@ func TestSignUpLimitPerAddressHoldsAcrossServers(t *testing.T) {
 		t.Fatal("a sign-up from the same /64 past the limit was admitted")
 	}
 }
+
+// Uploads sent at once to two servers: what one member uploads in a day
+// stays within the daily limit exactly (the statement that records an
+// upload checks the sum).
+func TestUploadLimitHoldsAcrossServers(t *testing.T) {
+	st := servers(t, fixedClock())
+	ctx := context.Background()
+	u := mustUser(t, st[0], "uploader")
+	lim, err := st[0].UploadLimits(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	size := lim.PerDay / 6 // six fit, the seventh does not
+	const n = 20
+	errs := atOnce(n, st, func(i int, s *Store) error {
+		_, err := tryUpload(s, u, AttachmentImage, fmt.Sprintf("shot%d.png", i), size)
+		return err
+	})
+	wantOutcomes(t, "uploads at once", errs, map[string]int{"ok": 6, "not allowed": n - 6})
+	if got := count(t, st[1], `SELECT COUNT(*) FROM attachments WHERE owner_id = ?`, u.ID); got != 6 {
+		t.Errorf("%d uploads recorded, want 6", got)
+	}
+}

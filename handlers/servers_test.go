@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -94,5 +96,48 @@ func TestServersStartingTogetherMigrateOnceAndShareTheirKeys(t *testing.T) {
 			t.Fatalf("server %d answered %d to a member logged in through server 0", i, res.Code)
 		}
 		mustContain(t, res.Body, "amy")
+	}
+}
+
+// Wrong passwords for one account sent at once through two app servers
+// over one database, from one address: exactly as many are checked as the
+// throttle allows, every other attempt is told to wait (429), whichever
+// server it reached; and the right password is refused too until then.
+func TestLoginThrottleHoldsAcrossServers(t *testing.T) {
+	loc := testdb.Location(t, "servers.db")
+	apps := []*testApp{newAppAt(t, loc), newAppAt(t, loc)}
+	if _, err := apps[0].store.CreateUser(context.Background(), models.NewUser{Username: "amy", Email: "amy@example.com", Password: "correct horse"}); err != nil {
+		t.Fatal(err)
+	}
+	const n = 16
+	clients := make([]*client, n)
+	for i := range clients {
+		clients[i] = apps[i%2].client()
+	}
+	codes := make([]int, n)
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	for i, c := range clients {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			codes[i] = c.post("/login", url.Values{"username": {"amy"}, "password": {"wrong"}}).Code
+		}()
+	}
+	close(start)
+	wg.Wait()
+	got := map[int]int{}
+	for _, code := range codes {
+		got[code]++
+	}
+	const free = 5 // models.loginFreeFailures
+	if got[http.StatusUnprocessableEntity] != free || got[http.StatusTooManyRequests] != n-free {
+		t.Fatalf("answers to %d wrong passwords at once over two servers: %v, want %d wrong and %d throttled", n, got, free, n-free)
+	}
+	for i, a := range apps {
+		if res := a.client().post("/login", url.Values{"username": {"amy"}, "password": {"correct horse"}}); res.Code != http.StatusTooManyRequests {
+			t.Errorf("the right password through server %d at once: %d, want 429", i, res.Code)
+		}
 	}
 }
