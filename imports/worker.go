@@ -36,6 +36,9 @@ type Worker struct {
 	// renewed, and how old another's may get before it is interrupted;
 	// zero: models.ImportHeartbeatEvery and models.ImportJobTTL. Set before Run.
 	HeartbeatEvery, TTL time.Duration
+	// onLost is told when a job this worker runs was found interrupted by
+	// another process (tests).
+	onLost func(job int64)
 }
 
 // New makes a worker keeping uploads in dir ("": the store's, beside a
@@ -216,7 +219,13 @@ func (w *Worker) runJob(parent context.Context, job *models.ImportJob) {
 	beat := make(chan struct{})
 	go func() {
 		defer close(beat)
-		Heartbeat(ctx, w.store, job.ID, w.holder, w.heartbeatEvery(), w.log, func() { lost.Store(true); cancel() })
+		Heartbeat(ctx, w.store, job.ID, w.holder, w.heartbeatEvery(), w.log, func() {
+			lost.Store(true)
+			cancel()
+			if w.onLost != nil {
+				w.onLost(job.ID)
+			}
+		})
 	}()
 	defer func() { cancel(); <-beat }()
 	user, err := w.store.UserByID(quiet, job.UserID)
