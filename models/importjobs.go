@@ -3,6 +3,7 @@ package models
 import (
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"database/sql"
 	"encoding/hex"
 	"encoding/json"
@@ -174,13 +175,28 @@ const (
 	ImportJobTTL         = 30 * time.Second
 )
 
-// JobHolder names the process with id pid on this host among the app
-// servers and command-line runs: host/pid/random, unique per call.
+// JobHolder names the process with id pid on this machine among the app
+// servers and command-line runs: place/pid/random, unique per call.
 func JobHolder(pid int) string {
-	host, _ := os.Hostname()
 	b := make([]byte, 4)
 	rand.Read(b)
-	return fmt.Sprintf("%s/%d/%s", host, pid, hex.EncodeToString(b))
+	return fmt.Sprintf("%s/%d/%s", processPlace(), pid, hex.EncodeToString(b))
+}
+
+// processPlace names where this process's id means something: the host
+// name, and on Linux a hash of the boot (/proc/sys/kernel/random/boot_id)
+// and the process-id namespace (/proc/self/ns/pid), so that two machines
+// or two containers given the same host name are still told apart, and a
+// process id is only ever looked up where it was taken. Neither holds a '/'.
+func processPlace() string {
+	host, _ := os.Hostname()
+	boot, err1 := os.ReadFile("/proc/sys/kernel/random/boot_id")
+	ns, err2 := os.Readlink("/proc/self/ns/pid")
+	if err1 != nil || err2 != nil {
+		return host
+	}
+	h := sha256.Sum256([]byte(strings.TrimSpace(string(boot)) + "\x00" + ns))
+	return host + "~" + hex.EncodeToString(h[:4])
 }
 
 // holderPID is the process id in a JobHolder name, 0 if none.
@@ -194,15 +210,15 @@ func holderPID(holder string) int {
 }
 
 // holderGone reports whether a job's holder is known dead without waiting
-// for its heartbeat to age: it ran on this host, in a process that is gone
-// (a server restarted on the same machine finds its own jobs at once). A
-// job from before heartbeats (no holder) is judged by its pid alone, as then.
+// for its heartbeat to age: it ran in this machine's process-id space, in
+// a process that is gone (a server restarted on the same machine finds its
+// own jobs at once). A job from before heartbeats (no holder) is judged by
+// its pid alone, as then.
 func holderGone(j *ImportJob) bool {
 	if j.Holder == "" {
 		return !OtherProcessAlive(j.PID)
 	}
-	host, _ := os.Hostname()
-	if !strings.HasPrefix(j.Holder, host+"/") {
+	if !strings.HasPrefix(j.Holder, processPlace()+"/") {
 		return false // another server's: only its heartbeat tells
 	}
 	pid := holderPID(j.Holder)
