@@ -1,13 +1,17 @@
 // Package exports makes members' "download my data" archives in the
 // background: one at a time, from a queue kept in the database, each a ZIP
-// in a directory beside the database that is removed when its download
-// expires (24 hours) or the account is deleted.
+// in a directory beside the database, or, when the attachments are in a
+// bucket, in that bucket (under exports/) so that any server serves its
+// download; it is removed when its download expires (24 hours) or the
+// account is deleted.
 package exports
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -15,6 +19,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/crowdcare/crowdcare/media"
 	"github.com/crowdcare/crowdcare/models"
 )
 
@@ -34,7 +39,9 @@ const DefaultEvery = time.Minute
 type Worker struct {
 	store *models.Store
 	dir   string
-	cfg   Config
+	// shared is the bucket the archives are kept in, nil to keep them in dir.
+	shared *media.Storage
+	cfg    Config
 	log   *slog.Logger
 	wake  chan struct{}
 	done  chan struct{}
@@ -51,6 +58,39 @@ func New(store *models.Store, dir string, cfg Config, log *slog.Logger) *Worker 
 	}
 	cfg.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
 	return &Worker{store: store, dir: dir, cfg: cfg, log: log, wake: make(chan struct{}, 1), done: make(chan struct{})}
+}
+
+// SharedPrefix starts the keys of the archives kept in a shared storage.
+const SharedPrefix = "exports/"
+
+// UseStorage keeps the archives in st when it is a bucket (several servers
+// share it), so that any server serves a download and sweeps expired
+// ones; a local directory changes nothing (the archives stay in the
+// worker's directory). Call before Run.
+func (w *Worker) UseStorage(st *media.Storage) {
+	if st != nil && st.Dir() == "" {
+		w.shared = st
+	}
+}
+
+// Open reads the archive at path (an export's Path): models.ErrNotFound
+// when it is gone.
+func (w *Worker) Open(ctx context.Context, path string) (io.ReadCloser, error) {
+	if key, ok := models.SharedKey(path); ok {
+		if w.shared == nil {
+			return nil, fmt.Errorf("read %s: no shared storage configured (--uploads-url)", path)
+		}
+		f, err := w.shared.Open(ctx, key)
+		if errors.Is(err, media.ErrMissing) {
+			return nil, models.ErrNotFound
+		}
+		return f, err
+	}
+	f, err := os.Open(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, models.ErrNotFound
+	}
+	return f, err
 }
 
 // Dir is where the archives are kept.
@@ -134,7 +174,11 @@ func (w *Worker) RunOnce(ctx context.Context) (bool, error) {
 		return false, err
 	}
 	quiet := context.WithoutCancel(ctx)
-	path, size, buildErr := w.build(ctx, job)
+	build := w.build
+	if w.shared != nil {
+		build = w.buildShared
+	}
+	path, size, buildErr := build(ctx, job)
 	if buildErr != nil && ctx.Err() != nil {
 		// Stopping: queued again, the next start makes it.
 		w.remove(path)
@@ -191,6 +235,37 @@ func (w *Worker) build(ctx context.Context, job *models.ExportJob) (string, int6
 	return path, st.Size(), f.Close()
 }
 
+// buildShared writes job's archive to the shared storage, streamed, and
+// returns its path and size; on failure nothing is stored.
+func (w *Worker) buildShared(ctx context.Context, job *models.ExportJob) (string, int64, error) {
+	key := fmt.Sprintf("%sexport-%d-%s.zip", SharedPrefix, job.ID, rand.Text())
+	f, err := w.shared.Create(ctx, key, "application/zip")
+	if err != nil {
+		return "", 0, fmt.Errorf("create archive: %w", err)
+	}
+	out := &counter{w: f}
+	if err := writeArchive(ctx, w.store, job.UserID, w.cfg, out); err != nil {
+		f.Abort()
+		return "", 0, err
+	}
+	if err := f.Close(); err != nil {
+		return "", 0, err
+	}
+	return models.SharedPath(key), out.n, nil
+}
+
+// counter counts what is written through it.
+type counter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *counter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	return n, err
+}
+
 // Sweep marks expired downloads and removes their files, and removes the
 // files no export needs (a deleted account's, one whose finish was never
 // recorded).
@@ -203,6 +278,18 @@ func (w *Worker) Sweep(ctx context.Context) error {
 	keep, err := w.store.ExportFiles(ctx)
 	if err != nil {
 		return err
+	}
+	if w.shared != nil {
+		objs, err := w.shared.List(ctx, SharedPrefix)
+		if err != nil {
+			return err
+		}
+		for _, o := range objs {
+			// One another server has just stored has no row yet: leave the young ones.
+			if !slices.Contains(keep, models.SharedPath(o.Key)) && time.Since(o.ModTime) >= models.ExportLease {
+				w.remove(models.SharedPath(o.Key))
+			}
+		}
 	}
 	entries, err := os.ReadDir(w.dir)
 	if errors.Is(err, os.ErrNotExist) {
@@ -234,6 +321,14 @@ func (w *Worker) Remove(paths []string) {
 
 func (w *Worker) remove(p string) {
 	if p == "" {
+		return
+	}
+	if key, ok := models.SharedKey(p); ok {
+		if w.shared == nil {
+			w.log.Error("exports: remove archive: no shared storage configured (--uploads-url)", "path", p)
+		} else if err := w.shared.Delete(context.Background(), key); err != nil {
+			w.log.Error("exports: remove archive", "path", p, "err", err)
+		}
 		return
 	}
 	if err := os.Remove(p); err != nil && !errors.Is(err, os.ErrNotExist) {

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math"
 	"net/http"
-	"os"
 	"strconv"
 	"time"
 
@@ -79,10 +78,9 @@ func (h *Handler) downloadExport(c echo.Context) error {
 	if j.UserID != currentUser(c).ID || !j.Downloadable(h.store.Now()) {
 		return models.ErrNotFound
 	}
-	f, err := os.Open(j.Path)
-	if errors.Is(err, os.ErrNotExist) {
-		return models.ErrNotFound
-	}
+	// On this server's disk, or in the bucket the servers share: any server
+	// serves it then, streamed.
+	f, err := h.exports.Open(c.Request().Context(), j.Path)
 	if err != nil {
 		return fmt.Errorf("open export %d: %w", j.ID, err)
 	}

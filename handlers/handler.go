@@ -266,10 +266,19 @@ func newHandler(ctx context.Context, cfg Config, store *models.Store, log *slog.
 	h := &Handler{cfg: cfg, store: store, log: log, assets: assets, metrics: newMetrics(store), securityFields: makeSecurityFields(cfg.secure()),
 		darkPalette: strings.Contains(string(siteCSS), darkSelector),
 		viewers:     newViewerCache(), bigBodies: map[string]bigBody{}, staffRoutes: map[string]models.Permission{}, formWait: smallBodyWait, sitemapPerFile: models.SitemapPerFile}
+	if h.uploads = cfg.Uploads; h.uploads == nil {
+		if h.uploads, err = media.OpenStorage(ctx, store.FilesPath("uploads")); err != nil {
+			return nil, nil, err
+		}
+	}
+	// Imports' uploads and exports' archives go where the attachments are
+	// when that is a bucket the servers share (the caller's workers are
+	// told so by the caller, before it runs them).
 	h.imports = cfg.Imports
 	if h.imports == nil {
 		h.imports = imports.New(store, "", log)
 		h.imports.OnDone = h.metrics.countImport
+		h.imports.UseStorage(h.uploads)
 		go h.imports.Run(ctx)
 	} else if h.imports.OnDone == nil {
 		h.imports.OnDone = h.metrics.countImport // before the caller runs it
@@ -277,12 +286,8 @@ func newHandler(ctx context.Context, cfg Config, store *models.Store, log *slog.
 	h.exports = cfg.Exports
 	if h.exports == nil {
 		h.exports = exports.New(store, "", exports.Config{SiteName: cfg.SiteName, BaseURL: cfg.BaseURL}, log)
+		h.exports.UseStorage(h.uploads)
 		go h.exports.Run(ctx)
-	}
-	if h.uploads = cfg.Uploads; h.uploads == nil {
-		if h.uploads, err = media.OpenStorage(ctx, store.FilesPath("uploads")); err != nil {
-			return nil, nil, err
-		}
 	}
 	if h.images = cfg.Images; h.images == nil {
 		h.images = media.NewProcessor(media.Limits{})

@@ -1,12 +1,12 @@
 package handlers
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -223,8 +223,9 @@ func (h *Handler) renderImport(c echo.Context, code int, f form) error {
 	return h.render(c, code, "social_import", p)
 }
 
-// uploadImport keeps the upload in the import worker's directory and queues
-// a job for it; the browser is sent to a page that shows the progress.
+// uploadImport keeps the upload where the import worker reads it (its
+// directory, or the bucket the servers share) and queues a job for it; the
+// browser is sent to a page that shows the progress.
 func (h *Handler) uploadImport(c echo.Context) error {
 	u := currentUser(c)
 	f := fromRequest(c, "category", "brand_handle", "triage")
@@ -243,11 +244,14 @@ func (h *Handler) uploadImport(c echo.Context) error {
 		return err
 	}
 	// The copy is the job's from the moment it is queued; until then every
-	// way out of here removes it.
+	// way out of here removes it (kept is where it is by then).
 	handedOff := false
+	kept := tmp.Name()
 	defer func() {
 		if !handedOff {
-			os.Remove(tmp.Name())
+			if err := h.imports.Discard(context.WithoutCancel(c.Request().Context()), kept); err != nil {
+				h.log.Error("remove an upload whose import was not queued", "err", err)
+			}
 		}
 	}()
 	if _, err := io.Copy(tmp, src); err != nil {
@@ -296,7 +300,10 @@ func (h *Handler) uploadImport(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	job, err := h.store.QueueImportJob(ctx, u, fh.Filename, tmp.Name(), opts)
+	if kept, err = h.imports.Keep(ctx, tmp.Name()); err != nil {
+		return err
+	}
+	job, err := h.store.QueueImportJob(ctx, u, fh.Filename, kept, opts)
 	if err != nil {
 		return err
 	}

@@ -1,15 +1,18 @@
 // Package imports runs uploaded imports as jobs the server owns: one at a
 // time, from a queue kept in the database, their files in a directory
-// beside the database, so a restart finds both. With several app servers,
-// each runs a worker: a job is claimed by one, which renews its heartbeat
-// while it runs it; any worker marks interrupted a job whose heartbeat
-// stopped (its server died).
+// beside the database, so a restart finds both, or, when the attachments
+// are in a bucket, in that bucket (under imports/), so any server may run
+// any job. With several app servers, each runs a worker: a job is claimed
+// by one, which renews its heartbeat while it runs it; any worker marks
+// interrupted a job whose heartbeat stopped (its server died).
 package imports
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -17,6 +20,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/crowdcare/crowdcare/media"
 	"github.com/crowdcare/crowdcare/models"
 	"github.com/crowdcare/crowdcare/tweets"
 )
@@ -24,8 +28,12 @@ import (
 // Worker runs queued import jobs. Start it with Run; Stopped is closed when
 // Run has returned.
 type Worker struct {
-	store  *models.Store
-	dir    string
+	store *models.Store
+	// dir holds the uploads on this server's disk; with a shared
+	// storage, only the copies being checked or read.
+	dir string
+	// shared is the bucket the uploads wait in, nil to keep them in dir.
+	shared *media.Storage
 	log    *slog.Logger
 	holder string // this worker's name on the jobs it claims (models.JobHolder)
 	wake   chan struct{}
@@ -48,6 +56,25 @@ func New(store *models.Store, dir string, log *slog.Logger) *Worker {
 		dir = store.FilesPath("imports")
 	}
 	return &Worker{store: store, dir: dir, log: log, holder: models.JobHolder(os.Getpid()), wake: make(chan struct{}, 1), done: make(chan struct{})}
+}
+
+// SharedPrefix starts the keys of the uploads kept in a shared storage.
+const SharedPrefix = "imports/"
+
+// strayAge is how old an upload in the shared storage that no job names
+// must be before a worker deletes it: another server may have stored it a
+// moment ago and be about to queue its job.
+const strayAge = time.Hour
+
+// UseStorage keeps the uploads in st when it is a bucket (several servers
+// share it): the server that took the upload stores it there, the one that
+// runs its job reads it from there and deletes it at the end. A local
+// directory changes nothing (the uploads stay in the worker's directory).
+// Call before Run.
+func (w *Worker) UseStorage(st *media.Storage) {
+	if st != nil && st.Dir() == "" {
+		w.shared = st
+	}
 }
 
 // Holder is the name this worker claims jobs under.
@@ -78,6 +105,78 @@ func (w *Worker) CreateFile(ext string) (*os.File, error) {
 	return os.CreateTemp(w.dir, "upload-*"+ext)
 }
 
+// Keep hands the checked upload at path (made by CreateFile) to the
+// storage the jobs read: with a shared storage it is copied there
+// (streamed) and the local file removed, and the path to queue the job
+// with is returned; otherwise it stays where it is. On failure, path is
+// removed.
+func (w *Worker) Keep(ctx context.Context, path string) (string, error) {
+	if w.shared == nil {
+		return path, nil
+	}
+	defer os.Remove(path)
+	f, err := os.Open(path)
+	if err != nil {
+		return "", fmt.Errorf("keep upload: %w", err)
+	}
+	defer f.Close()
+	key := SharedPrefix + "upload-" + rand.Text() + filepath.Ext(path)
+	if err := w.shared.PutFrom(ctx, key, "application/octet-stream", f); err != nil {
+		return "", fmt.Errorf("keep upload: %w", err)
+	}
+	return models.SharedPath(key), nil
+}
+
+// Discard deletes an upload Keep returned whose job will not run (or has
+// ended), wherever it is.
+func (w *Worker) Discard(ctx context.Context, path string) error {
+	if key, ok := models.SharedKey(path); ok {
+		if w.shared == nil {
+			return fmt.Errorf("remove %s: no shared storage configured", path)
+		}
+		return w.shared.Delete(ctx, key)
+	}
+	if path == "" {
+		return nil
+	}
+	if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+	return nil
+}
+
+// local makes job's upload readable as a file on this server: a shared one
+// is copied (streamed) to a temporary file in the worker's directory, which
+// done removes; a local one is read in place.
+func (w *Worker) local(ctx context.Context, path string) (local string, done func(), err error) {
+	key, ok := models.SharedKey(path)
+	if !ok {
+		return path, func() {}, nil
+	}
+	if w.shared == nil {
+		return "", nil, fmt.Errorf("read %s: no shared storage configured (--uploads-url)", path)
+	}
+	r, err := w.shared.Open(ctx, key)
+	if err != nil {
+		return "", nil, fmt.Errorf("read the upload: %w", err)
+	}
+	defer r.Close()
+	f, err := w.CreateFile(filepath.Ext(key))
+	if err != nil {
+		return "", nil, err
+	}
+	done = func() { os.Remove(f.Name()) }
+	_, err = io.Copy(f, r)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		done()
+		return "", nil, fmt.Errorf("copy the upload from %s: %w", w.shared, err)
+	}
+	return f.Name(), done, nil
+}
+
 // Wake tells the worker a job was queued.
 func (w *Worker) Wake() {
 	select {
@@ -90,13 +189,27 @@ func (w *Worker) Wake() {
 // files) and removes the files no queued job needs: uploads whose job was
 // never recorded. Run calls it first.
 func (w *Worker) Recover(ctx context.Context) ([]models.ImportJob, error) {
-	gone, err := w.store.RecoverImportJobs(ctx, w.holder, w.ttl())
+	gone, err := w.recoverJobs(ctx)
 	if err != nil {
 		return gone, err
 	}
 	keep, err := w.store.ImportJobFiles(ctx)
 	if err != nil {
 		return gone, err
+	}
+	if w.shared != nil {
+		// Uploads no job names, old enough not to be one being queued.
+		objs, err := w.shared.List(ctx, SharedPrefix)
+		if err != nil {
+			return gone, err
+		}
+		for _, o := range objs {
+			if !slices.Contains(keep, models.SharedPath(o.Key)) && time.Since(o.ModTime) > strayAge {
+				if err := w.shared.Delete(ctx, o.Key); err != nil {
+					return gone, err
+				}
+			}
+		}
 	}
 	entries, err := os.ReadDir(w.dir)
 	if errors.Is(err, os.ErrNotExist) {
@@ -144,7 +257,7 @@ func (w *Worker) Run(ctx context.Context) {
 		case <-ctx.Done():
 		case <-w.wake:
 		case <-t.C:
-			gone, err := w.store.RecoverImportJobs(context.WithoutCancel(ctx), w.holder, w.ttl())
+			gone, err := w.recoverJobs(context.WithoutCancel(ctx))
 			if err != nil {
 				w.log.Error("imports: recover interrupted jobs", "err", err)
 			}
@@ -152,6 +265,20 @@ func (w *Worker) Run(ctx context.Context) {
 		}
 		t.Stop()
 	}
+}
+
+// recoverJobs marks interrupted the jobs whose process died and deletes
+// their uploads (models removes the local ones).
+func (w *Worker) recoverJobs(ctx context.Context) ([]models.ImportJob, error) {
+	gone, err := w.store.RecoverImportJobs(ctx, w.holder, w.ttl())
+	for _, j := range gone {
+		if _, ok := models.SharedKey(j.Path); ok {
+			if derr := w.Discard(ctx, j.Path); derr != nil {
+				w.log.Error("imports: remove an interrupted job's upload", "job", j.ID, "err", derr)
+			}
+		}
+	}
+	return gone, err
 }
 
 func (w *Worker) logInterrupted(gone []models.ImportJob) {
@@ -238,8 +365,22 @@ func (w *Worker) runJob(parent context.Context, job *models.ImportJob) {
 		w.end(quiet, job, nil, err)
 		return
 	}
+	path, done, err := w.local(ctx, job.Path)
+	if err != nil && ctx.Err() != nil && !lost.Load() {
+		// Stopping while copying: queued again with its upload.
+		im.Abandon()
+		if rerr := w.store.RequeueImportJob(quiet, job.ID); rerr != nil {
+			w.log.Error("imports: requeue", "job", job.ID, "err", rerr)
+		}
+		return
+	}
+	if err != nil {
+		w.end(quiet, job, im.Abandon(), err)
+		return
+	}
+	defer done()
 	read := 0
-	res, err := tweets.ReadFileWith(job.Path, uploadRead(), func(t tweets.Tweet) error {
+	res, err := tweets.ReadFileWith(path, uploadRead(), func(t tweets.Tweet) error {
 		read++
 		if read%5000 == 0 {
 			if err := w.store.ProgressImportJob(quiet, job.ID, read); err != nil {
@@ -279,7 +420,7 @@ func (w *Worker) end(ctx context.Context, job *models.ImportJob, sum *models.Imp
 	if err := w.store.FinishImportJob(ctx, job.ID, sum, failure); err != nil {
 		w.log.Error("finish import job", "job", job.ID, "err", err)
 	}
-	if err := os.Remove(job.Path); err != nil && !errors.Is(err, os.ErrNotExist) {
+	if err := w.Discard(ctx, job.Path); err != nil {
 		w.log.Error("remove import file", "job", job.ID, "err", err)
 	}
 }

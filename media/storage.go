@@ -98,6 +98,82 @@ func (s *Storage) Put(ctx context.Context, key, contentType string, data []byte)
 	return nil
 }
 
+// PutFrom stores what r reads under key, streamed (never held whole in
+// memory). A failed copy stores nothing.
+func (s *Storage) PutFrom(ctx context.Context, key, contentType string, r io.Reader) error {
+	w, err := s.Create(ctx, key, contentType)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(w, r); err != nil {
+		w.Abort()
+		return fmt.Errorf("store %s: %w", key, err)
+	}
+	return w.Close()
+}
+
+// Writer writes one stored file: it is there once Close returned nil, and
+// never if Abort was called (or the write failed) first.
+type Writer struct {
+	w      *blob.Writer
+	cancel context.CancelFunc
+	key    string
+}
+
+// Create starts writing the file under key; the caller ends with Close (to
+// keep it) or Abort.
+func (s *Storage) Create(ctx context.Context, key, contentType string) (*Writer, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	w, err := s.bucket.NewWriter(ctx, key, &blob.WriterOptions{ContentType: contentType})
+	if err != nil {
+		cancel()
+		return nil, fmt.Errorf("store %s: %w", key, err)
+	}
+	return &Writer{w: w, cancel: cancel, key: key}, nil
+}
+
+func (w *Writer) Write(p []byte) (int, error) { return w.w.Write(p) }
+
+// Close keeps the file.
+func (w *Writer) Close() error {
+	defer w.cancel()
+	if err := w.w.Close(); err != nil {
+		return fmt.Errorf("store %s: %w", w.key, err)
+	}
+	return nil
+}
+
+// Abort drops what was written: the file is not stored (gocloud.dev/blob
+// leaves nothing when the writer's context ends before Close).
+func (w *Writer) Abort() {
+	w.cancel()
+	_ = w.w.Close() // reports the cancellation, which is the point
+}
+
+// Object is a stored file as listed.
+type Object struct {
+	Key     string
+	ModTime time.Time
+}
+
+// List lists the files whose keys start with prefix.
+func (s *Storage) List(ctx context.Context, prefix string) ([]Object, error) {
+	var out []Object
+	it := s.bucket.List(&blob.ListOptions{Prefix: prefix})
+	for {
+		obj, err := it.Next(ctx)
+		if errors.Is(err, io.EOF) {
+			return out, nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("list %s: %w", prefix, err)
+		}
+		if !obj.IsDir {
+			out = append(out, Object{Key: obj.Key, ModTime: obj.ModTime})
+		}
+	}
+}
+
 // ErrMissing is returned for a key the storage does not hold.
 var ErrMissing = errors.New("uploads storage: no such file")
 

@@ -246,7 +246,8 @@ func (s *Store) HeartbeatImportJob(ctx context.Context, id int64, holder string)
 // RecoverImportJobs marks interrupted the running jobs whose process is
 // gone: their heartbeat is older than ttl (ImportJobTTL), or their holder
 // ran on this host in a process that ended. It counts what each stored,
-// removes its file (when on this server's disk) and returns them. Any
+// removes its file (when on this server's disk; one in the shared storage
+// is left to the caller, whose job keeps its Path) and returns them. Any
 // process may run it at any time, several at once: each job is marked by a
 // statement that checks the heartbeat it judged is still the job's, so a
 // job whose holder renewed it meanwhile is left running. Jobs of holder
@@ -278,7 +279,7 @@ func (s *Store) RecoverImportJobs(ctx context.Context, holder string, ttl time.D
 		if err != nil {
 			return out, fmt.Errorf("mark import job %d interrupted: %w", id, err)
 		}
-		if j.Path != "" {
+		if _, shared := SharedKey(j.Path); j.Path != "" && !shared { // a shared one is the caller's to delete
 			if err := os.Remove(j.Path); err != nil && !errors.Is(err, os.ErrNotExist) {
 				return out, fmt.Errorf("remove the file of import job %d: %w", id, err)
 			}

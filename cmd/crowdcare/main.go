@@ -327,12 +327,6 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	// Uploaded imports run as jobs this worker owns; started after New (which
-	// gives it the metrics), waited for on shutdown. Their files, and the
-	// exports', are kept with the database (--data-dir).
-	imp := imports.New(store, store.FilesPath("imports"), log)
-	// Members' data exports: made one at a time.
-	exp := exports.New(store, store.FilesPath("exports"), exports.Config{SiteName: *siteName, BaseURL: *baseURL}, log)
 	// Attachments: kept in a directory or a bucket; a cleaner deletes the
 	// files of uploads never posted, removed or of deleted accounts.
 	uploads, err := openUploads.open(ctx)
@@ -340,6 +334,15 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer uploads.Close()
+	// Uploaded imports run as jobs this worker owns; started after New (which
+	// gives it the metrics), waited for on shutdown. Their files, and the
+	// exports', are kept with the database (--data-dir), or in the
+	// attachments' bucket (--uploads-url), which every server reads.
+	imp := imports.New(store, store.FilesPath("imports"), log)
+	imp.UseStorage(uploads)
+	// Members' data exports: made one at a time.
+	exp := exports.New(store, store.FilesPath("exports"), exports.Config{SiteName: *siteName, BaseURL: *baseURL}, log)
+	exp.UseStorage(uploads)
 	cleaner := media.NewCleaner(store, uploads, 0, log)
 	// Background jobs that run on one server at a time among several
 	// sharing the database, each under its lease (jobs.go).
