@@ -45,6 +45,10 @@ type Worker struct {
 	log   *slog.Logger
 	wake  chan struct{}
 	done  chan struct{}
+	// strayAfter is how old an archive in the shared storage no export
+	// names must be before the sweep deletes it (models.ExportLease unless
+	// set: tests).
+	strayAfter time.Duration
 }
 
 // New makes a worker keeping archives in dir ("": the store's, beside a
@@ -254,6 +258,13 @@ func (w *Worker) buildShared(ctx context.Context, job *models.ExportJob) (string
 	return models.SharedPath(key), out.n, nil
 }
 
+func (w *Worker) strayAge() time.Duration {
+	if w.strayAfter > 0 {
+		return w.strayAfter
+	}
+	return models.ExportLease
+}
+
 // counter counts what is written through it.
 type counter struct {
 	w io.Writer
@@ -286,7 +297,7 @@ func (w *Worker) Sweep(ctx context.Context) error {
 		}
 		for _, o := range objs {
 			// One another server has just stored has no row yet: leave the young ones.
-			if !slices.Contains(keep, models.SharedPath(o.Key)) && time.Since(o.ModTime) >= models.ExportLease {
+			if !slices.Contains(keep, models.SharedPath(o.Key)) && time.Since(o.ModTime) >= w.strayAge() {
 				w.remove(models.SharedPath(o.Key))
 			}
 		}

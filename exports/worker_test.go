@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -20,6 +21,8 @@ import (
 
 	"golang.org/x/crypto/bcrypt"
 
+	"github.com/crowdcare/crowdcare/media"
+	"github.com/crowdcare/crowdcare/media/mediatest"
 	"github.com/crowdcare/crowdcare/models"
 )
 
@@ -256,5 +259,89 @@ func TestWorkersOnTwoServersMakeEachExportOnce(t *testing.T) {
 	}
 	if ready != members {
 		t.Errorf("%d ready emails, want %d", ready, members)
+	}
+}
+
+// With the archives in a bucket the servers share (gofakes3 here): the
+// archive is written there, streamed, and read back from there; the sweep
+// deletes it when it expires, and deletes an archive no export names only
+// once it is old (another server may be about to record it).
+func TestWorkerKeepsArchivesInASharedBucket(t *testing.T) {
+	s, skew := newStore(t)
+	ctx := context.Background()
+	u, err := s.CreateUser(ctx, models.NewUser{Username: "alice", Email: "alice@example.com", Password: "correct horse"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bucket, err := media.OpenStorage(ctx, mediatest.FakeS3(t, "crowdcare-shared"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { bucket.Close() })
+	local := filepath.Join(t.TempDir(), "exports")
+	w := New(s, local, Config{SiteName: "Example", BaseURL: "https://forum.example"}, quiet())
+	w.UseStorage(bucket)
+	if _, err := s.RequestExport(ctx, u); err != nil {
+		t.Fatal(err)
+	}
+	if did, err := w.RunOnce(ctx); !did || err != nil {
+		t.Fatalf("RunOnce: %v %v", did, err)
+	}
+	j, err := s.ExportJob(ctx, 1)
+	if err != nil || !j.Downloadable(s.Now()) {
+		t.Fatalf("export: %+v %v", j, err)
+	}
+	key, shared := models.SharedKey(j.Path)
+	if !shared || !strings.HasPrefix(key, SharedPrefix) {
+		t.Fatalf("the archive is at %q, want in the bucket under %s", j.Path, SharedPrefix)
+	}
+	if _, err := os.Stat(local); !os.IsNotExist(err) {
+		t.Fatalf("the worker's local directory was used: %v", err)
+	}
+	r, err := w.Open(ctx, j.Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := io.ReadAll(r)
+	r.Close()
+	if err != nil || int64(len(data)) != j.Size {
+		t.Fatalf("read %d bytes (%v), the export says %d", len(data), err, j.Size)
+	}
+	z, err := zip.NewReader(strings.NewReader(string(data)), int64(len(data)))
+	if err != nil || len(z.File) == 0 {
+		t.Fatalf("not a ZIP: %v", err)
+	}
+	stray := SharedPrefix + "export-99-stray.zip"
+	if err := bucket.Put(ctx, stray, "application/zip", []byte("PK")); err != nil {
+		t.Fatal(err)
+	}
+	keys := func() []string {
+		objs, err := bucket.List(ctx, SharedPrefix)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, o := range objs {
+			out = append(out, o.Key)
+		}
+		slices.Sort(out)
+		return out
+	}
+	if err := w.Sweep(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := keys(), []string{key, stray}; !slices.Equal(got, want) {
+		t.Fatalf("after a sweep the bucket holds %v, want %v (the young stray kept)", got, want)
+	}
+	skew.Store(int64(models.ExportTTL + time.Minute))
+	w.strayAfter = time.Nanosecond
+	if err := w.Sweep(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := keys(); len(got) != 0 {
+		t.Fatalf("after the expiry the bucket holds %v", got)
+	}
+	if _, err := w.Open(ctx, j.Path); !errors.Is(err, models.ErrNotFound) {
+		t.Fatalf("opening the expired archive: %v, want ErrNotFound", err)
 	}
 }

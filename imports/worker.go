@@ -44,6 +44,8 @@ type Worker struct {
 	// renewed, and how old another's may get before it is interrupted;
 	// zero: models.ImportHeartbeatEvery and models.ImportJobTTL. Set before Run.
 	HeartbeatEvery, TTL time.Duration
+	// strayAfter is strayAge unless set (tests).
+	strayAfter time.Duration
 	// onLost is told when a job this worker runs was found interrupted by
 	// another process (tests).
 	onLost func(job int64)
@@ -65,6 +67,13 @@ const SharedPrefix = "imports/"
 // must be before a worker deletes it: another server may have stored it a
 // moment ago and be about to queue its job.
 const strayAge = time.Hour
+
+func (w *Worker) strayAge() time.Duration {
+	if w.strayAfter > 0 {
+		return w.strayAfter
+	}
+	return strayAge
+}
 
 // UseStorage keeps the uploads in st when it is a bucket (several servers
 // share it): the server that took the upload stores it there, the one that
@@ -204,7 +213,7 @@ func (w *Worker) Recover(ctx context.Context) ([]models.ImportJob, error) {
 			return gone, err
 		}
 		for _, o := range objs {
-			if !slices.Contains(keep, models.SharedPath(o.Key)) && time.Since(o.ModTime) > strayAge {
+			if !slices.Contains(keep, models.SharedPath(o.Key)) && time.Since(o.ModTime) > w.strayAge() {
 				if err := w.shared.Delete(ctx, o.Key); err != nil {
 					return gone, err
 				}

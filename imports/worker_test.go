@@ -5,12 +5,16 @@ import (
 	"io"
 	"log/slog"
 	"path/filepath"
+	"slices"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/crowdcare/crowdcare/internal/testdb"
+	"github.com/crowdcare/crowdcare/media"
+	"github.com/crowdcare/crowdcare/media/mediatest"
 	"github.com/crowdcare/crowdcare/models"
 )
 
@@ -60,5 +64,80 @@ func TestWorkerInterruptsADeadServersJob(t *testing.T) {
 	}
 	if waited := time.Since(claimed); waited < w.TTL {
 		t.Errorf("interrupted %v after the last heartbeat, before the TTL %v", waited, w.TTL)
+	}
+}
+
+// With the uploads in a bucket the servers share (gofakes3 here): a dead
+// server's job is marked interrupted by another server's worker, which
+// deletes its upload from the bucket; an upload no job names is deleted
+// only once it is old (another server may be about to queue its job); a
+// queued job's upload is kept however old.
+func TestSharedUploadsAreDeletedWithTheirJobs(t *testing.T) {
+	ctx := context.Background()
+	loc := testdb.Location(t, "imports.db")
+	skew := new(atomic.Int64)
+	var st [2]*models.Store
+	for i := range st {
+		s, err := models.Open(ctx, loc, models.Options{PasswordCost: bcrypt.MinCost, MaxConns: 4, FilesDir: t.TempDir(),
+			Now: func() time.Time { return time.Now().Add(time.Duration(skew.Load())) }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		st[i] = s
+	}
+	bucket, err := media.OpenStorage(ctx, mediatest.FakeS3(t, "crowdcare-shared"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { bucket.Close() })
+	amy, err := st[0].CreateUser(ctx, models.NewUser{Username: "amy", Email: "amy@example.com", Password: "correct horse", Role: models.RoleAmbassador})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const dead, queued, stray = SharedPrefix + "upload-dead.csv", SharedPrefix + "upload-queued.csv", SharedPrefix + "upload-stray.csv"
+	for _, k := range []string{dead, queued, stray} {
+		if err := bucket.Put(ctx, k, "text/csv", []byte("tweet_id,text\n1,hello\n")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	deadJob, err := st[0].QueueImportJob(ctx, amy, "dead.csv", models.SharedPath(dead), models.ImportOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Server A claims the first job and dies (another host: only its heartbeat can tell).
+	if _, err := st[0].ClaimImportJob(ctx, "server-a.example/4242/aaaa"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st[0].QueueImportJob(ctx, amy, "queued.csv", models.SharedPath(queued), models.ImportOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	w := New(st[1], t.TempDir(), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	w.UseStorage(bucket)
+	skew.Store(int64(2 * models.ImportJobTTL)) // the dead server's heartbeat is old
+	gone, err := w.Recover(ctx)
+	if err != nil || len(gone) != 1 || gone[0].ID != deadJob {
+		t.Fatalf("recovered %+v %v, want job %d", gone, err, deadJob)
+	}
+	keys := func() []string {
+		objs, err := bucket.List(ctx, SharedPrefix)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, o := range objs {
+			out = append(out, o.Key)
+		}
+		return out
+	}
+	if got := keys(); !slices.Equal(got, []string{queued, stray}) {
+		t.Fatalf("the bucket after recovery holds %v, want the queued job's and the young stray", got)
+	}
+	w.strayAfter = time.Nanosecond // now the stray is old
+	if _, err := w.Recover(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := keys(); !slices.Equal(got, []string{queued}) {
+		t.Fatalf("the bucket holds %v, want the queued job's upload only", got)
 	}
 }
