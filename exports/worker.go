@@ -42,9 +42,9 @@ type Worker struct {
 	// shared is the bucket the archives are kept in, nil to keep them in dir.
 	shared *media.Storage
 	cfg    Config
-	log   *slog.Logger
-	wake  chan struct{}
-	done  chan struct{}
+	log    *slog.Logger
+	wake   chan struct{}
+	done   chan struct{}
 	// strayAfter is how old an archive in the shared storage no export
 	// names must be before the sweep deletes it (models.ExportLease unless
 	// set: tests).
