@@ -84,6 +84,30 @@ func TestStorageBackends(t *testing.T) {
 			if ok, err := st.Exists(ctx, "ab/abcdef.thumb"); err != nil || !ok {
 				t.Errorf("the other key: exists %v, %v", ok, err)
 			}
+			// Streamed writes: kept on Close, nothing on Abort; List by prefix.
+			if err := st.PutFrom(ctx, "jobs/kept", "text/plain", bytes.NewReader(data)); err != nil {
+				t.Fatal(err)
+			}
+			w, err := st.Create(ctx, "jobs/aborted", "text/plain")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := w.Write(data); err != nil {
+				t.Fatal(err)
+			}
+			w.Abort()
+			if ok, err := st.Exists(ctx, "jobs/aborted"); err != nil || ok {
+				t.Errorf("an aborted write: exists %v, %v", ok, err)
+			}
+			objs, err := st.List(ctx, "jobs/")
+			if err != nil || len(objs) != 1 || objs[0].Key != "jobs/kept" || objs[0].ModTime.IsZero() {
+				t.Errorf("List(jobs/): %+v %v", objs, err)
+			}
+			if f, err := st.Open(ctx, "jobs/kept"); err != nil || f.Size() != int64(len(data)) {
+				t.Errorf("the streamed file: %v", err)
+			} else {
+				f.Close()
+			}
 		})
 	}
 }

@@ -25,11 +25,12 @@ const (
 // (on SQLite, the one server takes them at once): mail delivery, the X
 // poller, language detection and the uploads cleaner (the servers share
 // the bucket it cleans). Run on every server instead: the import worker
-// (claims are atomic; a job's file is on the disk of the server it was
-// uploaded to; any server interrupts a job whose heartbeat stopped), the
-// export worker (claims are atomic; each server sweeps the files on its
-// own disk), and each server's insight flush (its own buffer, added in one
-// transaction).
+// (claims are atomic; a job's upload is in the bucket the servers share;
+// any server interrupts a job whose heartbeat stopped), the export worker
+// (claims are atomic; archives are in the shared bucket and any server's
+// sweep may delete an expired one, which is idempotent; the server that
+// took a request makes a small export at once), and each server's insight
+// flush (its own buffer, added in one transaction).
 func startJobs(ctx context.Context, jobs *lease.Group, listen listener.Config, mail *mailer.Mailer, store *models.Store, cleaner *media.Cleaner, siteName, baseURL string, emailMaxAge time.Duration, log *slog.Logger) error {
 	jobs.Go(ctx, leaseLanguages, func(ctx context.Context) { detectLanguagesLoop(ctx, store, log) })
 	jobs.Go(ctx, leaseCleaner, cleaner.Loop)

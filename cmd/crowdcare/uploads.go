@@ -63,7 +63,9 @@ func backupUploads(ctx context.Context, where uploadsLocation, dbBackup string, 
 	defer st.Close()
 	if st.Dir() == "" {
 		fmt.Fprintf(stdout, "Attachments are in the bucket %s, which this backup does not copy: keep the bucket versioned or replicated "+
-			"with your provider, or copy it with its tools (e.g. `aws s3 sync s3://BUCKET /backup/crowdcare-uploads`), right after this backup.\n", st)
+			"with your provider, or copy it with its tools (e.g. `aws s3 sync s3://BUCKET /backup/crowdcare-uploads --exclude 'imports/*' --exclude 'exports/*'`), "+
+			"right after this backup. Its imports/ and exports/ folders need no copy: uploads waiting for an import, and members' data exports "+
+			"(personal data, kept 24 hours).\n", st)
 		return nil
 	}
 	dest := dbBackup + ".uploads"
