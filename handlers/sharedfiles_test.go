@@ -115,9 +115,17 @@ func TestImportsAndExportsMoveBetweenServers(t *testing.T) {
 	a, b := newSharedServer(t, loc, bucket), newSharedServer(t, loc, bucket)
 	ctx := context.Background()
 
-	// An import uploaded through A, with no import worker running there.
+	// An import uploaded through A (an archive ZIP: read out of order),
+	// with no import worker running there; a refused file leaves nothing.
 	amb := a.app.roleClient("amy", models.RoleAmbassador)
-	res := amb.upload("/mod/social/import", "tweets.js", archiveJS, url.Values{"category": {"general"}, "triage": {"0"}})
+	if res := amb.upload("/mod/social/import", "photos.zip", zipOf(t, "IMG_0001.jpg", "\xff\xd8\xff"), url.Values{"category": {"general"}}); res.Code != 422 {
+		t.Fatalf("a ZIP that is no archive: %d", res.Code)
+	}
+	if got := keysUnder(t, a.storage, imports.SharedPrefix); len(got) != 0 {
+		t.Fatalf("a refused upload left %v in the bucket", got)
+	}
+	archive := zipOf(t, "data/tweets.js", archiveJS, "data/account.js", accountJS)
+	res := amb.upload("/mod/social/import", "twitter-2024-01-01.zip", archive, url.Values{"category": {"general"}, "triage": {"0"}})
 	if res.Code != http.StatusSeeOther {
 		t.Fatalf("upload through A: %d %s", res.Code, res.Body)
 	}
@@ -140,14 +148,19 @@ func TestImportsAndExportsMoveBetweenServers(t *testing.T) {
 	if j, err = b.app.store.ImportJob(ctx, 1); err != nil || j.Status != models.JobDone || j.Holder != b.imports.Holder() || j.Path != "" {
 		t.Fatalf("job after B ran it: %+v %v (B is %s)", j, err, b.imports.Holder())
 	}
-	if list, err := a.app.store.Threads(ctx, models.ThreadQuery{}); err != nil || list.Total != 1 {
+	if list, err := a.app.store.Threads(ctx, models.ThreadQuery{}); err != nil || list.Total != 1 || list.Threads[0].Author.Username != "ExampleFan" {
 		t.Fatalf("threads made by the import: %d %v", list.Total, err)
 	}
-	if got := keysUnder(t, b.storage, imports.SharedPrefix); len(got) != 0 {
-		t.Fatalf("the upload is still in the bucket after its job: %v", got)
+	// The worker deletes the upload, and its copy, just after it records the end.
+	var left, copies []string
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		left, copies = keysUnder(t, b.storage, imports.SharedPrefix), filesOnDisk(t, b.disk+"/imports")
+		if len(left)+len(copies) == 0 {
+			break
+		}
 	}
-	if got := filesOnDisk(t, b.disk+"/imports"); len(got) != 0 {
-		t.Fatalf("B's copy of the upload was left on its disk: %v", got)
+	if len(left) != 0 || len(copies) != 0 {
+		t.Fatalf("after its job, the upload is still in the bucket (%v) or B's copy on its disk (%v)", left, copies)
 	}
 
 	// A member's export, made by A's worker (the only one running)...
