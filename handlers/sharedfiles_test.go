@@ -108,7 +108,8 @@ func keysUnder(t *testing.T, st *media.Storage, prefix string) []string {
 // process): an import uploaded through server A waits in the bucket, not
 // on A's disk, and server B's worker runs it to the end; a member's data
 // export made by A's worker downloads through B; the files are deleted from
-// the bucket when the job ends and when the download expires.
+// the bucket when the job ends, when the download expires and when its
+// account is deleted.
 func TestImportsAndExportsMoveBetweenServers(t *testing.T) {
 	loc := testdb.Location(t, "servers.db")
 	bucket := mediatest.FakeS3(t, "crowdcare-shared")
@@ -212,5 +213,24 @@ func TestImportsAndExportsMoveBetweenServers(t *testing.T) {
 		if res := alice.get(link); res.Code != http.StatusNotFound {
 			t.Fatalf("the expired download: %d, want 404", res.Code)
 		}
+	}
+	// An account deleted through B takes its archive, made by A, with it.
+	peer.app = a.app
+	if res := peer.post("/settings/export", nil); res.Code != http.StatusSeeOther {
+		t.Fatalf("ask for an export through A: %d", res.Code)
+	}
+	ready := false
+	for deadline := time.Now().Add(10 * time.Second); !ready && time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		ready = downloadLink.MatchString(peer.get("/settings/export").Body)
+	}
+	if made := keysUnder(t, a.storage, exports.SharedPrefix); !ready || len(made) != 1 {
+		t.Fatalf("the second export: ready %v, archives %v", ready, made)
+	}
+	peer.app = b.app
+	if res := peer.post("/settings/delete", url.Values{"password": {"correct horse"}, "posts": {"keep"}}); res.Code != http.StatusSeeOther {
+		t.Fatalf("delete the account through B: %d", res.Code)
+	}
+	if got := keysUnder(t, b.storage, exports.SharedPrefix); len(got) != 0 {
+		t.Fatalf("a deleted account's archive is still in the bucket: %v", got)
 	}
 }
