@@ -38,7 +38,8 @@ func commands() []command {
 				"On SIGTERM or Ctrl+C, requests in flight get --shutdown-timeout to finish; then their\n" +
 				"connections are closed and serve exits 1 (0 when everything finished). A second signal\n" +
 				"stops it at once. Attachments are kept in --uploads-dir (default: beside the database,\n" +
-				"DB.uploads) or, for several app servers, an S3-compatible bucket (--uploads-url).\n" +
+				"DB.uploads) or, for several app servers, an S3-compatible bucket (--uploads-url), which then\n" +
+				"also holds uploaded imports and data exports (imports/, exports/), so any server runs or serves them.\n" +
 				"--db postgres://USER@HOST/DB runs on PostgreSQL: a URL has no \"beside\", so the files kept with\n" +
 				"the database (attachments, uploaded imports, data exports) go under --data-dir (default\n" +
 				"./crowdcare-data, in the working directory: uploads/, imports/, exports/).",
