@@ -155,7 +155,7 @@ func (s *Store) FinishImportJob(ctx context.Context, id int64, sum *ImportSummar
 // stored and removes its file; it returns them. Run it on start, before
 // any job of this process runs.
 func (s *Store) RecoverImportJobs(ctx context.Context, alive func(pid int) bool) ([]ImportJob, error) {
-	ids, err := column[int64](s.r.QueryContext(ctx, `SELECT id FROM import_jobs WHERE status = 'running' ORDER BY id`))
+	ids, err := column[int64](s.reader(ctx).QueryContext(ctx, `SELECT id FROM import_jobs WHERE status = 'running' ORDER BY id`))
 	if err != nil {
 		return nil, fmt.Errorf("list running import jobs: %w", err)
 	}
@@ -188,7 +188,7 @@ func (s *Store) RecoverImportJobs(ctx context.Context, alive func(pid int) bool)
 
 // ImportJobFiles lists the files queued jobs still need.
 func (s *Store) ImportJobFiles(ctx context.Context) ([]string, error) {
-	return column[string](s.r.QueryContext(ctx, `SELECT path FROM import_jobs WHERE path != '' AND status IN ('queued', 'running')`))
+	return column[string](s.reader(ctx).QueryContext(ctx, `SELECT path FROM import_jobs WHERE path != '' AND status IN ('queued', 'running')`))
 }
 
 // ImportJob loads a job.
@@ -197,7 +197,7 @@ func (s *Store) ImportJob(ctx context.Context, id int64) (*ImportJob, error) {
 	var summary, options string
 	var created int64
 	var user, finished sql.NullInt64
-	err := s.r.QueryRowContext(ctx, `SELECT id, user_id, operator, source, filename, path, options, triage, import_id, pid,
+	err := s.reader(ctx).QueryRowContext(ctx, `SELECT id, user_id, operator, source, filename, path, options, triage, import_id, pid,
 		status, processed, stored, summary, error, created_at, finished_at, resumed_by
 		FROM import_jobs WHERE id = ?`, id).Scan(&j.ID, &user, &j.Operator, &j.Source, &j.Filename, &j.Path, &options, &j.Triage,
 		&j.ImportID, &j.PID, &j.Status, &j.Processed, &j.Stored, &summary, &j.Error, &created, &finished, &j.ResumedBy)
@@ -295,10 +295,10 @@ func (s *Store) JobThreads(ctx context.Context, job *ImportJob, limit int) ([]Im
 	// The threads whose question is one of the import's items.
 	const created = `FROM social_items i JOIN threads t ON t.id = i.thread_id AND t.question_id = i.post_id WHERE i.import_id = ?`
 	var total int
-	if err := s.r.QueryRowContext(ctx, `SELECT COUNT(*) `+created, job.ImportID).Scan(&total); err != nil {
+	if err := s.reader(ctx).QueryRowContext(ctx, `SELECT COUNT(*) `+created, job.ImportID).Scan(&total); err != nil {
 		return nil, 0, fmt.Errorf("count threads of import job %d: %w", job.ID, err)
 	}
-	rows, err := s.r.QueryContext(ctx, `SELECT t.id, t.title, t.slug `+created+` ORDER BY t.id DESC LIMIT ?`, job.ImportID, limit)
+	rows, err := s.reader(ctx).QueryContext(ctx, `SELECT t.id, t.title, t.slug `+created+` ORDER BY t.id DESC LIMIT ?`, job.ImportID, limit)
 	if err != nil {
 		return nil, 0, fmt.Errorf("threads of import job %d: %w", job.ID, err)
 	}

@@ -439,7 +439,7 @@ func (s *Store) needsApproval(ctx context.Context, author *User, hasLink bool) (
 		return false, err
 	}
 	var approved int
-	if err := s.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM posts p WHERE p.author_id = ? AND `+visiblePost, author.ID).Scan(&approved); err != nil {
+	if err := s.reader(ctx).QueryRowContext(ctx, `SELECT COUNT(*) FROM posts p WHERE p.author_id = ? AND `+visiblePost, author.ID).Scan(&approved); err != nil {
 		return false, fmt.Errorf("count approved posts: %w", err)
 	}
 	return approved == 0, nil

@@ -141,7 +141,7 @@ func txIDs(ctx context.Context, tx *sql.Tx, q string, args ...any) ([]int64, err
 // UnreadCount is the number shown in the header.
 func (s *Store) UnreadCount(ctx context.Context, userID int64) (int, error) {
 	var n int
-	if err := s.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM notifications WHERE user_id = ? AND read_at IS NULL`, userID).Scan(&n); err != nil {
+	if err := s.reader(ctx).QueryRowContext(ctx, `SELECT COUNT(*) FROM notifications WHERE user_id = ? AND read_at IS NULL`, userID).Scan(&n); err != nil {
 		return 0, fmt.Errorf("count notifications: %w", err)
 	}
 	return n, nil
@@ -163,7 +163,7 @@ func (s *Store) Notifications(ctx context.Context, userID int64, page int) (*Not
 		return nil, fmt.Errorf("count notifications: %w", err)
 	}
 	list := &NotificationList{Paging: listPaging(page, total, ThreadsPerPage)}
-	rows, err := s.r.QueryContext(ctx, `SELECT n.id, n.kind, n.text, COALESCE(n.thread_id, 0), COALESCE(n.post_id, 0),
+	rows, err := s.reader(ctx).QueryContext(ctx, `SELECT n.id, n.kind, n.text, COALESCE(n.thread_id, 0), COALESCE(n.post_id, 0),
 		n.read_at IS NOT NULL, n.created_at, COALESCE(u.id, 0), COALESCE(u.username, ''), COALESCE(u.role, '')
 		FROM notifications n LEFT JOIN users u ON u.id = n.actor_id WHERE n.user_id = ? ORDER BY n.id DESC LIMIT ? OFFSET ?`,
 		userID, ThreadsPerPage, (list.Page-1)*ThreadsPerPage)
@@ -217,7 +217,7 @@ func (s *Store) Watch(ctx context.Context, userID, threadID int64, watch bool) e
 // Watching reports whether the user watches the thread.
 func (s *Store) Watching(ctx context.Context, userID, threadID int64) (bool, error) {
 	var n int
-	err := s.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM watches WHERE user_id = ? AND thread_id = ?`, userID, threadID).Scan(&n)
+	err := s.reader(ctx).QueryRowContext(ctx, `SELECT COUNT(*) FROM watches WHERE user_id = ? AND thread_id = ?`, userID, threadID).Scan(&n)
 	return n > 0, err
 }
 
