@@ -230,7 +230,9 @@ func (s *Store) checkReplica(ctx context.Context) {
 	now := time.Now()
 	v := s.Version()
 	var primary int64
-	perr := s.w.QueryRowContext(cctx, `SELECT (pg_current_wal_lsn() - '0/0'::pg_lsn)::bigint`).Scan(&primary)
+	// The insert position, not the write one: with synchronous_commit off
+	// a commit returns before its record is written out.
+	perr := s.w.QueryRowContext(cctx, `SELECT (pg_current_wal_insert_lsn() - '0/0'::pg_lsn)::bigint`).Scan(&primary)
 	var replayed sql.NullInt64
 	var paused bool
 	rerr := rp.pool.QueryRowContext(cctx, `SELECT (pg_last_wal_replay_lsn() - '0/0'::pg_lsn)::bigint, pg_is_wal_replay_paused()`).Scan(&replayed, &paused)
@@ -271,12 +273,18 @@ func (s *Store) checkReplica(ctx context.Context) {
 		if behind != nil {
 			st.LagSeconds = now.Sub(behind.at).Seconds()
 		}
+		if behind == &rp.samples[0] {
+			// Behind every position remembered (a replica restarting
+			// from an old restart point, a new store): how far is not
+			// known, at least that long.
+			st.Error = fmt.Sprintf("the replica lags at least %.1f s (behind every position seen since this server started or in the last minute): reads go to the primary", st.LagSeconds)
+		}
 	}
 	lag := time.Duration(st.LagSeconds * float64(time.Second))
 	// A paused replay (an operator's pg_wal_replay_pause) is used like
 	// any other lag: while it stays under the limit.
-	st.InUse = st.OK && lag <= rp.maxLag
-	if st.OK && !st.InUse {
+	st.InUse = st.OK && st.Error == "" && lag <= rp.maxLag
+	if st.OK && !st.InUse && st.Error == "" {
 		st.Error = fmt.Sprintf("the replica lags %.1f s, more than %s: reads go to the primary", st.LagSeconds, rp.maxLag)
 	}
 	if !st.OK && rp.usable {
