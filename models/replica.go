@@ -199,11 +199,17 @@ func (s *Store) ReplicaHealth() (h ReplicaHealth, ok bool) {
 	return rp.state, true
 }
 
-// watchReplica checks the replica until ctx ends.
+// replicaCatchUpEvery is how often the replica is checked while it does
+// not show the store's version yet: a write's pages are rendered from it
+// as soon as the next check finds the write replayed.
+const replicaCatchUpEvery = 20 * time.Millisecond
+
+// watchReplica checks the replica until ctx ends: every ReplicaCheckEvery,
+// or every replicaCatchUpEvery while it is behind the store's version.
 func (s *Store) watchReplica(ctx context.Context) {
 	rp := s.replica
 	defer close(rp.done)
-	t := time.NewTicker(rp.every)
+	t := time.NewTimer(rp.every)
 	defer t.Stop()
 	for {
 		select {
@@ -211,6 +217,13 @@ func (s *Store) watchReplica(ctx context.Context) {
 			return
 		case <-t.C:
 			s.checkReplica(ctx)
+			next := rp.every
+			rp.mu.Lock()
+			if rp.usable && rp.covered < s.Version() {
+				next = min(next, replicaCatchUpEvery)
+			}
+			rp.mu.Unlock()
+			t.Reset(next)
 		}
 	}
 }

@@ -65,6 +65,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = importCmd(ctx, args[1:], stdout)
 	case "loadtest":
 		err = loadtest(ctx, args[1:], stdout)
+	case "scaletest":
+		err = scaletest(ctx, args[1:], stdout)
 	case "loadtest-hello":
 		err = helloServer(ctx, args[1:], stdout)
 	case "corpus":

@@ -194,6 +194,11 @@ func (c *Cluster) start(ctx context.Context) error {
 	return nil
 }
 
+// CreateDB makes a new, empty database on the cluster (createdb).
+func (c *Cluster) CreateDB(ctx context.Context, name string) error {
+	return c.run(ctx, "createdb", "-h", c.Host, "-p", strconv.Itoa(c.Port), "-U", "postgres", name)
+}
+
 // Kill stops the server at once, as a crash would (pg_ctl -m immediate),
 // and keeps its directory (Start again, or Stop to remove it).
 func (c *Cluster) Kill() error {
