@@ -385,7 +385,7 @@ func runSetup(ctx context.Context, s scaleSetup, loc, replicaURL, filesDir strin
 		go func(w int) {
 			defer wg.Done()
 			rnd := rand.New(rand.NewPCG(uint64(w), 42))
-			for time.Now().Before(deadline) {
+			for time.Now().Before(deadline) && ctx.Err() == nil { // Ctrl+C: stop, and clean up
 				i := rnd.IntN(len(servers))
 				ip := fmt.Sprintf("10.%d.%d.%d", w, rnd.IntN(250), rnd.IntN(250))
 				thread := seed.threads[rnd.IntN(len(seed.threads))]
@@ -496,7 +496,10 @@ func runSetup(ctx context.Context, s scaleSetup, loc, replicaURL, filesDir strin
 	var victim *scaleServer
 	var victimLeases []string
 	if s.kill {
-		time.Sleep(dur / 2)
+		select {
+		case <-time.After(dur / 2):
+		case <-ctx.Done():
+		}
 		victim = servers[0]
 		for _, sv := range servers {
 			if h, err := scaleHealth(sv.base); err == nil && len(h.Leases) > 0 {
