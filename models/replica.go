@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/crowdcare/crowdcare/models/db"
@@ -78,9 +79,10 @@ type replica struct {
 	// oldest first, for a minute.
 	samples []lsnSample
 	state   ReplicaHealth
-	// covered is the store version the replica is known to show.
-	covered uint64
-	usable  bool
+	// covered is the store version the replica is known to show; usable
+	// whether reads may go to it now. Read without the lock by every query.
+	covered atomic.Uint64
+	usable  atomic.Bool
 }
 
 type lsnSample struct {
@@ -155,13 +157,8 @@ func (s *Store) openReplica(ctx context.Context, url string) error {
 // allows it and the replica is usable, else the primary.
 func (s *Store) reader(ctx context.Context) *sql.DB {
 	if rp := s.replica; rp != nil {
-		if m, _ := ctx.Value(readModeKey{}).(readMode); m == readReplica {
-			rp.mu.Lock()
-			ok := rp.usable
-			rp.mu.Unlock()
-			if ok {
-				return rp.pool
-			}
+		if m, _ := ctx.Value(readModeKey{}).(readMode); m == readReplica && rp.usable.Load() {
+			return rp.pool
 		}
 	}
 	return s.r
@@ -180,10 +177,8 @@ func (s *Store) ReadVersion(ctx context.Context) uint64 {
 	if m, _ := ctx.Value(readModeKey{}).(readMode); m != readReplica {
 		return v
 	}
-	rp.mu.Lock()
-	defer rp.mu.Unlock()
-	if rp.usable && rp.covered < v {
-		return rp.covered
+	if c := rp.covered.Load(); rp.usable.Load() && c < v {
+		return c
 	}
 	return v
 }
@@ -218,11 +213,9 @@ func (s *Store) watchReplica(ctx context.Context) {
 		case <-t.C:
 			s.checkReplica(ctx)
 			next := rp.every
-			rp.mu.Lock()
-			if rp.usable && rp.covered < s.Version() {
+			if rp.usable.Load() && rp.covered.Load() < s.Version() {
 				next = min(next, replicaCatchUpEvery)
 			}
-			rp.mu.Unlock()
 			t.Reset(next)
 		}
 	}
@@ -275,7 +268,9 @@ func (s *Store) checkReplica(ctx context.Context) {
 		for i := range rp.samples {
 			sm := &rp.samples[i]
 			if sm.lsn <= replayed.Int64 {
-				rp.covered = max(rp.covered, sm.version)
+				if sm.version > rp.covered.Load() {
+					rp.covered.Store(sm.version) // only this goroutine stores it
+				}
 			} else if behind == nil {
 				behind = sm
 			}
@@ -300,13 +295,13 @@ func (s *Store) checkReplica(ctx context.Context) {
 	if st.OK && !st.InUse && st.Error == "" {
 		st.Error = fmt.Sprintf("the replica lags %.1f s, more than %s: reads go to the primary", st.LagSeconds, rp.maxLag)
 	}
-	if !st.OK && rp.usable {
+	if !st.OK && rp.usable.Load() {
 		// Connections to a replica that went away are not tried again
 		// when it comes back: drop the idle ones.
 		rp.pool.SetMaxIdleConns(0)
 		rp.pool.SetMaxIdleConns(rp.conns)
 	}
-	rp.usable = st.InUse
+	rp.usable.Store(st.InUse)
 	rp.state = st
 }
 
