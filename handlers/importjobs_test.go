@@ -68,7 +68,7 @@ func TestServerStartMarksDeadJobInterrupted(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := a.store.ClaimImportJob(ctx, 0); err != nil { // running, in no process alive
+	if _, err := a.store.ClaimImportJob(ctx, models.JobHolder(0)); err != nil { // running, in no process alive on this host
 		t.Fatal(err)
 	}
 	mustContain(t, amb.get("/mod/social/import/1").Body, "Working:")

@@ -198,7 +198,7 @@ func TestFailedImportJobSaysWhatWasStored(t *testing.T) {
 	a := newApp(t)
 	ctx := context.Background()
 	amb := a.roleClient("amy", models.RoleAmbassador)
-	job, err := a.store.StartImportJob(ctx, "amy", "big.csv", false, 0)
+	job, err := a.store.StartImportJob(ctx, "amy", "big.csv", false, models.JobHolder(0))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,9 @@
 // Package imports runs uploaded imports as jobs the server owns: one at a
 // time, from a queue kept in the database, their files in a directory
-// beside the database, so a restart finds both.
+// beside the database, so a restart finds both. With several app servers,
+// each runs a worker: a job is claimed by one, which renews its heartbeat
+// while it runs it; any worker marks interrupted a job whose heartbeat
+// stopped (its server died).
 package imports
 
 import (
@@ -11,6 +14,8 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"sync/atomic"
+	"time"
 
 	"github.com/crowdcare/crowdcare/models"
 	"github.com/crowdcare/crowdcare/tweets"
@@ -19,13 +24,21 @@ import (
 // Worker runs queued import jobs. Start it with Run; Stopped is closed when
 // Run has returned.
 type Worker struct {
-	store *models.Store
-	dir   string
-	log   *slog.Logger
-	wake  chan struct{}
-	done  chan struct{}
+	store  *models.Store
+	dir    string
+	log    *slog.Logger
+	holder string // this worker's name on the jobs it claims (models.JobHolder)
+	wake   chan struct{}
+	done   chan struct{}
 	// OnDone is told what each job did (the metrics); nil for nothing.
 	OnDone func(*models.ImportSummary)
+	// HeartbeatEvery and TTL: how often a running job's heartbeat is
+	// renewed, and how old another's may get before it is interrupted;
+	// zero: models.ImportHeartbeatEvery and models.ImportJobTTL. Set before Run.
+	HeartbeatEvery, TTL time.Duration
+	// onLost is told when a job this worker runs was found interrupted by
+	// another process (tests).
+	onLost func(job int64)
 }
 
 // New makes a worker keeping uploads in dir ("": the store's, beside a
@@ -34,7 +47,24 @@ func New(store *models.Store, dir string, log *slog.Logger) *Worker {
 	if dir == "" {
 		dir = store.FilesPath("imports")
 	}
-	return &Worker{store: store, dir: dir, log: log, wake: make(chan struct{}, 1), done: make(chan struct{})}
+	return &Worker{store: store, dir: dir, log: log, holder: models.JobHolder(os.Getpid()), wake: make(chan struct{}, 1), done: make(chan struct{})}
+}
+
+// Holder is the name this worker claims jobs under.
+func (w *Worker) Holder() string { return w.holder }
+
+func (w *Worker) heartbeatEvery() time.Duration {
+	if w.HeartbeatEvery > 0 {
+		return w.HeartbeatEvery
+	}
+	return models.ImportHeartbeatEvery
+}
+
+func (w *Worker) ttl() time.Duration {
+	if w.TTL > 0 {
+		return w.TTL
+	}
+	return models.ImportJobTTL
 }
 
 // Dir is where uploads wait for their job.
@@ -60,7 +90,7 @@ func (w *Worker) Wake() {
 // files) and removes the files no queued job needs: uploads whose job was
 // never recorded. Run calls it first.
 func (w *Worker) Recover(ctx context.Context) ([]models.ImportJob, error) {
-	gone, err := w.store.RecoverImportJobs(ctx, models.OtherProcessAlive)
+	gone, err := w.store.RecoverImportJobs(ctx, w.holder, w.ttl())
 	if err != nil {
 		return gone, err
 	}
@@ -96,12 +126,9 @@ func (w *Worker) Run(ctx context.Context) {
 	if err != nil {
 		w.log.Error("imports: recover interrupted jobs", "err", err)
 	}
-	for _, j := range gone {
-		w.log.Warn("imports: an import was interrupted (its process ended); importing the file again finishes it",
-			"job", j.ID, "file", j.Filename, "stored", j.Stored)
-	}
+	w.logInterrupted(gone)
 	for ctx.Err() == nil {
-		job, err := w.store.ClaimImportJob(context.WithoutCancel(ctx), os.Getpid())
+		job, err := w.store.ClaimImportJob(context.WithoutCancel(ctx), w.holder)
 		switch {
 		case err == nil:
 			w.runJob(ctx, job)
@@ -109,9 +136,51 @@ func (w *Worker) Run(ctx context.Context) {
 		case !errors.Is(err, models.ErrNotFound):
 			w.log.Error("imports: claim a job", "err", err)
 		}
+		// Between jobs, look for other processes' dead jobs now and then
+		// (only the database's: an upload just copied in, its job not yet
+		// queued, must not be taken for a stray file).
+		t := time.NewTimer(w.ttl() / 2)
 		select {
 		case <-ctx.Done():
 		case <-w.wake:
+		case <-t.C:
+			gone, err := w.store.RecoverImportJobs(context.WithoutCancel(ctx), w.holder, w.ttl())
+			if err != nil {
+				w.log.Error("imports: recover interrupted jobs", "err", err)
+			}
+			w.logInterrupted(gone)
+		}
+		t.Stop()
+	}
+}
+
+func (w *Worker) logInterrupted(gone []models.ImportJob) {
+	for _, j := range gone {
+		w.log.Warn("imports: an import was interrupted (its process ended); importing the file again finishes it",
+			"job", j.ID, "file", j.Filename, "stored", j.Stored, "holder", j.Holder)
+	}
+}
+
+// Heartbeat renews job id's heartbeat in holder's name every `every` until
+// ctx ends; when the job is no longer holder's (another process found the
+// heartbeat late and marked it interrupted), it calls lost and returns.
+// A failed renewal is logged and tried again at the next tick.
+func Heartbeat(ctx context.Context, store *models.Store, id int64, holder string, every time.Duration, log *slog.Logger, lost func()) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		ok, err := store.HeartbeatImportJob(ctx, id, holder)
+		switch {
+		case err != nil && ctx.Err() == nil:
+			log.Error("imports: renew a job's heartbeat", "job", id, "err", err)
+		case err == nil && !ok:
+			lost()
+			return
 		}
 	}
 }
@@ -140,8 +209,25 @@ func (w *Worker) CheckFile(path string) (tweets.Format, error) {
 	return tweets.CheckFile(path, uploadRead())
 }
 
-func (w *Worker) runJob(ctx context.Context, job *models.ImportJob) {
-	quiet := context.WithoutCancel(ctx)
+func (w *Worker) runJob(parent context.Context, job *models.ImportJob) {
+	quiet := context.WithoutCancel(parent)
+	// The job runs while its heartbeat is renewed; it stops if another
+	// process marked it interrupted (this one seemed dead for a while).
+	ctx, cancel := context.WithCancel(parent)
+	defer cancel()
+	var lost atomic.Bool
+	beat := make(chan struct{})
+	go func() {
+		defer close(beat)
+		Heartbeat(ctx, w.store, job.ID, w.holder, w.heartbeatEvery(), w.log, func() {
+			lost.Store(true)
+			cancel()
+			if w.onLost != nil {
+				w.onLost(job.ID)
+			}
+		})
+	}()
+	defer func() { cancel(); <-beat }()
 	user, err := w.store.UserByID(quiet, job.UserID)
 	var im *models.Importer
 	if err == nil {
@@ -162,6 +248,11 @@ func (w *Worker) runJob(ctx context.Context, job *models.ImportJob) {
 		}
 		return im.Add(ctx, t)
 	})
+	if err != nil && lost.Load() {
+		im.Abandon()
+		w.log.Warn("imports: another server marked the job interrupted (its heartbeat was late); stopped it", "job", job.ID, "read", read)
+		return
+	}
 	if err != nil && ctx.Err() != nil {
 		// Stopping: what was stored stays; the job runs again on start.
 		im.Abandon()

@@ -51,9 +51,18 @@ func (c *Cleaner) Wake() {
 	}
 }
 
-// Run cleans now and then every period or when woken, until ctx ends.
+// Run cleans now and then every period or when woken, until ctx ends;
+// Wait waits for it. One Run per cleaner.
 func (c *Cleaner) Run(ctx context.Context) {
 	defer close(c.done)
+	c.Loop(ctx)
+}
+
+// Loop is Run without the end Wait waits for: for a cleaner run again and
+// again, only while this server holds its lease (serve: one server among
+// several sharing a bucket cleans it). A wake while another server holds
+// the lease waits for the holder's next round.
+func (c *Cleaner) Loop(ctx context.Context) {
 	for {
 		if _, err := c.Clean(ctx); err != nil && ctx.Err() == nil {
 			c.log.Error("uploads: clean up", "err", err)

@@ -2,18 +2,24 @@ package models
 
 import (
 	"context"
+	"crypto/rand"
+	"crypto/sha256"
 	"database/sql"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
+	"strconv"
+	"strings"
 	"time"
 )
 
-// Import job states. A job is queued (an upload waiting for the server's
-// import worker, its file kept), running (pid says which process runs it),
-// then done or failed; a running job whose process died is interrupted on
-// the next start, with what it stored.
+// Import job states. A job is queued (an upload waiting for an app
+// server's import worker, its file kept), running (holder says which
+// process runs it, and heartbeat_at when it last said so), then done or
+// failed; a running job whose process died is interrupted, with what it
+// stored, by whichever process looks next (RecoverImportJobs).
 const (
 	JobQueued      = "queued"
 	JobRunning     = "running"
@@ -24,22 +30,26 @@ const (
 
 // ImportJob is an import: an upload the server runs, or a command-line run.
 type ImportJob struct {
-	ID        int64
-	UserID    int64 // 0 for a command-line import
-	Operator  string
-	Source    string // "upload", "cli"
-	Filename  string
-	Path      string // the upload's copy while the job needs it
-	Options   ImportJobOptions
-	Triage    bool
-	ImportID  int64 // the import_id of the items it stored
-	PID       int
-	Status    string
-	Processed int
-	Stored    int // items stored before it was interrupted
-	Summary   *ImportSummary
-	Error     string
-	CreatedAt time.Time
+	ID       int64
+	UserID   int64 // 0 for a command-line import
+	Operator string
+	Source   string // "upload", "cli"
+	Filename string
+	Path     string // the upload's copy while the job needs it
+	Options  ImportJobOptions
+	Triage   bool
+	ImportID int64 // the import_id of the items it stored
+	PID      int
+	// Holder names the process running it (JobHolder), HeartbeatAt when
+	// that process last said it still does.
+	Holder      string
+	HeartbeatAt time.Time
+	Status      string
+	Processed   int
+	Stored      int // items stored before it was interrupted
+	Summary     *ImportSummary
+	Error       string
+	CreatedAt   time.Time
 	// FinishedAt is when it ended (done, failed or interrupted).
 	FinishedAt time.Time
 	ResumedBy  int64 // the job that finished what it left waiting
@@ -75,28 +85,33 @@ func (s *Store) QueueImportJob(ctx context.Context, actor *User, filename, path 
 }
 
 // StartImportJob records an import this process runs now (the command
-// line): operator says who ran it, pid is this process.
-func (s *Store) StartImportJob(ctx context.Context, operator, filename string, triage bool, pid int) (int64, error) {
+// line): operator says who ran it, holder is this process (JobHolder),
+// which renews the job's heartbeat while it runs (HeartbeatImportJob).
+func (s *Store) StartImportJob(ctx context.Context, operator, filename string, triage bool, holder string) (int64, error) {
 	var id int64
-	err := s.w.QueryRowContext(ctx, `INSERT INTO import_jobs (operator, source, filename, triage, pid, status, created_at)
-		VALUES (?, 'cli', ?, ?, ?, 'running', ?) RETURNING id`, operator, filename, triage, pid, s.now().Unix()).Scan(&id)
+	now := s.now()
+	err := s.w.QueryRowContext(ctx, `INSERT INTO import_jobs (operator, source, filename, triage, pid, holder, heartbeat_at, status, created_at)
+		VALUES (?, 'cli', ?, ?, ?, ?, ?, 'running', ?) RETURNING id`, operator, filename, triage, holderPID(holder), holder, now.UnixMilli(),
+		now.Unix()).Scan(&id)
 	if err != nil {
 		return 0, fmt.Errorf("start import job: %w", err)
 	}
 	return id, nil
 }
 
-// ClaimImportJob takes the oldest queued job for process pid, or returns
-// ErrNotFound when none waits.
-func (s *Store) ClaimImportJob(ctx context.Context, pid int) (*ImportJob, error) {
+// ClaimImportJob takes the oldest queued job for the process holder
+// (JobHolder), or returns ErrNotFound when none waits. The holder renews
+// the job's heartbeat while it runs it (HeartbeatImportJob).
+func (s *Store) ClaimImportJob(ctx context.Context, holder string) (*ImportJob, error) {
 	// status = 'queued' again outside the subquery: on PostgreSQL a claim
 	// that waited for another's of the same row checks the row as the other
 	// left it, and takes nothing. It then tries the next queued job, with a
 	// statement that sees the other's claim.
 	for lost := 0; ; lost++ {
 		var id int64
-		err := s.w.QueryRowContext(ctx, `UPDATE import_jobs SET status = 'running', pid = ?
-			WHERE id = (SELECT MIN(id) FROM import_jobs WHERE status = 'queued') AND status = 'queued' RETURNING id`, pid).Scan(&id)
+		err := s.w.QueryRowContext(ctx, `UPDATE import_jobs SET status = 'running', pid = ?, holder = ?, heartbeat_at = ?
+			WHERE id = (SELECT MIN(id) FROM import_jobs WHERE status = 'queued') AND status = 'queued' RETURNING id`,
+			holderPID(holder), holder, s.now().UnixMilli()).Scan(&id)
 		if err == nil {
 			return s.ImportJob(ctx, id)
 		}
@@ -117,7 +132,7 @@ func (s *Store) ClaimImportJob(ctx context.Context, pid int) (*ImportJob, error)
 // server stopping): the next start runs it again, and what the first run
 // stored counts as already imported.
 func (s *Store) RequeueImportJob(ctx context.Context, id int64) error {
-	_, err := s.exec(ctx, `UPDATE import_jobs SET status = 'queued', pid = 0 WHERE id = ? AND status = 'running'`, id)
+	_, err := s.exec(ctx, `UPDATE import_jobs SET status = 'queued', pid = 0, holder = '', heartbeat_at = 0 WHERE id = ? AND status = 'running'`, id)
 	return err
 }
 
@@ -133,7 +148,9 @@ func (s *Store) ProgressImportJob(ctx context.Context, id int64, processed int) 
 	return err
 }
 
-// FinishImportJob records the outcome; the job's file is no longer its.
+// FinishImportJob records the outcome of a running job; the job's file is
+// no longer its. A job marked interrupted meanwhile (its heartbeat was late)
+// stays so.
 func (s *Store) FinishImportJob(ctx context.Context, id int64, sum *ImportSummary, failure error) error {
 	status, msg, summary := JobDone, "", []byte("")
 	if failure != nil {
@@ -145,32 +162,118 @@ func (s *Store) FinishImportJob(ctx context.Context, id int64, sum *ImportSummar
 			return err
 		}
 	}
-	_, err := s.exec(ctx, `UPDATE import_jobs SET status = ?, summary = ?, error = ?, finished_at = ?, path = '' WHERE id = ?`,
+	_, err := s.exec(ctx, `UPDATE import_jobs SET status = ?, summary = ?, error = ?, finished_at = ?, path = '' WHERE id = ? AND status = 'running'`,
 		status, string(summary), msg, s.now().Unix(), id)
 	return err
 }
 
+// Import jobs' heartbeats: the process running a job renews it every
+// ImportHeartbeatEvery; a running job whose heartbeat is older than
+// ImportJobTTL is taken for dead by any process that looks.
+const (
+	ImportHeartbeatEvery = 10 * time.Second
+	ImportJobTTL         = 30 * time.Second
+)
+
+// JobHolder names the process with id pid on this machine among the app
+// servers and command-line runs: place/pid/random, unique per call.
+func JobHolder(pid int) string {
+	b := make([]byte, 4)
+	rand.Read(b)
+	return fmt.Sprintf("%s/%d/%s", processPlace(), pid, hex.EncodeToString(b))
+}
+
+// processPlace names where this process's id means something: the host
+// name, and on Linux a hash of the boot (/proc/sys/kernel/random/boot_id)
+// and the process-id namespace (/proc/self/ns/pid), so that two machines
+// or two containers given the same host name are still told apart, and a
+// process id is only ever looked up where it was taken. Neither holds a '/'.
+func processPlace() string {
+	host, _ := os.Hostname()
+	boot, err1 := os.ReadFile("/proc/sys/kernel/random/boot_id")
+	ns, err2 := os.Readlink("/proc/self/ns/pid")
+	if err1 != nil || err2 != nil {
+		return host
+	}
+	h := sha256.Sum256([]byte(strings.TrimSpace(string(boot)) + "\x00" + ns))
+	return host + "~" + hex.EncodeToString(h[:4])
+}
+
+// holderPID is the process id in a JobHolder name, 0 if none.
+func holderPID(holder string) int {
+	parts := strings.Split(holder, "/")
+	if len(parts) != 3 {
+		return 0
+	}
+	pid, _ := strconv.Atoi(parts[1])
+	return pid
+}
+
+// holderGone reports whether a job's holder is known dead without waiting
+// for its heartbeat to age: it ran in this machine's process-id space, in
+// a process that is gone (a server restarted on the same machine finds its
+// own jobs at once). A job from before heartbeats (no holder) is judged by
+// its pid alone, as then.
+func holderGone(j *ImportJob) bool {
+	if j.Holder == "" {
+		return !OtherProcessAlive(j.PID)
+	}
+	if !strings.HasPrefix(j.Holder, processPlace()+"/") {
+		return false // another server's: only its heartbeat tells
+	}
+	pid := holderPID(j.Holder)
+	return pid != os.Getpid() && !OtherProcessAlive(pid)
+}
+
+// HeartbeatImportJob says that holder still runs job id; false when the job
+// is no longer running under holder (another process found its heartbeat
+// late and marked it interrupted): the holder must stop it.
+func (s *Store) HeartbeatImportJob(ctx context.Context, id int64, holder string) (bool, error) {
+	// Quiet: no page shows the heartbeat.
+	err := s.inQuietTx(ctx, func(tx *sql.Tx) error {
+		return execOne(ctx, tx, `UPDATE import_jobs SET heartbeat_at = ? WHERE id = ? AND holder = ? AND status = 'running'`,
+			s.now().UnixMilli(), id, holder)
+	})
+	if errors.Is(err, ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("heartbeat of import job %d: %w", id, err)
+	}
+	return true, nil
+}
+
 // RecoverImportJobs marks interrupted the running jobs whose process is
-// gone (alive says whether a pid still runs an import), counts what each
-// stored and removes its file; it returns them. Run it on start, before
-// any job of this process runs.
-func (s *Store) RecoverImportJobs(ctx context.Context, alive func(pid int) bool) ([]ImportJob, error) {
-	ids, err := column[int64](s.reader(ctx).QueryContext(ctx, `SELECT id FROM import_jobs WHERE status = 'running' ORDER BY id`))
+// gone: their heartbeat is older than ttl (ImportJobTTL), or their holder
+// ran on this host in a process that ended. It counts what each stored,
+// removes its file (when on this server's disk) and returns them. Any
+// process may run it at any time, several at once: each job is marked by a
+// statement that checks the heartbeat it judged is still the job's, so a
+// job whose holder renewed it meanwhile is left running. Jobs of holder
+// (the caller) are never its to judge.
+func (s *Store) RecoverImportJobs(ctx context.Context, holder string, ttl time.Duration) ([]ImportJob, error) {
+	ids, err := column[int64](s.r.QueryContext(ctx, `SELECT id FROM import_jobs WHERE status = 'running' ORDER BY id`))
 	if err != nil {
 		return nil, fmt.Errorf("list running import jobs: %w", err)
 	}
+	now := s.now()
 	var out []ImportJob
 	for _, id := range ids {
 		j, err := s.ImportJob(ctx, id)
 		if err != nil {
 			return out, err
 		}
-		if alive(j.PID) {
+		if j.Status != JobRunning || (holder != "" && j.Holder == holder) {
 			continue
 		}
-		err = s.w.QueryRowContext(ctx, interruptJob+` RETURNING stored`, s.now().Unix(), id).Scan(&j.Stored)
+		late := j.Holder != "" && now.Sub(j.HeartbeatAt) >= ttl
+		if !late && !holderGone(j) {
+			continue
+		}
+		err = s.w.QueryRowContext(ctx, interruptJob+` AND holder = ? AND heartbeat_at = ? RETURNING stored`,
+			now.Unix(), id, j.Holder, j.HeartbeatAt.UnixMilli()).Scan(&j.Stored)
 		if errors.Is(err, sql.ErrNoRows) {
-			continue // ended meanwhile
+			continue // ended, or renewed, meanwhile
 		}
 		if err != nil {
 			return out, fmt.Errorf("mark import job %d interrupted: %w", id, err)
@@ -197,10 +300,11 @@ func (s *Store) ImportJob(ctx context.Context, id int64) (*ImportJob, error) {
 	var summary, options string
 	var created int64
 	var user, finished sql.NullInt64
-	err := s.reader(ctx).QueryRowContext(ctx, `SELECT id, user_id, operator, source, filename, path, options, triage, import_id, pid,
-		status, processed, stored, summary, error, created_at, finished_at, resumed_by
+	var heartbeat int64
+	err := s.r.QueryRowContext(ctx, `SELECT id, user_id, operator, source, filename, path, options, triage, import_id, pid,
+		holder, heartbeat_at, status, processed, stored, summary, error, created_at, finished_at, resumed_by
 		FROM import_jobs WHERE id = ?`, id).Scan(&j.ID, &user, &j.Operator, &j.Source, &j.Filename, &j.Path, &options, &j.Triage,
-		&j.ImportID, &j.PID, &j.Status, &j.Processed, &j.Stored, &summary, &j.Error, &created, &finished, &j.ResumedBy)
+		&j.ImportID, &j.PID, &j.Holder, &heartbeat, &j.Status, &j.Processed, &j.Stored, &summary, &j.Error, &created, &finished, &j.ResumedBy)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
 	}
@@ -208,6 +312,7 @@ func (s *Store) ImportJob(ctx context.Context, id int64) (*ImportJob, error) {
 		return nil, fmt.Errorf("load import job %d: %w", id, err)
 	}
 	j.UserID = user.Int64
+	j.HeartbeatAt = time.UnixMilli(heartbeat)
 	j.CreatedAt = time.Unix(created, 0)
 	if finished.Valid {
 		j.FinishedAt = time.Unix(finished.Int64, 0)

@@ -192,7 +192,7 @@ func TestConcurrentClaimsTakeEachJobOnce(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for {
-				j, err := stores[w%2].ClaimImportJob(ctx, 1000+w)
+				j, err := stores[w%2].ClaimImportJob(ctx, JobHolder(1000+w))
 				if errors.Is(err, ErrNotFound) {
 					return
 				}

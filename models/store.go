@@ -406,7 +406,9 @@ func (s *Store) migrate(ctx context.Context) error {
 		defer plain.Close()
 		p, err = goose.NewProvider(goose.DialectPostgres, plain, migrations.Postgres(), goose.WithSessionLocker(locker))
 	} else {
-		p, err = goose.NewProvider(goose.DialectSQLite3, s.w, migrations.SQLite())
+		// Processes opening one new file at once migrate it once (the lock
+		// is a file beside it: migratelock_unix.go).
+		p, err = goose.NewProvider(goose.DialectSQLite3, s.w, migrations.SQLite(), goose.WithSessionLocker(newMigrationLock(s.path)))
 	}
 	if err != nil {
 		return fmt.Errorf("migrations: %w", err)

@@ -5,11 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"runtime/debug"
 	"strings"
 	"time"
 
+	"github.com/crowdcare/crowdcare/imports"
 	"github.com/crowdcare/crowdcare/language"
 	"github.com/crowdcare/crowdcare/models"
 	"github.com/crowdcare/crowdcare/tweets"
@@ -70,9 +72,17 @@ func importCmd(ctx context.Context, args []string, stdout io.Writer) error {
 		var job int64
 		if !*dryRun {
 			var err error
-			if job, err = startJob(ctx, store, stdout, files, *triage); err != nil {
+			holder := models.JobHolder(os.Getpid())
+			if job, err = startJob(ctx, store, stdout, files, *triage, holder); err != nil {
 				return err
 			}
+			// The app servers take a job whose heartbeat stops for dead.
+			beatCtx, stopBeat := context.WithCancel(ctx)
+			defer stopBeat()
+			go imports.Heartbeat(beatCtx, store, job, holder, models.ImportHeartbeatEvery, slog.Default(), func() {
+				fmt.Fprintf(os.Stderr, "import job %d was marked interrupted by another process (this one's heartbeat was late); "+
+					"the import goes on, and running it again afterwards finishes what it leaves waiting\n", job)
+			})
 		}
 		im, err := store.NewImporter(ctx, models.ImportOptions{BrandHandles: brands, Category: *category, Triage: *triage,
 			DryRun: *dryRun, Source: "cli", Operator: operator(), Files: files, Job: job})
@@ -136,8 +146,8 @@ func importCmd(ctx context.Context, args []string, stdout io.Writer) error {
 // startJob records a command-line import as a job, after marking interrupted
 // the jobs whose process died (saying so: this run finishes what they left
 // waiting).
-func startJob(ctx context.Context, store *models.Store, stdout io.Writer, files []string, triage bool) (int64, error) {
-	gone, err := store.RecoverImportJobs(ctx, models.OtherProcessAlive)
+func startJob(ctx context.Context, store *models.Store, stdout io.Writer, files []string, triage bool, holder string) (int64, error) {
+	gone, err := store.RecoverImportJobs(ctx, holder, models.ImportJobTTL)
 	if err != nil {
 		return 0, err
 	}
@@ -145,7 +155,7 @@ func startJob(ctx context.Context, store *models.Store, stdout io.Writer, files 
 		fmt.Fprintf(stdout, "An earlier import was interrupted: job %d (%s, %s, started %s) stored %d items before its process ended. "+
 			"This run finishes converting what it left waiting.\n", j.ID, j.Source, j.Filename, j.CreatedAt.Format(time.DateTime), j.Stored)
 	}
-	return store.StartImportJob(ctx, operator(), strings.Join(files, ", "), triage, os.Getpid())
+	return store.StartImportJob(ctx, operator(), strings.Join(files, ", "), triage, holder)
 }
 
 // endJob records how the import's job ended: stopped by a signal it is

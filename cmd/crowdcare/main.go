@@ -359,9 +359,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	go imp.Run(ctx)
 	go exp.Run(ctx)
-	go cleaner.Run(ctx)
 	log.Info("attachments storage", "where", uploads.String())
-	if err := startJobs(ctx, jobs, listenConfig(), mail, store, *siteName, *baseURL, *emailMaxAge, log); err != nil {
+	if err := startJobs(ctx, jobs, listenConfig(), mail, store, cleaner, *siteName, *baseURL, *emailMaxAge, log); err != nil {
 		return err
 	}
 	srv := newServer(e)
@@ -394,9 +393,6 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	// An export being made stops where it is; after its lease the next start makes it again.
 	if err := exp.Wait(shutdownCtx); err != nil {
 		log.Warn("shutdown deadline passed before the export worker stopped", "err", err)
-	}
-	if err := cleaner.Wait(shutdownCtx); err != nil {
-		log.Warn("shutdown deadline passed before the uploads cleaner stopped; it finishes on the next start", "err", err)
 	}
 	// Leases given up, so another server takes the jobs at once.
 	if err := jobs.WaitContext(shutdownCtx); err != nil {

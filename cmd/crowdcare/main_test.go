@@ -331,8 +331,11 @@ func TestEveryCommandAnswersHelp(t *testing.T) {
 					t.Errorf("help lacks %q:\n%s", want, first)
 				}
 			}
-			if c.cmd == "bench import" && strings.Contains(first, "--db") {
-				t.Errorf("bench import makes its own database, yet its help offers --db:\n%s", first)
+			// bench import makes its own databases: its --db names only a
+			// PostgreSQL server to make them on, never a database to import into.
+			if c.cmd == "bench import" && strings.Contains(first, "--db") &&
+				!strings.Contains(first, "each run imports into a new database made there and dropped after") {
+				t.Errorf("bench import's --db must say the run makes its own database:\n%s", first)
 			}
 		})
 	}

@@ -59,6 +59,21 @@ func Location(t testing.TB, name string) string {
 	return loc
 }
 
+// EmptyLocation is Location without the schema: on PostgreSQL a database
+// with no table at all (not cloned from the migrated template), for tests
+// of what happens when servers first open a database (migrations, keys).
+func EmptyLocation(t testing.TB, name string) string {
+	t.Helper()
+	if !Postgres() {
+		return SQLiteFile(t, name)
+	}
+	loc, err := newDatabase(t, "")
+	if err != nil {
+		t.Fatalf("an empty PostgreSQL database for the test: %v", err)
+	}
+	return loc
+}
+
 // SQLiteFile is a new SQLite file for the test whichever engine the suite
 // runs on, for what only SQLite has (its file, its size cap, its backup).
 func SQLiteFile(t testing.TB, name string) string {
@@ -99,14 +114,28 @@ func freshDatabase(t testing.TB) (string, error) {
 	if adminErr != nil {
 		return "", adminErr
 	}
+	return newDatabase(t, template)
+}
+
+// newDatabase creates a database from tmpl ("": an empty one) and drops it
+// when the test ends.
+func newDatabase(t testing.TB, tmpl string) (string, error) {
+	adminOnce.Do(func() { admin, template, adminErr = prepare() })
+	if adminErr != nil {
+		return "", adminErr
+	}
 	name := "cc_t_" + randomHex(8)
+	create := `CREATE DATABASE ` + name
+	if tmpl != "" {
+		create += ` TEMPLATE ` + tmpl
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	var err error
 	for attempt := 0; attempt < 20; attempt++ {
 		// Another process cloning the template at the same moment makes
 		// PostgreSQL refuse ("being accessed by other users"): try again.
-		if _, err = admin.ExecContext(ctx, `CREATE DATABASE `+name+` TEMPLATE `+template); err == nil {
+		if _, err = admin.ExecContext(ctx, create); err == nil {
 			break
 		}
 		switch {
