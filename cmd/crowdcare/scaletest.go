@@ -82,12 +82,13 @@ func scaletest(ctx context.Context, args []string, stdout io.Writer) error {
 			loc, replicaURL = primary.URL(name), replica.URL(name)
 		}
 		fmt.Fprintf(stdout, "%s: seeding…\n", s.name)
-		seed, err := seedScale(ctx, loc, *members, *threads)
+		filesDir := filepath.Join(work, fmt.Sprintf("files%d", i))
+		seed, err := seedScale(ctx, loc, filesDir, *members, *threads)
 		if err != nil {
 			return fmt.Errorf("%s: %w", s.name, err)
 		}
 		sink.Reset()
-		r, err := runSetup(ctx, s, loc, replicaURL, filepath.Join(work, fmt.Sprintf("files%d", i)), sink, seed, *workers, *dur, stdout)
+		r, err := runSetup(ctx, s, loc, replicaURL, filesDir, sink, seed, *workers, *dur, stdout)
 		if err != nil {
 			return fmt.Errorf("%s: %w", s.name, err)
 		}
@@ -121,8 +122,8 @@ const scalePassword = "scaletest password"
 // seedScale fills a new database: askers with threads, each with a few
 // answers, members to answer and vote, and a posting limit high enough for
 // the load.
-func seedScale(ctx context.Context, loc string, members, threads int) (*scaleSeed, error) {
-	store, err := models.Open(ctx, loc, models.Options{FilesDir: os.TempDir()})
+func seedScale(ctx context.Context, loc, filesDir string, members, threads int) (*scaleSeed, error) {
+	store, err := models.Open(ctx, loc, models.Options{FilesDir: filesDir})
 	if err != nil {
 		return nil, err
 	}
@@ -224,8 +225,8 @@ func runSetup(ctx context.Context, s scaleSetup, loc, replicaURL, filesDir strin
 		args := []string{"serve", "--addr", "127.0.0.1:0", "--page-rate", "0", "--trust-proxy", "--registrations-per-day", "-1",
 			"--smtp-host", "127.0.0.1", "--smtp-port", strconv.Itoa(sink.Port()), "--smtp-tls", "none", "--smtp-from", "Community <community@scale.invalid>"}
 		env := []string{"CROWDCARE_LOG_LEVEL=error"}
+		args = append(args, "--data-dir", filesDir)
 		if s.postgres {
-			args = append(args, "--data-dir", filesDir)
 			env = append(env, "CROWDCARE_DATABASE_URL="+loc, "CROWDCARE_DATABASE_REPLICA_URL="+replicaURL)
 		} else {
 			args = append(args, "--db", loc)
