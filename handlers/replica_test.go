@@ -73,10 +73,14 @@ func TestReplicaReadYourWrites(t *testing.T) {
 		t.Fatalf("the replica is not in use: %+v", r.Database.Replica)
 	}
 
-	asker, writer, visitor := a.client(), a.client(), a.client()
+	asker, writer, visitor, member := a.client(), a.client(), a.client(), a.client()
 	asker.register("asker")
 	thread := asker.ask("Router reboots every night")
 	writer.register("writer")
+	member.register("member")
+	// The members' own marks (registering, asking) go stale: the member
+	// reads as anyone does, from the replica through the thread cache.
+	a.advance(2 * recentWriteWindow)
 	if !eventually(10*time.Second, func() bool { return strings.Contains(visitor.get(thread).Body, "Router reboots every night") }) {
 		t.Fatal("the visitor never saw the question")
 	}
@@ -97,9 +101,13 @@ func TestReplicaReadYourWrites(t *testing.T) {
 	if res := visitor.get(thread); res.Code != http.StatusOK || strings.Contains(res.Body, answer) {
 		t.Fatalf("a visitor saw the answer the paused replica has not replayed (%d): their page did not read from the replica", res.Code)
 	}
-	// Once more while it lags: the page rendered from the lagging replica
+	if res := member.get(thread); res.Code != http.StatusOK || strings.Contains(res.Body, answer) {
+		t.Fatalf("another member saw the answer the paused replica has not replayed (%d)", res.Code)
+	}
+	// Once more while it lags: the pages rendered from the lagging replica
 	// (kept under the older version the replica shows, not the store's).
 	visitor.get(thread)
+	member.get(thread)
 	if !eventually(5*time.Second, func() bool {
 		_, r := monitor.health()
 		return r.Database.Replica != nil && r.Database.Replica.LagBytes > 0 && r.Database.Replica.Paused
@@ -124,6 +132,9 @@ func TestReplicaReadYourWrites(t *testing.T) {
 	}
 	if res := visitor.get(thread); !strings.Contains(res.Body, answer) {
 		t.Fatalf("after the replica caught up a visitor still got the page without the answer (X-Cache %q)", res.Header.Get("X-Cache"))
+	}
+	if res := member.get(thread); !strings.Contains(res.Body, answer) {
+		t.Fatal("after the replica caught up another member still got the thread without the answer (the thread cache kept the replica's old copy as current)")
 	}
 	raw.Close()
 
