@@ -21,7 +21,7 @@ MINIMIZE ?= -fuzzminimizetime 100x
 # bash for PIPESTATUS in the test target.
 SHELL := /bin/bash
 
-.PHONY: run build test vet fmt-check fuzz bench bench-search bench-import bench-insights loadtest screenshots lighthouse clean sqlite-note
+.PHONY: run build test vet fmt-check fuzz bench bench-search bench-import bench-insights loadtest scaletest screenshots lighthouse clean sqlite-note
 
 # The first build compiles SQLite's C source into the build cache; say so, as
 # it takes about a minute of silence. go list's Stale is false once it is there.
@@ -76,6 +76,15 @@ bench-search: build
 bench-insights: build
 	@[ -f $(BENCH_DB) ] || ./$(BIN) corpus --db $(BENCH_DB) --threads 100000 --posts 1000000
 	./$(BIN) bench insights --db $(BENCH_DB) --n 50 --mentions 100000
+
+# Several app servers (docs/benchmarks.md): a throw-away PostgreSQL primary
+# and streaming replica on 127.0.0.1 (Debian's server programs), one server
+# on SQLite, then 1, 2 and 3 on PostgreSQL with a read/write mix, one of the
+# three killed with kill -9 mid-load; consistency checked at the end.
+SCALE_DURATION ?= 20s
+SCALE_WORKERS  ?= 16
+scaletest: build
+	./$(BIN) scaletest --duration $(SCALE_DURATION) --workers $(SCALE_WORKERS)
 
 # Import throughput: a generated customer-support CSV, then an archive, each
 # against the floor of the same run (the rows it stored, copied inside the

@@ -145,7 +145,10 @@ type Handler struct {
 	pages    *pageCache
 	threads  *threadCache
 	viewers  *viewerCache
-	buffers  bufferPool
+	// recentWrites is how long after a write a browser's pages skip the
+	// caches and read from the primary (recentWriteWindow; recentwrite.go).
+	recentWrites time.Duration
+	buffers      bufferPool
 	// crossOrigin decides whether a state-changing request came from this
 	// site (fetchMetadata): what protects a visitor's KB vote.
 	crossOrigin *http.CrossOriginProtection
@@ -263,7 +266,7 @@ func newHandler(ctx context.Context, cfg Config, store *models.Store, log *slog.
 	if err != nil {
 		return nil, nil, err
 	}
-	h := &Handler{cfg: cfg, store: store, log: log, assets: assets, metrics: newMetrics(store), securityFields: makeSecurityFields(cfg.secure()),
+	h := &Handler{cfg: cfg, store: store, log: log, assets: assets, recentWrites: recentWriteWindow, metrics: newMetrics(store), securityFields: makeSecurityFields(cfg.secure()),
 		darkPalette: strings.Contains(string(siteCSS), darkSelector),
 		viewers:     newViewerCache(), bigBodies: map[string]bigBody{}, staffRoutes: map[string]models.Permission{}, formWait: smallBodyWait, sitemapPerFile: models.SitemapPerFile}
 	if h.uploads = cfg.Uploads; h.uploads == nil {

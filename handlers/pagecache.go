@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -194,11 +195,14 @@ func sharedRoute(path string) bool { return path == "/sitemap.xml" }
 
 // validity says what keeps a route's entry good: the store's version and
 // pageCacheTTL, or for the sitemap sitemapTTL alone (version 0 throughout).
-func (pc *pageCache) validity(path string) (uint64, time.Duration) {
+// The version is the one the request's reads show (models.Store.ReadVersion):
+// older than the store's while they go to a lagging replica, so that a page
+// rendered from it is not taken for current.
+func (pc *pageCache) validity(ctx context.Context, path string) (uint64, time.Duration) {
 	if path == "/sitemap.xml" {
 		return 0, sitemapTTL
 	}
-	return pc.store.Version(), pageCacheTTL
+	return pc.store.ReadVersion(ctx), pageCacheTTL
 }
 
 // unlimitedRoute lists the GETs the per-address limit leaves alone: static
@@ -238,7 +242,7 @@ func (pc *pageCache) middleware(next echo.HandlerFunc) echo.HandlerFunc {
 			}
 		}
 		key := cacheKey(req)
-		version, ttl := pc.validity(c.Path())
+		version, ttl := pc.validity(req.Context(), c.Path())
 		e, state := pc.lookup(c, key, version, ttl)
 		switch state {
 		case pageFresh:
@@ -334,7 +338,7 @@ func (pc *pageCache) current(key string) (*cachedPage, []string, bool) {
 	if !ok {
 		return nil, nil, false
 	}
-	version, ttl := pc.validity(e.route)
+	version, ttl := pc.validity(context.Background(), e.route) // before routing: Version
 	now := pc.now()
 	since, fresh, known := pc.outdated(e, version, ttl, now)
 	switch {

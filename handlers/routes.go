@@ -41,6 +41,9 @@ func (h *Handler) routes(e *echo.Echo) {
 			DenyHandler:         func(c echo.Context, _ string, _ error) error { return echo.ErrTooManyRequests },
 		}))
 	}
+	// Where reads go, and the recent-write mark (recentwrite.go): before
+	// the page cache, which must not answer someone who just wrote.
+	e.Use(h.routeReads)
 	e.Use(h.pages.middleware)
 	e.Use(h.fetchMetadata)
 	e.Use(h.memoRequest)

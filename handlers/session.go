@@ -133,13 +133,16 @@ func sessionSecondFactor(c echo.Context) bool {
 const flashesKey = "_flash"
 
 // personalSession reports whether the request's pages are its own: its
-// session names a live user (requestUser, so loadUser does not look again),
+// session wrote a moment ago (recentwrite.go), names a live user (requestUser, so loadUser does not look again),
 // holds a flash message still to be shown, or, on a KB article, a voter id
 // (the page shows the visitor's vote). Any other request, whatever cookie
 // it sends, is a visitor's and may be answered from the page cache.
 func (h *Handler) personalSession(c echo.Context) (bool, error) {
 	if _, err := c.Request().Cookie(sessionName); err != nil {
 		return false, nil // no cookie: nothing to decode
+	}
+	if models.RecentWrite(c.Request().Context()) {
+		return true, nil // wrote a moment ago (routeReads): not from a copy
 	}
 	s := h.session(c)
 	if flashes, _ := s.Values[flashesKey].([]any); len(flashes) > 0 {

@@ -107,7 +107,19 @@ func (h *Handler) sharedThread(ctx context.Context, id int64, page int) (*thread
 	badge := h.roleBadge(models.RoleAmbassador)
 	key := threadKey{id, page}
 	// Read before loading: a write during the load leaves the entry stale.
-	version := h.store.Version()
+	// The version its reads show: older while they go to a lagging replica.
+	version := h.store.ReadVersion(ctx)
+	if models.RecentWrite(ctx) {
+		// Someone who just wrote, maybe through another server whose
+		// change has not reached this one yet: neither the cached copy nor
+		// a load under way, but the database (the primary) now.
+		e, err := h.loadSharedThread(ctx, id, page)
+		if err != nil {
+			return nil, err
+		}
+		e.version, e.brand, e.badge = version, brand, badge
+		return e, nil
+	}
 	tc.mu.Lock()
 	e, ok := tc.entries[key]
 	tc.mu.Unlock()

@@ -74,10 +74,11 @@ func fresh(version, now uint64, at time.Time) bool {
 // gets its own copy.
 func (h *Handler) viewer(ctx context.Context, id int64, sid string) (*models.User, error) {
 	vc := h.viewers
+	// SessionUser reads from the primary, at the current version.
 	version := h.store.Version()
 	vc.mu.Lock()
 	s, ok := vc.users[id]
-	if ok && fresh(s.version, version, s.at) {
+	if ok && fresh(s.version, version, s.at) && !models.RecentWrite(ctx) {
 		if expires, live := s.sessions[sid]; live && h.store.Now().Before(expires) {
 			u := s.user
 			vc.mu.Unlock()
@@ -107,10 +108,10 @@ func (h *Handler) viewer(ctx context.Context, id int64, sid string) (*models.Use
 // unreadCount is the user's unread notifications, from the cache when current.
 func (h *Handler) unreadCount(ctx context.Context, u *models.User) (int, error) {
 	vc := h.viewers
-	version := h.store.Version()
+	version := h.store.ReadVersion(ctx)
 	vc.mu.Lock()
 	s, ok := vc.users[u.ID]
-	if ok && s.hasUnread && fresh(s.version, version, s.at) {
+	if ok && s.hasUnread && fresh(s.version, version, s.at) && !models.RecentWrite(ctx) {
 		n := s.unread
 		vc.mu.Unlock()
 		return n, nil
@@ -135,11 +136,11 @@ func (h *Handler) unreadCount(ctx context.Context, u *models.User) (int, error) 
 func (h *Handler) viewerOnThread(ctx context.Context, u *models.User, threadID int64, page int, posts []*models.Post) (*viewerThread, error) {
 	vc := h.viewers
 	key := viewerThreadKey{u.ID, threadID, page}
-	version := h.store.Version()
+	version := h.store.ReadVersion(ctx)
 	vc.mu.Lock()
 	s, ok := vc.threads[key]
 	vc.mu.Unlock()
-	if ok && fresh(s.version, version, s.at) {
+	if ok && fresh(s.version, version, s.at) && !models.RecentWrite(ctx) {
 		return s, nil
 	}
 	ids := make([]int64, len(posts))

@@ -157,7 +157,7 @@ type AmbassadorRequest struct {
 
 // PendingAmbassadors lists unused verification links, newest first.
 func (s *Store) PendingAmbassadors(ctx context.Context) ([]AmbassadorRequest, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT u.id, u.username, u.role, a.email, a.expires_at FROM ambassador_tokens a
+	rows, err := s.reader(ctx).QueryContext(ctx, `SELECT u.id, u.username, u.role, a.email, a.expires_at FROM ambassador_tokens a
 		JOIN users u ON u.id = a.user_id WHERE a.used_at IS NULL AND u.role NOT IN ('ambassador', 'moderator', 'admin')
 		ORDER BY a.id DESC LIMIT 200`)
 	if err != nil {
@@ -186,7 +186,7 @@ func (s *Store) UsersWithRole(ctx context.Context, role Role) ([]*User, error) {
 
 // usersWhere lists the users a condition selects, by name.
 func (s *Store) usersWhere(ctx context.Context, where string, args ...any) ([]*User, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT `+userColumns+` FROM users WHERE `+where+` ORDER BY lower(username) LIMIT 1000`, args...)
+	rows, err := s.reader(ctx).QueryContext(ctx, `SELECT `+userColumns+` FROM users WHERE `+where+` ORDER BY lower(username) LIMIT 1000`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list users: %w", err)
 	}

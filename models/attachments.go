@@ -187,7 +187,7 @@ func (s *Store) CanUpload(ctx context.Context, u *User) error {
 // (thumbnails counted): the daily limit counts it.
 func (s *Store) UploadedToday(ctx context.Context, ownerID int64) (int64, error) {
 	var n int64
-	err := s.r.QueryRowContext(ctx, `SELECT COALESCE(SUM(size + thumb_size), 0) FROM attachments
+	err := s.reader(ctx).QueryRowContext(ctx, `SELECT COALESCE(SUM(size + thumb_size), 0) FROM attachments
 		WHERE owner_id = ? AND created_at > ? AND kind != 'avatar'`, ownerID, s.now().Add(-24*time.Hour).Unix()).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("uploads today: %w", err)
@@ -234,7 +234,7 @@ func (s *Store) CreateAttachment(ctx context.Context, owner *User, n NewAttachme
 
 // Attachment loads one attachment by key, whoever may see it.
 func (s *Store) Attachment(ctx context.Context, key string) (*Attachment, error) {
-	a, err := scanAttachment(s.r.QueryRowContext(ctx, `SELECT `+attachmentColumns+` FROM attachments a WHERE a.key = ?`, key))
+	a, err := scanAttachment(s.reader(ctx).QueryRowContext(ctx, `SELECT `+attachmentColumns+` FROM attachments a WHERE a.key = ?`, key))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
 	}
@@ -257,7 +257,7 @@ func (s *Store) AttachmentFor(ctx context.Context, viewer *User, key string) (*A
 	}
 	var postAuthor, threadAuthor, categoryID int64
 	var postHidden, threadHidden bool
-	a, err := scanAttachment(s.r.QueryRowContext(ctx, `SELECT `+attachmentColumns+`,
+	a, err := scanAttachment(s.reader(ctx).QueryRowContext(ctx, `SELECT `+attachmentColumns+`,
 		COALESCE(p.author_id, 0), CASE WHEN p.deleted_at IS NOT NULL OR p.hidden_at IS NOT NULL OR p.pending = 1 THEN 1 ELSE 0 END,
 		COALESCE(t.author_id, 0), CASE WHEN t.deleted_at IS NOT NULL OR t.hidden_at IS NOT NULL OR t.pending = 1 THEN 1 ELSE 0 END,
 		COALESCE(t.category_id, 0)
@@ -303,7 +303,7 @@ func (s *Store) AttachmentFor(ctx context.Context, viewer *User, key string) (*A
 
 // PostAttachments lists what a post shows, removed ones too, in upload order.
 func (s *Store) PostAttachments(ctx context.Context, postID int64) ([]*Attachment, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT `+attachmentColumns+` FROM attachments a WHERE a.post_id = ? ORDER BY a.id`, postID)
+	rows, err := s.reader(ctx).QueryContext(ctx, `SELECT `+attachmentColumns+` FROM attachments a WHERE a.post_id = ? ORDER BY a.id`, postID)
 	if err != nil {
 		return nil, fmt.Errorf("post %d attachments: %w", postID, err)
 	}
@@ -438,7 +438,7 @@ func (s *Store) DropOrphanAttachments(ctx context.Context) (int, error) {
 
 // TrashedUploads lists up to n attachment keys whose files are to be deleted.
 func (s *Store) TrashedUploads(ctx context.Context, n int) ([]string, error) {
-	keys, err := column[string](s.r.QueryContext(ctx, `SELECT key FROM upload_trash ORDER BY queued_at LIMIT ?`, n))
+	keys, err := column[string](s.reader(ctx).QueryContext(ctx, `SELECT key FROM upload_trash ORDER BY queued_at LIMIT ?`, n))
 	if err != nil {
 		return nil, fmt.Errorf("trashed uploads: %w", err)
 	}
@@ -463,7 +463,7 @@ func (s *Store) ForgetTrashed(ctx context.Context, keys []string) error {
 // AttachmentKeys lists every attachment's key (removed ones' too), for
 // backups and consistency checks.
 func (s *Store) AttachmentKeys(ctx context.Context) ([]string, error) {
-	keys, err := column[string](s.r.QueryContext(ctx, `SELECT key FROM attachments WHERE removed_at IS NULL ORDER BY id`))
+	keys, err := column[string](s.reader(ctx).QueryContext(ctx, `SELECT key FROM attachments WHERE removed_at IS NULL ORDER BY id`))
 	if err != nil {
 		return nil, fmt.Errorf("attachment keys: %w", err)
 	}

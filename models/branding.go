@@ -185,7 +185,7 @@ func newAsset(name, contentType string, data []byte) SiteAsset {
 // SiteAsset returns the stored logo or favicon; ErrNotFound when none is.
 func (s *Store) SiteAsset(ctx context.Context, name string) (SiteAsset, error) {
 	a := SiteAsset{Name: name}
-	err := s.r.QueryRowContext(ctx, `SELECT content_type, hash, width, height, data FROM site_assets WHERE name = ?`, name).
+	err := s.reader(ctx).QueryRowContext(ctx, `SELECT content_type, hash, width, height, data FROM site_assets WHERE name = ?`, name).
 		Scan(&a.ContentType, &a.Hash, &a.Width, &a.Height, &a.Data)
 	if errors.Is(err, sql.ErrNoRows) {
 		return a, ErrNotFound

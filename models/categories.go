@@ -49,7 +49,7 @@ func (s *Store) listCategories(ctx context.Context, viewer *User, counts bool) (
 		count = `(SELECT COUNT(*) FROM (SELECT 1 FROM threads t WHERE t.category_id = c.id AND ` + visibleThread +
 			` LIMIT ` + strconv.Itoa(listCountLimit+1) + `) AS v)`
 	}
-	rows, err := s.r.QueryContext(ctx, `SELECT c.id, c.slug, c.name, c.description, c.group_name, `+count+`
+	rows, err := s.reader(ctx).QueryContext(ctx, `SELECT c.id, c.slug, c.name, c.description, c.group_name, `+count+`
 		FROM categories c WHERE 1 = 1`+filter+` ORDER BY c.position, c.name`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list categories: %w", err)
@@ -69,7 +69,7 @@ func (s *Store) listCategories(ctx context.Context, viewer *User, counts bool) (
 // CategoryBySlug loads one category.
 func (s *Store) CategoryBySlug(ctx context.Context, slug string) (*Category, error) {
 	var c Category
-	err := s.r.QueryRowContext(ctx, `SELECT id, slug, name, description, group_name FROM categories WHERE slug = ?`, slug).
+	err := s.reader(ctx).QueryRowContext(ctx, `SELECT id, slug, name, description, group_name FROM categories WHERE slug = ?`, slug).
 		Scan(&c.ID, &c.Slug, &c.Name, &c.Description, &c.Group)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
@@ -101,7 +101,7 @@ func (s *Store) CreateCategory(ctx context.Context, n NewCategory) (*Category, e
 	v.check(n.Name != "", "name", "Name the category.")
 	v.check(len(n.Name) <= 60, "name", "Use at most 60 characters.")
 	var exists int
-	if err := s.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM categories WHERE slug = ?`, n.Slug).Scan(&exists); err != nil {
+	if err := s.reader(ctx).QueryRowContext(ctx, `SELECT COUNT(*) FROM categories WHERE slug = ?`, n.Slug).Scan(&exists); err != nil {
 		return nil, fmt.Errorf("check category slug: %w", err)
 	}
 	v.check(exists == 0, "slug", "A category with that address exists.")

@@ -336,7 +336,7 @@ func (m *markov) body(r *rand.Rand) string {
 // many exist.
 func (s *Store) GenerateMentions(ctx context.Context, n int, seed uint64, sample CorpusSample) (int, error) {
 	var have int
-	if err := s.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM social_items WHERE source = 'corpus'`).Scan(&have); err != nil {
+	if err := s.reader(ctx).QueryRowContext(ctx, `SELECT COUNT(*) FROM social_items WHERE source = 'corpus'`).Scan(&have); err != nil {
 		return 0, fmt.Errorf("count corpus mentions: %w", err)
 	}
 	if have > 0 || n <= 0 {

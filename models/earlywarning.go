@@ -303,7 +303,7 @@ func (s *Store) ewThreads(ctx context.Context, f InsightsFilter, clock ewClock) 
 	var out []ewThread
 	for k, end := range clock.ends {
 		back := time.Duration(k) * week
-		rows, err := s.r.QueryContext(ctx, `SELECT t.id, t.title, t.slug, t.category_id, c.name, c.slug, t.created_at
+		rows, err := s.reader(ctx).QueryContext(ctx, `SELECT t.id, t.title, t.slug, t.category_id, c.name, c.slug, t.created_at
 			FROM threads t JOIN categories c ON c.id = t.category_id
 			WHERE `+visibleThread+` AND t.created_at >= ?1 AND t.created_at < ?2 AND (?3 = 0 OR t.category_id = ?3) AND (?4 = '' OR t.lang = ?4)
 			ORDER BY t.created_at DESC, t.id`, // a spiking term's examples: the latest, in an order SQLite's plan cannot change
@@ -343,7 +343,7 @@ func (s *Store) ewMentions(ctx context.Context, f InsightsFilter, clock ewClock)
 		if k == 0 {
 			start, limit = clock.chartStart, mentionsCharted
 		}
-		rows, err := s.r.QueryContext(ctx, `SELECT tweet_id, author_handle, text, created_at, source_format FROM social_items`+s.indexedBy("social_items_created")+`
+		rows, err := s.reader(ctx).QueryContext(ctx, `SELECT tweet_id, author_handle, text, created_at, source_format FROM social_items`+s.indexedBy("social_items_created")+`
 			WHERE created_at >= ?1 AND created_at < ?2 AND`+mentionScope+` ORDER BY created_at DESC LIMIT ?5`,
 			start.Unix(), end.Unix(), f.CategoryID, f.Lang, limit)
 		if err != nil {
@@ -377,7 +377,7 @@ func (s *Store) ewMentionSeries(ctx context.Context, f InsightsFilter, clock ewC
 	var windows [SpikeWeeks + 1]int
 	for k, end := range clock.ends {
 		// Up to now, k weeks back, as for questions.
-		rows, err := s.r.QueryContext(ctx, `SELECT (created_at - ?1) / 3600, COUNT(*), SUM(created_at >= ?5) FROM social_items`+s.indexedBy("social_items_created")+`
+		rows, err := s.reader(ctx).QueryContext(ctx, `SELECT (created_at - ?1) / 3600, COUNT(*), SUM(created_at >= ?5) FROM social_items`+s.indexedBy("social_items_created")+`
 			WHERE created_at >= ?1 AND created_at < ?2 AND`+mentionScope+` GROUP BY 1`,
 			clock.chartStart.Add(-time.Duration(k)*week).Unix(), end, f.CategoryID, f.Lang, end-int64(SpikeWindow/time.Second))
 		if err != nil {

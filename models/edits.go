@@ -200,7 +200,7 @@ func (s *Store) DeletePost(ctx context.Context, actor *User, postID int64) error
 // threadOpen returns ErrNotFound for a removed thread: its posts are frozen.
 func (s *Store) threadOpen(ctx context.Context, threadID int64) error {
 	var deleted bool
-	if err := s.r.QueryRowContext(ctx, `SELECT deleted_at IS NOT NULL FROM threads WHERE id = ?`, threadID).Scan(&deleted); err != nil {
+	if err := s.reader(ctx).QueryRowContext(ctx, `SELECT deleted_at IS NOT NULL FROM threads WHERE id = ?`, threadID).Scan(&deleted); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return ErrNotFound
 		}
@@ -223,7 +223,7 @@ type Revision struct {
 
 // Revisions lists a post's earlier versions, newest first.
 func (s *Store) Revisions(ctx context.Context, postID int64) ([]Revision, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT r.id, r.title, r.body_md, r.created_at, u.id, u.username, u.role
+	rows, err := s.reader(ctx).QueryContext(ctx, `SELECT r.id, r.title, r.body_md, r.created_at, u.id, u.username, u.role
 		FROM post_revisions r JOIN users u ON u.id = r.editor_id WHERE r.post_id = ? ORDER BY r.id DESC`, postID)
 	if err != nil {
 		return nil, fmt.Errorf("list revisions of %d: %w", postID, err)

@@ -245,7 +245,7 @@ func (s *Store) FinishEmail(ctx context.Context, c *ClaimedEmail, o EmailOutcome
 // EmailCounts is how many notifications and outbox emails are in each
 // state, for tests and monitoring.
 func (s *Store) EmailCounts(ctx context.Context) (map[string]int, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT email_state, COUNT(*) FROM notifications GROUP BY email_state
+	rows, err := s.reader(ctx).QueryContext(ctx, `SELECT email_state, COUNT(*) FROM notifications GROUP BY email_state
 		UNION ALL SELECT state, COUNT(*) FROM outbox GROUP BY state`)
 	if err != nil {
 		return nil, fmt.Errorf("count emails: %w", err)

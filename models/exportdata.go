@@ -124,7 +124,7 @@ func (s *Store) ExportAccount(ctx context.Context, userID int64) (*ExportProfile
 // ExportPosts calls fn with each post the member wrote, oldest first, with
 // its revisions, without holding them all in memory.
 func (s *Store) ExportPosts(ctx context.Context, userID int64, fn func(ExportPost) error) error {
-	rows, err := s.r.QueryContext(ctx, `SELECT p.id, p.thread_id, t.title, t.slug, p.is_question, p.body_md, p.helpful_count,
+	rows, err := s.reader(ctx).QueryContext(ctx, `SELECT p.id, p.thread_id, t.title, t.slug, p.is_question, p.body_md, p.helpful_count,
 		p.created_at, COALESCE(p.edited_at, 0), p.deleted_at IS NOT NULL, p.hidden_at IS NOT NULL, p.pending
 		FROM posts p JOIN threads t ON t.id = p.thread_id WHERE p.author_id = ? ORDER BY p.id`, userID)
 	if err != nil {
@@ -156,7 +156,7 @@ func (s *Store) ExportPosts(ctx context.Context, userID int64, fn func(ExportPos
 }
 
 func (s *Store) exportRevisions(ctx context.Context, userID, postID int64) ([]ExportRevision, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT title, body_md, created_at, editor_id = ? FROM post_revisions WHERE post_id = ? ORDER BY id`,
+	rows, err := s.reader(ctx).QueryContext(ctx, `SELECT title, body_md, created_at, editor_id = ? FROM post_revisions WHERE post_id = ? ORDER BY id`,
 		userID, postID)
 	if err != nil {
 		return nil, fmt.Errorf("export revisions of %d: %w", postID, err)
@@ -178,7 +178,7 @@ func (s *Store) exportRevisions(ctx context.Context, userID, postID int64) ([]Ex
 // ExportVotes reads votes.json: helpful votes on posts, then KB ratings.
 func (s *Store) ExportVotes(ctx context.Context, u *User) ([]ExportVote, error) {
 	out := []ExportVote{}
-	rows, err := s.r.QueryContext(ctx, `SELECT v.post_id, t.id, `+canReadTitle+`, v.created_at FROM votes v
+	rows, err := s.reader(ctx).QueryContext(ctx, `SELECT v.post_id, t.id, `+canReadTitle+`, v.created_at FROM votes v
 		JOIN posts p ON p.id = v.post_id JOIN threads t ON t.id = p.thread_id JOIN categories c ON c.id = t.category_id
 		WHERE v.user_id = ?1 ORDER BY v.created_at, v.post_id`, u.ID, u.Can(PermSeePrivate))
 	if err != nil {
@@ -197,7 +197,7 @@ func (s *Store) ExportVotes(ctx context.Context, u *User) ([]ExportVote, error) 
 	if err != nil {
 		return nil, fmt.Errorf("export votes: %w", err)
 	}
-	rows, err = s.r.QueryContext(ctx, `SELECT k.id, t.id, `+canReadTitle+`, v.helpful, v.created_at FROM kb_votes v
+	rows, err = s.reader(ctx).QueryContext(ctx, `SELECT k.id, t.id, `+canReadTitle+`, v.helpful, v.created_at FROM kb_votes v
 		JOIN kb_articles k ON k.id = v.article_id JOIN threads t ON t.id = k.thread_id JOIN categories c ON c.id = t.category_id
 		WHERE v.voter = ?3 ORDER BY v.created_at, k.id`, u.ID, u.Can(PermSeePrivate), fmt.Sprintf("u:%d", u.ID))
 	if err != nil {
@@ -222,7 +222,7 @@ func (s *Store) ExportVotes(ctx context.Context, u *User) ([]ExportVote, error) 
 // ExportWatches reads watches.json.
 func (s *Store) ExportWatches(ctx context.Context, u *User) ([]ExportWatch, error) {
 	out := []ExportWatch{}
-	rows, err := s.r.QueryContext(ctx, `SELECT t.id, `+canReadTitle+` FROM watches w
+	rows, err := s.reader(ctx).QueryContext(ctx, `SELECT t.id, `+canReadTitle+` FROM watches w
 		JOIN threads t ON t.id = w.thread_id JOIN categories c ON c.id = t.category_id WHERE w.user_id = ?1 ORDER BY t.id`,
 		u.ID, u.Can(PermSeePrivate))
 	if err != nil {
@@ -244,7 +244,7 @@ func (s *Store) ExportWatches(ctx context.Context, u *User) ([]ExportWatch, erro
 
 // ExportNotifications calls fn with each of the member's notifications, oldest first.
 func (s *Store) ExportNotifications(ctx context.Context, userID int64, fn func(ExportNotification) error) error {
-	rows, err := s.r.QueryContext(ctx, `SELECT kind, text, COALESCE(thread_id, 0), COALESCE(post_id, 0), read_at IS NOT NULL, created_at
+	rows, err := s.reader(ctx).QueryContext(ctx, `SELECT kind, text, COALESCE(thread_id, 0), COALESCE(post_id, 0), read_at IS NOT NULL, created_at
 		FROM notifications WHERE user_id = ? ORDER BY id`, userID)
 	if err != nil {
 		return fmt.Errorf("export notifications: %w", err)

@@ -104,7 +104,7 @@ func (s *Store) RequestExport(ctx context.Context, u *User) (*ExportJob, error) 
 
 // ExportJob loads one export.
 func (s *Store) ExportJob(ctx context.Context, id int64) (*ExportJob, error) {
-	j, err := scanExport(s.r.QueryRowContext(ctx, `SELECT `+exportColumns+` FROM export_jobs WHERE id = ?`, id))
+	j, err := scanExport(s.reader(ctx).QueryRowContext(ctx, `SELECT `+exportColumns+` FROM export_jobs WHERE id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
 	}
@@ -116,7 +116,7 @@ func (s *Store) ExportJob(ctx context.Context, id int64) (*ExportJob, error) {
 
 // LatestExport is the member's newest export: ErrNotFound for none.
 func (s *Store) LatestExport(ctx context.Context, userID int64) (*ExportJob, error) {
-	j, err := scanExport(s.r.QueryRowContext(ctx, `SELECT `+exportColumns+` FROM export_jobs WHERE user_id = ? ORDER BY id DESC LIMIT 1`, userID))
+	j, err := scanExport(s.reader(ctx).QueryRowContext(ctx, `SELECT `+exportColumns+` FROM export_jobs WHERE user_id = ? ORDER BY id DESC LIMIT 1`, userID))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
 	}
@@ -219,7 +219,7 @@ func (s *Store) ExpireExports(ctx context.Context) ([]string, error) {
 
 // ExportFiles lists the files exports still need: the ready ones'.
 func (s *Store) ExportFiles(ctx context.Context) ([]string, error) {
-	paths, err := column[string](s.r.QueryContext(ctx, `SELECT path FROM export_jobs WHERE path != ''`))
+	paths, err := column[string](s.reader(ctx).QueryContext(ctx, `SELECT path FROM export_jobs WHERE path != ''`))
 	if err != nil {
 		return nil, fmt.Errorf("list export files: %w", err)
 	}

@@ -67,7 +67,7 @@ func (s *Store) FlagQueue(ctx context.Context, actor *User) ([]FlaggedPost, erro
 	if err != nil {
 		return nil, err
 	}
-	rows, err := s.r.QueryContext(ctx, `SELECT f.id, f.post_id, f.reason, f.note, f.created_at FROM flags f
+	rows, err := s.reader(ctx).QueryContext(ctx, `SELECT f.id, f.post_id, f.reason, f.note, f.created_at FROM flags f
 		JOIN posts p ON p.id = f.post_id JOIN threads t ON t.id = p.thread_id
 		WHERE f.status = 'open'`+filter+` ORDER BY f.post_id, f.id LIMIT 2000`, args...)
 	if err != nil {
@@ -103,7 +103,7 @@ func (s *Store) FlagQueue(ctx context.Context, actor *User) ([]FlaggedPost, erro
 		return nil, nil
 	}
 	// The posts and their threads in a few queries, not two per post.
-	rows, err = s.r.QueryContext(ctx, `SELECT `+postColumns+postJoins+` WHERE p.id IN (`+placeholders(len(order))+`)`, idArgs(order)...)
+	rows, err = s.reader(ctx).QueryContext(ctx, `SELECT `+postColumns+postJoins+` WHERE p.id IN (`+placeholders(len(order))+`)`, idArgs(order)...)
 	posts, err := keyedByID(rows, err, scanPost, func(p *Post) int64 { return p.ID })
 	if err != nil {
 		return nil, fmt.Errorf("load flagged posts: %w", err)
@@ -116,7 +116,7 @@ func (s *Store) FlagQueue(ctx context.Context, actor *User) ([]FlaggedPost, erro
 			threadIDs = append(threadIDs, p.ThreadID)
 		}
 	}
-	rows, err = s.r.QueryContext(ctx, `SELECT `+threadColumns+threadJoins+` WHERE t.id IN (`+placeholders(len(threadIDs))+`)
+	rows, err = s.reader(ctx).QueryContext(ctx, `SELECT `+threadColumns+threadJoins+` WHERE t.id IN (`+placeholders(len(threadIDs))+`)
 		AND t.question_id IS NOT NULL`, idArgs(threadIDs)...)
 	threads, err := keyedByID(rows, err, scanThread, func(t *Thread) int64 { return t.ID })
 	if err != nil {
@@ -174,7 +174,7 @@ func (s *Store) ApprovalQueue(ctx context.Context, actor *User) ([]*Post, error)
 	if !actor.Can(PermHide) {
 		return nil, ErrForbidden
 	}
-	rows, err := s.r.QueryContext(ctx, `SELECT `+postColumns+postJoins+` WHERE p.pending = 1 AND p.deleted_at IS NULL
+	rows, err := s.reader(ctx).QueryContext(ctx, `SELECT `+postColumns+postJoins+` WHERE p.pending = 1 AND p.deleted_at IS NULL
 		AND p.hidden_at IS NULL ORDER BY p.id LIMIT 200`)
 	if err != nil {
 		return nil, fmt.Errorf("list approval queue: %w", err)

@@ -65,7 +65,7 @@ type importCategory struct {
 // import, whose conversation this one completed, are counted in the
 // summary but not here.)
 func (im *Importer) threadCategories(ctx context.Context) ([]importCategory, error) {
-	rows, err := im.s.r.QueryContext(ctx, `SELECT c.id, c.name FROM social_items i
+	rows, err := im.s.reader(ctx).QueryContext(ctx, `SELECT c.id, c.name FROM social_items i
 		JOIN threads t ON t.question_id = i.post_id JOIN categories c ON c.id = t.category_id
 		WHERE i.import_id = ? GROUP BY c.id, c.name ORDER BY COUNT(*) DESC, c.name`, im.id)
 	if err != nil {

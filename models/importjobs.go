@@ -292,7 +292,7 @@ func (s *Store) RecoverImportJobs(ctx context.Context, holder string, ttl time.D
 
 // ImportJobFiles lists the files queued jobs still need.
 func (s *Store) ImportJobFiles(ctx context.Context) ([]string, error) {
-	return column[string](s.r.QueryContext(ctx, `SELECT path FROM import_jobs WHERE path != '' AND status IN ('queued', 'running')`))
+	return column[string](s.reader(ctx).QueryContext(ctx, `SELECT path FROM import_jobs WHERE path != '' AND status IN ('queued', 'running')`))
 }
 
 // ImportJob loads a job.
@@ -401,10 +401,10 @@ func (s *Store) JobThreads(ctx context.Context, job *ImportJob, limit int) ([]Im
 	// The threads whose question is one of the import's items.
 	const created = `FROM social_items i JOIN threads t ON t.id = i.thread_id AND t.question_id = i.post_id WHERE i.import_id = ?`
 	var total int
-	if err := s.r.QueryRowContext(ctx, `SELECT COUNT(*) `+created, job.ImportID).Scan(&total); err != nil {
+	if err := s.reader(ctx).QueryRowContext(ctx, `SELECT COUNT(*) `+created, job.ImportID).Scan(&total); err != nil {
 		return nil, 0, fmt.Errorf("count threads of import job %d: %w", job.ID, err)
 	}
-	rows, err := s.r.QueryContext(ctx, `SELECT t.id, t.title, t.slug `+created+` ORDER BY t.id DESC LIMIT ?`, job.ImportID, limit)
+	rows, err := s.reader(ctx).QueryContext(ctx, `SELECT t.id, t.title, t.slug `+created+` ORDER BY t.id DESC LIMIT ?`, job.ImportID, limit)
 	if err != nil {
 		return nil, 0, fmt.Errorf("threads of import job %d: %w", job.ID, err)
 	}

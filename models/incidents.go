@@ -58,7 +58,7 @@ func (s *Store) OpenIncident(ctx context.Context, actor *User, in NewIncident) (
 	var ok bool
 	if in.ThreadID != 0 {
 		// A banner in a public category must not name a private thread.
-		err := s.r.QueryRowContext(ctx, `SELECT 1 FROM threads t JOIN categories c ON c.id = t.category_id
+		err := s.reader(ctx).QueryRowContext(ctx, `SELECT 1 FROM threads t JOIN categories c ON c.id = t.category_id
 			WHERE t.id = ? AND `+visibleThread+` AND (c.group_name = '' OR t.category_id = ?)`, in.ThreadID, in.CategoryID).Scan(&ok)
 		if err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return 0, fmt.Errorf("incident thread: %w", err)
@@ -114,7 +114,7 @@ func (s *Store) OpenIncidents(ctx context.Context, categoryID int64, viewer *Use
 	}
 	private += privateThread
 	args = append(args, threadArgs...)
-	rows, err := s.r.QueryContext(ctx, `SELECT i.id, i.category_id, c.name, c.slug, i.thread_id, t.title, t.slug, i.message, i.term, u.username, i.opened_at
+	rows, err := s.reader(ctx).QueryContext(ctx, `SELECT i.id, i.category_id, c.name, c.slug, i.thread_id, t.title, t.slug, i.message, i.term, u.username, i.opened_at
 		FROM incidents i JOIN categories c ON c.id = i.category_id JOIN threads t ON t.id = i.thread_id JOIN users u ON u.id = i.opened_by
 		WHERE i.closed_at IS NULL AND (? = 0 OR i.category_id = ?) AND `+visibleThread+private+` ORDER BY i.opened_at DESC, i.id DESC`,
 		append([]any{categoryID, categoryID}, args...)...)

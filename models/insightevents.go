@@ -238,7 +238,7 @@ func (s *Store) SelfServiceFigures(ctx context.Context, f InsightsFilter, top in
 	var out SelfService
 	from, to := f.From.Truncate(time.Hour).Unix(), f.To.Unix()
 	ranges := countRanges(from, to)
-	rows, err := s.r.QueryContext(ctx, `SELECT metric, SUM(n) FROM (`+countsIn("metric, n", "metric IN (?7, ?8, ?9, ?10, ?11, ?12)")+`) AS c GROUP BY metric`,
+	rows, err := s.reader(ctx).QueryContext(ctx, `SELECT metric, SUM(n) FROM (`+countsIn("metric, n", "metric IN (?7, ?8, ?9, ?10, ?11, ?12)")+`) AS c GROUP BY metric`,
 		append(ranges, MetricSearch, MetricSearchNone, MetricViewSolved, MetricViewArticle, MetricSearchSession, MetricSearchSessionSolved)...)
 	if err != nil {
 		return out, fmt.Errorf("self-service counts: %w", err)
@@ -268,7 +268,7 @@ func (s *Store) SelfServiceFigures(ctx context.Context, f InsightsFilter, top in
 	if err := rows.Err(); err != nil {
 		return out, err
 	}
-	q, err := s.r.QueryContext(ctx, `SELECT key, SUM(n) FROM (`+countsIn("key, n", "metric = ?7")+`) AS c
+	q, err := s.reader(ctx).QueryContext(ctx, `SELECT key, SUM(n) FROM (`+countsIn("key, n", "metric = ?7")+`) AS c
 		GROUP BY key ORDER BY SUM(n) DESC, key LIMIT ?8`, append(ranges, MetricSearchNone, top)...)
 	if err != nil {
 		return out, fmt.Errorf("no-result queries: %w", err)
@@ -284,7 +284,7 @@ func (s *Store) SelfServiceFigures(ctx context.Context, f InsightsFilter, top in
 	if err := q.Err(); err != nil {
 		return out, err
 	}
-	err = s.r.QueryRowContext(ctx, `SELECT COALESCE(SUM(helpful), 0), COALESCE(SUM(1 - helpful), 0) FROM kb_votes
+	err = s.reader(ctx).QueryRowContext(ctx, `SELECT COALESCE(SUM(helpful), 0), COALESCE(SUM(1 - helpful), 0) FROM kb_votes
 		WHERE created_at >= ? AND created_at < ?`, f.From.Unix(), f.To.Unix()).Scan(&out.VotesHelpful, &out.VotesUnhelpful)
 	if err != nil {
 		return out, fmt.Errorf("kb votes: %w", err)

@@ -71,7 +71,7 @@ const NoAnswerYet = "no answer yet"
 func (s *Store) Responsiveness(ctx context.Context, f InsightsFilter) ([]Timing, error) {
 	// Named: the index holds every column read, so a year of questions is
 	// read from it alone; the planner would pick a narrower one and read the table.
-	rows, err := s.r.QueryContext(ctx, `SELECT t.created_at, t.first_answer_at, CASE WHEN t.accepted_author_id IS NULL THEN NULL ELSE t.accepted_at END, t.source_url != ''
+	rows, err := s.reader(ctx).QueryContext(ctx, `SELECT t.created_at, t.first_answer_at, CASE WHEN t.accepted_author_id IS NULL THEN NULL ELSE t.accepted_at END, t.source_url != ''
 		FROM threads t`+s.indexedBy("threads_insights")+` WHERE `+visibleThread+` AND t.created_at >= ?1 AND t.created_at < ?2 AND (?3 = 0 OR t.category_id = ?3) AND (?4 = '' OR t.lang = ?4)`,
 		f.From.Unix(), f.To.Unix(), f.CategoryID, f.Lang)
 	if err != nil {
@@ -196,7 +196,7 @@ type Contributor struct {
 // WhoAnswers counts accepted answers by their author's current role.
 func (s *Store) WhoAnswers(ctx context.Context, f InsightsFilter, top int) (Answerers, error) {
 	var a Answerers
-	rows, err := s.r.QueryContext(ctx, `SELECT u.username, u.role, a.n FROM (
+	rows, err := s.reader(ctx).QueryContext(ctx, `SELECT u.username, u.role, a.n FROM (
 		SELECT t.accepted_author_id AS author, COUNT(*) AS n FROM threads t`+s.indexedBy("threads_insights")+`
 		WHERE `+visibleThread+` AND t.created_at >= ?1 AND t.created_at < ?2 AND (?3 = 0 OR t.category_id = ?3) AND (?4 = '' OR t.lang = ?4)
 			AND t.accepted_author_id IS NOT NULL
@@ -248,10 +248,10 @@ func (s *Store) Unanswered(ctx context.Context, categoryID int64, lang string, l
 		WHERE t.first_answer_at IS NULL AND t.deleted_at IS NULL AND t.hidden_at IS NULL AND t.pending = 0
 		AND t.question_id IS NOT NULL AND t.locked_at IS NULL AND (?1 = 0 OR t.category_id = ?1) AND (?2 = '' OR t.lang = ?2)`
 	var total int
-	if err := s.r.QueryRowContext(ctx, `SELECT COUNT(*)`+where, categoryID, lang).Scan(&total); err != nil {
+	if err := s.reader(ctx).QueryRowContext(ctx, `SELECT COUNT(*)`+where, categoryID, lang).Scan(&total); err != nil {
 		return nil, 0, fmt.Errorf("count unanswered: %w", err)
 	}
-	rows, err := s.r.QueryContext(ctx, `SELECT t.id, t.title, t.slug, c.name, t.created_at, t.source_url != ''`+where+
+	rows, err := s.reader(ctx).QueryContext(ctx, `SELECT t.id, t.title, t.slug, c.name, t.created_at, t.source_url != ''`+where+
 		` ORDER BY t.created_at, t.id LIMIT ?3`, categoryID, lang, limit)
 	if err != nil {
 		return nil, 0, fmt.Errorf("unanswered: %w", err)

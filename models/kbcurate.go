@@ -153,7 +153,7 @@ func (s *Store) VoteArticle(ctx context.Context, id int64, voter string, helpful
 // ArticleVote is the vote a voter gave an article: 1 yes, -1 no, 0 none.
 func (s *Store) ArticleVote(ctx context.Context, id int64, voter string) (int, error) {
 	var helpful bool
-	err := s.r.QueryRowContext(ctx, `SELECT helpful FROM kb_votes WHERE article_id = ? AND voter = ?`, id, voter).Scan(&helpful)
+	err := s.reader(ctx).QueryRowContext(ctx, `SELECT helpful FROM kb_votes WHERE article_id = ? AND voter = ?`, id, voter).Scan(&helpful)
 	if err == sql.ErrNoRows {
 		return 0, nil
 	}

@@ -55,7 +55,7 @@ func (s *Store) ArticleOfLoadedThread(ctx context.Context, t *Thread) (*Article,
 }
 
 func (s *Store) articleRow(ctx context.Context, where string, arg any) (*Article, error) {
-	a, err := scanArticle(s.r.QueryRowContext(ctx, `SELECT `+articleColumns+articleJoins+` WHERE `+where, arg))
+	a, err := scanArticle(s.reader(ctx).QueryRowContext(ctx, `SELECT `+articleColumns+articleJoins+` WHERE `+where, arg))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
 	}
@@ -124,7 +124,7 @@ func (s *Store) Articles(ctx context.Context, q ArticleQuery) (*ArticleList, err
 	if q.Newest {
 		order = ` ORDER BY k.created_at DESC, k.id DESC`
 	}
-	rows, err := s.r.QueryContext(ctx, `SELECT `+articleColumns+articleJoins+where+order+` LIMIT ? OFFSET ?`,
+	rows, err := s.reader(ctx).QueryContext(ctx, `SELECT `+articleColumns+articleJoins+where+order+` LIMIT ? OFFSET ?`,
 		append(args, per, (list.Page-1)*per)...)
 	if err != nil {
 		return nil, fmt.Errorf("list articles: %w", err)
@@ -152,7 +152,7 @@ type ArticleRevision struct {
 
 // ArticleRevisions lists an article's earlier versions, newest first.
 func (s *Store) ArticleRevisions(ctx context.Context, articleID int64) ([]ArticleRevision, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT r.title, r.problem_md, r.solution_md, r.note, r.created_at,
+	rows, err := s.reader(ctx).QueryContext(ctx, `SELECT r.title, r.problem_md, r.solution_md, r.note, r.created_at,
 		u.id, u.username, u.role FROM kb_revisions r LEFT JOIN users u ON u.id = r.editor_id
 		WHERE r.article_id = ? ORDER BY r.id DESC`, articleID)
 	if err != nil {

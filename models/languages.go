@@ -49,7 +49,7 @@ func (s *Store) DetectThreadLanguages(ctx context.Context, det LanguageDetector,
 // then, when given, calls after for each in the same transaction.
 func (s *Store) detectAndStore(ctx context.Context, det LanguageDetector, query, update string, limit int,
 	after func(tx *sql.Tx, id any, lang string) error) (int, error) {
-	rows, err := s.r.QueryContext(ctx, query, limit)
+	rows, err := s.reader(ctx).QueryContext(ctx, query, limit)
 	if err != nil {
 		return 0, fmt.Errorf("texts without a language: %w", err)
 	}

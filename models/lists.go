@@ -88,7 +88,7 @@ func listPaging(page, counted, per int) Paging {
 func (s *Store) countUpTo(ctx context.Context, query string, args ...any) (int, error) {
 	var n int
 	args = append(args[:len(args):len(args)], listCountLimit+1)
-	err := s.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM (`+query+` LIMIT ?) AS v`, args...).Scan(&n)
+	err := s.reader(ctx).QueryRowContext(ctx, `SELECT COUNT(*) FROM (`+query+` LIMIT ?) AS v`, args...).Scan(&n)
 	return n, err
 }
 
@@ -144,7 +144,7 @@ func (s *Store) Threads(ctx context.Context, q ThreadQuery) (*ThreadList, error)
 		return nil, fmt.Errorf("count threads: %w", err)
 	}
 	list := &ThreadList{Paging: listPaging(q.Page, total, ThreadsPerPage)}
-	rows, err := s.r.QueryContext(ctx, `SELECT `+threadColumns+threadJoins+where+order+` LIMIT ? OFFSET ?`,
+	rows, err := s.reader(ctx).QueryContext(ctx, `SELECT `+threadColumns+threadJoins+where+order+` LIMIT ? OFFSET ?`,
 		append(args, ThreadsPerPage, (list.Page-1)*ThreadsPerPage)...)
 	if err != nil {
 		return nil, fmt.Errorf("list threads: %w", err)

@@ -200,8 +200,14 @@ func (s *Store) MoveThread(ctx context.Context, actor *User, threadID int64, cat
 		notice := "A moderator moved your question to " + cat.Name + "."
 		// Asked in the transaction: a read through the pool while it holds
 		// a connection could wait for the last free one.
-		if cat.Group != "" && !mayRead(ctx, tx, t.Author.ID, cat.ID) {
-			notice = "A moderator moved your question to a category you cannot see."
+		if cat.Group != "" {
+			may, err := mayRead(ctx, tx, t.Author.ID, cat.ID)
+			if err != nil {
+				return err
+			}
+			if !may {
+				notice = "A moderator moved your question to a category you cannot see."
+			}
 		}
 		return s.notify(ctx, tx, t.Author.ID, actor.ID, NotifyModeration, threadID, 0, notice)
 	})
@@ -439,7 +445,7 @@ func (s *Store) needsApproval(ctx context.Context, author *User, hasLink bool) (
 		return false, err
 	}
 	var approved int
-	if err := s.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM posts p WHERE p.author_id = ? AND `+visiblePost, author.ID).Scan(&approved); err != nil {
+	if err := s.reader(ctx).QueryRowContext(ctx, `SELECT COUNT(*) FROM posts p WHERE p.author_id = ? AND `+visiblePost, author.ID).Scan(&approved); err != nil {
 		return false, fmt.Errorf("count approved posts: %w", err)
 	}
 	return approved == 0, nil

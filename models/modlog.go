@@ -91,11 +91,11 @@ type LogList struct {
 // ModLog lists moderation actions, newest first.
 func (s *Store) ModLog(ctx context.Context, page int) (*LogList, error) {
 	var total int
-	if err := s.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM mod_log`).Scan(&total); err != nil {
+	if err := s.reader(ctx).QueryRowContext(ctx, `SELECT COUNT(*) FROM mod_log`).Scan(&total); err != nil {
 		return nil, fmt.Errorf("count audit log: %w", err)
 	}
 	list := &LogList{Paging: paging(page, total, 50)}
-	rows, err := s.r.QueryContext(ctx, `SELECT l.action, l.target_type, l.target_id, l.reason, l.created_at,
+	rows, err := s.reader(ctx).QueryContext(ctx, `SELECT l.action, l.target_type, l.target_id, l.reason, l.created_at,
 		COALESCE(u.id, 0), COALESCE(u.username, ''), COALESCE(u.role, ''), l.actor_label,
 		COALESCE(CASE l.target_type
 			WHEN 'thread' THEN (SELECT t.title FROM threads t WHERE t.id = l.target_id)

@@ -3,6 +3,7 @@ package models
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"regexp"
 	"strings"
@@ -83,7 +84,14 @@ func mentions(body string) []string {
 // about a new answer (or, for a question, the people it mentions).
 func (s *Store) notifyNewPost(ctx context.Context, tx *sql.Tx, author *User, t *Thread, postID int64, body string, question bool) error {
 	told := map[int64]bool{author.ID: true}
-	if !question && mayRead(ctx, tx, t.Author.ID, t.Category.ID) {
+	askerMay := false
+	if !question {
+		var err error
+		if askerMay, err = mayRead(ctx, tx, t.Author.ID, t.Category.ID); err != nil {
+			return err
+		}
+	}
+	if askerMay {
 		if err := s.notify(ctx, tx, t.Author.ID, author.ID, NotifyAnswer, t.ID, postID,
 			author.Username+" answered your question “"+t.Title+"”"); err != nil {
 			return err
@@ -96,7 +104,14 @@ func (s *Store) notifyNewPost(ctx context.Context, tx *sql.Tx, author *User, t *
 			return err
 		}
 		for _, w := range watchers {
-			if !told[w] && mayRead(ctx, tx, w, t.Category.ID) {
+			if told[w] {
+				continue
+			}
+			may, err := mayRead(ctx, tx, w, t.Category.ID)
+			if err != nil {
+				return err
+			}
+			if may {
 				told[w] = true
 				if err := s.notify(ctx, tx, w, author.ID, NotifyReply, t.ID, postID,
 					author.Username+" replied in “"+t.Title+"”"); err != nil {
@@ -108,11 +123,16 @@ func (s *Store) notifyNewPost(ctx context.Context, tx *sql.Tx, author *User, t *
 	for _, name := range mentions(body) {
 		var id int64
 		err := tx.QueryRowContext(ctx, `SELECT id FROM users WHERE lower(username) = ?`, name).Scan(&id)
-		if err == sql.ErrNoRows || told[id] || (err == nil && !mayRead(ctx, tx, id, t.Category.ID)) {
+		if err == sql.ErrNoRows || err == nil && told[id] {
 			continue
 		}
 		if err != nil {
 			return err
+		}
+		if may, err := mayRead(ctx, tx, id, t.Category.ID); err != nil {
+			return err
+		} else if !may {
+			continue
 		}
 		told[id] = true
 		if err := s.notify(ctx, tx, id, author.ID, NotifyMention, t.ID, postID,
@@ -124,14 +144,23 @@ func (s *Store) notifyNewPost(ctx context.Context, tx *sql.Tx, author *User, t *
 }
 
 // mayRead reports whether a user may see a category's threads: nobody is
-// told about a thread in a private category they are not let into.
-func mayRead(ctx context.Context, tx *sql.Tx, userID, categoryID int64) bool {
+// told about a thread in a private category they are not let into. An
+// error is returned, not taken for "no": on PostgreSQL a failed statement
+// (a serialization failure) aborts the transaction, which must then be
+// run again, not go on to fail with "transaction is aborted".
+func mayRead(ctx context.Context, tx *sql.Tx, userID, categoryID int64) (bool, error) {
 	var role string
 	var open bool
 	err := tx.QueryRowContext(ctx, `SELECT u.role, c.group_name = '' OR EXISTS (
 			SELECT 1 FROM user_groups g WHERE g.user_id = u.id AND g.group_name = c.group_name)
 		FROM users u, categories c WHERE u.id = ? AND c.id = ?`, userID, categoryID).Scan(&role, &open)
-	return err == nil && (open || Role(role).Can(PermSeePrivate))
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("may user %d read category %d: %w", userID, categoryID, err)
+	}
+	return open || Role(role).Can(PermSeePrivate), nil
 }
 
 func txIDs(ctx context.Context, tx *sql.Tx, q string, args ...any) ([]int64, error) {
@@ -141,7 +170,7 @@ func txIDs(ctx context.Context, tx *sql.Tx, q string, args ...any) ([]int64, err
 // UnreadCount is the number shown in the header.
 func (s *Store) UnreadCount(ctx context.Context, userID int64) (int, error) {
 	var n int
-	if err := s.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM notifications WHERE user_id = ? AND read_at IS NULL`, userID).Scan(&n); err != nil {
+	if err := s.reader(ctx).QueryRowContext(ctx, `SELECT COUNT(*) FROM notifications WHERE user_id = ? AND read_at IS NULL`, userID).Scan(&n); err != nil {
 		return 0, fmt.Errorf("count notifications: %w", err)
 	}
 	return n, nil
@@ -163,7 +192,7 @@ func (s *Store) Notifications(ctx context.Context, userID int64, page int) (*Not
 		return nil, fmt.Errorf("count notifications: %w", err)
 	}
 	list := &NotificationList{Paging: listPaging(page, total, ThreadsPerPage)}
-	rows, err := s.r.QueryContext(ctx, `SELECT n.id, n.kind, n.text, COALESCE(n.thread_id, 0), COALESCE(n.post_id, 0),
+	rows, err := s.reader(ctx).QueryContext(ctx, `SELECT n.id, n.kind, n.text, COALESCE(n.thread_id, 0), COALESCE(n.post_id, 0),
 		n.read_at IS NOT NULL, n.created_at, COALESCE(u.id, 0), COALESCE(u.username, ''), COALESCE(u.role, '')
 		FROM notifications n LEFT JOIN users u ON u.id = n.actor_id WHERE n.user_id = ? ORDER BY n.id DESC LIMIT ? OFFSET ?`,
 		userID, ThreadsPerPage, (list.Page-1)*ThreadsPerPage)
@@ -217,7 +246,7 @@ func (s *Store) Watch(ctx context.Context, userID, threadID int64, watch bool) e
 // Watching reports whether the user watches the thread.
 func (s *Store) Watching(ctx context.Context, userID, threadID int64) (bool, error) {
 	var n int
-	err := s.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM watches WHERE user_id = ? AND thread_id = ?`, userID, threadID).Scan(&n)
+	err := s.reader(ctx).QueryRowContext(ctx, `SELECT COUNT(*) FROM watches WHERE user_id = ? AND thread_id = ?`, userID, threadID).Scan(&n)
 	return n > 0, err
 }
 

@@ -37,7 +37,7 @@ func (s *Store) postgresIntegrity(ctx context.Context) (string, error) {
 	if latest := latestMigration(migrations.Postgres()); v != latest {
 		problems = append(problems, fmt.Sprintf("schema version %d, this binary's is %d", v, latest))
 	}
-	tables, err := column[string](s.r.QueryContext(ctx, `SELECT table_name FROM information_schema.tables
+	tables, err := column[string](s.reader(ctx).QueryContext(ctx, `SELECT table_name FROM information_schema.tables
 		WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' ORDER BY table_name`))
 	if err != nil {
 		return "", fmt.Errorf("integrity check: %w", err)
@@ -47,12 +47,12 @@ func (s *Store) postgresIntegrity(ctx context.Context) (string, error) {
 	}
 	for _, t := range tables {
 		var one int
-		err := s.r.QueryRowContext(ctx, `SELECT 1 FROM `+quoteIdent(t)+` LIMIT 1`).Scan(&one)
+		err := s.reader(ctx).QueryRowContext(ctx, `SELECT 1 FROM `+quoteIdent(t)+` LIMIT 1`).Scan(&one)
 		if err != nil && !errors.Is(err, sql.ErrNoRows) {
 			problems = append(problems, fmt.Sprintf("table %s: %v", t, err))
 		}
 	}
-	invalid, err := column[string](s.r.QueryContext(ctx, `SELECT c.relname FROM pg_index i
+	invalid, err := column[string](s.reader(ctx).QueryContext(ctx, `SELECT c.relname FROM pg_index i
 		JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_namespace n ON n.oid = c.relnamespace
 		WHERE n.nspname = current_schema() AND NOT (i.indisvalid AND i.indisready) ORDER BY 1`))
 	if err != nil {
@@ -61,7 +61,7 @@ func (s *Store) postgresIntegrity(ctx context.Context) (string, error) {
 	for _, name := range invalid {
 		problems = append(problems, "index "+name+" is invalid (rebuild it: REINDEX INDEX "+name+")")
 	}
-	unchecked, err := column[string](s.r.QueryContext(ctx, `SELECT c.conname FROM pg_constraint c
+	unchecked, err := column[string](s.reader(ctx).QueryContext(ctx, `SELECT c.conname FROM pg_constraint c
 		JOIN pg_namespace n ON n.oid = c.connamespace
 		WHERE n.nspname = current_schema() AND NOT c.convalidated ORDER BY 1`))
 	if err != nil {
@@ -235,7 +235,7 @@ func (s *Store) pgDumpBackup(ctx context.Context, path string) (rep BackupReport
 		return rep, fmt.Errorf("backup to %s: check the copy: %w", path, err)
 	}
 	dumped := tableDataEntries(list)
-	live, err := column[string](s.r.QueryContext(ctx, `SELECT table_name FROM information_schema.tables
+	live, err := column[string](s.reader(ctx).QueryContext(ctx, `SELECT table_name FROM information_schema.tables
 		WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' ORDER BY table_name`))
 	if err != nil {
 		return rep, fmt.Errorf("backup to %s: %w", path, err)

@@ -76,7 +76,7 @@ func scanPost(row interface{ Scan(...any) error }) (*Post, error) {
 
 // Post loads one post.
 func (s *Store) Post(ctx context.Context, id int64) (*Post, error) {
-	p, err := scanPost(s.r.QueryRowContext(ctx, `SELECT `+postColumns+postJoins+` WHERE p.id = ?`, id))
+	p, err := scanPost(s.reader(ctx).QueryRowContext(ctx, `SELECT `+postColumns+postJoins+` WHERE p.id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
 	}
@@ -100,7 +100,7 @@ type ThreadPosts struct {
 func (s *Store) ThreadPosts(ctx context.Context, t *Thread, page int, viewer *User) (*ThreadPosts, error) {
 	tp := &ThreadPosts{}
 	// The question and the accepted answer in one query (AcceptedID is 0 when unsolved).
-	rows, err := s.r.QueryContext(ctx, `SELECT `+postColumns+postJoins+` WHERE p.id IN (?, ?)`, t.QuestionID, t.AcceptedID)
+	rows, err := s.reader(ctx).QueryContext(ctx, `SELECT `+postColumns+postJoins+` WHERE p.id IN (?, ?)`, t.QuestionID, t.AcceptedID)
 	if err != nil {
 		return nil, fmt.Errorf("load thread %d posts: %w", t.ID, err)
 	}
@@ -130,11 +130,11 @@ func (s *Store) ThreadPosts(ctx context.Context, t *Thread, page int, viewer *Us
 	staff := viewer.Can(PermHide)
 	const where = ` WHERE p.thread_id = ? AND p.is_question = 0 AND p.id != ? AND (p.pending = 0 OR p.author_id = ? OR ? = 1)`
 	var total int
-	if err := s.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM posts p`+where, t.ID, t.AcceptedID, viewerID, staff).Scan(&total); err != nil {
+	if err := s.reader(ctx).QueryRowContext(ctx, `SELECT COUNT(*) FROM posts p`+where, t.ID, t.AcceptedID, viewerID, staff).Scan(&total); err != nil {
 		return nil, fmt.Errorf("count answers: %w", err)
 	}
 	tp.Paging = paging(page, total, AnswersPerPage)
-	rows, err = s.r.QueryContext(ctx, `SELECT `+postColumns+postJoins+where+` ORDER BY p.created_at, p.id LIMIT ? OFFSET ?`,
+	rows, err = s.reader(ctx).QueryContext(ctx, `SELECT `+postColumns+postJoins+where+` ORDER BY p.created_at, p.id LIMIT ? OFFSET ?`,
 		t.ID, t.AcceptedID, viewerID, staff, AnswersPerPage, (tp.Page-1)*AnswersPerPage)
 	if err != nil {
 		return nil, fmt.Errorf("list answers: %w", err)
@@ -205,7 +205,7 @@ func (s *Store) VotedPosts(ctx context.Context, userID int64, postIDs []int64) (
 	if len(postIDs) == 0 {
 		return nil, nil
 	}
-	rows, err := s.r.QueryContext(ctx, `SELECT post_id FROM votes WHERE user_id = ? AND post_id IN (`+placeholders(len(postIDs))+`)`,
+	rows, err := s.reader(ctx).QueryContext(ctx, `SELECT post_id FROM votes WHERE user_id = ? AND post_id IN (`+placeholders(len(postIDs))+`)`,
 		append([]any{userID}, idArgs(postIDs)...)...)
 	if err != nil {
 		return nil, fmt.Errorf("load votes: %w", err)
@@ -365,7 +365,7 @@ func (s *Store) AnswerPage(ctx context.Context, p *Post, t *Thread) (int, error)
 		return 1, nil
 	}
 	var before int
-	err := s.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM posts WHERE thread_id = ? AND is_question = 0 AND id != ?
+	err := s.reader(ctx).QueryRowContext(ctx, `SELECT COUNT(*) FROM posts WHERE thread_id = ? AND is_question = 0 AND id != ?
 		AND (created_at < ? OR (created_at = ? AND id < ?))`,
 		t.ID, t.AcceptedID, p.CreatedAt.Unix(), p.CreatedAt.Unix(), p.ID).Scan(&before)
 	if err != nil {

@@ -36,7 +36,7 @@ func (s *Store) Profile(ctx context.Context, username string, viewer *User) (*Pr
 	for i := 0; i < 4; i++ {
 		args = append(args, fargs...)
 	}
-	err = s.r.QueryRowContext(ctx, `SELECT
+	err = s.reader(ctx).QueryRowContext(ctx, `SELECT
 		(SELECT COUNT(*) FROM threads t WHERE t.author_id = ?1 AND `+visibleThread+filter+`),
 		(SELECT COUNT(*) FROM posts p JOIN threads t ON t.id = p.thread_id
 			WHERE p.author_id = ?1 AND p.is_question = 0 AND `+visiblePost+` AND `+visibleThread+filter+`),
@@ -88,7 +88,7 @@ func (s *Store) UserAnswers(ctx context.Context, userID int64, page int, viewer 
 		return nil, fmt.Errorf("count answers: %w", err)
 	}
 	list := &AnswerList{Paging: listPaging(page, total, ThreadsPerPage)}
-	rows, err := s.r.QueryContext(ctx, `SELECT p.id, p.helpful_count, p.created_at, t.id, t.title, t.slug,
+	rows, err := s.reader(ctx).QueryContext(ctx, `SELECT p.id, p.helpful_count, p.created_at, t.id, t.title, t.slug,
 		COALESCE(t.accepted_id, 0) = p.id, t.accepted_id IS NOT NULL`+where+` ORDER BY p.created_at DESC, p.id DESC LIMIT ? OFFSET ?`,
 		append(args, ThreadsPerPage, (list.Page-1)*ThreadsPerPage)...)
 	if err != nil {

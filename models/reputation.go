@@ -126,11 +126,11 @@ func (s *Store) Leaderboard(ctx context.Context, since time.Time, limit int) ([]
 	var rows *sql.Rows
 	var err error
 	if since.IsZero() {
-		rows, err = s.r.QueryContext(ctx, `SELECT id, username, role, `+publicReputation+` AS pts FROM users
+		rows, err = s.reader(ctx).QueryContext(ctx, `SELECT id, username, role, `+publicReputation+` AS pts FROM users
 			WHERE `+publicReputation+` > 0 AND (suspended_until IS NULL OR suspended_until < ?) ORDER BY pts DESC, id LIMIT ?`,
 			s.now().Unix(), limit)
 	} else {
-		rows, err = s.r.QueryContext(ctx, `SELECT u.id, u.username, u.role, SUM(e.points) AS pts FROM reputation_events e
+		rows, err = s.reader(ctx).QueryContext(ctx, `SELECT u.id, u.username, u.role, SUM(e.points) AS pts FROM reputation_events e
 			JOIN users u ON u.id = e.user_id LEFT JOIN posts p ON p.id = e.post_id LEFT JOIN threads t ON t.id = p.thread_id
 			LEFT JOIN categories c ON c.id = t.category_id
 			WHERE e.created_at >= ? AND COALESCE(c.group_name, '') = '' AND (u.suspended_until IS NULL OR u.suspended_until < ?)

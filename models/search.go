@@ -13,7 +13,7 @@ import (
 )
 
 func (s *Store) ids(ctx context.Context, q string, args ...any) ([]int64, error) {
-	return column[int64](s.r.QueryContext(ctx, q, args...))
+	return column[int64](s.reader(ctx).QueryContext(ctx, q, args...))
 }
 
 // column reads a one-column result into a slice.
@@ -203,7 +203,7 @@ func (s *Store) searchFilter(ctx context.Context, q SearchQuery) (string, bool, 
 	}
 	if q.Tag != "" {
 		var id int64
-		err := s.r.QueryRowContext(ctx, `SELECT id FROM tags WHERE name = ?`, strings.ToLower(q.Tag)).Scan(&id)
+		err := s.reader(ctx).QueryRowContext(ctx, `SELECT id FROM tags WHERE name = ?`, strings.ToLower(q.Tag)).Scan(&id)
 		if errors.Is(err, sql.ErrNoRows) {
 			return "", false, nil
 		}
@@ -366,7 +366,7 @@ func (s *Store) fillHits(ctx context.Context, hits []SearchHit) error {
 	for i, h := range hits {
 		ids[i], pos[h.rowid] = h.rowid, i
 	}
-	rows, err := s.r.QueryContext(ctx, `SELECT t.id, t.title, t.slug, t.accepted_id IS NOT NULL, t.last_activity_at,
+	rows, err := s.reader(ctx).QueryContext(ctx, `SELECT t.id, t.title, t.slug, t.accepted_id IS NOT NULL, t.last_activity_at,
 		c.id, c.slug, c.name, k.id, k.title, k.slug, k.updated_at, t.lang
 		FROM threads t JOIN categories c ON c.id = t.category_id
 		LEFT JOIN kb_articles k ON k.thread_id = t.id AND k.published = 1

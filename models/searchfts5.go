@@ -34,7 +34,7 @@ func (fts5Index) values(row indexRow) []any {
 
 func (x fts5Index) count(ctx context.Context, match string, limit int) (int, error) {
 	var n int
-	err := x.s.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM search_index WHERE search_index MATCH ? LIMIT ?)`,
+	err := x.s.reader(ctx).QueryRowContext(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM search_index WHERE search_index MATCH ? LIMIT ?)`,
 		match, limit).Scan(&n)
 	return n, err
 }
@@ -46,7 +46,7 @@ func (x fts5Index) newest(ctx context.Context, match string, n int) ([]int64, er
 // rank reads no column (snippets, facets) of the matches: that would load
 // each matching document; the window function counts in the same pass.
 func (x fts5Index) rank(ctx context.Context, match string, limit, window int) ([]SearchHit, int, error) {
-	rows, err := x.s.r.QueryContext(ctx, `SELECT rowid, rank, COUNT(*) OVER () FROM (
+	rows, err := x.s.reader(ctx).QueryContext(ctx, `SELECT rowid, rank, COUNT(*) OVER () FROM (
 		SELECT rowid, rank FROM search_index WHERE search_index MATCH ? ORDER BY rowid DESC LIMIT ?
 	) ORDER BY rank LIMIT ?`, match, limit+1, window)
 	if err != nil {

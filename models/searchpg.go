@@ -73,7 +73,7 @@ func (x pgIndex) count(ctx context.Context, match string, limit int) (int, error
 		return 0, err
 	}
 	var n int
-	err = x.s.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM search_match(CAST(? AS tsquery), NULL, CAST(? AS INTEGER), `+pgNewestRowid+`)`,
+	err = x.s.reader(ctx).QueryRowContext(ctx, `SELECT COUNT(*) FROM search_match(CAST(? AS tsquery), NULL, CAST(? AS INTEGER), `+pgNewestRowid+`)`,
 		q.match, limit).Scan(&n)
 	return n, err
 }
@@ -100,7 +100,7 @@ func (x pgIndex) rank(ctx context.Context, match string, limit, window int) ([]S
 	if err != nil {
 		return nil, 0, err
 	}
-	rows, err := x.s.r.QueryContext(ctx, `SELECT rowid, -rank AS r, COUNT(*) OVER ()
+	rows, err := x.s.reader(ctx).QueryContext(ctx, `SELECT rowid, -rank AS r, COUNT(*) OVER ()
 		FROM search_match(CAST(? AS tsquery), CAST(? AS tsquery), CAST(? AS INTEGER), `+pgNewestRowid+`)
 		ORDER BY r, rowid DESC LIMIT ?`, q.match, q.rank, limit+1, window)
 	if err != nil {

@@ -164,7 +164,7 @@ func (s *Store) weighGroups(ctx context.Context, p *searchPlan) error {
 		return nil
 	}
 	var docs float64
-	if err := s.r.QueryRowContext(ctx, `SELECT COALESCE(MAX(rowid), 0) FROM search_index`).Scan(&docs); err != nil {
+	if err := s.reader(ctx).QueryRowContext(ctx, `SELECT COALESCE(MAX(rowid), 0) FROM search_index`).Scan(&docs); err != nil {
 		return fmt.Errorf("count documents: %w", err)
 	}
 	for i := range p.groups {
@@ -378,7 +378,7 @@ func (p *searchPlan) without(expr string) string {
 // English always first: a query is stemmed in each, since its own
 // language is not known. One index seek per language.
 func (s *Store) searchLangs(ctx context.Context) ([]string, error) {
-	rows, err := s.r.QueryContext(ctx, `WITH RECURSIVE l(lang) AS (
+	rows, err := s.reader(ctx).QueryContext(ctx, `WITH RECURSIVE l(lang) AS (
 			SELECT MIN(lang) FROM threads`+s.indexedBy("threads_lang")+` WHERE lang != ''
 			UNION ALL
 			SELECT (SELECT MIN(lang) FROM threads`+s.indexedBy("threads_lang")+` WHERE lang != '' AND lang > l.lang) FROM l WHERE l.lang IS NOT NULL

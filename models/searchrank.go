@@ -117,7 +117,7 @@ func (s *Store) scoreWindow(ctx context.Context, plan *searchPlan, hits []Search
 		args[i], pos[h.rowid] = h.rowid, i
 	}
 	in := placeholders(len(args))
-	rows, err := s.r.QueryContext(ctx, `SELECT rowid, title, body, facets FROM search_index WHERE rowid IN (`+in+`)`, args...)
+	rows, err := s.reader(ctx).QueryContext(ctx, `SELECT rowid, title, body, facets FROM search_index WHERE rowid IN (`+in+`)`, args...)
 	if err != nil {
 		return false, fmt.Errorf("read search window: %w", err)
 	}
@@ -142,7 +142,7 @@ func (s *Store) scoreWindow(ctx context.Context, plan *searchPlan, hits []Search
 		return false, err
 	}
 	helpful := make([]int, len(hits))
-	rows, err = s.r.QueryContext(ctx, `SELECT t.id, t.last_activity_at, COALESCE(p.helpful_count, 0) + COALESCE(k.helpful_yes, 0)
+	rows, err = s.reader(ctx).QueryContext(ctx, `SELECT t.id, t.last_activity_at, COALESCE(p.helpful_count, 0) + COALESCE(k.helpful_yes, 0)
 		FROM threads t LEFT JOIN posts p ON p.id = t.accepted_id
 		LEFT JOIN kb_articles k ON k.thread_id = t.id AND k.published = 1
 		WHERE t.id IN (`+in+`)`, args...)
@@ -219,7 +219,7 @@ func (s *Store) scoreWindow(ctx context.Context, plan *searchPlan, hits []Search
 // readAnswers reads a hit's other answers, for a snippet when the query's
 // words are only there.
 func (s *Store) readAnswers(ctx context.Context, h *SearchHit) error {
-	err := s.r.QueryRowContext(ctx, `SELECT answers FROM search_index WHERE rowid = ?`, h.rowid).Scan(&h.answers)
+	err := s.reader(ctx).QueryRowContext(ctx, `SELECT answers FROM search_index WHERE rowid = ?`, h.rowid).Scan(&h.answers)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return fmt.Errorf("read answers of %d: %w", h.rowid, err)
 	}

@@ -188,7 +188,7 @@ func (s *Store) MeasureRelevance(ctx context.Context) (RelevanceReport, error) {
 	}
 	titles := map[int64]string{}
 	known := map[string]bool{}
-	rows, err := s.r.QueryContext(ctx, `SELECT id, title FROM threads`)
+	rows, err := s.reader(ctx).QueryContext(ctx, `SELECT id, title FROM threads`)
 	if err != nil {
 		return r, err
 	}

@@ -67,7 +67,7 @@ func (s *Store) fillSearchWordsIfAsked(ctx context.Context) error {
 			title string
 		}
 		var batch []row
-		rows, err := s.r.QueryContext(ctx, `SELECT t.id, t.title FROM threads t WHERE t.id > ? AND `+visibleThread+`
+		rows, err := s.reader(ctx).QueryContext(ctx, `SELECT t.id, t.title FROM threads t WHERE t.id > ? AND `+visibleThread+`
 			ORDER BY t.id LIMIT 2000`, last)
 		if err != nil {
 			return fmt.Errorf("read titles: %w", err)
@@ -156,7 +156,7 @@ func (s *Store) correct(ctx context.Context, w, filter, exclude string) (string,
 	}
 	first, size := utf8.DecodeRuneInString(w)
 	next := string(first + 1) // the end of the range of words starting with first
-	rows, err := s.r.QueryContext(ctx, `SELECT word FROM search_words WHERE word >= ? AND word < ?
+	rows, err := s.reader(ctx).QueryContext(ctx, `SELECT word FROM search_words WHERE word >= ? AND word < ?
 		AND length(word) BETWEEN ? AND ?`, w[:size], next, n-limit, n+limit)
 	if err != nil {
 		return "", fmt.Errorf("suggestion candidates: %w", err)

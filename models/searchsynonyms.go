@@ -146,7 +146,7 @@ func (s *synonymSet) synonymsOf(term string, more ...string) []string {
 // defaults until one did).
 func (s *Store) SearchSynonyms(ctx context.Context) (string, error) {
 	var v string
-	err := s.r.QueryRowContext(ctx, `SELECT value FROM settings WHERE key = 'search.synonyms'`).Scan(&v)
+	err := s.reader(ctx).QueryRowContext(ctx, `SELECT value FROM settings WHERE key = 'search.synonyms'`).Scan(&v)
 	if errors.Is(err, sql.ErrNoRows) {
 		return DefaultSearchSynonyms, nil
 	}

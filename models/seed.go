@@ -38,7 +38,7 @@ func (sd *Seeder) Close() { sd.s.seedAt.Store(0) }
 // Empty reports whether the forum has no thread yet.
 func (sd *Seeder) Empty(ctx context.Context) (bool, error) {
 	var n int
-	if err := sd.s.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM threads`).Scan(&n); err != nil {
+	if err := sd.s.reader(ctx).QueryRowContext(ctx, `SELECT COUNT(*) FROM threads`).Scan(&n); err != nil {
 		return false, fmt.Errorf("count threads: %w", err)
 	}
 	return n == 0, nil

@@ -28,7 +28,7 @@ const sitemapPublic = ` AND t.category_id NOT IN (SELECT id FROM categories WHER
 // SitemapCount is how many pages the sitemap lists.
 func (s *Store) SitemapCount(ctx context.Context) (int, error) {
 	var total int
-	if err := s.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM (`+sitemapUnion+`) AS u`).Scan(&total); err != nil {
+	if err := s.reader(ctx).QueryRowContext(ctx, `SELECT COUNT(*) FROM (`+sitemapUnion+`) AS u`).Scan(&total); err != nil {
 		return 0, fmt.Errorf("count sitemap: %w", err)
 	}
 	return total, nil
@@ -37,7 +37,7 @@ func (s *Store) SitemapCount(ctx context.Context) (int, error) {
 // SitemapEntries lists the sitemap's pages perFile at a time: file page,
 // counted from 1.
 func (s *Store) SitemapEntries(ctx context.Context, page, perFile int) ([]SitemapEntry, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT kind, id, slug, at FROM (`+sitemapUnion+`) AS u ORDER BY kind DESC, id LIMIT ? OFFSET ?`,
+	rows, err := s.reader(ctx).QueryContext(ctx, `SELECT kind, id, slug, at FROM (`+sitemapUnion+`) AS u ORDER BY kind DESC, id LIMIT ? OFFSET ?`,
 		perFile, (max(1, page)-1)*perFile)
 	if err != nil {
 		return nil, fmt.Errorf("list sitemap: %w", err)

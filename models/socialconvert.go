@@ -519,7 +519,7 @@ const UnknownXAuthor = "0"
 // mergeThread), or ErrNotFound when it was not merged.
 func (s *Store) MergedInto(ctx context.Context, id int64) (int64, error) {
 	var to int64
-	err := s.r.QueryRowContext(ctx, `SELECT duplicate_of FROM threads WHERE id = ? AND question_id IS NULL AND duplicate_of IS NOT NULL`, id).Scan(&to)
+	err := s.reader(ctx).QueryRowContext(ctx, `SELECT duplicate_of FROM threads WHERE id = ? AND question_id IS NULL AND duplicate_of IS NOT NULL`, id).Scan(&to)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, ErrNotFound
 	}

@@ -565,7 +565,7 @@ func (im *Importer) countInbox(ctx context.Context) error {
 	if im.dryTx != nil {
 		row = im.dryTx.QueryRowContext(ctx, q, im.id)
 	} else {
-		row = im.s.r.QueryRowContext(ctx, q, im.id)
+		row = im.s.reader(ctx).QueryRowContext(ctx, q, im.id)
 	}
 	return row.Scan(&im.sum.Inbox)
 }

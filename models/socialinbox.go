@@ -107,7 +107,7 @@ func (s *Store) Inbox(ctx context.Context, actor *User, q InboxQuery) (*InboxPag
 	if page.Rules, err = s.SocialRules(ctx); err != nil {
 		return nil, err
 	}
-	rows, err := s.r.QueryContext(ctx, `SELECT status, COUNT(*) FROM social_items GROUP BY status`)
+	rows, err := s.reader(ctx).QueryContext(ctx, `SELECT status, COUNT(*) FROM social_items GROUP BY status`)
 	if err != nil {
 		return nil, err
 	}
@@ -127,11 +127,11 @@ func (s *Store) Inbox(ctx context.Context, actor *User, q InboxQuery) (*InboxPag
 }
 
 func (s *Store) strings(ctx context.Context, q string, args ...any) ([]string, error) {
-	return column[string](s.r.QueryContext(ctx, q, args...))
+	return column[string](s.reader(ctx).QueryContext(ctx, q, args...))
 }
 
 func (s *Store) conversationItems(ctx context.Context, conv string) ([]InboxItem, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT i.tweet_id, i.in_reply_to_id, i.author_handle, i.author_name, i.text, i.lang, i.status,
+	rows, err := s.reader(ctx).QueryContext(ctx, `SELECT i.tweet_id, i.in_reply_to_id, i.author_handle, i.author_name, i.text, i.lang, i.status,
 		i.filter_reason, i.is_brand, i.spam_score, COALESCE(r.name, ''), COALESCE(i.thread_id, 0), i.created_at, i.source_format
 		FROM social_items i LEFT JOIN social_rules r ON r.id = i.rule_id WHERE i.conversation_id = ? ORDER BY i.created_at, i.tweet_id LIMIT 200`, conv)
 	if err != nil {

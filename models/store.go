@@ -53,6 +53,19 @@ type Options struct {
 	// a sub-directory of its own. Empty: beside a SQLite file (DB.uploads,
 	// DB.imports, DB.exports); for PostgreSQL, DefaultFilesDir.
 	FilesDir string
+	// ReplicaURL is a streaming replica of the PostgreSQL primary, for
+	// the reads a context allows there (models/replica.go); empty: none.
+	ReplicaURL string
+	// ReplicaMaxLag: a replica further behind is not read from
+	// (DefaultReplicaMaxLag); ReplicaCheckEvery: how often the replica's
+	// position is checked (DefaultReplicaCheckEvery).
+	ReplicaMaxLag     time.Duration
+	ReplicaCheckEvery time.Duration
+	// Deaf: on PostgreSQL, this store neither hears other servers' writes
+	// nor tells them of its own (no LISTEN, no NOTIFY): its caches see
+	// another server's write only by age. No command sets it; tests use it
+	// to stand for a change signal that has not arrived yet.
+	Deaf bool
 }
 
 // DefaultFilesDir is where the files kept with a PostgreSQL database go
@@ -93,7 +106,9 @@ func (o Options) lockWait() time.Duration {
 // Store is the data layer. Writes go through one connection because SQLite
 // has one writer anyway; queueing them in Go avoids SQLITE_BUSY storms.
 type Store struct {
-	w    *sql.DB
+	w *sql.DB
+	// r reads from the primary (on SQLite, the readers' pool); reader(ctx)
+	// sends the reads a context allows there to the replica, if any.
 	r    *sql.DB
 	path string
 	opts Options
@@ -132,6 +147,8 @@ type Store struct {
 	// seedAt, when not 0, is the time (Unix nanoseconds) a Seeder writes
 	// at: the store's clock until the Seeder closes.
 	seedAt atomic.Int64
+	// replica, when set, takes the reads a context allows there.
+	replica *replica
 }
 
 // Version changes whenever anything was written by this process or, on
@@ -209,6 +226,9 @@ func Open(ctx context.Context, location string, opts Options) (*Store, error) {
 	if db.IsPostgresURL(location) {
 		return openPostgres(ctx, location, opts)
 	}
+	if opts.ReplicaURL != "" {
+		return nil, errors.New("a replica (--db-replica) needs a PostgreSQL primary (--db postgres://…)")
+	}
 	return openSQLite(ctx, location, opts)
 }
 
@@ -246,9 +266,17 @@ func openPostgres(ctx context.Context, url string, opts Options) (*Store, error)
 		return nil, err
 	}
 	sig.Pool, s.signal = pool, sig
-	if err := sig.Start(ctx); err != nil {
+	if opts.Deaf {
+		s.signal = db.NewLocalSignal(s.bumpVersion)
+	} else if err := sig.Start(ctx); err != nil {
 		pool.Close()
 		return nil, err
+	}
+	if opts.ReplicaURL != "" {
+		if err := s.openReplica(ctx, opts.ReplicaURL); err != nil {
+			s.Close()
+			return nil, err
+		}
 	}
 	if err := s.reindexIfAsked(ctx); err != nil {
 		s.Close()
@@ -399,6 +427,7 @@ func (s *Store) Close() error {
 		errs = append(errs, s.stopEventFlusher())
 	}
 	if s.engine == db.Postgres {
+		errs = append(errs, s.closeReplica())
 		if s.signal != nil {
 			errs = append(errs, s.signal.Close())
 		}
@@ -568,7 +597,7 @@ func (s *Store) tryPostgresTx(ctx context.Context, conn *sql.Conn, fn func(tx *s
 // Setting returns a stored setting, or ErrNotFound.
 func (s *Store) Setting(ctx context.Context, key string) ([]byte, error) {
 	var v []byte
-	err := s.r.QueryRowContext(ctx, `SELECT value FROM settings WHERE key = ?`, key).Scan(&v)
+	err := s.reader(ctx).QueryRowContext(ctx, `SELECT value FROM settings WHERE key = ?`, key).Scan(&v)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
 	}

@@ -49,7 +49,7 @@ func (s *Store) earlierSubmission(ctx context.Context, userID int64, key string)
 		return 0, false, nil
 	}
 	var id int64
-	err := s.r.QueryRowContext(ctx, `SELECT result_id FROM submission_keys WHERE user_id = ? AND key = ? AND created_at > ?`,
+	err := s.reader(ctx).QueryRowContext(ctx, `SELECT result_id FROM submission_keys WHERE user_id = ? AND key = ? AND created_at > ?`,
 		userID, key, s.now().Add(-SubmissionKeyTTL).Unix()).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, false, nil

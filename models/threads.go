@@ -289,7 +289,7 @@ func scanThread(row interface{ Scan(...any) error }) (*Thread, error) {
 
 // Thread loads one thread, deleted or not; the caller decides what to show.
 func (s *Store) Thread(ctx context.Context, id int64) (*Thread, error) {
-	t, err := scanThread(s.r.QueryRowContext(ctx, `SELECT `+threadColumns+threadJoins+` WHERE t.id = ? AND t.question_id IS NOT NULL`, id))
+	t, err := scanThread(s.reader(ctx).QueryRowContext(ctx, `SELECT `+threadColumns+threadJoins+` WHERE t.id = ? AND t.question_id IS NOT NULL`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
 	}
@@ -313,7 +313,7 @@ func (s *Store) fillTags(ctx context.Context, threads []*Thread) error {
 		byID[t.ID] = t
 		args[i] = t.ID
 	}
-	rows, err := s.r.QueryContext(ctx, `SELECT tt.thread_id, g.name FROM thread_tags tt JOIN tags g ON g.id = tt.tag_id
+	rows, err := s.reader(ctx).QueryContext(ctx, `SELECT tt.thread_id, g.name FROM thread_tags tt JOIN tags g ON g.id = tt.tag_id
 		WHERE tt.thread_id IN (`+placeholders(len(args))+`) ORDER BY g.name`, args...)
 	if err != nil {
 		return fmt.Errorf("load tags: %w", err)

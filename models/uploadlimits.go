@@ -43,7 +43,7 @@ func (l UploadLimits) FormValues() map[string]string {
 // UploadLimits reads the limits, with defaults for what was never set.
 func (s *Store) UploadLimits(ctx context.Context) (UploadLimits, error) {
 	out := DefaultUploadLimits()
-	rows, err := s.r.QueryContext(ctx, `SELECT key, value FROM settings WHERE key LIKE 'uploads.%'`)
+	rows, err := s.reader(ctx).QueryContext(ctx, `SELECT key, value FROM settings WHERE key LIKE 'uploads.%'`)
 	if err != nil {
 		return out, fmt.Errorf("load upload limits: %w", err)
 	}

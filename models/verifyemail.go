@@ -232,7 +232,7 @@ func (s *Store) RequestEmailChange(ctx context.Context, u *User, newEmail, passw
 // confirmed yet, while its link works; "" for none.
 func (s *Store) PendingEmailChange(ctx context.Context, u *User) (string, error) {
 	var email string
-	err := s.r.QueryRowContext(ctx, `SELECT email FROM account_tokens WHERE user_id = ? AND kind = ? AND used_at IS NULL AND expires_at > ?
+	err := s.reader(ctx).QueryRowContext(ctx, `SELECT email FROM account_tokens WHERE user_id = ? AND kind = ? AND used_at IS NULL AND expires_at > ?
 		ORDER BY id DESC LIMIT 1`, u.ID, TokenChangeEmail, s.now().Unix()).Scan(&email)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", nil

@@ -248,6 +248,9 @@ type Health struct {
 	FreeBytes int64 `json:"free_bytes"`
 	// Problems say why the database is not healthy, for people.
 	Problems []string `json:"problems,omitempty"`
+	// Replica is the read replica's state, when there is one
+	// (--db-replica). One not in use is a problem: reads go to the primary.
+	Replica *ReplicaHealth `json:"replica,omitempty"`
 }
 
 // Degraded reports whether the database answers reads but cannot write, or
@@ -280,6 +283,12 @@ func (s *Store) Health(ctx context.Context) Health {
 	} else if err != nil {
 		h.Writable = false
 		h.Problems = append(h.Problems, "the write lock is taken: writes wait ("+faultText(WriteFaultOf(err))+")")
+	}
+	if rh, ok := s.ReplicaHealth(); ok {
+		h.Replica = &rh
+		if !rh.InUse {
+			h.Problems = append(h.Problems, "replica not in use, reads go to the primary: "+rh.Error)
+		}
 	}
 	free, err := s.FreeSpace()
 	switch {

@@ -253,3 +253,28 @@ func TestDatabasePasswordNeverShown(t *testing.T) {
 	code, out, errOut = runCmd(t, "reindex")
 	check("reindex with $CROWDCARE_DATABASE_URL", code, 1, out, errOut, redacted)
 }
+
+// TestReplicaFlag: --db-replica (or $CROWDCARE_DATABASE_REPLICA_URL) is
+// refused beside a SQLite file, and its password is never shown, in
+// --help or in the error when it does not answer.
+func TestReplicaFlag(t *testing.T) {
+	const secret = "r3plica-pw"
+	u := "postgres://crowdcare:" + secret + "@127.0.0.1:1/forum?sslmode=disable&connect_timeout=5"
+	code, out, errOut := runCmd(t, "serve", "--addr", "127.0.0.1:0", "--db", testdb.SQLiteFile(t, "cc.db"), "--db-replica", u)
+	if code != 1 || !strings.Contains(errOut, "needs a PostgreSQL primary") || strings.Contains(out+errOut, secret) {
+		t.Errorf("serve on SQLite with --db-replica: exit %d, %q %q", code, out, errOut)
+	}
+	t.Setenv("CROWDCARE_DATABASE_REPLICA_URL", u)
+	code, out, errOut = runCmd(t, "serve", "--help")
+	if code != 0 || !strings.Contains(out+errOut, "postgres://crowdcare:xxxxx@127.0.0.1:1/forum") || strings.Contains(out+errOut, secret) {
+		t.Errorf("serve --help with $CROWDCARE_DATABASE_REPLICA_URL: exit %d, %q %q", code, out, errOut)
+	}
+	if !testdb.Postgres() {
+		return
+	}
+	// A primary, and a replica that does not answer: serve refuses to start, saying where.
+	code, out, errOut = runCmd(t, "serve", "--addr", "127.0.0.1:0", "--db", testdb.Location(t, "cc.db"), "--data-dir", t.TempDir())
+	if code != 1 || strings.Contains(out+errOut, secret) || !strings.Contains(errOut, "replica: connect to PostgreSQL at postgres://crowdcare:xxxxx@127.0.0.1:1/forum") {
+		t.Errorf("serve with a replica that does not answer: exit %d, %q %q", code, out, errOut)
+	}
+}

@@ -123,6 +123,15 @@ func commands() []command {
 				"ratio to its replay, the CPU time each server used per request, and the transfer sizes of a\n" +
 				"thread page and the stylesheet raw, gzip and Brotli.",
 			examples: []string{"crowdcare loadtest --db bench.db --conns 50 --duration 10s"}},
+		{name: "scaletest", args: "[--duration D] [--workers N] [--members N] [--threads N]",
+			about: "Start a throw-away PostgreSQL primary and streaming replica on 127.0.0.1 (Debian's server programs),\n" +
+				"then drive one server on SQLite and 1, 2 and 3 servers on PostgreSQL (--db-replica) with visitors\n" +
+				"reading threads, the home page and searching, and members answering and voting, spread across the\n" +
+				"servers; kill -9 one of the 3 mid-load. Report throughput as a ratio to SQLite, p50/p99 per page,\n" +
+				"how long a write takes to show on another server, retries, and check that every acknowledged\n" +
+				"answer is there, vote counts match the votes table, no email went out twice and the dead server's\n" +
+				"leases moved within 30 s. Exits 1 on any consistency problem.",
+			examples: []string{"crowdcare scaletest --duration 20s --workers 16"}},
 		{name: "help", args: "[COMMAND]",
 			about:    "Show this text, or a command's flags, their defaults and an example (as COMMAND --help).",
 			examples: []string{"crowdcare help user password"}},

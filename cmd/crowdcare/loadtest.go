@@ -98,6 +98,11 @@ func child(args ...string) (*exec.Cmd, string, time.Duration, error) {
 
 // childEnv is child with env added to the environment.
 func childEnv(env []string, args ...string) (*exec.Cmd, string, time.Duration, error) {
+	return childLogged(env, nil, args...)
+}
+
+// childLogged is childEnv with the child's standard error going to stderr.
+func childLogged(env []string, stderr io.Writer, args ...string) (*exec.Cmd, string, time.Duration, error) {
 	self, err := os.Executable()
 	if err != nil {
 		return nil, "", 0, err
@@ -106,6 +111,7 @@ func childEnv(env []string, args ...string) (*exec.Cmd, string, time.Duration, e
 	if env != nil {
 		cmd.Env = append(os.Environ(), env...)
 	}
+	cmd.Stderr = stderr
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		return nil, "", 0, err

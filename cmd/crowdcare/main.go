@@ -65,6 +65,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = importCmd(ctx, args[1:], stdout)
 	case "loadtest":
 		err = loadtest(ctx, args[1:], stdout)
+	case "scaletest":
+		err = scaletest(ctx, args[1:], stdout)
 	case "loadtest-hello":
 		err = helloServer(ctx, args[1:], stdout)
 	case "corpus":
@@ -254,6 +256,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	dataDir := dataDirFlag(fs)
 	maxConns := fs.Int("db-max-conns", envInt("CROWDCARE_DB_MAX_CONNS", 16),
 		"PostgreSQL only: connections in the pool; each is a server process, and every app server's pool counts against the server's max_connections ($CROWDCARE_DB_MAX_CONNS)")
+	replicaURL := fs.String("db-replica", env("CROWDCARE_DATABASE_REPLICA_URL", ""),
+		"PostgreSQL only: a streaming replica of --db, as a postgres:// URL: visitors' pages read from it, a member's pages for a few seconds after "+
+			"their own write from the primary; while it does not answer or lags more than 4 s, everything reads from the primary; /healthz shows its lag ($CROWDCARE_DATABASE_REPLICA_URL)")
 	openUploads := uploadsFlags(fs, db, dataDir)
 	imageLimits := imageFlags(fs)
 	if _, err := parse(fs, args); err != nil {
@@ -299,7 +304,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if os.Getenv("CROWDCARE_LOG_FORMAT") == "json" {
 		log = slog.New(slog.NewJSONHandler(stderr, opts))
 	}
-	store, err := openStoreWith(ctx, *db, models.Options{FilesDir: *dataDir, MaxConns: *maxConns})
+	store, err := openStoreWith(ctx, *db, models.Options{FilesDir: *dataDir, MaxConns: *maxConns, ReplicaURL: *replicaURL})
 	if err != nil {
 		return err
 	}

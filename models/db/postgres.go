@@ -24,10 +24,16 @@ type PostgresOptions struct {
 	// LockTimeout ends a statement that waited longer for a lock (a row
 	// another transaction writes, a table an operator locked); 0: no limit.
 	LockTimeout time.Duration
+	// ApplicationName names the pool's connections in pg_stat_activity,
+	// unless the URL says (application_name=…); empty: pgx's default.
+	ApplicationName string
 	// OnCommit is called after every commit that may have changed data: a
 	// transaction's, or a single INSERT, UPDATE or DELETE outside one.
 	OnCommit func()
 }
+
+// DefaultMaxConns is PostgresOptions.MaxConns unless set.
+const DefaultMaxConns = 16
 
 // OpenPostgres opens a pool of connections to the database at url through
 // pgx's database/sql driver, wrapped so that the stores' queries run
@@ -49,13 +55,16 @@ func OpenPostgres(ctx context.Context, url string, o PostgresOptions) (*sql.DB, 
 	if _, ok := cfg.RuntimeParams["lock_timeout"]; !ok && o.LockTimeout > 0 {
 		cfg.RuntimeParams["lock_timeout"] = fmt.Sprint(o.LockTimeout.Milliseconds())
 	}
+	if _, ok := cfg.RuntimeParams["application_name"]; !ok && o.ApplicationName != "" {
+		cfg.RuntimeParams["application_name"] = o.ApplicationName
+	}
 	// Times are stored as Unix seconds; the zone only matters to
 	// to_char-style helpers, which must agree with SQLite's UTC.
 	cfg.RuntimeParams["timezone"] = "UTC"
 	inner := stdlib.GetConnector(*cfg)
 	pool := sql.OpenDB(&connector{inner: inner, onCommit: o.OnCommit})
 	if o.MaxConns <= 0 {
-		o.MaxConns = 16
+		o.MaxConns = DefaultMaxConns
 	}
 	pool.SetMaxOpenConns(o.MaxConns)
 	pool.SetMaxIdleConns(o.MaxConns)

@@ -1,0 +1,69 @@
+package models
+
+import (
+	"context"
+	"fmt"
+)
+
+// Consistency is what CheckConsistency found (crowdcare scaletest).
+type Consistency struct {
+	// Missing are the posts asked about that are not there (or deleted).
+	Missing []int64
+	// VoteMismatches counts posts whose helpful_count is not the number of
+	// their rows in votes.
+	VoteMismatches int
+	// Emails counts the notifications by email state (EmailSent,
+	// EmailPending, "claimed", EmailUnconfirmed, "skipped", …).
+	Emails map[string]int
+}
+
+// CheckConsistency checks, after a load, that every post in ids is there
+// and that the vote counters agree with the votes table. It reads the
+// primary.
+func (s *Store) CheckConsistency(ctx context.Context, ids []int64) (Consistency, error) {
+	var c Consistency
+	have := map[int64]bool{}
+	rows, err := s.r.QueryContext(ctx, `SELECT id FROM posts WHERE deleted_at IS NULL`)
+	if err != nil {
+		return c, fmt.Errorf("consistency: posts: %w", err)
+	}
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return c, fmt.Errorf("consistency: posts: %w", err)
+		}
+		have[id] = true
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return c, fmt.Errorf("consistency: posts: %w", err)
+	}
+	for _, id := range ids {
+		if !have[id] {
+			c.Missing = append(c.Missing, id)
+		}
+	}
+	if err := s.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM posts p
+		WHERE p.helpful_count != (SELECT COUNT(*) FROM votes v WHERE v.post_id = p.id)`).Scan(&c.VoteMismatches); err != nil {
+		return c, fmt.Errorf("consistency: votes: %w", err)
+	}
+	c.Emails = map[string]int{}
+	erows, err := s.r.QueryContext(ctx, `SELECT email_state, COUNT(*) FROM notifications GROUP BY email_state`)
+	if err != nil {
+		return c, fmt.Errorf("consistency: emails: %w", err)
+	}
+	defer erows.Close()
+	for erows.Next() {
+		var state string
+		var n int
+		if err := erows.Scan(&state, &n); err != nil {
+			return c, fmt.Errorf("consistency: emails: %w", err)
+		}
+		c.Emails[state] = n
+	}
+	if err := erows.Err(); err != nil {
+		return c, fmt.Errorf("consistency: emails: %w", err)
+	}
+	return c, nil
+}
