@@ -216,7 +216,20 @@ func pgVector(rowid int64, cols []any, facets string) (doc, head string) {
 
 // pgLexeme quotes a lexeme for a tsvector or tsquery literal.
 func pgLexeme(w string) string {
-	return "'" + strings.NewReplacer(`'`, `''`, `\`, `\\`).Replace(w) + "'"
+	if !strings.ContainsAny(w, `'\`) {
+		return "'" + w + "'"
+	}
+	var b strings.Builder
+	b.Grow(len(w) + 4)
+	b.WriteByte('\'')
+	for i := 0; i < len(w); i++ {
+		if w[i] == '\'' || w[i] == '\\' {
+			b.WriteByte(w[i])
+		}
+		b.WriteByte(w[i])
+	}
+	b.WriteByte('\'')
+	return b.String()
 }
 
 // pgQuery is a match expression as tsqueries: match finds the documents;
