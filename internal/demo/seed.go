@@ -442,7 +442,7 @@ func (p *plan) finish(ctx context.Context) error {
 			}
 		}
 	}
-	if err := p.sd.SelfServiceHistory(ctx, 14, p.set.NoResult, 7); err != nil {
+	if err := selfServiceHistory(ctx, p.store, p.sd, 14, p.set.NoResult, 7); err != nil {
 		return err
 	}
 	return p.sd.SkipEmails(ctx)
