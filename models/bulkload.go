@@ -50,7 +50,7 @@ func (s *Store) WriteThreads(ctx context.Context, threads []BulkThread) error {
 	out := make([][]rendered, len(threads))
 	for i, t := range threads {
 		for j, p := range append([]BulkPost{t.Question}, t.Answers...) {
-			rd, err := s.md.render(p.Body)
+			rd, err := s.md.Render(p.Body)
 			if err != nil {
 				return fmt.Errorf("render thread %q post %d: %w", t.Title, j, err)
 			}

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/crowdcare/crowdcare/models/markup"
 )
 
 // PostEdit is what the edit form sends. Title and Tags apply to questions only.
@@ -59,12 +61,12 @@ func (s *Store) editPost(ctx context.Context, editor *User, postID int64, e Post
 		checkTitle(v, e.Title)
 		checkTags(v, tags)
 	}
-	var r renderedBody
+	var r markup.Body
 	if titleOnly {
 		// The text stays the author's, as it was accepted.
-		r.rendered, err = s.md.render(e.Body)
+		r.Rendered, err = s.md.Render(e.Body)
 	} else {
-		r, err = s.md.renderBody(v, "body", e.Body)
+		r, err = s.renderBody(v, "body", e.Body)
 	}
 	if err != nil {
 		return err

@@ -268,7 +268,7 @@ func (s *Store) createAnswer(ctx context.Context, author *User, threadID int64, 
 	body = strings.TrimSpace(cleanText(body))
 	v := validator{}
 	checkBody(v, body)
-	r, err := s.md.renderBody(v, "body", body)
+	r, err := s.renderBody(v, "body", body)
 	if err != nil {
 		return nil, err
 	}

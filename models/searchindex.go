@@ -185,11 +185,11 @@ func (s *Store) indexThreadWith(ctx context.Context, tx dbtx, threadID int64, st
 			d.title += "\n" + kbTitle.String
 		}
 		if curated.Bool {
-			p, err := s.md.render(problem.String)
+			p, err := s.md.Render(problem.String)
 			if err != nil {
 				return err
 			}
-			sol, err := s.md.render(solution.String)
+			sol, err := s.md.Render(solution.String)
 			if err != nil {
 				return err
 			}

@@ -22,6 +22,7 @@ import (
 	"github.com/pressly/goose/v3/lock"
 
 	"github.com/crowdcare/crowdcare/models/db"
+	"github.com/crowdcare/crowdcare/models/markup"
 	"github.com/crowdcare/crowdcare/models/migrations"
 )
 
@@ -100,7 +101,7 @@ type Store struct {
 	// engine is the database underneath: on PostgreSQL w, r and probe are
 	// one pool, and writes run as serializable transactions, retried.
 	engine db.Engine
-	md     *markdown
+	md     *markup.Renderer
 	// dummyHash is checked against for unknown usernames, so a login for a
 	// name that does not exist costs as much as one that does. Made on first
 	// use: at cost 12 it takes a quarter of a second, too long for start-up.
@@ -234,7 +235,7 @@ func openPostgres(ctx context.Context, url string, opts Options) (*Store, error)
 	if opts.MaxSize > 0 {
 		return nil, errors.New("a size cap (Options.MaxSize) is for SQLite files only")
 	}
-	s := &Store{path: url, opts: opts, md: newMarkdown(), faults: newWriteFaults(), engine: db.Postgres}
+	s := &Store{path: url, opts: opts, md: markup.New(), faults: newWriteFaults(), engine: db.Postgres}
 	sig := &db.PostgresSignal{URL: url, OnChange: s.bumpVersion}
 	pool, err := db.OpenPostgres(ctx, url, db.PostgresOptions{MaxConns: opts.MaxConns, LockTimeout: opts.lockWait(), OnCommit: sig.Notify})
 	if err != nil {
@@ -271,7 +272,7 @@ func openSQLite(ctx context.Context, path string, opts Options) (*Store, error) 
 	w.SetMaxOpenConns(1)
 	w.SetMaxIdleConns(1)
 	w.SetConnMaxLifetime(0)
-	s := &Store{w: w, path: path, opts: opts, md: newMarkdown(), faults: newWriteFaults(), engine: db.SQLite}
+	s := &Store{w: w, path: path, opts: opts, md: markup.New(), faults: newWriteFaults(), engine: db.SQLite}
 	s.signal = db.NewLocalSignal(s.bumpVersion)
 	// The writer pool keeps its one connection for good (no lifetime limit),
 	// so the hook stays in place.
