@@ -1,4 +1,4 @@
-package models
+package search
 
 import (
 	"regexp"
@@ -18,7 +18,7 @@ func TestCompoundWordsMatchThePattern(t *testing.T) {
 	found := 0
 	for _, text := range texts {
 		var got []string
-		compoundWords(text, func(m string) { got = append(got, m) })
+		CompoundWords(text, func(m string) { got = append(got, m) })
 		want := pattern.FindAllString(text, -1)
 		if strings.Join(got, "\x00") != strings.Join(want, "\x00") {
 			t.Errorf("%q: scanner %q, pattern %q", text, got, want)
