@@ -136,13 +136,13 @@ func MayAccept(who Actor, p Post) error {
 	return nil
 }
 
-// mayEditText: the author, or whoever may edit any post, edits a post not
-// removed.
-func mayEditText(who Actor, p Post) bool {
+// MayEditText: the author, or whoever may edit any post, edits a post's
+// text (and removes it) unless it is removed already.
+func MayEditText(who Actor, p Post) bool {
 	return who.ID != 0 && !p.Deleted && (who.ID == p.AuthorID || who.Can(PermEditAny))
 }
 
-// MayEdit: the text as mayEditText allows, or a question's title and tags
+// MayEdit: the text as MayEditText allows, or a question's title and tags
 // for whoever may edit titles; never in a removed thread.
 func MayEdit(who Actor, p Post) error {
 	switch {
@@ -150,7 +150,7 @@ func MayEdit(who Actor, p Post) error {
 		return refuse(Edit, NotSignedIn)
 	case p.ThreadDeleted:
 		return refuse(Edit, Gone)
-	case !mayEditText(who, p) && !MayEditTitleOnly(who, p):
+	case !MayEditText(who, p) && !MayEditTitleOnly(who, p):
 		return refuse(Edit, NotPermitted)
 	}
 	return nil
@@ -159,7 +159,7 @@ func MayEdit(who Actor, p Post) error {
 // MayEditTitleOnly: who may retitle and retag this question without
 // touching its text (superusers).
 func MayEditTitleOnly(who Actor, p Post) bool {
-	return !mayEditText(who, p) && p.IsQuestion && who.Can(PermEditTitles)
+	return !MayEditText(who, p) && p.IsQuestion && who.Can(PermEditTitles)
 }
 
 // MayDelete: whoever may edit the text removes the post; never in a removed
@@ -170,7 +170,7 @@ func MayDelete(who Actor, p Post) error {
 		return refuse(Delete, NotSignedIn)
 	case p.ThreadDeleted:
 		return refuse(Delete, Gone)
-	case !mayEditText(who, p):
+	case !MayEditText(who, p):
 		return refuse(Delete, NotPermitted)
 	}
 	return nil
