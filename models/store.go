@@ -24,6 +24,7 @@ import (
 	"github.com/crowdcare/crowdcare/models/db"
 	"github.com/crowdcare/crowdcare/models/markup"
 	"github.com/crowdcare/crowdcare/models/migrations"
+	"github.com/crowdcare/crowdcare/models/site"
 )
 
 // Options tunes a Store. The zero value is what production uses.
@@ -133,6 +134,8 @@ type Store struct {
 	// seedAt, when not 0, is the time (Unix nanoseconds) a Seeder writes
 	// at: the store's clock until the Seeder closes.
 	seedAt atomic.Int64
+	// Site is the site-wide lists (models/site: the sitemap), over r.
+	*site.Site
 }
 
 // Version changes whenever anything was written by this process or, on
@@ -242,6 +245,7 @@ func openPostgres(ctx context.Context, url string, opts Options) (*Store, error)
 		return nil, err
 	}
 	s.w, s.r, s.probe = pool, pool, pool
+	s.Site = s.newSite()
 	if err := s.migrate(ctx); err != nil {
 		pool.Close()
 		return nil, err
@@ -306,6 +310,7 @@ func openSQLite(ctx context.Context, path string, opts Options) (*Store, error) 
 	r.SetMaxOpenConns(n)
 	r.SetMaxIdleConns(n)
 	s.r = r
+	s.Site = s.newSite()
 	if err := r.PingContext(ctx); err != nil {
 		s.Close()
 		return nil, fmt.Errorf("ping readers: %w", err)
