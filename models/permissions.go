@@ -102,30 +102,34 @@ func (s *Store) decideOnPost(ctx context.Context, a policy.Action, u *User, p *P
 	return decide(a, u, p, t)
 }
 
-// What staff may do to one account besides what their role grants: the
-// moderation page offers a form only where these allow it, and the store
-// refuses the rest.
+// What staff may do to one account besides what their role grants is
+// decided in models/policy (accounts.go); these read a User for it.
+
+// Account is the user as policy's decisions on an account see them.
+func (u *User) Account() policy.Account {
+	return policy.Account{ID: u.ID, Role: u.Role, Deleted: u.Deleted()}
+}
 
 // CanSuspendUser reports whether actor may suspend target or lift their
-// suspension: nobody themselves, and only an admin a staff member.
+// suspension (policy.MaySuspend).
 func CanSuspendUser(actor, target *User) bool {
-	return actor.Can(PermSuspend) && actor.ID != target.ID && (!target.Role.IsStaff() || actor.Role == RoleAdmin)
+	return policy.MaySuspend(actor.Actor(), target.Account())
 }
 
-// CanRemoveSpammer reports whether actor may remove target as a spammer:
-// never a staff account, nor oneself.
+// CanRemoveSpammer reports whether actor may remove target as a spammer
+// (policy.MayRemoveSpammer).
 func CanRemoveSpammer(actor, target *User) bool {
-	return actor.Can(PermSuspend) && actor.Can(PermHide) && actor.ID != target.ID && !target.Role.IsStaff()
+	return policy.MayRemoveSpammer(actor.Actor(), target.Account())
 }
 
-// CanSetRole reports whether actor may change target's role: nobody their own.
+// CanSetRole reports whether actor may change target's role
+// (policy.MaySetRole).
 func CanSetRole(actor, target *User) bool {
-	return actor.Can(PermManageRoles) && actor.ID != target.ID
+	return policy.MaySetRole(actor.Actor(), target.Account())
 }
 
 // CanDeleteUser reports whether actor may delete target's account from the
-// moderation page: an admin, never their own account (they delete it from
-// their settings, like anyone).
+// moderation page (policy.MayDeleteAccount).
 func CanDeleteUser(actor, target *User) bool {
-	return actor.Can(PermDeleteUsers) && actor.ID != target.ID && !target.Deleted()
+	return policy.MayDeleteAccount(actor.Actor(), target.Account())
 }

@@ -62,3 +62,33 @@ func TestDecisions(t *testing.T) {
 		t.Error("title-only editing is for superusers on others' questions")
 	}
 }
+
+// TestAccountDecisions: nobody acts on their own account here, only an
+// admin on a staff member's, and no staff account is removed as a spammer.
+func TestAccountDecisions(t *testing.T) {
+	admin, mod, amb := Actor{ID: 1, Role: RoleAdmin}, Actor{ID: 2, Role: RoleModerator}, Actor{ID: 3, Role: RoleAmbassador}
+	member := Account{ID: 10, Role: RoleMember}
+	staff := Account{ID: 11, Role: RoleModerator}
+	for _, c := range []struct {
+		name string
+		got  bool
+		want bool
+	}{
+		{"a moderator suspends a member", MaySuspend(mod, member), true},
+		{"not a staff member", MaySuspend(mod, staff), false},
+		{"an admin does", MaySuspend(admin, staff), true},
+		{"nobody themselves", MaySuspend(admin, Account{ID: 1, Role: RoleAdmin}), false},
+		{"a visitor nobody", MaySuspend(Actor{}, member), false},
+		{"an ambassador removes a spammer", MayRemoveSpammer(amb, member), true},
+		{"never a staff account", MayRemoveSpammer(admin, staff), false},
+		{"an admin sets roles", MaySetRole(admin, staff), true},
+		{"a moderator does not", MaySetRole(mod, member), false},
+		{"an admin deletes an account", MayDeleteAccount(admin, member), true},
+		{"not one deleted already", MayDeleteAccount(admin, Account{ID: 10, Deleted: true}), false},
+		{"not their own", MayDeleteAccount(admin, Account{ID: 1, Role: RoleAdmin}), false},
+	} {
+		if c.got != c.want {
+			t.Errorf("%s: %v", c.name, c.got)
+		}
+	}
+}
