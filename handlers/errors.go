@@ -8,6 +8,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/crowdcare/crowdcare/models"
+	"github.com/crowdcare/crowdcare/models/policy"
 )
 
 type errorPage struct {
@@ -28,6 +29,7 @@ func (h *Handler) handleError(err error, c echo.Context) {
 	var he *echo.HTTPError
 	var ve *models.ValidationError
 	var na *models.ErrNotAllowed
+	var rf *policy.Refusal
 	switch fault := models.WriteFaultOf(err); {
 	case fault != models.FaultNone:
 		code, msg = http.StatusServiceUnavailable, unavailableText
@@ -41,6 +43,8 @@ func (h *Handler) handleError(err error, c echo.Context) {
 		code, msg = http.StatusForbidden, "You are not allowed to do that."
 	case errors.As(err, &na):
 		code, msg = http.StatusForbidden, na.Reason
+	case errors.As(err, &rf):
+		code, msg = http.StatusForbidden, refusalText(rf)
 	case errors.As(err, &ve):
 		code, msg = http.StatusUnprocessableEntity, ve.Error()
 	case errors.As(err, &he):

@@ -18,6 +18,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"golang.org/x/crypto/bcrypt"
 
+	"github.com/crowdcare/crowdcare/internal/bench"
 	"github.com/crowdcare/crowdcare/models"
 )
 
@@ -118,7 +119,7 @@ func TestOnlyALiveSessionOrAFlashSkipsThePageCache(t *testing.T) {
 // makes a visitor's request count or skip the whole table.
 func TestDeepListPagesAreRefused(t *testing.T) {
 	a := newApp(t)
-	if err := a.store.GenerateCorpus(context.Background(), models.CorpusOptions{Threads: 1010, Posts: 1010, Users: 5, Seed: 1}); err != nil {
+	if err := bench.GenerateCorpus(context.Background(), a.store, bench.CorpusOptions{Threads: 1010, Posts: 1010, Users: 5, Seed: 1}); err != nil {
 		t.Fatal(err)
 	}
 	v := a.client()

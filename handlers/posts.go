@@ -96,6 +96,10 @@ func (h *Handler) refuse(c echo.Context, err error, back string) error {
 		h.flashFor(c, back, na.Reason)
 		return c.Redirect(http.StatusSeeOther, back)
 	}
+	if r, ok := policyRefusal(err); ok {
+		h.flashFor(c, back, refusalText(r))
+		return c.Redirect(http.StatusSeeOther, back)
+	}
 	return err
 }
 

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/crowdcare/crowdcare/models"
+	"github.com/crowdcare/crowdcare/models/policy"
 )
 
 // postView is one post with what the viewer may do to it. Its fields are
@@ -48,10 +49,13 @@ type postView struct {
 	Flash          string // the confirmation or refusal of the viewer's action on it
 }
 
-// View prepares a post of this thread for the post partial.
+// View prepares a post of this thread for the post partial. Each button
+// shows exactly when policy allows its action (models/policy: the store
+// asks the same functions before doing the work).
 func (p threadPage) View(post *models.Post) postView {
 	u := p.User
-	live := !p.Thread.Deleted && !post.Deleted && !post.Hidden && !post.Pending
+	who, facts := u.Actor(), models.PolicyPost(post, p.Thread)
+	may := func(a policy.Action) bool { return policy.Decide(a, who, facts) == nil }
 	return postView{
 		ID: post.ID, Author: post.Author, IsQuestion: post.IsQuestion, BodyHTML: post.BodyHTML,
 		HelpfulCount: post.HelpfulCount, CreatedAt: post.CreatedAt, EditedAt: post.EditedAt, Deleted: post.Deleted,
@@ -61,14 +65,14 @@ func (p threadPage) View(post *models.Post) postView {
 		Brand:         p.Brand.Name,
 		IsAccepted:    post.ID == p.Thread.AcceptedID,
 		IsOfficial:    post.Author.Role == models.RoleAmbassador && !post.IsQuestion,
-		CanVote:       u != nil && u.ID != post.Author.ID && live,
-		CanAccept:     p.CanAccept && !post.IsQuestion && live,
-		CanEdit:       (models.CanEdit(u, post) || (post.IsQuestion && u.Can(models.PermEditTitles))) && !p.Thread.Deleted,
-		CanDelete:     models.CanEdit(u, post) && !p.Thread.Deleted,
-		CanSeeHistory: models.CanSeeRevisions(u, post),
-		CanFlag:       u != nil && u.ID != post.Author.ID && live,
-		CanHide:       u.Can(models.PermHide) && !post.Deleted,
-		CanRecommend:  u.Can(models.PermRecommend) && !post.IsQuestion && live,
+		CanVote:       may(policy.Vote),
+		CanAccept:     may(policy.Accept),
+		CanEdit:       may(policy.Edit),
+		CanDelete:     may(policy.Delete),
+		CanSeeHistory: may(policy.SeeHistory),
+		CanFlag:       may(policy.Flag),
+		CanHide:       may(policy.Hide),
+		CanRecommend:  may(policy.Recommend),
 		CanModerate:   u.Can(models.PermSuspend) && u.ID != post.Author.ID,
 		CanRemoveFiles: u.Can(models.PermRemoveAttachments) && !post.Deleted &&
 			strings.Contains(string(post.BodyHTML), `="/uploads/`),

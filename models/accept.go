@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+
+	"github.com/crowdcare/crowdcare/models/policy"
 )
 
 // Accept marks an answer as the one that solved the thread, replacing any
@@ -20,24 +22,15 @@ func (s *Store) accept(ctx context.Context, actor *User, postID int64, undo, tru
 	if err != nil {
 		return nil, err
 	}
-	if p.Deleted {
-		return nil, ErrNotFound
-	}
 	t, err := s.Thread(ctx, p.ThreadID)
 	if err != nil {
 		return nil, err
 	}
-	if t.Deleted {
-		return nil, ErrNotFound
-	}
-	if actor.ID != t.Author.ID && !actor.Can(PermAcceptAny) {
-		return nil, ErrForbidden
+	if err := decide(policy.Accept, actor, p, t); err != nil {
+		return nil, err
 	}
 	if err := s.suspendedErr(actor); err != nil {
 		return nil, err
-	}
-	if p.IsQuestion {
-		return nil, &ErrNotAllowed{Reason: "Only an answer can be accepted."}
 	}
 	points := PointsAcceptedAnswer
 	if !undo && !trusted {

@@ -145,17 +145,6 @@ func HumanSize(n int64) string {
 	return strconv.FormatInt((n+500_000)/1_000_000, 10) + " MB"
 }
 
-// uploadKeyRE finds the attachments a post's Markdown refers to.
-var uploadKeyRE = regexp.MustCompile(`^/uploads/([a-z2-7]{26})(?:/|$)`)
-
-// attachmentKeyOf is the key of an address to an attachment, or "".
-func attachmentKeyOf(dest []byte) string {
-	if m := uploadKeyRE.FindSubmatch(dest); m != nil {
-		return string(m[1])
-	}
-	return ""
-}
-
 const attachmentColumns = `a.id, a.key, a.owner_id, COALESCE(a.post_id, 0), a.kind, a.content_type, a.name, a.size,
 	a.thumb_type, a.thumb_size, a.width, a.height, a.sha256, a.created_at, COALESCE(a.removed_at, 0)`
 

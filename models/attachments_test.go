@@ -66,7 +66,7 @@ func TestAttachmentMarkdownAndKeys(t *testing.T) {
 	}
 	// The Markdown renders to an image and a link to the same addresses.
 	s := newTestStore(t)
-	r, err := s.md.renderBody(validator{}, "body", big.Markdown()+"\n\n"+file.Markdown()+"\n\n"+img.Markdown())
+	r, err := s.md.RenderBody(big.Markdown() + "\n\n" + file.Markdown() + "\n\n" + img.Markdown())
 	if err != nil {
 		t.Fatal(err)
 	}

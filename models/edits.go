@@ -7,6 +7,9 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/crowdcare/crowdcare/models/markup"
+	"github.com/crowdcare/crowdcare/models/policy"
 )
 
 // PostEdit is what the edit form sends. Title and Tags apply to questions only.
@@ -33,16 +36,17 @@ func (s *Store) editPost(ctx context.Context, editor *User, postID int64, e Post
 	if err != nil {
 		return err
 	}
-	// Superusers may retitle and retag questions without touching the text.
-	titleOnly := !CanEdit(editor, p) && p.IsQuestion && editor.Can(PermEditTitles)
-	if !CanEdit(editor, p) && !titleOnly {
-		return ErrForbidden
+	t, err := s.Thread(ctx, p.ThreadID)
+	if err != nil {
+		return err
 	}
+	if err := decide(policy.Edit, editor, p, t); err != nil {
+		return err
+	}
+	// Superusers may retitle and retag questions without touching the text.
+	titleOnly := policy.MayEditTitleOnly(editor.Actor(), PolicyPost(p, t))
 	if titleOnly {
 		e.Body = p.BodyMD
-	}
-	if err := s.threadOpen(ctx, p.ThreadID); err != nil {
-		return err
 	}
 	if editor.Suspended(s.now()) {
 		return &ErrNotAllowed{Reason: "Your account is suspended: you can read but not edit."}
@@ -59,12 +63,12 @@ func (s *Store) editPost(ctx context.Context, editor *User, postID int64, e Post
 		checkTitle(v, e.Title)
 		checkTags(v, tags)
 	}
-	var r renderedBody
+	var r markup.Body
 	if titleOnly {
 		// The text stays the author's, as it was accepted.
-		r.rendered, err = s.md.render(e.Body)
+		r.Rendered, err = s.md.Render(e.Body)
 	} else {
-		r, err = s.md.renderBody(v, "body", e.Body)
+		r, err = s.renderBody(v, "body", e.Body)
 	}
 	if err != nil {
 		return err
@@ -157,13 +161,14 @@ func (s *Store) DeletePost(ctx context.Context, actor *User, postID int64) error
 	if err != nil {
 		return err
 	}
-	if !CanEdit(actor, p) {
-		return ErrForbidden
-	}
-	if err := s.suspendedErr(actor); err != nil {
+	t, err := s.Thread(ctx, p.ThreadID)
+	if err != nil {
 		return err
 	}
-	if err := s.threadOpen(ctx, p.ThreadID); err != nil {
+	if err := decide(policy.Delete, actor, p, t); err != nil {
+		return err
+	}
+	if err := s.suspendedErr(actor); err != nil {
 		return err
 	}
 	now := s.now().Unix()
@@ -193,21 +198,6 @@ func (s *Store) DeletePost(ctx context.Context, actor *User, postID int64) error
 	})
 	if err != nil {
 		return fmt.Errorf("delete post %d: %w", postID, err)
-	}
-	return nil
-}
-
-// threadOpen returns ErrNotFound for a removed thread: its posts are frozen.
-func (s *Store) threadOpen(ctx context.Context, threadID int64) error {
-	var deleted bool
-	if err := s.reader(ctx).QueryRowContext(ctx, `SELECT deleted_at IS NOT NULL FROM threads WHERE id = ?`, threadID).Scan(&deleted); err != nil {
-		if errors.Is(err, sql.ErrNoRows) {
-			return ErrNotFound
-		}
-		return fmt.Errorf("load thread %d: %w", threadID, err)
-	}
-	if deleted {
-		return ErrNotFound
 	}
 	return nil
 }

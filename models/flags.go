@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/crowdcare/crowdcare/models/policy"
 )
 
 // Flag reasons.
@@ -33,11 +35,12 @@ func (s *Store) FlagPost(ctx context.Context, reporter *User, postID int64, reas
 	if err != nil {
 		return err
 	}
-	if p.Deleted || p.Hidden || p.Pending {
-		return ErrNotFound
+	t, err := s.Thread(ctx, p.ThreadID)
+	if err != nil {
+		return err
 	}
-	if p.Author.ID == reporter.ID {
-		return &ErrNotAllowed{Reason: "You cannot flag your own post; edit or delete it instead."}
+	if err := decide(policy.Flag, reporter, p, t); err != nil {
+		return err
 	}
 	_, err = s.exec(ctx, `INSERT INTO flags (post_id, reporter_id, reason, note, created_at) VALUES (?, ?, ?, ?, ?)
 		ON CONFLICT DO NOTHING`, postID, reporter.ID, reason, note, s.now().Unix())

@@ -269,3 +269,10 @@ func (s *Store) Unanswered(ctx context.Context, categoryID int64, lang string, l
 	}
 	return out, total, rows.Err()
 }
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}

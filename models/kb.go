@@ -7,11 +7,7 @@ import (
 	"fmt"
 	"html/template"
 	"strconv"
-	"strings"
 	"time"
-
-	"github.com/yuin/goldmark/ast"
-	"github.com/yuin/goldmark/text"
 )
 
 // Article is a knowledge-base entry made from a solved thread.
@@ -155,7 +151,7 @@ func (s *Store) articleSource(ctx context.Context, tx *sql.Tx, threadID, postID 
 	if err != nil {
 		return "", "", "", fmt.Errorf("load article source of thread %d: %w", threadID, err)
 	}
-	return title, s.md.firstParagraph(questionMD), solution, nil
+	return title, s.md.FirstParagraph(questionMD), solution, nil
 }
 
 func (s *Store) createArticle(ctx context.Context, tx *sql.Tx, threadID, postID int64) error {
@@ -216,11 +212,11 @@ func (s *Store) writeArticle(ctx context.Context, tx *sql.Tx, articleID int64, e
 }
 
 func (s *Store) renderArticle(problem, solution string) (string, string, error) {
-	p, err := s.md.render(problem)
+	p, err := s.md.Render(problem)
 	if err != nil {
 		return "", "", err
 	}
-	sol, err := s.md.render(solution)
+	sol, err := s.md.Render(solution)
 	if err != nil {
 		return "", "", err
 	}
@@ -234,25 +230,4 @@ func (s *Store) markOutdated(ctx context.Context, tx *sql.Tx, articleID int64, n
 		return fmt.Errorf("mark article %d outdated: %w", articleID, err)
 	}
 	return nil
-}
-
-// firstParagraph is the problem statement: the question's first paragraph as
-// written, or its opening words when it starts with something else.
-func (m *markdown) firstParagraph(md string) string {
-	src := []byte(md)
-	doc := m.md.Parser().Parse(text.NewReader(src))
-	for n := doc.FirstChild(); n != nil; n = n.NextSibling() {
-		if p, ok := n.(*ast.Paragraph); ok {
-			lines := p.Lines()
-			var b strings.Builder
-			for i := 0; i < lines.Len(); i++ {
-				seg := lines.At(i)
-				b.Write(seg.Value(src))
-			}
-			if out := strings.TrimSpace(b.String()); out != "" {
-				return out
-			}
-		}
-	}
-	return strings.TrimSpace(md)
 }

@@ -44,10 +44,10 @@ func (s *Store) EditArticle(ctx context.Context, actor *User, id int64, e Articl
 		v["solution"] = msg
 	}
 	// Within the limits on a post's Markdown (rendered again when written).
-	if _, err := s.md.renderBody(v, "problem", e.Problem); err != nil {
+	if _, err := s.renderBody(v, "problem", e.Problem); err != nil {
 		return err
 	}
-	if _, err := s.md.renderBody(v, "solution", e.Solution); err != nil {
+	if _, err := s.renderBody(v, "solution", e.Solution); err != nil {
 		return err
 	}
 	if err := v.err(); err != nil {

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"runtime"
 	"sync"
+
+	"github.com/crowdcare/crowdcare/models/search"
 )
 
 // detectAll names the language of each text, on every core: detection is
@@ -36,7 +38,7 @@ func (s *Store) DetectThreadLanguages(ctx context.Context, det LanguageDetector,
 		WHERE t.lang_checked = 0 LIMIT ?`, `UPDATE threads SET lang = ?, lang_checked = 1 WHERE id = ?`, limit,
 		func(tx *sql.Tx, id any, lang string) error {
 			// Indexed with English stems until now: stemmed again in its own language.
-			if sl := stemLang(lang); sl != "en" {
+			if sl := search.StemLang(lang); sl != "en" {
 				return s.indexThread(ctx, tx, id.(int64))
 			}
 			return nil

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/crowdcare/crowdcare/models/policy"
 )
 
 // noOriginal refuses a duplicate's original that is not there for the
@@ -52,6 +54,9 @@ func (s *Store) HidePost(ctx context.Context, actor *User, postID int64, reason 
 	}
 	p, err := s.Post(ctx, postID)
 	if err != nil {
+		return err
+	}
+	if err := s.decideOnPost(ctx, policy.Hide, actor, p); err != nil {
 		return err
 	}
 	return s.inTx(ctx, func(tx *sql.Tx) error {
@@ -107,6 +112,9 @@ func (s *Store) UnhidePost(ctx context.Context, actor *User, postID int64, reaso
 	}
 	p, err := s.Post(ctx, postID)
 	if err != nil {
+		return err
+	}
+	if err := s.decideOnPost(ctx, policy.Hide, actor, p); err != nil {
 		return err
 	}
 	return s.inTx(ctx, func(tx *sql.Tx) error {

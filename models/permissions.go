@@ -1,118 +1,135 @@
 package models
 
-// Role is what a user is in the community.
-type Role string
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/crowdcare/crowdcare/models/policy"
+)
+
+// Who may do what lives in models/policy: the table of roles and
+// permissions (policy.Role.Can) and the decisions on a post's actions. These
+// aliases keep the names the handlers, templates and commands use
+// (models.Role, models.RoleAdmin, models.PermHide ...); new code may name
+// policy's directly.
+
+// Role is what a user is in the community (policy.Role).
+type Role = policy.Role
 
 // The roles, from least to most trusted.
 const (
-	RoleMember     Role = "member"
-	RoleSuperuser  Role = "superuser"
-	RoleAmbassador Role = "ambassador"
-	RoleModerator  Role = "moderator"
-	RoleAdmin      Role = "admin"
+	RoleMember     = policy.RoleMember
+	RoleSuperuser  = policy.RoleSuperuser
+	RoleAmbassador = policy.RoleAmbassador
+	RoleModerator  = policy.RoleModerator
+	RoleAdmin      = policy.RoleAdmin
 )
 
 // Roles lists every role, for validation and forms.
-func Roles() []Role {
-	return []Role{RoleMember, RoleSuperuser, RoleAmbassador, RoleModerator, RoleAdmin}
-}
+func Roles() []Role { return policy.Roles() }
 
 // ParseRole returns the role named s, if there is one.
-func ParseRole(s string) (Role, bool) {
-	for _, r := range Roles() {
-		if string(r) == s {
-			return r, true
-		}
-	}
-	return "", false
-}
+func ParseRole(s string) (Role, bool) { return policy.ParseRole(s) }
 
-// Permission is something beyond what every member may do with their own content.
-type Permission string
+// Permission is something beyond what every member may do with their own
+// content (policy.Permission).
+type Permission = policy.Permission
 
-// The permissions. Checks name a permission, never a role, so Can below is
-// the one place that says who may do what.
+// The permissions (policy's).
 const (
-	PermAcceptAny    Permission = "accept_any"    // accept an answer on someone else's question
-	PermEditAny      Permission = "edit_any"      // edit or delete anyone's post
-	PermEditTitles   Permission = "edit_titles"   // edit any thread's title and tags
-	PermSeeRevisions Permission = "see_revisions" // read anyone's edit history
-	PermTriageFlags  Permission = "triage_flags"  // work the flag queue
-	PermHide         Permission = "hide"          // hide and unhide posts, approve queued posts
-	PermLock         Permission = "lock"          // lock, pin, close as duplicate
-	PermMove         Permission = "move"          // move threads between categories
-	PermSuspend      Permission = "suspend"       // suspend members, remove spammers
-	PermRecommend    Permission = "recommend"     // mark an answer "Recommended by <brand>"
-	PermCurateKB     Permission = "curate_kb"
-	PermTriageSocial Permission = "triage_social"
-	PermSeeInsights  Permission = "see_insights" // the /insights dashboard
-	PermIncidents    Permission = "incidents"    // open and close incident banners
-	PermSeePrivate   Permission = "see_private"  // read every private category
-	PermSeeModLog    Permission = "see_mod_log"  // read the audit log
-	PermManageRoles  Permission = "manage_roles" // grant roles, verify ambassadors
-	PermManageSite   Permission = "manage_site"  // site settings, categories, groups
-	PermDeleteUsers  Permission = "delete_users" // delete another member's account and personal data
-	// PermRemoveAttachments: take an attached file off a post (audited).
-	PermRemoveAttachments Permission = "remove_attachments"
+	PermAcceptAny         = policy.PermAcceptAny
+	PermEditAny           = policy.PermEditAny
+	PermEditTitles        = policy.PermEditTitles
+	PermSeeRevisions      = policy.PermSeeRevisions
+	PermTriageFlags       = policy.PermTriageFlags
+	PermHide              = policy.PermHide
+	PermLock              = policy.PermLock
+	PermMove              = policy.PermMove
+	PermSuspend           = policy.PermSuspend
+	PermRecommend         = policy.PermRecommend
+	PermCurateKB          = policy.PermCurateKB
+	PermTriageSocial      = policy.PermTriageSocial
+	PermSeeInsights       = policy.PermSeeInsights
+	PermIncidents         = policy.PermIncidents
+	PermSeePrivate        = policy.PermSeePrivate
+	PermSeeModLog         = policy.PermSeeModLog
+	PermManageRoles       = policy.PermManageRoles
+	PermManageSite        = policy.PermManageSite
+	PermDeleteUsers       = policy.PermDeleteUsers
+	PermRemoveAttachments = policy.PermRemoveAttachments
 )
 
-// Can reports whether the role grants the permission. This is the
-// permission table; README.md shows it as a matrix.
-func (r Role) Can(p Permission) bool {
-	switch r {
-	case RoleAdmin:
-		return true
-	case RoleModerator:
-		switch p {
-		case PermEditAny, PermEditTitles, PermSeeRevisions, PermTriageFlags, PermHide, PermLock, PermMove,
-			PermSuspend, PermSeePrivate, PermSeeModLog, PermAcceptAny, PermRemoveAttachments:
-			return true
-		}
-	case RoleAmbassador:
-		switch p {
-		case PermEditAny, PermEditTitles, PermSeeRevisions, PermTriageFlags, PermHide, PermLock, PermMove,
-			PermSuspend, PermSeePrivate, PermSeeModLog, PermAcceptAny, PermRecommend, PermCurateKB, PermTriageSocial, PermSeeInsights, PermIncidents,
-			PermRemoveAttachments:
-			return true
-		}
-	case RoleSuperuser:
-		switch p {
-		case PermEditTitles, PermSeeRevisions, PermTriageFlags:
-			return true
-		}
+// Actor is the user as policy sees them: the zero Actor (a visitor) for nil.
+func (u *User) Actor() policy.Actor {
+	if u == nil {
+		return policy.Actor{}
 	}
-	return false
+	return policy.Actor{ID: u.ID, Role: u.Role}
 }
 
-// IsStaff reports whether the role is an employee or moderator role, shown with a badge.
-func (r Role) IsStaff() bool {
-	return r == RoleAmbassador || r == RoleModerator || r == RoleAdmin
+// PolicyPost is what policy's decisions read of a post in its thread.
+func PolicyPost(p *Post, t *Thread) policy.Post {
+	return policy.Post{AuthorID: p.Author.ID, IsQuestion: p.IsQuestion, Deleted: p.Deleted, Hidden: p.Hidden, Pending: p.Pending,
+		ThreadAuthorID: t.Author.ID, ThreadDeleted: t.Deleted, ThreadGone: t.Gone()}
 }
 
-// What staff may do to one account besides what their role grants: the
-// moderation page offers a form only where these allow it, and the store
-// refuses the rest.
+// decide is policy's decision on an action, as the store's errors: a post
+// or thread not there to act on is ErrNotFound, an action the actor's role
+// does not grant (or a visitor's) ErrForbidden; the other refusals stay a
+// *policy.Refusal, which the handlers put in words.
+func decide(a policy.Action, u *User, p *Post, t *Thread) error {
+	err := policy.Decide(a, u.Actor(), PolicyPost(p, t))
+	var r *policy.Refusal
+	if !errors.As(err, &r) {
+		return err
+	}
+	switch r.Reason {
+	case policy.Gone:
+		return fmt.Errorf("%w: %w", ErrNotFound, err)
+	case policy.NotPermitted, policy.NotSignedIn:
+		return fmt.Errorf("%w: %w", ErrForbidden, err)
+	}
+	return err
+}
+
+// decideOnPost is decide for a post whose thread is not loaded yet.
+func (s *Store) decideOnPost(ctx context.Context, a policy.Action, u *User, p *Post) error {
+	t, err := s.Thread(ctx, p.ThreadID)
+	if err != nil {
+		return err
+	}
+	return decide(a, u, p, t)
+}
+
+// What staff may do to one account besides what their role grants is
+// decided in models/policy (accounts.go); these read a User for it.
+
+// Account is the user as policy's decisions on an account see them.
+func (u *User) Account() policy.Account {
+	return policy.Account{ID: u.ID, Role: u.Role, Deleted: u.Deleted()}
+}
 
 // CanSuspendUser reports whether actor may suspend target or lift their
-// suspension: nobody themselves, and only an admin a staff member.
+// suspension (policy.MaySuspend).
 func CanSuspendUser(actor, target *User) bool {
-	return actor.Can(PermSuspend) && actor.ID != target.ID && (!target.Role.IsStaff() || actor.Role == RoleAdmin)
+	return policy.MaySuspend(actor.Actor(), target.Account())
 }
 
-// CanRemoveSpammer reports whether actor may remove target as a spammer:
-// never a staff account, nor oneself.
+// CanRemoveSpammer reports whether actor may remove target as a spammer
+// (policy.MayRemoveSpammer).
 func CanRemoveSpammer(actor, target *User) bool {
-	return actor.Can(PermSuspend) && actor.Can(PermHide) && actor.ID != target.ID && !target.Role.IsStaff()
+	return policy.MayRemoveSpammer(actor.Actor(), target.Account())
 }
 
-// CanSetRole reports whether actor may change target's role: nobody their own.
+// CanSetRole reports whether actor may change target's role
+// (policy.MaySetRole).
 func CanSetRole(actor, target *User) bool {
-	return actor.Can(PermManageRoles) && actor.ID != target.ID
+	return policy.MaySetRole(actor.Actor(), target.Account())
 }
 
 // CanDeleteUser reports whether actor may delete target's account from the
-// moderation page: an admin, never their own account (they delete it from
-// their settings, like anyone).
+// moderation page (policy.MayDeleteAccount).
 func CanDeleteUser(actor, target *User) bool {
-	return actor.Can(PermDeleteUsers) && actor.ID != target.ID && !target.Deleted()
+	return policy.MayDeleteAccount(actor.Actor(), target.Account())
 }

@@ -8,6 +8,8 @@ import (
 	"html/template"
 	"strings"
 	"time"
+
+	"github.com/crowdcare/crowdcare/models/policy"
 )
 
 // Post is a question body or an answer.
@@ -268,7 +270,7 @@ func (s *Store) createAnswer(ctx context.Context, author *User, threadID int64, 
 	body = strings.TrimSpace(cleanText(body))
 	v := validator{}
 	checkBody(v, body)
-	r, err := s.md.renderBody(v, "body", body)
+	r, err := s.renderBody(v, "body", body)
 	if err != nil {
 		return nil, err
 	}
@@ -340,23 +342,16 @@ func (s *Store) createAnswer(ctx context.Context, author *User, threadID int64, 
 	return p, nil
 }
 
-// CanEdit reports whether u may edit or delete p.
+// CanEdit reports whether u may edit p's text or delete p
+// (policy.MayEditText).
 func CanEdit(u *User, p *Post) bool {
-	return u != nil && !p.Deleted && (u.ID == p.Author.ID || u.Can(PermEditAny))
+	return policy.MayEditText(u.Actor(), policy.Post{AuthorID: p.Author.ID, Deleted: p.Deleted})
 }
 
-// CanSeeRevisions reports whether u may read p's edit history: its author
-// may, and whoever may read others' histories, except that a post others
-// cannot read (removed, hidden or queued) is only for those who may hide
-// posts and work the approval queue.
+// CanSeeRevisions reports whether u may read p's edit history
+// (policy.MaySeeHistory, which reads nothing of the thread).
 func CanSeeRevisions(u *User, p *Post) bool {
-	if u == nil {
-		return false
-	}
-	if u.ID == p.Author.ID {
-		return true
-	}
-	return u.Can(PermSeeRevisions) && (!p.Deleted && !p.Hidden && !p.Pending || u.Can(PermHide))
+	return policy.MaySeeHistory(u.Actor(), PolicyPost(p, &Thread{})) == nil
 }
 
 // AnswerPage is the page of its thread on which a post is shown.

@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"fmt"
 	"time"
+
+	"github.com/crowdcare/crowdcare/models/policy"
 )
 
 // Reputation points.
@@ -162,8 +164,12 @@ func (s *Store) RecommendAnswer(ctx context.Context, actor *User, postID int64, 
 	if err != nil {
 		return err
 	}
-	if p.IsQuestion || p.Deleted || p.Hidden || p.Pending {
-		return &ErrNotAllowed{Reason: "Only a visible answer can be recommended."}
+	t, err := s.Thread(ctx, p.ThreadID)
+	if err != nil {
+		return err
+	}
+	if err := decide(policy.Recommend, actor, p, t); err != nil {
+		return err
 	}
 	return s.inTx(ctx, func(tx *sql.Tx) error {
 		var value any = actor.ID

@@ -10,6 +10,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/crowdcare/crowdcare/models/search"
 )
 
 func (s *Store) ids(ctx context.Context, q string, args ...any) ([]int64, error) {
@@ -167,7 +169,7 @@ func (s *Store) Search(ctx context.Context, q SearchQuery) (*SearchResults, erro
 				return nil, err
 			}
 			if n == 0 {
-				res.Missing = append(res.Missing, g.term.text)
+				res.Missing = append(res.Missing, g.term.Text)
 			}
 		}
 	}
@@ -341,13 +343,13 @@ func (s *Store) search(ctx context.Context, plan *searchPlan, filter, exclude st
 
 // unsegmentCJK removes the spaces segmentCJK put around CJK characters.
 func unsegmentCJK(s string) string {
-	if !hasCJK(s) {
+	if !search.HasCJK(s) {
 		return s
 	}
 	r := []rune(s)
 	var b strings.Builder
 	for i, c := range r {
-		if c == ' ' && ((i > 0 && isCJK(r[i-1])) || (i+1 < len(r) && isCJK(r[i+1]))) {
+		if c == ' ' && ((i > 0 && search.IsCJK(r[i-1])) || (i+1 < len(r) && search.IsCJK(r[i+1]))) {
 			continue
 		}
 		b.WriteRune(c)

@@ -3,11 +3,8 @@ package models
 import (
 	"context"
 	"fmt"
-	"github.com/crowdcare/crowdcare/internal/testdb"
 	"strings"
 	"testing"
-
-	"golang.org/x/crypto/bcrypt"
 )
 
 func searchTitles(t *testing.T, s *Store, q SearchQuery) []string {
@@ -224,59 +221,6 @@ func TestHyphenatedWordsMatchEitherSpelling(t *testing.T) {
 		if got := searchTitles(t, s, SearchQuery{Text: q}); len(got) != 1 {
 			t.Errorf("query %q: %v", q, got)
 		}
-	}
-}
-
-func TestGenerateCorpusWritesSearchableThreads(t *testing.T) {
-	s := newTestStore(t)
-	ctx := context.Background()
-	if err := s.GenerateCorpus(ctx, CorpusOptions{Threads: 120, Posts: 900, Users: 20, Seed: 3}); err != nil {
-		t.Fatal(err)
-	}
-	list, err := s.Threads(ctx, ThreadQuery{})
-	if err != nil || list.Total != 120 {
-		t.Fatalf("threads: %d %v", list.Total, err)
-	}
-	var posts, answers, indexed int
-	s.r.QueryRow(`SELECT COUNT(*), SUM(is_question = 0) FROM posts`).Scan(&posts, &answers)
-	s.r.QueryRow(`SELECT COUNT(*) FROM search_index`).Scan(&indexed)
-	solved, _ := s.Threads(ctx, ThreadQuery{Show: ShowSolved})
-	articles, _ := s.Articles(ctx, ArticleQuery{})
-	if posts != 900 || answers != 780 || indexed != 120 || articles.Total != solved.Total || solved.Total == 0 {
-		t.Fatalf("posts=%d answers=%d indexed=%d articles=%d solved=%d", posts, answers, indexed, articles.Total, solved.Total)
-	}
-	// The text is real support language: common support words are found.
-	res, err := s.Search(ctx, SearchQuery{Text: "router"})
-	if err != nil || res.Total == 0 {
-		t.Fatalf("search router: %+v %v", res, err)
-	}
-	// Counters match the rows.
-	var mismatched int
-	s.r.QueryRow(`SELECT COUNT(*) FROM threads t WHERE answer_count !=
-		(SELECT COUNT(*) FROM posts p WHERE p.thread_id = t.id AND p.is_question = 0)`).Scan(&mismatched)
-	if mismatched != 0 {
-		t.Fatalf("%d threads with wrong answer counts", mismatched)
-	}
-}
-
-func BenchmarkSearch(b *testing.B) {
-	s, err := Open(context.Background(), testdb.Location(b, "bench.db"), Options{PasswordCost: bcrypt.MinCost})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer s.Close()
-	ctx := context.Background()
-	if err := s.GenerateCorpus(ctx, CorpusOptions{Threads: 5000, Posts: 50000, Seed: 1}); err != nil {
-		b.Fatal(err)
-	}
-	for name, q := range map[string]string{"single-word": "router", "multi-word": "router keeps dropping", "phrase": `"factory reset"`} {
-		b.Run(name, func(b *testing.B) {
-			for b.Loop() {
-				if _, err := s.Search(ctx, SearchQuery{Text: q}); err != nil {
-					b.Fatal(err)
-				}
-			}
-		})
 	}
 }
 

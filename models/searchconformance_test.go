@@ -7,7 +7,9 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/crowdcare/crowdcare/internal/bench/relevance"
 	"github.com/crowdcare/crowdcare/internal/testdb"
 )
 
@@ -15,7 +17,7 @@ import (
 // back-end must show: it runs on the engine the test pass runs on (FTS5 on
 // SQLite, the tsvector index on PostgreSQL, see searchIndex), with the same
 // fixture and the same expectations. The relevance set's support threads
-// (searchdata/) are the fixture, beside a few threads made for one
+// (internal/bench/relevance) are the fixture, beside a few threads made for one
 // behaviour each.
 func TestSearchConformance(t *testing.T) {
 	s := newTestStore(t)
@@ -25,9 +27,7 @@ func TestSearchConformance(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if err := s.SeedRelevanceFixtures(ctx); err != nil {
-		t.Fatal(err)
-	}
+	seedRelevanceSet(t, s)
 	alice, bob := mustUser(t, s, "alice"), mustUser(t, s, "bob")
 	mod := userWithRole(t, s, "mod", RoleModerator)
 	admin, partner, outsider, private := reviewPrivate(t, s)
@@ -121,14 +121,14 @@ func TestSearchConformance(t *testing.T) {
 		// The relevance queries whose question is a fixture thread (the
 		// others' are in the demo content, not seeded here).
 		fixture := map[string]bool{}
-		threads, err := relevanceThreads()
+		threads, err := relevance.Threads()
 		if err != nil {
 			t.Fatal(err)
 		}
 		for _, rt := range threads {
 			fixture[rt.Title] = true
 		}
-		queries, err := RelevanceQueries()
+		queries, err := relevance.Queries()
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -356,3 +356,49 @@ const (
 	conformanceRecall1 = 0.90
 	conformanceRecall3 = 0.99
 )
+
+// seedRelevanceSet adds the relevance set's threads (internal/bench/relevance)
+// as bench.SeedRelevanceFixtures does, which this package cannot import:
+// through a Seeder, older first, the accepted answers accepted.
+func seedRelevanceSet(t *testing.T, s *Store) {
+	t.Helper()
+	ctx := context.Background()
+	threads, err := relevance.Threads()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sd := s.NewSeeder()
+	defer sd.Close()
+	now := s.Now()
+	var members []*User
+	for i := range 6 {
+		name := fmt.Sprintf("fixture%d", i)
+		u, err := sd.CreateUser(ctx, NewUser{Username: name, Email: name + "@fixture.invalid", Password: "fixture password"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		members = append(members, u)
+	}
+	for i, rt := range threads {
+		sd.At(now.Add(-time.Duration(len(threads)-i) * 36 * time.Hour))
+		asker, helper := members[i%3], members[3+i%3]
+		th, err := sd.Ask(ctx, asker, NewThread{Title: rt.Title, CategorySlug: rt.Category, Body: rt.Question, Tags: rt.Tags})
+		if err != nil {
+			t.Fatalf("fixture thread %q: %v", rt.Title, err)
+		}
+		for j, o := range rt.Others {
+			if _, err := sd.Answer(ctx, members[3+(i+j+1)%3], th.ID, o); err != nil {
+				t.Fatalf("fixture answer on %q: %v", rt.Title, err)
+			}
+		}
+		if rt.Accepted != "" {
+			p, err := sd.Answer(ctx, helper, th.ID, rt.Accepted)
+			if err != nil {
+				t.Fatalf("fixture answer on %q: %v", rt.Title, err)
+			}
+			if err := sd.Accept(ctx, asker, p.ID); err != nil {
+				t.Fatalf("fixture accept on %q: %v", rt.Title, err)
+			}
+		}
+	}
+}

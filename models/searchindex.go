@@ -7,8 +7,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"unicode"
-	"unicode/utf8"
+
+	"github.com/crowdcare/crowdcare/models/search"
 )
 
 // Facet tokens live in the index's facets column. They are made of letters
@@ -26,72 +26,7 @@ const (
 // have higher row ids. A solved thread and its article are one row.
 func threadRowID(threadID int64) int64 { return threadID }
 
-// compoundWords finds the words joined by hyphens, dots or apostrophes in a
-// text (Wi-Fi, e-mail, hub-3): runs of letters and digits with one joiner
-// between each, as the pattern [\p{L}\p{N}]+(?:[-.'’][\p{L}\p{N}]+)+ finds
-// them (TestCompoundWordsMatchThePattern), without its backtracking, which
-// took a quarter of an import's text work.
-func compoundWords(t string, fn func(string)) {
-	isWord := func(r rune) bool { return unicode.IsLetter(r) || unicode.IsNumber(r) }
-	isJoiner := func(r rune) bool { return r == '-' || r == '.' || r == '\'' || r == '’' }
-	// run returns the end of the letters and digits starting at i.
-	run := func(i int) int {
-		for i < len(t) {
-			r, n := utf8.DecodeRuneInString(t[i:])
-			if !isWord(r) {
-				break
-			}
-			i += n
-		}
-		return i
-	}
-	for i := 0; i < len(t); {
-		r, n := utf8.DecodeRuneInString(t[i:])
-		if !isWord(r) {
-			i += n
-			continue
-		}
-		end, joined := run(i), false
-		for end < len(t) {
-			j, jn := utf8.DecodeRuneInString(t[end:])
-			if !isJoiner(j) {
-				break
-			}
-			next := run(end + jn)
-			if next == end+jn {
-				break
-			}
-			end, joined = next, true
-		}
-		if joined {
-			fn(t[i:end])
-		}
-		i = end
-	}
-}
-
-// joinedForms lists each compound written as one word, once.
-func joinedForms(texts ...string) string {
-	seen := map[string]bool{}
-	var out []string
-	for _, t := range texts {
-		compoundWords(t, func(m string) {
-			w := strings.ToLower(strings.Map(func(r rune) rune {
-				if strings.ContainsRune("-.'’", r) {
-					return -1
-				}
-				return r
-			}, m))
-			if !seen[w] {
-				seen[w] = true
-				out = append(out, w)
-			}
-		})
-	}
-	return strings.Join(out, " ")
-}
-
-func indexText(s string) string { return segmentCJK(cleanText(s)) }
+func indexText(s string) string { return search.SegmentCJK(cleanText(s)) }
 
 // searchDoc is one question as the index holds it.
 type searchDoc struct {
@@ -104,14 +39,14 @@ type searchDoc struct {
 // indexColumns are a question's text columns of search_index, in order:
 // title, body, answers, joined, tstems, stems. st stems in the thread's
 // language (see newStemmer); nil makes one.
-func indexColumns(d searchDoc, st *stemmer) []any {
+func indexColumns(d searchDoc, st *search.Stemmer) []any {
 	if st == nil {
-		st = newStemmer(d.lang)
+		st = search.NewStemmer(d.lang)
 	}
 	title, body, answers := cleanText(d.title), cleanText(d.body), cleanText(d.answers)
-	joined := joinedForms(title, body, answers)
+	joined := search.JoinedForms(title, body, answers)
 	return []any{indexText(title), indexText(body), indexText(answers), joined,
-		st.stemsOf(joinedForms(title), title), st.stemsOf(joined, body, answers)}
+		st.StemsOf(search.JoinedForms(title), title), st.StemsOf(joined, body, answers)}
 }
 
 // indexThread writes the question's row in the search index (the thread
@@ -123,7 +58,7 @@ func (s *Store) indexThread(ctx context.Context, tx dbtx, threadID int64) error 
 
 // indexThreadWith is indexThread with stemmers kept across calls (by
 // language), as a rebuild of the whole index does; nil makes new ones.
-func (s *Store) indexThreadWith(ctx context.Context, tx dbtx, threadID int64, stemmers map[string]*stemmer) error {
+func (s *Store) indexThreadWith(ctx context.Context, tx dbtx, threadID int64, stemmers map[string]*search.Stemmer) error {
 	rowid := threadRowID(threadID)
 	if err := s.index().remove(ctx, tx, rowid); err != nil {
 		return fmt.Errorf("unindex thread %d: %w", threadID, err)
@@ -185,11 +120,11 @@ func (s *Store) indexThreadWith(ctx context.Context, tx dbtx, threadID int64, st
 			d.title += "\n" + kbTitle.String
 		}
 		if curated.Bool {
-			p, err := s.md.render(problem.String)
+			p, err := s.md.Render(problem.String)
 			if err != nil {
 				return err
 			}
-			sol, err := s.md.render(solution.String)
+			sol, err := s.md.Render(solution.String)
 			if err != nil {
 				return err
 			}
@@ -202,11 +137,11 @@ func (s *Store) indexThreadWith(ctx context.Context, tx dbtx, threadID int64, st
 		return err
 	}
 	facets = append(facets, tagFacets...)
-	var st *stemmer
+	var st *search.Stemmer
 	if stemmers != nil {
-		lang := stemLang(d.lang)
+		lang := search.StemLang(d.lang)
 		if st = stemmers[lang]; st == nil {
-			st = newStemmer(lang)
+			st = search.NewStemmer(lang)
 			stemmers[lang] = st
 		}
 	}
@@ -260,7 +195,7 @@ func (s *Store) Reindex(ctx context.Context) (int, error) {
 		return 0, fmt.Errorf("clear search_words: %w", err)
 	}
 	n := 0
-	stemmers := map[string]*stemmer{}
+	stemmers := map[string]*search.Stemmer{}
 	var last int64
 	for {
 		ids, err := s.ids(ctx, `SELECT id FROM threads WHERE id > ? ORDER BY id LIMIT ?`, last, reindexBatch)

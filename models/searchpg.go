@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/crowdcare/crowdcare/models/search"
 )
 
 // pgIndex is the search index on PostgreSQL: the table search_index
@@ -177,8 +179,8 @@ func pgVector(rowid int64, cols []any, facets string) (doc, head string) {
 	pos := 1
 	for _, c := range pgWeighted {
 		text, _ := cols[c.col].(string)
-		for _, sp := range splitWords(text) {
-			if w := foldWord(text[sp.start:sp.end]); w != "" && len(w) <= pgMaxLexeme {
+		for _, sp := range search.SplitWords(text) {
+			if w := search.FoldWord(text[sp.Start:sp.End]); w != "" && len(w) <= pgMaxLexeme {
 				add(w, min(pos, pgMaxPos), c.weight)
 			}
 			pos++
@@ -437,8 +439,8 @@ func (p *ftsParser) parsePrimary() (*ftsNode, error) {
 		text := strings.ReplaceAll(t[1:len(t)-1], `""`, `"`)
 		n := &ftsNode{op: "phrase"}
 		// Split and folded as the index's words are (pgVector).
-		for _, sp := range splitWords(text) {
-			if w := foldWord(text[sp.start:sp.end]); w != "" {
+		for _, sp := range search.SplitWords(text) {
+			if w := search.FoldWord(text[sp.Start:sp.End]); w != "" {
 				n.words = append(n.words, w)
 			}
 		}

@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"unicode"
+
+	"github.com/crowdcare/crowdcare/models/search"
 )
 
 // queryGroup is one word or phrase of a query with every form that counts
@@ -14,7 +16,7 @@ import (
 // its synonyms and their stems. A document matches the group when it has
 // any of them.
 type queryGroup struct {
-	term searchTerm
+	term search.Term
 	// FTS5 strings: core are the word as typed (or the compound written
 	// together) and its rarer stems and synonyms, which bm25 ranks; syn are
 	// the common ones and forms of several words, found without ranking
@@ -32,20 +34,20 @@ type queryGroup struct {
 
 // searchPlan is a parsed query.
 type searchPlan struct {
-	groups   []queryGroup // what to look for
-	negs     []searchTerm // what must not be there
-	ignored  []string     // common words left out
-	stemmers []*stemmer   // the forum's languages, English first
+	groups   []queryGroup      // what to look for
+	negs     []search.Term     // what must not be there
+	ignored  []string          // common words left out
+	stemmers []*search.Stemmer // the forum's languages, English first
 }
 
 // planQuery turns what a person typed into groups. Common words are left
 // out when anything else is left; -words stay exclusions.
 func (s *Store) planQuery(ctx context.Context, text string) (*searchPlan, error) {
-	terms := parseQuery(text)
+	terms := search.ParseQuery(text)
 	p := &searchPlan{}
-	var pos []searchTerm
+	var pos []search.Term
 	for _, t := range terms {
-		if t.negate {
+		if t.Negate {
 			p.negs = append(p.negs, t)
 		} else {
 			pos = append(pos, t)
@@ -55,19 +57,19 @@ func (s *Store) planQuery(ctx context.Context, text string) (*searchPlan, error)
 		return p, nil
 	}
 	for i := range pos {
-		if pos[i].quoted || pos[i].prefix {
+		if pos[i].Quoted || pos[i].Prefix {
 			continue
 		}
-		key := foldWord(pos[i].text)
-		for j := i + 1; j < len(pos) && j <= i+2 && !pos[j].quoted && !pos[j].prefix; j++ {
-			key += " " + foldWord(pos[j].text)
-			pos[i].seqKeys = append(pos[i].seqKeys, key)
+		key := search.FoldWord(pos[i].Text)
+		for j := i + 1; j < len(pos) && j <= i+2 && !pos[j].Quoted && !pos[j].Prefix; j++ {
+			key += " " + search.FoldWord(pos[j].Text)
+			pos[i].SeqKeys = append(pos[i].SeqKeys, key)
 		}
 	}
-	var content []searchTerm
+	var content []search.Term
 	for _, t := range pos {
-		if !t.quoted && !t.prefix && isStopWord(foldWord(t.text)) {
-			p.ignored = append(p.ignored, t.text)
+		if !t.Quoted && !t.Prefix && search.IsStopWord(search.FoldWord(t.Text)) {
+			p.ignored = append(p.ignored, t.Text)
 			continue
 		}
 		content = append(content, t)
@@ -83,9 +85,9 @@ func (s *Store) planQuery(ctx context.Context, text string) (*searchPlan, error)
 	if err != nil {
 		return nil, err
 	}
-	stemmers := make([]*stemmer, len(langs))
+	stemmers := make([]*search.Stemmer, len(langs))
 	for i, l := range langs {
-		stemmers[i] = newStemmer(l)
+		stemmers[i] = search.NewStemmer(l)
 	}
 	p.stemmers = stemmers
 	for _, t := range content {
@@ -145,7 +147,7 @@ func (s *Store) rankRareForms(ctx context.Context, p *searchPlan) error {
 func (s *Store) hasRareWord(ctx context.Context, phrase string) (bool, error) {
 	words := strings.Fields(strings.ReplaceAll(strings.Trim(phrase, `"`), `""`, `"`))
 	for _, w := range words {
-		n, err := s.formCount(ctx, ftsString(w))
+		n, err := s.formCount(ctx, search.FTSString(w))
 		if err != nil || n <= searchMaxHits {
 			return err == nil, err
 		}
@@ -187,7 +189,7 @@ type formSeq struct {
 // synonymShare is how much a synonym counts against the word typed.
 const synonymShare = 0.8
 
-func newQueryGroup(t searchTerm, syn *synonymSet, stemmers []*stemmer) queryGroup {
+func newQueryGroup(t search.Term, syn *search.SynonymSet, stemmers []*search.Stemmer) queryGroup {
 	g := queryGroup{term: t, words: map[string]float64{}, stems: map[string]float64{}}
 	share := 1.0
 	seen := map[string]bool{}
@@ -197,17 +199,17 @@ func newQueryGroup(t searchTerm, syn *synonymSet, stemmers []*stemmer) queryGrou
 		}
 		seen[form] = true
 		if core {
-			g.core = append(g.core, ftsString(form))
+			g.core = append(g.core, search.FTSString(form))
 		} else {
-			g.syn = append(g.syn, ftsString(form))
+			g.syn = append(g.syn, search.FTSString(form))
 		}
 	}
 	// addForm adds a form (as written: "Wi-Fi", "dropping", "money back")
 	// and, for one word, its stems.
 	addForm := func(raw string) {
 		lower := strings.ToLower(raw)
-		word := cleanTerm(lower) // as the index splits it, accents kept
-		form := foldWord(word)
+		word := search.CleanTerm(lower) // as the index splits it, accents kept
+		form := search.FoldWord(word)
 		if form == "" {
 			return
 		}
@@ -228,23 +230,23 @@ func newQueryGroup(t searchTerm, syn *synonymSet, stemmers []*stemmer) queryGrou
 		g.words[form] = max(g.words[form], share)
 		// Stemmed as the index stems: the word before accents are folded.
 		for _, st := range stemmers {
-			if stem := foldWord(st.stem(word)); stem != form {
+			if stem := search.FoldWord(st.Stem(word)); stem != form {
 				phrase(stem, false)
 				g.stems[stem] = max(g.stems[stem], share)
 			}
 		}
 	}
-	key := foldWord(t.text)
+	key := search.FoldWord(t.Text)
 	switch {
 	case strings.TrimSpace(key) == "":
 		return g
-	case t.prefix:
-		g.core = []string{ftsString(key) + "*"}
+	case t.Prefix:
+		g.core = []string{search.FTSString(key) + "*"}
 		g.prefix = key
 		return g
-	case t.quoted:
+	case t.Quoted:
 		// Phrases stay exact.
-		g.core = []string{ftsString(key)}
+		g.core = []string{search.FTSString(key)}
 		if strings.Contains(key, " ") {
 			g.seqs = append(g.seqs, formSeq{strings.Fields(key), 1})
 		} else {
@@ -252,19 +254,19 @@ func newQueryGroup(t searchTerm, syn *synonymSet, stemmers []*stemmer) queryGrou
 		}
 		return g
 	}
-	addForm(t.raw)
+	addForm(t.Raw)
 	// "100mbps", "5ghz": also as the index has them when written apart.
 	if split := splitDigits(key); split != key {
 		share = synonymShare
 		addForm(split)
 	}
-	if !hasCJK(key) {
+	if !search.HasCJK(key) {
 		stem := key
 		if len(stemmers) > 0 && !strings.Contains(key, " ") {
-			stem = foldWord(stemmers[0].stem(strings.ToLower(t.text)))
+			stem = search.FoldWord(stemmers[0].Stem(strings.ToLower(t.Text)))
 		}
 		share = synonymShare
-		for _, e := range syn.synonymsOf(key, append([]string{stem}, t.seqKeys...)...) {
+		for _, e := range syn.SynonymsOf(key, append([]string{stem}, t.SeqKeys...)...) {
 			addForm(e)
 		}
 	}
@@ -293,7 +295,7 @@ func compoundJoin(raw string) (string, bool) {
 	if joins == 0 {
 		return "", false
 	}
-	return foldWord(b.String()), true
+	return search.FoldWord(b.String()), true
 }
 
 func isWordRune(r rune) bool {
@@ -365,8 +367,8 @@ func (p *searchPlan) join(op string, expr func(queryGroup) string) string {
 // without adds the excluded words to an expression.
 func (p *searchPlan) without(expr string) string {
 	for _, n := range p.negs {
-		q := ftsString(n.text)
-		if n.prefix {
+		q := search.FTSString(n.Text)
+		if n.Prefix {
 			q += "*"
 		}
 		expr += " NOT " + q
@@ -393,7 +395,7 @@ func (s *Store) searchLangs(ctx context.Context) ([]string, error) {
 		if err := rows.Scan(&l); err != nil {
 			return nil, err
 		}
-		if sl := stemLang(l); sl != "" && sl != "en" {
+		if sl := search.StemLang(l); sl != "" && sl != "en" {
 			out = append(out, sl)
 		}
 	}

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/crowdcare/crowdcare/models/search"
 )
 
 // Did you mean: when a query finds little, each word of it that the index
@@ -20,9 +22,9 @@ import (
 func titleWords(title string) []string {
 	seen := map[string]bool{}
 	var out []string
-	for _, sp := range splitWords(title) {
-		w := foldWord(title[sp.start:sp.end])
-		if n := utf8.RuneCountInString(w); n < 3 || n > 30 || seen[w] || !stemmable(w) {
+	for _, sp := range search.SplitWords(title) {
+		w := search.FoldWord(title[sp.Start:sp.End])
+		if n := utf8.RuneCountInString(w); n < 3 || n > 30 || seen[w] || !search.Stemmable(w) {
 			continue
 		}
 		seen[w] = true
@@ -116,13 +118,13 @@ const (
 // suggest returns the query with its rare words replaced by close, more
 // common ones that find something under the filters, or "".
 func (s *Store) suggest(ctx context.Context, text, filter, exclude string) (string, error) {
-	terms := parseQuery(text)
+	terms := search.ParseQuery(text)
 	changed := false
 	out := make([]string, 0, len(terms))
 	for _, t := range terms {
-		word := t.raw
-		if !t.negate && !t.quoted && !t.prefix && !strings.Contains(t.text, " ") && !isStopWord(foldWord(t.text)) {
-			fixed, err := s.correct(ctx, foldWord(t.text), filter, exclude)
+		word := t.Raw
+		if !t.Negate && !t.Quoted && !t.Prefix && !strings.Contains(t.Text, " ") && !search.IsStopWord(search.FoldWord(t.Text)) {
+			fixed, err := s.correct(ctx, search.FoldWord(t.Text), filter, exclude)
 			if err != nil {
 				return "", err
 			}
@@ -143,10 +145,10 @@ func (s *Store) suggest(ctx context.Context, text, filter, exclude string) (stri
 // finds something under the filters, or "".
 func (s *Store) correct(ctx context.Context, w, filter, exclude string) (string, error) {
 	n := utf8.RuneCountInString(w)
-	if n < 3 || !stemmable(w) {
+	if n < 3 || !search.Stemmable(w) {
 		return "", nil
 	}
-	seen, err := s.formCount(ctx, ftsString(w))
+	seen, err := s.formCount(ctx, search.FTSString(w))
 	if err != nil || seen > suggestRare {
 		return "", err
 	}
@@ -188,7 +190,7 @@ func (s *Store) correct(ctx context.Context, w, filter, exclude string) (string,
 		if c.dist > bestDist {
 			continue
 		}
-		count, err := s.countMatches(ctx, ftsString(c.word), filter, exclude)
+		count, err := s.countMatches(ctx, search.FTSString(c.word), filter, exclude)
 		if err != nil {
 			return "", err
 		}

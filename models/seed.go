@@ -3,7 +3,6 @@ package models
 import (
 	"context"
 	"fmt"
-	"math/rand/v2"
 	"time"
 
 	"golang.org/x/crypto/bcrypt"
@@ -109,61 +108,16 @@ func (sd *Seeder) SkipEmails(ctx context.Context) error {
 	return nil
 }
 
-// WeightedQuery is a search and how often, relatively, it is made.
-type WeightedQuery struct {
-	Query  string
-	Weight int
-}
-
-// SelfServiceHistory gives the insights' self-service figures a history:
-// searches each hour of the last days up to the seeder's time, busier by
-// day than by night (UTC), some of them finding nothing (NoResult, picked
-// by weight), views of solved threads and articles, and search sessions.
-// Counts are added up as the server would, through the event buffer.
-func (sd *Seeder) SelfServiceHistory(ctx context.Context, days int, noResult []WeightedQuery, seed uint64) error {
-	s := sd.s
-	r := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
-	now := s.now()
-	start := now.Truncate(time.Hour).Add(-time.Duration(days) * 24 * time.Hour)
-	weights := 0
-	for _, q := range noResult {
-		weights += q.Weight
+// CountAt counts n events of metric (keyed by key: a no-result search's
+// text, else "") in the hour of at, added up as the server counts them,
+// through the event buffer: for a made-up history of the insights'
+// figures (internal/demo). FlushEvents writes them.
+func (sd *Seeder) CountAt(at time.Time, metric, key string, n int) {
+	if n <= 0 {
+		return
 	}
-	b := s.events
+	b := sd.s.events
 	b.mu.Lock()
-	for h := start; h.Before(now.Truncate(time.Hour)); h = h.Add(time.Hour) {
-		busy := 2
-		if h.UTC().Hour() >= 8 && h.UTC().Hour() < 23 {
-			busy = 10
-		}
-		searches := busy + r.IntN(busy+1)
-		for i := 0; i < searches && weights > 0; i++ {
-			if r.IntN(100) < 14 {
-				pick := r.IntN(weights)
-				for _, q := range noResult {
-					if pick -= q.Weight; pick < 0 {
-						b.add(h.Unix(), MetricSearchNone, q.Query, 1)
-						break
-					}
-				}
-			}
-		}
-		sessions := searches * 7 / 10
-		for _, c := range []struct {
-			metric string
-			n      int
-		}{
-			{MetricSearch, searches},
-			{MetricViewSolved, busy*2 + r.IntN(busy*2+1)},
-			{MetricViewArticle, busy + r.IntN(busy+1)},
-			{MetricSearchSession, sessions},
-			{MetricSearchSessionSolved, sessions * (55 + r.IntN(15)) / 100},
-		} {
-			if c.n > 0 {
-				b.add(h.Unix(), c.metric, "", c.n)
-			}
-		}
-	}
-	b.mu.Unlock()
-	return s.FlushEvents(ctx)
+	defer b.mu.Unlock()
+	b.add(at.Truncate(time.Hour).Unix(), metric, key, n)
 }

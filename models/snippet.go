@@ -4,69 +4,14 @@ import (
 	"html"
 	"html/template"
 	"strings"
-	"unicode"
 	"unicode/utf8"
 
-	"golang.org/x/text/unicode/norm"
+	"github.com/crowdcare/crowdcare/models/search"
 )
 
 // snippetWords is how many words a result's snippet shows.
 const snippetWords = 30
 
-// foldWord is how the index compares words: lower case, accents removed.
-func foldWord(w string) string {
-	ascii := true
-	for i := 0; i < len(w); i++ {
-		if w[i] >= utf8.RuneSelf {
-			ascii = false
-			break
-		}
-	}
-	if ascii {
-		for i := 0; i < len(w); i++ {
-			if 'A' <= w[i] && w[i] <= 'Z' {
-				return strings.ToLower(w)
-			}
-		}
-		return w
-	}
-	var b strings.Builder
-	for _, r := range norm.NFD.String(strings.ToLower(w)) {
-		if !unicode.Is(unicode.Mn, r) {
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
-}
-
-// wordSpan is one word of a text, by byte offsets.
-type wordSpan struct{ start, end int }
-
-func splitWords(s string) []wordSpan {
-	out := make([]wordSpan, 0, len(s)/6)
-	start := -1
-	for i, r := range s {
-		var word bool
-		if r < utf8.RuneSelf {
-			word = 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9'
-		} else {
-			word = unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.Is(unicode.Mn, r)
-		}
-		switch {
-		case word && start < 0:
-			start = i
-		case !word && start >= 0:
-			out = append(out, wordSpan{start, i})
-			start = -1
-		}
-	}
-	if start >= 0 {
-		out = append(out, wordSpan{start, len(s)})
-	}
-	return out
-}
-
-// highlighter marks the words of a query in result text: every form of
 // its words (stems, synonyms, compounds, phrases), as ranking finds them.
 type highlighter struct {
 	m    *matcher
@@ -78,7 +23,7 @@ func newHighlighter(plan *searchPlan) *highlighter {
 }
 
 // at returns how many words a match starting at word i covers (0: none).
-func (h *highlighter) at(text string, spans []wordSpan, words []string, i int) int {
+func (h *highlighter) at(text string, spans []search.WordSpan, words []string, i int) int {
 	n := h.m.wordShares(text, spans, words, i, h.best)
 	clear(h.best)
 	return n
@@ -118,23 +63,23 @@ func (h *highlighter) mark(text string, limit int) template.HTML {
 	}
 	pos := 0
 	if from > 0 {
-		pos = spans[from].start
+		pos = spans[from].Start
 	}
 	open := 0 // words left in the current mark
 	for i := from; i < to; i++ {
 		w := spans[i]
 		if open == 0 {
-			b.WriteString(html.EscapeString(text[pos:w.start]))
+			b.WriteString(html.EscapeString(text[pos:w.Start]))
 			if n := h.at(text, spans, words, i); n > 0 {
 				open = min(n, to-i)
 				b.WriteString("<mark>")
 			}
 		} else {
 			// Inside a phrase or compound: what joins its words.
-			b.WriteString(html.EscapeString(text[pos:w.start]))
+			b.WriteString(html.EscapeString(text[pos:w.Start]))
 		}
-		b.WriteString(html.EscapeString(text[w.start:w.end]))
-		pos = w.end
+		b.WriteString(html.EscapeString(text[w.Start:w.End]))
+		pos = w.End
 		if open > 0 {
 			open--
 			if open == 0 {

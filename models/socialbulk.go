@@ -321,7 +321,7 @@ func (s *Store) renderThread(nt *newThread) error {
 	n := len(nt.items)
 	nt.md, nt.html, nt.text = make([]string, n), make([]string, n), make([]string, n)
 	for i, it := range nt.items {
-		md, r, err := s.md.renderTweet(it.text)
+		md, r, err := s.md.RenderTweet(it.text)
 		if i == 0 {
 			md, r, err = s.renderQuestion(it, nt.context)
 		}

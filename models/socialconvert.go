@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/crowdcare/crowdcare/models/markup"
 )
 
 // convertBatchSize is how many conversations one transaction converts.
@@ -433,9 +435,9 @@ func (im *Importer) categoryFor(ctx context.Context, tx dbtx, it socialItem) (in
 // renderQuestion makes a question's post: the tweet, under the context it
 // replied to, each context tweet quoted as "In reply to @handle:" and its
 // text.
-func (s *Store) renderQuestion(q socialItem, context []socialItem) (string, rendered, error) {
+func (s *Store) renderQuestion(q socialItem, context []socialItem) (string, markup.Rendered, error) {
 	if len(context) == 0 {
-		return s.md.renderTweet(q.text)
+		return s.md.RenderTweet(q.text)
 	}
 	var b strings.Builder
 	for _, c := range context {
@@ -443,13 +445,13 @@ func (s *Store) renderQuestion(q socialItem, context []socialItem) (string, rend
 		if h := strings.TrimPrefix(strings.TrimSpace(c.handle), "@"); h != "" {
 			label = "In reply to @" + h + ":"
 		}
-		b.WriteString("> " + tweetMarkdown(label) + "  \n> ")
-		b.WriteString(strings.ReplaceAll(tweetMarkdown(c.text), "\n", "\n> "))
+		b.WriteString("> " + markup.TweetMarkdown(label) + "  \n> ")
+		b.WriteString(strings.ReplaceAll(markup.TweetMarkdown(c.text), "\n", "\n> "))
 		b.WriteString("\n\n")
 	}
-	b.WriteString(tweetMarkdown(q.text))
+	b.WriteString(markup.TweetMarkdown(q.text))
 	md := b.String()
-	r, err := s.md.render(md)
+	r, err := s.md.Render(md)
 	return md, r, err
 }
 
@@ -497,7 +499,7 @@ func (s *Store) answerFromItem(ctx context.Context, tx dbtx, threadID int64, it 
 	if err != nil {
 		return err
 	}
-	md, r, err := s.md.renderTweet(it.text)
+	md, r, err := s.md.RenderTweet(it.text)
 	if err != nil {
 		return err
 	}

@@ -22,7 +22,9 @@ import (
 	"github.com/pressly/goose/v3/lock"
 
 	"github.com/crowdcare/crowdcare/models/db"
+	"github.com/crowdcare/crowdcare/models/markup"
 	"github.com/crowdcare/crowdcare/models/migrations"
+	"github.com/crowdcare/crowdcare/models/site"
 )
 
 // Options tunes a Store. The zero value is what production uses.
@@ -115,7 +117,7 @@ type Store struct {
 	// engine is the database underneath: on PostgreSQL w, r and probe are
 	// one pool, and writes run as serializable transactions, retried.
 	engine db.Engine
-	md     *markdown
+	md     *markup.Renderer
 	// dummyHash is checked against for unknown usernames, so a login for a
 	// name that does not exist costs as much as one that does. Made on first
 	// use: at cost 12 it takes a quarter of a second, too long for start-up.
@@ -149,6 +151,8 @@ type Store struct {
 	seedAt atomic.Int64
 	// replica, when set, takes the reads a context allows there.
 	replica *replica
+	// Site is the site-wide lists (models/site: the sitemap), over r.
+	*site.Site
 }
 
 // Version changes whenever anything was written by this process or, on
@@ -254,13 +258,14 @@ func openPostgres(ctx context.Context, url string, opts Options) (*Store, error)
 	if opts.MaxSize > 0 {
 		return nil, errors.New("a size cap (Options.MaxSize) is for SQLite files only")
 	}
-	s := &Store{path: url, opts: opts, md: newMarkdown(), faults: newWriteFaults(), engine: db.Postgres}
+	s := &Store{path: url, opts: opts, md: markup.New(), faults: newWriteFaults(), engine: db.Postgres}
 	sig := &db.PostgresSignal{URL: url, OnChange: s.bumpVersion}
 	pool, err := db.OpenPostgres(ctx, url, db.PostgresOptions{MaxConns: opts.MaxConns, LockTimeout: opts.lockWait(), OnCommit: sig.Notify})
 	if err != nil {
 		return nil, err
 	}
 	s.w, s.r, s.probe = pool, pool, pool
+	s.Site = s.newSite()
 	if err := s.migrate(ctx); err != nil {
 		pool.Close()
 		return nil, err
@@ -299,7 +304,7 @@ func openSQLite(ctx context.Context, path string, opts Options) (*Store, error) 
 	w.SetMaxOpenConns(1)
 	w.SetMaxIdleConns(1)
 	w.SetConnMaxLifetime(0)
-	s := &Store{w: w, path: path, opts: opts, md: newMarkdown(), faults: newWriteFaults(), engine: db.SQLite}
+	s := &Store{w: w, path: path, opts: opts, md: markup.New(), faults: newWriteFaults(), engine: db.SQLite}
 	s.signal = db.NewLocalSignal(s.bumpVersion)
 	// The writer pool keeps its one connection for good (no lifetime limit),
 	// so the hook stays in place.
@@ -333,6 +338,7 @@ func openSQLite(ctx context.Context, path string, opts Options) (*Store, error) 
 	r.SetMaxOpenConns(n)
 	r.SetMaxIdleConns(n)
 	s.r = r
+	s.Site = s.newSite()
 	if err := r.PingContext(ctx); err != nil {
 		s.Close()
 		return nil, fmt.Errorf("ping readers: %w", err)

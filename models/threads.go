@@ -168,7 +168,7 @@ func (s *Store) createThread(ctx context.Context, author *User, n NewThread, tru
 	checkTitle(v, n.Title)
 	checkBody(v, n.Body)
 	checkTags(v, tags)
-	r, err := s.md.renderBody(v, "body", n.Body)
+	r, err := s.renderBody(v, "body", n.Body)
 	if err != nil {
 		return nil, err
 	}

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/crowdcare/crowdcare/models/markup"
 )
 
 // UploadLimits are what members may attach, in bytes (1 MB = 1,000,000).
@@ -110,7 +112,7 @@ func (s *Store) SaveUploadLimits(ctx context.Context, actor *User, f UploadLimit
 }
 
 // uploadLimitsFor reads the limits only for a post that refers to uploads.
-func (s *Store) uploadLimitsFor(ctx context.Context, r renderedBody) (UploadLimits, error) {
+func (s *Store) uploadLimitsFor(ctx context.Context, r markup.Body) (UploadLimits, error) {
 	if len(r.Uploads) == 0 {
 		return DefaultUploadLimits(), nil
 	}

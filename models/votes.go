@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+
+	"github.com/crowdcare/crowdcare/models/policy"
 )
 
 // Vote marks an answer helpful for the voter, or takes that back with undo.
@@ -27,11 +29,8 @@ func (s *Store) vote(ctx context.Context, voter *User, postID int64, undo, trust
 	if ok, err := s.CanSeeCategory(ctx, voter, t.Category.ID); err != nil || !ok {
 		return ErrNotFound
 	}
-	switch {
-	case p.Deleted:
-		return ErrNotFound
-	case p.Author.ID == voter.ID:
-		return &ErrNotAllowed{Reason: "You cannot vote for your own post."}
+	if err := decide(policy.Vote, voter, p, t); err != nil {
+		return err
 	}
 	// Suspended members may not vote; the hourly posting limit does not apply to votes.
 	if err := s.suspendedErr(voter); err != nil {

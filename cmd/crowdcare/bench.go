@@ -15,6 +15,7 @@ import (
 
 	"golang.org/x/crypto/bcrypt"
 
+	"github.com/crowdcare/crowdcare/internal/bench"
 	"github.com/crowdcare/crowdcare/internal/demo"
 	"github.com/crowdcare/crowdcare/models"
 	"github.com/crowdcare/crowdcare/models/db"
@@ -27,7 +28,7 @@ func corpus(ctx context.Context, args []string, stdout io.Writer) error {
 	seed := fs.Uint64("seed", 1, "random seed, for a repeatable corpus")
 	return withStore(ctx, fs, db, args, func(store *models.Store, _ []string) error {
 		start := time.Now()
-		err := store.GenerateCorpus(ctx, models.CorpusOptions{Threads: *threads, Posts: *posts, Seed: *seed, Sample: demo.CorpusSample(),
+		err := bench.GenerateCorpus(ctx, store, bench.CorpusOptions{Threads: *threads, Posts: *posts, Seed: *seed, Sample: demo.CorpusSample(),
 			Progress: func(done int) {
 				if done%10000 == 0 || done == *threads {
 					fmt.Fprintf(stdout, "%d/%d threads (%s)\n", done, *threads, time.Since(start).Round(time.Second))
@@ -102,10 +103,10 @@ func benchRelevance(ctx context.Context, location string, stdout io.Writer) (err
 	if _, err := demo.Seed(ctx, store); err != nil {
 		return err
 	}
-	if err := store.SeedRelevanceFixtures(ctx); err != nil {
+	if err := bench.SeedRelevanceFixtures(ctx, store); err != nil {
 		return err
 	}
-	r, err := store.MeasureRelevance(ctx)
+	r, err := bench.MeasureRelevance(ctx, store)
 	if err != nil {
 		return err
 	}

@@ -18,6 +18,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/crowdcare/crowdcare/internal/bench"
 	"github.com/crowdcare/crowdcare/models"
 	"github.com/crowdcare/crowdcare/models/db"
 	"github.com/crowdcare/crowdcare/tweets"
@@ -321,7 +322,7 @@ func copyFloor(ctx context.Context, store *models.Store, path string, records in
 		return 0, err
 	}
 	defer floor.Close()
-	copied, err := floor.CopyImportRows(ctx, store.Path())
+	copied, err := bench.CopyImportRows(ctx, floor, store.Path())
 	if err != nil {
 		return 0, err
 	}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/crowdcare/crowdcare/handlers"
+	"github.com/crowdcare/crowdcare/internal/bench"
 	"github.com/crowdcare/crowdcare/internal/demo"
 	"github.com/crowdcare/crowdcare/models"
 )
@@ -24,7 +25,7 @@ func benchInsights(ctx context.Context, args []string, stdout io.Writer) error {
 	n := fs.Int("n", 50, "page loads per period")
 	mentions := fs.Int("mentions", 0, "posts from X over the last five weeks to add first (once), for the early warning")
 	return withStore(ctx, fs, db, args, func(store *models.Store, _ []string) error {
-		have, err := store.GenerateMentions(ctx, *mentions, 1, demo.CorpusSample())
+		have, err := bench.GenerateMentions(ctx, store, *mentions, 1, demo.CorpusSample())
 		if err != nil {
 			return err
 		}

@@ -887,7 +887,7 @@ There's no need to restart your Hub again or book an engineer: it reconnects by 
 					Text: "@dan_in_derby Hi Dan! Yes: in the Northwind app go to Mobile › Add a line. Each extra line is 20% off for as long as you keep yours. ^RP"},
 			}},
 		},
-		NoResult: []models.WeightedQuery{
+		NoResult: []WeightedQuery{
 			{Query: "esim transfer android", Weight: 9}, {Query: "wifi 6e hub 4", Weight: 7}, {Query: "cancel contract fee", Weight: 6},
 			{Query: "router admin password", Weight: 5}, {Query: "5g coverage map", Weight: 4}, {Query: "parental controls stream box", Weight: 3},
 			{Query: "static ip business", Weight: 2}, {Query: "ipv6", Weight: 2},

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/crowdcare/crowdcare/internal/bench"
 	"github.com/crowdcare/crowdcare/models"
 )
 
@@ -43,18 +44,18 @@ const (
 )
 
 // TestSearchRelevance scores search on the relevance set: the demo and the
-// fixture threads (models/searchdata), with customers' queries.
+// fixture threads (internal/bench/relevance), with customers' queries.
 func TestSearchRelevance(t *testing.T) {
 	s := seeded(t, time.Now())
 	ctx := context.Background()
-	if err := s.SeedRelevanceFixtures(ctx); err != nil {
+	if err := bench.SeedRelevanceFixtures(ctx, s); err != nil {
 		t.Fatal(err)
 	}
 	list, err := s.Threads(ctx, models.ThreadQuery{})
 	if err != nil || list.Total < 200+len(northwind().Questions) {
 		t.Fatalf("%d threads, %v", list.Total, err)
 	}
-	r, err := s.MeasureRelevance(ctx)
+	r, err := bench.MeasureRelevance(ctx, s)
 	if err != nil {
 		t.Fatal(err)
 	}

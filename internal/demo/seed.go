@@ -6,6 +6,7 @@ import (
 	"sort"
 	"time"
 
+	"github.com/crowdcare/crowdcare/internal/bench"
 	"github.com/crowdcare/crowdcare/models"
 	"github.com/crowdcare/crowdcare/tweets"
 )
@@ -441,7 +442,7 @@ func (p *plan) finish(ctx context.Context) error {
 			}
 		}
 	}
-	if err := p.sd.SelfServiceHistory(ctx, 14, p.set.NoResult, 7); err != nil {
+	if err := selfServiceHistory(ctx, p.store, p.sd, 14, p.set.NoResult, 7); err != nil {
 		return err
 	}
 	return p.sd.SkipEmails(ctx)
@@ -449,9 +450,9 @@ func (p *plan) finish(ctx context.Context) error {
 
 // CorpusSample is the demo's text and categories, for the benchmark
 // corpus generators to imitate.
-func CorpusSample() models.CorpusSample {
+func CorpusSample() bench.CorpusSample {
 	set := northwind()
-	var out models.CorpusSample
+	var out bench.CorpusSample
 	for i, c := range set.Categories {
 		out.Categories = append(out.Categories, models.NewCategory{Slug: c.Slug, Name: c.Name, Description: c.Description, Position: i})
 	}

@@ -22,7 +22,7 @@ type Set struct {
 	Incident Incident
 	// NoResult are searches that found nothing: the KB's to-do list in the
 	// insights' self-service figures.
-	NoResult []models.WeightedQuery
+	NoResult []WeightedQuery
 }
 
 // Category is a forum category.

@@ -1,4 +1,4 @@
-package models
+package markup
 
 import (
 	"bytes"
@@ -53,7 +53,7 @@ func blockParser() parser.Parser {
 
 // overLimit says which limit src goes over, or "" when it is within all of
 // them. It reads src twice, in linear time, and never renders it.
-func (m *markdown) overLimit(src []byte) string {
+func (m *Renderer) overLimit(src []byte) string {
 	lines := scanLines(src)
 	if lines.depth > maxLinePrefix {
 		return fmt.Sprintf("Line %d starts with more than %d levels of quote marks (>), list markers and indentation. "+

@@ -1,9 +1,15 @@
-package models
+// Package markup turns what members write (Markdown, and posts from X) into
+// safe HTML and plain text: goldmark with GFM, raw HTML never passed
+// through, links and images with any scheme but http, https and mailto made
+// text (the link policy), and limits on the shape of a text that keep its
+// rendering cheap (limits.go). It knows nothing of the database: the store
+// (models) renders a post when it is saved and keeps the result.
+package markup
 
 import (
 	"bytes"
 	"fmt"
-	"html/template"
+	"regexp"
 	"strings"
 	"unicode"
 
@@ -15,17 +21,19 @@ import (
 	"github.com/yuin/goldmark/util"
 )
 
-// markdown turns a post's source into HTML once, when the post is saved.
+// Renderer turns a post's source into HTML once, when the post is saved.
 // Raw HTML is never passed through (goldmark's default), and links or images
-// with any scheme but http, https and mailto become plain text.
-type markdown struct {
+// with any scheme but http, https and mailto become plain text. One Renderer
+// is safe for concurrent use.
+type Renderer struct {
 	md goldmark.Markdown
 	// blocks measures a member's text before md parses it (overLimit).
 	blocks parser.Parser
 }
 
-func newMarkdown() *markdown {
-	return &markdown{md: goldmark.New(
+// New makes a Renderer.
+func New() *Renderer {
+	return &Renderer{md: goldmark.New(
 		goldmark.WithExtensions(extension.GFM),
 		goldmark.WithParserOptions(
 			parser.WithASTTransformers(util.Prioritized(linkPolicy{}, 100)),
@@ -33,25 +41,25 @@ func newMarkdown() *markdown {
 	), blocks: blockParser()}
 }
 
-// rendered is a post's Markdown turned into HTML and plain text in one parse.
-type rendered struct {
+// Rendered is a post's Markdown turned into HTML and plain text in one parse.
+type Rendered struct {
 	HTML string
 	Text string
 }
 
-// render renders Markdown already accepted (stored posts, articles, tweets).
-// What a member writes goes through renderBody.
-func (m *markdown) render(src string) (rendered, error) {
+// Render renders Markdown already accepted (stored posts, articles, tweets).
+// What a member writes goes through RenderBody.
+func (m *Renderer) Render(src string) (Rendered, error) {
 	source := []byte(src)
 	doc := m.md.Parser().Parse(text.NewReader(source))
 	html, err := m.renderDoc(doc, source)
 	if err != nil {
-		return rendered{}, err
+		return Rendered{}, err
 	}
-	return rendered{HTML: html, Text: plainText(doc, source)}, nil
+	return Rendered{HTML: html, Text: plainText(doc, source)}, nil
 }
 
-func (m *markdown) renderDoc(doc ast.Node, source []byte) (string, error) {
+func (m *Renderer) renderDoc(doc ast.Node, source []byte) (string, error) {
 	var buf bytes.Buffer
 	if err := m.md.Renderer().Render(&buf, source, doc); err != nil {
 		return "", fmt.Errorf("render markdown: %w", err)
@@ -59,9 +67,9 @@ func (m *markdown) renderDoc(doc ast.Node, source []byte) (string, error) {
 	return buf.String(), nil
 }
 
-// renderedBody is a member's Markdown rendered within the limits.
-type renderedBody struct {
-	rendered
+// Body is a member's Markdown rendered within the limits.
+type Body struct {
+	Rendered
 	// HasLink is whether the HTML holds a link or an image (unsafe ones
 	// having become text): what the approval queue looks for.
 	HasLink bool
@@ -69,35 +77,85 @@ type renderedBody struct {
 	Uploads []string
 }
 
-// renderBody renders what a member wrote unless it goes over a limit on its
-// shape (overLimit) or on its HTML (MaxBodyHTML): then the reason goes into v
-// under field and nothing is rendered. A field v already refuses is skipped.
-func (m *markdown) renderBody(v validator, field, src string) (renderedBody, error) {
-	if _, refused := v[field]; refused {
-		return renderedBody{}, nil
-	}
+// LimitError is a text refused for its shape (over a limit of limits.go) or
+// for the size of its HTML (MaxBodyHTML): Reason says what to change, in
+// words for the member who wrote it.
+type LimitError struct {
+	Reason string
+}
+
+func (e *LimitError) Error() string { return e.Reason }
+
+// RenderBody renders what a member wrote unless it goes over a limit on its
+// shape (overLimit) or on its HTML (MaxBodyHTML): then the error is a
+// *LimitError and nothing is rendered.
+func (m *Renderer) RenderBody(src string) (Body, error) {
 	source := []byte(src)
 	if msg := m.overLimit(source); msg != "" {
-		v.check(false, field, msg)
-		return renderedBody{}, nil
+		return Body{}, &LimitError{msg}
 	}
 	doc := m.md.Parser().Parse(text.NewReader(source))
 	// A reference used again and again writes its address each time: sized
 	// before rendering, so a few lines cannot make megabytes of HTML.
 	hasLink, addresses, uploads := linkFacts(doc, source)
 	if addresses > MaxBodyHTML {
-		v.check(false, field, tooLarge(addresses))
-		return renderedBody{}, nil
+		return Body{}, &LimitError{tooLarge(addresses)}
 	}
 	html, err := m.renderDoc(doc, source)
 	if err != nil {
-		return renderedBody{}, err
+		return Body{}, err
 	}
 	if len(html) > MaxBodyHTML {
-		v.check(false, field, tooLarge(len(html)))
-		return renderedBody{}, nil
+		return Body{}, &LimitError{tooLarge(len(html))}
 	}
-	return renderedBody{rendered: rendered{HTML: html, Text: plainText(doc, source)}, HasLink: hasLink, Uploads: uploads}, nil
+	return Body{Rendered: Rendered{HTML: html, Text: plainText(doc, source)}, HasLink: hasLink, Uploads: uploads}, nil
+}
+
+// PlainText is what a reader sees of Markdown source, as a post's stored
+// search text is: the words of links and emphasis, code as written, escaped
+// punctuation as the character ("\*" is "*"), no markup; one space between
+// blocks. Summaries, descriptions and feeds are cut from it.
+func (m *Renderer) PlainText(md string) string {
+	src := []byte(md)
+	return plainText(m.md.Parser().Parse(text.NewReader(src)), src)
+}
+
+// FirstParagraph is a question's first paragraph as written (a KB article's
+// problem statement), or its opening words when it starts with something
+// else.
+func (m *Renderer) FirstParagraph(md string) string {
+	src := []byte(md)
+	doc := m.md.Parser().Parse(text.NewReader(src))
+	for n := doc.FirstChild(); n != nil; n = n.NextSibling() {
+		if p, ok := n.(*ast.Paragraph); ok {
+			lines := p.Lines()
+			var b strings.Builder
+			for i := 0; i < lines.Len(); i++ {
+				seg := lines.At(i)
+				b.Write(seg.Value(src))
+			}
+			if out := strings.TrimSpace(b.String()); out != "" {
+				return out
+			}
+		}
+	}
+	return strings.TrimSpace(md)
+}
+
+// maxUploadKeys bounds the attachment keys linkFacts collects: four times
+// the attachments a post may hold (models.MaxAttachmentsPerPost), so a post
+// with too many is seen to have them without the list growing unbounded.
+const maxUploadKeys = 80
+
+// uploadKeyRE matches an address to an attachment: /uploads/{key}/….
+var uploadKeyRE = regexp.MustCompile(`^/uploads/([a-z2-7]{26})(?:/|$)`)
+
+// uploadKey is the key of an address to an attachment, or "".
+func uploadKey(dest []byte) string {
+	if m := uploadKeyRE.FindSubmatch(dest); m != nil {
+		return string(m[1])
+	}
+	return ""
 }
 
 // linkFacts reports whether a parsed document (its unsafe links already
@@ -106,7 +164,7 @@ func (m *markdown) renderBody(v validator, field, src string) (renderedBody, err
 func linkFacts(doc ast.Node, src []byte) (hasLink bool, addresses int, uploads []string) {
 	seen := map[string]bool{}
 	upload := func(dest []byte) {
-		if k := attachmentKeyOf(dest); k != "" && !seen[k] && len(seen) <= 4*MaxAttachmentsPerPost {
+		if k := uploadKey(dest); k != "" && !seen[k] && len(seen) <= maxUploadKeys {
 			seen[k] = true
 			uploads = append(uploads, k)
 		}
@@ -316,19 +374,4 @@ func unhex(c byte) byte {
 		return c - 'A' + 10
 	}
 	return c - '0'
-}
-
-// PreviewMarkdown renders a member's text exactly as saving it would (the
-// same clean-up, limits and renderer), without saving anything: the
-// composer's preview. A text the limits refuse is a *ValidationError.
-func (s *Store) PreviewMarkdown(src string) (template.HTML, error) {
-	v := validator{}
-	r, err := s.md.renderBody(v, "body", strings.TrimSpace(cleanText(src)))
-	if err != nil {
-		return "", err
-	}
-	if err := v.err(); err != nil {
-		return "", err
-	}
-	return template.HTML(r.HTML), nil
 }

@@ -14,6 +14,22 @@ import (
 	"github.com/crowdcare/crowdcare/models/db"
 )
 
+// RowCopy names a table for CopyRowsFrom and the columns to copy ("*":
+// every column).
+type RowCopy struct {
+	Table, Columns string
+}
+
+// ImportedTables are the tables an import from X writes (its users,
+// threads, posts, items and search rows), in an order that needs no
+// deferred foreign keys, with the columns to copy.
+func ImportedTables() []RowCopy {
+	return []RowCopy{
+		{"users", "*"}, {"threads", "*"}, {"posts", "*"}, {"social_items", "*"},
+		{"search_index", "rowid, title, body, answers, joined, tstems, stems, facets"},
+	}
+}
+
 // CopiedTable is how long copying one table's rows took.
 type CopiedTable struct {
 	Table string
@@ -21,37 +37,32 @@ type CopiedTable struct {
 	Took  time.Duration
 }
 
-// FloorCopy is what CopyImportRows did: each table, and the writer's page
+// RowsCopied is what CopyRowsFrom did: each table, and the writer's page
 // cache and checkpoint interval it ran with (read back, so a report says
-// what held, not what was meant).
-type FloorCopy struct {
+// what held, not what was meant; SQLite only).
+type RowsCopied struct {
 	Tables          []CopiedTable
 	CacheKiB        int
 	CheckpointPages int
 }
 
-// floorTables are what an import writes, in an order that needs no
-// deferred foreign keys, with the columns to copy.
-var floorTables = []struct{ name, cols string }{
-	{"users", "*"}, {"threads", "*"}, {"posts", "*"}, {"social_items", "*"},
-	{"search_index", "rowid, title, body, answers, joined, tstems, stems, facets"},
-}
-
-// floorChunk is the rows a transaction of the copy holds: four times an
-// import's batch, so commits weigh less than in the import.
-const floorChunk = 20000
-
-// CopyImportRows copies the rows an import stored in the database at from
-// (its users, threads, posts, items and search rows) into this one, which
-// must be empty: table by table, in rowid order, floorChunk rows a
-// transaction, with the import's writer settings and foreign keys off. It is
-// the least work SQLite does to store the same rows in the same schema, so
-// the import's own time can be read against it (bench import --floor). On
-// PostgreSQL from is a PostgreSQL database and the copy is PostgreSQL's own
-// (copyImportRowsPostgres).
-func (s *Store) CopyImportRows(ctx context.Context, from string) (out FloorCopy, err error) {
+// CopyRowsFrom copies the rows of tables from the database at from, of this
+// store's engine and schema, into this one: the least work the engine does
+// to store the same rows in the same schema (the import's floor in `bench
+// import --floor`, internal/bench), and a way to merge a forum's rows into
+// an empty database. Rows this one has already (what migrations put in)
+// are kept.
+//
+// On SQLite, from is a file: attached, copied table by table in rowid
+// order, chunk rows a transaction, with an import's writer settings and
+// foreign keys off. On PostgreSQL from is a PostgreSQL database and the copy
+// is PostgreSQL's own (copyRowsPostgres), all in one transaction.
+func (s *Store) CopyRowsFrom(ctx context.Context, from string, tables []RowCopy, chunk int64) (out RowsCopied, err error) {
 	if s.engine == db.Postgres {
-		return s.copyImportRowsPostgres(ctx, from)
+		return s.copyRowsPostgres(ctx, from, tables)
+	}
+	if chunk <= 0 {
+		return out, fmt.Errorf("copy rows: chunk %d", chunk)
 	}
 	// The import's writer settings, counted as an import's are, so an import
 	// running meanwhile keeps them. Set before taking the pool's only
@@ -87,36 +98,38 @@ func (s *Store) CopyImportRows(ctx context.Context, from string) (out FloorCopy,
 	if _, err := c.ExecContext(ctx, "ATTACH DATABASE ? AS imported", from); err != nil {
 		return out, err
 	}
-	for _, t := range floorTables {
+	for _, t := range tables {
 		var last, rows int64
-		if err := c.QueryRowContext(ctx, "SELECT COALESCE(MAX(rowid), 0), COUNT(*) FROM imported."+t.name).Scan(&last, &rows); err != nil {
+		if err := c.QueryRowContext(ctx, "SELECT COALESCE(MAX(rowid), 0), COUNT(*) FROM imported."+t.Table).Scan(&last, &rows); err != nil {
 			return out, err
 		}
 		// The demo seed and migrations put a few rows in an empty database
 		// (the brand account, say): the copy keeps those.
-		verb := "INSERT OR IGNORE INTO main." + t.name
-		if t.name == "search_index" {
-			verb = "INSERT INTO main.search_index (rowid, title, body, answers, joined, tstems, stems, facets)"
+		// The search index is an FTS5 table: no conflict clause, and its
+		// columns named.
+		verb := "INSERT OR IGNORE INTO main." + t.Table
+		if t.Table == "search_index" {
+			verb = "INSERT INTO main.search_index (" + t.Columns + ")"
 		}
-		q := verb + " SELECT " + t.cols + " FROM imported." + t.name + " WHERE rowid > ? AND rowid <= ?"
+		q := verb + " SELECT " + t.Columns + " FROM imported." + t.Table + " WHERE rowid > ? AND rowid <= ?"
 		start := time.Now()
-		for lo := int64(0); lo < last; lo += floorChunk {
-			if err := copyChunk(ctx, c, q, lo, lo+floorChunk); err != nil {
-				return out, fmt.Errorf("copy %s: %w", t.name, err)
+		for lo := int64(0); lo < last; lo += chunk {
+			if err := copyChunk(ctx, c, q, lo, lo+chunk); err != nil {
+				return out, fmt.Errorf("copy %s: %w", t.Table, err)
 			}
 		}
-		out.Tables = append(out.Tables, CopiedTable{Table: t.name, Rows: rows, Took: time.Since(start)})
+		out.Tables = append(out.Tables, CopiedTable{Table: t.Table, Rows: rows, Took: time.Since(start)})
 	}
 	return out, nil
 }
 
-// copyImportRowsPostgres is CopyImportRows on PostgreSQL, from the
+// copyRowsPostgres is CopyRowsFrom on PostgreSQL, from the
 // PostgreSQL database at from: each table with one COPY out of it (binary)
 // streamed into one COPY into this database, all in one transaction whose
 // commit checks the threads' questions (stored before their posts). It is
 // the least work PostgreSQL does to store the same rows with the same
 // indexes and foreign keys; the commit's time counts with the last table.
-func (s *Store) copyImportRowsPostgres(ctx context.Context, from string) (out FloorCopy, err error) {
+func (s *Store) copyRowsPostgres(ctx context.Context, from string, tables []RowCopy) (out RowsCopied, err error) {
 	src, err := pgx.Connect(ctx, from)
 	if err != nil {
 		return out, fmt.Errorf("the imported database: %w", err)
@@ -139,31 +152,31 @@ func (s *Store) copyImportRowsPostgres(ctx context.Context, from string) (out Fl
 			return out, err
 		}
 	}
-	for i, t := range floorTables {
+	for i, t := range tables {
 		start := time.Now()
 		pr, pw := io.Pipe()
 		sent := make(chan error, 1)
 		go func() {
-			_, err := src.PgConn().CopyTo(ctx, pw, `COPY `+t.name+` TO STDOUT (FORMAT binary)`)
+			_, err := src.PgConn().CopyTo(ctx, pw, `COPY `+t.Table+` TO STDOUT (FORMAT binary)`)
 			pw.CloseWithError(err)
 			sent <- err
 		}()
 		var rows int64
 		err := db.PgxConn(ctx, c, func(pc *pgx.Conn) error {
-			tag, err := pc.PgConn().CopyFrom(ctx, pr, `COPY `+t.name+` FROM STDIN (FORMAT binary)`)
+			tag, err := pc.PgConn().CopyFrom(ctx, pr, `COPY `+t.Table+` FROM STDIN (FORMAT binary)`)
 			rows = tag.RowsAffected()
 			return err
 		})
 		pr.CloseWithError(err) // a failed COPY in stops the one out
 		if err := errors.Join(err, <-sent); err != nil {
-			return out, fmt.Errorf("copy %s: %w", t.name, err)
+			return out, fmt.Errorf("copy %s: %w", t.Table, err)
 		}
-		if i == len(floorTables)-1 {
+		if i == len(tables)-1 {
 			if err := tx.Commit(); err != nil {
 				return out, fmt.Errorf("commit the copy: %w", err)
 			}
 		}
-		out.Tables = append(out.Tables, CopiedTable{Table: t.name, Rows: rows, Took: time.Since(start)})
+		out.Tables = append(out.Tables, CopiedTable{Table: t.Table, Rows: rows, Took: time.Since(start)})
 	}
 	return out, nil
 }

@@ -10,11 +10,11 @@ import (
 	"github.com/crowdcare/crowdcare/tweets"
 )
 
-// TestCopyImportRowsReproducesTheImport: the floor benchmark copies every
+// TestCopyRowsFromReproducesTheImport: the import floor benchmark copies every
 // row an import stored, so the copy holds the same threads, items, authors
 // and search rows, and puts the writer back as it found it. SQLite's floor:
 // on a SQLite file whichever engine the suite runs on.
-func TestCopyImportRowsReproducesTheImport(t *testing.T) {
+func TestCopyRowsFromReproducesTheImport(t *testing.T) {
 	ctx := context.Background()
 	src := fixedSQLiteStore(t)
 	var ts []tweets.Tweet
@@ -28,7 +28,7 @@ func TestCopyImportRowsReproducesTheImport(t *testing.T) {
 		t.Fatalf("import made %d threads", sum.Threads)
 	}
 	dst := fixedSQLiteStore(t)
-	copied, err := dst.CopyImportRows(ctx, src.Path())
+	copied, err := dst.CopyRowsFrom(ctx, src.Path(), ImportedTables(), 20000)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -64,7 +64,7 @@ func TestCopyImportRowsReproducesTheImport(t *testing.T) {
 
 	// A copy that fails part-way puts the writer back too.
 	other := fixedSQLiteStore(t)
-	if _, err := other.CopyImportRows(ctx, filepath.Join(t.TempDir(), "not-an-import.db")); err == nil {
+	if _, err := other.CopyRowsFrom(ctx, filepath.Join(t.TempDir(), "not-an-import.db"), ImportedTables(), 20000); err == nil {
 		t.Fatal("copying from a database without the tables did not fail")
 	}
 	checkTuning(t, other, false, "after a failed copy")
@@ -78,7 +78,7 @@ func TestCopyImportRowsReproducesTheImport(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := other.CopyImportRows(ctx, src.Path()); err != nil {
+	if _, err := other.CopyRowsFrom(ctx, src.Path(), ImportedTables(), 20000); err != nil {
 		t.Fatal(err)
 	}
 	checkTuning(t, other, true, "after a copy, with an import under way")
@@ -94,10 +94,10 @@ func checkDetached(t *testing.T, s *Store) {
 	}
 }
 
-// TestCopyImportRowsOnTheSuitesEngine: the floor copies within the engine
+// TestCopyRowsFromOnTheSuitesEngine: the floor copies within the engine
 // the suite runs on (PostgreSQL: COPY out of one database into another),
 // and the copy holds what the import stored.
-func TestCopyImportRowsOnTheSuitesEngine(t *testing.T) {
+func TestCopyRowsFromOnTheSuitesEngine(t *testing.T) {
 	ctx := context.Background()
 	src := fixedStore(t)
 	var ts []tweets.Tweet
@@ -110,7 +110,7 @@ func TestCopyImportRowsOnTheSuitesEngine(t *testing.T) {
 		t.Fatalf("import made %d threads", sum.Threads)
 	}
 	dst := fixedStore(t)
-	copied, err := dst.CopyImportRows(ctx, src.Path())
+	copied, err := dst.CopyRowsFrom(ctx, src.Path(), ImportedTables(), 20000)
 	if err != nil {
 		t.Fatal(err)
 	}

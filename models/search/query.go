@@ -1,4 +1,4 @@
-package models
+package search
 
 import (
 	"strings"
@@ -12,29 +12,29 @@ const (
 	queryMaxTerms = 16
 )
 
-// searchTerm is one word or "phrase" of a user's query.
-type searchTerm struct {
-	text   string // as the index sees it (CJK segmented)
-	negate bool   // -word
-	prefix bool   // word*
-	quoted bool   // "exact phrase": no other forms
-	raw    string // as typed, for compounds ("wi-fi")
-	// seqKeys are this word with the next one and two, folded, when the
+// Term is one word or "phrase" of a user's query.
+type Term struct {
+	Text   string // as the index sees it (CJK segmented)
+	Negate bool   // -word
+	Prefix bool   // word*
+	Quoted bool   // "exact phrase": no other forms
+	Raw    string // as typed, for compounds ("wi-fi")
+	// SeqKeys are this word with the next one and two, folded, when the
 	// query goes on with plain words: "log in" finds the synonyms of
 	// "log in" too.
-	seqKeys []string
+	SeqKeys []string
 }
 
-// parseQuery reads what a person typed into terms. Supported syntax:
+// ParseQuery reads what a person typed into terms. Supported syntax:
 // words (all must match), "exact phrase", -word (exclude), word* (prefix).
 // Everything else is just text: no input can produce an FTS5 syntax error,
 // because every term is later written as a quoted FTS5 string.
-func parseQuery(input string) []searchTerm {
+func ParseQuery(input string) []Term {
 	if utf8.RuneCountInString(input) > queryMaxRunes {
 		input = string([]rune(input)[:queryMaxRunes])
 	}
 	input = strings.ToValidUTF8(input, " ")
-	var terms []searchTerm
+	var terms []Term
 	rest := input
 	for len(terms) < queryMaxTerms {
 		rest = strings.TrimLeftFunc(rest, unicode.IsSpace)
@@ -42,13 +42,13 @@ func parseQuery(input string) []searchTerm {
 			break
 		}
 		var raw string
-		var t searchTerm
+		var t Term
 		if strings.HasPrefix(rest, "-\"") {
-			t.negate = true
+			t.Negate = true
 			rest = rest[1:]
 		}
 		if rest[0] == '"' {
-			t.quoted = true
+			t.Quoted = true
 			end := strings.IndexByte(rest[1:], '"')
 			if end < 0 {
 				raw, rest = rest[1:], ""
@@ -62,23 +62,23 @@ func parseQuery(input string) []searchTerm {
 			}
 			raw, rest = rest[:end], rest[end:]
 			if len(raw) > 1 && raw[0] == '-' {
-				t.negate, raw = true, raw[1:]
+				t.Negate, raw = true, raw[1:]
 			}
 			if strings.HasSuffix(raw, "*") {
-				t.prefix = true
+				t.Prefix = true
 			}
 		}
-		t.text, t.raw = cleanTerm(raw), raw
-		if t.text != "" {
+		t.Text, t.Raw = CleanTerm(raw), raw
+		if t.Text != "" {
 			terms = append(terms, t)
 		}
 	}
 	return terms
 }
 
-// cleanTerm keeps letters, digits and marks; everything else separates words
+// CleanTerm keeps letters, digits and marks; everything else separates words
 // inside the term, as the index's tokenizer does.
-func cleanTerm(s string) string {
+func CleanTerm(s string) string {
 	var b strings.Builder
 	for _, r := range s {
 		if unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.Is(unicode.Mn, r) {
@@ -87,23 +87,23 @@ func cleanTerm(s string) string {
 			b.WriteByte(' ')
 		}
 	}
-	return strings.Join(strings.Fields(segmentCJK(b.String())), " ")
+	return strings.Join(strings.Fields(SegmentCJK(b.String())), " ")
 }
 
-// ftsString quotes text as an FTS5 string literal.
-func ftsString(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
+// FTSString quotes text as an FTS5 string literal.
+func FTSString(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
 
-// segmentCJK puts spaces around Chinese, Japanese and Korean characters.
+// SegmentCJK puts spaces around Chinese, Japanese and Korean characters.
 // The index's tokenizer does not split words in scripts written without
 // spaces, so each character becomes a token and a word typed in a query
 // becomes a phrase of characters: substring search for those scripts.
-func segmentCJK(s string) string {
-	if !hasCJK(s) {
+func SegmentCJK(s string) string {
+	if !HasCJK(s) {
 		return s
 	}
 	var b strings.Builder
 	for _, r := range s {
-		if isCJK(r) {
+		if IsCJK(r) {
 			b.WriteByte(' ')
 			b.WriteRune(r)
 			b.WriteByte(' ')
@@ -114,16 +114,16 @@ func segmentCJK(s string) string {
 	return b.String()
 }
 
-func hasCJK(s string) bool {
+func HasCJK(s string) bool {
 	for _, r := range s {
-		if isCJK(r) {
+		if IsCJK(r) {
 			return true
 		}
 	}
 	return false
 }
 
-func isCJK(r rune) bool {
+func IsCJK(r rune) bool {
 	if r < 0x1100 { // Hangul Jamo, the first of these scripts
 		return false
 	}
@@ -131,11 +131,11 @@ func isCJK(r rune) bool {
 		unicode.Is(unicode.Hangul, r) || r == 'ー'
 }
 
-// isStopWord reports whether a word is too common to look for on its own:
+// IsStopWord reports whether a word is too common to look for on its own:
 // such words are left out of a query (and said so) unless it has nothing
 // else, so "xyzzy nothing" does not list every post that says "nothing".
 // The list is English's usual one, plus words that say how often.
-func isStopWord(w string) bool {
+func IsStopWord(w string) bool {
 	switch w {
 	case "a", "about", "above", "after", "again", "against", "all", "also", "am", "an", "and", "any", "anyone",
 		"anything", "are", "aren", "as", "at", "be", "because", "been", "before", "being", "below", "between",

@@ -1,4 +1,4 @@
-package models
+package search
 
 import (
 	"strings"
@@ -23,11 +23,11 @@ import (
 	"github.com/blevesearch/snowballstem/turkish"
 )
 
-// stemLang is the Snowball stemmer used for a thread's language: its own
+// StemLang is the Snowball stemmer used for a thread's language: its own
 // when Snowball has one, English when the language is not known yet (the
 // default), none for languages Snowball does not cover (Japanese, Chinese,
 // Korean, Hindi, Thai, Polish, Hebrew, Indonesian ...).
-func stemLang(lang string) string {
+func StemLang(lang string) string {
 	if lang == "" {
 		return "en"
 	}
@@ -76,10 +76,10 @@ func stemFunc(lang string) func(*snowballstem.Env) bool {
 	return nil
 }
 
-// stemmer stems words of one language, remembering recent answers: support
+// Stemmer stems words of one language, remembering recent answers: support
 // text repeats a small vocabulary, so a rebuild of the index stems each
 // distinct word about once.
-type stemmer struct {
+type Stemmer struct {
 	fn    func(*snowballstem.Env) bool
 	env   *snowballstem.Env
 	cache map[string]string
@@ -88,13 +88,13 @@ type stemmer struct {
 // stemCacheMax bounds a stemmer's memory (about 4 MB of short words).
 const stemCacheMax = 50000
 
-func newStemmer(lang string) *stemmer {
-	return &stemmer{fn: stemFunc(stemLang(lang)), env: snowballstem.NewEnv(""), cache: map[string]string{}}
+func NewStemmer(lang string) *Stemmer {
+	return &Stemmer{fn: stemFunc(StemLang(lang)), env: snowballstem.NewEnv(""), cache: map[string]string{}}
 }
 
-// stem returns the stem of a lower-case word, or the word itself when it is
-// not one to stem (short, with digits, CJK, or no stemmer for the language).
-func (s *stemmer) stem(w string) string {
+// Stem returns the Stem of a lower-case word, or the word itself when it is
+// not one to Stem (short, with digits, CJK, or no stemmer for the language).
+func (s *Stemmer) Stem(w string) string {
 	if s.fn == nil || len(w) < 3 {
 		return w
 	}
@@ -102,7 +102,7 @@ func (s *stemmer) stem(w string) string {
 		return st
 	}
 	st := w
-	if stemmable(w) {
+	if Stemmable(w) {
 		s.env.SetCurrent(w)
 		s.fn(s.env)
 		if cur := s.env.Current(); len(cur) >= 2 {
@@ -116,22 +116,22 @@ func (s *stemmer) stem(w string) string {
 	return st
 }
 
-// stemmable reports whether a word is letters only, outside the scripts
+// Stemmable reports whether a word is letters only, outside the scripts
 // written without spaces (those are indexed a character at a time).
-func stemmable(w string) bool {
+func Stemmable(w string) bool {
 	for _, r := range w {
-		if !unicode.IsLetter(r) && !unicode.Is(unicode.Mn, r) || isCJK(r) {
+		if !unicode.IsLetter(r) && !unicode.Is(unicode.Mn, r) || IsCJK(r) {
 			return false
 		}
 	}
 	return true
 }
 
-// stemsOf lists, once each, the stems of the texts' words (and of their
+// StemsOf lists, once each, the stems of the texts' words (and of their
 // hyphenated compounds written together) that differ from the word as the
 // index folds it: what the stems columns hold. A word that is its own stem
 // is found in the text's own column already.
-func (s *stemmer) stemsOf(joined string, texts ...string) string {
+func (s *Stemmer) StemsOf(joined string, texts ...string) string {
 	if s.fn == nil {
 		return ""
 	}
@@ -139,18 +139,18 @@ func (s *stemmer) stemsOf(joined string, texts ...string) string {
 	var out []string
 	add := func(word string) {
 		w := strings.ToLower(word)
-		st := s.stem(w)
+		st := s.Stem(w)
 		if st == w || seen[st] {
 			return
 		}
 		seen[st] = true
-		if foldWord(st) != foldWord(w) {
+		if FoldWord(st) != FoldWord(w) {
 			out = append(out, st)
 		}
 	}
 	for _, t := range texts {
-		for _, sp := range splitWords(t) {
-			add(t[sp.start:sp.end])
+		for _, sp := range SplitWords(t) {
+			add(t[sp.Start:sp.End])
 		}
 	}
 	for _, w := range strings.Fields(joined) {

@@ -1,0 +1,21 @@
+package bench
+
+import (
+	"context"
+
+	"github.com/crowdcare/crowdcare/models"
+)
+
+// floorChunk is the rows a transaction of the floor's copy holds on SQLite:
+// four times an import's batch, so commits weigh less than in the import.
+const floorChunk = 20000
+
+// CopyImportRows copies the rows an import stored in the database at from
+// (its users, threads, posts, items and search rows: models.ImportedTables)
+// into s, which must be empty, with the import's writer settings: the least
+// work the engine does to store the same rows in the same schema, so the
+// import's own time can be read against it (`bench import --floor`). On
+// PostgreSQL from is a PostgreSQL database (COPY out into COPY in).
+func CopyImportRows(ctx context.Context, s *models.Store, from string) (models.RowsCopied, error) {
+	return s.CopyRowsFrom(ctx, from, models.ImportedTables(), floorChunk)
+}
