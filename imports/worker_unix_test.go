@@ -197,11 +197,7 @@ func TestWorkerGivesUpAJobWhoseHeartbeatFails(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer tx.Rollback()
-	lockRow := `UPDATE import_jobs SET processed = processed WHERE id = ?`
-	if testdb.Postgres() {
-		lockRow = `UPDATE import_jobs SET processed = processed WHERE id = $1`
-	}
-	if _, err := tx.ExecContext(ctx, lockRow, id); err != nil {
+	if _, err := tx.ExecContext(ctx, `UPDATE import_jobs SET processed = processed WHERE id = ?`, id); err != nil {
 		t.Fatal(err)
 	}
 	var gaveUp time.Time
