@@ -279,7 +279,9 @@ func (w *Worker) Run(ctx context.Context) {
 // recoverJobs marks interrupted the jobs whose process died and deletes
 // their uploads (models removes the local ones).
 func (w *Worker) recoverJobs(ctx context.Context) ([]models.ImportJob, error) {
-	gone, err := w.store.RecoverImportJobs(ctx, w.holder, w.ttl())
+	// Called only between jobs: none runs here, so one left running in this
+	// worker's name (its end could not be recorded) is judged too.
+	gone, err := w.store.RecoverImportJobs(ctx, "", w.ttl())
 	for _, j := range gone {
 		if _, ok := models.SharedKey(j.Path); ok {
 			if derr := w.Discard(ctx, j.Path); derr != nil {
