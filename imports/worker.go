@@ -279,7 +279,9 @@ func (w *Worker) Run(ctx context.Context) {
 // recoverJobs marks interrupted the jobs whose process died and deletes
 // their uploads (models removes the local ones).
 func (w *Worker) recoverJobs(ctx context.Context) ([]models.ImportJob, error) {
-	gone, err := w.store.RecoverImportJobs(ctx, w.holder, w.ttl())
+	// Called only between jobs: none runs here, so one left running in this
+	// worker's name (its end could not be recorded) is judged too.
+	gone, err := w.store.RecoverImportJobs(ctx, "", w.ttl())
 	for _, j := range gone {
 		if _, ok := models.SharedKey(j.Path); ok {
 			if derr := w.Discard(ctx, j.Path); derr != nil {
@@ -302,21 +304,43 @@ func (w *Worker) logInterrupted(gone []models.ImportJob) {
 // heartbeat late and marked it interrupted), it calls lost and returns.
 // A failed renewal is logged and tried again at the next tick.
 func Heartbeat(ctx context.Context, store *models.Store, id int64, holder string, every time.Duration, log *slog.Logger, lost func()) {
+	heartbeat(ctx, store, id, holder, every, 0, log, func(bool) { lost() })
+}
+
+// heartbeat is Heartbeat that, when giveUp is not 0, also gives the job up
+// (lost(true)) once no renewal succeeded for giveUp: a renewal waits no
+// longer than that, so a database that stopped answering cannot keep the
+// job running here past the TTL, when another process takes it for dead.
+func heartbeat(ctx context.Context, store *models.Store, id int64, holder string, every, giveUp time.Duration, log *slog.Logger,
+	lost func(gaveUp bool)) {
 	t := time.NewTicker(every)
 	defer t.Stop()
+	renewed := time.Now()
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
 		}
-		ok, err := store.HeartbeatImportJob(ctx, id, holder)
+		asked := time.Now()
+		rctx, cancel := ctx, context.CancelFunc(func() {})
+		if giveUp > 0 {
+			rctx, cancel = context.WithDeadline(ctx, renewed.Add(giveUp))
+		}
+		ok, err := store.HeartbeatImportJob(rctx, id, holder)
+		cancel()
 		switch {
-		case err != nil && ctx.Err() == nil:
-			log.Error("imports: renew a job's heartbeat", "job", id, "err", err)
-		case err == nil && !ok:
-			lost()
+		case err == nil && ok:
+			renewed = asked
+		case err == nil:
+			lost(false)
 			return
+		case ctx.Err() == nil:
+			log.Error("imports: renew a job's heartbeat", "job", id, "err", err)
+			if giveUp > 0 && time.Since(renewed) >= giveUp {
+				lost(true)
+				return
+			}
 		}
 	}
 }
@@ -351,11 +375,14 @@ func (w *Worker) runJob(parent context.Context, job *models.ImportJob) {
 	// process marked it interrupted (this one seemed dead for a while).
 	ctx, cancel := context.WithCancel(parent)
 	defer cancel()
-	var lost atomic.Bool
+	var lost, gaveUp atomic.Bool
 	beat := make(chan struct{})
 	go func() {
 		defer close(beat)
-		Heartbeat(ctx, w.store, job.ID, w.holder, w.heartbeatEvery(), w.log, func() {
+		// Given up at 2/3 of the TTL without a renewal: before another
+		// process may take the job for dead and mark it interrupted.
+		heartbeat(ctx, w.store, job.ID, w.holder, w.heartbeatEvery(), w.ttl()*2/3, w.log, func(gave bool) {
+			gaveUp.Store(gave)
 			lost.Store(true)
 			cancel()
 			if w.onLost != nil {
@@ -375,7 +402,11 @@ func (w *Worker) runJob(parent context.Context, job *models.ImportJob) {
 		return
 	}
 	path, done, err := w.local(ctx, job.Path)
-	if err != nil && ctx.Err() != nil && !lost.Load() {
+	if err != nil && lost.Load() {
+		w.stopLost(quiet, job, im, gaveUp.Load(), 0)
+		return
+	}
+	if err != nil && ctx.Err() != nil {
 		// Stopping while copying: queued again with its upload.
 		im.Abandon()
 		if rerr := w.store.RequeueImportJob(quiet, job.ID); rerr != nil {
@@ -399,8 +430,7 @@ func (w *Worker) runJob(parent context.Context, job *models.ImportJob) {
 		return im.Add(ctx, t)
 	})
 	if err != nil && lost.Load() {
-		im.Abandon()
-		w.log.Warn("imports: another server marked the job interrupted (its heartbeat was late); stopped it", "job", job.ID, "read", read)
+		w.stopLost(quiet, job, im, gaveUp.Load(), read)
 		return
 	}
 	if err != nil && ctx.Err() != nil {
@@ -420,6 +450,27 @@ func (w *Worker) runJob(parent context.Context, job *models.ImportJob) {
 		sum = im.Abandon() // what was stored before the file failed
 	}
 	w.end(quiet, job, sum, err)
+}
+
+// stopLost ends a job stopped because it is no longer this worker's:
+// another process marked it interrupted, or (gaveUp) its heartbeat could
+// not be renewed in time, and it is marked so here, as far as the database
+// answers (else another process does, once the heartbeat is old).
+func (w *Worker) stopLost(ctx context.Context, job *models.ImportJob, im *models.Importer, gaveUp bool, read int) {
+	im.Abandon()
+	if !gaveUp {
+		w.log.Warn("imports: another server marked the job interrupted (its heartbeat was late); stopped it", "job", job.ID, "read", read)
+		return
+	}
+	w.log.Warn("imports: the job's heartbeat could not be renewed in time; stopped it before another server takes it for dead",
+		"job", job.ID, "read", read)
+	if err := w.store.InterruptImportJob(ctx, job.ID); err != nil {
+		w.log.Error("imports: mark a job interrupted", "job", job.ID, "err", err)
+		return
+	}
+	if err := w.Discard(ctx, job.Path); err != nil {
+		w.log.Error("imports: remove an interrupted job's upload", "job", job.ID, "err", err)
+	}
 }
 
 func (w *Worker) end(ctx context.Context, job *models.ImportJob, sum *models.ImportSummary, failure error) {

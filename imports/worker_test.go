@@ -67,6 +67,46 @@ func TestWorkerInterruptsADeadServersJob(t *testing.T) {
 	}
 }
 
+// A job left running in the worker's own name (its end, or its
+// interruption, could not be recorded: the database refused the write) is
+// marked interrupted by that worker too once its heartbeat is older than
+// the TTL: between jobs the worker runs none, so nobody renews it, and
+// with one server nobody else would ever mark it.
+func TestWorkerInterruptsItsOwnStaleJob(t *testing.T) {
+	ctx := context.Background()
+	s, err := models.Open(ctx, testdb.Location(t, "imports.db"), models.Options{PasswordCost: bcrypt.MinCost, MaxConns: 4, FilesDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	amy, err := s.CreateUser(ctx, models.NewUser{Username: "amy", Email: "amy@example.com", Password: "correct horse", Role: models.RoleAmbassador})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, err := s.QueueImportJob(ctx, amy, "big.csv", filepath.Join(t.TempDir(), "upload-1.csv"), models.ImportOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := New(s, t.TempDir(), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	w.HeartbeatEvery, w.TTL = 50*time.Millisecond, 300*time.Millisecond
+	// Claimed in the worker's name, then its end never recorded.
+	if _, err := s.ClaimImportJob(ctx, w.Holder()); err != nil {
+		t.Fatal(err)
+	}
+	wctx, stop := context.WithCancel(ctx)
+	defer func() { stop(); w.Wait(ctx) }()
+	go w.Run(wctx)
+	var j *models.ImportJob
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		if j, err = s.ImportJob(ctx, id); err != nil || j.Status != models.JobRunning {
+			break
+		}
+	}
+	if err != nil || j.Status != models.JobInterrupted {
+		t.Fatalf("the job left running in the worker's name: %+v %v", j, err)
+	}
+}
+
 // With the uploads in a bucket the servers share (gofakes3 here): a dead
 // server's job is marked interrupted by another server's worker, which
 // deletes its upload from the bucket; an upload no job names is deleted

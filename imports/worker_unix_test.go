@@ -135,3 +135,102 @@ func TestWorkerHeartbeatKeepsItsJobAndStopsWhenItIsTaken(t *testing.T) {
 		t.Fatalf("the job after A stopped: %+v %v", j, err)
 	}
 }
+
+// A job whose heartbeat cannot be renewed (the database holds its row
+// locked and answers nothing in time) is given up by its own worker before
+// the heartbeat is old enough for another server to take it for dead, so
+// it never runs on after that; once the database answers, the worker marks
+// it interrupted itself.
+func TestWorkerGivesUpAJobWhoseHeartbeatFails(t *testing.T) {
+	ctx := context.Background()
+	loc := testdb.Location(t, "imports.db")
+	s, err := models.Open(ctx, loc, models.Options{PasswordCost: bcrypt.MinCost, MaxConns: 4, FilesDir: t.TempDir(),
+		LockWait: 20 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	amy, err := s.CreateUser(ctx, models.NewUser{Username: "amy", Email: "amy@example.com", Password: "correct horse", Role: models.RoleAmbassador})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pipe := filepath.Join(t.TempDir(), "upload-1.csv")
+	if err := syscall.Mkfifo(pipe, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	id, err := s.QueueImportJob(ctx, amy, "slow.csv", pipe, models.ImportOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	logA := &syncBuffer{}
+	w := New(s, t.TempDir(), slog.New(slog.NewTextHandler(logA, nil)))
+	w.HeartbeatEvery, w.TTL = 40*time.Millisecond, 900*time.Millisecond
+	lost := make(chan time.Time, 1)
+	w.onLost = func(int64) { lost <- time.Now() }
+	wctx, stop := context.WithCancel(ctx)
+	go w.Run(wctx)
+	t.Cleanup(func() {
+		stop()
+		wctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		defer cancel()
+		w.Wait(wctx)
+	})
+	t.Cleanup(func() {
+		if f, err := os.OpenFile(pipe, os.O_WRONLY|syscall.O_NONBLOCK, 0); err == nil {
+			f.Close()
+		}
+	})
+	var j *models.ImportJob
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		if j, err = s.ImportJob(ctx, id); err != nil || j.Status != models.JobQueued {
+			break
+		}
+	}
+	if err != nil || j.Status != models.JobRunning {
+		t.Fatalf("the claim: %+v %v", j, err)
+	}
+	time.Sleep(3 * w.HeartbeatEvery)
+	// The job's row is locked by another connection: every renewal fails.
+	raw := testdb.Raw(t, loc)
+	tx, err := raw.BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, `UPDATE import_jobs SET processed = processed WHERE id = ?`, id); err != nil {
+		t.Fatal(err)
+	}
+	var gaveUp time.Time
+	select {
+	case gaveUp = <-lost:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the worker kept running a job whose heartbeat it could not renew")
+	}
+	if j, err = s.ImportJob(ctx, id); err != nil || j.Status != models.JobRunning {
+		t.Fatalf("the job when given up: %+v %v", j, err)
+	}
+	if age := gaveUp.Sub(j.HeartbeatAt); age >= w.TTL {
+		t.Fatalf("given up %v after its last heartbeat: another server could take it for dead from %v", age, w.TTL)
+	}
+	if err := tx.Rollback(); err != nil {
+		t.Fatal(err)
+	}
+	// The file comes at last: the job stops at its first record.
+	f, err := os.OpenFile(pipe, os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.WriteString("tweet_id,text\n1,My router drops the connection every evening\n")
+	f.Close()
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		if j, err = s.ImportJob(ctx, id); err != nil || j.Status != models.JobRunning {
+			break
+		}
+	}
+	if err != nil || j.Status != models.JobInterrupted {
+		t.Fatalf("the job after it was given up: %+v %v\n%s", j, err, logA.String())
+	}
+	if !strings.Contains(logA.String(), "could not be renewed in time") {
+		t.Fatalf("the worker did not say why it stopped the job: %s", logA.String())
+	}
+}

@@ -108,7 +108,9 @@ func PgDumpCommand(location, file string) string {
 	if err != nil {
 		u = db.Redact(location)
 	}
-	cmd := "pg_dump --format=custom --file=" + shellQuote(file) + " " + shellQuote(u)
+	// An sslpassword stays in the URL (libpq reads it nowhere else): shown
+	// as xxxxx.
+	cmd := "pg_dump --format=custom --file=" + shellQuote(file) + " " + shellQuote(db.Redact(u))
 	if password != "" {
 		cmd = "PGPASSWORD='…' " + cmd
 	}
@@ -129,6 +131,9 @@ func libpqURL(location string) (string, string, error) {
 		u.User = url.User(u.User.Username())
 	}
 	q := u.Query()
+	if password == "" {
+		password = q.Get("password") // pgx takes it as a parameter too
+	}
 	for k := range q {
 		if !libpqParams[k] {
 			q.Del(k)

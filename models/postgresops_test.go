@@ -10,6 +10,10 @@ func TestPgDumpCommandLeavesThePasswordOut(t *testing.T) {
 	for _, c := range []struct{ url, file, want string }{
 		{"postgres://crowdcare:s3cret@db.internal:5432/forum?sslmode=require&pool_max_conns=4", "/var/backups/forum 1.dump",
 			`PGPASSWORD='…' pg_dump --format=custom --file='/var/backups/forum 1.dump' 'postgres://crowdcare@db.internal:5432/forum?sslmode=require'`},
+		{"postgres://crowdcare@db.internal/forum?password=s3cret&sslmode=require", "forum.dump",
+			`PGPASSWORD='…' pg_dump --format=custom --file=forum.dump 'postgres://crowdcare@db.internal/forum?sslmode=require'`},
+		{"postgres://crowdcare@db.internal/forum?sslkey=/k.pem&sslpassword=s3cret", "forum.dump",
+			`pg_dump --format=custom --file=forum.dump 'postgres://crowdcare@db.internal/forum?sslkey=%2Fk.pem&sslpassword=xxxxx'`},
 		{"postgres://crowdcare@db.internal/forum", "forum.dump",
 			`pg_dump --format=custom --file=forum.dump postgres://crowdcare@db.internal/forum`},
 	} {

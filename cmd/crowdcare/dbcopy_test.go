@@ -233,25 +233,31 @@ func diffLines(a, b string) string {
 // refuses the connection.
 func TestDatabasePasswordNeverShown(t *testing.T) {
 	const secret = "s3cret-pw"
-	u := "postgres://crowdcare:" + secret + "@127.0.0.1:1/forum?sslmode=disable&connect_timeout=5"
-	redacted := "postgres://crowdcare:xxxxx@127.0.0.1:1/forum"
-	check := func(what string, code, want int, out, errOut, mustSay string) {
-		t.Helper()
-		if code != want || strings.Contains(out+errOut, secret) || !strings.Contains(out+errOut, mustSay) {
-			t.Errorf("%s: exit %d (want %d), output %q %q: want %q and no password", what, code, want, out, errOut, mustSay)
+	// The password in the user part, or as a parameter (pgx takes both).
+	for _, c := range []struct{ u, redacted string }{
+		{"postgres://crowdcare:" + secret + "@127.0.0.1:1/forum?sslmode=disable&connect_timeout=5", "postgres://crowdcare:xxxxx@127.0.0.1:1/forum"},
+		{"postgres://crowdcare@127.0.0.1:1/forum?sslmode=disable&password=" + secret + "&connect_timeout=5",
+			"postgres://crowdcare@127.0.0.1:1/forum?sslmode=disable&password=xxxxx"},
+	} {
+		u, redacted := c.u, c.redacted
+		check := func(what string, code, want int, out, errOut, mustSay string) {
+			t.Helper()
+			if code != want || strings.Contains(out+errOut, secret) || !strings.Contains(out+errOut, mustSay) {
+				t.Errorf("%s: exit %d (want %d), output %q %q: want %q and no password", what, code, want, out, errOut, mustSay)
+			}
 		}
+		code, out, errOut := runCmd(t, "user", "role", "alice", "admin", "--db", u)
+		check("user role --db URL", code, 1, out, errOut, "open database "+redacted)
+		code, out, errOut = runCmd(t, "backup", t.TempDir()+"/b.dump", "--db", u)
+		check("backup --db URL", code, 1, out, errOut, redacted)
+		code, out, errOut = runCmd(t, "db", "copy", "--from", testdb.SQLiteFile(t, "missing.db"), "--to", u)
+		check("db copy from a missing file", code, 1, out, errOut, "no such file")
+		t.Setenv("CROWDCARE_DATABASE_URL", u)
+		code, out, errOut = runCmd(t, "serve", "--help")
+		check("serve --help with $CROWDCARE_DATABASE_URL", code, 0, out, errOut, `(default "`+redacted)
+		code, out, errOut = runCmd(t, "reindex")
+		check("reindex with $CROWDCARE_DATABASE_URL", code, 1, out, errOut, redacted)
 	}
-	code, out, errOut := runCmd(t, "user", "role", "alice", "admin", "--db", u)
-	check("user role --db URL", code, 1, out, errOut, "open database "+redacted)
-	code, out, errOut = runCmd(t, "backup", t.TempDir()+"/b.dump", "--db", u)
-	check("backup --db URL", code, 1, out, errOut, redacted)
-	code, out, errOut = runCmd(t, "db", "copy", "--from", testdb.SQLiteFile(t, "missing.db"), "--to", u)
-	check("db copy from a missing file", code, 1, out, errOut, "no such file")
-	t.Setenv("CROWDCARE_DATABASE_URL", u)
-	code, out, errOut = runCmd(t, "serve", "--help")
-	check("serve --help with $CROWDCARE_DATABASE_URL", code, 0, out, errOut, `(default "`+redacted)
-	code, out, errOut = runCmd(t, "reindex")
-	check("reindex with $CROWDCARE_DATABASE_URL", code, 1, out, errOut, redacted)
 }
 
 // TestReplicaFlag: --db-replica (or $CROWDCARE_DATABASE_REPLICA_URL) is

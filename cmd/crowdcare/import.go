@@ -66,7 +66,7 @@ func importCmd(ctx context.Context, args []string, stdout io.Writer) error {
 				return err
 			}
 			if err := store.CheckImportSpace(need); err != nil {
-				return fmt.Errorf("%w; nothing was imported. Free some space on the disk of %s and run the import again", err, *db)
+				return fmt.Errorf("%w; nothing was imported. Free some space on the disk of %s and run the import again", err, dbName(*db))
 			}
 		}
 		var job int64

@@ -108,14 +108,17 @@ func (g *Group) Run(ctx context.Context, name string, work func(context.Context)
 	ttl := g.ttl()
 	every := ttl / 3
 	for ctx.Err() == nil {
+		// The lease expires ttl from before the call, not after it.
+		asked := time.Now()
 		ok, err := g.store.AcquireLease(ctx, name, g.holder, ttl)
 		if err != nil && ctx.Err() == nil {
 			g.log.Error("take a lease", "lease", name, "err", err)
 		}
-		if ok {
+		// An answer that came too late to leave time to renew: not held.
+		if ok && time.Since(asked) < ttl*2/3 {
 			// Back here when the lease was lost or the work ended by
 			// itself: try again after a pause.
-			g.hold(ctx, name, work, ttl, time.Now())
+			g.hold(ctx, name, work, ttl, asked)
 		}
 		select {
 		case <-ctx.Done():
@@ -146,16 +149,21 @@ func (g *Group) hold(ctx context.Context, name string, work func(context.Context
 				return false // the work ended by itself
 			case <-tick.C:
 			}
-			ok, err := g.store.RenewLease(ctx, name, g.holder, ttl)
+			// A renewal that gets no answer must not keep the work running
+			// past the lease's expiry: it is given up in time to stop.
+			asked := time.Now()
+			rctx, cancel := context.WithDeadline(ctx, renewed.Add(ttl*2/3))
+			ok, err := g.store.RenewLease(rctx, name, g.holder, ttl)
+			cancel()
 			switch {
 			case ok:
-				renewed = time.Now()
+				renewed = asked
 			case err == nil:
 				return true // another server has it
 			case ctx.Err() == nil:
 				g.log.Error("renew a lease", "lease", name, "err", err)
 				// Stop before it can expire: another server may take it then.
-				if time.Since(renewed) > ttl*2/3 {
+				if time.Since(renewed) >= ttl*2/3 {
 					return true
 				}
 			}

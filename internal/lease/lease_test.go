@@ -5,6 +5,7 @@ import (
 	"io"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -207,5 +208,60 @@ func TestLeaseLostStopsTheJob(t *testing.T) {
 	}
 	if len(g.Held()) != 0 {
 		t.Fatalf("still says it holds %v", g.Held())
+	}
+}
+
+// hanging is a server whose lease calls stop getting answers once hang is set
+// (a database that no longer replies, a network that drops the packets):
+// each waits until its context ends.
+type hanging struct {
+	Store
+	hang atomic.Bool
+}
+
+func (h *hanging) AcquireLease(ctx context.Context, name, holder string, ttl time.Duration) (bool, error) {
+	if h.hang.Load() {
+		<-ctx.Done()
+		return false, ctx.Err()
+	}
+	return h.Store.AcquireLease(ctx, name, holder, ttl)
+}
+
+func (h *hanging) RenewLease(ctx context.Context, name, holder string, ttl time.Duration) (bool, error) {
+	if h.hang.Load() {
+		<-ctx.Done()
+		return false, ctx.Err()
+	}
+	return h.Store.RenewLease(ctx, name, holder, ttl)
+}
+
+// A holder whose renewal hangs stops its job before the lease can expire,
+// so the server that takes the lease over never runs the job beside it.
+func TestLeaseRenewalHangingStopsTheJob(t *testing.T) {
+	st := servers(t, 2)
+	w := newWorker()
+	ha := &hanging{Store: st[0]}
+	ga := NewGroup(ha, "a", quietLog())
+	gb := NewGroup(st[1], "b", quietLog())
+	ga.TTL, gb.TTL = ttl, ttl
+	actx, stopA := context.WithCancel(context.Background())
+	defer func() { stopA(); ga.Wait() }()
+	ga.Go(actx, "mail", w.on("a"))
+	if !waitFor(2*time.Second, func() bool { return w.runningOn("a") }) {
+		t.Fatal("A never ran the job")
+	}
+	bctx, stopB := context.WithCancel(context.Background())
+	defer func() { stopB(); gb.Wait() }()
+	gb.Go(bctx, "mail", w.on("b"))
+	time.Sleep(ttl / 2)
+	ha.hang.Store(true)
+	if !waitFor(3*ttl, func() bool { return w.runningOn("b") }) {
+		t.Fatal("B never took the job over")
+	}
+	if !waitFor(ttl, func() bool { return !w.runningOn("a") }) {
+		t.Fatal("A's job kept running while its renewal hung")
+	}
+	if m := w.mostAtOnce(); m != 1 {
+		t.Fatalf("%d copies of the job ran at once: A's ran on after its lease expired", m)
 	}
 }

@@ -9,6 +9,7 @@
 package db
 
 import (
+	"regexp"
 	"strings"
 )
 
@@ -35,11 +36,17 @@ func IsPostgresURL(location string) bool {
 	return strings.HasPrefix(l, "postgres://") || strings.HasPrefix(l, "postgresql://")
 }
 
-// Redact returns a connection URL without its password, for logs and pages.
+// passwordParam is a password given as a URL parameter (pgx takes
+// password and sslpassword from the query too).
+var passwordParam = regexp.MustCompile(`(?i)([?&])((?:ssl)?password)=[^&#]*`)
+
+// Redact returns a connection URL without its passwords, for logs and
+// pages: the one in the user part, and those given as parameters.
 func Redact(location string) string {
 	if !IsPostgresURL(location) {
 		return location
 	}
+	location = passwordParam.ReplaceAllString(location, "${1}${2}=xxxxx")
 	at := strings.LastIndex(location, "@")
 	scheme := strings.Index(location, "://")
 	if at < 0 || scheme < 0 || at < scheme {

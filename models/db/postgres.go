@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"database/sql/driver"
 	"fmt"
+	"io"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -147,10 +148,45 @@ func (c *conn) ExecContext(ctx context.Context, query string, args []driver.Name
 func (c *conn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
 	rows, err := c.Conn.QueryContext(ctx, Rebind(query), convertArgs(args))
 	if err == nil && !c.inTx && isWrite(query) {
-		// INSERT … RETURNING outside a transaction: committed by now.
-		c.committed()
+		// INSERT … RETURNING outside a transaction: committed once its
+		// rows are read.
+		return committedOnClose(rows, c), nil
 	}
 	return rows, err
+}
+
+// committedRows reports the commit of the write whose rows they are when
+// they are closed: PostgreSQL commits a statement outside a transaction
+// after sending its last row.
+type committedRows struct {
+	*stdlib.Rows
+	c      *conn
+	failed bool
+}
+
+func committedOnClose(rows driver.Rows, c *conn) driver.Rows {
+	r, ok := rows.(*stdlib.Rows)
+	if !ok {
+		c.committed() // not pgx's: reported at once, as before
+		return rows
+	}
+	return &committedRows{Rows: r, c: c}
+}
+
+func (r *committedRows) Next(dest []driver.Value) error {
+	err := r.Rows.Next(dest)
+	if err != nil && err != io.EOF {
+		r.failed = true
+	}
+	return err
+}
+
+func (r *committedRows) Close() error {
+	err := r.Rows.Close()
+	if err == nil && !r.failed {
+		r.c.committed()
+	}
+	return err
 }
 
 func (c *conn) Begin() (driver.Tx, error) {
@@ -209,7 +245,7 @@ func (s *stmt) ExecContext(ctx context.Context, args []driver.NamedValue) (drive
 func (s *stmt) QueryContext(ctx context.Context, args []driver.NamedValue) (driver.Rows, error) {
 	rows, err := s.Stmt.QueryContext(ctx, convertArgs(args))
 	if err == nil && s.write && !s.c.inTx {
-		s.c.committed()
+		return committedOnClose(rows, s.c), nil
 	}
 	return rows, err
 }
