@@ -69,6 +69,11 @@ type PostgresSignal struct {
 	cancel      context.CancelFunc
 	wg          sync.WaitGroup
 	once        sync.Once
+	// started is closed once the first LISTEN is up or has failed: Start
+	// waits for it, so the change its start counts happens before the
+	// store is used, not under a page already cached.
+	started     chan struct{}
+	startedOnce sync.Once
 }
 
 func (p *PostgresSignal) init() {
@@ -77,6 +82,7 @@ func (p *PostgresSignal) init() {
 		rand.Read(b)
 		p.id = hex.EncodeToString(b)
 		p.pending = make(chan struct{}, 1)
+		p.started = make(chan struct{})
 		if p.Coalesce <= 0 {
 			p.Coalesce = 5 * time.Millisecond
 		}
@@ -105,8 +111,15 @@ func (p *PostgresSignal) Start(ctx context.Context) error {
 	p.wg.Add(2)
 	go p.send(ctx)
 	go p.listen(ctx)
+	select {
+	case <-p.started:
+	case <-time.After(5 * time.Second): // the server is slow: go on, polling covers it
+	}
 	return nil
 }
+
+// markStarted ends Start's wait for the first LISTEN.
+func (p *PostgresSignal) markStarted() { p.startedOnce.Do(func() { close(p.started) }) }
 
 // Close stops both, sending a notification still queued first.
 func (p *PostgresSignal) Close() error {
@@ -183,6 +196,7 @@ func (p *PostgresSignal) listen(ctx context.Context) {
 	defer p.wg.Done()
 	for ctx.Err() == nil {
 		p.listenOnce(ctx)
+		p.markStarted()
 		p.listening.Store(false)
 		if ctx.Err() != nil {
 			return
@@ -239,6 +253,7 @@ func (p *PostgresSignal) listenOnce(ctx context.Context) {
 	p.listening.Store(true)
 	// Changes while nobody listened (the start, a reconnection) are unknown.
 	p.OnChange()
+	p.markStarted()
 	for {
 		n, err := conn.WaitForNotification(ctx)
 		if err != nil {
