@@ -7,6 +7,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/crowdcare/crowdcare/models/social"
 )
 
 // The early-warning statistic: the count of the last SpikeWindow is compared
@@ -92,7 +94,7 @@ type SpikeMention struct {
 }
 
 // URL is the post on X, or "" when its source's ids are not X's.
-func (m SpikeMention) URL() string { return tweetURL(m.Handle, m.TweetID, m.Format) }
+func (m SpikeMention) URL() string { return social.TweetURL(m.Handle, m.TweetID, m.Format) }
 
 // SpikingTerm is a word used far more in the last hours than usual.
 type SpikingTerm struct {
@@ -263,7 +265,7 @@ func (s *Store) EarlyWarningFigures(ctx context.Context, f InsightsFilter) (Earl
 		hourly := make([]int, ChartHours)
 		needle := strings.ToLower(kw)
 		count := func(p ewPlace) {
-			if (p.week == 0 || p.win >= 0) && containsWord(p.lower, needle) {
+			if (p.week == 0 || p.win >= 0) && social.ContainsWord(p.lower, needle) {
 				if p.week == 0 {
 					hourly[p.hour]++
 				}

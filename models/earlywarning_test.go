@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/crowdcare/crowdcare/models/social"
 	"github.com/crowdcare/crowdcare/tweets"
 )
 
@@ -221,7 +222,7 @@ type wordDetector [][2]string
 
 func (f wordDetector) Detect(text string) string {
 	for _, wl := range f {
-		if containsWord(text, wl[0]) {
+		if social.ContainsWord(text, wl[0]) {
 			return wl[1]
 		}
 	}
