@@ -3,77 +3,36 @@ package models
 import (
 	"context"
 	"fmt"
-	"math"
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/crowdcare/crowdcare/models/insights"
+	"github.com/crowdcare/crowdcare/models/social"
 )
 
-// The early-warning statistic: the count of the last SpikeWindow is compared
-// with the counts of the same hours of the week in each of the previous
-// SpikeWeeks weeks, so daily and weekly rhythms (quiet nights, busy Monday
-// mornings) are part of "usual".
+// mentionsPerWindow bounds the texts read for terms and keywords per
+// earlier week's window, mentionsCharted those of the charted hours.
 const (
-	SpikeWindow = 3 * time.Hour
-	SpikeWeeks  = 4
-	// SpikeZ is how many spreads above the usual level a count must be.
-	SpikeZ = 3.0
-	// SpikeMin keeps a handful of questions on a quiet forum from being a spike.
-	SpikeMin = 5
-	// TermMin is the same for a term: it must appear in this many questions or mentions.
-	TermMin = 3
-	// ChartHours is how many hours of volume the charts show.
-	ChartHours = 48
-	// mentionsPerWindow bounds the texts read for terms and keywords per
-	// earlier week's window, mentionsCharted those of the charted hours.
 	mentionsPerWindow = 20000
 	mentionsCharted   = 100000
 )
 
-const week = 7 * 24 * time.Hour
+// The early-warning statistic and its figures live in models/insights
+// (SpikeScore, Series, Terms); these aliases keep the names the handlers use.
+const (
+	SpikeWindow = insights.SpikeWindow
+	SpikeWeeks  = insights.SpikeWeeks
+	ChartHours  = insights.ChartHours
+)
 
-// Spike compares a recent count with the same hours of previous weeks.
-type Spike struct {
-	Recent   int
-	Baseline []int // one count per previous week, the latest first
-	Mean, SD float64
-	Z        float64
-	Spiking  bool
-}
+const week = insights.Week
 
-// SpikeScore is the z-score of recent against baseline. The spread used is
-// the baseline's standard deviation, but never less than the square root of
-// its mean (the spread of counts that arrive at random) nor less than 1, so
-// that a few quiet weeks that happened to agree do not make every extra
-// question a spike. A spike needs z ≥ SpikeZ and at least min events.
-func SpikeScore(recent int, baseline []int, min int) Spike {
-	sp := Spike{Recent: recent, Baseline: baseline}
-	if len(baseline) > 0 {
-		for _, b := range baseline {
-			sp.Mean += float64(b)
-		}
-		sp.Mean /= float64(len(baseline))
-		for _, b := range baseline {
-			d := float64(b) - sp.Mean
-			sp.SD += d * d
-		}
-		sp.SD = math.Sqrt(sp.SD / float64(len(baseline)))
-	}
-	spread := math.Max(math.Max(sp.SD, math.Sqrt(sp.Mean)), 1)
-	sp.Z = (float64(recent) - sp.Mean) / spread
-	sp.Spiking = recent >= min && sp.Z >= SpikeZ
-	return sp
-}
+// Spike compares a recent count with the same hours of previous weeks (insights.Spike).
+type Spike = insights.Spike
 
-// Series is one volume watched for spikes: all questions, mentions, one
-// category or one watch-rule keyword.
-type Series struct {
-	Kind       string // "questions", "mentions", "category" or "keyword"
-	Label, Key string
-	Hourly     []int     // the last ChartHours clock hours, oldest first; nil when not charted
-	Usual      []float64 // the same hours' mean over the previous weeks
-	Spike
-}
+// Series is one volume watched for spikes (insights.Series).
+type Series = insights.Series
 
 // SpikeThread and SpikeMention are what lies behind a spiking term.
 type SpikeThread struct {
@@ -92,7 +51,7 @@ type SpikeMention struct {
 }
 
 // URL is the post on X, or "" when its source's ids are not X's.
-func (m SpikeMention) URL() string { return tweetURL(m.Handle, m.TweetID, m.Format) }
+func (m SpikeMention) URL() string { return social.TweetURL(m.Handle, m.TweetID, m.Format) }
 
 // SpikingTerm is a word used far more in the last hours than usual.
 type SpikingTerm struct {
@@ -169,9 +128,9 @@ func (c ewClock) place(at int64, text string) ewPlace {
 			break
 		}
 	}
-	p.week, p.hour = chartSlot(at, c.chartStart)
+	p.week, p.hour = insights.ChartSlot(at, c.chartStart)
 	if p.win >= 0 {
-		p.terms = Terms(text)
+		p.terms = insights.Terms(text)
 	}
 	if p.win >= 0 || p.week == 0 {
 		p.lower = strings.ToLower(text)
@@ -231,13 +190,13 @@ func (s *Store) EarlyWarningFigures(ctx context.Context, f InsightsFilter) (Earl
 			}
 			sr.Usual[h] /= SpikeWeeks
 		}
-		sr.Spike = SpikeScore(x.windows[0], x.windows[1:], min)
+		sr.Spike = insights.SpikeScore(x.windows[0], x.windows[1:], min)
 		return sr
 	}
-	w.Questions = series(all, SpikeMin)
+	w.Questions = series(all, insights.SpikeMin)
 	w.Questions.Kind = "questions"
 	for _, c := range cats {
-		w.Categories = append(w.Categories, series(c, SpikeMin))
+		w.Categories = append(w.Categories, series(c, insights.SpikeMin))
 	}
 	sort.Slice(w.Categories, func(i, j int) bool {
 		a, b := w.Categories[i], w.Categories[j]
@@ -263,7 +222,7 @@ func (s *Store) EarlyWarningFigures(ctx context.Context, f InsightsFilter) (Earl
 		hourly := make([]int, ChartHours)
 		needle := strings.ToLower(kw)
 		count := func(p ewPlace) {
-			if (p.week == 0 || p.win >= 0) && containsWord(p.lower, needle) {
+			if (p.week == 0 || p.win >= 0) && social.ContainsWord(p.lower, needle) {
 				if p.week == 0 {
 					hourly[p.hour]++
 				}
@@ -278,23 +237,12 @@ func (s *Store) EarlyWarningFigures(ctx context.Context, f InsightsFilter) (Earl
 		for _, m := range mentions {
 			count(m.ewPlace)
 		}
-		w.Keywords = append(w.Keywords, Series{Kind: "keyword", Label: kw, Key: kw, Hourly: hourly, Spike: SpikeScore(windows[0], windows[1:], SpikeMin)})
+		w.Keywords = append(w.Keywords, Series{Kind: "keyword", Label: kw, Key: kw, Hourly: hourly, Spike: insights.SpikeScore(windows[0], windows[1:], insights.SpikeMin)})
 	}
 	sort.SliceStable(w.Keywords, func(i, j int) bool { return w.Keywords[i].Z > w.Keywords[j].Z })
 
 	w.Terms = spikingTerms(threads, mentions)
 	return w, nil
-}
-
-// chartSlot places a time in the charted hours: which week back and which hour.
-func chartSlot(at int64, start time.Time) (int, int) {
-	for k := 0; k <= SpikeWeeks; k++ {
-		off := at - start.Add(-time.Duration(k)*week).Unix()
-		if off >= 0 && off < ChartHours*3600 {
-			return k, int(off / 3600)
-		}
-	}
-	return -1, 0
 }
 
 // ewThreads reads the visible questions of the charted hours, now and in
@@ -401,7 +349,7 @@ func (s *Store) ewMentionSeries(ctx context.Context, f InsightsFilter, clock ewC
 			return sr, err
 		}
 	}
-	sr.Spike = SpikeScore(windows[0], windows[1:], SpikeMin)
+	sr.Spike = insights.SpikeScore(windows[0], windows[1:], insights.SpikeMin)
 	return sr, nil
 }
 

@@ -8,6 +8,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/crowdcare/crowdcare/models/insights"
 )
 
 // Metrics counted per hour for the self-service part of the dashboard.
@@ -227,10 +229,12 @@ type QueryCount struct {
 }
 
 // NoResultShare is the share of searches that found nothing, 0..1.
-func (s SelfService) NoResultShare() float64 { return share(s.SearchesNone, s.Searches) }
+func (s SelfService) NoResultShare() float64 { return insights.Share(s.SearchesNone, s.Searches) }
 
 // SolvedSessionShare is the share of search sessions that ended on an answer, 0..1.
-func (s SelfService) SolvedSessionShare() float64 { return share(s.SolvedSessions, s.SearchSessions) }
+func (s SelfService) SolvedSessionShare() float64 {
+	return insights.Share(s.SolvedSessions, s.SearchSessions)
+}
 
 // SelfServiceFigures reads the hourly counts and the KB votes for the period.
 // The counts are site-wide: a search or a view has no category.

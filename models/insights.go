@@ -3,9 +3,9 @@ package models
 import (
 	"context"
 	"fmt"
-	"math"
-	"sort"
 	"time"
+
+	"github.com/crowdcare/crowdcare/models/insights"
 )
 
 // InsightsFilter picks the questions a dashboard figure covers: those asked
@@ -23,46 +23,17 @@ const (
 	SourceTweet = "tweet"
 )
 
-// Timing sums up how fast one source's questions were answered. Durations
-// are zero when nothing was measured; Answered and Accepted say so.
-type Timing struct {
-	Source             string
-	Asked              int
-	Answered           int
-	Accepted           int
-	FirstAnswerMedian  time.Duration
-	FirstAnswerP90     time.Duration
-	AcceptedMedian     time.Duration
-	AcceptedP90        time.Duration
-	Within1h, Within24 int // questions answered within an hour and a day of being asked
-	Buckets            []Bucket
-}
+// The figures' types and maths live in models/insights; these aliases keep
+// the names the handlers use.
 
-// Share1h is the share of asked questions answered within an hour, 0..1.
-func (t Timing) Share1h() float64 { return share(t.Within1h, t.Asked) }
+// Timing sums up how fast one source's questions were answered (insights.Timing).
+type Timing = insights.Timing
 
-// Share24h is the same within a day.
-func (t Timing) Share24h() float64 { return share(t.Within24, t.Asked) }
+// Answerers says who wrote the accepted answers (insights.Answerers).
+type Answerers = insights.Answerers
 
-// Bucket is one bar of the time-to-first-answer chart.
-type Bucket struct {
-	Label string
-	Count int
-}
-
-// answerBuckets are the chart's bars; the last catches questions with no answer yet.
-var answerBuckets = []struct {
-	label string
-	upTo  time.Duration
-}{
-	{"under 1 h", time.Hour},
-	{"1–24 h", 24 * time.Hour},
-	{"1–7 days", 7 * 24 * time.Hour},
-	{"over 7 days", math.MaxInt64},
-}
-
-// NoAnswerYet labels the last bar of the chart.
-const NoAnswerYet = "no answer yet"
+// Contributor is one member with accepted answers in the period (insights.Contributor).
+type Contributor = insights.Contributor
 
 // Responsiveness measures time to first answer and to an accepted answer,
 // separately for questions asked on the web and tweets imported as threads.
@@ -91,7 +62,7 @@ func (s *Store) Responsiveness(ctx context.Context, f InsightsFilter) ([]Timing,
 		i := btoi(tweet)
 		timings[i].Asked++
 		if first != nil {
-			d := nonNegative(*first - asked)
+			d := insights.NonNegative(*first - asked)
 			samples[i].first = append(samples[i].first, d)
 			if d <= time.Hour {
 				timings[i].Within1h++
@@ -101,7 +72,7 @@ func (s *Store) Responsiveness(ctx context.Context, f InsightsFilter) ([]Timing,
 			}
 		}
 		if accepted != nil {
-			samples[i].accepted = append(samples[i].accepted, nonNegative(*accepted-asked))
+			samples[i].accepted = append(samples[i].accepted, insights.NonNegative(*accepted-asked))
 		}
 	}
 	if err := rows.Err(); err != nil {
@@ -110,87 +81,11 @@ func (s *Store) Responsiveness(ctx context.Context, f InsightsFilter) ([]Timing,
 	for i := range timings {
 		t := &timings[i]
 		t.Answered, t.Accepted = len(samples[i].first), len(samples[i].accepted)
-		t.FirstAnswerMedian, t.FirstAnswerP90 = Median(samples[i].first), Percentile(samples[i].first, 90)
-		t.AcceptedMedian, t.AcceptedP90 = Median(samples[i].accepted), Percentile(samples[i].accepted, 90)
-		t.Buckets = bucketize(samples[i].first, t.Asked-t.Answered)
+		t.FirstAnswerMedian, t.FirstAnswerP90 = insights.Median(samples[i].first), insights.Percentile(samples[i].first, 90)
+		t.AcceptedMedian, t.AcceptedP90 = insights.Median(samples[i].accepted), insights.Percentile(samples[i].accepted, 90)
+		t.Buckets = insights.Bucketize(samples[i].first, t.Asked-t.Answered)
 	}
 	return timings, nil
-}
-
-func bucketize(ds []time.Duration, unanswered int) []Bucket {
-	out := make([]Bucket, 0, len(answerBuckets)+1)
-	for _, b := range answerBuckets {
-		out = append(out, Bucket{Label: b.label})
-	}
-	for _, d := range ds {
-		for i, b := range answerBuckets {
-			if d <= b.upTo {
-				out[i].Count++
-				break
-			}
-		}
-	}
-	return append(out, Bucket{Label: NoAnswerYet, Count: unanswered})
-}
-
-func nonNegative(seconds int64) time.Duration {
-	// An imported reply can carry a clock a little behind the tweet it answers.
-	return time.Duration(max(seconds, 0)) * time.Second
-}
-
-func share(n, of int) float64 {
-	if of == 0 {
-		return 0
-	}
-	return float64(n) / float64(of)
-}
-
-// Median is the middle value, or the mean of the two middle values of an
-// even-sized sample; zero for an empty one. ds is sorted in place.
-func Median(ds []time.Duration) time.Duration {
-	if len(ds) == 0 {
-		return 0
-	}
-	sort.Slice(ds, func(i, j int) bool { return ds[i] < ds[j] })
-	n := len(ds)
-	if n%2 == 1 {
-		return ds[n/2]
-	}
-	return (ds[n/2-1] + ds[n/2]) / 2
-}
-
-// Percentile is the nearest-rank percentile: the smallest value with at
-// least p% of the sample at or below it. It is always a value that occurred,
-// which reads better than an interpolated one on small samples.
-func Percentile(ds []time.Duration, p int) time.Duration {
-	if len(ds) == 0 {
-		return 0
-	}
-	sort.Slice(ds, func(i, j int) bool { return ds[i] < ds[j] })
-	rank := int(math.Ceil(float64(p) / 100 * float64(len(ds))))
-	return ds[min(max(rank, 1), len(ds))-1]
-}
-
-// Answerers says who wrote the accepted answers to questions asked in the
-// period: the share the community answered itself is the deflection figure.
-type Answerers struct {
-	Peers, Superusers, Staff int
-	Top                      []Contributor
-}
-
-// Total is every accepted answer counted.
-func (a Answerers) Total() int { return a.Peers + a.Superusers + a.Staff }
-
-// PeerShare and the others are shares of Total, 0..1.
-func (a Answerers) PeerShare() float64      { return share(a.Peers, a.Total()) }
-func (a Answerers) SuperuserShare() float64 { return share(a.Superusers, a.Total()) }
-func (a Answerers) StaffShare() float64     { return share(a.Staff, a.Total()) }
-
-// Contributor is one member with accepted answers in the period.
-type Contributor struct {
-	Username string
-	Role     Role
-	Accepted int
 }
 
 // WhoAnswers counts accepted answers by their author's current role.

@@ -4,35 +4,15 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"runtime"
-	"sync"
 
 	"github.com/crowdcare/crowdcare/models/search"
+	"github.com/crowdcare/crowdcare/models/social"
 )
-
-// detectAll names the language of each text, on every core: detection is
-// pure CPU work, about a quarter of a millisecond a text.
-func detectAll(det LanguageDetector, texts []string) []string {
-	langs := make([]string, len(texts))
-	workers := min(runtime.GOMAXPROCS(0), len(texts))
-	var wg sync.WaitGroup
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func(w int) {
-			defer wg.Done()
-			for i := w; i < len(texts); i += workers {
-				langs[i] = det.Detect(texts[i])
-			}
-		}(w)
-	}
-	wg.Wait()
-	return langs
-}
 
 // DetectThreadLanguages names the language of up to limit questions not
 // looked at yet, from their title and text, and returns how many it looked
 // at. It runs in the background, so asking or importing never waits for it.
-func (s *Store) DetectThreadLanguages(ctx context.Context, det LanguageDetector, limit int) (int, error) {
+func (s *Store) DetectThreadLanguages(ctx context.Context, det social.LanguageDetector, limit int) (int, error) {
 	return s.detectAndStore(ctx, det, `SELECT t.id, t.title || '. ' || COALESCE(substr(p.body_text, 1, 1000), '')
 		FROM threads t`+s.indexedBy("threads_lang_todo")+` LEFT JOIN posts p ON p.id = t.question_id
 		WHERE t.lang_checked = 0 LIMIT ?`, `UPDATE threads SET lang = ?, lang_checked = 1 WHERE id = ?`, limit,
@@ -49,7 +29,7 @@ func (s *Store) DetectThreadLanguages(ctx context.Context, det LanguageDetector,
 // languages and writes each with update (lang, id). Quietly: no page a
 // cache keeps shows a language, so cached pages stay valid. It
 // then, when given, calls after for each in the same transaction.
-func (s *Store) detectAndStore(ctx context.Context, det LanguageDetector, query, update string, limit int,
+func (s *Store) detectAndStore(ctx context.Context, det social.LanguageDetector, query, update string, limit int,
 	after func(tx *sql.Tx, id any, lang string) error) (int, error) {
 	rows, err := s.reader(ctx).QueryContext(ctx, query, limit)
 	if err != nil {
@@ -70,7 +50,7 @@ func (s *Store) detectAndStore(ctx context.Context, det LanguageDetector, query,
 	if err := rows.Err(); err != nil || len(ids) == 0 {
 		return 0, err
 	}
-	langs := detectAll(det, texts)
+	langs := social.DetectAll(det, texts)
 	err = s.inQuietTx(ctx, func(tx *sql.Tx) error {
 		stmt, err := tx.PrepareContext(ctx, update)
 		if err != nil {
@@ -102,17 +82,6 @@ func (s *Store) ThreadLanguages(ctx context.Context) ([]string, error) {
 	return out, nil
 }
 
-// threadLang is a thread's language taken from the tweet it started from,
-// when the source named one (a two-letter code, not X's "und", "qme" and
-// the like); else it is left for the background detection.
-func threadLang(itemLang string) (string, bool) {
-	if IsLangCode(itemLang) {
-		return itemLang, true
-	}
-	return "", false
-}
-
-// IsLangCode reports whether s is a two-letter lower-case language code.
-func IsLangCode(s string) bool {
-	return len(s) == 2 && s[0] >= 'a' && s[0] <= 'z' && s[1] >= 'a' && s[1] <= 'z'
-}
+// IsLangCode reports whether s is a two-letter lower-case language code
+// (social.IsLangCode, for the handlers).
+func IsLangCode(s string) bool { return social.IsLangCode(s) }

@@ -5,20 +5,25 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"regexp"
-	"strings"
 	"time"
+
+	"github.com/crowdcare/crowdcare/models/notify"
 )
 
-// Notification kinds.
+// Notifications and watches live in models/notify (their SQL, the kinds,
+// who is mentioned in a text); Store embeds a *notify.Notifier, so handlers
+// call store.UnreadCount, MarkRead, Watch and Watching as before. These
+// aliases keep the kinds' names.
+
+// Notification kinds (notify's).
 const (
-	NotifyAnswer      = "answer"      // an answer to your question
-	NotifyReply       = "reply"       // a reply on a thread you watch
-	NotifyAccepted    = "accepted"    // your answer was accepted
-	NotifyRecommended = "recommended" // your answer was recommended by the brand
-	NotifyMention     = "mention"     // someone @mentioned you
-	NotifyModeration  = "moderation"  // a moderator acted on your content or account
-	NotifyPromotion   = "promotion"   // you became a superuser or ambassador
+	NotifyAnswer      = notify.KindAnswer
+	NotifyReply       = notify.KindReply
+	NotifyAccepted    = notify.KindAccepted
+	NotifyRecommended = notify.KindRecommended
+	NotifyMention     = notify.KindMention
+	NotifyModeration  = notify.KindModeration
+	NotifyPromotion   = notify.KindPromotion
 )
 
 // Notification is one item in a user's list.
@@ -44,40 +49,15 @@ func (n Notification) URL() string {
 	return "/notifications"
 }
 
-// notify records a notification in the transaction of what caused it.
-// Nobody is notified of their own actions.
+// notify records a notification in the transaction of what caused it
+// (notify.Notifier.Record): nobody is notified of their own actions.
 func (s *Store) notify(ctx context.Context, tx *sql.Tx, userID, actorID int64, kind string, threadID, postID int64, text string) error {
-	if userID == 0 || userID == actorID {
-		return nil
-	}
-	nullable := func(id int64) any {
-		if id == 0 {
-			return nil
-		}
-		return id
-	}
-	_, err := tx.ExecContext(ctx, `INSERT INTO notifications (user_id, kind, thread_id, post_id, actor_id, text, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?)`, userID, kind, nullable(threadID), nullable(postID), nullable(actorID), text, s.now().Unix())
-	if err != nil {
-		return fmt.Errorf("notify user %d: %w", userID, err)
-	}
-	return nil
+	return s.Notifier.Record(ctx, tx, userID, actorID, kind, threadID, postID, text)
 }
 
-var mentionPattern = regexp.MustCompile(`(?:^|[^\w@/])@([A-Za-z0-9][A-Za-z0-9_.-]{1,28}[A-Za-z0-9])`)
-
-// mentions lists the distinct usernames @mentioned in a text, at most 10.
-func mentions(body string) []string {
-	seen := map[string]bool{}
-	var out []string
-	for _, m := range mentionPattern.FindAllStringSubmatch(body, -1) {
-		name := strings.ToLower(m[1])
-		if !seen[name] && len(out) < 10 {
-			seen[name] = true
-			out = append(out, name)
-		}
-	}
-	return out
+// newNotifier is the notifier over the store's reads, writer and clock.
+func (s *Store) newNotifier() *notify.Notifier {
+	return notify.New(notify.DB{Reader: s.reader, Exec: s.exec, Now: s.now})
 }
 
 // notifyNewPost tells the asker, the thread's watchers and anyone mentioned
@@ -99,7 +79,7 @@ func (s *Store) notifyNewPost(ctx context.Context, tx *sql.Tx, author *User, t *
 	}
 	told[t.Author.ID] = true
 	if !question {
-		watchers, err := txIDs(ctx, tx, `SELECT user_id FROM watches WHERE thread_id = ?`, t.ID)
+		watchers, err := notify.Watchers(ctx, tx, t.ID)
 		if err != nil {
 			return err
 		}
@@ -120,7 +100,7 @@ func (s *Store) notifyNewPost(ctx context.Context, tx *sql.Tx, author *User, t *
 			}
 		}
 	}
-	for _, name := range mentions(body) {
+	for _, name := range notify.Mentions(body) {
 		var id int64
 		err := tx.QueryRowContext(ctx, `SELECT id FROM users WHERE lower(username) = ?`, name).Scan(&id)
 		if err == sql.ErrNoRows || err == nil && told[id] {
@@ -167,15 +147,6 @@ func txIDs(ctx context.Context, tx *sql.Tx, q string, args ...any) ([]int64, err
 	return column[int64](tx.QueryContext(ctx, q, args...))
 }
 
-// UnreadCount is the number shown in the header.
-func (s *Store) UnreadCount(ctx context.Context, userID int64) (int, error) {
-	var n int
-	if err := s.reader(ctx).QueryRowContext(ctx, `SELECT COUNT(*) FROM notifications WHERE user_id = ? AND read_at IS NULL`, userID).Scan(&n); err != nil {
-		return 0, fmt.Errorf("count notifications: %w", err)
-	}
-	return n, nil
-}
-
 // NotificationList is a page of notifications.
 type NotificationList struct {
 	Items []Notification
@@ -216,38 +187,6 @@ func (s *Store) Notifications(ctx context.Context, userID int64, page int) (*Not
 		list.Items = append(list.Items, n)
 	}
 	return list, rows.Err()
-}
-
-// MarkRead marks one notification (or all, with id 0) as read.
-func (s *Store) MarkRead(ctx context.Context, userID, id int64) error {
-	q, args := `UPDATE notifications SET read_at = ? WHERE user_id = ? AND read_at IS NULL`, []any{s.now().Unix(), userID}
-	if id != 0 {
-		q += ` AND id = ?`
-		args = append(args, id)
-	}
-	if _, err := s.exec(ctx, q, args...); err != nil {
-		return fmt.Errorf("mark notifications read: %w", err)
-	}
-	return nil
-}
-
-// Watch starts or stops following a thread's replies.
-func (s *Store) Watch(ctx context.Context, userID, threadID int64, watch bool) error {
-	q := `INSERT INTO watches (user_id, thread_id) VALUES (?, ?) ON CONFLICT DO NOTHING`
-	if !watch {
-		q = `DELETE FROM watches WHERE user_id = ? AND thread_id = ?`
-	}
-	if _, err := s.exec(ctx, q, userID, threadID); err != nil {
-		return fmt.Errorf("watch thread %d: %w", threadID, err)
-	}
-	return nil
-}
-
-// Watching reports whether the user watches the thread.
-func (s *Store) Watching(ctx context.Context, userID, threadID int64) (bool, error) {
-	var n int
-	err := s.reader(ctx).QueryRowContext(ctx, `SELECT COUNT(*) FROM watches WHERE user_id = ? AND thread_id = ?`, userID, threadID).Scan(&n)
-	return n > 0, err
 }
 
 // SetEmailNotifications turns a user's notification emails on or off.

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/crowdcare/crowdcare/models/social"
 	"github.com/crowdcare/crowdcare/tweets"
 )
 
@@ -91,7 +92,7 @@ func TestImportOrphansAndFilters(t *testing.T) {
 		tw("2003", "", "promo", "GIVEAWAY! Win a new router, follow & RT to enter", 3),
 		tw("2004", "9999", "sam", "@ExampleCare same problem here, no internet since 8am", 4),
 		malware, spam1, spam2, spam3)
-	want := map[string]int{FilterRetweet: 1, FilterBrand: 1, FilterPromotion: 1, FilterMalware: 1, FilterSpam: 1}
+	want := map[string]int{social.FilterRetweet: 1, social.FilterBrand: 1, social.FilterPromotion: 1, social.FilterMalware: 1, social.FilterSpam: 1}
 	for k, v := range want {
 		if sum.Filtered[k] != v {
 			t.Errorf("filtered %q = %d, want %d (all: %v)", k, sum.Filtered[k], v, sum.Filtered)
@@ -104,7 +105,7 @@ func TestImportOrphansAndFilters(t *testing.T) {
 	}
 	var reason string
 	s.r.QueryRow(`SELECT filter_reason FROM social_items WHERE tweet_id = '2005'`).Scan(&reason)
-	if reason != FilterMalware {
+	if reason != social.FilterMalware {
 		t.Fatalf("kept reason: %q", reason)
 	}
 }
@@ -156,22 +157,6 @@ func TestImportDryRunChangesNothing(t *testing.T) {
 	list, _ := s.Threads(ctx, ThreadQuery{})
 	if items != 0 || users != 0 || list.Total != 0 {
 		t.Fatalf("dry run wrote: %d items, %d users, %d threads", items, users, list.Total)
-	}
-}
-
-func TestTweetTitles(t *testing.T) {
-	for in, want := range map[string]string{
-		"@AppleSupport @115712 my iPhone won't charge. Tried two cables!": "my iPhone won't charge.",
-		"https://t.co/abc @x": "Post from @jo on X",
-		"@AmazonHelp where is my parcel??? ordered last week": "where is my parcel???",
-		"@a hi":                         "hi (@jo on X)",
-		"The first line here\nline two": "The first line here",
-		"الراوتر لا يعمل بعد التحديث": "الراوتر لا يعمل بعد التحديث",
-		strings.Repeat("word ", 40):   strings.TrimSpace(strings.Repeat("word ", 19)) + "…",
-	} {
-		if got := TweetTitle(in, "jo"); got != want {
-			t.Errorf("TweetTitle(%q) = %q, want %q", in, got, want)
-		}
 	}
 }
 

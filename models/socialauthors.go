@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"github.com/crowdcare/crowdcare/models/db"
+	"github.com/crowdcare/crowdcare/models/social"
 	"net/url"
 	"regexp"
 	"strconv"
@@ -39,7 +40,7 @@ func authorOf(it socialItem) authorWant {
 	case validXID(it.authorID): // items stored before ids were checked may hold anything
 		return authorWant{key: "#" + it.authorID, xid: it.authorID, handle: h, official: it.official}
 	case h != "":
-		return authorWant{key: "@" + asciiLower(h), handle: h, official: it.official}
+		return authorWant{key: "@" + social.ASCIILower(h), handle: h, official: it.official}
 	}
 	return authorWant{key: "#" + UnknownXAuthor, xid: UnknownXAuthor}
 }
@@ -95,7 +96,7 @@ func (s *Store) authorProfiles(ctx context.Context, c dbtx, wants []authorWant) 
 			xids = append(xids, w.xid)
 		}
 		if w.handle != "" {
-			handles = append(handles, asciiLower(w.handle))
+			handles = append(handles, social.ASCIILower(w.handle))
 		}
 	}
 	byID := map[string]*profileRow{}
@@ -125,7 +126,7 @@ func (s *Store) authorProfiles(ctx context.Context, c dbtx, wants []authorWant) 
 				byID[r.xid] = r
 			}
 			if r.handle != "" {
-				k := asciiLower(r.handle)
+				k := social.ASCIILower(r.handle)
 				if !containsRow(byHandle[k], r.id) {
 					byHandle[k] = append(byHandle[k], r)
 				}
@@ -158,7 +159,7 @@ func (s *Store) authorProfiles(ctx context.Context, c dbtx, wants []authorWant) 
 				byID[w.xid] = r
 			}
 			if w.handle != "" {
-				k := asciiLower(w.handle)
+				k := social.ASCIILower(w.handle)
 				byHandle[k] = append(byHandle[k], r)
 			}
 			out[w.key] = id
@@ -195,7 +196,7 @@ func findProfile(w authorWant, byID map[string]*profileRow, byHandle map[string]
 	if w.handle == "" || w.xid == UnknownXAuthor {
 		return nil
 	}
-	for _, r := range byHandle[asciiLower(w.handle)] {
+	for _, r := range byHandle[social.ASCIILower(w.handle)] {
 		if w.xid == "" || r.xid == "" {
 			return r
 		}
@@ -235,7 +236,7 @@ func (s *Store) completeProfile(ctx context.Context, c dbtx, mk *placeholderBatc
 		}
 		r.handle = w.handle
 		mk.taken[strings.ToLower(name)] = true // perhaps
-		k := asciiLower(w.handle)
+		k := social.ASCIILower(w.handle)
 		byHandle[k] = append(byHandle[k], r)
 	}
 	if promote {

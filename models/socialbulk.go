@@ -10,6 +10,7 @@ import (
 	"sync"
 
 	"github.com/crowdcare/crowdcare/models/db"
+	"github.com/crowdcare/crowdcare/models/social"
 )
 
 // An import turns conversations into threads a batch at a time: the batch's
@@ -209,22 +210,6 @@ func planThread(conv string, items []socialItem) *newThread {
 	return nt
 }
 
-// asciiLower lowers ASCII letters only, as SQLite's lower() does.
-func asciiLower(s string) string {
-	for i := 0; i < len(s); i++ {
-		if 'A' <= s[i] && s[i] <= 'Z' {
-			b := []byte(s)
-			for j := i; j < len(b); j++ {
-				if 'A' <= b[j] && b[j] <= 'Z' {
-					b[j] += 'a' - 'A'
-				}
-			}
-			return string(b)
-		}
-	}
-	return s
-}
-
 // resolveAuthors finds or makes every author's profile (authorProfiles), in
 // the order converting the threads one at a time would.
 func (s *Store) resolveAuthors(ctx context.Context, c dbtx, threads []*newThread) error {
@@ -316,7 +301,7 @@ func (s *Store) renderThreads(threads []*newThread) error {
 
 func (s *Store) renderThread(nt *newThread) error {
 	q := nt.items[0]
-	nt.title = TweetTitle(q.text, q.handle)
+	nt.title = social.TweetTitle(q.text, q.handle, TitleMin)
 	nt.slug = Slugify(nt.title)
 	n := len(nt.items)
 	nt.md, nt.html, nt.text = make([]string, n), make([]string, n), make([]string, n)
@@ -332,7 +317,7 @@ func (s *Store) renderThread(nt *newThread) error {
 		nt.html[i], nt.text[i] = r.HTML, r.Text
 	}
 	// As indexThread writes it: the question, then the answers by id.
-	lang, _ := threadLang(q.lang)
+	lang, _ := social.ThreadLang(q.lang)
 	nt.search = indexColumns(searchDoc{title: nt.title, body: nt.text[0], answers: strings.Join(nt.text[1:], "\n"), lang: lang}, nil)
 	return nil
 }
@@ -358,9 +343,9 @@ func (im *Importer) writeThreads(ctx context.Context, c *stmtCache, threads []*n
 				}
 			}
 		}
-		lang, checked := threadLang(q.lang)
+		lang, checked := social.ThreadLang(q.lang)
 		th = append(th, nt.id, nt.categoryID, nt.authors[0], nt.title, nt.slug, len(nt.items)-1,
-			q.created, last, sourceRef(q.handle, q.id, q.format), firstAnswer, lang, checked)
+			q.created, last, social.SourceRef(q.handle, q.id, q.format), firstAnswer, lang, checked)
 		questions = append(questions, nt.id, nt.firstPost)
 		for i, it := range nt.items {
 			id := nt.firstPost + int64(i)

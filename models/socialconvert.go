@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/crowdcare/crowdcare/models/markup"
+	"github.com/crowdcare/crowdcare/models/social"
 )
 
 // convertBatchSize is how many conversations one transaction converts.
@@ -342,11 +343,11 @@ func (im *Importer) mendThreads(ctx context.Context, tx dbtx, threads map[int64]
 		if err := tx.QueryRowContext(ctx, `SELECT author_id FROM posts WHERE id = ?`, q.post).Scan(&author); err != nil {
 			return 0, err
 		}
-		title := TweetTitle(q.text, q.handle)
-		lang, checked := threadLang(q.lang)
+		title := social.TweetTitle(q.text, q.handle, TitleMin)
+		lang, checked := social.ThreadLang(q.lang)
 		if _, err := tx.ExecContext(ctx, `UPDATE threads SET question_id = ?, author_id = ?, title = ?, slug = ?, created_at = ?,
 			source_url = ?, lang = ?, lang_checked = ? WHERE id = ?`, q.post, author, title, Slugify(title), q.created,
-			sourceRef(q.handle, q.id, q.format), lang, checked, target); err != nil {
+			social.SourceRef(q.handle, q.id, q.format), lang, checked, target); err != nil {
 			return 0, err
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE social_items SET status = 'converted', thread_id = ?, post_id = ? WHERE tweet_id = ?`,
@@ -462,16 +463,16 @@ func (s *Store) threadFromItem(ctx context.Context, tx dbtx, it socialItem, cont
 	if err != nil {
 		return 0, 0, err
 	}
-	title := TweetTitle(it.text, it.handle)
+	title := social.TweetTitle(it.text, it.handle, TitleMin)
 	md, r, err := s.renderQuestion(it, context)
 	if err != nil {
 		return 0, 0, err
 	}
 	var threadID, postID int64
-	lang, checked := threadLang(it.lang)
+	lang, checked := social.ThreadLang(it.lang)
 	if err := tx.QueryRowContext(ctx, `INSERT INTO threads (category_id, author_id, title, slug, created_at, last_activity_at, source_url, lang, lang_checked)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, categoryID, author, title, Slugify(title), it.created, it.created,
-		sourceRef(it.handle, it.id, it.format), lang, checked).Scan(&threadID); err != nil {
+		social.SourceRef(it.handle, it.id, it.format), lang, checked).Scan(&threadID); err != nil {
 		return 0, 0, err
 	}
 	if err := tx.QueryRowContext(ctx, `INSERT INTO posts (thread_id, author_id, is_question, body_md, body_html, body_text, created_at)

@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/crowdcare/crowdcare/models/db"
+	"github.com/crowdcare/crowdcare/models/social"
 )
 
 // On PostgreSQL an import's batch writes its rows with COPY (pgx's
@@ -147,9 +148,9 @@ func (im *Importer) copyThreads(ctx context.Context, c *stmtCache, threads []*ne
 				}
 			}
 		}
-		lang, checked := threadLang(q.lang)
+		lang, checked := social.ThreadLang(q.lang)
 		th = append(th, nt.id, nt.categoryID, nt.authors[0], nt.title, nt.slug, len(nt.items)-1,
-			q.created, last, sourceRef(q.handle, q.id, q.format), firstAnswer, lang, checked, nt.posts[0])
+			q.created, last, social.SourceRef(q.handle, q.id, q.format), firstAnswer, lang, checked, nt.posts[0])
 		for i, it := range nt.items {
 			id := nt.posts[i]
 			posts = append(posts, id, nt.id, nt.authors[i], i == 0, nt.md[i], nt.html[i], nt.text[i], max(it.created, q.created))

@@ -8,14 +8,9 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/crowdcare/crowdcare/models/social"
 	"github.com/crowdcare/crowdcare/tweets"
 )
-
-// LanguageDetector names the language of a text (ISO 639-1), or "" when
-// unsure. It is called from several goroutines at once.
-type LanguageDetector interface {
-	Detect(text string) string
-}
 
 // ImportOptions says how tweets become forum content.
 type ImportOptions struct {
@@ -116,7 +111,7 @@ type Importer struct {
 	last, older *storeJob
 	failed      error
 	brand       map[string]bool
-	aud         *audience // who the brand is and what it took part in, for the ad filter
+	aud         *social.Audience // who the brand is and what it took part in, for the ad filter
 	dryTx       *sql.Tx
 	rules       []SocialRule
 	// batchSize is how many items one transaction stores (importBatch;
@@ -199,7 +194,7 @@ func (s *Store) NewImporter(ctx context.Context, opts ImportOptions) (*Importer,
 	for _, h := range brands {
 		im.brand[strings.ToLower(h)] = true
 	}
-	im.aud = newAudience(brands)
+	im.aud = social.NewAudience(brands)
 	// A counter taken in a write transaction: two imports started together
 	// must not share an id, or each would resolve the other's items.
 	err = s.inTx(ctx, func(tx *sql.Tx) error {
@@ -309,7 +304,7 @@ func (im *Importer) Add(ctx context.Context, t tweets.Tweet) error {
 		t.AuthorID = "" // not an X id: the handle (or nobody) names the author
 	}
 	brand := im.isBrand(t)
-	im.aud.note(t, brand)
+	im.aud.Note(t, brand)
 	status, reason, score := im.classify(t, brand)
 	var repeat int64
 	if !brand { // the brand's replies are never spam
@@ -358,22 +353,22 @@ func (im *Importer) isBrand(t tweets.Tweet) bool {
 // texts are scored when the batch is stored, against every stored copy
 // (applyRepeats).
 func (im *Importer) classify(t tweets.Tweet, brand bool) (status, reason string, score int) {
-	score = spamScore(t.Text, len(t.Mentions), len(t.URLs), len(t.Hashtags), 0)
+	score = social.SpamScore(t.Text, len(t.Mentions), len(t.URLs), len(t.Hashtags), 0)
 	switch {
 	case t.Retweet:
-		return "filtered", FilterRetweet, score
+		return "filtered", social.FilterRetweet, score
 	case brand && t.InReplyToID == "":
-		return "filtered", FilterBrand, score
-	case !brand && isAd(t, im.aud.addressed(t)):
-		return "filtered", FilterPromotion, score
+		return "filtered", social.FilterBrand, score
+	case !brand && social.IsAd(t, im.aud.Addressed(t)):
+		return "filtered", social.FilterPromotion, score
 	}
 	for _, u := range t.URLs {
-		if linkSuspicious(u, im.opts.Blocklist) {
-			return "filtered", FilterMalware, score
+		if social.LinkSuspicious(u, im.opts.Blocklist) {
+			return "filtered", social.FilterMalware, score
 		}
 	}
 	if !brand && score >= 3 {
-		return "filtered", FilterSpam, score
+		return "filtered", social.FilterSpam, score
 	}
 	return "new", "", score
 }
@@ -623,7 +618,7 @@ func (s *Store) LinkPlaceholder(ctx context.Context, actor *User, placeholderID 
 
 // DetectLanguages names the language of up to limit imported posts whose
 // source did not, on every core, and returns how many it looked at.
-func (s *Store) DetectLanguages(ctx context.Context, det LanguageDetector, limit int) (int, error) {
+func (s *Store) DetectLanguages(ctx context.Context, det social.LanguageDetector, limit int) (int, error) {
 	return s.detectAndStore(ctx, det, `SELECT tweet_id, text FROM social_items WHERE lang_checked = 0 LIMIT ?`,
 		`UPDATE social_items SET lang = ?, lang_checked = 1 WHERE tweet_id = ?`, limit, nil)
 }
@@ -638,11 +633,11 @@ const langBatch = 5000
 // next batch is read and looked at on every core while this one is
 // written, with multi-row statements. Posts stored meanwhile with a lower
 // id wait for the next call (or the server's background detection).
-func (s *Store) DetectAllLanguages(ctx context.Context, det LanguageDetector) (int, error) {
+func (s *Store) DetectAllLanguages(ctx context.Context, det social.LanguageDetector) (int, error) {
 	return s.detectAllLanguages(ctx, det, langBatch)
 }
 
-func (s *Store) detectAllLanguages(ctx context.Context, det LanguageDetector, size int) (int, error) {
+func (s *Store) detectAllLanguages(ctx context.Context, det social.LanguageDetector, size int) (int, error) {
 	type batch struct {
 		args []any // (tweet id, language) pairs
 		err  error
@@ -679,7 +674,7 @@ func (s *Store) detectAllLanguages(ctx context.Context, det LanguageDetector, si
 				}
 				return
 			}
-			langs := detectAll(det, texts)
+			langs := social.DetectAll(det, texts)
 			args := make([]any, 0, 2*len(ids))
 			for i, id := range ids {
 				args = append(args, id, langs[i])

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/crowdcare/crowdcare/models/social"
 )
 
 // InboxItem is one imported post as the triage inbox shows it.
@@ -27,7 +29,7 @@ type InboxItem struct {
 }
 
 // URL is the post on X, or "" when its source's ids are not X's.
-func (i InboxItem) URL() string { return tweetURL(i.Handle, i.TweetID, i.Format) }
+func (i InboxItem) URL() string { return social.TweetURL(i.Handle, i.TweetID, i.Format) }
 
 // InboxConversation is a conversation with at least one item in the view.
 type InboxConversation struct {

@@ -7,6 +7,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/crowdcare/crowdcare/models/social"
 )
 
 // The same text three times from one author is spam (spamScore). An author
@@ -125,7 +127,7 @@ func (im *Importer) applyRepeats(ctx context.Context, c dbtx, items []pendingIte
 				p := &items[cp.batch]
 				p.score += 3
 				if p.status == "new" && !p.brand && p.score >= 3 {
-					p.status, p.reason, p.ruleID = "filtered", FilterSpam, 0
+					p.status, p.reason, p.ruleID = "filtered", social.FilterSpam, 0
 				}
 				continue
 			}
@@ -158,11 +160,11 @@ func (im *Importer) filterRepeat(ctx context.Context, c dbtx, cp repeatCopy) err
 		return nil
 	}
 	if _, err := c.ExecContext(ctx, `UPDATE social_items SET status = 'filtered', filter_reason = ?, rule_id = NULL WHERE tweet_id = ?`,
-		FilterSpam, cp.id); err != nil {
+		social.FilterSpam, cp.id); err != nil {
 		return err
 	}
 	if st.importID == im.id {
-		im.sum.Filtered[FilterSpam]++
+		im.sum.Filtered[social.FilterSpam]++
 	}
 	if st.post == 0 || st.status == "new" || (st.status == "appended" && st.questionOfPost) {
 		return nil // nothing shown, or quoted as a question's context

@@ -5,80 +5,13 @@ import (
 	"database/sql"
 	"fmt"
 	"strings"
-	"unicode"
+
+	"github.com/crowdcare/crowdcare/models/social"
 )
 
-// SocialRule is a watch rule: which posts to listen for, and what to do.
-type SocialRule struct {
-	ID         int64
-	Name       string
-	Keywords   []string
-	Handles    []string
-	Hashtags   []string
-	Exclusions []string
-	Trusted    bool
-	CategoryID int64
-	Active     bool
-}
-
-func splitList(s string) []string {
-	var out []string
-	for _, p := range strings.Split(s, ",") {
-		p = strings.ToLower(strings.TrimSpace(p))
-		p = strings.TrimLeft(p, "@#")
-		if p != "" {
-			out = append(out, p)
-		}
-	}
-	return out
-}
-
-// containsWord reports whether text has phrase as whole words ("wifi" is not in "wifiless").
-func containsWord(text, phrase string) bool {
-	for i := 0; ; {
-		j := strings.Index(text[i:], phrase)
-		if j < 0 {
-			return false
-		}
-		start, end := i+j, i+j+len(phrase)
-		before := start == 0 || !isWordByte(text[start-1])
-		after := end == len(text) || !isWordByte(text[end])
-		if before && after {
-			return true
-		}
-		i = start + 1
-	}
-}
-
-func isWordByte(b byte) bool {
-	return b == '_' || b >= '0' && b <= '9' || b >= 'a' && b <= 'z' || b >= 0x80 && unicode.IsLetter(rune(b))
-}
-
-// Matches reports whether a post's text or author matches the rule.
-func (r SocialRule) Matches(text, author string) bool {
-	lower := strings.ToLower(text)
-	for _, x := range r.Exclusions {
-		if containsWord(lower, x) {
-			return false
-		}
-	}
-	for _, k := range r.Keywords {
-		if containsWord(lower, k) {
-			return true
-		}
-	}
-	for _, h := range r.Handles {
-		if strings.EqualFold(author, h) || containsWord(lower, "@"+h) {
-			return true
-		}
-	}
-	for _, h := range r.Hashtags {
-		if containsWord(lower, "#"+h) {
-			return true
-		}
-	}
-	return false
-}
+// SocialRule is a watch rule: which posts to listen for, and what to do
+// (social.Rule, whose Matches the import uses; an alias for the handlers).
+type SocialRule = social.Rule
 
 func loadRules(ctx context.Context, q interface {
 	QueryContext(context.Context, string, ...any) (*sql.Rows, error)
@@ -96,7 +29,7 @@ func loadRules(ctx context.Context, q interface {
 		if err := rows.Scan(&r.ID, &r.Name, &kw, &hd, &ht, &ex, &r.Trusted, &r.CategoryID, &r.Active); err != nil {
 			return nil, err
 		}
-		r.Keywords, r.Handles, r.Hashtags, r.Exclusions = splitList(kw), splitList(hd), splitList(ht), splitList(ex)
+		r.Keywords, r.Handles, r.Hashtags, r.Exclusions = social.SplitList(kw), social.SplitList(hd), social.SplitList(ht), social.SplitList(ex)
 		out = append(out, r)
 	}
 	return out, rows.Err()
@@ -119,7 +52,7 @@ func (s *Store) CreateSocialRule(ctx context.Context, actor *User, n NewSocialRu
 	v := validator{}
 	n.Name = strings.TrimSpace(n.Name)
 	v.check(n.Name != "" && len(n.Name) <= 80, "name", "Name the rule (up to 80 characters).")
-	v.check(len(splitList(n.Keywords))+len(splitList(n.Handles))+len(splitList(n.Hashtags)) > 0, "keywords",
+	v.check(len(social.SplitList(n.Keywords))+len(social.SplitList(n.Handles))+len(social.SplitList(n.Hashtags)) > 0, "keywords",
 		"Give at least one keyword, handle or hashtag to listen for.")
 	var catID any
 	if n.CategorySlug != "" {

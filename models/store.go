@@ -24,6 +24,7 @@ import (
 	"github.com/crowdcare/crowdcare/models/db"
 	"github.com/crowdcare/crowdcare/models/markup"
 	"github.com/crowdcare/crowdcare/models/migrations"
+	"github.com/crowdcare/crowdcare/models/notify"
 	"github.com/crowdcare/crowdcare/models/site"
 )
 
@@ -153,6 +154,9 @@ type Store struct {
 	replica *replica
 	// Site is the site-wide lists (models/site: the sitemap), over r.
 	*site.Site
+	// Notifier is the notifications and watches (models/notify), over
+	// reader, exec and now.
+	*notify.Notifier
 }
 
 // Version changes whenever anything was written by this process or, on
@@ -266,6 +270,7 @@ func openPostgres(ctx context.Context, url string, opts Options) (*Store, error)
 	}
 	s.w, s.r, s.probe = pool, pool, pool
 	s.Site = s.newSite()
+	s.Notifier = s.newNotifier()
 	if err := s.migrate(ctx); err != nil {
 		pool.Close()
 		return nil, err
@@ -339,6 +344,7 @@ func openSQLite(ctx context.Context, path string, opts Options) (*Store, error) 
 	r.SetMaxIdleConns(n)
 	s.r = r
 	s.Site = s.newSite()
+	s.Notifier = s.newNotifier()
 	if err := r.PingContext(ctx); err != nil {
 		s.Close()
 		return nil, fmt.Errorf("ping readers: %w", err)

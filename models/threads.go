@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/crowdcare/crowdcare/models/social"
 )
 
 // Limits on what a question may hold.
@@ -283,7 +285,7 @@ func scanThread(row interface{ Scan(...any) error }) (*Thread, error) {
 	}
 	t.Author.Role = Role(role)
 	t.CreatedAt, t.LastActivityAt = time.Unix(created, 0), time.Unix(active, 0)
-	t.SourceURL, t.SourceID, t.FromX = threadSource(t.SourceURL)
+	t.SourceURL, t.SourceID, t.FromX = social.ThreadSource(t.SourceURL)
 	return &t, nil
 }
 

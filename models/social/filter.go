@@ -1,4 +1,4 @@
-package models
+package social
 
 import (
 	"bytes"
@@ -22,7 +22,7 @@ const (
 )
 
 // promotionPhrases make a post read like an ad: lower case, one space
-// between words. isPromotion finds them as words of their own.
+// between words. IsPromotion finds them as words of their own.
 var promotionPhrases = []string{
 	"giveaway", "giveaways", "give away", "sweepstake", "sweepstakes", "contest", "contests",
 	"promo code", "promo codes", "discount code", "discount codes", "coupon", "coupons", "% off",
@@ -40,14 +40,14 @@ var promotionStarts = func() (idx [256][]string) {
 	return idx
 }()
 
-// isPromotion reports whether a text uses an ad's words: a phrase of
+// IsPromotion reports whether a text uses an ad's words: a phrase of
 // promotionPhrases that stands as words of its own (not "contested", not
 // "couponing"), in any case and spacing, outside links and handles. "Buy
 // now, pay later" is a kind of plan, not a call to buy.
 //
 // One pass over the text, checking the phrases that begin with the byte at
 // each word's start: no expression, and no allocation for a tweet.
-func isPromotion(text string) bool {
+func IsPromotion(text string) bool {
 	var buf [512]byte
 	b := foldForMatching(buf[:0], text)
 	for i := 0; i < len(b); i++ {
@@ -69,7 +69,7 @@ func isPromotion(text string) bool {
 	return false
 }
 
-// foldForMatching appends text to dst as isPromotion reads it: ASCII
+// foldForMatching appends text to dst as IsPromotion reads it: ASCII
 // letters in lower case, the two letters outside ASCII whose case folds
 // into it (the Kelvin sign, the long s) as k and s, and each run of white
 // space as one space. Everything else is kept as it is.
@@ -144,19 +144,19 @@ func paysLater(rest []byte) bool {
 	return bytes.HasPrefix(rest, []byte("pay later"))
 }
 
-// isAd reports whether a customer's post is an ad. A post addressed to the
+// IsAd reports whether a customer's post is an ad. A post addressed to the
 // brand is a customer talking to it, whatever words it uses: only a
 // suspicious link filters it, as it does any post. Any other post is an ad
 // when it uses an ad's words or five hashtags or more.
-func isAd(t tweets.Tweet, addressed bool) bool {
-	return !addressed && (len(t.Hashtags) >= 5 || isPromotion(t.Text))
+func IsAd(t tweets.Tweet, addressed bool) bool {
+	return !addressed && (len(t.Hashtags) >= 5 || IsPromotion(t.Text))
 }
 
-// audience tells, as an import reads posts one by one, whether a post is
+// Audience tells, as an import reads posts one by one, whether a post is
 // addressed to the brand. It learns the brand's handles (given, and any
 // that posts as the brand: the customer-support data set's outbound rows)
 // and the posts the brand took part in.
-type audience struct {
+type Audience struct {
 	handles map[string]bool // lower case
 	seed    maphash.Seed
 	// recent holds hashes of the ids of the brand's latest posts, of the
@@ -166,28 +166,29 @@ type audience struct {
 	recent []uint64
 }
 
-// audience.recent has 1<<audienceBits slots (1 MB), picked by the top bits
+// Audience.recent has 1<<audienceBits slots (1 MB), picked by the top bits
 // of a hash.
 const audienceBits = 17
 
 // audienceHandles bounds the handles an import learns.
 const audienceHandles = 10000
 
-func newAudience(brandHandles []string) *audience {
-	a := &audience{handles: make(map[string]bool, len(brandHandles)), seed: maphash.MakeSeed()}
+// NewAudience knows the brand by the handles given (without "@").
+func NewAudience(brandHandles []string) *Audience {
+	a := &Audience{handles: make(map[string]bool, len(brandHandles)), seed: maphash.MakeSeed()}
 	for _, h := range brandHandles {
-		a.handles[asciiLower(h)] = true
+		a.handles[ASCIILower(h)] = true
 	}
 	return a
 }
 
-// note remembers a post of the brand's.
-func (a *audience) note(t tweets.Tweet, brand bool) {
+// Note remembers a post of the brand's.
+func (a *Audience) Note(t tweets.Tweet, brand bool) {
 	if !brand {
 		return
 	}
 	if t.AuthorHandle != "" && len(a.handles) < audienceHandles {
-		a.handles[asciiLower(t.AuthorHandle)] = true
+		a.handles[ASCIILower(t.AuthorHandle)] = true
 	}
 	if a.recent == nil {
 		a.recent = make([]uint64, 1<<audienceBits)
@@ -200,23 +201,23 @@ func (a *audience) note(t tweets.Tweet, brand bool) {
 	}
 }
 
-// addressed reports whether a post is written to the brand, as far as the
+// Addressed reports whether a post is written to the brand, as far as the
 // posts read before it tell: it mentions or replies to one of the brand's
 // handles, replies to a post of the brand's or to one the brand answered, is
 // one the brand answered, or is in a conversation the brand took part in.
-func (a *audience) addressed(t tweets.Tweet) bool {
-	if t.InReplyToUser != "" && a.handles[asciiLower(t.InReplyToUser)] {
+func (a *Audience) Addressed(t tweets.Tweet) bool {
+	if t.InReplyToUser != "" && a.handles[ASCIILower(t.InReplyToUser)] {
 		return true
 	}
 	for _, m := range t.Mentions {
-		if a.handles[asciiLower(m)] {
+		if a.handles[ASCIILower(m)] {
 			return true
 		}
 	}
 	return a.seen(t.ID) || a.seen(t.InReplyToID) || a.seen(t.ConversationID)
 }
 
-func (a *audience) seen(id string) bool {
+func (a *Audience) seen(id string) bool {
 	if id == "" || a.recent == nil {
 		return false
 	}
@@ -225,7 +226,7 @@ func (a *audience) seen(id string) bool {
 }
 
 // hash is never 0, which marks an empty slot.
-func (a *audience) hash(id string) uint64 {
+func (a *Audience) hash(id string) uint64 {
 	return maphash.String(a.seed, id) | 1
 }
 
@@ -243,10 +244,10 @@ func defaultBlocklist() []string {
 	return []string{"bit-ly.ru", "free-gift-cards.example", "malware.test", "phishing.test"}
 }
 
-// linkSuspicious reports whether a URL points somewhere an importer should not
+// LinkSuspicious reports whether a URL points somewhere an importer should not
 // send customers: a blocklisted domain, a bare IP address, a risky TLD, or
 // credentials in the URL.
-func linkSuspicious(raw string, blocklist []string) bool {
+func LinkSuspicious(raw string, blocklist []string) bool {
 	u, err := url.Parse(raw)
 	if err != nil || u.Host == "" {
 		return false
@@ -266,8 +267,8 @@ func linkSuspicious(raw string, blocklist []string) bool {
 	return false
 }
 
-// spamScore adds up signs of spam; 3 or more filters the item.
-func spamScore(text string, mentions, links, hashtags, repeats int) int {
+// SpamScore adds up signs of spam; 3 or more filters the item.
+func SpamScore(text string, mentions, links, hashtags, repeats int) int {
 	score := 0
 	if mentions >= 5 {
 		score += 2
@@ -294,4 +295,20 @@ func spamScore(text string, mentions, links, hashtags, repeats int) int {
 		score++ // SHOUTING
 	}
 	return score
+}
+
+// ASCIILower lowers ASCII letters only, as SQLite's lower() does.
+func ASCIILower(s string) string {
+	for i := 0; i < len(s); i++ {
+		if 'A' <= s[i] && s[i] <= 'Z' {
+			b := []byte(s)
+			for j := i; j < len(b); j++ {
+				if 'A' <= b[j] && b[j] <= 'Z' {
+					b[j] += 'a' - 'A'
+				}
+			}
+			return string(b)
+		}
+	}
+	return s
 }

@@ -1,4 +1,4 @@
-package models
+package social
 
 import (
 	"net/url"
@@ -25,8 +25,9 @@ const leadingPunct = ".,;:!?…-–—|/\\~*·、。，！？：；"
 
 // TweetTitle makes a thread title from a tweet: leading @mentions, links
 // and punctuation removed, the first sentence, at most 100 characters,
-// never empty.
-func TweetTitle(text, handle string) string {
+// never empty; one shorter than titleMin (the forum's shortest title) is
+// followed by the author's handle.
+func TweetTitle(text, handle string, titleMin int) string {
 	t := trimTitleStart(urlPattern.ReplaceAllString(text, " "))
 	for {
 		loc := leadingMention.FindStringIndex(t)
@@ -61,7 +62,7 @@ func TweetTitle(text, handle string) string {
 		}
 		return "Post imported from X"
 	}
-	if utf8.RuneCountInString(t) < TitleMin && handle != "" {
+	if utf8.RuneCountInString(t) < titleMin && handle != "" {
 		t += " (@" + handle + " on X)"
 	}
 	return t
@@ -147,11 +148,11 @@ func abbreviationEnds(before, after string) bool {
 	return titleAbbreviations[lower]
 }
 
-// tweetURL is the original post on X, read in the given format (a
+// TweetURL is the original post on X, read in the given format (a
 // tweets.Format; "" for items imported before formats were kept): X's own
 // "i/web" address when the author is not known, and "" when the format's
 // ids are not X's.
-func tweetURL(handle, id, format string) string {
+func TweetURL(handle, id, format string) string {
 	if !xTweetIDs(format) {
 		return ""
 	}
@@ -166,19 +167,19 @@ func tweetURL(handle, id, format string) string {
 // would open somebody else's tweet.
 func xTweetIDs(format string) bool { return format != string(tweets.FormatSupportCSV) }
 
-// sourceRef is what a thread made from a post keeps as its source
+// SourceRef is what a thread made from a post keeps as its source
 // (threads.source_url): the post on X, or "<format>:<id>" when the format's
 // ids are not X's, which says where it came from without being a link.
-func sourceRef(handle, id, format string) string {
-	if u := tweetURL(handle, id, format); u != "" {
+func SourceRef(handle, id, format string) string {
+	if u := TweetURL(handle, id, format); u != "" {
 		return u
 	}
 	return format + ":" + id
 }
 
-// threadSource reads a thread's source_url: the link to the post on X and
+// ThreadSource reads a thread's source_url: the link to the post on X and
 // the post's id (both "" without a link), and whether it started on X.
-func threadSource(ref string) (link, id string, fromX bool) {
+func ThreadSource(ref string) (link, id string, fromX bool) {
 	if !strings.HasPrefix(ref, "https://") {
 		return "", "", ref != ""
 	}

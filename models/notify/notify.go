@@ -1,0 +1,144 @@
+// Package notify is the members' notifications and the threads they watch:
+// it owns the notifications and watches tables' SQL. The list of a
+// member's notifications (its rows carry the actor as models.UserRef and
+// the forum's paging) and who is told of a new post (the asker, the
+// watchers and the people mentioned who may read the thread: a step across
+// accounts, forum and notify) are still in models and call it.
+//
+// It takes the database layer as models hands it down, the small DB below,
+// so it imports nothing of models; models.Store embeds a *Notifier, so its
+// methods are the store's.
+package notify
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+)
+
+// Notification kinds.
+const (
+	KindAnswer      = "answer"      // an answer to your question
+	KindReply       = "reply"       // a reply on a thread you watch
+	KindAccepted    = "accepted"    // your answer was accepted
+	KindRecommended = "recommended" // your answer was recommended by the brand
+	KindMention     = "mention"     // someone @mentioned you
+	KindModeration  = "moderation"  // a moderator acted on your content or account
+	KindPromotion   = "promotion"   // you became a superuser or ambassador
+)
+
+// DB is what notify needs of the store: the pool a request's reads go to
+// (a replica's when the request allows it), one statement on the writer
+// (which tells the caches that something changed), and the store's clock.
+type DB struct {
+	Reader func(ctx context.Context) *sql.DB
+	Exec   func(ctx context.Context, q string, args ...any) (sql.Result, error)
+	Now    func() time.Time
+}
+
+// Notifier records and reads notifications and watches.
+type Notifier struct {
+	db DB
+}
+
+// New is the notifier over the store's database layer.
+func New(db DB) *Notifier { return &Notifier{db: db} }
+
+// Record records a notification in the transaction of what caused it.
+// Nobody is notified of their own actions.
+func (n *Notifier) Record(ctx context.Context, tx *sql.Tx, userID, actorID int64, kind string, threadID, postID int64, text string) error {
+	if userID == 0 || userID == actorID {
+		return nil
+	}
+	nullable := func(id int64) any {
+		if id == 0 {
+			return nil
+		}
+		return id
+	}
+	_, err := tx.ExecContext(ctx, `INSERT INTO notifications (user_id, kind, thread_id, post_id, actor_id, text, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?)`, userID, kind, nullable(threadID), nullable(postID), nullable(actorID), text, n.db.Now().Unix())
+	if err != nil {
+		return fmt.Errorf("notify user %d: %w", userID, err)
+	}
+	return nil
+}
+
+var mentionPattern = regexp.MustCompile(`(?:^|[^\w@/])@([A-Za-z0-9][A-Za-z0-9_.-]{1,28}[A-Za-z0-9])`)
+
+// Mentions lists the distinct usernames @mentioned in a text, at most 10.
+func Mentions(body string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, m := range mentionPattern.FindAllStringSubmatch(body, -1) {
+		name := strings.ToLower(m[1])
+		if !seen[name] && len(out) < 10 {
+			seen[name] = true
+			out = append(out, name)
+		}
+	}
+	return out
+}
+
+// UnreadCount is the number shown in the header.
+func (n *Notifier) UnreadCount(ctx context.Context, userID int64) (int, error) {
+	var count int
+	if err := n.db.Reader(ctx).QueryRowContext(ctx, `SELECT COUNT(*) FROM notifications WHERE user_id = ? AND read_at IS NULL`, userID).Scan(&count); err != nil {
+		return 0, fmt.Errorf("count notifications: %w", err)
+	}
+	return count, nil
+}
+
+// MarkRead marks one notification (or all, with id 0) as read.
+func (n *Notifier) MarkRead(ctx context.Context, userID, id int64) error {
+	q, args := `UPDATE notifications SET read_at = ? WHERE user_id = ? AND read_at IS NULL`, []any{n.db.Now().Unix(), userID}
+	if id != 0 {
+		q += ` AND id = ?`
+		args = append(args, id)
+	}
+	if _, err := n.db.Exec(ctx, q, args...); err != nil {
+		return fmt.Errorf("mark notifications read: %w", err)
+	}
+	return nil
+}
+
+// Watch starts or stops following a thread's replies.
+func (n *Notifier) Watch(ctx context.Context, userID, threadID int64, watch bool) error {
+	q := `INSERT INTO watches (user_id, thread_id) VALUES (?, ?) ON CONFLICT DO NOTHING`
+	if !watch {
+		q = `DELETE FROM watches WHERE user_id = ? AND thread_id = ?`
+	}
+	if _, err := n.db.Exec(ctx, q, userID, threadID); err != nil {
+		return fmt.Errorf("watch thread %d: %w", threadID, err)
+	}
+	return nil
+}
+
+// Watching reports whether the user watches the thread.
+func (n *Notifier) Watching(ctx context.Context, userID, threadID int64) (bool, error) {
+	var count int
+	err := n.db.Reader(ctx).QueryRowContext(ctx, `SELECT COUNT(*) FROM watches WHERE user_id = ? AND thread_id = ?`, userID, threadID).Scan(&count)
+	return count > 0, err
+}
+
+// Watchers lists the members who watch a thread, in the transaction of a
+// new post.
+func Watchers(ctx context.Context, tx *sql.Tx, threadID int64) ([]int64, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT user_id FROM watches WHERE thread_id = ?`, threadID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		out = append(out, id)
+	}
+	return out, rows.Err()
+}
