@@ -109,6 +109,12 @@ func (s *Store) Backup(ctx context.Context, path string) (rep BackupReport, err 
 		}
 		rep.Compared = true
 	}
+	return publishBackup(rep, tmp, path, dir)
+}
+
+// publishBackup gives the checked copy tmp (in dir) its name path, which
+// must still be free, and flushes the directory: rep gains the copy's size.
+func publishBackup(rep BackupReport, tmp, path, dir string) (BackupReport, error) {
 	info, err := os.Stat(tmp)
 	if err != nil {
 		return rep, fmt.Errorf("backup to %s: %w", path, err)

@@ -259,21 +259,7 @@ func (s *Store) pgDumpBackup(ctx context.Context, path string) (rep BackupReport
 		return rep, fmt.Errorf("backup to %s: check the copy: it holds no schema version", path)
 	}
 	rep.Integrity = "ok"
-	info, err := os.Stat(tmp)
-	if err != nil {
-		return rep, fmt.Errorf("backup to %s: %w", path, err)
-	}
-	rep.Bytes = info.Size()
-	if err := absent(path); err != nil {
-		return rep, err
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		return rep, fmt.Errorf("backup to %s: %w", path, err)
-	}
-	if err := syncPath(dir); err != nil {
-		return rep, fmt.Errorf("backup to %s: the copy is complete but its directory could not be flushed: %w", path, err)
-	}
-	return rep, nil
+	return publishBackup(rep, tmp, path, dir)
 }
 
 // tableDataEntries are the tables whose data a pg_restore --list shows:

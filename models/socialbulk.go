@@ -322,6 +322,24 @@ func (s *Store) renderThread(nt *newThread) error {
 	return nil
 }
 
+// times is when a new thread was last active (its newest post, none
+// older than the question) and when another author first answered it
+// (nil when nobody did), as its row stores them.
+func (nt *newThread) times() (last int64, firstAnswer any) {
+	q := nt.items[0]
+	last = q.created
+	for i, it := range nt.items {
+		at := max(it.created, q.created) // no answer older than its question
+		last = max(last, at)
+		if i > 0 && nt.authors[i] != nt.authors[0] {
+			if fa, ok := firstAnswer.(int64); !ok || at < fa {
+				firstAnswer = at
+			}
+		}
+	}
+	return last, firstAnswer
+}
+
 // writeThreads stores the batch's threads, posts and search rows, and marks
 // the items converted (the question) or appended (the answers).
 func (im *Importer) writeThreads(ctx context.Context, c *stmtCache, threads []*newThread) error {
@@ -332,17 +350,7 @@ func (im *Importer) writeThreads(ctx context.Context, c *stmtCache, threads []*n
 	var pending []pendingItem
 	for _, nt := range threads {
 		q := nt.items[0]
-		var firstAnswer any
-		last := q.created
-		for i, it := range nt.items {
-			at := max(it.created, q.created) // no answer older than its question
-			last = max(last, at)
-			if i > 0 && nt.authors[i] != nt.authors[0] {
-				if fa, ok := firstAnswer.(int64); !ok || at < fa {
-					firstAnswer = at
-				}
-			}
-		}
+		last, firstAnswer := nt.times()
 		lang, checked := social.ThreadLang(q.lang)
 		th = append(th, nt.id, nt.categoryID, nt.authors[0], nt.title, nt.slug, len(nt.items)-1,
 			q.created, last, social.SourceRef(q.handle, q.id, q.format), firstAnswer, lang, checked)

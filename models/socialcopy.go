@@ -137,17 +137,7 @@ func (im *Importer) copyThreads(ctx context.Context, c *stmtCache, threads []*ne
 	index := im.s.index()
 	for _, nt := range threads {
 		q := nt.items[0]
-		var firstAnswer any
-		last := q.created
-		for i, it := range nt.items {
-			at := max(it.created, q.created) // no answer older than its question
-			last = max(last, at)
-			if i > 0 && nt.authors[i] != nt.authors[0] {
-				if fa, ok := firstAnswer.(int64); !ok || at < fa {
-					firstAnswer = at
-				}
-			}
-		}
+		last, firstAnswer := nt.times()
 		lang, checked := social.ThreadLang(q.lang)
 		th = append(th, nt.id, nt.categoryID, nt.authors[0], nt.title, nt.slug, len(nt.items)-1,
 			q.created, last, social.SourceRef(q.handle, q.id, q.format), firstAnswer, lang, checked, nt.posts[0])
