@@ -43,7 +43,9 @@ func TestUploadChoiceDefaultsToInbox(t *testing.T) {
 }
 
 // A job whose process died while it ran is marked interrupted when the
-// server starts, its file removed; its page says so and when.
+// server starts, its file removed, and an old upload no job names with it
+// (a young one may be another server's, sharing the directory); its page
+// says so and when.
 func TestServerStartMarksDeadJobInterrupted(t *testing.T) {
 	path := testdb.Location(t, "site.db")
 	ctx := context.Background()
@@ -60,8 +62,14 @@ func TestServerStartMarksDeadJobInterrupted(t *testing.T) {
 	if err := os.WriteFile(file, []byte("tweet_id,text\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	stray := filepath.Join(a.store.FilesPath("imports"), "upload-2.csv") // uploaded, never queued
-	if err := os.WriteFile(stray, []byte("x"), 0o600); err != nil {
+	stray := filepath.Join(a.store.FilesPath("imports"), "upload-2.csv") // uploaded two hours ago, never queued
+	young := filepath.Join(a.store.FilesPath("imports"), "upload-3.csv") // another server's upload on this disk, about to be queued
+	for _, f := range []string{stray, young} {
+		if err := os.WriteFile(f, []byte("x"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Chtimes(stray, time.Now().Add(-2*time.Hour), time.Now().Add(-2*time.Hour)); err != nil {
 		t.Fatal(err)
 	}
 	id, err := a.store.QueueImportJob(ctx, u, "big.csv", file, models.ImportOptions{Triage: true})
@@ -89,6 +97,9 @@ func TestServerStartMarksDeadJobInterrupted(t *testing.T) {
 		if _, err := os.Stat(f); !os.IsNotExist(err) {
 			t.Errorf("%s is still there: %v", f, err)
 		}
+	}
+	if _, err := os.Stat(young); err != nil {
+		t.Errorf("a young upload no job names yet was removed: %v", err)
 	}
 	page := amb.get("/mod/social/import/1").Body
 	mustContain(t, page, "The import was interrupted", "marked so at", "Upload the same file again")

@@ -227,12 +227,27 @@ func (w *Worker) Recover(ctx context.Context) ([]models.ImportJob, error) {
 	if err != nil {
 		return gone, err
 	}
+	// A file no job names is removed once it is as old as a stray in the
+	// shared storage: servers on one host may share this directory
+	// (--data-dir), and another's upload may be about to be queued, or be
+	// the working copy of a job it runs.
 	for _, e := range entries {
 		p := filepath.Join(w.dir, e.Name())
-		if !slices.Contains(keep, p) {
-			if err := os.Remove(p); err != nil {
-				return gone, err
-			}
+		if slices.Contains(keep, p) {
+			continue
+		}
+		info, err := e.Info()
+		if errors.Is(err, os.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return gone, err
+		}
+		if time.Since(info.ModTime()) <= w.strayAge() {
+			continue
+		}
+		if err := os.Remove(p); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return gone, err
 		}
 	}
 	return gone, nil
