@@ -186,14 +186,14 @@ func (w *Worker) RunOnce(ctx context.Context) (bool, error) {
 	if buildErr != nil && ctx.Err() != nil {
 		// Stopping: queued again, the next start makes it.
 		w.remove(path)
-		return true, w.store.RequeueExport(quiet, job.ID)
+		return true, w.store.RequeueExport(quiet, job)
 	}
 	if buildErr != nil {
 		w.log.Error("exports: export failed", "job", job.ID, "user_id", job.UserID, "err", buildErr)
 		w.remove(path)
 		path, size = "", 0
 	}
-	err = w.store.FinishExport(quiet, job.ID, path, size, buildErr, w.readyEmail)
+	err = w.store.FinishExport(quiet, job, path, size, buildErr, w.readyEmail)
 	if err != nil {
 		// Gone meanwhile (the account was deleted): nobody may have the file.
 		w.remove(path)

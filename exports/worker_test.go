@@ -173,7 +173,7 @@ func TestWorkerStoppingRequeues(t *testing.T) {
 		t.Fatal("a stopped build succeeded")
 	}
 	w.remove(path)
-	if err := s.RequeueExport(ctx, claimed.ID); err != nil {
+	if err := s.RequeueExport(ctx, claimed); err != nil {
 		t.Fatal(err)
 	}
 	if j, _ := s.ExportJob(ctx, j.ID); j.Status != models.ExportQueued {
@@ -343,5 +343,49 @@ func TestWorkerKeepsArchivesInASharedBucket(t *testing.T) {
 	}
 	if _, err := w.Open(ctx, j.Path); !errors.Is(err, models.ErrNotFound) {
 		t.Fatalf("opening the expired archive: %v, want ErrNotFound", err)
+	}
+}
+
+// A worker that took longer than ExportLease loses its job to another,
+// which claims it again: the first one's late finish (or requeue) changes
+// nothing, and only the second's archive is offered.
+func TestLateFinishOfATakenOverExportChangesNothing(t *testing.T) {
+	s, skew := newStore(t)
+	ctx := context.Background()
+	u, err := s.CreateUser(ctx, models.NewUser{Username: "slowpoke", Email: "slowpoke@example.com", Password: "correct horse"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.RequestExport(ctx, u); err != nil {
+		t.Fatal(err)
+	}
+	first, err := s.ClaimExport(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	skew.Add(int64(models.ExportLease + time.Minute))
+	second, err := s.ClaimExport(ctx)
+	if err != nil || second.ID != first.ID {
+		t.Fatalf("the stale claim was not taken over: %+v %v", second, err)
+	}
+	compose := func(string, time.Time) (string, string) { return "Ready", "Ready." }
+	if err := s.FinishExport(ctx, first, "/nowhere/first.zip", 1, errors.New("slow and failed"), compose); !errors.Is(err, models.ErrNotFound) {
+		t.Fatalf("the first worker's late failure: %v, want ErrNotFound", err)
+	}
+	if err := s.RequeueExport(ctx, first); err != nil {
+		t.Fatal(err)
+	}
+	if j, _ := s.ExportJob(ctx, first.ID); j.Status != models.ExportRunning {
+		t.Fatalf("after the first worker's late moves: %+v, want still running for the second", j)
+	}
+	if err := s.FinishExport(ctx, second, "/somewhere/second.zip", 2, nil, compose); err != nil {
+		t.Fatal(err)
+	}
+	j, err := s.ExportJob(ctx, first.ID)
+	if err != nil || j.Status != models.ExportReady || j.Path != "/somewhere/second.zip" {
+		t.Fatalf("after the second worker's finish: %+v %v", j, err)
+	}
+	if err := s.FinishExport(ctx, first, "/nowhere/first.zip", 1, nil, compose); !errors.Is(err, models.ErrNotFound) {
+		t.Fatalf("the first worker's late success: %v, want ErrNotFound", err)
 	}
 }

@@ -225,18 +225,18 @@ func livelyMember(t *testing.T, s *Store) *member {
 	}
 	giveSecondFactors(t, s, u, display, work) // sso_test.go
 	// A finished export, its file beside the database.
-	job, err := s.RequestExport(ctx, u)
-	if err != nil {
+	if _, err := s.RequestExport(ctx, u); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.ClaimExport(ctx); err != nil {
+	job, err := s.ClaimExport(ctx)
+	if err != nil {
 		t.Fatal(err)
 	}
 	m.exportFile = filepath.Join(t.TempDir(), "export.zip")
 	if err := os.WriteFile(m.exportFile, []byte("zip"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.FinishExport(ctx, job.ID, m.exportFile, 3, nil, func(username string, _ time.Time) (string, string) {
+	if err := s.FinishExport(ctx, job, m.exportFile, 3, nil, func(username string, _ time.Time) (string, string) {
 		return "Ready", "Hello " + username
 	}); err != nil {
 		t.Fatal(err)

@@ -39,6 +39,10 @@ type ExportJob struct {
 	CreatedAt  time.Time
 	FinishedAt time.Time
 	ExpiresAt  time.Time
+	// claim is when the worker holding it claimed it (Unix seconds, 0 when
+	// none did): its finish or requeue applies only while the claim is
+	// still its own, not after another worker took the job over.
+	claim int64
 }
 
 // Pending reports whether the worker has yet to finish the export.
@@ -49,12 +53,12 @@ func (j *ExportJob) Downloadable(now time.Time) bool {
 	return j.Status == ExportReady && j.Path != "" && now.Before(j.ExpiresAt)
 }
 
-const exportColumns = `id, user_id, status, path, size, error, created_at, COALESCE(finished_at, 0), COALESCE(expires_at, 0)`
+const exportColumns = `id, user_id, status, path, size, error, created_at, COALESCE(finished_at, 0), COALESCE(expires_at, 0), COALESCE(claimed_at, 0)`
 
 func scanExport(row interface{ Scan(...any) error }) (*ExportJob, error) {
 	var j ExportJob
 	var created, finished, expires int64
-	if err := row.Scan(&j.ID, &j.UserID, &j.Status, &j.Path, &j.Size, &j.Error, &created, &finished, &expires); err != nil {
+	if err := row.Scan(&j.ID, &j.UserID, &j.Status, &j.Path, &j.Size, &j.Error, &created, &finished, &expires, &j.claim); err != nil {
 		return nil, err
 	}
 	j.CreatedAt = time.Unix(created, 0)
@@ -157,18 +161,20 @@ func (s *Store) ClaimExport(ctx context.Context) (*ExportJob, error) {
 // ExportTTL, with an email to the member (compose writes it for their
 // username and address) queued in the same transaction; or failed, with
 // why. ErrNotFound when the job is gone meanwhile (the account was
-// deleted): the caller removes the file.
-func (s *Store) FinishExport(ctx context.Context, id int64, path string, size int64, failure error,
+// deleted) or no longer job's claim (its worker took longer than
+// ExportLease and another took it over): the caller removes the file.
+func (s *Store) FinishExport(ctx context.Context, job *ExportJob, path string, size int64, failure error,
 	compose func(username string, expires time.Time) (subject, body string)) error {
 	now := s.now()
+	id := job.ID
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		if failure != nil {
-			return execOne(ctx, tx, `UPDATE export_jobs SET status = 'failed', error = ?, finished_at = ? WHERE id = ? AND status = 'running'`,
-				failure.Error(), now.Unix(), id)
+			return execOne(ctx, tx, `UPDATE export_jobs SET status = 'failed', error = ?, finished_at = ? WHERE id = ? AND status = 'running' AND claimed_at = ?`,
+				failure.Error(), now.Unix(), id, job.claim)
 		}
 		expires := now.Add(ExportTTL)
 		if err := execOne(ctx, tx, `UPDATE export_jobs SET status = 'ready', path = ?, size = ?, finished_at = ?, expires_at = ?
-			WHERE id = ? AND status = 'running'`, path, size, now.Unix(), expires.Unix(), id); err != nil {
+			WHERE id = ? AND status = 'running' AND claimed_at = ?`, path, size, now.Unix(), expires.Unix(), id, job.claim); err != nil {
 			return err
 		}
 		var username, email string
@@ -228,9 +234,10 @@ func (s *Store) ExportFiles(ctx context.Context) ([]string, error) {
 
 // RequeueExport puts back an export its worker stopped making (the server
 // is stopping), so the next start makes it at once.
-func (s *Store) RequeueExport(ctx context.Context, id int64) error {
-	if _, err := s.w.ExecContext(ctx, `UPDATE export_jobs SET status = 'queued', claimed_at = NULL WHERE id = ? AND status = 'running'`, id); err != nil {
-		return fmt.Errorf("requeue export %d: %w", id, err)
+func (s *Store) RequeueExport(ctx context.Context, job *ExportJob) error {
+	if _, err := s.w.ExecContext(ctx, `UPDATE export_jobs SET status = 'queued', claimed_at = NULL WHERE id = ? AND status = 'running' AND claimed_at = ?`,
+		job.ID, job.claim); err != nil {
+		return fmt.Errorf("requeue export %d: %w", job.ID, err)
 	}
 	return nil
 }
