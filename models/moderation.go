@@ -9,6 +9,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/crowdcare/crowdcare/models/moderation"
 	"github.com/crowdcare/crowdcare/models/policy"
 )
 
@@ -75,8 +76,7 @@ func (s *Store) hidePostAndTell(ctx context.Context, tx *sql.Tx, actor *User, p 
 	if _, err := s.hidePostTx(ctx, tx, p.ID, reason, now); err != nil {
 		return err
 	}
-	if _, err := tx.ExecContext(ctx, `UPDATE flags SET status = 'actioned', handled_by = ?, handled_at = ?
-		WHERE post_id = ? AND status = 'open'`, actor.ID, now, p.ID); err != nil {
+	if err := moderation.ActionFlags(ctx, tx, actor.ID, p.ID, time.Unix(now, 0)); err != nil {
 		return err
 	}
 	if err := s.notify(ctx, tx, p.Author.ID, actor.ID, NotifyModeration, p.ThreadID, p.ID,
@@ -382,8 +382,7 @@ func (s *Store) RemoveSpammer(ctx context.Context, actor *User, userID int64, re
 				return err
 			}
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE flags SET status = 'actioned', handled_by = ?, handled_at = ?
-			WHERE status = 'open' AND post_id IN (SELECT id FROM posts WHERE author_id = ?)`, actor.ID, now.Unix(), userID); err != nil {
+		if err := moderation.ActionFlagsOfAuthor(ctx, tx, actor.ID, userID, now); err != nil {
 			return err
 		}
 		return logAction(ctx, tx, now, actor, "remove_spammer", "user", userID, fmt.Sprintf("%s (%d posts hidden)", reason, len(posts)))
