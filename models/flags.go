@@ -195,14 +195,10 @@ func (s *Store) ApprovePost(ctx context.Context, actor *User, postID int64, appr
 				return err
 			}
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE posts SET pending = 0 WHERE id = ?`, postID); err != nil {
+		if err := moderation.ClearPending(ctx, tx, postID, p.ThreadID, p.IsQuestion); err != nil {
 			return err
 		}
-		if p.IsQuestion {
-			if _, err := tx.ExecContext(ctx, `UPDATE threads SET pending = 0 WHERE id = ?`, p.ThreadID); err != nil {
-				return err
-			}
-		} else if approve {
+		if !p.IsQuestion && approve {
 			if _, err := tx.ExecContext(ctx, `UPDATE threads SET last_activity_at = max(last_activity_at, CAST(? AS BIGINT)) WHERE id = ?`, s.now().Unix(), p.ThreadID); err != nil {
 				return err
 			}

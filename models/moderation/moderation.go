@@ -1,13 +1,18 @@
 // Package moderation is the moderators' side of the forum: the flags
-// members raise and the queue they make, and the audit log every staff
-// action writes a line to. It owns the flags and mod_log tables' SQL.
+// members raise and the queue they make, the audit log every staff action
+// writes a line to, and the statements of the staff actions (hiding and
+// showing a post, locking, pinning, moving and closing a thread as a
+// duplicate, suspending a member, taking a post out of the approval
+// queue). It owns the flags and mod_log tables' SQL and those statements.
 //
-// The steps that span domains stay in models and call it: hiding a post
-// (forum, search, the knowledge base, notify), locking, pinning, moving and
-// closing a thread as a duplicate, suspending a member, removing a spammer
-// (accounts, forum, search), approving a queued post, and the queue's posts
-// and threads (their columns and scanning are the forum's). Who may do what
-// is models/policy's.
+// The steps around them span domains and stay in models, calling it in the
+// transaction they open: a hidden post's thread is recounted and its search
+// row and article updated, its author told (forum, search, kb, notify);
+// removing a spammer suspends, hides every post and recounts each thread
+// (accounts, forum, search); approving a post notifies as a new post does.
+// The queue's posts and threads (their columns and scanning are the
+// forum's), the posting rules (rate limit, first posts with links) and who
+// may do what (models/policy, models/permissions.go) are not here either.
 //
 // It takes the database layer as models hands it down, the small DB below,
 // so it imports nothing of models; models.Store embeds a *Moderator, so its
