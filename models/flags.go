@@ -6,13 +6,18 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"time"
 
+	"github.com/crowdcare/crowdcare/models/moderation"
 	"github.com/crowdcare/crowdcare/models/policy"
 )
 
-// Flag reasons.
-func FlagReasons() []string { return []string{"spam", "abusive", "off-topic", "unsafe"} }
+// The flags, their queue and the audit log live in models/moderation (their
+// SQL); Store embeds a *moderation.Moderator, so handlers call
+// store.FlaggedPosts as before. What needs the forum's posts and threads
+// (the queue's posts, the approval queue) or the permissions stays here.
+
+// FlagReasons are the reasons a member may give (moderation's).
+func FlagReasons() []string { return moderation.FlagReasons() }
 
 // FlagPost reports a post to the moderators. Flagging the same post again
 // while the first flag is open changes nothing.
@@ -42,22 +47,15 @@ func (s *Store) FlagPost(ctx context.Context, reporter *User, postID int64, reas
 	if err := decide(policy.Flag, reporter, p, t); err != nil {
 		return err
 	}
-	_, err = s.exec(ctx, `INSERT INTO flags (post_id, reporter_id, reason, note, created_at) VALUES (?, ?, ?, ?, ?)
-		ON CONFLICT DO NOTHING`, postID, reporter.ID, reason, note, s.now().Unix())
-	if err != nil {
-		return fmt.Errorf("flag post %d: %w", postID, err)
-	}
-	return nil
+	return s.Flag(ctx, reporter.ID, postID, reason, note)
 }
 
-// FlaggedPost is a post in the flag queue with its open flags.
+// FlaggedPost is a post in the flag queue with its open flags (Reasons,
+// Notes, FlagIDs, LastFlag).
 type FlaggedPost struct {
-	Post     *Post
-	Thread   Thread
-	Reasons  map[string]int
-	Notes    []string
-	FlagIDs  []int64
-	LastFlag time.Time
+	Post   *Post
+	Thread Thread
+	moderation.Flags
 }
 
 // FlagQueue lists posts with open flags, most flagged first.
@@ -70,43 +68,19 @@ func (s *Store) FlagQueue(ctx context.Context, actor *User) ([]FlaggedPost, erro
 	if err != nil {
 		return nil, err
 	}
-	rows, err := s.reader(ctx).QueryContext(ctx, `SELECT f.id, f.post_id, f.reason, f.note, f.created_at FROM flags f
-		JOIN posts p ON p.id = f.post_id JOIN threads t ON t.id = p.thread_id
-		WHERE f.status = 'open'`+filter+` ORDER BY f.post_id, f.id LIMIT 2000`, args...)
+	flags, err := s.OpenFlags(ctx, filter, args)
 	if err != nil {
-		return nil, fmt.Errorf("list flags: %w", err)
-	}
-	byPost := map[int64]*FlaggedPost{}
-	var order []int64
-	for rows.Next() {
-		var id, postID, at int64
-		var reason, note string
-		if err := rows.Scan(&id, &postID, &reason, &note, &at); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		fp := byPost[postID]
-		if fp == nil {
-			fp = &FlaggedPost{Reasons: map[string]int{}}
-			byPost[postID] = fp
-			order = append(order, postID)
-		}
-		fp.Reasons[reason]++
-		fp.FlagIDs = append(fp.FlagIDs, id)
-		if note != "" {
-			fp.Notes = append(fp.Notes, note)
-		}
-		fp.LastFlag = time.Unix(at, 0)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	if len(order) == 0 {
+	if len(flags) == 0 {
 		return nil, nil
 	}
+	order := make([]int64, len(flags))
+	for i, f := range flags {
+		order[i] = f.PostID
+	}
 	// The posts and their threads in a few queries, not two per post.
-	rows, err = s.reader(ctx).QueryContext(ctx, `SELECT `+postColumns+postJoins+` WHERE p.id IN (`+placeholders(len(order))+`)`, idArgs(order)...)
+	rows, err := s.reader(ctx).QueryContext(ctx, `SELECT `+postColumns+postJoins+` WHERE p.id IN (`+placeholders(len(order))+`)`, idArgs(order)...)
 	posts, err := keyedByID(rows, err, scanPost, func(p *Post) int64 { return p.ID })
 	if err != nil {
 		return nil, fmt.Errorf("load flagged posts: %w", err)
@@ -133,11 +107,10 @@ func (s *Store) FlagQueue(ctx context.Context, actor *User) ([]FlaggedPost, erro
 		return nil, err
 	}
 	var out []FlaggedPost
-	for _, id := range order {
-		fp := byPost[id]
-		fp.Post = posts[id]
+	for _, f := range flags {
+		fp := &FlaggedPost{Post: posts[f.PostID], Flags: *f}
 		if fp.Post == nil || threads[fp.Post.ThreadID] == nil {
-			return nil, fmt.Errorf("load flagged post %d: %w", id, ErrNotFound)
+			return nil, fmt.Errorf("load flagged post %d: %w", f.PostID, ErrNotFound)
 		}
 		if (fp.Post.Hidden || fp.Post.Pending) && !actor.Can(PermHide) {
 			fp.Post.Redacted, fp.Post.BodyMD, fp.Post.BodyHTML = true, "", ""
@@ -159,17 +132,7 @@ func (s *Store) DismissFlags(ctx context.Context, actor *User, postID int64, rea
 	if !actor.Can(PermTriageFlags) {
 		return ErrForbidden
 	}
-	return s.inTx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE flags SET status = 'dismissed', handled_by = ?, handled_at = ?
-			WHERE post_id = ? AND status = 'open'`, actor.ID, s.now().Unix(), postID)
-		if err != nil {
-			return err
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return ErrNotFound
-		}
-		return logAction(ctx, tx, s.now(), actor, "dismiss_flags", "post", postID, strings.TrimSpace(reason))
-	})
+	return s.Moderator.DismissFlags(ctx, actor.ID, postID, reason)
 }
 
 // ApprovalQueue lists posts waiting for approval, oldest first.
@@ -232,14 +195,10 @@ func (s *Store) ApprovePost(ctx context.Context, actor *User, postID int64, appr
 				return err
 			}
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE posts SET pending = 0 WHERE id = ?`, postID); err != nil {
+		if err := moderation.ClearPending(ctx, tx, postID, p.ThreadID, p.IsQuestion); err != nil {
 			return err
 		}
-		if p.IsQuestion {
-			if _, err := tx.ExecContext(ctx, `UPDATE threads SET pending = 0 WHERE id = ?`, p.ThreadID); err != nil {
-				return err
-			}
-		} else if approve {
+		if !p.IsQuestion && approve {
 			if _, err := tx.ExecContext(ctx, `UPDATE threads SET last_activity_at = max(last_activity_at, CAST(? AS BIGINT)) WHERE id = ?`, s.now().Unix(), p.ThreadID); err != nil {
 				return err
 			}
@@ -264,22 +223,4 @@ func (s *Store) ApprovePost(ctx context.Context, actor *User, postID int64, appr
 func IsValidation(err error) bool {
 	var ve *ValidationError
 	return errors.As(err, &ve)
-}
-
-// FlaggedPosts says which of the posts the user has an open flag on, for
-// "You flagged this".
-func (s *Store) FlaggedPosts(ctx context.Context, userID int64, postIDs []int64) (map[int64]bool, error) {
-	if len(postIDs) == 0 {
-		return nil, nil
-	}
-	ids, err := s.ids(ctx, `SELECT post_id FROM flags WHERE reporter_id = ? AND status = 'open' AND post_id IN (`+placeholders(len(postIDs))+`)`,
-		append([]any{userID}, idArgs(postIDs)...)...)
-	if err != nil {
-		return nil, fmt.Errorf("load flags of %d: %w", userID, err)
-	}
-	flagged := make(map[int64]bool, len(ids))
-	for _, id := range ids {
-		flagged[id] = true
-	}
-	return flagged, nil
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/crowdcare/crowdcare/models/moderation"
 	"github.com/crowdcare/crowdcare/models/policy"
 )
 
@@ -75,8 +76,7 @@ func (s *Store) hidePostAndTell(ctx context.Context, tx *sql.Tx, actor *User, p 
 	if _, err := s.hidePostTx(ctx, tx, p.ID, reason, now); err != nil {
 		return err
 	}
-	if _, err := tx.ExecContext(ctx, `UPDATE flags SET status = 'actioned', handled_by = ?, handled_at = ?
-		WHERE post_id = ? AND status = 'open'`, actor.ID, now, p.ID); err != nil {
+	if err := moderation.ActionFlags(ctx, tx, actor.ID, p.ID, time.Unix(now, 0)); err != nil {
 		return err
 	}
 	if err := s.notify(ctx, tx, p.Author.ID, actor.ID, NotifyModeration, p.ThreadID, p.ID,
@@ -91,16 +91,9 @@ func (s *Store) hidePostAndTell(ctx context.Context, tx *sql.Tx, actor *User, p 
 // which the caller recounts with refreshThread: once per thread when
 // hiding many posts.
 func (s *Store) hidePostTx(ctx context.Context, tx *sql.Tx, postID int64, reason string, at int64) (int64, error) {
-	var threadID int64
-	var question bool
-	if err := tx.QueryRowContext(ctx, `UPDATE posts SET hidden_at = ?, hidden_reason = ? WHERE id = ?
-		RETURNING thread_id, is_question`, at, reason, postID).Scan(&threadID, &question); err != nil {
-		return 0, fmt.Errorf("hide post %d: %w", postID, err)
-	}
-	if question {
-		if _, err := tx.ExecContext(ctx, `UPDATE threads SET hidden_at = ? WHERE id = ?`, at, threadID); err != nil {
-			return 0, err
-		}
+	threadID, _, err := moderation.HidePost(ctx, tx, postID, reason, time.Unix(at, 0))
+	if err != nil {
+		return 0, err
 	}
 	return threadID, s.syncArticle(ctx, tx, kbPostRemoved, threadID, postID)
 }
@@ -118,13 +111,8 @@ func (s *Store) UnhidePost(ctx context.Context, actor *User, postID int64, reaso
 		return err
 	}
 	return s.inTx(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `UPDATE posts SET hidden_at = NULL, hidden_reason = '' WHERE id = ?`, postID); err != nil {
+		if err := moderation.UnhidePost(ctx, tx, postID, p.ThreadID, p.IsQuestion); err != nil {
 			return err
-		}
-		if p.IsQuestion {
-			if _, err := tx.ExecContext(ctx, `UPDATE threads SET hidden_at = NULL WHERE id = ?`, p.ThreadID); err != nil {
-				return err
-			}
 		}
 		if err := s.refreshThread(ctx, tx, p.ThreadID); err != nil {
 			return err
@@ -153,12 +141,12 @@ func (s *Store) threadAction(ctx context.Context, actor *User, perm Permission, 
 
 // LockThread stops (or with locked false, allows again) new answers.
 func (s *Store) LockThread(ctx context.Context, actor *User, threadID int64, locked bool, reason string) error {
-	action, value := "unlock_thread", any(nil)
+	action, at := "unlock_thread", s.now()
 	if locked {
-		action, value = "lock_thread", s.now().Unix()
+		action = "lock_thread"
 	}
 	return s.threadAction(ctx, actor, PermLock, threadID, action, reason, func(tx *sql.Tx, t *Thread) error {
-		if _, err := tx.ExecContext(ctx, `UPDATE threads SET locked_at = ? WHERE id = ?`, value, threadID); err != nil {
+		if err := moderation.LockThread(ctx, tx, threadID, locked, at); err != nil {
 			return err
 		}
 		if locked {
@@ -170,13 +158,12 @@ func (s *Store) LockThread(ctx context.Context, actor *User, threadID int64, loc
 
 // PinThread puts a thread at the top of its category, or takes it off.
 func (s *Store) PinThread(ctx context.Context, actor *User, threadID int64, pinned bool) error {
-	action, value := "unpin_thread", any(nil)
+	action, at := "unpin_thread", s.now()
 	if pinned {
-		action, value = "pin_thread", s.now().Unix()
+		action = "pin_thread"
 	}
 	return s.threadAction(ctx, actor, PermLock, threadID, action, "", func(tx *sql.Tx, t *Thread) error {
-		_, err := tx.ExecContext(ctx, `UPDATE threads SET pinned_at = ? WHERE id = ?`, value, threadID)
-		return err
+		return moderation.PinThread(ctx, tx, threadID, pinned, at)
 	})
 }
 
@@ -191,7 +178,7 @@ func (s *Store) MoveThread(ctx context.Context, actor *User, threadID int64, cat
 		return err
 	}
 	return s.threadAction(ctx, actor, PermMove, threadID, "move_thread", "to "+cat.Name+". "+reason, func(tx *sql.Tx, t *Thread) error {
-		if _, err := tx.ExecContext(ctx, `UPDATE threads SET category_id = ? WHERE id = ?`, cat.ID, threadID); err != nil {
+		if err := moderation.MoveThread(ctx, tx, threadID, cat.ID); err != nil {
 			return err
 		}
 		if err := s.indexThread(ctx, tx, threadID); err != nil {
@@ -269,8 +256,7 @@ func (s *Store) CloseAsDuplicate(ctx context.Context, actor *User, threadID, ori
 	}
 	return s.threadAction(ctx, actor, PermLock, threadID, action, reason, func(tx *sql.Tx, t *Thread) error {
 		if originalID == 0 {
-			_, err := tx.ExecContext(ctx, `UPDATE threads SET duplicate_of = NULL, locked_at = NULL WHERE id = ?`, threadID)
-			return err
+			return moderation.CloseAsDuplicate(ctx, tx, threadID, 0, s.now())
 		}
 		// The notice on the duplicate names the original: a private one
 		// only where everyone who sees the duplicate may open it too.
@@ -278,8 +264,7 @@ func (s *Store) CloseAsDuplicate(ctx context.Context, actor *User, threadID, ori
 			return &ValidationError{Fields: map[string]string{"original": "That thread is in a private category: " +
 				"only a thread in the same category can be closed as its duplicate."}}
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE threads SET duplicate_of = ?, locked_at = ? WHERE id = ?`,
-			originalID, s.now().Unix(), threadID); err != nil {
+		if err := moderation.CloseAsDuplicate(ctx, tx, threadID, originalID, s.now()); err != nil {
 			return err
 		}
 		return s.notify(ctx, tx, t.Author.ID, actor.ID, NotifyModeration, threadID, 0,
@@ -307,8 +292,7 @@ func (s *Store) SuspendUser(ctx context.Context, actor *User, userID int64, unti
 		return &ValidationError{Fields: map[string]string{"days": "Suspend for at least one day."}}
 	}
 	return s.inTx(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `UPDATE users SET suspended_until = ?, suspend_reason = ? WHERE id = ?`,
-			until.Unix(), reason, userID); err != nil {
+		if err := moderation.Suspend(ctx, tx, userID, until, reason); err != nil {
 			return err
 		}
 		if err := s.notify(ctx, tx, userID, actor.ID, NotifyModeration, 0, 0,
@@ -336,7 +320,7 @@ func (s *Store) UnsuspendUser(ctx context.Context, actor *User, userID int64, re
 		return &ErrNotAllowed{Reason: "Only an admin can lift a staff member's suspension, and nobody can lift their own."}
 	}
 	return s.inTx(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `UPDATE users SET suspended_until = NULL, suspend_reason = '' WHERE id = ?`, userID); err != nil {
+		if err := moderation.Unsuspend(ctx, tx, userID); err != nil {
 			return err
 		}
 		return logAction(ctx, tx, s.now(), actor, "unsuspend_user", "user", userID, strings.TrimSpace(reason))
@@ -359,14 +343,13 @@ func (s *Store) RemoveSpammer(ctx context.Context, actor *User, userID int64, re
 	if !CanRemoveSpammer(actor, target) {
 		return 0, &ErrNotAllowed{Reason: "Staff accounts cannot be removed as spammers."}
 	}
-	posts, err := s.ids(ctx, `SELECT id FROM posts WHERE author_id = ? AND hidden_at IS NULL AND deleted_at IS NULL ORDER BY id`, userID)
+	posts, err := s.VisiblePostsOf(ctx, userID)
 	if err != nil {
 		return 0, err
 	}
 	now := s.now()
 	err = s.inTx(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `UPDATE users SET suspended_until = ?, suspend_reason = ? WHERE id = ?`,
-			now.AddDate(100, 0, 0).Unix(), reason, userID); err != nil {
+		if err := moderation.Suspend(ctx, tx, userID, now.AddDate(100, 0, 0), reason); err != nil {
 			return err
 		}
 		threads := map[int64]bool{}
@@ -382,8 +365,7 @@ func (s *Store) RemoveSpammer(ctx context.Context, actor *User, userID int64, re
 				return err
 			}
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE flags SET status = 'actioned', handled_by = ?, handled_at = ?
-			WHERE status = 'open' AND post_id IN (SELECT id FROM posts WHERE author_id = ?)`, actor.ID, now.Unix(), userID); err != nil {
+		if err := moderation.ActionFlagsOfAuthor(ctx, tx, actor.ID, userID, now); err != nil {
 			return err
 		}
 		return logAction(ctx, tx, now, actor, "remove_spammer", "user", userID, fmt.Sprintf("%s (%d posts hidden)", reason, len(posts)))

@@ -24,6 +24,7 @@ import (
 	"github.com/crowdcare/crowdcare/models/db"
 	"github.com/crowdcare/crowdcare/models/markup"
 	"github.com/crowdcare/crowdcare/models/migrations"
+	"github.com/crowdcare/crowdcare/models/moderation"
 	"github.com/crowdcare/crowdcare/models/notify"
 	"github.com/crowdcare/crowdcare/models/site"
 )
@@ -157,6 +158,9 @@ type Store struct {
 	// Notifier is the notifications and watches (models/notify), over
 	// reader, exec and now.
 	*notify.Notifier
+	// Moderator is the flags and the audit log (models/moderation), over
+	// reader, exec, inTx and now.
+	*moderation.Moderator
 }
 
 // Version changes whenever anything was written by this process or, on
@@ -271,6 +275,7 @@ func openPostgres(ctx context.Context, url string, opts Options) (*Store, error)
 	s.w, s.r, s.probe = pool, pool, pool
 	s.Site = s.newSite()
 	s.Notifier = s.newNotifier()
+	s.Moderator = s.newModerator()
 	if err := s.migrate(ctx); err != nil {
 		pool.Close()
 		return nil, err
@@ -345,6 +350,7 @@ func openSQLite(ctx context.Context, path string, opts Options) (*Store, error) 
 	s.r = r
 	s.Site = s.newSite()
 	s.Notifier = s.newNotifier()
+	s.Moderator = s.newModerator()
 	if err := r.PingContext(ctx); err != nil {
 		s.Close()
 		return nil, fmt.Errorf("ping readers: %w", err)
