@@ -144,7 +144,7 @@ type Store struct {
 	// Site is the site-wide lists (models/site: the sitemap), over r.
 	*site.Site
 	// Notifier is the notifications and watches (models/notify), over
-	// reader, exec and now.
+	// db and now.
 	*notify.Notifier
 }
 
@@ -279,7 +279,7 @@ func openSQLite(ctx context.Context, path string, opts Options) (*Store, error) 
 	// Every write goes through the writer's one connection, which the pool
 	// keeps for good, so the hook stays in place and no write path can
 	// forget to invalidate caches.
-	if err := s.db.WatchCommits(ctx, s.signal.Notify); err != nil {
+	if err := s.db.WatchCommits(ctx, func() { s.signal.Notify() }); err != nil {
 		w.Close()
 		return nil, fmt.Errorf("watch commits: %w", err)
 	}
