@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 )
 
 // ImportCacheKiB is the writer's page cache while an import runs. Placeholder
@@ -62,6 +63,12 @@ var (
 	importTuning  = writerTuning{ImportCacheKiB, ImportCheckpointPages, -1, ImportTempStore}
 	defaultTuning = writerTuning{DefaultCacheKiB, DefaultCheckpointPages, WALSizeLimit, DefaultTempStore}
 )
+
+// bulkWrites counts the imports under way in this process.
+type bulkWrites struct {
+	mu sync.Mutex
+	n  int
+}
 
 // BeginBulkWrite tunes the writer for an import (SQLite). Imports under
 // way in this process are counted: the first gives the writer its bigger

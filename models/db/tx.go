@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -297,10 +296,4 @@ func tryPostgresTx(ctx context.Context, conn *sql.Conn, fn func(tx *sql.Tx) erro
 		return fmt.Errorf("commit: %w", err)
 	}
 	return nil
-}
-
-// bulkWrites counts the imports under way in this process (bulkwrite.go).
-type bulkWrites struct {
-	mu sync.Mutex
-	n  int
 }

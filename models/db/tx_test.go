@@ -358,3 +358,38 @@ func poll(limit time.Duration, cond func() bool) bool {
 	}
 	return cond()
 }
+
+// TestBulkTxAndRouting: a bulk transaction has its connection on
+// PostgreSQL (for COPY) and none on SQLite, and commits like InTx; with no
+// replica every read goes to the primary, whatever the context allows.
+func TestBulkTxAndRouting(t *testing.T) {
+	ctx := context.Background()
+	d, c, _ := openDB(t, 5*time.Second, 4)
+	err := d.InBulkTx(ctx, func(conn *sql.Conn, tx *sql.Tx) error {
+		if (conn != nil) != (d.Engine() == db.Postgres) {
+			t.Errorf("%s: bulk connection %v", d.Engine(), conn)
+		}
+		_, err := tx.ExecContext(ctx, `UPDATE counters SET n = n + 5 WHERE k = 'a'`)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a := count(t, d, "a"); a != 5 {
+		t.Fatalf("a=%d after the bulk transaction, want 5", a)
+	}
+	if n := c.committed.Load(); n != 1 {
+		t.Fatalf("commits reported: %d, want 1", n)
+	}
+	for _, rctx := range []context.Context{ctx, db.WithReplicaReads(ctx), db.WithRecentWrite(ctx)} {
+		if d.Reader(rctx) != d.Primary() {
+			t.Fatal("a read went elsewhere than the primary with no replica")
+		}
+	}
+	if !db.RecentWrite(db.WithRecentWrite(ctx)) || db.RecentWrite(db.WithReplicaReads(ctx)) {
+		t.Fatal("RecentWrite does not tell a recent writer's context")
+	}
+	if _, ok := d.ReplicaHealth(); ok {
+		t.Fatal("ReplicaHealth reports a replica that was never opened")
+	}
+}
