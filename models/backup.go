@@ -149,7 +149,7 @@ func absent(path string) error {
 // the database's rows. unchanged reports that no other connection committed
 // from before the copy until the count, so the copy must hold those counts.
 func (s *Store) snapshotInto(ctx context.Context, tmp string) (live []TableRows, unchanged bool, err error) {
-	db, err := sql.Open("sqlite3", dsn(s.path, connBackup, DefaultLockWait))
+	db, err := sql.Open("sqlite3", db.SQLiteDSN(s.path, db.ConnBackup, DefaultLockWait))
 	if err != nil {
 		return nil, false, fmt.Errorf("open backup connection: %w", err)
 	}

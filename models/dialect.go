@@ -2,85 +2,19 @@ package models
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/crowdcare/crowdcare/models/db"
 )
 
-// The few places where one query text cannot serve both engines get their
-// SQL here, by name. Everything else is written once, for both: "?"
-// placeholders (rebound on PostgreSQL by models/db), INSERT … ON CONFLICT
-// DO NOTHING rather than INSERT OR IGNORE, RETURNING rather than
-// LastInsertId, CASE rather than booleans used as numbers (sum() over a
-// comparison and scalar max/min(a, b) are defined on PostgreSQL by its
-// first migration).
+// The per-engine SQL fragments live in models/db (dialect.go), as methods
+// of db.DB; these keep the names this package's files use.
 
-// jsonInts is a subquery of the integers in the JSON array bound to the
-// placeholder ph ("?" or "?2"): idList's value, one argument for any count.
-func (s *Store) jsonInts(ph string) string {
-	if s.engine == db.Postgres {
-		return "SELECT CAST(value AS BIGINT) AS value FROM json_array_elements_text(CAST(" + ph + " AS json))"
-	}
-	return "SELECT value FROM json_each(" + ph + ")"
-}
+func (s *Store) jsonInts(ph string) string            { return s.db.JSONInts(ph) }
+func (s *Store) jsonTexts(ph string) string           { return s.db.JSONTexts(ph) }
+func (s *Store) indexedBy(index string) string        { return s.db.IndexedBy(index) }
+func (s *Store) skipLocked(table string) string       { return s.db.SkipLocked(table) }
+func (s *Store) nextCounter(key, first string) string { return s.db.NextCounter(key, first) }
 
-// jsonTexts is a subquery of the strings in the JSON array bound to ph
-// (stringList's value).
-func (s *Store) jsonTexts(ph string) string {
-	if s.engine == db.Postgres {
-		return "SELECT value FROM json_array_elements_text(CAST(" + ph + " AS json))"
-	}
-	return "SELECT value FROM json_each(" + ph + ")"
-}
-
-// indexedBy names the index SQLite's planner must use (" INDEXED BY name",
-// where it chose worse on its own); PostgreSQL's planner is left to choose.
-func (s *Store) indexedBy(index string) string {
-	if s.engine == db.Postgres {
-		return ""
-	}
-	return " INDEXED BY " + index
-}
-
-// skipLocked ends the subquery that picks a queue's next row to claim
-// from table (its name or alias): on PostgreSQL the rows other workers are
-// claiming that moment are locked and passed over, not waited for; SQLite's
-// one writer claims one at a time.
-func (s *Store) skipLocked(table string) string {
-	if s.engine == db.Postgres {
-		return " FOR UPDATE OF " + table + " SKIP LOCKED"
-	}
-	return ""
-}
-
-// reserveIDs takes n ids from table's identity column on PostgreSQL, in
-// the order it hands them out, for rows a bulk write inserts with their ids
-// chosen up front (SQLite's callers number after MAX(id) under its one
-// writer instead). Ids taken by a transaction that then rolls back are
-// not used again, as with any identity.
 func reserveIDs(ctx context.Context, c dbtx, table string, n int) ([]int64, error) {
-	if n <= 0 {
-		return nil, nil
-	}
-	ids, err := column[int64](c.QueryContext(ctx, `SELECT nextval(CAST(pg_get_serial_sequence(CAST(? AS TEXT), 'id') AS regclass))
-		FROM generate_series(1, CAST(? AS BIGINT)) ORDER BY 1`, table, n))
-	if err != nil {
-		return nil, fmt.Errorf("new ids for %s: %w", table, err)
-	}
-	return ids, nil
-}
-
-// nextCounter is a statement that adds one to the counter kept in the
-// setting key and returns it; when there is none yet it starts at the
-// value of the scalar subquery first. SQLite stores the number as an
-// integer; PostgreSQL's settings hold bytes, so there it is the number's
-// text. One statement, so two transactions never take the same value.
-func (s *Store) nextCounter(key, first string) string {
-	if s.engine == db.Postgres {
-		return `INSERT INTO settings (key, value) VALUES ('` + key + `', convert_to(CAST((` + first + `) AS TEXT), 'UTF8'))
-			ON CONFLICT (key) DO UPDATE SET value = convert_to(CAST(CAST(convert_from(settings.value, 'UTF8') AS BIGINT) + 1 AS TEXT), 'UTF8')
-			RETURNING CAST(convert_from(value, 'UTF8') AS BIGINT)`
-	}
-	return `INSERT INTO settings (key, value) VALUES ('` + key + `', (` + first + `))
-		ON CONFLICT (key) DO UPDATE SET value = CAST(value AS INTEGER) + 1 RETURNING CAST(value AS INTEGER)`
+	return db.ReserveIDs(ctx, c, table, n)
 }

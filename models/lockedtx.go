@@ -3,88 +3,19 @@ package models
 import (
 	"context"
 	"database/sql"
-	"fmt"
-	"slices"
-	"time"
-
-	"github.com/crowdcare/crowdcare/models/db"
 )
 
-// Locked transactions: for a read-then-write whose rows all belong to a
-// few keys (an address's failed logins, the requests counted under one
-// limit, one account's second-factor attempts), and for claims from a
-// queue. On SQLite the one writer serialises every write, as inTx does. On
-// PostgreSQL a serializable transaction (inTx) is just as exact, but calls
-// at once lose races to each other and run again, and neighbouring rows
-// share its predicate locks, so a flood of guesses from one address would
-// make logins from every other address run again too, up to failing. A
-// locked transaction instead runs READ COMMITTED holding a lock per key
-// (transaction-scoped advisory locks, taken in one order): a call waits
-// only for calls under the same keys, each statement sees what those
-// committed before, and nothing runs again. fn must read and write under
-// its keys only, or in statements that are atomic by themselves (a claim
-// with SKIP LOCKED, an UPDATE that re-checks its condition).
+// Locked transactions (models/db's lockedtx.go): for a read-then-write
+// whose rows all belong to a few keys, and for claims from a queue. On
+// PostgreSQL they run READ COMMITTED holding an advisory lock per key, so a
+// call waits only for calls under the same keys; on SQLite they are inTx.
 
 // inLockedTx runs fn in one write transaction holding the locks of keys.
 func (s *Store) inLockedTx(ctx context.Context, keys []string, fn func(tx *sql.Tx) error) error {
-	return s.runLockedTx(ctx, keys, fn, false)
+	return s.db.InLockedTx(ctx, keys, fn)
 }
 
 // inQuietLockedTx is inLockedTx for writes no page shows (counters).
 func (s *Store) inQuietLockedTx(ctx context.Context, keys []string, fn func(tx *sql.Tx) error) error {
-	return s.runLockedTx(ctx, keys, fn, true)
-}
-
-func (s *Store) runLockedTx(ctx context.Context, keys []string, fn func(tx *sql.Tx) error, quiet bool) error {
-	if s.engine != db.Postgres {
-		return s.runTx(ctx, fn, quiet)
-	}
-	// One order for every caller, so two never wait for each other's locks.
-	keys = slices.Compact(slices.Sorted(slices.Values(keys)))
-	conn, err := s.writer(ctx)
-	if err != nil {
-		return err
-	}
-	defer conn.Close()
-	if err := db.SetQuiet(conn, quiet); err != nil {
-		return err
-	}
-	defer db.SetQuiet(conn, false)
-	for attempt := 1; ; attempt++ {
-		err := tryLockedTx(ctx, conn, keys, fn)
-		// READ COMMITTED reports no serialization failures; a deadlock with
-		// a transaction outside these locks still may: run it again.
-		if err == nil || !db.IsSerialization(err) || attempt == maxTxAttempts || ctx.Err() != nil {
-			if err == nil && !quiet {
-				s.bumpVersion()
-			}
-			return s.noteWrite(err)
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(time.Duration(attempt) * time.Millisecond):
-		}
-	}
-}
-
-func tryLockedTx(ctx context.Context, conn *sql.Conn, keys []string, fn func(tx *sql.Tx) error) error {
-	tx, err := conn.BeginTx(ctx, &sql.TxOptions{Isolation: sql.LevelReadCommitted})
-	if err != nil {
-		return fmt.Errorf("begin: %w", err)
-	}
-	for _, k := range keys {
-		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtextextended(CAST(? AS TEXT), 0))`, k); err != nil {
-			tx.Rollback()
-			return fmt.Errorf("lock %s: %w", k, err)
-		}
-	}
-	if err := fn(tx); err != nil {
-		tx.Rollback()
-		return err
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("commit: %w", err)
-	}
-	return nil
+	return s.db.InQuietLockedTx(ctx, keys, fn)
 }

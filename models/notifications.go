@@ -55,10 +55,8 @@ func (s *Store) notify(ctx context.Context, tx *sql.Tx, userID, actorID int64, k
 	return s.Notifier.Record(ctx, tx, userID, actorID, kind, threadID, postID, text)
 }
 
-// newNotifier is the notifier over the store's reads, writer and clock.
-func (s *Store) newNotifier() *notify.Notifier {
-	return notify.New(notify.DB{Reader: s.reader, Exec: s.exec, Now: s.now})
-}
+// newNotifier is the notifier over the store's database and clock.
+func (s *Store) newNotifier() *notify.Notifier { return notify.New(s.db, s.now) }
 
 // notifyNewPost tells the asker, the thread's watchers and anyone mentioned
 // about a new answer (or, for a question, the people it mentions).

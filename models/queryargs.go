@@ -2,56 +2,23 @@ package models
 
 import (
 	"database/sql"
-	"encoding/json"
-	"strings"
+
+	"github.com/crowdcare/crowdcare/models/db"
 )
 
-// Helpers for statements over a list of ids.
+// Helpers for statements over a list of ids: models/db's, under the names
+// this package's files use.
 
-// placeholders is "?,?,…" for n values.
-func placeholders(n int) string {
-	return strings.TrimSuffix(strings.Repeat("?,", n), ",")
-}
+func placeholders(n int) string { return db.Placeholders(n) }
 
-// keyedByID reads rows with scan into a map keyed by id.
 func keyedByID[T any](rows *sql.Rows, err error, scan func(interface{ Scan(...any) error }) (T, error), id func(T) int64) (map[int64]T, error) {
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := map[int64]T{}
-	for rows.Next() {
-		v, err := scan(rows)
-		if err != nil {
-			return nil, err
-		}
-		out[id(v)] = v
-	}
-	return out, rows.Err()
+	return db.KeyedByID(rows, err, scan, id)
 }
 
-// stringList is vals as one query argument, for
-// "IN (SELECT value FROM json_each(?))": one statement for any number of
-// values, where a placeholder each would run into SQLite's limit on them.
-func stringList(vals []string) string {
-	b, _ := json.Marshal(vals) // strings always marshal
-	return string(b)
-}
+func stringList(vals []string) string { return db.StringList(vals) }
 
-// idArgs turns ids into query arguments.
-func idArgs(ids []int64) []any {
-	args := make([]any, len(ids))
-	for i, id := range ids {
-		args[i] = id
-	}
-	return args
-}
+func idArgs(ids []int64) []any { return db.IDArgs(ids) }
 
-// idList is ids as a JSON array, for json_each.
-func idList(ids []int64) string {
-	if len(ids) == 0 {
-		return "[]"
-	}
-	b, _ := json.Marshal(ids) // numbers always marshal
-	return string(b)
-}
+func idList(ids []int64) string { return db.IDList(ids) }
+
+func column[T any](rows *sql.Rows, err error) ([]T, error) { return db.Column[T](rows, err) }

@@ -18,23 +18,6 @@ func (s *Store) ids(ctx context.Context, q string, args ...any) ([]int64, error)
 	return column[int64](s.reader(ctx).QueryContext(ctx, q, args...))
 }
 
-// column reads a one-column result into a slice.
-func column[T any](rows *sql.Rows, err error) ([]T, error) {
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []T
-	for rows.Next() {
-		var v T
-		if err := rows.Scan(&v); err != nil {
-			return nil, err
-		}
-		out = append(out, v)
-	}
-	return out, rows.Err()
-}
-
 // SearchQuery is what the search page asks for.
 type SearchQuery struct {
 	Text       string

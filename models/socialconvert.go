@@ -67,7 +67,7 @@ func (im *Importer) convertAll(ctx context.Context) error {
 		}
 		err := im.write(quiet, func(tx *sql.Tx) error {
 			c := im.stmts(tx)
-			defer c.close()
+			defer c.Close()
 			if im.dryTx != nil {
 				var err error
 				if parts, err = im.prepareBatch(quiet, c, batch(k)); err != nil {

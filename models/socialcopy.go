@@ -22,20 +22,12 @@ import (
 // concurrent import stored meanwhile makes PostgreSQL fail the transaction
 // as a serialization failure (the batch read that key first), which runs
 // the batch again, then seeing the row as stored. SQLite keeps its
-// multi-row INSERTs (bulkwrite.go, writeThreads).
+// multi-row INSERTs (writeThreads; the writer's import settings: models/db/bulkwrite.go).
 
 // inBulkTx is inTx for an import's batches: fn also gets the connection
-// its transaction runs on, for COPY, on PostgreSQL (nil on SQLite).
+// on PostgreSQL, for COPY (db.DB.InBulkTx).
 func (s *Store) inBulkTx(ctx context.Context, fn func(conn *sql.Conn, tx *sql.Tx) error) error {
-	if s.engine != db.Postgres {
-		return s.inTx(ctx, func(tx *sql.Tx) error { return fn(nil, tx) })
-	}
-	conn, err := s.writer(ctx)
-	if err != nil {
-		return err
-	}
-	defer conn.Close()
-	return s.runPostgresTx(ctx, conn, func(tx *sql.Tx) error { return fn(conn, tx) }, false)
+	return s.db.InBulkTx(ctx, fn)
 }
 
 // copyRows stores rows of len(cols) values (args, row after row) in table:
@@ -50,7 +42,7 @@ func copyRows(ctx context.Context, c dbtx, table string, cols []string, args []a
 	}
 	n := len(args) / len(cols)
 	sc, ok := c.(*stmtCache)
-	if !ok || sc.conn == nil {
+	if !ok || sc.Conn == nil {
 		err := execRows(ctx, c, `INSERT INTO `+table+` (`+strings.Join(cols, ", ")+`) VALUES `, "", len(cols), args)
 		if err != nil {
 			return 0, err
@@ -66,7 +58,7 @@ func copyRows(ctx context.Context, c dbtx, table string, cols []string, args []a
 		}
 	}
 	var copied int64
-	err := db.PgxConn(ctx, sc.conn, func(pc *pgx.Conn) error {
+	err := db.PgxConn(ctx, sc.Conn, func(pc *pgx.Conn) error {
 		var err error
 		copied, err = pc.CopyFrom(ctx, pgx.Identifier{table}, cols, pgx.CopyFromSlice(n, func(i int) ([]any, error) {
 			return args[i*len(cols) : (i+1)*len(cols)], nil
@@ -115,13 +107,13 @@ func (im *Importer) copyItems(ctx context.Context, c dbtx, items []pendingItem) 
 // constraint is DEFERRABLE INITIALLY IMMEDIATE (0026_init.sql, social
 // section): everywhere else it is checked at once, as before.
 func deferQuestions(ctx context.Context, c *stmtCache) error {
-	if c.deferred {
+	if c.Deferred {
 		return nil
 	}
-	if _, err := c.tx.ExecContext(ctx, `SET CONSTRAINTS threads_question_id_fkey DEFERRED`); err != nil {
+	if _, err := c.Tx.ExecContext(ctx, `SET CONSTRAINTS threads_question_id_fkey DEFERRED`); err != nil {
 		return fmt.Errorf("defer the question check: %w", err)
 	}
-	c.deferred = true
+	c.Deferred = true
 	return nil
 }
 

@@ -249,7 +249,7 @@ func (im *Importer) write(ctx context.Context, fn func(tx *sql.Tx) error) error 
 // one (COPY, on PostgreSQL).
 func (im *Importer) stmts(tx *sql.Tx) *stmtCache {
 	c := newStmtCache(tx)
-	c.conn = im.conn
+	c.Conn = im.conn
 	return c
 }
 
@@ -457,7 +457,7 @@ func (im *Importer) drain(ctx context.Context) error {
 // (streamBatch).
 func (im *Importer) storeItems(ctx context.Context, tx *sql.Tx, batch []pendingItem, pre map[string]*newThread) error {
 	c := im.stmts(tx)
-	defer c.close()
+	defer c.Close()
 	if im.opts.Triage {
 		rb, err := im.s.resolveBatch(ctx, c, batch)
 		if err != nil {

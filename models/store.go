@@ -5,19 +5,13 @@ package models
 import (
 	"context"
 	"database/sql"
-	"database/sql/driver"
 	"errors"
 	"fmt"
-	"math/rand/v2"
-	"net/url"
 	"path/filepath"
-	"runtime"
-	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
 
-	"github.com/mattn/go-sqlite3"
 	"github.com/pressly/goose/v3"
 	"github.com/pressly/goose/v3/lock"
 
@@ -58,7 +52,7 @@ type Options struct {
 	// DB.imports, DB.exports); for PostgreSQL, DefaultFilesDir.
 	FilesDir string
 	// ReplicaURL is a streaming replica of the PostgreSQL primary, for
-	// the reads a context allows there (models/replica.go); empty: none.
+	// the reads a context allows there (models/db/replica.go); empty: none.
 	ReplicaURL string
 	// ReplicaMaxLag: a replica further behind is not read from
 	// (DefaultReplicaMaxLag); ReplicaCheckEvery: how often the replica's
@@ -107,19 +101,23 @@ func (o Options) lockWait() time.Duration {
 	return o.LockWait
 }
 
-// Store is the data layer. Writes go through one connection because SQLite
-// has one writer anyway; queueing them in Go avoids SQLITE_BUSY storms.
+// Store is the data layer, over a db.DB (models/db: the pools, the
+// transactions, the replica routing and the engines' SQL fragments).
 type Store struct {
-	w *sql.DB
-	// r reads from the primary (on SQLite, the readers' pool); reader(ctx)
-	// sends the reads a context allows there to the replica, if any.
-	r    *sql.DB
-	path string
-	opts Options
-	// engine is the database underneath: on PostgreSQL w, r and probe are
-	// one pool, and writes run as serializable transactions, retried.
-	engine db.Engine
-	md     *markup.Renderer
+	// db is the database: writes go through its one writer connection on
+	// SQLite (SQLite has one writer anyway; queueing them in Go avoids
+	// SQLITE_BUSY storms), through serializable transactions, retried, on
+	// PostgreSQL.
+	db *db.DB
+	// w, r and probe are db's pools (writer, the primary's readers, the
+	// lock probe; on PostgreSQL one pool), kept here for this package's
+	// many queries that name them; reader(ctx) sends the reads a context
+	// allows there to the replica, if any. engine is db's.
+	w, r, probe *sql.DB
+	engine      db.Engine
+	path        string
+	opts        Options
+	md          *markup.Renderer
 	// dummyHash is checked against for unknown usernames, so a login for a
 	// name that does not exist costs as much as one that does. Made on first
 	// use: at cost 12 it takes a quarter of a second, too long for start-up.
@@ -134,16 +132,9 @@ type Store struct {
 	versionTimes versionTimes
 	// signal moves version on after commits here and, on PostgreSQL, after
 	// other servers' commits (LISTEN/NOTIFY, a polled row as the fallback).
-	signal db.ChangeSignal
-	// quietCommit marks the next commit as one that changes no page, so
-	// it leaves cached pages valid.
-	quietCommit atomic.Bool
-	events      *eventBuffer
-	visits      *visitTracker // search sessions, in memory only
-	bulk        bulkWrites    // imports under way
-	// probe is a pool of one connection that only checks whether the write
-	// lock can be taken (Health), without queueing behind the writer.
-	probe      *sql.DB
+	signal     db.ChangeSignal
+	events     *eventBuffer
+	visits     *visitTracker    // search sessions, in memory only
 	faults     writeFaults      // writes that failed, and whether they still do
 	logins     unrecordedLogins // failed logins the database could not record
 	formCounts formCounts       // how common search forms are, for a few minutes
@@ -151,12 +142,10 @@ type Store struct {
 	// seedAt, when not 0, is the time (Unix nanoseconds) a Seeder writes
 	// at: the store's clock until the Seeder closes.
 	seedAt atomic.Int64
-	// replica, when set, takes the reads a context allows there.
-	replica *replica
 	// Site is the site-wide lists (models/site: the sitemap), over r.
 	*site.Site
 	// Notifier is the notifications and watches (models/notify), over
-	// reader, exec and now.
+	// db and now.
 	*notify.Notifier
 	// Moderator is the flags and the audit log (models/moderation), over
 	// reader, exec, inTx and now.
@@ -202,30 +191,6 @@ func (s *Store) OutdatedSince(v uint64) (at time.Time, known bool) {
 	return time.Unix(0, slot.at), true
 }
 
-// watchCommits counts commits on the writer connection: every write goes
-// through it, so no write path can forget to invalidate caches.
-func (s *Store) watchCommits(ctx context.Context) error {
-	conn, err := s.w.Conn(ctx)
-	if err != nil {
-		return err
-	}
-	defer conn.Close()
-	return conn.Raw(func(dc any) error {
-		c, ok := dc.(*sqlite3.SQLiteConn)
-		if !ok {
-			return fmt.Errorf("writer is not a sqlite3 connection")
-		}
-		c.RegisterCommitHook(func() int {
-			if s.quietCommit.CompareAndSwap(true, false) {
-				return 0 // counters only: no page shows them
-			}
-			s.signal.Notify()
-			return 0
-		})
-		return nil
-	})
-}
-
 // Open opens the database at location and migrates it: a postgres:// URL
 // is a PostgreSQL database, anything else a SQLite file (created if needed).
 func Open(ctx context.Context, location string, opts Options) (*Store, error) {
@@ -258,7 +223,7 @@ func (s *Store) Engine() db.Engine { return s.engine }
 //     busy WriteFault: a site whose rows stay locked answers 503 at once
 //     rather than piling requests up;
 //   - write transactions are SERIALIZABLE and retried on a serialization
-//     failure (runTx), so a read-then-write is as safe as under SQLite's
+//     failure (db.DB.InTx), so a read-then-write is as safe as under SQLite's
 //     one writer without every caller taking row locks;
 //   - migrations take goose's advisory lock, so servers starting together
 //     migrate once.
@@ -273,6 +238,7 @@ func openPostgres(ctx context.Context, url string, opts Options) (*Store, error)
 		return nil, err
 	}
 	s.w, s.r, s.probe = pool, pool, pool
+	s.db = db.New(db.Postgres, pool, pool, pool, opts.lockWait(), s.dbHooks())
 	s.Site = s.newSite()
 	s.Notifier = s.newNotifier()
 	s.Moderator = s.newModerator()
@@ -288,7 +254,8 @@ func openPostgres(ctx context.Context, url string, opts Options) (*Store, error)
 		return nil, err
 	}
 	if opts.ReplicaURL != "" {
-		if err := s.openReplica(ctx, opts.ReplicaURL); err != nil {
+		ro := db.ReplicaOptions{MaxConns: opts.MaxConns, MaxLag: opts.ReplicaMaxLag, CheckEvery: opts.ReplicaCheckEvery}
+		if err := s.db.OpenReplica(ctx, opts.ReplicaURL, ro); err != nil {
 			s.Close()
 			return nil, err
 		}
@@ -307,24 +274,22 @@ func openPostgres(ctx context.Context, url string, opts Options) (*Store, error)
 
 // openSQLite opens (creating if needed) the database file at path.
 func openSQLite(ctx context.Context, path string, opts Options) (*Store, error) {
-	w, err := sql.Open("sqlite3", dsn(path, connWriter, opts.lockWait()))
+	w, err := db.OpenSQLite(path, db.ConnWriter, opts.lockWait())
 	if err != nil {
-		return nil, fmt.Errorf("open writer: %w", err)
+		return nil, err
 	}
-	w.SetMaxOpenConns(1)
-	w.SetMaxIdleConns(1)
-	w.SetConnMaxLifetime(0)
 	s := &Store{w: w, path: path, opts: opts, md: markup.New(), faults: newWriteFaults(), engine: db.SQLite}
+	s.db = db.New(db.SQLite, w, nil, nil, opts.lockWait(), s.dbHooks())
 	s.signal = db.NewLocalSignal(s.bumpVersion)
-	// The writer pool keeps its one connection for good (no lifetime limit),
-	// so the hook stays in place.
-	w.SetConnMaxIdleTime(0)
-	if err := s.watchCommits(ctx); err != nil {
+	// Every write goes through the writer's one connection, which the pool
+	// keeps for good, so the hook stays in place and no write path can
+	// forget to invalidate caches.
+	if err := s.db.WatchCommits(ctx, func() { s.signal.Notify() }); err != nil {
 		w.Close()
 		return nil, fmt.Errorf("watch commits: %w", err)
 	}
 	// Set on the one connection, which the pool keeps for good (above).
-	if err := s.tuneWriter(ctx, defaultTuning); err != nil {
+	if err := s.db.TuneWriterDefault(ctx); err != nil {
 		w.Close()
 		return nil, fmt.Errorf("tune the writer: %w", err)
 	}
@@ -339,15 +304,13 @@ func openSQLite(ctx context.Context, path string, opts Options) (*Store, error) 
 		}
 	}
 	// Readers open after migration so the file and its WAL exist.
-	r, err := sql.Open("sqlite3", dsn(path, connReader, opts.lockWait()))
+	r, err := db.OpenSQLite(path, db.ConnReader, opts.lockWait())
 	if err != nil {
 		w.Close()
-		return nil, fmt.Errorf("open readers: %w", err)
+		return nil, err
 	}
-	n := max(4, 2*runtime.NumCPU())
-	r.SetMaxOpenConns(n)
-	r.SetMaxIdleConns(n)
 	s.r = r
+	s.db.SetReaders(r, nil)
 	s.Site = s.newSite()
 	s.Notifier = s.newNotifier()
 	s.Moderator = s.newModerator()
@@ -355,12 +318,11 @@ func openSQLite(ctx context.Context, path string, opts Options) (*Store, error) 
 		s.Close()
 		return nil, fmt.Errorf("ping readers: %w", err)
 	}
-	if s.probe, err = sql.Open("sqlite3", dsn(path, connProbe, probeLockWait)); err != nil {
+	if s.probe, err = db.OpenSQLite(path, db.ConnProbe, probeLockWait); err != nil {
 		s.Close()
-		return nil, fmt.Errorf("open the lock probe: %w", err)
+		return nil, err
 	}
-	s.probe.SetMaxOpenConns(1)
-	s.probe.SetMaxIdleConns(1)
+	s.db.SetReaders(r, s.probe)
 	if err := s.reindexIfAsked(ctx); err != nil {
 		s.Close()
 		return nil, err
@@ -371,39 +333,6 @@ func openSQLite(ctx context.Context, path string, opts Options) (*Store, error) 
 	}
 	s.startEventFlusher()
 	return s, nil
-}
-
-// Connection kinds.
-const (
-	connWriter = iota
-	connReader
-	connBackup
-	connProbe
-)
-
-// dsn spells out the SQLite settings in one place.
-func dsn(path string, kind int, lockWait time.Duration) string {
-	q := url.Values{}
-	// WAL lets readers run while the writer commits.
-	q.Set("_journal_mode", "WAL")
-	// Wait for a lock instead of failing at once (another process, a
-	// backup), but not for ever: see Options.LockWait.
-	q.Set("_busy_timeout", strconv.FormatInt(lockWait.Milliseconds(), 10))
-	// The schema relies on foreign keys; SQLite leaves them off by default.
-	q.Set("_foreign_keys", "on")
-	// In WAL mode NORMAL is durable across application crashes and only a power
-	// loss can roll back the last commits; FULL costs an fsync per commit.
-	q.Set("_synchronous", "NORMAL")
-	switch kind {
-	case connWriter, connProbe:
-		// Take the write lock at BEGIN so a transaction never fails half-way
-		// when upgrading from a read lock.
-		q.Set("_txlock", "immediate")
-	case connReader:
-		// Readers cannot write by mistake.
-		q.Set("_query_only", "1")
-	}
-	return "file:" + path + "?" + q.Encode()
 }
 
 func (s *Store) migrate(ctx context.Context) error {
@@ -445,7 +374,7 @@ func (s *Store) Close() error {
 		errs = append(errs, s.stopEventFlusher())
 	}
 	if s.engine == db.Postgres {
-		errs = append(errs, s.closeReplica())
+		errs = append(errs, s.db.CloseReplica())
 		if s.signal != nil {
 			errs = append(errs, s.signal.Close())
 		}
@@ -487,129 +416,26 @@ func (s *Store) now() time.Time {
 // Seeder's, while it writes).
 func (s *Store) Now() time.Time { return s.now() }
 
-// inTx runs fn in one write transaction: everything commits or nothing does.
+// dbHooks are what the store's db.DB tells it: a commit (the version moves
+// on), a write's outcome (refusals are counted), and the version (for the
+// replica's monitor).
+func (s *Store) dbHooks() db.Hooks {
+	return db.Hooks{Committed: s.bumpVersion, NoteWrite: s.noteWrite, Version: s.Version}
+}
+
+// DB is the database layer under the store, for domain packages that take it.
+func (s *Store) DB() *db.DB { return s.db }
+
+// inTx runs fn in one write transaction: everything commits or nothing
+// does (db.DB.InTx; on PostgreSQL serializable, run again after a
+// serialization failure).
 func (s *Store) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	return s.runTx(ctx, fn, false)
+	return s.db.InTx(ctx, fn)
 }
 
 // inQuietTx is inTx for writes no page shows (counters): cached pages stay valid.
 func (s *Store) inQuietTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	return s.runTx(ctx, fn, true)
-}
-
-func (s *Store) runTx(ctx context.Context, fn func(tx *sql.Tx) error, quiet bool) error {
-	conn, err := s.writer(ctx)
-	if err != nil {
-		return err
-	}
-	defer conn.Close()
-	if s.engine == db.Postgres {
-		return s.runPostgresTx(ctx, conn, fn, quiet)
-	}
-	tx, err := conn.BeginTx(ctx, nil)
-	if err != nil {
-		return s.noteWrite(fmt.Errorf("begin: %w", err))
-	}
-	if err := fn(tx); err != nil {
-		tx.Rollback()
-		return s.noteWrite(err)
-	}
-	// Set while this transaction holds the one writer connection, so the
-	// commit hook it is meant for is this commit's.
-	s.quietCommit.Store(quiet)
-	if err := tx.Commit(); err != nil {
-		s.quietCommit.Store(false)
-		return s.noteWrite(fmt.Errorf("commit: %w", err))
-	}
-	if !quiet {
-		// Again after the commit: a reader that rendered a page between the
-		// hook and the commit must not keep it under the new version.
-		s.bumpVersion()
-	}
-	return nil
-}
-
-// maxTxAttempts is how often a PostgreSQL write transaction that lost a
-// race (a serialization failure) is run again before the error is returned.
-const maxTxAttempts = 12
-
-// runPostgresTx runs fn in a SERIALIZABLE transaction on conn, again from
-// the start when PostgreSQL reports that a concurrent transaction made it
-// fail: the result is as if the transactions had run one after the other,
-// which is what the code written for SQLite's one writer expects. fn must
-// therefore do nothing but database work that a rollback undoes.
-func (s *Store) runPostgresTx(ctx context.Context, conn *sql.Conn, fn func(tx *sql.Tx) error, quiet bool) error {
-	if err := db.SetQuiet(conn, quiet); err != nil {
-		return err
-	}
-	defer db.SetQuiet(conn, false)
-	for attempt := 1; ; attempt++ {
-		err := s.tryPostgresTx(ctx, conn, fn, attempt > 1)
-		if err == nil || !db.IsSerialization(err) || attempt == maxTxAttempts || ctx.Err() != nil {
-			if err == nil && !quiet {
-				s.bumpVersion()
-			}
-			return s.noteWrite(err)
-		}
-		// Back off a little, more each time, with jitter so that the
-		// transactions that collided do not collide again.
-		wait := time.Duration(attempt*attempt) * time.Millisecond
-		wait += rand.N(time.Duration(attempt) * time.Millisecond)
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(wait):
-		}
-	}
-}
-
-// retryLock is the advisory lock (a key of its own) that orders write
-// transactions once they collide: every first attempt holds it shared for
-// its transaction; one that lost a race runs again holding it alone, taken
-// before its snapshot, so no other write transaction can make it lose
-// again. A burst on one row (40 helpful votes on an answer at once) then
-// settles in two attempts each, instead of one winner per round until
-// maxTxAttempts runs out. App servers on one database share the lock. While
-// a retry waits for the transactions running then, and runs, new writes
-// wait (as every write waits for the one writer on SQLite): collisions are
-// rare, and write transactions short.
-const retryLock = 0x63637278 // "ccrx"
-
-// tryPostgresTx runs fn once in a SERIALIZABLE transaction; alone: after
-// every other write transaction of the forum, with none beside it.
-func (s *Store) tryPostgresTx(ctx context.Context, conn *sql.Conn, fn func(tx *sql.Tx) error, alone bool) error {
-	if alone {
-		if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock(?)`, retryLock); err != nil {
-			return fmt.Errorf("wait for the other writes: %w", err)
-		}
-		defer func() {
-			uctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-			defer cancel()
-			if _, err := conn.ExecContext(uctx, `SELECT pg_advisory_unlock(?)`, retryLock); err != nil {
-				// A connection that may still hold the lock must not go
-				// back to the pool: closing it releases the lock.
-				conn.Raw(func(any) error { return driver.ErrBadConn })
-			}
-		}()
-	}
-	tx, err := conn.BeginTx(ctx, &sql.TxOptions{Isolation: sql.LevelSerializable})
-	if err != nil {
-		return fmt.Errorf("begin: %w", err)
-	}
-	if !alone {
-		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock_shared(?)`, retryLock); err != nil {
-			tx.Rollback()
-			return fmt.Errorf("begin: %w", err)
-		}
-	}
-	if err := fn(tx); err != nil {
-		tx.Rollback()
-		return err
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("commit: %w", err)
-	}
-	return nil
+	return s.db.InQuietTx(ctx, fn)
 }
 
 // Setting returns a stored setting, or ErrNotFound.
@@ -671,7 +497,7 @@ func (s *Store) IntegrityCheck(ctx context.Context) (string, error) {
 	if s.engine == db.Postgres {
 		return s.postgresIntegrity(ctx)
 	}
-	db, err := sql.Open("sqlite3", dsn(s.path, connReader, s.opts.lockWait()))
+	db, err := sql.Open("sqlite3", db.SQLiteDSN(s.path, db.ConnReader, s.opts.lockWait()))
 	if err != nil {
 		return "", fmt.Errorf("open integrity-check connection: %w", err)
 	}
@@ -686,34 +512,9 @@ func (s *Store) IntegrityCheck(ctx context.Context) (string, error) {
 // exec runs one write outside a transaction and moves the version on once it
 // is committed (the commit hook fires just before readers can see it).
 func (s *Store) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
-	conn, err := s.writer(ctx)
-	if err != nil {
-		return nil, err
-	}
-	defer conn.Close()
-	res, err := conn.ExecContext(ctx, q, args...)
-	if s.engine == db.Postgres && db.IsSerialization(err) {
-		// A single statement lost a race (rare outside serializable
-		// transactions): run it once more.
-		res, err = conn.ExecContext(ctx, q, args...)
-	}
-	s.bumpVersion()
-	return res, s.noteWrite(err)
+	return s.db.Exec(ctx, q, args...)
 }
 
-// writer takes the one writer connection, waiting at most twice the lock
-// wait for it: with the lock wait that follows, no write waits longer than
-// Options.WriteWait, and none starts after its caller has given up (ctx).
-// Waiting longer is a busy WriteFault.
-func (s *Store) writer(ctx context.Context) (*sql.Conn, error) {
-	wctx, cancel := context.WithTimeout(ctx, 2*s.opts.lockWait())
-	defer cancel()
-	conn, err := s.w.Conn(wctx)
-	if err != nil {
-		if ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded) {
-			err = fmt.Errorf("%w (%v)", errWriterQueue, 2*s.opts.lockWait())
-		}
-		return nil, s.noteWrite(fmt.Errorf("take the writer: %w", err))
-	}
-	return conn, nil
-}
+// writer takes the one writer connection (db.DB.Writer): waiting longer
+// than twice the lock wait for it is a busy WriteFault.
+func (s *Store) writer(ctx context.Context) (*sql.Conn, error) { return s.db.Writer(ctx) }

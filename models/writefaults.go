@@ -43,8 +43,8 @@ func (f WriteFault) String() string {
 }
 
 // errWriterQueue: a write waited past its share of Options.WriteWait for
-// this process's writer connection.
-var errWriterQueue = errors.New("waited too long for the database writer")
+// this process's writer connection (db.ErrWriterQueue).
+var errWriterQueue = db.ErrWriterQueue
 
 // errReadOnly: the PostgreSQL server takes no writes (a standby, or
 // default_transaction_read_only).

@@ -16,7 +16,7 @@ import (
 // before, a page rendered in between would be cached as current without it.
 func TestCommitReportedOnceVisible(t *testing.T) {
 	if !testdb.Postgres() {
-		t.Skip("PostgreSQL's driver only: on SQLite a commit hook reports each commit (models.watchCommits)")
+		t.Skip("PostgreSQL's driver only: on SQLite a commit hook reports each commit (db.DB.WatchCommits)")
 	}
 	ctx := context.Background()
 	loc := testdb.Location(t, "commits.db")

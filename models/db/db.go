@@ -6,6 +6,12 @@
 // commits so that page caches know when to look again. Errors are
 // classified here (unique violation, serialization failure, busy, full),
 // so nothing above needs to know which engine answered.
+//
+// A DB (tx.go) is an open database of either engine: its pools (SQLite's
+// one writer, readers and lock probe, sqlite.go; PostgreSQL's one pool),
+// its transactions (InTx, InQuietTx, InLockedTx in lockedtx.go, InBulkTx),
+// the replica its reads may go to (replica.go), and the few fragments of
+// SQL that differ by engine (dialect.go). Domain packages take a *DB.
 package db
 
 import (

@@ -5,7 +5,7 @@
 // watchers and the people mentioned who may read the thread: a step across
 // accounts, forum and notify) are still in models and call it.
 //
-// It takes the database layer as models hands it down, the small DB below,
+// It takes the database layer, a *db.DB (models/db), and the store's clock,
 // so it imports nothing of models; models.Store embeds a *Notifier, so its
 // methods are the store's.
 package notify
@@ -17,6 +17,8 @@ import (
 	"regexp"
 	"strings"
 	"time"
+
+	"github.com/crowdcare/crowdcare/models/db"
 )
 
 // Notification kinds.
@@ -30,22 +32,17 @@ const (
 	KindPromotion   = "promotion"   // you became a superuser or ambassador
 )
 
-// DB is what notify needs of the store: the pool a request's reads go to
-// (a replica's when the request allows it), one statement on the writer
-// (which tells the caches that something changed), and the store's clock.
-type DB struct {
-	Reader func(ctx context.Context) *sql.DB
-	Exec   func(ctx context.Context, q string, args ...any) (sql.Result, error)
-	Now    func() time.Time
-}
-
-// Notifier records and reads notifications and watches.
+// Notifier records and reads notifications and watches: it reads from the
+// pool a request's reads go to (db.DB.Reader: a replica's when the request
+// allows it) and writes single statements on the writer (db.DB.Exec, which
+// tells the caches that something changed), at the time now says.
 type Notifier struct {
-	db DB
+	db  *db.DB
+	now func() time.Time
 }
 
-// New is the notifier over the store's database layer.
-func New(db DB) *Notifier { return &Notifier{db: db} }
+// New is the notifier over the database d, with the store's clock.
+func New(d *db.DB, now func() time.Time) *Notifier { return &Notifier{db: d, now: now} }
 
 // Record records a notification in the transaction of what caused it.
 // Nobody is notified of their own actions.
@@ -60,7 +57,7 @@ func (n *Notifier) Record(ctx context.Context, tx *sql.Tx, userID, actorID int64
 		return id
 	}
 	_, err := tx.ExecContext(ctx, `INSERT INTO notifications (user_id, kind, thread_id, post_id, actor_id, text, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?)`, userID, kind, nullable(threadID), nullable(postID), nullable(actorID), text, n.db.Now().Unix())
+		VALUES (?, ?, ?, ?, ?, ?, ?)`, userID, kind, nullable(threadID), nullable(postID), nullable(actorID), text, n.now().Unix())
 	if err != nil {
 		return fmt.Errorf("notify user %d: %w", userID, err)
 	}
@@ -94,7 +91,7 @@ func (n *Notifier) UnreadCount(ctx context.Context, userID int64) (int, error) {
 
 // MarkRead marks one notification (or all, with id 0) as read.
 func (n *Notifier) MarkRead(ctx context.Context, userID, id int64) error {
-	q, args := `UPDATE notifications SET read_at = ? WHERE user_id = ? AND read_at IS NULL`, []any{n.db.Now().Unix(), userID}
+	q, args := `UPDATE notifications SET read_at = ? WHERE user_id = ? AND read_at IS NULL`, []any{n.now().Unix(), userID}
 	if id != 0 {
 		q += ` AND id = ?`
 		args = append(args, id)
