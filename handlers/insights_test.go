@@ -158,7 +158,7 @@ func TestEarlyWarningSpikeToIncidentBanner(t *testing.T) {
 	// The term's example is its latest question (by the second it was
 	// asked; the first asked among those of the same second): the six may
 	// fall in two seconds.
-	var first string
+	var first, firstTitle string
 	var latest time.Time
 	for _, city := range []string{"Leeds", "York", "Hull", "Bath", "Derby", "Wells"} {
 		path := asker.ask("Outage in " + city + " since this morning")
@@ -167,7 +167,7 @@ func TestEarlyWarningSpikeToIncidentBanner(t *testing.T) {
 			t.Fatal(err)
 		}
 		if first == "" || th.CreatedAt.After(latest) {
-			first, latest = path, th.CreatedAt
+			first, firstTitle, latest = path, th.Title, th.CreatedAt
 		}
 	}
 	amb := a.roleClient("ambie", models.RoleAmbassador)
@@ -199,7 +199,7 @@ func TestEarlyWarningSpikeToIncidentBanner(t *testing.T) {
 	if ok.Code != http.StatusSeeOther || ok.Location != "/insights#incidents" {
 		t.Fatalf("open incident: %d %s", ok.Code, ok.Body)
 	}
-	banner := `<p><strong>Known problem in General:</strong> Broadband is down in the north &lt;b&gt;since 8:00&lt;/b&gt;. <a href="` + first + `">Outage in Leeds since this morning</a></p>`
+	banner := `<p><strong>Known problem in General:</strong> Broadband is down in the north &lt;b&gt;since 8:00&lt;/b&gt;. <a href="` + first + `">` + firstTitle + `</a></p>`
 	visitor := a.client()
 	mustContain(t, visitor.get("/c/general").Body, banner)
 	mustContain(t, visitor.get("/").Body, banner)

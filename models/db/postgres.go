@@ -134,12 +134,12 @@ func (c *conn) PrepareContext(ctx context.Context, query string) (driver.Stmt, e
 	if err != nil {
 		return nil, err
 	}
-	return &stmt{Stmt: st.(*stdlib.Stmt), c: c, write: isWrite(query)}, nil
+	return &stmt{Stmt: st.(*stdlib.Stmt), c: c, write: isWrite(query), dml: plainDML(query)}, nil
 }
 
 func (c *conn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
 	res, err := c.Conn.ExecContext(ctx, Rebind(query), convertArgs(args))
-	if err == nil && !c.inTx && isWrite(query) {
+	if err == nil && !c.inTx && isWrite(query) && changedAny(res, plainDML(query)) {
 		c.committed()
 	}
 	return res, err
@@ -150,7 +150,7 @@ func (c *conn) QueryContext(ctx context.Context, query string, args []driver.Nam
 	if err == nil && !c.inTx && isWrite(query) {
 		// INSERT … RETURNING outside a transaction: committed once its
 		// rows are read.
-		return committedOnClose(rows, c), nil
+		return committedOnClose(rows, c, plainDML(query)), nil
 	}
 	return rows, err
 }
@@ -162,20 +162,29 @@ type committedRows struct {
 	*stdlib.Rows
 	c      *conn
 	failed bool
+	// dml: a plain INSERT, UPDATE or DELETE … RETURNING, whose rows are
+	// the rows it changed: none returned, nothing changed, nothing to
+	// report (a queue's claim that found no job, polled every few seconds,
+	// must not make every cached page out of date).
+	dml  bool
+	rows int
 }
 
-func committedOnClose(rows driver.Rows, c *conn) driver.Rows {
+func committedOnClose(rows driver.Rows, c *conn, dml bool) driver.Rows {
 	r, ok := rows.(*stdlib.Rows)
 	if !ok {
 		c.committed() // not pgx's: reported at once, as before
 		return rows
 	}
-	return &committedRows{Rows: r, c: c}
+	return &committedRows{Rows: r, c: c, dml: dml}
 }
 
 func (r *committedRows) Next(dest []driver.Value) error {
 	err := r.Rows.Next(dest)
-	if err != nil && err != io.EOF {
+	switch {
+	case err == nil:
+		r.rows++
+	case err != io.EOF:
 		r.failed = true
 	}
 	return err
@@ -183,10 +192,30 @@ func (r *committedRows) Next(dest []driver.Value) error {
 
 func (r *committedRows) Close() error {
 	err := r.Rows.Close()
-	if err == nil && !r.failed {
+	if err == nil && !r.failed && (r.rows > 0 || !r.dml) {
 		r.c.committed()
 	}
 	return err
+}
+
+// plainDML reports whether q is an INSERT, UPDATE or DELETE (not a WITH
+// query, whose outer SELECT may return other rows than it changed).
+func plainDML(q string) bool {
+	switch strings.ToUpper(firstWord(q)) {
+	case "INSERT", "UPDATE", "DELETE":
+		return true
+	}
+	return false
+}
+
+// changedAny reports whether an Exec may have changed something: anything
+// but a plain INSERT, UPDATE or DELETE (dml) that reports no row affected.
+func changedAny(res driver.Result, dml bool) bool {
+	if !dml {
+		return true
+	}
+	n, err := res.RowsAffected()
+	return err != nil || n != 0
 }
 
 func (c *conn) Begin() (driver.Tx, error) {
@@ -232,11 +261,12 @@ type stmt struct {
 	*stdlib.Stmt
 	c     *conn
 	write bool
+	dml   bool // a plain INSERT, UPDATE or DELETE (plainDML)
 }
 
 func (s *stmt) ExecContext(ctx context.Context, args []driver.NamedValue) (driver.Result, error) {
 	res, err := s.Stmt.ExecContext(ctx, convertArgs(args))
-	if err == nil && s.write && !s.c.inTx {
+	if err == nil && s.write && !s.c.inTx && changedAny(res, s.dml) {
 		s.c.committed()
 	}
 	return res, err
@@ -245,7 +275,7 @@ func (s *stmt) ExecContext(ctx context.Context, args []driver.NamedValue) (drive
 func (s *stmt) QueryContext(ctx context.Context, args []driver.NamedValue) (driver.Rows, error) {
 	rows, err := s.Stmt.QueryContext(ctx, convertArgs(args))
 	if err == nil && s.write && !s.c.inTx {
-		return committedOnClose(rows, s.c), nil
+		return committedOnClose(rows, s.c, s.dml), nil
 	}
 	return rows, err
 }
@@ -274,13 +304,18 @@ func convertArgs(args []driver.NamedValue) []driver.NamedValue {
 }
 
 // isWrite reports whether a statement may change data.
+// firstWord is q's first keyword.
+func firstWord(q string) string {
+	q = strings.TrimLeft(q, " \t\r\n(")
+	if i := strings.IndexAny(q, " \t\r\n("); i >= 0 {
+		return q[:i]
+	}
+	return q
+}
+
 func isWrite(q string) bool {
 	q = strings.TrimLeft(q, " \t\r\n(")
-	word := q
-	if i := strings.IndexAny(q, " \t\r\n("); i >= 0 {
-		word = q[:i]
-	}
-	switch strings.ToUpper(word) {
+	switch strings.ToUpper(firstWord(q)) {
 	case "SELECT", "VALUES", "EXPLAIN", "SHOW", "SET", "BEGIN", "COMMIT", "ROLLBACK":
 		return false
 	case "WITH":
