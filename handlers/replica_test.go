@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/crowdcare/crowdcare/internal/pgcluster"
 	"github.com/crowdcare/crowdcare/internal/testdb"
 	"github.com/crowdcare/crowdcare/models"
 )
@@ -45,23 +44,8 @@ func (c *client) health() (int, healthReport) {
 // With the replica stopped, every page reads from the primary and
 // /healthz says degraded.
 func TestReplicaReadYourWrites(t *testing.T) {
-	if !testdb.Postgres() {
-		t.Skip("read replicas are PostgreSQL's (--db-replica): this runs on the PostgreSQL pass (CROWDCARE_TEST_DATABASE_URL)")
-	}
-	if _, err := pgcluster.BinDir(); err != nil {
-		t.Skipf("no streaming replica can be started here: %v", err)
-	}
+	primary, replica := testdb.ReplicaPair(t)
 	ctx := context.Background()
-	primary, err := pgcluster.StartPrimary(ctx, pgcluster.Options{})
-	if err != nil {
-		t.Fatalf("start a primary: %v", err)
-	}
-	t.Cleanup(primary.Stop)
-	replica, err := primary.StartReplica(ctx)
-	if err != nil {
-		t.Fatalf("start a replica: %v", err)
-	}
-	t.Cleanup(replica.Stop)
 	a := newAppOpts(t, primary.URL("postgres"), models.Options{MaxConns: 8,
 		ReplicaURL: replica.URL("postgres"), ReplicaCheckEvery: 20 * time.Millisecond})
 	monitor := a.client()

@@ -9,35 +9,8 @@ import (
 
 	"golang.org/x/crypto/bcrypt"
 
-	"github.com/crowdcare/crowdcare/internal/pgcluster"
 	"github.com/crowdcare/crowdcare/internal/testdb"
 )
-
-// replicaPair starts a throw-away primary and a streaming replica of it,
-// stopped when the test ends. It skips, saying why, on the SQLite pass
-// (replicas are PostgreSQL's) and where PostgreSQL's server programs are
-// not installed.
-func replicaPair(t *testing.T) (primary, replica *pgcluster.Cluster) {
-	t.Helper()
-	if !testdb.Postgres() {
-		t.Skip("read replicas are PostgreSQL's (--db-replica): this runs on the PostgreSQL pass (CROWDCARE_TEST_DATABASE_URL)")
-	}
-	if _, err := pgcluster.BinDir(); err != nil {
-		t.Skipf("no streaming replica can be started here: %v", err)
-	}
-	ctx := context.Background()
-	p, err := pgcluster.StartPrimary(ctx, pgcluster.Options{})
-	if err != nil {
-		t.Fatalf("start a primary: %v", err)
-	}
-	t.Cleanup(p.Stop)
-	r, err := p.StartReplica(ctx)
-	if err != nil {
-		t.Fatalf("start a replica: %v", err)
-	}
-	t.Cleanup(r.Stop)
-	return p, r
-}
 
 // hasCategory reports whether a read made with ctx lists the category.
 func hasCategory(t *testing.T, s *Store, ctx context.Context, slug string) bool {
@@ -59,7 +32,7 @@ func hasCategory(t *testing.T, s *Store, ctx context.Context, slug string) bool 
 // to the primary, the store knows which version the replica shows, and
 // when the replica stops, reads fall back to the primary and Health says so.
 func TestReplicaReads(t *testing.T) {
-	primary, replica := replicaPair(t)
+	primary, replica := testdb.ReplicaPair(t)
 	ctx := context.Background()
 	s, err := Open(ctx, primary.URL("postgres"), Options{PasswordCost: bcrypt.MinCost, MaxConns: 4,
 		ReplicaURL: replica.URL("postgres"), ReplicaCheckEvery: 20 * time.Millisecond, FilesDir: t.TempDir()})
