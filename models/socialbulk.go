@@ -322,6 +322,33 @@ func (s *Store) renderThread(nt *newThread) error {
 	return nil
 }
 
+// postRows appends the thread's posts (the i-th item's id is postID(i))
+// and its items' new status, converted (the question) or appended, with
+// the thread and post they went to; the items of a streamed batch, new,
+// go to pending instead, to be stored after the posts they refer to.
+func (nt *newThread) postRows(postID func(i int) int64, posts, items []any, pending []pendingItem) ([]any, []any, []pendingItem) {
+	q := nt.items[0]
+	for i, it := range nt.items {
+		id := postID(i)
+		posts = append(posts, id, nt.id, nt.authors[i], i == 0, nt.md[i], nt.html[i], nt.text[i], max(it.created, q.created))
+		status := "appended"
+		if i == 0 {
+			status = "converted"
+		}
+		if nt.pending != nil {
+			p := nt.pending[i]
+			p.status, p.threadID, p.postID = status, nt.id, id
+			pending = append(pending, p)
+			continue
+		}
+		items = append(items, it.id, status, nt.id, id)
+	}
+	for _, it := range nt.context {
+		items = append(items, it.id, "appended", nt.id, postID(0))
+	}
+	return posts, items, pending
+}
+
 // times is when a new thread was last active (its newest post, none
 // older than the question) and when another author first answered it
 // (nil when nobody did), as its row stores them.
@@ -355,24 +382,7 @@ func (im *Importer) writeThreads(ctx context.Context, c *stmtCache, threads []*n
 		th = append(th, nt.id, nt.categoryID, nt.authors[0], nt.title, nt.slug, len(nt.items)-1,
 			q.created, last, social.SourceRef(q.handle, q.id, q.format), firstAnswer, lang, checked)
 		questions = append(questions, nt.id, nt.firstPost)
-		for i, it := range nt.items {
-			id := nt.firstPost + int64(i)
-			posts = append(posts, id, nt.id, nt.authors[i], i == 0, nt.md[i], nt.html[i], nt.text[i], max(it.created, q.created))
-			status := "appended"
-			if i == 0 {
-				status = "converted"
-			}
-			if nt.pending != nil {
-				p := nt.pending[i]
-				p.status, p.threadID, p.postID = status, nt.id, id
-				pending = append(pending, p)
-				continue
-			}
-			items = append(items, it.id, status, nt.id, id)
-		}
-		for _, it := range nt.context {
-			items = append(items, it.id, "appended", nt.id, nt.firstPost)
-		}
+		posts, items, pending = nt.postRows(func(i int) int64 { return nt.firstPost + int64(i) }, posts, items, pending)
 		search = append(search, im.s.index().values(indexRow{threadRowID(nt.id), nt.search, facetCategory(nt.categoryID) + " " + facetOpen})...)
 	}
 	type step struct {

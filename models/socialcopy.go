@@ -133,24 +133,7 @@ func (im *Importer) copyThreads(ctx context.Context, c *stmtCache, threads []*ne
 		lang, checked := social.ThreadLang(q.lang)
 		th = append(th, nt.id, nt.categoryID, nt.authors[0], nt.title, nt.slug, len(nt.items)-1,
 			q.created, last, social.SourceRef(q.handle, q.id, q.format), firstAnswer, lang, checked, nt.posts[0])
-		for i, it := range nt.items {
-			id := nt.posts[i]
-			posts = append(posts, id, nt.id, nt.authors[i], i == 0, nt.md[i], nt.html[i], nt.text[i], max(it.created, q.created))
-			status := "appended"
-			if i == 0 {
-				status = "converted"
-			}
-			if nt.pending != nil {
-				p := nt.pending[i]
-				p.status, p.threadID, p.postID = status, nt.id, id
-				pending = append(pending, p)
-				continue
-			}
-			items = append(items, it.id, status, nt.id, id)
-		}
-		for _, it := range nt.context {
-			items = append(items, it.id, "appended", nt.id, nt.posts[0])
-		}
+		posts, items, pending = nt.postRows(func(i int) int64 { return nt.posts[i] }, posts, items, pending)
 		search = append(search, index.values(indexRow{threadRowID(nt.id), nt.search, facetCategory(nt.categoryID) + " " + facetOpen})...)
 	}
 	if _, err := copyRows(ctx, c, "threads", []string{"id", "category_id", "author_id", "title", "slug", "answer_count",
