@@ -24,20 +24,7 @@ import (
 // than the TTL, while that worker runs; not before.
 func TestWorkerInterruptsADeadServersJob(t *testing.T) {
 	ctx := context.Background()
-	loc := testdb.Location(t, "imports.db")
-	var st [2]*models.Store
-	for i := range st {
-		s, err := models.Open(ctx, loc, models.Options{PasswordCost: bcrypt.MinCost, MaxConns: 4, FilesDir: t.TempDir()})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { s.Close() })
-		st[i] = s
-	}
-	amy, err := st[0].CreateUser(ctx, models.NewUser{Username: "amy", Email: "amy@example.com", Password: "correct horse", Role: models.RoleAmbassador})
-	if err != nil {
-		t.Fatal(err)
-	}
+	st, amy := twoServers(t, nil)
 	id, err := st[0].QueueImportJob(ctx, amy, "big.csv", filepath.Join(t.TempDir(), "upload-1.csv"), models.ImportOptions{})
 	if err != nil {
 		t.Fatal(err)
@@ -114,27 +101,13 @@ func TestWorkerInterruptsItsOwnStaleJob(t *testing.T) {
 // queued job's upload is kept however old.
 func TestSharedUploadsAreDeletedWithTheirJobs(t *testing.T) {
 	ctx := context.Background()
-	loc := testdb.Location(t, "imports.db")
 	skew := new(atomic.Int64)
-	var st [2]*models.Store
-	for i := range st {
-		s, err := models.Open(ctx, loc, models.Options{PasswordCost: bcrypt.MinCost, MaxConns: 4, FilesDir: t.TempDir(),
-			Now: func() time.Time { return time.Now().Add(time.Duration(skew.Load())) }})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { s.Close() })
-		st[i] = s
-	}
+	st, amy := twoServers(t, func() time.Time { return time.Now().Add(time.Duration(skew.Load())) })
 	bucket, err := media.OpenStorage(ctx, mediatest.FakeS3(t, "crowdcare-shared"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { bucket.Close() })
-	amy, err := st[0].CreateUser(ctx, models.NewUser{Username: "amy", Email: "amy@example.com", Password: "correct horse", Role: models.RoleAmbassador})
-	if err != nil {
-		t.Fatal(err)
-	}
 	const dead, queued, stray = SharedPrefix + "upload-dead.csv", SharedPrefix + "upload-queued.csv", SharedPrefix + "upload-stray.csv"
 	for _, k := range []string{dead, queued, stray} {
 		if err := bucket.Put(ctx, k, "text/csv", []byte("tweet_id,text\n1,hello\n")); err != nil {
@@ -180,4 +153,27 @@ func TestSharedUploadsAreDeletedWithTheirJobs(t *testing.T) {
 	if got := keys(); !slices.Equal(got, []string{queued}) {
 		t.Fatalf("the bucket holds %v, want the queued job's upload only", got)
 	}
+}
+
+// twoServers opens two stores on one fresh database, as two app servers
+// would (each with its own files directory and the clock now), and makes
+// amy, an ambassador, through the first.
+func twoServers(t *testing.T, now func() time.Time) ([2]*models.Store, *models.User) {
+	t.Helper()
+	ctx := context.Background()
+	loc := testdb.Location(t, "imports.db")
+	var st [2]*models.Store
+	for i := range st {
+		s, err := models.Open(ctx, loc, models.Options{PasswordCost: bcrypt.MinCost, MaxConns: 4, FilesDir: t.TempDir(), Now: now})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		st[i] = s
+	}
+	amy, err := st[0].CreateUser(ctx, models.NewUser{Username: "amy", Email: "amy@example.com", Password: "correct horse", Role: models.RoleAmbassador})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st, amy
 }

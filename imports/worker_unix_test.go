@@ -44,20 +44,7 @@ func (s *syncBuffer) String() string {
 // overwrite the interruption.
 func TestWorkerHeartbeatKeepsItsJobAndStopsWhenItIsTaken(t *testing.T) {
 	ctx := context.Background()
-	loc := testdb.Location(t, "imports.db")
-	var st [2]*models.Store
-	for i := range st {
-		s, err := models.Open(ctx, loc, models.Options{PasswordCost: bcrypt.MinCost, MaxConns: 4, FilesDir: t.TempDir()})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { s.Close() })
-		st[i] = s
-	}
-	amy, err := st[0].CreateUser(ctx, models.NewUser{Username: "amy", Email: "amy@example.com", Password: "correct horse", Role: models.RoleAmbassador})
-	if err != nil {
-		t.Fatal(err)
-	}
+	st, amy := twoServers(t, nil)
 	pipe := filepath.Join(t.TempDir(), "upload-1.csv")
 	if err := syscall.Mkfifo(pipe, 0o600); err != nil {
 		t.Fatal(err)
