@@ -116,15 +116,9 @@ func reputationInStep(t *testing.T, s *Store) {
 }
 
 func TestConcurrentHelpfulVotesAllCount(t *testing.T) {
-	servers := forumServers(t)
+	servers, _, author, _, a := answeredThread(t, "Move the router away from the microwave oven.")
 	s := servers[0]
 	ctx := context.Background()
-	asker, author := mustUser(t, s, "asker"), mustUser(t, s, "author")
-	th := mustThread(t, s, asker, "Router drops the connection every evening")
-	a, err := s.CreateAnswer(ctx, author, th.ID, "Move the router away from the microwave oven.")
-	if err != nil {
-		t.Fatal(err)
-	}
 	// Superusers have standing: each vote gives the author points.
 	voters := forumUsers(t, s, "voter", 40, RoleSuperuser)
 	concurrently(t, len(voters), func(i int) error {
@@ -147,15 +141,9 @@ func TestConcurrentHelpfulVotesAllCount(t *testing.T) {
 }
 
 func TestConcurrentVotesAndUndoesStayInStep(t *testing.T) {
-	servers := forumServers(t)
+	servers, _, author, _, a := answeredThread(t, "Move the router away from the microwave oven.")
 	s := servers[0]
 	ctx := context.Background()
-	asker, author := mustUser(t, s, "asker"), mustUser(t, s, "author")
-	th := mustThread(t, s, asker, "Router drops the connection every evening")
-	a, err := s.CreateAnswer(ctx, author, th.ID, "Move the router away from the microwave oven.")
-	if err != nil {
-		t.Fatal(err)
-	}
 	voters := forumUsers(t, s, "voter", 12, RoleSuperuser)
 	// Each voter clicks twice at once, takes the vote back twice at once,
 	// and, for the even ones, votes once more: double clicks count once.
@@ -286,15 +274,9 @@ func TestConcurrentAnswersCountAndDateTheThread(t *testing.T) {
 }
 
 func TestConcurrentFlagsOpenOneFlagPerReporter(t *testing.T) {
-	servers := forumServers(t)
+	servers, _, _, _, a := answeredThread(t, "Buy followers at a discount on my website today.")
 	s := servers[0]
 	ctx := context.Background()
-	asker, author := mustUser(t, s, "asker"), mustUser(t, s, "author")
-	th := mustThread(t, s, asker, "Router drops the connection every evening")
-	a, err := s.CreateAnswer(ctx, author, th.ID, "Buy followers at a discount on my website today.")
-	if err != nil {
-		t.Fatal(err)
-	}
 	reporters := forumUsers(t, s, "reporter", 5, RoleMember)
 	const clicks = 6
 	concurrently(t, len(reporters)*clicks, func(i int) error {
@@ -309,15 +291,9 @@ func TestConcurrentFlagsOpenOneFlagPerReporter(t *testing.T) {
 }
 
 func TestConcurrentArticleVotesCountEveryVisitorOnce(t *testing.T) {
-	servers := forumServers(t)
+	servers, asker, _, th, a := answeredThread(t, "Move the router away from the microwave oven.")
 	s := servers[0]
 	ctx := context.Background()
-	asker, author := mustUser(t, s, "asker"), mustUser(t, s, "author")
-	th := mustThread(t, s, asker, "Router drops the connection every evening")
-	a, err := s.CreateAnswer(ctx, author, th.ID, "Move the router away from the microwave oven.")
-	if err != nil {
-		t.Fatal(err)
-	}
 	if _, err := s.Accept(ctx, asker, a.ID, false); err != nil {
 		t.Fatal(err)
 	}
@@ -381,4 +357,19 @@ func TestConcurrentEventFlushesCountEveryEventOnce(t *testing.T) {
 			t.Errorf("%d keys left in a buffer after the last flush", left)
 		}
 	}
+}
+
+// answeredThread is a forum on forumServers with asker's thread and
+// author's answer to it (body).
+func answeredThread(t *testing.T, body string) (servers []*Store, asker, author *User, th *Thread, a *Post) {
+	t.Helper()
+	servers = forumServers(t)
+	s := servers[0]
+	asker, author = mustUser(t, s, "asker"), mustUser(t, s, "author")
+	th = mustThread(t, s, asker, "Router drops the connection every evening")
+	a, err := s.CreateAnswer(context.Background(), author, th.ID, body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return servers, asker, author, th, a
 }
