@@ -2,8 +2,10 @@ package models
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"golang.org/x/crypto/bcrypt"
@@ -372,4 +374,44 @@ func answeredThread(t *testing.T, body string) (servers []*Store, asker, author 
 		t.Fatal(err)
 	}
 	return servers, asker, author, th, a
+}
+
+// TestConcurrentApprovalsDecideOnce: moderators approving (and rejecting)
+// one queued answer at once over two servers: one decision is taken, the
+// asker is told once, the audit log has one line; the others are told the
+// post is no longer waiting.
+func TestConcurrentApprovalsDecideOnce(t *testing.T) {
+	servers := forumServers(t)
+	s := servers[0]
+	ctx := context.Background()
+	asker, newbie := mustUser(t, s, "asker"), mustUser(t, s, "newbie")
+	th := mustThread(t, s, asker, "Router reboots itself every night")
+	a, err := s.CreateAnswer(ctx, newbie, th.ID, "See https://example.com/fix for the firmware fix.")
+	if err != nil || !a.Pending {
+		t.Fatalf("link post not queued: %+v %v", a, err)
+	}
+	mods := forumUsers(t, s, "mod", 4, RoleAmbassador)
+	var decided, refused atomic.Int64
+	concurrently(t, 2*len(mods), func(i int) error {
+		err := servers[i%len(servers)].ApprovePost(ctx, mods[i/2], a.ID, i%2 == 0, "Not for this forum.")
+		var na *ErrNotAllowed
+		switch {
+		case err == nil:
+			decided.Add(1)
+		case errors.As(err, &na):
+			refused.Add(1)
+		default:
+			return err
+		}
+		return nil
+	})
+	if decided.Load() != 1 || refused.Load() != int64(2*len(mods)-1) {
+		t.Fatalf("%d decisions, %d refusals, want 1 and %d", decided.Load(), refused.Load(), 2*len(mods)-1)
+	}
+	if n := scalarInt(t, s, `SELECT COUNT(*) FROM mod_log WHERE action IN ('approve_post', 'reject_post') AND target_id = ?`, a.ID); n != 1 {
+		t.Errorf("%d audit lines, want 1", n)
+	}
+	if n := scalarInt(t, s, `SELECT COUNT(*) FROM notifications WHERE user_id = ? AND kind = ?`, asker.ID, NotifyAnswer); n > 1 {
+		t.Errorf("asker told %d times, want at most once", n)
+	}
 }

@@ -180,21 +180,25 @@ func (s *Store) ApprovePost(ctx context.Context, actor *User, postID int64, appr
 		}
 	}
 	// Read before the write: inside it every read goes through tx.
-	t, err := s.Thread(ctx, p.ThreadID)
-	if err != nil {
-		return err
+	var t *Thread
+	var author *User
+	if approve {
+		if t, err = s.Thread(ctx, p.ThreadID); err != nil {
+			return err
+		}
+		if author, err = s.UserByID(ctx, p.Author.ID); err != nil {
+			return err
+		}
 	}
-	author, err := s.UserByID(ctx, p.Author.ID)
-	if err != nil {
-		return err
-	}
-	return s.inTx(ctx, func(tx *sql.Tx) error {
+	err = s.inTx(ctx, func(tx *sql.Tx) error {
 		// A rejected post is hidden as HidePost would, in the same transaction.
 		if !approve {
 			if err := s.hidePostAndTell(ctx, tx, actor, p, hideReason); err != nil {
 				return err
 			}
 		}
+		// Of two moderators deciding at once, the second finds nothing
+		// waiting here, and everything above is rolled back.
 		if err := moderation.ClearPending(ctx, tx, postID, p.ThreadID, p.IsQuestion); err != nil {
 			return err
 		}
@@ -217,6 +221,10 @@ func (s *Store) ApprovePost(ctx context.Context, actor *User, postID int64, appr
 		}
 		return logAction(ctx, tx, s.now(), actor, action, "post", postID, strings.TrimSpace(reason))
 	})
+	if errors.Is(err, moderation.ErrNotPending) {
+		return &ErrNotAllowed{Reason: "That post is not waiting for approval."}
+	}
+	return err
 }
 
 // IsValidation reports whether err carries field messages.

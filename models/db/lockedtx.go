@@ -44,26 +44,10 @@ func (d *DB) runLockedTx(ctx context.Context, keys []string, fn func(tx *sql.Tx)
 		return err
 	}
 	defer conn.Close()
-	if err := SetQuiet(conn, quiet); err != nil {
-		return err
-	}
-	defer SetQuiet(conn, false)
-	for attempt := 1; ; attempt++ {
-		err := tryLockedTx(ctx, conn, keys, fn)
-		// READ COMMITTED reports no serialization failures; a deadlock with
-		// a transaction outside these locks still may: run it again.
-		if err == nil || !IsSerialization(err) || attempt == MaxTxAttempts || ctx.Err() != nil {
-			if err == nil && !quiet {
-				d.hooks.Committed()
-			}
-			return d.hooks.NoteWrite(err)
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(time.Duration(attempt) * time.Millisecond):
-		}
-	}
+	// READ COMMITTED reports no serialization failures; a deadlock with a
+	// transaction outside these locks still may: run it again.
+	return d.retryPostgres(ctx, conn, quiet, func(int) error { return tryLockedTx(ctx, conn, keys, fn) },
+		func(attempt int) time.Duration { return time.Duration(attempt) * time.Millisecond })
 }
 
 func tryLockedTx(ctx context.Context, conn *sql.Conn, keys []string, fn func(tx *sql.Tx) error) error {

@@ -211,8 +211,18 @@ func (d *DB) Exec(ctx context.Context, q string, args ...any) (sql.Result, error
 		// transactions): run it once more.
 		res, err = conn.ExecContext(ctx, q, args...)
 	}
-	d.hooks.Committed()
+	if err == nil && changedRows(res) {
+		d.hooks.Committed()
+	}
 	return res, d.hooks.NoteWrite(err)
+}
+
+// changedRows reports whether a write may have changed a row: a statement
+// that affected none (a flag raised twice, nothing left to mark read)
+// leaves every cached page as it was.
+func changedRows(res sql.Result) bool {
+	n, err := res.RowsAffected()
+	return err != nil || n != 0
 }
 
 // MaxTxAttempts is how often a PostgreSQL write transaction that lost a
@@ -225,26 +235,36 @@ const MaxTxAttempts = 12
 // which is what the code written for SQLite's one writer expects. fn must
 // therefore do nothing but database work that a rollback undoes.
 func (d *DB) runPostgresTx(ctx context.Context, conn *sql.Conn, fn func(tx *sql.Tx) error, quiet bool) error {
+	return d.retryPostgres(ctx, conn, quiet, func(attempt int) error {
+		return tryPostgresTx(ctx, conn, fn, attempt > 1)
+	}, func(attempt int) time.Duration {
+		// A little more each time, with jitter so that the transactions
+		// that collided do not collide again.
+		return time.Duration(attempt*attempt)*time.Millisecond + rand.N(time.Duration(attempt)*time.Millisecond)
+	})
+}
+
+// retryPostgres runs try (attempt 1, 2, …) on conn, quiet or not, until it
+// does not fail with a serialization failure, at most MaxTxAttempts times,
+// waiting wait(attempt) between, and reports the commit (Hooks.Committed)
+// and the outcome (Hooks.NoteWrite).
+func (d *DB) retryPostgres(ctx context.Context, conn *sql.Conn, quiet bool, try func(attempt int) error, wait func(attempt int) time.Duration) error {
 	if err := SetQuiet(conn, quiet); err != nil {
 		return err
 	}
 	defer SetQuiet(conn, false)
 	for attempt := 1; ; attempt++ {
-		err := tryPostgresTx(ctx, conn, fn, attempt > 1)
+		err := try(attempt)
 		if err == nil || !IsSerialization(err) || attempt == MaxTxAttempts || ctx.Err() != nil {
 			if err == nil && !quiet {
 				d.hooks.Committed()
 			}
 			return d.hooks.NoteWrite(err)
 		}
-		// Back off a little, more each time, with jitter so that the
-		// transactions that collided do not collide again.
-		wait := time.Duration(attempt*attempt) * time.Millisecond
-		wait += rand.N(time.Duration(attempt) * time.Millisecond)
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
-		case <-time.After(wait):
+		case <-time.After(wait(attempt)):
 		}
 	}
 }

@@ -1,6 +1,7 @@
 package moderation
 
 import (
+	"errors"
 	"context"
 	"database/sql"
 	"fmt"
@@ -43,11 +44,24 @@ func UnhidePost(ctx context.Context, tx *sql.Tx, postID, threadID int64, questio
 	return nil
 }
 
+// ErrNotPending: the post is no longer waiting for approval (another
+// moderator decided first).
+var ErrNotPending = errors.New("post not waiting for approval")
+
 // ClearPending takes an approved (or rejected) post out of the approval
-// queue, and its thread when it is the question.
+// queue, and its thread when it is the question; ErrNotPending when it is
+// not in it.
 func ClearPending(ctx context.Context, tx *sql.Tx, postID, threadID int64, question bool) error {
-	if _, err := tx.ExecContext(ctx, `UPDATE posts SET pending = 0 WHERE id = ?`, postID); err != nil {
+	res, err := tx.ExecContext(ctx, `UPDATE posts SET pending = 0 WHERE id = ? AND pending = 1`, postID)
+	if err != nil {
 		return fmt.Errorf("clear pending post %d: %w", postID, err)
+	}
+	// Checked and cleared in one statement: of two moderators deciding at
+	// once, the second finds nothing waiting.
+	if n, err := res.RowsAffected(); err != nil {
+		return fmt.Errorf("clear pending post %d: %w", postID, err)
+	} else if n == 0 {
+		return ErrNotPending
 	}
 	if question {
 		if _, err := tx.ExecContext(ctx, `UPDATE threads SET pending = 0 WHERE id = ?`, threadID); err != nil {
