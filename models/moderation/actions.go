@@ -1,9 +1,9 @@
 package moderation
 
 import (
-	"errors"
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"time"
 )
