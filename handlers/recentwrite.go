@@ -43,11 +43,18 @@ func (h *Handler) routeReads(next echo.HandlerFunc) echo.HandlerFunc {
 			}
 			return next(c)
 		}
+		if writesNothing(c.Path()) {
+			return next(c)
+		}
 		res := c.Response()
 		res.Before(func() { h.markRecentWrite(c) })
 		return next(c)
 	}
 }
+
+// writesNothing is a POST that stores nothing: the composer's preview,
+// sent as a member types, would otherwise keep them past the caches.
+func writesNothing(path string) bool { return path == "/preview" }
 
 // recentWriter reports whether the request's session carries a fresh
 // recent-write mark. The servers' clocks must agree to well within the

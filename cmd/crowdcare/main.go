@@ -350,8 +350,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	exp.UseStorage(uploads)
 	cleaner := media.NewCleaner(store, uploads, 0, log)
 	// Background jobs that run on one server at a time among several
-	// sharing the database, each under its lease (jobs.go).
-	jobs := lease.NewGroup(store, "", log)
+	// sharing the database, each under its lease (jobs.go), held under the
+	// name the import worker marks its jobs with: one name per process.
+	jobs := lease.NewGroup(store, imp.Holder(), log)
 	e, err := handlers.New(ctx, handlers.Config{Leases: jobs, Imports: imp, Exports: exp, Uploads: uploads, Images: media.NewProcessor(imageLimits()),
 		Cleaner: cleaner, BaseURL: *baseURL, SiteName: *siteName, PostRate: 10, PostBurst: 30, SearchRate: 20, SearchBurst: 60,
 		PageRate: *pageRate, PageBurst: int(10 * *pageRate), TrustProxy: *trustProxy, MetricsToken: os.Getenv("CROWDCARE_METRICS_TOKEN"),

@@ -50,7 +50,9 @@ func NewGroup(store Store, holder string, log *slog.Logger) *Group {
 	return &Group{store: store, holder: holder, log: log, held: map[string]bool{}}
 }
 
-// NewHolder names this process among the servers.
+// NewHolder names this process among the servers (serve passes the
+// import worker's models.JobHolder instead, which also tells apart
+// containers with one host name).
 func NewHolder() string {
 	host, _ := os.Hostname()
 	b := make([]byte, 4)
