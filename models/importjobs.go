@@ -103,29 +103,22 @@ func (s *Store) StartImportJob(ctx context.Context, operator, filename string, t
 // (JobHolder), or returns ErrNotFound when none waits. The holder renews
 // the job's heartbeat while it runs it (HeartbeatImportJob).
 func (s *Store) ClaimImportJob(ctx context.Context, holder string) (*ImportJob, error) {
-	// status = 'queued' again outside the subquery: on PostgreSQL a claim
-	// that waited for another's of the same row checks the row as the other
-	// left it, and takes nothing. It then tries the next queued job, with a
-	// statement that sees the other's claim.
-	for lost := 0; ; lost++ {
-		var id int64
-		err := s.w.QueryRowContext(ctx, `UPDATE import_jobs SET status = 'running', pid = ?, holder = ?, heartbeat_at = ?
-			WHERE id = (SELECT MIN(id) FROM import_jobs WHERE status = 'queued') AND status = 'queued' RETURNING id`,
-			holderPID(holder), holder, s.now().UnixMilli()).Scan(&id)
-		if err == nil {
-			return s.ImportJob(ctx, id)
-		}
-		if !errors.Is(err, sql.ErrNoRows) {
-			return nil, fmt.Errorf("claim import job: %w", err)
-		}
-		var waiting bool
-		if err := s.w.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM import_jobs WHERE status = 'queued')`).Scan(&waiting); err != nil {
-			return nil, fmt.Errorf("claim import job: %w", err)
-		}
-		if !waiting || lost == 100 {
-			return nil, ErrNotFound
-		}
+	// One statement: on PostgreSQL the subquery locks the row it picks and
+	// passes over the rows other servers are claiming that moment (SKIP
+	// LOCKED), so a claim never waits for another's nor takes its job;
+	// SQLite's one writer claims one at a time.
+	var id int64
+	err := s.w.QueryRowContext(ctx, `UPDATE import_jobs SET status = 'running', pid = ?, holder = ?, heartbeat_at = ?
+		WHERE id = (SELECT id FROM import_jobs WHERE status = 'queued' ORDER BY id LIMIT 1`+s.skipLocked("import_jobs")+`)
+		AND status = 'queued' RETURNING id`,
+		holderPID(holder), holder, s.now().UnixMilli()).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ErrNotFound
 	}
+	if err != nil {
+		return nil, fmt.Errorf("claim import job: %w", err)
+	}
+	return s.ImportJob(ctx, id)
 }
 
 // RequeueImportJob puts a running job back in the queue with its file (the
