@@ -1,6 +1,8 @@
 package models
 
 import (
+	"github.com/crowdcare/crowdcare/models/db"
+
 	"context"
 	"database/sql"
 	"errors"
@@ -113,6 +115,11 @@ func (s *Store) CreateCategory(ctx context.Context, n NewCategory) (*Category, e
 		VALUES (?, ?, ?, ?, ?, ?) RETURNING id`, n.Slug, n.Name, n.Description, n.Position, s.now().Unix(),
 		normalGroup(n.Group)).Scan(&c.ID)
 	s.bumpVersion()
+	if db.IsUnique(err) {
+		// Made meanwhile by another admin (the check above is only a read).
+		v.check(false, "slug", "A category with that address exists.")
+		return nil, v.err()
+	}
 	if err != nil {
 		return nil, fmt.Errorf("create category %q: %w", n.Slug, err)
 	}

@@ -415,3 +415,26 @@ func TestConcurrentApprovalsDecideOnce(t *testing.T) {
 		t.Errorf("asker told %d times, want at most once", n)
 	}
 }
+
+// TestConcurrentCategoriesOneAddress: admins creating one category at once
+// over two servers: one is made, the others get the form's message for a
+// taken address, not an error.
+func TestConcurrentCategoriesOneAddress(t *testing.T) {
+	servers := forumServers(t)
+	var made, taken atomic.Int64
+	concurrently(t, 8, func(i int) error {
+		_, err := servers[i%len(servers)].CreateCategory(context.Background(), NewCategory{Name: "Mobile broadband"})
+		switch {
+		case err == nil:
+			made.Add(1)
+		case IsValidation(err):
+			taken.Add(1)
+		default:
+			return err
+		}
+		return nil
+	})
+	if made.Load() != 1 || taken.Load() != 7 {
+		t.Fatalf("%d made, %d refused as taken, want 1 and 7", made.Load(), taken.Load())
+	}
+}
