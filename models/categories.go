@@ -1,14 +1,14 @@
 package models
 
 import (
-	"github.com/crowdcare/crowdcare/models/db"
-
 	"context"
 	"database/sql"
 	"errors"
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/crowdcare/crowdcare/models/db"
 )
 
 // Category groups threads.
