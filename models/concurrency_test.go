@@ -438,3 +438,26 @@ func TestConcurrentCategoriesOneAddress(t *testing.T) {
 		t.Fatalf("%d made, %d refused as taken, want 1 and 7", made.Load(), taken.Load())
 	}
 }
+
+// TestCheckConsistency (make scaletest's check): the posts asked about
+// that are gone or were never there are missing, the others present; the
+// vote counters agree with the votes.
+func TestCheckConsistency(t *testing.T) {
+	servers, _, author, th, a := answeredThread(t, "Move the router away from the microwave oven.")
+	s := servers[0]
+	ctx := context.Background()
+	b, err := s.CreateAnswer(ctx, author, th.ID, "Or change the channel to 11.")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.DeletePost(ctx, author, b.ID); err != nil {
+		t.Fatal(err)
+	}
+	c, err := s.CheckConsistency(ctx, []int64{th.QuestionID, a.ID, b.ID, 999999})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(c.Missing) != fmt.Sprint([]int64{b.ID, 999999}) || c.VoteMismatches != 0 {
+		t.Fatalf("consistency: %+v, want missing [%d 999999] and no vote mismatch", c, b.ID)
+	}
+}

@@ -22,22 +22,14 @@ type Consistency struct {
 // primary.
 func (s *Store) CheckConsistency(ctx context.Context, ids []int64) (Consistency, error) {
 	var c Consistency
-	have := map[int64]bool{}
-	rows, err := s.r.QueryContext(ctx, `SELECT id FROM posts WHERE deleted_at IS NULL`)
+	// Only the posts asked about, in one statement.
+	present, err := column[int64](s.r.QueryContext(ctx, `SELECT id FROM posts WHERE deleted_at IS NULL AND id IN (`+s.jsonInts("?")+`)`, idList(ids)))
 	if err != nil {
 		return c, fmt.Errorf("consistency: posts: %w", err)
 	}
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return c, fmt.Errorf("consistency: posts: %w", err)
-		}
+	have := make(map[int64]bool, len(present))
+	for _, id := range present {
 		have[id] = true
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return c, fmt.Errorf("consistency: posts: %w", err)
 	}
 	for _, id := range ids {
 		if !have[id] {
