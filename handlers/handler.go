@@ -275,21 +275,25 @@ func newHandler(ctx context.Context, cfg Config, store *models.Store, log *slog.
 		}
 	}
 	// Imports' uploads and exports' archives go where the attachments are
-	// when that is a bucket the servers share (the caller's workers are
-	// told so by the caller, before it runs them).
-	h.imports = cfg.Imports
-	if h.imports == nil {
+	// when that is a bucket the servers share; the caller's own workers are
+	// told so here too, before the caller runs them (after New).
+	h.imports, h.exports = cfg.Imports, cfg.Exports
+	ownImports, ownExports := h.imports == nil, h.exports == nil
+	if ownImports {
 		h.imports = imports.New(store, "", log)
-		h.imports.OnDone = h.metrics.countImport
-		h.imports.UseStorage(h.uploads)
-		go h.imports.Run(ctx)
-	} else if h.imports.OnDone == nil {
-		h.imports.OnDone = h.metrics.countImport // before the caller runs it
 	}
-	h.exports = cfg.Exports
-	if h.exports == nil {
+	if ownExports {
 		h.exports = exports.New(store, "", exports.Config{SiteName: cfg.SiteName, BaseURL: cfg.BaseURL}, log)
-		h.exports.UseStorage(h.uploads)
+	}
+	h.imports.UseStorage(h.uploads)
+	h.exports.UseStorage(h.uploads)
+	if h.imports.OnDone == nil {
+		h.imports.OnDone = h.metrics.countImport
+	}
+	if ownImports {
+		go h.imports.Run(ctx)
+	}
+	if ownExports {
 		go h.exports.Run(ctx)
 	}
 	if h.images = cfg.Images; h.images == nil {

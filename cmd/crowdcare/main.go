@@ -344,10 +344,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	// exports', are kept with the database (--data-dir), or in the
 	// attachments' bucket (--uploads-url), which every server reads.
 	imp := imports.New(store, store.FilesPath("imports"), log)
-	imp.UseStorage(uploads)
 	// Members' data exports: made one at a time.
 	exp := exports.New(store, store.FilesPath("exports"), exports.Config{SiteName: *siteName, BaseURL: *baseURL}, log)
-	exp.UseStorage(uploads)
 	cleaner := media.NewCleaner(store, uploads, 0, log)
 	// Background jobs that run on one server at a time among several
 	// sharing the database, each under its lease (jobs.go), held under the
