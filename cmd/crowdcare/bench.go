@@ -2,14 +2,11 @@ package main
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
-	"net/url"
 	"os"
-	"path/filepath"
 	"slices"
 	"time"
 
@@ -90,12 +87,21 @@ func benchSearch(ctx context.Context, args []string, stdout io.Writer) error {
 // of location (the --db measured): a SQLite file, or a database of its own
 // on the same PostgreSQL server.
 func benchRelevance(ctx context.Context, location string, stdout io.Writer) (err error) {
-	scratch, drop, err := scratchDatabase(ctx, location)
+	dir, err := os.MkdirTemp("", "crowdcare-relevance-")
 	if err != nil {
 		return err
 	}
-	defer func() { err = errors.Join(err, drop()) }()
-	store, err := models.Open(ctx, scratch, models.Options{PasswordCost: bcrypt.MinCost})
+	defer func() { err = errors.Join(err, os.RemoveAll(dir)) }()
+	server := ""
+	if db.IsPostgresURL(location) {
+		server = location
+	}
+	scratch, err := newBenchDatabase(ctx, server, dir, "relevance")
+	if err != nil {
+		return err
+	}
+	defer func() { err = errors.Join(err, scratch.drop()) }()
+	store, err := models.Open(ctx, scratch.location, models.Options{PasswordCost: bcrypt.MinCost})
 	if err != nil {
 		return err
 	}
@@ -116,36 +122,4 @@ func benchRelevance(ctx context.Context, location string, stdout io.Writer) (err
 		fmt.Fprintf(stdout, "  rank %d: %q (want %q)\n", m.Rank, m.Query, m.Want)
 	}
 	return nil
-}
-
-// scratchDatabase makes an empty database beside location, on its engine:
-// a SQLite file in a temporary directory, or a new database on the
-// PostgreSQL server location names (its user must be allowed to create
-// databases). drop removes it.
-func scratchDatabase(ctx context.Context, location string) (scratch string, drop func() error, err error) {
-	if !db.IsPostgresURL(location) {
-		dir, err := os.MkdirTemp("", "crowdcare-relevance-")
-		if err != nil {
-			return "", nil, err
-		}
-		return filepath.Join(dir, "relevance.db"), func() error { return os.RemoveAll(dir) }, nil
-	}
-	u, err := url.Parse(location)
-	if err != nil {
-		return "", nil, fmt.Errorf("database URL: %w", err)
-	}
-	server, err := sql.Open("pgx", location)
-	if err != nil {
-		return "", nil, err
-	}
-	name := fmt.Sprintf("crowdcare_relevance_%d_%d", os.Getpid(), time.Now().UnixNano())
-	if _, err := server.ExecContext(ctx, `CREATE DATABASE `+name); err != nil {
-		server.Close()
-		return "", nil, fmt.Errorf("create a database for the relevance set: %w", err)
-	}
-	u.Path = "/" + name
-	return u.String(), func() error {
-		_, err := server.ExecContext(context.WithoutCancel(ctx), `DROP DATABASE IF EXISTS `+name+` WITH (FORCE)`)
-		return errors.Join(err, server.Close())
-	}, nil
 }
