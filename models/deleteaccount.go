@@ -9,18 +9,17 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/crowdcare/crowdcare/models/accounts"
 )
 
 // DeletedUsernamePrefix starts the username a deleted account gets
-// (deleted-member-<id>); nobody may register a name that starts with it.
-const DeletedUsernamePrefix = "deleted-member-"
+// (accounts.DeletedUsernamePrefix). Alias: moved to models/accounts.
+const DeletedUsernamePrefix = accounts.DeletedUsernamePrefix
 
-// DeletedMemberName is how a deleted account's kept posts are signed.
-const DeletedMemberName = "deleted member"
-
-// Deleted reports whether the author's account was deleted: their posts
-// are shown as a deleted member's, with no profile to link to.
-func (u UserRef) Deleted() bool { return strings.HasPrefix(u.Username, DeletedUsernamePrefix) }
+// DeletedMemberName is how a deleted account's kept posts are signed
+// (accounts.DeletedMemberName). Alias: moved to models/accounts.
+const DeletedMemberName = accounts.DeletedMemberName
 
 // DeleteAccount is what a deletion asks for.
 type DeleteAccount struct {

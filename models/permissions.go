@@ -60,14 +60,6 @@ const (
 	PermRemoveAttachments = policy.PermRemoveAttachments
 )
 
-// Actor is the user as policy sees them: the zero Actor (a visitor) for nil.
-func (u *User) Actor() policy.Actor {
-	if u == nil {
-		return policy.Actor{}
-	}
-	return policy.Actor{ID: u.ID, Role: u.Role}
-}
-
 // PolicyPost is what policy's decisions read of a post in its thread.
 func PolicyPost(p *Post, t *Thread) policy.Post {
 	return policy.Post{AuthorID: p.Author.ID, IsQuestion: p.IsQuestion, Deleted: p.Deleted, Hidden: p.Hidden, Pending: p.Pending,
@@ -104,11 +96,6 @@ func (s *Store) decideOnPost(ctx context.Context, a policy.Action, u *User, p *P
 
 // What staff may do to one account besides what their role grants is
 // decided in models/policy (accounts.go); these read a User for it.
-
-// Account is the user as policy's decisions on an account see them.
-func (u *User) Account() policy.Account {
-	return policy.Account{ID: u.ID, Role: u.Role, Deleted: u.Deleted()}
-}
 
 // CanSuspendUser reports whether actor may suspend target or lift their
 // suspension (policy.MaySuspend).

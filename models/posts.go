@@ -291,7 +291,7 @@ func (s *Store) createAnswer(ctx context.Context, author *User, threadID int64, 
 		return nil, err
 	}
 	now := s.now().Unix()
-	p := &Post{ThreadID: threadID, Author: author.ref(), BodyMD: body, BodyHTML: template.HTML(r.HTML), CreatedAt: time.Unix(now, 0), Pending: pending}
+	p := &Post{ThreadID: threadID, Author: author.Ref(), BodyMD: body, BodyHTML: template.HTML(r.HTML), CreatedAt: time.Unix(now, 0), Pending: pending}
 	t, err := s.Thread(ctx, threadID)
 	if err != nil {
 		return nil, err

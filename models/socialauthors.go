@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"github.com/crowdcare/crowdcare/models/db"
 	"github.com/crowdcare/crowdcare/models/social"
-	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
@@ -479,27 +478,4 @@ func placeholderRole(official bool) Role {
 		return RoleAmbassador
 	}
 	return RoleMember
-}
-
-// XName is how an imported profile is known on X: "@handle", else "X user
-// <id>", else "Unknown author" (posts whose file named nobody).
-func (u *User) XName() string {
-	switch {
-	case u.XHandle != "":
-		return "@" + u.XHandle
-	case u.XUserID != "" && u.XUserID != UnknownXAuthor:
-		return "X user " + u.XUserID
-	}
-	return "Unknown author"
-}
-
-// XProfileURL is an imported profile's page on X, or "" when unknown.
-func (u *User) XProfileURL() string {
-	switch {
-	case u.XHandle != "":
-		return "https://x.com/" + url.PathEscape(u.XHandle)
-	case u.XUserID != "" && u.XUserID != UnknownXAuthor:
-		return "https://x.com/i/user/" + u.XUserID
-	}
-	return ""
 }

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/crowdcare/crowdcare/models/accounts"
 	"github.com/crowdcare/crowdcare/models/markup"
 	"github.com/crowdcare/crowdcare/models/social"
 )
@@ -515,8 +516,9 @@ func (s *Store) answerFromItem(ctx context.Context, tx dbtx, threadID int64, it 
 }
 
 // UnknownXAuthor is the X user id recorded on the one profile of imported
-// posts whose file named no author (X ids start at 1).
-const UnknownXAuthor = "0"
+// posts whose file named no author (accounts.UnknownXAuthor; X ids start
+// at 1). Alias: moved to models/accounts.
+const UnknownXAuthor = accounts.UnknownXAuthor
 
 // MergedInto is the thread an import merged thread id into (see
 // mergeThread), or ErrNotFound when it was not merged.

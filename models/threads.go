@@ -23,19 +23,6 @@ const (
 	TagMax   = 30
 )
 
-// UserRef is how an author appears beside their content.
-type UserRef struct {
-	ID       int64
-	Username string
-	Role     Role
-	// AvatarURL is the member's uploaded picture (/uploads/…), "" for the
-	// generated one: filled where posts and threads are read.
-	AvatarURL string
-}
-
-// URL is the author's profile.
-func (u UserRef) URL() string { return "/u/" + u.Username }
-
 // Thread is a question with its answers' summary.
 type Thread struct {
 	ID             int64
@@ -200,7 +187,7 @@ func (s *Store) createThread(ctx context.Context, author *User, n NewThread, tru
 		return nil, err
 	}
 	now := s.now().Unix()
-	t := &Thread{Category: *cat, Author: author.ref(), Title: n.Title, Slug: Slugify(n.Title), Tags: tags,
+	t := &Thread{Category: *cat, Author: author.Ref(), Title: n.Title, Slug: Slugify(n.Title), Tags: tags,
 		CreatedAt: time.Unix(now, 0), LastActivityAt: time.Unix(now, 0), Pending: pending}
 	err = s.inTx(ctx, func(tx *sql.Tx) error {
 		if err := s.withinPostBudget(ctx, tx, author, perHour); err != nil {
@@ -241,10 +228,6 @@ func (s *Store) createThread(ctx context.Context, author *User, n NewThread, tru
 		return nil, fmt.Errorf("create thread: %w", err)
 	}
 	return t, nil
-}
-
-func (u *User) ref() UserRef {
-	return UserRef{ID: u.ID, Username: u.Username, Role: u.Role, AvatarURL: u.AvatarURL}
 }
 
 func setTags(ctx context.Context, tx dbtx, threadID int64, tags []string) error {

@@ -13,6 +13,7 @@ import (
 
 	"golang.org/x/crypto/bcrypt"
 
+	"github.com/crowdcare/crowdcare/models/accounts"
 	"github.com/crowdcare/crowdcare/models/db"
 )
 
@@ -28,55 +29,12 @@ const (
 // ErrBadCredentials is returned for an unknown user or a wrong password alike.
 var ErrBadCredentials = errors.New("wrong username or password")
 
-// User is a registered account.
-type User struct {
-	ID                 int64
-	Username           string
-	Email              string
-	Role               Role
-	SessionEpoch       int64
-	CreatedAt          time.Time
-	SuspendedUntil     time.Time // zero when not suspended
-	SuspendReason      string
-	Reputation         int    // what everyone sees: the points earned outside private categories
-	PrivateReputation  int    // the points earned in private categories, for staff who see them
-	WorkEmail          string // the verified address that made them an ambassador
-	EmailNotifications bool
-	Imported           bool   // a placeholder for someone imported from X; cannot log in
-	XHandle            string // their handle on X, without "@"
-	// XUserID is an imported profile's X user id when the source gave one;
-	// UnknownXAuthor for the profile of posts whose file named no author.
-	XUserID string
-	// DisplayName and Bio are what the member says about themselves on
-	// their profile; AvatarURL is an uploaded avatar ("" : the default).
-	DisplayName string
-	Bio         string
-	AvatarURL   string
-	// EmailVerifiedAt is when the member proved Email is theirs; zero: not yet.
-	EmailVerifiedAt time.Time
-	// DeletedAt is when the account was deleted (DeleteAccount); zero for a live one.
-	DeletedAt time.Time
-}
+// User is a registered account (accounts.User). Alias: moved to models/accounts.
+type User = accounts.User
 
-// EmailVerified reports whether the member proved their address is theirs.
-func (u *User) EmailVerified() bool { return u != nil && !u.EmailVerifiedAt.IsZero() }
-
-// Deleted reports whether the account was deleted: only its posts remain,
-// as a "deleted member"'s.
-func (u *User) Deleted() bool { return u != nil && !u.DeletedAt.IsZero() }
-
-// Suspended reports whether the user may read but not post right now.
-func (u *User) Suspended(now time.Time) bool {
-	return u != nil && u.SuspendedUntil.After(now)
-}
-
-// Can reports whether the user's role grants p. A nil user (a visitor) has no permissions.
-func (u *User) Can(p Permission) bool {
-	return u != nil && u.Role.Can(p)
-}
-
-// URL is the profile page.
-func (u *User) URL() string { return "/u/" + u.Username }
+// UserRef is how a post or thread names its author (accounts.UserRef).
+// Alias: moved to models/accounts.
+type UserRef = accounts.UserRef
 
 var usernamePattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{1,28}[A-Za-z0-9]$`)
 
