@@ -66,6 +66,10 @@ func (f form) withError(err error) bool {
 		f.Errors["_form"] = na.Reason
 		return true
 	}
+	if r, ok := policyRefusal(err); ok {
+		f.Errors["_form"] = refusalText(r)
+		return true
+	}
 	var ve *models.ValidationError
 	if !errors.As(err, &ve) {
 		return false

@@ -83,9 +83,12 @@ func TestLockMoveDuplicateAndPinThroughThePage(t *testing.T) {
 	mustContain(t, page.Body, "Closed as a duplicate of", `href="`+first+`"`)
 	mustNotContain(t, page.Body, "Your answer")
 	res := asker.post("/t/"+itoa(threadID(dup))+"/answers", url.Values{"body": {"Answering a closed duplicate thread."}})
-	if res.Code != http.StatusUnprocessableEntity || !strings.Contains(res.Body, "locked") {
+	if res.Code != http.StatusUnprocessableEntity {
 		t.Fatalf("answer on a closed thread: %d", res.Code)
 	}
+	// The refusal is put in words at the edge, on the form shown again with
+	// what was typed.
+	mustContain(t, res.Body, "This thread is locked: it takes no new answers.", "Answering a closed duplicate thread.")
 	if res := mod.post("/t/"+itoa(threadID(first))+"/pin", url.Values{"pinned": {"1"}}); res.Code != http.StatusSeeOther {
 		t.Fatalf("pin: %d", res.Code)
 	}

@@ -171,3 +171,60 @@ func TestPostButtonsShowExactlyWhenAllowed(t *testing.T) {
 		}
 	}
 }
+
+// TestAnswerFormShowsExactlyWhenAllowed: the thread page's answer form
+// shows exactly when sending it is taken (models/policy's MayAnswer, asked
+// by the page and by the store), for every role, on an open and on a
+// locked thread; a visitor gets neither, and is asked to log in.
+func TestAnswerFormShowsExactlyWhenAllowed(t *testing.T) {
+	a := newApp(t)
+	ctx := context.Background()
+	asker, err := a.store.CreateUser(ctx, models.NewUser{Username: "asker", Email: "asker@example.com", Password: "correct horse"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	locker := a.roleClient("locker", models.RoleModerator)
+	roles := []models.Role{models.RoleMember, models.RoleSuperuser, models.RoleAmbassador, models.RoleModerator, models.RoleAdmin}
+	clients := map[models.Role]*client{}
+	for _, r := range roles {
+		clients[r] = a.roleClient("as-"+string(r), r)
+	}
+	allowedOn := map[bool]int{}
+	for _, locked := range []bool{false, true} {
+		th, err := a.store.CreateThread(ctx, asker, models.NewThread{Title: fmt.Sprintf("Router reboots at night (locked %v)", locked),
+			CategorySlug: "general", Body: "The router reboots itself every night at about 2am."})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if locked {
+			if res := locker.post(fmt.Sprintf("/t/%d/lock", th.ID), url.Values{"locked": {"1"}}); res.Code != http.StatusSeeOther {
+				t.Fatalf("lock: %d", res.Code)
+			}
+		}
+		form := fmt.Sprintf(`action="/t/%d/answers`, th.ID)
+		visitor := a.client()
+		if strings.Contains(visitor.get(th.URL()).Body, form) {
+			t.Errorf("locked %v: a visitor is shown the answer form", locked)
+		}
+		if res := visitor.post(fmt.Sprintf("/t/%d/answers", th.ID), url.Values{"body": {"A visitor's answer to the router."}}); res.Code != http.StatusUnauthorized || !strings.Contains(res.Body, "/login") {
+			t.Errorf("locked %v: a visitor's answer: %d, want 401 and a way to log in", locked, res.Code)
+		}
+		for _, r := range roles {
+			c := clients[r]
+			shown := strings.Contains(c.get(th.URL()).Body, form)
+			res := c.post(fmt.Sprintf("/t/%d/answers", th.ID), url.Values{"body": {"Turn off the nightly maintenance window, from " + string(r) + "."}})
+			allowed := res.Code == http.StatusSeeOther
+			if shown != allowed {
+				t.Errorf("locked %v, %s: form shown %v, answer taken %v (%d)", locked, r, shown, allowed, res.Code)
+			}
+			if allowed {
+				allowedOn[locked]++
+			}
+		}
+	}
+	// Both sides are tested: everyone answers an open thread, some but not
+	// all a locked one.
+	if allowedOn[false] != len(roles) || allowedOn[true] == 0 || allowedOn[true] == len(roles) {
+		t.Errorf("answers taken: %d of %d on the open thread, %d on the locked one", allowedOn[false], len(roles), allowedOn[true])
+	}
+}

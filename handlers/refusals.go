@@ -25,6 +25,8 @@ func refusalText(r *policy.Refusal) string {
 		return "Only an answer can be accepted."
 	case policy.NotVisible:
 		return "Only a visible answer can be recommended."
+	case policy.Locked:
+		return "This thread is locked: it takes no new answers."
 	case policy.Gone:
 		return "There is nothing here. It may have been moved or removed."
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/crowdcare/crowdcare/models"
+	"github.com/crowdcare/crowdcare/models/policy"
 )
 
 type listPage struct {
@@ -286,9 +287,9 @@ func (h *Handler) renderThread(c echo.Context, t *models.Thread, e *threadEntry,
 		t = e.thread
 	}
 	p := threadPage{page: h.page(c, t.Title), Thread: t, AnswerForm: answer.keyed(), Reasons: models.FlagReasons(),
-		CanAccept: u != nil && !t.Gone() && (u.ID == t.Author.ID || u.Can(models.PermAcceptAny)),
+		CanAccept: policy.MayAcceptIn(u.Actor(), models.PolicyThread(t)),
 		Staff:     u.Can(models.PermLock) || u.Can(models.PermMove),
-		CanAnswer: !t.Gone() && (!t.Locked || u.Can(models.PermLock))}
+		CanAnswer: policy.MayAnswer(u.Actor(), models.PolicyThread(t)) == nil}
 	if u != nil && p.CanAnswer {
 		p.Composer = h.newComposer(c, p.AnswerForm, fmt.Sprintf("/t/%d/answers", t.ID), "Answer", 8)
 	}

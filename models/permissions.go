@@ -71,7 +71,16 @@ func PolicyPost(p *Post, t *Thread) policy.Post {
 // does not grant (or a visitor's) ErrForbidden; the other refusals stay a
 // *policy.Refusal, which the handlers put in words.
 func decide(a policy.Action, u *User, p *Post, t *Thread) error {
-	err := policy.Decide(a, u.Actor(), PolicyPost(p, t))
+	return storeRefusal(policy.Decide(a, u.Actor(), PolicyPost(p, t)))
+}
+
+// PolicyThread is what policy's decisions on a thread read of it.
+func PolicyThread(t *Thread) policy.Thread {
+	return policy.Thread{AuthorID: t.Author.ID, Gone: t.Gone(), Locked: t.Locked}
+}
+
+// storeRefusal is a policy decision as the store's errors (see decide).
+func storeRefusal(err error) error {
 	var r *policy.Refusal
 	if !errors.As(err, &r) {
 		return err

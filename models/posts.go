@@ -296,8 +296,10 @@ func (s *Store) createAnswer(ctx context.Context, author *User, threadID int64, 
 	if err != nil {
 		return nil, err
 	}
-	if t.Locked && !author.Can(PermLock) && !trusted {
-		return nil, &ErrNotAllowed{Reason: "This thread is locked: it takes no new answers."}
+	if !trusted {
+		if err := storeRefusal(policy.MayAnswer(author.Actor(), PolicyThread(t))); err != nil {
+			return nil, err
+		}
 	}
 	err = s.inTx(ctx, func(tx *sql.Tx) error {
 		if err := s.withinPostBudget(ctx, tx, author, perHour); err != nil {
