@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/crowdcare/crowdcare/models/db"
 )
 
 // FlagReasons are the reasons a member may give for flagging a post.
@@ -116,7 +118,7 @@ func (m *Moderator) FlaggedPosts(ctx context.Context, userID int64, postIDs []in
 		args = append(args, id)
 	}
 	rows, err := m.db.Reader(ctx).QueryContext(ctx, `SELECT post_id FROM flags WHERE reporter_id = ? AND status = 'open'
-		AND post_id IN (?`+strings.Repeat(", ?", len(postIDs)-1)+`)`, args...)
+		AND post_id IN (`+db.Placeholders(len(postIDs))+`)`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("load flags of %d: %w", userID, err)
 	}
