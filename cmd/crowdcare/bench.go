@@ -7,7 +7,6 @@ import (
 	"io"
 	"math/rand/v2"
 	"os"
-	"slices"
 	"time"
 
 	"golang.org/x/crypto/bcrypt"
@@ -16,6 +15,7 @@ import (
 	"github.com/crowdcare/crowdcare/internal/demo"
 	"github.com/crowdcare/crowdcare/models"
 	"github.com/crowdcare/crowdcare/models/db"
+	"github.com/crowdcare/crowdcare/models/insights"
 )
 
 func corpus(ctx context.Context, args []string, stdout io.Writer) error {
@@ -71,9 +71,8 @@ func benchSearch(ctx context.Context, args []string, stdout io.Writer) error {
 				times = append(times, time.Since(t0))
 				hits += res.Total
 			}
-			slices.Sort(times)
-			pct := func(p float64) time.Duration { return times[int(p*float64(len(times)-1))].Round(10 * time.Microsecond) }
-			fmt.Fprintf(stdout, "%-12s %8d %8s %8s %8s %10d\n", kind, len(times), pct(0.50), pct(0.90), pct(0.99), hits/len(times))
+			pct := func(p int) time.Duration { return insights.Percentile(times, p).Round(10 * time.Microsecond) }
+			fmt.Fprintf(stdout, "%-12s %8d %8s %8s %8s %10d\n", kind, len(times), pct(50), pct(90), pct(99), hits/len(times))
 		}
 		if !*relevance {
 			return nil

@@ -9,13 +9,13 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
-	"slices"
 	"time"
 
 	"github.com/crowdcare/crowdcare/handlers"
 	"github.com/crowdcare/crowdcare/internal/bench"
 	"github.com/crowdcare/crowdcare/internal/demo"
 	"github.com/crowdcare/crowdcare/models"
+	"github.com/crowdcare/crowdcare/models/insights"
 )
 
 // benchInsights times the whole /insights page, through the real router and
@@ -71,9 +71,8 @@ func benchInsights(ctx context.Context, args []string, stdout io.Writer) error {
 				times = append(times, time.Since(t0))
 				size = len(b)
 			}
-			slices.Sort(times)
-			pct := func(q float64) time.Duration { return times[int(q*float64(len(times)-1))].Round(10 * time.Microsecond) }
-			fmt.Fprintf(stdout, "%-22s %6d %9s %9s %9s %9d\n", p.name, len(times), pct(0.5), pct(0.9), pct(0.99), size)
+			pct := func(q int) time.Duration { return insights.Percentile(times, q).Round(10 * time.Microsecond) }
+			fmt.Fprintf(stdout, "%-22s %6d %9s %9s %9s %9d\n", p.name, len(times), pct(50), pct(90), pct(99), size)
 		}
 		return nil
 	})

@@ -18,7 +18,6 @@ import (
 	"os"
 	"os/exec"
 	"regexp"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -26,6 +25,7 @@ import (
 
 	"github.com/crowdcare/crowdcare/language"
 	"github.com/crowdcare/crowdcare/models"
+	"github.com/crowdcare/crowdcare/models/insights"
 )
 
 // helloServer is the ceiling: a bare net/http handler, measured the same
@@ -169,14 +169,11 @@ func summarize(runs []loadRun) loadResult {
 			cpu = -1
 		}
 	}
-	slices.Sort(lat)
 	r.requests = len(lat)
 	if elapsed > 0 {
 		r.rps = float64(len(lat)) / elapsed.Seconds()
 	}
-	if len(lat) > 0 {
-		r.p50, r.p99 = lat[len(lat)/2], lat[len(lat)*99/100]
-	}
+	r.p50, r.p99 = insights.Percentile(lat, 50), insights.Percentile(lat, 99)
 	r.cpuPerReq = -1
 	if cpu >= 0 && len(lat) > 0 {
 		r.cpuPerReq = cpu / time.Duration(len(lat))

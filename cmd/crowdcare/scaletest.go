@@ -24,6 +24,7 @@ import (
 
 	"github.com/crowdcare/crowdcare/internal/pgcluster"
 	"github.com/crowdcare/crowdcare/models"
+	"github.com/crowdcare/crowdcare/models/insights"
 )
 
 // scaletest measures several app servers on one PostgreSQL primary with a
@@ -416,7 +417,10 @@ func runSetup(ctx context.Context, s scaleSetup, loc, replicaURL, filesDir strin
 					mark := fmt.Sprintf("scale-%d-%d", w, seq.Add(1))
 					id := strings.Split(thread, "/")[2]
 					res, body, served, err = do(i, post("/t/"+id+"/answers", "10.200.0."+strconv.Itoa(m), jar,
-						url.Values{"body": {"Turning the device off for a minute fixed it for me. " + mark}}), jar)
+						// The form's submission key, as the page gives one: a
+						// retry on another server after a connection error
+						// (the first may have committed) writes nothing twice.
+						url.Values{"body": {"Turning the device off for a minute fixed it for me. " + mark}, "_submission": {"scaletest-answer-" + mark}}), jar)
 					if err == nil && res.StatusCode == http.StatusSeeOther && strings.HasPrefix(res.Header.Get("Location"), "/p/") {
 						pid, _ := strconv.ParseInt(strings.TrimPrefix(res.Header.Get("Location"), "/p/"), 10, 64)
 						mu.Lock()
@@ -616,14 +620,9 @@ func scaleHealth(base string) (scaleHealthReport, error) {
 	return h, json.Unmarshal(body, &h)
 }
 
-func pct(d []time.Duration, p int) time.Duration {
-	if len(d) == 0 {
-		return 0
-	}
-	s := slices.Clone(d)
-	slices.Sort(s)
-	return s[min(len(s)-1, len(s)*p/100)]
-}
+// pct is the nearest-rank percentile p of d (insights.Percentile, on a
+// copy: it sorts).
+func pct(d []time.Duration, p int) time.Duration { return insights.Percentile(slices.Clone(d), p) }
 
 func printScale(w io.Writer, rs []*scaleResult, workers int, dur time.Duration) {
 	fmt.Fprintf(w, "\nScale test: %d clients, %s per setup; throughput as a ratio to one SQLite server.\n", workers, dur)
