@@ -9,24 +9,11 @@ import (
 	"strings"
 
 	"github.com/crowdcare/crowdcare/models/db"
+	"github.com/crowdcare/crowdcare/models/forum"
 )
 
-// Category groups threads.
-type Category struct {
-	ID          int64
-	Slug        string
-	Name        string
-	Description string
-	// ThreadCount is its visible threads, counted up to listCountLimit+1 (see ManyThreads).
-	ThreadCount int
-	Group       string // '' for a public category
-}
-
-// URL is the category page.
-func (c Category) URL() string { return "/c/" + c.Slug }
-
-// ManyThreads reports that the category holds more threads than were counted.
-func (c Category) ManyThreads() bool { return c.ThreadCount > listCountLimit }
+// Category groups threads (forum.Category). Alias: moved to models/forum.
+type Category = forum.Category
 
 // Categories lists the categories the viewer may see, in display order, with visible thread counts.
 func (s *Store) Categories(ctx context.Context, viewer *User) ([]Category, error) {

@@ -3,24 +3,18 @@ package models
 import (
 	"context"
 	"fmt"
+
+	"github.com/crowdcare/crowdcare/models/forum"
 )
 
-// MaxListPage is the deepest page a list of threads, articles, answers,
-// notifications or inbox conversations shows, and listCountLimit how far
-// such a list counts its rows: OFFSET and COUNT(*) read every row they pass,
-// so without a bound one request for "?page=47000" of a forum of a million
-// threads reads all of them. Past that, a narrower list (a category, a
-// tag, a filter) or search finds the rest. A page number past MaxListPage is
-// refused (ErrPageTooDeep) before any query runs.
+// MaxListPage is the deepest page a list shows, listCountLimit how far it
+// counts its rows, and the page sizes (forum's). Aliases: moved to
+// models/forum.
 const (
-	MaxListPage    = 50
-	listCountLimit = MaxListPage * ThreadsPerPage
-)
-
-// Page sizes.
-const (
-	ThreadsPerPage = 20
-	AnswersPerPage = 30
+	MaxListPage    = forum.MaxListPage
+	listCountLimit = forum.ListCountLimit
+	ThreadsPerPage = forum.ThreadsPerPage
+	AnswersPerPage = forum.AnswersPerPage
 )
 
 // Which threads a list shows.

@@ -9,37 +9,13 @@ import (
 	"strings"
 	"time"
 
+	"github.com/crowdcare/crowdcare/models/forum"
 	"github.com/crowdcare/crowdcare/models/policy"
 )
 
-// Post is a question body or an answer.
-type Post struct {
-	ID           int64
-	ThreadID     int64
-	Author       UserRef
-	IsQuestion   bool
-	BodyMD       string
-	BodyHTML     template.HTML // rendered by goldmark without raw HTML when saved
-	HelpfulCount int
-	CreatedAt    time.Time
-	EditedAt     time.Time // zero if never edited
-	Deleted      bool
-	Hidden       bool   // hidden by a moderator
-	HiddenReason string // shown to the author and staff
-	Pending      bool   // waiting in the approval queue
-	// Recommended names the ambassador who marked it "Recommended by <brand>".
-	Recommended *UserRef
-	// Redacted is set when the viewer may not read a hidden post's text.
-	Redacted bool
-	// ViewerVoted is whether the user the post was loaded for voted it helpful.
-	ViewerVoted bool
-}
-
-// Edited reports whether the post was changed after it was written.
-func (p *Post) Edited() bool { return !p.EditedAt.IsZero() }
-
-// Anchor is the post's id within the thread page.
-func (p *Post) Anchor() string { return fmt.Sprintf("p%d", p.ID) }
+// Post is a question body or an answer (forum.Post). Alias: moved to
+// models/forum.
+type Post = forum.Post
 
 const postColumns = `p.id, p.thread_id, p.is_question, p.body_md, p.body_html, p.helpful_count,
 	p.created_at, COALESCE(p.edited_at, 0), p.deleted_at IS NOT NULL, p.hidden_at IS NOT NULL, p.hidden_reason, p.pending = 1,

@@ -269,20 +269,6 @@ func TestSessionsEndAndExpire(t *testing.T) {
 	}
 }
 
-func TestSlugify(t *testing.T) {
-	for in, want := range map[string]string{
-		"Wi-Fi drops after update!":  "wi-fi-drops-after-update",
-		"Café au lait":               "cafe-au-lait",
-		"ルーターが繋がらない":                 "question",
-		"  --Router 2000--  ":        "router-2000",
-		"Über-schnelles Internet???": "uber-schnelles-internet",
-	} {
-		if got := Slugify(in); got != want {
-			t.Errorf("Slugify(%q) = %q, want %q", in, got, want)
-		}
-	}
-}
-
 func TestParallelGuessesStayWithinTheFreeFailures(t *testing.T) {
 	s := newTestStore(t)
 	mustUser(t, s, "alice")

@@ -5,65 +5,30 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
 
+	"github.com/crowdcare/crowdcare/models/forum"
 	"github.com/crowdcare/crowdcare/models/social"
 )
 
-// Limits on what a question may hold.
+// Limits on what a question may hold (forum's). Aliases: moved to models/forum.
 const (
-	TitleMin = 10
-	TitleMax = 150
-	BodyMin  = 20
-	BodyMax  = 50000
-	TagsMax  = 5
-	TagMax   = 30
+	TitleMin = forum.TitleMin
+	TitleMax = forum.TitleMax
+	BodyMin  = forum.BodyMin
+	BodyMax  = forum.BodyMax
+	TagsMax  = forum.TagsMax
+	TagMax   = forum.TagMax
 )
 
-// Thread is a question with its answers' summary.
-type Thread struct {
-	ID             int64
-	Category       Category
-	Author         UserRef
-	Title          string
-	Slug           string
-	QuestionID     int64
-	AcceptedID     int64
-	AnswerCount    int
-	Tags           []string
-	CreatedAt      time.Time
-	LastActivityAt time.Time
-	Deleted        bool  // removed by its author
-	Hidden         bool  // hidden by a moderator
-	Pending        bool  // waiting in the approval queue
-	Locked         bool  // no new answers
-	Pinned         bool  // listed first in its category
-	DuplicateOf    int64 // the original, when closed as a duplicate
-	// OfficialAnswer is set when an ambassador answered.
-	OfficialAnswer bool
-	// SourceURL is the original post on X for imported threads, "" when
-	// the source's ids are not X's.
-	SourceURL string
-	// SourceID is the original tweet's id, for "Reply on X".
-	SourceID string
-	// FromX says the thread started as a post on X, linked or not.
-	FromX bool
-}
-
-// Gone reports whether the thread is out of the lists for everyone but staff.
-func (t *Thread) Gone() bool { return t.Deleted || t.Hidden || t.Pending }
-
-// URL is the canonical thread address.
-func (t *Thread) URL() string { return ThreadURL(t.ID, t.Slug) }
+// Thread is a question with its answers' summary (forum.Thread). Alias:
+// moved to models/forum.
+type Thread = forum.Thread
 
 // ThreadURL is the canonical address of thread id, whose slug is slug.
-func ThreadURL(id int64, slug string) string { return "/t/" + strconv.FormatInt(id, 10) + "/" + slug }
-
-// Solved reports whether an answer is accepted.
-func (t *Thread) Solved() bool { return t.AcceptedID != 0 }
+func ThreadURL(id int64, slug string) string { return forum.ThreadURL(id, slug) }
 
 // NewThread is what the ask form sends.
 type NewThread struct {
