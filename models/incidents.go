@@ -3,45 +3,24 @@ package models
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
-	"strings"
-	"time"
 	"unicode/utf8"
+
+	"github.com/crowdcare/crowdcare/models/insights"
 )
 
 // MaxIncidentMessage bounds the banner's text.
-const MaxIncidentMessage = 200
+const MaxIncidentMessage = insights.MaxIncidentMessage // alias: moved to models/insights
 
-// maxIncidentTerm bounds the spiking term an incident remembers.
-const maxIncidentTerm = 60
+// Incident is a known problem announced on a category's pages (insights.Incident).
+type Incident = insights.Incident // alias: moved to models/insights
 
-// Incident is a known problem announced on a category's pages, pointing
-// everyone who comes to ask about it at one canonical thread.
-type Incident struct {
-	ID                     int64
-	CategoryID             int64
-	Category, CategorySlug string
-	ThreadID               int64
-	ThreadTitle            string
-	ThreadSlug             string
-	Message, Term          string
-	OpenedBy               string
-	OpenedAt               time.Time
-}
+// NewIncident is what an ambassador fills in when opening one (insights.NewIncident).
+type NewIncident = insights.NewIncident // alias: moved to models/insights
 
-// ThreadURL is the canonical thread.
-func (i Incident) ThreadURL() string {
-	return ThreadURL(i.ThreadID, i.ThreadSlug)
-}
-
-// NewIncident is what an ambassador fills in when opening one.
-type NewIncident struct {
-	CategoryID int64
-	ThreadID   int64
-	Message    string
-	Term       string
-}
+// Opening and closing an incident are steps across domains (the
+// permission, the form's messages, the audit log) and stay here, calling
+// models/insights for the incidents' own statements in their transaction.
 
 // OpenIncident announces a known problem in a category. The thread must be
 // a visible question; the banner's text is plain and short.
@@ -49,8 +28,7 @@ func (s *Store) OpenIncident(ctx context.Context, actor *User, in NewIncident) (
 	if !actor.Can(PermIncidents) {
 		return 0, ErrForbidden
 	}
-	in.Message = strings.TrimSpace(in.Message)
-	in.Term = truncateRunes(strings.TrimSpace(in.Term), maxIncidentTerm)
+	in = in.Tidied()
 	v := validator{}
 	v.check(in.Message != "", "message", "Say in a sentence what is wrong and that you are on it.")
 	v.check(utf8.RuneCountInString(in.Message) <= MaxIncidentMessage, "message", fmt.Sprintf("Keep it to %d characters.", MaxIncidentMessage))
@@ -58,10 +36,9 @@ func (s *Store) OpenIncident(ctx context.Context, actor *User, in NewIncident) (
 	var ok bool
 	if in.ThreadID != 0 {
 		// A banner in a public category must not name a private thread.
-		err := s.reader(ctx).QueryRowContext(ctx, `SELECT 1 FROM threads t JOIN categories c ON c.id = t.category_id
-			WHERE t.id = ? AND `+visibleThread+` AND (c.group_name = '' OR t.category_id = ?)`, in.ThreadID, in.CategoryID).Scan(&ok)
-		if err != nil && !errors.Is(err, sql.ErrNoRows) {
-			return 0, fmt.Errorf("incident thread: %w", err)
+		var err error
+		if ok, err = s.IncidentThreadFits(ctx, in.ThreadID, in.CategoryID); err != nil {
+			return 0, err
 		}
 	}
 	v.check(ok, "thread", "Give the canonical thread, a visible question in a public category or this one: its number or its address, e.g. /t/123.")
@@ -70,10 +47,9 @@ func (s *Store) OpenIncident(ctx context.Context, actor *User, in NewIncident) (
 	}
 	var id int64
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		err := tx.QueryRowContext(ctx, `INSERT INTO incidents (category_id, thread_id, message, term, opened_by, opened_at)
-			VALUES (?, ?, ?, ?, ?, ?) RETURNING id`, in.CategoryID, in.ThreadID, in.Message, in.Term, actor.ID, s.now().Unix()).Scan(&id)
-		if err != nil {
-			return fmt.Errorf("open incident: %w", err)
+		var err error
+		if id, err = s.InsertIncident(ctx, tx, in, actor.ID); err != nil {
+			return err
 		}
 		return logAction(ctx, tx, s.now(), actor, "open_incident", "thread", in.ThreadID, in.Message)
 	})
@@ -86,15 +62,12 @@ func (s *Store) CloseIncident(ctx context.Context, actor *User, id int64) error 
 		return ErrForbidden
 	}
 	return s.inTx(ctx, func(tx *sql.Tx) error {
-		var threadID int64
-		var message string
-		err := tx.QueryRowContext(ctx, `UPDATE incidents SET closed_at = ?, closed_by = ? WHERE id = ? AND closed_at IS NULL
-			RETURNING thread_id, message`, s.now().Unix(), actor.ID, id).Scan(&threadID, &message)
-		if errors.Is(err, sql.ErrNoRows) {
-			return ErrNotFound
-		}
+		threadID, message, found, err := s.EndIncident(ctx, tx, id, actor.ID)
 		if err != nil {
-			return fmt.Errorf("close incident %d: %w", id, err)
+			return err
+		}
+		if !found {
+			return ErrNotFound
 		}
 		return logAction(ctx, tx, s.now(), actor, "close_incident", "thread", threadID, message)
 	})
@@ -114,24 +87,5 @@ func (s *Store) OpenIncidents(ctx context.Context, categoryID int64, viewer *Use
 	}
 	private += privateThread
 	args = append(args, threadArgs...)
-	rows, err := s.reader(ctx).QueryContext(ctx, `SELECT i.id, i.category_id, c.name, c.slug, i.thread_id, t.title, t.slug, i.message, i.term, u.username, i.opened_at
-		FROM incidents i JOIN categories c ON c.id = i.category_id JOIN threads t ON t.id = i.thread_id JOIN users u ON u.id = i.opened_by
-		WHERE i.closed_at IS NULL AND (? = 0 OR i.category_id = ?) AND `+visibleThread+private+` ORDER BY i.opened_at DESC, i.id DESC`,
-		append([]any{categoryID, categoryID}, args...)...)
-	if err != nil {
-		return nil, fmt.Errorf("open incidents: %w", err)
-	}
-	defer rows.Close()
-	var out []Incident
-	for rows.Next() {
-		var i Incident
-		var at int64
-		if err := rows.Scan(&i.ID, &i.CategoryID, &i.Category, &i.CategorySlug, &i.ThreadID, &i.ThreadTitle, &i.ThreadSlug,
-			&i.Message, &i.Term, &i.OpenedBy, &at); err != nil {
-			return nil, err
-		}
-		i.OpenedAt = time.Unix(at, 0)
-		out = append(out, i)
-	}
-	return out, rows.Err()
+	return s.OpenIncidentsWhere(ctx, categoryID, private, args)
 }

@@ -113,11 +113,5 @@ func (sd *Seeder) SkipEmails(ctx context.Context) error {
 // through the event buffer: for a made-up history of the insights'
 // figures (internal/demo). FlushEvents writes them.
 func (sd *Seeder) CountAt(at time.Time, metric, key string, n int) {
-	if n <= 0 {
-		return
-	}
-	b := sd.s.events
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	b.add(at.Truncate(time.Hour).Unix(), metric, key, n)
+	sd.s.Insights.CountAt(at, metric, key, n)
 }

@@ -34,9 +34,6 @@ func TestTweetLinks(t *testing.T) {
 		if got := (InboxItem{Handle: c.handle, TweetID: c.id, Format: string(c.format)}).URL(); got != c.want {
 			t.Errorf("inbox item @%s %s (%s): %q, want %q", c.handle, c.id, c.format, got, c.want)
 		}
-		if got := (SpikeMention{Handle: c.handle, TweetID: c.id, Format: string(c.format)}).URL(); got != c.want {
-			t.Errorf("early-warning mention @%s %s (%s): %q, want %q", c.handle, c.id, c.format, got, c.want)
-		}
 	}
 }
 

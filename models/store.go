@@ -16,6 +16,7 @@ import (
 	"github.com/pressly/goose/v3/lock"
 
 	"github.com/crowdcare/crowdcare/models/db"
+	"github.com/crowdcare/crowdcare/models/insights"
 	"github.com/crowdcare/crowdcare/models/markup"
 	"github.com/crowdcare/crowdcare/models/migrations"
 	"github.com/crowdcare/crowdcare/models/moderation"
@@ -133,8 +134,6 @@ type Store struct {
 	// signal moves version on after commits here and, on PostgreSQL, after
 	// other servers' commits (LISTEN/NOTIFY, a polled row as the fallback).
 	signal     db.ChangeSignal
-	events     *eventBuffer
-	visits     *visitTracker    // search sessions, in memory only
 	faults     writeFaults      // writes that failed, and whether they still do
 	logins     unrecordedLogins // failed logins the database could not record
 	formCounts formCounts       // how common search forms are, for a few minutes
@@ -150,6 +149,10 @@ type Store struct {
 	// Moderator is the flags and the audit log (models/moderation), over
 	// reader, exec, inTx and now.
 	*moderation.Moderator
+	// Insights is the dashboard's figures, event counting and search
+	// sessions, the early warning and incidents (models/insights), over db
+	// and now.
+	*insights.Insights
 }
 
 // Version changes whenever anything was written by this process or, on
@@ -242,6 +245,7 @@ func openPostgres(ctx context.Context, url string, opts Options) (*Store, error)
 	s.Site = s.newSite()
 	s.Notifier = s.newNotifier()
 	s.Moderator = s.newModerator()
+	s.Insights = s.newInsights()
 	if err := s.migrate(ctx); err != nil {
 		pool.Close()
 		return nil, err
@@ -314,6 +318,7 @@ func openSQLite(ctx context.Context, path string, opts Options) (*Store, error) 
 	s.Site = s.newSite()
 	s.Notifier = s.newNotifier()
 	s.Moderator = s.newModerator()
+	s.Insights = s.newInsights()
 	if err := r.PingContext(ctx); err != nil {
 		s.Close()
 		return nil, fmt.Errorf("ping readers: %w", err)

@@ -1,4 +1,4 @@
-package models
+package insights
 
 import (
 	"context"
@@ -6,9 +6,6 @@ import (
 	"sort"
 	"strings"
 	"time"
-
-	"github.com/crowdcare/crowdcare/models/insights"
-	"github.com/crowdcare/crowdcare/models/social"
 )
 
 // mentionsPerWindow bounds the texts read for terms and keywords per
@@ -18,40 +15,26 @@ const (
 	mentionsCharted   = 100000
 )
 
-// The early-warning statistic and its figures live in models/insights
-// (SpikeScore, Series, Terms); these aliases keep the names the handlers use.
-const (
-	SpikeWindow = insights.SpikeWindow
-	SpikeWeeks  = insights.SpikeWeeks
-	ChartHours  = insights.ChartHours
-)
-
-const week = insights.Week
-
-// Spike compares a recent count with the same hours of previous weeks (insights.Spike).
-type Spike = insights.Spike
-
-// Series is one volume watched for spikes (insights.Series).
-type Series = insights.Series
-
 // SpikeThread and SpikeMention are what lies behind a spiking term.
 type SpikeThread struct {
 	ID                     int64
 	Title, Slug            string
 	CategoryID             int64
 	Category, CategorySlug string
+	url                    string
 }
 
 // URL is the thread page.
-func (t SpikeThread) URL() string { return ThreadURL(t.ID, t.Slug) }
+func (t SpikeThread) URL() string { return t.url }
 
 type SpikeMention struct {
 	TweetID, Handle, Text string
 	Format                string // the tweets.Format it was read from
+	url                   string
 }
 
 // URL is the post on X, or "" when its source's ids are not X's.
-func (m SpikeMention) URL() string { return social.TweetURL(m.Handle, m.TweetID, m.Format) }
+func (m SpikeMention) URL() string { return m.url }
 
 // SpikingTerm is a word used far more in the last hours than usual.
 type SpikingTerm struct {
@@ -114,7 +97,7 @@ type ewClock struct {
 func newEWClock(now, chartStart time.Time) ewClock {
 	c := ewClock{chartStart: chartStart}
 	for k := range c.ends {
-		c.ends[k] = now.Add(-time.Duration(k) * week).Unix()
+		c.ends[k] = now.Add(-time.Duration(k) * Week).Unix()
 	}
 	return c
 }
@@ -128,9 +111,9 @@ func (c ewClock) place(at int64, text string) ewPlace {
 			break
 		}
 	}
-	p.week, p.hour = insights.ChartSlot(at, c.chartStart)
+	p.week, p.hour = ChartSlot(at, c.chartStart)
 	if p.win >= 0 {
-		p.terms = insights.Terms(text)
+		p.terms = Terms(text)
 	}
 	if p.win >= 0 || p.week == 0 {
 		p.lower = strings.ToLower(text)
@@ -141,20 +124,20 @@ func (c ewClock) place(at int64, text string) ewPlace {
 // EarlyWarningFigures reads the last hours and the same hours of previous
 // weeks. It ignores the dashboard's period (it is about now) but keeps its
 // category and language.
-func (s *Store) EarlyWarningFigures(ctx context.Context, f InsightsFilter) (EarlyWarning, error) {
+func (in *Insights) EarlyWarningFigures(ctx context.Context, f Filter) (EarlyWarning, error) {
 	// Times are stored in whole seconds: include the current one.
-	now := s.now().Truncate(time.Second).Add(time.Second)
+	now := in.now().Truncate(time.Second).Add(time.Second)
 	w := EarlyWarning{Now: now, ChartStart: now.Truncate(time.Hour).Add(-(ChartHours - 1) * time.Hour)}
 	clock := newEWClock(now, w.ChartStart)
-	threads, err := s.ewThreads(ctx, f, clock)
+	threads, err := in.ewThreads(ctx, f, clock)
 	if err != nil {
 		return w, err
 	}
-	mentions, err := s.ewMentions(ctx, f, clock)
+	mentions, err := in.ewMentions(ctx, f, clock)
 	if err != nil {
 		return w, err
 	}
-	rules, err := s.watchKeywords(ctx, f.CategoryID)
+	rules, err := in.dom.WatchKeywords(ctx, f.CategoryID)
 	if err != nil {
 		return w, err
 	}
@@ -190,13 +173,13 @@ func (s *Store) EarlyWarningFigures(ctx context.Context, f InsightsFilter) (Earl
 			}
 			sr.Usual[h] /= SpikeWeeks
 		}
-		sr.Spike = insights.SpikeScore(x.windows[0], x.windows[1:], min)
+		sr.Spike = SpikeScore(x.windows[0], x.windows[1:], min)
 		return sr
 	}
-	w.Questions = series(all, insights.SpikeMin)
+	w.Questions = series(all, SpikeMin)
 	w.Questions.Kind = "questions"
 	for _, c := range cats {
-		w.Categories = append(w.Categories, series(c, insights.SpikeMin))
+		w.Categories = append(w.Categories, series(c, SpikeMin))
 	}
 	sort.Slice(w.Categories, func(i, j int) bool {
 		a, b := w.Categories[i], w.Categories[j]
@@ -210,7 +193,7 @@ func (s *Store) EarlyWarningFigures(ctx context.Context, f InsightsFilter) (Earl
 	})
 
 	// Mentions: counted per hour in SQL (there can be many), texts only for the windows.
-	if w.Mentions, err = s.ewMentionSeries(ctx, f, clock); err != nil {
+	if w.Mentions, err = in.ewMentionSeries(ctx, f, clock); err != nil {
 		return w, err
 	}
 
@@ -222,7 +205,7 @@ func (s *Store) EarlyWarningFigures(ctx context.Context, f InsightsFilter) (Earl
 		hourly := make([]int, ChartHours)
 		needle := strings.ToLower(kw)
 		count := func(p ewPlace) {
-			if (p.week == 0 || p.win >= 0) && social.ContainsWord(p.lower, needle) {
+			if (p.week == 0 || p.win >= 0) && in.dom.ContainsWord(p.lower, needle) {
 				if p.week == 0 {
 					hourly[p.hour]++
 				}
@@ -237,7 +220,7 @@ func (s *Store) EarlyWarningFigures(ctx context.Context, f InsightsFilter) (Earl
 		for _, m := range mentions {
 			count(m.ewPlace)
 		}
-		w.Keywords = append(w.Keywords, Series{Kind: "keyword", Label: kw, Key: kw, Hourly: hourly, Spike: insights.SpikeScore(windows[0], windows[1:], insights.SpikeMin)})
+		w.Keywords = append(w.Keywords, Series{Kind: "keyword", Label: kw, Key: kw, Hourly: hourly, Spike: SpikeScore(windows[0], windows[1:], SpikeMin)})
 	}
 	sort.SliceStable(w.Keywords, func(i, j int) bool { return w.Keywords[i].Z > w.Keywords[j].Z })
 
@@ -247,13 +230,13 @@ func (s *Store) EarlyWarningFigures(ctx context.Context, f InsightsFilter) (Earl
 
 // ewThreads reads the visible questions of the charted hours, now and in
 // each previous week (the spike windows fall inside them).
-func (s *Store) ewThreads(ctx context.Context, f InsightsFilter, clock ewClock) ([]ewThread, error) {
+func (in *Insights) ewThreads(ctx context.Context, f Filter, clock ewClock) ([]ewThread, error) {
 	var out []ewThread
 	for k, end := range clock.ends {
-		back := time.Duration(k) * week
-		rows, err := s.reader(ctx).QueryContext(ctx, `SELECT t.id, t.title, t.slug, t.category_id, c.name, c.slug, t.created_at
+		back := time.Duration(k) * Week
+		rows, err := in.db.Reader(ctx).QueryContext(ctx, `SELECT t.id, t.title, t.slug, t.category_id, c.name, c.slug, t.created_at
 			FROM threads t JOIN categories c ON c.id = t.category_id
-			WHERE `+visibleThread+` AND t.created_at >= ?1 AND t.created_at < ?2 AND (?3 = 0 OR t.category_id = ?3) AND (?4 = '' OR t.lang = ?4)
+			WHERE `+in.dom.VisibleThread+` AND t.created_at >= ?1 AND t.created_at < ?2 AND (?3 = 0 OR t.category_id = ?3) AND (?4 = '' OR t.lang = ?4)
 			ORDER BY t.created_at DESC, t.id`, // a spiking term's examples: the latest, in an order SQLite's plan cannot change
 			clock.chartStart.Add(-back).Unix(), end, f.CategoryID, f.Lang)
 		if err != nil {
@@ -266,7 +249,7 @@ func (s *Store) ewThreads(ctx context.Context, f InsightsFilter, clock ewClock) 
 				rows.Close()
 				return nil, err
 			}
-			t.ewPlace = clock.place(at, t.Title)
+			t.ewPlace, t.url = clock.place(at, t.Title), in.dom.ThreadURL(t.ID, t.Slug)
 			out = append(out, t)
 		}
 		rows.Close()
@@ -283,7 +266,7 @@ const mentionScope = ` is_brand = 0 AND status NOT IN ('filtered', 'spam') AND (
 
 // ewMentions reads the texts of the mentions of the charted hours and of
 // each earlier week's spike window, the latest first up to a bound each.
-func (s *Store) ewMentions(ctx context.Context, f InsightsFilter, clock ewClock) ([]ewMention, error) {
+func (in *Insights) ewMentions(ctx context.Context, f Filter, clock ewClock) ([]ewMention, error) {
 	var out []ewMention
 	for k, endAt := range clock.ends {
 		end := time.Unix(endAt, 0)
@@ -291,7 +274,7 @@ func (s *Store) ewMentions(ctx context.Context, f InsightsFilter, clock ewClock)
 		if k == 0 {
 			start, limit = clock.chartStart, mentionsCharted
 		}
-		rows, err := s.reader(ctx).QueryContext(ctx, `SELECT tweet_id, author_handle, text, created_at, source_format FROM social_items`+s.indexedBy("social_items_created")+`
+		rows, err := in.db.Reader(ctx).QueryContext(ctx, `SELECT tweet_id, author_handle, text, created_at, source_format FROM social_items`+in.db.IndexedBy("social_items_created")+`
 			WHERE created_at >= ?1 AND created_at < ?2 AND`+mentionScope+` ORDER BY created_at DESC LIMIT ?5`,
 			start.Unix(), end.Unix(), f.CategoryID, f.Lang, limit)
 		if err != nil {
@@ -304,7 +287,7 @@ func (s *Store) ewMentions(ctx context.Context, f InsightsFilter, clock ewClock)
 				rows.Close()
 				return nil, err
 			}
-			m.ewPlace = clock.place(at, m.Text)
+			m.ewPlace, m.url = clock.place(at, m.Text), in.dom.TweetURL(m.Handle, m.TweetID, m.Format)
 			out = append(out, m)
 		}
 		rows.Close()
@@ -318,16 +301,16 @@ func (s *Store) ewMentions(ctx context.Context, f InsightsFilter, clock ewClock)
 // ewMentionSeries counts mentions per charted hour and per spike window.
 // The window ends the charted hours, so one pass over them per week counts
 // both: each hour's mentions, and those of the hour inside the window.
-func (s *Store) ewMentionSeries(ctx context.Context, f InsightsFilter, clock ewClock) (Series, error) {
+func (in *Insights) ewMentionSeries(ctx context.Context, f Filter, clock ewClock) (Series, error) {
 	// Compiles only while the window fits in the charted hours (the first may be short of an hour).
 	const _ = uint(ChartHours - 1 - SpikeWindow/time.Hour)
 	sr := Series{Kind: "mentions", Label: "Imported mentions", Hourly: make([]int, ChartHours), Usual: make([]float64, ChartHours)}
 	var windows [SpikeWeeks + 1]int
 	for k, end := range clock.ends {
 		// Up to now, k weeks back, as for questions.
-		rows, err := s.reader(ctx).QueryContext(ctx, `SELECT (created_at - ?1) / 3600, COUNT(*), SUM(created_at >= ?5) FROM social_items`+s.indexedBy("social_items_created")+`
+		rows, err := in.db.Reader(ctx).QueryContext(ctx, `SELECT (created_at - ?1) / 3600, COUNT(*), SUM(created_at >= ?5) FROM social_items`+in.db.IndexedBy("social_items_created")+`
 			WHERE created_at >= ?1 AND created_at < ?2 AND`+mentionScope+` GROUP BY 1`,
-			clock.chartStart.Add(-time.Duration(k)*week).Unix(), end, f.CategoryID, f.Lang, end-int64(SpikeWindow/time.Second))
+			clock.chartStart.Add(-time.Duration(k)*Week).Unix(), end, f.CategoryID, f.Lang, end-int64(SpikeWindow/time.Second))
 		if err != nil {
 			return sr, fmt.Errorf("early warning: mentions per hour: %w", err)
 		}
@@ -349,28 +332,6 @@ func (s *Store) ewMentionSeries(ctx context.Context, f InsightsFilter, clock ewC
 			return sr, err
 		}
 	}
-	sr.Spike = insights.SpikeScore(windows[0], windows[1:], insights.SpikeMin)
+	sr.Spike = SpikeScore(windows[0], windows[1:], SpikeMin)
 	return sr, nil
-}
-
-// watchKeywords are the keywords of the active watch rules, once each.
-func (s *Store) watchKeywords(ctx context.Context, categoryID int64) ([]string, error) {
-	rules, err := s.SocialRules(ctx)
-	if err != nil {
-		return nil, err
-	}
-	seen := map[string]bool{}
-	var out []string
-	for _, r := range rules {
-		if !r.Active || categoryID != 0 && r.CategoryID != categoryID {
-			continue
-		}
-		for _, kw := range r.Keywords {
-			if k := strings.ToLower(kw); !seen[k] {
-				seen[k] = true
-				out = append(out, kw)
-			}
-		}
-	}
-	return out, nil
 }

@@ -1,4 +1,4 @@
-package models
+package insights
 
 import (
 	"context"
@@ -8,8 +8,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-
-	"github.com/crowdcare/crowdcare/models/insights"
+	"unicode/utf8"
 )
 
 // Metrics counted per hour for the self-service part of the dashboard.
@@ -42,6 +41,14 @@ func normaliseQuery(q string) string {
 	return truncateRunes(strings.Join(strings.Fields(strings.ToLower(q)), " "), 100)
 }
 
+// truncateRunes cuts s to at most n runes.
+func truncateRunes(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	return string([]rune(s)[:n])
+}
+
 // maxEventKeys bounds the buffer between flushes: a flood of distinct
 // nonsense searches is counted under one key rather than growing memory.
 const maxEventKeys = 5000
@@ -55,29 +62,43 @@ type eventKey struct {
 }
 
 // eventBuffer adds events up in memory so that counting costs a page a map
-// update, not a write; the store flushes it every few seconds and on Close.
+// update, not a write; the flusher (Start) writes it every few seconds and
+// on Stop.
 type eventBuffer struct {
 	mu sync.Mutex
 	m  map[eventKey]int
 	// purgedDay is the day old search texts were last deleted on: once a
 	// day is enough for a retention counted in days.
 	purgedDay atomic.Int64
-	stop      chan struct{}
+	stop      chan struct{} // nil until Start
 	done      chan struct{}
 	once      sync.Once
 }
 
 // Count records events in the current hour. It never blocks on the database.
-func (s *Store) Count(evs ...Event) {
+func (in *Insights) Count(evs ...Event) {
 	if len(evs) == 0 {
 		return
 	}
-	hour := s.now().Truncate(time.Hour).Unix()
-	s.events.mu.Lock()
-	defer s.events.mu.Unlock()
+	hour := in.now().Truncate(time.Hour).Unix()
+	in.events.mu.Lock()
+	defer in.events.mu.Unlock()
 	for _, e := range evs {
-		s.events.add(hour, e.Metric, e.Key, 1)
+		in.events.add(hour, e.Metric, e.Key, 1)
 	}
+}
+
+// CountAt counts n events of metric (keyed by key: a no-result search's
+// text, else "") in the hour of at, added up as Count adds them: for a
+// made-up history of the figures (the demo's seeding). FlushEvents writes
+// them.
+func (in *Insights) CountAt(at time.Time, metric, key string, n int) {
+	if n <= 0 {
+		return
+	}
+	in.events.mu.Lock()
+	defer in.events.mu.Unlock()
+	in.events.add(at.Truncate(time.Hour).Unix(), metric, key, n)
 }
 
 // add counts n events of an hour; the caller holds the lock. Past
@@ -92,9 +113,9 @@ func (b *eventBuffer) add(hour int64, metric, key string, n int) {
 
 // FlushEvents ends the search sessions idle long enough and writes the
 // counted events to the database in one transaction.
-func (s *Store) FlushEvents(ctx context.Context) error {
-	s.endIdleVisits(false)
-	b := s.events
+func (in *Insights) FlushEvents(ctx context.Context) error {
+	in.endIdleVisits(false)
+	b := in.events
 	b.mu.Lock()
 	pending := b.m
 	b.m = map[eventKey]int{}
@@ -102,8 +123,8 @@ func (s *Store) FlushEvents(ctx context.Context) error {
 	if len(pending) == 0 {
 		return nil
 	}
-	cutoff := s.now().Add(-searchTextRetention).Unix()
-	err := s.inQuietTx(ctx, func(tx *sql.Tx) error {
+	cutoff := in.now().Add(-searchTextRetention).Unix()
+	err := in.db.InQuietTx(ctx, func(tx *sql.Tx) error {
 		hourly, err := tx.PrepareContext(ctx, `INSERT INTO insight_counts (hour, metric, key, n) VALUES (?, ?, ?, ?)
 			ON CONFLICT (metric, hour, key) DO UPDATE SET n = insight_counts.n + excluded.n`)
 		if err != nil {
@@ -176,10 +197,12 @@ func countsIn(columns, metric string) string {
 // searchTextRetention is how long the text of a search that found nothing is kept.
 const searchTextRetention = 400 * 24 * time.Hour
 
-func (s *Store) startEventFlusher() {
-	b := &eventBuffer{m: map[eventKey]int{}, stop: make(chan struct{}), done: make(chan struct{})}
-	s.events = b
-	s.visits = &visitTracker{visits: map[[32]byte]*visit{}}
+// Start starts the flusher: the counted events are written every few
+// seconds (and kept in memory for the next try when that fails). It is
+// called once, when the store has opened.
+func (in *Insights) Start() {
+	b := in.events
+	b.stop, b.done = make(chan struct{}), make(chan struct{})
 	go func() {
 		defer close(b.done)
 		t := time.NewTicker(eventFlushEvery)
@@ -187,7 +210,7 @@ func (s *Store) startEventFlusher() {
 		for {
 			select {
 			case <-t.C:
-				_ = s.FlushEvents(context.Background()) // kept in memory and retried on the next tick
+				_ = in.FlushEvents(context.Background()) // kept in memory and retried on the next tick
 			case <-b.stop:
 				return
 			}
@@ -195,18 +218,19 @@ func (s *Store) startEventFlusher() {
 	}()
 }
 
-// stopEventFlusher ends the flusher and writes what is left.
-func (s *Store) stopEventFlusher() error {
-	b := s.events
-	if b == nil {
+// Stop ends the flusher and writes what is left, once; nothing when the
+// flusher never started (a store that failed to open).
+func (in *Insights) Stop() error {
+	b := in.events
+	if b.stop == nil {
 		return nil
 	}
 	var err error
 	b.once.Do(func() {
 		close(b.stop)
 		<-b.done
-		s.endIdleVisits(true) // a session cut short by a restart still counts
-		err = s.FlushEvents(context.Background())
+		in.endIdleVisits(true) // a session cut short by a restart still counts
+		err = in.FlushEvents(context.Background())
 	})
 	return err
 }
@@ -229,20 +253,20 @@ type QueryCount struct {
 }
 
 // NoResultShare is the share of searches that found nothing, 0..1.
-func (s SelfService) NoResultShare() float64 { return insights.Share(s.SearchesNone, s.Searches) }
+func (s SelfService) NoResultShare() float64 { return Share(s.SearchesNone, s.Searches) }
 
 // SolvedSessionShare is the share of search sessions that ended on an answer, 0..1.
 func (s SelfService) SolvedSessionShare() float64 {
-	return insights.Share(s.SolvedSessions, s.SearchSessions)
+	return Share(s.SolvedSessions, s.SearchSessions)
 }
 
 // SelfServiceFigures reads the hourly counts and the KB votes for the period.
 // The counts are site-wide: a search or a view has no category.
-func (s *Store) SelfServiceFigures(ctx context.Context, f InsightsFilter, top int) (SelfService, error) {
+func (in *Insights) SelfServiceFigures(ctx context.Context, f Filter, top int) (SelfService, error) {
 	var out SelfService
 	from, to := f.From.Truncate(time.Hour).Unix(), f.To.Unix()
 	ranges := countRanges(from, to)
-	rows, err := s.reader(ctx).QueryContext(ctx, `SELECT metric, SUM(n) FROM (`+countsIn("metric, n", "metric IN (?7, ?8, ?9, ?10, ?11, ?12)")+`) AS c GROUP BY metric`,
+	rows, err := in.db.Reader(ctx).QueryContext(ctx, `SELECT metric, SUM(n) FROM (`+countsIn("metric, n", "metric IN (?7, ?8, ?9, ?10, ?11, ?12)")+`) AS c GROUP BY metric`,
 		append(ranges, MetricSearch, MetricSearchNone, MetricViewSolved, MetricViewArticle, MetricSearchSession, MetricSearchSessionSolved)...)
 	if err != nil {
 		return out, fmt.Errorf("self-service counts: %w", err)
@@ -272,7 +296,7 @@ func (s *Store) SelfServiceFigures(ctx context.Context, f InsightsFilter, top in
 	if err := rows.Err(); err != nil {
 		return out, err
 	}
-	q, err := s.reader(ctx).QueryContext(ctx, `SELECT key, SUM(n) FROM (`+countsIn("key, n", "metric = ?7")+`) AS c
+	q, err := in.db.Reader(ctx).QueryContext(ctx, `SELECT key, SUM(n) FROM (`+countsIn("key, n", "metric = ?7")+`) AS c
 		GROUP BY key ORDER BY SUM(n) DESC, key LIMIT ?8`, append(ranges, MetricSearchNone, top)...)
 	if err != nil {
 		return out, fmt.Errorf("no-result queries: %w", err)
@@ -288,7 +312,7 @@ func (s *Store) SelfServiceFigures(ctx context.Context, f InsightsFilter, top in
 	if err := q.Err(); err != nil {
 		return out, err
 	}
-	err = s.reader(ctx).QueryRowContext(ctx, `SELECT COALESCE(SUM(helpful), 0), COALESCE(SUM(1 - helpful), 0) FROM kb_votes
+	err = in.db.Reader(ctx).QueryRowContext(ctx, `SELECT COALESCE(SUM(helpful), 0), COALESCE(SUM(1 - helpful), 0) FROM kb_votes
 		WHERE created_at >= ? AND created_at < ?`, f.From.Unix(), f.To.Unix()).Scan(&out.VotesHelpful, &out.VotesUnhelpful)
 	if err != nil {
 		return out, fmt.Errorf("kb votes: %w", err)

@@ -1,4 +1,4 @@
-package models
+package insights
 
 import (
 	"crypto/rand"
@@ -48,13 +48,13 @@ type visitTracker struct {
 // request's address and browser, never stored): like Count, but a search
 // repeated within a session is counted once, and the events feed the search
 // session figures. An empty visitor counts the events as Count does.
-func (s *Store) CountVisit(visitor string, evs ...Event) {
+func (in *Insights) CountVisit(visitor string, evs ...Event) {
 	if visitor == "" {
-		s.Count(evs...)
+		in.Count(evs...)
 		return
 	}
 	var counted []Event
-	ended := s.onVisit(visitor, func(v *visit) {
+	ended := in.onVisit(visitor, func(v *visit) {
 		if v == nil { // not followed: the tracker is full
 			counted = evs
 			return
@@ -80,21 +80,21 @@ func (s *Store) CountVisit(visitor string, evs ...Event) {
 			counted = append(counted, e)
 		}
 	})
-	s.Count(append(counted, sessionEvents(ended)...)...)
+	in.Count(append(counted, sessionEvents(ended)...)...)
 }
 
 // MarkAsked notes that the visitor asked a question: their search session,
 // if any, did not end on an answer.
-func (s *Store) MarkAsked(visitor string) {
+func (in *Insights) MarkAsked(visitor string) {
 	if visitor == "" {
 		return
 	}
-	ended := s.onVisit(visitor, func(v *visit) {
+	ended := in.onVisit(visitor, func(v *visit) {
 		if v != nil {
 			v.asked = true
 		}
 	})
-	s.Count(sessionEvents(ended)...)
+	in.Count(sessionEvents(ended)...)
 }
 
 // utcDay is the UTC day of t, counted from 1970-01-01 (day 0).
@@ -110,9 +110,9 @@ func utcDay(t time.Time) int64 {
 // onVisit runs fn on the visitor's current session (nil when the tracker is
 // full) under the tracker's lock, and returns the sessions that ended on
 // the way: at a new day's salt, or the visitor's own after a pause.
-func (s *Store) onVisit(visitor string, fn func(*visit)) (ended []*visit) {
-	now := s.now()
-	t := s.visits
+func (in *Insights) onVisit(visitor string, fn func(*visit)) (ended []*visit) {
+	now := in.now()
+	t := in.visits
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if day := utcDay(now); day != t.day {
@@ -149,10 +149,10 @@ func (s *Store) onVisit(visitor string, fn func(*visit)) (ended []*visit) {
 }
 
 // endIdleVisits counts the sessions idle for sessionIdle, or all with all.
-func (s *Store) endIdleVisits(all bool) {
-	now := s.now()
+func (in *Insights) endIdleVisits(all bool) {
+	now := in.now()
 	var ended []*visit
-	t := s.visits
+	t := in.visits
 	t.mu.Lock()
 	for k, v := range t.visits {
 		if all || now.Sub(v.last) >= sessionIdle {
@@ -161,7 +161,7 @@ func (s *Store) endIdleVisits(all bool) {
 		}
 	}
 	t.mu.Unlock()
-	s.Count(sessionEvents(ended)...)
+	in.Count(sessionEvents(ended)...)
 }
 
 func sessionEvents(ended []*visit) []Event {

@@ -1,22 +1,20 @@
-package models
+package insights
 
 import (
 	"slices"
 	"sort"
-
-	"github.com/crowdcare/crowdcare/models/insights"
 )
 
 // maxTerms is how many spiking terms the dashboard lists.
 const maxTerms = 10
 
 func spikingTerms(threads []ewThread, mentions []ewMention) []SpikingTerm {
-	counts := map[string]*[insights.SpikeWeeks + 1]int{}
+	counts := map[string]*[SpikeWeeks + 1]int{}
 	add := func(terms []string, k int) {
 		for _, term := range terms {
 			c := counts[term]
 			if c == nil {
-				c = new([insights.SpikeWeeks + 1]int)
+				c = new([SpikeWeeks + 1]int)
 				counts[term] = c
 			}
 			c[k]++
@@ -34,10 +32,10 @@ func spikingTerms(threads []ewThread, mentions []ewMention) []SpikingTerm {
 	}
 	var out []SpikingTerm
 	for term, c := range counts {
-		if c[0] < insights.TermMin {
+		if c[0] < TermMin {
 			continue
 		}
-		if sp := insights.SpikeScore(c[0], append([]int(nil), c[1:]...), insights.TermMin); sp.Spiking {
+		if sp := SpikeScore(c[0], append([]int(nil), c[1:]...), TermMin); sp.Spiking {
 			out = append(out, SpikingTerm{Term: term, Spike: sp})
 		}
 	}
