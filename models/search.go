@@ -174,7 +174,7 @@ type searchRun struct {
 func (s *Store) searchFilter(ctx context.Context, q SearchQuery) (string, bool, error) {
 	var parts []string
 	if q.SolvedOnly {
-		parts = append(parts, "facets : "+facetSolved)
+		parts = append(parts, "facets : "+search.FacetSolved)
 	}
 	if q.Category != "" {
 		c, err := s.CategoryBySlug(ctx, q.Category)
@@ -184,7 +184,7 @@ func (s *Store) searchFilter(ctx context.Context, q SearchQuery) (string, bool, 
 		if err != nil {
 			return "", false, err
 		}
-		parts = append(parts, "facets : "+facetCategory(c.ID))
+		parts = append(parts, "facets : "+search.FacetCategory(c.ID))
 	}
 	if q.Tag != "" {
 		var id int64
@@ -195,7 +195,7 @@ func (s *Store) searchFilter(ctx context.Context, q SearchQuery) (string, bool, 
 		if err != nil {
 			return "", false, fmt.Errorf("look up tag: %w", err)
 		}
-		parts = append(parts, "facets : "+facetTag(id))
+		parts = append(parts, "facets : "+search.FacetTag(id))
 	}
 	return strings.Join(parts, " AND "), true, nil
 }
@@ -218,7 +218,7 @@ func fullMatch(expr, filter, exclude string) string {
 // countMatches counts documents matching expr under the filters, up to
 // searchMaxHits+1.
 func (s *Store) countMatches(ctx context.Context, expr, filter, exclude string) (int, error) {
-	n, err := s.index().count(ctx, fullMatch(expr, filter, exclude), searchMaxHits+1)
+	n, err := s.index().Count(ctx, fullMatch(expr, filter, exclude), searchMaxHits+1)
 	if err != nil {
 		return 0, fmt.Errorf("count matches: %w", err)
 	}
@@ -246,7 +246,7 @@ func (s *Store) search(ctx context.Context, plan *searchPlan, filter, exclude st
 		have[h.rowid] = true
 	}
 	add := func(expr string) error {
-		ids, err := s.index().newest(ctx, fullMatch(expr, filter, exclude), rerankExtra)
+		ids, err := s.index().Newest(ctx, fullMatch(expr, filter, exclude), rerankExtra)
 		for _, id := range ids {
 			if !have[id] {
 				have[id] = true
@@ -398,7 +398,7 @@ func (s *Store) Similar(ctx context.Context, title string, viewer *User) ([]Sear
 	if err != nil {
 		return nil, err
 	}
-	run, err := s.search(ctx, plan, "facets : "+facetSolved, exclude, 0, 5)
+	run, err := s.search(ctx, plan, "facets : "+search.FacetSolved, exclude, 0, 5)
 	if err != nil {
 		return nil, err
 	}

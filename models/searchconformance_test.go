@@ -11,6 +11,7 @@ import (
 
 	"github.com/crowdcare/crowdcare/internal/bench/relevance"
 	"github.com/crowdcare/crowdcare/internal/testdb"
+	"github.com/crowdcare/crowdcare/models/search"
 )
 
 // TestSearchConformance is one suite of search behaviours that every search
@@ -307,14 +308,14 @@ func TestSearchConformance(t *testing.T) {
 		idx := s.index()
 		var rows []any
 		for _, id := range []int64{th.ID} {
-			d := searchDoc{title: "Bulk written question about lemurs", body: "The lemur app shows a blank screen.", answers: "Clear the mongoose cache."}
-			rows = append(rows, idx.values(indexRow{threadRowID(id), indexColumns(d, nil), facetCategory(th.Category.ID) + " " + facetOpen})...)
+			d := search.Doc{Title: "Bulk written question about lemurs", Body: "The lemur app shows a blank screen.", Answers: "Clear the mongoose cache."}
+			rows = append(rows, idx.Values(openIndexRow(id, th.Category.ID, search.Columns(d, nil)))...)
 		}
 		err := s.inTx(ctx, func(tx *sql.Tx) error {
-			if err := idx.remove(ctx, tx, threadRowID(th.ID)); err != nil {
+			if err := idx.Remove(ctx, tx, search.ThreadRowID(th.ID)); err != nil {
 				return err
 			}
-			return execRows(ctx, tx, `INSERT INTO search_index (`+strings.Join(idx.columns(), ", ")+`) VALUES `, "", len(idx.columns()), rows)
+			return execRows(ctx, tx, `INSERT INTO search_index (`+strings.Join(idx.Columns(), ", ")+`) VALUES `, "", len(idx.Columns()), rows)
 		})
 		if err != nil {
 			t.Fatal(err)

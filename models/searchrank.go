@@ -8,34 +8,23 @@ import (
 	"math"
 	"slices"
 	"strings"
+
+	"github.com/crowdcare/crowdcare/models/search"
 )
 
 // rankCandidates ranks the newest limit matches by the index's relevance
 // alone (bm25 on SQLite) and returns the best window of them, with the
 // number of matches (up to limit+1).
 func (s *Store) rankCandidates(ctx context.Context, match string, limit, window int) ([]SearchHit, int, error) {
-	hits, total, err := s.index().rank(ctx, match, limit, window)
+	ranked, total, err := s.index().Rank(ctx, match, limit, window)
 	if err != nil {
 		return nil, 0, fmt.Errorf("search %q: %w", match, err)
 	}
-	return hits, total, nil
-}
-
-// scanRanked reads rows of rowid, rank (lower first) and the number of
-// matches.
-func scanRanked(rows *sql.Rows) ([]SearchHit, int, error) {
-	defer rows.Close()
-	var hits []SearchHit
-	total := 0
-	for rows.Next() {
-		var rowid int64
-		var rank float64
-		if err := rows.Scan(&rowid, &rank, &total); err != nil {
-			return nil, 0, err
-		}
-		hits = append(hits, SearchHit{ID: rowid, ThreadID: rowid, score: rank, rowid: rowid})
+	hits := make([]SearchHit, len(ranked))
+	for i, r := range ranked {
+		hits[i] = SearchHit{ID: r.RowID, ThreadID: r.RowID, score: r.Score, rowid: r.RowID}
 	}
-	return hits, total, rows.Err()
+	return hits, total, nil
 }
 
 // candidates is how many of the newest matches are ranked. bm25 costs
@@ -134,7 +123,7 @@ func (s *Store) scoreWindow(ctx context.Context, plan *searchPlan, hits []Search
 			rows.Close()
 			return false, err
 		}
-		t.solved = strings.Contains(facets, facetSolved) || strings.Contains(facets, facetKB)
+		t.solved = strings.Contains(facets, search.FacetSolved) || strings.Contains(facets, search.FacetKB)
 		texts[pos[rowid]] = t
 	}
 	rows.Close()

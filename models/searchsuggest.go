@@ -17,40 +17,6 @@ import (
 // offered as a corrected query, one click away. The query itself is never
 // replaced.
 
-// titleWords are the words of a title kept for suggestions: letters only,
-// 3 to 30 of them, outside the scripts written without spaces.
-func titleWords(title string) []string {
-	seen := map[string]bool{}
-	var out []string
-	for _, sp := range search.SplitWords(title) {
-		w := search.FoldWord(title[sp.Start:sp.End])
-		if n := utf8.RuneCountInString(w); n < 3 || n > 30 || seen[w] || !search.Stemmable(w) {
-			continue
-		}
-		seen[w] = true
-		out = append(out, w)
-	}
-	return out
-}
-
-// addSearchWords records a title's words for suggestions.
-func addSearchWords(ctx context.Context, tx dbtx, title string) error {
-	words := titleWords(title)
-	if len(words) == 0 {
-		return nil
-	}
-	args := make([]any, len(words))
-	for i, w := range words {
-		args[i] = w
-	}
-	_, err := tx.ExecContext(ctx, `INSERT INTO search_words (word) VALUES `+
-		strings.TrimSuffix(strings.Repeat("(?),", len(words)), ",")+` ON CONFLICT DO NOTHING`, args...)
-	if err != nil {
-		return fmt.Errorf("record title words: %w", err)
-	}
-	return nil
-}
-
 // fillSearchWordsIfAsked reads the existing titles' words once, when a
 // migration asked for it (search.words).
 func (s *Store) fillSearchWordsIfAsked(ctx context.Context) error {
@@ -91,7 +57,7 @@ func (s *Store) fillSearchWordsIfAsked(ctx context.Context) error {
 		}
 		err = s.inQuietTx(ctx, func(tx *sql.Tx) error {
 			for _, r := range batch {
-				if err := addSearchWords(ctx, tx, r.title); err != nil {
+				if err := search.AddTitleWords(ctx, tx, r.title); err != nil {
 					return err
 				}
 			}

@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"sync"
+
+	"github.com/crowdcare/crowdcare/models/search"
 )
 
 // visibleThread is the condition for a thread that appears in lists, search,
@@ -127,7 +129,7 @@ func (s *Store) searchCategoryFilter(ctx context.Context, viewer *User) (string,
 	}
 	facets := make([]string, len(hidden))
 	for i, id := range hidden {
-		facets[i] = facetCategory(id)
+		facets[i] = search.FacetCategory(id)
 	}
 	return "facets : (" + strings.Join(facets, " OR ") + ")", nil
 }
