@@ -12,7 +12,7 @@ import (
 
 // index is the store's search back-end, by engine (models/search: FTS5 on
 // SQLite, the tsvector index on PostgreSQL).
-func (s *Store) index() search.Backend { return search.NewBackend(s.db) }
+func (s *Store) index() search.Backend { return s.Backend() }
 
 // openIndexRow is the index row of a new open question with the text
 // columns cols (search.Columns), as imports write many a statement.
@@ -159,11 +159,8 @@ const reindexBatch = 500
 
 // Reindex rebuilds the whole search index from the content, in batches.
 func (s *Store) Reindex(ctx context.Context) (int, error) {
-	if err := s.index().Clear(ctx); err != nil {
-		return 0, fmt.Errorf("clear search_index: %w", err)
-	}
-	if _, err := s.exec(ctx, `DELETE FROM search_words`); err != nil {
-		return 0, fmt.Errorf("clear search_words: %w", err)
+	if err := s.ClearIndex(ctx); err != nil {
+		return 0, err
 	}
 	n := 0
 	stemmers := map[string]*search.Stemmer{}
@@ -210,6 +207,63 @@ func (s *Store) reindexIfAsked(ctx context.Context) error {
 	// The rebuild read every title's words too.
 	if _, err := s.w.ExecContext(ctx, `DELETE FROM settings WHERE key IN ('search.reindex', 'search.words')`); err != nil {
 		return fmt.Errorf("clear search.reindex: %w", err)
+	}
+	return nil
+}
+
+// fillSearchWordsIfAsked reads the existing titles' words once, when a
+// migration asked for it (search.words).
+func (s *Store) fillSearchWordsIfAsked(ctx context.Context) error {
+	var v string
+	err := s.w.QueryRowContext(ctx, `SELECT value FROM settings WHERE key = 'search.words'`).Scan(&v)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("read search.words: %w", err)
+	}
+	var last int64
+	for {
+		type row struct {
+			id    int64
+			title string
+		}
+		var batch []row
+		rows, err := s.reader(ctx).QueryContext(ctx, `SELECT t.id, t.title FROM threads t WHERE t.id > ? AND `+visibleThread+`
+			ORDER BY t.id LIMIT 2000`, last)
+		if err != nil {
+			return fmt.Errorf("read titles: %w", err)
+		}
+		for rows.Next() {
+			var r row
+			if err := rows.Scan(&r.id, &r.title); err != nil {
+				rows.Close()
+				return err
+			}
+			batch = append(batch, r)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		if len(batch) == 0 {
+			break
+		}
+		err = s.inQuietTx(ctx, func(tx *sql.Tx) error {
+			for _, r := range batch {
+				if err := search.AddTitleWords(ctx, tx, r.title); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		last = batch[len(batch)-1].id
+	}
+	if _, err := s.w.ExecContext(ctx, `DELETE FROM settings WHERE key = 'search.words'`); err != nil {
+		return fmt.Errorf("clear search.words: %w", err)
 	}
 	return nil
 }

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"sync"
 
 	"github.com/crowdcare/crowdcare/models/search"
 )
@@ -28,32 +27,6 @@ func (s *Store) SearchSynonyms(ctx context.Context) (string, error) {
 		return "", fmt.Errorf("load search synonyms: %w", err)
 	}
 	return v, nil
-}
-
-// searchSynonyms is the synonym list in force, read for each search: a
-// change applies to the next search, in every process, without a restart
-// or a rebuild of the index (synonyms are expanded in the query).
-func (s *Store) searchSynonyms(ctx context.Context) (*search.SynonymSet, error) {
-	text, err := s.SearchSynonyms(ctx)
-	if err != nil {
-		return nil, err
-	}
-	// The list read is parsed once for as long as it stays the same.
-	c := &s.synonyms
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.set == nil || c.text != text {
-		c.text = text
-		c.set, _ = search.ParseSynonyms(text)
-	}
-	return c.set, nil
-}
-
-// parsedSynonyms is the last synonym list read, parsed (read-only once made).
-type parsedSynonyms struct {
-	mu   sync.Mutex
-	text string
-	set  *search.SynonymSet
 }
 
 // SetSearchSynonyms saves the synonym list (PermManageSite). Lines with

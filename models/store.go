@@ -20,6 +20,7 @@ import (
 	"github.com/crowdcare/crowdcare/models/migrations"
 	"github.com/crowdcare/crowdcare/models/moderation"
 	"github.com/crowdcare/crowdcare/models/notify"
+	"github.com/crowdcare/crowdcare/models/search"
 	"github.com/crowdcare/crowdcare/models/site"
 )
 
@@ -132,13 +133,11 @@ type Store struct {
 	versionTimes versionTimes
 	// signal moves version on after commits here and, on PostgreSQL, after
 	// other servers' commits (LISTEN/NOTIFY, a polled row as the fallback).
-	signal     db.ChangeSignal
-	events     *eventBuffer
-	visits     *visitTracker    // search sessions, in memory only
-	faults     writeFaults      // writes that failed, and whether they still do
-	logins     unrecordedLogins // failed logins the database could not record
-	formCounts formCounts       // how common search forms are, for a few minutes
-	synonyms   parsedSynonyms
+	signal db.ChangeSignal
+	events *eventBuffer
+	visits *visitTracker    // search sessions, in memory only
+	faults writeFaults      // writes that failed, and whether they still do
+	logins unrecordedLogins // failed logins the database could not record
 	// seedAt, when not 0, is the time (Unix nanoseconds) a Seeder writes
 	// at: the store's clock until the Seeder closes.
 	seedAt atomic.Int64
@@ -150,6 +149,9 @@ type Store struct {
 	// Moderator is the flags and the audit log (models/moderation), over
 	// reader, exec, inTx and now.
 	*moderation.Moderator
+	// Searcher is search: the index's back-end and the query running
+	// (models/search), over db, now and what it reads of the forum.
+	*search.Searcher
 }
 
 // Version changes whenever anything was written by this process or, on
@@ -242,6 +244,7 @@ func openPostgres(ctx context.Context, url string, opts Options) (*Store, error)
 	s.Site = s.newSite()
 	s.Notifier = s.newNotifier()
 	s.Moderator = s.newModerator()
+	s.Searcher = s.newSearcher()
 	if err := s.migrate(ctx); err != nil {
 		pool.Close()
 		return nil, err
@@ -314,6 +317,7 @@ func openSQLite(ctx context.Context, path string, opts Options) (*Store, error) 
 	s.Site = s.newSite()
 	s.Notifier = s.newNotifier()
 	s.Moderator = s.newModerator()
+	s.Searcher = s.newSearcher()
 	if err := r.PingContext(ctx); err != nil {
 		s.Close()
 		return nil, fmt.Errorf("ping readers: %w", err)

@@ -7,8 +7,6 @@ import (
 	"slices"
 	"strings"
 	"sync"
-
-	"github.com/crowdcare/crowdcare/models/search"
 )
 
 // visibleThread is the condition for a thread that appears in lists, search,
@@ -119,19 +117,6 @@ func (s *Store) CanSeeArticle(ctx context.Context, viewer *User, a *Article) (bo
 		return false, nil
 	}
 	return s.CanSeeCategory(ctx, viewer, a.Category.ID)
-}
-
-// searchCategoryFilter is the FTS5 form of categoryFilter.
-func (s *Store) searchCategoryFilter(ctx context.Context, viewer *User) (string, error) {
-	hidden, err := s.hiddenCategories(ctx, viewer)
-	if err != nil || len(hidden) == 0 {
-		return "", err
-	}
-	facets := make([]string, len(hidden))
-	for i, id := range hidden {
-		facets[i] = search.FacetCategory(id)
-	}
-	return "facets : (" + strings.Join(facets, " OR ") + ")", nil
 }
 
 // SetCategoryGroup makes a category private to a group, or public with "".

@@ -264,14 +264,6 @@ func compilePgQuery(match string) (pgQuery, error) {
 	return q, nil
 }
 
-// ValidMatch returns an error when match is not a match expression the
-// back-ends take (the syntax Backend names, as the PostgreSQL compiler
-// reads it). The planner writes only such; the fuzz tests check it.
-func ValidMatch(match string) error {
-	_, err := compilePgQuery(match)
-	return err
-}
-
 // ftsNode is a parsed match expression.
 type ftsNode struct {
 	op     string // "and", "or", "not" (kids[0] without kids[1]), "phrase", "facet"
