@@ -16,7 +16,9 @@ import (
 const DefaultSearchSynonyms = search.DefaultSynonyms
 
 // SearchSynonyms returns the synonym list as an admin wrote it (the
-// defaults until one did).
+// defaults until one did). Search reads it for each query (search.Forum's
+// Synonyms), so a change applies to the next search in every process; the
+// searcher keeps it parsed while it stays the same.
 func (s *Store) SearchSynonyms(ctx context.Context) (string, error) {
 	var v string
 	err := s.reader(ctx).QueryRowContext(ctx, `SELECT value FROM settings WHERE key = 'search.synonyms'`).Scan(&v)
