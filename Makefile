@@ -58,7 +58,7 @@ test: fmt-check vet
 # Fuzzing: Markdown rendering, the search-query translator, every tweet reader, the SVG logo cleaner, uploads.
 fuzz:
 	$(GO) test -tags $(TAGS) -run '^$$' -fuzz '^FuzzMarkdown$$' -fuzztime $(or $(FUZZTIME),12000x) $(MINIMIZE) ./models/markup/
-	$(GO) test -tags $(TAGS) -run '^$$' -fuzz '^FuzzSearchQuery$$' -fuzztime $(or $(FUZZTIME),12000x) $(MINIMIZE) ./models/
+	$(GO) test -tags $(TAGS) -run '^$$' -fuzz '^FuzzSearchQuery$$' -fuzztime $(or $(FUZZTIME),12000x) $(MINIMIZE) ./models/search/
 	$(GO) test -tags $(TAGS) -run '^$$' -fuzz '^FuzzTweetShortcut$$' -fuzztime $(or $(FUZZTIME),40000x) $(MINIMIZE) ./models/markup/
 	$(GO) test -tags $(TAGS) -run '^$$' -fuzz '^FuzzRead$$' -fuzztime $(or $(FUZZTIME),50000x) $(MINIMIZE) ./tweets/
 	$(GO) test -tags $(TAGS) -run '^$$' -fuzz '^FuzzClean$$' -fuzztime $(or $(FUZZTIME),40000x) $(MINIMIZE) ./svgsafe/

@@ -24,6 +24,26 @@ func searchTitles(t *testing.T, s *Store, q SearchQuery) []string {
 	return out
 }
 
+// ask creates a thread with an optional accepted answer.
+func ask(t *testing.T, s *Store, asker, helper *User, title, body, answer string) *Thread {
+	t.Helper()
+	ctx := context.Background()
+	th, err := s.CreateThread(ctx, asker, NewThread{Title: title, CategorySlug: "general", Body: body})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if answer != "" {
+		a, err := s.CreateAnswer(ctx, helper, th.ID, answer)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Accept(ctx, asker, a.ID, false); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return th
+}
+
 func TestSearchFindsNewContentAndFollowsEditsAndDeletes(t *testing.T) {
 	s := newTestStore(t)
 	ctx := context.Background()

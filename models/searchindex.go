@@ -5,48 +5,19 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 
 	"github.com/crowdcare/crowdcare/models/search"
 )
 
-// Facet tokens live in the index's facets column. They are made of letters
-// and digits only, so the tokenizer keeps each one whole.
-func facetCategory(id int64) string { return "zc" + strconv.FormatInt(id, 10) }
-func facetTag(id int64) string      { return "zt" + strconv.FormatInt(id, 10) }
+// index is the store's search back-end, by engine (models/search: FTS5 on
+// SQLite, the tsvector index on PostgreSQL).
+func (s *Store) index() search.Backend { return s.Backend() }
 
-const (
-	facetSolved = "zsolved"
-	facetOpen   = "zopen"
-	facetKB     = "zkb"
-)
-
-// A question's row in the index has the thread's id, so newer questions
-// have higher row ids. A solved thread and its article are one row.
-func threadRowID(threadID int64) int64 { return threadID }
-
-func indexText(s string) string { return search.SegmentCJK(cleanText(s)) }
-
-// searchDoc is one question as the index holds it.
-type searchDoc struct {
-	title   string // the thread's title, and a curated article's when it differs
-	body    string // the question and the accepted answer
-	answers string // the other answers
-	lang    string // the thread's language, "" when not known yet
-}
-
-// indexColumns are a question's text columns of search_index, in order:
-// title, body, answers, joined, tstems, stems. st stems in the thread's
-// language (see newStemmer); nil makes one.
-func indexColumns(d searchDoc, st *search.Stemmer) []any {
-	if st == nil {
-		st = search.NewStemmer(d.lang)
-	}
-	title, body, answers := cleanText(d.title), cleanText(d.body), cleanText(d.answers)
-	joined := search.JoinedForms(title, body, answers)
-	return []any{indexText(title), indexText(body), indexText(answers), joined,
-		st.StemsOf(search.JoinedForms(title), title), st.StemsOf(joined, body, answers)}
+// openIndexRow is the index row of a new open question with the text
+// columns cols (search.Columns), as imports write many a statement.
+func openIndexRow(threadID, categoryID int64, cols []any) search.Row {
+	return search.Row{RowID: search.ThreadRowID(threadID), Cols: cols, Facets: search.FacetCategory(categoryID) + " " + search.FacetOpen}
 }
 
 // indexThread writes the question's row in the search index (the thread
@@ -59,11 +30,11 @@ func (s *Store) indexThread(ctx context.Context, tx dbtx, threadID int64) error 
 // indexThreadWith is indexThread with stemmers kept across calls (by
 // language), as a rebuild of the whole index does; nil makes new ones.
 func (s *Store) indexThreadWith(ctx context.Context, tx dbtx, threadID int64, stemmers map[string]*search.Stemmer) error {
-	rowid := threadRowID(threadID)
-	if err := s.index().remove(ctx, tx, rowid); err != nil {
+	rowid := search.ThreadRowID(threadID)
+	if err := s.index().Remove(ctx, tx, rowid); err != nil {
 		return fmt.Errorf("unindex thread %d: %w", threadID, err)
 	}
-	var d searchDoc
+	var d search.Doc
 	var catID int64
 	var solved, visible bool
 	var article sql.NullInt64
@@ -72,7 +43,7 @@ func (s *Store) indexThreadWith(ctx context.Context, tx dbtx, threadID int64, st
 	err := tx.QueryRowContext(ctx, `SELECT t.title, t.category_id, t.accepted_id IS NOT NULL, `+visibleThread+`, t.lang,
 		k.id, k.title, k.problem_md, k.solution_md, k.curated
 		FROM threads t LEFT JOIN kb_articles k ON k.thread_id = t.id AND k.published = 1
-		WHERE t.id = ?`, threadID).Scan(&d.title, &catID, &solved, &visible, &d.lang,
+		WHERE t.id = ?`, threadID).Scan(&d.Title, &catID, &solved, &visible, &d.Lang,
 		&article, &kbTitle, &problem, &solution, &curated)
 	if errors.Is(err, sql.ErrNoRows) || (err == nil && !visible) {
 		return nil
@@ -106,18 +77,18 @@ func (s *Store) indexThreadWith(ctx context.Context, tx dbtx, threadID int64, st
 	if err := rows.Err(); err != nil {
 		return err
 	}
-	facets := []string{facetCategory(catID), facetOpen}
+	facets := []string{search.FacetCategory(catID), search.FacetOpen}
 	if solved {
-		facets[1] = facetSolved
+		facets[1] = search.FacetSolved
 	}
 	if article.Valid {
 		// A published article stands for a solved question, also if its
 		// answer was later unaccepted: one facet for the solved filter.
-		facets = append(facets[:1], facetSolved, facetKB)
+		facets = append(facets[:1], search.FacetSolved, search.FacetKB)
 		// A curator's words count too; an article made from the thread
 		// repeats the question and answer, which are there already.
-		if kbTitle.String != d.title {
-			d.title += "\n" + kbTitle.String
+		if kbTitle.String != d.Title {
+			d.Title += "\n" + kbTitle.String
 		}
 		if curated.Bool {
 			p, err := s.md.Render(problem.String)
@@ -131,7 +102,7 @@ func (s *Store) indexThreadWith(ctx context.Context, tx dbtx, threadID int64, st
 			body = append(body, p.Text, sol.Text)
 		}
 	}
-	d.body, d.answers = strings.Join(body, "\n"), strings.Join(answers, "\n")
+	d.Body, d.Answers = strings.Join(body, "\n"), strings.Join(answers, "\n")
 	tagFacets, err := threadTagFacets(ctx, tx, threadID)
 	if err != nil {
 		return err
@@ -139,17 +110,17 @@ func (s *Store) indexThreadWith(ctx context.Context, tx dbtx, threadID int64, st
 	facets = append(facets, tagFacets...)
 	var st *search.Stemmer
 	if stemmers != nil {
-		lang := search.StemLang(d.lang)
+		lang := search.StemLang(d.Lang)
 		if st = stemmers[lang]; st == nil {
 			st = search.NewStemmer(lang)
 			stemmers[lang] = st
 		}
 	}
-	row := indexRow{rowid: rowid, cols: indexColumns(d, st), facets: strings.Join(facets, " ")}
-	if err := s.index().write(ctx, tx, row); err != nil {
+	row := search.Row{RowID: rowid, Cols: search.Columns(d, st), Facets: strings.Join(facets, " ")}
+	if err := s.index().Write(ctx, tx, row); err != nil {
 		return fmt.Errorf("index thread %d: %w", threadID, err)
 	}
-	return addSearchWords(ctx, tx, d.title)
+	return search.AddTitleWords(ctx, tx, d.Title)
 }
 
 func threadTagFacets(ctx context.Context, tx dbtx, threadID int64) ([]string, error) {
@@ -164,7 +135,7 @@ func threadTagFacets(ctx context.Context, tx dbtx, threadID int64) ([]string, er
 		if err := rows.Scan(&id); err != nil {
 			return nil, err
 		}
-		out = append(out, facetTag(id))
+		out = append(out, search.FacetTag(id))
 	}
 	return out, rows.Err()
 }
@@ -188,11 +159,8 @@ const reindexBatch = 500
 
 // Reindex rebuilds the whole search index from the content, in batches.
 func (s *Store) Reindex(ctx context.Context) (int, error) {
-	if err := s.index().clear(ctx); err != nil {
-		return 0, fmt.Errorf("clear search_index: %w", err)
-	}
-	if _, err := s.exec(ctx, `DELETE FROM search_words`); err != nil {
-		return 0, fmt.Errorf("clear search_words: %w", err)
+	if err := s.ClearIndex(ctx); err != nil {
+		return 0, err
 	}
 	n := 0
 	stemmers := map[string]*search.Stemmer{}
@@ -219,7 +187,7 @@ func (s *Store) Reindex(ctx context.Context) (int, error) {
 		n += len(ids)
 		last = ids[len(ids)-1]
 	}
-	return n, s.index().optimize(ctx)
+	return n, s.index().Optimize(ctx)
 }
 
 // reindexIfAsked rebuilds the index when a migration asked for it (a new
@@ -239,6 +207,63 @@ func (s *Store) reindexIfAsked(ctx context.Context) error {
 	// The rebuild read every title's words too.
 	if _, err := s.w.ExecContext(ctx, `DELETE FROM settings WHERE key IN ('search.reindex', 'search.words')`); err != nil {
 		return fmt.Errorf("clear search.reindex: %w", err)
+	}
+	return nil
+}
+
+// fillSearchWordsIfAsked reads the existing titles' words once, when a
+// migration asked for it (search.words).
+func (s *Store) fillSearchWordsIfAsked(ctx context.Context) error {
+	var v string
+	err := s.w.QueryRowContext(ctx, `SELECT value FROM settings WHERE key = 'search.words'`).Scan(&v)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("read search.words: %w", err)
+	}
+	var last int64
+	for {
+		type row struct {
+			id    int64
+			title string
+		}
+		var batch []row
+		rows, err := s.reader(ctx).QueryContext(ctx, `SELECT t.id, t.title FROM threads t WHERE t.id > ? AND `+visibleThread+`
+			ORDER BY t.id LIMIT 2000`, last)
+		if err != nil {
+			return fmt.Errorf("read titles: %w", err)
+		}
+		for rows.Next() {
+			var r row
+			if err := rows.Scan(&r.id, &r.title); err != nil {
+				rows.Close()
+				return err
+			}
+			batch = append(batch, r)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		if len(batch) == 0 {
+			break
+		}
+		err = s.inQuietTx(ctx, func(tx *sql.Tx) error {
+			for _, r := range batch {
+				if err := search.AddTitleWords(ctx, tx, r.title); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		last = batch[len(batch)-1].id
+	}
+	if _, err := s.w.ExecContext(ctx, `DELETE FROM settings WHERE key = 'search.words'`); err != nil {
+		return fmt.Errorf("clear search.words: %w", err)
 	}
 	return nil
 }

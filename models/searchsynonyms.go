@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"sync"
 
 	"github.com/crowdcare/crowdcare/models/search"
 )
@@ -17,7 +16,9 @@ import (
 const DefaultSearchSynonyms = search.DefaultSynonyms
 
 // SearchSynonyms returns the synonym list as an admin wrote it (the
-// defaults until one did).
+// defaults until one did). Search reads it for each query (search.Forum's
+// Synonyms), so a change applies to the next search in every process; the
+// searcher keeps it parsed while it stays the same.
 func (s *Store) SearchSynonyms(ctx context.Context) (string, error) {
 	var v string
 	err := s.reader(ctx).QueryRowContext(ctx, `SELECT value FROM settings WHERE key = 'search.synonyms'`).Scan(&v)
@@ -28,32 +29,6 @@ func (s *Store) SearchSynonyms(ctx context.Context) (string, error) {
 		return "", fmt.Errorf("load search synonyms: %w", err)
 	}
 	return v, nil
-}
-
-// searchSynonyms is the synonym list in force, read for each search: a
-// change applies to the next search, in every process, without a restart
-// or a rebuild of the index (synonyms are expanded in the query).
-func (s *Store) searchSynonyms(ctx context.Context) (*search.SynonymSet, error) {
-	text, err := s.SearchSynonyms(ctx)
-	if err != nil {
-		return nil, err
-	}
-	// The list read is parsed once for as long as it stays the same.
-	c := &s.synonyms
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.set == nil || c.text != text {
-		c.text = text
-		c.set, _ = search.ParseSynonyms(text)
-	}
-	return c.set, nil
-}
-
-// parsedSynonyms is the last synonym list read, parsed (read-only once made).
-type parsedSynonyms struct {
-	mu   sync.Mutex
-	text string
-	set  *search.SynonymSet
 }
 
 // SetSearchSynonyms saves the synonym list (PermManageSite). Lines with

@@ -10,6 +10,7 @@ import (
 	"sync"
 
 	"github.com/crowdcare/crowdcare/models/db"
+	"github.com/crowdcare/crowdcare/models/search"
 	"github.com/crowdcare/crowdcare/models/social"
 )
 
@@ -37,7 +38,7 @@ type newThread struct {
 	title, slug string
 	md, html    []string
 	text        []string
-	search      []any // the index's text columns (indexColumns)
+	search      []any // the index's text columns (search.Columns)
 	// The items, when they are not stored yet (a streamed batch's): they
 	// are stored with the thread, already converted. A streamed thread
 	// has no context: its question is its conversation's root.
@@ -318,7 +319,7 @@ func (s *Store) renderThread(nt *newThread) error {
 	}
 	// As indexThread writes it: the question, then the answers by id.
 	lang, _ := social.ThreadLang(q.lang)
-	nt.search = indexColumns(searchDoc{title: nt.title, body: nt.text[0], answers: strings.Join(nt.text[1:], "\n"), lang: lang}, nil)
+	nt.search = search.Columns(search.Doc{Title: nt.title, Body: nt.text[0], Answers: strings.Join(nt.text[1:], "\n"), Lang: lang}, nil)
 	return nil
 }
 
@@ -383,7 +384,7 @@ func (im *Importer) writeThreads(ctx context.Context, c *stmtCache, threads []*n
 			q.created, last, social.SourceRef(q.handle, q.id, q.format), firstAnswer, lang, checked)
 		questions = append(questions, nt.id, nt.firstPost)
 		posts, items, pending = nt.postRows(func(i int) int64 { return nt.firstPost + int64(i) }, posts, items, pending)
-		search = append(search, im.s.index().values(indexRow{threadRowID(nt.id), nt.search, facetCategory(nt.categoryID) + " " + facetOpen})...)
+		search = append(search, im.s.index().Values(openIndexRow(nt.id, nt.categoryID, nt.search))...)
 	}
 	type step struct {
 		what, before, after string
@@ -414,7 +415,7 @@ func (im *Importer) writeThreads(ctx context.Context, c *stmtCache, threads []*n
 	}
 	return run(step{"items", `UPDATE social_items SET status = v.column2, thread_id = v.column3, post_id = v.column4 FROM (VALUES `,
 		`) AS v WHERE social_items.tweet_id = v.column1`, 4, items},
-		step{"search index", `INSERT INTO search_index (` + strings.Join(im.s.index().columns(), ", ") + `) VALUES `, "", len(im.s.index().columns()), search})
+		step{"search index", `INSERT INTO search_index (` + strings.Join(im.s.index().Columns(), ", ") + `) VALUES `, "", len(im.s.index().Columns()), search})
 }
 
 // execRows runs before + "(?, ...), (?, ...)" + after for rows of cols

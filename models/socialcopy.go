@@ -134,7 +134,7 @@ func (im *Importer) copyThreads(ctx context.Context, c *stmtCache, threads []*ne
 		th = append(th, nt.id, nt.categoryID, nt.authors[0], nt.title, nt.slug, len(nt.items)-1,
 			q.created, last, social.SourceRef(q.handle, q.id, q.format), firstAnswer, lang, checked, nt.posts[0])
 		posts, items, pending = nt.postRows(func(i int) int64 { return nt.posts[i] }, posts, items, pending)
-		search = append(search, index.values(indexRow{threadRowID(nt.id), nt.search, facetCategory(nt.categoryID) + " " + facetOpen})...)
+		search = append(search, index.Values(openIndexRow(nt.id, nt.categoryID, nt.search))...)
 	}
 	if _, err := copyRows(ctx, c, "threads", []string{"id", "category_id", "author_id", "title", "slug", "answer_count",
 		"created_at", "last_activity_at", "source_url", "first_answer_at", "lang", "lang_checked", "question_id"}, th); err != nil {
@@ -153,7 +153,7 @@ func (im *Importer) copyThreads(ctx context.Context, c *stmtCache, threads []*ne
 		typedTuple("TEXT", "TEXT", "BIGINT", "BIGINT"), `) AS v WHERE social_items.tweet_id = v.column1`, 4, items); err != nil {
 		return fmt.Errorf("store imported items: %w", err)
 	}
-	if _, err := copyRows(ctx, c, "search_index", index.columns(), search); err != nil {
+	if _, err := copyRows(ctx, c, "search_index", index.Columns(), search); err != nil {
 		return fmt.Errorf("store imported search index: %w", err)
 	}
 	return nil

@@ -21,6 +21,7 @@ import (
 	"github.com/crowdcare/crowdcare/models/migrations"
 	"github.com/crowdcare/crowdcare/models/moderation"
 	"github.com/crowdcare/crowdcare/models/notify"
+	"github.com/crowdcare/crowdcare/models/search"
 	"github.com/crowdcare/crowdcare/models/site"
 )
 
@@ -133,11 +134,9 @@ type Store struct {
 	versionTimes versionTimes
 	// signal moves version on after commits here and, on PostgreSQL, after
 	// other servers' commits (LISTEN/NOTIFY, a polled row as the fallback).
-	signal     db.ChangeSignal
-	faults     writeFaults      // writes that failed, and whether they still do
-	logins     unrecordedLogins // failed logins the database could not record
-	formCounts formCounts       // how common search forms are, for a few minutes
-	synonyms   parsedSynonyms
+	signal db.ChangeSignal
+	faults writeFaults      // writes that failed, and whether they still do
+	logins unrecordedLogins // failed logins the database could not record
 	// seedAt, when not 0, is the time (Unix nanoseconds) a Seeder writes
 	// at: the store's clock until the Seeder closes.
 	seedAt atomic.Int64
@@ -153,6 +152,9 @@ type Store struct {
 	// sessions, the early warning and incidents (models/insights), over db
 	// and now.
 	*insights.Insights
+	// Searcher is search: the index's back-end and the query running
+	// (models/search), over db, now and what it reads of the forum.
+	*search.Searcher
 }
 
 // Version changes whenever anything was written by this process or, on
@@ -246,6 +248,7 @@ func openPostgres(ctx context.Context, url string, opts Options) (*Store, error)
 	s.Notifier = s.newNotifier()
 	s.Moderator = s.newModerator()
 	s.Insights = s.newInsights()
+	s.Searcher = s.newSearcher()
 	if err := s.migrate(ctx); err != nil {
 		pool.Close()
 		return nil, err
@@ -319,6 +322,7 @@ func openSQLite(ctx context.Context, path string, opts Options) (*Store, error) 
 	s.Notifier = s.newNotifier()
 	s.Moderator = s.newModerator()
 	s.Insights = s.newInsights()
+	s.Searcher = s.newSearcher()
 	if err := r.PingContext(ctx); err != nil {
 		s.Close()
 		return nil, fmt.Errorf("ping readers: %w", err)

@@ -119,19 +119,6 @@ func (s *Store) CanSeeArticle(ctx context.Context, viewer *User, a *Article) (bo
 	return s.CanSeeCategory(ctx, viewer, a.Category.ID)
 }
 
-// searchCategoryFilter is the FTS5 form of categoryFilter.
-func (s *Store) searchCategoryFilter(ctx context.Context, viewer *User) (string, error) {
-	hidden, err := s.hiddenCategories(ctx, viewer)
-	if err != nil || len(hidden) == 0 {
-		return "", err
-	}
-	facets := make([]string, len(hidden))
-	for i, id := range hidden {
-		facets[i] = facetCategory(id)
-	}
-	return "facets : (" + strings.Join(facets, " OR ") + ")", nil
-}
-
 // SetCategoryGroup makes a category private to a group, or public with "".
 func (s *Store) SetCategoryGroup(ctx context.Context, actor *User, slug, group string) error {
 	if !actor.Can(PermManageSite) {

@@ -1,4 +1,4 @@
-package models
+package search
 
 import (
 	"context"
@@ -7,8 +7,6 @@ import (
 	"slices"
 	"strings"
 	"unicode"
-
-	"github.com/crowdcare/crowdcare/models/search"
 )
 
 // queryGroup is one word or phrase of a query with every form that counts
@@ -16,7 +14,7 @@ import (
 // its synonyms and their stems. A document matches the group when it has
 // any of them.
 type queryGroup struct {
-	term search.Term
+	term Term
 	// FTS5 strings: core are the word as typed (or the compound written
 	// together) and its rarer stems and synonyms, which bm25 ranks; syn are
 	// the common ones and forms of several words, found without ranking
@@ -34,18 +32,18 @@ type queryGroup struct {
 
 // searchPlan is a parsed query.
 type searchPlan struct {
-	groups   []queryGroup      // what to look for
-	negs     []search.Term     // what must not be there
-	ignored  []string          // common words left out
-	stemmers []*search.Stemmer // the forum's languages, English first
+	groups   []queryGroup // what to look for
+	negs     []Term       // what must not be there
+	ignored  []string     // common words left out
+	stemmers []*Stemmer   // the forum's languages, English first
 }
 
 // planQuery turns what a person typed into groups. Common words are left
 // out when anything else is left; -words stay exclusions.
-func (s *Store) planQuery(ctx context.Context, text string) (*searchPlan, error) {
-	terms := search.ParseQuery(text)
+func (x *Searcher) planQuery(ctx context.Context, text string) (*searchPlan, error) {
+	terms := ParseQuery(text)
 	p := &searchPlan{}
-	var pos []search.Term
+	var pos []Term
 	for _, t := range terms {
 		if t.Negate {
 			p.negs = append(p.negs, t)
@@ -60,15 +58,15 @@ func (s *Store) planQuery(ctx context.Context, text string) (*searchPlan, error)
 		if pos[i].Quoted || pos[i].Prefix {
 			continue
 		}
-		key := search.FoldWord(pos[i].Text)
+		key := FoldWord(pos[i].Text)
 		for j := i + 1; j < len(pos) && j <= i+2 && !pos[j].Quoted && !pos[j].Prefix; j++ {
-			key += " " + search.FoldWord(pos[j].Text)
+			key += " " + FoldWord(pos[j].Text)
 			pos[i].SeqKeys = append(pos[i].SeqKeys, key)
 		}
 	}
-	var content []search.Term
+	var content []Term
 	for _, t := range pos {
-		if !t.Quoted && !t.Prefix && search.IsStopWord(search.FoldWord(t.Text)) {
+		if !t.Quoted && !t.Prefix && IsStopWord(FoldWord(t.Text)) {
 			p.ignored = append(p.ignored, t.Text)
 			continue
 		}
@@ -77,17 +75,17 @@ func (s *Store) planQuery(ctx context.Context, text string) (*searchPlan, error)
 	if len(content) == 0 {
 		content, p.ignored = pos, nil
 	}
-	syn, err := s.searchSynonyms(ctx)
+	syn, err := x.searchSynonyms(ctx)
 	if err != nil {
 		return nil, err
 	}
-	langs, err := s.searchLangs(ctx)
+	langs, err := x.searchLangs(ctx)
 	if err != nil {
 		return nil, err
 	}
-	stemmers := make([]*search.Stemmer, len(langs))
+	stemmers := make([]*Stemmer, len(langs))
 	for i, l := range langs {
-		stemmers[i] = search.NewStemmer(l)
+		stemmers[i] = NewStemmer(l)
 	}
 	p.stemmers = stemmers
 	for _, t := range content {
@@ -99,17 +97,17 @@ func (s *Store) planQuery(ctx context.Context, text string) (*searchPlan, error)
 	if len(p.groups) == 0 {
 		return p, nil
 	}
-	if err := s.rankRareForms(ctx, p); err != nil {
+	if err := x.rankRareForms(ctx, p); err != nil {
 		return nil, err
 	}
-	return p, s.weighGroups(ctx, p)
+	return p, x.weighGroups(ctx, p)
 }
 
 // rankRareForms moves a group's other forms of one word (stems, synonyms)
-// into the forms bm25 ranks when they are found in at most searchMaxHits
+// into the forms bm25 ranks when they are found in at most MaxHits
 // questions: ranking costs a read of every question a form is in, cheap
 // for those. Common ones are found without ranking (see search).
-func (s *Store) rankRareForms(ctx context.Context, p *searchPlan) error {
+func (x *Searcher) rankRareForms(ctx context.Context, p *searchPlan) error {
 	for i := range p.groups {
 		g := &p.groups[i]
 		var syn []string
@@ -118,7 +116,7 @@ func (s *Store) rankRareForms(ctx context.Context, p *searchPlan) error {
 				// A phrase of common words is found by reading every
 				// question with all its words: left to the final ranking,
 				// which still counts it in the questions found otherwise.
-				rare, err := s.hasRareWord(ctx, f)
+				rare, err := x.hasRareWord(ctx, f)
 				if err != nil {
 					return err
 				}
@@ -127,11 +125,11 @@ func (s *Store) rankRareForms(ctx context.Context, p *searchPlan) error {
 				}
 				continue
 			}
-			n, err := s.formCount(ctx, f)
+			n, err := x.formCount(ctx, f)
 			if err != nil {
 				return err
 			}
-			if n <= searchMaxHits {
+			if n <= MaxHits {
 				g.core = append(g.core, f)
 			} else {
 				syn = append(syn, f)
@@ -143,12 +141,12 @@ func (s *Store) rankRareForms(ctx context.Context, p *searchPlan) error {
 }
 
 // hasRareWord reports whether a phrase (an FTS5 string) has a word found
-// in at most searchMaxHits questions.
-func (s *Store) hasRareWord(ctx context.Context, phrase string) (bool, error) {
+// in at most MaxHits questions.
+func (x *Searcher) hasRareWord(ctx context.Context, phrase string) (bool, error) {
 	words := strings.Fields(strings.ReplaceAll(strings.Trim(phrase, `"`), `""`, `"`))
 	for _, w := range words {
-		n, err := s.formCount(ctx, search.FTSString(w))
-		if err != nil || n <= searchMaxHits {
+		n, err := x.formCount(ctx, FTSString(w))
+		if err != nil || n <= MaxHits {
 			return err == nil, err
 		}
 	}
@@ -156,9 +154,9 @@ func (s *Store) hasRareWord(ctx context.Context, phrase string) (bool, error) {
 }
 
 // weighGroups sets each group's weight to its inverse document frequency,
-// as bm25 computes it, from counts that stop at searchMaxHits+1 (past that
+// as bm25 computes it, from counts that stop at MaxHits+1 (past that
 // a word is common, and how common matters little).
-func (s *Store) weighGroups(ctx context.Context, p *searchPlan) error {
+func (x *Searcher) weighGroups(ctx context.Context, p *searchPlan) error {
 	if len(p.groups) < 2 {
 		for i := range p.groups {
 			p.groups[i].weight = 1
@@ -166,11 +164,11 @@ func (s *Store) weighGroups(ctx context.Context, p *searchPlan) error {
 		return nil
 	}
 	var docs float64
-	if err := s.reader(ctx).QueryRowContext(ctx, `SELECT COALESCE(MAX(rowid), 0) FROM search_index`).Scan(&docs); err != nil {
+	if err := x.db.Reader(ctx).QueryRowContext(ctx, `SELECT COALESCE(MAX(rowid), 0) FROM search_index`).Scan(&docs); err != nil {
 		return fmt.Errorf("count documents: %w", err)
 	}
 	for i := range p.groups {
-		n, err := s.formCount(ctx, p.groups[i].expr())
+		n, err := x.formCount(ctx, p.groups[i].expr())
 		if err != nil {
 			return err
 		}
@@ -189,7 +187,7 @@ type formSeq struct {
 // synonymShare is how much a synonym counts against the word typed.
 const synonymShare = 0.8
 
-func newQueryGroup(t search.Term, syn *search.SynonymSet, stemmers []*search.Stemmer) queryGroup {
+func newQueryGroup(t Term, syn *SynonymSet, stemmers []*Stemmer) queryGroup {
 	g := queryGroup{term: t, words: map[string]float64{}, stems: map[string]float64{}}
 	share := 1.0
 	seen := map[string]bool{}
@@ -199,17 +197,17 @@ func newQueryGroup(t search.Term, syn *search.SynonymSet, stemmers []*search.Ste
 		}
 		seen[form] = true
 		if core {
-			g.core = append(g.core, search.FTSString(form))
+			g.core = append(g.core, FTSString(form))
 		} else {
-			g.syn = append(g.syn, search.FTSString(form))
+			g.syn = append(g.syn, FTSString(form))
 		}
 	}
 	// addForm adds a form (as written: "Wi-Fi", "dropping", "money back")
 	// and, for one word, its stems.
 	addForm := func(raw string) {
 		lower := strings.ToLower(raw)
-		word := search.CleanTerm(lower) // as the index splits it, accents kept
-		form := search.FoldWord(word)
+		word := CleanTerm(lower) // as the index splits it, accents kept
+		form := FoldWord(word)
 		if form == "" {
 			return
 		}
@@ -230,23 +228,23 @@ func newQueryGroup(t search.Term, syn *search.SynonymSet, stemmers []*search.Ste
 		g.words[form] = max(g.words[form], share)
 		// Stemmed as the index stems: the word before accents are folded.
 		for _, st := range stemmers {
-			if stem := search.FoldWord(st.Stem(word)); stem != form {
+			if stem := FoldWord(st.Stem(word)); stem != form {
 				phrase(stem, false)
 				g.stems[stem] = max(g.stems[stem], share)
 			}
 		}
 	}
-	key := search.FoldWord(t.Text)
+	key := FoldWord(t.Text)
 	switch {
 	case strings.TrimSpace(key) == "":
 		return g
 	case t.Prefix:
-		g.core = []string{search.FTSString(key) + "*"}
+		g.core = []string{FTSString(key) + "*"}
 		g.prefix = key
 		return g
 	case t.Quoted:
 		// Phrases stay exact.
-		g.core = []string{search.FTSString(key)}
+		g.core = []string{FTSString(key)}
 		if strings.Contains(key, " ") {
 			g.seqs = append(g.seqs, formSeq{strings.Fields(key), 1})
 		} else {
@@ -260,10 +258,10 @@ func newQueryGroup(t search.Term, syn *search.SynonymSet, stemmers []*search.Ste
 		share = synonymShare
 		addForm(split)
 	}
-	if !search.HasCJK(key) {
+	if !HasCJK(key) {
 		stem := key
 		if len(stemmers) > 0 && !strings.Contains(key, " ") {
-			stem = search.FoldWord(stemmers[0].Stem(strings.ToLower(t.Text)))
+			stem = FoldWord(stemmers[0].Stem(strings.ToLower(t.Text)))
 		}
 		share = synonymShare
 		for _, e := range syn.SynonymsOf(key, append([]string{stem}, t.SeqKeys...)...) {
@@ -295,7 +293,7 @@ func compoundJoin(raw string) (string, bool) {
 	if joins == 0 {
 		return "", false
 	}
-	return search.FoldWord(b.String()), true
+	return FoldWord(b.String()), true
 }
 
 func isWordRune(r rune) bool {
@@ -367,7 +365,7 @@ func (p *searchPlan) join(op string, expr func(queryGroup) string) string {
 // without adds the excluded words to an expression.
 func (p *searchPlan) without(expr string) string {
 	for _, n := range p.negs {
-		q := search.FTSString(n.Text)
+		q := FTSString(n.Text)
 		if n.Prefix {
 			q += "*"
 		}
@@ -378,28 +376,19 @@ func (p *searchPlan) without(expr string) string {
 
 // searchLangs lists the stemmer languages of the forum's questions,
 // English always first: a query is stemmed in each, since its own
-// language is not known. One index seek per language.
-func (s *Store) searchLangs(ctx context.Context) ([]string, error) {
-	rows, err := s.reader(ctx).QueryContext(ctx, `WITH RECURSIVE l(lang) AS (
-			SELECT MIN(lang) FROM threads`+s.indexedBy("threads_lang")+` WHERE lang != ''
-			UNION ALL
-			SELECT (SELECT MIN(lang) FROM threads`+s.indexedBy("threads_lang")+` WHERE lang != '' AND lang > l.lang) FROM l WHERE l.lang IS NOT NULL
-		) SELECT lang FROM l WHERE lang IS NOT NULL LIMIT 50`)
+// language is not known.
+func (x *Searcher) searchLangs(ctx context.Context) ([]string, error) {
+	langs, err := x.forum.Langs(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("search languages: %w", err)
 	}
-	defer rows.Close()
 	out := []string{"en"}
-	for rows.Next() {
-		var l string
-		if err := rows.Scan(&l); err != nil {
-			return nil, err
-		}
-		if sl := search.StemLang(l); sl != "" && sl != "en" {
+	for _, l := range langs {
+		if sl := StemLang(l); sl != "" && sl != "en" {
 			out = append(out, sl)
 		}
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // splitDigits puts a space between digits and letters that meet in a word.

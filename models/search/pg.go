@@ -1,4 +1,4 @@
-package models
+package search
 
 import (
 	"context"
@@ -6,7 +6,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/crowdcare/crowdcare/models/search"
+	"github.com/crowdcare/crowdcare/models/db"
 )
 
 // pgIndex is the search index on PostgreSQL: the table search_index
@@ -26,11 +26,11 @@ import (
 // 0.1 (bm25's 10, 2 and 1; see rank). Facets are lexemes of their own
 // ("#zsolved"), which no word of a query can be.
 //
-// Match expressions (FTS5 syntax, see searchIndex) are compiled to a
+// Match expressions (FTS5 syntax, see Backend) are compiled to a
 // tsquery (pgQuery), every word a quoted lexeme, so no input can make a
 // syntax error. Ranking is ts_rank over the newest limit matches, as the
-// FTS5 plan ranks bm25 over the newest matches, and the store's final
-// ranking (scoreWindow) and highlighting read the stored text as on SQLite.
+// FTS5 plan ranks bm25 over the newest matches, and the final ranking
+// (scoreWindow) and highlighting read the stored text as on SQLite.
 //
 // FTS5 reads a word's matches newest first and stops; a GIN index returns
 // every match, and a word common enough to be in half the questions would
@@ -38,7 +38,7 @@ import (
 // bucket of 1,024 rowids ("#r97", pgBucketShift), and the SQL function
 // search_match (in the migration) searches the newest buckets first, GIN
 // finding q & (those buckets) without reading the other matches.
-type pgIndex struct{ s *Store }
+type pgIndex struct{ d *db.DB }
 
 // pgBucketShift makes a document's bucket, rowid >> pgBucketShift (1,024
 // rowids): search_match computes it the same way.
@@ -51,44 +51,45 @@ var pgColumns = []string{"rowid", "title", "body", "answers", "joined", "tstems"
 // keeps it from index scans).
 const pgNewestRowid = `(SELECT COALESCE(MAX(rowid), 0) FROM search_index)`
 
-func (x pgIndex) write(ctx context.Context, tx dbtx, row indexRow) error {
+func (x pgIndex) Write(ctx context.Context, tx db.Querier, row Row) error {
 	_, err := tx.ExecContext(ctx, `INSERT INTO search_index (rowid, title, body, answers, joined, tstems, stems, facets, doc, head)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, CAST(? AS tsvector), CAST(? AS tsvector))`, x.values(row)...)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, CAST(? AS tsvector), CAST(? AS tsvector))`, x.Values(row)...)
 	return err
 }
 
-func (pgIndex) remove(ctx context.Context, tx dbtx, rowid int64) error {
+func (pgIndex) Remove(ctx context.Context, tx db.Querier, rowid int64) error {
 	_, err := tx.ExecContext(ctx, `DELETE FROM search_index WHERE rowid = ?`, rowid)
 	return err
 }
 
-func (pgIndex) columns() []string { return pgColumns }
+func (pgIndex) Columns() []string { return pgColumns }
 
-func (pgIndex) values(row indexRow) []any {
-	doc, head := pgVector(row.rowid, row.cols, row.facets)
-	return append(append([]any{row.rowid}, row.cols...), row.facets, doc, head)
+func (pgIndex) Values(row Row) []any {
+	doc, head := pgVector(row.RowID, row.Cols, row.Facets)
+	return append(append([]any{row.RowID}, row.Cols...), row.Facets, doc, head)
 }
 
-func (x pgIndex) count(ctx context.Context, match string, limit int) (int, error) {
+func (x pgIndex) Count(ctx context.Context, match string, limit int) (int, error) {
 	q, err := compilePgQuery(match)
 	if err != nil {
 		return 0, err
 	}
 	var n int
-	err = x.s.reader(ctx).QueryRowContext(ctx, `SELECT COUNT(*) FROM search_match(CAST(? AS tsquery), NULL, CAST(? AS INTEGER), `+pgNewestRowid+`)`,
+	err = x.d.Reader(ctx).QueryRowContext(ctx, `SELECT COUNT(*) FROM search_match(CAST(? AS tsquery), NULL, CAST(? AS INTEGER), `+pgNewestRowid+`)`,
 		q.match, limit).Scan(&n)
 	return n, err
 }
 
-func (x pgIndex) newest(ctx context.Context, match string, n int) ([]int64, error) {
+func (x pgIndex) Newest(ctx context.Context, match string, n int) ([]int64, error) {
 	q, err := compilePgQuery(match)
 	if err != nil {
 		return nil, err
 	}
-	return x.s.ids(ctx, `SELECT rowid FROM search_match(CAST(? AS tsquery), NULL, CAST(? AS INTEGER), `+pgNewestRowid+`) ORDER BY rowid DESC`, q.match, n)
+	return db.Column[int64](x.d.Reader(ctx).QueryContext(ctx,
+		`SELECT rowid FROM search_match(CAST(? AS tsquery), NULL, CAST(? AS INTEGER), `+pgNewestRowid+`) ORDER BY rowid DESC`, q.match, n))
 }
 
-// rank has search_match compute ts_rank for the newest limit+1 matches
+// Rank has search_match compute ts_rank for the newest limit+1 matches
 // only, with the query's words alone (the filters are not what a question
 // is about), over head: the title, the question and the accepted answer
 // with their stems and compounds, weighed 1, 0.2 and 0.1 (A, B, C: bm25's
@@ -97,12 +98,12 @@ func (x pgIndex) newest(ctx context.Context, match string, n int) ([]int64, erro
 // ranking (the final ranking in Go does not read them either): head is
 // small enough to be kept in the row, while doc is a TOAST fetch each,
 // which made ranking 1,000 candidates three times slower.
-func (x pgIndex) rank(ctx context.Context, match string, limit, window int) ([]SearchHit, int, error) {
+func (x pgIndex) Rank(ctx context.Context, match string, limit, window int) ([]Ranked, int, error) {
 	q, err := compilePgQuery(match)
 	if err != nil {
 		return nil, 0, err
 	}
-	rows, err := x.s.reader(ctx).QueryContext(ctx, `SELECT rowid, -rank AS r, COUNT(*) OVER ()
+	rows, err := x.d.Reader(ctx).QueryContext(ctx, `SELECT rowid, -rank AS r, COUNT(*) OVER ()
 		FROM search_match(CAST(? AS tsquery), CAST(? AS tsquery), CAST(? AS INTEGER), `+pgNewestRowid+`)
 		ORDER BY r, rowid DESC LIMIT ?`, q.match, q.rank, limit+1, window)
 	if err != nil {
@@ -111,16 +112,16 @@ func (x pgIndex) rank(ctx context.Context, match string, limit, window int) ([]S
 	return scanRanked(rows)
 }
 
-func (x pgIndex) clear(ctx context.Context) error {
-	_, err := x.s.exec(ctx, `DELETE FROM search_index`)
+func (x pgIndex) Clear(ctx context.Context) error {
+	_, err := x.d.Exec(ctx, `DELETE FROM search_index`)
 	return err
 }
 
-// optimize moves the GIN index's pending entries (fastupdate: the newest
+// Optimize moves the GIN index's pending entries (fastupdate: the newest
 // rows' lexemes, which every search reads through) into the index proper,
 // clears the rebuild's dead rows and refreshes the planner's statistics.
-func (x pgIndex) optimize(ctx context.Context) error {
-	if _, err := x.s.exec(ctx, `VACUUM (ANALYZE) search_index`); err != nil {
+func (x pgIndex) Optimize(ctx context.Context) error {
+	if _, err := x.d.Exec(ctx, `VACUUM (ANALYZE) search_index`); err != nil {
 		return fmt.Errorf("vacuum the index: %w", err)
 	}
 	return nil
@@ -136,11 +137,11 @@ const (
 	pgMaxVector    = 1000000
 )
 
-// pgWeighted are the text columns of indexColumns in the order their words
+// pgWeighted are the text columns of Columns in the order their words
 // are numbered, with their weights: phrases are found within a column, and
 // the answers, the longest, come last, where positions may run out.
 var pgWeighted = []struct {
-	col    int // in indexColumns
+	col    int // in Columns
 	weight byte
 }{{0, 'A'}, {4, 'A'}, {3, 'B'}, {1, 'C'}, {5, 'C'}, {2, 'D'}}
 
@@ -179,8 +180,8 @@ func pgVector(rowid int64, cols []any, facets string) (doc, head string) {
 	pos := 1
 	for _, c := range pgWeighted {
 		text, _ := cols[c.col].(string)
-		for _, sp := range search.SplitWords(text) {
-			if w := search.FoldWord(text[sp.Start:sp.End]); w != "" && len(w) <= pgMaxLexeme {
+		for _, sp := range SplitWords(text) {
+			if w := FoldWord(text[sp.Start:sp.End]); w != "" && len(w) <= pgMaxLexeme {
 				add(w, min(pos, pgMaxPos), c.weight)
 			}
 			pos++
@@ -244,7 +245,7 @@ type pgQuery struct{ match, rank string }
 const pgNothing = "'#nothing'"
 
 // compilePgQuery compiles a match expression (the FTS5 syntax the planner
-// writes, see searchIndex) to tsqueries. Anything else is an error: the
+// writes, see Backend) to tsqueries. Anything else is an error: the
 // planner quotes every word a person types, so an error is a bug here, not
 // a query someone typed.
 func compilePgQuery(match string) (pgQuery, error) {
@@ -439,8 +440,8 @@ func (p *ftsParser) parsePrimary() (*ftsNode, error) {
 		text := strings.ReplaceAll(t[1:len(t)-1], `""`, `"`)
 		n := &ftsNode{op: "phrase"}
 		// Split and folded as the index's words are (pgVector).
-		for _, sp := range search.SplitWords(text) {
-			if w := search.FoldWord(text[sp.Start:sp.End]); w != "" {
+		for _, sp := range SplitWords(text) {
+			if w := FoldWord(text[sp.Start:sp.End]); w != "" {
 				n.words = append(n.words, w)
 			}
 		}

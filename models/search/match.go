@@ -1,11 +1,9 @@
-package models
+package search
 
 import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
-
-	"github.com/crowdcare/crowdcare/models/search"
 )
 
 // formMatch is a group a form of the query counts for, and its share.
@@ -33,7 +31,7 @@ type matcher struct {
 	seqs     []seqMatch
 	prefixes []formMatch // share unused; prefix in prefixOf
 	prefixOf []string
-	stemmers []*search.Stemmer
+	stemmers []*Stemmer
 	stemmed  map[string][]string // a word's stems, once per search
 }
 
@@ -72,7 +70,7 @@ func (m *matcher) stemsOf(folded, lower string) []string {
 	}
 	var out []string
 	for _, s := range m.stemmers {
-		out = append(out, search.FoldWord(s.Stem(lower)))
+		out = append(out, FoldWord(s.Stem(lower)))
 	}
 	m.stemmed[folded] = out
 	return out
@@ -81,7 +79,7 @@ func (m *matcher) stemsOf(folded, lower string) []string {
 // wordShares sets best[g] to the best share with which the word at i (of
 // words, spans of text) counts for group g; it returns how many words the
 // longest form found there covers (0: none).
-func (m *matcher) wordShares(text string, spans []search.WordSpan, words []string, i int, best []float64) int {
+func (m *matcher) wordShares(text string, spans []WordSpan, words []string, i int, best []float64) int {
 	w, extent := words[i], 0
 	set := func(g int, sh float64, n int) {
 		if sh > best[g] {
@@ -162,23 +160,23 @@ func seqAt(words []string, i int, seq []string) bool {
 
 // isJoinedPair reports whether two words are separated by exactly one
 // hyphen, dot or apostrophe.
-func isJoinedPair(t string, a, b search.WordSpan) bool {
+func isJoinedPair(t string, a, b WordSpan) bool {
 	between := t[a.End:b.Start]
 	return between == "-" || between == "." || between == "'" || between == "’"
 }
 
 // foldedWords splits text into words, folded as the index folds them.
 // One pass: ASCII words in lower case (most of them) are slices of text.
-func foldedWords(text string) ([]search.WordSpan, []string) {
-	spans := make([]search.WordSpan, 0, len(text)/6)
+func foldedWords(text string) ([]WordSpan, []string) {
+	spans := make([]WordSpan, 0, len(text)/6)
 	words := make([]string, 0, len(text)/6)
 	start, plain := -1, true // plain: ASCII, no capitals so far
 	end := func(i int) {
 		w := text[start:i]
 		if !plain {
-			w = search.FoldWord(w)
+			w = FoldWord(w)
 		}
-		spans, words = append(spans, search.WordSpan{Start: start, End: i}), append(words, w)
+		spans, words = append(spans, WordSpan{Start: start, End: i}), append(words, w)
 		start, plain = -1, true
 	}
 	for i := 0; i < len(text); {

@@ -1,17 +1,16 @@
-package models
+package search
 
 import (
 	"html"
 	"html/template"
 	"strings"
 	"unicode/utf8"
-
-	"github.com/crowdcare/crowdcare/models/search"
 )
 
 // snippetWords is how many words a result's snippet shows.
 const snippetWords = 30
 
+// highlighter marks a query's words in result text, with the other forms of
 // its words (stems, synonyms, compounds, phrases), as ranking finds them.
 type highlighter struct {
 	m    *matcher
@@ -23,7 +22,7 @@ func newHighlighter(plan *searchPlan) *highlighter {
 }
 
 // at returns how many words a match starting at word i covers (0: none).
-func (h *highlighter) at(text string, spans []search.WordSpan, words []string, i int) int {
+func (h *highlighter) at(text string, spans []WordSpan, words []string, i int) int {
 	n := h.m.wordShares(text, spans, words, i, h.best)
 	clear(h.best)
 	return n

@@ -1,4 +1,4 @@
-package models
+package search_test
 
 import (
 	"context"
@@ -7,15 +7,18 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
+	"github.com/crowdcare/crowdcare/internal/bench"
 	"github.com/crowdcare/crowdcare/internal/bench/relevance"
 	"github.com/crowdcare/crowdcare/internal/testdb"
+	"github.com/crowdcare/crowdcare/models"
+	"github.com/crowdcare/crowdcare/models/db"
+	"github.com/crowdcare/crowdcare/models/search"
 )
 
 // TestSearchConformance is one suite of search behaviours that every search
 // back-end must show: it runs on the engine the test pass runs on (FTS5 on
-// SQLite, the tsvector index on PostgreSQL, see searchIndex), with the same
+// SQLite, the tsvector index on PostgreSQL, see Backend), with the same
 // fixture and the same expectations. The relevance set's support threads
 // (internal/bench/relevance) are the fixture, beside a few threads made for one
 // behaviour each.
@@ -23,17 +26,19 @@ func TestSearchConformance(t *testing.T) {
 	s := newTestStore(t)
 	ctx := context.Background()
 	for _, c := range []string{"billing-account", "broadband-wifi", "laptops-pcs", "mobile", "tv-streaming"} {
-		if _, err := s.CreateCategory(ctx, NewCategory{Slug: c, Name: c}); err != nil {
+		if _, err := s.CreateCategory(ctx, models.NewCategory{Slug: c, Name: c}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	seedRelevanceSet(t, s)
+	if err := bench.SeedRelevanceFixtures(ctx, s); err != nil {
+		t.Fatal(err)
+	}
 	alice, bob := mustUser(t, s, "alice"), mustUser(t, s, "bob")
-	mod := userWithRole(t, s, "mod", RoleModerator)
+	mod := userWithRole(t, s, "mod", models.RoleModerator)
 	admin, partner, outsider, private := reviewPrivate(t, s)
-	post := func(title, body string) *Thread {
+	post := func(title, body string) *models.Thread {
 		t.Helper()
-		th, err := s.CreateThread(ctx, alice, NewThread{Title: title, CategorySlug: "general", Body: body})
+		th, err := s.CreateThread(ctx, alice, models.NewThread{Title: title, CategorySlug: "general", Body: body})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -76,7 +81,7 @@ func TestSearchConformance(t *testing.T) {
 	// Equally relevant, one solved: the solved one (its article) first.
 	open := post("Pelican dongle disconnects (one)", "The pelican dongle disconnects after an hour.")
 	solved := post("Pelican dongle disconnects (two)", "The pelican dongle disconnects after an hour.")
-	for _, th := range []*Thread{open, solved} {
+	for _, th := range []*models.Thread{open, solved} {
 		a, err := s.CreateAnswer(ctx, bob, th.ID, "Update the pelican driver from the support site.")
 		if err != nil {
 			t.Fatal(err)
@@ -100,17 +105,17 @@ func TestSearchConformance(t *testing.T) {
 		}
 	}
 
-	titles := func(t *testing.T, q SearchQuery) []string {
+	titles := func(t *testing.T, q models.SearchQuery) []string {
 		t.Helper()
 		return searchTitles(t, s, q)
 	}
-	only := func(t *testing.T, q SearchQuery, want string) {
+	only := func(t *testing.T, q models.SearchQuery, want string) {
 		t.Helper()
 		if got := titles(t, q); len(got) != 1 || strings.TrimPrefix(strings.TrimPrefix(got[0], "kb:"), "t:") != want {
 			t.Errorf("%+v: got %q, want only %q", q, got, want)
 		}
 	}
-	none := func(t *testing.T, q SearchQuery) {
+	none := func(t *testing.T, q models.SearchQuery) {
 		t.Helper()
 		if got := titles(t, q); len(got) != 0 {
 			t.Errorf("%+v: got %q, want nothing", q, got)
@@ -137,7 +142,7 @@ func TestSearchConformance(t *testing.T) {
 			if !fixture[q.Want] {
 				continue
 			}
-			got := titles(t, SearchQuery{Text: q.Query})
+			got := titles(t, models.SearchQuery{Text: q.Query})
 			rank := slices.IndexFunc(got, func(h string) bool {
 				return strings.TrimPrefix(strings.TrimPrefix(h, "kb:"), "t:") == q.Want
 			}) + 1
@@ -159,18 +164,18 @@ func TestSearchConformance(t *testing.T) {
 	})
 
 	t.Run("filters", func(t *testing.T) {
-		q := SearchQuery{Text: "pelican dongle"}
+		q := models.SearchQuery{Text: "pelican dongle"}
 		if got := titles(t, q); len(got) != 2 {
 			t.Fatalf("unfiltered: %q", got)
 		}
 		q.SolvedOnly = true
 		only(t, q, solved.Title)
-		only(t, SearchQuery{Text: "wholesale", Viewer: partner, Category: private.Category.Slug}, private.Title)
-		none(t, SearchQuery{Text: "pelican", Category: "mobile"})
-		none(t, SearchQuery{Text: "pelican", Category: "no-such-category"})
-		none(t, SearchQuery{Text: "pelican", Tag: "no-such-tag"})
+		only(t, models.SearchQuery{Text: "wholesale", Viewer: partner, Category: private.Category.Slug}, private.Title)
+		none(t, models.SearchQuery{Text: "pelican", Category: "mobile"})
+		none(t, models.SearchQuery{Text: "pelican", Category: "no-such-category"})
+		none(t, models.SearchQuery{Text: "pelican", Tag: "no-such-tag"})
 		// A tag of the fixture: every hit has it.
-		tagged, err := s.Search(ctx, SearchQuery{Text: "router", Tag: "wifi"})
+		tagged, err := s.Search(ctx, models.SearchQuery{Text: "router", Tag: "wifi"})
 		if err != nil || len(tagged.Hits) == 0 {
 			t.Fatalf("tag filter: %v %v", tagged, err)
 		}
@@ -181,49 +186,49 @@ func TestSearchConformance(t *testing.T) {
 			}
 		}
 		// What the filters hid is counted.
-		res, err := s.Search(ctx, SearchQuery{Text: "pelican", Category: "mobile"})
+		res, err := s.Search(ctx, models.SearchQuery{Text: "pelican", Category: "mobile"})
 		if err != nil || res.Elsewhere != 2 {
 			t.Errorf("elsewhere: %+v %v", res, err)
 		}
 	})
 
 	t.Run("private categories", func(t *testing.T) {
-		none(t, SearchQuery{Text: "wholesale"})
-		none(t, SearchQuery{Text: "wholesale", Viewer: outsider})
-		only(t, SearchQuery{Text: "wholesale", Viewer: partner}, private.Title)
-		only(t, SearchQuery{Text: "wholesale", Viewer: admin}, private.Title)
+		none(t, models.SearchQuery{Text: "wholesale"})
+		none(t, models.SearchQuery{Text: "wholesale", Viewer: outsider})
+		only(t, models.SearchQuery{Text: "wholesale", Viewer: partner}, private.Title)
+		only(t, models.SearchQuery{Text: "wholesale", Viewer: admin}, private.Title)
 	})
 
 	t.Run("accents", func(t *testing.T) {
 		for _, q := range []string{"uber", "Über", "ÜBER", "uber-schnelles", "fallt", "fällt"} {
-			only(t, SearchQuery{Text: q}, "Über-schnelles Internet bricht ab")
+			only(t, models.SearchQuery{Text: q}, "Über-schnelles Internet bricht ab")
 		}
 		for _, q := range []string{"cafe", "café", "CAFÉ", "naive", "naïve", `"naive login"`} {
-			only(t, SearchQuery{Text: q}, "Café hotspot refuses the naïve login")
+			only(t, models.SearchQuery{Text: q}, "Café hotspot refuses the naïve login")
 		}
 	})
 
 	t.Run("CJK", func(t *testing.T) {
 		for _, q := range []string{"再起動", "ルーター", "ルーター 再起動", `"再起動"`} {
-			only(t, SearchQuery{Text: q}, "ルーターが再起動を繰り返す問題")
+			only(t, models.SearchQuery{Text: q}, "ルーターが再起動を繰り返す問題")
 		}
 		for _, q := range []string{"路由器", "断线", "晚上都断线", "路由器 断线"} {
-			only(t, SearchQuery{Text: q}, "我的路由器每天晚上都断线")
+			only(t, models.SearchQuery{Text: q}, "我的路由器每天晚上都断线")
 		}
-		none(t, SearchQuery{Text: "断路"})
+		none(t, models.SearchQuery{Text: "断路"})
 	})
 
 	t.Run("prefix, phrase and exclusion", func(t *testing.T) {
-		only(t, SearchQuery{Text: "marmos*"}, `Script <b>tags</b> & quotes " in a marmoset title`)
-		only(t, SearchQuery{Text: `"captive portal"`}, "Café hotspot refuses the naïve login")
-		none(t, SearchQuery{Text: `"portal captive"`})
-		only(t, SearchQuery{Text: "pelican -two"}, open.Title)
-		only(t, SearchQuery{Text: `pelican -"one"`}, solved.Title)
-		none(t, SearchQuery{Text: "pelican -pel*"})
+		only(t, models.SearchQuery{Text: "marmos*"}, `Script <b>tags</b> & quotes " in a marmoset title`)
+		only(t, models.SearchQuery{Text: `"captive portal"`}, "Café hotspot refuses the naïve login")
+		none(t, models.SearchQuery{Text: `"portal captive"`})
+		only(t, models.SearchQuery{Text: "pelican -two"}, open.Title)
+		only(t, models.SearchQuery{Text: `pelican -"one"`}, solved.Title)
+		none(t, models.SearchQuery{Text: "pelican -pel*"})
 	})
 
 	t.Run("highlighting", func(t *testing.T) {
-		res, err := s.Search(ctx, SearchQuery{Text: "marmoset script"})
+		res, err := s.Search(ctx, models.SearchQuery{Text: "marmoset script"})
 		if err != nil || len(res.Hits) != 1 {
 			t.Fatalf("%v %v", res, err)
 		}
@@ -235,12 +240,12 @@ func TestSearchConformance(t *testing.T) {
 			t.Errorf("snippet: %s", got)
 		}
 		// Words found only in another answer: the snippet is from there.
-		res, err = s.Search(ctx, SearchQuery{Text: "capybara"})
+		res, err = s.Search(ctx, models.SearchQuery{Text: "capybara"})
 		if err != nil || len(res.Hits) != 1 || !strings.Contains(string(res.Hits[0].Snippet), "<mark>capybara</mark>") {
 			t.Errorf("answer snippet: %+v %v", res, err)
 		}
 		// Other forms of a word are marked as found.
-		res, err = s.Search(ctx, SearchQuery{Text: "pelican disconnecting"})
+		res, err = s.Search(ctx, models.SearchQuery{Text: "pelican disconnecting"})
 		if err != nil || len(res.Hits) < 2 || string(res.Hits[0].TitleHTML) != "<mark>Pelican</mark> dongle <mark>disconnects</mark> (two)" {
 			t.Errorf("stem marks: %+v %v", res, err)
 		}
@@ -251,7 +256,7 @@ func TestSearchConformance(t *testing.T) {
 			`(`, `)`, `((a)`, `{title}:x`, `title:x`, `facets:zsolved`, `facets : zc1`, `^x`, `x:`, `'; DROP TABLE posts; --`,
 			`a & b | !c <-> d:*`, `'quoted'`, `\`, `\'`, "\x00", "\xff\xfe", "\u0301", "a\u0301*", "ー*", `x* -""`,
 			`🙂 router`, strings.Repeat("router ", 300), strings.Repeat("x", 3000), `#zsolved`, `zsolved`, `-router`, `*router`} {
-			for _, sq := range []SearchQuery{{Text: q}, {Text: q, Category: "general", Tag: "wifi", SolvedOnly: true, Viewer: outsider}} {
+			for _, sq := range []models.SearchQuery{{Text: q}, {Text: q, Category: "general", Tag: "wifi", SolvedOnly: true, Viewer: outsider}} {
 				if _, err := s.Search(ctx, sq); err != nil {
 					t.Errorf("search %q: %v", q, err)
 				}
@@ -264,12 +269,12 @@ func TestSearchConformance(t *testing.T) {
 
 	t.Run("deleted and hidden", func(t *testing.T) {
 		for _, q := range []string{"axolotl", "axolotl*", "wombat", `"wombat update"`, "narwhal", "quokka", "quok*"} {
-			none(t, SearchQuery{Text: q})
-			none(t, SearchQuery{Text: q, Viewer: admin})
+			none(t, models.SearchQuery{Text: q})
+			none(t, models.SearchQuery{Text: q, Viewer: admin})
 		}
 		// Words found elsewhere find the others, never these.
 		for _, q := range []string{"wombat firmware", "quokka remote", "fan narwhal", "modem axolotl"} {
-			res, err := s.Search(ctx, SearchQuery{Text: q, Viewer: admin})
+			res, err := s.Search(ctx, models.SearchQuery{Text: q, Viewer: admin})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -280,7 +285,7 @@ func TestSearchConformance(t *testing.T) {
 			}
 		}
 		// The rest of a thread with a hidden answer is still found.
-		only(t, SearchQuery{Text: "hums"}, hiddenAnswer.Title)
+		only(t, models.SearchQuery{Text: "hums"}, hiddenAnswer.Title)
 		sim, err := s.Similar(ctx, "wombat firmware bricked", nil)
 		if err != nil {
 			t.Fatal(err)
@@ -293,38 +298,48 @@ func TestSearchConformance(t *testing.T) {
 	})
 
 	t.Run("long threads", func(t *testing.T) {
-		only(t, SearchQuery{Text: "zebrafish"}, long.Title)
-		if got := titles(t, SearchQuery{Text: "zebrafish tablet"}); len(got) == 0 || got[0] != "t:"+long.Title {
+		only(t, models.SearchQuery{Text: "zebrafish"}, long.Title)
+		if got := titles(t, models.SearchQuery{Text: "zebrafish tablet"}); len(got) == 0 || got[0] != "t:"+long.Title {
 			t.Errorf("zebrafish tablet: %q", got)
 		}
-		only(t, SearchQuery{Text: "zebra*"}, long.Title)
+		only(t, models.SearchQuery{Text: "zebra*"}, long.Title)
 	})
 
 	t.Run("rows written in bulk", func(t *testing.T) {
 		// As imports write them: many rows a statement, through the
 		// back-end's columns and values.
 		th := post("Bulk written question about lemurs", "The lemur app shows a blank screen.")
-		idx := s.index()
+		th2 := post("Bulk written question about tapirs", "The tapir app crashes at start.")
+		idx := s.Backend()
 		var rows []any
-		for _, id := range []int64{th.ID} {
-			d := searchDoc{title: "Bulk written question about lemurs", body: "The lemur app shows a blank screen.", answers: "Clear the mongoose cache."}
-			rows = append(rows, idx.values(indexRow{threadRowID(id), indexColumns(d, nil), facetCategory(th.Category.ID) + " " + facetOpen})...)
+		for _, bt := range []*models.Thread{th, th2} {
+			d := search.Doc{Title: bt.Title, Body: "The " + bt.Title[len(bt.Title)-6:] + " app shows a blank screen.", Answers: "Clear the mongoose cache of " + bt.Title + "."}
+			rows = append(rows, idx.Values(search.Row{RowID: search.ThreadRowID(bt.ID), Cols: search.Columns(d, nil),
+				Facets: search.FacetCategory(bt.Category.ID) + " " + search.FacetOpen})...)
 		}
-		err := s.inTx(ctx, func(tx *sql.Tx) error {
-			if err := idx.remove(ctx, tx, threadRowID(th.ID)); err != nil {
-				return err
+		cols := len(idx.Columns())
+		tuple := "(" + db.Placeholders(cols) + ")"
+		err := s.DB().InTx(ctx, func(tx *sql.Tx) error {
+			for _, bt := range []*models.Thread{th, th2} {
+				if err := idx.Remove(ctx, tx, search.ThreadRowID(bt.ID)); err != nil {
+					return err
+				}
 			}
-			return execRows(ctx, tx, `INSERT INTO search_index (`+strings.Join(idx.columns(), ", ")+`) VALUES `, "", len(idx.columns()), rows)
+			_, err := tx.ExecContext(ctx, `INSERT INTO search_index (`+strings.Join(idx.Columns(), ", ")+`) VALUES `+tuple+", "+tuple, rows...)
+			return err
 		})
 		if err != nil {
 			t.Fatal(err)
 		}
-		only(t, SearchQuery{Text: "mongoose"}, th.Title)
-		only(t, SearchQuery{Text: "lemur", Category: "general"}, th.Title)
+		if got := titles(t, models.SearchQuery{Text: "mongoose"}); len(got) != 2 {
+			t.Errorf("mongoose: %q", got)
+		}
+		only(t, models.SearchQuery{Text: "lemur", Category: "general"}, th.Title)
+		only(t, models.SearchQuery{Text: "tapirs"}, th2.Title)
 	})
 
 	t.Run("solved and KB boost", func(t *testing.T) {
-		got := titles(t, SearchQuery{Text: "pelican dongle disconnects"})
+		got := titles(t, models.SearchQuery{Text: "pelican dongle disconnects"})
 		if want := []string{"kb:" + solved.Title, "t:" + open.Title}; len(got) < 2 || !slices.Equal(got[:2], want) {
 			t.Errorf("got %q, want %q", got, want)
 		}
@@ -338,13 +353,13 @@ func TestSearchConformance(t *testing.T) {
 		queries := []string{"router keeps dropping", "pelican", "uber", "再起動", `"captive portal"`, "marmos*", "wombat"}
 		before := make([]string, len(queries))
 		for i, q := range queries {
-			before[i] = fmt.Sprint(titles(t, SearchQuery{Text: q}))
+			before[i] = fmt.Sprint(titles(t, models.SearchQuery{Text: q}))
 		}
 		if _, err := s.Reindex(ctx); err != nil {
 			t.Fatal(err)
 		}
 		for i, q := range queries {
-			if after := fmt.Sprint(titles(t, SearchQuery{Text: q})); after != before[i] {
+			if after := fmt.Sprint(titles(t, models.SearchQuery{Text: q})); after != before[i] {
 				t.Errorf("%q: before %s, after %s", q, before[i], after)
 			}
 		}
@@ -356,49 +371,3 @@ const (
 	conformanceRecall1 = 0.90
 	conformanceRecall3 = 0.99
 )
-
-// seedRelevanceSet adds the relevance set's threads (internal/bench/relevance)
-// as bench.SeedRelevanceFixtures does, which this package cannot import:
-// through a Seeder, older first, the accepted answers accepted.
-func seedRelevanceSet(t *testing.T, s *Store) {
-	t.Helper()
-	ctx := context.Background()
-	threads, err := relevance.Threads()
-	if err != nil {
-		t.Fatal(err)
-	}
-	sd := s.NewSeeder()
-	defer sd.Close()
-	now := s.Now()
-	var members []*User
-	for i := range 6 {
-		name := fmt.Sprintf("fixture%d", i)
-		u, err := sd.CreateUser(ctx, NewUser{Username: name, Email: name + "@fixture.invalid", Password: "fixture password"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		members = append(members, u)
-	}
-	for i, rt := range threads {
-		sd.At(now.Add(-time.Duration(len(threads)-i) * 36 * time.Hour))
-		asker, helper := members[i%3], members[3+i%3]
-		th, err := sd.Ask(ctx, asker, NewThread{Title: rt.Title, CategorySlug: rt.Category, Body: rt.Question, Tags: rt.Tags})
-		if err != nil {
-			t.Fatalf("fixture thread %q: %v", rt.Title, err)
-		}
-		for j, o := range rt.Others {
-			if _, err := sd.Answer(ctx, members[3+(i+j+1)%3], th.ID, o); err != nil {
-				t.Fatalf("fixture answer on %q: %v", rt.Title, err)
-			}
-		}
-		if rt.Accepted != "" {
-			p, err := sd.Answer(ctx, helper, th.ID, rt.Accepted)
-			if err != nil {
-				t.Fatalf("fixture answer on %q: %v", rt.Title, err)
-			}
-			if err := sd.Accept(ctx, asker, p.ID); err != nil {
-				t.Fatalf("fixture accept on %q: %v", rt.Title, err)
-			}
-		}
-	}
-}

@@ -1,4 +1,4 @@
-package models
+package search
 
 import (
 	"context"
@@ -8,34 +8,23 @@ import (
 	"math"
 	"slices"
 	"strings"
+
+	"github.com/crowdcare/crowdcare/models/db"
 )
 
 // rankCandidates ranks the newest limit matches by the index's relevance
 // alone (bm25 on SQLite) and returns the best window of them, with the
 // number of matches (up to limit+1).
-func (s *Store) rankCandidates(ctx context.Context, match string, limit, window int) ([]SearchHit, int, error) {
-	hits, total, err := s.index().rank(ctx, match, limit, window)
+func (x *Searcher) rankCandidates(ctx context.Context, match string, limit, window int) ([]Hit, int, error) {
+	ranked, total, err := x.backend.Rank(ctx, match, limit, window)
 	if err != nil {
 		return nil, 0, fmt.Errorf("search %q: %w", match, err)
 	}
-	return hits, total, nil
-}
-
-// scanRanked reads rows of rowid, rank (lower first) and the number of
-// matches.
-func scanRanked(rows *sql.Rows) ([]SearchHit, int, error) {
-	defer rows.Close()
-	var hits []SearchHit
-	total := 0
-	for rows.Next() {
-		var rowid int64
-		var rank float64
-		if err := rows.Scan(&rowid, &rank, &total); err != nil {
-			return nil, 0, err
-		}
-		hits = append(hits, SearchHit{ID: rowid, ThreadID: rowid, score: rank, rowid: rowid})
+	hits := make([]Hit, len(ranked))
+	for i, r := range ranked {
+		hits[i] = Hit{ID: r.RowID, ThreadID: r.RowID, score: r.Score, rowid: r.RowID}
 	}
-	return hits, total, rows.Err()
+	return hits, total, nil
 }
 
 // candidates is how many of the newest matches are ranked. bm25 costs
@@ -106,18 +95,18 @@ func searchScore(relevance, coverage, titleCoverage float64, solved bool, helpfu
 	return score * (1 + helpfulBoost*math.Log2(1+float64(helpful)))
 }
 
-// scoreWindow reads the candidates' stored text and details in two
-// queries and scores each. FTS5's own snippet() re-reads each document's
-// positions and costs ~1 ms on a long thread; looking for the query's words
-// here costs microseconds. It reports whether any candidate has every group.
-func (s *Store) scoreWindow(ctx context.Context, plan *searchPlan, hits []SearchHit) (bool, error) {
+// scoreWindow reads the candidates' stored text and, from the forum
+// (Forum.Activity), their details, and scores each. FTS5's own snippet()
+// re-reads each document's positions and costs ~1 ms on a long thread;
+// looking for the query's words here costs microseconds. It reports whether any candidate has every group.
+func (x *Searcher) scoreWindow(ctx context.Context, plan *searchPlan, hits []Hit) (bool, error) {
 	args := make([]any, len(hits))
 	pos := make(map[int64]int, len(hits))
 	for i, h := range hits {
 		args[i], pos[h.rowid] = h.rowid, i
 	}
-	in := placeholders(len(args))
-	rows, err := s.reader(ctx).QueryContext(ctx, `SELECT rowid, title, body, facets FROM search_index WHERE rowid IN (`+in+`)`, args...)
+	in := db.Placeholders(len(args))
+	rows, err := x.db.Reader(ctx).QueryContext(ctx, `SELECT rowid, title, body, facets FROM search_index WHERE rowid IN (`+in+`)`, args...)
 	if err != nil {
 		return false, fmt.Errorf("read search window: %w", err)
 	}
@@ -134,7 +123,7 @@ func (s *Store) scoreWindow(ctx context.Context, plan *searchPlan, hits []Search
 			rows.Close()
 			return false, err
 		}
-		t.solved = strings.Contains(facets, facetSolved) || strings.Contains(facets, facetKB)
+		t.solved = strings.Contains(facets, FacetSolved) || strings.Contains(facets, FacetKB)
 		texts[pos[rowid]] = t
 	}
 	rows.Close()
@@ -142,25 +131,18 @@ func (s *Store) scoreWindow(ctx context.Context, plan *searchPlan, hits []Search
 		return false, err
 	}
 	helpful := make([]int, len(hits))
-	rows, err = s.reader(ctx).QueryContext(ctx, `SELECT t.id, t.last_activity_at, COALESCE(p.helpful_count, 0) + COALESCE(k.helpful_yes, 0)
-		FROM threads t LEFT JOIN posts p ON p.id = t.accepted_id
-		LEFT JOIN kb_articles k ON k.thread_id = t.id AND k.published = 1
-		WHERE t.id IN (`+in+`)`, args...)
+	ids := make([]int64, len(hits))
+	for i, h := range hits {
+		ids[i] = h.rowid
+	}
+	act, err := x.forum.Activity(ctx, ids)
 	if err != nil {
 		return false, fmt.Errorf("read search window details: %w", err)
 	}
-	for rows.Next() {
-		var id, at int64
-		var n int
-		if err := rows.Scan(&id, &at, &n); err != nil {
-			rows.Close()
-			return false, err
+	for id, a := range act {
+		if i, ok := pos[id]; ok {
+			hits[i].at, helpful[i] = a.LastActivity, a.Helpful
 		}
-		hits[pos[id]].at, helpful[pos[id]] = at, n
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return false, err
 	}
 	var groups float64
 	for _, g := range plan.groups {
@@ -218,8 +200,8 @@ func (s *Store) scoreWindow(ctx context.Context, plan *searchPlan, hits []Search
 
 // readAnswers reads a hit's other answers, for a snippet when the query's
 // words are only there.
-func (s *Store) readAnswers(ctx context.Context, h *SearchHit) error {
-	err := s.reader(ctx).QueryRowContext(ctx, `SELECT answers FROM search_index WHERE rowid = ?`, h.rowid).Scan(&h.answers)
+func (x *Searcher) readAnswers(ctx context.Context, h *Hit) error {
+	err := x.db.Reader(ctx).QueryRowContext(ctx, `SELECT answers FROM search_index WHERE rowid = ?`, h.rowid).Scan(&h.answers)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return fmt.Errorf("read answers of %d: %w", h.rowid, err)
 	}

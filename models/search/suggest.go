@@ -1,14 +1,10 @@
-package models
+package search
 
 import (
 	"context"
-	"database/sql"
-	"errors"
 	"fmt"
 	"strings"
 	"unicode/utf8"
-
-	"github.com/crowdcare/crowdcare/models/search"
 )
 
 // Did you mean: when a query finds little, each word of it that the index
@@ -16,97 +12,6 @@ import (
 // (search_words); a close one that finds something the reader may see is
 // offered as a corrected query, one click away. The query itself is never
 // replaced.
-
-// titleWords are the words of a title kept for suggestions: letters only,
-// 3 to 30 of them, outside the scripts written without spaces.
-func titleWords(title string) []string {
-	seen := map[string]bool{}
-	var out []string
-	for _, sp := range search.SplitWords(title) {
-		w := search.FoldWord(title[sp.Start:sp.End])
-		if n := utf8.RuneCountInString(w); n < 3 || n > 30 || seen[w] || !search.Stemmable(w) {
-			continue
-		}
-		seen[w] = true
-		out = append(out, w)
-	}
-	return out
-}
-
-// addSearchWords records a title's words for suggestions.
-func addSearchWords(ctx context.Context, tx dbtx, title string) error {
-	words := titleWords(title)
-	if len(words) == 0 {
-		return nil
-	}
-	args := make([]any, len(words))
-	for i, w := range words {
-		args[i] = w
-	}
-	_, err := tx.ExecContext(ctx, `INSERT INTO search_words (word) VALUES `+
-		strings.TrimSuffix(strings.Repeat("(?),", len(words)), ",")+` ON CONFLICT DO NOTHING`, args...)
-	if err != nil {
-		return fmt.Errorf("record title words: %w", err)
-	}
-	return nil
-}
-
-// fillSearchWordsIfAsked reads the existing titles' words once, when a
-// migration asked for it (search.words).
-func (s *Store) fillSearchWordsIfAsked(ctx context.Context) error {
-	var v string
-	err := s.w.QueryRowContext(ctx, `SELECT value FROM settings WHERE key = 'search.words'`).Scan(&v)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil
-	}
-	if err != nil {
-		return fmt.Errorf("read search.words: %w", err)
-	}
-	var last int64
-	for {
-		type row struct {
-			id    int64
-			title string
-		}
-		var batch []row
-		rows, err := s.reader(ctx).QueryContext(ctx, `SELECT t.id, t.title FROM threads t WHERE t.id > ? AND `+visibleThread+`
-			ORDER BY t.id LIMIT 2000`, last)
-		if err != nil {
-			return fmt.Errorf("read titles: %w", err)
-		}
-		for rows.Next() {
-			var r row
-			if err := rows.Scan(&r.id, &r.title); err != nil {
-				rows.Close()
-				return err
-			}
-			batch = append(batch, r)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return err
-		}
-		if len(batch) == 0 {
-			break
-		}
-		err = s.inQuietTx(ctx, func(tx *sql.Tx) error {
-			for _, r := range batch {
-				if err := addSearchWords(ctx, tx, r.title); err != nil {
-					return err
-				}
-			}
-			return nil
-		})
-		if err != nil {
-			return err
-		}
-		last = batch[len(batch)-1].id
-	}
-	if _, err := s.w.ExecContext(ctx, `DELETE FROM settings WHERE key = 'search.words'`); err != nil {
-		return fmt.Errorf("clear search.words: %w", err)
-	}
-	return nil
-}
 
 // Suggestions are looked for when a search finds fewer than suggestBelow
 // results, for words found in at most suggestRare questions.
@@ -117,14 +22,14 @@ const (
 
 // suggest returns the query with its rare words replaced by close, more
 // common ones that find something under the filters, or "".
-func (s *Store) suggest(ctx context.Context, text, filter, exclude string) (string, error) {
-	terms := search.ParseQuery(text)
+func (x *Searcher) suggest(ctx context.Context, text, filter, exclude string) (string, error) {
+	terms := ParseQuery(text)
 	changed := false
 	out := make([]string, 0, len(terms))
 	for _, t := range terms {
 		word := t.Raw
-		if !t.Negate && !t.Quoted && !t.Prefix && !strings.Contains(t.Text, " ") && !search.IsStopWord(search.FoldWord(t.Text)) {
-			fixed, err := s.correct(ctx, search.FoldWord(t.Text), filter, exclude)
+		if !t.Negate && !t.Quoted && !t.Prefix && !strings.Contains(t.Text, " ") && !IsStopWord(FoldWord(t.Text)) {
+			fixed, err := x.correct(ctx, FoldWord(t.Text), filter, exclude)
 			if err != nil {
 				return "", err
 			}
@@ -143,12 +48,12 @@ func (s *Store) suggest(ctx context.Context, text, filter, exclude string) (stri
 // correct returns a title word close to w (one edit for short words, two
 // for longer ones, the first letter kept) that is more common than w and
 // finds something under the filters, or "".
-func (s *Store) correct(ctx context.Context, w, filter, exclude string) (string, error) {
+func (x *Searcher) correct(ctx context.Context, w, filter, exclude string) (string, error) {
 	n := utf8.RuneCountInString(w)
-	if n < 3 || !search.Stemmable(w) {
+	if n < 3 || !Stemmable(w) {
 		return "", nil
 	}
-	seen, err := s.formCount(ctx, search.FTSString(w))
+	seen, err := x.formCount(ctx, FTSString(w))
 	if err != nil || seen > suggestRare {
 		return "", err
 	}
@@ -158,7 +63,7 @@ func (s *Store) correct(ctx context.Context, w, filter, exclude string) (string,
 	}
 	first, size := utf8.DecodeRuneInString(w)
 	next := string(first + 1) // the end of the range of words starting with first
-	rows, err := s.reader(ctx).QueryContext(ctx, `SELECT word FROM search_words WHERE word >= ? AND word < ?
+	rows, err := x.db.Reader(ctx).QueryContext(ctx, `SELECT word FROM search_words WHERE word >= ? AND word < ?
 		AND length(word) BETWEEN ? AND ?`, w[:size], next, n-limit, n+limit)
 	if err != nil {
 		return "", fmt.Errorf("suggestion candidates: %w", err)
@@ -190,7 +95,7 @@ func (s *Store) correct(ctx context.Context, w, filter, exclude string) (string,
 		if c.dist > bestDist {
 			continue
 		}
-		count, err := s.countMatches(ctx, search.FTSString(c.word), filter, exclude)
+		count, err := x.countMatches(ctx, FTSString(c.word), filter, exclude)
 		if err != nil {
 			return "", err
 		}
