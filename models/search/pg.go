@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/jackc/pgx/v5/pgtype"
+
 	"github.com/crowdcare/crowdcare/models/db"
 )
 
@@ -142,39 +144,37 @@ const (
 // the answers, the longest, come last, where positions may run out.
 var pgWeighted = []struct {
 	col    int // in Columns
-	weight byte
-}{{0, 'A'}, {4, 'A'}, {3, 'B'}, {1, 'C'}, {5, 'C'}, {2, 'D'}}
+	weight pgtype.TSVectorWeight
+}{{0, pgtype.TSVectorWeightA}, {4, pgtype.TSVectorWeightA}, {3, pgtype.TSVectorWeightB}, {1, pgtype.TSVectorWeightC}, {5, pgtype.TSVectorWeightC}, {2, pgtype.TSVectorWeightD}}
 
-// pgVector writes a document's tsvectors as literals: doc, each folded word
-// with its positions and their weights, positions counted across the
-// columns with a gap between columns so no phrase spans two, then the
-// facets and the document's bucket; and head, the positions of weights A, B
-// and C alone (no other answers, facets or bucket), what ts_rank reads.
-func pgVector(rowid int64, cols []any, facets string) (doc, head string) {
-	type entry struct {
-		lexeme string
-		pos    []string // "12A"
-		last   int      // the last position added
-	}
-	var entries []*entry
-	byLexeme := map[string]*entry{}
+// pgVector makes a document's tsvectors: doc, each folded word with its
+// positions and their weights, positions counted across the columns with a
+// gap between columns so no phrase spans two, then the facets and the
+// document's bucket; and head, the positions of weights A, B and C alone
+// (no other answers, facets or bucket), what ts_rank reads. They are pgx's
+// tsvector values: COPY sends them in PostgreSQL's binary form, with no
+// literal to write and parse again (an INSERT sends their text).
+func pgVector(rowid int64, cols []any, facets string) (doc, head pgtype.TSVector) {
+	var entries []pgtype.TSVectorLexeme
+	byLexeme := map[string]int{} // index in entries
 	size := 0
-	add := func(lexeme string, pos int, weight byte) {
-		e := byLexeme[lexeme]
-		if e == nil {
+	add := func(lexeme string, pos int, weight pgtype.TSVectorWeight) {
+		k, ok := byLexeme[lexeme]
+		if !ok {
 			if size+len(lexeme)+8 > pgMaxVector {
 				return
 			}
-			e = &entry{lexeme: lexeme}
-			byLexeme[lexeme] = e
-			entries = append(entries, e)
+			k = len(entries)
+			byLexeme[lexeme] = k
+			entries = append(entries, pgtype.TSVectorLexeme{Word: lexeme})
 			size += len(lexeme) + 8
 		}
-		if pos == 0 || len(e.pos) >= pgMaxPositions || (e.last == pos && pos == pgMaxPos) || size+2 > pgMaxVector {
+		e := &entries[k]
+		n := len(e.Positions)
+		if pos == 0 || n >= pgMaxPositions || (n > 0 && int(e.Positions[n-1].Position) == pos && pos == pgMaxPos) || size+2 > pgMaxVector {
 			return
 		}
-		e.pos = append(e.pos, strconv.Itoa(pos)+string(weight))
-		e.last = pos
+		e.Positions = append(e.Positions, pgtype.TSVectorPosition{Position: uint16(pos), Weight: weight})
 		size += 2
 	}
 	pos := 1
@@ -189,32 +189,22 @@ func pgVector(rowid int64, cols []any, facets string) (doc, head string) {
 		pos++
 	}
 	for _, f := range strings.Fields(facets) {
-		add("#"+f, 0, 'D')
+		add("#"+f, 0, pgtype.TSVectorWeightD)
 	}
-	add("#r"+strconv.FormatInt(rowid>>pgBucketShift, 10), 0, 'D')
-	var d, h strings.Builder
+	add("#r"+strconv.FormatInt(rowid>>pgBucketShift, 10), 0, pgtype.TSVectorWeightD)
+	doc = pgtype.TSVector{Lexemes: entries, Valid: true}
+	head = pgtype.TSVector{Valid: true}
 	for _, e := range entries {
-		if d.Len() > 0 {
-			d.WriteByte(' ')
-		}
-		d.WriteString(pgLexeme(e.lexeme))
-		if len(e.pos) > 0 {
-			d.WriteByte(':')
-			d.WriteString(strings.Join(e.pos, ","))
-		}
 		// The answers are numbered last: a word's D positions follow the others.
-		n := len(e.pos)
-		for n > 0 && strings.HasSuffix(e.pos[n-1], "D") {
+		n := len(e.Positions)
+		for n > 0 && e.Positions[n-1].Weight == pgtype.TSVectorWeightD {
 			n--
 		}
 		if n > 0 {
-			if h.Len() > 0 {
-				h.WriteByte(' ')
-			}
-			h.WriteString(pgLexeme(e.lexeme) + ":" + strings.Join(e.pos[:n], ","))
+			head.Lexemes = append(head.Lexemes, pgtype.TSVectorLexeme{Word: e.Word, Positions: e.Positions[:n:n]})
 		}
 	}
-	return d.String(), h.String()
+	return doc, head
 }
 
 // pgLexeme quotes a lexeme for a tsvector or tsquery literal.
