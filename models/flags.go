@@ -4,17 +4,19 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"fmt"
 	"strings"
 
 	"github.com/crowdcare/crowdcare/models/moderation"
 	"github.com/crowdcare/crowdcare/models/policy"
 )
 
-// The flags, their queue and the audit log live in models/moderation (their
-// SQL); Store embeds a *moderation.Moderator, so handlers call
-// store.FlaggedPosts as before. What needs the forum's posts and threads
-// (the queue's posts, the approval queue) or the permissions stays here.
+// The flags, their queue, the approval queue and the audit log live in
+// models/moderation (their SQL, read with the forum's columns and scanning
+// that newModerator hands down); Store embeds a *moderation.Moderator, so
+// handlers call store.FlaggedPosts as before. What stays here: the
+// permission and policy checks and what the triager may read, the flag
+// form's messages, and approving a post (forum, search, notify, the audit
+// log in one transaction).
 
 // FlagReasons are the reasons a member may give (moderation's).
 func FlagReasons() []string { return moderation.FlagReasons() }
@@ -50,15 +52,13 @@ func (s *Store) FlagPost(ctx context.Context, reporter *User, postID int64, reas
 	return s.Flag(ctx, reporter.ID, postID, reason, note)
 }
 
-// FlaggedPost is a post in the flag queue with its open flags (Reasons,
-// Notes, FlagIDs, LastFlag).
-type FlaggedPost struct {
-	Post   *Post
-	Thread Thread
-	moderation.Flags
-}
+// FlaggedPost is a post in the flag queue with its thread and open flags.
+// Alias: moved to models/moderation.
+type FlaggedPost = moderation.FlaggedPost
 
-// FlagQueue lists posts with open flags, most flagged first.
+// FlagQueue lists posts with open flags, most flagged first
+// (moderation's FlagQueuePosts), in the categories the triager may see; a
+// hidden or queued post's text is left out for a triager who may not hide.
 func (s *Store) FlagQueue(ctx context.Context, actor *User) ([]FlaggedPost, error) {
 	if !actor.Can(PermTriageFlags) {
 		return nil, ErrForbidden
@@ -68,60 +68,13 @@ func (s *Store) FlagQueue(ctx context.Context, actor *User) ([]FlaggedPost, erro
 	if err != nil {
 		return nil, err
 	}
-	flags, err := s.OpenFlags(ctx, filter, args)
+	out, err := s.FlagQueuePosts(ctx, filter, args)
 	if err != nil {
 		return nil, err
 	}
-	if len(flags) == 0 {
-		return nil, nil
-	}
-	order := make([]int64, len(flags))
-	for i, f := range flags {
-		order[i] = f.PostID
-	}
-	// The posts and their threads in a few queries, not two per post.
-	rows, err := s.reader(ctx).QueryContext(ctx, `SELECT `+postColumns+postJoins+` WHERE p.id IN (`+placeholders(len(order))+`)`, idArgs(order)...)
-	posts, err := keyedByID(rows, err, scanPost, func(p *Post) int64 { return p.ID })
-	if err != nil {
-		return nil, fmt.Errorf("load flagged posts: %w", err)
-	}
-	var threadIDs []int64
-	seen := map[int64]bool{}
-	for _, p := range posts {
-		if !seen[p.ThreadID] {
-			seen[p.ThreadID] = true
-			threadIDs = append(threadIDs, p.ThreadID)
-		}
-	}
-	rows, err = s.reader(ctx).QueryContext(ctx, `SELECT `+threadColumns+threadJoins+` WHERE t.id IN (`+placeholders(len(threadIDs))+`)
-		AND t.question_id IS NOT NULL`, idArgs(threadIDs)...)
-	threads, err := keyedByID(rows, err, scanThread, func(t *Thread) int64 { return t.ID })
-	if err != nil {
-		return nil, fmt.Errorf("load threads of flagged posts: %w", err)
-	}
-	list := make([]*Thread, 0, len(threads))
-	for _, t := range threads {
-		list = append(list, t)
-	}
-	if err := s.fillTags(ctx, list); err != nil {
-		return nil, err
-	}
-	var out []FlaggedPost
-	for _, f := range flags {
-		fp := &FlaggedPost{Post: posts[f.PostID], Flags: *f}
-		if fp.Post == nil || threads[fp.Post.ThreadID] == nil {
-			return nil, fmt.Errorf("load flagged post %d: %w", f.PostID, ErrNotFound)
-		}
+	for _, fp := range out {
 		if (fp.Post.Hidden || fp.Post.Pending) && !actor.Can(PermHide) {
 			fp.Post.Redacted, fp.Post.BodyMD, fp.Post.BodyHTML = true, "", ""
-		}
-		fp.Thread = *threads[fp.Post.ThreadID]
-		out = append(out, *fp)
-	}
-	// Most flags first, then the most recent.
-	for i := 1; i < len(out); i++ {
-		for j := i; j > 0 && len(out[j].FlagIDs) > len(out[j-1].FlagIDs); j-- {
-			out[j], out[j-1] = out[j-1], out[j]
 		}
 	}
 	return out, nil
@@ -135,26 +88,13 @@ func (s *Store) DismissFlags(ctx context.Context, actor *User, postID int64, rea
 	return s.Moderator.DismissFlags(ctx, actor.ID, postID, reason)
 }
 
-// ApprovalQueue lists posts waiting for approval, oldest first.
+// ApprovalQueue lists posts waiting for approval, oldest first
+// (moderation's PendingPosts).
 func (s *Store) ApprovalQueue(ctx context.Context, actor *User) ([]*Post, error) {
 	if !actor.Can(PermHide) {
 		return nil, ErrForbidden
 	}
-	rows, err := s.reader(ctx).QueryContext(ctx, `SELECT `+postColumns+postJoins+` WHERE p.pending = 1 AND p.deleted_at IS NULL
-		AND p.hidden_at IS NULL ORDER BY p.id LIMIT 200`)
-	if err != nil {
-		return nil, fmt.Errorf("list approval queue: %w", err)
-	}
-	defer rows.Close()
-	var out []*Post
-	for rows.Next() {
-		p, err := scanPost(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, p)
-	}
-	return out, rows.Err()
+	return s.PendingPosts(ctx)
 }
 
 // ApprovePost publishes a queued post; with approve false it is hidden

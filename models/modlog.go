@@ -8,8 +8,13 @@ import (
 	"github.com/crowdcare/crowdcare/models/moderation"
 )
 
-// The audit log lives in models/moderation (its SQL); these keep the
-// names the rest of models calls, and the entries' actors as UserRef.
+// The audit log lives in models/moderation (its SQL, LogEntry with its
+// actor, the reading). What stays: logAction and logUnattributed, the
+// adapters some twenty steps across models call in their transactions
+// (and the domains moved out are handed, as accounts' Deps.Log): they turn
+// a suspended actor's stored suspension into models' refusal, whose
+// English is the web layer's; and the page of the log (LogList embeds
+// Paging, still models').
 
 // logAction writes one line of the audit log, in the transaction of the
 // action; a suspended actor's action is refused and so undone
@@ -26,12 +31,9 @@ func logUnattributed(ctx context.Context, tx *sql.Tx, now time.Time, label, acti
 	return moderation.LogUnattributed(ctx, tx, now, label, action, targetType, targetID, reason)
 }
 
-// LogEntry is one audit-log line (moderation.Entry: the action, its
-// target, TargetURL, the reason, when) with its actor.
-type LogEntry struct {
-	Actor UserRef // zero for an action no account did (a command-line import): ActorLabel says who then
-	moderation.Entry
-}
+// LogEntry is one audit-log line (the action, its target, TargetURL, the
+// reason, when) with its actor. Alias: moved to models/moderation.
+type LogEntry = moderation.LogEntry
 
 // LogList is a page of the audit log.
 type LogList struct {
@@ -46,21 +48,20 @@ func (s *Store) ModLog(ctx context.Context, page int) (*LogList, error) {
 		return nil, err
 	}
 	list := &LogList{Paging: paging(page, total, 50)}
-	lines, err := s.LogLines(ctx, (list.Page-1)*50, 50)
-	if err != nil {
+	if list.Entries, err = s.LogEntries(ctx, (list.Page-1)*50, 50); err != nil {
 		return nil, err
-	}
-	for _, l := range lines {
-		list.Entries = append(list.Entries, LogEntry{Actor: UserRef{ID: l.ActorID, Username: l.ActorName, Role: Role(l.ActorRole)}, Entry: l.Entry})
 	}
 	return list, nil
 }
 
-// newModerator is the flags and audit log over the store's reads, writer,
-// transactions and clock.
+// newModerator is the flags, the queues and the audit log over the store's
+// reads, writer, transactions and clock, reading the queues' posts and
+// threads with the forum's columns, scanning and tags.
 func (s *Store) newModerator() *moderation.Moderator {
 	return moderation.New(moderation.DB{Reader: s.reader, Exec: s.exec, InTx: s.inTx, Now: s.now, NotFound: ErrNotFound,
 		Refusal: func(until time.Time, why string) error {
 			return suspendedErr(&User{SuspendedUntil: until, SuspendReason: why}, s.now())
-		}})
+		},
+		Forum: moderation.Forum{PostSelect: postColumns + postJoins, ScanPost: scanPost,
+			ThreadSelect: threadColumns + threadJoins, ScanThread: scanThread, FillTags: s.fillTags}})
 }

@@ -6,6 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/crowdcare/crowdcare/models/accounts"
+	"github.com/crowdcare/crowdcare/models/policy"
 )
 
 // Log writes one line of the audit log, in the transaction of the action.
@@ -89,12 +92,10 @@ func (e Entry) TargetURL() string {
 	return ""
 }
 
-// Line is an audit-log line with its actor as stored: id 0 for an action
-// no account did.
-type Line struct {
+// LogEntry is one audit-log line with the member who acted.
+type LogEntry struct {
+	Actor accounts.UserRef // zero for an action no account did (a command-line import): ActorLabel says who then
 	Entry
-	ActorID              int64
-	ActorName, ActorRole string
 }
 
 // LogCount is how many lines the audit log has.
@@ -106,9 +107,9 @@ func (m *Moderator) LogCount(ctx context.Context) (int, error) {
 	return total, nil
 }
 
-// LogLines lists up to limit audit-log lines, newest first, after skipping
-// offset of them.
-func (m *Moderator) LogLines(ctx context.Context, offset, limit int) ([]Line, error) {
+// LogEntries lists up to limit audit-log lines, newest first, after
+// skipping offset of them, each with its actor and what it was done to.
+func (m *Moderator) LogEntries(ctx context.Context, offset, limit int) ([]LogEntry, error) {
 	rows, err := m.db.Reader(ctx).QueryContext(ctx, `SELECT l.action, l.target_type, l.target_id, l.reason, l.created_at,
 		COALESCE(u.id, 0), COALESCE(u.username, ''), COALESCE(u.role, ''), l.actor_label,
 		COALESCE(CASE l.target_type
@@ -125,14 +126,16 @@ func (m *Moderator) LogLines(ctx context.Context, offset, limit int) ([]Line, er
 		return nil, fmt.Errorf("list audit log: %w", err)
 	}
 	defer rows.Close()
-	var out []Line
+	var out []LogEntry
 	for rows.Next() {
-		var l Line
+		var l LogEntry
 		var at int64
-		if err := rows.Scan(&l.Action, &l.TargetType, &l.TargetID, &l.Reason, &at, &l.ActorID, &l.ActorName, &l.ActorRole,
+		var role string
+		if err := rows.Scan(&l.Action, &l.TargetType, &l.TargetID, &l.Reason, &at, &l.Actor.ID, &l.Actor.Username, &role,
 			&l.ActorLabel, &l.TargetName, &l.targetSlug); err != nil {
-			return nil, err
+			return nil, fmt.Errorf("list audit log: %w", err)
 		}
+		l.Actor.Role = policy.Role(role)
 		l.CreatedAt = time.Unix(at, 0)
 		out = append(out, l)
 	}

@@ -1,22 +1,29 @@
 // Package moderation is the moderators' side of the forum: the flags
-// members raise and the queue they make, the audit log every staff action
-// writes a line to, and the statements of the staff actions (hiding and
+// members raise and the queue they make, the approval queue, the audit log
+// every staff action writes a line to (LogEntry, its actor an
+// accounts.UserRef), and the statements of the staff actions (hiding and
 // showing a post, locking, pinning, moving and closing a thread as a
 // duplicate, suspending a member, taking a post out of the approval
-// queue). It owns the flags and mod_log tables' SQL and those statements.
+// queue). It owns the flags and mod_log tables' SQL, the queues' reading
+// and those statements.
 //
 // The steps around them span domains and stay in models, calling it in the
 // transaction they open: a hidden post's thread is recounted and its search
 // row and article updated, its author told (forum, search, kb, notify);
 // removing a spammer suspends, hides every post and recounts each thread
 // (accounts, forum, search); approving a post notifies as a new post does.
-// The queue's posts and threads (their columns and scanning are the
-// forum's), the posting rules (rate limit, first posts with links) and who
-// may do what (models/policy, models/permissions.go) are not here either.
+// Also in models: who may do what and what a triager may read of a hidden
+// post (models/policy, models/permissions.go), the forms' messages, the
+// posting rules (rate limit, first posts with links: the forum's), the
+// pages of the audit log (models.LogList embeds models.Paging, which has
+// not left models) and logAction, the adapter some twenty steps call with
+// models' refusal of a suspended actor.
 //
 // It takes the database layer as models hands it down, the small DB below,
-// so it imports nothing of models; models.Store embeds a *Moderator, so its
-// methods are the store's.
+// with what the queues read of the forum's posts and threads (Forum: their
+// select lists, scanning and tags, the forum's), so it imports nothing of
+// models; it names forum.Post, forum.Thread and accounts.UserRef.
+// models.Store embeds a *Moderator, so its methods are the store's.
 package moderation
 
 import (
@@ -30,7 +37,8 @@ import (
 // (which tells the caches that something changed), the transaction runner
 // (retries and the caches' signal included), the store's clock, the error
 // for what is not there (a 404), and the refusal a suspended actor gets
-// (its English is the accounts' and the web layer's).
+// (its English is the accounts' and the web layer's); and what the queues
+// read of the forum's posts and threads (Forum).
 type DB struct {
 	Reader   func(ctx context.Context) *sql.DB
 	Exec     func(ctx context.Context, q string, args ...any) (sql.Result, error)
@@ -38,6 +46,7 @@ type DB struct {
 	Now      func() time.Time
 	NotFound error
 	Refusal  func(until time.Time, reason string) error
+	Forum    Forum
 }
 
 // Moderator raises, lists and closes flags and reads the audit log.

@@ -118,8 +118,8 @@ func TestFlagsAndTheirDismissal(t *testing.T) {
 		e.TargetURL() != "/p/"+itoa(f.rude.ID) {
 		t.Fatalf("audit line: %+v (%s)", e, e.TargetURL())
 	}
-	lines, err := s.LogLines(ctx, 0, 10)
-	if n, _ := s.LogCount(ctx); err != nil || n != 1 || len(lines) != 1 || lines[0].ActorID != f.mod.ID {
+	lines, err := s.LogEntries(ctx, 0, 10)
+	if n, _ := s.LogCount(ctx); err != nil || n != 1 || len(lines) != 1 || lines[0].Actor != e.Actor {
 		t.Fatalf("log lines: %d of %d, %v", len(lines), n, err)
 	}
 }

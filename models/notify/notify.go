@@ -1,13 +1,24 @@
 // Package notify is the members' notifications and the threads they watch:
-// it owns the notifications and watches tables' SQL. The list of a
-// member's notifications (its rows carry the actor as models.UserRef and
-// the forum's paging) and who is told of a new post (the asker, the
-// watchers and the people mentioned who may read the thread: a step across
-// accounts, forum and notify) are still in models and call it.
+// it owns the notifications and watches tables' SQL, the list of a
+// member's notifications (Notification, its actor an accounts.UserRef,
+// counted and paged as the forum's lists are), and who is told of a new
+// post (NewPost: the asker, the thread's watchers and the people mentioned,
+// each only if they may read the thread).
 //
-// It takes the database layer, a *db.DB (models/db), and the store's clock,
-// so it imports nothing of models; models.Store embeds a *Notifier, so its
-// methods are the store's.
+// It takes the database layer, a *db.DB (models/db), the store's clock and
+// a small Domains of what it asks the other domains in the transaction of
+// a new post: whether a member may read a category (the forum's visibility
+// rule and policy's) and which member a mentioned name is (accounts'), so
+// it imports nothing of models; models.Store embeds a *Notifier, so its
+// methods are the store's. It names accounts.UserRef and forum.Thread and
+// the forum's page sizes.
+//
+// Still in models: the page of the list (models.NotificationList embeds
+// models.Paging, which has not left models yet; Store.Notifications builds
+// it from ListedCount and ListPage), mayRead (the visibility rule's SQL,
+// which MoveThread also asks) and the steps that record a notification in
+// their own transactions (answers, acceptance, moderation, promotion)
+// through Record.
 package notify
 
 import (
@@ -37,12 +48,29 @@ const (
 // allows it) and writes single statements on the writer (db.DB.Exec, which
 // tells the caches that something changed), at the time now says.
 type Notifier struct {
-	db  *db.DB
-	now func() time.Time
+	db      *db.DB
+	now     func() time.Time
+	domains Domains
 }
 
-// New is the notifier over the database d, with the store's clock.
-func New(d *db.DB, now func() time.Time) *Notifier { return &Notifier{db: d, now: now} }
+// Domains is what NewPost asks the other domains, in the transaction of
+// the new post (an error is returned, never taken for "no": on PostgreSQL
+// a failed statement aborts the transaction, which is then run again).
+type Domains struct {
+	// MayRead reports whether a member may see a category's threads:
+	// nobody is told of a thread in a private category they are not let
+	// into (false for a member or category that is not there).
+	MayRead func(ctx context.Context, tx *sql.Tx, userID, categoryID int64) (bool, error)
+	// Member is the id of the member a lower-cased username names, 0 when
+	// there is none.
+	Member func(ctx context.Context, tx *sql.Tx, name string) (int64, error)
+}
+
+// New is the notifier over the database d, with the store's clock and
+// what it asks the other domains.
+func New(d *db.DB, now func() time.Time, domains Domains) *Notifier {
+	return &Notifier{db: d, now: now, domains: domains}
+}
 
 // Record records a notification in the transaction of what caused it.
 // Nobody is notified of their own actions.
@@ -121,9 +149,9 @@ func (n *Notifier) Watching(ctx context.Context, userID, threadID int64) (bool, 
 	return count > 0, err
 }
 
-// Watchers lists the members who watch a thread, in the transaction of a
+// watchers lists the members who watch a thread, in the transaction of a
 // new post.
-func Watchers(ctx context.Context, tx *sql.Tx, threadID int64) ([]int64, error) {
+func watchers(ctx context.Context, tx *sql.Tx, threadID int64) ([]int64, error) {
 	rows, err := tx.QueryContext(ctx, `SELECT user_id FROM watches WHERE thread_id = ?`, threadID)
 	if err != nil {
 		return nil, err
