@@ -7,11 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/pressly/goose/v3"
-
-	"github.com/crowdcare/crowdcare/internal/testdb"
-	"github.com/crowdcare/crowdcare/models/db"
-	"github.com/crowdcare/crowdcare/models/migrations"
+	"github.com/crowdcare/crowdcare/internal/dbtest"
 )
 
 // openInsights is the insights over a fresh, migrated database of the
@@ -19,39 +15,7 @@ import (
 // moves: 2026-11-01 12:00 UTC to begin with.
 func openInsights(t *testing.T) (*Insights, *time.Time) {
 	t.Helper()
-	ctx := context.Background()
-	loc := testdb.Location(t, "insights.db")
-	const lockWait = 5 * time.Second
-	var d *db.DB
-	if testdb.Postgres() {
-		pool, err := db.OpenPostgres(ctx, loc, db.PostgresOptions{MaxConns: 4, LockTimeout: lockWait})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { pool.Close() })
-		d = db.New(db.Postgres, pool, pool, pool, lockWait, db.Hooks{})
-	} else {
-		// testdb's SQLite file is empty: migrate it as the store does.
-		w, err := db.OpenSQLite(loc, db.ConnWriter, lockWait)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { w.Close() })
-		p, err := goose.NewProvider(goose.DialectSQLite3, w, migrations.SQLite())
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := p.Up(ctx); err != nil {
-			t.Fatal(err)
-		}
-		r, err := db.OpenSQLite(loc, db.ConnReader, lockWait)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { r.Close() })
-		d = db.New(db.SQLite, w, nil, nil, lockWait, db.Hooks{})
-		d.SetReaders(r, nil)
-	}
+	d := dbtest.Open(t, "insights.db")
 	now := time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
 	in := New(d, func() time.Time { return now }, Domains{})
 	t.Cleanup(func() { in.Stop() })

@@ -8,52 +8,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/pressly/goose/v3"
-
-	"github.com/crowdcare/crowdcare/internal/testdb"
+	"github.com/crowdcare/crowdcare/internal/dbtest"
 	"github.com/crowdcare/crowdcare/models/db"
 	mforum "github.com/crowdcare/crowdcare/models/forum"
-	"github.com/crowdcare/crowdcare/models/migrations"
 	"github.com/crowdcare/crowdcare/models/moderation"
 )
-
-// openDB is a fresh, migrated database of the suite's engine, its pools as
-// the store opens them, without a store.
-func openDB(t *testing.T) *db.DB {
-	t.Helper()
-	ctx := context.Background()
-	loc := testdb.Location(t, "queues.db")
-	const lockWait = 5 * time.Second
-	if testdb.Postgres() {
-		pool, err := db.OpenPostgres(ctx, loc, db.PostgresOptions{MaxConns: 4, LockTimeout: lockWait})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { pool.Close() })
-		return db.New(db.Postgres, pool, pool, pool, lockWait, db.Hooks{})
-	}
-	// testdb's SQLite file is empty: migrate it as the store does.
-	w, err := db.OpenSQLite(loc, db.ConnWriter, lockWait)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { w.Close() })
-	p, err := goose.NewProvider(goose.DialectSQLite3, w, migrations.SQLite())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := p.Up(ctx); err != nil {
-		t.Fatal(err)
-	}
-	r, err := db.OpenSQLite(loc, db.ConnReader, lockWait)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { r.Close() })
-	d := db.New(db.SQLite, w, nil, nil, lockWait, db.Hooks{})
-	d.SetReaders(r, nil)
-	return d
-}
 
 var errGone = errors.New("not found")
 
@@ -204,3 +163,6 @@ func TestQueuesReadWithTheForumsColumns(t *testing.T) {
 		t.Errorf("approval queue: %v, want [%d %d]", ids, c.question, a1)
 	}
 }
+
+// openDB is a fresh, migrated database of the suite's engine, without a store.
+func openDB(t *testing.T) *db.DB { return dbtest.Open(t, "queues.db") }

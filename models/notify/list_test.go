@@ -7,53 +7,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/pressly/goose/v3"
-
-	"github.com/crowdcare/crowdcare/internal/testdb"
+	"github.com/crowdcare/crowdcare/internal/dbtest"
 	"github.com/crowdcare/crowdcare/models/accounts"
 	"github.com/crowdcare/crowdcare/models/db"
 	"github.com/crowdcare/crowdcare/models/forum"
-	"github.com/crowdcare/crowdcare/models/migrations"
 	"github.com/crowdcare/crowdcare/models/notify"
 )
-
-// openDB is a fresh, migrated database of the suite's engine, its pools as
-// the store opens them, without a store.
-func openDB(t *testing.T) *db.DB {
-	t.Helper()
-	ctx := context.Background()
-	loc := testdb.Location(t, "notify.db")
-	const lockWait = 5 * time.Second
-	if testdb.Postgres() {
-		pool, err := db.OpenPostgres(ctx, loc, db.PostgresOptions{MaxConns: 4, LockTimeout: lockWait})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { pool.Close() })
-		return db.New(db.Postgres, pool, pool, pool, lockWait, db.Hooks{})
-	}
-	// testdb's SQLite file is empty: migrate it as the store does.
-	w, err := db.OpenSQLite(loc, db.ConnWriter, lockWait)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { w.Close() })
-	p, err := goose.NewProvider(goose.DialectSQLite3, w, migrations.SQLite())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := p.Up(ctx); err != nil {
-		t.Fatal(err)
-	}
-	r, err := db.OpenSQLite(loc, db.ConnReader, lockWait)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { r.Close() })
-	d := db.New(db.SQLite, w, nil, nil, lockWait, db.Hooks{})
-	d.SetReaders(r, nil)
-	return d
-}
 
 // forumRows writes members (by name), a category, a thread asked by the
 // first member and its question post, as the forum would have them.
@@ -235,3 +194,6 @@ func TestListPages(t *testing.T) {
 		}
 	}
 }
+
+// openDB is a fresh, migrated database of the suite's engine, without a store.
+func openDB(t *testing.T) *db.DB { return dbtest.Open(t, "notify.db") }
