@@ -15,6 +15,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/crowdcare/crowdcare/internal/testdb"
+	"github.com/crowdcare/crowdcare/models/accounts"
 )
 
 // What SQLite's one writer made safe in the accounts' limits, one-time
@@ -108,7 +109,7 @@ func wantOutcomes(t *testing.T, what string, errs []error, want map[string]int) 
 }
 
 // The issue's study admitted 7 guesses where the limit is 5. Guesses sent
-// at once to two servers: exactly loginFreeFailures passwords are checked,
+// at once to two servers: exactly accounts.LoginFreeFailures passwords are checked,
 // every other guess waits, and nothing fails otherwise.
 func TestParallelWrongPasswordsStopAtTheLimitExactly(t *testing.T) {
 	st := servers(t, fixedClock())
@@ -120,9 +121,9 @@ func TestParallelWrongPasswordsStopAtTheLimitExactly(t *testing.T) {
 		return err
 	})
 	wantOutcomes(t, "guesses for one account from one address", errs,
-		map[string]int{"bad credentials": loginFreeFailures, "throttled": n - loginFreeFailures})
-	if got := count(t, st[0], `SELECT COUNT(*) FROM login_failures WHERE username = 'alice'`); got != loginFreeFailures {
-		t.Errorf("%d failures recorded, want %d", got, loginFreeFailures)
+		map[string]int{"bad credentials": accounts.LoginFreeFailures, "throttled": n - accounts.LoginFreeFailures})
+	if got := count(t, st[0], `SELECT COUNT(*) FROM login_failures WHERE username = 'alice'`); got != accounts.LoginFreeFailures {
+		t.Errorf("%d failures recorded, want %d", got, accounts.LoginFreeFailures)
 	}
 	if _, err := st[1].Authenticate(ctx, "alice", "correct horse", "198.51.100.1"); !errors.Is(err, ErrThrottled) {
 		t.Fatalf("the right password from the address at once: %v", err)
@@ -134,7 +135,7 @@ func TestParallelWrongPasswordsStopAtTheLimitExactly(t *testing.T) {
 		return err
 	})
 	wantOutcomes(t, "names from one address", errs,
-		map[string]int{"bad credentials": loginFailuresPerIP, "throttled": names - loginFailuresPerIP})
+		map[string]int{"bad credentials": accounts.LoginFailuresPerIP, "throttled": names - accounts.LoginFailuresPerIP})
 }
 
 // Second-factor guesses at once: exactly secondFactorTries are checked.

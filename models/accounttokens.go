@@ -2,27 +2,26 @@ package models
 
 import (
 	"context"
-	"crypto/rand"
 	"database/sql"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/crowdcare/crowdcare/models/accounts"
 )
 
-// Kinds of one-time link sent to an account's address (account_tokens,
-// migration 0023). An ambassador's work-address link keeps its own table.
+// Kinds of one-time link sent to an account's address. Alias: moved to models/accounts.
 const (
-	TokenVerifyEmail   = "verify_email"   // prove the account's address is the member's
-	TokenChangeEmail   = "change_email"   // prove a new address before it replaces the old one
-	TokenPasswordReset = "password_reset" // set a new password without the old one
+	TokenVerifyEmail   = accounts.TokenVerifyEmail
+	TokenChangeEmail   = accounts.TokenChangeEmail
+	TokenPasswordReset = accounts.TokenPasswordReset
 )
 
-// How long each kind of link works.
+// How long each kind of link works. Alias: moved to models/accounts.
 const (
-	VerifyLinkTTL = 48 * time.Hour
-	ResetLinkTTL  = time.Hour
+	VerifyLinkTTL = accounts.VerifyLinkTTL
+	ResetLinkTTL  = accounts.ResetLinkTTL
 )
 
 // accountToken is a link's row.
@@ -32,44 +31,19 @@ type accountToken struct {
 	email      string // the address the link went to
 }
 
-// newToken makes a link's secret and the hash that is stored. Every path
-// that may send a link makes one first, whether or not it ends up sending
-// it (tokensMade counts them), so the two take the same steps.
-func (s *Store) newToken() (token, hash string, err error) {
-	b := make([]byte, 32)
-	if _, err := rand.Read(b); err != nil {
-		return "", "", fmt.Errorf("make token: %w", err)
-	}
-	s.tokensMade.Add(1)
-	token = hex.EncodeToString(b)
-	return token, hashToken(token), nil
-}
+// newToken makes a link's secret and the hash that is stored
+// (accounts.NewToken, which counts it).
+func (s *Store) newToken() (token, hash string, err error) { return s.Accounts.NewToken() }
 
-// issueToken stores a link for userID in tx, valid for ttl, and ends the
-// user's earlier unused links of the same kind: only the latest one works.
+// issueToken stores a link for userID in tx, valid for ttl, ending the
+// user's earlier unused links of the same kind (accounts.IssueToken).
 func (s *Store) issueToken(ctx context.Context, tx *sql.Tx, kind string, userID int64, email, hash string, ttl time.Duration) (time.Time, error) {
-	now := s.now()
-	if err := endTokens(ctx, tx, now, userID, kind); err != nil {
-		return time.Time{}, err
-	}
-	expires := now.Add(ttl)
-	if _, err := tx.ExecContext(ctx, `INSERT INTO account_tokens (kind, user_id, email, token_hash, expires_at, created_at)
-		VALUES (?, ?, ?, ?, ?, ?)`, kind, userID, email, hash, expires.Unix(), now.Unix()); err != nil {
-		return time.Time{}, fmt.Errorf("store %s token: %w", kind, err)
-	}
-	return expires, nil
+	return s.Accounts.IssueToken(ctx, tx, kind, userID, email, hash, ttl)
 }
 
-// endTokens makes the user's unused links of the kinds unusable. The rows
-// stay until the account goes: they count against the limits.
+// endTokens makes the user's unused links of the kinds unusable (accounts.EndTokens).
 func endTokens(ctx context.Context, tx *sql.Tx, now time.Time, userID int64, kinds ...string) error {
-	for _, k := range kinds {
-		if _, err := tx.ExecContext(ctx, `UPDATE account_tokens SET expires_at = min(expires_at, ?)
-			WHERE user_id = ? AND kind = ? AND used_at IS NULL`, now.Unix(), userID, k); err != nil {
-			return fmt.Errorf("end %s tokens: %w", k, err)
-		}
-	}
-	return nil
+	return accounts.EndTokens(ctx, tx, now, userID, kinds...)
 }
 
 // recentTokens counts the links of a kind made for the user since a time.
@@ -163,8 +137,5 @@ func (s *Store) noteRequest(ctx context.Context, tx *sql.Tx, kind, key string, w
 func emailKey(email string) string { return hashToken(strings.ToLower(strings.TrimSpace(email))) }
 
 // checkEmail adds to v, under field, what is wrong with an email address
-// (sign-up, a change, a reset request): the same rules everywhere.
-func checkEmail(v validator, field, email string) {
-	v.check(email != "", field, "Enter your email address.")
-	v.check(validEmail(email), field, "Enter an email address like name@example.com.")
-}
+// (accounts.CheckEmail).
+func checkEmail(v validator, field, email string) { accounts.CheckEmail(v, field, email) }

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/crowdcare/crowdcare/models/accounts"
 )
 
 // Email states, for notifications and the outbox alike (migration 0014).
@@ -35,7 +37,7 @@ type Email struct {
 
 // Outbox kinds.
 const (
-	EmailAmbassadorVerification = "ambassador_verification"
+	EmailAmbassadorVerification = accounts.EmailAmbassadorVerification
 	EmailSignUp                 = "sign_up" // a welcome, or a note to an address that already has an account
 	EmailPasswordReset          = "password_reset"
 	EmailVerification           = "verify_email"  // a new link to verify the account's address

@@ -67,7 +67,7 @@ func (s *Store) SessionUser(ctx context.Context, id string) (*User, time.Time, e
 	row := s.r.QueryRowContext(ctx, `SELECT sessions.expires_at, `+userColumns+`
 		FROM sessions JOIN users ON users.id = sessions.user_id
 		WHERE sessions.id_hash = ? AND sessions.expires_at > ?`, hashToken(id), s.now().Unix())
-	u, err := scanUser(scanPrefix{row: row, first: &expires})
+	u, err := scanUser(scanPrefix{Row: row, First: &expires})
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, time.Time{}, ErrNotFound
 	}
