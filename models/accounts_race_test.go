@@ -174,21 +174,21 @@ func TestParallelResetRequestsStayWithinTheLimits(t *testing.T) {
 			links++
 		}
 	}
-	if links != resetsPerEmail {
-		t.Errorf("%d links sent, want %d", links, resetsPerEmail)
+	if links != accounts.ResetsPerEmail {
+		t.Errorf("%d links sent, want %d", links, accounts.ResetsPerEmail)
 	}
-	if got := count(t, st[0], `SELECT COUNT(*) FROM outbox WHERE kind = ?`, EmailPasswordReset); got != resetsPerEmail {
-		t.Errorf("%d emails queued, want %d", got, resetsPerEmail)
+	if got := count(t, st[0], `SELECT COUNT(*) FROM outbox WHERE kind = ?`, EmailPasswordReset); got != accounts.ResetsPerEmail {
+		t.Errorf("%d emails queued, want %d", got, accounts.ResetsPerEmail)
 	}
-	if got := count(t, st[0], `SELECT COUNT(*) FROM account_tokens WHERE kind = ?`, TokenPasswordReset); got != resetsPerEmail {
-		t.Errorf("%d links stored, want %d", got, resetsPerEmail)
+	if got := count(t, st[0], `SELECT COUNT(*) FROM account_tokens WHERE kind = ?`, TokenPasswordReset); got != accounts.ResetsPerEmail {
+		t.Errorf("%d links stored, want %d", got, accounts.ResetsPerEmail)
 	}
-	const many = resetsPerClient + 10
+	const many = accounts.ResetsPerClient + 10
 	errs = atOnce(many, st, func(i int, s *Store) error {
 		_, err := s.RequestPasswordReset(ctx, fmt.Sprintf("nobody%d@example.com", i), "203.0.113.50", resetMail)
 		return err
 	})
-	wantOutcomes(t, "requests from one client", errs, map[string]int{"ok": resetsPerClient, "throttled": many - resetsPerClient})
+	wantOutcomes(t, "requests from one client", errs, map[string]int{"ok": accounts.ResetsPerClient, "throttled": many - accounts.ResetsPerClient})
 }
 
 // Verification links and address changes asked for at once: three an hour.
@@ -203,9 +203,9 @@ func TestParallelLinkRequestsStayWithinTheLimits(t *testing.T) {
 	const n = 10
 	errs := atOnce(n, st, func(i int, s *Store) error { return s.ResendVerification(ctx, reg.User, compose) })
 	// The sign-up's link counts: two more this hour.
-	wantOutcomes(t, "resends", errs, map[string]int{"ok": verifyLinksPerHour - 1, "not allowed": n - verifyLinksPerHour + 1})
-	if got := count(t, st[0], `SELECT COUNT(*) FROM account_tokens WHERE kind = ?`, TokenVerifyEmail); got != verifyLinksPerHour {
-		t.Errorf("%d verification links, want %d", got, verifyLinksPerHour)
+	wantOutcomes(t, "resends", errs, map[string]int{"ok": accounts.VerifyLinksPerHour - 1, "not allowed": n - accounts.VerifyLinksPerHour + 1})
+	if got := count(t, st[0], `SELECT COUNT(*) FROM account_tokens WHERE kind = ?`, TokenVerifyEmail); got != accounts.VerifyLinksPerHour {
+		t.Errorf("%d verification links, want %d", got, accounts.VerifyLinksPerHour)
 	}
 	alice := mustUser(t, st[0], "alice")
 	mail := EmailChangeMail{Link: compose, Taken: func() (string, string) { return "Taken", "taken" }}
@@ -213,9 +213,9 @@ func TestParallelLinkRequestsStayWithinTheLimits(t *testing.T) {
 		// From addresses of their own: one address's guesses at once throttle each other.
 		return s.RequestEmailChange(ctx, alice, fmt.Sprintf("alice%d@example.org", i), "correct horse", fmt.Sprintf("198.51.100.%d", i+1), mail)
 	})
-	wantOutcomes(t, "address changes", errs, map[string]int{"ok": emailChangesPerHour, "not allowed": n - emailChangesPerHour})
-	if got := count(t, st[0], `SELECT COUNT(*) FROM account_tokens WHERE kind = ?`, TokenChangeEmail); got != emailChangesPerHour {
-		t.Errorf("%d change links, want %d", got, emailChangesPerHour)
+	wantOutcomes(t, "address changes", errs, map[string]int{"ok": accounts.EmailChangesPerHour, "not allowed": n - accounts.EmailChangesPerHour})
+	if got := count(t, st[0], `SELECT COUNT(*) FROM account_tokens WHERE kind = ?`, TokenChangeEmail); got != accounts.EmailChangesPerHour {
+		t.Errorf("%d change links, want %d", got, accounts.EmailChangesPerHour)
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"github.com/crowdcare/crowdcare/internal/testdb"
+	"github.com/crowdcare/crowdcare/models/accounts"
 	"github.com/crowdcare/crowdcare/models/migrations"
 	"io/fs"
 	"strings"
@@ -222,21 +223,21 @@ func TestPasswordResetLimits(t *testing.T) {
 	s, skew := newSkewStore(t)
 	ctx := context.Background()
 	mustUser(t, s, "alice")
-	for i := 1; i <= resetsPerEmail+2; i++ {
+	for i := 1; i <= accounts.ResetsPerEmail+2; i++ {
 		sent, err := s.RequestPasswordReset(ctx, "alice@example.com", fmt.Sprintf("198.51.100.%d", i), resetMail)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if want := i <= resetsPerEmail; sent != want {
+		if want := i <= accounts.ResetsPerEmail; sent != want {
 			t.Errorf("request %d: sent %v, want %v", i, sent, want)
 		}
 	}
-	if n := count(t, s, `SELECT COUNT(*) FROM outbox WHERE kind = ?`, EmailPasswordReset); n != resetsPerEmail {
-		t.Errorf("%d reset emails, want %d", n, resetsPerEmail)
+	if n := count(t, s, `SELECT COUNT(*) FROM outbox WHERE kind = ?`, EmailPasswordReset); n != accounts.ResetsPerEmail {
+		t.Errorf("%d reset emails, want %d", n, accounts.ResetsPerEmail)
 	}
 	// Per client address: one address asking for many accounts is refused, and says when to retry.
 	skew.Add(int64(2 * time.Hour))
-	for i := 1; i <= resetsPerClient; i++ {
+	for i := 1; i <= accounts.ResetsPerClient; i++ {
 		if _, err := s.RequestPasswordReset(ctx, fmt.Sprintf("someone%d@example.com", i), "203.0.113.50", resetMail); err != nil {
 			t.Fatalf("request %d: %v", i, err)
 		}
@@ -253,7 +254,7 @@ func TestPasswordResetLimits(t *testing.T) {
 	// Per account, whatever address it is asked under.
 	s2, _ := newSkewStore(t)
 	bob := mustUser(t, s2, "bob")
-	for i := 0; i < resetsPerAccount; i++ {
+	for i := 0; i < accounts.ResetsPerAccount; i++ {
 		// Each address change moves the account under a new typed address.
 		if _, err := s2.w.ExecContext(ctx, `UPDATE users SET email = ? WHERE id = ?`, fmt.Sprintf("bob%d@example.com", i), bob.ID); err != nil {
 			t.Fatal(err)
@@ -365,7 +366,7 @@ func TestResendVerificationIsLimited(t *testing.T) {
 		t.Fatal(err)
 	}
 	compose := func(token string) (string, string) { return "Confirm", "open /email/verify/" + token }
-	for i := 1; i < verifyLinksPerHour; i++ { // the sign-up's link counts
+	for i := 1; i < accounts.VerifyLinksPerHour; i++ { // the sign-up's link counts
 		if err := s.ResendVerification(ctx, reg.User, compose); err != nil {
 			t.Fatalf("resend %d: %v", i, err)
 		}

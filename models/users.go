@@ -97,7 +97,7 @@ func (s *Store) newAccounts() *accounts.Accounts {
 			}
 			return accounts.Settings{AmbassadorDomains: set.AmbassadorDomains, AmbassadorDomain: set.AmbassadorDomain,
 				StandingDays: set.StandingDays, StandingReputation: set.StandingReputation,
-				SuperuserThreshold: set.SuperuserThreshold}, nil
+				SuperuserThreshold: set.SuperuserThreshold, VerifyEmail: set.VerifyEmail}, nil
 		},
 		Secret: s.SettingOrCreate,
 		Promoted: func(ctx context.Context, tx *sql.Tx, userID int64, text string) error {

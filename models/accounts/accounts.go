@@ -68,6 +68,8 @@ type Settings struct {
 	StandingReputation int
 	// SuperuserThreshold is the reputation that makes a member a superuser (0: never).
 	SuperuserThreshold int
+	// VerifyEmail: members must confirm their address before they post.
+	VerifyEmail bool
 }
 
 // Email is a message for the outbox (models' Email, which the mail worker sends).
@@ -79,8 +81,14 @@ type Email struct {
 	Expires time.Time
 }
 
-// EmailAmbassadorVerification is the outbox kind of an ambassador's verification link.
-const EmailAmbassadorVerification = "ambassador_verification"
+// The outbox kinds of the emails accounts send.
+const (
+	EmailAmbassadorVerification = "ambassador_verification"
+	EmailPasswordReset          = "password_reset"
+	EmailVerification           = "verify_email"  // a new link to verify the account's address
+	EmailChange                 = "change_email"  // a link to the new address, or a note that it has an account
+	EmailChanged                = "email_changed" // a note to the old address once the new one took over
+)
 
 // Accounts reads and writes the members' accounts: it reads from the pool
 // a request's reads go to (db.DB.Reader) or, for what decides a write, the

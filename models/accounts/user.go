@@ -7,13 +7,17 @@
 // look-ups (UserByID, UserByUsername, UserColumns and ScanUser for every
 // query that reads a whole account), roles (SetRole, SetUserRole),
 // sign-in (Authenticate) and its throttling, password changes
-// (ChangePassword, SetPassword) and ending sessions, the one-time links'
-// secrets (NewToken, IssueToken, EndTokens), the profile a member writes
-// (SaveProfile), the one-click unsubscribe and the notification-email
-// switch, reputation (the points given and taken in the transaction of a
-// vote or an acceptance, promotion to superuser, the private categories'
-// share, the leaderboard) and the ambassador programme (requests,
-// verification, the directories).
+// (ChangePassword, SetPassword), sessions (StartSession, SessionUser,
+// EndSession, EndAllSessions), the one-time links (NewToken, IssueToken,
+// EndTokens, and the request counts that limit them), email verification
+// and address changes (ResendVerification, ConfirmEmail,
+// RequestEmailChange, and Unverified, the posting rule's check), password
+// resets (RequestPasswordReset, ResetPassword, SendPasswordReset), the
+// profile a member writes (SaveProfile), the one-click unsubscribe and the
+// notification-email switch, reputation (the points given and taken in the
+// transaction of a vote or an acceptance, promotion to superuser, the
+// private categories' share, the leaderboard) and the ambassador programme
+// (requests, verification, the directories).
 //
 // Sign-in's throttling counts failures per pair of account and address and
 // per address in the database, recorded before the password is checked in
@@ -33,16 +37,19 @@
 // methods are the store's, and keeps aliases (models.User, models.NewUser,
 // models.Profile, models.LeaderEntry, …) and thin wrappers for its other
 // files (addReputation and hasStanding for the forum's votes and
-// acceptances, recountPrivateReputation, newToken, issueToken, scanUser).
+// acceptances, recountPrivateReputation, newToken, issueToken, scanUser,
+// unverifiedErr).
 //
 // Still in models, and why: a profile's counts (Store.Profile) and a
 // member's answers (UserAnswers, AnswerSummary) are the forum's rows read
 // with its visibility rules; recommending an answer is the forum's step
 // that notifies; company sign-in (sso.go, identities.go) creates accounts
-// through CheckUnique and AccountLocks here but is its own domain; sessions,
-// email verification and changes, password resets, recovery codes and
-// two-factor are still in models, calling the tokens and passwords here
-// (README, "The code: a map of the packages").
+// through CheckUnique and AccountLocks here but is its own step; the
+// second factors (twofactor.go, recoverycodes.go) go together with
+// passkeys (passkeys.go, WebAuthn), whose type SecondFactors lists, and
+// are to move with them; the unrecorded sessions (sessions.go) live in the
+// store's memory of refused writes (writeFaults) (README, "The code: a
+// map of the packages").
 package accounts
 
 import (
