@@ -138,7 +138,7 @@ func TestParallelWrongPasswordsStopAtTheLimitExactly(t *testing.T) {
 		map[string]int{"bad credentials": accounts.LoginFailuresPerIP, "throttled": names - accounts.LoginFailuresPerIP})
 }
 
-// Second-factor guesses at once: exactly secondFactorTries are checked.
+// Second-factor guesses at once: exactly accounts.SecondFactorTries are checked.
 func TestParallelWrongCodesStopAtTheLimitExactly(t *testing.T) {
 	st := servers(t, fixedClock())
 	ctx := context.Background()
@@ -148,9 +148,9 @@ func TestParallelWrongCodesStopAtTheLimitExactly(t *testing.T) {
 		_, err := s.CheckSecondFactor(ctx, u.ID, fmt.Sprintf("%06d", i))
 		return err
 	})
-	wantOutcomes(t, "wrong codes", errs, map[string]int{"bad code": secondFactorTries, "throttled": n - secondFactorTries})
-	if got := count(t, st[0], `SELECT COUNT(*) FROM second_factor_failures WHERE user_id = ?`, u.ID); got != secondFactorTries {
-		t.Errorf("%d failures recorded, want %d", got, secondFactorTries)
+	wantOutcomes(t, "wrong codes", errs, map[string]int{"bad code": accounts.SecondFactorTries, "throttled": n - accounts.SecondFactorTries})
+	if got := count(t, st[0], `SELECT COUNT(*) FROM second_factor_failures WHERE user_id = ?`, u.ID); got != accounts.SecondFactorTries {
+		t.Errorf("%d failures recorded, want %d", got, accounts.SecondFactorTries)
 	}
 }
 
@@ -266,7 +266,7 @@ func TestParallelOneTimeSecretsWorkOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	var used [n]SecondFactorUsed
-	const tries = secondFactorTries // at most one passes, the rest count as failures
+	const tries = accounts.SecondFactorTries // at most one passes, the rest count as failures
 	errs = atOnce(tries, st, func(i int, s *Store) error {
 		var err error
 		used[i], err = s.CheckSecondFactor(ctx, alice.ID, codes[0])
@@ -282,7 +282,7 @@ func TestParallelOneTimeSecretsWorkOnce(t *testing.T) {
 	if _, err := st[0].EnableTOTP(ctx, alice, key.Secret(), code); err != nil {
 		t.Fatal(err)
 	}
-	next, _ := totp.GenerateCode(key.Secret(), now.Add(totpPeriod*time.Second))
+	next, _ := totp.GenerateCode(key.Secret(), now.Add(accounts.TOTPPeriod*time.Second))
 	errs = atOnce(tries, st, func(i int, s *Store) error {
 		var err error
 		used[i], err = s.CheckSecondFactor(ctx, alice.ID, next)

@@ -13,7 +13,8 @@
 // and address changes (ResendVerification, ConfirmEmail,
 // RequestEmailChange, and Unverified, the posting rule's check), password
 // resets (RequestPasswordReset, ResetPassword, SendPasswordReset), the
-// profile a member writes (SaveProfile), the one-click unsubscribe and the
+// second factors (the authenticator app, recovery codes and passkeys, with
+// their per-account limit on wrong codes), the profile a member writes (SaveProfile), the one-click unsubscribe and the
 // notification-email switch, reputation (the points given and taken in the
 // transaction of a vote or an acceptance, promotion to superuser, the
 // private categories' share, the leaderboard) and the ambassador programme
@@ -32,8 +33,9 @@
 // the errors the web layer turns into pages, the site settings, the kept
 // secrets, the bcrypt cost, which write errors are the database refusing
 // writes, and the notify, audit-log and outbox steps, each run in the
-// transaction that calls it), so it imports nothing of models (only
-// models/db and models/policy). models.Store embeds an *Accounts, so its
+// transaction that calls it), so it imports nothing of models (of this
+// module, only models/db and models/policy). models.Store embeds an
+// *Accounts, so its
 // methods are the store's, and keeps aliases (models.User, models.NewUser,
 // models.Profile, models.LeaderEntry, …) and thin wrappers for its other
 // files (addReputation and hasStanding for the forum's votes and
@@ -44,12 +46,11 @@
 // member's answers (UserAnswers, AnswerSummary) are the forum's rows read
 // with its visibility rules; recommending an answer is the forum's step
 // that notifies; company sign-in (sso.go, identities.go) creates accounts
-// through CheckUnique and AccountLocks here but is its own step; the
-// second factors (twofactor.go, recoverycodes.go) go together with
-// passkeys (passkeys.go, WebAuthn), whose type SecondFactors lists, and
-// are to move with them; the unrecorded sessions (sessions.go) live in the
-// store's memory of refused writes (writeFaults) (README, "The code: a
-// map of the packages").
+// through CheckUnique and AccountLocks here but is its own step, as the
+// login challenges are (challenges.go: the steps of company sign-in and of
+// the WebAuthn ceremonies that span two requests); the unrecorded sessions
+// (sessions.go) live in the store's memory of refused writes (writeFaults)
+// (README, "The code: a map of the packages").
 package accounts
 
 import (
