@@ -35,12 +35,11 @@
 // writes, and the notify, audit-log and outbox steps, each run in the
 // transaction that calls it), so it imports nothing of models (of this
 // module, only models/db and models/policy). models.Store embeds an
-// *Accounts, so its
-// methods are the store's, and keeps aliases (models.User, models.NewUser,
-// models.Profile, models.LeaderEntry, …) and thin wrappers for its other
-// files (addReputation and hasStanding for the forum's votes and
-// acceptances, recountPrivateReputation, newToken, issueToken, scanUser,
-// unverifiedErr).
+// *Accounts, so its methods are the store's, and keeps aliases
+// (models.User, models.NewUser, models.Profile, models.LeaderEntry, …) and
+// thin wrappers for its other files (addReputation and hasStanding for the
+// forum's votes and acceptances, recountPrivateReputation, newToken,
+// issueToken, scanUser, unverifiedErr).
 //
 // Still in models, and why: a profile's counts (Store.Profile) and a
 // member's answers (UserAnswers, AnswerSummary) are the forum's rows read
