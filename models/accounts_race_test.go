@@ -15,6 +15,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/crowdcare/crowdcare/internal/testdb"
+	"github.com/crowdcare/crowdcare/models/accounts"
 )
 
 // What SQLite's one writer made safe in the accounts' limits, one-time
@@ -108,7 +109,7 @@ func wantOutcomes(t *testing.T, what string, errs []error, want map[string]int) 
 }
 
 // The issue's study admitted 7 guesses where the limit is 5. Guesses sent
-// at once to two servers: exactly loginFreeFailures passwords are checked,
+// at once to two servers: exactly accounts.LoginFreeFailures passwords are checked,
 // every other guess waits, and nothing fails otherwise.
 func TestParallelWrongPasswordsStopAtTheLimitExactly(t *testing.T) {
 	st := servers(t, fixedClock())
@@ -120,9 +121,9 @@ func TestParallelWrongPasswordsStopAtTheLimitExactly(t *testing.T) {
 		return err
 	})
 	wantOutcomes(t, "guesses for one account from one address", errs,
-		map[string]int{"bad credentials": loginFreeFailures, "throttled": n - loginFreeFailures})
-	if got := count(t, st[0], `SELECT COUNT(*) FROM login_failures WHERE username = 'alice'`); got != loginFreeFailures {
-		t.Errorf("%d failures recorded, want %d", got, loginFreeFailures)
+		map[string]int{"bad credentials": accounts.LoginFreeFailures, "throttled": n - accounts.LoginFreeFailures})
+	if got := count(t, st[0], `SELECT COUNT(*) FROM login_failures WHERE username = 'alice'`); got != accounts.LoginFreeFailures {
+		t.Errorf("%d failures recorded, want %d", got, accounts.LoginFreeFailures)
 	}
 	if _, err := st[1].Authenticate(ctx, "alice", "correct horse", "198.51.100.1"); !errors.Is(err, ErrThrottled) {
 		t.Fatalf("the right password from the address at once: %v", err)
@@ -134,10 +135,10 @@ func TestParallelWrongPasswordsStopAtTheLimitExactly(t *testing.T) {
 		return err
 	})
 	wantOutcomes(t, "names from one address", errs,
-		map[string]int{"bad credentials": loginFailuresPerIP, "throttled": names - loginFailuresPerIP})
+		map[string]int{"bad credentials": accounts.LoginFailuresPerIP, "throttled": names - accounts.LoginFailuresPerIP})
 }
 
-// Second-factor guesses at once: exactly secondFactorTries are checked.
+// Second-factor guesses at once: exactly accounts.SecondFactorTries are checked.
 func TestParallelWrongCodesStopAtTheLimitExactly(t *testing.T) {
 	st := servers(t, fixedClock())
 	ctx := context.Background()
@@ -147,9 +148,9 @@ func TestParallelWrongCodesStopAtTheLimitExactly(t *testing.T) {
 		_, err := s.CheckSecondFactor(ctx, u.ID, fmt.Sprintf("%06d", i))
 		return err
 	})
-	wantOutcomes(t, "wrong codes", errs, map[string]int{"bad code": secondFactorTries, "throttled": n - secondFactorTries})
-	if got := count(t, st[0], `SELECT COUNT(*) FROM second_factor_failures WHERE user_id = ?`, u.ID); got != secondFactorTries {
-		t.Errorf("%d failures recorded, want %d", got, secondFactorTries)
+	wantOutcomes(t, "wrong codes", errs, map[string]int{"bad code": accounts.SecondFactorTries, "throttled": n - accounts.SecondFactorTries})
+	if got := count(t, st[0], `SELECT COUNT(*) FROM second_factor_failures WHERE user_id = ?`, u.ID); got != accounts.SecondFactorTries {
+		t.Errorf("%d failures recorded, want %d", got, accounts.SecondFactorTries)
 	}
 }
 
@@ -173,21 +174,21 @@ func TestParallelResetRequestsStayWithinTheLimits(t *testing.T) {
 			links++
 		}
 	}
-	if links != resetsPerEmail {
-		t.Errorf("%d links sent, want %d", links, resetsPerEmail)
+	if links != accounts.ResetsPerEmail {
+		t.Errorf("%d links sent, want %d", links, accounts.ResetsPerEmail)
 	}
-	if got := count(t, st[0], `SELECT COUNT(*) FROM outbox WHERE kind = ?`, EmailPasswordReset); got != resetsPerEmail {
-		t.Errorf("%d emails queued, want %d", got, resetsPerEmail)
+	if got := count(t, st[0], `SELECT COUNT(*) FROM outbox WHERE kind = ?`, EmailPasswordReset); got != accounts.ResetsPerEmail {
+		t.Errorf("%d emails queued, want %d", got, accounts.ResetsPerEmail)
 	}
-	if got := count(t, st[0], `SELECT COUNT(*) FROM account_tokens WHERE kind = ?`, TokenPasswordReset); got != resetsPerEmail {
-		t.Errorf("%d links stored, want %d", got, resetsPerEmail)
+	if got := count(t, st[0], `SELECT COUNT(*) FROM account_tokens WHERE kind = ?`, TokenPasswordReset); got != accounts.ResetsPerEmail {
+		t.Errorf("%d links stored, want %d", got, accounts.ResetsPerEmail)
 	}
-	const many = resetsPerClient + 10
+	const many = accounts.ResetsPerClient + 10
 	errs = atOnce(many, st, func(i int, s *Store) error {
 		_, err := s.RequestPasswordReset(ctx, fmt.Sprintf("nobody%d@example.com", i), "203.0.113.50", resetMail)
 		return err
 	})
-	wantOutcomes(t, "requests from one client", errs, map[string]int{"ok": resetsPerClient, "throttled": many - resetsPerClient})
+	wantOutcomes(t, "requests from one client", errs, map[string]int{"ok": accounts.ResetsPerClient, "throttled": many - accounts.ResetsPerClient})
 }
 
 // Verification links and address changes asked for at once: three an hour.
@@ -202,9 +203,9 @@ func TestParallelLinkRequestsStayWithinTheLimits(t *testing.T) {
 	const n = 10
 	errs := atOnce(n, st, func(i int, s *Store) error { return s.ResendVerification(ctx, reg.User, compose) })
 	// The sign-up's link counts: two more this hour.
-	wantOutcomes(t, "resends", errs, map[string]int{"ok": verifyLinksPerHour - 1, "not allowed": n - verifyLinksPerHour + 1})
-	if got := count(t, st[0], `SELECT COUNT(*) FROM account_tokens WHERE kind = ?`, TokenVerifyEmail); got != verifyLinksPerHour {
-		t.Errorf("%d verification links, want %d", got, verifyLinksPerHour)
+	wantOutcomes(t, "resends", errs, map[string]int{"ok": accounts.VerifyLinksPerHour - 1, "not allowed": n - accounts.VerifyLinksPerHour + 1})
+	if got := count(t, st[0], `SELECT COUNT(*) FROM account_tokens WHERE kind = ?`, TokenVerifyEmail); got != accounts.VerifyLinksPerHour {
+		t.Errorf("%d verification links, want %d", got, accounts.VerifyLinksPerHour)
 	}
 	alice := mustUser(t, st[0], "alice")
 	mail := EmailChangeMail{Link: compose, Taken: func() (string, string) { return "Taken", "taken" }}
@@ -212,9 +213,9 @@ func TestParallelLinkRequestsStayWithinTheLimits(t *testing.T) {
 		// From addresses of their own: one address's guesses at once throttle each other.
 		return s.RequestEmailChange(ctx, alice, fmt.Sprintf("alice%d@example.org", i), "correct horse", fmt.Sprintf("198.51.100.%d", i+1), mail)
 	})
-	wantOutcomes(t, "address changes", errs, map[string]int{"ok": emailChangesPerHour, "not allowed": n - emailChangesPerHour})
-	if got := count(t, st[0], `SELECT COUNT(*) FROM account_tokens WHERE kind = ?`, TokenChangeEmail); got != emailChangesPerHour {
-		t.Errorf("%d change links, want %d", got, emailChangesPerHour)
+	wantOutcomes(t, "address changes", errs, map[string]int{"ok": accounts.EmailChangesPerHour, "not allowed": n - accounts.EmailChangesPerHour})
+	if got := count(t, st[0], `SELECT COUNT(*) FROM account_tokens WHERE kind = ?`, TokenChangeEmail); got != accounts.EmailChangesPerHour {
+		t.Errorf("%d change links, want %d", got, accounts.EmailChangesPerHour)
 	}
 }
 
@@ -265,7 +266,7 @@ func TestParallelOneTimeSecretsWorkOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	var used [n]SecondFactorUsed
-	const tries = secondFactorTries // at most one passes, the rest count as failures
+	const tries = accounts.SecondFactorTries // at most one passes, the rest count as failures
 	errs = atOnce(tries, st, func(i int, s *Store) error {
 		var err error
 		used[i], err = s.CheckSecondFactor(ctx, alice.ID, codes[0])
@@ -281,7 +282,7 @@ func TestParallelOneTimeSecretsWorkOnce(t *testing.T) {
 	if _, err := st[0].EnableTOTP(ctx, alice, key.Secret(), code); err != nil {
 		t.Fatal(err)
 	}
-	next, _ := totp.GenerateCode(key.Secret(), now.Add(totpPeriod*time.Second))
+	next, _ := totp.GenerateCode(key.Secret(), now.Add(accounts.TOTPPeriod*time.Second))
 	errs = atOnce(tries, st, func(i int, s *Store) error {
 		var err error
 		used[i], err = s.CheckSecondFactor(ctx, alice.ID, next)

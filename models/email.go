@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/crowdcare/crowdcare/models/accounts"
 )
 
 // Email states, for notifications and the outbox alike (migration 0014).
@@ -35,13 +37,13 @@ type Email struct {
 
 // Outbox kinds.
 const (
-	EmailAmbassadorVerification = "ambassador_verification"
+	EmailAmbassadorVerification = accounts.EmailAmbassadorVerification
 	EmailSignUp                 = "sign_up" // a welcome, or a note to an address that already has an account
-	EmailPasswordReset          = "password_reset"
-	EmailVerification           = "verify_email"  // a new link to verify the account's address
-	EmailChange                 = "change_email"  // a link to the new address, or a note that it has an account
-	EmailChanged                = "email_changed" // a note to the old address once the new one took over
-	EmailExportReady            = "export_ready"  // the member's data can be downloaded
+	EmailPasswordReset          = accounts.EmailPasswordReset
+	EmailVerification           = accounts.EmailVerification // a new link to verify the account's address
+	EmailChange                 = accounts.EmailChange       // a link to the new address, or a note that it has an account
+	EmailChanged                = accounts.EmailChanged      // a note to the old address once the new one took over
+	EmailExportReady            = "export_ready"             // the member's data can be downloaded
 )
 
 // QueueEmail puts an email in the outbox.

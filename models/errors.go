@@ -4,6 +4,8 @@ import (
 	"errors"
 	"sort"
 	"strings"
+
+	"github.com/crowdcare/crowdcare/models/accounts"
 )
 
 // ErrNotFound is returned when a row does not exist or is not visible.
@@ -16,7 +18,8 @@ var ErrForbidden = errors.New("forbidden")
 var ErrPageTooDeep = errors.New("page past the last a list shows")
 
 // ErrThrottled is returned when too many attempts were made recently.
-var ErrThrottled = errors.New("too many attempts")
+// Alias: moved to models/accounts (sign-in and sign-up's throttles).
+var ErrThrottled = accounts.ErrThrottled
 
 // ValidationError maps form fields to what is wrong with them.
 type ValidationError struct {

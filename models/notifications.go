@@ -108,9 +108,3 @@ func (s *Store) Notifications(ctx context.Context, userID int64, page int) (*Not
 	}
 	return list, nil
 }
-
-// SetEmailNotifications turns a user's notification emails on or off.
-func (s *Store) SetEmailNotifications(ctx context.Context, userID int64, on bool) error {
-	_, err := s.exec(ctx, `UPDATE users SET email_notifications = ? WHERE id = ?`, on, userID)
-	return err
-}

@@ -4,19 +4,15 @@ import (
 	"context"
 	"fmt"
 	"strconv"
-	"strings"
 	"time"
-	"unicode/utf8"
+
+	"github.com/crowdcare/crowdcare/models/accounts"
 )
 
-// Profile is a user's public summary.
-type Profile struct {
-	User          *User
-	Questions     int
-	Answers       int
-	AcceptedCount int
-	HelpfulVotes  int
-}
+// Profile is a user's public summary (accounts.Profile). Alias: moved to
+// models/accounts; the counts are read here (Store.Profile), with the
+// forum's visibility rules.
+type Profile = accounts.Profile
 
 // Profile loads the counts shown on a profile page, as the viewer may see them.
 func (s *Store) Profile(ctx context.Context, username string, viewer *User) (*Profile, error) {
@@ -107,65 +103,13 @@ func (s *Store) UserAnswers(ctx context.Context, userID int64, page int, viewer 
 	return list, rows.Err()
 }
 
-// Profile text limits, in characters.
+// Profile text limits, in characters. Alias: moved to models/accounts.
 const (
-	DisplayNameMaxLen = 50
-	BioMaxLen         = 300
+	DisplayNameMaxLen = accounts.DisplayNameMaxLen
+	BioMaxLen         = accounts.BioMaxLen
 )
 
-// ProfileEdit is what a member says about themselves on their profile.
-type ProfileEdit struct {
-	DisplayName string
-	Bio         string
-}
-
-// normalize folds the display name to one line and the bio's line breaks
-// to at most one blank line, trimming both.
-func (e *ProfileEdit) normalize() {
-	e.DisplayName = strings.Join(strings.Fields(cleanText(e.DisplayName)), " ")
-	bio := strings.ReplaceAll(strings.ReplaceAll(cleanText(e.Bio), "\r\n", "\n"), "\r", "\n")
-	lines := strings.Split(bio, "\n")
-	var kept []string
-	blank := 0
-	for _, l := range lines {
-		l = strings.Join(strings.Fields(l), " ")
-		if l == "" {
-			blank++
-			if blank > 1 || len(kept) == 0 {
-				continue
-			}
-		} else {
-			blank = 0
-		}
-		kept = append(kept, l)
-	}
-	e.Bio = strings.TrimSpace(strings.Join(kept, "\n"))
-}
-
-func (e ProfileEdit) validate() validator {
-	v := validator{}
-	v.check(utf8.RuneCountInString(e.DisplayName) <= DisplayNameMaxLen, "display_name",
-		fmt.Sprintf("Use at most %d characters.", DisplayNameMaxLen))
-	_, ctl := firstControl(e.DisplayName)
-	v.check(!ctl, "display_name", "Use letters, digits, spaces and punctuation only.")
-	v.check(utf8.RuneCountInString(e.Bio) <= BioMaxLen, "bio", fmt.Sprintf("Use at most %d characters.", BioMaxLen))
-	_, ctl = firstControl(strings.ReplaceAll(e.Bio, "\n", " "))
-	v.check(!ctl, "bio", "Use letters, digits, spaces and punctuation only.")
-	return v
-}
-
-// SaveProfile stores u's display name and bio: plain text, shown escaped.
-func (s *Store) SaveProfile(ctx context.Context, u *User, e ProfileEdit) error {
-	if err := s.suspendedErr(u); err != nil {
-		return err
-	}
-	e.normalize()
-	if err := e.validate().err(); err != nil {
-		return err
-	}
-	if _, err := s.exec(ctx, `UPDATE users SET display_name = ?, bio = ? WHERE id = ? AND deleted_at IS NULL`,
-		e.DisplayName, e.Bio, u.ID); err != nil {
-		return fmt.Errorf("save profile of %d: %w", u.ID, err)
-	}
-	return nil
-}
+// ProfileEdit is what a member says about themselves on their profile
+// (accounts.ProfileEdit; SaveProfile is the embedded accounts'). Alias:
+// moved to models/accounts.
+type ProfileEdit = accounts.ProfileEdit

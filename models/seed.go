@@ -47,33 +47,17 @@ func (sd *Seeder) Empty(ctx context.Context) (bool, error) {
 // demo's accounts share one; bcrypt at the real cost takes a quarter of a
 // second per account).
 func (sd *Seeder) CreateUser(ctx context.Context, n NewUser) (*User, error) {
-	n.normalize()
-	v := n.validate()
-	if err := checkUnique(ctx, sd.s.r, v, n); err != nil {
-		return nil, err
-	}
-	if err := v.err(); err != nil {
-		return nil, err
-	}
-	hash, ok := sd.hashes[n.Password]
-	if !ok {
-		var err error
-		if hash, err = bcrypt.GenerateFromPassword([]byte(n.Password), sd.s.opts.PasswordCost); err != nil {
-			return nil, fmt.Errorf("hash password: %w", err)
+	return sd.s.Accounts.CreateSeededUser(ctx, n, func(password string) ([]byte, error) {
+		hash, ok := sd.hashes[password]
+		if !ok {
+			var err error
+			if hash, err = bcrypt.GenerateFromPassword([]byte(password), sd.s.opts.PasswordCost); err != nil {
+				return nil, err
+			}
+			sd.hashes[password] = hash
 		}
-		sd.hashes[n.Password] = hash
-	}
-	now := sd.s.now()
-	var id int64
-	// Demo accounts vouch for their addresses, as accounts an operator makes
-	// do (CreateUser): a demo member can post at once.
-	if err := sd.s.w.QueryRowContext(ctx,
-		`INSERT INTO users (username, email, password_hash, role, created_at, email_verified_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id`,
-		n.Username, n.Email, string(hash), string(n.Role), now.Unix(), now.Unix()).Scan(&id); err != nil {
-		return nil, fmt.Errorf("create user %q: %w", n.Username, err)
-	}
-	at := time.Unix(now.Unix(), 0)
-	return &User{ID: id, Username: n.Username, Email: n.Email, Role: n.Role, CreatedAt: at, EmailVerifiedAt: at}, nil
+		return hash, nil
+	})
 }
 
 // Ask is CreateThread without the posting rules.

@@ -133,7 +133,7 @@ func (s *Store) LinkWithPassword(ctx context.Context, id ExternalIdentity, userI
 // identity linked and the claims' role granted, in one transaction.
 func (s *Store) CreateSSOUser(ctx context.Context, id ExternalIdentity, username string) (*User, error) {
 	n := NewUser{Username: username, Email: id.Email, Role: RoleMember}
-	n.normalize()
+	n.Normalize()
 	if !id.EmailVerified || !validEmail(n.Email) {
 		return nil, ErrEmailUnverified
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/pressly/goose/v3"
 	"github.com/pressly/goose/v3/lock"
 
+	"github.com/crowdcare/crowdcare/models/accounts"
 	"github.com/crowdcare/crowdcare/models/db"
 	"github.com/crowdcare/crowdcare/models/insights"
 	"github.com/crowdcare/crowdcare/models/markup"
@@ -120,14 +121,6 @@ type Store struct {
 	path        string
 	opts        Options
 	md          *markup.Renderer
-	// dummyHash is checked against for unknown usernames, so a login for a
-	// name that does not exist costs as much as one that does. Made on first
-	// use: at cost 12 it takes a quarter of a second, too long for start-up.
-	dummyOnce sync.Once
-	dummyHash []byte
-	// tokensMade counts the one-time link secrets made (newToken): a
-	// password reset makes one whether or not the address has an account.
-	tokensMade atomic.Int64
 	// version moves on with every commit, so caches of rendered pages know
 	// when what they show may have changed; versionTimes says when.
 	version      atomic.Uint64
@@ -135,8 +128,7 @@ type Store struct {
 	// signal moves version on after commits here and, on PostgreSQL, after
 	// other servers' commits (LISTEN/NOTIFY, a polled row as the fallback).
 	signal db.ChangeSignal
-	faults writeFaults      // writes that failed, and whether they still do
-	logins unrecordedLogins // failed logins the database could not record
+	faults writeFaults // writes that failed, and whether they still do
 	// seedAt, when not 0, is the time (Unix nanoseconds) a Seeder writes
 	// at: the store's clock until the Seeder closes.
 	seedAt atomic.Int64
@@ -155,6 +147,9 @@ type Store struct {
 	// Searcher is search: the index's back-end and the query running
 	// (models/search), over db, now and what it reads of the forum.
 	*search.Searcher
+	// Accounts is the members' accounts (models/accounts), over db and
+	// what newAccounts hands it of the other domains.
+	*accounts.Accounts
 }
 
 // Version changes whenever anything was written by this process or, on
@@ -249,6 +244,7 @@ func openPostgres(ctx context.Context, url string, opts Options) (*Store, error)
 	s.Moderator = s.newModerator()
 	s.Insights = s.newInsights()
 	s.Searcher = s.newSearcher()
+	s.Accounts = s.newAccounts()
 	if err := s.migrate(ctx); err != nil {
 		pool.Close()
 		return nil, err
@@ -323,6 +319,7 @@ func openSQLite(ctx context.Context, path string, opts Options) (*Store, error) 
 	s.Moderator = s.newModerator()
 	s.Insights = s.newInsights()
 	s.Searcher = s.newSearcher()
+	s.Accounts = s.newAccounts()
 	if err := r.PingContext(ctx); err != nil {
 		s.Close()
 		return nil, fmt.Errorf("ping readers: %w", err)

@@ -14,6 +14,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/crowdcare/crowdcare/internal/testdb"
+	"github.com/crowdcare/crowdcare/models/accounts"
 	"github.com/crowdcare/crowdcare/models/db"
 )
 
@@ -151,7 +152,7 @@ func TestAuthenticateThrottlesPerAccountAndAddress(t *testing.T) {
 	if _, err := s.Authenticate(ctx, "ALICE", "correct horse", "10.0.0.1"); err != nil {
 		t.Fatalf("good login: %v", err)
 	}
-	for i := 0; i < loginFreeFailures; i++ {
+	for i := 0; i < accounts.LoginFreeFailures; i++ {
 		if _, err := s.Authenticate(ctx, "alice", "wrong", "10.0.0.1"); !errors.Is(err, ErrBadCredentials) {
 			t.Fatalf("attempt %d: %v", i, err)
 		}
@@ -175,7 +176,7 @@ func TestAuthenticateThrottlesPerAccountAndAddress(t *testing.T) {
 		t.Fatalf("after the delay: %v", err)
 	}
 	// An IPv6 /64 is one address.
-	for i := 1; i <= loginFreeFailures; i++ {
+	for i := 1; i <= accounts.LoginFreeFailures; i++ {
 		s.Authenticate(ctx, "alice", "wrong", "2001:db8::"+strconv.Itoa(i))
 	}
 	if _, err := s.Authenticate(ctx, "alice", "correct horse", "2001:db8::ff"); !errors.Is(err, ErrThrottled) {
@@ -185,29 +186,19 @@ func TestAuthenticateThrottlesPerAccountAndAddress(t *testing.T) {
 		t.Fatalf("another /64: %v", err)
 	}
 	// Many names from one address trip the address limit.
-	for i := 0; i < loginFailuresPerIP; i++ {
+	for i := 0; i < accounts.LoginFailuresPerIP; i++ {
 		s.Authenticate(ctx, "ghost"+strings.Repeat("x", i), "pw", "10.0.0.9")
 	}
 	mustUser(t, s, "carol")
-	if _, err := s.Authenticate(ctx, "carol", "correct horse", "10.0.0.9"); !errors.As(err, &te) || te.RetryAfter > loginWindow+time.Second {
+	if _, err := s.Authenticate(ctx, "carol", "correct horse", "10.0.0.9"); !errors.As(err, &te) || te.RetryAfter > accounts.LoginWindow+time.Second {
 		t.Fatalf("throttled ip: %v", err)
 	}
 	if _, err := s.Authenticate(ctx, "carol", "correct horse", "10.0.0.3"); err != nil {
 		t.Fatalf("other ip: %v", err)
 	}
-	skew.Add(int64(loginWindow + time.Second))
+	skew.Add(int64(accounts.LoginWindow + time.Second))
 	if _, err := s.Authenticate(ctx, "carol", "correct horse", "10.0.0.9"); err != nil {
 		t.Fatalf("ip after the window: %v", err)
-	}
-}
-
-func TestLoginDelayDoublesUpToTheCap(t *testing.T) {
-	want := map[int]time.Duration{0: 0, 4: 0, 5: time.Second, 6: 2 * time.Second, 9: 16 * time.Second,
-		14: 512 * time.Second, 15: loginMaxDelay, 100: loginMaxDelay}
-	for n, d := range want {
-		if got := loginDelay(n); got != d {
-			t.Errorf("loginDelay(%d) = %v, want %v", n, got, d)
-		}
 	}
 }
 
@@ -284,8 +275,8 @@ func TestParallelGuessesStayWithinTheFreeFailures(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	if n := checked.Load(); n > loginFreeFailures {
-		t.Fatalf("%d passwords were checked for one account from one address; %d are free", n, loginFreeFailures)
+	if n := checked.Load(); n > accounts.LoginFreeFailures {
+		t.Fatalf("%d passwords were checked for one account from one address; %d are free", n, accounts.LoginFreeFailures)
 	}
 }
 

@@ -3,31 +3,28 @@ package models
 import (
 	"context"
 	"database/sql"
-	"errors"
-	"fmt"
-	"net/mail"
-	"net/netip"
-	"regexp"
-	"strings"
 	"time"
 
-	"golang.org/x/crypto/bcrypt"
-
 	"github.com/crowdcare/crowdcare/models/accounts"
-	"github.com/crowdcare/crowdcare/models/db"
 )
+
+// Registration, look-ups, roles, sign-in and its throttling moved to
+// models/accounts, which the store embeds (CreateUser, Register,
+// UserByID, UserByUsername, SetRole, Authenticate, CountUsers,
+// ChangePassword, EndAllSessions, SetPassword). Aliases and wrappers for
+// what models and the web layer name here:
 
 const defaultPasswordCost = 12
 
-// Password limits. bcrypt reads at most 72 bytes, so a longer password is
-// refused rather than silently truncated.
+// Password limits. Alias: moved to models/accounts.
 const (
-	PasswordMinLen = 8
-	PasswordMaxLen = 72
+	PasswordMinLen = accounts.PasswordMinLen
+	PasswordMaxLen = accounts.PasswordMaxLen
 )
 
-// ErrBadCredentials is returned for an unknown user or a wrong password alike.
-var ErrBadCredentials = errors.New("wrong username or password")
+// ErrBadCredentials is returned for an unknown user or a wrong password
+// alike. Alias: moved to models/accounts.
+var ErrBadCredentials = accounts.ErrBadCredentials
 
 // User is a registered account (accounts.User). Alias: moved to models/accounts.
 type User = accounts.User
@@ -36,551 +33,81 @@ type User = accounts.User
 // Alias: moved to models/accounts.
 type UserRef = accounts.UserRef
 
-var usernamePattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{1,28}[A-Za-z0-9]$`)
+// NewUser is what registration asks for. Alias: moved to models/accounts.
+type NewUser = accounts.NewUser
 
-// validEmail reports whether s is one plain email address, as forms take it.
-func validEmail(s string) bool {
-	_, err := mail.ParseAddress(s)
-	return err == nil && strings.Contains(s, "@") && !strings.ContainsAny(s, " <>") && len(s) <= 254
+// Registration is what a sign-up through the web form did. Alias: moved to models/accounts.
+type Registration = accounts.Registration
+
+// ThrottledError is ErrThrottled with the time until an attempt is
+// accepted again. Alias: moved to models/accounts.
+type ThrottledError = accounts.ThrottledError
+
+// ThrottleAddress is the address per-address limits key on (accounts.ThrottleAddress).
+func ThrottleAddress(ip string) string { return accounts.ThrottleAddress(ip) }
+
+// userColumns and scanUser read a whole account (accounts.UserColumns, accounts.ScanUser).
+const userColumns = accounts.UserColumns
+
+func scanUser(row interface{ Scan(...any) error }) (*User, error) { return accounts.ScanUser(row) }
+
+// usernamePattern is what a username may be (accounts.UsernamePattern).
+var usernamePattern = accounts.UsernamePattern
+
+// checkUnique adds to v what of n's name and address are taken (accounts.CheckUnique).
+func checkUnique(ctx context.Context, q dbtx, v validator, n NewUser) error {
+	return accounts.CheckUnique(ctx, q, v, n)
 }
 
-// NewUser is what registration asks for.
-type NewUser struct {
-	Username string
-	Email    string
-	Password string
-	Role     Role
+// accountLocks are the locks of a new account's name and address (accounts.AccountLocks).
+func accountLocks(n NewUser) []string { return accounts.AccountLocks(n) }
+
+// scanPrefix scans one leading column, then a whole account (accounts.ScanPrefix).
+type scanPrefix = accounts.ScanPrefix
+
+// validEmail reports whether s is one plain email address (accounts.ValidEmail).
+func validEmail(s string) bool { return accounts.ValidEmail(s) }
+
+// checkPassword adds to v, under field, what breaks the password rules (accounts.CheckPassword).
+func checkPassword(v validator, field, password string) { accounts.CheckPassword(v, field, password) }
+
+// storePasswordHash is the write every new password makes in tx (accounts.StorePasswordHash).
+func (s *Store) storePasswordHash(ctx context.Context, tx *sql.Tx, userID int64, hash []byte) error {
+	return s.Accounts.StorePasswordHash(ctx, tx, userID, hash)
 }
 
-func (n *NewUser) normalize() {
-	n.Username = strings.TrimSpace(cleanText(n.Username))
-	n.Email = strings.TrimSpace(cleanText(n.Email))
-	if n.Role == "" {
-		n.Role = RoleMember
-	}
-}
-
-func (n NewUser) validate() validator {
-	v := validator{}
-	v.check(n.Username != "", "username", "Choose a username.")
-	v.check(usernamePattern.MatchString(n.Username), "username",
-		"Use 3–30 letters, digits, dots, dashes or underscores, starting and ending with a letter or digit.")
-	v.check(!strings.HasPrefix(strings.ToLower(n.Username), DeletedUsernamePrefix), "username", "That username is reserved.")
-	checkEmail(v, "email", n.Email)
-	checkPassword(v, "password", n.Password)
-	_, ok := ParseRole(string(n.Role))
-	v.check(ok, "role", "Unknown role.")
-	return v
-}
-
-// CreateUser registers an account. Username and email are unique regardless of case.
-func (s *Store) CreateUser(ctx context.Context, n NewUser) (*User, error) {
-	n.normalize()
-	v := n.validate()
-	// Report a taken name together with any other mistakes, not one at a time.
-	if err := checkUnique(ctx, s.r, v, n); err != nil {
-		return nil, err
-	}
-	if err := v.err(); err != nil {
-		return nil, err
-	}
-	hash, err := bcrypt.GenerateFromPassword([]byte(n.Password), s.opts.PasswordCost)
-	if err != nil {
-		return nil, fmt.Errorf("hash password: %w", err)
-	}
-	now := s.now()
-	var id int64
-	err = s.inLockedTx(ctx, accountLocks(n), func(tx *sql.Tx) error {
-		// Checked again inside the write transaction: another registration may have won the race.
-		if err := checkUnique(ctx, tx, v, n); err != nil {
-			return err
-		}
-		if err := v.err(); err != nil {
-			return err
-		}
-		// Made by an operator or an admin, who vouch for the address.
-		return tx.QueryRowContext(ctx,
-			`INSERT INTO users (username, email, password_hash, role, created_at, email_verified_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id`,
-			n.Username, n.Email, string(hash), string(n.Role), now.Unix(), now.Unix()).Scan(&id)
-	})
-	if db.IsUnique(err) {
-		// Taken meanwhile by a write outside the locks: answered as a taken name is.
-		if err := checkUnique(ctx, s.r, v, n); err != nil {
-			return nil, err
-		}
-		if verr := v.err(); verr != nil {
-			return nil, verr
-		}
-	}
-	if err != nil {
-		return nil, fmt.Errorf("create user %q: %w", n.Username, err)
-	}
-	at := time.Unix(now.Unix(), 0)
-	return &User{ID: id, Username: n.Username, Email: n.Email, Role: n.Role, CreatedAt: at, EmailVerifiedAt: at}, nil
-}
-
-// accountLocks are the locks of a new account's username and address
-// (inLockedTx): sign-ups of one name or address at once (the form, the
-// command line, company sign-in) wait for each other, and the later finds
-// the name taken. A unique violation can still come from a write outside
-// them (an address change); the callers answer it as a taken name.
-func accountLocks(n NewUser) []string {
-	return []string{"username:" + strings.ToLower(n.Username), "email:" + strings.ToLower(n.Email)}
-}
-
-type queryRower interface {
-	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
-}
-
-func checkUnique(ctx context.Context, db queryRower, v validator, n NewUser) error {
-	nameTaken, emailTaken, err := taken(ctx, db, n)
-	if err != nil {
-		return err
-	}
-	v.check(!nameTaken, "username", "That username is taken.")
-	v.check(!emailTaken, "email", "An account with that email already exists.")
-	return nil
-}
-
-// taken reports whether n's username and email already belong to accounts, ignoring case.
-func taken(ctx context.Context, db queryRower, n NewUser) (name, email bool, err error) {
-	err = db.QueryRowContext(ctx, `SELECT
-		EXISTS (SELECT 1 FROM users WHERE lower(username) = lower(?)),
-		EXISTS (SELECT 1 FROM users WHERE lower(email) = lower(?))`, n.Username, n.Email).Scan(&name, &email)
-	if err != nil {
-		return false, false, fmt.Errorf("check unique user: %w", err)
-	}
-	return name, email, nil
-}
-
-// Registration is what a sign-up through the web form did.
-type Registration struct {
-	// User is the new account, or (Created false) the one that already has
-	// the email address: the caller emails its owner instead.
-	User    *User
-	Created bool
-	// VerifyToken is the secret of the link that verifies a new account's
-	// address (valid VerifyLinkTTL), for the welcome email; "" otherwise.
-	VerifyToken string
-}
-
-// registrationWindow is the time over which Register counts an address's sign-ups.
-const registrationWindow = 24 * time.Hour
-
-// Register is a sign-up from the web form, as a member. It refuses with
-// ErrThrottled once perDay sign-ups came from ip in 24 hours (perDay <= 0:
-// no limit), before hashing the password; the count is kept in the
-// database and checked again in the write transaction.
-// ip counts as its login-throttle address (an IPv6 address's /64).
-// A taken username is a validation error (usernames are public); a taken
-// email address is not: nothing is created and Created is false, so the
-// page can answer as for a new account and not tell whose address it is.
-// The password is hashed either way, so both take as long.
-func (s *Store) Register(ctx context.Context, n NewUser, ip string, perDay int) (Registration, error) {
-	n.Role = RoleMember
-	n.normalize()
-	ip = ThrottleAddress(ip)
-	v := n.validate()
-	nameTaken, _, err := taken(ctx, s.r, n)
-	if err != nil {
-		return Registration{}, err
-	}
-	v.check(!nameTaken, "username", "That username is taken.")
-	if err := v.err(); err != nil {
-		return Registration{}, err
-	}
-	now := s.now()
-	since := now.Add(-registrationWindow).Unix()
-	// limited counts the address's sign-ups: read first, so a sign-up over
-	// the limit costs no password hash, and again in the write transaction,
-	// so parallel ones cannot all slip under it.
-	limited := func(db queryRower) error {
-		if perDay <= 0 {
-			return nil
-		}
-		var recent int
-		if err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM registrations WHERE ip = ? AND at > ?`, ip, since).Scan(&recent); err != nil {
-			return fmt.Errorf("count sign-ups: %w", err)
-		}
-		if recent >= perDay {
-			return ErrThrottled
-		}
-		return nil
-	}
-	if err := limited(s.r); err != nil {
-		return Registration{}, err
-	}
-	hash, err := bcrypt.GenerateFromPassword([]byte(n.Password), s.opts.PasswordCost)
-	if err != nil {
-		return Registration{}, fmt.Errorf("hash password: %w", err)
-	}
-	token, tokenHash, err := s.newToken()
-	if err != nil {
-		return Registration{}, err
-	}
-	var reg Registration
-	// The address's sign-ups are counted, then one added; the name and
-	// email are checked, then taken: their locks order sign-ups at once.
-	lock := append(accountLocks(n), "register:"+ip)
-	err = s.inLockedTx(ctx, lock, func(tx *sql.Tx) error {
-		if err := limited(tx); err != nil {
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM registrations WHERE at <= ?`, since); err != nil {
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO registrations (ip, at) VALUES (?, ?)`, ip, now.Unix()); err != nil {
-			return err
-		}
-		// Checked again inside the write transaction: another sign-up may have won the race.
-		nameTaken, emailTaken, err := taken(ctx, tx, n)
-		if err != nil {
-			return err
-		}
-		if nameTaken {
-			return &ValidationError{Fields: map[string]string{"username": "That username is taken."}}
-		}
-		if emailTaken {
-			owner, err := scanUser(tx.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE lower(email) = lower(?)`, n.Email))
-			reg = Registration{User: owner}
-			return err
-		}
-		var id int64
-		if err := tx.QueryRowContext(ctx,
-			`INSERT INTO users (username, email, password_hash, role, created_at) VALUES (?, ?, ?, ?, ?) RETURNING id`,
-			n.Username, n.Email, string(hash), string(n.Role), now.Unix()).Scan(&id); err != nil {
-			return err
-		}
-		reg = Registration{User: &User{ID: id, Username: n.Username, Email: n.Email, Role: n.Role,
-			CreatedAt: time.Unix(now.Unix(), 0)}, Created: true, VerifyToken: token}
-		_, err = s.issueToken(ctx, tx, TokenVerifyEmail, id, n.Email, tokenHash, VerifyLinkTTL)
-		return err
-	})
-	if errors.Is(err, ErrThrottled) {
-		return Registration{}, ErrThrottled
-	}
-	if db.IsUnique(err) {
-		// Taken meanwhile by a write outside the locks: answered as above.
-		nameTaken, emailTaken, terr := taken(ctx, s.r, n)
-		switch {
-		case terr != nil:
-			return Registration{}, terr
-		case nameTaken:
-			return Registration{}, &ValidationError{Fields: map[string]string{"username": "That username is taken."}}
-		case emailTaken:
-			owner, err := scanUser(s.r.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE lower(email) = lower(?)`, n.Email))
+// newAccounts is the store's accounts (models/accounts): over its database,
+// with its clock, the errors the web layer knows, the site settings, the
+// kept secrets, and the notify, audit-log and outbox steps they call in
+// their transactions.
+func (s *Store) newAccounts() *accounts.Accounts {
+	return accounts.New(s.db, accounts.Deps{
+		Now:        s.now,
+		NotFound:   ErrNotFound,
+		Forbidden:  ErrForbidden,
+		Invalid:    func(fields map[string]string) error { return &ValidationError{Fields: fields} },
+		NotAllowed: func(reason string) error { return &ErrNotAllowed{Reason: reason} },
+		Refusal: func(until time.Time, why string) error {
+			return suspendedErr(&User{SuspendedUntil: until, SuspendReason: why}, s.now())
+		},
+		Settings: func(ctx context.Context, q accounts.Queryer) (accounts.Settings, error) {
+			set, err := readSiteSettings(ctx, q)
 			if err != nil {
-				return Registration{}, fmt.Errorf("register %q: %w", n.Username, err)
+				return accounts.Settings{}, err
 			}
-			return Registration{User: owner}, nil
-		}
-	}
-	if err != nil {
-		return Registration{}, fmt.Errorf("register %q: %w", n.Username, err)
-	}
-	return reg, nil
-}
-
-const userColumns = `id, username, email, role, session_epoch, created_at, COALESCE(suspended_until, 0), suspend_reason,
-	` + publicReputation + `, private_reputation, work_email, email_notifications, imported, x_handle, x_user_id,
-	display_name, bio, avatar_url, COALESCE(email_verified_at, 0), COALESCE(deleted_at, 0)`
-
-func scanUser(row interface{ Scan(...any) error }) (*User, error) {
-	var u User
-	var role string
-	var created, suspended, verified, deleted int64
-	if err := row.Scan(&u.ID, &u.Username, &u.Email, &role, &u.SessionEpoch, &created, &suspended, &u.SuspendReason,
-		&u.Reputation, &u.PrivateReputation, &u.WorkEmail, &u.EmailNotifications, &u.Imported, &u.XHandle, &u.XUserID,
-		&u.DisplayName, &u.Bio, &u.AvatarURL, &verified, &deleted); err != nil {
-		return nil, err
-	}
-	u.Role = Role(role)
-	u.CreatedAt = time.Unix(created, 0)
-	if suspended != 0 {
-		u.SuspendedUntil = time.Unix(suspended, 0)
-	}
-	if verified != 0 {
-		u.EmailVerifiedAt = time.Unix(verified, 0)
-	}
-	if deleted != 0 {
-		u.DeletedAt = time.Unix(deleted, 0)
-	}
-	return &u, nil
-}
-
-// UserByID loads a user.
-func (s *Store) UserByID(ctx context.Context, id int64) (*User, error) {
-	u, err := scanUser(s.r.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE id = ?`, id))
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, ErrNotFound
-	}
-	if err != nil {
-		return nil, fmt.Errorf("load user %d: %w", id, err)
-	}
-	return u, nil
-}
-
-// UserByUsername loads a user by name, ignoring case.
-func (s *Store) UserByUsername(ctx context.Context, username string) (*User, error) {
-	u, err := scanUser(s.r.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE lower(username) = lower(?)`, username))
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, ErrNotFound
-	}
-	if err != nil {
-		return nil, fmt.Errorf("load user %q: %w", username, err)
-	}
-	return u, nil
-}
-
-// SetRole changes a user's role.
-func (s *Store) SetRole(ctx context.Context, username string, role Role) error {
-	if _, ok := ParseRole(string(role)); !ok {
-		return &ValidationError{Fields: map[string]string{"role": fmt.Sprintf("Unknown role %q.", role)}}
-	}
-	res, err := s.exec(ctx, `UPDATE users SET role = ? WHERE lower(username) = lower(?)`, string(role), username)
-	if err != nil {
-		return fmt.Errorf("set role of %q: %w", username, err)
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return ErrNotFound
-	}
-	return nil
-}
-
-// Login throttling. Failures are counted per pair of account and address,
-// so an attacker's guesses slow down the attacker's address only: the
-// owner logging in from anywhere else is not held up. After
-// loginFreeFailures for a pair, each further attempt from it must wait
-// twice as long after the pair's latest failure as the one before (1 s,
-// 2 s, 4 s, ... up to loginMaxDelay). An address is also limited across
-// accounts (credential stuffing). There is no limit per account alone: any
-// such limit can be tripped by someone else and lock the owner out, which is
-// what the pair throttle is there to avoid; guessing from many addresses is
-// bounded per address and by bcrypt's cost.
-const (
-	loginFreeFailures  = 5
-	loginMaxDelay      = 15 * time.Minute
-	loginMemory        = 24 * time.Hour   // how long a pair's failures count
-	loginWindow        = 15 * time.Minute // for the per-address limit
-	loginFailuresPerIP = 20
-)
-
-// ThrottledError is ErrThrottled with the time until an attempt is accepted again.
-type ThrottledError struct {
-	RetryAfter time.Duration
-}
-
-func (e *ThrottledError) Error() string {
-	return fmt.Sprintf("too many attempts: retry after %v", e.RetryAfter)
-}
-func (e *ThrottledError) Is(target error) bool { return target == ErrThrottled }
-
-// loginDelay is how long after its latest failure a pair with n failures waits.
-func loginDelay(n int) time.Duration {
-	switch {
-	case n < loginFreeFailures:
-		return 0
-	case n-loginFreeFailures >= 10: // 2^10 s is past the cap
-		return loginMaxDelay
-	}
-	return min(time.Second<<(n-loginFreeFailures), loginMaxDelay)
-}
-
-// ThrottleAddress is the address per-address limits key on (logins,
-// sign-ups, and the web layer's request limits): an IPv6 address's /64
-// network, since one subscriber usually holds a whole /64, and IPv4
-// addresses as they are.
-func ThrottleAddress(ip string) string {
-	a, err := netip.ParseAddr(ip)
-	if err != nil {
-		return ip
-	}
-	a = a.Unmap()
-	if a.Is4() {
-		return a.String()
-	}
-	p, err := a.Prefix(64)
-	if err != nil {
-		return ip
-	}
-	return p.String()
-}
-
-// Authenticate checks a username and password, refusing with a
-// *ThrottledError (errors.Is ErrThrottled) while the pair of account and
-// address must wait, or the address made too many failed attempts.
-//
-// Each attempt is recorded as a failure before the password is checked, in
-// the same write transaction as the check, so parallel guesses cannot all
-// slip under the limit; a correct password then clears the failures of its
-// own pair only. Times are kept in whole seconds, so a delay may last up to
-// a second longer. The writes are quiet commits: no page shows them, so a
-// flood of guesses does not empty the page caches.
-//
-// When the database refuses the record (a full disk, a lock held past the
-// wait: a WriteFault), the attempt fails open for the record only, never
-// for the checks: the limits are checked by a read against the recorded
-// failures and those this process keeps in memory while it cannot record
-// them (unrecordedLogins), and the password is checked as always. Failing
-// closed would lock everyone out, the admin who has to fix it too.
-func (s *Store) Authenticate(ctx context.Context, username, password, ip string) (*User, error) {
-	username = strings.TrimSpace(username)
-	ip = ThrottleAddress(ip)
-	now := s.now()
-	recorded := true
-	// Every limit counts the failures of one address: its lock orders the
-	// attempts from it (and only them).
-	lock := []string{"login:" + ip}
-	err := s.inQuietLockedTx(ctx, lock, func(tx *sql.Tx) error {
-		if err := s.loginAllowed(ctx, tx, username, ip, now); err != nil {
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO login_failures (username, ip, at) VALUES (lower(?), ?, ?)`,
-			username, ip, now.Unix()); err != nil {
-			return err
-		}
-		_, err := tx.ExecContext(ctx, `DELETE FROM login_failures WHERE at < ?`, now.Add(-loginMemory).Unix())
-		return err
+			return accounts.Settings{AmbassadorDomains: set.AmbassadorDomains, AmbassadorDomain: set.AmbassadorDomain,
+				StandingDays: set.StandingDays, StandingReputation: set.StandingReputation,
+				SuperuserThreshold: set.SuperuserThreshold, VerifyEmail: set.VerifyEmail}, nil
+		},
+		Secret: s.SettingOrCreate,
+		Promoted: func(ctx context.Context, tx *sql.Tx, userID int64, text string) error {
+			return s.notify(ctx, tx, userID, 0, NotifyPromotion, 0, 0, text)
+		},
+		Log: func(ctx context.Context, tx *sql.Tx, actor *User, action, targetType string, targetID int64, reason string) error {
+			return logAction(ctx, tx, s.now(), actor, action, targetType, targetID, reason)
+		},
+		QueueEmail:   func(ctx context.Context, tx *sql.Tx, e accounts.Email) error { return s.queueEmail(ctx, tx, Email(e)) },
+		PasswordCost: func() int { return s.opts.PasswordCost },
+		WriteFault:   func(err error) bool { return WriteFaultOf(err) != FaultNone },
 	})
-	if WriteFaultOf(err) != FaultNone {
-		recorded = false
-		err = s.loginAllowed(ctx, s.r, username, ip, now)
-	}
-	var te *ThrottledError
-	if errors.As(err, &te) {
-		return nil, te
-	}
-	if err != nil {
-		return nil, fmt.Errorf("record login attempt: %w", err)
-	}
-	var hash string
-	row := s.r.QueryRowContext(ctx, `SELECT password_hash, `+userColumns+` FROM users WHERE lower(username) = lower(?)`, username)
-	u, err := scanUser(scanPrefix{row: row, first: &hash})
-	switch {
-	case errors.Is(err, sql.ErrNoRows):
-		// Spend the same time as a real check so response times do not reveal which names exist.
-		s.dummyOnce.Do(func() {
-			s.dummyHash, _ = bcrypt.GenerateFromPassword([]byte("no such user"), s.opts.PasswordCost)
-		})
-		_ = bcrypt.CompareHashAndPassword(s.dummyHash, []byte(password))
-		if !recorded {
-			s.logins.fail(username, ip, now)
-		}
-		return nil, ErrBadCredentials
-	case err != nil:
-		return nil, fmt.Errorf("load user %q: %w", username, err)
-	}
-	if bcrypt.CompareHashAndPassword([]byte(hash), []byte(password)) != nil {
-		if !recorded {
-			s.logins.fail(username, ip, now)
-		}
-		return nil, ErrBadCredentials
-	}
-	if !recorded {
-		s.logins.clear(username, ip)
-		return u, nil // the recorded failures of the pair stay until they age out
-	}
-	err = s.inQuietLockedTx(ctx, lock, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `DELETE FROM login_failures WHERE username = lower(?) AND ip = ?`, username, ip)
-		return err
-	})
-	if err != nil && WriteFaultOf(err) == FaultNone {
-		return nil, fmt.Errorf("clear login failures: %w", err)
-	}
-	return u, nil
-}
-
-// loginAllowed refuses with a *ThrottledError while the pair of username
-// and address must wait or the address made too many failed attempts,
-// counting the recorded failures (read through q) and the unrecorded ones.
-func (s *Store) loginAllowed(ctx context.Context, q dbtx, username, ip string, now time.Time) error {
-	var pairFails, ipFails int
-	var pairLast, ipFirst int64
-	if err := q.QueryRowContext(ctx, `SELECT p.n, p.last, a.n, a.first FROM
-		(SELECT COUNT(*) AS n, COALESCE(MAX(at), 0) AS last FROM login_failures WHERE username = lower(?) AND ip = ? AND at > ?) p,
-		(SELECT COUNT(*) AS n, COALESCE(MIN(at), 0) AS first FROM login_failures WHERE ip = ? AND at > ?) a`,
-		username, ip, now.Add(-loginMemory).Unix(), ip, now.Add(-loginWindow).Unix()).Scan(&pairFails, &pairLast, &ipFails, &ipFirst); err != nil {
-		return err
-	}
-	mem := s.logins.count(username, ip, now)
-	pairFails += mem.pairFails
-	pairLast = max(pairLast, mem.pairLast)
-	if mem.ipFails > 0 {
-		ipFails += mem.ipFails
-		if ipFirst == 0 || mem.ipFirst < ipFirst {
-			ipFirst = mem.ipFirst
-		}
-	}
-	var wait time.Duration
-	if d := loginDelay(pairFails); d > 0 {
-		// The latest failure was at most a second after the second it is stored under.
-		wait = time.Unix(pairLast+1, 0).Add(d).Sub(now)
-	}
-	if ipFails >= loginFailuresPerIP {
-		// Until the oldest failure in the window leaves it.
-		wait = max(wait, time.Unix(ipFirst, 0).Add(loginWindow).Sub(now), time.Second)
-	}
-	if wait > 0 {
-		return &ThrottledError{RetryAfter: wait}
-	}
-	return nil
-}
-
-// scanPrefix scans one leading column into first, then the rest into the caller's targets.
-type scanPrefix struct {
-	row   *sql.Row
-	first any
-}
-
-func (p scanPrefix) Scan(dest ...any) error {
-	return p.row.Scan(append([]any{p.first}, dest...)...)
-}
-
-// CountUsers is the number of accounts.
-func (s *Store) CountUsers(ctx context.Context) (int, error) {
-	var n int
-	if err := s.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM users`).Scan(&n); err != nil {
-		return 0, fmt.Errorf("count users: %w", err)
-	}
-	return n, nil
-}
-
-// ChangePassword replaces a password after checking the current one, and
-// ends every session of the user (the caller starts a new one for the
-// browser that asked).
-//
-// The current password is checked as a login from ip is (Authenticate), so
-// a session in someone else's hands cannot guess it faster than the login
-// form allows: a *ThrottledError while the account and address must wait.
-func (s *Store) ChangePassword(ctx context.Context, u *User, current, next, ip string) (*User, error) {
-	_, err := s.Authenticate(ctx, u.Username, current, ip)
-	if err != nil && !errors.Is(err, ErrBadCredentials) {
-		return nil, err
-	}
-	v := validator{}
-	v.check(err == nil, "current_password", "That is not your current password.")
-	checkPassword(v, "new_password", next)
-	if err := v.err(); err != nil {
-		return nil, err
-	}
-	if err := s.replacePassword(ctx, u, next, nil); err != nil {
-		return nil, fmt.Errorf("change password: %w", err)
-	}
-	return s.UserByID(ctx, u.ID)
-}
-
-// EndAllSessions logs the user out on every device: their sessions are
-// deleted and their session epoch moves on.
-func (s *Store) EndAllSessions(ctx context.Context, u *User) error {
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `UPDATE users SET session_epoch = session_epoch + 1 WHERE id = ?`, u.ID); err != nil {
-			return err
-		}
-		_, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = ?`, u.ID)
-		return err
-	})
-	if err != nil {
-		return fmt.Errorf("end sessions: %w", err)
-	}
-	return nil
 }

@@ -1,13 +1,55 @@
 // Package accounts is the forum's members: the account (User) and how
 // posts and threads name their author (UserRef), with what either says of
 // itself (its profile address, whether it is suspended, deleted or an
-// imported profile from X, what policy reads of it).
+// imported profile from X, what policy reads of it), and the accounts'
+// SQL: registration (CreateUser for operators and admins, Register for the
+// web form with its per-address limit, CreateSeededUser for the demo),
+// look-ups (UserByID, UserByUsername, UserColumns and ScanUser for every
+// query that reads a whole account), roles (SetRole, SetUserRole),
+// sign-in (Authenticate) and its throttling, password changes
+// (ChangePassword, SetPassword), sessions (StartSession, SessionUser,
+// EndSession, EndAllSessions), the one-time links (NewToken, IssueToken,
+// EndTokens, and the request counts that limit them), email verification
+// and address changes (ResendVerification, ConfirmEmail,
+// RequestEmailChange, and Unverified, the posting rule's check), password
+// resets (RequestPasswordReset, ResetPassword, SendPasswordReset), the
+// second factors (the authenticator app, recovery codes and passkeys, with
+// their per-account limit on wrong codes), the profile a member writes (SaveProfile), the one-click unsubscribe and the
+// notification-email switch, reputation (the points given and taken in the
+// transaction of a vote or an acceptance, promotion to superuser, the
+// private categories' share, the leaderboard) and the ambassador programme
+// (requests, verification, the directories).
 //
-// Today it holds the types; the accounts' SQL (registration, sign-in,
-// profiles, the ambassador programme, reputation, sessions, two-factor,
-// company sign-in) is still in models, which names these types through
-// aliases (models.User, models.UserRef) and is to move here next (README,
-// "The code: a map of the packages"). It imports only models/policy.
+// Sign-in's throttling counts failures per pair of account and address and
+// per address in the database, recorded before the password is checked in
+// a transaction under the address's lock (db.DB.InQuietLockedTx), so it
+// holds across parallel attempts and app servers on both engines; while
+// the database refuses writes, this process keeps the failures it could
+// not record in memory (loginmemory.go) and fails open for the record
+// only, never for the checks.
+//
+// It takes the database layer, a *db.DB (models/db), and what it needs of
+// the store and the domains still in models as a small Deps (the clock,
+// the errors the web layer turns into pages, the site settings, the kept
+// secrets, the bcrypt cost, which write errors are the database refusing
+// writes, and the notify, audit-log and outbox steps, each run in the
+// transaction that calls it), so it imports nothing of models (of this
+// module, only models/db and models/policy). models.Store embeds an
+// *Accounts, so its methods are the store's, and keeps aliases
+// (models.User, models.NewUser, models.Profile, models.LeaderEntry, …) and
+// thin wrappers for its other files (addReputation and hasStanding for the
+// forum's votes and acceptances, recountPrivateReputation, newToken,
+// issueToken, scanUser, unverifiedErr).
+//
+// Still in models, and why: a profile's counts (Store.Profile) and a
+// member's answers (UserAnswers, AnswerSummary) are the forum's rows read
+// with its visibility rules; recommending an answer is the forum's step
+// that notifies; company sign-in (sso.go, identities.go) creates accounts
+// through CheckUnique and AccountLocks here but is its own step, as the
+// login challenges are (challenges.go: the steps of company sign-in and of
+// the WebAuthn ceremonies that span two requests); the unrecorded sessions
+// (sessions.go) live in the store's memory of refused writes (writeFaults)
+// (README, "The code: a map of the packages").
 package accounts
 
 import (

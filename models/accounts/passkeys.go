@@ -1,4 +1,4 @@
-package models
+package accounts
 
 import (
 	"context"
@@ -27,8 +27,8 @@ type Passkey struct {
 const MaxPasskeys = 10
 
 // Passkeys lists an account's passkeys, oldest first.
-func (s *Store) Passkeys(ctx context.Context, userID int64) ([]Passkey, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT id, name, credential_id, credential, created_at, COALESCE(last_used_at, 0)
+func (a *Accounts) Passkeys(ctx context.Context, userID int64) ([]Passkey, error) {
+	rows, err := a.db.Primary().QueryContext(ctx, `SELECT id, name, credential_id, credential, created_at, COALESCE(last_used_at, 0)
 		FROM passkeys WHERE user_id = ? ORDER BY id`, userID)
 	if err != nil {
 		return nil, fmt.Errorf("passkeys of %d: %w", userID, err)
@@ -54,30 +54,33 @@ func (s *Store) Passkeys(ctx context.Context, userID int64) ([]Passkey, error) {
 // Like any new second factor it ends every session of the account (the
 // caller starts a fresh one for this browser); without unused recovery
 // codes a set is made and returned.
-func (s *Store) AddPasskey(ctx context.Context, u *User, credentialID []byte, credential, name string) ([]string, error) {
+func (a *Accounts) AddPasskey(ctx context.Context, u *User, credentialID []byte, credential, name string) ([]string, error) {
 	name = strings.TrimSpace(cleanText(name))
 	v := validator{}
 	v.check(utf8.RuneCountInString(name) <= 50, "name", "Use up to 50 characters.")
-	if err := v.err(); err != nil {
+	if err := a.invalid(v); err != nil {
 		return nil, err
 	}
 	if name == "" {
-		name = "Passkey added " + s.now().UTC().Format("2 Jan 2006")
+		name = "Passkey added " + a.now().UTC().Format("2 Jan 2006")
 	}
 	var codes []string
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		codes = nil
+	var refusal error // a refusal with its reason, returned as it is
+	err := a.db.InTx(ctx, func(tx *sql.Tx) error {
+		codes, refusal = nil, nil
 		var n int
 		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM passkeys WHERE user_id = ?`, u.ID).Scan(&n); err != nil {
 			return err
 		}
 		if n >= MaxPasskeys {
-			return &ErrNotAllowed{Reason: fmt.Sprintf("An account can have %d passkeys. Remove one first.", MaxPasskeys)}
+			refusal = a.deps.NotAllowed(fmt.Sprintf("An account can have %d passkeys. Remove one first.", MaxPasskeys))
+			return refusal
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO passkeys (user_id, credential_id, credential, name, created_at) VALUES (?, ?, ?, ?, ?)`,
-			u.ID, credentialID, credential, name, s.now().Unix()); err != nil {
+			u.ID, credentialID, credential, name, a.now().Unix()); err != nil {
 			if db.IsUnique(err) {
-				return &ErrNotAllowed{Reason: "That passkey is registered already."}
+				refusal = a.deps.NotAllowed("That passkey is registered already.")
+				return refusal
 			}
 			return err
 		}
@@ -87,14 +90,14 @@ func (s *Store) AddPasskey(ctx context.Context, u *User, credentialID []byte, cr
 		}
 		if left == 0 {
 			var err error
-			if codes, err = s.replaceRecoveryCodes(ctx, tx, u.ID); err != nil {
+			if codes, err = a.replaceRecoveryCodes(ctx, tx, u.ID); err != nil {
 				return err
 			}
 		}
 		return endSessionsTx(ctx, tx, u.ID)
 	})
 	if err != nil {
-		if _, ok := IsNotAllowed(err); ok {
+		if refusal != nil && errors.Is(err, refusal) {
 			return nil, err
 		}
 		return nil, fmt.Errorf("add passkey for %d: %w", u.ID, err)
@@ -104,35 +107,35 @@ func (s *Store) AddPasskey(ctx context.Context, u *User, credentialID []byte, cr
 
 // UsePasskey records a passkey's use: its credential as the check left it
 // (the sign count moves on) and when.
-func (s *Store) UsePasskey(ctx context.Context, userID int64, credentialID []byte, credential string) error {
-	res, err := s.exec(ctx, `UPDATE passkeys SET credential = ?, last_used_at = ? WHERE user_id = ? AND credential_id = ?`,
-		credential, s.now().Unix(), userID, credentialID)
+func (a *Accounts) UsePasskey(ctx context.Context, userID int64, credentialID []byte, credential string) error {
+	res, err := a.db.Exec(ctx, `UPDATE passkeys SET credential = ?, last_used_at = ? WHERE user_id = ? AND credential_id = ?`,
+		credential, a.now().Unix(), userID, credentialID)
 	if err != nil {
 		return fmt.Errorf("use passkey of %d: %w", userID, err)
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
-		return ErrNotFound
+		return a.deps.NotFound
 	}
 	return nil
 }
 
 // RemovePasskey removes one of the account's passkeys (and, with no second
 // factor left, the recovery codes).
-func (s *Store) RemovePasskey(ctx context.Context, userID, id int64) error {
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+func (a *Accounts) RemovePasskey(ctx context.Context, userID, id int64) error {
+	err := a.db.InTx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `DELETE FROM passkeys WHERE id = ? AND user_id = ?`, id, userID)
 		if err != nil {
 			return err
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
-			return ErrNotFound
+			return a.deps.NotFound
 		}
 		_, err = tx.ExecContext(ctx, `DELETE FROM recovery_codes WHERE user_id = ?1
 			AND NOT EXISTS (SELECT 1 FROM passkeys WHERE user_id = ?1) AND NOT EXISTS (SELECT 1 FROM totp_secrets WHERE user_id = ?1)`, userID)
 		return err
 	})
-	if errors.Is(err, ErrNotFound) {
-		return ErrNotFound
+	if errors.Is(err, a.deps.NotFound) {
+		return a.deps.NotFound
 	}
 	if err != nil {
 		return fmt.Errorf("remove passkey %d: %w", id, err)

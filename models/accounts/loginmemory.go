@@ -1,4 +1,4 @@
-package models
+package accounts
 
 import (
 	"strings"
@@ -35,8 +35,8 @@ func (m *unrecordedLogins) fail(username, ip string, now time.Time) {
 		m.pairs, m.ips = map[string][]int64{}, map[string][]int64{}
 	}
 	k := pairKey(username, ip)
-	m.pairs[k] = append(recent(m.pairs[k], now.Add(-loginMemory)), now.Unix())
-	m.ips[ip] = append(recent(m.ips[ip], now.Add(-loginWindow)), now.Unix())
+	m.pairs[k] = append(recent(m.pairs[k], now.Add(-LoginMemory)), now.Unix())
+	m.ips[ip] = append(recent(m.ips[ip], now.Add(-LoginWindow)), now.Unix())
 }
 
 // clear forgets the pair's failures, as a correct password does.
@@ -54,12 +54,12 @@ func (m *unrecordedLogins) count(username, ip string, now time.Time) loginCounts
 	if len(m.pairs) == 0 && len(m.ips) == 0 {
 		return c
 	}
-	pair := recent(m.pairs[pairKey(username, ip)], now.Add(-loginMemory))
+	pair := recent(m.pairs[pairKey(username, ip)], now.Add(-LoginMemory))
 	c.pairFails = len(pair)
 	if len(pair) > 0 {
 		c.pairLast = pair[len(pair)-1]
 	}
-	ips := recent(m.ips[ip], now.Add(-loginWindow))
+	ips := recent(m.ips[ip], now.Add(-LoginWindow))
 	c.ipFails = len(ips)
 	if len(ips) > 0 {
 		c.ipFirst = ips[0]

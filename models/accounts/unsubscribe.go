@@ -1,4 +1,4 @@
-package models
+package accounts
 
 import (
 	"context"
@@ -13,8 +13,8 @@ import (
 // UnsubscribeToken signs a user id for the one-click unsubscribe link in
 // emails, so the link works without logging in and cannot be forged for
 // someone else.
-func (s *Store) UnsubscribeToken(ctx context.Context, userID int64) (string, error) {
-	key, err := s.SettingOrCreate(ctx, "unsubscribe_key", func() ([]byte, error) {
+func (a *Accounts) UnsubscribeToken(ctx context.Context, userID int64) (string, error) {
+	key, err := a.deps.Secret(ctx, "unsubscribe_key", func() ([]byte, error) {
 		b := make([]byte, 32)
 		_, err := rand.Read(b)
 		return b, err
@@ -28,13 +28,19 @@ func (s *Store) UnsubscribeToken(ctx context.Context, userID int64) (string, err
 }
 
 // Unsubscribe turns off notification emails for the user the token was made for.
-func (s *Store) Unsubscribe(ctx context.Context, userID int64, token string) error {
-	want, err := s.UnsubscribeToken(ctx, userID)
+func (a *Accounts) Unsubscribe(ctx context.Context, userID int64, token string) error {
+	want, err := a.UnsubscribeToken(ctx, userID)
 	if err != nil {
 		return err
 	}
 	if !hmac.Equal([]byte(want), []byte(token)) {
 		return ErrLinkInvalid
 	}
-	return s.SetEmailNotifications(ctx, userID, false)
+	return a.SetEmailNotifications(ctx, userID, false)
+}
+
+// SetEmailNotifications turns a member's notification emails on or off.
+func (a *Accounts) SetEmailNotifications(ctx context.Context, userID int64, on bool) error {
+	_, err := a.db.Exec(ctx, `UPDATE users SET email_notifications = ? WHERE id = ?`, on, userID)
+	return err
 }

@@ -1,4 +1,4 @@
-package models
+package accounts
 
 import (
 	"context"
@@ -14,11 +14,11 @@ import (
 
 // NewRecoveryCodes replaces the account's recovery codes with a new set,
 // returned once: only their hashes are kept.
-func (s *Store) NewRecoveryCodes(ctx context.Context, userID int64) ([]string, error) {
+func (a *Accounts) NewRecoveryCodes(ctx context.Context, userID int64) ([]string, error) {
 	var codes []string
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+	err := a.db.InTx(ctx, func(tx *sql.Tx) error {
 		var err error
-		codes, err = s.replaceRecoveryCodes(ctx, tx, userID)
+		codes, err = a.replaceRecoveryCodes(ctx, tx, userID)
 		return err
 	})
 	if err != nil {
@@ -30,12 +30,12 @@ func (s *Store) NewRecoveryCodes(ctx context.Context, userID int64) ([]string, e
 // recoveryAlphabet leaves out letters read as digits (0/O, 1/I/L) and U.
 const recoveryAlphabet = "abcdefghjkmnpqrstvwxyz23456789"
 
-func (s *Store) replaceRecoveryCodes(ctx context.Context, tx *sql.Tx, userID int64) ([]string, error) {
+func (a *Accounts) replaceRecoveryCodes(ctx context.Context, tx *sql.Tx, userID int64) ([]string, error) {
 	if _, err := tx.ExecContext(ctx, `DELETE FROM recovery_codes WHERE user_id = ?`, userID); err != nil {
 		return nil, err
 	}
 	codes := make([]string, RecoveryCodeCount)
-	now := s.now().Unix()
+	now := a.now().Unix()
 	for i := range codes {
 		// 16 characters of 30: 78 bits, too many to guess or to search
 		// for from a stolen hash, so a plain SHA-256 is enough.
@@ -48,7 +48,7 @@ func (s *Store) replaceRecoveryCodes(ctx context.Context, tx *sql.Tx, userID int
 		}
 		codes[i] = string(b[:4]) + "-" + string(b[4:8]) + "-" + string(b[8:12]) + "-" + string(b[12:])
 		if _, err := tx.ExecContext(ctx, `INSERT INTO recovery_codes (user_id, code_hash, created_at) VALUES (?, ?, ?)`,
-			userID, hashToken(normalizeRecoveryCode(codes[i])), now); err != nil {
+			userID, HashToken(normalizeRecoveryCode(codes[i])), now); err != nil {
 			return nil, err
 		}
 	}
@@ -72,8 +72,8 @@ func normalizeRecoveryCode(code string) string {
 // recovery codes, passkeys) and ends its sessions: for someone who lost
 // them all, by an operator (crowdcare user reset-2fa). If their role must
 // have one, they are asked to set one up again at their next staff page.
-func (s *Store) ResetSecondFactors(ctx context.Context, userID int64) error {
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+func (a *Accounts) ResetSecondFactors(ctx context.Context, userID int64) error {
+	err := a.db.InTx(ctx, func(tx *sql.Tx) error {
 		for _, q := range []string{`DELETE FROM totp_secrets WHERE user_id = ?`, `DELETE FROM recovery_codes WHERE user_id = ?`,
 			`DELETE FROM passkeys WHERE user_id = ?`, `DELETE FROM second_factor_failures WHERE user_id = ?`} {
 			if _, err := tx.ExecContext(ctx, q, userID); err != nil {
