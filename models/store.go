@@ -17,6 +17,7 @@ import (
 
 	"github.com/crowdcare/crowdcare/models/db"
 	"github.com/crowdcare/crowdcare/models/insights"
+	"github.com/crowdcare/crowdcare/models/kb"
 	"github.com/crowdcare/crowdcare/models/markup"
 	"github.com/crowdcare/crowdcare/models/migrations"
 	"github.com/crowdcare/crowdcare/models/moderation"
@@ -156,6 +157,9 @@ type Store struct {
 	// Searcher is search: the index's back-end and the query running
 	// (models/search), over db, now and what it reads of the forum.
 	*search.Searcher
+	// KB is the knowledge base's articles (models/kb), over db and what
+	// kb.Needs names.
+	*kb.KB
 }
 
 // Version changes whenever anything was written by this process or, on
@@ -250,6 +254,7 @@ func openPostgres(ctx context.Context, url string, opts Options) (*Store, error)
 	s.Moderator = s.newModerator()
 	s.Insights = s.newInsights()
 	s.Searcher = s.newSearcher()
+	s.KB = s.newKB()
 	if err := s.migrate(ctx); err != nil {
 		pool.Close()
 		return nil, err
@@ -324,6 +329,7 @@ func openSQLite(ctx context.Context, path string, opts Options) (*Store, error) 
 	s.Moderator = s.newModerator()
 	s.Insights = s.newInsights()
 	s.Searcher = s.newSearcher()
+	s.KB = s.newKB()
 	if err := r.PingContext(ctx); err != nil {
 		s.Close()
 		return nil, fmt.Errorf("ping readers: %w", err)
