@@ -27,7 +27,7 @@ func tinyPNG(t *testing.T, w, h int) []byte {
 // SaveAsset (for seeding) checks like the form does and shows in the
 // settings at once; the type must be the content's.
 func TestSaveSiteAsset(t *testing.T) {
-	s := openSites(t, 1, time.Now())[0]
+	s := openSite(t, time.Now())
 	ctx := context.Background()
 	if err := s.SaveAsset(ctx, site.AssetLogo, "image/svg+xml", []byte(testLogo)); err != nil {
 		t.Fatal(err)

@@ -19,7 +19,7 @@ import (
 // stored value without making another; Setting reads it, SetSetting
 // replaces it, and a setting never stored is the store's not-found error.
 func TestSettingOrCreateIsStable(t *testing.T) {
-	s := openSites(t, 1, time.Now())[0]
+	s := openSite(t, time.Now())
 	ctx := context.Background()
 	calls := 0
 	mk := func() ([]byte, error) { calls++; return []byte("secret"), nil }
@@ -52,28 +52,30 @@ func TestSettingOrCreateIsStable(t *testing.T) {
 }
 
 // Servers starting at once each make the secret on first use, on two
-// stores over one database: every caller gets the one value stored.
+// stores over one database: every caller gets the one value stored. Each
+// caller makes its value only once all of them have found none, so all
+// twelve race to store theirs.
 func TestParallelSettingOrCreateStoresOneValue(t *testing.T) {
-	sites := openSites(t, 2, time.Now())
+	sites := openServers(t, time.Now())
 	ctx := context.Background()
 	const n = 12
 	got := make([][]byte, n)
 	errs := make([]error, n)
-	start := make(chan struct{})
-	var wg sync.WaitGroup
+	var wg, made sync.WaitGroup
+	made.Add(n)
 	for i := range n {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			<-start
 			got[i], errs[i] = sites[i%2].SettingOrCreate(ctx, "session_hash_key", func() ([]byte, error) {
+				made.Done()
+				made.Wait()
 				b := make([]byte, 32)
 				_, err := rand.Read(b)
 				return b, err
 			})
 		}()
 	}
-	close(start)
 	wg.Wait()
 	stored, err := sites[1].Setting(ctx, "session_hash_key")
 	if err != nil || len(stored) != 32 {
@@ -93,7 +95,7 @@ func TestParallelSettingOrCreateStoresOneValue(t *testing.T) {
 // name their fields and store nothing; what was never set reads as the
 // defaults.
 func TestSettingsFormRoundTrip(t *testing.T) {
-	s := openSites(t, 1, time.Unix(1_700_000_000, 0))[0]
+	s := openSite(t, time.Unix(1_700_000_000, 0))
 	ctx := context.Background()
 	if set, err := s.SiteSettings(ctx); err != nil || fmt.Sprint(set) != fmt.Sprint(site.DefaultSiteSettings()) {
 		t.Fatalf("before any save: %+v %v", set, err)
