@@ -2,10 +2,11 @@ package models
 
 import (
 	"context"
-	"errors"
-	"strings"
 	"testing"
 )
+
+// The knowledge base's tests are in models/kb; these helpers stay for the
+// tests here that make a solved thread and a curator.
 
 // solvedThread makes a thread with two answers by bob and carol and accepts bob's.
 func solvedThread(t *testing.T, s *Store) (asker *User, th *Thread, accepted, other *Post) {
@@ -30,166 +31,6 @@ func solvedThread(t *testing.T, s *Store) (asker *User, th *Thread, accepted, ot
 	return asker, th, accepted, other
 }
 
-func TestAcceptCreatesArticleFoundBySearch(t *testing.T) {
-	s := newTestStore(t)
-	ctx := context.Background()
-	_, th, accepted, _ := solvedThread(t, s)
-	a, err := s.ArticleForThread(ctx, th.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if a.Title != th.Title || a.ProblemMD != "Every evening at 8pm the **Wi-Fi** drops." || a.PostID != accepted.ID ||
-		!strings.Contains(string(a.SolutionHTML), "band steering") || !a.Published || a.Author.Username != "bob" ||
-		len(a.Tags) != 1 || a.Tags[0] != "wifi" {
-		t.Fatalf("article = %+v", a)
-	}
-	// One hit for the question: its article.
-	got := searchTitles(t, s, SearchQuery{Text: "band steering"})
-	if len(got) != 1 || got[0] != "kb:"+th.Title {
-		t.Fatalf("search: %v", got)
-	}
-}
-
-func TestArticleFollowsTheThread(t *testing.T) {
-	s := newTestStore(t)
-	ctx := context.Background()
-	asker, th, accepted, other := solvedThread(t, s)
-	bob, _ := s.UserByUsername(ctx, "bob")
-	art := func() *Article {
-		a, err := s.ArticleForThread(ctx, th.ID)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return a
-	}
-	// Changing the accepted answer updates an uncurated article.
-	if _, err := s.Accept(ctx, asker, other.ID, false); err != nil {
-		t.Fatal(err)
-	}
-	if a := art(); a.PostID != other.ID || !strings.Contains(a.SolutionMD, "firmware") || a.Outdated {
-		t.Fatalf("after change: %+v", a)
-	}
-	if got := searchTitles(t, s, SearchQuery{Text: "firmware", SolvedOnly: true}); !contains(got, "kb:"+th.Title) {
-		t.Fatalf("article text not reindexed: %v", got)
-	}
-	// Withdrawing it marks the article outdated; accepting it again clears that.
-	if _, err := s.Accept(ctx, asker, other.ID, true); err != nil {
-		t.Fatal(err)
-	}
-	if a := art(); !a.Outdated || a.OutdatedNote != noteWithdrawn {
-		t.Fatalf("after withdraw: %+v", a)
-	}
-	if _, err := s.Accept(ctx, asker, other.ID, false); err != nil {
-		t.Fatal(err)
-	}
-	if a := art(); a.Outdated {
-		t.Fatalf("after re-accept: %+v", a)
-	}
-	// Editing the answer updates the solution.
-	carol, _ := s.UserByUsername(ctx, "carol")
-	if err := s.EditPost(ctx, carol, other.ID, PostEdit{Body: "Update the firmware to version 4.3 from the admin page."}); err != nil {
-		t.Fatal(err)
-	}
-	if a := art(); !strings.Contains(a.SolutionMD, "4.3") {
-		t.Fatalf("after edit: %+v", a)
-	}
-	// Once curated, changes mark the article for review instead of overwriting.
-	admin := mustAdmin(t, s)
-	if err := s.EditArticle(ctx, admin, art().ID, ArticleEdit{Title: "Wi-Fi drops every evening on the Hub 3",
-		Problem: "Wi-Fi drops at 8pm.", Solution: "Update the firmware to 4.3: Settings › System › Update."}); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.EditPost(ctx, carol, other.ID, PostEdit{Body: "Actually, factory reset the Hub after updating."}); err != nil {
-		t.Fatal(err)
-	}
-	a := art()
-	if !a.Curated || !a.Outdated || a.OutdatedNote != noteAnswerEdited || a.Title != "Wi-Fi drops every evening on the Hub 3" {
-		t.Fatalf("curated after edit: %+v", a)
-	}
-	if _, err := s.Accept(ctx, asker, accepted.ID, false); err != nil {
-		t.Fatal(err)
-	}
-	if a := art(); a.OutdatedNote != noteAnswerChanged {
-		t.Fatalf("curated after accept change: %+v", a)
-	}
-	// Removing the answer the solution came from takes the article offline.
-	if err := s.DeletePost(ctx, carol, other.ID); err != nil {
-		t.Fatal(err)
-	}
-	if a := art(); a.Published || a.OutdatedNote != noteAnswerRemoved {
-		t.Fatalf("after removal: %+v", a)
-	}
-	if got := searchTitles(t, s, SearchQuery{Text: "firmware"}); contains(got, "kb:Wi-Fi drops every evening on the Hub 3") {
-		t.Fatalf("unpublished article found: %v", got)
-	}
-	revs, err := s.ArticleRevisions(ctx, a.ID)
-	if err != nil || len(revs) < 3 {
-		t.Fatalf("revisions: %d %v", len(revs), err)
-	}
-	_ = bob
-}
-
-func TestCurationNeedsThePermission(t *testing.T) {
-	s := newTestStore(t)
-	ctx := context.Background()
-	asker, th, _, other := solvedThread(t, s)
-	a, _ := s.ArticleForThread(ctx, th.ID)
-	if err := s.EditArticle(ctx, asker, a.ID, ArticleEdit{Title: "Hijacked title here", Problem: "x", Solution: strings.Repeat("y", 30)}); !errors.Is(err, ErrForbidden) {
-		t.Fatalf("member edit: %v", err)
-	}
-	if err := s.SetArticlePublished(ctx, asker, a.ID, false); !errors.Is(err, ErrForbidden) {
-		t.Fatalf("member unpublish: %v", err)
-	}
-	admin := mustAdmin(t, s)
-	if err := s.SetArticleOutdated(ctx, admin, a.ID, true, ""); err == nil {
-		t.Fatal("outdated without a note accepted")
-	}
-	if err := s.SetArticleOutdated(ctx, admin, a.ID, true, "Firmware 5.0 changed the menu."); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.PromoteAnswer(ctx, admin, a.ID, th.QuestionID); err == nil {
-		t.Fatal("promoted the question")
-	}
-	if err := s.PromoteAnswer(ctx, admin, a.ID, other.ID); err != nil {
-		t.Fatal(err)
-	}
-	got, _ := s.Article(ctx, a.ID)
-	if got.PostID != other.ID || !strings.Contains(got.SolutionMD, "firmware") || got.Outdated {
-		t.Fatalf("after promote: %+v", got)
-	}
-	if err := s.SetArticlePublished(ctx, admin, a.ID, false); err != nil {
-		t.Fatal(err)
-	}
-	if list, _ := s.Articles(ctx, ArticleQuery{}); list.Total != 0 {
-		t.Fatalf("unpublished listed: %d", list.Total)
-	}
-	if list, _ := s.Articles(ctx, ArticleQuery{IncludeHidden: true}); list.Total != 1 {
-		t.Fatalf("curator list: %d", list.Total)
-	}
-}
-
-func TestArticleVotesOncePerVoter(t *testing.T) {
-	s := newTestStore(t)
-	ctx := context.Background()
-	_, th, _, _ := solvedThread(t, s)
-	a, _ := s.ArticleForThread(ctx, th.ID)
-	for _, v := range []struct {
-		voter   string
-		helpful bool
-	}{{"u:1", true}, {"u:1", true}, {"s:abc", false}, {"s:abc", true}, {"u:2", false}} {
-		if err := s.VoteArticle(ctx, a.ID, v.voter, v.helpful); err != nil {
-			t.Fatal(err)
-		}
-	}
-	got, _ := s.Article(ctx, a.ID)
-	if got.HelpfulYes != 2 || got.HelpfulNo != 1 {
-		t.Fatalf("yes=%d no=%d", got.HelpfulYes, got.HelpfulNo)
-	}
-	if v, _ := s.ArticleVote(ctx, a.ID, "u:2"); v != -1 {
-		t.Fatalf("vote of u:2 = %d", v)
-	}
-}
-
 func mustAdmin(t *testing.T, s *Store) *User {
 	t.Helper()
 	u, err := s.CreateUser(context.Background(), NewUser{Username: "curator", Email: "curator@example.com", Password: "correct horse", Role: RoleAdmin})
@@ -197,13 +38,4 @@ func mustAdmin(t *testing.T, s *Store) *User {
 		t.Fatal(err)
 	}
 	return u
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }

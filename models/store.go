@@ -18,6 +18,7 @@ import (
 	"github.com/crowdcare/crowdcare/models/accounts"
 	"github.com/crowdcare/crowdcare/models/db"
 	"github.com/crowdcare/crowdcare/models/insights"
+	"github.com/crowdcare/crowdcare/models/kb"
 	"github.com/crowdcare/crowdcare/models/markup"
 	"github.com/crowdcare/crowdcare/models/migrations"
 	"github.com/crowdcare/crowdcare/models/moderation"
@@ -132,7 +133,8 @@ type Store struct {
 	// seedAt, when not 0, is the time (Unix nanoseconds) a Seeder writes
 	// at: the store's clock until the Seeder closes.
 	seedAt atomic.Int64
-	// Site is the site-wide lists (models/site: the sitemap), over r.
+	// Site is the site settings, branding and site-wide lists
+	// (models/site: settings, assets, the sitemap), over db and now.
 	*site.Site
 	// Notifier is the notifications and watches (models/notify), over
 	// db and now.
@@ -150,6 +152,9 @@ type Store struct {
 	// Accounts is the members' accounts (models/accounts), over db and
 	// what newAccounts hands it of the other domains.
 	*accounts.Accounts
+	// KB is the knowledge base's articles (models/kb), over db and what
+	// kb.Needs names.
+	*kb.KB
 }
 
 // Version changes whenever anything was written by this process or, on
@@ -245,6 +250,7 @@ func openPostgres(ctx context.Context, url string, opts Options) (*Store, error)
 	s.Insights = s.newInsights()
 	s.Searcher = s.newSearcher()
 	s.Accounts = s.newAccounts()
+	s.KB = s.newKB()
 	if err := s.migrate(ctx); err != nil {
 		pool.Close()
 		return nil, err
@@ -320,6 +326,7 @@ func openSQLite(ctx context.Context, path string, opts Options) (*Store, error) 
 	s.Insights = s.newInsights()
 	s.Searcher = s.newSearcher()
 	s.Accounts = s.newAccounts()
+	s.KB = s.newKB()
 	if err := r.PingContext(ctx); err != nil {
 		s.Close()
 		return nil, fmt.Errorf("ping readers: %w", err)
@@ -442,54 +449,6 @@ func (s *Store) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 // inQuietTx is inTx for writes no page shows (counters): cached pages stay valid.
 func (s *Store) inQuietTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	return s.db.InQuietTx(ctx, fn)
-}
-
-// Setting returns a stored setting, or ErrNotFound.
-func (s *Store) Setting(ctx context.Context, key string) ([]byte, error) {
-	var v []byte
-	err := s.reader(ctx).QueryRowContext(ctx, `SELECT value FROM settings WHERE key = ?`, key).Scan(&v)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, ErrNotFound
-	}
-	if err != nil {
-		return nil, fmt.Errorf("setting %s: %w", key, err)
-	}
-	return v, nil
-}
-
-// SettingOrCreate returns the setting, storing make()'s value first if there is
-// none. Used for secrets that must survive restarts, such as the session key.
-// Servers starting at once may each make a value; the first one stored is
-// kept (ON CONFLICT DO NOTHING) and every caller returns that one.
-func (s *Store) SettingOrCreate(ctx context.Context, key string, make func() ([]byte, error)) ([]byte, error) {
-	if v, err := s.Setting(ctx, key); !errors.Is(err, ErrNotFound) {
-		return v, err
-	}
-	v, err := make()
-	if err != nil {
-		return nil, fmt.Errorf("setting %s: %w", key, err)
-	}
-	var out []byte
-	err = s.inTx(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING`, key, v); err != nil {
-			return err
-		}
-		return tx.QueryRowContext(ctx, `SELECT value FROM settings WHERE key = ?`, key).Scan(&out)
-	})
-	if err != nil {
-		return nil, fmt.Errorf("setting %s: %w", key, err)
-	}
-	return out, nil
-}
-
-// SetSetting stores a setting, replacing any earlier value.
-func (s *Store) SetSetting(ctx context.Context, key string, value []byte) error {
-	_, err := s.exec(ctx, `INSERT INTO settings (key, value) VALUES (?, ?)
-		ON CONFLICT (key) DO UPDATE SET value = excluded.value`, key, value)
-	if err != nil {
-		return fmt.Errorf("set %s: %w", key, err)
-	}
-	return nil
 }
 
 // PoolStats reports the connection pools, for monitoring.

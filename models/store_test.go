@@ -102,24 +102,6 @@ func TestOpenMigratesAndSeedsDefaultCategory(t *testing.T) {
 	}
 }
 
-func TestSettingOrCreateIsStable(t *testing.T) {
-	s := newTestStore(t)
-	ctx := context.Background()
-	calls := 0
-	mk := func() ([]byte, error) { calls++; return []byte("secret"), nil }
-	a, err := s.SettingOrCreate(ctx, "k", mk)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := s.SettingOrCreate(ctx, "k", mk)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if string(a) != "secret" || string(b) != "secret" || calls != 1 {
-		t.Fatalf("a=%q b=%q calls=%d", a, b, calls)
-	}
-}
-
 func TestCreateUserValidatesAndIsCaseInsensitive(t *testing.T) {
 	s := newTestStore(t)
 	ctx := context.Background()

@@ -1,4 +1,4 @@
-package models
+package site
 
 import (
 	"fmt"
@@ -89,7 +89,7 @@ type BrandPalette struct {
 }
 
 // DerivePalette checks the admin's colours ("" for the site's default) and
-// derives the rest. A refusal is a *ValidationError on primary_color or
+// derives the rest. A refusal is a *FormError on primary_color or
 // accent_color saying which pair fails, its ratio, and a shade that passes.
 func DerivePalette(primary, accent string) (BrandPalette, error) {
 	var p BrandPalette

@@ -1,4 +1,4 @@
-package models
+package site
 
 import (
 	"errors"
@@ -39,7 +39,7 @@ func TestDerivedPalettesMeetAA(t *testing.T) {
 			for b := 0; b < 256; b += 17 {
 				c := Color{uint8(r), uint8(g), uint8(b)}
 				p, err := DerivePalette(c.Hex(), c.Hex())
-				var ve *ValidationError
+				var ve *FormError
 				if err != nil {
 					if !errors.As(err, &ve) {
 						t.Fatalf("%s: %v", c.Hex(), err)
@@ -100,7 +100,7 @@ func checkAccent(t *testing.T, c Color, p BrandPalette) {
 
 func TestLowContrastPrimaryIsRefusedWithAShadeThatPasses(t *testing.T) {
 	_, err := DerivePalette("#3399ff", "")
-	var ve *ValidationError
+	var ve *FormError
 	if !errors.As(err, &ve) {
 		t.Fatalf("#3399ff: %v", err)
 	}
@@ -137,7 +137,7 @@ func TestLowContrastPrimaryIsRefusedWithAShadeThatPasses(t *testing.T) {
 // warn surfaces, as site.css defines them. A surface restyled there without
 // changing the lists would let a brand colour through that fails AA on it.
 func TestBrandBackgroundsMatchSiteCSS(t *testing.T) {
-	css, err := os.ReadFile(filepath.Join("..", "static", "css", "site.css"))
+	css, err := os.ReadFile(filepath.Join("..", "..", "static", "css", "site.css"))
 	if err != nil {
 		t.Fatal(err)
 	}

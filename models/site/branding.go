@@ -1,4 +1,4 @@
-package models
+package site
 
 import (
 	"bytes"
@@ -109,10 +109,10 @@ func declaredType(filename, contentType string) string {
 // MaxAssetPixels each way, kept as sent; or an SVG image cleaned by
 // svgsafe. The type is the content's, never only the name's: a file whose
 // name or declared type says one format and whose bytes are another is
-// refused. A refusal is a *ValidationError on the field named name.
+// refused. A refusal is a *FormError on the field named name.
 func CheckSiteAsset(name string, up AssetUpload) (SiteAsset, error) {
 	fail := func(format string, args ...any) (SiteAsset, error) {
-		return SiteAsset{}, &ValidationError{Fields: map[string]string{name: fmt.Sprintf(format, args...)}}
+		return SiteAsset{}, &FormError{Fields: map[string]string{name: fmt.Sprintf(format, args...)}}
 	}
 	if name != AssetLogo && name != AssetFavicon {
 		return fail("There is no site image called %q.", name)
@@ -182,13 +182,14 @@ func newAsset(name, contentType string, data []byte) SiteAsset {
 	return SiteAsset{Name: name, SiteAssetRef: SiteAssetRef{ContentType: contentType, Hash: hex.EncodeToString(sum[:8])}, Data: data}
 }
 
-// SiteAsset returns the stored logo or favicon; ErrNotFound when none is.
-func (s *Store) SiteAsset(ctx context.Context, name string) (SiteAsset, error) {
+// SiteAsset returns the stored logo or favicon; the store's not-found
+// error when none is.
+func (s *Site) SiteAsset(ctx context.Context, name string) (SiteAsset, error) {
 	a := SiteAsset{Name: name}
-	err := s.reader(ctx).QueryRowContext(ctx, `SELECT content_type, hash, width, height, data FROM site_assets WHERE name = ?`, name).
+	err := s.db.Reader(ctx).QueryRowContext(ctx, `SELECT content_type, hash, width, height, data FROM site_assets WHERE name = ?`, name).
 		Scan(&a.ContentType, &a.Hash, &a.Width, &a.Height, &a.Data)
 	if errors.Is(err, sql.ErrNoRows) {
-		return a, ErrNotFound
+		return a, s.notFound
 	}
 	if err != nil {
 		return a, fmt.Errorf("load site asset %s: %w", name, err)
@@ -196,20 +197,20 @@ func (s *Store) SiteAsset(ctx context.Context, name string) (SiteAsset, error) {
 	return a, nil
 }
 
-// SaveSiteAsset checks (CheckSiteAsset, with contentType as the declared
+// SaveAsset checks (CheckSiteAsset, with contentType as the declared
 // type) and stores a logo or favicon, replacing the one before. It writes
 // no audit line: it is for seeding (the demo) and tools run by the
-// operator; an admin's upload goes through SaveSiteSettings, which is
-// audited.
-func (s *Store) SaveSiteAsset(ctx context.Context, name, contentType string, data []byte) error {
+// operator (models.Store.SaveSiteAsset); an admin's upload goes through
+// the settings form, which is audited.
+func (s *Site) SaveAsset(ctx context.Context, name, contentType string, data []byte) error {
 	a, err := CheckSiteAsset(name, AssetUpload{ContentType: contentType, Data: data})
 	if err != nil {
 		return err
 	}
-	return s.inTx(ctx, func(tx *sql.Tx) error { return s.putAsset(ctx, tx, a) })
+	return s.db.InTx(ctx, func(tx *sql.Tx) error { return s.putAsset(ctx, tx, a) })
 }
 
-func (s *Store) putAsset(ctx context.Context, tx *sql.Tx, a SiteAsset) error {
+func (s *Site) putAsset(ctx context.Context, tx *sql.Tx, a SiteAsset) error {
 	_, err := tx.ExecContext(ctx, `INSERT INTO site_assets (name, content_type, data, hash, width, height, updated_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (name) DO UPDATE SET content_type = excluded.content_type, data = excluded.data, hash = excluded.hash,
@@ -222,7 +223,7 @@ func (s *Store) putAsset(ctx context.Context, tx *sql.Tx, a SiteAsset) error {
 }
 
 // siteAssetRefs reads which logo and favicon are current.
-func siteAssetRefs(ctx context.Context, q queryer, out *SiteSettings) error {
+func siteAssetRefs(ctx context.Context, q Queryer, out *SiteSettings) error {
 	rows, err := q.QueryContext(ctx, `SELECT name, content_type, hash, width, height FROM site_assets`)
 	if err != nil {
 		return fmt.Errorf("load site assets: %w", err)
