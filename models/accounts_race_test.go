@@ -2,7 +2,6 @@ package models
 
 import (
 	"context"
-	"crypto/rand"
 	"database/sql"
 	"errors"
 	"fmt"
@@ -517,34 +516,6 @@ func TestParallelIdentityLinksGoToOneAccount(t *testing.T) {
 		mine := (i%4 >= 2) == (owner.ID == bob.ID)
 		if _, refused := IsNotAllowed(err); mine && err != nil || !mine && !refused {
 			t.Errorf("link %d (owner's: %v): %v", i, mine, err)
-		}
-	}
-}
-
-// Secrets kept in settings (the session keys) made on first use by two
-// servers starting at once: one value, the same for every caller.
-func TestParallelSettingOrCreateStoresOneValue(t *testing.T) {
-	st := servers(t, fixedClock())
-	ctx := context.Background()
-	const n = 12
-	got := make([][]byte, n)
-	errs := atOnce(n, st, func(i int, s *Store) error {
-		var err error
-		got[i], err = s.SettingOrCreate(ctx, "session_hash_key", func() ([]byte, error) {
-			b := make([]byte, 32)
-			_, err := rand.Read(b)
-			return b, err
-		})
-		return err
-	})
-	wantOutcomes(t, "first uses", errs, map[string]int{"ok": n})
-	stored, err := st[1].Setting(ctx, "session_hash_key")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i, v := range got {
-		if string(v) != string(stored) {
-			t.Fatalf("caller %d got another key than the stored one", i)
 		}
 	}
 }
