@@ -34,13 +34,13 @@ type authorWant struct {
 }
 
 // authorOf is who wrote an item.
-func authorOf(it socialItem) authorWant {
-	h := strings.TrimPrefix(strings.TrimSpace(it.handle), "@")
+func authorOf(it social.Item) authorWant {
+	h := strings.TrimPrefix(strings.TrimSpace(it.Handle), "@")
 	switch {
-	case validXID(it.authorID): // items stored before ids were checked may hold anything
-		return authorWant{key: "#" + it.authorID, xid: it.authorID, handle: h, official: it.official}
+	case validXID(it.AuthorID): // items stored before ids were checked may hold anything
+		return authorWant{key: "#" + it.AuthorID, xid: it.AuthorID, handle: h, official: it.Official}
 	case h != "":
-		return authorWant{key: "@" + social.ASCIILower(h), handle: h, official: it.official}
+		return authorWant{key: "@" + social.ASCIILower(h), handle: h, official: it.Official}
 	}
 	return authorWant{key: "#" + UnknownXAuthor, xid: UnknownXAuthor}
 }
@@ -60,7 +60,7 @@ func validXID(id string) bool {
 }
 
 // placeholderUser finds or makes the profile of one imported author.
-func (s *Store) placeholderUser(ctx context.Context, tx dbtx, it socialItem) (int64, error) {
+func (s *Store) placeholderUser(ctx context.Context, tx dbtx, it social.Item) (int64, error) {
 	w := authorOf(it)
 	ids, err := s.authorProfiles(ctx, tx, []authorWant{w})
 	if err != nil {

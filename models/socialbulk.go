@@ -27,9 +27,9 @@ const bulkRows = 100
 type newThread struct {
 	conv       string // the conversation it comes from
 	categoryID int64
-	items      []socialItem // the question, then the answers in order
-	context    []socialItem // quoted in the question
-	authors    []int64      // each item's author
+	items      []social.Item // the question, then the answers in order
+	context    []social.Item // quoted in the question
+	authors    []int64       // each item's author
 	id         int64
 	firstPost  int64   // the question's id; the answers' follow (SQLite)
 	posts      []int64 // each item's post, the question's first (PostgreSQL)
@@ -145,17 +145,17 @@ func (im *Importer) writeBatch(ctx context.Context, c *stmtCache, parts []conver
 
 // loadConversations reads every item of the given conversations, each
 // conversation's in the order of time.
-func (s *Store) loadConversations(ctx context.Context, c dbtx, convs []string) (map[string][]socialItem, error) {
-	rows, err := c.QueryContext(ctx, `SELECT `+socialItemColumns+`, conversation_id
+func (s *Store) loadConversations(ctx context.Context, c dbtx, convs []string) (map[string][]social.Item, error) {
+	rows, err := c.QueryContext(ctx, `SELECT `+social.ItemColumns+`, conversation_id
 		FROM social_items WHERE conversation_id IN (`+s.jsonTexts("?")+`)`, stringList(convs))
 	if err != nil {
 		return nil, fmt.Errorf("load conversations: %w", err)
 	}
 	defer rows.Close()
-	out := make(map[string][]socialItem, len(convs))
+	out := make(map[string][]social.Item, len(convs))
 	for rows.Next() {
 		var conv string
-		it, err := scanSocialItem(rows, &conv)
+		it, err := social.ScanItem(rows, &conv)
 		if err != nil {
 			return nil, err
 		}
@@ -166,20 +166,20 @@ func (s *Store) loadConversations(ctx context.Context, c dbtx, convs []string) (
 	}
 	for _, items := range out {
 		sort.Slice(items, func(i, j int) bool {
-			if items[i].created != items[j].created {
-				return items[i].created < items[j].created
+			if items[i].Created != items[j].Created {
+				return items[i].Created < items[j].Created
 			}
-			return items[i].id < items[j].id
+			return items[i].ID < items[j].ID
 		})
 	}
 	return out, nil
 }
 
 // conversationThread is the thread a conversation already has, or 0.
-func conversationThread(items []socialItem) int64 {
+func conversationThread(items []social.Item) int64 {
 	for _, it := range items {
-		if it.thread != 0 {
-			return it.thread
+		if it.Thread != 0 {
+			return it.Thread
 		}
 	}
 	return 0
@@ -188,18 +188,18 @@ func conversationThread(items []socialItem) int64 {
 // planThread plans a new thread as convertConversation does (see
 // planConversation) from a conversation's items: its new ones make the
 // thread. Nil when there is no question.
-func planThread(conv string, items []socialItem) *newThread {
-	var fresh []socialItem
+func planThread(conv string, items []social.Item) *newThread {
+	var fresh []social.Item
 	for _, it := range items {
-		if it.status == "new" {
+		if it.Status == "new" {
 			fresh = append(fresh, it)
 		}
 	}
-	p := planConversation(conv, fresh, parentsOf(items), func(socialItem) bool { return false })
+	p := planConversation(conv, fresh, parentsOf(items), func(social.Item) bool { return false })
 	if p.question < 0 {
 		return nil
 	}
-	nt := &newThread{conv: conv, items: make([]socialItem, 0, 1+len(p.answers))}
+	nt := &newThread{conv: conv, items: make([]social.Item, 0, 1+len(p.answers))}
 	nt.items = append(nt.items, fresh[p.question])
 	for _, i := range p.answers {
 		nt.items = append(nt.items, fresh[i])
@@ -301,12 +301,12 @@ func (s *Store) renderThreads(threads []*newThread) error {
 
 func (s *Store) renderThread(nt *newThread) error {
 	q := nt.items[0]
-	nt.title = social.TweetTitle(q.text, q.handle, TitleMin)
+	nt.title = social.TweetTitle(q.Text, q.Handle, TitleMin)
 	nt.slug = Slugify(nt.title)
 	n := len(nt.items)
 	nt.md, nt.html, nt.text = make([]string, n), make([]string, n), make([]string, n)
 	for i, it := range nt.items {
-		md, r, err := s.md.RenderTweet(it.text)
+		md, r, err := s.md.RenderTweet(it.Text)
 		if i == 0 {
 			md, r, err = s.renderQuestion(it, nt.context)
 		}
@@ -317,7 +317,7 @@ func (s *Store) renderThread(nt *newThread) error {
 		nt.html[i], nt.text[i] = r.HTML, r.Text
 	}
 	// As indexThread writes it: the question, then the answers by id.
-	lang, _ := social.ThreadLang(q.lang)
+	lang, _ := social.ThreadLang(q.Lang)
 	nt.search = indexColumns(searchDoc{title: nt.title, body: nt.text[0], answers: strings.Join(nt.text[1:], "\n"), lang: lang}, nil)
 	return nil
 }
@@ -330,7 +330,7 @@ func (nt *newThread) postRows(postID func(i int) int64, posts, items []any, pend
 	q := nt.items[0]
 	for i, it := range nt.items {
 		id := postID(i)
-		posts = append(posts, id, nt.id, nt.authors[i], i == 0, nt.md[i], nt.html[i], nt.text[i], max(it.created, q.created))
+		posts = append(posts, id, nt.id, nt.authors[i], i == 0, nt.md[i], nt.html[i], nt.text[i], max(it.Created, q.Created))
 		status := "appended"
 		if i == 0 {
 			status = "converted"
@@ -341,10 +341,10 @@ func (nt *newThread) postRows(postID func(i int) int64, posts, items []any, pend
 			pending = append(pending, p)
 			continue
 		}
-		items = append(items, it.id, status, nt.id, id)
+		items = append(items, it.ID, status, nt.id, id)
 	}
 	for _, it := range nt.context {
-		items = append(items, it.id, "appended", nt.id, postID(0))
+		items = append(items, it.ID, "appended", nt.id, postID(0))
 	}
 	return posts, items, pending
 }
@@ -354,9 +354,9 @@ func (nt *newThread) postRows(postID func(i int) int64, posts, items []any, pend
 // (nil when nobody did), as its row stores them.
 func (nt *newThread) times() (last int64, firstAnswer any) {
 	q := nt.items[0]
-	last = q.created
+	last = q.Created
 	for i, it := range nt.items {
-		at := max(it.created, q.created) // no answer older than its question
+		at := max(it.Created, q.Created) // no answer older than its question
 		last = max(last, at)
 		if i > 0 && nt.authors[i] != nt.authors[0] {
 			if fa, ok := firstAnswer.(int64); !ok || at < fa {
@@ -378,9 +378,9 @@ func (im *Importer) writeThreads(ctx context.Context, c *stmtCache, threads []*n
 	for _, nt := range threads {
 		q := nt.items[0]
 		last, firstAnswer := nt.times()
-		lang, checked := social.ThreadLang(q.lang)
+		lang, checked := social.ThreadLang(q.Lang)
 		th = append(th, nt.id, nt.categoryID, nt.authors[0], nt.title, nt.slug, len(nt.items)-1,
-			q.created, last, social.SourceRef(q.handle, q.id, q.format), firstAnswer, lang, checked)
+			q.Created, last, social.SourceRef(q.Handle, q.ID, q.Format), firstAnswer, lang, checked)
 		questions = append(questions, nt.id, nt.firstPost)
 		posts, items, pending = nt.postRows(func(i int) int64 { return nt.firstPost + int64(i) }, posts, items, pending)
 		search = append(search, im.s.index().values(indexRow{threadRowID(nt.id), nt.search, facetCategory(nt.categoryID) + " " + facetOpen})...)
@@ -459,14 +459,14 @@ func execTuples(ctx context.Context, c dbtx, before, tuple, after string, cols i
 // questionIndex is which new item asks the question: the root tweet when it
 // is a customer's, else the first customer tweet; -1 when the brand alone
 // has spoken.
-func questionIndex(conv string, fresh []socialItem) int {
+func questionIndex(conv string, fresh []social.Item) int {
 	for i, it := range fresh {
-		if it.id == conv && !it.brand {
+		if it.ID == conv && !it.Brand {
 			return i
 		}
 	}
 	for i, it := range fresh {
-		if !it.brand {
+		if !it.Brand {
 			return i
 		}
 	}
@@ -482,7 +482,7 @@ func (s *Store) stillNew(ctx context.Context, c dbtx, threads []*newThread) (fre
 	var ids []string
 	for _, nt := range threads {
 		for _, it := range slices.Concat(nt.items, nt.context) {
-			ids = append(ids, it.id)
+			ids = append(ids, it.ID)
 		}
 	}
 	gone, err := column[string](c.QueryContext(ctx, `SELECT tweet_id FROM social_items
@@ -500,7 +500,7 @@ func (s *Store) stillNew(ctx context.Context, c dbtx, threads []*newThread) (fre
 	for _, nt := range threads {
 		touched := false
 		for _, it := range slices.Concat(nt.items, nt.context) {
-			touched = touched || moved[it.id]
+			touched = touched || moved[it.ID]
 		}
 		if touched {
 			changed = append(changed, nt)

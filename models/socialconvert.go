@@ -125,15 +125,15 @@ func (im *Importer) conversationQueue(ctx context.Context, tx *sql.Tx) ([]string
 }
 
 // loadConversation reads every item of a conversation in the order of time.
-func loadConversation(ctx context.Context, tx dbtx, conv string) ([]socialItem, error) {
-	rows, err := tx.QueryContext(ctx, `SELECT `+socialItemColumns+` FROM social_items WHERE conversation_id = ? ORDER BY created_at, tweet_id`, conv)
+func loadConversation(ctx context.Context, tx dbtx, conv string) ([]social.Item, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT `+social.ItemColumns+` FROM social_items WHERE conversation_id = ? ORDER BY created_at, tweet_id`, conv)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var items []socialItem
+	var items []social.Item
 	for rows.Next() {
-		it, err := scanSocialItem(rows)
+		it, err := social.ScanItem(rows)
 		if err != nil {
 			return nil, err
 		}
@@ -163,7 +163,7 @@ type conversationPlan struct {
 // order of time. parent maps every item of the conversation (those that may
 // not be in the thread too) to its parent; own says whether an item has a
 // post of its own.
-func planConversation(conv string, items []socialItem, parent map[string]string, own func(socialItem) bool) conversationPlan {
+func planConversation(conv string, items []social.Item, parent map[string]string, own func(social.Item) bool) conversationPlan {
 	p := conversationPlan{question: questionIndex(conv, items)}
 	if p.question < 0 {
 		return p
@@ -172,7 +172,7 @@ func planConversation(conv string, items []socialItem, parent map[string]string,
 	for i, it := range items {
 		switch {
 		case i == p.question:
-		case i < p.question && it.brand && !own(it) && !descendsFrom(it.id, q.id, parent):
+		case i < p.question && it.Brand && !own(it) && !descendsFrom(it.ID, q.ID, parent):
 			p.context = append(p.context, i)
 		default:
 			p.answers = append(p.answers, i)
@@ -198,18 +198,18 @@ func descendsFrom(id, ancestor string, parent map[string]string) bool {
 }
 
 // parentsOf maps items to their parents.
-func parentsOf(items []socialItem) map[string]string {
+func parentsOf(items []social.Item) map[string]string {
 	out := make(map[string]string, len(items))
 	for _, it := range items {
-		out[it.id] = it.parent
+		out[it.ID] = it.Parent
 	}
 	return out
 }
 
 // threadable reports whether an item may be part of its conversation's
 // thread: new, or already in one of the conversation's threads.
-func threadable(it socialItem, threads map[int64]int64) bool {
-	return it.status == "new" || (it.status == "converted" || it.status == "appended") && threads[it.thread] != 0
+func threadable(it social.Item, threads map[int64]int64) bool {
+	return it.Status == "new" || (it.Status == "converted" || it.Status == "appended") && threads[it.Thread] != 0
 }
 
 // convertConversation makes, extends or mends the thread of one
@@ -228,15 +228,15 @@ func (im *Importer) convertConversation(ctx context.Context, tx dbtx, conv strin
 	threads := map[int64]int64{}
 	var fresh bool
 	for _, it := range all {
-		if it.status == "converted" && it.thread != 0 && it.post != 0 {
-			threads[it.thread] = it.post
+		if it.Status == "converted" && it.Thread != 0 && it.Post != 0 {
+			threads[it.Thread] = it.Post
 		}
-		fresh = fresh || it.status == "new"
+		fresh = fresh || it.Status == "new"
 	}
 	if !fresh && len(threads) <= 1 {
 		return nil
 	}
-	var items []socialItem
+	var items []social.Item
 	for _, it := range all {
 		if threadable(it, threads) {
 			items = append(items, it)
@@ -246,13 +246,15 @@ func (im *Importer) convertConversation(ctx context.Context, tx dbtx, conv strin
 	for _, post := range threads {
 		isQuestionPost[post] = true
 	}
-	own := func(it socialItem) bool { return it.post != 0 && !(it.status == "appended" && isQuestionPost[it.post]) }
+	own := func(it social.Item) bool {
+		return it.Post != 0 && !(it.Status == "appended" && isQuestionPost[it.Post])
+	}
 	p := planConversation(conv, items, parentsOf(all), own)
 	if p.question < 0 {
 		return nil // only brand replies: they wait in the inbox for a question
 	}
 	q := items[p.question]
-	context := make([]socialItem, len(p.context))
+	context := make([]social.Item, len(p.context))
 	for k, i := range p.context {
 		context[k] = items[i]
 	}
@@ -263,7 +265,7 @@ func (im *Importer) convertConversation(ctx context.Context, tx dbtx, conv strin
 				return err
 			}
 		}
-		if threadID, q.post, err = im.s.threadFromItem(ctx, tx, q, context, categoryID); err != nil {
+		if threadID, q.Post, err = im.s.threadFromItem(ctx, tx, q, context, categoryID); err != nil {
 			return err
 		}
 		im.sum.Threads++
@@ -274,7 +276,7 @@ func (im *Importer) convertConversation(ctx context.Context, tx dbtx, conv strin
 	}
 	for _, i := range p.answers {
 		if it := items[i]; !own(it) {
-			if err := im.s.answerFromItem(ctx, tx, threadID, it, q.created); err != nil {
+			if err := im.s.answerFromItem(ctx, tx, threadID, it, q.Created); err != nil {
 				return err
 			}
 			im.sum.Answers++
@@ -294,15 +296,15 @@ func (im *Importer) convertConversation(ctx context.Context, tx dbtx, conv strin
 // context, and returns it: the thread q is in, else the oldest. The others
 // hand it their posts and watchers and are closed as its duplicates, out of
 // every list, their addresses leading to it.
-func (im *Importer) mendThreads(ctx context.Context, tx dbtx, threads map[int64]int64, q socialItem, context []socialItem) (int64, error) {
+func (im *Importer) mendThreads(ctx context.Context, tx dbtx, threads map[int64]int64, q social.Item, context []social.Item) (int64, error) {
 	var target int64
 	for id := range threads {
 		if target == 0 || id < target {
 			target = id
 		}
 	}
-	if q.thread != 0 && threads[q.thread] != 0 {
-		target = q.thread
+	if q.Thread != 0 && threads[q.Thread] != 0 {
+		target = q.Thread
 	}
 	for id := range threads {
 		if id == target {
@@ -317,19 +319,19 @@ func (im *Importer) mendThreads(ctx context.Context, tx dbtx, threads map[int64]
 	}
 	asked := threads[target]
 	rerender := false
-	if q.post != asked {
+	if q.Post != asked {
 		// A question that came later than its thread: it asks it now, and
 		// the tweet that asked it answers.
-		if q.post == 0 {
+		if q.Post == 0 {
 			author, err := im.s.placeholderUser(ctx, tx, q)
 			if err != nil {
 				return 0, err
 			}
 			if err := tx.QueryRowContext(ctx, `INSERT INTO posts (thread_id, author_id, is_question, body_md, body_html, body_text, created_at)
-				VALUES (?, ?, 1, '', '', '', ?) RETURNING id`, target, author, q.created).Scan(&q.post); err != nil {
+				VALUES (?, ?, 1, '', '', '', ?) RETURNING id`, target, author, q.Created).Scan(&q.Post); err != nil {
 				return 0, err
 			}
-		} else if _, err := tx.ExecContext(ctx, `UPDATE posts SET is_question = 1, created_at = ? WHERE id = ?`, q.created, q.post); err != nil {
+		} else if _, err := tx.ExecContext(ctx, `UPDATE posts SET is_question = 1, created_at = ? WHERE id = ?`, q.Created, q.Post); err != nil {
 			return 0, err
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE posts SET is_question = 0 WHERE id = ?`, asked); err != nil {
@@ -340,25 +342,25 @@ func (im *Importer) mendThreads(ctx context.Context, tx dbtx, threads map[int64]
 		}
 		im.sum.Answers++
 		var author int64
-		if err := tx.QueryRowContext(ctx, `SELECT author_id FROM posts WHERE id = ?`, q.post).Scan(&author); err != nil {
+		if err := tx.QueryRowContext(ctx, `SELECT author_id FROM posts WHERE id = ?`, q.Post).Scan(&author); err != nil {
 			return 0, err
 		}
-		title := social.TweetTitle(q.text, q.handle, TitleMin)
-		lang, checked := social.ThreadLang(q.lang)
+		title := social.TweetTitle(q.Text, q.Handle, TitleMin)
+		lang, checked := social.ThreadLang(q.Lang)
 		if _, err := tx.ExecContext(ctx, `UPDATE threads SET question_id = ?, author_id = ?, title = ?, slug = ?, created_at = ?,
-			source_url = ?, lang = ?, lang_checked = ? WHERE id = ?`, q.post, author, title, Slugify(title), q.created,
-			social.SourceRef(q.handle, q.id, q.format), lang, checked, target); err != nil {
+			source_url = ?, lang = ?, lang_checked = ? WHERE id = ?`, q.Post, author, title, Slugify(title), q.Created,
+			social.SourceRef(q.Handle, q.ID, q.Format), lang, checked, target); err != nil {
 			return 0, err
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE social_items SET status = 'converted', thread_id = ?, post_id = ? WHERE tweet_id = ?`,
-			target, q.post, q.id); err != nil {
+			target, q.Post, q.ID); err != nil {
 			return 0, err
 		}
 		rerender = true
 	}
 	for _, it := range context {
 		if _, err := tx.ExecContext(ctx, `UPDATE social_items SET status = 'appended', thread_id = ?, post_id = ? WHERE tweet_id = ?`,
-			target, q.post, it.id); err != nil {
+			target, q.Post, it.ID); err != nil {
 			return 0, err
 		}
 	}
@@ -372,19 +374,19 @@ func (im *Importer) mendThreads(ctx context.Context, tx dbtx, threads map[int64]
 		return 0, err
 	}
 	var stored string
-	if err := tx.QueryRowContext(ctx, `SELECT body_md FROM posts WHERE id = ?`, q.post).Scan(&stored); err != nil {
+	if err := tx.QueryRowContext(ctx, `SELECT body_md FROM posts WHERE id = ?`, q.Post).Scan(&stored); err != nil {
 		return 0, err
 	}
 	if rerender || stored != md {
 		// A question someone edited keeps their words.
 		if _, err := tx.ExecContext(ctx, `UPDATE posts SET body_md = ?, body_html = ?, body_text = ? WHERE id = ? AND edited_at IS NULL`,
-			md, r.HTML, r.Text, q.post); err != nil {
+			md, r.HTML, r.Text, q.Post); err != nil {
 			return 0, err
 		}
 	}
 	// No answer older than its question.
 	if _, err := tx.ExecContext(ctx, `UPDATE posts SET created_at = ?1 WHERE thread_id = ?2 AND is_question = 0 AND created_at < ?1`,
-		q.created, target); err != nil {
+		q.Created, target); err != nil {
 		return 0, err
 	}
 	return target, nil
@@ -418,10 +420,10 @@ func (s *Store) mergeThread(ctx context.Context, tx dbtx, from, into int64) erro
 	return s.indexThread(ctx, tx, from)
 }
 
-func (im *Importer) categoryFor(ctx context.Context, tx dbtx, it socialItem) (int64, error) {
+func (im *Importer) categoryFor(ctx context.Context, tx dbtx, it social.Item) (int64, error) {
 	var id int64
-	if it.ruleID != 0 {
-		err := tx.QueryRowContext(ctx, `SELECT COALESCE(category_id, 0) FROM social_rules WHERE id = ?`, it.ruleID).Scan(&id)
+	if it.RuleID != 0 {
+		err := tx.QueryRowContext(ctx, `SELECT COALESCE(category_id, 0) FROM social_rules WHERE id = ?`, it.RuleID).Scan(&id)
 		if err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return 0, err
 		}
@@ -436,21 +438,21 @@ func (im *Importer) categoryFor(ctx context.Context, tx dbtx, it socialItem) (in
 // renderQuestion makes a question's post: the tweet, under the context it
 // replied to, each context tweet quoted as "In reply to @handle:" and its
 // text.
-func (s *Store) renderQuestion(q socialItem, context []socialItem) (string, markup.Rendered, error) {
+func (s *Store) renderQuestion(q social.Item, context []social.Item) (string, markup.Rendered, error) {
 	if len(context) == 0 {
-		return s.md.RenderTweet(q.text)
+		return s.md.RenderTweet(q.Text)
 	}
 	var b strings.Builder
 	for _, c := range context {
 		label := "In reply to:"
-		if h := strings.TrimPrefix(strings.TrimSpace(c.handle), "@"); h != "" {
+		if h := strings.TrimPrefix(strings.TrimSpace(c.Handle), "@"); h != "" {
 			label = "In reply to @" + h + ":"
 		}
 		b.WriteString("> " + markup.TweetMarkdown(label) + "  \n> ")
-		b.WriteString(strings.ReplaceAll(markup.TweetMarkdown(c.text), "\n", "\n> "))
+		b.WriteString(strings.ReplaceAll(markup.TweetMarkdown(c.Text), "\n", "\n> "))
 		b.WriteString("\n\n")
 	}
-	b.WriteString(markup.TweetMarkdown(q.text))
+	b.WriteString(markup.TweetMarkdown(q.Text))
 	md := b.String()
 	r, err := s.md.Render(md)
 	return md, r, err
@@ -458,35 +460,35 @@ func (s *Store) renderQuestion(q socialItem, context []socialItem) (string, mark
 
 // threadFromItem stores a tweet as a new thread's question, dated as the
 // tweet, with the context it replied to, and returns the thread and the post.
-func (s *Store) threadFromItem(ctx context.Context, tx dbtx, it socialItem, context []socialItem, categoryID int64) (int64, int64, error) {
+func (s *Store) threadFromItem(ctx context.Context, tx dbtx, it social.Item, context []social.Item, categoryID int64) (int64, int64, error) {
 	author, err := s.placeholderUser(ctx, tx, it)
 	if err != nil {
 		return 0, 0, err
 	}
-	title := social.TweetTitle(it.text, it.handle, TitleMin)
+	title := social.TweetTitle(it.Text, it.Handle, TitleMin)
 	md, r, err := s.renderQuestion(it, context)
 	if err != nil {
 		return 0, 0, err
 	}
 	var threadID, postID int64
-	lang, checked := social.ThreadLang(it.lang)
+	lang, checked := social.ThreadLang(it.Lang)
 	if err := tx.QueryRowContext(ctx, `INSERT INTO threads (category_id, author_id, title, slug, created_at, last_activity_at, source_url, lang, lang_checked)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, categoryID, author, title, Slugify(title), it.created, it.created,
-		social.SourceRef(it.handle, it.id, it.format), lang, checked).Scan(&threadID); err != nil {
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, categoryID, author, title, Slugify(title), it.Created, it.Created,
+		social.SourceRef(it.Handle, it.ID, it.Format), lang, checked).Scan(&threadID); err != nil {
 		return 0, 0, err
 	}
 	if err := tx.QueryRowContext(ctx, `INSERT INTO posts (thread_id, author_id, is_question, body_md, body_html, body_text, created_at)
-		VALUES (?, ?, 1, ?, ?, ?, ?) RETURNING id`, threadID, author, md, r.HTML, r.Text, it.created).Scan(&postID); err != nil {
+		VALUES (?, ?, 1, ?, ?, ?, ?) RETURNING id`, threadID, author, md, r.HTML, r.Text, it.Created).Scan(&postID); err != nil {
 		return 0, 0, err
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE threads SET question_id = ? WHERE id = ?`, postID, threadID); err != nil {
 		return 0, 0, err
 	}
-	if _, err = tx.ExecContext(ctx, `UPDATE social_items SET status = 'converted', thread_id = ?, post_id = ? WHERE tweet_id = ?`, threadID, postID, it.id); err != nil {
+	if _, err = tx.ExecContext(ctx, `UPDATE social_items SET status = 'converted', thread_id = ?, post_id = ? WHERE tweet_id = ?`, threadID, postID, it.ID); err != nil {
 		return 0, 0, err
 	}
 	for _, c := range context {
-		if _, err = tx.ExecContext(ctx, `UPDATE social_items SET status = 'appended', thread_id = ?, post_id = ? WHERE tweet_id = ?`, threadID, postID, c.id); err != nil {
+		if _, err = tx.ExecContext(ctx, `UPDATE social_items SET status = 'appended', thread_id = ?, post_id = ? WHERE tweet_id = ?`, threadID, postID, c.ID); err != nil {
 			return 0, 0, err
 		}
 	}
@@ -495,22 +497,22 @@ func (s *Store) threadFromItem(ctx context.Context, tx dbtx, it socialItem, cont
 
 // answerFromItem adds a tweet to a thread as an answer, dated as the tweet
 // but never before notBefore (its question's time).
-func (s *Store) answerFromItem(ctx context.Context, tx dbtx, threadID int64, it socialItem, notBefore int64) error {
+func (s *Store) answerFromItem(ctx context.Context, tx dbtx, threadID int64, it social.Item, notBefore int64) error {
 	author, err := s.placeholderUser(ctx, tx, it)
 	if err != nil {
 		return err
 	}
-	md, r, err := s.md.RenderTweet(it.text)
+	md, r, err := s.md.RenderTweet(it.Text)
 	if err != nil {
 		return err
 	}
 	var postID int64
 	if err := tx.QueryRowContext(ctx, `INSERT INTO posts (thread_id, author_id, body_md, body_html, body_text, created_at)
-		VALUES (?, ?, ?, ?, ?, ?) RETURNING id`, threadID, author, md, r.HTML, r.Text, max(it.created, notBefore)).Scan(&postID); err != nil {
+		VALUES (?, ?, ?, ?, ?, ?) RETURNING id`, threadID, author, md, r.HTML, r.Text, max(it.Created, notBefore)).Scan(&postID); err != nil {
 		return err
 	}
 	_, err = tx.ExecContext(ctx, `UPDATE social_items SET status = CASE WHEN status = 'new' THEN 'appended' ELSE status END,
-		thread_id = ?, post_id = ? WHERE tweet_id = ?`, threadID, postID, it.id)
+		thread_id = ?, post_id = ? WHERE tweet_id = ?`, threadID, postID, it.ID)
 	return err
 }
 

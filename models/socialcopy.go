@@ -130,9 +130,9 @@ func (im *Importer) copyThreads(ctx context.Context, c *stmtCache, threads []*ne
 	for _, nt := range threads {
 		q := nt.items[0]
 		last, firstAnswer := nt.times()
-		lang, checked := social.ThreadLang(q.lang)
+		lang, checked := social.ThreadLang(q.Lang)
 		th = append(th, nt.id, nt.categoryID, nt.authors[0], nt.title, nt.slug, len(nt.items)-1,
-			q.created, last, social.SourceRef(q.handle, q.id, q.format), firstAnswer, lang, checked, nt.posts[0])
+			q.Created, last, social.SourceRef(q.Handle, q.ID, q.Format), firstAnswer, lang, checked, nt.posts[0])
 		posts, items, pending = nt.postRows(func(i int) int64 { return nt.posts[i] }, posts, items, pending)
 		search = append(search, index.values(indexRow{threadRowID(nt.id), nt.search, facetCategory(nt.categoryID) + " " + facetOpen})...)
 	}

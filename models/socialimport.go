@@ -186,7 +186,7 @@ func (s *Store) NewImporter(ctx context.Context, opts ImportOptions) (*Importer,
 	im := &Importer{s: s, opts: opts, brand: map[string]bool{}, batchSize: importBatch,
 		sum: ImportSummary{Filtered: map[string]int{}, DryRun: opts.DryRun}, cats: map[int64]int64{}}
 	// The rules as the import starts apply to all of it, as a category does.
-	rules, err := loadRules(ctx, s.r)
+	rules, err := social.LoadRules(ctx, s.r)
 	if err != nil {
 		return nil, err
 	}

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/crowdcare/crowdcare/models/db"
+	"github.com/crowdcare/crowdcare/models/social"
 )
 
 // An import that makes threads at once does it batch by batch, as it reads:
@@ -35,9 +36,9 @@ type pendingItem struct {
 	threadID, postID int64
 }
 
-func (p *pendingItem) item() socialItem {
-	return socialItem{id: p.id, parent: p.parent, handle: p.handle, authorID: p.authorID, name: p.name, text: p.text, status: p.status,
-		lang: p.lang, format: p.format, brand: p.brand, official: p.official, created: p.created, ruleID: p.ruleID}
+func (p *pendingItem) item() social.Item {
+	return social.Item{ID: p.id, Parent: p.parent, Handle: p.handle, AuthorID: p.authorID, Name: p.name, Text: p.text, Status: p.status,
+		Lang: p.lang, Format: p.format, Brand: p.brand, Official: p.official, Created: p.created, RuleID: p.ruleID}
 }
 
 // itemCols is the number of values of a stored item.
@@ -304,21 +305,21 @@ func (s *Store) planResolved(ctx context.Context, c dbtx, rb *resolvedBatch) (*s
 		case known || !cv.whole:
 			plan.waiting += len(cv.items)
 		default:
-			items := make([]socialItem, len(cv.items))
+			items := make([]social.Item, len(cv.items))
 			for k, i := range cv.items {
 				items[k] = keep[i].item()
 			}
 			sort.SliceStable(items, func(a, b int) bool {
-				if items[a].created != items[b].created {
-					return items[a].created < items[b].created
+				if items[a].Created != items[b].Created {
+					return items[a].Created < items[b].Created
 				}
-				return items[a].id < items[b].id
+				return items[a].ID < items[b].ID
 			})
 			nt := planThread(cv.id, items)
 			if nt == nil {
 				continue // only the brand has spoken: wait for a question
 			}
-			if nt.items[0].id != cv.id || len(nt.context) > 0 {
+			if nt.items[0].ID != cv.id || len(nt.context) > 0 {
 				// The question is a reply (the root was filtered, or is
 				// the brand's): an earlier reply may still come in a later
 				// batch and be the question, so the whole file decides.
@@ -331,8 +332,8 @@ func (s *Store) planResolved(ctx context.Context, c dbtx, rb *resolvedBatch) (*s
 			}
 			nt.pending = make([]pendingItem, len(nt.items))
 			for k, it := range nt.items {
-				nt.pending[k] = keep[at[it.id]]
-				now[at[it.id]] = true
+				nt.pending[k] = keep[at[it.ID]]
+				now[at[it.ID]] = true
 			}
 			fresh = append(fresh, nt)
 		}
@@ -378,7 +379,7 @@ func sameItems(a, b *newThread) bool {
 		return false
 	}
 	for i := range a.items {
-		if a.items[i].id != b.items[i].id {
+		if a.items[i].ID != b.items[i].ID {
 			return false
 		}
 	}
@@ -430,15 +431,15 @@ func (im *Importer) streamBatch(ctx context.Context, c *stmtCache, batch []pendi
 
 // importCategory is where a new thread of this import goes, remembered per
 // watch rule for the whole import.
-func (im *Importer) importCategory(ctx context.Context, c dbtx, q socialItem) (int64, error) {
-	if id, ok := im.cats[q.ruleID]; ok {
+func (im *Importer) importCategory(ctx context.Context, c dbtx, q social.Item) (int64, error) {
+	if id, ok := im.cats[q.RuleID]; ok {
 		return id, nil
 	}
 	id, err := im.categoryFor(ctx, c, q)
 	if err != nil {
 		return 0, err
 	}
-	im.cats[q.ruleID] = id
+	im.cats[q.RuleID] = id
 	return id, nil
 }
 

@@ -21,6 +21,7 @@ import (
 	"github.com/crowdcare/crowdcare/models/moderation"
 	"github.com/crowdcare/crowdcare/models/notify"
 	"github.com/crowdcare/crowdcare/models/site"
+	"github.com/crowdcare/crowdcare/models/social"
 )
 
 // Options tunes a Store. The zero value is what production uses.
@@ -150,6 +151,9 @@ type Store struct {
 	// Moderator is the flags and the audit log (models/moderation), over
 	// reader, exec, inTx and now.
 	*moderation.Moderator
+	// Social is social listening's items, rules, inbox and import jobs
+	// (models/social), over db, now and ErrNotFound.
+	*social.Social
 }
 
 // Version changes whenever anything was written by this process or, on
@@ -242,6 +246,7 @@ func openPostgres(ctx context.Context, url string, opts Options) (*Store, error)
 	s.Site = s.newSite()
 	s.Notifier = s.newNotifier()
 	s.Moderator = s.newModerator()
+	s.Social = s.newSocial()
 	if err := s.migrate(ctx); err != nil {
 		pool.Close()
 		return nil, err
@@ -314,6 +319,7 @@ func openSQLite(ctx context.Context, path string, opts Options) (*Store, error) 
 	s.Site = s.newSite()
 	s.Notifier = s.newNotifier()
 	s.Moderator = s.newModerator()
+	s.Social = s.newSocial()
 	if err := r.PingContext(ctx); err != nil {
 		s.Close()
 		return nil, fmt.Errorf("ping readers: %w", err)

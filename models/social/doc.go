@@ -1,8 +1,22 @@
-// Package social is the pure side of social listening (posts from X turned
-// into forum content): a post's title, its link back to X and the source a
-// thread keeps, the import's filters (ads, the brand's audience, suspicious
-// links, the spam score), the watch rules' matching and the languages'
-// codes. It holds no SQL and imports nothing of models; the items, rules,
-// inbox, imports and their jobs, which own SQL, are still in models
-// (social*.go, importjobs.go) and call it.
+// Package social is social listening: posts from X imported as items,
+// the watch rules that pick them out, the triage inbox, and the pure side
+// of turning them into forum content (a post's title, its link back to X
+// and the source a thread keeps, the import's filters: ads, the brand's
+// audience, suspicious links, the spam score; the rules' matching; the
+// languages' codes).
+//
+// It owns the SQL of the social_items and social_rules tables: the items'
+// columns and scanning (Item), the rules' reads and writes, the inbox's
+// reads and the triage's status changes. It takes the database layer, a
+// *db.DB (models/db), and what it needs of the store as Deps (the clock,
+// the not-found error), so it imports nothing of models; models.Store
+// embeds a *Social, so its methods are the store's. The statements a
+// step of the store's runs in its own transaction are functions taking
+// that transaction (InsertRule, SetStatus, ItemByID, …).
+//
+// What stayed in models spans domains and calls it: the permission checks,
+// the forms' validation and the audit log's lines (accounts, moderation);
+// converting items into threads and posts (socialconvert.go, the import's
+// thread making), which writes the forum's threads and posts, the
+// accounts' profiles and the search index in one transaction.
 package social
