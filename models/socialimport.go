@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"fmt"
 	"maps"
-	"sort"
 	"strings"
 
 	"github.com/crowdcare/crowdcare/models/social"
@@ -43,59 +42,12 @@ type ImportOptions struct {
 	Job int64
 }
 
-// SkippedRecord is a record a file could not give.
-type SkippedRecord struct {
-	File   string
-	Line   int
-	Reason string
-}
-
-// String is the record as import reports list it: "file line 3: reason",
-// leaving out what is not known.
-func (r SkippedRecord) String() string {
-	switch {
-	case r.Line > 0 && r.File != "":
-		return fmt.Sprintf("%s line %d: %s", r.File, r.Line, r.Reason)
-	case r.Line > 0:
-		return fmt.Sprintf("line %d: %s", r.Line, r.Reason)
-	case r.File != "":
-		return r.File + ": " + r.Reason
-	}
-	return r.Reason
-}
-
-// ImportSummary says what an import did, or with DryRun would do.
-type ImportSummary struct {
-	Read       int
-	Imported   int // new items stored
-	Duplicates int // already imported earlier (by tweet id)
-	Filtered   map[string]int
-	Threads    int // threads created
-	Answers    int // answers added (to new or existing threads), questions that became answers included
-	Merged     int // earlier imports' threads merged into another of their conversation, which the new tweets linked
-	Inbox      int // items waiting for triage
-	Skipped    []SkippedRecord
-	DryRun     bool
-}
-
-// FilteredTotal is the number of filtered items, all reasons together.
-func (s *ImportSummary) FilteredTotal() int {
-	n := 0
-	for _, v := range s.Filtered {
-		n += v
-	}
-	return n
-}
-
-// FilterReasons lists the reasons in a stable order, for reports.
-func (s *ImportSummary) FilterReasons() []string {
-	var out []string
-	for k := range s.Filtered {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
-}
+// What an import did, and the records it could not read (models/social):
+// aliases for the handlers, the workers and the command.
+type (
+	ImportSummary = social.ImportSummary // alias: moved to models/social
+	SkippedRecord = social.SkippedRecord // alias: moved to models/social
+)
 
 // Importer stores tweets as social items in batches, then resolves
 // conversations and turns them into threads. Use Add for each tweet, Skip for
@@ -204,7 +156,7 @@ func (s *Store) NewImporter(ctx context.Context, opts ImportOptions) (*Importer,
 		return nil, fmt.Errorf("new import: %w", err)
 	}
 	if opts.Job != 0 && !opts.DryRun {
-		if err := s.setJobImport(ctx, opts.Job, im.id); err != nil {
+		if err := s.SetJobImport(ctx, opts.Job, im.id); err != nil {
 			return nil, fmt.Errorf("new import: %w", err)
 		}
 	}
@@ -489,14 +441,14 @@ func (im *Importer) Finish(ctx context.Context) (*ImportSummary, error) {
 	// import's trusted matches are; so is what interrupted imports left
 	// waiting (their process died before their Finish).
 	if err == nil && im.dryTx == nil {
-		im.resumePublish, im.resumeTriage, err = im.s.leftWaiting(ctx, im.s.r)
+		im.resumePublish, im.resumeTriage, err = social.LeftWaiting(ctx, im.s.r)
 	}
 	resume := len(im.resumePublish)+len(im.resumeTriage) > 0
 	if err == nil && (im.opts.Triage || im.waiting > 0 || resume) {
 		err = im.convertAll(ctx)
 	}
 	if err == nil && resume {
-		err = im.s.resumedBy(ctx, im.opts.Job, append(im.resumePublish, im.resumeTriage...))
+		err = im.s.ResumedBy(ctx, im.opts.Job, append(im.resumePublish, im.resumeTriage...))
 	}
 	// Counted after a failure too: what the batches before it stored stays,
 	// and the summary says what.

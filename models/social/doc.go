@@ -5,11 +5,15 @@
 // audience, suspicious links, the spam score; the rules' matching; the
 // languages' codes).
 //
-// It owns the SQL of the social_items and social_rules tables: the items'
-// columns and scanning (Item), the rules' reads and writes, the inbox's
-// reads and the triage's status changes. It takes the database layer, a
+// It owns the SQL of the social_items, social_rules and import_jobs
+// tables: the items' columns and scanning (Item), the rules' reads and
+// writes, the inbox's reads and the triage's status changes, and the
+// import jobs' queue (queue, claim with SKIP LOCKED on PostgreSQL, the
+// holder's heartbeat, requeue, finish, interrupting the jobs of a dead
+// process, which imports an interrupted one left waiting) with what an
+// import reports (ImportSummary). It takes the database layer, a
 // *db.DB (models/db), and what it needs of the store as Deps (the clock,
-// the not-found error), so it imports nothing of models; models.Store
+// the not-found error, the shared storage's file names), so it imports nothing of models; models.Store
 // embeds a *Social, so its methods are the store's. The statements a
 // step of the store's runs in its own transaction are functions taking
 // that transaction (InsertRule, SetStatus, ItemByID, …).
