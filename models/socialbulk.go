@@ -20,8 +20,8 @@ import (
 // per thread and per post cost about 0.7 ms a conversation; SQLite's own
 // work per row is a small part of that.
 
-// bulkRows is how many rows one multi-row statement writes.
-const bulkRows = 100
+// bulkRows is how many rows one multi-row statement writes (social.BulkRows).
+const bulkRows = social.BulkRows
 
 // newThread is a conversation that becomes a new thread in a batch.
 type newThread struct {
@@ -417,44 +417,19 @@ func (im *Importer) writeThreads(ctx context.Context, c *stmtCache, threads []*n
 		step{"search index", `INSERT INTO search_index (` + strings.Join(im.s.index().columns(), ", ") + `) VALUES `, "", len(im.s.index().columns()), search})
 }
 
-// execRows runs before + "(?, ...), (?, ...)" + after for rows of cols
-// values, bulkRows rows a statement.
+// The multi-row statements' helpers are social's (social.ExecRows,
+// social.ExecTuples, social.TypedTuple, social.BulkRows); these keep the
+// names the store's files use.
+
 func execRows(ctx context.Context, c dbtx, before, after string, cols int, args []any) error {
-	return execTuples(ctx, c, before, "", after, cols, args)
+	return social.ExecRows(ctx, c, before, after, cols, args)
 }
 
-// typedTuple is a row of placeholders cast to types, for VALUES whose
-// columns nothing else types (the list of an UPDATE … FROM (VALUES …)):
-// PostgreSQL would take them for text.
-func typedTuple(types ...string) string {
-	var b strings.Builder
-	b.WriteByte('(')
-	for i, t := range types {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		b.WriteString("CAST(? AS " + t + ")")
-	}
-	b.WriteByte(')')
-	return b.String()
-}
-
-// execTuples is execRows with tuple as each row ("" for cols plain
-// placeholders).
 func execTuples(ctx context.Context, c dbtx, before, tuple, after string, cols int, args []any) error {
-	if tuple == "" {
-		tuple = "(" + placeholders(cols) + ")"
-	}
-	for start := 0; start < len(args); start += bulkRows * cols {
-		end := min(start+bulkRows*cols, len(args))
-		n := (end - start) / cols
-		q := before + strings.TrimSuffix(strings.Repeat(tuple+",", n), ",") + after
-		if _, err := c.ExecContext(ctx, q, args[start:end]...); err != nil {
-			return err
-		}
-	}
-	return nil
+	return social.ExecTuples(ctx, c, before, tuple, after, cols, args)
 }
+
+func typedTuple(types ...string) string { return social.TypedTuple(types...) }
 
 // questionIndex is which new item asks the question: the root tweet when it
 // is a customer's, else the first customer tweet; -1 when the brand alone
