@@ -380,7 +380,7 @@ func (b *placeholderBatch) flush(ctx context.Context) error {
 	}
 	var err error
 	if b.s.engine == db.Postgres {
-		_, err = copyRows(ctx, b.c, "users", []string{"id", "username", "email", "password_hash", "role", "created_at", "imported",
+		_, err = social.CopyRows(ctx, b.c, "users", []string{"id", "username", "email", "password_hash", "role", "created_at", "imported",
 			"x_handle", "x_user_id"}, b.rows)
 	} else {
 		err = execRows(ctx, b.c, `INSERT INTO users (id, username, email, password_hash, role, created_at, imported, x_handle, x_user_id) VALUES `,

@@ -41,7 +41,7 @@ type newThread struct {
 	// The items, when they are not stored yet (a streamed batch's): they
 	// are stored with the thread, already converted. A streamed thread
 	// has no context: its question is its conversation's root.
-	pending []pendingItem
+	pending []social.PendingItem
 }
 
 // convertPart is a run of new threads of a batch, then possibly a
@@ -326,7 +326,7 @@ func (s *Store) renderThread(nt *newThread) error {
 // and its items' new status, converted (the question) or appended, with
 // the thread and post they went to; the items of a streamed batch, new,
 // go to pending instead, to be stored after the posts they refer to.
-func (nt *newThread) postRows(postID func(i int) int64, posts, items []any, pending []pendingItem) ([]any, []any, []pendingItem) {
+func (nt *newThread) postRows(postID func(i int) int64, posts, items []any, pending []social.PendingItem) ([]any, []any, []social.PendingItem) {
 	q := nt.items[0]
 	for i, it := range nt.items {
 		id := postID(i)
@@ -337,7 +337,7 @@ func (nt *newThread) postRows(postID func(i int) int64, posts, items []any, pend
 		}
 		if nt.pending != nil {
 			p := nt.pending[i]
-			p.status, p.threadID, p.postID = status, nt.id, id
+			p.Status, p.ThreadID, p.PostID = status, nt.id, id
 			pending = append(pending, p)
 			continue
 		}
@@ -374,7 +374,7 @@ func (im *Importer) writeThreads(ctx context.Context, c *stmtCache, threads []*n
 		return im.copyThreads(ctx, c, threads)
 	}
 	var th, posts, questions, items, search []any
-	var pending []pendingItem
+	var pending []social.PendingItem
 	for _, nt := range threads {
 		q := nt.items[0]
 		last, firstAnswer := nt.times()

@@ -56,7 +56,7 @@ type Importer struct {
 	s     *Store
 	opts  ImportOptions
 	id    int64
-	batch []pendingItem // read, waiting to be stored
+	batch []social.PendingItem // read, waiting to be stored
 	sum   ImportSummary
 	// Full batches are stored by goroutines of their own, one after the
 	// other, while the next one is read.
@@ -274,10 +274,10 @@ func (im *Importer) Add(ctx context.Context, t tweets.Tweet) error {
 	if status == "new" {
 		rule = im.matchRule(t.Text, t.AuthorHandle)
 	}
-	im.batch = append(im.batch, pendingItem{id: t.ID, conv: conv, parent: t.InReplyToID, handle: t.AuthorHandle,
-		authorID: t.AuthorID, name: t.AuthorName, text: t.Text, lang: lang, format: string(t.Format), brand: brand,
-		official: im.brand[strings.ToLower(t.AuthorHandle)], status: status, reason: reason, score: score, ruleID: rule,
-		created: t.CreatedAt.Unix(), repeat: repeat})
+	im.batch = append(im.batch, social.PendingItem{ID: t.ID, Conv: conv, Parent: t.InReplyToID, Handle: t.AuthorHandle,
+		AuthorID: t.AuthorID, Name: t.AuthorName, Text: t.Text, Lang: lang, Format: string(t.Format), Brand: brand,
+		Official: im.brand[strings.ToLower(t.AuthorHandle)], Status: status, Reason: reason, Score: score, RuleID: rule,
+		Created: t.CreatedAt.Unix(), Repeat: repeat})
 	if len(im.batch) >= im.batchSize {
 		return im.flush(ctx)
 	}
@@ -355,7 +355,7 @@ func (im *Importer) flush(ctx context.Context) error {
 		}
 	}
 	batch := im.batch
-	im.batch = make([]pendingItem, 0, im.batchSize)
+	im.batch = make([]social.PendingItem, 0, im.batchSize)
 	prev := im.last
 	job := &storeJob{done: make(chan struct{})}
 	im.older, im.last = prev, job
@@ -407,22 +407,22 @@ func (im *Importer) drain(ctx context.Context) error {
 // storeItems stores a batch. While triaging every item waits in the inbox;
 // otherwise the conversations the batch holds whole become threads at once
 // (streamBatch).
-func (im *Importer) storeItems(ctx context.Context, tx *sql.Tx, batch []pendingItem, pre map[string]*newThread) error {
+func (im *Importer) storeItems(ctx context.Context, tx *sql.Tx, batch []social.PendingItem, pre map[string]*newThread) error {
 	c := im.stmts(tx)
 	defer c.Close()
 	if im.opts.Triage {
-		rb, err := im.s.resolveBatch(ctx, c, batch)
+		rb, err := im.s.ResolveBatch(ctx, c, batch)
 		if err != nil {
 			return err
 		}
-		if err := im.applyRepeats(ctx, c, rb.keep); err != nil {
+		if err := im.applyRepeats(ctx, c, rb.Keep); err != nil {
 			return err
 		}
-		im.sum.Duplicates += rb.dups
-		if err := im.insertItems(ctx, c, rb.keep); err != nil {
+		im.sum.Duplicates += rb.Dups
+		if err := im.insertItems(ctx, c, rb.Keep); err != nil {
 			return err
 		}
-		return join(ctx, c, rb.joins)
+		return social.JoinReplies(ctx, c, rb.Joins)
 	}
 	return im.streamBatch(ctx, c, batch, pre)
 }

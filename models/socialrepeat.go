@@ -64,10 +64,10 @@ const hiddenForRepeats = "The same text a third time from this author: filtered 
 // applyRepeats scores a batch's new items (duplicates dropped) for
 // repeating their author's text, and filters stored copies that the batch
 // makes the third or later.
-func (im *Importer) applyRepeats(ctx context.Context, c dbtx, items []pendingItem) error {
+func (im *Importer) applyRepeats(ctx context.Context, c dbtx, items []social.PendingItem) error {
 	inBatch := map[int64][]int{}
 	for i := range items {
-		if k := items[i].repeat; k != 0 {
+		if k := items[i].Repeat; k != 0 {
 			inBatch[k] = append(inBatch[k], i)
 		}
 	}
@@ -116,7 +116,7 @@ func (im *Importer) applyRepeats(ctx context.Context, c dbtx, items []pendingIte
 			storedRank[cp.id] = r
 		}
 		for _, i := range idx {
-			all = append(all, repeatCopy{id: items[i].id, created: items[i].created, batch: i})
+			all = append(all, repeatCopy{id: items[i].ID, created: items[i].Created, batch: i})
 		}
 		sortCopies(all)
 		for r, cp := range all {
@@ -125,9 +125,9 @@ func (im *Importer) applyRepeats(ctx context.Context, c dbtx, items []pendingIte
 			}
 			if cp.batch >= 0 {
 				p := &items[cp.batch]
-				p.score += 3
-				if p.status == "new" && !p.brand && p.score >= 3 {
-					p.status, p.reason, p.ruleID = "filtered", social.FilterSpam, 0
+				p.Score += 3
+				if p.Status == "new" && !p.Brand && p.Score >= 3 {
+					p.Status, p.Reason, p.RuleID = "filtered", social.FilterSpam, 0
 				}
 				continue
 			}
