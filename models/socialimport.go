@@ -150,7 +150,9 @@ func (s *Store) NewImporter(ctx context.Context, opts ImportOptions) (*Importer,
 	// A counter taken in a write transaction: two imports started together
 	// must not share an id, or each would resolve the other's items.
 	err = s.inTx(ctx, func(tx *sql.Tx) error {
-		return tx.QueryRowContext(ctx, s.nextCounter("import_seq", `SELECT COALESCE(MAX(import_id), 0) + 1 FROM social_items`)).Scan(&im.id)
+		var err error
+		im.id, err = s.NextImportID(ctx, tx)
+		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("new import: %w", err)
@@ -260,10 +262,10 @@ func (im *Importer) Add(ctx context.Context, t tweets.Tweet) error {
 	status, reason, score := im.classify(t, brand)
 	var repeat int64
 	if !brand { // the brand's replies are never spam
-		repeat = repeatKey(t.AuthorID, t.AuthorHandle, t.Text)
+		repeat = social.RepeatKey(t.AuthorID, t.AuthorHandle, t.Text)
 	}
 	lang := t.Lang
-	if pseudoLanguage(lang) {
+	if social.PseudoLanguage(lang) {
 		lang = "" // DetectLanguages fills it in after the import
 	}
 	conv := t.ConversationID
@@ -323,15 +325,6 @@ func (im *Importer) classify(t tweets.Tweet, brand bool) (status, reason string,
 		return "filtered", social.FilterSpam, score
 	}
 	return "new", "", score
-}
-
-// pseudoLanguage codes say "no language" rather than naming one.
-func pseudoLanguage(code string) bool {
-	switch code {
-	case "", "und", "qme", "zxx", "qam", "qst", "qht", "art", "qct":
-		return true
-	}
-	return false
 }
 
 // storeJob is a batch being stored by a goroutine of its own.
@@ -507,14 +500,16 @@ func (im *Importer) rollback() {
 }
 
 func (im *Importer) countInbox(ctx context.Context) error {
-	q := `SELECT COUNT(*) FROM social_items WHERE import_id = ? AND status = 'new'`
-	var row *sql.Row
+	var q dbtx = im.s.reader(ctx)
 	if im.dryTx != nil {
-		row = im.dryTx.QueryRowContext(ctx, q, im.id)
-	} else {
-		row = im.s.reader(ctx).QueryRowContext(ctx, q, im.id)
+		q = im.dryTx
 	}
-	return row.Scan(&im.sum.Inbox)
+	n, err := social.CountWaiting(ctx, q, im.id)
+	if err != nil {
+		return err
+	}
+	im.sum.Inbox = n
+	return nil
 }
 
 // LinkPlaceholder hands an imported profile's posts to a real account and

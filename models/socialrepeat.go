@@ -3,7 +3,6 @@ package models
 import (
 	"context"
 	"fmt"
-	"hash/fnv"
 	"sort"
 	"strconv"
 	"strings"
@@ -11,35 +10,15 @@ import (
 	"github.com/crowdcare/crowdcare/models/social"
 )
 
-// The same text three times from one author is spam (spamScore). An author
-// is their X user id when the source gives one, else their handle; posts
-// whose file names nobody are never counted together. Copies are counted
+// The same text three times from one author is spam (spamScore; the key
+// of an author's text is social.RepeatKey). An author is their X user id
+// when the source gives one, else their handle; posts whose file names
+// nobody are never counted together. Copies are counted
 // among everything stored, whichever import stored them, and ranked by time:
 // the two earliest stay, the third and later are spam, whatever order the
 // files come in. A copy that an earlier import stored and that a later one
 // finds to be the third or later is filtered then too, and if it was made a
 // post already, the post (its thread, if it asked one) is hidden.
-
-// repeatKey identifies an author's text, 0 when the author is unknown.
-func repeatKey(authorID, handle, text string) int64 {
-	var who string
-	switch {
-	case authorID != "":
-		who = "#" + authorID
-	case handle != "":
-		who = "@" + strings.ToLower(handle)
-	default:
-		return 0
-	}
-	h := fnv.New64a()
-	h.Write([]byte(who))
-	h.Write([]byte{0})
-	h.Write([]byte(text))
-	if k := int64(h.Sum64()); k != 0 {
-		return k
-	}
-	return 1
-}
 
 // repeatCopy is one post of an author's text.
 type repeatCopy struct {
@@ -153,14 +132,13 @@ func sortCopies(cs []repeatCopy) {
 // filterRepeat filters a stored copy that is now a third or later one.
 func (im *Importer) filterRepeat(ctx context.Context, c dbtx, cp repeatCopy) error {
 	st := cp.stored
-	if _, err := c.ExecContext(ctx, `UPDATE social_items SET spam_score = spam_score + 3 WHERE tweet_id = ?`, cp.id); err != nil {
+	if err := social.AddRepeatScore(ctx, c, cp.id); err != nil {
 		return err
 	}
 	if st.brand || (st.status != "new" && st.status != "converted" && st.status != "appended") {
 		return nil
 	}
-	if _, err := c.ExecContext(ctx, `UPDATE social_items SET status = 'filtered', filter_reason = ?, rule_id = NULL WHERE tweet_id = ?`,
-		social.FilterSpam, cp.id); err != nil {
+	if err := social.FilterAsSpam(ctx, c, cp.id); err != nil {
 		return err
 	}
 	if st.importID == im.id {
