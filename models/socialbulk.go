@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"runtime"
 	"slices"
-	"sort"
 	"strings"
 	"sync"
 
@@ -59,7 +58,7 @@ func (p convertPart) streamed() bool { return len(p.fresh) > 0 && p.fresh[0].pen
 // the import's transaction) and plans and renders their new threads, in the
 // order of the queue.
 func (im *Importer) prepareBatch(ctx context.Context, r dbtx, convs []string) ([]convertPart, error) {
-	byConv, err := im.s.loadConversations(ctx, r, convs)
+	byConv, err := im.s.LoadConversations(ctx, r, convs)
 	if err != nil {
 		return nil, err
 	}
@@ -141,38 +140,6 @@ func (im *Importer) writeBatch(ctx context.Context, c *stmtCache, parts []conver
 		}
 	}
 	return nil
-}
-
-// loadConversations reads every item of the given conversations, each
-// conversation's in the order of time.
-func (s *Store) loadConversations(ctx context.Context, c dbtx, convs []string) (map[string][]social.Item, error) {
-	rows, err := c.QueryContext(ctx, `SELECT `+social.ItemColumns+`, conversation_id
-		FROM social_items WHERE conversation_id IN (`+s.jsonTexts("?")+`)`, stringList(convs))
-	if err != nil {
-		return nil, fmt.Errorf("load conversations: %w", err)
-	}
-	defer rows.Close()
-	out := make(map[string][]social.Item, len(convs))
-	for rows.Next() {
-		var conv string
-		it, err := social.ScanItem(rows, &conv)
-		if err != nil {
-			return nil, err
-		}
-		out[conv] = append(out[conv], it)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	for _, items := range out {
-		sort.Slice(items, func(i, j int) bool {
-			if items[i].Created != items[j].Created {
-				return items[i].Created < items[j].Created
-			}
-			return items[i].ID < items[j].ID
-		})
-	}
-	return out, nil
 }
 
 // conversationThread is the thread a conversation already has, or 0.
@@ -460,8 +427,7 @@ func (s *Store) stillNew(ctx context.Context, c dbtx, threads []*newThread) (fre
 			ids = append(ids, it.ID)
 		}
 	}
-	gone, err := column[string](c.QueryContext(ctx, `SELECT tweet_id FROM social_items
-		WHERE tweet_id IN (`+s.jsonTexts("?")+`) AND (status != 'new' OR thread_id IS NOT NULL)`, stringList(ids)))
+	gone, err := s.ChangedItems(ctx, c, ids)
 	if err != nil {
 		return nil, nil, fmt.Errorf("recheck items: %w", err)
 	}

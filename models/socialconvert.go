@@ -94,25 +94,16 @@ func (im *Importer) conversationQueue(ctx context.Context, tx *sql.Tx) ([]string
 	} else {
 		publish = append(publish, im.id)
 	}
-	s := im.s
-	q := `SELECT conversation_id FROM social_items
-		WHERE status = 'new' AND (import_id IN (` + s.jsonInts("?1") + `) OR import_id IN (` + s.jsonInts("?2") + `))
-		GROUP BY conversation_id
-		HAVING MAX(CASE WHEN import_id IN (` + s.jsonInts("?1") + `) THEN 1 ELSE 0 END) = 1
-			OR MAX(CASE WHEN import_id IN (` + s.jsonInts("?2") + `)
-				AND rule_id IN (SELECT id FROM social_rules WHERE trusted = 1 AND active = 1) THEN 1 ELSE 0 END) = 1
-		ORDER BY MIN(created_at), conversation_id`
-	out, err := column[string](tx.QueryContext(ctx, q, idList(publish), idList(triage)))
+	out, err := im.s.ConversationQueue(ctx, tx, publish, triage)
 	if err != nil {
-		return nil, fmt.Errorf("list conversations: %w", err)
+		return nil, err
 	}
 	if len(im.mend) == 0 {
 		return out, nil
 	}
 	// Conversations whose earlier threads this import joined, for them to
 	// be made one.
-	mend, err := column[string](tx.QueryContext(ctx, `SELECT DISTINCT conversation_id FROM social_items
-		WHERE tweet_id IN (`+s.jsonTexts("?")+`) ORDER BY conversation_id`, stringList(im.mend)))
+	mend, err := im.s.ConversationsOfItems(ctx, tx, im.mend)
 	if err != nil {
 		return nil, fmt.Errorf("list joined conversations: %w", err)
 	}
@@ -122,24 +113,6 @@ func (im *Importer) conversationQueue(ctx context.Context, tx *sql.Tx) ([]string
 		}
 	}
 	return out, nil
-}
-
-// loadConversation reads every item of a conversation in the order of time.
-func loadConversation(ctx context.Context, tx dbtx, conv string) ([]social.Item, error) {
-	rows, err := tx.QueryContext(ctx, `SELECT `+social.ItemColumns+` FROM social_items WHERE conversation_id = ? ORDER BY created_at, tweet_id`, conv)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var items []social.Item
-	for rows.Next() {
-		it, err := social.ScanItem(rows)
-		if err != nil {
-			return nil, err
-		}
-		items = append(items, it)
-	}
-	return items, rows.Err()
 }
 
 // A conversation's thread: the question is the root tweet when it is a
@@ -219,7 +192,7 @@ func threadable(it social.Item, threads map[int64]int64) bool {
 // a question that arrives later than its answers asks the thread; new items
 // answer. categoryID 0 means the import's category (or the matching rule's).
 func (im *Importer) convertConversation(ctx context.Context, tx dbtx, conv string, categoryID int64) error {
-	all, err := loadConversation(ctx, tx, conv)
+	all, err := social.LoadConversation(ctx, tx, conv)
 	if err != nil {
 		return err
 	}
@@ -337,7 +310,7 @@ func (im *Importer) mendThreads(ctx context.Context, tx dbtx, threads map[int64]
 		if _, err := tx.ExecContext(ctx, `UPDATE posts SET is_question = 0 WHERE id = ?`, asked); err != nil {
 			return 0, err
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE social_items SET status = 'appended' WHERE post_id = ? AND status = 'converted'`, asked); err != nil {
+		if err := social.UnmarkQuestion(ctx, tx, asked); err != nil {
 			return 0, err
 		}
 		im.sum.Answers++
@@ -352,15 +325,13 @@ func (im *Importer) mendThreads(ctx context.Context, tx dbtx, threads map[int64]
 			social.SourceRef(q.Handle, q.ID, q.Format), lang, checked, target); err != nil {
 			return 0, err
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE social_items SET status = 'converted', thread_id = ?, post_id = ? WHERE tweet_id = ?`,
-			target, q.Post, q.ID); err != nil {
+		if err := social.MarkConverted(ctx, tx, q.ID, target, q.Post); err != nil {
 			return 0, err
 		}
 		rerender = true
 	}
 	for _, it := range context {
-		if _, err := tx.ExecContext(ctx, `UPDATE social_items SET status = 'appended', thread_id = ?, post_id = ? WHERE tweet_id = ?`,
-			target, q.Post, it.ID); err != nil {
+		if err := social.MarkAppended(ctx, tx, it.ID, target, q.Post); err != nil {
 			return 0, err
 		}
 	}
@@ -398,13 +369,16 @@ func (im *Importer) mendThreads(ctx context.Context, tx dbtx, threads map[int64]
 // every list and the search index.
 func (s *Store) mergeThread(ctx context.Context, tx dbtx, from, into int64) error {
 	now := s.now().Unix()
+	if _, err := tx.ExecContext(ctx, `UPDATE posts SET thread_id = ?, is_question = 0 WHERE thread_id = ?`, into, from); err != nil {
+		return fmt.Errorf("merge thread %d into %d: %w", from, into, err)
+	}
+	if err := social.MoveItems(ctx, tx, from, into); err != nil {
+		return fmt.Errorf("merge thread %d into %d: %w", from, into, err)
+	}
 	for _, st := range []struct {
 		q    string
 		args []any
 	}{
-		{`UPDATE posts SET thread_id = ?, is_question = 0 WHERE thread_id = ?`, []any{into, from}},
-		{`UPDATE social_items SET thread_id = ?, status = CASE WHEN status = 'converted' THEN 'appended' ELSE status END
-			WHERE thread_id = ?`, []any{into, from}},
 		{`INSERT INTO watches (user_id, thread_id) SELECT user_id, ? FROM watches WHERE thread_id = ? ON CONFLICT DO NOTHING`, []any{into, from}},
 		{`DELETE FROM watches WHERE thread_id = ?`, []any{from}},
 		{`UPDATE threads SET accepted_id = f.accepted_id, accepted_author_id = f.accepted_author_id, accepted_at = f.accepted_at
@@ -423,8 +397,8 @@ func (s *Store) mergeThread(ctx context.Context, tx dbtx, from, into int64) erro
 func (im *Importer) categoryFor(ctx context.Context, tx dbtx, it social.Item) (int64, error) {
 	var id int64
 	if it.RuleID != 0 {
-		err := tx.QueryRowContext(ctx, `SELECT COALESCE(category_id, 0) FROM social_rules WHERE id = ?`, it.RuleID).Scan(&id)
-		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		var err error
+		if id, err = social.RuleCategory(ctx, tx, it.RuleID); err != nil {
 			return 0, err
 		}
 		if id != 0 {
@@ -484,11 +458,11 @@ func (s *Store) threadFromItem(ctx context.Context, tx dbtx, it social.Item, con
 	if _, err := tx.ExecContext(ctx, `UPDATE threads SET question_id = ? WHERE id = ?`, postID, threadID); err != nil {
 		return 0, 0, err
 	}
-	if _, err = tx.ExecContext(ctx, `UPDATE social_items SET status = 'converted', thread_id = ?, post_id = ? WHERE tweet_id = ?`, threadID, postID, it.ID); err != nil {
+	if err = social.MarkConverted(ctx, tx, it.ID, threadID, postID); err != nil {
 		return 0, 0, err
 	}
 	for _, c := range context {
-		if _, err = tx.ExecContext(ctx, `UPDATE social_items SET status = 'appended', thread_id = ?, post_id = ? WHERE tweet_id = ?`, threadID, postID, c.ID); err != nil {
+		if err = social.MarkAppended(ctx, tx, c.ID, threadID, postID); err != nil {
 			return 0, 0, err
 		}
 	}
@@ -511,9 +485,7 @@ func (s *Store) answerFromItem(ctx context.Context, tx dbtx, threadID int64, it 
 		VALUES (?, ?, ?, ?, ?, ?) RETURNING id`, threadID, author, md, r.HTML, r.Text, max(it.Created, notBefore)).Scan(&postID); err != nil {
 		return err
 	}
-	_, err = tx.ExecContext(ctx, `UPDATE social_items SET status = CASE WHEN status = 'new' THEN 'appended' ELSE status END,
-		thread_id = ?, post_id = ? WHERE tweet_id = ?`, threadID, postID, it.ID)
-	return err
+	return social.MarkAnswered(ctx, tx, it.ID, threadID, postID)
 }
 
 // UnknownXAuthor is the X user id recorded on the one profile of imported

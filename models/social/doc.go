@@ -12,7 +12,9 @@
 //     CopyRows and the multi-row helpers the store's bulk writes share),
 //     a batch's conversations resolved against what is stored and replies
 //     joined to their parents' (ResolveBatch, JoinReplies), repeated texts'
-//     keys and filtering (RepeatKey, FilterAsSpam), the import's id;
+//     keys and filtering (RepeatKey, FilterAsSpam), the import's id; what
+//     conversion reads of the items and how it marks them (LoadConversation,
+//     ConversationQueue, MarkConverted, MarkAppended, MoveItems, …);
 //   - the watch rules' reads and writes; the inbox's reads and the
 //     triage's status changes;
 //   - the import jobs' queue: queue, claim (SKIP LOCKED on PostgreSQL),
