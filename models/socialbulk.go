@@ -379,24 +379,17 @@ func (im *Importer) writeThreads(ctx context.Context, c *stmtCache, threads []*n
 	if err := im.insertItems(ctx, c, pending); err != nil {
 		return err
 	}
-	return run(step{"items", `UPDATE social_items SET status = v.column2, thread_id = v.column3, post_id = v.column4 FROM (VALUES `,
-		`) AS v WHERE social_items.tweet_id = v.column1`, 4, items},
-		step{"search index", `INSERT INTO search_index (` + strings.Join(im.s.index().columns(), ", ") + `) VALUES `, "", len(im.s.index().columns()), search})
+	if err := im.s.MarkItems(ctx, c, items); err != nil {
+		return fmt.Errorf("store imported items: %w", err)
+	}
+	return run(step{"search index", `INSERT INTO search_index (` + strings.Join(im.s.index().columns(), ", ") + `) VALUES `, "", len(im.s.index().columns()), search})
 }
 
-// The multi-row statements' helpers are social's (social.ExecRows,
-// social.ExecTuples, social.TypedTuple, social.BulkRows); these keep the
-// names the store's files use.
-
+// execRows is social.ExecRows (the multi-row statements' helpers are
+// social's), under the name the store's files use.
 func execRows(ctx context.Context, c dbtx, before, after string, cols int, args []any) error {
 	return social.ExecRows(ctx, c, before, after, cols, args)
 }
-
-func execTuples(ctx context.Context, c dbtx, before, tuple, after string, cols int, args []any) error {
-	return social.ExecTuples(ctx, c, before, tuple, after, cols, args)
-}
-
-func typedTuple(types ...string) string { return social.TypedTuple(types...) }
 
 // questionIndex is which new item asks the question: the root tweet when it
 // is a customer's, else the first customer tweet; -1 when the brand alone

@@ -76,8 +76,7 @@ func (im *Importer) copyThreads(ctx context.Context, c *stmtCache, threads []*ne
 	if err := im.insertItems(ctx, c, pending); err != nil {
 		return err
 	}
-	if err := execTuples(ctx, c, `UPDATE social_items SET status = v.column2, thread_id = v.column3, post_id = v.column4 FROM (VALUES `,
-		typedTuple("TEXT", "TEXT", "BIGINT", "BIGINT"), `) AS v WHERE social_items.tweet_id = v.column1`, 4, items); err != nil {
+	if err := im.s.MarkItems(ctx, c, items); err != nil {
 		return fmt.Errorf("store imported items: %w", err)
 	}
 	if _, err := social.CopyRows(ctx, c, "search_index", index.columns(), search); err != nil {

@@ -147,3 +147,16 @@ func RuleCategory(ctx context.Context, c db.Querier, ruleID int64) (int64, error
 	}
 	return id, nil
 }
+
+// MarkItems marks stored items converted or appended to the threads and
+// posts an import's batch made: rows of (tweet id, status, thread, post),
+// one UPDATE … FROM (VALUES …) a BulkRows rows (typed on PostgreSQL, which
+// would take the values for text).
+func (s *Social) MarkItems(ctx context.Context, c db.Querier, rows []any) error {
+	tuple := ""
+	if s.db.Engine() == db.Postgres {
+		tuple = TypedTuple("TEXT", "TEXT", "BIGINT", "BIGINT")
+	}
+	return ExecTuples(ctx, c, `UPDATE social_items SET status = v.column2, thread_id = v.column3, post_id = v.column4 FROM (VALUES `,
+		tuple, `) AS v WHERE social_items.tweet_id = v.column1`, 4, rows)
+}
