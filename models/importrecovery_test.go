@@ -132,7 +132,7 @@ func TestImportJobOfADeadProcessOnThisHostIsInterruptedAtOnce(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	alive, err := st[1].ClaimImportJob(ctx, JobHolder(holderPID(JobHolder(0))+1)) // pid 1: init, alive
+	alive, err := st[1].ClaimImportJob(ctx, JobHolder(1)) // pid 1: init, alive
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,7 +13,7 @@ import (
 // looked at yet, from their title and text, and returns how many it looked
 // at. It runs in the background, so asking or importing never waits for it.
 func (s *Store) DetectThreadLanguages(ctx context.Context, det social.LanguageDetector, limit int) (int, error) {
-	return s.detectAndStore(ctx, det, `SELECT t.id, t.title || '. ' || COALESCE(substr(p.body_text, 1, 1000), '')
+	return s.DetectAndStore(ctx, det, `SELECT t.id, t.title || '. ' || COALESCE(substr(p.body_text, 1, 1000), '')
 		FROM threads t`+s.indexedBy("threads_lang_todo")+` LEFT JOIN posts p ON p.id = t.question_id
 		WHERE t.lang_checked = 0 LIMIT ?`, `UPDATE threads SET lang = ?, lang_checked = 1 WHERE id = ?`, limit,
 		func(tx *sql.Tx, id any, lang string) error {
@@ -23,53 +23,6 @@ func (s *Store) DetectThreadLanguages(ctx context.Context, det social.LanguageDe
 			}
 			return nil
 		})
-}
-
-// detectAndStore reads up to limit (id, text) rows with query, names their
-// languages and writes each with update (lang, id). Quietly: no page a
-// cache keeps shows a language, so cached pages stay valid. It
-// then, when given, calls after for each in the same transaction.
-func (s *Store) detectAndStore(ctx context.Context, det social.LanguageDetector, query, update string, limit int,
-	after func(tx *sql.Tx, id any, lang string) error) (int, error) {
-	rows, err := s.reader(ctx).QueryContext(ctx, query, limit)
-	if err != nil {
-		return 0, fmt.Errorf("texts without a language: %w", err)
-	}
-	var ids []any
-	var texts []string
-	for rows.Next() {
-		var id any
-		var text string
-		if err := rows.Scan(&id, &text); err != nil {
-			rows.Close()
-			return 0, err
-		}
-		ids, texts = append(ids, id), append(texts, text)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil || len(ids) == 0 {
-		return 0, err
-	}
-	langs := social.DetectAll(det, texts)
-	err = s.inQuietTx(ctx, func(tx *sql.Tx) error {
-		stmt, err := tx.PrepareContext(ctx, update)
-		if err != nil {
-			return err
-		}
-		defer stmt.Close()
-		for i, id := range ids {
-			if _, err := stmt.ExecContext(ctx, langs[i], id); err != nil {
-				return err
-			}
-			if after != nil {
-				if err := after(tx, id, langs[i]); err != nil {
-					return err
-				}
-			}
-		}
-		return nil
-	})
-	return len(ids), err
 }
 
 // ThreadLanguages lists the languages questions have been found in, for the

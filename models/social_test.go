@@ -2,7 +2,6 @@ package models
 
 import (
 	"context"
-	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -197,56 +196,5 @@ func TestLanguagesAreDetectedAfterTheImport(t *testing.T) {
 	rows.Close()
 	if langs["5001"] != "en" || langs["5002"] != "de" || langs["5003"] != "" {
 		t.Fatalf("languages: %v", langs)
-	}
-}
-
-// TestAllLanguagesDetectedInBatches: DetectAllLanguages looks at every
-// post without a language once, batch after batch, and leaves alone those
-// whose source gave one.
-func TestAllLanguagesDetectedInBatches(t *testing.T) {
-	s := newTestStore(t)
-	ctx := context.Background()
-	var ts []tweets.Tweet
-	want := map[string]string{}
-	for i, text := range []string{"My router keeps rebooting every night", "Mein Router startet jede Nacht neu",
-		"the app will not let me pay", "Die App lässt mich nicht zahlen", "no signal in Leeds since noon",
-		"Kein Netz seit Mittag", "billing question about my last invoice"} {
-		x := tw(strconv.Itoa(9001+i), "", "user"+strconv.Itoa(i), text, i)
-		x.Lang = ""
-		if i == 2 {
-			x.Lang = "fr" // given by the source: kept, not looked at
-		}
-		ts = append(ts, x)
-		want[x.ID] = (&fakeDetector{}).Detect(text)
-	}
-	want["9003"] = "fr"
-	runImport(t, s, ImportOptions{Triage: true}, ts...)
-	det := &fakeDetector{}
-	n, err := s.detectAllLanguages(ctx, det, 2)
-	if err != nil || n != 6 || det.calls.Load() != 6 {
-		t.Fatalf("first pass: %d items, %d calls, %v", n, det.calls.Load(), err)
-	}
-	if n, err := s.DetectAllLanguages(ctx, det); n != 0 || err != nil {
-		t.Fatalf("second pass looked at %d items again (%v)", n, err)
-	}
-	rows, err := s.r.Query(`SELECT tweet_id, lang, lang_checked FROM social_items`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	seen := 0
-	for rows.Next() {
-		var id, lang string
-		var checked int
-		if err := rows.Scan(&id, &lang, &checked); err != nil {
-			t.Fatal(err)
-		}
-		seen++
-		if lang != want[id] || checked != 1 {
-			t.Errorf("%s: %q checked=%d, want %q", id, lang, checked, want[id])
-		}
-	}
-	if seen != len(ts) {
-		t.Fatalf("%d items", seen)
 	}
 }

@@ -33,13 +33,13 @@ type authorWant struct {
 }
 
 // authorOf is who wrote an item.
-func authorOf(it socialItem) authorWant {
-	h := strings.TrimPrefix(strings.TrimSpace(it.handle), "@")
+func authorOf(it social.Item) authorWant {
+	h := strings.TrimPrefix(strings.TrimSpace(it.Handle), "@")
 	switch {
-	case validXID(it.authorID): // items stored before ids were checked may hold anything
-		return authorWant{key: "#" + it.authorID, xid: it.authorID, handle: h, official: it.official}
+	case validXID(it.AuthorID): // items stored before ids were checked may hold anything
+		return authorWant{key: "#" + it.AuthorID, xid: it.AuthorID, handle: h, official: it.Official}
 	case h != "":
-		return authorWant{key: "@" + social.ASCIILower(h), handle: h, official: it.official}
+		return authorWant{key: "@" + social.ASCIILower(h), handle: h, official: it.Official}
 	}
 	return authorWant{key: "#" + UnknownXAuthor, xid: UnknownXAuthor}
 }
@@ -59,7 +59,7 @@ func validXID(id string) bool {
 }
 
 // placeholderUser finds or makes the profile of one imported author.
-func (s *Store) placeholderUser(ctx context.Context, tx dbtx, it socialItem) (int64, error) {
+func (s *Store) placeholderUser(ctx context.Context, tx dbtx, it social.Item) (int64, error) {
 	w := authorOf(it)
 	ids, err := s.authorProfiles(ctx, tx, []authorWant{w})
 	if err != nil {
@@ -379,7 +379,7 @@ func (b *placeholderBatch) flush(ctx context.Context) error {
 	}
 	var err error
 	if b.s.engine == db.Postgres {
-		_, err = copyRows(ctx, b.c, "users", []string{"id", "username", "email", "password_hash", "role", "created_at", "imported",
+		_, err = social.CopyRows(ctx, b.c, "users", []string{"id", "username", "email", "password_hash", "role", "created_at", "imported",
 			"x_handle", "x_user_id"}, b.rows)
 	} else {
 		err = execRows(ctx, b.c, `INSERT INTO users (id, username, email, password_hash, role, created_at, imported, x_handle, x_user_id) VALUES `,

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"runtime"
 	"slices"
-	"sort"
 	"strings"
 	"sync"
 
@@ -21,16 +20,16 @@ import (
 // per thread and per post cost about 0.7 ms a conversation; SQLite's own
 // work per row is a small part of that.
 
-// bulkRows is how many rows one multi-row statement writes.
-const bulkRows = 100
+// bulkRows is how many rows one multi-row statement writes (social.BulkRows).
+const bulkRows = social.BulkRows
 
 // newThread is a conversation that becomes a new thread in a batch.
 type newThread struct {
 	conv       string // the conversation it comes from
 	categoryID int64
-	items      []socialItem // the question, then the answers in order
-	context    []socialItem // quoted in the question
-	authors    []int64      // each item's author
+	items      []social.Item // the question, then the answers in order
+	context    []social.Item // quoted in the question
+	authors    []int64       // each item's author
 	id         int64
 	firstPost  int64   // the question's id; the answers' follow (SQLite)
 	posts      []int64 // each item's post, the question's first (PostgreSQL)
@@ -42,7 +41,7 @@ type newThread struct {
 	// The items, when they are not stored yet (a streamed batch's): they
 	// are stored with the thread, already converted. A streamed thread
 	// has no context: its question is its conversation's root.
-	pending []pendingItem
+	pending []social.PendingItem
 }
 
 // convertPart is a run of new threads of a batch, then possibly a
@@ -60,7 +59,7 @@ func (p convertPart) streamed() bool { return len(p.fresh) > 0 && p.fresh[0].pen
 // the import's transaction) and plans and renders their new threads, in the
 // order of the queue.
 func (im *Importer) prepareBatch(ctx context.Context, r dbtx, convs []string) ([]convertPart, error) {
-	byConv, err := im.s.loadConversations(ctx, r, convs)
+	byConv, err := im.s.LoadConversations(ctx, r, convs)
 	if err != nil {
 		return nil, err
 	}
@@ -144,43 +143,11 @@ func (im *Importer) writeBatch(ctx context.Context, c *stmtCache, parts []conver
 	return nil
 }
 
-// loadConversations reads every item of the given conversations, each
-// conversation's in the order of time.
-func (s *Store) loadConversations(ctx context.Context, c dbtx, convs []string) (map[string][]socialItem, error) {
-	rows, err := c.QueryContext(ctx, `SELECT `+socialItemColumns+`, conversation_id
-		FROM social_items WHERE conversation_id IN (`+s.jsonTexts("?")+`)`, stringList(convs))
-	if err != nil {
-		return nil, fmt.Errorf("load conversations: %w", err)
-	}
-	defer rows.Close()
-	out := make(map[string][]socialItem, len(convs))
-	for rows.Next() {
-		var conv string
-		it, err := scanSocialItem(rows, &conv)
-		if err != nil {
-			return nil, err
-		}
-		out[conv] = append(out[conv], it)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	for _, items := range out {
-		sort.Slice(items, func(i, j int) bool {
-			if items[i].created != items[j].created {
-				return items[i].created < items[j].created
-			}
-			return items[i].id < items[j].id
-		})
-	}
-	return out, nil
-}
-
 // conversationThread is the thread a conversation already has, or 0.
-func conversationThread(items []socialItem) int64 {
+func conversationThread(items []social.Item) int64 {
 	for _, it := range items {
-		if it.thread != 0 {
-			return it.thread
+		if it.Thread != 0 {
+			return it.Thread
 		}
 	}
 	return 0
@@ -189,18 +156,18 @@ func conversationThread(items []socialItem) int64 {
 // planThread plans a new thread as convertConversation does (see
 // planConversation) from a conversation's items: its new ones make the
 // thread. Nil when there is no question.
-func planThread(conv string, items []socialItem) *newThread {
-	var fresh []socialItem
+func planThread(conv string, items []social.Item) *newThread {
+	var fresh []social.Item
 	for _, it := range items {
-		if it.status == "new" {
+		if it.Status == "new" {
 			fresh = append(fresh, it)
 		}
 	}
-	p := planConversation(conv, fresh, parentsOf(items), func(socialItem) bool { return false })
+	p := planConversation(conv, fresh, parentsOf(items), func(social.Item) bool { return false })
 	if p.question < 0 {
 		return nil
 	}
-	nt := &newThread{conv: conv, items: make([]socialItem, 0, 1+len(p.answers))}
+	nt := &newThread{conv: conv, items: make([]social.Item, 0, 1+len(p.answers))}
 	nt.items = append(nt.items, fresh[p.question])
 	for _, i := range p.answers {
 		nt.items = append(nt.items, fresh[i])
@@ -302,12 +269,12 @@ func (s *Store) renderThreads(threads []*newThread) error {
 
 func (s *Store) renderThread(nt *newThread) error {
 	q := nt.items[0]
-	nt.title = social.TweetTitle(q.text, q.handle, TitleMin)
+	nt.title = social.TweetTitle(q.Text, q.Handle, TitleMin)
 	nt.slug = Slugify(nt.title)
 	n := len(nt.items)
 	nt.md, nt.html, nt.text = make([]string, n), make([]string, n), make([]string, n)
 	for i, it := range nt.items {
-		md, r, err := s.md.RenderTweet(it.text)
+		md, r, err := s.md.RenderTweet(it.Text)
 		if i == 0 {
 			md, r, err = s.renderQuestion(it, nt.context)
 		}
@@ -318,7 +285,7 @@ func (s *Store) renderThread(nt *newThread) error {
 		nt.html[i], nt.text[i] = r.HTML, r.Text
 	}
 	// As indexThread writes it: the question, then the answers by id.
-	lang, _ := social.ThreadLang(q.lang)
+	lang, _ := social.ThreadLang(q.Lang)
 	nt.search = search.Columns(search.Doc{Title: nt.title, Body: nt.text[0], Answers: strings.Join(nt.text[1:], "\n"), Lang: lang}, nil)
 	return nil
 }
@@ -327,25 +294,25 @@ func (s *Store) renderThread(nt *newThread) error {
 // and its items' new status, converted (the question) or appended, with
 // the thread and post they went to; the items of a streamed batch, new,
 // go to pending instead, to be stored after the posts they refer to.
-func (nt *newThread) postRows(postID func(i int) int64, posts, items []any, pending []pendingItem) ([]any, []any, []pendingItem) {
+func (nt *newThread) postRows(postID func(i int) int64, posts, items []any, pending []social.PendingItem) ([]any, []any, []social.PendingItem) {
 	q := nt.items[0]
 	for i, it := range nt.items {
 		id := postID(i)
-		posts = append(posts, id, nt.id, nt.authors[i], i == 0, nt.md[i], nt.html[i], nt.text[i], max(it.created, q.created))
+		posts = append(posts, id, nt.id, nt.authors[i], i == 0, nt.md[i], nt.html[i], nt.text[i], max(it.Created, q.Created))
 		status := "appended"
 		if i == 0 {
 			status = "converted"
 		}
 		if nt.pending != nil {
 			p := nt.pending[i]
-			p.status, p.threadID, p.postID = status, nt.id, id
+			p.Status, p.ThreadID, p.PostID = status, nt.id, id
 			pending = append(pending, p)
 			continue
 		}
-		items = append(items, it.id, status, nt.id, id)
+		items = append(items, it.ID, status, nt.id, id)
 	}
 	for _, it := range nt.context {
-		items = append(items, it.id, "appended", nt.id, postID(0))
+		items = append(items, it.ID, "appended", nt.id, postID(0))
 	}
 	return posts, items, pending
 }
@@ -355,9 +322,9 @@ func (nt *newThread) postRows(postID func(i int) int64, posts, items []any, pend
 // (nil when nobody did), as its row stores them.
 func (nt *newThread) times() (last int64, firstAnswer any) {
 	q := nt.items[0]
-	last = q.created
+	last = q.Created
 	for i, it := range nt.items {
-		at := max(it.created, q.created) // no answer older than its question
+		at := max(it.Created, q.Created) // no answer older than its question
 		last = max(last, at)
 		if i > 0 && nt.authors[i] != nt.authors[0] {
 			if fa, ok := firstAnswer.(int64); !ok || at < fa {
@@ -375,13 +342,13 @@ func (im *Importer) writeThreads(ctx context.Context, c *stmtCache, threads []*n
 		return im.copyThreads(ctx, c, threads)
 	}
 	var th, posts, questions, items, search []any
-	var pending []pendingItem
+	var pending []social.PendingItem
 	for _, nt := range threads {
 		q := nt.items[0]
 		last, firstAnswer := nt.times()
-		lang, checked := social.ThreadLang(q.lang)
+		lang, checked := social.ThreadLang(q.Lang)
 		th = append(th, nt.id, nt.categoryID, nt.authors[0], nt.title, nt.slug, len(nt.items)-1,
-			q.created, last, social.SourceRef(q.handle, q.id, q.format), firstAnswer, lang, checked)
+			q.Created, last, social.SourceRef(q.Handle, q.ID, q.Format), firstAnswer, lang, checked)
 		questions = append(questions, nt.id, nt.firstPost)
 		posts, items, pending = nt.postRows(func(i int) int64 { return nt.firstPost + int64(i) }, posts, items, pending)
 		search = append(search, im.s.index().Values(openIndexRow(nt.id, nt.categoryID, nt.search))...)
@@ -413,61 +380,29 @@ func (im *Importer) writeThreads(ctx context.Context, c *stmtCache, threads []*n
 	if err := im.insertItems(ctx, c, pending); err != nil {
 		return err
 	}
-	return run(step{"items", `UPDATE social_items SET status = v.column2, thread_id = v.column3, post_id = v.column4 FROM (VALUES `,
-		`) AS v WHERE social_items.tweet_id = v.column1`, 4, items},
-		step{"search index", `INSERT INTO search_index (` + strings.Join(im.s.index().Columns(), ", ") + `) VALUES `, "", len(im.s.index().Columns()), search})
+	if err := im.s.MarkItems(ctx, c, items); err != nil {
+		return fmt.Errorf("store imported items: %w", err)
+	}
+	return run(step{"search index", `INSERT INTO search_index (` + strings.Join(im.s.index().Columns(), ", ") + `) VALUES `, "", len(im.s.index().Columns()), search})
 }
 
-// execRows runs before + "(?, ...), (?, ...)" + after for rows of cols
-// values, bulkRows rows a statement.
+// execRows is social.ExecRows (the multi-row statements' helpers are
+// social's), under the name the store's files use.
 func execRows(ctx context.Context, c dbtx, before, after string, cols int, args []any) error {
-	return execTuples(ctx, c, before, "", after, cols, args)
-}
-
-// typedTuple is a row of placeholders cast to types, for VALUES whose
-// columns nothing else types (the list of an UPDATE … FROM (VALUES …)):
-// PostgreSQL would take them for text.
-func typedTuple(types ...string) string {
-	var b strings.Builder
-	b.WriteByte('(')
-	for i, t := range types {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		b.WriteString("CAST(? AS " + t + ")")
-	}
-	b.WriteByte(')')
-	return b.String()
-}
-
-// execTuples is execRows with tuple as each row ("" for cols plain
-// placeholders).
-func execTuples(ctx context.Context, c dbtx, before, tuple, after string, cols int, args []any) error {
-	if tuple == "" {
-		tuple = "(" + placeholders(cols) + ")"
-	}
-	for start := 0; start < len(args); start += bulkRows * cols {
-		end := min(start+bulkRows*cols, len(args))
-		n := (end - start) / cols
-		q := before + strings.TrimSuffix(strings.Repeat(tuple+",", n), ",") + after
-		if _, err := c.ExecContext(ctx, q, args[start:end]...); err != nil {
-			return err
-		}
-	}
-	return nil
+	return social.ExecRows(ctx, c, before, after, cols, args)
 }
 
 // questionIndex is which new item asks the question: the root tweet when it
 // is a customer's, else the first customer tweet; -1 when the brand alone
 // has spoken.
-func questionIndex(conv string, fresh []socialItem) int {
+func questionIndex(conv string, fresh []social.Item) int {
 	for i, it := range fresh {
-		if it.id == conv && !it.brand {
+		if it.ID == conv && !it.Brand {
 			return i
 		}
 	}
 	for i, it := range fresh {
-		if !it.brand {
+		if !it.Brand {
 			return i
 		}
 	}
@@ -483,11 +418,10 @@ func (s *Store) stillNew(ctx context.Context, c dbtx, threads []*newThread) (fre
 	var ids []string
 	for _, nt := range threads {
 		for _, it := range slices.Concat(nt.items, nt.context) {
-			ids = append(ids, it.id)
+			ids = append(ids, it.ID)
 		}
 	}
-	gone, err := column[string](c.QueryContext(ctx, `SELECT tweet_id FROM social_items
-		WHERE tweet_id IN (`+s.jsonTexts("?")+`) AND (status != 'new' OR thread_id IS NOT NULL)`, stringList(ids)))
+	gone, err := s.ChangedItems(ctx, c, ids)
 	if err != nil {
 		return nil, nil, fmt.Errorf("recheck items: %w", err)
 	}
@@ -501,7 +435,7 @@ func (s *Store) stillNew(ctx context.Context, c dbtx, threads []*newThread) (fre
 	for _, nt := range threads {
 		touched := false
 		for _, it := range slices.Concat(nt.items, nt.context) {
-			touched = touched || moved[it.id]
+			touched = touched || moved[it.ID]
 		}
 		if touched {
 			changed = append(changed, nt)

@@ -11,6 +11,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/crowdcare/crowdcare/internal/testdb"
+	"github.com/crowdcare/crowdcare/models/social"
 	"github.com/crowdcare/crowdcare/tweets"
 )
 
@@ -119,7 +120,7 @@ func TestBulkConversionMatchesOneByOne(t *testing.T) {
 		// A real member called sam, and an earlier import's profile of
 		// @OldFriend that an admin linked to that member.
 		sam := mustUser(t, s, "sam")
-		old, err := s.placeholderUser(ctx, s.w, socialItem{handle: "OldFriend"})
+		old, err := s.placeholderUser(ctx, s.w, social.Item{Handle: "OldFriend"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -186,7 +187,7 @@ func TestStillNewSplitsOffChangedConversations(t *testing.T) {
 	runImport(t, s, ImportOptions{BrandHandles: []string{"brand"}, Triage: true, Actor: admin, Source: "cli"},
 		tweets.Tweet{ID: "300", AuthorHandle: "ann", Text: "@brand my router keeps dropping the line", CreatedAt: now.Add(-time.Hour)},
 		tweets.Tweet{ID: "301", AuthorHandle: "bob", Text: "@brand the bill is wrong again this month", CreatedAt: now.Add(-time.Hour)})
-	planned := []*newThread{{conv: "300", items: []socialItem{{id: "300"}}}, {conv: "301", items: []socialItem{{id: "301"}}}}
+	planned := []*newThread{{conv: "300", items: []social.Item{{ID: "300"}}}, {conv: "301", items: []social.Item{{ID: "301"}}}}
 	fresh, changed, err := s.stillNew(ctx, s.r, planned)
 	if err != nil || len(fresh) != 2 || len(changed) != 0 {
 		t.Fatalf("nothing changed: %d fresh, %d changed, %v", len(fresh), len(changed), err)

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -168,65 +167,4 @@ func TestConcurrentImportersTakeTheirOwnIDs(t *testing.T) {
 	if want := []int64{1, 2, 3, 4, 5, 6, 7, 8}; !slices.Equal(ids, want) {
 		t.Errorf("import ids %v, want %v", ids, want)
 	}
-}
-
-// TestConcurrentClaimsTakeEachJobOnce: import workers (several goroutines,
-// two app servers on PostgreSQL) claiming queued uploads at once take every
-// job exactly once.
-func TestConcurrentClaimsTakeEachJobOnce(t *testing.T) {
-	ctx := context.Background()
-	s := fixedStore(t)
-	admin := userWithRole(t, s, "admin", RoleAdmin)
-	const jobs, workers = 30, 6
-	for i := 0; i < jobs; i++ {
-		if _, err := s.QueueImportJob(ctx, admin, fmt.Sprintf("upload%d.csv", i), fmt.Sprintf("/nonexistent/upload%d", i), ImportOptions{}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	stores := []*Store{s, secondStore(t, s)}
-	claimed := make([][]int64, workers)
-	errs := make([]error, workers)
-	var wg sync.WaitGroup
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				j, err := stores[w%2].ClaimImportJob(ctx, JobHolder(1000+w))
-				if errors.Is(err, ErrNotFound) {
-					return
-				}
-				if err != nil {
-					errs[w] = err
-					return
-				}
-				if j.PID != 1000+w || j.Status != JobRunning {
-					errs[w] = fmt.Errorf("claimed %+v", j)
-					return
-				}
-				claimed[w] = append(claimed[w], j.ID)
-			}
-		}()
-	}
-	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
-		t.Fatal(err)
-	}
-	all := slices.Concat(claimed...)
-	slices.Sort(all)
-	var want []int64
-	for i := int64(1); i <= jobs; i++ {
-		want = append(want, i)
-	}
-	if !slices.Equal(all, want) {
-		t.Errorf("claimed %v, want each of 1..%d once", all, jobs)
-	}
-	var byWorker []string
-	for w := 0; w < workers; w++ {
-		byWorker = append(byWorker, fmt.Sprintf("%d:%d", 1000+w, countRows(t, s, `SELECT COUNT(*) FROM import_jobs WHERE status = 'running' AND pid = ?`, 1000+w)))
-		if n := countRows(t, s, `SELECT COUNT(*) FROM import_jobs WHERE status = 'running' AND pid = ?`, 1000+w); n != len(claimed[w]) {
-			t.Errorf("worker %d claimed %d jobs, the table says %d", 1000+w, len(claimed[w]), n)
-		}
-	}
-	t.Logf("jobs per worker: %s", strings.Join(byWorker, " "))
 }

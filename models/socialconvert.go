@@ -95,25 +95,16 @@ func (im *Importer) conversationQueue(ctx context.Context, tx *sql.Tx) ([]string
 	} else {
 		publish = append(publish, im.id)
 	}
-	s := im.s
-	q := `SELECT conversation_id FROM social_items
-		WHERE status = 'new' AND (import_id IN (` + s.jsonInts("?1") + `) OR import_id IN (` + s.jsonInts("?2") + `))
-		GROUP BY conversation_id
-		HAVING MAX(CASE WHEN import_id IN (` + s.jsonInts("?1") + `) THEN 1 ELSE 0 END) = 1
-			OR MAX(CASE WHEN import_id IN (` + s.jsonInts("?2") + `)
-				AND rule_id IN (SELECT id FROM social_rules WHERE trusted = 1 AND active = 1) THEN 1 ELSE 0 END) = 1
-		ORDER BY MIN(created_at), conversation_id`
-	out, err := column[string](tx.QueryContext(ctx, q, idList(publish), idList(triage)))
+	out, err := im.s.ConversationQueue(ctx, tx, publish, triage)
 	if err != nil {
-		return nil, fmt.Errorf("list conversations: %w", err)
+		return nil, err
 	}
 	if len(im.mend) == 0 {
 		return out, nil
 	}
 	// Conversations whose earlier threads this import joined, for them to
 	// be made one.
-	mend, err := column[string](tx.QueryContext(ctx, `SELECT DISTINCT conversation_id FROM social_items
-		WHERE tweet_id IN (`+s.jsonTexts("?")+`) ORDER BY conversation_id`, stringList(im.mend)))
+	mend, err := im.s.ConversationsOfItems(ctx, tx, im.mend)
 	if err != nil {
 		return nil, fmt.Errorf("list joined conversations: %w", err)
 	}
@@ -123,24 +114,6 @@ func (im *Importer) conversationQueue(ctx context.Context, tx *sql.Tx) ([]string
 		}
 	}
 	return out, nil
-}
-
-// loadConversation reads every item of a conversation in the order of time.
-func loadConversation(ctx context.Context, tx dbtx, conv string) ([]socialItem, error) {
-	rows, err := tx.QueryContext(ctx, `SELECT `+socialItemColumns+` FROM social_items WHERE conversation_id = ? ORDER BY created_at, tweet_id`, conv)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var items []socialItem
-	for rows.Next() {
-		it, err := scanSocialItem(rows)
-		if err != nil {
-			return nil, err
-		}
-		items = append(items, it)
-	}
-	return items, rows.Err()
 }
 
 // A conversation's thread: the question is the root tweet when it is a
@@ -164,7 +137,7 @@ type conversationPlan struct {
 // order of time. parent maps every item of the conversation (those that may
 // not be in the thread too) to its parent; own says whether an item has a
 // post of its own.
-func planConversation(conv string, items []socialItem, parent map[string]string, own func(socialItem) bool) conversationPlan {
+func planConversation(conv string, items []social.Item, parent map[string]string, own func(social.Item) bool) conversationPlan {
 	p := conversationPlan{question: questionIndex(conv, items)}
 	if p.question < 0 {
 		return p
@@ -173,7 +146,7 @@ func planConversation(conv string, items []socialItem, parent map[string]string,
 	for i, it := range items {
 		switch {
 		case i == p.question:
-		case i < p.question && it.brand && !own(it) && !descendsFrom(it.id, q.id, parent):
+		case i < p.question && it.Brand && !own(it) && !descendsFrom(it.ID, q.ID, parent):
 			p.context = append(p.context, i)
 		default:
 			p.answers = append(p.answers, i)
@@ -199,18 +172,18 @@ func descendsFrom(id, ancestor string, parent map[string]string) bool {
 }
 
 // parentsOf maps items to their parents.
-func parentsOf(items []socialItem) map[string]string {
+func parentsOf(items []social.Item) map[string]string {
 	out := make(map[string]string, len(items))
 	for _, it := range items {
-		out[it.id] = it.parent
+		out[it.ID] = it.Parent
 	}
 	return out
 }
 
 // threadable reports whether an item may be part of its conversation's
 // thread: new, or already in one of the conversation's threads.
-func threadable(it socialItem, threads map[int64]int64) bool {
-	return it.status == "new" || (it.status == "converted" || it.status == "appended") && threads[it.thread] != 0
+func threadable(it social.Item, threads map[int64]int64) bool {
+	return it.Status == "new" || (it.Status == "converted" || it.Status == "appended") && threads[it.Thread] != 0
 }
 
 // convertConversation makes, extends or mends the thread of one
@@ -220,7 +193,7 @@ func threadable(it socialItem, threads map[int64]int64) bool {
 // a question that arrives later than its answers asks the thread; new items
 // answer. categoryID 0 means the import's category (or the matching rule's).
 func (im *Importer) convertConversation(ctx context.Context, tx dbtx, conv string, categoryID int64) error {
-	all, err := loadConversation(ctx, tx, conv)
+	all, err := social.LoadConversation(ctx, tx, conv)
 	if err != nil {
 		return err
 	}
@@ -229,15 +202,15 @@ func (im *Importer) convertConversation(ctx context.Context, tx dbtx, conv strin
 	threads := map[int64]int64{}
 	var fresh bool
 	for _, it := range all {
-		if it.status == "converted" && it.thread != 0 && it.post != 0 {
-			threads[it.thread] = it.post
+		if it.Status == "converted" && it.Thread != 0 && it.Post != 0 {
+			threads[it.Thread] = it.Post
 		}
-		fresh = fresh || it.status == "new"
+		fresh = fresh || it.Status == "new"
 	}
 	if !fresh && len(threads) <= 1 {
 		return nil
 	}
-	var items []socialItem
+	var items []social.Item
 	for _, it := range all {
 		if threadable(it, threads) {
 			items = append(items, it)
@@ -247,13 +220,15 @@ func (im *Importer) convertConversation(ctx context.Context, tx dbtx, conv strin
 	for _, post := range threads {
 		isQuestionPost[post] = true
 	}
-	own := func(it socialItem) bool { return it.post != 0 && !(it.status == "appended" && isQuestionPost[it.post]) }
+	own := func(it social.Item) bool {
+		return it.Post != 0 && !(it.Status == "appended" && isQuestionPost[it.Post])
+	}
 	p := planConversation(conv, items, parentsOf(all), own)
 	if p.question < 0 {
 		return nil // only brand replies: they wait in the inbox for a question
 	}
 	q := items[p.question]
-	context := make([]socialItem, len(p.context))
+	context := make([]social.Item, len(p.context))
 	for k, i := range p.context {
 		context[k] = items[i]
 	}
@@ -264,7 +239,7 @@ func (im *Importer) convertConversation(ctx context.Context, tx dbtx, conv strin
 				return err
 			}
 		}
-		if threadID, q.post, err = im.s.threadFromItem(ctx, tx, q, context, categoryID); err != nil {
+		if threadID, q.Post, err = im.s.threadFromItem(ctx, tx, q, context, categoryID); err != nil {
 			return err
 		}
 		im.sum.Threads++
@@ -275,7 +250,7 @@ func (im *Importer) convertConversation(ctx context.Context, tx dbtx, conv strin
 	}
 	for _, i := range p.answers {
 		if it := items[i]; !own(it) {
-			if err := im.s.answerFromItem(ctx, tx, threadID, it, q.created); err != nil {
+			if err := im.s.answerFromItem(ctx, tx, threadID, it, q.Created); err != nil {
 				return err
 			}
 			im.sum.Answers++
@@ -295,15 +270,15 @@ func (im *Importer) convertConversation(ctx context.Context, tx dbtx, conv strin
 // context, and returns it: the thread q is in, else the oldest. The others
 // hand it their posts and watchers and are closed as its duplicates, out of
 // every list, their addresses leading to it.
-func (im *Importer) mendThreads(ctx context.Context, tx dbtx, threads map[int64]int64, q socialItem, context []socialItem) (int64, error) {
+func (im *Importer) mendThreads(ctx context.Context, tx dbtx, threads map[int64]int64, q social.Item, context []social.Item) (int64, error) {
 	var target int64
 	for id := range threads {
 		if target == 0 || id < target {
 			target = id
 		}
 	}
-	if q.thread != 0 && threads[q.thread] != 0 {
-		target = q.thread
+	if q.Thread != 0 && threads[q.Thread] != 0 {
+		target = q.Thread
 	}
 	for id := range threads {
 		if id == target {
@@ -318,48 +293,46 @@ func (im *Importer) mendThreads(ctx context.Context, tx dbtx, threads map[int64]
 	}
 	asked := threads[target]
 	rerender := false
-	if q.post != asked {
+	if q.Post != asked {
 		// A question that came later than its thread: it asks it now, and
 		// the tweet that asked it answers.
-		if q.post == 0 {
+		if q.Post == 0 {
 			author, err := im.s.placeholderUser(ctx, tx, q)
 			if err != nil {
 				return 0, err
 			}
 			if err := tx.QueryRowContext(ctx, `INSERT INTO posts (thread_id, author_id, is_question, body_md, body_html, body_text, created_at)
-				VALUES (?, ?, 1, '', '', '', ?) RETURNING id`, target, author, q.created).Scan(&q.post); err != nil {
+				VALUES (?, ?, 1, '', '', '', ?) RETURNING id`, target, author, q.Created).Scan(&q.Post); err != nil {
 				return 0, err
 			}
-		} else if _, err := tx.ExecContext(ctx, `UPDATE posts SET is_question = 1, created_at = ? WHERE id = ?`, q.created, q.post); err != nil {
+		} else if _, err := tx.ExecContext(ctx, `UPDATE posts SET is_question = 1, created_at = ? WHERE id = ?`, q.Created, q.Post); err != nil {
 			return 0, err
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE posts SET is_question = 0 WHERE id = ?`, asked); err != nil {
 			return 0, err
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE social_items SET status = 'appended' WHERE post_id = ? AND status = 'converted'`, asked); err != nil {
+		if err := social.UnmarkQuestion(ctx, tx, asked); err != nil {
 			return 0, err
 		}
 		im.sum.Answers++
 		var author int64
-		if err := tx.QueryRowContext(ctx, `SELECT author_id FROM posts WHERE id = ?`, q.post).Scan(&author); err != nil {
+		if err := tx.QueryRowContext(ctx, `SELECT author_id FROM posts WHERE id = ?`, q.Post).Scan(&author); err != nil {
 			return 0, err
 		}
-		title := social.TweetTitle(q.text, q.handle, TitleMin)
-		lang, checked := social.ThreadLang(q.lang)
+		title := social.TweetTitle(q.Text, q.Handle, TitleMin)
+		lang, checked := social.ThreadLang(q.Lang)
 		if _, err := tx.ExecContext(ctx, `UPDATE threads SET question_id = ?, author_id = ?, title = ?, slug = ?, created_at = ?,
-			source_url = ?, lang = ?, lang_checked = ? WHERE id = ?`, q.post, author, title, Slugify(title), q.created,
-			social.SourceRef(q.handle, q.id, q.format), lang, checked, target); err != nil {
+			source_url = ?, lang = ?, lang_checked = ? WHERE id = ?`, q.Post, author, title, Slugify(title), q.Created,
+			social.SourceRef(q.Handle, q.ID, q.Format), lang, checked, target); err != nil {
 			return 0, err
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE social_items SET status = 'converted', thread_id = ?, post_id = ? WHERE tweet_id = ?`,
-			target, q.post, q.id); err != nil {
+		if err := social.MarkConverted(ctx, tx, q.ID, target, q.Post); err != nil {
 			return 0, err
 		}
 		rerender = true
 	}
 	for _, it := range context {
-		if _, err := tx.ExecContext(ctx, `UPDATE social_items SET status = 'appended', thread_id = ?, post_id = ? WHERE tweet_id = ?`,
-			target, q.post, it.id); err != nil {
+		if err := social.MarkAppended(ctx, tx, it.ID, target, q.Post); err != nil {
 			return 0, err
 		}
 	}
@@ -373,19 +346,19 @@ func (im *Importer) mendThreads(ctx context.Context, tx dbtx, threads map[int64]
 		return 0, err
 	}
 	var stored string
-	if err := tx.QueryRowContext(ctx, `SELECT body_md FROM posts WHERE id = ?`, q.post).Scan(&stored); err != nil {
+	if err := tx.QueryRowContext(ctx, `SELECT body_md FROM posts WHERE id = ?`, q.Post).Scan(&stored); err != nil {
 		return 0, err
 	}
 	if rerender || stored != md {
 		// A question someone edited keeps their words.
 		if _, err := tx.ExecContext(ctx, `UPDATE posts SET body_md = ?, body_html = ?, body_text = ? WHERE id = ? AND edited_at IS NULL`,
-			md, r.HTML, r.Text, q.post); err != nil {
+			md, r.HTML, r.Text, q.Post); err != nil {
 			return 0, err
 		}
 	}
 	// No answer older than its question.
 	if _, err := tx.ExecContext(ctx, `UPDATE posts SET created_at = ?1 WHERE thread_id = ?2 AND is_question = 0 AND created_at < ?1`,
-		q.created, target); err != nil {
+		q.Created, target); err != nil {
 		return 0, err
 	}
 	return target, nil
@@ -397,13 +370,16 @@ func (im *Importer) mendThreads(ctx context.Context, tx dbtx, threads map[int64]
 // every list and the search index.
 func (s *Store) mergeThread(ctx context.Context, tx dbtx, from, into int64) error {
 	now := s.now().Unix()
+	if _, err := tx.ExecContext(ctx, `UPDATE posts SET thread_id = ?, is_question = 0 WHERE thread_id = ?`, into, from); err != nil {
+		return fmt.Errorf("merge thread %d into %d: %w", from, into, err)
+	}
+	if err := social.MoveItems(ctx, tx, from, into); err != nil {
+		return fmt.Errorf("merge thread %d into %d: %w", from, into, err)
+	}
 	for _, st := range []struct {
 		q    string
 		args []any
 	}{
-		{`UPDATE posts SET thread_id = ?, is_question = 0 WHERE thread_id = ?`, []any{into, from}},
-		{`UPDATE social_items SET thread_id = ?, status = CASE WHEN status = 'converted' THEN 'appended' ELSE status END
-			WHERE thread_id = ?`, []any{into, from}},
 		{`INSERT INTO watches (user_id, thread_id) SELECT user_id, ? FROM watches WHERE thread_id = ? ON CONFLICT DO NOTHING`, []any{into, from}},
 		{`DELETE FROM watches WHERE thread_id = ?`, []any{from}},
 		{`UPDATE threads SET accepted_id = f.accepted_id, accepted_author_id = f.accepted_author_id, accepted_at = f.accepted_at
@@ -419,11 +395,11 @@ func (s *Store) mergeThread(ctx context.Context, tx dbtx, from, into int64) erro
 	return s.indexThread(ctx, tx, from)
 }
 
-func (im *Importer) categoryFor(ctx context.Context, tx dbtx, it socialItem) (int64, error) {
+func (im *Importer) categoryFor(ctx context.Context, tx dbtx, it social.Item) (int64, error) {
 	var id int64
-	if it.ruleID != 0 {
-		err := tx.QueryRowContext(ctx, `SELECT COALESCE(category_id, 0) FROM social_rules WHERE id = ?`, it.ruleID).Scan(&id)
-		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+	if it.RuleID != 0 {
+		var err error
+		if id, err = social.RuleCategory(ctx, tx, it.RuleID); err != nil {
 			return 0, err
 		}
 		if id != 0 {
@@ -437,21 +413,21 @@ func (im *Importer) categoryFor(ctx context.Context, tx dbtx, it socialItem) (in
 // renderQuestion makes a question's post: the tweet, under the context it
 // replied to, each context tweet quoted as "In reply to @handle:" and its
 // text.
-func (s *Store) renderQuestion(q socialItem, context []socialItem) (string, markup.Rendered, error) {
+func (s *Store) renderQuestion(q social.Item, context []social.Item) (string, markup.Rendered, error) {
 	if len(context) == 0 {
-		return s.md.RenderTweet(q.text)
+		return s.md.RenderTweet(q.Text)
 	}
 	var b strings.Builder
 	for _, c := range context {
 		label := "In reply to:"
-		if h := strings.TrimPrefix(strings.TrimSpace(c.handle), "@"); h != "" {
+		if h := strings.TrimPrefix(strings.TrimSpace(c.Handle), "@"); h != "" {
 			label = "In reply to @" + h + ":"
 		}
 		b.WriteString("> " + markup.TweetMarkdown(label) + "  \n> ")
-		b.WriteString(strings.ReplaceAll(markup.TweetMarkdown(c.text), "\n", "\n> "))
+		b.WriteString(strings.ReplaceAll(markup.TweetMarkdown(c.Text), "\n", "\n> "))
 		b.WriteString("\n\n")
 	}
-	b.WriteString(markup.TweetMarkdown(q.text))
+	b.WriteString(markup.TweetMarkdown(q.Text))
 	md := b.String()
 	r, err := s.md.Render(md)
 	return md, r, err
@@ -459,35 +435,35 @@ func (s *Store) renderQuestion(q socialItem, context []socialItem) (string, mark
 
 // threadFromItem stores a tweet as a new thread's question, dated as the
 // tweet, with the context it replied to, and returns the thread and the post.
-func (s *Store) threadFromItem(ctx context.Context, tx dbtx, it socialItem, context []socialItem, categoryID int64) (int64, int64, error) {
+func (s *Store) threadFromItem(ctx context.Context, tx dbtx, it social.Item, context []social.Item, categoryID int64) (int64, int64, error) {
 	author, err := s.placeholderUser(ctx, tx, it)
 	if err != nil {
 		return 0, 0, err
 	}
-	title := social.TweetTitle(it.text, it.handle, TitleMin)
+	title := social.TweetTitle(it.Text, it.Handle, TitleMin)
 	md, r, err := s.renderQuestion(it, context)
 	if err != nil {
 		return 0, 0, err
 	}
 	var threadID, postID int64
-	lang, checked := social.ThreadLang(it.lang)
+	lang, checked := social.ThreadLang(it.Lang)
 	if err := tx.QueryRowContext(ctx, `INSERT INTO threads (category_id, author_id, title, slug, created_at, last_activity_at, source_url, lang, lang_checked)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, categoryID, author, title, Slugify(title), it.created, it.created,
-		social.SourceRef(it.handle, it.id, it.format), lang, checked).Scan(&threadID); err != nil {
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, categoryID, author, title, Slugify(title), it.Created, it.Created,
+		social.SourceRef(it.Handle, it.ID, it.Format), lang, checked).Scan(&threadID); err != nil {
 		return 0, 0, err
 	}
 	if err := tx.QueryRowContext(ctx, `INSERT INTO posts (thread_id, author_id, is_question, body_md, body_html, body_text, created_at)
-		VALUES (?, ?, 1, ?, ?, ?, ?) RETURNING id`, threadID, author, md, r.HTML, r.Text, it.created).Scan(&postID); err != nil {
+		VALUES (?, ?, 1, ?, ?, ?, ?) RETURNING id`, threadID, author, md, r.HTML, r.Text, it.Created).Scan(&postID); err != nil {
 		return 0, 0, err
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE threads SET question_id = ? WHERE id = ?`, postID, threadID); err != nil {
 		return 0, 0, err
 	}
-	if _, err = tx.ExecContext(ctx, `UPDATE social_items SET status = 'converted', thread_id = ?, post_id = ? WHERE tweet_id = ?`, threadID, postID, it.id); err != nil {
+	if err = social.MarkConverted(ctx, tx, it.ID, threadID, postID); err != nil {
 		return 0, 0, err
 	}
 	for _, c := range context {
-		if _, err = tx.ExecContext(ctx, `UPDATE social_items SET status = 'appended', thread_id = ?, post_id = ? WHERE tweet_id = ?`, threadID, postID, c.id); err != nil {
+		if err = social.MarkAppended(ctx, tx, c.ID, threadID, postID); err != nil {
 			return 0, 0, err
 		}
 	}
@@ -496,23 +472,21 @@ func (s *Store) threadFromItem(ctx context.Context, tx dbtx, it socialItem, cont
 
 // answerFromItem adds a tweet to a thread as an answer, dated as the tweet
 // but never before notBefore (its question's time).
-func (s *Store) answerFromItem(ctx context.Context, tx dbtx, threadID int64, it socialItem, notBefore int64) error {
+func (s *Store) answerFromItem(ctx context.Context, tx dbtx, threadID int64, it social.Item, notBefore int64) error {
 	author, err := s.placeholderUser(ctx, tx, it)
 	if err != nil {
 		return err
 	}
-	md, r, err := s.md.RenderTweet(it.text)
+	md, r, err := s.md.RenderTweet(it.Text)
 	if err != nil {
 		return err
 	}
 	var postID int64
 	if err := tx.QueryRowContext(ctx, `INSERT INTO posts (thread_id, author_id, body_md, body_html, body_text, created_at)
-		VALUES (?, ?, ?, ?, ?, ?) RETURNING id`, threadID, author, md, r.HTML, r.Text, max(it.created, notBefore)).Scan(&postID); err != nil {
+		VALUES (?, ?, ?, ?, ?, ?) RETURNING id`, threadID, author, md, r.HTML, r.Text, max(it.Created, notBefore)).Scan(&postID); err != nil {
 		return err
 	}
-	_, err = tx.ExecContext(ctx, `UPDATE social_items SET status = CASE WHEN status = 'new' THEN 'appended' ELSE status END,
-		thread_id = ?, post_id = ? WHERE tweet_id = ?`, threadID, postID, it.id)
-	return err
+	return social.MarkAnswered(ctx, tx, it.ID, threadID, postID)
 }
 
 // UnknownXAuthor is the X user id recorded on the one profile of imported

@@ -4,11 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"strings"
 
-	"github.com/jackc/pgx/v5"
-
-	"github.com/crowdcare/crowdcare/models/db"
 	"github.com/crowdcare/crowdcare/models/social"
 )
 
@@ -28,75 +24,6 @@ import (
 // on PostgreSQL, for COPY (db.DB.InBulkTx).
 func (s *Store) inBulkTx(ctx context.Context, fn func(conn *sql.Conn, tx *sql.Tx) error) error {
 	return s.db.InBulkTx(ctx, fn)
-}
-
-// copyRows stores rows of len(cols) values (args, row after row) in table:
-// with COPY when c is an import's statement cache that has its
-// transaction's connection, else with multi-row INSERTs (a dry run, whose
-// transaction is not the store's). Booleans become the integers the schema
-// keeps, as the driver passes them elsewhere. It returns how many rows were
-// stored.
-func copyRows(ctx context.Context, c dbtx, table string, cols []string, args []any) (int64, error) {
-	if len(args) == 0 {
-		return 0, nil
-	}
-	n := len(args) / len(cols)
-	sc, ok := c.(*stmtCache)
-	if !ok || sc.Conn == nil {
-		err := execRows(ctx, c, `INSERT INTO `+table+` (`+strings.Join(cols, ", ")+`) VALUES `, "", len(cols), args)
-		if err != nil {
-			return 0, err
-		}
-		return int64(n), nil
-	}
-	for i, v := range args {
-		if b, ok := v.(bool); ok {
-			args[i] = int64(0)
-			if b {
-				args[i] = int64(1)
-			}
-		}
-	}
-	var copied int64
-	err := db.PgxConn(ctx, sc.Conn, func(pc *pgx.Conn) error {
-		var err error
-		copied, err = pc.CopyFrom(ctx, pgx.Identifier{table}, cols, pgx.CopyFromSlice(n, func(i int) ([]any, error) {
-			return args[i*len(cols) : (i+1)*len(cols)], nil
-		}))
-		return err
-	})
-	return copied, err
-}
-
-// itemColumns are what insertItems stores of an item.
-var itemColumns = []string{"tweet_id", "conversation_id", "in_reply_to_id", "author_handle", "author_id", "author_name", "text",
-	"lang", "lang_checked", "is_brand", "official", "status", "filter_reason", "spam_score", "repeat_key", "rule_id",
-	"thread_id", "post_id", "source", "import_id", "created_at", "imported_at", "source_format"}
-
-// copyItems is insertItems on PostgreSQL: one COPY for the lot.
-func (im *Importer) copyItems(ctx context.Context, c dbtx, items []pendingItem) error {
-	now := im.s.now().Unix()
-	args := make([]any, 0, len(items)*itemCols)
-	for i := range items {
-		p := &items[i]
-		args = append(args, p.id, p.conv, p.parent, p.handle, p.authorID, p.name, p.text, p.lang, p.lang != "",
-			p.brand, p.official, p.status, p.reason, p.score, p.repeat, nullID(p.ruleID), nullID(p.threadID), nullID(p.postID),
-			im.opts.Source, im.id, p.created, now, p.format)
-	}
-	n, err := copyRows(ctx, c, "social_items", itemColumns, args)
-	if err != nil {
-		return fmt.Errorf("store tweets: %w", err)
-	}
-	if n != int64(len(items)) {
-		return fmt.Errorf("store tweets: %d of %d stored", n, len(items))
-	}
-	for i := range items {
-		if items[i].reason != "" {
-			im.sum.Filtered[items[i].reason]++
-		}
-	}
-	im.sum.Imported += len(items)
-	return nil
 }
 
 // deferQuestions makes the transaction c runs check threads' question
@@ -125,22 +52,22 @@ func (im *Importer) copyThreads(ctx context.Context, c *stmtCache, threads []*ne
 		return err
 	}
 	var th, posts, items, search []any
-	var pending []pendingItem
+	var pending []social.PendingItem
 	index := im.s.index()
 	for _, nt := range threads {
 		q := nt.items[0]
 		last, firstAnswer := nt.times()
-		lang, checked := social.ThreadLang(q.lang)
+		lang, checked := social.ThreadLang(q.Lang)
 		th = append(th, nt.id, nt.categoryID, nt.authors[0], nt.title, nt.slug, len(nt.items)-1,
-			q.created, last, social.SourceRef(q.handle, q.id, q.format), firstAnswer, lang, checked, nt.posts[0])
+			q.Created, last, social.SourceRef(q.Handle, q.ID, q.Format), firstAnswer, lang, checked, nt.posts[0])
 		posts, items, pending = nt.postRows(func(i int) int64 { return nt.posts[i] }, posts, items, pending)
 		search = append(search, index.Values(openIndexRow(nt.id, nt.categoryID, nt.search))...)
 	}
-	if _, err := copyRows(ctx, c, "threads", []string{"id", "category_id", "author_id", "title", "slug", "answer_count",
+	if _, err := social.CopyRows(ctx, c, "threads", []string{"id", "category_id", "author_id", "title", "slug", "answer_count",
 		"created_at", "last_activity_at", "source_url", "first_answer_at", "lang", "lang_checked", "question_id"}, th); err != nil {
 		return fmt.Errorf("store imported threads: %w", err)
 	}
-	if _, err := copyRows(ctx, c, "posts", []string{"id", "thread_id", "author_id", "is_question", "body_md", "body_html",
+	if _, err := social.CopyRows(ctx, c, "posts", []string{"id", "thread_id", "author_id", "is_question", "body_md", "body_html",
 		"body_text", "created_at"}, posts); err != nil {
 		return fmt.Errorf("store imported posts: %w", err)
 	}
@@ -149,11 +76,10 @@ func (im *Importer) copyThreads(ctx context.Context, c *stmtCache, threads []*ne
 	if err := im.insertItems(ctx, c, pending); err != nil {
 		return err
 	}
-	if err := execTuples(ctx, c, `UPDATE social_items SET status = v.column2, thread_id = v.column3, post_id = v.column4 FROM (VALUES `,
-		typedTuple("TEXT", "TEXT", "BIGINT", "BIGINT"), `) AS v WHERE social_items.tweet_id = v.column1`, 4, items); err != nil {
+	if err := im.s.MarkItems(ctx, c, items); err != nil {
 		return fmt.Errorf("store imported items: %w", err)
 	}
-	if _, err := copyRows(ctx, c, "search_index", index.Columns(), search); err != nil {
+	if _, err := social.CopyRows(ctx, c, "search_index", index.Columns(), search); err != nil {
 		return fmt.Errorf("store imported search index: %w", err)
 	}
 	return nil

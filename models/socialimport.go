@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"fmt"
 	"maps"
-	"sort"
 	"strings"
 
 	"github.com/crowdcare/crowdcare/models/social"
@@ -43,59 +42,12 @@ type ImportOptions struct {
 	Job int64
 }
 
-// SkippedRecord is a record a file could not give.
-type SkippedRecord struct {
-	File   string
-	Line   int
-	Reason string
-}
-
-// String is the record as import reports list it: "file line 3: reason",
-// leaving out what is not known.
-func (r SkippedRecord) String() string {
-	switch {
-	case r.Line > 0 && r.File != "":
-		return fmt.Sprintf("%s line %d: %s", r.File, r.Line, r.Reason)
-	case r.Line > 0:
-		return fmt.Sprintf("line %d: %s", r.Line, r.Reason)
-	case r.File != "":
-		return r.File + ": " + r.Reason
-	}
-	return r.Reason
-}
-
-// ImportSummary says what an import did, or with DryRun would do.
-type ImportSummary struct {
-	Read       int
-	Imported   int // new items stored
-	Duplicates int // already imported earlier (by tweet id)
-	Filtered   map[string]int
-	Threads    int // threads created
-	Answers    int // answers added (to new or existing threads), questions that became answers included
-	Merged     int // earlier imports' threads merged into another of their conversation, which the new tweets linked
-	Inbox      int // items waiting for triage
-	Skipped    []SkippedRecord
-	DryRun     bool
-}
-
-// FilteredTotal is the number of filtered items, all reasons together.
-func (s *ImportSummary) FilteredTotal() int {
-	n := 0
-	for _, v := range s.Filtered {
-		n += v
-	}
-	return n
-}
-
-// FilterReasons lists the reasons in a stable order, for reports.
-func (s *ImportSummary) FilterReasons() []string {
-	var out []string
-	for k := range s.Filtered {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
-}
+// What an import did, and the records it could not read (models/social):
+// aliases for the handlers, the workers and the command.
+type (
+	ImportSummary = social.ImportSummary // alias: moved to models/social
+	SkippedRecord = social.SkippedRecord // alias: moved to models/social
+)
 
 // Importer stores tweets as social items in batches, then resolves
 // conversations and turns them into threads. Use Add for each tweet, Skip for
@@ -104,7 +56,7 @@ type Importer struct {
 	s     *Store
 	opts  ImportOptions
 	id    int64
-	batch []pendingItem // read, waiting to be stored
+	batch []social.PendingItem // read, waiting to be stored
 	sum   ImportSummary
 	// Full batches are stored by goroutines of their own, one after the
 	// other, while the next one is read.
@@ -186,7 +138,7 @@ func (s *Store) NewImporter(ctx context.Context, opts ImportOptions) (*Importer,
 	im := &Importer{s: s, opts: opts, brand: map[string]bool{}, batchSize: importBatch,
 		sum: ImportSummary{Filtered: map[string]int{}, DryRun: opts.DryRun}, cats: map[int64]int64{}}
 	// The rules as the import starts apply to all of it, as a category does.
-	rules, err := loadRules(ctx, s.r)
+	rules, err := social.LoadRules(ctx, s.r)
 	if err != nil {
 		return nil, err
 	}
@@ -198,13 +150,15 @@ func (s *Store) NewImporter(ctx context.Context, opts ImportOptions) (*Importer,
 	// A counter taken in a write transaction: two imports started together
 	// must not share an id, or each would resolve the other's items.
 	err = s.inTx(ctx, func(tx *sql.Tx) error {
-		return tx.QueryRowContext(ctx, s.nextCounter("import_seq", `SELECT COALESCE(MAX(import_id), 0) + 1 FROM social_items`)).Scan(&im.id)
+		var err error
+		im.id, err = s.NextImportID(ctx, tx)
+		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("new import: %w", err)
 	}
 	if opts.Job != 0 && !opts.DryRun {
-		if err := s.setJobImport(ctx, opts.Job, im.id); err != nil {
+		if err := s.SetJobImport(ctx, opts.Job, im.id); err != nil {
 			return nil, fmt.Errorf("new import: %w", err)
 		}
 	}
@@ -308,10 +262,10 @@ func (im *Importer) Add(ctx context.Context, t tweets.Tweet) error {
 	status, reason, score := im.classify(t, brand)
 	var repeat int64
 	if !brand { // the brand's replies are never spam
-		repeat = repeatKey(t.AuthorID, t.AuthorHandle, t.Text)
+		repeat = social.RepeatKey(t.AuthorID, t.AuthorHandle, t.Text)
 	}
 	lang := t.Lang
-	if pseudoLanguage(lang) {
+	if social.PseudoLanguage(lang) {
 		lang = "" // DetectLanguages fills it in after the import
 	}
 	conv := t.ConversationID
@@ -322,10 +276,10 @@ func (im *Importer) Add(ctx context.Context, t tweets.Tweet) error {
 	if status == "new" {
 		rule = im.matchRule(t.Text, t.AuthorHandle)
 	}
-	im.batch = append(im.batch, pendingItem{id: t.ID, conv: conv, parent: t.InReplyToID, handle: t.AuthorHandle,
-		authorID: t.AuthorID, name: t.AuthorName, text: t.Text, lang: lang, format: string(t.Format), brand: brand,
-		official: im.brand[strings.ToLower(t.AuthorHandle)], status: status, reason: reason, score: score, ruleID: rule,
-		created: t.CreatedAt.Unix(), repeat: repeat})
+	im.batch = append(im.batch, social.PendingItem{ID: t.ID, Conv: conv, Parent: t.InReplyToID, Handle: t.AuthorHandle,
+		AuthorID: t.AuthorID, Name: t.AuthorName, Text: t.Text, Lang: lang, Format: string(t.Format), Brand: brand,
+		Official: im.brand[strings.ToLower(t.AuthorHandle)], Status: status, Reason: reason, Score: score, RuleID: rule,
+		Created: t.CreatedAt.Unix(), Repeat: repeat})
 	if len(im.batch) >= im.batchSize {
 		return im.flush(ctx)
 	}
@@ -373,15 +327,6 @@ func (im *Importer) classify(t tweets.Tweet, brand bool) (status, reason string,
 	return "new", "", score
 }
 
-// pseudoLanguage codes say "no language" rather than naming one.
-func pseudoLanguage(code string) bool {
-	switch code {
-	case "", "und", "qme", "zxx", "qam", "qst", "qht", "art", "qct":
-		return true
-	}
-	return false
-}
-
 // storeJob is a batch being stored by a goroutine of its own.
 type storeJob struct {
 	done chan struct{}
@@ -403,7 +348,7 @@ func (im *Importer) flush(ctx context.Context) error {
 		}
 	}
 	batch := im.batch
-	im.batch = make([]pendingItem, 0, im.batchSize)
+	im.batch = make([]social.PendingItem, 0, im.batchSize)
 	prev := im.last
 	job := &storeJob{done: make(chan struct{})}
 	im.older, im.last = prev, job
@@ -455,22 +400,22 @@ func (im *Importer) drain(ctx context.Context) error {
 // storeItems stores a batch. While triaging every item waits in the inbox;
 // otherwise the conversations the batch holds whole become threads at once
 // (streamBatch).
-func (im *Importer) storeItems(ctx context.Context, tx *sql.Tx, batch []pendingItem, pre map[string]*newThread) error {
+func (im *Importer) storeItems(ctx context.Context, tx *sql.Tx, batch []social.PendingItem, pre map[string]*newThread) error {
 	c := im.stmts(tx)
 	defer c.Close()
 	if im.opts.Triage {
-		rb, err := im.s.resolveBatch(ctx, c, batch)
+		rb, err := im.s.ResolveBatch(ctx, c, batch)
 		if err != nil {
 			return err
 		}
-		if err := im.applyRepeats(ctx, c, rb.keep); err != nil {
+		if err := im.applyRepeats(ctx, c, rb.Keep); err != nil {
 			return err
 		}
-		im.sum.Duplicates += rb.dups
-		if err := im.insertItems(ctx, c, rb.keep); err != nil {
+		im.sum.Duplicates += rb.Dups
+		if err := im.insertItems(ctx, c, rb.Keep); err != nil {
 			return err
 		}
-		return join(ctx, c, rb.joins)
+		return social.JoinReplies(ctx, c, rb.Joins)
 	}
 	return im.streamBatch(ctx, c, batch, pre)
 }
@@ -489,14 +434,14 @@ func (im *Importer) Finish(ctx context.Context) (*ImportSummary, error) {
 	// import's trusted matches are; so is what interrupted imports left
 	// waiting (their process died before their Finish).
 	if err == nil && im.dryTx == nil {
-		im.resumePublish, im.resumeTriage, err = im.s.leftWaiting(ctx, im.s.r)
+		im.resumePublish, im.resumeTriage, err = social.LeftWaiting(ctx, im.s.r)
 	}
 	resume := len(im.resumePublish)+len(im.resumeTriage) > 0
 	if err == nil && (im.opts.Triage || im.waiting > 0 || resume) {
 		err = im.convertAll(ctx)
 	}
 	if err == nil && resume {
-		err = im.s.resumedBy(ctx, im.opts.Job, append(im.resumePublish, im.resumeTriage...))
+		err = im.s.ResumedBy(ctx, im.opts.Job, append(im.resumePublish, im.resumeTriage...))
 	}
 	// Counted after a failure too: what the batches before it stored stays,
 	// and the summary says what.
@@ -555,14 +500,16 @@ func (im *Importer) rollback() {
 }
 
 func (im *Importer) countInbox(ctx context.Context) error {
-	q := `SELECT COUNT(*) FROM social_items WHERE import_id = ? AND status = 'new'`
-	var row *sql.Row
+	var q dbtx = im.s.reader(ctx)
 	if im.dryTx != nil {
-		row = im.dryTx.QueryRowContext(ctx, q, im.id)
-	} else {
-		row = im.s.reader(ctx).QueryRowContext(ctx, q, im.id)
+		q = im.dryTx
 	}
-	return row.Scan(&im.sum.Inbox)
+	n, err := social.CountWaiting(ctx, q, im.id)
+	if err != nil {
+		return err
+	}
+	im.sum.Inbox = n
+	return nil
 }
 
 // LinkPlaceholder hands an imported profile's posts to a real account and
@@ -614,98 +561,4 @@ func (s *Store) LinkPlaceholder(ctx context.Context, actor *User, placeholderID 
 		}
 		return logAction(ctx, tx, s.now(), actor, "link_placeholder", "user", ph.ID, ph.XName()+" to "+real.Username)
 	})
-}
-
-// DetectLanguages names the language of up to limit imported posts whose
-// source did not, on every core, and returns how many it looked at.
-func (s *Store) DetectLanguages(ctx context.Context, det social.LanguageDetector, limit int) (int, error) {
-	return s.detectAndStore(ctx, det, `SELECT tweet_id, text FROM social_items WHERE lang_checked = 0 LIMIT ?`,
-		`UPDATE social_items SET lang = ?, lang_checked = 1 WHERE tweet_id = ?`, limit, nil)
-}
-
-// langBatch is how many posts DetectAllLanguages reads, looks at and
-// writes at a time.
-const langBatch = 5000
-
-// DetectAllLanguages names the language of every imported post whose
-// source did not, as an import does after storing them, and returns how
-// many it looked at. The posts go in tweet-id order, a batch at a time: the
-// next batch is read and looked at on every core while this one is
-// written, with multi-row statements. Posts stored meanwhile with a lower
-// id wait for the next call (or the server's background detection).
-func (s *Store) DetectAllLanguages(ctx context.Context, det social.LanguageDetector) (int, error) {
-	return s.detectAllLanguages(ctx, det, langBatch)
-}
-
-func (s *Store) detectAllLanguages(ctx context.Context, det social.LanguageDetector, size int) (int, error) {
-	type batch struct {
-		args []any // (tweet id, language) pairs
-		err  error
-	}
-	readCtx, stop := context.WithCancel(ctx)
-	defer stop()
-	next := make(chan batch, 1)
-	go func() {
-		defer close(next)
-		after := ""
-		for {
-			rows, err := s.r.QueryContext(readCtx, `SELECT tweet_id, text FROM social_items`+s.indexedBy("social_items_lang_todo")+`
-				WHERE lang_checked = 0 AND tweet_id > ? ORDER BY tweet_id LIMIT ?`, after, size)
-			var ids []string
-			var texts []string
-			for err == nil && rows.Next() {
-				var text string
-				if err = rows.Scan(&after, &text); err == nil {
-					ids, texts = append(ids, after), append(texts, text)
-				}
-			}
-			if rows != nil {
-				rows.Close()
-				if err == nil {
-					err = rows.Err()
-				}
-			}
-			if err != nil || len(ids) == 0 {
-				if err != nil {
-					select {
-					case next <- batch{err: fmt.Errorf("texts without a language: %w", err)}:
-					case <-readCtx.Done(): // given up on: nobody reads it
-					}
-				}
-				return
-			}
-			langs := social.DetectAll(det, texts)
-			args := make([]any, 0, 2*len(ids))
-			for i, id := range ids {
-				args = append(args, id, langs[i])
-			}
-			select {
-			case next <- batch{args: args}:
-			case <-readCtx.Done():
-				return
-			}
-		}
-	}()
-	total := 0
-	// Statements run without the caller's cancellation (the driver would
-	// start a goroutine for each); it is checked between batches.
-	quiet := context.WithoutCancel(ctx)
-	for b := range next {
-		if b.err != nil {
-			return total, b.err
-		}
-		if err := ctx.Err(); err != nil {
-			return total, err
-		}
-		// Quietly: no page a cache keeps shows an item's language.
-		err := s.inQuietTx(quiet, func(tx *sql.Tx) error {
-			return execTuples(quiet, tx, `UPDATE social_items SET lang = v.column2, lang_checked = 1 FROM (VALUES `,
-				typedTuple("TEXT", "TEXT"), `) AS v WHERE social_items.tweet_id = v.column1`, 2, b.args)
-		})
-		if err != nil {
-			return total, fmt.Errorf("store languages: %w", err)
-		}
-		total += len(b.args) / 2
-	}
-	return total, ctx.Err()
 }

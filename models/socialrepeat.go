@@ -3,7 +3,6 @@ package models
 import (
 	"context"
 	"fmt"
-	"hash/fnv"
 	"sort"
 	"strconv"
 	"strings"
@@ -11,35 +10,15 @@ import (
 	"github.com/crowdcare/crowdcare/models/social"
 )
 
-// The same text three times from one author is spam (spamScore). An author
-// is their X user id when the source gives one, else their handle; posts
-// whose file names nobody are never counted together. Copies are counted
+// The same text three times from one author is spam (spamScore; the key
+// of an author's text is social.RepeatKey). An author is their X user id
+// when the source gives one, else their handle; posts whose file names
+// nobody are never counted together. Copies are counted
 // among everything stored, whichever import stored them, and ranked by time:
 // the two earliest stay, the third and later are spam, whatever order the
 // files come in. A copy that an earlier import stored and that a later one
 // finds to be the third or later is filtered then too, and if it was made a
 // post already, the post (its thread, if it asked one) is hidden.
-
-// repeatKey identifies an author's text, 0 when the author is unknown.
-func repeatKey(authorID, handle, text string) int64 {
-	var who string
-	switch {
-	case authorID != "":
-		who = "#" + authorID
-	case handle != "":
-		who = "@" + strings.ToLower(handle)
-	default:
-		return 0
-	}
-	h := fnv.New64a()
-	h.Write([]byte(who))
-	h.Write([]byte{0})
-	h.Write([]byte(text))
-	if k := int64(h.Sum64()); k != 0 {
-		return k
-	}
-	return 1
-}
 
 // repeatCopy is one post of an author's text.
 type repeatCopy struct {
@@ -64,10 +43,10 @@ const hiddenForRepeats = "The same text a third time from this author: filtered 
 // applyRepeats scores a batch's new items (duplicates dropped) for
 // repeating their author's text, and filters stored copies that the batch
 // makes the third or later.
-func (im *Importer) applyRepeats(ctx context.Context, c dbtx, items []pendingItem) error {
+func (im *Importer) applyRepeats(ctx context.Context, c dbtx, items []social.PendingItem) error {
 	inBatch := map[int64][]int{}
 	for i := range items {
-		if k := items[i].repeat; k != 0 {
+		if k := items[i].Repeat; k != 0 {
 			inBatch[k] = append(inBatch[k], i)
 		}
 	}
@@ -116,7 +95,7 @@ func (im *Importer) applyRepeats(ctx context.Context, c dbtx, items []pendingIte
 			storedRank[cp.id] = r
 		}
 		for _, i := range idx {
-			all = append(all, repeatCopy{id: items[i].id, created: items[i].created, batch: i})
+			all = append(all, repeatCopy{id: items[i].ID, created: items[i].Created, batch: i})
 		}
 		sortCopies(all)
 		for r, cp := range all {
@@ -125,9 +104,9 @@ func (im *Importer) applyRepeats(ctx context.Context, c dbtx, items []pendingIte
 			}
 			if cp.batch >= 0 {
 				p := &items[cp.batch]
-				p.score += 3
-				if p.status == "new" && !p.brand && p.score >= 3 {
-					p.status, p.reason, p.ruleID = "filtered", social.FilterSpam, 0
+				p.Score += 3
+				if p.Status == "new" && !p.Brand && p.Score >= 3 {
+					p.Status, p.Reason, p.RuleID = "filtered", social.FilterSpam, 0
 				}
 				continue
 			}
@@ -153,14 +132,13 @@ func sortCopies(cs []repeatCopy) {
 // filterRepeat filters a stored copy that is now a third or later one.
 func (im *Importer) filterRepeat(ctx context.Context, c dbtx, cp repeatCopy) error {
 	st := cp.stored
-	if _, err := c.ExecContext(ctx, `UPDATE social_items SET spam_score = spam_score + 3 WHERE tweet_id = ?`, cp.id); err != nil {
+	if err := social.AddRepeatScore(ctx, c, cp.id); err != nil {
 		return err
 	}
 	if st.brand || (st.status != "new" && st.status != "converted" && st.status != "appended") {
 		return nil
 	}
-	if _, err := c.ExecContext(ctx, `UPDATE social_items SET status = 'filtered', filter_reason = ?, rule_id = NULL WHERE tweet_id = ?`,
-		social.FilterSpam, cp.id); err != nil {
+	if err := social.FilterAsSpam(ctx, c, cp.id); err != nil {
 		return err
 	}
 	if st.importID == im.id {

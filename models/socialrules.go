@@ -13,30 +13,11 @@ import (
 // (social.Rule, whose Matches the import uses; an alias for the handlers).
 type SocialRule = social.Rule
 
-func loadRules(ctx context.Context, q interface {
-	QueryContext(context.Context, string, ...any) (*sql.Rows, error)
-}) ([]SocialRule, error) {
-	rows, err := q.QueryContext(ctx, `SELECT id, name, keywords, handles, hashtags, exclusions, trusted, COALESCE(category_id, 0), active
-		FROM social_rules WHERE active = 1 ORDER BY trusted DESC, id`)
-	if err != nil {
-		return nil, fmt.Errorf("load rules: %w", err)
-	}
-	defer rows.Close()
-	var out []SocialRule
-	for rows.Next() {
-		var r SocialRule
-		var kw, hd, ht, ex string
-		if err := rows.Scan(&r.ID, &r.Name, &kw, &hd, &ht, &ex, &r.Trusted, &r.CategoryID, &r.Active); err != nil {
-			return nil, err
-		}
-		r.Keywords, r.Handles, r.Hashtags, r.Exclusions = social.SplitList(kw), social.SplitList(hd), social.SplitList(ht), social.SplitList(ex)
-		out = append(out, r)
-	}
-	return out, rows.Err()
+// newSocial is social listening's storage (models/social) over the
+// store's database layer.
+func (s *Store) newSocial() *social.Social {
+	return social.New(s.db, social.Deps{Now: s.now, NotFound: ErrNotFound, SharedKey: SharedKey})
 }
-
-// SocialRules lists the active rules.
-func (s *Store) SocialRules(ctx context.Context) ([]SocialRule, error) { return loadRules(ctx, s.r) }
 
 // NewSocialRule is the rule form as typed.
 type NewSocialRule struct {
@@ -54,7 +35,7 @@ func (s *Store) CreateSocialRule(ctx context.Context, actor *User, n NewSocialRu
 	v.check(n.Name != "" && len(n.Name) <= 80, "name", "Name the rule (up to 80 characters).")
 	v.check(len(social.SplitList(n.Keywords))+len(social.SplitList(n.Handles))+len(social.SplitList(n.Hashtags)) > 0, "keywords",
 		"Give at least one keyword, handle or hashtag to listen for.")
-	var catID any
+	var catID int64
 	if n.CategorySlug != "" {
 		cat, err := s.CategoryBySlug(ctx, n.CategorySlug)
 		v.check(err == nil, "category", "Choose a category.")
@@ -67,9 +48,9 @@ func (s *Store) CreateSocialRule(ctx context.Context, actor *User, n NewSocialRu
 	}
 	var id int64
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		if err := tx.QueryRowContext(ctx, `INSERT INTO social_rules (name, keywords, handles, hashtags, exclusions, trusted, category_id, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, n.Name, n.Keywords, n.Handles, n.Hashtags, n.Exclusions, n.Trusted, catID,
-			s.now().Unix()).Scan(&id); err != nil {
+		var err error
+		if id, err = social.InsertRule(ctx, tx, social.RuleRow{Name: n.Name, Keywords: n.Keywords, Handles: n.Handles,
+			Hashtags: n.Hashtags, Exclusions: n.Exclusions, Trusted: n.Trusted, CategoryID: catID}, s.now()); err != nil {
 			return err
 		}
 		return logAction(ctx, tx, s.now(), actor, "create_social_rule", "rule", id, n.Name)
@@ -86,7 +67,7 @@ func (s *Store) DeactivateSocialRule(ctx context.Context, actor *User, id int64)
 		return ErrForbidden
 	}
 	return s.inTx(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `UPDATE social_rules SET active = 0 WHERE id = ?`, id); err != nil {
+		if err := social.DeactivateRule(ctx, tx, id); err != nil {
 			return err
 		}
 		return logAction(ctx, tx, s.now(), actor, "deactivate_social_rule", "rule", id, "")

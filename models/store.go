@@ -25,6 +25,7 @@ import (
 	"github.com/crowdcare/crowdcare/models/notify"
 	"github.com/crowdcare/crowdcare/models/search"
 	"github.com/crowdcare/crowdcare/models/site"
+	"github.com/crowdcare/crowdcare/models/social"
 )
 
 // Options tunes a Store. The zero value is what production uses.
@@ -155,6 +156,9 @@ type Store struct {
 	// KB is the knowledge base's articles (models/kb), over db and what
 	// kb.Needs names.
 	*kb.KB
+	// Social is social listening's items, rules, inbox and import jobs
+	// (models/social), over db, now and ErrNotFound.
+	*social.Social
 }
 
 // Version changes whenever anything was written by this process or, on
@@ -251,6 +255,7 @@ func openPostgres(ctx context.Context, url string, opts Options) (*Store, error)
 	s.Searcher = s.newSearcher()
 	s.Accounts = s.newAccounts()
 	s.KB = s.newKB()
+	s.Social = s.newSocial()
 	if err := s.migrate(ctx); err != nil {
 		pool.Close()
 		return nil, err
@@ -327,6 +332,7 @@ func openSQLite(ctx context.Context, path string, opts Options) (*Store, error) 
 	s.Searcher = s.newSearcher()
 	s.Accounts = s.newAccounts()
 	s.KB = s.newKB()
+	s.Social = s.newSocial()
 	if err := r.PingContext(ctx); err != nil {
 		s.Close()
 		return nil, fmt.Errorf("ping readers: %w", err)
