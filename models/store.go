@@ -16,6 +16,7 @@ import (
 	"github.com/pressly/goose/v3/lock"
 
 	"github.com/crowdcare/crowdcare/models/db"
+	"github.com/crowdcare/crowdcare/models/forum"
 	"github.com/crowdcare/crowdcare/models/markup"
 	"github.com/crowdcare/crowdcare/models/migrations"
 	"github.com/crowdcare/crowdcare/models/moderation"
@@ -150,6 +151,9 @@ type Store struct {
 	// Moderator is the flags and the audit log (models/moderation), over
 	// reader, exec, inTx and now.
 	*moderation.Moderator
+	// Forum is the categories, who may see them, drafts and submission
+	// keys (models/forum), over db, now and Version.
+	*forum.Forum
 }
 
 // Version changes whenever anything was written by this process or, on
@@ -242,6 +246,7 @@ func openPostgres(ctx context.Context, url string, opts Options) (*Store, error)
 	s.Site = s.newSite()
 	s.Notifier = s.newNotifier()
 	s.Moderator = s.newModerator()
+	s.Forum = s.newForum()
 	if err := s.migrate(ctx); err != nil {
 		pool.Close()
 		return nil, err
@@ -314,6 +319,7 @@ func openSQLite(ctx context.Context, path string, opts Options) (*Store, error) 
 	s.Site = s.newSite()
 	s.Notifier = s.newNotifier()
 	s.Moderator = s.newModerator()
+	s.Forum = s.newForum()
 	if err := r.PingContext(ctx); err != nil {
 		s.Close()
 		return nil, fmt.Errorf("ping readers: %w", err)

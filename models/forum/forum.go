@@ -1,15 +1,25 @@
-// Package forum is the forum's threads, posts and categories as the pages
-// show them: the types, what they say of themselves (their addresses,
-// whether a thread is solved or gone), the limits on a question's shape and
-// the lists' page sizes, and the pure text rules (slugs, cleaning what is
-// stored).
+// Package forum is the forum's threads, posts and categories: the types
+// and what they say of themselves (their addresses, whether a thread is
+// solved or gone), the limits on a question's shape and the lists' page
+// sizes, the pure text rules (slugs, cleaning what is stored), and the SQL
+// of the forum's own tables that has moved here from models: categories
+// (listing, creating), who may see which category and thread (the
+// conditions VisibleThread and VisiblePost that every domain listing
+// threads takes, the private categories' groups, the per-request memo),
+// the composer's drafts and the forms' submission keys.
 //
-// Today it holds those; the forum's SQL (asking, answering, votes,
-// acceptance, edits, lists, categories and who may see them) is still in
-// models, which names these types through aliases (models.Thread,
-// models.Post, models.Category) and is to move here next (README, "The
-// code: a map of the packages"). It imports models/accounts for a post's
-// author.
+// It takes the database layer, a *db.DB (models/db), and the little it
+// needs of the store (Deps: the clock, the store's version, the not-found
+// error), so it imports nothing of models; models.Store embeds a *Forum, so
+// its methods are the store's. It imports models/accounts (a post's author,
+// the viewer) and models/policy (who sees private categories).
+//
+// Still in models, calling it: the steps that span domains (asking and
+// answering: search, notify, kb, insights; accepting; hiding; editing and
+// deleting a post: search, kb, attachments), and the texts users read
+// (a category form's messages are made by models.CreateCategory from
+// ErrCategoryTaken). Thread lists, votes and revisions are to move next
+// (README, "The code: a map of the packages").
 package forum
 
 import (
