@@ -4,6 +4,8 @@ import (
 	"errors"
 	"sort"
 	"strings"
+
+	"github.com/crowdcare/crowdcare/models/forum"
 )
 
 // ErrNotFound is returned when a row does not exist or is not visible.
@@ -12,8 +14,9 @@ var ErrNotFound = errors.New("not found")
 // ErrForbidden is returned when the acting user may not do what was asked.
 var ErrForbidden = errors.New("forbidden")
 
-// ErrPageTooDeep is returned for a page of a list past MaxListPage.
-var ErrPageTooDeep = errors.New("page past the last a list shows")
+// ErrPageTooDeep is returned for a page of a list past MaxListPage
+// (forum.ErrPageTooDeep). Alias: moved to models/forum.
+var ErrPageTooDeep = forum.ErrPageTooDeep
 
 // ErrThrottled is returned when too many attempts were made recently.
 var ErrThrottled = errors.New("too many attempts")

@@ -95,7 +95,7 @@ func (s *Store) FlagQueue(ctx context.Context, actor *User) ([]FlaggedPost, erro
 	}
 	rows, err = s.reader(ctx).QueryContext(ctx, `SELECT `+threadColumns+threadJoins+` WHERE t.id IN (`+placeholders(len(threadIDs))+`)
 		AND t.question_id IS NOT NULL`, idArgs(threadIDs)...)
-	threads, err := keyedByID(rows, err, scanThread, func(t *Thread) int64 { return t.ID })
+	threads, err := keyedByID(rows, err, s.scanThread, func(t *Thread) int64 { return t.ID })
 	if err != nil {
 		return nil, fmt.Errorf("load threads of flagged posts: %w", err)
 	}

@@ -17,52 +17,15 @@ import (
 // models/forum.
 type Post = forum.Post
 
-const postColumns = `p.id, p.thread_id, p.is_question, p.body_md, p.body_html, p.helpful_count,
-	p.created_at, COALESCE(p.edited_at, 0), p.deleted_at IS NOT NULL, p.hidden_at IS NOT NULL, p.hidden_reason, p.pending = 1,
-	u.id, u.username, u.role, COALESCE(ru.id, 0), COALESCE(ru.username, ''), COALESCE(ru.role, ''), u.avatar_url`
+// Reading a post (its columns, scanning, Post) is the forum's
+// (models/forum/read.go); these are the names this package's files use.
 
-const postJoins = ` FROM posts p JOIN users u ON u.id = p.author_id LEFT JOIN users ru ON ru.id = p.recommended_by`
+const (
+	postColumns = forum.PostColumns
+	postJoins   = forum.PostJoins
+)
 
-func scanPost(row interface{ Scan(...any) error }) (*Post, error) {
-	var p Post
-	var html, role string
-	var created, edited int64
-	var rec UserRef
-	var recRole string
-	err := row.Scan(&p.ID, &p.ThreadID, &p.IsQuestion, &p.BodyMD, &html, &p.HelpfulCount,
-		&created, &edited, &p.Deleted, &p.Hidden, &p.HiddenReason, &p.Pending, &p.Author.ID, &p.Author.Username, &role,
-		&rec.ID, &rec.Username, &recRole, &p.Author.AvatarURL)
-	if err != nil {
-		return nil, err
-	}
-	if rec.ID != 0 {
-		rec.Role = Role(recRole)
-		p.Recommended = &rec
-	}
-	p.BodyHTML = template.HTML(html)
-	p.Author.Role = Role(role)
-	p.CreatedAt = time.Unix(created, 0)
-	if edited != 0 {
-		p.EditedAt = time.Unix(edited, 0)
-	}
-	if p.Deleted {
-		// Removed text is never handed to a page, so no template can leak it.
-		p.BodyMD, p.BodyHTML = "", ""
-	}
-	return &p, nil
-}
-
-// Post loads one post.
-func (s *Store) Post(ctx context.Context, id int64) (*Post, error) {
-	p, err := scanPost(s.reader(ctx).QueryRowContext(ctx, `SELECT `+postColumns+postJoins+` WHERE p.id = ?`, id))
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, ErrNotFound
-	}
-	if err != nil {
-		return nil, fmt.Errorf("load post %d: %w", id, err)
-	}
-	return p, nil
-}
+func scanPost(row interface{ Scan(...any) error }) (*Post, error) { return forum.ScanPost(row) }
 
 // ThreadPosts is what a thread page shows.
 type ThreadPosts struct {

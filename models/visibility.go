@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/crowdcare/crowdcare/models/forum"
+	"github.com/crowdcare/crowdcare/models/social"
 )
 
 // Who may see which category and thread is the forum's (models/forum:
@@ -15,7 +16,8 @@ import (
 
 // newForum is the forum over the store's database, clock and version.
 func (s *Store) newForum() *forum.Forum {
-	return forum.New(s.db, forum.Deps{Now: s.now, Version: s.Version, NotFound: ErrNotFound})
+	return forum.New(s.db, forum.Deps{Now: s.now, Version: s.Version, NotFound: ErrNotFound, ThreadSource: social.ThreadSource,
+		Votes: s.forumVotes()})
 }
 
 // visibleThread is the condition for a thread that appears in lists, search,

@@ -10,12 +10,17 @@ import (
 
 // Deps is what the forum needs of the store besides the database layer:
 // the store's clock, its version (what the store remembers for a request,
-// WithMemo, holds until the next write), and the error for what is not
-// there (models.ErrNotFound: a 404).
+// WithMemo, holds until the next write), the error for what is not there
+// (models.ErrNotFound: a 404), and what belongs to other domains.
 type Deps struct {
 	Now      func() time.Time
 	Version  func() uint64
 	NotFound error
+	// ThreadSource reads a thread's source_url: the link to the post on X,
+	// the post's id, and whether the thread started on X (models/social's).
+	ThreadSource func(ref string) (link, id string, fromX bool)
+	// Votes is what a helpful vote needs of policy and the accounts.
+	Votes Votes
 }
 
 // Forum reads and writes the forum's tables: it reads from the pool a
