@@ -194,21 +194,9 @@ func (s *Store) createThread(ctx context.Context, author *User, n NewThread, tru
 	return t, nil
 }
 
+// setTags replaces a thread's tags (forum.SetTags).
 func setTags(ctx context.Context, tx dbtx, threadID int64, tags []string) error {
-	if _, err := tx.ExecContext(ctx, `DELETE FROM thread_tags WHERE thread_id = ?`, threadID); err != nil {
-		return err
-	}
-	for _, name := range tags {
-		var id int64
-		err := tx.QueryRowContext(ctx, `INSERT INTO tags (name) VALUES (?) ON CONFLICT (name) DO UPDATE SET name = excluded.name RETURNING id`, name).Scan(&id)
-		if err != nil {
-			return fmt.Errorf("tag %q: %w", name, err)
-		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO thread_tags (thread_id, tag_id) VALUES (?, ?)`, threadID, id); err != nil {
-			return err
-		}
-	}
-	return nil
+	return forum.SetTags(ctx, tx, threadID, tags)
 }
 
 // Reading threads (their columns, scanning, Thread, the tags) is the

@@ -11,7 +11,10 @@
 //   - reading a thread and a post (ThreadColumns, ScanThread, PostColumns,
 //     ScanPost: other domains' queries take them), the thread lists and
 //     the paging every paged list uses (Paging, ListPaging, CountUpTo);
-//   - helpful votes, one transaction with the points they give.
+//   - helpful votes, one transaction with the points they give;
+//   - the statements of editing and removing a post (ReviseIn, RetitleIn,
+//     RemovePostIn, in the caller's transaction) and the revisions an edit
+//     keeps.
 //
 // It takes the database layer, a *db.DB (models/db), and Deps: the little
 // it needs of the store (the clock, the store's version, the not-found
@@ -26,8 +29,8 @@
 // deleting a post: search, kb, attachments; a category's group: its
 // reputation moves), the thread page's posts (ThreadPosts: what a viewer
 // may read of hidden ones) and the texts users read (a category form's
-// messages are made by models.CreateCategory from ErrCategoryTaken).
-// Revisions are to move next (README, "The code: a map of the packages").
+// messages are made by models.CreateCategory from ErrCategoryTaken, the
+// edit budget's by models.EditPost from EditLimitError).
 package forum
 
 import (
