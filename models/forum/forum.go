@@ -9,8 +9,10 @@
 //     per-request memo;
 //   - the composer's drafts and the forms' submission keys;
 //   - reading a thread and a post (ThreadColumns, ScanThread, PostColumns,
-//     ScanPost: other domains' queries take them), the thread lists and
-//     the paging every paged list uses (Paging, ListPaging, CountUpTo);
+//     ScanPost: other domains' queries take them), a thread page's posts
+//     as the viewer may see them (ThreadPosts, VotedPosts, ThreadInsiders,
+//     AnswerPage), the thread lists and the paging every paged list uses
+//     (Paging, ListPaging, CountUpTo);
 //   - helpful votes, one transaction with the points they give;
 //   - the statements of editing and removing a post (ReviseIn, RetitleIn,
 //     RemovePostIn, in the caller's transaction) and the revisions an edit
@@ -27,8 +29,7 @@
 // Still in models, calling it: the steps that span domains (asking and
 // answering: search, notify, kb, insights; accepting; hiding; editing and
 // deleting a post: search, kb, attachments; a category's group: its
-// reputation moves), the thread page's posts (ThreadPosts: what a viewer
-// may read of hidden ones) and the texts users read (a category form's
+// reputation moves) and the texts users read (a category form's
 // messages are made by models.CreateCategory from ErrCategoryTaken, the
 // edit budget's by models.EditPost from EditLimitError).
 package forum
