@@ -6,8 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"time"
 
+	"github.com/crowdcare/crowdcare/models/forum"
 	"github.com/crowdcare/crowdcare/models/markup"
 	"github.com/crowdcare/crowdcare/models/policy"
 )
@@ -84,32 +84,15 @@ func (s *Store) editPost(ctx context.Context, editor *User, postID int64, e Post
 	if err != nil {
 		return err
 	}
-	now := s.now().Unix()
+	now := s.now()
 	err = s.inTx(ctx, func(tx *sql.Tx) error {
-		var oldTitle string
-		if err := tx.QueryRowContext(ctx, `SELECT title FROM threads WHERE id = ?`, p.ThreadID).Scan(&oldTitle); err != nil {
-			return err
-		}
-		if !p.IsQuestion {
-			oldTitle = ""
-		}
-		// The budget is checked by the statement that records the edit, so
-		// edits sent in parallel cannot all slip under it.
-		res, err := tx.ExecContext(ctx, `INSERT INTO post_revisions (post_id, editor_id, title, body_md, created_at)
-			SELECT id, ?1, ?2, body_md, CAST(?3 AS BIGINT) FROM posts WHERE id = ?4
-			AND (?5 = 0 OR (SELECT COUNT(*) FROM post_revisions WHERE editor_id = ?1 AND created_at > CAST(?3 AS BIGINT) - 3600) < ?5)`,
-			editor.ID, oldTitle, now, postID, budget)
-		if err != nil {
-			return err
-		}
-		if n, err := res.RowsAffected(); err != nil {
-			return err
-		} else if n == 0 {
+		var limit *forum.EditLimitError
+		err := s.Forum.ReviseIn(ctx, tx, editor.ID, p, budget, e.Body, string(r.HTML), r.Text, now)
+		if errors.As(err, &limit) {
 			return &ErrNotAllowed{Reason: fmt.Sprintf("You have edited posts %d times in the last hour, the most this community allows. "+
-				"Please wait a little before saving again.", budget)}
+				"Please wait a little before saving again.", limit.Budget)}
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE posts SET body_md = ?, body_html = ?, body_text = ?, edited_at = ? WHERE id = ?`,
-			e.Body, r.HTML, r.Text, now, postID); err != nil {
+		if err != nil {
 			return err
 		}
 		// The editor's uploads join the post (an author adding a screenshot;
@@ -121,11 +104,7 @@ func (s *Store) editPost(ctx context.Context, editor *User, postID int64, e Post
 			return err
 		}
 		if p.IsQuestion {
-			if _, err := tx.ExecContext(ctx, `UPDATE threads SET title = ?, slug = ? WHERE id = ?`,
-				e.Title, Slugify(e.Title), p.ThreadID); err != nil {
-				return err
-			}
-			if err := setTags(ctx, tx, p.ThreadID, tags); err != nil {
+			if err := s.Forum.RetitleIn(ctx, tx, p.ThreadID, e.Title, tags); err != nil {
 				return err
 			}
 		}
@@ -171,24 +150,10 @@ func (s *Store) DeletePost(ctx context.Context, actor *User, postID int64) error
 	if err := s.suspendedErr(actor); err != nil {
 		return err
 	}
-	now := s.now().Unix()
 	err = s.inTx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE posts SET deleted_at = ? WHERE id = ? AND deleted_at IS NULL`, now, postID)
-		if err != nil {
-			return err
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return nil // already removed by a concurrent request
-		}
-		if p.IsQuestion {
-			_, err = tx.ExecContext(ctx, `UPDATE threads SET deleted_at = ? WHERE id = ?`, now, p.ThreadID)
-		} else {
-			_, err = tx.ExecContext(ctx, `UPDATE threads SET accepted_id = CASE WHEN accepted_id = ?1 THEN NULL ELSE accepted_id END,
-				accepted_at = CASE WHEN accepted_id = ?1 THEN NULL ELSE accepted_at END,
-				accepted_author_id = CASE WHEN accepted_id = ?1 THEN NULL ELSE accepted_author_id END WHERE id = ?2`, postID, p.ThreadID)
-		}
-		if err != nil {
-			return err
+		removed, err := s.Forum.RemovePostIn(ctx, tx, p, s.now())
+		if err != nil || !removed {
+			return err // not removed: already so, by a concurrent request
 		}
 		// Recounted, not decremented: a hidden or queued answer was never counted.
 		if err := s.refreshThread(ctx, tx, p.ThreadID); err != nil {
@@ -202,36 +167,9 @@ func (s *Store) DeletePost(ctx context.Context, actor *User, postID int64) error
 	return nil
 }
 
-// Revision is a post as it was before one edit.
-type Revision struct {
-	ID        int64
-	Editor    UserRef
-	Title     string
-	BodyMD    string
-	CreatedAt time.Time
-}
-
-// Revisions lists a post's earlier versions, newest first.
-func (s *Store) Revisions(ctx context.Context, postID int64) ([]Revision, error) {
-	rows, err := s.reader(ctx).QueryContext(ctx, `SELECT r.id, r.title, r.body_md, r.created_at, u.id, u.username, u.role
-		FROM post_revisions r JOIN users u ON u.id = r.editor_id WHERE r.post_id = ? ORDER BY r.id DESC`, postID)
-	if err != nil {
-		return nil, fmt.Errorf("list revisions of %d: %w", postID, err)
-	}
-	defer rows.Close()
-	var out []Revision
-	for rows.Next() {
-		var r Revision
-		var at int64
-		var role string
-		if err := rows.Scan(&r.ID, &r.Title, &r.BodyMD, &at, &r.Editor.ID, &r.Editor.Username, &role); err != nil {
-			return nil, fmt.Errorf("scan revision: %w", err)
-		}
-		r.CreatedAt, r.Editor.Role = time.Unix(at, 0), Role(role)
-		out = append(out, r)
-	}
-	return out, rows.Err()
-}
+// Revision is a post as it was before one edit (forum.Revision). Alias:
+// moved to models/forum, whose Revisions lists them.
+type Revision = forum.Revision
 
 // ErrNotAllowed explains a refused action in words the user can act on.
 type ErrNotAllowed struct{ Reason string }

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/crowdcare/crowdcare/models/accounts"
+	"github.com/crowdcare/crowdcare/models/forum"
 )
 
 // ErrNotFound is returned when a row does not exist or is not visible.
@@ -14,8 +15,9 @@ var ErrNotFound = errors.New("not found")
 // ErrForbidden is returned when the acting user may not do what was asked.
 var ErrForbidden = errors.New("forbidden")
 
-// ErrPageTooDeep is returned for a page of a list past MaxListPage.
-var ErrPageTooDeep = errors.New("page past the last a list shows")
+// ErrPageTooDeep is returned for a page of a list past MaxListPage
+// (forum.ErrPageTooDeep). Alias: moved to models/forum.
+var ErrPageTooDeep = forum.ErrPageTooDeep
 
 // ErrThrottled is returned when too many attempts were made recently.
 // Alias: moved to models/accounts (sign-in and sign-up's throttles).

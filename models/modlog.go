@@ -63,5 +63,5 @@ func (s *Store) newModerator() *moderation.Moderator {
 			return suspendedErr(&User{SuspendedUntil: until, SuspendReason: why}, s.now())
 		},
 		Forum: moderation.Forum{PostSelect: postColumns + postJoins, ScanPost: scanPost,
-			ThreadSelect: threadColumns + threadJoins, ScanThread: scanThread, FillTags: s.fillTags}})
+			ThreadSelect: threadColumns + threadJoins, ScanThread: s.scanThread, FillTags: s.fillTags}})
 }

@@ -168,27 +168,6 @@ func TestStaffToolsAndLookups(t *testing.T) {
 		t.Fatalf("category choices %+v %v", cats, err)
 	}
 
-	// A draft is kept for its form once, replaced by a later one.
-	sid, err := s.StartSession(ctx, helper.ID, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.SaveDraft(ctx, sid, "/t/1/answers", map[string]string{"body": "first try"}); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.SaveDraft(ctx, sid, "/t/1/answers", map[string]string{"body": "second try"}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.TakeDraft(ctx, sid, "/ask"); !errors.Is(err, ErrNotFound) {
-		t.Fatalf("draft for another form: %v", err)
-	}
-	if f, err := s.TakeDraft(ctx, sid, "/t/1/answers"); err != nil || f["body"] != "second try" {
-		t.Fatalf("draft %v %v", f, err)
-	}
-	if _, err := s.TakeDraft(ctx, sid, "/t/1/answers"); !errors.Is(err, ErrNotFound) {
-		t.Fatalf("draft taken twice: %v", err)
-	}
-
 	// Attachments: allowed under the daily limit, listed with their post.
 	lim, err := s.UploadLimits(ctx)
 	if err != nil {

@@ -17,6 +17,7 @@ import (
 
 	"github.com/crowdcare/crowdcare/models/accounts"
 	"github.com/crowdcare/crowdcare/models/db"
+	"github.com/crowdcare/crowdcare/models/forum"
 	"github.com/crowdcare/crowdcare/models/insights"
 	"github.com/crowdcare/crowdcare/models/kb"
 	"github.com/crowdcare/crowdcare/models/markup"
@@ -159,6 +160,9 @@ type Store struct {
 	// Social is social listening's items, rules, inbox and import jobs
 	// (models/social), over db, now and ErrNotFound.
 	*social.Social
+	// Forum is the categories, who may see them, drafts and submission
+	// keys (models/forum), over db, now and Version.
+	*forum.Forum
 }
 
 // Version changes whenever anything was written by this process or, on
@@ -256,6 +260,7 @@ func openPostgres(ctx context.Context, url string, opts Options) (*Store, error)
 	s.Accounts = s.newAccounts()
 	s.KB = s.newKB()
 	s.Social = s.newSocial()
+	s.Forum = s.newForum()
 	if err := s.migrate(ctx); err != nil {
 		pool.Close()
 		return nil, err
@@ -333,6 +338,7 @@ func openSQLite(ctx context.Context, path string, opts Options) (*Store, error) 
 	s.Accounts = s.newAccounts()
 	s.KB = s.newKB()
 	s.Social = s.newSocial()
+	s.Forum = s.newForum()
 	if err := r.PingContext(ctx); err != nil {
 		s.Close()
 		return nil, fmt.Errorf("ping readers: %w", err)

@@ -3,103 +3,30 @@ package models
 import (
 	"context"
 	"database/sql"
-	"errors"
-	"fmt"
-	"time"
+
+	"github.com/crowdcare/crowdcare/models/forum"
 )
 
+// Submission keys are the forum's (models/forum/submissions.go); these are
+// the names handlers and this package's files use.
+
 // SubmissionKeyTTL is how long what a submission made is remembered under
-// its key: a repeat within it leads to the first result.
-const SubmissionKeyTTL = 24 * time.Hour
+// its key (forum.SubmissionKeyTTL). Alias: moved to models/forum.
+const SubmissionKeyTTL = forum.SubmissionKeyTTL
 
 // ValidSubmissionKey reports whether a form's key has the shape the forms
-// make (16 to 64 letters, digits, "-" or "_"); any other is ignored, and the
-// submission is written as if it had none.
-func ValidSubmissionKey(k string) bool {
-	if len(k) < 16 || len(k) > 64 {
-		return false
-	}
-	for i := 0; i < len(k); i++ {
-		c := k[i]
-		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '_') {
-			return false
-		}
-	}
-	return true
-}
+// make (forum.ValidSubmissionKey).
+func ValidSubmissionKey(k string) bool { return forum.ValidSubmissionKey(k) }
 
-// submissionKey is the stored key of a form's key for one kind of
-// submission, so a key sent with another form never leads to a result of
-// the wrong kind; "" for none (or an invalid one).
-func submissionKey(kind, key string) string {
-	if !ValidSubmissionKey(key) {
-		return ""
-	}
-	return kind + ":" + key
-}
+// submissionKey is the stored key of a form's key for one kind of submission.
+func submissionKey(kind, key string) string { return forum.SubmissionKey(kind, key) }
 
-// errRepeated: the key was claimed by the same submission sent in parallel,
-// after this one looked; its transaction is rolled back.
-var errRepeated = errors.New("submission key already used")
-
-// earlierSubmission is what the user's submission under key made, if it was
-// written in the last SubmissionKeyTTL. An empty key has none.
-func (s *Store) earlierSubmission(ctx context.Context, userID int64, key string) (int64, bool, error) {
-	if key == "" {
-		return 0, false, nil
-	}
-	var id int64
-	err := s.reader(ctx).QueryRowContext(ctx, `SELECT result_id FROM submission_keys WHERE user_id = ? AND key = ? AND created_at > ?`,
-		userID, key, s.now().Add(-SubmissionKeyTTL).Unix()).Scan(&id)
-	if errors.Is(err, sql.ErrNoRows) {
-		return 0, false, nil
-	}
-	if err != nil {
-		return 0, false, fmt.Errorf("look up submission key: %w", err)
-	}
-	return id, true, nil
-}
-
-// claimSubmission records, in the transaction that writes it, that the
-// user's submission under key made id, and forgets keys past their day. A
-// key claimed meanwhile is errRepeated, so two copies of one submission
-// sent together write once.
+// claimSubmission records in tx that the user's submission under key made id.
 func (s *Store) claimSubmission(ctx context.Context, tx *sql.Tx, userID int64, key string, id int64) error {
-	if key == "" {
-		return nil
-	}
-	now := s.now()
-	if _, err := tx.ExecContext(ctx, `DELETE FROM submission_keys WHERE created_at <= ?`, now.Add(-SubmissionKeyTTL).Unix()); err != nil {
-		return err
-	}
-	res, err := tx.ExecContext(ctx, `INSERT INTO submission_keys (user_id, key, result_id, created_at) VALUES (?, ?, ?, ?)
-		ON CONFLICT (user_id, key) DO NOTHING`, userID, key, id, now.Unix())
-	if err != nil {
-		return err
-	}
-	if n, err := res.RowsAffected(); err != nil {
-		return err
-	} else if n == 0 {
-		return errRepeated
-	}
-	return nil
+	return s.Forum.ClaimSubmission(ctx, tx, userID, key, id)
 }
 
-// repeated runs write unless the user's submission under key was written
-// already, returning what that one made (first is false then). A copy sent
-// in parallel that wins the race is found after write's transaction is
-// rolled back.
+// repeated runs write unless the user's submission under key was written already.
 func (s *Store) repeated(ctx context.Context, userID int64, key string, write func() (int64, error)) (id int64, first bool, err error) {
-	if id, ok, err := s.earlierSubmission(ctx, userID, key); err != nil || ok {
-		return id, false, err
-	}
-	id, err = write()
-	if errors.Is(err, errRepeated) {
-		id, ok, lerr := s.earlierSubmission(ctx, userID, key)
-		if lerr == nil && !ok {
-			lerr = fmt.Errorf("submission key of user %d: claimed and not found", userID)
-		}
-		return id, false, lerr
-	}
-	return id, err == nil, err
+	return s.Forum.Repeated(ctx, userID, key, write)
 }

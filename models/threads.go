@@ -10,7 +10,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/crowdcare/crowdcare/models/forum"
-	"github.com/crowdcare/crowdcare/models/social"
 )
 
 // Limits on what a question may hold (forum's). Aliases: moved to models/forum.
@@ -195,87 +194,24 @@ func (s *Store) createThread(ctx context.Context, author *User, n NewThread, tru
 	return t, nil
 }
 
+// setTags replaces a thread's tags (forum.SetTags).
 func setTags(ctx context.Context, tx dbtx, threadID int64, tags []string) error {
-	if _, err := tx.ExecContext(ctx, `DELETE FROM thread_tags WHERE thread_id = ?`, threadID); err != nil {
-		return err
-	}
-	for _, name := range tags {
-		var id int64
-		err := tx.QueryRowContext(ctx, `INSERT INTO tags (name) VALUES (?) ON CONFLICT (name) DO UPDATE SET name = excluded.name RETURNING id`, name).Scan(&id)
-		if err != nil {
-			return fmt.Errorf("tag %q: %w", name, err)
-		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO thread_tags (thread_id, tag_id) VALUES (?, ?)`, threadID, id); err != nil {
-			return err
-		}
-	}
-	return nil
+	return forum.SetTags(ctx, tx, threadID, tags)
 }
 
-const threadColumns = `t.id, t.title, t.slug, COALESCE(t.question_id, 0), COALESCE(t.accepted_id, 0), t.answer_count,
-	t.created_at, t.last_activity_at, t.deleted_at IS NOT NULL, t.hidden_at IS NOT NULL, t.pending = 1,
-	t.locked_at IS NOT NULL, t.pinned_at IS NOT NULL, COALESCE(t.duplicate_of, 0),
-	EXISTS (SELECT 1 FROM posts op JOIN users ou ON ou.id = op.author_id WHERE op.thread_id = t.id AND op.is_question = 0
-		AND op.deleted_at IS NULL AND op.hidden_at IS NULL AND op.pending = 0 AND ou.role = 'ambassador'),
-	t.source_url, c.id, c.slug, c.name, c.group_name, u.id, u.username, u.role, u.avatar_url`
+// Reading threads (their columns, scanning, Thread, the tags) is the
+// forum's (models/forum/read.go); these are the names this package's files use.
 
-const threadJoins = ` FROM threads t JOIN categories c ON c.id = t.category_id JOIN users u ON u.id = t.author_id`
+const (
+	threadColumns = forum.ThreadColumns
+	threadJoins   = forum.ThreadJoins
+)
 
-func scanThread(row interface{ Scan(...any) error }) (*Thread, error) {
-	var t Thread
-	var created, active int64
-	var role string
-	err := row.Scan(&t.ID, &t.Title, &t.Slug, &t.QuestionID, &t.AcceptedID, &t.AnswerCount, &created, &active, &t.Deleted,
-		&t.Hidden, &t.Pending, &t.Locked, &t.Pinned, &t.DuplicateOf, &t.OfficialAnswer, &t.SourceURL,
-		&t.Category.ID, &t.Category.Slug, &t.Category.Name, &t.Category.Group, &t.Author.ID, &t.Author.Username, &role, &t.Author.AvatarURL)
-	if err != nil {
-		return nil, err
-	}
-	t.Author.Role = Role(role)
-	t.CreatedAt, t.LastActivityAt = time.Unix(created, 0), time.Unix(active, 0)
-	t.SourceURL, t.SourceID, t.FromX = social.ThreadSource(t.SourceURL)
-	return &t, nil
-}
-
-// Thread loads one thread, deleted or not; the caller decides what to show.
-func (s *Store) Thread(ctx context.Context, id int64) (*Thread, error) {
-	t, err := scanThread(s.reader(ctx).QueryRowContext(ctx, `SELECT `+threadColumns+threadJoins+` WHERE t.id = ? AND t.question_id IS NOT NULL`, id))
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, ErrNotFound
-	}
-	if err != nil {
-		return nil, fmt.Errorf("load thread %d: %w", id, err)
-	}
-	if err := s.fillTags(ctx, []*Thread{t}); err != nil {
-		return nil, err
-	}
-	return t, nil
+func (s *Store) scanThread(row interface{ Scan(...any) error }) (*Thread, error) {
+	return s.Forum.ScanThread(row)
 }
 
 // fillTags loads the tags of a page of threads in one query.
 func (s *Store) fillTags(ctx context.Context, threads []*Thread) error {
-	if len(threads) == 0 {
-		return nil
-	}
-	byID := make(map[int64]*Thread, len(threads))
-	args := make([]any, len(threads))
-	for i, t := range threads {
-		byID[t.ID] = t
-		args[i] = t.ID
-	}
-	rows, err := s.reader(ctx).QueryContext(ctx, `SELECT tt.thread_id, g.name FROM thread_tags tt JOIN tags g ON g.id = tt.tag_id
-		WHERE tt.thread_id IN (`+placeholders(len(args))+`) ORDER BY g.name`, args...)
-	if err != nil {
-		return fmt.Errorf("load tags: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var id int64
-		var name string
-		if err := rows.Scan(&id, &name); err != nil {
-			return fmt.Errorf("scan tag: %w", err)
-		}
-		byID[id].Tags = append(byID[id].Tags, name)
-	}
-	return rows.Err()
+	return s.Forum.FillTags(ctx, threads)
 }

@@ -1,15 +1,37 @@
-// Package forum is the forum's threads, posts and categories as the pages
-// show them: the types, what they say of themselves (their addresses,
-// whether a thread is solved or gone), the limits on a question's shape and
-// the lists' page sizes, and the pure text rules (slugs, cleaning what is
-// stored).
+// Package forum is the forum's threads, posts and categories: the types
+// and what they say of themselves (their addresses, whether a thread is
+// solved or gone), the limits on a question's shape and the lists' page
+// sizes, the pure text rules (slugs, cleaning what is stored), and the SQL
+// of the forum's own tables that has moved here from models:
+//   - categories (listing, creating) and who may see which category and
+//     thread: the conditions VisibleThread and VisiblePost that every
+//     domain listing threads takes, the private categories' groups, the
+//     per-request memo;
+//   - the composer's drafts and the forms' submission keys;
+//   - reading a thread and a post (ThreadColumns, ScanThread, PostColumns,
+//     ScanPost: other domains' queries take them), a thread page's posts
+//     as the viewer may see them (ThreadPosts, VotedPosts, ThreadInsiders,
+//     AnswerPage), the thread lists and the paging every paged list uses
+//     (Paging, ListPaging, CountUpTo);
+//   - helpful votes, one transaction with the points they give;
+//   - the statements of editing and removing a post (ReviseIn, RetitleIn,
+//     RemovePostIn, in the caller's transaction) and the revisions an edit
+//     keeps.
 //
-// Today it holds those; the forum's SQL (asking, answering, votes,
-// acceptance, edits, lists, categories and who may see them) is still in
-// models, which names these types through aliases (models.Thread,
-// models.Post, models.Category) and is to move here next (README, "The
-// code: a map of the packages"). It imports models/accounts for a post's
-// author.
+// It takes the database layer, a *db.DB (models/db), and Deps: the little
+// it needs of the store (the clock, the store's version, the not-found
+// error) and of other domains (a thread's source on X, social's; what a
+// vote needs of policy and of the accounts' reputation, Votes), wired in
+// models. So it imports nothing of models; models.Store embeds a *Forum,
+// so its methods are the store's. It imports models/accounts (a post's
+// author, the viewer), models/policy and models/db.
+//
+// Still in models, calling it: the steps that span domains (asking and
+// answering: search, notify, kb, insights; accepting; hiding; editing and
+// deleting a post: search, kb, attachments; a category's group: its
+// reputation moves) and the texts users read (a category form's
+// messages are made by models.CreateCategory from ErrCategoryTaken, the
+// edit budget's by models.EditPost from EditLimitError).
 package forum
 
 import (

@@ -1,24 +1,33 @@
-package models
+package forum
 
 import (
 	"context"
+	"crypto/sha256"
 	"database/sql"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 )
 
+// draftKey is how a session's drafts are stored: its id's SHA-256 (hex),
+// never the id itself.
+func draftKey(sessionID string) string {
+	sum := sha256.Sum256([]byte(sessionID))
+	return hex.EncodeToString(sum[:])
+}
+
 // SaveDraft keeps what was typed into the form at action for the session
 // id, replacing the session's earlier draft. Nothing a page shows changes.
-func (s *Store) SaveDraft(ctx context.Context, sessionID, action string, fields map[string]string) error {
+func (f *Forum) SaveDraft(ctx context.Context, sessionID, action string, fields map[string]string) error {
 	b, err := json.Marshal(fields)
 	if err != nil {
 		return fmt.Errorf("save draft: %w", err)
 	}
-	err = s.inQuietTx(ctx, func(tx *sql.Tx) error {
+	err = f.db.InQuietTx(ctx, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO session_drafts (session_hash, action, fields, created_at) VALUES (?, ?, ?, ?)
 			ON CONFLICT (session_hash) DO UPDATE SET action = excluded.action, fields = excluded.fields, created_at = excluded.created_at`,
-			hashToken(sessionID), action, string(b), s.now().Unix())
+			draftKey(sessionID), action, string(b), f.deps.Now().Unix())
 		return err
 	})
 	if err != nil {
@@ -28,15 +37,15 @@ func (s *Store) SaveDraft(ctx context.Context, sessionID, action string, fields 
 }
 
 // TakeDraft returns and forgets the session's draft for the form at action;
-// ErrNotFound when it has none for that form.
-func (s *Store) TakeDraft(ctx context.Context, sessionID, action string) (map[string]string, error) {
+// the not-found error (Deps.NotFound) when it has none for that form.
+func (f *Forum) TakeDraft(ctx context.Context, sessionID, action string) (map[string]string, error) {
 	var raw string
-	err := s.inQuietTx(ctx, func(tx *sql.Tx) error {
+	err := f.db.InQuietTx(ctx, func(tx *sql.Tx) error {
 		return tx.QueryRowContext(ctx, `DELETE FROM session_drafts WHERE session_hash = ? AND action = ? RETURNING fields`,
-			hashToken(sessionID), action).Scan(&raw)
+			draftKey(sessionID), action).Scan(&raw)
 	})
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, ErrNotFound
+		return nil, f.deps.NotFound
 	}
 	if err != nil {
 		return nil, fmt.Errorf("take draft: %w", err)
