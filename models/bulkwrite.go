@@ -21,4 +21,3 @@ const (
 
 func (s *Store) beginBulkWrite(ctx context.Context) error { return s.db.BeginBulkWrite(ctx) }
 func (s *Store) endBulkWrite(ctx context.Context) error   { return s.db.EndBulkWrite(ctx) }
-func (s *Store) checkpointWAL(ctx context.Context) error  { return s.db.CheckpointWAL(ctx) }

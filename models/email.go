@@ -264,13 +264,3 @@ func (s *Store) EmailCounts(ctx context.Context) (map[string]int, error) {
 	}
 	return out, rows.Err()
 }
-
-// skipDemoEmails keeps the demo's notifications, about made-up events for
-// made-up addresses, from ever being emailed.
-func (s *Store) skipDemoEmails(ctx context.Context) error {
-	_, err := s.w.ExecContext(ctx, `UPDATE notifications SET email_state = 'skipped', emailed_at = ? WHERE email_state = 'pending'`, s.now().Unix())
-	if err != nil {
-		return fmt.Errorf("skip demo emails: %w", err)
-	}
-	return nil
-}

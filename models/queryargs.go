@@ -11,10 +11,6 @@ import (
 
 func placeholders(n int) string { return db.Placeholders(n) }
 
-func keyedByID[T any](rows *sql.Rows, err error, scan func(interface{ Scan(...any) error }) (T, error), id func(T) int64) (map[int64]T, error) {
-	return db.KeyedByID(rows, err, scan, id)
-}
-
 func stringList(vals []string) string { return db.StringList(vals) }
 
 func idArgs(ids []int64) []any { return db.IDArgs(ids) }

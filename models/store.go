@@ -491,7 +491,3 @@ func (s *Store) IntegrityCheck(ctx context.Context) (string, error) {
 func (s *Store) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
 	return s.db.Exec(ctx, q, args...)
 }
-
-// writer takes the one writer connection (db.DB.Writer): waiting longer
-// than twice the lock wait for it is a busy WriteFault.
-func (s *Store) writer(ctx context.Context) (*sql.Conn, error) { return s.db.Writer(ctx) }

@@ -68,14 +68,6 @@ type scanPrefix = accounts.ScanPrefix
 // validEmail reports whether s is one plain email address (accounts.ValidEmail).
 func validEmail(s string) bool { return accounts.ValidEmail(s) }
 
-// checkPassword adds to v, under field, what breaks the password rules (accounts.CheckPassword).
-func checkPassword(v validator, field, password string) { accounts.CheckPassword(v, field, password) }
-
-// storePasswordHash is the write every new password makes in tx (accounts.StorePasswordHash).
-func (s *Store) storePasswordHash(ctx context.Context, tx *sql.Tx, userID int64, hash []byte) error {
-	return s.Accounts.StorePasswordHash(ctx, tx, userID, hash)
-}
-
 // newAccounts is the store's accounts (models/accounts): over its database,
 // with its clock, the errors the web layer knows, the site settings, the
 // kept secrets, and the notify, audit-log and outbox steps they call in
