@@ -70,9 +70,12 @@ type eventBuffer struct {
 	// purgedDay is the day old search texts were last deleted on: once a
 	// day is enough for a retention counted in days.
 	purgedDay atomic.Int64
-	stop      chan struct{} // nil until Start
-	done      chan struct{}
-	once      sync.Once
+	// The flusher's lifecycle: life guards stop and done (nil until
+	// Start); Start starts one flusher at most, never again after Stop.
+	life sync.Mutex
+	stop chan struct{}
+	done chan struct{}
+	once sync.Once
 }
 
 // Count records events in the current hour. It never blocks on the database.
@@ -199,19 +202,27 @@ const searchTextRetention = 400 * 24 * time.Hour
 
 // Start starts the flusher: the counted events are written every few
 // seconds (and kept in memory for the next try when that fails). It is
-// called once, when the store has opened.
+// called when the store has opened; another call (Start is promoted onto
+// models.Store) does nothing, also after Stop: a second flusher would
+// outlive Stop and flush into closed pools.
 func (in *Insights) Start() {
 	b := in.events
-	b.stop, b.done = make(chan struct{}), make(chan struct{})
+	b.life.Lock()
+	defer b.life.Unlock()
+	if b.stop != nil {
+		return
+	}
+	stop, done := make(chan struct{}), make(chan struct{})
+	b.stop, b.done = stop, done
 	go func() {
-		defer close(b.done)
+		defer close(done)
 		t := time.NewTicker(eventFlushEvery)
 		defer t.Stop()
 		for {
 			select {
 			case <-t.C:
 				_ = in.FlushEvents(context.Background()) // kept in memory and retried on the next tick
-			case <-b.stop:
+			case <-stop:
 				return
 			}
 		}
@@ -222,13 +233,16 @@ func (in *Insights) Start() {
 // flusher never started (a store that failed to open).
 func (in *Insights) Stop() error {
 	b := in.events
-	if b.stop == nil {
+	b.life.Lock()
+	stop, done := b.stop, b.done
+	b.life.Unlock()
+	if stop == nil {
 		return nil
 	}
 	var err error
 	b.once.Do(func() {
-		close(b.stop)
-		<-b.done
+		close(stop)
+		<-done
 		in.endIdleVisits(true) // a session cut short by a restart still counts
 		err = in.FlushEvents(context.Background())
 	})
