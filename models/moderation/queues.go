@@ -51,6 +51,11 @@ func (m *Moderator) FlagQueuePosts(ctx context.Context, filter string, args []an
 	if err != nil {
 		return nil, fmt.Errorf("load flagged posts: %w", err)
 	}
+	if len(posts) == 0 {
+		// Every flagged post went between the two reads (and "IN ()" is
+		// no statement on PostgreSQL).
+		return nil, fmt.Errorf("load flagged post %d: %w", flags[0].PostID, m.db.NotFound)
+	}
 	var threadIDs []int64
 	seen := map[int64]bool{}
 	for _, p := range posts {
