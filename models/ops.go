@@ -24,7 +24,8 @@ type CopiedTable = ops.CopiedTable           // alias: moved to models/ops
 type RowsCopied = ops.RowsCopied             // alias: moved to models/ops
 
 // ImportedTables are the tables an import from X writes, with the columns
-// to copy (ops.ImportedTables). Kept here: moved to models/ops.
+// to copy. Alias: moved to models/ops (ops.ImportedTables); internal/bench
+// names it through models.
 func ImportedTables() []RowCopy { return ops.ImportedTables() }
 
 // newOps is the database's operations over the store's database.
