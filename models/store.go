@@ -24,6 +24,7 @@ import (
 	"github.com/crowdcare/crowdcare/models/migrations"
 	"github.com/crowdcare/crowdcare/models/moderation"
 	"github.com/crowdcare/crowdcare/models/notify"
+	"github.com/crowdcare/crowdcare/models/ops"
 	"github.com/crowdcare/crowdcare/models/search"
 	"github.com/crowdcare/crowdcare/models/site"
 	"github.com/crowdcare/crowdcare/models/social"
@@ -163,6 +164,10 @@ type Store struct {
 	// Forum is the categories, who may see them, drafts and submission
 	// keys (models/forum), over db, now and Version.
 	*forum.Forum
+	// Ops is the database's operations (models/ops): the backup, the
+	// integrity check, db copy's tables, the import floor's row copy and
+	// leases, over db and path.
+	*ops.Ops
 }
 
 // Version changes whenever anything was written by this process or, on
@@ -255,6 +260,7 @@ func openPostgres(ctx context.Context, url string, opts Options) (*Store, error)
 	s.Site = s.newSite()
 	s.Notifier = s.newNotifier()
 	s.Moderator = s.newModerator()
+	s.Ops = s.newOps()
 	s.Insights = s.newInsights()
 	s.Searcher = s.newSearcher()
 	s.Accounts = s.newAccounts()
@@ -333,6 +339,7 @@ func openSQLite(ctx context.Context, path string, opts Options) (*Store, error) 
 	s.Site = s.newSite()
 	s.Notifier = s.newNotifier()
 	s.Moderator = s.newModerator()
+	s.Ops = s.newOps()
 	s.Insights = s.newInsights()
 	s.Searcher = s.newSearcher()
 	s.Accounts = s.newAccounts()
@@ -465,26 +472,6 @@ func (s *Store) inQuietTx(ctx context.Context, fn func(tx *sql.Tx) error) error 
 
 // PoolStats reports the connection pools, for monitoring.
 func (s *Store) PoolStats() (writer, readers sql.DBStats) { return s.w.Stats(), s.r.Stats() }
-
-// IntegrityCheck runs SQLite's integrity check; "ok" means the file is sound.
-// It uses a connection of its own: on a pooled connection that has read the
-// search index before, FTS5 checks against state it cached and reports a
-// checksum mismatch that a fresh connection (and the writer) do not see.
-func (s *Store) IntegrityCheck(ctx context.Context) (string, error) {
-	if s.engine == db.Postgres {
-		return s.postgresIntegrity(ctx)
-	}
-	db, err := sql.Open("sqlite3", db.SQLiteDSN(s.path, db.ConnReader, s.opts.lockWait()))
-	if err != nil {
-		return "", fmt.Errorf("open integrity-check connection: %w", err)
-	}
-	defer db.Close()
-	var res string
-	if err := db.QueryRowContext(ctx, `PRAGMA integrity_check`).Scan(&res); err != nil {
-		return "", fmt.Errorf("integrity check: %w", err)
-	}
-	return res, nil
-}
 
 // exec runs one write outside a transaction and moves the version on once it
 // is committed (the commit hook fires just before readers can see it).

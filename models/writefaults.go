@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/crowdcare/crowdcare/models/db"
+	"github.com/crowdcare/crowdcare/models/ops"
 )
 
 // WriteFault is why the database could not take a write. Reads go on
@@ -268,7 +269,7 @@ const probeLockWait = 500 * time.Millisecond
 func (s *Store) Health(ctx context.Context) Health {
 	h := Health{FreeBytes: -1}
 	var err error
-	if h.SchemaVersion, err = schemaVersion(ctx, s.r); err != nil {
+	if h.SchemaVersion, err = ops.SchemaVersion(ctx, s.r); err != nil {
 		h.Problems = append(h.Problems, "the database does not answer reads")
 		return h
 	}

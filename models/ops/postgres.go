@@ -1,4 +1,4 @@
-package models
+package ops
 
 import (
 	"bufio"
@@ -23,21 +23,28 @@ import (
 // What only PostgreSQL needs of the operations SQLite does in-process: the
 // integrity check reads the catalogue, and a backup is pg_dump's.
 
-// postgresIntegrity checks what can be checked from a connection: the
+// pgBackend is the operations' back-end on PostgreSQL: the database is
+// the one at url.
+type pgBackend struct {
+	db  *db.DB
+	url string
+}
+
+// Integrity checks what can be checked from a connection: the
 // schema is at the last migration this binary knows, every table answers,
 // no index is left invalid (a failed concurrent build) and no constraint
 // unvalidated. Page-level checks are PostgreSQL's own (data checksums,
 // amcheck). "ok" as SQLite says, or the problems found.
-func (s *Store) postgresIntegrity(ctx context.Context) (string, error) {
+func (b pgBackend) Integrity(ctx context.Context) (string, error) {
 	var problems []string
-	v, err := schemaVersion(ctx, s.r)
+	v, err := SchemaVersion(ctx, b.db.Primary())
 	if err != nil {
 		return "", fmt.Errorf("integrity check: %w", err)
 	}
 	if latest := latestMigration(migrations.Postgres()); v != latest {
 		problems = append(problems, fmt.Sprintf("schema version %d, this binary's is %d", v, latest))
 	}
-	tables, err := column[string](s.reader(ctx).QueryContext(ctx, `SELECT table_name FROM information_schema.tables
+	tables, err := db.Column[string](b.db.Reader(ctx).QueryContext(ctx, `SELECT table_name FROM information_schema.tables
 		WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' ORDER BY table_name`))
 	if err != nil {
 		return "", fmt.Errorf("integrity check: %w", err)
@@ -47,12 +54,12 @@ func (s *Store) postgresIntegrity(ctx context.Context) (string, error) {
 	}
 	for _, t := range tables {
 		var one int
-		err := s.reader(ctx).QueryRowContext(ctx, `SELECT 1 FROM `+quoteIdent(t)+` LIMIT 1`).Scan(&one)
+		err := b.db.Reader(ctx).QueryRowContext(ctx, `SELECT 1 FROM `+quoteIdent(t)+` LIMIT 1`).Scan(&one)
 		if err != nil && !errors.Is(err, sql.ErrNoRows) {
 			problems = append(problems, fmt.Sprintf("table %s: %v", t, err))
 		}
 	}
-	invalid, err := column[string](s.reader(ctx).QueryContext(ctx, `SELECT c.relname FROM pg_index i
+	invalid, err := db.Column[string](b.db.Reader(ctx).QueryContext(ctx, `SELECT c.relname FROM pg_index i
 		JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_namespace n ON n.oid = c.relnamespace
 		WHERE n.nspname = current_schema() AND NOT (i.indisvalid AND i.indisready) ORDER BY 1`))
 	if err != nil {
@@ -61,7 +68,7 @@ func (s *Store) postgresIntegrity(ctx context.Context) (string, error) {
 	for _, name := range invalid {
 		problems = append(problems, "index "+name+" is invalid (rebuild it: REINDEX INDEX "+name+")")
 	}
-	unchecked, err := column[string](s.reader(ctx).QueryContext(ctx, `SELECT c.conname FROM pg_constraint c
+	unchecked, err := db.Column[string](b.db.Reader(ctx).QueryContext(ctx, `SELECT c.conname FROM pg_constraint c
 		JOIN pg_namespace n ON n.oid = c.connamespace
 		WHERE n.nspname = current_schema() AND NOT c.convalidated ORDER BY 1`))
 	if err != nil {
@@ -163,26 +170,26 @@ func shellQuote(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
-// pgDumpBackup is Backup on PostgreSQL: pg_dump in its custom format (one
+// Backup is Ops.Backup on PostgreSQL: pg_dump in its custom format (one
 // snapshot, compressed, restored with pg_restore) into a hidden temporary
 // file beside path, which is flushed, read back (pg_restore --list must
 // list every table's data, and the schema version it holds is read out of
 // it) and only then renamed to path. Without pg_dump it returns a
 // *ToolMissingError that says how to run it by hand.
-func (s *Store) pgDumpBackup(ctx context.Context, path string) (rep BackupReport, err error) {
+func (b pgBackend) Backup(ctx context.Context, path string) (rep BackupReport, err error) {
 	rep.Engine = db.Postgres
 	if err := absent(path); err != nil {
 		return rep, err
 	}
 	pgDump, err := exec.LookPath("pg_dump")
 	if err != nil {
-		return rep, &ToolMissingError{Tool: "pg_dump", Command: PgDumpCommand(s.path, path)}
+		return rep, &ToolMissingError{Tool: "pg_dump", Command: PgDumpCommand(b.url, path)}
 	}
 	pgRestore, err := exec.LookPath("pg_restore")
 	if err != nil {
-		return rep, &ToolMissingError{Tool: "pg_restore", Command: PgDumpCommand(s.path, path)}
+		return rep, &ToolMissingError{Tool: "pg_restore", Command: PgDumpCommand(b.url, path)}
 	}
-	u, password, err := libpqURL(s.path)
+	u, password, err := libpqURL(b.url)
 	if err != nil {
 		return rep, fmt.Errorf("backup: the database URL: %w", err)
 	}
@@ -240,7 +247,7 @@ func (s *Store) pgDumpBackup(ctx context.Context, path string) (rep BackupReport
 		return rep, fmt.Errorf("backup to %s: check the copy: %w", path, err)
 	}
 	dumped := tableDataEntries(list)
-	live, err := column[string](s.reader(ctx).QueryContext(ctx, `SELECT table_name FROM information_schema.tables
+	live, err := db.Column[string](b.db.Reader(ctx).QueryContext(ctx, `SELECT table_name FROM information_schema.tables
 		WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' ORDER BY table_name`))
 	if err != nil {
 		return rep, fmt.Errorf("backup to %s: %w", path, err)

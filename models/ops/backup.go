@@ -1,4 +1,4 @@
-package models
+package ops
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/crowdcare/crowdcare/models/db"
 )
@@ -37,12 +38,6 @@ type BackupReport struct {
 	Compared bool
 }
 
-// TableRows is how many rows a table holds.
-type TableRows struct {
-	Name string
-	Rows int64
-}
-
 // Rows is the rows in every table of the copy.
 func (r BackupReport) Rows() int64 {
 	var n int64
@@ -52,22 +47,32 @@ func (r BackupReport) Rows() int64 {
 	return n
 }
 
-// Backup writes a consistent copy of the live database to path while it
-// keeps serving, and names it path only once it is whole: VACUUM INTO writes
-// a temporary file beside path (one snapshot, on a connection of its own:
-// readers are query-only and the writer must stay free for the site), which
-// is flushed to disk and checked (integrity_check, the schema, each table's
-// rows) before it is renamed. If anything fails, or the process is killed,
-// nothing is left under path; a killed backup leaves its hidden
-// ".NAME.*.partial" file, which may be deleted. An existing path is never
-// replaced.
-//
-// On PostgreSQL it runs pg_dump instead (pgDumpBackup), with the same
-// promises.
-func (s *Store) Backup(ctx context.Context, path string) (rep BackupReport, err error) {
-	if s.engine == db.Postgres {
-		return s.pgDumpBackup(ctx, path)
+// sqliteBackend is the operations' back-end on SQLite: the database is the
+// file at path.
+type sqliteBackend struct {
+	db       *db.DB
+	path     string
+	lockWait time.Duration
+}
+
+// Integrity runs SQLite's integrity check on a connection of its own (see
+// Ops.IntegrityCheck).
+func (b sqliteBackend) Integrity(ctx context.Context) (string, error) {
+	conn, err := sql.Open("sqlite3", db.SQLiteDSN(b.path, db.ConnReader, b.db.LockWait()))
+	if err != nil {
+		return "", fmt.Errorf("open integrity-check connection: %w", err)
 	}
+	defer conn.Close()
+	var res string
+	if err := conn.QueryRowContext(ctx, `PRAGMA integrity_check`).Scan(&res); err != nil {
+		return "", fmt.Errorf("integrity check: %w", err)
+	}
+	return res, nil
+}
+
+// Backup is Ops.Backup on SQLite: VACUUM INTO a hidden temporary file
+// beside path, flushed, checked and renamed.
+func (b sqliteBackend) Backup(ctx context.Context, path string) (rep BackupReport, err error) {
 	if err := absent(path); err != nil {
 		return rep, err
 	}
@@ -92,7 +97,7 @@ func (s *Store) Backup(ctx context.Context, path string) (rep BackupReport, err 
 			}
 		}
 	}()
-	live, unchanged, err := s.snapshotInto(ctx, tmp)
+	live, unchanged, err := b.snapshotInto(ctx, tmp)
 	if err != nil {
 		return rep, fmt.Errorf("backup to %s: %w", path, err)
 	}
@@ -148,14 +153,14 @@ func absent(path string) error {
 // snapshotInto copies the database into tmp with VACUUM INTO, then counts
 // the database's rows. unchanged reports that no other connection committed
 // from before the copy until the count, so the copy must hold those counts.
-func (s *Store) snapshotInto(ctx context.Context, tmp string) (live []TableRows, unchanged bool, err error) {
-	db, err := sql.Open("sqlite3", db.SQLiteDSN(s.path, db.ConnBackup, DefaultLockWait))
+func (b sqliteBackend) snapshotInto(ctx context.Context, tmp string) (live []TableRows, unchanged bool, err error) {
+	backup, err := sql.Open("sqlite3", db.SQLiteDSN(b.path, db.ConnBackup, b.lockWait))
 	if err != nil {
 		return nil, false, fmt.Errorf("open backup connection: %w", err)
 	}
-	defer db.Close()
+	defer backup.Close()
 	// PRAGMA data_version is per connection: everything on one.
-	conn, err := db.Conn(ctx)
+	conn, err := backup.Conn(ctx)
 	if err != nil {
 		return nil, false, fmt.Errorf("open backup connection: %w", err)
 	}
@@ -185,13 +190,13 @@ func (s *Store) snapshotInto(ctx context.Context, tmp string) (live []TableRows,
 // database: integrity_check passes, it is migrated, and it has tables.
 func checkCopy(ctx context.Context, path string) (BackupReport, error) {
 	var rep BackupReport
-	db, err := sql.Open("sqlite3", "file:"+path+"?mode=ro")
+	copied, err := sql.Open("sqlite3", "file:"+path+"?mode=ro")
 	if err != nil {
 		return rep, err
 	}
-	defer db.Close()
-	db.SetMaxOpenConns(1)
-	rows, err := db.QueryContext(ctx, `PRAGMA integrity_check(20)`)
+	defer copied.Close()
+	copied.SetMaxOpenConns(1)
+	rows, err := copied.QueryContext(ctx, `PRAGMA integrity_check(20)`)
 	if err != nil {
 		return rep, fmt.Errorf("integrity check: %w", err)
 	}
@@ -211,13 +216,13 @@ func checkCopy(ctx context.Context, path string) (BackupReport, error) {
 	if rep.Integrity != "ok" {
 		return rep, fmt.Errorf("integrity check: %s", rep.Integrity)
 	}
-	if rep.SchemaVersion, err = schemaVersion(ctx, db); err != nil {
+	if rep.SchemaVersion, err = SchemaVersion(ctx, copied); err != nil {
 		return rep, err
 	}
 	if rep.SchemaVersion == 0 {
 		return rep, errors.New("the copy has no migrations applied")
 	}
-	if rep.Tables, err = countTables(ctx, db); err != nil {
+	if rep.Tables, err = countTables(ctx, copied); err != nil {
 		return rep, fmt.Errorf("count rows: %w", err)
 	}
 	return rep, nil
@@ -242,53 +247,4 @@ func sameRows(live, copied []TableRows) error {
 		}
 	}
 	return nil
-}
-
-type queryer interface {
-	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
-	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
-}
-
-// schemaVersion is the last migration applied to the database q reads.
-// is_applied is an INTEGER on SQLite and a boolean on PostgreSQL: tested
-// as a truth value, the text serves both.
-func schemaVersion(ctx context.Context, q queryer) (int64, error) {
-	var v int64
-	if err := q.QueryRowContext(ctx, `SELECT COALESCE(MAX(version_id), 0) FROM goose_db_version WHERE is_applied`).Scan(&v); err != nil {
-		return 0, fmt.Errorf("schema version: %w", err)
-	}
-	return v, nil
-}
-
-// countTables counts the rows of every ordinary table (the search index's
-// shadow tables included), in name order.
-func countTables(ctx context.Context, q queryer) ([]TableRows, error) {
-	names, err := column[string](q.QueryContext(ctx, `SELECT name FROM sqlite_schema
-		WHERE type = 'table' AND name NOT LIKE 'sqlite\_%' ESCAPE '\' AND sql NOT LIKE 'CREATE VIRTUAL TABLE%' ORDER BY name`))
-	if err != nil {
-		return nil, err
-	}
-	out := make([]TableRows, 0, len(names))
-	for _, name := range names {
-		t := TableRows{Name: name}
-		// The name comes from the schema itself, quoted as an identifier.
-		if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM "`+strings.ReplaceAll(name, `"`, `""`)+`"`).Scan(&t.Rows); err != nil {
-			return nil, fmt.Errorf("count %s: %w", name, err)
-		}
-		out = append(out, t)
-	}
-	return out, nil
-}
-
-// syncPath flushes a file, or a directory's entries, to disk.
-func syncPath(path string) error {
-	f, err := os.Open(path)
-	if err != nil {
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
 }

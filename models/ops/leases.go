@@ -1,4 +1,4 @@
-package models
+package ops
 
 import (
 	"context"
@@ -18,9 +18,9 @@ import (
 // AcquireLease takes the lease name for holder for ttl, unless another
 // holder has it and it has not expired; it reports whether holder has it
 // now. Taking a lease one holds already renews it.
-func (s *Store) AcquireLease(ctx context.Context, name, holder string, ttl time.Duration) (bool, error) {
+func (o *Ops) AcquireLease(ctx context.Context, name, holder string, ttl time.Duration) (bool, error) {
 	now := time.Now()
-	return s.leaseStatement(ctx, fmt.Sprintf("take lease %s", name), `
+	return o.leaseStatement(ctx, fmt.Sprintf("take lease %s", name), `
 		INSERT INTO leases (name, holder, expires_at) VALUES (?, ?, ?)
 		ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at
 		WHERE leases.expires_at <= ? OR leases.holder = excluded.holder
@@ -29,27 +29,28 @@ func (s *Store) AcquireLease(ctx context.Context, name, holder string, ttl time.
 
 // RenewLease extends holder's lease name to ttl from now; false when
 // holder does not have it (another server took it after it expired).
-func (s *Store) RenewLease(ctx context.Context, name, holder string, ttl time.Duration) (bool, error) {
-	return s.leaseStatement(ctx, fmt.Sprintf("renew lease %s", name), `
+func (o *Ops) RenewLease(ctx context.Context, name, holder string, ttl time.Duration) (bool, error) {
+	return o.leaseStatement(ctx, fmt.Sprintf("renew lease %s", name), `
 		UPDATE leases SET expires_at = ? WHERE name = ? AND holder = ?
 		RETURNING holder`, time.Now().Add(ttl).UnixMilli(), name, holder)
 }
 
 // ReleaseLease gives up holder's lease name, so another server may take it
 // at once; nothing happens if holder does not have it.
-func (s *Store) ReleaseLease(ctx context.Context, name, holder string) error {
-	_, err := s.leaseStatement(ctx, fmt.Sprintf("release lease %s", name), `
+func (o *Ops) ReleaseLease(ctx context.Context, name, holder string) error {
+	_, err := o.leaseStatement(ctx, fmt.Sprintf("release lease %s", name), `
 		DELETE FROM leases WHERE name = ? AND holder = ? RETURNING holder`, name, holder)
 	return err
 }
 
-// LeaseHolder is who holds the lease name and until when; ErrNotFound when
-// nobody ever took it or it was released.
-func (s *Store) LeaseHolder(ctx context.Context, name string) (holder string, expires time.Time, err error) {
+// LeaseHolder is who holds the lease name and until when; the store's
+// not-found error (Config.NotFound) when nobody ever took it or it was
+// released.
+func (o *Ops) LeaseHolder(ctx context.Context, name string) (holder string, expires time.Time, err error) {
 	var ms int64
-	err = s.r.QueryRowContext(ctx, `SELECT holder, expires_at FROM leases WHERE name = ?`, name).Scan(&holder, &ms)
+	err = o.db.Primary().QueryRowContext(ctx, `SELECT holder, expires_at FROM leases WHERE name = ?`, name).Scan(&holder, &ms)
 	if errors.Is(err, sql.ErrNoRows) {
-		return "", time.Time{}, ErrNotFound
+		return "", time.Time{}, o.notFound
 	}
 	if err != nil {
 		return "", time.Time{}, fmt.Errorf("lease %s: %w", name, err)
@@ -59,9 +60,9 @@ func (s *Store) LeaseHolder(ctx context.Context, name string) (holder string, ex
 
 // leaseStatement runs one lease statement (quiet: no page shows leases)
 // and reports whether it returned a row.
-func (s *Store) leaseStatement(ctx context.Context, what, q string, args ...any) (bool, error) {
+func (o *Ops) leaseStatement(ctx context.Context, what, q string, args ...any) (bool, error) {
 	var ok bool
-	err := s.inQuietTx(ctx, func(tx *sql.Tx) error {
+	err := o.db.InQuietTx(ctx, func(tx *sql.Tx) error {
 		var h string
 		err := tx.QueryRowContext(ctx, q, args...).Scan(&h)
 		ok = err == nil

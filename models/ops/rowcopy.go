@@ -1,4 +1,4 @@
-package models
+package ops
 
 import (
 	"context"
@@ -57,9 +57,9 @@ type RowsCopied struct {
 // order, chunk rows a transaction, with an import's writer settings and
 // foreign keys off. On PostgreSQL from is a PostgreSQL database and the copy
 // is PostgreSQL's own (copyRowsPostgres), all in one transaction.
-func (s *Store) CopyRowsFrom(ctx context.Context, from string, tables []RowCopy, chunk int64) (out RowsCopied, err error) {
-	if s.engine == db.Postgres {
-		return s.copyRowsPostgres(ctx, from, tables)
+func (o *Ops) CopyRowsFrom(ctx context.Context, from string, tables []RowCopy, chunk int64) (out RowsCopied, err error) {
+	if o.db.Engine() == db.Postgres {
+		return o.copyRowsPostgres(ctx, from, tables)
 	}
 	if chunk <= 0 {
 		return out, fmt.Errorf("copy rows: chunk %d", chunk)
@@ -67,11 +67,11 @@ func (s *Store) CopyRowsFrom(ctx context.Context, from string, tables []RowCopy,
 	// The import's writer settings, counted as an import's are, so an import
 	// running meanwhile keeps them. Set before taking the pool's only
 	// connection, put back after giving it back.
-	if err := s.beginBulkWrite(ctx); err != nil {
+	if err := o.db.BeginBulkWrite(ctx); err != nil {
 		return out, err
 	}
-	defer func() { err = errors.Join(err, s.endBulkWrite(context.WithoutCancel(ctx))) }()
-	c, err := s.w.Conn(ctx)
+	defer func() { err = errors.Join(err, o.db.EndBulkWrite(context.WithoutCancel(ctx))) }()
+	c, err := o.db.W().Conn(ctx)
 	if err != nil {
 		return out, err
 	}
@@ -129,13 +129,13 @@ func (s *Store) CopyRowsFrom(ctx context.Context, from string, tables []RowCopy,
 // commit checks the threads' questions (stored before their posts). It is
 // the least work PostgreSQL does to store the same rows with the same
 // indexes and foreign keys; the commit's time counts with the last table.
-func (s *Store) copyRowsPostgres(ctx context.Context, from string, tables []RowCopy) (out RowsCopied, err error) {
+func (o *Ops) copyRowsPostgres(ctx context.Context, from string, tables []RowCopy) (out RowsCopied, err error) {
 	src, err := pgx.Connect(ctx, from)
 	if err != nil {
 		return out, fmt.Errorf("the imported database: %w", err)
 	}
 	defer src.Close(context.WithoutCancel(ctx))
-	c, err := s.w.Conn(ctx)
+	c, err := o.db.W().Conn(ctx)
 	if err != nil {
 		return out, err
 	}

@@ -1,4 +1,4 @@
-package models
+package ops
 
 import (
 	"context"
@@ -60,36 +60,36 @@ var ErrTargetNotEmpty = errors.New("the target database is not empty")
 // shadow tables) and the words search suggests.
 var rebuiltTables = []string{"search_index", "search_words"}
 
-// CopyInto copies the forum in this SQLite database into to, a new
-// PostgreSQL database (migrated by Open, and otherwise empty: anything but
-// the default category and the settings a start creates is refused with
+// CopyTables copies the forum in this SQLite database into to, a new
+// PostgreSQL database (migrated, and otherwise empty: anything but the
+// default category and the settings a start creates is refused with
 // ErrTargetNotEmpty). Every table is copied with its ids, in one
 // transaction on the target, from one snapshot of the source: the
 // target's foreign keys are dropped for the copy and added again at its end,
 // so they are checked against all the rows at once; each identity column's
-// sequence is set past the ids copied. The search index is not copied but
-// rebuilt on the target after the commit (to.Reindex); until it is, the
-// target is marked to rebuild it when it next opens. progress is told of
-// each step as it ends.
-func (s *Store) CopyInto(ctx context.Context, to *Store, progress func(CopyStep)) (CopyReport, error) {
+// sequence is set past the ids copied. The search index is not copied: the
+// target is marked to rebuild it when it next opens (the setting
+// search.reindex), and the caller (models.Store.CopyInto) rebuilds it at
+// once. progress is told of each table as it ends, and of the commit.
+func (o *Ops) CopyTables(ctx context.Context, to *Ops, progress func(CopyStep)) (CopyReport, error) {
 	var rep CopyReport
-	if s.engine != db.SQLite || to.engine != db.Postgres {
+	if o.db.Engine() != db.SQLite || to.db.Engine() != db.Postgres {
 		return rep, errors.New("copy: from a SQLite file into a PostgreSQL database only")
 	}
 	if progress == nil {
 		progress = func(CopyStep) {}
 	}
 	// One read transaction: one snapshot of a database that may be in use.
-	src, err := s.r.BeginTx(ctx, nil)
+	src, err := o.db.Primary().BeginTx(ctx, nil)
 	if err != nil {
-		return rep, fmt.Errorf("copy: read %s: %w", s.path, err)
+		return rep, fmt.Errorf("copy: read %s: %w", o.cfg.Location, err)
 	}
 	defer src.Rollback()
-	from, err := schemaVersion(ctx, src)
+	from, err := SchemaVersion(ctx, src)
 	if err != nil {
 		return rep, fmt.Errorf("copy: the source's %w", err)
 	}
-	into, err := schemaVersion(ctx, to.r)
+	into, err := SchemaVersion(ctx, to.db.Primary())
 	if err != nil {
 		return rep, fmt.Errorf("copy: the target's %w", err)
 	}
@@ -102,7 +102,7 @@ func (s *Store) CopyInto(ctx context.Context, to *Store, progress func(CopyStep)
 		return rep, err
 	}
 	rep.Skipped = skipped
-	conn, err := to.w.Conn(ctx)
+	conn, err := to.db.W().Conn(ctx)
 	if err != nil {
 		return rep, fmt.Errorf("copy: connect to the target: %w", err)
 	}
@@ -140,7 +140,8 @@ func (s *Store) CopyInto(ctx context.Context, to *Store, progress func(CopyStep)
 		if err := setIdentities(ctx, tx, tables, targets); err != nil {
 			return err
 		}
-		// If the rebuild below does not finish, the next start does it.
+		// If the rebuild after the commit does not finish, the next start
+		// does it.
 		if _, err := tx.Exec(ctx, `INSERT INTO settings (key, value) VALUES ('search.reindex', $1)
 			ON CONFLICT (key) DO UPDATE SET value = excluded.value`, []byte("1")); err != nil {
 			return err
@@ -148,19 +149,9 @@ func (s *Store) CopyInto(ctx context.Context, to *Store, progress func(CopyStep)
 		return tx.Commit(ctx)
 	})
 	if err != nil {
-		return rep, fmt.Errorf("copy into %s (nothing was committed): %w", db.Redact(to.path), err)
+		return rep, fmt.Errorf("copy into %s (nothing was committed): %w", db.Redact(to.cfg.Location), err)
 	}
 	progress(CopyStep{Committed: true, Rows: rep.Rows()})
-	start := time.Now()
-	n, err := to.Reindex(ctx)
-	if err != nil {
-		return rep, fmt.Errorf("the tables were copied, but rebuilding the search index failed (the next start, or crowdcare reindex, does it): %w", err)
-	}
-	if _, err := to.exec(ctx, `DELETE FROM settings WHERE key IN ('search.reindex', 'search.words')`); err != nil {
-		return rep, fmt.Errorf("clear search.reindex: %w", err)
-	}
-	rep.Indexed = CopyStep{Rows: int64(n), Took: time.Since(start)}
-	progress(rep.Indexed)
 	return rep, nil
 }
 
@@ -306,7 +297,7 @@ func dropForeignKeys(ctx context.Context, tx pgx.Tx) ([]foreignKey, error) {
 func copyTable(ctx context.Context, src *sql.Tx, tx pgx.Tx, table string, target []pgColumn) (CopyStep, error) {
 	step := CopyStep{Table: table}
 	start := time.Now()
-	srcCols, err := column[string](src.QueryContext(ctx, `SELECT name FROM pragma_table_info(?) ORDER BY cid`, table))
+	srcCols, err := db.Column[string](src.QueryContext(ctx, `SELECT name FROM pragma_table_info(?) ORDER BY cid`, table))
 	if err != nil {
 		return step, fmt.Errorf("columns of %s: %w", table, err)
 	}
@@ -495,9 +486,4 @@ func convertValue(v any, typ string) (out any, repaired bool, err error) {
 		}
 		return strings.ReplaceAll(strings.ToValidUTF8(s, "\uFFFD"), "\x00", ""), true, nil
 	}
-}
-
-// quoteIdent quotes a table or column name for SQL on either engine.
-func quoteIdent(name string) string {
-	return `"` + strings.ReplaceAll(name, `"`, `""`) + `"`
 }
