@@ -169,6 +169,17 @@ func (b *tab) run(steps ...chromedp.Action[chromedp.Void]) {
 	}
 }
 
+// follow runs steps that load another page (a link followed, a form
+// sent) and returns once it has loaded: what runs next queries the new
+// page, never the old one while it is being replaced (chromedp then fails
+// with "No node with given id found").
+func (b *tab) follow(steps ...chromedp.Action[chromedp.Void]) {
+	b.t.Helper()
+	if _, err := chromedp.RunResponse(b.ctx, steps...); err != nil {
+		b.t.Fatalf("browser: %v", err)
+	}
+}
+
 // get runs one action in the tab and returns its value.
 func get[T any](b *tab, a chromedp.Action[T]) T {
 	b.t.Helper()

@@ -97,11 +97,13 @@ func TestAmbassadorTriagesTweetIntoThread(t *testing.T) {
 	amb.run(chromedp.Navigate(s.url+"/mod/social"),
 		chromedp.Click(chromedp.CSS(`input[name=items][value="1861000000000000001"]`)),
 		chromedp.Click(chromedp.CSS(`input[name=action][value=convert]`)),
-		chromedp.SendKeys(chromedp.CSS(`#b-title`), "Outage in Leeds since 8am"),
-		chromedp.Click(chromedp.CSS(`fieldset.bulk button[type=submit]`)),
-		chromedp.WaitVisible(chromedp.CSS(`.flash`)))
+		chromedp.SendKeys(chromedp.CSS(`#b-title`), "Outage in Leeds since 8am"))
+	amb.follow(chromedp.Click(chromedp.CSS(`fieldset.bulk button[type=submit]`)))
+	amb.run(chromedp.WaitVisible(chromedp.CSS(`.flash`)))
 	mustHave(t, amb.text(".flash"), "1 thread created")
-	amb.run(chromedp.Navigate(s.url+"/"), chromedp.Click(chromedp.CSS(`.thread-title a`)), chromedp.WaitVisible(chromedp.CSS(`.thread-head`)))
+	amb.run(chromedp.Navigate(s.url + "/"))
+	amb.follow(chromedp.Click(chromedp.CSS(`.thread-title a`)))
+	amb.run(chromedp.WaitVisible(chromedp.CSS(`.thread-head`)))
 	mustHave(t, amb.text("h1"), "Outage in Leeds since 8am")
 	mustHave(t, amb.text(".thread-head"), "View on X")
 	mustHave(t, amb.text(".thread-head"), "Reply on X")
