@@ -3,7 +3,6 @@ package models
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -231,16 +230,4 @@ func (s *Store) Revisions(ctx context.Context, postID int64) ([]Revision, error)
 		out = append(out, r)
 	}
 	return out, rows.Err()
-}
-
-// ErrNotAllowed explains a refused action in words the user can act on.
-type ErrNotAllowed struct{ Reason string }
-
-func (e *ErrNotAllowed) Error() string { return e.Reason }
-
-// IsNotAllowed reports whether err is a refusal with a reason.
-func IsNotAllowed(err error) (*ErrNotAllowed, bool) {
-	var e *ErrNotAllowed
-	ok := errors.As(err, &e)
-	return e, ok
 }
