@@ -63,7 +63,7 @@ func (f form) keyed() form {
 // err was one of those: the form is then shown again with what was typed.
 func (f form) withError(err error) bool {
 	if na, ok := models.IsNotAllowed(err); ok {
-		f.Errors["_form"] = na.Reason
+		f.Errors["_form"] = NotAllowedText(na)
 		return true
 	}
 	if r, ok := policyRefusal(err); ok {

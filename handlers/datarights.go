@@ -49,7 +49,7 @@ func (h *Handler) requestExport(c echo.Context) error {
 	ctx := c.Request().Context()
 	j, err := h.store.RequestExport(ctx, currentUser(c))
 	if na, ok := models.IsNotAllowed(err); ok {
-		h.flash(c, na.Reason)
+		h.flash(c, NotAllowedText(na))
 		return c.Redirect(http.StatusSeeOther, "/settings/export")
 	}
 	if err != nil {
@@ -196,7 +196,7 @@ func (h *Handler) deleteUser(c echo.Context) error {
 		return c.Redirect(http.StatusSeeOther, back)
 	case err != nil:
 		if na, ok := models.IsNotAllowed(err); ok {
-			h.flash(c, na.Reason)
+			h.flash(c, NotAllowedText(na))
 			return c.Redirect(http.StatusSeeOther, back)
 		}
 		return err

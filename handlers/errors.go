@@ -42,7 +42,7 @@ func (h *Handler) handleError(err error, c echo.Context) {
 	case errors.Is(err, models.ErrForbidden):
 		code, msg = http.StatusForbidden, "You are not allowed to do that."
 	case errors.As(err, &na):
-		code, msg = http.StatusForbidden, na.Reason
+		code, msg = http.StatusForbidden, NotAllowedText(na)
 	case errors.As(err, &rf):
 		code, msg = http.StatusForbidden, refusalText(rf)
 	case errors.As(err, &ve):

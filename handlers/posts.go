@@ -98,7 +98,7 @@ func (h *Handler) createAnswer(c echo.Context) error {
 // (in the post, when that is a post's address).
 func (h *Handler) refuse(c echo.Context, err error, back string) error {
 	if na, ok := models.IsNotAllowed(err); ok {
-		h.flashFor(c, back, na.Reason)
+		h.flashFor(c, back, NotAllowedText(na))
 		return c.Redirect(http.StatusSeeOther, back)
 	}
 	if r, ok := policyRefusal(err); ok {

@@ -104,7 +104,8 @@ func ssoUnavailable() error {
 		"Company sign-in is not available right now: the identity provider did not answer. Try again in a minute.")
 }
 
-// ssoRefused is a sign-in refused for a reason the person can act on.
+// ssoRefused is a sign-in refused for a reason the person can act on, worded
+// here: a refusal without a kind, whose Reason NotAllowedText shows as it is.
 func ssoRefused(reason string) error { return &models.ErrNotAllowed{Reason: reason} }
 
 // startSSO handles POST /sso/start: to the provider, with state, nonce and PKCE.

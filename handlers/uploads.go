@@ -17,6 +17,7 @@ import (
 
 	"github.com/crowdcare/crowdcare/media"
 	"github.com/crowdcare/crowdcare/models"
+	"github.com/crowdcare/crowdcare/models/notallowed"
 )
 
 // Attachments: members attach images and files to questions and answers,
@@ -142,7 +143,7 @@ func refusalOf(err error) string {
 		return r.Reason
 	}
 	if na, ok := models.IsNotAllowed(err); ok {
-		return na.Reason
+		return NotAllowedText(na)
 	}
 	return ""
 }
@@ -165,7 +166,7 @@ func (h *Handler) uploadFile(c echo.Context) error {
 		code := http.StatusUnprocessableEntity
 		var na *models.ErrNotAllowed
 		switch {
-		case errors.As(err, &na) && strings.Contains(na.Reason, "in the last 24 hours"):
+		case errors.As(err, &na) && na.Kind == notallowed.UploadsPerDay:
 			code = http.StatusTooManyRequests
 		case errors.As(err, &na):
 			code = http.StatusForbidden

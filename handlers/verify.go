@@ -65,7 +65,7 @@ func (h *Handler) confirmEmail(c echo.Context) error {
 		return h.renderConfirmEmail(c, http.StatusNotFound, nil, "")
 	}
 	if na, ok := models.IsNotAllowed(err); ok {
-		h.flash(c, na.Reason)
+		h.flash(c, NotAllowedText(na))
 		return c.Redirect(http.StatusSeeOther, "/settings")
 	}
 	if err != nil {
@@ -94,7 +94,7 @@ func (h *Handler) resendVerification(c echo.Context) error {
 			u.Username, u.Email, h.cfg.SiteName, int(models.VerifyLinkTTL.Hours()), h.emailLink(token))
 	})
 	if na, ok := models.IsNotAllowed(err); ok {
-		h.flash(c, na.Reason)
+		h.flash(c, NotAllowedText(na))
 		return c.Redirect(http.StatusSeeOther, "/settings")
 	}
 	if err != nil {

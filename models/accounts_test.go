@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"github.com/crowdcare/crowdcare/internal/testdb"
 	"github.com/crowdcare/crowdcare/models/migrations"
+	"github.com/crowdcare/crowdcare/models/notallowed"
 	"io/fs"
 	"strings"
 	"sync/atomic"
@@ -86,7 +87,7 @@ func TestSignUpVerificationGatesPosting(t *testing.T) {
 	}
 	_, err = s.CreateThread(ctx, u, NewThread{Title: "Router drops the connection", CategorySlug: "general", Body: "Every evening the connection drops for a minute."})
 	na, ok := IsNotAllowed(err)
-	if !ok || !strings.Contains(na.Reason, "Confirm your email address") || !strings.Contains(na.Reason, "newbie@example.com") {
+	if !ok || na.Kind != notallowed.Unconfirmed || na.Email != "newbie@example.com" {
 		t.Fatalf("an unverified member asks: %v", err)
 	}
 	other := mustUser(t, s, "other")
@@ -218,7 +219,7 @@ func TestIdentitiesLinkOneAccountEach(t *testing.T) {
 	if err := s.LinkIdentity(ctx, alice, id); err != nil {
 		t.Fatalf("linking again: %v", err)
 	}
-	if _, ok := IsNotAllowed(s.LinkIdentity(ctx, bob, id)); !ok {
+	if !refusedAs(s.LinkIdentity(ctx, bob, id), notallowed.IdentityTaken) {
 		t.Fatal("one identity linked to two accounts")
 	}
 	u, err := s.UserByIdentity(ctx, id.Issuer, id.Subject)

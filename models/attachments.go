@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/crowdcare/crowdcare/models/notallowed"
 )
 
 // Attachments are files members attach to questions and answers (and their
@@ -186,8 +188,7 @@ func (s *Store) UploadedToday(ctx context.Context, ownerID int64) (int64, error)
 
 // dailyLimitErr is the refusal of an upload past the daily limit.
 func dailyLimitErr(limit int64) error {
-	return &ErrNotAllowed{Reason: fmt.Sprintf("You have uploaded %s in the last 24 hours, the most this community allows. "+
-		"Your text is kept; attach the file later, or link to it.", HumanSize(limit))}
+	return &ErrNotAllowed{Kind: notallowed.UploadsPerDay, Bytes: limit}
 }
 
 // CreateAttachment records an upload whose files are stored, for owner, not

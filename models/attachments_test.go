@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/crowdcare/crowdcare/models/notallowed"
 )
 
 // upload records an attachment for u as the upload handler does after
@@ -248,7 +250,7 @@ func TestUploadLimits(t *testing.T) {
 	upload(t, s, alice, AttachmentFile, "c.log", MB)
 	_, err = tryUpload(s, alice, AttachmentFile, "d.log", 1)
 	var na *ErrNotAllowed
-	if !errors.As(err, &na) || !strings.Contains(na.Reason, "5.0 MB in the last 24 hours") {
+	if !errors.As(err, &na) || na.Kind != notallowed.UploadsPerDay || na.Bytes != 5*MB {
 		t.Fatalf("over the daily limit: %v", err)
 	}
 	if n, _ := s.UploadedToday(ctx, alice.ID); n != 5*MB {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"github.com/crowdcare/crowdcare/internal/testdb"
+	"github.com/crowdcare/crowdcare/models/notallowed"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -449,7 +450,7 @@ func TestPostingRateLimit(t *testing.T) {
 		}
 	}
 	_, err := s.CreateAnswer(ctx, asker, th.ID, "A fourth post in one hour is too many.")
-	if na, ok := IsNotAllowed(err); !ok || !strings.Contains(na.Reason, "last hour") {
+	if na, ok := IsNotAllowed(err); !ok || na.Kind != notallowed.PostsPerHour || na.N != 3 {
 		t.Fatalf("rate limit: %v", err)
 	}
 	if _, err := s.CreateAnswer(ctx, admin, th.ID, "Staff are not limited by the posting rate."); err != nil {
@@ -473,11 +474,10 @@ func TestPostingRateLimitHoldsInParallel(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			_, err := s.CreateAnswer(ctx, asker, th.ID, fmt.Sprintf("Parallel update number %d on the reboot problem.", i))
-			var na *ErrNotAllowed
 			switch {
 			case err == nil:
 				stored.Add(1)
-			case errors.As(err, &na):
+			case refusedAs(err, notallowed.PostsPerHour):
 				refused.Add(1)
 			default:
 				t.Error(err)

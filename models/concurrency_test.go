@@ -2,7 +2,6 @@ package models
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"sync"
 	"sync/atomic"
@@ -11,6 +10,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/crowdcare/crowdcare/internal/testdb"
+	"github.com/crowdcare/crowdcare/models/notallowed"
 )
 
 // The forum's writes under concurrent requests: every count must come out
@@ -396,11 +396,10 @@ func TestConcurrentApprovalsDecideOnce(t *testing.T) {
 	var decided, refused atomic.Int64
 	concurrently(t, 2*len(mods), func(i int) error {
 		err := servers[i%len(servers)].ApprovePost(ctx, mods[i/2], a.ID, i%2 == 0, "Not for this forum.")
-		var na *ErrNotAllowed
 		switch {
 		case err == nil:
 			decided.Add(1)
-		case errors.As(err, &na):
+		case refusedAs(err, notallowed.NotPending):
 			refused.Add(1)
 		default:
 			return err

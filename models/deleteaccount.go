@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/crowdcare/crowdcare/models/accounts"
+	"github.com/crowdcare/crowdcare/models/notallowed"
 )
 
 // DeletedUsernamePrefix starts the username a deleted account gets
@@ -77,7 +78,7 @@ func (s *Store) DeleteAccount(ctx context.Context, actor *User, targetID int64, 
 		return nil, ErrNotFound
 	}
 	if self && d.RemovePosts && actor.Suspended(s.now()) {
-		return nil, &ErrNotAllowed{Reason: "Your account is suspended: it can be deleted, but its posts stay while moderators may need them."}
+		return nil, &ErrNotAllowed{Kind: notallowed.DeleteSuspended}
 	}
 	var authErr error
 	if !self || !d.Reauthenticated {
@@ -138,7 +139,7 @@ func (s *Store) eraseAccount(ctx context.Context, tx *sql.Tx, u *User, removePos
 			return nil, err
 		}
 		if others == 0 {
-			return nil, &ErrNotAllowed{Reason: "This is the only admin account. Make another member an admin first."}
+			return nil, &ErrNotAllowed{Kind: notallowed.LastAdmin}
 		}
 	}
 	// Every address the account had or asked for, for the emails waiting

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/crowdcare/crowdcare/models/db"
+	"github.com/crowdcare/crowdcare/models/notallowed"
 )
 
 // personalDataLeft searches every column of every table, the search
@@ -382,10 +383,10 @@ func TestDeleteAccountRefusals(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, ok := IsNotAllowed(func() error {
+	if !refusedAs(func() error {
 		_, err := s.DeleteAccount(ctx, admin, admin.ID, DeleteAccount{Password: "correct horse"})
 		return err
-	}()); !ok {
+	}(), notallowed.LastAdmin) {
 		t.Fatal("the only admin deleted their account")
 	}
 	if _, err := s.DeleteAccount(ctx, admin, admin.ID+100, DeleteAccount{Password: "correct horse"}); !errors.Is(err, ErrNotFound) {
@@ -398,10 +399,10 @@ func TestDeleteAccountRefusals(t *testing.T) {
 		t.Fatal(err)
 	}
 	troll, _ = s.UserByID(ctx, troll.ID)
-	if _, ok := IsNotAllowed(func() error {
+	if !refusedAs(func() error {
 		_, err := s.DeleteAccount(ctx, troll, troll.ID, DeleteAccount{Password: "correct horse", RemovePosts: true})
 		return err
-	}()); !ok {
+	}(), notallowed.DeleteSuspended) {
 		t.Fatal("a suspended member removed their posts")
 	}
 	if _, err := s.DeleteAccount(ctx, troll, troll.ID, DeleteAccount{Password: "correct horse"}); err != nil {

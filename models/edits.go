@@ -170,15 +170,3 @@ func (s *Store) DeletePost(ctx context.Context, actor *User, postID int64) error
 // Revision is a post as it was before one edit (forum.Revision). Alias:
 // moved to models/forum, whose Revisions lists them.
 type Revision = forum.Revision
-
-// ErrNotAllowed explains a refused action in words the user can act on.
-type ErrNotAllowed struct{ Reason string }
-
-func (e *ErrNotAllowed) Error() string { return e.Reason }
-
-// IsNotAllowed reports whether err is a refusal with a reason.
-func IsNotAllowed(err error) (*ErrNotAllowed, bool) {
-	var e *ErrNotAllowed
-	ok := errors.As(err, &e)
-	return e, ok
-}

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"strconv"
 	"time"
+
+	"github.com/crowdcare/crowdcare/models/notallowed"
 )
 
 // Data export states (export_jobs, migration 0023).
@@ -95,7 +97,7 @@ func (s *Store) RequestExport(ctx context.Context, u *User) (*ExportJob, error) 
 			return err
 		}
 		if recent >= exportsPerDay {
-			return &ErrNotAllowed{Reason: fmt.Sprintf("You asked for a copy of your data %d times in the last 24 hours. Download the latest one, or try again tomorrow.", recent)}
+			return &ErrNotAllowed{Kind: notallowed.ExportsPerDay, N: recent}
 		}
 		return tx.QueryRowContext(ctx, `INSERT INTO export_jobs (user_id, created_at) VALUES (?, ?) RETURNING id`,
 			u.ID, now.Unix()).Scan(&id)

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/crowdcare/crowdcare/models/moderation"
+	"github.com/crowdcare/crowdcare/models/notallowed"
 	"github.com/crowdcare/crowdcare/models/policy"
 )
 
@@ -108,7 +109,7 @@ func (s *Store) ApprovePost(ctx context.Context, actor *User, postID int64, appr
 		return err
 	}
 	if !p.Pending {
-		return &ErrNotAllowed{Reason: "That post is not waiting for approval."}
+		return &ErrNotAllowed{Kind: notallowed.NotPending}
 	}
 	var hideReason string
 	if !approve {
@@ -162,7 +163,7 @@ func (s *Store) ApprovePost(ctx context.Context, actor *User, postID int64, appr
 		return logAction(ctx, tx, s.now(), actor, action, "post", postID, strings.TrimSpace(reason))
 	})
 	if errors.Is(err, moderation.ErrNotPending) {
-		return &ErrNotAllowed{Reason: "That post is not waiting for approval."}
+		return &ErrNotAllowed{Kind: notallowed.NotPending}
 	}
 	return err
 }

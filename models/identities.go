@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/crowdcare/crowdcare/models/notallowed"
 )
 
 // Identity links an account to a person at an external identity provider
@@ -31,7 +33,7 @@ func (s *Store) LinkIdentity(ctx context.Context, u *User, id Identity) error {
 		return fmt.Errorf("link identity: issuer and subject are required")
 	}
 	if u.Deleted() || u.Imported {
-		return &ErrNotAllowed{Reason: "This account cannot sign in."}
+		return &ErrNotAllowed{Kind: notallowed.CannotSignIn}
 	}
 	return s.inTx(ctx, func(tx *sql.Tx) error { return s.linkIdentity(ctx, tx, u, id) })
 }
@@ -43,7 +45,7 @@ func (s *Store) linkIdentity(ctx context.Context, tx *sql.Tx, u *User, id Identi
 	err := tx.QueryRowContext(ctx, `SELECT user_id FROM user_identities WHERE issuer = ? AND subject = ?`, id.Issuer, id.Subject).Scan(&owner)
 	switch {
 	case err == nil && owner != u.ID:
-		return &ErrNotAllowed{Reason: "That sign-in already belongs to another account."}
+		return &ErrNotAllowed{Kind: notallowed.IdentityTaken}
 	case err == nil:
 		_, err = tx.ExecContext(ctx, `UPDATE user_identities SET email = ?, last_used_at = ? WHERE issuer = ? AND subject = ?`,
 			id.Email, now, id.Issuer, id.Subject)

@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/crowdcare/crowdcare/models/moderation"
+	"github.com/crowdcare/crowdcare/models/notallowed"
 	"github.com/crowdcare/crowdcare/models/policy"
 )
 
@@ -286,7 +287,7 @@ func (s *Store) SuspendUser(ctx context.Context, actor *User, userID int64, unti
 		return err
 	}
 	if !CanSuspendUser(actor, target) {
-		return &ErrNotAllowed{Reason: "Only an admin can suspend staff, and nobody can suspend themselves."}
+		return &ErrNotAllowed{Kind: notallowed.SuspendStaff}
 	}
 	if !until.After(s.now()) {
 		return &ValidationError{Fields: map[string]string{"days": "Suspend for at least one day."}}
@@ -317,7 +318,7 @@ func (s *Store) UnsuspendUser(ctx context.Context, actor *User, userID int64, re
 		return err
 	}
 	if !CanSuspendUser(actor, target) {
-		return &ErrNotAllowed{Reason: "Only an admin can lift a staff member's suspension, and nobody can lift their own."}
+		return &ErrNotAllowed{Kind: notallowed.UnsuspendStaff}
 	}
 	return s.inTx(ctx, func(tx *sql.Tx) error {
 		if err := moderation.Unsuspend(ctx, tx, userID); err != nil {
@@ -341,7 +342,7 @@ func (s *Store) RemoveSpammer(ctx context.Context, actor *User, userID int64, re
 		return 0, err
 	}
 	if !CanRemoveSpammer(actor, target) {
-		return 0, &ErrNotAllowed{Reason: "Staff accounts cannot be removed as spammers."}
+		return 0, &ErrNotAllowed{Kind: notallowed.RemoveStaffAsSpammer}
 	}
 	posts, err := s.VisiblePostsOf(ctx, userID)
 	if err != nil {
@@ -386,8 +387,7 @@ func suspendedErr(u *User, now time.Time) error {
 	if !u.Suspended(now) {
 		return nil
 	}
-	return &ErrNotAllowed{Reason: "Your account is suspended until " + u.SuspendedUntil.UTC().Format("2 Jan 2006") +
-		" (" + u.SuspendReason + "). You can still read."}
+	return &ErrNotAllowed{Kind: notallowed.Suspended, Until: u.SuspendedUntil, Why: u.SuspendReason}
 }
 
 // checkCanPost refuses a suspended author, and one who must confirm their
@@ -417,7 +417,7 @@ func (s *Store) withinPostBudget(ctx context.Context, tx *sql.Tx, author *User, 
 		return fmt.Errorf("count recent posts: %w", err)
 	}
 	if n >= perHour {
-		return &ErrNotAllowed{Reason: fmt.Sprintf("You have posted %d times in the last hour, the most this community allows. Please wait a little.", n)}
+		return &ErrNotAllowed{Kind: notallowed.PostsPerHour, N: n}
 	}
 	return nil
 }

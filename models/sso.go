@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/crowdcare/crowdcare/models/db"
+	"github.com/crowdcare/crowdcare/models/notallowed"
 )
 
 // ExternalIdentity is what a company's identity provider vouched for at a
@@ -91,7 +92,7 @@ func (s *Store) SSOSignIn(ctx context.Context, id ExternalIdentity) (SSONext, *U
 	case err != nil:
 		return 0, nil, fmt.Errorf("sso sign-in: find %q: %w", id.Email, err)
 	case u.Imported || u.Deleted():
-		return 0, nil, &ErrNotAllowed{Reason: "That address belongs to an account that cannot sign in."}
+		return 0, nil, &ErrNotAllowed{Kind: notallowed.AddressCannotSignIn}
 	}
 	return SSOConfirmPassword, u, nil
 }
@@ -112,7 +113,7 @@ func (s *Store) LinkWithPassword(ctx context.Context, id ExternalIdentity, userI
 		return nil, err
 	}
 	if u.Deleted() || u.Imported {
-		return nil, &ErrNotAllowed{Reason: "This account cannot sign in."}
+		return nil, &ErrNotAllowed{Kind: notallowed.CannotSignIn}
 	}
 	err = s.inTx(ctx, func(tx *sql.Tx) error {
 		if err := s.linkIdentity(ctx, tx, u, id.identity()); err != nil {

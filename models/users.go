@@ -74,11 +74,10 @@ func validEmail(s string) bool { return accounts.ValidEmail(s) }
 // their transactions.
 func (s *Store) newAccounts() *accounts.Accounts {
 	return accounts.New(s.db, accounts.Deps{
-		Now:        s.now,
-		NotFound:   ErrNotFound,
-		Forbidden:  ErrForbidden,
-		Invalid:    func(fields map[string]string) error { return &ValidationError{Fields: fields} },
-		NotAllowed: func(reason string) error { return &ErrNotAllowed{Reason: reason} },
+		Now:       s.now,
+		NotFound:  ErrNotFound,
+		Forbidden: ErrForbidden,
+		Invalid:   func(fields map[string]string) error { return &ValidationError{Fields: fields} },
 		Refusal: func(until time.Time, why string) error {
 			return suspendedErr(&User{SuspendedUntil: until, SuspendReason: why}, s.now())
 		},

@@ -530,6 +530,37 @@ func TestUserSendReset(t *testing.T) {
 	}
 }
 
+// user send-reset refuses an account that cannot log in, in the words the
+// web layer uses (handlers.NotAllowedText), not the refusal's kind.
+func TestUserSendResetRefusesADeletedAccount(t *testing.T) {
+	db := testDatabase(t, "cc.db")
+	if code, _, errOut := runCmd(t, "user", "create", "--db", db, "--username", "alice", "--email", "alice@example.com", "--password", "old password"); code != 0 {
+		t.Fatalf("create: %s", errOut)
+	}
+	ctx := context.Background()
+	s, err := models.Open(ctx, db, models.Options{PasswordCost: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	alice, err := s.UserByUsername(ctx, "alice")
+	if err == nil {
+		_, err = s.DeleteAccount(ctx, alice, alice.ID, models.DeleteAccount{Password: "old password"})
+	}
+	if err == nil {
+		alice, err = s.UserByID(ctx, alice.ID)
+	}
+	if cerr := s.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := runCmd(t, "user", "send-reset", alice.Username, "--db", db, "--base-url", "https://forum.example")
+	if code != 1 || !strings.Contains(errOut, alice.Username+" cannot log in: no password to reset.") || strings.Contains(errOut, "no_password") {
+		t.Fatalf("send-reset for a deleted account: %d %q %q", code, out, errOut)
+	}
+}
+
 // user reset-2fa removes the second factors of someone who lost them all
 // and ends their sessions.
 func TestUserReset2FA(t *testing.T) {

@@ -142,7 +142,7 @@ func userSendReset(ctx context.Context, args []string, stdout io.Writer) error {
 	return useUser(ctx, *db, pos[0], func(store *models.Store, u *models.User) error {
 		to, err := store.SendPasswordReset(ctx, u, handlers.PasswordResetEmail(*siteName, *baseURL))
 		if na, ok := models.IsNotAllowed(err); ok {
-			return errors.New(na.Reason)
+			return errors.New(handlers.NotAllowedText(na))
 		}
 		if err != nil {
 			return err

@@ -17,19 +17,19 @@ import (
 // Deps is what accounts needs of the store and of the domains still in
 // models, handed down by models so that this package imports nothing of it:
 // the store's clock; the errors the web layer turns into pages (not found,
-// forbidden, a form's field errors, a refusal with its reason, a suspended
-// member's refusal: their types are models'); the site settings accounts
-// reads (the programme's domains, standing, the superuser threshold), the
-// store's kept secrets, the notification of a promotion (notify), the
-// audit log (moderation) and the outbox (email), each in the transaction
-// of the step that calls it.
+// forbidden, a form's field errors, a suspended member's refusal: their
+// types are models'; the other refusals are models/notallowed's, which
+// accounts returns itself); the site settings accounts reads (the
+// programme's domains, standing, the superuser threshold), the store's kept
+// secrets, the notification of a promotion (notify), the audit log
+// (moderation) and the outbox (email), each in the transaction of the step
+// that calls it.
 type Deps struct {
-	Now        func() time.Time
-	NotFound   error
-	Forbidden  error
-	Invalid    func(fields map[string]string) error
-	NotAllowed func(reason string) error
-	Refusal    func(until time.Time, reason string) error
+	Now       func() time.Time
+	NotFound  error
+	Forbidden error
+	Invalid   func(fields map[string]string) error
+	Refusal   func(until time.Time, reason string) error
 	// Settings reads the site settings through q: the primary's readers or
 	// the transaction of the step.
 	Settings func(ctx context.Context, q Queryer) (Settings, error)

@@ -12,6 +12,7 @@ import (
 	"github.com/crowdcare/crowdcare/internal/testdb"
 	"github.com/crowdcare/crowdcare/models"
 	"github.com/crowdcare/crowdcare/models/accounts"
+	"github.com/crowdcare/crowdcare/models/notallowed"
 	"github.com/crowdcare/crowdcare/models/policy"
 )
 
@@ -128,7 +129,7 @@ func TestAmbassadorVerification(t *testing.T) {
 	// An ambassador asks for no second link.
 	if _, err := s.RequestAmbassador(ctx, reload(t, s, alice), "alice@example-isp.com", linkMail); err == nil {
 		t.Fatal("an ambassador asked for a link")
-	} else if _, ok := models.IsNotAllowed(err); !ok {
+	} else if !refusedAs(err, notallowed.AlreadyStaff) {
 		t.Fatalf("an ambassador asking for a link: %v", err)
 	}
 	// An expired link does nothing.

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/crowdcare/crowdcare/models/notallowed"
 	"github.com/crowdcare/crowdcare/models/policy"
 )
 
@@ -43,7 +44,7 @@ func (a *Accounts) RequestAmbassador(ctx context.Context, u *User, workEmail str
 		return "", err
 	}
 	if u.Role == policy.RoleAmbassador || u.Role == policy.RoleModerator || u.Role == policy.RoleAdmin {
-		return "", a.deps.NotAllowed("You already have a staff role.")
+		return "", &notallowed.Error{Kind: notallowed.AlreadyStaff}
 	}
 	b := make([]byte, 32)
 	if _, err := rand.Read(b); err != nil {
@@ -60,7 +61,7 @@ func (a *Accounts) RequestAmbassador(ctx context.Context, u *User, workEmail str
 			return err
 		}
 		if recent >= 3 {
-			return a.deps.NotAllowed("Three links were sent in the last hour. Check your inbox (and spam folder), or try again later.")
+			return &notallowed.Error{Kind: notallowed.LinksPerHour}
 		}
 		expires := now.Add(AmbassadorLinkTTL)
 		if _, err := tx.ExecContext(ctx, `INSERT INTO ambassador_tokens (user_id, email, token_hash, expires_at, created_at)
@@ -126,7 +127,7 @@ func (a *Accounts) SetUserRole(ctx context.Context, actor *User, userID int64, r
 		return a.deps.Invalid(map[string]string{"role": "Choose a role."})
 	}
 	if !policy.MaySetRole(actor.Actor(), (&User{ID: userID}).Account()) {
-		return a.deps.NotAllowed("You cannot change your own role.")
+		return &notallowed.Error{Kind: notallowed.OwnRole}
 	}
 	return a.db.InTx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE users SET role = ? WHERE id = ?`, string(role), userID)

@@ -14,6 +14,7 @@ import (
 	"github.com/crowdcare/crowdcare/internal/testdb"
 	"github.com/crowdcare/crowdcare/models"
 	"github.com/crowdcare/crowdcare/models/accounts"
+	"github.com/crowdcare/crowdcare/models/notallowed"
 )
 
 // The one-time links sent to an account's address: password resets,
@@ -37,6 +38,12 @@ func newSkewStore(t *testing.T) (*models.Store, *atomic.Int64) {
 	}
 	t.Cleanup(func() { s.Close() })
 	return s, skew
+}
+
+// refusedAs reports whether err is a refusal of kind k.
+func refusedAs(err error, k notallowed.Kind) bool {
+	na, ok := models.IsNotAllowed(err)
+	return ok && na.Kind == k
 }
 
 func mustUser(t *testing.T, s *models.Store, name string) *accounts.User {
@@ -323,7 +330,7 @@ func TestResendVerificationIsLimited(t *testing.T) {
 			t.Fatalf("resend %d: %v", i, err)
 		}
 	}
-	if _, ok := models.IsNotAllowed(s.ResendVerification(ctx, reg.User, compose)); !ok {
+	if !refusedAs(s.ResendVerification(ctx, reg.User, compose), notallowed.LinksPerHour) {
 		t.Fatal("resend over the limit")
 	}
 	// Only the latest link works.
@@ -335,7 +342,7 @@ func TestResendVerificationIsLimited(t *testing.T) {
 		t.Fatal(err)
 	}
 	u, _ := s.UserByID(ctx, reg.User.ID)
-	if _, ok := models.IsNotAllowed(s.ResendVerification(ctx, u, compose)); !ok {
+	if !refusedAs(s.ResendVerification(ctx, u, compose), notallowed.AlreadyConfirmed) {
 		t.Fatal("a link for a verified address")
 	}
 }
@@ -404,7 +411,7 @@ func TestEmailChangeVerifiesTheNewAddressFirstAndTellsTheOldOne(t *testing.T) {
 	if err := s.RequestEmailChange(ctx, a, "alice3@new.example", "correct horse", "198.51.100.7", changeMail(t)); err != nil {
 		t.Fatal(err)
 	}
-	if _, ok := models.IsNotAllowed(s.RequestEmailChange(ctx, a, "alice4@new.example", "correct horse", "198.51.100.7", changeMail(t))); !ok {
+	if !refusedAs(s.RequestEmailChange(ctx, a, "alice4@new.example", "correct horse", "198.51.100.7", changeMail(t)), notallowed.AddressChangesPerHour) {
 		t.Fatal("a fourth change request within the hour")
 	}
 }
@@ -421,7 +428,8 @@ func TestEmailChangeRefusedWhenTheAddressWasTakenMeanwhile(t *testing.T) {
 	if _, err := s.CreateUser(ctx, models.NewUser{Username: "carol", Email: "shared@example.com", Password: "correct horse"}); err != nil {
 		t.Fatal(err)
 	}
-	if _, ok := models.IsNotAllowed(func() error { _, err := s.ConfirmEmail(ctx, token, nil); return err }()); !ok {
+	if na, ok := models.IsNotAllowed(func() error { _, err := s.ConfirmEmail(ctx, token, nil); return err }()); !ok ||
+		na.Kind != notallowed.AddressTaken || na.Email != "shared@example.com" {
 		t.Fatal("confirmed an address another account has")
 	}
 	if a, _ := s.UserByID(ctx, alice.ID); a.Email != "alice@example.com" {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"github.com/crowdcare/crowdcare/models/db"
+	"github.com/crowdcare/crowdcare/models/notallowed"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -73,13 +74,13 @@ func (a *Accounts) AddPasskey(ctx context.Context, u *User, credentialID []byte,
 			return err
 		}
 		if n >= MaxPasskeys {
-			refusal = a.deps.NotAllowed(fmt.Sprintf("An account can have %d passkeys. Remove one first.", MaxPasskeys))
+			refusal = &notallowed.Error{Kind: notallowed.PasskeyLimit, N: MaxPasskeys}
 			return refusal
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO passkeys (user_id, credential_id, credential, name, created_at) VALUES (?, ?, ?, ?, ?)`,
 			u.ID, credentialID, credential, name, a.now().Unix()); err != nil {
 			if db.IsUnique(err) {
-				refusal = a.deps.NotAllowed("That passkey is registered already.")
+				refusal = &notallowed.Error{Kind: notallowed.PasskeyTaken}
 				return refusal
 			}
 			return err

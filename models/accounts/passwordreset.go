@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"golang.org/x/crypto/bcrypt"
+
+	"github.com/crowdcare/crowdcare/models/notallowed"
 )
 
 // Password-reset limits, per hour. A client address over its limit is
@@ -167,7 +169,7 @@ func (a *Accounts) ResetPassword(ctx context.Context, token, password, confirm s
 // form's, without its limits. It returns where the email went.
 func (a *Accounts) SendPasswordReset(ctx context.Context, u *User, compose ResetComposer) (string, error) {
 	if u.Imported || u.Deleted() {
-		return "", a.deps.NotAllowed(u.Username + " cannot log in: no password to reset.")
+		return "", &notallowed.Error{Kind: notallowed.NoPassword, Username: u.Username}
 	}
 	token, tokenHash, err := a.NewToken()
 	if err != nil {

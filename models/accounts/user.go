@@ -34,7 +34,9 @@
 // secrets, the bcrypt cost, which write errors are the database refusing
 // writes, and the notify, audit-log and outbox steps, each run in the
 // transaction that calls it), so it imports nothing of models (of this
-// module, only models/db and models/policy). models.Store embeds an
+// module, only models/db, models/policy and models/notallowed: the
+// refusals a member can act on, which it returns as kinds with their
+// values, never as sentences; the web layer words them). models.Store embeds an
 // *Accounts, so its methods are the store's, and keeps aliases
 // (models.User, models.NewUser, models.Profile, models.LeaderEntry, …) and
 // thin wrappers for its other files (addReputation and hasStanding for the

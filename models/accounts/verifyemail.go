@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/crowdcare/crowdcare/models/db"
+	"github.com/crowdcare/crowdcare/models/notallowed"
 )
 
 // Limits on the links a member asks for, per hour.
@@ -26,8 +27,7 @@ type Composer func(token string) (subject, body string)
 // verifyFirst is the refusal an unverified member gets for posting while
 // the site asks for a verified address.
 func (a *Accounts) verifyFirst(u *User) error {
-	return a.deps.NotAllowed("Confirm your email address before you post: open the link we sent to " + u.Email +
-		", or ask for a new one in your settings (/settings).")
+	return &notallowed.Error{Kind: notallowed.Unconfirmed, Email: u.Email}
 }
 
 // Unverified refuses u's post while the site setting asks for verified
@@ -51,7 +51,7 @@ func (a *Accounts) Unverified(ctx context.Context, u *User) error {
 // earlier ones stop working), at most VerifyLinksPerHour an hour.
 func (a *Accounts) ResendVerification(ctx context.Context, u *User, compose Composer) error {
 	if u.EmailVerified() {
-		return a.deps.NotAllowed("Your email address is already confirmed.")
+		return &notallowed.Error{Kind: notallowed.AlreadyConfirmed}
 	}
 	token, tokenHash, err := a.NewToken()
 	if err != nil {
@@ -66,14 +66,14 @@ func (a *Accounts) ResendVerification(ctx context.Context, u *User, compose Comp
 			return fmt.Errorf("resend verification: %w", err)
 		}
 		if verified {
-			return a.deps.NotAllowed("Your email address is already confirmed.")
+			return &notallowed.Error{Kind: notallowed.AlreadyConfirmed}
 		}
 		recent, err := recentTokens(ctx, tx, u.ID, TokenVerifyEmail, a.now().Add(-time.Hour))
 		if err != nil {
 			return err
 		}
 		if recent >= VerifyLinksPerHour {
-			return a.deps.NotAllowed("Three links were sent in the last hour. Check your inbox (and spam folder), or try again later.")
+			return &notallowed.Error{Kind: notallowed.LinksPerHour}
 		}
 		expires, err := a.IssueToken(ctx, tx, TokenVerifyEmail, u.ID, email, tokenHash, VerifyLinkTTL)
 		if err != nil {
@@ -135,7 +135,7 @@ func (a *Accounts) ConfirmEmail(ctx context.Context, token string, notice func(u
 		var takenBy int64
 		err = tx.QueryRowContext(ctx, `SELECT id FROM users WHERE lower(email) = lower(?) AND id != ?`, t.email, u.ID).Scan(&takenBy)
 		if err == nil {
-			return a.deps.NotAllowed("Another account has had " + t.email + " since the link was sent, so your address is unchanged.")
+			return &notallowed.Error{Kind: notallowed.AddressTaken, Email: t.email}
 		}
 		if !errors.Is(err, sql.ErrNoRows) {
 			return err
@@ -153,7 +153,7 @@ func (a *Accounts) ConfirmEmail(ctx context.Context, token string, notice func(u
 	})
 	if db.IsUnique(err) {
 		// A sign-up took the address between the check and the change.
-		return nil, a.deps.NotAllowed("Another account has had the new address since the link was sent, so your address is unchanged.")
+		return nil, &notallowed.Error{Kind: notallowed.AddressTaken}
 	}
 	if err != nil {
 		return nil, err
@@ -210,7 +210,7 @@ func (a *Accounts) RequestEmailChange(ctx context.Context, u *User, newEmail, pa
 			return err
 		}
 		if n > EmailChangesPerHour {
-			return a.deps.NotAllowed("You asked to change your address three times in the last hour. Check the inbox of the new address, or try again later.")
+			return &notallowed.Error{Kind: notallowed.AddressChangesPerHour}
 		}
 		var takenBy int64
 		err = tx.QueryRowContext(ctx, `SELECT id FROM users WHERE lower(email) = lower(?)`, newEmail).Scan(&takenBy)

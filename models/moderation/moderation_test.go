@@ -12,6 +12,7 @@ import (
 	"github.com/crowdcare/crowdcare/internal/testdb"
 	"github.com/crowdcare/crowdcare/models"
 	"github.com/crowdcare/crowdcare/models/moderation"
+	"github.com/crowdcare/crowdcare/models/notallowed"
 )
 
 // forum is a store with an asker's thread and two answers, and the members
@@ -144,7 +145,7 @@ func TestSuspendedActorsAuditedActionIsUndone(t *testing.T) {
 	// The moderator's account as read before the suspension.
 	err = s.Moderator.DismissFlags(ctx, f.mod.ID, f.rude.ID, "")
 	var refused *models.ErrNotAllowed
-	if !errors.As(err, &refused) {
+	if !errors.As(err, &refused) || refused.Kind != notallowed.Suspended {
 		t.Fatalf("a suspended moderator's dismissal: %v, want a refusal", err)
 	}
 	if open, err := s.OpenFlags(ctx, "", nil); err != nil || len(open) != 1 {
