@@ -9,6 +9,7 @@ import (
 
 	"github.com/crowdcare/crowdcare/models/forum"
 	"github.com/crowdcare/crowdcare/models/markup"
+	"github.com/crowdcare/crowdcare/models/notallowed"
 	"github.com/crowdcare/crowdcare/models/policy"
 )
 
@@ -49,7 +50,7 @@ func (s *Store) editPost(ctx context.Context, editor *User, postID int64, e Post
 		e.Body = p.BodyMD
 	}
 	if editor.Suspended(s.now()) {
-		return &ErrNotAllowed{Reason: "Your account is suspended: you can read but not edit."}
+		return &ErrNotAllowed{Kind: notallowed.EditSuspended}
 	}
 	if err := s.unverifiedErr(ctx, editor); err != nil {
 		return err
@@ -89,8 +90,7 @@ func (s *Store) editPost(ctx context.Context, editor *User, postID int64, e Post
 		var limit *forum.EditLimitError
 		err := s.Forum.ReviseIn(ctx, tx, editor.ID, p, budget, e.Body, string(r.HTML), r.Text, now)
 		if errors.As(err, &limit) {
-			return &ErrNotAllowed{Reason: fmt.Sprintf("You have edited posts %d times in the last hour, the most this community allows. "+
-				"Please wait a little before saving again.", limit.Budget)}
+			return &ErrNotAllowed{Kind: notallowed.EditsPerHour, N: limit.Budget}
 		}
 		if err != nil {
 			return err

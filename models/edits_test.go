@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/crowdcare/crowdcare/models/notallowed"
 )
 
 // Edits count against the hourly budget as posts do (posts_per_hour edits
@@ -26,7 +28,7 @@ func TestEditsCountAgainstHourlyBudget(t *testing.T) {
 		}
 	}
 	err := edit(u, 3)
-	if na, ok := IsNotAllowed(err); !ok || !strings.Contains(na.Reason, "edited posts 3 times in the last hour") {
+	if na, ok := IsNotAllowed(err); !ok || na.Kind != notallowed.EditsPerHour || na.N != 3 {
 		t.Fatalf("fourth edit in an hour: %v", err)
 	}
 	if p, _ := s.Post(ctx, th.QuestionID); !strings.Contains(p.BodyMD, "edit number 2") {

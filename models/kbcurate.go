@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/crowdcare/crowdcare/models/notallowed"
 )
 
 // EditArticle changes an article's text; the old text is kept as a revision
@@ -58,7 +60,7 @@ func (s *Store) PromoteAnswer(ctx context.Context, actor *User, id, postID int64
 		return err
 	}
 	if p.ThreadID != a.ThreadID || p.IsQuestion || p.Deleted || p.Hidden || p.Pending {
-		return &ErrNotAllowed{Reason: "Only a visible answer in the same thread can become the solution."}
+		return &ErrNotAllowed{Kind: notallowed.NotASolution}
 	}
 	return s.inTx(ctx, func(tx *sql.Tx) error {
 		if err := s.KB.SetSolution(ctx, tx, a.ID, actor, a.Title, a.ProblemMD, p.BodyMD, postID, "Another answer was promoted.", true); err != nil {

@@ -7,6 +7,7 @@ import (
 	"maps"
 	"strings"
 
+	"github.com/crowdcare/crowdcare/models/notallowed"
 	"github.com/crowdcare/crowdcare/models/social"
 	"github.com/crowdcare/crowdcare/tweets"
 )
@@ -523,7 +524,7 @@ func (s *Store) LinkPlaceholder(ctx context.Context, actor *User, placeholderID 
 		return err
 	}
 	if !ph.Imported {
-		return &ErrNotAllowed{Reason: "Only a profile imported from X can be linked."}
+		return &ErrNotAllowed{Kind: notallowed.NotImportedFromX}
 	}
 	real, err := s.UserByUsername(ctx, username)
 	if err != nil || real.Imported {
