@@ -26,21 +26,21 @@ func (s *Store) CreateCategory(ctx context.Context, n NewCategory) (*Category, e
 		n.Slug = Slugify(n.Name)
 	}
 	v := validator{}
-	v.check(n.Name != "", "name", "Name the category.")
-	v.check(len(n.Name) <= 60, "name", "Use at most 60 characters.")
+	v.Check(n.Name != "", "name", "Name the category.")
+	v.Check(len(n.Name) <= 60, "name", "Use at most 60 characters.")
 	taken, err := s.Forum.CategoryTaken(ctx, n.Slug)
 	if err != nil {
 		return nil, err
 	}
-	v.check(!taken, "slug", "A category with that address exists.")
-	if err := v.err(); err != nil {
+	v.Check(!taken, "slug", "A category with that address exists.")
+	if err := v.Err(); err != nil {
 		return nil, err
 	}
 	c, err := s.Forum.AddCategory(ctx, n)
 	if errors.Is(err, forum.ErrCategoryTaken) {
 		// Made meanwhile by another admin (the check above is only a read).
-		v.check(false, "slug", "A category with that address exists.")
-		return nil, v.err()
+		v.Check(false, "slug", "A category with that address exists.")
+		return nil, v.Err()
 	}
 	return c, err
 }

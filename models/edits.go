@@ -74,7 +74,7 @@ func (s *Store) editPost(ctx context.Context, editor *User, postID int64, e Post
 	if err != nil {
 		return err
 	}
-	if err := v.err(); err != nil {
+	if err := v.Err(); err != nil {
 		return err
 	}
 	budget, err := s.hourlyLimit(ctx, editor)

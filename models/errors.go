@@ -2,11 +2,10 @@ package models
 
 import (
 	"errors"
-	"sort"
-	"strings"
 
 	"github.com/crowdcare/crowdcare/models/accounts"
 	"github.com/crowdcare/crowdcare/models/forum"
+	"github.com/crowdcare/crowdcare/models/invalid"
 )
 
 // ErrNotFound is returned when a row does not exist or is not visible.
@@ -23,38 +22,10 @@ var ErrPageTooDeep = forum.ErrPageTooDeep
 // Alias: moved to models/accounts (sign-in and sign-up's throttles).
 var ErrThrottled = accounts.ErrThrottled
 
-// ValidationError maps form fields to what is wrong with them.
-type ValidationError struct {
-	Fields map[string]string
-}
+// ValidationError maps form fields to what is wrong with them
+// (invalid.Error). Alias: moved to models/invalid, which every domain
+// package returns.
+type ValidationError = invalid.Error
 
-func (e *ValidationError) Error() string {
-	keys := make([]string, 0, len(e.Fields))
-	for k := range e.Fields {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	parts := make([]string, 0, len(keys))
-	for _, k := range keys {
-		parts = append(parts, k+": "+e.Fields[k])
-	}
-	return "invalid input: " + strings.Join(parts, "; ")
-}
-
-// validator collects field errors.
-type validator map[string]string
-
-func (v validator) check(ok bool, field, msg string) {
-	if !ok {
-		if _, exists := v[field]; !exists {
-			v[field] = msg
-		}
-	}
-}
-
-func (v validator) err() error {
-	if len(v) == 0 {
-		return nil
-	}
-	return &ValidationError{Fields: v}
-}
+// validator collects field errors (invalid.Fields).
+type validator = invalid.Fields

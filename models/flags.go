@@ -34,9 +34,9 @@ func (s *Store) FlagPost(ctx context.Context, reporter *User, postID int64, reas
 	}
 	note = strings.TrimSpace(note)
 	v := validator{}
-	v.check(ok, "reason", "Choose why you are flagging this post.")
-	v.check(len([]rune(note)) <= 500, "note", "Keep the note to 500 characters.")
-	if err := v.err(); err != nil {
+	v.Check(ok, "reason", "Choose why you are flagging this post.")
+	v.Check(len([]rune(note)) <= 500, "note", "Keep the note to 500 characters.")
+	if err := v.Err(); err != nil {
 		return err
 	}
 	p, err := s.Post(ctx, postID)

@@ -30,9 +30,9 @@ func (s *Store) OpenIncident(ctx context.Context, actor *User, in NewIncident) (
 	}
 	in = in.Tidied()
 	v := validator{}
-	v.check(in.Message != "", "message", "Say in a sentence what is wrong and that you are on it.")
-	v.check(utf8.RuneCountInString(in.Message) <= MaxIncidentMessage, "message", fmt.Sprintf("Keep it to %d characters.", MaxIncidentMessage))
-	v.check(in.CategoryID != 0, "category", "Choose the category whose pages show the banner.")
+	v.Check(in.Message != "", "message", "Say in a sentence what is wrong and that you are on it.")
+	v.Check(utf8.RuneCountInString(in.Message) <= MaxIncidentMessage, "message", fmt.Sprintf("Keep it to %d characters.", MaxIncidentMessage))
+	v.Check(in.CategoryID != 0, "category", "Choose the category whose pages show the banner.")
 	var ok bool
 	if in.ThreadID != 0 {
 		// A banner in a public category must not name a private thread.
@@ -41,8 +41,8 @@ func (s *Store) OpenIncident(ctx context.Context, actor *User, in NewIncident) (
 			return 0, err
 		}
 	}
-	v.check(ok, "thread", "Give the canonical thread, a visible question in a public category or this one: its number or its address, e.g. /t/123.")
-	if err := v.err(); err != nil {
+	v.Check(ok, "thread", "Give the canonical thread, a visible question in a public category or this one: its number or its address, e.g. /t/123.")
+	if err := v.Err(); err != nil {
 		return 0, err
 	}
 	var id int64

@@ -53,7 +53,6 @@ func (s *Store) createArticle(ctx context.Context, tx *sql.Tx, threadID, postID 
 // index's update of an article.
 func (s *Store) newKB() *kb.KB {
 	return kb.New(s.db, kb.Needs{Now: s.now, NotFound: ErrNotFound, Forbidden: ErrForbidden,
-		Invalid:  func(fields map[string]string) error { return &ValidationError{Fields: fields} },
 		Markdown: s.md,
 		ThreadTags: func(ctx context.Context, threadID int64) ([]string, error) {
 			t := &Thread{ID: threadID}

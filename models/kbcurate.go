@@ -23,8 +23,8 @@ func (s *Store) EditArticle(ctx context.Context, actor *User, id int64, e Articl
 	v := validator{}
 	checkTitle(v, e.Title)
 	n := utf8.RuneCountInString(e.Problem)
-	v.check(n > 0, "problem", "Describe the problem in a sentence or two.")
-	v.check(n <= 5000, "problem", "Keep the problem statement to 5000 characters.")
+	v.Check(n > 0, "problem", "Describe the problem in a sentence or two.")
+	v.Check(n <= 5000, "problem", "Keep the problem statement to 5000 characters.")
 	solution := validator{}
 	checkBody(solution, e.Solution)
 	if msg, ok := solution["body"]; ok {
@@ -37,7 +37,7 @@ func (s *Store) EditArticle(ctx context.Context, actor *User, id int64, e Articl
 	if _, err := s.renderBody(v, "solution", e.Solution); err != nil {
 		return err
 	}
-	if err := v.err(); err != nil {
+	if err := v.Err(); err != nil {
 		return err
 	}
 	return s.inTx(ctx, func(tx *sql.Tx) error {

@@ -26,7 +26,7 @@ func (s *Store) PreviewMarkdown(src string) (template.HTML, error) {
 	if err != nil {
 		return "", err
 	}
-	if err := v.err(); err != nil {
+	if err := v.Err(); err != nil {
 		return "", err
 	}
 	return template.HTML(r.HTML), nil
@@ -41,7 +41,7 @@ func (s *Store) renderBody(v validator, field, src string) (markup.Body, error) 
 	}
 	b, err := s.md.RenderBody(src)
 	if le := (*markup.LimitError)(nil); errors.As(err, &le) {
-		v.check(false, field, le.Reason)
+		v.Check(false, field, le.Reason)
 		return markup.Body{}, nil
 	}
 	return b, err

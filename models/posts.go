@@ -68,7 +68,7 @@ func (s *Store) createAnswer(ctx context.Context, author *User, threadID int64, 
 	if err != nil {
 		return nil, err
 	}
-	if err := v.err(); err != nil {
+	if err := v.Err(); err != nil {
 		return nil, err
 	}
 	pending, perHour := false, 0

@@ -40,15 +40,15 @@ func (s *Store) SetSearchSynonyms(ctx context.Context, actor *User, text string)
 	text = strings.ReplaceAll(cleanText(text), "\r\n", "\n")
 	_, groups := search.ParseSynonyms(text)
 	v := validator{}
-	v.check(len(text) <= search.SynonymsMaxBytes, "synonyms", fmt.Sprintf("At most %d characters.", search.SynonymsMaxBytes))
-	v.check(len(groups) <= search.SynonymsMaxGroups, "synonyms", fmt.Sprintf("At most %d groups (lines).", search.SynonymsMaxGroups))
+	v.Check(len(text) <= search.SynonymsMaxBytes, "synonyms", fmt.Sprintf("At most %d characters.", search.SynonymsMaxBytes))
+	v.Check(len(groups) <= search.SynonymsMaxGroups, "synonyms", fmt.Sprintf("At most %d groups (lines).", search.SynonymsMaxGroups))
 	var lines []string
 	for _, g := range groups {
-		v.check(len(g) <= search.SynonymGroupMax, "synonyms", fmt.Sprintf("At most %d words or phrases in a group: %q has %d.",
+		v.Check(len(g) <= search.SynonymGroupMax, "synonyms", fmt.Sprintf("At most %d words or phrases in a group: %q has %d.",
 			search.SynonymGroupMax, truncateRunes(strings.Join(g, ", "), 60), len(g)))
 		lines = append(lines, strings.Join(g, ", "))
 	}
-	if err := v.err(); err != nil {
+	if err := v.Err(); err != nil {
 		return err
 	}
 	tidy := strings.Join(lines, "\n") + "\n"

@@ -3,7 +3,6 @@ package models
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"strings"
 
 	"github.com/crowdcare/crowdcare/models/site"
@@ -74,15 +73,14 @@ func Contrast(a, b Color) float64 { return site.Contrast(a, b) }
 // DerivePalette checks the admin's colours and derives the rest
 // (site.DerivePalette); a refusal is a *ValidationError.
 func DerivePalette(primary, accent string) (BrandPalette, error) {
-	p, err := site.DerivePalette(primary, accent)
-	return p, fromSiteForm(err)
+	return site.DerivePalette(primary, accent)
 }
 
 // SaveSiteAsset checks and stores a logo or favicon, without an audit line
 // (site.Site.SaveAsset: for seeding and the operator's tools); a refusal
 // is a *ValidationError.
 func (s *Store) SaveSiteAsset(ctx context.Context, name, contentType string, data []byte) error {
-	return fromSiteForm(s.Site.SaveAsset(ctx, name, contentType, data))
+	return s.Site.SaveAsset(ctx, name, contentType, data)
 }
 
 // SaveSiteSettings validates and stores the admin form, images included,
@@ -93,7 +91,7 @@ func (s *Store) SaveSiteSettings(ctx context.Context, actor *User, f SiteSetting
 	}
 	set, assets, err := site.CheckSettingsForm(f)
 	if err != nil {
-		return fromSiteForm(err)
+		return err
 	}
 	return s.inTx(ctx, func(tx *sql.Tx) error {
 		changed, err := s.Site.WriteSettings(ctx, tx, set, assets)
@@ -112,13 +110,4 @@ func (s *Store) SaveSiteSettings(ctx context.Context, actor *User, f SiteSetting
 // depends on them (site.ReadSettings).
 func readSiteSettings(ctx context.Context, q queryer) (SiteSettings, error) {
 	return site.ReadSettings(ctx, q)
-}
-
-// fromSiteForm is err with a refused form (*site.FormError) as the
-// *ValidationError the web layer shows beside the fields.
-func fromSiteForm(err error) error {
-	if fe := (*site.FormError)(nil); errors.As(err, &fe) {
-		return &ValidationError{Fields: fe.Fields}
-	}
-	return err
 }

@@ -85,7 +85,7 @@ func (s *Store) ConvertSocial(ctx context.Context, actor *User, ids []string, ca
 	if title != "" {
 		v := validator{}
 		checkTitle(v, title)
-		if err := v.err(); err != nil {
+		if err := v.Err(); err != nil {
 			return 0, err
 		}
 	}

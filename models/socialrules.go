@@ -32,18 +32,18 @@ func (s *Store) CreateSocialRule(ctx context.Context, actor *User, n NewSocialRu
 	}
 	v := validator{}
 	n.Name = strings.TrimSpace(n.Name)
-	v.check(n.Name != "" && len(n.Name) <= 80, "name", "Name the rule (up to 80 characters).")
-	v.check(len(social.SplitList(n.Keywords))+len(social.SplitList(n.Handles))+len(social.SplitList(n.Hashtags)) > 0, "keywords",
+	v.Check(n.Name != "" && len(n.Name) <= 80, "name", "Name the rule (up to 80 characters).")
+	v.Check(len(social.SplitList(n.Keywords))+len(social.SplitList(n.Handles))+len(social.SplitList(n.Hashtags)) > 0, "keywords",
 		"Give at least one keyword, handle or hashtag to listen for.")
 	var catID int64
 	if n.CategorySlug != "" {
 		cat, err := s.CategoryBySlug(ctx, n.CategorySlug)
-		v.check(err == nil, "category", "Choose a category.")
+		v.Check(err == nil, "category", "Choose a category.")
 		if err == nil {
 			catID = cat.ID
 		}
 	}
-	if err := v.err(); err != nil {
+	if err := v.Err(); err != nil {
 		return nil, err
 	}
 	var id int64

@@ -139,14 +139,14 @@ func (s *Store) CreateSSOUser(ctx context.Context, id ExternalIdentity, username
 		return nil, ErrEmailUnverified
 	}
 	v := validator{}
-	v.check(n.Username != "", "username", "Choose a username.")
-	v.check(usernamePattern.MatchString(n.Username), "username",
+	v.Check(n.Username != "", "username", "Choose a username.")
+	v.Check(usernamePattern.MatchString(n.Username), "username",
 		"Use 3–30 letters, digits, dots, dashes or underscores, starting and ending with a letter or digit.")
-	v.check(!strings.HasPrefix(strings.ToLower(n.Username), DeletedUsernamePrefix), "username", "That username is reserved.")
+	v.Check(!strings.HasPrefix(strings.ToLower(n.Username), DeletedUsernamePrefix), "username", "That username is reserved.")
 	if err := checkUnique(ctx, s.r, v, n); err != nil {
 		return nil, err
 	}
-	if err := v.err(); err != nil {
+	if err := v.Err(); err != nil {
 		return nil, err
 	}
 	name := strings.TrimSpace(cleanText(id.Name))
@@ -159,7 +159,7 @@ func (s *Store) CreateSSOUser(ctx context.Context, id ExternalIdentity, username
 		if err := checkUnique(ctx, tx, v, n); err != nil {
 			return err
 		}
-		if err := v.err(); err != nil {
+		if err := v.Err(); err != nil {
 			return err
 		}
 		// An empty password hash matches no password: the login form refuses it.
@@ -177,7 +177,7 @@ func (s *Store) CreateSSOUser(ctx context.Context, id ExternalIdentity, username
 		if err := checkUnique(ctx, s.r, v, n); err != nil {
 			return nil, err
 		}
-		if verr := v.err(); verr != nil {
+		if verr := v.Err(); verr != nil {
 			return nil, verr
 		}
 	}

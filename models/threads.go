@@ -69,25 +69,25 @@ func validTag(t string) bool {
 
 func checkTitle(v validator, title string) {
 	n := utf8.RuneCountInString(title)
-	v.check(n > 0, "title", "Give your question a title.")
+	v.Check(n > 0, "title", "Give your question a title.")
 	if r, ok := firstControl(title); ok {
-		v.check(false, "title", fmt.Sprintf("Remove the control character %U from the title: a title is plain text on one line.", r))
+		v.Check(false, "title", fmt.Sprintf("Remove the control character %U from the title: a title is plain text on one line.", r))
 	}
-	v.check(n >= TitleMin, "title", fmt.Sprintf("Make the title at least %d characters: say what goes wrong.", TitleMin))
-	v.check(n <= TitleMax, "title", fmt.Sprintf("Keep the title to %d characters at most (it has %d).", TitleMax, n))
+	v.Check(n >= TitleMin, "title", fmt.Sprintf("Make the title at least %d characters: say what goes wrong.", TitleMin))
+	v.Check(n <= TitleMax, "title", fmt.Sprintf("Keep the title to %d characters at most (it has %d).", TitleMax, n))
 }
 
 func checkBody(v validator, body string) {
 	n := utf8.RuneCountInString(body)
-	v.check(n > 0, "body", "Write something.")
-	v.check(n >= BodyMin, "body", fmt.Sprintf("Write at least %d characters.", BodyMin))
-	v.check(n <= BodyMax, "body", fmt.Sprintf("Keep it to %d characters at most (it has %d).", BodyMax, n))
+	v.Check(n > 0, "body", "Write something.")
+	v.Check(n >= BodyMin, "body", fmt.Sprintf("Write at least %d characters.", BodyMin))
+	v.Check(n <= BodyMax, "body", fmt.Sprintf("Keep it to %d characters at most (it has %d).", BodyMax, n))
 }
 
 func checkTags(v validator, tags []string) {
-	v.check(len(tags) <= TagsMax, "tags", fmt.Sprintf("Use at most %d tags.", TagsMax))
+	v.Check(len(tags) <= TagsMax, "tags", fmt.Sprintf("Use at most %d tags.", TagsMax))
 	for _, t := range tags {
-		v.check(validTag(t), "tags", fmt.Sprintf("Tags are up to %d letters, digits, dashes, dots, + or #: %q is not.", TagMax, t))
+		v.Check(validTag(t), "tags", fmt.Sprintf("Tags are up to %d letters, digits, dashes, dots, + or #: %q is not.", TagMax, t))
 	}
 }
 
@@ -127,11 +127,11 @@ func (s *Store) createThread(ctx context.Context, author *User, n NewThread, tru
 	}
 	cat, err := s.CategoryBySlug(ctx, n.CategorySlug)
 	if errors.Is(err, ErrNotFound) {
-		v.check(false, "category", "Choose a category.")
+		v.Check(false, "category", "Choose a category.")
 	} else if err != nil {
 		return nil, err
 	}
-	if err := v.err(); err != nil {
+	if err := v.Err(); err != nil {
 		return nil, err
 	}
 	if ok, err := s.CanSeeCategory(ctx, author, cat.ID); err != nil || !ok {

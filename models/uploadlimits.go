@@ -85,17 +85,17 @@ func (s *Store) SaveUploadLimits(ctx context.Context, actor *User, f UploadLimit
 	v := validator{}
 	whole := func(field, s string, most int64) int64 {
 		n, err := strconv.ParseInt(strings.TrimSpace(s), 10, 64)
-		v.check(err == nil && n >= 1 && n <= most, field, fmt.Sprintf("Use a whole number of megabytes from 1 to %d.", most))
+		v.Check(err == nil && n >= 1 && n <= most, field, fmt.Sprintf("Use a whole number of megabytes from 1 to %d.", most))
 		return n
 	}
 	perFile := whole("per_file_mb", f.PerFileMB, MaxUploadPerFile/MB)
 	perPost := whole("per_post_mb", f.PerPostMB, MaxUploadPerPost/MB)
 	perDay := whole("per_day_mb", f.PerDayMB, maxUploadPerDay/MB)
 	if len(v) == 0 {
-		v.check(perPost >= perFile, "per_post_mb", "A post must be allowed at least one file of the largest size.")
-		v.check(perDay >= perPost, "per_day_mb", "A day must allow at least one post's files.")
+		v.Check(perPost >= perFile, "per_post_mb", "A post must be allowed at least one file of the largest size.")
+		v.Check(perDay >= perPost, "per_day_mb", "A day must allow at least one post's files.")
 	}
-	if err := v.err(); err != nil {
+	if err := v.Err(); err != nil {
 		return err
 	}
 	values := UploadLimits{PerFile: perFile * MB, PerPost: perPost * MB, PerDay: perDay * MB}.FormValues()

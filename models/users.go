@@ -77,7 +77,6 @@ func (s *Store) newAccounts() *accounts.Accounts {
 		Now:       s.now,
 		NotFound:  ErrNotFound,
 		Forbidden: ErrForbidden,
-		Invalid:   func(fields map[string]string) error { return &ValidationError{Fields: fields} },
 		Refusal: func(until time.Time, why string) error {
 			return suspendedErr(&User{SuspendedUntil: until, SuspendReason: why}, s.now())
 		},

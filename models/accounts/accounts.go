@@ -12,6 +12,7 @@ import (
 	"unicode"
 
 	"github.com/crowdcare/crowdcare/models/db"
+	"github.com/crowdcare/crowdcare/models/invalid"
 )
 
 // Deps is what accounts needs of the store and of the domains still in
@@ -28,7 +29,6 @@ type Deps struct {
 	Now       func() time.Time
 	NotFound  error
 	Forbidden error
-	Invalid   func(fields map[string]string) error
 	Refusal   func(until time.Time, reason string) error
 	// Settings reads the site settings through q: the primary's readers or
 	// the transaction of the step.
@@ -125,24 +125,9 @@ func HashToken(token string) string {
 	return hex.EncodeToString(sum[:])
 }
 
-// validator collects field errors, as models' does; err hands them to
-// deps.Invalid (models.ValidationError).
-type validator map[string]string
-
-func (v validator) check(ok bool, field, msg string) {
-	if !ok {
-		if _, exists := v[field]; !exists {
-			v[field] = msg
-		}
-	}
-}
-
-func (a *Accounts) invalid(v validator) error {
-	if len(v) == 0 {
-		return nil
-	}
-	return a.deps.Invalid(v)
-}
+// validator collects field errors (invalid.Fields, models'
+// ValidationError once refused).
+type validator = invalid.Fields
 
 // cleanText drops NUL bytes and invalid UTF-8, as models' cleanText does
 // for every text stored (a copy: that one goes with the forum).

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/crowdcare/crowdcare/models/invalid"
 	"github.com/crowdcare/crowdcare/models/notallowed"
 	"github.com/crowdcare/crowdcare/models/policy"
 )
@@ -34,13 +35,13 @@ func (a *Accounts) RequestAmbassador(ctx context.Context, u *User, workEmail str
 	}
 	v := validator{}
 	_, perr := mail.ParseAddress(workEmail)
-	v.check(perr == nil && strings.Count(workEmail, "@") == 1, "work_email", "Enter your work email address.")
-	v.check(len(set.AmbassadorDomains) > 0, "work_email", "The ambassador programme is not open: no company domains are configured.")
+	v.Check(perr == nil && strings.Count(workEmail, "@") == 1, "work_email", "Enter your work email address.")
+	v.Check(len(set.AmbassadorDomains) > 0, "work_email", "The ambassador programme is not open: no company domains are configured.")
 	if perr == nil && len(set.AmbassadorDomains) > 0 {
-		v.check(set.AmbassadorDomain(workEmail), "work_email",
+		v.Check(set.AmbassadorDomain(workEmail), "work_email",
 			"That address is not on a company domain ("+strings.Join(set.AmbassadorDomains, ", ")+").")
 	}
-	if err := a.invalid(v); err != nil {
+	if err := v.Err(); err != nil {
 		return "", err
 	}
 	if u.Role == policy.RoleAmbassador || u.Role == policy.RoleModerator || u.Role == policy.RoleAdmin {
@@ -124,7 +125,7 @@ func (a *Accounts) SetUserRole(ctx context.Context, actor *User, userID int64, r
 		return a.deps.Forbidden
 	}
 	if _, ok := policy.ParseRole(string(role)); !ok {
-		return a.deps.Invalid(map[string]string{"role": "Choose a role."})
+		return &invalid.Error{Fields: map[string]string{"role": "Choose a role."}}
 	}
 	if !policy.MaySetRole(actor.Actor(), (&User{ID: userID}).Account()) {
 		return &notallowed.Error{Kind: notallowed.OwnRole}

@@ -58,8 +58,8 @@ func (a *Accounts) Passkeys(ctx context.Context, userID int64) ([]Passkey, error
 func (a *Accounts) AddPasskey(ctx context.Context, u *User, credentialID []byte, credential, name string) ([]string, error) {
 	name = strings.TrimSpace(cleanText(name))
 	v := validator{}
-	v.check(utf8.RuneCountInString(name) <= 50, "name", "Use up to 50 characters.")
-	if err := a.invalid(v); err != nil {
+	v.Check(utf8.RuneCountInString(name) <= 50, "name", "Use up to 50 characters.")
+	if err := v.Err(); err != nil {
 		return nil, err
 	}
 	if name == "" {

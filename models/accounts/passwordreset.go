@@ -52,7 +52,7 @@ func (a *Accounts) RequestPasswordReset(ctx context.Context, email, ip string, c
 	email = strings.TrimSpace(cleanText(email))
 	v := validator{}
 	CheckEmail(v, "email", email)
-	if err := a.invalid(v); err != nil {
+	if err := v.Err(); err != nil {
 		return false, err
 	}
 	token, tokenHash, err := a.NewToken()
@@ -130,8 +130,8 @@ func (a *Accounts) ResetPassword(ctx context.Context, token, password, confirm s
 	}
 	v := validator{}
 	CheckPassword(v, "password", password)
-	v.check(password == confirm, "password_confirm", "The two passwords differ. Type the same one twice.")
-	if err := a.invalid(v); err != nil {
+	v.Check(password == confirm, "password_confirm", "The two passwords differ. Type the same one twice.")
+	if err := v.Err(); err != nil {
 		return nil, err
 	}
 	hash, err := bcrypt.GenerateFromPassword([]byte(password), a.deps.PasswordCost())

@@ -55,11 +55,11 @@ func (e *ProfileEdit) normalize() {
 
 func (e ProfileEdit) validate() validator {
 	v := validator{}
-	v.check(utf8.RuneCountInString(e.DisplayName) <= DisplayNameMaxLen, "display_name",
+	v.Check(utf8.RuneCountInString(e.DisplayName) <= DisplayNameMaxLen, "display_name",
 		fmt.Sprintf("Use at most %d characters.", DisplayNameMaxLen))
-	v.check(!hasControl(e.DisplayName), "display_name", "Use letters, digits, spaces and punctuation only.")
-	v.check(utf8.RuneCountInString(e.Bio) <= BioMaxLen, "bio", fmt.Sprintf("Use at most %d characters.", BioMaxLen))
-	v.check(!hasControl(strings.ReplaceAll(e.Bio, "\n", " ")), "bio", "Use letters, digits, spaces and punctuation only.")
+	v.Check(!hasControl(e.DisplayName), "display_name", "Use letters, digits, spaces and punctuation only.")
+	v.Check(utf8.RuneCountInString(e.Bio) <= BioMaxLen, "bio", fmt.Sprintf("Use at most %d characters.", BioMaxLen))
+	v.Check(!hasControl(strings.ReplaceAll(e.Bio, "\n", " ")), "bio", "Use letters, digits, spaces and punctuation only.")
 	return v
 }
 
@@ -69,7 +69,7 @@ func (a *Accounts) SaveProfile(ctx context.Context, u *User, e ProfileEdit) erro
 		return err
 	}
 	e.normalize()
-	if err := a.invalid(e.validate()); err != nil {
+	if err := e.validate().Err(); err != nil {
 		return err
 	}
 	if _, err := a.db.Exec(ctx, `UPDATE users SET display_name = ?, bio = ? WHERE id = ? AND deleted_at IS NULL`,

@@ -15,9 +15,9 @@ import (
 // at once.
 func (a *Accounts) SetPassword(ctx context.Context, u *User, password string) (*User, error) {
 	v := validator{}
-	v.check(!u.Imported, "username", fmt.Sprintf("%s stands for someone imported from X and cannot log in.", u.Username))
+	v.Check(!u.Imported, "username", fmt.Sprintf("%s stands for someone imported from X and cannot log in.", u.Username))
 	CheckPassword(v, "password", password)
-	if err := a.invalid(v); err != nil {
+	if err := v.Err(); err != nil {
 		return nil, err
 	}
 	err := a.replacePassword(ctx, u, password, func(tx *sql.Tx) error {

@@ -14,6 +14,7 @@ import (
 	"github.com/pquerna/otp/totp"
 
 	"github.com/crowdcare/crowdcare/models/db"
+	"github.com/crowdcare/crowdcare/models/invalid"
 )
 
 // Two-factor authentication: an authenticator app (TOTP) with recovery
@@ -113,7 +114,7 @@ func (a *Accounts) EnableTOTP(ctx context.Context, u *User, secret, code string)
 	now := a.now()
 	step := totpMatch(secret, code, now)
 	if step == 0 {
-		return nil, a.deps.Invalid(map[string]string{"code": "That code does not match. Type the 6 digits the app shows now."})
+		return nil, &invalid.Error{Fields: map[string]string{"code": "That code does not match. Type the 6 digits the app shows now."}}
 	}
 	var codes []string
 	err := a.db.InTx(ctx, func(tx *sql.Tx) error {

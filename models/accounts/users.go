@@ -16,6 +16,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/crowdcare/crowdcare/models/db"
+	"github.com/crowdcare/crowdcare/models/invalid"
 	"github.com/crowdcare/crowdcare/models/policy"
 )
 
@@ -88,14 +89,14 @@ func (n *NewUser) Normalize() {
 
 func (n NewUser) validate() validator {
 	v := validator{}
-	v.check(n.Username != "", "username", "Choose a username.")
-	v.check(UsernamePattern.MatchString(n.Username), "username",
+	v.Check(n.Username != "", "username", "Choose a username.")
+	v.Check(UsernamePattern.MatchString(n.Username), "username",
 		"Use 3–30 letters, digits, dots, dashes or underscores, starting and ending with a letter or digit.")
-	v.check(!strings.HasPrefix(strings.ToLower(n.Username), DeletedUsernamePrefix), "username", "That username is reserved.")
+	v.Check(!strings.HasPrefix(strings.ToLower(n.Username), DeletedUsernamePrefix), "username", "That username is reserved.")
 	CheckEmail(v, "email", n.Email)
 	CheckPassword(v, "password", n.Password)
 	_, ok := policy.ParseRole(string(n.Role))
-	v.check(ok, "role", "Unknown role.")
+	v.Check(ok, "role", "Unknown role.")
 	return v
 }
 
@@ -107,7 +108,7 @@ func (a *Accounts) CreateUser(ctx context.Context, n NewUser) (*User, error) {
 	if err := CheckUnique(ctx, a.db.Primary(), v, n); err != nil {
 		return nil, err
 	}
-	if err := a.invalid(v); err != nil {
+	if err := v.Err(); err != nil {
 		return nil, err
 	}
 	hash, err := bcrypt.GenerateFromPassword([]byte(n.Password), a.deps.PasswordCost())
@@ -121,7 +122,7 @@ func (a *Accounts) CreateUser(ctx context.Context, n NewUser) (*User, error) {
 		if err := CheckUnique(ctx, tx, v, n); err != nil {
 			return err
 		}
-		if err := a.invalid(v); err != nil {
+		if err := v.Err(); err != nil {
 			return err
 		}
 		// Made by an operator or an admin, who vouch for the address.
@@ -134,7 +135,7 @@ func (a *Accounts) CreateUser(ctx context.Context, n NewUser) (*User, error) {
 		if err := CheckUnique(ctx, a.db.Primary(), v, n); err != nil {
 			return nil, err
 		}
-		if verr := a.invalid(v); verr != nil {
+		if verr := v.Err(); verr != nil {
 			return nil, verr
 		}
 	}
@@ -158,7 +159,7 @@ func (a *Accounts) CreateSeededUser(ctx context.Context, n NewUser, hash func(pa
 	if err := CheckUnique(ctx, a.db.Primary(), v, n); err != nil {
 		return nil, err
 	}
-	if err := a.invalid(v); err != nil {
+	if err := v.Err(); err != nil {
 		return nil, err
 	}
 	h, err := hash(n.Password)
@@ -197,8 +198,8 @@ func CheckUnique(ctx context.Context, q QueryRower, v map[string]string, n NewUs
 	if err != nil {
 		return err
 	}
-	validator(v).check(!nameTaken, "username", "That username is taken.")
-	validator(v).check(!emailTaken, "email", "An account with that email already exists.")
+	validator(v).Check(!nameTaken, "username", "That username is taken.")
+	validator(v).Check(!emailTaken, "email", "An account with that email already exists.")
 	return nil
 }
 
@@ -245,8 +246,8 @@ func (a *Accounts) Register(ctx context.Context, n NewUser, ip string, perDay in
 	if err != nil {
 		return Registration{}, err
 	}
-	v.check(!nameTaken, "username", "That username is taken.")
-	if err := a.invalid(v); err != nil {
+	v.Check(!nameTaken, "username", "That username is taken.")
+	if err := v.Err(); err != nil {
 		return Registration{}, err
 	}
 	now := a.now()
@@ -298,7 +299,7 @@ func (a *Accounts) Register(ctx context.Context, n NewUser, ip string, perDay in
 			return err
 		}
 		if nameTaken {
-			return a.deps.Invalid(map[string]string{"username": "That username is taken."})
+			return &invalid.Error{Fields: map[string]string{"username": "That username is taken."}}
 		}
 		if emailTaken {
 			owner, err := ScanUser(tx.QueryRowContext(ctx, `SELECT `+UserColumns+` FROM users WHERE lower(email) = lower(?)`, n.Email))
@@ -326,7 +327,7 @@ func (a *Accounts) Register(ctx context.Context, n NewUser, ip string, perDay in
 		case terr != nil:
 			return Registration{}, terr
 		case nameTaken:
-			return Registration{}, a.deps.Invalid(map[string]string{"username": "That username is taken."})
+			return Registration{}, &invalid.Error{Fields: map[string]string{"username": "That username is taken."}}
 		case emailTaken:
 			owner, err := ScanUser(a.db.Primary().QueryRowContext(ctx, `SELECT `+UserColumns+` FROM users WHERE lower(email) = lower(?)`, n.Email))
 			if err != nil {
@@ -368,7 +369,7 @@ func (a *Accounts) UserByUsername(ctx context.Context, username string) (*User, 
 // SetRole changes a user's role.
 func (a *Accounts) SetRole(ctx context.Context, username string, role policy.Role) error {
 	if _, ok := policy.ParseRole(string(role)); !ok {
-		return a.deps.Invalid(map[string]string{"role": fmt.Sprintf("Unknown role %q.", role)})
+		return &invalid.Error{Fields: map[string]string{"role": fmt.Sprintf("Unknown role %q.", role)}}
 	}
 	res, err := a.db.Exec(ctx, `UPDATE users SET role = ? WHERE lower(username) = lower(?)`, string(role), username)
 	if err != nil {
@@ -591,9 +592,9 @@ func (a *Accounts) ChangePassword(ctx context.Context, u *User, current, next, i
 		return nil, err
 	}
 	v := validator{}
-	v.check(err == nil, "current_password", "That is not your current password.")
+	v.Check(err == nil, "current_password", "That is not your current password.")
 	CheckPassword(v, "new_password", next)
-	if err := a.invalid(v); err != nil {
+	if err := v.Err(); err != nil {
 		return nil, err
 	}
 	if err := a.replacePassword(ctx, u, next, nil); err != nil {
@@ -624,15 +625,15 @@ var ErrThrottled = errors.New("too many attempts")
 // CheckEmail adds to v, under field, what is wrong with an email address
 // (sign-up, a change, a reset request): the same rules everywhere.
 func CheckEmail(v map[string]string, field, email string) {
-	validator(v).check(email != "", field, "Enter your email address.")
-	validator(v).check(ValidEmail(email), field, "Enter an email address like name@example.com.")
+	validator(v).Check(email != "", field, "Enter your email address.")
+	validator(v).Check(ValidEmail(email), field, "Enter an email address like name@example.com.")
 }
 
 // CheckPassword adds to v, under field, what breaks the password rules
 // (registration, a change, an admin's reset).
 func CheckPassword(v map[string]string, field, password string) {
-	validator(v).check(utf8.RuneCountInString(password) >= PasswordMinLen, field, fmt.Sprintf("Use at least %d characters.", PasswordMinLen))
-	validator(v).check(len(password) <= PasswordMaxLen, field, fmt.Sprintf("Use at most %d bytes.", PasswordMaxLen))
+	validator(v).Check(utf8.RuneCountInString(password) >= PasswordMinLen, field, fmt.Sprintf("Use at least %d characters.", PasswordMinLen))
+	validator(v).Check(len(password) <= PasswordMaxLen, field, fmt.Sprintf("Use at most %d bytes.", PasswordMaxLen))
 }
 
 // signIns is the state Authenticate keeps in this process: the dummy hash

@@ -192,9 +192,9 @@ func (a *Accounts) RequestEmailChange(ctx context.Context, u *User, newEmail, pa
 	}
 	v := validator{}
 	CheckEmail(v, "email", newEmail)
-	v.check(!strings.EqualFold(newEmail, u.Email), "email", "That is your address already.")
-	v.check(authErr == nil, "email_password", "That is not your current password.")
-	if err := a.invalid(v); err != nil {
+	v.Check(!strings.EqualFold(newEmail, u.Email), "email", "That is your address already.")
+	v.Check(authErr == nil, "email_password", "That is not your current password.")
+	if err := v.Err(); err != nil {
 		return err
 	}
 	token, tokenHash, err := a.NewToken()

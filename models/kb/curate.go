@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/crowdcare/crowdcare/models/accounts"
+	"github.com/crowdcare/crowdcare/models/invalid"
 	"github.com/crowdcare/crowdcare/models/policy"
 )
 
@@ -50,10 +51,10 @@ func (s *KB) SetArticleOutdated(ctx context.Context, actor *accounts.User, id in
 	}
 	note = strings.TrimSpace(note)
 	if outdated && note == "" {
-		return s.n.Invalid(map[string]string{"note": "Say what is out of date, so readers know what to watch for."})
+		return (&invalid.Error{Fields: map[string]string{"note": "Say what is out of date, so readers know what to watch for."}})
 	}
 	if len([]rune(note)) > 500 {
-		return s.n.Invalid(map[string]string{"note": "Keep the note to 500 characters."})
+		return (&invalid.Error{Fields: map[string]string{"note": "Keep the note to 500 characters."}})
 	}
 	if !outdated {
 		note = ""

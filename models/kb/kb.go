@@ -24,7 +24,6 @@ import (
 type Needs struct {
 	Now                 func() time.Time
 	NotFound, Forbidden error
-	Invalid             func(fields map[string]string) error
 	Markdown            *markup.Renderer
 	ThreadTags          func(ctx context.Context, threadID int64) ([]string, error)
 	Index               func(ctx context.Context, tx *sql.Tx, articleID int64) error

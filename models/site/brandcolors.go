@@ -89,32 +89,32 @@ type BrandPalette struct {
 }
 
 // DerivePalette checks the admin's colours ("" for the site's default) and
-// derives the rest. A refusal is a *FormError on primary_color or
+// derives the rest. A refusal is a *invalid.Error on primary_color or
 // accent_color saying which pair fails, its ratio, and a shade that passes.
 func DerivePalette(primary, accent string) (BrandPalette, error) {
 	var p BrandPalette
 	v := validator{}
 	if primary != "" {
 		c, ok := ParseColor(primary)
-		v.check(ok, "primary_color", "Give the colour as #rrggbb, e.g. #0b5cab.")
+		v.Check(ok, "primary_color", "Give the colour as #rrggbb, e.g. #0b5cab.")
 		if ok {
 			p.HasPrimary = true
 			if msg := p.derivePrimary(c); msg != "" {
-				v.check(false, "primary_color", msg)
+				v.Check(false, "primary_color", msg)
 			}
 		}
 	}
 	if accent != "" {
 		c, ok := ParseColor(accent)
-		v.check(ok, "accent_color", "Give the colour as #rrggbb, e.g. #ffd23f.")
+		v.Check(ok, "accent_color", "Give the colour as #rrggbb, e.g. #ffd23f.")
 		if ok {
 			p.HasAccent = true
 			if msg := p.deriveAccent(c); msg != "" {
-				v.check(false, "accent_color", msg)
+				v.Check(false, "accent_color", msg)
 			}
 		}
 	}
-	return p, v.err()
+	return p, v.Err()
 }
 
 // derivePrimary fills the Brand fields from c, or says why c is refused.

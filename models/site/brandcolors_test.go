@@ -8,6 +8,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/crowdcare/crowdcare/models/invalid"
 )
 
 func TestContrastMatchesWCAG(t *testing.T) {
@@ -39,7 +41,7 @@ func TestDerivedPalettesMeetAA(t *testing.T) {
 			for b := 0; b < 256; b += 17 {
 				c := Color{uint8(r), uint8(g), uint8(b)}
 				p, err := DerivePalette(c.Hex(), c.Hex())
-				var ve *FormError
+				var ve *invalid.Error
 				if err != nil {
 					if !errors.As(err, &ve) {
 						t.Fatalf("%s: %v", c.Hex(), err)
@@ -100,7 +102,7 @@ func checkAccent(t *testing.T, c Color, p BrandPalette) {
 
 func TestLowContrastPrimaryIsRefusedWithAShadeThatPasses(t *testing.T) {
 	_, err := DerivePalette("#3399ff", "")
-	var ve *FormError
+	var ve *invalid.Error
 	if !errors.As(err, &ve) {
 		t.Fatalf("#3399ff: %v", err)
 	}

@@ -20,6 +20,7 @@ import (
 
 	_ "golang.org/x/image/webp"
 
+	"github.com/crowdcare/crowdcare/models/invalid"
 	"github.com/crowdcare/crowdcare/svgsafe"
 )
 
@@ -109,10 +110,10 @@ func declaredType(filename, contentType string) string {
 // MaxAssetPixels each way, kept as sent; or an SVG image cleaned by
 // svgsafe. The type is the content's, never only the name's: a file whose
 // name or declared type says one format and whose bytes are another is
-// refused. A refusal is a *FormError on the field named name.
+// refused. A refusal is a *invalid.Error on the field named name.
 func CheckSiteAsset(name string, up AssetUpload) (SiteAsset, error) {
 	fail := func(format string, args ...any) (SiteAsset, error) {
-		return SiteAsset{}, &FormError{Fields: map[string]string{name: fmt.Sprintf(format, args...)}}
+		return SiteAsset{}, &invalid.Error{Fields: map[string]string{name: fmt.Sprintf(format, args...)}}
 	}
 	if name != AssetLogo && name != AssetFavicon {
 		return fail("There is no site image called %q.", name)
@@ -251,15 +252,15 @@ func checkFooterLink(v validator, kind, defaultLabel, label, address string) (Fo
 	label, address = strings.TrimSpace(label), strings.TrimSpace(address)
 	field := "footer_" + kind
 	if address == "" {
-		v.check(label == "", field+"_url", "Give this link's address (https://…), or clear its label.")
+		v.Check(label == "", field+"_url", "Give this link's address (https://…), or clear its label.")
 		return FooterLink{}, false
 	}
 	if label == "" {
 		label = defaultLabel
 	}
-	v.check(utf8.RuneCountInString(label) <= 40, field+"_label", "Keep the label to 40 characters.")
+	v.Check(utf8.RuneCountInString(label) <= 40, field+"_label", "Keep the label to 40 characters.")
 	u, err := url.Parse(address)
 	ok := err == nil && (u.Scheme == "https" || u.Scheme == "http") && u.Host != "" && u.User == nil && len(address) <= 500
-	v.check(ok, field+"_url", "Give a web address starting with https:// (or http://), up to 500 characters.")
+	v.Check(ok, field+"_url", "Give a web address starting with https:// (or http://), up to 500 characters.")
 	return FooterLink{Kind: kind, Label: label, URL: address}, ok
 }

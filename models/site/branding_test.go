@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/crowdcare/crowdcare/models/invalid"
 	"github.com/crowdcare/crowdcare/models/site"
 )
 
@@ -53,7 +54,7 @@ func TestSaveSiteAsset(t *testing.T) {
 		{site.AssetLogo, "image/svg+xml", `<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>`},
 		{"banner", "image/png", string(tinyPNG(t, 2, 2))},
 	} {
-		var fe *site.FormError
+		var fe *invalid.Error
 		if err := s.SaveAsset(ctx, bad.name, bad.ctype, []byte(bad.data)); !errors.As(err, &fe) {
 			t.Errorf("%s %s: %v", bad.name, bad.ctype, err)
 		}

@@ -13,8 +13,8 @@
 // the forum, the small Forum description; so it imports nothing of models.
 // models.Store embeds a *Site, so its methods are the store's.
 //
-// A refused form or image is a *FormError (the fields and what is wrong
-// with them); models turns it into its ValidationError. Saving the admin
+// A refused form or image is an *invalid.Error (models/invalid: the fields
+// and what is wrong with them), models' ValidationError. Saving the admin
 // form stays in models (SaveSiteSettings): it checks the actor's permission
 // (the accounts' and policy's) and writes the audit line (moderation's) in
 // the transaction that stores the settings (Site.WriteSettings).

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/crowdcare/crowdcare/models/invalid"
 	"github.com/crowdcare/crowdcare/models/policy"
 )
 
@@ -257,37 +258,37 @@ type SiteSettingsForm struct {
 
 // CheckSettingsForm validates the admin form: the settings to store and
 // the image changes (a checked upload, or an asset without Data to
-// remove), or a *FormError naming each field refused.
+// remove), or a *invalid.Error naming each field refused.
 func CheckSettingsForm(f SiteSettingsForm) (SiteSettings, []SiteAsset, error) {
 	v := validator{}
 	brand, badge := strings.TrimSpace(f.BrandName), strings.TrimSpace(f.BadgeTitle)
-	v.check(brand != "" && len(brand) <= 60, "brand_name", "Give the brand's name (up to 60 characters).")
-	v.check(badge != "" && len(badge) <= 60, "badge_title", "Give the badge a title (up to 60 characters).")
+	v.Check(brand != "" && len(brand) <= 60, "brand_name", "Give the brand's name (up to 60 characters).")
+	v.Check(badge != "" && len(badge) <= 60, "badge_title", "Give the badge a title (up to 60 characters).")
 	domains := splitDomains(f.AmbassadorDomains)
 	for _, d := range domains {
-		v.check(strings.Contains(d, ".") && !strings.ContainsAny(d, "/:@"), "ambassador_domains", fmt.Sprintf("%q is not a domain like example-isp.com.", d))
+		v.Check(strings.Contains(d, ".") && !strings.ContainsAny(d, "/:@"), "ambassador_domains", fmt.Sprintf("%q is not a domain like example-isp.com.", d))
 	}
 	threshold, err := strconv.Atoi(strings.TrimSpace(f.SuperuserThreshold))
-	v.check(err == nil && threshold >= 0, "superuser_threshold", "Use a whole number, 0 to turn automatic promotion off.")
+	v.Check(err == nil && threshold >= 0, "superuser_threshold", "Use a whole number, 0 to turn automatic promotion off.")
 	perHour, err := strconv.Atoi(strings.TrimSpace(f.PostsPerHour))
-	v.check(err == nil && perHour >= 0, "posts_per_hour", "Use a whole number, 0 for no limit.")
+	v.Check(err == nil && perHour >= 0, "posts_per_hour", "Use a whole number, 0 for no limit.")
 	days, err := strconv.Atoi(strings.TrimSpace(f.StandingDays))
-	v.check(err == nil && days >= 0 && days <= 3650, "standing_days", "Use a whole number of days from 0 to 3650.")
+	v.Check(err == nil && days >= 0 && days <= 3650, "standing_days", "Use a whole number of days from 0 to 3650.")
 	points, err := strconv.Atoi(strings.TrimSpace(f.StandingReputation))
-	v.check(err == nil && points >= 0, "standing_reputation", "Use a whole number, 0 for none.")
+	v.Check(err == nil && points >= 0, "standing_reputation", "Use a whole number, 0 for none.")
 	require2FA := f.Require2FA
 	if require2FA == "" {
 		require2FA = Require2FANone
 	}
-	v.check(require2FA == Require2FANone || require2FA == Require2FAModerators || require2FA == Require2FAStaff,
+	v.Check(require2FA == Require2FANone || require2FA == Require2FAModerators || require2FA == Require2FAStaff,
 		"require_2fa", "Choose who must use two-factor authentication.")
-	v.check(!f.StaffSSO || f.SSOConfigured, "staff_sso",
+	v.Check(!f.StaffSSO || f.SSOConfigured, "staff_sso",
 		"Company sign-in is not configured on this server (--oidc-issuer), so staff could not log in at all.")
 	set := SiteSettings{BrandName: brand, BadgeTitle: badge, AmbassadorDomains: domains, SuperuserThreshold: threshold,
 		ApproveFirstPostsWithLinks: f.ApproveFirstPosts, PostsPerHour: perHour, StandingDays: days,
 		StandingReputation: points, VerifyEmail: f.VerifyEmail, StaffSSO: f.StaffSSO, Require2FA: require2FA}
 	assets := checkBranding(v, f, &set)
-	if err := v.err(); err != nil {
+	if err := v.Err(); err != nil {
 		return SiteSettings{}, nil, err
 	}
 	return set, assets, nil
@@ -330,14 +331,14 @@ func (s *Site) WriteSettings(ctx context.Context, tx *sql.Tx, set SiteSettings, 
 // the image changes: a checked upload, or an asset without Data to remove.
 func checkBranding(v validator, f SiteSettingsForm, set *SiteSettings) []SiteAsset {
 	set.CommunityName = strings.TrimSpace(f.CommunityName)
-	v.check(utf8.RuneCountInString(set.CommunityName) <= 60, "community_name", "Keep the name to 60 characters.")
+	v.Check(utf8.RuneCountInString(set.CommunityName) <= 60, "community_name", "Keep the name to 60 characters.")
 	set.PrimaryColor = strings.ToLower(strings.TrimSpace(f.PrimaryColor))
 	set.AccentColor = strings.ToLower(strings.TrimSpace(f.AccentColor))
 	if _, err := DerivePalette(set.PrimaryColor, set.AccentColor); err != nil {
-		var ve *FormError
+		var ve *invalid.Error
 		if errors.As(err, &ve) {
 			for field, msg := range ve.Fields {
-				v.check(false, field, msg)
+				v.Check(false, field, msg)
 			}
 		}
 	}
@@ -357,11 +358,11 @@ func checkBranding(v validator, f SiteSettingsForm, set *SiteSettings) []SiteAss
 		switch {
 		case a.up != nil:
 			checked, err := CheckSiteAsset(a.name, *a.up)
-			var ve *FormError
+			var ve *invalid.Error
 			if errors.As(err, &ve) {
-				v.check(false, a.name, ve.Fields[a.name])
+				v.Check(false, a.name, ve.Fields[a.name])
 			} else if err != nil {
-				v.check(false, a.name, "The image could not be read. Try again, or export it again.")
+				v.Check(false, a.name, "The image could not be read. Try again, or export it again.")
 			} else {
 				assets = append(assets, checked)
 			}

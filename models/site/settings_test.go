@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/crowdcare/crowdcare/models/invalid"
 	"github.com/crowdcare/crowdcare/models/policy"
 	"github.com/crowdcare/crowdcare/models/site"
 )
@@ -148,7 +149,7 @@ func TestSettingsFormRoundTrip(t *testing.T) {
 		t.Errorf("an unchanged save: %v %v", changed, err)
 	}
 
-	var fe *site.FormError
+	var fe *invalid.Error
 	_, err = save(site.SiteSettingsForm{BrandName: "", BadgeTitle: "B", AmbassadorDomains: "not-a-domain", SuperuserThreshold: "-1",
 		PostsPerHour: "x", StandingDays: "4000", StandingReputation: "0", Require2FA: "everyone", StaffSSO: true,
 		PrimaryColor: "#3399ff", Footer: []site.FooterLink{{Kind: "terms", Label: "Terms"}}})
