@@ -3,12 +3,12 @@ package models
 import (
 	"context"
 	"fmt"
-	"sync"
 	"sync/atomic"
 	"testing"
 
 	"golang.org/x/crypto/bcrypt"
 
+	"github.com/crowdcare/crowdcare/internal/dbtest"
 	"github.com/crowdcare/crowdcare/internal/testdb"
 	"github.com/crowdcare/crowdcare/models/notallowed"
 )
@@ -39,34 +39,6 @@ func forumServers(t *testing.T) []*Store {
 		out = append(out, s)
 	}
 	return out
-}
-
-// concurrently runs fn(i) for i in [0, n) in n goroutines released together, and
-// reports the errors through t.
-func concurrently(t *testing.T, n int, fn func(i int) error) {
-	t.Helper()
-	var wg sync.WaitGroup
-	start := make(chan struct{})
-	errs := make(chan error, n)
-	for i := 0; i < n; i++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			<-start
-			if err := fn(i); err != nil {
-				errs <- fmt.Errorf("call %d: %w", i, err)
-			}
-		}()
-	}
-	close(start)
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		t.Error(err)
-	}
-	if t.Failed() {
-		t.FailNow()
-	}
 }
 
 // users makes n accounts named prefix1..prefixN with the role.
@@ -462,3 +434,6 @@ func TestCheckConsistency(t *testing.T) {
 		t.Fatalf("consistency: %+v, want missing [%d 999999] and no vote mismatch", c, b.ID)
 	}
 }
+
+// concurrently is dbtest.Concurrently.
+func concurrently(t *testing.T, n int, fn func(i int) error) { dbtest.Concurrently(t, n, fn) }

@@ -4,21 +4,11 @@ import (
 	"context"
 	"testing"
 
-	"golang.org/x/crypto/bcrypt"
-
-	"github.com/crowdcare/crowdcare/internal/testdb"
+	"github.com/crowdcare/crowdcare/internal/storetest"
 	"github.com/crowdcare/crowdcare/models"
 )
 
-func newStore(t testing.TB) *models.Store {
-	t.Helper()
-	s, err := models.Open(context.Background(), testdb.Location(t, "bench.db"), models.Options{PasswordCost: bcrypt.MinCost})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	return s
-}
+func newStore(t testing.TB) *models.Store { return storetest.Open(t, "bench.db", nil) }
 
 // TestGenerateCorpusWritesSearchableThreads: the corpus has the threads and
 // posts asked for, an article for each solved thread, text that search

@@ -8,6 +8,8 @@ package dbtest
 
 import (
 	"context"
+	"fmt"
+	"sync"
 	"testing"
 	"time"
 
@@ -57,4 +59,29 @@ func Open(t testing.TB, name string) *db.DB {
 	d := db.New(db.SQLite, w, nil, nil, LockWait, db.Hooks{})
 	d.SetReaders(r, nil)
 	return d
+}
+
+// Concurrently runs fn(0) … fn(n-1) in n goroutines released together, and
+// fails the test with each error.
+func Concurrently(t testing.TB, n int, fn func(i int) error) {
+	t.Helper()
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	errs := make(chan error, n)
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			if err := fn(i); err != nil {
+				errs <- fmt.Errorf("call %d: %w", i, err)
+			}
+		}()
+	}
+	close(start)
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
 }

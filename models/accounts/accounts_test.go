@@ -7,9 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"golang.org/x/crypto/bcrypt"
-
-	"github.com/crowdcare/crowdcare/internal/testdb"
+	"github.com/crowdcare/crowdcare/internal/storetest"
 	"github.com/crowdcare/crowdcare/models"
 	"github.com/crowdcare/crowdcare/models/accounts"
 	"github.com/crowdcare/crowdcare/models/notallowed"
@@ -23,12 +21,7 @@ import (
 func openStore(t *testing.T) (*models.Store, *time.Time) {
 	t.Helper()
 	now := time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
-	s, err := models.Open(context.Background(), testdb.Location(t, "accounts.db"),
-		models.Options{PasswordCost: bcrypt.MinCost, Now: func() time.Time { return now }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
+	s := storetest.Open(t, "accounts.db", func() time.Time { return now })
 	return s, &now
 }
 

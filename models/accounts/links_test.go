@@ -9,9 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"golang.org/x/crypto/bcrypt"
-
-	"github.com/crowdcare/crowdcare/internal/testdb"
+	"github.com/crowdcare/crowdcare/internal/storetest"
 	"github.com/crowdcare/crowdcare/models"
 	"github.com/crowdcare/crowdcare/models/accounts"
 	"github.com/crowdcare/crowdcare/models/notallowed"
@@ -31,12 +29,7 @@ func newTestStore(t *testing.T) *models.Store {
 func newSkewStore(t *testing.T) (*models.Store, *atomic.Int64) {
 	t.Helper()
 	skew := new(atomic.Int64)
-	s, err := models.Open(context.Background(), testdb.Location(t, "links.db"), models.Options{PasswordCost: bcrypt.MinCost,
-		Now: func() time.Time { return time.Now().Add(time.Duration(skew.Load())) }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
+	s := storetest.Open(t, "links.db", func() time.Time { return time.Now().Add(time.Duration(skew.Load())) })
 	return s, skew
 }
 
@@ -47,12 +40,7 @@ func refusedAs(err error, k notallowed.Kind) bool {
 }
 
 func mustUser(t *testing.T, s *models.Store, name string) *accounts.User {
-	t.Helper()
-	u, err := s.CreateUser(context.Background(), models.NewUser{Username: name, Email: name + "@example.com", Password: "correct horse"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return u
+	return storetest.User(t, s, name, "")
 }
 
 func resetMail(username, token string) (string, string) {

@@ -6,35 +6,21 @@ import (
 	"strings"
 	"testing"
 
-	"golang.org/x/crypto/bcrypt"
-
-	"github.com/crowdcare/crowdcare/internal/testdb"
+	"github.com/crowdcare/crowdcare/internal/storetest"
 	"github.com/crowdcare/crowdcare/models"
 	"github.com/crowdcare/crowdcare/models/kb"
 )
 
+// newStore and mustUser are internal/storetest's.
+func newStore(t *testing.T) *models.Store { return storetest.Open(t, "kb.db", nil) }
+
+func mustUser(t *testing.T, s *models.Store, name string, role models.Role) *models.User {
+	return storetest.User(t, s, name, role)
+}
+
 // These tests go through the store, which embeds the knowledge base: an
 // article is made and kept in step by the forum's steps (accepting,
 // editing, removing), which are models'.
-
-func newStore(t *testing.T) *models.Store {
-	t.Helper()
-	s, err := models.Open(context.Background(), testdb.Location(t, "kb.db"), models.Options{PasswordCost: bcrypt.MinCost})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	return s
-}
-
-func mustUser(t *testing.T, s *models.Store, name string, role models.Role) *models.User {
-	t.Helper()
-	u, err := s.CreateUser(context.Background(), models.NewUser{Username: name, Email: name + "@example.com", Password: "correct horse", Role: role})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return u
-}
 
 // solvedThread makes a thread with two answers by bob and carol and accepts bob's.
 func solvedThread(t *testing.T, s *models.Store) (asker *models.User, th *models.Thread, accepted, other *models.Post) {

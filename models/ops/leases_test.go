@@ -4,13 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"golang.org/x/crypto/bcrypt"
 
+	"github.com/crowdcare/crowdcare/internal/dbtest"
 	"github.com/crowdcare/crowdcare/internal/testdb"
 	"github.com/crowdcare/crowdcare/models"
 	"github.com/crowdcare/crowdcare/models/ops"
@@ -45,7 +45,7 @@ func TestLeaseOneHolderAtATime(t *testing.T) {
 	// Sixteen holders on two servers try at once: one gets it.
 	var won atomic.Int32
 	var winner atomic.Value
-	concurrently(t, 16, func(i int) error {
+	dbtest.Concurrently(t, 16, func(i int) error {
 		s := []*ops.Ops{a, b}[i%2]
 		ok, err := s.AcquireLease(ctx, "mail", fmt.Sprintf("h%d", i), ttl)
 		if ok {
@@ -102,30 +102,5 @@ func TestLeaseOneHolderAtATime(t *testing.T) {
 	}
 	if ok, err := a.AcquireLease(ctx, "mail", h, ttl); err != nil || !ok {
 		t.Fatalf("a released lease is free at once: %v, %v", ok, err)
-	}
-}
-
-// concurrently runs fn(0) … fn(n-1) at once and fails the test with each
-// error.
-func concurrently(t *testing.T, n int, fn func(i int) error) {
-	t.Helper()
-	var wg sync.WaitGroup
-	start := make(chan struct{})
-	errs := make(chan error, n)
-	for i := 0; i < n; i++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			<-start
-			if err := fn(i); err != nil {
-				errs <- fmt.Errorf("call %d: %w", i, err)
-			}
-		}()
-	}
-	close(start)
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		t.Error(err)
 	}
 }

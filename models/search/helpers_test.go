@@ -4,9 +4,7 @@ import (
 	"context"
 	"testing"
 
-	"golang.org/x/crypto/bcrypt"
-
-	"github.com/crowdcare/crowdcare/internal/testdb"
+	"github.com/crowdcare/crowdcare/internal/storetest"
 	"github.com/crowdcare/crowdcare/models"
 	"github.com/crowdcare/crowdcare/models/social"
 )
@@ -16,28 +14,15 @@ import (
 // pass: a fresh database each (internal/testdb), opened by models.Open, so
 // the back-end searched is the one that engine uses.
 
-func newTestStore(t *testing.T) *models.Store {
-	t.Helper()
-	s, err := models.Open(context.Background(), testdb.Location(t, "test.db"), models.Options{PasswordCost: bcrypt.MinCost})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	return s
+func newTestStore(t *testing.T) *models.Store { return storetest.Open(t, "test.db", nil) }
+
+func userWithRole(t *testing.T, s *models.Store, name string, role models.Role) *models.User {
+	return storetest.User(t, s, name, role)
 }
 
 func mustUser(t *testing.T, s *models.Store, name string) *models.User {
 	t.Helper()
 	return userWithRole(t, s, name, "")
-}
-
-func userWithRole(t *testing.T, s *models.Store, name string, role models.Role) *models.User {
-	t.Helper()
-	u, err := s.CreateUser(context.Background(), models.NewUser{Username: name, Email: name + "@example.com", Password: "correct horse", Role: role})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return u
 }
 
 // reviewPrivate makes a private category with one thread, a member of its

@@ -13,8 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"golang.org/x/crypto/bcrypt"
-
+	"github.com/crowdcare/crowdcare/internal/storetest"
 	"github.com/crowdcare/crowdcare/internal/testdb"
 	"github.com/crowdcare/crowdcare/models"
 	"github.com/crowdcare/crowdcare/models/social"
@@ -35,13 +34,7 @@ func (c *clock) deps() social.Deps {
 	return social.Deps{Now: c.now, NotFound: models.ErrNotFound, SharedKey: models.SharedKey}
 }
 func openStore(t *testing.T, location string, c *clock) *models.Store {
-	t.Helper()
-	s, err := models.Open(context.Background(), location, models.Options{PasswordCost: bcrypt.MinCost, Now: c.now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	return s
+	return storetest.OpenAt(t, location, c.now)
 }
 
 // jobsDB is social listening's storage over a fresh database (migrated by
