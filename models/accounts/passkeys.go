@@ -85,17 +85,9 @@ func (a *Accounts) AddPasskey(ctx context.Context, u *User, credentialID []byte,
 			}
 			return err
 		}
-		var left int
-		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM recovery_codes WHERE user_id = ? AND used_at IS NULL`, u.ID).Scan(&left); err != nil {
-			return err
-		}
-		if left == 0 {
-			var err error
-			if codes, err = a.replaceRecoveryCodes(ctx, tx, u.ID); err != nil {
-				return err
-			}
-		}
-		return endSessionsTx(ctx, tx, u.ID)
+		var err error
+		codes, err = a.secondFactorAdded(ctx, tx, u.ID)
+		return err
 	})
 	if err != nil {
 		if refusal != nil && errors.Is(err, refusal) {

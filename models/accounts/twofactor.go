@@ -124,17 +124,9 @@ func (a *Accounts) EnableTOTP(ctx context.Context, u *User, secret, code string)
 			u.ID, secret, step, now.Unix()); err != nil {
 			return err
 		}
-		var left int
-		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM recovery_codes WHERE user_id = ? AND used_at IS NULL`, u.ID).Scan(&left); err != nil {
-			return err
-		}
-		if left == 0 {
-			var err error
-			if codes, err = a.replaceRecoveryCodes(ctx, tx, u.ID); err != nil {
-				return err
-			}
-		}
-		return endSessionsTx(ctx, tx, u.ID)
+		var err error
+		codes, err = a.secondFactorAdded(ctx, tx, u.ID)
+		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("enable totp for %d: %w", u.ID, err)
@@ -306,4 +298,22 @@ func (a *Accounts) HasPassword(ctx context.Context, userID int64) (bool, error) 
 func (a *Accounts) CheckPassword(ctx context.Context, u *User, password, ip string) error {
 	_, err := a.Authenticate(ctx, u.Username, password, ip)
 	return err
+}
+
+// secondFactorAdded is what adding a second factor (an authenticator app, a
+// passkey) does besides storing it, in its transaction: the first one gives
+// the account recovery codes (the new ones returned, shown once; nil when
+// unused codes are left), and the account's sessions end, so every device
+// signs in again with it.
+func (a *Accounts) secondFactorAdded(ctx context.Context, tx *sql.Tx, userID int64) (codes []string, err error) {
+	var left int
+	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM recovery_codes WHERE user_id = ? AND used_at IS NULL`, userID).Scan(&left); err != nil {
+		return nil, err
+	}
+	if left == 0 {
+		if codes, err = a.replaceRecoveryCodes(ctx, tx, userID); err != nil {
+			return nil, err
+		}
+	}
+	return codes, endSessionsTx(ctx, tx, userID)
 }

@@ -76,17 +76,9 @@ func (b sqliteBackend) Backup(ctx context.Context, path string) (rep BackupRepor
 	if err := absent(path); err != nil {
 		return rep, err
 	}
-	dir, base := filepath.Split(path)
-	if dir == "" {
-		dir = "."
-	}
-	f, err := os.CreateTemp(dir, "."+base+".*.partial")
+	tmp, dir, err := partialFile(path)
 	if err != nil {
-		return rep, fmt.Errorf("backup to %s: %w", path, err)
-	}
-	tmp := f.Name()
-	if err := f.Close(); err != nil {
-		return rep, fmt.Errorf("backup to %s: %w", path, err)
+		return rep, err
 	}
 	defer func() {
 		if err != nil {
@@ -247,4 +239,23 @@ func sameRows(live, copied []TableRows) error {
 		}
 	}
 	return nil
+}
+
+// partialFile makes the hidden file a backup to path is written into
+// (".NAME.*.partial", beside path, so the final rename stays on one file
+// system) and returns its name and the directory.
+func partialFile(path string) (tmp, dir string, err error) {
+	dir, base := filepath.Split(path)
+	if dir == "" {
+		dir = "."
+	}
+	f, err := os.CreateTemp(dir, "."+base+".*.partial")
+	if err != nil {
+		return "", "", fmt.Errorf("backup to %s: %w", path, err)
+	}
+	if err := f.Close(); err != nil {
+		os.Remove(f.Name())
+		return "", "", fmt.Errorf("backup to %s: %w", path, err)
+	}
+	return f.Name(), dir, nil
 }

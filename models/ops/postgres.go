@@ -217,17 +217,9 @@ func (b pgBackend) Backup(ctx context.Context, path string) (rep BackupReport, e
 		return rep, fmt.Errorf("backup to %s: %w", path, err)
 	}
 	rep.Tool = strings.TrimSpace(string(version))
-	dir, base := filepath.Split(path)
-	if dir == "" {
-		dir = "."
-	}
-	f, err := os.CreateTemp(dir, "."+base+".*.partial")
+	tmp, dir, err := partialFile(path)
 	if err != nil {
-		return rep, fmt.Errorf("backup to %s: %w", path, err)
-	}
-	tmp := f.Name()
-	if err := f.Close(); err != nil {
-		return rep, fmt.Errorf("backup to %s: %w", path, err)
+		return rep, err
 	}
 	defer func() {
 		if err != nil {
