@@ -6,10 +6,8 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"errors"
-	"strings"
 	"sync/atomic"
 	"time"
-	"unicode"
 
 	"github.com/crowdcare/crowdcare/models/db"
 	"github.com/crowdcare/crowdcare/models/invalid"
@@ -128,20 +126,6 @@ func HashToken(token string) string {
 // validator collects field errors (invalid.Fields, models'
 // ValidationError once refused).
 type validator = invalid.Fields
-
-// cleanText drops NUL bytes and invalid UTF-8, as models' cleanText does
-// for every text stored (a copy: that one goes with the forum).
-func cleanText(s string) string {
-	if strings.IndexByte(s, 0) >= 0 {
-		s = strings.ReplaceAll(s, "\x00", "")
-	}
-	return strings.ToValidUTF8(s, "")
-}
-
-// hasControl reports whether s holds a control character (C0, DEL, C1).
-func hasControl(s string) bool {
-	return strings.IndexFunc(s, unicode.IsControl) >= 0
-}
 
 // execOne runs a write that must change one row: deps.NotFound when none.
 func (a *Accounts) execOne(ctx context.Context, tx *sql.Tx, q string, args ...any) error {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"github.com/crowdcare/crowdcare/models/db"
+	"github.com/crowdcare/crowdcare/models/markup"
 	"github.com/crowdcare/crowdcare/models/notallowed"
 	"strings"
 	"time"
@@ -56,7 +57,7 @@ func (a *Accounts) Passkeys(ctx context.Context, userID int64) ([]Passkey, error
 // caller starts a fresh one for this browser); without unused recovery
 // codes a set is made and returned.
 func (a *Accounts) AddPasskey(ctx context.Context, u *User, credentialID []byte, credential, name string) ([]string, error) {
-	name = strings.TrimSpace(cleanText(name))
+	name = strings.TrimSpace(markup.CleanText(name))
 	v := validator{}
 	v.Check(utf8.RuneCountInString(name) <= 50, "name", "Use up to 50 characters.")
 	if err := v.Err(); err != nil {

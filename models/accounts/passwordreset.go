@@ -10,6 +10,7 @@ import (
 
 	"golang.org/x/crypto/bcrypt"
 
+	"github.com/crowdcare/crowdcare/models/markup"
 	"github.com/crowdcare/crowdcare/models/notallowed"
 )
 
@@ -49,7 +50,7 @@ type ResetComposer func(username, token string) (subject, body string)
 // differ (microseconds inside the same commit). A malformed address is a
 // ValidationError, too many requests from ip a *ThrottledError.
 func (a *Accounts) RequestPasswordReset(ctx context.Context, email, ip string, compose ResetComposer) (sent bool, err error) {
-	email = strings.TrimSpace(cleanText(email))
+	email = strings.TrimSpace(markup.CleanText(email))
 	v := validator{}
 	CheckEmail(v, "email", email)
 	if err := v.Err(); err != nil {

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/crowdcare/crowdcare/models/markup"
 )
 
 // Profile is a user's public summary: the account and the counts of what
@@ -33,8 +35,8 @@ type ProfileEdit struct {
 // normalize folds the display name to one line and the bio's line breaks
 // to at most one blank line, trimming both.
 func (e *ProfileEdit) normalize() {
-	e.DisplayName = strings.Join(strings.Fields(cleanText(e.DisplayName)), " ")
-	bio := strings.ReplaceAll(strings.ReplaceAll(cleanText(e.Bio), "\r\n", "\n"), "\r", "\n")
+	e.DisplayName = strings.Join(strings.Fields(markup.CleanText(e.DisplayName)), " ")
+	bio := strings.ReplaceAll(strings.ReplaceAll(markup.CleanText(e.Bio), "\r\n", "\n"), "\r", "\n")
 	lines := strings.Split(bio, "\n")
 	var kept []string
 	blank := 0
@@ -57,9 +59,9 @@ func (e ProfileEdit) validate() validator {
 	v := validator{}
 	v.Check(utf8.RuneCountInString(e.DisplayName) <= DisplayNameMaxLen, "display_name",
 		fmt.Sprintf("Use at most %d characters.", DisplayNameMaxLen))
-	v.Check(!hasControl(e.DisplayName), "display_name", "Use letters, digits, spaces and punctuation only.")
+	v.Check(!containsControl(e.DisplayName), "display_name", "Use letters, digits, spaces and punctuation only.")
 	v.Check(utf8.RuneCountInString(e.Bio) <= BioMaxLen, "bio", fmt.Sprintf("Use at most %d characters.", BioMaxLen))
-	v.Check(!hasControl(strings.ReplaceAll(e.Bio, "\n", " ")), "bio", "Use letters, digits, spaces and punctuation only.")
+	v.Check(!containsControl(strings.ReplaceAll(e.Bio, "\n", " ")), "bio", "Use letters, digits, spaces and punctuation only.")
 	return v
 }
 
@@ -78,3 +80,5 @@ func (a *Accounts) SaveProfile(ctx context.Context, u *User, e ProfileEdit) erro
 	}
 	return nil
 }
+
+func containsControl(s string) bool { _, found := markup.FirstControl(s); return found }

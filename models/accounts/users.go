@@ -17,6 +17,7 @@ import (
 
 	"github.com/crowdcare/crowdcare/models/db"
 	"github.com/crowdcare/crowdcare/models/invalid"
+	"github.com/crowdcare/crowdcare/models/markup"
 	"github.com/crowdcare/crowdcare/models/policy"
 )
 
@@ -80,8 +81,8 @@ type NewUser struct {
 
 // Normalize cleans and trims the name and address, and makes a member by default.
 func (n *NewUser) Normalize() {
-	n.Username = strings.TrimSpace(cleanText(n.Username))
-	n.Email = strings.TrimSpace(cleanText(n.Email))
+	n.Username = strings.TrimSpace(markup.CleanText(n.Username))
+	n.Email = strings.TrimSpace(markup.CleanText(n.Email))
 	if n.Role == "" {
 		n.Role = policy.RoleMember
 	}

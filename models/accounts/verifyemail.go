@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/crowdcare/crowdcare/models/db"
+	"github.com/crowdcare/crowdcare/models/markup"
 	"github.com/crowdcare/crowdcare/models/notallowed"
 )
 
@@ -181,7 +182,7 @@ func (a *Accounts) RequestEmailChange(ctx context.Context, u *User, newEmail, pa
 	if err := a.suspended(u); err != nil {
 		return err
 	}
-	newEmail = strings.TrimSpace(cleanText(newEmail))
+	newEmail = strings.TrimSpace(markup.CleanText(newEmail))
 	_, authErr := a.Authenticate(ctx, u.Username, password, ip)
 	var te *ThrottledError
 	if errors.As(authErr, &te) {

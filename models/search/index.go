@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/crowdcare/crowdcare/models/db"
+	"github.com/crowdcare/crowdcare/models/markup"
 )
 
 // Facet tokens live in the index's facets column. They are made of letters
@@ -28,16 +29,7 @@ const (
 // row.
 func ThreadRowID(threadID int64) int64 { return threadID }
 
-// cleanText drops NUL bytes and invalid UTF-8, as the forum does to every
-// text it stores (models' cleanText): FTS5's tokenizer stops at a NUL.
-func cleanText(s string) string {
-	if strings.IndexByte(s, 0) >= 0 {
-		s = strings.ReplaceAll(s, "\x00", "")
-	}
-	return strings.ToValidUTF8(s, "")
-}
-
-func indexText(s string) string { return SegmentCJK(cleanText(s)) }
+func indexText(s string) string { return SegmentCJK(markup.CleanText(s)) }
 
 // Doc is one question as the index holds it.
 type Doc struct {
@@ -54,7 +46,7 @@ func Columns(d Doc, st *Stemmer) []any {
 	if st == nil {
 		st = NewStemmer(d.Lang)
 	}
-	title, body, answers := cleanText(d.Title), cleanText(d.Body), cleanText(d.Answers)
+	title, body, answers := markup.CleanText(d.Title), markup.CleanText(d.Body), markup.CleanText(d.Answers)
 	joined := JoinedForms(title, body, answers)
 	return []any{indexText(title), indexText(body), indexText(answers), joined,
 		st.StemsOf(JoinedForms(title), title), st.StemsOf(joined, body, answers)}
