@@ -20,6 +20,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/crowdcare/crowdcare/internal/lease"
 	"github.com/crowdcare/crowdcare/media"
 	"github.com/crowdcare/crowdcare/models"
 	"github.com/crowdcare/crowdcare/tweets"
@@ -328,35 +329,11 @@ func Heartbeat(ctx context.Context, store *models.Store, id int64, holder string
 // job running here past the TTL, when another process takes it for dead.
 func heartbeat(ctx context.Context, store *models.Store, id int64, holder string, every, giveUp time.Duration, log *slog.Logger,
 	lost func(gaveUp bool)) {
-	t := time.NewTicker(every)
-	defer t.Stop()
-	renewed := time.Now()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-		asked := time.Now()
-		rctx, cancel := ctx, context.CancelFunc(func() {})
-		if giveUp > 0 {
-			rctx, cancel = context.WithDeadline(ctx, renewed.Add(giveUp))
-		}
-		ok, err := store.HeartbeatImportJob(rctx, id, holder)
-		cancel()
-		switch {
-		case err == nil && ok:
-			renewed = asked
-		case err == nil:
-			lost(false)
-			return
-		case ctx.Err() == nil:
-			log.Error("imports: renew a job's heartbeat", "job", id, "err", err)
-			if giveUp > 0 && time.Since(renewed) >= giveUp {
-				lost(true)
-				return
-			}
-		}
+	gone, gaveUp := lease.Renew(ctx, every, giveUp, time.Now(), nil, func(rctx context.Context) (bool, error) {
+		return store.HeartbeatImportJob(rctx, id, holder)
+	}, func(err error) { log.Error("imports: renew a job's heartbeat", "job", id, "err", err) })
+	if gone {
+		lost(gaveUp)
 	}
 }
 

@@ -257,16 +257,7 @@ func openPostgres(ctx context.Context, url string, opts Options) (*Store, error)
 	}
 	s.w, s.r, s.probe = pool, pool, pool
 	s.db = db.New(db.Postgres, pool, pool, pool, opts.lockWait(), s.dbHooks())
-	s.Site = s.newSite()
-	s.Notifier = s.newNotifier()
-	s.Moderator = s.newModerator()
-	s.Ops = s.newOps()
-	s.Insights = s.newInsights()
-	s.Searcher = s.newSearcher()
-	s.Accounts = s.newAccounts()
-	s.KB = s.newKB()
-	s.Social = s.newSocial()
-	s.Forum = s.newForum()
+	s.newDomains()
 	if err := s.migrate(ctx); err != nil {
 		pool.Close()
 		return nil, err
@@ -336,16 +327,7 @@ func openSQLite(ctx context.Context, path string, opts Options) (*Store, error) 
 	}
 	s.r = r
 	s.db.SetReaders(r, nil)
-	s.Site = s.newSite()
-	s.Notifier = s.newNotifier()
-	s.Moderator = s.newModerator()
-	s.Ops = s.newOps()
-	s.Insights = s.newInsights()
-	s.Searcher = s.newSearcher()
-	s.Accounts = s.newAccounts()
-	s.KB = s.newKB()
-	s.Social = s.newSocial()
-	s.Forum = s.newForum()
+	s.newDomains()
 	if err := r.PingContext(ctx); err != nil {
 		s.Close()
 		return nil, fmt.Errorf("ping readers: %w", err)
@@ -365,6 +347,21 @@ func openSQLite(ctx context.Context, path string, opts Options) (*Store, error) 
 	}
 	s.startEventFlusher()
 	return s, nil
+}
+
+// newDomains makes the domain packages' types the store embeds, over its
+// db (both engines' Open, once the connections are set up).
+func (s *Store) newDomains() {
+	s.Site = s.newSite()
+	s.Notifier = s.newNotifier()
+	s.Moderator = s.newModerator()
+	s.Ops = s.newOps()
+	s.Insights = s.newInsights()
+	s.Searcher = s.newSearcher()
+	s.Accounts = s.newAccounts()
+	s.KB = s.newKB()
+	s.Social = s.newSocial()
+	s.Forum = s.newForum()
 }
 
 func (s *Store) migrate(ctx context.Context) error {

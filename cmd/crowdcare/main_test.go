@@ -54,6 +54,26 @@ func testDatabase(t *testing.T, name string) string {
 	return testdb.Location(t, name)
 }
 
+// createAlice makes the member alice (password "old password") with the
+// user create command.
+func createAlice(t *testing.T, db string) {
+	t.Helper()
+	if code, _, errOut := runCmd(t, "user", "create", "--db", db, "--username", "alice", "--email", "alice@example.com", "--password", "old password"); code != 0 {
+		t.Fatalf("create: %s", errOut)
+	}
+}
+
+// openTestStore opens db for a test to look at or set up between commands;
+// the test closes it before the next command.
+func openTestStore(t *testing.T, db string) *models.Store {
+	t.Helper()
+	s, err := models.Open(context.Background(), db, models.Options{PasswordCost: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
 func runCmd(t *testing.T, args ...string) (int, string, string) {
 	t.Helper()
 	return runCmdIn(t, "", args...)
@@ -405,14 +425,9 @@ func TestErrorsNameTheFlagAndTheChoices(t *testing.T) {
 // forgotten, and the web form's rules hold.
 func TestUserPasswordFromStdin(t *testing.T) {
 	db := testDatabase(t, "cc.db")
-	if code, _, errOut := runCmd(t, "user", "create", "--db", db, "--username", "alice", "--email", "alice@example.com", "--password", "old password"); code != 0 {
-		t.Fatalf("create: %s", errOut)
-	}
+	createAlice(t, db)
 	ctx := context.Background()
-	s, err := models.Open(ctx, db, models.Options{PasswordCost: 4})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := openTestStore(t, db)
 	defer s.Close()
 	alice, err := s.UserByUsername(ctx, "alice")
 	if err != nil {
@@ -498,9 +513,7 @@ func TestServeChecksTheAddressFirst(t *testing.T) {
 // the server's mail worker sends it.
 func TestUserSendReset(t *testing.T) {
 	db := testDatabase(t, "cc.db")
-	if code, _, errOut := runCmd(t, "user", "create", "--db", db, "--username", "alice", "--email", "alice@example.com", "--password", "old password"); code != 0 {
-		t.Fatalf("create: %s", errOut)
-	}
+	createAlice(t, db)
 	if code, _, errOut := runCmd(t, "user", "send-reset", "alice", "--db", db); code != 2 || !strings.Contains(errOut, "--base-url is required") {
 		t.Fatalf("without --base-url: %d %q", code, errOut)
 	}
@@ -512,10 +525,7 @@ func TestUserSendReset(t *testing.T) {
 		t.Fatalf("send-reset: %d %q %q", code, out, errOut)
 	}
 	ctx := context.Background()
-	s, err := models.Open(ctx, db, models.Options{PasswordCost: 4})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := openTestStore(t, db)
 	defer s.Close()
 	c, err := s.ClaimEmail(ctx, false)
 	if err != nil {
@@ -534,14 +544,9 @@ func TestUserSendReset(t *testing.T) {
 // web layer uses (handlers.NotAllowedText), not the refusal's kind.
 func TestUserSendResetRefusesADeletedAccount(t *testing.T) {
 	db := testDatabase(t, "cc.db")
-	if code, _, errOut := runCmd(t, "user", "create", "--db", db, "--username", "alice", "--email", "alice@example.com", "--password", "old password"); code != 0 {
-		t.Fatalf("create: %s", errOut)
-	}
+	createAlice(t, db)
 	ctx := context.Background()
-	s, err := models.Open(ctx, db, models.Options{PasswordCost: 4})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := openTestStore(t, db)
 	alice, err := s.UserByUsername(ctx, "alice")
 	if err == nil {
 		_, err = s.DeleteAccount(ctx, alice, alice.ID, models.DeleteAccount{Password: "old password"})
@@ -565,14 +570,9 @@ func TestUserSendResetRefusesADeletedAccount(t *testing.T) {
 // and ends their sessions.
 func TestUserReset2FA(t *testing.T) {
 	db := testDatabase(t, "cc.db")
-	if code, _, errOut := runCmd(t, "user", "create", "--db", db, "--username", "alice", "--email", "alice@example.com", "--password", "old password"); code != 0 {
-		t.Fatalf("create: %s", errOut)
-	}
+	createAlice(t, db)
 	ctx := context.Background()
-	s, err := models.Open(ctx, db, models.Options{PasswordCost: 4})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := openTestStore(t, db)
 	u, _ := s.UserByUsername(ctx, "alice")
 	key, _ := models.NewTOTPKey("Forum", "alice")
 	code, _ := totp.GenerateCode(key.Secret(), s.Now())
@@ -591,10 +591,7 @@ func TestUserReset2FA(t *testing.T) {
 	if rc != 0 || !strings.Contains(out, "Removed the second factors of alice") {
 		t.Fatalf("reset-2fa: %d %q %q", rc, out, errOut)
 	}
-	s, err = models.Open(ctx, db, models.Options{PasswordCost: 4})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s = openTestStore(t, db)
 	defer s.Close()
 	if f, err := s.SecondFactors(ctx, u.ID); err != nil || f.Any() || f.RecoveryLeft != 0 {
 		t.Fatalf("after reset: %+v %v", f, err)

@@ -139,38 +139,11 @@ func (g *Group) hold(ctx context.Context, name string, work func(context.Context
 		defer close(done)
 		work(wctx)
 	}()
-	renewed := taken
-	tick := time.NewTicker(ttl / 3)
-	defer tick.Stop()
-	lost := func() bool {
-		for {
-			select {
-			case <-ctx.Done():
-				return false
-			case <-done:
-				return false // the work ended by itself
-			case <-tick.C:
-			}
-			// A renewal that gets no answer must not keep the work running
-			// past the lease's expiry: it is given up in time to stop.
-			asked := time.Now()
-			rctx, cancel := context.WithDeadline(ctx, renewed.Add(ttl*2/3))
-			ok, err := g.store.RenewLease(rctx, name, g.holder, ttl)
-			cancel()
-			switch {
-			case ok:
-				renewed = asked
-			case err == nil:
-				return true // another server has it
-			case ctx.Err() == nil:
-				g.log.Error("renew a lease", "lease", name, "err", err)
-				// Stop before it can expire: another server may take it then.
-				if time.Since(renewed) >= ttl*2/3 {
-					return true
-				}
-			}
-		}
-	}()
+	// A renewal that gets no answer must not keep the work running past
+	// the lease's expiry: it is given up at 2/3 of the TTL, in time to stop.
+	lost, _ := Renew(ctx, ttl/3, ttl*2/3, taken, done, func(rctx context.Context) (bool, error) {
+		return g.store.RenewLease(rctx, name, g.holder, ttl)
+	}, func(err error) { g.log.Error("renew a lease", "lease", name, "err", err) })
 	stop()
 	<-done
 	g.setHeld(name, false)
@@ -200,5 +173,49 @@ func (g *Group) WaitContext(ctx context.Context) error {
 		return nil
 	case <-ctx.Done():
 		return ctx.Err()
+	}
+}
+
+// Renew renews something held (a lease, an import job's heartbeat) with
+// renew every `every`, the last renewal being since, until ctx ends or stop
+// is closed (nil: never); then lost is false. lost is true when renew
+// answers that it is no longer held here (another process has it), or,
+// when giveUp is not 0, once no renewal succeeded for giveUp (gaveUp is
+// true then): a renewal waits no longer than that, so a database that
+// stopped answering cannot keep work running here past the moment another
+// process takes it for dead. A failed renewal is passed to failed (unless
+// ctx ended) and tried again at the next tick.
+func Renew(ctx context.Context, every, giveUp time.Duration, since time.Time, stop <-chan struct{},
+	renew func(context.Context) (bool, error), failed func(error)) (lost, gaveUp bool) {
+	tick := time.NewTicker(every)
+	defer tick.Stop()
+	renewed := since
+	for {
+		select {
+		case <-ctx.Done():
+			return false, false
+		case <-stop:
+			return false, false
+		case <-tick.C:
+		}
+		// A renewal holds from before the call, not after it.
+		asked := time.Now()
+		rctx, cancel := ctx, context.CancelFunc(func() {})
+		if giveUp > 0 {
+			rctx, cancel = context.WithDeadline(ctx, renewed.Add(giveUp))
+		}
+		ok, err := renew(rctx)
+		cancel()
+		switch {
+		case err == nil && ok:
+			renewed = asked
+		case err == nil:
+			return true, false
+		case ctx.Err() == nil:
+			failed(err)
+			if giveUp > 0 && time.Since(renewed) >= giveUp {
+				return true, true
+			}
+		}
 	}
 }

@@ -46,3 +46,22 @@ func User(t testing.TB, s *models.Store, name string, role models.Role) *models.
 	}
 	return u
 }
+
+// SearchTitles is what a search finds, a hit a line: "kb:" and an
+// article's title, "t:" and a thread's.
+func SearchTitles(t testing.TB, s *models.Store, q models.SearchQuery) []string {
+	t.Helper()
+	res, err := s.Search(context.Background(), q)
+	if err != nil {
+		t.Fatalf("search %q: %v", q.Text, err)
+	}
+	var out []string
+	for _, h := range res.Hits {
+		kind := "t:"
+		if h.IsArticle {
+			kind = "kb:"
+		}
+		out = append(out, kind+h.Title)
+	}
+	return out
+}

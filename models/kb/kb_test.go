@@ -49,23 +49,9 @@ func mustAdmin(t *testing.T, s *models.Store) *models.User {
 	return mustUser(t, s, "curator", models.RoleAdmin)
 }
 
-// searchTitles is what a search finds: "kb:" and an article's title, "t:"
-// and a thread's.
+// searchTitles is internal/storetest's.
 func searchTitles(t *testing.T, s *models.Store, q models.SearchQuery) []string {
-	t.Helper()
-	res, err := s.Search(context.Background(), q)
-	if err != nil {
-		t.Fatalf("search %q: %v", q.Text, err)
-	}
-	var out []string
-	for _, h := range res.Hits {
-		kind := "t:"
-		if h.IsArticle {
-			kind = "kb:"
-		}
-		out = append(out, kind+h.Title)
-	}
-	return out
+	return storetest.SearchTitles(t, s, q)
 }
 
 func TestAcceptCreatesArticleFoundBySearch(t *testing.T) {

@@ -5,9 +5,7 @@ import (
 	"fmt"
 	"testing"
 
-	"golang.org/x/crypto/bcrypt"
-
-	"github.com/crowdcare/crowdcare/internal/testdb"
+	"github.com/crowdcare/crowdcare/internal/storetest"
 	"github.com/crowdcare/crowdcare/models"
 	"github.com/crowdcare/crowdcare/models/notify"
 )
@@ -33,18 +31,8 @@ func TestMentions(t *testing.T) {
 // the replies.
 func TestWatchAndMarkRead(t *testing.T) {
 	ctx := context.Background()
-	s, err := models.Open(ctx, testdb.Location(t, "notify.db"), models.Options{PasswordCost: bcrypt.MinCost})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	user := func(name string) *models.User {
-		u, err := s.CreateUser(ctx, models.NewUser{Username: name, Email: name + "@example.com", Password: "correct horse"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return u
-	}
+	s := storetest.Open(t, "notify.db", nil)
+	user := func(name string) *models.User { return storetest.User(t, s, name, "") }
 	asker, helper, watcher := user("asker"), user("helper"), user("watcher")
 	th, err := s.CreateThread(ctx, asker, models.NewThread{Title: "The router reboots every night", CategorySlug: "general",
 		Body: "It restarts at three each morning."})

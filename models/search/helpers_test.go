@@ -50,23 +50,9 @@ func reviewPrivate(t *testing.T, s *models.Store) (admin, partner, outsider *mod
 	return
 }
 
-// searchTitles lists a search's hits as "t:" (a thread) or "kb:" (an
-// article) and the title.
+// searchTitles is internal/storetest's.
 func searchTitles(t *testing.T, s *models.Store, q models.SearchQuery) []string {
-	t.Helper()
-	res, err := s.Search(context.Background(), q)
-	if err != nil {
-		t.Fatalf("search %q: %v", q.Text, err)
-	}
-	var out []string
-	for _, h := range res.Hits {
-		kind := "t:"
-		if h.IsArticle {
-			kind = "kb:"
-		}
-		out = append(out, kind+h.Title)
-	}
-	return out
+	return storetest.SearchTitles(t, s, q)
 }
 
 // wordDetector says a text is in a language when it has a given word.

@@ -4,9 +4,7 @@ import (
 	"context"
 	"testing"
 
-	"golang.org/x/crypto/bcrypt"
-
-	"github.com/crowdcare/crowdcare/internal/testdb"
+	"github.com/crowdcare/crowdcare/internal/storetest"
 	"github.com/crowdcare/crowdcare/models"
 )
 
@@ -15,18 +13,8 @@ import (
 // category; through the store, which embeds the site.
 func TestSitemapListsWhatVisitorsMaySee(t *testing.T) {
 	ctx := context.Background()
-	s, err := models.Open(ctx, testdb.Location(t, "site.db"), models.Options{PasswordCost: bcrypt.MinCost})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	user := func(name string) *models.User {
-		u, err := s.CreateUser(ctx, models.NewUser{Username: name, Email: name + "@example.com", Password: "correct horse"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return u
-	}
+	s := storetest.Open(t, "site.db", nil)
+	user := func(name string) *models.User { return storetest.User(t, s, name, "") }
 	asker, helper := user("asker"), user("helper")
 	if _, err := s.CreateCategory(ctx, models.NewCategory{Slug: "partners", Name: "Partners", Group: "partners"}); err != nil {
 		t.Fatal(err)
