@@ -179,7 +179,8 @@ func (s *Store) MoveThread(ctx context.Context, actor *User, threadID int64, cat
 		return err
 	}
 	return s.threadAction(ctx, actor, PermMove, threadID, "move_thread", "to "+cat.Name+". "+reason, func(tx *sql.Tx, t *Thread) error {
-		if err := moderation.MoveThread(ctx, tx, threadID, cat.ID); err != nil {
+		privacyChanged, err := moderation.MoveThread(ctx, tx, threadID, cat.ID)
+		if err != nil {
 			return err
 		}
 		if err := s.indexThread(ctx, tx, threadID); err != nil {
@@ -188,7 +189,7 @@ func (s *Store) MoveThread(ctx context.Context, actor *User, threadID int64, cat
 		if err := s.reindexArticleOf(ctx, tx, threadID); err != nil {
 			return err
 		}
-		if (t.Category.Group != "") != (cat.Group != "") {
+		if privacyChanged {
 			if err := recountPrivateReputation(ctx, tx, `p.thread_id = ?`, threadID); err != nil {
 				return err
 			}
