@@ -2,6 +2,8 @@ package models
 
 import (
 	"context"
+	"fmt"
+	"sync"
 	"testing"
 
 	"github.com/crowdcare/crowdcare/internal/dbtest"
@@ -97,6 +99,41 @@ func TestConcurrentGroupChangesKeepPrivateReputation(t *testing.T) {
 		if u := reload(t, s, peer); u.PrivateReputation != want {
 			t.Fatalf("round %d: category's group %q, the answerer's private reputation is %d, want %d",
 				round, cat.Group, u.PrivateReputation, want)
+		}
+	}
+}
+
+// Two moderators close two threads at once, each as the other's duplicate:
+// one of them is refused, so no two threads point at each other (the check
+// was once a read before the transaction that closes).
+func TestConcurrentDuplicatesNeverPointAtEachOther(t *testing.T) {
+	s := forumServers(t)[0]
+	ctx := context.Background()
+	asker := mustUser(t, s, "asker")
+	mods := forumUsers(t, s, "mod", 2, RoleModerator)
+	for round := 0; round < 12; round++ { // 24 questions: within the hourly posting limit
+		a := mustThread(t, s, asker, fmt.Sprintf("Hub 3 loses Wi-Fi every evening, take %d", round))
+		b := mustThread(t, s, asker, fmt.Sprintf("Wi-Fi drops on the Hub 3 at night, take %d", round))
+		pair := [2]int64{a.ID, b.ID}
+		refused := 0
+		var mu sync.Mutex
+		dbtest.Concurrently(t, 2, func(i int) error {
+			err := s.CloseAsDuplicate(ctx, mods[i], pair[i], pair[1-i], "")
+			if IsValidation(err) {
+				mu.Lock()
+				refused++
+				mu.Unlock()
+				return nil
+			}
+			return err
+		})
+		ga, _ := s.Thread(ctx, a.ID)
+		gb, _ := s.Thread(ctx, b.ID)
+		if ga.DuplicateOf == b.ID && gb.DuplicateOf == a.ID {
+			t.Fatalf("round %d: threads %d and %d are each the other's duplicate", round, a.ID, b.ID)
+		}
+		if refused != 1 {
+			t.Fatalf("round %d: %d of the two closes refused, want 1", round, refused)
 		}
 	}
 }

@@ -115,13 +115,28 @@ func MoveThread(ctx context.Context, tx *sql.Tx, threadID, categoryID int64) (pr
 	return was != will, nil
 }
 
+// ErrMutualDuplicate: the original is already a duplicate of the thread
+// being closed (as the closing transaction reads it).
+var ErrMutualDuplicate = errors.New("the original is a duplicate of this thread")
+
 // CloseAsDuplicate closes a thread (no new answers) pointing to its
 // original; originalID 0 reopens it (and unlocks it).
+// ErrMutualDuplicate when the original is a duplicate of threadID.
 func CloseAsDuplicate(ctx context.Context, tx *sql.Tx, threadID, originalID int64, at time.Time) error {
 	var err error
 	if originalID == 0 {
 		_, err = tx.ExecContext(ctx, `UPDATE threads SET duplicate_of = NULL, locked_at = NULL WHERE id = ?`, threadID)
 	} else {
+		// Read here, in the write: two threads closed at once as each
+		// other's duplicate would otherwise both pass a check made before.
+		var mutual bool
+		if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM threads WHERE id = ? AND duplicate_of = ?)`,
+			originalID, threadID).Scan(&mutual); err != nil {
+			return fmt.Errorf("close thread %d as a duplicate of %d: %w", threadID, originalID, err)
+		}
+		if mutual {
+			return ErrMutualDuplicate
+		}
 		_, err = tx.ExecContext(ctx, `UPDATE threads SET duplicate_of = ?, locked_at = ? WHERE id = ?`, originalID, at.Unix(), threadID)
 	}
 	if err != nil {
