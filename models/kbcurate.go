@@ -3,9 +3,11 @@ package models
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"strings"
 	"unicode/utf8"
 
+	"github.com/crowdcare/crowdcare/models/kb"
 	"github.com/crowdcare/crowdcare/models/notallowed"
 )
 
@@ -62,10 +64,16 @@ func (s *Store) PromoteAnswer(ctx context.Context, actor *User, id, postID int64
 	if p.ThreadID != a.ThreadID || p.IsQuestion || p.Deleted || p.Hidden || p.Pending {
 		return &ErrNotAllowed{Kind: notallowed.NotASolution}
 	}
-	return s.inTx(ctx, func(tx *sql.Tx) error {
-		if err := s.KB.SetSolution(ctx, tx, a.ID, actor, a.Title, a.ProblemMD, p.BodyMD, postID, "Another answer was promoted.", true); err != nil {
+	// Checked above to refuse early; the article's text and the answer are
+	// read again in the write (kb.PromoteIn).
+	err = s.inTx(ctx, func(tx *sql.Tx) error {
+		if err := s.KB.PromoteIn(ctx, tx, a.ID, actor, postID, "Another answer was promoted."); err != nil {
 			return err
 		}
 		return s.indexArticle(ctx, tx, a.ID)
 	})
+	if errors.Is(err, kb.ErrNotASolution) {
+		return &ErrNotAllowed{Kind: notallowed.NotASolution}
+	}
+	return err
 }

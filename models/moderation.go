@@ -179,7 +179,8 @@ func (s *Store) MoveThread(ctx context.Context, actor *User, threadID int64, cat
 		return err
 	}
 	return s.threadAction(ctx, actor, PermMove, threadID, "move_thread", "to "+cat.Name+". "+reason, func(tx *sql.Tx, t *Thread) error {
-		if err := moderation.MoveThread(ctx, tx, threadID, cat.ID); err != nil {
+		privacyChanged, err := moderation.MoveThread(ctx, tx, threadID, cat.ID)
+		if err != nil {
 			return err
 		}
 		if err := s.indexThread(ctx, tx, threadID); err != nil {
@@ -188,7 +189,7 @@ func (s *Store) MoveThread(ctx context.Context, actor *User, threadID int64, cat
 		if err := s.reindexArticleOf(ctx, tx, threadID); err != nil {
 			return err
 		}
-		if (t.Category.Group != "") != (cat.Group != "") {
+		if privacyChanged {
 			if err := recountPrivateReputation(ctx, tx, `p.thread_id = ?`, threadID); err != nil {
 				return err
 			}
@@ -246,7 +247,7 @@ func (s *Store) CloseAsDuplicate(ctx context.Context, actor *User, threadID, ori
 			return noOriginal()
 		}
 		if orig.DuplicateOf == threadID {
-			return &ValidationError{Fields: map[string]string{"original": "That thread is already a duplicate of this one."}}
+			return mutualDuplicate() // checked again in the write
 		}
 		private = orig.Category.Group != ""
 		originalCategory = orig.Category.ID
@@ -255,7 +256,7 @@ func (s *Store) CloseAsDuplicate(ctx context.Context, actor *User, threadID, ori
 	if originalID != 0 {
 		action = "close_duplicate"
 	}
-	return s.threadAction(ctx, actor, PermLock, threadID, action, reason, func(tx *sql.Tx, t *Thread) error {
+	err := s.threadAction(ctx, actor, PermLock, threadID, action, reason, func(tx *sql.Tx, t *Thread) error {
 		if originalID == 0 {
 			return moderation.CloseAsDuplicate(ctx, tx, threadID, 0, s.now())
 		}
@@ -271,6 +272,15 @@ func (s *Store) CloseAsDuplicate(ctx context.Context, actor *User, threadID, ori
 		return s.notify(ctx, tx, t.Author.ID, actor.ID, NotifyModeration, threadID, 0,
 			fmt.Sprintf("A moderator closed your question as a duplicate of thread %d, which may already answer it.", originalID))
 	})
+	if errors.Is(err, moderation.ErrMutualDuplicate) {
+		return mutualDuplicate()
+	}
+	return err
+}
+
+// mutualDuplicate refuses closing a thread as a duplicate of its own duplicate.
+func mutualDuplicate() error {
+	return &ValidationError{Fields: map[string]string{"original": "That thread is already a duplicate of this one."}}
 }
 
 // SuspendUser stops a member from posting until the given time.

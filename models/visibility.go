@@ -61,11 +61,9 @@ func (s *Store) SetCategoryGroup(ctx context.Context, actor *User, slug, group s
 	}
 	group = normalGroup(group)
 	return s.inTx(ctx, func(tx *sql.Tx) error {
-		if err := s.Forum.SetCategoryGroupIn(ctx, tx, cat.ID, group); err != nil {
+		privacyChanged, err := s.Forum.SetCategoryGroupIn(ctx, tx, cat.ID, group)
+		if err != nil || !privacyChanged {
 			return err
-		}
-		if (cat.Group != "") == (group != "") {
-			return nil
 		}
 		return recountPrivateReputation(ctx, tx, `p.thread_id IN (SELECT id FROM threads WHERE category_id = ?)`, cat.ID)
 	})

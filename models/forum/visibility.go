@@ -119,12 +119,19 @@ func NormalGroup(g string) string { return strings.ToLower(strings.TrimSpace(g))
 
 // SetCategoryGroupIn makes category id private to group ("" public) in the
 // transaction tx: the caller moves the category's reputation between
-// public and private in the same one.
-func (f *Forum) SetCategoryGroupIn(ctx context.Context, tx *sql.Tx, id int64, group string) error {
-	if _, err := tx.ExecContext(ctx, `UPDATE categories SET group_name = ? WHERE id = ?`, NormalGroup(group), id); err != nil {
-		return fmt.Errorf("set category group: %w", err)
+// public and private in the same one when privacyChanged, which compares
+// the group tx reads before the change (not the one the request read
+// before its transaction: a change committed meanwhile may differ).
+func (f *Forum) SetCategoryGroupIn(ctx context.Context, tx *sql.Tx, id int64, group string) (privacyChanged bool, err error) {
+	group = NormalGroup(group)
+	var was string
+	if err := tx.QueryRowContext(ctx, `SELECT group_name FROM categories WHERE id = ?`, id).Scan(&was); err != nil {
+		return false, fmt.Errorf("set category group: %w", err)
 	}
-	return nil
+	if _, err := tx.ExecContext(ctx, `UPDATE categories SET group_name = ? WHERE id = ?`, group, id); err != nil {
+		return false, fmt.Errorf("set category group: %w", err)
+	}
+	return (was != "") != (group != ""), nil
 }
 
 // JoinGroup puts a user in a group (a normalised, non-empty name); being

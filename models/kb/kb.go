@@ -219,6 +219,30 @@ func (s *KB) refreshArticle(ctx context.Context, tx *sql.Tx, articleID, threadID
 	return s.SetSolution(ctx, tx, articleID, nil, title, problem, solution, postID, "Updated from the thread.", false)
 }
 
+// ErrNotASolution: the answer to promote is not a visible answer of the
+// article's thread, as the promotion's transaction reads it.
+var ErrNotASolution = errors.New("not a visible answer of the article's thread")
+
+// PromoteIn makes answer postID the solution of article articleID in tx,
+// reading the article's title and problem and the answer in tx too: an
+// edit or a hide that commits meanwhile is neither undone nor missed (on
+// PostgreSQL the reads of a request before its transaction may be older
+// than what the transaction writes over). ErrNotASolution when postID is
+// not a visible answer of the article's thread.
+func (s *KB) PromoteIn(ctx context.Context, tx *sql.Tx, articleID int64, editor *accounts.User, postID int64, note string) error {
+	var title, problem, solution string
+	err := tx.QueryRowContext(ctx, `SELECT k.title, k.problem_md, p.body_md FROM kb_articles k
+		JOIN posts p ON p.id = ? AND p.thread_id = k.thread_id AND p.is_question = 0 AND `+forum.VisiblePost+`
+		WHERE k.id = ?`, postID, articleID).Scan(&title, &problem, &solution)
+	if errors.Is(err, sql.ErrNoRows) {
+		return ErrNotASolution
+	}
+	if err != nil {
+		return fmt.Errorf("load article %d and answer %d: %w", articleID, postID, err)
+	}
+	return s.SetSolution(ctx, tx, articleID, editor, title, problem, solution, postID, note, true)
+}
+
 // SetSolution is WriteArticle with the solution taken from answer postID,
 // which becomes the article's source.
 func (s *KB) SetSolution(ctx context.Context, tx *sql.Tx, articleID int64, editor *accounts.User, title, problem, solution string, postID int64, note string, curated bool) error {

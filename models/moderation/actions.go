@@ -95,21 +95,48 @@ func PinThread(ctx context.Context, tx *sql.Tx, threadID int64, pinned bool, at 
 	return nil
 }
 
-// MoveThread puts a thread in another category.
-func MoveThread(ctx context.Context, tx *sql.Tx, threadID, categoryID int64) error {
-	if _, err := tx.ExecContext(ctx, `UPDATE threads SET category_id = ? WHERE id = ?`, categoryID, threadID); err != nil {
-		return fmt.Errorf("move thread %d: %w", threadID, err)
+// MoveThread puts a thread in another category. privacyChanged reports
+// whether it went from a public category to a private one or back, as tx
+// reads the two (not as the request read them before its transaction: a
+// move committed meanwhile may have changed where the thread was), so the
+// caller recounts the points earned on it.
+func MoveThread(ctx context.Context, tx *sql.Tx, threadID, categoryID int64) (privacyChanged bool, err error) {
+	var was, will bool
+	if err := tx.QueryRowContext(ctx, `SELECT c.group_name != '' FROM threads t JOIN categories c ON c.id = t.category_id
+		WHERE t.id = ?`, threadID).Scan(&was); err != nil {
+		return false, fmt.Errorf("move thread %d: its category: %w", threadID, err)
 	}
-	return nil
+	if err := tx.QueryRowContext(ctx, `SELECT group_name != '' FROM categories WHERE id = ?`, categoryID).Scan(&will); err != nil {
+		return false, fmt.Errorf("move thread %d: category %d: %w", threadID, categoryID, err)
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE threads SET category_id = ? WHERE id = ?`, categoryID, threadID); err != nil {
+		return false, fmt.Errorf("move thread %d: %w", threadID, err)
+	}
+	return was != will, nil
 }
+
+// ErrMutualDuplicate: the original is already a duplicate of the thread
+// being closed (as the closing transaction reads it).
+var ErrMutualDuplicate = errors.New("the original is a duplicate of this thread")
 
 // CloseAsDuplicate closes a thread (no new answers) pointing to its
 // original; originalID 0 reopens it (and unlocks it).
+// ErrMutualDuplicate when the original is a duplicate of threadID.
 func CloseAsDuplicate(ctx context.Context, tx *sql.Tx, threadID, originalID int64, at time.Time) error {
 	var err error
 	if originalID == 0 {
 		_, err = tx.ExecContext(ctx, `UPDATE threads SET duplicate_of = NULL, locked_at = NULL WHERE id = ?`, threadID)
 	} else {
+		// Read here, in the write: two threads closed at once as each
+		// other's duplicate would otherwise both pass a check made before.
+		var mutual bool
+		if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM threads WHERE id = ? AND duplicate_of = ?)`,
+			originalID, threadID).Scan(&mutual); err != nil {
+			return fmt.Errorf("close thread %d as a duplicate of %d: %w", threadID, originalID, err)
+		}
+		if mutual {
+			return ErrMutualDuplicate
+		}
 		_, err = tx.ExecContext(ctx, `UPDATE threads SET duplicate_of = ?, locked_at = ? WHERE id = ?`, originalID, at.Unix(), threadID)
 	}
 	if err != nil {

@@ -114,10 +114,13 @@ func TestActionStatements(t *testing.T) {
 		if err != nil || threadID != dup.ID || !question {
 			t.Errorf("hiding the question: thread %d, question %v, %v", threadID, question, err)
 		}
+		// Both categories public: nothing to recount.
+		if privacyChanged, err := moderation.MoveThread(ctx, tx, orig.ID, cat.ID); err != nil || privacyChanged {
+			t.Errorf("moving between public categories: privacy changed %v, %v", privacyChanged, err)
+		}
 		for _, err := range []error{
 			moderation.LockThread(ctx, tx, orig.ID, true, time.Now()),
 			moderation.PinThread(ctx, tx, orig.ID, true, time.Now()),
-			moderation.MoveThread(ctx, tx, orig.ID, cat.ID),
 			moderation.CloseAsDuplicate(ctx, tx, dup.ID, orig.ID, time.Now()),
 			moderation.Suspend(ctx, tx, helper.ID, until, "Hasty answers."),
 		} {
@@ -155,12 +158,14 @@ func TestActionStatements(t *testing.T) {
 	}
 
 	inTx(t, loc, func(ctx context.Context, tx *sql.Tx) error {
+		if _, err := moderation.MoveThread(ctx, tx, orig.ID, general.ID); err != nil {
+			return err
+		}
 		for _, err := range []error{
 			moderation.UnhidePost(ctx, tx, answer.ID, orig.ID, false),
 			moderation.UnhidePost(ctx, tx, dup.QuestionID, dup.ID, true),
 			moderation.LockThread(ctx, tx, orig.ID, false, time.Now()),
 			moderation.PinThread(ctx, tx, orig.ID, false, time.Now()),
-			moderation.MoveThread(ctx, tx, orig.ID, general.ID),
 			moderation.CloseAsDuplicate(ctx, tx, dup.ID, 0, time.Now()),
 			moderation.Unsuspend(ctx, tx, helper.ID),
 			moderation.ClearPending(ctx, tx, other.ID, dup.ID, false),
