@@ -354,13 +354,16 @@ func (s *Store) RemoveSpammer(ctx context.Context, actor *User, userID int64, re
 	if !CanRemoveSpammer(actor, target) {
 		return 0, &ErrNotAllowed{Kind: notallowed.RemoveStaffAsSpammer}
 	}
-	posts, err := s.VisiblePostsOf(ctx, userID)
-	if err != nil {
-		return 0, err
-	}
 	now := s.now()
+	var posts []int64
 	err = s.inTx(ctx, func(tx *sql.Tx) error {
 		if err := moderation.Suspend(ctx, tx, userID, now.AddDate(100, 0, 0), reason); err != nil {
+			return err
+		}
+		// Listed after the suspension, in its transaction: a post written
+		// before it commits is hidden with the rest.
+		var err error
+		if posts, err = moderation.VisiblePostsIn(ctx, tx, userID); err != nil {
 			return err
 		}
 		threads := map[int64]bool{}

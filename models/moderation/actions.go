@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/crowdcare/crowdcare/models/db"
 )
 
 // The statements of the staff actions on posts, threads and accounts: each
@@ -166,7 +168,14 @@ func Unsuspend(ctx context.Context, tx *sql.Tx, userID int64) error {
 // VisiblePostsOf lists the posts of an author that are neither hidden nor
 // deleted, oldest first: what removing a spammer hides.
 func (m *Moderator) VisiblePostsOf(ctx context.Context, authorID int64) ([]int64, error) {
-	rows, err := m.db.Reader(ctx).QueryContext(ctx, `SELECT id FROM posts WHERE author_id = ? AND hidden_at IS NULL AND deleted_at IS NULL ORDER BY id`, authorID)
+	return VisiblePostsIn(ctx, m.db.Reader(ctx), authorID)
+}
+
+// VisiblePostsIn is VisiblePostsOf read through q: the transaction that
+// hides them, so a post written meanwhile is hidden too and the count is
+// of the posts this transaction hid.
+func VisiblePostsIn(ctx context.Context, q db.Querier, authorID int64) ([]int64, error) {
+	rows, err := q.QueryContext(ctx, `SELECT id FROM posts WHERE author_id = ? AND hidden_at IS NULL AND deleted_at IS NULL ORDER BY id`, authorID)
 	if err != nil {
 		return nil, fmt.Errorf("list posts of user %d: %w", authorID, err)
 	}
