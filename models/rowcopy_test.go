@@ -62,12 +62,50 @@ func TestCopyRowsFromReproducesTheImport(t *testing.T) {
 	}
 	checkDetached(t, dst)
 
+	// The bound floor writes the same rows, each value bound from Go, in
+	// statements of a few rows (7 here, so each transaction of 100 ends
+	// with a shorter one), and leaves the writer as it found it too.
+	bound := fixedSQLiteStore(t)
+	boundCopy, err := bound.CopyRowsBound(ctx, src.Path(), ImportedTables(), 100, 7)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, c := range boundCopy.Tables {
+		if c.Table != names[i] || c.Rows != copied.Tables[i].Rows {
+			t.Errorf("bound copy: %s %d rows, want %s %d", c.Table, c.Rows, names[i], copied.Tables[i].Rows)
+		}
+	}
+	if a, b := threadShapes(t, src), threadShapes(t, bound); !slices.Equal(a, b) {
+		t.Errorf("the bound copy differs: %d rows against %d", len(b), len(a))
+	}
+	for _, q := range []string{`SELECT id, username, email, role, imported, x_handle, x_user_id FROM users ORDER BY id`,
+		`SELECT id, thread_id, author_id, is_question, body_html, created_at FROM posts ORDER BY id`,
+		`SELECT id, question_id, title, slug, source_url, lang FROM threads ORDER BY id`,
+		`SELECT tweet_id, conversation_id, status, thread_id, post_id, repeat_key, typeof(text) FROM social_items ORDER BY tweet_id`} {
+		if got, want := dumpTable(t, bound, q), dumpTable(t, src, q); !slices.Equal(got, want) || len(want) == 0 {
+			t.Errorf("the bound copy differs for %s: %d rows against %d", q, len(got), len(want))
+		}
+	}
+	const match = `SELECT COUNT(*) FROM search_index WHERE search_index MATCH 'router'`
+	if got, want := countRows(t, bound, match), countRows(t, src, match); got != want || want != 300 {
+		t.Errorf("the bound copy's search index finds %d threads for router, the import's %d, want 300", got, want)
+	}
+	checkTuning(t, bound, false, "after the bound copy")
+	if got := writerSetting(t, bound, "foreign_keys"); got != 1 {
+		t.Errorf("foreign_keys %d after the bound copy", got)
+	}
+	checkDetached(t, bound)
+
 	// A copy that fails part-way puts the writer back too.
 	other := fixedSQLiteStore(t)
 	if _, err := other.CopyRowsFrom(ctx, filepath.Join(t.TempDir(), "not-an-import.db"), ImportedTables(), 20000); err == nil {
 		t.Fatal("copying from a database without the tables did not fail")
 	}
 	checkTuning(t, other, false, "after a failed copy")
+	if _, err := other.CopyRowsBound(ctx, filepath.Join(t.TempDir(), "not-an-import.db"), ImportedTables(), 100, 7); err == nil {
+		t.Fatal("a bound copy from a database without the tables did not fail")
+	}
+	checkTuning(t, other, false, "after a failed bound copy")
 	if got := writerSetting(t, other, "foreign_keys"); got != 1 {
 		t.Errorf("foreign_keys %d after a failed copy", got)
 	}

@@ -23,6 +23,10 @@ import (
 // bulkRows is how many rows one multi-row statement writes (social.BulkRows).
 const bulkRows = social.BulkRows
 
+// ImportBulkRows is how many rows an import's multi-row statements write on
+// SQLite: internal/bench's bound floor writes as many.
+const ImportBulkRows = bulkRows
+
 // newThread is a conversation that becomes a new thread in a batch.
 type newThread struct {
 	conv       string // the conversation it comes from

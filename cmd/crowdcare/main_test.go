@@ -266,7 +266,9 @@ func TestBenchImportReportsBothPaths(t *testing.T) {
 			[]string{"Read 2000 records", "format x-archive", "Whole import with threads ("}},
 		{[]string{"--records", "2000", "--detect-language=false", "--floor"},
 			[]string{"Whole import with threads (", "The same rows copied into an empty database, table by table:",
-				"records/s (users ", ", threads ", ", posts ", ", social_items 2000 rows ", ", search_index "}},
+				"records/s (users ", ", threads ", ", posts ", ", social_items 2000 rows ", ", search_index ",
+				"The same rows written from Go, each value bound as the import binds it (100 rows a statement, 20000 a transaction",
+				"records/s (users ", "% of the floor's pace; the whole import at "}},
 	} {
 		code, out, errOut := runCmd(t, append([]string{"bench", "import"}, c.args...)...)
 		if code != 0 {
