@@ -87,6 +87,9 @@ func (s *Store) editPost(ctx context.Context, editor *User, postID int64, e Post
 	}
 	now := s.now()
 	err = s.inTx(ctx, func(tx *sql.Tx) error {
+		if err := s.stillMayWrite(ctx, tx, editor); err != nil {
+			return err
+		}
 		var limit *forum.EditLimitError
 		err := s.Forum.ReviseIn(ctx, tx, editor.ID, p, budget, e.Body, string(r.HTML), r.Text, now)
 		if errors.As(err, &limit) {

@@ -417,10 +417,36 @@ func (s *Store) checkCanPost(ctx context.Context, author *User) (int, error) {
 	return s.hourlyLimit(ctx, author)
 }
 
-// withinPostBudget counts the author's posts of the last hour inside the
-// transaction that adds one, which holds the writer: parallel posts are
-// counted one after another and cannot all slip under the limit.
+// stillMayWrite checks, inside the transaction of a member's write (which
+// holds the writer), what may have changed since the request read the
+// member: a suspension or an account deletion committed meanwhile refuses
+// the write, as the audit log refuses a suspended moderator's action
+// (moderation.Log).
+func (s *Store) stillMayWrite(ctx context.Context, tx *sql.Tx, u *User) error {
+	var until, deleted int64
+	var why string
+	err := tx.QueryRowContext(ctx, `SELECT COALESCE(suspended_until, 0), suspend_reason, COALESCE(deleted_at, 0) FROM users WHERE id = ?`,
+		u.ID).Scan(&until, &why, &deleted)
+	if errors.Is(err, sql.ErrNoRows) || (err == nil && deleted != 0) {
+		return ErrForbidden
+	}
+	if err != nil {
+		return fmt.Errorf("the account as stored: %w", err)
+	}
+	if until == 0 || !time.Unix(until, 0).After(s.now()) {
+		return nil
+	}
+	return &ErrNotAllowed{Kind: notallowed.Suspended, Until: time.Unix(until, 0), Why: why}
+}
+
+// withinPostBudget checks, inside the transaction that adds a post, that
+// the author still may write (stillMayWrite), and counts their posts of the
+// last hour one after another, so parallel posts cannot all slip under the
+// limit.
 func (s *Store) withinPostBudget(ctx context.Context, tx *sql.Tx, author *User, perHour int) error {
+	if err := s.stillMayWrite(ctx, tx, author); err != nil {
+		return err
+	}
 	if perHour <= 0 {
 		return nil
 	}

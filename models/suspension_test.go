@@ -5,6 +5,8 @@ import (
 	"errors"
 	"testing"
 	"time"
+
+	"github.com/crowdcare/crowdcare/models/notallowed"
 )
 
 // suspended suspends u for a day by admin and returns u as it now is.
@@ -163,5 +165,67 @@ func TestStandingDecidesWhoseVotesGivePoints(t *testing.T) {
 	}
 	if set, _ := s.SiteSettings(ctx); set.StandingDays != 3 || set.StandingReputation != 10 {
 		t.Errorf("defaults: %d days, %d points", set.StandingDays, set.StandingReputation)
+	}
+}
+
+// TestWritesInFlightAreRefusedOnceSuspended: a request that read the
+// member before a suspension (or their account's deletion) committed, and
+// writes after, is refused inside the write: no question, answer or edit
+// of theirs is stored, and the refusal says until when and why.
+func TestWritesInFlightAreRefusedOnceSuspended(t *testing.T) {
+	s := newTestStore(t)
+	ctx := context.Background()
+	admin := userWithRole(t, s, "boss", RoleAdmin)
+	asker := mustUser(t, s, "asker")
+	th := mustThread(t, s, asker, "Router reboots itself every night")
+	for _, role := range []Role{RoleMember, RoleModerator} {
+		u := userWithRole(t, s, "late_"+string(role), role)
+		own, err := s.CreateAnswer(ctx, u, th.ID, "Written before the suspension.")
+		if err != nil {
+			t.Fatal(err)
+		}
+		stale := reload(t, s, u) // what the request read
+		suspended(t, s, admin, u)
+		posts := countRows(t, s, `SELECT COUNT(*) FROM posts`)
+		threads := countRows(t, s, `SELECT COUNT(*) FROM threads`)
+
+		_, err = s.CreateAnswer(ctx, stale, th.ID, "Written after the suspension committed.")
+		checkSuspendedRefusal(t, string(role)+" answer", err)
+		_, err = s.CreateThread(ctx, stale, NewThread{Title: "A question asked while suspended", CategorySlug: th.Category.Slug,
+			Body: "Nobody should read this."})
+		checkSuspendedRefusal(t, string(role)+" question", err)
+		err = s.EditPost(ctx, stale, own.ID, PostEdit{Body: "Edited after the suspension committed."})
+		checkSuspendedRefusal(t, string(role)+" edit", err)
+
+		if got := countRows(t, s, `SELECT COUNT(*) FROM posts`); got != posts {
+			t.Errorf("%s: %d posts after the refused writes, %d before", role, got, posts)
+		}
+		if got := countRows(t, s, `SELECT COUNT(*) FROM threads`); got != threads {
+			t.Errorf("%s: %d threads after the refused writes, %d before", role, got, threads)
+		}
+		if p, err := s.Post(ctx, own.ID); err != nil || p.BodyMD != "Written before the suspension." {
+			t.Errorf("%s: the answer reads %q (%v) after the refused edit", role, p.BodyMD, err)
+		}
+	}
+
+	// An account deleted meanwhile writes nothing either.
+	gone := mustUser(t, s, "gone")
+	stale := reload(t, s, gone)
+	if _, err := s.DeleteAccount(ctx, admin, gone.ID, DeleteAccount{Password: "correct horse"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.CreateAnswer(ctx, stale, th.ID, "Written after the account was deleted."); !errors.Is(err, ErrForbidden) {
+		t.Errorf("answer from a deleted account: %v, want ErrForbidden", err)
+	}
+	if n := countRows(t, s, `SELECT COUNT(*) FROM posts WHERE author_id = ?`, gone.ID); n != 0 {
+		t.Errorf("a deleted account wrote %d posts", n)
+	}
+}
+
+func checkSuspendedRefusal(t *testing.T, what string, err error) {
+	t.Helper()
+	na, ok := IsNotAllowed(err)
+	if !ok || na.Kind != notallowed.Suspended || na.Why != "Cooling off" || !na.Until.After(time.Now()) {
+		t.Errorf("%s: %v, want the suspension's refusal with its reason and end", what, err)
 	}
 }
