@@ -80,7 +80,7 @@ func TestProfileAndExportShowWhatTheViewerMaySee(t *testing.T) {
 	}
 	// Carol watches the private thread (she did before it was made
 	// private): her export names it by id only.
-	if _, err := s.w.ExecContext(ctx, `INSERT INTO watches (user_id, thread_id) VALUES (?, ?) ON CONFLICT DO NOTHING`,
+	if _, err := s.db.W().ExecContext(ctx, `INSERT INTO watches (user_id, thread_id) VALUES (?, ?) ON CONFLICT DO NOTHING`,
 		carol.ID, private.ID); err != nil {
 		t.Fatal(err)
 	}

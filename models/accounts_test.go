@@ -50,7 +50,7 @@ func resetToken(t *testing.T, s *Store, addr string) string {
 func lastLinkToken(t *testing.T, s *Store, addr, prefix string) string {
 	t.Helper()
 	var body string
-	if err := s.r.QueryRow(`SELECT body FROM outbox WHERE lower(to_addr) = lower(?) AND body LIKE ? ESCAPE '\' ORDER BY id DESC LIMIT 1`,
+	if err := s.db.Primary().QueryRow(`SELECT body FROM outbox WHERE lower(to_addr) = lower(?) AND body LIKE ? ESCAPE '\' ORDER BY id DESC LIMIT 1`,
 		addr, containing(prefix)).Scan(&body); err != nil {
 		t.Fatalf("no email with %s to %s: %v", prefix, addr, err)
 	}
@@ -64,7 +64,7 @@ func lastLinkToken(t *testing.T, s *Store, addr, prefix string) string {
 func count(t *testing.T, s *Store, q string, args ...any) int {
 	t.Helper()
 	var n int
-	if err := s.r.QueryRow(q, args...).Scan(&n); err != nil {
+	if err := s.db.Primary().QueryRow(q, args...).Scan(&n); err != nil {
 		t.Fatal(err)
 	}
 	return n
@@ -172,14 +172,14 @@ func TestAccountsMigrationKeepsExistingInstallsAsTheyWere(t *testing.T) {
 	if _, err := fmt.Sscanf(matches[0], "%d_", &version); err != nil {
 		t.Fatal(err)
 	}
-	p, err := goose.NewProvider(goose.DialectSQLite3, s.w, sub)
+	p, err := goose.NewProvider(goose.DialectSQLite3, s.db.W(), sub)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if _, err := p.DownTo(ctx, version-1); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.w.ExecContext(ctx, `INSERT INTO users (username, email, password_hash, created_at) VALUES ('old', 'old@example.com', '', 1000)`); err != nil {
+	if _, err := s.db.W().ExecContext(ctx, `INSERT INTO users (username, email, password_hash, created_at) VALUES ('old', 'old@example.com', '', 1000)`); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := p.Up(ctx); err != nil {

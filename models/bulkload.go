@@ -195,7 +195,7 @@ func (s *Store) AddSocialItems(ctx context.Context, source string, items []NewSo
 // CountSocialItems counts the posts from X that came from source.
 func (s *Store) CountSocialItems(ctx context.Context, source string) (int, error) {
 	var n int
-	if err := s.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM social_items WHERE source = ?`, source).Scan(&n); err != nil {
+	if err := s.db.Primary().QueryRowContext(ctx, `SELECT COUNT(*) FROM social_items WHERE source = ?`, source).Scan(&n); err != nil {
 		return 0, fmt.Errorf("count social items from %s: %w", source, err)
 	}
 	return n, nil

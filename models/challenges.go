@@ -93,7 +93,7 @@ func (s *Store) PeekChallenge(ctx context.Context, kind, secret string, userID i
 	var raw string
 	var owner sql.NullInt64
 	var expires int64
-	err := s.r.QueryRowContext(ctx, `SELECT data, user_id, expires_at FROM login_challenges WHERE id_hash = ? AND kind = ?`,
+	err := s.db.Primary().QueryRowContext(ctx, `SELECT data, user_id, expires_at FROM login_challenges WHERE id_hash = ? AND kind = ?`,
 		hashToken(secret), kind).Scan(&raw, &owner, &expires)
 	if errors.Is(err, sql.ErrNoRows) {
 		return ErrChallengeInvalid

@@ -71,7 +71,7 @@ func TestChangeSignalAcrossServers(t *testing.T) {
 	// the writes in between are seen by the polled row.
 	sig.SetRetryListen(3 * time.Second)
 	var killed int
-	if err := a.r.QueryRowContext(ctx, `SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
+	if err := a.db.Primary().QueryRowContext(ctx, `SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
 		WHERE datname = current_database() AND application_name = 'crowdcare-listen'`).Scan(&killed); err != nil {
 		t.Fatal(err)
 	}
@@ -93,7 +93,7 @@ func TestChangeSignalAcrossServers(t *testing.T) {
 		t.Fatal("server B did not listen again after its connection was killed")
 	}
 	var listeners int
-	if err := a.r.QueryRowContext(ctx, `SELECT count(*) FROM pg_stat_activity
+	if err := a.db.Primary().QueryRowContext(ctx, `SELECT count(*) FROM pg_stat_activity
 		WHERE datname = current_database() AND application_name = 'crowdcare-listen'`).Scan(&listeners); err != nil {
 		t.Fatal(err)
 	}

@@ -54,7 +54,7 @@ func forumUsers(t *testing.T, s *Store, prefix string, n int, role Role) []*User
 func scalarInt(t *testing.T, s *Store, q string, args ...any) int {
 	t.Helper()
 	var n int
-	if err := s.r.QueryRowContext(context.Background(), q, args...).Scan(&n); err != nil {
+	if err := s.db.Primary().QueryRowContext(context.Background(), q, args...).Scan(&n); err != nil {
 		t.Fatalf("%s: %v", q, err)
 	}
 	return n
@@ -65,7 +65,7 @@ func scalarInt(t *testing.T, s *Store, q string, args ...any) int {
 // sum of those earned in private categories.
 func reputationInStep(t *testing.T, s *Store) {
 	t.Helper()
-	rows, err := s.r.QueryContext(context.Background(), `SELECT u.id, u.reputation, u.private_reputation,
+	rows, err := s.db.Primary().QueryContext(context.Background(), `SELECT u.id, u.reputation, u.private_reputation,
 		(SELECT COALESCE(SUM(e.points), 0) FROM reputation_events e WHERE e.user_id = u.id),
 		(SELECT COALESCE(SUM(e.points), 0) FROM reputation_events e JOIN posts p ON p.id = e.post_id
 			JOIN threads t ON t.id = p.thread_id JOIN categories c ON c.id = t.category_id
@@ -232,7 +232,7 @@ func TestConcurrentAnswersCountAndDateTheThread(t *testing.T) {
 		t.Errorf("answer_count %d after %d answers at once", got.AnswerCount, len(repliers))
 	}
 	var last, first, newest, oldest int64
-	if err := s.r.QueryRowContext(ctx, `SELECT t.last_activity_at, t.first_answer_at,
+	if err := s.db.Primary().QueryRowContext(ctx, `SELECT t.last_activity_at, t.first_answer_at,
 		(SELECT MAX(created_at) FROM posts WHERE thread_id = t.id), (SELECT MIN(created_at) FROM posts WHERE thread_id = t.id AND is_question = 0)
 		FROM threads t WHERE t.id = ?`, th.ID).Scan(&last, &first, &newest, &oldest); err != nil {
 		t.Fatal(err)
@@ -272,7 +272,7 @@ func TestConcurrentArticleVotesCountEveryVisitorOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	var article int64
-	if err := s.r.QueryRowContext(ctx, `SELECT id FROM kb_articles WHERE thread_id = ?`, th.ID).Scan(&article); err != nil {
+	if err := s.db.Primary().QueryRowContext(ctx, `SELECT id FROM kb_articles WHERE thread_id = ?`, th.ID).Scan(&article); err != nil {
 		t.Fatal(err)
 	}
 	// 30 visitors: a third say no; each sends the vote twice at once.
@@ -281,7 +281,7 @@ func TestConcurrentArticleVotesCountEveryVisitorOnce(t *testing.T) {
 		return servers[i%len(servers)].VoteArticle(ctx, article, fmt.Sprintf("visitor-%d", visitor), visitor%3 != 0)
 	})
 	var yes, no int
-	if err := s.r.QueryRowContext(ctx, `SELECT helpful_yes, helpful_no FROM kb_articles WHERE id = ?`, article).Scan(&yes, &no); err != nil {
+	if err := s.db.Primary().QueryRowContext(ctx, `SELECT helpful_yes, helpful_no FROM kb_articles WHERE id = ?`, article).Scan(&yes, &no); err != nil {
 		t.Fatal(err)
 	}
 	if yes != 20 || no != 10 {

@@ -23,7 +23,7 @@ type Consistency struct {
 func (s *Store) CheckConsistency(ctx context.Context, ids []int64) (Consistency, error) {
 	var c Consistency
 	// Only the posts asked about, in one statement.
-	present, err := column[int64](s.r.QueryContext(ctx, `SELECT id FROM posts WHERE deleted_at IS NULL AND id IN (`+s.jsonInts("?")+`)`, idList(ids)))
+	present, err := column[int64](s.db.Primary().QueryContext(ctx, `SELECT id FROM posts WHERE deleted_at IS NULL AND id IN (`+s.jsonInts("?")+`)`, idList(ids)))
 	if err != nil {
 		return c, fmt.Errorf("consistency: posts: %w", err)
 	}
@@ -36,12 +36,12 @@ func (s *Store) CheckConsistency(ctx context.Context, ids []int64) (Consistency,
 			c.Missing = append(c.Missing, id)
 		}
 	}
-	if err := s.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM posts p
+	if err := s.db.Primary().QueryRowContext(ctx, `SELECT COUNT(*) FROM posts p
 		WHERE p.helpful_count != (SELECT COUNT(*) FROM votes v WHERE v.post_id = p.id)`).Scan(&c.VoteMismatches); err != nil {
 		return c, fmt.Errorf("consistency: votes: %w", err)
 	}
 	c.Emails = map[string]int{}
-	erows, err := s.r.QueryContext(ctx, `SELECT email_state, COUNT(*) FROM notifications GROUP BY email_state`)
+	erows, err := s.db.Primary().QueryContext(ctx, `SELECT email_state, COUNT(*) FROM notifications GROUP BY email_state`)
 	if err != nil {
 		return c, fmt.Errorf("consistency: emails: %w", err)
 	}

@@ -35,7 +35,7 @@ func personalDataLeft(t *testing.T, s *Store, needles ...string) []string {
 			return `lower(CAST("` + col + `" AS TEXT))`
 		}
 	}
-	tables, err := column[string](s.w.Query(listTables))
+	tables, err := column[string](s.db.W().Query(listTables))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -45,7 +45,7 @@ func personalDataLeft(t *testing.T, s *Store, needles ...string) []string {
 	var found []string
 	columns := 0
 	for _, table := range tables {
-		rows, err := s.w.Query(listColumns, table)
+		rows, err := s.db.W().Query(listColumns, table)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -66,7 +66,7 @@ func personalDataLeft(t *testing.T, s *Store, needles ...string) []string {
 			for _, n := range needles {
 				var hits int
 				q := fmt.Sprintf(`SELECT COUNT(*) FROM "%s" WHERE %s LIKE lower(?) ESCAPE '\'`, table, asText(c.name, c.typ))
-				if err := s.w.QueryRow(q, containing(n)).Scan(&hits); err != nil {
+				if err := s.db.W().QueryRow(q, containing(n)).Scan(&hits); err != nil {
 					t.Fatalf("%s.%s: %v", table, c.name, err)
 				}
 				if hits > 0 {
@@ -303,7 +303,7 @@ func TestDeleteAccountLeavesNoPersonalDataAndKeepsThePosts(t *testing.T) {
 	}
 	// One audit line, with no personal data.
 	var reason string
-	if err := s.r.QueryRow(`SELECT reason FROM mod_log WHERE action = 'delete_account' AND target_id = ?`, u.ID).Scan(&reason); err != nil ||
+	if err := s.db.Primary().QueryRow(`SELECT reason FROM mod_log WHERE action = 'delete_account' AND target_id = ?`, u.ID).Scan(&reason); err != nil ||
 		!strings.Contains(reason, "posts kept") {
 		t.Fatalf("audit line: %q %v", reason, err)
 	}
@@ -370,7 +370,7 @@ func TestDeleteAccountRemovingPosts(t *testing.T) {
 		t.Fatalf("the KB article: %+v %v", art, err)
 	}
 	var reason string
-	if err := s.r.QueryRow(`SELECT reason FROM mod_log WHERE action = 'delete_account' AND actor_id = ?`, admin.ID).Scan(&reason); err != nil ||
+	if err := s.db.Primary().QueryRow(`SELECT reason FROM mod_log WHERE action = 'delete_account' AND actor_id = ?`, admin.ID).Scan(&reason); err != nil ||
 		!strings.Contains(reason, "posts removed") {
 		t.Fatalf("audit line: %q %v", reason, err)
 	}

@@ -87,7 +87,7 @@ func TestOutboxClaimsOnce(t *testing.T) {
 		t.Errorf("counts %v", counts)
 	}
 	var bodies int
-	if err := s.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM outbox WHERE body != ''`).Scan(&bodies); err != nil || bodies != 0 {
+	if err := s.db.Primary().QueryRowContext(ctx, `SELECT COUNT(*) FROM outbox WHERE body != ''`).Scan(&bodies); err != nil || bodies != 0 {
 		t.Errorf("%d outbox bodies kept after the emails were done with (%v)", bodies, err)
 	}
 }

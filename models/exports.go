@@ -237,7 +237,7 @@ func (s *Store) ExportFiles(ctx context.Context) ([]string, error) {
 // RequeueExport puts back an export its worker stopped making (the server
 // is stopping), so the next start makes it at once.
 func (s *Store) RequeueExport(ctx context.Context, job *ExportJob) error {
-	if _, err := s.w.ExecContext(ctx, `UPDATE export_jobs SET status = 'queued', claimed_at = NULL WHERE id = ? AND status = 'running' AND claimed_at = ?`,
+	if _, err := s.db.W().ExecContext(ctx, `UPDATE export_jobs SET status = 'queued', claimed_at = NULL WHERE id = ? AND status = 'running' AND claimed_at = ?`,
 		job.ID, job.claim); err != nil {
 		return fmt.Errorf("requeue export %d: %w", job.ID, err)
 	}

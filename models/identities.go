@@ -61,7 +61,7 @@ func (s *Store) linkIdentity(ctx context.Context, tx *sql.Tx, u *User, id Identi
 // UserByIdentity finds the live account an identity is linked to:
 // ErrNotFound when none is.
 func (s *Store) UserByIdentity(ctx context.Context, issuer, subject string) (*User, error) {
-	u, err := scanUser(s.r.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users
+	u, err := scanUser(s.db.Primary().QueryRowContext(ctx, `SELECT `+userColumns+` FROM users
 		WHERE id = (SELECT user_id FROM user_identities WHERE issuer = ? AND subject = ?) AND deleted_at IS NULL`, issuer, subject))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
@@ -74,7 +74,7 @@ func (s *Store) UserByIdentity(ctx context.Context, issuer, subject string) (*Us
 
 // Identities lists the identities linked to an account, oldest first.
 func (s *Store) Identities(ctx context.Context, userID int64) ([]Identity, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT issuer, subject, email, created_at, last_used_at FROM user_identities
+	rows, err := s.db.Primary().QueryContext(ctx, `SELECT issuer, subject, email, created_at, last_used_at FROM user_identities
 		WHERE user_id = ? ORDER BY created_at, issuer, subject`, userID)
 	if err != nil {
 		return nil, fmt.Errorf("list identities: %w", err)

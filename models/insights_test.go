@@ -157,7 +157,7 @@ func TestCountsWrittenOnClose(t *testing.T) {
 	}
 	defer s2.Close()
 	var views int
-	if err := s2.r.QueryRowContext(ctx, `SELECT SUM(n) FROM insight_counts WHERE metric = ?`, MetricViewArticle).Scan(&views); err != nil || views != 1 {
+	if err := s2.db.Primary().QueryRowContext(ctx, `SELECT SUM(n) FROM insight_counts WHERE metric = ?`, MetricViewArticle).Scan(&views); err != nil || views != 1 {
 		t.Errorf("views after reopening: %d %v", views, err)
 	}
 }

@@ -87,7 +87,7 @@ func TestCategoryCountsStopAtTheListLimit(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.w.ExecContext(ctx, `UPDATE threads SET category_id = ?`, big.ID); err != nil {
+	if _, err := s.db.W().ExecContext(ctx, `UPDATE threads SET category_id = ?`, big.ID); err != nil {
 		t.Fatal(err)
 	}
 	cats, err := s.Categories(ctx, nil)

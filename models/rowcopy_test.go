@@ -40,7 +40,7 @@ func TestCopyRowsFromReproducesTheImport(t *testing.T) {
 	for _, c := range copied.Tables {
 		names = append(names, c.Table)
 		var n int64
-		if err := dst.r.QueryRow("SELECT COUNT(*) FROM " + c.Table).Scan(&n); err != nil {
+		if err := dst.db.Primary().QueryRow("SELECT COUNT(*) FROM " + c.Table).Scan(&n); err != nil {
 			t.Fatal(err)
 		}
 		if n != c.Rows || n == 0 {
@@ -127,7 +127,7 @@ func TestCopyRowsFromReproducesTheImport(t *testing.T) {
 func checkDetached(t *testing.T, s *Store) {
 	t.Helper()
 	var attached int
-	if err := s.w.QueryRow(`SELECT COUNT(*) FROM pragma_database_list WHERE name = 'imported'`).Scan(&attached); err != nil || attached != 0 {
+	if err := s.db.W().QueryRow(`SELECT COUNT(*) FROM pragma_database_list WHERE name = 'imported'`).Scan(&attached); err != nil || attached != 0 {
 		t.Errorf("the source is still attached (%d, %v)", attached, err)
 	}
 }

@@ -194,7 +194,7 @@ func (s *Store) Reindex(ctx context.Context) (int, error) {
 // index layout), once, when the store opens.
 func (s *Store) reindexIfAsked(ctx context.Context) error {
 	var v string
-	err := s.w.QueryRowContext(ctx, `SELECT value FROM settings WHERE key = 'search.reindex'`).Scan(&v)
+	err := s.db.W().QueryRowContext(ctx, `SELECT value FROM settings WHERE key = 'search.reindex'`).Scan(&v)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil
 	}
@@ -205,7 +205,7 @@ func (s *Store) reindexIfAsked(ctx context.Context) error {
 		return fmt.Errorf("rebuild the search index: %w", err)
 	}
 	// The rebuild read every title's words too.
-	if _, err := s.w.ExecContext(ctx, `DELETE FROM settings WHERE key IN ('search.reindex', 'search.words')`); err != nil {
+	if _, err := s.db.W().ExecContext(ctx, `DELETE FROM settings WHERE key IN ('search.reindex', 'search.words')`); err != nil {
 		return fmt.Errorf("clear search.reindex: %w", err)
 	}
 	return nil
@@ -215,7 +215,7 @@ func (s *Store) reindexIfAsked(ctx context.Context) error {
 // migration asked for it (search.words).
 func (s *Store) fillSearchWordsIfAsked(ctx context.Context) error {
 	var v string
-	err := s.w.QueryRowContext(ctx, `SELECT value FROM settings WHERE key = 'search.words'`).Scan(&v)
+	err := s.db.W().QueryRowContext(ctx, `SELECT value FROM settings WHERE key = 'search.words'`).Scan(&v)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil
 	}
@@ -262,7 +262,7 @@ func (s *Store) fillSearchWordsIfAsked(ctx context.Context) error {
 		}
 		last = batch[len(batch)-1].id
 	}
-	if _, err := s.w.ExecContext(ctx, `DELETE FROM settings WHERE key = 'search.words'`); err != nil {
+	if _, err := s.db.W().ExecContext(ctx, `DELETE FROM settings WHERE key = 'search.words'`); err != nil {
 		return fmt.Errorf("clear search.words: %w", err)
 	}
 	return nil

@@ -84,7 +84,7 @@ func (sd *Seeder) Accept(ctx context.Context, asker *User, postID int64) error {
 // SkipEmails keeps the notifications written so far, about made-up events
 // for made-up addresses, from ever being emailed.
 func (sd *Seeder) SkipEmails(ctx context.Context) error {
-	_, err := sd.s.w.ExecContext(ctx, `UPDATE notifications SET email_state = 'skipped', emailed_at = ? WHERE email_state = 'pending'`,
+	_, err := sd.s.db.W().ExecContext(ctx, `UPDATE notifications SET email_state = 'skipped', emailed_at = ? WHERE email_state = 'pending'`,
 		sd.s.now().Unix())
 	if err != nil {
 		return fmt.Errorf("skip seeded emails: %w", err)

@@ -103,7 +103,7 @@ func TestImportOrphansAndFilters(t *testing.T) {
 		t.Fatalf("threads: %+v", sum)
 	}
 	var reason string
-	s.r.QueryRow(`SELECT filter_reason FROM social_items WHERE tweet_id = '2005'`).Scan(&reason)
+	s.db.Primary().QueryRow(`SELECT filter_reason FROM social_items WHERE tweet_id = '2005'`).Scan(&reason)
 	if reason != social.FilterMalware {
 		t.Fatalf("kept reason: %q", reason)
 	}
@@ -128,7 +128,7 @@ func TestImportTriageAndTrustedRules(t *testing.T) {
 		t.Fatalf("triage summary: %+v", sum)
 	}
 	rules := map[string]int64{}
-	rows, _ := s.r.Query(`SELECT tweet_id, COALESCE(rule_id, 0) FROM social_items`)
+	rows, _ := s.db.Primary().Query(`SELECT tweet_id, COALESCE(rule_id, 0) FROM social_items`)
 	for rows.Next() {
 		var id string
 		var r int64
@@ -151,8 +151,8 @@ func TestImportDryRunChangesNothing(t *testing.T) {
 		t.Fatalf("dry run summary: %+v", sum)
 	}
 	var items, users int
-	s.r.QueryRow(`SELECT COUNT(*) FROM social_items`).Scan(&items)
-	s.r.QueryRow(`SELECT COUNT(*) FROM users`).Scan(&users)
+	s.db.Primary().QueryRow(`SELECT COUNT(*) FROM social_items`).Scan(&items)
+	s.db.Primary().QueryRow(`SELECT COUNT(*) FROM users`).Scan(&users)
 	list, _ := s.Threads(ctx, ThreadQuery{})
 	if items != 0 || users != 0 || list.Total != 0 {
 		t.Fatalf("dry run wrote: %d items, %d users, %d threads", items, users, list.Total)
@@ -187,7 +187,7 @@ func TestLanguagesAreDetectedAfterTheImport(t *testing.T) {
 		t.Fatalf("second pass looked at %d items again", n)
 	}
 	langs := map[string]string{}
-	rows, _ := s.r.Query(`SELECT tweet_id, lang FROM social_items`)
+	rows, _ := s.db.Primary().Query(`SELECT tweet_id, lang FROM social_items`)
 	for rows.Next() {
 		var id, l string
 		rows.Scan(&id, &l)

@@ -57,7 +57,7 @@ func diffLines(got, want []string) string {
 func countRows(t *testing.T, s *Store, q string, args ...any) int {
 	t.Helper()
 	var n int
-	if err := s.r.QueryRow(q, args...).Scan(&n); err != nil {
+	if err := s.db.Primary().QueryRow(q, args...).Scan(&n); err != nil {
 		t.Fatal(err)
 	}
 	return n
@@ -132,7 +132,7 @@ func TestWaitingBrandRepliesJoinTheirQuestion(t *testing.T) {
 	// one of them asks cat's question, the other is closed as its
 	// duplicate, out of the lists.
 	var merged, dup int64
-	if err := s.r.QueryRow(`SELECT t.id, COALESCE(t.duplicate_of, 0) FROM threads t WHERE t.question_id IS NULL`).Scan(&merged, &dup); err != nil {
+	if err := s.db.Primary().QueryRow(`SELECT t.id, COALESCE(t.duplicate_of, 0) FROM threads t WHERE t.question_id IS NULL`).Scan(&merged, &dup); err != nil {
 		t.Fatal(err)
 	}
 	th, err := s.Thread(ctx, dup)

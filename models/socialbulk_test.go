@@ -76,7 +76,7 @@ func importTwoStep(t *testing.T, s *Store, opts ImportOptions, ts ...tweets.Twee
 // dumpTable lists a query's rows as text, for comparing two databases.
 func dumpTable(t *testing.T, s *Store, q string) []string {
 	t.Helper()
-	rows, err := s.r.Query(q)
+	rows, err := s.db.Primary().Query(q)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -120,11 +120,11 @@ func TestBulkConversionMatchesOneByOne(t *testing.T) {
 		// A real member called sam, and an earlier import's profile of
 		// @OldFriend that an admin linked to that member.
 		sam := mustUser(t, s, "sam")
-		old, err := s.placeholderUser(ctx, s.w, social.Item{Handle: "OldFriend"})
+		old, err := s.placeholderUser(ctx, s.db.W(), social.Item{Handle: "OldFriend"})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := s.w.Exec(`UPDATE users SET linked_to = ? WHERE id = ?`, sam.ID, old); err != nil {
+		if _, err := s.db.W().Exec(`UPDATE users SET linked_to = ? WHERE id = ?`, sam.ID, old); err != nil {
 			t.Fatal(err)
 		}
 		return s
@@ -188,14 +188,14 @@ func TestStillNewSplitsOffChangedConversations(t *testing.T) {
 		tweets.Tweet{ID: "300", AuthorHandle: "ann", Text: "@brand my router keeps dropping the line", CreatedAt: now.Add(-time.Hour)},
 		tweets.Tweet{ID: "301", AuthorHandle: "bob", Text: "@brand the bill is wrong again this month", CreatedAt: now.Add(-time.Hour)})
 	planned := []*newThread{{conv: "300", items: []social.Item{{ID: "300"}}}, {conv: "301", items: []social.Item{{ID: "301"}}}}
-	fresh, changed, err := s.stillNew(ctx, s.r, planned)
+	fresh, changed, err := s.stillNew(ctx, s.db.Primary(), planned)
 	if err != nil || len(fresh) != 2 || len(changed) != 0 {
 		t.Fatalf("nothing changed: %d fresh, %d changed, %v", len(fresh), len(changed), err)
 	}
-	if _, err := s.w.ExecContext(ctx, `UPDATE social_items SET status = 'dismissed' WHERE tweet_id = '301'`); err != nil {
+	if _, err := s.db.W().ExecContext(ctx, `UPDATE social_items SET status = 'dismissed' WHERE tweet_id = '301'`); err != nil {
 		t.Fatal(err)
 	}
-	fresh, changed, err = s.stillNew(ctx, s.r, planned)
+	fresh, changed, err = s.stillNew(ctx, s.db.Primary(), planned)
 	if err != nil || len(fresh) != 1 || fresh[0].conv != "300" || len(changed) != 1 || changed[0].conv != "301" {
 		t.Fatalf("after triage: %d fresh, %d changed, %v", len(fresh), len(changed), err)
 	}

@@ -44,7 +44,7 @@ func (im *Importer) convertAll(ctx context.Context) error {
 	next := make(chan prepared, 1) // a batch given up on is not waited for
 	prepare := func(k int) {
 		go func() {
-			parts, err := im.prepareBatch(quiet, im.s.r, batch(k))
+			parts, err := im.prepareBatch(quiet, im.s.db.Primary(), batch(k))
 			next <- prepared{parts, err}
 		}()
 	}

@@ -39,7 +39,7 @@ func itemStates(t *testing.T, opts ImportOptions, ts ...tweets.Tweet) map[string
 	s := newTestStore(t)
 	opts.Triage = true
 	runImport(t, s, opts, ts...)
-	rows, err := s.r.Query(`SELECT tweet_id, status, filter_reason FROM social_items`)
+	rows, err := s.db.Primary().Query(`SELECT tweet_id, status, filter_reason FROM social_items`)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -139,7 +139,7 @@ func (s *Store) NewImporter(ctx context.Context, opts ImportOptions) (*Importer,
 	im := &Importer{s: s, opts: opts, brand: map[string]bool{}, batchSize: importBatch,
 		sum: ImportSummary{Filtered: map[string]int{}, DryRun: opts.DryRun}, cats: map[int64]int64{}}
 	// The rules as the import starts apply to all of it, as a category does.
-	rules, err := social.LoadRules(ctx, s.r)
+	rules, err := social.LoadRules(ctx, s.db.Primary())
 	if err != nil {
 		return nil, err
 	}
@@ -167,7 +167,7 @@ func (s *Store) NewImporter(ctx context.Context, opts ImportOptions) (*Importer,
 		return nil, err
 	}
 	if opts.DryRun {
-		tx, err := s.w.BeginTx(ctx, nil)
+		tx, err := s.db.W().BeginTx(ctx, nil)
 		if err != nil {
 			im.release(ctx)
 			return nil, err
@@ -435,7 +435,7 @@ func (im *Importer) Finish(ctx context.Context) (*ImportSummary, error) {
 	// import's trusted matches are; so is what interrupted imports left
 	// waiting (their process died before their Finish).
 	if err == nil && im.dryTx == nil {
-		im.resumePublish, im.resumeTriage, err = social.LeftWaiting(ctx, im.s.r)
+		im.resumePublish, im.resumeTriage, err = social.LeftWaiting(ctx, im.s.db.Primary())
 	}
 	resume := len(im.resumePublish)+len(im.resumeTriage) > 0
 	if err == nil && (im.opts.Triage || im.waiting > 0 || resume) {

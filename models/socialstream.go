@@ -178,7 +178,7 @@ func (s *Store) planResolved(ctx context.Context, c dbtx, rb *social.ResolvedBat
 // (the batch before may change what is stored); streamBatch plans again and
 // uses what still fits.
 func (im *Importer) preRender(ctx context.Context, batch []social.PendingItem) map[string]*newThread {
-	plan, err := im.s.planStream(ctx, im.s.r, batch)
+	plan, err := im.s.planStream(ctx, im.s.db.Primary(), batch)
 	if err != nil {
 		return nil // streamBatch will plan and render it all
 	}

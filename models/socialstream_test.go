@@ -198,7 +198,7 @@ func checkTuning(t *testing.T, s *Store, tuned bool, when string) {
 func writerSetting(t *testing.T, s *Store, pragma string) int {
 	t.Helper()
 	var v int
-	if err := s.w.QueryRow("PRAGMA " + pragma).Scan(&v); err != nil {
+	if err := s.db.W().QueryRow("PRAGMA " + pragma).Scan(&v); err != nil {
 		t.Fatal(err)
 	}
 	return v
@@ -301,7 +301,7 @@ func shapesIgnoringAnswerOrder(t *testing.T, s *Store) []string {
 			out = append(out, l)
 		}
 	}
-	rows, err := s.r.Query(`SELECT title, body, joined, facets FROM search_index`)
+	rows, err := s.db.Primary().Query(`SELECT title, body, joined, facets FROM search_index`)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -371,7 +371,7 @@ func TestStreamedImportMatchesWholeFileOnRandomFiles(t *testing.T) {
 					t.Fatalf("seed %d, batches of %d:\n%s\nstored whole:\n%s", seed, size, got, want)
 				}
 				var threads, answers, inbox, items, filtered int
-				if err := s.r.QueryRow(`SELECT (SELECT COUNT(*) FROM threads), (SELECT COUNT(*) FROM posts WHERE is_question = 0),
+				if err := s.db.Primary().QueryRow(`SELECT (SELECT COUNT(*) FROM threads), (SELECT COUNT(*) FROM posts WHERE is_question = 0),
 					(SELECT COUNT(*) FROM social_items WHERE status = 'new'), (SELECT COUNT(*) FROM social_items),
 					(SELECT COUNT(*) FROM social_items WHERE status = 'filtered')`).Scan(&threads, &answers, &inbox, &items, &filtered); err != nil {
 					t.Fatal(err)
@@ -415,7 +415,7 @@ func failOnPost(t *testing.T, s *Store, word string) {
 			BEGIN IF NEW.body_md LIKE '%` + word + `%' THEN RAISE EXCEPTION 'cannot store this post'; END IF; RETURN NEW; END $$;
 			CREATE TRIGGER fail_post BEFORE INSERT ON posts FOR EACH ROW EXECUTE FUNCTION fail_post()`
 	}
-	if _, err := s.w.Exec(q); err != nil {
+	if _, err := s.db.W().Exec(q); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -423,7 +423,7 @@ func failOnPost(t *testing.T, s *Store, word string) {
 // stored counts what a database holds, to hold a summary against.
 func stored(t *testing.T, s *Store) (items, threads, answers, filtered int) {
 	t.Helper()
-	if err := s.r.QueryRow(`SELECT (SELECT COUNT(*) FROM social_items), (SELECT COUNT(*) FROM threads),
+	if err := s.db.Primary().QueryRow(`SELECT (SELECT COUNT(*) FROM social_items), (SELECT COUNT(*) FROM threads),
 		(SELECT COUNT(*) FROM posts WHERE is_question = 0), (SELECT COUNT(*) FROM social_items WHERE status = 'filtered')`).
 		Scan(&items, &threads, &answers, &filtered); err != nil {
 		t.Fatal(err)

@@ -124,7 +124,7 @@ func TestLinksMigrationMendsEarlierImports(t *testing.T) {
 	}
 	sources := func() map[string]string {
 		out := map[string]string{}
-		rows, err := s.r.QueryContext(ctx, `SELECT title, source_url FROM threads`)
+		rows, err := s.db.Primary().QueryContext(ctx, `SELECT title, source_url FROM threads`)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -147,7 +147,7 @@ func TestLinksMigrationMendsEarlierImports(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := goose.NewProvider(goose.DialectSQLite3, s.w, sub)
+	p, err := goose.NewProvider(goose.DialectSQLite3, s.db.W(), sub)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -165,7 +165,7 @@ func TestLinksMigrationMendsEarlierImports(t *testing.T) {
 		t.Fatalf("sources after the migration: %v", got)
 	}
 	formats := map[string]string{}
-	rows, err := s.r.QueryContext(ctx, `SELECT tweet_id, source_format FROM social_items`)
+	rows, err := s.db.Primary().QueryContext(ctx, `SELECT tweet_id, source_format FROM social_items`)
 	if err != nil {
 		t.Fatal(err)
 	}

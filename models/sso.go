@@ -85,7 +85,7 @@ func (s *Store) SSOSignIn(ctx context.Context, id ExternalIdentity) (SSONext, *U
 	if !id.EmailVerified || !validEmail(strings.TrimSpace(id.Email)) {
 		return 0, nil, ErrEmailUnverified
 	}
-	u, err = scanUser(s.r.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE lower(email) = lower(?)`, strings.TrimSpace(id.Email)))
+	u, err = scanUser(s.db.Primary().QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE lower(email) = lower(?)`, strings.TrimSpace(id.Email)))
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return SSOChooseUsername, nil, nil
@@ -143,7 +143,7 @@ func (s *Store) CreateSSOUser(ctx context.Context, id ExternalIdentity, username
 	v.Check(usernamePattern.MatchString(n.Username), "username",
 		"Use 3–30 letters, digits, dots, dashes or underscores, starting and ending with a letter or digit.")
 	v.Check(!strings.HasPrefix(strings.ToLower(n.Username), DeletedUsernamePrefix), "username", "That username is reserved.")
-	if err := checkUnique(ctx, s.r, v, n); err != nil {
+	if err := checkUnique(ctx, s.db.Primary(), v, n); err != nil {
 		return nil, err
 	}
 	if err := v.Err(); err != nil {
@@ -174,7 +174,7 @@ func (s *Store) CreateSSOUser(ctx context.Context, id ExternalIdentity, username
 	})
 	if db.IsUnique(err) {
 		// Taken meanwhile by a write outside the locks: answered as a taken name is.
-		if err := checkUnique(ctx, s.r, v, n); err != nil {
+		if err := checkUnique(ctx, s.db.Primary(), v, n); err != nil {
 			return nil, err
 		}
 		if verr := v.Err(); verr != nil {

@@ -116,15 +116,14 @@ type Store struct {
 	// SQLITE_BUSY storms), through serializable transactions, retried, on
 	// PostgreSQL.
 	db *db.DB
-	// w, r and probe are db's pools (writer, the primary's readers, the
-	// lock probe; on PostgreSQL one pool), kept here for this package's
-	// many queries that name them; reader(ctx) sends the reads a context
-	// allows there to the replica, if any. engine is db's.
-	w, r, probe *sql.DB
-	engine      db.Engine
-	path        string
-	opts        Options
-	md          *markup.Renderer
+	// engine is db's; db's pools are W (the writer), Primary (the
+	// primary's readers) and Probe (the lock probe; on PostgreSQL one
+	// pool), and reader(ctx) sends the reads a context allows to the
+	// replica, if any.
+	engine db.Engine
+	path   string
+	opts   Options
+	md     *markup.Renderer
 	// version moves on with every commit, so caches of rendered pages know
 	// when what they show may have changed; versionTimes says when.
 	version      atomic.Uint64
@@ -255,7 +254,6 @@ func openPostgres(ctx context.Context, url string, opts Options) (*Store, error)
 	if err != nil {
 		return nil, err
 	}
-	s.w, s.r, s.probe = pool, pool, pool
 	s.db = db.New(db.Postgres, pool, pool, pool, opts.lockWait(), s.dbHooks())
 	s.newDomains()
 	if err := s.migrate(ctx); err != nil {
@@ -294,7 +292,7 @@ func openSQLite(ctx context.Context, path string, opts Options) (*Store, error) 
 	if err != nil {
 		return nil, err
 	}
-	s := &Store{w: w, path: path, opts: opts, md: markup.New(), faults: newWriteFaults(), engine: db.SQLite}
+	s := &Store{path: path, opts: opts, md: markup.New(), faults: newWriteFaults(), engine: db.SQLite}
 	s.db = db.New(db.SQLite, w, nil, nil, opts.lockWait(), s.dbHooks())
 	s.signal = db.NewLocalSignal(s.bumpVersion)
 	// Every write goes through the writer's one connection, which the pool
@@ -325,18 +323,18 @@ func openSQLite(ctx context.Context, path string, opts Options) (*Store, error) 
 		w.Close()
 		return nil, err
 	}
-	s.r = r
 	s.db.SetReaders(r, nil)
 	s.newDomains()
 	if err := r.PingContext(ctx); err != nil {
 		s.Close()
 		return nil, fmt.Errorf("ping readers: %w", err)
 	}
-	if s.probe, err = db.OpenSQLite(path, db.ConnProbe, probeLockWait); err != nil {
+	probe, err := db.OpenSQLite(path, db.ConnProbe, probeLockWait)
+	if err != nil {
 		s.Close()
 		return nil, err
 	}
-	s.db.SetReaders(r, s.probe)
+	s.db.SetReaders(r, probe)
 	if err := s.reindexIfAsked(ctx); err != nil {
 		s.Close()
 		return nil, err
@@ -384,7 +382,7 @@ func (s *Store) migrate(ctx context.Context) error {
 	} else {
 		// Processes opening one new file at once migrate it once (the lock
 		// is a file beside it: migratelock_unix.go).
-		p, err = goose.NewProvider(goose.DialectSQLite3, s.w, migrations.SQLite(), goose.WithSessionLocker(newMigrationLock(s.path)))
+		p, err = goose.NewProvider(goose.DialectSQLite3, s.db.W(), migrations.SQLite(), goose.WithSessionLocker(newMigrationLock(s.path)))
 	}
 	if err != nil {
 		return fmt.Errorf("migrations: %w", err)
@@ -399,7 +397,7 @@ func (s *Store) migrate(ctx context.Context) error {
 func (s *Store) Close() error {
 	var errs []error
 	s.faults.stop()
-	if s.r != nil {
+	if s.db.Primary() != nil {
 		errs = append(errs, s.stopEventFlusher())
 	}
 	if s.engine == db.Postgres {
@@ -407,21 +405,21 @@ func (s *Store) Close() error {
 		if s.signal != nil {
 			errs = append(errs, s.signal.Close())
 		}
-		if s.w != nil {
-			errs = append(errs, s.w.Close())
+		if s.db.W() != nil {
+			errs = append(errs, s.db.W().Close())
 		}
 		return errors.Join(errs...)
 	}
-	if s.probe != nil {
-		errs = append(errs, s.probe.Close())
+	if s.db.Probe() != nil {
+		errs = append(errs, s.db.Probe().Close())
 	}
-	if s.r != nil {
-		errs = append(errs, s.r.Close())
+	if s.db.Primary() != nil {
+		errs = append(errs, s.db.Primary().Close())
 	}
-	if s.w != nil {
+	if s.db.W() != nil {
 		// Folds the WAL back into the main file so a copied .db is complete.
-		_, err := s.w.Exec("PRAGMA wal_checkpoint(TRUNCATE)")
-		errs = append(errs, err, s.w.Close())
+		_, err := s.db.W().Exec("PRAGMA wal_checkpoint(TRUNCATE)")
+		errs = append(errs, err, s.db.W().Close())
 	}
 	return errors.Join(errs...)
 }
@@ -468,7 +466,9 @@ func (s *Store) inQuietTx(ctx context.Context, fn func(tx *sql.Tx) error) error 
 }
 
 // PoolStats reports the connection pools, for monitoring.
-func (s *Store) PoolStats() (writer, readers sql.DBStats) { return s.w.Stats(), s.r.Stats() }
+func (s *Store) PoolStats() (writer, readers sql.DBStats) {
+	return s.db.W().Stats(), s.db.Primary().Stats()
+}
 
 // exec runs one write outside a transaction and moves the version on once it
 // is committed (the commit hook fires just before readers can see it).

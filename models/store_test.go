@@ -66,10 +66,10 @@ func TestOpenMigratesAndSeedsDefaultCategory(t *testing.T) {
 		// The session settings OpenPostgres makes, and no free space
 		// claimed for a server's disk this process cannot see.
 		var zone, timeout string
-		if err := s.r.QueryRow(`SHOW TimeZone`).Scan(&zone); err != nil || zone != "UTC" {
+		if err := s.db.Primary().QueryRow(`SHOW TimeZone`).Scan(&zone); err != nil || zone != "UTC" {
 			t.Fatalf("TimeZone = %q, %v", zone, err)
 		}
-		if err := s.r.QueryRow(`SHOW statement_timeout`).Scan(&timeout); err != nil || timeout != "30s" {
+		if err := s.db.Primary().QueryRow(`SHOW statement_timeout`).Scan(&timeout); err != nil || timeout != "30s" {
 			t.Fatalf("statement_timeout = %q, %v", timeout, err)
 		}
 		if !h.Writable || h.FreeBytes != -1 || len(h.Problems) != 0 {
@@ -77,11 +77,11 @@ func TestOpenMigratesAndSeedsDefaultCategory(t *testing.T) {
 		}
 	} else {
 		var mode string
-		if err := s.w.QueryRow(`PRAGMA journal_mode`).Scan(&mode); err != nil || mode != "wal" {
+		if err := s.db.W().QueryRow(`PRAGMA journal_mode`).Scan(&mode); err != nil || mode != "wal" {
 			t.Fatalf("journal_mode = %q, %v", mode, err)
 		}
 		var fk int
-		if err := s.r.QueryRow(`PRAGMA foreign_keys`).Scan(&fk); err != nil || fk != 1 {
+		if err := s.db.Primary().QueryRow(`PRAGMA foreign_keys`).Scan(&fk); err != nil || fk != 1 {
 			t.Fatalf("foreign_keys = %d, %v", fk, err)
 		}
 	}
@@ -237,7 +237,7 @@ func TestSessionsEndAndExpire(t *testing.T) {
 	}
 	start(alice, "") // cleans up expired ones
 	var n int
-	if err := s.r.QueryRow(`SELECT COUNT(*) FROM sessions`).Scan(&n); err != nil || n != 1 {
+	if err := s.db.Primary().QueryRow(`SELECT COUNT(*) FROM sessions`).Scan(&n); err != nil || n != 1 {
 		t.Fatalf("sessions left after cleanup: %d %v", n, err)
 	}
 }

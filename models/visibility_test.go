@@ -21,7 +21,7 @@ func TestCategoryCreatedWithItsGroup(t *testing.T) {
 		t.Fatal(err)
 	}
 	var stored string
-	if err := s.r.QueryRow(`SELECT group_name FROM categories WHERE id = ?`, priv.ID).Scan(&stored); err != nil || stored != "partners" {
+	if err := s.db.Primary().QueryRow(`SELECT group_name FROM categories WHERE id = ?`, priv.ID).Scan(&stored); err != nil || stored != "partners" {
 		t.Fatalf("stored group %q (%v), want partners", stored, err)
 	}
 	for _, c := range []struct {

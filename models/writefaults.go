@@ -202,10 +202,10 @@ func (s *Store) WriteFailures() map[WriteFault]uint64 {
 // capSize sets the writer's max_page_count (Options.MaxSize).
 func (s *Store) capSize(ctx context.Context, bytes int64) error {
 	var pageSize int64
-	if err := s.w.QueryRowContext(ctx, `PRAGMA page_size`).Scan(&pageSize); err != nil {
+	if err := s.db.W().QueryRowContext(ctx, `PRAGMA page_size`).Scan(&pageSize); err != nil {
 		return fmt.Errorf("page size: %w", err)
 	}
-	if _, err := s.w.ExecContext(ctx, fmt.Sprintf("PRAGMA max_page_count = %d", max(1, bytes/pageSize))); err != nil {
+	if _, err := s.db.W().ExecContext(ctx, fmt.Sprintf("PRAGMA max_page_count = %d", max(1, bytes/pageSize))); err != nil {
 		return fmt.Errorf("cap the database size: %w", err)
 	}
 	return nil
@@ -269,7 +269,7 @@ const probeLockWait = 500 * time.Millisecond
 func (s *Store) Health(ctx context.Context) Health {
 	h := Health{FreeBytes: -1}
 	var err error
-	if h.SchemaVersion, err = ops.SchemaVersion(ctx, s.r); err != nil {
+	if h.SchemaVersion, err = ops.SchemaVersion(ctx, s.db.Primary()); err != nil {
 		h.Problems = append(h.Problems, "the database does not answer reads")
 		return h
 	}
@@ -322,7 +322,7 @@ func faultText(f WriteFault) string {
 // has no database-wide write lock: there it takes a connection from the
 // pool and asks whether the server takes writes (errReadOnly: a standby).
 func (s *Store) probeLock(ctx context.Context) error {
-	tx, err := s.probe.BeginTx(ctx, nil)
+	tx, err := s.db.Probe().BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
