@@ -43,9 +43,29 @@ func Detect(head []byte) (Format, error) {
 		return "", unknown("a Grailbird archive file without tweets: import the archive's data/js/tweets/ files, its tweets.csv, or the whole archive ZIP")
 	case h[0] == '{' || h[0] == '[':
 		return detectJSON(h)
-	default:
-		return detectCSV(h)
 	}
+	if what := archiveSideFile(h); what != "" {
+		return "", unknown(what)
+	}
+	return detectCSV(h)
+}
+
+// archiveSideFile describes the files of an X archive that hold no tweets
+// and are no "window.YTD." data file: the archive's manifest.js, and the
+// older (Grailbird) archive's data/js/user_details.js, tweet_index.js and
+// payload_details.js. "" for anything else.
+func archiveSideFile(h []byte) string {
+	if bytes.HasPrefix(h, []byte("window.__THAR_CONFIG")) {
+		return "an X archive's manifest.js (its table of contents), which holds no tweets: import data/tweets.js, or the whole archive ZIP"
+	}
+	for _, name := range []string{"user_details", "tweet_index", "payload_details"} {
+		rest, ok := bytes.CutPrefix(h, []byte("var "+name))
+		if ok && bytes.HasPrefix(bytes.TrimLeft(rest, " \t"), []byte("=")) {
+			return fmt.Sprintf("an older X archive's data/js/%s.js, which holds no tweets: import the whole archive ZIP, "+
+				"its data/js/tweets/ files or its tweets.csv", name)
+		}
+	}
+	return ""
 }
 
 // unknown builds the ErrUnknownFormat error from a description of what
@@ -145,11 +165,18 @@ func markup(h []byte) string {
 func plainText(h []byte) string {
 	line, _, _ := bytes.Cut(h, []byte("\n"))
 	first := strings.Map(func(r rune) rune {
-		if unicode.IsPrint(r) {
+		switch {
+		case r == '\t':
+			return ' '
+		case unicode.IsPrint(r):
 			return r
 		}
 		return -1
 	}, strings.TrimSpace(string(line[:min(len(line), 200)])))
+	if bytes.Count(line, []byte("\t")) >= 2 && !bytes.Contains(line, []byte(",")) {
+		return fmt.Sprintf("tab-separated text (it starts “%s”), which is not read: if it holds tweets, save it as CSV "+
+			"(comma-separated, UTF-8) and import that. %s", clip(first, 40), readsWhat)
+	}
 	return fmt.Sprintf("text that is neither CSV nor JSON (it starts “%s”). %s", clip(first, 40), readsWhat)
 }
 

@@ -97,6 +97,14 @@ func TestUnknownFormatSaysWhatItIs(t *testing.T) {
 		"xls":                {[]byte("\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1\x00\x00"), "save it as “CSV UTF-8”"},
 		"binary":             {[]byte("\x01\x02\x03\x00\x04garbage\x05\x06"), "binary data, not text"},
 		"notes":              {[]byte("just some notes\nsecond line\n"), "neither CSV nor JSON (it starts “just some notes”)"},
+		"TSV": {[]byte("tweet_id\tauthor_id\tinbound\tcreated_at\ttext\n119237\tsprintcare\tFalse\tTue Oct 31 22:10:47 +0000 2017\tHi\n"),
+			"tab-separated text (it starts “tweet_id author_id inbound created_at te…”), which is not read: if it holds tweets, save it as CSV"},
+		// The archives' files that hold no tweets say so, and which to import.
+		"archive manifest": {[]byte("window.__THAR_CONFIG = {\n  \"userInfo\" : {"), "an X archive's manifest.js (its table of contents), which holds no tweets: import data/tweets.js"},
+		"Grailbird user details": {[]byte("var user_details =  {\n  \"screen_name\" : \"anildash\","),
+			"an older X archive's data/js/user_details.js, which holds no tweets: import the whole archive ZIP, its data/js/tweets/ files or its tweets.csv"},
+		"Grailbird index":   {[]byte("var tweet_index =  [ {\n  \"file_name\" : \"data/js/tweets/2013_02.js\","), "data/js/tweet_index.js, which holds no tweets"},
+		"Grailbird payload": {[]byte("var payload_details =  {\n  \"tweets\" : 28550,"), "data/js/payload_details.js, which holds no tweets"},
 	}
 	for name, c := range cases {
 		_, err := Read(bytes.NewReader(c.in), func(Tweet) error { t.Fatalf("%s: a tweet was read", name); return nil })
