@@ -183,14 +183,15 @@ func printRead(w io.Writer, f string, res *tweets.Result) (unread []string) {
 		if gzip {
 			what += " (gzip)"
 		}
-		fmt.Fprintf(w, "%s%s: %s, %d tweets read, %d records skipped", indent, name, what, p.Read, p.Skipped)
+		fmt.Fprintf(w, "%s%s: %s, %s read, %s skipped", indent, name, what, nOf(p.Read, "tweet", "tweets"), nOf(p.Skipped, "record", "records"))
 		if a := p.Account; a != nil {
 			fmt.Fprintf(w, ", by @%s", a.Handle)
 		}
 		fmt.Fprintln(w)
 	}
 	if res.Format == tweets.FormatZIP {
-		fmt.Fprintf(w, "%s: a ZIP, %d tweets read from %d files in it, %d records skipped\n", f, res.Read, len(res.Parts), len(res.Skipped))
+		fmt.Fprintf(w, "%s: a ZIP, %s read from %s in it, %s skipped\n", f, nOf(res.Read, "tweet", "tweets"),
+			nOf(len(res.Parts), "file", "files"), nOf(len(res.Skipped), "record", "records"))
 		for _, p := range res.Parts {
 			if p.Format == "" {
 				fmt.Fprintf(w, "  %s: in no known format, nothing read from it\n", p.Name)
@@ -253,4 +254,12 @@ func printSummary(w io.Writer, s *models.ImportSummary) {
 // detectAll names the languages still missing.
 func detectAll(ctx context.Context, store *models.Store) (int, error) {
 	return store.DetectAllLanguages(ctx, language.New())
+}
+
+// nOf is n with its noun: "1 tweet", "2 tweets".
+func nOf(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
 }

@@ -302,8 +302,8 @@ func TestImportArchiveZip(t *testing.T) {
 		t.Fatalf("exit %d: %s %s", code, out, errOut)
 	}
 	for _, want := range []string{
-		"twitter-2022-11-05.zip: a ZIP, 1985 tweets read from 2 files in it, 1 records skipped",
-		"  data/tweets.js: x-archive, 1985 tweets read, 1 records skipped, by @andreruffert",
+		"twitter-2022-11-05.zip: a ZIP, 1985 tweets read from 2 files in it, 1 record skipped",
+		"  data/tweets.js: x-archive, 1985 tweets read, 1 record skipped, by @andreruffert",
 		"  data/deleted-tweets.js: x-archive, 0 tweets read, 0 records skipped, by @andreruffert",
 		`twitter-2022-11-05.zip:data/tweets.js line 2: unparseable date "someday" (record 1)`,
 	} {
@@ -326,6 +326,15 @@ func TestImportArchiveZip(t *testing.T) {
 				t.Fatalf("item %s by %q, want the archive's owner", it.TweetID, it.Handle)
 			}
 		}
+	}
+	// One file and one tweet are counted in the singular.
+	one := writeZip(t, "one.zip", [2][]byte{[]byte("data/tweets.js"),
+		[]byte(`window.YTD.tweets.part0 = [ {"tweet": {"id_str": "42", "full_text": "@ExampleCare my router drops every night",` +
+			` "created_at": "Thu Nov 03 08:50:26 +0000 2022", "lang": "en"}} ]`)})
+	code, out, errOut = runCmd(t, "import", "tweets", "--db", testdb.Location(t, "one.db"), "--triage", one)
+	if code != 0 || !strings.Contains(out, "one.zip: a ZIP, 1 tweet read from 1 file in it, 0 records skipped") ||
+		!strings.Contains(out, "  data/tweets.js: x-archive, 1 tweet read, 0 records skipped") {
+		t.Errorf("a ZIP of one tweet: exit %d:\n%s%s", code, out, errOut)
 	}
 	// Indonesian, written "in" by X, is listed once, as "id".
 	all, err := s.Inbox(context.Background(), admin, models.InboxQuery{})
