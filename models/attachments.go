@@ -488,6 +488,11 @@ func (s *Store) SetAvatar(ctx context.Context, u *User, n NewAttachment) (*Attac
 	a := &Attachment{Key: n.Key, Name: n.Name}
 	now := s.now().Unix()
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		// An upload is slow: the account may have been suspended or
+		// deleted (its profile erased) since the request read it.
+		if err := s.stillMayWrite(ctx, tx, u); err != nil {
+			return err
+		}
 		if err := s.dropAvatar(ctx, tx, u.ID, now); err != nil {
 			return err
 		}

@@ -88,6 +88,10 @@ func (s *Store) editPost(ctx context.Context, editor *User, postID int64, e Post
 	now := s.now()
 	err = s.inTx(ctx, func(tx *sql.Tx) error {
 		if err := s.stillMayWrite(ctx, tx, editor); err != nil {
+			if na, ok := IsNotAllowed(err); ok && na.Kind == notallowed.Suspended {
+				// Said as the check before the transaction says it.
+				return &ErrNotAllowed{Kind: notallowed.EditSuspended}
+			}
 			return err
 		}
 		var limit *forum.EditLimitError

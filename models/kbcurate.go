@@ -43,6 +43,9 @@ func (s *Store) EditArticle(ctx context.Context, actor *User, id int64, e Articl
 		return err
 	}
 	return s.inTx(ctx, func(tx *sql.Tx) error {
+		if err := s.stillMayWrite(ctx, tx, actor); err != nil {
+			return err
+		}
 		if err := s.KB.WriteArticle(ctx, tx, a.ID, actor, e.Title, e.Problem, e.Solution, "Edited by a curator.", true); err != nil {
 			return err
 		}
@@ -67,6 +70,9 @@ func (s *Store) PromoteAnswer(ctx context.Context, actor *User, id, postID int64
 	// Checked above to refuse early; the article's text and the answer are
 	// read again in the write (kb.PromoteIn).
 	err = s.inTx(ctx, func(tx *sql.Tx) error {
+		if err := s.stillMayWrite(ctx, tx, actor); err != nil {
+			return err
+		}
 		if err := s.KB.PromoteIn(ctx, tx, a.ID, actor, postID, "Another answer was promoted."); err != nil {
 			return err
 		}

@@ -59,7 +59,9 @@ func (s *Store) SubmitAnswer(ctx context.Context, author *User, threadID int64, 
 	return s.Post(ctx, id)
 }
 
-// createAnswer is CreateAnswer; trusted skips the posting rules, for seeded content.
+// createAnswer is CreateAnswer; trusted skips the posting rules, for seeded
+// content (as createThread: the write still refuses a suspended or deleted
+// author).
 func (s *Store) createAnswer(ctx context.Context, author *User, threadID int64, body, key string, trusted bool) (*Post, error) {
 	body = strings.TrimSpace(cleanText(body))
 	v := validator{}

@@ -3,6 +3,7 @@ package models
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -195,7 +196,18 @@ func TestWritesInFlightAreRefusedOnceSuspended(t *testing.T) {
 			Body: "Nobody should read this."})
 		checkSuspendedRefusal(t, string(role)+" question", err)
 		err = s.EditPost(ctx, stale, own.ID, PostEdit{Body: "Edited after the suspension committed."})
-		checkSuspendedRefusal(t, string(role)+" edit", err)
+		if na, ok := IsNotAllowed(err); !ok || na.Kind != notallowed.EditSuspended {
+			t.Errorf("%s edit: %v, want the refusal the edit form gives a suspended member", role, err)
+		}
+		key, _ := NewAttachmentKey()
+		_, err = s.SetAvatar(ctx, stale, NewAttachment{Key: key, ContentType: "image/png", Name: "me.png", Size: 90, Width: 64, Height: 64,
+			SHA256: strings.Repeat("ab", 32)})
+		checkSuspendedRefusal(t, string(role)+" avatar", err)
+		err = s.SaveProfile(ctx, stale, ProfileEdit{DisplayName: "Renamed while suspended", Bio: "Nobody should read this."})
+		checkSuspendedRefusal(t, string(role)+" profile", err)
+		if got := reload(t, s, u); got.AvatarURL != "" || got.DisplayName != "" || got.Bio != "" {
+			t.Errorf("%s: profile changed while suspended: avatar %q, name %q, bio %q", role, got.AvatarURL, got.DisplayName, got.Bio)
+		}
 
 		if got := countRows(t, s, `SELECT COUNT(*) FROM posts`); got != posts {
 			t.Errorf("%s: %d posts after the refused writes, %d before", role, got, posts)
@@ -206,6 +218,37 @@ func TestWritesInFlightAreRefusedOnceSuspended(t *testing.T) {
 		if p, err := s.Post(ctx, own.ID); err != nil || p.BodyMD != "Written before the suspension." {
 			t.Errorf("%s: the answer reads %q (%v) after the refused edit", role, p.BodyMD, err)
 		}
+	}
+
+	// A curator suspended meanwhile changes no article.
+	helper := mustUser(t, s, "helper")
+	solved := mustThread(t, s, asker, "Wi-Fi drops every evening")
+	first, err := s.CreateAnswer(ctx, helper, solved.ID, "Move the router off channel 13.")
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, err := s.CreateAnswer(ctx, helper, solved.ID, "Turn off band steering.")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Accept(ctx, asker, first.ID, false); err != nil {
+		t.Fatal(err)
+	}
+	article, err := s.ArticleOfLoadedThread(ctx, solved)
+	if err != nil {
+		t.Fatal(err)
+	}
+	curator := userWithRole(t, s, "curator", RoleAmbassador)
+	staleCurator := reload(t, s, curator)
+	suspended(t, s, admin, curator)
+	checkSuspendedRefusal(t, "article edit", s.EditArticle(ctx, staleCurator, article.ID, ArticleEdit{Title: "Evening Wi-Fi drops, solved",
+		Problem: "The Wi-Fi drops every evening.", Solution: "Rewritten while suspended."}))
+	checkSuspendedRefusal(t, "answer promoted", s.PromoteAnswer(ctx, staleCurator, article.ID, second.ID))
+	checkSuspendedRefusal(t, "article unpublished", s.SetArticlePublished(ctx, staleCurator, article.ID, false))
+	checkSuspendedRefusal(t, "article marked outdated", s.SetArticleOutdated(ctx, staleCurator, article.ID, true, "Firmware 3 changed this."))
+	if after, err := s.Article(ctx, article.ID); err != nil || after.Title != article.Title || after.SolutionMD != article.SolutionMD ||
+		!after.Published || after.Outdated || after.PostID != first.ID {
+		t.Errorf("a suspended curator changed the article: %+v (%v)", after, err)
 	}
 
 	// An account deleted meanwhile writes nothing either.

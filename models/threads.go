@@ -111,8 +111,10 @@ func (s *Store) CreateThread(ctx context.Context, author *User, n NewThread) (*T
 	return s.Thread(ctx, id)
 }
 
-// createThread is CreateThread; trusted skips the posting rules (suspension,
-// rate limit, approval queue), for content the operator seeds.
+// createThread is CreateThread; trusted skips the posting rules (rate
+// limit, approval queue, the checks before the write), for content the
+// operator seeds. The write itself refuses a suspended or deleted author
+// either way (withinPostBudget).
 func (s *Store) createThread(ctx context.Context, author *User, n NewThread, trusted bool) (*Thread, error) {
 	n.Title = strings.Join(strings.Fields(cleanText(n.Title)), " ")
 	n.Body = strings.TrimSpace(cleanText(n.Body))

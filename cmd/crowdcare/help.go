@@ -109,7 +109,7 @@ func commands() []command {
 				"language detection in posts per second, and peak memory. --floor then times copying the\n" +
 				"stored rows into an empty database, the least work the engine does for them, and gives the\n" +
 				"import's speed as a share of it; on SQLite it also writes them once more with each value\n" +
-				"bound from Go as the import binds it, the least an import writing from Go does.\n" +
+				"bound from Go as the import binds it, with nothing read, looked up or decided.\n" +
 				"--end-to-end times crowdcare import tweets on the same file in a process of its own.\n" +
 				"--db postgres://… runs on that PostgreSQL server instead of SQLite, in databases the run\n" +
 				"makes there and drops after.",

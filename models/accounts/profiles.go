@@ -2,8 +2,11 @@ package accounts
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/crowdcare/crowdcare/models/markup"
@@ -74,11 +77,27 @@ func (a *Accounts) SaveProfile(ctx context.Context, u *User, e ProfileEdit) erro
 	if err := e.validate().Err(); err != nil {
 		return err
 	}
-	if _, err := a.db.Exec(ctx, `UPDATE users SET display_name = ?, bio = ? WHERE id = ? AND deleted_at IS NULL`,
-		e.DisplayName, e.Bio, u.ID); err != nil {
+	// Suspended or deleted since the request read u: the row as stored
+	// decides, and nothing is written.
+	res, err := a.db.Exec(ctx, `UPDATE users SET display_name = ?, bio = ? WHERE id = ? AND deleted_at IS NULL
+		AND COALESCE(suspended_until, 0) <= ?`, e.DisplayName, e.Bio, u.ID, a.now().Unix())
+	if err != nil {
 		return fmt.Errorf("save profile of %d: %w", u.ID, err)
 	}
-	return nil
+	if n, err := res.RowsAffected(); err != nil || n == 1 {
+		return err
+	}
+	var until int64
+	var why string
+	err = a.db.Primary().QueryRowContext(ctx, `SELECT COALESCE(suspended_until, 0), suspend_reason FROM users
+		WHERE id = ? AND deleted_at IS NULL`, u.ID).Scan(&until, &why)
+	if errors.Is(err, sql.ErrNoRows) {
+		return a.deps.Forbidden
+	}
+	if err != nil {
+		return fmt.Errorf("save profile of %d: %w", u.ID, err)
+	}
+	return a.deps.Refusal(time.Unix(until, 0), why)
 }
 
 func containsControl(s string) bool { _, found := markup.FirstControl(s); return found }

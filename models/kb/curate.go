@@ -35,6 +35,9 @@ func (s *KB) SetArticlePublished(ctx context.Context, actor *accounts.User, id i
 		return err
 	}
 	return s.db.InTx(ctx, func(tx *sql.Tx) error {
+		if err := s.n.StillMay(ctx, tx, actor); err != nil {
+			return err
+		}
 		if _, err := tx.ExecContext(ctx, `UPDATE kb_articles SET published = ?, updated_at = ? WHERE id = ?`,
 			published, s.n.Now().Unix(), a.ID); err != nil {
 			return fmt.Errorf("publish article %d: %w", a.ID, err)
@@ -59,12 +62,16 @@ func (s *KB) SetArticleOutdated(ctx context.Context, actor *accounts.User, id in
 	if !outdated {
 		note = ""
 	}
-	_, err = s.db.Exec(ctx, `UPDATE kb_articles SET outdated = ?, outdated_note = ?, updated_at = ? WHERE id = ?`,
-		outdated, note, s.n.Now().Unix(), a.ID)
-	if err != nil {
-		return fmt.Errorf("mark article %d: %w", a.ID, err)
-	}
-	return nil
+	return s.db.InTx(ctx, func(tx *sql.Tx) error {
+		if err := s.n.StillMay(ctx, tx, actor); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE kb_articles SET outdated = ?, outdated_note = ?, updated_at = ? WHERE id = ?`,
+			outdated, note, s.n.Now().Unix(), a.ID); err != nil {
+			return fmt.Errorf("mark article %d: %w", a.ID, err)
+		}
+		return nil
+	})
 }
 
 // VoteArticle records whether an article helped. voter identifies a user or a

@@ -27,6 +27,10 @@ type Needs struct {
 	Markdown            *markup.Renderer
 	ThreadTags          func(ctx context.Context, threadID int64) ([]string, error)
 	Index               func(ctx context.Context, tx *sql.Tx, articleID int64) error
+	// StillMay refuses, in the transaction of a curator's change, a curator
+	// suspended or deleted since the request read them (the account as
+	// stored decides).
+	StillMay func(ctx context.Context, tx *sql.Tx, actor *accounts.User) error
 }
 
 // KB reads and writes the knowledge base: it reads from the pool a
