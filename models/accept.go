@@ -43,6 +43,9 @@ func (s *Store) accept(ctx context.Context, actor *User, postID int64, undo, tru
 		}
 	}
 	err = s.inTx(ctx, func(tx *sql.Tx) error {
+		if err := s.stillMayWrite(ctx, tx, actor); err != nil {
+			return err
+		}
 		if undo {
 			res, err := tx.ExecContext(ctx, `UPDATE threads SET accepted_id = NULL, accepted_at = NULL, accepted_author_id = NULL WHERE id = ? AND accepted_id = ?`, t.ID, postID)
 			if err != nil {

@@ -220,6 +220,27 @@ func TestWritesInFlightAreRefusedOnceSuspended(t *testing.T) {
 		}
 	}
 
+	// A vote or an acceptance by a member suspended meanwhile counts for
+	// nothing.
+	voterNow := mustUser(t, s, "voter")
+	staleVoter := reload(t, s, voterNow)
+	suspended(t, s, admin, voterNow)
+	checkSuspendedRefusal(t, "vote", s.Vote(ctx, staleVoter, firstAnswer(t, s, th.ID), false))
+	staleAsker := reload(t, s, asker)
+	suspended(t, s, admin, asker)
+	_, err := s.Accept(ctx, staleAsker, firstAnswer(t, s, th.ID), false)
+	checkSuspendedRefusal(t, "accept", err)
+	if n := countRows(t, s, `SELECT COUNT(*) FROM votes`); n != 0 {
+		t.Errorf("%d votes stored", n)
+	}
+	if got, _ := s.Thread(ctx, th.ID); got.AcceptedID != 0 {
+		t.Errorf("answer %d accepted by a suspended asker", got.AcceptedID)
+	}
+	if err := s.UnsuspendUser(ctx, admin, asker.ID, ""); err != nil {
+		t.Fatal(err)
+	}
+	asker = reload(t, s, asker)
+
 	// A curator suspended meanwhile changes no article.
 	helper := mustUser(t, s, "helper")
 	solved := mustThread(t, s, asker, "Wi-Fi drops every evening")
@@ -271,4 +292,14 @@ func checkSuspendedRefusal(t *testing.T, what string, err error) {
 	if !ok || na.Kind != notallowed.Suspended || na.Why != "Cooling off" || !na.Until.After(time.Now()) {
 		t.Errorf("%s: %v, want the suspension's refusal with its reason and end", what, err)
 	}
+}
+
+// firstAnswer is the first answer of a thread.
+func firstAnswer(t *testing.T, s *Store, threadID int64) int64 {
+	t.Helper()
+	var id int64
+	if err := s.db.Primary().QueryRow(`SELECT MIN(id) FROM posts WHERE thread_id = ? AND is_question = ?`, threadID, false).Scan(&id); err != nil {
+		t.Fatal(err)
+	}
+	return id
 }

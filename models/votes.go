@@ -27,6 +27,7 @@ func (s *Store) forumVotes() forum.Votes {
 	return forum.Votes{
 		Decide:    decide,
 		Suspended: s.suspendedErr,
+		StillMay:  s.stillMayWrite,
 		Points: func(ctx context.Context, voter *User, question, anyStanding bool) (int, error) {
 			points := PointsHelpfulAnswer
 			if question {

@@ -19,6 +19,9 @@ type Votes struct {
 	// Suspended refuses a suspended voter (nil for anyone else), in the
 	// accounts' words.
 	Suspended func(u *accounts.User) error
+	// StillMay refuses, in the vote's transaction, a voter suspended or
+	// deleted since the request read them (the account as stored decides).
+	StillMay func(ctx context.Context, tx *sql.Tx, u *accounts.User) error
 	// Points is what a vote on a post (a question or an answer) is worth
 	// to its author: 0 when the voter has no standing yet, unless anyStanding is
 	// true (an undo takes back what was given; seeded votes are trusted).
@@ -59,6 +62,9 @@ func (f *Forum) Vote(ctx context.Context, voter *accounts.User, postID int64, un
 		return err
 	}
 	err = f.db.InTx(ctx, func(tx *sql.Tx) error {
+		if err := f.deps.Votes.StillMay(ctx, tx, voter); err != nil {
+			return err
+		}
 		// Votes only count on visible answers in visible threads; checked inside the write.
 		var open bool
 		err := tx.QueryRowContext(ctx, `SELECT `+VisiblePost+` AND `+VisibleThread+`

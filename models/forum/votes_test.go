@@ -67,7 +67,7 @@ func TestVoteIsOneTransactionWithItsPoints(t *testing.T) {
 		points              int
 	}
 	var gave []given
-	var failPoints, refuse bool
+	var failPoints, refuse, gone bool
 	notFound := errors.New("not found")
 	f := forum.New(db.New(engine, raw, raw, nil, 5*time.Second, db.Hooks{}), forum.Deps{
 		Now: time.Now, Version: func() uint64 { return 0 }, NotFound: notFound, ThreadSource: social.ThreadSource,
@@ -79,6 +79,12 @@ func TestVoteIsOneTransactionWithItsPoints(t *testing.T) {
 				return nil
 			},
 			Suspended: func(*accounts.User) error { return nil },
+			StillMay: func(context.Context, *sql.Tx, *accounts.User) error {
+				if gone {
+					return errors.New("suspended since the request read the voter")
+				}
+				return nil
+			},
 			Points: func(_ context.Context, _ *accounts.User, question, _ bool) (int, error) {
 				if question {
 					return 1, nil
@@ -123,7 +129,11 @@ func TestVoteIsOneTransactionWithItsPoints(t *testing.T) {
 	if count() != 0 {
 		t.Fatalf("a vote counted without its points: count %d", count())
 	}
-	failPoints, refuse = false, true
+	failPoints, gone = false, true
+	if err := f.Vote(ctx, voter, a.ID, false, false); err == nil || count() != 0 || len(gave) != 2 {
+		t.Fatalf("a vote by a voter suspended meanwhile: %v, count %d, points %+v", err, count(), gave)
+	}
+	gone, refuse = false, true
 	if err := f.Vote(ctx, voter, a.ID, false, false); err == nil || count() != 0 {
 		t.Fatalf("a refused vote: %v, count %d", err, count())
 	}
