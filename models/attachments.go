@@ -203,6 +203,11 @@ func (s *Store) CreateAttachment(ctx context.Context, owner *User, n NewAttachme
 	now := s.now().Unix()
 	var id int64
 	err = s.inQuietTx(ctx, func(tx *sql.Tx) error {
+		// Suspended or deleted while the upload came in: not recorded, and
+		// the caller deletes the files.
+		if err := s.stillMayWrite(ctx, tx, owner); err != nil {
+			return err
+		}
 		err := tx.QueryRowContext(ctx, `INSERT INTO attachments (key, owner_id, kind, content_type, name, size, thumb_type,
 			thumb_size, width, height, sha256, created_at)
 			SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?

@@ -203,6 +203,13 @@ func TestWritesInFlightAreRefusedOnceSuspended(t *testing.T) {
 		_, err = s.SetAvatar(ctx, stale, NewAttachment{Key: key, ContentType: "image/png", Name: "me.png", Size: 90, Width: 64, Height: 64,
 			SHA256: strings.Repeat("ab", 32)})
 		checkSuspendedRefusal(t, string(role)+" avatar", err)
+		key, _ = NewAttachmentKey()
+		_, err = s.CreateAttachment(ctx, stale, NewAttachment{Key: key, Kind: AttachmentImage, ContentType: "image/png", Name: "shot.png",
+			Size: 90, Width: 64, Height: 64, SHA256: strings.Repeat("ef", 32)})
+		checkSuspendedRefusal(t, string(role)+" upload", err)
+		if n := countRows(t, s, `SELECT COUNT(*) FROM attachments WHERE owner_id = ?`, u.ID); n != 0 {
+			t.Errorf("%s: %d uploads recorded while suspended", role, n)
+		}
 		err = s.SaveProfile(ctx, stale, ProfileEdit{DisplayName: "Renamed while suspended", Bio: "Nobody should read this."})
 		checkSuspendedRefusal(t, string(role)+" profile", err)
 		if got := reload(t, s, u); got.AvatarURL != "" || got.DisplayName != "" || got.Bio != "" {
