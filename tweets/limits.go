@@ -101,19 +101,6 @@ func (c *countingReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// countingReaderAt counts the bytes read through it: what a ZIP entry's
-// decompressor really consumed, whatever its header says.
-type countingReaderAt struct {
-	r io.ReaderAt
-	n int64
-}
-
-func (c *countingReaderAt) ReadAt(p []byte, off int64) (int, error) {
-	n, err := c.r.ReadAt(p, off)
-	c.n += int64(n)
-	return n, err
-}
-
 // byteSize says n bytes in GiB, MiB, KiB or bytes, whichever reads best.
 func byteSize(n int64) string {
 	switch {
