@@ -54,7 +54,7 @@ func (h *Handler) renderSecurity(c echo.Context, code int, f form) error {
 		return err
 	}
 	p := securityPage{page: h.page(c, "Security"), Form: f, Factors: factors, HasPassword: hasPassword,
-		Required: h.siteSettings(ctx).NeedsSecondFactor(u.Role), Identities: ids, PasskeysOn: h.webauthn != nil}
+		Required: h.siteSettings(ctx).NeedsSecondFactor(heldRole(c, u)), Identities: ids, PasskeysOn: h.webauthn != nil}
 	if h.sso != nil {
 		p.SSO = h.sso.cfg.ButtonLabel
 		for _, id := range ids {

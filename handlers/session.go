@@ -98,7 +98,57 @@ func (h *Handler) sessionUser(c echo.Context) (*models.User, error) {
 	mfa, _ := s.Values[secondFactorKey].(bool)
 	c.Set(viaKey, via)
 	c.Set(secondFactorKey, mfa)
+	// Staff whose session is not proved as the settings ask act as a
+	// member everywhere (a private category, another's post, an answer
+	// to accept): the staff pages send them to prove it (requireStaffAuth,
+	// which reads the role they hold from unprovedRoleKey).
+	if u.Role.IsStaff() {
+		proved, err := h.staffProved(c, u)
+		if err != nil {
+			return nil, err
+		}
+		if !proved {
+			c.Set(unprovedRoleKey, u.Role)
+			member := *u
+			member.Role = models.RoleMember
+			u = &member
+		}
+	}
 	return u, nil
+}
+
+// unprovedRoleKey holds the role of a staff member whose session is not
+// proved as the settings ask (sessionUser): the request's user acts as a
+// member.
+const unprovedRoleKey = "unproved_role"
+
+// heldRole is the role u holds: a staff role sessionUser set aside for a
+// session not proved as the settings ask, else u's.
+func heldRole(c echo.Context, u *models.User) models.Role {
+	if r, ok := c.Get(unprovedRoleKey).(models.Role); ok {
+		return r
+	}
+	return u.Role
+}
+
+// staffProved reports whether the request's session is proved as the
+// settings ask of u's staff role: by company sign-in while staff must use
+// it; past the second factor when u has one; and with a second factor
+// when the role must have one.
+func (h *Handler) staffProved(c echo.Context, u *models.User) (bool, error) {
+	ctx := c.Request().Context()
+	settings := h.siteSettings(ctx)
+	if h.sso != nil && settings.StaffSSO && sessionVia(c) != viaSSO {
+		return false, nil
+	}
+	has, err := h.store.HasSecondFactor(ctx, u.ID)
+	if err != nil {
+		return false, err
+	}
+	if has {
+		return sessionSecondFactor(c), nil
+	}
+	return !settings.NeedsSecondFactor(u.Role), nil
 }
 
 // Session values that say how the session was proved: what proved who the

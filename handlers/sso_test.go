@@ -431,6 +431,18 @@ func TestStaffMustUseSSO(t *testing.T) {
 	if res := mod.post("/mod/users/1/suspend", url.Values{"days": {"1"}, "reason": {"x"}}); res.Code != http.StatusForbidden {
 		t.Fatalf("password session posting a staff action: %d", res.Code)
 	}
+	// Nor does it act as staff anywhere else: another member's question
+	// cannot be edited or deleted through it.
+	question := member.ask("Router reboots itself every night")
+	th, err := a.store.Thread(ctx, threadID(question))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mod.post("/p/"+itoa(th.QuestionID)+"/edit", url.Values{"title": {"Edited by a password session"}, "body": {"Edited by a password session."}})
+	mod.post("/p/"+itoa(th.QuestionID)+"/delete", nil)
+	if p, err := a.store.Post(ctx, th.QuestionID); err != nil || p.Deleted || strings.Contains(p.BodyMD, "password session") {
+		t.Fatalf("a staff password session changed a member's question: %+v %v", p, err)
+	}
 	// Company sign-in: linked by the verified address and the password once.
 	o.addUser(testOPUser{Subject: "m-1", Email: "mod@example.com", EmailVerified: true, Groups: []string{"community-moderators"}})
 	if res := o.signIn(mod, "m-1", "/mod/flags"); res.Location != "/sso/link" {

@@ -237,7 +237,10 @@ func (h *Handler) requireStaffAuth(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		ctx := c.Request().Context()
 		settings := h.siteSettings(ctx)
-		if h.sso != nil && settings.StaffSSO && u.Role.IsStaff() && sessionVia(c) != viaSSO {
+		// The role held: outside the staff pages an unproved session acts
+		// as a member (sessionUser).
+		role := heldRole(c, u)
+		if h.sso != nil && settings.StaffSSO && role.IsStaff() && sessionVia(c) != viaSSO {
 			return h.renderSSORequired(c)
 		}
 		has, err := h.store.HasSecondFactor(ctx, u.ID)
@@ -250,7 +253,7 @@ func (h *Handler) requireStaffAuth(next echo.HandlerFunc) echo.HandlerFunc {
 			}
 			return c.Redirect(http.StatusSeeOther, "/login?next="+url.QueryEscape(staffReturnPath(c)))
 		}
-		if !has && settings.NeedsSecondFactor(u.Role) {
+		if !has && settings.NeedsSecondFactor(role) {
 			h.flash(c, "Set up two-factor authentication to use the staff pages: an authenticator app or a passkey.")
 			return c.Redirect(http.StatusSeeOther, "/settings/security")
 		}

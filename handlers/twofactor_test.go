@@ -447,3 +447,67 @@ func (a *testApp) userID(name string) int64 {
 	}
 	return u.ID
 }
+
+// TestUnprovedStaffActAsMembers: a staff session not proved as the
+// settings ask (no second factor yet while the role must have one; a
+// password session while staff must use company sign-in) is refused the
+// staff pages, and everywhere else acts as a member's: it does not read a
+// private category, edit, delete or accept another member's post. Once
+// proved, the same account does.
+func TestUnprovedStaffActAsMembers(t *testing.T) {
+	a := newApp(t)
+	ctx := context.Background()
+	boss := a.roleClient("boss", models.RoleAdmin)
+	boss.enableTOTP("")
+	if res := boss.post("/admin/categories", url.Values{"name": {"Partners"}, "group": {"partners"}}); res.Code != http.StatusSeeOther {
+		t.Fatalf("create category: %d", res.Code)
+	}
+	asker, helper := a.client(), a.client()
+	asker.register("asker")
+	helper.register("helper")
+	thread := asker.ask("Router reboots itself every night")
+	answerID := atoi(helper.answer(thread, "Turn off the nightly maintenance window."))
+	th, err := a.store.Thread(ctx, threadID(thread))
+	if err != nil {
+		t.Fatal(err)
+	}
+	private := boss.askIn("partners", "Partner pricing for the new routers", "The partner price list for the new routers, not for members.")
+
+	if res := boss.post("/admin/settings", adminSettings(url.Values{"require_2fa": {"moderators"}})); res.Code != http.StatusSeeOther {
+		t.Fatalf("require 2FA: %d %s", res.Code, res.Body)
+	}
+	mod := a.roleClient("newmod", models.RoleModerator)
+	check := func(stage string, proved bool) {
+		t.Helper()
+		if res := mod.get(private); (res.Code == http.StatusOK) != proved || strings.Contains(res.Body, "partner price list") != proved {
+			t.Errorf("%s: private thread %d (shown: %v), want shown %v", stage, res.Code, strings.Contains(res.Body, "partner price list"), proved)
+		}
+		edited := mod.post("/p/"+itoa(answerID)+"/edit", url.Values{"body": {"Edited by " + stage + "."}})
+		p, err := a.store.Post(ctx, answerID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if (p.BodyMD == "Edited by "+stage+".") != proved {
+			t.Errorf("%s: edit of another's answer: %d, stored %q; want it stored: %v", stage, edited.Code, p.BodyMD, proved)
+		}
+		if proved {
+			return
+		}
+		if res := mod.post("/p/"+itoa(answerID)+"/accept", nil); res.Code < 400 {
+			if got, _ := a.store.Thread(ctx, th.ID); got.AcceptedID != 0 {
+				t.Errorf("%s: accepted another's answer (%d)", stage, res.Code)
+			}
+		}
+		mod.post("/p/"+itoa(answerID)+"/delete", nil)
+		if p, err := a.store.Post(ctx, answerID); err != nil || p.Deleted {
+			t.Errorf("%s: deleted another's answer (%v)", stage, err)
+		}
+		if res := mod.get("/mod/flags"); res.Code != http.StatusSeeOther || res.Location != "/settings/security" {
+			t.Errorf("%s: a staff page: %d %q, want the way to set up a second factor", stage, res.Code, res.Location)
+		}
+	}
+	check("a moderator without a second factor", false)
+	mustContain(t, mod.get("/settings/security").Body, "Your role must use two-factor authentication")
+	mod.enableTOTP("")
+	check("the moderator with a second factor", true)
+}
