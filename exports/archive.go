@@ -79,11 +79,11 @@ func writeArchive(ctx context.Context, store *models.Store, userID int64, cfg Co
 	// Markdown follows once the array is done, as a ZIP is written one file
 	// at a time: the posts are read twice rather than kept.
 	if err := jsonArray(file, "posts.json", func(each func(any) error) error {
-		return store.ExportPosts(ctx, userID, func(p models.ExportPost) error { return each(p) })
+		return store.ExportPosts(ctx, u, func(p models.ExportPost) error { return each(p) })
 	}); err != nil {
 		return err
 	}
-	err = store.ExportPosts(ctx, userID, func(p models.ExportPost) error {
+	err = store.ExportPosts(ctx, u, func(p models.ExportPost) error {
 		w, err := file(fmt.Sprintf("posts/%d.md", p.ID))
 		if err != nil {
 			return err

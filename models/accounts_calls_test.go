@@ -98,9 +98,33 @@ func TestProfileAndExportShowWhatTheViewerMaySee(t *testing.T) {
 		t.Fatalf("bob's account: %+v %+v %v", profile, settings, err)
 	}
 	var posts []ExportPost
-	if err := s.ExportPosts(ctx, bob.ID, func(p ExportPost) error { posts = append(posts, p); return nil }); err != nil ||
+	if err := s.ExportPosts(ctx, bob, func(p ExportPost) error { posts = append(posts, p); return nil }); err != nil ||
 		len(posts) != 2 || posts[0].Question || posts[0].HelpfulCount != 1 || posts[0].Deleted || len(posts[0].Revisions) != 0 {
 		t.Fatalf("bob's posts: %+v %v", posts, err)
+	}
+	// Carol answered the public thread; it moved to the staff room and was
+	// retitled there: her export keeps her answer, not the thread's name.
+	mine, err := s.CreateAnswer(ctx, carol, public.ID, "Mine too, since the last firmware.")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.MoveThread(ctx, admin, public.ID, "staff", "Insiders only"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.EditPost(ctx, admin, public.QuestionID, PostEdit{Title: "Router firmware 3 rollout plan", Body: "When does firmware 3 ship?"}); err != nil {
+		t.Fatal(err)
+	}
+	posts = nil
+	if err := s.ExportPosts(ctx, carol, func(p ExportPost) error { posts = append(posts, p); return nil }); err != nil ||
+		len(posts) != 1 || posts[0].ID != mine.ID || posts[0].BodyMarkdown != "Mine too, since the last firmware." || posts[0].ThreadTitle != "" {
+		t.Errorf("carol's posts after the move: %+v %v, want her answer with no thread title", posts, err)
+	}
+	// Alice, an insider, still sees the new title of her own question, and
+	// her question's history keeps its old title.
+	posts = nil
+	if err := s.ExportPosts(ctx, alice, func(p ExportPost) error { posts = append(posts, p); return nil }); err != nil || len(posts) != 2 ||
+		posts[0].ThreadTitle != "Router firmware 3 rollout plan" || len(posts[0].Revisions) != 1 || posts[0].Revisions[0].Title != public.Title {
+		t.Errorf("alice's posts after the move: %+v %v", posts, err)
 	}
 	var notes []ExportNotification
 	if err := s.ExportNotifications(ctx, alice.ID, func(n ExportNotification) error { notes = append(notes, n); return nil }); err != nil ||

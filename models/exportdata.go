@@ -91,10 +91,14 @@ type ExportNotification struct {
 	CreatedAt time.Time `json:"created_at"`
 }
 
+// canOpen is a SQL condition: the user ?1 may open the category c (?2:
+// they see every private one).
+const canOpen = `(c.group_name = '' OR ?2 = 1 OR EXISTS (SELECT 1 FROM user_groups g
+	WHERE g.user_id = ?1 AND g.group_name = c.group_name))`
+
 // canReadTitle is a SQL expression: the thread t's title when the user
-// ?1 may open its category c (?2: they see every private one), else ”.
-const canReadTitle = `CASE WHEN c.group_name = '' OR ?2 = 1 OR EXISTS (SELECT 1 FROM user_groups g
-	WHERE g.user_id = ?1 AND g.group_name = c.group_name) THEN t.title ELSE '' END`
+// ?1 may open its category c (canOpen), else ”.
+const canReadTitle = `CASE WHEN ` + canOpen + ` THEN t.title ELSE '' END`
 
 // ExportAccount reads profile.json and settings.json.
 func (s *Store) ExportAccount(ctx context.Context, userID int64) (*ExportProfile, *ExportSettings, error) {
@@ -122,20 +126,24 @@ func (s *Store) ExportAccount(ctx context.Context, userID int64) (*ExportProfile
 }
 
 // ExportPosts calls fn with each post the member wrote, oldest first, with
-// its revisions, without holding them all in memory.
-func (s *Store) ExportPosts(ctx context.Context, userID int64, fn func(ExportPost) error) error {
-	rows, err := s.reader(ctx).QueryContext(ctx, `SELECT p.id, p.thread_id, t.title, t.slug, p.is_question, p.body_md, p.helpful_count,
-		p.created_at, COALESCE(p.edited_at, 0), p.deleted_at IS NOT NULL, p.hidden_at IS NOT NULL, p.pending
-		FROM posts p JOIN threads t ON t.id = p.thread_id WHERE p.author_id = ? ORDER BY p.id`, userID)
+// its revisions, without holding them all in memory. A thread the member
+// may no longer open (moved to a private group's category since) is not
+// named: its title, and the titles in the question's history, are left
+// out, as in votes.json and watches.json; the member's own text stays.
+func (s *Store) ExportPosts(ctx context.Context, u *User, fn func(ExportPost) error) error {
+	rows, err := s.reader(ctx).QueryContext(ctx, `SELECT p.id, p.thread_id, `+canReadTitle+`, `+canOpen+`, p.is_question, p.body_md,
+		p.helpful_count, p.created_at, COALESCE(p.edited_at, 0), p.deleted_at IS NOT NULL, p.hidden_at IS NOT NULL, p.pending
+		FROM posts p JOIN threads t ON t.id = p.thread_id JOIN categories c ON c.id = t.category_id
+		WHERE p.author_id = ?1 ORDER BY p.id`, u.ID, u.Can(PermSeePrivate))
 	if err != nil {
 		return fmt.Errorf("export posts: %w", err)
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var p ExportPost
-		var slug string
+		var open bool
 		var created, edited int64
-		if err := rows.Scan(&p.ID, &p.ThreadID, &p.ThreadTitle, &slug, &p.Question, &p.BodyMarkdown, &p.HelpfulCount,
+		if err := rows.Scan(&p.ID, &p.ThreadID, &p.ThreadTitle, &open, &p.Question, &p.BodyMarkdown, &p.HelpfulCount,
 			&created, &edited, &p.Deleted, &p.Hidden, &p.Pending); err != nil {
 			return fmt.Errorf("export posts: %w", err)
 		}
@@ -145,8 +153,13 @@ func (s *Store) ExportPosts(ctx context.Context, userID int64, fn func(ExportPos
 			e := time.Unix(edited, 0).UTC()
 			p.EditedAt = &e
 		}
-		if p.Revisions, err = s.exportRevisions(ctx, userID, p.ID); err != nil {
+		if p.Revisions, err = s.exportRevisions(ctx, u.ID, p.ID); err != nil {
 			return err
+		}
+		if !open {
+			for i := range p.Revisions {
+				p.Revisions[i].Title = ""
+			}
 		}
 		if err := fn(p); err != nil {
 			return err

@@ -86,6 +86,23 @@ func (s *Store) DismissFlags(ctx context.Context, actor *User, postID int64, rea
 	if !actor.Can(PermTriageFlags) {
 		return ErrForbidden
 	}
+	// As the queue lists them: a post in a category the actor cannot see
+	// is not theirs to clear (a superuser's queue leaves private groups'
+	// posts out), and answers as a post that does not exist.
+	p, err := s.Post(ctx, postID)
+	if err != nil {
+		return err
+	}
+	t, err := s.Thread(ctx, p.ThreadID)
+	if err != nil {
+		return err
+	}
+	if ok, err := s.CanSeeCategory(ctx, actor, t.Category.ID); err != nil || !ok {
+		if err != nil {
+			return err
+		}
+		return ErrNotFound
+	}
 	return s.Moderator.DismissFlags(ctx, actor.ID, postID, reason)
 }
 

@@ -198,3 +198,43 @@ func TestStaffToolsAndLookups(t *testing.T) {
 		t.Fatalf("audit log\n got %v\nwant %v", got, want)
 	}
 }
+
+// TestFlagsOutOfSightAreNotDismissed: a superuser triages the flags they
+// are shown; a flag on a post in a private group's category, which their
+// queue leaves out, cannot be cleared by its post id (it answers as a post
+// that does not exist) and stays open for staff who see it.
+func TestFlagsOutOfSightAreNotDismissed(t *testing.T) {
+	s := newTestStore(t)
+	ctx := context.Background()
+	admin := userWithRole(t, s, "boss", RoleAdmin)
+	if _, err := s.CreateCategory(ctx, NewCategory{Name: "Partners", Group: "partners"}); err != nil {
+		t.Fatal(err)
+	}
+	partner := mustUser(t, s, "partner")
+	if err := s.AddToGroup(ctx, admin, partner.ID, "partners"); err != nil {
+		t.Fatal(err)
+	}
+	th, err := s.CreateThread(ctx, partner, NewThread{Title: "Wholesale pricing for the Hub 3", CategorySlug: "partners",
+		Body: "What is the partner price for fifty units?"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.FlagPost(ctx, admin, th.QuestionID, "spam", "an advert"); err != nil {
+		t.Fatal(err)
+	}
+	su := userWithRole(t, s, "trusted", RoleSuperuser)
+	queue, err := s.FlagQueue(ctx, su)
+	if err != nil || len(queue) != 0 {
+		t.Fatalf("the superuser's queue: %d posts (%v), want none", len(queue), err)
+	}
+	if err := s.DismissFlags(ctx, su, th.QuestionID, "looks fine"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("a superuser dismissing a flag out of their sight: %v, want ErrNotFound", err)
+	}
+	queue, err = s.FlagQueue(ctx, admin)
+	if err != nil || len(queue) != 1 {
+		t.Fatalf("the admin's queue after: %d posts (%v), want the flag still open", len(queue), err)
+	}
+	if err := s.DismissFlags(ctx, admin, th.QuestionID, "partners may advertise here"); err != nil {
+		t.Errorf("the admin dismissing it: %v", err)
+	}
+}
