@@ -5,9 +5,14 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"net"
+	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
 // Reads from a streaming replica (models.Options.ReplicaURL, serve's
@@ -267,7 +272,7 @@ func (d *DB) checkReplica(ctx context.Context) {
 	}
 	switch {
 	case rerr != nil:
-		st.Error = "the replica does not answer: " + rerr.Error()
+		st.Error = "the replica does not answer: " + replicaFailure(rerr)
 	case !replayed.Valid:
 		st.Error = "the replica is not a standby any more (promoted?)"
 	default:
@@ -325,4 +330,26 @@ func (d *DB) CloseReplica() error {
 		<-rp.done
 	}
 	return rp.pool.Close()
+}
+
+// replicaFailure says what kind of failure err is, never its text: the
+// health report is public (/healthz), and a driver's message may name the
+// replica's host, user and database.
+func replicaFailure(err error) string {
+	var pgErr *pgconn.PgError
+	var netErr net.Error
+	var opErr *net.OpError
+	switch {
+	case errors.Is(err, context.DeadlineExceeded) || errors.As(err, &netErr) && netErr.Timeout():
+		return "no answer in time"
+	case errors.As(err, &pgErr) && strings.HasPrefix(pgErr.Code, "28"):
+		return "it refused the login (SQLSTATE " + pgErr.Code + ")"
+	case errors.As(err, &pgErr):
+		return "PostgreSQL error SQLSTATE " + pgErr.Code
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return "connection refused"
+	case errors.As(err, &opErr):
+		return "network error (" + opErr.Op + ")"
+	}
+	return "connection failed"
 }
