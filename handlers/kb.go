@@ -211,7 +211,15 @@ func (h *Handler) voteArticle(c echo.Context) error {
 	if voter == "" {
 		return fmt.Errorf("no voter id for article %d", a.ID)
 	}
-	if err := h.store.VoteArticle(c.Request().Context(), a.ID, voter, helpful == "yes"); err != nil {
+	// A visitor's ratings count against their address: a request without
+	// a cookie gets a new voter id each time.
+	addr := ""
+	if currentUser(c) == nil {
+		if addr, err = clientAddress(c); err != nil {
+			return err
+		}
+	}
+	if err := h.store.VoteArticle(c.Request().Context(), a.ID, voter, addr, helpful == "yes"); err != nil {
 		return err
 	}
 	h.flash(c, "Thanks for your feedback!")

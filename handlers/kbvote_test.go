@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/crowdcare/crowdcare/models"
+	"github.com/crowdcare/crowdcare/models/kb"
 )
 
 // postVote sends "Was this helpful?" as c's browser would from a page, with
@@ -259,5 +260,36 @@ func TestArticlePagesAgreeOnVisibility(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestCookielessVotesStopAtTheAddressLimit: a script that rates an article
+// without keeping a cookie gets a new voter id each time; past
+// kb.VisitorVotesPerDay new ratings from its address the votes are refused
+// with a sentence the visitor can read, and the counts stop moving.
+func TestCookielessVotesStopAtTheAddressLimit(t *testing.T) {
+	a := newApp(t)
+	asker, peer := a.client(), a.client()
+	asker.register("asker")
+	peer.register("peer")
+	thread, _ := solve(t, a, asker, peer, "Router reboots itself every night", "Disable the nightly maintenance window.")
+	id := strings.Split(articlePath(t, a, thread), "/")[2]
+	sameSite := map[string]string{"Sec-Fetch-Site": "same-origin"}
+	for i := 0; i < kb.VisitorVotesPerDay+3; i++ {
+		res := a.client().postVote("/kb/"+id+"/vote", "no", "", sameSite) // a new client: no cookie
+		if i < kb.VisitorVotesPerDay && res.Code != http.StatusSeeOther {
+			t.Fatalf("cookieless vote %d: %d", i, res.Code)
+		}
+		if i >= kb.VisitorVotesPerDay && (res.Code != http.StatusForbidden || !strings.Contains(res.Body, "rated 10 times from your network today")) {
+			t.Errorf("cookieless vote %d, past the limit: %d", i, res.Code)
+		}
+	}
+	art, err := a.store.Article(context.Background(), atoi(id))
+	if err != nil || art.HelpfulNo != kb.VisitorVotesPerDay {
+		t.Errorf("helpful_no = %d (%v), want %d", art.HelpfulNo, err, kb.VisitorVotesPerDay)
+	}
+	// A member's vote is theirs, whatever their address has done.
+	if res := peer.postVote("/kb/"+id+"/vote", "yes", peer.token(), sameSite); res.Code != http.StatusSeeOther {
+		t.Errorf("a member's vote: %d", res.Code)
 	}
 }

@@ -74,6 +74,8 @@ func NotAllowedText(na *models.ErrNotAllowed) string {
 		return "Your account is suspended: it can be deleted, but its posts stay while moderators may need them."
 	case notallowed.LastAdmin:
 		return "This is the only admin account. Make another member an admin first."
+	case notallowed.KBVotesPerDay:
+		return fmt.Sprintf("This article has been rated %d times from your network today, the most we count. Thank you all the same.", na.N)
 	case notallowed.ExportsPerDay:
 		return fmt.Sprintf("You asked for a copy of your data %d times in the last 24 hours. Download the latest one, or try again tomorrow.", na.N)
 	case notallowed.UploadsPerDay:

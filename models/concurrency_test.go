@@ -278,7 +278,7 @@ func TestConcurrentArticleVotesCountEveryVisitorOnce(t *testing.T) {
 	// 30 visitors: a third say no; each sends the vote twice at once.
 	concurrently(t, 60, func(i int) error {
 		visitor := i / 2
-		return servers[i%len(servers)].VoteArticle(ctx, article, fmt.Sprintf("visitor-%d", visitor), visitor%3 != 0)
+		return servers[i%len(servers)].VoteArticle(ctx, article, fmt.Sprintf("visitor-%d", visitor), "", visitor%3 != 0)
 	})
 	var yes, no int
 	if err := s.db.Primary().QueryRowContext(ctx, `SELECT helpful_yes, helpful_no FROM kb_articles WHERE id = ?`, article).Scan(&yes, &no); err != nil {

@@ -171,7 +171,7 @@ func livelyMember(t *testing.T, s *Store) *member {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := s.VoteArticle(ctx, art.ID, fmt.Sprintf("u:%d", u.ID), true); err != nil {
+	if err := s.VoteArticle(ctx, art.ID, fmt.Sprintf("u:%d", u.ID), "", true); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.Watch(ctx, u.ID, m.answered.ID, true); err != nil {

@@ -437,7 +437,7 @@ func (p *plan) finish(ctx context.Context) error {
 	}
 	for i, a := range list.Articles {
 		for v := 0; v < 3+(i*7)%9; v++ {
-			if err := p.store.VoteArticle(ctx, a.ID, fmt.Sprintf("demo-visitor-%d-%d", i, v), (i+v)%7 != 0); err != nil {
+			if err := p.store.VoteArticle(ctx, a.ID, fmt.Sprintf("demo-visitor-%d-%d", i, v), "", (i+v)%7 != 0); err != nil {
 				return fmt.Errorf("demo article vote: %w", err)
 			}
 		}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/crowdcare/crowdcare/models/accounts"
 	"github.com/crowdcare/crowdcare/models/invalid"
+	"github.com/crowdcare/crowdcare/models/notallowed"
 	"github.com/crowdcare/crowdcare/models/policy"
 )
 
@@ -74,12 +75,21 @@ func (s *KB) SetArticleOutdated(ctx context.Context, actor *accounts.User, id in
 	})
 }
 
+// VisitorVotesPerDay is how many visitors' ratings of one article one
+// client address adds in 24 hours (a household or an office shares an
+// address); a visitor changing their own rating does not count again.
+const VisitorVotesPerDay = 10
+
 // VoteArticle records whether an article helped. voter identifies a user or a
-// visitor's session; voting again replaces the earlier vote.
-func (s *KB) VoteArticle(ctx context.Context, id int64, voter string, helpful bool) error {
+// visitor's session; voting again replaces the earlier vote. addr is a
+// visitor's client address ("" for a member): past VisitorVotesPerDay new
+// visitors' ratings of the article from it in 24 hours, the vote is refused
+// (notallowed.KBVotesPerDay).
+func (s *KB) VoteArticle(ctx context.Context, id int64, voter, addr string, helpful bool) error {
 	if voter == "" {
 		return fmt.Errorf("vote on article %d: no voter", id)
 	}
+	now := s.n.Now().Unix()
 	return s.db.InTx(ctx, func(tx *sql.Tx) error {
 		var published bool
 		err := tx.QueryRowContext(ctx, `SELECT published FROM kb_articles WHERE id = ?`, id).Scan(&published)
@@ -89,8 +99,13 @@ func (s *KB) VoteArticle(ctx context.Context, id int64, voter string, helpful bo
 		if err != nil {
 			return err // a transaction that lost a race is run again
 		}
+		if addr != "" {
+			if err := s.countVisitorVote(ctx, tx, id, voter, addr, now); err != nil {
+				return err
+			}
+		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO kb_votes (article_id, voter, helpful, created_at) VALUES (?, ?, ?, ?)
-			ON CONFLICT (article_id, voter) DO UPDATE SET helpful = excluded.helpful`, id, voter, helpful, s.n.Now().Unix()); err != nil {
+			ON CONFLICT (article_id, voter) DO UPDATE SET helpful = excluded.helpful`, id, voter, helpful, now); err != nil {
 			return err
 		}
 		_, err = tx.ExecContext(ctx, `UPDATE kb_articles SET
@@ -98,6 +113,34 @@ func (s *KB) VoteArticle(ctx context.Context, id int64, voter string, helpful bo
 			helpful_no = (SELECT COUNT(*) FROM kb_votes WHERE article_id = ?1 AND helpful = 0) WHERE id = ?1`, id)
 		return err
 	})
+}
+
+// countVisitorVote counts a visitor's new rating of the article against
+// their address, or refuses it past VisitorVotesPerDay; a visitor who rated
+// it before changes their rating freely.
+func (s *KB) countVisitorVote(ctx context.Context, tx *sql.Tx, id int64, voter, addr string, now int64) error {
+	var voted bool
+	if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM kb_votes WHERE article_id = ? AND voter = ?)`, id, voter).
+		Scan(&voted); err != nil {
+		return err
+	}
+	if voted {
+		return nil
+	}
+	since := now - 24*3600
+	if _, err := tx.ExecContext(ctx, `DELETE FROM kb_visitor_votes WHERE at <= ?`, since); err != nil {
+		return err
+	}
+	var n int
+	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM kb_visitor_votes WHERE ip = ? AND article_id = ? AND at > ?`,
+		addr, id, since).Scan(&n); err != nil {
+		return err
+	}
+	if n >= VisitorVotesPerDay {
+		return &notallowed.Error{Kind: notallowed.KBVotesPerDay, N: n}
+	}
+	_, err := tx.ExecContext(ctx, `INSERT INTO kb_visitor_votes (ip, article_id, at) VALUES (?, ?, ?)`, addr, id, now)
+	return err
 }
 
 // ArticleVote is the vote a voter gave an article: 1 yes, -1 no, 0 none.

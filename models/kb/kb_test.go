@@ -3,12 +3,16 @@ package kb_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/crowdcare/crowdcare/internal/storetest"
 	"github.com/crowdcare/crowdcare/models"
 	"github.com/crowdcare/crowdcare/models/kb"
+	"github.com/crowdcare/crowdcare/models/notallowed"
 )
 
 // newStore and mustUser are internal/storetest's.
@@ -192,7 +196,7 @@ func TestCurationNeedsThePermission(t *testing.T) {
 		t.Fatalf("curator list: %d", list.Total)
 	}
 	// An unpublished article takes no votes; one that does not exist is not found.
-	if err := s.VoteArticle(ctx, a.ID, "u:1", true); !errors.Is(err, models.ErrNotFound) {
+	if err := s.VoteArticle(ctx, a.ID, "u:1", "", true); !errors.Is(err, models.ErrNotFound) {
 		t.Errorf("vote on an unpublished article: %v", err)
 	}
 	if _, err := s.Article(ctx, a.ID+1000); !errors.Is(err, models.ErrNotFound) {
@@ -209,7 +213,7 @@ func TestArticleVotesOncePerVoter(t *testing.T) {
 		voter   string
 		helpful bool
 	}{{"u:1", true}, {"u:1", true}, {"s:abc", false}, {"s:abc", true}, {"u:2", false}} {
-		if err := s.VoteArticle(ctx, a.ID, v.voter, v.helpful); err != nil {
+		if err := s.VoteArticle(ctx, a.ID, v.voter, "", v.helpful); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -219,6 +223,44 @@ func TestArticleVotesOncePerVoter(t *testing.T) {
 	}
 	if v, _ := s.ArticleVote(ctx, a.ID, "u:2"); v != -1 {
 		t.Fatalf("vote of u:2 = %d", v)
+	}
+}
+
+// TestVisitorVotesCountAgainstTheirAddress: visitors' new ratings of one
+// article from one address stop counting at kb.VisitorVotesPerDay in 24
+// hours (a refusal the visitor can read); a visitor changes their own rating
+// freely; another address, another article and a member are not held back;
+// a day later the address counts again.
+func TestVisitorVotesCountAgainstTheirAddress(t *testing.T) {
+	var skew atomic.Int64
+	s := storetest.Open(t, "kb.db", func() time.Time { return time.Now().Add(time.Duration(skew.Load())) })
+	ctx := context.Background()
+	_, th, _, _ := solvedThread(t, s)
+	a, _ := s.ArticleForThread(ctx, th.ID)
+	for i := 0; i < kb.VisitorVotesPerDay; i++ {
+		if err := s.VoteArticle(ctx, a.ID, fmt.Sprintf("s:visitor-%d", i), "203.0.113.7", false); err != nil {
+			t.Fatalf("visitor %d: %v", i, err)
+		}
+	}
+	err := s.VoteArticle(ctx, a.ID, "s:one-too-many", "203.0.113.7", false)
+	if na, ok := models.IsNotAllowed(err); !ok || na.Kind != notallowed.KBVotesPerDay || na.N != kb.VisitorVotesPerDay {
+		t.Fatalf("one vote too many from one address: %v", err)
+	}
+	if err := s.VoteArticle(ctx, a.ID, "s:visitor-0", "203.0.113.7", true); err != nil {
+		t.Errorf("a visitor changing their rating: %v", err)
+	}
+	for _, v := range []struct{ voter, addr string }{{"s:elsewhere", "198.51.100.9"}, {"u:1", ""}} {
+		if err := s.VoteArticle(ctx, a.ID, v.voter, v.addr, true); err != nil {
+			t.Errorf("%s from %q: %v", v.voter, v.addr, err)
+		}
+	}
+	got, _ := s.Article(ctx, a.ID)
+	if got.HelpfulNo != kb.VisitorVotesPerDay-1 || got.HelpfulYes != 3 {
+		t.Errorf("yes=%d no=%d, want 3 and %d", got.HelpfulYes, got.HelpfulNo, kb.VisitorVotesPerDay-1)
+	}
+	skew.Add(int64(24*time.Hour + time.Second))
+	if err := s.VoteArticle(ctx, a.ID, "s:next-day", "203.0.113.7", true); err != nil {
+		t.Errorf("the next day: %v", err)
 	}
 }
 

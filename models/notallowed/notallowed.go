@@ -50,6 +50,9 @@ const (
 	ExportsPerDay Kind = "exports_per_day"
 	// UploadsPerDay: the daily upload limit is reached (Bytes: the limit).
 	UploadsPerDay Kind = "uploads_per_day"
+	// KBVotesPerDay: visitors at one address rated an article as often as
+	// a day allows (N: their ratings of it in 24 hours).
+	KBVotesPerDay Kind = "kb_votes_per_day"
 
 	// NoPassword: the account has no password to reset (Username).
 	NoPassword Kind = "no_password"
