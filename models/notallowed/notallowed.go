@@ -93,7 +93,7 @@ const (
 // Kinds is every kind, for the edge's tests (each has its sentence).
 func Kinds() []Kind {
 	return []Kind{Suspended, PostsPerHour, SuspendStaff, UnsuspendStaff, RemoveStaffAsSpammer, NotPending,
-		CannotSignIn, AddressCannotSignIn, IdentityTaken, DeleteSuspended, LastAdmin, ExportsPerDay, UploadsPerDay,
+		CannotSignIn, AddressCannotSignIn, IdentityTaken, DeleteSuspended, LastAdmin, ExportsPerDay, UploadsPerDay, KBVotesPerDay,
 		NoPassword, AlreadyStaff, LinksPerHour, OwnRole, PasskeyLimit, PasskeyTaken, Unconfirmed, AlreadyConfirmed,
 		AddressTaken, AddressChangesPerHour, EditSuspended, EditsPerHour, NotASolution, NotImportedFromX}
 }
