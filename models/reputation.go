@@ -56,11 +56,7 @@ func (s *Store) RecommendAnswer(ctx context.Context, actor *User, postID int64, 
 	if !actor.Can(PermRecommend) {
 		return ErrForbidden
 	}
-	p, err := s.Post(ctx, postID)
-	if err != nil {
-		return err
-	}
-	t, err := s.Thread(ctx, p.ThreadID)
+	p, t, err := s.postWithThread(ctx, postID)
 	if err != nil {
 		return err
 	}
