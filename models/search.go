@@ -32,15 +32,8 @@ type SearchHit = search.Hit // alias: moved to models/search
 // SearchResults is a page of hits (search.Results, which says what each
 // field means) with its pager.
 type SearchResults struct {
-	Hits []SearchHit
+	search.Results
 	Paging
-	Broadened  bool
-	Searchable bool
-	Ignored    []string
-	Missing    []string
-	Elsewhere  int
-	Languages  []string
-	Suggestion string
 }
 
 // SearchPerPage is how many hits a results page shows.
@@ -63,9 +56,7 @@ func (s *Store) Search(ctx context.Context, q SearchQuery) (*SearchResults, erro
 	if err != nil {
 		return nil, err
 	}
-	res := &SearchResults{Hits: r.Hits, Paging: paging(max(1, q.Page), min(r.Matches, search.MaxHits), SearchPerPage),
-		Broadened: r.Broadened, Searchable: r.Searchable, Ignored: r.Ignored, Missing: r.Missing, Elsewhere: r.Elsewhere,
-		Languages: r.Languages, Suggestion: r.Suggestion}
+	res := &SearchResults{Results: *r, Paging: paging(max(1, q.Page), min(r.Matches, search.MaxHits), SearchPerPage)}
 	res.More = r.Matches > search.MaxHits
 	return res, nil
 }
