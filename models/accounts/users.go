@@ -105,11 +105,7 @@ func (n NewUser) validate() validator {
 func (a *Accounts) CreateUser(ctx context.Context, n NewUser) (*User, error) {
 	n.Normalize()
 	v := n.validate()
-	// Report a taken name together with any other mistakes, not one at a time.
-	if err := CheckUnique(ctx, a.db.Primary(), v, n); err != nil {
-		return nil, err
-	}
-	if err := v.Err(); err != nil {
+	if err := a.refuseNew(ctx, v, n); err != nil {
 		return nil, err
 	}
 	hash, err := bcrypt.GenerateFromPassword([]byte(n.Password), a.deps.PasswordCost())
@@ -133,11 +129,8 @@ func (a *Accounts) CreateUser(ctx context.Context, n NewUser) (*User, error) {
 	})
 	if db.IsUnique(err) {
 		// Taken meanwhile by a write outside the locks: answered as a taken name is.
-		if err := CheckUnique(ctx, a.db.Primary(), v, n); err != nil {
+		if err := a.refuseNew(ctx, v, n); err != nil {
 			return nil, err
-		}
-		if verr := v.Err(); verr != nil {
-			return nil, verr
 		}
 	}
 	if err != nil {
@@ -157,10 +150,7 @@ func (a *Accounts) CreateUser(ctx context.Context, n NewUser) (*User, error) {
 func (a *Accounts) CreateSeededUser(ctx context.Context, n NewUser, hash func(password string) ([]byte, error)) (*User, error) {
 	n.Normalize()
 	v := n.validate()
-	if err := CheckUnique(ctx, a.db.Primary(), v, n); err != nil {
-		return nil, err
-	}
-	if err := v.Err(); err != nil {
+	if err := a.refuseNew(ctx, v, n); err != nil {
 		return nil, err
 	}
 	h, err := hash(n.Password)
@@ -190,6 +180,15 @@ func AccountLocks(n NewUser) []string {
 // QueryRower reads one row: a pool or a transaction.
 type QueryRower interface {
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// refuseNew is the form's refusal of a new account: its mistakes (v) and
+// a taken name or address, reported together rather than one at a time.
+func (a *Accounts) refuseNew(ctx context.Context, v validator, n NewUser) error {
+	if err := CheckUnique(ctx, a.db.Primary(), v, n); err != nil {
+		return err
+	}
+	return v.Err()
 }
 
 // CheckUnique adds to v what of n's username and address already belong
