@@ -100,15 +100,15 @@ func (h *Handler) sessionUser(c echo.Context) (*models.User, error) {
 	c.Set(secondFactorKey, mfa)
 	// Staff whose session is not proved as the settings ask act as a
 	// member everywhere (a private category, another's post, an answer
-	// to accept): the staff pages send them to prove it (requireStaffAuth,
-	// which reads the role they hold from unprovedRoleKey).
+	// to accept): the staff pages send them to prove it (requireStaffAuth
+	// acts on the missing step kept under staffProofKey).
 	if u.Role.IsStaff() {
-		proved, err := h.staffProved(c, u)
+		missing, err := h.staffProof(c, u)
 		if err != nil {
 			return nil, err
 		}
-		if !proved {
-			c.Set(unprovedRoleKey, u.Role)
+		if missing != proofComplete {
+			c.Set(staffProofKey, unprovedStaff{role: u.Role, missing: missing})
 			member := *u
 			member.Role = models.RoleMember
 			u = &member
@@ -117,38 +117,53 @@ func (h *Handler) sessionUser(c echo.Context) (*models.User, error) {
 	return u, nil
 }
 
-// unprovedRoleKey holds the role of a staff member whose session is not
-// proved as the settings ask (sessionUser): the request's user acts as a
-// member.
-const unprovedRoleKey = "unproved_role"
+// staffProofKey holds, for a staff member whose session is not proved as
+// the settings ask (sessionUser), the role they hold and the step missing.
+const staffProofKey = "staff_proof"
+
+type unprovedStaff struct {
+	role    models.Role
+	missing proofStep
+}
+
+// proofStep is what a staff session lacks (staffProof).
+type proofStep int
+
+const (
+	proofComplete proofStep = iota
+	proofSSO                // staff must use company sign-in, and this session began with a password
+	proofLogin              // the account has a second factor this session did not pass
+	proofEnrol              // the role must have a second factor, and the account has none
+)
 
 // heldRole is the role u holds: a staff role sessionUser set aside for a
 // session not proved as the settings ask, else u's.
 func heldRole(c echo.Context, u *models.User) models.Role {
-	if r, ok := c.Get(unprovedRoleKey).(models.Role); ok {
-		return r
+	if p, ok := c.Get(staffProofKey).(unprovedStaff); ok {
+		return p.role
 	}
 	return u.Role
 }
 
-// staffProved reports whether the request's session is proved as the
-// settings ask of u's staff role: by company sign-in while staff must use
-// it; past the second factor when u has one; and with a second factor
-// when the role must have one.
-func (h *Handler) staffProved(c echo.Context, u *models.User) (bool, error) {
+// staffProof says which step the request's session lacks to act with u's
+// staff role: company sign-in while staff must use it; the second factor
+// when u has one; a second factor when the role must have one.
+func (h *Handler) staffProof(c echo.Context, u *models.User) (proofStep, error) {
 	ctx := c.Request().Context()
 	settings := h.siteSettings(ctx)
 	if h.sso != nil && settings.StaffSSO && sessionVia(c) != viaSSO {
-		return false, nil
+		return proofSSO, nil
 	}
 	has, err := h.store.HasSecondFactor(ctx, u.ID)
-	if err != nil {
-		return false, err
+	switch {
+	case err != nil:
+		return proofComplete, err
+	case has && !sessionSecondFactor(c):
+		return proofLogin, nil
+	case !has && settings.NeedsSecondFactor(u.Role):
+		return proofEnrol, nil
 	}
-	if has {
-		return sessionSecondFactor(c), nil
-	}
-	return !settings.NeedsSecondFactor(u.Role), nil
+	return proofComplete, nil
 }
 
 // Session values that say how the session was proved: what proved who the

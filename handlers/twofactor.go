@@ -231,29 +231,18 @@ func (h *Handler) passedSecondFactor(c echo.Context, u *models.User, e loginEnd,
 //     sent to set one up before any staff page works.
 func (h *Handler) requireStaffAuth(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		u := currentUser(c)
-		if u == nil {
-			return next(c) // requireUser sent the visitor to log in already
-		}
-		ctx := c.Request().Context()
-		settings := h.siteSettings(ctx)
-		// The role held: outside the staff pages an unproved session acts
-		// as a member (sessionUser).
-		role := heldRole(c, u)
-		if h.sso != nil && settings.StaffSSO && role.IsStaff() && sessionVia(c) != viaSSO {
+		// sessionUser found the step a staff session lacks; anyone else
+		// meets requirePerm next.
+		p, _ := c.Get(staffProofKey).(unprovedStaff)
+		switch p.missing {
+		case proofSSO:
 			return h.renderSSORequired(c)
-		}
-		has, err := h.store.HasSecondFactor(ctx, u.ID)
-		if err != nil {
-			return err
-		}
-		if has && !sessionSecondFactor(c) {
+		case proofLogin:
 			if err := h.endSession(c); err != nil {
 				return err
 			}
 			return c.Redirect(http.StatusSeeOther, "/login?next="+url.QueryEscape(staffReturnPath(c)))
-		}
-		if !has && settings.NeedsSecondFactor(role) {
+		case proofEnrol:
 			h.flash(c, "Set up two-factor authentication to use the staff pages: an authenticator app or a passkey.")
 			return c.Redirect(http.StatusSeeOther, "/settings/security")
 		}

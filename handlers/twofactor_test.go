@@ -507,6 +507,8 @@ func TestUnprovedStaffActAsMembers(t *testing.T) {
 		}
 	}
 	check("a moderator without a second factor", false)
+	// The header still leads to the staff pages, which ask for the proof.
+	mustContain(t, mod.get("/").Body, `href="/mod/flags">Moderation</a>`)
 	mustContain(t, mod.get("/settings/security").Body, "Your role must use two-factor authentication")
 	mod.enableTOTP("")
 	check("the moderator with a second factor", true)

@@ -74,12 +74,16 @@ type page struct {
 	Canonical   string
 	SiteName    string
 	User        *models.User
-	CSRF        string
-	Flashes     []string
-	RequestID   string
-	Query       string // the search box's text
-	Path        string
-	NoIndex     bool
+	// HeldRole is the role the user holds, which this session may not
+	// have proved yet (it then acts as a member's, sessionUser): the
+	// header links to the pages of the role held, which ask for the proof.
+	HeldRole  models.Role
+	CSRF      string
+	Flashes   []string
+	RequestID string
+	Query     string // the search box's text
+	Path      string
+	NoIndex   bool
 	// Brand is the community's branding: names, logo, favicon, colours'
 	// stylesheet, footer links. {{.Brand}} alone prints the brand name.
 	Brand  brandView
@@ -148,6 +152,7 @@ func (h *Handler) page(c echo.Context, title string) page {
 	p.Brand = h.brand(c.Request().Context())
 	p.SiteName = p.Brand.Community
 	if p.User != nil {
+		p.HeldRole = heldRole(c, p.User)
 		n, err := h.unreadCount(c.Request().Context(), p.User)
 		if err != nil {
 			h.log.Error("count notifications", "err", err)

@@ -44,9 +44,6 @@ func (a *Accounts) RequestAmbassador(ctx context.Context, u *User, workEmail str
 	if err := v.Err(); err != nil {
 		return "", err
 	}
-	if u.Role == policy.RoleAmbassador || u.Role == policy.RoleModerator || u.Role == policy.RoleAdmin {
-		return "", &notallowed.Error{Kind: notallowed.AlreadyStaff}
-	}
 	b := make([]byte, 32)
 	if _, err := rand.Read(b); err != nil {
 		return "", err
@@ -55,6 +52,15 @@ func (a *Accounts) RequestAmbassador(ctx context.Context, u *User, workEmail str
 	subject, text := compose(token)
 	// The member's links are counted, then one added: their lock orders requests at once.
 	err = a.db.InLockedTx(ctx, []string{"ambassador:" + strconv.FormatInt(u.ID, 10)}, func(tx *sql.Tx) error {
+		// The role as stored: the request's copy of a staff member whose
+		// session is not proved yet reads as a member's.
+		var role policy.Role
+		if err := tx.QueryRowContext(ctx, `SELECT role FROM users WHERE id = ?`, u.ID).Scan(&role); err != nil {
+			return err
+		}
+		if role == policy.RoleAmbassador || role == policy.RoleModerator || role == policy.RoleAdmin {
+			return &notallowed.Error{Kind: notallowed.AlreadyStaff}
+		}
 		var recent int
 		now := a.now()
 		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM ambassador_tokens WHERE user_id = ? AND created_at > ?`,
