@@ -53,7 +53,7 @@ func (s *Store) createArticle(ctx context.Context, tx *sql.Tx, threadID, postID 
 // index's update of an article.
 func (s *Store) newKB() *kb.KB {
 	return kb.New(s.db, kb.Needs{Now: s.now, NotFound: ErrNotFound, Forbidden: ErrForbidden,
-		Markdown: s.md, StillMay: s.stillMayWrite,
+		Markdown: s.md, StillMay: s.stillMayWrite, NoteRequest: s.Accounts.NoteRequest,
 		ThreadTags: func(ctx context.Context, threadID int64) ([]string, error) {
 			t := &Thread{ID: threadID}
 			err := s.fillTags(ctx, []*Thread{t})

@@ -66,14 +66,14 @@ func (a *Accounts) RequestPasswordReset(ctx context.Context, email, ip string, c
 	lock := []string{requestResetClient + ":" + ThrottleAddress(ip), requestResetEmail + ":" + EmailKey(email)}
 	err = a.db.InQuietLockedTx(ctx, lock, func(tx *sql.Tx) error {
 		sent = false // run again after a lost race (PostgreSQL): decided afresh
-		n, err := a.noteRequest(ctx, tx, requestResetClient, ThrottleAddress(ip), ResetWindow)
+		n, err := a.NoteRequest(ctx, tx, requestResetClient, ThrottleAddress(ip), ResetWindow)
 		if err != nil {
 			return err
 		}
 		if n > ResetsPerClient {
 			return &ThrottledError{RetryAfter: ResetWindow}
 		}
-		perEmail, err := a.noteRequest(ctx, tx, requestResetEmail, EmailKey(email), ResetWindow)
+		perEmail, err := a.NoteRequest(ctx, tx, requestResetEmail, EmailKey(email), ResetWindow)
 		if err != nil {
 			return err
 		}

@@ -146,11 +146,11 @@ func (a *Accounts) useToken(ctx context.Context, tx *sql.Tx, token string, kinds
 	return t, u, nil
 }
 
-// noteRequest records one request of a kind under key (a client address,
+// NoteRequest records one request of a kind under key (a client address,
 // a hashed email address) in tx and returns how many were recorded within
 // the window, this one included. Recording before counting, in the write
 // transaction, keeps parallel requests from all slipping under a limit.
-func (a *Accounts) noteRequest(ctx context.Context, tx *sql.Tx, kind, key string, window time.Duration) (int, error) {
+func (a *Accounts) NoteRequest(ctx context.Context, tx *sql.Tx, kind, key string, window time.Duration) (int, error) {
 	now := a.now()
 	if _, err := tx.ExecContext(ctx, `DELETE FROM account_requests WHERE at <= ?`, now.Add(-24*time.Hour).Unix()); err != nil {
 		return 0, fmt.Errorf("forget old requests: %w", err)

@@ -206,7 +206,7 @@ func (a *Accounts) RequestEmailChange(ctx context.Context, u *User, newEmail, pa
 	takenSubject, takenBody := mail.Taken()
 	key := EmailChangeRequestBy + strconv.FormatInt(u.ID, 10)
 	return a.db.InQuietLockedTx(ctx, []string{requestEmailChange + ":" + key}, func(tx *sql.Tx) error {
-		n, err := a.noteRequest(ctx, tx, requestEmailChange, key, time.Hour)
+		n, err := a.NoteRequest(ctx, tx, requestEmailChange, key, time.Hour)
 		if err != nil {
 			return err
 		}

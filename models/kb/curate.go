@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/crowdcare/crowdcare/models/accounts"
 	"github.com/crowdcare/crowdcare/models/invalid"
@@ -100,7 +101,7 @@ func (s *KB) VoteArticle(ctx context.Context, id int64, voter, addr string, help
 			return err // a transaction that lost a race is run again
 		}
 		if addr != "" {
-			if err := s.countVisitorVote(ctx, tx, id, voter, addr, now); err != nil {
+			if err := s.countVisitorVote(ctx, tx, id, voter, addr); err != nil {
 				return err
 			}
 		}
@@ -118,7 +119,7 @@ func (s *KB) VoteArticle(ctx context.Context, id int64, voter, addr string, help
 // countVisitorVote counts a visitor's new rating of the article against
 // their address, or refuses it past VisitorVotesPerDay; a visitor who rated
 // it before changes their rating freely.
-func (s *KB) countVisitorVote(ctx context.Context, tx *sql.Tx, id int64, voter, addr string, now int64) error {
+func (s *KB) countVisitorVote(ctx context.Context, tx *sql.Tx, id int64, voter, addr string) error {
 	var voted bool
 	if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM kb_votes WHERE article_id = ? AND voter = ?)`, id, voter).
 		Scan(&voted); err != nil {
@@ -127,20 +128,14 @@ func (s *KB) countVisitorVote(ctx context.Context, tx *sql.Tx, id int64, voter, 
 	if voted {
 		return nil
 	}
-	since := now - 24*3600
-	if _, err := tx.ExecContext(ctx, `DELETE FROM kb_visitor_votes WHERE at <= ?`, since); err != nil {
+	n, err := s.n.NoteRequest(ctx, tx, "kb_vote", fmt.Sprintf("%s/%d", addr, id), 24*time.Hour)
+	if err != nil {
 		return err
 	}
-	var n int
-	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM kb_visitor_votes WHERE ip = ? AND article_id = ? AND at > ?`,
-		addr, id, since).Scan(&n); err != nil {
-		return err
+	if n > VisitorVotesPerDay {
+		return &notallowed.Error{Kind: notallowed.KBVotesPerDay, N: n - 1}
 	}
-	if n >= VisitorVotesPerDay {
-		return &notallowed.Error{Kind: notallowed.KBVotesPerDay, N: n}
-	}
-	_, err := tx.ExecContext(ctx, `INSERT INTO kb_visitor_votes (ip, article_id, at) VALUES (?, ?, ?)`, addr, id, now)
-	return err
+	return nil
 }
 
 // ArticleVote is the vote a voter gave an article: 1 yes, -1 no, 0 none.

@@ -31,6 +31,10 @@ type Needs struct {
 	// suspended or deleted since the request read them (the account as
 	// stored decides).
 	StillMay func(ctx context.Context, tx *sql.Tx, actor *accounts.User) error
+	// NoteRequest records a request of a kind under a key in tx and says
+	// how many were recorded within the window, this one included
+	// (accounts.NoteRequest: the per-address limits' one table).
+	NoteRequest func(ctx context.Context, tx *sql.Tx, kind, key string, window time.Duration) (int, error)
 }
 
 // KB reads and writes the knowledge base: it reads from the pool a
