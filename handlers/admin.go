@@ -99,7 +99,7 @@ func (h *Handler) removeSpammer(c echo.Context) error {
 		return err
 	}
 	hidden, err = h.store.RemoveSpammer(c.Request().Context(), currentUser(c), id, c.FormValue("reason"))
-	return h.done(c, err, fmt.Sprintf("/mod/users/%d", id), fmt.Sprintf("Suspended, and %s hidden.", plural(hidden, "post", "posts")))
+	return h.done(c, err, fmt.Sprintf("/mod/users/%d", id), fmt.Sprintf("Suspended, and %s hidden.", Plural(hidden, "post", "posts")))
 }
 
 func (h *Handler) setUserRole(c echo.Context) error {

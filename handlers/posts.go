@@ -75,12 +75,14 @@ func (h *Handler) createAnswer(c echo.Context) error {
 	}
 	p, err := h.store.SubmitAnswer(ctx, currentUser(c), t.ID, f.Values["body"], f.Key)
 	if code, ok := formStatus(c, f, err); ok {
-		// The thread as it is now: locked meanwhile, the page keeps what
-		// was typed to copy instead of offering the form again.
-		if now, err := h.store.Thread(ctx, t.ID); err == nil {
-			t = now
+		// The thread as it is now, as this viewer may see it: locked
+		// meanwhile, the page keeps what was typed to copy instead of
+		// offering the form again.
+		now, err := h.loadThread(c)
+		if err != nil {
+			return err
 		}
-		return h.renderThread(c, t, nil, code, f)
+		return h.renderThread(c, now, nil, code, f)
 	}
 	if err != nil {
 		return err

@@ -49,7 +49,7 @@ func policyRefusal(err error) (*policy.Refusal, bool) {
 // reads when the store refused an action for a reason they can act on: the
 // words are chosen here, at the edge, from the refusal's kind and values. A
 // refusal without a kind carries its sentence in Reason (company sign-in's,
-// worded in this package, and the domains not yet given kinds).
+// worded in this package, is the only one).
 func NotAllowedText(na *models.ErrNotAllowed) string {
 	switch na.Kind {
 	case notallowed.Suspended:

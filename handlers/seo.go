@@ -241,7 +241,7 @@ func (h *Handler) showFeed(c echo.Context) error {
 	for _, t := range list.Threads {
 		f.add(atomEntry{Title: t.Title, ID: h.cfg.BaseURL + "/t/" + strconv.FormatInt(t.ID, 10), Updated: ldTime(t.CreatedAt),
 			Link: atomLink{Href: h.cfg.BaseURL + t.URL()}, Author: atomAuthor{Name: authorName(t.Author)},
-			Summary: t.Category.Name + ": " + plural(t.AnswerCount, "answer", "answers")}, t.CreatedAt)
+			Summary: t.Category.Name + ": " + Plural(t.AnswerCount, "answer", "answers")}, t.CreatedAt)
 	}
 	return h.writeXML(c, "application/atom+xml; charset=utf-8", f)
 }

@@ -115,7 +115,7 @@ func (h *Handler) triageSocial(c echo.Context) error {
 	case "convert":
 		var n int
 		n, err = h.store.ConvertSocial(ctx, u, items, f.Values["category"], f.Values["title"])
-		msg = fmt.Sprintf("%s created.", plural(n, "thread", "threads"))
+		msg = fmt.Sprintf("%s created.", Plural(n, "thread", "threads"))
 	case "append":
 		id, _ := threadRef(f.Values["thread"])
 		err = h.store.AppendSocial(ctx, u, items, id)
@@ -124,7 +124,7 @@ func (h *Handler) triageSocial(c echo.Context) error {
 		status := map[string]string{"dismiss": "dismissed", "spam": "spam", "restore": "new"}[f.Values["action"]]
 		var n int
 		n, err = h.store.SetSocialStatus(ctx, u, items, status)
-		msg = fmt.Sprintf("%s updated.", plural(n, "item", "items"))
+		msg = fmt.Sprintf("%s updated.", Plural(n, "item", "items"))
 	default:
 		err = &models.ValidationError{Fields: map[string]string{"action": "Choose what to do with the selected items."}}
 	}

@@ -211,7 +211,7 @@ func (h *Handler) passedSecondFactor(c echo.Context, u *models.User, e loginEnd,
 		if err != nil {
 			return err
 		}
-		msg := fmt.Sprintf("You used a recovery code: %s left. ", plural(factors.RecoveryLeft, "code is", "codes are"))
+		msg := fmt.Sprintf("You used a recovery code: %s left. ", Plural(factors.RecoveryLeft, "code is", "codes are"))
 		if e.flash != "" {
 			msg = e.flash + " " + msg
 		}

@@ -35,7 +35,7 @@ func loadViews(assets *static.Assets, badge func(models.Role) string, avatar fun
 		"isoTime":   func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
 		"longTime":  func(t time.Time) string { return t.UTC().Format("2 Jan 2006 15:04 UTC") },
 		"canEdit":   models.CanEdit,
-		"plural":    plural,
+		"plural":    Plural,
 		"roleBadge": badge,
 		"fieldID":   func(name string) string { return "f-" + name },
 		"add":       func(a, b int) int { return a + b },
@@ -186,16 +186,17 @@ func ago(t time.Time) string {
 	case d < time.Minute:
 		return "just now"
 	case d < time.Hour:
-		return plural(int(d/time.Minute), "minute", "minutes") + " ago"
+		return Plural(int(d/time.Minute), "minute", "minutes") + " ago"
 	case d < 24*time.Hour:
-		return plural(int(d/time.Hour), "hour", "hours") + " ago"
+		return Plural(int(d/time.Hour), "hour", "hours") + " ago"
 	case d < 30*24*time.Hour:
-		return plural(int(d/(24*time.Hour)), "day", "days") + " ago"
+		return Plural(int(d/(24*time.Hour)), "day", "days") + " ago"
 	}
 	return t.UTC().Format("2 Jan 2006")
 }
 
-func plural(n int, one, many string) string {
+// Plural is n with its noun: "1 hour", "2 hours" (pages and the command line).
+func Plural(n int, one, many string) string {
 	if n == 1 {
 		return "1 " + one
 	}

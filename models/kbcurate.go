@@ -60,15 +60,7 @@ func (s *Store) PromoteAnswer(ctx context.Context, actor *User, id, postID int64
 	if err != nil {
 		return err
 	}
-	p, err := s.Post(ctx, postID)
-	if err != nil {
-		return err
-	}
-	if p.ThreadID != a.ThreadID || p.IsQuestion || p.Deleted || p.Hidden || p.Pending {
-		return &ErrNotAllowed{Kind: notallowed.NotASolution}
-	}
-	// Checked above to refuse early; the article's text and the answer are
-	// read again in the write (kb.PromoteIn).
+	// The answer is read in the write, with the article's text (kb.PromoteIn).
 	err = s.inTx(ctx, func(tx *sql.Tx) error {
 		if err := s.stillMayWrite(ctx, tx, actor); err != nil {
 			return err

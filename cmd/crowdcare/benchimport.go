@@ -324,51 +324,59 @@ func writeArchive(path string, n int) error {
 // reports it against the floor (took) and the import (total): the part of
 // the floor's pace that binding rows from Go leaves to an import.
 func boundFloor(ctx context.Context, store *models.Store, dir string, records int, took, total time.Duration, stdout io.Writer) error {
-	to, err := models.Open(ctx, filepath.Join(dir, "bound.db"), models.Options{})
+	copied, err := copyInto(ctx, store, filepath.Join(dir, "bound.db"), bench.CopyImportRowsBound)
 	if err != nil {
 		return err
 	}
-	defer to.Close()
-	copied, err := bench.CopyImportRowsBound(ctx, to, store.Path())
-	if err != nil {
-		return err
-	}
-	var bound time.Duration
-	var parts []string
-	for _, t := range copied.Tables {
-		bound += t.Took
-		parts = append(parts, fmt.Sprintf("%s %s", t.Table, t.Took.Round(time.Millisecond)))
-	}
+	bound, parts := copiedTimes(copied, false)
 	fmt.Fprintf(stdout, "The same rows written from Go, each value bound as the import binds it (%d rows a statement, %d a transaction; reading them not counted): %s, %.0f records/s (%s).\n",
-		models.ImportBulkRows, bench.FloorChunk, bound.Round(time.Millisecond), float64(records)/bound.Seconds(), strings.Join(parts, ", "))
+		models.ImportBulkRows, bench.FloorChunk, bound.Round(time.Millisecond), float64(records)/bound.Seconds(), parts)
 	fmt.Fprintf(stdout, "The rows bound from Go with nothing else to do go at %.0f%% of the floor's pace; the whole import at %.0f%% of theirs.\n",
 		100*took.Seconds()/bound.Seconds(), 100*bound.Seconds()/total.Seconds())
 	return nil
 }
 
 // copyFloor copies what the import stored into an empty database and reports
-// how long SQLite alone took, per table and per input record.
+// how long the engine alone took, per table and per input record.
 func copyFloor(ctx context.Context, store *models.Store, path string, records int, stdout io.Writer) (time.Duration, error) {
-	floor, err := models.Open(ctx, path, models.Options{})
+	copied, err := copyInto(ctx, store, path, bench.CopyImportRows)
 	if err != nil {
 		return 0, err
 	}
-	defer floor.Close()
-	copied, err := bench.CopyImportRows(ctx, floor, store.Path())
-	if err != nil {
-		return 0, err
+	total, parts := copiedTimes(copied, true)
+	how := fmt.Sprintf("writer cache %d MB, checkpoint every %d pages", copied.CacheKiB>>10, copied.CheckpointPages)
+	if store.Engine() == db.Postgres {
+		how = "COPY out of the imported database into COPY in, one transaction"
 	}
+	fmt.Fprintf(stdout, "The same rows copied into an empty database, table by table: %s, %.0f records/s (%s; %s).\n",
+		total.Round(time.Millisecond), float64(records)/total.Seconds(), parts, how)
+	return total, nil
+}
+
+// copyInto opens the empty database at path and copies the import's rows
+// from store into it with copyRows.
+func copyInto(ctx context.Context, store *models.Store, path string,
+	copyRows func(context.Context, *models.Store, string) (models.RowsCopied, error)) (models.RowsCopied, error) {
+	to, err := models.Open(ctx, path, models.Options{})
+	if err != nil {
+		return models.RowsCopied{}, err
+	}
+	defer to.Close()
+	return copyRows(ctx, to, store.Path())
+}
+
+// copiedTimes is a copy's total time and its tables' times (with their
+// rows when rows is set), as the report lists them.
+func copiedTimes(copied models.RowsCopied, rows bool) (time.Duration, string) {
 	var total time.Duration
 	var parts []string
 	for _, t := range copied.Tables {
 		total += t.Took
-		parts = append(parts, fmt.Sprintf("%s %d rows %s", t.Table, t.Rows, t.Took.Round(time.Millisecond)))
+		if rows {
+			parts = append(parts, fmt.Sprintf("%s %d rows %s", t.Table, t.Rows, t.Took.Round(time.Millisecond)))
+		} else {
+			parts = append(parts, fmt.Sprintf("%s %s", t.Table, t.Took.Round(time.Millisecond)))
+		}
 	}
-	how := fmt.Sprintf("writer cache %d MB, checkpoint every %d pages", copied.CacheKiB>>10, copied.CheckpointPages)
-	if floor.Engine() == db.Postgres {
-		how = "COPY out of the imported database into COPY in, one transaction"
-	}
-	fmt.Fprintf(stdout, "The same rows copied into an empty database, table by table: %s, %.0f records/s (%s; %s).\n",
-		total.Round(time.Millisecond), float64(records)/total.Seconds(), strings.Join(parts, ", "), how)
-	return total, nil
+	return total, strings.Join(parts, ", ")
 }

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/crowdcare/crowdcare/handlers"
 	"github.com/crowdcare/crowdcare/imports"
 	"github.com/crowdcare/crowdcare/language"
 	"github.com/crowdcare/crowdcare/models"
@@ -131,10 +132,10 @@ func importCmd(ctx context.Context, args []string, stdout io.Writer) error {
 		}
 		var problems []string
 		if len(unknown) > 0 {
-			problems = append(problems, fmt.Sprintf("%d file(s) in no known format: %s", len(unknown), strings.Join(unknown, ", ")))
+			problems = append(problems, fmt.Sprintf("%s in no known format: %s", handlers.Plural(len(unknown), "file", "files"), strings.Join(unknown, ", ")))
 		}
 		if len(unread) > 0 {
-			problems = append(problems, fmt.Sprintf("%d file(s) of which every record was skipped: %s", len(unread), strings.Join(unread, ", ")))
+			problems = append(problems, fmt.Sprintf("%s of which every record was skipped: %s", handlers.Plural(len(unread), "file", "files"), strings.Join(unread, ", ")))
 		}
 		if len(problems) > 0 {
 			return errors.New(strings.Join(problems, "; "))
@@ -183,15 +184,15 @@ func printRead(w io.Writer, f string, res *tweets.Result) (unread []string) {
 		if gzip {
 			what += " (gzip)"
 		}
-		fmt.Fprintf(w, "%s%s: %s, %s read, %s skipped", indent, name, what, nOf(p.Read, "tweet", "tweets"), nOf(p.Skipped, "record", "records"))
+		fmt.Fprintf(w, "%s%s: %s, %s read, %s skipped", indent, name, what, handlers.Plural(p.Read, "tweet", "tweets"), handlers.Plural(p.Skipped, "record", "records"))
 		if a := p.Account; a != nil {
 			fmt.Fprintf(w, ", by @%s", a.Handle)
 		}
 		fmt.Fprintln(w)
 	}
 	if res.Format == tweets.FormatZIP {
-		fmt.Fprintf(w, "%s: a ZIP, %s read from %s in it, %s skipped\n", f, nOf(res.Read, "tweet", "tweets"),
-			nOf(len(res.Parts), "file", "files"), nOf(len(res.Skipped), "record", "records"))
+		fmt.Fprintf(w, "%s: a ZIP, %s read from %s in it, %s skipped\n", f, handlers.Plural(res.Read, "tweet", "tweets"),
+			handlers.Plural(len(res.Parts), "file", "files"), handlers.Plural(len(res.Skipped), "record", "records"))
 		for _, p := range res.Parts {
 			if p.Format == "" {
 				fmt.Fprintf(w, "  %s: in no known format, nothing read from it\n", p.Name)
@@ -254,12 +255,4 @@ func printSummary(w io.Writer, s *models.ImportSummary) {
 // detectAll names the languages still missing.
 func detectAll(ctx context.Context, store *models.Store) (int, error) {
 	return store.DetectAllLanguages(ctx, language.New())
-}
-
-// nOf is n with its noun: "1 tweet", "2 tweets".
-func nOf(n int, one, many string) string {
-	if n == 1 {
-		return "1 " + one
-	}
-	return fmt.Sprintf("%d %s", n, many)
 }

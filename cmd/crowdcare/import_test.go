@@ -374,7 +374,7 @@ func TestImportEveryRecordSkippedFails(t *testing.T) {
 	good := sharedTweets(t, "api-v1.1-python-twitter/streaming/lines.json")
 	db := testdb.Location(t, "skip.db")
 	code, out, errOut := runCmd(t, "import", "tweets", "--db", db, badPath, good)
-	if code != 1 || !strings.Contains(out, "bad.csv: twcs-csv, 0 tweets read,") || !strings.Contains(errOut, "1 file(s) of which every record was skipped: "+badPath) ||
+	if code != 1 || !strings.Contains(out, "bad.csv: twcs-csv, 0 tweets read,") || !strings.Contains(errOut, "1 file of which every record was skipped: "+badPath) ||
 		!strings.Contains(out, "(72 read,") {
 		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
 	}

@@ -90,15 +90,17 @@ func (a *Accounts) VerifyAmbassador(ctx context.Context, u *User, token string) 
 	if err := a.suspended(u); err != nil {
 		return err
 	}
-	set, err := a.deps.Settings(ctx, a.db.Primary())
-	if err != nil {
-		return err
-	}
 	return a.db.InTx(ctx, func(tx *sql.Tx) error {
+		// The domains as the write sees them: one an admin removed
+		// meanwhile verifies nobody.
+		set, err := a.deps.Settings(ctx, tx)
+		if err != nil {
+			return err
+		}
 		var id, userID, expires int64
 		var email string
 		var used sql.NullInt64
-		err := tx.QueryRowContext(ctx, `SELECT id, user_id, email, expires_at, used_at FROM ambassador_tokens WHERE token_hash = ?`,
+		err = tx.QueryRowContext(ctx, `SELECT id, user_id, email, expires_at, used_at FROM ambassador_tokens WHERE token_hash = ?`,
 			HashToken(token)).Scan(&id, &userID, &email, &expires, &used)
 		if errors.Is(err, sql.ErrNoRows) {
 			return ErrLinkInvalid

@@ -606,13 +606,7 @@ func (a *Accounts) ChangePassword(ctx context.Context, u *User, current, next, i
 // EndAllSessions logs the user out on every device: their sessions are
 // deleted and their session epoch moves on.
 func (a *Accounts) EndAllSessions(ctx context.Context, u *User) error {
-	err := a.db.InTx(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `UPDATE users SET session_epoch = session_epoch + 1 WHERE id = ?`, u.ID); err != nil {
-			return err
-		}
-		_, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = ?`, u.ID)
-		return err
-	})
+	err := a.db.InTx(ctx, func(tx *sql.Tx) error { return endSessionsTx(ctx, tx, u.ID) })
 	if err != nil {
 		return fmt.Errorf("end sessions: %w", err)
 	}

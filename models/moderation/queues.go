@@ -3,6 +3,7 @@ package moderation
 import (
 	"context"
 	"fmt"
+	"sort"
 
 	"github.com/crowdcare/crowdcare/models/db"
 	"github.com/crowdcare/crowdcare/models/forum"
@@ -87,11 +88,7 @@ func (m *Moderator) FlagQueuePosts(ctx context.Context, filter string, args []an
 		out = append(out, fp)
 	}
 	// Most flags first; among equals, the order of OpenFlags (by post).
-	for i := 1; i < len(out); i++ {
-		for j := i; j > 0 && len(out[j].FlagIDs) > len(out[j-1].FlagIDs); j-- {
-			out[j], out[j-1] = out[j-1], out[j]
-		}
-	}
+	sort.SliceStable(out, func(i, j int) bool { return len(out[i].FlagIDs) > len(out[j].FlagIDs) })
 	return out, nil
 }
 

@@ -76,9 +76,7 @@ const (
 	// AddressChangesPerHour: three address changes were asked for in the last hour.
 	AddressChangesPerHour Kind = "address_changes_per_hour"
 
-	// For the domains still moving out of models (models/edits.go,
-	// models/kbcurate.go, models/socialimport.go), which give a Reason
-	// today: the kinds their refusals become.
+	// Editing, the knowledge base's solution and imported profiles.
 
 	// EditSuspended: a suspended member cannot edit.
 	EditSuspended Kind = "edit_suspended"
@@ -109,8 +107,8 @@ type Error struct {
 	Email    string    // the address concerned
 	Username string    // the account concerned
 	// Reason is the sentence itself, with Kind empty: for a refusal the web
-	// layer words itself (company sign-in's, in handlers) and for those of
-	// the domains not yet given a kind. The edge shows it as it is.
+	// layer words itself (company sign-in's, in handlers, the only one).
+	// The edge shows it as it is.
 	Reason string
 }
 
