@@ -226,8 +226,6 @@ func (s *Store) reindexArticleOf(ctx context.Context, tx *sql.Tx, threadID int64
 // originalID 0 reopens it. An original in a private category must be in the
 // thread's own category, as for an incident's thread.
 func (s *Store) CloseAsDuplicate(ctx context.Context, actor *User, threadID, originalID int64, reason string) error {
-	var private bool
-	var originalCategory int64
 	if originalID != 0 {
 		if originalID == threadID {
 			return &ValidationError{Fields: map[string]string{"original": "A thread cannot duplicate itself."}}
@@ -249,8 +247,6 @@ func (s *Store) CloseAsDuplicate(ctx context.Context, actor *User, threadID, ori
 		if orig.DuplicateOf == threadID {
 			return mutualDuplicate() // checked again in the write
 		}
-		private = orig.Category.Group != ""
-		originalCategory = orig.Category.ID
 	}
 	action := "reopen_thread"
 	if originalID != 0 {
@@ -261,8 +257,16 @@ func (s *Store) CloseAsDuplicate(ctx context.Context, actor *User, threadID, ori
 			return moderation.CloseAsDuplicate(ctx, tx, threadID, 0, s.now())
 		}
 		// The notice on the duplicate names the original: a private one
-		// only where everyone who sees the duplicate may open it too.
-		if private && t.Category.ID != originalCategory {
+		// only where everyone who sees the duplicate may open it too. Read
+		// in the write: either thread may have moved since.
+		var dupCategory, origCategory int64
+		var origGroup string
+		if err := tx.QueryRowContext(ctx, `SELECT d.category_id, o.category_id, c.group_name
+			FROM threads d, threads o JOIN categories c ON c.id = o.category_id WHERE d.id = ? AND o.id = ?`,
+			threadID, originalID).Scan(&dupCategory, &origCategory, &origGroup); err != nil {
+			return err
+		}
+		if origGroup != "" && dupCategory != origCategory {
 			return &ValidationError{Fields: map[string]string{"original": "That thread is in a private category: " +
 				"only a thread in the same category can be closed as its duplicate."}}
 		}

@@ -102,12 +102,22 @@ func (s *Store) createAnswer(ctx context.Context, author *User, threadID int64, 
 			return err
 		}
 		var open bool
-		err := tx.QueryRowContext(ctx, `SELECT `+visibleThread+` FROM threads t WHERE t.id = ?`, threadID).Scan(&open)
+		stored := *t
+		err := tx.QueryRowContext(ctx, `SELECT `+visibleThread+`, t.locked_at IS NOT NULL FROM threads t WHERE t.id = ?`, threadID).
+			Scan(&open, &stored.Locked)
 		if errors.Is(err, sql.ErrNoRows) || (err == nil && !open) {
 			return ErrNotFound
 		}
 		if err != nil {
 			return err
+		}
+		// Decided again on the thread as the write sees it: locked since
+		// it was read, it takes no answer (on PostgreSQL another server's
+		// lock can commit in between).
+		if !trusted {
+			if err := storeRefusal(policy.MayAnswer(author.Actor(), PolicyThread(&stored))); err != nil {
+				return err
+			}
 		}
 		if err := tx.QueryRowContext(ctx, `INSERT INTO posts (thread_id, author_id, body_md, body_html, body_text, created_at, pending)
 			VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`, threadID, author.ID, body, r.HTML, r.Text, now, pending).Scan(&p.ID); err != nil {
