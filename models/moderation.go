@@ -9,6 +9,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/crowdcare/crowdcare/models/accounts"
 	"github.com/crowdcare/crowdcare/models/moderation"
 	"github.com/crowdcare/crowdcare/models/notallowed"
 	"github.com/crowdcare/crowdcare/models/policy"
@@ -427,20 +428,14 @@ func (s *Store) checkCanPost(ctx context.Context, author *User) (int, error) {
 // the write, as the audit log refuses a suspended moderator's action
 // (moderation.Log).
 func (s *Store) stillMayWrite(ctx context.Context, tx *sql.Tx, u *User) error {
-	var until, deleted int64
-	var why string
-	err := tx.QueryRowContext(ctx, `SELECT COALESCE(suspended_until, 0), suspend_reason, COALESCE(deleted_at, 0) FROM users WHERE id = ?`,
-		u.ID).Scan(&until, &why, &deleted)
-	if errors.Is(err, sql.ErrNoRows) || (err == nil && deleted != 0) {
+	st, err := accounts.StandingIn(ctx, tx, u.ID)
+	switch {
+	case err != nil:
+		return err
+	case st.Gone:
 		return ErrForbidden
 	}
-	if err != nil {
-		return fmt.Errorf("the account as stored: %w", err)
-	}
-	if until == 0 || !time.Unix(until, 0).After(s.now()) {
-		return nil
-	}
-	return &ErrNotAllowed{Kind: notallowed.Suspended, Until: time.Unix(until, 0), Why: why}
+	return suspendedErr(&User{SuspendedUntil: st.Until, SuspendReason: st.Why}, s.now())
 }
 
 // withinPostBudget checks, inside the transaction that adds a post, that

@@ -3,7 +3,6 @@ package moderation
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"time"
 
@@ -15,17 +14,15 @@ import (
 // Every audited action passes here, so a suspended actor's is undone (the
 // transaction rolls back with refuse's error) even if a caller forgot to
 // check or holds an account value read before the suspension: refuse is
-// given the actor's suspension as stored (the Unix epoch when there is
+// given the actor's suspension as stored (the zero time when there is
 // none) and returns nil for an actor who may act.
 func Log(ctx context.Context, tx *sql.Tx, at time.Time, actorID int64, action, targetType string, targetID int64, reason string,
 	refuse func(until time.Time, reason string) error) error {
-	var until int64
-	var why string
-	err := tx.QueryRowContext(ctx, `SELECT COALESCE(suspended_until, 0), suspend_reason FROM users WHERE id = ?`, actorID).Scan(&until, &why)
-	if err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return fmt.Errorf("audit log %s: actor: %w", action, err)
+	st, err := accounts.StandingIn(ctx, tx, actorID)
+	if err != nil {
+		return fmt.Errorf("audit log %s: %w", action, err)
 	}
-	if err := refuse(time.Unix(until, 0), why); err != nil {
+	if err := refuse(st.Until, st.Why); err != nil {
 		return err
 	}
 	_, err = tx.ExecContext(ctx, `INSERT INTO mod_log (actor_id, action, target_type, target_id, reason, created_at)
