@@ -18,11 +18,7 @@ func (s *Store) Accept(ctx context.Context, actor *User, postID int64, undo bool
 
 // accept is Accept; trusted gives points whatever the actor's standing, for seeded content.
 func (s *Store) accept(ctx context.Context, actor *User, postID int64, undo, trusted bool) (*Thread, error) {
-	p, err := s.Post(ctx, postID)
-	if err != nil {
-		return nil, err
-	}
-	t, err := s.Thread(ctx, p.ThreadID)
+	p, t, err := s.PostWithThread(ctx, postID)
 	if err != nil {
 		return nil, err
 	}

@@ -33,7 +33,7 @@ func (s *Store) EditPost(ctx context.Context, editor *User, postID int64, e Post
 }
 
 func (s *Store) editPost(ctx context.Context, editor *User, postID int64, e PostEdit) error {
-	p, t, err := s.postWithThread(ctx, postID)
+	p, t, err := s.PostWithThread(ctx, postID)
 	if err != nil {
 		return err
 	}
@@ -139,7 +139,7 @@ func (s *Store) hourlyLimit(ctx context.Context, editor *User) (int, error) {
 // DeletePost removes a post softly: the row stays, its text is no longer shown.
 // Removing a question removes its thread from every list.
 func (s *Store) DeletePost(ctx context.Context, actor *User, postID int64) error {
-	p, t, err := s.postWithThread(ctx, postID)
+	p, t, err := s.PostWithThread(ctx, postID)
 	if err != nil {
 		return err
 	}

@@ -39,7 +39,7 @@ func (s *Store) FlagPost(ctx context.Context, reporter *User, postID int64, reas
 	if err := v.Err(); err != nil {
 		return err
 	}
-	p, t, err := s.postWithThread(ctx, postID)
+	p, t, err := s.PostWithThread(ctx, postID)
 	if err != nil {
 		return err
 	}
@@ -85,7 +85,7 @@ func (s *Store) DismissFlags(ctx context.Context, actor *User, postID int64, rea
 	// As the queue lists them: a post in a category the actor cannot see
 	// is not theirs to clear (a superuser's queue leaves private groups'
 	// posts out), and answers as a post that does not exist.
-	_, t, err := s.postWithThread(ctx, postID)
+	_, t, err := s.PostWithThread(ctx, postID)
 	if err != nil {
 		return err
 	}

@@ -161,17 +161,3 @@ func CanEdit(u *User, p *Post) bool {
 func CanSeeRevisions(u *User, p *Post) bool {
 	return policy.MaySeeHistory(u.Actor(), PolicyPost(p, &Thread{})) == nil
 }
-
-// postWithThread loads a post and its thread, for the steps that decide on
-// both (policy's decisions, a category's visibility).
-func (s *Store) postWithThread(ctx context.Context, postID int64) (*Post, *Thread, error) {
-	p, err := s.Post(ctx, postID)
-	if err != nil {
-		return nil, nil, err
-	}
-	t, err := s.Thread(ctx, p.ThreadID)
-	if err != nil {
-		return nil, nil, err
-	}
-	return p, t, nil
-}

@@ -56,7 +56,7 @@ func (s *Store) RecommendAnswer(ctx context.Context, actor *User, postID int64, 
 	if !actor.Can(PermRecommend) {
 		return ErrForbidden
 	}
-	p, t, err := s.postWithThread(ctx, postID)
+	p, t, err := s.PostWithThread(ctx, postID)
 	if err != nil {
 		return err
 	}

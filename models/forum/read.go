@@ -136,3 +136,17 @@ func (f *Forum) Post(ctx context.Context, id int64) (*Post, error) {
 	}
 	return p, nil
 }
+
+// PostWithThread loads a post and its thread, for the steps that decide on
+// both (policy's decisions, a category's visibility).
+func (f *Forum) PostWithThread(ctx context.Context, postID int64) (*Post, *Thread, error) {
+	p, err := f.Post(ctx, postID)
+	if err != nil {
+		return nil, nil, err
+	}
+	t, err := f.Thread(ctx, p.ThreadID)
+	if err != nil {
+		return nil, nil, err
+	}
+	return p, t, nil
+}

@@ -37,11 +37,7 @@ type Votes struct {
 // them whatever the voter's standing, for seeded content. The vote, the
 // post's counter and the points are one transaction, on either engine.
 func (f *Forum) Vote(ctx context.Context, voter *accounts.User, postID int64, undo, trusted bool) error {
-	p, err := f.Post(ctx, postID)
-	if err != nil {
-		return err
-	}
-	t, err := f.Thread(ctx, p.ThreadID)
+	p, t, err := f.PostWithThread(ctx, postID)
 	if err != nil {
 		return err
 	}
