@@ -115,7 +115,9 @@ func (s *Store) writeThread(ctx context.Context, tx *sql.Tx, t BulkThread, rende
 		return err
 	}
 	if accepted != nil {
-		return s.createArticle(ctx, tx, threadID, accepted.(int64))
+		if err := s.createArticle(ctx, tx, threadID, accepted.(int64)); err != nil {
+			return err
+		}
 	}
 	return s.indexThread(ctx, tx, threadID)
 }

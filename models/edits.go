@@ -111,10 +111,10 @@ func (s *Store) editPost(ctx context.Context, editor *User, postID int64, e Post
 				return err
 			}
 		}
-		if err := s.indexThread(ctx, tx, p.ThreadID); err != nil {
+		if err := s.syncArticle(ctx, tx, kbPostEdited, p.ThreadID, postID); err != nil {
 			return err
 		}
-		return s.syncArticle(ctx, tx, kbPostEdited, p.ThreadID, postID)
+		return s.indexThread(ctx, tx, p.ThreadID)
 	})
 	if err != nil {
 		return fmt.Errorf("edit post %d: %w", postID, err)
@@ -154,11 +154,12 @@ func (s *Store) DeletePost(ctx context.Context, actor *User, postID int64) error
 		if err != nil || !removed {
 			return err // not removed: already so, by a concurrent request
 		}
-		// Recounted, not decremented: a hidden or queued answer was never counted.
-		if err := s.refreshThread(ctx, tx, p.ThreadID); err != nil {
+		if err := s.syncArticle(ctx, tx, kbPostRemoved, p.ThreadID, postID); err != nil {
 			return err
 		}
-		return s.syncArticle(ctx, tx, kbPostRemoved, p.ThreadID, postID)
+		// Recounted, not decremented: a hidden or queued answer was never
+		// counted. Its search row (the article's state in it) follows.
+		return s.refreshThread(ctx, tx, p.ThreadID)
 	})
 	if err != nil {
 		return fmt.Errorf("delete post %d: %w", postID, err)

@@ -37,13 +37,15 @@ const (
 )
 
 // syncArticle keeps a thread's article in step with the thread, in the
-// transaction of the change (kb.KB.SyncArticle).
+// transaction of the change (kb.KB.SyncArticle); the caller indexes the
+// thread after it (indexThread or refreshThread), which writes the article's
+// state into the thread's search row.
 func (s *Store) syncArticle(ctx context.Context, tx *sql.Tx, ev kb.Event, threadID, postID int64) error {
 	return s.KB.SyncArticle(ctx, tx, ev, threadID, postID)
 }
 
 // createArticle makes a solved thread's article in the transaction that
-// writes it (kb.KB.CreateArticle).
+// writes it (kb.KB.CreateArticle); the caller indexes the thread after.
 func (s *Store) createArticle(ctx context.Context, tx *sql.Tx, threadID, postID int64) error {
 	return s.KB.CreateArticle(ctx, tx, threadID, postID)
 }

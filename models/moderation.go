@@ -184,10 +184,8 @@ func (s *Store) MoveThread(ctx context.Context, actor *User, threadID int64, cat
 		if err != nil {
 			return err
 		}
+		// The thread's search row holds its article: one write for both.
 		if err := s.indexThread(ctx, tx, threadID); err != nil {
-			return err
-		}
-		if err := s.reindexArticleOf(ctx, tx, threadID); err != nil {
 			return err
 		}
 		if privacyChanged {
@@ -209,18 +207,6 @@ func (s *Store) MoveThread(ctx context.Context, actor *User, threadID int64, cat
 		}
 		return s.notify(ctx, tx, t.Author.ID, actor.ID, NotifyModeration, threadID, 0, notice)
 	})
-}
-
-func (s *Store) reindexArticleOf(ctx context.Context, tx *sql.Tx, threadID int64) error {
-	var id int64
-	err := tx.QueryRowContext(ctx, `SELECT id FROM kb_articles WHERE thread_id = ?`, threadID).Scan(&id)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	return s.indexArticle(ctx, tx, id)
 }
 
 // CloseAsDuplicate closes a thread (no new answers) and points to the original;

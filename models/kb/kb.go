@@ -117,7 +117,8 @@ type articleState struct {
 
 // SyncArticle keeps a thread's KB article in step with the thread, inside the
 // transaction of the change: an article is never silently left wrong.
-// postID is the post the event is about.
+// postID is the post the event is about. The thread's search row, which
+// holds the article, is the caller's to write after it, once for both.
 func (s *KB) SyncArticle(ctx context.Context, tx *sql.Tx, ev Event, threadID, postID int64) error {
 	var a articleState
 	err := tx.QueryRowContext(ctx, `SELECT id, post_id, curated, outdated, outdated_note FROM kb_articles WHERE thread_id = ?`, threadID).
@@ -177,8 +178,9 @@ func (s *KB) SyncArticle(ctx context.Context, tx *sql.Tx, ev Event, threadID, po
 			return err
 		}
 	}
-	// Category, tags or visibility may have changed with the thread.
-	return s.n.Index(ctx, tx, a.id)
+	// The thread's search row, which holds its article, is the caller's
+	// to write after (the thread's change is in it too).
+	return nil
 }
 
 // articleSource reads what an article is made from: the question's title and
@@ -215,7 +217,7 @@ func (s *KB) CreateArticle(ctx context.Context, tx *sql.Tx, threadID, postID int
 	if err != nil {
 		return fmt.Errorf("create article for thread %d: %w", threadID, err)
 	}
-	return s.n.Index(ctx, tx, id)
+	return nil // the caller writes the thread's search row, article included
 }
 
 // refreshArticle rewrites an uncurated article from the thread, keeping the old text as a revision.
